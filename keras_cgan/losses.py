@@ -1,0 +1,146 @@
+"""Adversarial and reconstruction losses as pure functions.
+
+Every adversarial loss is three element-wise terms on discriminator logits:
+
+* ``real(logits)``: the penalty for scoring a sample the discriminator should
+  call real (target 1),
+* ``fake(logits)``: the penalty for scoring a sample it should call fake
+  (target 0): generated samples and real samples with a wrong condition,
+* ``generator(logits)``: the generator's penalty on its own samples.
+
+Each function returns the mean over all elements, so it is the per-replica
+batch mean; the training machinery scales it for the replica count.
+
+Example:
+
+>>> import numpy as np
+>>> from keras_cgan import losses
+>>> float(losses.discriminator_loss(np.array([0.0]), np.array([0.0]), "bce"))
+1.3862943...
+"""
+
+import collections
+
+import tensorflow as tf
+from keras import ops
+
+AdversarialLoss = collections.namedtuple(
+    "AdversarialLoss", ["name", "real", "fake", "generator", "needs_gradient_penalty"]
+)
+
+
+def _mean(x):
+    return ops.mean(ops.cast(x, "float32"))
+
+
+_ADVERSARIAL_LOSSES = {
+    # Non-saturating GAN loss (Goodfellow et al. 2014) on logits.
+    "bce": AdversarialLoss(
+        "bce",
+        real=lambda l: ops.softplus(-l),
+        fake=lambda l: ops.softplus(l),
+        generator=lambda l: ops.softplus(-l),
+        needs_gradient_penalty=False,
+    ),
+    # Hinge loss (Lim & Ye 2017; Miyato et al. 2018).
+    "hinge": AdversarialLoss(
+        "hinge",
+        real=lambda l: ops.relu(1.0 - l),
+        fake=lambda l: ops.relu(1.0 + l),
+        generator=lambda l: -l,
+        needs_gradient_penalty=False,
+    ),
+    # Least squares (Mao et al. 2017), targets a=0, b=c=1, with the paper's 1/2.
+    "lsgan": AdversarialLoss(
+        "lsgan",
+        real=lambda l: 0.5 * ops.square(l - 1.0),
+        fake=lambda l: 0.5 * ops.square(l),
+        generator=lambda l: 0.5 * ops.square(l - 1.0),
+        needs_gradient_penalty=False,
+    ),
+    # Wasserstein critic (Arjovsky et al. 2017); pair with a gradient penalty.
+    "wgan-gp": AdversarialLoss(
+        "wgan-gp",
+        real=lambda l: -l,
+        fake=lambda l: l,
+        generator=lambda l: -l,
+        needs_gradient_penalty=True,
+    ),
+}
+ADVERSARIAL_LOSSES = tuple(_ADVERSARIAL_LOSSES)
+
+
+def get(name):
+    """Returns the `AdversarialLoss` called `name` (one of `ADVERSARIAL_LOSSES`)."""
+    if isinstance(name, AdversarialLoss):
+        return name
+    if name not in _ADVERSARIAL_LOSSES:
+        raise ValueError(
+            f"`adversarial_loss` must be one of {ADVERSARIAL_LOSSES}. "
+            f"Received: adversarial_loss={name!r}"
+        )
+    return _ADVERSARIAL_LOSSES[name]
+
+
+def real_loss(logits, kind="bce"):
+    """Mean penalty for `logits` the discriminator should score as real."""
+    return _mean(get(kind).real(ops.cast(logits, "float32")))
+
+
+def fake_loss(logits, kind="bce"):
+    """Mean penalty for `logits` the discriminator should score as fake."""
+    return _mean(get(kind).fake(ops.cast(logits, "float32")))
+
+
+def discriminator_loss(real_logits, fake_logits, kind="bce"):
+    """Unconditional discriminator loss: `real_loss + fake_loss`."""
+    return real_loss(real_logits, kind) + fake_loss(fake_logits, kind)
+
+
+def generator_loss(fake_logits, kind="bce"):
+    """Mean generator penalty on the discriminator's logits for its samples."""
+    return _mean(get(kind).generator(ops.cast(fake_logits, "float32")))
+
+
+def _per_sample_grad_sq_norm(critic, inputs):
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        scores = tf.reduce_sum(tf.cast(critic(inputs), "float32"))
+    grads = tf.cast(tape.gradient(scores, inputs), "float32")
+    return tf.reduce_sum(tf.reshape(tf.square(grads), [tf.shape(grads)[0], -1]), axis=1)
+
+
+def gradient_penalty(critic, real, fake, alpha):
+    """WGAN-GP penalty `E[(||grad critic(x_hat)|| - 1)^2]` (Gulrajani et al. 2017).
+
+    Args:
+        critic: callable. Maps a batch of samples to one score per sample (the
+            condition, if any, already bound).
+        real: tensor. Real samples `[B, ...]`.
+        fake: tensor. Generated samples, same shape as `real`.
+        alpha: tensor. Interpolation weights `[B]` in `[0, 1]`.
+    """
+    real = tf.cast(real, "float32")
+    fake = tf.cast(fake, "float32")
+    alpha = tf.reshape(tf.cast(alpha, "float32"), [-1] + [1] * (len(real.shape) - 1))
+    x_hat = real + alpha * (fake - real)
+    norm = tf.sqrt(_per_sample_grad_sq_norm(critic, x_hat) + 1e-12)
+    return tf.reduce_mean(tf.square(norm - 1.0))
+
+
+def r1_penalty(critic, real):
+    """R1 penalty `E[||grad critic(x)||^2]` on real samples (Mescheder et al. 2018).
+
+    The usual `gamma / 2` factor is the caller's weight.
+    """
+    return tf.reduce_mean(_per_sample_grad_sq_norm(critic, tf.cast(real, "float32")))
+
+
+def l1_loss(y_true, y_pred):
+    """Mean absolute error."""
+    return _mean(ops.abs(ops.cast(y_true, "float32") - ops.cast(y_pred, "float32")))
+
+
+def l2_loss(y_true, y_pred):
+    """Mean squared error."""
+    return _mean(ops.square(ops.cast(y_true, "float32") - ops.cast(y_pred, "float32")))

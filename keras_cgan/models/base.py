@@ -1,0 +1,314 @@
+"""The training machinery every GAN family shares.
+
+`GANModel` is a `keras.Model` that maps a condition to a sample. Families
+subclass it and write two loss functions; this module owns everything else:
+optimizers, the alternating update, replica scaling, noise, metrics,
+serialization and input checks.
+
+A family implements:
+
+* `discriminator_objective(condition, target, fake, training)` returning
+  `(loss, parts)`, where `fake` is the generator's output for `condition`;
+* `generator_objective(condition, target, fake, training)` returning
+  `(loss, parts)`;
+* optionally `check_condition(...)` / `check_target(...)` to validate input.
+
+Losses are per-replica batch means. The machinery divides them by the number
+of replicas before differentiating, because Keras optimizers sum gradients over
+replicas; so N replicas make the same update as one device, and the logged
+values (`keras.metrics.Mean` over replicas) are the true global batch means.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_cgan import losses as losses_lib
+
+
+def _replica_position():
+    """Returns `(replica_id, num_replicas)` in the current replica context."""
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None:  # cross-replica context, e.g. a plain eager call.
+        return 0, 1
+    return ctx.replica_id_in_sync_group, ctx.num_replicas_in_sync
+
+
+class GANModel(keras.Model):
+    """A conditional GAN as a `keras.Model`: `condition -> sample`.
+
+    Args:
+        generator: `keras.Model`. Inputs `[noise, condition]` (or `condition`
+            alone for families without noise); output a sample.
+        discriminator: `keras.Model`. Scores samples; the family decides its
+            inputs.
+        adversarial_weight: float. Weight of the adversarial term in the
+            generator loss; `0` trains the supervised baseline only. Defaults
+            to `1.0`.
+        seed: int or None. Seed of the noise and of every random choice made
+            in a training step. Defaults to `None`.
+    """
+
+    # Names of the logged values; a family lists its parts here.
+    loss_names = ("d_loss", "g_loss")
+
+    def __init__(self, generator, discriminator, adversarial_weight=1.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(generator, keras.Model):
+            raise ValueError(f"`generator` must be a keras.Model. Received: {type(generator)}")
+        if not isinstance(discriminator, keras.Model):
+            raise ValueError(
+                f"`discriminator` must be a keras.Model. Received: {type(discriminator)}"
+            )
+        if adversarial_weight < 0:
+            raise ValueError(
+                f"`adversarial_weight` must be >= 0. Received: adversarial_weight={adversarial_weight}"
+            )
+        self.generator = generator
+        self.discriminator = discriminator
+        self.adversarial_weight = float(adversarial_weight)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="gan_seed")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
+        self.built = True  # both networks are built models.
+
+    # ------------------------------------------------------------------ noise
+
+    @property
+    def noise_shape(self):
+        """Shape of one noise vector, or `None` if the generator takes none."""
+        if len(self.generator.inputs) < 2:
+            return None
+        return tuple(self.generator.inputs[0].shape[1:])
+
+    def replica_draw(self, sampler, batch_size, shape=(), **kwargs):
+        """Draws random values for this replica's slice of the global batch.
+
+        Every replica draws the values for the whole global batch from the
+        same seed and keeps its own slice, so replicas get different values
+        and N replicas see exactly what one device would.
+
+        Args:
+            sampler: `tf.random.stateless_*` function taking `(shape, seed)`
+                plus keyword arguments.
+            batch_size: int tensor. The local (per-replica) batch size.
+            shape: tuple. Shape of one sample's values.
+            **kwargs: passed to `sampler` (`dtype`, `minval`, ...).
+        """
+        replica_id, num_replicas = _replica_position()
+        seed = tf.cast(self.seed_generator.next(), "int64")
+        full = sampler((batch_size * num_replicas,) + tuple(shape), seed=seed, **kwargs)
+        return full[replica_id * batch_size : (replica_id + 1) * batch_size]
+
+    def sample_noise(self, batch_size):
+        return self.replica_draw(tf.random.stateless_normal, batch_size, self.noise_shape)
+
+    def generate(self, condition, noise=None, training=False):
+        if self.noise_shape is None:
+            return self.generator(condition, training=training)
+        if noise is None:
+            noise = self.sample_noise(tf.shape(tf.nest.flatten(condition)[0])[0])
+        return self.generator([noise, condition], training=training)
+
+    def call(self, condition, training=False, noise=None):
+        return self.generate(condition, noise=noise, training=training)
+
+    # --------------------------------------------------------------- compile
+
+    def compile(
+        self,
+        generator_optimizer="adam",
+        discriminator_optimizer="adam",
+        adversarial_loss="bce",
+        gradient_penalty_weight=10.0,
+        r1_weight=0.0,
+        **kwargs,
+    ):
+        """Configures both optimizers and the adversarial loss.
+
+        Args:
+            generator_optimizer: optimizer, its name or its config. A string
+                or config makes a fresh optimizer. Defaults to `"adam"`.
+            discriminator_optimizer: the same for the discriminator.
+            adversarial_loss: one of `"bce"`, `"hinge"`, `"lsgan"`,
+                `"wgan-gp"`. Defaults to `"bce"`.
+            gradient_penalty_weight: float. Weight of the WGAN-GP penalty, used
+                with `"wgan-gp"` only. Defaults to `10.0`.
+            r1_weight: float. Weight of the R1 penalty on real samples; `0`
+                turns it off. Defaults to `0.0`.
+            **kwargs: passed to `keras.Model.compile` (e.g. `jit_compile`,
+                `steps_per_execution`). `optimizer`, `loss` and `metrics`
+                are not used by GANs.
+        """
+        for unused in ("optimizer", "loss", "metrics"):
+            if kwargs.get(unused) is not None:
+                raise ValueError(
+                    f"`{unused}` is not used by a GAN; pass `generator_optimizer`, "
+                    f"`discriminator_optimizer` and `adversarial_loss` instead."
+                )
+            kwargs.pop(unused, None)
+        kwargs.setdefault("jit_compile", False)  # XLA was slower on CPU; fails under Mirrored.
+        super().compile(optimizer=None, **kwargs)
+        self.adversarial_loss = losses_lib.get(adversarial_loss).name
+        self.gradient_penalty_weight = float(gradient_penalty_weight)
+        self.r1_weight = float(r1_weight)
+        with self.distribute_strategy.scope():
+            self.generator_optimizer = self._fresh_optimizer(generator_optimizer)
+            self.discriminator_optimizer = self._fresh_optimizer(discriminator_optimizer)
+            self.generator_optimizer.build(self.generator.trainable_variables)
+            self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+
+    @staticmethod
+    def _fresh_optimizer(identifier):
+        if isinstance(identifier, keras.optimizers.Optimizer):
+            return identifier
+        if isinstance(identifier, str):
+            # DCGAN's Adam settings are the right default for GANs.
+            if identifier.lower() == "adam":
+                return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+        return keras.optimizers.get(identifier)
+
+    def get_compile_config(self):
+        if not getattr(self, "compiled", False):
+            return None
+        return {
+            "generator_optimizer": keras.optimizers.serialize(self.generator_optimizer),
+            "discriminator_optimizer": keras.optimizers.serialize(self.discriminator_optimizer),
+            "adversarial_loss": self.adversarial_loss,
+            "gradient_penalty_weight": self.gradient_penalty_weight,
+            "r1_weight": self.r1_weight,
+            "jit_compile": bool(self.jit_compile),
+        }
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        for key in ("generator_optimizer", "discriminator_optimizer"):
+            config[key] = keras.optimizers.deserialize(config[key])
+        self.compile(**config)
+
+    # ------------------------------------------------------------ the update
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def _adversarial(self):
+        return losses_lib.get(self.adversarial_loss)
+
+    def discriminator_objective(self, condition, target, fake, training):
+        raise NotImplementedError
+
+    def generator_objective(self, condition, target, fake, training):
+        raise NotImplementedError
+
+    def train_step(self, data):
+        condition, target = self.unpack(data)
+        num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        g_vars = self.generator.trainable_variables
+        d_vars = self.discriminator.trainable_variables
+
+        # One generator forward pass serves both updates (as in the PyTorch
+        # DCGAN and pix2pix references): D learns on a detached copy, then G
+        # is scored by the updated D. The G tape is paused, not closed, while
+        # D updates (a tape can be entered again).
+        g_tape = tf.GradientTape()
+        with g_tape:
+            fake = self.generate(condition, training=True)
+        with tf.GradientTape() as d_tape:
+            d_loss, d_parts = self.discriminator_objective(
+                condition, target, tf.stop_gradient(fake), training=True
+            )
+            scaled_d_loss = d_loss / num_replicas
+        d_grads = d_tape.gradient(scaled_d_loss, d_vars)
+        self.discriminator_optimizer.apply_gradients(zip(d_grads, d_vars))
+        with g_tape:
+            g_loss, g_parts = self.generator_objective(condition, target, fake, training=True)
+            scaled_g_loss = g_loss / num_replicas
+        g_grads = g_tape.gradient(scaled_g_loss, g_vars)
+        self.generator_optimizer.apply_gradients(zip(g_grads, g_vars))
+        return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
+
+    def test_step(self, data):
+        condition, target = self.unpack(data)
+        fake = self.generate(condition, training=False)
+        d_loss, d_parts = self.discriminator_objective(condition, target, fake, training=False)
+        g_loss, g_parts = self.generator_objective(condition, target, fake, training=False)
+        return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
+
+    def _log(self, **values):
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: self.trackers[name].result() for name in values}
+
+    def predict_step(self, data):
+        condition, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return self.generate(condition, training=False)
+
+    @staticmethod
+    def unpack(data):
+        condition, target, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if target is None:
+            raise ValueError(
+                "A GAN trains on pairs: the dataset must yield `(condition, target)`."
+            )
+        return condition, target
+
+    # ---------------------------------------------------------- input checks
+
+    def check_condition(self, condition_spec_or_array, where):
+        """Raises `ValueError` if conditions do not fit; `where` names the argument."""
+
+    def check_target(self, target, where):
+        expected = tuple(self.generator.outputs[0].shape[1:])
+        got = tuple(target.shape[1:])
+        if got != expected:
+            raise ValueError(
+                f"{where}: targets have shape {got} per sample but the generator "
+                f"makes samples of shape {expected}."
+            )
+
+    def _check_fit_data(self, x, y):
+        if isinstance(x, tf.data.Dataset):
+            spec = x.element_spec
+            if not isinstance(spec, tuple) or len(spec) < 2:
+                raise ValueError(
+                    "The dataset must yield `(condition, target)` pairs. "
+                    f"Received element_spec={spec}"
+                )
+            self.check_condition(spec[0], "dataset condition")
+            self.check_target(spec[1], "dataset target")
+        elif x is not None:
+            if y is None:
+                raise ValueError("`fit(x, y)` needs targets `y` beside the conditions `x`.")
+            self.check_condition(x, "x")
+            self.check_target(np.asarray(y), "y")
+
+    def fit(self, x=None, y=None, **kwargs):
+        if not getattr(self, "compiled", False) or not hasattr(self, "generator_optimizer"):
+            raise RuntimeError(
+                f"{type(self).__name__} must be compiled before `fit`: call "
+                "`model.compile(generator_optimizer=..., discriminator_optimizer=...)`."
+            )
+        self._check_fit_data(x, y)
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
+        return super().fit(x, y, **kwargs)
+
+    # --------------------------------------------------------- serialization
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "generator": keras.layers.serialize(self.generator),
+            "discriminator": keras.layers.serialize(self.discriminator),
+            "adversarial_weight": self.adversarial_weight,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.layers.deserialize(config[key])
+        return cls(**config)

@@ -1,0 +1,42 @@
+"""keras-cgan: conditional GANs as Keras 3 models, with exports checked for parity."""
+
+from setuptools import find_packages, setup
+
+# TensorFlow comes as an extra so that CPU-only and GPU users each get one build:
+#   pip install "keras-cgan[cpu]"   -> tensorflow-cpu
+#   pip install "keras-cgan[gpu]"   -> tensorflow with CUDA libraries (Linux)
+TF = ">=2.21,<2.22"
+EXTRAS = {
+    "cpu": [f"tensorflow-cpu{TF}"],
+    "gpu": [f"tensorflow[and-cuda]{TF}"],
+    "export": [
+        "tf2onnx>=1.17,<1.18",
+        "onnx>=1.17,<2",
+        "onnxruntime>=1.20,<2",
+        "ai-edge-litert>=2.0,<3",
+    ],
+    "audio": ["soundfile>=0.12,<1", "pesq>=0.0.4,<0.1", "pystoi>=0.4,<0.5"],
+    "images": ["scikit-image>=0.24,<0.27"],
+    "video": ["imageio>=2.30,<3"],
+}
+EXTRAS["all"] = sorted({r for name in ("export", "audio", "images", "video") for r in EXTRAS[name]})
+EXTRAS["dev"] = EXTRAS["all"] + ["pytest>=8,<10"]
+
+setup(
+    name="keras-cgan",
+    version="0.1.0",
+    description=__doc__,
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["keras_cgan", "keras_cgan.*"]),
+    python_requires=">=3.10,<3.14",
+    install_requires=[
+        "keras>=3.15,<3.16",
+        "numpy>=1.26,<3",
+        "pillow>=10,<14",
+        "scikit-learn>=1.4,<2",
+    ],
+    extras_require=EXTRAS,
+    entry_points={"console_scripts": ["keras-cgan=keras_cgan.cli:main"]},
+    license="Apache-2.0",
+)

@@ -1,0 +1,82 @@
+"""Helpers shared by the tests of every family."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Prepended to snippets run by `run_isolated(..., replicas=2)`: two logical CPU
+# devices and one MirroredStrategy over them (one strategy per process).
+_MIRRORED_PRELUDE = """
+import tensorflow as tf
+_cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(_cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+assert strategy.num_replicas_in_sync == 2
+"""
+_DEFAULT_PRELUDE = """
+import tensorflow as tf
+strategy = tf.distribute.get_strategy()
+"""
+
+
+def run_isolated(code, replicas=1, timeout=600):
+    """Runs `code` in a fresh Python process and returns what it `emit`s.
+
+    The snippet sees `strategy` (a `MirroredStrategy` over two logical CPUs
+    when `replicas=2`, the default strategy otherwise) and `emit(obj)`, which
+    sends one JSON-serializable object back. A fresh process per strategy is
+    needed: one process can hold one MirroredStrategy over the same devices.
+    """
+    prelude = _MIRRORED_PRELUDE if replicas == 2 else _DEFAULT_PRELUDE
+    script = (
+        "import json as _json\n"
+        "def emit(obj):\n"
+        "    print('@@RESULT@@' + _json.dumps(obj), flush=True)\n"
+        + prelude
+        + textwrap.dedent(code)
+    )
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout, env=env
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"isolated run failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    for line in proc.stdout.splitlines():
+        if line.startswith("@@RESULT@@"):
+            return json.loads(line[len("@@RESULT@@") :])
+    raise AssertionError(f"isolated run emitted nothing:\n{proc.stdout[-2000:]}")
+
+
+def flat_weights(model):
+    """All of a model's weights as one float64 vector."""
+    return np.concatenate([np.asarray(w).astype("float64").ravel() for w in model.get_weights()])
+
+
+def assert_config_roundtrip(model):
+    """`from_config(get_config())` gives a model with the same config."""
+    config = model.get_config()
+    clone = type(model).from_config(config)
+    assert clone.get_config() == config
+    return clone
+
+
+def assert_keras_roundtrip(model, inputs, tmp_path, atol=1e-6, **call_kwargs):
+    """Saves `model` to `.keras`, loads it back and compares outputs on `inputs`."""
+    path = os.path.join(str(tmp_path), "model.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    expected = np.asarray(model(inputs, training=False, **call_kwargs))
+    got = np.asarray(loaded(inputs, training=False, **call_kwargs))
+    np.testing.assert_allclose(got, expected, atol=atol)
+    return loaded
+
+
+def weights_changed(before, after):
+    return [not np.array_equal(a, b) for a, b in zip(before, after)]

@@ -36,6 +36,13 @@ def _replica_position():
     return ctx.replica_id_in_sync_group, ctx.num_replicas_in_sync
 
 
+def _multi_worker():
+    extended = tf.distribute.get_strategy().extended
+    return isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy) and bool(
+        getattr(extended, "_in_multi_worker_mode", lambda: False)()
+    )
+
+
 class GANModel(keras.Model):
     """A conditional GAN as a `keras.Model`: `condition -> sample`.
 
@@ -113,7 +120,11 @@ class GANModel(keras.Model):
         return self.generator([noise, condition], training=training)
 
     def call(self, condition, training=False, noise=None):
-        return self.generate(condition, noise=noise, training=training)
+        return self.generate(self.prepare_condition(condition), noise=noise, training=training)
+
+    def prepare_condition(self, condition):
+        """Casts and checks a batch of conditions once per step; families override."""
+        return condition
 
     # --------------------------------------------------------------- compile
 
@@ -222,6 +233,7 @@ class GANModel(keras.Model):
 
     def train_step(self, data):
         condition, target = self.unpack(data)
+        condition = self.prepare_condition(condition)
         num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
         g_vars = self.generator.trainable_variables
         d_vars = self.discriminator.trainable_variables
@@ -250,6 +262,7 @@ class GANModel(keras.Model):
 
     def test_step(self, data):
         condition, target = self.unpack(data)
+        condition = self.prepare_condition(condition)
         fake = self.generate(condition, training=False)
         d_loss, d_parts = self.discriminator_objective(condition, target, fake, training=False)
         g_loss, g_parts = self.generator_objective(condition, target, fake, training=False)
@@ -258,11 +271,16 @@ class GANModel(keras.Model):
     def _log(self, **values):
         for name, value in values.items():
             self.trackers[name].update_state(value)
-        return {name: self.trackers[name].result() for name in values}
+        logs = {name: self.trackers[name].result() for name in values}
+        if _multi_worker():
+            # Keras reduces logs with `axis=0` across workers, which scalars do
+            # not have (keras-team/keras#20585): give each log one axis.
+            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+        return logs
 
     def predict_step(self, data):
         condition, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        return self.generate(condition, training=False)
+        return self.generate(self.prepare_condition(condition), training=False)
 
     @staticmethod
     def unpack(data):
@@ -313,6 +331,13 @@ class GANModel(keras.Model):
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
         return super().fit(x, y, **kwargs)
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras' version averages the first batch across workers, which fails
+        # under MultiWorkerMirroredStrategy (keras-team/keras#20585). A GANModel
+        # needs no symbolic build: its networks are built at construction and
+        # its optimizers in `compile`.
+        return
 
     # --------------------------------------------------------- serialization
 

@@ -97,7 +97,10 @@ class ConditionalGAN(GANModel):
         self.condition.check(condition, where)
 
     def generate(self, condition, noise=None, training=False):
-        return super().generate(self.condition.prepare(condition), noise=noise, training=training)
+        condition = self.condition.prepare(condition)
+        with tf.control_dependencies(self.condition.assert_valid(condition)):
+            condition = tf.identity(condition)
+        return super().generate(condition, noise=noise, training=training)
 
     def _wrong_condition(self, condition):
         batch = tf.shape(condition)[0]
@@ -110,8 +113,6 @@ class ConditionalGAN(GANModel):
     def discriminator_objective(self, condition, target, fake, training):
         adv = self._adversarial()
         condition = self.condition.prepare(condition)
-        with tf.control_dependencies(self.condition.assert_valid(condition)):
-            condition = tf.identity(condition)
         target = tf.cast(target, fake.dtype)
         batch = tf.shape(target)[0]
         if self.mismatch_weight > 0:

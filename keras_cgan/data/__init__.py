@@ -1,0 +1,3 @@
+"""Paired `(condition, target)` datasets, one module per modality."""
+
+from keras_cgan.data import digits

@@ -52,6 +52,11 @@ def serving_request(model, inputs=None, batch_size=1, request_format="instances"
     inputs = {name: np.asarray(value, dtype=dtypes.get(name)) for name, value in inputs.items()}
     generator_lib.check_inputs(generator, inputs)
     names = generator_lib.input_names(generator)
+    # Shortest decimal that reads back to the same float32 ("0.1", not "0.10000000149").
+    inputs = {
+        name: value.astype(str).astype("float64") if value.dtype.kind == "f" else value
+        for name, value in inputs.items()
+    }
     body = {"signature_name": SIGNATURE_NAME}
     if request_format == "inputs":
         body["inputs"] = {name: inputs[name].tolist() for name in names}

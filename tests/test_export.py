@@ -102,6 +102,14 @@ def test_parity_detects_wrong_weights(exported, tmp_path):
         export.check_parity(other, exported["reports"]["onnx"].path)
 
 
+def test_parity_reports_a_shape_difference_as_an_error(exported):
+    if exported["family"] != "conditional":
+        pytest.skip("needs a same-inputs, other-output-shape generator")
+    bigger = networks.conditional_generator((16, 16, 1), 10, latent_dim=4, base_filters=8)
+    with pytest.raises(export.ParityError, match="has shape"):
+        export.check_parity(bigger, exported["reports"]["tflite-None"].path)
+
+
 def test_quantized_files_are_smaller(exported):
     sizes = {kind: exported["reports"][kind].file_bytes for kind in FORMATS if kind.startswith("tflite")}
     for q in ("float16", "dynamic", "int8"):

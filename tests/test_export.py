@@ -274,6 +274,9 @@ def test_failed_parity_leaves_no_file(exported, tmp_path):
     with pytest.raises(export.ParityError):
         export.to_onnx(exported["generator"], target_before, tolerance=-1.0)
     assert target_before.read_bytes() == b"previous"
+    with pytest.raises(export.ParityError):
+        export.to_saved_model(exported["generator"], tmp_path / "serving", tolerance=-1.0)
+    assert not (tmp_path / "serving").exists()
 
 
 def test_keras_file_and_gan_model_are_accepted(exported, tmp_path):

@@ -79,9 +79,15 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, **parity_
     if int(version) < 0:
         raise ValueError(f"`version` must be a non-negative integer. Received: version={version}")
     target = os.path.join(path, str(int(version)))
-    with files.atomic_target(target) as tmp:
-        write_saved_model(generator, tmp)
-        report = parity.check_parity(generator, tmp, inputs=inputs, **parity_kwargs) if check else None
+    new_base = not os.path.exists(path)
+    try:
+        with files.atomic_target(target) as tmp:
+            write_saved_model(generator, tmp)
+            report = parity.check_parity(generator, tmp, inputs=inputs, **parity_kwargs) if check else None
+    except BaseException:
+        if new_base and os.path.isdir(path) and not os.listdir(path):
+            os.rmdir(path)  # leave no empty model base path behind
+        raise
     if report is None:
         return target
     report.path = target

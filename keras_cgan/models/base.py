@@ -157,8 +157,25 @@ class GANModel(keras.Model):
         with self.distribute_strategy.scope():
             self.generator_optimizer = self._fresh_optimizer(generator_optimizer)
             self.discriminator_optimizer = self._fresh_optimizer(discriminator_optimizer)
+            if self._uses_float16():
+                # Keras' auto_scale_loss wraps only `self.optimizer`: wrap both.
+                self.generator_optimizer = self._loss_scaled(self.generator_optimizer)
+                self.discriminator_optimizer = self._loss_scaled(self.discriminator_optimizer)
             self.generator_optimizer.build(self.generator.trainable_variables)
             self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+
+    def _uses_float16(self):
+        return any(
+            getattr(layer, "compute_dtype", None) == "float16"
+            for network in (self.generator, self.discriminator)
+            for layer in network.layers
+        )
+
+    @staticmethod
+    def _loss_scaled(optimizer):
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            return optimizer
+        return keras.optimizers.LossScaleOptimizer(optimizer)
 
     @staticmethod
     def _fresh_optimizer(identifier):
@@ -220,12 +237,13 @@ class GANModel(keras.Model):
             d_loss, d_parts = self.discriminator_objective(
                 condition, target, tf.stop_gradient(fake), training=True
             )
-            scaled_d_loss = d_loss / num_replicas
+            # `scale_loss` is the identity except for a LossScaleOptimizer.
+            scaled_d_loss = self.discriminator_optimizer.scale_loss(d_loss / num_replicas)
         d_grads = d_tape.gradient(scaled_d_loss, d_vars)
         self.discriminator_optimizer.apply_gradients(zip(d_grads, d_vars))
         with g_tape:
             g_loss, g_parts = self.generator_objective(condition, target, fake, training=True)
-            scaled_g_loss = g_loss / num_replicas
+            scaled_g_loss = self.generator_optimizer.scale_loss(g_loss / num_replicas)
         g_grads = g_tape.gradient(scaled_g_loss, g_vars)
         self.generator_optimizer.apply_gradients(zip(g_grads, g_vars))
         return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)

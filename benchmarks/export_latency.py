@@ -15,7 +15,6 @@ acceptance bars.
 """
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -27,6 +26,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+
+from benchmarks import _report  # noqa: E402
 
 
 def train_conditional(epochs, seed):
@@ -148,17 +149,24 @@ def save_figure(reports, generator_inputs, path):
     Image.fromarray(pixels).resize((pixels.shape[1] * 4, pixels.shape[0] * 4), Image.NEAREST).save(path)
 
 
-def print_table(results):
+def table_rows(results):
+    """One row per family and runtime, for the printed Markdown table."""
+    rows = []
     for family, result in results.items():
-        print(f"\n{family}: {result['generator']}, {result['parameters']} parameters")
-        print(f"{'runtime':<16}{'batch1 ms':>10}{'batch16 ms':>11}{'KiB':>8}{'max abs err':>13}{'SNR dB':>8}")
         for kind, row in result["rows"].items():
-            size = "" if row["file_bytes"] is None else f"{row['file_bytes'] / 1024:.1f}"
-            err = "" if "max_abs_error" not in row else f"{row['max_abs_error']:.2e}"
-            snr = "" if "snr_db" not in row else f"{row['snr_db']:.1f}"
-            print(f"{kind:<16}{row['batch1_ms']:>10.3f}{row['batch16_ms']:>11.3f}{size:>8}{err:>13}{snr:>8}")
-        for name, ok in result["acceptance"].items():
-            print(f"  {'met    ' if ok else 'NOT met'}  {name}")
+            rows.append({
+                "family": family,
+                "runtime": kind,
+                "batch 1 ms": round(row["batch1_ms"], 3),
+                "batch 16 ms": round(row["batch16_ms"], 3),
+                "KiB": "" if row["file_bytes"] is None else round(row["file_bytes"] / 1024, 1),
+                "max abs error": "" if "max_abs_error" not in row else f"{row['max_abs_error']:.2g}",
+                "SNR dB": "" if "snr_db" not in row else f"{row['snr_db']:.1f}",
+            })
+    return rows
+
+
+COLUMNS = ["family", "runtime", "batch 1 ms", "batch 16 ms", "KiB", "max abs error", "SNR dB"]
 
 
 def main(argv=None):
@@ -169,8 +177,8 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=200, help="timed calls per measurement (default 200)")
     parser.add_argument("--calibration", type=int, default=200, help="int8 calibration samples")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=os.path.join(REPO, "benchmarks", "results", "export_latency.json"))
-    parser.add_argument("--figure", default=None, help="write a Keras-vs-exports PNG here")
+    parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/export_latency.json)")
+    parser.add_argument("--figure", default=None, help="write a PNG of every export's samples here")
     args = parser.parse_args(argv)
 
     results = {}
@@ -179,19 +187,18 @@ def main(argv=None):
             results[family], reports = bench_family(family, args, workdir)
             if args.figure and family == "conditional":
                 save_figure(reports, figure_inputs(args.seed), args.figure)
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    payload = {
-        "note": (
-            "median ms per call; 2 CPU cores shared with other jobs (timings under contention); "
-            "LiteRT runs with 1 thread, onnxruntime and TF with their defaults"
-        ),
-        "args": vars(args),
-        "families": results,
-    }
-    with open(args.out, "w") as f:
-        json.dump(payload, f, indent=2)
-    print_table(results)
-    print(f"\nwrote {args.out}")
+    note = (
+        "median ms per call; 2 CPU cores shared with other jobs (timings under contention); "
+        "LiteRT runs with 1 thread, onnxruntime and TF with their defaults"
+    )
+    _report.write(
+        "export_latency", {"note": note, "args": vars(args), "families": results},
+        table_rows(results), COLUMNS, args.out,
+    )
+    for family, result in results.items():
+        print(f"\n{family} ({result['generator']}, {result['parameters']} parameters), acceptance:")
+        for name, ok in result["acceptance"].items():
+            print(f"  {'met    ' if ok else 'NOT met'}  {name}")
     return results
 
 

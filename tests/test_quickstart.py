@@ -33,3 +33,12 @@ def test_command_line_lists_quickstart():
     )
     assert proc.returncode == 0, proc.stderr
     assert "--epochs" in proc.stdout
+
+
+def test_command_line_lists_export():
+    proc = subprocess.run(
+        [sys.executable, "-m", "keras_cgan.cli", "export", "onnx", "--help"],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "--opset" in proc.stdout

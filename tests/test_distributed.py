@@ -51,7 +51,7 @@ with strategy.scope():
     gan = ConditionalGAN(g, d, condition=4, seed=7)
 per_replica = strategy.run(tf.function(lambda: gan.sample_noise(3)))
 values = [np.asarray(t).tolist() for t in strategy.experimental_local_results(per_replica)]
-gan.seed_generator.state.assign([7, 0])
+gan.seed_state.assign([7, 0])
 emit({"replicas": values, "global": tf.random.stateless_normal((6, 6), seed=[7, 0]).numpy().tolist()})
 """,
         replicas=2,

@@ -77,7 +77,16 @@ class GANModel(keras.Model):
         self.discriminator = discriminator
         self.adversarial_weight = float(adversarial_weight)
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed, name="gan_seed")
+        # The seed state is a weight (unlike a keras.random.SeedGenerator's), so
+        # checkpoints carry it and a resumed run draws the noise it would have.
+        initial = seed if seed is not None else int(np.random.randint(1, 2**31 - 1))
+        self.seed_state = self.add_weight(
+            shape=(2,),
+            initializer=lambda shape, dtype: tf.constant([initial, 0], dtype),
+            dtype="int64",
+            trainable=False,
+            name="seed_state",
+        )
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
         self.built = True  # both networks are built models.
 
@@ -105,9 +114,15 @@ class GANModel(keras.Model):
             **kwargs: passed to `sampler` (`dtype`, `minval`, ...).
         """
         replica_id, num_replicas = _replica_position()
-        seed = tf.cast(self.seed_generator.next(), "int64")
+        seed = self.next_seed()
         full = sampler((batch_size * num_replicas,) + tuple(shape), seed=seed, **kwargs)
         return full[replica_id * batch_size : (replica_id + 1) * batch_size]
+
+    def next_seed(self):
+        """Returns the current `[2]` seed and advances the state."""
+        seed = self.seed_state.value * 1  # a copy, read before the update
+        self.seed_state.assign_add(tf.constant([0, 1], "int64"))
+        return seed
 
     def sample_noise(self, batch_size):
         return self.replica_draw(tf.random.stateless_normal, batch_size, self.noise_shape)

@@ -68,3 +68,68 @@ class SampleGrid(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self._write(self.params.get("epochs", 1) - 1)
+
+
+class StopOnNaN(keras.callbacks.Callback):
+    """Stops training at the first NaN or Inf in any logged loss.
+
+    It raises instead of setting `stop_training`, so `on_train_end` does not
+    run and a `keras.callbacks.BackupAndRestore` checkpoint from the last good
+    epoch stays on disk for the next run.
+
+    Example:
+
+    >>> callbacks = [keras.callbacks.BackupAndRestore("runs/backup"), StopOnNaN()]
+    """
+
+    def on_train_batch_end(self, batch, logs=None):
+        for name, value in (logs or {}).items():
+            value = np.asarray(value, dtype="float64")
+            if not np.all(np.isfinite(value)):
+                raise FloatingPointError(
+                    f"`{name}` became {value.ravel()[0]} at batch {batch}; training stopped. "
+                    "Checkpoints written before this batch are kept: lower the learning "
+                    "rates or check the data, then run the same command again to resume."
+                )
+
+
+class GeneratorEMA(keras.callbacks.Callback):
+    """Keeps an exponential moving average of the generator's weights.
+
+    After each batch, `ema = decay * ema + (1 - decay) * weights` for every
+    generator weight (batch-norm statistics included). `ema_generator()`
+    returns a copy of the generator holding the averaged weights, for sampling
+    and export; averaged generators usually make cleaner samples
+    (Karras et al. 2018; Yazici et al. 2019).
+
+    Args:
+        decay: float in `[0, 1)`. Defaults to `0.999`.
+
+    Example:
+
+    >>> ema = GeneratorEMA(0.99)
+    >>> # gan.fit(ds, callbacks=[ema]); ema.ema_generator().save("g_ema.keras")
+    """
+
+    def __init__(self, decay=0.999):
+        super().__init__()
+        if not 0.0 <= decay < 1.0:
+            raise ValueError(f"`decay` must be in [0, 1). Received: decay={decay}")
+        self.decay = decay
+        self.average = None
+
+    def on_train_begin(self, logs=None):
+        if self.average is None:
+            self.average = [np.asarray(w, dtype="float64") for w in self.model.generator.get_weights()]
+
+    def on_train_batch_end(self, batch, logs=None):
+        for average, weight in zip(self.average, self.model.generator.get_weights()):
+            average *= self.decay
+            average += (1.0 - self.decay) * np.asarray(weight, dtype="float64")
+
+    def ema_generator(self):
+        """A copy of the generator with the averaged weights."""
+        generator = self.model.generator
+        copy = generator.__class__.from_config(generator.get_config())
+        copy.set_weights([a.astype(w.dtype) for a, w in zip(self.average, generator.get_weights())])
+        return copy

@@ -1,3 +1,4 @@
 """Paired `(condition, target)` datasets, one module per modality."""
 
 from keras_cgan.data import digits
+from keras_cgan.data import synthetic_faces

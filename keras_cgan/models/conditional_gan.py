@@ -170,11 +170,14 @@ class ConditionalGAN(GANModel):
     def check_condition(self, condition, where):
         self.condition.check(condition, where)
 
-    def generate(self, condition, noise=None, training=False):
-        condition = self.condition.prepare(condition)
+    def _prepare(self, condition):
+        """Casts and reshapes a batch of conditions, checking them in-graph first."""
+        condition = self._prepare(condition)
         with tf.control_dependencies(self.condition.assert_valid(condition)):
-            condition = tf.identity(condition)
-        return super().generate(condition, noise=noise, training=training)
+            return tf.identity(condition)
+
+    def generate(self, condition, noise=None, training=False):
+        return super().generate(self._prepare(condition), noise=noise, training=training)
 
     def _wrong_condition(self, condition):
         """Returns `(wrong, valid)`: wrong conditions and a float mask `[B]` of true mismatches."""
@@ -208,7 +211,7 @@ class ConditionalGAN(GANModel):
 
     def discriminator_objective(self, condition, target, fake, training):
         adv = self._adversarial()
-        condition = self.condition.prepare(condition)
+        condition = self._prepare(condition)
         target = tf.cast(target, fake.dtype)
         batch = tf.shape(target)[0]
         mismatch = self.mismatch_weight > 0
@@ -271,7 +274,7 @@ class ConditionalGAN(GANModel):
 
     def generator_objective(self, condition, target, fake, training):
         adv = self._adversarial()
-        condition = self.condition.prepare(condition)
+        condition = self._prepare(condition)
         realism, second = self._heads(fake, condition, training)
         g_adv = tf.reduce_mean(adv.generator(realism))
         parts = {"g_adv": g_adv}

@@ -172,7 +172,7 @@ class ConditionalGAN(GANModel):
 
     def _prepare(self, condition):
         """Casts and reshapes a batch of conditions, checking them in-graph first."""
-        condition = self._prepare(condition)
+        condition = self.condition.prepare(condition)
         with tf.control_dependencies(self.condition.assert_valid(condition)):
             return tf.identity(condition)
 

@@ -126,9 +126,8 @@ def diversity(samples, groups=None):
         x = flat[groups == g]
         if len(x) < 2:
             continue
-        sq = (x**2).sum(1)
-        d2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * x @ x.T, 0.0) / x.shape[1]
-        means.append(np.sqrt(d2)[np.triu_indices(len(x), 1)].mean())
+        pairs = [np.sqrt(((x[i + 1 :] - x[i]) ** 2).mean(1)) for i in range(len(x) - 1)]
+        means.append(np.concatenate(pairs).mean())
     if not means:
         raise ValueError("`diversity` needs at least two samples of one condition")
     return float(np.mean(means))

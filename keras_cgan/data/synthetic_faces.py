@@ -13,7 +13,7 @@ Example:
 >>> from keras_cgan.data import synthetic_faces
 >>> tags, images, hair, eyes = synthetic_faces.load(8, seed=0)
 >>> tags.shape, images.shape, synthetic_faces.VOCABULARY[int(hair[0])]
-((8, 12), (8, 16, 16, 3), 'yellow hair')
+((8, 12), (8, 16, 16, 3), 'purple hair')
 """
 
 import numpy as np

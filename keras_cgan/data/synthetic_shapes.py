@@ -13,7 +13,7 @@ Example:
 >>> from keras_cgan.data import synthetic_shapes
 >>> captions, images, attrs = synthetic_shapes.load(4, seed=0)
 >>> images.shape, captions[0]
-((4, 24, 24, 3), 'a green square at the bottom right')
+((4, 24, 24, 3), 'a yellow square at the top left')
 """
 
 import itertools
@@ -57,7 +57,7 @@ def render(colour, shape, position, rng, size=24):
     half = size // 2
     image = np.empty((size, size, 3), "float32")
     image[:] = rng.uniform(0, 45, 3)
-    extent = rng.uniform(0.55, 0.8) * half
+    extent = rng.uniform(0.7, 0.9) * half
     top = (position // 2) * half + rng.uniform(0.5, half - extent - 0.5)
     left = (position % 2) * half + rng.uniform(0.5, half - extent - 0.5)
     image[_shape_mask(shape, rows, cols, top, left, extent)] = COLOURS[COLOUR_NAMES[colour]]

@@ -318,3 +318,17 @@ def test_attribute_accuracy_with_a_user_classifier():
     classifier = lambda samples: np.array([[0, 1], [1, 1], [2, 0]])
     result = attribute_accuracy(classifier, np.zeros(3), [[0, 1], [1, 0], [2, 0]], names=["colour", "shape"])
     assert result == {"colour": 1.0, "shape": pytest.approx(2 / 3), "all": pytest.approx(2 / 3)}
+
+
+def test_one_text_encoder_shared_by_generator_and_discriminator():
+    encoder = networks.condition_encoder(TEXT, units=8, text_encoder="gru")
+    g = networks.conditional_generator(SHAPE, condition=TEXT, latent_dim=LATENT, base_filters=8, encoder=encoder)
+    d = networks.conditional_discriminator(SHAPE, condition=TEXT, conditioning="projection", base_filters=8,
+                                           encoder=encoder)
+    gan = ConditionalGAN(g, d, condition=TEXT, seed=0)
+    gan.compile()
+    shared = {id(v) for v in encoder.trainable_variables}
+    assert shared <= {id(v) for v in g.trainable_variables} and shared <= {id(v) for v in d.trainable_variables}
+    before = [np.asarray(v).copy() for v in encoder.trainable_variables]
+    gan.fit(conditions_for("text")[1], images(), batch_size=8, epochs=1, verbose=0)
+    assert any(not np.array_equal(a, np.asarray(b)) for a, b in zip(before, encoder.trainable_variables))

@@ -247,3 +247,23 @@ def conditional_discriminator(
         classes = sn(layers.Dense(width_out, name="classes"))(features)  # [B, K]
         return keras.Model([image, condition_in], [logit, classes], name=name)
     return keras.Model([image, condition_in], logit, name=name)
+
+
+def condition_encoder(condition, units=64, text_encoder="mean", name="condition_encoder"):
+    """Builds a `condition -> [B, units]` model to share between G and D.
+
+    Pass it as `encoder=` to both builders: the two networks then train one
+    text (or tag) encoder together. A `.keras` file stores each network with
+    its own copy of the encoder's weights, so after loading the two copies
+    start equal but are no longer tied.
+
+    Example:
+
+    >>> from keras_cgan import TextCondition
+    >>> encoder = condition_encoder(TextCondition(20, 6), units=16)
+    >>> tuple(encoder.output.shape)
+    (None, 16)
+    """
+    condition = conditions_lib.get(condition)
+    inputs = condition_input(condition)
+    return keras.Model(inputs, condition_code(condition, inputs, units, "shared", text_encoder), name=name)

@@ -1,7 +1,7 @@
 """keras-cgan: conditional GANs as Keras models, with exports checked for parity."""
 
 from keras_cgan import conditions, losses, networks
-from keras_cgan.conditions import ClassCondition
+from keras_cgan.conditions import ClassCondition, EmbeddingCondition, TagsCondition, TextCondition
 from keras_cgan.models import ConditionalGAN, GANModel
 
 __version__ = "0.1.0"

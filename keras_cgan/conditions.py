@@ -1,5 +1,10 @@
 """How a condition is fed to the networks and how a wrong one is drawn.
 
+Four kinds: `ClassCondition` (a class id), `TagsCondition` (multi-hot tags),
+`TextCondition` (caption token ids) and `EmbeddingCondition` (precomputed
+sentence embeddings). `wrong(c, draw)` returns either the wrong conditions or
+`(wrong, valid)`, where `valid` `[B]` marks samples that have a true mismatch.
+
 The matching-aware discriminator scores real samples paired with a *wrong*
 condition as fake, so each kind of condition knows how to draw a condition
 that really differs from the true one.
@@ -86,6 +91,298 @@ class ClassCondition:
         return cls(**config)
 
 
+
+def _is_concrete(condition):
+    return isinstance(condition, (np.ndarray, list)) or hasattr(condition, "numpy")
+
+
+def other_sample(condition, draw):
+    """Pairs each sample with another sample of the batch whose condition differs.
+
+    Each sample starts from a random other position `(i + r_i) % B` and walks
+    forward to the first sample with a different condition, so a batch with
+    duplicates still gets true mismatches. Where the whole batch holds one
+    condition there is none: `valid` is then `False` for that sample and the
+    mismatch term ignores it.
+
+    Args:
+        condition: tensor `[B, ...]`.
+        draw: callable `(sampler, shape, **kw)` drawing `[B, *shape]` values.
+
+    Returns:
+        `(wrong, valid)`: the paired conditions `[B, ...]` and a `bool` `[B]`.
+    """
+    batch = tf.shape(condition)[0]
+    flat = tf.reshape(condition, [batch, -1])
+    # [B, B]: same[i, j] is True when samples i and j have the same condition.
+    same = tf.reduce_all(tf.equal(flat[:, None, :], flat[None, :, :]), axis=-1)
+    start = draw(tf.random.stateless_uniform, (), dtype="int32", minval=1, maxval=2**30)
+    start = start % tf.maximum(batch - 1, 1) + 1  # [B] in [1, B)
+    steps = tf.range(batch)[None, :]  # [1, B]
+    rows = tf.range(batch)[:, None]
+    candidates = (rows + start[:, None] + steps) % batch  # [B, B]: j to try, in order
+    differs = tf.logical_not(tf.gather(same, candidates, batch_dims=1))  # [B, B]
+    first = tf.argmax(tf.cast(differs, "int32"), axis=1, output_type="int32")
+    chosen = tf.gather(candidates, first, batch_dims=1)  # [B]
+    valid = tf.reduce_any(differs, axis=1)
+    return tf.gather(condition, chosen), valid
+
+
+@keras.saving.register_keras_serializable(package="keras_cgan")
+class TagsCondition:
+    """A set of tags ("blue hair", "red eyes"), fed multi-hot as `float32` `[B, T]`.
+
+    A wrong tag set for the mismatch term is the set of another sample in the
+    batch that differs from the true one; if the whole batch shares one set,
+    one random tag is flipped instead, so the wrong set always differs.
+
+    Args:
+        vocabulary: list of str. The tags, in the order of the multi-hot
+            columns (at least 2).
+
+    Example:
+
+    >>> tags = TagsCondition(["blue hair", "red hair", "red eyes", "green eyes"])
+    >>> tags.encode([["blue hair", "red eyes"]]).tolist()
+    [[1.0, 0.0, 1.0, 0.0]]
+    """
+
+    dtype = "float32"
+
+    def __init__(self, vocabulary):
+        vocabulary = list(vocabulary) if not isinstance(vocabulary, str) else None
+        if not vocabulary or len(vocabulary) < 2 or not all(isinstance(t, str) and t for t in vocabulary):
+            raise ValueError(
+                "`vocabulary` must be a list of at least 2 non-empty tag strings. "
+                f"Received: vocabulary={vocabulary!r}"
+            )
+        if len(set(vocabulary)) != len(vocabulary):
+            dup = sorted({t for t in vocabulary if vocabulary.count(t) > 1})
+            raise ValueError(f"`vocabulary` has repeated tags: {dup}")
+        self.vocabulary = vocabulary
+        self.index = {tag: i for i, tag in enumerate(vocabulary)}
+
+    @property
+    def input_shape(self):
+        return (len(self.vocabulary),)
+
+    @property
+    def num_tags(self):
+        return len(self.vocabulary)
+
+    def encode(self, tag_sets):
+        """Returns multi-hot `float32` `[N, T]` for a list of tag lists.
+
+        Raises `ValueError` naming a tag that is not in the vocabulary.
+        """
+        out = np.zeros((len(tag_sets), self.num_tags), "float32")
+        for row, tags in enumerate(tag_sets):
+            if isinstance(tags, str):
+                raise ValueError(f"tag set {row} must be a list of tags, not the string {tags!r}")
+            for tag in tags:
+                if tag not in self.index:
+                    raise ValueError(
+                        f"tag {tag!r} (tag set {row}) is not in the vocabulary {self.vocabulary}"
+                    )
+                out[row, self.index[tag]] = 1.0
+        return out
+
+    def decode(self, multi_hot, threshold=0.5):
+        """Returns the list of tags of each row of `multi_hot` `[N, T]`."""
+        return [[self.vocabulary[i] for i in np.flatnonzero(row > threshold)] for row in np.asarray(multi_hot)]
+
+    def prepare(self, condition):
+        return tf.reshape(tf.cast(condition, "float32"), [-1, self.num_tags])
+
+    def wrong(self, condition, draw):
+        wrong, valid = other_sample(condition, draw)
+        flip = draw(tf.random.stateless_uniform, (), dtype="int32", minval=0, maxval=self.num_tags)
+        flipped = tf.abs(condition - tf.one_hot(flip, self.num_tags, dtype=condition.dtype))
+        return tf.where(valid[:, None], wrong, flipped)
+
+    def assert_valid(self, condition):
+        return [
+            tf.debugging.assert_equal(
+                tf.reduce_all((condition == 0.0) | (condition == 1.0)),
+                True,
+                message="tag conditions must be multi-hot (0 or 1)",
+            )
+        ]
+
+    def check(self, condition, where):
+        dtype = tf.as_dtype(condition.dtype)
+        if dtype == tf.string:
+            raise ValueError(f"{where}: tags must be multi-hot; encode them with `TagsCondition.encode`.")
+        shape = tuple(condition.shape)
+        if len(shape) != 2 or shape[1] != self.num_tags:
+            raise ValueError(
+                f"{where}: tag conditions must have shape [batch, {self.num_tags}] (one column per tag "
+                f"of the vocabulary); got {shape}."
+            )
+        if _is_concrete(condition):
+            values = np.asarray(condition)
+            if values.size and not np.all((values == 0) | (values == 1)):
+                raise ValueError(f"{where}: tag conditions must be multi-hot (only 0 and 1).")
+
+    def get_config(self):
+        return {"vocabulary": list(self.vocabulary)}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="keras_cgan")
+class TextCondition:
+    """A caption as token ids `int32` `[B, L]` (0 = padding, 1 = unknown word).
+
+    Captions are turned into ids by `keras.layers.TextVectorization` in the
+    data pipeline (`data.captions.vectorizer`); the networks encode the ids
+    with a trainable text encoder. The wrong caption of a sample is the
+    caption of another sample of the batch that differs from its own; a
+    batch made of one caption has none, and the mismatch term skips it.
+
+    Args:
+        vocabulary_size: int. Size of the vectorizer's vocabulary (ids are in
+            `[0, vocabulary_size)`).
+        sequence_length: int. Tokens per caption (`output_sequence_length`).
+
+    Example:
+
+    >>> import keras
+    >>> vec = keras.layers.TextVectorization(output_sequence_length=6)
+    >>> vec.adapt(["a red circle", "a blue square"])
+    >>> TextCondition.from_vectorizer(vec).input_shape
+    (6,)
+    """
+
+    dtype = "int32"
+
+    def __init__(self, vocabulary_size, sequence_length):
+        for name, value, low in (("vocabulary_size", vocabulary_size, 3), ("sequence_length", sequence_length, 1)):
+            if not isinstance(value, (int, np.integer)) or value < low:
+                raise ValueError(f"`{name}` must be an int >= {low}. Received: {name}={value!r}")
+        self.vocabulary_size = int(vocabulary_size)
+        self.sequence_length = int(sequence_length)
+
+    @classmethod
+    def from_vectorizer(cls, vectorizer):
+        """Reads the sizes off an adapted `keras.layers.TextVectorization`."""
+        length = vectorizer.get_config().get("output_sequence_length")
+        if not length:
+            raise ValueError("the TextVectorization needs `output_sequence_length` (fixed-length ids).")
+        return cls(vectorizer.vocabulary_size(), length)
+
+    @property
+    def input_shape(self):
+        return (self.sequence_length,)
+
+    def prepare(self, condition):
+        return tf.reshape(tf.cast(condition, "int32"), [-1, self.sequence_length])
+
+    def wrong(self, condition, draw):
+        return other_sample(condition, draw)
+
+    def assert_valid(self, condition):
+        return [
+            tf.debugging.assert_non_negative(condition, message="token ids must be >= 0"),
+            tf.debugging.assert_less(
+                condition, self.vocabulary_size, message=f"token ids must be < vocabulary_size={self.vocabulary_size}"
+            ),
+            tf.debugging.assert_equal(
+                tf.reduce_all(tf.reduce_any(condition > 0, axis=1)),
+                True,
+                message="empty caption: a caption has no tokens (all padding)",
+            ),
+        ]
+
+    def check(self, condition, where):
+        dtype = tf.as_dtype(condition.dtype)
+        if dtype == tf.string:
+            raise ValueError(
+                f"{where}: captions must be token ids; vectorize them with "
+                "`keras.layers.TextVectorization` in the data pipeline (see `data.captions`)."
+            )
+        if not dtype.is_integer:
+            raise ValueError(f"{where}: captions must be integer token ids; got dtype {dtype.name}.")
+        shape = tuple(condition.shape)
+        if len(shape) != 2 or shape[1] != self.sequence_length:
+            raise ValueError(
+                f"{where}: captions must have shape [batch, {self.sequence_length}] token ids; got {shape}."
+            )
+        if _is_concrete(condition):
+            values = np.asarray(condition)
+            if values.size and (values.min() < 0 or values.max() >= self.vocabulary_size):
+                raise ValueError(
+                    f"{where}: token ids must be in [0, {self.vocabulary_size}); "
+                    f"got values from {values.min()} to {values.max()}."
+                )
+            empty = np.flatnonzero(~np.any(values > 0, axis=1))
+            if empty.size:
+                raise ValueError(f"{where}: empty caption (no tokens) at row(s) {empty[:10].tolist()}.")
+
+    def get_config(self):
+        return {"vocabulary_size": self.vocabulary_size, "sequence_length": self.sequence_length}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="keras_cgan")
+class EmbeddingCondition:
+    """A precomputed condition vector, e.g. a sentence embedding, `float32` `[B, E]`.
+
+    The wrong condition of a sample is the vector of another sample of the
+    batch that differs from its own (skipped where the batch has none).
+
+    Args:
+        dim: int. Size of the vectors.
+
+    Example:
+
+    >>> EmbeddingCondition(384).input_shape
+    (384,)
+    """
+
+    dtype = "float32"
+
+    def __init__(self, dim):
+        if not isinstance(dim, (int, np.integer)) or dim < 1:
+            raise ValueError(f"`dim` must be an int >= 1. Received: dim={dim!r}")
+        self.dim = int(dim)
+
+    @property
+    def input_shape(self):
+        return (self.dim,)
+
+    def prepare(self, condition):
+        return tf.reshape(tf.cast(condition, "float32"), [-1, self.dim])
+
+    def wrong(self, condition, draw):
+        return other_sample(condition, draw)
+
+    def assert_valid(self, condition):
+        return [tf.debugging.assert_all_finite(condition, "condition embeddings must be finite")]
+
+    def check(self, condition, where):
+        dtype = tf.as_dtype(condition.dtype)
+        if not dtype.is_floating:
+            raise ValueError(f"{where}: embedding conditions must be float vectors; got dtype {dtype.name}.")
+        shape = tuple(condition.shape)
+        if len(shape) != 2 or shape[1] != self.dim:
+            raise ValueError(f"{where}: embedding conditions must have shape [batch, {self.dim}]; got {shape}.")
+        if _is_concrete(condition) and not np.all(np.isfinite(np.asarray(condition))):
+            raise ValueError(f"{where}: embedding conditions contain NaN or inf.")
+
+    def get_config(self):
+        return {"dim": self.dim}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
 def get(condition):
     """Returns a condition object from an int (number of classes), config or object."""
     if isinstance(condition, (int, np.integer)):
@@ -96,5 +393,5 @@ def get(condition):
         return condition
     raise ValueError(
         "`condition` must be a number of classes or a condition object such as "
-        f"`ClassCondition`. Received: condition={condition!r}"
+        f"`ClassCondition`, `TagsCondition`, `TextCondition` or `EmbeddingCondition`. Received: condition={condition!r}"
     )

@@ -18,15 +18,30 @@ class ConditionalGAN(GANModel):
     2016). Without the third term D may only check realism, and G can learn
     to ignore the condition.
 
+    Two-output discriminators change what is scored. `acgan`: D also learns
+    to classify real and fake images by their condition and G to make fakes
+    it classifies right (Odena et al. 2017). `two_head` (StackGAN++): the
+    realism head scores real images real (with either condition) and fakes
+    fake; the match head scores real+right condition as match, and fake+its
+    condition and real+wrong condition as mismatch.
+
     Args:
         generator: `keras.Model` with inputs `[noise, condition]` returning an
             image, e.g. `networks.conditional_generator(...)`.
         discriminator: `keras.Model` with inputs `[image, condition]`
-            returning one logit per sample.
+            returning one logit per sample (`concat`, `projection`, `none`),
+            `[logit, class logits]` (`acgan`) or `[realism, match]`
+            (`two_head`); see `networks.conditional_discriminator`.
         condition: int or condition object. The number of classes, or a
-            condition such as `ClassCondition(10)`.
+            condition such as `ClassCondition(10)`, `TagsCondition(vocab)`,
+            `TextCondition(vocabulary_size, length)`, `EmbeddingCondition(dim)`.
         mismatch_weight: float. Weight of the real-image/wrong-condition term;
             `0` gives the plain conditional GAN. Defaults to `1.0`.
+        design: str or None. `"single"` (one logit), `"acgan"` or
+            `"two_head"`; `None` reads it off the discriminator's outputs (two
+            outputs whose second has width 1 are `two_head`, wider `acgan`).
+        auxiliary_weight: float. Weight of the `acgan` class loss, added for
+            D on real and fake images and for G on fake ones. Defaults to `1.0`.
         adversarial_weight: float. Weight of the generator's adversarial
             loss. Defaults to `1.0`.
         seed: int. Seed of noise and wrong conditions. Defaults to `None`.
@@ -47,18 +62,34 @@ class ConditionalGAN(GANModel):
 
     Reference:
         Mirza & Osindero 2014, "Conditional Generative Adversarial Nets";
-        Reed et al. 2016, "Generative Adversarial Text to Image Synthesis".
+        Reed et al. 2016, "Generative Adversarial Text to Image Synthesis";
+        Odena et al. 2017, "Conditional Image Synthesis with Auxiliary
+        Classifier GANs"; Zhang et al. 2018, "StackGAN++".
     """
 
-    loss_names = ("d_loss", "d_real", "d_fake", "d_mismatch", "d_penalty", "g_loss", "g_adv")
+    loss_names = (
+        "d_loss", "d_real", "d_fake", "d_mismatch", "d_match", "d_aux", "d_penalty",
+        "g_loss", "g_adv", "g_match", "g_aux",
+    )
+    designs = ("single", "acgan", "two_head")
 
-    def __init__(self, generator, discriminator, condition, mismatch_weight=1.0, **kwargs):
+    def __init__(
+        self, generator, discriminator, condition, mismatch_weight=1.0, design=None, auxiliary_weight=1.0, **kwargs
+    ):
         super().__init__(generator, discriminator, **kwargs)
         if mismatch_weight < 0:
             raise ValueError(f"`mismatch_weight` must be >= 0. Received: mismatch_weight={mismatch_weight}")
+        if auxiliary_weight < 0:
+            raise ValueError(f"`auxiliary_weight` must be >= 0. Received: auxiliary_weight={auxiliary_weight}")
+        if design is not None and design not in self.designs:
+            raise ValueError(f"`design` must be one of {self.designs} or None. Received: design={design!r}")
         self.condition = conditions_lib.get(condition)
         self.mismatch_weight = float(mismatch_weight)
+        self.auxiliary_weight = float(auxiliary_weight)
+        self._explicit_design = design
         self._check_networks()
+        self.design = design or self._detect_design()
+        self._check_heads()
 
     def _check_networks(self):
         g, d = self.generator, self.discriminator
@@ -87,50 +118,136 @@ class ConditionalGAN(GANModel):
                 f"The discriminator's condition input has shape {tuple(d.inputs[1].shape[1:])} "
                 f"per sample; the condition needs {want}."
             )
+        if len(d.outputs) not in (1, 2):
+            raise ValueError(
+                f"The discriminator must return one logit, or two outputs ([logit, class logits] "
+                f"or [realism, match]); it returns {len(d.outputs)} outputs."
+            )
         if tuple(d.outputs[0].shape[1:]) not in ((), (1,)):
             raise ValueError(
                 "The discriminator must return one logit per sample (shape [batch] or "
                 f"[batch, 1]); it returns {tuple(d.outputs[0].shape[1:])} per sample."
             )
 
+    def _detect_design(self):
+        outputs = self.discriminator.outputs
+        if len(outputs) == 1:
+            return "single"
+        return "two_head" if tuple(outputs[1].shape[1:]) in ((), (1,)) else "acgan"
+
+    def _num_labels(self):
+        if isinstance(self.condition, conditions_lib.ClassCondition):
+            return self.condition.num_classes
+        if isinstance(self.condition, conditions_lib.TagsCondition):
+            return self.condition.num_tags
+        return None
+
+    def _check_heads(self):
+        outputs = self.discriminator.outputs
+        want = {"single": 1, "acgan": 2, "two_head": 2}[self.design]
+        if len(outputs) != want:
+            raise ValueError(
+                f"design={self.design!r} needs a discriminator with {want} output(s); it has {len(outputs)}."
+            )
+        if self.design == "two_head" and tuple(outputs[1].shape[1:]) not in ((), (1,)):
+            raise ValueError(
+                "A two_head discriminator's second output must be one match logit per sample; it "
+                f"returns {tuple(outputs[1].shape[1:])} per sample."
+            )
+        if self.design == "acgan":
+            labels = self._num_labels()
+            if labels is None:
+                raise ValueError(
+                    "design='acgan' needs class or tag conditions (the auxiliary head predicts them); "
+                    f"got {type(self.condition).__name__}."
+                )
+            if tuple(outputs[1].shape[1:]) != (labels,):
+                raise ValueError(
+                    f"The acgan discriminator's class head returns {tuple(outputs[1].shape[1:])} per "
+                    f"sample; the condition needs ({labels},) logits."
+                )
+
     def check_condition(self, condition, where):
         self.condition.check(condition, where)
 
     def prepare_condition(self, condition):
+        """Casts and reshapes a batch of conditions, checking them in-graph first.
+
+        The shared step calls this once, before the generator and the
+        discriminator see the batch, so a bad id fails with this message.
+        """
         condition = self.condition.prepare(condition)
         with tf.control_dependencies(self.condition.assert_valid(condition)):
             return tf.identity(condition)
 
     def _wrong_condition(self, condition):
+        """Returns `(wrong, valid)`: wrong conditions and a float mask `[B]` of true mismatches."""
         batch = tf.shape(condition)[0]
         draw = lambda sampler, shape, **kw: self.replica_draw(sampler, batch, shape, **kw)
-        return self.condition.wrong(condition, draw)
+        wrong = self.condition.wrong(condition, draw)
+        if isinstance(wrong, (tuple, list)):
+            wrong, valid = wrong
+            return wrong, tf.cast(valid, "float32")
+        return wrong, tf.ones([batch], "float32")
+
+    def _heads(self, images, condition, training):
+        """Runs D once: `(realism [B], second)`; `second` is None, match `[B]` or class logits `[B, K]`."""
+        out = self.discriminator([images, condition], training=training)
+        out = list(out) if isinstance(out, (list, tuple)) else [out]
+        realism = tf.reshape(tf.cast(out[0], "float32"), [-1])
+        if self.design == "single":
+            return realism, None
+        second = tf.cast(out[1], "float32")
+        return realism, (tf.reshape(second, [-1]) if self.design == "two_head" else second)
 
     def _scores(self, images, condition, training):
-        return tf.reshape(tf.cast(self.discriminator([images, condition], training=training), "float32"), [-1])
+        return self._heads(images, condition, training)[0]
+
+    def _auxiliary_loss(self, logits, condition):
+        if isinstance(self.condition, conditions_lib.ClassCondition):
+            return tf.reduce_mean(
+                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=condition, logits=logits)
+            )
+        return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=condition, logits=logits))
 
     def discriminator_objective(self, condition, target, fake, training):
         adv = self._adversarial()
         target = tf.cast(target, fake.dtype)
         batch = tf.shape(target)[0]
-        if self.mismatch_weight > 0:
-            wrong = self._wrong_condition(condition)
+        mismatch = self.mismatch_weight > 0
+        if mismatch:
+            wrong, valid = self._wrong_condition(condition)
             # One batched call: [real|c, fake|c, real|wrong c].  # [3B, ...]
-            scores = self._scores(
+            realism, second = self._heads(
                 tf.concat([target, fake, target], 0), tf.concat([condition, condition, wrong], 0), training
             )
-            real_s, fake_s, wrong_s = scores[:batch], scores[batch : 2 * batch], scores[2 * batch :]
         else:
-            scores = self._scores(tf.concat([target, fake], 0), tf.concat([condition, condition], 0), training)
-            real_s, fake_s = scores[:batch], scores[batch:]
-        parts = {
-            "d_real": tf.reduce_mean(adv.real(real_s)),
-            "d_fake": tf.reduce_mean(adv.fake(fake_s)),
-        }
-        loss = parts["d_real"] + parts["d_fake"]
-        if self.mismatch_weight > 0:
-            parts["d_mismatch"] = tf.reduce_mean(adv.fake(wrong_s))
-            loss += self.mismatch_weight * parts["d_mismatch"]
+            realism, second = self._heads(tf.concat([target, fake], 0), tf.concat([condition, condition], 0), training)
+        real_s, fake_s = realism[:batch], realism[batch : 2 * batch]
+        masked_mean = lambda x: tf.reduce_sum(x * valid) / tf.cast(batch, "float32")
+        parts = {"d_fake": tf.reduce_mean(adv.fake(fake_s))}
+        if self.design == "two_head":
+            # Realism head: a real image is real whatever condition it is shown with.
+            real_any = tf.concat([real_s, realism[2 * batch :]], 0) if mismatch else real_s
+            parts["d_real"] = tf.reduce_mean(adv.real(real_any))
+            parts["d_match"] = tf.reduce_mean(adv.real(second[:batch])) + tf.reduce_mean(
+                adv.fake(second[batch : 2 * batch])
+            )
+            loss = parts["d_real"] + parts["d_fake"] + parts["d_match"]
+            if mismatch:
+                parts["d_mismatch"] = masked_mean(adv.fake(second[2 * batch :]))
+                loss += self.mismatch_weight * parts["d_mismatch"]
+        else:
+            parts["d_real"] = tf.reduce_mean(adv.real(real_s))
+            loss = parts["d_real"] + parts["d_fake"]
+            if mismatch:
+                parts["d_mismatch"] = masked_mean(adv.fake(realism[2 * batch :]))
+                loss += self.mismatch_weight * parts["d_mismatch"]
+            if self.design == "acgan":
+                parts["d_aux"] = self._auxiliary_loss(second[:batch], condition) + self._auxiliary_loss(
+                    second[batch : 2 * batch], condition
+                )
+                loss += self.auxiliary_weight * parts["d_aux"]
         penalty = self._penalty(condition, target, fake)
         if penalty is not None:
             parts["d_penalty"] = penalty
@@ -140,24 +257,41 @@ class ConditionalGAN(GANModel):
     def _penalty(self, condition, target, fake):
         from keras_cgan import losses
 
-        critic = lambda images: self._scores(images, condition, training=True)
+        critics = [lambda images: self._heads(images, condition, training=True)[0]]
+        if self.design == "two_head":
+            critics.append(lambda images: self._heads(images, condition, training=True)[1])
         penalty = None
         if self._adversarial().needs_gradient_penalty and self.gradient_penalty_weight > 0:
             alpha = self.replica_draw(tf.random.stateless_uniform, tf.shape(target)[0])
-            penalty = self.gradient_penalty_weight * losses.gradient_penalty(critic, target, fake, alpha)
+            for critic in critics:
+                term = self.gradient_penalty_weight * losses.gradient_penalty(critic, target, fake, alpha)
+                penalty = term if penalty is None else penalty + term
         if self.r1_weight > 0:
-            r1 = self.r1_weight * losses.r1_penalty(critic, target)
-            penalty = r1 if penalty is None else penalty + r1
+            for critic in critics:
+                r1 = self.r1_weight * losses.r1_penalty(critic, target)
+                penalty = r1 if penalty is None else penalty + r1
         return penalty
 
     def generator_objective(self, condition, target, fake, training):
-        g_adv = tf.reduce_mean(self._adversarial().generator(self._scores(fake, condition, training)))
-        return self.adversarial_weight * g_adv, {"g_adv": g_adv}
+        adv = self._adversarial()
+        realism, second = self._heads(fake, condition, training)
+        g_adv = tf.reduce_mean(adv.generator(realism))
+        parts = {"g_adv": g_adv}
+        loss = self.adversarial_weight * g_adv
+        if self.design == "two_head":
+            parts["g_match"] = tf.reduce_mean(adv.generator(second))
+            loss += self.adversarial_weight * parts["g_match"]
+        elif self.design == "acgan":
+            parts["g_aux"] = self._auxiliary_loss(second, condition)
+            loss += self.auxiliary_weight * parts["g_aux"]
+        return loss, parts
 
     def get_config(self):
         config = super().get_config()
         config.update(
             condition=keras.saving.serialize_keras_object(self.condition),
             mismatch_weight=self.mismatch_weight,
+            design=self._explicit_design,
+            auxiliary_weight=self.auxiliary_weight,
         )
         return config

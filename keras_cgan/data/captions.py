@@ -1,0 +1,77 @@
+"""Image folder + captions file, vectorized with `keras.layers.TextVectorization`.
+
+    images/0.png, images/1.png, ...
+    captions.csv:   0,a red circle at the top left
+                    1,a blue square at the bottom right
+
+The vectorizer turns captions into fixed-length token ids in the `tf.data`
+pipeline; the model's text encoder is trained on those ids. New captions at
+sampling time go through the same vectorizer (unknown words map to id 1).
+
+Example:
+
+>>> from keras_cgan.data import captions
+>>> vec = captions.vectorizer(["a red circle", "a blue square"], sequence_length=6)
+>>> captions.vectorize(vec, ["a red square"]).shape
+(1, 6)
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from keras_cgan.data import image_folder
+
+
+def check_captions(texts, where="captions"):
+    """Raises `ValueError` naming the first empty caption."""
+    for i, text in enumerate(texts):
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"{where}: caption {i} is empty ({text!r})")
+
+
+def vectorizer(texts, sequence_length=8, max_tokens=None):
+    """An adapted `keras.layers.TextVectorization` returning `int32` ids `[B, L]`."""
+    import keras
+
+    check_captions(texts)
+    vec = keras.layers.TextVectorization(
+        max_tokens=max_tokens, output_sequence_length=sequence_length, output_mode="int"
+    )
+    vec.adapt(tf.constant(list(texts)))
+    return vec
+
+
+def vectorize(vec, texts):
+    """Token ids `int32` `[N, L]` of `texts`; raises `ValueError` on an empty caption."""
+    check_captions(texts)
+    ids = np.asarray(vec(tf.constant(list(texts)))).astype("int32")
+    empty = np.flatnonzero(~np.any(ids > 0, axis=1))
+    if empty.size:
+        raise ValueError(f"caption {int(empty[0])} ({texts[empty[0]]!r}) has no tokens after vectorizing")
+    return ids
+
+
+def read(images_dir, captions_file, image_size=64):
+    """Returns `(images [N, S, S, 3], captions [N] str)`.
+
+    Raises `ValueError` naming the CSV line of a missing image or an empty caption.
+    """
+    images, texts = [], []
+    for line, image_id, text in image_folder.read_rows(captions_file):
+        where = f"{captions_file}, line {line}"
+        if not text:
+            raise ValueError(f"{where}: empty caption for image {image_id!r}")
+        texts.append(text)
+        images.append(image_folder.read_image(image_folder.image_path(images_dir, image_id, where), image_size))
+    if not images:
+        raise ValueError(f"{captions_file}: no rows")
+    return np.stack(images), texts
+
+
+def dataset(texts, images, vec, batch_size=64, seed=0):
+    """`(token ids, image)` batches; captions are vectorized inside the pipeline."""
+    check_captions(texts)
+    ds = tf.data.Dataset.from_tensor_slices((tf.constant(list(texts)), np.asarray(images, "float32"))).cache()
+    ds = ds.shuffle(len(texts), seed=seed).batch(batch_size, drop_remainder=True)
+    ds = ds.map(lambda t, x: (tf.cast(vec(t), "int32"), x), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,45 @@
+"""Reading the images an annotation file names, as arrays in `[-1, 1]`."""
+
+import csv
+import os
+
+import numpy as np
+
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+
+
+def read_rows(path):
+    """Yields `(line_number, id, text)` from a two-column CSV file `id,text`.
+
+    A header row (`id,...`) is skipped; the text keeps any further commas.
+    """
+    if not os.path.isfile(path):
+        raise ValueError(f"annotation file not found: {path}")
+    with open(path, newline="", encoding="utf-8") as f:
+        for number, row in enumerate(csv.reader(f), start=1):
+            if not row or not "".join(row).strip():
+                continue
+            if number == 1 and row[0].strip().lower() in ("id", "image", "file", "filename"):
+                continue
+            yield number, row[0].strip(), ",".join(row[1:]).strip()
+
+
+def image_path(folder, image_id, where):
+    """The file of `image_id` in `folder` (`<id>` with or without an image extension)."""
+    candidates = [os.path.join(folder, image_id)] if os.path.splitext(image_id)[1] else []
+    candidates += [os.path.join(folder, image_id + ext) for ext in EXTENSIONS]
+    for path in candidates:
+        if os.path.isfile(path):
+            return path
+    raise ValueError(f"{where}: image {image_id!r} not found in {folder} (tried {candidates[0]}, ...)")
+
+
+def read_image(path, size):
+    """Reads an image as RGB `float32` `[size, size, 3]` in `[-1, 1]`."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image = image.convert("RGB")
+        if image.size != (size, size):
+            image = image.resize((size, size), Image.BILINEAR)
+        return np.asarray(image, "float32") / 127.5 - 1.0

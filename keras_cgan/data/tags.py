@@ -1,0 +1,95 @@
+"""Image folder + tags file, in the layout anime-face collections use.
+
+    faces/0.jpg, faces/1.jpg, ...
+    tags.csv:   0,blue hair red eyes
+                1,blonde hair green eyes
+
+Tags are several words each ("blue hair"); without a vocabulary a tag ends at
+each word of `tag_ends` ("hair", "eyes"), and the vocabulary is built from the
+file. With a vocabulary, the longest known tag is matched at each word, and a
+word that starts no known tag is an error naming it.
+
+Example:
+
+>>> from keras_cgan.data import tags  # doctest: +SKIP
+>>> condition, multi_hot, images = tags.load("faces", "tags.csv", image_size=32)  # doctest: +SKIP
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from keras_cgan.conditions import TagsCondition
+from keras_cgan.data import image_folder
+
+TAG_ENDS = ("hair", "eyes")
+
+
+def split_tags(text, vocabulary=None, tag_ends=TAG_ENDS, where="tags"):
+    """Splits `"blue hair red eyes"` into `["blue hair", "red eyes"]`.
+
+    Commas or semicolons inside the text also separate tags.
+    """
+    words = text.replace(",", " , ").replace(";", " , ").split()
+    tags, current = [], []
+    if vocabulary is None:
+        for word in words:
+            if word == ",":
+                if current:
+                    tags.append(" ".join(current))
+                current = []
+                continue
+            current.append(word)
+            if word in tag_ends:
+                tags.append(" ".join(current))
+                current = []
+        if current:
+            tags.append(" ".join(current))
+        return tags
+    known = {tuple(t.split()) for t in vocabulary}
+    longest = max(len(t) for t in known)
+    i = 0
+    while i < len(words):
+        if words[i] == ",":
+            i += 1
+            continue
+        for n in range(min(longest, len(words) - i), 0, -1):
+            if tuple(words[i : i + n]) in known:
+                tags.append(" ".join(words[i : i + n]))
+                i += n
+                break
+        else:
+            raise ValueError(f"{where}: tag starting at {words[i]!r} in {text!r} is not in the vocabulary")
+    return tags
+
+
+def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_ENDS):
+    """Returns `(images [N, S, S, 3], tag_lists, vocabulary)`.
+
+    Raises `ValueError` naming the CSV line of an image that is missing, of a
+    row without tags, or of a tag not in a given vocabulary.
+    """
+    images, tag_lists = [], []
+    for line, image_id, text in image_folder.read_rows(tags_file):
+        where = f"{tags_file}, line {line}"
+        if not text:
+            raise ValueError(f"{where}: image {image_id!r} has no tags")
+        tag_lists.append(split_tags(text, vocabulary, tag_ends, where))
+        images.append(image_folder.read_image(image_folder.image_path(images_dir, image_id, where), image_size))
+    if not images:
+        raise ValueError(f"{tags_file}: no rows")
+    if vocabulary is None:
+        vocabulary = sorted({t for tags in tag_lists for t in tags})
+    return np.stack(images), tag_lists, list(vocabulary)
+
+
+def load(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_ENDS):
+    """Returns `(condition, multi_hot [N, T], images [N, S, S, 3])` ready for `fit`."""
+    images, tag_lists, vocabulary = read(images_dir, tags_file, image_size, vocabulary, tag_ends)
+    condition = TagsCondition(vocabulary)
+    return condition, condition.encode(tag_lists), images
+
+
+def dataset(multi_hot, images, batch_size=64, seed=0):
+    """A shuffled `tf.data.Dataset` of `(tags, image)` batches."""
+    ds = tf.data.Dataset.from_tensor_slices((np.asarray(multi_hot, "float32"), images)).cache()
+    return ds.shuffle(len(images), seed=seed).batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,334 @@
+"""Tags, text and embedding conditions; the acgan and two_head discriminator designs."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from keras_cgan import ConditionalGAN, EmbeddingCondition, TagsCondition, TextCondition, networks
+from keras_cgan.data import captions, synthetic_faces, synthetic_shapes, tags
+from keras_cgan.metrics import attribute_accuracy, caption_accuracy, diversity, tag_face_accuracy
+from tests.test_case import assert_config_roundtrip, assert_keras_roundtrip, run_isolated
+
+SHAPE, LATENT = (8, 8, 3), 6
+TAGS = TagsCondition(["red hair", "blue hair", "red eyes", "blue eyes"])
+TEXT = TextCondition(vocabulary_size=12, sequence_length=5)
+EMBED = EmbeddingCondition(7)
+
+
+def conditions_for(kind, n=16, seed=0):
+    rng = np.random.default_rng(seed)
+    if kind == "tags":
+        return TAGS, TAGS.encode([[f"{'red' if i % 2 else 'blue'} hair", f"{'red' if i % 3 else 'blue'} eyes"]
+                                  for i in range(n)])
+    if kind == "text":
+        return TEXT, rng.integers(1, 12, (n, 5)).astype("int32")
+    return EMBED, rng.standard_normal((n, 7)).astype("float32")
+
+
+def make_gan(kind, conditioning, **kwargs):
+    condition, _ = conditions_for(kind)
+    g = networks.conditional_generator(SHAPE, condition=condition, latent_dim=LATENT, base_filters=8)
+    d = networks.conditional_discriminator(SHAPE, condition=condition, conditioning=conditioning, base_filters=8)
+    return ConditionalGAN(g, d, condition=condition, seed=1, **kwargs)
+
+
+def images(n=16):
+    return np.random.default_rng(1).uniform(-1, 1, (n,) + SHAPE).astype("float32")
+
+
+def draw_for(n):
+    seeds = iter(range(1000))
+    return lambda sampler, shape, **kw: sampler((n,) + tuple(shape), seed=[next(seeds), 0], **kw)
+
+
+# --------------------------------------------------------------- wrong conditions
+
+
+def test_wrong_tags_always_differ_and_come_from_the_batch():
+    true = TAGS.encode([["red hair", "red eyes"]] * 30 + [["blue hair", "blue eyes"]] * 2)
+    wrong = TAGS.wrong(tf.constant(true), draw_for(32)).numpy()
+    assert not np.any(np.all(wrong == true, axis=1))
+    assert {tuple(r) for r in wrong[:30]} == {tuple(true[-1])}  # the only other set in the batch
+    same = TAGS.encode([["red hair", "red eyes"]] * 8)  # no other set: one tag flipped
+    flipped = TAGS.wrong(tf.constant(same), draw_for(8)).numpy()
+    np.testing.assert_array_equal(np.abs(flipped - same).sum(1), 1)
+
+
+def test_wrong_captions_are_other_captions_never_the_true_one():
+    ids = np.array([[1, 2, 0], [1, 2, 0], [3, 4, 0], [1, 2, 0], [5, 0, 0]], "int32")
+    condition = TextCondition(6, 3)
+    for _ in range(5):
+        wrong, valid = condition.wrong(tf.constant(ids), draw_for(5))
+        wrong = wrong.numpy()
+        assert valid.numpy().all()
+        assert not np.any(np.all(wrong == ids, axis=1))
+        assert all(any(np.array_equal(w, row) for row in ids) for w in wrong)
+    _, valid = condition.wrong(tf.constant(np.repeat(ids[:1], 4, 0)), draw_for(4))
+    assert not valid.numpy().any()  # one caption in the whole batch: nothing to mismatch
+
+
+def test_batch_of_one_caption_drops_the_mismatch_term():
+    gan = make_gan("text", "projection")
+    gan.compile()
+    ids = np.repeat(conditions_for("text", 8)[1][:1], 8, 0)
+    _, parts = gan.discriminator_objective(gan.prepare_condition(ids), tf.constant(images(8)), gan(ids), False)
+    assert float(parts["d_mismatch"]) == 0.0
+
+
+# ------------------------------------------------------------------ designs
+
+
+def test_design_is_read_off_the_discriminator():
+    assert make_gan("tags", "concat").design == "single"
+    assert make_gan("tags", "acgan").design == "acgan"
+    assert make_gan("text", "two_head").design == "two_head"
+    assert make_gan("tags", "projection", design="single").design == "single"
+
+
+@pytest.mark.parametrize(
+    "kind,design,loss",
+    [("tags", "acgan", "hinge"), ("tags", "two_head", "wgan-gp"), ("text", "two_head", "bce"),
+     ("text", "concat", "lsgan"), ("embedding", "projection", "bce"), ("tags", "acgan", "wgan-gp")],
+)
+def test_every_design_trains_with_mismatch_and_any_loss(kind, design, loss):
+    gan = make_gan(kind, design)
+    gan.compile(adversarial_loss=loss)
+    _, c = conditions_for(kind)
+    history = gan.fit(c, images(), batch_size=8, epochs=1, verbose=0).history
+    assert all(np.isfinite(v[-1]) for v in history.values())
+    expected = {"single": set(), "acgan": {"d_aux", "g_aux"}, "two_head": {"d_match", "g_match"}}[gan.design]
+    assert expected | {"d_mismatch"} <= set(history)
+    assert ("d_penalty" in history) == (loss == "wgan-gp")
+
+
+def _constant_discriminator(condition, outputs):
+    """D whose heads return fixed logits whatever the input (for losses worked by hand)."""
+    image = keras.Input(SHAPE)
+    c = keras.Input(condition.input_shape, dtype=condition.dtype)
+    zero = keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros")(keras.layers.Flatten()(image))
+    heads = [keras.layers.Dense(w, kernel_initializer="zeros", bias_initializer=keras.initializers.Constant(v))(zero)
+             for w, v in outputs]
+    return keras.Model([image, c], heads)
+
+
+def _softplus(x):
+    return float(np.log1p(np.exp(x)))
+
+
+def test_two_head_scores_real_with_wrong_condition_as_real_but_mismatched():
+    g = networks.conditional_generator(SHAPE, condition=TAGS, latent_dim=LATENT, base_filters=8)
+    a, b = 0.5, -1.0
+    gan = ConditionalGAN(g, _constant_discriminator(TAGS, [(1, a), (1, b)]), condition=TAGS)
+    gan.compile()
+    _, c = conditions_for("tags", 8)
+    _, parts = gan.discriminator_objective(gan.prepare_condition(c), tf.constant(images(8)), gan(c), False)
+    np.testing.assert_allclose(float(parts["d_real"]), _softplus(-a), rtol=1e-5)  # real|c and real|wrong: real
+    np.testing.assert_allclose(float(parts["d_fake"]), _softplus(a), rtol=1e-5)
+    np.testing.assert_allclose(float(parts["d_match"]), _softplus(-b) + _softplus(b), rtol=1e-5)
+    np.testing.assert_allclose(float(parts["d_mismatch"]), _softplus(b), rtol=1e-5)  # real|wrong: mismatch
+
+
+def test_acgan_adds_the_class_loss_on_real_and_fake():
+    g = networks.conditional_generator(SHAPE, num_classes=5, latent_dim=LATENT, base_filters=8)
+    gan = ConditionalGAN(g, _constant_discriminator(keras_cgan_class(5), [(1, 0.0), (5, 0.0)]), condition=5,
+                         auxiliary_weight=0.5)
+    gan.compile()
+    labels = np.arange(8) % 5
+    loss, parts = gan.discriminator_objective(gan.prepare_condition(labels), tf.constant(images(8)), gan(labels), False)
+    np.testing.assert_allclose(float(parts["d_aux"]), 2 * np.log(5), rtol=1e-5)  # uniform logits, real + fake
+    expected = float(parts["d_real"] + parts["d_fake"] + parts["d_mismatch"]) + 0.5 * 2 * np.log(5)
+    np.testing.assert_allclose(float(loss), expected, rtol=1e-5)
+    _, g_parts = gan.generator_objective(gan.prepare_condition(labels), None, gan(labels), False)
+    np.testing.assert_allclose(float(g_parts["g_aux"]), np.log(5), rtol=1e-5)
+
+
+def keras_cgan_class(n):
+    from keras_cgan import ClassCondition
+
+    return ClassCondition(n)
+
+
+@pytest.mark.parametrize("kind,design", [("tags", "acgan"), ("text", "two_head"), ("embedding", "projection")])
+def test_designs_save_and_load_through_keras_files(kind, design, tmp_path):
+    gan = make_gan(kind, design, mismatch_weight=0.5)
+    gan.compile()
+    _, c = conditions_for(kind)
+    gan.fit(c, images(), batch_size=8, epochs=1, verbose=0)
+    assert_config_roundtrip(gan)
+    noise = np.random.default_rng(1).standard_normal((4, LATENT)).astype("float32")
+    loaded = assert_keras_roundtrip(gan, c[:4], tmp_path, noise=noise)
+    assert (loaded.design, loaded.mismatch_weight, type(loaded.condition)) == (gan.design, 0.5, type(gan.condition))
+    d_in = [images(4), c[:4]]
+    for a, b in zip(keras.tree.flatten(gan.discriminator(d_in)), keras.tree.flatten(loaded.discriminator(d_in))):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-6)
+
+
+def test_every_design_trains_one_step_under_mirrored_strategy():
+    result = run_isolated(
+        """
+import numpy as np, tensorflow as tf
+from keras_cgan import ConditionalGAN, TagsCondition, TextCondition, networks
+tags = TagsCondition(["a", "b", "c"])
+text = TextCondition(9, 4)
+rng = np.random.default_rng(0)
+data = {"tags": (tags, np.eye(3, dtype="float32")[np.arange(16) % 3]),
+        "text": (text, rng.integers(1, 9, (16, 4)).astype("int32"))}
+out = {}
+for kind, design in [("tags", "concat"), ("tags", "projection"), ("tags", "acgan"), ("text", "two_head")]:
+    condition, c = data[kind]
+    with strategy.scope():
+        g = networks.conditional_generator((8, 8, 3), condition=condition, latent_dim=4, base_filters=4)
+        d = networks.conditional_discriminator((8, 8, 3), condition=condition, conditioning=design, base_filters=4)
+        gan = ConditionalGAN(g, d, condition=condition, seed=0)
+        gan.compile()
+    x = rng.uniform(-1, 1, (16, 8, 8, 3)).astype("float32")
+    before = np.concatenate([np.ravel(w) for w in gan.get_weights()])
+    logs = gan.fit(tf.data.Dataset.from_tensor_slices((c, x)).batch(16), epochs=1, verbose=0).history
+    after = np.concatenate([np.ravel(w) for w in gan.get_weights()])
+    out[design] = {"finite": bool(all(np.isfinite(v[-1]) for v in logs.values())),
+                   "changed": bool(not np.allclose(before, after)), "parts": sorted(logs)}
+emit({"replicas": strategy.num_replicas_in_sync, "runs": out})
+""",
+        replicas=2,
+    )
+    assert result["replicas"] == 2
+    assert set(result["runs"]) == {"concat", "projection", "acgan", "two_head"}
+    for design, run in result["runs"].items():
+        assert run["finite"] and run["changed"], design
+    assert "d_aux" in result["runs"]["acgan"]["parts"] and "d_match" in result["runs"]["two_head"]["parts"]
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_mismatched_condition_width_is_named():
+    g = networks.conditional_generator(SHAPE, condition=TAGS, latent_dim=LATENT, base_filters=8)
+    d = networks.conditional_discriminator(SHAPE, condition=TagsCondition(["a", "b", "c"]), base_filters=8)
+    with pytest.raises(ValueError, match=r"\(3,\).*\(4,\)"):
+        ConditionalGAN(g, d, condition=TAGS)
+    gan = make_gan("tags", "concat")
+    gan.compile()
+    with pytest.raises(ValueError, match=r"\[batch, 4\].*\(16, 5\)"):
+        gan.fit(np.zeros((16, 5), "float32"), images(), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"\(3,\).*\(4,\)"):
+        ConditionalGAN(g, _constant_discriminator(TAGS, [(1, 0.0), (3, 0.0)]), condition=TAGS)
+
+
+def test_acgan_refuses_text_and_two_head_needs_one_match_logit():
+    with pytest.raises(ValueError, match="acgan"):
+        networks.conditional_discriminator(SHAPE, condition=TEXT, conditioning="acgan")
+    g = networks.conditional_generator(SHAPE, condition=TEXT, latent_dim=LATENT, base_filters=8)
+    with pytest.raises(ValueError, match="acgan"):
+        ConditionalGAN(g, _constant_discriminator(TEXT, [(1, 0.0), (3, 0.0)]), condition=TEXT)
+    with pytest.raises(ValueError, match=r"two_head.*\(3,\)"):
+        ConditionalGAN(g, _constant_discriminator(TEXT, [(1, 0.0), (3, 0.0)]), condition=TEXT, design="two_head")
+
+
+def test_unknown_tag_and_empty_caption_are_named():
+    with pytest.raises(ValueError, match="'green hair'"):
+        TAGS.encode([["red hair"], ["green hair"]])
+    gan = make_gan("text", "concat")
+    gan.compile()
+    ids = conditions_for("text")[1]
+    ids[3] = 0
+    with pytest.raises(ValueError, match=r"empty caption.*\[3\]"):
+        gan.fit(ids, images(), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="caption 1 is empty"):
+        captions.vectorizer(["a red circle", "  "])
+    with pytest.raises(ValueError, match="TextVectorization"):
+        gan.fit(np.array(["a red circle"] * 16), images(), epochs=1, verbose=0)
+
+
+def _write_folder(tmp_path, rows, names):
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    for name in names:
+        Image.fromarray(np.full((6, 6, 3), 200, "uint8")).save(folder / f"{name}.jpg")
+    path = tmp_path / "annotations.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return str(folder), str(path)
+
+
+def test_tags_file_builds_the_vocabulary_and_names_bad_rows(tmp_path):
+    folder, path = _write_folder(tmp_path, ["0,blue hair red eyes", "1,red hair red eyes"], ["0", "1"])
+    condition, multi_hot, faces = tags.load(folder, path, image_size=8)
+    assert condition.vocabulary == ["blue hair", "red eyes", "red hair"]
+    np.testing.assert_array_equal(multi_hot, [[1, 1, 0], [0, 1, 1]])
+    assert faces.shape == (2, 8, 8, 3) and faces.min() >= -1 and faces.max() <= 1
+    with pytest.raises(ValueError, match=r"line 2.*'green'"):
+        path2 = tmp_path / "more.csv"
+        path2.write_text("0,blue hair red eyes\n1,green hair red eyes\n")
+        tags.load(folder, str(path2), vocabulary=condition.vocabulary)
+    path3 = tmp_path / "missing.csv"
+    path3.write_text("id,tags\n0,blue hair red eyes\n7,red hair red eyes\n")
+    with pytest.raises(ValueError, match=r"line 3.*'7' not found"):
+        tags.load(folder, str(path3))
+
+
+def test_captions_file_is_vectorized_in_the_pipeline(tmp_path):
+    folder, path = _write_folder(tmp_path, ["0,a red circle, top left", "1,a blue square"], ["0", "1"])
+    pictures, texts = captions.read(folder, path, image_size=8)
+    assert texts == ["a red circle, top left", "a blue square"] and pictures.shape == (2, 8, 8, 3)
+    vec = captions.vectorizer(texts, sequence_length=6)
+    ids, _ = next(iter(captions.dataset(texts, pictures, vec, batch_size=2)))
+    assert ids.dtype == tf.int32 and ids.shape == (2, 6)
+    TextCondition.from_vectorizer(vec).check(ids, "ids")
+    (tmp_path / "empty.csv").write_text("0,a red circle\n1,\n")
+    with pytest.raises(ValueError, match=r"line 2: empty caption"):
+        captions.read(folder, str(tmp_path / "empty.csv"))
+
+
+# ------------------------------------------------------------ data and metrics
+
+
+def test_tag_faces_read_back_and_one_wrong_eye_is_a_failure():
+    _, faces, hair, eyes = synthetic_faces.load(40, seed=3, size=32)
+    assert tag_face_accuracy(faces, hair, eyes) == {"hair": 1.0, "left_eye": 1.0, "right_eye": 1.0,
+                                                   "both_eyes": 1.0, "all": 1.0}
+    r0, r1, c0, c1 = synthetic_faces.RIGHT_EYE
+    other = (eyes[0] + 1) % 6
+    faces[0, 2 * r0 : 2 * r1, 2 * c0 : 2 * c1] = np.array(list(synthetic_faces.COLOURS.values())[other]) / 127.5 - 1
+    result = tag_face_accuracy(faces, hair, eyes)
+    assert result["left_eye"] == 1.0 and result["both_eyes"] == pytest.approx(39 / 40)
+
+
+def test_captioned_shapes_read_back_and_held_out_combinations_are_new():
+    texts, pictures, attrs = synthetic_shapes.load(200, seed=2)
+    result = caption_accuracy(pictures, *attrs.T)
+    assert result["colour"] == 1.0 and result["position"] == 1.0 and result["shape"] > 0.95
+    seen = {tuple(a) for a in attrs}
+    assert not seen & set(synthetic_shapes.HELD_OUT)
+    words = {w for t in texts for w in t.split()}
+    assert all(set(synthetic_shapes.caption(*c).split()) <= words for c in synthetic_shapes.HELD_OUT)
+
+
+def test_diversity_is_zero_for_a_collapsed_generator():
+    _, faces, hair, eyes = synthetic_faces.load(30, seed=4, pairs=(np.zeros(30, int), np.zeros(30, int)))
+    assert diversity(np.repeat(faces[:1], 30, 0)) == 0.0
+    assert diversity(faces) > 0.1
+    x = np.zeros((2, 1, 1, 1)); x[1] = 1.0
+    assert diversity(x) == pytest.approx(1.0)  # RMS distance worked by hand
+
+
+def test_attribute_accuracy_with_a_user_classifier():
+    classifier = lambda samples: np.array([[0, 1], [1, 1], [2, 0]])
+    result = attribute_accuracy(classifier, np.zeros(3), [[0, 1], [1, 0], [2, 0]], names=["colour", "shape"])
+    assert result == {"colour": 1.0, "shape": pytest.approx(2 / 3), "all": pytest.approx(2 / 3)}
+
+
+def test_one_text_encoder_shared_by_generator_and_discriminator():
+    encoder = networks.condition_encoder(TEXT, units=8, text_encoder="gru")
+    g = networks.conditional_generator(SHAPE, condition=TEXT, latent_dim=LATENT, base_filters=8, encoder=encoder)
+    d = networks.conditional_discriminator(SHAPE, condition=TEXT, conditioning="projection", base_filters=8,
+                                           encoder=encoder)
+    gan = ConditionalGAN(g, d, condition=TEXT, seed=0)
+    gan.compile()
+    shared = {id(v) for v in encoder.trainable_variables}
+    assert shared <= {id(v) for v in g.trainable_variables} and shared <= {id(v) for v in d.trainable_variables}
+    before = [np.asarray(v).copy() for v in encoder.trainable_variables]
+    gan.fit(conditions_for("text")[1], images(), batch_size=8, epochs=1, verbose=0)
+    assert any(not np.array_equal(a, np.asarray(b)) for a, b in zip(before, encoder.trainable_variables))

@@ -1,0 +1,1 @@
+"""tf.data loaders per modality and data made in code."""

@@ -102,7 +102,7 @@ def _draw(size, mask, path_a, path_b, margin, position):
 
 
 def junction_clips(
-    num_clips, size=16, length=14, context_frames=4, speeds=(2, 3), sprites=None, seed=None
+    num_clips, size=16, length=14, context_frames=4, speeds=(2, 3), sprites=None, branch=None, seed=None
 ):
     """Makes clips of a sprite turning left or right at a T-junction.
 
@@ -122,6 +122,10 @@ def junction_clips(
             Defaults to `(2, 3)`.
         sprites: list of str. Sprite shapes drawn from (keys of `SPRITES`).
             Defaults to all of them.
+        branch: int or None. Force every clip into arm `0` or `1`; the rest
+            of each clip is as without it, so the same seed with `branch=0`
+            and `branch=1` gives both futures of the same clips. Defaults to
+            `None` (a fair coin per clip).
         seed: int. Random seed. Defaults to `None`.
 
     Returns:
@@ -135,10 +139,13 @@ def junction_clips(
     for name in sprites:
         if name not in SPRITES:
             raise ValueError(f"Unknown sprite {name!r}; choose from {sorted(SPRITES)}.")
+    if branch not in (None, 0, 1):
+        raise ValueError(f"`branch` must be None, 0 or 1. Received: branch={branch!r}")
     rng = np.random.default_rng(seed)
     frames = np.empty((num_clips, length, size, size, 1), np.float32)
     positions = np.empty((num_clips, length, 2), np.int64)
-    branch = rng.integers(0, 2, num_clips)
+    coin = rng.integers(0, 2, num_clips)
+    branch = coin if branch is None else np.full(num_clips, branch)
     junction = np.empty(num_clips, np.int64)
     names = []
     for i in range(num_clips):

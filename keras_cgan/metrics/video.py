@@ -35,7 +35,7 @@ def _gray(frame):
     return frame.mean(axis=-1) if frame.ndim == 3 else frame
 
 
-def count_sprites(frame, threshold=0.5, mass_level=0.0, min_mass_fraction=0.8):
+def count_sprites(frame, threshold=0.5, mass_level=0.0, min_mass_fraction=0.8, max_pixels=None):
     """Classifies one frame `[H, W, C]` as `"one"`, `"split"` or `"faded"`.
 
     Args:
@@ -46,12 +46,17 @@ def count_sprites(frame, threshold=0.5, mass_level=0.0, min_mass_fraction=0.8):
             junction dataset's corridor floor `-0.5`). Defaults to `0.0`.
         min_mass_fraction: float. Share of the bright mass the blob (grown by
             one pixel) must hold to count as one sprite. Defaults to `0.8`.
+        max_pixels: int or None. A blob larger than this is not a sprite
+            (e.g. a frame washed out to white) and counts as `"split"`.
+            Defaults to `None` (no limit).
     """
     gray = _gray(frame)
     labels, count = ndimage.label(gray > threshold, structure=_EIGHT)
     if count == 0:
         return "faded"
     if count > 1:
+        return "split"
+    if max_pixels is not None and np.sum(labels == 1) > max_pixels:
         return "split"
     mass = np.clip(gray - mass_level, 0, None)
     blob = ndimage.binary_dilation(labels == 1, structure=_EIGHT)
@@ -77,6 +82,34 @@ def mode_split(frames, **kwargs):
         "faded": kinds.count("faded") / n,
         "count": len(kinds),
     }
+
+
+def sprite_mask(frame, threshold=0.5):
+    """Boolean `[H, W]` mask of the near-full-intensity pixels of one frame."""
+    return _gray(frame) > threshold
+
+
+def matches_future(frames, futures, threshold=0.5, min_overlap=0.5):
+    """Fraction of frames whose one sprite sits where one of the possible futures has it.
+
+    Args:
+        frames: array `[N, H, W, C]` of predictions.
+        futures: array `[N, F, H, W, C]`: the `F` possible true frames.
+        threshold: float. Near-full intensity, as in `count_sprites`.
+        min_overlap: float. Intersection over union of the predicted and the
+            true sprite masks needed to match. Defaults to `0.5`.
+    """
+    frames, futures = np.asarray(frames), np.asarray(futures)
+    hits = 0
+    for frame, options in zip(frames, futures):
+        pred = sprite_mask(frame, threshold)
+        for option in options:
+            true = sprite_mask(option, threshold)
+            union = np.sum(pred | true)
+            if union and np.sum(pred & true) / union >= min_overlap:
+                hits += 1
+                break
+    return hits / max(len(frames), 1)
 
 
 def intact_rollouts(rollouts, **kwargs):

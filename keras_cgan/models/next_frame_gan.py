@@ -227,7 +227,7 @@ class NextFrameGAN(GANModel):
         out = []
         for step in range(steps):
             condition = np.concatenate(frames[-k:], axis=-1)  # [B, H, W, k*C]
-            step_noise = None if noise is None else noise[:, step]
+            step_noise = None if noise is None else tf.constant(np.asarray(noise, np.float32)[:, step])
             frame = np.asarray(self.generate(tf.constant(condition), noise=step_noise, training=False))
             frames.append(frame)
             out.append(frame)

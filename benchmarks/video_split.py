@@ -44,7 +44,7 @@ def build(args, adversarial_weight):
         shape, args.context, base_filters=args.filters, scales=args.scales, spectral_norm=args.spectral_norm
     )
     gan = NextFrameGAN(
-        g, d, context_frames=args.context, l2_weight=args.l2_weight, gdl_weight=args.gdl_weight,
+        g, d, context_frames=args.context, l2_weight=args.l2_weight, l1_weight=args.l1_weight, gdl_weight=args.gdl_weight,
         adversarial_weight=adversarial_weight, seed=args.seed,
     )
     gan.compile(
@@ -60,6 +60,25 @@ def junction_windows(clips, k):
     j = clips.junction_frame
     context = np.stack([clips.frames[idx, j - k + i] for i in range(k)], axis=1)  # [N, k, H, W, 1]
     return np.asarray(video.stack_context(context)), clips.frames[idx, j]
+
+
+def training_data(train, args):
+    """All sliding windows, with junction windows mixed in at `--junction-fraction`.
+
+    Junction windows are 1 in ~10 of all windows; mixing more of them in
+    spends more of the step budget on the ambiguous case. Both models get the
+    same data.
+    """
+    import tensorflow as tf
+
+    windows = video.window_dataset(train.frames, args.context, None, shuffle=True, seed=args.seed, repeat=True)
+    if args.junction_fraction > 0:
+        cond, target = junction_windows(train, args.context)
+        junction = tf.data.Dataset.from_tensor_slices((cond, target)).shuffle(len(cond), seed=args.seed).repeat()
+        windows = tf.data.Dataset.sample_from_datasets(
+            [windows, junction], [1 - args.junction_fraction, args.junction_fraction], seed=args.seed
+        )
+    return windows.batch(args.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
 def evaluate(gan, test, futures, args):
@@ -101,6 +120,9 @@ def main(argv=None):
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--adversarial-weight", type=float, default=0.1)
     parser.add_argument("--l2-weight", type=float, default=1.0)
+    parser.add_argument("--junction-fraction", type=float, default=0.3,
+                        help="share of training windows drawn from junction windows (0: windows as they come)")
+    parser.add_argument("--l1-weight", type=float, default=0.0)
     parser.add_argument("--gdl-weight", type=float, default=1.0)
     parser.add_argument("--loss", default="bce")
     parser.add_argument("--lr", type=float, default=1e-3, help="generator learning rate")
@@ -127,9 +149,7 @@ def main(argv=None):
         if args.only and name != args.only:
             continue
         gan = build(args, weight)
-        ds = video.window_dataset(
-            train.frames, args.context, args.batch_size, shuffle=True, seed=args.seed, repeat=True
-        )
+        ds = training_data(train, args)
         start = time.time()
         history = gan.fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0)
         seconds = time.time() - start

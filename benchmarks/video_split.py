@@ -41,11 +41,11 @@ def build(args, adversarial_weight):
     shape = (args.size, args.size, 1)
     g = networks.next_frame_generator(shape, args.context, latent_dim=args.latent_dim, base_filters=args.filters)
     d = networks.next_frame_discriminator(
-        shape, args.context, base_filters=args.filters, scales=args.scales, spectral_norm=args.spectral_norm
+        shape, args.context, base_filters=args.filters, scales=args.scales, patch=not args.global_d, spectral_norm=args.spectral_norm
     )
     gan = NextFrameGAN(
         g, d, context_frames=args.context, l2_weight=args.l2_weight, l1_weight=args.l1_weight, gdl_weight=args.gdl_weight,
-        adversarial_weight=adversarial_weight, seed=args.seed,
+        adversarial_weight=adversarial_weight, adversarial_warmup=args.warmup, seed=args.seed,
     )
     gan.compile(
         generator_optimizer=keras.optimizers.Adam(args.lr, beta_1=0.5),
@@ -128,6 +128,8 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=1e-3, help="generator learning rate")
     parser.add_argument("--d-lr", type=float, default=None, help="discriminator learning rate (default: --lr)")
     parser.add_argument("--spectral-norm", action="store_true")
+    parser.add_argument("--global-d", action="store_true", help="one logit per scale instead of patch logits")
+    parser.add_argument("--warmup", type=int, default=0, help="adversarial weight ramp-up, in steps")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", choices=["l2", "gan"], default=None, help="train one model only")
     parser.add_argument("--gif-dir", default=None, help="write rollout GIFs of 4 test clips here")

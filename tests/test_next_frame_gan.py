@@ -41,6 +41,8 @@ def test_networks_shapes_and_scales():
     assert tuple(d.output.shape) == (None, 16 + 4)
     d1 = networks.next_frame_discriminator((16, 16, 1), 4, base_filters=4, scales=(1,))
     assert tuple(d1.output.shape) == (None, 16)
+    d2 = networks.next_frame_discriminator((16, 16, 1), 4, base_filters=4, scales=(1, 2), patch=False)
+    assert tuple(d2.output.shape) == (None, 2)  # one logit per scale
 
 
 @pytest.mark.parametrize(
@@ -97,6 +99,22 @@ def test_fit_on_window_dataset_updates_both_networks():
     ev = gan.evaluate(cond[:4], target[:4], batch_size=4, verbose=0, return_dict=True)
     expected = 0.1 * ev["g_adv"] + ev["g_l2"] + ev["g_gdl"]
     assert ev["g_loss"] == pytest.approx(expected, rel=1e-4)
+
+
+def test_adversarial_warmup_ramps_the_weight():
+    gan = make_gan(adversarial_weight=0.4, adversarial_warmup=4)
+    gan.compile()
+    assert float(gan._current_adversarial_weight()) == 0.0
+    gan.generator_optimizer.iterations.assign(1)
+    assert float(gan._current_adversarial_weight()) == pytest.approx(0.1)
+    gan.generator_optimizer.iterations.assign(9)
+    assert float(gan._current_adversarial_weight()) == pytest.approx(0.4)
+    gan.generator_optimizer.iterations.assign(2)
+    cond, target = video.window_arrays(clips(), K)
+    ev = gan.evaluate(cond[:4], target[:4], batch_size=4, verbose=0, return_dict=True)
+    assert ev["g_loss"] == pytest.approx(0.2 * ev["g_adv"] + ev["g_l2"] + ev["g_gdl"], rel=1e-4)
+    with pytest.raises(ValueError, match="adversarial_warmup"):
+        make_gan(adversarial_warmup=-1)
 
 
 def test_regression_baseline_ignores_discriminator():
@@ -158,12 +176,12 @@ def test_rollout_noise_is_used():
 
 
 def test_config_and_keras_roundtrip(tmp_path):
-    gan = make_gan(l1_weight=0.5, gdl_weight=2.0, adversarial_weight=0.3)
+    gan = make_gan(l1_weight=0.5, gdl_weight=2.0, adversarial_weight=0.3, adversarial_warmup=10)
     gan.compile(adversarial_loss="lsgan")
     cond, target = video.window_arrays(clips(), K)
     gan.fit(cond, target, batch_size=6, epochs=1, verbose=0)
     clone = assert_config_roundtrip(gan)
-    assert (clone.context_frames, clone.l1_weight, clone.gdl_weight) == (K, 0.5, 2.0)
+    assert (clone.context_frames, clone.l1_weight, clone.gdl_weight, clone.adversarial_warmup) == (K, 0.5, 2.0, 10)
     noise = np.random.default_rng(2).normal(size=(4, 4)).astype("float32")
     loaded = assert_keras_roundtrip(gan, tf.constant(cond[:4]), tmp_path, noise=tf.constant(noise))
     assert loaded.adversarial_loss == "lsgan" and loaded.adversarial_weight == 0.3

@@ -60,6 +60,11 @@ class NextFrameGAN(GANModel):
             to `1.0`.
         adversarial_weight: float. Weight of the adversarial term; `0` is the
             regression baseline. Defaults to `0.1`.
+        adversarial_warmup: int. Generator steps over which the adversarial
+            weight ramps linearly from 0 to `adversarial_weight`, so the
+            generator first learns the predictable motion and the
+            discriminator learns to spot blur before it pushes. Defaults to
+            `0` (full weight from the start).
         seed: int. Seed of the noise. Defaults to `None`.
 
     Example:
@@ -94,9 +99,12 @@ class NextFrameGAN(GANModel):
         l1_weight=0.0,
         gdl_weight=1.0,
         adversarial_weight=0.1,
+        adversarial_warmup=0,
         **kwargs,
     ):
         super().__init__(generator, discriminator, adversarial_weight=adversarial_weight, **kwargs)
+        if adversarial_warmup < 0:
+            raise ValueError(f"`adversarial_warmup` must be >= 0. Received: adversarial_warmup={adversarial_warmup}")
         if not isinstance(context_frames, (int, np.integer)) or context_frames < 1:
             raise ValueError(f"`context_frames` must be an int >= 1. Received: context_frames={context_frames!r}")
         for arg, value in (("l2_weight", l2_weight), ("l1_weight", l1_weight), ("gdl_weight", gdl_weight)):
@@ -106,6 +114,7 @@ class NextFrameGAN(GANModel):
         self.l2_weight = float(l2_weight)
         self.l1_weight = float(l1_weight)
         self.gdl_weight = float(gdl_weight)
+        self.adversarial_warmup = int(adversarial_warmup)
         self._check_networks()
 
     @property
@@ -197,8 +206,14 @@ class NextFrameGAN(GANModel):
         if self.adversarial_weight > 0:
             scores = self._scores(fake, condition, training)
             parts["g_adv"] = tf.reduce_mean(self._adversarial().generator(scores))
-            loss += self.adversarial_weight * parts["g_adv"]
+            loss += self._current_adversarial_weight() * parts["g_adv"]
         return loss, parts
+
+    def _current_adversarial_weight(self):
+        if not self.adversarial_warmup or not hasattr(self, "generator_optimizer"):
+            return self.adversarial_weight
+        progress = tf.cast(self.generator_optimizer.iterations, "float32") / float(self.adversarial_warmup)
+        return self.adversarial_weight * tf.minimum(progress, 1.0)
 
     # --------------------------------------------------------------- rollout
 
@@ -240,5 +255,6 @@ class NextFrameGAN(GANModel):
             l2_weight=self.l2_weight,
             l1_weight=self.l1_weight,
             gdl_weight=self.gdl_weight,
+            adversarial_warmup=self.adversarial_warmup,
         )
         return config

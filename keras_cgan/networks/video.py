@@ -71,7 +71,13 @@ def next_frame_generator(frame_shape, context_frames=4, latent_dim=8, base_filte
 
 
 def next_frame_discriminator(
-    frame_shape, context_frames=4, base_filters=32, scales=(1, 2), spectral_norm=False, name="discriminator"
+    frame_shape,
+    context_frames=4,
+    base_filters=32,
+    scales=(1, 2),
+    patch=True,
+    spectral_norm=False,
+    name="discriminator",
 ):
     """Builds `[frame, condition] -> patch logits [B, N]` over one or more scales.
 
@@ -82,6 +88,10 @@ def next_frame_discriminator(
         base_filters: int. Filters of the first block per scale. Defaults to `32`.
         scales: tuple of int. Downsampling factors the pair is judged at; `(1,)`
             is a single-scale discriminator. Defaults to `(1, 2)`.
+        patch: bool. `True` scores every patch (a logit per `4s x 4s` cell);
+            `False` gives one logit per scale from the whole frame, so a
+            small local flaw (a split sprite) decides the score instead of
+            being averaged with many flawless patches. Defaults to `True`.
         spectral_norm: bool. Wrap convolutions in
             `keras.layers.SpectralNormalization`. Defaults to `False`.
     """
@@ -101,7 +111,11 @@ def next_frame_discriminator(
         x = layers.AveragePooling2D(s, name=f"pool_{s}")(pair) if s > 1 else pair
         x = layers.LeakyReLU(0.2)(sn(layers.Conv2D(base_filters, 4, strides=2, padding="same", name=f"s{s}_0"))(x))
         x = layers.LeakyReLU(0.2)(sn(layers.Conv2D(2 * base_filters, 4, strides=2, padding="same", name=f"s{s}_1"))(x))
-        x = sn(layers.Conv2D(1, 3, padding="same", name=f"s{s}_logits"))(x)  # [B, H/4s, W/4s, 1]
-        logits.append(layers.Flatten(name=f"s{s}_flat")(x))
+        if patch:
+            x = sn(layers.Conv2D(1, 3, padding="same", name=f"s{s}_logits"))(x)  # [B, H/4s, W/4s, 1]
+            logits.append(layers.Flatten(name=f"s{s}_flat")(x))
+        else:
+            x = layers.Flatten(name=f"s{s}_flat")(x)  # [B, H/4s * W/4s * 2F]
+            logits.append(sn(layers.Dense(1, name=f"s{s}_logit"))(x))
     out = logits[0] if len(logits) == 1 else layers.Concatenate(name="all_scales")(logits)  # [B, N]
     return keras.Model([frame, condition], out, name=name)

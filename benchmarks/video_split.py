@@ -107,7 +107,7 @@ def evaluate(gan, test, futures, args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=1500, help="training steps per model")
+    parser.add_argument("--steps", type=int, default=3000, help="training steps per model")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--train-clips", type=int, default=2000)
     parser.add_argument("--test-clips", type=int, default=300)
@@ -118,9 +118,9 @@ def main(argv=None):
     parser.add_argument("--filters", type=int, default=32)
     parser.add_argument("--latent-dim", type=int, default=8)
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--adversarial-weight", type=float, default=0.1)
+    parser.add_argument("--adversarial-weight", type=float, default=0.25)
     parser.add_argument("--l2-weight", type=float, default=1.0)
-    parser.add_argument("--junction-fraction", type=float, default=0.3,
+    parser.add_argument("--junction-fraction", type=float, default=0.15,
                         help="share of training windows drawn from junction windows (0: windows as they come)")
     parser.add_argument("--l1-weight", type=float, default=0.0)
     parser.add_argument("--gdl-weight", type=float, default=1.0)
@@ -129,7 +129,7 @@ def main(argv=None):
     parser.add_argument("--d-lr", type=float, default=None, help="discriminator learning rate (default: --lr)")
     parser.add_argument("--spectral-norm", action="store_true")
     parser.add_argument("--global-d", action="store_true", help="one logit per scale instead of patch logits")
-    parser.add_argument("--warmup", type=int, default=0, help="adversarial weight ramp-up, in steps")
+    parser.add_argument("--warmup", type=int, default=500, help="adversarial weight ramp-up, in steps")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", choices=["l2", "gan"], default=None, help="train one model only")
     parser.add_argument("--gif-dir", default=None, help="write rollout GIFs of 4 test clips here")

@@ -109,7 +109,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=3000, help="training steps per model")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--train-clips", type=int, default=2000)
+    parser.add_argument("--train-clips", type=int, default=6000)
     parser.add_argument("--test-clips", type=int, default=300)
     parser.add_argument("--size", type=int, default=16)
     parser.add_argument("--context", type=int, default=4)

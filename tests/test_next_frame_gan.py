@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from keras_cgan import NextFrameGAN, networks
-from keras_cgan.data import synthetic_video, video
+from keras_cgan.data import video
 from keras_cgan.models.next_frame_gan import gradient_difference_loss
 from tests.test_case import (
     assert_config_roundtrip,

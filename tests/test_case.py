@@ -80,3 +80,50 @@ def assert_keras_roundtrip(model, inputs, tmp_path, atol=1e-6, **call_kwargs):
 
 def weights_changed(before, after):
     return [not np.array_equal(a, b) for a, b in zip(before, after)]
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_workers(code, workers=2, timeout=600):
+    """Runs `code` in `workers` processes under MultiWorkerMirroredStrategy on 127.0.0.1.
+
+    Each process gets `TF_CONFIG` for its task, `strategy` and `emit(obj)`;
+    returns what each worker emitted, in task order.
+    """
+    cluster = {"worker": [f"127.0.0.1:{free_port()}" for _ in range(workers)]}
+    script = (
+        "import json as _json\n"
+        "def emit(obj):\n"
+        "    print('@@RESULT@@' + _json.dumps(obj), flush=True)\n"
+        "import tensorflow as tf\n"
+        "strategy = tf.distribute.MultiWorkerMirroredStrategy()\n"
+        + textwrap.dedent(code)
+    )
+    procs = []
+    for index in range(workers):
+        tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO, TF_CONFIG=tf_config)
+        procs.append(
+            subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        )
+    results = []
+    try:
+        for proc in procs:
+            out, err = proc.communicate(timeout=timeout)
+            if proc.returncode != 0:
+                raise AssertionError(f"worker failed ({proc.returncode}):\n{err[-4000:]}")
+            lines = [l for l in out.splitlines() if l.startswith("@@RESULT@@")]
+            if not lines:
+                raise AssertionError(f"worker emitted nothing:\n{err[-2000:]}")
+            results.append(json.loads(lines[-1][len("@@RESULT@@") :]))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+    return results

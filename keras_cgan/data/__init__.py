@@ -1,1 +1,3 @@
-"""tf.data loaders per modality and data made in code."""
+"""Paired `(condition, target)` datasets, one module per modality."""
+
+from keras_cgan.data import digits

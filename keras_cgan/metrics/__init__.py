@@ -1,1 +1,3 @@
-"""Metrics of generated samples."""
+"""Measures of what a conditional generator makes."""
+
+from keras_cgan.metrics.condition_accuracy import DigitsClassifier, condition_accuracy

@@ -36,6 +36,13 @@ def _replica_position():
     return ctx.replica_id_in_sync_group, ctx.num_replicas_in_sync
 
 
+def _multi_worker():
+    extended = tf.distribute.get_strategy().extended
+    return isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy) and bool(
+        getattr(extended, "_in_multi_worker_mode", lambda: False)()
+    )
+
+
 class GANModel(keras.Model):
     """A conditional GAN as a `keras.Model`: `condition -> sample`.
 
@@ -70,7 +77,16 @@ class GANModel(keras.Model):
         self.discriminator = discriminator
         self.adversarial_weight = float(adversarial_weight)
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed, name="gan_seed")
+        # The seed state is a weight (unlike a keras.random.SeedGenerator's), so
+        # checkpoints carry it and a resumed run draws the noise it would have.
+        initial = seed if seed is not None else int(np.random.randint(1, 2**31 - 1))
+        self.seed_state = self.add_weight(
+            shape=(2,),
+            initializer=lambda shape, dtype: tf.constant([initial, 0], dtype),
+            dtype="int64",
+            trainable=False,
+            name="seed_state",
+        )
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
         self.built = True  # both networks are built models.
 
@@ -98,9 +114,15 @@ class GANModel(keras.Model):
             **kwargs: passed to `sampler` (`dtype`, `minval`, ...).
         """
         replica_id, num_replicas = _replica_position()
-        seed = tf.cast(self.seed_generator.next(), "int64")
+        seed = self.next_seed()
         full = sampler((batch_size * num_replicas,) + tuple(shape), seed=seed, **kwargs)
         return full[replica_id * batch_size : (replica_id + 1) * batch_size]
+
+    def next_seed(self):
+        """Returns the current `[2]` seed and advances the state."""
+        seed = self.seed_state.value * 1  # a copy, read before the update
+        self.seed_state.assign_add(tf.constant([0, 1], "int64"))
+        return seed
 
     def sample_noise(self, batch_size):
         return self.replica_draw(tf.random.stateless_normal, batch_size, self.noise_shape)
@@ -113,7 +135,11 @@ class GANModel(keras.Model):
         return self.generator([noise, condition], training=training)
 
     def call(self, condition, training=False, noise=None):
-        return self.generate(condition, noise=noise, training=training)
+        return self.generate(self.prepare_condition(condition), noise=noise, training=training)
+
+    def prepare_condition(self, condition):
+        """Casts and checks a batch of conditions once per step; families override."""
+        return condition
 
     # --------------------------------------------------------------- compile
 
@@ -157,8 +183,25 @@ class GANModel(keras.Model):
         with self.distribute_strategy.scope():
             self.generator_optimizer = self._fresh_optimizer(generator_optimizer)
             self.discriminator_optimizer = self._fresh_optimizer(discriminator_optimizer)
+            if self._uses_float16():
+                # Keras' auto_scale_loss wraps only `self.optimizer`: wrap both.
+                self.generator_optimizer = self._loss_scaled(self.generator_optimizer)
+                self.discriminator_optimizer = self._loss_scaled(self.discriminator_optimizer)
             self.generator_optimizer.build(self.generator.trainable_variables)
             self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+
+    def _uses_float16(self):
+        return any(
+            getattr(layer, "compute_dtype", None) == "float16"
+            for network in (self.generator, self.discriminator)
+            for layer in network.layers
+        )
+
+    @staticmethod
+    def _loss_scaled(optimizer):
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            return optimizer
+        return keras.optimizers.LossScaleOptimizer(optimizer)
 
     @staticmethod
     def _fresh_optimizer(identifier):
@@ -205,6 +248,7 @@ class GANModel(keras.Model):
 
     def train_step(self, data):
         condition, target = self.unpack(data)
+        condition = self.prepare_condition(condition)
         num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
         g_vars = self.generator.trainable_variables
         d_vars = self.discriminator.trainable_variables
@@ -220,18 +264,20 @@ class GANModel(keras.Model):
             d_loss, d_parts = self.discriminator_objective(
                 condition, target, tf.stop_gradient(fake), training=True
             )
-            scaled_d_loss = d_loss / num_replicas
+            # `scale_loss` is the identity except for a LossScaleOptimizer.
+            scaled_d_loss = self.discriminator_optimizer.scale_loss(d_loss / num_replicas)
         d_grads = d_tape.gradient(scaled_d_loss, d_vars)
         self.discriminator_optimizer.apply_gradients(zip(d_grads, d_vars))
         with g_tape:
             g_loss, g_parts = self.generator_objective(condition, target, fake, training=True)
-            scaled_g_loss = g_loss / num_replicas
+            scaled_g_loss = self.generator_optimizer.scale_loss(g_loss / num_replicas)
         g_grads = g_tape.gradient(scaled_g_loss, g_vars)
         self.generator_optimizer.apply_gradients(zip(g_grads, g_vars))
         return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
 
     def test_step(self, data):
         condition, target = self.unpack(data)
+        condition = self.prepare_condition(condition)
         fake = self.generate(condition, training=False)
         d_loss, d_parts = self.discriminator_objective(condition, target, fake, training=False)
         g_loss, g_parts = self.generator_objective(condition, target, fake, training=False)
@@ -240,11 +286,16 @@ class GANModel(keras.Model):
     def _log(self, **values):
         for name, value in values.items():
             self.trackers[name].update_state(value)
-        return {name: self.trackers[name].result() for name in values}
+        logs = {name: self.trackers[name].result() for name in values}
+        if _multi_worker():
+            # Keras reduces logs with `axis=0` across workers, which scalars do
+            # not have (keras-team/keras#20585): give each log one axis.
+            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+        return logs
 
     def predict_step(self, data):
         condition, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        return self.generate(condition, training=False)
+        return self.generate(self.prepare_condition(condition), training=False)
 
     @staticmethod
     def unpack(data):
@@ -296,6 +347,13 @@ class GANModel(keras.Model):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
         return super().fit(x, y, **kwargs)
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras' version averages the first batch across workers, which fails
+        # under MultiWorkerMirroredStrategy (keras-team/keras#20585). A GANModel
+        # needs no symbolic build: its networks are built at construction and
+        # its optimizers in `compile`.
+        return
+
     # --------------------------------------------------------- serialization
 
     def get_config(self):
@@ -310,7 +368,7 @@ class GANModel(keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        config = copy.deepcopy(config)  # keras.layers.deserialize empties nested configs
+        config = copy.deepcopy(config)  # deserialization consumes nested configs
         for key in ("generator", "discriminator"):
             config[key] = keras.layers.deserialize(config[key])
         return cls(**config)

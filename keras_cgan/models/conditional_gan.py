@@ -96,8 +96,10 @@ class ConditionalGAN(GANModel):
     def check_condition(self, condition, where):
         self.condition.check(condition, where)
 
-    def generate(self, condition, noise=None, training=False):
-        return super().generate(self.condition.prepare(condition), noise=noise, training=training)
+    def prepare_condition(self, condition):
+        condition = self.condition.prepare(condition)
+        with tf.control_dependencies(self.condition.assert_valid(condition)):
+            return tf.identity(condition)
 
     def _wrong_condition(self, condition):
         batch = tf.shape(condition)[0]
@@ -109,9 +111,6 @@ class ConditionalGAN(GANModel):
 
     def discriminator_objective(self, condition, target, fake, training):
         adv = self._adversarial()
-        condition = self.condition.prepare(condition)
-        with tf.control_dependencies(self.condition.assert_valid(condition)):
-            condition = tf.identity(condition)
         target = tf.cast(target, fake.dtype)
         batch = tf.shape(target)[0]
         if self.mismatch_weight > 0:
@@ -152,7 +151,6 @@ class ConditionalGAN(GANModel):
         return penalty
 
     def generator_objective(self, condition, target, fake, training):
-        condition = self.condition.prepare(condition)
         g_adv = tf.reduce_mean(self._adversarial().generator(self._scores(fake, condition, training)))
         return self.adversarial_weight * g_adv, {"g_adv": g_adv}
 

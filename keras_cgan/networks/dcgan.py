@@ -16,7 +16,7 @@ Example:
 import keras
 from keras import layers
 
-CONDITIONINGS = ("concat", "projection")
+CONDITIONINGS = ("concat", "projection", "none")
 
 
 def _start_size(size):
@@ -92,8 +92,9 @@ def conditional_discriminator(
         conditioning: str. How the class enters: `"concat"` tiles a class
             embedding over the image and concatenates it as channels;
             `"projection"` adds the inner product of a class embedding with
-            the image features to the logit (Miyato & Koyama 2018). Defaults
-            to `"concat"`.
+            the image features to the logit (Miyato & Koyama 2018); `"none"`
+            takes the condition input but never looks at it (the baseline that
+            shows a generator ignoring its condition). Defaults to `"concat"`.
         base_filters: int. Filters of the first block; each later block
             doubles it. Defaults to `64`.
         embedding_dim: int. Channels of the tiled embedding for `"concat"`.

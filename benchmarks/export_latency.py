@@ -1,0 +1,212 @@
+"""Export latency and size: Keras vs SavedModel vs onnxruntime vs LiteRT, per family.
+
+For each family's default generator (trained briefly first, so the numbers
+are for a generator with a real output distribution), exports SavedModel,
+ONNX and TFLite (float32, float16, dynamic, int8), then times batch-1 and
+batch-16 calls of Keras `predict_on_batch`, the reloaded SavedModel
+signature, onnxruntime and the LiteRT interpreter, and records file sizes,
+parity errors and SNR vs Keras float32. Writes
+`benchmarks/results/export_latency.json` and prints a table with the issue's
+acceptance bars.
+
+    python benchmarks/export_latency.py                 # minutes on 2 CPU cores
+    python benchmarks/export_latency.py --epochs 100 --runs 500
+    python benchmarks/export_latency.py --generator runs/digits/generator.keras
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from benchmarks import _report  # noqa: E402
+
+
+def train_conditional(epochs, seed):
+    """The quickstart generator, trained `epochs` epochs on the digits."""
+    from keras_cgan import ConditionalGAN, networks
+    from keras_cgan.data import digits
+
+    keras.utils.set_random_seed(seed)
+    generator = networks.conditional_generator((8, 8, 1), 10, latent_dim=32, base_filters=32)
+    if epochs > 0:
+        discriminator = networks.conditional_discriminator((8, 8, 1), 10, base_filters=32)
+        gan = ConditionalGAN(generator, discriminator, condition=10, seed=seed)
+        gan.compile(steps_per_execution=8)
+        gan.fit(digits.dataset(64, "train", seed=seed), epochs=epochs, verbose=0)
+    return generator
+
+
+def conditional_representative(generator, count, seed):
+    rng = np.random.default_rng(seed)
+    return {
+        "noise": rng.standard_normal((count, generator.inputs[0].shape[1])).astype("float32"),
+        "condition": (np.arange(count) % 10).astype("int32"),
+    }
+
+
+# family -> (train(epochs, seed) -> generator, representative(generator, count, seed) -> inputs)
+FAMILIES = {"conditional": (train_conditional, conditional_representative)}
+
+
+def median_ms(call, runs):
+    call()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times) * 1000)
+
+
+def bench_family(family, args, workdir):
+    from keras_cgan import export
+    from keras_cgan.export import runtimes
+
+    train, representative = FAMILIES[family]
+    start = time.time()
+    generator = export.load_generator(args.generator) if args.generator else train(args.epochs, args.seed)
+    train_seconds = time.time() - start
+    calibration = representative(generator, args.calibration, args.seed + 1)
+    inputs = representative(generator, 16, args.seed + 2)  # parity and latency inputs
+    reports = {
+        "saved_model": export.to_saved_model(generator, os.path.join(workdir, family), inputs=inputs),
+        "onnx": export.to_onnx(generator, os.path.join(workdir, f"{family}.onnx"), inputs=inputs),
+    }
+    for q in (None, "float16", "dynamic", "int8"):
+        reports[f"tflite-{q or 'float32'}"] = export.to_tflite(
+            generator,
+            os.path.join(workdir, f"{family}_{q}.tflite"),
+            quantization=q,
+            representative_data=calibration,
+            inputs=inputs,
+        )
+    fp32_bytes = reports["tflite-float32"].file_bytes
+    rows = {}
+    names = [t.name for t in generator.inputs]
+    for batch in (1, 16):
+        feed = {name: value[:batch] for name, value in inputs.items()}
+        ordered = [feed[name] for name in names]
+        ms = median_ms(lambda: generator.predict_on_batch(ordered), args.runs)
+        rows.setdefault("keras", {"file_bytes": None})[f"batch{batch}_ms"] = ms
+    for kind, report in reports.items():
+        runtime = runtimes.load_runtime(report.path)
+        row = {
+            "file_bytes": report.file_bytes,
+            "max_abs_error": report.max_abs_error,
+            "mean_abs_error": report.mean_abs_error,
+            "snr_db": report.snr_db,
+            "tolerance": report.tolerance,
+            "parity": "pass" if report.passed else "fail",
+        }
+        for batch in (1, 16):
+            feed = {name: value[:batch] for name, value in inputs.items()}
+            row[f"batch{batch}_ms"] = median_ms(lambda: runtime(feed), args.runs)
+        rows[kind] = row
+    keras_ms = rows["keras"]["batch1_ms"]
+    acceptance = {
+        "onnx_fp32_max_abs_error<=1e-4": rows["onnx"]["max_abs_error"] <= 1e-4,
+        "tflite_fp32_max_abs_error<=1e-4": rows["tflite-float32"]["max_abs_error"] <= 1e-4,
+        "tflite_fp16_max_abs_error<=1e-2": rows["tflite-float16"]["max_abs_error"] <= 1e-2,
+        "tflite_dynamic_snr>=20dB": rows["tflite-dynamic"]["snr_db"] >= 20,
+        "tflite_int8_snr>=20dB": rows["tflite-int8"]["snr_db"] >= 20,
+        "onnx_batch1<=0.5x_keras": rows["onnx"]["batch1_ms"] <= 0.5 * keras_ms,
+        "tflite_fp16_size<=0.5x_fp32": rows["tflite-float16"]["file_bytes"] <= 0.5 * fp32_bytes,
+        "tflite_int8_size<=0.3x_fp32": rows["tflite-int8"]["file_bytes"] <= 0.3 * fp32_bytes,
+        "tflite_dynamic_size<=0.3x_fp32": rows["tflite-dynamic"]["file_bytes"] <= 0.3 * fp32_bytes,
+    }
+    return {
+        "generator": args.generator or f"trained {args.epochs} epochs in {train_seconds:.0f} s",
+        "parameters": int(generator.count_params()),
+        "rows": rows,
+        "acceptance": acceptance,
+    }, reports
+
+
+def save_figure(reports, generator_inputs, path):
+    """Each export on the same ten inputs, one row per runtime (a PNG).
+
+    Rows: SavedModel, ONNX, TFLite float32, float16, int8; columns: classes 0-9.
+    """
+    from PIL import Image
+
+    from keras_cgan.export import runtimes
+
+    rows = []
+    for kind in ("saved_model", "onnx", "tflite-float32", "tflite-float16", "tflite-int8"):
+        out = runtimes.load_runtime(reports[kind].path)(generator_inputs)["sample"]  # [B, H, W, C]
+        rows.append(np.concatenate(list(out[..., 0]), axis=1))  # [H, B*W]
+    grid = np.concatenate(rows, axis=0)
+    pixels = ((grid + 1) * 127.5).clip(0, 255).astype("uint8")
+    Image.fromarray(pixels).resize((pixels.shape[1] * 4, pixels.shape[0] * 4), Image.NEAREST).save(path)
+
+
+def table_rows(results):
+    """One row per family and runtime, for the printed Markdown table."""
+    rows = []
+    for family, result in results.items():
+        for kind, row in result["rows"].items():
+            rows.append({
+                "family": family,
+                "runtime": kind,
+                "batch 1 ms": round(row["batch1_ms"], 3),
+                "batch 16 ms": round(row["batch16_ms"], 3),
+                "KiB": "" if row["file_bytes"] is None else round(row["file_bytes"] / 1024, 1),
+                "max abs error": "" if "max_abs_error" not in row else f"{row['max_abs_error']:.2g}",
+                "SNR dB": "" if "snr_db" not in row else f"{row['snr_db']:.1f}",
+            })
+    return rows
+
+
+COLUMNS = ["family", "runtime", "batch 1 ms", "batch 16 ms", "KiB", "max abs error", "SNR dB"]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--families", nargs="+", default=sorted(FAMILIES), choices=sorted(FAMILIES))
+    parser.add_argument("--epochs", type=int, default=60, help="training epochs per generator (default 60)")
+    parser.add_argument("--generator", default=None, help="use this trained generator `.keras` instead")
+    parser.add_argument("--runs", type=int, default=200, help="timed calls per measurement (default 200)")
+    parser.add_argument("--calibration", type=int, default=200, help="int8 calibration samples")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/export_latency.json)")
+    parser.add_argument("--figure", default=None, help="write a PNG of every export's samples here")
+    args = parser.parse_args(argv)
+
+    results = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        for family in args.families:
+            results[family], reports = bench_family(family, args, workdir)
+            if args.figure and family == "conditional":
+                save_figure(reports, figure_inputs(args.seed), args.figure)
+    note = (
+        "median ms per call; 2 CPU cores shared with other jobs (timings under contention); "
+        "LiteRT runs with 1 thread, onnxruntime and TF with their defaults"
+    )
+    _report.write(
+        "export_latency", {"note": note, "args": vars(args), "families": results},
+        table_rows(results), COLUMNS, args.out,
+    )
+    for family, result in results.items():
+        print(f"\n{family} ({result['generator']}, {result['parameters']} parameters), acceptance:")
+        for name, ok in result["acceptance"].items():
+            print(f"  {'met    ' if ok else 'NOT met'}  {name}")
+    return results
+
+
+def figure_inputs(seed):
+    """One input per class for the conditional family's figure."""
+    rng = np.random.default_rng(seed + 3)
+    return {"noise": rng.standard_normal((10, 32)).astype("float32"), "condition": np.arange(10, dtype="int32")}
+
+
+if __name__ == "__main__":
+    main()

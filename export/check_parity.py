@@ -1,0 +1,18 @@
+"""Checks an existing export against the Keras generator and prints the report.
+
+A thin face of `keras_cgan.export` (also `keras-cgan export parity`). Run with
+`--help` for the options. Example:
+
+    python export/check_parity.py runs/digits/generator.keras generator.onnx
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from keras_cgan.export.cli import script_main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(script_main("parity"))

@@ -1,0 +1,18 @@
+"""Exports a generator to ONNX (tf2onnx) and prints the onnxruntime parity report.
+
+A thin face of `keras_cgan.export` (also `keras-cgan export onnx`). Run with
+`--help` for the options. Example:
+
+    python export/to_onnx.py runs/digits/generator.keras -o generator.onnx
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from keras_cgan.export.cli import script_main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(script_main("onnx"))

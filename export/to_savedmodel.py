@@ -1,0 +1,18 @@
+"""Exports a generator as a versioned SavedModel for TF Serving and prints the parity report.
+
+A thin face of `keras_cgan.export` (also `keras-cgan export savedmodel`). Run with
+`--help` for the options. Example:
+
+    python export/to_savedmodel.py runs/digits/generator.keras -o serving/generator
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from keras_cgan.export.cli import script_main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(script_main("savedmodel"))

@@ -1,0 +1,25 @@
+"""The `keras-cgan` command: `quickstart`, `export ...`."""
+
+import argparse
+import sys
+
+
+def build_parser():
+    from keras_cgan import quickstart
+    from keras_cgan.export.cli import add_export_subcommand
+
+    parser = argparse.ArgumentParser(prog="keras-cgan", description="Conditional GANs with Keras.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    qs = quickstart.build_parser(commands.add_parser("quickstart", help="train a digits cGAN in minutes"))
+    qs.set_defaults(func=lambda args: quickstart.run(args) and 0)
+    add_export_subcommand(commands)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

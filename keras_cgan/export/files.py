@@ -1,0 +1,65 @@
+"""Atomic writes: an export appears at its target path whole, or not at all.
+
+Example:
+
+>>> import os, tempfile
+>>> from keras_cgan.export.files import atomic_target
+>>> target = os.path.join(tempfile.mkdtemp(), "model.bin")
+>>> with atomic_target(target) as tmp:
+...     _ = open(tmp, "wb").write(b"ok")
+>>> open(target, "rb").read()
+b'ok'
+"""
+
+import contextlib
+import os
+import shutil
+import tempfile
+
+
+def _remove(path):
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    elif os.path.lexists(path):
+        os.remove(path)
+
+
+@contextlib.contextmanager
+def atomic_target(path, overwrite=True):
+    """Yields a temporary path beside `path`; moves it to `path` on success.
+
+    The temporary path lives in the same folder (so the final move is a
+    rename on one file system). If the block raises, the temporary file or
+    folder is removed and `path` is left as it was.
+
+    Args:
+        path: str. The final file or folder.
+        overwrite: bool. Replace an existing `path`. Defaults to `True`.
+    """
+    path = os.path.abspath(os.fspath(path))
+    if os.path.exists(path) and not overwrite:
+        raise ValueError(f"Export target already exists: {path!r}")
+    parent = os.path.dirname(path)
+    os.makedirs(parent, exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", dir=parent)
+    tmp = os.path.join(workdir, os.path.basename(path))
+    try:
+        yield tmp
+        if not os.path.exists(tmp):
+            raise RuntimeError(f"Nothing was written to the temporary path {tmp!r}")
+        if os.path.exists(path):
+            _remove(path)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def size_bytes(path):
+    """Size of a file, or of every file under a folder."""
+    if os.path.isdir(path):
+        return sum(
+            os.path.getsize(os.path.join(root, name))
+            for root, _, names in os.walk(path)
+            for name in names
+        )
+    return os.path.getsize(path)

@@ -1,0 +1,196 @@
+"""The generator an export is made from: loaded, copied to float32, inference mode.
+
+Every export format starts here. `inference_generator` accepts a trained GAN
+model (anything with a `.generator`), a generator `keras.Model`, or a path to
+a `.keras` file holding either, and returns a float32 copy, so a model trained
+under `mixed_float16` still exports (LiteRT cannot convert float16 compute).
+
+Example:
+
+>>> from keras_cgan import networks
+>>> from keras_cgan.export import generator as generator_lib
+>>> g = networks.conditional_generator((8, 8, 1), num_classes=10, latent_dim=4, base_filters=8)
+>>> copy = generator_lib.inference_generator(g)
+>>> [spec.name for spec in generator_lib.input_specs(copy)]
+['noise', 'condition']
+>>> {k: v.shape for k, v in generator_lib.example_inputs(copy, 2).items()}
+{'noise': (2, 4), 'condition': (2,)}
+"""
+
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+# Name of the output of every export when the generator has a single output.
+OUTPUT_NAME = "sample"
+
+_HALF_DTYPES = ("float16", "bfloat16", "mixed_float16", "mixed_bfloat16")
+
+
+def load_generator(model):
+    """Returns the generator `keras.Model` held by `model`.
+
+    Args:
+        model: a GAN model with a `.generator`, a generator `keras.Model`, or
+            a path (str or `os.PathLike`) to a `.keras` file of either.
+    """
+    if isinstance(model, (str, os.PathLike)):
+        path = os.fspath(model)
+        if not os.path.isfile(path):
+            raise ValueError(f"Model file not found: {path!r}")
+        if not path.endswith((".keras", ".h5")):
+            raise ValueError(
+                f"{path!r} is not a Keras model file: expected a `.keras` (or `.h5`) file "
+                "saved with `model.save(...)`."
+            )
+        try:
+            model = keras.models.load_model(path, compile=False)
+        except Exception as error:  # keras raises many types for a bad file.
+            raise ValueError(f"{path!r} is not a loadable Keras model: {error}") from error
+    generator = getattr(model, "generator", model)
+    if not isinstance(generator, keras.Model):
+        raise ValueError(
+            "Expected a GAN model with a `.generator`, a generator keras.Model or a path to a "
+            f"`.keras` file. Received: {type(model).__name__}"
+        )
+    if not generator.inputs or not generator.outputs:
+        raise ValueError(
+            f"The generator {generator.name!r} must be a functional keras.Model with named "
+            "inputs (built with keras.Input(..., name=...))."
+        )
+    return generator
+
+
+def _float32_dtypes(config):
+    """Returns `config` with every half/mixed dtype policy replaced by float32."""
+    if isinstance(config, dict):
+        out = {}
+        for key, value in config.items():
+            if key == "dtype":
+                name = value
+                if isinstance(value, dict):  # a serialized DTypePolicy.
+                    name = value.get("config", {}).get("name")
+                if name in _HALF_DTYPES:
+                    value = "float32"
+            out[key] = _float32_dtypes(value)
+        return out
+    if isinstance(config, (list, tuple)):
+        return type(config)(_float32_dtypes(v) for v in config)
+    return config
+
+
+def inference_generator(model):
+    """A float32 copy of the generator held by `model`, with the same weights.
+
+    The copy is rebuilt from the generator's config with every dtype policy
+    set to float32, then given the trained weights cast to float32. Exports
+    call it with `training=False` (dropout off, batch norm on moving stats).
+
+    Args:
+        model: what `load_generator` accepts.
+    """
+    generator = load_generator(model)
+    config = _float32_dtypes(generator.get_config())
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32")
+    try:
+        copy = generator.__class__.from_config(config)
+    finally:
+        keras.config.set_dtype_policy(previous)
+    weights = [
+        w.astype("float32") if np.issubdtype(np.asarray(w).dtype, np.floating) else w
+        for w in generator.get_weights()
+    ]
+    copy.set_weights(weights)
+    return copy
+
+
+def input_names(generator):
+    """Names of the generator's inputs, in the generator's order."""
+    return [tensor.name for tensor in generator.inputs]
+
+
+def input_specs(generator):
+    """`tf.TensorSpec`s of the inputs, named, with a dynamic batch dimension."""
+    return [
+        tf.TensorSpec((None,) + tuple(t.shape[1:]), tf.as_dtype(t.dtype), name=t.name)
+        for t in generator.inputs
+    ]
+
+
+def output_names(generator):
+    """Names of the exported outputs: `"sample"`, or the output names if several."""
+    if len(generator.outputs) == 1:
+        return [OUTPUT_NAME]
+    return list(generator.output_names)
+
+
+def serve(generator, inputs):
+    """Runs `generator` in inference mode on a dict of named inputs.
+
+    Returns a dict of named outputs; used as the body of every export.
+    """
+    ordered = [inputs[name] for name in input_names(generator)]
+    outputs = generator(ordered if len(ordered) > 1 else ordered[0], training=False)
+    return dict(zip(output_names(generator), tf.nest.flatten(outputs)))
+
+
+def _vocabulary_size(generator):
+    """Smallest `input_dim` over the generator's Embedding layers (or 2 if none)."""
+    sizes = [
+        layer.input_dim for layer in generator._flatten_layers() if isinstance(layer, keras.layers.Embedding)
+    ]
+    return min(sizes) if sizes else 2
+
+
+def example_inputs(generator, batch_size, seed=0):
+    """Random valid inputs keyed by input name, as numpy arrays.
+
+    Inputs named `*noise*` get standard normal values; other float inputs
+    (images, waveforms, embeddings) uniform values in `[-1, 1]`; integer
+    inputs (class ids, token ids) ids below the smallest Embedding size.
+
+    Args:
+        generator: `keras.Model`.
+        batch_size: int. Leading dimension of every array.
+        seed: int. Seed of the draws. Defaults to `0`.
+    """
+    rng = np.random.default_rng(seed)
+    vocabulary = _vocabulary_size(generator)
+    inputs = {}
+    for tensor in generator.inputs:
+        shape = (batch_size,) + tuple(tensor.shape[1:])
+        dtype = np.dtype(keras.backend.standardize_dtype(tensor.dtype))
+        if np.issubdtype(dtype, np.integer):
+            value = rng.integers(0, vocabulary, shape)
+        elif "noise" in tensor.name:
+            value = rng.standard_normal(shape)
+        else:
+            value = rng.uniform(-1.0, 1.0, shape)
+        inputs[tensor.name] = value.astype(dtype)
+    return inputs
+
+
+def check_inputs(generator, inputs):
+    """Checks a dict of named numpy inputs against the generator's inputs."""
+    if not isinstance(inputs, dict):
+        raise ValueError(
+            f"`inputs` must be a dict keyed by input name {input_names(generator)}. "
+            f"Received: {type(inputs).__name__}"
+        )
+    names = input_names(generator)
+    if sorted(inputs) != sorted(names):
+        raise ValueError(f"`inputs` must have the keys {names}. Received: {sorted(inputs)}")
+    sizes = set()
+    for tensor in generator.inputs:
+        value = np.asarray(inputs[tensor.name])
+        if tuple(value.shape[1:]) != tuple(tensor.shape[1:]):
+            raise ValueError(
+                f"Input {tensor.name!r} must have shape (batch,) + {tuple(tensor.shape[1:])}. "
+                f"Received: {value.shape}"
+            )
+        sizes.add(value.shape[0])
+    if len(sizes) != 1:
+        raise ValueError(f"All inputs must have the same batch size. Received: {sorted(sizes)}")

@@ -1,0 +1,80 @@
+"""ONNX export via tf2onnx, checked with onnxruntime.
+
+Inputs keep the generator's names and order (feed them by name anyway: the
+tf2onnx command line orders inputs alphabetically); the batch dimension is
+dynamic and named `batch`; the output is named `sample`.
+
+Example:
+
+>>> import os, tempfile
+>>> from keras_cgan import networks
+>>> from keras_cgan.export import to_onnx
+>>> g = networks.conditional_generator((8, 8, 1), num_classes=10, latent_dim=4, base_filters=8)
+>>> report = to_onnx(g, os.path.join(tempfile.mkdtemp(), "generator.onnx"))
+>>> report.max_abs_error <= 1e-4
+True
+"""
+
+import logging
+import os
+
+import tensorflow as tf
+
+from keras_cgan.export import files
+from keras_cgan.export import generator as generator_lib
+from keras_cgan.export import parity
+
+# Opsets verified with tf2onnx 1.17 and onnxruntime on this stack.
+SUPPORTED_OPSETS = (17, 18)
+
+
+def write_onnx(generator, path, opset=17):
+    """Converts `generator` (a float32 inference copy) to an ONNX file."""
+    import onnx
+    import tf2onnx
+
+    tf2onnx.logging.set_level(logging.ERROR)
+    specs = generator_lib.input_specs(generator)
+    names = generator_lib.input_names(generator)
+
+    @tf.function(input_signature=specs)
+    def serve(*args):
+        return generator_lib.serve(generator, dict(zip(names, args)))
+
+    model_proto, _ = tf2onnx.convert.from_function(serve, input_signature=specs, opset=opset)
+    for value in list(model_proto.graph.input) + list(model_proto.graph.output):
+        value.type.tensor_type.shape.dim[0].dim_param = "batch"  # dynamic batch, named
+    onnx.checker.check_model(model_proto)
+    onnx.save(model_proto, path)
+
+
+def to_onnx(model, path, opset=17, check=True, inputs=None, **parity_kwargs):
+    """Exports the generator to ONNX and checks it with onnxruntime.
+
+    Args:
+        model: a GAN model with a `.generator`, a generator `keras.Model` or
+            a path to a generator `.keras` file.
+        path: str. The `.onnx` file to write.
+        opset: int. ONNX opset, one of `SUPPORTED_OPSETS`. Defaults to `17`.
+        check: bool. Check parity with Keras before moving the file into
+            place. Defaults to `True`.
+        inputs: dict or None. Inputs for the parity check, keyed by name.
+        **parity_kwargs: passed to `check_parity`.
+
+    Returns:
+        The `ParityReport`, or the path if `check=False`.
+    """
+    if opset not in SUPPORTED_OPSETS:
+        raise ValueError(f"`opset` must be one of {SUPPORTED_OPSETS}. Received: opset={opset}")
+    if not os.fspath(path).endswith(".onnx"):
+        raise ValueError(f"`path` must end with `.onnx`. Received: {path!r}")
+    generator = generator_lib.inference_generator(model)
+    parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
+    path = os.path.abspath(os.fspath(path))
+    with files.atomic_target(path) as tmp:
+        write_onnx(generator, tmp, opset=opset)
+        report = parity.check_parity(generator, tmp, inputs=inputs, **parity_kwargs) if check else None
+    if report is None:
+        return path
+    report.path = path
+    return report

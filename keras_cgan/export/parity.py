@@ -1,0 +1,294 @@
+"""Parity: an export must agree with Keras, or it is not handed over.
+
+`check_parity` runs the export in its own runtime (reloaded SavedModel,
+onnxruntime, LiteRT) on the same inputs as the Keras generator at two batch
+sizes and returns a `ParityReport`: max/mean absolute error, SNR against the
+float32 Keras output, output ranges, file size and latency. NaN, a missing or
+misshapen output, or a tolerance miss raises `ParityError`.
+
+Tolerances (max absolute error vs Keras float32):
+
+| format / quantization | tolerance | also required |
+|---|---|---|
+| SavedModel | 1e-5 | |
+| ONNX, TFLite float32 | 1e-4 | |
+| TFLite float16 | 1e-2 | |
+| TFLite dynamic / int8 | per model: 10% of the Keras output span | SNR >= 20 dB |
+
+Example:
+
+>>> import tempfile, os
+>>> from keras_cgan import networks
+>>> from keras_cgan.export import to_onnx, check_parity
+>>> g = networks.conditional_generator((8, 8, 1), num_classes=10, latent_dim=4, base_filters=8)
+>>> path = os.path.join(tempfile.mkdtemp(), "g.onnx")
+>>> _ = to_onnx(g, path)
+>>> check_parity(g, path).passed
+True
+"""
+
+import dataclasses
+import json
+import math
+import time
+
+import numpy as np
+
+from keras_cgan.export import files
+from keras_cgan.export import generator as generator_lib
+from keras_cgan.export import runtimes
+
+# Max absolute error per (format, quantization); None: per model (see module doc).
+TOLERANCES = {
+    ("saved_model", None): 1e-5,
+    ("onnx", None): 1e-4,
+    ("tflite", None): 1e-4,
+    ("tflite", "float16"): 1e-2,
+    ("tflite", "dynamic"): None,
+    ("tflite", "int8"): None,
+}
+# Per-model tolerance of int8 exports, as a fraction of the Keras output span.
+QUANTIZED_SPAN_FRACTION = 0.1
+# Required SNR of int8 exports against the float32 Keras output.
+QUANTIZED_MIN_SNR_DB = 20.0
+
+
+class ParityError(ValueError):
+    """An export disagrees with Keras. `error.report` holds the measurements."""
+
+    def __init__(self, report):
+        self.report = report
+        super().__init__(
+            f"{report.format} export {report.path!r} fails parity with Keras: "
+            + "; ".join(report.problems)
+            + f"\n{report}"
+        )
+
+
+@dataclasses.dataclass
+class ParityReport:
+    """What `check_parity` measured.
+
+    Attributes:
+        format: `"saved_model"`, `"onnx"` or `"tflite"`.
+        path: the export checked.
+        quantization: TFLite quantization (`None` for float32 and others).
+        batch_sizes: the batch sizes compared.
+        max_abs_error / mean_abs_error: vs Keras, over every batch size.
+        snr_db: signal-to-noise ratio of the export vs Keras float32 (dB).
+        keras_range / export_range: `(min, max)` of the outputs.
+        file_bytes: size of the export on disk.
+        latency_ms: `{batch_size: median milliseconds per call}`.
+        tolerance / min_snr_db: the bars applied.
+        problems: every failure found; empty when the export passes.
+    """
+
+    format: str
+    path: str
+    quantization: object = None
+    batch_sizes: tuple = ()
+    max_abs_error: float = math.nan
+    mean_abs_error: float = math.nan
+    snr_db: float = math.nan
+    keras_range: tuple = (math.nan, math.nan)
+    export_range: tuple = (math.nan, math.nan)
+    file_bytes: int = 0
+    latency_ms: dict = dataclasses.field(default_factory=dict)
+    tolerance: float = math.nan
+    min_snr_db: object = None
+    problems: list = dataclasses.field(default_factory=list)
+
+    @property
+    def passed(self):
+        return not self.problems
+
+    def to_dict(self):
+        out = dataclasses.asdict(self)
+        out["passed"] = self.passed
+        out["latency_ms"] = {str(k): v for k, v in self.latency_ms.items()}
+        return out
+
+    def to_json(self):
+        return json.dumps(self.to_dict(), indent=2, default=float)
+
+    def __str__(self):
+        kind = self.format + (f" ({self.quantization})" if self.quantization else "")
+        latency = ", ".join(f"batch {b}: {ms:.3f} ms" for b, ms in self.latency_ms.items())
+        snr = "inf" if self.snr_db == math.inf else f"{self.snr_db:.1f}"
+        bar = f"<= {self.tolerance:.3g}" + (f", SNR >= {self.min_snr_db:g} dB" if self.min_snr_db else "")
+        rows = [
+            ("export", f"{kind}  {self.path}"),
+            ("result", "PASS" if self.passed else "FAIL: " + "; ".join(self.problems)),
+            ("max abs error", f"{self.max_abs_error:.3g}  (bar {bar})"),
+            ("mean abs error", f"{self.mean_abs_error:.3g}"),
+            ("SNR vs Keras fp32", f"{snr} dB"),
+            ("Keras range", "[{:.4g}, {:.4g}]".format(*self.keras_range)),
+            ("export range", "[{:.4g}, {:.4g}]".format(*self.export_range)),
+            ("file size", f"{self.file_bytes / 1024:.1f} KiB"),
+            ("latency", latency),
+        ]
+        return "\n".join(f"{name:>18}: {value}" for name, value in rows)
+
+
+def snr_db(reference, estimate):
+    """SNR of `estimate` against `reference` in dB (`inf` when they are equal)."""
+    reference = np.asarray(reference, "float64")
+    noise = np.sum((reference - np.asarray(estimate, "float64")) ** 2)
+    signal = np.sum(reference**2)
+    if noise == 0:
+        return math.inf
+    return float(10 * np.log10(max(signal, 1e-30) / noise))
+
+
+def keras_outputs(generator, inputs):
+    """Runs the generator in inference mode; raises if its outputs are not finite."""
+    outputs = {
+        name: np.asarray(value) for name, value in generator_lib.serve(generator, inputs).items()
+    }
+    for name, value in outputs.items():
+        if not np.all(np.isfinite(value)):
+            raise ValueError(
+                f"The generator {generator.name!r} itself outputs NaN or inf ({name!r}); "
+                "there is nothing valid to export. Check its weights."
+            )
+    return outputs
+
+
+def _slice(inputs, size):
+    return {name: np.asarray(value)[:size] for name, value in inputs.items()}
+
+
+def _latency_ms(runtime, inputs, runs):
+    runtime(inputs)  # warm-up (allocation, resize)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        runtime(inputs)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times) * 1000)
+
+
+def check_parity(
+    model,
+    exported_path,
+    inputs=None,
+    batch_sizes=(1, 8),
+    tolerance=None,
+    min_snr_db=None,
+    quantization="auto",
+    latency_runs=10,
+    seed=0,
+    raise_on_failure=True,
+):
+    """Runs an export in its own runtime and compares it with Keras.
+
+    Args:
+        model: the GAN model, generator or generator `.keras` path exported.
+        exported_path: str. A SavedModel folder (or its versioned parent), a
+            `.onnx` or a `.tflite` file.
+        inputs: dict or None. Inputs keyed by input name, batch-major. The
+            first sample and the whole batch are compared. Defaults to
+            random valid inputs at `batch_sizes`.
+        batch_sizes: tuple of int. Batch sizes compared when `inputs` is
+            None. Defaults to `(1, 8)`.
+        tolerance: float or None. Max absolute error allowed. Defaults to
+            the table in this module's docstring.
+        min_snr_db: float or None. Minimum SNR vs Keras float32. Defaults to
+            20 dB for int8/dynamic TFLite exports, no bar otherwise.
+        quantization: str or None. TFLite quantization; `"auto"` reads it
+            from the model's ops. Defaults to `"auto"`.
+        latency_runs: int. Timed calls per batch size. Defaults to `10`.
+        seed: int. Seed of the random inputs. Defaults to `0`.
+        raise_on_failure: bool. Raise `ParityError` on a failure. Defaults
+            to `True`.
+
+    Returns:
+        ParityReport.
+    """
+    generator = generator_lib.inference_generator(model)
+    if inputs is None:
+        inputs = generator_lib.example_inputs(generator, max(batch_sizes), seed=seed)
+    else:
+        generator_lib.check_inputs(generator, inputs)
+        size = len(next(iter(inputs.values())))
+        batch_sizes = (1, size) if size > 1 else (1,)
+    batch_sizes = tuple(sorted(set(int(b) for b in batch_sizes)))
+
+    runtime = runtimes.load_runtime(exported_path)
+    if quantization == "auto":
+        quantization = runtime.quantization
+    report = ParityReport(
+        format=runtime.format,
+        path=str(exported_path),
+        quantization=quantization,
+        batch_sizes=batch_sizes,
+        file_bytes=files.size_bytes(exported_path),
+    )
+    key = (runtime.format, quantization)
+    if key not in TOLERANCES:
+        raise ValueError(f"Unknown quantization {quantization!r} for format {runtime.format!r}")
+    quantized = key in (("tflite", "dynamic"), ("tflite", "int8"))
+    if min_snr_db is None and quantized:
+        min_snr_db = QUANTIZED_MIN_SNR_DB
+    report.min_snr_db = min_snr_db
+
+    expected_inputs = sorted(generator_lib.input_names(generator))
+    if sorted(runtime.input_names) != expected_inputs:
+        report.problems.append(
+            f"inputs are named {sorted(runtime.input_names)}, expected {expected_inputs}"
+        )
+    wanted = generator_lib.output_names(generator)
+    if sorted(runtime.output_names) != sorted(wanted):
+        report.problems.append(f"outputs are named {sorted(runtime.output_names)}, expected {wanted}")
+    if report.problems:
+        return _finish(report, raise_on_failure)
+
+    errors, refs, gots = [], [], []
+    for size in batch_sizes:
+        feed = _slice(inputs, size)
+        expected = keras_outputs(generator, feed)
+        got = runtime(feed)
+        for name in wanted:
+            ref, out = expected[name], np.asarray(got[name])
+            if ref.shape != out.shape:
+                report.problems.append(
+                    f"output {name!r} has shape {out.shape} at batch {size}, Keras gives {ref.shape}"
+                )
+                continue
+            if not np.all(np.isfinite(out)):
+                report.problems.append(
+                    f"output {name!r} has {int(np.sum(~np.isfinite(out)))} NaN/inf values of "
+                    f"{out.size} at batch {size}"
+                )
+                continue
+            errors.append(np.abs(out.astype("float64") - ref.astype("float64")).ravel())
+            refs.append(ref.ravel())
+            gots.append(out.ravel())
+        report.latency_ms[size] = _latency_ms(runtime, feed, latency_runs)
+
+    if refs:
+        ref_all, got_all, err_all = (np.concatenate(v) for v in (refs, gots, errors))
+        report.max_abs_error = float(err_all.max())
+        report.mean_abs_error = float(err_all.mean())
+        report.snr_db = snr_db(ref_all, got_all)
+        report.keras_range = (float(ref_all.min()), float(ref_all.max()))
+        report.export_range = (float(got_all.min()), float(got_all.max()))
+        if tolerance is None:
+            tolerance = TOLERANCES[key]
+            if tolerance is None:
+                tolerance = QUANTIZED_SPAN_FRACTION * float(ref_all.max() - ref_all.min())
+        report.tolerance = float(tolerance)
+        if not report.problems:
+            if report.max_abs_error > report.tolerance:
+                report.problems.append(
+                    f"max abs error {report.max_abs_error:.3g} > tolerance {report.tolerance:.3g}"
+                )
+            if min_snr_db is not None and report.snr_db < min_snr_db:
+                report.problems.append(f"SNR {report.snr_db:.1f} dB < {min_snr_db:g} dB")
+    return _finish(report, raise_on_failure)
+
+
+def _finish(report, raise_on_failure):
+    if raise_on_failure and report.problems:
+        raise ParityError(report)
+    return report

@@ -1,0 +1,175 @@
+"""Runs an export in its own runtime, feeding and reading tensors by name.
+
+Each runtime is a callable `runtime(inputs) -> outputs` over dicts of numpy
+arrays keyed by name: a reloaded SavedModel signature (as TF Serving calls
+it), an onnxruntime session, or a LiteRT signature runner. Feeding by name
+matters: tf2onnx's command line orders inputs alphabetically, so positional
+feeding silently swaps inputs of the same shape.
+
+Example:
+
+>>> from keras_cgan.export import runtimes
+>>> runtimes.detect_format("generator.onnx")
+'onnx'
+"""
+
+import os
+
+import numpy as np
+
+FORMATS = ("saved_model", "onnx", "tflite")
+
+
+def resolve_saved_model(path):
+    """Returns the SavedModel folder at `path` or its highest numbered version."""
+    path = os.fspath(path)
+    if os.path.isfile(os.path.join(path, "saved_model.pb")):
+        return path
+    versions = [
+        int(name)
+        for name in (os.listdir(path) if os.path.isdir(path) else [])
+        if name.isdigit() and os.path.isfile(os.path.join(path, name, "saved_model.pb"))
+    ]
+    if not versions:
+        raise ValueError(
+            f"No SavedModel at {path!r}: expected `saved_model.pb` in it or in a numbered "
+            "version folder `<path>/<version>/`."
+        )
+    return os.path.join(path, str(max(versions)))
+
+
+def detect_format(path):
+    """The export format of `path`: `"saved_model"`, `"onnx"` or `"tflite"`."""
+    path = os.fspath(path)
+    if path.endswith(".onnx"):
+        return "onnx"
+    if path.endswith(".tflite"):
+        return "tflite"
+    if os.path.isdir(path):
+        return "saved_model"
+    raise ValueError(
+        f"Cannot tell the export format of {path!r}: expected a SavedModel folder, a `.onnx` "
+        "or a `.tflite` file."
+    )
+
+
+class SavedModelRuntime:
+    """The `serving_default` signature of a reloaded SavedModel."""
+
+    format = "saved_model"
+    quantization = None
+
+    def __init__(self, path, signature_name="serving_default"):
+        import tensorflow as tf
+
+        self.path = resolve_saved_model(path)
+        self._tf = tf
+        self._loaded = tf.saved_model.load(self.path)
+        if signature_name not in self._loaded.signatures:
+            raise ValueError(
+                f"SavedModel {self.path!r} has no signature {signature_name!r}; it has "
+                f"{sorted(self._loaded.signatures)}"
+            )
+        self._signature = self._loaded.signatures[signature_name]
+        self.input_specs = dict(self._signature.structured_input_signature[1])
+        self.input_names = list(self.input_specs)
+        self.output_names = list(self._signature.structured_outputs)
+
+    def __call__(self, inputs):
+        feed = {
+            name: self._tf.constant(np.asarray(inputs[name]), dtype=spec.dtype)
+            for name, spec in self.input_specs.items()
+        }
+        return {name: value.numpy() for name, value in self._signature(**feed).items()}
+
+
+_ONNX_DTYPES = {
+    "tensor(float)": np.float32,
+    "tensor(float16)": np.float16,
+    "tensor(double)": np.float64,
+    "tensor(int8)": np.int8,
+    "tensor(uint8)": np.uint8,
+    "tensor(int32)": np.int32,
+    "tensor(int64)": np.int64,
+    "tensor(bool)": np.bool_,
+}
+
+
+class OnnxRuntime:
+    """An onnxruntime session on the CPU."""
+
+    format = "onnx"
+    quantization = None
+
+    def __init__(self, path):
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self.path = os.fspath(path)
+        self._session = onnxruntime.InferenceSession(
+            self.path, options, providers=["CPUExecutionProvider"]
+        )
+        self.input_names = [i.name for i in self._session.get_inputs()]
+        self.output_names = [o.name for o in self._session.get_outputs()]
+        self._dtypes = {i.name: _ONNX_DTYPES[i.type] for i in self._session.get_inputs()}
+
+    def __call__(self, inputs):
+        feed = {name: np.asarray(inputs[name]).astype(self._dtypes[name]) for name in self.input_names}
+        return dict(zip(self.output_names, self._session.run(self.output_names, feed)))
+
+
+def tflite_quantization(interpreter):
+    """Guesses how a `.tflite` model was quantized from its ops and tensors.
+
+    Returns `"int8"` (activations quantized: the graph has QUANTIZE ops),
+    `"float16"` (float16 weights), `"dynamic"` (int8 weights, float
+    activations) or `None` (float32).
+    """
+    ops = {op["op_name"] for op in interpreter._get_ops_details()}
+    dtypes = {np.dtype(t["dtype"]) for t in interpreter.get_tensor_details()}
+    if "QUANTIZE" in ops:
+        return "int8"
+    if np.dtype("float16") in dtypes:
+        return "float16"
+    if np.dtype("int8") in dtypes:
+        return "dynamic"
+    return None
+
+
+class TFLiteRuntime:
+    """A LiteRT (`ai_edge_litert`) signature runner."""
+
+    format = "tflite"
+
+    def __init__(self, path, signature_name="serving_default", num_threads=1):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.path = os.fspath(path)
+        self._interpreter = Interpreter(model_path=self.path, num_threads=num_threads)
+        signatures = self._interpreter.get_signature_list()
+        if signature_name not in signatures:
+            raise ValueError(
+                f"TFLite model {self.path!r} has no signature {signature_name!r}; it has "
+                f"{sorted(signatures)}. Convert with keras_cgan.export.to_tflite."
+            )
+        self._runner = self._interpreter.get_signature_runner(signature_name)
+        details = self._runner.get_input_details()
+        self.input_names = list(signatures[signature_name]["inputs"])
+        self.output_names = list(signatures[signature_name]["outputs"])
+        self._dtypes = {name: np.dtype(details[name]["dtype"]) for name in self.input_names}
+        self.quantization = tflite_quantization(self._interpreter)
+
+    def __call__(self, inputs):
+        feed = {name: np.asarray(inputs[name]).astype(self._dtypes[name]) for name in self.input_names}
+        return {name: np.array(value) for name, value in self._runner(**feed).items()}
+
+
+def load_runtime(path):
+    """Loads the export at `path` in its runtime (format from the path)."""
+    kind = detect_format(path)
+    if kind == "onnx":
+        return OnnxRuntime(path)
+    if kind == "tflite":
+        return TFLiteRuntime(path)
+    return SavedModelRuntime(path)

@@ -1,0 +1,94 @@
+"""SavedModel export for TF Serving: `path/<version>/` with a named signature.
+
+The `serving_default` signature takes the generator's inputs by name
+(`condition`, and `noise` where the family has noise; a dynamic batch
+dimension) and returns `{"sample": ...}`. The folder is ready for
+`tensorflow_model_server --model_base_path=<path>`.
+
+Example:
+
+>>> import os, tempfile
+>>> from keras_cgan import networks
+>>> from keras_cgan.export import to_saved_model
+>>> g = networks.conditional_generator((8, 8, 1), num_classes=10, latent_dim=4, base_filters=8)
+>>> report = to_saved_model(g, os.path.join(tempfile.mkdtemp(), "generator"))
+>>> os.path.basename(report.path), report.passed
+('1', True)
+"""
+
+import os
+
+import keras
+
+from keras_cgan.export import files
+from keras_cgan.export import generator as generator_lib
+from keras_cgan.export import parity
+
+SIGNATURE_NAME = "serving_default"
+
+
+def write_saved_model(generator, path):
+    """Writes `generator` (already a float32 inference copy) as a SavedModel.
+
+    This is a `keras.export.ExportArchive` folder, the route LiteRT converts
+    correctly (`tf.saved_model.save` folders convert to all-NaN models).
+    """
+    specs = {spec.name: spec for spec in generator_lib.input_specs(generator)}
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    archive.add_endpoint(
+        SIGNATURE_NAME,
+        lambda inputs: generator_lib.serve(generator, inputs),
+        input_signature=[specs],
+    )
+    archive.write_out(path, verbose=False)
+
+
+def next_version(path):
+    """1 + the highest numbered version folder under `path` (1 if none)."""
+    if not os.path.isdir(path):
+        return 1
+    versions = [int(name) for name in os.listdir(path) if name.isdigit()]
+    return max(versions, default=0) + 1
+
+
+def to_saved_model(model, path, version=None, check=True, inputs=None, **parity_kwargs):
+    """Exports the generator as a versioned SavedModel for TF Serving.
+
+    Args:
+        model: a GAN model with a `.generator`, a generator `keras.Model` or
+            a path to a generator `.keras` file.
+        path: str. The model base path; the export goes to
+            `path/<version>/`.
+        version: int or None. Version folder; `None` takes the next free
+            number (1 for a new path). Defaults to `None`.
+        check: bool. Reload the SavedModel and check parity with Keras
+            before moving it into place. Defaults to `True`.
+        inputs: dict or None. Inputs for the parity check, keyed by name.
+        **parity_kwargs: passed to `check_parity`.
+
+    Returns:
+        The `ParityReport` (its `path` is the version folder), or the
+        version folder if `check=False`.
+    """
+    generator = generator_lib.inference_generator(model)
+    parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
+    path = os.path.abspath(os.fspath(path))
+    if version is None:
+        version = next_version(path)
+    if int(version) < 0:
+        raise ValueError(f"`version` must be a non-negative integer. Received: version={version}")
+    target = os.path.join(path, str(int(version)))
+    new_base = not os.path.exists(path)
+    try:
+        with files.atomic_target(target) as tmp:
+            write_saved_model(generator, tmp)
+            report = parity.check_parity(generator, tmp, inputs=inputs, **parity_kwargs) if check else None
+    except BaseException:
+        if new_base and os.path.isdir(path) and not os.listdir(path):
+            os.rmdir(path)  # leave no empty model base path behind
+        raise
+    if report is None:
+        return target
+    report.path = target
+    return report

@@ -1,0 +1,111 @@
+"""TF Serving REST bodies: build a `:predict` request, answer it as the server does.
+
+TF Serving's REST API takes `POST /v1/models/<name>:predict` with either the
+row format `{"signature_name": ..., "instances": [{input: value}, ...]}` or
+the columnar format `{"signature_name": ..., "inputs": {input: batch}}`, and
+answers `{"predictions": [...]}` or `{"outputs": ...}` respectively (with a
+single output, its values directly; with several, keyed by output name).
+
+Example:
+
+>>> from keras_cgan import networks
+>>> from keras_cgan.export import serving_request
+>>> g = networks.conditional_generator((8, 8, 1), num_classes=10, latent_dim=2, base_filters=8)
+>>> body = serving_request(g, {"noise": [[0.1, -0.3]], "condition": [7]})
+>>> body
+{'signature_name': 'serving_default', 'instances': [{'noise': [0.1, -0.3], 'condition': 7}]}
+"""
+
+import numpy as np
+
+from keras_cgan.export import generator as generator_lib
+from keras_cgan.export import runtimes
+from keras_cgan.export.saved_model import SIGNATURE_NAME
+
+REQUEST_FORMATS = ("instances", "inputs")
+
+
+def serving_request(model, inputs=None, batch_size=1, request_format="instances", seed=0):
+    """Builds the JSON body of a TF Serving REST `:predict` request.
+
+    Args:
+        model: a GAN model, generator or generator `.keras` path (used for
+            input names, shapes and dtypes).
+        inputs: dict or None. Inputs keyed by input name, batch-major.
+            Defaults to random valid inputs of `batch_size`.
+        batch_size: int. Batch size of the random inputs. Defaults to `1`.
+        request_format: `"instances"` (row format) or `"inputs"` (columnar).
+            Defaults to `"instances"`.
+        seed: int. Seed of the random inputs. Defaults to `0`.
+
+    Returns:
+        dict, ready for `json.dumps`.
+    """
+    if request_format not in REQUEST_FORMATS:
+        raise ValueError(
+            f"`request_format` must be one of {REQUEST_FORMATS}. Received: {request_format!r}"
+        )
+    generator = generator_lib.load_generator(model)
+    if inputs is None:
+        inputs = generator_lib.example_inputs(generator, batch_size, seed=seed)
+    dtypes = {t.name: np.dtype(t.dtype) for t in generator.inputs}
+    inputs = {name: np.asarray(value, dtype=dtypes.get(name)) for name, value in inputs.items()}
+    generator_lib.check_inputs(generator, inputs)
+    names = generator_lib.input_names(generator)
+    # Shortest decimal that reads back to the same float32 ("0.1", not "0.10000000149").
+    inputs = {
+        name: value.astype(str).astype("float64") if value.dtype.kind == "f" else value
+        for name, value in inputs.items()
+    }
+    body = {"signature_name": SIGNATURE_NAME}
+    if request_format == "inputs":
+        body["inputs"] = {name: inputs[name].tolist() for name in names}
+    else:
+        size = len(inputs[names[0]])
+        body["instances"] = [{name: inputs[name][i].tolist() for name in names} for i in range(size)]
+    return body
+
+
+def answer_request(saved_model_path, body):
+    """Answers a REST `:predict` body with a SavedModel, the way TF Serving does.
+
+    The SavedModel is loaded from its highest version folder, the signature
+    is picked by `signature_name` and fed by input name.
+
+    Args:
+        saved_model_path: str. The model base path (or a version folder).
+        body: dict. A request body from `serving_request`.
+
+    Returns:
+        dict. `{"predictions": [...]}` or `{"outputs": ...}`.
+    """
+    runtime = runtimes.SavedModelRuntime(
+        saved_model_path, signature_name=body.get("signature_name", SIGNATURE_NAME)
+    )
+    if ("instances" in body) == ("inputs" in body):
+        raise ValueError('A request body needs exactly one of "instances" or "inputs".')
+    if "inputs" in body:
+        columns = body["inputs"]
+        if not isinstance(columns, dict):  # a single unnamed input
+            columns = {runtime.input_names[0]: columns}
+    else:
+        rows = body["instances"]
+        if rows and not isinstance(rows[0], dict):
+            rows = [{runtime.input_names[0]: row} for row in rows]
+        columns = {name: [row[name] for row in rows] for name in runtime.input_names}
+    missing = sorted(set(runtime.input_names) - set(columns))
+    if missing:
+        raise ValueError(f"The request lacks inputs {missing}; the signature takes {runtime.input_names}")
+    feed = {
+        name: np.asarray(columns[name], dtype=runtime.input_specs[name].dtype.as_numpy_dtype)
+        for name in runtime.input_names
+    }
+    outputs = runtime(feed)
+    if "inputs" in body:
+        if len(outputs) == 1:
+            return {"outputs": next(iter(outputs.values())).tolist()}
+        return {"outputs": {name: value.tolist() for name, value in outputs.items()}}
+    size = len(next(iter(outputs.values())))
+    if len(outputs) == 1:
+        return {"predictions": next(iter(outputs.values())).tolist()}
+    return {"predictions": [{name: value[i].tolist() for name, value in outputs.items()} for i in range(size)]}

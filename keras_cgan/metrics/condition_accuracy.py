@@ -1,0 +1,62 @@
+"""Does a generated sample show the condition it was asked for?
+
+A classifier trained on real data labels each generated sample; the condition
+accuracy is the fraction it labels with the requested class. Any classifier
+works: a callable returning class ids `[N]` or scores `[N, num_classes]`.
+
+Example:
+
+>>> import numpy as np
+>>> from keras_cgan.metrics import condition_accuracy
+>>> always_three = lambda images: np.full(len(images), 3)
+>>> condition_accuracy(always_three, np.zeros((4, 8, 8, 1)), [3, 3, 1, 2])
+0.5
+"""
+
+import numpy as np
+
+
+def condition_accuracy(classifier, samples, conditions):
+    """Fraction of `samples` that `classifier` assigns to their `conditions`."""
+    conditions = np.asarray(conditions).reshape(-1)
+    if len(samples) != len(conditions):
+        raise ValueError(
+            f"`samples` and `conditions` must have the same length; got {len(samples)} and {len(conditions)}."
+        )
+    predicted = np.asarray(classifier(samples))
+    if predicted.ndim == 2:
+        predicted = predicted.argmax(axis=-1)
+    return float(np.mean(predicted.reshape(-1) == conditions))
+
+
+class DigitsClassifier:
+    """An SVM on raw pixels for 8x8 digits in `[-1, 1]` (scikit-learn).
+
+    Train it on digits the GAN never saw (`digits.load("holdout")`); it
+    scores about 0.98 on the GAN's real training half.
+
+    Example:
+
+    >>> from keras_cgan.data import digits
+    >>> judge = DigitsClassifier().fit(*digits.load("holdout"))
+    >>> x, y = digits.load("train")
+    >>> condition_accuracy(judge, x, y) > 0.95
+    True
+    """
+
+    def __init__(self, gamma=0.001 * 64, C=10.0):
+        from sklearn.svm import SVC
+
+        self.model = SVC(gamma=gamma, C=C)
+
+    @staticmethod
+    def _features(images):
+        images = np.asarray(images, dtype="float32")
+        return ((images.reshape(len(images), -1) + 1.0) / 2.0).clip(0.0, 1.0)
+
+    def fit(self, images, labels):
+        self.model.fit(self._features(images), np.asarray(labels).reshape(-1))
+        return self
+
+    def __call__(self, images):
+        return self.model.predict(self._features(images))

@@ -1,0 +1,241 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_cgan import ClassCondition, ConditionalGAN, networks
+from tests.test_case import assert_config_roundtrip, assert_keras_roundtrip, weights_changed
+
+SHAPE, CLASSES, LATENT = (8, 8, 1), 4, 6
+
+
+def make_gan(conditioning="concat", **kwargs):
+    g = networks.conditional_generator(SHAPE, CLASSES, latent_dim=LATENT, base_filters=8)
+    d = networks.conditional_discriminator(SHAPE, CLASSES, conditioning=conditioning, base_filters=8)
+    return ConditionalGAN(g, d, condition=CLASSES, seed=1, **kwargs)
+
+
+def data(n=16):
+    rng = np.random.default_rng(0)
+    return (np.arange(n) % CLASSES).astype("int32"), rng.uniform(-1, 1, (n,) + SHAPE).astype("float32")
+
+
+def test_predict_returns_one_image_per_condition_with_fresh_noise():
+    gan = make_gan()
+    images = gan.predict(np.array([0, 0, 1]), verbose=0)
+    assert images.shape == (3,) + SHAPE
+    assert not np.allclose(images[0], images[1])  # same class, different noise
+
+
+def test_explicit_noise_makes_call_deterministic():
+    gan = make_gan()
+    noise = np.ones((2, LATENT), "float32")
+    a = gan(np.array([1, 2]), noise=noise)
+    np.testing.assert_allclose(a, gan(np.array([1, 2]), noise=noise))
+
+
+@pytest.mark.parametrize("conditioning", ["concat", "projection"])
+def test_config_and_keras_file_round_trip(conditioning, tmp_path):
+    gan = make_gan(conditioning, mismatch_weight=0.5)
+    gan.compile()
+    labels, images = data()
+    gan.fit(labels, images, batch_size=8, epochs=1, verbose=0)
+    assert_config_roundtrip(gan)
+    noise = np.random.default_rng(1).standard_normal((4, LATENT)).astype("float32")
+    loaded = assert_keras_roundtrip(gan, np.array([0, 1, 2, 3]), tmp_path, noise=noise)
+    assert loaded.mismatch_weight == 0.5
+    assert loaded.adversarial_loss == gan.adversarial_loss
+    assert int(loaded.generator_optimizer.iterations) == int(gan.generator_optimizer.iterations) == 2
+    for a, b in zip(loaded.discriminator_optimizer.variables, gan.discriminator_optimizer.variables):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b))
+
+
+def trainable(model):
+    return [np.asarray(v).copy() for v in model.trainable_variables]
+
+
+def test_train_step_updates_both_networks():
+    gan = make_gan()
+    gan.compile()
+    g0, d0 = trainable(gan.generator), trainable(gan.discriminator)
+    labels, images = data()
+    logs = gan.train_step((tf.constant(labels), tf.constant(images)))
+    assert all(weights_changed(g0, trainable(gan.generator)))
+    assert all(weights_changed(d0, trainable(gan.discriminator)))
+    assert set(logs) == {"d_loss", "d_real", "d_fake", "d_mismatch", "g_loss", "g_adv"}
+    assert all(np.isfinite(float(v)) for v in logs.values())
+    expected = float(logs["d_real"]) + float(logs["d_fake"]) + float(logs["d_mismatch"])
+    np.testing.assert_allclose(float(logs["d_loss"]), expected, rtol=1e-5)
+
+
+def test_generator_update_leaves_discriminator_untouched():
+    gan = make_gan()
+    gan.compile(discriminator_optimizer=keras.optimizers.SGD(0.0), generator_optimizer=keras.optimizers.SGD(0.5))
+    d0 = trainable(gan.discriminator)
+    labels, images = data()
+    gan.fit(labels, images, batch_size=8, epochs=1, verbose=0)
+    assert not any(weights_changed(d0, trainable(gan.discriminator)))
+
+
+def test_discriminator_update_leaves_generator_untouched():
+    gan = make_gan()
+    gan.compile(generator_optimizer=keras.optimizers.SGD(0.0), discriminator_optimizer=keras.optimizers.SGD(0.5))
+    g0 = trainable(gan.generator)
+    labels, images = data()
+    gan.fit(labels, images, batch_size=8, epochs=1, verbose=0)
+    assert not any(weights_changed(g0, trainable(gan.generator)))
+
+
+class _BatchSizes(keras.layers.Layer):
+    """Identity that records the batch size of every call (eager only)."""
+
+    seen = []
+
+    def call(self, x):
+        if x.shape[0] is not None:
+            _BatchSizes.seen.append(int(x.shape[0]))
+        return x
+
+
+def test_discriminator_scores_real_fake_and_mismatch_in_one_call():
+    g = networks.conditional_generator(SHAPE, CLASSES, latent_dim=LATENT, base_filters=8)
+    image, label = keras.Input(SHAPE), keras.Input((), dtype="int32")
+    inner = networks.conditional_discriminator(SHAPE, CLASSES, base_filters=8)
+    d = keras.Model([image, label], inner([_BatchSizes()(image), label]))
+    gan = ConditionalGAN(g, d, condition=CLASSES)
+    gan.compile(run_eagerly=True)
+    labels, images = data(8)
+    _BatchSizes.seen.clear()
+    gan.fit(labels, images, batch_size=8, epochs=1, verbose=0)
+    assert _BatchSizes.seen == [24, 8]  # D step: [real|c, fake|c, real|wrong]; G step: fake
+
+
+def test_mismatch_weight_zero_is_the_plain_cgan():
+    gan = make_gan(mismatch_weight=0.0)
+    gan.compile()
+    labels, images = data()
+    history = gan.fit(labels, images, batch_size=8, epochs=1, verbose=0)
+    assert "d_mismatch" not in history.history
+    np.testing.assert_allclose(
+        history.history["d_loss"][0], history.history["d_real"][0] + history.history["d_fake"][0], rtol=1e-5
+    )
+
+
+def test_wrong_condition_is_never_the_true_one_and_covers_the_others():
+    condition = ClassCondition(5)
+    true = tf.constant(np.repeat(np.arange(5), 400), "int32")
+    seed = iter(range(100))
+    draw = lambda sampler, shape, **kw: sampler((len(true),) + shape, seed=[next(seed), 0], **kw)
+    wrong = condition.wrong(true, draw).numpy()
+    assert not np.any(wrong == true.numpy())
+    for c in range(5):
+        assert set(wrong[true.numpy() == c]) == set(range(5)) - {c}
+
+
+@pytest.mark.parametrize("loss", ["bce", "hinge", "lsgan", "wgan-gp"])
+def test_every_adversarial_loss_trains(loss):
+    gan = make_gan()
+    gan.compile(adversarial_loss=loss, r1_weight=1.0 if loss == "bce" else 0.0)
+    labels, images = data()
+    history = gan.fit(labels, images, batch_size=8, epochs=1, verbose=0)
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
+    assert ("d_penalty" in history.history) == (loss in ("bce", "wgan-gp"))
+
+
+def test_evaluate_reports_losses_without_training():
+    gan = make_gan()
+    gan.compile()
+    networks_weights = lambda: [np.asarray(w).copy() for w in gan.generator.weights + gan.discriminator.weights]
+    before = networks_weights()
+    labels, images = data()
+    result = gan.evaluate(labels, images, batch_size=8, verbose=0, return_dict=True)
+    assert np.isfinite(result["d_loss"]) and np.isfinite(result["g_loss"])
+    assert not any(weights_changed(before, networks_weights()))
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_fit_before_compile_says_so():
+    labels, images = data()
+    with pytest.raises(RuntimeError, match="compile"):
+        make_gan().fit(labels, images, epochs=1, verbose=0)
+
+
+def test_float_labels_are_refused():
+    gan = make_gan()
+    gan.compile()
+    labels, images = data()
+    with pytest.raises(ValueError, match="integer"):
+        gan.fit(labels.astype("float32"), images, epochs=1, verbose=0)
+
+
+def test_labels_out_of_range_are_refused():
+    gan = make_gan()
+    gan.compile()
+    labels, images = data()
+    with pytest.raises(ValueError, match=r"\[0, 4\)"):
+        gan.fit(labels + 1, images, epochs=1, verbose=0)
+
+
+def test_labels_out_of_range_in_a_dataset_stop_the_step():
+    gan = make_gan()
+    gan.compile()
+    labels, images = data()
+    ds = tf.data.Dataset.from_tensor_slices((labels + 1, images)).batch(8)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="num_classes=4"):
+        gan.fit(ds, epochs=1, verbose=0)
+
+
+def test_targets_of_the_wrong_shape_are_refused():
+    gan = make_gan()
+    gan.compile()
+    labels, _ = data()
+    ds = tf.data.Dataset.from_tensor_slices((labels, np.zeros((16, 16, 16, 1), "float32"))).batch(8)
+    with pytest.raises(ValueError, match=r"\(16, 16, 1\)"):
+        gan.fit(ds, epochs=1, verbose=0)
+
+
+def test_dataset_without_targets_is_refused():
+    gan = make_gan()
+    gan.compile()
+    with pytest.raises(ValueError, match=r"\(condition, target\)"):
+        gan.fit(tf.data.Dataset.from_tensor_slices(np.arange(4)).batch(2), epochs=1, verbose=0)
+
+
+def test_mismatched_networks_are_refused_at_construction():
+    g = networks.conditional_generator(SHAPE, CLASSES, latent_dim=LATENT, base_filters=8)
+    d = networks.conditional_discriminator((16, 16, 1), CLASSES, base_filters=8)
+    with pytest.raises(ValueError, match=r"\(8, 8, 1\).*\(16, 16, 1\)"):
+        ConditionalGAN(g, d, condition=CLASSES)
+
+
+def test_user_networks_work_unchanged():
+    noise, label = keras.Input((3,)), keras.Input((), dtype="int32")
+    h = keras.layers.Concatenate()([noise, keras.layers.Embedding(CLASSES, 3)(label)])
+    g = keras.Model([noise, label], keras.layers.Reshape(SHAPE)(keras.layers.Dense(64, activation="tanh")(h)))
+    image, label2 = keras.Input(SHAPE), keras.Input((), dtype="int32")
+    f = keras.layers.Concatenate()([keras.layers.Flatten()(image), keras.layers.Embedding(CLASSES, 3)(label2)])
+    d = keras.Model([image, label2], keras.layers.Dense(1)(f))
+    gan = ConditionalGAN(g, d, condition=CLASSES)
+    gan.compile()
+    labels, images = data()
+    gan.fit(labels, images, batch_size=8, epochs=1, verbose=0)
+    assert gan.predict(np.array([1, 2]), verbose=0).shape == (2,) + SHAPE
+
+
+def test_discriminator_with_several_outputs_per_sample_is_refused():
+    g = networks.conditional_generator(SHAPE, CLASSES, latent_dim=LATENT, base_filters=8)
+    image, label = keras.Input(SHAPE), keras.Input((), dtype="int32")
+    d = keras.Model([image, label], keras.layers.Conv2D(1, 3, padding="same")(image))
+    with pytest.raises(ValueError, match="one logit per sample"):
+        ConditionalGAN(g, d, condition=CLASSES)
+
+
+def test_bad_constructor_arguments_name_themselves():
+    with pytest.raises(ValueError, match="mismatch_weight"):
+        make_gan(mismatch_weight=-1)
+    with pytest.raises(ValueError, match="num_classes"):
+        ClassCondition(1)
+    with pytest.raises(ValueError, match="conditioning"):
+        networks.conditional_discriminator(SHAPE, CLASSES, conditioning="film")

@@ -12,8 +12,10 @@ the adversarial term, then measures on held-out clips:
 
 Writes `benchmarks/results/video_split.json` and prints a table.
 
-    python benchmarks/video_split.py                 # minutes on 2 CPU cores
-    python benchmarks/video_split.py --steps 4000 --train-clips 8000
+    python benchmarks/video_split.py                 # ~10 minutes on 2 CPU cores
+    python benchmarks/video_split.py --only gan --adversarial-weight 0.4
+
+Longer GAN runs can collapse (seen at --steps 4000): watch g_l2.
 """
 
 import argparse

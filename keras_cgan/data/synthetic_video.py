@@ -17,7 +17,7 @@ Example:
 
 >>> from keras_cgan.data import synthetic_video
 >>> clips = synthetic_video.junction_clips(8, size=16, length=14, seed=0)
->>> clips.frames.shape, clips.junction_frame.min() >= 4
+>>> clips.frames.shape, bool(clips.junction_frame.min() >= 4)
 ((8, 14, 16, 16, 1), True)
 """
 

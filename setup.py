@@ -35,6 +35,7 @@ setup(
         "numpy>=1.26,<3",
         "pillow>=10,<14",
         "scikit-learn>=1.4,<2",
+        "scipy>=1.11,<2",
     ],
     extras_require=EXTRAS,
     entry_points={"console_scripts": ["keras-cgan=keras_cgan.cli:main"]},

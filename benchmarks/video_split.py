@@ -1,0 +1,186 @@
+"""L2 baseline vs NextFrameGAN on held-out junction clips: does the sprite split?
+
+Trains the same generator twice at the same step budget, once with
+`adversarial_weight=0` (regression: L2 + gradient difference) and once with
+the adversarial term, then measures on held-out clips:
+
+* mode split at the junction frame (the first frame whose content depends on
+  the branch): fraction of predictions with one sprite / split / faded;
+* 10-step rollouts from the first `context_frames` frames: fraction of clips
+  whose sprite stays one blob in every predicted frame;
+* PSNR, sharpness and sharpness difference over all held-out windows.
+
+Writes `benchmarks/results/video_split.json` and prints a table.
+
+    python benchmarks/video_split.py                 # ~10 minutes on 2 CPU cores
+    python benchmarks/video_split.py --only gan --adversarial-weight 0.4
+
+Longer GAN runs can collapse (seen at --steps 4000): watch g_l2.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+
+from keras_cgan import NextFrameGAN, networks  # noqa: E402
+from keras_cgan.data import synthetic_video, video  # noqa: E402
+from keras_cgan.metrics import video as video_metrics  # noqa: E402
+from keras_cgan.video_callbacks import write_rollout_gif  # noqa: E402
+
+
+def build(args, adversarial_weight):
+    keras.utils.set_random_seed(args.seed)
+    shape = (args.size, args.size, 1)
+    g = networks.next_frame_generator(shape, args.context, latent_dim=args.latent_dim, base_filters=args.filters)
+    d = networks.next_frame_discriminator(
+        shape, args.context, base_filters=args.filters, scales=args.scales, patch=not args.global_d, spectral_norm=args.spectral_norm
+    )
+    gan = NextFrameGAN(
+        g, d, context_frames=args.context, l2_weight=args.l2_weight, l1_weight=args.l1_weight, gdl_weight=args.gdl_weight,
+        adversarial_weight=adversarial_weight, adversarial_warmup=args.warmup, seed=args.seed,
+    )
+    gan.compile(
+        generator_optimizer=keras.optimizers.Adam(args.lr, beta_1=0.5),
+        discriminator_optimizer=keras.optimizers.Adam(args.d_lr or args.lr, beta_1=0.5),
+        adversarial_loss=args.loss,
+    )
+    return gan
+
+
+def junction_windows(clips, k):
+    idx = np.arange(len(clips.frames))
+    j = clips.junction_frame
+    context = np.stack([clips.frames[idx, j - k + i] for i in range(k)], axis=1)  # [N, k, H, W, 1]
+    return np.asarray(video.stack_context(context)), clips.frames[idx, j]
+
+
+def training_data(train, args):
+    """All sliding windows, with junction windows mixed in at `--junction-fraction`.
+
+    Junction windows are 1 in ~10 of all windows; mixing more of them in
+    spends more of the step budget on the ambiguous case. Both models get the
+    same data.
+    """
+    import tensorflow as tf
+
+    windows = video.window_dataset(train.frames, args.context, None, shuffle=True, seed=args.seed, repeat=True)
+    if args.junction_fraction > 0:
+        cond, target = junction_windows(train, args.context)
+        junction = tf.data.Dataset.from_tensor_slices((cond, target)).shuffle(len(cond), seed=args.seed).repeat()
+        windows = tf.data.Dataset.sample_from_datasets(
+            [windows, junction], [1 - args.junction_fraction, args.junction_fraction], seed=args.seed
+        )
+    return windows.batch(args.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def evaluate(gan, test, futures, args):
+    k = args.context
+    cond, target = junction_windows(test, k)
+    at_junction = gan.predict(cond, batch_size=256, verbose=0)
+    # a blob bigger than twice the largest sprite is no sprite (e.g. a washed-out frame)
+    sprite = {"max_pixels": 2 * max(m.sum() for m in synthetic_video.SPRITES.values())}
+    split = video_metrics.mode_split(at_junction, **sprite)
+    all_cond, all_target = video.window_arrays(test.frames, k)
+    pred = gan.predict(all_cond, batch_size=256, verbose=0)
+    rollouts = gan.rollout(test.frames[:, :k], args.rollout_steps)
+    return {
+        "junction_one_sprite": split["one_sprite"],
+        "junction_split": split["split"],
+        "junction_faded": split["faded"],
+        "junction_valid_future": video_metrics.matches_future(at_junction, futures),
+        "rollout_intact": video_metrics.intact_rollouts(rollouts, **sprite),
+        "psnr": video_metrics.psnr(pred, all_target),
+        "sharpness": video_metrics.sharpness(pred),
+        "sharpness_truth": video_metrics.sharpness(all_target),
+        "sharpness_difference": video_metrics.sharpness_difference(pred, all_target),
+        "junction_psnr": video_metrics.psnr(at_junction, target),
+    }, rollouts
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=3000, help="training steps per model")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--train-clips", type=int, default=6000)
+    parser.add_argument("--test-clips", type=int, default=300)
+    parser.add_argument("--size", type=int, default=16)
+    parser.add_argument("--context", type=int, default=4)
+    parser.add_argument("--length", type=int, default=14)
+    parser.add_argument("--rollout-steps", type=int, default=10)
+    parser.add_argument("--filters", type=int, default=32)
+    parser.add_argument("--latent-dim", type=int, default=8)
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--adversarial-weight", type=float, default=0.25)
+    parser.add_argument("--l2-weight", type=float, default=1.0)
+    parser.add_argument("--junction-fraction", type=float, default=0.15,
+                        help="share of training windows drawn from junction windows (0: windows as they come)")
+    parser.add_argument("--l1-weight", type=float, default=0.0)
+    parser.add_argument("--gdl-weight", type=float, default=1.0)
+    parser.add_argument("--loss", default="bce")
+    parser.add_argument("--lr", type=float, default=1e-3, help="generator learning rate")
+    parser.add_argument("--d-lr", type=float, default=None, help="discriminator learning rate (default: --lr)")
+    parser.add_argument("--spectral-norm", action="store_true")
+    parser.add_argument("--global-d", action="store_true", help="one logit per scale instead of patch logits")
+    parser.add_argument("--warmup", type=int, default=500, help="adversarial weight ramp-up, in steps")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", choices=["l2", "gan"], default=None, help="train one model only")
+    parser.add_argument("--gif-dir", default=None, help="write rollout GIFs of 4 test clips here")
+    parser.add_argument("--out", default=os.path.join(HERE, "results", "video_split.json"))
+    args = parser.parse_args(argv)
+
+    train = synthetic_video.junction_clips(args.train_clips, args.size, args.length, args.context, seed=args.seed)
+    test = synthetic_video.junction_clips(args.test_clips, args.size, args.length, args.context, seed=args.seed + 1)
+    # Both futures of every test clip at its junction frame (same seed, forced branch).
+    idx = np.arange(args.test_clips)
+    futures = np.stack([
+        synthetic_video.junction_clips(
+            args.test_clips, args.size, args.length, args.context, branch=b, seed=args.seed + 1
+        ).frames[idx, test.junction_frame]
+        for b in (0, 1)
+    ], axis=1)  # [N, 2, H, W, 1]
+    results = {"config": vars(args), "models": {}}
+    for name, weight in (("l2", 0.0), ("gan", args.adversarial_weight)):
+        if args.only and name != args.only:
+            continue
+        gan = build(args, weight)
+        ds = training_data(train, args)
+        start = time.time()
+        history = gan.fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0)
+        seconds = time.time() - start
+        metrics, rollouts = evaluate(gan, test, futures, args)
+        metrics.update(train_seconds=round(seconds, 1), adversarial_weight=weight,
+                       final_losses={k: float(v[-1]) for k, v in history.history.items()})
+        results["models"][name] = metrics
+        if args.gif_dir:
+            steps = min(args.rollout_steps, args.length - args.context)
+            write_rollout_gif(
+                os.path.join(args.gif_dir, f"rollout_{name}.gif"), test.frames[:4, : args.context],
+                rollouts[:4, :steps], test.frames[:4, args.context : args.context + steps],
+            )
+        print(f"{name}: {json.dumps({k: v for k, v in metrics.items() if k != 'final_losses'})}", flush=True)
+
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(results, f, indent=2)
+    cols = ["junction_one_sprite", "junction_split", "junction_faded", "junction_valid_future", "rollout_intact", "psnr",
+            "sharpness", "sharpness_difference", "train_seconds"]
+    print("\n| model | " + " | ".join(cols) + " |")
+    print("|---|" + "---|" * len(cols))
+    for name, m in results["models"].items():
+        print(f"| {name} | " + " | ".join(f"{m[c]:.3f}" if isinstance(m[c], float) else str(m[c]) for c in cols) + " |")
+    print(f"\nacceptance: GAN one sprite >= 0.90, L2 one sprite <= 0.20, GAN rollouts intact >= 0.80")
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+"""Video clips from disk and sliding `(context, next frame)` windows.
+
+A clip is an array `[T, H, W, C]` of frames in `[-1, 1]`. Clips come from
+folders of frame images (one folder per clip, frames sorted by file name) or
+from video files read with `imageio` (GIF with Pillow; MP4 and others when
+an `imageio` video plugin is installed). A window is `context_frames + 1`
+consecutive frames: the first `context_frames` are stacked on channels as the
+condition `[H, W, context_frames * C]` (oldest first) and the last one is the
+target.
+
+Example:
+
+>>> import numpy as np
+>>> from keras_cgan.data import video
+>>> clip = np.zeros((6, 8, 8, 1), "float32")
+>>> ds = video.window_dataset([clip], context_frames=4, batch_size=2)
+>>> [tuple(t.shape) for t in next(iter(ds))]
+[(2, 8, 8, 4), (2, 8, 8, 1)]
+"""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+VIDEO_EXTENSIONS = (".gif", ".mp4", ".avi", ".mov", ".mkv", ".webm")
+
+
+def _to_unit_range(frames, name):
+    """uint8 or float frames `[T, H, W]` / `[T, H, W, C]` -> float32 in `[-1, 1]`."""
+    frames = np.asarray(frames)
+    if frames.ndim == 3:
+        frames = frames[..., None]
+    if frames.ndim != 4:
+        raise ValueError(f"Clip {name!r}: frames must be [T, H, W, C]; got shape {frames.shape}.")
+    if frames.dtype == np.uint8:
+        return frames.astype(np.float32) / 127.5 - 1.0
+    return frames.astype(np.float32)
+
+
+def _set_channels(frames, channels, name):
+    have = frames.shape[-1]
+    if channels is None or have == channels:
+        return frames
+    if channels == 1 and have in (3, 4):
+        return frames[..., :3] @ np.array([[0.299], [0.587], [0.114]], np.float32)
+    if channels == 3 and have == 1:
+        return np.repeat(frames, 3, axis=-1)
+    if channels == 3 and have == 4:
+        return frames[..., :3]
+    raise ValueError(f"Clip {name!r}: cannot turn {have} channels into {channels}.")
+
+
+def load_frame_folder(path, channels=None):
+    """Loads one clip from a folder of frame images sorted by file name.
+
+    Args:
+        path: str. The folder.
+        channels: int or None. `1` converts to grayscale, `3` to RGB; `None`
+            keeps the files' channels. Defaults to `None`.
+
+    Returns:
+        float32 `[T, H, W, C]` in `[-1, 1]`.
+    """
+    from PIL import Image
+
+    if not os.path.isdir(path):
+        raise ValueError(f"Clip {path!r}: not a folder.")
+    names = sorted(n for n in os.listdir(path) if n.lower().endswith(IMAGE_EXTENSIONS))
+    if not names:
+        raise ValueError(f"Clip {path!r}: the folder holds no frame images ({', '.join(IMAGE_EXTENSIONS)}).")
+    frames, first = [], None
+    for name in names:
+        with Image.open(os.path.join(path, name)) as image:
+            array = np.asarray(image.convert("RGB") if image.mode not in ("L", "RGB", "RGBA") else image)
+        if first is None:
+            first = (name, array.shape)
+        elif array.shape != first[1]:
+            raise ValueError(
+                f"Clip {path!r}: frame {name!r} has shape {array.shape} but frame "
+                f"{first[0]!r} has shape {first[1]}; all frames of a clip must have one size."
+            )
+        frames.append(array)
+    return _set_channels(_to_unit_range(np.stack(frames), path), channels, path)
+
+
+def load_video_file(path, channels=None):
+    """Loads one clip from a video file through `imageio`.
+
+    Args:
+        path: str. A GIF (read with Pillow) or any format an installed
+            `imageio` plugin reads.
+        channels: int or None. As in `load_frame_folder`.
+
+    Returns:
+        float32 `[T, H, W, C]` in `[-1, 1]`.
+    """
+    try:
+        import imageio.v3 as iio
+    except ImportError as error:  # pragma: no cover - depends on the install
+        raise ImportError(
+            f"Reading video file {path!r} needs imageio: pip install 'keras-cgan[video]'."
+        ) from error
+    try:
+        frames = [np.asarray(f) for f in iio.imiter(path)]
+    except Exception as error:
+        raise ValueError(f"Clip {path!r}: imageio could not read it ({error}).") from error
+    if not frames:
+        raise ValueError(f"Clip {path!r}: the video has no frames.")
+    shapes = {f.shape for f in frames}
+    if len(shapes) > 1:
+        raise ValueError(f"Clip {path!r}: frames of different sizes {sorted(shapes)}.")
+    return _set_channels(_to_unit_range(np.stack(frames), path), channels, path)
+
+
+def load_clips(root, channels=None):
+    """Loads every clip under `root`: each sub-folder and each video file.
+
+    Args:
+        root: str. A folder holding clip folders and/or video files.
+        channels: int or None. As in `load_frame_folder`.
+
+    Returns:
+        dict `{clip path: [T, H, W, C] array}`, in sorted order.
+    """
+    if not os.path.isdir(root):
+        raise ValueError(f"`root` must be a folder of clips. Received: root={root!r}")
+    clips = {}
+    for name in sorted(os.listdir(root)):
+        path = os.path.join(root, name)
+        if os.path.isdir(path):
+            clips[path] = load_frame_folder(path, channels)
+        elif name.lower().endswith(VIDEO_EXTENSIONS):
+            clips[path] = load_video_file(path, channels)
+    if not clips:
+        raise ValueError(f"{root!r} holds no clips (sub-folders of frames or video files).")
+    return clips
+
+
+def _named_clips(clips):
+    """Accepts a dict `{name: clip}`, a list of clips or one `[N, T, H, W, C]` array."""
+    if isinstance(clips, dict):
+        items = list(clips.items())
+    else:
+        items = [(f"clip {i}", clip) for i, clip in enumerate(clips)]
+    if not items:
+        raise ValueError("`clips` is empty.")
+    return [(name, _to_unit_range(clip, name)) for name, clip in items]
+
+
+def check_clips(clips, context_frames):
+    """Checks clips are long enough and agree on frame shape; returns `[(name, clip)]`."""
+    if not isinstance(context_frames, int) or context_frames < 1:
+        raise ValueError(f"`context_frames` must be an int >= 1. Received: context_frames={context_frames!r}")
+    named = _named_clips(clips)
+    first_name, first = named[0]
+    for name, clip in named:
+        if len(clip) < context_frames + 1:
+            raise ValueError(
+                f"Clip {name!r} has {len(clip)} frame(s); a window needs context_frames + 1 = "
+                f"{context_frames + 1}."
+            )
+        if clip.shape[1:] != first.shape[1:]:
+            raise ValueError(
+                f"Clip {name!r} has frames of shape {clip.shape[1:]} but clip {first_name!r} has "
+                f"{first.shape[1:]}; all clips must share one frame shape."
+            )
+    return named
+
+
+def stack_context(frames):
+    """Stacks frames `[..., k, H, W, C]` on channels -> `[..., H, W, k * C]` (oldest first)."""
+    frames = np.asarray(frames) if not tf.is_tensor(frames) else frames
+    rank = len(frames.shape)
+    perm = list(range(rank - 4)) + [rank - 3, rank - 2, rank - 4, rank - 1]
+    moved = tf.transpose(frames, perm)  # [..., H, W, k, C]
+    shape = tf.concat([tf.shape(moved)[:-2], [frames.shape[-4] * frames.shape[-1]]], 0)
+    return tf.reshape(moved, shape)
+
+
+def unstack_context(condition, channels):
+    """Inverse of `stack_context`: `[..., H, W, k * C]` -> `[..., k, H, W, C]`."""
+    condition = np.asarray(condition)
+    k = condition.shape[-1] // channels
+    split = condition.reshape(condition.shape[:-1] + (k, channels))  # [..., H, W, k, C]
+    return np.moveaxis(split, -2, -4)
+
+
+def window_arrays(clips, context_frames=4, stride=1):
+    """All sliding windows as numpy arrays `(conditions, targets)`.
+
+    Args:
+        clips: dict `{name: [T, H, W, C]}`, a list of clips or an array
+            `[N, T, H, W, C]`.
+        context_frames: int. Frames in the condition. Defaults to `4`.
+        stride: int. Step between window starts. Defaults to `1`.
+
+    Returns:
+        `conditions [N, H, W, k * C]`, `targets [N, H, W, C]`.
+    """
+    named = check_clips(clips, context_frames)
+    conditions, targets = [], []
+    for _, clip in named:
+        for start in range(0, len(clip) - context_frames, stride):
+            conditions.append(clip[start : start + context_frames])
+            targets.append(clip[start + context_frames])
+    return np.asarray(stack_context(np.stack(conditions))), np.stack(targets)
+
+
+def window_dataset(clips, context_frames=4, batch_size=32, stride=1, shuffle=False, seed=None, repeat=False):
+    """A `tf.data.Dataset` of `(condition, target)` sliding windows.
+
+    Frames live once in memory; each window is gathered from them by index.
+
+    Args:
+        clips: as in `window_arrays`.
+        context_frames: int. Frames in the condition. Defaults to `4`.
+        batch_size: int or None. `None` yields single windows. Defaults to `32`.
+        stride: int. Step between window starts. Defaults to `1`.
+        shuffle: bool. Shuffle all windows each epoch. Defaults to `False`.
+        seed: int. Shuffle seed. Defaults to `None`.
+        repeat: bool. Repeat forever. Defaults to `False`.
+    """
+    named = check_clips(clips, context_frames)
+    frames = np.concatenate([clip for _, clip in named])  # [sum T, H, W, C]
+    starts, offset = [], 0
+    for _, clip in named:
+        starts.extend(range(offset, offset + len(clip) - context_frames, stride))
+        offset += len(clip)
+    frames = tf.constant(frames)
+    ds = tf.data.Dataset.from_tensor_slices(np.asarray(starts, np.int64))
+    if shuffle:
+        ds = ds.shuffle(len(starts), seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        ds = ds.repeat()
+
+    def window(start):
+        clip = tf.gather(frames, start + tf.range(context_frames + 1, dtype=tf.int64))  # [k+1, H, W, C]
+        return stack_context(clip[:-1]), clip[-1]
+
+    ds = ds.map(window, num_parallel_calls=tf.data.AUTOTUNE)
+    if batch_size:
+        ds = ds.batch(batch_size, drop_remainder=repeat)
+    return ds.prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,152 @@
+"""Rollouts people look at: animated GIFs and TensorBoard strips.
+
+A rollout GIF shows, for each clip, three panels side by side:
+**context | prediction | truth**. The first `k` GIF frames play the context
+in all three panels; then the prediction panel plays the model's rollout
+(framed in red) while the truth panel plays what really happened.
+
+Example:
+
+>>> import numpy as np, os, tempfile
+>>> from keras_cgan.video_callbacks import write_rollout_gif
+>>> context = np.zeros((2, 4, 8, 8, 1)); truth = np.ones((2, 3, 8, 8, 1))
+>>> path = os.path.join(tempfile.mkdtemp(), "rollout.gif")
+>>> write_rollout_gif(path, context, truth * 0.5, truth).shape  # (frames, H, W, 3)
+(7, 70, 104, 3)
+"""
+
+import os
+
+import keras
+import numpy as np
+
+_GAP = 2  # pixels between panels and rows (at output scale)
+
+
+def _to_uint8(frames):
+    """`[-1, 1]` frames `[..., H, W, C]` -> uint8 RGB `[..., H, W, 3]`."""
+    frames = np.asarray(frames, np.float32)
+    frames = np.clip((frames + 1.0) * 127.5, 0, 255).astype(np.uint8)
+    if frames.shape[-1] == 1:
+        frames = np.repeat(frames, 3, axis=-1)
+    return frames[..., :3]
+
+
+def rollout_panels(context, prediction, truth=None, scale=4):
+    """Composes rollout frames `[k + steps, H', W', 3]` (uint8).
+
+    Args:
+        context: array `[B, k, H, W, C]` in `[-1, 1]`.
+        prediction: array `[B, steps, H, W, C]`.
+        truth: array `[B, steps, H, W, C]` or None (then two panels).
+        scale: int. Nearest-neighbour upscaling. Defaults to `4`.
+    """
+    context, prediction = _to_uint8(context), _to_uint8(prediction)
+    truth = None if truth is None else _to_uint8(truth)
+    batch, k = context.shape[:2]
+    steps = prediction.shape[1]
+    if prediction.shape[0] != batch or (truth is not None and truth.shape[:2] != prediction.shape[:2]):
+        raise ValueError(
+            f"`context` {context.shape}, `prediction` {prediction.shape} and `truth` "
+            f"{None if truth is None else truth.shape} must share the batch (and steps) dimension."
+        )
+    h, w = context.shape[2:4]
+    hs, ws = h * scale, w * scale
+    panels = 2 if truth is None else 3
+    out = np.full((k + steps, batch * (hs + _GAP) + _GAP, panels * (ws + _GAP) + _GAP, 3), 255, np.uint8)
+    up = lambda f: np.repeat(np.repeat(f, scale, axis=0), scale, axis=1)
+    for t in range(k + steps):
+        for b in range(batch):
+            if t < k:
+                row = [context[b, t]] * panels
+            else:
+                row = [context[b, -1], prediction[b, t - k]] + ([] if truth is None else [truth[b, t - k]])
+            top = _GAP + b * (hs + _GAP)
+            for p, frame in enumerate(row):
+                left = _GAP + p * (ws + _GAP)
+                out[t, top : top + hs, left : left + ws] = up(frame)
+                if p == 1 and t >= k:  # red frame around predicted frames
+                    out[t, top : top + hs, left] = out[t, top : top + hs, left + ws - 1] = (255, 0, 0)
+                    out[t, top, left : left + ws] = out[t, top + hs - 1, left : left + ws] = (255, 0, 0)
+    return out
+
+
+def write_rollout_gif(path, context, prediction, truth=None, scale=4, duration_ms=250):
+    """Writes a rollout GIF (context | prediction | truth) with Pillow; returns its frames."""
+    from PIL import Image
+
+    frames = rollout_panels(context, prediction, truth, scale)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    images = [Image.fromarray(f) for f in frames]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
+    return frames
+
+
+class RolloutGIF(keras.callbacks.Callback):
+    """Saves rollouts of a `NextFrameGAN` as GIFs and logs them to TensorBoard.
+
+    Every `every` epochs it rolls the model out from the first
+    `context_frames` frames of each clip, writes
+    `directory/rollout_epoch_XXX.gif` and, with `log_dir`, logs the panels
+    of every rollout step side by side as one TensorBoard image.
+
+    Args:
+        clips: array `[B, T, H, W, C]` in `[-1, 1]` with `T > context_frames`.
+        directory: str. Where GIFs go.
+        steps: int. Frames to roll out; at most `T - context_frames` are
+            compared with the truth. Defaults to `T - context_frames`.
+        every: int. Epoch interval. Defaults to `1`.
+        log_dir: str or None. TensorBoard log folder. Defaults to `None`.
+        scale: int. Upscaling of the GIF. Defaults to `4`.
+
+    Example:
+
+    >>> cb = RolloutGIF(np.zeros((2, 6, 8, 8, 1)), "/tmp/rollouts", steps=2)  # doctest: +SKIP
+    >>> gan.fit(ds, epochs=3, callbacks=[cb])  # doctest: +SKIP
+    """
+
+    def __init__(self, clips, directory, steps=None, every=1, log_dir=None, scale=4):
+        super().__init__()
+        clips = np.asarray(clips, np.float32)
+        if clips.ndim != 5:
+            raise ValueError(f"`clips` must be [batch, T, H, W, C]. Received shape {clips.shape}.")
+        if every < 1:
+            raise ValueError(f"`every` must be >= 1. Received: every={every}")
+        self.clips, self.directory, self.steps = clips, directory, steps
+        self.every, self.log_dir, self.scale = int(every), log_dir, int(scale)
+        self._writer = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        k = self.model.context_frames
+        if self.clips.shape[1] <= k:
+            raise ValueError(f"`clips` need more than context_frames={k} frames; they have {self.clips.shape[1]}.")
+        steps = self.steps or self.clips.shape[1] - k
+        prediction = self.model.rollout(self.clips[:, :k], steps)
+        truth = self.clips[:, k : k + steps]
+        if truth.shape[1] < steps:  # no truth past the clip's end: pad with its last frame
+            truth = np.concatenate([truth] + [truth[:, -1:]] * (steps - truth.shape[1]), axis=1)
+        frames = write_rollout_gif(
+            os.path.join(self.directory, f"rollout_epoch_{epoch + 1:03d}.gif"),
+            self.clips[:, :k], prediction, truth, self.scale,
+        )
+        if self.log_dir:
+            self._log_image(np.concatenate(list(frames), axis=1), epoch + 1)  # [H', T * W', 3]
+
+    def _log_image(self, image, step):
+        """Writes a TensorBoard image summary; needs TensorFlow, not the tensorboard package."""
+        import tensorflow as tf
+        from tensorflow.core.framework import summary_pb2
+
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(self.log_dir)
+        metadata = summary_pb2.SummaryMetadata(
+            display_name="rollout (context | prediction | truth)",
+            plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="images"),
+        )
+        # The images plugin's format: [width, height, png, ...] as strings.
+        tensor = tf.stack([tf.as_string(image.shape[1]), tf.as_string(image.shape[0]), tf.io.encode_png(image)])
+        with self._writer.as_default():
+            tf.summary.write("rollout", tensor, step=step, metadata=metadata)
+        self._writer.flush()

@@ -1,0 +1,1 @@
+"""Data loaders per modality and synthetic data made on the fly."""

@@ -1,5 +1,7 @@
 """`SEGAN`: speech enhancement GAN on raw waveforms."""
 
+import copy
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -234,3 +236,9 @@ class SEGAN(GANModel):
             mismatch_weight=self.mismatch_weight,
         )
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        # keras.layers.deserialize empties the nested network configs it is
+        # given; work on a copy so the caller's config stays intact.
+        return super().from_config(copy.deepcopy(config))

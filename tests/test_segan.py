@@ -127,15 +127,16 @@ def test_fit_logs_parts_and_updates_both_networks():
     assert gan.predict(noisy[:3], verbose=0).shape == (3, WINDOW, 1)
 
 
-def test_l1_only_baseline_loss_is_l1_term():
-    gan = tiny_segan(adversarial_weight=0.0, l1_weight=100.0)
+@pytest.mark.parametrize("domain", ["waveform", "emphasized"])
+def test_l1_only_baseline_loss_is_l1_term(domain):
+    gan = tiny_segan(adversarial_weight=0.0, l1_weight=100.0, l1_domain=domain)
     gan.compile()
     noisy, clean = toy_pairs(4)
     fake = gan(noisy)
     loss, parts = gan.generator_objective(tf.constant(noisy), tf.constant(clean), fake, training=False)
     np.testing.assert_allclose(float(loss), 100.0 * float(parts["g_l1"]), rtol=1e-6)
-    # ...and the L1 is measured on pre-emphasized signals.
-    e = lambda x: wf.preemphasis(x[..., 0], 0.95)
+    # the L1 is measured on the output waveform or on pre-emphasized signals
+    e = (lambda x: wf.preemphasis(x[..., 0], 0.95)) if domain == "emphasized" else (lambda x: x[..., 0])
     np.testing.assert_allclose(float(parts["g_l1"]), np.mean(np.abs(e(clean) - e(np.asarray(fake)))), rtol=1e-4)
 
 
@@ -160,6 +161,8 @@ def test_bad_arguments():
         tiny_segan(preemphasis=1.0)
     with pytest.raises(ValueError, match="l1_weight"):
         tiny_segan(l1_weight=-1)
+    with pytest.raises(ValueError, match="l1_domain"):
+        tiny_segan(l1_domain="spectrum")
     g = networks.segan_generator(**TINY)
     d = networks.segan_discriminator(window=512, filters=(4, 8), kernel_size=5)
     with pytest.raises(ValueError, match="discriminator"):
@@ -167,11 +170,11 @@ def test_bad_arguments():
 
 
 def test_config_and_keras_roundtrip(tmp_path):
-    gan = tiny_segan(l1_weight=50.0, preemphasis=0.9, sample_rate=8000)
+    gan = tiny_segan(l1_weight=50.0, preemphasis=0.9, sample_rate=8000, l1_domain="emphasized")
     gan.compile()
     gan.fit(*toy_pairs(4), batch_size=4, epochs=1, verbose=0)
     clone = assert_config_roundtrip(gan)
-    assert clone.sample_rate == 8000 and clone.preemphasis == 0.9
+    assert clone.sample_rate == 8000 and clone.preemphasis == 0.9 and clone.l1_domain == "emphasized"
     noisy, _ = toy_pairs(2)
     noise = np.zeros((2, WINDOW // 4, 8), "float32")
     loaded = assert_keras_roundtrip(gan, noisy, tmp_path, atol=1e-5, noise=noise)

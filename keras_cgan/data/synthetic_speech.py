@@ -19,6 +19,7 @@ Example:
 ((2, 8000), (2, 8000))
 """
 
+import functools
 import os
 import shutil
 import subprocess
@@ -97,14 +98,15 @@ def synthetic_voice(rng, num_samples, sample_rate=16000, speaker=None):
     f0 = speaker["f0"] * (1.0 + 0.12 * drift - 0.1 * t / max(t[-1], 1e-3))
     phase = 2 * np.pi * np.cumsum(f0) / sample_rate
     num_harmonics = int(0.45 * sample_rate / f0.max())
-    h = np.arange(1, num_harmonics + 1)[:, None]  # [H, 1]
-    freq = h * f0[None, :]  # [H, T]
+    h = np.arange(1, num_harmonics + 1, dtype="float32")[:, None]  # [H, 1]
+    freq = h * f0[None, :].astype("float32")  # [H, T]
     amp = np.zeros_like(freq)
     for k in range(3):
-        fk, bk = formants[None, :, k], _BANDWIDTHS[k]
+        fk, bk = formants[None, :, k].astype("float32"), np.float32(_BANDWIDTHS[k])
         amp += (1.0 / (1 + k)) / (1.0 + ((freq - fk) / bk) ** 2)
-    amp *= (freq / 100.0) ** (-0.5 * speaker["tilt"])  # glottal spectral tilt
-    voiced = np.sum(amp * np.sin(h * phase[None, :]), axis=0)
+    amp *= (freq / np.float32(100.0)) ** np.float32(-0.5 * speaker["tilt"])  # glottal spectral tilt
+    phase = np.mod(phase, 2 * np.pi).astype("float32")
+    voiced = np.sum(amp * np.sin(h * phase[None, :]), axis=0, dtype="float64")
     noise = np.diff(rng.normal(size=num_samples + 1))  # high-passed noise for fricatives
     x = voiced * gain + noise * fricative * np.abs(voiced).max()
     peak = np.abs(x).max()
@@ -140,9 +142,15 @@ _ESPEAK_VOICES = {
 }
 
 
+@functools.lru_cache(maxsize=4)
+def _babble_pool(split, num_samples, sample_rate, size=10):
+    rng = np.random.default_rng(_SPLIT_OFFSET[split] + 500_000)
+    return tuple(synthetic_voice(rng, num_samples, sample_rate) for _ in range(size))
+
+
 def make_noise(kind, rng, num_samples, sample_rate=16000, split="train"):
     """One noise signal of unit RMS. `kind` is one of `NOISE_TYPES`."""
-    offset = _check_split(split)
+    _check_split(split)
     if kind == "white":
         noise = rng.normal(size=num_samples)
     elif kind == "pink":
@@ -151,9 +159,11 @@ def make_noise(kind, rng, num_samples, sample_rate=16000, split="train"):
         spectrum /= np.sqrt(np.maximum(freqs, 20.0))
         noise = np.fft.irfft(spectrum, n=num_samples)
     elif kind == "babble":
-        # Other speakers from the split's own babble pool (never the targets').
-        pool = np.random.default_rng(offset + 500_000 + int(rng.integers(1000)))
-        noise = sum(synthetic_voice(pool, num_samples, sample_rate) for _ in range(int(rng.integers(4, 7))))
+        # 4-6 talkers from the split's own babble pool (never the targets'),
+        # each at a random circular offset.
+        pool = _babble_pool(split, num_samples, sample_rate)
+        picks = rng.choice(len(pool), size=int(rng.integers(4, 7)), replace=False)
+        noise = sum(np.roll(pool[i], int(rng.integers(num_samples))) for i in picks)
     elif kind == "hum":
         mains = 50.0 if split == "train" else 60.0
         t = np.arange(num_samples) / sample_rate

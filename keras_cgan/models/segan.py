@@ -10,6 +10,8 @@ from keras_cgan import losses as losses_lib
 from keras_cgan import waveform as waveform_lib
 from keras_cgan.models.base import GANModel
 
+L1_DOMAINS = ("waveform", "emphasized")
+
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
 class SEGAN(GANModel):
@@ -17,10 +19,10 @@ class SEGAN(GANModel):
 
     The model takes and returns plain waveforms `[B, window, 1]`. Inside,
     the noisy input is pre-emphasized, the generator works in the
-    pre-emphasized domain and its output is de-emphasized. Losses compare
-    pre-emphasized signals, as in the paper: least-squares adversarial loss
-    on the discriminator's score of `(enhanced, noisy)` plus `l1_weight`
-    times the L1 distance to the clean target. `adversarial_weight=0` trains
+    pre-emphasized domain and its output is de-emphasized. The loss is the
+    paper's: least-squares adversarial loss on the discriminator's score of
+    the pre-emphasized `(enhanced, noisy)` pair plus `l1_weight` times the
+    L1 distance to the clean target (see `l1_domain`). `adversarial_weight=0` trains
     the L1-only supervised baseline.
 
     With `mismatch_weight > 0` the discriminator also sees real clean speech
@@ -38,6 +40,12 @@ class SEGAN(GANModel):
         sample_rate: int. Rate the model was made for. Defaults to `16000`.
         mismatch_weight: float. Weight of the (clean, wrong noisy) term.
             Defaults to `0.0` (the paper's SEGAN).
+        l1_domain: `"waveform"` or `"emphasized"`. Where the L1 term is
+            measured. The paper uses the pre-emphasized signals, which
+            under-weights low frequencies 20-fold (de-emphasis then amplifies
+            any low-frequency error, hum included); `"waveform"` measures it
+            on the output waveform, what SNR measures. Defaults to
+            `"waveform"`.
         adversarial_weight: float. `0` gives the L1-only baseline.
             Defaults to `1.0`.
         seed: int. Seed of `z` and of every random choice. Defaults to `None`.
@@ -71,6 +79,7 @@ class SEGAN(GANModel):
         preemphasis=0.95,
         sample_rate=16000,
         mismatch_weight=0.0,
+        l1_domain="waveform",
         **kwargs,
     ):
         super().__init__(generator, discriminator, **kwargs)
@@ -84,6 +93,9 @@ class SEGAN(GANModel):
         self.preemphasis = waveform_lib.check_coefficient(preemphasis)
         self.sample_rate = int(sample_rate)
         self.mismatch_weight = float(mismatch_weight)
+        if l1_domain not in L1_DOMAINS:
+            raise ValueError(f"`l1_domain` must be one of {L1_DOMAINS}. Received: l1_domain={l1_domain!r}")
+        self.l1_domain = l1_domain
         self._check_networks()
         self._enhance_fn = None
 
@@ -168,8 +180,10 @@ class SEGAN(GANModel):
         return loss, parts
 
     def generator_objective(self, condition, target, fake, training):
+        g_l1 = losses_lib.l1_loss(target, fake)  # "waveform": what SNR measures
         condition, target, fake = self._emphasized(condition, target, fake)
-        g_l1 = losses_lib.l1_loss(target, fake)
+        if self.l1_domain == "emphasized":
+            g_l1 = losses_lib.l1_loss(target, fake)
         judged = fake if self.adversarial_weight > 0 else tf.stop_gradient(fake)
         g_adv = tf.reduce_mean(self._adversarial().generator(self._score(judged, condition, training)))
         loss = self.l1_weight * g_l1
@@ -234,6 +248,7 @@ class SEGAN(GANModel):
             preemphasis=self.preemphasis,
             sample_rate=self.sample_rate,
             mismatch_weight=self.mismatch_weight,
+            l1_domain=self.l1_domain,
         )
         return config
 

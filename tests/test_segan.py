@@ -62,6 +62,15 @@ def test_generator_shapes_and_latent():
     assert tuple(d.output.shape[1:]) == (1,)
 
 
+def test_untrained_residual_generator_passes_input_through():
+    # residual=True: the correction layer starts at zero, so enhance() is the identity.
+    gan = tiny_segan()
+    x = np.random.default_rng(2).uniform(-0.5, 0.5, 2500).astype("float32")
+    np.testing.assert_allclose(gan.enhance(x), x, atol=1e-5)
+    paper = networks.segan_generator(residual=False, **TINY)
+    assert paper.layers[-1].name == "to_waveform" and paper.layers[-1].activation.__name__ == "tanh"
+
+
 def test_generator_rejects_bad_window():
     with pytest.raises(ValueError, match="window"):
         networks.segan_generator(window=1000, filters=(4, 8, 8, 8))

@@ -188,6 +188,9 @@ def main(argv=None):
     rows, models, params = train_and_score(args)
     model_path = args.save_model or os.path.join(tempfile.mkdtemp(), "segan.keras")
     models["segan"].save(model_path)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:  # quality first, in case the speed run fails
+        json.dump({"args": vars(args), "generator_params": params, "quality": rows}, f, indent=2)
     proc = subprocess.run(
         [sys.executable, __file__, "--speed-only", model_path, "--rtf-seconds", str(args.rtf_seconds)],
         capture_output=True,
@@ -232,7 +235,6 @@ def main(argv=None):
         "acceptance": acceptance,
         "note": "CPU shared with other jobs while measuring; times are upper bounds.",
     }
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(result, f, indent=2)
     print(f"wrote {args.out}")

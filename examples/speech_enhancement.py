@@ -67,6 +67,7 @@ def main():
     p.add_argument("--adversarial-weight", type=float, default=1.0, help="0 trains the L1-only baseline.")
     p.add_argument("--espeak", action="store_true", help="Use espeak-ng speech for the synthetic folder.")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--model", default=None, help="Skip training: use this saved SEGAN (.keras).")
     args = p.parse_args()
 
     import keras
@@ -81,23 +82,26 @@ def main():
         data = os.path.join(args.out, "data")
         if not os.path.isdir(os.path.join(data, "clean_trainset_wav")):
             make_folder(data, 64, 4, 4.0, args.sample_rate, args.espeak, args.seed)
-    train = audio.paired_dataset(
-        data, "train", args.sample_rate, args.window, batch_size=args.batch_size, seed=args.seed, drop_remainder=True
-    ).repeat()
-
-    keras.utils.set_random_seed(args.seed)
-    kw = dict(window=args.window)
-    gan = SEGAN(
-        networks.segan_generator(**kw),
-        networks.segan_discriminator(**kw),
-        adversarial_weight=args.adversarial_weight,
-        sample_rate=args.sample_rate,
-        seed=args.seed,
-    )
-    opt = lambda: keras.optimizers.Adam(1e-3, beta_1=0.5)
-    gan.compile(generator_optimizer=opt(), discriminator_optimizer=opt())
-    gan.fit(train, steps_per_epoch=args.steps, epochs=1, verbose=2)
-    gan.save(os.path.join(args.out, "segan.keras"))
+    if args.model:
+        gan = keras.models.load_model(args.model)
+    else:
+        train = audio.paired_dataset(
+            data, "train", args.sample_rate, args.window, batch_size=args.batch_size, seed=args.seed,
+            drop_remainder=True,
+        ).repeat()
+        keras.utils.set_random_seed(args.seed)
+        kw = dict(window=args.window)
+        gan = SEGAN(
+            networks.segan_generator(**kw),
+            networks.segan_discriminator(**kw),
+            adversarial_weight=args.adversarial_weight,
+            sample_rate=args.sample_rate,
+            seed=args.seed,
+        )
+        opt = lambda: keras.optimizers.Adam(1e-3, beta_1=0.5)
+        gan.compile(generator_optimizer=opt(), discriminator_optimizer=opt())
+        gan.fit(train, steps_per_epoch=args.steps, epochs=1, verbose=2)
+        gan.save(os.path.join(args.out, "segan.keras"))
 
     clean_dir, noisy_dir = audio.voicebank_dirs(data, "test")
     noisy_path, clean_path = audio.paired_files(clean_dir, noisy_dir)[0]

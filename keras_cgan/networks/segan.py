@@ -4,7 +4,7 @@ The generator is a fully convolutional 1D encoder-decoder: strided
 convolutions halve the time axis down to a bottleneck, where a latent `z` is
 concatenated, and transposed convolutions double it back, each joined to the
 encoder layer of the same length by a skip connection. By default the output
-layer adds a learned correction to the input waveform (`residual=True`). The discriminator
+layer subtracts a learned noise estimate from the input (`residual=True`). The discriminator
 scores a `(waveform, condition)` pair, so it judges whether the waveform is
 the clean version *of that noisy input*, not only whether it sounds clean.
 
@@ -62,10 +62,10 @@ def segan_generator(
             bottleneck, an input named `"noise"` of shape
             `(window / 2**len(filters), latent_channels)`; `0` builds a
             generator without `z` (one input). Defaults to `filters[-1]`.
-        residual: bool. Add the input to a linear output layer that starts
-            at zero, so the untrained generator passes the noisy input
-            through and training learns only the correction; this trains
-            several times faster on CPU. `False` gives the paper's `tanh`
+        residual: bool. Subtract a linear noise estimate, which starts at
+            zero, from the input: the untrained generator passes the noisy
+            input through and training learns only the correction, which is
+            much faster on CPU. `False` gives the paper's `tanh`
             output. Defaults to `True`.
 
     Returns:
@@ -91,10 +91,13 @@ def segan_generator(
         x = layers.PReLU(shared_axes=[1], name=f"dec_{i}_prelu")(x)
         x = layers.Concatenate(name=f"skip_{i}")([x, skips[i]])  # [B, T/2^(i+1), 2 * filters[i]]
     if residual:
-        correction = layers.Conv1DTranspose(
+        # The network estimates the noise and subtracts it. (An `Add` here
+        # breaks the TFLite converter, which fuses it into the transposed
+        # convolution's bias; `Subtract` converts.)
+        noise_estimate = layers.Conv1DTranspose(
             1, kernel_size, strides=2, padding="same", kernel_initializer="zeros", name="to_waveform"
         )(x)
-        waveform = layers.Add(name="input_plus_correction")([condition, correction])
+        waveform = layers.Subtract(name="input_minus_noise")([condition, noise_estimate])
     else:
         waveform = layers.Conv1DTranspose(
             1, kernel_size, strides=2, padding="same", activation="tanh", name="to_waveform"

@@ -46,6 +46,8 @@ def make_folder(root, num_train, num_test, seconds, sample_rate, use_espeak, see
     from keras_cgan.data import audio, synthetic_speech
 
     for split, count in (("train", num_train), ("test", num_test)):
+        if count == 0:
+            continue
         noisy, clean = synthetic_speech.make_pairs(
             count, seconds, sample_rate, split=split, seed=seed, use_espeak=use_espeak
         )
@@ -80,8 +82,9 @@ def main():
     data = args.data
     if data is None:
         data = os.path.join(args.out, "data")
-        if not os.path.isdir(os.path.join(data, "clean_trainset_wav")):
-            make_folder(data, 64, 4, 4.0, args.sample_rate, args.espeak, args.seed)
+        if not os.path.isdir(os.path.join(data, "clean_testset_wav")):
+            num_train = 0 if args.model else 64  # a trained model needs the test split only
+            make_folder(data, num_train, 4, 4.0, args.sample_rate, args.espeak, args.seed)
     if args.model:
         gan = keras.models.load_model(args.model)
     else:

@@ -288,7 +288,7 @@ def test_unmatched_names_error_names_the_files(tmp_path):
         audio.paired_dataset(str(root), window=WINDOW)
 
 
-@pytest.mark.parametrize("damage", ["empty", "truncated_header", "not_audio"])
+@pytest.mark.parametrize("damage", ["empty", "truncated_header", "truncated_data", "not_audio"])
 def test_broken_wav_error_names_the_file(tmp_path, damage):
     root = make_folder(tmp_path)
     bad = root / "noisy_trainset_wav" / "b.wav"
@@ -296,6 +296,8 @@ def test_broken_wav_error_names_the_file(tmp_path, damage):
         sf.write(str(bad), np.zeros(0), 16000, subtype="PCM_16")
     elif damage == "truncated_header":
         bad.write_bytes(bad.read_bytes()[:20])
+    elif damage == "truncated_data":  # readable, but shorter than its clean pair
+        bad.write_bytes(bad.read_bytes()[:2044])
     else:
         bad.write_bytes(b"this is not a wav file at all" * 4)
     with pytest.raises(ValueError, match="b.wav"):

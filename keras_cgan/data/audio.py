@@ -198,8 +198,14 @@ def paired_dataset(
         raise ValueError("Give `root` or both `clean_dir` and `noisy_dir`.")
     pairs = paired_files(clean_dir, noisy_dir)
     for noisy_path, clean_path in pairs:  # fail on a bad file before training
-        wav_info(noisy_path)
-        wav_info(clean_path)
+        noisy_frames, noisy_rate, _ = wav_info(noisy_path)
+        clean_frames, clean_rate, _ = wav_info(clean_path)
+        if noisy_frames * clean_rate != clean_frames * noisy_rate:  # durations differ
+            raise ValueError(
+                f"{noisy_path}: {noisy_frames} samples at {noisy_rate} Hz but its clean pair "
+                f"{clean_path} has {clean_frames} at {clean_rate} Hz (truncated?); a pair must "
+                "be the same length."
+            )
 
     def windows():
         for noisy_path, clean_path in pairs:

@@ -1,4 +1,4 @@
-"""The `keras-cgan` command: `quickstart`, `export ...`."""
+"""The `keras-cgan` command: `quickstart`, `export ...`, `enhance`."""
 
 import argparse
 import sys
@@ -6,6 +6,7 @@ import sys
 
 def build_parser():
     from keras_cgan import quickstart
+    from keras_cgan.audio_cli import add_enhance_subcommand
     from keras_cgan.export.cli import add_export_subcommand
 
     parser = argparse.ArgumentParser(prog="keras-cgan", description="Conditional GANs with Keras.")
@@ -13,6 +14,7 @@ def build_parser():
     qs = quickstart.build_parser(commands.add_parser("quickstart", help="train a digits cGAN in minutes"))
     qs.set_defaults(func=lambda args: quickstart.run(args) and 0)
     add_export_subcommand(commands)
+    add_enhance_subcommand(commands)
     return parser
 
 

@@ -42,3 +42,12 @@ def test_command_line_lists_export():
     )
     assert proc.returncode == 0, proc.stderr
     assert "--opset" in proc.stdout
+
+
+def test_command_line_lists_enhance():
+    proc = subprocess.run(
+        [sys.executable, "-m", "keras_cgan.cli", "enhance", "--help"],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "--model" in proc.stdout

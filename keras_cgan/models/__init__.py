@@ -3,3 +3,4 @@
 from keras_cgan.models.base import GANModel
 from keras_cgan.models.conditional_gan import ConditionalGAN
 from keras_cgan.models.next_frame_gan import NextFrameGAN
+from keras_cgan.models.segan import SEGAN

@@ -1,0 +1,244 @@
+"""SEGAN quality and speed: noisy vs L1-only vs SEGAN, and on-device real-time factor.
+
+Trains the L1-only baseline and SEGAN (same initial weights, same steps) on
+synthetic noisy speech, scores both on the held-out split (voices and noises
+never seen in training) at 0-10 dB input SNR, then measures the real-time
+factor (processing time / audio duration, one CPU thread) of Keras
+`enhance()`, onnxruntime and the TFLite model streamed window by window, and
+the parity of each streamed output with `enhance()`.
+
+Writes benchmarks/results/segan_quality_speed.json and prints two tables.
+
+    python benchmarks/segan_quality_speed.py                  # minutes on 2 CPU cores
+    python benchmarks/segan_quality_speed.py --steps 3000 --train-utterances 400 --filters paper --kernel-size 31
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--train-utterances", type=int, default=64)
+    p.add_argument("--test-utterances", type=int, default=12)
+    p.add_argument("--seconds", type=float, default=4.0, help="Length of each utterance.")
+    p.add_argument("--steps", type=int, default=300, help="Training steps per model.")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument("--window", type=int, default=16384)
+    p.add_argument("--filters", default="small", help="'small', 'paper' or comma-separated ints.")
+    p.add_argument("--kernel-size", type=int, default=15)
+    p.add_argument("--preemphasis", type=float, default=0.95)
+    p.add_argument("--l1-domain", default="waveform", choices=("waveform", "emphasized"))
+    p.add_argument("--rtf-seconds", type=float, default=10.0, help="Audio length for the speed runs.")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=os.path.join(HERE, "results", "segan_quality_speed.json"))
+    p.add_argument("--save-model", default=None, help="Also keep the trained SEGAN here (.keras).")
+    p.add_argument("--speed-only", default=None, help=argparse.SUPPRESS)  # internal: a .keras path
+    return p.parse_args(argv)
+
+
+def filters_from(arg):
+    from keras_cgan.networks import segan
+
+    if arg == "small":
+        return segan.SMALL_FILTERS
+    if arg == "paper":
+        return segan.PAPER_FILTERS
+    return tuple(int(f) for f in arg.split(","))
+
+
+def train_and_score(args):
+    import keras
+    import tensorflow as tf
+
+    from keras_cgan import SEGAN, networks
+    from keras_cgan.data import audio, synthetic_speech
+    from keras_cgan.metrics import audio as audio_metrics
+
+    t0 = time.time()
+    train_noisy, train_clean = synthetic_speech.make_pairs(
+        args.train_utterances, args.seconds, split="train", seed=args.seed
+    )
+    test_noisy, test_clean = synthetic_speech.make_pairs(
+        args.test_utterances, args.seconds, snr_db=(0.0, 10.0), split="test", seed=args.seed
+    )
+    print(f"data: {time.time() - t0:.0f} s", flush=True)
+    xn, xc = audio.frame_pairs(train_noisy, train_clean, args.window, args.window // 2)
+    ds = (
+        tf.data.Dataset.from_tensor_slices((xn, xc))
+        .shuffle(len(xn), seed=args.seed)
+        .repeat()
+        .batch(args.batch_size, drop_remainder=True)
+    )
+    filters = filters_from(args.filters)
+    rows = {"noisy": audio_metrics.evaluate(test_clean, list(test_noisy))}
+    rows["noisy"]["train_seconds"] = 0.0
+    models = {}
+    for name, adversarial_weight in (("l1_only", 0.0), ("segan", 1.0)):
+        keras.utils.set_random_seed(args.seed)  # same initial weights for both
+        kw = dict(window=args.window, filters=filters, kernel_size=args.kernel_size)
+        gan = SEGAN(
+            networks.segan_generator(**kw),
+            networks.segan_discriminator(**kw),
+            adversarial_weight=adversarial_weight,
+            preemphasis=args.preemphasis,
+            l1_domain=args.l1_domain,
+            seed=args.seed,
+        )
+        opt = lambda: keras.optimizers.Adam(args.learning_rate, beta_1=0.5)
+        gan.compile(generator_optimizer=opt(), discriminator_optimizer=opt())
+        t0 = time.time()
+        history = gan.fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0).history
+        seconds = time.time() - t0
+        estimates = [gan.enhance(x) for x in test_noisy]
+        rows[name] = audio_metrics.evaluate(test_clean, estimates)
+        rows[name]["train_seconds"] = seconds
+        rows[name]["final_losses"] = {k: float(v[-1]) for k, v in history.items()}
+        print(f"{name}: trained {args.steps} steps in {seconds:.0f} s; {rows[name]}", flush=True)
+        models[name] = gan
+    for row in rows.values():
+        row["snr_improvement"] = row["snr"] - rows["noisy"]["snr"]
+    params = models["segan"].generator.count_params()
+    return rows, models, params
+
+
+def speed(model_path, rtf_seconds, seed):
+    """One-thread speed and parity; runs in its own process (threads set before TF starts)."""
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    import keras
+    import onnxruntime as ort
+
+    from keras_cgan import audio_tflite
+    from keras_cgan.data import synthetic_speech
+
+    gan = keras.models.load_model(model_path)
+    noisy, _ = synthetic_speech.make_pairs(1, rtf_seconds, split="test", seed=seed + 1)
+    x = noisy[0]
+    window, coef, rate = gan.window, gan.preemphasis, gan.sample_rate
+    duration = x.size / rate
+    gan.enhance(x[: window * 2])  # trace once
+
+    def timed(fn):
+        # Wall time and this process's CPU time: on a shared machine the CPU
+        # time of a one-thread run is what it would take on an idle core.
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        return result, {
+            "rtf": (time.perf_counter() - wall) / duration,
+            "rtf_cpu_time": (time.process_time() - cpu) / duration,
+        }
+
+    reference, out_keras = timed(lambda: gan.enhance(x))
+    out = {"audio_seconds": duration, "window": window, "keras": out_keras}
+
+    tmp = tempfile.mkdtemp()
+    for variant, quantization in (("tflite_fp32", None), ("tflite_fp16", "float16"), ("tflite_int8", "dynamic_int8")):
+        path = audio_tflite.export_tflite(gan, os.path.join(tmp, f"{variant}.tflite"), quantization)
+        runner = audio_tflite.TFLiteWindow(path, num_threads=1)
+        runner(np.zeros(window, "float32"))  # warm up
+        streamed, out[variant] = timed(
+            lambda: audio_tflite.stream_enhance(runner, x, preemphasis=coef, chunk_size=rate // 10)
+        )
+        out[variant].update({
+            "max_abs_error_vs_enhance": float(np.abs(streamed - reference).max()),
+            "size_bytes": os.path.getsize(path),
+        })
+
+    device_model = audio_tflite.on_device_generator(gan)
+    device_model(np.zeros((1, window, 1), "float32"))
+    onnx_path = os.path.join(tmp, "segan.onnx")
+    device_model.export(onnx_path, format="onnx", verbose=False)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    run = lambda frame: session.run(None, {name: frame.reshape(1, window, 1)})[0]
+    run(np.zeros(window, "float32"))
+    streamed, out["onnxruntime"] = timed(
+        lambda: audio_tflite.stream_enhance(run, x, window=window, preemphasis=coef, chunk_size=rate // 10)
+    )
+    out["onnxruntime"].update({
+        "max_abs_error_vs_enhance": float(np.abs(streamed - reference).max()),
+        "size_bytes": os.path.getsize(onnx_path),
+    })
+    return out
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if args.speed_only:
+        print("@@SPEED@@" + json.dumps(speed(args.speed_only, args.rtf_seconds, args.seed)))
+        return
+    rows, models, params = train_and_score(args)
+    model_path = args.save_model or os.path.join(tempfile.mkdtemp(), "segan.keras")
+    models["segan"].save(model_path)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:  # quality first, in case the speed run fails
+        json.dump({"args": vars(args), "generator_params": params, "quality": rows}, f, indent=2)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--speed-only", model_path, "--rtf-seconds", str(args.rtf_seconds)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+    )
+    lines = [l for l in proc.stdout.splitlines() if l.startswith("@@SPEED@@")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"speed run failed:\n{proc.stderr[-3000:]}")
+    speeds = json.loads(lines[0][len("@@SPEED@@") :])
+
+    print("\nHeld-out synthetic speech (voices and noises unseen in training), 0-10 dB input SNR")
+    print(f"{'':10s} {'SNR dB':>8s} {'dSNR':>6s} {'segSNR':>7s} {'PESQ':>6s} {'STOI':>6s} {'train s':>8s}")
+    for name, row in rows.items():
+        print(
+            f"{name:10s} {row['snr']:8.2f} {row['snr_improvement']:6.2f} {row['segsnr']:7.2f} "
+            f"{row['pesq']:6.2f} {row['stoi']:6.3f} {row['train_seconds']:8.0f}"
+        )
+    print(f"\nReal-time factor on one CPU thread ({speeds['audio_seconds']:.0f} s of audio, window {speeds['window']})")
+    print(f"{'runtime':12s} {'RTF wall':>9s} {'RTF cpu':>8s} {'max |err| vs enhance()':>23s} {'size KB':>8s}")
+    for name in ("keras", "onnxruntime", "tflite_fp32", "tflite_fp16", "tflite_int8"):
+        s = speeds[name]
+        err = s.get("max_abs_error_vs_enhance")
+        size = s.get("size_bytes")
+        print(
+            f"{name:12s} {s['rtf']:9.4f} {s['rtf_cpu_time']:8.4f} {('%.2e' % err) if err is not None else '-':>23s} "
+            f"{('%.0f' % (size / 1024)) if size else '-':>8s}"
+        )
+    acceptance = {
+        "snr_improvement_ge_6db": rows["segan"]["snr_improvement"] >= 6.0,
+        "pesq_above_noisy": rows["segan"]["pesq"] > rows["noisy"]["pesq"],
+        "tflite_fp32_parity_le_1e-4": speeds["tflite_fp32"]["max_abs_error_vs_enhance"] <= 1e-4,
+        "tflite_fp32_rtf_le_0.1_wall": speeds["tflite_fp32"]["rtf"] <= 0.1,
+        "tflite_fp32_rtf_le_0.1_cpu_time": speeds["tflite_fp32"]["rtf_cpu_time"] <= 0.1,
+    }
+    print("\nacceptance:", acceptance)
+    result = {
+        "args": vars(args),
+        "generator_params": params,
+        "quality": rows,
+        "speed": speeds,
+        "acceptance": acceptance,
+        "note": "CPU shared with other jobs while measuring; times are upper bounds.",
+    }
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=2)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""Paired wav folders (VoiceBank-DEMAND layout) as `tf.data` window datasets.
+
+The layout is `<root>/clean_<split>set_wav/*.wav` and
+`<root>/noisy_<split>set_wav/*.wav`, pairs matched by file name. Files are
+mixed down to mono, resampled to the model's rate when needed
+(`scipy.signal.resample_poly`), and cut into windows every `hop` samples; the
+last window and files shorter than a window are zero-padded. Every file is
+checked before any training starts, and each problem raises a `ValueError`
+naming the file.
+
+Example:
+
+>>> import numpy as np, tempfile, os
+>>> from keras_cgan.data import audio
+>>> root = tempfile.mkdtemp()
+>>> for kind in ("clean", "noisy"):
+...     os.makedirs(os.path.join(root, f"{kind}_trainset_wav"))
+...     audio.write_wav(os.path.join(root, f"{kind}_trainset_wav", "p1.wav"), np.zeros(3000), 16000)
+>>> ds = audio.paired_dataset(root, window=1024, hop=512, batch_size=2)
+>>> [tuple(t.shape) for t in next(iter(ds))]
+[(2, 1024, 1), (2, 1024, 1)]
+"""
+
+import math
+import os
+
+import numpy as np
+import tensorflow as tf
+from scipy import signal
+
+
+def _soundfile():
+    try:
+        import soundfile
+    except ImportError as e:  # pragma: no cover - depends on the install
+        raise ImportError(
+            "Reading wav files needs `soundfile`: pip install 'keras-cgan[audio]'."
+        ) from e
+    return soundfile
+
+
+def resample(x, rate_in, rate_out):
+    """Resamples a 1D signal with a polyphase filter; returns float32."""
+    if int(rate_in) == int(rate_out):
+        return np.asarray(x, "float32")
+    g = math.gcd(int(rate_in), int(rate_out))
+    return signal.resample_poly(np.asarray(x, "float64"), int(rate_out) // g, int(rate_in) // g).astype("float32")
+
+
+def wav_info(path):
+    """`(frames, sample_rate, channels)` of a wav, or a `ValueError` naming the file."""
+    sf = _soundfile()
+    try:
+        info = sf.info(path)
+    except Exception as e:  # soundfile raises several types for bad files
+        raise ValueError(f"{path}: cannot read this audio file (empty, truncated or not a wav): {e}") from e
+    if info.frames <= 0:
+        raise ValueError(f"{path}: the file holds no audio samples (0 frames).")
+    return info.frames, info.samplerate, info.channels
+
+
+def read_wav(path, sample_rate=None, return_rate=False):
+    """Reads a wav as mono float32 in `[-1, 1]`.
+
+    Stereo is averaged to mono, any PCM width (8-bit included) is scaled to
+    float, and the audio is resampled to `sample_rate` if given.
+
+    Args:
+        path: str. The file.
+        sample_rate: int or None. Target rate; `None` keeps the file's rate.
+        return_rate: bool. Also return the rate of the returned audio.
+    """
+    sf = _soundfile()
+    wav_info(path)
+    try:
+        data, rate = sf.read(path, dtype="float32", always_2d=True)
+    except Exception as e:
+        raise ValueError(f"{path}: cannot decode the audio (truncated or corrupt?): {e}") from e
+    if data.shape[0] == 0:
+        raise ValueError(f"{path}: the file holds no audio samples (0 frames).")
+    x = data.mean(axis=1)  # [T, C] -> [T]
+    if sample_rate is not None:
+        x, rate = resample(x, rate, sample_rate), int(sample_rate)
+    return (x, rate) if return_rate else x
+
+
+def write_wav(path, x, sample_rate, subtype="PCM_16"):
+    """Writes mono float audio (clipped to `[-1, 1]`) as a wav."""
+    sf = _soundfile()
+    x = np.clip(np.asarray(x, "float32").reshape(-1), -1.0, 1.0)
+    sf.write(path, x, int(sample_rate), subtype=subtype)
+
+
+def voicebank_dirs(root, split="train"):
+    """`(clean_dir, noisy_dir)` of a VoiceBank-DEMAND style folder."""
+    clean = os.path.join(root, f"clean_{split}set_wav")
+    noisy = os.path.join(root, f"noisy_{split}set_wav")
+    for d in (clean, noisy):
+        if not os.path.isdir(d):
+            raise ValueError(f"{d}: folder not found (expected the VoiceBank-DEMAND layout under {root}).")
+    return clean, noisy
+
+
+def paired_files(clean_dir, noisy_dir):
+    """Sorted `(noisy_path, clean_path)` pairs matched by file name.
+
+    Raises `ValueError` listing the names found on one side only.
+    """
+    names = {}
+    for side, d in (("clean", clean_dir), ("noisy", noisy_dir)):
+        names[side] = {f for f in os.listdir(d) if f.lower().endswith(".wav")}
+    only_clean = sorted(names["clean"] - names["noisy"])
+    only_noisy = sorted(names["noisy"] - names["clean"])
+    if only_clean or only_noisy:
+        raise ValueError(
+            "Unmatched file names: "
+            + "; ".join(
+                f"{', '.join(v[:5])}{' ...' if len(v) > 5 else ''} only in {d}"
+                for v, d in ((only_clean, clean_dir), (only_noisy, noisy_dir))
+                if v
+            )
+        )
+    if not names["clean"]:
+        raise ValueError(f"No .wav files in {clean_dir}.")
+    return [(os.path.join(noisy_dir, f), os.path.join(clean_dir, f)) for f in sorted(names["clean"])]
+
+
+def read_pair(noisy_path, clean_path, sample_rate):
+    """Reads one pair at `sample_rate`; raises if their lengths differ."""
+    noisy = read_wav(noisy_path, sample_rate)
+    clean = read_wav(clean_path, sample_rate)
+    if noisy.size != clean.size:
+        raise ValueError(
+            f"{noisy_path}: {noisy.size} samples but its clean pair {clean_path} has {clean.size} "
+            f"(at {sample_rate} Hz); a pair must be the same length."
+        )
+    return noisy, clean
+
+
+def frame(x, window, hop):
+    """Cuts a 1D signal into `[n, window]` frames every `hop`, zero-padding the end."""
+    x = np.asarray(x, "float32").reshape(-1)
+    count = 1 if x.size <= window else int(math.ceil((x.size - window) / hop)) + 1
+    padded = np.zeros((count - 1) * hop + window, "float32")
+    padded[: x.size] = x
+    return padded[np.arange(count)[:, None] * hop + np.arange(window)[None, :]]
+
+
+def frame_pairs(noisy, clean, window, hop):
+    """Windows of paired arrays `[N, T]` (or lists of 1D signals) as `[n, window, 1]` arrays."""
+    n = np.concatenate([frame(x, window, hop) for x in noisy])
+    c = np.concatenate([frame(x, window, hop) for x in clean])
+    return n[..., None], c[..., None]
+
+
+def _check_window(window, hop):
+    window = int(window)
+    hop = window // 2 if hop is None else int(hop)
+    if window < 1 or not 1 <= hop <= window:
+        raise ValueError(f"Need window >= 1 and 1 <= hop <= window. Received: window={window}, hop={hop}")
+    return window, hop
+
+
+def paired_dataset(
+    root=None,
+    split="train",
+    sample_rate=16000,
+    window=16384,
+    hop=None,
+    batch_size=16,
+    shuffle=True,
+    seed=None,
+    clean_dir=None,
+    noisy_dir=None,
+    drop_remainder=False,
+):
+    """A `tf.data.Dataset` of `(noisy, clean)` windows `[batch, window, 1]`.
+
+    Args:
+        root: str. A VoiceBank-DEMAND style folder (or give `clean_dir` and
+            `noisy_dir`).
+        split: str. `"train"` or `"test"` in the folder names. Defaults to
+            `"train"`.
+        sample_rate: int. Files at other rates are resampled. Defaults to
+            `16000`.
+        window: int. Samples per window. Defaults to `16384`.
+        hop: int. Window step. Defaults to `window // 2`.
+        batch_size: int. Defaults to `16`.
+        shuffle: bool. Shuffle windows. Defaults to `True`.
+        seed: int. Shuffle seed. Defaults to `None`.
+        clean_dir, noisy_dir: str. The two folders, instead of `root`.
+        drop_remainder: bool. Drop a last smaller batch. Defaults to `False`.
+    """
+    window, hop = _check_window(window, hop)
+    if root is not None:
+        clean_dir, noisy_dir = voicebank_dirs(root, split)
+    elif clean_dir is None or noisy_dir is None:
+        raise ValueError("Give `root` or both `clean_dir` and `noisy_dir`.")
+    pairs = paired_files(clean_dir, noisy_dir)
+    for noisy_path, clean_path in pairs:  # fail on a bad file before training
+        noisy_frames, noisy_rate, _ = wav_info(noisy_path)
+        clean_frames, clean_rate, _ = wav_info(clean_path)
+        if noisy_frames * clean_rate != clean_frames * noisy_rate:  # durations differ
+            raise ValueError(
+                f"{noisy_path}: {noisy_frames} samples at {noisy_rate} Hz but its clean pair "
+                f"{clean_path} has {clean_frames} at {clean_rate} Hz (truncated?); a pair must "
+                "be the same length."
+            )
+
+    def windows():
+        for noisy_path, clean_path in pairs:
+            noisy, clean = read_pair(noisy_path, clean_path, sample_rate)
+            yield frame(noisy, window, hop), frame(clean, window, hop)
+
+    spec = tf.TensorSpec([None, window], tf.float32)
+    ds = tf.data.Dataset.from_generator(windows, output_signature=(spec, spec))
+    ds = ds.unbatch().map(lambda n, c: (n[:, None], c[:, None]))  # [window, 1] each
+    if shuffle:
+        ds = ds.shuffle(4096, seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,102 @@
+"""Speech quality metrics: SNR, segmental SNR, PESQ and STOI.
+
+SNR and segmental SNR are plain NumPy. PESQ (ITU-T P.862, wide band at
+16 kHz) and STOI come from the `pesq` and `pystoi` packages of the audio
+extra, imported only when asked for.
+
+Example:
+
+>>> import numpy as np
+>>> from keras_cgan.metrics import audio
+>>> clean = np.sin(np.arange(16000) * 0.1)
+>>> round(audio.snr(clean, clean + 0.1 * clean), 2)
+20.0
+"""
+
+import numpy as np
+
+
+def _pair(clean, estimate):
+    clean = np.asarray(clean, "float64").reshape(-1)
+    estimate = np.asarray(estimate, "float64").reshape(-1)
+    if clean.shape != estimate.shape:
+        raise ValueError(f"clean and estimate must have the same length; got {clean.size} and {estimate.size}.")
+    if clean.size == 0:
+        raise ValueError("clean and estimate are empty.")
+    return clean, estimate
+
+
+def snr(clean, estimate, eps=1e-12):
+    """Signal-to-noise ratio in dB of `estimate` against `clean`."""
+    clean, estimate = _pair(clean, estimate)
+    return float(10 * np.log10((np.sum(clean**2) + eps) / (np.sum((clean - estimate) ** 2) + eps)))
+
+
+def segmental_snr(clean, estimate, frame_length=512, hop=256, low=-10.0, high=35.0, eps=1e-12):
+    """Mean per-frame SNR in dB, each frame clipped to `[low, high]` (Hu & Loizou 2008).
+
+    Args:
+        clean, estimate: 1D arrays of the same length.
+        frame_length: int. Samples per frame (32 ms at 16 kHz). Defaults to `512`.
+        hop: int. Frame step. Defaults to `256`.
+        low, high: float. Clipping range in dB. Defaults to `-10` and `35`.
+    """
+    clean, estimate = _pair(clean, estimate)
+    count = max(1, 1 + (clean.size - frame_length) // hop)
+    values = []
+    for i in range(count):
+        c = clean[i * hop : i * hop + frame_length]
+        e = estimate[i * hop : i * hop + frame_length]
+        values.append(10 * np.log10((np.sum(c**2) + eps) / (np.sum((c - e) ** 2) + eps)))
+    return float(np.mean(np.clip(values, low, high)))
+
+
+def pesq(clean, estimate, sample_rate=16000, mode=None):
+    """PESQ MOS-LQO (wide band at 16 kHz, narrow band at 8 kHz)."""
+    try:
+        from pesq import pesq as _pesq
+    except ImportError as e:
+        raise ImportError("PESQ needs the `pesq` package: pip install 'keras-cgan[audio]'.") from e
+    if sample_rate not in (8000, 16000):
+        raise ValueError(f"PESQ is defined at 8000 or 16000 Hz. Received: sample_rate={sample_rate}")
+    clean, estimate = _pair(clean, estimate)
+    mode = mode or ("wb" if sample_rate == 16000 else "nb")
+    return float(_pesq(sample_rate, clean, estimate, mode))
+
+
+def stoi(clean, estimate, sample_rate=16000, extended=False):
+    """Short-time objective intelligibility in `[0, 1]`."""
+    try:
+        from pystoi import stoi as _stoi
+    except ImportError as e:
+        raise ImportError("STOI needs the `pystoi` package: pip install 'keras-cgan[audio]'.") from e
+    clean, estimate = _pair(clean, estimate)
+    return float(_stoi(clean, estimate, sample_rate, extended=extended))
+
+
+METRICS = {"snr": snr, "segsnr": segmental_snr, "pesq": pesq, "stoi": stoi}
+
+
+def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pesq", "stoi")):
+    """Mean of each metric over utterances.
+
+    Args:
+        clean: list of 1D arrays (or `[N, T]`).
+        estimates: list of 1D arrays of the same lengths.
+        sample_rate: int. Defaults to `16000`.
+        metrics: names from `METRICS`.
+
+    Returns:
+        dict `{name: mean value}`.
+    """
+    for name in metrics:
+        if name not in METRICS:
+            raise ValueError(f"Unknown metric {name!r}; choose from {tuple(METRICS)}.")
+    if len(clean) != len(estimates):
+        raise ValueError(f"{len(clean)} clean utterances but {len(estimates)} estimates.")
+    out = {}
+    for name in metrics:
+        fn = METRICS[name]
+        kwargs = {"sample_rate": sample_rate} if name in ("pesq", "stoi") else {}
+        out[name] = float(np.mean([fn(c, e, **kwargs) for c, e in zip(clean, estimates)]))
+    return out

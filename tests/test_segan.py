@@ -1,0 +1,365 @@
+"""SEGAN: networks, model, framing, on-device enhancer, audio data, metrics, CLI."""
+
+import argparse
+import os
+
+import keras
+import numpy as np
+import pytest
+import soundfile as sf
+import tensorflow as tf
+
+from keras_cgan import SEGAN, audio_cli, audio_tflite, networks
+from keras_cgan import waveform as wf
+from keras_cgan.data import audio, synthetic_speech
+from keras_cgan.metrics import audio as audio_metrics
+from tests.test_case import (
+    assert_config_roundtrip,
+    assert_keras_roundtrip,
+    flat_weights,
+    run_isolated,
+)
+
+WINDOW = 1024
+TINY = dict(window=WINDOW, filters=(4, 8), kernel_size=5)
+
+
+def tiny_segan(**kwargs):
+    g = networks.segan_generator(**TINY)
+    d = networks.segan_discriminator(**TINY)
+    return SEGAN(g, d, seed=0, **kwargs)
+
+
+def gain_segan(gain=0.5, window=WINDOW):
+    """A SEGAN whose generator is `gain * x` (linear, no z): enhance must give `gain * x`."""
+    condition = keras.Input((window, 1), name="condition")
+    conv = keras.layers.Conv1D(1, 1, use_bias=False)
+    g = keras.Model(condition, conv(condition))
+    conv.set_weights([np.full((1, 1, 1), gain, "float32")])
+    d = networks.segan_discriminator(window=window, filters=(4, 8), kernel_size=5)
+    return SEGAN(g, d)
+
+
+def toy_pairs(n=8, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n * WINDOW).reshape(n, WINDOW, 1)
+    clean = (0.4 * np.sin(t * rng.uniform(0.02, 0.2, (n, 1, 1)))).astype("float32")
+    noisy = clean + rng.normal(0, 0.1, clean.shape).astype("float32")
+    return noisy, clean
+
+
+# ------------------------------------------------------------------ networks
+
+
+def test_generator_shapes_and_latent():
+    g = networks.segan_generator(**TINY)
+    assert [tuple(t.shape[1:]) for t in g.inputs] == [(WINDOW // 4, 8), (WINDOW, 1)]
+    assert g.inputs[1].name == "condition"
+    assert tuple(g.output.shape[1:]) == (WINDOW, 1)
+    no_z = networks.segan_generator(latent_channels=0, **TINY)
+    assert len(no_z.inputs) == 1
+    d = networks.segan_discriminator(**TINY)
+    assert tuple(d.output.shape[1:]) == (1,)
+
+
+def test_untrained_residual_generator_passes_input_through():
+    # residual=True: the correction layer starts at zero, so enhance() is the identity.
+    gan = tiny_segan()
+    x = np.random.default_rng(2).uniform(-0.5, 0.5, 2500).astype("float32")
+    np.testing.assert_allclose(gan.enhance(x), x, atol=1e-5)
+    paper = networks.segan_generator(residual=False, **TINY)
+    assert paper.layers[-1].name == "to_waveform" and paper.layers[-1].activation.__name__ == "tanh"
+
+
+def test_generator_rejects_bad_window():
+    with pytest.raises(ValueError, match="window"):
+        networks.segan_generator(window=1000, filters=(4, 8, 8, 8))
+
+
+def test_default_generator_is_small():
+    # The on-device default: far smaller than the paper's 22-layer network.
+    g = networks.segan_generator()
+    assert g.count_params() < 1_000_000
+    assert tuple(g.inputs[0].shape[1:]) == (16384 // 64, 128)
+
+
+# ------------------------------------------------------------- emphasis, OLA
+
+
+def test_preemphasis_by_hand_and_inverse():
+    np.testing.assert_allclose(wf.preemphasis([1.0, 1.0, 0.0], 0.95), [1.0, 0.05, -0.95], atol=1e-7)
+    x = np.random.default_rng(0).normal(size=(2, 500)).astype("float32")
+    np.testing.assert_allclose(wf.deemphasis(wf.preemphasis(x, 0.95), 0.95), x, atol=1e-5)
+    tx = tf.constant(x[..., None])
+    back = wf.tf_deemphasis(wf.tf_preemphasis(tx, 0.95), 0.95)
+    np.testing.assert_allclose(back.numpy(), x[..., None], atol=1e-5)
+    # the TF windows agree with NumPy (zero state)
+    np.testing.assert_allclose(wf.tf_deemphasis(tx, 0.95).numpy()[..., 0], wf.deemphasis(x, 0.95), atol=1e-4)
+
+
+@pytest.mark.parametrize("length,hop", [(1, 512), (1000, 512), (5000, 256), (3333, 768)])
+def test_enhance_any_length_is_seamless(length, hop):
+    # A linear generator (gain 0.5): overlap-add must give exactly 0.5 x,
+    # whatever the length, with no seam where windows meet.
+    if WINDOW % hop:
+        with pytest.raises(ValueError, match="hop"):
+            gain_segan().enhance(np.zeros(10), hop=hop)
+        return
+    x = np.random.default_rng(1).uniform(-0.5, 0.5, length).astype("float32")
+    y = gain_segan(0.5).enhance(x, hop=hop, batch_size=3)
+    assert y.shape == (length,)
+    np.testing.assert_allclose(y, 0.5 * x, atol=1e-5)
+
+
+def test_enhance_rejects_stereo_and_empty():
+    model = gain_segan()
+    with pytest.raises(ValueError, match="mono"):
+        model.enhance(np.zeros((100, 2)))
+    with pytest.raises(ValueError, match="empty"):
+        model.enhance(np.zeros(0))
+
+
+# -------------------------------------------------------------------- model
+
+
+def test_fit_logs_parts_and_updates_both_networks():
+    gan = tiny_segan(mismatch_weight=1.0)
+    gan.compile()
+    assert gan.adversarial_loss == "lsgan"
+    g0, d0 = flat_weights(gan.generator), flat_weights(gan.discriminator)
+    noisy, clean = toy_pairs()
+    history = gan.fit(noisy, clean, batch_size=4, epochs=1, verbose=0).history
+    for name in ("d_loss", "d_real", "d_fake", "d_mismatch", "g_loss", "g_adv", "g_l1"):
+        assert np.isfinite(history[name][0]), name
+    assert not np.allclose(flat_weights(gan.generator), g0)
+    assert not np.allclose(flat_weights(gan.discriminator), d0)
+    assert gan.predict(noisy[:3], verbose=0).shape == (3, WINDOW, 1)
+
+
+@pytest.mark.parametrize("domain", ["waveform", "emphasized"])
+def test_l1_only_baseline_loss_is_l1_term(domain):
+    gan = tiny_segan(adversarial_weight=0.0, l1_weight=100.0, l1_domain=domain)
+    gan.compile()
+    noisy, clean = toy_pairs(4)
+    fake = gan(noisy)
+    loss, parts = gan.generator_objective(tf.constant(noisy), tf.constant(clean), fake, training=False)
+    np.testing.assert_allclose(float(loss), 100.0 * float(parts["g_l1"]), rtol=1e-6)
+    # the L1 is measured on the output waveform or on pre-emphasized signals
+    e = (lambda x: wf.preemphasis(x[..., 0], 0.95)) if domain == "emphasized" else (lambda x: x[..., 0])
+    np.testing.assert_allclose(float(parts["g_l1"]), np.mean(np.abs(e(clean) - e(np.asarray(fake)))), rtol=1e-4)
+
+
+def test_discriminator_judges_the_pair():
+    # The same clean waveform scores differently under different noisy inputs.
+    gan = tiny_segan()
+    noisy, clean = toy_pairs(2)
+    same = gan._score(tf.constant(clean[:1]), tf.constant(noisy[:1]), False)
+    other = gan._score(tf.constant(clean[:1]), tf.constant(noisy[1:2]), False)
+    assert abs(float(same[0]) - float(other[0])) > 1e-6
+
+
+def test_fit_rejects_wrong_window():
+    gan = tiny_segan()
+    gan.compile()
+    with pytest.raises(ValueError, match="enhance"):
+        gan.fit(np.zeros((4, 512, 1)), np.zeros((4, 512, 1)), epochs=1, verbose=0)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="preemphasis"):
+        tiny_segan(preemphasis=1.0)
+    with pytest.raises(ValueError, match="l1_weight"):
+        tiny_segan(l1_weight=-1)
+    with pytest.raises(ValueError, match="l1_domain"):
+        tiny_segan(l1_domain="spectrum")
+    g = networks.segan_generator(**TINY)
+    d = networks.segan_discriminator(window=512, filters=(4, 8), kernel_size=5)
+    with pytest.raises(ValueError, match="discriminator"):
+        SEGAN(g, d)
+
+
+def test_config_and_keras_roundtrip(tmp_path):
+    gan = tiny_segan(l1_weight=50.0, preemphasis=0.9, sample_rate=8000, l1_domain="emphasized")
+    gan.compile()
+    gan.fit(*toy_pairs(4), batch_size=4, epochs=1, verbose=0)
+    clone = assert_config_roundtrip(gan)
+    assert clone.sample_rate == 8000 and clone.preemphasis == 0.9 and clone.l1_domain == "emphasized"
+    noisy, _ = toy_pairs(2)
+    noise = np.zeros((2, WINDOW // 4, 8), "float32")
+    loaded = assert_keras_roundtrip(gan, noisy, tmp_path, atol=1e-5, noise=noise)
+    x = noisy.reshape(-1)[:1500]
+    np.testing.assert_allclose(loaded.enhance(x), gan.enhance(x), atol=1e-5)
+
+
+def test_one_step_under_mirrored_strategy():
+    out = run_isolated(
+        """
+        import numpy as np
+        from keras_cgan import SEGAN, networks
+        with strategy.scope():
+            kw = dict(window=1024, filters=(4, 8), kernel_size=5)
+            gan = SEGAN(networks.segan_generator(**kw), networks.segan_discriminator(**kw), seed=0)
+            gan.compile()
+        x = np.random.default_rng(0).normal(0, 0.1, (4, 1024, 1)).astype("float32")
+        h = gan.fit(x, x * 0.5, batch_size=4, epochs=1, verbose=0).history
+        emit({k: float(v[-1]) for k, v in h.items()})
+        """,
+        replicas=2,
+    )
+    assert np.isfinite(out["g_l1"]) and np.isfinite(out["d_loss"])
+
+
+# ---------------------------------------------------------------- on-device
+
+
+def test_tflite_streaming_matches_enhance(tmp_path):
+    gan = tiny_segan()
+    gan.compile()
+    gan.fit(*toy_pairs(4), batch_size=4, epochs=1, verbose=0)
+    x = toy_pairs(4, seed=3)[0].reshape(-1)[:3333]
+    expected = gan.enhance(x)
+    path = audio_tflite.export_tflite(gan, str(tmp_path / "segan.tflite"))
+    runner = audio_tflite.TFLiteWindow(path, num_threads=1)
+    assert runner.window == WINDOW
+    # one window, no framing: the interpreter equals the Keras generator at z = 0
+    frame = wf.preemphasis(x[:WINDOW], 0.95)[None, :, None]
+    keras_out = gan.window_function()(tf.constant(frame)).numpy()
+    np.testing.assert_allclose(runner(frame), keras_out, atol=1e-5)
+    # streaming in odd-sized chunks, exactly as an app would
+    streamed = audio_tflite.stream_enhance(runner, x, preemphasis=0.95, chunk_size=700)
+    assert streamed.shape == x.shape
+    assert np.abs(streamed - expected).max() <= 1e-4
+    for quantization in ("float16", "dynamic_int8"):
+        q = audio_tflite.export_tflite(gan, str(tmp_path / f"{quantization}.tflite"), quantization)
+        out = audio_tflite.stream_enhance(q, x, preemphasis=0.95)
+        assert np.all(np.isfinite(out)) and np.abs(out - expected).max() < 0.05
+
+
+def test_streamer_emits_samples_before_the_end():
+    streamer = audio_tflite.StreamingEnhancer(lambda frame: frame, WINDOW, preemphasis=0.95)
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, 4 * WINDOW).astype("float32")
+    first = streamer.process(x[: 2 * WINDOW])
+    assert 0 < first.size <= 2 * WINDOW
+    rest = np.concatenate([streamer.process(x[2 * WINDOW :]), streamer.flush()])
+    np.testing.assert_allclose(np.concatenate([first, rest]), x, atol=1e-5)
+
+
+# --------------------------------------------------------------------- data
+
+
+def make_folder(root, names=("a.wav", "b.wav"), length=3000, rate=16000):
+    rng = np.random.default_rng(0)
+    for kind in ("clean", "noisy"):
+        os.makedirs(root / f"{kind}_trainset_wav", exist_ok=True)
+        for name in names:
+            audio.write_wav(str(root / f"{kind}_trainset_wav" / name), rng.uniform(-0.5, 0.5, length), rate)
+    return root
+
+
+def test_paired_dataset_windows_and_short_files(tmp_path):
+    # a.wav: 3000 samples -> windows at 0, 512, 1024, 1536, 2048 (last padded); b.wav: shorter than a window
+    root = make_folder(tmp_path, names=("a.wav",), length=3000)
+    audio.write_wav(str(root / "clean_trainset_wav" / "b.wav"), np.full(300, 0.25), 16000)
+    audio.write_wav(str(root / "noisy_trainset_wav" / "b.wav"), np.full(300, 0.5), 16000)
+    ds = audio.paired_dataset(str(root), window=WINDOW, hop=512, batch_size=64, shuffle=False)
+    noisy, clean = next(iter(ds))
+    assert tuple(noisy.shape) == (5 + 1, WINDOW, 1) and tuple(clean.shape) == (6, WINDOW, 1)
+    last = clean.numpy()[-1, :, 0]  # b.wav, zero-padded
+    np.testing.assert_allclose(last[:300], 0.25, atol=1e-4)
+    np.testing.assert_array_equal(last[300:], 0.0)
+
+
+def test_stereo_8bit_and_other_rate_are_converted(tmp_path):
+    t = np.arange(8000) / 8000.0
+    tone = 0.5 * np.sin(2 * np.pi * 200 * t)
+    path = str(tmp_path / "stereo8.wav")
+    sf.write(path, np.stack([tone, tone], axis=1), 8000, subtype="PCM_U8")
+    x = audio.read_wav(path, 16000)
+    assert x.ndim == 1 and x.size == 16000
+    expected = 0.5 * np.sin(2 * np.pi * 200 * np.arange(16000) / 16000.0)
+    assert np.abs(x[100:-100] - expected[100:-100]).max() < 0.03  # 8-bit steps + resampling
+
+
+def test_unmatched_names_error_names_the_files(tmp_path):
+    root = make_folder(tmp_path)
+    os.remove(root / "noisy_trainset_wav" / "b.wav")
+    audio.write_wav(str(root / "noisy_trainset_wav" / "c.wav"), np.zeros(100), 16000)
+    with pytest.raises(ValueError, match=r"b\.wav.*clean_trainset_wav.*c\.wav"):
+        audio.paired_dataset(str(root), window=WINDOW)
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated_header", "truncated_data", "not_audio"])
+def test_broken_wav_error_names_the_file(tmp_path, damage):
+    root = make_folder(tmp_path)
+    bad = root / "noisy_trainset_wav" / "b.wav"
+    if damage == "empty":
+        sf.write(str(bad), np.zeros(0), 16000, subtype="PCM_16")
+    elif damage == "truncated_header":
+        bad.write_bytes(bad.read_bytes()[:20])
+    elif damage == "truncated_data":  # readable, but shorter than its clean pair
+        bad.write_bytes(bad.read_bytes()[:2044])
+    else:
+        bad.write_bytes(b"this is not a wav file at all" * 4)
+    with pytest.raises(ValueError, match="b.wav"):
+        audio.paired_dataset(str(root), window=WINDOW)
+
+
+def test_pair_length_mismatch_and_missing_folder(tmp_path):
+    root = make_folder(tmp_path, names=("a.wav",))
+    audio.write_wav(str(root / "noisy_trainset_wav" / "a.wav"), np.zeros(2000), 16000)
+    with pytest.raises(ValueError, match="a.wav"):
+        audio.read_pair(str(root / "noisy_trainset_wav" / "a.wav"), str(root / "clean_trainset_wav" / "a.wav"), 16000)
+    with pytest.raises(ValueError, match="testset"):
+        audio.paired_dataset(str(root), split="test")
+
+
+def test_synthetic_pairs_snr_and_held_out_split():
+    noisy, clean = synthetic_speech.make_pairs(4, seconds=0.5, snr_db=(0, 10), seed=0)
+    assert noisy.shape == clean.shape == (4, 8000)
+    assert np.abs(noisy).max() <= 1.0
+    snrs = [audio_metrics.snr(c, n) for c, n in zip(clean, noisy)]
+    assert all(-0.01 <= s <= 10.01 for s in snrs), snrs
+    _, test_clean = synthetic_speech.make_pairs(4, seconds=0.5, split="test", seed=0)
+    assert not np.allclose(test_clean, clean)
+    assert np.mean(np.abs(clean) < 1e-4) > 0.05  # pauses
+    with pytest.raises(ValueError, match="split"):
+        synthetic_speech.make_pairs(1, split="valid")
+
+
+# ------------------------------------------------------------------ metrics
+
+
+def test_metrics_by_hand_and_ordering():
+    clean = np.sin(np.arange(16000) * 0.1)
+    assert audio_metrics.snr(clean, 1.1 * clean) == pytest.approx(20.0, abs=1e-6)
+    assert audio_metrics.segmental_snr(clean, clean) == pytest.approx(35.0)  # clipped at 35 dB
+    assert audio_metrics.segmental_snr(clean, np.zeros_like(clean)) == pytest.approx(0.0, abs=1e-6)
+    noisy, speech = synthetic_speech.make_pairs(2, seconds=2.0, snr_db=0, noise_types=("white",), seed=1)
+    less_noisy = speech + 0.3 * (noisy - speech)
+    scores = audio_metrics.evaluate(speech, noisy, metrics=("pesq", "stoi"))
+    better = audio_metrics.evaluate(speech, less_noisy, metrics=("pesq", "stoi"))
+    assert better["pesq"] > scores["pesq"] and better["stoi"] > scores["stoi"]
+    with pytest.raises(ValueError, match="metric"):
+        audio_metrics.evaluate(speech, noisy, metrics=("mos",))
+
+
+# ---------------------------------------------------------------------- CLI
+
+
+def test_enhance_command_resamples_and_keeps_length(tmp_path):
+    gan = gain_segan(0.5)
+    gan.compile()
+    model_path = str(tmp_path / "gain.keras")
+    gan.save(model_path)
+    x = 0.4 * np.sin(2 * np.pi * 300 * np.arange(12345) / 22050)
+    noisy = str(tmp_path / "in.wav")
+    sf.write(noisy, np.stack([x, x], 1), 22050)  # stereo at another rate
+    parser = argparse.ArgumentParser()
+    audio_cli.add_enhance_subcommand(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["enhance", noisy, "-o", str(tmp_path / "out.wav"), "--model", model_path])
+    assert args.func(args) == 0
+    out, rate = sf.read(str(tmp_path / "out.wav"))
+    assert rate == 22050 and out.shape == (12345,)
+    assert np.abs(out[200:-200] - 0.5 * x[200:-200]).max() < 0.01
+    with pytest.raises(ValueError, match="missing.keras"):
+        audio_cli.run_enhance(parser.parse_args(["enhance", noisy, "-o", "x.wav", "--model", "missing.keras"]))

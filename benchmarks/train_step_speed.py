@@ -87,10 +87,12 @@ def build(kind, args):
     d = networks.conditional_discriminator((8, 8, 1), 10, base_filters=args.filters)
     if kind == "reference":
         model = KerasIOStyleCGAN(g, d, args.latent_dim)
-        model.compile(d_optimizer=adam(), g_optimizer=adam(), jit_compile=False)
+        model.compile(d_optimizer=adam(), g_optimizer=adam(), jit_compile=False,
+                      steps_per_execution=args.steps_per_execution)
     else:
         model = ConditionalGAN(g, d, condition=10, mismatch_weight=1.0 if kind == "ours+mismatch" else 0.0)
-        model.compile(generator_optimizer=adam(), discriminator_optimizer=adam())
+        model.compile(generator_optimizer=adam(), discriminator_optimizer=adam(),
+                      steps_per_execution=args.steps_per_execution)
     return model
 
 
@@ -107,8 +109,10 @@ def main():
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--filters", type=int, default=32)
     parser.add_argument("--latent-dim", type=int, default=32)
-    parser.add_argument("--steps", type=int, default=50, help="steps per timed round")
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--steps", type=int, default=100, help="steps per timed round")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--steps-per-execution", type=int, default=10,
+                        help="steps per tf.function call, the same for both (amortises Python overhead)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
 

@@ -2,3 +2,4 @@
 
 from keras_cgan.models.base import GANModel
 from keras_cgan.models.conditional_gan import ConditionalGAN
+from keras_cgan.models.pix2pix import Pix2Pix

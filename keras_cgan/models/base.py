@@ -19,6 +19,8 @@ replicas; so N replicas make the same update as one device, and the logged
 values (`keras.metrics.Mean` over replicas) are the true global batch means.
 """
 
+import copy
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -308,7 +310,7 @@ class GANModel(keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = copy.deepcopy(config)  # deserializing pops keys from the nested configs
         for key in ("generator", "discriminator"):
             config[key] = keras.layers.deserialize(config[key])
         return cls(**config)

@@ -90,7 +90,7 @@ def main(argv=None):
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--train", type=int, default=800, help="training pairs per task")
     parser.add_argument("--test", type=int, default=128, help="held-out pairs per task")
-    parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--steps", type=int, default=800)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--base-filters", type=int, default=32)
     parser.add_argument("--receptive-field", type=int, default=34)

@@ -33,7 +33,7 @@ def datasets(args):
     if args.data:
         train = paired_image_dataset(
             args.data, direction=args.direction, image_size=args.size, batch_size=args.batch_size,
-            seed=args.seed, drop_remainder=True,
+            seed=args.seed,
         ).repeat()
         held_out = paired_image_dataset(
             args.val or args.data, direction=args.direction, image_size=args.size, jitter=False,

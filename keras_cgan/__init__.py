@@ -2,6 +2,6 @@
 
 from keras_cgan import conditions, losses, networks
 from keras_cgan.conditions import ClassCondition, EmbeddingCondition, TagsCondition, TextCondition
-from keras_cgan.models import SEGAN, ConditionalGAN, GANModel, NextFrameGAN
+from keras_cgan.models import SEGAN, ConditionalGAN, GANModel, NextFrameGAN, Pix2Pix
 
 __version__ = "0.1.0"

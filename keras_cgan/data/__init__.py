@@ -1,7 +1,10 @@
-"""Paired `(condition, target)` datasets, one module per modality."""
+"""Paired `(condition, target)` datasets, one module per modality, and data made in code.
 
-from keras_cgan.data import digits
-from keras_cgan.data import synthetic_faces
-from keras_cgan.data import synthetic_shapes
-from keras_cgan.data import tags
-from keras_cgan.data import captions
+Images with class, tag or text conditions: `digits`, `tags`, `captions`,
+`synthetic_faces`, `synthetic_shapes`. Image to image: `paired_images`,
+`synthetic_images`. Speech: `audio`, `synthetic_speech`. Video: `video`,
+`synthetic_video`.
+"""
+
+from keras_cgan.data import captions, digits, synthetic_faces, synthetic_shapes, tags
+from keras_cgan.data.paired_images import paired_array_dataset, paired_image_dataset, scan_paired_folder

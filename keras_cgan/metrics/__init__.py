@@ -1,4 +1,10 @@
-"""Measures of what a conditional generator makes."""
+"""Measures of what a conditional generator makes, one module per concern.
 
-from keras_cgan.metrics.condition_accuracy import DigitsClassifier, condition_accuracy
+`condition_accuracy` and `attributes` (does a sample show its condition?),
+`image_quality` (PSNR, SSIM, sharpness), `audio` (SNR, PESQ, STOI), `video`
+(mode split, rollouts).
+"""
+
 from keras_cgan.metrics.attributes import attribute_accuracy, caption_accuracy, diversity, tag_face_accuracy
+from keras_cgan.metrics.condition_accuracy import DigitsClassifier, condition_accuracy
+from keras_cgan.metrics.image_quality import psnr, quality_report, sharpness, sharpness_ratio, ssim

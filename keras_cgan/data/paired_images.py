@@ -1,0 +1,281 @@
+"""`tf.data` loaders of paired images for image-to-image translation.
+
+Two folder layouts are read, as the pix2pix datasets ship them:
+
+* **A|B**: each file holds the two images side by side; it is split at the
+  middle of its width (e.g. the facades, maps and edges2shoes sets).
+* **A/ and B/**: two folders of separate images matched by file name
+  (extensions may differ: `A/0001.png` pairs with `B/0001.jpg`).
+
+`direction="AtoB"` makes A the condition and B the target; `"BtoA"` swaps
+them. Every file is checked before any training starts (image header read
+with Pillow): a file that is not an image, an A|B image of odd width, names
+present in one folder only, or an image whose channels differ from the rest
+raise `ValueError` naming the file.
+
+The pipeline decodes in parallel, resizes to `load_size`, caches the decoded
+`uint8` images in memory, then applies random jitter (random crop to
+`image_size` and a random mirror, identical for both sides of a pair), batches
+and prefetches. `paired_array_dataset` runs the same jitter on pairs already
+in memory.
+
+Example:
+
+>>> import os, tempfile
+>>> import numpy as np
+>>> from PIL import Image
+>>> from keras_cgan.data import paired_images
+>>> folder = tempfile.mkdtemp()
+>>> for i in range(3):
+...     Image.fromarray(np.zeros((32, 64, 3), "uint8")).save(os.path.join(folder, f"{i}.jpg"))
+>>> ds = paired_images.paired_image_dataset(folder, image_size=32, batch_size=2)
+>>> [tuple(t.shape) for t in next(iter(ds))]
+[(2, 32, 32, 3), (2, 32, 32, 3)]
+"""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+DIRECTIONS = ("AtoB", "BtoA")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
+_MODE_CHANNELS = {"1": 1, "L": 1, "LA": 2, "P": 3, "RGB": 3, "RGBA": 4}
+
+
+def _image_files(folder):
+    names = sorted(n for n in os.listdir(folder) if not n.startswith("."))
+    return [os.path.join(folder, n) for n in names if os.path.isfile(os.path.join(folder, n))]
+
+
+def _header(path):
+    """`(width, height, channels)` from the image header; `ValueError` naming `path` otherwise."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            fmt, mode, size = image.format, image.mode, image.size
+    except (UnidentifiedImageError, OSError) as error:
+        raise ValueError(f"{path}: not a readable image file ({error}).") from None
+    if fmt not in ("JPEG", "PNG", "BMP", "GIF"):
+        raise ValueError(f"{path}: image format {fmt} is not supported; use JPEG, PNG, BMP or GIF.")
+    if mode not in _MODE_CHANNELS:
+        raise ValueError(f"{path}: image mode {mode!r} is not supported; save it as RGB or grayscale.")
+    return size[0], size[1], _MODE_CHANNELS[mode]
+
+
+def _common_channels(paths_and_channels, channels, what):
+    """Checks all files have the channels of the first (unless `channels` is forced)."""
+    if channels is not None:
+        return channels
+    first_path, first = paths_and_channels[0]
+    for path, got in paths_and_channels[1:]:
+        if got != first:
+            raise ValueError(
+                f"{path}: {what} image has {got} channel(s) but {first_path} has {first}; "
+                f"convert the files or pass `channels=` to convert on load."
+            )
+    return first
+
+
+def scan_paired_folder(path, channels=None):
+    """Lists and checks the files of a paired dataset folder.
+
+    Args:
+        path: str. A folder of A|B images, or a folder with subfolders `A`
+            and `B` matched by file name.
+        channels: int, pair of ints or None. Channels to decode A and B to
+            (gray files become RGB for 3 and so on); `None` takes them from
+            the files and requires every file of a side to agree.
+
+    Returns:
+        A dict with `layout` (`"side_by_side"` or `"folders"`), `a_files`,
+        `b_files` (equal to `a_files` for side by side) and `channels`
+        (a pair: A's and B's).
+    """
+    path = os.fspath(path)
+    if not os.path.isdir(path):
+        raise ValueError(f"{path}: no such folder.")
+    forced = (channels, channels) if isinstance(channels, int) or channels is None else tuple(channels)
+    for c in forced:
+        if c is not None and c not in (1, 3, 4):
+            raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={channels}")
+    folder_a, folder_b = os.path.join(path, "A"), os.path.join(path, "B")
+    if os.path.isdir(folder_a) and os.path.isdir(folder_b):
+        a_files, b_files = _image_files(folder_a), _image_files(folder_b)
+        stem = lambda p: os.path.splitext(os.path.basename(p))[0]
+        a_by, b_by = {stem(p): p for p in a_files}, {stem(p): p for p in b_files}
+        for here, there, other in ((a_by, b_by, folder_b), (b_by, a_by, folder_a)):
+            for name in sorted(set(here) - set(there)):
+                raise ValueError(f"{here[name]}: no file named {name!r} in {other} to pair it with.")
+        if not a_by:
+            raise ValueError(f"{path}: folders A/ and B/ hold no images.")
+        names = sorted(a_by)
+        a_files, b_files = [a_by[n] for n in names], [b_by[n] for n in names]
+        a_info = [(p, _header(p)[2]) for p in a_files]
+        b_info = [(p, _header(p)[2]) for p in b_files]
+        channels = (_common_channels(a_info, forced[0], "A"), _common_channels(b_info, forced[1], "B"))
+        return {"layout": "folders", "a_files": a_files, "b_files": b_files, "channels": channels}
+    files = _image_files(path)
+    if not files:
+        raise ValueError(f"{path}: no images (expected A|B images, or subfolders A/ and B/).")
+    info = []
+    for p in files:
+        width, _, c = _header(p)
+        if width % 2:
+            raise ValueError(
+                f"{p}: width {width} is odd, so the image cannot be split into equal A|B halves."
+            )
+        info.append((p, c))
+    c = _common_channels(info, forced[0], "A|B")
+    return {"layout": "side_by_side", "a_files": files, "b_files": files, "channels": (c, forced[1] or c)}
+
+
+def _jitter_pairs(ds, image_size, jitter, seed):
+    """Random crop + mirror, identical on both sides; uint8 -> float32 in [-1, 1]."""
+    to_float = lambda x: tf.cast(x, "float32") / 127.5 - 1.0
+
+    def crop_and_flip(pair, seeds):
+        a, b = pair
+        channels_a = tf.shape(a)[-1]
+        both = tf.concat([a, b], axis=-1)  # [load, load, Ca + Cb]
+        if jitter:
+            depth = tf.shape(both)[-1]
+            both = tf.image.stateless_random_crop(both, [image_size, image_size, depth], seed=seeds[0])
+            both = tf.image.stateless_random_flip_left_right(both, seed=seeds[1])
+        else:
+            both = tf.image.resize_with_crop_or_pad(both, image_size, image_size)  # centre crop
+        return to_float(both[..., :channels_a]), to_float(both[..., channels_a:])
+
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(4)
+    seeds = seeds.map(lambda s: tf.reshape(s, [2, 2]))
+    return tf.data.Dataset.zip((ds, seeds)).map(crop_and_flip, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def _finish(ds, num, image_size, load_size, jitter, batch_size, shuffle, cache, seed, direction, drop_remainder):
+    if direction not in DIRECTIONS:
+        raise ValueError(f"`direction` must be one of {DIRECTIONS}. Received: direction={direction!r}")
+    if cache:
+        ds = ds.cache()
+    if shuffle:
+        ds = ds.shuffle(min(num, 4096), seed=seed, reshuffle_each_iteration=True)
+    ds = _jitter_pairs(ds, image_size, jitter, seed)
+    if direction == "BtoA":
+        ds = ds.map(lambda a, b: (b, a))
+    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+
+
+def _check_sizes(image_size, load_size, batch_size):
+    if int(image_size) < 1 or int(batch_size) < 1:
+        raise ValueError(
+            f"`image_size` and `batch_size` must be >= 1. Received: image_size={image_size}, "
+            f"batch_size={batch_size}"
+        )
+    if load_size < image_size:
+        raise ValueError(
+            f"`load_size` must be >= `image_size`. Received: load_size={load_size}, image_size={image_size}"
+        )
+
+
+def paired_image_dataset(
+    path,
+    direction="AtoB",
+    image_size=256,
+    load_size=None,
+    jitter=True,
+    batch_size=1,
+    shuffle=True,
+    cache=True,
+    channels=None,
+    seed=None,
+    drop_remainder=False,
+):
+    """A `tf.data.Dataset` of `(condition, target)` batches from a paired folder.
+
+    Args:
+        path: str. A folder of A|B images or with subfolders `A/` and `B/`.
+        direction: str. `"AtoB"` (condition A, target B) or `"BtoA"`.
+            Defaults to `"AtoB"`.
+        image_size: int. Side of the square images yielded. Defaults to `256`.
+        load_size: int. Side the images are resized to before the random
+            crop. Defaults to `image_size * 286 // 256` with `jitter`, else
+            `image_size` (the paper's 286 -> 256).
+        jitter: bool. Random crop and mirror, the same for A and B. Turn it
+            off for evaluation. Defaults to `True`.
+        batch_size: int. Defaults to `1` (the paper's).
+        shuffle: bool. Reshuffle every epoch. Defaults to `True`.
+        cache: bool. Keep the decoded, resized images in memory after the
+            first epoch. Defaults to `True`.
+        channels: int, pair of ints or None. See `scan_paired_folder`.
+        seed: int. Seed of the shuffle and the jitter. Defaults to `None`.
+        drop_remainder: bool. Drop the last short batch. Defaults to `False`.
+
+    Returns:
+        `tf.data.Dataset` of float32 pairs in `[-1, 1]`,
+        `[B, image_size, image_size, C]` each.
+    """
+    if load_size is None:
+        load_size = image_size * 286 // 256 if jitter else image_size
+    _check_sizes(image_size, load_size, batch_size)
+    if direction not in DIRECTIONS:
+        raise ValueError(f"`direction` must be one of {DIRECTIONS}. Received: direction={direction!r}")
+    scan = scan_paired_folder(path, channels)
+    channels_a, channels_b = scan["channels"]
+    side_by_side = scan["layout"] == "side_by_side"
+
+    def decode(file, channels_):
+        image = tf.io.decode_image(tf.io.read_file(file), channels=channels_, expand_animations=False)
+        image.set_shape([None, None, channels_])
+        return image
+
+    def resize(image):
+        image = tf.image.resize(image, [load_size, load_size], method="bilinear", antialias=True)
+        return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), "uint8")
+
+    def load(file_a, file_b):
+        if side_by_side:
+            image = decode(file_a, channels_a)
+            half = tf.shape(image)[1] // 2
+            a, b = image[:, :half], image[:, half:]  # A | B
+        else:
+            a, b = decode(file_a, channels_a), decode(file_b, channels_b)
+        return resize(a), resize(b)
+
+    ds = tf.data.Dataset.from_tensor_slices((scan["a_files"], scan["b_files"]))
+    ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return _finish(
+        ds, len(scan["a_files"]), image_size, load_size, jitter, batch_size, shuffle, cache, seed,
+        direction, drop_remainder,
+    )
+
+
+def paired_array_dataset(
+    a,
+    b,
+    direction="AtoB",
+    image_size=None,
+    jitter=True,
+    batch_size=1,
+    shuffle=True,
+    seed=None,
+    drop_remainder=False,
+):
+    """The same pipeline on pairs already in memory: `uint8` arrays `[N, L, L, C]`.
+
+    `a` and `b` are already at the load size; `image_size` (default: that
+    size) is the crop.
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype != np.uint8 or b.dtype != np.uint8 or a.ndim != 4 or b.ndim != 4:
+        raise ValueError(
+            f"`a` and `b` must be uint8 arrays [N, H, W, C]. Received {a.dtype}{a.shape} and {b.dtype}{b.shape}."
+        )
+    if a.shape[:3] != b.shape[:3]:
+        raise ValueError(f"`a` {a.shape} and `b` {b.shape} must have the same N, height and width.")
+    load_size = a.shape[1]
+    image_size = image_size or load_size
+    _check_sizes(image_size, load_size, batch_size)
+    ds = tf.data.Dataset.from_tensor_slices((a, b))
+    return _finish(
+        ds, len(a), image_size, load_size, jitter, batch_size, shuffle, False, seed, direction, drop_remainder
+    )

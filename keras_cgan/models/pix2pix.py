@@ -1,0 +1,179 @@
+"""`Pix2Pix`: image-to-image translation with a conditional PatchGAN and L1."""
+
+import keras
+import tensorflow as tf
+
+from keras_cgan import losses as losses_lib
+from keras_cgan.models.base import GANModel
+
+
+@keras.saving.register_keras_serializable(package="keras_cgan")
+class Pix2Pix(GANModel):
+    """Image-to-image translation: `condition image -> image` (Isola et al. 2017).
+
+    The generator (a U-Net) maps the condition image to an output image. The
+    discriminator (a PatchGAN) sees the pair `(condition, image)` and scores
+    each patch: real pairs `(condition, target)` as real, generated pairs
+    `(condition, generator(condition))` as fake. The generator minimises
+
+        adversarial_weight * adversarial + l1_weight * |target - output|_1
+
+    and the three variants of the paper run from this one class:
+
+    * L1 only (`adversarial_weight=0`): the supervised baseline. It predicts
+      the per-pixel median of the possible outputs, which is blurry wherever
+      the condition leaves detail open. The discriminator still trains beside
+      it as a probe (its `d_fake` says how easily the outputs are told from
+      real), but it never changes the generator.
+    * cGAN only (`l1_weight=0`): sharp but free to drift from the target.
+    * L1 + cGAN (the defaults, `l1_weight=100`): L1 fixes the low
+      frequencies, the PatchGAN the texture.
+
+    `predict(conditions)` (and `model(conditions)`) runs the generator in
+    inference mode: dropout is off and batch norm uses its moving statistics,
+    so outputs are deterministic and match an exported generator. The paper
+    kept dropout on at test time; in practice (and in the paper's own
+    observation) that noise makes little difference to the outputs.
+
+    Args:
+        generator: `keras.Model` with one image input (named `"condition"`)
+            returning an image, e.g. `networks.unet_generator(...)`.
+        discriminator: `keras.Model` with inputs `[condition, image]`
+            returning logits (a patch map `[B, h, w, 1]` or one per sample),
+            e.g. `networks.patch_discriminator(...)`.
+        l1_weight: float. Weight of the L1 term; `0` trains the cGAN-only
+            variant. Defaults to `100.0` (the paper).
+        adversarial_weight: float. Weight of the adversarial term; `0` trains
+            the L1-only baseline. Defaults to `1.0`.
+        discriminator_scale: float. Factor on the discriminator loss; the
+            paper halves it to slow D relative to G. Defaults to `0.5`.
+        seed: int. Seed of the training step's random choices. Defaults to
+            `None`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_cgan import Pix2Pix, networks
+    >>> g = networks.unet_generator((16, 16, 1), output_channels=3, base_filters=8)
+    >>> d = networks.patch_discriminator((16, 16, 1), (16, 16, 3), receptive_field=16, base_filters=8)
+    >>> model = Pix2Pix(g, d, seed=0)
+    >>> model.compile()
+    >>> gray = np.random.uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
+    >>> color = np.random.uniform(-1, 1, (8, 16, 16, 3)).astype("float32")
+    >>> history = model.fit(gray, color, batch_size=4, epochs=1, verbose=0)
+    >>> model.predict(gray, verbose=0).shape
+    (8, 16, 16, 3)
+
+    Reference:
+        Isola, Zhu, Zhou & Efros 2017, "Image-to-Image Translation with
+        Conditional Adversarial Networks", arXiv 1611.07004.
+    """
+
+    loss_names = ("d_loss", "d_real", "d_fake", "d_penalty", "g_loss", "g_adv", "g_l1")
+
+    def __init__(
+        self, generator, discriminator, l1_weight=100.0, discriminator_scale=0.5, **kwargs
+    ):
+        super().__init__(generator, discriminator, **kwargs)
+        if l1_weight < 0:
+            raise ValueError(f"`l1_weight` must be >= 0. Received: l1_weight={l1_weight}")
+        if l1_weight == 0 and self.adversarial_weight == 0:
+            raise ValueError(
+                "`l1_weight` and `adversarial_weight` are both 0: the generator would have no loss."
+            )
+        if discriminator_scale <= 0:
+            raise ValueError(
+                f"`discriminator_scale` must be > 0. Received: discriminator_scale={discriminator_scale}"
+            )
+        self.l1_weight = float(l1_weight)
+        self.discriminator_scale = float(discriminator_scale)
+        self._check_networks()
+
+    def _check_networks(self):
+        g, d = self.generator, self.discriminator
+        if len(g.inputs) != 1:
+            raise ValueError(
+                f"The generator must take one input, the condition image; it has {len(g.inputs)}."
+            )
+        condition_shape = tuple(g.inputs[0].shape[1:])
+        image_shape = tuple(g.outputs[0].shape[1:])
+        if len(condition_shape) != 3 or len(image_shape) != 3:
+            raise ValueError(
+                f"The generator must map images to images; it maps {condition_shape} to {image_shape}."
+            )
+        if len(d.inputs) != 2:
+            raise ValueError(
+                f"The discriminator must take inputs [condition, image]; it has {len(d.inputs)} input(s)."
+            )
+        for i, (want, what) in enumerate(((condition_shape, "condition"), (image_shape, "image"))):
+            got = tuple(d.inputs[i].shape[1:])
+            if got != want:
+                raise ValueError(
+                    f"The discriminator's {what} input has shape {got} per sample; the generator's "
+                    f"{what} has shape {want}."
+                )
+
+    def check_condition(self, condition, where):
+        want = tuple(self.generator.inputs[0].shape[1:])
+        got = tuple(condition.shape[1:])
+        if got != want:
+            raise ValueError(
+                f"{where}: conditions have shape {got} per sample but the generator takes {want}."
+            )
+
+    def _scores(self, condition, images, training):
+        return tf.cast(self.discriminator([condition, images], training=training), "float32")
+
+    def discriminator_objective(self, condition, target, fake, training):
+        adv = self._adversarial()
+        target = tf.cast(target, fake.dtype)
+        condition = tf.cast(condition, fake.dtype)
+        batch = tf.shape(target)[0]
+        # One batched call over real and fake pairs.  # [2B, h, w, 1]
+        scores = self._scores(
+            tf.concat([condition, condition], 0), tf.concat([target, fake], 0), training
+        )
+        parts = {
+            "d_real": tf.reduce_mean(adv.real(scores[:batch])),
+            "d_fake": tf.reduce_mean(adv.fake(scores[batch:])),
+        }
+        loss = parts["d_real"] + parts["d_fake"]
+        penalty = self._penalty(condition, target, fake)
+        if penalty is not None:
+            parts["d_penalty"] = penalty
+            loss += penalty
+        return self.discriminator_scale * loss, parts
+
+    def _penalty(self, condition, target, fake):
+        # The critic's score of a sample is the mean of its patch logits.
+        def critic(images):
+            scores = self._scores(condition, images, training=True)
+            return tf.reduce_mean(tf.reshape(scores, [tf.shape(scores)[0], -1]), axis=1)
+
+        penalty = None
+        if self._adversarial().needs_gradient_penalty and self.gradient_penalty_weight > 0:
+            alpha = self.replica_draw(tf.random.stateless_uniform, tf.shape(target)[0])
+            penalty = self.gradient_penalty_weight * losses_lib.gradient_penalty(
+                critic, target, fake, alpha
+            )
+        if self.r1_weight > 0:
+            r1 = self.r1_weight * losses_lib.r1_penalty(critic, target)
+            penalty = r1 if penalty is None else penalty + r1
+        return penalty
+
+    def generator_objective(self, condition, target, fake, training):
+        parts, loss = {}, 0.0
+        if self.adversarial_weight > 0:  # the L1-only baseline skips the D call
+            condition = tf.cast(condition, fake.dtype)
+            scores = self._scores(condition, fake, training)
+            parts["g_adv"] = tf.reduce_mean(self._adversarial().generator(scores))
+            loss += self.adversarial_weight * parts["g_adv"]
+        if self.l1_weight > 0:
+            parts["g_l1"] = losses_lib.l1_loss(target, fake)
+            loss += self.l1_weight * parts["g_l1"]
+        return loss, parts
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(l1_weight=self.l1_weight, discriminator_scale=self.discriminator_scale)
+        return config

@@ -1,0 +1,264 @@
+"""Pix2Pix: networks, the three objectives, fit/predict/save, MirroredStrategy."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_cgan import Pix2Pix, networks
+from keras_cgan.networks import patchgan
+from tests.test_case import (
+    assert_config_roundtrip,
+    assert_keras_roundtrip,
+    flat_weights,
+    run_isolated,
+)
+
+SIZE = 16
+
+
+def tiny(norm="batch", receptive_field=16, in_channels=1, out_channels=3, dropout=0.5, **kwargs):
+    g = networks.unet_generator(
+        (SIZE, SIZE, in_channels), out_channels, base_filters=4, norm=norm, dropout=dropout
+    )
+    d = networks.patch_discriminator(
+        (SIZE, SIZE, in_channels), (SIZE, SIZE, out_channels), receptive_field=receptive_field,
+        base_filters=4, norm=norm,
+    )
+    return Pix2Pix(g, d, seed=0, **kwargs)
+
+
+def pairs(n=8, in_channels=1, out_channels=3, seed=0):
+    rng = np.random.default_rng(seed)
+    coarse = rng.uniform(-1, 1, (n, SIZE // 4, SIZE // 4, in_channels))
+    c = np.kron(coarse, np.ones((1, 4, 4, 1))).astype("float32")  # smooth blocks
+    x = np.tanh(np.repeat(c[..., :1], out_channels, -1) * 2).astype("float32")  # learnable map
+    return c, x
+
+
+# ------------------------------------------------------------------ networks
+
+
+def test_unet_shapes_skips_and_single_named_input():
+    g = networks.unet_generator((32, 32, 1), 3, base_filters=4)
+    assert [t.name for t in g.inputs] == ["condition"]
+    assert tuple(g.output.shape) == (None, 32, 32, 3)
+    # log2(32) = 5 encoder blocks down to 1x1, one skip per encoder block but the last.
+    assert len([l for l in g.layers if l.name.startswith("down_") and l.name[5:].isdigit()]) == 5
+    assert len([l for l in g.layers if l.name.startswith("skip_")]) == 4
+    assert len([l for l in g.layers if isinstance(l, keras.layers.Dropout)]) == 3
+    out = g(np.zeros((2, 32, 32, 1), "float32"))
+    assert np.all(np.abs(out) <= 1.0)
+
+
+def test_unet_instance_norm_uses_group_norm_per_channel():
+    g = networks.unet_generator((16, 16, 3), 3, base_filters=4, norm="instance")
+    groups = [l for l in g.layers if isinstance(l, keras.layers.GroupNormalization)]
+    assert groups and all(l.groups == l.input.shape[-1] for l in groups)  # one group per channel
+    assert not [l for l in g.layers if isinstance(l, keras.layers.BatchNormalization)]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(image_shape=(30, 30, 3)), "divisible"),
+        (dict(image_shape=(16, 16, 3), norm="layer"), "norm"),
+        (dict(image_shape=(16, 16, 3), dropout=1.0), "dropout"),
+        (dict(image_shape=(16, 16)), "image_shape"),
+    ],
+)
+def test_unet_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        networks.unet_generator(**kwargs)
+
+
+@pytest.mark.parametrize("field, blocks", [(16, 1), (34, 2), (70, 3), (142, 4), (286, 5)])
+def test_patch_receptive_field_formula(field, blocks):
+    assert patchgan.patch_receptive_field(blocks) == field
+
+
+def test_patch_receptive_field_measured_by_gradient():
+    # A logit of the 16x16 PatchGAN must depend on exactly a 16x16 input window.
+    d = networks.patch_discriminator((64, 64, 1), (64, 64, 1), receptive_field=16, base_filters=2, norm="none")
+    image = tf.random.normal((1, 64, 64, 1))
+    with tf.GradientTape() as tape:
+        tape.watch(image)
+        logit = d([tf.zeros_like(image), image])[0, 16, 16, 0]
+    grad = np.abs(tape.gradient(logit, image)[0, ..., 0].numpy()) > 0
+    rows, cols = np.where(grad.any(1))[0], np.where(grad.any(0))[0]
+    assert rows.max() - rows.min() + 1 <= 16 and cols.max() - cols.min() + 1 <= 16
+    assert rows.max() - rows.min() + 1 >= 13  # 'same' padding trims at most the border taps
+
+
+@pytest.mark.parametrize(
+    "field, grid", [(1, 32), (16, 16), (34, 8), (70, 4), (286, 1), ("image", 1)]
+)
+def test_patch_discriminator_output_grid(field, grid):
+    d = networks.patch_discriminator((32, 32, 1), (32, 32, 3), receptive_field=field, base_filters=4)
+    assert [t.name for t in d.inputs] == ["condition", "image"]
+    assert tuple(d.output.shape) == (None, grid, grid, 1)
+
+
+def test_patch_discriminator_bad_arguments():
+    with pytest.raises(ValueError, match="receptive_field"):
+        networks.patch_discriminator((16, 16, 1), (16, 16, 3), receptive_field=50)
+    with pytest.raises(ValueError, match="same height and width"):
+        networks.patch_discriminator((16, 16, 1), (32, 32, 3))
+
+
+# --------------------------------------------------------------------- model
+
+
+def test_construction_checks_networks():
+    g = networks.unet_generator((SIZE, SIZE, 1), 3, base_filters=4)
+    d_wrong = networks.patch_discriminator((SIZE, SIZE, 3), (SIZE, SIZE, 3), base_filters=4)
+    with pytest.raises(ValueError, match="condition input has shape"):
+        Pix2Pix(g, d_wrong)
+    d = networks.patch_discriminator((SIZE, SIZE, 1), (SIZE, SIZE, 3), base_filters=4)
+    with pytest.raises(ValueError, match="both 0"):
+        Pix2Pix(g, d, l1_weight=0, adversarial_weight=0)
+    with pytest.raises(ValueError, match="l1_weight"):
+        Pix2Pix(g, d, l1_weight=-1)
+
+
+def test_fit_rejects_wrong_condition_shape_before_training():
+    model = tiny()
+    model.compile()
+    c, x = pairs()
+    with pytest.raises(ValueError, match="conditions have shape"):
+        model.fit(np.repeat(c, 3, -1), x, batch_size=4, epochs=1, verbose=0)
+
+
+def test_generator_objective_is_weighted_sum_of_parts():
+    model = tiny(l1_weight=7.0, adversarial_weight=0.5)
+    model.compile(adversarial_loss="lsgan")
+    c, x = pairs(4)
+    fake = model.generate(c, training=False)
+    loss, parts = model.generator_objective(c, x, fake, training=False)
+    np.testing.assert_allclose(float(parts["g_l1"]), np.mean(np.abs(x - fake)), rtol=1e-5)
+    np.testing.assert_allclose(float(loss), 0.5 * float(parts["g_adv"]) + 7.0 * float(parts["g_l1"]), rtol=1e-5)
+    d_loss, d_parts = model.discriminator_objective(c, x, fake, training=False)
+    np.testing.assert_allclose(float(d_loss), 0.5 * (float(d_parts["d_real"]) + float(d_parts["d_fake"])), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "variant, kwargs, logged",
+    [
+        ("l1", dict(adversarial_weight=0.0), {"g_l1"}),
+        ("cgan", dict(l1_weight=0.0), {"g_adv"}),
+        ("l1+cgan", dict(), {"g_adv", "g_l1"}),
+    ],
+)
+def test_three_variants_train_from_one_class(variant, kwargs, logged):
+    model = tiny(**kwargs)
+    model.compile()
+    c, x = pairs()
+    g_before, d_before = flat_weights(model.generator), flat_weights(model.discriminator)
+    history = model.fit(c, x, batch_size=4, epochs=1, verbose=0)
+    g_parts = {k for k in history.history if k.startswith("g_") and k != "g_loss"}
+    assert g_parts == logged, variant
+    assert not np.array_equal(g_before, flat_weights(model.generator))
+    assert not np.array_equal(d_before, flat_weights(model.discriminator))  # D trains (or probes)
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
+
+
+def test_l1_only_generator_ignores_discriminator():
+    # With adversarial_weight=0 the generator's gradient must not depend on D.
+    model = tiny(adversarial_weight=0.0)
+    model.compile()
+    c, x = pairs(4)
+    grads = []
+    for _ in range(2):
+        with tf.GradientTape() as tape:
+            fake = model.generate(c, training=False)
+            loss, _ = model.generator_objective(c, x, fake, training=False)
+        grads.append(np.concatenate([g.numpy().ravel() for g in tape.gradient(loss, model.generator.trainable_variables)]))
+        model.discriminator.set_weights([w * 3.0 for w in model.discriminator.get_weights()])
+    np.testing.assert_allclose(grads[0], grads[1])
+
+
+def test_l1_training_reduces_l1_and_predict_is_deterministic():
+    model = tiny(adversarial_weight=0.0, norm="instance", dropout=0.0)
+    model.compile(generator_optimizer=keras.optimizers.Adam(5e-3))
+    c, x = pairs(8)
+    before = float(np.mean(np.abs(model.predict(c, verbose=0) - x)))
+    model.fit(c, x, batch_size=2, epochs=5, verbose=0)
+    after = float(np.mean(np.abs(model.predict(c, verbose=0) - x)))
+    assert after < 0.7 * before, (before, after)
+    first, second = model.predict(c, verbose=0), model.predict(c, verbose=0)
+    np.testing.assert_array_equal(first, second)  # dropout off in predict
+    assert first.shape == (8, SIZE, SIZE, 3)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "wgan-gp"])
+def test_other_adversarial_losses_train(loss):
+    model = tiny(norm="none" if loss == "wgan-gp" else "batch")
+    model.compile(adversarial_loss=loss)
+    c, x = pairs()
+    history = model.fit(c, x, batch_size=4, epochs=1, verbose=0)
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
+    if loss == "wgan-gp":
+        assert history.history["d_penalty"][-1] > 0
+
+
+def test_fit_on_dataset_and_evaluate():
+    model = tiny()
+    model.compile()
+    c, x = pairs()
+    ds = tf.data.Dataset.from_tensor_slices((c, x)).batch(4)
+    model.fit(ds, epochs=1, verbose=0)
+    logs = model.evaluate(ds, verbose=0, return_dict=True)
+    assert {"d_loss", "g_loss", "g_l1", "g_adv"} <= set(logs)
+
+
+def test_config_and_keras_roundtrip(tmp_path):
+    model = tiny(l1_weight=50.0, discriminator_scale=1.0)
+    model.compile(adversarial_loss="hinge")
+    c, x = pairs(4)
+    model.fit(c, x, batch_size=4, epochs=1, verbose=0)
+    clone = assert_config_roundtrip(model)
+    assert clone.l1_weight == 50.0 and clone.discriminator_scale == 1.0
+    loaded = assert_keras_roundtrip(model, c, tmp_path)
+    assert loaded.adversarial_loss == "hinge"
+    np.testing.assert_allclose(flat_weights(loaded.discriminator), flat_weights(model.discriminator))
+
+
+def test_generator_alone_saves_for_export(tmp_path):
+    model = tiny()
+    c, _ = pairs(2)
+    path = str(tmp_path / "generator.keras")
+    model.generator.save(path)
+    loaded = keras.models.load_model(path)
+    assert [t.name for t in loaded.inputs] == ["condition"]
+    np.testing.assert_allclose(loaded.predict(c, verbose=0), model.predict(c, verbose=0), atol=1e-6)
+
+
+def test_one_step_under_mirrored_strategy_matches_one_device():
+    code = """
+    import numpy as np, keras
+    from keras_cgan import Pix2Pix, networks
+
+    def run(scope):
+        keras.utils.set_random_seed(0)
+        with scope:
+            g = networks.unet_generator((16, 16, 1), 3, base_filters=4, norm="instance", dropout=0.0)
+            d = networks.patch_discriminator((16, 16, 1), (16, 16, 3), receptive_field=16, base_filters=4, norm="instance")
+            model = Pix2Pix(g, d, seed=0)
+            model.compile()
+        rng = np.random.default_rng(0)
+        c = rng.uniform(-1, 1, (4, 16, 16, 1)).astype("float32")
+        x = rng.uniform(-1, 1, (4, 16, 16, 3)).astype("float32")
+        h = model.fit(c, x, batch_size=4, epochs=1, verbose=0, shuffle=False)
+        return model, h.history
+
+    mirrored, h2 = run(strategy.scope())
+    single, h1 = run(tf.distribute.OneDeviceStrategy("/cpu:0").scope())
+    w2 = np.concatenate([np.ravel(w) for w in mirrored.generator.get_weights()])
+    w1 = np.concatenate([np.ravel(w) for w in single.generator.get_weights()])
+    emit({"replicas": strategy.num_replicas_in_sync, "g_l1": [h1["g_l1"][0], h2["g_l1"][0]],
+          "max_diff": float(np.max(np.abs(w1 - w2)))})
+    """
+    out = run_isolated(code, replicas=2)
+    assert out["replicas"] == 2
+    np.testing.assert_allclose(out["g_l1"][0], out["g_l1"][1], rtol=1e-4)
+    assert out["max_diff"] < 1e-4

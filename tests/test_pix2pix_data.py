@@ -1,0 +1,166 @@
+"""Paired image folders, synthetic pix2pix tasks and image quality metrics."""
+
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_cgan.data import paired_array_dataset, paired_image_dataset, scan_paired_folder
+from keras_cgan.data import synthetic_images
+from keras_cgan.metrics import image_quality
+
+
+def save(path, array):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    Image.fromarray(array).save(path)
+
+
+def side_by_side_folder(tmp_path, n=3, size=16):
+    """A|B files whose A half is all 40 and B half all 200 (+ a marker column)."""
+    for i in range(n):
+        a = np.full((size, size, 3), 40, "uint8")
+        b = np.full((size, size, 3), 200, "uint8")
+        a[:, 0] = b[:, 0] = 0  # a dark left column, to check mirroring is shared
+        save(str(tmp_path / f"{i:03d}.png"), np.concatenate([a, b], 1))
+    return str(tmp_path)
+
+
+# ------------------------------------------------------------------ loaders
+
+
+@pytest.mark.parametrize("direction, cond_value, target_value", [("AtoB", 40, 200), ("BtoA", 200, 40)])
+def test_side_by_side_split_and_direction(tmp_path, direction, cond_value, target_value):
+    ds = paired_image_dataset(side_by_side_folder(tmp_path), direction=direction, image_size=16,
+                              jitter=False, batch_size=3, shuffle=False)
+    c, x = next(iter(ds))
+    assert c.shape == (3, 16, 16, 3) and x.shape == (3, 16, 16, 3)
+    np.testing.assert_allclose(c[:, :, 5:].numpy(), cond_value / 127.5 - 1, atol=1e-6)
+    np.testing.assert_allclose(x[:, :, 5:].numpy(), target_value / 127.5 - 1, atol=1e-6)
+
+
+def test_jitter_crops_and_mirrors_both_sides_identically(tmp_path):
+    ds = paired_image_dataset(side_by_side_folder(tmp_path, n=8), image_size=16, load_size=20,
+                              batch_size=8, seed=3).repeat(4)
+    mirrored = 0
+    for c, x in ds:
+        # How much of the dark column each output column holds, per side.  # [B, W]
+        dark_c = (40 - (c.numpy()[..., 0].mean(axis=1) + 1) * 127.5) / 40
+        dark_x = (200 - (x.numpy()[..., 0].mean(axis=1) + 1) * 127.5) / 200
+        np.testing.assert_allclose(dark_c, dark_x, atol=0.03)  # same crop and same flip
+        mirrored += int((dark_c[:, -1] > 0.2).sum())
+    assert mirrored > 0  # some pairs were flipped
+
+
+def test_parallel_folders_matched_by_name_gray_to_color(tmp_path):
+    for i, name in enumerate(["b", "a", "c"]):
+        save(str(tmp_path / "A" / f"{name}.png"), np.full((8, 8), 10 * (i + 1), "uint8"))
+        save(str(tmp_path / "B" / f"{name}.jpg"), np.full((8, 8, 3), 10 * (i + 1), "uint8"))
+    scan = scan_paired_folder(tmp_path)
+    assert scan["layout"] == "folders" and scan["channels"] == (1, 3)
+    assert [os.path.basename(p) for p in scan["a_files"]] == ["a.png", "b.png", "c.png"]
+    ds = paired_image_dataset(tmp_path, image_size=8, jitter=False, batch_size=3, shuffle=False)
+    c, x = next(iter(ds))
+    assert c.shape == (3, 8, 8, 1) and x.shape == (3, 8, 8, 3)
+    # Pairs stay matched: each condition equals its target's gray level.
+    np.testing.assert_allclose(c.numpy().mean(axis=(1, 2, 3)), x.numpy().mean(axis=(1, 2, 3)), atol=0.02)
+
+
+def test_array_dataset_matches_folder_dataset(tmp_path):
+    folder = side_by_side_folder(tmp_path)
+    from_files = paired_image_dataset(folder, image_size=16, jitter=False, batch_size=3, shuffle=False)
+    a = np.stack([np.asarray(Image.open(os.path.join(folder, f)))[:, :16] for f in sorted(os.listdir(folder))])
+    b = np.stack([np.asarray(Image.open(os.path.join(folder, f)))[:, 16:] for f in sorted(os.listdir(folder))])
+    in_memory = paired_array_dataset(a, b, jitter=False, batch_size=3, shuffle=False)
+    for left, right in zip(next(iter(from_files)), next(iter(in_memory))):
+        np.testing.assert_allclose(left.numpy(), right.numpy(), atol=1e-6)
+
+
+# --------------------------------------------------------------- bad input
+
+
+def test_odd_width_names_the_file(tmp_path):
+    side_by_side_folder(tmp_path)
+    save(str(tmp_path / "odd.png"), np.zeros((8, 17, 3), "uint8"))
+    with pytest.raises(ValueError, match=r"odd\.png: width 17 is odd"):
+        paired_image_dataset(str(tmp_path))
+
+
+def test_unmatched_names_name_the_file(tmp_path):
+    for name in ["x", "y"]:
+        save(str(tmp_path / "A" / f"{name}.png"), np.zeros((8, 8, 3), "uint8"))
+    save(str(tmp_path / "B" / "x.png"), np.zeros((8, 8, 3), "uint8"))
+    save(str(tmp_path / "B" / "z.png"), np.zeros((8, 8, 3), "uint8"))
+    with pytest.raises(ValueError, match=r"A/y\.png: no file named 'y'"):
+        paired_image_dataset(str(tmp_path))
+
+
+def test_non_image_file_names_the_file(tmp_path):
+    side_by_side_folder(tmp_path)
+    (tmp_path / "notes.txt").write_text("not an image")
+    with pytest.raises(ValueError, match=r"notes\.txt: not a readable image"):
+        paired_image_dataset(str(tmp_path))
+
+
+def test_mismatched_channels_name_the_file(tmp_path):
+    side_by_side_folder(tmp_path)
+    save(str(tmp_path / "zz_gray.png"), np.zeros((16, 32), "uint8"))
+    with pytest.raises(ValueError, match=r"zz_gray\.png: A\|B image has 1 channel"):
+        paired_image_dataset(str(tmp_path))
+    # Forcing the channels converts instead.
+    ds = paired_image_dataset(str(tmp_path), image_size=16, channels=3, jitter=False, batch_size=4)
+    assert next(iter(ds))[0].shape == (4, 16, 16, 3)
+
+
+def test_bad_arguments(tmp_path):
+    folder = side_by_side_folder(tmp_path)
+    with pytest.raises(ValueError, match="direction"):
+        paired_image_dataset(folder, direction="AtoC")
+    with pytest.raises(ValueError, match="load_size"):
+        paired_image_dataset(folder, image_size=16, load_size=8)
+    with pytest.raises(ValueError, match="no such folder"):
+        paired_image_dataset(str(tmp_path / "missing"))
+
+
+# ---------------------------------------------------------- synthetic tasks
+
+
+@pytest.mark.parametrize("task, in_channels", [("edges2photo", 1), ("gray2color", 1), ("labels2facade", 3)])
+def test_synthetic_tasks_shapes_ranges_and_seeds(task, in_channels):
+    c, x = synthetic_images.make_task(task, 3, size=32, seed=1)
+    assert c.shape == (3, 32, 32, in_channels) and x.shape == (3, 32, 32, 3)
+    assert c.dtype == np.float32 and -1 <= c.min() and c.max() <= 1 and -1 <= x.min() and x.max() <= 1
+    c2, x2 = synthetic_images.make_task(task, 3, size=32, seed=1)
+    np.testing.assert_array_equal(x, x2)
+    assert not np.array_equal(x, synthetic_images.make_task(task, 3, size=32, seed=2)[1])
+
+
+def test_facade_texture_is_not_determined_by_labels():
+    # Same layout, different renderings: the wall texture must vary per sample,
+    # so the per-pixel median over samples is smoother than any one sample.
+    _, facades = synthetic_images.labels2facade(64, size=32, seed=0)
+    median = np.median(facades, axis=0, keepdims=True)
+    assert float(image_quality.sharpness(median)[0]) < 0.6 * float(np.mean(image_quality.sharpness(facades)))
+
+
+# ------------------------------------------------------------------ metrics
+
+
+def test_metrics_by_hand():
+    rng = np.random.default_rng(0)
+    real = rng.uniform(-1, 1, (2, 16, 16, 3)).astype("float32")
+    # PSNR with a constant error of 0.2 on [-1, 1] (0.1 on [0, 1]) is 20 dB.
+    np.testing.assert_allclose(image_quality.psnr(real, real + 0.2).numpy(), 20.0, atol=1e-3)
+    np.testing.assert_allclose(image_quality.ssim(real, real).numpy(), 1.0, atol=1e-5)
+    # A vertical step of height 2 (full range) in one of 8 column pairs:
+    # horizontal energy 1^2 * (1/15) on [0, 1], none vertical.
+    step = -np.ones((1, 8, 16, 1), "float32")
+    step[..., 8:, :] = 1.0
+    np.testing.assert_allclose(image_quality.gradient_energy(step).numpy(), [1.0 / 15.0], rtol=1e-6)
+    np.testing.assert_allclose(float(image_quality.sharpness_ratio(0.5 * real, real)), 0.5, rtol=1e-6)
+    blurred = (real + np.roll(real, 1, axis=1) + np.roll(real, 1, axis=2)) / 3
+    assert float(image_quality.sharpness_ratio(blurred, real)) < 0.8
+    report = image_quality.quality_report(real, real)
+    assert report["sharpness_ratio"] == pytest.approx(1.0) and report["ssim"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="same shape"):
+        image_quality.psnr(real, real[:, :8])

@@ -28,6 +28,9 @@ def build_parser():
     parser.add_argument("--design", default="projection", choices=["concat", "projection", "two_head", "none"])
     parser.add_argument("--text-encoder", default="mean", choices=["mean", "gru"])
     parser.add_argument("--mismatch-weight", type=float, default=1.0)
+    parser.add_argument(
+        "--word-swap", type=float, default=0.5, help="share of wrong captions that differ in one word (default 0.5)"
+    )
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: all epochs)")
     parser.add_argument("--images", type=int, default=4096, help="training images")
@@ -54,7 +57,7 @@ def run(args):
     keras.utils.set_random_seed(args.seed)
     texts, images, _ = synthetic_shapes.load(args.images, seed=args.seed, size=args.size)
     vec = captions.vectorizer(texts, sequence_length=8)
-    condition = TextCondition.from_vectorizer(vec)
+    condition = TextCondition.from_vectorizer(vec, word_swap=args.word_swap)
     shape = (args.size, args.size, 3)
     g = networks.conditional_generator(
         shape, condition=condition, latent_dim=args.latent_dim, base_filters=args.filters, text_encoder=args.text_encoder

@@ -241,11 +241,18 @@ class TextCondition:
     with a trainable text encoder. The wrong caption of a sample is the
     caption of another sample of the batch that differs from its own; a
     batch made of one caption has none, and the mismatch term skips it.
+    With `word_swap`, a share of the wrong captions differ from the true one
+    in a single word, taken from that other caption at a position where the
+    two differ ("a red circle" -> "a red square"): a discriminator can then
+    no longer tell most mismatches by one salient word (a colour) and has to
+    check every word.
 
     Args:
         vocabulary_size: int. Size of the vectorizer's vocabulary (ids are in
             `[0, vocabulary_size)`).
         sequence_length: int. Tokens per caption (`output_sequence_length`).
+        word_swap: float in `[0, 1]`. Share of wrong captions that differ in
+            one word only. Defaults to `0.0`.
 
     Example:
 
@@ -258,20 +265,23 @@ class TextCondition:
 
     dtype = "int32"
 
-    def __init__(self, vocabulary_size, sequence_length):
+    def __init__(self, vocabulary_size, sequence_length, word_swap=0.0):
         for name, value, low in (("vocabulary_size", vocabulary_size, 3), ("sequence_length", sequence_length, 1)):
             if not isinstance(value, (int, np.integer)) or value < low:
                 raise ValueError(f"`{name}` must be an int >= {low}. Received: {name}={value!r}")
+        if not 0.0 <= word_swap <= 1.0:
+            raise ValueError(f"`word_swap` must be in [0, 1]. Received: word_swap={word_swap!r}")
         self.vocabulary_size = int(vocabulary_size)
         self.sequence_length = int(sequence_length)
+        self.word_swap = float(word_swap)
 
     @classmethod
-    def from_vectorizer(cls, vectorizer):
+    def from_vectorizer(cls, vectorizer, word_swap=0.0):
         """Reads the sizes off an adapted `keras.layers.TextVectorization`."""
         length = vectorizer.get_config().get("output_sequence_length")
         if not length:
             raise ValueError("the TextVectorization needs `output_sequence_length` (fixed-length ids).")
-        return cls(vectorizer.vocabulary_size(), length)
+        return cls(vectorizer.vocabulary_size(), length, word_swap=word_swap)
 
     @property
     def input_shape(self):
@@ -281,7 +291,16 @@ class TextCondition:
         return tf.reshape(tf.cast(condition, "int32"), [-1, self.sequence_length])
 
     def wrong(self, condition, draw):
-        return other_sample(condition, draw)
+        partner, valid = other_sample(condition, draw)
+        if self.word_swap == 0.0:
+            return partner, valid
+        # One random position where the captions differ gets the partner's word.
+        score = draw(tf.random.stateless_uniform, (self.sequence_length,))  # [B, L]
+        score = tf.where(tf.not_equal(condition, partner), score, -1.0)
+        position = tf.one_hot(tf.argmax(score, axis=1), self.sequence_length, on_value=True, off_value=False)
+        one_word = tf.where(position, partner, condition)  # [B, L], differs in one word where valid
+        swap = draw(tf.random.stateless_uniform, ()) < self.word_swap  # [B]
+        return tf.where(swap[:, None], one_word, partner), valid
 
     def assert_valid(self, condition):
         return [
@@ -322,7 +341,11 @@ class TextCondition:
                 raise ValueError(f"{where}: empty caption (no tokens) at row(s) {empty[:10].tolist()}.")
 
     def get_config(self):
-        return {"vocabulary_size": self.vocabulary_size, "sequence_length": self.sequence_length}
+        return {
+            "vocabulary_size": self.vocabulary_size,
+            "sequence_length": self.sequence_length,
+            "word_swap": self.word_swap,
+        }
 
     @classmethod
     def from_config(cls, config):

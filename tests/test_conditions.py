@@ -332,3 +332,19 @@ def test_one_text_encoder_shared_by_generator_and_discriminator():
     before = [np.asarray(v).copy() for v in encoder.trainable_variables]
     gan.fit(conditions_for("text")[1], images(), batch_size=8, epochs=1, verbose=0)
     assert any(not np.array_equal(a, np.asarray(b)) for a, b in zip(before, encoder.trainable_variables))
+
+
+def test_word_swap_wrong_captions_differ_in_exactly_one_word():
+    text = TextCondition(20, 5, word_swap=1.0)
+    rng = np.random.default_rng(0)
+    captions = tf.constant(rng.integers(1, 20, (32, 5)), "int32")
+    seeds = iter(range(1000))
+    draw = lambda sampler, shape, **kw: sampler((32,) + shape, seed=[next(seeds), 0], **kw)
+    wrong, valid = text.wrong(captions, draw)
+    differences = np.sum(np.asarray(wrong) != np.asarray(captions), axis=1)
+    assert np.all(np.asarray(valid)) and np.all(differences == 1)
+    plain, _ = TextCondition(20, 5).wrong(captions, draw)
+    assert np.mean(np.sum(np.asarray(plain) != np.asarray(captions), axis=1)) > 1
+    assert TextCondition.from_config(text.get_config()).word_swap == 1.0
+    with pytest.raises(ValueError, match="word_swap"):
+        TextCondition(20, 5, word_swap=2.0)

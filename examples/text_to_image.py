@@ -29,7 +29,7 @@ def build_parser():
     parser.add_argument("--text-encoder", default="mean", choices=["mean", "gru"])
     parser.add_argument("--mismatch-weight", type=float, default=1.0)
     parser.add_argument(
-        "--word-swap", type=float, default=0.5, help="share of wrong captions that differ in one word (default 0.5)"
+        "--word-swap", type=float, default=0.0, help="share of wrong captions that differ in one word (default 0)"
     )
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: all epochs)")

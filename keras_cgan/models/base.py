@@ -243,6 +243,28 @@ class GANModel(keras.Model):
     def discriminator_objective(self, condition, target, fake, training):
         raise NotImplementedError
 
+    def discriminator_penalty(self, critics, target, fake):
+        """The compiled gradient penalties (WGAN-GP, R1) summed over `critics`, or `None`.
+
+        Args:
+            critics: callable or list of callables, each mapping a batch of
+                samples to one score per sample (the condition already bound).
+            target: real samples `[B, ...]`.
+            fake: generated samples, same shape.
+        """
+        critics = list(critics) if isinstance(critics, (list, tuple)) else [critics]
+        penalty = None
+        if self._adversarial().needs_gradient_penalty and self.gradient_penalty_weight > 0:
+            alpha = self.replica_draw(tf.random.stateless_uniform, tf.shape(target)[0])
+            for critic in critics:
+                term = self.gradient_penalty_weight * losses_lib.gradient_penalty(critic, target, fake, alpha)
+                penalty = term if penalty is None else penalty + term
+        if self.r1_weight > 0:
+            for critic in critics:
+                term = self.r1_weight * losses_lib.r1_penalty(critic, target)
+                penalty = term if penalty is None else penalty + term
+        return penalty
+
     def generator_objective(self, condition, target, fake, training):
         raise NotImplementedError
 

@@ -255,22 +255,10 @@ class ConditionalGAN(GANModel):
         return loss, parts
 
     def _penalty(self, condition, target, fake):
-        from keras_cgan import losses
-
         critics = [lambda images: self._heads(images, condition, training=True)[0]]
         if self.design == "two_head":
             critics.append(lambda images: self._heads(images, condition, training=True)[1])
-        penalty = None
-        if self._adversarial().needs_gradient_penalty and self.gradient_penalty_weight > 0:
-            alpha = self.replica_draw(tf.random.stateless_uniform, tf.shape(target)[0])
-            for critic in critics:
-                term = self.gradient_penalty_weight * losses.gradient_penalty(critic, target, fake, alpha)
-                penalty = term if penalty is None else penalty + term
-        if self.r1_weight > 0:
-            for critic in critics:
-                r1 = self.r1_weight * losses.r1_penalty(critic, target)
-                penalty = r1 if penalty is None else penalty + r1
-        return penalty
+        return self.discriminator_penalty(critics, target, fake)
 
     def generator_objective(self, condition, target, fake, training):
         adv = self._adversarial()

@@ -180,14 +180,8 @@ class NextFrameGAN(GANModel):
             "d_fake": tf.reduce_mean(adv.fake(scores[batch:])),
         }
         loss = parts["d_real"] + parts["d_fake"]
-        penalty = None
         critic = lambda frames: tf.reduce_mean(self._scores(frames, condition, True), axis=1)
-        if adv.needs_gradient_penalty and self.gradient_penalty_weight > 0:
-            alpha = self.replica_draw(tf.random.stateless_uniform, batch)
-            penalty = self.gradient_penalty_weight * losses.gradient_penalty(critic, target, fake, alpha)
-        if self.r1_weight > 0:
-            r1 = self.r1_weight * losses.r1_penalty(critic, target)
-            penalty = r1 if penalty is None else penalty + r1
+        penalty = self.discriminator_penalty(critic, target, fake)
         if penalty is not None:
             parts["d_penalty"] = penalty
             loss += penalty

@@ -150,16 +150,7 @@ class Pix2Pix(GANModel):
             scores = self._scores(condition, images, training=True)
             return tf.reduce_mean(tf.reshape(scores, [tf.shape(scores)[0], -1]), axis=1)
 
-        penalty = None
-        if self._adversarial().needs_gradient_penalty and self.gradient_penalty_weight > 0:
-            alpha = self.replica_draw(tf.random.stateless_uniform, tf.shape(target)[0])
-            penalty = self.gradient_penalty_weight * losses_lib.gradient_penalty(
-                critic, target, fake, alpha
-            )
-        if self.r1_weight > 0:
-            r1 = self.r1_weight * losses_lib.r1_penalty(critic, target)
-            penalty = r1 if penalty is None else penalty + r1
-        return penalty
+        return self.discriminator_penalty(critic, target, fake)
 
     def generator_objective(self, condition, target, fake, training):
         parts, loss = {}, 0.0

@@ -35,7 +35,8 @@ import keras  # noqa: E402
 from keras_cgan import NextFrameGAN, networks  # noqa: E402
 from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
-from keras_cgan.video_callbacks import write_rollout_gif  # noqa: E402
+from keras_cgan.callbacks import GeneratorEMA  # noqa: E402
+from keras_cgan.video_callbacks import KeepBestGenerator, junction_score, write_rollout_gif  # noqa: E402
 
 
 def build(args, adversarial_weight):
@@ -53,6 +54,7 @@ def build(args, adversarial_weight):
         generator_optimizer=keras.optimizers.Adam(args.lr, beta_1=0.5),
         discriminator_optimizer=keras.optimizers.Adam(args.d_lr or args.lr, beta_1=0.5),
         adversarial_loss=args.loss,
+        r1_weight=args.r1_weight,
     )
     return gan
 
@@ -132,6 +134,11 @@ def main(argv=None):
     parser.add_argument("--spectral-norm", action="store_true")
     parser.add_argument("--global-d", action="store_true", help="one logit per scale instead of patch logits")
     parser.add_argument("--warmup", type=int, default=500, help="adversarial weight ramp-up, in steps")
+    parser.add_argument("--r1-weight", type=float, default=0.0, help="R1 penalty on real frames")
+    parser.add_argument("--ema", type=float, default=0.0, help="generator EMA decay (0: off); evaluates the EMA weights")
+    parser.add_argument("--select-every", type=int, default=0,
+                        help="score on the validation clips every N steps and keep the best generator (0: off)")
+    parser.add_argument("--val-clips", type=int, default=300, help="validation clips for --select-every")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", choices=["l2", "gan"], default=None, help="train one model only")
     parser.add_argument("--gif-dir", default=None, help="write rollout GIFs of 4 test clips here")
@@ -140,6 +147,9 @@ def main(argv=None):
 
     train = synthetic_video.junction_clips(args.train_clips, args.size, args.length, args.context, seed=args.seed)
     test = synthetic_video.junction_clips(args.test_clips, args.size, args.length, args.context, seed=args.seed + 1)
+    # Validation clips (own seed) for checkpoint selection; the test clips are never seen before the end.
+    val = synthetic_video.junction_clips(args.val_clips, args.size, args.length, args.context, seed=args.seed + 2)
+    sprite_pixels = 2 * max(m.sum() for m in synthetic_video.SPRITES.values())
     # Both futures of every test clip at its junction frame (same seed, forced branch).
     idx = np.arange(args.test_clips)
     futures = np.stack([
@@ -155,9 +165,21 @@ def main(argv=None):
         gan = build(args, weight)
         ds = training_data(train, args)
         start = time.time()
-        history = gan.fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0)
+        callbacks, ema, keep = [], None, None
+        if args.ema and weight > 0:
+            ema = GeneratorEMA(args.ema)
+            callbacks.append(ema)
+        if args.select_every and weight > 0:
+            keep = KeepBestGenerator(junction_score(val, args.context, args.rollout_steps, sprite_pixels), args.select_every, ema)
+            callbacks.append(keep)
+        history = gan.fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0, callbacks=callbacks)
         seconds = time.time() - start
+        if ema is not None and keep is None:
+            gan.generator.set_weights([a.astype(w.dtype) for a, w in zip(ema.average, gan.generator.get_weights())])
         metrics, rollouts = evaluate(gan, test, futures, args)
+        if keep is not None:
+            metrics.update(validation_scores=keep.history, selected_step=keep.best_batch,
+                           selected_validation_score=keep.best_score)
         metrics.update(train_seconds=round(seconds, 1), adversarial_weight=weight,
                        final_losses={k: float(v[-1]) for k, v in history.history.items()})
         results["models"][name] = metrics
@@ -167,7 +189,9 @@ def main(argv=None):
                 os.path.join(args.gif_dir, f"rollout_{name}.gif"), test.frames[:4, : args.context],
                 rollouts[:4, :steps], test.frames[:4, args.context : args.context + steps],
             )
-        print(f"{name}: {json.dumps({k: v for k, v in metrics.items() if k != 'final_losses'})}", flush=True)
+        print(f"{name}: {json.dumps({k: v for k, v in metrics.items() if k not in ('final_losses', 'validation_scores')})}", flush=True)
+        if keep is not None:
+            print(f"{name} validation scores: {keep.history}", flush=True)
 
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:

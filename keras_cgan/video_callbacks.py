@@ -150,3 +150,105 @@ class RolloutGIF(keras.callbacks.Callback):
         with self._writer.as_default():
             tf.summary.write("rollout", tensor, step=step, metadata=metadata)
         self._writer.flush()
+
+
+class KeepBestGenerator(keras.callbacks.Callback):
+    """Scores the generator on held-out data during training and keeps the best weights.
+
+    Every `every` training batches it calls `score(model)` (higher is
+    better) and copies the generator's weights when the score beats the best
+    so far; at the end of training the best weights are put back (with
+    `restore_best=True`). GAN training can get worse, or collapse, after it
+    was good: this keeps the good generator. Score on a **validation** split
+    and report quality on a separate test split, or the selection flatters
+    the result.
+
+    With `ema` (a `keras_cgan.callbacks.GeneratorEMA` listed *before* this
+    callback in `fit`), the averaged weights are scored and kept instead of
+    the raw ones.
+
+    Args:
+        score: callable `model -> float`, e.g. `junction_score(...)`.
+        every: int. Batches between scores. Defaults to `500`.
+        ema: `GeneratorEMA` or None. Defaults to `None`.
+        restore_best: bool. Put the best weights into `model.generator` when
+            training ends. Defaults to `True`.
+
+    Attributes:
+        history: list of `(batch, score)` pairs, one per scoring.
+        best_score, best_batch: the best score and when it was reached.
+
+    Example:
+
+    >>> keep = KeepBestGenerator(lambda model: 0.0, every=100)  # doctest: +SKIP
+    >>> gan.fit(ds, steps_per_epoch=1000, callbacks=[keep])  # doctest: +SKIP
+    """
+
+    def __init__(self, score, every=500, ema=None, restore_best=True):
+        super().__init__()
+        if not callable(score):
+            raise ValueError(f"`score` must be callable `model -> float`. Received: {score!r}")
+        if every < 1:
+            raise ValueError(f"`every` must be >= 1. Received: every={every}")
+        self.score, self.every, self.ema, self.restore_best = score, int(every), ema, bool(restore_best)
+        self.history, self.best_score, self.best_batch, self.best_weights = [], None, None, None
+        self._batches = 0
+
+    def _candidate(self):
+        if self.ema is None or self.ema.average is None:
+            return self.model.generator.get_weights()
+        return [a.astype(w.dtype) for a, w in zip(self.ema.average, self.model.generator.get_weights())]
+
+    def _evaluate(self):
+        trained = self.model.generator.get_weights()
+        candidate = self._candidate()
+        self.model.generator.set_weights(candidate)
+        try:
+            value = float(self.score(self.model))
+        finally:
+            self.model.generator.set_weights(trained)
+        self.history.append((self._batches, value))
+        if self.best_score is None or value > self.best_score:
+            self.best_score, self.best_batch, self.best_weights = value, self._batches, candidate
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._batches += 1
+        if self._batches % self.every == 0:
+            self._evaluate()
+
+    def on_train_end(self, logs=None):
+        if self._batches % self.every:
+            self._evaluate()  # the final weights get a say too
+        if self.restore_best and self.best_weights is not None:
+            self.model.generator.set_weights(self.best_weights)
+
+
+def junction_score(clips, context_frames, rollout_steps=10, max_pixels=None):
+    """A `KeepBestGenerator` score: one-sprite rate at the junction and intact rollouts.
+
+    Returns a callable `model -> min(one-sprite fraction at the junction
+    frame, fraction of intact rollouts)` on the given (validation) junction
+    clips, so both must be good for a high score.
+
+    Args:
+        clips: `keras_cgan.data.synthetic_video.JunctionClips`.
+        context_frames: int. The model's context frames.
+        rollout_steps: int. Length of the rollouts. Defaults to `10`.
+        max_pixels: int or None. Passed to `metrics.video.count_sprites`.
+    """
+    from keras_cgan.data import video
+    from keras_cgan.metrics import video as video_metrics
+
+    idx = np.arange(len(clips.frames))
+    j = np.asarray(clips.junction_frame)
+    context = np.stack([clips.frames[idx, j - context_frames + i] for i in range(context_frames)], axis=1)
+    condition = np.asarray(video.stack_context(context))  # [N, H, W, k*C]
+    start = clips.frames[:, :context_frames]
+
+    def score(model):
+        at_junction = model.predict(condition, batch_size=256, verbose=0)
+        one = video_metrics.mode_split(at_junction, max_pixels=max_pixels)["one_sprite"]
+        intact = video_metrics.intact_rollouts(model.rollout(start, rollout_steps), max_pixels=max_pixels)
+        return min(one, intact)
+
+    return score

@@ -49,6 +49,7 @@ def build(args, adversarial_weight):
     gan = NextFrameGAN(
         g, d, context_frames=args.context, l2_weight=args.l2_weight, l1_weight=args.l1_weight, gdl_weight=args.gdl_weight,
         adversarial_weight=adversarial_weight, adversarial_warmup=args.warmup, seed=args.seed,
+        variety_samples=args.variety if adversarial_weight > 0 else 1,
     )
     gan.compile(
         generator_optimizer=keras.optimizers.Adam(args.lr, beta_1=0.5),
@@ -134,6 +135,8 @@ def main(argv=None):
     parser.add_argument("--spectral-norm", action="store_true")
     parser.add_argument("--global-d", action="store_true", help="one logit per scale instead of patch logits")
     parser.add_argument("--warmup", type=int, default=500, help="adversarial weight ramp-up, in steps")
+    parser.add_argument("--variety", type=int, default=1,
+                        help="GAN: noise draws per example, reconstruction loss on the best (1: plain loss)")
     parser.add_argument("--r1-weight", type=float, default=0.0, help="R1 penalty on real frames")
     parser.add_argument("--ema", type=float, default=0.0, help="generator EMA decay (0: off); evaluates the EMA weights")
     parser.add_argument("--select-every", type=int, default=0,

@@ -8,7 +8,7 @@ from keras_cgan import losses
 from keras_cgan.models.base import GANModel
 
 
-def gradient_difference_loss(y_true, y_pred, alpha=1.0):
+def gradient_difference_loss(y_true, y_pred, alpha=1.0, per_example=False):
     """Gradient difference loss (Mathieu et al. 2016), mean over pixels.
 
     `| |dy y| - |dy y_hat| |^alpha + | |dx y| - |dx y_hat| |^alpha`: it
@@ -18,6 +18,8 @@ def gradient_difference_loss(y_true, y_pred, alpha=1.0):
     Args:
         y_true, y_pred: tensors `[B, H, W, C]`.
         alpha: float. Exponent. Defaults to `1.0`.
+        per_example: bool. Return one value per example `[B]` instead of
+            the batch mean. Defaults to `False`.
     """
     y_true = tf.cast(y_true, "float32")
     y_pred = tf.cast(y_pred, "float32")
@@ -26,7 +28,8 @@ def gradient_difference_loss(y_true, y_pred, alpha=1.0):
         return tf.abs(y[:, 1:, :, :] - y[:, :-1, :, :]), tf.abs(y[:, :, 1:, :] - y[:, :, :-1, :])
 
     (ty, tx), (py, px) = grads(y_true), grads(y_pred)
-    return tf.reduce_mean(tf.abs(ty - py) ** alpha) + tf.reduce_mean(tf.abs(tx - px) ** alpha)
+    axis = [1, 2, 3] if per_example else None
+    return tf.reduce_mean(tf.abs(ty - py) ** alpha, axis=axis) + tf.reduce_mean(tf.abs(tx - px) ** alpha, axis=axis)
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
@@ -65,6 +68,13 @@ class NextFrameGAN(GANModel):
             generator first learns the predictable motion and the
             discriminator learns to spot blur before it pushes. Defaults to
             `0` (full weight from the start).
+        variety_samples: int. Noise draws per example for the
+            reconstruction terms; each example's L2/L1/GDL counts only for
+            its draw closest to the truth ("best of many", variety loss),
+            so the reconstruction no longer pulls every draw toward the
+            average of the futures. The adversarial term judges the first
+            draw. `1` is the plain loss. Needs a generator with noise.
+            Defaults to `1`.
         seed: int. Seed of the noise. Defaults to `None`.
 
     Example:
@@ -100,6 +110,7 @@ class NextFrameGAN(GANModel):
         gdl_weight=1.0,
         adversarial_weight=0.1,
         adversarial_warmup=0,
+        variety_samples=1,
         **kwargs,
     ):
         super().__init__(generator, discriminator, adversarial_weight=adversarial_weight, **kwargs)
@@ -114,8 +125,16 @@ class NextFrameGAN(GANModel):
         self.l2_weight = float(l2_weight)
         self.l1_weight = float(l1_weight)
         self.gdl_weight = float(gdl_weight)
+        if not isinstance(variety_samples, (int, np.integer)) or variety_samples < 1:
+            raise ValueError(f"`variety_samples` must be an int >= 1. Received: variety_samples={variety_samples!r}")
         self.adversarial_warmup = int(adversarial_warmup)
+        self.variety_samples = int(variety_samples)
         self._check_networks()
+        if self.variety_samples > 1 and self.noise_shape is None:
+            raise ValueError(
+                f"`variety_samples={self.variety_samples}` needs a generator with a noise input; this one takes "
+                "the condition alone (build it with `latent_dim > 0`)."
+            )
 
     @property
     def frame_shape(self):
@@ -187,16 +206,36 @@ class NextFrameGAN(GANModel):
             loss += penalty
         return loss, parts
 
+    def _reconstruction(self, target, fake):
+        """Per-example reconstruction parts `{name: [B]}` and their weighted sum `[B]`."""
+        diff = tf.cast(target, "float32") - tf.cast(fake, "float32")
+        parts = {"g_l2": tf.reduce_mean(tf.square(diff), axis=[1, 2, 3])}
+        total = self.l2_weight * parts["g_l2"]
+        if self.l1_weight > 0:
+            parts["g_l1"] = tf.reduce_mean(tf.abs(diff), axis=[1, 2, 3])
+            total += self.l1_weight * parts["g_l1"]
+        if self.gdl_weight > 0:
+            parts["g_gdl"] = gradient_difference_loss(target, fake, per_example=True)
+            total += self.gdl_weight * parts["g_gdl"]
+        return parts, total
+
     def generator_objective(self, condition, target, fake, training):
         condition = tf.cast(condition, fake.dtype)
-        parts = {"g_l2": losses.l2_loss(target, fake)}
-        loss = self.l2_weight * parts["g_l2"]
-        if self.l1_weight > 0:
-            parts["g_l1"] = losses.l1_loss(target, fake)
-            loss += self.l1_weight * parts["g_l1"]
-        if self.gdl_weight > 0:
-            parts["g_gdl"] = gradient_difference_loss(target, fake)
-            loss += self.gdl_weight * parts["g_gdl"]
+        parts, total = self._reconstruction(target, fake)
+        if self.variety_samples > 1:
+            # Best of K draws (variety loss): each example's reconstruction
+            # loss counts only for the draw closest to the truth, so draws may
+            # commit to different futures instead of all averaging them.
+            draws = [(parts, total)] + [
+                self._reconstruction(target, self.generate(condition, training=training))
+                for _ in range(self.variety_samples - 1)
+            ]
+            best = tf.argmin(tf.stack([t for _, t in draws], axis=0), axis=0)  # [B]
+            pick = lambda values: tf.gather(tf.stack(values, axis=1), best, axis=1, batch_dims=1)
+            parts = {name: pick([p[name] for p, _ in draws]) for name in parts}
+            total = pick([t for _, t in draws])
+        parts = {name: tf.reduce_mean(value) for name, value in parts.items()}
+        loss = tf.reduce_mean(total)
         if self.adversarial_weight > 0:
             scores = self._scores(fake, condition, training)
             parts["g_adv"] = tf.reduce_mean(self._adversarial().generator(scores))
@@ -250,5 +289,6 @@ class NextFrameGAN(GANModel):
             l1_weight=self.l1_weight,
             gdl_weight=self.gdl_weight,
             adversarial_warmup=self.adversarial_warmup,
+            variety_samples=self.variety_samples,
         )
         return config

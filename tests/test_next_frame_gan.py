@@ -126,6 +126,37 @@ def test_regression_baseline_ignores_discriminator():
     assert logs["g_loss"][-1] == pytest.approx(logs["g_l2"][-1] + logs["g_l1"][-1], rel=1e-4)
 
 
+def test_variety_loss_counts_the_best_draw_only():
+    cond, target = (tf.constant(a) for a in video.window_arrays(clips(4, 3), K))
+    far = -target
+    for samples, expected in ((1, None), (2, "best")):
+        gan = make_gan(adversarial_weight=0.0, gdl_weight=0.0, variety_samples=samples)
+        if samples == 2:
+            # the second draw is exact for examples 0-1 and as far as the first for 2-3
+            gan.generate = lambda condition, noise=None, training=False: tf.concat([target[:2], far[2:]], 0)
+        loss, parts = gan.generator_objective(cond, target, far, training=False)
+        plain = float(np.mean(np.square(2 * np.asarray(target))))
+        if expected is None:
+            assert float(loss) == pytest.approx(plain, rel=1e-5)
+        else:  # examples 0-1 take the exact draw (0), 2-3 keep the far one
+            per_example = np.mean(np.square(2 * np.asarray(target)), axis=(1, 2, 3))
+            assert float(loss) == pytest.approx(per_example[2:].sum() / 4, rel=1e-5)
+            assert float(parts["g_l2"]) == pytest.approx(float(loss), rel=1e-5)
+    with pytest.raises(ValueError, match="variety_samples"):
+        make_gan(variety_samples=0)
+    with pytest.raises(ValueError, match="noise input"):
+        make_gan(latent_dim=0, variety_samples=2)
+
+
+def test_variety_loss_trains():
+    gan = make_gan(variety_samples=3, adversarial_weight=0.2)
+    gan.compile()
+    cond, target = video.window_arrays(clips(), K)
+    before = flat_weights(gan.generator)
+    logs = gan.fit(cond, target, batch_size=6, epochs=2, verbose=0).history
+    assert np.isfinite(logs["g_loss"][-1]) and not np.allclose(before, flat_weights(gan.generator))
+
+
 def test_generator_without_noise_and_hinge_loss():
     gan = make_gan(latent_dim=0, scales=(1,))
     gan.compile(adversarial_loss="wgan-gp")
@@ -176,12 +207,13 @@ def test_rollout_noise_is_used():
 
 
 def test_config_and_keras_roundtrip(tmp_path):
-    gan = make_gan(l1_weight=0.5, gdl_weight=2.0, adversarial_weight=0.3, adversarial_warmup=10)
+    gan = make_gan(l1_weight=0.5, gdl_weight=2.0, adversarial_weight=0.3, adversarial_warmup=10, variety_samples=2)
     gan.compile(adversarial_loss="lsgan")
     cond, target = video.window_arrays(clips(), K)
     gan.fit(cond, target, batch_size=6, epochs=1, verbose=0)
     clone = assert_config_roundtrip(gan)
     assert (clone.context_frames, clone.l1_weight, clone.gdl_weight, clone.adversarial_warmup) == (K, 0.5, 2.0, 10)
+    assert clone.variety_samples == 2
     noise = np.random.default_rng(2).normal(size=(4, 4)).astype("float32")
     loaded = assert_keras_roundtrip(gan, tf.constant(cond[:4]), tmp_path, noise=tf.constant(noise))
     assert loaded.adversarial_loss == "lsgan" and loaded.adversarial_weight == 0.3

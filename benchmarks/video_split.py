@@ -32,6 +32,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 
+from benchmarks import _report  # noqa: E402
 from keras_cgan import NextFrameGAN, networks  # noqa: E402
 from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
@@ -39,25 +40,44 @@ from keras_cgan.callbacks import GeneratorEMA  # noqa: E402
 from keras_cgan.video_callbacks import KeepBestGenerator, junction_score, write_rollout_gif  # noqa: E402
 
 
-def build(args, adversarial_weight):
+def _given(**kwargs):
+    """The flags that were set; the rest stay at the library's defaults."""
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+def build(args, baseline):
+    """NextFrameGAN with the library's defaults, except for flags given on the command line."""
     keras.utils.set_random_seed(args.seed)
     shape = (args.size, args.size, 1)
-    g = networks.next_frame_generator(shape, args.context, latent_dim=args.latent_dim, base_filters=args.filters)
-    d = networks.next_frame_discriminator(
-        shape, args.context, base_filters=args.filters, scales=args.scales, patch=not args.global_d, spectral_norm=args.spectral_norm
+    g = networks.next_frame_generator(shape, args.context, **_given(latent_dim=args.latent_dim, base_filters=args.filters))
+    d = networks.next_frame_discriminator(shape, args.context, **_given(
+        base_filters=args.filters, scales=args.scales, patch=False if args.global_d else None,
+        spectral_norm=args.spectral_norm,
+    ))
+    kwargs = _given(
+        l2_weight=args.l2_weight, l1_weight=args.l1_weight, gdl_weight=args.gdl_weight,
+        adversarial_weight=args.adversarial_weight, adversarial_warmup=args.warmup, variety_samples=args.variety,
     )
-    gan = NextFrameGAN(
-        g, d, context_frames=args.context, l2_weight=args.l2_weight, l1_weight=args.l1_weight, gdl_weight=args.gdl_weight,
-        adversarial_weight=adversarial_weight, adversarial_warmup=args.warmup, seed=args.seed,
-        variety_samples=args.variety if adversarial_weight > 0 else 1,
-    )
-    gan.compile(
-        generator_optimizer=keras.optimizers.Adam(args.lr, beta_1=0.5),
-        discriminator_optimizer=keras.optimizers.Adam(args.d_lr or args.lr, beta_1=0.5),
-        adversarial_loss=args.loss,
-        r1_weight=args.r1_weight,
-    )
+    if baseline:  # the regression baseline: no adversarial term, one draw
+        kwargs.update(adversarial_weight=0.0, variety_samples=1)
+    gan = NextFrameGAN(g, d, context_frames=args.context, seed=args.seed, **kwargs)
+    optimizers = {}
+    if args.lr:
+        optimizers["generator_optimizer"] = keras.optimizers.Adam(args.lr, beta_1=0.5)
+    if args.d_lr:
+        optimizers["discriminator_optimizer"] = keras.optimizers.Adam(args.d_lr, beta_1=0.5)
+    gan.compile(**optimizers, **_given(adversarial_loss=args.loss, r1_weight=args.r1_weight))
     return gan
+
+
+def settings(gan):
+    """What the model was trained with (constructor and compile settings, learning rates)."""
+    config = {k: v for k, v in gan.get_config().items() if k not in ("generator", "discriminator", "name", "trainable")}
+    config.update(adversarial_loss=gan.adversarial_loss, r1_weight=gan.r1_weight,
+                  generator_lr=float(gan.generator_optimizer.learning_rate),
+                  discriminator_lr=float(gan.discriminator_optimizer.learning_rate),
+                  discriminator_spectral_norm=any("spectral" in type(l).__name__.lower() for l in gan.discriminator.layers))
+    return config
 
 
 def junction_windows(clips, k):
@@ -120,24 +140,25 @@ def main(argv=None):
     parser.add_argument("--context", type=int, default=4)
     parser.add_argument("--length", type=int, default=14)
     parser.add_argument("--rollout-steps", type=int, default=10)
-    parser.add_argument("--filters", type=int, default=32)
-    parser.add_argument("--latent-dim", type=int, default=8)
-    parser.add_argument("--scales", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--adversarial-weight", type=float, default=0.25)
-    parser.add_argument("--l2-weight", type=float, default=1.0)
     parser.add_argument("--junction-fraction", type=float, default=0.15,
                         help="share of training windows drawn from junction windows (0: windows as they come)")
-    parser.add_argument("--l1-weight", type=float, default=0.0)
-    parser.add_argument("--gdl-weight", type=float, default=1.0)
-    parser.add_argument("--loss", default="bce")
-    parser.add_argument("--lr", type=float, default=1e-3, help="generator learning rate")
-    parser.add_argument("--d-lr", type=float, default=None, help="discriminator learning rate (default: --lr)")
-    parser.add_argument("--spectral-norm", action="store_true")
-    parser.add_argument("--global-d", action="store_true", help="one logit per scale instead of patch logits")
-    parser.add_argument("--warmup", type=int, default=500, help="adversarial weight ramp-up, in steps")
-    parser.add_argument("--variety", type=int, default=1,
-                        help="GAN: noise draws per example, reconstruction loss on the best (1: plain loss)")
-    parser.add_argument("--r1-weight", type=float, default=0.0, help="R1 penalty on real frames")
+    lib = parser.add_argument_group("model settings (unset: the library's defaults)")
+    lib.add_argument("--filters", type=int, default=None, help="base filters of G and D")
+    lib.add_argument("--latent-dim", type=int, default=None)
+    lib.add_argument("--scales", type=int, nargs="+", default=None)
+    lib.add_argument("--spectral-norm", type=int, choices=[0, 1], default=None, help="1: spectral norm in D")
+    lib.add_argument("--global-d", action="store_true", help="one logit per scale instead of patch logits")
+    lib.add_argument("--adversarial-weight", type=float, default=None)
+    lib.add_argument("--warmup", type=int, default=None, help="adversarial weight ramp-up, in steps")
+    lib.add_argument("--variety", type=int, default=None,
+                     help="GAN: noise draws per example, reconstruction loss on the best")
+    lib.add_argument("--l2-weight", type=float, default=None)
+    lib.add_argument("--l1-weight", type=float, default=None)
+    lib.add_argument("--gdl-weight", type=float, default=None)
+    lib.add_argument("--loss", default=None, help="adversarial loss: bce, hinge, lsgan, wgan-gp")
+    lib.add_argument("--r1-weight", type=float, default=None, help="R1 penalty on real frames")
+    lib.add_argument("--lr", type=float, default=None, help="generator learning rate (Adam, beta_1=0.5)")
+    lib.add_argument("--d-lr", type=float, default=None, help="discriminator learning rate (Adam, beta_1=0.5)")
     parser.add_argument("--ema", type=float, default=0.0, help="generator EMA decay (0: off); evaluates the EMA weights")
     parser.add_argument("--select-every", type=int, default=0,
                         help="score on the validation clips every N steps and keep the best generator (0: off)")
@@ -162,10 +183,11 @@ def main(argv=None):
         for b in (0, 1)
     ], axis=1)  # [N, 2, H, W, 1]
     results = {"config": vars(args), "models": {}}
-    for name, weight in (("l2", 0.0), ("gan", args.adversarial_weight)):
+    for name in ("l2", "gan"):
         if args.only and name != args.only:
             continue
-        gan = build(args, weight)
+        gan = build(args, baseline=name == "l2")
+        weight = gan.adversarial_weight
         ds = training_data(train, args)
         start = time.time()
         callbacks, ema, keep = [], None, None
@@ -173,39 +195,39 @@ def main(argv=None):
             ema = GeneratorEMA(args.ema)
             callbacks.append(ema)
         if args.select_every and weight > 0:
-            keep = KeepBestGenerator(junction_score(val, args.context, args.rollout_steps, sprite_pixels), args.select_every, ema)
+            score = junction_score(val, args.context, args.rollout_steps, sprite_pixels)
+            keep = KeepBestGenerator(score, args.select_every, ema, restore_best=False)
             callbacks.append(keep)
         history = gan.fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0, callbacks=callbacks)
         seconds = time.time() - start
-        if ema is not None and keep is None:
+        common = dict(train_seconds=round(seconds, 1), adversarial_weight=weight, settings=settings(gan),
+                      final_losses={k: float(v[-1]) for k, v in history.history.items()})
+        if keep is not None:  # the last weights too, for comparison with the selected ones
+            last, _ = evaluate(gan, test, futures, args)
+            results["models"][f"{name}_last_step"] = dict(last, **common)
+            print(f"{name} last step: {json.dumps(last)}", flush=True)
+            gan.generator.set_weights(keep.best_weights)
+        elif ema is not None:
             gan.generator.set_weights([a.astype(w.dtype) for a, w in zip(ema.average, gan.generator.get_weights())])
         metrics, rollouts = evaluate(gan, test, futures, args)
+        print(f"{name}: {json.dumps(metrics)}", flush=True)
         if keep is not None:
             metrics.update(validation_scores=keep.history, selected_step=keep.best_batch,
                            selected_validation_score=keep.best_score)
-        metrics.update(train_seconds=round(seconds, 1), adversarial_weight=weight,
-                       final_losses={k: float(v[-1]) for k, v in history.history.items()})
-        results["models"][name] = metrics
+            print(f"{name} validation scores (step, min(one sprite, intact)): {keep.history}", flush=True)
+        results["models"][name] = dict(metrics, **common)
         if args.gif_dir:
             steps = min(args.rollout_steps, args.length - args.context)
             write_rollout_gif(
                 os.path.join(args.gif_dir, f"rollout_{name}.gif"), test.frames[:4, : args.context],
                 rollouts[:4, :steps], test.frames[:4, args.context : args.context + steps],
             )
-        print(f"{name}: {json.dumps({k: v for k, v in metrics.items() if k not in ('final_losses', 'validation_scores')})}", flush=True)
-        if keep is not None:
-            print(f"{name} validation scores: {keep.history}", flush=True)
 
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(results, f, indent=2)
-    cols = ["junction_one_sprite", "junction_split", "junction_faded", "junction_valid_future", "rollout_intact", "psnr",
-            "sharpness", "sharpness_difference", "train_seconds"]
-    print("\n| model | " + " | ".join(cols) + " |")
-    print("|---|" + "---|" * len(cols))
-    for name, m in results["models"].items():
-        print(f"| {name} | " + " | ".join(f"{m[c]:.3f}" if isinstance(m[c], float) else str(m[c]) for c in cols) + " |")
-    print(f"\nacceptance: GAN one sprite >= 0.90, L2 one sprite <= 0.20, GAN rollouts intact >= 0.80")
+    cols = ["model", "junction_one_sprite", "junction_split", "junction_faded", "junction_valid_future",
+            "rollout_intact", "psnr", "sharpness", "sharpness_difference", "selected_step", "train_seconds"]
+    rows = [dict(model=name, **{c: m.get(c, "") for c in cols[1:]}) for name, m in results["models"].items()]
+    _report.write("video_split", results, rows, cols, out=args.out)
+    print("\nacceptance: GAN one sprite >= 0.90, L2 one sprite <= 0.20, GAN rollouts intact >= 0.80")
     return results
 
 

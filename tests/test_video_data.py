@@ -229,3 +229,40 @@ def test_rollout_callback_writes_gif_and_tensorboard(tmp_path):
     assert [v.metadata.plugin_data.plugin_name for v in values] == ["images"]
     png = tf.make_ndarray(values[0].tensor)[2]
     assert tf.io.decode_png(png).shape == (2 * (32 + 2) + 2, 5 * (3 * (32 + 2) + 2), 3)
+
+
+def test_keep_best_generator_restores_the_best_scored_weights():
+    from keras_cgan import NextFrameGAN, networks
+    from keras_cgan.callbacks import GeneratorEMA
+    from keras_cgan.video_callbacks import KeepBestGenerator
+
+    g = networks.next_frame_generator((8, 8, 1), 2, latent_dim=2, base_filters=4)
+    d = networks.next_frame_discriminator((8, 8, 1), 2, base_filters=4, scales=(1,))
+    gan = NextFrameGAN(g, d, context_frames=2, seed=0)
+    gan.compile()
+    clips = np.random.default_rng(0).uniform(-1, 1, (6, 3, 8, 8, 1)).astype("float32")
+    cond, target = video.window_arrays(clips, 2)  # 6 windows: 3 batches of 2 per epoch
+    scores, seen = iter([0.2, 0.9, 0.1, 0.5]), []
+
+    def score(model):
+        seen.append(model.generator.get_weights())
+        return next(scores)
+
+    keep = KeepBestGenerator(score, every=2)
+    gan.fit(cond, target, batch_size=2, epochs=2, verbose=0, callbacks=[keep])  # 6 batches: scores at 2, 4, 6
+    assert [b for b, _ in keep.history] == [2, 4, 6] and keep.best_batch == 4 and keep.best_score == 0.9
+    for got, want in zip(gan.generator.get_weights(), seen[1]):
+        np.testing.assert_array_equal(got, want)
+    assert not np.allclose(seen[1][0], seen[2][0])  # training moved on after the best score
+
+    # With an EMA the averaged weights are scored, and training continues from the raw ones.
+    ema = GeneratorEMA(0.5)
+    seen.clear()
+    keep = KeepBestGenerator(lambda model: seen.append(model.generator.get_weights()) or 1.0, every=3, ema=ema,
+                             restore_best=False)
+    gan.fit(cond, target, batch_size=2, epochs=1, verbose=0, callbacks=[ema, keep])
+    for got, want in zip(seen[0], ema.average):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert not np.allclose(gan.generator.get_weights()[0], ema.average[0])
+    with pytest.raises(ValueError, match="every"):
+        KeepBestGenerator(lambda model: 0.0, every=0)

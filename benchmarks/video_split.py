@@ -196,7 +196,7 @@ def main(argv=None):
             callbacks.append(ema)
         if args.select_every and weight > 0:
             score = junction_score(val, args.context, args.rollout_steps, sprite_pixels)
-            keep = KeepBestGenerator(score, args.select_every, ema, restore_best=False)
+            keep = KeepBestGenerator(score, args.select_every, ema, restore_best=False, verbose=1)
             callbacks.append(keep)
         history = gan.fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0, callbacks=callbacks)
         seconds = time.time() - start

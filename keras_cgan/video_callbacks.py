@@ -173,6 +173,7 @@ class KeepBestGenerator(keras.callbacks.Callback):
         ema: `GeneratorEMA` or None. Defaults to `None`.
         restore_best: bool. Put the best weights into `model.generator` when
             training ends. Defaults to `True`.
+        verbose: int. `1` prints every score. Defaults to `0`.
 
     Attributes:
         history: list of `(batch, score)` pairs, one per scoring.
@@ -184,13 +185,14 @@ class KeepBestGenerator(keras.callbacks.Callback):
     >>> gan.fit(ds, steps_per_epoch=1000, callbacks=[keep])  # doctest: +SKIP
     """
 
-    def __init__(self, score, every=500, ema=None, restore_best=True):
+    def __init__(self, score, every=500, ema=None, restore_best=True, verbose=0):
         super().__init__()
         if not callable(score):
             raise ValueError(f"`score` must be callable `model -> float`. Received: {score!r}")
         if every < 1:
             raise ValueError(f"`every` must be >= 1. Received: every={every}")
         self.score, self.every, self.ema, self.restore_best = score, int(every), ema, bool(restore_best)
+        self.verbose = int(verbose)
         self.history, self.best_score, self.best_batch, self.best_weights = [], None, None, None
         self._batches = 0
 
@@ -210,6 +212,9 @@ class KeepBestGenerator(keras.callbacks.Callback):
         self.history.append((self._batches, value))
         if self.best_score is None or value > self.best_score:
             self.best_score, self.best_batch, self.best_weights = value, self._batches, candidate
+        if self.verbose:
+            print(f"KeepBestGenerator: batch {self._batches} score {value:.4f} "
+                  f"(best {self.best_score:.4f} at batch {self.best_batch})", flush=True)
 
     def on_train_batch_end(self, batch, logs=None):
         self._batches += 1

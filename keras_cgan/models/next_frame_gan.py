@@ -181,6 +181,26 @@ class NextFrameGAN(GANModel):
                 f"of shape {self.frame_shape} stacked on channels make {self.condition_shape}."
             )
 
+    def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
+        """`GANModel.compile` with next-frame defaults for the optimizers.
+
+        Args:
+            generator_optimizer: optimizer, name or config. Defaults to
+                `Adam(1e-3, beta_1=0.5)`.
+            discriminator_optimizer: optimizer, name or config. Defaults to
+                `Adam(2e-4, beta_1=0.5)`: a discriminator five times slower
+                than the generator (two time-scale rule, Heusel et al. 2017)
+                kept the junction GAN from collapsing in
+                `benchmarks/video_split.py`.
+            **kwargs: passed to `GANModel.compile` (`adversarial_loss`,
+                `r1_weight`, ...).
+        """
+        if generator_optimizer is None:
+            generator_optimizer = keras.optimizers.Adam(1e-3, beta_1=0.5)
+        if discriminator_optimizer is None:
+            discriminator_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+        super().compile(generator_optimizer, discriminator_optimizer, **kwargs)
+
     # ------------------------------------------------------------ objectives
 
     def _scores(self, frames, condition, training):

@@ -132,7 +132,7 @@ def evaluate(gan, test, futures, args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=3000, help="training steps per model")
+    parser.add_argument("--steps", type=int, default=6000, help="training steps per model")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--train-clips", type=int, default=6000)
     parser.add_argument("--test-clips", type=int, default=300)
@@ -160,13 +160,15 @@ def main(argv=None):
     lib.add_argument("--lr", type=float, default=None, help="generator learning rate (Adam, beta_1=0.5)")
     lib.add_argument("--d-lr", type=float, default=None, help="discriminator learning rate (Adam, beta_1=0.5)")
     parser.add_argument("--ema", type=float, default=0.0, help="generator EMA decay (0: off); evaluates the EMA weights")
-    parser.add_argument("--select-every", type=int, default=0,
+    parser.add_argument("--select-every", type=int, default=500,
                         help="score on the validation clips every N steps and keep the best generator (0: off)")
     parser.add_argument("--val-clips", type=int, default=300, help="validation clips for --select-every")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", choices=["l2", "gan"], default=None, help="train one model only")
     parser.add_argument("--gif-dir", default=None, help="write rollout GIFs of 4 test clips here")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "video_split.json"))
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other models' rows already in --out (to run --only l2 and --only gan in parallel)")
     args = parser.parse_args(argv)
 
     train = synthetic_video.junction_clips(args.train_clips, args.size, args.length, args.context, seed=args.seed)
@@ -200,7 +202,7 @@ def main(argv=None):
             callbacks.append(keep)
         history = gan.fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0, callbacks=callbacks)
         seconds = time.time() - start
-        common = dict(train_seconds=round(seconds, 1), adversarial_weight=weight, settings=settings(gan),
+        common = dict(train_seconds=round(seconds, 1), adversarial_weight=weight, settings=settings(gan), args=vars(args),
                       final_losses={k: float(v[-1]) for k, v in history.history.items()})
         if keep is not None:  # the last weights too, for comparison with the selected ones
             last, _ = evaluate(gan, test, futures, args)
@@ -223,6 +225,11 @@ def main(argv=None):
                 rollouts[:4, :steps], test.frames[:4, args.context : args.context + steps],
             )
 
+    if args.merge and os.path.exists(args.out):
+        with open(args.out) as f:
+            earlier = json.load(f)["models"]
+        results["models"] = {**{k: v for k, v in earlier.items() if k not in results["models"]}, **results["models"]}
+        results["models"] = dict(sorted(results["models"].items(), key=lambda item: item[0] != "l2"))
     cols = ["model", "junction_one_sprite", "junction_split", "junction_faded", "junction_valid_future",
             "rollout_intact", "psnr", "sharpness", "sharpness_difference", "selected_step", "train_seconds"]
     rows = [dict(model=name, **{c: m.get(c, "") for c in cols[1:]}) for name, m in results["models"].items()]

@@ -62,12 +62,12 @@ class NextFrameGAN(GANModel):
         gdl_weight: float. Weight of the gradient difference loss. Defaults
             to `1.0`.
         adversarial_weight: float. Weight of the adversarial term; `0` is the
-            regression baseline. Defaults to `0.1`.
+            regression baseline. Defaults to `0.25`.
         adversarial_warmup: int. Generator steps over which the adversarial
             weight ramps linearly from 0 to `adversarial_weight`, so the
             generator first learns the predictable motion and the
-            discriminator learns to spot blur before it pushes. Defaults to
-            `0` (full weight from the start).
+            discriminator learns to spot blur before it pushes; `0` gives
+            the full weight from the start. Defaults to `500`.
         variety_samples: int. Noise draws per example for the
             reconstruction terms; each example's L2/L1/GDL counts only for
             its draw closest to the truth ("best of many", variety loss),
@@ -108,8 +108,8 @@ class NextFrameGAN(GANModel):
         l2_weight=1.0,
         l1_weight=0.0,
         gdl_weight=1.0,
-        adversarial_weight=0.1,
-        adversarial_warmup=0,
+        adversarial_weight=0.25,
+        adversarial_warmup=500,
         variety_samples=1,
         **kwargs,
     ):

@@ -2,7 +2,8 @@
 
 Trains the same generator twice at the same step budget, once with
 `adversarial_weight=0` (regression: L2 + gradient difference) and once with
-the adversarial term, then measures on held-out clips:
+the adversarial term, both with the library's defaults for `NextFrameGAN`
+unless a flag says otherwise, then measures on held-out test clips:
 
 * mode split at the junction frame (the first frame whose content depends on
   the branch): fraction of predictions with one sprite / split / faded;
@@ -10,12 +11,17 @@ the adversarial term, then measures on held-out clips:
   whose sprite stays one blob in every predicted frame;
 * PSNR, sharpness and sharpness difference over all held-out windows.
 
+Checkpoint selection (GAN only, `--select-every`, 0 turns it off): every N
+steps the generator is scored on a separate *validation* split (its own seed)
+by `min(one-sprite rate at the junction, intact rollouts)` and the best weights
+are kept (`keras_cgan.video_callbacks.KeepBestGenerator`). The test clips are
+used once, at the end; the row `gan_last_step` shows the last weights.
+
 Writes `benchmarks/results/video_split.json` and prints a table.
 
-    python benchmarks/video_split.py                 # ~10 minutes on 2 CPU cores
-    python benchmarks/video_split.py --only gan --adversarial-weight 0.4
-
-Longer GAN runs can collapse (seen at --steps 4000): watch g_l2.
+    python benchmarks/video_split.py                 # ~25 minutes per model on 2 busy CPU cores
+    python benchmarks/video_split.py --only gan --ema 0.99 --merge   # add/replace the GAN rows only
+    python benchmarks/video_split.py --only gan --variety 2 --out /tmp/x.json
 """
 
 import argparse

@@ -165,7 +165,8 @@ def main(argv=None):
     lib.add_argument("--r1-weight", type=float, default=None, help="R1 penalty on real frames")
     lib.add_argument("--lr", type=float, default=None, help="generator learning rate (Adam, beta_1=0.5)")
     lib.add_argument("--d-lr", type=float, default=None, help="discriminator learning rate (Adam, beta_1=0.5)")
-    parser.add_argument("--ema", type=float, default=0.0, help="generator EMA decay (0: off); evaluates the EMA weights")
+    parser.add_argument("--ema", type=float, default=0.99,
+                        help="GAN: generator EMA decay; the EMA weights are scored and evaluated (0: off)")
     parser.add_argument("--select-every", type=int, default=500,
                         help="score on the validation clips every N steps and keep the best generator (0: off)")
     parser.add_argument("--val-clips", type=int, default=300, help="validation clips for --select-every")

@@ -88,7 +88,7 @@ def write_samples(gan, conditions, targets, path, seed):
 
     images = generate(gan, conditions, seed)
     columns = 10 if np.ndim(conditions) == 1 else 8  # one row per class for class ids
-    return save_image_grid(images, path, rows=-(-len(images) // columns), scale=4)
+    return save_image_grid(images, path, rows=-(-len(images) // columns), scale=max(1, 64 // images.shape[1]))
 
 
 FAMILY = register(

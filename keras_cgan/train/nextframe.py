@@ -97,7 +97,8 @@ def write_samples(gan, conditions, targets, path, seed):
     context = video.unstack_context(conditions, channels)  # [N, k, H, W, C]
     row = [context, prediction[:, None]] + ([] if targets is None else [np.asarray(targets)[:, None]])
     tiles = np.concatenate(row, axis=1)  # [N, k + 2, H, W, C]
-    return save_image_grid(tiles.reshape((-1,) + tiles.shape[2:]), path, rows=len(conditions), scale=4)
+    tiles = tiles.reshape((-1,) + tiles.shape[2:])  # row by row
+    return save_image_grid(tiles, path, rows=len(conditions), scale=max(1, 64 // tiles.shape[1]))
 
 
 FAMILY = register(

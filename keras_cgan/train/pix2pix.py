@@ -93,7 +93,7 @@ def write_samples(gan, conditions, targets, path, seed):
     outputs = generate(gan, conditions, seed)
     columns = [to_rgb(conditions), to_rgb(outputs)] + ([] if targets is None else [to_rgb(targets)])
     tiles = np.stack(columns, 1).reshape((-1,) + columns[0].shape[1:])  # row by row
-    return save_image_grid(tiles, path, rows=len(conditions), scale=2)
+    return save_image_grid(tiles, path, rows=len(conditions), scale=max(1, 64 // tiles.shape[1]))
 
 
 FAMILY = register(

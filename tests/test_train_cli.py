@@ -225,4 +225,6 @@ def test_mirrored_on_two_logical_cpus_logs_what_one_device_logs(runs, tmp_path):
     assert config(out)["train"]["replicas"] == 2
     (mirrored,), (single,) = history(out), history(runs["cgan"])
     for name, value in single.items():
+        if name.startswith("val_"):  # CSVLogger's empty validation columns
+            continue
         np.testing.assert_allclose(float(mirrored[name]), float(value), atol=1e-4, err_msg=name)

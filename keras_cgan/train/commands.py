@@ -215,6 +215,7 @@ def run_train(args):
 
     import keras
 
+    keras.utils.set_random_seed(options["seed"])  # before the data: tf.data shuffles use the global seed too
     data = family.load_data(data_path, options, data_options, batch_size, options["seed"])
     steps = _pick(args.steps_per_epoch, saved, "data", "steps_per_epoch", family.steps_per_epoch or data.steps)
     if not steps:
@@ -223,7 +224,7 @@ def run_train(args):
     previous_policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy("float32" if options["mixed_precision"] == "none" else options["mixed_precision"])
     try:
-        keras.utils.set_random_seed(options["seed"])
+        keras.utils.set_random_seed(options["seed"])  # the same weights whatever loading the data drew
         with strategy.scope():
             gan = family.build(options)
         config = {

@@ -154,6 +154,18 @@ def is_chief(strategy):
     return bool(getattr(strategy.extended, "should_checkpoint", True))
 
 
+def barrier(strategy):
+    """Blocks until every worker of a multi-worker `strategy` gets here (a one-number all-reduce).
+
+    A worker that exits while the chief still writes files stops sending
+    heartbeats and the chief's coordination service reports it as crashed.
+    """
+    import tensorflow as tf
+
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)
+
+
 def global_batch_size(batch_size, strategy, per_replica=False):
     """The global batch a dataset must yield for `strategy`.
 

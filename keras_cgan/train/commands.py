@@ -257,6 +257,7 @@ def run_train(args):
             samples = run_folder.path(out, "samples" + family.sample_extension)
             family.write_samples(gan, *data.preview, samples, options["seed"])
             print(f"run folder {out}: generator.keras, gan.keras, {os.path.basename(samples)}, config.json")
+        distribute.barrier(strategy)  # other workers wait for the chief's writes, then all exit
     finally:
         keras.config.set_dtype_policy(previous_policy)
     return 0

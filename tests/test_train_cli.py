@@ -144,6 +144,35 @@ def test_existing_run_folder_without_resume_is_an_error(cgan_copy, capsys):
     assert sorted(os.listdir(cgan_copy)) == files and os.path.getmtime(cgan_copy / "gan.keras") == stamp
 
 
+def _write_folder(family, folder):
+    """A tiny folder in the family's layout: 8 A|B pairs (pix2pix), 8 tagged faces (cgan)."""
+    rng = np.random.default_rng(0)
+    os.makedirs(folder / "images")  # cgan's images; pix2pix's A|B files go in the folder itself
+    rows = ["id,tags"]
+    for i in range(8):
+        image = rng.integers(0, 255, (16, 32 if family == "pix2pix" else 16, 3), dtype=np.uint8)
+        Image.fromarray(image).save(folder / ("images" if family == "cgan" else "") / f"{i}.png")
+        rows.append(f"{i},{['blue', 'red'][i % 2]} hair {['green', 'red'][i // 4]} eyes")
+    if family == "cgan":
+        (folder / "tags.csv").write_text("\n".join(rows) + "\n")
+    else:
+        shutil.rmtree(folder / "images")
+
+
+@pytest.mark.parametrize("family", ["cgan", "pix2pix"])
+def test_train_on_a_data_folder(family, tmp_path):
+    data, run = tmp_path / "data", tmp_path / "run"
+    _write_folder(family, data)
+    flags = ["--size", "16", "--batch-size", "4", "--data", str(data)]
+    assert main(["train", family, "--out", str(run)] + STEPS + TINY[family][:4] + flags) == 0
+    saved = config(run)
+    assert saved["data"]["path"] == str(data)
+    if family == "cgan":
+        assert saved["model"]["vocabulary"] == ["blue hair", "green eyes", "red eyes", "red hair"]
+        assert np.load(run / "preview.npz")["conditions"].shape == (4, 4)  # the 4 distinct tag sets
+    assert main(["sample", "--run", str(run), "-n", "2"]) == 0
+
+
 def _wrong_layout(family, folder):
     os.makedirs(folder / "train")
     (folder / "train" / "notes.txt").write_text("not data")

@@ -1,4 +1,4 @@
-"""The `keras-cgan` command: `quickstart`, `export ...`, `enhance`."""
+"""The `keras-cgan` command: `quickstart`, `train`, `sample`, `export ...`, `enhance`."""
 
 import argparse
 import sys
@@ -8,11 +8,14 @@ def build_parser():
     from keras_cgan import quickstart
     from keras_cgan.audio_cli import add_enhance_subcommand
     from keras_cgan.export.cli import add_export_subcommand
+    from keras_cgan.train.commands import add_sample_subcommand, add_train_subcommand
 
     parser = argparse.ArgumentParser(prog="keras-cgan", description="Conditional GANs with Keras.")
     commands = parser.add_subparsers(dest="command", required=True)
     qs = quickstart.build_parser(commands.add_parser("quickstart", help="train a digits cGAN in minutes"))
     qs.set_defaults(func=lambda args: quickstart.run(args) and 0)
+    add_train_subcommand(commands)
+    add_sample_subcommand(commands)
     add_export_subcommand(commands)
     add_enhance_subcommand(commands)
     return parser

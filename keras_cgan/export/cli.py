@@ -8,6 +8,7 @@ the export passes, 1 on a parity failure, 2 on bad input.
 Example:
 
     keras-cgan export onnx runs/digits/generator.keras -o generator.onnx
+    keras-cgan export --run runs/cgan --format onnx     # a `keras-cgan train` run folder
     python export/to_tflite.py generator.keras -o g.tflite --quantization float16
 """
 
@@ -61,7 +62,11 @@ def add_arguments(parser, command):
 def add_export_subcommand(subparsers):
     """Adds `export {savedmodel,onnx,tflite,parity}` to a `keras-cgan` parser."""
     parser = subparsers.add_parser("export", help="Export a generator, checked for parity.")
-    formats = parser.add_subparsers(dest="export_command", required=True)
+    parser.add_argument("--run", default=None, help="Export the generator of a `keras-cgan train` run folder.")
+    parser.add_argument("--format", choices=("onnx", "tflite", "saved_model"), default=None, help="With --run.")
+    parser.add_argument("-o", "--output", dest="run_output", default=None, help="With --run (default RUN/export/).")
+    parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
+    formats = parser.add_subparsers(dest="export_command", required=False)
     for command, description in COMMANDS.items():
         add_arguments(formats.add_parser(command, help=description, description=description), command)
     parser.set_defaults(func=run_export)
@@ -72,6 +77,12 @@ def _export(args):
     from keras_cgan import export
 
     command = args.export_command
+    if getattr(args, "run", None) or command is None:
+        from keras_cgan.train.commands import export_run
+
+        if not getattr(args, "run", None):
+            raise ValueError("give an export subcommand (savedmodel, onnx, tflite, parity) or --run DIR --format F.")
+        return export_run(args)
     if command == "parity":
         return export.check_parity(
             args.model,

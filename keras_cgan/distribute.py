@@ -1,0 +1,205 @@
+"""Picking a `tf.distribute` strategy by name, and the global batch it needs.
+
+TensorFlow does the distribution; this module only chooses the strategy,
+checks `TF_CONFIG` before TensorFlow reads it (a malformed `TF_CONFIG`
+otherwise fails deep inside the gRPC server or hangs), and turns a batch size
+into the global batch the dataset must yield.
+
+* `"default"`: one device (TensorFlow's default strategy).
+* `"mirrored"`: `MirroredStrategy` over the local GPUs, or over
+  `KERAS_CGAN_LOGICAL_CPUS` logical CPU devices when there is no GPU (the
+  CPU is split in N devices; this tests multi-replica code on a laptop or in
+  CI and does not make training faster).
+* `"multiworker"`: `MultiWorkerMirroredStrategy` over the machines listed in
+  `TF_CONFIG` (every machine runs the same command; see docs/notes/cli.md).
+
+Example:
+
+>>> from keras_cgan import distribute
+>>> strategy = distribute.make_strategy("default")
+>>> distribute.global_batch_size(8, strategy, per_replica=True)
+8
+>>> distribute.parse_tf_config('{"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 1}}')["task"]
+{'type': 'worker', 'index': 1}
+"""
+
+import json
+import os
+import re
+
+STRATEGIES = ("default", "mirrored", "multiworker")
+LOGICAL_CPUS_ENV = "KERAS_CGAN_LOGICAL_CPUS"
+_TASK_TYPES = ("chief", "worker", "evaluator", "ps")
+_ADDRESS = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.\-]+):(\d{1,5})$")
+
+
+def _tf_config_error(field, problem):
+    return ValueError(f"TF_CONFIG {field}: {problem} (see docs/notes/cli.md for the format).")
+
+
+def parse_tf_config(text):
+    """Parses and checks a `TF_CONFIG` JSON string; returns the dict.
+
+    Args:
+        text: str. The value of the `TF_CONFIG` environment variable, e.g.
+            `{"cluster": {"worker": ["host1:12345", "host2:12345"]},
+            "task": {"type": "worker", "index": 0}}`.
+
+    Raises:
+        ValueError: naming `TF_CONFIG` and the field at fault: not JSON,
+            `cluster` or `task` missing, a task type not in the cluster, a
+            task index out of range, or an address not `host:port`.
+    """
+    try:
+        config = json.loads(text)
+    except (TypeError, json.JSONDecodeError) as error:
+        raise ValueError(f"TF_CONFIG is not valid JSON ({error}). Received: TF_CONFIG={text!r}") from None
+    if not isinstance(config, dict):
+        raise _tf_config_error("", f"must be a JSON object with `cluster` and `task`; received {text!r}")
+    cluster, task = config.get("cluster"), config.get("task")
+    if not isinstance(cluster, dict) or not cluster:
+        raise _tf_config_error("`cluster`", f"missing or empty; expected {{\"worker\": [\"host:port\", ...]}}; received {cluster!r}")
+    if not isinstance(task, dict):
+        raise _tf_config_error("`task`", f"missing; expected {{\"type\": \"worker\", \"index\": 0}}; received {task!r}")
+    for job, addresses in cluster.items():
+        if job not in _TASK_TYPES:
+            raise _tf_config_error(f"`cluster.{job}`", f"unknown job name; expected one of {_TASK_TYPES}")
+        if not isinstance(addresses, list) or not addresses:
+            raise _tf_config_error(f"`cluster.{job}`", f"must be a non-empty list of \"host:port\"; received {addresses!r}")
+        for i, address in enumerate(addresses):
+            match = _ADDRESS.match(address) if isinstance(address, str) else None
+            if not match or not 0 < int(match.group(2)) < 65536:
+                raise _tf_config_error(f"`cluster.{job}[{i}]`", f"{address!r} is not a \"host:port\" address")
+    task_type, index = task.get("type"), task.get("index")
+    if task_type not in cluster:
+        raise _tf_config_error("`task.type`", f"{task_type!r} is not a job of the cluster {sorted(cluster)}")
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise _tf_config_error("`task.index`", f"must be an int; received {index!r}")
+    if not 0 <= index < len(cluster[task_type]):
+        raise _tf_config_error(
+            "`task.index`",
+            f"{index} is out of range: the cluster has {len(cluster[task_type])} {task_type!r} task(s)",
+        )
+    return config
+
+
+def _logical_cpus():
+    value = os.environ.get(LOGICAL_CPUS_ENV)
+    if not value:
+        return 0
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{LOGICAL_CPUS_ENV} must be a positive int. Received: {LOGICAL_CPUS_ENV}={value!r}")
+    return int(value)
+
+
+def _split_cpu(count):
+    """Splits the first CPU in `count` logical devices (before TensorFlow initializes)."""
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    current = tf.config.get_logical_device_configuration(cpu)
+    if current and len(current) == count:
+        return
+    try:
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
+    except RuntimeError as error:  # the runtime is already initialized
+        raise ValueError(
+            f"{LOGICAL_CPUS_ENV}={count}: logical CPUs must be set before TensorFlow initializes; "
+            "set it in the environment of a fresh process."
+        ) from error
+
+
+def make_strategy(name="default"):
+    """Returns the `tf.distribute.Strategy` called `name`.
+
+    Args:
+        name: str. `"default"`, `"mirrored"` or `"multiworker"`. Defaults to
+            `"default"`.
+
+    The environment variable `KERAS_CGAN_LOGICAL_CPUS=N` splits the CPU in N
+    logical devices; `"mirrored"` uses them when there is no GPU. It must be
+    set before TensorFlow initializes (call this first in the process).
+    """
+    if name not in STRATEGIES:
+        raise ValueError(f"`strategy` must be one of {STRATEGIES}. Received: strategy={name!r}")
+    if name == "multiworker":
+        text = os.environ.get("TF_CONFIG")
+        if not text:
+            raise ValueError(
+                "TF_CONFIG is not set: --strategy multiworker needs it on every machine, e.g. "
+                'TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
+                '"task": {"type": "worker", "index": 0}}\'. On one machine use --strategy mirrored.'
+            )
+        parse_tf_config(text)
+    count = _logical_cpus()
+    if count:
+        _split_cpu(count)
+    import tensorflow as tf
+
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if tf.config.list_logical_devices("GPU") or count < 2:
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.MirroredStrategy([f"/cpu:{i}" for i in range(count)])
+
+
+def is_chief(strategy):
+    """True unless `strategy` is multi-worker and this process is not its chief.
+
+    Only the chief writes files (config, samples, saved models); every worker
+    reads the chief's backup to resume.
+    """
+    return bool(getattr(strategy.extended, "should_checkpoint", True))
+
+
+def barrier(strategy):
+    """Blocks until every worker of a multi-worker `strategy` gets here (a one-number all-reduce).
+
+    A worker that exits while the chief still writes files stops sending
+    heartbeats and the chief's coordination service reports it as crashed.
+    """
+    import tensorflow as tf
+
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)
+
+
+def global_batch_size(batch_size, strategy, per_replica=False):
+    """The global batch a dataset must yield for `strategy`.
+
+    Args:
+        batch_size: int. A global batch, or a per-replica batch with
+            `per_replica=True`.
+        strategy: `tf.distribute.Strategy`.
+        per_replica: bool. `batch_size` is per replica. Defaults to `False`.
+
+    Raises:
+        ValueError: a non-positive batch, or a global batch that does not
+            split evenly over the replicas.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"`batch_size` must be a positive int. Received: batch_size={batch_size!r}")
+    replicas = strategy.num_replicas_in_sync
+    if per_replica:
+        return batch_size * replicas
+    if batch_size % replicas:
+        raise ValueError(
+            f"The global batch size {batch_size} does not split evenly over {replicas} replicas; "
+            f"use a multiple of {replicas} (or a per-replica batch size)."
+        )
+    return batch_size
+
+
+def shard_by_data(dataset):
+    """Sets the auto-shard policy of `dataset` to DATA (each worker keeps 1/N of every batch).
+
+    File-based sharding needs at least one file per worker; DATA works for any
+    pipeline, including in-memory arrays and generators.
+    """
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options)

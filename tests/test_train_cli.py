@@ -1,0 +1,259 @@
+"""`keras-cgan train FAMILY`, `sample --run`, `export --run`, resume and the input errors.
+
+Every family trains once (1 epoch of 2 steps, tiny networks) into a run
+folder shared by the tests of this module; tests that change a run work on a
+copy of it.
+"""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_cgan import distribute
+from keras_cgan.cli import main
+from tests.test_case import REPO
+
+STEPS = ["--epochs", "1", "--steps-per-epoch", "2", "--verbose", "0"]
+TINY = {
+    "cgan": ["--filters", "8", "--set", "latent_dim=4", "--batch-size", "16"],
+    "pix2pix": ["--size", "16", "--filters", "8", "--set", "examples=16", "--set", "receptive_field=16",
+                "--batch-size", "4"],
+    "segan": ["--size", "1024", "--filters", "2", "--set", "utterances=2", "--set", "seconds=0.5",
+              "--batch-size", "4"],
+    "nextframe": ["--filters", "4", "--set", "clips=16", "--set", "length=8", "--set", "latent_dim=2",
+                  "--batch-size", "4", "--mixed-precision", "mixed_bfloat16"],
+}
+
+
+def train(family, out, *extra):
+    return main(["train", family, "--out", str(out)] + STEPS + TINY[family] + list(extra))
+
+
+def history(run):
+    with open(os.path.join(run, "history.csv")) as f:
+        return list(csv.DictReader(f))
+
+
+def config(run):
+    with open(os.path.join(run, "config.json")) as f:
+        return json.load(f)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    folders = {}
+    for family in TINY:
+        assert train(family, root / family) == 0
+        folders[family] = str(root / family)
+    return folders
+
+
+@pytest.fixture
+def cgan_copy(runs, tmp_path):
+    copy = tmp_path / "cgan"
+    shutil.copytree(runs["cgan"], copy)
+    return copy
+
+
+@pytest.mark.parametrize("family", sorted(TINY))
+def test_train_writes_a_run_folder(runs, family):
+    run = runs[family]
+    saved = config(run)
+    assert saved["family"] == family
+    assert saved["data"]["steps_per_epoch"] == 2 and saved["train"]["epochs"] == 1
+    for name in ("generator.keras", "gan.keras", "preview.npz", "backup/latest.weights.h5"):
+        assert os.path.isfile(os.path.join(run, name)), name
+    assert os.path.isfile(os.path.join(run, "samples.wav" if family == "segan" else "samples.png"))
+    assert [row["epoch"] for row in history(run)] == ["0"]
+    assert keras.config.dtype_policy().name == "float32"  # a mixed-precision run restores the policy
+    if family == "nextframe":
+        assert saved["model"]["mixed_precision"] == "mixed_bfloat16"
+        generator = keras.models.load_model(os.path.join(run, "generator.keras"))
+        assert generator.get_layer("to_frame").dtype_policy.name == "mixed_bfloat16"
+
+
+@pytest.mark.parametrize("family", sorted(TINY))
+def test_sample_needs_only_the_run_folder(runs, family, tmp_path):
+    out = tmp_path / ("s.wav" if family == "segan" else "s.png")
+    assert main(["sample", "--run", runs[family], "-n", "3", "--out", str(out)]) == 0
+    preview = np.load(os.path.join(runs[family], "preview.npz"))["conditions"]
+    if family == "segan":
+        import soundfile
+
+        window, rate = preview.shape[1], config(runs[family])["model"]["sample_rate"]
+        assert soundfile.info(str(out)).frames == 3 * 3 * (window + rate // 4)  # noisy, enhanced, clean
+    elif family == "cgan":
+        assert Image.open(out).size == ((3 * 9 + 1) * 8, (9 + 1) * 8)  # one row of three 8x8 digits, x8
+    else:
+        side = preview.shape[1]
+        scale = max(1, 64 // side)
+        assert Image.open(out).size[1] == (3 * (side + 1) + 1) * scale  # three rows
+
+
+def test_sample_of_an_interrupted_run_uses_the_backup(cgan_copy, tmp_path):
+    os.remove(cgan_copy / "gan.keras")
+    assert main(["sample", "--run", str(cgan_copy), "-n", "10"]) == 0
+    assert os.path.isfile(cgan_copy / "sample-1.png")  # default name, never overwriting
+
+
+@pytest.mark.parametrize("family, fmt, suffix", [("cgan", "onnx", ".onnx"), ("pix2pix", "tflite", ".tflite")])
+def test_export_needs_only_the_run_folder(runs, tmp_path, family, fmt, suffix):
+    run = tmp_path / family
+    shutil.copytree(runs[family], run)
+    assert main(["export", "--run", str(run), "--format", fmt]) == 0
+    assert os.path.isfile(run / "export" / f"generator{suffix}")
+
+
+def test_resume_continues_the_epoch_count(cgan_copy):
+    before = config(cgan_copy)
+    assert main(["train", "cgan", "--out", str(cgan_copy), "--resume", "--epochs", "2", "--verbose", "0"]) == 0
+    assert [row["epoch"] for row in history(cgan_copy)] == ["0", "1"]  # epoch 0 is not trained again
+    gan = keras.models.load_model(cgan_copy / "gan.keras")
+    assert int(gan.generator_optimizer.iterations.numpy()) == 4  # 2 steps + 2 steps
+    after = config(cgan_copy)
+    assert after["train"]["epochs"] == 2 and after["model"] == before["model"]
+
+
+@pytest.mark.parametrize(
+    "flags, key",
+    [(["--filters", "16"], "model.filters"), (["--set", "mismatch_weight=0"], "model.mismatch_weight"),
+     (["--mixed-precision", "mixed_bfloat16"], "model.mixed_precision"), (["--batch-size", "32"], "data.batch_size")],
+)
+def test_resume_with_a_different_config_is_an_error(cgan_copy, capsys, flags, key):
+    before = (cgan_copy / "config.json").read_text()
+    assert main(["train", "cgan", "--out", str(cgan_copy), "--resume"] + flags) == 2
+    error = capsys.readouterr().err
+    assert "--resume" in error and key in error
+    assert (cgan_copy / "config.json").read_text() == before
+
+
+def test_existing_run_folder_without_resume_is_an_error(cgan_copy, capsys):
+    files = sorted(os.listdir(cgan_copy))
+    stamp = os.path.getmtime(cgan_copy / "gan.keras")
+    assert train("cgan", cgan_copy) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert sorted(os.listdir(cgan_copy)) == files and os.path.getmtime(cgan_copy / "gan.keras") == stamp
+
+
+def _write_folder(family, folder):
+    """A tiny folder in the family's layout: 8 A|B pairs (pix2pix), 8 tagged faces (cgan)."""
+    rng = np.random.default_rng(0)
+    os.makedirs(folder / "images")  # cgan's images; pix2pix's A|B files go in the folder itself
+    rows = ["id,tags"]
+    for i in range(8):
+        image = rng.integers(0, 255, (16, 32 if family == "pix2pix" else 16, 3), dtype=np.uint8)
+        Image.fromarray(image).save(folder / ("images" if family == "cgan" else "") / f"{i}.png")
+        rows.append(f"{i},{['blue', 'red'][i % 2]} hair {['green', 'red'][i // 4]} eyes")
+    if family == "cgan":
+        (folder / "tags.csv").write_text("\n".join(rows) + "\n")
+    else:
+        shutil.rmtree(folder / "images")
+
+
+@pytest.mark.parametrize("family", ["cgan", "pix2pix"])
+def test_train_on_a_data_folder(family, tmp_path):
+    data, run = tmp_path / "data", tmp_path / "run"
+    _write_folder(family, data)
+    flags = ["--size", "16", "--batch-size", "4", "--data", str(data)]
+    assert main(["train", family, "--out", str(run)] + STEPS + TINY[family][:4] + flags) == 0
+    saved = config(run)
+    assert saved["data"]["path"] == str(data)
+    if family == "cgan":
+        assert saved["model"]["vocabulary"] == ["blue hair", "green eyes", "red eyes", "red hair"]
+        assert np.load(run / "preview.npz")["conditions"].shape == (4, 4)  # the 4 distinct tag sets
+    assert main(["sample", "--run", str(run), "-n", "2"]) == 0
+
+
+def _wrong_layout(family, folder):
+    os.makedirs(folder / "train")
+    (folder / "train" / "notes.txt").write_text("not data")
+    if family == "pix2pix":
+        return "It holds the folders ['train']"
+    if family == "segan":
+        return "clean_trainset_wav"
+    return ""
+
+
+@pytest.mark.parametrize("family", sorted(TINY))
+def test_wrong_data_layout_is_an_error_naming_the_folder(family, tmp_path, capsys):
+    data = tmp_path / "data"
+    hint = _wrong_layout(family, data)
+    assert train(family, tmp_path / "run", "--data", str(data)) == 2
+    error = capsys.readouterr().err
+    assert f"--data {data}" in error and f"Expected layout for {family}" in error and hint in error
+    assert not os.path.exists(tmp_path / "run")
+
+
+def test_unknown_option_is_an_error(tmp_path, capsys):
+    assert train("cgan", tmp_path / "run", "--set", "colour=blue") == 2
+    assert "'colour'" in capsys.readouterr().err
+
+
+GOOD = {"cluster": {"worker": ["127.0.0.1:2222", "host-b:2222"]}, "task": {"type": "worker", "index": 1}}
+
+
+@pytest.mark.parametrize(
+    "tf_config, field",
+    [
+        ("{not json", "not valid JSON"),
+        (json.dumps({"task": GOOD["task"]}), "`cluster`"),
+        (json.dumps({"cluster": GOOD["cluster"]}), "`task`"),
+        (json.dumps(dict(GOOD, task={"type": "worker", "index": 2})), "`task.index`: 2 is out of range"),
+        (json.dumps(dict(GOOD, task={"type": "chief", "index": 0})), "`task.type`"),
+        (json.dumps(dict(GOOD, cluster={"worker": ["127.0.0.1", "host-b:2222"]})), "`cluster.worker[0]`"),
+        (json.dumps(dict(GOOD, cluster={"worker": ["127.0.0.1:99999", "b:1"]})), "`cluster.worker[0]`"),
+        (None, "TF_CONFIG is not set"),
+    ],
+)
+def test_make_strategy_rejects_a_malformed_tf_config(monkeypatch, tf_config, field):
+    if tf_config is None:
+        monkeypatch.delenv("TF_CONFIG", raising=False)
+    else:
+        monkeypatch.setenv("TF_CONFIG", tf_config)
+    with pytest.raises(ValueError, match="TF_CONFIG") as error:
+        distribute.make_strategy("multiworker")
+    assert field in str(error.value)
+
+
+def test_train_reports_a_malformed_tf_config(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("TF_CONFIG", json.dumps(dict(GOOD, task={"type": "worker", "index": 5})))
+    assert train("cgan", tmp_path / "run", "--strategy", "multiworker") == 2
+    assert "TF_CONFIG `task.index`" in capsys.readouterr().err
+    assert distribute.parse_tf_config(json.dumps(GOOD)) == GOOD
+
+
+def test_global_batch_size():
+    class TwoReplicas:
+        num_replicas_in_sync = 2
+
+    assert distribute.global_batch_size(8, TwoReplicas()) == 8
+    assert distribute.global_batch_size(8, TwoReplicas(), per_replica=True) == 16
+    with pytest.raises(ValueError, match="does not split evenly over 2 replicas"):
+        distribute.global_batch_size(7, TwoReplicas())
+    with pytest.raises(ValueError, match="batch_size"):
+        distribute.global_batch_size(0, TwoReplicas())
+
+
+def test_mirrored_on_two_logical_cpus_logs_what_one_device_logs(runs, tmp_path):
+    out = tmp_path / "mirrored"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO, KERAS_CGAN_LOGICAL_CPUS="2")
+    argv = ["train", "cgan", "--out", str(out), "--strategy", "mirrored"] + STEPS + TINY["cgan"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "keras_cgan.cli"] + argv, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert config(out)["train"]["replicas"] == 2
+    (mirrored,), (single,) = history(out), history(runs["cgan"])
+    for name, value in single.items():
+        if name.startswith("val_"):  # CSVLogger's empty validation columns
+            continue
+        np.testing.assert_allclose(float(mirrored[name]), float(value), atol=1e-4, err_msg=name)

@@ -102,7 +102,7 @@ def test_fit_on_window_dataset_updates_both_networks():
 
 
 def test_defaults_are_the_measured_ones():
-    # benchmarks/video_split.py reaches the bars with these (docs/notes/video.md)
+    # benchmarks/video_split.py reaches the bars with these (README, video section)
     gan = make_gan()
     gan.compile()
     assert (gan.adversarial_weight, gan.adversarial_warmup, gan.l2_weight, gan.gdl_weight, gan.variety_samples) == (

@@ -10,7 +10,7 @@ parity errors and SNR vs Keras float32. Writes
 acceptance bars.
 
     python benchmarks/export_latency.py                 # minutes on 2 CPU cores
-    python benchmarks/export_latency.py --epochs 100 --runs 500
+    python benchmarks/export_latency.py --families conditional --steps 1400 --runs 500
     python benchmarks/export_latency.py --generator runs/digits/generator.keras
 """
 
@@ -30,31 +30,125 @@ import numpy as np  # noqa: E402
 from benchmarks import _report  # noqa: E402
 
 
-def train_conditional(epochs, seed):
-    """The quickstart generator, trained `epochs` epochs on the digits."""
+def train_conditional(steps, seed):
+    """The quickstart generator, trained `steps` steps on the digits."""
     from keras_cgan import ConditionalGAN, networks
     from keras_cgan.data import digits
 
     keras.utils.set_random_seed(seed)
     generator = networks.conditional_generator((8, 8, 1), 10, latent_dim=32, base_filters=32)
-    if epochs > 0:
-        discriminator = networks.conditional_discriminator((8, 8, 1), 10, base_filters=32)
-        gan = ConditionalGAN(generator, discriminator, condition=10, seed=seed)
-        gan.compile(steps_per_execution=8)
-        gan.fit(digits.dataset(64, "train", seed=seed), epochs=epochs, verbose=0)
+    discriminator = networks.conditional_discriminator((8, 8, 1), 10, base_filters=32)
+    gan = ConditionalGAN(generator, discriminator, condition=10, seed=seed)
+    gan.compile(steps_per_execution=8)
+    _fit(gan, digits.dataset(64, "train", seed=seed).repeat(), steps)
     return generator
 
 
-def conditional_representative(generator, count, seed):
+def conditional_data(count, seed):
     rng = np.random.default_rng(seed)
     return {
-        "noise": rng.standard_normal((count, generator.inputs[0].shape[1])).astype("float32"),
+        "noise": rng.standard_normal((count, 32)).astype("float32"),
         "condition": (np.arange(count) % 10).astype("int32"),
     }
 
 
-# family -> (train(epochs, seed) -> generator, representative(generator, count, seed) -> inputs)
-FAMILIES = {"conditional": (train_conditional, conditional_representative)}
+def train_pix2pix(steps, seed):
+    """The pix2pix example's default U-Net (64 px labels -> facade)."""
+    from keras_cgan import Pix2Pix, networks
+    from keras_cgan.data import synthetic_images
+
+    keras.utils.set_random_seed(seed)
+    generator = networks.unet_generator((64, 64, 3), 3)
+    gan = Pix2Pix(generator, networks.patch_discriminator((64, 64, 3), (64, 64, 3)), seed=seed)
+    gan.compile()
+    labels, facades = synthetic_images.make_task("labels2facade", 64, 64, seed=seed)
+    _fit(gan, tf_dataset((labels, facades), 4, seed), steps)
+    return generator
+
+
+def pix2pix_data(count, seed):
+    from keras_cgan.data import synthetic_images
+
+    labels, _ = synthetic_images.make_task("labels2facade", count, 64, seed=seed)
+    return {"condition": labels.astype("float32")}
+
+
+def train_segan(steps, seed):
+    """The default on-device SEGAN generator (16384-sample windows)."""
+    from keras_cgan import SEGAN, networks
+
+    keras.utils.set_random_seed(seed)
+    generator = networks.segan_generator()
+    gan = SEGAN(generator, networks.segan_discriminator(), seed=seed)
+    gan.compile()
+    noisy, clean = speech_windows(32, seed)
+    _fit(gan, tf_dataset((noisy, clean), 8, seed), steps)
+    return generator
+
+
+def speech_windows(count, seed):
+    from keras_cgan.data import synthetic_speech
+
+    noisy, clean = synthetic_speech.make_pairs(count, seconds=16384 / 16000, seed=seed)
+    return noisy[:, :16384, None].astype("float32"), clean[:, :16384, None].astype("float32")
+
+
+def segan_data(count, seed):
+    rng = np.random.default_rng(seed)
+    return {"noise": rng.standard_normal((count, 256, 128)).astype("float32"), "condition": speech_windows(count, seed)[0]}
+
+
+def train_next_frame(steps, seed):
+    """The next-frame example's generator (16 px frames, 4 context frames)."""
+    from keras_cgan import NextFrameGAN, networks
+    from keras_cgan.data import video
+
+    keras.utils.set_random_seed(seed)
+    generator = networks.next_frame_generator((16, 16, 1), 4, latent_dim=8)
+    discriminator = networks.next_frame_discriminator((16, 16, 1), 4, scales=(1, 2))
+    gan = NextFrameGAN(generator, discriminator, context_frames=4, seed=seed)
+    gan.compile()
+    _fit(gan, video.window_dataset(junction_clips(64, seed), 4, 16, shuffle=True, seed=seed, repeat=True), steps)
+    return generator
+
+
+def junction_clips(count, seed):
+    from keras_cgan.data import synthetic_video
+
+    return synthetic_video.junction_clips(count, 16, 14, 4, seed=seed).frames
+
+
+def next_frame_data(count, seed):
+    from keras_cgan.data import video
+
+    rng = np.random.default_rng(seed)
+    clips = junction_clips(count, seed)  # [count, 14, 16, 16, 1]
+    return {
+        "noise": rng.standard_normal((count, 8)).astype("float32"),
+        "condition": np.asarray(video.stack_context(clips[:, :4]), "float32"),
+    }
+
+
+def tf_dataset(arrays, batch_size, seed):
+    import tensorflow as tf
+
+    return tf.data.Dataset.from_tensor_slices(arrays).shuffle(len(arrays[0]), seed=seed).repeat().batch(
+        batch_size, drop_remainder=True
+    )
+
+
+def _fit(gan, dataset, steps):
+    if steps > 0:
+        gan.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
+
+
+# family -> (train(steps, seed) -> generator, data(count, seed) -> inputs keyed by name, default steps)
+FAMILIES = {
+    "conditional": (train_conditional, conditional_data, 840),
+    "pix2pix": (train_pix2pix, pix2pix_data, 100),
+    "segan": (train_segan, segan_data, 100),
+    "next_frame": (train_next_frame, next_frame_data, 300),
+}
 
 
 def median_ms(call, runs):
@@ -71,12 +165,13 @@ def bench_family(family, args, workdir):
     from keras_cgan import export
     from keras_cgan.export import runtimes
 
-    train, representative = FAMILIES[family]
+    train, data, default_steps = FAMILIES[family]
+    steps = default_steps if args.steps is None else args.steps
     start = time.time()
-    generator = export.load_generator(args.generator) if args.generator else train(args.epochs, args.seed)
+    generator = export.load_generator(args.generator) if args.generator else train(steps, args.seed)
     train_seconds = time.time() - start
-    calibration = representative(generator, args.calibration, args.seed + 1)
-    inputs = representative(generator, 16, args.seed + 2)  # parity and latency inputs
+    calibration = data(args.calibration, args.seed + 1)
+    inputs = data(16, args.seed + 2)  # parity and latency inputs
     reports = {
         "saved_model": export.to_saved_model(generator, os.path.join(workdir, family), inputs=inputs),
         "onnx": export.to_onnx(generator, os.path.join(workdir, f"{family}.onnx"), inputs=inputs),
@@ -95,6 +190,7 @@ def bench_family(family, args, workdir):
     for batch in (1, 16):
         feed = {name: value[:batch] for name, value in inputs.items()}
         ordered = [feed[name] for name in names]
+        ordered = ordered[0] if len(ordered) == 1 else ordered
         ms = median_ms(lambda: generator.predict_on_batch(ordered), args.runs)
         rows.setdefault("keras", {"file_bytes": None})[f"batch{batch}_ms"] = ms
     for kind, report in reports.items():
@@ -124,7 +220,7 @@ def bench_family(family, args, workdir):
         "tflite_dynamic_size<=0.3x_fp32": rows["tflite-dynamic"]["file_bytes"] <= 0.3 * fp32_bytes,
     }
     return {
-        "generator": args.generator or f"trained {args.epochs} epochs in {train_seconds:.0f} s",
+        "generator": args.generator or f"trained {steps} steps in {train_seconds:.0f} s",
         "parameters": int(generator.count_params()),
         "rows": rows,
         "acceptance": acceptance,
@@ -172,10 +268,10 @@ COLUMNS = ["family", "runtime", "batch 1 ms", "batch 16 ms", "KiB", "max abs err
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--families", nargs="+", default=sorted(FAMILIES), choices=sorted(FAMILIES))
-    parser.add_argument("--epochs", type=int, default=60, help="training epochs per generator (default 60)")
+    parser.add_argument("--steps", type=int, default=None, help="training steps per generator (default: per family)")
     parser.add_argument("--generator", default=None, help="use this trained generator `.keras` instead")
     parser.add_argument("--runs", type=int, default=200, help="timed calls per measurement (default 200)")
-    parser.add_argument("--calibration", type=int, default=200, help="int8 calibration samples")
+    parser.add_argument("--calibration", type=int, default=100, help="int8 calibration samples (default 100)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/export_latency.json)")
     parser.add_argument("--figure", default=None, help="write a PNG of every export's samples here")

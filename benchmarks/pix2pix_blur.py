@@ -50,7 +50,19 @@ def build(condition_shape, target_shape, args):
     return g, d
 
 
-def train_variant(variant, l1_weight, train, init_weights, args):
+class Trajectory(keras.callbacks.Callback):
+    """Scores the held-out pairs after every epoch of `every` steps."""
+
+    def __init__(self, test, every):
+        super().__init__()
+        self.test, self.every, self.points = test, every, []
+
+    def on_epoch_end(self, epoch, logs=None):
+        outputs = self.model.predict(self.test[0], batch_size=32, verbose=0)
+        self.points.append(dict(step=(epoch + 1) * self.every, **quality_report(self.test[1], outputs)))
+
+
+def train_variant(variant, l1_weight, train, init_weights, args, test=None):
     conditions, targets = train
     keras.utils.set_random_seed(args.seed)
     g, d = build(conditions.shape[1:], targets.shape[1:], args)
@@ -69,10 +81,17 @@ def train_variant(variant, l1_weight, train, init_weights, args):
         .batch(args.batch_size, drop_remainder=True)
         .prefetch(2)
     )
+    # With --eval-every, the same batches in the same order, scored along the way.
+    every = args.eval_every or args.steps
+    trajectory = Trajectory(test, every) if args.eval_every else None
     start = time.perf_counter()
-    history = model.fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0)
+    history = model.fit(ds, steps_per_epoch=every, epochs=args.steps // every, verbose=0,
+                        callbacks=[trajectory] if trajectory else [])
     seconds = time.perf_counter() - start
-    return model, {k: float(v[-1]) for k, v in history.history.items()}, seconds
+    logs = {k: float(v[-1]) for k, v in history.history.items()}
+    if trajectory:
+        logs["trajectory"] = trajectory.points
+    return model, logs, seconds
 
 
 def to_rgb(x):
@@ -112,11 +131,15 @@ def main(argv=None):
     parser.add_argument("--adversarial-loss", default="bce")
     parser.add_argument("--learning-rate", type=float, default=2e-4)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--eval-every", type=int, default=0,
+                        help="also score the held-out pairs every N steps (N divides --steps)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--grid", default=None, help="PNG path for input | L1 | L1+cGAN | target")
     parser.add_argument("--grid-rows", type=int, default=4)
     parser.add_argument("--out", default=os.path.join(RESULTS, "pix2pix_blur.json"))
     args = parser.parse_args(argv)
+    if args.eval_every and args.steps % args.eval_every:
+        parser.error(f"--eval-every {args.eval_every} must divide --steps {args.steps}")
 
     results, grids = {}, []
     for task in args.tasks:
@@ -129,10 +152,13 @@ def main(argv=None):
         runs = [(v, w) for v in args.variants for w in (args.l1_weight[:1] if v == "l1" else args.l1_weight)]
         for variant, l1_weight in runs:
             name = run_name(variant, l1_weight, args.l1_weight)
-            model, logs, seconds = train_variant(variant, l1_weight, train, init, args)
+            model, logs, seconds = train_variant(variant, l1_weight, train, init, args, (test_c, test_x))
             outputs[name] = model.predict(test_c, batch_size=32, verbose=0)
             report = quality_report(test_x, outputs[name])
+            trajectory = logs.pop("trajectory", None)
             results[task][name] = dict(report, l1_weight=l1_weight, train_seconds=seconds, final_logs=logs)
+            if trajectory:
+                results[task][name]["trajectory"] = trajectory
             print(f"{task:<14} {name:<24} psnr {report['psnr']:6.2f}  ssim {report['ssim']:.3f}  "
                   f"sharpness ratio {report['sharpness_ratio']:.3f}  ({seconds:.0f} s)", flush=True)
         if set(VARIANTS) <= set(outputs):

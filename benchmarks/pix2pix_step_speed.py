@@ -83,6 +83,8 @@ def main(argv=None):
     parser.add_argument("--norm", default="batch", choices=["batch", "instance", "none"])
     parser.add_argument("--steps", type=int, default=5, help="steps per timed round")
     parser.add_argument("--rounds", type=int, default=20, help="interleaved timed rounds per step kind")
+    parser.add_argument("--steps-per-execution", type=int, default=1,
+                        help="Keras `steps_per_execution` of the Pix2Pix runs (the reference loops in Python)")
     parser.add_argument("--out", default=os.path.join(RESULTS, "pix2pix_step_speed.json"))
     args = parser.parse_args(argv)
 
@@ -97,7 +99,7 @@ def main(argv=None):
     def fit_runner(update):
         # Both models train the same two networks; only the step differs.
         model = Pix2Pix(generator, discriminator, seed=0)
-        model.compile(update=update)
+        model.compile(update=update, steps_per_execution=args.steps_per_execution)
 
         def run():
             model.fit(data, steps_per_epoch=args.steps, epochs=1, verbose=0)

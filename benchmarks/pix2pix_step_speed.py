@@ -3,33 +3,39 @@
 The reference is the `train_step` of the TensorFlow pix2pix tutorial: one
 generator forward pass under two tapes, the discriminator called on
 `(input, target)` and on `(input, generated)`, both gradients taken and
-applied. `Pix2Pix` runs the shared `GANModel.train_step` through `fit`.
-Both use the same U-Net, the same PatchGAN and the same in-memory batch;
-they are timed in alternating rounds in one process (so both see the same
-machine load); the best and median steps/s and the CPU seconds per step
-(steadier when other jobs share the cores) are reported.
+applied. `Pix2Pix` runs the shared `GANModel.train_step` through `fit`, in
+both update orders: `compile(update="simultaneous")` (the tutorial's: both
+gradients from one forward pass) and the default `"alternating"` (the
+PyTorch reference's: D is updated first and G is scored by the updated D,
+one more D forward pass on the fake batch). All three use the same U-Net,
+the same PatchGAN and the same in-memory batch; they are timed in
+interleaved rounds in one process (the order rotates every round, so all
+see the same machine load); the fastest and median steps/s and the median
+CPU seconds per step (steadier when other jobs share the cores) are
+reported, with ratios to the tutorial step.
 
-    python benchmarks/pix2pix_step_speed.py                 # minutes on 2 CPU cores
+    python benchmarks/pix2pix_step_speed.py                 # ~10 min on 2 quiet CPU cores
     python benchmarks/pix2pix_step_speed.py --image-size 256 --base-filters 64 --batch-size 1
 
 Writes benchmarks/results/pix2pix_step_speed.json.
 """
 
 import argparse
-import json
 import os
-import platform
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from benchmarks import _report  # noqa: E402
 from keras_cgan import Pix2Pix, networks  # noqa: E402
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+RESULTS = _report.RESULTS
 
 
 def tutorial_step(generator, discriminator, l1_weight=100.0):
@@ -75,8 +81,10 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--receptive-field", type=int, default=70)
     parser.add_argument("--norm", default="batch", choices=["batch", "instance", "none"])
-    parser.add_argument("--steps", type=int, default=10, help="steps per timed round")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating timed rounds per step kind")
+    parser.add_argument("--steps", type=int, default=5, help="steps per timed round")
+    parser.add_argument("--rounds", type=int, default=20, help="interleaved timed rounds per step kind")
+    parser.add_argument("--steps-per-execution", type=int, default=1,
+                        help="Keras `steps_per_execution` of the Pix2Pix runs (the reference loops in Python)")
     parser.add_argument("--out", default=os.path.join(RESULTS, "pix2pix_step_speed.json"))
     args = parser.parse_args(argv)
 
@@ -86,51 +94,69 @@ def main(argv=None):
     shape = (args.batch_size, args.image_size, args.image_size, 3)
     condition = tf.constant(rng.uniform(-1, 1, shape).astype("float32"))
     target = tf.constant(rng.uniform(-1, 1, shape).astype("float32"))
-
-    model = Pix2Pix(generator, discriminator, seed=0)
-    model.compile()
     data = tf.data.Dataset.from_tensors((condition, target)).repeat()
-    reference = tutorial_step(generator, discriminator)
 
-    def run_model():
-        model.fit(data, steps_per_epoch=args.steps, epochs=1, verbose=0)
+    def fit_runner(update):
+        # Both models train the same two networks; only the step differs.
+        model = Pix2Pix(generator, discriminator, seed=0)
+        model.compile(update=update, steps_per_execution=args.steps_per_execution)
+
+        def run():
+            model.fit(data, steps_per_epoch=args.steps, epochs=1, verbose=0)
+
+        return run
+
+    reference = tutorial_step(generator, discriminator)
 
     def run_reference():
         for _ in range(args.steps):
             out = reference(condition, target)
         float(out[0])  # wait for the last step
 
-    run_model(), run_reference()  # trace and warm up both
-    times = {"pix2pix": [], "tutorial": []}
-    cpu = {"pix2pix": [], "tutorial": []}  # CPU seconds per step (all threads of this process)
-    for _ in range(args.rounds):
-        for name, run in (("pix2pix", run_model), ("tutorial", run_reference)):
+    runs = {
+        "pix2pix simultaneous": fit_runner("simultaneous"),
+        "pix2pix alternating": fit_runner("alternating"),
+        "tutorial": run_reference,
+    }
+    for run in runs.values():  # trace and warm up
+        run()
+    names = list(runs)
+    times = {name: [] for name in names}
+    cpu = {name: [] for name in names}  # CPU seconds per step (all threads of this process)
+    for r in range(args.rounds):
+        for name in names[r % len(names):] + names[: r % len(names)]:  # rotate the order
             start, start_cpu = time.perf_counter(), time.process_time()
-            run()
+            runs[name]()
             times[name].append(args.steps / (time.perf_counter() - start))
             cpu[name].append((time.process_time() - start_cpu) / args.steps)
-    result = {
+        print(f"round {r + 1}/{args.rounds}: " + ", ".join(f"{n} {times[n][-1]:.3f}" for n in names), flush=True)
+
+    tutorial = {"fastest": max(times["tutorial"]), "median": float(np.median(times["tutorial"])),
+                "cpu": float(np.median(cpu["tutorial"]))}
+    rows = []
+    for name in names:
+        fastest, median, cpu_step = max(times[name]), float(np.median(times[name])), float(np.median(cpu[name]))
+        rows.append({
+            "step": name,
+            "fastest steps/s": fastest,
+            "median steps/s": median,
+            "CPU s/step": cpu_step,
+            "fastest / tutorial": fastest / tutorial["fastest"],
+            "median / tutorial": median / tutorial["median"],
+            "CPU time: tutorial / this": tutorial["cpu"] / cpu_step,
+        })
+    payload = {
         "config": vars(args) | {"out": None},
         "generator_params": generator.count_params(),
         "discriminator_params": discriminator.count_params(),
-        "steps_per_s": {k: {"best": max(v), "median": float(np.median(v)), "rounds": v} for k, v in times.items()},
-        "ratio_best": max(times["pix2pix"]) / max(times["tutorial"]),
-        "ratio_median": float(np.median(times["pix2pix"]) / np.median(times["tutorial"])),
-        "cpu_seconds_per_step": {k: float(np.median(v)) for k, v in cpu.items()},
-        # Throughput ratio by CPU time: less sensitive to other jobs on the machine.
-        "ratio_cpu": float(np.median(cpu["tutorial"]) / np.median(cpu["pix2pix"])),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "tensorflow": tf.__version__},
-        "note": "2 CPU cores shared with other jobs while measured; rounds alternate to share the load.",
+        "steps_per_s_rounds": times,
+        "cpu_seconds_per_step_rounds": cpu,
+        "load_average_at_end": list(os.getloadavg()),
+        "note": "2 CPU cores shared with other jobs while measured (see load_average_at_end); "
+                "rounds interleave and rotate so all steps see the same load.",
     }
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=2)
-    print(f"{'step':<10} {'best steps/s':>13} {'median steps/s':>15}")
-    for name, v in result["steps_per_s"].items():
-        print(f"{name:<10} {v['best']:>13.3f} {v['median']:>15.3f}")
-    print(f"ratio pix2pix / tutorial: best {result['ratio_best']:.3f}, median {result['ratio_median']:.3f}, "
-          f"by CPU time per step {result['ratio_cpu']:.3f}")
-    return result
+    _report.write("pix2pix_step_speed", payload, rows, list(rows[0]), out=args.out)
+    return payload
 
 
 if __name__ == "__main__":

@@ -233,7 +233,56 @@ def test_generator_alone_saves_for_export(tmp_path):
     np.testing.assert_allclose(loaded.predict(c, verbose=0), model.predict(c, verbose=0), atol=1e-6)
 
 
-def test_one_step_under_mirrored_strategy_matches_one_device():
+def tutorial_step(generator, discriminator, condition, target, learning_rate, l1_weight=100.0):
+    """The TensorFlow pix2pix tutorial's train_step, written out by hand."""
+    condition, target = tf.constant(condition), tf.constant(target)
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
+        gen_output = generator(condition, training=True)
+        disc_real_output = discriminator([condition, target], training=True)
+        disc_generated_output = discriminator([condition, gen_output], training=True)
+        gen_loss = bce(tf.ones_like(disc_generated_output), disc_generated_output) + l1_weight * tf.reduce_mean(
+            tf.abs(target - gen_output)
+        )
+        disc_loss = bce(tf.ones_like(disc_real_output), disc_real_output) + bce(
+            tf.zeros_like(disc_generated_output), disc_generated_output
+        )
+    g_vars, d_vars = generator.trainable_variables, discriminator.trainable_variables
+    g_grads, d_grads = gen_tape.gradient(gen_loss, g_vars), disc_tape.gradient(disc_loss, d_vars)
+    keras.optimizers.SGD(learning_rate).apply_gradients(zip(g_grads, g_vars))
+    keras.optimizers.SGD(learning_rate).apply_gradients(zip(d_grads, d_vars))
+
+
+@pytest.mark.parametrize("norm", ["batch", "instance"])
+def test_simultaneous_step_equals_the_tutorial_step(norm):
+    c, x = pairs(4)
+    reference = tiny(norm=norm, dropout=0.0)  # dropout off: both sides draw no noise
+    start = reference.generator.get_weights(), reference.discriminator.get_weights()
+    tutorial_step(reference.generator, reference.discriminator, c, x, learning_rate=0.1)
+    results = {}
+    for update in ("simultaneous", "alternating"):
+        model = tiny(norm=norm, dropout=0.0, discriminator_scale=1.0)
+        model.generator.set_weights(start[0])
+        model.discriminator.set_weights(start[1])
+        model.compile(
+            generator_optimizer=keras.optimizers.SGD(0.1),
+            discriminator_optimizer=keras.optimizers.SGD(0.1),
+            update=update,
+        )
+        model.fit(c, x, batch_size=4, epochs=1, verbose=0, shuffle=False)
+        d_trained = np.concatenate([np.ravel(v) for v in model.discriminator.trainable_weights])
+        results[update] = flat_weights(model.generator), flat_weights(model.discriminator), d_trained
+    # All weights, batch-norm moving statistics included.
+    np.testing.assert_allclose(results["simultaneous"][0], flat_weights(reference.generator), atol=1e-6)
+    np.testing.assert_allclose(results["simultaneous"][1], flat_weights(reference.discriminator), atol=1e-6)
+    # The alternating update scores G with the updated D: a different step.
+    assert np.max(np.abs(results["alternating"][0] - flat_weights(reference.generator))) > 1e-5
+    # D's own update is the same (its moving statistics see one more call).
+    np.testing.assert_allclose(results["alternating"][2], results["simultaneous"][2], atol=1e-6)
+
+
+@pytest.mark.parametrize("update", ["alternating", "simultaneous"])
+def test_one_step_under_mirrored_strategy_matches_one_device(update):
     code = """
     import numpy as np, keras
     from keras_cgan import Pix2Pix, networks
@@ -244,7 +293,7 @@ def test_one_step_under_mirrored_strategy_matches_one_device():
             g = networks.unet_generator((16, 16, 1), 3, base_filters=4, norm="instance", dropout=0.0)
             d = networks.patch_discriminator((16, 16, 1), (16, 16, 3), receptive_field=16, base_filters=4, norm="instance")
             model = Pix2Pix(g, d, seed=0)
-            model.compile()
+            model.compile(update=UPDATE)
         rng = np.random.default_rng(0)
         c = rng.uniform(-1, 1, (4, 16, 16, 1)).astype("float32")
         x = rng.uniform(-1, 1, (4, 16, 16, 3)).astype("float32")
@@ -258,7 +307,7 @@ def test_one_step_under_mirrored_strategy_matches_one_device():
     emit({"replicas": strategy.num_replicas_in_sync, "g_l1": [h1["g_l1"][0], h2["g_l1"][0]],
           "max_diff": float(np.max(np.abs(w1 - w2)))})
     """
-    out = run_isolated(code, replicas=2)
+    out = run_isolated(code.replace("UPDATE", repr(update)), replicas=2)
     assert out["replicas"] == 2
     np.testing.assert_allclose(out["g_l1"][0], out["g_l1"][1], rtol=1e-4)
     assert out["max_diff"] < 1e-4

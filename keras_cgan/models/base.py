@@ -2,8 +2,8 @@
 
 `GANModel` is a `keras.Model` that maps a condition to a sample. Families
 subclass it and write two loss functions; this module owns everything else:
-optimizers, the alternating update, replica scaling, noise, metrics,
-serialization and input checks.
+optimizers, the update (alternating or simultaneous), replica scaling, noise,
+metrics, serialization and input checks.
 
 A family implements:
 
@@ -11,7 +11,9 @@ A family implements:
   `(loss, parts)`, where `fake` is the generator's output for `condition`;
 * `generator_objective(condition, target, fake, training)` returning
   `(loss, parts)`;
-* optionally `check_condition(...)` / `check_target(...)` to validate input.
+* optionally `check_condition(...)` / `check_target(...)` to validate input;
+* optionally `objectives(condition, target, fake, training)`, both losses at
+  once, to share work between them in the simultaneous update.
 
 Losses are per-replica batch means. The machinery divides them by the number
 of replicas before differentiating, because Keras optimizers sum gradients over
@@ -26,6 +28,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_cgan import losses as losses_lib
+
+UPDATES = ("alternating", "simultaneous")
 
 
 def _replica_position():
@@ -150,9 +154,10 @@ class GANModel(keras.Model):
         adversarial_loss="bce",
         gradient_penalty_weight=10.0,
         r1_weight=0.0,
+        update="alternating",
         **kwargs,
     ):
-        """Configures both optimizers and the adversarial loss.
+        """Configures both optimizers, the adversarial loss and the update order.
 
         Args:
             generator_optimizer: optimizer, its name or its config. A string
@@ -164,6 +169,13 @@ class GANModel(keras.Model):
                 with `"wgan-gp"` only. Defaults to `10.0`.
             r1_weight: float. Weight of the R1 penalty on real samples; `0`
                 turns it off. Defaults to `0.0`.
+            update: `"alternating"` or `"simultaneous"`. Alternating (the
+                PyTorch pix2pix and DCGAN references) updates D, then scores
+                the generator with the updated D: one more D pass on the fake
+                batch. Simultaneous (the TensorFlow tutorials) takes both
+                gradients from one forward pass, so G is scored by the D of
+                before the step, and `objectives` may share D's pass over the
+                fake batch between the two losses. Defaults to `"alternating"`.
             **kwargs: passed to `keras.Model.compile` (e.g. `jit_compile`,
                 `steps_per_execution`). `optimizer`, `loss` and `metrics`
                 are not used by GANs.
@@ -175,11 +187,14 @@ class GANModel(keras.Model):
                     f"`discriminator_optimizer` and `adversarial_loss` instead."
                 )
             kwargs.pop(unused, None)
+        if update not in UPDATES:
+            raise ValueError(f"`update` must be one of {UPDATES}. Received: update={update!r}")
         kwargs.setdefault("jit_compile", False)  # XLA was slower on CPU; fails under Mirrored.
         super().compile(optimizer=None, **kwargs)
         self.adversarial_loss = losses_lib.get(adversarial_loss).name
         self.gradient_penalty_weight = float(gradient_penalty_weight)
         self.r1_weight = float(r1_weight)
+        self.update = update
         with self.distribute_strategy.scope():
             self.generator_optimizer = self._fresh_optimizer(generator_optimizer)
             self.discriminator_optimizer = self._fresh_optimizer(discriminator_optimizer)
@@ -222,6 +237,7 @@ class GANModel(keras.Model):
             "adversarial_loss": self.adversarial_loss,
             "gradient_penalty_weight": self.gradient_penalty_weight,
             "r1_weight": self.r1_weight,
+            "update": self.update,
             "jit_compile": bool(self.jit_compile),
         }
 
@@ -268,12 +284,27 @@ class GANModel(keras.Model):
     def generator_objective(self, condition, target, fake, training):
         raise NotImplementedError
 
+    def objectives(self, condition, target, fake, training):
+        """Both losses, `((d_loss, d_parts), (g_loss, g_parts))`, for the simultaneous update.
+
+        The default calls the two objectives. A family may override it to
+        run the discriminator once over the fake batch for both losses; the
+        D loss need not detach `fake` (only D's variables are differentiated
+        for it).
+        """
+        return (
+            self.discriminator_objective(condition, target, tf.stop_gradient(fake), training),
+            self.generator_objective(condition, target, fake, training),
+        )
+
     def train_step(self, data):
         condition, target = self.unpack(data)
         condition = self.prepare_condition(condition)
         num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
         g_vars = self.generator.trainable_variables
         d_vars = self.discriminator.trainable_variables
+        if self.update == "simultaneous":
+            return self._simultaneous_step(condition, target, num_replicas, g_vars, d_vars)
 
         # One generator forward pass serves both updates (as in the PyTorch
         # DCGAN and pix2pix references): D learns on a detached copy, then G
@@ -294,6 +325,19 @@ class GANModel(keras.Model):
             g_loss, g_parts = self.generator_objective(condition, target, fake, training=True)
             scaled_g_loss = self.generator_optimizer.scale_loss(g_loss / num_replicas)
         g_grads = g_tape.gradient(scaled_g_loss, g_vars)
+        self.generator_optimizer.apply_gradients(zip(g_grads, g_vars))
+        return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
+
+    def _simultaneous_step(self, condition, target, num_replicas, g_vars, d_vars):
+        # Both gradients from one forward pass (the TensorFlow tutorials' step).
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = self.generate(condition, training=True)
+            (d_loss, d_parts), (g_loss, g_parts) = self.objectives(condition, target, fake, training=True)
+            scaled_d_loss = self.discriminator_optimizer.scale_loss(d_loss / num_replicas)
+            scaled_g_loss = self.generator_optimizer.scale_loss(g_loss / num_replicas)
+        d_grads = d_tape.gradient(scaled_d_loss, d_vars)
+        g_grads = g_tape.gradient(scaled_g_loss, g_vars)
+        self.discriminator_optimizer.apply_gradients(zip(d_grads, d_vars))
         self.generator_optimizer.apply_gradients(zip(g_grads, g_vars))
         return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
 

@@ -29,6 +29,14 @@ class Pix2Pix(GANModel):
     * L1 + cGAN (the defaults, `l1_weight=100`): L1 fixes the low
       frequencies, the PatchGAN the texture.
 
+    `compile(update="simultaneous")` takes both gradients from one forward
+    pass, as the TensorFlow pix2pix tutorial does: D scores the fake pairs
+    once and both losses use those scores. The default `"alternating"` (the
+    paper's PyTorch code) updates D first and scores G with the updated D,
+    one more D pass over the fake batch. A discriminator with batch norm
+    scores real and fake pairs in separate calls (batch statistics would mix
+    them otherwise); without it, the D update scores them in one batched call.
+
     `predict(conditions)` (and `model(conditions)`) runs the generator in
     inference mode: dropout is off and batch norm uses its moving statistics,
     so outputs are deterministic and match an exported generator. The paper
@@ -124,25 +132,52 @@ class Pix2Pix(GANModel):
     def _scores(self, condition, images, training):
         return tf.cast(self.discriminator([condition, images], training=training), "float32")
 
-    def discriminator_objective(self, condition, target, fake, training):
-        adv = self._adversarial()
-        target = tf.cast(target, fake.dtype)
-        condition = tf.cast(condition, fake.dtype)
+    def _batch_coupled(self):
+        # Batch norm mixes the samples of a call: real and fake pairs are then
+        # scored in separate calls (as in the paper's code and the TF tutorial).
+        return any(isinstance(layer, keras.layers.BatchNormalization) for layer in self.discriminator.layers)
+
+    def _real_and_fake_scores(self, condition, target, fake, training):
+        if self._batch_coupled():
+            return self._scores(condition, target, training), self._scores(condition, fake, training)
         batch = tf.shape(target)[0]
         # One batched call over real and fake pairs.  # [2B, h, w, 1]
         scores = self._scores(
             tf.concat([condition, condition], 0), tf.concat([target, fake], 0), training
         )
+        return scores[:batch], scores[batch:]
+
+    def _discriminator_loss(self, real_scores, fake_scores, condition, target, fake):
+        adv = self._adversarial()
         parts = {
-            "d_real": tf.reduce_mean(adv.real(scores[:batch])),
-            "d_fake": tf.reduce_mean(adv.fake(scores[batch:])),
+            "d_real": tf.reduce_mean(adv.real(real_scores)),
+            "d_fake": tf.reduce_mean(adv.fake(fake_scores)),
         }
         loss = parts["d_real"] + parts["d_fake"]
-        penalty = self._penalty(condition, target, fake)
+        penalty = self._penalty(condition, target, tf.stop_gradient(fake))
         if penalty is not None:
             parts["d_penalty"] = penalty
             loss += penalty
         return self.discriminator_scale * loss, parts
+
+    def discriminator_objective(self, condition, target, fake, training):
+        target = tf.cast(target, fake.dtype)
+        condition = tf.cast(condition, fake.dtype)
+        real_scores, fake_scores = self._real_and_fake_scores(condition, target, fake, training)
+        return self._discriminator_loss(real_scores, fake_scores, condition, target, fake)
+
+    def objectives(self, condition, target, fake, training):
+        """Both losses from one D pass over the fake pairs (the simultaneous update)."""
+        if self.adversarial_weight == 0:
+            return super().objectives(condition, target, fake, training)
+        target = tf.cast(target, fake.dtype)
+        condition = tf.cast(condition, fake.dtype)
+        # Separate calls: G's gradient then flows back through D on the fake
+        # half only, not through a [2B] batch whose real half it never needs.
+        real_scores = self._scores(condition, target, training)
+        fake_scores = self._scores(condition, fake, training)
+        d = self._discriminator_loss(real_scores, fake_scores, condition, target, fake)
+        return d, self._generator_loss(fake_scores, target, fake)
 
     def _penalty(self, condition, target, fake):
         # The critic's score of a sample is the mean of its patch logits.
@@ -153,11 +188,15 @@ class Pix2Pix(GANModel):
         return self.discriminator_penalty(critic, target, fake)
 
     def generator_objective(self, condition, target, fake, training):
-        parts, loss = {}, 0.0
+        fake_scores = None
         if self.adversarial_weight > 0:  # the L1-only baseline skips the D call
-            condition = tf.cast(condition, fake.dtype)
-            scores = self._scores(condition, fake, training)
-            parts["g_adv"] = tf.reduce_mean(self._adversarial().generator(scores))
+            fake_scores = self._scores(tf.cast(condition, fake.dtype), fake, training)
+        return self._generator_loss(fake_scores, target, fake)
+
+    def _generator_loss(self, fake_scores, target, fake):
+        parts, loss = {}, 0.0
+        if fake_scores is not None:
+            parts["g_adv"] = tf.reduce_mean(self._adversarial().generator(fake_scores))
             loss += self.adversarial_weight * parts["g_adv"]
         if self.l1_weight > 0:
             parts["g_l1"] = losses_lib.l1_loss(target, fake)

@@ -25,11 +25,15 @@ import numpy as np  # noqa: E402
 
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--design", default="projection", choices=["concat", "projection", "two_head", "none"])
+    parser.add_argument("--design", default="projection", choices=["concat", "projection", "acgan", "two_head", "none"])
     parser.add_argument("--text-encoder", default="mean", choices=["mean", "gru"])
     parser.add_argument("--mismatch-weight", type=float, default=1.0)
     parser.add_argument(
         "--word-swap", type=float, default=0.0, help="share of wrong captions that differ in one word (default 0)"
+    )
+    parser.add_argument(
+        "--swap-from", default="groups", choices=["groups", "partner"],
+        help="swapped word: another word of its group (captions.word_groups) or the other caption's word",
     )
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: all epochs)")
@@ -57,7 +61,8 @@ def run(args):
     keras.utils.set_random_seed(args.seed)
     texts, images, _ = synthetic_shapes.load(args.images, seed=args.seed, size=args.size)
     vec = captions.vectorizer(texts, sequence_length=8)
-    condition = TextCondition.from_vectorizer(vec, word_swap=args.word_swap)
+    groups = captions.word_groups(vec, texts) if args.swap_from == "groups" else None
+    condition = TextCondition.from_vectorizer(vec, word_swap=args.word_swap, swap_groups=groups)
     shape = (args.size, args.size, 3)
     g = networks.conditional_generator(
         shape, condition=condition, latent_dim=args.latent_dim, base_filters=args.filters, text_encoder=args.text_encoder
@@ -88,7 +93,7 @@ def run(args):
                     scale=max(1, 96 // args.size))
     gan.generator.save(os.path.join(args.out, "generator.keras"))
     result = {"unseen_captions": unseen, "seen_captions": seen, "train_seconds": seconds,
-              "design": args.design, "text_encoder": args.text_encoder}
+              "args": vars(args), "swap_groups": groups}
     with open(os.path.join(args.out, "result.json"), "w") as f:
         json.dump(result, f, indent=2)
     print("grid rows (captions never seen in training):")

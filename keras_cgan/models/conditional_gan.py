@@ -140,6 +140,8 @@ class ConditionalGAN(GANModel):
             return self.condition.num_classes
         if isinstance(self.condition, conditions_lib.TagsCondition):
             return self.condition.num_tags
+        if isinstance(self.condition, conditions_lib.TextCondition):
+            return self.condition.vocabulary_size
         return None
 
     def _check_heads(self):
@@ -158,7 +160,7 @@ class ConditionalGAN(GANModel):
             labels = self._num_labels()
             if labels is None:
                 raise ValueError(
-                    "design='acgan' needs class or tag conditions (the auxiliary head predicts them); "
+                    "design='acgan' needs class, tag or text conditions (the auxiliary head predicts them); "
                     f"got {type(self.condition).__name__}."
                 )
             if tuple(outputs[1].shape[1:]) != (labels,):
@@ -208,6 +210,8 @@ class ConditionalGAN(GANModel):
             return tf.reduce_mean(
                 tf.nn.sparse_softmax_cross_entropy_with_logits(labels=condition, logits=logits)
             )
+        if isinstance(self.condition, conditions_lib.TextCondition):
+            condition = self.condition.words(condition)  # [B, V] bag of words
         return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=condition, logits=logits))
 
     def discriminator_objective(self, condition, target, fake, training):

@@ -28,6 +28,9 @@ def build_parser():
     parser.add_argument("--design", default="projection", choices=["concat", "projection", "acgan", "two_head", "none"])
     parser.add_argument("--text-encoder", default="mean", choices=["mean", "gru"])
     parser.add_argument("--mismatch-weight", type=float, default=1.0)
+    parser.add_argument("--auxiliary-weight", type=float, default=1.0, help="acgan: weight of the per-word loss")
+    parser.add_argument("--auxiliary-on-fake", type=int, default=1, choices=[0, 1],
+                        help="acgan: 1 trains D's word classifier on fakes too, 0 on real images only")
     parser.add_argument(
         "--word-swap", type=float, default=0.0, help="share of wrong captions that differ in one word (default 0)"
     )
@@ -70,7 +73,10 @@ def run(args):
     d = networks.conditional_discriminator(
         shape, condition=condition, conditioning=args.design, base_filters=args.filters, text_encoder=args.text_encoder
     )
-    gan = ConditionalGAN(g, d, condition=condition, mismatch_weight=args.mismatch_weight, seed=args.seed)
+    gan = ConditionalGAN(
+        g, d, condition=condition, mismatch_weight=args.mismatch_weight, auxiliary_weight=args.auxiliary_weight,
+        auxiliary_on_fake=bool(args.auxiliary_on_fake), seed=args.seed,
+    )
     gan.compile(steps_per_execution=8)
     ds = captions.dataset(texts, images, vec, args.batch_size, seed=args.seed)
     if args.steps:

@@ -145,6 +145,11 @@ def test_acgan_adds_the_class_loss_on_real_and_fake():
     np.testing.assert_allclose(float(loss), expected, rtol=1e-5)
     _, g_parts = gan.generator_objective(gan.prepare_condition(labels), None, gan(labels), False)
     np.testing.assert_allclose(float(g_parts["g_aux"]), np.log(5), rtol=1e-5)
+    # auxiliary_on_fake=False: D's classifier learns from real images only; G's loss is unchanged.
+    gan.auxiliary_on_fake = False
+    _, parts = gan.discriminator_objective(gan.prepare_condition(labels), tf.constant(images(8)), gan(labels), False)
+    np.testing.assert_allclose(float(parts["d_aux"]), np.log(5), rtol=1e-5)
+    assert ConditionalGAN.from_config(gan.get_config()).auxiliary_on_fake is False
 
 
 def test_acgan_on_text_predicts_each_word_of_the_caption():

@@ -186,7 +186,8 @@ def conditional_discriminator(
             class (or each tag) from the image alone (Odena et al. 2017);
             outputs `[logit, class logits [B, K]]`. Its realism logit also
             sees the condition by projection (as in TAC-GAN), so the
-            matching-aware term applies. Class and tag conditions only.
+            matching-aware term applies. Class, tag and text conditions (for
+            text one logit per vocabulary word: the caption's bag of words).
             `"two_head"` outputs `[realism, match]` (StackGAN++): a realism
             logit from the image alone and a match logit (projection) that
             says whether the condition fits the image.

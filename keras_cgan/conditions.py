@@ -269,8 +269,9 @@ class TextCondition:
     >>> vec.adapt(["a red circle", "a blue square"])
     >>> TextCondition.from_vectorizer(vec).input_shape
     (6,)
-    >>> TextCondition.from_vectorizer(vec, 0.5, [["red", "blue"]]).swap_groups
-    [[2, 5]]
+    >>> text = TextCondition.from_vectorizer(vec, 0.5, [["red", "blue"]])
+    >>> sorted(vec.get_vocabulary()[i] for i in text.swap_groups[0])
+    ['blue', 'red']
     """
 
     dtype = "int32"

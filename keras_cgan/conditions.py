@@ -270,7 +270,7 @@ class TextCondition:
     >>> TextCondition.from_vectorizer(vec).input_shape
     (6,)
     >>> text = TextCondition.from_vectorizer(vec, 0.5, [["red", "blue"]])
-    >>> sorted(vec.get_vocabulary()[i] for i in text.swap_groups[0])
+    >>> sorted(str(vec.get_vocabulary()[i]) for i in text.swap_groups[0])
     ['blue', 'red']
     """
 

@@ -92,7 +92,8 @@ def test_design_is_read_off_the_discriminator():
 @pytest.mark.parametrize(
     "kind,design,loss",
     [("tags", "acgan", "hinge"), ("tags", "two_head", "wgan-gp"), ("text", "two_head", "bce"),
-     ("text", "concat", "lsgan"), ("embedding", "projection", "bce"), ("tags", "acgan", "wgan-gp")],
+     ("text", "concat", "lsgan"), ("embedding", "projection", "bce"), ("tags", "acgan", "wgan-gp"),
+     ("text", "acgan", "bce")],
 )
 def test_every_design_trains_with_mismatch_and_any_loss(kind, design, loss):
     gan = make_gan(kind, design)
@@ -144,6 +145,26 @@ def test_acgan_adds_the_class_loss_on_real_and_fake():
     np.testing.assert_allclose(float(loss), expected, rtol=1e-5)
     _, g_parts = gan.generator_objective(gan.prepare_condition(labels), None, gan(labels), False)
     np.testing.assert_allclose(float(g_parts["g_aux"]), np.log(5), rtol=1e-5)
+    # auxiliary_on_fake=False: D's classifier learns from real images only; G's loss is unchanged.
+    gan.auxiliary_on_fake = False
+    _, parts = gan.discriminator_objective(gan.prepare_condition(labels), tf.constant(images(8)), gan(labels), False)
+    np.testing.assert_allclose(float(parts["d_aux"]), np.log(5), rtol=1e-5)
+    assert ConditionalGAN.from_config(gan.get_config()).auxiliary_on_fake is False
+
+
+def test_acgan_on_text_predicts_each_word_of_the_caption():
+    ids = tf.constant([[3, 3, 5, 0, 0], [1, 4, 0, 0, 0]], "int32")  # 0 padding, 1 unknown: not words
+    words = TEXT.words(ids).numpy()
+    assert words.shape == (2, 12)
+    assert np.flatnonzero(words[0]).tolist() == [3, 5] and np.flatnonzero(words[1]).tolist() == [4]
+    g = networks.conditional_generator(SHAPE, condition=TEXT, latent_dim=LATENT, base_filters=8)
+    gan = ConditionalGAN(g, _constant_discriminator(TEXT, [(1, 0.0), (12, 1.0)]), condition=TEXT)
+    assert gan.design == "acgan"
+    gan.compile()
+    _, g_parts = gan.generator_objective(gan.prepare_condition(ids), None, gan(ids), False)
+    # Per caption: present words cost softplus(-1), the other 12 - k columns softplus(1).
+    expected = np.mean([(k * _softplus(-1.0) + (12 - k) * _softplus(1.0)) / 12 for k in (2, 1)])
+    np.testing.assert_allclose(float(g_parts["g_aux"]), expected, rtol=1e-5)
 
 
 def keras_cgan_class(n):
@@ -178,7 +199,8 @@ rng = np.random.default_rng(0)
 data = {"tags": (tags, np.eye(3, dtype="float32")[np.arange(16) % 3]),
         "text": (text, rng.integers(1, 9, (16, 4)).astype("int32"))}
 out = {}
-for kind, design in [("tags", "concat"), ("tags", "projection"), ("tags", "acgan"), ("text", "two_head")]:
+for kind, design in [("tags", "concat"), ("tags", "projection"), ("tags", "acgan"), ("text", "two_head"),
+                     ("text", "acgan")]:
     condition, c = data[kind]
     with strategy.scope():
         g = networks.conditional_generator((8, 8, 3), condition=condition, latent_dim=4, base_filters=4)
@@ -189,17 +211,18 @@ for kind, design in [("tags", "concat"), ("tags", "projection"), ("tags", "acgan
     before = np.concatenate([np.ravel(w) for w in gan.get_weights()])
     logs = gan.fit(tf.data.Dataset.from_tensor_slices((c, x)).batch(16), epochs=1, verbose=0).history
     after = np.concatenate([np.ravel(w) for w in gan.get_weights()])
-    out[design] = {"finite": bool(all(np.isfinite(v[-1]) for v in logs.values())),
+    out[design if kind == "tags" or design != "acgan" else "text_acgan"] = {"finite": bool(all(np.isfinite(v[-1]) for v in logs.values())),
                    "changed": bool(not np.allclose(before, after)), "parts": sorted(logs)}
 emit({"replicas": strategy.num_replicas_in_sync, "runs": out})
 """,
         replicas=2,
     )
     assert result["replicas"] == 2
-    assert set(result["runs"]) == {"concat", "projection", "acgan", "two_head"}
+    assert set(result["runs"]) == {"concat", "projection", "acgan", "two_head", "text_acgan"}
     for design, run in result["runs"].items():
         assert run["finite"] and run["changed"], design
     assert "d_aux" in result["runs"]["acgan"]["parts"] and "d_match" in result["runs"]["two_head"]["parts"]
+    assert "g_aux" in result["runs"]["text_acgan"]["parts"]
 
 
 # ------------------------------------------------------------------ bad input
@@ -218,11 +241,11 @@ def test_mismatched_condition_width_is_named():
         ConditionalGAN(g, _constant_discriminator(TAGS, [(1, 0.0), (3, 0.0)]), condition=TAGS)
 
 
-def test_acgan_refuses_text_and_two_head_needs_one_match_logit():
-    with pytest.raises(ValueError, match="acgan"):
-        networks.conditional_discriminator(SHAPE, condition=TEXT, conditioning="acgan")
+def test_acgan_refuses_embeddings_and_two_head_needs_one_match_logit():
+    with pytest.raises(ValueError, match="acgan.*EmbeddingCondition"):
+        networks.conditional_discriminator(SHAPE, condition=EMBED, conditioning="acgan")
     g = networks.conditional_generator(SHAPE, condition=TEXT, latent_dim=LATENT, base_filters=8)
-    with pytest.raises(ValueError, match="acgan"):
+    with pytest.raises(ValueError, match=r"acgan.*\(3,\).*\(12,\)"):  # one logit per vocabulary word
         ConditionalGAN(g, _constant_discriminator(TEXT, [(1, 0.0), (3, 0.0)]), condition=TEXT)
     with pytest.raises(ValueError, match=r"two_head.*\(3,\)"):
         ConditionalGAN(g, _constant_discriminator(TEXT, [(1, 0.0), (3, 0.0)]), condition=TEXT, design="two_head")
@@ -302,6 +325,11 @@ def test_captioned_shapes_read_back_and_held_out_combinations_are_new():
     assert result["colour"] == 1.0 and result["position"] == 1.0 and result["shape"] > 0.95
     seen = {tuple(a) for a in attrs}
     assert not seen & set(synthetic_shapes.HELD_OUT)
+    # One stray bright pixel in the far corner (as generated backgrounds have) is not part of the shape.
+    speckled = pictures.copy()
+    far = np.where(attrs[:, 2:3] == 3, 0, 23)  # the corner away from a bottom-right shape
+    speckled[np.arange(200), far[:, 0], far[:, 0]] = 1.0
+    assert caption_accuracy(speckled, *attrs.T)["shape"] > 0.95
     words = {w for t in texts for w in t.split()}
     assert all(set(synthetic_shapes.caption(*c).split()) <= words for c in synthetic_shapes.HELD_OUT)
 
@@ -348,3 +376,37 @@ def test_word_swap_wrong_captions_differ_in_exactly_one_word():
     assert TextCondition.from_config(text.get_config()).word_swap == 1.0
     with pytest.raises(ValueError, match="word_swap"):
         TextCondition(20, 5, word_swap=2.0)
+
+
+def test_swap_groups_change_one_attribute_word_for_another_of_its_group():
+    groups = [[2, 3, 4], [5, 6]]
+    text = TextCondition(20, 5, word_swap=1.0, swap_groups=groups)
+    rng = np.random.default_rng(0)
+    true = np.concatenate([rng.integers(2, 7, (30, 5)), np.full((2, 5), 9)]).astype("int32")
+    wrong, valid = text.wrong(tf.constant(true), draw_for(32))
+    wrong, valid = np.asarray(wrong), np.asarray(valid)
+    assert valid.all()
+    changed = wrong[:30] != true[:30]
+    assert np.all(changed.sum(1) == 1)
+    group_of = {t: g for g, ids in enumerate(groups) for t in ids}
+    for old, new in zip(true[:30][changed], wrong[:30][changed]):
+        assert old != new and group_of[int(old)] == group_of[int(new)]
+    assert {tuple(r) for r in wrong[30:]} != {(9,) * 5}  # no grouped word: another caption of the batch
+    assert TextCondition.from_config(text.get_config()).swap_groups == groups
+    with pytest.raises(ValueError, match="more than one group"):
+        TextCondition(20, 5, swap_groups=[[2, 3], [3, 4]])
+    with pytest.raises(ValueError, match=r"outside \[2, 20\)"):
+        TextCondition(20, 5, swap_groups=[[1, 3]])
+
+
+def test_word_groups_of_captioned_shapes_are_the_attributes():
+    texts, _, _ = synthetic_shapes.load(300, seed=0)
+    vec = captions.vectorizer(texts, sequence_length=8)
+    groups = captions.word_groups(vec, texts)
+    assert groups == [["blue", "green", "red", "yellow"], ["bottom", "top"], ["circle", "square", "triangle"],
+                      ["left", "right"]]
+    text = TextCondition.from_vectorizer(vec, word_swap=0.5, swap_groups=groups)
+    vocabulary = vec.get_vocabulary()
+    assert [[vocabulary[i] for i in g] for g in text.swap_groups] == [sorted(g, key=vocabulary.index) for g in groups]
+    with pytest.raises(ValueError, match=r"\['purple'\]"):
+        TextCondition.from_vectorizer(vec, swap_groups=[["red", "purple"]])

@@ -75,3 +75,45 @@ def dataset(texts, images, vec, batch_size=64, seed=0):
     ds = ds.shuffle(len(texts), seed=seed).batch(batch_size, drop_remainder=True)
     ds = ds.map(lambda t, x: (tf.cast(vec(t), "int32"), x), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def word_groups(vec, texts):
+    """Groups of words that stand in for one another in `texts`.
+
+    Two words are grouped when two captions are the same but for those two
+    words at one place ("a red circle" / "a blue circle"); groups are joined
+    through shared words. Pass the result as `swap_groups` to
+    `TextCondition.from_vectorizer` so wrong captions differ in one attribute.
+
+    Returns:
+        list of lists of words (each sorted, at least 2 words), sorted.
+
+    Example:
+
+    >>> vec = vectorizer(["a red circle", "a blue circle", "a red square"], sequence_length=3)
+    >>> word_groups(vec, ["a red circle", "a blue circle", "a red square"])
+    [['blue', 'red'], ['circle', 'square']]
+    """
+    rows = np.unique(vectorize(vec, texts), axis=0)
+    parent = {}
+
+    def root(i):
+        while parent.setdefault(i, i) != i:
+            i = parent[i]
+        return i
+
+    for position in range(rows.shape[1]):
+        buckets = {}
+        for row in rows:
+            if row[position] > 1:
+                key = tuple(np.delete(row, position))
+                buckets.setdefault(key, set()).add(int(row[position]))
+        for words in buckets.values():
+            first, *rest = sorted(words)
+            for other in rest:
+                parent[root(other)] = root(first)
+    groups = {}
+    for token in list(parent):
+        groups.setdefault(root(token), []).append(token)
+    vocabulary = vec.get_vocabulary()
+    return sorted(sorted(str(vocabulary[t]) for t in g) for g in groups.values() if len(g) > 1)

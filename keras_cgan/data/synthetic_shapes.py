@@ -19,6 +19,7 @@ Example:
 import itertools
 
 import numpy as np
+from scipy import ndimage
 
 COLOURS = {"red": (230, 40, 40), "green": (40, 200, 60), "blue": (50, 90, 240), "yellow": (240, 220, 40)}
 COLOUR_NAMES = tuple(COLOURS)
@@ -86,10 +87,12 @@ def load(n=4096, seed=0, size=24, combinations=None):
 def read_attributes(images):
     """Reads `(colour, shape, position)` indices `[N]` off images `[N, S, S, 3]`.
 
-    The background is each image's median colour; pixels far from it are the
-    shape. Position is the quadrant of their centroid, colour the nearest
-    palette colour to their mean, shape the template (circle, square,
-    triangle in their bounding box) that overlaps them best.
+    The background is each image's median colour; pixels far from it form
+    blobs, and the largest (8-connected) blob is the shape, so a stray pixel
+    of a generated image's background does not stretch the shape's box.
+    Position is the quadrant of its centroid, colour the nearest palette
+    colour to its mean, shape the template (circle, square, triangle in its
+    bounding box) that overlaps it best.
     """
     images = np.asarray(images, "float32")
     if images.ndim != 4 or images.shape[-1] != 3:
@@ -103,6 +106,9 @@ def read_attributes(images):
         if not mask.any():
             colours[i] = shapes[i] = positions[i] = -1
             continue
+        blobs, count = ndimage.label(mask, structure=np.ones((3, 3)))
+        if count > 1:
+            mask = blobs == 1 + np.argmax(np.bincount(blobs[mask])[1:])
         r, c = rows[mask], cols[mask]
         positions[i] = 2 * int(r.mean() >= size / 2) + int(c.mean() >= size / 2)
         colours[i] = np.argmin(((image[mask].mean(0) - _PALETTE) ** 2).sum(-1))

@@ -41,7 +41,13 @@ class ConditionalGAN(GANModel):
             `"two_head"`; `None` reads it off the discriminator's outputs (two
             outputs whose second has width 1 are `two_head`, wider `acgan`).
         auxiliary_weight: float. Weight of the `acgan` class loss, added for
-            D on real and fake images and for G on fake ones. Defaults to `1.0`.
+            D on real (and fake) images and for G on fake ones. Defaults to `1.0`.
+        auxiliary_on_fake: bool. Whether D's auxiliary classifier also
+            learns from generated images labelled with the condition they were
+            made from (Odena et al. 2017). `False` trains it on real images
+            only: it then cannot learn the generator's own cues for a class,
+            and G has to draw what real images of the class look like (for
+            captioned shapes it is what makes shapes right). Defaults to `True`.
         adversarial_weight: float. Weight of the generator's adversarial
             loss. Defaults to `1.0`.
         seed: int. Seed of noise and wrong conditions. Defaults to `None`.
@@ -74,7 +80,15 @@ class ConditionalGAN(GANModel):
     designs = ("single", "acgan", "two_head")
 
     def __init__(
-        self, generator, discriminator, condition, mismatch_weight=1.0, design=None, auxiliary_weight=1.0, **kwargs
+        self,
+        generator,
+        discriminator,
+        condition,
+        mismatch_weight=1.0,
+        design=None,
+        auxiliary_weight=1.0,
+        auxiliary_on_fake=True,
+        **kwargs,
     ):
         super().__init__(generator, discriminator, **kwargs)
         if mismatch_weight < 0:
@@ -86,6 +100,7 @@ class ConditionalGAN(GANModel):
         self.condition = conditions_lib.get(condition)
         self.mismatch_weight = float(mismatch_weight)
         self.auxiliary_weight = float(auxiliary_weight)
+        self.auxiliary_on_fake = bool(auxiliary_on_fake)
         self._explicit_design = design
         self._check_networks()
         self.design = design or self._detect_design()
@@ -140,6 +155,8 @@ class ConditionalGAN(GANModel):
             return self.condition.num_classes
         if isinstance(self.condition, conditions_lib.TagsCondition):
             return self.condition.num_tags
+        if isinstance(self.condition, conditions_lib.TextCondition):
+            return self.condition.vocabulary_size
         return None
 
     def _check_heads(self):
@@ -158,7 +175,7 @@ class ConditionalGAN(GANModel):
             labels = self._num_labels()
             if labels is None:
                 raise ValueError(
-                    "design='acgan' needs class or tag conditions (the auxiliary head predicts them); "
+                    "design='acgan' needs class, tag or text conditions (the auxiliary head predicts them); "
                     f"got {type(self.condition).__name__}."
                 )
             if tuple(outputs[1].shape[1:]) != (labels,):
@@ -208,6 +225,8 @@ class ConditionalGAN(GANModel):
             return tf.reduce_mean(
                 tf.nn.sparse_softmax_cross_entropy_with_logits(labels=condition, logits=logits)
             )
+        if isinstance(self.condition, conditions_lib.TextCondition):
+            condition = self.condition.words(condition)  # [B, V] bag of words
         return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=condition, logits=logits))
 
     def discriminator_objective(self, condition, target, fake, training):
@@ -244,9 +263,9 @@ class ConditionalGAN(GANModel):
                 parts["d_mismatch"] = masked_mean(adv.fake(realism[2 * batch :]))
                 loss += self.mismatch_weight * parts["d_mismatch"]
             if self.design == "acgan":
-                parts["d_aux"] = self._auxiliary_loss(second[:batch], condition) + self._auxiliary_loss(
-                    second[batch : 2 * batch], condition
-                )
+                parts["d_aux"] = self._auxiliary_loss(second[:batch], condition)
+                if self.auxiliary_on_fake:
+                    parts["d_aux"] += self._auxiliary_loss(second[batch : 2 * batch], condition)
                 loss += self.auxiliary_weight * parts["d_aux"]
         penalty = self._penalty(condition, target, fake)
         if penalty is not None:
@@ -281,5 +300,6 @@ class ConditionalGAN(GANModel):
             mismatch_weight=self.mismatch_weight,
             design=self._explicit_design,
             auxiliary_weight=self.auxiliary_weight,
+            auxiliary_on_fake=self.auxiliary_on_fake,
         )
         return config

@@ -85,6 +85,17 @@ def condition_code(condition, inputs, units, prefix, text_encoder="mean", encode
     return layers.Dense(units, name=f"{prefix}_dense")(inputs)
 
 
+def auxiliary_width(condition):
+    """Logits of the `acgan` head: one per class, per tag or per vocabulary word; None otherwise."""
+    if isinstance(condition, conditions_lib.ClassCondition):
+        return condition.num_classes
+    if isinstance(condition, conditions_lib.TagsCondition):
+        return condition.num_tags
+    if isinstance(condition, conditions_lib.TextCondition):
+        return condition.vocabulary_size
+    return None
+
+
 def conditional_generator(
     image_shape,
     num_classes=None,
@@ -175,7 +186,8 @@ def conditional_discriminator(
             class (or each tag) from the image alone (Odena et al. 2017);
             outputs `[logit, class logits [B, K]]`. Its realism logit also
             sees the condition by projection (as in TAC-GAN), so the
-            matching-aware term applies. Class and tag conditions only.
+            matching-aware term applies. Class, tag and text conditions (for
+            text one logit per vocabulary word: the caption's bag of words).
             `"two_head"` outputs `[realism, match]` (StackGAN++): a realism
             logit from the image alone and a match logit (projection) that
             says whether the condition fits the image.
@@ -198,12 +210,11 @@ def conditional_discriminator(
             f"`conditioning` must be one of {CONDITIONINGS}. Received: conditioning={conditioning!r}"
         )
     condition_kind = _resolve_condition(num_classes, condition)
-    if conditioning == "acgan" and not isinstance(
-        condition_kind, (conditions_lib.ClassCondition, conditions_lib.TagsCondition)
-    ):
+    if conditioning == "acgan" and auxiliary_width(condition_kind) is None:
         raise ValueError(
-            "`conditioning='acgan'` needs class or tag conditions (its auxiliary head predicts "
-            f"them); got {type(condition_kind).__name__}. Use 'projection' or 'two_head' for text."
+            "`conditioning='acgan'` needs class, tag or text conditions (its auxiliary head predicts "
+            f"the class, each tag or each word); got {type(condition_kind).__name__}. "
+            "Use 'projection' or 'two_head' for embeddings."
         )
     height, width, _ = image_shape
     sn = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
@@ -239,12 +250,7 @@ def conditional_discriminator(
             return keras.Model([image, condition_in], [logit, match], name=name)
         logit = layers.Add(name="logit")([logit, match])
     if conditioning == "acgan":
-        width_out = (
-            condition_kind.num_classes
-            if isinstance(condition_kind, conditions_lib.ClassCondition)
-            else condition_kind.num_tags
-        )
-        classes = sn(layers.Dense(width_out, name="classes"))(features)  # [B, K]
+        classes = sn(layers.Dense(auxiliary_width(condition_kind), name="classes"))(features)  # [B, K]
         return keras.Model([image, condition_in], [logit, classes], name=name)
     return keras.Model([image, condition_in], logit, name=name)
 

@@ -10,6 +10,7 @@ the parity of each streamed output with `enhance()`.
 Writes benchmarks/results/segan_quality_speed.json and prints two tables.
 
     python benchmarks/segan_quality_speed.py                  # minutes on 2 CPU cores
+    python benchmarks/segan_quality_speed.py --preemphasis 0 --steps 800 --jobs 2 --eval-every 200 --ema 0.99
     python benchmarks/segan_quality_speed.py --steps 3000 --train-utterances 400 --filters paper --kernel-size 31
 """
 
@@ -34,7 +35,13 @@ def parse_args(argv=None):
     p.add_argument("--seconds", type=float, default=4.0, help="Length of each utterance.")
     p.add_argument("--steps", type=int, default=300, help="Training steps per model.")
     p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument("--learning-rate", type=float, default=None, help="Generator Adam rate (default: SEGAN.compile's).")
+    p.add_argument("--d-learning-rate", type=float, default=None, help="Discriminator Adam rate (default: SEGAN.compile's).")
+    p.add_argument("--no-spectral-norm", action="store_true", help="Discriminator without spectral normalization.")
+    p.add_argument("--r1", type=float, default=0.0, help="R1 penalty weight on the discriminator.")
+    p.add_argument("--ema", type=float, default=0.0, help="Score a GeneratorEMA copy with this decay (0: off).")
+    p.add_argument("--eval-every", type=int, default=0, help="Print held-out SNR every N steps (0: off).")
+    p.add_argument("--jobs", type=int, default=1, choices=(1, 2), help="Train the two models in parallel processes.")
     p.add_argument("--window", type=int, default=16384)
     p.add_argument("--filters", default="small", help="'small', 'paper' or comma-separated ints.")
     p.add_argument("--kernel-size", type=int, default=15)
@@ -45,6 +52,8 @@ def parse_args(argv=None):
     p.add_argument("--out", default=os.path.join(HERE, "results", "segan_quality_speed.json"))
     p.add_argument("--save-model", default=None, help="Also keep the trained SEGAN here (.keras).")
     p.add_argument("--speed-only", default=None, help=argparse.SUPPRESS)  # internal: a .keras path
+    p.add_argument("--train-only", default=None, help=argparse.SUPPRESS)  # internal: l1_only | segan
+    p.add_argument("--row-out", default=None, help=argparse.SUPPRESS)  # internal: where --train-only writes
     return p.parse_args(argv)
 
 
@@ -58,21 +67,27 @@ def filters_from(arg):
     return tuple(int(f) for f in arg.split(","))
 
 
-def train_and_score(args):
-    import keras
+MODELS = (("l1_only", 0.0), ("segan", 1.0))
+
+
+def test_data(args):
+    from keras_cgan.data import synthetic_speech
+
+    return synthetic_speech.make_pairs(
+        args.test_utterances, args.seconds, snr_db=(0.0, 10.0), split="test", seed=args.seed
+    )
+
+
+def load_data(args):
     import tensorflow as tf
 
-    from keras_cgan import SEGAN, networks
     from keras_cgan.data import audio, synthetic_speech
-    from keras_cgan.metrics import audio as audio_metrics
 
     t0 = time.time()
     train_noisy, train_clean = synthetic_speech.make_pairs(
         args.train_utterances, args.seconds, split="train", seed=args.seed
     )
-    test_noisy, test_clean = synthetic_speech.make_pairs(
-        args.test_utterances, args.seconds, snr_db=(0.0, 10.0), split="test", seed=args.seed
-    )
+    test_noisy, test_clean = test_data(args)
     print(f"data: {time.time() - t0:.0f} s", flush=True)
     xn, xc = audio.frame_pairs(train_noisy, train_clean, args.window, args.window // 2)
     ds = (
@@ -81,36 +96,99 @@ def train_and_score(args):
         .repeat()
         .batch(args.batch_size, drop_remainder=True)
     )
-    filters = filters_from(args.filters)
+    return ds, test_noisy, test_clean
+
+
+def train_one(args, name, ds, test_noisy, test_clean):
+    """Trains one model (`name` in MODELS) with SEGAN's defaults unless flags say otherwise."""
+    import keras
+
+    from keras_cgan import SEGAN, callbacks, networks
+    from keras_cgan.metrics import audio as audio_metrics
+
+    keras.utils.set_random_seed(args.seed)  # same initial weights for both
+    kw = dict(window=args.window, filters=filters_from(args.filters), kernel_size=args.kernel_size)
+    gan = SEGAN(
+        networks.segan_generator(**kw),
+        networks.segan_discriminator(**kw, spectral_norm=not args.no_spectral_norm),
+        adversarial_weight=dict(MODELS)[name],
+        preemphasis=args.preemphasis,
+        l1_domain=args.l1_domain,
+        seed=args.seed,
+    )
+    opts = {}
+    if args.learning_rate is not None:
+        opts["generator_optimizer"] = keras.optimizers.Adam(args.learning_rate, beta_1=0.5)
+    if args.d_learning_rate is not None:
+        opts["discriminator_optimizer"] = keras.optimizers.Adam(args.d_learning_rate, beta_1=0.5)
+    gan.compile(r1_weight=args.r1, **opts)
+    noisy_snr = np.mean([audio_metrics.snr(c, n) for c, n in zip(test_clean, test_noisy)])
+    progress = []
+
+    class Progress(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if args.eval_every and (batch + 1) % args.eval_every == 0:
+                gain = np.mean([audio_metrics.snr(c, gan.enhance(n)) for c, n in zip(test_clean, test_noisy)])
+                progress.append({"step": batch + 1, "snr_improvement": float(gain - noisy_snr),
+                                 **{k: float(v) for k, v in logs.items()}})
+                print(f"{name} progress: {progress[-1]}", flush=True)
+
+    ema = callbacks.GeneratorEMA(args.ema) if args.ema else None
+    t0 = time.time()
+    history = gan.fit(
+        ds, steps_per_epoch=args.steps, epochs=1, verbose=0, callbacks=[Progress()] + ([ema] if ema else [])
+    ).history
+    seconds = time.time() - t0
+    extra = {}
+    if ema is not None:
+        raw = [gan.enhance(x) for x in test_noisy]
+        extra["snr_without_ema"] = audio_metrics.evaluate(test_clean, raw, metrics=("snr",))["snr"]
+        gan.generator.set_weights(ema.ema_generator().get_weights())
+    estimates = [gan.enhance(x) for x in test_noisy]
+    row = audio_metrics.evaluate(test_clean, estimates)
+    row.update(extra)
+    row["train_seconds"] = seconds
+    row["final_losses"] = {k: float(v[-1]) for k, v in history.items()}
+    if progress:
+        row["progress"] = progress
+    print(f"{name}: trained {args.steps} steps in {seconds:.0f} s; {row}", flush=True)
+    return row, gan
+
+
+def train_and_score(args):
+    from keras_cgan.metrics import audio as audio_metrics
+
+    if args.jobs == 1:
+        ds, test_noisy, test_clean = load_data(args)
+    else:
+        test_noisy, test_clean = test_data(args)
     rows = {"noisy": audio_metrics.evaluate(test_clean, list(test_noisy))}
     rows["noisy"]["train_seconds"] = 0.0
-    models = {}
-    for name, adversarial_weight in (("l1_only", 0.0), ("segan", 1.0)):
-        keras.utils.set_random_seed(args.seed)  # same initial weights for both
-        kw = dict(window=args.window, filters=filters, kernel_size=args.kernel_size)
-        gan = SEGAN(
-            networks.segan_generator(**kw),
-            networks.segan_discriminator(**kw),
-            adversarial_weight=adversarial_weight,
-            preemphasis=args.preemphasis,
-            l1_domain=args.l1_domain,
-            seed=args.seed,
-        )
-        opt = lambda: keras.optimizers.Adam(args.learning_rate, beta_1=0.5)
-        gan.compile(generator_optimizer=opt(), discriminator_optimizer=opt())
-        t0 = time.time()
-        history = gan.fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0).history
-        seconds = time.time() - t0
-        estimates = [gan.enhance(x) for x in test_noisy]
-        rows[name] = audio_metrics.evaluate(test_clean, estimates)
-        rows[name]["train_seconds"] = seconds
-        rows[name]["final_losses"] = {k: float(v[-1]) for k, v in history.items()}
-        print(f"{name}: trained {args.steps} steps in {seconds:.0f} s; {rows[name]}", flush=True)
-        models[name] = gan
+    tmp = tempfile.mkdtemp()
+    model_path = args.save_model or os.path.join(tmp, "segan.keras")
+    if args.jobs == 1:
+        for name, _ in MODELS:
+            rows[name], gan = train_one(args, name, ds, test_noisy, test_clean)
+            if name == "segan":
+                gan.save(model_path)
+                params = gan.generator.count_params()
+    else:  # one process per model; on a shared machine this halves the wall time
+        procs = {}
+        for name, _ in MODELS:
+            cmd = [sys.executable, __file__, *sys.argv[1:], "--train-only", name,
+                   "--row-out", os.path.join(tmp, f"{name}.json")]
+            if name == "segan":
+                cmd += ["--save-model", model_path]
+            procs[name] = subprocess.Popen(cmd, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+        for name, proc in procs.items():
+            if proc.wait() != 0:
+                raise RuntimeError(f"training {name} failed (exit {proc.returncode})")
+            with open(os.path.join(tmp, f"{name}.json")) as f:
+                rows[name] = json.load(f)
+        params = rows["segan"].pop("generator_params")
     for row in rows.values():
         row["snr_improvement"] = row["snr"] - rows["noisy"]["snr"]
-    params = models["segan"].generator.count_params()
-    return rows, models, params
+    return rows, model_path, params
 
 
 def speed(model_path, rtf_seconds, seed):
@@ -185,9 +263,15 @@ def main(argv=None):
     if args.speed_only:
         print("@@SPEED@@" + json.dumps(speed(args.speed_only, args.rtf_seconds, args.seed)))
         return
-    rows, models, params = train_and_score(args)
-    model_path = args.save_model or os.path.join(tempfile.mkdtemp(), "segan.keras")
-    models["segan"].save(model_path)
+    if args.train_only:
+        row, gan = train_one(args, args.train_only, *load_data(args))
+        row["generator_params"] = gan.generator.count_params()
+        if args.save_model:
+            gan.save(args.save_model)
+        with open(args.row_out, "w") as f:
+            json.dump(row, f)
+        return
+    rows, model_path, params = train_and_score(args)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:  # quality first, in case the speed run fails
         json.dump({"args": vars(args), "generator_params": params, "quality": rows}, f, indent=2)

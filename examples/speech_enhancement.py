@@ -101,8 +101,7 @@ def main():
             sample_rate=args.sample_rate,
             seed=args.seed,
         )
-        opt = lambda: keras.optimizers.Adam(1e-3, beta_1=0.5)
-        gan.compile(generator_optimizer=opt(), discriminator_optimizer=opt())
+        gan.compile()  # SEGAN's defaults: least squares, Adam 1e-3 (G) / 2e-4 (D)
         gan.fit(train, steps_per_epoch=args.steps, epochs=1, verbose=2)
         gan.save(os.path.join(args.out, "segan.keras"))
 

@@ -119,6 +119,21 @@ def test_enhance_rejects_stereo_and_empty():
         model.enhance(np.zeros(0))
 
 
+def test_discriminator_spectral_norm_bounds_each_layer():
+    d = networks.segan_discriminator(**TINY)  # spectral norm is the default
+    wrapped = [l for l in d.layers if isinstance(l, keras.layers.SpectralNormalization)]
+    assert len(wrapped) == len(TINY["filters"]) + 2  # every conv, the squeeze and the logit
+    plain = networks.segan_discriminator(spectral_norm=False, **TINY)
+    assert not any(isinstance(l, keras.layers.SpectralNormalization) for l in plain.layers)
+    conv = wrapped[0].layer
+    conv.kernel.assign(conv.kernel * 10.0)  # far from norm 1
+    x = [np.random.default_rng(0).normal(size=(2, WINDOW, 1)).astype("float32")] * 2
+    for _ in range(20):  # power iterations converge over training calls
+        d(x, training=True)
+    sigma = np.linalg.svd(np.reshape(conv.kernel.numpy(), (-1, conv.filters)), compute_uv=False)[0]
+    assert abs(sigma - 1.0) < 0.05, sigma
+
+
 # -------------------------------------------------------------------- model
 
 
@@ -126,6 +141,9 @@ def test_fit_logs_parts_and_updates_both_networks():
     gan = tiny_segan(mismatch_weight=1.0)
     gan.compile()
     assert gan.adversarial_loss == "lsgan"
+    # SEGAN's defaults: a discriminator 5x slower than the generator
+    assert np.isclose(float(gan.generator_optimizer.learning_rate), 1e-3)
+    assert np.isclose(float(gan.discriminator_optimizer.learning_rate), 2e-4)
     g0, d0 = flat_weights(gan.generator), flat_weights(gan.discriminator)
     noisy, clean = toy_pairs()
     history = gan.fit(noisy, clean, batch_size=4, epochs=1, verbose=0).history
@@ -134,6 +152,21 @@ def test_fit_logs_parts_and_updates_both_networks():
     assert not np.allclose(flat_weights(gan.generator), g0)
     assert not np.allclose(flat_weights(gan.discriminator), d0)
     assert gan.predict(noisy[:3], verbose=0).shape == (3, WINDOW, 1)
+
+
+def test_r1_penalty_is_part_of_the_discriminator_loss():
+    gan = tiny_segan()
+    gan.compile(r1_weight=10.0)
+    noisy, clean = (tf.constant(a) for a in toy_pairs(4))
+    loss, parts = gan.discriminator_objective(noisy, clean, gan(noisy), training=False)
+    assert float(parts["d_penalty"]) > 0
+    np.testing.assert_allclose(
+        float(loss), float(parts["d_real"] + parts["d_fake"] + parts["d_penalty"]), rtol=1e-6
+    )
+    history = gan.fit(*toy_pairs(4), batch_size=4, epochs=1, verbose=0).history
+    assert np.isfinite(history["d_penalty"][0])
+    gan.compile()  # off by default
+    assert "d_penalty" not in gan.discriminator_objective(noisy, clean, gan(noisy), training=False)[1]
 
 
 @pytest.mark.parametrize("domain", ["waveform", "emphasized"])

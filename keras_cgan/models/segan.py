@@ -68,7 +68,7 @@ class SEGAN(GANModel):
         Generative Adversarial Network".
     """
 
-    loss_names = ("d_loss", "d_real", "d_fake", "d_mismatch", "g_loss", "g_adv", "g_l1")
+    loss_names = ("d_loss", "d_real", "d_fake", "d_mismatch", "d_penalty", "g_loss", "g_adv", "g_l1")
 
     def __init__(
         self,
@@ -128,9 +128,28 @@ class SEGAN(GANModel):
                 f"{tuple(d.outputs[0].shape[1:])} per sample."
             )
 
-    def compile(self, adversarial_loss="lsgan", **kwargs):
-        """Like `GANModel.compile`, with the paper's least-squares loss by default."""
-        super().compile(adversarial_loss=adversarial_loss, **kwargs)
+    def compile(self, generator_optimizer=None, discriminator_optimizer=None, adversarial_loss="lsgan", **kwargs):
+        """Like `GANModel.compile`, with SEGAN's defaults.
+
+        Args:
+            generator_optimizer: optimizer (or name / config). Defaults to
+                `Adam(1e-3, beta_1=0.5)`.
+            discriminator_optimizer: the same for the discriminator. Defaults
+                to `Adam(2e-4, beta_1=0.5)`: a slower discriminator keeps the
+                least-squares game stable.
+            adversarial_loss: Defaults to `"lsgan"`, the paper's.
+            **kwargs: passed to `GANModel.compile`.
+        """
+        if generator_optimizer is None:
+            generator_optimizer = keras.optimizers.Adam(1e-3, beta_1=0.5)
+        if discriminator_optimizer is None:
+            discriminator_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+        super().compile(
+            generator_optimizer=generator_optimizer,
+            discriminator_optimizer=discriminator_optimizer,
+            adversarial_loss=adversarial_loss,
+            **kwargs,
+        )
 
     # ------------------------------------------------------------- the model
 
@@ -176,6 +195,10 @@ class SEGAN(GANModel):
         if self.mismatch_weight > 0:
             parts["d_mismatch"] = tf.reduce_mean(adv.fake(scores[2 * batch :]))
             loss += self.mismatch_weight * parts["d_mismatch"]
+        penalty = self.discriminator_penalty(lambda w: self._score(w, condition, training), target, fake)
+        if penalty is not None:
+            parts["d_penalty"] = penalty
+            loss += penalty
         return loss, parts
 
     def generator_objective(self, condition, target, fake, training):

@@ -26,10 +26,19 @@ def test_every_family_trains_two_steps(policy, family):
         assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer) == (half == "float16")
     before = [np.asarray(v).copy() for v in gan.generator.trainable_variables]
     history = gan.fit(families.dataset(family, 8, 4), epochs=1, verbose=0)
-    assert int(gan.generator_optimizer.iterations.numpy()) == 2
     assert all(np.isfinite(v[-1]) for v in history.history.values()), history.history
     assert {w.dtype for w in gan.generator.trainable_variables} == {"float32"}  # float32 master weights
-    assert any(not np.array_equal(a, np.asarray(b)) for a, b in zip(before, gan.generator.trainable_variables))
+    applied = int(gan.generator_optimizer.iterations.numpy())
+    if half == "float16":
+        # Dynamic loss scaling skips a step whose float16 gradients overflow and
+        # halves the scale (from 2**15): applied + skipped steps make the 2 steps.
+        for optimizer in (gan.generator_optimizer, gan.discriminator_optimizer):
+            skipped = round(np.log2(optimizer.initial_scale / float(optimizer.dynamic_scale.numpy())))
+            assert int(optimizer.iterations.numpy()) + skipped == 2, family
+    else:
+        assert applied == 2
+    changed = any(not np.array_equal(a, np.asarray(b)) for a, b in zip(before, gan.generator.trainable_variables))
+    assert changed == (applied > 0)
 
 
 @pytest.mark.parametrize("policy", ["mixed_bfloat16"], indirect=True)

@@ -48,8 +48,9 @@ emit(result)
 
 def test_two_workers_match_each_other_and_one_worker_for_every_family(tmp_path):
     code = EVERY_FAMILY.format(out=str(tmp_path))
-    first, second = run_workers(code, workers=2)
-    single = run_isolated(code, replicas=1)
+    # Generous timeouts: a shared machine can make the launch 10x slower than on an idle one.
+    first, second = run_workers(code, workers=2, timeout=1800)
+    single = run_isolated(code, replicas=1, timeout=1800)
     assert (first["replicas"], second["replicas"], single["replicas"]) == (2, 2, 1)
     for family in families.FAMILIES:
         a, b, one = first[family], second[family], single[family]

@@ -105,11 +105,20 @@ class SampleWriter(keras.callbacks.Callback):
         if self._written == epoch:
             return
         self._written = epoch
-        if self.ema:
-            with self.model.ema_weights():
+        # Sampling must not move the training noise stream: a writer drawing
+        # noise (e.g. a rollout) on the chief only would desync the workers'
+        # seed states, and a resumed run would draw other noise.
+        seed_state = getattr(self.model, "seed_state", None)
+        kept = None if seed_state is None else np.asarray(seed_state)
+        try:
+            if self.ema:
+                with self.model.ema_weights():
+                    self.write(epoch)
+            else:
                 self.write(epoch)
-        else:
-            self.write(epoch)
+        finally:
+            if kept is not None:
+                seed_state.assign(kept)
 
     def on_train_begin(self, logs=None):
         if self.ema:

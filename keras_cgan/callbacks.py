@@ -1,4 +1,13 @@
-"""Callbacks that show what a generator makes while it trains."""
+"""Callbacks that show what a generator makes while it trains, and guard the run.
+
+One family writes samples: `SampleWriter` is its base (only the chief writes;
+every `every` epochs and after the last; optionally the averaged generator;
+TensorBoard event files with the losses and the media). Its members are
+`SampleGrid` (images), `AudioSamples` (SEGAN waveforms) and
+`keras_cgan.video_callbacks.RolloutGIF` (video rollouts as GIFs). Event files
+are written with `tf.summary.write` and need TensorFlow only, not the
+`tensorboard` package (install that to view them: `tensorboard --logdir DIR`).
+"""
 
 import os
 
@@ -33,11 +42,155 @@ def save_image_grid(images, path, rows, scale=1):
     return path
 
 
-class SampleGrid(keras.callbacks.Callback):
+def is_chief(model):
+    """True on the process that should write files (always, except on non-chief workers).
+
+    Under `MultiWorkerMirroredStrategy` every worker runs the callbacks; only
+    the chief (worker 0) writes samples and logs, so workers do not overwrite
+    each other's files.
+    """
+    strategy = getattr(model, "distribute_strategy", None)
+    if strategy is None:
+        return True
+    return bool(getattr(strategy.extended, "should_checkpoint", True))
+
+
+def _summary_metadata(plugin, content=b"", display_name=""):
+    from tensorflow.core.framework import summary_pb2
+
+    return summary_pb2.SummaryMetadata(
+        display_name=display_name,
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name=plugin, content=content),
+    )
+
+
+class SampleWriter(keras.callbacks.Callback):
+    """Base of the callbacks that write samples to disk and to TensorBoard.
+
+    Every `every` epochs and after the last, on the chief only, it calls
+    `write(epoch)`: a subclass writes its files there and logs its media with
+    `log_image` / `log_audio`. With `log_dir` it also logs each epoch's losses
+    as TensorBoard scalars. With `ema=True` the samples come from the averaged
+    generator of a model built with `ema_decay`.
+
+    Args:
+        every: int. Epoch interval. Defaults to `1`.
+        log_dir: str or None. TensorBoard log folder. Defaults to `None`.
+        log_losses: bool. Log the losses to `log_dir`; turn it off when another
+            member of the family logs them to the same folder. Defaults to `True`.
+        ema: bool. Sample the averaged generator. Defaults to `False`.
+
+    Example:
+
+    >>> class First(SampleWriter):
+    ...     def write(self, epoch):
+    ...         self.log_image("first", np.zeros((4, 4, 3), "uint8"), epoch + 1)
+    >>> callback = First(every=5, log_dir="runs/logs")
+    """
+
+    def __init__(self, every=1, log_dir=None, log_losses=True, ema=False):
+        super().__init__()
+        if int(every) < 1:
+            raise ValueError(f"`every` must be >= 1. Received: every={every}")
+        self.every, self.log_dir, self.log_losses, self.ema = int(every), log_dir, bool(log_losses), bool(ema)
+        self._writer = None
+        self._written = None
+        self._last_epoch = None
+
+    def write(self, epoch):
+        """Writes the samples of (0-based) `epoch`; subclasses implement it."""
+        raise NotImplementedError
+
+    def _write(self, epoch):
+        if self._written == epoch:
+            return
+        self._written = epoch
+        # Sampling must not move the training noise stream: a writer drawing
+        # noise (e.g. a rollout) on the chief only would desync the workers'
+        # seed states, and a resumed run would draw other noise.
+        seed_state = getattr(self.model, "seed_state", None)
+        kept = None if seed_state is None else np.asarray(seed_state)
+        try:
+            if self.ema:
+                with self.model.ema_weights():
+                    self.write(epoch)
+            else:
+                self.write(epoch)
+        finally:
+            if kept is not None:
+                seed_state.assign(kept)
+
+    def on_train_begin(self, logs=None):
+        if self.ema:
+            self.model._require_ema()  # fail before training, not at the first sample
+        self._last_epoch = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._last_epoch = epoch
+        if not is_chief(self.model):
+            return
+        if self.log_dir and self.log_losses and logs:
+            for name, value in logs.items():
+                self.log_scalar(name, float(np.ravel(np.asarray(value, "float64"))[0]), epoch + 1)
+        if (epoch + 1) % self.every == 0:
+            self._write(epoch)
+        if self._writer is not None:
+            self._writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._last_epoch is not None and is_chief(self.model):
+            self._write(self._last_epoch)
+            if self._writer is not None:
+                self._writer.flush()
+
+    # ----------------------------------------------------------- TensorBoard
+
+    def _summary(self, tag, tensor, step, metadata):
+        import tensorflow as tf
+
+        if not self.log_dir:
+            return
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(self.log_dir)
+        with self._writer.as_default():
+            tf.summary.write(tag, tensor, step=step, metadata=metadata)
+
+    def log_scalar(self, tag, value, step):
+        """Logs one float as a TensorBoard scalar."""
+        import tensorflow as tf
+
+        self._summary(tag, tf.constant(value, "float32"), step, _summary_metadata("scalars"))
+
+    def log_image(self, tag, image, step, display_name=""):
+        """Logs uint8 `[H, W, C]` (or `[H, W]`), or `(encoded PNG/GIF bytes, (width, height))`."""
+        import tensorflow as tf
+
+        if isinstance(image, tuple):  # already encoded, e.g. an animated GIF
+            encoded, (width, height) = image
+        else:
+            image = np.asarray(image, "uint8")
+            image = image[..., None] if image.ndim == 2 else image
+            encoded, (height, width) = tf.io.encode_png(image), image.shape[:2]
+        # The images plugin's format: [width, height, encoded image] as strings.
+        tensor = tf.stack([tf.as_string(width), tf.as_string(height), tf.convert_to_tensor(encoded)])
+        self._summary(tag, tensor, step, _summary_metadata("images", display_name=display_name))
+
+    def log_audio(self, tag, waveforms, sample_rate, step):
+        """Logs waveforms `[k, T]` (or `[k, T, 1]`) in `[-1, 1]` as WAV clips."""
+        import tensorflow as tf
+
+        waves = np.asarray(waveforms, "float32").reshape(len(waveforms), -1, 1)
+        clips = [tf.audio.encode_wav(np.clip(w, -1.0, 1.0), int(sample_rate)) for w in waves]
+        tensor = tf.stack([tf.stack(clips), tf.constant([""] * len(clips))], axis=1)  # [k, (wav, label)]
+        # AudioPluginData(encoding=WAV) serialized: field 2, value 11.
+        self._summary(tag, tensor, step, _summary_metadata("audio", content=bytes([0x10, 0x0B])))
+
+
+class SampleGrid(SampleWriter):
     """Writes a grid of samples for fixed conditions and fixed noise.
 
     The generator runs in inference mode, so batch norm uses its moving
-    statistics, as exports do.
+    statistics, as exports do. Only the chief writes (multi-worker runs).
 
     Args:
         conditions: array. One condition per sample, e.g.
@@ -47,27 +200,74 @@ class SampleGrid(keras.callbacks.Callback):
         every: int. Write every `every` epochs (and after the last).
         seed: int. Seed of the fixed noise.
         scale: int. Nearest-neighbour upscaling of the PNG. Defaults to `1`.
+        log_dir, log_losses, ema: see `SampleWriter`; the grid goes to
+            TensorBoard as the image `samples`.
+
+    Example:
+
+    >>> grid = SampleGrid(np.repeat(np.arange(10), 8), "runs/grid_{epoch}.png", rows=10, log_dir="runs/logs")
+    >>> # gan.fit(ds, epochs=50, callbacks=[grid])
     """
 
-    def __init__(self, conditions, path, rows, every=10, seed=0, scale=1):
-        super().__init__()
+    def __init__(self, conditions, path, rows, every=10, seed=0, scale=1, log_dir=None, log_losses=True, ema=False):
+        super().__init__(every=every, log_dir=log_dir, log_losses=log_losses, ema=ema)
         self.conditions = np.asarray(conditions)
-        self.path, self.rows, self.every, self.seed, self.scale = path, rows, every, seed, scale
+        self.path, self.rows, self.seed, self.scale = path, rows, seed, scale
         self.noise = None
 
-    def _write(self, epoch):
+    def write(self, epoch):
         if self.model.noise_shape is not None and self.noise is None:
             shape = (len(self.conditions),) + tuple(self.model.noise_shape)
             self.noise = np.random.default_rng(self.seed).standard_normal(shape).astype("float32")
-        images = self.model(self.conditions, training=False, noise=self.noise)
-        save_image_grid(np.asarray(images), self.path.format(epoch=epoch + 1), self.rows, self.scale)
+        images = np.asarray(self.model(self.conditions, training=False, noise=self.noise))
+        save_image_grid(images, self.path.format(epoch=epoch + 1), self.rows, self.scale)
+        if self.log_dir:
+            self.log_image("samples", image_grid(images, self.rows), epoch + 1)
 
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every == 0:
-            self._write(epoch)
 
-    def on_train_end(self, logs=None):
-        self._write(self.params.get("epochs", 1) - 1)
+class AudioSamples(SampleWriter):
+    """Writes enhanced versions of fixed noisy clips as WAV files (SEGAN).
+
+    Every `every` epochs, `model.enhance(clip)` of each clip goes to
+    `directory/epoch_XXX_clip_N.wav` and, with `log_dir`, to TensorBoard as
+    the audio `enhanced` (the noisy clips once, as `noisy`). Only the chief
+    writes.
+
+    Args:
+        clips: list of 1D arrays (any lengths) in `[-1, 1]` at the model's
+            `sample_rate`.
+        directory: str. Where the WAV files go.
+        every, log_dir, log_losses, ema: see `SampleWriter`.
+
+    Example:
+
+    >>> cb = AudioSamples([np.zeros(4000)], "runs/audio", every=5, log_dir="runs/logs")
+    >>> # segan.fit(ds, epochs=20, callbacks=[cb])
+    """
+
+    def __init__(self, clips, directory, every=1, log_dir=None, log_losses=True, ema=False):
+        super().__init__(every=every, log_dir=log_dir, log_losses=log_losses, ema=ema)
+        self.clips = [np.asarray(c, "float32").reshape(-1) for c in clips]
+        if not self.clips or any(c.size == 0 for c in self.clips):
+            raise ValueError("`clips` must hold at least one non-empty waveform.")
+        self.directory = directory
+        self._logged_noisy = False
+
+    def write(self, epoch):
+        import soundfile
+
+        rate = self.model.sample_rate
+        enhanced = [self.model.enhance(clip) for clip in self.clips]
+        os.makedirs(self.directory, exist_ok=True)
+        for i, wave in enumerate(enhanced):
+            path = os.path.join(self.directory, f"epoch_{epoch + 1:03d}_clip_{i}.wav")
+            soundfile.write(path, np.clip(wave, -1.0, 1.0), rate, subtype="FLOAT")
+        if self.log_dir:
+            length = min(len(c) for c in self.clips)
+            if not self._logged_noisy:
+                self.log_audio("noisy", [c[:length] for c in self.clips], rate, 0)
+                self._logged_noisy = True
+            self.log_audio("enhanced", [w[:length] for w in enhanced], rate, epoch + 1)
 
 
 class StopOnNaN(keras.callbacks.Callback):
@@ -75,12 +275,18 @@ class StopOnNaN(keras.callbacks.Callback):
 
     It raises instead of setting `stop_training`, so `on_train_end` does not
     run and a `keras.callbacks.BackupAndRestore` checkpoint from the last good
-    epoch stays on disk for the next run.
+    epoch stays on disk for the next run. `GANModel.fit` runs it before every
+    other callback (`runs_first`), so a `ModelCheckpoint` or `BackupAndRestore`
+    saving every batch never saves the weights of the NaN step (that step's
+    update is already applied when its loss is seen). With
+    `steps_per_execution > 1` only the last step of each execution is checked.
 
     Example:
 
     >>> callbacks = [keras.callbacks.BackupAndRestore("runs/backup"), StopOnNaN()]
     """
+
+    runs_first = True  # GANModel.fit puts it before the callbacks that save weights.
 
     def on_train_batch_end(self, batch, logs=None):
         for name, value in (logs or {}).items():
@@ -94,7 +300,13 @@ class StopOnNaN(keras.callbacks.Callback):
 
 
 class GeneratorEMA(keras.callbacks.Callback):
-    """Keeps an exponential moving average of the generator's weights.
+    """Keeps an exponential moving average of the generator's weights, in memory.
+
+    Prefer the model's `ema_decay=` argument: its averages are model weights,
+    updated inside the train step under any strategy and saved by `.keras`,
+    `BackupAndRestore` and `ModelCheckpoint`. This callback keeps them in host
+    memory only, so a run resumed from a backup restarts its average from the
+    restored weights.
 
     After each batch, `ema = decay * ema + (1 - decay) * weights` for every
     generator weight (batch-norm statistics included). `ema_generator()`

@@ -17,8 +17,9 @@ Example:
 
 import os
 
-import keras
 import numpy as np
+
+from keras_cgan.callbacks import SampleWriter
 
 _GAP = 2  # pixels between panels and rows (at output scale)
 
@@ -82,13 +83,16 @@ def write_rollout_gif(path, context, prediction, truth=None, scale=4, duration_m
     return frames
 
 
-class RolloutGIF(keras.callbacks.Callback):
+class RolloutGIF(SampleWriter):
     """Saves rollouts of a `NextFrameGAN` as GIFs and logs them to TensorBoard.
 
-    Every `every` epochs it rolls the model out from the first
-    `context_frames` frames of each clip, writes
-    `directory/rollout_epoch_XXX.gif` and, with `log_dir`, logs the panels
-    of every rollout step side by side as one TensorBoard image.
+    A member of the `keras_cgan.callbacks.SampleWriter` family: every `every`
+    epochs (and after the last), on the chief only, it rolls the model out
+    from the first `context_frames` frames of each clip and writes
+    `directory/rollout_epoch_XXX.gif`. With `log_dir` it logs the losses, the
+    panels of every rollout step side by side as the image `rollout`, and the
+    animated GIF itself as the image `rollout_gif` (TensorBoard's image view
+    plays it).
 
     Args:
         clips: array `[B, T, H, W, C]` in `[-1, 1]` with `T > context_frames`.
@@ -98,6 +102,7 @@ class RolloutGIF(keras.callbacks.Callback):
         every: int. Epoch interval. Defaults to `1`.
         log_dir: str or None. TensorBoard log folder. Defaults to `None`.
         scale: int. Upscaling of the GIF. Defaults to `4`.
+        log_losses, ema: see `SampleWriter`.
 
     Example:
 
@@ -105,20 +110,17 @@ class RolloutGIF(keras.callbacks.Callback):
     >>> gan.fit(ds, epochs=3, callbacks=[cb])  # doctest: +SKIP
     """
 
-    def __init__(self, clips, directory, steps=None, every=1, log_dir=None, scale=4):
-        super().__init__()
+    def __init__(self, clips, directory, steps=None, every=1, log_dir=None, scale=4, log_losses=True, ema=False):
         clips = np.asarray(clips, np.float32)
         if clips.ndim != 5:
             raise ValueError(f"`clips` must be [batch, T, H, W, C]. Received shape {clips.shape}.")
         if every < 1:
             raise ValueError(f"`every` must be >= 1. Received: every={every}")
+        super().__init__(every=every, log_dir=log_dir, log_losses=log_losses, ema=ema)
         self.clips, self.directory, self.steps = clips, directory, steps
-        self.every, self.log_dir, self.scale = int(every), log_dir, int(scale)
-        self._writer = None
+        self.scale = int(scale)
 
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every:
-            return
+    def write(self, epoch):
         k = self.model.context_frames
         if self.clips.shape[1] <= k:
             raise ValueError(f"`clips` need more than context_frames={k} frames; they have {self.clips.shape[1]}.")
@@ -127,29 +129,13 @@ class RolloutGIF(keras.callbacks.Callback):
         truth = self.clips[:, k : k + steps]
         if truth.shape[1] < steps:  # no truth past the clip's end: pad with its last frame
             truth = np.concatenate([truth] + [truth[:, -1:]] * (steps - truth.shape[1]), axis=1)
-        frames = write_rollout_gif(
-            os.path.join(self.directory, f"rollout_epoch_{epoch + 1:03d}.gif"),
-            self.clips[:, :k], prediction, truth, self.scale,
-        )
+        path = os.path.join(self.directory, f"rollout_epoch_{epoch + 1:03d}.gif")
+        frames = write_rollout_gif(path, self.clips[:, :k], prediction, truth, self.scale)
         if self.log_dir:
-            self._log_image(np.concatenate(list(frames), axis=1), epoch + 1)  # [H', T * W', 3]
-
-    def _log_image(self, image, step):
-        """Writes a TensorBoard image summary; needs TensorFlow, not the tensorboard package."""
-        import tensorflow as tf
-        from tensorflow.core.framework import summary_pb2
-
-        if self._writer is None:
-            self._writer = tf.summary.create_file_writer(self.log_dir)
-        metadata = summary_pb2.SummaryMetadata(
-            display_name="rollout (context | prediction | truth)",
-            plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="images"),
-        )
-        # The images plugin's format: [width, height, png, ...] as strings.
-        tensor = tf.stack([tf.as_string(image.shape[1]), tf.as_string(image.shape[0]), tf.io.encode_png(image)])
-        with self._writer.as_default():
-            tf.summary.write("rollout", tensor, step=step, metadata=metadata)
-        self._writer.flush()
+            strip = np.concatenate(list(frames), axis=1)  # [H', T * W', 3]
+            self.log_image("rollout", strip, epoch + 1, display_name="rollout (context | prediction | truth)")
+            with open(path, "rb") as f:
+                self.log_image("rollout_gif", (f.read(), (frames.shape[2], frames.shape[1])), epoch + 1)
 
 
 class KeepBestGenerator(keras.callbacks.Callback):

@@ -1,8 +1,11 @@
+"""Every family trains under mixed precision; exports of such a model are float32 and pass parity."""
+
 import keras
 import numpy as np
 import pytest
 
-from keras_cgan import ConditionalGAN, networks
+from keras_cgan import export
+from tests import families
 
 
 @pytest.fixture
@@ -12,24 +15,54 @@ def policy(request):
     keras.config.set_dtype_policy("float32")
 
 
-def build():
-    g = networks.conditional_generator((8, 8, 1), 4, latent_dim=4, base_filters=8)
-    d = networks.conditional_discriminator((8, 8, 1), 4, base_filters=8)
-    gan = ConditionalGAN(g, d, condition=4, seed=0)
-    gan.compile()
-    return gan
-
-
+@pytest.mark.parametrize("family", families.FAMILIES)
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"], indirect=True)
-def test_mixed_precision_trains_two_steps(policy):
-    gan = build()
-    scaled = isinstance(gan.generator_optimizer, keras.optimizers.LossScaleOptimizer)
-    assert scaled == isinstance(gan.discriminator_optimizer, keras.optimizers.LossScaleOptimizer)
-    assert scaled == (policy == "mixed_float16")  # both optimizers, not just one
+def test_every_family_trains_two_steps(policy, family):
+    gan = families.build(family, learning_rate=1e-3)
+    half = "bfloat16" if policy == "mixed_bfloat16" else "float16"
+    assert gan.generator.layers[-1].compute_dtype == half  # the policy reached the networks
+    # Loss scaling on both optimizers under float16, on neither under bfloat16.
+    for optimizer in (gan.generator_optimizer, gan.discriminator_optimizer):
+        assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer) == (half == "float16")
     before = [np.asarray(v).copy() for v in gan.generator.trainable_variables]
-    labels = np.arange(8) % 4
-    images = np.random.default_rng(0).uniform(-1, 1, (8, 8, 8, 1)).astype("float32")
-    history = gan.fit(labels, images, batch_size=4, epochs=1, verbose=0)
-    assert all(np.isfinite(v[-1]) for v in history.history.values())
-    assert gan.generator.trainable_variables[0].dtype == "float32"  # float32 master weights
-    assert any(not np.array_equal(a, np.asarray(b)) for a, b in zip(before, gan.generator.trainable_variables))
+    history = gan.fit(families.dataset(family, 8, 4), epochs=1, verbose=0)
+    assert all(np.isfinite(v[-1]) for v in history.history.values()), history.history
+    assert {w.dtype for w in gan.generator.trainable_variables} == {"float32"}  # float32 master weights
+    applied = int(gan.generator_optimizer.iterations.numpy())
+    if half == "float16":
+        # Dynamic loss scaling skips a step whose float16 gradients overflow and
+        # halves the scale (from 2**15): applied + skipped steps make the 2 steps.
+        for optimizer in (gan.generator_optimizer, gan.discriminator_optimizer):
+            skipped = round(np.log2(optimizer.initial_scale / float(optimizer.dynamic_scale.numpy())))
+            assert int(optimizer.iterations.numpy()) + skipped == 2, family
+    else:
+        assert applied == 2
+    changed = any(not np.array_equal(a, np.asarray(b)) for a, b in zip(before, gan.generator.trainable_variables))
+    assert changed == (applied > 0)
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16"], indirect=True)
+def test_export_after_mixed_precision_training_is_float32_with_parity(policy, tmp_path):
+    import onnx
+
+    gan = families.build("pix2pix", learning_rate=1e-2, ema_decay=0.5)
+    gan.fit(families.dataset("pix2pix", 8, 4), epochs=1, verbose=0)
+    conditions, _ = families.data("pix2pix", 4, seed=1)
+    half = np.asarray(gan.predict(conditions, verbose=0), "float32")
+    # The averaged generator (ema_decay) exports like the trained one.
+    averaged = gan.ema_generator()
+    assert averaged.layers[-1].compute_dtype == "bfloat16"
+    report = export.to_onnx(averaged, tmp_path / "g_ema.onnx")
+    assert report.passed and report.max_abs_error <= 1e-4, report.problems
+    model = onnx.load(str(tmp_path / "g_ema.onnx"))
+    assert {v.type.tensor_type.elem_type for v in list(model.graph.input) + list(model.graph.output)} == {
+        onnx.TensorProto.FLOAT
+    }
+    # The float32 copy computes what the bfloat16 model does, to bfloat16 precision.
+    float32 = export.inference_generator(gan)
+    assert float32.layers[-1].compute_dtype == "float32"
+    np.testing.assert_allclose(np.asarray(float32.predict(conditions, verbose=0)), half, atol=0.05)
+    with gan.ema_weights():
+        averaged_half = np.asarray(gan.predict(conditions, verbose=0), "float32")
+    np.testing.assert_allclose(np.asarray(averaged.predict(conditions, verbose=0), "float32"), averaged_half, atol=1e-6)
+    assert not np.allclose(averaged_half, half, atol=1e-3)  # the average is another generator

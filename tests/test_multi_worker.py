@@ -1,37 +1,75 @@
-"""Two worker processes on 127.0.0.1 train like one worker with the same global batch."""
+"""Two worker processes on 127.0.0.1 train every family like one worker with the same global batch.
+
+One launch of two workers trains all families in sequence (a launch costs
+more than the training), then one single-worker process runs the same code.
+Each family trains 3 steps of global batch 8 with a weight average
+(`ema_decay`) and its sample writer; only the chief may write files.
+"""
+
+import os
 
 import numpy as np
 
+from tests import families
 from tests.test_case import run_isolated, run_workers
 
-THREE_STEPS = """
-import keras, numpy as np, tensorflow as tf
-from keras_cgan import ConditionalGAN, networks
-keras.utils.set_random_seed(0)
-with strategy.scope():
-    g = networks.conditional_generator((8, 8, 1), 4, latent_dim=6, base_filters=8)
-    d = networks.conditional_discriminator((8, 8, 1), 4, base_filters=8)
-    gan = ConditionalGAN(g, d, condition=4, seed=3)
-    gan.compile(generator_optimizer=keras.optimizers.Adam(1e-2), discriminator_optimizer=keras.optimizers.Adam(1e-2))
-rng = np.random.default_rng(0)
-images = rng.uniform(-1, 1, (48, 8, 8, 1)).astype("float32")
-labels = (np.arange(48) % 4).astype("int32")
-history = gan.fit(tf.data.Dataset.from_tensor_slices((labels, images)).batch(16), epochs=1, verbose=0)
-emit({
-    "replicas": strategy.num_replicas_in_sync,
-    "steps": int(gan.generator_optimizer.iterations.numpy()),
-    "weights": np.concatenate([np.ravel(w) for w in gan.get_weights()]).tolist(),
-    "logs": {k: float(np.ravel(v[-1])[0]) for k, v in history.history.items()},
-})
+EVERY_FAMILY = """
+import json, os
+import numpy as np
+from tests import families
+from keras_cgan.callbacks import AudioSamples, SampleGrid
+from keras_cgan.video_callbacks import RolloutGIF
+
+task = json.loads(os.environ.get("TF_CONFIG", '{{"task": {{"index": 0}}}}'))["task"]["index"]
+folder = os.path.join({out!r}, f"replicas{{strategy.num_replicas_in_sync}}_task{{task}}")
+result = {{"replicas": strategy.num_replicas_in_sync}}
+for family in families.FAMILIES:
+    with strategy.scope():
+        gan = families.build(family, ema_decay=0.5)
+    conditions, targets = families.data(family, 4, seed=1)
+    log_dir = os.path.join(folder, family, "logs")
+    writer = {{
+        "conditional": lambda: SampleGrid(conditions, os.path.join(folder, family, "grid.png"), rows=2, every=1, log_dir=log_dir, ema=True),
+        "pix2pix": lambda: SampleGrid(conditions, os.path.join(folder, family, "grid.png"), rows=2, every=1, log_dir=log_dir),
+        "segan": lambda: AudioSamples([conditions.reshape(-1)[:300]], os.path.join(folder, family), log_dir=log_dir),
+        "next_frame": lambda: RolloutGIF(np.random.default_rng(0).uniform(-1, 1, (2, 3, 8, 8, 1)), os.path.join(folder, family), log_dir=log_dir),
+    }}[family]()
+    history = gan.fit(families.dataset(family, 24, 8), epochs=1, verbose=0, callbacks=[writer])
+    result[family] = {{
+        "steps": int(gan.generator_optimizer.iterations.numpy()),
+        "weights": families.flat(gan.weights),
+        "ema": families.flat(gan.ema_variables),
+        "generator": families.flat(gan.generator.weights),
+        "logs": {{k: float(np.ravel(v[-1])[0]) for k, v in history.history.items()}},
+    }}
+emit(result)
 """
 
 
-def test_two_workers_match_each_other_and_one_worker():
-    first, second = run_workers(THREE_STEPS, workers=2)
-    single = run_isolated(THREE_STEPS, replicas=1)
+def test_two_workers_match_each_other_and_one_worker_for_every_family(tmp_path):
+    code = EVERY_FAMILY.format(out=str(tmp_path))
+    # Generous timeouts: a shared machine can make the launch 10x slower than on an idle one.
+    first, second = run_workers(code, workers=2, timeout=1800)
+    single = run_isolated(code, replicas=1, timeout=1800)
     assert (first["replicas"], second["replicas"], single["replicas"]) == (2, 2, 1)
-    assert first["steps"] == single["steps"] == 3
-    np.testing.assert_allclose(np.array(first["weights"]), np.array(second["weights"]), atol=1e-6)
-    np.testing.assert_allclose(np.array(first["weights"]), np.array(single["weights"]), atol=1e-5)
-    for name, value in single["logs"].items():
-        np.testing.assert_allclose(first["logs"][name], value, atol=1e-4)
+    for family in families.FAMILIES:
+        a, b, one = first[family], second[family], single[family]
+        assert a["steps"] == b["steps"] == one["steps"] == 3, family
+        # Workers hold identical weights (networks, seed state and the average).
+        np.testing.assert_allclose(np.array(a["weights"]), np.array(b["weights"]), atol=1e-6, err_msg=family)
+        # ... equal to one worker's with the same global batch.
+        np.testing.assert_allclose(np.array(a["weights"]), np.array(one["weights"]), atol=1e-5, err_msg=family)
+        assert set(a["logs"]) == set(one["logs"]), family
+        for name, value in one["logs"].items():
+            np.testing.assert_allclose(a["logs"][name], value, atol=1e-4, err_msg=f"{family} {name}")
+        # The average moved and differs from the last weights (decay 0.5 over 3 steps).
+        assert not np.allclose(a["ema"], a["generator"]), family
+
+    # Only the chief (worker 0) wrote samples and logs; a single worker is its own chief.
+    chief, other = tmp_path / "replicas2_task0", tmp_path / "replicas2_task1"
+    assert not other.exists(), sorted(os.listdir(other))
+    for folder in (chief, tmp_path / "replicas1_task0"):
+        written = {family: sorted(os.listdir(folder / family)) for family in families.FAMILIES}
+        assert written["conditional"] == written["pix2pix"] == ["grid.png", "logs"]
+        assert written["segan"] == ["epoch_001_clip_0.wav", "logs"]
+        assert written["next_frame"] == ["logs", "rollout_epoch_001.gif"]

@@ -1,15 +1,25 @@
-"""A training job killed with SIGKILL mid-epoch resumes where it was."""
+"""A training job killed mid-epoch resumes where it was, for every family.
 
+ConditionalGAN: a real subprocess is killed with SIGKILL and started again
+with the same command. The other families: one subprocess per test run
+interrupts `fit` with an exception at a given batch (what `BackupAndRestore`
+sees of a crash is the same: nothing after its last save), fits again, and
+compares with an uninterrupted fit. Both with op determinism on and fixed
+seeds, so resumed and uninterrupted runs must agree to float rounding.
+"""
+
+import json
 import os
 import subprocess
 import sys
 
 import numpy as np
 
-from tests.test_case import REPO
+from tests import families
+from tests.test_case import REPO, run_isolated
 
 JOB = """
-import os, signal, sys
+import json, os, signal, sys
 import keras, numpy as np, tensorflow as tf
 tf.config.experimental.enable_op_determinism()
 from keras_cgan import ConditionalGAN, networks
@@ -17,7 +27,7 @@ backup, out, kill_at = sys.argv[1], sys.argv[2], int(sys.argv[3])
 keras.utils.set_random_seed(0)
 g = networks.conditional_generator((8, 8, 1), 4, latent_dim=6, base_filters=8)
 d = networks.conditional_discriminator((8, 8, 1), 4, base_filters=8)
-gan = ConditionalGAN(g, d, condition=4, seed=3)
+gan = ConditionalGAN(g, d, condition=4, seed=3, ema_decay=0.9)
 gan.compile()
 rng = np.random.default_rng(0)
 images = rng.uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
@@ -33,10 +43,14 @@ class Crash(keras.callbacks.Callback):
 class Epochs(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         with open(out + ".epochs", "a") as f:
-            f.write(f"{epoch}\\n")
+            f.write(f"{epoch} {int(self.model.generator_optimizer.iterations.numpy())}\\n")
 
 gan.fit(ds, epochs=4, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(backup), Crash(), Epochs()])
-np.save(out, np.concatenate([np.ravel(w) for w in gan.get_weights()]))
+np.save(out, np.concatenate([np.ravel(w).astype("float64") for w in gan.get_weights()]))
+with open(out + ".json", "w") as f:
+    json.dump({"seed_state": np.asarray(gan.seed_state).tolist(),
+               "ema": np.concatenate([np.ravel(v) for v in gan.ema_variables]).tolist(),
+               "steps": int(gan.generator_optimizer.iterations.numpy())}, f)
 """
 
 
@@ -59,9 +73,72 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     resumed, _ = run_job(tmp_path, "resumed", tmp_path / "backup", kill_at=-1)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     with open(out + ".epochs") as f:
-        epochs = [int(line) for line in f]
-    # first run: epochs 0, 1, 2 (killed in 2); second run: only the lost epoch 2 again, then 3.
-    assert epochs == [0, 1, 2, 2, 3]
+        epochs = [tuple(int(v) for v in line.split()) for line in f]
+    # (epoch, optimizer steps at its start). First run: epochs 0, 1, 2 (killed
+    # in 2 at step 10). Second run: the lost epoch 2 again from the state saved
+    # after epoch 1 (step 8, so no completed epoch is retrained), then 3.
+    assert epochs == [(0, 0), (1, 4), (2, 8), (2, 8), (3, 12)]
     straight, straight_out = run_job(tmp_path, "straight", tmp_path / "backup2", kill_at=-1)
     assert straight.returncode == 0, straight.stderr[-3000:]
+    with open(out + ".json") as f, open(straight_out + ".json") as g:
+        resumed_state, straight_state = json.load(f), json.load(g)
+    assert resumed_state["steps"] == straight_state["steps"] == 16
+    # The noise stream continues (the seed state is restored, not restarted)...
+    assert resumed_state["seed_state"] == straight_state["seed_state"]
+    assert resumed_state["seed_state"][1] > 16  # advanced by every step's draws
+    # ... the generator average too (an average restarted at resume would differ) ...
+    np.testing.assert_allclose(resumed_state["ema"], straight_state["ema"], atol=1e-6)
+    # ... and every weight: both networks, both optimizers' slots, seed, average.
     np.testing.assert_allclose(np.load(out + ".npy"), np.load(straight_out + ".npy"), atol=1e-6)
+    assert not os.path.exists(tmp_path / "backup")  # a finished run removes its backup
+
+
+INTERRUPTED = """
+import os, shutil
+import keras, numpy as np, tensorflow as tf
+tf.config.experimental.enable_op_determinism()
+from tests import families
+
+class Crash(Exception):
+    pass
+
+class Interrupt(keras.callbacks.Callback):
+    def __init__(self, at):
+        super().__init__()
+        self.at = at
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.generator_optimizer.iterations.numpy()) == self.at:
+            raise Crash()  # what a crash leaves: nothing after the last save
+
+def run(family, backup, interrupt_at=None):
+    gan = families.build(family, ema_decay=0.8)
+    callbacks = [keras.callbacks.BackupAndRestore(backup)]
+    if interrupt_at:
+        callbacks.append(Interrupt(interrupt_at))
+    epochs = []
+    callbacks.append(keras.callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: epochs.append(e)))
+    try:
+        gan.fit(families.dataset(family, 24, 8), epochs=3, verbose=0, callbacks=callbacks)
+    except Crash:
+        return None, epochs
+    return families.flat(gan.weights), epochs
+
+result = {{}}
+for family in {families}:
+    base = os.path.join({out!r}, family)
+    _, first = run(family, base + "_backup", interrupt_at=5)  # 3 steps per epoch: in epoch 1
+    resumed, second = run(family, base + "_backup")
+    straight, _ = run(family, base + "_straight")
+    result[family] = {{"resumed": resumed, "straight": straight, "epochs": first + second}}
+emit(result)
+"""
+
+
+def test_interrupted_fit_resumes_like_an_uninterrupted_one_for_every_family(tmp_path):
+    others = [f for f in families.FAMILIES if f != "conditional"]
+    result = run_isolated(INTERRUPTED.format(families=others, out=str(tmp_path)))
+    for family in others:
+        assert result[family]["epochs"] == [0, 1, 1, 2], family  # epoch 0 is not trained again
+        np.testing.assert_allclose(
+            np.array(result[family]["resumed"]), np.array(result[family]["straight"]), atol=1e-6, err_msg=family
+        )

@@ -225,10 +225,13 @@ def test_rollout_callback_writes_gif_and_tensorboard(tmp_path):
     import tensorflow as tf
 
     records = [tf.compat.v1.Event.FromString(r.numpy()) for r in tf.data.TFRecordDataset(str(tmp_path / "tb" / events[0]))]
-    values = [v for r in records for v in r.summary.value]
-    assert [v.metadata.plugin_data.plugin_name for v in values] == ["images"]
-    png = tf.make_ndarray(values[0].tensor)[2]
+    values = {v.tag: v for r in records for v in r.summary.value}
+    assert values["rollout"].metadata.plugin_data.plugin_name == "images"
+    png = tf.make_ndarray(values["rollout"].tensor)[2]
     assert tf.io.decode_png(png).shape == (2 * (32 + 2) + 2, 5 * (3 * (32 + 2) + 2), 3)
+    gif = tf.make_ndarray(values["rollout_gif"].tensor)[2]
+    assert gif[:6] == b"GIF89a"
+    assert values["g_loss"].metadata.plugin_data.plugin_name == "scalars"
 
 
 def test_keep_best_generator_restores_the_best_scored_weights():

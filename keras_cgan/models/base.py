@@ -21,6 +21,7 @@ replicas; so N replicas make the same update as one device, and the logged
 values (`keras.metrics.Mean` over replicas) are the true global batch means.
 """
 
+import contextlib
 import copy
 
 import keras
@@ -47,6 +48,24 @@ def _multi_worker():
     )
 
 
+def _dataset_batch_size(dataset):
+    """The batch size of a batched `tf.data.Dataset`, or `None` if it cannot be read."""
+    flat = tf.nest.flatten(dataset.element_spec)
+    if flat and flat[0].shape.rank and flat[0].shape[0] is not None:
+        return int(flat[0].shape[0])
+    # `.batch(n)` without drop_remainder leaves the batch dimension unknown:
+    # read `n` from the batch op under any maps and prefetches.
+    for _ in range(32):
+        if dataset is None:
+            break
+        size = getattr(dataset, "_batch_size", None)
+        if size is not None:
+            value = tf.get_static_value(size)
+            return None if value is None or value < 0 else int(value)
+        dataset = getattr(dataset, "_input_dataset", None)
+    return None
+
+
 class GANModel(keras.Model):
     """A conditional GAN as a `keras.Model`: `condition -> sample`.
 
@@ -60,12 +79,19 @@ class GANModel(keras.Model):
             to `1.0`.
         seed: int or None. Seed of the noise and of every random choice made
             in a training step. Defaults to `None`.
+        ema_decay: float in `[0, 1)` or None. Keeps an exponential moving
+            average of the generator's weights, updated after every step
+            (`ema = decay * ema + (1 - decay) * weights`). The averages are
+            model weights, so `.keras` files, `BackupAndRestore` and
+            `ModelCheckpoint` carry them; sample with
+            `with model.ema_weights(): ...` and export `model.ema_generator()`.
+            Defaults to `None` (no average).
     """
 
     # Names of the logged values; a family lists its parts here.
     loss_names = ("d_loss", "g_loss")
 
-    def __init__(self, generator, discriminator, adversarial_weight=1.0, seed=None, **kwargs):
+    def __init__(self, generator, discriminator, adversarial_weight=1.0, seed=None, ema_decay=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(generator, keras.Model):
             raise ValueError(f"`generator` must be a keras.Model. Received: {type(generator)}")
@@ -91,6 +117,22 @@ class GANModel(keras.Model):
             trainable=False,
             name="seed_state",
         )
+        if ema_decay is not None and not 0.0 <= ema_decay < 1.0:
+            raise ValueError(f"`ema_decay` must be in [0, 1) or None. Received: ema_decay={ema_decay}")
+        self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.ema_variables = []
+        if self.ema_decay is not None:
+            for i, weight in enumerate(self._ema_sources()):
+                self.ema_variables.append(
+                    self.add_weight(
+                        shape=tuple(weight.shape),
+                        initializer=lambda shape, dtype, w=weight: tf.identity(w),
+                        dtype=weight.dtype,
+                        trainable=False,
+                        aggregation="only_first_replica",  # replicas hold equal weights
+                        name=f"ema_{i}",
+                    )
+                )
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
         self.built = True  # both networks are built models.
 
@@ -144,6 +186,56 @@ class GANModel(keras.Model):
     def prepare_condition(self, condition):
         """Casts and checks a batch of conditions once per step; families override."""
         return condition
+
+    # ------------------------------------------------------------------- EMA
+
+    def _ema_sources(self):
+        """The generator weights the average follows (floating point, batch-norm statistics included)."""
+        return [w for w in self.generator.weights if "float" in str(w.dtype)]
+
+    def _update_ema(self):
+        decay = self.ema_decay
+        for average, weight in zip(self.ema_variables, self._ema_sources()):
+            average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
+
+    def _require_ema(self):
+        if not self.ema_variables:
+            raise ValueError(
+                f"This {type(self).__name__} keeps no weight average: build it with `ema_decay=` "
+                "(e.g. 0.999) to sample or export the averaged generator."
+            )
+
+    @contextlib.contextmanager
+    def ema_weights(self):
+        """Context in which the generator holds the averaged weights (`ema_decay`).
+
+        Example:
+
+        >>> with gan.ema_weights():  # doctest: +SKIP
+        ...     samples = gan.predict(conditions)
+        """
+        self._require_ema()
+        sources = self._ema_sources()
+        kept = [np.asarray(w) for w in sources]
+        for weight, average in zip(sources, self.ema_variables):
+            weight.assign(average)
+        try:
+            yield self
+        finally:
+            for weight, value in zip(sources, kept):
+                weight.assign(value)
+
+    def ema_generator(self):
+        """A copy of the generator holding the averaged weights, for saving and export."""
+        self._require_ema()
+        generator = self.generator
+        clone = generator.__class__.from_config(generator.get_config())
+        clone.set_weights([np.asarray(w) for w in generator.weights])
+        for weight, average in zip(
+            [w for w in clone.weights if "float" in str(w.dtype)], self.ema_variables
+        ):
+            weight.assign(np.asarray(average))
+        return clone
 
     # --------------------------------------------------------------- compile
 
@@ -326,6 +418,8 @@ class GANModel(keras.Model):
             scaled_g_loss = self.generator_optimizer.scale_loss(g_loss / num_replicas)
         g_grads = g_tape.gradient(scaled_g_loss, g_vars)
         self.generator_optimizer.apply_gradients(zip(g_grads, g_vars))
+        if self.ema_variables:
+            self._update_ema()
         return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
 
     def _simultaneous_step(self, condition, target, num_replicas, g_vars, d_vars):
@@ -409,9 +503,31 @@ class GANModel(keras.Model):
                 "`model.compile(generator_optimizer=..., discriminator_optimizer=...)`."
             )
         self._check_fit_data(x, y)
+        self._check_global_batch(x, kwargs.get("batch_size"))
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
+        if kwargs.get("callbacks"):
+            # Guards (StopOnNaN) see a step's logs before any callback saves its
+            # weights, whatever the order the user listed them in.
+            callbacks = list(kwargs["callbacks"])
+            kwargs["callbacks"] = sorted(callbacks, key=lambda c: not getattr(c, "runs_first", False))
         return super().fit(x, y, **kwargs)
+
+    def _check_global_batch(self, x, batch_size):
+        """Raises `ValueError` if the global batch does not split evenly over the replicas."""
+        replicas = self.distribute_strategy.num_replicas_in_sync
+        if replicas == 1 or x is None:
+            return
+        if isinstance(x, tf.data.Dataset):
+            batch, where = _dataset_batch_size(x), "the dataset's batch size"
+        else:
+            batch, where = (32 if batch_size is None else int(batch_size)), "`batch_size`"
+        if batch is not None and batch % replicas:
+            raise ValueError(
+                f"{where} is {batch}, the global batch, which {replicas} replicas cannot share "
+                f"evenly: use a multiple of {replicas} (e.g. {replicas * max(1, round(batch / replicas))}), "
+                "so N replicas make the same update as one device."
+            )
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Keras' version averages the first batch across workers, which fails
@@ -430,6 +546,7 @@ class GANModel(keras.Model):
             "discriminator": keras.layers.serialize(self.discriminator),
             "adversarial_weight": self.adversarial_weight,
             "seed": self.seed,
+            "ema_decay": self.ema_decay,
         }
 
     @classmethod

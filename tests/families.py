@@ -1,0 +1,88 @@
+"""Tiny models and data of every family, for the scale and resilience tests.
+
+`build(family)` returns a compiled GAN built in the current strategy scope;
+`data(family, n)` returns `(conditions, targets)` arrays made in code. Every
+network here is replica-invariant (batch norm is synchronized, so it sees the
+global batch; no dropout), so N replicas or workers must make the update of
+one device. To add a family, add one entry to each dict.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_cgan import SEGAN, ConditionalGAN, NextFrameGAN, Pix2Pix, networks
+
+FAMILIES = ("conditional", "pix2pix", "segan", "next_frame")
+WINDOW = 256
+
+
+def _conditional(**kwargs):
+    g = networks.conditional_generator((8, 8, 1), 4, latent_dim=4, base_filters=8)
+    d = networks.conditional_discriminator((8, 8, 1), 4, base_filters=8)
+    return ConditionalGAN(g, d, condition=4, **kwargs)
+
+
+def _pix2pix(**kwargs):
+    # Synchronized batch norm (the default) sees the global batch on any number of
+    # replicas. Not instance norm: the U-Net keeps a conv bias before it, whose
+    # true gradient is 0, so Adam turns rounding noise into full steps there.
+    g = networks.unet_generator((16, 16, 1), 3, base_filters=4, max_filters=8, num_downs=2, dropout=0.0)
+    d = networks.patch_discriminator((16, 16, 1), (16, 16, 3), receptive_field=16, base_filters=4)
+    return Pix2Pix(g, d, **kwargs)
+
+
+def _segan(**kwargs):
+    kw = dict(window=WINDOW, filters=(4, 8), kernel_size=5)
+    return SEGAN(networks.segan_generator(**kw), networks.segan_discriminator(**kw), **kwargs)
+
+
+def _next_frame(**kwargs):
+    g = networks.next_frame_generator((8, 8, 1), context_frames=2, latent_dim=2, base_filters=4)
+    d = networks.next_frame_discriminator((8, 8, 1), context_frames=2, base_filters=4, scales=(1,))
+    return NextFrameGAN(g, d, context_frames=2, **kwargs)
+
+
+BUILDERS = {"conditional": _conditional, "pix2pix": _pix2pix, "segan": _segan, "next_frame": _next_frame}
+
+SHAPES = {  # family -> (condition shape per sample, target shape per sample)
+    "conditional": ((), (8, 8, 1)),
+    "pix2pix": ((16, 16, 1), (16, 16, 3)),
+    "segan": ((WINDOW, 1), (WINDOW, 1)),
+    "next_frame": ((8, 8, 2), (8, 8, 1)),
+}
+
+
+def build(family, seed=3, learning_rate=1e-2, **kwargs):
+    """A compiled tiny GAN of `family` (build it inside `strategy.scope()` to distribute it)."""
+    keras.utils.set_random_seed(0)
+    gan = BUILDERS[family](seed=seed, **kwargs)
+    gan.compile(
+        generator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+        discriminator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+    )
+    return gan
+
+
+def data(family, n=24, seed=0):
+    """`(conditions, targets)` numpy arrays of `n` pairs in `[-1, 1]`."""
+    rng = np.random.default_rng(seed)
+    condition_shape, target_shape = SHAPES[family]
+    if family == "conditional":
+        conditions = (np.arange(n) % 4).astype("int32")
+    else:
+        conditions = rng.uniform(-1, 1, (n,) + condition_shape).astype("float32")
+    targets = rng.uniform(-1, 1, (n,) + target_shape).astype("float32")
+    if family == "segan":
+        targets = 0.5 * conditions
+    return conditions, targets
+
+
+def dataset(family, n=24, batch_size=8):
+    conditions, targets = data(family, n)
+    return tf.data.Dataset.from_tensor_slices((conditions, targets)).batch(batch_size)
+
+
+def flat(values):
+    """Weights (a list of arrays or variables) as one float64 list, JSON-ready."""
+    return np.concatenate([np.ravel(np.asarray(v)).astype("float64") for v in values]).tolist()

@@ -1,0 +1,128 @@
+"""Guards of a long run: NaN stops it without touching the last good checkpoint,
+the averaged generator samples, TensorBoard gets losses and media from one
+callback family, and a global batch the replicas cannot share fails before training."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_cgan.callbacks import AudioSamples, SampleGrid, StopOnNaN
+from tests import families
+from tests.test_case import run_isolated
+
+
+def _weights(model):
+    return [np.asarray(w).copy() for w in model.weights]
+
+
+@pytest.mark.parametrize("saver", ["model_checkpoint", "backup_and_restore"])
+def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, saver):
+    gan = families.build("conditional", learning_rate=1e-3)
+    conditions, targets = families.data("conditional", 32)
+    targets[20] = np.nan  # batch index 2 of 8-sample batches
+    seen = []
+    record = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(_weights(gan)))
+    if saver == "model_checkpoint":
+        path = str(tmp_path / "last.weights.h5")
+        save = keras.callbacks.ModelCheckpoint(path, save_weights_only=True, save_freq=1)
+    else:
+        path = str(tmp_path / "backup" / "latest.weights.h5")
+        save = keras.callbacks.BackupAndRestore(str(tmp_path / "backup"), save_freq=1)
+    # The saver is listed first: GANModel.fit still runs the guard before it.
+    with pytest.raises(FloatingPointError, match=r"`d_\w+` became nan at batch 2; training stopped"):
+        gan.fit(conditions, targets, batch_size=8, epochs=1, shuffle=False, verbose=0, callbacks=[save, record, StopOnNaN()])
+    assert len(seen) == 2  # batches 0 and 1 ended normally; batch 2 was stopped by the guard
+    assert not np.all(np.isfinite(np.asarray(gan.generator.weights[0])))  # the NaN step did reach the weights
+    restored = families.build("conditional", learning_rate=1e-3)
+    restored.load_weights(path)
+    for kept, last_good in zip(_weights(restored), seen[-1]):
+        np.testing.assert_array_equal(kept, last_good)  # the file holds batch 1's weights
+
+
+def _events(log_dir):
+    files = [os.path.join(log_dir, f) for f in os.listdir(log_dir) if f.startswith("events")]
+    values = {}
+    for path in files:
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                values.setdefault(value.tag, []).append((event.step, value))
+    return values
+
+
+def test_tensorboard_gets_losses_images_and_audio_from_the_sample_writers(tmp_path):
+    gan = families.build("conditional", learning_rate=1e-3, ema_decay=0.5)
+    conditions = np.repeat(np.arange(4), 2)
+    grid = SampleGrid(conditions, str(tmp_path / "grid_{epoch}.png"), rows=4, every=2, log_dir=str(tmp_path / "tb"), ema=True)
+    gan.fit(families.dataset("conditional", 16, 8), epochs=3, verbose=0, callbacks=[grid])
+    values = _events(str(tmp_path / "tb"))
+    for name in gan.loss_names[:2]:  # d_loss, g_loss: one scalar per epoch
+        assert [step for step, _ in values[name]] == [1, 2, 3]
+        assert values[name][0][1].metadata.plugin_data.plugin_name == "scalars"
+    # Images at epoch 2 (every=2) and after the last (3), as the PNG files.
+    assert [step for step, _ in values["samples"]] == [2, 3]
+    assert sorted(os.listdir(tmp_path)) == ["grid_2.png", "grid_3.png", "tb"]
+    image = tf.io.decode_png(tf.make_ndarray(values["samples"][-1][1].tensor)[2]).numpy()
+    # The logged grid is the averaged generator's (ema=True), for the writer's fixed noise.
+    with gan.ema_weights():
+        expected = np.asarray(gan(conditions, training=False, noise=grid.noise))
+    from keras_cgan.callbacks import image_grid
+
+    np.testing.assert_array_equal(image[..., 0], image_grid(expected, 4))
+    assert not np.allclose(expected, np.asarray(gan(conditions, training=False, noise=grid.noise)), atol=1e-4)
+
+
+def test_tensorboard_audio_for_segan(tmp_path):
+    gan = families.build("segan", learning_rate=1e-3)
+    clip = np.sin(np.arange(600) * 0.05).astype("float32") * 0.5
+    writer = AudioSamples([clip], str(tmp_path / "wav"), log_dir=str(tmp_path / "tb"))
+    gan.fit(families.dataset("segan", 8, 8), epochs=1, verbose=0, callbacks=[writer])
+    assert os.listdir(tmp_path / "wav") == ["epoch_001_clip_0.wav"]
+    values = _events(str(tmp_path / "tb"))
+    assert values["enhanced"][0][1].metadata.plugin_data.plugin_name == "audio"
+    wav = tf.make_ndarray(values["enhanced"][0][1].tensor)[0, 0]
+    audio, rate = tf.audio.decode_wav(wav)
+    assert int(rate) == gan.sample_rate and audio.shape == (600, 1)
+    np.testing.assert_allclose(audio[:, 0], np.clip(gan.enhance(clip), -1, 1), atol=1e-4)  # 16-bit WAV
+    assert {"noisy", "d_loss", "g_l1"} <= set(values)
+
+
+def test_sample_writer_with_ema_needs_a_model_with_ema_decay(tmp_path):
+    gan = families.build("conditional")
+    with pytest.raises(ValueError, match="ema_decay"):
+        gan.fit(*families.data("conditional", 8), batch_size=8, epochs=1, verbose=0,
+                callbacks=[SampleGrid(np.arange(4), str(tmp_path / "g.png"), rows=2, ema=True)])
+    with pytest.raises(ValueError, match="ema_decay"):
+        gan.ema_generator()
+    with pytest.raises(ValueError, match="ema_decay"):
+        families.build("conditional", ema_decay=1.0)
+
+
+def test_global_batch_not_divisible_by_the_replicas_fails_before_training():
+    result = run_isolated(
+        """
+import tensorflow as tf
+from tests import families
+with strategy.scope():
+    gan = families.build("conditional")
+conditions, targets = families.data("conditional", 30)
+errors = []
+for fit in (
+    lambda: gan.fit(conditions, targets, batch_size=15, epochs=1, verbose=0),
+    lambda: gan.fit(tf.data.Dataset.from_tensor_slices((conditions, targets)).batch(5).prefetch(1), epochs=1, verbose=0),
+):
+    try:
+        fit()
+        errors.append(None)
+    except ValueError as error:
+        errors.append(str(error))
+gan.fit(conditions, targets, batch_size=10, epochs=1, verbose=0)
+emit({"errors": errors, "steps": int(gan.generator_optimizer.iterations.numpy())})
+""",
+        replicas=2,
+    )
+    assert "`batch_size` is 15" in result["errors"][0] and "2 replicas" in result["errors"][0]
+    assert "the dataset's batch size is 5" in result["errors"][1]
+    assert result["steps"] == 3  # only the valid fit trained

@@ -17,6 +17,7 @@ Example:
 
 import os
 
+import keras
 import numpy as np
 
 from keras_cgan.callbacks import SampleWriter

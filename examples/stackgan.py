@@ -39,6 +39,7 @@ def build_parser():
     parser.add_argument("--grid", default=None, help="also write the stage grid here (e.g. docs/stackgan_stages.png)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=2)
+    parser.add_argument("--load", default=None, help="evaluate this saved .keras StackGAN instead of training")
     return parser
 
 
@@ -118,15 +119,20 @@ def main(argv=None):
     from keras_cgan.data import synthetic_faces
 
     keras.utils.set_random_seed(args.seed)
-    gan = build(args)
-    gan.compile()
-    train, _ = dataset(args)
-    start = time.time()
-    gan.fit(
-        train, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
-        callbacks=[GrowStages(args.grow_at)], verbose=args.verbose,
-    )
-    seconds = time.time() - start
+    os.makedirs(args.out, exist_ok=True)
+    if args.load:
+        gan, seconds = keras.models.load_model(args.load), float("nan")
+    else:
+        gan = build(args)
+        gan.compile()
+        train, _ = dataset(args)
+        start = time.time()
+        gan.fit(
+            train, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch,
+            callbacks=[GrowStages(args.grow_at)], verbose=args.verbose,
+        )
+        seconds = time.time() - start
+        gan.save(os.path.join(args.out, "stackgan.keras"))
 
     hair, eyes = synthetic_faces.grid_pairs()
     hair, eyes = np.repeat(hair, args.samples), np.repeat(eyes, args.samples)
@@ -135,15 +141,17 @@ def main(argv=None):
     images = stage_images(gan, tags, noise)
     _, real, _, _ = synthetic_faces.load(512, seed=args.seed + 7, size=args.sizes[-1])
     result = evaluate(images, hair, eyes, real)
-    result.update(seconds=seconds, steps=args.epochs * args.steps_per_epoch, stages=gan.stages(), args=vars(args))
+    params = int(sum(np.prod(w.shape) for w in gan.generator.trainable_weights))
+    result.update(
+        seconds=seconds, steps=args.epochs * args.steps_per_epoch, stages=gan.stages(), generator_params=params,
+        args=vars(args),
+    )
 
-    os.makedirs(args.out, exist_ok=True)
     # One column per hair colour with eyes two colours on, the same noise for every stage.
     pick = [np.flatnonzero((hair == h) & (eyes == (h + 2) % 6))[0] for h in range(6)]
     picked = [x[pick] for x in images]
     for path in [os.path.join(args.out, "stages.png")] + ([args.grid] if args.grid else []):
         write_grid(picked, path, len(pick))
-    gan.save(os.path.join(args.out, "stackgan.keras"))
     with open(os.path.join(args.out, "result.json"), "w") as f:
         json.dump(result, f, indent=2)
     print(json.dumps({k: v for k, v in result.items() if k != "args"}, indent=2))

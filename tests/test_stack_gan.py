@@ -59,6 +59,7 @@ def test_growth_one_to_three_inside_one_fit_under_mirrored_strategy():
         })
         """,
         replicas=2,
+        timeout=1800,  # three traces under MirroredStrategy; slow on a loaded machine
     )
     # Epoch 0: stage 1 alone -> stages 2 and 3 (G and D) untouched; epoch 1: stage 2 trains, 3 untouched.
     assert result["changed"]["0"] == [False, False, False, False]

@@ -25,7 +25,7 @@ import keras
 from keras import layers
 
 from keras_cgan import conditions as conditions_lib
-from keras_cgan.layers import ConditioningAugmentation
+from keras_cgan.layers import ConditioningAugmentation, NearestUpsampling
 from keras_cgan.networks import dcgan
 
 
@@ -84,7 +84,7 @@ def stage1_generator(image_size=16, code_dim=32, latent_dim=32, base_filters=32,
     x = _norm_relu(layers.Reshape((4, 4, filters))(x), "project")  # [B, 4, 4, F]
     for i in range(ups):
         filters = max(filters // 2, base_filters)
-        x = layers.UpSampling2D(2, name=f"up_{i}")(x)
+        x = NearestUpsampling(2, name=f"up_{i}")(x)
         x = _norm_relu(layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv_{i}")(x), f"conv_{i}")
     image = layers.Conv2D(channels, 3, padding="same", activation="tanh", name="to_image")(x)
     return keras.Model([noise, code], image, name=name)
@@ -109,7 +109,7 @@ def refiner_generator(input_size, code_dim=32, base_filters=32, channels=3, resi
     code = keras.Input((code_dim,), name="code")
     x = layers.Conv2D(base_filters, 3, padding="same", name="encode")(image)
     x = layers.ReLU()(x)
-    tiled = layers.UpSampling2D(input_size, name="tile_code")(layers.Reshape((1, 1, code_dim))(code))  # [B, S, S, D]
+    tiled = NearestUpsampling(input_size, name="tile_code")(layers.Reshape((1, 1, code_dim))(code))  # [B, S, S, D]
     x = layers.Concatenate(name="image_and_code")([x, tiled])
     x = _norm_relu(layers.Conv2D(base_filters, 3, padding="same", use_bias=False, name="joint")(x), "joint")
     for i in range(residual_blocks):
@@ -117,7 +117,7 @@ def refiner_generator(input_size, code_dim=32, base_filters=32, channels=3, resi
         h = layers.Conv2D(base_filters, 3, padding="same", use_bias=False, name=f"res_{i}_b")(h)
         h = layers.BatchNormalization(synchronized=True, name=f"res_{i}_b_bn")(h)
         x = layers.ReLU()(layers.Add(name=f"res_{i}")([x, h]))
-    x = layers.UpSampling2D(2, name="up")(x)  # [B, 2S, 2S, F]
+    x = NearestUpsampling(2, name="up")(x)  # [B, 2S, 2S, F]
     x = _norm_relu(layers.Conv2D(base_filters, 3, padding="same", use_bias=False, name="up_conv")(x), "up_conv")
     out = layers.Conv2D(channels, 3, padding="same", activation="tanh", name="to_image")(x)
     return keras.Model([image, code], out, name=name)

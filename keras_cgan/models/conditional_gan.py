@@ -196,7 +196,8 @@ class ConditionalGAN(GANModel):
         `discriminator` defaults to `self.discriminator` (families with several,
         such as `StackGAN`, pass one per stage).
         """
-        out = (discriminator or self.discriminator)([images, condition], training=training)
+        discriminator = self.discriminator if discriminator is None else discriminator
+        out = discriminator([images, condition], training=training)
         out = list(out) if isinstance(out, (list, tuple)) else [out]
         realism = tf.reshape(tf.cast(out[0], "float32"), [-1])
         if self.design == "single":

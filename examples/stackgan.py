@@ -26,7 +26,7 @@ def build_parser():
     parser.add_argument("--sizes", type=int, nargs="+", default=[16, 32, 64])
     parser.add_argument("--epochs", type=int, default=24)
     parser.add_argument("--steps-per-epoch", type=int, default=40)
-    parser.add_argument("--grow-at", type=int, nargs="*", default=[10, 17], help="epochs at which stages 2, 3 start")
+    parser.add_argument("--grow-at", type=int, nargs="*", default=[8, 14], help="epochs at which stages 2, 3 start")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--faces", type=int, default=2048)
     parser.add_argument("--filters", type=int, default=32)

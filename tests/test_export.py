@@ -32,7 +32,7 @@ FAMILIES = {
     "pix2pix": lambda: networks.unet_generator((16, 16, 3), 3, base_filters=8, max_filters=16),
     "segan": lambda: networks.segan_generator(window=512, filters=(16, 32, 32), kernel_size=15, residual=False),
     "next_frame": lambda: networks.next_frame_generator((16, 16, 1), context_frames=4, latent_dim=4, base_filters=8),
-    "stackgan": lambda: networks.stack_generator((4, 8, 16), 10, latent_dim=4, code_dim=2, base_filters=8),
+    "stackgan": lambda: networks.stack_generator((8, 16), 10, latent_dim=8, code_dim=4, base_filters=16),
 }
 TFLITE_MODES = (None, "float16", "dynamic", "int8")
 FORMATS = ("saved_model", "onnx") + tuple(f"tflite-{q}" for q in TFLITE_MODES)

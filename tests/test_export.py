@@ -32,6 +32,7 @@ FAMILIES = {
     "pix2pix": lambda: networks.unet_generator((16, 16, 3), 3, base_filters=8, max_filters=16),
     "segan": lambda: networks.segan_generator(window=512, filters=(16, 32, 32), kernel_size=15, residual=False),
     "next_frame": lambda: networks.next_frame_generator((16, 16, 1), context_frames=4, latent_dim=4, base_filters=8),
+    "stackgan": lambda: networks.stack_generator((8, 16), 10, latent_dim=8, code_dim=4, base_filters=16),
 }
 TFLITE_MODES = (None, "float16", "dynamic", "int8")
 FORMATS = ("saved_model", "onnx") + tuple(f"tflite-{q}" for q in TFLITE_MODES)
@@ -39,7 +40,8 @@ FORMATS = ("saved_model", "onnx") + tuple(f"tflite-{q}" for q in TFLITE_MODES)
 
 def _trained_like(generator):
     """Scales the last kernel until outputs span most of [-1, 1], as a trained G's do."""
-    layer = [layer for layer in generator.layers if getattr(layer, "kernel", None) is not None][-1]
+    # Flattened: a generator made of nested models (StackGAN's chain of stages) has its kernels inside them.
+    layer = [layer for layer in generator._flatten_layers() if getattr(layer, "kernel", None) is not None][-1]
     inputs = export.example_inputs(generator, 16, seed=0)
     for _ in range(8):
         out = np.asarray(generator.predict(inputs, verbose=0))

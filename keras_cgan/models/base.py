@@ -294,8 +294,12 @@ class GANModel(keras.Model):
                 # Keras' auto_scale_loss wraps only `self.optimizer`: wrap both.
                 self.generator_optimizer = self._loss_scaled(self.generator_optimizer)
                 self.discriminator_optimizer = self._loss_scaled(self.discriminator_optimizer)
-            self.generator_optimizer.build(self.generator.trainable_variables)
-            self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+            self._build_optimizers()
+
+    def _build_optimizers(self):
+        """Builds both optimizers on their variables; families with several networks per role override."""
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
 
     def _uses_float16(self):
         return any(

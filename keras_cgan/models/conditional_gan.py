@@ -207,9 +207,14 @@ class ConditionalGAN(GANModel):
             return wrong, tf.cast(valid, "float32")
         return wrong, tf.ones([batch], "float32")
 
-    def _heads(self, images, condition, training):
-        """Runs D once: `(realism [B], second)`; `second` is None, match `[B]` or class logits `[B, K]`."""
-        out = self.discriminator([images, condition], training=training)
+    def _heads(self, images, condition, training, discriminator=None):
+        """Runs D once: `(realism [B], second)`; `second` is None, match `[B]` or class logits `[B, K]`.
+
+        `discriminator` defaults to `self.discriminator` (families with several,
+        such as `StackGAN`, pass one per stage).
+        """
+        discriminator = self.discriminator if discriminator is None else discriminator
+        out = discriminator([images, condition], training=training)
         out = list(out) if isinstance(out, (list, tuple)) else [out]
         realism = tf.reshape(tf.cast(out[0], "float32"), [-1])
         if self.design == "single":
@@ -229,7 +234,7 @@ class ConditionalGAN(GANModel):
             condition = self.condition.words(condition)  # [B, V] bag of words
         return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=condition, logits=logits))
 
-    def discriminator_objective(self, condition, target, fake, training):
+    def discriminator_objective(self, condition, target, fake, training, discriminator=None):
         adv = self._adversarial()
         target = tf.cast(target, fake.dtype)
         batch = tf.shape(target)[0]
@@ -238,10 +243,12 @@ class ConditionalGAN(GANModel):
             wrong, valid = self._wrong_condition(condition)
             # One batched call: [real|c, fake|c, real|wrong c].  # [3B, ...]
             realism, second = self._heads(
-                tf.concat([target, fake, target], 0), tf.concat([condition, condition, wrong], 0), training
+                tf.concat([target, fake, target], 0), tf.concat([condition, condition, wrong], 0), training, discriminator
             )
         else:
-            realism, second = self._heads(tf.concat([target, fake], 0), tf.concat([condition, condition], 0), training)
+            realism, second = self._heads(
+                tf.concat([target, fake], 0), tf.concat([condition, condition], 0), training, discriminator
+            )
         real_s, fake_s = realism[:batch], realism[batch : 2 * batch]
         masked_mean = lambda x: tf.reduce_sum(x * valid) / tf.cast(batch, "float32")
         parts = {"d_fake": tf.reduce_mean(adv.fake(fake_s))}
@@ -267,21 +274,21 @@ class ConditionalGAN(GANModel):
                 if self.auxiliary_on_fake:
                     parts["d_aux"] += self._auxiliary_loss(second[batch : 2 * batch], condition)
                 loss += self.auxiliary_weight * parts["d_aux"]
-        penalty = self._penalty(condition, target, fake)
+        penalty = self._penalty(condition, target, fake, discriminator)
         if penalty is not None:
             parts["d_penalty"] = penalty
             loss += penalty
         return loss, parts
 
-    def _penalty(self, condition, target, fake):
-        critics = [lambda images: self._heads(images, condition, training=True)[0]]
+    def _penalty(self, condition, target, fake, discriminator=None):
+        critics = [lambda images: self._heads(images, condition, True, discriminator)[0]]
         if self.design == "two_head":
-            critics.append(lambda images: self._heads(images, condition, training=True)[1])
+            critics.append(lambda images: self._heads(images, condition, True, discriminator)[1])
         return self.discriminator_penalty(critics, target, fake)
 
-    def generator_objective(self, condition, target, fake, training):
+    def generator_objective(self, condition, target, fake, training, discriminator=None):
         adv = self._adversarial()
-        realism, second = self._heads(fake, condition, training)
+        realism, second = self._heads(fake, condition, training, discriminator)
         g_adv = tf.reduce_mean(adv.generator(realism))
         parts = {"g_adv": g_adv}
         loss = self.adversarial_weight * g_adv

@@ -1,0 +1,150 @@
+"""StackGAN (16 -> 32 -> 64, grown in one fit) vs a single-stage GAN trained directly at 64x64.
+
+Both train on the same tag faces, with the same batch size and the same
+number of steps, and are scored on the 36 tag sets with the same noise:
+tag accuracy read off the 64x64 pixels (hair, both eyes, all), sharpness
+of the 64x64 images over real faces' (1 = as much edge detail as real; for
+StackGAN also over stage 1 bilinearly upsampled), and diversity (mean
+pairwise RMS distance of faces made for one tag set; 0 = collapsed).
+
+    python benchmarks/stackgan.py                          # default budget, both variants
+    python benchmarks/stackgan.py --variants single --out benchmarks/results/stackgan_single.json
+
+Writes benchmarks/results/stackgan.json (via benchmarks/_report.py).
+"""
+
+import argparse
+import importlib.util
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+import _report  # noqa: E402
+
+VARIANTS = ("stackgan", "single")
+
+
+def _example():
+    spec = importlib.util.spec_from_file_location("stackgan_example", os.path.join(os.path.dirname(HERE), "examples", "stackgan.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_single(args):
+    from keras_cgan import ConditionalGAN, networks
+    from keras_cgan.data import synthetic_faces
+
+    tags = synthetic_faces.condition()
+    shape = (args.sizes[-1],) * 2 + (3,)
+    g = networks.conditional_generator(shape, condition=tags, latent_dim=args.latent_dim, base_filters=args.single_filters)
+    d = networks.conditional_discriminator(
+        shape, condition=tags, conditioning=args.design, base_filters=max(args.filters // 2, 4)
+    )
+    return ConditionalGAN(g, d, condition=tags, seed=args.seed)
+
+
+def run(variant, args, example):
+    import keras
+
+    from keras_cgan import GrowStages
+    from keras_cgan.data import synthetic_faces
+
+    keras.utils.set_random_seed(args.seed)
+    gan = example.build(args) if variant == "stackgan" else build_single(args)
+    gan.compile()
+    train, _ = example.dataset(args)
+    callbacks = [GrowStages(args.grow_at)] if variant == "stackgan" else []
+    start = time.time()
+    history = gan.fit(train, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, callbacks=callbacks, verbose=args.verbose)
+    seconds = time.time() - start
+
+    hair, eyes = synthetic_faces.grid_pairs()
+    hair, eyes = np.repeat(hair, args.samples), np.repeat(eyes, args.samples)
+    tags = synthetic_faces.tags_of(hair, eyes)
+    noise = np.random.default_rng(args.seed + 1).standard_normal((len(tags), args.latent_dim)).astype("float32")
+    if variant == "stackgan":
+        images = example.stage_images(gan, tags, noise)
+    else:
+        images = [np.asarray(gan.predict(tags, batch_size=96, verbose=0))]
+    _, real, _, _ = synthetic_faces.load(512, seed=args.seed + 7, size=args.sizes[-1])
+    result = example.evaluate(images, hair, eyes, real)
+    last = result[f"stage{len(images)}"]
+    row = {
+        "model": variant,
+        "hair": last["hair"], "both eyes": last["both_eyes"], "all": last["all"],
+        "sharpness / real": result["sharpness_last_over_real"],
+        "sharpness / stage 1 bilinear": result["sharpness_last_over_stage1_bilinear"] if variant == "stackgan" else "",
+        "diversity": result["diversity"],
+        "G params": int(sum(np.prod(w.shape) for w in gan.generator.trainable_weights)),
+        "steps": args.epochs * args.steps_per_epoch,
+        "seconds": round(seconds),
+    }
+    logs = {k: float(v[-1]) for k, v in history.history.items()}
+    return row, dict(result, final_logs=logs, seconds=seconds)
+
+
+def from_example(path, args):
+    """The StackGAN row from an `examples/stackgan.py` result, checked to match this budget."""
+    import json
+
+    with open(path) as f:
+        result = json.load(f)
+    for key in ("sizes", "epochs", "steps_per_epoch", "batch_size", "faces", "seed", "samples", "latent_dim"):
+        if result["args"][key] != getattr(args, key):
+            raise ValueError(f"{path}: {key}={result['args'][key]!r} differs from this run's {getattr(args, key)!r}")
+    last = result[f"stage{len(args.sizes)}"]
+    row = {
+        "model": "stackgan",
+        "hair": last["hair"], "both eyes": last["both_eyes"], "all": last["all"],
+        "sharpness / real": result["sharpness_last_over_real"],
+        "sharpness / stage 1 bilinear": result["sharpness_last_over_stage1_bilinear"],
+        "diversity": result["diversity"],
+        "G params": result.get("generator_params", ""),
+        "steps": result["steps"],
+        "seconds": round(result["seconds"]),
+    }
+    return row, dict(result, source=path)
+
+
+def main(argv=None):
+    example = _example()
+    parser = example.build_parser()
+    parser.description = __doc__.split("\n\n")[0]
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--single-filters", type=int, default=16, help="base filters of the single-stage generator")
+    parser.add_argument("--json", default=None, help="output path (default benchmarks/results/stackgan.json)")
+    parser.add_argument(
+        "--stackgan-result", default=None,
+        help="take the StackGAN row from this result.json of examples/stackgan.py run with the same arguments "
+        "instead of training it again",
+    )
+    args = parser.parse_args(argv)
+    rows, details = [], {}
+    for variant in args.variants:
+        if variant == "stackgan" and args.stackgan_result:
+            row, detail = from_example(args.stackgan_result, args)
+        else:
+            row, detail = run(variant, args, example)
+        rows.append(row)
+        details[variant] = detail
+        print(row, flush=True)
+    columns = ["model", "hair", "both eyes", "all", "sharpness / real", "sharpness / stage 1 bilinear",
+               "diversity", "G params", "steps", "seconds"]
+    payload = {
+        "config": vars(args),
+        "details": details,
+        "note": "2 CPU cores shared with other jobs while measured; seconds are wall time under load.",
+    }
+    _report.write("stackgan", payload, rows, columns, out=args.json)
+
+
+if __name__ == "__main__":
+    main()

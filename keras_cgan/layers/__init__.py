@@ -1,0 +1,4 @@
+"""Custom layers, one per file, all serializable."""
+
+from keras_cgan.layers.conditioning_augmentation import ConditioningAugmentation
+from keras_cgan.layers.nearest_upsampling import NearestUpsampling

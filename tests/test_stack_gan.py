@@ -1,0 +1,171 @@
+"""Tests of StackGAN: growth inside one fit (MirroredStrategy), frozen inactive stages,
+save/load after growth, config, conditioning augmentation and input errors."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_cgan import GrowStages, StackGAN
+from keras_cgan.layers import ConditioningAugmentation
+from keras_cgan.models.stack_gan import build_default
+from keras_cgan.networks import stackgan as stackgan_networks
+from tests.test_case import assert_config_roundtrip, flat_weights, run_isolated
+
+TINY = dict(latent_dim=4, code_dim=2, base_filters=4)
+
+
+def _data(n=16, size=16, classes=4, seed=0):
+    rng = np.random.default_rng(seed)
+    return (np.arange(n) % classes).astype("int32"), rng.uniform(-1, 1, (n, size, size, 3)).astype("float32")
+
+
+def test_growth_one_to_three_inside_one_fit_under_mirrored_strategy():
+    result = run_isolated(
+        """
+        import os, tempfile
+        import keras, numpy as np
+        from keras_cgan import GrowStages
+        from keras_cgan.models.stack_gan import build_default
+        from tests.test_case import flat_weights
+
+        labels = (np.arange(16) % 4).astype("int32")
+        images = np.random.default_rng(0).uniform(-1, 1, (16, 16, 16, 3)).astype("float32")
+        with strategy.scope():
+            gan = build_default((4, 8, 16), 4, latent_dim=4, code_dim=2, base_filters=4, seed=0)
+            gan.compile()
+        nets = lambda: [gan.generators[1], gan.generators[2], gan.discriminators[1], gan.discriminators[2]]
+        initial = [flat_weights(m) for m in nets()]
+        changed = {}
+
+        class Probe(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                changed[epoch] = [bool(np.any(flat_weights(m) != w)) for m, w in zip(nets(), initial)]
+
+        history = gan.fit(labels, images, batch_size=8, epochs=3, callbacks=[GrowStages([1, 2]), Probe()], verbose=0)
+        noise = np.random.default_rng(1).standard_normal((4, 4)).astype("float32")
+        expected = np.asarray(gan(labels[:4], noise=noise))
+        path = os.path.join(tempfile.mkdtemp(), "gan.keras")
+        gan.save(path)
+        loaded = keras.models.load_model(path)
+        emit({
+            "changed": changed,
+            "active": history.history["active_stages"],
+            "g_kl": history.history["g_kl"],
+            "g_iterations": [int(o.iterations.numpy()) for o in gan.generator_optimizers],
+            "d_iterations": [int(o.iterations.numpy()) for o in gan.discriminator_optimizers],
+            "shape": list(expected.shape),
+            "loaded_stages": loaded.stages(),
+            "max_diff": float(np.max(np.abs(np.asarray(loaded(labels[:4], noise=noise)) - expected))),
+        })
+        """,
+        replicas=2,
+        timeout=1800,  # three traces under MirroredStrategy; slow on a loaded machine
+    )
+    # Epoch 0: stage 1 alone -> stages 2 and 3 (G and D) untouched; epoch 1: stage 2 trains, 3 untouched.
+    assert result["changed"]["0"] == [False, False, False, False]
+    assert result["changed"]["1"] == [True, False, True, False]
+    assert result["changed"]["2"] == [True, True, True, True]
+    assert result["active"] == [1.0, 2.0, 3.0]
+    assert all(kl > 0 for kl in result["g_kl"])
+    # 2 steps per epoch: each stage's optimizers counted only the steps it was active.
+    assert result["g_iterations"] == [6, 4, 2] and result["d_iterations"] == [6, 4, 2]
+    assert result["shape"] == [4, 16, 16, 3]
+    assert result["loaded_stages"] == 3
+    assert result["max_diff"] < 1e-5
+
+
+def test_call_returns_largest_active_stage_and_all_stages_on_request():
+    gan = build_default((4, 8, 16), 4, seed=0, **TINY)
+    labels, _ = _data(4)
+    assert np.asarray(gan(labels)).shape == (4, 4, 4, 3)
+    gan.grow()
+    assert np.asarray(gan(labels)).shape == (4, 8, 8, 3)
+    stages = gan(labels, all_stages=True)
+    assert [tuple(np.asarray(x).shape[1:3]) for x in stages] == [(4, 4), (8, 8)]
+    assert tuple(gan.generator.output.shape[1:]) == (16, 16, 3)  # the export chain: all stages
+    assert tuple(gan.generator_chain(2).output.shape[1:]) == (8, 8, 3)
+    # The chain computes what the model does, stage by stage, from the same noise.
+    noise = np.random.default_rng(0).standard_normal((4, 4)).astype("float32")
+    np.testing.assert_allclose(
+        np.asarray(gan.generator_chain(2)([noise, labels])), np.asarray(gan(labels, noise=noise)), atol=1e-6
+    )
+    with pytest.raises(ValueError, match="stages"):
+        gan.grow(1)  # never shrinks
+    gan.grow(3)
+    with pytest.raises(ValueError, match="stages"):
+        gan.grow()
+
+
+def test_config_roundtrip_keeps_growth_state_and_weights_restore_it(tmp_path):
+    gan = build_default((4, 8, 16), 4, seed=0, kl_weight=0.5, mismatch_weight=0.5, **TINY)
+    gan.grow(2)
+    clone = assert_config_roundtrip(gan)
+    assert clone.stages() == 2 and clone.kl_weight == 0.5 and clone.sizes == [4, 8, 16]
+    # A checkpoint (what BackupAndRestore writes) carries active_stages.
+    gan.grow(3)
+    path = str(tmp_path / "ckpt.weights.h5")
+    gan.save_weights(path)
+    fresh = build_default((4, 8, 16), 4, seed=0, kl_weight=0.5, **TINY)
+    assert fresh.stages() == 1
+    fresh.load_weights(path)
+    assert fresh.stages() == 3
+    np.testing.assert_array_equal(flat_weights(fresh.generator), flat_weights(gan.generator))
+
+
+def test_kl_is_logged_and_kl_weight_zero_switches_augmentation_off():
+    labels, images = _data(16, size=8)
+    noises = [np.random.default_rng(s).standard_normal((4, 4)).astype("float32") for s in (1, 2)]
+    logs = {}
+    for kl_weight in (1.0, 0.0):
+        keras.utils.set_random_seed(0)
+        gan = build_default((4, 8), 4, seed=0, kl_weight=kl_weight, **TINY)
+        gan.compile()
+        history = gan.fit(labels, images, batch_size=8, epochs=1, verbose=0)
+        logs[kl_weight] = history.history["g_kl"][-1]
+        stats = gan.condition_encoder(labels[:4])
+        codes = [np.asarray(gan.augmentation([stats, n])) for n in noises]
+        if kl_weight == 0:
+            np.testing.assert_array_equal(codes[0], codes[1])  # deterministic: the mean
+            np.testing.assert_array_equal(codes[0], np.asarray(stats)[:, :2])
+        else:
+            assert np.abs(codes[0] - codes[1]).max() > 1e-3
+    assert logs[1.0] > 0 and logs[0.0] == 0.0
+
+
+def test_conditioning_augmentation_kl_by_hand_and_config():
+    layer = ConditioningAugmentation(1)
+    # mu = 0, logvar = ln 2: KL = 0.5 * (0 + 2 - 1 - ln 2)
+    stats = np.array([[0.0, np.log(2.0)], [1.0, 0.0]], "float32")
+    np.testing.assert_allclose(np.asarray(layer.kl(stats)), [0.5 * (1 - np.log(2.0)), 0.5], rtol=1e-6)
+    noise = np.array([[2.0], [-1.0]], "float32")
+    np.testing.assert_allclose(np.asarray(layer([stats, noise])), [[2.0 * np.sqrt(2.0)], [0.0]], rtol=1e-6)
+    clone = ConditioningAugmentation.from_config(ConditioningAugmentation(3, stochastic=False).get_config())
+    assert clone.dim == 3 and not clone.stochastic
+    with pytest.raises(ValueError, match="stats of width 4"):
+        ConditioningAugmentation(2)([np.zeros((1, 3), "float32"), np.zeros((1, 2), "float32")])
+
+
+def test_bad_inputs_raise_value_errors_naming_them():
+    with pytest.raises(ValueError, match="double"):
+        stackgan_networks.build_networks((8, 12), 4, **TINY)
+    with pytest.raises(ValueError, match="latent_dim"):
+        stackgan_networks.build_networks((4, 8), 4, latent_dim=2, code_dim=4)
+    nets = stackgan_networks.build_networks((4, 8, 16), 4, **TINY)
+    with pytest.raises(ValueError, match="One discriminator per stage"):
+        StackGAN(nets["generators"], nets["discriminators"][:2], nets["condition_encoder"], condition=4)
+    swapped = [nets["generators"][0], nets["generators"][2], nets["generators"][1]]
+    with pytest.raises(ValueError, match="previous stage's image"):
+        StackGAN(swapped, nets["discriminators"], nets["condition_encoder"], condition=4)
+    with pytest.raises(ValueError, match="active_stages"):
+        StackGAN(**nets, condition=4, active_stages=4)
+    with pytest.raises(ValueError, match="kl_weight"):
+        StackGAN(**nets, condition=4, kl_weight=-1)
+    with pytest.raises(ValueError, match="increasing"):
+        GrowStages([5, 2])
+    gan = StackGAN(**nets, condition=4)
+    gan.compile()
+    _, images = _data(8)
+    with pytest.raises(ValueError, match="class conditions must have shape"):
+        gan.fit(np.zeros((8, 3), "int32"), images, epochs=1, verbose=0)  # wrong condition width
+    with pytest.raises(ValueError, match="targets have shape"):
+        gan.fit(np.zeros(8, "int32"), images[:, :8, :8], epochs=1, verbose=0)

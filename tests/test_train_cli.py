@@ -30,6 +30,8 @@ TINY = {
               "--batch-size", "4"],
     "nextframe": ["--filters", "4", "--set", "clips=16", "--set", "length=8", "--set", "latent_dim=2",
                   "--batch-size", "4", "--mixed-precision", "mixed_bfloat16"],
+    "stackgan": ["--size", "16", "--set", "stages=2", "--filters", "4", "--set", "latent_dim=4",
+                 "--set", "code_dim=2", "--set", "faces=16", "--set", "grow_at=[1]", "--batch-size", "8"],
 }
 
 
@@ -191,6 +193,15 @@ def test_wrong_data_layout_is_an_error_naming_the_folder(family, tmp_path, capsy
     error = capsys.readouterr().err
     assert f"--data {data}" in error and f"Expected layout for {family}" in error and hint in error
     assert not os.path.exists(tmp_path / "run")
+
+
+def test_stackgan_grows_during_the_run(tmp_path):
+    run = tmp_path / "run"
+    flags = ["--epochs", "2", "--steps-per-epoch", "1", "--verbose", "0"] + TINY["stackgan"]
+    assert main(["train", "stackgan", "--out", str(run)] + flags) == 0
+    gan = keras.models.load_model(run / "gan.keras")
+    assert gan.stages() == 2  # grown at epoch 1 (`grow_at=[1]`)
+    assert keras.models.load_model(run / "generator.keras").outputs[0].shape[1:] == (16, 16, 3)
 
 
 def test_unknown_option_is_an_error(tmp_path, capsys):

@@ -8,10 +8,10 @@ Example:
 
 >>> from keras_cgan import train
 >>> sorted(train.FAMILIES)
-['cgan', 'nextframe', 'pix2pix', 'segan']
+['cgan', 'nextframe', 'pix2pix', 'segan', 'stackgan']
 """
 
 from keras_cgan.train.spec import FAMILIES, Data, Family, get, register
 
 # Each import registers one family.
-from keras_cgan.train import cgan, nextframe, pix2pix, segan  # noqa: E402,F401  isort: skip
+from keras_cgan.train import cgan, nextframe, pix2pix, segan, stackgan  # noqa: E402,F401  isort: skip

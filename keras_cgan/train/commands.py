@@ -239,7 +239,7 @@ def run_train(args):
         config = run_folder.plain(config)
         _refuse_changes(saved, config, out, run_folder.FIXED_SECTIONS)
         backup = os.path.join(out, run_folder.BACKUP)
-        callbacks = [_stop_on_nan()]
+        callbacks = [_stop_on_nan()] + (family.callbacks(options) if family.callbacks else [])
         if chief:
             run_folder.write_config(out, config)
             run_folder.write_preview(out, *data.preview)

@@ -56,6 +56,8 @@ class Family:
             scope; `options` includes `seed` and the `derived` values.
         write_samples: `(gan, conditions, targets, path, seed) -> path`.
         sample_extension: str. Extension of the sample file (`".png"`).
+        callbacks: `(options) -> list` of extra Keras callbacks for `fit`
+            (e.g. StackGAN's growth schedule), or None.
     """
 
     name: str
@@ -70,6 +72,7 @@ class Family:
     write_samples: Callable
     steps_per_epoch: Optional[int] = None
     sample_extension: str = ".png"
+    callbacks: Optional[Callable] = None
 
 
 FAMILIES = {}

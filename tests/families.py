@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from keras_cgan import SEGAN, ConditionalGAN, NextFrameGAN, Pix2Pix, networks
 
-FAMILIES = ("conditional", "pix2pix", "segan", "next_frame")
+FAMILIES = ("conditional", "pix2pix", "segan", "next_frame", "stackgan")
 WINDOW = 256
 
 
@@ -43,13 +43,23 @@ def _next_frame(**kwargs):
     return NextFrameGAN(g, d, context_frames=2, **kwargs)
 
 
-BUILDERS = {"conditional": _conditional, "pix2pix": _pix2pix, "segan": _segan, "next_frame": _next_frame}
+def _stackgan(**kwargs):
+    from keras_cgan.models.stack_gan import build_default
+
+    return build_default((8, 16), condition=4, latent_dim=4, code_dim=2, base_filters=4, active_stages=2, **kwargs)
+
+
+BUILDERS = {
+    "conditional": _conditional, "pix2pix": _pix2pix, "segan": _segan, "next_frame": _next_frame,
+    "stackgan": _stackgan,
+}
 
 SHAPES = {  # family -> (condition shape per sample, target shape per sample)
     "conditional": ((), (8, 8, 1)),
     "pix2pix": ((16, 16, 1), (16, 16, 3)),
     "segan": ((WINDOW, 1), (WINDOW, 1)),
     "next_frame": ((8, 8, 2), (8, 8, 1)),
+    "stackgan": ((), (16, 16, 3)),
 }
 
 
@@ -68,7 +78,7 @@ def data(family, n=24, seed=0):
     """`(conditions, targets)` numpy arrays of `n` pairs in `[-1, 1]`."""
     rng = np.random.default_rng(seed)
     condition_shape, target_shape = SHAPES[family]
-    if family == "conditional":
+    if family in ("conditional", "stackgan"):
         conditions = (np.arange(n) % 4).astype("int32")
     else:
         conditions = rng.uniform(-1, 1, (n,) + condition_shape).astype("float32")

@@ -31,6 +31,7 @@ for family in families.FAMILIES:
     writer = {{
         "conditional": lambda: SampleGrid(conditions, os.path.join(folder, family, "grid.png"), rows=2, every=1, log_dir=log_dir, ema=True),
         "pix2pix": lambda: SampleGrid(conditions, os.path.join(folder, family, "grid.png"), rows=2, every=1, log_dir=log_dir),
+        "stackgan": lambda: SampleGrid(conditions, os.path.join(folder, family, "grid.png"), rows=2, every=1, log_dir=log_dir),
         "segan": lambda: AudioSamples([conditions.reshape(-1)[:300]], os.path.join(folder, family), log_dir=log_dir),
         "next_frame": lambda: RolloutGIF(np.random.default_rng(0).uniform(-1, 1, (2, 3, 8, 8, 1)), os.path.join(folder, family), log_dir=log_dir),
     }}[family]()
@@ -70,6 +71,6 @@ def test_two_workers_match_each_other_and_one_worker_for_every_family(tmp_path):
     assert not other.exists(), sorted(os.listdir(other))
     for folder in (chief, tmp_path / "replicas1_task0"):
         written = {family: sorted(os.listdir(folder / family)) for family in families.FAMILIES}
-        assert written["conditional"] == written["pix2pix"] == ["grid.png", "logs"]
+        assert written["conditional"] == written["pix2pix"] == written["stackgan"] == ["grid.png", "logs"]
         assert written["segan"] == ["epoch_001_clip_0.wav", "logs"]
         assert written["next_frame"] == ["logs", "rollout_epoch_001.gif"]

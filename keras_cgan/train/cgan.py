@@ -30,7 +30,8 @@ def _check_batch(count, batch_size, where):
         raise ValueError(f"{where} holds {count} examples, fewer than one batch of {batch_size}; lower --batch-size.")
 
 
-def load_data(path, options, data_options, batch_size, seed):
+def load_data(path, options, data_options, batch_size, seed, family=None):
+    """`family`: the `Family` named in layout errors (StackGAN reads the same folders)."""
     from keras_cgan.data import digits, tags
 
     if path is None:
@@ -41,11 +42,12 @@ def load_data(path, options, data_options, batch_size, seed):
         preview = np.repeat(np.arange(10), 10).astype("int32")  # one row per class
         derived = {"size": 8, "channels": 1, "num_classes": 10, "vocabulary": None}
         return Data(_batched(labels, images, batch_size, seed), len(labels) // batch_size, (preview, None), derived)
+    family = family or FAMILY
     tags_file = os.path.join(path, "tags.csv")
     if not os.path.isdir(path):
-        raise wrong_layout(path, FAMILY, "no such folder.")
+        raise wrong_layout(path, family, "no such folder.")
     if not os.path.isfile(tags_file):
-        raise wrong_layout(path, FAMILY, f"no tags file {tags_file}.")
+        raise wrong_layout(path, family, f"no tags file {tags_file}.")
     images_dir = next(
         (d for d in (os.path.join(path, "images"), os.path.join(path, "faces")) if os.path.isdir(d)), path
     )
@@ -55,7 +57,7 @@ def load_data(path, options, data_options, batch_size, seed):
     try:
         condition, multi_hot, images = tags.load(images_dir, tags_file, image_size=size)
     except ValueError as error:
-        raise wrong_layout(path, FAMILY, str(error)) from None
+        raise wrong_layout(path, family, str(error)) from None
     _check_batch(len(images), batch_size, f"--data {path}")
     _, first = np.unique(multi_hot, axis=0, return_index=True)
     rows = np.sort(first)[:64]  # distinct tag sets, in file order

@@ -8,12 +8,10 @@ largest stage's size, with the example's defaults (`examples/stackgan.py`:
 The growth stage is a model weight, so `--resume` continues at the same stage.
 """
 
-import os
-
 import numpy as np
 
 from keras_cgan.train import cgan
-from keras_cgan.train.spec import Data, Family, register, size_option, wrong_layout
+from keras_cgan.train.spec import Data, Family, register, size_option
 
 
 def _sizes(options):
@@ -31,11 +29,7 @@ def load_data(path, options, data_options, batch_size, seed):
 
     _sizes(options)
     if path is not None:
-        if not os.path.isdir(path):
-            raise wrong_layout(path, FAMILY, "no such folder.")
-        if not os.path.isfile(os.path.join(path, "tags.csv")):
-            raise wrong_layout(path, FAMILY, f"no tags file {os.path.join(path, 'tags.csv')}.")
-        data = cgan.load_data(path, options, data_options, batch_size, seed)
+        data = cgan.load_data(path, options, data_options, batch_size, seed, family=FAMILY)
         return Data(data.train, data.steps, data.preview, dict(data.derived, num_classes=None))
     size = options["size"]
     if size % 16:

@@ -1,20 +1,23 @@
-"""Pix2Pix training-step throughput against a TensorFlow-tutorial-style step.
+"""Pix2Pix training-step throughput against a TensorFlow-tutorial-style loop.
 
-The reference is the `train_step` of the TensorFlow pix2pix tutorial: one
-generator forward pass under two tapes, the discriminator called on
-`(input, target)` and on `(input, generated)`, both gradients taken and
-applied. `Pix2Pix` runs the shared `GANModel.train_step` through `fit`, in
-both update orders: `compile(update="simultaneous")` (the tutorial's: both
-gradients from one forward pass) and the default `"alternating"` (the
-PyTorch reference's: D is updated first and G is scored by the updated D,
-one more D forward pass on the fake batch). All three use the same U-Net,
-the same PatchGAN and the same in-memory batch; they are timed in
-interleaved rounds in one process (the order rotates every round, so all
-see the same machine load); the fastest and median steps/s and the median
-CPU seconds per step (steadier when other jobs share the cores) are
-reported, with ratios to the tutorial step.
+The reference is the TensorFlow pix2pix tutorial's training loop: its
+`train_step` (one generator forward pass under two tapes, the discriminator
+called on `(input, target)` and on `(input, generated)`, both gradients taken
+and applied) called for each batch of a `tf.data` dataset, as the tutorial's
+`fit` does. `Pix2Pix` trains through `model.fit` on the same dataset (the
+shared `GANModel.train_step`), in both update orders:
+`compile(update="simultaneous")` (the tutorial's: both gradients from one
+forward pass) and the default `"alternating"` (the PyTorch reference's: D is
+updated first and G is scored by the updated D, one more D forward pass on
+the fake batch). All use the same U-Net, the same PatchGAN and the same
+batch; each round trains `--steps` steps per kind, in one process, and the
+order of the kinds rotates every round so all see the same machine load. Both
+loops create their dataset iterator each round, as a training run does once.
+Reported: median and fastest steps/s (wall clock), median CPU seconds per
+step (steadier when other jobs share the cores), each as a ratio to the
+tutorial loop.
 
-    python benchmarks/pix2pix_step_speed.py                 # ~10 min on 2 quiet CPU cores
+    python benchmarks/pix2pix_step_speed.py                 # ~8 min on 2 quiet CPU cores
     python benchmarks/pix2pix_step_speed.py --image-size 256 --base-filters 64 --batch-size 1
 
 Writes benchmarks/results/pix2pix_step_speed.json.
@@ -81,8 +84,8 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--receptive-field", type=int, default=70)
     parser.add_argument("--norm", default="batch", choices=["batch", "instance", "none"])
-    parser.add_argument("--steps", type=int, default=5, help="steps per timed round")
-    parser.add_argument("--rounds", type=int, default=20, help="interleaved timed rounds per step kind")
+    parser.add_argument("--steps", type=int, default=20, help="steps per timed round")
+    parser.add_argument("--rounds", type=int, default=10, help="interleaved timed rounds per step kind")
     parser.add_argument("--steps-per-execution", type=int, default=1,
                         help="Keras `steps_per_execution` of the Pix2Pix runs (the reference loops in Python)")
     parser.add_argument("--out", default=os.path.join(RESULTS, "pix2pix_step_speed.json"))
@@ -109,8 +112,9 @@ def main(argv=None):
     reference = tutorial_step(generator, discriminator)
 
     def run_reference():
-        for _ in range(args.steps):
-            out = reference(condition, target)
+        # The tutorial's loop: `for step, (input_image, target) in train_ds...`
+        for input_image, target_image in data.take(args.steps):
+            out = reference(input_image, target_image)
         float(out[0])  # wait for the last step
 
     runs = {

@@ -169,3 +169,23 @@ def test_bad_inputs_raise_value_errors_naming_them():
         gan.fit(np.zeros((8, 3), "int32"), images, epochs=1, verbose=0)  # wrong condition width
     with pytest.raises(ValueError, match="targets have shape"):
         gan.fit(np.zeros(8, "int32"), images[:, :8, :8], epochs=1, verbose=0)
+
+
+def test_update_order_and_ema_reach_the_stacked_step():
+    labels, images = _data(8, size=8)
+    after = {}
+    for update in ("alternating", "simultaneous"):
+        keras.utils.set_random_seed(0)
+        gan = build_default((4, 8), 4, seed=0, active_stages=2, ema_decay=0.5, **TINY)
+        start = [np.asarray(w) for w in gan._ema_sources()]
+        gan.compile(update=update)
+        gan.fit(labels, images, batch_size=8, epochs=1, verbose=0)  # one step
+        after[update] = (flat_weights(gan.generator), [flat_weights(d) for d in gan.discriminators])
+        # One step at ema_decay=0.5 from the initial weights: the midpoint of every stage's weights.
+        for average, weight, initial in zip(gan.ema_variables, gan._ema_sources(), start):
+            np.testing.assert_allclose(np.asarray(average), 0.5 * initial + 0.5 * np.asarray(weight), atol=1e-6)
+        assert max(np.abs(np.asarray(w) - i).max() for w, i in zip(gan._ema_sources(), start)) > 0
+    # D updates do not depend on the order; G is scored by the updated Ds or by those of before.
+    for d_alternating, d_simultaneous in zip(after["alternating"][1], after["simultaneous"][1]):
+        np.testing.assert_allclose(d_alternating, d_simultaneous, atol=1e-6)
+    assert np.abs(after["alternating"][0] - after["simultaneous"][0]).max() > 1e-6

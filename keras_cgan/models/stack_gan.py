@@ -314,7 +314,7 @@ class StackGAN(ConditionalGAN):
         stages = len(fakes)
         num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
         targets = self._stage_targets(target, stages)
-        d_total, logs = 0.0, {}
+        d_total, logs, pending = 0.0, {}, []
         for k in range(stages):
             d = self.discriminators[k]
             with tf.GradientTape() as tape:
@@ -324,7 +324,11 @@ class StackGAN(ConditionalGAN):
                 scaled = self.discriminator_optimizers[k].scale_loss(d_loss / num_replicas)
             if update_discriminators:
                 variables = d.trainable_variables
-                self.discriminator_optimizers[k].apply_gradients(zip(tape.gradient(scaled, variables), variables))
+                grads = tape.gradient(scaled, variables)
+                if self.update == "simultaneous":
+                    pending.append((k, grads, variables))  # applied once G is scored
+                else:
+                    self.discriminator_optimizers[k].apply_gradients(zip(grads, variables))
             d_total += d_loss
             logs[f"d_stage{k + 1}"] = d_loss
             for name, value in parts.items():
@@ -338,6 +342,8 @@ class StackGAN(ConditionalGAN):
             logs[f"g_stage{k + 1}"] = g_loss
             for name, value in parts.items():
                 logs[name] = logs.get(name, 0.0) + value
+        for k, grads, variables in pending:
+            self.discriminator_optimizers[k].apply_gradients(zip(grads, variables))
         if self.kl_weight > 0:
             logs["g_kl"] = tf.reduce_mean(self.augmentation.kl(stats))
             g_total += self.kl_weight * logs["g_kl"]
@@ -353,7 +359,8 @@ class StackGAN(ConditionalGAN):
         stages = self.stages()
         num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
         # As GANModel.train_step: one generator pass; D updates on a detached
-        # copy, then G is scored by the updated Ds. Only active stages run.
+        # copy, and G is scored by the updated Ds (update="alternating") or by
+        # the Ds of before the step ("simultaneous"). Only active stages run.
         g_tape = tf.GradientTape()
         with g_tape:
             fakes, stats = self.generate_stages(condition, training=True, stages=stages)
@@ -365,6 +372,8 @@ class StackGAN(ConditionalGAN):
         for k, group in enumerate(variables):
             self.generator_optimizers[k].apply_gradients(zip(grads[start : start + len(group)], group))
             start += len(group)
+        if self.ema_variables:
+            self._update_ema()
         return self._log(**logs)
 
     def test_step(self, data):

@@ -39,12 +39,12 @@ def check_sizes(sizes):
     return sizes
 
 
-def condition_augmentation_encoder(condition, code_dim=32, units=64, text_encoder="mean", name="condition_encoder"):
+def condition_augmentation_encoder(condition, code_dim=16, units=64, text_encoder="mean", name="condition_encoder"):
     """Builds `condition -> stats [B, 2 * code_dim]` (mean then log-variance).
 
     Args:
         condition: int (classes) or condition object.
-        code_dim: int. Size of the augmented code. Defaults to `32`.
+        code_dim: int. Size of the augmented code. Defaults to `16`.
         units: int. Width of the condition embedding before the stats.
         text_encoder: str. `"mean"` or `"gru"`, for captions.
     """
@@ -61,7 +61,7 @@ def _norm_relu(x, name):
     return layers.ReLU()(x)
 
 
-def stage1_generator(image_size=16, code_dim=32, latent_dim=32, base_filters=32, channels=3, name="stage1_generator"):
+def stage1_generator(image_size=16, code_dim=16, latent_dim=32, base_filters=32, channels=3, name="stage1_generator"):
     """Builds `[noise, code] -> image [S, S, channels]` from a 4x4 start.
 
     Args:
@@ -90,7 +90,7 @@ def stage1_generator(image_size=16, code_dim=32, latent_dim=32, base_filters=32,
     return keras.Model([noise, code], image, name=name)
 
 
-def refiner_generator(input_size, code_dim=32, base_filters=32, channels=3, residual_blocks=2, name="refiner"):
+def refiner_generator(input_size, code_dim=16, base_filters=32, channels=3, residual_blocks=2, name="refiner"):
     """Builds `[image [S, S, C], code] -> image [2S, 2S, C]`.
 
     The previous stage's image is encoded, joined with the code tiled over
@@ -168,7 +168,7 @@ def build_networks(
     sizes=(16, 32, 64),
     condition=None,
     latent_dim=32,
-    code_dim=32,
+    code_dim=16,
     base_filters=32,
     refiner_filters=None,
     discriminator_filters=None,
@@ -183,7 +183,7 @@ def build_networks(
             before. Defaults to `(16, 32, 64)`.
         condition: int (classes) or condition object.
         latent_dim: int. Noise width (must be >= `code_dim`). Defaults to `32`.
-        code_dim: int. Width of the augmented condition code. Defaults to `32`.
+        code_dim: int. Width of the augmented condition code. Defaults to `16`.
         base_filters: int. Stage-1 generator filters. Defaults to `32`.
         refiner_filters: int. Refiner filters. Defaults to `base_filters // 2`.
         discriminator_filters: int. Filters of the first block of every

@@ -126,3 +126,15 @@ emit({"errors": errors, "steps": int(gan.generator_optimizer.iterations.numpy())
     assert "`batch_size` is 15" in result["errors"][0] and "2 replicas" in result["errors"][0]
     assert "the dataset's batch size is 5" in result["errors"][1]
     assert result["steps"] == 3  # only the valid fit trained
+
+
+@pytest.mark.parametrize("update", ["alternating", "simultaneous"])
+def test_ema_follows_the_generator_in_both_update_orders(update):
+    gan = families.build("conditional", ema_decay=0.5)
+    gan.compile(update=update)
+    start = [np.asarray(w).copy() for w in gan._ema_sources()]
+    gan.fit(families.dataset("conditional", 8, 8), epochs=1, verbose=0)  # one step
+    # After one step at decay 0.5 the average is the midpoint of the old and new weights.
+    for average, weight, initial in zip(gan.ema_variables, gan._ema_sources(), start):
+        np.testing.assert_allclose(np.asarray(average), 0.5 * initial + 0.5 * np.asarray(weight), atol=1e-6)
+    assert max(np.abs(np.asarray(w) - i).max() for w, i in zip(gan._ema_sources(), start)) > 0

@@ -400,8 +400,14 @@ class GANModel(keras.Model):
         g_vars = self.generator.trainable_variables
         d_vars = self.discriminator.trainable_variables
         if self.update == "simultaneous":
-            return self._simultaneous_step(condition, target, num_replicas, g_vars, d_vars)
+            logs = self._simultaneous_step(condition, target, num_replicas, g_vars, d_vars)
+        else:
+            logs = self._alternating_step(condition, target, num_replicas, g_vars, d_vars)
+        if self.ema_variables:
+            self._update_ema()
+        return self._log(**logs)
 
+    def _alternating_step(self, condition, target, num_replicas, g_vars, d_vars):
         # One generator forward pass serves both updates (as in the PyTorch
         # DCGAN and pix2pix references): D learns on a detached copy, then G
         # is scored by the updated D. The G tape is paused, not closed, while
@@ -422,9 +428,7 @@ class GANModel(keras.Model):
             scaled_g_loss = self.generator_optimizer.scale_loss(g_loss / num_replicas)
         g_grads = g_tape.gradient(scaled_g_loss, g_vars)
         self.generator_optimizer.apply_gradients(zip(g_grads, g_vars))
-        if self.ema_variables:
-            self._update_ema()
-        return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
+        return dict(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
 
     def _simultaneous_step(self, condition, target, num_replicas, g_vars, d_vars):
         # Both gradients from one forward pass (the TensorFlow tutorials' step).
@@ -437,7 +441,7 @@ class GANModel(keras.Model):
         g_grads = g_tape.gradient(scaled_g_loss, g_vars)
         self.discriminator_optimizer.apply_gradients(zip(d_grads, d_vars))
         self.generator_optimizer.apply_gradients(zip(g_grads, g_vars))
-        return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
+        return dict(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
 
     def test_step(self, data):
         condition, target = self.unpack(data)

@@ -44,12 +44,12 @@ def build_parser():
         "--swap-from", default="groups", choices=["groups", "partner"],
         help="swapped word: another word of its group (captions.word_groups) or the other caption's word",
     )
-    parser.add_argument("--condition-at", default="input", choices=["input", "every_block"],
+    parser.add_argument("--condition-at", default="every_block", choices=["input", "every_block"],
                         help="generator: feed the text code at the input only or before every block")
-    parser.add_argument("--ema-decay", type=float, default=0.0,
+    parser.add_argument("--ema-decay", type=float, default=0.995,
                         help="keep an average of the generator's weights and sample from it (0: off)")
     parser.add_argument("--adversarial-loss", default="bce", choices=["bce", "hinge", "lsgan"])
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--epochs", type=int, default=45)
     parser.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: all epochs)")
     parser.add_argument("--images", type=int, default=4096, help="training images")
     parser.add_argument("--batch-size", type=int, default=64)

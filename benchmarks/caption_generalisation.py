@@ -8,7 +8,7 @@ script's flags; default: its default settings) and reports colour, shape and
 position accuracy on captions of the eight held-out combinations, the same
 on seen captions, diversity and training seconds as a JSON table.
 
-    python benchmarks/caption_generalisation.py               # the example's defaults, ~15 min on 2 CPU cores
+    python benchmarks/caption_generalisation.py               # the example's defaults, ~17 min on 2 CPU cores
     python benchmarks/caption_generalisation.py --run "--design projection" --run "--design acgan --word-swap 0"
 """
 

@@ -11,9 +11,13 @@ Defaults: an `acgan` discriminator whose auxiliary head predicts each word of
 the caption from the image, trained on real images only
 (`auxiliary_on_fake=False`), and half of the wrong captions differing from
 the true one in one attribute word (`word_swap=0.5` with the word groups
-found by `captions.word_groups`).
+found by `captions.word_groups`). The generator gets the caption code before
+every upsampling block, not only with the noise (`condition_at="every_block"`),
+and the script samples from an exponential moving average of its weights
+(`ema_decay=0.995`; the trained weights are scored too).
 
-    python examples/text_to_image.py                    # 1920 steps: ~17 min on 2 shared CPU cores
+    python examples/text_to_image.py                    # 2880 steps: ~17 min on 2 lightly shared CPU cores
+    python examples/text_to_image.py --condition-at input --ema-decay 0 --epochs 30   # the earlier setting
     python examples/text_to_image.py --design two_head --word-swap 0 --auxiliary-on-fake 1
 """
 

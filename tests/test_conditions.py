@@ -410,3 +410,23 @@ def test_word_groups_of_captioned_shapes_are_the_attributes():
     assert [[vocabulary[i] for i in g] for g in text.swap_groups] == [sorted(g, key=vocabulary.index) for g in groups]
     with pytest.raises(ValueError, match=r"\['purple'\]"):
         TextCondition.from_vectorizer(vec, swap_groups=[["red", "purple"]])
+
+
+def test_generator_fed_the_condition_at_every_block_still_sees_it_without_the_input_route(tmp_path):
+    condition, ids = conditions_for("text", n=4)
+    noise = np.random.default_rng(0).standard_normal((1, LATENT)).astype("float32").repeat(4, 0)
+    spread = {}
+    for condition_at in ("input", "every_block"):
+        g = networks.conditional_generator(SHAPE, condition=condition, latent_dim=LATENT, base_filters=8,
+                                           condition_at=condition_at)
+        kernel = g.get_layer("project").kernel
+        kernel.assign(np.concatenate([np.asarray(kernel)[:LATENT], np.zeros_like(kernel)[LATENT:]]))  # cut code rows
+        out = np.asarray(g([noise, ids], training=False))
+        spread[condition_at] = np.abs(out - out[:1]).max()
+    assert spread["input"] == 0.0 and spread["every_block"] > 1e-4
+    assert [layer.name for layer in g.layers if layer.name.startswith("features_and_code")] == [
+        "features_and_code_0", "features_and_code_1"  # at 4x4 (before up_0) and 8x8 (before to_image)
+    ]
+    assert_keras_roundtrip(g, [noise, ids], tmp_path)
+    with pytest.raises(ValueError, match="condition_at"):
+        networks.conditional_generator(SHAPE, condition=condition, latent_dim=LATENT, condition_at="output")

@@ -24,6 +24,7 @@ from keras_cgan import conditions as conditions_lib
 
 CONDITIONINGS = ("concat", "projection", "acgan", "two_head", "none")
 TEXT_ENCODERS = ("mean", "gru")
+CONDITION_AT = ("input", "every_block")
 
 
 def _start_size(size):
@@ -106,6 +107,7 @@ def conditional_generator(
     condition=None,
     text_encoder="mean",
     encoder=None,
+    condition_at="input",
 ):
     """Builds `[noise, condition] -> image` with a `tanh` output in `[-1, 1]`.
 
@@ -125,8 +127,15 @@ def conditional_generator(
             `"mean"`.
         encoder: `keras.Model` or None. A condition encoder to use (and
             share with the discriminator) instead of the built-in one.
+        condition_at: str. `"input"` feeds the condition code once, with
+            the noise; `"every_block"` also tiles it over the feature map
+            and concatenates it as channels before every upsampling block
+            and before the output convolution, so each resolution sees it.
+            Defaults to `"input"`.
     """
     _check_image_shape(image_shape)
+    if condition_at not in CONDITION_AT:
+        raise ValueError(f"`condition_at` must be one of {CONDITION_AT}. Received: condition_at={condition_at!r}")
     condition_kind = _resolve_condition(num_classes, condition)
     height, width, channels = image_shape
     start_h, start_w = _start_size(height), _start_size(width)
@@ -150,11 +159,21 @@ def conditional_generator(
     x = layers.Reshape((start_h, start_w, filters))(x)  # [B, h0, w0, F]
     x = layers.BatchNormalization(synchronized=True)(x)
     x = layers.ReLU()(x)
+
+    def with_code(x, i):
+        if condition_at == "input":
+            return x
+        tiled = layers.Reshape((1, 1, code.shape[-1]), name=f"code_{i}")(code)
+        tiled = layers.UpSampling2D((x.shape[1], x.shape[2]), name=f"tile_code_{i}")(tiled)  # [B, h, w, E]
+        return layers.Concatenate(name=f"features_and_code_{i}")([x, tiled])
+
     for i in range(num_up):
         filters //= 2
+        x = with_code(x, i)
         x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False, name=f"up_{i}")(x)
         x = layers.BatchNormalization(synchronized=True)(x)
         x = layers.ReLU()(x)
+    x = with_code(x, num_up)
     image = layers.Conv2D(channels, 3, padding="same", activation="tanh", name="to_image")(x)
     return keras.Model([noise, condition_in], image, name=name)
 

@@ -1,0 +1,26 @@
+"""examples/text_to_image.py at its defaults, shrunk to a few steps."""
+
+import json
+import os
+
+import keras
+
+from examples import text_to_image
+
+
+def test_example_defaults_feed_the_caption_at_every_block_and_sample_the_averaged_generator(tmp_path):
+    args = text_to_image.build_parser().parse_args(
+        ["--steps", "8", "--images", "128", "--batch-size", "16", "--size", "24", "--filters", "4",
+         "--latent-dim", "4", "--samples", "2", "--verbose", "0", "--out", str(tmp_path)]
+    )
+    assert args.condition_at == "every_block" and args.ema_decay > 0
+    result = text_to_image.run(args)
+    with open(os.path.join(tmp_path, "result.json")) as f:
+        written = json.load(f)
+    for key in ("unseen_captions", "seen_captions", "unseen_captions_raw_weights", "seen_captions_raw_weights"):
+        assert set(written[key]) == {"colour", "shape", "position", "all", "diversity"}, key
+        assert 0.0 <= written[key]["shape"] <= 1.0
+    assert written["unseen_captions"] == result["unseen_captions"]
+    generator = keras.models.load_model(os.path.join(tmp_path, "generator.keras"))
+    assert any(layer.name == "features_and_code_0" for layer in generator.layers)
+    assert os.path.exists(os.path.join(tmp_path, "unseen_captions.png"))

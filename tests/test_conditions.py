@@ -334,6 +334,20 @@ def test_captioned_shapes_read_back_and_held_out_combinations_are_new():
     assert all(set(synthetic_shapes.caption(*c).split()) <= words for c in synthetic_shapes.HELD_OUT)
 
 
+@pytest.mark.parametrize("size", [8, 16, 32])
+def test_captioned_shapes_at_other_sizes_stay_in_their_quadrant(size):
+    _, pictures, attrs = synthetic_shapes.load(60, seed=1, size=size)
+    assert pictures.shape == (60, size, size, 3)
+    result = caption_accuracy(pictures, *attrs.T)
+    assert result["colour"] == 1.0 and result["position"] == 1.0
+
+
+def test_captioned_shapes_refuse_an_odd_or_tiny_size():
+    for size in (7, 25, 6):
+        with pytest.raises(ValueError, match="size"):
+            synthetic_shapes.load(4, size=size)
+
+
 def test_diversity_is_zero_for_a_collapsed_generator():
     _, faces, hair, eyes = synthetic_faces.load(30, seed=4, pairs=(np.zeros(30, int), np.zeros(30, int)))
     assert diversity(np.repeat(faces[:1], 30, 0)) == 0.0

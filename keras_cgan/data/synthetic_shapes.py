@@ -59,8 +59,9 @@ def render(colour, shape, position, rng, size=24):
     image = np.empty((size, size, 3), "float32")
     image[:] = rng.uniform(0, 45, 3)
     extent = rng.uniform(0.7, 0.9) * half
-    top = (position // 2) * half + rng.uniform(0.5, half - extent - 0.5)
-    left = (position % 2) * half + rng.uniform(0.5, half - extent - 0.5)
+    slack = max(half - extent - 1.0, 0.0)  # room to move inside the quadrant, half a pixel from its edges
+    top = (position // 2) * half + 0.5 + rng.uniform(0, slack)
+    left = (position % 2) * half + 0.5 + rng.uniform(0, slack)
     image[_shape_mask(shape, rows, cols, top, left, extent)] = COLOURS[COLOUR_NAMES[colour]]
     return (image / 127.5 - 1.0).astype("float32")
 
@@ -75,6 +76,8 @@ def load(n=4096, seed=0, size=24, combinations=None):
         combinations: `(colour, shape, position)` triples to draw from.
             Defaults to `TRAIN_COMBINATIONS` (held-out triples excluded).
     """
+    if size < 8 or size % 2:
+        raise ValueError(f"`size` must be an even number >= 8. Received: size={size}")
     rng = np.random.default_rng(seed)
     combinations = np.asarray(combinations if combinations is not None else TRAIN_COMBINATIONS)
     attributes = combinations[rng.integers(0, len(combinations), n)].astype("int32")

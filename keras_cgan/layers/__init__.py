@@ -2,3 +2,4 @@
 
 from keras_cgan.layers.conditioning_augmentation import ConditioningAugmentation
 from keras_cgan.layers.nearest_upsampling import NearestUpsampling
+from keras_cgan.layers.pre_emphasis import PreEmphasis

@@ -109,7 +109,7 @@ def train_one(args, name, ds, test_noisy, test_clean):
     keras.utils.set_random_seed(args.seed)  # same initial weights for both
     kw = dict(window=args.window, filters=filters_from(args.filters), kernel_size=args.kernel_size)
     gan = SEGAN(
-        networks.segan_generator(**kw, noise_preemphasis=args.preemphasis),
+        networks.segan_generator(**kw, preemphasis=args.preemphasis),
         networks.segan_discriminator(**kw, spectral_norm=not args.no_spectral_norm),
         adversarial_weight=dict(MODELS)[name],
         preemphasis=args.preemphasis,

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from keras_cgan import losses as losses_lib
 from keras_cgan import waveform as waveform_lib
-from keras_cgan.layers import PreEmphasis
+from keras_cgan.layers import DeEmphasis, PreEmphasis
 from keras_cgan.models.base import GANModel
 
 L1_DOMAINS = ("waveform", "emphasized")
@@ -124,13 +124,11 @@ class SEGAN(GANModel):
                 f"{shape}; it takes {[tuple(t.shape[1:]) for t in d.inputs]}."
             )
         for layer in g.layers:
-            if isinstance(layer, PreEmphasis) and layer.name == "noise_preemphasis" and (
-                layer.coefficient != self.preemphasis
-            ):
+            if isinstance(layer, (PreEmphasis, DeEmphasis)) and layer.coefficient != self.preemphasis:
                 raise ValueError(
-                    f"The generator pre-emphasizes its noise estimate with {layer.coefficient} but the "
-                    f"model's `preemphasis` is {self.preemphasis}: build it with "
-                    f"`segan_generator(noise_preemphasis={self.preemphasis})`."
+                    f"The generator was built for pre-emphasis {layer.coefficient} (layer {layer.name!r}) "
+                    f"but the model's `preemphasis` is {self.preemphasis}: build it with "
+                    f"`segan_generator(preemphasis={self.preemphasis})`."
                 )
         if tuple(d.outputs[0].shape[1:]) not in ((), (1,)):
             raise ValueError(

@@ -12,7 +12,7 @@ import tensorflow as tf
 from keras_cgan import SEGAN, audio_cli, audio_tflite, networks
 from keras_cgan import waveform as wf
 from keras_cgan.data import audio, synthetic_speech
-from keras_cgan.layers import PreEmphasis
+from keras_cgan.layers import DeEmphasis, PreEmphasis
 from keras_cgan.metrics import audio as audio_metrics
 from tests.test_case import (
     assert_config_roundtrip,
@@ -96,6 +96,22 @@ def test_pre_emphasis_layer_by_hand():
     assert PreEmphasis.from_config(PreEmphasis(0.9).get_config()).coefficient == 0.9
     with pytest.raises(ValueError, match="coefficient"):
         PreEmphasis(1.0)
+    # DeEmphasis is its inverse (the generator's plain-waveform view of its input)
+    np.testing.assert_allclose(np.asarray(DeEmphasis(0.5)(x))[0, :, 0], [1.0, 1.5, 0.75], atol=1e-7)
+    w = np.random.default_rng(4).normal(size=(2, 700, 1)).astype("float32")
+    np.testing.assert_allclose(np.asarray(DeEmphasis(0.95)(PreEmphasis(0.95)(w))), w, atol=1e-4)
+    with pytest.raises(ValueError, match="coefficient"):
+        DeEmphasis(-0.1)
+
+
+def test_generator_sees_the_input_in_both_domains():
+    g = networks.segan_generator(**TINY)
+    assert tuple(g.get_layer("enc_0").input.shape[1:]) == (WINDOW, 2)
+    x = np.random.default_rng(5).normal(0, 0.3, (1, WINDOW, 1)).astype("float32")
+    both = keras.Model(g.inputs, g.get_layer("both_domains").output)
+    views = np.asarray(both([tf.zeros((1, WINDOW // 4, 8)), wf.tf_preemphasis(tf.constant(x), 0.95)]))
+    np.testing.assert_allclose(views[..., 1:], x, atol=1e-4)  # the plain waveform
+    assert tuple(networks.segan_generator(**TINY, preemphasis=0.0).get_layer("enc_0").input.shape[1:]) == (WINDOW, 1)
 
 
 def test_segan_rejects_generator_of_another_preemphasis():
@@ -233,7 +249,9 @@ def test_fit_rejects_wrong_window():
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match="preemphasis"):
-        tiny_segan(preemphasis=1.0)
+        SEGAN(networks.segan_generator(**TINY), networks.segan_discriminator(**TINY), preemphasis=1.0)
+    with pytest.raises(ValueError, match="preemphasis"):
+        networks.segan_generator(**TINY, preemphasis=1.0)
     with pytest.raises(ValueError, match="l1_weight"):
         tiny_segan(l1_weight=-1)
     with pytest.raises(ValueError, match="l1_domain"):

@@ -88,6 +88,8 @@ def segan_generator(
         alone) of shape `(window, 1)` and an output of the same shape.
     """
     window, filters, kernel_size = _check(window, filters, kernel_size)
+    if not 0.0 <= float(preemphasis) < 1.0:
+        raise ValueError(f"`preemphasis` must be in [0, 1). Received: preemphasis={preemphasis}")
     latent_channels = filters[-1] if latent_channels is None else int(latent_channels)
     condition = keras.Input((window, 1), name="condition")  # pre-emphasized
     x = condition

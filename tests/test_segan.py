@@ -12,6 +12,7 @@ import tensorflow as tf
 from keras_cgan import SEGAN, audio_cli, audio_tflite, networks
 from keras_cgan import waveform as wf
 from keras_cgan.data import audio, synthetic_speech
+from keras_cgan.layers import DeEmphasis, PreEmphasis
 from keras_cgan.metrics import audio as audio_metrics
 from tests.test_case import (
     assert_config_roundtrip,
@@ -25,7 +26,7 @@ TINY = dict(window=WINDOW, filters=(4, 8), kernel_size=5)
 
 
 def tiny_segan(**kwargs):
-    g = networks.segan_generator(**TINY)
+    g = networks.segan_generator(**TINY, preemphasis=kwargs.get("preemphasis", 0.95))
     d = networks.segan_discriminator(**TINY)
     return SEGAN(g, d, seed=0, **kwargs)
 
@@ -69,6 +70,54 @@ def test_untrained_residual_generator_passes_input_through():
     np.testing.assert_allclose(gan.enhance(x), x, atol=1e-5)
     paper = networks.segan_generator(residual=False, **TINY)
     assert paper.layers[-1].name == "to_waveform" and paper.layers[-1].activation.__name__ == "tanh"
+
+
+@pytest.mark.parametrize("coefficient", [0.95, 0.0])
+def test_residual_output_is_input_minus_waveform_estimate(coefficient):
+    # The noise estimate is pre-emphasized before the subtraction, so after the
+    # model's de-emphasis the output is exactly `noisy - estimate`: the last
+    # layer estimates the noise in the waveform domain, where the L1 is measured.
+    gan = tiny_segan(preemphasis=coefficient)
+    g = gan.generator
+    last = g.get_layer("to_waveform")
+    rng = np.random.default_rng(3)
+    last.kernel.assign(rng.normal(0, 0.2, last.kernel.shape))
+    last.bias.assign([0.1])  # a constant estimate: de-emphasized it would ramp up to 20x
+    x = rng.normal(0, 0.3, (2, WINDOW, 1)).astype("float32")
+    z = tf.zeros((2, WINDOW // 4, 8))
+    estimate = keras.Model(g.inputs, last.output)([z, wf.tf_preemphasis(tf.constant(x), coefficient)])
+    np.testing.assert_allclose(np.asarray(gan.generate(x, noise=z)), x - np.asarray(estimate), atol=1e-5)
+
+
+def test_pre_emphasis_layer_by_hand():
+    x = np.array([[[1.0], [1.0], [0.0]]], "float32")
+    np.testing.assert_allclose(np.asarray(PreEmphasis(0.95)(x))[0, :, 0], [1.0, 0.05, -0.95], atol=1e-7)
+    np.testing.assert_array_equal(np.asarray(PreEmphasis(0.0)(x)), x)
+    assert PreEmphasis.from_config(PreEmphasis(0.9).get_config()).coefficient == 0.9
+    with pytest.raises(ValueError, match="coefficient"):
+        PreEmphasis(1.0)
+    # DeEmphasis is its inverse (the generator's plain-waveform view of its input)
+    np.testing.assert_allclose(np.asarray(DeEmphasis(0.5)(x))[0, :, 0], [1.0, 1.5, 0.75], atol=1e-7)
+    w = np.random.default_rng(4).normal(size=(2, 700, 1)).astype("float32")
+    np.testing.assert_allclose(np.asarray(DeEmphasis(0.95)(PreEmphasis(0.95)(w))), w, atol=1e-4)
+    with pytest.raises(ValueError, match="coefficient"):
+        DeEmphasis(-0.1)
+
+
+def test_generator_sees_the_input_in_both_domains():
+    g = networks.segan_generator(**TINY)
+    assert tuple(g.get_layer("enc_0").input.shape[1:]) == (WINDOW, 2)
+    x = np.random.default_rng(5).normal(0, 0.3, (1, WINDOW, 1)).astype("float32")
+    both = keras.Model(g.inputs, g.get_layer("both_domains").output)
+    views = np.asarray(both([tf.zeros((1, WINDOW // 4, 8)), wf.tf_preemphasis(tf.constant(x), 0.95)]))
+    np.testing.assert_allclose(views[..., 1:], x, atol=1e-4)  # the plain waveform
+    assert tuple(networks.segan_generator(**TINY, preemphasis=0.0).get_layer("enc_0").input.shape[1:]) == (WINDOW, 1)
+
+
+def test_segan_rejects_generator_of_another_preemphasis():
+    g = networks.segan_generator(**TINY)  # preemphasis=0.95
+    with pytest.raises(ValueError, match=r"segan_generator\(preemphasis=0.0\)"):
+        SEGAN(g, networks.segan_discriminator(**TINY), preemphasis=0.0)
 
 
 def test_generator_rejects_bad_window():
@@ -200,7 +249,9 @@ def test_fit_rejects_wrong_window():
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match="preemphasis"):
-        tiny_segan(preemphasis=1.0)
+        SEGAN(networks.segan_generator(**TINY), networks.segan_discriminator(**TINY), preemphasis=1.0)
+    with pytest.raises(ValueError, match="preemphasis"):
+        networks.segan_generator(**TINY, preemphasis=1.0)
     with pytest.raises(ValueError, match="l1_weight"):
         tiny_segan(l1_weight=-1)
     with pytest.raises(ValueError, match="l1_domain"):

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from keras_cgan import losses as losses_lib
 from keras_cgan import waveform as waveform_lib
+from keras_cgan.layers import DeEmphasis, PreEmphasis
 from keras_cgan.models.base import GANModel
 
 L1_DOMAINS = ("waveform", "emphasized")
@@ -122,6 +123,13 @@ class SEGAN(GANModel):
                 "The discriminator must take [waveform, condition], each of shape "
                 f"{shape}; it takes {[tuple(t.shape[1:]) for t in d.inputs]}."
             )
+        for layer in g.layers:
+            if isinstance(layer, (PreEmphasis, DeEmphasis)) and layer.coefficient != self.preemphasis:
+                raise ValueError(
+                    f"The generator was built for pre-emphasis {layer.coefficient} (layer {layer.name!r}) "
+                    f"but the model's `preemphasis` is {self.preemphasis}: build it with "
+                    f"`segan_generator(preemphasis={self.preemphasis})`."
+                )
         if tuple(d.outputs[0].shape[1:]) not in ((), (1,)):
             raise ValueError(
                 "The discriminator must return one logit per sample; it returns "

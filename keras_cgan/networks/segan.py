@@ -22,6 +22,8 @@ Example:
 import keras
 from keras import layers
 
+from keras_cgan.layers import DeEmphasis, PreEmphasis
+
 SMALL_FILTERS = (16, 32, 32, 64, 64, 128)
 PAPER_FILTERS = (16, 32, 32, 64, 64, 128, 128, 256, 256, 512, 1024)
 
@@ -47,6 +49,7 @@ def segan_generator(
     kernel_size=15,
     latent_channels=None,
     residual=True,
+    preemphasis=0.95,
     name="segan_generator",
 ):
     """Builds `[noise, noisy waveform] -> enhanced waveform`.
@@ -67,15 +70,32 @@ def segan_generator(
             input through and training learns only the correction, which is
             much faster on CPU. `False` gives the paper's `tanh`
             output. Defaults to `True`.
+        preemphasis: float in `[0, 1)`. The pre-emphasis of the model the
+            generator is for (`SEGAN` checks they match): its input arrives
+            pre-emphasized and its output is de-emphasized. Pre-emphasis
+            divides the lowest frequencies by up to 20 (hum, most of pink
+            noise), so the encoder also sees the input de-emphasized back
+            to a plain waveform (a second channel); and with
+            `residual=True` the noise estimate is pre-emphasized before it
+            is subtracted, so the last layer estimates the noise as a plain
+            waveform and the output after de-emphasis is exactly
+            `input - estimate`, with L1 gradients that are not 40x
+            unbalanced across frequencies. `0` for a model without
+            pre-emphasis. Defaults to `0.95`.
 
     Returns:
         A `keras.Model` with inputs `[noise, condition]` (or `condition`
         alone) of shape `(window, 1)` and an output of the same shape.
     """
     window, filters, kernel_size = _check(window, filters, kernel_size)
+    if not 0.0 <= float(preemphasis) < 1.0:
+        raise ValueError(f"`preemphasis` must be in [0, 1). Received: preemphasis={preemphasis}")
     latent_channels = filters[-1] if latent_channels is None else int(latent_channels)
-    condition = keras.Input((window, 1), name="condition")
+    condition = keras.Input((window, 1), name="condition")  # pre-emphasized
     x = condition
+    if preemphasis:
+        plain = DeEmphasis(preemphasis, name="plain_input")(condition)
+        x = layers.Concatenate(name="both_domains")([condition, plain])  # [B, T, 2]
     skips = []
     for i, f in enumerate(filters):
         x = layers.Conv1D(f, kernel_size, strides=2, padding="same", name=f"enc_{i}")(x)
@@ -97,6 +117,7 @@ def segan_generator(
         noise_estimate = layers.Conv1DTranspose(
             1, kernel_size, strides=2, padding="same", kernel_initializer="zeros", name="to_waveform"
         )(x)
+        noise_estimate = PreEmphasis(preemphasis, name="noise_preemphasis")(noise_estimate)
         waveform = layers.Subtract(name="input_minus_noise")([condition, noise_estimate])
     else:
         waveform = layers.Conv1DTranspose(

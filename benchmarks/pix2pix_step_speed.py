@@ -13,9 +13,11 @@ the fake batch). All use the same U-Net, the same PatchGAN and the same
 batch; each round trains `--steps` steps per kind, in one process, and the
 order of the kinds rotates every round so all see the same machine load. Both
 loops create their dataset iterator each round, as a training run does once.
-Reported: median and fastest steps/s (wall clock), median CPU seconds per
-step (steadier when other jobs share the cores), each as a ratio to the
-tutorial loop.
+Reported, from the end of each round's first step to its last (a training
+run pays the set-up once): median and fastest steps/s (wall clock) and the
+median CPU seconds per step (steadier when other jobs share the cores), as
+ratios to the tutorial loop; and the steps/s of the whole calls, set-up
+included.
 
     python benchmarks/pix2pix_step_speed.py                 # ~8 min on 2 quiet CPU cores
     python benchmarks/pix2pix_step_speed.py --image-size 256 --base-filters 64 --batch-size 1
@@ -99,23 +101,37 @@ def main(argv=None):
     target = tf.constant(rng.uniform(-1, 1, shape).astype("float32"))
     data = tf.data.Dataset.from_tensors((condition, target)).repeat()
 
+    def clock():
+        return time.perf_counter(), time.process_time()
+
+    class StepClock(keras.callbacks.Callback):
+        """Wall and CPU clocks at the end of every executed step."""
+
+        def __init__(self, marks):
+            super().__init__()
+            self.marks = marks
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.marks.append(clock())
+
     def fit_runner(update):
         # Both models train the same two networks; only the step differs.
         model = Pix2Pix(generator, discriminator, seed=0)
         model.compile(update=update, steps_per_execution=args.steps_per_execution)
 
-        def run():
-            model.fit(data, steps_per_epoch=args.steps, epochs=1, verbose=0)
+        def run(marks):
+            model.fit(data, steps_per_epoch=args.steps, epochs=1, verbose=0, callbacks=[StepClock(marks)])
 
         return run
 
     reference = tutorial_step(generator, discriminator)
 
-    def run_reference():
+    def run_reference(marks):
         # The tutorial's loop: `for step, (input_image, target) in train_ds...`
         for input_image, target_image in data.take(args.steps):
             out = reference(input_image, target_image)
-        float(out[0])  # wait for the last step
+            float(out[0])
+            marks.append(clock())
 
     runs = {
         "pix2pix simultaneous": fit_runner("simultaneous"),
@@ -123,38 +139,50 @@ def main(argv=None):
         "tutorial": run_reference,
     }
     for run in runs.values():  # trace and warm up
-        run()
+        run([])
     names = list(runs)
+    # Per round: steps/s of the whole call (with iterator set-up) and, from
+    # the end of the first executed step to the last, the steady steps/s and
+    # CPU seconds per step (all threads of this process).
     times = {name: [] for name in names}
-    cpu = {name: [] for name in names}  # CPU seconds per step (all threads of this process)
+    steady = {name: [] for name in names}
+    cpu = {name: [] for name in names}
     for r in range(args.rounds):
         for name in names[r % len(names):] + names[: r % len(names)]:  # rotate the order
-            start, start_cpu = time.perf_counter(), time.process_time()
-            runs[name]()
+            marks = []
+            start = time.perf_counter()
+            runs[name](marks)
             times[name].append(args.steps / (time.perf_counter() - start))
-            cpu[name].append((time.process_time() - start_cpu) / args.steps)
-        print(f"round {r + 1}/{args.rounds}: " + ", ".join(f"{n} {times[n][-1]:.3f}" for n in names), flush=True)
+            counted = args.steps * (len(marks) - 1) / len(marks)
+            steady[name].append(counted / (marks[-1][0] - marks[0][0]))
+            cpu[name].append((marks[-1][1] - marks[0][1]) / counted)
+        print(f"round {r + 1}/{args.rounds}: " + ", ".join(f"{n} {steady[n][-1]:.3f}" for n in names), flush=True)
 
-    tutorial = {"fastest": max(times["tutorial"]), "median": float(np.median(times["tutorial"])),
-                "cpu": float(np.median(cpu["tutorial"]))}
+    def summary(name):
+        return {"fastest": max(steady[name]), "median": float(np.median(steady[name])),
+                "cpu": float(np.median(cpu[name])), "whole": float(np.median(times[name]))}
+
+    tutorial = summary("tutorial")
     rows = []
     for name in names:
-        fastest, median, cpu_step = max(times[name]), float(np.median(times[name])), float(np.median(cpu[name]))
+        this = summary(name)
         rows.append({
             "step": name,
-            "fastest steps/s": fastest,
-            "median steps/s": median,
-            "CPU s/step": cpu_step,
-            "fastest / tutorial": fastest / tutorial["fastest"],
-            "median / tutorial": median / tutorial["median"],
-            "CPU time: tutorial / this": tutorial["cpu"] / cpu_step,
+            "fastest steps/s": this["fastest"],
+            "median steps/s": this["median"],
+            "CPU s/step": this["cpu"],
+            "median / tutorial": this["median"] / tutorial["median"],
+            "CPU time: tutorial / this": tutorial["cpu"] / this["cpu"],
+            "whole calls: median steps/s": this["whole"],
+            "whole calls / tutorial": this["whole"] / tutorial["whole"],
         })
     payload = {
         "config": vars(args) | {"out": None},
         "generator_params": generator.count_params(),
         "discriminator_params": discriminator.count_params(),
-        "steps_per_s_rounds": times,
+        "steady_steps_per_s_rounds": steady,
         "cpu_seconds_per_step_rounds": cpu,
+        "whole_call_steps_per_s_rounds": times,
         "load_average_at_end": list(os.getloadavg()),
         "note": "2 CPU cores shared with other jobs while measured (see load_average_at_end); "
                 "rounds interleave and rotate so all steps see the same load.",

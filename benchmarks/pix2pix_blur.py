@@ -53,16 +53,21 @@ def build(condition_shape, target_shape, args):
 class Trajectory(keras.callbacks.Callback):
     """Scores the held-out pairs after every epoch of `every` steps."""
 
-    def __init__(self, test, every):
+    def __init__(self, test, every, task):
         super().__init__()
-        self.test, self.every, self.points = test, every, []
+        self.test, self.every, self.task, self.points = test, every, task, []
 
     def on_epoch_end(self, epoch, logs=None):
         outputs = self.model.predict(self.test[0], batch_size=32, verbose=0)
-        self.points.append(dict(step=(epoch + 1) * self.every, **quality_report(self.test[1], outputs)))
+        point = dict(step=(epoch + 1) * self.every, **quality_report(self.test[1], outputs))
+        if self.task == "labels2facade":
+            point["region_sharpness"] = region_sharpness(self.test[0], outputs)
+        self.points.append(point)
+        print(f"  step {point['step']:>6}  psnr {point['psnr']:6.2f}  ssim {point['ssim']:.3f}  "
+              f"sharpness ratio {point['sharpness_ratio']:.3f}", flush=True)
 
 
-def train_variant(variant, l1_weight, train, init_weights, args, test=None):
+def train_variant(task, variant, l1_weight, train, init_weights, args, test=None):
     conditions, targets = train
     keras.utils.set_random_seed(args.seed)
     g, d = build(conditions.shape[1:], targets.shape[1:], args)
@@ -83,7 +88,7 @@ def train_variant(variant, l1_weight, train, init_weights, args, test=None):
     )
     # With --eval-every, the same batches in the same order, scored along the way.
     every = args.eval_every or args.steps
-    trajectory = Trajectory(test, every) if args.eval_every else None
+    trajectory = Trajectory(test, every, task) if args.eval_every else None
     start = time.perf_counter()
     history = model.fit(ds, steps_per_epoch=every, epochs=args.steps // every, verbose=0,
                         callbacks=[trajectory] if trajectory else [])
@@ -92,6 +97,30 @@ def train_variant(variant, l1_weight, train, init_weights, args, test=None):
     if trajectory:
         logs["trajectory"] = trajectory.points
     return model, logs, seconds
+
+
+def region_sharpness(conditions, images):
+    """labels2facade: RMS image gradient inside each label region (sky, wall, window, door).
+
+    Only differences between two pixels of the same region count, so region
+    borders are left out. The real sky is a smooth gradient (near 0): a
+    generator that buys sharpness with high-frequency noise shows it there.
+    """
+    palette = np.array(list(synthetic_images.LABEL_COLORS.values()), "float32") * 2 - 1  # [R, 3]
+    labels = np.argmin(((conditions[..., None, :] - palette) ** 2).sum(-1), -1)  # [N, H, W]
+    x = (np.asarray(images, "float32") + 1) / 2
+    out = {}
+    for r, name in enumerate(synthetic_images.LABEL_COLORS):
+        energy, count = 0.0, 0
+        for axis in (1, 2):
+            diff = np.diff(x, axis=axis)
+            a = np.take(labels, range(labels.shape[axis] - 1), axis=axis)
+            b = np.take(labels, range(1, labels.shape[axis]), axis=axis)
+            same = (a == r) & (b == r)
+            energy += float((diff[same] ** 2).sum())
+            count += int(same.sum()) * x.shape[-1]
+        out[name] = float(np.sqrt(2 * energy / max(count, 1)))  # dy^2 + dx^2, as metrics.sharpness
+    return out
 
 
 def to_rgb(x):
@@ -152,9 +181,12 @@ def main(argv=None):
         runs = [(v, w) for v in args.variants for w in (args.l1_weight[:1] if v == "l1" else args.l1_weight)]
         for variant, l1_weight in runs:
             name = run_name(variant, l1_weight, args.l1_weight)
-            model, logs, seconds = train_variant(variant, l1_weight, train, init, args, (test_c, test_x))
+            model, logs, seconds = train_variant(task, variant, l1_weight, train, init, args, (test_c, test_x))
             outputs[name] = model.predict(test_c, batch_size=32, verbose=0)
             report = quality_report(test_x, outputs[name])
+            if task == "labels2facade":
+                report["region_sharpness"] = region_sharpness(test_c, outputs[name])
+                report["region_sharpness_real"] = region_sharpness(test_c, test_x)
             trajectory = logs.pop("trajectory", None)
             results[task][name] = dict(report, l1_weight=l1_weight, train_seconds=seconds, final_logs=logs)
             if trajectory:

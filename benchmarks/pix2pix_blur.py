@@ -171,6 +171,24 @@ def main(argv=None):
         parser.error(f"--eval-every {args.eval_every} must divide --steps {args.steps}")
 
     results, grids = {}, []
+
+    def write(complete):
+        # Rewritten after every run, so a run cut short keeps what it finished.
+        result = {
+            "config": vars(args),
+            "results": results,
+            "acceptance": {
+                f"labels2facade {name} sharpness ratio in [0.8, 1.2]": 0.8 <= r["sharpness_ratio"] <= 1.2
+                for name, r in results.get("labels2facade", {}).items() if name.startswith("l1+cgan")
+            },
+            "complete": complete,
+            "note": "2 CPU cores shared with other jobs while measured; train_seconds are wall time under load.",
+        }
+        os.makedirs(os.path.dirname(args.out), exist_ok=True)
+        with open(args.out, "w") as f:
+            json.dump(result, f, indent=2)
+        return result
+
     for task in args.tasks:
         train = synthetic_images.make_task(task, args.train, args.size, seed=args.seed)
         test_c, test_x = synthetic_images.make_task(task, args.test, args.size, seed=args.seed + 1000)
@@ -193,21 +211,12 @@ def main(argv=None):
                 results[task][name]["trajectory"] = trajectory
             print(f"{task:<14} {name:<24} psnr {report['psnr']:6.2f}  ssim {report['ssim']:.3f}  "
                   f"sharpness ratio {report['sharpness_ratio']:.3f}  ({seconds:.0f} s)", flush=True)
+            write(complete=False)
         if set(VARIANTS) <= set(outputs):
-            grids.append(grid_rows(test_c, outputs, test_x, args.grid_rows))
+            ordered = {k: outputs[k] for k in sorted(outputs, key=lambda name: name != "l1")}  # L1 first
+            grids.append(grid_rows(test_c, ordered, test_x, args.grid_rows))
 
-    result = {
-        "config": vars(args),
-        "results": results,
-        "acceptance": {
-            f"labels2facade {name} sharpness ratio in [0.8, 1.2]": 0.8 <= r["sharpness_ratio"] <= 1.2
-            for name, r in results.get("labels2facade", {}).items() if name.startswith("l1+cgan")
-        },
-        "note": "2 CPU cores shared with other jobs while measured; train_seconds are wall time under load.",
-    }
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=2)
+    result = write(complete=True)
     print("\n| task | variant | PSNR (dB) | SSIM | sharpness / real |\n|---|---|---|---|---|")
     for task, by_variant in results.items():
         for variant, r in by_variant.items():

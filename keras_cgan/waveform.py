@@ -27,9 +27,10 @@ import tensorflow as tf
 from scipy import signal
 
 
-def check_coefficient(coefficient):
+def check_coefficient(coefficient, name="preemphasis"):
+    """Returns the emphasis coefficient as a float; `ValueError` naming `name` unless in `[0, 1)`."""
     if not 0.0 <= float(coefficient) < 1.0:
-        raise ValueError(f"`preemphasis` must be in [0, 1). Received: preemphasis={coefficient}")
+        raise ValueError(f"`{name}` must be in [0, 1). Received: {name}={coefficient!r}")
     return float(coefficient)
 
 

@@ -23,15 +23,15 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_cgan import waveform
+
 
 class _EmphasisFilter(keras.layers.Layer):
     """A fixed first-order filter along the time axis with a coefficient in `[0, 1)`."""
 
     def __init__(self, coefficient, **kwargs):
         super().__init__(**kwargs)
-        if not 0.0 <= float(coefficient) < 1.0:
-            raise ValueError(f"`coefficient` must be in [0, 1). Received: coefficient={coefficient!r}")
-        self.coefficient = float(coefficient)
+        self.coefficient = waveform.check_coefficient(coefficient, "coefficient")
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -22,6 +22,7 @@ Example:
 import keras
 from keras import layers
 
+from keras_cgan import waveform as waveform_lib
 from keras_cgan.layers import DeEmphasis, PreEmphasis
 
 SMALL_FILTERS = (16, 32, 32, 64, 64, 128)
@@ -88,8 +89,7 @@ def segan_generator(
         alone) of shape `(window, 1)` and an output of the same shape.
     """
     window, filters, kernel_size = _check(window, filters, kernel_size)
-    if not 0.0 <= float(preemphasis) < 1.0:
-        raise ValueError(f"`preemphasis` must be in [0, 1). Received: preemphasis={preemphasis}")
+    preemphasis = waveform_lib.check_coefficient(preemphasis)
     latent_channels = filters[-1] if latent_channels is None else int(latent_channels)
     condition = keras.Input((window, 1), name="condition")  # pre-emphasized
     x = condition

@@ -8,23 +8,23 @@ for the same number of steps (in the L1-only run the discriminator trains
 beside the generator as a probe but never touches it). They are scored on
 held-out pairs in inference mode (dropout off).
 
-L1+cGAN runs once per `--l1-weight` (default: the paper's 100, and 10). The
-L1-only baseline runs once, at the first weight: with Adam, scaling its only
-loss term leaves its updates unchanged (measured: identical at 100 and 10).
+L1+cGAN runs once per `--l1-weight` (default: the paper's 100) and per
+`--l1-lowpass` (default: 0, the paper's per-pixel L1, and 1: L1 between the
+images blurred by a Gaussian of sigma 1 pixel, so the finest texture is left
+to the PatchGAN). The L1-only baseline runs once, at the first weight, with
+the per-pixel L1: with Adam, scaling its only loss term leaves its updates
+unchanged (measured: identical at 100 and 10).
 
-    python benchmarks/pix2pix_blur.py                          # minutes on 2 CPU cores
-    python benchmarks/pix2pix_blur.py --tasks labels2facade --steps 3000 --size 128
-    python benchmarks/pix2pix_blur.py --tasks labels2facade --l1-weight 100 --variants l1+cgan
+    python benchmarks/pix2pix_blur.py --eval-every 400 --grid docs/pix2pix_blur.png   # ~25 min, 2 CPU cores
+    python benchmarks/pix2pix_blur.py --tasks labels2facade --variants l1+cgan --l1-lowpass 1 --seed 1
+    python benchmarks/pix2pix_blur.py --tasks labels2facade --variants l1+cgan --l1-weight 10 --l1-lowpass 0
 
 Writes benchmarks/results/pix2pix_blur.json (rewritten after every run) and,
-with --grid, a PNG of input | L1 only | L1+cGAN (one column per weight) |
-target for each task. On labels2facade it also reports the RMS gradient inside
-each label region (`region_sharpness`, real in `region_sharpness_real`): the
-real sky is smooth, so sharpness bought with high-frequency noise shows there,
-while the wall, window and door ratios say whether the texture came back.
-
-    python benchmarks/pix2pix_blur.py --tasks labels2facade --variants l1+cgan \
-        --l1-weight 10 --steps 1600 --eval-every 200      # 0.87 at 1600 (seed 0; not robust), ~20 min
+with --grid, a PNG of input | L1 only | each L1+cGAN run | target for each
+task. On labels2facade it also reports the RMS gradient inside each label
+region (`region_sharpness`, real in `region_sharpness_real`): the real sky is
+smooth, so sharpness bought with high-frequency noise shows there, while the
+wall, window and door ratios say whether the texture came back.
 """
 
 import argparse
@@ -74,17 +74,18 @@ class Trajectory(keras.callbacks.Callback):
               f"sharpness ratio {point['sharpness_ratio']:.3f}", flush=True)
 
 
-def train_variant(task, variant, l1_weight, train, init_weights, args, test=None):
+def train_variant(task, variant, l1_weight, lowpass, train, init_weights, args, test=None):
     conditions, targets = train
     keras.utils.set_random_seed(args.seed)
     g, d = build(conditions.shape[1:], targets.shape[1:], args)
     g.set_weights(init_weights[0])
     d.set_weights(init_weights[1])
-    model = Pix2Pix(g, d, l1_weight=l1_weight, seed=args.seed, **VARIANTS[variant])
+    model = Pix2Pix(g, d, l1_weight=l1_weight, l1_lowpass=lowpass, seed=args.seed, **VARIANTS[variant])
     model.compile(
         generator_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5),
         discriminator_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5),
         adversarial_loss=args.adversarial_loss,
+        r1_weight=args.r1_weight,
     )
     ds = (
         tf.data.Dataset.from_tensor_slices(train)
@@ -134,11 +135,12 @@ def to_rgb(x):
     return np.repeat(x, 3, -1) if x.shape[-1] == 1 else x
 
 
-def run_name(variant, l1_weight, l1_weights):
-    """`"l1"`, `"l1+cgan"` for the first weight, `"l1+cgan l1_weight=W"` for the others."""
-    if variant == "l1" or l1_weight == l1_weights[0]:
-        return variant
-    return f"{variant} l1_weight={l1_weight:g}"
+def run_name(variant, l1_weight, lowpass, l1_weights):
+    """`"l1"`; `"l1+cgan"`, plus ` l1_weight=W` after the first weight and ` l1_lowpass=S` for S > 0."""
+    name = variant
+    if variant != "l1" and l1_weight != l1_weights[0]:
+        name += f" l1_weight={l1_weight:g}"
+    return name + (f" l1_lowpass={lowpass:g}" if lowpass else "")
 
 
 def grid_rows(conditions, outputs, targets, count):
@@ -157,14 +159,18 @@ def main(argv=None):
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--train", type=int, default=800, help="training pairs per task")
     parser.add_argument("--test", type=int, default=128, help="held-out pairs per task")
-    parser.add_argument("--steps", type=int, default=800)
+    parser.add_argument("--steps", type=int, default=1600)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--base-filters", type=int, default=32)
     parser.add_argument("--receptive-field", type=int, default=34)
     parser.add_argument("--norm", default="instance", choices=["batch", "instance", "none"])
-    parser.add_argument("--l1-weight", type=float, nargs="+", default=[100.0, 10.0],
+    parser.add_argument("--l1-weight", type=float, nargs="+", default=[100.0],
                         help="L1+cGAN runs once per weight; the first is also the L1-only run's")
+    parser.add_argument("--l1-lowpass", type=float, nargs="+", default=[0.0, 1.0],
+                        help="L1+cGAN runs once per sigma (pixels) of the blur before its L1 term "
+                             "(Pix2Pix(l1_lowpass=)); the L1-only run keeps the per-pixel L1")
     parser.add_argument("--adversarial-loss", default="bce")
+    parser.add_argument("--r1-weight", type=float, default=0.0, help="R1 penalty on D (compile(r1_weight=))")
     parser.add_argument("--learning-rate", type=float, default=2e-4)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--eval-every", type=int, default=0,
@@ -203,17 +209,24 @@ def main(argv=None):
         g, d = build(train[0].shape[1:], train[1].shape[1:], args)
         init = (g.get_weights(), d.get_weights())
         results[task], outputs = {}, {}
-        runs = [(v, w) for v in args.variants for w in (args.l1_weight[:1] if v == "l1" else args.l1_weight)]
-        for variant, l1_weight in runs:
-            name = run_name(variant, l1_weight, args.l1_weight)
-            model, logs, seconds = train_variant(task, variant, l1_weight, train, init, args, (test_c, test_x))
+        # The L1-only baseline is the paper's per-pixel L1, once; L1+cGAN once per weight and low-pass.
+        runs = [("l1", args.l1_weight[0], 0.0)] if "l1" in args.variants else []
+        if "l1+cgan" in args.variants:
+            runs += [("l1+cgan", w, s) for w in args.l1_weight for s in args.l1_lowpass]
+        for variant, l1_weight, lowpass in runs:
+            name = run_name(variant, l1_weight, lowpass, args.l1_weight)
+            model, logs, seconds = train_variant(
+                task, variant, l1_weight, lowpass, train, init, args, (test_c, test_x)
+            )
             outputs[name] = model.predict(test_c, batch_size=32, verbose=0)
             report = quality_report(test_x, outputs[name])
             if task == "labels2facade":
                 report["region_sharpness"] = region_sharpness(test_c, outputs[name])
                 report["region_sharpness_real"] = region_sharpness(test_c, test_x)
             trajectory = logs.pop("trajectory", None)
-            results[task][name] = dict(report, l1_weight=l1_weight, train_seconds=seconds, final_logs=logs)
+            results[task][name] = dict(
+                report, l1_weight=l1_weight, l1_lowpass=lowpass, train_seconds=seconds, final_logs=logs
+            )
             if trajectory:
                 results[task][name]["trajectory"] = trajectory
             print(f"{task:<14} {name:<24} psnr {report['psnr']:6.2f}  ssim {report['ssim']:.3f}  "

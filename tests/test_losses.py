@@ -60,6 +60,23 @@ def test_reconstruction():
     close(losses.l2_loss(np.array([1.0, 2.0]), np.array([2.0, 0.0])), 2.5)
 
 
+def test_gaussian_lowpass_keeps_low_and_removes_high_frequencies():
+    y, x = np.mgrid[0:32, 0:32].astype("float32")
+    ramp = np.stack([x / 31.0, y / 31.0, np.full_like(x, 0.3)], -1)[None]  # [1, 32, 32, 3]
+    grid = (x % 4 < 1).astype("float32")[None, ..., None]  # 1-pixel lines, period 4
+    assert losses.gaussian_lowpass(ramp, 2.0).shape == ramp.shape
+    # Inside the image a linear ramp is unchanged by a symmetric blur; the grid flattens to its mean.
+    np.testing.assert_allclose(np.asarray(losses.gaussian_lowpass(ramp, 2.0))[0, 8:-8, 8:-8], ramp[0, 8:-8, 8:-8], atol=1e-5)
+    blurred = np.asarray(losses.gaussian_lowpass(grid, 2.0))[:, 8:-8, 8:-8]  # away from the reflected borders
+    assert np.ptp(blurred) < 0.02 * np.ptp(grid) and abs(blurred.mean() - grid.mean()) < 0.01
+    np.testing.assert_array_equal(np.asarray(losses.gaussian_lowpass(grid, 0.0)), grid)
+    # So the low-pass L1 between two phases of the same texture is ~0, the plain L1 is not.
+    shifted = np.roll(grid, 2, axis=2)
+    assert float(losses.lowpass_l1_loss(grid, shifted, 2.0)) < 0.05 < 0.4 < float(losses.l1_loss(grid, shifted))
+    with pytest.raises(ValueError, match="sigma"):
+        losses.gaussian_lowpass(grid, -1.0)
+
+
 def test_unknown_adversarial_loss_names_the_argument():
     with pytest.raises(ValueError, match="adversarial_loss"):
         losses.get("mse")

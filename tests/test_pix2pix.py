@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_cgan import Pix2Pix, networks
+from keras_cgan import Pix2Pix, losses, networks
 from keras_cgan.networks import patchgan
 from tests.test_case import (
     assert_config_roundtrip,
@@ -119,6 +119,8 @@ def test_construction_checks_networks():
         Pix2Pix(g, d, l1_weight=0, adversarial_weight=0)
     with pytest.raises(ValueError, match="l1_weight"):
         Pix2Pix(g, d, l1_weight=-1)
+    with pytest.raises(ValueError, match="l1_lowpass"):
+        Pix2Pix(g, d, l1_lowpass=-0.5)
 
 
 def test_fit_rejects_wrong_condition_shape_before_training():
@@ -139,6 +141,17 @@ def test_generator_objective_is_weighted_sum_of_parts():
     np.testing.assert_allclose(float(loss), 0.5 * float(parts["g_adv"]) + 7.0 * float(parts["g_l1"]), rtol=1e-5)
     d_loss, d_parts = model.discriminator_objective(c, x, fake, training=False)
     np.testing.assert_allclose(float(d_loss), 0.5 * (float(d_parts["d_real"]) + float(d_parts["d_fake"])), rtol=1e-5)
+
+
+def test_l1_lowpass_compares_blurred_images():
+    model = tiny(l1_lowpass=1.5)
+    model.compile()
+    c, x = pairs(4)
+    fake = model.generate(c, training=False)
+    _, parts = model.generator_objective(c, x, fake, training=False)
+    want = losses.l1_loss(losses.gaussian_lowpass(x, 1.5), losses.gaussian_lowpass(fake, 1.5))
+    np.testing.assert_allclose(float(parts["g_l1"]), float(want), rtol=1e-5)
+    assert abs(float(parts["g_l1"]) - np.mean(np.abs(x - fake))) > 1e-3
 
 
 @pytest.mark.parametrize(
@@ -212,12 +225,12 @@ def test_fit_on_dataset_and_evaluate():
 
 
 def test_config_and_keras_roundtrip(tmp_path):
-    model = tiny(l1_weight=50.0, discriminator_scale=1.0)
+    model = tiny(l1_weight=50.0, discriminator_scale=1.0, l1_lowpass=1.0)
     model.compile(adversarial_loss="hinge")
     c, x = pairs(4)
     model.fit(c, x, batch_size=4, epochs=1, verbose=0)
     clone = assert_config_roundtrip(model)
-    assert clone.l1_weight == 50.0 and clone.discriminator_scale == 1.0
+    assert clone.l1_weight == 50.0 and clone.discriminator_scale == 1.0 and clone.l1_lowpass == 1.0
     loaded = assert_keras_roundtrip(model, c, tmp_path)
     assert loaded.adversarial_loss == "hinge"
     np.testing.assert_allclose(flat_weights(loaded.discriminator), flat_weights(model.discriminator))
@@ -285,7 +298,7 @@ def test_simultaneous_step_equals_the_tutorial_step(norm):
 def test_one_step_under_mirrored_strategy_matches_one_device(update):
     code = """
     import numpy as np, keras
-    from keras_cgan import Pix2Pix, networks
+    from keras_cgan import Pix2Pix, losses, networks
 
     def run(scope):
         keras.utils.set_random_seed(0)

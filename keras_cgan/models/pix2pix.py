@@ -16,9 +16,10 @@ class Pix2Pix(GANModel):
     each patch: real pairs `(condition, target)` as real, generated pairs
     `(condition, generator(condition))` as fake. The generator minimises
 
-        adversarial_weight * adversarial + l1_weight * |target - output|_1
+        adversarial_weight * adversarial + l1_weight * |blur(target) - blur(output)|_1
 
-    and the three variants of the paper run from this one class:
+    (`blur` is the identity unless `l1_lowpass > 0`), and the three
+    variants of the paper run from this one class:
 
     * L1 only (`adversarial_weight=0`): the supervised baseline. It predicts
       the per-pixel median of the possible outputs, which is blurry wherever
@@ -53,6 +54,11 @@ class Pix2Pix(GANModel):
             variant. Defaults to `100.0` (the paper).
         adversarial_weight: float. Weight of the adversarial term; `0` trains
             the L1-only baseline. Defaults to `1.0`.
+        l1_lowpass: float. Standard deviation in pixels of a Gaussian blur
+            applied to target and output before the L1 term, so L1 holds
+            only the low frequencies and texture finer than the blur is left
+            to the PatchGAN (frequency separation, Fritsche et al. 2019).
+            Defaults to `0.0`: the paper's per-pixel L1.
         discriminator_scale: float. Factor on the discriminator loss; the
             paper halves it to slow D relative to G. Defaults to `0.5`.
         seed: int. Seed of the training step's random choices. Defaults to
@@ -80,7 +86,8 @@ class Pix2Pix(GANModel):
     loss_names = ("d_loss", "d_real", "d_fake", "d_penalty", "g_loss", "g_adv", "g_l1")
 
     def __init__(
-        self, generator, discriminator, l1_weight=100.0, discriminator_scale=0.5, **kwargs
+        self, generator, discriminator, l1_weight=100.0, discriminator_scale=0.5, l1_lowpass=0.0,
+        **kwargs
     ):
         super().__init__(generator, discriminator, **kwargs)
         if l1_weight < 0:
@@ -93,7 +100,10 @@ class Pix2Pix(GANModel):
             raise ValueError(
                 f"`discriminator_scale` must be > 0. Received: discriminator_scale={discriminator_scale}"
             )
+        if l1_lowpass < 0:
+            raise ValueError(f"`l1_lowpass` must be >= 0. Received: l1_lowpass={l1_lowpass}")
         self.l1_weight = float(l1_weight)
+        self.l1_lowpass = float(l1_lowpass)
         self.discriminator_scale = float(discriminator_scale)
         self._check_networks()
 
@@ -199,11 +209,14 @@ class Pix2Pix(GANModel):
             parts["g_adv"] = tf.reduce_mean(self._adversarial().generator(fake_scores))
             loss += self.adversarial_weight * parts["g_adv"]
         if self.l1_weight > 0:
-            parts["g_l1"] = losses_lib.l1_loss(target, fake)
+            parts["g_l1"] = losses_lib.lowpass_l1_loss(target, fake, self.l1_lowpass)
             loss += self.l1_weight * parts["g_l1"]
         return loss, parts
 
     def get_config(self):
         config = super().get_config()
-        config.update(l1_weight=self.l1_weight, discriminator_scale=self.discriminator_scale)
+        config.update(
+            l1_weight=self.l1_weight, discriminator_scale=self.discriminator_scale,
+            l1_lowpass=self.l1_lowpass,
+        )
         return config

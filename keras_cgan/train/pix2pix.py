@@ -79,7 +79,7 @@ def build(options):
         base_filters=options["filters"], norm=options["norm"],
     )
     gan = Pix2Pix(
-        generator, discriminator, l1_weight=options["l1_weight"],
+        generator, discriminator, l1_weight=options["l1_weight"], l1_lowpass=options["l1_lowpass"],
         adversarial_weight=options["adversarial_weight"], seed=options["seed"],
     )
     gan.compile()
@@ -107,6 +107,7 @@ FAMILY = register(
             "receptive_field": 34,
             "norm": "instance",
             "l1_weight": 100.0,
+            "l1_lowpass": 0.0,
             "adversarial_weight": 1.0,
         },
         data_options={"task": "labels2facade", "examples": 800, "direction": "AtoB"},

@@ -1,0 +1,30 @@
+"""examples/pix2pix.py at its defaults, shrunk to a few steps."""
+
+import numpy as np
+from PIL import Image
+
+from examples import pix2pix
+
+TINY = ["--size", "16", "--base-filters", "4", "--receptive-field", "16"]
+
+
+def test_example_writes_the_grid_of_both_variants(tmp_path):
+    out = tmp_path / "grid.png"
+    reports = pix2pix.main(TINY + ["--train", "16", "--steps", "2", "--batch-size", "4", "--rows", "3", "--out", str(out)])
+    assert set(reports) == {"L1 only", "L1+cGAN"}
+    for report in reports.values():
+        assert np.isfinite(report["psnr"]) and report["sharpness_ratio"] > 0
+    assert Image.open(out).size == (4 * 16, 3 * 16)  # input | L1 only | L1+cGAN | target, a row each
+
+
+def test_example_low_passes_the_l1_of_the_gan_run_only():
+    parse = pix2pix.build_parser().parse_args
+    assert pix2pix.default_lowpass(parse(TINY)) == 1.0  # synthetic facades
+    assert pix2pix.default_lowpass(parse(TINY + ["--task", "edges2photo"])) == 0.0
+    assert pix2pix.default_lowpass(parse(TINY + ["--data", "facades/train"])) == 0.0
+    assert pix2pix.default_lowpass(parse(TINY + ["--task", "gray2color", "--l1-lowpass", "2"])) == 2.0
+    args = parse(TINY)
+    args.l1_lowpass = pix2pix.default_lowpass(args)
+    shapes = ((16, 16, 3), (16, 16, 3))
+    assert pix2pix.make_model(*shapes, 1.0, args).l1_lowpass == 1.0
+    assert pix2pix.make_model(*shapes, 0.0, args).l1_lowpass == 0.0  # the baseline keeps per-pixel L1

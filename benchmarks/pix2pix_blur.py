@@ -48,7 +48,8 @@ VARIANTS = {"l1": dict(adversarial_weight=0.0), "l1+cgan": dict(adversarial_weig
 
 def build(condition_shape, target_shape, args):
     g = networks.unet_generator(
-        condition_shape, target_shape[-1], base_filters=args.base_filters, norm=args.norm
+        condition_shape, target_shape[-1], base_filters=args.base_filters, norm=args.norm,
+        upsample=args.upsample,
     )
     d = networks.patch_discriminator(
         condition_shape, target_shape, receptive_field=args.receptive_field,
@@ -164,6 +165,8 @@ def main(argv=None):
     parser.add_argument("--base-filters", type=int, default=32)
     parser.add_argument("--receptive-field", type=int, default=34)
     parser.add_argument("--norm", default="instance", choices=["batch", "instance", "none"])
+    parser.add_argument("--upsample", default="transpose", choices=list(networks.unet.UPSAMPLES),
+                        help="U-Net decoder: transposed convolutions (the paper) or resize-convolutions")
     parser.add_argument("--l1-weight", type=float, nargs="+", default=[100.0],
                         help="L1+cGAN runs once per weight; the first is also the L1-only run's")
     parser.add_argument("--l1-lowpass", type=float, nargs="+", default=[0.0, 1.0],

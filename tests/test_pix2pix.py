@@ -58,9 +58,23 @@ def test_unet_instance_norm_uses_group_norm_per_channel():
     assert not [l for l in g.layers if isinstance(l, keras.layers.BatchNormalization)]
 
 
+def test_unet_resize_upsampling_keeps_shapes_and_exports_with_parity(tmp_path):
+    from keras_cgan import export
+
+    keras.utils.set_random_seed(0)
+    g = networks.unet_generator((16, 32, 1), 3, base_filters=4, num_downs=3, upsample="resize")
+    assert tuple(g.output.shape) == (None, 16, 32, 3)
+    assert not [l for l in g.layers if isinstance(l, keras.layers.Conv2DTranspose)]
+    assert [l.name for l in g.layers if l.name.endswith("_resize")] == ["up_0_resize", "up_1_resize", "to_image_resize"]
+    # Static shapes survive a dynamic batch, so TFLite lowers the convolutions to builtins.
+    for report in (export.to_tflite(g, tmp_path / "g.tflite"), export.to_onnx(g, tmp_path / "g.onnx")):
+        assert report.max_abs_error <= 1e-4, report
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
+        (dict(image_shape=(16, 16, 3), upsample="bilinear"), "upsample"),
         (dict(image_shape=(30, 30, 3)), "divisible"),
         (dict(image_shape=(16, 16, 3), norm="layer"), "norm"),
         (dict(image_shape=(16, 16, 3), dropout=1.0), "dropout"),

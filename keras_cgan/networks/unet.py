@@ -2,7 +2,7 @@
 
 The encoder halves the image with stride-2 4x4 convolutions down to a small
 bottleneck (1x1 for square power-of-two images); the decoder doubles it back
-with transposed convolutions, and each decoder block is concatenated with the
+with transposed convolutions (or resize-convolutions), and each decoder block is concatenated with the
 encoder block of the same size, so low-level detail (edges, layout) crosses
 straight from input to output. Dropout in the first decoder blocks is the
 generator's only noise: pix2pix has no noise vector.
@@ -20,7 +20,10 @@ import math
 import keras
 from keras import layers
 
+from keras_cgan.layers.nearest_upsampling import NearestUpsampling
+
 NORMS = ("batch", "instance", "none")
+UPSAMPLES = ("transpose", "resize")
 
 
 def normalization(norm, name):
@@ -51,6 +54,7 @@ def unet_generator(
     dropout=0.5,
     dropout_blocks=3,
     norm="batch",
+    upsample="transpose",
     name="generator",
 ):
     """Builds the pix2pix U-Net: `condition image -> image` with a `tanh` output.
@@ -74,6 +78,11 @@ def unet_generator(
         norm: str. `"batch"` (the paper), `"instance"` or `"none"`. The first
             encoder block and the bottleneck are never normalized (a 1x1
             map has nothing to normalize over). Defaults to `"batch"`.
+        upsample: str. `"transpose"`: 4x4 stride-2 transposed convolutions
+            (the paper); `"resize"`: nearest-neighbour 2x upsampling then a
+            3x3 convolution (Odena et al. 2016, "Deconvolution and
+            Checkerboard Artifacts"), which traded some sharpness for cleaner
+            texture in benchmarks/pix2pix_blur.py. Defaults to `"transpose"`.
         name: str. Model name. Defaults to `"generator"`.
 
     Reference:
@@ -95,8 +104,19 @@ def unet_generator(
         raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
     if norm not in NORMS:
         raise ValueError(f"`norm` must be one of {NORMS}. Received: norm={norm!r}")
+    if upsample not in UPSAMPLES:
+        raise ValueError(f"`upsample` must be one of {UPSAMPLES}. Received: upsample={upsample!r}")
     init = keras.initializers.RandomNormal(0.0, 0.02)
     use_bias = norm != "batch"  # batch norm's offset replaces the bias
+
+    def up(x, filters, name, **kwargs):
+        """2x larger: a transposed convolution, or nearest-neighbour resize then a convolution."""
+        if upsample == "transpose":
+            return layers.Conv2DTranspose(
+                filters, 4, strides=2, padding="same", kernel_initializer=init, name=name, **kwargs
+            )(x)
+        x = NearestUpsampling(2, name=f"{name}_resize")(x)  # keeps static shapes for TFLite
+        return layers.Conv2D(filters, 3, padding="same", kernel_initializer=init, name=name, **kwargs)(x)
 
     condition = keras.Input((height, width, channels), name="condition")
     x, skips = condition, []
@@ -114,10 +134,7 @@ def unet_generator(
         skips.append(x)
     for j, i in enumerate(reversed(range(num_downs - 1))):  # up to the first encoder size
         filters = min(base_filters * 2**i, max_filters)
-        x = layers.Conv2DTranspose(
-            filters, 4, strides=2, padding="same", kernel_initializer=init, use_bias=use_bias,
-            name=f"up_{j}",
-        )(x)
+        x = up(x, filters, f"up_{j}", use_bias=use_bias)
         norm_layer = normalization(norm, f"up_{j}_norm")
         if norm_layer is not None:
             x = norm_layer(x)
@@ -125,8 +142,5 @@ def unet_generator(
             x = layers.Dropout(dropout, name=f"up_{j}_dropout")(x)
         x = layers.ReLU(name=f"up_{j}_act")(x)
         x = layers.Concatenate(name=f"skip_{i}")([x, skips[i]])  # [B, h, w, 2F]
-    image = layers.Conv2DTranspose(
-        output_channels, 4, strides=2, padding="same", kernel_initializer=init,
-        activation="tanh", name="to_image",
-    )(x)
+    image = up(x, output_channels, "to_image", activation="tanh")
     return keras.Model(condition, image, name=name)

@@ -72,7 +72,8 @@ def build(options):
     condition_shape = (size, size, options["condition_channels"])
     target_shape = (size, size, options["target_channels"])
     generator = networks.unet_generator(
-        condition_shape, target_shape[-1], base_filters=options["filters"], norm=options["norm"]
+        condition_shape, target_shape[-1], base_filters=options["filters"], norm=options["norm"],
+        upsample=options["upsample"],
     )
     discriminator = networks.patch_discriminator(
         condition_shape, target_shape, receptive_field=options["receptive_field"],
@@ -106,6 +107,7 @@ FAMILY = register(
             "filters": 32,
             "receptive_field": 34,
             "norm": "instance",
+            "upsample": "transpose",
             "l1_weight": 100.0,
             "l1_lowpass": 0.0,
             "adversarial_weight": 1.0,

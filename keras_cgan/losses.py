@@ -147,6 +147,11 @@ def l2_loss(y_true, y_pred):
     return _mean(ops.square(ops.cast(y_true, "float32") - ops.cast(y_pred, "float32")))
 
 
+def lowpass_radius(sigma):
+    """Half-width in pixels of the kernel `gaussian_lowpass` uses: `ceil(3 * sigma)`, at least 1."""
+    return max(1, int(math.ceil(3.0 * float(sigma))))
+
+
 def gaussian_lowpass(images, sigma):
     """Blur `[B, H, W, C]` images with a Gaussian of `sigma` pixels (reflected borders).
 
@@ -165,7 +170,13 @@ def gaussian_lowpass(images, sigma):
     images = tf.cast(images, "float32")
     if sigma == 0:
         return images
-    radius = max(1, int(math.ceil(3.0 * sigma)))
+    radius = lowpass_radius(sigma)
+    height, width = images.shape[1], images.shape[2]
+    if height is not None and width is not None and radius >= min(height, width):
+        raise ValueError(
+            f"`sigma`={sigma:g} needs images larger than {radius} pixels (3 sigma) on each side; "
+            f"these are {height}x{width}."
+        )
     taps = tf.exp(-0.5 * tf.square(tf.range(-radius, radius + 1, dtype="float32") / sigma))
     taps /= tf.reduce_sum(taps)
     channels = images.shape[-1]

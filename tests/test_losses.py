@@ -75,6 +75,8 @@ def test_gaussian_lowpass_keeps_low_and_removes_high_frequencies():
     assert float(losses.lowpass_l1_loss(grid, shifted, 2.0)) < 0.05 < 0.4 < float(losses.l1_loss(grid, shifted))
     with pytest.raises(ValueError, match="sigma"):
         losses.gaussian_lowpass(grid, -1.0)
+    with pytest.raises(ValueError, match="larger than 33 pixels"):
+        losses.gaussian_lowpass(grid, 11.0)  # the reflected border would not fit in 32 pixels
 
 
 def test_unknown_adversarial_loss_names_the_argument():

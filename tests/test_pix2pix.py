@@ -135,6 +135,8 @@ def test_construction_checks_networks():
         Pix2Pix(g, d, l1_weight=-1)
     with pytest.raises(ValueError, match="l1_lowpass"):
         Pix2Pix(g, d, l1_lowpass=-0.5)
+    with pytest.raises(ValueError, match="too wide for the generator's 16-pixel images"):
+        Pix2Pix(g, d, l1_lowpass=6.0)  # 18-pixel kernel half-width
 
 
 def test_fit_rejects_wrong_condition_shape_before_training():

@@ -2,9 +2,9 @@
 
 The encoder halves the image with stride-2 4x4 convolutions down to a small
 bottleneck (1x1 for square power-of-two images); the decoder doubles it back
-with transposed convolutions (or resize-convolutions), and each decoder block is concatenated with the
-encoder block of the same size, so low-level detail (edges, layout) crosses
-straight from input to output. Dropout in the first decoder blocks is the
+with transposed convolutions (or resize-convolutions), and each decoder block
+is concatenated with the encoder block of the same size, so low-level detail
+(edges, layout) crosses straight from input to output. Dropout in the first decoder blocks is the
 generator's only noise: pix2pix has no noise vector.
 
 Example:

@@ -33,6 +33,9 @@ class _EmphasisFilter(keras.layers.Layer):
         super().__init__(**kwargs)
         self.coefficient = waveform.check_coefficient(coefficient, "coefficient")
 
+    def call(self, x):
+        return x if self.coefficient == 0.0 else self._filter(x)  # a coefficient of 0 passes x through
+
     def compute_output_shape(self, input_shape):
         return input_shape
 
@@ -50,9 +53,7 @@ class PreEmphasis(_EmphasisFilter):
         coefficient: float in `[0, 1)`. `0` passes the input through.
     """
 
-    def call(self, x):
-        if self.coefficient == 0.0:
-            return x
+    def _filter(self, x):
         return ops.concatenate([x[:, :1], x[:, 1:] - self.coefficient * x[:, :-1]], axis=1)  # [B, T, C]
 
 
@@ -64,9 +65,7 @@ class DeEmphasis(_EmphasisFilter):
         coefficient: float in `[0, 1)`. `0` passes the input through.
     """
 
-    def call(self, x):
-        if self.coefficient == 0.0:
-            return x
+    def _filter(self, x):
         length = int(x.shape[1])
         taps = min(length, int(math.ceil(math.log(1e-8) / math.log(self.coefficient))) + 1)
         kernel = ops.cast(np.reshape(self.coefficient ** np.arange(taps)[::-1], (taps, 1, 1)), x.dtype)

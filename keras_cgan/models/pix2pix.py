@@ -106,11 +106,11 @@ class Pix2Pix(GANModel):
         self.l1_lowpass = float(l1_lowpass)
         self.discriminator_scale = float(discriminator_scale)
         self._check_networks()
-        side = min(self.generator.outputs[0].shape[1:3])
-        if l1_lowpass > 0 and losses_lib.lowpass_radius(l1_lowpass) >= side:
+        side, radius = min(self.generator.outputs[0].shape[1:3]), losses_lib.lowpass_radius(l1_lowpass)
+        if l1_lowpass > 0 and radius >= side:
             raise ValueError(
-                f"`l1_lowpass`={l1_lowpass:g} blurs over {losses_lib.lowpass_radius(l1_lowpass)} pixels "
-                f"(3 sigma), too wide for the generator's {side}-pixel images; use a smaller sigma."
+                f"`l1_lowpass`={l1_lowpass:g} blurs over {radius} pixels (3 sigma), too wide for the "
+                f"generator's {side}-pixel images; use a smaller sigma."
             )
 
     def _check_networks(self):

@@ -27,6 +27,12 @@ TEXT_ENCODERS = ("mean", "gru")
 CONDITION_AT = ("input", "every_block")
 
 
+def _tile(code, height, width, names=(None, None)):
+    """Repeats a code `[B, E]` over every pixel: `[B, height, width, E]` (layer names optional)."""
+    code = layers.Reshape((1, 1, code.shape[-1]), name=names[0])(code)
+    return layers.UpSampling2D((height, width), name=names[1])(code)
+
+
 def _start_size(size):
     """Halves `size` while it stays even and at least 4."""
     while size % 2 == 0 and size // 2 >= 4:
@@ -163,8 +169,7 @@ def conditional_generator(
     def with_code(x, i):
         if condition_at == "input":
             return x
-        tiled = layers.Reshape((1, 1, code.shape[-1]), name=f"code_{i}")(code)
-        tiled = layers.UpSampling2D((x.shape[1], x.shape[2]), name=f"tile_code_{i}")(tiled)  # [B, h, w, E]
+        tiled = _tile(code, x.shape[1], x.shape[2], names=(f"code_{i}", f"tile_code_{i}"))
         return layers.Concatenate(name=f"features_and_code_{i}")([x, tiled])
 
     for i in range(num_up):
@@ -243,9 +248,7 @@ def conditional_discriminator(
     x = image
     if conditioning == "concat":
         code = condition_code(condition_kind, condition_in, embedding_dim, "class", text_encoder, encoder)
-        code = layers.Reshape((1, 1, embedding_dim))(code)
-        code = layers.UpSampling2D((height, width))(code)  # [B, H, W, E]
-        x = layers.Concatenate(name="image_and_class")([x, code])
+        x = layers.Concatenate(name="image_and_class")([x, _tile(code, height, width)])
     filters, size, blocks = base_filters, min(height, width), 0
     while True:  # halve down to 4x4 (at least two blocks, stopping at an odd size)
         x = sn(layers.Conv2D(filters, 4, strides=2, padding="same", name=f"down_{blocks}"))(x)

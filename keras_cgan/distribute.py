@@ -203,3 +203,81 @@ def shard_by_data(dataset):
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return dataset.with_options(options)
+
+
+# ------------------------------------------------------------------ in-graph helpers
+# Used inside a replica's step: they work under any strategy and reduce to
+# the identity on one device (no collective is issued there).
+
+
+def _replica_context():
+    """`(context, replica_id, num_replicas)`; `context` is None on one device."""
+    import tensorflow as tf
+
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None or ctx.num_replicas_in_sync == 1:
+        return None, 0, 1
+    return ctx, ctx.replica_id_in_sync_group, ctx.num_replicas_in_sync
+
+
+def batch_position(local_size):
+    """Where this replica's rows sit in the global batch: `(offset, total)` int32 tensors.
+
+    Replicas may hold different numbers of rows (an uneven last batch), none
+    at all included. One all-reduce of `num_replicas` numbers.
+
+    Args:
+        local_size: int or scalar tensor. Rows on this replica.
+    """
+    import tensorflow as tf
+
+    local_size = tf.cast(local_size, "int32")
+    ctx, replica_id, num_replicas = _replica_context()
+    if ctx is None:
+        return tf.constant(0, "int32"), local_size
+    mine = tf.one_hot(replica_id, num_replicas, dtype="float32") * tf.cast(local_size, "float32")
+    sizes = tf.cast(ctx.all_reduce("SUM", mine), "int32")  # [num_replicas]
+    before = tf.cast(tf.range(num_replicas) < tf.cast(replica_id, "int32"), "int32")
+    return tf.reduce_sum(sizes * before), tf.reduce_sum(sizes)
+
+
+def gather_batch(tensor, offset, total):
+    """The global batch `[total, ...]` of `tensor` `[local, ...]`, on every replica.
+
+    Rows keep their global order (`offset` from `batch_position`). Integer
+    tensors travel as float32, exact for ids below 2**24.
+    """
+    import tensorflow as tf
+
+    ctx, _, _ = _replica_context()
+    if ctx is None:
+        return tensor
+    dtype = tensor.dtype
+    local = tf.shape(tensor)[0]
+    rest = [[0, 0]] * (len(tensor.shape) - 1)
+    padded = tf.pad(tf.cast(tensor, "float32"), [[offset, total - offset - local]] + rest)  # [total, ...]
+    return tf.cast(ctx.all_reduce("SUM", padded), dtype)
+
+
+def all_replicas_any(flag):
+    """True on every replica when `flag` (a bool scalar) is True on any replica."""
+    import tensorflow as tf
+
+    ctx, _, _ = _replica_context()
+    if ctx is None:
+        return flag
+    return ctx.all_reduce("SUM", tf.cast(flag, "float32")) > 0
+
+
+def first_row(tensor):
+    """Row 0 of the global batch, `[1, ...]`, on every replica (replica 0 holds it)."""
+    import tensorflow as tf
+
+    ctx, replica_id, _ = _replica_context()
+    if ctx is None:
+        return tensor[:1]
+    head = tensor[:1]
+    rest = [[0, 0]] * (len(tensor.shape) - 1)
+    head = tf.pad(tf.cast(head, "float32"), [[0, 1 - tf.shape(head)[0]]] + rest)  # [1, ...] even when empty
+    mine = tf.cast(tf.equal(replica_id, 0), "float32")
+    return tf.cast(ctx.all_reduce("SUM", head * mine), tensor.dtype)

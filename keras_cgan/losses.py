@@ -103,15 +103,18 @@ def generator_loss(fake_logits, kind="bce"):
     return _mean(get(kind).generator(ops.cast(fake_logits, "float32")))
 
 
-def _per_sample_grad_sq_norm(critic, inputs):
+def _per_sample_grad_sq_norm(critic, inputs, scale=1.0):
+    # Under float16 the inner gradient is taken of the scaled scores and
+    # unscaled in float32, as a loss-scaled outer gradient is: unscaled, it
+    # underflows in float16 layers.
     with tf.GradientTape() as tape:
         tape.watch(inputs)
-        scores = tf.reduce_sum(tf.cast(critic(inputs), "float32"))
-    grads = tf.cast(tape.gradient(scores, inputs), "float32")
+        scores = tf.reduce_sum(tf.cast(critic(inputs), "float32")) * scale
+    grads = tf.cast(tape.gradient(scores, inputs), "float32") / scale
     return tf.reduce_sum(tf.reshape(tf.square(grads), [tf.shape(grads)[0], -1]), axis=1)
 
 
-def gradient_penalty(critic, real, fake, alpha):
+def gradient_penalty(critic, real, fake, alpha, scale=1.0):
     """WGAN-GP penalty `E[(||grad critic(x_hat)|| - 1)^2]` (Gulrajani et al. 2017).
 
     Args:
@@ -120,21 +123,25 @@ def gradient_penalty(critic, real, fake, alpha):
         real: tensor. Real samples `[B, ...]`.
         fake: tensor. Generated samples, same shape as `real`.
         alpha: tensor. Interpolation weights `[B]` in `[0, 1]`.
+        scale: float or scalar tensor. Loss scale of the inner gradient (the
+            optimizer's dynamic scale under float16), divided out in float32.
+            Defaults to `1.0`.
     """
     real = tf.cast(real, "float32")
     fake = tf.cast(fake, "float32")
     alpha = tf.reshape(tf.cast(alpha, "float32"), [-1] + [1] * (len(real.shape) - 1))
     x_hat = real + alpha * (fake - real)
-    norm = tf.sqrt(_per_sample_grad_sq_norm(critic, x_hat) + 1e-12)
+    norm = tf.sqrt(_per_sample_grad_sq_norm(critic, x_hat, scale) + 1e-12)
     return tf.reduce_mean(tf.square(norm - 1.0))
 
 
-def r1_penalty(critic, real):
+def r1_penalty(critic, real, scale=1.0):
     """R1 penalty `E[||grad critic(x)||^2]` on real samples (Mescheder et al. 2018).
 
-    The usual `gamma / 2` factor is the caller's weight.
+    The usual `gamma / 2` factor is the caller's weight. `scale`: as for
+    `gradient_penalty`.
     """
-    return tf.reduce_mean(_per_sample_grad_sq_norm(critic, tf.cast(real, "float32")))
+    return tf.reduce_mean(_per_sample_grad_sq_norm(critic, tf.cast(real, "float32"), scale))
 
 
 def l1_loss(y_true, y_pred):

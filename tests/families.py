@@ -23,11 +23,11 @@ def _conditional(**kwargs):
     return ConditionalGAN(g, d, condition=4, **kwargs)
 
 
-def _pix2pix(**kwargs):
+def _pix2pix(dropout=0.0, **kwargs):
     # Synchronized batch norm (the default) sees the global batch on any number of
     # replicas. Not instance norm: the U-Net keeps a conv bias before it, whose
     # true gradient is 0, so Adam turns rounding noise into full steps there.
-    g = networks.unet_generator((16, 16, 1), 3, base_filters=4, max_filters=8, num_downs=2, dropout=0.0)
+    g = networks.unet_generator((16, 16, 1), 3, base_filters=4, max_filters=8, num_downs=2, dropout=dropout)
     d = networks.patch_discriminator((16, 16, 1), (16, 16, 3), receptive_field=16, base_filters=4)
     return Pix2Pix(g, d, **kwargs)
 
@@ -63,13 +63,20 @@ SHAPES = {  # family -> (condition shape per sample, target shape per sample)
 }
 
 
-def build(family, seed=3, learning_rate=1e-2, **kwargs):
+def _optimizer(name, learning_rate):
+    # SGD for exact comparisons: Adam's first steps are about lr * sign(g), so
+    # it turns float rounding on a parameter whose gradient is ~0 (a bias
+    # before batch norm) into a full step.
+    return keras.optimizers.SGD(learning_rate) if name == "sgd" else keras.optimizers.Adam(learning_rate, beta_1=0.5)
+
+
+def build(family, seed=3, learning_rate=1e-2, optimizer="adam", update="alternating", **kwargs):
     """A compiled tiny GAN of `family` (build it inside `strategy.scope()` to distribute it)."""
     keras.utils.set_random_seed(0)
     gan = BUILDERS[family](seed=seed, **kwargs)
     gan.compile(
-        generator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-        discriminator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+        generator_optimizer=_optimizer(optimizer, learning_rate),
+        discriminator_optimizer=_optimizer(optimizer, learning_rate),
     )
     return gan
 
@@ -96,3 +103,52 @@ def dataset(family, n=24, batch_size=8):
 def flat(values):
     """Weights (a list of arrays or variables) as one float64 list, JSON-ready."""
     return np.concatenate([np.ravel(np.asarray(v)).astype("float64") for v in values]).tolist()
+
+
+def _tags_condition():
+    from keras_cgan import TagsCondition
+
+    return TagsCondition(["red hair", "blue hair", "red eyes", "blue eyes"])
+
+
+def _text_condition():
+    from keras_cgan import TextCondition
+
+    return TextCondition(vocabulary_size=9, sequence_length=3)
+
+
+def conditioned(family, condition, seed=3, learning_rate=1e-2, optimizer="adam"):
+    """A compiled conditional or StackGAN model on a `TagsCondition` or `TextCondition`."""
+    keras.utils.set_random_seed(0)
+    condition = {"tags": _tags_condition, "text": _text_condition}[condition]()
+    if family == "conditional":
+        g = networks.conditional_generator((8, 8, 1), condition=condition, latent_dim=4, base_filters=8)
+        d = networks.conditional_discriminator((8, 8, 1), condition=condition, base_filters=8)
+        gan = ConditionalGAN(g, d, condition=condition, seed=seed)
+    else:
+        from keras_cgan.models.stack_gan import build_default
+
+        gan = build_default(
+            (8, 16), condition=condition, latent_dim=4, code_dim=2, base_filters=4, active_stages=2, seed=seed
+        )
+    gan.compile(
+        generator_optimizer=_optimizer(optimizer, learning_rate),
+        discriminator_optimizer=_optimizer(optimizer, learning_rate),
+    )
+    return gan
+
+
+def conditions_of(condition, n, seed=0):
+    """`n` distinct-enough tag vectors or captions for `conditioned` models."""
+    rng = np.random.default_rng(seed)
+    if condition == "tags":
+        return np.eye(4, dtype="float32")[np.arange(n) % 4] + np.eye(4, dtype="float32")[(np.arange(n) + 1) % 4]
+    return rng.integers(2, 9, (n, 3)).astype("int32")
+
+
+def regularize(gan, factor=1e-2):
+    """Puts an L2 regularizer on the first kernel of every generator and discriminator network."""
+    for network in gan.generator_networks() + gan.discriminator_networks():
+        kernel = next(w for w in network.trainable_weights if len(w.shape) > 1)
+        kernel.regularizer = keras.regularizers.L2(factor)
+    return gan

@@ -100,34 +100,6 @@ def test_sample_writer_with_ema_needs_a_model_with_ema_decay(tmp_path):
         families.build("conditional", ema_decay=1.0)
 
 
-def test_global_batch_not_divisible_by_the_replicas_fails_before_training():
-    result = run_isolated(
-        """
-import tensorflow as tf
-from tests import families
-with strategy.scope():
-    gan = families.build("conditional")
-conditions, targets = families.data("conditional", 30)
-errors = []
-for fit in (
-    lambda: gan.fit(conditions, targets, batch_size=15, epochs=1, verbose=0),
-    lambda: gan.fit(tf.data.Dataset.from_tensor_slices((conditions, targets)).batch(5).prefetch(1), epochs=1, verbose=0),
-):
-    try:
-        fit()
-        errors.append(None)
-    except ValueError as error:
-        errors.append(str(error))
-gan.fit(conditions, targets, batch_size=10, epochs=1, verbose=0)
-emit({"errors": errors, "steps": int(gan.generator_optimizer.iterations.numpy())})
-""",
-        replicas=2,
-    )
-    assert "`batch_size` is 15" in result["errors"][0] and "2 replicas" in result["errors"][0]
-    assert "the dataset's batch size is 5" in result["errors"][1]
-    assert result["steps"] == 3  # only the valid fit trained
-
-
 @pytest.mark.parametrize("update", ["alternating", "simultaneous"])
 def test_ema_follows_the_generator_in_both_update_orders(update):
     gan = families.build("conditional", ema_decay=0.5)

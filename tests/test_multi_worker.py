@@ -25,7 +25,7 @@ folder = os.path.join({out!r}, f"replicas{{strategy.num_replicas_in_sync}}_task{
 result = {{"replicas": strategy.num_replicas_in_sync}}
 for family in families.FAMILIES:
     with strategy.scope():
-        gan = families.build(family, ema_decay=0.5)
+        gan = families.build(family, ema_decay=0.5, optimizer="sgd")  # SGD: see families._optimizer
     conditions, targets = families.data(family, 4, seed=1)
     log_dir = os.path.join(folder, family, "logs")
     writer = {{

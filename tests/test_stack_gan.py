@@ -42,7 +42,7 @@ def test_growth_one_to_three_inside_one_fit_under_mirrored_strategy():
                 changed[epoch] = [bool(np.any(flat_weights(m) != w)) for m, w in zip(nets(), initial)]
 
         history = gan.fit(labels, images, batch_size=8, epochs=3, callbacks=[GrowStages([1, 2]), Probe()], verbose=0)
-        noise = np.random.default_rng(1).standard_normal((4, 4)).astype("float32")
+        noise = np.random.default_rng(1).standard_normal((4,) + gan.noise_shape).astype("float32")
         expected = np.asarray(gan(labels[:4], noise=noise))
         path = os.path.join(tempfile.mkdtemp(), "gan.keras")
         gan.save(path)
@@ -85,7 +85,7 @@ def test_call_returns_largest_active_stage_and_all_stages_on_request():
     assert tuple(gan.generator.output.shape[1:]) == (16, 16, 3)  # the export chain: all stages
     assert tuple(gan.generator_chain(2).output.shape[1:]) == (8, 8, 3)
     # The chain computes what the model does, stage by stage, from the same noise.
-    noise = np.random.default_rng(0).standard_normal((4, 4)).astype("float32")
+    noise = np.random.default_rng(0).standard_normal((4,) + gan.noise_shape).astype("float32")
     np.testing.assert_allclose(
         np.asarray(gan.generator_chain(2)([noise, labels])), np.asarray(gan(labels, noise=noise)), atol=1e-6
     )
@@ -148,8 +148,6 @@ def test_conditioning_augmentation_kl_by_hand_and_config():
 def test_bad_inputs_raise_value_errors_naming_them():
     with pytest.raises(ValueError, match="double"):
         stackgan_networks.build_networks((8, 12), 4, **TINY)
-    with pytest.raises(ValueError, match="latent_dim"):
-        stackgan_networks.build_networks((4, 8), 4, latent_dim=2, code_dim=4)
     nets = stackgan_networks.build_networks((4, 8, 16), 4, **TINY)
     with pytest.raises(ValueError, match="One discriminator per stage"):
         StackGAN(nets["generators"], nets["discriminators"][:2], nets["condition_encoder"], condition=4)
@@ -163,6 +161,8 @@ def test_bad_inputs_raise_value_errors_naming_them():
     with pytest.raises(ValueError, match="increasing"):
         GrowStages([5, 2])
     gan = StackGAN(**nets, condition=4)
+    with pytest.raises(ValueError, match=r"noise of width 6 \(latent 4 \+ code 2:"):
+        gan(np.zeros(2, "int32"), noise=np.zeros((2, 4), "float32"))
     gan.compile()
     _, images = _data(8)
     with pytest.raises(ValueError, match="class conditions must have shape"):
@@ -189,3 +189,22 @@ def test_update_order_and_ema_reach_the_stacked_step():
     for d_alternating, d_simultaneous in zip(after["alternating"][1], after["simultaneous"][1]):
         np.testing.assert_allclose(d_alternating, d_simultaneous, atol=1e-6)
     assert np.abs(after["alternating"][0] - after["simultaneous"][0]).max() > 1e-6
+
+
+def test_augmentation_draws_noise_independent_of_the_stage1_noise():
+    # The code's sample eps and the stage-1 noise z are separate parts of the
+    # noise: were eps a copy of z's first entries, stage 1 could undo it.
+    gan = build_default((4, 8), 4, seed=0, **TINY)
+    noise = np.asarray(gan.sample_noise(64))
+    assert noise.shape == (64, TINY["latent_dim"] + TINY["code_dim"])
+    stats = np.asarray(gan.condition_encoder(np.arange(64) % 4))
+    mu, sigma = stats[:, :2], np.exp(0.5 * stats[:, 2:])
+    code = np.asarray(gan.augmentation([stats, noise[:, TINY["latent_dim"] :]]))
+    eps = (code - mu) / sigma
+    np.testing.assert_allclose(eps, noise[:, TINY["latent_dim"] :], atol=1e-4)
+    # The chain feeds the same eps: its output moves with eps when z is fixed.
+    z_fixed = noise.copy()
+    z_fixed[:, TINY["latent_dim"] :] = 0.0
+    labels = np.arange(64) % 4
+    assert np.abs(np.asarray(gan(labels, noise=noise)) - np.asarray(gan(labels, noise=z_fixed))).max() > 1e-4
+    assert np.abs(np.corrcoef(eps[:, 0], noise[:, 0])[0, 1]) < 0.5

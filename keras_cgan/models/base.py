@@ -21,24 +21,19 @@ replicas; so N replicas make the same update as one device, and the logged
 values (`keras.metrics.Mean` over replicas) are the true global batch means.
 """
 
+import collections
 import contextlib
 import copy
+import threading
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_cgan import distribute
 from keras_cgan import losses as losses_lib
 
 UPDATES = ("alternating", "simultaneous")
-
-
-def _replica_position():
-    """Returns `(replica_id, num_replicas)` in the current replica context."""
-    ctx = tf.distribute.get_replica_context()
-    if ctx is None:  # cross-replica context, e.g. a plain eager call.
-        return 0, 1
-    return ctx.replica_id_in_sync_group, ctx.num_replicas_in_sync
 
 
 def _multi_worker():
@@ -48,22 +43,44 @@ def _multi_worker():
     )
 
 
-def _dataset_batch_size(dataset):
-    """The batch size of a batched `tf.data.Dataset`, or `None` if it cannot be read."""
-    flat = tf.nest.flatten(dataset.element_spec)
-    if flat and flat[0].shape.rank and flat[0].shape[0] is not None:
-        return int(flat[0].shape[0])
-    # `.batch(n)` without drop_remainder leaves the batch dimension unknown:
-    # read `n` from the batch op under any maps and prefetches.
-    for _ in range(32):
-        if dataset is None:
+def _nonfinite_anywhere(grads):
+    """A bool tensor, the same on every replica: some replica has a non-finite gradient.
+
+    `None` on one device, where the `LossScaleOptimizer`'s own check suffices.
+    """
+    present = [g for g in grads if g is not None]
+    if not present or tf.distribute.get_strategy().num_replicas_in_sync == 1:
+        return None
+    local = tf.logical_not(tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in present]))
+    return distribute.all_replicas_any(local)
+
+
+def _poisoned(grads, bad):
+    """Makes one gradient NaN where `bad`: a `LossScaleOptimizer` then skips the
+    step and lowers its scale on every replica alike (it decides from its own
+    replica's gradients, before they are summed)."""
+    grads = list(grads)
+    for i, g in enumerate(grads):
+        if g is not None:
+            grads[i] = g + tf.where(bad, tf.constant(float("nan"), g.dtype), tf.constant(0, g.dtype))
             break
-        size = getattr(dataset, "_batch_size", None)
-        if size is not None:
-            value = tf.get_static_value(size)
-            return None if value is None or value < 0 else int(value)
-        dataset = getattr(dataset, "_input_dataset", None)
-    return None
+    return grads
+
+
+# Where a replica's rows sit in the global batch of `total` rows: it holds
+# `count` real rows, from global row `offset` on, and computes rows from
+# global row `first` on. An empty replica (an uneven last batch) computes a
+# copy of global row 0 (`first=0`, `count=0`) with weight 0.
+_Rows = collections.namedtuple("_Rows", ["first", "total", "count", "offset"])
+
+
+class _StepState(threading.local):
+    """Per-step values a step shares with the draws it makes while it traces.
+
+    Thread-local: `MirroredStrategy` traces each replica's step in a thread of its own.
+    """
+
+    rows = None  # a `_Rows` while a step traces
 
 
 class GANModel(keras.Model):
@@ -133,7 +150,8 @@ class GANModel(keras.Model):
                         name=f"ema_{i}",
                     )
                 )
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names + ("d_reg", "g_reg")}
+        self._step = _StepState()
         self.built = True  # both networks are built models.
 
     # ------------------------------------------------------------------ noise
@@ -145,12 +163,20 @@ class GANModel(keras.Model):
             return None
         return tuple(self.generator.inputs[0].shape[1:])
 
-    def replica_draw(self, sampler, batch_size, shape=(), **kwargs):
-        """Draws random values for this replica's slice of the global batch.
+    def _rows(self, batch_size):
+        """This replica's place in the global batch: the step's, or computed for `batch_size`."""
+        if self._step.rows is not None:
+            return self._step.rows
+        offset, total = distribute.batch_position(batch_size)
+        return _Rows(first=offset, total=total, count=batch_size, offset=offset)
 
-        Every replica draws the values for the whole global batch from the
-        same seed and keeps its own slice, so replicas get different values
-        and N replicas see exactly what one device would.
+    def replica_draw(self, sampler, batch_size, shape=(), **kwargs):
+        """Draws random values for this replica's rows of the global batch.
+
+        Every replica draws the values of the whole global batch from the same
+        seed and keeps the rows at its true position in it (replicas may hold
+        different numbers of rows), so N replicas see exactly what one device
+        would.
 
         Args:
             sampler: `tf.random.stateless_*` function taking `(shape, seed)`
@@ -159,10 +185,27 @@ class GANModel(keras.Model):
             shape: tuple. Shape of one sample's values.
             **kwargs: passed to `sampler` (`dtype`, `minval`, ...).
         """
-        replica_id, num_replicas = _replica_position()
-        seed = self.next_seed()
-        full = sampler((batch_size * num_replicas,) + tuple(shape), seed=seed, **kwargs)
-        return full[replica_id * batch_size : (replica_id + 1) * batch_size]
+        rows = self._rows(batch_size)
+        full = sampler((rows.total,) + tuple(shape), seed=self.next_seed(), **kwargs)
+        return full[rows.first : rows.first + batch_size]
+
+    def across_batch(self, function, tensor):
+        """Applies `function` to the global batch of `tensor`; returns this replica's rows.
+
+        For batch-wide choices, such as pairing each sample with another
+        sample's condition: the partner comes from the global batch, as on one
+        device. `replica_draw` calls inside `function` draw for the global batch.
+        """
+        local = tf.shape(tensor)[0]
+        rows = self._rows(local)
+        everything = distribute.gather_batch(tensor[: rows.count], rows.offset, rows.total)
+        saved = self._step.rows
+        self._step.rows = _Rows(first=0, total=rows.total, count=rows.total, offset=0)
+        try:
+            result = function(everything)
+        finally:
+            self._step.rows = saved
+        return tf.nest.map_structure(lambda t: t[rows.first : rows.first + local], result)
 
     def next_seed(self):
         """Returns the current `[2]` seed and advances the state."""
@@ -365,15 +408,19 @@ class GANModel(keras.Model):
             fake: generated samples, same shape.
         """
         critics = list(critics) if isinstance(critics, (list, tuple)) else [critics]
+        optimizer = getattr(self, "discriminator_optimizer", None)
+        scale = 1.0
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            scale = tf.cast(optimizer.dynamic_scale, "float32")
         penalty = None
         if self._adversarial().needs_gradient_penalty and self.gradient_penalty_weight > 0:
             alpha = self.replica_draw(tf.random.stateless_uniform, tf.shape(target)[0])
             for critic in critics:
-                term = self.gradient_penalty_weight * losses_lib.gradient_penalty(critic, target, fake, alpha)
+                term = self.gradient_penalty_weight * losses_lib.gradient_penalty(critic, target, fake, alpha, scale)
                 penalty = term if penalty is None else penalty + term
         if self.r1_weight > 0:
             for critic in critics:
-                term = self.r1_weight * losses_lib.r1_penalty(critic, target)
+                term = self.r1_weight * losses_lib.r1_penalty(critic, target, scale)
                 penalty = term if penalty is None else penalty + term
         return penalty
 
@@ -389,81 +436,198 @@ class GANModel(keras.Model):
         for it).
         """
         return (
-            self.discriminator_objective(condition, target, tf.stop_gradient(fake), training),
+            self.discriminator_objective(condition, target, tf.nest.map_structure(tf.stop_gradient, fake), training),
             self.generator_objective(condition, target, fake, training),
         )
 
+    # A family supplies what differs; the step below is the only one.
+
+    def training_sample(self, condition, training):
+        """What the objectives receive as `fake`: the generator's output (families may return more)."""
+        return self.generate(condition, training=training)
+
+    def generator_groups(self):
+        """`[(variables, optimizer), ...]`: the generator side's variables and who updates them."""
+        return [(self.generator.trainable_variables, self.generator_optimizer)]
+
+    def discriminator_groups(self):
+        return [(self.discriminator.trainable_variables, self.discriminator_optimizer)]
+
+    def generator_networks(self):
+        """Networks whose `losses` (regularizers, `add_loss`) enter the generator loss."""
+        return [self.generator]
+
+    def discriminator_networks(self):
+        return [self.discriminator]
+
+    def trace_key(self):
+        """A Python value; one step function is traced per value (e.g. StackGAN's active stages)."""
+        return None
+
+    def _dispatch(self, attr, make, force):
+        """Makes `self.<attr>` pick one Keras step function per `trace_key()`."""
+        if getattr(self, attr) is not None and not force:
+            return getattr(self, attr)
+        functions = {}
+
+        def function(*args, **kwargs):
+            key = self.trace_key()
+            if key not in functions:
+                make(force=True)  # Keras' builder sets `self.<attr>`; keep it, restore the dispatcher.
+                functions[key] = getattr(self, attr)
+                setattr(self, attr, function)
+            return functions[key](*args, **kwargs)
+
+        setattr(self, attr, function)
+        return function
+
+    def make_train_function(self, force=False):
+        return self._dispatch("train_function", super().make_train_function, force)
+
+    def make_test_function(self, force=False):
+        return self._dispatch("test_function", super().make_test_function, force)
+
+    def make_predict_function(self, force=False):
+        return self._dispatch("predict_function", super().make_predict_function, force)
+
+    # ------------------------------------------------------------ the step
+
     def train_step(self, data):
-        condition, target = self.unpack(data)
-        condition = self.prepare_condition(condition)
-        num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        g_vars = self.generator.trainable_variables
-        d_vars = self.discriminator.trainable_variables
-        if self.update == "simultaneous":
-            logs = self._simultaneous_step(condition, target, num_replicas, g_vars, d_vars)
-        else:
-            logs = self._alternating_step(condition, target, num_replicas, g_vars, d_vars)
-        if self.ema_variables:
-            self._update_ema()
-        return self._log(**logs)
-
-    def _alternating_step(self, condition, target, num_replicas, g_vars, d_vars):
-        # One generator forward pass serves both updates (as in the PyTorch
-        # DCGAN and pix2pix references): D learns on a detached copy, then G
-        # is scored by the updated D. The G tape is paused, not closed, while
-        # D updates (a tape can be entered again).
-        g_tape = tf.GradientTape()
-        with g_tape:
-            fake = self.generate(condition, training=True)
-        with tf.GradientTape() as d_tape:
-            d_loss, d_parts = self.discriminator_objective(
-                condition, target, tf.stop_gradient(fake), training=True
-            )
-            # `scale_loss` is the identity except for a LossScaleOptimizer.
-            scaled_d_loss = self.discriminator_optimizer.scale_loss(d_loss / num_replicas)
-        d_grads = d_tape.gradient(scaled_d_loss, d_vars)
-        self.discriminator_optimizer.apply_gradients(zip(d_grads, d_vars))
-        with g_tape:
-            g_loss, g_parts = self.generator_objective(condition, target, fake, training=True)
-            scaled_g_loss = self.generator_optimizer.scale_loss(g_loss / num_replicas)
-        g_grads = g_tape.gradient(scaled_g_loss, g_vars)
-        self.generator_optimizer.apply_gradients(zip(g_grads, g_vars))
-        return dict(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
-
-    def _simultaneous_step(self, condition, target, num_replicas, g_vars, d_vars):
-        # Both gradients from one forward pass (the TensorFlow tutorials' step).
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            fake = self.generate(condition, training=True)
-            (d_loss, d_parts), (g_loss, g_parts) = self.objectives(condition, target, fake, training=True)
-            scaled_d_loss = self.discriminator_optimizer.scale_loss(d_loss / num_replicas)
-            scaled_g_loss = self.generator_optimizer.scale_loss(g_loss / num_replicas)
-        d_grads = d_tape.gradient(scaled_d_loss, d_vars)
-        g_grads = g_tape.gradient(scaled_g_loss, g_vars)
-        self.discriminator_optimizer.apply_gradients(zip(d_grads, d_vars))
-        self.generator_optimizer.apply_gradients(zip(g_grads, g_vars))
-        return dict(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
+        with self._global_batch(self.unpack(data)) as ((condition, target), share):
+            condition = self.prepare_condition(condition)
+            fake_tape = tf.GradientTape()
+            with fake_tape:
+                fake = self.training_sample(condition, training=True)
+            if self.update == "simultaneous":
+                # Both gradients from one forward pass (the TensorFlow tutorials'
+                # step): G is scored by the D of before the step.
+                d_tape = tf.GradientTape()
+                with fake_tape, d_tape:
+                    (d_loss, d_parts), (g_loss, g_parts) = self.objectives(condition, target, fake, training=True)
+                    d_loss, d_parts = self._regularized(d_loss, d_parts, self.discriminator_networks(), "d_reg")
+                    g_loss, g_parts = self._regularized(g_loss, g_parts, self.generator_networks(), "g_reg")
+                self._apply(d_tape, d_loss, share, self.discriminator_groups())
+                self._apply(fake_tape, g_loss, share, self.generator_groups())
+            else:
+                # One generator pass serves both updates (the PyTorch DCGAN and
+                # pix2pix references): D learns on a detached copy, then G is
+                # scored by the updated D. The G tape is paused meanwhile.
+                with tf.GradientTape() as d_tape:
+                    d_loss, d_parts = self.discriminator_objective(
+                        condition, target, tf.nest.map_structure(tf.stop_gradient, fake), training=True
+                    )
+                    d_loss, d_parts = self._regularized(d_loss, d_parts, self.discriminator_networks(), "d_reg")
+                self._apply(d_tape, d_loss, share, self.discriminator_groups())
+                with fake_tape:
+                    g_loss, g_parts = self.generator_objective(condition, target, fake, training=True)
+                    g_loss, g_parts = self._regularized(g_loss, g_parts, self.generator_networks(), "g_reg")
+                self._apply(fake_tape, g_loss, share, self.generator_groups())
+            if self.ema_variables:
+                self._update_ema()
+            return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
 
     def test_step(self, data):
-        condition, target = self.unpack(data)
-        condition = self.prepare_condition(condition)
-        fake = self.generate(condition, training=False)
-        d_loss, d_parts = self.discriminator_objective(condition, target, fake, training=False)
-        g_loss, g_parts = self.generator_objective(condition, target, fake, training=False)
-        return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
+        with self._global_batch(self.unpack(data)) as ((condition, target), _):
+            condition = self.prepare_condition(condition)
+            fake = self.training_sample(condition, training=False)
+            d_loss, d_parts = self.discriminator_objective(condition, target, fake, training=False)
+            d_loss, d_parts = self._regularized(d_loss, d_parts, self.discriminator_networks(), "d_reg")
+            g_loss, g_parts = self.generator_objective(condition, target, fake, training=False)
+            g_loss, g_parts = self._regularized(g_loss, g_parts, self.generator_networks(), "g_reg")
+            return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
+
+    def predict_step(self, data):
+        condition, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        with self._global_batch(condition) as (condition, _):
+            samples = self.generate(self.prepare_condition(condition), training=False)
+            return tf.nest.map_structure(lambda t: t[: self._step.rows.count], samples)
+
+    @contextlib.contextmanager
+    def _global_batch(self, data):
+        """Places this replica's rows in the global batch for the whole step.
+
+        Yields `(data, share)`: the data to compute on and the replica's share
+        of the global batch, the weight of its per-replica mean losses. Keras
+        optimizers sum gradients over replicas, so N replicas (even, uneven
+        or empty) make the update of one device. A replica left empty by an
+        uneven last batch computes a copy of global row 0 with weight 0
+        (networks cannot run on an empty batch, and collectives need every
+        replica); with two replicas batch statistics are then exactly those of
+        one device.
+        """
+        count = tf.shape(tf.nest.flatten(data)[0])[0]
+        offset, total = distribute.batch_position(count)
+        first = offset
+        if tf.distribute.get_strategy().num_replicas_in_sync > 1:
+            borrowed = tf.nest.map_structure(distribute.first_row, data)
+            data = tf.nest.map_structure(
+                lambda mine, row: tf.cond(count > 0, lambda: mine, lambda: row), data, borrowed
+            )
+            first = tf.where(count > 0, offset, 0)
+        self._step.rows = _Rows(first=first, total=total, count=count, offset=offset)
+        try:
+            yield data, tf.cast(count, "float32") / tf.cast(tf.maximum(total, 1), "float32")
+        finally:
+            self._step.rows = None
+
+    @staticmethod
+    def _regularized(loss, parts, networks, name):
+        """Adds the networks' `losses` (regularizers, `add_loss`) to `loss`, logged as `name`."""
+        extra = [tf.cast(l, "float32") for network in networks for l in network.losses]
+        if not extra:
+            return loss, parts
+        parts = dict(parts, **{name: tf.add_n(extra)})
+        return loss + parts[name], parts
+
+    def _apply(self, tape, loss, share, groups):
+        """Differentiates one loss once and applies it, group by group, with one loss scale.
+
+        Under float16 the step is skipped on every replica (and the scale
+        lowered) when any replica's gradients are not finite: Keras'
+        `LossScaleOptimizer` decides from its own replica only.
+        """
+        variables = [v for group, _ in groups for v in group]
+        lead = groups[0][1]
+        with tape:
+            scaled = lead.scale_loss(loss * share)
+        grads = tape.gradient(scaled, variables)
+        scaling = isinstance(lead, keras.optimizers.LossScaleOptimizer)
+        bad = _nonfinite_anywhere(grads) if scaling else None
+        start = 0
+        for group, optimizer in groups:
+            part = grads[start : start + len(group)]
+            start += len(group)
+            if scaling and optimizer is not lead:
+                # One loss, one scale: each optimizer unscales by its own.
+                ratio = tf.cast(optimizer.dynamic_scale, "float32") / tf.cast(lead.dynamic_scale, "float32")
+                part = [None if g is None else g * tf.cast(ratio, g.dtype) for g in part]
+            if bad is not None:
+                part = _poisoned(part, bad)
+            optimizer.apply_gradients(zip(part, group))
 
     def _log(self, **values):
+        # Weighted by the replica's rows: the logs are global batch means on
+        # any number of replicas, and an epoch's mean weights steps by their
+        # batch size, as Keras' own loss tracker does.
+        size = self._step.rows.count
+        weight = tf.cast(size, "float32")
         for name, value in values.items():
-            self.trackers[name].update_state(value)
+            value = tf.where(size > 0, tf.cast(value, "float32"), 0.0)  # an empty replica's mean is NaN
+            self.trackers[name].update_state(value, sample_weight=weight)
         logs = {name: self.trackers[name].result() for name in values}
+        ctx = tf.distribute.get_replica_context()
+        if ctx is not None and ctx.num_replicas_in_sync > 1:
+            # Keras averages the replicas' returned values: return the global
+            # weighted mean on every replica (each holds its own sums).
+            sums = ctx.all_reduce(
+                "SUM", tf.stack([tf.stack([self.trackers[n].total.value, self.trackers[n].count.value]) for n in values])
+            )  # [names, 2]
+            logs = dict(zip(values, tf.unstack(tf.math.divide_no_nan(sums[:, 0], sums[:, 1]))))
         if _multi_worker():
             # Keras reduces logs with `axis=0` across workers, which scalars do
             # not have (keras-team/keras#20585): give each log one axis.
             logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
         return logs
-
-    def predict_step(self, data):
-        condition, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        return self.generate(self.prepare_condition(condition), training=False)
 
     @staticmethod
     def unpack(data):
@@ -511,7 +675,6 @@ class GANModel(keras.Model):
                 "`model.compile(generator_optimizer=..., discriminator_optimizer=...)`."
             )
         self._check_fit_data(x, y)
-        self._check_global_batch(x, kwargs.get("batch_size"))
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
         if kwargs.get("callbacks"):
@@ -520,22 +683,6 @@ class GANModel(keras.Model):
             callbacks = list(kwargs["callbacks"])
             kwargs["callbacks"] = sorted(callbacks, key=lambda c: not getattr(c, "runs_first", False))
         return super().fit(x, y, **kwargs)
-
-    def _check_global_batch(self, x, batch_size):
-        """Raises `ValueError` if the global batch does not split evenly over the replicas."""
-        replicas = self.distribute_strategy.num_replicas_in_sync
-        if replicas == 1 or x is None:
-            return
-        if isinstance(x, tf.data.Dataset):
-            batch, where = _dataset_batch_size(x), "the dataset's batch size"
-        else:
-            batch, where = (32 if batch_size is None else int(batch_size)), "`batch_size`"
-        if batch is not None and batch % replicas:
-            raise ValueError(
-                f"{where} is {batch}, the global batch, which {replicas} replicas cannot share "
-                f"evenly: use a multiple of {replicas} (e.g. {replicas * max(1, round(batch / replicas))}), "
-                "so N replicas make the same update as one device."
-            )
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Keras' version averages the first batch across workers, which fails

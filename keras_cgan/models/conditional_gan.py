@@ -198,14 +198,22 @@ class ConditionalGAN(GANModel):
             return tf.identity(condition)
 
     def _wrong_condition(self, condition):
-        """Returns `(wrong, valid)`: wrong conditions and a float mask `[B]` of true mismatches."""
-        batch = tf.shape(condition)[0]
-        draw = lambda sampler, shape, **kw: self.replica_draw(sampler, batch, shape, **kw)
-        wrong = self.condition.wrong(condition, draw)
-        if isinstance(wrong, (tuple, list)):
-            wrong, valid = wrong
-            return wrong, tf.cast(valid, "float32")
-        return wrong, tf.ones([batch], "float32")
+        """Returns `(wrong, valid)`: wrong conditions and a float mask `[B]` of true mismatches.
+
+        Partners come from the global batch, as on one device, whatever the
+        number of replicas.
+        """
+
+        def pick(everything):  # [global B, ...]
+            batch = tf.shape(everything)[0]
+            wrong = self.condition.wrong(
+                everything, lambda sampler, shape, **kw: self.replica_draw(sampler, batch, shape, **kw)
+            )
+            if isinstance(wrong, (tuple, list)):
+                return wrong[0], tf.cast(wrong[1], "float32")
+            return wrong, tf.ones([batch], "float32")
+
+        return self.across_batch(pick, condition)
 
     def _heads(self, images, condition, training, discriminator=None):
         """Runs D once: `(realism [B], second)`; `second` is None, match `[B]` or class logits `[B, K]`.
@@ -274,16 +282,16 @@ class ConditionalGAN(GANModel):
                 if self.auxiliary_on_fake:
                     parts["d_aux"] += self._auxiliary_loss(second[batch : 2 * batch], condition)
                 loss += self.auxiliary_weight * parts["d_aux"]
-        penalty = self._penalty(condition, target, fake, discriminator)
+        penalty = self._penalty(condition, target, fake, training, discriminator)
         if penalty is not None:
             parts["d_penalty"] = penalty
             loss += penalty
         return loss, parts
 
-    def _penalty(self, condition, target, fake, discriminator=None):
-        critics = [lambda images: self._heads(images, condition, True, discriminator)[0]]
+    def _penalty(self, condition, target, fake, training, discriminator=None):
+        critics = [lambda images: self._heads(images, condition, training, discriminator)[0]]
         if self.design == "two_head":
-            critics.append(lambda images: self._heads(images, condition, True, discriminator)[1])
+            critics.append(lambda images: self._heads(images, condition, training, discriminator)[1])
         return self.discriminator_penalty(critics, target, fake)
 
     def generator_objective(self, condition, target, fake, training, discriminator=None):

@@ -219,7 +219,7 @@ class NextFrameGAN(GANModel):
             "d_fake": tf.reduce_mean(adv.fake(scores[batch:])),
         }
         loss = parts["d_real"] + parts["d_fake"]
-        critic = lambda frames: tf.reduce_mean(self._scores(frames, condition, True), axis=1)
+        critic = lambda frames: tf.reduce_mean(self._scores(frames, condition, training), axis=1)
         penalty = self.discriminator_penalty(critic, target, fake)
         if penalty is not None:
             parts["d_penalty"] = penalty

@@ -163,14 +163,14 @@ class Pix2Pix(GANModel):
         )
         return scores[:batch], scores[batch:]
 
-    def _discriminator_loss(self, real_scores, fake_scores, condition, target, fake):
+    def _discriminator_loss(self, real_scores, fake_scores, condition, target, fake, training):
         adv = self._adversarial()
         parts = {
             "d_real": tf.reduce_mean(adv.real(real_scores)),
             "d_fake": tf.reduce_mean(adv.fake(fake_scores)),
         }
         loss = parts["d_real"] + parts["d_fake"]
-        penalty = self._penalty(condition, target, tf.stop_gradient(fake))
+        penalty = self._penalty(condition, target, tf.stop_gradient(fake), training)
         if penalty is not None:
             parts["d_penalty"] = penalty
             loss += penalty
@@ -180,7 +180,7 @@ class Pix2Pix(GANModel):
         target = tf.cast(target, fake.dtype)
         condition = tf.cast(condition, fake.dtype)
         real_scores, fake_scores = self._real_and_fake_scores(condition, target, fake, training)
-        return self._discriminator_loss(real_scores, fake_scores, condition, target, fake)
+        return self._discriminator_loss(real_scores, fake_scores, condition, target, fake, training)
 
     def objectives(self, condition, target, fake, training):
         """Both losses from one D pass over the fake pairs (the simultaneous update)."""
@@ -192,13 +192,13 @@ class Pix2Pix(GANModel):
         # half only, not through a [2B] batch whose real half it never needs.
         real_scores = self._scores(condition, target, training)
         fake_scores = self._scores(condition, fake, training)
-        d = self._discriminator_loss(real_scores, fake_scores, condition, target, fake)
+        d = self._discriminator_loss(real_scores, fake_scores, condition, target, fake, training)
         return d, self._generator_loss(fake_scores, target, fake)
 
-    def _penalty(self, condition, target, fake):
+    def _penalty(self, condition, target, fake, training):
         # The critic's score of a sample is the mean of its patch logits.
         def critic(images):
-            scores = self._scores(condition, images, training=True)
+            scores = self._scores(condition, images, training=training)
             return tf.reduce_mean(tf.reshape(scores, [tf.shape(scores)[0], -1]), axis=1)
 
         return self.discriminator_penalty(critic, target, fake)

@@ -192,7 +192,8 @@ class SEGAN(GANModel):
         waves, conds = [target, fake], [condition, condition]
         if self.mismatch_weight > 0:
             waves.append(target)
-            conds.append(tf.roll(condition, shift=1, axis=0))  # another window's noisy input
+            # Another window's noisy input, from the global batch.
+            conds.append(self.across_batch(lambda everything: tf.roll(everything, shift=1, axis=0), condition))
         # One batched call over all pairs.  # [k*B, window, 1]
         scores = self._score(tf.concat(waves, 0), tf.concat(conds, 0), training)
         parts = {

@@ -39,6 +39,8 @@ class StackGAN(ConditionalGAN):
 
     `call` / `predict` return the largest active stage's image;
     `call(c, all_stages=True)` or `generate_stages(c)` return all of them.
+    The noise is `[z, eps]`: stage 1's noise, then the augmentation's own
+    sample (`noise_shape` is `(latent_dim + code_dim,)`).
     `model.generator` is the whole chain `[noise, condition] -> image at the
     largest size` for export (`generator_chain(stages)` for a shorter one).
 
@@ -141,11 +143,6 @@ class StackGAN(ConditionalGAN):
                 f"The stage-1 generator must take [noise, code [{code_dim}]]; its inputs are "
                 f"{[tuple(t.shape[1:]) for t in first.inputs]}."
             )
-        if int(first.inputs[0].shape[-1]) < code_dim:
-            raise ValueError(
-                f"The stage-1 noise width ({first.inputs[0].shape[-1]}) must be >= the code width ({code_dim}): "
-                "the noise also draws the conditioning-augmentation sample."
-            )
         sizes = [tuple(first.outputs[0].shape[1:])]
         for k, refiner in enumerate(generators[1:], start=2):
             if len(refiner.inputs) != 2 or tuple(refiner.inputs[0].shape[1:]) != sizes[-1]:
@@ -190,7 +187,7 @@ class StackGAN(ConditionalGAN):
     def stages(self):
         """The number of active stages, as a Python int."""
         with tf.init_scope():  # read eagerly, also while a tf.function traces
-            return int(keras.ops.convert_to_numpy(self.active_stages.value))
+            return int(self.active_stages.numpy())
 
     def grow(self, stages=None):
         """Activates one more stage (or `stages` in all); learned weights are kept.
@@ -207,32 +204,6 @@ class StackGAN(ConditionalGAN):
         self.active_stages.assign(stages)
         return stages
 
-    def _dispatch(self, attr, make, force):
-        """Makes `self.<attr>` pick one Keras step function per active-stage count."""
-        if getattr(self, attr) is not None and not force:
-            return getattr(self, attr)
-        functions = {}
-
-        def function(*args, **kwargs):
-            n = self.stages()
-            if n not in functions:
-                make(force=True)  # Keras' builder sets `self.<attr>`; keep it and restore the dispatcher.
-                functions[n] = getattr(self, attr)
-                setattr(self, attr, function)
-            return functions[n](*args, **kwargs)
-
-        setattr(self, attr, function)
-        return function
-
-    def make_train_function(self, force=False):
-        return self._dispatch("train_function", super().make_train_function, force)
-
-    def make_test_function(self, force=False):
-        return self._dispatch("test_function", super().make_test_function, force)
-
-    def make_predict_function(self, force=False):
-        return self._dispatch("predict_function", super().make_predict_function, force)
-
     # ------------------------------------------------------------ generation
 
     def generate_stages(self, condition, noise=None, training=False, stages=None):
@@ -240,9 +211,16 @@ class StackGAN(ConditionalGAN):
         stages = stages or self.stages()
         if noise is None:
             noise = self.sample_noise(tf.shape(tf.nest.flatten(condition)[0])[0])
+        latent, width = int(self.generators[0].inputs[0].shape[-1]), self.noise_shape[0]
+        if noise.shape[-1] is not None and noise.shape[-1] != width:
+            raise ValueError(
+                f"`noise` has width {noise.shape[-1]}; this StackGAN takes noise of width {width} "
+                f"(latent {latent} + code {width - latent}: the stage-1 noise, then the augmentation sample)."
+            )
+        z, eps = stackgan_networks.split_noise(noise, latent)
         stats = self.condition_encoder(condition, training=training)
-        code = self.augmentation([stats, noise])
-        images = [self.generators[0]([noise, code], training=training)]
+        code = self.augmentation([stats, eps])
+        images = [self.generators[0]([z, code], training=training)]
         for refiner in self.generators[1:stages]:
             images.append(refiner([images[-1], code], training=training))
         return images, stats
@@ -309,79 +287,48 @@ class StackGAN(ConditionalGAN):
             for size in self.sizes[:stages]
         ]
 
-    def _objectives(self, condition, target, fakes, stats, training, update_discriminators=False):
-        """D then G losses of every active stage; applies D updates when asked."""
-        stages = len(fakes)
-        num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        targets = self._stage_targets(target, stages)
-        d_total, logs, pending = 0.0, {}, []
-        for k in range(stages):
-            d = self.discriminators[k]
-            with tf.GradientTape() as tape:
-                d_loss, parts = self.discriminator_objective(
-                    condition, targets[k], tf.stop_gradient(fakes[k]), training, discriminator=d
-                )
-                scaled = self.discriminator_optimizers[k].scale_loss(d_loss / num_replicas)
-            if update_discriminators:
-                variables = d.trainable_variables
-                grads = tape.gradient(scaled, variables)
-                if self.update == "simultaneous":
-                    pending.append((k, grads, variables))  # applied once G is scored
-                else:
-                    self.discriminator_optimizers[k].apply_gradients(zip(grads, variables))
-            d_total += d_loss
-            logs[f"d_stage{k + 1}"] = d_loss
+    # The shared step (`GANModel.train_step`) trains the active stages: one
+    # group of variables and optimizers per stage, one loss per role.
+
+    def trace_key(self):
+        return self.stages()
+
+    def training_sample(self, condition, training):
+        return self.generate_stages(condition, training=training)  # (images, stats)
+
+    def generator_groups(self):
+        return [(self._generator_variables(k), self.generator_optimizers[k]) for k in range(self.stages())]
+
+    def discriminator_groups(self):
+        return [(self.discriminators[k].trainable_variables, self.discriminator_optimizers[k]) for k in range(self.stages())]
+
+    def generator_networks(self):
+        return [self.condition_encoder] + self.generators[: self.stages()]
+
+    def discriminator_networks(self):
+        return self.discriminators[: self.stages()]
+
+    def _per_stage(self, objective, role, condition, target, images, training):
+        """Sums `objective` (ConditionalGAN's) over the stages; logs each stage and the summed parts."""
+        total, logs = 0.0, {}
+        for k, (image, real) in enumerate(zip(images, self._stage_targets(target, len(images)))):
+            loss, parts = objective(condition, real, image, training, discriminator=self.discriminators[k])
+            total += loss
+            logs[f"{role}_stage{k + 1}"] = loss
             for name, value in parts.items():
                 logs[name] = logs.get(name, 0.0) + value
-        g_total = 0.0
-        for k in range(stages):
-            g_loss, parts = self.generator_objective(
-                condition, targets[k], fakes[k], training, discriminator=self.discriminators[k]
-            )
-            g_total += g_loss
-            logs[f"g_stage{k + 1}"] = g_loss
-            for name, value in parts.items():
-                logs[name] = logs.get(name, 0.0) + value
-        for k, grads, variables in pending:
-            self.discriminator_optimizers[k].apply_gradients(zip(grads, variables))
-        if self.kl_weight > 0:
-            logs["g_kl"] = tf.reduce_mean(self.augmentation.kl(stats))
-            g_total += self.kl_weight * logs["g_kl"]
-        else:
-            logs["g_kl"] = tf.constant(0.0)
-        logs["d_loss"], logs["g_loss"] = d_total, g_total
-        logs["active_stages"] = tf.cast(stages, "float32")
-        return g_total, logs
+        return total, logs
 
-    def train_step(self, data):
-        condition, target = self.unpack(data)
-        condition = self.prepare_condition(condition)
-        stages = self.stages()
-        num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        # As GANModel.train_step: one generator pass; D updates on a detached
-        # copy, and G is scored by the updated Ds (update="alternating") or by
-        # the Ds of before the step ("simultaneous"). Only active stages run.
-        g_tape = tf.GradientTape()
-        with g_tape:
-            fakes, stats = self.generate_stages(condition, training=True, stages=stages)
-            g_loss, logs = self._objectives(condition, target, fakes, stats, True, update_discriminators=True)
-            scaled = self.generator_optimizer.scale_loss(g_loss / num_replicas)
-        variables = [self._generator_variables(k) for k in range(stages)]
-        grads = g_tape.gradient(scaled, [v for group in variables for v in group])
-        start = 0
-        for k, group in enumerate(variables):
-            self.generator_optimizers[k].apply_gradients(zip(grads[start : start + len(group)], group))
-            start += len(group)
-        if self.ema_variables:
-            self._update_ema()
-        return self._log(**logs)
+    def discriminator_objective(self, condition, target, fake, training):
+        images, _ = fake
+        return self._per_stage(super().discriminator_objective, "d", condition, target, images, training)
 
-    def test_step(self, data):
-        condition, target = self.unpack(data)
-        condition = self.prepare_condition(condition)
-        fakes, stats = self.generate_stages(condition, training=False)
-        _, logs = self._objectives(condition, target, fakes, stats, False)
-        return self._log(**logs)
+    def generator_objective(self, condition, target, fake, training):
+        images, stats = fake
+        total, logs = self._per_stage(super().generator_objective, "g", condition, target, images, training)
+        logs["g_kl"] = tf.reduce_mean(self.augmentation.kl(stats)) if self.kl_weight > 0 else tf.constant(0.0)
+        logs["active_stages"] = tf.constant(float(len(images)))
+        return total + self.kl_weight * logs["g_kl"], logs
 
     # --------------------------------------------------------- serialization
 

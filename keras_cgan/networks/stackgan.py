@@ -4,8 +4,9 @@ A StackGAN generator is a chain of functional models that share one
 conditioning-augmented code:
 
     condition -> ca_encoder -> stats [B, 2 * code_dim]
-    (stats, noise) -> ConditioningAugmentation -> code [B, code_dim]
-    (noise, code) -> stage-1 generator -> image at sizes[0]
+    noise [B, latent_dim + code_dim] = [z, eps]
+    (stats, eps) -> ConditioningAugmentation -> code [B, code_dim]
+    (z, code) -> stage-1 generator -> image at sizes[0]
     (image, code) -> refiner -> image at 2x, one refiner per later stage
 
 Each stage has its own discriminator `[image, condition] -> logit(s)` (the
@@ -135,12 +136,18 @@ def stage_discriminator(image_size, condition, conditioning="two_head", base_fil
     )
 
 
+def split_noise(noise, latent_dim):
+    """`[z, eps]`: the chain's noise split into the stage-1 noise and the augmentation sample."""
+    return noise[:, :latent_dim], noise[:, latent_dim:]
+
+
 def generator_chain(condition_encoder, generators, stochastic=True, name="stackgan_generator"):
     """Chains the stages into one `[noise, condition] -> largest image` model.
 
-    The chain shares its layers with the stage models. `noise` has the stage-1
-    generator's noise width; its first `code_dim` entries also draw the
-    conditioning-augmentation sample.
+    The chain shares its layers with the stage models. `noise` is
+    `[z, eps]`: the stage-1 generator's noise `z` (`latent_dim` wide), then
+    the conditioning-augmentation sample `eps` (`code_dim` wide), drawn
+    independently so stage 1 cannot subtract the augmentation back out.
 
     Args:
         condition_encoder: `condition -> stats [B, 2 * code_dim]`.
@@ -151,14 +158,15 @@ def generator_chain(condition_encoder, generators, stochastic=True, name="stackg
     """
     code_dim = int(condition_encoder.outputs[0].shape[-1]) // 2
     latent_dim = int(generators[0].inputs[0].shape[-1])
-    noise = keras.Input((latent_dim,), name="noise")
+    noise = keras.Input((latent_dim + code_dim,), name="noise")
     condition = keras.Input(
         tuple(condition_encoder.inputs[0].shape[1:]), dtype=condition_encoder.inputs[0].dtype, name="condition"
     )
+    z, eps = split_noise(noise, latent_dim)
     code = ConditioningAugmentation(code_dim, stochastic=stochastic, name="augmentation")(
-        [condition_encoder(condition), noise]
+        [condition_encoder(condition), eps]
     )
-    image = generators[0]([noise, code])
+    image = generators[0]([z, code])
     for refiner in generators[1:]:
         image = refiner([image, code])
     return keras.Model([noise, condition], image, name=name)
@@ -199,8 +207,6 @@ def build_networks(
     sizes = check_sizes(sizes)
     if condition is None:
         raise ValueError("Pass `condition` (a number of classes or a condition object).")
-    if latent_dim < code_dim:
-        raise ValueError(f"`latent_dim` ({latent_dim}) must be >= `code_dim` ({code_dim}): the noise draws the code.")
     refiner_filters = refiner_filters or max(base_filters // 2, 4)
     discriminator_filters = discriminator_filters or max(base_filters // 2, 4)
     condition = conditions_lib.get(condition)

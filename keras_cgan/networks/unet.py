@@ -21,6 +21,7 @@ import keras
 from keras import layers
 
 from keras_cgan.layers.nearest_upsampling import NearestUpsampling
+from keras_cgan.layers.replica_dropout import ReplicaDropout
 
 NORMS = ("batch", "instance", "none")
 UPSAMPLES = ("transpose", "resize")
@@ -139,7 +140,7 @@ def unet_generator(
         if norm_layer is not None:
             x = norm_layer(x)
         if dropout > 0 and j < dropout_blocks:
-            x = layers.Dropout(dropout, name=f"up_{j}_dropout")(x)
+            x = ReplicaDropout(dropout, name=f"up_{j}_dropout")(x)  # masks independent of the replica split
         x = layers.ReLU(name=f"up_{j}_act")(x)
         x = layers.Concatenate(name=f"skip_{i}")([x, skips[i]])  # [B, h, w, 2F]
     image = up(x, output_channels, "to_image", activation="tanh")

@@ -1,0 +1,143 @@
+"""N replicas make the update of one device: every family, every case, one process per strategy.
+
+`CASES` runs in one process on the default strategy and in one process on a
+`MirroredStrategy` over two logical CPUs; each test compares one (family,
+case) of the two runs: weights within 1e-5, logged losses within 1e-4.
+
+* `uneven`: 19 pairs in global batches of 8 (the last one splits 2/1 over
+  two replicas), then a user dataset of 17 without `drop_remainder` (the
+  last batch of 1 leaves a replica empty).
+* `regularized`: an L2 regularizer on G and D (every stage), dropout on in
+  the U-Net, and the simultaneous update (the other cases alternate).
+* `tags`, `text`: batch-wide wrong-condition draws at a global batch of 2
+  (one sample per replica: the partner must come from the other replica).
+* `float16_inf`: mixed_float16, with an inf gradient injected into both
+  objectives on the last replica only: the step is skipped everywhere, the
+  loss scales are lowered and no weight becomes non-finite.
+"""
+
+import numpy as np
+import pytest
+
+from tests import families
+from tests.test_case import run_isolated
+
+CASES = """
+import keras, numpy as np, tensorflow as tf
+from tests import families
+
+def fit_logs(history):
+    return {k: float(np.ravel(v[-1])[0]) for k, v in history.history.items()}
+
+def snapshot(gan):
+    return families.flat(gan.weights)  # networks, seed state, weight averages
+
+def trainable(gan):
+    # What an optimizer moves: batch-norm statistics and spectral-norm kernels
+    # also move in the forward pass of a skipped step.
+    nets = gan.generator_networks() + gan.discriminator_networks()
+    spectral = {id(w) for n in nets for l in n._flatten_layers() if isinstance(l, keras.layers.SpectralNormalization) for w in l.weights}
+    return families.flat([w for n in nets for w in n.trainable_weights if id(w) not in spectral])
+
+def inject_inf_on_last_replica(gan):
+    # An objective whose gradient is inf on the last replica only (everywhere on one device).
+    @tf.custom_gradient
+    def poisoned(loss):
+        ctx = tf.distribute.get_replica_context()
+        last = ctx.replica_id_in_sync_group == ctx.num_replicas_in_sync - 1
+        return tf.identity(loss), lambda dy: dy * tf.where(last, float("inf"), 1.0)
+    for name in ("discriminator_objective", "generator_objective"):
+        objective = getattr(gan, name)
+        def wrapped(*args, _objective=objective, **kwargs):
+            loss, parts = _objective(*args, **kwargs)
+            return poisoned(loss), parts
+        object.__setattr__(gan, name, wrapped)
+
+results = {"replicas": strategy.num_replicas_in_sync}
+for family in families.FAMILIES:
+    # uneven last batches, arrays then a user dataset
+    with strategy.scope():
+        gan = families.build(family, optimizer="sgd", learning_rate=0.01)
+    x, y = families.data(family, 19)
+    first = fit_logs(gan.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False))
+    x, y = families.data(family, 17, seed=1)
+    second = fit_logs(gan.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(8), epochs=1, verbose=0))
+    results[f"{family}/uneven"] = {"weights": snapshot(gan), "logs": {**first, **{"ds_" + k: v for k, v in second.items()}}}
+
+    # regularizers on G and D (every stage); dropout on where the family has it; simultaneous update
+    with strategy.scope():
+        gan = families.regularize(families.build(family, optimizer="sgd", learning_rate=0.01, update="simultaneous", **({"dropout": 0.5} if family == "pix2pix" else {})))
+    x, y = families.data(family, 16)
+    logs = fit_logs(gan.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False))
+    results[f"{family}/regularized"] = {"weights": snapshot(gan), "logs": logs}
+
+    # float16 with an inf on the last replica only
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        with strategy.scope():
+            gan = families.build(family)
+        inject_inf_on_last_replica(gan)
+        before = trainable(gan)
+        x, y = families.data(family, 8)
+        gan.fit(x, y, batch_size=8, epochs=1, verbose=0)
+        active = [o for _, o in gan.generator_groups() + gan.discriminator_groups()]
+        results[f"{family}/float16_inf"] = {
+            "weights": snapshot(gan),
+            "unchanged": bool(np.array_equal(np.array(before), np.array(trainable(gan)))),
+            "finite": bool(np.all(np.isfinite(snapshot(gan)))),
+            "scales": [float(o.dynamic_scale.numpy()) for o in active],
+            "iterations": [int(o.iterations.numpy()) for o in active],
+            "logs": {},
+        }
+    finally:
+        keras.config.set_dtype_policy("float32")
+
+for family in ("conditional", "stackgan"):
+    for kind in ("tags", "text"):
+        with strategy.scope():
+            gan = families.conditioned(family, kind, optimizer="sgd", learning_rate=0.01)
+        x = families.conditions_of(kind, 8)
+        _, y = families.data(family, 8)
+        logs = fit_logs(gan.fit(x, y, batch_size=2, epochs=1, verbose=0, shuffle=False))
+        results[f"{family}/{kind}"] = {"weights": snapshot(gan), "logs": logs}
+emit(results)
+"""
+
+KEYS = [f"{family}/{case}" for family in families.FAMILIES for case in ("uneven", "regularized", "float16_inf")] + [
+    f"{family}/{kind}" for family in ("conditional", "stackgan") for kind in ("tags", "text")
+]
+
+
+@pytest.fixture(scope="module")
+def runs():
+    # Generous timeouts: a shared machine can make these runs several times slower.
+    return run_isolated(CASES, replicas=1, timeout=1800), run_isolated(CASES, replicas=2, timeout=1800)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_two_replicas_make_the_update_of_one_device(runs, key):
+    one, two = runs
+    assert (one["replicas"], two["replicas"]) == (1, 2)
+    a, b = one[key], two[key]
+    np.testing.assert_allclose(np.array(b["weights"]), np.array(a["weights"]), atol=1e-5, err_msg=key)
+    assert set(a["logs"]) == set(b["logs"]), key
+    for name, value in a["logs"].items():
+        np.testing.assert_allclose(b["logs"][name], value, atol=1e-4, rtol=1e-4, err_msg=f"{key} {name}")
+
+
+@pytest.mark.parametrize("family", families.FAMILIES)
+def test_float16_inf_on_one_replica_skips_the_step_on_every_replica(runs, family):
+    for run in runs:
+        result = run[f"{family}/float16_inf"]
+        assert result["finite"] and result["unchanged"], (run["replicas"], family)
+        # Each active optimizer skipped its one step and halved its scale from 2**15.
+        assert result["iterations"] == [0] * len(result["iterations"]), result
+        assert result["scales"] == [2.0**14] * len(result["scales"]), result
+
+
+def test_logs_name_the_regularization_terms(runs):
+    one, _ = runs
+    for family in families.FAMILIES:
+        logs = one[f"{family}/regularized"]["logs"]
+        assert logs["d_reg"] > 0 and logs["g_reg"] > 0, (family, logs)
+        assert "d_reg" not in one[f"{family}/uneven"]["logs"], family

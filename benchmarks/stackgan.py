@@ -69,7 +69,7 @@ def run(variant, args, example):
     hair, eyes = synthetic_faces.grid_pairs()
     hair, eyes = np.repeat(hair, args.samples), np.repeat(eyes, args.samples)
     tags = synthetic_faces.tags_of(hair, eyes)
-    noise = np.random.default_rng(args.seed + 1).standard_normal((len(tags), args.latent_dim)).astype("float32")
+    noise = np.random.default_rng(args.seed + 1).standard_normal((len(tags),) + gan.noise_shape).astype("float32")
     if variant == "stackgan":
         images = example.stage_images(gan, tags, noise)
     else:

@@ -137,7 +137,7 @@ def main(argv=None):
     hair, eyes = synthetic_faces.grid_pairs()
     hair, eyes = np.repeat(hair, args.samples), np.repeat(eyes, args.samples)
     tags = synthetic_faces.tags_of(hair, eyes)
-    noise = np.random.default_rng(args.seed + 1).standard_normal((len(tags), args.latent_dim)).astype("float32")
+    noise = np.random.default_rng(args.seed + 1).standard_normal((len(tags),) + gan.noise_shape).astype("float32")
     images = stage_images(gan, tags, noise)
     _, real, _, _ = synthetic_faces.load(512, seed=args.seed + 7, size=args.sizes[-1])
     result = evaluate(images, hair, eyes, real)

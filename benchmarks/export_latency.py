@@ -97,7 +97,7 @@ def speech_windows(count, seed):
 
 def segan_data(count, seed):
     """Inputs as `SEGAN.enhance` feeds the generator: pre-emphasized noisy windows and noise."""
-    from keras_cgan import waveform
+    from keras_cgan.models.segan import waveform
 
     rng = np.random.default_rng(seed)
     noisy = speech_windows(count, seed)[0]

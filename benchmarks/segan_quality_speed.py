@@ -58,7 +58,7 @@ def parse_args(argv=None):
 
 
 def filters_from(arg):
-    from keras_cgan.networks import segan
+    from keras_cgan.models.segan import networks as segan
 
     if arg == "small":
         return segan.SMALL_FILTERS
@@ -215,7 +215,7 @@ def speed(model_path, rtf_seconds, seed):
     import keras
     import onnxruntime as ort
 
-    from keras_cgan import audio_tflite
+    from keras_cgan.models.segan import streaming as audio_tflite
     from keras_cgan.data import synthetic_speech
 
     gan = keras.models.load_model(model_path)

@@ -14,7 +14,7 @@ unless a flag says otherwise, then measures on held-out test clips:
 Checkpoint selection (GAN only, `--select-every`, 0 turns it off): every N
 steps the generator is scored on a separate *validation* split (its own seed)
 by `min(one-sprite rate at the junction, intact rollouts)` and the best weights
-are kept (`keras_cgan.video_callbacks.KeepBestGenerator`). The test clips are
+are kept (`keras_cgan.models.next_frame_gan.callbacks.KeepBestGenerator`). The test clips are
 used once, at the end; the row `gan_last_step` shows the last weights.
 
 Writes `benchmarks/results/video_split.json` and prints a table.
@@ -43,7 +43,7 @@ from keras_cgan import NextFrameGAN, networks  # noqa: E402
 from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
 from keras_cgan.callbacks import GeneratorEMA  # noqa: E402
-from keras_cgan.video_callbacks import KeepBestGenerator, junction_score, write_rollout_gif  # noqa: E402
+from keras_cgan.models.next_frame_gan.callbacks import KeepBestGenerator, junction_score, write_rollout_gif  # noqa: E402
 
 
 def _given(**kwargs):

@@ -24,7 +24,7 @@ import tensorflow as tf  # noqa: E402
 from keras_cgan import NextFrameGAN, networks  # noqa: E402
 from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
-from keras_cgan.video_callbacks import KeepBestGenerator, RolloutGIF, junction_score  # noqa: E402
+from keras_cgan.models.next_frame_gan.callbacks import KeepBestGenerator, RolloutGIF, junction_score  # noqa: E402
 
 
 def main(argv=None):

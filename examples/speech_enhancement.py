@@ -74,7 +74,8 @@ def main():
 
     import keras
 
-    from keras_cgan import SEGAN, audio_tflite, networks
+    from keras_cgan import SEGAN, networks
+from keras_cgan.models.segan import streaming as audio_tflite
     from keras_cgan.data import audio
     from keras_cgan.metrics import audio as audio_metrics
 

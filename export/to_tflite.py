@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from keras_cgan.export.cli import script_main  # noqa: E402
+from keras_cgan.cli.export import script_main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(script_main("tflite"))

@@ -4,7 +4,7 @@ One family writes samples: `SampleWriter` is its base (only the chief writes;
 every `every` epochs and after the last; optionally the averaged generator;
 TensorBoard event files with the losses and the media). Its members are
 `SampleGrid` (images), `AudioSamples` (SEGAN waveforms) and
-`keras_cgan.video_callbacks.RolloutGIF` (video rollouts as GIFs). Event files
+`keras_cgan.models.next_frame_gan.callbacks.RolloutGIF` (video rollouts as GIFs). Event files
 are written with `tf.summary.write` and need TensorFlow only, not the
 `tensorboard` package (install that to view them: `tensorboard --logdir DIR`).
 """

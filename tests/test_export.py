@@ -23,7 +23,7 @@ import pytest
 import tensorflow as tf
 
 from keras_cgan import export, networks
-from keras_cgan.export import cli as export_cli
+from keras_cgan.cli import export as export_cli
 from tests.test_case import REPO
 
 # family -> tiny default generator (a keras.Model with named inputs).

@@ -18,7 +18,7 @@ import json, os
 import numpy as np
 from tests import families
 from keras_cgan.callbacks import AudioSamples, SampleGrid
-from keras_cgan.video_callbacks import RolloutGIF
+from keras_cgan.models.next_frame_gan.callbacks import RolloutGIF
 
 task = json.loads(os.environ.get("TF_CONFIG", '{{"task": {{"index": 0}}}}'))["task"]["index"]
 folder = os.path.join({out!r}, f"replicas{{strategy.num_replicas_in_sync}}_task{{task}}")

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from keras_cgan import NextFrameGAN, networks
 from keras_cgan.data import video
-from keras_cgan.models.next_frame_gan import gradient_difference_loss
+from keras_cgan.losses import gradient_difference_loss
 from tests.test_case import (
     assert_config_roundtrip,
     assert_keras_roundtrip,

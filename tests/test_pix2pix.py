@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from keras_cgan import Pix2Pix, losses, networks
-from keras_cgan.networks import patchgan
+from keras_cgan.models.pix2pix import patchgan
 from tests.test_case import (
     assert_config_roundtrip,
     assert_keras_roundtrip,

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 from PIL import Image
 
-from keras_cgan import quickstart
+from keras_cgan.cli import quickstart
 from tests.test_case import REPO
 
 

@@ -9,10 +9,12 @@ import pytest
 import soundfile as sf
 import tensorflow as tf
 
-from keras_cgan import SEGAN, audio_cli, audio_tflite, networks
-from keras_cgan import waveform as wf
+from keras_cgan import SEGAN, networks
+from keras_cgan.cli import enhance as audio_cli
+from keras_cgan.models.segan import streaming as audio_tflite
+from keras_cgan.models.segan import waveform as wf
 from keras_cgan.data import audio, synthetic_speech
-from keras_cgan.layers import DeEmphasis, PreEmphasis
+from keras_cgan.models.segan.emphasis import DeEmphasis, PreEmphasis
 from keras_cgan.metrics import audio as audio_metrics
 from tests.test_case import (
     assert_config_roundtrip,

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from keras_cgan import GrowStages, StackGAN
-from keras_cgan.layers import ConditioningAugmentation
+from keras_cgan.models.stack_gan import ConditioningAugmentation
 from keras_cgan.models.stack_gan import build_default
-from keras_cgan.networks import stackgan as stackgan_networks
+from keras_cgan.models.stack_gan import networks as stackgan_networks
 from tests.test_case import assert_config_roundtrip, flat_weights, run_isolated
 
 TINY = dict(latent_dim=4, code_dim=2, base_filters=4)

@@ -23,14 +23,14 @@ from tests.test_case import REPO
 
 STEPS = ["--epochs", "1", "--steps-per-epoch", "2", "--verbose", "0"]
 TINY = {
-    "cgan": ["--filters", "8", "--set", "latent_dim=4", "--batch-size", "16"],
+    "conditional_gan": ["--filters", "8", "--set", "latent_dim=4", "--batch-size", "16"],
     "pix2pix": ["--size", "16", "--filters", "8", "--set", "examples=16", "--set", "receptive_field=16",
                 "--batch-size", "4"],
     "segan": ["--size", "1024", "--filters", "2", "--set", "utterances=2", "--set", "seconds=0.5",
               "--batch-size", "4"],
-    "nextframe": ["--filters", "4", "--set", "clips=16", "--set", "length=8", "--set", "latent_dim=2",
+    "next_frame_gan": ["--filters", "4", "--set", "clips=16", "--set", "length=8", "--set", "latent_dim=2",
                   "--batch-size", "4", "--mixed-precision", "mixed_bfloat16"],
-    "stackgan": ["--size", "16", "--set", "stages=2", "--filters", "4", "--set", "latent_dim=4",
+    "stack_gan": ["--size", "16", "--set", "stages=2", "--filters", "4", "--set", "latent_dim=4",
                  "--set", "code_dim=2", "--set", "faces=16", "--set", "grow_at=[1]", "--batch-size", "8"],
 }
 
@@ -61,8 +61,8 @@ def runs(tmp_path_factory):
 
 @pytest.fixture
 def cgan_copy(runs, tmp_path):
-    copy = tmp_path / "cgan"
-    shutil.copytree(runs["cgan"], copy)
+    copy = tmp_path / "conditional_gan"
+    shutil.copytree(runs["conditional_gan"], copy)
     return copy
 
 
@@ -77,7 +77,7 @@ def test_train_writes_a_run_folder(runs, family):
     assert os.path.isfile(os.path.join(run, "samples.wav" if family == "segan" else "samples.png"))
     assert [row["epoch"] for row in history(run)] == ["0"]
     assert keras.config.dtype_policy().name == "float32"  # a mixed-precision run restores the policy
-    if family == "nextframe":
+    if family == "next_frame_gan":
         assert saved["model"]["mixed_precision"] == "mixed_bfloat16"
         generator = keras.models.load_model(os.path.join(run, "generator.keras"))
         assert generator.get_layer("to_frame").dtype_policy.name == "mixed_bfloat16"
@@ -93,9 +93,9 @@ def test_sample_needs_only_the_run_folder(runs, family, tmp_path):
 
         window, rate = preview.shape[1], config(runs[family])["model"]["sample_rate"]
         assert soundfile.info(str(out)).frames == 3 * 3 * (window + rate // 4)  # noisy, enhanced, clean
-    elif family == "cgan":
+    elif family == "conditional_gan":
         assert Image.open(out).size == ((3 * 9 + 1) * 8, (9 + 1) * 8)  # one row of three 8x8 digits, x8
-    elif family == "stackgan":  # not grown in one epoch: stage 1's 8x8 faces, one row of three, x8
+    elif family == "stack_gan":  # not grown in one epoch: stage 1's 8x8 faces, one row of three, x8
         assert Image.open(out).size == ((3 * 9 + 1) * 8, (9 + 1) * 8)
     else:
         side = preview.shape[1]
@@ -109,7 +109,7 @@ def test_sample_of_an_interrupted_run_uses_the_backup(cgan_copy, tmp_path):
     assert os.path.isfile(cgan_copy / "sample-1.png")  # default name, never overwriting
 
 
-@pytest.mark.parametrize("family, fmt, suffix", [("cgan", "onnx", ".onnx"), ("pix2pix", "tflite", ".tflite")])
+@pytest.mark.parametrize("family, fmt, suffix", [("conditional_gan", "onnx", ".onnx"), ("pix2pix", "tflite", ".tflite")])
 def test_export_needs_only_the_run_folder(runs, tmp_path, family, fmt, suffix):
     run = tmp_path / family
     shutil.copytree(runs[family], run)
@@ -119,7 +119,7 @@ def test_export_needs_only_the_run_folder(runs, tmp_path, family, fmt, suffix):
 
 def test_resume_continues_the_epoch_count(cgan_copy):
     before = config(cgan_copy)
-    assert main(["train", "cgan", "--out", str(cgan_copy), "--resume", "--epochs", "2", "--verbose", "0"]) == 0
+    assert main(["train", "conditional_gan", "--out", str(cgan_copy), "--resume", "--epochs", "2", "--verbose", "0"]) == 0
     assert [row["epoch"] for row in history(cgan_copy)] == ["0", "1"]  # epoch 0 is not trained again
     gan = keras.models.load_model(cgan_copy / "gan.keras")
     assert int(gan.generator_optimizer.iterations.numpy()) == 4  # 2 steps + 2 steps
@@ -134,7 +134,7 @@ def test_resume_continues_the_epoch_count(cgan_copy):
 )
 def test_resume_with_a_different_config_is_an_error(cgan_copy, capsys, flags, key):
     before = (cgan_copy / "config.json").read_text()
-    assert main(["train", "cgan", "--out", str(cgan_copy), "--resume"] + flags) == 2
+    assert main(["train", "conditional_gan", "--out", str(cgan_copy), "--resume"] + flags) == 2
     error = capsys.readouterr().err
     assert "--resume" in error and key in error
     assert (cgan_copy / "config.json").read_text() == before
@@ -143,7 +143,7 @@ def test_resume_with_a_different_config_is_an_error(cgan_copy, capsys, flags, ke
 def test_existing_run_folder_without_resume_is_an_error(cgan_copy, capsys):
     files = sorted(os.listdir(cgan_copy))
     stamp = os.path.getmtime(cgan_copy / "gan.keras")
-    assert train("cgan", cgan_copy) == 2
+    assert train("conditional_gan", cgan_copy) == 2
     assert "--resume" in capsys.readouterr().err
     assert sorted(os.listdir(cgan_copy)) == files and os.path.getmtime(cgan_copy / "gan.keras") == stamp
 
@@ -155,15 +155,15 @@ def _write_folder(family, folder):
     rows = ["id,tags"]
     for i in range(8):
         image = rng.integers(0, 255, (16, 32 if family == "pix2pix" else 16, 3), dtype=np.uint8)
-        Image.fromarray(image).save(folder / ("images" if family == "cgan" else "") / f"{i}.png")
+        Image.fromarray(image).save(folder / ("images" if family == "conditional_gan" else "") / f"{i}.png")
         rows.append(f"{i},{['blue', 'red'][i % 2]} hair {['green', 'red'][i // 4]} eyes")
-    if family == "cgan":
+    if family == "conditional_gan":
         (folder / "tags.csv").write_text("\n".join(rows) + "\n")
     else:
         shutil.rmtree(folder / "images")
 
 
-@pytest.mark.parametrize("family", ["cgan", "pix2pix"])
+@pytest.mark.parametrize("family", ["conditional_gan", "pix2pix"])
 def test_train_on_a_data_folder(family, tmp_path):
     data, run = tmp_path / "data", tmp_path / "run"
     _write_folder(family, data)
@@ -171,7 +171,7 @@ def test_train_on_a_data_folder(family, tmp_path):
     assert main(["train", family, "--out", str(run)] + STEPS + TINY[family][:4] + flags) == 0
     saved = config(run)
     assert saved["data"]["path"] == str(data)
-    if family == "cgan":
+    if family == "conditional_gan":
         assert saved["model"]["vocabulary"] == ["blue hair", "green eyes", "red eyes", "red hair"]
         assert np.load(run / "preview.npz")["conditions"].shape == (4, 4)  # the 4 distinct tag sets
     assert main(["sample", "--run", str(run), "-n", "2"]) == 0
@@ -199,15 +199,15 @@ def test_wrong_data_layout_is_an_error_naming_the_folder(family, tmp_path, capsy
 
 def test_stackgan_grows_during_the_run(tmp_path):
     run = tmp_path / "run"
-    flags = ["--epochs", "2", "--steps-per-epoch", "1", "--verbose", "0"] + TINY["stackgan"]
-    assert main(["train", "stackgan", "--out", str(run)] + flags) == 0
+    flags = ["--epochs", "2", "--steps-per-epoch", "1", "--verbose", "0"] + TINY["stack_gan"]
+    assert main(["train", "stack_gan", "--out", str(run)] + flags) == 0
     gan = keras.models.load_model(run / "gan.keras")
     assert gan.stages() == 2  # grown at epoch 1 (`grow_at=[1]`)
     assert keras.models.load_model(run / "generator.keras").outputs[0].shape[1:] == (16, 16, 3)
 
 
 def test_unknown_option_is_an_error(tmp_path, capsys):
-    assert train("cgan", tmp_path / "run", "--set", "colour=blue") == 2
+    assert train("conditional_gan", tmp_path / "run", "--set", "colour=blue") == 2
     assert "'colour'" in capsys.readouterr().err
 
 
@@ -239,7 +239,7 @@ def test_make_strategy_rejects_a_malformed_tf_config(monkeypatch, tf_config, fie
 
 def test_train_reports_a_malformed_tf_config(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("TF_CONFIG", json.dumps(dict(GOOD, task={"type": "worker", "index": 5})))
-    assert train("cgan", tmp_path / "run", "--strategy", "multiworker") == 2
+    assert train("conditional_gan", tmp_path / "run", "--strategy", "multiworker") == 2
     assert "TF_CONFIG `task.index`" in capsys.readouterr().err
     assert distribute.parse_tf_config(json.dumps(GOOD)) == GOOD
 
@@ -259,13 +259,13 @@ def test_global_batch_size():
 def test_mirrored_on_two_logical_cpus_logs_what_one_device_logs(runs, tmp_path):
     out = tmp_path / "mirrored"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO, KERAS_CGAN_LOGICAL_CPUS="2")
-    argv = ["train", "cgan", "--out", str(out), "--strategy", "mirrored"] + STEPS + TINY["cgan"]
+    argv = ["train", "conditional_gan", "--out", str(out), "--strategy", "mirrored"] + STEPS + TINY["conditional_gan"]
     proc = subprocess.run(
         [sys.executable, "-m", "keras_cgan.cli"] + argv, env=env, capture_output=True, text=True, timeout=600
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert config(out)["train"]["replicas"] == 2
-    (mirrored,), (single,) = history(out), history(runs["cgan"])
+    (mirrored,), (single,) = history(out), history(runs["conditional_gan"])
     for name, value in single.items():
         if name.startswith("val_"):  # CSVLogger's empty validation columns
             continue

@@ -8,7 +8,7 @@ from PIL import Image
 
 from keras_cgan.data import synthetic_video, video
 from keras_cgan.metrics import video as video_metrics
-from keras_cgan.video_callbacks import RolloutGIF, write_rollout_gif
+from keras_cgan.models.next_frame_gan.callbacks import RolloutGIF, write_rollout_gif
 
 
 def write_frames(folder, frames, names=None):
@@ -237,7 +237,7 @@ def test_rollout_callback_writes_gif_and_tensorboard(tmp_path):
 def test_keep_best_generator_restores_the_best_scored_weights():
     from keras_cgan import NextFrameGAN, networks
     from keras_cgan.callbacks import GeneratorEMA
-    from keras_cgan.video_callbacks import KeepBestGenerator
+    from keras_cgan.models.next_frame_gan.callbacks import KeepBestGenerator
 
     g = networks.next_frame_generator((8, 8, 1), 2, latent_dim=2, base_filters=4)
     d = networks.next_frame_discriminator((8, 8, 1), 2, base_filters=4, scales=(1,))

@@ -1,6 +1,8 @@
-"""Custom layers, one concern per file, all serializable."""
+"""Custom layers shared by several families, one per file, all serializable.
 
-from keras_cgan.layers.conditioning_augmentation import ConditioningAugmentation
-from keras_cgan.layers.emphasis import DeEmphasis, PreEmphasis
+Layers that only one family uses live in that family's folder
+(`models/stack_gan/conditioning_augmentation.py`, `models/segan/emphasis.py`).
+"""
+
 from keras_cgan.layers.nearest_upsampling import NearestUpsampling
 from keras_cgan.layers.replica_dropout import ReplicaDropout

@@ -1,0 +1,140 @@
+"""Command-line faces of `keras_cgan.export`: `keras-cgan export ...` and `export/*.py`.
+
+`add_export_subcommand(subparsers)` adds `export {savedmodel,onnx,tflite,parity}`
+to the `keras-cgan` command; `script_main(command)` runs one of them as a
+stand-alone script. Each prints the parity report; the exit status is 0 when
+the export passes, 1 on a parity failure, 2 on bad input.
+
+Example:
+
+    keras-cgan export onnx runs/digits/generator.keras -o generator.onnx
+    keras-cgan export --run runs/conditional_gan --format onnx     # a `keras-cgan train` run folder
+    python export/to_tflite.py generator.keras -o g.tflite --quantization float16
+"""
+
+import argparse
+import sys
+
+import numpy as np
+
+COMMANDS = {
+    "savedmodel": "Export a SavedModel for TF Serving (folder <output>/<version>/).",
+    "onnx": "Export ONNX via tf2onnx, checked with onnxruntime.",
+    "tflite": "Export TFLite (float32/float16/dynamic/int8), checked with LiteRT.",
+    "parity": "Check an existing export against the Keras generator.",
+}
+_MODEL_HELP = "A generator (or whole GAN) `.keras` file."
+
+
+def add_arguments(parser, command):
+    """Adds the arguments of one export command to `parser`."""
+    parser.add_argument("model", help=_MODEL_HELP)
+    if command == "parity":
+        parser.add_argument("exported", help="SavedModel folder, `.onnx` or `.tflite` file.")
+        parser.add_argument("--tolerance", type=float, default=None, help="Max abs error allowed.")
+        parser.add_argument(
+            "--batch-sizes", type=int, nargs="+", default=[1, 8], help="Batch sizes compared."
+        )
+    else:
+        parser.add_argument("-o", "--output", required=True, help="Where to write the export.")
+        parser.add_argument(
+            "--no-check", action="store_true", help="Skip the parity check (not recommended)."
+        )
+    if command == "savedmodel":
+        parser.add_argument("--version", type=int, default=None, help="Version folder (default: next).")
+    if command == "onnx":
+        parser.add_argument("--opset", type=int, default=17, help="ONNX opset (17 or 18).")
+    if command == "tflite":
+        parser.add_argument(
+            "--quantization",
+            choices=["none", "float16", "dynamic", "int8"],
+            default="none",
+            help="Weight/activation quantization.",
+        )
+        parser.add_argument(
+            "--representative-data",
+            default=None,
+            help="`.npz` of calibration inputs keyed by input name (required for int8).",
+        )
+    parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
+
+
+def add_export_subcommand(subparsers):
+    """Adds `export {savedmodel,onnx,tflite,parity}` to a `keras-cgan` parser."""
+    parser = subparsers.add_parser("export", help="Export a generator, checked for parity.")
+    parser.add_argument("--run", default=None, help="Export the generator of a `keras-cgan train` run folder.")
+    parser.add_argument("--format", choices=("onnx", "tflite", "saved_model"), default=None, help="With --run.")
+    parser.add_argument("-o", "--output", dest="run_output", default=None, help="With --run (default RUN/export/).")
+    parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
+    formats = parser.add_subparsers(dest="export_command", required=False)
+    for command, description in COMMANDS.items():
+        add_arguments(formats.add_parser(command, help=description, description=description), command)
+    parser.set_defaults(func=run_export)
+    return parser
+
+
+def _export(args):
+    from keras_cgan import export
+
+    command = args.export_command
+    if getattr(args, "run", None) or command is None:
+        from keras_cgan.cli.train import export_run
+
+        if not getattr(args, "run", None):
+            raise ValueError("give an export subcommand (savedmodel, onnx, tflite, parity) or --run DIR --format F.")
+        return export_run(args)
+    if command == "parity":
+        return export.check_parity(
+            args.model,
+            args.exported,
+            batch_sizes=tuple(args.batch_sizes),
+            tolerance=args.tolerance,
+            raise_on_failure=False,
+        )
+    check = not args.no_check
+    if command == "savedmodel":
+        return export.to_saved_model(args.model, args.output, version=args.version, check=check)
+    if command == "onnx":
+        return export.to_onnx(args.model, args.output, opset=args.opset, check=check)
+    representative = None
+    if args.representative_data:
+        with np.load(args.representative_data) as data:
+            representative = {name: data[name] for name in data.files}
+    quantization = None if args.quantization == "none" else args.quantization
+    return export.to_tflite(
+        args.model,
+        args.output,
+        quantization=quantization,
+        representative_data=representative,
+        check=check,
+    )
+
+
+def run_export(args):
+    """Runs a parsed export command; prints the report; returns the exit status."""
+    from keras_cgan.export.parity import ParityError
+
+    try:
+        result = _export(args)
+    except ParityError as error:
+        report = error.report
+        print(report.to_json() if args.json else report)
+        print(f"error: {'; '.join(report.problems)}", file=sys.stderr)
+        return 1
+    except (ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if isinstance(result, str):  # --no-check
+        print(f"wrote {result} (parity not checked)")
+        return 0
+    print(result.to_json() if args.json else result)
+    return 0 if result.passed else 1
+
+
+def script_main(command, argv=None):
+    """Entry point of the stand-alone script for `command`."""
+    parser = argparse.ArgumentParser(description=COMMANDS[command])
+    add_arguments(parser, command)
+    args = parser.parse_args(argv)
+    args.export_command = command
+    return run_export(args)

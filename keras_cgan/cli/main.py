@@ -1,0 +1,30 @@
+"""The `keras-cgan` command: `quickstart`, `train`, `sample`, `export ...`, `enhance`."""
+
+import argparse
+import sys
+
+
+def build_parser():
+    from keras_cgan.cli import quickstart
+    from keras_cgan.cli.enhance import add_enhance_subcommand
+    from keras_cgan.cli.export import add_export_subcommand
+    from keras_cgan.cli.train import add_sample_subcommand, add_train_subcommand
+
+    parser = argparse.ArgumentParser(prog="keras-cgan", description="Conditional GANs with Keras.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    qs = quickstart.build_parser(commands.add_parser("quickstart", help="train a digits cGAN in minutes"))
+    qs.set_defaults(func=lambda args: quickstart.run(args) and 0)
+    add_train_subcommand(commands)
+    add_sample_subcommand(commands)
+    add_export_subcommand(commands)
+    add_enhance_subcommand(commands)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

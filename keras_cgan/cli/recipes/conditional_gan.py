@@ -1,0 +1,116 @@
+"""`keras-cgan train conditional_gan`: a ConditionalGAN on class ids (digits) or on tags (a folder).
+
+Built-in data: the scikit-learn digits (8x8, 10 classes), the quickstart's
+set and defaults. `--data DIR` reads an image folder with a tags file, as
+anime-face collections ship: `DIR/tags.csv` (`id,tags` rows such as
+`0,blue hair red eyes`) and the images in `DIR/images/` (or `DIR/faces/`,
+or `DIR` itself); the tag vocabulary is built from the file.
+"""
+
+import os
+
+import numpy as np
+
+from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
+
+LAYOUT = """  DIR/tags.csv           one `id,tags` row per image, e.g. `0,blue hair red eyes`
+  DIR/images/<id>.png    (or DIR/faces/<id>.jpg, or DIR/<id>.png) RGB images"""
+
+
+def _batched(conditions, images, batch_size, seed):
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((conditions, images)).cache()
+    ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def _check_batch(count, batch_size, where):
+    if count < batch_size:
+        raise ValueError(f"{where} holds {count} examples, fewer than one batch of {batch_size}; lower --batch-size.")
+
+
+def load_data(path, options, data_options, batch_size, seed, family=None):
+    """`family`: the `Family` named in layout errors (StackGAN reads the same folders)."""
+    from keras_cgan.data import digits, tags
+
+    if path is None:
+        if options.get("size") not in (None, 8):
+            raise ValueError(f"--size {options['size']}: the built-in digits are 8x8; --size applies to --data.")
+        images, labels = digits.load("train", seed=seed)
+        _check_batch(len(labels), batch_size, "the digits training split")
+        preview = np.repeat(np.arange(10), 10).astype("int32")  # one row per class
+        derived = {"size": 8, "channels": 1, "num_classes": 10, "vocabulary": None}
+        return Data(_batched(labels, images, batch_size, seed), len(labels) // batch_size, (preview, None), derived)
+    family = family or FAMILY
+    tags_file = os.path.join(path, "tags.csv")
+    if not os.path.isdir(path):
+        raise wrong_layout(path, family, "no such folder.")
+    if not os.path.isfile(tags_file):
+        raise wrong_layout(path, family, f"no tags file {tags_file}.")
+    images_dir = next(
+        (d for d in (os.path.join(path, "images"), os.path.join(path, "faces")) if os.path.isdir(d)), path
+    )
+    size = options.get("size") or 32
+    options = dict(options, size=size)
+    size_option(options, "image side for --data")
+    try:
+        condition, multi_hot, images = tags.load(images_dir, tags_file, image_size=size)
+    except ValueError as error:
+        raise wrong_layout(path, family, str(error)) from None
+    _check_batch(len(images), batch_size, f"--data {path}")
+    _, first = np.unique(multi_hot, axis=0, return_index=True)
+    rows = np.sort(first)[:64]  # distinct tag sets, in file order
+    derived = {"size": size, "channels": 3, "num_classes": None, "vocabulary": list(condition.vocabulary)}
+    train = _batched(multi_hot.astype("float32"), images, batch_size, seed)
+    return Data(train, len(images) // batch_size, (multi_hot[rows].astype("float32"), images[rows]), derived)
+
+
+def build(options):
+    from keras_cgan import ConditionalGAN, networks
+    from keras_cgan.conditions import TagsCondition
+
+    condition = TagsCondition(options["vocabulary"]) if options["vocabulary"] else options["num_classes"]
+    shape = (options["size"], options["size"], options["channels"])
+    generator = networks.conditional_generator(
+        shape, condition=condition, latent_dim=options["latent_dim"], base_filters=options["filters"]
+    )
+    discriminator = networks.conditional_discriminator(
+        shape, condition=condition, conditioning=options["conditioning"], base_filters=options["filters"]
+    )
+    gan = ConditionalGAN(
+        generator, discriminator, condition=condition, mismatch_weight=options["mismatch_weight"], seed=options["seed"]
+    )
+    gan.compile(adversarial_loss=options["adversarial_loss"])
+    return gan
+
+
+def write_samples(gan, conditions, targets, path, seed):
+    from keras_cgan.callbacks import save_image_grid
+
+    images = generate(gan, conditions, seed)
+    columns = 10 if np.ndim(conditions) == 1 else 8  # one row per class for class ids
+    return save_image_grid(images, path, rows=-(-len(images) // columns), scale=max(1, 64 // images.shape[1]))
+
+
+FAMILY = register(
+    Family(
+        name="conditional_gan",
+        summary="ConditionalGAN: class ids (built-in digits) or tags (--data) -> image",
+        layout=LAYOUT,
+        options={
+            "size": None,
+            "filters": 32,
+            "latent_dim": 32,
+            "mismatch_weight": 1.0,
+            "conditioning": "concat",
+            "adversarial_loss": "bce",
+        },
+        data_options={},
+        epochs=100,
+        batch_size=64,
+        load_data=load_data,
+        build=build,
+        write_samples=write_samples,
+    )
+)

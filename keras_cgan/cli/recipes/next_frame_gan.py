@@ -1,0 +1,123 @@
+"""`keras-cgan train next_frame_gan`: predict the next frame from the past ones.
+
+Built-in data: the junction sprite clips of `synthetic_video`, with 15% of
+each batch drawn at the junction, the defaults of `examples/next_frame.py`.
+`--data DIR` reads a folder of clips: one sub-folder of frame images per clip
+(frames sorted by name) and/or video files; frames are resized to `--size`.
+Samples: one row per window, context frames | prediction | truth.
+"""
+
+import numpy as np
+
+from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
+
+LAYOUT = """  DIR/<clip>/<frame>.png  one folder of frames per clip (sorted by name), and/or
+  DIR/<clip>.gif          video files; every clip longer than the context"""
+PREVIEW = 8
+
+
+def _junction_windows(clips, context):
+    """`(conditions, targets)` of the window ending at each clip's junction frame."""
+    from keras_cgan.data import video
+
+    idx, j = np.arange(len(clips.frames)), clips.junction_frame
+    frames = np.stack([clips.frames[idx, j - context + i] for i in range(context)], axis=1)
+    return np.asarray(video.stack_context(frames)), clips.frames[idx, j]
+
+
+def _resized(clips, size):
+    import tensorflow as tf
+
+    return {
+        name: clip if clip.shape[1:3] == (size, size) else tf.image.resize(clip, (size, size)).numpy()
+        for name, clip in clips.items()
+    }
+
+
+def load_data(path, options, data_options, batch_size, seed):
+    import tensorflow as tf
+
+    from keras_cgan.data import synthetic_video, video
+
+    size, context = size_option(options, "frame side"), options["context"]
+    if path is None:
+        length = int(data_options["length"])
+        clips = synthetic_video.junction_clips(int(data_options["clips"]), size, length, context, seed=seed)
+        windows = video.window_dataset(clips.frames, context, None, shuffle=True, seed=seed, repeat=True)
+        at_junction = tf.data.Dataset.from_tensor_slices(_junction_windows(clips, context))
+        at_junction = at_junction.shuffle(len(clips.frames), seed=seed).repeat()
+        fraction = float(data_options["junction_fraction"])
+        train = tf.data.Dataset.sample_from_datasets([windows, at_junction], [1 - fraction, fraction], seed=seed)
+        train = train.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+        test = synthetic_video.junction_clips(PREVIEW, size, length, context, seed=seed + 1)
+        return Data(train, None, _junction_windows(test, context), {"channels": 1})
+    try:
+        clips = _resized(video.load_clips(path), size)
+        conditions, targets = video.window_arrays(clips, context)
+    except ValueError as error:
+        raise wrong_layout(path, FAMILY, str(error)) from None
+    if len(targets) < batch_size:
+        raise ValueError(f"--data {path} makes {len(targets)} windows, fewer than one batch of {batch_size}.")
+    train = video.window_dataset(clips, context, batch_size, shuffle=True, seed=seed)
+    train = train.unbatch().batch(batch_size, drop_remainder=True)
+    pick = np.linspace(0, len(targets) - 1, PREVIEW).round().astype(int)  # spread over the clips
+    derived = {"channels": int(targets.shape[-1])}
+    return Data(train, len(targets) // batch_size, (conditions[pick], targets[pick]), derived)
+
+
+def build(options):
+    from keras_cgan import NextFrameGAN, networks
+
+    shape = (options["size"], options["size"], options["channels"])
+    generator = networks.next_frame_generator(
+        shape, options["context"], latent_dim=options["latent_dim"], base_filters=options["filters"]
+    )
+    discriminator = networks.next_frame_discriminator(
+        shape, options["context"], base_filters=options["filters"], scales=tuple(options["scales"])
+    )
+    gan = NextFrameGAN(
+        generator, discriminator, context_frames=options["context"],
+        adversarial_weight=options["adversarial_weight"], adversarial_warmup=options["adversarial_warmup"],
+        seed=options["seed"],
+    )
+    gan.compile()  # the family's defaults: Adam 1e-3 for G, a 5x slower 2e-4 for D
+    return gan
+
+
+def write_samples(gan, conditions, targets, path, seed):
+    """One row per window: the context frames, the prediction, the truth."""
+    from keras_cgan.callbacks import save_image_grid
+    from keras_cgan.data import video
+
+    prediction = generate(gan, conditions, seed)
+    channels = prediction.shape[-1]
+    context = video.unstack_context(conditions, channels)  # [N, k, H, W, C]
+    row = [context, prediction[:, None]] + ([] if targets is None else [np.asarray(targets)[:, None]])
+    tiles = np.concatenate(row, axis=1)  # [N, k + 2, H, W, C]
+    tiles = tiles.reshape((-1,) + tiles.shape[2:])  # row by row
+    return save_image_grid(tiles, path, rows=len(conditions), scale=max(1, 64 // tiles.shape[1]))
+
+
+FAMILY = register(
+    Family(
+        name="next_frame_gan",
+        summary="NextFrameGAN: past frames -> next frame (built-in junction sprite, or clip folders with --data)",
+        layout=LAYOUT,
+        options={
+            "size": 16,
+            "context": 4,
+            "filters": 32,
+            "latent_dim": 8,
+            "scales": [1, 2],
+            "adversarial_weight": 0.25,
+            "adversarial_warmup": 500,
+        },
+        data_options={"clips": 2000, "length": 14, "junction_fraction": 0.15},
+        epochs=5,
+        batch_size=32,
+        steps_per_epoch=500,
+        load_data=load_data,
+        build=build,
+        write_samples=write_samples,
+    )
+)

@@ -1,0 +1,122 @@
+"""`keras-cgan train pix2pix`: image-to-image translation with a U-Net and a PatchGAN.
+
+Built-in data: `synthetic_images` (label maps -> facades by default; `--set
+task=gray2color` or `edges2photo`), the defaults of `examples/pix2pix.py`.
+`--data DIR` reads the pix2pix datasets' layout: A|B images side by side, or
+subfolders `A/` and `B/` matched by file name (`--set direction=BtoA` swaps
+condition and target).
+"""
+
+import os
+
+import numpy as np
+
+from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, to_rgb, wrong_layout
+
+LAYOUT = """  DIR/<name>.jpg         A|B pairs: condition left, target right, one file per pair
+  or DIR/A/<name>.png and DIR/B/<name>.png, matched by file name
+  (the pix2pix datasets: pass facades/train, not facades/)"""
+PREVIEW = 6
+
+
+def load_data(path, options, data_options, batch_size, seed):
+    import tensorflow as tf
+
+    from keras_cgan.data import paired_images, synthetic_images
+
+    size = size_option(options, "image side")
+    direction = data_options["direction"]
+    if path is None:
+        task = data_options["task"]
+        if task not in synthetic_images.TASKS:
+            raise ValueError(f"--set task={task!r}: expected one of {synthetic_images.TASKS}.")
+        count = int(data_options["examples"])
+        if count < batch_size:
+            raise ValueError(f"--set examples={count} is fewer than one batch of {batch_size}.")
+        conditions, targets = synthetic_images.make_task(task, count, size, seed=seed)
+        preview = synthetic_images.make_task(task, PREVIEW, size, seed=seed + 1000)
+        train = (
+            tf.data.Dataset.from_tensor_slices((conditions, targets))
+            .shuffle(count, seed=seed, reshuffle_each_iteration=True)
+            .batch(batch_size, drop_remainder=True)
+            .prefetch(tf.data.AUTOTUNE)
+        )
+        steps = count // batch_size
+    else:
+        try:
+            scan = paired_images.scan_paired_folder(path)
+        except ValueError as error:
+            subfolders = sorted(
+                n for n in os.listdir(path) if os.path.isdir(os.path.join(path, n))
+            ) if os.path.isdir(path) else []
+            hint = f" It holds the folders {subfolders}: pass one of them." if subfolders else ""
+            raise wrong_layout(path, FAMILY, f"{error}{hint}") from None
+        if len(scan["a_files"]) < batch_size:
+            raise ValueError(f"--data {path} holds {len(scan['a_files'])} pairs, fewer than one batch of {batch_size}.")
+        train = paired_images.paired_image_dataset(
+            path, direction=direction, image_size=size, batch_size=batch_size, seed=seed, drop_remainder=True
+        )
+        held_out = paired_images.paired_image_dataset(
+            path, direction=direction, image_size=size, jitter=False, batch_size=PREVIEW, shuffle=False
+        )
+        preview = tuple(np.asarray(t) for t in next(iter(held_out)))
+        steps = len(scan["a_files"]) // batch_size
+    derived = {"condition_channels": int(preview[0].shape[-1]), "target_channels": int(preview[1].shape[-1])}
+    return Data(train, steps, preview, derived)
+
+
+def build(options):
+    from keras_cgan import Pix2Pix, networks
+
+    size = options["size"]
+    condition_shape = (size, size, options["condition_channels"])
+    target_shape = (size, size, options["target_channels"])
+    generator = networks.unet_generator(
+        condition_shape, target_shape[-1], base_filters=options["filters"], norm=options["norm"],
+        upsample=options["upsample"],
+    )
+    discriminator = networks.patch_discriminator(
+        condition_shape, target_shape, receptive_field=options["receptive_field"],
+        base_filters=options["filters"], norm=options["norm"],
+    )
+    gan = Pix2Pix(
+        generator, discriminator, l1_weight=options["l1_weight"], l1_lowpass=options["l1_lowpass"],
+        adversarial_weight=options["adversarial_weight"], seed=options["seed"],
+    )
+    gan.compile()
+    return gan
+
+
+def write_samples(gan, conditions, targets, path, seed):
+    """One row per condition: input | output | target."""
+    from keras_cgan.callbacks import save_image_grid
+
+    outputs = generate(gan, conditions, seed)
+    columns = [to_rgb(conditions), to_rgb(outputs)] + ([] if targets is None else [to_rgb(targets)])
+    tiles = np.stack(columns, 1).reshape((-1,) + columns[0].shape[1:])  # row by row
+    return save_image_grid(tiles, path, rows=len(conditions), scale=max(1, 64 // tiles.shape[1]))
+
+
+FAMILY = register(
+    Family(
+        name="pix2pix",
+        summary="Pix2Pix: image -> image (built-in synthetic facades, or A|B pairs with --data)",
+        layout=LAYOUT,
+        options={
+            "size": 64,
+            "filters": 32,
+            "receptive_field": 34,
+            "norm": "instance",
+            "upsample": "transpose",
+            "l1_weight": 100.0,
+            "l1_lowpass": 0.0,
+            "adversarial_weight": 1.0,
+        },
+        data_options={"task": "labels2facade", "examples": 800, "direction": "AtoB"},
+        epochs=6,
+        batch_size=8,
+        load_data=load_data,
+        build=build,
+        write_samples=write_samples,
+    )
+)

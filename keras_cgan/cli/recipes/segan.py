@@ -1,0 +1,135 @@
+"""`keras-cgan train segan`: speech enhancement on raw waveforms.
+
+Built-in data: `synthetic_speech` pairs (voiced speech mixed with white,
+pink, babble and hum noise at 0-10 dB), the defaults of
+`examples/speech_enhancement.py`. `--data DIR` reads the VoiceBank-DEMAND
+layout. `--size` is the window in samples (a multiple of 64); `--filters`
+the first encoder layer's filters (the six layers use 1, 2, 2, 4, 4, 8 times
+it). Samples are a wav: for each preview window, noisy, enhanced, clean,
+separated by a short silence.
+"""
+
+import math
+import os
+
+import numpy as np
+
+from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
+
+LAYOUT = """  DIR/clean_trainset_wav/<name>.wav and DIR/noisy_trainset_wav/<name>.wav, matched by name
+  (optional DIR/clean_testset_wav/ and DIR/noisy_testset_wav/ for the samples)"""
+FILTER_MULTIPLES = (1, 2, 2, 4, 4, 8)
+PREVIEW = 4
+
+
+def _windows(noisy, clean, window, count):
+    from keras_cgan.data import audio
+
+    n, c = audio.frame_pairs(noisy, clean, window, window)
+    return n[:count], c[:count]
+
+
+def _folder_steps(pairs, sample_rate, window, batch_size):
+    """Batches in one pass over a wav folder (windows every window // 2, as `paired_dataset` cuts)."""
+    from keras_cgan.data import audio
+
+    hop, windows = window // 2, 0
+    for noisy_path, _ in pairs:
+        frames, rate, _ = audio.wav_info(noisy_path)
+        length = int(round(frames * sample_rate / rate))
+        windows += 1 if length <= window else math.ceil((length - window) / hop) + 1
+    return windows // batch_size
+
+
+def load_data(path, options, data_options, batch_size, seed):
+    import tensorflow as tf
+
+    from keras_cgan.data import audio, synthetic_speech
+
+    window, rate = size_option(options, "window in samples"), options["sample_rate"]
+    if path is None:
+        seconds = float(data_options["seconds"])
+        noisy, clean = synthetic_speech.make_pairs(int(data_options["utterances"]), seconds, rate, seed=seed)
+        train_n, train_c = audio.frame_pairs(noisy, clean, window, window // 2)
+        if len(train_n) < batch_size:
+            raise ValueError(f"The synthetic set makes {len(train_n)} windows, fewer than one batch of {batch_size}.")
+        test_noisy, test_clean = synthetic_speech.make_pairs(PREVIEW, seconds, rate, split="test", seed=seed)
+        preview = _windows(test_noisy, test_clean, window, PREVIEW)
+        train = (
+            tf.data.Dataset.from_tensor_slices((train_n, train_c))
+            .shuffle(len(train_n), seed=seed, reshuffle_each_iteration=True)
+            .batch(batch_size, drop_remainder=True)
+            .prefetch(tf.data.AUTOTUNE)
+        )
+        return Data(train, len(train_n) // batch_size, preview, {})
+    try:
+        clean_dir, noisy_dir = audio.voicebank_dirs(path, "train")
+        pairs = audio.paired_files(clean_dir, noisy_dir)
+        train = audio.paired_dataset(
+            path, "train", rate, window, batch_size=batch_size, seed=seed, drop_remainder=True
+        )
+    except ValueError as error:
+        raise wrong_layout(path, FAMILY, str(error)) from None
+    split = "test" if os.path.isdir(os.path.join(path, "clean_testset_wav")) else "train"
+    clean_dir, noisy_dir = audio.voicebank_dirs(path, split)
+    noisy, clean = [], []
+    for noisy_path, clean_path in audio.paired_files(clean_dir, noisy_dir)[:PREVIEW]:
+        n, c = audio.read_pair(noisy_path, clean_path, rate)
+        noisy.append(n)
+        clean.append(c)
+    steps = _folder_steps(pairs, rate, window, batch_size)
+    if steps < 1:
+        raise ValueError(f"--data {path} holds fewer windows than one batch of {batch_size}.")
+    return Data(train, steps, _windows(noisy, clean, window, PREVIEW), {})
+
+
+def build(options):
+    from keras_cgan import SEGAN, networks
+
+    kw = dict(window=options["size"], filters=tuple(options["filters"] * m for m in FILTER_MULTIPLES))
+    gan = SEGAN(
+        networks.segan_generator(**kw),
+        networks.segan_discriminator(**kw),
+        adversarial_weight=options["adversarial_weight"],
+        sample_rate=options["sample_rate"],
+        seed=options["seed"],
+    )
+    gan.compile()  # the family's defaults: Adam 1e-3 for G, a 5x slower 2e-4 for D
+    return gan
+
+
+def write_samples(gan, conditions, targets, path, seed):
+    """A wav: for each window, noisy, enhanced and clean, 0.25 s of silence between them."""
+    from keras_cgan.data import audio
+
+    enhanced = generate(gan, conditions, seed)
+    gap = np.zeros(gan.sample_rate // 4, "float32")
+    parts = []
+    for i in range(len(conditions)):
+        for signal in (conditions[i], enhanced[i]) + (() if targets is None else (targets[i],)):
+            parts += [np.ravel(signal).astype("float32"), gap]
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    audio.write_wav(path, np.concatenate(parts), gan.sample_rate)
+    return path
+
+
+FAMILY = register(
+    Family(
+        name="segan",
+        summary="SEGAN: noisy waveform -> clean waveform (built-in synthetic speech, or VoiceBank-DEMAND with --data)",
+        layout=LAYOUT,
+        options={
+            "size": 16384,
+            "filters": 16,
+            "sample_rate": 16000,
+            "adversarial_weight": 1.0,
+        },
+        data_options={"utterances": 64, "seconds": 4.0},
+        epochs=5,
+        batch_size=8,
+        load_data=load_data,
+        build=build,
+        write_samples=write_samples,
+        sample_extension=".wav",
+    )
+)

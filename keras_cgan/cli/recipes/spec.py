@@ -1,0 +1,133 @@
+"""What `keras-cgan train` needs to know about a family, and the registry of families.
+
+A `Family` says how to load its data (the built-in synthetic set or a
+`--data` folder), how to build and compile its default model from a dict of
+options, and how to write samples. `register(family)` makes it available to
+`keras-cgan train NAME`; the family modules next to this one each register
+one.
+
+Example:
+
+>>> from keras_cgan.cli import recipes as train
+>>> sorted(train.FAMILIES)[:2]
+['conditional_gan', 'next_frame_gan']
+>>> train.get("pix2pix").options["size"]
+64
+"""
+
+import collections
+import dataclasses
+from typing import Callable, Optional
+
+import numpy as np
+
+Data = collections.namedtuple("Data", ["train", "steps", "preview", "derived"])
+Data.__doc__ = """What a family's `load_data` returns.
+
+Fields:
+    train: `tf.data.Dataset` of `(condition, target)` batches of the global
+        batch size (one pass over the data; the command repeats it).
+    steps: int or None. Batches in one pass, when known.
+    preview: `(conditions, targets)` numpy arrays kept in the run folder for
+        sample grids (`targets` may be None).
+    derived: dict. Model options read off the data (shapes, classes, tags).
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+    """One `keras-cgan train` family.
+
+    Args:
+        name: str. The command-line name, e.g. `"pix2pix"`.
+        summary: str. One line for `--help`.
+        layout: str. The `--data` folder layout, shown in `--help` and in
+            the error for a wrong folder.
+        options: dict. Model options and their defaults; `--size`,
+            `--filters` and `--set KEY=VALUE` change them.
+        data_options: dict. Options of the data (synthetic set size, ...).
+        epochs: int. Default `--epochs`.
+        batch_size: int. Default global `--batch-size`.
+        steps_per_epoch: int or None. Default `--steps-per-epoch` (`None`:
+            one pass over the data).
+        load_data: `(path or None, options, data_options, batch_size, seed)
+            -> Data`.
+        build: `(options) -> compiled GANModel`; called inside the strategy
+            scope; `options` includes `seed` and the `derived` values.
+        write_samples: `(gan, conditions, targets, path, seed) -> path`.
+        sample_extension: str. Extension of the sample file (`".png"`).
+        callbacks: `(options) -> list` of extra Keras callbacks for `fit`
+            (e.g. StackGAN's growth schedule), or None.
+    """
+
+    name: str
+    summary: str
+    layout: str
+    options: dict
+    data_options: dict
+    epochs: int
+    batch_size: int
+    load_data: Callable
+    build: Callable
+    write_samples: Callable
+    steps_per_epoch: Optional[int] = None
+    sample_extension: str = ".png"
+    callbacks: Optional[Callable] = None
+
+
+FAMILIES = {}
+
+
+def register(family):
+    """Adds `family` to `FAMILIES` (an existing name is replaced); returns it."""
+    if not isinstance(family, Family):
+        raise ValueError(f"`family` must be a keras_cgan.cli.recipes.Family. Received: {type(family).__name__}")
+    FAMILIES[family.name] = family
+    return family
+
+
+def get(name):
+    """The registered family called `name`; `ValueError` listing the known ones otherwise."""
+    if name not in FAMILIES:
+        raise ValueError(f"Unknown family {name!r}; expected one of {sorted(FAMILIES)}.")
+    return FAMILIES[name]
+
+
+def wrong_layout(path, family, problem):
+    """The `ValueError` for a `--data` folder that does not have the family's layout."""
+    return ValueError(f"--data {path}: {problem}\nExpected layout for {family.name}:\n{family.layout}")
+
+
+# ------------------------------------------------------------ shared helpers
+
+
+def fixed_noise(gan, count, seed):
+    """Noise `[count, ...]` drawn with numpy from `seed`, or None for a family without noise."""
+    if gan.noise_shape is None:
+        return None
+    return np.random.default_rng(seed).standard_normal((count,) + tuple(gan.noise_shape)).astype("float32")
+
+
+def generate(gan, conditions, seed=0, batch_size=64):
+    """Runs `gan` in inference mode on `conditions` (eagerly, no distribution); float32 numpy."""
+    noise = fixed_noise(gan, len(conditions), seed)
+    outputs = []
+    for start in range(0, len(conditions), batch_size):
+        part = slice(start, start + batch_size)
+        out = gan(conditions[part], training=False, noise=None if noise is None else noise[part])
+        outputs.append(np.asarray(out).astype("float32"))
+    return np.concatenate(outputs)
+
+
+def to_rgb(images):
+    """`[N, H, W, C]` -> 3 channels (gray repeated, alpha dropped)."""
+    images = np.asarray(images, "float32")
+    return np.repeat(images, 3, -1) if images.shape[-1] == 1 else images[..., :3]
+
+
+def size_option(options, what):
+    """`options["size"]` as an int >= 1 (the error names `--size` and `what`)."""
+    size = options.get("size")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"--size must be a positive int ({what}). Received: {size!r}")
+    return size

@@ -1,0 +1,93 @@
+"""`keras-cgan train stack_gan`: tags -> 16x16 -> 32x32 -> 64x64, grown inside one run.
+
+Built-in data: the synthetic tag faces (6 hair x 6 eye colours) at the
+largest stage's size, with the example's defaults (`examples/stackgan.py`:
+24 epochs of 40 steps, stage 2 from epoch 8, stage 3 from epoch 14,
+`kl_weight=0.1`). `--data DIR` reads the same tags folder as `cgan`.
+`--size` is the largest stage's side; each earlier stage is half the next.
+The growth stage is a model weight, so `--resume` continues at the same stage.
+"""
+
+import numpy as np
+
+from keras_cgan.cli.recipes import conditional_gan as cgan
+from keras_cgan.cli.recipes.spec import Data, Family, register, size_option
+
+
+def _sizes(options):
+    size, stages = size_option(options, "the largest stage's side"), options["stages"]
+    if stages not in (2, 3) or size % (2 ** (stages - 1) * 4):
+        raise ValueError(
+            f"--size {size} with --set stages={stages}: stages must be 2 or 3 and the size a multiple of "
+            f"{2 ** (stages - 1) * 4} (each stage halves it, down to a multiple of 4)."
+        )
+    return [size // 2 ** (stages - 1 - i) for i in range(stages)]
+
+
+def load_data(path, options, data_options, batch_size, seed):
+    from keras_cgan.data import synthetic_faces
+
+    _sizes(options)
+    if path is not None:
+        data = cgan.load_data(path, options, data_options, batch_size, seed, family=FAMILY)
+        return Data(data.train, data.steps, data.preview, dict(data.derived, num_classes=None))
+    size = options["size"]
+    if size % 16:
+        raise ValueError(f"--size {size}: the built-in tag faces are drawn at multiples of 16.")
+    tags, images, _, _ = synthetic_faces.load(data_options["faces"], seed, size)
+    cgan._check_batch(len(tags), batch_size, "the built-in tag faces")
+    vocabulary = list(synthetic_faces.condition().vocabulary)
+    preview = synthetic_faces.tags_of(*synthetic_faces.grid_pairs())  # 36 tag sets, hair by row
+    derived = {"channels": 3, "vocabulary": vocabulary}
+    train = cgan._batched(tags.astype("float32"), images, batch_size, seed)
+    return Data(train, len(tags) // batch_size, (preview, None), derived)
+
+
+def build(options):
+    from keras_cgan.conditions import TagsCondition
+    from keras_cgan.models.stack_gan import build_default
+
+    gan = build_default(
+        sizes=tuple(_sizes(options)), condition=TagsCondition(options["vocabulary"]),
+        latent_dim=options["latent_dim"], code_dim=options["code_dim"], base_filters=options["filters"],
+        conditioning=options["conditioning"], kl_weight=options["kl_weight"], seed=options["seed"],
+    )
+    gan.compile()
+    return gan
+
+
+def callbacks(options):
+    from keras_cgan.models.stack_gan import GrowStages
+
+    return [GrowStages(list(options["grow_at"]))]
+
+
+def write_samples(gan, conditions, targets, path, seed):
+    return cgan.write_samples(gan, np.asarray(conditions), targets, path, seed)
+
+
+FAMILY = register(
+    Family(
+        name="stack_gan",
+        summary="StackGAN: tags -> small image -> larger images, stages grown during the run",
+        layout=cgan.LAYOUT,
+        options={
+            "size": 64,
+            "stages": 3,
+            "filters": 32,
+            "latent_dim": 32,
+            "code_dim": 16,
+            "conditioning": "two_head",
+            "kl_weight": 0.1,
+            "grow_at": [8, 14],
+        },
+        data_options={"faces": 2048},
+        epochs=24,
+        batch_size=32,
+        steps_per_epoch=40,
+        load_data=load_data,
+        build=build,
+        write_samples=write_samples,
+        callbacks=callbacks,
+    )
+)

@@ -1,0 +1,133 @@
+"""The run folder `keras-cgan train` writes, and its `config.json`.
+
+    <run>/config.json      family, model options, compile config, data args, train args
+    <run>/backup/          BackupAndRestore state (weights, optimizers, epoch) for --resume
+    <run>/preview.npz      the fixed conditions (and targets) samples are drawn for
+    <run>/history.csv      losses per epoch
+    <run>/gan.keras        the whole GAN after the last epoch (G, D, optimizers)
+    <run>/generator.keras  the generator alone, for export and serving
+    <run>/samples.png      (samples.wav for segan) written at the end of training
+
+`sample --run` and `export --run` read nothing else. The sections `family`,
+`model`, `compile` and `data` describe the model and what it learns from: a
+`--resume` whose command line changes any of them is refused. `train`
+(epochs, strategy) may change between runs: more epochs continue a run.
+
+Example:
+
+>>> from keras_cgan.cli import run_folder
+>>> run_folder.differences({"model": {"size": 8}}, {"model": {"size": 16}})
+['model.size: 8 in the run folder, 16 now']
+"""
+
+import json
+import os
+
+import numpy as np
+
+CONFIG = "config.json"
+BACKUP = "backup"
+PREVIEW = "preview.npz"
+HISTORY = "history.csv"
+GAN = "gan.keras"
+GENERATOR = "generator.keras"
+FIXED_SECTIONS = ("family", "model", "compile", "data")
+FORMAT_VERSION = 1
+
+
+def path(run, name):
+    return os.path.join(run, name)
+
+
+def read_config(run):
+    """The `config.json` of run folder `run`; `ValueError` naming the folder if it is not one."""
+    if not os.path.isdir(run):
+        raise ValueError(f"--run {run}: no such folder.")
+    file = path(run, CONFIG)
+    if not os.path.isfile(file):
+        raise ValueError(f"--run {run}: not a keras-cgan run folder (no {CONFIG}; made by `keras-cgan train`).")
+    try:
+        with open(file, encoding="utf-8") as f:
+            config = json.load(f)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{file}: not valid JSON ({error}).") from None
+    for key in FIXED_SECTIONS:
+        if key not in config:
+            raise ValueError(f"{file}: the `{key}` entry is missing.")
+    return config
+
+
+def write_config(run, config):
+    os.makedirs(run, exist_ok=True)
+    tmp = path(run, CONFIG + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2, sort_keys=True)
+    os.replace(tmp, path(run, CONFIG))  # a kill never leaves half a config
+
+
+def plain(value):
+    """`value` as JSON would give it back (tuples -> lists, numpy scalars -> Python)."""
+    return json.loads(json.dumps(value, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
+
+
+def without_names(config):
+    """Drops the `name` entries Keras uniquifies (`adam`, `adam_1`) from a compile config."""
+    if isinstance(config, dict):
+        return {k: without_names(v) for k, v in config.items() if k != "name"}
+    if isinstance(config, list):
+        return [without_names(v) for v in config]
+    return config
+
+
+def _flatten(value, prefix):
+    if isinstance(value, dict) and value:
+        out = {}
+        for key, item in value.items():
+            out.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: value}
+
+
+def differences(saved, new, sections=FIXED_SECTIONS):
+    """Dotted keys whose values differ between two configs, with both values."""
+    out = []
+    for section in sections:
+        if section not in saved and section not in new:
+            continue
+        a, b = _flatten(plain(saved.get(section)), section), _flatten(plain(new.get(section)), section)
+        for key in sorted(set(a) | set(b)):
+            if a.get(key, "<absent>") != b.get(key, "<absent>"):
+                out.append(f"{key}: {a.get(key, '<absent>')!r} in the run folder, {b.get(key, '<absent>')!r} now")
+    return out
+
+
+def write_preview(run, conditions, targets):
+    arrays = {"conditions": np.asarray(conditions)}
+    if targets is not None:
+        arrays["targets"] = np.asarray(targets)
+    np.savez(path(run, PREVIEW), **arrays)
+
+
+def read_preview(run, count=None):
+    """`(conditions, targets or None)`, tiled or cut to `count` rows."""
+    file = path(run, PREVIEW)
+    if not os.path.isfile(file):
+        raise ValueError(f"--run {run}: {PREVIEW} is missing (the run wrote it before training).")
+    with np.load(file) as data:
+        conditions = data["conditions"]
+        targets = data["targets"] if "targets" in data.files else None
+    if count is not None:
+        if count < 1:
+            raise ValueError(f"-n must be >= 1. Received: {count}")
+        take = np.arange(count) % len(conditions)
+        conditions = conditions[take]
+        targets = None if targets is None else targets[take]
+    return conditions, targets
+
+
+def free_name(run, stem, extension):
+    """`<run>/<stem>-<k><extension>` for the first `k` not taken, so nothing is overwritten."""
+    k = 1
+    while os.path.exists(path(run, f"{stem}-{k}{extension}")):
+        k += 1
+    return path(run, f"{stem}-{k}{extension}")

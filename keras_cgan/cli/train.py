@@ -1,0 +1,338 @@
+"""The `keras-cgan train`, `keras-cgan sample` and `keras-cgan export --run` commands.
+
+    keras-cgan train conditional_gan                                  # built-in digits, runs/conditional_gan
+    keras-cgan train pix2pix --data facades/train --size 256 --batch-size 1 --epochs 200
+    keras-cgan train segan --resume                        # start, or continue after a kill
+    keras-cgan sample --run runs/conditional_gan -n 100
+    keras-cgan export --run runs/conditional_gan --format onnx
+
+`keras_cgan.cli` adds them with `add_train_subcommand`, `add_sample_subcommand`;
+`keras_cgan.cli.export` hands `export --run` to `export_run`.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+from keras_cgan import distribute
+from keras_cgan.cli import run_folder
+from keras_cgan.cli.recipes.spec import FAMILIES, get
+
+PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16")
+EXPORT_FORMATS = ("onnx", "tflite", "saved_model")
+
+
+def _key_value(text):
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    key, value = text.split("=", 1)
+    try:
+        value = json.loads(value)
+    except json.JSONDecodeError:
+        pass  # a plain string such as `instance`
+    return key.strip(), value
+
+
+def _layouts():
+    return "\n".join(f"{name}: {f.summary}\n{f.layout}\n" for name, f in sorted(FAMILIES.items()))
+
+
+def add_train_subcommand(subparsers):
+    """Adds `train FAMILY ...` to a `keras-cgan` parser."""
+    p = subparsers.add_parser(
+        "train",
+        help="train a family on its built-in data or a folder (--data) into a run folder",
+        description="Train a family into a run folder (config.json, backup for --resume, "
+        "gan.keras, generator.keras, samples). Options left out take the family's defaults, "
+        "or with --resume the run folder's values.",
+        epilog="--data layouts:\n" + _layouts(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("family", choices=sorted(FAMILIES), help="the family to train")
+    p.add_argument("--data", default=None, help="a folder in the family's layout (default: built-in synthetic data)")
+    p.add_argument("--epochs", type=int, default=None, help="total epochs; with --resume, more epochs continue")
+    batch = p.add_mutually_exclusive_group()
+    batch.add_argument("--batch-size", type=int, default=None, help="global batch size (all replicas)")
+    batch.add_argument("--per-replica-batch-size", type=int, default=None, help="batch size per replica")
+    p.add_argument("--steps-per-epoch", type=int, default=None, help="default: one pass over the data")
+    p.add_argument("--out", default=None, help="run folder (default runs/FAMILY); must not exist unless --resume")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out (start it if it is missing)")
+    p.add_argument("--strategy", choices=distribute.STRATEGIES, default=None, help="default: one device")
+    p.add_argument("--mixed-precision", choices=PRECISIONS, default=None, help="dtype policy (default none)")
+    p.add_argument("--size", type=int, default=None, help="image/frame side, or window in samples for segan")
+    p.add_argument("--filters", type=int, default=None, help="base filters of the generator and discriminator")
+    p.add_argument(
+        "--set", dest="overrides", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
+        help="any other model or data option of the family (shown in config.json), e.g. --set latent_dim=16",
+    )
+    p.add_argument("--seed", type=int, default=None, help="seed of the data order, weights and noise (default 0)")
+    p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="1: progress bar (default)")
+    p.set_defaults(func=run_train)
+    return p
+
+
+def add_sample_subcommand(subparsers):
+    """Adds `sample --run DIR` to a `keras-cgan` parser."""
+    p = subparsers.add_parser("sample", help="write samples of a trained run folder")
+    p.add_argument("--run", required=True, help="a run folder made by `keras-cgan train`")
+    p.add_argument("--out", default=None, help="output file (default: RUN/sample-K.png or .wav, never overwritten)")
+    p.add_argument("-n", type=int, default=None, help="number of samples (default: the run's preview set)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the noise (default 0)")
+    p.set_defaults(func=run_sample)
+    return p
+
+
+def _errors_to_status(function):
+    def run(args):
+        try:
+            return function(args)
+        except ValueError as error:
+            print(f"keras-cgan {args.command}: error: {error}", file=sys.stderr)
+            return 2
+
+    run.__doc__ = function.__doc__
+    return run
+
+
+# ------------------------------------------------------------------- train
+
+
+def _options(args, family, saved):
+    """Model and data options: the family's defaults, the run folder's (resume), the command line's."""
+    options, data_options = dict(family.options), dict(family.data_options)
+    if saved:
+        options.update({k: v for k, v in saved["model"].items() if k in options})
+        data_options.update({k: v for k, v in saved["data"].items() if k in data_options})
+    given = list(args.overrides)
+    given += [("size", args.size)] if args.size is not None else []
+    given += [("filters", args.filters)] if args.filters is not None else []
+    for key, value in given:
+        if key in options:
+            options[key] = value
+        elif key in data_options:
+            data_options[key] = value
+        else:
+            flag = f"--{key}" if key in ("size", "filters") else f"--set {key}"
+            known = sorted(list(options) + list(data_options))
+            raise ValueError(f"{flag}: {family.name} has no option {key!r}; its options are {known}.")
+    saved_model = saved["model"] if saved else {}
+    options["seed"] = args.seed if args.seed is not None else saved_model.get("seed", 0)
+    options["mixed_precision"] = args.mixed_precision or saved_model.get("mixed_precision", "none")
+    return options, data_options
+
+
+def _pick(given, saved, section, key, default):
+    if given is not None:
+        return given
+    if saved and saved.get(section, {}).get(key) is not None:
+        return saved[section][key]
+    return default
+
+
+def _check_folder(out, resume, chief):
+    """The saved config to resume from (or None); refuses to overwrite a run."""
+    exists = os.path.isdir(out) and bool(os.listdir(out))
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise ValueError(f"--out {out}: exists and is not a folder.")
+    if resume:
+        return run_folder.read_config(out) if exists else None
+    if exists and chief:
+        raise ValueError(
+            f"--out {out}: the run folder exists. Pass --resume to continue it, or choose another --out "
+            "(nothing was overwritten)."
+        )
+    return None
+
+
+def _refuse_changes(saved, config, out, sections, ignore_absent=False):
+    if not saved:
+        return
+    changed = run_folder.differences(saved, config, sections)
+    if ignore_absent:  # keys the data has not filled in yet
+        changed = [c for c in changed if "<absent>" not in c]
+    if changed:
+        raise ValueError(
+            f"--resume: the command line differs from the run in {out}:\n  " + "\n  ".join(changed)
+            + "\nRun with the run's options (leave them out to reuse them), or train into a new --out."
+        )
+
+
+class _ReadOnlyBackup:
+    """Factory of a BackupAndRestore that restores but never writes (non-chief workers)."""
+
+    def __new__(cls, backup_dir):
+        import keras
+
+        class ReadOnlyBackupAndRestore(keras.callbacks.BackupAndRestore):
+            def _save_model(self):
+                pass
+
+            def on_train_end(self, logs=None):
+                pass
+
+        return ReadOnlyBackupAndRestore(backup_dir, delete_checkpoint=False)
+
+
+def _versions():
+    import keras
+    import tensorflow as tf
+
+    from keras_cgan import __version__
+
+    return {"keras_cgan": __version__, "keras": keras.__version__, "tensorflow": tf.__version__}
+
+
+@_errors_to_status
+def run_train(args):
+    """Runs `keras-cgan train`; returns the exit status (2 for bad input)."""
+    family = get(args.family)
+    out = os.path.abspath(args.out or os.path.join("runs", family.name))
+    for flag in ("epochs", "batch_size", "per_replica_batch_size", "steps_per_epoch"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise ValueError(f"--{flag.replace('_', '-')} must be >= 1. Received: {value}")
+    saved_strategy = None
+    if args.resume and os.path.isfile(run_folder.path(out, run_folder.CONFIG)):
+        saved_strategy = run_folder.read_config(out).get("train", {}).get("strategy")
+    strategy_name = args.strategy or saved_strategy or "default"
+    strategy = distribute.make_strategy(strategy_name)  # first: it may split the CPU before TF starts
+    chief = distribute.is_chief(strategy)
+    saved = _check_folder(out, args.resume, chief)
+    if saved and saved["family"] != family.name:
+        raise ValueError(f"--resume: {out} is a {saved['family']!r} run, not {family.name!r}.")
+    options, data_options = _options(args, family, saved)
+    data_path = os.path.abspath(args.data) if args.data else _pick(None, saved, "data", "path", None)
+    if args.per_replica_batch_size:
+        batch_size = distribute.global_batch_size(args.per_replica_batch_size, strategy, per_replica=True)
+    else:
+        batch_size = _pick(args.batch_size, saved, "data", "batch_size", family.batch_size)
+        batch_size = distribute.global_batch_size(batch_size, strategy)
+    epochs = _pick(args.epochs, saved, "train", "epochs", family.epochs)
+    data_section = {"path": data_path, "batch_size": batch_size, **data_options}
+    early = {"family": family.name, "model": dict(options), "data": data_section}
+    _refuse_changes(saved, early, out, ("model", "data"), ignore_absent=True)  # before loading any data
+
+    import keras
+
+    keras.utils.set_random_seed(options["seed"])  # before the data: tf.data shuffles use the global seed too
+    data = family.load_data(data_path, options, data_options, batch_size, options["seed"])
+    steps = _pick(args.steps_per_epoch, saved, "data", "steps_per_epoch", family.steps_per_epoch or data.steps)
+    if not steps:
+        raise ValueError(f"{family.name}: give --steps-per-epoch (the data has no fixed length).")
+    options.update(data.derived)
+    previous_policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32" if options["mixed_precision"] == "none" else options["mixed_precision"])
+    try:
+        keras.utils.set_random_seed(options["seed"])  # the same weights whatever loading the data drew
+        with strategy.scope():
+            gan = family.build(options)
+        config = {
+            "format": run_folder.FORMAT_VERSION,
+            "family": family.name,
+            "model": options,
+            "compile": run_folder.without_names(run_folder.plain(gan.get_compile_config())),
+            "data": dict(data_section, steps_per_epoch=steps),
+            "train": {"epochs": epochs, "strategy": strategy_name, "replicas": strategy.num_replicas_in_sync},
+            "versions": _versions(),
+        }
+        config = run_folder.plain(config)
+        _refuse_changes(saved, config, out, run_folder.FIXED_SECTIONS)
+        backup = os.path.join(out, run_folder.BACKUP)
+        callbacks = [_stop_on_nan()] + (family.callbacks(options) if family.callbacks else [])
+        if chief:
+            run_folder.write_config(out, config)
+            run_folder.write_preview(out, *data.preview)
+            callbacks += [
+                keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False),
+                keras.callbacks.CSVLogger(run_folder.path(out, run_folder.HISTORY), append=True),
+            ]
+        else:
+            callbacks.append(_ReadOnlyBackup(backup))
+        train = distribute.shard_by_data(data.train.repeat())
+        gan.fit(train, epochs=epochs, steps_per_epoch=steps, callbacks=callbacks, verbose=args.verbose)
+        if chief:
+            gan.save(run_folder.path(out, run_folder.GAN))
+            gan.generator.save(run_folder.path(out, run_folder.GENERATOR))
+            samples = run_folder.path(out, "samples" + family.sample_extension)
+            family.write_samples(gan, *data.preview, samples, options["seed"])
+            print(f"run folder {out}: generator.keras, gan.keras, {os.path.basename(samples)}, config.json")
+        distribute.barrier(strategy)  # other workers wait for the chief's writes, then all exit
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
+    return 0
+
+
+def _stop_on_nan():
+    from keras_cgan.callbacks import StopOnNaN
+
+    return StopOnNaN()
+
+
+# --------------------------------------------------------- sample / export
+
+
+def load_run(run, whole=True):
+    """The GAN of a run folder: `gan.keras`, or (for an interrupted run) rebuilt from its backup.
+
+    Args:
+        run: str. A run folder made by `keras-cgan train`.
+        whole: bool. Return the GAN (`True`) or its generator.
+    """
+    import keras
+
+    config = run_folder.read_config(run)
+    family = get(config["family"])
+    saved = run_folder.path(run, run_folder.GAN if whole else run_folder.GENERATOR)
+    if os.path.isfile(saved):
+        return config, family, keras.models.load_model(saved, compile=False)
+    weights = os.path.join(run, run_folder.BACKUP, "latest.weights.h5")
+    if not os.path.isfile(weights):
+        raise ValueError(f"--run {run}: no {os.path.basename(saved)} and no backup yet (no epoch finished).")
+    previous_policy = keras.config.dtype_policy()
+    precision = config["model"].get("mixed_precision", "none")
+    keras.config.set_dtype_policy("float32" if precision == "none" else precision)
+    try:
+        gan = family.build(config["model"])
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
+    gan.load_weights(weights)
+    return config, family, gan if whole else gan.generator
+
+
+@_errors_to_status
+def run_sample(args):
+    """Runs `keras-cgan sample`; returns the exit status."""
+    run = os.path.abspath(args.run)
+    config, family, gan = load_run(run)
+    conditions, targets = run_folder.read_preview(run, args.n)
+    out = args.out or run_folder.free_name(run, "sample", family.sample_extension)
+    family.write_samples(gan, conditions, targets, out, args.seed)
+    print(f"wrote {out} ({len(conditions)} samples of the {config['family']} run {run})")
+    return 0
+
+
+def export_run(args):
+    """`keras-cgan export --run DIR --format F [-o OUT]`: exports the run's generator; returns the report."""
+    from keras_cgan import export
+
+    if args.export_command is not None:
+        raise ValueError("give either --run DIR --format F, or an export subcommand with a model file, not both.")
+    if args.format is None:
+        raise ValueError(f"--run needs --format, one of {EXPORT_FORMATS}.")
+    run = os.path.abspath(args.run)
+    _, _, generator = load_run(run, whole=False)
+    out = args.run_output
+    if out is None and args.format == "saved_model":
+        out = os.path.join(run, "export", "saved_model")  # versioned sub-folders: never overwritten
+    elif out is None:
+        extension = ".onnx" if args.format == "onnx" else ".tflite"
+        out = os.path.join(run, "export", "generator" + extension)
+        if os.path.exists(out):
+            out = run_folder.free_name(os.path.dirname(out), "generator", extension)
+    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+    if args.format == "onnx":
+        return export.to_onnx(generator, out)
+    if args.format == "tflite":
+        return export.to_tflite(generator, out)
+    return export.to_saved_model(generator, out)

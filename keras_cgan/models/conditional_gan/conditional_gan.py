@@ -1,0 +1,320 @@
+"""`ConditionalGAN`: class-conditional image generation with a matching-aware D."""
+
+import keras
+import tensorflow as tf
+
+from keras_cgan import conditions as conditions_lib
+from keras_cgan.models.gan_model import GANModel
+
+
+@keras.saving.register_keras_serializable(package="keras_cgan")
+class ConditionalGAN(GANModel):
+    """A conditional GAN whose discriminator judges realism *and* match.
+
+    Each training step scores three kinds of pairs in one discriminator call:
+    a real image with its own condition (target real), a generated image with
+    the condition it was made from (target fake) and a real image with a
+    wrong condition (target fake, weighted by `mismatch_weight`; Reed et al.
+    2016). Without the third term D may only check realism, and G can learn
+    to ignore the condition.
+
+    Two-output discriminators change what is scored. `acgan`: D also learns
+    to classify real and fake images by their condition and G to make fakes
+    it classifies right (Odena et al. 2017). `two_head` (StackGAN++): the
+    realism head scores real images real (with either condition) and fakes
+    fake; the match head scores real+right condition as match, and fake+its
+    condition and real+wrong condition as mismatch.
+
+    Args:
+        generator: `keras.Model` with inputs `[noise, condition]` returning an
+            image, e.g. `networks.conditional_generator(...)`.
+        discriminator: `keras.Model` with inputs `[image, condition]`
+            returning one logit per sample (`concat`, `projection`, `none`),
+            `[logit, class logits]` (`acgan`) or `[realism, match]`
+            (`two_head`); see `networks.conditional_discriminator`.
+        condition: int or condition object. The number of classes, or a
+            condition such as `ClassCondition(10)`, `TagsCondition(vocab)`,
+            `TextCondition(vocabulary_size, length)`, `EmbeddingCondition(dim)`.
+        mismatch_weight: float. Weight of the real-image/wrong-condition term;
+            `0` gives the plain conditional GAN. Defaults to `1.0`.
+        design: str or None. `"single"` (one logit), `"acgan"` or
+            `"two_head"`; `None` reads it off the discriminator's outputs (two
+            outputs whose second has width 1 are `two_head`, wider `acgan`).
+        auxiliary_weight: float. Weight of the `acgan` class loss, added for
+            D on real (and fake) images and for G on fake ones. Defaults to `1.0`.
+        auxiliary_on_fake: bool. Whether D's auxiliary classifier also
+            learns from generated images labelled with the condition they were
+            made from (Odena et al. 2017). `False` trains it on real images
+            only: it then cannot learn the generator's own cues for a class,
+            and G has to draw what real images of the class look like (for
+            captioned shapes it is what makes shapes right). Defaults to `True`.
+        adversarial_weight: float. Weight of the generator's adversarial
+            loss. Defaults to `1.0`.
+        seed: int. Seed of noise and wrong conditions. Defaults to `None`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_cgan import ConditionalGAN, networks
+    >>> g = networks.conditional_generator((8, 8, 1), num_classes=10, latent_dim=8)
+    >>> d = networks.conditional_discriminator((8, 8, 1), num_classes=10)
+    >>> gan = ConditionalGAN(g, d, condition=10, seed=0)
+    >>> gan.compile()
+    >>> images = np.random.uniform(-1, 1, (32, 8, 8, 1)).astype("float32")
+    >>> labels = np.arange(32) % 10
+    >>> history = gan.fit(labels, images, batch_size=16, epochs=1, verbose=0)
+    >>> gan.predict(np.arange(10), verbose=0).shape
+    (10, 8, 8, 1)
+
+    Reference:
+        Mirza & Osindero 2014, "Conditional Generative Adversarial Nets";
+        Reed et al. 2016, "Generative Adversarial Text to Image Synthesis";
+        Odena et al. 2017, "Conditional Image Synthesis with Auxiliary
+        Classifier GANs"; Zhang et al. 2018, "StackGAN++".
+    """
+
+    loss_names = (
+        "d_loss", "d_real", "d_fake", "d_mismatch", "d_match", "d_aux", "d_penalty",
+        "g_loss", "g_adv", "g_match", "g_aux",
+    )
+    designs = ("single", "acgan", "two_head")
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        condition,
+        mismatch_weight=1.0,
+        design=None,
+        auxiliary_weight=1.0,
+        auxiliary_on_fake=True,
+        **kwargs,
+    ):
+        super().__init__(generator, discriminator, **kwargs)
+        if mismatch_weight < 0:
+            raise ValueError(f"`mismatch_weight` must be >= 0. Received: mismatch_weight={mismatch_weight}")
+        if auxiliary_weight < 0:
+            raise ValueError(f"`auxiliary_weight` must be >= 0. Received: auxiliary_weight={auxiliary_weight}")
+        if design is not None and design not in self.designs:
+            raise ValueError(f"`design` must be one of {self.designs} or None. Received: design={design!r}")
+        self.condition = conditions_lib.get(condition)
+        self.mismatch_weight = float(mismatch_weight)
+        self.auxiliary_weight = float(auxiliary_weight)
+        self.auxiliary_on_fake = bool(auxiliary_on_fake)
+        self._explicit_design = design
+        self._check_networks()
+        self.design = design or self._detect_design()
+        self._check_heads()
+
+    def _check_networks(self):
+        g, d = self.generator, self.discriminator
+        want = tuple(self.condition.input_shape)
+        if len(g.inputs) != 2:
+            raise ValueError(
+                f"The generator must take inputs [noise, condition]; it has {len(g.inputs)} input(s)."
+            )
+        if tuple(g.inputs[1].shape[1:]) != want:
+            raise ValueError(
+                f"The generator's condition input has shape {tuple(g.inputs[1].shape[1:])} per "
+                f"sample; the condition needs {want}."
+            )
+        if len(d.inputs) != 2:
+            raise ValueError(
+                f"The discriminator must take inputs [image, condition]; it has {len(d.inputs)} input(s)."
+            )
+        image_shape = tuple(g.outputs[0].shape[1:])
+        if tuple(d.inputs[0].shape[1:]) != image_shape:
+            raise ValueError(
+                f"The generator makes images of shape {image_shape} but the discriminator's "
+                f"image input has shape {tuple(d.inputs[0].shape[1:])}."
+            )
+        if tuple(d.inputs[1].shape[1:]) != want:
+            raise ValueError(
+                f"The discriminator's condition input has shape {tuple(d.inputs[1].shape[1:])} "
+                f"per sample; the condition needs {want}."
+            )
+        if len(d.outputs) not in (1, 2):
+            raise ValueError(
+                f"The discriminator must return one logit, or two outputs ([logit, class logits] "
+                f"or [realism, match]); it returns {len(d.outputs)} outputs."
+            )
+        if tuple(d.outputs[0].shape[1:]) not in ((), (1,)):
+            raise ValueError(
+                "The discriminator must return one logit per sample (shape [batch] or "
+                f"[batch, 1]); it returns {tuple(d.outputs[0].shape[1:])} per sample."
+            )
+
+    def _detect_design(self):
+        outputs = self.discriminator.outputs
+        if len(outputs) == 1:
+            return "single"
+        return "two_head" if tuple(outputs[1].shape[1:]) in ((), (1,)) else "acgan"
+
+    def _num_labels(self):
+        if isinstance(self.condition, conditions_lib.ClassCondition):
+            return self.condition.num_classes
+        if isinstance(self.condition, conditions_lib.TagsCondition):
+            return self.condition.num_tags
+        if isinstance(self.condition, conditions_lib.TextCondition):
+            return self.condition.vocabulary_size
+        return None
+
+    def _check_heads(self):
+        outputs = self.discriminator.outputs
+        want = {"single": 1, "acgan": 2, "two_head": 2}[self.design]
+        if len(outputs) != want:
+            raise ValueError(
+                f"design={self.design!r} needs a discriminator with {want} output(s); it has {len(outputs)}."
+            )
+        if self.design == "two_head" and tuple(outputs[1].shape[1:]) not in ((), (1,)):
+            raise ValueError(
+                "A two_head discriminator's second output must be one match logit per sample; it "
+                f"returns {tuple(outputs[1].shape[1:])} per sample."
+            )
+        if self.design == "acgan":
+            labels = self._num_labels()
+            if labels is None:
+                raise ValueError(
+                    "design='acgan' needs class, tag or text conditions (the auxiliary head predicts them); "
+                    f"got {type(self.condition).__name__}."
+                )
+            if tuple(outputs[1].shape[1:]) != (labels,):
+                raise ValueError(
+                    f"The acgan discriminator's class head returns {tuple(outputs[1].shape[1:])} per "
+                    f"sample; the condition needs ({labels},) logits."
+                )
+
+    def check_condition(self, condition, where):
+        self.condition.check(condition, where)
+
+    def prepare_condition(self, condition):
+        """Casts and reshapes a batch of conditions, checking them in-graph first.
+
+        The shared step calls this once, before the generator and the
+        discriminator see the batch, so a bad id fails with this message.
+        """
+        condition = self.condition.prepare(condition)
+        with tf.control_dependencies(self.condition.assert_valid(condition)):
+            return tf.identity(condition)
+
+    def _wrong_condition(self, condition):
+        """Returns `(wrong, valid)`: wrong conditions and a float mask `[B]` of true mismatches.
+
+        Partners come from the global batch, as on one device, whatever the
+        number of replicas.
+        """
+
+        def pick(everything):  # [global B, ...]
+            batch = tf.shape(everything)[0]
+            wrong = self.condition.wrong(
+                everything, lambda sampler, shape, **kw: self.replica_draw(sampler, batch, shape, **kw)
+            )
+            if isinstance(wrong, (tuple, list)):
+                return wrong[0], tf.cast(wrong[1], "float32")
+            return wrong, tf.ones([batch], "float32")
+
+        return self.across_batch(pick, condition)
+
+    def _heads(self, images, condition, training, discriminator=None):
+        """Runs D once: `(realism [B], second)`; `second` is None, match `[B]` or class logits `[B, K]`.
+
+        `discriminator` defaults to `self.discriminator` (families with several,
+        such as `StackGAN`, pass one per stage).
+        """
+        discriminator = self.discriminator if discriminator is None else discriminator
+        out = discriminator([images, condition], training=training)
+        out = list(out) if isinstance(out, (list, tuple)) else [out]
+        realism = tf.reshape(tf.cast(out[0], "float32"), [-1])
+        if self.design == "single":
+            return realism, None
+        second = tf.cast(out[1], "float32")
+        return realism, (tf.reshape(second, [-1]) if self.design == "two_head" else second)
+
+    def _scores(self, images, condition, training):
+        return self._heads(images, condition, training)[0]
+
+    def _auxiliary_loss(self, logits, condition):
+        if isinstance(self.condition, conditions_lib.ClassCondition):
+            return tf.reduce_mean(
+                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=condition, logits=logits)
+            )
+        if isinstance(self.condition, conditions_lib.TextCondition):
+            condition = self.condition.words(condition)  # [B, V] bag of words
+        return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=condition, logits=logits))
+
+    def discriminator_objective(self, condition, target, fake, training, discriminator=None):
+        adv = self._adversarial()
+        target = tf.cast(target, fake.dtype)
+        batch = tf.shape(target)[0]
+        mismatch = self.mismatch_weight > 0
+        if mismatch:
+            wrong, valid = self._wrong_condition(condition)
+            # One batched call: [real|c, fake|c, real|wrong c].  # [3B, ...]
+            realism, second = self._heads(
+                tf.concat([target, fake, target], 0), tf.concat([condition, condition, wrong], 0), training, discriminator
+            )
+        else:
+            realism, second = self._heads(
+                tf.concat([target, fake], 0), tf.concat([condition, condition], 0), training, discriminator
+            )
+        real_s, fake_s = realism[:batch], realism[batch : 2 * batch]
+        masked_mean = lambda x: tf.reduce_sum(x * valid) / tf.cast(batch, "float32")
+        parts = {"d_fake": tf.reduce_mean(adv.fake(fake_s))}
+        if self.design == "two_head":
+            # Realism head: a real image is real whatever condition it is shown with.
+            real_any = tf.concat([real_s, realism[2 * batch :]], 0) if mismatch else real_s
+            parts["d_real"] = tf.reduce_mean(adv.real(real_any))
+            parts["d_match"] = tf.reduce_mean(adv.real(second[:batch])) + tf.reduce_mean(
+                adv.fake(second[batch : 2 * batch])
+            )
+            loss = parts["d_real"] + parts["d_fake"] + parts["d_match"]
+            if mismatch:
+                parts["d_mismatch"] = masked_mean(adv.fake(second[2 * batch :]))
+                loss += self.mismatch_weight * parts["d_mismatch"]
+        else:
+            parts["d_real"] = tf.reduce_mean(adv.real(real_s))
+            loss = parts["d_real"] + parts["d_fake"]
+            if mismatch:
+                parts["d_mismatch"] = masked_mean(adv.fake(realism[2 * batch :]))
+                loss += self.mismatch_weight * parts["d_mismatch"]
+            if self.design == "acgan":
+                parts["d_aux"] = self._auxiliary_loss(second[:batch], condition)
+                if self.auxiliary_on_fake:
+                    parts["d_aux"] += self._auxiliary_loss(second[batch : 2 * batch], condition)
+                loss += self.auxiliary_weight * parts["d_aux"]
+        penalty = self._penalty(condition, target, fake, training, discriminator)
+        if penalty is not None:
+            parts["d_penalty"] = penalty
+            loss += penalty
+        return loss, parts
+
+    def _penalty(self, condition, target, fake, training, discriminator=None):
+        critics = [lambda images: self._heads(images, condition, training, discriminator)[0]]
+        if self.design == "two_head":
+            critics.append(lambda images: self._heads(images, condition, training, discriminator)[1])
+        return self.discriminator_penalty(critics, target, fake)
+
+    def generator_objective(self, condition, target, fake, training, discriminator=None):
+        adv = self._adversarial()
+        realism, second = self._heads(fake, condition, training, discriminator)
+        g_adv = tf.reduce_mean(adv.generator(realism))
+        parts = {"g_adv": g_adv}
+        loss = self.adversarial_weight * g_adv
+        if self.design == "two_head":
+            parts["g_match"] = tf.reduce_mean(adv.generator(second))
+            loss += self.adversarial_weight * parts["g_match"]
+        elif self.design == "acgan":
+            parts["g_aux"] = self._auxiliary_loss(second, condition)
+            loss += self.auxiliary_weight * parts["g_aux"]
+        return loss, parts
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            condition=keras.saving.serialize_keras_object(self.condition),
+            mismatch_weight=self.mismatch_weight,
+            design=self._explicit_design,
+            auxiliary_weight=self.auxiliary_weight,
+            auxiliary_on_fake=self.auxiliary_on_fake,
+        )
+        return config

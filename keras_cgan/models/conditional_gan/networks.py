@@ -1,0 +1,297 @@
+"""DCGAN-style conditional generator and discriminator (Radford et al. 2016).
+
+Both builders size themselves from `image_shape`: the generator starts from a
+small grid (4x4 for power-of-two sizes) and doubles it with strided transposed
+convolutions; the discriminator halves the image back down. The condition is
+a number of classes or any condition object of `keras_cgan.conditions`
+(class ids, multi-hot tags, caption token ids, sentence embeddings); it is
+encoded to a vector by `condition_code` (an embedding for classes, a dense
+layer for tags and embeddings, a trainable text encoder for captions).
+
+Example:
+
+>>> from keras_cgan.models.conditional_gan import networks as dcgan
+>>> g = dcgan.conditional_generator((8, 8, 1), num_classes=10, latent_dim=16)
+>>> d = dcgan.conditional_discriminator((8, 8, 1), num_classes=10)
+>>> [tuple(t.shape) for t in g.inputs], tuple(g.output.shape)
+([(None, 16), (None,)], (None, 8, 8, 1))
+"""
+
+import keras
+from keras import layers
+
+from keras_cgan import conditions as conditions_lib
+
+CONDITIONINGS = ("concat", "projection", "acgan", "two_head", "none")
+TEXT_ENCODERS = ("mean", "gru")
+CONDITION_AT = ("input", "every_block")
+
+
+def _tile(code, height, width, names=(None, None)):
+    """Repeats a code `[B, E]` over every pixel: `[B, height, width, E]` (layer names optional)."""
+    code = layers.Reshape((1, 1, code.shape[-1]), name=names[0])(code)
+    return layers.UpSampling2D((height, width), name=names[1])(code)
+
+
+def _start_size(size):
+    """Halves `size` while it stays even and at least 4."""
+    while size % 2 == 0 and size // 2 >= 4:
+        size //= 2
+    return size
+
+
+def _check_image_shape(image_shape):
+    if len(image_shape) != 3 or any(int(d) < 1 for d in image_shape):
+        raise ValueError(f"`image_shape` must be (height, width, channels). Received: {image_shape}")
+
+
+def _resolve_condition(num_classes, condition):
+    if condition is None and num_classes is None:
+        raise ValueError("Pass `num_classes` (an int) or `condition` (a condition object).")
+    return conditions_lib.get(condition if condition is not None else num_classes)
+
+
+def condition_input(condition, name="condition"):
+    """A `keras.Input` of the shape and dtype `condition` is fed with."""
+    return keras.Input(tuple(condition.input_shape), dtype=condition.dtype, name=name)
+
+
+def condition_code(condition, inputs, units, prefix, text_encoder="mean", encoder=None):
+    """Encodes a condition input to a `[B, units]` vector.
+
+    Args:
+        condition: condition object (see `keras_cgan.conditions`).
+        inputs: the condition `keras.Input`.
+        units: int. Size of the code.
+        prefix: str. Prefix of the layer names.
+        text_encoder: str. For captions: `"mean"` (masked mean of word
+            embeddings, then a dense layer) or `"gru"` (a GRU over the word
+            embeddings). Defaults to `"mean"`.
+        encoder: `keras.Model` or None. A user encoder `condition -> [B, D]`
+            used instead (pass the same one to both builders to share it);
+            a dense layer maps its output to `units` if the sizes differ.
+    """
+    if encoder is not None:
+        code = encoder(inputs)
+        if code.shape[-1] != units:
+            code = layers.Dense(units, name=f"{prefix}_code")(code)
+        return code
+    if isinstance(condition, conditions_lib.ClassCondition):
+        return layers.Embedding(condition.num_classes, units, name=f"{prefix}_embedding")(inputs)
+    if isinstance(condition, conditions_lib.TextCondition):
+        if text_encoder not in TEXT_ENCODERS:
+            raise ValueError(f"`text_encoder` must be one of {TEXT_ENCODERS}. Received: {text_encoder!r}")
+        words = layers.Embedding(
+            condition.vocabulary_size, units, mask_zero=True, name=f"{prefix}_words"
+        )(inputs)  # [B, L, units]
+        if text_encoder == "gru":
+            return layers.GRU(units, name=f"{prefix}_gru")(words)
+        pooled = layers.GlobalAveragePooling1D(name=f"{prefix}_mean")(words)  # [B, units]
+        return layers.Dense(units, activation="relu", name=f"{prefix}_text")(pooled)
+    # Multi-hot tags and precomputed embeddings: a learned linear code.
+    return layers.Dense(units, name=f"{prefix}_dense")(inputs)
+
+
+def auxiliary_width(condition):
+    """Logits of the `acgan` head: one per class, per tag or per vocabulary word; None otherwise."""
+    if isinstance(condition, conditions_lib.ClassCondition):
+        return condition.num_classes
+    if isinstance(condition, conditions_lib.TagsCondition):
+        return condition.num_tags
+    if isinstance(condition, conditions_lib.TextCondition):
+        return condition.vocabulary_size
+    return None
+
+
+def conditional_generator(
+    image_shape,
+    num_classes=None,
+    latent_dim=64,
+    base_filters=64,
+    embedding_dim=None,
+    name="generator",
+    condition=None,
+    text_encoder="mean",
+    encoder=None,
+    condition_at="input",
+):
+    """Builds `[noise, condition] -> image` with a `tanh` output in `[-1, 1]`.
+
+    Args:
+        image_shape: tuple. `(height, width, channels)` of the samples.
+        num_classes: int. Number of classes of the condition (or pass
+            `condition`).
+        latent_dim: int. Size of the noise vector. Defaults to `64`.
+        base_filters: int. Filters of the last upsampling block; earlier
+            blocks double it. Defaults to `64`.
+        embedding_dim: int. Size of the condition code. Defaults to
+            `latent_dim`.
+        condition: condition object, e.g. `TagsCondition(vocab)` or
+            `TextCondition(vocabulary_size, sequence_length)`. Defaults to
+            `ClassCondition(num_classes)`.
+        text_encoder: str. `"mean"` or `"gru"`, for captions. Defaults to
+            `"mean"`.
+        encoder: `keras.Model` or None. A condition encoder to use (and
+            share with the discriminator) instead of the built-in one.
+        condition_at: str. `"input"` feeds the condition code once, with
+            the noise; `"every_block"` also tiles it over the feature map
+            and concatenates it as channels before every upsampling block
+            and before the output convolution, so each resolution sees it.
+            Defaults to `"input"`.
+    """
+    _check_image_shape(image_shape)
+    if condition_at not in CONDITION_AT:
+        raise ValueError(f"`condition_at` must be one of {CONDITION_AT}. Received: condition_at={condition_at!r}")
+    condition_kind = _resolve_condition(num_classes, condition)
+    height, width, channels = image_shape
+    start_h, start_w = _start_size(height), _start_size(width)
+    num_up = 0
+    while start_h * 2**num_up < height:
+        num_up += 1
+    if start_h * 2**num_up != height or start_w * 2**num_up != width:
+        raise ValueError(
+            f"`image_shape` {image_shape}: height and width must both be a small size times "
+            "the same power of two (e.g. 8x8, 28x28, 64x64)."
+        )
+
+    noise = keras.Input((latent_dim,), name="noise")
+    condition_in = condition_input(condition_kind)
+    code = condition_code(
+        condition_kind, condition_in, embedding_dim or latent_dim, "class", text_encoder, encoder
+    )
+    x = layers.Concatenate(name="noise_and_class")([noise, code])  # [B, latent + embed]
+    filters = base_filters * 2**num_up
+    x = layers.Dense(start_h * start_w * filters, use_bias=False, name="project")(x)
+    x = layers.Reshape((start_h, start_w, filters))(x)  # [B, h0, w0, F]
+    x = layers.BatchNormalization(synchronized=True)(x)
+    x = layers.ReLU()(x)
+
+    def with_code(x, i):
+        if condition_at == "input":
+            return x
+        tiled = _tile(code, x.shape[1], x.shape[2], names=(f"code_{i}", f"tile_code_{i}"))
+        return layers.Concatenate(name=f"features_and_code_{i}")([x, tiled])
+
+    for i in range(num_up):
+        filters //= 2
+        x = with_code(x, i)
+        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False, name=f"up_{i}")(x)
+        x = layers.BatchNormalization(synchronized=True)(x)
+        x = layers.ReLU()(x)
+    x = with_code(x, num_up)
+    image = layers.Conv2D(channels, 3, padding="same", activation="tanh", name="to_image")(x)
+    return keras.Model([noise, condition_in], image, name=name)
+
+
+def conditional_discriminator(
+    image_shape,
+    num_classes=None,
+    conditioning="concat",
+    base_filters=64,
+    embedding_dim=16,
+    spectral_norm=False,
+    name="discriminator",
+    condition=None,
+    text_encoder="mean",
+    encoder=None,
+):
+    """Builds `[image, condition] -> logit(s)`.
+
+    Args:
+        image_shape: tuple. `(height, width, channels)` of the samples.
+        num_classes: int. Number of classes of the condition (or pass
+            `condition`).
+        conditioning: str. The discriminator design:
+            `"concat"` tiles a condition code over the image and concatenates
+            it as channels; one logit.
+            `"projection"` adds the inner product of a condition code with
+            the image features to the logit (Miyato & Koyama 2018); one logit.
+            `"acgan"` adds an auxiliary classifier head that predicts the
+            class (or each tag) from the image alone (Odena et al. 2017);
+            outputs `[logit, class logits [B, K]]`. Its realism logit also
+            sees the condition by projection (as in TAC-GAN), so the
+            matching-aware term applies. Class, tag and text conditions (for
+            text one logit per vocabulary word: the caption's bag of words).
+            `"two_head"` outputs `[realism, match]` (StackGAN++): a realism
+            logit from the image alone and a match logit (projection) that
+            says whether the condition fits the image.
+            `"none"` takes the condition input but never looks at it (the
+            baseline that shows a generator ignoring its condition).
+            Defaults to `"concat"`.
+        base_filters: int. Filters of the first block; each later block
+            doubles it. Defaults to `64`.
+        embedding_dim: int. Channels of the tiled code for `"concat"`.
+        spectral_norm: bool. Wrap convolutions and dense layers in
+            `keras.layers.SpectralNormalization`. Defaults to `False`.
+        condition: condition object. Defaults to `ClassCondition(num_classes)`.
+        text_encoder: str. `"mean"` or `"gru"`, for captions.
+        encoder: `keras.Model` or None. A condition encoder to use instead of
+            the built-in one (e.g. the generator's, to share it).
+    """
+    _check_image_shape(image_shape)
+    if conditioning not in CONDITIONINGS:
+        raise ValueError(
+            f"`conditioning` must be one of {CONDITIONINGS}. Received: conditioning={conditioning!r}"
+        )
+    condition_kind = _resolve_condition(num_classes, condition)
+    if conditioning == "acgan" and auxiliary_width(condition_kind) is None:
+        raise ValueError(
+            "`conditioning='acgan'` needs class, tag or text conditions (its auxiliary head predicts "
+            f"the class, each tag or each word); got {type(condition_kind).__name__}. "
+            "Use 'projection' or 'two_head' for embeddings."
+        )
+    height, width, _ = image_shape
+    sn = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
+
+    image = keras.Input(image_shape, name="image")
+    condition_in = condition_input(condition_kind)
+    x = image
+    if conditioning == "concat":
+        code = condition_code(condition_kind, condition_in, embedding_dim, "class", text_encoder, encoder)
+        x = layers.Concatenate(name="image_and_class")([x, _tile(code, height, width)])
+    filters, size, blocks = base_filters, min(height, width), 0
+    while True:  # halve down to 4x4 (at least two blocks, stopping at an odd size)
+        x = sn(layers.Conv2D(filters, 4, strides=2, padding="same", name=f"down_{blocks}"))(x)
+        x = layers.LeakyReLU(0.2)(x)
+        size, blocks = (size + 1) // 2, blocks + 1
+        if (size <= 4 and blocks >= 2) or size % 2 or size == 1:
+            break
+        filters *= 2
+    features = layers.Flatten()(x)  # [B, F]
+    logit = sn(layers.Dense(1, name="realism"))(features)
+    if conditioning in ("projection", "acgan", "two_head"):
+        units = features.shape[-1]
+        if isinstance(condition_kind, conditions_lib.ClassCondition) and encoder is None:
+            code = layers.Embedding(condition_kind.num_classes, units, name="class_projection")(condition_in)
+        else:
+            code = condition_code(condition_kind, condition_in, units, "projection", text_encoder, encoder)
+        match = layers.Dot(axes=1, name="class_match")([code, features])  # [B, 1]
+        if conditioning == "two_head":
+            bias = sn(layers.Dense(1, name="match_bias"))(features)
+            match = layers.Add(name="match")([bias, match])
+            return keras.Model([image, condition_in], [logit, match], name=name)
+        logit = layers.Add(name="logit")([logit, match])
+    if conditioning == "acgan":
+        classes = sn(layers.Dense(auxiliary_width(condition_kind), name="classes"))(features)  # [B, K]
+        return keras.Model([image, condition_in], [logit, classes], name=name)
+    return keras.Model([image, condition_in], logit, name=name)
+
+
+def condition_encoder(condition, units=64, text_encoder="mean", name="condition_encoder"):
+    """Builds a `condition -> [B, units]` model to share between G and D.
+
+    Pass it as `encoder=` to both builders: the two networks then train one
+    text (or tag) encoder together. A `.keras` file stores each network with
+    its own copy of the encoder's weights, so after loading the two copies
+    start equal but are no longer tied.
+
+    Example:
+
+    >>> from keras_cgan import TextCondition
+    >>> encoder = condition_encoder(TextCondition(20, 6), units=16)
+    >>> tuple(encoder.output.shape)
+    (None, 16)
+    """
+    condition = conditions_lib.get(condition)
+    inputs = condition_input(condition)
+    return keras.Model(inputs, condition_code(condition, inputs, units, "shared", text_encoder), name=name)

@@ -1,0 +1,121 @@
+"""Next-frame generator and (multi-scale) pair discriminator.
+
+The condition is the last `context_frames` frames stacked on channels,
+`[H, W, context_frames * C]`. The generator is a small U-Net: two stride-2
+encoder blocks, noise joined at the bottleneck, two decoder blocks with skip
+connections and a `tanh` frame. The discriminator scores `(frame, context)`
+pairs at one or more scales (Mathieu et al. 2016 use a multi-scale
+discriminator): each scale is a small PatchGAN-like stack on the pair average
+pooled by that factor, and all patch logits are concatenated, `[B, N]`.
+
+Example:
+
+>>> from keras_cgan.models.next_frame_gan import networks as video
+>>> g = video.next_frame_generator((16, 16, 1), context_frames=4, latent_dim=8)
+>>> d = video.next_frame_discriminator((16, 16, 1), context_frames=4, scales=(1, 2))
+>>> [tuple(t.shape) for t in g.inputs], tuple(g.output.shape)
+([(None, 8), (None, 16, 16, 4)], (None, 16, 16, 1))
+>>> tuple(d.output.shape)
+(None, 20)
+"""
+
+import keras
+from keras import layers
+
+
+def _check(frame_shape, context_frames):
+    if len(frame_shape) != 3 or any(int(d) < 1 for d in frame_shape):
+        raise ValueError(f"`frame_shape` must be (height, width, channels). Received: {frame_shape}")
+    if frame_shape[0] % 4 or frame_shape[1] % 4:
+        raise ValueError(f"`frame_shape` height and width must be multiples of 4. Received: {frame_shape}")
+    if not isinstance(context_frames, int) or context_frames < 1:
+        raise ValueError(f"`context_frames` must be an int >= 1. Received: context_frames={context_frames!r}")
+
+
+def next_frame_generator(frame_shape, context_frames=4, latent_dim=8, base_filters=32, name="generator"):
+    """Builds `[noise, condition] -> next frame` (or `condition -> next frame`).
+
+    Args:
+        frame_shape: tuple. `(height, width, channels)`; height and width
+            multiples of 4.
+        context_frames: int. Frames stacked in the condition. Defaults to `4`.
+        latent_dim: int. Size of the noise vector; `0` builds a generator
+            without noise (input `condition` only). Defaults to `8`.
+        base_filters: int. Filters of the first block; each stride-2 block
+            doubles them. Defaults to `32`.
+    """
+    _check(frame_shape, context_frames)
+    height, width, channels = frame_shape
+    f = base_filters
+    condition = keras.Input((height, width, context_frames * channels), name="condition")
+    e1 = layers.LeakyReLU(0.2)(layers.Conv2D(f, 3, padding="same", name="enc_0")(condition))  # [B, H, W, f]
+    e2 = layers.LeakyReLU(0.2)(layers.Conv2D(2 * f, 4, strides=2, padding="same", name="enc_1")(e1))
+    e3 = layers.LeakyReLU(0.2)(layers.Conv2D(4 * f, 4, strides=2, padding="same", name="enc_2")(e2))
+    inputs = [condition]
+    x = e3  # [B, H/4, W/4, 4f]
+    if latent_dim:
+        noise = keras.Input((latent_dim,), name="noise")
+        inputs = [noise, condition]
+        z = layers.Dense((height // 4) * (width // 4) * f, name="noise_map")(noise)
+        z = layers.Reshape((height // 4, width // 4, f))(z)
+        x = layers.Concatenate(name="features_and_noise")([x, z])  # [B, H/4, W/4, 5f]
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(4 * f, 3, padding="same", name="bottleneck")(x))
+    x = layers.ReLU()(layers.Conv2DTranspose(2 * f, 4, strides=2, padding="same", name="dec_1")(x))
+    x = layers.Concatenate(name="skip_1")([x, e2])  # [B, H/2, W/2, 4f]
+    x = layers.ReLU()(layers.Conv2D(2 * f, 3, padding="same", name="dec_1_conv")(x))
+    x = layers.ReLU()(layers.Conv2DTranspose(f, 4, strides=2, padding="same", name="dec_0")(x))
+    x = layers.Concatenate(name="skip_0")([x, e1])  # [B, H, W, 2f]
+    x = layers.ReLU()(layers.Conv2D(f, 3, padding="same", name="dec_0_conv")(x))
+    frame = layers.Conv2D(channels, 3, padding="same", activation="tanh", name="to_frame")(x)
+    return keras.Model(inputs, frame, name=name)
+
+
+def next_frame_discriminator(
+    frame_shape,
+    context_frames=4,
+    base_filters=32,
+    scales=(1, 2),
+    patch=True,
+    spectral_norm=False,
+    name="discriminator",
+):
+    """Builds `[frame, condition] -> patch logits [B, N]` over one or more scales.
+
+    Args:
+        frame_shape: tuple. `(height, width, channels)`; height and width
+            multiples of 4.
+        context_frames: int. Frames stacked in the condition. Defaults to `4`.
+        base_filters: int. Filters of the first block per scale. Defaults to `32`.
+        scales: tuple of int. Downsampling factors the pair is judged at; `(1,)`
+            is a single-scale discriminator. Defaults to `(1, 2)`.
+        patch: bool. `True` scores every patch (a logit per `4s x 4s` cell);
+            `False` gives one logit per scale from the whole frame, so a
+            small local flaw (a split sprite) decides the score instead of
+            being averaged with many flawless patches. Defaults to `True`.
+        spectral_norm: bool. Wrap convolutions in
+            `keras.layers.SpectralNormalization`. Defaults to `False`.
+    """
+    _check(frame_shape, context_frames)
+    height, width, channels = frame_shape
+    scales = tuple(int(s) for s in scales)
+    if not scales or any(s < 1 or height // s < 4 or width // s < 4 for s in scales):
+        raise ValueError(
+            f"`scales` must be factors >= 1 leaving frames of at least 4x4. Received: scales={scales}"
+        )
+    sn = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
+    frame = keras.Input(frame_shape, name="frame")
+    condition = keras.Input((height, width, context_frames * channels), name="condition")
+    pair = layers.Concatenate(name="frame_and_context")([condition, frame])  # [B, H, W, (k+1)C]
+    logits = []
+    for s in scales:
+        x = layers.AveragePooling2D(s, name=f"pool_{s}")(pair) if s > 1 else pair
+        x = layers.LeakyReLU(0.2)(sn(layers.Conv2D(base_filters, 4, strides=2, padding="same", name=f"s{s}_0"))(x))
+        x = layers.LeakyReLU(0.2)(sn(layers.Conv2D(2 * base_filters, 4, strides=2, padding="same", name=f"s{s}_1"))(x))
+        if patch:
+            x = sn(layers.Conv2D(1, 3, padding="same", name=f"s{s}_logits"))(x)  # [B, H/4s, W/4s, 1]
+            logits.append(layers.Flatten(name=f"s{s}_flat")(x))
+        else:
+            x = layers.Flatten(name=f"s{s}_flat")(x)  # [B, H/4s * W/4s * 2F]
+            logits.append(sn(layers.Dense(1, name=f"s{s}_logit"))(x))
+    out = logits[0] if len(logits) == 1 else layers.Concatenate(name="all_scales")(logits)  # [B, N]
+    return keras.Model([frame, condition], out, name=name)

@@ -53,8 +53,8 @@ def tutorial_step(generator, discriminator, l1_weight=100.0):
     def step(input_image, target):
         with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
             gen_output = generator(input_image, training=True)
-            disc_real_output = discriminator([input_image, target], training=True)
-            disc_generated_output = discriminator([input_image, gen_output], training=True)
+            disc_real_output = discriminator([target, input_image], training=True)
+            disc_generated_output = discriminator([gen_output, input_image], training=True)
             gan_loss = bce(tf.ones_like(disc_generated_output), disc_generated_output)
             l1 = tf.reduce_mean(tf.abs(target - gen_output))
             gen_total_loss = gan_loss + l1_weight * l1

@@ -109,7 +109,7 @@ def test_patch_receptive_field_measured_by_gradient():
 )
 def test_patch_discriminator_output_grid(field, grid):
     d = networks.patch_discriminator((32, 32, 1), (32, 32, 3), receptive_field=field, base_filters=4)
-    assert [t.name for t in d.inputs] == ["condition", "image"]
+    assert [t.name for t in d.inputs] == ["image", "condition"]
     assert tuple(d.output.shape) == (None, grid, grid, 1)
 
 
@@ -268,8 +268,8 @@ def tutorial_step(generator, discriminator, condition, target, learning_rate, l1
     bce = keras.losses.BinaryCrossentropy(from_logits=True)
     with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
         gen_output = generator(condition, training=True)
-        disc_real_output = discriminator([condition, target], training=True)
-        disc_generated_output = discriminator([condition, gen_output], training=True)
+        disc_real_output = discriminator([target, condition], training=True)
+        disc_generated_output = discriminator([gen_output, condition], training=True)
         gen_loss = bce(tf.ones_like(disc_generated_output), disc_generated_output) + l1_weight * tf.reduce_mean(
             tf.abs(target - gen_output)
         )

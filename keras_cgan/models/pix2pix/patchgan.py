@@ -51,7 +51,10 @@ def patch_discriminator(
     norm="batch",
     name="discriminator",
 ):
-    """Builds `[condition, image] -> patch logits` of shape `[B, h, w, 1]`.
+    """Builds `[image, condition] -> patch logits` of shape `[B, h, w, 1]`.
+
+    Inputs come in the order of every discriminator of the library:
+    `[image, condition]`.
 
     Args:
         condition_shape: tuple. `(height, width, channels)` of the condition.
@@ -87,8 +90,8 @@ def patch_discriminator(
     use_bias = norm != "batch"
     filters_at = lambda i: min(base_filters * 2**i, max_filters)
 
-    condition = keras.Input(tuple(condition_shape), name="condition")
     image = keras.Input(tuple(image_shape), name="image")
+    condition = keras.Input(tuple(condition_shape), name="condition")
     x = layers.Concatenate(name="pair")([condition, image])  # [B, H, W, Cc + Ci]
 
     def block(x, filters, kernel, strides, index, normalize=True, padding="same"):
@@ -120,4 +123,4 @@ def patch_discriminator(
             x = block(x, filters_at(i), 4, 2, i, normalize=i > 0)
         x = block(x, filters_at(blocks), 4, 1, blocks)
         logits = layers.Conv2D(1, 4, padding="same", kernel_initializer=init, name="logits")(x)
-    return keras.Model([condition, image], logits, name=name)
+    return keras.Model([image, condition], logits, name=name)

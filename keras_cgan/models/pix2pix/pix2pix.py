@@ -47,7 +47,7 @@ class Pix2Pix(GANModel):
     Args:
         generator: `keras.Model` with one image input (named `"condition"`)
             returning an image, e.g. `networks.unet_generator(...)`.
-        discriminator: `keras.Model` with inputs `[condition, image]`
+        discriminator: `keras.Model` with inputs `[image, condition]`
             returning logits (a patch map `[B, h, w, 1]` or one per sample),
             e.g. `networks.patch_discriminator(...)`.
         l1_weight: float. Weight of the L1 term; `0` trains the cGAN-only
@@ -127,9 +127,9 @@ class Pix2Pix(GANModel):
             )
         if len(d.inputs) != 2:
             raise ValueError(
-                f"The discriminator must take inputs [condition, image]; it has {len(d.inputs)} input(s)."
+                f"The discriminator must take inputs [image, condition]; it has {len(d.inputs)} input(s)."
             )
-        for i, (want, what) in enumerate(((condition_shape, "condition"), (image_shape, "image"))):
+        for i, (want, what) in enumerate(((image_shape, "image"), (condition_shape, "condition"))):
             got = tuple(d.inputs[i].shape[1:])
             if got != want:
                 raise ValueError(
@@ -146,7 +146,7 @@ class Pix2Pix(GANModel):
             )
 
     def _scores(self, condition, images, training):
-        return tf.cast(self.discriminator([condition, images], training=training), "float32")
+        return tf.cast(self.discriminator([images, condition], training=training), "float32")
 
     def _batch_coupled(self):
         # Batch norm mixes the samples of a call: real and fake pairs are then

@@ -129,6 +129,9 @@ def test_construction_checks_networks():
     with pytest.raises(ValueError, match="condition input has shape"):
         Pix2Pix(g, d_wrong)
     d = networks.patch_discriminator((SIZE, SIZE, 1), (SIZE, SIZE, 3), base_filters=4)
+    old_order = keras.Model([d.inputs[1], d.inputs[0]], d.outputs)  # 0.1's [condition, image]
+    with pytest.raises(ValueError, match=r"\[image, condition\]"):
+        Pix2Pix(g, old_order)
     with pytest.raises(ValueError, match="both 0"):
         Pix2Pix(g, d, l1_weight=0, adversarial_weight=0)
     with pytest.raises(ValueError, match="l1_weight"):

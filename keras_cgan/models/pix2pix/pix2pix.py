@@ -129,6 +129,11 @@ class Pix2Pix(GANModel):
             raise ValueError(
                 f"The discriminator must take inputs [image, condition]; it has {len(d.inputs)} input(s)."
             )
+        if [t.name for t in d.inputs] == ["condition", "image"]:
+            raise ValueError(
+                "The discriminator takes [condition, image] (keras-cgan 0.1's order); every discriminator "
+                "now takes [image, condition]: rebuild it with `networks.patch_discriminator`."
+            )
         for i, (want, what) in enumerate(((image_shape, "image"), (condition_shape, "condition"))):
             got = tuple(d.inputs[i].shape[1:])
             if got != want:

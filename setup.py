@@ -1,6 +1,10 @@
 """keras-cgan: conditional GANs as Keras 3 models, with exports checked for parity."""
 
+import re
+
 from setuptools import find_packages, setup
+
+VERSION = re.search(r'__version__ = "(.+)"', open("keras_cgan/version.py").read()).group(1)
 
 # TensorFlow comes as an extra so that CPU-only and GPU users each get one build:
 #   pip install "keras-cgan[cpu]"   -> tensorflow-cpu
@@ -24,7 +28,7 @@ EXTRAS["dev"] = EXTRAS["all"] + ["pytest>=8,<10"]
 
 setup(
     name="keras-cgan",
-    version="0.1.0",
+    version=VERSION,
     description=__doc__,
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",

@@ -12,19 +12,29 @@ collapsed generator) as a JSON table.
 """
 
 import argparse
+import importlib.util
 import os
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from benchmarks import _report  # noqa: E402
-from examples import anime_tags  # noqa: E402
+import _report  # noqa: E402  (the script's own folder is on the path)
 from keras_cgan.data import synthetic_faces  # noqa: E402
+
+
+def _example(name):
+    """`examples/<name>.py` as a module (the examples are scripts beside the package, not in it)."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"{name}_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+anime_tags = _example("anime_tags")
 
 DESIGNS = ("concat", "projection", "acgan", "two_head")
 METRICS = ("hair", "both_eyes", "all", "diversity")
@@ -35,8 +45,7 @@ def train(design, mismatch_weight, args, seed):
     settings = anime_tags.build_parser().parse_args([])
     settings.design, settings.mismatch_weight, settings.seed = design, mismatch_weight, seed
     settings.filters, settings.latent_dim, settings.size = args.filters, args.latent_dim, args.size
-    gan = anime_tags.build(settings)
-    gan.compile(steps_per_execution=8)
+    gan = anime_tags.build(settings)  # compiled, 8 steps per execution
     ds = synthetic_faces.dataset(args.batch_size, n=args.faces, seed=seed, size=args.size)
     start = time.time()
     gan.fit(ds, epochs=args.epochs, verbose=0)

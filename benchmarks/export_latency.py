@@ -18,32 +18,26 @@ import argparse
 import contextlib
 import io
 import os
-import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from benchmarks import _report  # noqa: E402
+import _report  # noqa: E402  (the script's own folder is on the path)
 
 
 def train_conditional(steps, seed):
     """The quickstart generator, trained `steps` steps on the digits."""
-    from keras_cgan import ConditionalGAN, networks
     from keras_cgan.data import digits
+    from keras_cgan.models.conditional_gan import presets
 
     keras.utils.set_random_seed(seed)
-    generator = networks.conditional_generator((8, 8, 1), 10, latent_dim=32, base_filters=32)
-    discriminator = networks.conditional_discriminator((8, 8, 1), 10, base_filters=32)
-    gan = ConditionalGAN(generator, discriminator, condition=10, seed=seed)
-    gan.compile(steps_per_execution=8)
+    gan = presets.build((8, 8, 1), 10, preset="digits", seed=seed)
     _fit(gan, digits.dataset(64, "train", seed=seed).repeat(), steps)
-    return generator
+    return gan.generator
 
 
 def conditional_data(count, seed):
@@ -77,15 +71,13 @@ def pix2pix_data(count, seed):
 
 def train_segan(steps, seed):
     """The default on-device SEGAN generator (16384-sample windows)."""
-    from keras_cgan import SEGAN, networks
+    from keras_cgan.models.segan import presets
 
     keras.utils.set_random_seed(seed)
-    generator = networks.segan_generator()
-    gan = SEGAN(generator, networks.segan_discriminator(), seed=seed)
-    gan.compile()
+    gan = presets.build(16384, seed=seed)
     noisy, clean = speech_windows(32, seed)
     _fit(gan, tf_dataset((noisy, clean), 8, seed), steps)
-    return generator
+    return gan.generator
 
 
 def speech_windows(count, seed):
@@ -107,16 +99,13 @@ def segan_data(count, seed):
 
 def train_next_frame(steps, seed):
     """The next-frame example's generator (16 px frames, 4 context frames)."""
-    from keras_cgan import NextFrameGAN, networks
     from keras_cgan.data import video
+    from keras_cgan.models.next_frame_gan import presets
 
     keras.utils.set_random_seed(seed)
-    generator = networks.next_frame_generator((16, 16, 1), 4, latent_dim=8)
-    discriminator = networks.next_frame_discriminator((16, 16, 1), 4, scales=(1, 2))
-    gan = NextFrameGAN(generator, discriminator, context_frames=4, seed=seed)
-    gan.compile()
+    gan = presets.build((16, 16, 1), 4, seed=seed)
     _fit(gan, video.window_dataset(junction_clips(64, seed), 4, 16, shuffle=True, seed=seed, repeat=True), steps)
-    return generator
+    return gan.generator
 
 
 def junction_clips(count, seed):
@@ -139,11 +128,10 @@ def next_frame_data(count, seed):
 def train_stackgan(steps, seed):
     """The StackGAN example's generator chain (tag faces, stages 16, 32, 64 px), all stages trained."""
     from keras_cgan.data import synthetic_faces
-    from keras_cgan.models.stack_gan import build_default
+    from keras_cgan.models.stack_gan import presets
 
     keras.utils.set_random_seed(seed)
-    gan = build_default((16, 32, 64), synthetic_faces.condition(), kl_weight=0.1, seed=seed, active_stages=3)
-    gan.compile()
+    gan = presets.build((16, 32, 64), synthetic_faces.condition(), seed=seed, active_stages=3)
     _fit(gan, synthetic_faces.dataset(16, n=256, seed=seed, size=64).repeat(), steps)
     return gan.generator_chain()
 

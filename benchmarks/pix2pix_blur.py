@@ -41,6 +41,7 @@ import tensorflow as tf  # noqa: E402
 from keras_cgan import Pix2Pix, networks  # noqa: E402
 from keras_cgan.data import synthetic_images  # noqa: E402
 from keras_cgan.metrics import quality_report  # noqa: E402
+from keras_cgan.models.pix2pix import unet  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 VARIANTS = {"l1": dict(adversarial_weight=0.0), "l1+cgan": dict(adversarial_weight=1.0)}
@@ -115,14 +116,16 @@ def region_sharpness(conditions, images):
     borders are left out. The real sky is a smooth gradient (near 0): a
     generator that buys sharpness with high-frequency noise shows it there.
     """
+    from keras_cgan.losses import image_gradients
+
     palette = np.array(list(synthetic_images.LABEL_COLORS.values()), "float32") * 2 - 1  # [R, 3]
     labels = np.argmin(((conditions[..., None, :] - palette) ** 2).sum(-1), -1)  # [N, H, W]
     x = (np.asarray(images, "float32") + 1) / 2
+    gradients = dict(zip((1, 2), image_gradients(x)))  # axis -> dy [N, H-1, W, C], dx [N, H, W-1, C]
     out = {}
     for r, name in enumerate(synthetic_images.LABEL_COLORS):
         energy, count = 0.0, 0
-        for axis in (1, 2):
-            diff = np.diff(x, axis=axis)
+        for axis, diff in gradients.items():
             a = np.take(labels, range(labels.shape[axis] - 1), axis=axis)
             b = np.take(labels, range(1, labels.shape[axis]), axis=axis)
             same = (a == r) & (b == r)
@@ -165,7 +168,7 @@ def main(argv=None):
     parser.add_argument("--base-filters", type=int, default=32)
     parser.add_argument("--receptive-field", type=int, default=34)
     parser.add_argument("--norm", default="instance", choices=["batch", "instance", "none"])
-    parser.add_argument("--upsample", default="transpose", choices=list(networks.unet.UPSAMPLES),
+    parser.add_argument("--upsample", default="transpose", choices=list(unet.UPSAMPLES),
                         help="U-Net decoder: transposed convolutions (the paper) or resize-convolutions")
     parser.add_argument("--l1-weight", type=float, nargs="+", default=[100.0],
                         help="L1+cGAN runs once per weight; the first is also the L1-only run's")

@@ -27,17 +27,15 @@ Writes benchmarks/results/pix2pix_step_speed.json.
 
 import argparse
 import os
-import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from benchmarks import _report  # noqa: E402
+import _report  # noqa: E402  (the script's own folder is on the path)
 from keras_cgan import Pix2Pix, networks  # noqa: E402
 
 RESULTS = _report.RESULTS

@@ -31,7 +31,6 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-sys.path.insert(0, REPO)
 
 SETUPS = (  # name, strategy, processes, replicas
     ("1 replica", "default", 1, 1),
@@ -108,7 +107,7 @@ def launch(config, processes):
     cluster = {"worker": [f"127.0.0.1:{free_port()}" for _ in range(processes)]}
     procs = []
     for index in range(processes):
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO)
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
         env.pop("TF_CONFIG", None)
         if config["strategy"] == "multiworker":
             env["TF_CONFIG"] = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
@@ -143,7 +142,7 @@ def main(argv=None):
     if args.child:
         return child(json.loads(args.child))
 
-    from benchmarks import _report
+    import _report  # the script's own folder is on the path
 
     rows = []
     for model in args.models:

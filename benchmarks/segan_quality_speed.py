@@ -25,7 +25,6 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
 
 
 def parse_args(argv=None):
@@ -39,7 +38,7 @@ def parse_args(argv=None):
     p.add_argument("--d-learning-rate", type=float, default=None, help="Discriminator Adam rate (default: SEGAN.compile's).")
     p.add_argument("--no-spectral-norm", action="store_true", help="Discriminator without spectral normalization.")
     p.add_argument("--r1", type=float, default=0.0, help="R1 penalty weight on the discriminator.")
-    p.add_argument("--ema", type=float, default=0.0, help="Score a GeneratorEMA copy with this decay (0: off).")
+    p.add_argument("--ema", type=float, default=0.0, help="Score the generator average kept with this decay (ema_decay; 0: off).")
     p.add_argument("--eval-every", type=int, default=0, help="Print held-out SNR every N steps (0: off).")
     p.add_argument("--jobs", type=int, default=1, choices=(1, 2), help="Train the two models in parallel processes.")
     p.add_argument("--window", type=int, default=16384)
@@ -103,7 +102,7 @@ def train_one(args, name, ds, test_noisy, test_clean):
     """Trains one model (`name` in MODELS) with SEGAN's defaults unless flags say otherwise."""
     import keras
 
-    from keras_cgan import SEGAN, callbacks, networks
+    from keras_cgan import SEGAN, networks
     from keras_cgan.metrics import audio as audio_metrics
 
     keras.utils.set_random_seed(args.seed)  # same initial weights for both
@@ -115,6 +114,7 @@ def train_one(args, name, ds, test_noisy, test_clean):
         preemphasis=args.preemphasis,
         l1_domain=args.l1_domain,
         seed=args.seed,
+        ema_decay=args.ema or None,
     )
     opts = {}
     if args.learning_rate is not None:
@@ -124,18 +124,15 @@ def train_one(args, name, ds, test_noisy, test_clean):
     gan.compile(r1_weight=args.r1, **opts)
     noisy_snr = np.mean([audio_metrics.snr(c, n) for c, n in zip(test_clean, test_noisy)])
     progress = []
-    ema = callbacks.GeneratorEMA(args.ema) if args.ema else None
 
     class Progress(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
             if args.eval_every and (batch + 1) % args.eval_every == 0:
                 gain = np.mean([audio_metrics.snr(c, gan.enhance(n)) for c, n in zip(test_clean, test_noisy)])
                 entry = {"step": batch + 1, "snr_improvement": float(gain - noisy_snr)}
-                if ema is not None and ema.average is not None:  # every metric of the EMA copy
-                    raw = gan.generator.get_weights()
-                    gan.generator.set_weights([a.astype(w.dtype) for a, w in zip(ema.average, raw)])
-                    scores = audio_metrics.evaluate(test_clean, [gan.enhance(n) for n in test_noisy])
-                    gan.generator.set_weights(raw)
+                if gan.ema_variables:  # every metric of the averaged generator
+                    with gan.ema_weights():
+                        scores = audio_metrics.evaluate(test_clean, [gan.enhance(n) for n in test_noisy])
                     scores["snr_improvement"] = scores["snr"] - noisy_snr
                     entry["ema"] = {k: float(v) for k, v in scores.items()}
                 entry.update({k: float(v) for k, v in logs.items()})
@@ -147,14 +144,14 @@ def train_one(args, name, ds, test_noisy, test_clean):
 
     t0 = time.time()
     history = gan.fit(
-        ds, steps_per_epoch=args.steps, epochs=1, verbose=0, callbacks=[Progress()] + ([ema] if ema else [])
+        ds, steps_per_epoch=args.steps, epochs=1, verbose=0, callbacks=[Progress()]
     ).history
     seconds = time.time() - t0
     extra = {}
-    if ema is not None:
+    if gan.ema_variables:
         raw = [gan.enhance(x) for x in test_noisy]
         extra["snr_without_ema"] = audio_metrics.evaluate(test_clean, raw, metrics=("snr",))["snr"]
-        gan.generator.set_weights(ema.ema_generator().get_weights())
+        gan.generator.set_weights(gan.ema_generator().get_weights())
     estimates = [gan.enhance(x) for x in test_noisy]
     row = audio_metrics.evaluate(test_clean, estimates)
     row.update(extra)
@@ -213,8 +210,8 @@ def speed(model_path, rtf_seconds, seed):
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     import keras
-    import onnxruntime as ort
 
+    from keras_cgan import export
     from keras_cgan.models.segan import streaming as audio_tflite
     from keras_cgan.data import synthetic_speech
 
@@ -239,9 +236,24 @@ def speed(model_path, rtf_seconds, seed):
     out = {"audio_seconds": duration, "window": window, "keras": out_keras}
 
     tmp = tempfile.mkdtemp()
-    for variant, quantization in (("tflite_fp32", None), ("tflite_fp16", "float16"), ("tflite_int8", "dynamic_int8")):
-        path = audio_tflite.export_tflite(gan, os.path.join(tmp, f"{variant}.tflite"), quantization)
-        runner = audio_tflite.TFLiteWindow(path, num_threads=1)
+    device_model = audio_tflite.on_device_generator(gan)  # one window, z = 0, input `condition`
+    variants = (
+        ("tflite_fp32", "segan_fp32.tflite", None),
+        ("tflite_fp16", "segan_fp16.tflite", "float16"),
+        ("tflite_int8", "segan_int8.tflite", "dynamic"),  # int8 weights, float activations
+        ("onnxruntime", "segan.onnx", None),
+    )
+    for variant, name, quantization in variants:
+        # Exported unchecked, then checked without raising: a miss is a row of the table.
+        target = os.path.join(tmp, name)
+        if name.endswith(".onnx"):
+            path = export.to_onnx(device_model, target, check=False)
+        else:
+            path = export.to_tflite(device_model, target, quantization=quantization, check=False)
+        parity = export.check_parity(
+            device_model, path, quantization=quantization, latency_runs=1, raise_on_failure=False
+        )
+        runner = audio_tflite.window_runner(export.load_runtime(path, num_threads=1))
         runner(np.zeros(window, "float32"))  # warm up
         streamed, out[variant] = timed(
             lambda: audio_tflite.stream_enhance(runner, x, preemphasis=coef, chunk_size=rate // 10)
@@ -249,26 +261,8 @@ def speed(model_path, rtf_seconds, seed):
         out[variant].update({
             "max_abs_error_vs_enhance": float(np.abs(streamed - reference).max()),
             "size_bytes": os.path.getsize(path),
+            "parity_vs_keras": "pass" if parity.passed else "fail",
         })
-
-    device_model = audio_tflite.on_device_generator(gan)
-    device_model(np.zeros((1, window, 1), "float32"))
-    onnx_path = os.path.join(tmp, "segan.onnx")
-    device_model.export(onnx_path, format="onnx", verbose=False)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])
-    name = session.get_inputs()[0].name
-    run = lambda frame: session.run(None, {name: frame.reshape(1, window, 1)})[0]
-    run(np.zeros(window, "float32"))
-    streamed, out["onnxruntime"] = timed(
-        lambda: audio_tflite.stream_enhance(run, x, window=window, preemphasis=coef, chunk_size=rate // 10)
-    )
-    out["onnxruntime"].update({
-        "max_abs_error_vs_enhance": float(np.abs(streamed - reference).max()),
-        "size_bytes": os.path.getsize(onnx_path),
-    })
     return out
 
 

@@ -16,23 +16,20 @@ Writes benchmarks/results/stackgan.json (via benchmarks/_report.py).
 import argparse
 import importlib.util
 import os
-import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-sys.path.insert(0, HERE)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-import _report  # noqa: E402
+import _report  # noqa: E402  (the script's own folder is on the path)
 
 VARIANTS = ("stackgan", "single")
 
 
 def _example():
-    spec = importlib.util.spec_from_file_location("stackgan_example", os.path.join(os.path.dirname(HERE), "examples", "stackgan.py"))
+    spec = importlib.util.spec_from_file_location("stackgan_example", os.path.join(os.path.dirname(HERE), "examples", "stack_gan.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -48,7 +45,9 @@ def build_single(args):
     d = networks.conditional_discriminator(
         shape, condition=tags, conditioning=args.design, base_filters=max(args.filters // 2, 4)
     )
-    return ConditionalGAN(g, d, condition=tags, seed=args.seed)
+    gan = ConditionalGAN(g, d, condition=tags, seed=args.seed)
+    gan.compile()
+    return gan
 
 
 def run(variant, args, example):
@@ -58,8 +57,7 @@ def run(variant, args, example):
     from keras_cgan.data import synthetic_faces
 
     keras.utils.set_random_seed(args.seed)
-    gan = example.build(args) if variant == "stackgan" else build_single(args)
-    gan.compile()
+    gan = example.build(args) if variant == "stackgan" else build_single(args)  # compiled
     train, _ = example.dataset(args)
     callbacks = [GrowStages(args.grow_at)] if variant == "stackgan" else []
     start = time.time()
@@ -92,7 +90,7 @@ def run(variant, args, example):
 
 
 def from_example(path, args):
-    """The StackGAN row from an `examples/stackgan.py` result, checked to match this budget."""
+    """The StackGAN row from an `examples/stack_gan.py` result, checked to match this budget."""
     import json
 
     with open(path) as f:
@@ -123,7 +121,7 @@ def main(argv=None):
     parser.add_argument("--json", default=None, help="output path (default benchmarks/results/stackgan.json)")
     parser.add_argument(
         "--stackgan-result", default=None,
-        help="take the StackGAN row from this result.json of examples/stackgan.py run with the same arguments "
+        help="take the StackGAN row from this result.json of examples/stack_gan.py run with the same arguments "
         "instead of training it again",
     )
     args = parser.parse_args(argv)

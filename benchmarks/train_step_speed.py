@@ -14,17 +14,15 @@ machine) and the median round is kept in the JSON.
 
 import argparse
 import os
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from benchmarks import _report  # noqa: E402
+import _report  # noqa: E402  (the script's own folder is on the path)
 from keras_cgan import ConditionalGAN, networks  # noqa: E402
 from keras_cgan.data import digits  # noqa: E402
 

@@ -14,7 +14,7 @@ unless a flag says otherwise, then measures on held-out test clips:
 Checkpoint selection (GAN only, `--select-every`, 0 turns it off): every N
 steps the generator is scored on a separate *validation* split (its own seed)
 by `min(one-sprite rate at the junction, intact rollouts)` and the best weights
-are kept (`keras_cgan.models.next_frame_gan.callbacks.KeepBestGenerator`). The test clips are
+are kept (`keras_cgan.callbacks.KeepBestGenerator`). The test clips are
 used once, at the end; the row `gan_last_step` shows the last weights.
 
 Writes `benchmarks/results/video_split.json` and prints a table.
@@ -27,23 +27,21 @@ Writes `benchmarks/results/video_split.json` and prints a table.
 import argparse
 import json
 import os
-import sys
 import time
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 
-from benchmarks import _report  # noqa: E402
+import _report  # noqa: E402  (the script's own folder is on the path)
 from keras_cgan import NextFrameGAN, networks  # noqa: E402
 from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
-from keras_cgan.callbacks import GeneratorEMA  # noqa: E402
-from keras_cgan.models.next_frame_gan.callbacks import KeepBestGenerator, junction_score, write_rollout_gif  # noqa: E402
+from keras_cgan.callbacks import KeepBestGenerator  # noqa: E402
+from keras_cgan.models.next_frame_gan import junction_score, write_rollout_gif  # noqa: E402
 
 
 def _given(**kwargs):
@@ -66,6 +64,8 @@ def build(args, baseline):
     )
     if baseline:  # the regression baseline: no adversarial term, one draw
         kwargs.update(adversarial_weight=0.0, variety_samples=1)
+    elif args.ema:
+        kwargs.update(ema_decay=args.ema)
     gan = NextFrameGAN(g, d, context_frames=args.context, seed=args.seed, **kwargs)
     optimizers = {}
     if args.lr:
@@ -199,13 +199,10 @@ def main(argv=None):
         weight = gan.adversarial_weight
         ds = training_data(train, args)
         start = time.time()
-        callbacks, ema, keep = [], None, None
-        if args.ema and weight > 0:
-            ema = GeneratorEMA(args.ema)
-            callbacks.append(ema)
+        callbacks, keep = [], None
         if args.select_every and weight > 0:
             score = junction_score(val, args.context, args.rollout_steps, sprite_pixels)
-            keep = KeepBestGenerator(score, args.select_every, ema, restore_best=False, verbose=1)
+            keep = KeepBestGenerator(score, args.select_every, restore_best=False, verbose=1)
             callbacks.append(keep)
         history = gan.fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0, callbacks=callbacks)
         seconds = time.time() - start
@@ -216,8 +213,8 @@ def main(argv=None):
             results["models"][f"{name}_last_step"] = dict(last, **common)
             print(f"{name} last step: {json.dumps(last)}", flush=True)
             gan.generator.set_weights(keep.best_weights)
-        elif ema is not None:
-            gan.generator.set_weights([a.astype(w.dtype) for a, w in zip(ema.average, gan.generator.get_weights())])
+        elif gan.ema_variables:
+            gan.generator.set_weights(gan.ema_generator().get_weights())
         metrics, rollouts = evaluate(gan, test, futures, args)
         print(f"{name}: {json.dumps(metrics)}", flush=True)
         if keep is not None:

@@ -27,9 +27,11 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from keras_cgan import Pix2Pix, networks  # noqa: E402
 from keras_cgan.data import paired_image_dataset, synthetic_images  # noqa: E402
 from keras_cgan.metrics import quality_report  # noqa: E402
+from keras_cgan.models.pix2pix import presets  # noqa: E402
+
+DEFAULT = presets.PRESETS["default"]
 
 
 def datasets(args):
@@ -58,20 +60,15 @@ def datasets(args):
 
 
 def make_model(condition_shape, target_shape, adversarial_weight, args):
+    """Pix2Pix's `"default"` preset with the example's flags, compiled."""
     keras.utils.set_random_seed(args.seed)  # both variants start from the same weights
-    generator = networks.unet_generator(
-        condition_shape, target_shape[-1], base_filters=args.base_filters, norm=args.norm
-    )
-    discriminator = networks.patch_discriminator(
-        condition_shape, target_shape, receptive_field=args.receptive_field,
-        base_filters=args.base_filters, norm=args.norm,
-    )
     # The L1-only baseline keeps the paper's per-pixel L1; --l1-lowpass applies to L1+cGAN.
-    model = Pix2Pix(generator, discriminator, l1_weight=args.l1_weight,
-                    l1_lowpass=args.l1_lowpass if adversarial_weight else 0.0,
-                    adversarial_weight=adversarial_weight, seed=args.seed)
-    model.compile()
-    return model
+    return presets.build(
+        condition_shape, target_shape, base_filters=args.base_filters, norm=args.norm,
+        receptive_field=args.receptive_field, l1_weight=args.l1_weight,
+        l1_lowpass=args.l1_lowpass if adversarial_weight else 0.0, adversarial_weight=adversarial_weight,
+        seed=args.seed,
+    )
 
 
 def build_parser():
@@ -84,10 +81,10 @@ def build_parser():
     parser.add_argument("--train", type=int, default=800, help="synthetic training pairs")
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--base-filters", type=int, default=32)
-    parser.add_argument("--receptive-field", type=int, default=34)
-    parser.add_argument("--norm", default="instance", choices=["batch", "instance", "none"])
-    parser.add_argument("--l1-weight", type=float, default=100.0)
+    parser.add_argument("--base-filters", type=int, default=DEFAULT["base_filters"])
+    parser.add_argument("--receptive-field", type=int, default=DEFAULT["receptive_field"])
+    parser.add_argument("--norm", default=DEFAULT["norm"], choices=["batch", "instance", "none"])
+    parser.add_argument("--l1-weight", type=float, default=DEFAULT["l1_weight"])
     parser.add_argument("--l1-lowpass", type=float, default=None,
                         help="Gaussian sigma (pixels) before the L1 term of L1+cGAN (Pix2Pix(l1_lowpass=)); "
                              "0 = the paper's per-pixel L1. Default: 1 on the synthetic labels2facade, else 0")

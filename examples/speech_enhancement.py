@@ -14,11 +14,12 @@ spectrogram picture (noisy / enhanced / clean) to --out.
 
 import argparse
 import os
-import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from keras_cgan.models.segan import presets
+
+DEFAULT = presets.PRESETS["default"]
 
 
 def spectrogram_png(path, rows, sample_rate):
@@ -65,8 +66,9 @@ def main():
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--window", type=int, default=16384)
-    p.add_argument("--sample-rate", type=int, default=16000)
-    p.add_argument("--adversarial-weight", type=float, default=1.0, help="0 trains the L1-only baseline.")
+    p.add_argument("--sample-rate", type=int, default=DEFAULT["sample_rate"])
+    p.add_argument("--adversarial-weight", type=float, default=DEFAULT["adversarial_weight"],
+                   help="0 trains the L1-only baseline.")
     p.add_argument("--espeak", action="store_true", help="Use espeak-ng speech for the synthetic folder.")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", default=None, help="Skip training: use this saved SEGAN (.keras).")
@@ -74,10 +76,9 @@ def main():
 
     import keras
 
-    from keras_cgan import SEGAN, networks
-from keras_cgan.models.segan import streaming as audio_tflite
     from keras_cgan.data import audio
     from keras_cgan.metrics import audio as audio_metrics
+    from keras_cgan.models.segan import streaming as audio_tflite
 
     os.makedirs(args.out, exist_ok=True)
     data = args.data
@@ -94,15 +95,10 @@ from keras_cgan.models.segan import streaming as audio_tflite
             drop_remainder=True,
         ).repeat()
         keras.utils.set_random_seed(args.seed)
-        kw = dict(window=args.window)
-        gan = SEGAN(
-            networks.segan_generator(**kw),
-            networks.segan_discriminator(**kw),
-            adversarial_weight=args.adversarial_weight,
-            sample_rate=args.sample_rate,
-            seed=args.seed,
+        # The "default" preset: SEGAN's defaults, least squares, Adam 1e-3 (G) / 2e-4 (D).
+        gan = presets.build(
+            args.window, adversarial_weight=args.adversarial_weight, sample_rate=args.sample_rate, seed=args.seed
         )
-        gan.compile()  # SEGAN's defaults: least squares, Adam 1e-3 (G) / 2e-4 (D)
         gan.fit(train, steps_per_epoch=args.steps, epochs=1, verbose=2)
         gan.save(os.path.join(args.out, "segan.keras"))
 
@@ -116,8 +112,8 @@ from keras_cgan.models.segan import streaming as audio_tflite
         scores = audio_metrics.evaluate([clean], [x], args.sample_rate)
         print(f"{name:9s}", "  ".join(f"{k} {v:.2f}" for k, v in scores.items()))
 
-    tflite = audio_tflite.export_tflite(gan, os.path.join(args.out, "segan.tflite"))
-    streamed = audio_tflite.stream_enhance(tflite, noisy, preemphasis=gan.preemphasis)
+    tflite = audio_tflite.export_tflite(gan, os.path.join(args.out, "segan.tflite"))  # parity-checked
+    streamed = audio_tflite.stream_enhance(tflite.path, noisy, preemphasis=gan.preemphasis)
     print(f"TFLite streamed vs enhance(): max abs error {np.abs(streamed - enhanced).max():.2e}")
     picture = os.path.join(args.out, "segan_spectrograms.png")
     spectrogram_png(picture, [("noisy", noisy), ("SEGAN", enhanced), ("clean", clean)], args.sample_rate)

@@ -24,20 +24,22 @@ and the script samples from an exponential moving average of its weights
 import argparse
 import json
 import os
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+
+from keras_cgan.models.conditional_gan import presets  # noqa: E402
+
+DEFAULT = presets.PRESETS["default"]
 
 
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--design", default="acgan", choices=["concat", "projection", "acgan", "two_head", "none"])
     parser.add_argument("--text-encoder", default="mean", choices=["mean", "gru"])
-    parser.add_argument("--mismatch-weight", type=float, default=1.0)
+    parser.add_argument("--mismatch-weight", type=float, default=DEFAULT["mismatch_weight"])
     parser.add_argument("--auxiliary-weight", type=float, default=5.0, help="acgan: weight of the per-word loss")
     parser.add_argument("--auxiliary-on-fake", type=int, default=0, choices=[0, 1],
                         help="acgan: 1 trains D's word classifier on fakes too, 0 on real images only")
@@ -52,14 +54,14 @@ def build_parser():
                         help="generator: feed the text code at the input only or before every block")
     parser.add_argument("--ema-decay", type=float, default=0.995,
                         help="keep an average of the generator's weights and sample from it (0: off)")
-    parser.add_argument("--adversarial-loss", default="bce", choices=["bce", "hinge", "lsgan"])
+    parser.add_argument("--adversarial-loss", default=DEFAULT["adversarial_loss"], choices=["bce", "hinge", "lsgan"])
     parser.add_argument("--epochs", type=int, default=45)
     parser.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: all epochs)")
     parser.add_argument("--images", type=int, default=4096, help="training images")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--size", type=int, default=24)
-    parser.add_argument("--filters", type=int, default=32)
-    parser.add_argument("--latent-dim", type=int, default=32)
+    parser.add_argument("--filters", type=int, default=DEFAULT["base_filters"])
+    parser.add_argument("--latent-dim", type=int, default=DEFAULT["latent_dim"])
     parser.add_argument("--samples", type=int, default=25, help="generated images scored per caption")
     parser.add_argument("--out", default="runs/text_to_image")
     parser.add_argument("--seed", type=int, default=0)
@@ -70,7 +72,7 @@ def build_parser():
 def run(args):
     import keras
 
-    from keras_cgan import ConditionalGAN, TextCondition, networks
+    from keras_cgan import TextCondition
     from keras_cgan.callbacks import save_image_grid
     from keras_cgan.data import captions, synthetic_shapes
     from keras_cgan.metrics import caption_accuracy, diversity
@@ -81,19 +83,13 @@ def run(args):
     vec = captions.vectorizer(texts, sequence_length=8)
     groups = captions.word_groups(vec, texts) if args.swap_from == "groups" else None
     condition = TextCondition.from_vectorizer(vec, word_swap=args.word_swap, swap_groups=groups)
-    shape = (args.size, args.size, 3)
-    g = networks.conditional_generator(
-        shape, condition=condition, latent_dim=args.latent_dim, base_filters=args.filters, text_encoder=args.text_encoder,
-        condition_at=args.condition_at,
-    )
-    d = networks.conditional_discriminator(
-        shape, condition=condition, conditioning=args.design, base_filters=args.filters, text_encoder=args.text_encoder
-    )
-    gan = ConditionalGAN(
-        g, d, condition=condition, mismatch_weight=args.mismatch_weight, auxiliary_weight=args.auxiliary_weight,
+    gan = presets.build(
+        (args.size, args.size, 3), condition, conditioning=args.design, base_filters=args.filters,
+        latent_dim=args.latent_dim, text_encoder=args.text_encoder, condition_at=args.condition_at,
+        mismatch_weight=args.mismatch_weight, auxiliary_weight=args.auxiliary_weight,
         auxiliary_on_fake=bool(args.auxiliary_on_fake), seed=args.seed, ema_decay=args.ema_decay or None,
+        adversarial_loss=args.adversarial_loss, steps_per_execution=8,
     )
-    gan.compile(adversarial_loss=args.adversarial_loss, steps_per_execution=8)
     ds = captions.dataset(texts, images, vec, args.batch_size, seed=args.seed)
     if args.steps:
         ds = ds.repeat().take(args.steps)

@@ -9,7 +9,6 @@ A thin face of `keras_cgan.export` (also `keras-cgan export tflite`). Run with
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from keras_cgan.cli.export import script_main  # noqa: E402

@@ -1,14 +1,19 @@
 """Callbacks that show what a generator makes while it trains, and guard the run.
 
+Guards: `StopOnNaN` stops at the first non-finite loss; `KeepBestGenerator`
+keeps the best-scoring generator (the averaged one when the model has
+`ema_decay=`).
+
 One family writes samples: `SampleWriter` is its base (only the chief writes;
 every `every` epochs and after the last; optionally the averaged generator;
 TensorBoard event files with the losses and the media). Its members are
 `SampleGrid` (images), `AudioSamples` (SEGAN waveforms) and
-`keras_cgan.models.next_frame_gan.callbacks.RolloutGIF` (video rollouts as GIFs). Event files
+`keras_cgan.models.next_frame_gan.RolloutGIF` (video rollouts as GIFs). Event files
 are written with `tf.summary.write` and need TensorFlow only, not the
 `tensorboard` package (install that to view them: `tensorboard --logdir DIR`).
 """
 
+import contextlib
 import os
 
 import keras
@@ -299,49 +304,71 @@ class StopOnNaN(keras.callbacks.Callback):
                 )
 
 
-class GeneratorEMA(keras.callbacks.Callback):
-    """Keeps an exponential moving average of the generator's weights, in memory.
+class KeepBestGenerator(keras.callbacks.Callback):
+    """Scores the generator on held-out data during training and keeps the best weights.
 
-    Prefer the model's `ema_decay=` argument: its averages are model weights,
-    updated inside the train step under any strategy and saved by `.keras`,
-    `BackupAndRestore` and `ModelCheckpoint`. This callback keeps them in host
-    memory only, so a run resumed from a backup restarts its average from the
-    restored weights.
+    Every `every` training batches it calls `score(model)` (higher is
+    better) and copies the generator's weights when the score beats the best
+    so far; at the end of training the best weights are put back (with
+    `restore_best=True`). GAN training can get worse, or collapse, after it
+    was good: this keeps the good generator. Score on a **validation** split
+    and report quality on a separate test split, or the selection flatters
+    the result.
 
-    After each batch, `ema = decay * ema + (1 - decay) * weights` for every
-    generator weight (batch-norm statistics included). `ema_generator()`
-    returns a copy of the generator holding the averaged weights, for sampling
-    and export; averaged generators usually make cleaner samples
-    (Karras et al. 2018; Yazici et al. 2019).
+    When the model keeps a weight average (`ema_decay=`), the averaged
+    generator is scored and kept instead of the raw one; training goes on
+    from the raw weights.
 
     Args:
-        decay: float in `[0, 1)`. Defaults to `0.999`.
+        score: callable `model -> float`, e.g.
+            `keras_cgan.models.next_frame_gan.junction_score(...)`.
+        every: int. Batches between scores. Defaults to `500`.
+        restore_best: bool. Put the best weights into `model.generator` when
+            training ends. Defaults to `True`.
+        verbose: int. `1` prints every score. Defaults to `0`.
+
+    Attributes:
+        history: list of `(batch, score)` pairs, one per scoring.
+        best_score, best_batch: the best score and when it was reached.
 
     Example:
 
-    >>> ema = GeneratorEMA(0.99)
-    >>> # gan.fit(ds, callbacks=[ema]); ema.ema_generator().save("g_ema.keras")
+    >>> keep = KeepBestGenerator(lambda model: 0.0, every=100)
+    >>> keep.every
+    100
     """
 
-    def __init__(self, decay=0.999):
+    def __init__(self, score, every=500, restore_best=True, verbose=0):
         super().__init__()
-        if not 0.0 <= decay < 1.0:
-            raise ValueError(f"`decay` must be in [0, 1). Received: decay={decay}")
-        self.decay = decay
-        self.average = None
+        if not callable(score):
+            raise ValueError(f"`score` must be callable `model -> float`. Received: {score!r}")
+        if not isinstance(every, int) or every < 1:
+            raise ValueError(f"`every` must be an int >= 1. Received: every={every!r}")
+        self.score, self.every, self.restore_best = score, every, bool(restore_best)
+        self.verbose = int(verbose)
+        self.history, self.best_score, self.best_batch, self.best_weights = [], None, None, None
+        self._batches = 0
 
-    def on_train_begin(self, logs=None):
-        if self.average is None:
-            self.average = [np.asarray(w, dtype="float64") for w in self.model.generator.get_weights()]
+    def _evaluate(self):
+        model = self.model
+        averaged = bool(getattr(model, "ema_variables", None))
+        with model.ema_weights() if averaged else contextlib.nullcontext():
+            value = float(self.score(model))
+            candidate = model.generator.get_weights()
+        self.history.append((self._batches, value))
+        if self.best_score is None or value > self.best_score:
+            self.best_score, self.best_batch, self.best_weights = value, self._batches, candidate
+        if self.verbose:
+            print(f"KeepBestGenerator: batch {self._batches} score {value:.4f} "
+                  f"(best {self.best_score:.4f} at batch {self.best_batch})", flush=True)
 
     def on_train_batch_end(self, batch, logs=None):
-        for average, weight in zip(self.average, self.model.generator.get_weights()):
-            average *= self.decay
-            average += (1.0 - self.decay) * np.asarray(weight, dtype="float64")
+        self._batches += 1
+        if self._batches % self.every == 0:
+            self._evaluate()
 
-    def ema_generator(self):
-        """A copy of the generator with the averaged weights."""
-        generator = self.model.generator
-        copy = generator.__class__.from_config(generator.get_config())
-        copy.set_weights([a.astype(w.dtype) for a, w in zip(self.average, generator.get_weights())])
-        return copy
+    def on_train_end(self, logs=None):
+        if self._batches % self.every:
+            self._evaluate()  # the final weights get a say too
+        if self.restore_best and self.best_weights is not None:
+            self.model.generator.set_weights(self.best_weights)

@@ -1,58 +1,31 @@
 """Tiny models and data of every family, for the scale and resilience tests.
 
-`build(family)` returns a compiled GAN built in the current strategy scope;
-`data(family, n)` returns `(conditions, targets)` arrays made in code. Every
-network here is replica-invariant (batch norm is synchronized, so it sees the
-global batch; no dropout), so N replicas or workers must make the update of
-one device. To add a family, add one entry to each dict.
+`build(family)` returns a compiled GAN built in the current strategy scope
+from the family's `"tiny"` preset; `data(family, n)` returns `(conditions,
+targets)` arrays made in code. Every network here is replica-invariant (batch
+norm is synchronized, so it sees the global batch; no dropout), so N replicas
+or workers must make the update of one device. To add a family, add one
+entry to each dict.
 """
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_cgan import SEGAN, ConditionalGAN, NextFrameGAN, Pix2Pix, networks
+from keras_cgan.models import conditional_gan, next_frame_gan, pix2pix, segan, stack_gan
 
 FAMILIES = ("conditional", "pix2pix", "segan", "next_frame", "stackgan")
 WINDOW = 256
 
-
-def _conditional(**kwargs):
-    g = networks.conditional_generator((8, 8, 1), 4, latent_dim=4, base_filters=8)
-    d = networks.conditional_discriminator((8, 8, 1), 4, base_filters=8)
-    return ConditionalGAN(g, d, condition=4, **kwargs)
-
-
-def _pix2pix(dropout=0.0, **kwargs):
-    # Synchronized batch norm (the default) sees the global batch on any number of
-    # replicas. Not instance norm: the U-Net keeps a conv bias before it, whose
-    # true gradient is 0, so Adam turns rounding noise into full steps there.
-    g = networks.unet_generator((16, 16, 1), 3, base_filters=4, max_filters=8, num_downs=2, dropout=dropout)
-    d = networks.patch_discriminator((16, 16, 1), (16, 16, 3), receptive_field=16, base_filters=4)
-    return Pix2Pix(g, d, **kwargs)
-
-
-def _segan(**kwargs):
-    kw = dict(window=WINDOW, filters=(4, 8), kernel_size=5)
-    return SEGAN(networks.segan_generator(**kw), networks.segan_discriminator(**kw), **kwargs)
-
-
-def _next_frame(**kwargs):
-    g = networks.next_frame_generator((8, 8, 1), context_frames=2, latent_dim=2, base_filters=4)
-    d = networks.next_frame_discriminator((8, 8, 1), context_frames=2, base_filters=4, scales=(1,))
-    return NextFrameGAN(g, d, context_frames=2, **kwargs)
-
-
-def _stackgan(**kwargs):
-    from keras_cgan.models.stack_gan import build_default
-
-    return build_default((8, 16), condition=4, latent_dim=4, code_dim=2, base_filters=4, active_stages=2, **kwargs)
-
-
+# family -> (its presets module, the data-dependent arguments of `presets.build`)
 BUILDERS = {
-    "conditional": _conditional, "pix2pix": _pix2pix, "segan": _segan, "next_frame": _next_frame,
-    "stackgan": _stackgan,
+    "conditional": (conditional_gan.presets, ((8, 8, 1), 4)),
+    "pix2pix": (pix2pix.presets, ((16, 16, 1), (16, 16, 3))),
+    "segan": (segan.presets, (WINDOW,)),
+    "next_frame": (next_frame_gan.presets, ((8, 8, 1), 2)),
+    "stackgan": (stack_gan.presets, ((8, 16), 4)),
 }
+EXTRA = {"stackgan": {"active_stages": 2}}  # train both stages from the first step
 
 SHAPES = {  # family -> (condition shape per sample, target shape per sample)
     "conditional": ((), (8, 8, 1)),
@@ -71,14 +44,17 @@ def _optimizer(name, learning_rate):
 
 
 def build(family, seed=3, learning_rate=1e-2, optimizer="adam", update="alternating", **kwargs):
-    """A compiled tiny GAN of `family` (build it inside `strategy.scope()` to distribute it)."""
+    """A compiled tiny GAN of `family` (build it inside `strategy.scope()` to distribute it).
+
+    `kwargs` are overrides of the preset (`ema_decay=0.5`, `dropout=0.5`...).
+    """
     keras.utils.set_random_seed(0)
-    gan = BUILDERS[family](seed=seed, **kwargs)
-    gan.compile(
-        generator_optimizer=_optimizer(optimizer, learning_rate),
-        discriminator_optimizer=_optimizer(optimizer, learning_rate),
+    presets, args = BUILDERS[family]
+    return presets.build(
+        *args, preset="tiny", seed=seed, generator_optimizer=_optimizer(optimizer, learning_rate),
+        discriminator_optimizer=_optimizer(optimizer, learning_rate), update=update,
+        **{**EXTRA.get(family, {}), **kwargs},
     )
-    return gan
 
 
 def data(family, n=24, seed=0):
@@ -121,21 +97,11 @@ def conditioned(family, condition, seed=3, learning_rate=1e-2, optimizer="adam")
     """A compiled conditional or StackGAN model on a `TagsCondition` or `TextCondition`."""
     keras.utils.set_random_seed(0)
     condition = {"tags": _tags_condition, "text": _text_condition}[condition]()
-    if family == "conditional":
-        g = networks.conditional_generator((8, 8, 1), condition=condition, latent_dim=4, base_filters=8)
-        d = networks.conditional_discriminator((8, 8, 1), condition=condition, base_filters=8)
-        gan = ConditionalGAN(g, d, condition=condition, seed=seed)
-    else:
-        from keras_cgan.models.stack_gan import build_default
-
-        gan = build_default(
-            (8, 16), condition=condition, latent_dim=4, code_dim=2, base_filters=4, active_stages=2, seed=seed
-        )
-    gan.compile(
-        generator_optimizer=_optimizer(optimizer, learning_rate),
-        discriminator_optimizer=_optimizer(optimizer, learning_rate),
+    presets, (shape, _) = BUILDERS[family]
+    return presets.build(
+        shape, condition, preset="tiny", seed=seed, generator_optimizer=_optimizer(optimizer, learning_rate),
+        discriminator_optimizer=_optimizer(optimizer, learning_rate), **EXTRA.get(family, {}),
     )
-    return gan
 
 
 def conditions_of(condition, n, seed=0):

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from keras_cgan import ConditionalGAN, networks
-from keras_cgan.callbacks import GeneratorEMA, SampleGrid, StopOnNaN, image_grid
+from keras_cgan.callbacks import KeepBestGenerator, SampleGrid, StopOnNaN, image_grid
 
 
 def make_gan():
@@ -59,19 +59,43 @@ def test_stop_on_nan_keeps_the_backup(tmp_path):
     assert os.listdir(backup)
 
 
-def test_generator_ema_averages_weights():
-    gan = make_gan()
-    labels, images = data()
-    seen = [[np.asarray(w, "float64") for w in gan.generator.get_weights()]]
-    record = keras.callbacks.LambdaCallback(
-        on_train_batch_end=lambda batch, logs: seen.append([np.asarray(w, "float64") for w in gan.generator.get_weights()])
-    )
-    ema = GeneratorEMA(decay=0.5)
-    gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, callbacks=[record, ema])  # 2 batches
-    start, w1, w2 = seen
-    averaged = ema.ema_generator().get_weights()
-    for s, a, b, got in zip(start, w1, w2, averaged):  # 0.5 * (0.5 * s + 0.5 * w1) + 0.5 * w2
-        np.testing.assert_allclose(got, 0.25 * s + 0.25 * a + 0.5 * b, rtol=1e-5, atol=1e-7)
-    assert any(not np.allclose(a, b) for a, b in zip(averaged, gan.generator.get_weights()))
-    with pytest.raises(ValueError, match="decay"):
-        GeneratorEMA(1.0)
+def test_keep_best_generator_restores_the_best_scored_weights():
+    from keras_cgan import NextFrameGAN, networks
+
+    def next_frame_gan(**kwargs):
+        g = networks.next_frame_generator((8, 8, 1), 2, latent_dim=2, base_filters=4)
+        d = networks.next_frame_discriminator((8, 8, 1), 2, base_filters=4, scales=(1,))
+        gan = NextFrameGAN(g, d, context_frames=2, seed=0, **kwargs)
+        gan.compile()
+        return gan
+
+    gan = next_frame_gan()
+    rng = np.random.default_rng(0)
+    cond, target = rng.uniform(-1, 1, (6, 8, 8, 2)).astype("float32"), rng.uniform(-1, 1, (6, 8, 8, 1)).astype("float32")
+    scores, seen = iter([0.2, 0.9, 0.1, 0.5]), []
+
+    def score(model):
+        seen.append(model.generator.get_weights())
+        return next(scores)
+
+    keep = KeepBestGenerator(score, every=2)
+    gan.fit(cond, target, batch_size=2, epochs=2, verbose=0, callbacks=[keep])  # 6 batches: scores at 2, 4, 6
+    assert [b for b, _ in keep.history] == [2, 4, 6] and keep.best_batch == 4 and keep.best_score == 0.9
+    for got, want in zip(gan.generator.get_weights(), seen[1]):
+        np.testing.assert_array_equal(got, want)
+    assert not np.allclose(seen[1][0], seen[2][0])  # training moved on after the best score
+
+    # With the model's average (ema_decay) the averaged weights are scored and
+    # kept, and training continues from the raw ones.
+    gan = next_frame_gan(ema_decay=0.5)
+    seen.clear()
+    keep = KeepBestGenerator(lambda model: seen.append(model.generator.get_weights()) or 1.0, every=3, restore_best=False)
+    gan.fit(cond, target, batch_size=2, epochs=1, verbose=0, callbacks=[keep])  # scored once, after batch 3
+    with gan.ema_weights():
+        averaged = gan.generator.get_weights()
+    for got, want, kept in zip(seen[0], averaged, keep.best_weights):
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(kept, want)
+    assert not np.allclose(gan.generator.get_weights()[0], averaged[0])
+    with pytest.raises(ValueError, match="every"):
+        KeepBestGenerator(lambda model: 0.0, every=0)

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from keras_cgan import ConditionalGAN, EmbeddingCondition, TagsCondition, TextCondition, networks
+from keras_cgan import ConditionalGAN, EmbeddingCondition, TagsCondition, TextCondition, conditions, networks
 from keras_cgan.data import captions, synthetic_faces, synthetic_shapes, tags
 from keras_cgan.metrics import attribute_accuracy, caption_accuracy, diversity, tag_face_accuracy
 from tests.test_case import assert_config_roundtrip, assert_keras_roundtrip, run_isolated
@@ -223,6 +223,67 @@ emit({"replicas": strategy.num_replicas_in_sync, "runs": out})
         assert run["finite"] and run["changed"], design
     assert "d_aux" in result["runs"]["acgan"]["parts"] and "d_match" in result["runs"]["two_head"]["parts"]
     assert "g_aux" in result["runs"]["text_acgan"]["parts"]
+
+
+# ------------------------------------------------------- a new condition type
+
+
+@pytest.mark.parametrize("conditioning", ["concat", "acgan"])
+def test_a_new_condition_type_is_one_class(conditioning):
+    """A condition the library has never seen (a class fed one-hot) trains by its own answers alone."""
+    calls = []
+
+    class OneHotClass(conditions.Condition):
+        """A class id fed one-hot, `float32` `[B, K]`."""
+
+        dtype = "float32"
+
+        def __init__(self, num_classes):
+            self.num_classes = num_classes
+
+        @property
+        def input_shape(self):
+            return (self.num_classes,)
+
+        @property
+        def num_labels(self):
+            return self.num_classes
+
+        def wrong(self, condition, draw):
+            offset = draw(tf.random.stateless_uniform, (), dtype="int32", minval=1, maxval=self.num_classes)
+            ids = (tf.argmax(condition, axis=1, output_type="int32") + offset) % self.num_classes
+            return tf.one_hot(ids, self.num_classes, dtype=condition.dtype)
+
+        def code(self, inputs, units, prefix, text_encoder="mean"):
+            return keras.layers.Dense(units, use_bias=False, name=f"{prefix}_one_hot")(inputs)
+
+        def auxiliary_loss(self, logits, condition):
+            calls.append(tuple(logits.shape[1:]))
+            return tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=condition, logits=logits))
+
+        def get_config(self):
+            return {"num_classes": self.num_classes}
+
+    condition = OneHotClass(3)
+    assert conditions.get(condition) is condition
+    g = networks.conditional_generator(SHAPE, condition=condition, latent_dim=LATENT, base_filters=8)
+    d = networks.conditional_discriminator(SHAPE, condition=condition, conditioning=conditioning, base_filters=8)
+    assert g.get_layer("class_one_hot").units == LATENT  # the condition built the code, not a built-in branch
+    code_layer = {"concat": "class_one_hot", "acgan": "projection_one_hot"}[conditioning]
+    assert d.get_layer(code_layer).input.shape[-1] == 3
+    gan = ConditionalGAN(g, d, condition=condition, seed=0)
+    assert gan.design == {"concat": "single", "acgan": "acgan"}[conditioning]
+    gan.compile()
+    c = np.eye(3, dtype="float32")[np.arange(16) % 3]
+    before = {net.name: [np.array(w) for w in net.trainable_weights] for net in (g, d)}
+    history = gan.fit(c, images(), batch_size=8, epochs=1, verbose=0).history
+    assert all(np.isfinite(v[-1]) for v in history.values()) and "d_mismatch" in history
+    for net in (g, d):
+        assert any(not np.allclose(a, b) for a, b in zip(before[net.name], net.trainable_weights)), net.name
+    if conditioning == "acgan":
+        assert {"d_aux", "g_aux"} <= set(history)
+        assert calls and set(calls) == {(3,)}  # D (real, fake) and G asked the condition for the loss
+    assert gan.predict(c[:5], verbose=0).shape == (5,) + SHAPE
 
 
 # ------------------------------------------------------------------ bad input

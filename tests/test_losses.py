@@ -79,6 +79,21 @@ def test_gaussian_lowpass_keeps_low_and_removes_high_frequencies():
         losses.gaussian_lowpass(grid, 11.0)  # the reflected border would not fit in 32 pixels
 
 
+def test_image_gradients_are_unpadded_forward_differences():
+    x = np.array([[0.0, 1.0, 3.0], [2.0, 2.0, 7.0]])[None, ..., None]  # [1, 2, 3, 1]
+    dy, dx = losses.image_gradients(x)
+    assert isinstance(dy, np.ndarray) and dy.dtype == x.dtype  # arrays stay arrays (exact float64)
+    np.testing.assert_array_equal(dy[0, ..., 0], [[2.0, 1.0, 4.0]])
+    np.testing.assert_array_equal(dx[0, ..., 0], [[1.0, 2.0], [0.0, 5.0]])
+    tdy, tdx = losses.image_gradients(tf.constant(x, "float32"))
+    assert tdy.shape == (1, 1, 3, 1) and tdx.shape == (1, 2, 2, 1)
+    np.testing.assert_array_equal(tdx.numpy(), dx)
+    # any leading dimensions: clips [N, T, H, W, C]
+    assert losses.image_gradients(np.zeros((2, 3, 4, 5, 1)))[1].shape == (2, 3, 4, 4, 1)
+    # the gradient difference loss is built on them: |dy| of a flat prediction vs x
+    close(losses.gradient_difference_loss(x, np.zeros_like(x)), np.mean(np.abs(dy)) + np.mean(np.abs(dx)))
+
+
 def test_unknown_adversarial_loss_names_the_argument():
     with pytest.raises(ValueError, match="adversarial_loss"):
         losses.get("mse")

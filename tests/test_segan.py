@@ -9,9 +9,9 @@ import pytest
 import soundfile as sf
 import tensorflow as tf
 
-from keras_cgan import SEGAN, networks
-from keras_cgan.cli import enhance as audio_cli
-from keras_cgan.models.segan import streaming as audio_tflite
+from keras_cgan import SEGAN, export, networks
+from keras_cgan.cli import enhance as enhance_cli
+from keras_cgan.models.segan import streaming
 from keras_cgan.models.segan import waveform as wf
 from keras_cgan.data import audio, synthetic_speech
 from keras_cgan.models.segan.emphasis import DeEmphasis, PreEmphasis
@@ -304,25 +304,57 @@ def test_tflite_streaming_matches_enhance(tmp_path):
     gan.fit(*toy_pairs(4), batch_size=4, epochs=1, verbose=0)
     x = toy_pairs(4, seed=3)[0].reshape(-1)[:3333]
     expected = gan.enhance(x)
-    path = audio_tflite.export_tflite(gan, str(tmp_path / "segan.tflite"))
-    runner = audio_tflite.TFLiteWindow(path, num_threads=1)
-    assert runner.window == WINDOW
+    # the on-device model goes through keras_cgan.export: parity-checked, named input `condition`
+    report = streaming.export_tflite(gan, str(tmp_path / "segan.tflite"))
+    assert report.passed and report.format == "tflite" and report.max_abs_error <= 1e-4
+    runtime = export.load_runtime(report.path)
+    assert isinstance(runtime, export.runtimes.TFLiteRuntime)
+    assert runtime.input_names == ["condition"] and runtime.input_shapes["condition"] == (None, WINDOW, 1)
     # one window, no framing: the interpreter equals the Keras generator at z = 0
     frame = wf.preemphasis(x[:WINDOW], 0.95)[None, :, None]
     keras_out = gan.window_function()(tf.constant(frame)).numpy()
-    np.testing.assert_allclose(runner(frame), keras_out, atol=1e-5)
+    np.testing.assert_allclose(runtime({"condition": frame})["sample"], keras_out, atol=1e-5)
+    runner = streaming.window_runner(runtime)
+    assert runner.window == WINDOW
+    np.testing.assert_allclose(runner(frame[0, :, 0]), keras_out.reshape(-1), atol=1e-5)
     # streaming in odd-sized chunks, exactly as an app would
-    streamed = audio_tflite.stream_enhance(runner, x, preemphasis=0.95, chunk_size=700)
+    streamed = streaming.stream_enhance(runtime, x, preemphasis=0.95, chunk_size=700)
     assert streamed.shape == x.shape
     assert np.abs(streamed - expected).max() <= 1e-4
-    for quantization in ("float16", "dynamic_int8"):
-        q = audio_tflite.export_tflite(gan, str(tmp_path / f"{quantization}.tflite"), quantization)
-        out = audio_tflite.stream_enhance(q, x, preemphasis=0.95)
+    # the quantization names are export's
+    for quantization in ("float16", "dynamic"):
+        q = streaming.export_tflite(gan, str(tmp_path / f"{quantization}.tflite"), quantization)
+        assert q.quantization == quantization and q.passed
+        out = streaming.stream_enhance(q.path, x, preemphasis=0.95)
         assert np.all(np.isfinite(out)) and np.abs(out - expected).max() < 0.05
+    # full int8 calibrates on (and is checked on) speech-like pre-emphasized frames; de-emphasis
+    # integrates its error (gain up to 1 / (1 - 0.95)), so it is checked per window only
+    frames = wf.preemphasis(toy_pairs(4, seed=5)[0].reshape(-1), 0.95).reshape(-1, WINDOW, 1)
+    q = streaming.export_tflite(
+        gan, str(tmp_path / "int8.tflite"), "int8", representative_data=frames, inputs={"condition": frames}
+    )
+    assert q.quantization == "int8" and q.passed and q.snr_db >= 20
+    with pytest.raises(ValueError, match="quantization"):
+        streaming.export_tflite(gan, str(tmp_path / "old.tflite"), "dynamic_int8")
+
+
+def test_stream_enhance_refuses_an_export_with_noise_input(tmp_path):
+    gan = tiny_segan()
+    path = export.to_tflite(gan, str(tmp_path / "with_noise.tflite"), check=False)
+    with pytest.raises(ValueError, match="on_device_generator"):
+        streaming.stream_enhance(path, np.zeros(3000, "float32"))
+
+
+def test_on_device_generator_exports_to_onnx_and_streams(tmp_path):
+    gan = tiny_segan()
+    x = toy_pairs(2, seed=4)[0].reshape(-1)[:2500]
+    report = export.to_onnx(streaming.on_device_generator(gan), str(tmp_path / "segan.onnx"))
+    streamed = streaming.stream_enhance(report.path, x, preemphasis=0.95, chunk_size=999)
+    assert np.abs(streamed - gan.enhance(x)).max() <= 1e-4
 
 
 def test_streamer_emits_samples_before_the_end():
-    streamer = audio_tflite.StreamingEnhancer(lambda frame: frame, WINDOW, preemphasis=0.95)
+    streamer = streaming.StreamingEnhancer(lambda frame: frame, WINDOW, preemphasis=0.95)
     x = np.random.default_rng(0).uniform(-0.5, 0.5, 4 * WINDOW).astype("float32")
     first = streamer.process(x[: 2 * WINDOW])
     assert 0 < first.size <= 2 * WINDOW
@@ -441,11 +473,16 @@ def test_enhance_command_resamples_and_keeps_length(tmp_path):
     noisy = str(tmp_path / "in.wav")
     sf.write(noisy, np.stack([x, x], 1), 22050)  # stereo at another rate
     parser = argparse.ArgumentParser()
-    audio_cli.add_enhance_subcommand(parser.add_subparsers(dest="command"))
+    enhance_cli.add_enhance_subcommand(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["enhance", noisy, "-o", str(tmp_path / "out.wav"), "--model", model_path])
     assert args.func(args) == 0
     out, rate = sf.read(str(tmp_path / "out.wav"))
     assert rate == 22050 and out.shape == (12345,)
     assert np.abs(out[200:-200] - 0.5 * x[200:-200]).max() < 0.01
+    # the on-device model exported through keras_cgan.export streams to the same result
+    tflite = streaming.export_tflite(gan, str(tmp_path / "gain.tflite")).path
+    args = parser.parse_args(["enhance", noisy, "-o", str(tmp_path / "out_tflite.wav"), "--model", tflite])
+    assert args.func(args) == 0
+    np.testing.assert_allclose(sf.read(str(tmp_path / "out_tflite.wav"))[0], out, atol=1e-4)
     with pytest.raises(ValueError, match="missing.keras"):
-        audio_cli.run_enhance(parser.parse_args(["enhance", noisy, "-o", "x.wav", "--model", "missing.keras"]))
+        enhance_cli.run_enhance(parser.parse_args(["enhance", noisy, "-o", "x.wav", "--model", "missing.keras"]))

@@ -25,7 +25,9 @@ def add_enhance_subcommand(subparsers):
     )
     parser.add_argument("input", help="Noisy input wav.")
     parser.add_argument("-o", "--output", required=True, help="Enhanced output wav.")
-    parser.add_argument("--model", required=True, help="A saved SEGAN (.keras) or an exported .tflite.")
+    parser.add_argument(
+        "--model", required=True, help="A saved SEGAN (.keras) or its on-device .tflite (streaming.export_tflite)."
+    )
     parser.add_argument("--hop", type=int, default=None, help="Window step (default: half the window).")
     parser.add_argument("--batch-size", type=int, default=16, help="Windows per generator call (.keras).")
     parser.add_argument(
@@ -45,13 +47,13 @@ def run_enhance(args):
     if not os.path.isfile(args.model):
         raise ValueError(f"--model {args.model}: file not found.")
     if args.model.endswith(".tflite"):
-        from keras_cgan.models.segan import streaming as audio_tflite
+        from keras_cgan.models.segan import streaming
 
         rate = args.sample_rate
         noisy, file_rate = audio.read_wav(args.input, return_rate=True)
         file_length = noisy.size
         noisy = audio.resample(noisy, file_rate, rate)
-        enhanced = audio_tflite.stream_enhance(args.model, noisy, hop=args.hop, preemphasis=args.preemphasis)
+        enhanced = streaming.stream_enhance(args.model, noisy, hop=args.hop, preemphasis=args.preemphasis)
     else:
         import keras
 

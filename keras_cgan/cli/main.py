@@ -5,6 +5,7 @@ import sys
 
 
 def build_parser():
+    """The `keras-cgan` argument parser with every subcommand."""
     from keras_cgan.cli import quickstart
     from keras_cgan.cli.enhance import add_enhance_subcommand
     from keras_cgan.cli.export import add_export_subcommand
@@ -22,6 +23,7 @@ def build_parser():
 
 
 def main(argv=None):
+    """Runs `keras-cgan` with `argv` (default: the command line); returns the exit status."""
     args = build_parser().parse_args(argv)
     return args.func(args) or 0
 

@@ -15,17 +15,27 @@ import time
 
 import numpy as np
 
+from keras_cgan.models.conditional_gan import presets
+
+DIGITS = presets.PRESETS["digits"]  # the quickstart's model; --latent-dim, --filters, --mismatch-weight change it
+
 
 def build_parser(parser=None):
+    """The quickstart's arguments, added to `parser` (a new parser if None)."""
     parser = parser or argparse.ArgumentParser(
         prog="keras-cgan quickstart", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--epochs", type=int, default=100, help="training epochs (default 100)")
     parser.add_argument("--batch-size", type=int, default=64, help="global batch size (default 64)")
-    parser.add_argument("--latent-dim", type=int, default=32, help="noise size (default 32)")
-    parser.add_argument("--filters", type=int, default=32, help="base filters of G and D (default 32)")
     parser.add_argument(
-        "--mismatch-weight", type=float, default=1.0, help="weight of the real+wrong-label term (default 1)"
+        "--latent-dim", type=int, default=DIGITS["latent_dim"], help="noise size (default %(default)s)"
+    )
+    parser.add_argument(
+        "--filters", type=int, default=DIGITS["base_filters"], help="base filters of G and D (default %(default)s)"
+    )
+    parser.add_argument(
+        "--mismatch-weight", type=float, default=DIGITS["mismatch_weight"],
+        help="weight of the real+wrong-label term (default %(default)s)",
     )
     parser.add_argument("--samples-per-class", type=int, default=100, help="generated digits scored per class")
     parser.add_argument("--out", default="runs/digits", help="output folder (default runs/digits)")
@@ -35,9 +45,9 @@ def build_parser(parser=None):
 
 
 def run(args):
+    """Trains the digits cGAN, writes samples and the generator, prints condition accuracy."""
     import keras
 
-    from keras_cgan import ConditionalGAN, networks
     from keras_cgan.callbacks import SampleGrid
     from keras_cgan.data import digits
     from keras_cgan.metrics import DigitsClassifier, condition_accuracy
@@ -48,14 +58,10 @@ def run(args):
     keras.utils.set_random_seed(args.seed)
     start = time.time()
 
-    generator = networks.conditional_generator(
-        (8, 8, 1), num_classes=10, latent_dim=args.latent_dim, base_filters=args.filters
+    gan = presets.build(
+        (8, 8, 1), 10, preset="digits", latent_dim=args.latent_dim, base_filters=args.filters,
+        mismatch_weight=args.mismatch_weight, seed=args.seed,
     )
-    discriminator = networks.conditional_discriminator((8, 8, 1), num_classes=10, base_filters=args.filters)
-    gan = ConditionalGAN(
-        generator, discriminator, condition=10, mismatch_weight=args.mismatch_weight, seed=args.seed
-    )
-    gan.compile(steps_per_execution=8)
     grid_path = os.path.join(args.out, "samples.png")
     gan.fit(
         digits.dataset(args.batch_size, "train", seed=args.seed),
@@ -92,6 +98,7 @@ def run(args):
 
 
 def main(argv=None):
+    """`python -m keras_cgan.cli.quickstart`: parses `argv` and runs."""
     return run(build_parser().parse_args(argv))
 
 

@@ -36,6 +36,7 @@ FORMAT_VERSION = 1
 
 
 def path(run, name):
+    """The path of the run folder's file `name`."""
     return os.path.join(run, name)
 
 
@@ -58,6 +59,7 @@ def read_config(run):
 
 
 def write_config(run, config):
+    """Writes `config.json` atomically (a temporary file moved into place)."""
     os.makedirs(run, exist_ok=True)
     tmp = path(run, CONFIG + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
@@ -102,6 +104,7 @@ def differences(saved, new, sections=FIXED_SECTIONS):
 
 
 def write_preview(run, conditions, targets):
+    """Saves the fixed preview conditions (and targets) that `sample` reuses."""
     arrays = {"conditions": np.asarray(conditions)}
     if targets is not None:
         arrays["targets"] = np.asarray(targets)

@@ -114,6 +114,7 @@ def synthetic_voice(rng, num_samples, sample_rate=16000, speaker=None):
 
 
 def espeak_available():
+    """Whether the `espeak-ng` program is on the PATH (real TTS speech; optional)."""
     return shutil.which("espeak-ng") is not None
 
 

@@ -103,12 +103,14 @@ class ParityReport:
         return not self.problems
 
     def to_dict(self):
+        """The report as a plain dict (with `passed`)."""
         out = dataclasses.asdict(self)
         out["passed"] = self.passed
         out["latency_ms"] = {str(k): v for k, v in self.latency_ms.items()}
         return out
 
     def to_json(self):
+        """The report as indented JSON."""
         return json.dumps(self.to_dict(), indent=2, default=float)
 
     def __str__(self):

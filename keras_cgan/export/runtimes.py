@@ -4,7 +4,9 @@ Each runtime is a callable `runtime(inputs) -> outputs` over dicts of numpy
 arrays keyed by name: a reloaded SavedModel signature (as TF Serving calls
 it), an onnxruntime session, or a LiteRT signature runner. Feeding by name
 matters: tf2onnx's command line orders inputs alphabetically, so positional
-feeding silently swaps inputs of the same shape.
+feeding silently swaps inputs of the same shape. Every runtime also tells
+its `input_names`, `output_names` and `input_shapes` (`None` for a dynamic
+dimension, e.g. the batch).
 
 Example:
 
@@ -36,6 +38,11 @@ def resolve_saved_model(path):
             "version folder `<path>/<version>/`."
         )
     return os.path.join(path, str(max(versions)))
+
+
+def _dimension(size):
+    """A static dimension as an int; a dynamic one (None, -1, a symbolic name) as None."""
+    return int(size) if isinstance(size, (int, np.integer)) and size >= 0 else None
 
 
 def detect_format(path):
@@ -73,6 +80,9 @@ class SavedModelRuntime:
         self._signature = self._loaded.signatures[signature_name]
         self.input_specs = dict(self._signature.structured_input_signature[1])
         self.input_names = list(self.input_specs)
+        self.input_shapes = {
+            name: tuple(_dimension(d) for d in spec.shape.as_list()) for name, spec in self.input_specs.items()
+        }
         self.output_names = list(self._signature.structured_outputs)
 
     def __call__(self, inputs):
@@ -96,21 +106,31 @@ _ONNX_DTYPES = {
 
 
 class OnnxRuntime:
-    """An onnxruntime session on the CPU."""
+    """An onnxruntime session on the CPU.
+
+    Args:
+        path: str. A `.onnx` file.
+        num_threads: int or None. Intra- and inter-op threads; `None` lets
+            onnxruntime choose. Defaults to `None`.
+    """
 
     format = "onnx"
     quantization = None
 
-    def __init__(self, path):
+    def __init__(self, path, num_threads=None):
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        if num_threads is not None:
+            options.intra_op_num_threads = int(num_threads)
+            options.inter_op_num_threads = int(num_threads)
         self.path = os.fspath(path)
         self._session = onnxruntime.InferenceSession(
             self.path, options, providers=["CPUExecutionProvider"]
         )
         self.input_names = [i.name for i in self._session.get_inputs()]
+        self.input_shapes = {i.name: tuple(_dimension(d) for d in i.shape) for i in self._session.get_inputs()}
         self.output_names = [o.name for o in self._session.get_outputs()]
         self._dtypes = {i.name: _ONNX_DTYPES[i.type] for i in self._session.get_inputs()}
 
@@ -138,7 +158,14 @@ def tflite_quantization(interpreter):
 
 
 class TFLiteRuntime:
-    """A LiteRT (`ai_edge_litert`) signature runner."""
+    """A LiteRT (`ai_edge_litert`) signature runner.
+
+    Args:
+        path: str. A `.tflite` file with a named signature (as
+            `keras_cgan.export.to_tflite` writes).
+        signature_name: str. Defaults to `"serving_default"`.
+        num_threads: int. Interpreter threads. Defaults to `1`.
+    """
 
     format = "tflite"
 
@@ -156,6 +183,9 @@ class TFLiteRuntime:
         self._runner = self._interpreter.get_signature_runner(signature_name)
         details = self._runner.get_input_details()
         self.input_names = list(signatures[signature_name]["inputs"])
+        self.input_shapes = {
+            name: tuple(_dimension(d) for d in details[name]["shape_signature"]) for name in self.input_names
+        }
         self.output_names = list(signatures[signature_name]["outputs"])
         self._dtypes = {name: np.dtype(details[name]["dtype"]) for name in self.input_names}
         self.quantization = tflite_quantization(self._interpreter)
@@ -165,11 +195,20 @@ class TFLiteRuntime:
         return {name: np.array(value) for name, value in self._runner(**feed).items()}
 
 
-def load_runtime(path):
-    """Loads the export at `path` in its runtime (format from the path)."""
+def load_runtime(path, num_threads=None):
+    """Loads the export at `path` in its runtime (format from the path).
+
+    Args:
+        path: str. A SavedModel folder (or its versioned parent), a `.onnx`
+            or a `.tflite` file.
+        num_threads: int or None. Threads of the onnxruntime session or the
+            LiteRT interpreter (`None`: onnxruntime chooses, LiteRT uses 1).
+            A reloaded SavedModel runs on TensorFlow's process-wide threads
+            (`tf.config.threading`). Defaults to `None`.
+    """
     kind = detect_format(path)
     if kind == "onnx":
-        return OnnxRuntime(path)
+        return OnnxRuntime(path, num_threads=num_threads)
     if kind == "tflite":
-        return TFLiteRuntime(path)
+        return TFLiteRuntime(path, num_threads=1 if num_threads is None else num_threads)
     return SavedModelRuntime(path)

@@ -1,8 +1,9 @@
 """Measures of what a conditional generator makes, one module per concern.
 
 `condition_accuracy` and `attributes` (does a sample show its condition?),
-`image_quality` (PSNR, SSIM, sharpness), `audio` (SNR, PESQ, STOI), `video`
-(mode split, rollouts).
+`image_quality` (PSNR, SSIM, sharpness: the one definition of each), `audio`
+(SNR, PESQ, STOI), `video` (mode split, rollouts; PSNR and sharpness as
+means of `image_quality`'s over frames).
 """
 
 from keras_cgan.metrics.attributes import attribute_accuracy, caption_accuracy, diversity, tag_face_accuracy

@@ -55,6 +55,7 @@ class DigitsClassifier:
         return ((images.reshape(len(images), -1) + 1.0) / 2.0).clip(0.0, 1.0)
 
     def fit(self, images, labels):
+        """Fits the classifier on images `[N, H, W, C]` and their labels; returns itself."""
         self.model.fit(self._features(images), np.asarray(labels).reshape(-1))
         return self
 

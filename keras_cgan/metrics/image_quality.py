@@ -3,10 +3,14 @@
 PSNR and SSIM reward closeness to the one target, so they favour the blurry
 average an L1/L2 model predicts. Sharpness makes "blurry" a number: the RMS
 image gradient (square root of the mean gradient energy over pixels and
-channels). `sharpness_ratio(generated, real)` near 1 means outputs carry as
-much fine detail as real images; an averaging model falls clearly below 1.
+channels), or with `norm="abs"` the mean gradient magnitude `|dy| + |dx|`.
+`sharpness_ratio(generated, real)` near 1 means outputs carry as much fine
+detail as real images; an averaging model falls clearly below 1.
 
-All functions take batches `[B, H, W, C]` with values in `value_range`.
+All functions take batches `[B, H, W, C]` with values in `value_range` and
+measure on the `[0, 1]` scale. These are the library's one PSNR and one
+sharpness: `metrics.video` averages them over frames. Image gradients are
+`losses.image_gradients`.
 
 Example:
 
@@ -21,6 +25,10 @@ True
 
 import numpy as np
 import tensorflow as tf
+
+from keras_cgan.losses import image_gradients
+
+SHARPNESS_NORMS = ("rms", "abs")
 
 
 def _to_unit(images, value_range):
@@ -61,14 +69,35 @@ def ssim(y_true, y_pred, value_range=(-1.0, 1.0), filter_size=11):
 
 def gradient_energy(images, value_range=(-1.0, 1.0)):
     """Per-image mean squared finite difference, vertical plus horizontal, `[B]`."""
-    x = _to_unit(images, value_range)
-    dy = x[:, 1:, :, :] - x[:, :-1, :, :]  # [B, H-1, W, C]
-    dx = x[:, :, 1:, :] - x[:, :, :-1, :]  # [B, H, W-1, C]
+    dy, dx = image_gradients(_to_unit(images, value_range))  # [B, H-1, W, C], [B, H, W-1, C]
     return tf.reduce_mean(tf.square(dy), axis=[1, 2, 3]) + tf.reduce_mean(tf.square(dx), axis=[1, 2, 3])
 
 
-def sharpness(images, value_range=(-1.0, 1.0)):
-    """Per-image RMS gradient, `sqrt(gradient_energy)`, shape `[B]`."""
+def gradient_magnitude(images):
+    """Per-pixel `|dy| + |dx|` where both differences exist, `[..., H - 1, W - 1, C]`.
+
+    On the values as given (no `value_range` scaling); a tensor gives a
+    tensor, a NumPy array an array of its dtype.
+    """
+    dy, dx = image_gradients(images)
+    return abs(dy[..., :, :-1, :]) + abs(dx[..., :-1, :, :])
+
+
+def sharpness(images, value_range=(-1.0, 1.0), norm="rms"):
+    """Per-image sharpness: the size of the image gradient on the `[0, 1]` scale, `[B]`.
+
+    Args:
+        images: `[B, H, W, C]` with values in `value_range`.
+        value_range: `(low, high)`. Defaults to `(-1.0, 1.0)`.
+        norm: `"rms"`: the RMS gradient, `sqrt(gradient_energy)`. `"abs"`:
+            the mean gradient magnitude `|dy| + |dx|` over the
+            `(H - 1) x (W - 1)` pixels with both differences
+            (`gradient_magnitude`; Mathieu et al. 2016). Defaults to `"rms"`.
+    """
+    if norm not in SHARPNESS_NORMS:
+        raise ValueError(f"`norm` must be one of {SHARPNESS_NORMS}. Received: norm={norm!r}")
+    if norm == "abs":
+        return tf.reduce_mean(gradient_magnitude(_to_unit(images, value_range)), axis=[1, 2, 3])
     return tf.sqrt(gradient_energy(images, value_range))
 
 

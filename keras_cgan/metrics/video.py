@@ -1,6 +1,10 @@
 """Frame metrics: mode split (one sprite vs a split one), PSNR and sharpness.
 
 All functions take frames in `[-1, 1]` as numpy arrays `[..., H, W, C]`.
+`psnr` and `sharpness` are the means over frames of `image_quality.psnr`
+and `image_quality.sharpness` (`norm="abs"`), the library's one definition
+of each; `sharpness_difference` compares the per-pixel gradient magnitudes
+(`image_quality.gradient_magnitude`).
 
 *Mode split* asks, for each predicted frame, whether the sprite is in one
 place. Pixels of near-full intensity (`> threshold`) are grouped into
@@ -27,7 +31,12 @@ Example:
 import numpy as np
 from scipy import ndimage
 
+from keras_cgan.metrics import image_quality
+
 _EIGHT = np.ones((3, 3), bool)
+# A frame equal to its target: the mean squared error is floored here, so the
+# mean PSNR over frames stays finite (10 log10(4 / 1e-10) = 106 dB on [-1, 1]).
+MIN_MSE = 1e-10
 
 
 def _gray(frame):
@@ -119,47 +128,56 @@ def intact_rollouts(rollouts, **kwargs):
     return float(np.mean(intact))
 
 
-def psnr(predictions, targets, max_val=2.0):
-    """Mean peak signal-to-noise ratio in dB over frames `[N, H, W, C]`.
+def _as_batch(frames):
+    """Frames `[..., H, W, C]` (one frame, `[N, H, W, C]`, clips) as a `[N, H, W, C]` array."""
+    frames = np.asarray(frames)
+    return frames.reshape((-1,) + frames.shape[-3:])
+
+
+def _span(value_range):
+    low, high = value_range
+    return float(high) - float(low)
+
+
+def psnr(predictions, targets, value_range=(-1.0, 1.0)):
+    """Mean peak signal-to-noise ratio in dB over frames: `image_quality.psnr`, averaged.
 
     Args:
         predictions, targets: arrays `[N, H, W, C]` (or one frame).
-        max_val: float. The value range; `2.0` for `[-1, 1]`. Defaults to `2.0`.
+        value_range: `(low, high)` of the frames. Defaults to `(-1.0, 1.0)`.
+
+    A frame equal to its target counts as `10 log10(span^2 / MIN_MSE)` dB
+    (the mean squared error floored at `MIN_MSE`), not infinity.
     """
-    p = np.asarray(predictions, np.float64)
-    t = np.asarray(targets, np.float64)
+    p, t = np.asarray(predictions), np.asarray(targets)
     if p.shape != t.shape:
         raise ValueError(f"`predictions` {p.shape} and `targets` {t.shape} must have one shape.")
-    if p.ndim == 3:
-        p, t = p[None], t[None]
-    mse = np.mean(np.square(p - t), axis=tuple(range(1, p.ndim)))
-    return float(np.mean(10.0 * np.log10(max_val**2 / np.maximum(mse, 1e-10))))
+    # PSNR falls as the MSE rises: capping the dB is flooring the MSE.
+    cap = 10.0 * np.log10(_span(value_range) ** 2 / MIN_MSE)
+    per_frame = np.asarray(image_quality.psnr(_as_batch(t), _as_batch(p), value_range), np.float64)
+    return float(np.mean(np.minimum(per_frame, cap)))
 
 
-def _gradients(frames):
-    frames = np.asarray(frames, np.float64)
-    dy = np.abs(np.diff(frames, axis=-3))[..., :, :-1, :]  # [N, H-1, W-1, C]
-    dx = np.abs(np.diff(frames, axis=-2))[..., :-1, :, :]
-    return dy, dx
+def sharpness(frames, value_range=(-1.0, 1.0)):
+    """Mean image-gradient magnitude `|dy| + |dx|` of frames `[N, H, W, C]`, in the frames' units.
 
-
-def sharpness(frames):
-    """Mean image-gradient magnitude `|dy| + |dx|` of frames `[N, H, W, C]`.
-
-    Blurry frames (averages of futures) have lower values than crisp ones.
+    `image_quality.sharpness(frames, value_range, norm="abs")` (measured on
+    the `[0, 1]` scale) times the width of `value_range`, averaged over
+    frames. Blurry frames (averages of futures) have lower values than crisp ones.
     """
-    dy, dx = _gradients(frames)
-    return float(np.mean(dy + dx))
+    per_frame = image_quality.sharpness(_as_batch(frames), value_range, norm="abs")
+    return float(np.mean(per_frame)) * _span(value_range)
 
 
-def sharpness_difference(predictions, targets, max_val=2.0):
+def sharpness_difference(predictions, targets, value_range=(-1.0, 1.0)):
     """Sharpness difference in dB (Mathieu et al. 2016): higher is closer in edges.
 
-    `10 log10(max_val^2 / mean |(|dy_t| + |dx_t|) - (|dy_p| + |dx_p|)|)` per
-    frame, averaged.
+    `10 log10(span^2 / mean |(|dy_t| + |dx_t|) - (|dy_p| + |dx_p|)|)` per
+    frame (`span` the width of `value_range`), averaged.
     """
-    pdy, pdx = _gradients(predictions)
-    tdy, tdx = _gradients(targets)
-    diff = np.abs((tdy + tdx) - (pdy + pdx))
+    diff = np.abs(
+        image_quality.gradient_magnitude(np.asarray(targets, np.float64))
+        - image_quality.gradient_magnitude(np.asarray(predictions, np.float64))
+    )
     diff = diff.reshape(diff.shape[0], -1).mean(axis=1) if diff.ndim == 4 else diff.mean()[None]
-    return float(np.mean(10.0 * np.log10(max_val**2 / np.maximum(diff, 1e-10))))
+    return float(np.mean(10.0 * np.log10(_span(value_range) ** 2 / np.maximum(diff, 1e-10))))

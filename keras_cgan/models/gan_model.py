@@ -15,10 +15,11 @@ A family implements:
 * optionally `objectives(condition, target, fake, training)`, both losses at
   once, to share work between them in the simultaneous update.
 
-Losses are per-replica batch means. The machinery divides them by the number
-of replicas before differentiating, because Keras optimizers sum gradients over
-replicas; so N replicas make the same update as one device, and the logged
-values (`keras.metrics.Mean` over replicas) are the true global batch means.
+Losses are means over the replica's rows. The machinery weights each by the
+replica's share of the global batch before differentiating, because Keras
+optimizers sum gradients over replicas; so N replicas (even, uneven, or one
+left empty by a short last batch) make the update of one device, and the
+logged values are the true global batch means.
 """
 
 import collections
@@ -214,9 +215,11 @@ class GANModel(keras.Model):
         return seed
 
     def sample_noise(self, batch_size):
+        """Standard normal noise `[batch_size, *noise_shape]`, drawn for the global batch by position."""
         return self.replica_draw(tf.random.stateless_normal, batch_size, self.noise_shape)
 
     def generate(self, condition, noise=None, training=False):
+        """The generator's output for `condition` (noise drawn inside unless `noise` is given)."""
         if self.noise_shape is None:
             return self.generator(condition, training=training)
         if noise is None:
@@ -396,6 +399,7 @@ class GANModel(keras.Model):
         return losses_lib.get(self.adversarial_loss)
 
     def discriminator_objective(self, condition, target, fake, training):
+        """The discriminator's loss, `(loss, {part: per-example values})`; each family defines it."""
         raise NotImplementedError
 
     def discriminator_penalty(self, critics, target, fake):
@@ -425,6 +429,7 @@ class GANModel(keras.Model):
         return penalty
 
     def generator_objective(self, condition, target, fake, training):
+        """The generator's loss, `(loss, {part: per-example values})`; each family defines it."""
         raise NotImplementedError
 
     def objectives(self, condition, target, fake, training):
@@ -451,6 +456,7 @@ class GANModel(keras.Model):
         return [(self.generator.trainable_variables, self.generator_optimizer)]
 
     def discriminator_groups(self):
+        """`[(variables, optimizer), ...]`: the discriminator side's variables and who updates them."""
         return [(self.discriminator.trainable_variables, self.discriminator_optimizer)]
 
     def generator_networks(self):
@@ -458,6 +464,7 @@ class GANModel(keras.Model):
         return [self.generator]
 
     def discriminator_networks(self):
+        """Networks whose `losses` (regularizers, `add_loss`) enter the discriminator loss."""
         return [self.discriminator]
 
     def trace_key(self):
@@ -482,12 +489,15 @@ class GANModel(keras.Model):
         return function
 
     def make_train_function(self, force=False):
+        """The traced train step for the current `trace_key()` (one per key, kept)."""
         return self._dispatch("train_function", super().make_train_function, force)
 
     def make_test_function(self, force=False):
+        """The traced test step for the current `trace_key()`."""
         return self._dispatch("test_function", super().make_test_function, force)
 
     def make_predict_function(self, force=False):
+        """The traced predict step for the current `trace_key()`."""
         return self._dispatch("predict_function", super().make_predict_function, force)
 
     # ------------------------------------------------------------ the step
@@ -644,6 +654,7 @@ class GANModel(keras.Model):
         """Raises `ValueError` if conditions do not fit; `where` names the argument."""
 
     def check_target(self, target, where):
+        """Raises `ValueError` naming `where` if targets do not have the generator's output shape."""
         expected = tuple(self.generator.outputs[0].shape[1:])
         got = tuple(target.shape[1:])
         if got != expected:

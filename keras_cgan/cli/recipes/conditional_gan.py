@@ -12,6 +12,9 @@ import os
 import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
+from keras_cgan.models.conditional_gan import presets
+
+DEFAULT = presets.PRESETS["default"]
 
 LAYOUT = """  DIR/tags.csv           one `id,tags` row per image, e.g. `0,blue hair red eyes`
   DIR/images/<id>.png    (or DIR/faces/<id>.jpg, or DIR/<id>.png) RGB images"""
@@ -67,25 +70,20 @@ def load_data(path, options, data_options, batch_size, seed, family=None):
 
 
 def build(options):
-    from keras_cgan import ConditionalGAN, networks
+    """The `"default"` preset, with the options as overrides (`--filters` is `base_filters`)."""
     from keras_cgan.conditions import TagsCondition
 
     condition = TagsCondition(options["vocabulary"]) if options["vocabulary"] else options["num_classes"]
     shape = (options["size"], options["size"], options["channels"])
-    generator = networks.conditional_generator(
-        shape, condition=condition, latent_dim=options["latent_dim"], base_filters=options["filters"]
+    return presets.build(
+        shape, condition, base_filters=options["filters"], latent_dim=options["latent_dim"],
+        conditioning=options["conditioning"], mismatch_weight=options["mismatch_weight"],
+        adversarial_loss=options["adversarial_loss"], seed=options["seed"],
     )
-    discriminator = networks.conditional_discriminator(
-        shape, condition=condition, conditioning=options["conditioning"], base_filters=options["filters"]
-    )
-    gan = ConditionalGAN(
-        generator, discriminator, condition=condition, mismatch_weight=options["mismatch_weight"], seed=options["seed"]
-    )
-    gan.compile(adversarial_loss=options["adversarial_loss"])
-    return gan
 
 
 def write_samples(gan, conditions, targets, path, seed):
+    """Writes a grid of samples for the preview conditions (one row per class for class ids)."""
     from keras_cgan.callbacks import save_image_grid
 
     images = generate(gan, conditions, seed)
@@ -100,11 +98,11 @@ FAMILY = register(
         layout=LAYOUT,
         options={
             "size": None,
-            "filters": 32,
-            "latent_dim": 32,
-            "mismatch_weight": 1.0,
-            "conditioning": "concat",
-            "adversarial_loss": "bce",
+            "filters": DEFAULT["base_filters"],
+            "latent_dim": DEFAULT["latent_dim"],
+            "mismatch_weight": DEFAULT["mismatch_weight"],
+            "conditioning": DEFAULT["conditioning"],
+            "adversarial_loss": DEFAULT["adversarial_loss"],
         },
         data_options={},
         epochs=100,

@@ -1,7 +1,7 @@
 """`keras-cgan train next_frame_gan`: predict the next frame from the past ones.
 
 Built-in data: the junction sprite clips of `synthetic_video`, with 15% of
-each batch drawn at the junction, the defaults of `examples/next_frame.py`.
+each batch drawn at the junction, the defaults of `examples/next_frame_gan.py`.
 `--data DIR` reads a folder of clips: one sub-folder of frame images per clip
 (frames sorted by name) and/or video files; frames are resized to `--size`.
 Samples: one row per window, context frames | prediction | truth.
@@ -10,6 +10,9 @@ Samples: one row per window, context frames | prediction | truth.
 import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
+from keras_cgan.models.next_frame_gan import presets
+
+DEFAULT = presets.PRESETS["default"]
 
 LAYOUT = """  DIR/<clip>/<frame>.png  one folder of frames per clip (sorted by name), and/or
   DIR/<clip>.gif          video files; every clip longer than the context"""
@@ -35,6 +38,7 @@ def _resized(clips, size):
 
 
 def load_data(path, options, data_options, batch_size, seed):
+    """Windows of clips from `path` (folders of frames or video files), or junction clips made in code."""
     import tensorflow as tf
 
     from keras_cgan.data import synthetic_video, video
@@ -66,22 +70,13 @@ def load_data(path, options, data_options, batch_size, seed):
 
 
 def build(options):
-    from keras_cgan import NextFrameGAN, networks
-
-    shape = (options["size"], options["size"], options["channels"])
-    generator = networks.next_frame_generator(
-        shape, options["context"], latent_dim=options["latent_dim"], base_filters=options["filters"]
-    )
-    discriminator = networks.next_frame_discriminator(
-        shape, options["context"], base_filters=options["filters"], scales=tuple(options["scales"])
-    )
-    gan = NextFrameGAN(
-        generator, discriminator, context_frames=options["context"],
+    """The `"default"` preset, with the options as overrides (`--filters` is `base_filters`)."""
+    return presets.build(
+        (options["size"], options["size"], options["channels"]), options["context"],
+        base_filters=options["filters"], latent_dim=options["latent_dim"], scales=tuple(options["scales"]),
         adversarial_weight=options["adversarial_weight"], adversarial_warmup=options["adversarial_warmup"],
         seed=options["seed"],
     )
-    gan.compile()  # the family's defaults: Adam 1e-3 for G, a 5x slower 2e-4 for D
-    return gan
 
 
 def write_samples(gan, conditions, targets, path, seed):
@@ -106,11 +101,11 @@ FAMILY = register(
         options={
             "size": 16,
             "context": 4,
-            "filters": 32,
-            "latent_dim": 8,
-            "scales": [1, 2],
-            "adversarial_weight": 0.25,
-            "adversarial_warmup": 500,
+            "filters": DEFAULT["base_filters"],
+            "latent_dim": DEFAULT["latent_dim"],
+            "scales": list(DEFAULT["scales"]),
+            "adversarial_weight": DEFAULT["adversarial_weight"],
+            "adversarial_warmup": DEFAULT["adversarial_warmup"],
         },
         data_options={"clips": 2000, "length": 14, "junction_fraction": 0.15},
         epochs=5,

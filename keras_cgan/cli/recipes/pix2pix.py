@@ -12,6 +12,9 @@ import os
 import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, to_rgb, wrong_layout
+from keras_cgan.models.pix2pix import presets
+
+DEFAULT = presets.PRESETS["default"]
 
 LAYOUT = """  DIR/<name>.jpg         A|B pairs: condition left, target right, one file per pair
   or DIR/A/<name>.png and DIR/B/<name>.png, matched by file name
@@ -20,6 +23,7 @@ PREVIEW = 6
 
 
 def load_data(path, options, data_options, batch_size, seed):
+    """Pairs from an A|B or A/ B/ folder at `path`, or a synthetic task made in code."""
     import tensorflow as tf
 
     from keras_cgan.data import paired_images, synthetic_images
@@ -66,25 +70,14 @@ def load_data(path, options, data_options, batch_size, seed):
 
 
 def build(options):
-    from keras_cgan import Pix2Pix, networks
-
+    """The `"default"` preset, with the options as overrides (`--filters` is `base_filters`)."""
     size = options["size"]
-    condition_shape = (size, size, options["condition_channels"])
-    target_shape = (size, size, options["target_channels"])
-    generator = networks.unet_generator(
-        condition_shape, target_shape[-1], base_filters=options["filters"], norm=options["norm"],
-        upsample=options["upsample"],
+    return presets.build(
+        (size, size, options["condition_channels"]), (size, size, options["target_channels"]),
+        base_filters=options["filters"], norm=options["norm"], upsample=options["upsample"],
+        receptive_field=options["receptive_field"], l1_weight=options["l1_weight"],
+        l1_lowpass=options["l1_lowpass"], adversarial_weight=options["adversarial_weight"], seed=options["seed"],
     )
-    discriminator = networks.patch_discriminator(
-        condition_shape, target_shape, receptive_field=options["receptive_field"],
-        base_filters=options["filters"], norm=options["norm"],
-    )
-    gan = Pix2Pix(
-        generator, discriminator, l1_weight=options["l1_weight"], l1_lowpass=options["l1_lowpass"],
-        adversarial_weight=options["adversarial_weight"], seed=options["seed"],
-    )
-    gan.compile()
-    return gan
 
 
 def write_samples(gan, conditions, targets, path, seed):
@@ -104,13 +97,13 @@ FAMILY = register(
         layout=LAYOUT,
         options={
             "size": 64,
-            "filters": 32,
-            "receptive_field": 34,
-            "norm": "instance",
-            "upsample": "transpose",
-            "l1_weight": 100.0,
-            "l1_lowpass": 0.0,
-            "adversarial_weight": 1.0,
+            "filters": DEFAULT["base_filters"],
+            "receptive_field": DEFAULT["receptive_field"],
+            "norm": DEFAULT["norm"],
+            "upsample": DEFAULT["upsample"],
+            "l1_weight": DEFAULT["l1_weight"],
+            "l1_lowpass": DEFAULT["l1_lowpass"],
+            "adversarial_weight": DEFAULT["adversarial_weight"],
         },
         data_options={"task": "labels2facade", "examples": 800, "direction": "AtoB"},
         epochs=6,

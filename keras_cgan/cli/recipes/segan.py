@@ -15,10 +15,13 @@ import os
 import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
+from keras_cgan.models.segan import presets
 
+DEFAULT = presets.PRESETS["default"]
 LAYOUT = """  DIR/clean_trainset_wav/<name>.wav and DIR/noisy_trainset_wav/<name>.wav, matched by name
   (optional DIR/clean_testset_wav/ and DIR/noisy_testset_wav/ for the samples)"""
-FILTER_MULTIPLES = (1, 2, 2, 4, 4, 8)
+# `--filters F` gives the encoder layers the preset's filters scaled to start at F: F x (1, 2, 2, 4, 4, 8).
+FILTER_MULTIPLES = tuple(f // DEFAULT["filters"][0] for f in DEFAULT["filters"])
 PREVIEW = 4
 
 
@@ -42,6 +45,7 @@ def _folder_steps(pairs, sample_rate, window, batch_size):
 
 
 def load_data(path, options, data_options, batch_size, seed):
+    """Windows of (noisy, clean) pairs from a VoiceBank-style folder, or synthetic speech."""
     import tensorflow as tf
 
     from keras_cgan.data import audio, synthetic_speech
@@ -84,18 +88,11 @@ def load_data(path, options, data_options, batch_size, seed):
 
 
 def build(options):
-    from keras_cgan import SEGAN, networks
-
-    kw = dict(window=options["size"], filters=tuple(options["filters"] * m for m in FILTER_MULTIPLES))
-    gan = SEGAN(
-        networks.segan_generator(**kw),
-        networks.segan_discriminator(**kw),
-        adversarial_weight=options["adversarial_weight"],
-        sample_rate=options["sample_rate"],
-        seed=options["seed"],
+    """The `"default"` preset, with the options as overrides (`--size` is the window)."""
+    return presets.build(
+        options["size"], filters=tuple(options["filters"] * m for m in FILTER_MULTIPLES),
+        adversarial_weight=options["adversarial_weight"], sample_rate=options["sample_rate"], seed=options["seed"],
     )
-    gan.compile()  # the family's defaults: Adam 1e-3 for G, a 5x slower 2e-4 for D
-    return gan
 
 
 def write_samples(gan, conditions, targets, path, seed):
@@ -120,9 +117,9 @@ FAMILY = register(
         layout=LAYOUT,
         options={
             "size": 16384,
-            "filters": 16,
-            "sample_rate": 16000,
-            "adversarial_weight": 1.0,
+            "filters": DEFAULT["filters"][0],
+            "sample_rate": DEFAULT["sample_rate"],
+            "adversarial_weight": DEFAULT["adversarial_weight"],
         },
         data_options={"utterances": 64, "seconds": 4.0},
         epochs=5,

@@ -1,7 +1,7 @@
 """`keras-cgan train stack_gan`: tags -> 16x16 -> 32x32 -> 64x64, grown inside one run.
 
 Built-in data: the synthetic tag faces (6 hair x 6 eye colours) at the
-largest stage's size, with the example's defaults (`examples/stackgan.py`:
+largest stage's size, with the example's defaults (`examples/stack_gan.py`:
 24 epochs of 40 steps, stage 2 from epoch 8, stage 3 from epoch 14,
 `kl_weight=0.1`). `--data DIR` reads the same tags folder as `cgan`.
 `--size` is the largest stage's side; each earlier stage is half the next.
@@ -12,6 +12,9 @@ import numpy as np
 
 from keras_cgan.cli.recipes import conditional_gan as cgan
 from keras_cgan.cli.recipes.spec import Data, Family, register, size_option
+from keras_cgan.models.stack_gan import presets
+
+DEFAULT = presets.PRESETS["default"]
 
 
 def _sizes(options):
@@ -25,6 +28,7 @@ def _sizes(options):
 
 
 def load_data(path, options, data_options, batch_size, seed):
+    """Tag faces made in code, or an image+tags folder at `path`, at the last stage's size."""
     from keras_cgan.data import synthetic_faces
 
     _sizes(options)
@@ -44,25 +48,25 @@ def load_data(path, options, data_options, batch_size, seed):
 
 
 def build(options):
+    """The `"default"` preset, with the options as overrides (`--filters` is `base_filters`)."""
     from keras_cgan.conditions import TagsCondition
-    from keras_cgan.models.stack_gan import build_default
 
-    gan = build_default(
-        sizes=tuple(_sizes(options)), condition=TagsCondition(options["vocabulary"]),
-        latent_dim=options["latent_dim"], code_dim=options["code_dim"], base_filters=options["filters"],
+    return presets.build(
+        tuple(_sizes(options)), TagsCondition(options["vocabulary"]),
+        base_filters=options["filters"], latent_dim=options["latent_dim"], code_dim=options["code_dim"],
         conditioning=options["conditioning"], kl_weight=options["kl_weight"], seed=options["seed"],
     )
-    gan.compile()
-    return gan
 
 
 def callbacks(options):
+    """`GrowStages` at the epochs the options name."""
     from keras_cgan.models.stack_gan import GrowStages
 
     return [GrowStages(list(options["grow_at"]))]
 
 
 def write_samples(gan, conditions, targets, path, seed):
+    """Writes a grid of samples (the largest active stage) for the preview conditions."""
     return cgan.write_samples(gan, np.asarray(conditions), targets, path, seed)
 
 
@@ -74,11 +78,11 @@ FAMILY = register(
         options={
             "size": 64,
             "stages": 3,
-            "filters": 32,
-            "latent_dim": 32,
-            "code_dim": 16,
-            "conditioning": "two_head",
-            "kl_weight": 0.1,
+            "filters": DEFAULT["base_filters"],
+            "latent_dim": DEFAULT["latent_dim"],
+            "code_dim": DEFAULT["code_dim"],
+            "conditioning": DEFAULT["conditioning"],
+            "kl_weight": DEFAULT["kl_weight"],
             "grow_at": [8, 14],
         },
         data_options={"faces": 2048},

@@ -2,3 +2,4 @@
 
 from keras_cgan.models.conditional_gan.conditional_gan import ConditionalGAN
 from keras_cgan.models.conditional_gan.networks import condition_encoder, conditional_discriminator, conditional_generator
+from keras_cgan.models.conditional_gan import presets

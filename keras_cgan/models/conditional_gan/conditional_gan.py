@@ -20,10 +20,11 @@ class ConditionalGAN(GANModel):
 
     Two-output discriminators change what is scored. `acgan`: D also learns
     to classify real and fake images by their condition and G to make fakes
-    it classifies right (Odena et al. 2017). `two_head` (StackGAN++): the
-    realism head scores real images real (with either condition) and fakes
-    fake; the match head scores real+right condition as match, and fake+its
-    condition and real+wrong condition as mismatch.
+    it classifies right (Odena et al. 2017); the condition object gives the
+    head's width (`num_labels`) and its loss (`auxiliary_loss`). `two_head`
+    (StackGAN++): the realism head scores real images real (with either
+    condition) and fakes fake; the match head scores real+right condition as
+    match, and fake+its condition and real+wrong condition as mismatch.
 
     Args:
         generator: `keras.Model` with inputs `[noise, condition]` returning an
@@ -150,15 +151,6 @@ class ConditionalGAN(GANModel):
             return "single"
         return "two_head" if tuple(outputs[1].shape[1:]) in ((), (1,)) else "acgan"
 
-    def _num_labels(self):
-        if isinstance(self.condition, conditions_lib.ClassCondition):
-            return self.condition.num_classes
-        if isinstance(self.condition, conditions_lib.TagsCondition):
-            return self.condition.num_tags
-        if isinstance(self.condition, conditions_lib.TextCondition):
-            return self.condition.vocabulary_size
-        return None
-
     def _check_heads(self):
         outputs = self.discriminator.outputs
         want = {"single": 1, "acgan": 2, "two_head": 2}[self.design]
@@ -172,11 +164,11 @@ class ConditionalGAN(GANModel):
                 f"returns {tuple(outputs[1].shape[1:])} per sample."
             )
         if self.design == "acgan":
-            labels = self._num_labels()
+            labels = self.condition.num_labels
             if labels is None:
                 raise ValueError(
-                    "design='acgan' needs class, tag or text conditions (the auxiliary head predicts them); "
-                    f"got {type(self.condition).__name__}."
+                    "design='acgan' needs a condition with labels (`num_labels`: class, tag or text "
+                    f"conditions; the auxiliary head predicts them); got {type(self.condition).__name__}."
                 )
             if tuple(outputs[1].shape[1:]) != (labels,):
                 raise ValueError(
@@ -185,6 +177,12 @@ class ConditionalGAN(GANModel):
                 )
 
     def check_condition(self, condition, where):
+        """Raises `ValueError` if conditions do not fit (the condition object decides).
+
+        Args:
+            condition: array, tensor or `tf.TensorSpec` of a batch.
+            where: str. Names the argument in the message.
+        """
         self.condition.check(condition, where)
 
     def prepare_condition(self, condition):
@@ -233,16 +231,16 @@ class ConditionalGAN(GANModel):
     def _scores(self, images, condition, training):
         return self._heads(images, condition, training)[0]
 
-    def _auxiliary_loss(self, logits, condition):
-        if isinstance(self.condition, conditions_lib.ClassCondition):
-            return tf.reduce_mean(
-                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=condition, logits=logits)
-            )
-        if isinstance(self.condition, conditions_lib.TextCondition):
-            condition = self.condition.words(condition)  # [B, V] bag of words
-        return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=condition, logits=logits))
-
     def discriminator_objective(self, condition, target, fake, training, discriminator=None):
+        """D's loss and its named parts for one batch (real, fake, mismatch, aux or match, penalty).
+
+        Args:
+            condition: prepared conditions `[B, ...]`.
+            target: real images `[B, H, W, C]`.
+            fake: generated images `[B, H, W, C]`.
+            training: bool. Passed to the discriminator.
+            discriminator: `keras.Model` or None. Defaults to `self.discriminator`.
+        """
         adv = self._adversarial()
         target = tf.cast(target, fake.dtype)
         batch = tf.shape(target)[0]
@@ -278,9 +276,9 @@ class ConditionalGAN(GANModel):
                 parts["d_mismatch"] = masked_mean(adv.fake(realism[2 * batch :]))
                 loss += self.mismatch_weight * parts["d_mismatch"]
             if self.design == "acgan":
-                parts["d_aux"] = self._auxiliary_loss(second[:batch], condition)
+                parts["d_aux"] = self.condition.auxiliary_loss(second[:batch], condition)
                 if self.auxiliary_on_fake:
-                    parts["d_aux"] += self._auxiliary_loss(second[batch : 2 * batch], condition)
+                    parts["d_aux"] += self.condition.auxiliary_loss(second[batch : 2 * batch], condition)
                 loss += self.auxiliary_weight * parts["d_aux"]
         penalty = self._penalty(condition, target, fake, training, discriminator)
         if penalty is not None:
@@ -295,6 +293,15 @@ class ConditionalGAN(GANModel):
         return self.discriminator_penalty(critics, target, fake)
 
     def generator_objective(self, condition, target, fake, training, discriminator=None):
+        """G's loss and its named parts for one batch (adversarial, and match or aux).
+
+        Args:
+            condition: prepared conditions `[B, ...]`.
+            target: real images (unused by this family).
+            fake: generated images `[B, H, W, C]`.
+            training: bool. Passed to the discriminator.
+            discriminator: `keras.Model` or None. Defaults to `self.discriminator`.
+        """
         adv = self._adversarial()
         realism, second = self._heads(fake, condition, training, discriminator)
         g_adv = tf.reduce_mean(adv.generator(realism))
@@ -304,11 +311,12 @@ class ConditionalGAN(GANModel):
             parts["g_match"] = tf.reduce_mean(adv.generator(second))
             loss += self.adversarial_weight * parts["g_match"]
         elif self.design == "acgan":
-            parts["g_aux"] = self._auxiliary_loss(second, condition)
+            parts["g_aux"] = self.condition.auxiliary_loss(second, condition)
             loss += self.auxiliary_weight * parts["g_aux"]
         return loss, parts
 
     def get_config(self):
+        """The constructor arguments, with the condition serialized."""
         config = super().get_config()
         config.update(
             condition=keras.saving.serialize_keras_object(self.condition),

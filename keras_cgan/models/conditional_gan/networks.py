@@ -4,9 +4,10 @@ Both builders size themselves from `image_shape`: the generator starts from a
 small grid (4x4 for power-of-two sizes) and doubles it with strided transposed
 convolutions; the discriminator halves the image back down. The condition is
 a number of classes or any condition object of `keras_cgan.conditions`
-(class ids, multi-hot tags, caption token ids, sentence embeddings); it is
-encoded to a vector by `condition_code` (an embedding for classes, a dense
-layer for tags and embeddings, a trainable text encoder for captions).
+(class ids, multi-hot tags, caption token ids, sentence embeddings); the
+condition object builds its own code (`Condition.code`: an embedding for
+classes, a dense layer for tags and embeddings, a trainable text encoder for
+captions) and says how wide the `acgan` head is (`Condition.num_labels`).
 
 Example:
 
@@ -23,7 +24,6 @@ from keras import layers
 from keras_cgan import conditions as conditions_lib
 
 CONDITIONINGS = ("concat", "projection", "acgan", "two_head", "none")
-TEXT_ENCODERS = ("mean", "gru")
 CONDITION_AT = ("input", "every_block")
 
 
@@ -59,6 +59,9 @@ def condition_input(condition, name="condition"):
 def condition_code(condition, inputs, units, prefix, text_encoder="mean", encoder=None):
     """Encodes a condition input to a `[B, units]` vector.
 
+    Without `encoder` the condition object builds the code
+    (`condition.code`, see `keras_cgan.conditions`).
+
     Args:
         condition: condition object (see `keras_cgan.conditions`).
         inputs: the condition `keras.Input`.
@@ -76,31 +79,7 @@ def condition_code(condition, inputs, units, prefix, text_encoder="mean", encode
         if code.shape[-1] != units:
             code = layers.Dense(units, name=f"{prefix}_code")(code)
         return code
-    if isinstance(condition, conditions_lib.ClassCondition):
-        return layers.Embedding(condition.num_classes, units, name=f"{prefix}_embedding")(inputs)
-    if isinstance(condition, conditions_lib.TextCondition):
-        if text_encoder not in TEXT_ENCODERS:
-            raise ValueError(f"`text_encoder` must be one of {TEXT_ENCODERS}. Received: {text_encoder!r}")
-        words = layers.Embedding(
-            condition.vocabulary_size, units, mask_zero=True, name=f"{prefix}_words"
-        )(inputs)  # [B, L, units]
-        if text_encoder == "gru":
-            return layers.GRU(units, name=f"{prefix}_gru")(words)
-        pooled = layers.GlobalAveragePooling1D(name=f"{prefix}_mean")(words)  # [B, units]
-        return layers.Dense(units, activation="relu", name=f"{prefix}_text")(pooled)
-    # Multi-hot tags and precomputed embeddings: a learned linear code.
-    return layers.Dense(units, name=f"{prefix}_dense")(inputs)
-
-
-def auxiliary_width(condition):
-    """Logits of the `acgan` head: one per class, per tag or per vocabulary word; None otherwise."""
-    if isinstance(condition, conditions_lib.ClassCondition):
-        return condition.num_classes
-    if isinstance(condition, conditions_lib.TagsCondition):
-        return condition.num_tags
-    if isinstance(condition, conditions_lib.TextCondition):
-        return condition.vocabulary_size
-    return None
+    return condition.code(inputs, units, prefix, text_encoder)
 
 
 def conditional_generator(
@@ -210,8 +189,9 @@ def conditional_discriminator(
             class (or each tag) from the image alone (Odena et al. 2017);
             outputs `[logit, class logits [B, K]]`. Its realism logit also
             sees the condition by projection (as in TAC-GAN), so the
-            matching-aware term applies. Class, tag and text conditions (for
-            text one logit per vocabulary word: the caption's bag of words).
+            matching-aware term applies. Conditions with labels
+            (`num_labels`): class, tag and text conditions (for text one
+            logit per vocabulary word: the caption's bag of words).
             `"two_head"` outputs `[realism, match]` (StackGAN++): a realism
             logit from the image alone and a match logit (projection) that
             says whether the condition fits the image.
@@ -234,10 +214,10 @@ def conditional_discriminator(
             f"`conditioning` must be one of {CONDITIONINGS}. Received: conditioning={conditioning!r}"
         )
     condition_kind = _resolve_condition(num_classes, condition)
-    if conditioning == "acgan" and auxiliary_width(condition_kind) is None:
+    if conditioning == "acgan" and condition_kind.num_labels is None:
         raise ValueError(
-            "`conditioning='acgan'` needs class, tag or text conditions (its auxiliary head predicts "
-            f"the class, each tag or each word); got {type(condition_kind).__name__}. "
+            "`conditioning='acgan'` needs a condition with labels to predict (`num_labels`: class, tag or "
+            f"text conditions); got {type(condition_kind).__name__} (num_labels=None). "
             "Use 'projection' or 'two_head' for embeddings."
         )
     height, width, _ = image_shape
@@ -261,8 +241,8 @@ def conditional_discriminator(
     logit = sn(layers.Dense(1, name="realism"))(features)
     if conditioning in ("projection", "acgan", "two_head"):
         units = features.shape[-1]
-        if isinstance(condition_kind, conditions_lib.ClassCondition) and encoder is None:
-            code = layers.Embedding(condition_kind.num_classes, units, name="class_projection")(condition_in)
+        if encoder is None:
+            code = condition_kind.projection_code(condition_in, units, text_encoder)  # [B, F]
         else:
             code = condition_code(condition_kind, condition_in, units, "projection", text_encoder, encoder)
         match = layers.Dot(axes=1, name="class_match")([code, features])  # [B, 1]
@@ -272,7 +252,7 @@ def conditional_discriminator(
             return keras.Model([image, condition_in], [logit, match], name=name)
         logit = layers.Add(name="logit")([logit, match])
     if conditioning == "acgan":
-        classes = sn(layers.Dense(auxiliary_width(condition_kind), name="classes"))(features)  # [B, K]
+        classes = sn(layers.Dense(condition_kind.num_labels, name="classes"))(features)  # [B, K]
         return keras.Model([image, condition_in], [logit, classes], name=name)
     return keras.Model([image, condition_in], logit, name=name)
 

@@ -21,7 +21,7 @@ Example:
 >>> from keras_cgan.models.pix2pix import patchgan
 >>> d = patchgan.patch_discriminator((32, 32, 1), (32, 32, 3), receptive_field=16, base_filters=8)
 >>> [t.name for t in d.inputs], tuple(d.output.shape)
-(['condition', 'image'], (None, 16, 16, 1))
+(['image', 'condition'], (None, 16, 16, 1))
 """
 
 import keras

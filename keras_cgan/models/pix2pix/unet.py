@@ -42,6 +42,7 @@ def normalization(norm, name):
 
 
 def check_image_shape(image_shape, argument="image_shape"):
+    """Raises `ValueError` naming `argument` unless `image_shape` is `(height, width, channels)`."""
     if len(image_shape) != 3 or any(d is None or int(d) < 1 for d in image_shape):
         raise ValueError(f"`{argument}` must be (height, width, channels). Received: {image_shape}")
 

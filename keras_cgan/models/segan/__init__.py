@@ -5,3 +5,4 @@ from keras_cgan.models.segan.emphasis import DeEmphasis, PreEmphasis
 from keras_cgan.models.segan.networks import segan_discriminator, segan_generator
 from keras_cgan.models.segan.segan import SEGAN
 from keras_cgan.models.segan.streaming import StreamingEnhancer, stream_enhance
+from keras_cgan.models.segan import presets

@@ -1,115 +1,142 @@
-"""On-device SEGAN: a fixed-window TFLite enhancer and a streaming reference.
+"""On-device SEGAN: a one-window generator for any export, and a streaming enhancer.
 
-`export_tflite` converts the generator of a trained `SEGAN` for one window
-(batch 1, `z = 0` built in, a single input named `condition`) with
-`tf.lite.TFLiteConverter.from_keras_model`, the route that converts
-correctly on this stack (`from_concrete_functions` and `from_saved_model` on
-a `tf.saved_model.save` folder silently give NaN). The model works in the
+`on_device_generator` wraps the generator of a trained `SEGAN` for one
+window at a time: a single input named `condition` (pre-emphasized frames
+`[b, window, 1]`), `z = 0` built in, the function `SEGAN.window_function`
+computes. It is a plain generator `keras.Model`, so `keras_cgan.export`
+exports it like any other: `export.to_tflite(on_device_generator(gan), path,
+quantization=...)` converts it, checks it against Keras in LiteRT and writes
+it atomically (`export_tflite` is that call). The model works in the
 pre-emphasized domain, as the generator does.
 
 `StreamingEnhancer` is what an app does with it: pre-emphasize incoming
-samples, run the interpreter on every new window (one thread), overlap-add
-with a Hann cross-fade, de-emphasize, and emit samples as they are final.
+samples, run the model on every new window, overlap-add with a Hann
+cross-fade, de-emphasize, and emit samples as they are final.
+`stream_enhance` runs a whole signal through it, on an export in its
+runtime (`export.load_runtime`: LiteRT, one thread, for a `.tflite` file).
 Its output equals `SEGAN.enhance()` on the same audio.
 
 Example:
 
 >>> import numpy as np, tempfile, os
 >>> from keras_cgan import SEGAN, networks
->>> from keras_cgan.models.segan import streaming as audio_tflite
+>>> from keras_cgan.models.segan import streaming
 >>> g = networks.segan_generator(window=1024, filters=(4, 8), kernel_size=5)
 >>> gan = SEGAN(g, networks.segan_discriminator(window=1024, filters=(4, 8), kernel_size=5))
->>> path = audio_tflite.export_tflite(gan, os.path.join(tempfile.mkdtemp(), "segan.tflite"))
+>>> report = streaming.export_tflite(gan, os.path.join(tempfile.mkdtemp(), "segan.tflite"))
+>>> report.passed
+True
 >>> x = np.random.default_rng(0).normal(0, 0.1, 3000).astype("float32")
->>> y = audio_tflite.stream_enhance(path, x, window=1024, preemphasis=gan.preemphasis)
+>>> y = streaming.stream_enhance(report.path, x, preemphasis=gan.preemphasis)
 >>> float(np.abs(y - gan.enhance(x)).max()) < 1e-4
 True
 """
 
-import numpy as np
-import keras
-from keras import layers
+import os
 
+import keras
+import numpy as np
+
+from keras_cgan import export
 from keras_cgan.models.segan import waveform as waveform_lib
 
-QUANTIZATIONS = (None, "float16", "dynamic_int8")
+INPUT_NAME = "condition"
+
+
+@keras.saving.register_keras_serializable(package="keras_cgan")
+class ZeroNoise(keras.layers.Layer):
+    """Zeros of shape `[batch] + noise_shape`, the batch size read from its input.
+
+    The generator's `z` at inference (`z = 0`), made inside the model so the
+    on-device generator has the one input `condition`.
+
+    Args:
+        noise_shape: tuple of ints. The noise shape without the batch dimension.
+    """
+
+    def __init__(self, noise_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.noise_shape = tuple(int(d) for d in noise_shape)
+
+    def call(self, x):
+        return keras.ops.zeros((keras.ops.shape(x)[0],) + self.noise_shape, dtype=self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + self.noise_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"noise_shape": self.noise_shape})
+        return config
 
 
 def on_device_generator(model):
-    """The generator for one window (batch 1), `z = 0` inside, input `condition`.
+    """The generator for one window at a time: input `condition`, `z = 0` inside.
 
     Args:
         model: a `SEGAN` (or its generator).
+
+    Returns:
+        A `keras.Model` from `condition` `[b, window, 1]` (pre-emphasized)
+        to the enhanced window of the same shape; export it with
+        `keras_cgan.export` (`to_tflite`, `to_onnx`, `to_saved_model`).
     """
     generator = getattr(model, "generator", model)
     window = int(generator.outputs[0].shape[1])
-    condition = keras.Input((window, 1), batch_size=1, name="condition")
+    condition = keras.Input((window, 1), name=INPUT_NAME)
     if len(generator.inputs) == 2:
-        noise_shape = tuple(generator.inputs[0].shape[1:])
-        noise = layers.Lambda(
-            lambda c: keras.ops.zeros((keras.ops.shape(c)[0],) + noise_shape, dtype="float32"),
-            output_shape=noise_shape,
-            name="zero_z",
-        )(condition)
+        noise = ZeroNoise(generator.inputs[0].shape[1:], name="zero_z")(condition)
         out = generator([noise, condition], training=False)
     else:
         out = generator(condition, training=False)
     return keras.Model(condition, out, name="segan_on_device")
 
 
-def export_tflite(model, path, quantization=None):
-    """Writes the on-device generator as a `.tflite` file and returns `path`.
+def export_tflite(model, path, quantization=None, **kwargs):
+    """Exports `on_device_generator(model)` with `keras_cgan.export.to_tflite`.
 
     Args:
-        model: a `SEGAN` (or its generator), float32.
-        path: str. Output file.
-        quantization: `None` (float32), `"float16"` (float16 weights) or
-            `"dynamic_int8"` (int8 weights, float activations). Defaults
-            to `None`.
+        model: a `SEGAN` (or its generator).
+        path: str. The `.tflite` file to write.
+        quantization: one of `keras_cgan.export.QUANTIZATIONS`: `None`
+            (float32), `"float16"`, `"dynamic"` (int8 weights) or `"int8"`
+            (needs `representative_data`: pre-emphasized frames
+            `[n, window, 1]`). Defaults to `None`.
+        **kwargs: passed to `to_tflite` (`representative_data`, `check`,
+            `tolerance`, ...).
+
+    Returns:
+        The `ParityReport` (its `path` is the file), or the path if
+        `check=False`.
     """
-    import tensorflow as tf
-
-    if quantization not in QUANTIZATIONS:
-        raise ValueError(f"`quantization` must be one of {QUANTIZATIONS}. Received: {quantization!r}")
-    converter = tf.lite.TFLiteConverter.from_keras_model(on_device_generator(model))
-    if quantization is not None:
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    if quantization == "float16":
-        converter.target_spec.supported_types = [tf.float16]
-    with open(path, "wb") as f:
-        f.write(converter.convert())
-    return path
+    return export.to_tflite(on_device_generator(model), path, quantization=quantization, **kwargs)
 
 
-class TFLiteWindow:
-    """Runs a `.tflite` enhancer on one `[window]` frame at a time (LiteRT interpreter).
+def window_runner(runtime):
+    """A callable on one pre-emphasized `[window]` frame, running an on-device export.
 
     Args:
-        path: str. A file from `export_tflite`.
-        num_threads: int. Interpreter threads. Defaults to `1`.
+        runtime: a runtime from `keras_cgan.export.load_runtime` of an
+            export of `on_device_generator` (one input, `condition`).
+
+    Returns:
+        A function `frame -> output` with attribute `window`.
     """
+    if list(runtime.input_names) != [INPUT_NAME]:
+        raise ValueError(
+            f"Expected an export of `on_device_generator(gan)` with the one input {INPUT_NAME!r}. "
+            f"Received an export with inputs {list(runtime.input_names)} "
+            f"({getattr(runtime, 'path', runtime)!r})."
+        )
+    window = runtime.input_shapes[INPUT_NAME][1]
+    (output_name,) = runtime.output_names
 
-    def __init__(self, path, num_threads=1):
-        from ai_edge_litert.interpreter import Interpreter
+    def run(frame):
+        frame = np.asarray(frame, "float32").reshape(1, window, 1)
+        return runtime({INPUT_NAME: frame})[output_name].reshape(-1)
 
-        self.interpreter = Interpreter(model_path=path, num_threads=num_threads)
-        self.interpreter.allocate_tensors()
-        self._input = self.interpreter.get_input_details()[0]
-        self._output = self.interpreter.get_output_details()[0]
-        self.window = int(self._input["shape"][1])
-
-    def __call__(self, frames):
-        """Maps `[b, window, 1]` (or one `[window]`) frames to outputs of the same shape."""
-        frames = np.asarray(frames, "float32")
-        single = frames.ndim == 1
-        frames = frames.reshape(-1, self.window, 1)
-        outputs = []
-        for one in frames:
-            self.interpreter.set_tensor(self._input["index"], one[None])
-            self.interpreter.invoke()
-            outputs.append(self.interpreter.get_tensor(self._output["index"])[0])
-        out = np.stack(outputs)
-        return out.reshape(-1) if single else out
+    run.window = window
+    return run
 
 
 class StreamingEnhancer:
@@ -121,7 +148,7 @@ class StreamingEnhancer:
 
     Args:
         run_window: callable mapping one pre-emphasized `[window]` frame to
-            its output, e.g. `TFLiteWindow(path)`.
+            its output, e.g. `window_runner(export.load_runtime(path))`.
         window: int. Window length.
         hop: int. Window step; must divide `window`. Defaults to `window // 2`.
         preemphasis: float. The model's coefficient. Defaults to `0.95`.
@@ -186,14 +213,21 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
     """Enhances a long signal through `StreamingEnhancer`, `chunk_size` samples at a time.
 
     Args:
-        path_or_runner: str (a `.tflite` file) or a callable on one frame.
+        path_or_runner: an export of `on_device_generator` (a `.tflite` or `.onnx`
+            file or a SavedModel folder, run by `export.load_runtime`: one
+            LiteRT thread for `.tflite`), a runtime from `load_runtime`, or
+            a callable on one `[window]` frame.
         waveform: 1D array.
-        window: int. Defaults to the TFLite model's window.
+        window: int. Defaults to the export's window.
         hop: int. Defaults to `window // 2`.
         preemphasis: float. The model's coefficient. Defaults to `0.95`.
         chunk_size: int. Samples per `process` call (100 ms at 16 kHz).
     """
-    runner = TFLiteWindow(path_or_runner) if isinstance(path_or_runner, str) else path_or_runner
+    runner = path_or_runner
+    if isinstance(runner, (str, os.PathLike)):
+        runner = export.load_runtime(runner)
+    if hasattr(runner, "input_names"):  # an export runtime: dicts of named tensors
+        runner = window_runner(runner)
     window = window or runner.window
     streamer = StreamingEnhancer(runner, window, hop, preemphasis)
     x = np.asarray(waveform, "float32").reshape(-1)

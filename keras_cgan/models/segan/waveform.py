@@ -80,6 +80,7 @@ def hann(window):
 
 
 def check_hop(window, hop):
+    """The hop (default `window // 2`); raises `ValueError` unless it divides `window`."""
     hop = window // 2 if hop is None else int(hop)
     if hop < 1 or window % hop:
         raise ValueError(f"`hop` must divide the window ({window}). Received: hop={hop}")

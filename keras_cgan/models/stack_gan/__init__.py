@@ -2,4 +2,6 @@
 
 from keras_cgan.models.stack_gan.conditioning_augmentation import ConditioningAugmentation
 from keras_cgan.models.stack_gan.networks import build_networks, stack_generator
-from keras_cgan.models.stack_gan.stack_gan import GrowStages, StackGAN, build_default
+from keras_cgan.models.stack_gan.stack_gan import GrowStages, StackGAN
+from keras_cgan.models.stack_gan import presets
+from keras_cgan.models.stack_gan.presets import build_default

@@ -47,7 +47,7 @@ class StackGAN(ConditionalGAN):
     Args:
         generators: list of 2 or 3 `keras.Model`s: the stage-1 generator
             `[noise, code] -> image`, then refiners `[image, code] -> image`
-            at twice the size (`networks.stackgan.build_networks`).
+            at twice the size (`networks.stackgan_networks`).
         discriminators: list of `keras.Model`s `[image, condition] -> logit(s)`,
             one per stage, all of one design.
         condition_encoder: `keras.Model` `condition -> [B, 2 * code_dim]`
@@ -377,6 +377,7 @@ class GrowStages(keras.callbacks.Callback):
         self.epochs = epochs
 
     def stages_at(self, epoch):
+        """How many stages are active at (0-based) `epoch`."""
         return 1 + sum(epoch >= e for e in self.epochs)
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -385,40 +386,3 @@ class GrowStages(keras.callbacks.Callback):
         want = min(self.stages_at(epoch), self.model.num_stages)
         if want > self.model.stages():
             self.model.grow(want)
-
-
-def build_default(
-    sizes=(16, 32, 64),
-    condition=None,
-    latent_dim=32,
-    code_dim=16,
-    base_filters=32,
-    conditioning="two_head",
-    kl_weight=1.0,
-    seed=None,
-    **kwargs,
-):
-    """A `StackGAN` with the networks of `networks.stackgan.build_networks`.
-
-    Args:
-        sizes: tuple of int. Image size of each stage, doubling. Defaults to
-            `(16, 32, 64)`.
-        condition: int (classes) or condition object, e.g.
-            `data.synthetic_faces.condition()`.
-        latent_dim, code_dim, base_filters, conditioning: passed to
-            `build_networks`.
-        kl_weight: float. Conditioning-augmentation KL weight. Defaults to `1.0`.
-        seed: int or None.
-        **kwargs: passed to `StackGAN` (`mismatch_weight`, `active_stages`...).
-
-    Example:
-
-    >>> gan = build_default((8, 16), condition=10, latent_dim=8, code_dim=4, base_filters=8, seed=0)
-    >>> gan.sizes, gan.stages()
-    ([8, 16], 1)
-    """
-    nets = stackgan_networks.build_networks(
-        sizes, condition, latent_dim=latent_dim, code_dim=code_dim, base_filters=base_filters,
-        conditioning=conditioning,
-    )
-    return StackGAN(**nets, condition=condition, kl_weight=kl_weight, seed=seed, **kwargs)

@@ -4,27 +4,26 @@ Trains a NextFrameGAN on synthetic clips, writes rollout GIFs
 (context | prediction | truth) every few epochs, logs them to TensorBoard and
 prints the mode-split fraction at the junction on held-out clips.
 
-    python examples/next_frame.py                       # a few minutes on 2 CPU cores
-    python examples/next_frame.py --adversarial-weight 0  # the L2 baseline: the sprite splits
-    python examples/next_frame.py --dataset digits --size 24
+    python examples/next_frame_gan.py                       # a few minutes on 2 CPU cores
+    python examples/next_frame_gan.py --adversarial-weight 0  # the L2 baseline: the sprite splits
+    python examples/next_frame_gan.py --dataset digits --size 24
 """
 
 import argparse
 import os
-import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_cgan import NextFrameGAN, networks  # noqa: E402
 from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
-from keras_cgan.models.next_frame_gan.callbacks import KeepBestGenerator, RolloutGIF, junction_score  # noqa: E402
+from keras_cgan.models.next_frame_gan import presets  # noqa: E402
+from keras_cgan.callbacks import KeepBestGenerator  # noqa: E402
+from keras_cgan.models.next_frame_gan import RolloutGIF, junction_score  # noqa: E402
 
 
 def main(argv=None):
@@ -36,7 +35,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--steps-per-epoch", type=int, default=500)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--adversarial-weight", type=float, default=None, help="default: the library's (0.25)")
+    parser.add_argument("--adversarial-weight", type=float, default=presets.PRESETS["default"]["adversarial_weight"],
+                        help="0 trains the L2 baseline (default %(default)s)")
     parser.add_argument("--out", default="runs/next_frame")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -51,15 +51,12 @@ def main(argv=None):
         make = lambda n, seed: synthetic_video.bouncing_digits(n, args.size, length, seed=seed)
         train, test = make(args.clips, args.seed), make(200, args.seed + 1)
 
-    shape = (args.size, args.size, 1)
-    generator = networks.next_frame_generator(shape, args.context, latent_dim=8)
-    discriminator = networks.next_frame_discriminator(shape, args.context, scales=(1, 2))
-    # The defaults: adversarial weight 0.25 ramped up over 500 steps (G first
-    # learns the predictable motion, then D's verdict on split sprites pushes
-    # it to commit), generator Adam 1e-3 and a five times slower D (2e-4).
-    weight = {} if args.adversarial_weight is None else {"adversarial_weight": args.adversarial_weight}
-    gan = NextFrameGAN(generator, discriminator, context_frames=args.context, seed=args.seed, **weight)
-    gan.compile()
+    # The "default" preset: adversarial weight 0.25 ramped up over 500 steps (G
+    # first learns the predictable motion, then D's verdict on split sprites
+    # pushes it to commit), generator Adam 1e-3 and a five times slower D (2e-4).
+    gan = presets.build(
+        (args.size, args.size, 1), args.context, adversarial_weight=args.adversarial_weight, seed=args.seed
+    )
     ds = video.window_dataset(train, args.context, None, shuffle=True, seed=args.seed, repeat=True)
     if args.dataset == "junction":
         # Junction windows are ~1 in 10; draw 15% of the batch from them.

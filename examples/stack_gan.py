@@ -5,20 +5,22 @@ given epochs inside one `fit`), writes a grid of every stage for the same
 conditions and noise, and prints per-stage tag accuracy read off the pixels,
 the sharpness of stage 3 against stage 1 upsampled to 64x64, and diversity.
 
-    python examples/stackgan.py                           # the default budget
-    python examples/stackgan.py --epochs 48 --grow-at 16 32 --batch-size 64
+    python examples/stack_gan.py                           # the default budget
+    python examples/stack_gan.py --epochs 48 --grow-at 16 32 --batch-size 64
 """
 
 import argparse
 import json
 import os
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+
+from keras_cgan.models.stack_gan import presets  # noqa: E402
+
+DEFAULT = presets.PRESETS["default"]
 
 
 def build_parser():
@@ -29,11 +31,13 @@ def build_parser():
     parser.add_argument("--grow-at", type=int, nargs="*", default=[8, 14], help="epochs at which stages 2, 3 start")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--faces", type=int, default=2048)
-    parser.add_argument("--filters", type=int, default=32)
-    parser.add_argument("--latent-dim", type=int, default=32)
-    parser.add_argument("--code-dim", type=int, default=16)
-    parser.add_argument("--kl-weight", type=float, default=0.1)
-    parser.add_argument("--design", default="two_head", choices=["concat", "projection", "acgan", "two_head"])
+    parser.add_argument("--filters", type=int, default=DEFAULT["base_filters"])
+    parser.add_argument("--latent-dim", type=int, default=DEFAULT["latent_dim"])
+    parser.add_argument("--code-dim", type=int, default=DEFAULT["code_dim"])
+    parser.add_argument("--kl-weight", type=float, default=DEFAULT["kl_weight"])
+    parser.add_argument(
+        "--design", default=DEFAULT["conditioning"], choices=["concat", "projection", "acgan", "two_head"]
+    )
     parser.add_argument("--samples", type=int, default=8, help="generated faces scored per tag set")
     parser.add_argument("--out", default="runs/stackgan")
     parser.add_argument("--grid", default=None, help="also write the stage grid here (e.g. docs/stackgan_stages.png)")
@@ -44,12 +48,12 @@ def build_parser():
 
 
 def build(args):
+    """StackGAN's `"default"` preset with the example's flags, compiled."""
     from keras_cgan.data import synthetic_faces
-    from keras_cgan.models.stack_gan import build_default
 
-    return build_default(
-        tuple(args.sizes), synthetic_faces.condition(), latent_dim=args.latent_dim, code_dim=args.code_dim,
-        base_filters=args.filters, conditioning=args.design, kl_weight=args.kl_weight, seed=args.seed,
+    return presets.build(
+        tuple(args.sizes), synthetic_faces.condition(), base_filters=args.filters, latent_dim=args.latent_dim,
+        code_dim=args.code_dim, conditioning=args.design, kl_weight=args.kl_weight, seed=args.seed,
     )
 
 
@@ -124,7 +128,6 @@ def main(argv=None):
         gan, seconds = keras.models.load_model(args.load), float("nan")
     else:
         gan = build(args)
-        gan.compile()
         train, _ = dataset(args)
         start = time.time()
         gan.fit(

@@ -1,9 +1,9 @@
-"""examples/stackgan.py end to end, shrunk to a few steps: grow, sample with the model's own noise, score."""
+"""examples/stack_gan.py end to end, shrunk to a few steps: grow, sample with the model's own noise, score."""
 
 import json
 import os
 
-from examples import stackgan
+from examples import stack_gan as stackgan
 
 
 def test_example_grows_every_stage_and_scores_each(tmp_path):

@@ -1,0 +1,157 @@
+"""`TagsCondition`: a set of tags per sample, fed multi-hot.
+
+Example:
+
+>>> from keras_cgan.conditions import TagsCondition
+>>> tags = TagsCondition(["blue hair", "red hair", "red eyes", "green eyes"])
+>>> tags.input_shape, tags.num_labels
+((4,), 4)
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_cgan.conditions.base import Condition, is_concrete, other_sample
+
+
+@keras.saving.register_keras_serializable(package="keras_cgan")
+class TagsCondition(Condition):
+    """A set of tags ("blue hair", "red eyes"), fed multi-hot as `float32` `[B, T]`.
+
+    A wrong tag set for the mismatch term is the set of another sample in the
+    batch that differs from the true one; if the whole batch shares one set,
+    one random tag is flipped instead, so the wrong set always differs. The
+    code is a learned linear map of the multi-hot vector (the default
+    `Condition.code`); the `acgan` head predicts each tag (sigmoid
+    cross-entropy).
+
+    Args:
+        vocabulary: list of str. The tags, in the order of the multi-hot
+            columns (at least 2).
+
+    Example:
+
+    >>> tags = TagsCondition(["blue hair", "red hair", "red eyes", "green eyes"])
+    >>> tags.encode([["blue hair", "red eyes"]]).tolist()
+    [[1.0, 0.0, 1.0, 0.0]]
+    """
+
+    dtype = "float32"
+
+    def __init__(self, vocabulary):
+        vocabulary = list(vocabulary) if not isinstance(vocabulary, str) else None
+        if not vocabulary or len(vocabulary) < 2 or not all(isinstance(t, str) and t for t in vocabulary):
+            raise ValueError(
+                "`vocabulary` must be a list of at least 2 non-empty tag strings. "
+                f"Received: vocabulary={vocabulary!r}"
+            )
+        if len(set(vocabulary)) != len(vocabulary):
+            dup = sorted({t for t in vocabulary if vocabulary.count(t) > 1})
+            raise ValueError(f"`vocabulary` has repeated tags: {dup}")
+        self.vocabulary = vocabulary
+        self.index = {tag: i for i, tag in enumerate(vocabulary)}
+
+    @property
+    def input_shape(self):
+        """tuple. `(num_tags,)`."""
+        return (len(self.vocabulary),)
+
+    @property
+    def num_tags(self):
+        """int. The number of tags."""
+        return len(self.vocabulary)
+
+    @property
+    def num_labels(self):
+        """int. One auxiliary logit per tag."""
+        return self.num_tags
+
+    def encode(self, tag_sets):
+        """Returns multi-hot `float32` `[N, T]` for a list of tag lists.
+
+        Raises `ValueError` naming a tag that is not in the vocabulary.
+
+        Args:
+            tag_sets: list of lists of str.
+        """
+        out = np.zeros((len(tag_sets), self.num_tags), "float32")
+        for row, tags in enumerate(tag_sets):
+            if isinstance(tags, str):
+                raise ValueError(f"tag set {row} must be a list of tags, not the string {tags!r}")
+            for tag in tags:
+                if tag not in self.index:
+                    raise ValueError(
+                        f"tag {tag!r} (tag set {row}) is not in the vocabulary {self.vocabulary}"
+                    )
+                out[row, self.index[tag]] = 1.0
+        return out
+
+    def decode(self, multi_hot, threshold=0.5):
+        """Returns the list of tags of each row of `multi_hot` `[N, T]`.
+
+        Args:
+            multi_hot: array `[N, T]` of scores or multi-hot values.
+            threshold: float. A tag is on above it. Defaults to `0.5`.
+        """
+        return [[self.vocabulary[i] for i in np.flatnonzero(row > threshold)] for row in np.asarray(multi_hot)]
+
+    def wrong(self, condition, draw):
+        """Another sample's tag set, or the true set with one tag flipped where none differs.
+
+        Args:
+            condition: multi-hot `[B, T]`.
+            draw: callable `(sampler, shape, **kw)` drawing `[B, *shape]` values.
+        """
+        wrong, valid = other_sample(condition, draw)
+        flip = draw(tf.random.stateless_uniform, (), dtype="int32", minval=0, maxval=self.num_tags)
+        flipped = tf.abs(condition - tf.one_hot(flip, self.num_tags, dtype=condition.dtype))
+        return tf.where(valid[:, None], wrong, flipped)
+
+    def assert_valid(self, condition):
+        """In-graph check that the batch is multi-hot.
+
+        Args:
+            condition: `float32` `[B, T]`.
+        """
+        return [
+            tf.debugging.assert_equal(
+                tf.reduce_all((condition == 0.0) | (condition == 1.0)),
+                True,
+                message="tag conditions must be multi-hot (0 or 1)",
+            )
+        ]
+
+    def check(self, condition, where):
+        """Raises `ValueError` if `condition` (an array or a `tf.TensorSpec`) does not fit.
+
+        Args:
+            condition: array, tensor or `tf.TensorSpec` of multi-hot tags.
+            where: str. Names the argument in the message.
+        """
+        dtype = tf.as_dtype(condition.dtype)
+        if dtype == tf.string:
+            raise ValueError(f"{where}: tags must be multi-hot; encode them with `TagsCondition.encode`.")
+        shape = tuple(condition.shape)
+        if len(shape) != 2 or shape[1] != self.num_tags:
+            raise ValueError(
+                f"{where}: tag conditions must have shape [batch, {self.num_tags}] (one column per tag "
+                f"of the vocabulary); got {shape}."
+            )
+        if is_concrete(condition):
+            values = np.asarray(condition)
+            if values.size and not np.all((values == 0) | (values == 1)):
+                raise ValueError(f"{where}: tag conditions must be multi-hot (only 0 and 1).")
+
+    def auxiliary_loss(self, logits, condition):
+        """Sigmoid cross-entropy of one logit per tag `[B, T]` with the multi-hot tags.
+
+        Args:
+            logits: float tensor `[B, T]`.
+            condition: multi-hot `[B, T]`.
+        """
+        return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=condition, logits=logits))
+
+    def get_config(self):
+        """Returns `{"vocabulary": [...]}`."""
+        return {"vocabulary": list(self.vocabulary)}

@@ -1,0 +1,74 @@
+"""SEGAN's default networks and settings, defined once.
+
+`keras-cgan train segan`, `examples/speech_enhancement.py` and the tests all
+build through `build`; a preset names a whole setting (network sizes, model
+arguments, compile arguments) and keyword overrides change single values:
+
+- `"default"`: the on-device sized SEGAN (`networks.SMALL_FILTERS`, six
+  encoder layers of 16 to 128 filters, kernel 15) at 16 kHz, compiled with
+  the family's defaults (least squares, Adam 1e-3 for G, 2e-4 for D).
+- `"tiny"`: the tests' (two encoder layers of 4 and 8 filters, kernel 5).
+
+Example:
+
+>>> from keras_cgan.models.segan import presets
+>>> gan = presets.build(256, preset="tiny", seed=0)
+>>> gan.generator.output.shape
+(None, 256, 1)
+"""
+
+from keras_cgan.models import presets as presets_lib
+from keras_cgan.models.presets import pick
+from keras_cgan.models.segan.networks import SMALL_FILTERS, segan_discriminator, segan_generator
+from keras_cgan.models.segan.segan import SEGAN
+
+DEFAULT = {
+    "filters": SMALL_FILTERS,
+    "kernel_size": 15,
+    "sample_rate": 16000,
+    "adversarial_weight": 1.0,
+}
+
+PRESETS = {
+    "default": DEFAULT,
+    "tiny": {**DEFAULT, "filters": (4, 8), "kernel_size": 5},
+}
+
+# The settings each part takes; an override goes to every part that names it.
+GENERATOR = ("filters", "kernel_size", "latent_channels", "residual", "preemphasis")
+DISCRIMINATOR = ("filters", "kernel_size", "spectral_norm")
+MODEL = (
+    "l1_weight", "preemphasis", "sample_rate", "mismatch_weight", "l1_domain",  # SEGAN
+) + presets_lib.GAN_MODEL
+COMPILE = presets_lib.COMPILE
+
+
+def settings(preset="default", **overrides):
+    """The settings of `preset` with `overrides` on top.
+
+    Raises `ValueError` naming an unknown preset or a setting no part takes.
+    """
+    return presets_lib.resolve(PRESETS, [GENERATOR, DISCRIMINATOR, MODEL, COMPILE], preset, overrides)
+
+
+def build(window, *, preset="default", **overrides):
+    """A compiled `SEGAN` of `preset`, with `overrides` on top.
+
+    Args:
+        window: int. Samples per window, a multiple of `2**len(filters)`
+            (16384 is about 1 s at 16 kHz).
+        preset: str. A key of `PRESETS`. Defaults to `"default"`.
+        **overrides: any name of `GENERATOR`, `DISCRIMINATOR`, `MODEL` or
+            `COMPILE` (e.g. `filters=networks.PAPER_FILTERS`,
+            `adversarial_weight=0.0` for the L1-only baseline, `seed=0`); it
+            goes to every part that takes it.
+
+    Returns:
+        A compiled `SEGAN`.
+    """
+    values = settings(preset, **overrides)
+    generator = segan_generator(window, **pick(values, GENERATOR))
+    discriminator = segan_discriminator(window, **pick(values, DISCRIMINATOR))
+    gan = SEGAN(generator, discriminator, **pick(values, MODEL))
+    gan.compile(**pick(values, COMPILE))
+    return gan

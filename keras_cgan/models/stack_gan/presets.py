@@ -1,0 +1,110 @@
+"""StackGAN's default networks and settings, defined once.
+
+`keras-cgan train stack_gan`, `examples/stackgan.py` and the tests all build
+through `build`; a preset names a whole setting (network sizes, model
+arguments, compile arguments) and keyword overrides change single values:
+
+- `"default"`: a stage-1 generator of 32 filters, 32 noise dims, a
+  16-dim augmented condition code with KL weight 0.1, `two_head`
+  discriminators (the command line's and the example's).
+- `"tiny"`: the tests' (4 filters, 4 noise dims, a 2-dim code).
+
+Example:
+
+>>> from keras_cgan.models.stack_gan import presets
+>>> gan = presets.build((8, 16), 4, preset="tiny", seed=0)
+>>> gan.sizes, gan.stages()
+([8, 16], 1)
+"""
+
+from keras_cgan.models import presets as presets_lib
+from keras_cgan.models.presets import pick
+from keras_cgan.models.conditional_gan import presets as conditional_presets
+from keras_cgan.models.stack_gan.networks import build_networks
+from keras_cgan.models.stack_gan.stack_gan import StackGAN
+
+DEFAULT = {
+    "latent_dim": 32,
+    "code_dim": 16,
+    "base_filters": 32,
+    "conditioning": "two_head",
+    "kl_weight": 0.1,
+}
+
+PRESETS = {
+    "default": DEFAULT,
+    "tiny": {**DEFAULT, "latent_dim": 4, "code_dim": 2, "base_filters": 4},
+}
+
+# The settings each part takes; an override goes to every part that names it.
+NETWORKS = (  # every stage's generator and discriminator and the condition encoder
+    "latent_dim", "code_dim", "base_filters", "refiner_filters", "discriminator_filters", "conditioning", "channels",
+    "text_encoder",
+)
+MODEL = ("kl_weight", "active_stages") + conditional_presets.MODEL
+COMPILE = conditional_presets.COMPILE
+
+
+def settings(preset="default", **overrides):
+    """The settings of `preset` with `overrides` on top.
+
+    Raises `ValueError` naming an unknown preset or a setting no part takes.
+    """
+    return presets_lib.resolve(PRESETS, [NETWORKS, MODEL, COMPILE], preset, overrides)
+
+
+def _model(sizes, condition, values):
+    nets = build_networks(sizes, condition, **pick(values, NETWORKS))
+    return StackGAN(**nets, condition=condition, **pick(values, MODEL))
+
+
+def build(sizes, condition, *, preset="default", **overrides):
+    """A compiled `StackGAN` of `preset`, with `overrides` on top.
+
+    Args:
+        sizes: tuple of int. Image side of each stage (2 or 3), each twice
+            the one before, e.g. `(16, 32, 64)`.
+        condition: int (number of classes) or condition object, e.g.
+            `data.synthetic_faces.condition()`.
+        preset: str. A key of `PRESETS`. Defaults to `"default"`.
+        **overrides: any name of `NETWORKS`, `MODEL` or `COMPILE` (e.g.
+            `base_filters=64`, `kl_weight=1.0`, `active_stages=3`, `seed=0`);
+            it goes to every part that takes it.
+
+    Returns:
+        A compiled `StackGAN` (training stage 1 only unless `active_stages`
+        says otherwise; grow it with `GrowStages` or `grow()`).
+    """
+    values = settings(preset, **overrides)
+    gan = _model(sizes, condition, values)
+    gan.compile(**pick(values, COMPILE))
+    return gan
+
+
+def build_default(sizes=(16, 32, 64), condition=None, kl_weight=1.0, seed=None, **overrides):
+    """An uncompiled `StackGAN` with the `"default"` preset's networks (the name of earlier releases).
+
+    Unlike `build`, it does not compile and keeps `StackGAN`'s own
+    `kl_weight` default of `1.0`.
+
+    Args:
+        sizes: tuple of int. Image size of each stage, doubling. Defaults to
+            `(16, 32, 64)`.
+        condition: int (classes) or condition object, e.g.
+            `data.synthetic_faces.condition()`.
+        kl_weight: float. Conditioning-augmentation KL weight. Defaults to `1.0`.
+        seed: int or None.
+        **overrides: any name of `NETWORKS` or `MODEL` (`latent_dim`,
+            `mismatch_weight`, `active_stages`...).
+
+    Example:
+
+    >>> gan = build_default((8, 16), condition=10, latent_dim=8, code_dim=4, base_filters=8, seed=0)
+    >>> gan.sizes, gan.stages()
+    ([8, 16], 1)
+    """
+    values = settings("default", kl_weight=kl_weight, seed=seed, **overrides)
+    compile_settings = sorted(pick(overrides, COMPILE))
+    if compile_settings:
+        raise ValueError(f"`build_default` does not compile; pass {compile_settings} to `compile` or use `build`.")
+    return _model(sizes, condition, values)

@@ -1,0 +1,106 @@
+"""The package is layered: no module imports from a layer above its own.
+
+Layers, lowest first: the core (losses, distribute, version), conditions and
+shared layers, data, metrics, export, callbacks, the shared `GANModel` and
+presets machinery, the
+family folders, the catalogs (`models`, `networks`, the top-level package),
+and the command line on top. Imports inside functions count too.
+"""
+
+import ast
+import os
+import pkgutil
+
+import keras_cgan
+
+ROOT = os.path.dirname(keras_cgan.__file__)
+
+LAYERS = [  # (module prefix, rank); the longest matching prefix wins
+    ("keras_cgan.version", 0), ("keras_cgan.distribute", 0), ("keras_cgan.losses", 0),
+    ("keras_cgan.conditions", 1), ("keras_cgan.layers", 1),
+    ("keras_cgan.data", 2),
+    ("keras_cgan.metrics", 3),
+    ("keras_cgan.export", 4),
+    ("keras_cgan.callbacks", 5),
+    ("keras_cgan.models.gan_model", 6), ("keras_cgan.models.presets", 6),
+    ("keras_cgan.models.", 7),  # the family folders
+    ("keras_cgan.models", 8), ("keras_cgan.networks", 8), ("keras_cgan", 9),
+    ("keras_cgan.cli", 10),
+]
+MODULES = {m.name for m in pkgutil.walk_packages(keras_cgan.__path__, "keras_cgan.")} | {"keras_cgan"}
+
+
+def rank(module):
+    def covers(prefix):
+        if prefix.endswith("."):  # the family folders: strictly below keras_cgan.models
+            return module.startswith(prefix)
+        return module == prefix or module.startswith(prefix + ".")
+
+    return max((len(prefix), r) for prefix, r in LAYERS if covers(prefix))[1]
+
+
+def imported_modules(path, module, is_package):
+    tree = ast.parse(open(path, encoding="utf-8").read(), path)
+    package = module if is_package else module.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names if a.name.startswith("keras_cgan"))
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            if not base.startswith("keras_cgan"):
+                continue
+            for alias in node.names:  # `from pkg import submodule` imports the submodule
+                yield f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base
+
+
+def test_the_check_sees_upward_imports(tmp_path):
+    assert rank("keras_cgan.models.segan.streaming") == 7 and rank("keras_cgan.models") == 8
+    assert rank("keras_cgan.models.gan_model") == 6 and rank("keras_cgan.cli.recipes.pix2pix") == 10
+    path = tmp_path / "fake.py"
+    path.write_text("def f():\n    from keras_cgan.models import segan\n    from . import audio\n")
+    assert list(imported_modules(str(path), "keras_cgan.data.fake", False)) == [
+        "keras_cgan.models.segan", "keras_cgan.data.audio"
+    ]
+    assert rank("keras_cgan.models.segan") > rank("keras_cgan.data.fake")
+
+
+def test_no_module_imports_from_a_layer_above_it():
+    upward = []
+    for info in pkgutil.walk_packages(keras_cgan.__path__, "keras_cgan."):
+        spec = info.module_finder.find_spec(info.name.rpartition(".")[2])
+        for target in imported_modules(spec.origin, info.name, info.ispkg):
+            if rank(target) > rank(info.name):
+                upward.append(f"{info.name} (layer {rank(info.name)}) imports {target} (layer {rank(target)})")
+    assert not upward, "\n".join(upward)
+
+
+# Keras hooks documented by Keras itself.
+KERAS_HOOKS = {"get_config", "from_config", "build", "call", "compute_output_shape", "train_step", "test_step",
+               "predict_step"}
+
+
+def test_every_public_function_and_class_has_a_docstring():
+    import importlib
+    import inspect
+
+    missing = []
+    for name in sorted(m.name for m in pkgutil.walk_packages(keras_cgan.__path__, "keras_cgan.")):
+        if name.endswith("__main__"):
+            continue
+        module = importlib.import_module(name)
+        if not (module.__doc__ or "").strip():
+            missing.append(f"{name} (module)")
+        for attr, obj in vars(module).items():
+            if attr.startswith("_") or getattr(obj, "__module__", None) != name:
+                continue
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and not (obj.__doc__ or "").strip():
+                missing.append(f"{name}.{attr}")
+            if inspect.isclass(obj):
+                missing += [
+                    f"{name}.{attr}.{method}" for method, f in vars(obj).items()
+                    if inspect.isfunction(f) and not method.startswith("_") and method not in KERAS_HOOKS
+                    and not (inspect.getdoc(getattr(obj, method)) or "").strip()
+                ]
+    assert not missing, "no docstring: " + ", ".join(missing)

@@ -1,0 +1,193 @@
+"""Each family's presets: the one place its default networks are written.
+
+Every family builds and trains a step from its `"tiny"` preset; the settings
+each part takes are its builder's arguments; and the command line, the
+quickstart, the examples and the tests' tiny models build through
+`presets.build` and write no network by hand.
+"""
+
+import ast
+import inspect
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from keras_cgan import networks
+from keras_cgan.cli import quickstart, recipes
+from keras_cgan.models import GANModel, conditional_gan, next_frame_gan, pix2pix, segan, stack_gan
+from tests.test_case import REPO
+
+PRESETS = {
+    "conditional_gan": conditional_gan.presets,
+    "pix2pix": pix2pix.presets,
+    "segan": segan.presets,
+    "next_frame_gan": next_frame_gan.presets,
+    "stack_gan": stack_gan.presets,
+}
+# family -> (data-dependent arguments of `build`, condition shape, target shape)
+TINY = {
+    "conditional_gan": (((8, 8, 1), 4), (), (8, 8, 1)),
+    "pix2pix": (((16, 16, 1), (16, 16, 3)), (16, 16, 1), (16, 16, 3)),
+    "segan": ((256,), (256, 1), (256, 1)),
+    "next_frame_gan": (((8, 8, 1), 2), (8, 8, 2), (8, 8, 1)),
+    "stack_gan": (((8, 16), 4), (), (16, 16, 3)),
+}
+EXTRA = {"stack_gan": {"active_stages": 2}}  # both stages train and generate
+# family -> (the parts' builders, the family class), to check the settings' names
+PARTS = {
+    "conditional_gan": (
+        {"GENERATOR": networks.conditional_generator, "DISCRIMINATOR": networks.conditional_discriminator},
+        conditional_gan.ConditionalGAN,
+    ),
+    "pix2pix": ({"GENERATOR": networks.unet_generator, "DISCRIMINATOR": networks.patch_discriminator}, pix2pix.Pix2Pix),
+    "segan": ({"GENERATOR": networks.segan_generator, "DISCRIMINATOR": networks.segan_discriminator}, segan.SEGAN),
+    "next_frame_gan": (
+        {"GENERATOR": networks.next_frame_generator, "DISCRIMINATOR": networks.next_frame_discriminator},
+        next_frame_gan.NextFrameGAN,
+    ),
+    "stack_gan": ({"NETWORKS": stack_gan.networks.build_networks}, stack_gan.StackGAN),
+}
+# What `load_data` adds to the options, per family.
+DERIVED = {
+    "conditional_gan": {"size": 8, "channels": 1, "num_classes": 10, "vocabulary": None},
+    "pix2pix": {"condition_channels": 3, "target_channels": 3},
+    "segan": {},
+    "next_frame_gan": {"channels": 1},
+    "stack_gan": {"channels": 3, "vocabulary": ["red hair", "blue eyes"]},
+}
+
+
+def _parameters(*functions):
+    return {name for function in functions for name in inspect.signature(function).parameters}
+
+
+@pytest.mark.parametrize("family", sorted(PRESETS))
+def test_tiny_preset_builds_a_compiled_gan_that_trains_one_step(family):
+    args, condition_shape, target_shape = TINY[family]
+    gan = PRESETS[family].build(*args, preset="tiny", seed=0, **EXTRA.get(family, {}))
+    rng = np.random.default_rng(0)
+    if condition_shape == ():
+        conditions = np.arange(4, dtype="int32") % 4
+    else:
+        conditions = rng.uniform(-1, 1, (4,) + condition_shape).astype("float32")
+    targets = rng.uniform(-1, 1, (4,) + target_shape).astype("float32")
+    history = gan.fit(conditions, targets, batch_size=4, epochs=1, verbose=0)
+    assert int(gan.generator_optimizer.iterations.numpy()) == 1
+    assert all(np.isfinite(values[-1]) for values in history.history.values()), history.history
+    assert np.asarray(gan(conditions, training=False)).shape == (4,) + target_shape
+
+
+@pytest.mark.parametrize("family", sorted(PRESETS))
+def test_presets_name_only_settings_their_parts_take(family):
+    presets = PRESETS[family]
+    builders, model_class = PARTS[family]
+    assert {"default", "tiny"} <= set(presets.PRESETS)
+    for part, builder in builders.items():
+        assert set(getattr(presets, part)) <= _parameters(builder), part
+    assert set(presets.MODEL) <= _parameters(*(c.__init__ for c in model_class.__mro__ if issubclass(c, GANModel)))
+    assert set(presets.COMPILE) <= _parameters(GANModel.compile, keras.Model.compile)
+    parts = [getattr(presets, part) for part in builders] + [presets.MODEL, presets.COMPILE]
+    for name, values in presets.PRESETS.items():
+        assert set(values) <= {n for part in parts for n in part}, name
+
+
+def test_unknown_preset_or_setting_raises_a_value_error_naming_it():
+    with pytest.raises(ValueError, match="preset='huge'"):
+        conditional_gan.presets.build((8, 8, 1), 4, preset="huge")
+    with pytest.raises(ValueError, match="base_filter"):
+        pix2pix.presets.build((16, 16, 1), (16, 16, 3), preset="tiny", base_filter=8)
+
+
+def test_overrides_reach_the_networks_the_model_and_compile():
+    gan = conditional_gan.presets.build(
+        (8, 8, 1), 4, preset="tiny", conditioning="acgan", base_filters=4, mismatch_weight=0.5,
+        adversarial_loss="hinge", steps_per_execution=2, seed=0,
+    )
+    assert gan.design == "acgan" and len(gan.discriminator.outputs) == 2
+    assert gan.mismatch_weight == 0.5 and gan.adversarial_loss == "hinge" and gan.steps_per_execution == 2
+    small = conditional_gan.presets.build((8, 8, 1), 4, preset="tiny", seed=0)
+    assert gan.generator.count_params() < small.generator.count_params()  # base_filters went to G too
+
+
+def test_stack_gan_build_default_stays_an_uncompiled_default_network():
+    gan = stack_gan.build_default((8, 16), 4, latent_dim=4, code_dim=2, base_filters=4, seed=0)
+    assert not gan.compiled and gan.kl_weight == 1.0 and gan.sizes == [8, 16]
+    with pytest.raises(ValueError, match="does not compile"):
+        stack_gan.build_default((8, 16), 4, adversarial_loss="hinge")
+
+
+class _Built(Exception):
+    """Raised by the recording `presets.build`: the caller asked the preset for its model."""
+
+
+def _record(monkeypatch, presets):
+    calls = []
+
+    def build(*args, **kwargs):
+        calls.append((args, kwargs))
+        raise _Built
+
+    monkeypatch.setattr(presets, "build", build)
+    return calls
+
+
+def _same_as_preset(presets, kwargs, preset, ignore=("seed",)):
+    """The overrides of a call, less those that only restate the preset."""
+    values = presets.PRESETS[preset]
+    return {k: v for k, v in kwargs.items() if k not in ignore and not (k in values and values[k] == v)}
+
+
+@pytest.mark.parametrize("family", sorted(PRESETS))
+def test_cli_recipe_builds_the_default_preset_with_its_default_options(family, monkeypatch):
+    calls = _record(monkeypatch, PRESETS[family])
+    recipe = recipes.get(family)
+    options = dict(recipe.options, seed=0, mixed_precision="none", **DERIVED[family])
+    with pytest.raises(_Built):
+        recipe.build(options)
+    (_, kwargs), = calls
+    preset = kwargs.pop("preset", "default")
+    assert preset == "default"
+    assert _same_as_preset(PRESETS[family], kwargs, preset) == {}  # the CLI's defaults are the preset's
+
+
+def test_quickstart_builds_the_digits_preset(monkeypatch, tmp_path):
+    calls = _record(monkeypatch, conditional_gan.presets)
+    with pytest.raises(_Built):
+        quickstart.main(["--out", str(tmp_path), "--epochs", "1", "--verbose", "0"])
+    (args, kwargs), = calls
+    assert args == ((8, 8, 1), 10) and kwargs.pop("preset") == "digits"
+    assert _same_as_preset(conditional_gan.presets, kwargs, "digits") == {}
+
+
+# Calls that write a network or a family model by hand.
+BY_HAND = {name for name in dir(networks) if not name.startswith("_") and callable(getattr(networks, name))} | {
+    "ConditionalGAN", "StackGAN", "Pix2Pix", "SEGAN", "NextFrameGAN", "build_networks", "build_default",
+}
+BUILD_THROUGH_PRESETS = (
+    [os.path.join("examples", n) for n in sorted(os.listdir(os.path.join(REPO, "examples"))) if n.endswith(".py")]
+    + [os.path.join("keras_cgan", "cli", "recipes", f"{family}.py") for family in sorted(PRESETS)]
+    + [os.path.join("keras_cgan", "cli", "quickstart.py"), os.path.join("tests", "families.py")]
+)
+
+
+def _called_names(path):
+    with open(os.path.join(REPO, path)) as f:
+        tree = ast.parse(f.read())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            function = node.func
+            if isinstance(function, ast.Attribute):
+                owner = function.value.id if isinstance(function.value, ast.Name) else None
+                yield owner, function.attr
+            elif isinstance(function, ast.Name):
+                yield None, function.id
+
+
+@pytest.mark.parametrize("path", BUILD_THROUGH_PRESETS)
+def test_builds_through_presets_and_writes_no_network_by_hand(path):
+    called = list(_called_names(path))
+    assert ("presets", "build") in called, f"{path} does not call presets.build"
+    by_hand = sorted({name for _, name in called if name in BY_HAND})
+    assert by_hand == [], f"{path} builds {by_hand} by hand; build through the family's presets"

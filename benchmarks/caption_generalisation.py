@@ -13,27 +13,18 @@ on seen captions, diversity and training seconds as a JSON table.
 """
 
 import argparse
-import importlib.util
 import os
 import shlex
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import _report  # noqa: E402  (the script's own folder is on the path)
+import _examples  # noqa: E402  (the script's own folder is on the path)
+import _report  # noqa: E402
 from keras_cgan.data import synthetic_shapes  # noqa: E402
 from keras_cgan.metrics import caption_accuracy  # noqa: E402
 
 
-def _example(name):
-    """`examples/<name>.py` as a module (the examples are scripts beside the package, not in it)."""
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"{name}_example", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-text_to_image = _example("text_to_image")
+text_to_image = _examples.load("text_to_image")
 
 ATTRIBUTES = ("colour", "shape", "position", "all")
 COLUMNS = (["run", "design", "condition_at", "ema_decay", "steps"] + [f"unseen {a}" for a in ATTRIBUTES]

@@ -12,7 +12,6 @@ collapsed generator) as a JSON table.
 """
 
 import argparse
-import importlib.util
 import os
 import time
 
@@ -21,20 +20,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-import _report  # noqa: E402  (the script's own folder is on the path)
+import _examples  # noqa: E402  (the script's own folder is on the path)
+import _report  # noqa: E402
 from keras_cgan.data import synthetic_faces  # noqa: E402
 
 
-def _example(name):
-    """`examples/<name>.py` as a module (the examples are scripts beside the package, not in it)."""
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"{name}_example", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-anime_tags = _example("anime_tags")
+anime_tags = _examples.load("anime_tags")
 
 DESIGNS = ("concat", "projection", "acgan", "two_head")
 METRICS = ("hair", "both_eyes", "all", "diversity")

@@ -26,7 +26,7 @@ DEFAULT = presets.PRESETS["default"]
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[16, 32, 64])
-    parser.add_argument("--epochs", type=int, default=24)
+    parser.add_argument("--epochs", type=int, default=28)
     parser.add_argument("--steps-per-epoch", type=int, default=40)
     parser.add_argument("--grow-at", type=int, nargs="*", default=[8, 14], help="epochs at which stages 2, 3 start")
     parser.add_argument("--batch-size", type=int, default=32)

@@ -41,7 +41,9 @@ def check_sizes(sizes):
     return sizes
 
 
-def condition_augmentation_encoder(condition, code_dim=16, units=64, text_encoder="mean", name="condition_encoder"):
+def condition_augmentation_encoder(
+    condition, code_dim=16, units=64, text_encoder="mean", logvar_init=0.0, name="condition_encoder"
+):
     """Builds `condition -> stats [B, 2 * code_dim]` (mean then log-variance).
 
     Args:
@@ -49,12 +51,16 @@ def condition_augmentation_encoder(condition, code_dim=16, units=64, text_encode
         code_dim: int. Size of the augmented code. Defaults to `16`.
         units: int. Width of the condition embedding before the stats.
         text_encoder: str. `"mean"` or `"gru"`, for captions.
+        logvar_init: float. Initial bias of the log-variance half of the
+            stats: `0` starts the augmentation at unit variance (the paper),
+            `-2` at a standard deviation of about 0.37. Defaults to `0.0`.
     """
     condition = conditions_lib.get(condition)
     inputs = dcgan.condition_input(condition)
     h = dcgan.condition_code(condition, inputs, units, "ca", text_encoder)
     h = layers.LeakyReLU(0.2)(h)
-    stats = layers.Dense(2 * code_dim, name="ca_stats")(h)
+    bias = keras.initializers.Constant([0.0] * code_dim + [float(logvar_init)] * code_dim)
+    stats = layers.Dense(2 * code_dim, bias_initializer=bias, name="ca_stats")(h)
     return keras.Model(inputs, stats, name=name)
 
 
@@ -184,6 +190,7 @@ def build_networks(
     conditioning="two_head",
     channels=3,
     text_encoder="mean",
+    logvar_init=0.0,
 ):
     """Builds every network of a StackGAN.
 
@@ -200,6 +207,8 @@ def build_networks(
         conditioning: str. Discriminator design. Defaults to `"two_head"`.
         channels: int. Defaults to `3`.
         text_encoder: str. For captions.
+        logvar_init: float. Initial log-variance bias of the augmentation
+            (see `condition_augmentation_encoder`). Defaults to `0.0`.
 
     Returns:
         dict with `condition_encoder`, `generators` (list) and
@@ -221,7 +230,7 @@ def build_networks(
         )
         for k, size in enumerate(sizes, start=1)
     ]
-    encoder = condition_augmentation_encoder(condition, code_dim, text_encoder=text_encoder)
+    encoder = condition_augmentation_encoder(condition, code_dim, text_encoder=text_encoder, logvar_init=logvar_init)
     return {"condition_encoder": encoder, "generators": generators, "discriminators": discriminators}
 
 

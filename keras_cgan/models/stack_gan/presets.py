@@ -1,12 +1,14 @@
 """StackGAN's default networks and settings, defined once.
 
-`keras-cgan train stack_gan`, `examples/stackgan.py` and the tests all build
+`keras-cgan train stack_gan`, `examples/stack_gan.py` and the tests all build
 through `build`; a preset names a whole setting (network sizes, model
 arguments, compile arguments) and keyword overrides change single values:
 
 - `"default"`: a stage-1 generator of 32 filters, 32 noise dims, a
-  16-dim augmented condition code with KL weight 0.1, `two_head`
-  discriminators (the command line's and the example's).
+  16-dim augmented condition code with KL weight 0.1 whose log-variance
+  starts at -2 (a standard deviation of 0.37: the refiners keep the
+  condition from the first steps), `two_head` discriminators (the command
+  line's and the example's).
 - `"tiny"`: the tests' (4 filters, 4 noise dims, a 2-dim code).
 
 Example:
@@ -29,6 +31,7 @@ DEFAULT = {
     "base_filters": 32,
     "conditioning": "two_head",
     "kl_weight": 0.1,
+    "logvar_init": -2.0,
 }
 
 PRESETS = {
@@ -39,7 +42,7 @@ PRESETS = {
 # The settings each part takes; an override goes to every part that names it.
 NETWORKS = (  # every stage's generator and discriminator and the condition encoder
     "latent_dim", "code_dim", "base_filters", "refiner_filters", "discriminator_filters", "conditioning", "channels",
-    "text_encoder",
+    "text_encoder", "logvar_init",
 )
 MODEL = ("kl_weight", "active_stages") + conditional_presets.MODEL
 COMPILE = conditional_presets.COMPILE

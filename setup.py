@@ -22,9 +22,16 @@ EXTRAS = {
     "audio": ["soundfile>=0.12,<1", "pesq>=0.0.4,<0.1", "pystoi>=0.4,<0.5"],
     "images": ["scikit-image>=0.24,<0.27"],
     "video": ["imageio>=2.30,<3"],
+    "tensorboard": ["tensorboard>=2.20,<3"],  # to view a run folder's logs/
 }
 EXTRAS["all"] = sorted({r for name in ("export", "audio", "images", "video") for r in EXTRAS[name]})
-EXTRAS["dev"] = EXTRAS["all"] + ["pytest>=8,<10"]
+EXTRAS["dev"] = EXTRAS["all"] + [
+    "pytest>=8,<10",
+    "mkdocs>=1.6,<1.7",
+    "mkdocs-material>=9.5,<10",
+    "mkdocstrings>=1.0,<2",
+    "mkdocstrings-python>=2.0,<3",
+]
 
 setup(
     name="keras-cgan",

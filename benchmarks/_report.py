@@ -1,23 +1,141 @@
-"""Shared output of the benchmarks: a JSON file and a plain-text table."""
+"""Shared output of the benchmarks: one results file per benchmark, and a table.
 
+Every benchmark writes `benchmarks/results/<name>.json` with this schema::
+
+    {
+      "benchmark": "<name>",            # the file's own name, without .json
+      "schema": 1,
+      "commit": "<sha>[-dirty]" | null, # git rev-parse HEAD at the last write
+      "keras_cgan": "<version>" | null, # keras_cgan.__version__ at the last write
+      "argv": [...] | null,             # command line of the last write
+      "machine": {...} | null,          # cores, platform, python/TF/Keras, load average, date
+      "note": "...",                    # optional
+      "runs": [                         # a sweep is several runs in this one file
+        {"name": "default", "commit": ..., "keras_cgan": ..., "argv": [...],
+         "machine": {...}, "note": ..., "result": {...the benchmark's own payload...}},
+        ...
+      ]
+    }
+
+A run is replaced by the next write with the same run name (`--run`, default
+"default"); runs of other names stay, so a sweep adds its runs beside the
+default one. `null` marks what was not recorded (results measured before this
+schema carry `"commit": null` and a note saying so).
+
+Record the result file of an example (for instance the StackGAN example's
+`runs/stackgan/result.json`) as a run of a results file::
+
+    python benchmarks/_report.py record stack_gan_example runs/stackgan/result.json \
+        --run defaults --argv "python examples/stack_gan.py"
+"""
+
+import argparse
 import json
 import os
 import platform
+import shlex
+import subprocess
+import sys
 import time
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCHEMA = 1
+
+
+def commit():
+    """`git rev-parse HEAD`, plus "-dirty" when the tree has changes; None outside git."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return sha + ("-dirty" if dirty else "")
+
+
+def version():
+    try:
+        import keras_cgan
+    except ImportError:
+        return None
+    return keras_cgan.__version__
 
 
 def machine():
+    """Cores, platform, Python / TensorFlow / Keras versions and the load average now."""
+    import keras
     import tensorflow as tf
 
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = None
     return {
-        "cpus": os.cpu_count(),
+        "cores": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
-        "date": time.strftime("%Y-%m-%d"),
+        "keras": keras.__version__,
+        "load_average_1_5_15_min": load,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
+
+
+def path_of(name):
+    return os.path.join(RESULTS, f"{name}.json")
+
+
+def load(name_or_path):
+    """Reads a results file by benchmark name or path."""
+    path = name_or_path if name_or_path.endswith(".json") else path_of(name_or_path)
+    with open(path) as f:
+        return json.load(f)
+
+
+def run_of(results, name="default"):
+    """The run called `name` in a results file (a dict as `load` returns)."""
+    for run in results["runs"]:
+        if run["name"] == name:
+            return run
+    raise KeyError(f"{results['benchmark']}: no run named {name!r} (runs: {[r['name'] for r in results['runs']]})")
+
+
+def record(name, result, run="default", out=None, argv=None, note=None):
+    """Writes `result` as the run `run` of `benchmarks/results/<name>.json`.
+
+    The file's top-level commit, version, argv and machine become this write's;
+    a run of the same name is replaced in place, other runs are kept.
+    """
+    path = out or path_of(name)
+    facts = {
+        "commit": commit(),
+        "keras_cgan": version(),
+        "argv": list(sys.argv) if argv is None else list(argv),
+        "machine": machine(),
+    }
+    entry = dict(name=run, **facts)
+    if note:
+        entry["note"] = note
+    entry["result"] = result
+    runs = []
+    if os.path.exists(path):
+        with open(path) as f:
+            old = json.load(f)
+        if isinstance(old, dict) and old.get("schema") == SCHEMA:
+            runs = old["runs"]
+    names = [r["name"] for r in runs]
+    if run in names:
+        runs[names.index(run)] = entry
+    else:
+        runs.append(entry)
+    payload = dict(benchmark=name, schema=SCHEMA, **facts, runs=runs)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(payload, f, indent=2)
+        f.write("\n")
+    return path
 
 
 def table(rows, columns):
@@ -30,13 +148,30 @@ def table(rows, columns):
     return "\n".join(lines)
 
 
-def write(name, payload, rows, columns, out=None):
-    """Writes `payload` (plus machine facts) as JSON and prints the table."""
-    payload = dict(payload, machine=machine(), rows=rows)
-    path = out or os.path.join(RESULTS, f"{name}.json")
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(payload, f, indent=2)
+def write(name, payload, rows, columns, out=None, run="default"):
+    """Records `payload` (plus its table rows) as run `run` of `<name>.json` and prints the table."""
+    path = record(name, dict(payload, rows=rows), run=run, out=out)
     print(table(rows, columns))
-    print(f"\nwritten: {path}")
+    print(f"\nwritten: {path} (run {run!r})")
     return path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Record a result file as a run of a benchmark results file.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    rec = sub.add_parser("record", help="add or replace one run of benchmarks/results/NAME.json")
+    rec.add_argument("name", help="results file name without .json, e.g. stack_gan_example")
+    rec.add_argument("result", help="a JSON file holding the run's result")
+    rec.add_argument("--run", default="default", help="run name inside the file (default: default)")
+    rec.add_argument("--argv", default=None, help="the command that made the result, as one string")
+    rec.add_argument("--note", default=None)
+    args = parser.parse_args(argv)
+    with open(args.result) as f:
+        result = json.load(f)
+    path = record(args.name, result, run=args.run, argv=shlex.split(args.argv) if args.argv else None,
+                  note=args.note)
+    print(f"written: {path} (run {args.run!r})")
+
+
+if __name__ == "__main__":
+    main()

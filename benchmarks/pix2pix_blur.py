@@ -19,7 +19,7 @@ unchanged (measured: identical at 100 and 10).
     python benchmarks/pix2pix_blur.py --tasks labels2facade --variants l1+cgan --l1-lowpass 1 --seed 1
     python benchmarks/pix2pix_blur.py --tasks labels2facade --variants l1+cgan --l1-weight 10 --l1-lowpass 0
 
-Writes benchmarks/results/pix2pix_blur.json (rewritten after every run) and,
+Writes run --run of benchmarks/results/pix2pix_blur.json (rewritten after every run) and,
 with --grid, a PNG of input | L1 only | each L1+cGAN run | target for each
 task. On labels2facade it also reports the RMS gradient inside each label
 region (`region_sharpness`, real in `region_sharpness_real`): the real sky is
@@ -28,7 +28,6 @@ wall, window and door ratios say whether the texture came back.
 """
 
 import argparse
-import json
 import os
 import time
 
@@ -42,6 +41,7 @@ from keras_cgan import Pix2Pix, networks  # noqa: E402
 from keras_cgan.data import synthetic_images  # noqa: E402
 from keras_cgan.metrics import quality_report  # noqa: E402
 from keras_cgan.models.pix2pix import unet  # noqa: E402
+import _report  # noqa: E402  (the script's own folder is on the path)
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 VARIANTS = {"l1": dict(adversarial_weight=0.0), "l1+cgan": dict(adversarial_weight=1.0)}
@@ -184,7 +184,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--grid", default=None, help="PNG path for input | L1 | L1+cGAN | target")
     parser.add_argument("--grid-rows", type=int, default=4)
-    parser.add_argument("--out", default=os.path.join(RESULTS, "pix2pix_blur.json"))
+    parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_blur.json)")
+    parser.add_argument("--run", default="default", help="run name inside the results file")
     args = parser.parse_args(argv)
     if args.eval_every and args.steps % args.eval_every:
         parser.error(f"--eval-every {args.eval_every} must divide --steps {args.steps}")
@@ -203,9 +204,7 @@ def main(argv=None):
             "complete": complete,
             "note": "2 CPU cores shared with other jobs while measured; train_seconds are wall time under load.",
         }
-        os.makedirs(os.path.dirname(args.out), exist_ok=True)
-        with open(args.out, "w") as f:
-            json.dump(result, f, indent=2)
+        _report.record("pix2pix_blur", result, run=args.run, out=args.out)
         return result
 
     for task in args.tasks:

@@ -33,6 +33,7 @@ from PIL import Image  # noqa: E402
 
 from keras_cgan import Pix2Pix, networks  # noqa: E402
 from keras_cgan.data import paired_array_dataset, paired_image_dataset, synthetic_images  # noqa: E402
+import _report  # noqa: E402  (the script's own folder is on the path)
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
@@ -65,7 +66,8 @@ def main(argv=None):
     parser.add_argument("--base-filters", type=int, default=16)
     parser.add_argument("--steps", type=int, default=48, help="steps per timed round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--out", default=os.path.join(RESULTS, "pix2pix_input_pipeline.json"))
+    parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_input_pipeline.json)")
+    parser.add_argument("--run", default="default", help="run name inside the results file")
     args = parser.parse_args(argv)
 
     size, load_size = args.image_size, args.image_size * 286 // 256
@@ -106,9 +108,7 @@ def main(argv=None):
         "ratio_cpu": float(np.median(cpu["memory"]) / np.median(cpu["folder"])),
         "note": "2 CPU cores shared with other jobs while measured; rounds alternate to share the load.",
     }
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=2)
+    _report.record("pix2pix_input_pipeline", result, run=args.run, out=args.out)
     print(f"{'source':<8} {'median steps/s':>15}")
     for name, v in result["steps_per_s"].items():
         print(f"{name:<8} {v['median']:>15.3f}")

@@ -88,7 +88,8 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=10, help="interleaved timed rounds per step kind")
     parser.add_argument("--steps-per-execution", type=int, default=1,
                         help="Keras `steps_per_execution` of the Pix2Pix runs (the reference loops in Python)")
-    parser.add_argument("--out", default=os.path.join(RESULTS, "pix2pix_step_speed.json"))
+    parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_step_speed.json)")
+    parser.add_argument("--run", default="default", help="run name inside the results file")
     args = parser.parse_args(argv)
 
     keras.utils.set_random_seed(0)
@@ -185,7 +186,7 @@ def main(argv=None):
         "note": "2 CPU cores shared with other jobs while measured (see load_average_at_end); "
                 "rounds interleave and rotate so all steps see the same load.",
     }
-    _report.write("pix2pix_step_speed", payload, rows, list(rows[0]), out=args.out)
+    _report.write("pix2pix_step_speed", payload, rows, list(rows[0]), out=args.out, run=args.run)
     return payload
 
 

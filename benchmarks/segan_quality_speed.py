@@ -7,7 +7,7 @@ factor (processing time / audio duration, one CPU thread) of Keras
 `enhance()`, onnxruntime and the TFLite model streamed window by window, and
 the parity of each streamed output with `enhance()`.
 
-Writes benchmarks/results/segan_quality_speed.json and prints two tables.
+Writes run --run of benchmarks/results/segan_quality_speed.json and prints two tables.
 
     python benchmarks/segan_quality_speed.py                  # minutes on 2 CPU cores
     python benchmarks/segan_quality_speed.py --steps 700 --jobs 2 --eval-every 100 --ema 0.99
@@ -23,6 +23,8 @@ import tempfile
 import time
 
 import numpy as np
+
+import _report  # noqa: E402  (the script's own folder is on the path)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -48,7 +50,8 @@ def parse_args(argv=None):
     p.add_argument("--l1-domain", default="waveform", choices=("waveform", "emphasized"))
     p.add_argument("--rtf-seconds", type=float, default=10.0, help="Audio length for the speed runs.")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default=os.path.join(HERE, "results", "segan_quality_speed.json"))
+    p.add_argument("--out", default=None, help="JSON path (default benchmarks/results/segan_quality_speed.json)")
+    p.add_argument("--run", default="default", help="run name inside the results file")
     p.add_argument("--save-model", default=None, help="Also keep the trained SEGAN here (.keras).")
     p.add_argument("--speed-only", default=None, help=argparse.SUPPRESS)  # internal: a .keras path
     p.add_argument("--train-only", default=None, help=argparse.SUPPRESS)  # internal: l1_only | segan
@@ -281,9 +284,9 @@ def main(argv=None):
             json.dump(row, f)
         return
     rows, model_path, params = train_and_score(args)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:  # quality first, in case the speed run fails
-        json.dump({"args": vars(args), "generator_params": params, "quality": rows}, f, indent=2)
+    # quality first, in case the speed run fails
+    _report.record("segan_quality_speed", {"args": vars(args), "generator_params": params, "quality": rows},
+                   run=args.run, out=args.out)
     proc = subprocess.run(
         [sys.executable, __file__, "--speed-only", model_path, "--rtf-seconds", str(args.rtf_seconds)],
         capture_output=True,
@@ -328,9 +331,7 @@ def main(argv=None):
         "acceptance": acceptance,
         "note": "CPU shared with other jobs while measuring; times are upper bounds.",
     }
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=2)
-    print(f"wrote {args.out}")
+    print("wrote", _report.record("segan_quality_speed", result, run=args.run, out=args.out))
 
 
 if __name__ == "__main__":

@@ -8,13 +8,12 @@ StackGAN also over stage 1 bilinearly upsampled), and diversity (mean
 pairwise RMS distance of faces made for one tag set; 0 = collapsed).
 
     python benchmarks/stackgan.py                          # default budget, both variants
-    python benchmarks/stackgan.py --variants single --out benchmarks/results/stackgan_single.json
+    python benchmarks/stackgan.py --variants single      # run "single" of benchmarks/results/stackgan.json
 
-Writes benchmarks/results/stackgan.json (via benchmarks/_report.py).
+Writes benchmarks/results/stackgan.json (via benchmarks/_report.py), one run per --variants set.
 """
 
 import argparse
-import importlib.util
 import os
 import time
 
@@ -23,16 +22,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-import _report  # noqa: E402  (the script's own folder is on the path)
+import _examples  # noqa: E402  (the script's own folder is on the path)
+import _report  # noqa: E402
 
 VARIANTS = ("stackgan", "single")
 
 
 def _example():
-    spec = importlib.util.spec_from_file_location("stackgan_example", os.path.join(os.path.dirname(HERE), "examples", "stack_gan.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _examples.load("stack_gan")
 
 
 def build_single(args):
@@ -141,7 +138,7 @@ def main(argv=None):
         "details": details,
         "note": "2 CPU cores shared with other jobs while measured; seconds are wall time under load.",
     }
-    _report.write("stackgan", payload, rows, columns, out=args.json)
+    _report.write("stackgan", payload, rows, columns, out=args.json, run="+".join(args.variants))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ Writes `benchmarks/results/video_split.json` and prints a table.
 
     python benchmarks/video_split.py                 # ~25 minutes per model on 2 busy CPU cores
     python benchmarks/video_split.py --only gan --ema 0.99 --merge   # add/replace the GAN rows only
-    python benchmarks/video_split.py --only gan --variety 2 --out /tmp/x.json
+    python benchmarks/video_split.py --only gan --variety 2 --run variety2
 """
 
 import argparse
@@ -173,7 +173,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", choices=["l2", "gan"], default=None, help="train one model only")
     parser.add_argument("--gif-dir", default=None, help="write rollout GIFs of 4 test clips here")
-    parser.add_argument("--out", default=os.path.join(HERE, "results", "video_split.json"))
+    parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/video_split.json)")
+    parser.add_argument("--run", default="default", help="run name inside the results file (a sweep: one run each)")
     parser.add_argument("--merge", action="store_true",
                         help="keep the other models' rows already in --out (to run --only l2 and --only gan in parallel)")
     args = parser.parse_args(argv)
@@ -229,15 +230,15 @@ def main(argv=None):
                 rollouts[:4, :steps], test.frames[:4, args.context : args.context + steps],
             )
 
-    if args.merge and os.path.exists(args.out):
-        with open(args.out) as f:
-            earlier = json.load(f)["models"]
+    out = args.out or _report.path_of("video_split")
+    if args.merge and os.path.exists(out):
+        earlier = _report.run_of(_report.load(out), args.run)["result"]["models"]
         results["models"] = {**{k: v for k, v in earlier.items() if k not in results["models"]}, **results["models"]}
         results["models"] = dict(sorted(results["models"].items(), key=lambda item: item[0] != "l2"))
     cols = ["model", "junction_one_sprite", "junction_split", "junction_faded", "junction_valid_future",
             "rollout_intact", "psnr", "sharpness", "sharpness_difference", "selected_step", "train_seconds"]
     rows = [dict(model=name, **{c: m.get(c, "") for c in cols[1:]}) for name, m in results["models"].items()]
-    _report.write("video_split", results, rows, cols, out=args.out)
+    _report.write("video_split", results, rows, cols, out=args.out, run=args.run)
     print("\nacceptance: GAN one sprite >= 0.90, L2 one sprite <= 0.20, GAN rollouts intact >= 0.80")
     return results
 

@@ -1,0 +1,399 @@
+"""Generates every result table of the docs from `benchmarks/results/*.json`.
+
+A table lives in a Markdown page between two markers::
+
+    <!-- table: NAME -->
+    ...generated, do not edit...
+    <!-- /table -->
+
+    python benchmarks/tables.py            # rewrite the tables in README.md and docs/**/*.md
+    python benchmarks/tables.py --check    # exit 1 (and name them) if a page differs
+    python benchmarks/tables.py --list     # the table names and the file each reads
+
+Each table ends with a line naming its results file and runs, so every number in
+it can be traced. `tests/test_docs.py` fails when a page's table differs from
+what this script makes.
+"""
+
+import argparse
+import glob
+import json
+import math
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+RESULTS = os.path.join(HERE, "results")
+MARKER = re.compile(r"(<!-- table: ([\w.-]+) -->\n)(.*?)(<!-- /table -->)", re.S)
+
+
+# ---------------------------------------------------------------- helpers
+
+def load(name):
+    with open(os.path.join(RESULTS, f"{name}.json")) as f:
+        return json.load(f)
+
+
+def run(results, name):
+    for r in results["runs"]:
+        if r["name"] == name:
+            return r
+    raise KeyError(f"{results['benchmark']}.json has no run {name!r}")
+
+
+def fmt(value, digits=3):
+    """A cell: floats to `digits` decimals, None/'' as empty, inf as inf."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if math.isinf(value):
+            return "inf"
+        if digits == "e":
+            return f"{value:.1e}"
+        if digits == "int":
+            return f"{value:,.0f}"
+        return f"{value:.{digits}f}"
+    if isinstance(value, int) and digits == "int":
+        return f"{value:,}"
+    return str(value)
+
+
+def markdown(columns, rows):
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return "\n".join(lines)
+
+
+def source(name, runs=None):
+    where = f"`benchmarks/results/{name}.json`"
+    if runs:
+        where += ", run" + ("s " if len(runs) > 1 else " ") + ", ".join(f"`{r}`" for r in runs)
+    return f"\nSource: {where}."
+
+
+def table(name, columns, rows, runs=None):
+    return markdown(columns, rows) + "\n" + source(name, runs)
+
+
+# ---------------------------------------------------------------- ConditionalGAN
+
+def condition_fidelity():
+    r = run(load("condition_fidelity"), "default")["result"]
+    epochs = [c for c in r["rows"][0] if c.startswith("epoch")]
+    rows = [[row["discriminator"]] + [fmt(row[c]) for c in epochs] for row in r["rows"]]
+    real = f"\nThe same classifier on real held-out digits: {fmt(r['real_digit_accuracy'])}."
+    return table("condition_fidelity", ["discriminator"] + epochs, rows, ["default"]) + real
+
+
+def train_step_speed():
+    r = run(load("train_step_speed"), "default")["result"]
+    cols = ["train step", "examples/s", "vs reference", "vs reference (median rounds)"]
+    rows = [[row[cols[0]], fmt(row[cols[1]], 0)] + [fmt(row[c]) for c in cols[2:]] for row in r["rows"]]
+    return table("train_step_speed", cols, rows, ["default"])
+
+
+def discriminator_designs():
+    r = run(load("discriminator_designs"), "default")["result"]
+    rows = []
+    for key, m in r["runs"].items():
+        design, mismatch = key.split(", mismatch ")
+        rows.append([design, mismatch, fmt(m["hair"]), fmt(m["both_eyes"]), fmt(m["all"]), fmt(m["diversity"]),
+                     fmt(m["seconds"], 0)])
+    cols = ["design", "mismatch", "hair", "both eyes", "all", "diversity", "train s"]
+    extra = f"\nReal faces' diversity: {fmt(r['real_diversity'])}; a collapsed generator's: 0. {r['steps']} steps."
+    return table("discriminator_designs", cols, rows, ["default"]) + extra
+
+
+def caption_generalisation():
+    r = run(load("caption_generalisation"), "default")["result"]
+    rows = []
+    for key, m in r["runs"].items():
+        u, s = m["unseen_captions"], m["seen_captions"]
+        raw = m.get("unseen_captions_raw_weights", {}).get("shape")
+        rows.append([f"`{key}`", str(m["args"]["epochs"]), fmt(u["colour"]), fmt(u["shape"]), fmt(u["position"]),
+                     fmt(u["all"]), fmt(u["diversity"]), fmt(s["colour"]), fmt(s["shape"]), fmt(s["position"]),
+                     fmt(raw), fmt(m["train_seconds"], 0)])
+    cols = ["flags of examples/text_to_image.py", "epochs", "unseen: colour", "shape", "position", "all", "diversity",
+            "seen: colour", "shape", "position", "unseen shape, trained (not averaged) weights", "train s"]
+    return table("caption_generalisation", cols, rows, ["default"])
+
+
+# ---------------------------------------------------------------- StackGAN
+
+def stack_gan_example():
+    results = load("stack_gan_example")
+    runs = sorted(results["runs"], key=lambda r: r["name"] != "defaults")   # the example's defaults first
+    rows = []
+    for r in runs:
+        m, a = r["result"], r["result"].get("args", {})
+        rows.append([f"`{r['name']}`", fmt(a.get("kl_weight")), ", ".join(str(g) for g in a.get("grow_at", [])),
+                     str(m.get("steps", "")), fmt(m["stage1"]["all"]), fmt(m["stage2"]["all"]),
+                     fmt(m["stage3"]["hair"]), fmt(m["stage3"]["both_eyes"]), fmt(m["stage3"]["all"]),
+                     fmt(m["sharpness_last_over_stage1_bilinear"], 2), fmt(m["sharpness_last_over_stage1_nearest"], 2),
+                     fmt(m["sharpness_last_over_real"], 2), fmt(m["diversity"]), fmt(m["real_diversity"]),
+                     fmt(m.get("seconds"), 0)])
+    cols = ["run", "kl_weight", "growth at epochs", "steps", "stage 1 all", "stage 2 all", "stage 3 hair",
+            "stage 3 both eyes", "stage 3 all", "sharpness / stage 1 bilinear", "/ stage 1 nearest", "/ real",
+            "diversity", "real diversity", "train s"]
+    return table("stack_gan_example", cols, rows, [r["name"] for r in runs])
+
+
+def stackgan():
+    results = load("stackgan")
+    cols = ["model", "hair", "both eyes", "all", "sharpness / real", "sharpness / stage 1 bilinear", "diversity",
+            "G params", "steps", "seconds"]
+    rows = []
+    for r in results["runs"]:
+        for row in r["result"]["rows"]:
+            rows.append([row["model"], fmt(row["hair"]), fmt(row["both eyes"]), fmt(row["all"]),
+                         fmt(row["sharpness / real"], 2), fmt(row["sharpness / stage 1 bilinear"], 2),
+                         fmt(row["diversity"]), fmt(row["G params"], "int"), str(row["steps"]), fmt(row["seconds"], 0)])
+    return table("stackgan", cols, rows, [r["name"] for r in results["runs"]])
+
+
+# ---------------------------------------------------------------- Pix2Pix
+
+def pix2pix_blur():
+    r = run(load("pix2pix_blur"), "default")["result"]
+    rows = []
+    for task, variants in r["results"].items():
+        for variant, m in variants.items():
+            rows.append([task, variant, fmt(m["psnr"], 2), fmt(m["ssim"]), fmt(m["sharpness_ratio"], 2)])
+    return table("pix2pix_blur", ["task", "variant", "PSNR (dB)", "SSIM", "sharpness / real"], rows, ["default"])
+
+
+def _trajectory(m):
+    return {p["step"]: p["sharpness_ratio"] for p in m.get("trajectory", [])}
+
+
+def pix2pix_blur_runs():
+    results = load("pix2pix_blur")
+    rows = []
+    for r in results["runs"]:
+        c = r["result"]["config"]
+        facade = r["result"]["results"].get("labels2facade", {})
+        for variant, m in facade.items():
+            if variant == "l1":
+                continue
+            lowpass = m.get("l1_lowpass", c.get("l1_lowpass"))
+            steps = _trajectory(m)
+            l1 = facade.get("l1", {}).get("sharpness_ratio")
+            rows.append([f"`{r['name']}`", variant, fmt(lowpass, 1) if isinstance(lowpass, float) else "",
+                         str(c.get("seed", 0)), c.get("norm", ""), c.get("upsample") or "transpose",
+                         fmt(c.get("r1_weight") or 0.0, 1)]
+                        + [fmt(steps.get(s), 2) for s in (400, 800, 1200)]
+                        + [fmt(m["sharpness_ratio"], 2), fmt(l1, 2), fmt(m["psnr"], 2)])
+    cols = ["run", "variant", "l1_lowpass", "seed", "norm", "upsample", "r1_weight", "sharpness at 400", "800", "1200",
+            "1600", "L1 only at 1600", "PSNR (dB)"]
+    return table("pix2pix_blur", cols, rows, [r["name"] for r in results["runs"]])
+
+
+def pix2pix_blur_regions():
+    results = load("pix2pix_blur")
+    rows = []
+    for name in ("default", "resize"):
+        for variant, m in run(results, name)["result"]["results"]["labels2facade"].items():
+            g, real = m.get("region_sharpness"), m.get("region_sharpness_real")
+            if not g:
+                continue
+            rows.append([f"`{name}`", variant, fmt(g["sky"], 3)]
+                        + [fmt(g[k] / real[k], 2) for k in ("wall", "window", "door")])
+    real_sky = run(results, "default")["result"]["results"]["labels2facade"]["l1"]["region_sharpness_real"]["sky"]
+    cols = ["run", "variant", f"sky (RMS gradient; real {fmt(real_sky, 4)})", "wall / real", "window / real",
+            "door / real"]
+    return table("pix2pix_blur", cols, rows, ["default", "resize"])
+
+
+def pix2pix_step_speed():
+    results = load("pix2pix_step_speed")
+    rows = []
+    for r in results["runs"]:
+        spe = r["result"]["config"].get("steps_per_execution", 1)
+        for row in r["result"]["rows"]:
+            rows.append([f"`{r['name']}`", str(spe), row["step"], fmt(row["median steps/s"]),
+                         fmt(row["fastest steps/s"]), fmt(row["CPU s/step"]), fmt(row["median / tutorial"]),
+                         fmt(row["CPU time: tutorial / this"])])
+    cols = ["run", "steps_per_execution", "step", "median steps/s", "fastest steps/s", "CPU s / step",
+            "median / tutorial", "CPU time: tutorial / this"]
+    return table("pix2pix_step_speed", cols, rows, [r["name"] for r in results["runs"]])
+
+
+def pix2pix_input_pipeline():
+    r = run(load("pix2pix_input_pipeline"), "default")["result"]
+    rows = [[k, fmt(v["median"]), fmt(r["cpu_seconds_per_step"][k])] for k, v in r["steps_per_s"].items()]
+    rows.append(["folder, first pass (decoding)", fmt(r["folder_first_pass_steps_per_s"]), ""])
+    extra = (f"\nFolder / memory: {fmt(r['ratio_folder_to_memory'])} (steps/s), "
+             f"{fmt(r['ratio_cpu'])} (by CPU time per step).")
+    return table("pix2pix_input_pipeline", ["source", "median steps/s", "CPU s / step"], rows, ["default"]) + extra
+
+
+# ---------------------------------------------------------------- SEGAN
+
+def segan_quality():
+    r = run(load("segan_quality_speed"), "default")["result"]
+    rows = []
+    for name, m in r["quality"].items():
+        rows.append([name, fmt(m["snr"], 2), fmt(m["snr_improvement"], 2), fmt(m.get("snr_without_ema"), 2),
+                     fmt(m["segsnr"], 2), fmt(m["pesq"], 2), fmt(m["stoi"]), fmt(m["train_seconds"], 0)])
+    cols = ["model", "SNR dB (EMA)", "ΔSNR (EMA)", "SNR dB (raw weights)", "segSNR", "PESQ (wb)", "STOI", "train s"]
+    return table("segan_quality_speed", cols, rows, ["default"])
+
+
+def segan_progress():
+    r = run(load("segan_quality_speed"), "default")["result"]["quality"]
+    steps = [p["step"] for p in r["segan"]["progress"]]
+    rows = []
+    for name in ("l1_only", "segan"):
+        prog = r[name]["progress"]
+        rows.append([f"{name} ΔSNR (raw)"] + [fmt(p["snr_improvement"], 2) for p in prog])
+        rows.append([f"{name} ΔSNR (EMA)"] + [fmt(p["ema"]["snr_improvement"], 2) for p in prog])
+    rows.append(["segan PESQ (EMA)"] + [fmt(p["ema"]["pesq"], 2) for p in r["segan"]["progress"]])
+    rows.append(["segan d_fake"] + [fmt(p["d_fake"]) for p in r["segan"]["progress"]])
+    return table("segan_quality_speed", ["step"] + [str(s) for s in steps], rows, ["default"])
+
+
+def segan_speed():
+    s = run(load("segan_quality_speed"), "default")["result"]["speed"]
+    rows = []
+    for name in ("keras", "onnxruntime", "tflite_fp32", "tflite_fp16", "tflite_int8"):
+        m = s[name]
+        size = m.get("size_bytes")
+        rows.append([name, fmt(m["rtf"]), fmt(m["rtf_cpu_time"]), fmt(m.get("max_abs_error_vs_enhance"), "e"),
+                     fmt(size / 2**20, 2) if size else ""])
+    cols = ["runtime", "RTF wall", "RTF cpu", "max abs err vs `enhance()`", "MiB"]
+    extra = f"\n{s['audio_seconds']:.0f} s of audio, window {s['window']}, one thread."
+    return table("segan_quality_speed", cols, rows, ["default"]) + extra
+
+
+# ---------------------------------------------------------------- NextFrameGAN
+
+VIDEO = ["junction_one_sprite", "junction_split", "junction_faded", "junction_valid_future", "rollout_intact", "psnr"]
+
+
+def video_split():
+    r = run(load("video_split"), "default")["result"]
+    rows = []
+    for name, m in r["models"].items():
+        rows.append([name] + [fmt(m[c], 2 if c == "psnr" else 3) for c in VIDEO]
+                    + [fmt(m["sharpness"]), fmt(m["sharpness_difference"], 2), str(m.get("selected_step", "")),
+                       fmt(m.get("train_seconds"), 0)])
+    truth = next(iter(r["models"].values()))["sharpness_truth"]
+    cols = ["model", "one sprite at junction", "split", "faded", "sprite at a true future", "10-step rollouts intact",
+            "PSNR (dB)", f"sharpness (truth {fmt(truth)})", "sharpness diff. (dB)", "selected step", "train s"]
+    return table("video_split", cols, rows, ["default"])
+
+
+def video_split_sweeps():
+    results = load("video_split")
+    rows = []
+    for r in results["runs"][1:]:
+        for name, m in r["result"]["models"].items():
+            weights = f"best on validation (step {m['selected_step']})" if m.get("selected_step") else "last"
+            rows.append([f"`{r['name']}`", str(r["result"]["config"]["steps"]), weights]
+                        + [fmt(m[c], 2 if c == "psnr" else 3) for c in VIDEO])
+    cols = ["run", "steps", "weights evaluated", "one sprite", "split", "faded", "true future", "rollouts intact",
+            "PSNR (dB)"]
+    return table("video_split", cols, rows, [r["name"] for r in results["runs"][1:]])
+
+
+# ---------------------------------------------------------------- export, scaling
+
+def export_quickstart():
+    r = run(load("export_latency"), "default")["result"]
+    rows = []
+    for row in r["rows"]:
+        if row["family"] != "conditional":
+            continue
+        rows.append([row["runtime"], fmt(row["batch 1 ms"]), fmt(row["batch 16 ms"]), fmt(row["KiB"], 1),
+                     str(row["max abs error"]), str(row["SNR dB"])])
+    cols = ["runtime", "batch 1 ms", "batch 16 ms", "KiB", "max abs error", "SNR dB"]
+    return table("export_latency", cols, rows, ["default"])
+
+
+def export_families():
+    r = run(load("export_latency"), "default")["result"]
+    rows = []
+    for family, f in r["families"].items():
+        m, n = f["rows"], f["parameters"]
+        fp32, fp16 = m["tflite-float32"]["file_bytes"], m["tflite-float16"]["file_bytes"]
+        dyn, int8 = m["tflite-dynamic"]["file_bytes"], m["tflite-int8"]["file_bytes"]
+        rows.append([family, fmt(n, "int"), fmt(fp32 / 1024, 1), f"{fmt(fp16 / 1024, 1)} ({fp16 / fp32:.4f}x)",
+                     f"{fmt(dyn / 1024, 1)} ({dyn / fp32:.3f}x)", f"{fmt(int8 / 1024, 1)} ({int8 / fp32:.3f}x)",
+                     fmt(m["tflite-float16"]["max_abs_error"], "e"), fmt(m["tflite-dynamic"]["snr_db"], 1),
+                     fmt(m["tflite-int8"]["snr_db"], 1), fmt(m["onnx"]["max_abs_error"], "e"),
+                     f"{m['onnx']['batch1_ms'] / m['keras']['batch1_ms']:.2f}x"])
+    cols = ["family", "parameters", "TFLite fp32 KiB", "fp16 KiB (ratio)", "dynamic KiB (ratio)", "int8 KiB (ratio)",
+            "fp16 max abs error", "dynamic SNR dB",
+            "int8 SNR dB", "ONNX max abs error", "onnxruntime / Keras, batch 1"]
+    return table("export_latency", cols, rows, ["default"])
+
+
+def scaling():
+    r = run(load("scaling"), "default")["result"]
+    cols = ["model", "setup", "replicas", "global batch", "steps/s", "examples/s", "examples/s vs 1"]
+    rows = [[row["model"], row["setup"], str(row["replicas"]), str(row["global batch"]), fmt(row["steps/s"], 1),
+             fmt(row["examples/s"], 0), fmt(row["examples/s vs 1"], 2)] for row in r["rows"]]
+    return table("scaling", cols, rows, ["default"])
+
+
+TABLES = {f.__name__: f for f in (
+    condition_fidelity, train_step_speed, discriminator_designs, caption_generalisation,
+    stack_gan_example, stackgan,
+    pix2pix_blur, pix2pix_blur_runs, pix2pix_blur_regions, pix2pix_step_speed, pix2pix_input_pipeline,
+    segan_quality, segan_progress, segan_speed,
+    video_split, video_split_sweeps,
+    export_quickstart, export_families, scaling,
+)}
+
+
+# ---------------------------------------------------------------- pages
+
+def pages():
+    """README.md and every Markdown page under docs/."""
+    found = [os.path.join(REPO, "README.md")]
+    found += sorted(glob.glob(os.path.join(REPO, "docs", "**", "*.md"), recursive=True))
+    return [p for p in found if os.path.exists(p)]
+
+
+def render(text):
+    """`text` with every marked table replaced by the generated one."""
+    def replace(match):
+        name = match.group(2)
+        if name not in TABLES:
+            raise KeyError(f"unknown table {name!r} (known: {', '.join(TABLES)})")
+        return match.group(1) + TABLES[name]() + "\n" + match.group(4)
+
+    return MARKER.sub(replace, text)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a page differs")
+    parser.add_argument("--list", action="store_true", help="list the table names")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name in TABLES:
+            print(name)
+        return 0
+    stale = []
+    for path in pages():
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        new = render(text)
+        if new != text:
+            stale.append(os.path.relpath(path, REPO))
+            if not args.check:
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(new)
+    verb = "differ from the generated tables" if args.check else "rewritten"
+    for path in stale:
+        print(f"{path}: {verb}")
+    return 1 if (args.check and stale) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""README.md and docs/: links resolve, tables are generated, snippets run, the API reference builds.
+
+How code blocks are run (the rule is also stated in docs/how_it_works.md):
+
+* Every fenced ```python block of README.md and docs/**/*.md runs, unless the
+  line before its opening fence is the HTML comment `<!-- excerpt -->`.
+* All blocks run one after another in ONE fresh Python process (TensorFlow is
+  imported once), each with its own namespace (a block imports what it uses),
+  in one empty temporary folder per page: a later block of a page may read
+  the files an earlier one wrote (`generator.keras`, exports).
+* Sizes are turned down by two rewrites and no others, applied to the block's
+  text before it runs:
+      `epochs=N`          -> `epochs=1`
+      `steps_per_epoch=N` -> `steps_per_epoch=2`
+  So a snippet shows the budget that gives its page's results, and runs here
+  for one short epoch. A snippet whose data or model is still too heavy for
+  that is marked as an excerpt.
+"""
+
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXCERPT = "<!-- excerpt -->"
+SIZE_REWRITES = ((re.compile(r"\bepochs=\d+"), "epochs=1"), (re.compile(r"\bsteps_per_epoch=\d+"), "steps_per_epoch=2"))
+WORK_WORDS = re.compile(r"issue|acceptance|bar \(", re.I)
+
+
+def pages():
+    found = [os.path.join(REPO, "README.md")]
+    found += sorted(glob.glob(os.path.join(REPO, "docs", "**", "*.md"), recursive=True))
+    return [p for p in found if os.path.exists(p)]
+
+
+def rel(path):
+    return os.path.relpath(path, REPO)
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>```+|~~~+)(?P<info>[^\n`]*)$")
+
+
+def code_blocks(text):
+    """`(line, language, code, is_excerpt)` of every fenced block of a Markdown text."""
+    lines = text.split("\n")
+    blocks, i = [], 0
+    while i < len(lines):
+        m = FENCE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        start, fence, indent = i, m.group("fence"), m.group("indent")
+        language = m.group("info").strip().split(" ")[0].lower()
+        body, i = [], i + 1
+        while i < len(lines) and not lines[i].strip().startswith(fence):
+            body.append(lines[i][len(indent):] if lines[i].startswith(indent) else lines[i])
+            i += 1
+        previous = next((lines[j].strip() for j in range(start - 1, -1, -1) if lines[j].strip()), "")
+        blocks.append((start + 1, language, "\n".join(body), previous == EXCERPT))
+        i += 1
+    return blocks
+
+
+def without_code(text):
+    """The text with fenced blocks and inline code removed (links inside code are not links)."""
+    lines, keep, fence = text.split("\n"), [], None
+    for line in lines:
+        m = FENCE.match(line)
+        if fence is None and m:
+            fence = m.group("fence")
+            continue
+        if fence is not None:
+            if line.strip().startswith(fence):
+                fence = None
+            continue
+        keep.append(line)
+    return re.sub(r"`[^`\n]*`", "", "\n".join(keep))
+
+
+def python_blocks():
+    out = []
+    for path in pages():
+        for line, language, code, excerpt in code_blocks(read(path)):
+            if language in ("python", "py") and not excerpt:
+                out.append((f"{rel(path)}:{line}", code))
+    return out
+
+
+def shrink(code):
+    for pattern, replacement in SIZE_REWRITES:
+        code = pattern.sub(replacement, code)
+    return code
+
+
+# ---------------------------------------------------------------- links
+
+LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+
+
+@pytest.mark.parametrize("path", pages(), ids=rel)
+def test_every_relative_link_resolves(path):
+    broken = []
+    for target in LINK.findall(without_code(read(path))):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("#"):
+            continue  # http(s), mailto, ...; anchors in the same page
+        file = target.split("#")[0].split("?")[0]
+        if not os.path.exists(os.path.join(os.path.dirname(path), file)):
+            broken.append(target)
+    assert not broken, f"{rel(path)}: links to missing files: {broken}"
+
+
+# ---------------------------------------------------------------- generated tables
+
+def _tables():
+    sys.path.insert(0, os.path.join(REPO, "benchmarks"))
+    try:
+        import tables
+    finally:
+        sys.path.pop(0)
+    return tables
+
+
+@pytest.mark.parametrize("path", pages(), ids=rel)
+def test_tables_equal_the_generated_ones(path):
+    tables = _tables()
+    text = read(path)
+    assert tables.render(text) == text, (
+        f"{rel(path)}: a result table differs from the one generated from benchmarks/results/*.json; "
+        "run `python benchmarks/tables.py`"
+    )
+
+
+def test_every_table_and_results_file_is_used_by_a_page():
+    tables = _tables()
+    used = set()
+    for path in pages():
+        used |= {m.group(2) for m in tables.MARKER.finditer(read(path))}
+    assert set(tables.TABLES) - used == set(), f"tables no page shows: {sorted(set(tables.TABLES) - used)}"
+    shown = "\n".join(tables.TABLES[name]() for name in used)
+    for path in glob.glob(os.path.join(REPO, "benchmarks", "results", "*.json")):
+        name = os.path.basename(path)
+        assert f"benchmarks/results/{name}" in shown, f"{name}: no docs table reads it"
+
+
+@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(REPO, "benchmarks", "results", "*.json"))),
+                         ids=os.path.basename)
+def test_results_files_follow_the_schema(path):
+    with open(path) as f:
+        results = json.load(f)
+    assert results["benchmark"] == os.path.basename(path)[: -len(".json")]
+    for key in ("schema", "commit", "keras_cgan", "argv", "machine", "runs"):
+        assert key in results, f"{rel(path)}: no {key!r}"
+    assert results["runs"], f"{rel(path)}: no runs"
+    names = [run["name"] for run in results["runs"]]
+    assert len(names) == len(set(names)), f"{rel(path)}: run names repeat: {names}"
+    for run in results["runs"]:
+        for key in ("name", "commit", "keras_cgan", "argv", "machine", "result"):
+            assert key in run, f"{rel(path)} run {run.get('name')}: no {key!r}"
+        if run["commit"] is None:
+            assert run.get("note"), f"{rel(path)} run {run['name']}: commit not recorded and no note saying so"
+
+
+# ---------------------------------------------------------------- words about the library only
+
+@pytest.mark.parametrize("path", pages(), ids=rel)
+def test_no_words_about_the_work_process(path):
+    # The same search as `git grep -n -i "issue\|acceptance\|bar (" README.md docs/`.
+    hits = [f"{rel(path)}:{i}: {line.strip()}" for i, line in enumerate(read(path).split("\n"), 1)
+            if WORK_WORDS.search(line)]
+    assert not hits, "\n".join(hits)
+
+
+# ---------------------------------------------------------------- the API reference
+
+def test_api_reference_builds_in_strict_mode(tmp_path):
+    pytest.importorskip("mkdocs")
+    pytest.importorskip("mkdocstrings")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    # Not --quiet: it hides the warnings that --strict turns into a failure.
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    assert (tmp_path / "site" / "api" / "gan_model" / "index.html").exists()
+
+
+# ---------------------------------------------------------------- every snippet runs
+
+RUNNER = textwrap.dedent('''
+    import json, os, sys, tempfile, traceback
+    import keras
+    keras.utils.disable_interactive_logging()   # no progress bars
+    blocks = json.load(open(sys.argv[1]))
+    results, folders = {}, {}
+    for label, code in blocks:
+        page = label.rsplit(":", 1)[0]
+        if page not in folders:
+            folders[page] = tempfile.mkdtemp(prefix="snippets-")
+        os.chdir(folders[page])
+        try:
+            exec(compile(code, label, "exec"), {"__name__": "__main__"})
+            results[label] = None
+        except BaseException:
+            results[label] = traceback.format_exc(limit=8)
+        print("@@RESULT@@" + json.dumps([label, results[label]]), flush=True)
+''')
+
+
+@pytest.fixture(scope="module")
+def snippet_results(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("snippets")
+    blocks = [(label, shrink(code)) for label, code in python_blocks()]
+    (folder / "blocks.json").write_text(json.dumps(blocks))
+    (folder / "runner.py").write_text(RUNNER)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO)
+    proc = subprocess.run([sys.executable, str(folder / "runner.py"), str(folder / "blocks.json")],
+                          cwd=str(folder), env=env, capture_output=True, text=True, timeout=600)
+    results = dict(json.loads(line[len("@@RESULT@@"):]) for line in proc.stdout.splitlines()
+                   if line.startswith("@@RESULT@@"))
+    return results, proc.stderr[-3000:]
+
+
+@pytest.mark.parametrize("label", [label for label, _ in python_blocks()])
+def test_python_block_runs(label, snippet_results):
+    results, stderr = snippet_results
+    assert label in results, f"{label}: did not run (the runner stopped before it):\n{stderr}"
+    assert results[label] is None, f"{label} failed (sizes turned down as the module docstring says):\n{results[label]}"
+
+
+def test_size_rewrites():
+    assert shrink("gan.fit(ds, epochs=100, steps_per_epoch=6000)") == "gan.fit(ds, epochs=1, steps_per_epoch=2)"
+    assert shrink("max_epochs=3") == "max_epochs=3"

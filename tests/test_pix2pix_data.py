@@ -112,6 +112,28 @@ def test_mismatched_channels_name_the_file(tmp_path):
     assert next(iter(ds))[0].shape == (4, 16, 16, 3)
 
 
+@pytest.mark.parametrize("name", ["cut.jpg", "cut.png"])
+def test_truncated_image_names_the_file(tmp_path, name):
+    side_by_side_folder(tmp_path)
+    save(str(tmp_path / name), np.random.default_rng(0).integers(0, 255, (32, 64, 3), dtype=np.uint8))
+    whole = (tmp_path / name).read_bytes()
+    (tmp_path / name).write_bytes(whole[: len(whole) // 2])  # the header survives
+    with pytest.raises(ValueError, match=rf"{name}: not a readable image file, or cut short"):
+        scan_paired_folder(str(tmp_path))
+    (tmp_path / name).write_bytes(whole + b"\0" * 10)  # trailing bytes after a whole image are fine
+    assert len(scan_paired_folder(str(tmp_path))["a_files"]) == 4
+
+
+def test_pairs_of_different_sizes_warn_once_or_strict_refuses(tmp_path):
+    for i, side in enumerate([8, 12, 8]):
+        save(str(tmp_path / "A" / f"{i}.png"), np.zeros((side, side, 3), "uint8"))
+        save(str(tmp_path / "B" / f"{i}.png"), np.zeros((8, 8, 3), "uint8"))
+    with pytest.warns(UserWarning, match=r"1 of 3 A/B pairs differ in size \(first: .*A/1\.png\)"):
+        paired_image_dataset(str(tmp_path), image_size=8)
+    with pytest.raises(ValueError, match=r"A/1\.png: its B image has another size"):
+        paired_image_dataset(str(tmp_path), image_size=8, strict=True)
+
+
 def test_bad_arguments(tmp_path):
     folder = side_by_side_folder(tmp_path)
     with pytest.raises(ValueError, match="direction"):

@@ -464,6 +464,12 @@ def test_metrics_by_hand_and_ordering():
 # ---------------------------------------------------------------------- CLI
 
 
+def _enhance(*argv):
+    from keras_cgan.cli import main
+
+    return main(["enhance"] + [str(a) for a in argv])
+
+
 def test_enhance_command_resamples_and_keeps_length(tmp_path):
     gan = gain_segan(0.5)
     gan.compile()
@@ -481,8 +487,83 @@ def test_enhance_command_resamples_and_keeps_length(tmp_path):
     assert np.abs(out[200:-200] - 0.5 * x[200:-200]).max() < 0.01
     # the on-device model exported through keras_cgan.export streams to the same result
     tflite = streaming.export_tflite(gan, str(tmp_path / "gain.tflite")).path
+    assert streaming.read_metadata(tflite) == {"sample_rate": 16000, "preemphasis": gan.preemphasis}
     args = parser.parse_args(["enhance", noisy, "-o", str(tmp_path / "out_tflite.wav"), "--model", tflite])
     assert args.func(args) == 0
     np.testing.assert_allclose(sf.read(str(tmp_path / "out_tflite.wav"))[0], out, atol=1e-4)
-    with pytest.raises(ValueError, match="missing.keras"):
-        enhance_cli.run_enhance(parser.parse_args(["enhance", noisy, "-o", "x.wav", "--model", "missing.keras"]))
+
+
+@pytest.fixture(scope="module")
+def gain_files(tmp_path_factory):
+    """A saved gain SEGAN, its .tflite (rate and pre-emphasis stored), a folder of two noisy wavs."""
+    root = tmp_path_factory.mktemp("enhance")
+    gan = gain_segan(0.5)
+    gan.compile()
+    gan.save(str(root / "gain.keras"))
+    tflite = streaming.export_tflite(gan, str(root / "gain.tflite"), check=False)
+    os.makedirs(root / "noisy")
+    rng = np.random.default_rng(0)
+    for name, length, rate in (("a.wav", 5000, 16000), ("b.wav", 3000, 8000)):
+        sf.write(str(root / "noisy" / name), rng.uniform(-0.3, 0.3, length), rate)
+    return root, str(tflite)
+
+
+def test_enhance_a_folder_in_one_process(gain_files, tmp_path):
+    root, _ = gain_files
+    out = tmp_path / "clean"  # made by the command
+    assert _enhance(root / "noisy", "-o", out, "--model", root / "gain.keras") == 0
+    assert sorted(os.listdir(out)) == ["a.wav", "b.wav"]
+    assert sf.info(str(out / "b.wav")).samplerate == 8000 and sf.info(str(out / "b.wav")).frames == 3000
+
+
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("missing input", "nothing.wav: no such file"),
+        ("missing output folder", "does not exist"),
+        ("missing model", "--model"),
+        ("wrong preemphasis", "--preemphasis 0.9"),
+        ("wrong sample rate", "--sample-rate 8000"),
+        ("broken input", "bad.wav"),
+        ("existing output", "--overwrite"),
+    ],
+)
+def test_enhance_errors_name_the_file_or_option(gain_files, tmp_path, capsys, case, expected):
+    root, tflite = gain_files
+    noisy, out, model = root / "noisy" / "a.wav", tmp_path / "out.wav", tflite
+    extra = []
+    if case == "missing input":
+        noisy = tmp_path / "nothing.wav"
+    elif case == "missing output folder":
+        out = tmp_path / "no" / "out.wav"
+    elif case == "missing model":
+        model = tmp_path / "missing.keras"
+    elif case == "wrong preemphasis":
+        extra = ["--preemphasis", "0.9"]
+    elif case == "wrong sample rate":
+        extra = ["--sample-rate", "8000"]
+    elif case == "broken input":
+        noisy = tmp_path / "bad.wav"
+        noisy.write_bytes(b"RIFF1234WAVEfmt ")
+    elif case == "existing output":
+        out.write_bytes(b"keep me")
+    assert _enhance(noisy, "-o", out, "--model", model, *extra) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("keras-cgan enhance: error:") and expected in error and "Traceback" not in error
+    assert not os.path.exists(out) or out.read_bytes() == b"keep me"
+
+
+def test_pair_at_another_rate_of_the_same_duration_trains(tmp_path):
+    from keras_cgan.cli import main
+
+    root = tmp_path / "voicebank"
+    rng = np.random.default_rng(0)
+    for kind, rate, frames in (("clean", 16000, 34922), ("noisy", 44100, 96253)):  # 2.1826 s each
+        os.makedirs(root / f"{kind}_trainset_wav")
+        sf.write(str(root / f"{kind}_trainset_wav" / "p1.wav"), rng.uniform(-0.3, 0.3, frames), rate)
+    noisy, clean = audio.read_pair(
+        str(root / "noisy_trainset_wav" / "p1.wav"), str(root / "clean_trainset_wav" / "p1.wav"), 16000
+    )
+    assert noisy.shape == clean.shape
+    flags = ["--size", "1024", "--filters", "2", "--batch-size", "2", "--epochs", "1", "--steps-per-epoch", "1"]
+    assert main(["train", "segan", "--data", str(root), "--out", str(tmp_path / "run"), "--verbose", "0"] + flags) == 0

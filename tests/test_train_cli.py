@@ -72,10 +72,14 @@ def test_train_writes_a_run_folder(runs, family):
     saved = config(run)
     assert saved["family"] == family
     assert saved["data"]["steps_per_epoch"] == 2 and saved["train"]["epochs"] == 1
-    for name in ("generator.keras", "gan.keras", "preview.npz", "backup/latest.weights.h5"):
+    for name in ("generator.keras", "gan.keras", "preview.npz"):
         assert os.path.isfile(os.path.join(run, name)), name
+    assert not os.path.exists(os.path.join(run, "backup"))  # gan.keras holds the state: one copy
     assert os.path.isfile(os.path.join(run, "samples.wav" if family == "segan" else "samples.png"))
     assert [row["epoch"] for row in history(run)] == ["0"]
+    assert not [name for name in history(run)[0] if name.startswith("val_")]  # no always-empty columns
+    events = [n for n in os.listdir(os.path.join(run, "logs")) if n.startswith("events")]
+    assert len(events) == 1  # TensorBoard: losses and samples
     assert keras.config.dtype_policy().name == "float32"  # a mixed-precision run restores the policy
     if family == "next_frame_gan":
         assert saved["model"]["mixed_precision"] == "mixed_bfloat16"
@@ -103,17 +107,33 @@ def test_sample_needs_only_the_run_folder(runs, family, tmp_path):
         assert Image.open(out).size[1] == (3 * (side + 1) + 1) * scale  # three rows
 
 
+def test_tensorboard_logs_hold_losses_and_samples(runs):
+    import tensorflow as tf
+
+    for family, plugin in (("pix2pix", "images"), ("segan", "audio")):
+        folder = os.path.join(runs[family], "logs")
+        (events,) = os.listdir(folder)
+        records = [tf.compat.v1.Event.FromString(r.numpy()) for r in tf.data.TFRecordDataset(os.path.join(folder, events))]
+        values = {v.tag: v.metadata.plugin_data.plugin_name for r in records for v in r.summary.value}
+        assert values["samples"] == plugin and values["g_loss"] == "scalars"
+
+
 def test_sample_of_an_interrupted_run_uses_the_backup(cgan_copy, tmp_path):
+    os.makedirs(cgan_copy / "backup")  # the state of a run killed before its gan.keras
+    keras.models.load_model(cgan_copy / "gan.keras").save_weights(cgan_copy / "backup" / "latest.weights.h5")
     os.remove(cgan_copy / "gan.keras")
     assert main(["sample", "--run", str(cgan_copy), "-n", "10"]) == 0
     assert os.path.isfile(cgan_copy / "sample-1.png")  # default name, never overwriting
 
 
-@pytest.mark.parametrize("family, fmt, suffix", [("conditional_gan", "onnx", ".onnx"), ("pix2pix", "tflite", ".tflite")])
-def test_export_needs_only_the_run_folder(runs, tmp_path, family, fmt, suffix):
+@pytest.mark.parametrize(
+    "family, fmt, suffix, extra",
+    [("conditional_gan", "onnx", ".onnx", []), ("pix2pix", "tflite", ".tflite", ["--quantization", "float16"])],
+)
+def test_export_needs_only_the_run_folder(runs, tmp_path, family, fmt, suffix, extra):
     run = tmp_path / family
     shutil.copytree(runs[family], run)
-    assert main(["export", "--run", str(run), "--format", fmt]) == 0
+    assert main(["export", "--run", str(run), "--format", fmt] + extra) == 0
     assert os.path.isfile(run / "export" / f"generator{suffix}")
 
 
@@ -123,6 +143,8 @@ def test_resume_continues_the_epoch_count(cgan_copy):
     assert [row["epoch"] for row in history(cgan_copy)] == ["0", "1"]  # epoch 0 is not trained again
     gan = keras.models.load_model(cgan_copy / "gan.keras")
     assert int(gan.generator_optimizer.iterations.numpy()) == 4  # 2 steps + 2 steps
+    assert main(["train", "conditional_gan", "--out", str(cgan_copy), "--resume", "--epochs", "2", "--verbose", "0"]) == 0
+    assert len(history(cgan_copy)) == 2  # done: nothing more to train
     after = config(cgan_copy)
     assert after["train"]["epochs"] == 2 and after["model"] == before["model"]
 
@@ -171,6 +193,8 @@ def test_train_on_a_data_folder(family, tmp_path):
     assert main(["train", family, "--out", str(run)] + STEPS + TINY[family][:4] + flags) == 0
     saved = config(run)
     assert saved["data"]["path"] == str(data)
+    assert "examples" not in saved["data"] and "task" not in saved["data"]  # the built-in set's options
+    assert saved["data"].get("pairs", saved["data"].get("images")) == 8
     if family == "conditional_gan":
         assert saved["model"]["vocabulary"] == ["blue hair", "green eyes", "red eyes", "red hair"]
         assert np.load(run / "preview.npz")["conditions"].shape == (4, 4)  # the 4 distinct tag sets
@@ -270,3 +294,165 @@ def test_mirrored_on_two_logical_cpus_logs_what_one_device_logs(runs, tmp_path):
         if name.startswith("val_"):  # CSVLogger's empty validation columns
             continue
         np.testing.assert_allclose(float(mirrored[name]), float(value), atol=1e-4, err_msg=name)
+
+
+# ------------------------------------------------- bad input: one `error:` line
+
+
+def _ab_folder(folder, count=4, side=16, a_size=None):
+    """`count` A/ B/ pairs of `side`-pixel RGB images (A at `a_size` if given)."""
+    rng = np.random.default_rng(1)
+    for sub in ("A", "B"):
+        os.makedirs(folder / sub)
+        for i in range(count):
+            size = a_size if sub == "A" and a_size and i == 0 else side
+            Image.fromarray(rng.integers(0, 255, (size, size, 3), dtype=np.uint8)).save(folder / sub / f"{i}.jpg")
+
+
+def test_truncated_jpeg_is_named_before_training(tmp_path, capsys):
+    data, run = tmp_path / "data", tmp_path / "run"
+    _ab_folder(data)
+    whole = (data / "B" / "2.jpg").read_bytes()
+    (data / "B" / "2.jpg").write_bytes(whole[: len(whole) // 2])  # the header survives
+    assert train("pix2pix", run, "--data", str(data)) == 2
+    error = capsys.readouterr().err
+    assert "error:" in error and str(data / "B" / "2.jpg") in error
+    assert not os.path.exists(run)  # the same command runs again once the file is fixed
+
+
+def test_ab_folder_error_has_no_subfolder_hint(tmp_path, capsys):
+    data = tmp_path / "data"
+    _ab_folder(data)
+    os.remove(data / "B" / "3.jpg")
+    assert train("pix2pix", tmp_path / "run", "--data", str(data)) == 2
+    error = capsys.readouterr().err
+    assert str(data / "A" / "3.jpg") in error and "It holds the folders" not in error
+
+
+def test_pairs_of_different_sizes_warn_once_or_are_refused_with_strict(tmp_path, capsys):
+    data = tmp_path / "data"
+    _ab_folder(data, a_size=24)
+    assert train("pix2pix", tmp_path / "strict", "--data", str(data), "--strict") == 2
+    assert str(data / "A" / "0.jpg") in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "strict")
+    assert train("pix2pix", tmp_path / "run", "--data", str(data)) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning:" in line]
+    assert len(warnings) == 1 and "1 of 4 A/B pairs differ in size" in warnings[0]
+
+
+def test_channel_hint_names_a_settable_option(tmp_path, capsys):
+    data = tmp_path / "data"
+    _ab_folder(data)
+    Image.open(data / "B" / "1.jpg").convert("L").save(data / "B" / "1.jpg")
+    assert train("pix2pix", tmp_path / "run", "--data", str(data)) == 2
+    error = capsys.readouterr().err
+    assert str(data / "B" / "1.jpg") in error and "--set channels=" in error and "`channels=`" not in error
+    assert train("pix2pix", tmp_path / "run", "--data", str(data), "--set", "channels=3") == 0
+
+
+def test_a_run_that_fails_in_its_first_epoch_leaves_no_folder(tmp_path, monkeypatch):
+    from keras_cgan.cli import train as train_cli
+
+    class Crash(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(train_cli, "_stop_on_nan", Crash)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        train("conditional_gan", tmp_path / "run")
+    assert not os.path.exists(tmp_path / "run")  # the same command can run again
+
+
+def test_size_hint_names_a_settable_option(tmp_path, capsys):
+    assert train("pix2pix", tmp_path / "run", "--size", "24") == 2
+    error = capsys.readouterr().err
+    assert "--size 24" in error and "--set num_downs=N" in error and "`num_downs`" not in error
+    assert not os.path.exists(tmp_path / "run")
+
+
+@pytest.mark.parametrize("value, expected", [("l1_weight=abc", "a float"), ("num_downs=1.5", "an int")])
+def test_set_value_of_the_wrong_type_is_an_error(tmp_path, capsys, value, expected):
+    assert train("pix2pix", tmp_path / "run", "--set", value) == 2
+    error = capsys.readouterr().err
+    assert f"--set {value.split('=')[0]}: expected {expected}" in error and "Traceback" not in error
+    assert not os.path.exists(tmp_path / "run")
+
+
+def test_train_family_help_lists_its_options(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "pix2pix", "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    assert "l1_weight=100.0" in text and "float" in text and "task=labels2facade" in text
+    assert "DIR/A/<name>.png" in text
+
+
+# ---------------------------------------------- use a trained model on new files
+
+
+def _images(folder, sides):
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(2)
+    for name, side in sides.items():
+        Image.fromarray(rng.integers(0, 255, (side, side, 3), dtype=np.uint8)).save(folder / name)
+
+
+def test_translate_a_file_and_a_folder(runs, tmp_path, capsys):
+    inputs, outputs = tmp_path / "in", tmp_path / "out"
+    _images(inputs, {"a.png": 16, "b.jpg": 32})  # the run's size, and twice it
+    assert main(["translate", "--run", runs["pix2pix"], str(inputs), str(outputs)]) == 0
+    assert sorted(os.listdir(outputs)) == ["a.png", "b.jpg"]
+    assert Image.open(outputs / "b.jpg").size == (32, 32)
+    assert main(["translate", "--run", runs["pix2pix"], str(inputs / "a.png"), str(tmp_path / "a.png")]) == 0
+    _images(inputs, {"c.png": 20})  # not a multiple of the U-Net's 16
+    assert main(["translate", "--run", runs["pix2pix"], str(inputs), str(tmp_path / "out2")]) == 2
+    error = capsys.readouterr().err
+    assert str(inputs / "c.png") in error and "--resize" in error
+    assert not os.path.exists(tmp_path / "out2")  # nothing written
+    assert main(["translate", "--run", runs["pix2pix"], str(inputs), str(tmp_path / "out2"), "--resize"]) == 0
+    assert Image.open(tmp_path / "out2" / "c.png").size == (20, 20)
+    assert main(["translate", "--run", runs["pix2pix"], str(inputs), str(outputs)]) == 2  # never overwrites
+    assert "--overwrite" in capsys.readouterr().err
+
+
+def test_sample_for_a_condition(runs, tmp_path, capsys):
+    vocabulary = config(runs["stack_gan"])["model"]["vocabulary"]
+    out = tmp_path / "tags.png"
+    condition = f"{vocabulary[0]}, {vocabulary[-1]}"
+    assert main(["sample", "--run", runs["stack_gan"], "--condition", condition, "-n", "4", "--out", str(out)]) == 0
+    assert Image.open(out).size[0] == (4 * 9 + 1) * 8  # one row of four 8x8 faces, x8
+    assert main(["sample", "--run", runs["conditional_gan"], "--condition", "3", "--out", str(tmp_path / "3.png")]) == 0
+    assert main(["sample", "--run", runs["stack_gan"], "--condition", "plaid hair"]) == 2
+    assert "plaid" in capsys.readouterr().err
+    assert main(["sample", "--run", runs["conditional_gan"], "--condition", "10"]) == 2
+    assert "from 0 to 9" in capsys.readouterr().err
+
+
+def test_enhance_with_a_run_folder(runs, tmp_path):
+    import soundfile
+
+    os.makedirs(tmp_path / "noisy")
+    rate = config(runs["segan"])["model"]["sample_rate"]
+    for name in ("a.wav", "b.wav"):
+        soundfile.write(str(tmp_path / "noisy" / name), np.zeros(1500), rate)
+    assert main(["enhance", str(tmp_path / "noisy"), "-o", str(tmp_path / "clean"), "--model", runs["segan"]]) == 0
+    assert sorted(os.listdir(tmp_path / "clean")) == ["a.wav", "b.wav"]
+
+
+def test_rollout_from_a_clip_folder_and_a_gif(runs, tmp_path, capsys):
+    clip = tmp_path / "clip"
+    os.makedirs(clip)
+    rng = np.random.default_rng(3)
+    frames = [Image.fromarray(rng.integers(0, 255, (20, 20), dtype=np.uint8)) for _ in range(6)]
+    for i, frame in enumerate(frames):
+        frame.save(clip / f"{i:03d}.png")
+    out = tmp_path / "rollout.gif"
+    assert main(["rollout", "--run", runs["next_frame_gan"], str(clip), "-o", str(out), "--steps", "2"]) == 0
+    with Image.open(out) as gif:
+        assert gif.n_frames == 4 + 2
+    video_file = tmp_path / "clip.gif"
+    frames[0].save(video_file, save_all=True, append_images=frames[1:4], duration=100)
+    assert main(["rollout", "--run", runs["next_frame_gan"], str(video_file), "-o", str(tmp_path / "v.gif")]) == 0
+    assert main(["rollout", "--run", runs["next_frame_gan"], str(clip), "-o", str(out), "--start", "4"]) == 2
+    error = capsys.readouterr().err
+    assert "--overwrite" in error or "needs 8" in error

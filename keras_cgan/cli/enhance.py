@@ -1,16 +1,21 @@
-"""The `keras-cgan enhance` command: enhance a noisy wav with a SEGAN model.
+"""The `keras-cgan enhance` command: enhance noisy wav files with a SEGAN model.
 
 `keras_cgan.cli` registers it with `add_enhance_subcommand(subparsers)`; the
-parsed arguments go to `run_enhance(args)`.
+parsed arguments go to `run_enhance(args)`. One process enhances a file or
+every wav of a folder (the model is loaded once). Every input is checked and
+the output place is ready before the model is loaded; a problem is one
+`error:` line naming the file or option (exit status 2).
 
 Example:
 
-    keras-cgan enhance noisy.wav -o clean.wav --model segan.keras
-    keras-cgan enhance noisy.wav -o clean.wav --model segan.tflite --preemphasis 0.95
+    keras-cgan enhance noisy.wav -o clean.wav --model runs/segan
+    keras-cgan enhance noisy_folder/ -o clean_folder/ --model segan.keras
+    keras-cgan enhance noisy.wav -o clean.wav --model segan.tflite    # rate, pre-emphasis read from the file
 """
 
 import argparse
 import os
+import sys
 
 import numpy as np
 
@@ -19,58 +24,154 @@ def add_enhance_subcommand(subparsers):
     """Adds the `enhance` subcommand to an `argparse` subparsers object."""
     parser = subparsers.add_parser(
         "enhance",
-        help="Enhance a noisy wav file with a SEGAN model.",
+        help="Enhance a noisy wav file, or a folder of them, with a SEGAN model.",
         description="Enhance noisy speech (any length; stereo is mixed to mono, other rates are "
-        "resampled to the model's rate and back).",
+        "resampled to the model's rate and back). A folder is enhanced file by file in one process, "
+        "the outputs keeping the input names.",
     )
-    parser.add_argument("input", help="Noisy input wav.")
-    parser.add_argument("-o", "--output", required=True, help="Enhanced output wav.")
+    parser.add_argument("input", help="A noisy wav, or a folder of wavs.")
     parser.add_argument(
-        "--model", required=True, help="A saved SEGAN (.keras) or its on-device .tflite (streaming.export_tflite)."
+        "-o", "--output", required=True,
+        help="The enhanced wav (for a file), or a folder (for a folder; made if missing).",
+    )
+    parser.add_argument(
+        "--model", required=True,
+        help="A run folder of `keras-cgan train segan`, a saved SEGAN (.keras), or its on-device .tflite "
+        "(`keras_cgan.models.segan.streaming.export_tflite`).",
     )
     parser.add_argument("--hop", type=int, default=None, help="Window step (default: half the window).")
     parser.add_argument("--batch-size", type=int, default=16, help="Windows per generator call (.keras).")
     parser.add_argument(
-        "--sample-rate", type=int, default=16000, help="Model sample rate for a .tflite model (default 16000)."
+        "--sample-rate", type=int, default=None,
+        help="The model's sample rate: read from the model; needed only for a .tflite that does not store it "
+        "(then 16000 if left out). A value contradicting the model's is an error.",
     )
     parser.add_argument(
-        "--preemphasis", type=float, default=0.95, help="Pre-emphasis of a .tflite model (default 0.95)."
+        "--preemphasis", type=float, default=None,
+        help="The model's pre-emphasis: read from the model, as --sample-rate (0.95 if not stored).",
     )
+    parser.add_argument("--overwrite", action="store_true", help="Replace output files that exist.")
     parser.set_defaults(func=run_enhance)
     return parser
 
 
-def run_enhance(args):
-    """Runs `enhance` for parsed arguments; returns the process exit code."""
+def _pairs(args):
+    """`[(input wav, output wav)]`, checked before the model is loaded."""
     from keras_cgan.data import audio
 
-    if not os.path.isfile(args.model):
-        raise ValueError(f"--model {args.model}: file not found.")
-    if args.model.endswith(".tflite"):
+    source, target = os.path.abspath(args.input), os.path.abspath(args.output)
+    if not os.path.exists(source):
+        raise ValueError(f"{args.input}: no such file or folder.")
+    if os.path.isdir(source):
+        names = sorted(n for n in os.listdir(source) if n.lower().endswith(".wav") and not n.startswith("."))
+        if not names:
+            raise ValueError(f"{args.input}: the folder holds no .wav files.")
+        if os.path.exists(target) and not os.path.isdir(target):
+            raise ValueError(f"--output {args.output}: a file; the input is a folder, give a folder.")
+        if target == source:
+            raise ValueError(f"--output {args.output}: the input folder; give another folder (nothing is overwritten).")
+        pairs = [(os.path.join(source, n), os.path.join(target, n)) for n in names]
+    else:
+        if os.path.isdir(target):
+            target = os.path.join(target, os.path.basename(source))
+        elif not os.path.isdir(os.path.dirname(target)):
+            raise ValueError(f"--output {args.output}: the folder {os.path.dirname(target)} does not exist.")
+        if target == source:
+            raise ValueError(f"--output {args.output}: the input file itself; give another name.")
+        pairs = [(source, target)]
+    for noisy, out in pairs:
+        audio.wav_info(noisy)  # a bad file is named before any work
+        if os.path.exists(out) and not args.overwrite:
+            raise ValueError(f"--output: {out} exists; pass --overwrite to replace it.")
+    return pairs
+
+
+def _check_setting(flag, given, model_value, where):
+    if given is not None and abs(float(given) - float(model_value)) > 1e-6:
+        raise ValueError(
+            f"{flag} {given}: the model {where} was trained with {model_value}; leave {flag} out to use it."
+        )
+
+
+def _enhancer(args):
+    """`(function waveform -> enhanced, sample rate)` of `--model`."""
+    path = args.model
+    if not os.path.exists(path):
+        raise ValueError(f"--model {path}: no such file or folder.")
+    if path.endswith(".tflite"):
         from keras_cgan.models.segan import streaming
 
-        rate = args.sample_rate
-        noisy, file_rate = audio.read_wav(args.input, return_rate=True)
-        file_length = noisy.size
-        noisy = audio.resample(noisy, file_rate, rate)
-        enhanced = streaming.stream_enhance(args.model, noisy, hop=args.hop, preemphasis=args.preemphasis)
-    else:
+        stored = streaming.read_metadata(path)
+        if stored:
+            _check_setting("--sample-rate", args.sample_rate, stored["sample_rate"], path)
+            _check_setting("--preemphasis", args.preemphasis, stored["preemphasis"], path)
+            rate, preemphasis = stored["sample_rate"], stored["preemphasis"]
+        else:
+            rate = args.sample_rate or 16000
+            preemphasis = 0.95 if args.preemphasis is None else args.preemphasis
+            print(
+                f"keras-cgan enhance: warning: {path} does not store its sample rate and pre-emphasis; "
+                f"using {rate} Hz and {preemphasis} (export it again with streaming.export_tflite to store them).",
+                file=sys.stderr,
+            )
+        runtime = streaming.window_runner(_tflite_runtime(path))
+        return (lambda x: streaming.stream_enhance(runtime, x, hop=args.hop, preemphasis=preemphasis)), rate
+    from keras_cgan.models.segan import SEGAN
+
+    if os.path.isdir(path):
+        from keras_cgan.cli.train import load_run
+
+        _, _, model = load_run(os.path.abspath(path))
+    elif path.endswith(".keras"):
         import keras
 
-        from keras_cgan.models.segan import SEGAN
+        model = keras.models.load_model(path)
+    else:
+        raise ValueError(f"--model {path}: expected a run folder, a .keras or a .tflite file.")
+    if not isinstance(model, SEGAN):
+        raise ValueError(f"--model {path}: expected a saved SEGAN, found {type(model).__name__}.")
+    _check_setting("--sample-rate", args.sample_rate, model.sample_rate, path)
+    _check_setting("--preemphasis", args.preemphasis, model.preemphasis, path)
+    return (lambda x: model.enhance(x, hop=args.hop, batch_size=args.batch_size)), int(model.sample_rate)
 
-        model = keras.models.load_model(args.model)
-        if not isinstance(model, SEGAN):
-            raise ValueError(f"--model {args.model}: expected a saved SEGAN, found {type(model).__name__}.")
-        rate = model.sample_rate
-        noisy, file_rate = audio.read_wav(args.input, return_rate=True)
+
+def _tflite_runtime(path):
+    from keras_cgan import export
+
+    return export.load_runtime(path)
+
+
+def run_enhance(args):
+    """Runs `enhance` for parsed arguments; returns the exit status (2 for bad input, with an `error:` line)."""
+    try:
+        return _run(args)
+    except (ValueError, OSError) as error:
+        print(f"keras-cgan enhance: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args):
+    from keras_cgan.data import audio
+
+    if args.hop is not None and args.hop < 1:
+        raise ValueError(f"--hop must be >= 1. Received: {args.hop}")
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be >= 1. Received: {args.batch_size}")
+    pairs = _pairs(args)
+    enhance, rate = _enhancer(args)
+    if len(pairs) > 1 or os.path.isdir(os.path.abspath(args.input)):
+        os.makedirs(os.path.dirname(pairs[0][1]), exist_ok=True)
+    seconds = 0.0
+    for source, target in pairs:
+        noisy, file_rate = audio.read_wav(source, return_rate=True)
         file_length = noisy.size
-        noisy = audio.resample(noisy, file_rate, rate)
-        enhanced = model.enhance(noisy, hop=args.hop, batch_size=args.batch_size)
-    out = audio.resample(enhanced, rate, file_rate)
-    out = out[: file_length] if out.size >= file_length else np.pad(out, (0, file_length - out.size))
-    audio.write_wav(args.output, out, file_rate)
-    print(f"Wrote {args.output} ({len(enhanced) / rate:.2f} s at {file_rate} Hz).")
+        enhanced = enhance(audio.resample(noisy, file_rate, rate))
+        out = audio.resample(enhanced, rate, file_rate)
+        out = out[:file_length] if out.size >= file_length else np.pad(out, (0, file_length - out.size))
+        audio.write_wav(target, out, file_rate)
+        seconds += file_length / file_rate
+    where = pairs[0][1] if len(pairs) == 1 else os.path.dirname(pairs[0][1])
+    print(f"Wrote {where} ({len(pairs)} file(s), {seconds:.2f} s of audio, model at {rate} Hz).")
     return 0
 
 

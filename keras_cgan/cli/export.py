@@ -63,8 +63,19 @@ def add_export_subcommand(subparsers):
     """Adds `export {savedmodel,onnx,tflite,parity}` to a `keras-cgan` parser."""
     parser = subparsers.add_parser("export", help="Export a generator, checked for parity.")
     parser.add_argument("--run", default=None, help="Export the generator of a `keras-cgan train` run folder.")
-    parser.add_argument("--format", choices=("onnx", "tflite", "saved_model"), default=None, help="With --run.")
+    parser.add_argument(
+        "--format", type=lambda f: "savedmodel" if f == "saved_model" else f,
+        choices=("onnx", "tflite", "savedmodel"), default=None, help="With --run.",
+    )
     parser.add_argument("-o", "--output", dest="run_output", default=None, help="With --run (default RUN/export/).")
+    parser.add_argument(
+        "--quantization", choices=["none", "float16", "dynamic", "int8"], default="none",
+        help="With --run --format tflite: weight/activation quantization.",
+    )
+    parser.add_argument(
+        "--representative-data", default=None,
+        help="With --run: `.npz` of calibration inputs keyed by input name (required for int8).",
+    )
     parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
     formats = parser.add_subparsers(dest="export_command", required=False)
     for command, description in COMMANDS.items():

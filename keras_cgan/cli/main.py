@@ -1,7 +1,12 @@
-"""The `keras-cgan` command: `quickstart`, `train`, `sample`, `export ...`, `enhance`."""
+"""The `keras-cgan` command: `quickstart`, `train`, `sample`, `translate`, `enhance`, `rollout`, `export ...`."""
 
 import argparse
+import os
 import sys
+
+# TensorFlow's C++ info lines and grappler notes (`remapper failed`) are not for users; set
+# TF_CPP_MIN_LOG_LEVEL=0 to see them. Takes effect when TensorFlow is first imported after this.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def build_parser():
@@ -9,7 +14,9 @@ def build_parser():
     from keras_cgan.cli import quickstart
     from keras_cgan.cli.enhance import add_enhance_subcommand
     from keras_cgan.cli.export import add_export_subcommand
+    from keras_cgan.cli.rollout import add_rollout_subcommand
     from keras_cgan.cli.train import add_sample_subcommand, add_train_subcommand
+    from keras_cgan.cli.translate import add_translate_subcommand
 
     parser = argparse.ArgumentParser(prog="keras-cgan", description="Conditional GANs with Keras.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -17,8 +24,10 @@ def build_parser():
     qs.set_defaults(func=lambda args: quickstart.run(args) and 0)
     add_train_subcommand(commands)
     add_sample_subcommand(commands)
-    add_export_subcommand(commands)
+    add_translate_subcommand(commands)
     add_enhance_subcommand(commands)
+    add_rollout_subcommand(commands)
+    add_export_subcommand(commands)
     return parser
 
 

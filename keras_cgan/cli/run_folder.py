@@ -4,6 +4,7 @@
     <run>/backup/          BackupAndRestore state (weights, optimizers, epoch) for --resume
     <run>/preview.npz      the fixed conditions (and targets) samples are drawn for
     <run>/history.csv      losses per epoch
+    <run>/logs/            TensorBoard event files: losses and samples per epoch
     <run>/gan.keras        the whole GAN after the last epoch (G, D, optimizers)
     <run>/generator.keras  the generator alone, for export and serving
     <run>/samples.png      (samples.wav for segan) written at the end of training
@@ -29,6 +30,7 @@ CONFIG = "config.json"
 BACKUP = "backup"
 PREVIEW = "preview.npz"
 HISTORY = "history.csv"
+LOGS = "logs"
 GAN = "gan.keras"
 GENERATOR = "generator.keras"
 FIXED_SECTIONS = ("family", "model", "compile", "data")

@@ -4,6 +4,7 @@
     keras-cgan train pix2pix --data facades/train --size 256 --batch-size 1 --epochs 200
     keras-cgan train segan --resume                        # start, or continue after a kill
     keras-cgan sample --run runs/conditional_gan -n 100
+    keras-cgan sample --run runs/anime --condition "blue hair, red eyes" -n 16
     keras-cgan export --run runs/conditional_gan --format onnx
 
 `keras_cgan.cli` adds them with `add_train_subcommand`, `add_sample_subcommand`;
@@ -11,16 +12,22 @@
 """
 
 import argparse
+import csv
 import json
 import os
+import shutil
 import sys
+import warnings
+
+import numpy as np
 
 from keras_cgan import distribute
 from keras_cgan.cli import run_folder
 from keras_cgan.cli.recipes.spec import FAMILIES, get
 
 PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16")
-EXPORT_FORMATS = ("onnx", "tflite", "saved_model")
+EXPORT_FORMATS = ("onnx", "tflite", "savedmodel")
+_TYPE_NAMES = {bool: "bool", int: "int", float: "float", str: "str", list: "list"}
 
 
 def _key_value(text):
@@ -34,22 +41,48 @@ def _key_value(text):
     return key.strip(), value
 
 
-def _layouts():
-    return "\n".join(f"{name}: {f.summary}\n{f.layout}\n" for name, f in sorted(FAMILIES.items()))
+def option_type(family, key):
+    """The type of a family option (`bool`, `int`, `float`, `str` or `list`), from its default."""
+    default = {**family.options, **family.data_options}[key]
+    if default is None:
+        return family.option_types.get(key, int)
+    return list if isinstance(default, (list, tuple)) else type(default)
 
 
-def add_train_subcommand(subparsers):
-    """Adds `train FAMILY ...` to a `keras-cgan` parser."""
-    p = subparsers.add_parser(
-        "train",
-        help="train a family on its built-in data or a folder (--data) into a run folder",
-        description="Train a family into a run folder (config.json, backup for --resume, "
-        "gan.keras, generator.keras, samples). Options left out take the family's defaults, "
-        "or with --resume the run folder's values.",
-        epilog="--data layouts:\n" + _layouts(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+def check_option(family, key, value):
+    """`value` of option `key` if it has the option's type (an int is a float); `ValueError` otherwise."""
+    kind = option_type(family, key)
+    default = {**family.options, **family.data_options}[key]
+    ok = (
+        value is None and default is None
+        or kind is bool and isinstance(value, bool)
+        or kind is int and isinstance(value, int) and not isinstance(value, bool)
+        or kind is float and isinstance(value, (int, float)) and not isinstance(value, bool)
+        or kind is str and isinstance(value, str)
+        or kind is list and isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
     )
-    p.add_argument("family", choices=sorted(FAMILIES), help="the family to train")
+    if not ok:
+        flag = f"--{key}" if key in ("size", "filters") else f"--set {key}"
+        example = json.dumps(default if default is not None else 1)
+        raise ValueError(
+            f"{flag}: expected {'a list of ints' if kind is list else ('an ' if kind is int else 'a ') + _TYPE_NAMES[kind]}"
+            f"{' or null' if default is None else ''}, received {value!r} (e.g. --set {key}={example})."
+        )
+    return float(value) if kind is float else value
+
+
+def option_table(family):
+    """The lines `KEY=DEFAULT  TYPE` of every `--set` option of `family`, for `--help`."""
+    lines = []
+    for key, default in {**family.options, **family.data_options}.items():
+        kind = _TYPE_NAMES[option_type(family, key)]
+        note = "  (built-in data only)" if key in family.synthetic_options else ""
+        shown = default if isinstance(default, str) else json.dumps(default)
+        lines.append(f"  {key}={shown}".ljust(34) + f" {kind}{note}")
+    return "\n".join(lines)
+
+
+def _common_train_arguments(p):
     p.add_argument("--data", default=None, help="a folder in the family's layout (default: built-in synthetic data)")
     p.add_argument("--epochs", type=int, default=None, help="total epochs; with --resume, more epochs continue")
     batch = p.add_mutually_exclusive_group()
@@ -64,11 +97,38 @@ def add_train_subcommand(subparsers):
     p.add_argument("--filters", type=int, default=None, help="base filters of the generator and discriminator")
     p.add_argument(
         "--set", dest="overrides", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
-        help="any other model or data option of the family (shown in config.json), e.g. --set latent_dim=16",
+        help="any other model or data option of the family (listed below; shown in config.json)",
+    )
+    p.add_argument(
+        "--strict", action="store_true",
+        help="refuse data the loader would otherwise adjust with a warning (pix2pix: A/B pairs of different sizes)",
     )
     p.add_argument("--seed", type=int, default=None, help="seed of the data order, weights and noise (default 0)")
     p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="1: progress bar (default)")
-    p.set_defaults(func=run_train)
+
+
+def add_train_subcommand(subparsers):
+    """Adds `train FAMILY ...` to a `keras-cgan` parser (one sub-parser per family, for its `--help`)."""
+    p = subparsers.add_parser(
+        "train",
+        help="train a family on its built-in data or a folder (--data) into a run folder",
+        description="Train a family into a run folder (config.json, backup for --resume, "
+        "gan.keras, generator.keras, samples). `keras-cgan train FAMILY --help` lists the family's "
+        "options and its --data layout.",
+    )
+    families = p.add_subparsers(dest="family", required=True, metavar="FAMILY")
+    for name, family in sorted(FAMILIES.items()):
+        sub = families.add_parser(
+            name,
+            help=family.summary,
+            description=f"{family.summary}. Options left out take the family's defaults, "
+            "or with --resume the run folder's values.",
+            epilog=f"--set options (KEY=DEFAULT  TYPE):\n{option_table(family)}\n\n"
+            f"--data layout:\n{family.layout}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        _common_train_arguments(sub)
+        sub.set_defaults(func=run_train)
     return p
 
 
@@ -77,7 +137,12 @@ def add_sample_subcommand(subparsers):
     p = subparsers.add_parser("sample", help="write samples of a trained run folder")
     p.add_argument("--run", required=True, help="a run folder made by `keras-cgan train`")
     p.add_argument("--out", default=None, help="output file (default: RUN/sample-K.png or .wav, never overwritten)")
-    p.add_argument("-n", type=int, default=None, help="number of samples (default: the run's preview set)")
+    p.add_argument("-n", type=int, default=None, help="number of samples (default: the run's preview set, or 8)")
+    p.add_argument(
+        "--condition", default=None,
+        help="conditional_gan / stack_gan: the tags (\"blue hair, red eyes\") or the class id to sample for "
+        "(default: the run's preview conditions)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the noise (default 0)")
     p.set_defaults(func=run_sample)
     return p
@@ -107,15 +172,22 @@ def _options(args, family, saved):
     given = list(args.overrides)
     given += [("size", args.size)] if args.size is not None else []
     given += [("filters", args.filters)] if args.filters is not None else []
+    if getattr(args, "strict", False):
+        if "strict" not in data_options:
+            raise ValueError(f"--strict: {family.name}'s loader adjusts nothing silently; leave --strict out.")
+        given.append(("strict", True))
     for key, value in given:
         if key in options:
-            options[key] = value
-        elif key in data_options:
-            data_options[key] = value
+            options[key] = check_option(family, key, value)
+        elif key in data_options:  # an option of the built-in data is unused (and unrecorded) with --data
+            data_options[key] = check_option(family, key, value)
         else:
             flag = f"--{key}" if key in ("size", "filters") else f"--set {key}"
             known = sorted(list(options) + list(data_options))
-            raise ValueError(f"{flag}: {family.name} has no option {key!r}; its options are {known}.")
+            raise ValueError(
+                f"{flag}: {family.name} has no option {key!r}; its options are {known} "
+                f"(`keras-cgan train {family.name} --help` shows their types and defaults)."
+            )
     saved_model = saved["model"] if saved else {}
     options["seed"] = args.seed if args.seed is not None else saved_model.get("seed", 0)
     options["mixed_precision"] = args.mixed_precision or saved_model.get("mixed_precision", "none")
@@ -209,6 +281,8 @@ def run_train(args):
         batch_size = _pick(args.batch_size, saved, "data", "batch_size", family.batch_size)
         batch_size = distribute.global_batch_size(batch_size, strategy)
     epochs = _pick(args.epochs, saved, "train", "epochs", family.epochs)
+    if data_path:  # the built-in set's options do not describe a folder
+        data_options = {k: v for k, v in data_options.items() if k not in family.synthetic_options}
     data_section = {"path": data_path, "batch_size": batch_size, **data_options}
     early = {"family": family.name, "model": dict(options), "data": data_section}
     _refuse_changes(saved, early, out, ("model", "data"), ignore_absent=True)  # before loading any data
@@ -216,7 +290,11 @@ def run_train(args):
     import keras
 
     keras.utils.set_random_seed(options["seed"])  # before the data: tf.data shuffles use the global seed too
-    data = family.load_data(data_path, options, data_options, batch_size, options["seed"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        data = family.load_data(data_path, options, data_options, batch_size, options["seed"])
+    for warning in caught:
+        print(f"keras-cgan train: warning: {warning.message}", file=sys.stderr)
     steps = _pick(args.steps_per_epoch, saved, "data", "steps_per_epoch", family.steps_per_epoch or data.steps)
     if not steps:
         raise ValueError(f"{family.name}: give --steps-per-epoch (the data has no fixed length).")
@@ -232,7 +310,7 @@ def run_train(args):
             "family": family.name,
             "model": options,
             "compile": run_folder.without_names(run_folder.plain(gan.get_compile_config())),
-            "data": dict(data_section, steps_per_epoch=steps),
+            "data": dict(data_section, steps_per_epoch=steps, **(data.info or {})),
             "train": {"epochs": epochs, "strategy": strategy_name, "replicas": strategy.num_replicas_in_sync},
             "versions": _versions(),
         }
@@ -240,19 +318,37 @@ def run_train(args):
         _refuse_changes(saved, config, out, run_folder.FIXED_SECTIONS)
         backup = os.path.join(out, run_folder.BACKUP)
         callbacks = [_stop_on_nan()] + (family.callbacks(options) if family.callbacks else [])
+        created = chief and not os.path.exists(out)
+        try:
+            if chief:
+                run_folder.write_config(out, config)
+                run_folder.write_preview(out, *data.preview)
+                callbacks += [
+                    keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False),
+                    _history_logger(run_folder.path(out, run_folder.HISTORY)),
+                    _tensorboard(family, data.preview, options["seed"], run_folder.path(out, run_folder.LOGS)),
+                ]
+            else:
+                callbacks.append(_ReadOnlyBackup(backup))
+            initial_epoch = _continue_finished_run(gan, out, strategy) if saved else 0
+            train = distribute.shard_by_data(data.train.repeat())
+            gan.fit(
+                train, epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=steps, callbacks=callbacks,
+                verbose=args.verbose,
+            )
+        except BaseException as error:
+            trained = any(files for _, _, files in os.walk(backup))
+            if created and not trained:
+                shutil.rmtree(out, ignore_errors=True)  # nothing trained: the same command can run again
+            if type(error).__module__.startswith("tensorflow"):
+                first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                raise ValueError(f"training stopped: {first}") from error
+            raise
         if chief:
-            run_folder.write_config(out, config)
-            run_folder.write_preview(out, *data.preview)
-            callbacks += [
-                keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False),
-                keras.callbacks.CSVLogger(run_folder.path(out, run_folder.HISTORY), append=True),
-            ]
-        else:
-            callbacks.append(_ReadOnlyBackup(backup))
-        train = distribute.shard_by_data(data.train.repeat())
-        gan.fit(train, epochs=epochs, steps_per_epoch=steps, callbacks=callbacks, verbose=args.verbose)
-        if chief:
-            gan.save(run_folder.path(out, run_folder.GAN))
+            tmp = run_folder.path(out, "gan.tmp.keras")
+            gan.save(tmp)
+            os.replace(tmp, run_folder.path(out, run_folder.GAN))  # a kill never leaves half a gan.keras
+            shutil.rmtree(backup, ignore_errors=True)  # gan.keras holds the same state: one copy of it
             gan.generator.save(run_folder.path(out, run_folder.GENERATOR))
             samples = run_folder.path(out, "samples" + family.sample_extension)
             family.write_samples(gan, *data.preview, samples, options["seed"])
@@ -261,6 +357,78 @@ def run_train(args):
     finally:
         keras.config.set_dtype_policy(previous_policy)
     return 0
+
+
+def _continue_finished_run(gan, out, strategy):
+    """The epoch to start at when resuming: 0, or a finished run's epochs once `gan.keras` is loaded.
+
+    A finished run keeps its state (networks, optimizers, seed state) in
+    `gan.keras` only; its backup is removed. Resuming it with more epochs
+    loads that state here (a backup, when there is one, is restored by
+    `BackupAndRestore` instead).
+    """
+    finished = run_folder.path(out, run_folder.GAN)
+    if os.path.isfile(os.path.join(out, run_folder.BACKUP, "latest.weights.h5")) or not os.path.isfile(finished):
+        return 0
+    with strategy.scope():
+        gan.load_weights(finished)
+    history = run_folder.path(out, run_folder.HISTORY)
+    rows = []
+    if os.path.isfile(history):
+        with open(history, newline="") as f:
+            rows = [row for row in csv.reader(f)][1:]
+    if not rows:
+        raise ValueError(f"--resume: {out} has gan.keras but no {run_folder.HISTORY} to count its epochs.")
+    return int(rows[-1][0]) + 1
+
+
+def _history_logger(path):
+    """Appends one row of logs per epoch to `path` (no empty `val_*` columns, unlike `CSVLogger`)."""
+    import keras
+
+    class HistoryCSV(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs = {k: float(v) for k, v in (logs or {}).items()}
+            keys = sorted(logs)
+            if os.path.isfile(path) and os.path.getsize(path):
+                with open(path, newline="") as f:
+                    keys = next(csv.reader(f))[1:]
+                write_header = False
+            else:
+                write_header = True
+            with open(path, "a", newline="") as f:
+                writer = csv.writer(f)
+                if write_header:
+                    writer.writerow(["epoch"] + keys)
+                writer.writerow([epoch] + [logs.get(k, "") for k in keys])
+
+    return HistoryCSV()
+
+
+def _tensorboard(family, preview, seed, log_dir):
+    """TensorBoard event files in `log_dir`: the losses and the run's samples (image or audio) every epoch."""
+    from keras_cgan.callbacks import SampleWriter
+
+    class RunSamples(SampleWriter):
+        def write(self, epoch):
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as folder:
+                path = family.write_samples(
+                    self.model, *preview, os.path.join(folder, "samples" + family.sample_extension), seed
+                )
+                if family.sample_extension == ".wav":
+                    from keras_cgan.data import audio
+
+                    wave, rate = audio.read_wav(path, return_rate=True)
+                    self.log_audio("samples", wave[None], rate, epoch + 1)
+                else:
+                    from PIL import Image
+
+                    with Image.open(path) as image:
+                        self.log_image("samples", np.asarray(image.convert("RGB")), epoch + 1)
+
+    return RunSamples(every=1, log_dir=log_dir)
 
 
 def _stop_on_nan():
@@ -300,30 +468,84 @@ def load_run(run, whole=True):
     return config, family, gan if whole else gan.generator
 
 
+def parse_condition(config, text, count):
+    """`count` copies of the condition `text` names: tags of a tags run, or a class id of a class run.
+
+    Args:
+        config: dict. The run's `config.json`.
+        text: str. `"blue hair, red eyes"` for tags, `"3"` for a class id.
+        count: int. Rows to return.
+    """
+    model = config["model"]
+    if model.get("vocabulary"):
+        from keras_cgan.conditions import TagsCondition
+        from keras_cgan.data import tags
+
+        vocabulary = list(model["vocabulary"])
+        try:
+            chosen = tags.split_tags(text, vocabulary, where="--condition")
+        except ValueError as error:
+            raise ValueError(f"{error} (the run's tags: {', '.join(vocabulary)})") from None
+        if not chosen:
+            raise ValueError(f"--condition {text!r}: no tags given; the run's tags are {', '.join(vocabulary)}.")
+        return np.repeat(TagsCondition(vocabulary).encode([chosen]), count, axis=0)
+    if model.get("num_classes"):
+        classes = int(model["num_classes"])
+        try:
+            label = int(text)
+        except ValueError:
+            label = -1
+        if not 0 <= label < classes:
+            raise ValueError(f"--condition {text!r}: expected a class id from 0 to {classes - 1}.")
+        return np.full((count,), label, "int32")
+    raise ValueError(
+        f"--condition: a {config['family']} run is conditioned on its inputs; "
+        + ("use `keras-cgan translate`." if config["family"] == "pix2pix" else
+           "use `keras-cgan enhance`." if config["family"] == "segan" else "use `keras-cgan rollout`.")
+    )
+
+
 @_errors_to_status
 def run_sample(args):
     """Runs `keras-cgan sample`; returns the exit status."""
     run = os.path.abspath(args.run)
+    config = run_folder.read_config(run)
+    if args.n is not None and args.n < 1:
+        raise ValueError(f"-n must be >= 1. Received: {args.n}")
+    if args.condition is not None:
+        conditions, targets = parse_condition(config, args.condition, args.n or 8), None
+    else:
+        conditions, targets = run_folder.read_preview(run, args.n)
+    out = args.out or run_folder.free_name(run, "sample", get(config["family"]).sample_extension)
+    if not os.path.isdir(os.path.dirname(os.path.abspath(out))):
+        raise ValueError(f"--out {out}: the folder {os.path.dirname(os.path.abspath(out))} does not exist.")
     config, family, gan = load_run(run)
-    conditions, targets = run_folder.read_preview(run, args.n)
-    out = args.out or run_folder.free_name(run, "sample", family.sample_extension)
     family.write_samples(gan, conditions, targets, out, args.seed)
     print(f"wrote {out} ({len(conditions)} samples of the {config['family']} run {run})")
     return 0
 
 
 def export_run(args):
-    """`keras-cgan export --run DIR --format F [-o OUT]`: exports the run's generator; returns the report."""
+    """`keras-cgan export --run DIR --format F [-o OUT] [--quantization Q]`: exports the run's generator."""
     from keras_cgan import export
 
     if args.export_command is not None:
         raise ValueError("give either --run DIR --format F, or an export subcommand with a model file, not both.")
     if args.format is None:
         raise ValueError(f"--run needs --format, one of {EXPORT_FORMATS}.")
+    quantization = getattr(args, "quantization", None) or "none"
+    if quantization != "none" and args.format != "tflite":
+        raise ValueError(f"--quantization {quantization}: only --format tflite is quantized.")
+    representative = None
+    if getattr(args, "representative_data", None):
+        if not os.path.isfile(args.representative_data):
+            raise ValueError(f"--representative-data {args.representative_data}: file not found.")
+        with np.load(args.representative_data) as data:
+            representative = {name: data[name] for name in data.files}
     run = os.path.abspath(args.run)
     _, _, generator = load_run(run, whole=False)
     out = args.run_output
-    if out is None and args.format == "saved_model":
+    if out is None and args.format == "savedmodel":
         out = os.path.join(run, "export", "saved_model")  # versioned sub-folders: never overwritten
     elif out is None:
         extension = ".onnx" if args.format == "onnx" else ".tflite"
@@ -334,5 +556,8 @@ def export_run(args):
     if args.format == "onnx":
         return export.to_onnx(generator, out)
     if args.format == "tflite":
-        return export.to_tflite(generator, out)
+        return export.to_tflite(
+            generator, out, quantization=None if quantization == "none" else quantization,
+            representative_data=representative,
+        )
     return export.to_saved_model(generator, out)

@@ -125,10 +125,33 @@ def paired_files(clean_dir, noisy_dir):
     return [(os.path.join(noisy_dir, f), os.path.join(clean_dir, f)) for f in sorted(names["clean"])]
 
 
+def _slack(noisy_rate, clean_rate, sample_rate):
+    """Samples (at `sample_rate`) two files of the same duration may differ by after resampling."""
+    if noisy_rate == clean_rate:
+        return 0
+    return int(math.ceil(sample_rate / min(noisy_rate, clean_rate))) + 1
+
+
+def same_duration(noisy_info, clean_info):
+    """True when two `(frames, rate)` describe the same duration, to a sample of the lower rate."""
+    (noisy_frames, noisy_rate), (clean_frames, clean_rate) = noisy_info, clean_info
+    if noisy_rate == clean_rate:
+        return noisy_frames == clean_frames
+    return abs(noisy_frames / noisy_rate - clean_frames / clean_rate) <= 1.0 / min(noisy_rate, clean_rate) + 1e-9
+
+
 def read_pair(noisy_path, clean_path, sample_rate):
-    """Reads one pair at `sample_rate`; raises if their lengths differ."""
+    """Reads one pair at `sample_rate`; raises if their durations differ.
+
+    Files at different rates are resampled first; lengths that then differ
+    by the resampling's rounding (a sample or two) are cut to the shorter.
+    """
+    noisy_rate, clean_rate = wav_info(noisy_path)[1], wav_info(clean_path)[1]
     noisy = read_wav(noisy_path, sample_rate)
     clean = read_wav(clean_path, sample_rate)
+    if 0 < abs(noisy.size - clean.size) <= _slack(noisy_rate, clean_rate, sample_rate):
+        length = min(noisy.size, clean.size)
+        noisy, clean = noisy[:length], clean[:length]
     if noisy.size != clean.size:
         raise ValueError(
             f"{noisy_path}: {noisy.size} samples but its clean pair {clean_path} has {clean.size} "
@@ -200,7 +223,7 @@ def paired_dataset(
     for noisy_path, clean_path in pairs:  # fail on a bad file before training
         noisy_frames, noisy_rate, _ = wav_info(noisy_path)
         clean_frames, clean_rate, _ = wav_info(clean_path)
-        if noisy_frames * clean_rate != clean_frames * noisy_rate:  # durations differ
+        if not same_duration((noisy_frames, noisy_rate), (clean_frames, clean_rate)):
             raise ValueError(
                 f"{noisy_path}: {noisy_frames} samples at {noisy_rate} Hz but its clean pair "
                 f"{clean_path} has {clean_frames} at {clean_rate} Hz (truncated?); a pair must "

@@ -9,9 +9,12 @@ Two folder layouts are read, as the pix2pix datasets ship them:
 
 `direction="AtoB"` makes A the condition and B the target; `"BtoA"` swaps
 them. Every file is checked before any training starts (image header read
-with Pillow): a file that is not an image, an A|B image of odd width, names
-present in one folder only, or an image whose channels differ from the rest
-raise `ValueError` naming the file.
+with Pillow, and the end of the file: a JPEG or PNG cut short is decoded to
+make sure): a file that is not an image, a truncated image, an A|B image of
+odd width, names present in one folder only, or an image whose channels
+differ from the rest raise `ValueError` naming the file. A/ B/ pairs whose
+two images differ in size are resized to one size with one warning giving
+their count (`strict=True` refuses them).
 
 The pipeline decodes in parallel, resizes to `load_size`, caches the decoded
 `uint8` images in memory, then applies random jitter (random crop to
@@ -34,6 +37,7 @@ Example:
 """
 
 import os
+import warnings
 
 import numpy as np
 import tensorflow as tf
@@ -48,20 +52,48 @@ def _image_files(folder):
     return [os.path.join(folder, n) for n in names if os.path.isfile(os.path.join(folder, n))]
 
 
+_ENDS = {"JPEG": b"\xff\xd9", "PNG": b"IEND"}
+
+
+def _complete(path, fmt):
+    """False when a JPEG or PNG does not end as one must (cut short); reads only the file's tail."""
+    marker = _ENDS.get(fmt)
+    if marker is None:
+        return True
+    with open(path, "rb") as f:
+        f.seek(max(0, os.path.getsize(path) - 1024))
+        return marker in f.read()
+
+
 def _header(path):
-    """`(width, height, channels)` from the image header; `ValueError` naming `path` otherwise."""
+    """`(width, height, channels)` from the image header; `ValueError` naming `path` otherwise.
+
+    A JPEG or PNG whose end marker is missing is decoded in full, so a file
+    cut short is refused here rather than mid-training.
+    """
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as image:
             fmt, mode, size = image.format, image.mode, image.size
-    except (UnidentifiedImageError, OSError) as error:
-        raise ValueError(f"{path}: not a readable image file ({error}).") from None
+            if not _complete(path, fmt):
+                image.load()  # raises for a truncated file; a file with trailing bytes passes
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise ValueError(f"{path}: not a readable image file, or cut short ({error}).") from None
     if fmt not in ("JPEG", "PNG", "BMP", "GIF"):
         raise ValueError(f"{path}: image format {fmt} is not supported; use JPEG, PNG, BMP or GIF.")
     if mode not in _MODE_CHANNELS:
         raise ValueError(f"{path}: image mode {mode!r} is not supported; save it as RGB or grayscale.")
     return size[0], size[1], _MODE_CHANNELS[mode]
+
+
+def image_header(path):
+    """`(width, height, channels)` of an image file, checked as the loaders check it.
+
+    Raises `ValueError` naming `path` for a file that is not a JPEG, PNG, BMP
+    or GIF image, is cut short, or has an unsupported mode.
+    """
+    return _header(path)
 
 
 def _common_channels(paths_and_channels, channels, what):
@@ -90,8 +122,9 @@ def scan_paired_folder(path, channels=None):
 
     Returns:
         A dict with `layout` (`"side_by_side"` or `"folders"`), `a_files`,
-        `b_files` (equal to `a_files` for side by side) and `channels`
-        (a pair: A's and B's).
+        `b_files` (equal to `a_files` for side by side), `channels`
+        (a pair: A's and B's) and `size_mismatches` (the A files whose B
+        image has another size).
     """
     path = os.fspath(path)
     if not os.path.isdir(path):
@@ -112,10 +145,15 @@ def scan_paired_folder(path, channels=None):
             raise ValueError(f"{path}: folders A/ and B/ hold no images.")
         names = sorted(a_by)
         a_files, b_files = [a_by[n] for n in names], [b_by[n] for n in names]
-        a_info = [(p, _header(p)[2]) for p in a_files]
-        b_info = [(p, _header(p)[2]) for p in b_files]
+        a_headers, b_headers = [_header(p) for p in a_files], [_header(p) for p in b_files]
+        a_info = [(p, h[2]) for p, h in zip(a_files, a_headers)]
+        b_info = [(p, h[2]) for p, h in zip(b_files, b_headers)]
         channels = (_common_channels(a_info, forced[0], "A"), _common_channels(b_info, forced[1], "B"))
-        return {"layout": "folders", "a_files": a_files, "b_files": b_files, "channels": channels}
+        resized = [a for a, ha, hb in zip(a_files, a_headers, b_headers) if ha[:2] != hb[:2]]
+        return {
+            "layout": "folders", "a_files": a_files, "b_files": b_files, "channels": channels,
+            "size_mismatches": resized,
+        }
     files = _image_files(path)
     if not files:
         raise ValueError(f"{path}: no images (expected A|B images, or subfolders A/ and B/).")
@@ -128,7 +166,10 @@ def scan_paired_folder(path, channels=None):
             )
         info.append((p, c))
     c = _common_channels(info, forced[0], "A|B")
-    return {"layout": "side_by_side", "a_files": files, "b_files": files, "channels": (c, forced[1] or c)}
+    return {
+        "layout": "side_by_side", "a_files": files, "b_files": files, "channels": (c, forced[1] or c),
+        "size_mismatches": [],
+    }
 
 
 def _jitter_pairs(ds, image_size, jitter, seed):
@@ -189,6 +230,7 @@ def paired_image_dataset(
     channels=None,
     seed=None,
     drop_remainder=False,
+    strict=False,
 ):
     """A `tf.data.Dataset` of `(condition, target)` batches from a paired folder.
 
@@ -209,6 +251,10 @@ def paired_image_dataset(
         channels: int, pair of ints or None. See `scan_paired_folder`.
         seed: int. Seed of the shuffle and the jitter. Defaults to `None`.
         drop_remainder: bool. Drop the last short batch. Defaults to `False`.
+        strict: bool. Refuse A/ B/ pairs whose images differ in size
+            (`ValueError` naming the first); otherwise they are resized to
+            the load size with one `UserWarning` giving their count.
+            Defaults to `False`.
 
     Returns:
         `tf.data.Dataset` of float32 pairs in `[-1, 1]`,
@@ -220,6 +266,18 @@ def paired_image_dataset(
     if direction not in DIRECTIONS:
         raise ValueError(f"`direction` must be one of {DIRECTIONS}. Received: direction={direction!r}")
     scan = scan_paired_folder(path, channels)
+    mismatched = scan["size_mismatches"]
+    if mismatched and strict:
+        raise ValueError(
+            f"{mismatched[0]}: its B image has another size ({len(mismatched)} pair(s) in {path} differ); "
+            "resize the files, or train without strict to have them resized on load."
+        )
+    if mismatched:
+        warnings.warn(
+            f"{path}: {len(mismatched)} of {len(scan['a_files'])} A/B pairs differ in size (first: "
+            f"{mismatched[0]}); both images are resized to {load_size}x{load_size}.",
+            stacklevel=2,
+        )
     channels_a, channels_b = scan["channels"]
     side_by_side = scan["layout"] == "side_by_side"
 

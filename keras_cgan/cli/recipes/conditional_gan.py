@@ -66,7 +66,9 @@ def load_data(path, options, data_options, batch_size, seed, family=None):
     rows = np.sort(first)[:64]  # distinct tag sets, in file order
     derived = {"size": size, "channels": 3, "num_classes": None, "vocabulary": list(condition.vocabulary)}
     train = _batched(multi_hot.astype("float32"), images, batch_size, seed)
-    return Data(train, len(images) // batch_size, (multi_hot[rows].astype("float32"), images[rows]), derived)
+    info = {"images": len(images), "tags": len(condition.vocabulary)}
+    preview = (multi_hot[rows].astype("float32"), images[rows])
+    return Data(train, len(images) // batch_size, preview, derived, info)
 
 
 def build(options):

@@ -66,7 +66,8 @@ def load_data(path, options, data_options, batch_size, seed):
     train = train.unbatch().batch(batch_size, drop_remainder=True)
     pick = np.linspace(0, len(targets) - 1, PREVIEW).round().astype(int)  # spread over the clips
     derived = {"channels": int(targets.shape[-1])}
-    return Data(train, len(targets) // batch_size, (conditions[pick], targets[pick]), derived)
+    info = {"clips": len(clips), "windows": len(targets)}
+    return Data(train, len(targets) // batch_size, (conditions[pick], targets[pick]), derived, info)
 
 
 def build(options):
@@ -108,6 +109,7 @@ FAMILY = register(
             "adversarial_warmup": DEFAULT["adversarial_warmup"],
         },
         data_options={"clips": 2000, "length": 14, "junction_fraction": 0.15},
+        synthetic_options=("clips", "length", "junction_fraction"),
         epochs=5,
         batch_size=32,
         steps_per_epoch=500,

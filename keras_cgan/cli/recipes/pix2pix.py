@@ -8,6 +8,7 @@ condition and target).
 """
 
 import os
+import warnings
 
 import numpy as np
 
@@ -46,38 +47,56 @@ def load_data(path, options, data_options, batch_size, seed):
             .prefetch(tf.data.AUTOTUNE)
         )
         steps = count // batch_size
+        info = None
     else:
+        channels = data_options.get("channels")
         try:
-            scan = paired_images.scan_paired_folder(path)
+            scan = paired_images.scan_paired_folder(path, channels)
+            train = paired_images.paired_image_dataset(
+                path, direction=direction, image_size=size, batch_size=batch_size, seed=seed,
+                drop_remainder=True, channels=channels, strict=bool(data_options.get("strict")),
+            )
         except ValueError as error:
-            subfolders = sorted(
-                n for n in os.listdir(path) if os.path.isdir(os.path.join(path, n))
-            ) if os.path.isdir(path) else []
-            hint = f" It holds the folders {subfolders}: pass one of them." if subfolders else ""
-            raise wrong_layout(path, FAMILY, f"{error}{hint}") from None
+            message = str(error).replace("pass `channels=`", "pass --set channels=N (1 or 3)")
+            if os.path.isdir(path) and not scan_error_names_a_file(message, path):
+                subfolders = sorted(n for n in os.listdir(path) if os.path.isdir(os.path.join(path, n)))
+                if subfolders and not {"A", "B"} <= set(subfolders):
+                    message += f" It holds the folders {subfolders}: pass one of them."
+            raise wrong_layout(path, FAMILY, message) from None
         if len(scan["a_files"]) < batch_size:
             raise ValueError(f"--data {path} holds {len(scan['a_files'])} pairs, fewer than one batch of {batch_size}.")
-        train = paired_images.paired_image_dataset(
-            path, direction=direction, image_size=size, batch_size=batch_size, seed=seed, drop_remainder=True
-        )
-        held_out = paired_images.paired_image_dataset(
-            path, direction=direction, image_size=size, jitter=False, batch_size=PREVIEW, shuffle=False
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the size warning was given once, for the training set
+            held_out = paired_images.paired_image_dataset(
+                path, direction=direction, image_size=size, jitter=False, batch_size=PREVIEW, shuffle=False,
+                channels=channels,
+            )
         preview = tuple(np.asarray(t) for t in next(iter(held_out)))
         steps = len(scan["a_files"]) // batch_size
+        info = {"layout": scan["layout"], "pairs": len(scan["a_files"])}
     derived = {"condition_channels": int(preview[0].shape[-1]), "target_channels": int(preview[1].shape[-1])}
-    return Data(train, steps, preview, derived)
+    return Data(train, steps, preview, derived, info)
+
+
+def scan_error_names_a_file(message, path):
+    """True when a loader's error is about one file inside `path` (no folder hint then)."""
+    return message.startswith(os.path.join(path, ""))
 
 
 def build(options):
     """The `"default"` preset, with the options as overrides (`--filters` is `base_filters`)."""
     size = options["size"]
-    return presets.build(
-        (size, size, options["condition_channels"]), (size, size, options["target_channels"]),
-        base_filters=options["filters"], norm=options["norm"], upsample=options["upsample"],
-        receptive_field=options["receptive_field"], l1_weight=options["l1_weight"],
-        l1_lowpass=options["l1_lowpass"], adversarial_weight=options["adversarial_weight"], seed=options["seed"],
-    )
+    try:
+        return presets.build(
+            (size, size, options["condition_channels"]), (size, size, options["target_channels"]),
+            base_filters=options["filters"], norm=options["norm"], upsample=options["upsample"],
+            receptive_field=options["receptive_field"], l1_weight=options["l1_weight"],
+            **({} if options.get("num_downs") is None else {"num_downs": options["num_downs"]}),
+            l1_lowpass=options["l1_lowpass"], adversarial_weight=options["adversarial_weight"], seed=options["seed"],
+        )
+    except ValueError as error:  # name the command line's spelling of the option
+        message = str(error).replace("pass a smaller `num_downs`", "pass a smaller --set num_downs=N")
+        raise ValueError(f"--size {size}: {message}") from None
 
 
 def write_samples(gan, conditions, targets, path, seed):
@@ -104,8 +123,10 @@ FAMILY = register(
             "l1_weight": DEFAULT["l1_weight"],
             "l1_lowpass": DEFAULT["l1_lowpass"],
             "adversarial_weight": DEFAULT["adversarial_weight"],
+            "num_downs": None,
         },
-        data_options={"task": "labels2facade", "examples": 800, "direction": "AtoB"},
+        data_options={"task": "labels2facade", "examples": 800, "direction": "AtoB", "channels": None, "strict": False},
+        synthetic_options=("task", "examples"),
         epochs=6,
         batch_size=8,
         load_data=load_data,

@@ -84,7 +84,7 @@ def load_data(path, options, data_options, batch_size, seed):
     steps = _folder_steps(pairs, rate, window, batch_size)
     if steps < 1:
         raise ValueError(f"--data {path} holds fewer windows than one batch of {batch_size}.")
-    return Data(train, steps, _windows(noisy, clean, window, PREVIEW), {})
+    return Data(train, steps, _windows(noisy, clean, window, PREVIEW), {}, {"pairs": len(pairs)})
 
 
 def build(options):
@@ -122,6 +122,7 @@ FAMILY = register(
             "adversarial_weight": DEFAULT["adversarial_weight"],
         },
         data_options={"utterances": 64, "seconds": 4.0},
+        synthetic_options=("utterances", "seconds"),
         epochs=5,
         batch_size=8,
         load_data=load_data,

@@ -21,7 +21,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-Data = collections.namedtuple("Data", ["train", "steps", "preview", "derived"])
+Data = collections.namedtuple("Data", ["train", "steps", "preview", "derived", "info"], defaults=(None,))
 Data.__doc__ = """What a family's `load_data` returns.
 
 Fields:
@@ -31,6 +31,8 @@ Fields:
     preview: `(conditions, targets)` numpy arrays kept in the run folder for
         sample grids (`targets` may be None).
     derived: dict. Model options read off the data (shapes, classes, tags).
+    info: dict or None. What the data is (layout, number of files, ...),
+        written to the `data` section of `config.json`.
 """
 
 
@@ -58,6 +60,11 @@ class Family:
         sample_extension: str. Extension of the sample file (`".png"`).
         callbacks: `(options) -> list` of extra Keras callbacks for `fit`
             (e.g. StackGAN's growth schedule), or None.
+        synthetic_options: tuple of str. The `data_options` that describe
+            the built-in data only (refused with `--data`, left out of its
+            `config.json`).
+        option_types: dict. The type of each option whose default is
+            `None` (`int` when not given).
     """
 
     name: str
@@ -73,6 +80,8 @@ class Family:
     steps_per_epoch: Optional[int] = None
     sample_extension: str = ".png"
     callbacks: Optional[Callable] = None
+    synthetic_options: tuple = ()
+    option_types: dict = dataclasses.field(default_factory=dict)
 
 
 FAMILIES = {}

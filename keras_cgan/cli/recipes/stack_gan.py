@@ -34,7 +34,7 @@ def load_data(path, options, data_options, batch_size, seed):
     _sizes(options)
     if path is not None:
         data = cgan.load_data(path, options, data_options, batch_size, seed, family=FAMILY)
-        return Data(data.train, data.steps, data.preview, dict(data.derived, num_classes=None))
+        return Data(data.train, data.steps, data.preview, dict(data.derived, num_classes=None), data.info)
     size = options["size"]
     if size % 16:
         raise ValueError(f"--size {size}: the built-in tag faces are drawn at multiples of 16.")
@@ -86,6 +86,7 @@ FAMILY = register(
             "grow_at": [8, 14],
         },
         data_options={"faces": 2048},
+        synthetic_options=("faces",),
         epochs=24,
         batch_size=32,
         steps_per_epoch=40,

@@ -16,6 +16,11 @@ cross-fade, de-emphasize, and emit samples as they are final.
 runtime (`export.load_runtime`: LiteRT, one thread, for a `.tflite` file).
 Its output equals `SEGAN.enhance()` on the same audio.
 
+`export_tflite` of a `SEGAN` stores the model's sample rate and
+pre-emphasis in the `.tflite` file (a TFLite metadata entry named
+`keras_cgan.segan`, JSON); `read_metadata` gets them back, and
+`stream_enhance` uses them and refuses a contradicting `preemphasis`.
+
 Example:
 
 >>> import numpy as np, tempfile, os
@@ -32,6 +37,7 @@ True
 True
 """
 
+import json
 import os
 
 import keras
@@ -41,6 +47,7 @@ from keras_cgan import export
 from keras_cgan.models.segan import waveform as waveform_lib
 
 INPUT_NAME = "condition"
+METADATA_NAME = "keras_cgan.segan"
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
@@ -109,7 +116,59 @@ def export_tflite(model, path, quantization=None, **kwargs):
         The `ParityReport` (its `path` is the file), or the path if
         `check=False`.
     """
-    return export.to_tflite(on_device_generator(model), path, quantization=quantization, **kwargs)
+    result = export.to_tflite(on_device_generator(model), path, quantization=quantization, **kwargs)
+    if hasattr(model, "sample_rate") and hasattr(model, "preemphasis"):
+        write_metadata(
+            getattr(result, "path", result),
+            {"sample_rate": int(model.sample_rate), "preemphasis": float(model.preemphasis)},
+        )
+    return result
+
+
+def write_metadata(path, values):
+    """Stores `values` (a JSON-able dict) in the `.tflite` file `path`, as metadata `keras_cgan.segan`.
+
+    The model's graph and weights are unchanged; the file is replaced
+    atomically. An existing `keras_cgan.segan` entry is replaced.
+    """
+    import flatbuffers
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    with open(path, "rb") as f:
+        model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(f.read(), 0))
+    buffer = schema.BufferT()
+    buffer.data = np.frombuffer(json.dumps(values, sort_keys=True).encode("utf-8"), np.uint8)
+    model.buffers.append(buffer)
+    entry = schema.MetadataT()
+    entry.name, entry.buffer = METADATA_NAME, len(model.buffers) - 1
+    model.metadata = [m for m in (model.metadata or []) if _name(m.name) != METADATA_NAME] + [entry]
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    tmp = f"{path}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(builder.Output())
+    os.replace(tmp, path)
+
+
+def _name(name):
+    return name.decode("utf-8") if isinstance(name, bytes) else name
+
+
+def read_metadata(path):
+    """The dict `write_metadata` stored in a `.tflite` file (`sample_rate`, `preemphasis`), or None."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        model = schema.Model.GetRootAsModel(data, 0)
+        for i in range(model.MetadataLength()):
+            entry = model.Metadata(i)
+            if _name(entry.Name()) == METADATA_NAME:
+                return json.loads(model.Buffers(entry.Buffer()).DataAsNumpy().tobytes().decode("utf-8"))
+    except Exception as error:  # not a flatbuffer TFLite file
+        raise ValueError(f"{path}: not a readable .tflite file ({error}).") from None
+    return None
 
 
 def window_runner(runtime):
@@ -209,7 +268,7 @@ class StreamingEnhancer:
         return rest[: self._seen - start].astype("float32")
 
 
-def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=0.95, chunk_size=1600):
+def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=None, chunk_size=1600):
     """Enhances a long signal through `StreamingEnhancer`, `chunk_size` samples at a time.
 
     Args:
@@ -220,10 +279,21 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
         waveform: 1D array.
         window: int. Defaults to the export's window.
         hop: int. Defaults to `window // 2`.
-        preemphasis: float. The model's coefficient. Defaults to `0.95`.
+        preemphasis: float. The model's coefficient. Defaults to the one
+            stored in a `.tflite` file by `export_tflite`, else `0.95`; a
+            value contradicting the stored one is a `ValueError`.
         chunk_size: int. Samples per `process` call (100 ms at 16 kHz).
     """
     runner = path_or_runner
+    if isinstance(runner, (str, os.PathLike)) and os.fspath(runner).endswith(".tflite"):
+        stored = (read_metadata(runner) or {}).get("preemphasis")
+        if stored is not None and preemphasis is not None and abs(float(preemphasis) - stored) > 1e-6:
+            raise ValueError(
+                f"preemphasis={preemphasis} contradicts the {stored} stored in {os.fspath(runner)!r} "
+                "(the coefficient the model was trained with)."
+            )
+        preemphasis = stored if preemphasis is None else preemphasis
+    preemphasis = 0.95 if preemphasis is None else preemphasis
     if isinstance(runner, (str, os.PathLike)):
         runner = export.load_runtime(runner)
     if hasattr(runner, "input_names"):  # an export runtime: dicts of named tensors

@@ -1,0 +1,171 @@
+"""The `keras-cgan translate` command: a pix2pix run folder's generator on new condition images.
+
+    keras-cgan translate --run runs/pix2pix edges/ photos/        # a folder -> a folder, same names
+    keras-cgan translate --run runs/pix2pix sketch.png photo.png
+    keras-cgan translate --run runs/pix2pix big.jpg out.jpg --resize
+
+Images keep their size when the generator accepts it (a U-Net takes sides
+that are multiples of `2**num_downs`); `--resize` translates at the run's
+size and resizes the result back. Every input is checked, and every size
+tried on the generator, before the first output is written.
+"""
+
+import math
+import os
+import sys
+
+import numpy as np
+
+_MODES = {1: "L", 3: "RGB", 4: "RGBA"}
+
+
+def add_translate_subcommand(subparsers):
+    """Adds `translate --run DIR IN OUT` to a `keras-cgan` parser."""
+    p = subparsers.add_parser(
+        "translate",
+        help="translate condition images (a file or a folder) with a pix2pix run folder",
+        description="Generate an image for each condition image with the generator of a "
+        "`keras-cgan train pix2pix` run folder. Outputs keep the input names.",
+    )
+    p.add_argument("--run", required=True, help="a pix2pix run folder made by `keras-cgan train pix2pix`")
+    p.add_argument("input", help="a condition image, or a folder of them")
+    p.add_argument("output", help="the output image (for a file), or a folder (for a folder; made if missing)")
+    p.add_argument(
+        "--resize", action="store_true",
+        help="translate at the run's image size and resize the result back (default: the image's own size)",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace output files that exist")
+    p.set_defaults(func=run_translate)
+    return p
+
+
+def _pairs(args):
+    from keras_cgan.data import paired_images
+
+    source, target = os.path.abspath(args.input), os.path.abspath(args.output)
+    if not os.path.exists(source):
+        raise ValueError(f"{args.input}: no such file or folder.")
+    if os.path.isdir(source):
+        names = sorted(
+            n for n in os.listdir(source)
+            if n.lower().endswith(paired_images.IMAGE_EXTENSIONS) and not n.startswith(".")
+        )
+        if not names:
+            raise ValueError(f"{args.input}: the folder holds no images ({', '.join(paired_images.IMAGE_EXTENSIONS)}).")
+        if os.path.exists(target) and not os.path.isdir(target):
+            raise ValueError(f"{args.output}: a file; the input is a folder, give a folder.")
+        if target == source:
+            raise ValueError(f"{args.output}: the input folder; give another folder (nothing is overwritten).")
+        pairs = [(os.path.join(source, n), os.path.join(target, n)) for n in names]
+    else:
+        if os.path.isdir(target):
+            target = os.path.join(target, os.path.basename(source))
+        elif not os.path.isdir(os.path.dirname(target)):
+            raise ValueError(f"{args.output}: the folder {os.path.dirname(target)} does not exist.")
+        if not target.lower().endswith(paired_images.IMAGE_EXTENSIONS):
+            raise ValueError(f"{args.output}: give an image name ({', '.join(paired_images.IMAGE_EXTENSIONS)}).")
+        if target == source:
+            raise ValueError(f"{args.output}: the input file itself; give another name.")
+        pairs = [(source, target)]
+    for _, out in pairs:
+        if os.path.exists(out) and not args.overwrite:
+            raise ValueError(f"{out} exists; pass --overwrite to replace it.")
+    return pairs
+
+
+def generator_for(generator, height, width):
+    """`generator` rebuilt (same weights) for `[height, width]` inputs; `ValueError` if it cannot take them."""
+    import keras
+
+    condition_shape = generator.inputs[0].shape
+    if tuple(condition_shape[1:3]) == (height, width):
+        return generator
+    config = generator.get_config()
+    for layer in config["layers"]:
+        if layer["class_name"] == "InputLayer":
+            shape = list(layer["config"]["batch_shape"])
+            layer["config"]["batch_shape"] = [shape[0], height, width] + shape[3:]
+    try:
+        resized = keras.Model.from_config(config)
+        resized.set_weights(generator.get_weights())
+        resized(np.zeros((1,) + tuple(resized.inputs[0].shape[1:]), "float32"), training=False)  # skips line up?
+    except Exception:  # a shape the network cannot take (skips that do not line up)
+        raise ValueError(f"the generator cannot take {height}x{width} inputs") from None
+    return resized
+
+
+def _read(path, channels):
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image.convert(_MODES[channels]), "float32").reshape(image.size[1], image.size[0], -1)
+
+
+def _write(path, image):
+    from PIL import Image
+
+    array = np.clip((np.asarray(image, "float32") + 1.0) * 127.5, 0, 255).round().astype("uint8")
+    array = array[..., 0] if array.shape[-1] == 1 else array
+    picture = Image.fromarray(array)
+    if path.lower().endswith((".jpg", ".jpeg")) and picture.mode == "RGBA":
+        picture = picture.convert("RGB")
+    picture.save(path)
+
+
+def run_translate(args):
+    """Runs `keras-cgan translate`; returns the exit status (2 with an `error:` line for bad input)."""
+    try:
+        return _run(args)
+    except (ValueError, OSError) as error:
+        print(f"keras-cgan translate: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args):
+    from keras_cgan.cli import run_folder
+    from keras_cgan.data import paired_images
+
+    run = os.path.abspath(args.run)
+    config = run_folder.read_config(run)
+    if config["family"] != "pix2pix":
+        raise ValueError(f"--run {args.run}: a {config['family']} run; translate takes a pix2pix run.")
+    pairs = _pairs(args)
+    sizes = {}
+    for source, _ in pairs:
+        width, height, _ = paired_images.image_header(source)
+        sizes[source] = (height, width)
+    from keras_cgan.cli.train import load_run
+
+    _, _, generator = load_run(run, whole=False)
+    trained = tuple(generator.inputs[0].shape[1:3])
+    downs = config["model"].get("num_downs") or max(1, int(math.log2(min(trained))))
+    channels = int(generator.inputs[0].shape[-1])
+    networks = {}
+    for source, (height, width) in sizes.items():
+        shape = trained if args.resize else (height, width)
+        if shape not in networks:
+            try:
+                networks[shape] = generator_for(generator, *shape)
+            except ValueError as error:
+                raise ValueError(
+                    f"{source}: {width}x{height} does not fit the generator trained at "
+                    f"{trained[1]}x{trained[0]} ({error}: its U-Net takes sides that are multiples of "
+                    f"{2 ** downs}); pass --resize to translate at the trained size, or crop the image."
+                ) from None
+    import tensorflow as tf
+
+    if len(pairs) > 1 or os.path.isdir(os.path.abspath(args.input)):
+        os.makedirs(os.path.dirname(pairs[0][1]), exist_ok=True)
+    for source, target in pairs:
+        height, width = sizes[source]
+        image = _read(source, channels) / 127.5 - 1.0
+        shape = trained if args.resize else (height, width)
+        if shape != (height, width):
+            image = tf.image.resize(image, shape, antialias=True).numpy()
+        output = np.asarray(networks[shape](image[None], training=False), "float32")[0]
+        if shape != (height, width):
+            output = tf.image.resize(output, (height, width), antialias=True).numpy()
+        _write(target, output)
+    where = pairs[0][1] if len(pairs) == 1 else os.path.dirname(pairs[0][1])
+    print(f"wrote {where} ({len(pairs)} image(s) translated by the pix2pix run {run})")
+    return 0

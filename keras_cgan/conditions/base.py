@@ -121,6 +121,12 @@ class Condition:
         """int or None. Width of the `acgan` auxiliary head (classes, tags, words); None if it has none."""
         return None
 
+    @property
+    def num_ids(self):
+        """int or None. How many integer ids a condition may hold (classes, vocabulary words), so how
+        many rows an embedding of it needs; None for float conditions."""
+        return None
+
     def prepare(self, condition):
         """Casts a batch to `dtype` and shape `[B, *input_shape]`.
 

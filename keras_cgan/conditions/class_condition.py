@@ -42,6 +42,11 @@ class ClassCondition(Condition):
         """int. One auxiliary logit per class."""
         return self.num_classes
 
+    @property
+    def num_ids(self):
+        """int. Class ids are in `[0, num_classes)`."""
+        return self.num_classes
+
     def prepare(self, condition):
         """Casts a batch of class ids to `int32` `[B]`.
 

@@ -135,6 +135,11 @@ class TextCondition(Condition):
         """int. One auxiliary logit per vocabulary word."""
         return self.vocabulary_size
 
+    @property
+    def num_ids(self):
+        """int. Token ids are in `[0, vocabulary_size)`."""
+        return self.vocabulary_size
+
     def words(self, condition):
         """The bag of words of each caption: multi-hot `float32` `[B, vocabulary_size]`.
 
@@ -262,6 +267,12 @@ class TextCondition(Condition):
             empty = np.flatnonzero(~np.any(np.asarray(condition) > 0, axis=1))
             if empty.size:
                 raise ValueError(f"{where}: empty caption (no tokens) at row(s) {empty[:10].tolist()}.")
+            unknown = np.flatnonzero(~np.any(np.asarray(condition) > 1, axis=1))
+            if unknown.size:
+                raise ValueError(
+                    f"{where}: caption(s) at row(s) {unknown[:10].tolist()} hold only the unknown-word id 1 "
+                    "and padding: no word of the vocabulary, so no condition."
+                )
 
     def auxiliary_loss(self, logits, condition):
         """Sigmoid cross-entropy of one logit per vocabulary word with the caption's bag of words.

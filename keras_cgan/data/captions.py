@@ -16,6 +16,8 @@ Example:
 (1, 6)
 """
 
+import re
+
 import numpy as np
 import tensorflow as tf
 
@@ -42,12 +44,27 @@ def vectorizer(texts, sequence_length=8, max_tokens=None):
 
 
 def vectorize(vec, texts):
-    """Token ids `int32` `[N, L]` of `texts`; raises `ValueError` on an empty caption."""
+    """Token ids `int32` `[N, L]` of `texts`.
+
+    Raises `ValueError` on an empty caption, and on a caption made only of
+    words the vectorizer does not know (it would be generated from the
+    unknown-word id alone), naming those words.
+    """
     check_captions(texts)
     ids = np.asarray(vec(tf.constant(list(texts)))).astype("int32")
     empty = np.flatnonzero(~np.any(ids > 0, axis=1))
     if empty.size:
         raise ValueError(f"caption {int(empty[0])} ({texts[empty[0]]!r}) has no tokens after vectorizing")
+    unknown = np.flatnonzero(~np.any(ids > 1, axis=1))  # only padding (0) and the unknown word (1)
+    if unknown.size:
+        i = int(unknown[0])
+        known = set(str(w) for w in vec.get_vocabulary())
+        words = [w for w in re.findall(r"[\w']+", texts[i].lower()) if w not in known]
+        raise ValueError(
+            f"caption {i} ({texts[i]!r}) has only unknown words {words}: none is in the vectorizer's "
+            f"vocabulary of {vec.vocabulary_size()} words, so it carries no condition. Use words of the "
+            "training captions."
+        )
     return ids
 
 

@@ -18,6 +18,7 @@ Example:
 """
 
 import os
+import re
 
 import keras
 import numpy as np
@@ -48,7 +49,7 @@ def load_generator(model):
         try:
             model = keras.models.load_model(path, compile=False)
         except Exception as error:  # keras raises many types for a bad file.
-            raise ValueError(f"{path!r} is not a loadable Keras model: {error}") from error
+            raise ValueError(_load_error(path, error)) from error
     generator = getattr(model, "generator", model)
     if not isinstance(generator, keras.Model):
         raise ValueError(
@@ -61,6 +62,18 @@ def load_generator(model):
             "inputs (built with keras.Input(..., name=...))."
         )
     return generator
+
+
+def _load_error(path, error):
+    """The message for a `.keras` file that does not load; a missing custom class comes first."""
+    missing = re.search(r"Could not locate (?:class|function) '([^']+)'", str(error))
+    if missing:
+        return (
+            f"{path!r} uses the class {missing.group(1)!r}, which is not registered: import the module that "
+            "defines it before loading (keras-cgan's own layers register on `import keras_cgan`). Keras "
+            f"said: {error}"
+        )
+    return f"{path!r} is not a loadable Keras model: {error}"
 
 
 def _float32_dtypes(config):
@@ -173,8 +186,19 @@ def example_inputs(generator, batch_size, seed=0):
     return inputs
 
 
-def check_inputs(generator, inputs):
-    """Checks a dict of named numpy inputs against the generator's inputs."""
+def check_inputs(generator, inputs, model=None):
+    """Checks a dict of named numpy inputs against the generator's inputs.
+
+    Shapes and batch sizes always; values too: integer inputs (class or
+    token ids) must be below the generator's smallest embedding size and
+    float inputs finite. Where `model` is the GAN itself (it has
+    `check_condition`), the `"condition"` input gets the checks `fit` makes.
+
+    Args:
+        generator: `keras.Model`.
+        inputs: dict of numpy arrays keyed by input name.
+        model: the GAN model the generator comes from, or None.
+    """
     if not isinstance(inputs, dict):
         raise ValueError(
             f"`inputs` must be a dict keyed by input name {input_names(generator)}. "
@@ -194,3 +218,19 @@ def check_inputs(generator, inputs):
         sizes.add(value.shape[0])
     if len(sizes) != 1:
         raise ValueError(f"All inputs must have the same batch size. Received: {sorted(sizes)}")
+    if model is not None and hasattr(model, "check_condition") and "condition" in inputs:
+        model.check_condition(np.asarray(inputs["condition"]), "inputs['condition']")
+    embeddings = [layer for layer in generator._flatten_layers() if isinstance(layer, keras.layers.Embedding)]
+    for name in names:
+        value = np.asarray(inputs[name])
+        if not value.size:
+            continue
+        if np.issubdtype(value.dtype, np.integer) and embeddings:
+            limit = _vocabulary_size(generator)
+            if value.min() < 0 or value.max() >= limit:
+                raise ValueError(
+                    f"inputs[{name!r}]: ids must be in [0, {limit}) (the generator's embedding size); got "
+                    f"values from {value.min()} to {value.max()}."
+                )
+        elif np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
+            raise ValueError(f"inputs[{name!r}] holds NaN or inf.")

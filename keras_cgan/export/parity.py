@@ -189,8 +189,11 @@ def check_parity(
         exported_path: str. A SavedModel folder (or its versioned parent), a
             `.onnx` or a `.tflite` file.
         inputs: dict or None. Inputs keyed by input name, batch-major. The
-            first sample and the whole batch are compared. Defaults to
-            random valid inputs at `batch_sizes`.
+            first sample and the whole batch are compared. They are checked
+            first (`generator.check_inputs`: shapes, ids below the
+            embedding size, finite values, and the model's own condition
+            check when `model` is the GAN). Defaults to random valid inputs
+            at `batch_sizes`.
         batch_sizes: tuple of int. Batch sizes compared when `inputs` is
             None. Defaults to `(1, 8)`.
         tolerance: float or None. Max absolute error allowed. Defaults to
@@ -211,7 +214,7 @@ def check_parity(
     if inputs is None:
         inputs = generator_lib.example_inputs(generator, max(batch_sizes), seed=seed)
     else:
-        generator_lib.check_inputs(generator, inputs)
+        generator_lib.check_inputs(generator, inputs, model=model)
         size = len(next(iter(inputs.values())))
         batch_sizes = (1, size) if size > 1 else (1,)
     batch_sizes = tuple(sorted(set(int(b) for b in batch_sizes)))

@@ -11,7 +11,9 @@ A family implements:
   `(loss, parts)`, where `fake` is the generator's output for `condition`;
 * `generator_objective(condition, target, fake, training)` returning
   `(loss, parts)`;
-* optionally `check_condition(...)` / `check_target(...)` to validate input;
+* optionally `check_condition(...)` / `check_target(...)` to validate input,
+  and `checked_samples(...)` to name the batch tensors the step checks for
+  finite values in `[-1, 1]` (targets always; image or waveform conditions);
 * optionally `objectives(condition, target, fake, training)`, both losses at
   once, to share work between them in the simultaneous update.
 
@@ -25,6 +27,8 @@ logged values are the true global batch means.
 import collections
 import contextlib
 import copy
+import os
+import re
 import threading
 
 import keras
@@ -35,6 +39,145 @@ from keras_cgan import distribute
 from keras_cgan import losses as losses_lib
 
 UPDATES = ("alternating", "simultaneous")
+
+# Samples (targets, image and waveform conditions) are floats in [-1, 1]; the
+# slack absorbs rounding (a resize, `x / 127.5 - 1` in float16).
+SAMPLE_LIMIT = 1.0 + 1e-3
+_CHECK_MARK = "keras_cgan data check: "
+
+SAMPLE_WEIGHT_MESSAGE = (
+    "GANs do not take `sample_weight` (nor `class_weight`): every loss of the step is a batch mean over "
+    "real, generated and mismatched pairs, and no example weight enters it, so it would be dropped "
+    "silently. Yield `(condition, target)` pairs; to weight examples, repeat or resample them in the "
+    "data pipeline (e.g. `tf.data.Dataset.sample_from_datasets`)."
+)
+
+
+class NonFiniteDataError(ValueError, FloatingPointError):
+    """Training data hold NaN or inf: raised before the batch updates any weight.
+
+    A `ValueError` (bad data) and a `FloatingPointError` (as `StopOnNaN`
+    raises for a loss that became NaN).
+    """
+
+
+def _scaling_hint(low, high):
+    if low >= 0 and high <= 255:
+        return " Images in [0, 255]: use `x / 127.5 - 1`; in [0, 1]: `2 * x - 1`."
+    if -32768 <= low and high <= 32767:
+        return " int16 PCM audio: divide by 32768."
+    return " Scale the data to [-1, 1]."
+
+
+def check_samples(samples, where, what="targets"):
+    """Raises `ValueError` naming `where` unless `samples` are finite floats in `[-1, 1]`.
+
+    Targets (images, waveforms, frames) and image or waveform conditions
+    share the range of the generator's `tanh` output. Integer arrays
+    (uint8 images, int16 PCM) are refused, not converted: scale them first.
+    A `tf.TensorSpec` (or symbolic tensor) is checked for its dtype only; the
+    step checks its values in-graph.
+
+    Args:
+        samples: array, tensor or `tf.TensorSpec` of a batch.
+        where: str. Names the argument in the message (`"y"`, ...).
+        what: str. What the samples are, for the message. Defaults to
+            `"targets"`.
+    """
+    dtype = tf.as_dtype(samples.dtype)
+    if not dtype.is_floating:
+        hint = {
+            tf.uint8: " uint8 images: use `tf.cast(x, 'float32') / 127.5 - 1`.",
+            tf.int16: " int16 PCM audio: use `x.astype('float32') / 32768`.",
+        }.get(dtype, " Cast them to float32 and scale them to [-1, 1].")
+        raise ValueError(f"{where}: {what} must be float values in [-1, 1]; got dtype {dtype.name}.{hint}")
+    if not (isinstance(samples, np.ndarray) or hasattr(samples, "numpy")):
+        return
+    values = np.asarray(samples)
+    if not values.size:
+        return
+    finite = np.isfinite(values)
+    if not finite.all():
+        index = np.unravel_index(int(np.argmin(finite)), values.shape)
+        raise NonFiniteDataError(
+            f"{where}: {what} must be finite; {where}[{index[0]}] holds {values[index]} (at index "
+            f"{tuple(int(i) for i in index)}), which would make `d_loss`, `g_loss` and then every weight NaN."
+        )
+    low, high = float(values.min()), float(values.max())
+    if low < -SAMPLE_LIMIT or high > SAMPLE_LIMIT:
+        raise ValueError(
+            f"{where}: {what} must be in [-1, 1] (the generator's tanh range); got values from {low:g} "
+            f"to {high:g}.{_scaling_hint(low, high)}"
+        )
+
+
+def _as_batch(values, scalar_condition):
+    """Python numbers and lists become a numpy batch (a scalar a batch of one where conditions are scalars)."""
+    if isinstance(values, (bool, int, float, np.generic)) or (
+        isinstance(values, (list, tuple)) and not any(hasattr(v, "shape") and np.ndim(v) for v in values)
+    ):
+        values = np.asarray(values)
+        if values.ndim == 0 and scalar_condition:
+            values = values[None]
+    return values
+
+
+_SQUASHING = ("sigmoid", "softmax", "log_softmax")
+_SHAPE_ONLY = (keras.layers.Reshape, keras.layers.Flatten, keras.layers.Permute)
+
+
+def _squashed_outputs(network):
+    """`[(layer name, activation)]` of the network's outputs that end in a sigmoid or softmax.
+
+    Follows an output back through shape-only layers (`Reshape`, `Flatten`,
+    `Permute`) and into nested models and wrappers (`SpectralNormalization`).
+    """
+    found = []
+    for output in getattr(network, "outputs", None) or []:
+        tensor = output
+        for _ in range(32):
+            history = getattr(tensor, "_keras_history", None)
+            if history is None:
+                break
+            layer = history.operation
+            if isinstance(layer, keras.Model) and getattr(layer, "outputs", None):
+                found += _squashed_outputs(layer)
+                break
+            if isinstance(layer, keras.layers.Softmax):
+                found.append((layer.name, "softmax"))
+                break
+            inner = getattr(layer, "layer", None)
+            activation = getattr(layer, "activation", None) or getattr(inner, "activation", None)
+            if getattr(activation, "__name__", None) in _SQUASHING:
+                found.append((layer.name, activation.__name__))
+                break
+            if not isinstance(layer, _SHAPE_ONLY):
+                break
+            tensor = layer._inbound_nodes[history.node_index].input_tensors[0]
+    return found
+
+
+class _Position(keras.callbacks.Callback):
+    """Where `fit` / `evaluate` is: the epoch and batch, for the data-check message."""
+
+    async_safe = True
+
+    def __init__(self):
+        super().__init__()
+        self.epoch, self.batch, self.epochs_begun, self.train_batches = 0, None, 0, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch, self.batch = epoch, None
+        self.epochs_begun += 1
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.batch = batch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.train_batches += 1  # logs unread: no host sync
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self.batch = batch
 
 
 def _multi_worker():
@@ -293,6 +436,7 @@ class GANModel(keras.Model):
         gradient_penalty_weight=10.0,
         r1_weight=0.0,
         update="alternating",
+        check_data=True,
         **kwargs,
     ):
         """Configures both optimizers, the adversarial loss and the update order.
@@ -314,6 +458,11 @@ class GANModel(keras.Model):
                 gradients from one forward pass, so G is scored by the D of
                 before the step, and `objectives` may share D's pass over the
                 fake batch between the two losses. Defaults to `"alternating"`.
+            check_data: bool. Checks every batch in the step (in-graph, no
+                host sync): targets, and image or waveform conditions, must be
+                finite and in `[-1, 1]`. A bad batch stops `fit` with an error
+                naming the epoch and batch before it updates any weight.
+                Defaults to `True`.
             **kwargs: passed to `keras.Model.compile` (e.g. `jit_compile`,
                 `steps_per_execution`). `optimizer`, `loss` and `metrics`
                 are not used by GANs.
@@ -327,12 +476,21 @@ class GANModel(keras.Model):
             kwargs.pop(unused, None)
         if update not in UPDATES:
             raise ValueError(f"`update` must be one of {UPDATES}. Received: update={update!r}")
+        shared = generator_optimizer is discriminator_optimizer
+        if shared and isinstance(generator_optimizer, keras.optimizers.Optimizer):
+            raise ValueError(
+                "`generator_optimizer` and `discriminator_optimizer` are the same optimizer object "
+                f"({type(generator_optimizer).__name__} {generator_optimizer.name!r}); each network needs "
+                "its own (its own slots and step count). Pass two optimizers, or a name such as \"adam\"."
+            )
+        self._check_logits(adversarial_loss)
         kwargs.setdefault("jit_compile", False)  # XLA was slower on CPU; fails under Mirrored.
         super().compile(optimizer=None, **kwargs)
         self.adversarial_loss = losses_lib.get(adversarial_loss).name
         self.gradient_penalty_weight = float(gradient_penalty_weight)
         self.r1_weight = float(r1_weight)
         self.update = update
+        self.check_data = bool(check_data)
         with self.distribute_strategy.scope():
             self.generator_optimizer = self._fresh_optimizer(generator_optimizer)
             self.discriminator_optimizer = self._fresh_optimizer(discriminator_optimizer)
@@ -341,6 +499,20 @@ class GANModel(keras.Model):
                 self.generator_optimizer = self._loss_scaled(self.generator_optimizer)
                 self.discriminator_optimizer = self._loss_scaled(self.discriminator_optimizer)
             self._build_optimizers()
+
+    def scoring_networks(self):
+        """Every discriminator the model trains, at any stage (their outputs must be logits)."""
+        return [self.discriminator]
+
+    def _check_logits(self, adversarial_loss):
+        for network in self.scoring_networks():
+            for layer, activation in _squashed_outputs(network):
+                raise ValueError(
+                    f"The discriminator {network.name!r} ends in a {activation} (layer {layer!r}), but "
+                    f"adversarial_loss={adversarial_loss!r}, like every keras-cgan loss, takes raw scores "
+                    "(logits) and applies the sigmoid itself: squashed scores train nothing useful. "
+                    "Remove the final activation (e.g. `Dense(1)`)."
+                )
 
     def _build_optimizers(self):
         """Builds both optimizers on their variables; families with several networks per role override."""
@@ -380,6 +552,7 @@ class GANModel(keras.Model):
             "gradient_penalty_weight": self.gradient_penalty_weight,
             "r1_weight": self.r1_weight,
             "update": self.update,
+            "check_data": self.check_data,
             "jit_compile": bool(self.jit_compile),
         }
 
@@ -504,47 +677,49 @@ class GANModel(keras.Model):
 
     def train_step(self, data):
         with self._global_batch(self.unpack(data)) as ((condition, target), share):
-            condition = self.prepare_condition(condition)
-            fake_tape = tf.GradientTape()
-            with fake_tape:
-                fake = self.training_sample(condition, training=True)
-            if self.update == "simultaneous":
-                # Both gradients from one forward pass (the TensorFlow tutorials'
-                # step): G is scored by the D of before the step.
-                d_tape = tf.GradientTape()
-                with fake_tape, d_tape:
-                    (d_loss, d_parts), (g_loss, g_parts) = self.objectives(condition, target, fake, training=True)
-                    d_loss, d_parts = self._regularized(d_loss, d_parts, self.discriminator_networks(), "d_reg")
-                    g_loss, g_parts = self._regularized(g_loss, g_parts, self.generator_networks(), "g_reg")
-                self._apply(d_tape, d_loss, share, self.discriminator_groups())
-                self._apply(fake_tape, g_loss, share, self.generator_groups())
-            else:
-                # One generator pass serves both updates (the PyTorch DCGAN and
-                # pix2pix references): D learns on a detached copy, then G is
-                # scored by the updated D. The G tape is paused meanwhile.
-                with tf.GradientTape() as d_tape:
-                    d_loss, d_parts = self.discriminator_objective(
-                        condition, target, tf.nest.map_structure(tf.stop_gradient, fake), training=True
-                    )
-                    d_loss, d_parts = self._regularized(d_loss, d_parts, self.discriminator_networks(), "d_reg")
-                self._apply(d_tape, d_loss, share, self.discriminator_groups())
+            with tf.control_dependencies(self._batch_checks(condition, target)):
+                condition = self.prepare_condition(condition)
+                fake_tape = tf.GradientTape()
                 with fake_tape:
-                    g_loss, g_parts = self.generator_objective(condition, target, fake, training=True)
-                    g_loss, g_parts = self._regularized(g_loss, g_parts, self.generator_networks(), "g_reg")
-                self._apply(fake_tape, g_loss, share, self.generator_groups())
-            if self.ema_variables:
-                self._update_ema()
-            return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
+                    fake = self.training_sample(condition, training=True)
+                if self.update == "simultaneous":
+                    # Both gradients from one forward pass (the TensorFlow tutorials'
+                    # step): G is scored by the D of before the step.
+                    d_tape = tf.GradientTape()
+                    with fake_tape, d_tape:
+                        (d_loss, d_parts), (g_loss, g_parts) = self.objectives(condition, target, fake, training=True)
+                        d_loss, d_parts = self._regularized(d_loss, d_parts, self.discriminator_networks(), "d_reg")
+                        g_loss, g_parts = self._regularized(g_loss, g_parts, self.generator_networks(), "g_reg")
+                    self._apply(d_tape, d_loss, share, self.discriminator_groups())
+                    self._apply(fake_tape, g_loss, share, self.generator_groups())
+                else:
+                    # One generator pass serves both updates (the PyTorch DCGAN and
+                    # pix2pix references): D learns on a detached copy, then G is
+                    # scored by the updated D. The G tape is paused meanwhile.
+                    with tf.GradientTape() as d_tape:
+                        d_loss, d_parts = self.discriminator_objective(
+                            condition, target, tf.nest.map_structure(tf.stop_gradient, fake), training=True
+                        )
+                        d_loss, d_parts = self._regularized(d_loss, d_parts, self.discriminator_networks(), "d_reg")
+                    self._apply(d_tape, d_loss, share, self.discriminator_groups())
+                    with fake_tape:
+                        g_loss, g_parts = self.generator_objective(condition, target, fake, training=True)
+                        g_loss, g_parts = self._regularized(g_loss, g_parts, self.generator_networks(), "g_reg")
+                    self._apply(fake_tape, g_loss, share, self.generator_groups())
+                if self.ema_variables:
+                    self._update_ema()
+                return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
 
     def test_step(self, data):
         with self._global_batch(self.unpack(data)) as ((condition, target), _):
-            condition = self.prepare_condition(condition)
-            fake = self.training_sample(condition, training=False)
-            d_loss, d_parts = self.discriminator_objective(condition, target, fake, training=False)
-            d_loss, d_parts = self._regularized(d_loss, d_parts, self.discriminator_networks(), "d_reg")
-            g_loss, g_parts = self.generator_objective(condition, target, fake, training=False)
-            g_loss, g_parts = self._regularized(g_loss, g_parts, self.generator_networks(), "g_reg")
-            return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
+            with tf.control_dependencies(self._batch_checks(condition, target)):
+                condition = self.prepare_condition(condition)
+                fake = self.training_sample(condition, training=False)
+                d_loss, d_parts = self.discriminator_objective(condition, target, fake, training=False)
+                d_loss, d_parts = self._regularized(d_loss, d_parts, self.discriminator_networks(), "d_reg")
+                g_loss, g_parts = self.generator_objective(condition, target, fake, training=False)
+                g_loss, g_parts = self._regularized(g_loss, g_parts, self.generator_networks(), "g_reg")
+                return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
 
     def predict_step(self, data):
         condition, _, _ = keras.utils.unpack_x_y_sample_weight(data)
@@ -641,11 +816,13 @@ class GANModel(keras.Model):
 
     @staticmethod
     def unpack(data):
-        condition, target, _ = keras.utils.unpack_x_y_sample_weight(data)
+        condition, target, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         if target is None:
             raise ValueError(
                 "A GAN trains on pairs: the dataset must yield `(condition, target)`."
             )
+        if sample_weight is not None:
+            raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: sample_weight={sample_weight!r}")
         return condition, target
 
     # ---------------------------------------------------------- input checks
@@ -654,7 +831,8 @@ class GANModel(keras.Model):
         """Raises `ValueError` if conditions do not fit; `where` names the argument."""
 
     def check_target(self, target, where):
-        """Raises `ValueError` naming `where` if targets do not have the generator's output shape."""
+        """Raises `ValueError` naming `where` unless targets have the generator's output shape and are
+        finite floats in `[-1, 1]` (values are checked for arrays; a dataset's in the step)."""
         expected = tuple(self.generator.outputs[0].shape[1:])
         got = tuple(target.shape[1:])
         if got != expected:
@@ -662,8 +840,90 @@ class GANModel(keras.Model):
                 f"{where}: targets have shape {got} per sample but the generator "
                 f"makes samples of shape {expected}."
             )
+        self._check_values(target, where, "targets")
 
-    def _check_fit_data(self, x, y):
+    def _check_values(self, samples, where, what):
+        """`check_samples` on the dtype always, on the values unless `compile(check_data=False)`."""
+        if getattr(self, "check_data", True) or not (isinstance(samples, np.ndarray) or hasattr(samples, "numpy")):
+            check_samples(samples, where, what)
+        else:
+            check_samples(tf.TensorSpec(samples.shape, samples.dtype), where, what)
+
+    def checked_samples(self, condition, target):
+        """The batch tensors the step checks in-graph, `{what: tensor}`: finite and in `[-1, 1]`.
+
+        Targets always; families whose condition is itself a sample (an
+        image, a waveform, frames) add it.
+
+        Args:
+            condition: the batch's conditions, as the dataset yields them.
+            target: the batch's targets.
+        """
+        return {"targets": target}
+
+    def _batch_checks(self, condition, target):
+        """In-graph asserts on this replica's batch (no host sync); the step's updates wait for them."""
+        if not getattr(self, "check_data", True):
+            return []
+        checks = []
+        for what, tensor in self.checked_samples(condition, target).items():
+            values = tf.cast(tensor, "float32")
+            ok = tf.reduce_all(tf.abs(values) <= SAMPLE_LIMIT)  # one pass; False for NaN and inf
+
+            def fail(values=values, ok=ok, what=what):
+                # Only a bad batch pays for the numbers of the message.
+                finite = tf.cast(tf.reduce_all(tf.math.is_finite(values)), "int32")
+                numbers = [tf.strings.as_string(x) for x in (finite, tf.reduce_min(values), tf.reduce_max(values))]
+                # String data: `Assert` adds no guard of its own.
+                with tf.control_dependencies([tf.debugging.Assert(ok, [_CHECK_MARK + what] + numbers)]):
+                    return tf.identity(ok)
+
+            checks.append(tf.cond(ok, lambda ok=ok: tf.identity(ok), fail))
+        return checks
+
+    def _data_error(self, error, position, source, training=True):
+        """The clear error for a failed in-graph data check (`error` itself for any other error)."""
+        found = re.search(re.escape(_CHECK_MARK) + r"(\w+)\] \[(\d)\] \[([^\]]*)\] \[([^\]]*)\]", str(error))
+        if not found:
+            return error
+        what, finite, low, high = found.groups()
+        at = "the first batch" if position.batch is None else f"batch {position.batch}"
+        if training:
+            at = f"epoch {position.epoch + 1}, {at}"
+            stopped = "training stopped before this batch updated any weight."
+        else:
+            stopped = "evaluation stopped."
+        if finite == "0":
+            return NonFiniteDataError(
+                f"{source} {what} hold NaN or inf at {at}; {stopped} NaN {what} would make `d_loss`, "
+                "`g_loss` and then every weight NaN. Drop or repair the bad samples "
+                "(`compile(check_data=False)` turns this check off)."
+            )
+        low, high = float(low), float(high)
+        return ValueError(
+            f"{source} {what} must be in [-1, 1] (the generator's tanh range); at {at} they hold values from "
+            f"{low:g} to {high:g}; {stopped}{_scaling_hint(low, high)}"
+        )
+
+    def _scalar_condition(self):
+        """Whether one condition is a scalar (a class id), so a Python number is a batch of one."""
+        condition = getattr(self, "condition", None)
+        return condition is not None and tuple(condition.input_shape) == ()
+
+    def _condition_batch(self, condition, where):
+        """Python numbers and lists as a numpy batch, checked as `fit` checks conditions."""
+        condition = _as_batch(condition, self._scalar_condition())
+        if isinstance(condition, tf.data.Dataset):
+            spec = condition.element_spec
+            self.check_condition(spec[0] if isinstance(spec, tuple) else spec, "dataset condition")
+        elif hasattr(condition, "shape") and hasattr(condition, "dtype"):
+            self.check_condition(condition, where)
+        return condition
+
+    def _check_fit_data(self, x, y, kwargs):
+        for unsupported in ("sample_weight", "class_weight"):
+            if kwargs.get(unsupported) is not None:
+                raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: {unsupported}={kwargs[unsupported]!r}")
         if isinstance(x, tf.data.Dataset):
             spec = x.element_spec
             if not isinstance(spec, tuple) or len(spec) < 2:
@@ -671,13 +931,39 @@ class GANModel(keras.Model):
                     "The dataset must yield `(condition, target)` pairs. "
                     f"Received element_spec={spec}"
                 )
+            if len(spec) > 2:
+                raise ValueError(
+                    f"{SAMPLE_WEIGHT_MESSAGE} Received: a dataset of {len(spec)}-tuples, element_spec={spec}"
+                )
+            if int(x.cardinality()) == 0:
+                raise ValueError(
+                    "The dataset is empty (cardinality 0): there is nothing to train on. A `batch(..., "
+                    "drop_remainder=True)` with fewer samples than a batch makes an empty dataset."
+                )
             self.check_condition(spec[0], "dataset condition")
             self.check_target(spec[1], "dataset target")
         elif x is not None:
             if y is None:
                 raise ValueError("`fit(x, y)` needs targets `y` beside the conditions `x`.")
+            x = _as_batch(x, self._scalar_condition())
+            y = np.asarray(y) if isinstance(y, (list, tuple)) else y
+            if len(x) == 0:
+                raise ValueError(f"`x` holds no samples (shape {tuple(np.shape(x))}): there is nothing to train on.")
+            if len(x) != len(y):
+                raise ValueError(f"`x` and `y` must hold as many samples; got {len(x)} conditions and {len(y)} targets.")
             self.check_condition(x, "x")
-            self.check_target(np.asarray(y), "y")
+            self.check_target(y if hasattr(y, "dtype") else np.asarray(y), "y")
+        return x, y
+
+    def _run_checked(self, run, position, source, training=True):
+        """Runs `fit` / `evaluate`, turning a failed in-graph data check into a clear error."""
+        try:
+            return run()
+        except tf.errors.InvalidArgumentError as error:
+            clear = self._data_error(error, position, source, training)
+            if clear is error:
+                raise
+            raise clear from error
 
     def fit(self, x=None, y=None, **kwargs):
         if not getattr(self, "compiled", False) or not hasattr(self, "generator_optimizer"):
@@ -685,15 +971,51 @@ class GANModel(keras.Model):
                 f"{type(self).__name__} must be compiled before `fit`: call "
                 "`model.compile(generator_optimizer=..., discriminator_optimizer=...)`."
             )
-        self._check_fit_data(x, y)
+        x, y = self._check_fit_data(x, y, kwargs)
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
-        if kwargs.get("callbacks"):
-            # Guards (StopOnNaN) see a step's logs before any callback saves its
-            # weights, whatever the order the user listed them in.
-            callbacks = list(kwargs["callbacks"])
-            kwargs["callbacks"] = sorted(callbacks, key=lambda c: not getattr(c, "runs_first", False))
-        return super().fit(x, y, **kwargs)
+        # Guards (StopOnNaN) see a step's logs before any callback saves its
+        # weights, whatever the order the user listed them in.
+        callbacks = sorted(list(kwargs.get("callbacks") or []), key=lambda c: not getattr(c, "runs_first", False))
+        position = _Position()
+        kwargs["callbacks"] = callbacks + [position]
+        source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The training"
+        history = self._run_checked(lambda: super(GANModel, self).fit(x, y, **kwargs), position, source)
+        if position.epochs_begun and not position.train_batches:
+            raise ValueError(
+                "`fit` ran no training step: the data yielded no batch (an empty dataset or generator). "
+                "A `batch(..., drop_remainder=True)` with fewer samples than a batch makes an empty dataset."
+            )
+        return history
+
+    def evaluate(self, x=None, y=None, **kwargs):
+        """As `keras.Model.evaluate`, with the checks of `fit` (pairs, shapes, values)."""
+        x, y = self._check_fit_data(x, y, kwargs)
+        position = _Position()
+        kwargs["callbacks"] = list(kwargs.get("callbacks") or []) + [position]
+        source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The evaluation"
+        return self._run_checked(lambda: super(GANModel, self).evaluate(x, y, **kwargs), position, source, False)
+
+    def predict(self, x, *args, **kwargs):
+        """As `keras.Model.predict`, with the condition checks of `fit`; Python ints and lists are accepted."""
+        return super().predict(self._condition_batch(x, "x"), *args, **kwargs)
+
+    def __call__(self, *args, **kwargs):
+        if args:
+            args = (self._condition_batch(args[0], "condition"),) + args[1:]
+        return super().__call__(*args, **kwargs)
+
+    def save(self, filepath, *args, **kwargs):
+        """As `keras.Model.save`; a GAN saves to a `.keras` file only (checked before anything is written)."""
+        if isinstance(filepath, (str, os.PathLike)) and not os.fspath(filepath).endswith(".keras"):
+            path = os.fspath(filepath)
+            raise ValueError(
+                f"A {type(self).__name__} saves to a `.keras` file (both networks, their optimizer state "
+                f"and the model's config). Received: filepath={path!r}. Use "
+                f"`save({os.path.splitext(path)[0] + '.keras'!r})`; legacy `.h5` files cannot hold a GAN "
+                "(`save_weights('....weights.h5')` saves the weights alone)."
+            )
+        return super().save(filepath, *args, **kwargs)
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Keras' version averages the first batch across workers, which fails

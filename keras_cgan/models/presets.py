@@ -17,7 +17,7 @@ ValueError: Unknown setting(s) ['seed'] for preset 'default'; ...
 GAN_MODEL = ("adversarial_weight", "seed", "ema_decay")  # every family's model takes these
 COMPILE = (
     "generator_optimizer", "discriminator_optimizer", "adversarial_loss", "gradient_penalty_weight", "r1_weight",
-    "update", "steps_per_execution", "jit_compile", "run_eagerly",
+    "update", "check_data", "steps_per_execution", "jit_compile", "run_eagerly",
 )
 
 

@@ -134,6 +134,8 @@ class ConditionalGAN(GANModel):
                 f"The discriminator's condition input has shape {tuple(d.inputs[1].shape[1:])} "
                 f"per sample; the condition needs {want}."
             )
+        self._check_embeddings(g, "generator")
+        self._check_embeddings(d, "discriminator")
         if len(d.outputs) not in (1, 2):
             raise ValueError(
                 f"The discriminator must return one logit, or two outputs ([logit, class logits] "
@@ -144,6 +146,28 @@ class ConditionalGAN(GANModel):
                 "The discriminator must return one logit per sample (shape [batch] or "
                 f"[batch, 1]); it returns {tuple(d.outputs[0].shape[1:])} per sample."
             )
+
+    def _check_embeddings(self, network, role):
+        """Raises `ValueError` if an embedding of the condition has fewer rows than the condition has ids.
+
+        Such a network was built for fewer classes (or a smaller vocabulary)
+        and would fail mid-`fit` on the first larger id.
+        """
+        limit = getattr(self.condition, "num_ids", None)
+        if limit is None:
+            return
+        for layer in network._flatten_layers(include_self=False, recursive=True):
+            fed_by_input = any(
+                isinstance(getattr(getattr(t, "_keras_history", None), "operation", None), keras.layers.InputLayer)
+                for node in layer._inbound_nodes
+                for t in node.input_tensors
+            )
+            if isinstance(layer, keras.layers.Embedding) and fed_by_input and layer.input_dim < limit:
+                raise ValueError(
+                    f"The {role}'s embedding {layer.name!r} has input_dim={layer.input_dim}, but the condition "
+                    f"{type(self.condition).__name__} has {limit} ids (0 to {limit - 1}): the {role} was built "
+                    f"for fewer classes or words. Build it for condition={limit}."
+                )
 
     def _detect_design(self):
         outputs = self.discriminator.outputs

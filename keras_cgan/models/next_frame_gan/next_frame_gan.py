@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_cgan import losses
-from keras_cgan.models.gan_model import GANModel
+from keras_cgan.models.gan_model import GANModel, check_samples
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
@@ -156,6 +156,11 @@ class NextFrameGAN(GANModel):
                 f"{where}: conditions have shape {got} per sample; the last {self.context_frames} frames "
                 f"of shape {self.frame_shape} stacked on channels make {self.condition_shape}."
             )
+        self._check_values(condition, where, "context frames")
+
+    def checked_samples(self, condition, target):
+        """The next frame and the context frames: both must be finite and in `[-1, 1]`."""
+        return {"targets": target, "conditions": condition}
 
     def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
         """`GANModel.compile` with next-frame defaults for the optimizers.
@@ -250,8 +255,9 @@ class NextFrameGAN(GANModel):
         """Feeds predictions back to make a clip.
 
         Args:
-            context: array `[B, T, H, W, C]` with `T >= context_frames`; the
-                last `context_frames` frames start the rollout.
+            context: float array `[B, T, H, W, C]` in `[-1, 1]` with
+                `T >= context_frames`; the last `context_frames` frames
+                start the rollout.
             steps: int. Frames to predict.
             noise: array `[B, steps, latent_dim]` or None. One noise vector
                 per step for generators with noise; drawn when `None`.
@@ -259,6 +265,7 @@ class NextFrameGAN(GANModel):
         Returns:
             float32 numpy `[B, steps, H, W, C]`.
         """
+        check_samples(np.asarray(context), "context", "context frames")
         context = np.asarray(context, np.float32)
         k = self.context_frames
         if context.ndim != 5 or tuple(context.shape[2:]) != self.frame_shape or context.shape[1] < k:

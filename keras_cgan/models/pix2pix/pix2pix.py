@@ -143,12 +143,23 @@ class Pix2Pix(GANModel):
                 )
 
     def check_condition(self, condition, where):
+        """Raises `ValueError` unless conditions are images of the generator's input shape, floats in `[-1, 1]`.
+
+        Args:
+            condition: array, tensor or `tf.TensorSpec` of a batch.
+            where: str. Names the argument in the message.
+        """
         want = tuple(self.generator.inputs[0].shape[1:])
         got = tuple(condition.shape[1:])
         if got != want:
             raise ValueError(
                 f"{where}: conditions have shape {got} per sample but the generator takes {want}."
             )
+        self._check_values(condition, where, "condition images")
+
+    def checked_samples(self, condition, target):
+        """Targets and condition images: both must be finite and in `[-1, 1]`."""
+        return {"targets": target, "conditions": condition}
 
     def _scores(self, condition, images, training):
         return tf.cast(self.discriminator([images, condition], training=training), "float32")

@@ -8,7 +8,7 @@ import tensorflow as tf
 from keras_cgan import losses as losses_lib
 from keras_cgan.models.segan import waveform as waveform_lib
 from keras_cgan.models.segan.emphasis import DeEmphasis, PreEmphasis
-from keras_cgan.models.gan_model import GANModel
+from keras_cgan.models.gan_model import GANModel, check_samples
 
 L1_DOMAINS = ("waveform", "emphasized")
 
@@ -28,6 +28,15 @@ class SEGAN(GANModel):
     With `mismatch_weight > 0` the discriminator also sees real clean speech
     paired with *another* window's noisy input (rolled in the batch) as fake,
     so it must check the match and not only cleanliness.
+
+    Noisy and clean windows are float samples in `[-1, 1]`: `fit` refuses
+    integer PCM and values out of range (`compile(check_data=True)`).
+
+    Loading: the generator holds keras-cgan layers (`PreEmphasis`,
+    `DeEmphasis`), registered when `keras_cgan` is imported. Keras imports
+    only its own packages while it loads a file, so run `import keras_cgan`
+    before `keras.models.load_model("segan_generator.keras")` (or load with
+    `keras_cgan.export.load_generator`, which names a missing class first).
 
     Args:
         generator: `keras.Model`, inputs `[noise, condition]` (or `condition`
@@ -168,6 +177,11 @@ class SEGAN(GANModel):
                 f"{where}: noisy windows have shape {got} per sample; the model takes "
                 f"({self.window}, 1). Use `enhance()` for audio of any length."
             )
+        self._check_values(condition, where, "noisy windows")
+
+    def checked_samples(self, condition, target):
+        """Clean and noisy windows: both must be finite and in `[-1, 1]`."""
+        return {"targets": target, "conditions": condition}
 
     def generate(self, condition, noise=None, training=False):
         condition = tf.cast(condition, "float32")
@@ -248,6 +262,8 @@ class SEGAN(GANModel):
 
         Args:
             waveform: 1D array (or `(T, 1)`) of float samples in `[-1, 1]`.
+                Integer PCM (int16) is refused, not converted: divide it
+                by 32768 first (`data.audio.read_wav` does).
             hop: int. Window step; must divide the window. Defaults to half
                 the window.
             batch_size: int. Windows per generator call. Defaults to `16`.
@@ -255,7 +271,9 @@ class SEGAN(GANModel):
         Returns:
             float32 array of shape `(T,)`.
         """
-        x = np.asarray(waveform, "float32")
+        x = np.asarray(waveform)
+        check_samples(x, "waveform", "`enhance` samples")
+        x = x.astype("float32")
         if x.ndim == 2 and x.shape[1] == 1:
             x = x[:, 0]
         if x.ndim != 1:

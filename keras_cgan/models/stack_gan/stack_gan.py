@@ -171,6 +171,7 @@ class StackGAN(ConditionalGAN):
                 f"Stage {k + 1}'s discriminator takes conditions of shape {tuple(discriminator.inputs[1].shape[1:])}; "
                 f"the condition needs {tuple(self.condition.input_shape)}."
             )
+        self._check_embeddings(discriminator, f"stage {k + 1} discriminator")
         widths = [tuple(o.shape[1:]) for o in discriminator.outputs]
         if widths != [tuple(o.shape[1:]) for o in self.discriminator.outputs]:
             raise ValueError(
@@ -179,6 +180,10 @@ class StackGAN(ConditionalGAN):
             )
 
     # ---------------------------------------------------------------- growth
+
+    def scoring_networks(self):
+        """Every stage's discriminator (all must return logits)."""
+        return list(self.discriminators)
 
     @property
     def num_stages(self):

@@ -1,0 +1,242 @@
+"""Misuses of the Python API: each gets a clear error naming the thing and the value, or a correct result.
+
+One test per item of issue 21 ("No silent misuse"): the silent cases (data
+out of range or NaN, unchecked predict conditions, a sigmoid discriminator,
+sample weights, unknown-word captions) and the unclear ones (an error from
+deep inside TensorFlow before).
+"""
+
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_cgan import ConditionalGAN, export, networks
+from keras_cgan.data import captions
+from keras_cgan.models.gan_model import NonFiniteDataError
+from tests import families
+
+SHAPE, CLASSES = (8, 8, 1), 4
+
+
+@pytest.fixture(scope="module")
+def gan():
+    """A compiled tiny class-conditional GAN (4 classes, 8x8x1), not trained."""
+    return families.build("conditional")
+
+
+@pytest.fixture(scope="module")
+def pairs():
+    return families.data("conditional", 16)
+
+
+# ----------------------------------------------------- silent before: data
+
+
+def test_uint8_image_targets_are_refused(gan, pairs):
+    labels, images = pairs
+    with pytest.raises(ValueError, match=r"y: targets must be float values in \[-1, 1\]; got dtype uint8.*127\.5"):
+        gan.fit(labels, ((images + 1) * 127.5).astype("uint8"), epochs=1, verbose=0)
+
+
+def test_float_image_targets_in_0_255_are_refused(gan, pairs):
+    labels, images = pairs
+    with pytest.raises(ValueError, match=r"y: targets must be in \[-1, 1\].*from 0\.\d+ to 254\.\d+.*x / 127\.5 - 1"):
+        gan.fit(labels, (images + 1) * 127.5, epochs=1, verbose=0)
+
+
+def test_out_of_range_targets_in_a_dataset_stop_the_first_step(pairs):
+    gan = families.build("conditional")
+    labels, images = pairs
+    before = [np.asarray(w).copy() for w in gan.weights]
+    ds = tf.data.Dataset.from_tensor_slices((labels, (images + 1) * 127.5)).batch(8)
+    with pytest.raises(ValueError, match=r"dataset's targets must be in \[-1, 1\].*; at epoch 1, batch 0 they hold values from .* to 25\d"):
+        gan.fit(ds, epochs=1, verbose=0)
+    for w, kept in zip(gan.weights, before):
+        np.testing.assert_array_equal(np.asarray(w), kept)
+
+
+def test_pix2pix_uint8_on_both_sides_is_refused():
+    gan = families.build("pix2pix")
+    gray, color = families.data("pix2pix", 4)
+    with pytest.raises(ValueError, match=r"x: condition images must be float values in \[-1, 1\]; got dtype uint8"):
+        gan.fit(((gray + 1) * 127.5).astype("uint8"), ((color + 1) * 127.5).astype("uint8"), verbose=0)
+    with pytest.raises(ValueError, match=r"x: condition images must be in \[-1, 1\].*to 2\d\d"):
+        gan.predict((gray + 1) * 127.5, verbose=0)
+
+
+def test_segan_enhance_refuses_int16_pcm_and_out_of_range_floats():
+    gan = families.build("segan")
+    pcm = (np.sin(np.arange(600) * 0.05) * 16000).astype("int16")
+    with pytest.raises(ValueError, match=r"waveform: `enhance` samples must be float .*dtype int16.*32768"):
+        gan.enhance(pcm)
+    with pytest.raises(ValueError, match=r"waveform: `enhance` samples must be in \[-1, 1\].*from -15999 to 15999"):
+        gan.enhance(pcm.astype("float32"))
+    assert gan.enhance(pcm / 32768.0).shape == (600,)  # scaled PCM is fine
+
+
+def test_nan_target_stops_before_the_weights_are_written(pairs):
+    gan = families.build("conditional")
+    labels, images = pairs
+    images = images.copy()
+    images[11] = np.nan  # batch 2 of 4-sample batches
+    with pytest.raises(NonFiniteDataError, match=r"y: targets must be finite; y\[11\] holds nan"):
+        gan.fit(labels, images, batch_size=4, epochs=1, verbose=0)
+    seen = []
+    record = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append([np.asarray(w).copy() for w in gan.weights]))
+    ds = tf.data.Dataset.from_tensor_slices((labels, images)).batch(4)
+    with pytest.raises(NonFiniteDataError, match=r"targets hold NaN or inf at epoch 1, batch 2; training stopped before this batch updated any weight"):
+        gan.fit(ds, epochs=1, verbose=0, callbacks=[record])
+    assert len(seen) == 2
+    for w, last_good in zip(gan.weights, seen[-1]):
+        np.testing.assert_array_equal(np.asarray(w), last_good)  # batch 2 wrote nothing
+    assert all(np.all(np.isfinite(np.asarray(w))) for w in gan.weights)
+
+
+# ------------------------------------------------ silent before: predict
+
+
+def test_predict_refuses_one_hot_labels(gan):
+    with pytest.raises(ValueError, match=r"x: class conditions must be integer ids; got dtype float64.*argmax"):
+        gan.predict(np.eye(CLASSES)[:3], verbose=0)
+    with pytest.raises(ValueError, match=r"x: class conditions must have shape \[batch\] or \[batch, 1\]; got \(3, 4\)"):
+        gan.predict(np.eye(CLASSES, dtype="int32")[:3], verbose=0)
+
+
+def test_predict_refuses_images_as_conditions(gan, pairs):
+    _, images = pairs
+    with pytest.raises(ValueError, match=r"x: class conditions must be integer ids; got dtype float32"):
+        gan.predict(images, verbose=0)
+    with pytest.raises(ValueError, match=r"condition: class conditions must have shape .*got \(2, 8, 8, 1\)"):
+        gan(np.zeros((2,) + SHAPE, "int32"))
+
+
+def test_predict_refuses_float_class_ids(gan):
+    with pytest.raises(ValueError, match=r"x: class conditions must be integer ids; got dtype float64"):
+        gan.predict([3.9], verbose=0)
+    with pytest.raises(ValueError, match=r"condition: class ids must be in \[0, 4\); got values from 7 to 7"):
+        gan(7)
+
+
+# ------------------------------------------- silent before: construction
+
+
+def test_sigmoid_discriminator_is_refused_at_compile():
+    g = networks.conditional_generator(SHAPE, CLASSES, latent_dim=4, base_filters=8)
+    image, label = keras.Input(SHAPE), keras.Input((), dtype="int32")
+    h = keras.layers.Concatenate()([keras.layers.Flatten()(image), keras.layers.Embedding(CLASSES, 3)(label)])
+    d = keras.Model([image, label], keras.layers.Dense(1, activation="sigmoid", name="score")(h))
+    gan = ConditionalGAN(g, d, condition=CLASSES)
+    with pytest.raises(ValueError, match=r"ends in a sigmoid \(layer 'score'\), but adversarial_loss='bce'.*logits"):
+        gan.compile(adversarial_loss="bce")
+    reshaped = keras.Model([image, label], keras.layers.Reshape((1,))(keras.layers.Activation("softmax", name="s")(keras.layers.Dense(1)(h))))
+    with pytest.raises(ValueError, match=r"ends in a softmax \(layer 's'\)"):
+        ConditionalGAN(g, reshaped, condition=CLASSES).compile()
+
+
+def test_sample_weight_is_refused(gan, pairs):
+    labels, images = pairs
+    with pytest.raises(ValueError, match=r"do not take `sample_weight`.*Received: sample_weight=array"):
+        gan.fit(labels, images, sample_weight=np.ones(16), verbose=0)
+
+
+def test_dataset_of_3_tuples_is_refused(gan, pairs):
+    labels, images = pairs
+    ds = tf.data.Dataset.from_tensor_slices((labels, images, np.ones(16, "float32"))).batch(8)
+    with pytest.raises(ValueError, match=r"do not take `sample_weight`.*a dataset of 3-tuples"):
+        gan.fit(ds, verbose=0)
+    with pytest.raises(ValueError, match=r"do not take `sample_weight`"):
+        gan.evaluate(labels, images, sample_weight=np.ones(16), verbose=0)
+
+
+def test_caption_of_only_unknown_words_is_refused():
+    vec = captions.vectorizer(["a red circle", "a blue square"], sequence_length=6)
+    with pytest.raises(ValueError, match=r"caption 1 \('zebra giraffe'\) has only unknown words \['zebra', 'giraffe'\]"):
+        captions.vectorize(vec, ["a red square", "zebra giraffe"])
+    assert captions.vectorize(vec, ["a zebra square"]).shape == (1, 6)  # one unknown word among known ones
+    from keras_cgan import TextCondition
+
+    with pytest.raises(ValueError, match=r"x: caption\(s\) at row\(s\) \[1\] hold only the unknown-word id 1"):
+        TextCondition(8, 3).check(np.array([[2, 3, 0], [1, 1, 0]]), "x")
+
+
+# ------------------------------------------------------- unclear before
+
+
+def test_networks_built_for_fewer_classes_are_refused_at_construction():
+    g = networks.conditional_generator(SHAPE, 5, latent_dim=4, base_filters=8)
+    d = networks.conditional_discriminator(SHAPE, 5, base_filters=8)
+    with pytest.raises(ValueError, match=r"generator's embedding '\w+' has input_dim=5, but the condition ClassCondition has 10 ids"):
+        ConditionalGAN(g, d, condition=10)
+    g10 = networks.conditional_generator(SHAPE, 10, latent_dim=4, base_filters=8)
+    with pytest.raises(ValueError, match=r"discriminator's embedding '\w+' has input_dim=5"):
+        ConditionalGAN(g10, d, condition=10)
+
+
+def test_one_optimizer_for_both_networks_is_refused(gan):
+    optimizer = keras.optimizers.Adam(1e-3)
+    with pytest.raises(ValueError, match=r"are the same optimizer object \(Adam '\w+'\)"):
+        gan.compile(generator_optimizer=optimizer, discriminator_optimizer=optimizer)
+
+
+def test_empty_data_is_refused(gan, pairs):
+    labels, images = pairs
+    short = tf.data.Dataset.from_tensor_slices((labels, images)).batch(32, drop_remainder=True)
+    with pytest.raises(ValueError, match=r"dataset is empty \(cardinality 0\)"):
+        gan.fit(short, verbose=0)
+    unknown = tf.data.Dataset.from_tensor_slices((labels, images)).filter(lambda c, x: c > 9).batch(4)
+    with pytest.raises(ValueError, match=r"`fit` ran no training step"):
+        gan.fit(unknown, verbose=0)
+    with pytest.raises(ValueError, match=r"`x` holds no samples \(shape \(0,\)\)"):
+        gan.fit(labels[:0], images[:0], verbose=0)
+
+
+def test_python_ints_and_lists_are_conditions(gan):
+    assert tuple(gan(3).shape) == (1,) + SHAPE
+    assert tuple(gan([3, 1]).shape) == (2,) + SHAPE
+    assert gan.predict([3, 1], verbose=0).shape == (2,) + SHAPE
+    noise = np.zeros((2, gan.noise_shape[0]), "float32")
+    np.testing.assert_allclose(gan([3, 1], noise=noise), gan(np.array([3, 1]), noise=noise))
+
+
+def test_save_to_h5_is_refused_before_writing(gan, tmp_path):
+    path = tmp_path / "gan.h5"
+    with pytest.raises(ValueError, match=r"saves to a `\.keras` file.*filepath='.*gan\.h5'.*gan\.keras"):
+        gan.save(str(path))
+    assert not path.exists()
+
+
+def test_loading_a_segan_generator_names_the_missing_class(tmp_path):
+    generator = families.build("segan").generator
+    path = str(tmp_path / "g.keras")
+    generator.save(path)
+    # Keras imports only its own packages while loading, never keras_cgan: a
+    # plain load without `import keras_cgan` names the class (not first).
+    script = f"import keras\ntry:\n    keras.models.load_model({path!r})\nexcept Exception as e:\n    print(e)"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120).stdout
+    assert "Could not locate class 'DeEmphasis'" in out and "keras_cgan.models.segan.emphasis" in out
+    # keras_cgan's loader puts the missing class first and says what to import.
+    registry = keras.saving.get_custom_objects()
+    kept = {name: registry.pop(name) for name in list(registry) if name.endswith("Emphasis")}
+    try:
+        with pytest.raises(ValueError, match=r"^'.*g\.keras' uses the class 'DeEmphasis', which is not registered.*`import keras_cgan`"):
+            export.load_generator(path)
+    finally:
+        registry.update(kept)
+    assert export.load_generator(path).name == generator.name
+
+
+def test_check_parity_refuses_an_out_of_range_condition(tmp_path):
+    gan = families.build("conditional")
+    path = str(tmp_path / "g.onnx")
+    export.to_onnx(gan, path)
+    noise = np.zeros((2, gan.noise_shape[0]), "float32")
+    with pytest.raises(ValueError, match=r"inputs\['condition'\]: class ids must be in \[0, 4\); got values from 1 to 12"):
+        export.check_parity(gan, path, inputs={"noise": noise, "condition": np.array([1, 12], "int32")})
+    with pytest.raises(ValueError, match=r"inputs\['condition'\]: ids must be in \[0, 4\).*from 1 to 12"):
+        export.check_parity(gan.generator, path, inputs={"noise": noise, "condition": np.array([1, 12], "int32")})
+    assert export.check_parity(gan, path, inputs={"noise": noise, "condition": np.array([1, 3], "int32")}).passed

@@ -11,7 +11,7 @@ into the global batch the dataset must yield.
   CPU is split in N devices; this tests multi-replica code on a laptop or in
   CI and does not make training faster).
 * `"multiworker"`: `MultiWorkerMirroredStrategy` over the machines listed in
-  `TF_CONFIG` (every machine runs the same command; see the README, "Several GPUs, several machines").
+  `TF_CONFIG` (every machine runs the same command; see docs/cli.md, "Several GPUs, several machines").
 
 Example:
 
@@ -34,7 +34,7 @@ _ADDRESS = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.\-]+):(\d{1,5})$")
 
 
 def _tf_config_error(field, problem):
-    return ValueError(f"TF_CONFIG {field}: {problem} (see 'Several GPUs, several machines' in the README for the format).")
+    return ValueError(f"TF_CONFIG {field}: {problem} (see 'Several GPUs, several machines' in docs/cli.md for the format).")
 
 
 def parse_tf_config(text):

@@ -35,13 +35,53 @@ def image_grid(images, rows):
     return grid[..., 0] if c == 1 else grid
 
 
-def save_image_grid(images, path, rows, scale=1):
-    """Writes `images` in `[-1, 1]` as a PNG grid with `rows` rows; returns `path`."""
-    from PIL import Image
+def save_image_grid(images, path, rows, scale=1, row_labels=None, col_labels=None):
+    """Writes `images` in `[-1, 1]` as a PNG grid with `rows` rows; returns `path`.
 
+    Args:
+        images: array `[N, H, W, C]` in `[-1, 1]`, row by row.
+        path: str. The PNG to write (folders are made).
+        rows: int. Number of rows.
+        scale: int. Each pixel becomes `scale x scale` pixels. Defaults to `1`.
+        row_labels, col_labels: lists of str or None. Text written left of
+            each row and above each column, so the picture says what its
+            rows and columns are. Defaults to `None` (no margin).
+
+    Example:
+
+    >>> import numpy as np, os, tempfile
+    >>> from PIL import Image
+    >>> path = os.path.join(tempfile.mkdtemp(), "grid.png")
+    >>> _ = save_image_grid(np.zeros((4, 8, 8, 1)), path, rows=2, scale=2, row_labels=["a", "b"], col_labels=["x", "y"])
+    >>> Image.open(path).size > (2 * 9 + 1) * 2 * np.array([1, 1])
+    array([ True,  True])
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    images = np.asarray(images)
     grid = Image.fromarray(image_grid(images, rows))
     if scale != 1:
         grid = grid.resize((grid.width * scale, grid.height * scale), Image.NEAREST)
+    if row_labels is not None or col_labels is not None:
+        cols = -(-len(images) // rows)
+        for labels, count, name in ((row_labels, rows, "row_labels"), (col_labels, cols, "col_labels")):
+            if labels is not None and len(labels) != count:
+                raise ValueError(f"`{name}` needs {count} labels (one per {name[:3]}); got {len(labels)}.")
+        font = ImageFont.load_default()
+        measure = ImageDraw.Draw(Image.new("L", (1, 1)))
+        size = lambda text: measure.textbbox((0, 0), str(text), font=font)[2:]  # noqa: E731  (width, height)
+        left = 6 + max((size(t)[0] for t in row_labels), default=0) if row_labels is not None else 0
+        top = 4 + max((size(t)[1] for t in col_labels), default=0) if col_labels is not None else 0
+        canvas = Image.new(grid.mode, (grid.width + left, grid.height + top), 255 if grid.mode == "L" else (255,) * 3)
+        canvas.paste(grid, (left, top))
+        draw = ImageDraw.Draw(canvas)
+        ink = 0 if grid.mode == "L" else (0, 0, 0)
+        h, w = images.shape[1] + 1, images.shape[2] + 1  # a tile and its 1-pixel border
+        for i, text in enumerate(row_labels or []):
+            draw.text((3, top + (1 + i * h + h // 2) * scale - size(text)[1] // 2), str(text), fill=ink, font=font)
+        for j, text in enumerate(col_labels or []):
+            draw.text((left + (1 + j * w + w // 2) * scale - size(text)[0] // 2, 2), str(text), fill=ink, font=font)
+        grid = canvas
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     grid.save(path)
     return path
@@ -205,6 +245,8 @@ class SampleGrid(SampleWriter):
         every: int. Write every `every` epochs (and after the last).
         seed: int. Seed of the fixed noise.
         scale: int. Nearest-neighbour upscaling of the PNG. Defaults to `1`.
+        row_labels, col_labels: lists of str or None. Written beside the
+            rows and above the columns of the PNG (see `save_image_grid`).
         log_dir, log_losses, ema: see `SampleWriter`; the grid goes to
             TensorBoard as the image `samples`.
 
@@ -214,10 +256,12 @@ class SampleGrid(SampleWriter):
     >>> # gan.fit(ds, epochs=50, callbacks=[grid])
     """
 
-    def __init__(self, conditions, path, rows, every=10, seed=0, scale=1, log_dir=None, log_losses=True, ema=False):
+    def __init__(self, conditions, path, rows, every=10, seed=0, scale=1, log_dir=None, log_losses=True, ema=False,
+                 row_labels=None, col_labels=None):
         super().__init__(every=every, log_dir=log_dir, log_losses=log_losses, ema=ema)
         self.conditions = np.asarray(conditions)
         self.path, self.rows, self.seed, self.scale = path, rows, seed, scale
+        self.row_labels, self.col_labels = row_labels, col_labels
         self.noise = None
 
     def write(self, epoch):
@@ -225,7 +269,7 @@ class SampleGrid(SampleWriter):
             shape = (len(self.conditions),) + tuple(self.model.noise_shape)
             self.noise = np.random.default_rng(self.seed).standard_normal(shape).astype("float32")
         images = np.asarray(self.model(self.conditions, training=False, noise=self.noise))
-        save_image_grid(images, self.path.format(epoch=epoch + 1), self.rows, self.scale)
+        save_image_grid(images, self.path.format(epoch=epoch + 1), self.rows, self.scale, self.row_labels, self.col_labels)
         if self.log_dir:
             self.log_image("samples", image_grid(images, self.rows), epoch + 1)
 

@@ -67,7 +67,10 @@ def run(args):
         digits.dataset(args.batch_size, "train", seed=args.seed),
         epochs=args.epochs,
         verbose=args.verbose,
-        callbacks=[SampleGrid(np.repeat(np.arange(10), 10), grid_path, rows=10, every=args.epochs, scale=4)],
+        callbacks=[SampleGrid(
+            np.repeat(np.arange(10), 10), grid_path, rows=10, every=args.epochs, scale=4,
+            row_labels=[f"class {k}" for k in range(10)], col_labels=[f"z{j}" for j in range(1, 11)],
+        )],
     )
     train_seconds = time.time() - start
 

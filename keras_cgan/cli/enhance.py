@@ -57,32 +57,13 @@ def add_enhance_subcommand(subparsers):
 
 def _pairs(args):
     """`[(input wav, output wav)]`, checked before the model is loaded."""
+    from keras_cgan.cli.files import input_output_pairs
     from keras_cgan.data import audio
 
-    source, target = os.path.abspath(args.input), os.path.abspath(args.output)
-    if not os.path.exists(source):
-        raise ValueError(f"{args.input}: no such file or folder.")
-    if os.path.isdir(source):
-        names = sorted(n for n in os.listdir(source) if n.lower().endswith(".wav") and not n.startswith("."))
-        if not names:
-            raise ValueError(f"{args.input}: the folder holds no .wav files.")
-        if os.path.exists(target) and not os.path.isdir(target):
-            raise ValueError(f"--output {args.output}: a file; the input is a folder, give a folder.")
-        if target == source:
-            raise ValueError(f"--output {args.output}: the input folder; give another folder (nothing is overwritten).")
-        pairs = [(os.path.join(source, n), os.path.join(target, n)) for n in names]
-    else:
-        if os.path.isdir(target):
-            target = os.path.join(target, os.path.basename(source))
-        elif not os.path.isdir(os.path.dirname(target)):
-            raise ValueError(f"--output {args.output}: the folder {os.path.dirname(target)} does not exist.")
-        if target == source:
-            raise ValueError(f"--output {args.output}: the input file itself; give another name.")
-        pairs = [(source, target)]
-    for noisy, out in pairs:
+    pairs = input_output_pairs(args.input, args.output, (".wav",), "wav files", f"--output {args.output}",
+                               overwrite=args.overwrite, exists_label="--output: ")
+    for noisy, _ in pairs:
         audio.wav_info(noisy)  # a bad file is named before any work
-        if os.path.exists(out) and not args.overwrite:
-            raise ValueError(f"--output: {out} exists; pass --overwrite to replace it.")
     return pairs
 
 

@@ -40,37 +40,11 @@ def add_translate_subcommand(subparsers):
 
 
 def _pairs(args):
+    from keras_cgan.cli.files import input_output_pairs
     from keras_cgan.data import paired_images
 
-    source, target = os.path.abspath(args.input), os.path.abspath(args.output)
-    if not os.path.exists(source):
-        raise ValueError(f"{args.input}: no such file or folder.")
-    if os.path.isdir(source):
-        names = sorted(
-            n for n in os.listdir(source)
-            if n.lower().endswith(paired_images.IMAGE_EXTENSIONS) and not n.startswith(".")
-        )
-        if not names:
-            raise ValueError(f"{args.input}: the folder holds no images ({', '.join(paired_images.IMAGE_EXTENSIONS)}).")
-        if os.path.exists(target) and not os.path.isdir(target):
-            raise ValueError(f"{args.output}: a file; the input is a folder, give a folder.")
-        if target == source:
-            raise ValueError(f"{args.output}: the input folder; give another folder (nothing is overwritten).")
-        pairs = [(os.path.join(source, n), os.path.join(target, n)) for n in names]
-    else:
-        if os.path.isdir(target):
-            target = os.path.join(target, os.path.basename(source))
-        elif not os.path.isdir(os.path.dirname(target)):
-            raise ValueError(f"{args.output}: the folder {os.path.dirname(target)} does not exist.")
-        if not target.lower().endswith(paired_images.IMAGE_EXTENSIONS):
-            raise ValueError(f"{args.output}: give an image name ({', '.join(paired_images.IMAGE_EXTENSIONS)}).")
-        if target == source:
-            raise ValueError(f"{args.output}: the input file itself; give another name.")
-        pairs = [(source, target)]
-    for _, out in pairs:
-        if os.path.exists(out) and not args.overwrite:
-            raise ValueError(f"{out} exists; pass --overwrite to replace it.")
-    return pairs
+    return input_output_pairs(args.input, args.output, paired_images.IMAGE_EXTENSIONS, "images", args.output,
+                              overwrite=args.overwrite, output_extensions=paired_images.IMAGE_EXTENSIONS)
 
 
 def generator_for(generator, height, width):

@@ -1,0 +1,59 @@
+"""Input and output paths of the commands that use a trained model on new files."""
+
+import os
+
+
+def input_output_pairs(given_input, given_output, extensions, what, output_label, overwrite=False,
+                       output_extensions=None, exists_label=""):
+    """`[(input path, output path)]` for a file or a folder of files, checked before any model is loaded.
+
+    A folder maps each of its files (those ending in `extensions`) to the same
+    name in the output folder; a file maps to the output file, or to its own
+    name inside an output folder. Nothing is overwritten unless `overwrite`.
+
+    Args:
+        given_input, given_output: str. The paths as the user gave them.
+        extensions: tuple of str. The input files taken from a folder (lower case).
+        what: str. What those files are, for the messages (e.g. "images").
+        output_label: str. How messages name the output (e.g. "--output clean/").
+        overwrite: bool. Replace output files that exist. Defaults to `False`.
+        output_extensions: tuple of str or None. Required ending of a single
+            output file name. Defaults to `None` (any).
+        exists_label: str. Put before an existing output's path in the message.
+
+    Raises:
+        ValueError: naming the path at fault.
+
+    Example:
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp(); _ = open(os.path.join(folder, "a.wav"), "w").close()
+    >>> [os.path.basename(o) for _, o in input_output_pairs(folder, folder + "_out", (".wav",), "wav files", "out")]
+    ['a.wav']
+    """
+    source, target = os.path.abspath(given_input), os.path.abspath(given_output)
+    if not os.path.exists(source):
+        raise ValueError(f"{given_input}: no such file or folder.")
+    if os.path.isdir(source):
+        names = sorted(n for n in os.listdir(source) if n.lower().endswith(extensions) and not n.startswith("."))
+        if not names:
+            raise ValueError(f"{given_input}: the folder holds no {what} ({', '.join(extensions)}).")
+        if os.path.exists(target) and not os.path.isdir(target):
+            raise ValueError(f"{output_label}: a file; the input is a folder, give a folder.")
+        if target == source:
+            raise ValueError(f"{output_label}: the input folder; give another folder (nothing is overwritten).")
+        pairs = [(os.path.join(source, n), os.path.join(target, n)) for n in names]
+    else:
+        if os.path.isdir(target):
+            target = os.path.join(target, os.path.basename(source))
+        elif not os.path.isdir(os.path.dirname(target)):
+            raise ValueError(f"{output_label}: the folder {os.path.dirname(target)} does not exist.")
+        if output_extensions and not target.lower().endswith(output_extensions):
+            raise ValueError(f"{output_label}: give a name ending in one of {', '.join(output_extensions)}.")
+        if target == source:
+            raise ValueError(f"{output_label}: the input file itself; give another name.")
+        pairs = [(source, target)]
+    for _, out in pairs:
+        if os.path.exists(out) and not overwrite:
+            raise ValueError(f"{exists_label}{out} exists; pass --overwrite to replace it.")
+    return pairs

@@ -19,6 +19,8 @@ import sys
 
 import numpy as np
 
+from keras_cgan.cli.status import errors_to_status
+
 
 def add_enhance_subcommand(subparsers):
     """Adds the `enhance` subcommand to an `argparse` subparsers object."""
@@ -122,16 +124,9 @@ def _tflite_runtime(path):
     return export.load_runtime(path)
 
 
+@errors_to_status((ValueError, OSError), command="enhance")
 def run_enhance(args):
     """Runs `enhance` for parsed arguments; returns the exit status (2 for bad input, with an `error:` line)."""
-    try:
-        return _run(args)
-    except (ValueError, OSError) as error:
-        print(f"keras-cgan enhance: error: {error}", file=sys.stderr)
-        return 2
-
-
-def _run(args):
     from keras_cgan.data import audio
 
     if args.hop is not None and args.hop < 1:

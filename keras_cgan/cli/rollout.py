@@ -10,9 +10,10 @@ frames (when the clip has them).
 """
 
 import os
-import sys
 
 import numpy as np
+
+from keras_cgan.cli.status import errors_to_status
 
 
 def add_rollout_subcommand(subparsers):
@@ -34,15 +35,6 @@ def add_rollout_subcommand(subparsers):
     return p
 
 
-def run_rollout(args):
-    """Runs `keras-cgan rollout`; returns the exit status (2 with an `error:` line for bad input)."""
-    try:
-        return _run(args)
-    except (ValueError, OSError) as error:
-        print(f"keras-cgan rollout: error: {error}", file=sys.stderr)
-        return 2
-
-
 def _clip(path, channels, size):
     from keras_cgan.data import video
 
@@ -59,7 +51,9 @@ def _clip(path, channels, size):
     return frames
 
 
-def _run(args):
+@errors_to_status((ValueError, OSError), command="rollout")
+def run_rollout(args):
+    """Runs `keras-cgan rollout`; returns the exit status (2 with an `error:` line for bad input)."""
     from keras_cgan.cli import run_folder
 
     run = os.path.abspath(args.run)

@@ -23,6 +23,7 @@ import numpy as np
 
 from keras_cgan import distribute
 from keras_cgan.cli import run_folder
+from keras_cgan.cli.status import errors_to_status
 from keras_cgan.cli.recipes.spec import FAMILIES, get
 
 PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16")
@@ -148,18 +149,6 @@ def add_sample_subcommand(subparsers):
     return p
 
 
-def _errors_to_status(function):
-    def run(args):
-        try:
-            return function(args)
-        except ValueError as error:
-            print(f"keras-cgan {args.command}: error: {error}", file=sys.stderr)
-            return 2
-
-    run.__doc__ = function.__doc__
-    return run
-
-
 # ------------------------------------------------------------------- train
 
 
@@ -255,7 +244,7 @@ def _versions():
     return {"keras_cgan": __version__, "keras": keras.__version__, "tensorflow": tf.__version__}
 
 
-@_errors_to_status
+@errors_to_status()
 def run_train(args):
     """Runs `keras-cgan train`; returns the exit status (2 for bad input)."""
     family = get(args.family)
@@ -505,7 +494,7 @@ def parse_condition(config, text, count):
     )
 
 
-@_errors_to_status
+@errors_to_status()
 def run_sample(args):
     """Runs `keras-cgan sample`; returns the exit status."""
     run = os.path.abspath(args.run)

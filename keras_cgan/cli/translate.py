@@ -12,9 +12,10 @@ tried on the generator, before the first output is written.
 
 import math
 import os
-import sys
 
 import numpy as np
+
+from keras_cgan.cli.status import errors_to_status
 
 _MODES = {1: "L", 3: "RGB", 4: "RGBA"}
 
@@ -86,16 +87,9 @@ def _write(path, image):
     picture.save(path)
 
 
+@errors_to_status((ValueError, OSError), command="translate")
 def run_translate(args):
     """Runs `keras-cgan translate`; returns the exit status (2 with an `error:` line for bad input)."""
-    try:
-        return _run(args)
-    except (ValueError, OSError) as error:
-        print(f"keras-cgan translate: error: {error}", file=sys.stderr)
-        return 2
-
-
-def _run(args):
     from keras_cgan.cli import run_folder
     from keras_cgan.data import paired_images
 

@@ -14,14 +14,32 @@ Example:
 import os as _os
 import sys as _sys
 
-# The command line hides TensorFlow's C++ log lines (grappler's `remapper failed` and the like) unless
-# TF_CPP_MIN_LOG_LEVEL is set; it must be set before TensorFlow is first imported, just below.
-if _sys.argv and (_os.path.basename(_sys.argv[0]) == "keras-cgan" or _sys.argv[0].endswith(_os.path.join("keras_cgan", "cli", "__main__.py"))):
-    _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-from keras_cgan import callbacks, conditions, data, export, layers, losses, metrics, networks
-from keras_cgan.conditions import ClassCondition, EmbeddingCondition, TagsCondition, TextCondition
-from keras_cgan.models import SEGAN, ConditionalGAN, GANModel, GrowStages, NextFrameGAN, Pix2Pix, StackGAN
 from keras_cgan.version import __version__
 
-FAMILIES = {cls.__name__: cls for cls in (ConditionalGAN, StackGAN, Pix2Pix, SEGAN, NextFrameGAN)}
+# Run as the `keras-cgan` command, the package imports TensorFlow only once a command needs it (so
+# `keras-cgan --help` is fast; `keras_cgan.cli.main` calls `import_api`), and hides TensorFlow's C++
+# log lines (grappler's `remapper failed` and the like) unless TF_CPP_MIN_LOG_LEVEL is set.
+_COMMAND_LINE = bool(_sys.argv) and (
+    _os.path.basename(_sys.argv[0]) == "keras-cgan"
+    or _sys.argv[0].endswith(_os.path.join("keras_cgan", "cli", "__main__.py"))
+)
+
+
+def import_api():
+    """Imports the public API into `keras_cgan`, registering every serializable class.
+
+    Done on `import keras_cgan`, so that `keras.saving.load_model` finds the
+    library's classes by name; only the command line defers it.
+    """
+    from keras_cgan import callbacks, conditions, data, export, layers, losses, metrics, networks
+    from keras_cgan.conditions import ClassCondition, EmbeddingCondition, TagsCondition, TextCondition
+    from keras_cgan.models import SEGAN, ConditionalGAN, GANModel, GrowStages, NextFrameGAN, Pix2Pix, StackGAN
+
+    FAMILIES = {cls.__name__: cls for cls in (ConditionalGAN, StackGAN, Pix2Pix, SEGAN, NextFrameGAN)}
+    globals().update({name: value for name, value in locals().items()})
+
+
+if _COMMAND_LINE:
+    _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+else:
+    import_api()

@@ -5,6 +5,7 @@ import sys
 
 import keras
 import numpy as np
+import pytest
 from PIL import Image
 
 from keras_cgan.cli import quickstart
@@ -51,3 +52,19 @@ def test_command_line_lists_enhance():
     )
     assert proc.returncode == 0, proc.stderr
     assert "--model" in proc.stdout
+
+
+@pytest.mark.parametrize("command", [[], ["enhance"], ["translate"], ["rollout"], ["export"]])
+def test_help_imports_no_tensorflow(command):
+    # `keras-cgan --help` must answer at once: TensorFlow and Keras are imported only by a command that runs.
+    code = (
+        "import sys\n"
+        f"sys.argv = ['keras-cgan', *{command!r}, '--help']\n"
+        "from keras_cgan.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "usage: keras-cgan" in proc.stdout
+    assert proc.stdout.strip().endswith("[]"), proc.stdout[-300:]

@@ -22,11 +22,11 @@ import numpy as np
 from keras_cgan.cli.status import errors_to_status
 
 
-def add_enhance_subcommand(subparsers):
+def add_enhance_subcommand(subparsers, help=None):
     """Adds the `enhance` subcommand to an `argparse` subparsers object."""
     parser = subparsers.add_parser(
         "enhance",
-        help="Enhance a noisy wav file, or a folder of them, with a SEGAN model.",
+        help=help,
         description="Enhance noisy speech (any length; stereo is mixed to mono, other rates are "
         "resampled to the model's rate and back). A folder is enhanced file by file in one process, "
         "the outputs keeping the input names.",

@@ -59,9 +59,9 @@ def add_arguments(parser, command):
     parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
 
 
-def add_export_subcommand(subparsers):
+def add_export_subcommand(subparsers, help=None):
     """Adds `export {savedmodel,onnx,tflite,parity}` to a `keras-cgan` parser."""
-    parser = subparsers.add_parser("export", help="Export a generator, checked for parity.")
+    parser = subparsers.add_parser("export", help=help)
     parser.add_argument("--run", default=None, help="Export the generator of a `keras-cgan train` run folder.")
     parser.add_argument(
         "--format", type=lambda f: "savedmodel" if f == "saved_model" else f,

@@ -1,6 +1,8 @@
 """The `keras-cgan` command: `quickstart`, `train`, `sample`, `translate`, `enhance`, `rollout`, `export ...`."""
 
 import argparse
+import contextlib
+import importlib
 import os
 import sys
 
@@ -8,32 +10,79 @@ import sys
 # TF_CPP_MIN_LOG_LEVEL=0 to see them. Takes effect when TensorFlow is first imported after this.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+# name: (module, function adding its sub-parser, the line `keras-cgan --help` shows). A command's
+# module is imported only when that command is run or asked for its help, so `keras-cgan --help`
+# imports no TensorFlow.
+COMMANDS = {
+    "quickstart": ("keras_cgan.cli.quickstart", "add_quickstart_subcommand", "train a digits cGAN in minutes"),
+    "train": (
+        "keras_cgan.cli.train", "add_train_subcommand",
+        "train a family on its built-in data or a folder (--data) into a run folder",
+    ),
+    "sample": ("keras_cgan.cli.train", "add_sample_subcommand", "write samples of a trained run folder"),
+    "translate": (
+        "keras_cgan.cli.translate", "add_translate_subcommand",
+        "translate condition images (a file or a folder) with a pix2pix run folder",
+    ),
+    "enhance": (
+        "keras_cgan.cli.enhance", "add_enhance_subcommand",
+        "enhance a noisy wav file, or a folder of them, with a SEGAN model",
+    ),
+    "rollout": (
+        "keras_cgan.cli.rollout", "add_rollout_subcommand",
+        "continue a clip (folder of frames or video file) with a next_frame_gan run, as a GIF",
+    ),
+    "export": ("keras_cgan.cli.export", "add_export_subcommand", "export a generator, checked for parity"),
+}
 
-def build_parser():
-    """The `keras-cgan` argument parser with every subcommand."""
-    from keras_cgan.cli import quickstart
-    from keras_cgan.cli.enhance import add_enhance_subcommand
-    from keras_cgan.cli.export import add_export_subcommand
-    from keras_cgan.cli.rollout import add_rollout_subcommand
-    from keras_cgan.cli.train import add_sample_subcommand, add_train_subcommand
-    from keras_cgan.cli.translate import add_translate_subcommand
 
+def build_parser(commands=None):
+    """The `keras-cgan` argument parser.
+
+    Args:
+        commands: names of `COMMANDS` whose sub-parsers are built in full, or
+            None for all. The others are only listed with their help line.
+    """
     parser = argparse.ArgumentParser(prog="keras-cgan", description="Conditional GANs with Keras.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    qs = quickstart.build_parser(commands.add_parser("quickstart", help="train a digits cGAN in minutes"))
-    qs.set_defaults(func=lambda args: quickstart.run(args) and 0)
-    add_train_subcommand(commands)
-    add_sample_subcommand(commands)
-    add_translate_subcommand(commands)
-    add_enhance_subcommand(commands)
-    add_rollout_subcommand(commands)
-    add_export_subcommand(commands)
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name, (module, add_subcommand, summary) in COMMANDS.items():
+        if commands is None or name in commands:
+            getattr(importlib.import_module(module), add_subcommand)(subparsers, help=summary)
+        else:
+            subparsers.add_parser(name, help=summary)
     return parser
+
+
+@contextlib.contextmanager
+def _quiet_tensorflow_start():
+    """Drops what C++ writes to stderr meanwhile: TensorFlow's start-up lines (oneDNN, absl) come
+    before its log level applies. Python errors still show: they are printed after this exits."""
+    if os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0":
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def main(argv=None):
     """Runs `keras-cgan` with `argv` (default: the command line); returns the exit status."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    with _quiet_tensorflow_start():
+        parser = build_parser([command] if command in COMMANDS else [])
+    args = parser.parse_args(argv)
+    import keras_cgan
+
+    with _quiet_tensorflow_start():
+        keras_cgan.import_api()  # every serializable class registered before a command loads a model
     return args.func(args) or 0
 
 

@@ -100,6 +100,13 @@ def run(args):
     return result
 
 
+def add_quickstart_subcommand(subparsers, help=None):
+    """Adds `quickstart` to a `keras-cgan` parser."""
+    parser = build_parser(subparsers.add_parser("quickstart", help=help))
+    parser.set_defaults(func=lambda args: run(args) and 0)
+    return parser
+
+
 def main(argv=None):
     """`python -m keras_cgan.cli.quickstart`: parses `argv` and runs."""
     return run(build_parser().parse_args(argv))

@@ -16,11 +16,11 @@ import numpy as np
 from keras_cgan.cli.status import errors_to_status
 
 
-def add_rollout_subcommand(subparsers):
+def add_rollout_subcommand(subparsers, help=None):
     """Adds `rollout --run DIR CLIP -o OUT.gif` to a `keras-cgan` parser."""
     p = subparsers.add_parser(
         "rollout",
-        help="continue a clip (folder of frames or video file) with a next_frame_gan run, as a GIF",
+        help=help,
         description="Feed the first frames of a clip to the generator of a `keras-cgan train next_frame_gan` "
         "run folder and let it predict the following frames, each from its own predictions.",
     )

@@ -108,11 +108,11 @@ def _common_train_arguments(p):
     p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="1: progress bar (default)")
 
 
-def add_train_subcommand(subparsers):
+def add_train_subcommand(subparsers, help=None):
     """Adds `train FAMILY ...` to a `keras-cgan` parser (one sub-parser per family, for its `--help`)."""
     p = subparsers.add_parser(
         "train",
-        help="train a family on its built-in data or a folder (--data) into a run folder",
+        help=help,
         description="Train a family into a run folder (config.json, backup for --resume, "
         "gan.keras, generator.keras, samples). `keras-cgan train FAMILY --help` lists the family's "
         "options and its --data layout.",
@@ -133,9 +133,9 @@ def add_train_subcommand(subparsers):
     return p
 
 
-def add_sample_subcommand(subparsers):
+def add_sample_subcommand(subparsers, help=None):
     """Adds `sample --run DIR` to a `keras-cgan` parser."""
-    p = subparsers.add_parser("sample", help="write samples of a trained run folder")
+    p = subparsers.add_parser("sample", help=help)
     p.add_argument("--run", required=True, help="a run folder made by `keras-cgan train`")
     p.add_argument("--out", default=None, help="output file (default: RUN/sample-K.png or .wav, never overwritten)")
     p.add_argument("-n", type=int, default=None, help="number of samples (default: the run's preview set, or 8)")

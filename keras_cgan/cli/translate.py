@@ -20,11 +20,11 @@ from keras_cgan.cli.status import errors_to_status
 _MODES = {1: "L", 3: "RGB", 4: "RGBA"}
 
 
-def add_translate_subcommand(subparsers):
+def add_translate_subcommand(subparsers, help=None):
     """Adds `translate --run DIR IN OUT` to a `keras-cgan` parser."""
     p = subparsers.add_parser(
         "translate",
-        help="translate condition images (a file or a folder) with a pix2pix run folder",
+        help=help,
         description="Generate an image for each condition image with the generator of a "
         "`keras-cgan train pix2pix` run folder. Outputs keep the input names.",
     )

@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 import tensorflow as tf
 
-from keras_cgan import SEGAN, export, networks
+from keras_cgan import SEGAN, export, losses, networks
 from keras_cgan.cli import enhance as enhance_cli
 from keras_cgan.models.segan import streaming
 from keras_cgan.models.segan import waveform as wf
@@ -442,6 +442,42 @@ def test_synthetic_pairs_snr_and_held_out_split():
     assert np.mean(np.abs(clean) < 1e-4) > 0.05  # pauses
     with pytest.raises(ValueError, match="split"):
         synthetic_speech.make_pairs(1, split="valid")
+
+
+def test_noisy_mixtures_draw_pairs_at_the_asked_snr():
+    rng = np.random.default_rng(0)
+    speech = [0.5 * np.sin(np.arange(n) * 0.05) for n in (3000, 700)]  # one shorter than a window
+    noise = [rng.normal(0, 0.1, 5000), rng.uniform(-0.2, 0.2, 900)]
+    batches = iter(audio.noisy_mixtures(speech, noise, window=1024, batch_size=8, snr_db=(0, 10), seed=1))
+    first, second = next(batches), next(batches)
+    noisy, clean = (np.asarray(t)[..., 0] for t in first)
+    assert noisy.shape == clean.shape == (8, 1024)
+    assert np.abs(noisy).max() <= 1.0
+    full = np.abs(clean).max(axis=1) > 0.45  # windows of the long utterance (the short one is padded)
+    snrs = [audio_metrics.snr(c, n) for c, n in zip(clean[full], noisy[full])]
+    assert snrs and all(-1.0 <= s <= 11.0 for s in snrs), snrs  # a window's SNR is near the utterance's
+    assert np.ptp(snrs) > 1.0  # drawn per example
+    assert not np.allclose(np.asarray(second[0]), np.asarray(first[0]))  # new pairs every step
+    with pytest.raises(ValueError, match="noises"):
+        audio.noisy_mixtures(speech, [], window=1024)
+
+
+def test_stft_loss_is_a_mean_over_examples_and_trains():
+    rng = np.random.default_rng(0)
+    a, b = (rng.normal(0, 0.3, (4, WINDOW, 1)).astype("float32") for _ in range(2))
+    whole = float(losses.multi_resolution_stft_loss(a, b, fft_sizes=(64, 128)))
+    halves = [float(losses.multi_resolution_stft_loss(a[i : i + 2], b[i : i + 2], fft_sizes=(64, 128))) for i in (0, 2)]
+    np.testing.assert_allclose(whole, np.mean(halves), rtol=1e-5)  # exact on any split across replicas
+    assert float(losses.multi_resolution_stft_loss(a, a)) == 0.0
+    gan = tiny_segan(stft_weight=2.0)
+    gan.compile()
+    noisy, clean = toy_pairs(4)
+    loss, parts = gan.generator_objective(tf.constant(noisy), tf.constant(clean), gan(noisy), training=False)
+    np.testing.assert_allclose(
+        float(loss), 2.0 * float(parts["g_stft"]) + 100.0 * float(parts["g_l1"]) + float(parts["g_adv"]), rtol=1e-5
+    )
+    assert SEGAN.from_config(gan.get_config()).stft_weight == 2.0
+    assert np.isfinite(gan.fit(noisy, clean, batch_size=4, epochs=1, verbose=0).history["g_stft"][0])
 
 
 # ------------------------------------------------------------------ metrics

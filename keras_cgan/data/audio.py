@@ -241,3 +241,63 @@ def paired_dataset(
     if shuffle:
         ds = ds.shuffle(4096, seed=seed, reshuffle_each_iteration=True)
     return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+
+
+def noisy_mixtures(clean, noises, window=16384, batch_size=16, snr_db=(0.0, 10.0), seed=0):
+    """An endless `tf.data.Dataset` of `(noisy, clean)` windows mixed on the fly.
+
+    For each example: a random utterance of `clean`, a random window of it
+    (zero-padded if shorter), a random noise recording of `noises` at a
+    random offset (looped if shorter), mixed at an SNR drawn uniformly from
+    `snr_db` (measured on the whole utterance, as VoiceBank-DEMAND mixes).
+    Both are scaled down together if the mixture would leave `[-1, 1]`. So
+    50 utterances and a few noise recordings become a new pair at every
+    step, rather than a fixed set of mixtures to memorise.
+
+    Args:
+        clean: list of 1-D float arrays in `[-1, 1]` (utterances at the
+            model's sample rate).
+        noises: list of 1-D float arrays (noise recordings, same rate).
+        window: int. Samples per window. Defaults to `16384`.
+        batch_size: int. Defaults to `16`.
+        snr_db: float or `(low, high)` in dB. Defaults to `(0, 10)`.
+        seed: int. Defaults to `0`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> speech = [np.sin(np.arange(n) * 0.05) * 0.5 for n in (3000, 5000)]
+    >>> noise = [np.random.default_rng(0).normal(0, 0.1, 4000)]
+    >>> noisy, clean = next(iter(noisy_mixtures(speech, noise, window=1024, batch_size=4)))
+    >>> tuple(noisy.shape), tuple(clean.shape)
+    ((4, 1024, 1), (4, 1024, 1))
+    """
+    window, _ = _check_window(window, None)
+    clean = [np.asarray(c, "float32").reshape(-1) for c in clean]
+    noises = [np.asarray(n, "float32").reshape(-1) for n in noises]
+    for name, arrays in (("clean", clean), ("noises", noises)):
+        if not arrays or any(a.size == 0 for a in arrays):
+            raise ValueError(f"`{name}` must be a non-empty list of non-empty 1-D arrays.")
+    low, high = (snr_db, snr_db) if np.isscalar(snr_db) else snr_db
+    power = [float(np.mean(np.square(c, dtype="float64"))) for c in clean]
+
+    def examples():
+        rng = np.random.default_rng(seed)
+        while True:
+            i = rng.integers(len(clean))
+            speech = clean[i]
+            start = rng.integers(max(1, speech.size - window + 1))
+            speech = np.pad(speech[start : start + window], (0, max(0, window - speech.size)))
+            noise = noises[rng.integers(len(noises))]
+            noise = np.roll(np.resize(noise, max(window, noise.size)), -rng.integers(noise.size))[:window]
+            noise_power = float(np.mean(np.square(noise, dtype="float64"))) + 1e-12
+            noise = noise * np.sqrt(power[i] / (noise_power * 10 ** (rng.uniform(low, high) / 10.0)))
+            noisy = speech + noise.astype("float32")
+            peak = max(float(np.abs(noisy).max()), float(np.abs(speech).max()))
+            if peak > 0.99:  # same gain on both: the pair stays a pair
+                noisy, speech = noisy * (0.99 / peak), speech * (0.99 / peak)
+            yield noisy[:, None].astype("float32"), speech[:, None].astype("float32")
+
+    spec = tf.TensorSpec([window, 1], tf.float32)
+    ds = tf.data.Dataset.from_generator(examples, output_signature=(spec, spec))
+    return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

@@ -38,7 +38,7 @@ PRESETS = {
 GENERATOR = ("filters", "kernel_size", "latent_channels", "residual", "preemphasis")
 DISCRIMINATOR = ("filters", "kernel_size", "spectral_norm")
 MODEL = (
-    "l1_weight", "preemphasis", "sample_rate", "mismatch_weight", "l1_domain",  # SEGAN
+    "l1_weight", "preemphasis", "sample_rate", "mismatch_weight", "l1_domain", "stft_weight",  # SEGAN
 ) + presets_lib.GAN_MODEL
 COMPILE = presets_lib.COMPILE
 

@@ -55,6 +55,11 @@ class SEGAN(GANModel):
             any low-frequency error, hum included); `"waveform"` measures it
             on the output waveform, what SNR measures. Defaults to
             `"waveform"`.
+        stft_weight: float. Weight of a multi-resolution STFT loss
+            (`losses.multi_resolution_stft_loss`) on the output waveform,
+            beside L1: it weights the spectrum listeners hear, quiet bands
+            included, which the sample-wise L1 leaves to the loudest
+            samples. Defaults to `0.0` (the paper's SEGAN).
         adversarial_weight: float. `0` gives the L1-only baseline.
             Defaults to `1.0`.
         seed: int. Seed of `z` and of every random choice. Defaults to `None`.
@@ -78,7 +83,7 @@ class SEGAN(GANModel):
         Generative Adversarial Network".
     """
 
-    loss_names = ("d_loss", "d_real", "d_fake", "d_mismatch", "d_penalty", "g_loss", "g_adv", "g_l1")
+    loss_names = ("d_loss", "d_real", "d_fake", "d_mismatch", "d_penalty", "g_loss", "g_adv", "g_l1", "g_stft")
 
     def __init__(
         self,
@@ -89,6 +94,7 @@ class SEGAN(GANModel):
         sample_rate=16000,
         mismatch_weight=0.0,
         l1_domain="waveform",
+        stft_weight=0.0,
         **kwargs,
     ):
         super().__init__(generator, discriminator, **kwargs)
@@ -105,6 +111,9 @@ class SEGAN(GANModel):
         if l1_domain not in L1_DOMAINS:
             raise ValueError(f"`l1_domain` must be one of {L1_DOMAINS}. Received: l1_domain={l1_domain!r}")
         self.l1_domain = l1_domain
+        if stft_weight < 0:
+            raise ValueError(f"`stft_weight` must be >= 0. Received: stft_weight={stft_weight}")
+        self.stft_weight = float(stft_weight)
         self._check_networks()
         self._enhance_fn = None
 
@@ -226,15 +235,20 @@ class SEGAN(GANModel):
 
     def generator_objective(self, condition, target, fake, training):
         g_l1 = losses_lib.l1_loss(target, fake)  # "waveform": what SNR measures
+        parts = {"g_l1": g_l1}
+        loss = 0.0
+        if self.stft_weight > 0:
+            parts["g_stft"] = losses_lib.multi_resolution_stft_loss(target, fake)
+            loss += self.stft_weight * parts["g_stft"]
         condition, target, fake = self._emphasized(condition, target, fake)
         if self.l1_domain == "emphasized":
-            g_l1 = losses_lib.l1_loss(target, fake)
+            parts["g_l1"] = losses_lib.l1_loss(target, fake)
         judged = fake if self.adversarial_weight > 0 else tf.stop_gradient(fake)
-        g_adv = tf.reduce_mean(self._adversarial().generator(self._score(judged, condition, training)))
-        loss = self.l1_weight * g_l1
+        parts["g_adv"] = tf.reduce_mean(self._adversarial().generator(self._score(judged, condition, training)))
+        loss += self.l1_weight * parts["g_l1"]
         if self.adversarial_weight > 0:
-            loss += self.adversarial_weight * g_adv
-        return loss, {"g_adv": g_adv, "g_l1": g_l1}
+            loss += self.adversarial_weight * parts["g_adv"]
+        return loss, parts
 
     # -------------------------------------------------------------- enhance
 
@@ -298,5 +312,6 @@ class SEGAN(GANModel):
             sample_rate=self.sample_rate,
             mismatch_weight=self.mismatch_weight,
             l1_domain=self.l1_domain,
+            stft_weight=self.stft_weight,
         )
         return config

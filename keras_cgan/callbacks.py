@@ -1,6 +1,8 @@
 """Callbacks that show what a generator makes while it trains, and guard the run.
 
-Guards: `StopOnNaN` stops at the first non-finite loss; `KeepBestGenerator`
+Guards: `StopOnNaN` stops at the first non-finite loss; `CollapseMonitor`
+(on by default in `GANModel.fit`) warns about NaN losses, constant or
+saturated output and a discriminator that wins outright; `KeepBestGenerator`
 keeps the best-scoring generator (the averaged one when the model has
 `ema_decay=`).
 
@@ -15,6 +17,7 @@ are written with `tf.summary.write` and need TensorFlow only, not the
 
 import contextlib
 import os
+import warnings
 
 import keras
 import numpy as np
@@ -80,7 +83,8 @@ def save_image_grid(images, path, rows, scale=1, row_labels=None, col_labels=Non
         for i, text in enumerate(row_labels or []):
             draw.text((3, top + (1 + i * h + h // 2) * scale - size(text)[1] // 2), str(text), fill=ink, font=font)
         for j, text in enumerate(col_labels or []):
-            draw.text((left + (1 + j * w + w // 2) * scale - size(text)[0] // 2, 2), str(text), fill=ink, font=font)
+            draw.text((left + (1 + j * w + w // 2) * scale - size(text)[0] // 2, 2), str(text), fill=ink, font=font,
+                      align="center")  # a two-line label ("L1+cGAN\nl1_lowpass=1") centred line by line
         grid = canvas
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     grid.save(path)
@@ -319,6 +323,22 @@ class AudioSamples(SampleWriter):
             self.log_audio("enhanced", [w[:length] for w in enhanced], rate, epoch + 1)
 
 
+NAN_ADVICE = (
+    "Try lower learning rates (e.g. `compile(generator_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5), "
+    "discriminator_optimizer=...)`), keep `compile(check_data=True)` (the default) to stop on bad data, "
+    "and with `wgan-gp` keep `gradient_penalty_weight` (10)."
+)
+
+
+def _nonfinite(logs):
+    """`(name, value)` of the first NaN or Inf among `logs`, or `None` when all are finite."""
+    for name, value in (logs or {}).items():
+        value = np.asarray(value, dtype="float64")
+        if not np.all(np.isfinite(value)):
+            return name, float(value.ravel()[~np.isfinite(value.ravel())][0])
+    return None
+
+
 class StopOnNaN(keras.callbacks.Callback):
     """Stops training at the first NaN or Inf in any logged loss.
 
@@ -338,14 +358,14 @@ class StopOnNaN(keras.callbacks.Callback):
     runs_first = True  # GANModel.fit puts it before the callbacks that save weights.
 
     def on_train_batch_end(self, batch, logs=None):
-        for name, value in (logs or {}).items():
-            value = np.asarray(value, dtype="float64")
-            if not np.all(np.isfinite(value)):
-                raise FloatingPointError(
-                    f"`{name}` became {value.ravel()[0]} at batch {batch}; training stopped. "
-                    "Checkpoints written before this batch are kept: lower the learning "
-                    "rates or check the data, then run the same command again to resume."
-                )
+        found = _nonfinite(logs)
+        if found:
+            name, value = found
+            raise FloatingPointError(
+                f"`{name}` became {value} at batch {batch}; training stopped. "
+                f"Checkpoints written before this batch are kept. {NAN_ADVICE} Then run the same "
+                "command again to resume."
+            )
 
 
 class KeepBestGenerator(keras.callbacks.Callback):
@@ -416,3 +436,275 @@ class KeepBestGenerator(keras.callbacks.Callback):
             self._evaluate()  # the final weights get a say too
         if self.restore_best and self.best_weights is not None:
             self.model.generator.set_weights(self.best_weights)
+
+
+# ------------------------------------------------------------ collapse guard
+
+
+class CollapseWarning(UserWarning):
+    """What `CollapseMonitor` warns with; `warnings.simplefilter("ignore", CollapseWarning)` silences it."""
+
+
+def probe_batch(x, y=None, size=8):
+    """Up to `size` `(conditions, targets)` rows from what `fit` trains on, or `(None, None)`.
+
+    Reads the first batches of a `tf.data.Dataset` of `(condition, target)`
+    pairs (a fresh iterator: training still starts at the first batch), or
+    the first rows of arrays `x`, `y`. Conditions may be a tensor or a
+    tuple, list or dict of them. Anything else (a distributed dataset, a
+    Python generator, a `PyDataset`) gives `(None, None)`.
+
+    Example:
+
+    >>> conditions, targets = probe_batch(np.arange(20), np.zeros((20, 4, 4, 1)), size=4)
+    >>> conditions.tolist(), targets.shape
+    ([0, 1, 2, 3], (4, 4, 4, 1))
+    """
+    import tensorflow as tf
+
+    def rows(values):
+        return tf.nest.map_structure(lambda v: np.asarray(v)[:size], values)
+
+    try:
+        if isinstance(x, tf.data.Dataset):
+            batches, count = [], 0
+            for element in x.take(size):  # batches of one row need several
+                if not isinstance(element, (tuple, list)) or len(element) != 2:
+                    return None, None
+                batches.append(tf.nest.map_structure(np.asarray, tuple(element)))
+                count += len(tf.nest.flatten(batches[-1][0])[0])
+                if count >= size:
+                    break
+            if not batches:
+                return None, None
+            joined = tf.nest.map_structure(lambda *parts: np.concatenate(parts), *batches)
+            return rows(joined[0]), rows(joined[1])
+        if x is not None and all(hasattr(v, "shape") and np.ndim(v) for v in tf.nest.flatten(x)):
+            return rows(x), None if y is None or not hasattr(y, "shape") else rows(y)
+    except (TypeError, ValueError, tf.errors.OpError):
+        pass  # an element the probe cannot batch: watch the logs only
+    return None, None
+
+
+# Per adversarial loss: D has won when `d_real` and `d_fake` are both below the
+# first number and `g_adv` is above the second (bce: D says real > 0.95 and
+# fake < 0.05; hinge: both scores past the margin; lsgan with its 1/2: scores
+# within 0.2 of their targets). Wasserstein critic values have no such bound.
+_WON = {"bce": (0.05, 3.0), "hinge": (0.05, 1.0), "lsgan": (0.02, 0.32)}
+
+
+class CollapseMonitor(keras.callbacks.Callback):
+    """Warns, once per kind, when a GAN's training fails in one of the common ways.
+
+    Every `every` batches and at every epoch end it reads the running losses
+    and runs the generator once, in inference mode with fixed noise, on a
+    small fixed probe batch of conditions. A failure must last `patience`
+    checks in a row (NaN: one) before it is reported, as a `CollapseWarning`
+    that says what was seen, with its numbers, and what to try:
+
+    - `"nan"`: a logged loss is NaN or Inf (`StopOnNaN` stops the run there);
+    - `"constant"`: the samples for different conditions and noise are nearly
+      the same (spread across the batch below `min_std`);
+    - `"saturated"`: more than `saturation` of the output values sit at the
+      tanh limits (`|x| > 0.99`), e.g. all-black frames;
+    - `"discriminator_wins"`: `d_real` and `d_fake` near 0 while `g_adv` is
+      high: D tells real from generated outright and G learns nothing.
+
+    `GANModel.fit` adds one by default, with the first rows of its training
+    data as the probe; `fit(..., diagnose=False)` leaves it out, and a
+    monitor passed in `callbacks` replaces it (its probe is filled in the
+    same way if it has none). Without a probe batch only the losses are
+    watched. Between checks it costs nothing: it reads no loss and makes no
+    host sync.
+
+    Args:
+        conditions: array, or tuple/list of arrays, or None. The probe's
+            conditions; `None` lets `fit` take them from its data.
+            Defaults to `None`.
+        targets: array or None. The probe's targets: when given, output is
+            only called constant or saturated if the targets are not.
+            Defaults to `None`.
+        every: int. Batches between checks. Defaults to `200`.
+        patience: int. Checks in a row a failure must last. Defaults to `3`.
+        min_std: float. Spread across the batch below which output is
+            constant. Defaults to `1e-3`.
+        saturation: float. Fraction of output values at the tanh limits
+            above which output is saturated. Defaults to `0.9`.
+        path: str or None. A text file each warning is appended to (the
+            command line's `diagnostics.txt`). Defaults to `None`.
+
+    Attributes:
+        seen: dict. Kind -> message of every warning given.
+
+    Example:
+
+    >>> import warnings
+    >>> monitor = CollapseMonitor(every=100)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     monitor.check({"d_loss": float("nan"), "g_loss": 1.0})
+    >>> sorted(monitor.seen), caught[0].category.__name__
+    (['nan'], 'CollapseWarning')
+    """
+
+    def __init__(self, conditions=None, targets=None, every=200, patience=3, min_std=1e-3, saturation=0.9, path=None):
+        super().__init__()
+        for name, value in (("every", every), ("patience", patience)):
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"`{name}` must be an int >= 1. Received: {name}={value!r}")
+        if not 0.0 < saturation <= 1.0:
+            raise ValueError(f"`saturation` must be in (0, 1]. Received: saturation={saturation!r}")
+        self.every, self.patience = int(every), int(patience)
+        self.min_std, self.saturation, self.path = float(min_std), float(saturation), path
+        self.conditions, self.targets = None, None
+        self.set_probe(conditions, targets)
+        self.seen = {}
+        self._streaks = {}
+        self._batches, self._epoch, self._noise = 0, 0, None
+
+    def set_probe(self, conditions, targets=None):
+        """Sets the probe batch (conditions, and targets or None); `None` conditions probe nothing."""
+        import tensorflow as tf
+
+        self.conditions = None if conditions is None else tf.nest.map_structure(np.asarray, conditions)
+        self.targets = None if targets is None or conditions is None else np.asarray(targets, "float32")
+        self._noise = None
+
+    # ------------------------------------------------------------ schedule
+
+    def on_train_begin(self, logs=None):
+        self._streaks, self._batches = {}, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        # The running means of the batches before this one, read only every
+        # `every` batches: `on_train_batch_end` would make Keras sync every step.
+        self._batches += 1
+        if batch and self._batches % self.every == 0:
+            self.check(self._running_losses(), batch=batch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.check(logs)
+
+    def _running_losses(self):
+        import tensorflow as tf
+
+        trackers = getattr(self.model, "trackers", None)
+        strategy = getattr(self.model, "distribute_strategy", None)
+        if not trackers or isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            return {}  # workers would have to read in step: the epoch's logs suffice
+        value = lambda v: float(keras.ops.convert_to_numpy(v))  # noqa: E731  (sums the replicas' copies)
+        return {name: value(t.result()) for name, t in trackers.items() if value(t.count) > 0}
+
+    # -------------------------------------------------------------- checks
+
+    def check(self, logs, batch=None):
+        """Checks `logs` (and the probe, with a model) once; warns about what newly failed."""
+        where = f"epoch {self._epoch + 1}" + ("" if batch is None else f", batch {batch}")
+        found = _nonfinite(logs)
+        if found:
+            name, value = found
+            self._report("nan", f"`{name}` became {value} at {where}. {NAN_ADVICE} `StopOnNaN()` in "
+                         "`callbacks` stops the run there and keeps the last good checkpoint.", patience=1)
+            return
+        self._check_discriminator(logs or {}, where)
+        if self.conditions is not None and self.model is not None:
+            self._check_output(where)
+
+    def _check_discriminator(self, logs, where):
+        model = self.model
+        won = _WON.get(getattr(model, "adversarial_loss", "bce"))
+        needed = all(name in logs for name in ("d_real", "d_fake", "g_adv"))
+        if won is None or not needed or getattr(model, "adversarial_weight", 1.0) == 0:
+            return
+        warmup = getattr(model, "adversarial_warmup", 0)  # NextFrameGAN: G does not fight D yet
+        if warmup and int(model.generator_optimizer.iterations) < warmup:
+            return
+        d_real, d_fake, g_adv = (float(np.ravel(logs[name])[0]) for name in ("d_real", "d_fake", "g_adv"))
+        self._report(
+            "discriminator_wins",
+            f"the discriminator wins outright {self._held(where)}: d_real "
+            f"{d_real:.3g} and d_fake {d_fake:.3g} (it tells real from generated almost perfectly) while "
+            f"g_adv is {g_adv:.3g}, so the generator learns little from it. Try a lower discriminator "
+            "learning rate (e.g. `compile(discriminator_optimizer=keras.optimizers.Adam(5e-5, beta_1=0.5))`) "
+            "or a higher generator one, `compile(r1_weight=1.0)` (up to 10), `spectral_norm=True` in the "
+            "discriminator (where its builder takes it), or `adversarial_loss=\"lsgan\"` / `\"hinge\"`.",
+            failed=d_real < won[0] and d_fake < won[0] and g_adv > won[1],
+        )
+
+    def _probe_output(self):
+        model = self.model
+        rows = len(_flat(self.conditions)[0])
+        shape = getattr(model, "noise_shape", None)
+        if shape is not None and self._noise is None:
+            self._noise = np.random.default_rng(0).standard_normal((rows,) + tuple(shape)).astype("float32")
+        seed_state = getattr(model, "seed_state", None)
+        kept = None if seed_state is None else np.asarray(seed_state)
+        try:  # sampling must not move the training noise stream
+            output = model(self.conditions, training=False, noise=self._noise)
+        finally:
+            if kept is not None:
+                seed_state.assign(kept)
+        return np.asarray(output, "float32").reshape(rows, -1)
+
+    def _check_output(self, where):
+        output = self._probe_output()
+        rows = len(output)
+        target = None if self.targets is None else self.targets.reshape(len(self.targets), -1)
+        at_limit = float(np.mean(np.abs(output) > 0.99))
+        target_at_limit = None if target is None else float(np.mean(np.abs(target) > 0.99))
+        seen_targets = "" if target is None else f"; of the targets' {target_at_limit:.0%}"
+        self._report(
+            "saturated",
+            f"saturated output {self._held(where)}: {at_limit:.0%} of the "
+            f"generator's output values sit at the tanh limits (|x| > 0.99){seen_targets}, e.g. all-black or "
+            "all-white samples, and tanh passes almost no gradient there. Try a lower generator learning rate "
+            "(e.g. `compile(generator_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5))`), a lower "
+            "`adversarial_weight`, `ema_decay=0.999`, and check that the targets are scaled to [-1, 1].",
+            failed=at_limit > self.saturation and (target is None or at_limit > target_at_limit + 0.1),
+        )
+        if rows < 2 or (getattr(self.model, "noise_shape", None) is None and not self._conditions_differ()):
+            return  # equal conditions and no noise: equal samples are right
+        spread = float(output.std(axis=0).mean())
+        target_spread = None if target is None or len(target) < 2 else float(target.std(axis=0).mean())
+        seen_targets = "" if target_spread is None else f"; the targets' {target_spread:.3g}"
+        self._report(
+            "constant",
+            f"constant output {self._held(where)}: the generator makes nearly "
+            f"the same sample for {rows} different conditions and noise draws (spread across the batch "
+            f"{spread:.3g}{seen_targets}): it ignores its inputs, or has collapsed to one mode. Try a lower "
+            "discriminator learning rate, `compile(r1_weight=1.0)`, `spectral_norm=True` in the "
+            "discriminator, a lower `adversarial_weight`, and check that the noise and the condition reach "
+            "the generator (a custom generator must use both inputs).",
+            failed=spread < self.min_std and (target_spread is None or target_spread > 10 * self.min_std),
+        )
+
+    def _held(self, where):
+        return f"for {self.patience} checks in a row, the last at {where}" if self.patience > 1 else f"at {where}"
+
+    def _conditions_differ(self):
+        return any(np.ptp(np.asarray(c, "float64").reshape(len(c), -1), axis=0).max(initial=0) > 0
+                   for c in _flat(self.conditions))
+
+    def _report(self, kind, message, failed=True, patience=None):
+        """Counts a failed check of `kind`; warns once, after `patience` in a row."""
+        self._streaks[kind] = self._streaks.get(kind, 0) + 1 if failed else 0
+        if kind in self.seen or self._streaks[kind] < (patience or self.patience):
+            return
+        self.seen[kind] = message
+        if self.model is not None and not is_chief(self.model):
+            return
+        if self.path:
+            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(f"{kind}: {message}\n")
+        warnings.warn(f"CollapseMonitor: {message}", CollapseWarning, stacklevel=2)
+
+
+def _flat(structure):
+    """The arrays of a condition structure (an array, or a tuple, list or dict of arrays), in order."""
+    import tensorflow as tf
+
+    return tf.nest.flatten(structure)

@@ -8,6 +8,9 @@
     <run>/gan.keras        the whole GAN after the last epoch (G, D, optimizers)
     <run>/generator.keras  the generator alone, for export and serving
     <run>/samples.png      (samples.wav for segan) written at the end of training
+    <run>/diagnostics.txt  only when training went wrong: one line per failure
+                           CollapseMonitor saw (NaN, constant or saturated
+                           output, a discriminator winning outright), kind first
 
 `sample --run` and `export --run` read nothing else. The sections `family`,
 `model`, `compile` and `data` describe the model and what it learns from: a
@@ -33,6 +36,7 @@ HISTORY = "history.csv"
 LOGS = "logs"
 GAN = "gan.keras"
 GENERATOR = "generator.keras"
+DIAGNOSTICS = "diagnostics.txt"
 FIXED_SECTIONS = ("family", "model", "compile", "data")
 FORMAT_VERSION = 1
 

@@ -12,6 +12,7 @@
 """
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -306,7 +307,9 @@ def run_train(args):
         config = run_folder.plain(config)
         _refuse_changes(saved, config, out, run_folder.FIXED_SECTIONS)
         backup = os.path.join(out, run_folder.BACKUP)
-        callbacks = [_stop_on_nan()] + (family.callbacks(options) if family.callbacks else [])
+        diagnostics = run_folder.path(out, run_folder.DIAGNOSTICS)
+        monitor = _collapse_monitor(data.preview, diagnostics if chief else None)
+        callbacks = [_stop_on_nan(), monitor] + (family.callbacks(options) if family.callbacks else [])
         created = chief and not os.path.exists(out)
         try:
             if chief:
@@ -321,11 +324,15 @@ def run_train(args):
                 callbacks.append(_ReadOnlyBackup(backup))
             initial_epoch = _continue_finished_run(gan, out, strategy) if saved else 0
             train = distribute.shard_by_data(data.train.repeat())
-            gan.fit(
-                train, epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=steps, callbacks=callbacks,
-                verbose=args.verbose,
-            )
+            with _warning_lines():
+                gan.fit(
+                    train, epochs=epochs, initial_epoch=initial_epoch, steps_per_epoch=steps, callbacks=callbacks,
+                    verbose=args.verbose,
+                )
         except BaseException as error:
+            if isinstance(error, FloatingPointError) and chief and os.path.isdir(out):
+                with open(diagnostics, "a", encoding="utf-8") as f:  # StopOnNaN stopped the run
+                    f.write(f"nan: {error}\n")
             trained = any(files for _, _, files in os.walk(backup))
             if created and not trained:
                 shutil.rmtree(out, ignore_errors=True)  # nothing trained: the same command can run again
@@ -341,7 +348,8 @@ def run_train(args):
             gan.generator.save(run_folder.path(out, run_folder.GENERATOR))
             samples = run_folder.path(out, "samples" + family.sample_extension)
             family.write_samples(gan, *data.preview, samples, options["seed"])
-            print(f"run folder {out}: generator.keras, gan.keras, {os.path.basename(samples)}, config.json")
+            seen = f", {run_folder.DIAGNOSTICS} (training went wrong)" if os.path.isfile(diagnostics) else ""
+            print(f"run folder {out}: generator.keras, gan.keras, {os.path.basename(samples)}, config.json{seen}")
         distribute.barrier(strategy)  # other workers wait for the chief's writes, then all exit
     finally:
         keras.config.set_dtype_policy(previous_policy)
@@ -418,6 +426,36 @@ def _tensorboard(family, preview, seed, log_dir):
                         self.log_image("samples", np.asarray(image.convert("RGB")), epoch + 1)
 
     return RunSamples(every=1, log_dir=log_dir)
+
+
+def _collapse_monitor(preview, path):
+    """A `CollapseMonitor` probed with 8 of the preview conditions, spread over the set, writing to `path`."""
+    from keras_cgan.callbacks import CollapseMonitor
+
+    conditions, targets = preview
+    rows = np.unique(np.linspace(0, len(conditions) - 1, 8).astype(int))
+    return CollapseMonitor(
+        np.asarray(conditions)[rows], None if targets is None else np.asarray(targets)[rows], path=path
+    )
+
+
+@contextlib.contextmanager
+def _warning_lines():
+    """Prints each `CollapseWarning` at once as a `keras-cgan train: warning:` line (others as usual)."""
+    from keras_cgan.callbacks import CollapseWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", CollapseWarning)
+        shown = warnings.showwarning
+
+        def show(message, category, *args, **kwargs):
+            if issubclass(category, CollapseWarning):
+                print(f"keras-cgan train: warning: {message}", file=sys.stderr, flush=True)
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show  # catch_warnings puts the original back
+        yield
 
 
 def _stop_on_nan():

@@ -965,7 +965,19 @@ class GANModel(keras.Model):
                 raise
             raise clear from error
 
-    def fit(self, x=None, y=None, **kwargs):
+    def fit(self, x=None, y=None, diagnose=True, **kwargs):
+        """As `keras.Model.fit`, with the checks of the data and a `CollapseMonitor` by default.
+
+        Args:
+            x, y: `(condition, target)` pairs as a `tf.data.Dataset` (`y`
+                unset), or arrays of conditions and targets.
+            diagnose: bool. Add a `keras_cgan.callbacks.CollapseMonitor`
+                probed with the first rows of `x`, which warns once per kind
+                about NaN losses, constant or saturated output and a
+                discriminator that wins outright. A monitor passed in
+                `callbacks` replaces it. Defaults to `True`.
+            **kwargs: passed to `keras.Model.fit`.
+        """
         if not getattr(self, "compiled", False) or not hasattr(self, "generator_optimizer"):
             raise RuntimeError(
                 f"{type(self).__name__} must be compiled before `fit`: call "
@@ -977,6 +989,7 @@ class GANModel(keras.Model):
         # Guards (StopOnNaN) see a step's logs before any callback saves its
         # weights, whatever the order the user listed them in.
         callbacks = sorted(list(kwargs.get("callbacks") or []), key=lambda c: not getattr(c, "runs_first", False))
+        callbacks = self._with_monitor(callbacks, x, y, diagnose)
         position = _Position()
         kwargs["callbacks"] = callbacks + [position]
         source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The training"
@@ -987,6 +1000,22 @@ class GANModel(keras.Model):
                 "A `batch(..., drop_remainder=True)` with fewer samples than a batch makes an empty dataset."
             )
         return history
+
+    @staticmethod
+    def _with_monitor(callbacks, x, y, diagnose):
+        """`callbacks` with a `CollapseMonitor` (unless `diagnose=False`), each monitor probed from `x`."""
+        from keras_cgan.callbacks import CollapseMonitor, probe_batch
+
+        monitors = [c for c in callbacks if isinstance(c, CollapseMonitor)]
+        if not monitors and diagnose:
+            monitors = [CollapseMonitor()]
+            callbacks = callbacks + monitors
+        if any(m.conditions is None for m in monitors):
+            probe = probe_batch(x, y)
+            for monitor in monitors:
+                if monitor.conditions is None:
+                    monitor.set_probe(*probe)
+        return callbacks
 
     def evaluate(self, x=None, y=None, **kwargs):
         """As `keras.Model.evaluate`, with the checks of `fit` (pairs, shapes, values)."""

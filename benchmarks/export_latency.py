@@ -256,22 +256,24 @@ def bench_family(family, args, workdir):
     }, reports
 
 
+FIGURE_ROWS = {"saved_model": "SavedModel", "onnx": "ONNX", "tflite-float32": "TFLite float32",
+               "tflite-float16": "TFLite float16", "tflite-int8": "TFLite int8"}
+
+
 def save_figure(reports, generator_inputs, path):
-    """Each export on the same ten inputs, one row per runtime (a PNG).
+    """Each export on the same ten inputs, one row per runtime (a PNG, rows and columns labelled).
 
     Rows: SavedModel, ONNX, TFLite float32, float16, int8; columns: classes 0-9.
     """
-    from PIL import Image
-
+    from keras_cgan.callbacks import save_image_grid
     from keras_cgan.export import runtimes
 
-    rows = []
-    for kind in ("saved_model", "onnx", "tflite-float32", "tflite-float16", "tflite-int8"):
-        out = runtimes.load_runtime(reports[kind].path)(generator_inputs)["sample"]  # [B, H, W, C]
-        rows.append(np.concatenate(list(out[..., 0]), axis=1))  # [H, B*W]
-    grid = np.concatenate(rows, axis=0)
-    pixels = ((grid + 1) * 127.5).clip(0, 255).astype("uint8")
-    Image.fromarray(pixels).resize((pixels.shape[1] * 4, pixels.shape[0] * 4), Image.NEAREST).save(path)
+    samples = [runtimes.load_runtime(reports[kind].path)(generator_inputs)["sample"] for kind in FIGURE_ROWS]
+    save_image_grid(
+        np.concatenate(samples), path, rows=len(samples), scale=4,  # [rows * B, H, W, C]
+        row_labels=list(FIGURE_ROWS.values()),
+        col_labels=[f"class {c}" for c in generator_inputs["condition"]],
+    )
 
 
 def table_rows(results):

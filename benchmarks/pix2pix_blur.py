@@ -21,10 +21,11 @@ unchanged (measured: identical at 100 and 10).
 
 Writes run --run of benchmarks/results/pix2pix_blur.json (rewritten after every run) and,
 with --grid, a PNG of input | L1 only | each L1+cGAN run | target for each
-task. On labels2facade it also reports the RMS gradient inside each label
-region (`region_sharpness`, real in `region_sharpness_real`): the real sky is
-smooth, so sharpness bought with high-frequency noise shows there, while the
-wall, window and door ratios say whether the texture came back.
+task, its rows and columns labelled in the picture. On labels2facade it also
+reports the RMS gradient inside each label region (`region_sharpness`, real
+in `region_sharpness_real`): the real sky is smooth, so sharpness bought with
+high-frequency noise shows there, while the wall, window and door ratios say
+whether the texture came back.
 """
 
 import argparse
@@ -38,6 +39,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from keras_cgan import Pix2Pix, networks  # noqa: E402
+from keras_cgan.callbacks import save_image_grid  # noqa: E402
 from keras_cgan.data import synthetic_images  # noqa: E402
 from keras_cgan.metrics import quality_report  # noqa: E402
 from keras_cgan.models.pix2pix import unet  # noqa: E402
@@ -148,12 +150,16 @@ def run_name(variant, l1_weight, lowpass, l1_weights):
 
 
 def grid_rows(conditions, outputs, targets, count):
-    """Rows of input | each run (L1 only first) | target, uint8."""
-    rows = [
-        np.concatenate([to_rgb(conditions[i])] + [out[i] for out in outputs.values()] + [targets[i]], 1)
-        for i in range(count)
-    ]
-    return ((np.clip(np.concatenate(rows, 0), -1, 1) + 1) * 127.5).astype("uint8")
+    """Tiles of `count` rows of input | each run (L1 only first) | target, `[count * columns, H, W, 3]` in [-1, 1]."""
+    return np.stack(
+        [np.stack([to_rgb(conditions[i])] + [out[i] for out in outputs.values()] + [targets[i]]) for i in range(count)]
+    ).reshape((-1,) + targets.shape[1:-1] + (3,))
+
+
+def column_label(name):
+    """A run name as a column heading: `"l1+cgan l1_lowpass=1"` -> `"L1+cGAN\nl1_lowpass=1"`."""
+    head, *rest = name.split(" ")
+    return "\n".join([{"l1": "L1 only", "l1+cgan": "L1+cGAN"}[head]] + rest)
 
 
 def main(argv=None):
@@ -190,7 +196,7 @@ def main(argv=None):
     if args.eval_every and args.steps % args.eval_every:
         parser.error(f"--eval-every {args.eval_every} must divide --steps {args.steps}")
 
-    results, grids = {}, []
+    results, grids, row_labels, col_labels = {}, [], [], None
 
     def write(complete):
         # Rewritten after every run, so a run cut short keeps what it finished.
@@ -240,6 +246,8 @@ def main(argv=None):
         if outputs:
             ordered = {k: outputs[k] for k in sorted(outputs, key=lambda name: name != "l1")}  # L1 first
             grids.append(grid_rows(test_c, ordered, test_x, args.grid_rows))
+            row_labels += [task] * args.grid_rows
+            col_labels = ["input"] + [column_label(name) for name in ordered] + ["target"]
 
     result = write(complete=True)
     print("\n| task | variant | PSNR (dB) | SSIM | sharpness / real |\n|---|---|---|---|---|")
@@ -247,9 +255,8 @@ def main(argv=None):
         for variant, r in by_variant.items():
             print(f"| {task} | {variant} | {r['psnr']:.2f} | {r['ssim']:.3f} | {r['sharpness_ratio']:.2f} |")
     if args.grid and grids:
-        from PIL import Image
-
-        Image.fromarray(np.concatenate(grids, 0)).save(args.grid)
+        save_image_grid(np.concatenate(grids), args.grid, rows=len(row_labels), row_labels=row_labels,
+                        col_labels=col_labels)
         print(f"grid: {args.grid}")
     return result
 

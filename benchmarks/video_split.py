@@ -41,7 +41,10 @@ from keras_cgan import NextFrameGAN, networks  # noqa: E402
 from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
 from keras_cgan.callbacks import KeepBestGenerator  # noqa: E402
-from keras_cgan.models.next_frame_gan import junction_score, write_rollout_gif  # noqa: E402
+from keras_cgan.models.next_frame_gan import junction_score  # noqa: E402
+from keras_cgan.models.next_frame_gan.callbacks import rollout_panels  # noqa: E402
+
+GIF_CAPTIONS = {"l2": "L2: average of two futures", "gan": "GAN: picks one"}
 
 
 def _given(**kwargs):
@@ -136,6 +139,34 @@ def evaluate(gan, test, futures, args):
     }, rollouts
 
 
+def write_captioned_gif(path, frames, caption, context, duration_ms=250):
+    """Writes rollout frames (context | prediction | truth panels) under a caption strip; returns `path`.
+
+    The strip names the model, the frame (context or prediction step) and each panel.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default()
+    count, height, width = frames.shape[:3]  # [T, H', W', 3]
+    panel = (width - 2) // 3  # three panels, each with its 2-pixel gap
+    strip = 28
+    images = []
+    for t, frame in enumerate(frames):
+        image = Image.new("RGB", (width, height + strip), (255, 255, 255))
+        image.paste(Image.fromarray(frame), (0, strip))
+        draw = ImageDraw.Draw(image)
+        draw.fontmode = "1"  # no anti-aliasing: black and white text keeps the GIF small
+        draw.text((2, 1), caption, fill=(0, 0, 0), font=font)
+        when = f"context {t + 1}/{context}" if t < context else f"step {t - context + 1}/{count - context}"
+        draw.text((width - 2, 1), when, fill=(0, 0, 0), font=font, anchor="ra")
+        for p, heading in enumerate(("context", "prediction", "truth")):
+            draw.text((2 + p * panel + panel // 2, 15), heading, fill=(0, 0, 0), font=font, anchor="ma")
+        images.append(image)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    images[0].save(path, save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
+    return path
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=6000, help="training steps per model")
@@ -225,10 +256,10 @@ def main(argv=None):
         results["models"][name] = dict(metrics, **common)
         if args.gif_dir:
             steps = min(args.rollout_steps, args.length - args.context)
-            write_rollout_gif(
-                os.path.join(args.gif_dir, f"rollout_{name}.gif"), test.frames[:4, : args.context],
-                rollouts[:4, :steps], test.frames[:4, args.context : args.context + steps],
-            )
+            frames = rollout_panels(test.frames[:4, : args.context], rollouts[:4, :steps],
+                                    test.frames[:4, args.context : args.context + steps])
+            write_captioned_gif(os.path.join(args.gif_dir, f"rollout_{name}.gif"), frames, GIF_CAPTIONS[name],
+                                args.context)
 
     out = args.out or _report.path_of("video_split")
     if args.merge and os.path.exists(out):

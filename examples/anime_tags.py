@@ -89,7 +89,8 @@ def run(args):
     hair, eyes = synthetic_faces.grid_pairs()
     noise = np.random.default_rng(0).standard_normal((1, args.latent_dim)).astype("float32")
     grid = gan(synthetic_faces.tags_of(hair, eyes), noise=np.repeat(noise, len(hair), 0), training=False)
-    save_image_grid(np.asarray(grid), os.path.join(args.out, "grid.png"), rows=6, scale=max(1, 96 // args.size))
+    save_image_grid(np.asarray(grid), os.path.join(args.out, "grid.png"), rows=6, scale=max(1, 96 // args.size),
+                    row_labels=synthetic_faces.HAIR_TAGS, col_labels=synthetic_faces.EYE_TAGS)
     gan.generator.save(os.path.join(args.out, "generator.keras"))
     result = dict(evaluate(gan, args.samples, args.size), train_seconds=seconds, design=args.design,
                   mismatch_weight=args.mismatch_weight)

@@ -25,8 +25,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from PIL import Image  # noqa: E402
 
+from keras_cgan.callbacks import save_image_grid  # noqa: E402
 from keras_cgan.data import paired_image_dataset, synthetic_images  # noqa: E402
 from keras_cgan.metrics import quality_report  # noqa: E402
 from keras_cgan.models.pix2pix import presets  # noqa: E402
@@ -123,8 +123,12 @@ def main(argv=None):
         reports[name] = report
         columns.append(outputs)
     columns.append(targets)
-    grid = np.concatenate([np.concatenate(row, 1) for row in zip(*columns)], 0)  # rows of 4 images
-    Image.fromarray(((np.clip(grid, -1, 1) + 1) * 127.5).astype("uint8")).save(args.out)
+    gan_label = "L1+cGAN" + (f"\nl1_lowpass={args.l1_lowpass:g}" if args.l1_lowpass else "")
+    save_image_grid(
+        np.stack(columns, 1).reshape((-1,) + targets.shape[1:]), args.out, rows=len(targets),  # [rows * 4, H, W, C]
+        row_labels=[f"test {i + 1}" for i in range(len(targets))],
+        col_labels=["input", "L1 only", gan_label, "target"],
+    )
     print(f"wrote {args.out}: input | L1 only | L1+cGAN | target")
     return reports
 

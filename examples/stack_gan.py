@@ -104,15 +104,14 @@ def evaluate(images_by_stage, hair, eyes, real):
     return result
 
 
-def write_grid(images_by_stage, path, columns):
-    """Rows: stage 1, 2, 3 (each nearest-upsampled to the largest size); one column per condition."""
-    from PIL import Image
+def write_grid(images_by_stage, path, col_labels):
+    """Rows: stage 1, 2, 3 (each nearest-upsampled to the largest size); one column per condition, labelled."""
+    from keras_cgan.callbacks import save_image_grid
 
     size = images_by_stage[-1].shape[1]
-    rows = [upsample(images[:columns], size, "nearest") for images in images_by_stage]
-    grid = np.concatenate([np.concatenate(list(row), axis=1) for row in rows], axis=0)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    Image.fromarray(((grid + 1.0) * 127.5).clip(0, 255).astype("uint8")).save(path)
+    rows = [upsample(images[: len(col_labels)], size, "nearest") for images in images_by_stage]
+    row_labels = [f"stage {k}, {x.shape[1]}x{x.shape[1]}" for k, x in enumerate(images_by_stage, start=1)]
+    save_image_grid(np.concatenate(rows), path, rows=len(rows), row_labels=row_labels, col_labels=col_labels)
 
 
 def main(argv=None):
@@ -153,8 +152,9 @@ def main(argv=None):
     # One column per hair colour with eyes two colours on, the same noise for every stage.
     pick = [np.flatnonzero((hair == h) & (eyes == (h + 2) % 6))[0] for h in range(6)]
     picked = [x[pick] for x in images]
+    labels = [f"{synthetic_faces.HAIR_TAGS[hair[i]]}\n{synthetic_faces.EYE_TAGS[eyes[i]]}" for i in pick]
     for path in [os.path.join(args.out, "stages.png")] + ([args.grid] if args.grid else []):
-        write_grid(picked, path, len(pick))
+        write_grid(picked, path, labels)
     with open(os.path.join(args.out, "result.json"), "w") as f:
         json.dump(result, f, indent=2)
     print(json.dumps({k: v for k, v in result.items() if k != "args"}, indent=2))

@@ -116,9 +116,12 @@ def run(args):
     else:
         fake, unseen = score(synthetic_shapes.HELD_OUT)
         _, seen = score(seen_combinations)
-    order = np.arange(len(fake)).reshape(len(synthetic_shapes.HELD_OUT), args.samples)[:, :8].reshape(-1)
+    columns = min(8, args.samples)
+    order = np.arange(len(fake)).reshape(len(synthetic_shapes.HELD_OUT), args.samples)[:, :columns].reshape(-1)
     save_image_grid(fake[order], os.path.join(args.out, "unseen_captions.png"), rows=len(synthetic_shapes.HELD_OUT),
-                    scale=max(1, 96 // args.size))
+                    scale=max(1, 96 // args.size),
+                    row_labels=[synthetic_shapes.caption(*c) for c in synthetic_shapes.HELD_OUT],
+                    col_labels=[f"z{j + 1}" for j in range(columns)])
     generator.save(os.path.join(args.out, "generator.keras"))
     result = {"unseen_captions": unseen, "seen_captions": seen, **extra, "train_seconds": seconds,
               "args": vars(args), "swap_groups": groups}

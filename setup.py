@@ -23,6 +23,8 @@ EXTRAS = {
     "images": ["scikit-image>=0.24,<0.27"],
     "video": ["imageio>=2.30,<3"],
     "tensorboard": ["tensorboard>=2.20,<3"],  # to view a run folder's logs/
+    # the denoisers benchmarks/speech_peers.py compares SEGAN with; never imported by keras_cgan
+    "peers": ["pyrnnoise>=0.4,<0.5", "noisereduce>=3,<4"],
 }
 EXTRAS["all"] = sorted({r for name in ("export", "audio", "images", "video") for r in EXTRAS[name]})
 EXTRAS["dev"] = EXTRAS["all"] + [

@@ -269,6 +269,26 @@ def segan_speed():
     return table("segan_quality_speed", cols, rows, ["default"]) + extra
 
 
+def speech_peers():
+    if not os.path.exists(os.path.join(RESULTS, "speech_peers.json")):  # until the first full run
+        return "Not measured yet: run `python benchmarks/speech_peers.py --picture docs/segan_spectrograms.png`."
+    r = run(load("speech_peers"), "default")["result"]
+    m = r["methods"]
+    rows = [[name, fmt(v["overall"]["snr"], 2), fmt(v["overall"]["segsnr"], 2), fmt(v["overall"]["pesq"], 2),
+             fmt(v["overall"]["stoi"]), fmt(v["rtf"]), fmt(v["rtf_cpu_time"])] for name, v in m.items()]
+    main = markdown(["method", "SNR dB", "segSNR", "PESQ-WB", "STOI", "RTF wall", "RTF cpu"], rows)
+    kinds = list(next(iter(m.values()))["by_noise"])
+    unseen = r["corpus"]["unseen_noises"]
+    rows = [[name] + [f"{fmt(v['by_noise'][k]['snr'], 2)} / {fmt(v['by_noise'][k]['pesq'], 2)}" for k in kinds]
+            for name, v in m.items()]
+    heads = [k + (" (unseen)" if k in unseen else "") for k in kinds]
+    c = r["corpus"]
+    note = (f"\n{c['test_utterances']} held-out utterances ({c['test_seconds']:.0f} s; sentences and voices not in "
+            f"training) at {', '.join(f'{s:.0f}' for s in c['test_snr_db'])} dB input SNR; RTF on one thread.")
+    return (main + "\n\nSNR dB / PESQ-WB per noise kind:\n\n" + markdown(["method"] + heads, rows) + "\n"
+            + source("speech_peers", ["default"]) + note)
+
+
 # ---------------------------------------------------------------- NextFrameGAN
 
 VIDEO = ["junction_one_sprite", "junction_split", "junction_faded", "junction_valid_future", "rollout_intact", "psnr"]
@@ -344,7 +364,7 @@ TABLES = {f.__name__: f for f in (
     condition_fidelity, train_step_speed, discriminator_designs, caption_generalisation,
     stack_gan_example, stackgan,
     pix2pix_blur, pix2pix_blur_runs, pix2pix_blur_regions, pix2pix_step_speed, pix2pix_input_pipeline,
-    segan_quality, segan_progress, segan_speed,
+    segan_quality, segan_progress, segan_speed, speech_peers,
     video_split, video_split_sweeps,
     export_quickstart, export_families, scaling,
 )}

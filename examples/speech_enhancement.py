@@ -17,30 +17,10 @@ import os
 
 import numpy as np
 
+from keras_cgan.callbacks import save_spectrograms
 from keras_cgan.models.segan import presets
 
 DEFAULT = presets.PRESETS["default"]
-
-
-def spectrogram_png(path, rows, sample_rate):
-    """Stacks log-magnitude spectrograms of `rows` ([(label, signal)]) into one PNG."""
-    from PIL import Image, ImageDraw
-    from scipy import signal
-
-    images = []
-    for label, x in rows:
-        _, _, z = signal.stft(x, fs=sample_rate, nperseg=512, noverlap=384)
-        db = 20 * np.log10(np.abs(z) + 1e-6)
-        db = np.clip((db - (db.max() - 70)) / 70, 0, 1)[::-1]  # 70 dB range, low freqs at the bottom
-        # a simple dark-blue -> yellow colour map
-        rgb = np.stack([db**0.8, db**1.2 * 0.9, 0.35 * (1 - db) + 0.1 * db], -1)
-        img = Image.fromarray((rgb * 255).astype("uint8")).resize((640, 160))
-        ImageDraw.Draw(img).text((6, 4), label, fill=(255, 255, 255))
-        images.append(img)
-    sheet = Image.new("RGB", (640, 160 * len(images)))
-    for i, img in enumerate(images):
-        sheet.paste(img, (0, 160 * i))
-    sheet.save(path)
 
 
 def make_folder(root, num_train, num_test, seconds, sample_rate, use_espeak, seed):
@@ -116,7 +96,7 @@ def main():
     streamed = audio_tflite.stream_enhance(tflite.path, noisy, preemphasis=gan.preemphasis)
     print(f"TFLite streamed vs enhance(): max abs error {np.abs(streamed - enhanced).max():.2e}")
     picture = os.path.join(args.out, "segan_spectrograms.png")
-    spectrogram_png(picture, [("noisy", noisy), ("SEGAN", enhanced), ("clean", clean)], args.sample_rate)
+    save_spectrograms(picture, [("noisy", noisy), ("SEGAN", enhanced), ("clean", clean)], args.sample_rate)
     print(f"wrote {args.out}/: segan.keras, segan.tflite, noisy.wav, enhanced.wav, {os.path.basename(picture)}")
 
 

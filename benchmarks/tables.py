@@ -270,8 +270,6 @@ def segan_speed():
 
 
 def speech_peers():
-    if not os.path.exists(os.path.join(RESULTS, "speech_peers.json")):  # until the first full run
-        return "Not measured yet: run `python benchmarks/speech_peers.py --picture docs/segan_spectrograms.png`."
     r = run(load("speech_peers"), "default")["result"]
     m = r["methods"]
     rows = [[name, fmt(v["overall"]["snr"], 2), fmt(v["overall"]["segsnr"], 2), fmt(v["overall"]["pesq"], 2),
@@ -287,6 +285,21 @@ def speech_peers():
             f"training) at {', '.join(f'{s:.0f}' for s in c['test_snr_db'])} dB input SNR; RTF on one thread.")
     return (main + "\n\nSNR dB / PESQ-WB per noise kind:\n\n" + markdown(["method"] + heads, rows) + "\n"
             + source("speech_peers", ["default"]) + note)
+
+
+STFT_RUNS = ["stft_weight=0, 1500 steps", "stft_weight=1, 1500 steps", "stft_weight=3, 1500 steps"]
+
+
+def speech_peers_stft():
+    results = load("speech_peers")
+    rows = []
+    for name in STFT_RUNS:
+        segan = run(results, name)["result"]["methods"]["segan"]
+        o, k = segan["overall"], segan["by_noise"]
+        rows.append([name.split(",")[0], fmt(o["snr"], 2), fmt(o["segsnr"], 2), fmt(o["pesq"], 3), fmt(o["stoi"]),
+                     fmt(k["machine"]["pesq"], 2), fmt(k["music"]["pesq"], 2)])
+    columns = ["SEGAN, 1,500 steps", "SNR dB", "segSNR", "PESQ-WB", "STOI", "PESQ machine", "PESQ music"]
+    return table("speech_peers", columns, rows, STFT_RUNS)
 
 
 # ---------------------------------------------------------------- NextFrameGAN
@@ -364,7 +377,7 @@ TABLES = {f.__name__: f for f in (
     condition_fidelity, train_step_speed, discriminator_designs, caption_generalisation,
     stack_gan_example, stackgan,
     pix2pix_blur, pix2pix_blur_runs, pix2pix_blur_regions, pix2pix_step_speed, pix2pix_input_pipeline,
-    segan_quality, segan_progress, segan_speed, speech_peers,
+    segan_quality, segan_progress, segan_speed, speech_peers, speech_peers_stft,
     video_split, video_split_sweeps,
     export_quickstart, export_families, scaling,
 )}

@@ -662,7 +662,7 @@ class CollapseMonitor(keras.callbacks.Callback):
         if won is None or not needed or getattr(model, "adversarial_weight", 1.0) == 0:
             return
         warmup = getattr(model, "adversarial_warmup", 0)  # NextFrameGAN: G does not fight D yet
-        if warmup and int(model.generator_optimizer.iterations) < warmup:
+        if warmup and int(keras.ops.convert_to_numpy(model.generator_optimizer.iterations)) < warmup:
             return
         d_real, d_fake, g_adv = (float(np.ravel(logs[name])[0]) for name in ("d_real", "d_fake", "g_adv"))
         self._report(

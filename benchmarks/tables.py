@@ -283,8 +283,12 @@ def speech_peers():
     c = r["corpus"]
     note = (f"\n{c['test_utterances']} held-out utterances ({c['test_seconds']:.0f} s; sentences and voices not in "
             f"training) at {', '.join(f'{s:.0f}' for s in c['test_snr_db'])} dB input SNR; RTF on one thread.")
+    quiet = run(load("speech_peers"), "quiet")
+    q = quiet["result"]["methods"]["segan"]
+    note += (f" Scored again on a quieter machine (load {quiet['machine']['load_average_1_5_15_min'][0]:.1f}, run "
+             f"`quiet`, same model and scores): SEGAN's TFLite RTF {fmt(q['rtf'])} wall, {fmt(q['rtf_cpu_time'])} cpu.")
     return (main + "\n\nSNR dB / PESQ-WB per noise kind:\n\n" + markdown(["method"] + heads, rows) + "\n"
-            + source("speech_peers", ["default"]) + note)
+            + source("speech_peers", ["default", "quiet"]) + note)
 
 
 STFT_RUNS = ["stft_weight=0, 1500 steps", "stft_weight=1, 1500 steps", "stft_weight=3, 1500 steps"]
@@ -300,6 +304,37 @@ def speech_peers_stft():
                      fmt(k["machine"]["pesq"], 2), fmt(k["music"]["pesq"], 2)])
     columns = ["SEGAN, 1,500 steps", "SNR dB", "segSNR", "PESQ-WB", "STOI", "PESQ machine", "PESQ music"]
     return table("speech_peers", columns, rows, STFT_RUNS)
+
+
+# ---------------------------------------------------------------- every family, new tasks
+
+def _generalisation_measure(family, r):
+    if family == "next_frame_gan":
+        return f"commits to one future {fmt(r['commit'], 2)}, rarer branch {fmt(r['branch_share_min'], 2)}"
+    if family == "pix2pix":
+        l1, gan = r["l1"], r["gan"]
+        texture = (f"texture corr {fmt(l1['texture_corr'], 2)} / {fmt(gan['texture_corr'], 2)}, "
+                   if "texture_corr" in gan else "")
+        return (f"L1 only / GAN+L1: {texture}error where flat {fmt(l1['flat_error'], 4)} / "
+                f"{fmt(gan['flat_error'], 4)}, sharpness {fmt(l1['sharpness_ratio'], 2)} / {fmt(gan['sharpness_ratio'], 2)}")
+    if family == "conditional_gan":
+        return (f"condition accuracy {fmt(r['condition_accuracy'], 3)}, diversity {fmt(r['diversity'], 2)} "
+                f"(real {fmt(r['real_diversity'], 2)})")
+    if family == "stack_gan":
+        return f"both tags {fmt(r['tag_accuracy'], 3)}"
+    return f"SNR gain {fmt(r['snr_gain'], 2)} dB"
+
+
+def generalisation():
+    families = run(load("generalisation"), "defaults")["result"]["families"]
+    rows = []
+    for family, entry in families.items():
+        for task, t in entry["tasks"].items():
+            r = t["result"]
+            kinds = ", ".join(r.get("collapse_kinds") or [])
+            rows.append([family, task, t["half"], _generalisation_measure(family, r),
+                         f"yes ({kinds})" if r.get("collapsed") else "no"])
+    return table("generalisation", ["family", "task", "half", "measured (defaults)", "collapsed"], rows, ["defaults"])
 
 
 # ---------------------------------------------------------------- NextFrameGAN
@@ -379,7 +414,7 @@ TABLES = {f.__name__: f for f in (
     pix2pix_blur, pix2pix_blur_runs, pix2pix_blur_regions, pix2pix_step_speed, pix2pix_input_pipeline,
     segan_quality, segan_progress, segan_speed, speech_peers, speech_peers_stft,
     video_split, video_split_sweeps,
-    export_quickstart, export_families, scaling,
+    export_quickstart, export_families, scaling, generalisation,
 )}
 
 

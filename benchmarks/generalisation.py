@@ -795,7 +795,7 @@ SEGAN_TASKS = {
 
 def speech_pairs(task, count, seconds, seed):
     """Noisy/clean pairs of synthetic_speech voices with the task's noise at 0-10 dB SNR."""
-    from keras_cgan.data import synthetic_speech
+    from keras_cgan.data import audio, synthetic_speech
 
     rng = np.random.default_rng(seed)
     n = int(seconds * SR)
@@ -804,10 +804,7 @@ def speech_pairs(task, count, seconds, seed):
         speech = synthetic_speech.synthetic_voice(rng, n, SR)
         noise = SEGAN_TASKS[task][1](rng, n)
         noise = noise / (np.sqrt(np.mean(noise**2)) + 1e-12)
-        mixed = synthetic_speech.mix(speech, noise.astype(np.float32), rng.uniform(0.0, 10.0))
-        peak = max(np.abs(mixed).max(), np.abs(speech).max())
-        if peak > 0.99:
-            speech, mixed = speech * 0.99 / peak, mixed * 0.99 / peak
+        mixed, speech = audio.mix_at_snr(speech, noise.astype(np.float32), rng.uniform(0.0, 10.0))
         noisy.append(mixed)
         clean.append(speech)
     return np.stack(noisy).astype(np.float32), np.stack(clean).astype(np.float32)

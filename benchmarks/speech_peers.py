@@ -250,16 +250,6 @@ def noise(kind, rng, n, talkers, split):
     return (x / (np.sqrt(np.mean(x**2)) + 1e-12)).astype("float32")
 
 
-def mix(clean, noise_, snr_db):
-    """`clean + noise` at `snr_db` over the whole utterance, both scaled to peak <= 0.99."""
-    from keras_cgan.data import synthetic_speech
-
-    noisy = synthetic_speech.mix(clean, noise_, snr_db)
-    peak = max(np.abs(noisy).max(), np.abs(clean).max())
-    gain = 0.99 / peak if peak > 0.99 else 1.0
-    return noisy * gain, clean * gain
-
-
 def noise_bank(talkers, seed, seconds=20.0, per_kind=4):
     """Training noises: `per_kind` clips of each of `TRAIN_NOISES`."""
     rng = np.random.default_rng([seed, 7])
@@ -269,13 +259,15 @@ def noise_bank(talkers, seed, seconds=20.0, per_kind=4):
 
 def test_pairs(test_clean, seed):
     """(noisy, clean, kind, snr) per test utterance; kinds and SNRs cycled."""
+    from keras_cgan.data import audio
+
     rng = np.random.default_rng([seed, 11])
     kinds = TRAIN_NOISES + UNSEEN_NOISES
     pairs = []
     for i, clean in enumerate(test_clean):
         kind, snr = kinds[i % len(kinds)], TEST_SNRS[(i // len(kinds)) % len(TEST_SNRS)]
         talkers = [c for j, c in enumerate(test_clean) if j != i]  # never the target itself
-        noisy, clean = mix(clean, noise(kind, rng, clean.size, talkers, "test"), snr)
+        noisy, clean = audio.mix_at_snr(clean, noise(kind, rng, clean.size, talkers, "test"), snr)
         pairs.append((noisy, clean, kind, snr))
     return pairs
 

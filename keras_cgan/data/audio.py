@@ -243,6 +243,34 @@ def paired_dataset(
     return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
 
 
+def mix_at_snr(clean, noise, snr_db, clean_power=None):
+    """`(noisy, clean)`: `clean + noise` with the noise scaled to `snr_db`.
+
+    The SNR is measured against `clean`'s power, or `clean_power` when given
+    (a whole utterance's, for a window of it). If the mixture or the clean
+    signal would pass 0.99 in magnitude, both are scaled by the same gain, so
+    the pair stays a pair.
+
+    Example:
+
+    >>> noise = np.array([1.0, -1.0, 1.0, -1.0])
+    >>> noisy, clean = mix_at_snr(np.full(4, 0.25), noise, snr_db=0.0)
+    >>> np.round(noisy, 3).tolist()
+    [0.5, 0.0, 0.5, 0.0]
+    >>> noisy, clean = mix_at_snr(np.full(4, 0.9), noise, snr_db=0.0)  # 1.8 peak: one gain on both
+    >>> round(float(noisy.max()), 3), round(float(clean.max()), 3)
+    (0.99, 0.495)
+    """
+    if clean_power is None:
+        clean_power = np.mean(np.square(np.asarray(clean, "float64")))
+    noise_power = np.mean(np.square(np.asarray(noise, "float64"))) + 1e-12
+    noisy = (clean + np.sqrt(clean_power / (noise_power * 10 ** (snr_db / 10.0))) * noise).astype("float32")
+    peak = max(float(np.abs(noisy).max()), float(np.abs(clean).max()))
+    if peak > 0.99:
+        noisy, clean = noisy * (0.99 / peak), clean * (0.99 / peak)
+    return noisy, clean
+
+
 def noisy_mixtures(clean, noises, window=16384, batch_size=16, snr_db=(0.0, 10.0), seed=0):
     """An endless `tf.data.Dataset` of `(noisy, clean)` windows mixed on the fly.
 
@@ -290,12 +318,7 @@ def noisy_mixtures(clean, noises, window=16384, batch_size=16, snr_db=(0.0, 10.0
             speech = np.pad(speech[start : start + window], (0, max(0, window - speech.size)))
             noise = noises[rng.integers(len(noises))]
             noise = np.roll(np.resize(noise, max(window, noise.size)), -rng.integers(noise.size))[:window]
-            noise_power = float(np.mean(np.square(noise, dtype="float64"))) + 1e-12
-            noise = noise * np.sqrt(power[i] / (noise_power * 10 ** (rng.uniform(low, high) / 10.0)))
-            noisy = speech + noise.astype("float32")
-            peak = max(float(np.abs(noisy).max()), float(np.abs(speech).max()))
-            if peak > 0.99:  # same gain on both: the pair stays a pair
-                noisy, speech = noisy * (0.99 / peak), speech * (0.99 / peak)
+            noisy, speech = mix_at_snr(speech, noise, rng.uniform(low, high), clean_power=power[i])
             yield noisy[:, None].astype("float32"), speech[:, None].astype("float32")
 
     spec = tf.TensorSpec([window, 1], tf.float32)

@@ -27,6 +27,8 @@ import tempfile
 
 import numpy as np
 
+from keras_cgan.data import audio
+
 NOISE_TYPES = ("white", "pink", "babble", "hum")
 SPLITS = ("train", "test")
 # (F1, F2, F3) in Hz of a few vowels (Peterson & Barney averages).
@@ -179,14 +181,6 @@ def make_noise(kind, rng, num_samples, sample_rate=16000, split="train"):
     return (noise / (np.sqrt(np.mean(noise**2)) + 1e-12)).astype("float32")
 
 
-def mix(clean, noise, snr_db):
-    """Scales `noise` so that `clean + noise` has the given SNR in dB."""
-    clean_power = np.mean(np.asarray(clean, "float64") ** 2)
-    noise_power = np.mean(np.asarray(noise, "float64") ** 2) + 1e-12
-    scale = np.sqrt(clean_power / (noise_power * 10 ** (snr_db / 10.0)))
-    return (clean + scale * noise).astype("float32")
-
-
 def make_pairs(
     num_utterances,
     seconds=2.0,
@@ -230,10 +224,7 @@ def make_pairs(
         else:
             speech = synthetic_voice(rng, num_samples, sample_rate)
         noise = make_noise(noise_types[i % len(noise_types)], rng, num_samples, sample_rate, split)
-        mixed = mix(speech, noise, rng.uniform(low, high))
-        peak = max(np.abs(mixed).max(), np.abs(speech).max())
-        if peak > 0.99:  # keep both in [-1, 1] with the same gain
-            speech, mixed = speech * 0.99 / peak, mixed * 0.99 / peak
+        mixed, speech = audio.mix_at_snr(speech, noise, rng.uniform(low, high))
         noisy.append(mixed)
         clean.append(speech)
     return np.stack(noisy).astype("float32"), np.stack(clean).astype("float32")

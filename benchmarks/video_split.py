@@ -262,7 +262,8 @@ def main(argv=None):
                                 args.context)
 
     out = args.out or _report.path_of("video_split")
-    if args.merge and os.path.exists(out):
+    runs = [run["name"] for run in _report.load(out)["runs"]] if os.path.exists(out) else []
+    if args.merge and args.run in runs:
         earlier = _report.run_of(_report.load(out), args.run)["result"]["models"]
         results["models"] = {**{k: v for k, v in earlier.items() if k not in results["models"]}, **results["models"]}
         results["models"] = dict(sorted(results["models"].items(), key=lambda item: item[0] != "l2"))

@@ -3,7 +3,7 @@
 The condition is the last `context_frames` frames stacked on channels,
 `[H, W, context_frames * C]`. The generator is a small U-Net: two stride-2
 encoder blocks, noise joined at the bottleneck, two decoder blocks with skip
-connections and a `tanh` frame. The discriminator scores `(frame, context)`
+connections and a linear frame (`tanh` optional). The discriminator scores `(frame, context)`
 pairs at one or more scales (Mathieu et al. 2016 use a multi-scale
 discriminator): each scale is a small PatchGAN-like stack on the pair average
 pooled by that factor, and all patch logits are concatenated, `[B, N]`.
@@ -32,7 +32,9 @@ def _check(frame_shape, context_frames):
         raise ValueError(f"`context_frames` must be an int >= 1. Received: context_frames={context_frames!r}")
 
 
-def next_frame_generator(frame_shape, context_frames=4, latent_dim=8, base_filters=32, name="generator"):
+def next_frame_generator(
+    frame_shape, context_frames=4, latent_dim=8, base_filters=32, output_activation="linear", name="generator"
+):
     """Builds `[noise, condition] -> next frame` (or `condition -> next frame`).
 
     Args:
@@ -43,8 +45,19 @@ def next_frame_generator(frame_shape, context_frames=4, latent_dim=8, base_filte
             without noise (input `condition` only). Defaults to `8`.
         base_filters: int. Filters of the first block; each stride-2 block
             doubles them. Defaults to `32`.
+        output_activation: str. `"tanh"` (frames in [-1, 1]) or `"linear"`
+            (values may pass the range slightly). Where most target pixels
+            sit at -1, the limit of `tanh`, the loss drives a `tanh`
+            output's pre-activations towards -inf, its gradient vanishes
+            and the generator can settle on blank frames; a linear output
+            reaches -1 at a finite value and keeps learning. Defaults to
+            `"linear"`.
     """
     _check(frame_shape, context_frames)
+    if output_activation not in ("tanh", "linear"):
+        raise ValueError(
+            f"`output_activation` must be 'tanh' or 'linear'. Received: output_activation={output_activation!r}"
+        )
     height, width, channels = frame_shape
     f = base_filters
     condition = keras.Input((height, width, context_frames * channels), name="condition")
@@ -66,7 +79,8 @@ def next_frame_generator(frame_shape, context_frames=4, latent_dim=8, base_filte
     x = layers.ReLU()(layers.Conv2DTranspose(f, 4, strides=2, padding="same", name="dec_0")(x))
     x = layers.Concatenate(name="skip_0")([x, e1])  # [B, H, W, 2f]
     x = layers.ReLU()(layers.Conv2D(f, 3, padding="same", name="dec_0_conv")(x))
-    frame = layers.Conv2D(channels, 3, padding="same", activation="tanh", name="to_frame")(x)
+    activation = None if output_activation == "linear" else "tanh"
+    frame = layers.Conv2D(channels, 3, padding="same", activation=activation, name="to_frame")(x)
     return keras.Model(inputs, frame, name=name)
 
 

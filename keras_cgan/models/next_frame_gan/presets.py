@@ -39,7 +39,7 @@ PRESETS = {
 }
 
 # The settings each part takes; an override goes to every part that names it.
-GENERATOR = ("latent_dim", "base_filters")
+GENERATOR = ("latent_dim", "base_filters", "output_activation")
 DISCRIMINATOR = ("base_filters", "scales", "patch", "spectral_norm")
 MODEL = (
     "l2_weight", "l1_weight", "gdl_weight", "adversarial_warmup", "variety_samples",  # NextFrameGAN

@@ -1,4 +1,4 @@
-"""L1-only vs L1+cGAN pix2pix with the same budget: PSNR, SSIM and sharpness.
+"""L1-only vs L1+cGAN pix2pix with the same budget: PSNR, SSIM, sharpness and where the detail is.
 
 The seed's claim, measured: a generator trained to be close to the target
 (L1 alone) predicts the median of the possible outputs and is blurry; adding
@@ -26,6 +26,13 @@ reports the RMS gradient inside each label region (`region_sharpness`, real
 in `region_sharpness_real`): the real sky is smooth, so sharpness bought with
 high-frequency noise shows there, while the wall, window and door ratios say
 whether the texture came back.
+
+Sharpness alone cannot tell drawn structure from ringing or checkerboards, so
+every run also reports `metrics.image_quality`'s `flat_error` (mean absolute
+error where the truth is flat, 0 = clean; null when the truth has no flat
+pixel), `edge_similarity` (1 = the truth's edges, as strong and in place) and
+`spectral_match` (mean |log10| power ratio over frequency bands, 0 = the
+truth's spectrum).
 """
 
 import argparse
@@ -137,6 +144,11 @@ def region_sharpness(conditions, images):
     return out
 
 
+def cell(value, digits=3):
+    """A measure that may be None (no flat pixel, no edge) as text."""
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
 def to_rgb(x):
     return np.repeat(x, 3, -1) if x.shape[-1] == 1 else x
 
@@ -241,7 +253,9 @@ def main(argv=None):
             if trajectory:
                 results[task][name]["trajectory"] = trajectory
             print(f"{task:<14} {name:<24} psnr {report['psnr']:6.2f}  ssim {report['ssim']:.3f}  "
-                  f"sharpness ratio {report['sharpness_ratio']:.3f}  ({seconds:.0f} s)", flush=True)
+                  f"sharpness ratio {report['sharpness_ratio']:.3f}  flat error {cell(report['flat_error'], 4)}  "
+                  f"edge similarity {cell(report['edge_similarity'])}  "
+                  f"spectral match {report['spectral_match']:.3f}  ({seconds:.0f} s)", flush=True)
             write(complete=False)
         if outputs:
             ordered = {k: outputs[k] for k in sorted(outputs, key=lambda name: name != "l1")}  # L1 first
@@ -250,10 +264,12 @@ def main(argv=None):
             col_labels = ["input"] + [column_label(name) for name in ordered] + ["target"]
 
     result = write(complete=True)
-    print("\n| task | variant | PSNR (dB) | SSIM | sharpness / real |\n|---|---|---|---|---|")
+    print("\n| task | variant | PSNR (dB) | SSIM | sharpness / real | flat error | edge similarity | spectral match |"
+          "\n|---|---|---|---|---|---|---|---|")
     for task, by_variant in results.items():
         for variant, r in by_variant.items():
-            print(f"| {task} | {variant} | {r['psnr']:.2f} | {r['ssim']:.3f} | {r['sharpness_ratio']:.2f} |")
+            print(f"| {task} | {variant} | {r['psnr']:.2f} | {r['ssim']:.3f} | {r['sharpness_ratio']:.2f} | "
+                  f"{cell(r['flat_error'], 4)} | {cell(r['edge_similarity'])} | {r['spectral_match']:.3f} |")
     if args.grid and grids:
         save_image_grid(np.concatenate(grids), args.grid, rows=len(row_labels), row_labels=row_labels,
                         col_labels=col_labels)

@@ -64,3 +64,81 @@ def test_sharpness_difference_uses_the_one_gradient_helper():
     expected = float(np.mean(10 * np.log10(4.0 / diff)))
     assert video_metrics.sharpness_difference(p, t) == expected  # float64 throughout: exact
     assert video_metrics.sharpness_difference(t, t) == pytest.approx(10 * np.log10(4 / 1e-10))
+
+
+# ---------------------------------------------------------------- where the detail is
+
+def scene(shape=(2, 16, 16, 1)):
+    """Flat background at -0.5 with a bright square per image: flat areas and sharp edges, in [-1, 1]."""
+    x = np.full(shape, -0.5)
+    x[0, 3:9, 4:12] = 0.5
+    x[1, 6:14, 2:8] = 0.8
+    return x
+
+
+def box_blur(x):
+    """3x3 mean, edges repeated: changes only pixels next to an edge, never a flat one."""
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="edge")
+    return np.mean([padded[:, i: i + x.shape[1], j: j + x.shape[2]] for i in range(3) for j in range(3)], axis=0)
+
+
+def checker_where_flat(x, amplitude=0.1):
+    checker = amplitude * (-1.0) ** np.indices(x.shape[1:3]).sum(0)[None, ..., None]
+    return x + checker * image_quality.flat_mask(x)[..., None]
+
+
+def test_flat_error_sees_a_checkerboard_but_not_blur():
+    truth = scene()
+    assert image_quality.flat_error(truth, truth) == 0.0
+    # blur moves only pixels beside edges; a checkerboard of 0.1 ([-1, 1] units) is 0.05 on [0, 1]
+    assert image_quality.flat_error(truth, box_blur(truth)) == pytest.approx(0.0, abs=1e-12)
+    assert image_quality.flat_error(truth, checker_where_flat(truth)) == pytest.approx(0.05)
+    # the same truth on [0, 1]: the same number
+    unit = (truth + 1) / 2
+    assert image_quality.flat_error(unit, (checker_where_flat(truth) + 1) / 2, value_range=(0.0, 1.0)) == (
+        pytest.approx(0.05))
+    stripes = np.tile([[-1.0], [1.0]], (1, 8, 4, 1))  # [1, 8, 4, 1], no flat pixel
+    assert image_quality.flat_error(stripes, stripes) is None
+    with pytest.raises(ValueError, match="same shape"):
+        image_quality.flat_error(truth, truth[:1])
+
+
+def test_edge_similarity_sees_blur_and_misplaced_edges_but_not_flat_artefacts():
+    truth = scene()
+    assert image_quality.edge_similarity(truth, truth) == 1.0
+    assert image_quality.edge_similarity(truth, checker_where_flat(truth)) == 1.0  # edges untouched
+    blurred = image_quality.edge_similarity(truth, box_blur(truth))
+    assert blurred < 0.9
+    # edges at half strength everywhere: 2 * 1 * 0.5 / (1 + 0.25) = 0.8, by hand
+    assert image_quality.edge_similarity(truth, 0.5 * truth) == pytest.approx(0.8)
+    # the same squares moved 3 pixels down and right: as sharp, in the wrong place
+    moved = np.roll(truth, (3, 3), axis=(1, 2))
+    assert float(image_quality.sharpness_ratio(moved, truth)) == pytest.approx(1.0)
+    assert image_quality.edge_similarity(truth, moved) < 0.2
+    assert image_quality.edge_similarity(np.zeros((1, 4, 4, 1)), np.ones((1, 4, 4, 1))) is None
+
+
+def test_spectral_match_is_zero_for_the_truth_and_grows_with_blur_and_noise():
+    truth = scene()
+    assert image_quality.spectral_match(truth, truth) == 0.0
+    noise = truth + np.random.default_rng(0).normal(0, 0.1, truth.shape)
+    blurred, noisy = image_quality.spectral_match(truth, box_blur(truth)), image_quality.spectral_match(truth, noise)
+    assert blurred > 0.1 and noisy > 0.1
+    assert image_quality.spectral_match(truth, box_blur(box_blur(truth))) > blurred  # more blur, farther
+    # a spectrum ignores where detail is: moved squares match it exactly (edge_similarity sees those)
+    assert image_quality.spectral_match(truth, np.roll(truth, 3, axis=2)) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_radial_power_puts_a_grating_in_its_band():
+    cols = np.arange(16)
+    grating = np.cos(2 * np.pi * cols / 4)[None, None, :, None].repeat(16, 1)  # 4 cycles across 16 pixels
+    power = image_quality.radial_power(grating)
+    assert int(np.argmax(power)) + 1 == 4  # band k is k cycles per image width
+    assert np.count_nonzero(power > 1e-12) == 1
+
+
+def test_quality_report_adds_the_detail_measures():
+    truth = scene()
+    report = image_quality.quality_report(truth.astype("float32"), truth.astype("float32"))
+    assert {"psnr", "ssim", "sharpness_ratio"} <= set(report)
+    assert report["flat_error"] == 0.0 and report["edge_similarity"] == 1.0 and report["spectral_match"] == 0.0

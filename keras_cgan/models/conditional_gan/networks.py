@@ -21,6 +21,8 @@ Example:
 import keras
 from keras import layers
 
+from keras_cgan.layers import ClipAtInference
+
 from keras_cgan import conditions as conditions_lib
 
 CONDITIONINGS = ("concat", "projection", "acgan", "two_head", "none")
@@ -93,8 +95,9 @@ def conditional_generator(
     text_encoder="mean",
     encoder=None,
     condition_at="input",
+    output_activation="tanh",
 ):
-    """Builds `[noise, condition] -> image` with a `tanh` output in `[-1, 1]`.
+    """Builds `[noise, condition] -> image`, by default with a `tanh` output in `[-1, 1]`.
 
     Args:
         image_shape: tuple. `(height, width, channels)` of the samples.
@@ -117,8 +120,16 @@ def conditional_generator(
             and concatenates it as channels before every upsampling block
             and before the output convolution, so each resolution sees it.
             Defaults to `"input"`.
+        output_activation: str. `"tanh"` or `"linear"` (clipped to
+            [-1, 1] at inference only, `layers.ClipAtInference`; cannot
+            saturate where most pixels sit at -1).
+            Defaults to `"tanh"`.
     """
     _check_image_shape(image_shape)
+    if output_activation not in ("tanh", "linear"):
+        raise ValueError(
+            f"`output_activation` must be 'tanh' or 'linear'. Received: output_activation={output_activation!r}"
+        )
     if condition_at not in CONDITION_AT:
         raise ValueError(f"`condition_at` must be one of {CONDITION_AT}. Received: condition_at={condition_at!r}")
     condition_kind = _resolve_condition(num_classes, condition)
@@ -158,7 +169,10 @@ def conditional_generator(
         x = layers.BatchNormalization(synchronized=True)(x)
         x = layers.ReLU()(x)
     x = with_code(x, num_up)
-    image = layers.Conv2D(channels, 3, padding="same", activation="tanh", name="to_image")(x)
+    activation = None if output_activation == "linear" else "tanh"
+    image = layers.Conv2D(channels, 3, padding="same", activation=activation, name="to_image")(x)
+    if output_activation == "linear":
+        image = ClipAtInference(name="clip_at_inference")(image)
     return keras.Model([noise, condition_in], image, name=name)
 
 

@@ -41,7 +41,9 @@ PRESETS = {
 }
 
 # The settings each part takes; an override goes to every part that names it.
-GENERATOR = ("latent_dim", "base_filters", "embedding_dim", "text_encoder", "encoder", "condition_at")
+GENERATOR = (
+    "latent_dim", "base_filters", "embedding_dim", "text_encoder", "encoder", "condition_at", "output_activation",
+)
 DISCRIMINATOR = ("conditioning", "base_filters", "embedding_dim", "spectral_norm", "text_encoder", "encoder")
 MODEL = (
     "mismatch_weight", "design", "auxiliary_weight", "auxiliary_on_fake",  # ConditionalGAN

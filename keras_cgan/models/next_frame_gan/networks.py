@@ -22,6 +22,8 @@ Example:
 import keras
 from keras import layers
 
+from keras_cgan.layers import ClipAtInference
+
 
 def _check(frame_shape, context_frames):
     if len(frame_shape) != 3 or any(int(d) < 1 for d in frame_shape):
@@ -46,12 +48,12 @@ def next_frame_generator(
         base_filters: int. Filters of the first block; each stride-2 block
             doubles them. Defaults to `32`.
         output_activation: str. `"tanh"` (frames in [-1, 1]) or `"linear"`
-            (values may pass the range slightly). Where most target pixels
-            sit at -1, the limit of `tanh`, the loss drives a `tanh`
-            output's pre-activations towards -inf, its gradient vanishes
-            and the generator can settle on blank frames; a linear output
-            reaches -1 at a finite value and keeps learning. Defaults to
-            `"linear"`.
+            (clipped to [-1, 1] at inference only, `layers.ClipAtInference`).
+            Where most target pixels sit at -1, the limit of `tanh`, the
+            loss drives a `tanh` output's pre-activations towards -inf, its
+            gradient vanishes and the generator can settle on blank frames;
+            a linear output reaches -1 at a finite value and keeps
+            learning. Defaults to `"linear"`.
     """
     _check(frame_shape, context_frames)
     if output_activation not in ("tanh", "linear"):
@@ -81,6 +83,8 @@ def next_frame_generator(
     x = layers.ReLU()(layers.Conv2D(f, 3, padding="same", name="dec_0_conv")(x))
     activation = None if output_activation == "linear" else "tanh"
     frame = layers.Conv2D(channels, 3, padding="same", activation=activation, name="to_frame")(x)
+    if output_activation == "linear":
+        frame = ClipAtInference(name="clip_at_inference")(frame)
     return keras.Model(inputs, frame, name=name)
 
 

@@ -337,6 +337,33 @@ def generalisation():
     return table("generalisation", ["family", "task", "half", "measured (defaults)", "collapsed"], rows, ["defaults"])
 
 
+def _setting(entry, t):
+    """What a screen run changed: its note, else its `--set` overrides and data options."""
+    if entry.get("note"):
+        return entry["note"]
+    changed = [f"{k}={v.strip(chr(39))}" for k, v in t.get("overrides", {}).items()]
+    for key in ("background", "frame_size"):
+        if t.get(key) is not None and t[key] != {"background": -1.0, "frame_size": 24}[key]:
+            changed.append(f"data {key} {t[key]}")
+    return ", ".join(changed) or "defaults"
+
+
+def generalisation_screens():
+    """Every candidate measured (runs other than `defaults`), family by family."""
+    runs = load("generalisation")["runs"][1:]
+    rows = []
+    for family in ("next_frame_gan", "pix2pix", "conditional_gan", "stack_gan", "segan"):
+        for entry in runs:
+            tasks = entry["result"]["families"].get(family, {}).get("tasks", {})
+            for task, t in tasks.items():
+                r = t["result"]
+                kinds = ", ".join(r.get("collapse_kinds") or [])
+                rows.append([f"`{entry['name']}`", family, task, _setting(entry, t), str(t["steps"]),
+                             _generalisation_measure(family, r), f"yes ({kinds})" if r.get("collapsed") else "no"])
+    cols = ["run", "family", "task", "setting", "steps", "measured", "collapsed"]
+    return table("generalisation", cols, rows, [r["name"] for r in runs])
+
+
 # ---------------------------------------------------------------- NextFrameGAN
 
 VIDEO = ["junction_one_sprite", "junction_split", "junction_faded", "junction_valid_future", "rollout_intact", "psnr"]
@@ -361,10 +388,10 @@ def video_split_sweeps():
     for r in results["runs"][1:]:
         for name, m in r["result"]["models"].items():
             weights = f"best on validation (step {m['selected_step']})" if m.get("selected_step") else "last"
-            rows.append([f"`{r['name']}`", str(r["result"]["config"]["steps"]), weights]
+            rows.append([f"`{r['name']}`", name.split("_")[0].upper(), str(r["result"]["config"]["steps"]), weights]
                         + [fmt(m[c], 2 if c == "psnr" else 3) for c in VIDEO])
-    cols = ["run", "steps", "weights evaluated", "one sprite", "split", "faded", "true future", "rollouts intact",
-            "PSNR (dB)"]
+    cols = ["run", "model", "steps", "weights evaluated", "one sprite", "split", "faded", "true future",
+            "rollouts intact", "PSNR (dB)"]
     return table("video_split", cols, rows, [r["name"] for r in results["runs"][1:]])
 
 
@@ -414,7 +441,7 @@ TABLES = {f.__name__: f for f in (
     pix2pix_blur, pix2pix_blur_runs, pix2pix_blur_regions, pix2pix_step_speed, pix2pix_input_pipeline,
     segan_quality, segan_progress, segan_speed, speech_peers, speech_peers_stft,
     video_split, video_split_sweeps,
-    export_quickstart, export_families, scaling, generalisation,
+    export_quickstart, export_families, scaling, generalisation, generalisation_screens,
 )}
 
 

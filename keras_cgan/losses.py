@@ -245,7 +245,7 @@ def gradient_difference_loss(y_true, y_pred, alpha=1.0, per_example=False):
     return tf.reduce_mean(tf.abs(ty - py) ** alpha, axis=axis) + tf.reduce_mean(tf.abs(tx - px) ** alpha, axis=axis)
 
 
-def multi_resolution_stft_loss(y_true, y_pred, fft_sizes=(512, 1024, 2048)):
+def multi_resolution_stft_loss(y_true, y_pred, fft_sizes=(512, 1024, 2048), log_floor=1e-2):
     """Magnitude L1 + log-magnitude L1, averaged over STFT resolutions.
 
     For each FFT size (Hann window of that size, hop a quarter of it):
@@ -261,6 +261,11 @@ def multi_resolution_stft_loss(y_true, y_pred, fft_sizes=(512, 1024, 2048)):
         y_true, y_pred: waveforms `[B, T]` or `[B, T, 1]`.
         fft_sizes: ints. FFT sizes; sizes longer than `T` are left out (if
             all are, `T` rounded down to a power of two is used).
+        log_floor: float. Added to the magnitudes before the log. Bins far
+            below it (a clean signal's empty bands) then count little: with
+            a tiny floor (1e-5) their log-magnitude gradients dominate and,
+            on noise that shares the speech band, kept SEGAN's output equal
+            to its input. Defaults to `1e-2`.
 
     Example:
 
@@ -281,5 +286,5 @@ def multi_resolution_stft_loss(y_true, y_pred, fft_sizes=(512, 1024, 2048)):
             tf.abs(tf.signal.stft(y, frame_length=n, frame_step=n // 4, fft_length=n)) for y in (y_true, y_pred)
         )
         total += _mean(tf.abs(spec_true - spec_pred))
-        total += _mean(tf.abs(tf.math.log(spec_true + 1e-5) - tf.math.log(spec_pred + 1e-5)))
+        total += _mean(tf.abs(tf.math.log(spec_true + log_floor) - tf.math.log(spec_pred + log_floor)))
     return total / len(sizes)

@@ -480,6 +480,15 @@ def test_stft_loss_is_a_mean_over_examples_and_trains():
     assert np.isfinite(gan.fit(noisy, clean, batch_size=4, epochs=1, verbose=0).history["g_stft"][0])
 
 
+def test_stft_loss_log_floor_mutes_bins_far_below_it():
+    # A silent band (here: silence) differing by 1e-6: the log term sees a ratio of ~1e5
+    # with a floor of 1e-6, and next to nothing with the default floor of 1e-2.
+    silent = np.zeros((2, WINDOW, 1), "float32")
+    tiny = silent + np.random.default_rng(0).normal(0, 1e-6, silent.shape).astype("float32")
+    assert float(losses.multi_resolution_stft_loss(silent, tiny, fft_sizes=(64,), log_floor=1e-6)) > 0.3
+    assert float(losses.multi_resolution_stft_loss(silent, tiny, fft_sizes=(64,))) < 1e-3
+
+
 # ------------------------------------------------------------------ metrics
 
 

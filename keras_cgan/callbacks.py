@@ -550,7 +550,11 @@ class CollapseMonitor(keras.callbacks.Callback):
     - `"saturated"`: more than `saturation` of the output values sit at the
       tanh limits (`|x| > 0.99`), e.g. all-black frames;
     - `"discriminator_wins"`: `d_real` and `d_fake` near 0 while `g_adv` is
-      high: D tells real from generated outright and G learns nothing.
+      high: D tells real from generated outright and G learns nothing;
+    - `"mode_collapse"`: (models whose samples should vary for one condition,
+      `ConditionalGAN` and `StackGAN`) a second noise draw changes the
+      samples by less than `min_variety` of how much they differ across
+      conditions: every condition has collapsed to one sample.
 
     `GANModel.fit` adds one by default, with the first rows of its training
     data as the probe; `fit(..., diagnose=False)` leaves it out, and a
@@ -572,6 +576,9 @@ class CollapseMonitor(keras.callbacks.Callback):
             constant. Defaults to `1e-3`.
         saturation: float. Fraction of output values at the tanh limits
             above which output is saturated. Defaults to `0.9`.
+        min_variety: float. Change between two noise draws, as a share of
+            the spread across conditions, below which the samples of each
+            condition have collapsed to one. Defaults to `0.1`.
         path: str or None. A text file each warning is appended to (the
             command line's `diagnostics.txt`). Defaults to `None`.
 
@@ -589,7 +596,10 @@ class CollapseMonitor(keras.callbacks.Callback):
     (['nan'], 'CollapseWarning')
     """
 
-    def __init__(self, conditions=None, targets=None, every=200, patience=3, min_std=1e-3, saturation=0.9, path=None):
+    def __init__(
+        self, conditions=None, targets=None, every=200, patience=3, min_std=1e-3, saturation=0.9, min_variety=0.1,
+        path=None,
+    ):
         super().__init__()
         for name, value in (("every", every), ("patience", patience)):
             if not isinstance(value, (int, np.integer)) or value < 1:
@@ -598,6 +608,7 @@ class CollapseMonitor(keras.callbacks.Callback):
             raise ValueError(f"`saturation` must be in (0, 1]. Received: saturation={saturation!r}")
         self.every, self.patience = int(every), int(patience)
         self.min_std, self.saturation, self.path = float(min_std), float(saturation), path
+        self.min_variety = float(min_variety)
         self.conditions, self.targets = None, None
         self.set_probe(conditions, targets)
         self.seen = {}
@@ -676,16 +687,17 @@ class CollapseMonitor(keras.callbacks.Callback):
             failed=d_real < won[0] and d_fake < won[0] and g_adv > won[1],
         )
 
-    def _probe_output(self):
+    def _probe_output(self, draw=0):
+        """The generator's output on the probe, `[rows, -1]`, with fixed noise draw `draw` (0 or 1)."""
         model = self.model
         rows = len(_flat(self.conditions)[0])
         shape = getattr(model, "noise_shape", None)
         if shape is not None and self._noise is None:
-            self._noise = np.random.default_rng(0).standard_normal((rows,) + tuple(shape)).astype("float32")
+            self._noise = np.random.default_rng(0).standard_normal((2, rows) + tuple(shape)).astype("float32")
         seed_state = getattr(model, "seed_state", None)
         kept = None if seed_state is None else np.asarray(seed_state)
         try:  # sampling must not move the training noise stream
-            output = model(self.conditions, training=False, noise=self._noise)
+            output = model(self.conditions, training=False, noise=None if shape is None else self._noise[draw])
         finally:
             if kept is not None:
                 seed_state.assign(kept)
@@ -722,6 +734,17 @@ class CollapseMonitor(keras.callbacks.Callback):
             "the generator (a custom generator must use both inputs).",
             failed=spread < self.min_std and (target_spread is None or target_spread > 10 * self.min_std),
         )
+        if getattr(self.model, "varied_per_condition", False) and spread >= self.min_std:
+            variety = float(np.abs(self._probe_output(draw=1) - output).mean(axis=1).mean())
+            self._report(
+                "mode_collapse",
+                f"mode collapse within a condition {self._held(where)}: a second noise draw changes the "
+                f"samples by {variety:.3g} on average while samples of different conditions differ by "
+                f"{spread:.3g}: the generator draws one sample per condition whatever its noise. Try "
+                "`spectral_norm=True` in the discriminator, `compile(r1_weight=1.0)`, a lower discriminator "
+                "learning rate, or `ema_decay=0.999`; check that a custom generator uses its noise input.",
+                failed=variety < self.min_variety * spread,
+            )
 
     def _held(self, where):
         return f"for {self.patience} checks in a row, the last at {where}" if self.patience > 1 else f"at {where}"

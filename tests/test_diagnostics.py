@@ -63,6 +63,23 @@ def test_saturated_output_is_named_with_its_fraction():
     assert "adversarial_weight" in saturated[0]
 
 
+def test_one_sample_per_condition_is_named_mode_collapse():
+    gan = tiny_gan()
+    project = gan.generator.get_layer("project")  # Dense on [noise, condition code]
+    kernel = np.asarray(project.kernel)
+    kernel[: gan.noise_shape[0]] = 0.0  # the noise rows: samples depend on the condition only
+    kernel[gan.noise_shape[0]:] *= 100.0  # (and clearly: the initial condition code is small)
+    project.kernel.assign(kernel)
+    project.trainable = False
+    gan.compile()
+    labels, images = data()
+    found = fit_warnings(gan, labels, images, batch_size=8, epochs=3)
+    collapse = [m for m in found if "mode collapse within a condition" in m]
+    assert len(collapse) == 1, found
+    assert "changes the samples by 0 on average" in collapse[0] and "spectral_norm=True" in collapse[0]
+    assert not [m for m in found if "constant output" in m]  # the conditions still differ
+
+
 def test_a_healthy_run_gives_no_warning():
     labels, images = data()
     assert fit_warnings(tiny_gan(), labels, images, batch_size=8, epochs=3, callbacks=[CollapseMonitor(every=1)]) == []

@@ -251,6 +251,7 @@ class GANModel(keras.Model):
 
     # Names of the logged values; a family lists its parts here.
     loss_names = ("d_loss", "g_loss")
+    varied_per_condition = False  # True where one condition has many right samples (CollapseMonitor checks it)
 
     def __init__(self, generator, discriminator, adversarial_weight=1.0, seed=None, ema_decay=None, **kwargs):
         super().__init__(**kwargs)

@@ -74,6 +74,8 @@ class ConditionalGAN(GANModel):
         Classifier GANs"; Zhang et al. 2018, "StackGAN++".
     """
 
+    varied_per_condition = True  # CollapseMonitor: one condition, many samples
+
     loss_names = (
         "d_loss", "d_real", "d_fake", "d_mismatch", "d_match", "d_aux", "d_penalty",
         "g_loss", "g_adv", "g_match", "g_aux",

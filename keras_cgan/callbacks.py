@@ -548,7 +548,7 @@ class CollapseMonitor(keras.callbacks.Callback):
     - `"constant"`: the samples for different conditions and noise are nearly
       the same (spread across the batch below `min_std`);
     - `"saturated"`: more than `saturation` of the output values sit at the
-      tanh limits (`|x| > 0.99`), e.g. all-black frames;
+      output limits (`|x| > 0.99`), e.g. all-black frames;
     - `"discriminator_wins"`: `d_real` and `d_fake` near 0 while `g_adv` is
       high: D tells real from generated outright and G learns nothing;
     - `"mode_collapse"`: (models whose samples should vary for one condition,
@@ -574,7 +574,7 @@ class CollapseMonitor(keras.callbacks.Callback):
         patience: int. Checks in a row a failure must last. Defaults to `3`.
         min_std: float. Spread across the batch below which output is
             constant. Defaults to `1e-3`.
-        saturation: float. Fraction of output values at the tanh limits
+        saturation: float. Fraction of output values at the output limits
             above which output is saturated. Defaults to `0.9`.
         min_variety: float. Change between two noise draws, as a share of
             the spread across conditions, below which the samples of each
@@ -606,6 +606,8 @@ class CollapseMonitor(keras.callbacks.Callback):
                 raise ValueError(f"`{name}` must be an int >= 1. Received: {name}={value!r}")
         if not 0.0 < saturation <= 1.0:
             raise ValueError(f"`saturation` must be in (0, 1]. Received: saturation={saturation!r}")
+        if not min_variety >= 0.0:
+            raise ValueError(f"`min_variety` must be >= 0. Received: min_variety={min_variety!r}")
         self.every, self.patience = int(every), int(patience)
         self.min_std, self.saturation, self.path = float(min_std), float(saturation), path
         self.min_variety = float(min_variety)
@@ -713,8 +715,9 @@ class CollapseMonitor(keras.callbacks.Callback):
         self._report(
             "saturated",
             f"saturated output {self._held(where)}: {at_limit:.0%} of the "
-            f"generator's output values sit at the tanh limits (|x| > 0.99){seen_targets}, e.g. all-black or "
-            "all-white samples, and tanh passes almost no gradient there. Try a lower generator learning rate "
+            f"generator's output values sit at the output limits (|x| > 0.99){seen_targets}, e.g. all-black or "
+            "all-white samples (a tanh output passes almost no gradient there; NextFrameGAN and ConditionalGAN "
+            "generators take `output_activation=\"linear\"`). Try a lower generator learning rate "
             "(e.g. `compile(generator_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5))`), a lower "
             "`adversarial_weight`, `ema_decay=0.999`, and check that the targets are scaled to [-1, 1].",
             failed=at_limit > self.saturation and (target is None or at_limit > target_at_limit + 0.1),
@@ -734,8 +737,9 @@ class CollapseMonitor(keras.callbacks.Callback):
             "the generator (a custom generator must use both inputs).",
             failed=spread < self.min_std and (target_spread is None or target_spread > 10 * self.min_std),
         )
-        if getattr(self.model, "varied_per_condition", False) and spread >= self.min_std:
-            variety = float(np.abs(self._probe_output(draw=1) - output).mean(axis=1).mean())
+        varied = getattr(self.model, "varied_per_condition", False) and self.model.noise_shape is not None
+        if varied and spread >= self.min_std:
+            variety = float(np.abs(self._probe_output(draw=1) - output).mean())
             self._report(
                 "mode_collapse",
                 f"mode collapse within a condition {self._held(where)}: a second noise draw changes the "

@@ -97,7 +97,7 @@ def test_flat_error_sees_a_checkerboard_but_not_blur():
     unit = (truth + 1) / 2
     assert image_quality.flat_error(unit, (checker_where_flat(truth) + 1) / 2, value_range=(0.0, 1.0)) == (
         pytest.approx(0.05))
-    stripes = np.tile([[-1.0], [1.0]], (1, 8, 4, 1))  # [1, 8, 4, 1], no flat pixel
+    stripes = np.tile([[-1.0], [1.0]], (1, 8, 4, 1))  # [1, 8, 8, 1], no flat pixel
     assert image_quality.flat_error(stripes, stripes) is None
     with pytest.raises(ValueError, match="same shape"):
         image_quality.flat_error(truth, truth[:1])

@@ -5,5 +5,5 @@ Layers that only one family uses live in that family's folder
 """
 
 from keras_cgan.layers.nearest_upsampling import NearestUpsampling
-from keras_cgan.layers.clip_at_inference import ClipAtInference
+from keras_cgan.layers.clip_at_inference import ClipAtInference, check_output_activation, image_output
 from keras_cgan.layers.replica_dropout import ReplicaDropout

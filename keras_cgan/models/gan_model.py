@@ -106,7 +106,7 @@ def check_samples(samples, where, what="targets"):
     low, high = float(values.min()), float(values.max())
     if low < -SAMPLE_LIMIT or high > SAMPLE_LIMIT:
         raise ValueError(
-            f"{where}: {what} must be in [-1, 1] (the generator's tanh range); got values from {low:g} "
+            f"{where}: {what} must be in [-1, 1] (the generator's output range); got values from {low:g} "
             f"to {high:g}.{_scaling_hint(low, high)}"
         )
 
@@ -902,7 +902,7 @@ class GANModel(keras.Model):
             )
         low, high = float(low), float(high)
         return ValueError(
-            f"{source} {what} must be in [-1, 1] (the generator's tanh range); at {at} they hold values from "
+            f"{source} {what} must be in [-1, 1] (the generator's output range); at {at} they hold values from "
             f"{low:g} to {high:g}; {stopped}{_scaling_hint(low, high)}"
         )
 

@@ -21,9 +21,8 @@ Example:
 import keras
 from keras import layers
 
-from keras_cgan.layers import ClipAtInference
-
 from keras_cgan import conditions as conditions_lib
+from keras_cgan.layers import check_output_activation, image_output
 
 CONDITIONINGS = ("concat", "projection", "acgan", "two_head", "none")
 CONDITION_AT = ("input", "every_block")
@@ -126,10 +125,7 @@ def conditional_generator(
             Defaults to `"tanh"`.
     """
     _check_image_shape(image_shape)
-    if output_activation not in ("tanh", "linear"):
-        raise ValueError(
-            f"`output_activation` must be 'tanh' or 'linear'. Received: output_activation={output_activation!r}"
-        )
+    check_output_activation(output_activation)
     if condition_at not in CONDITION_AT:
         raise ValueError(f"`condition_at` must be one of {CONDITION_AT}. Received: condition_at={condition_at!r}")
     condition_kind = _resolve_condition(num_classes, condition)
@@ -169,10 +165,7 @@ def conditional_generator(
         x = layers.BatchNormalization(synchronized=True)(x)
         x = layers.ReLU()(x)
     x = with_code(x, num_up)
-    activation = None if output_activation == "linear" else "tanh"
-    image = layers.Conv2D(channels, 3, padding="same", activation=activation, name="to_image")(x)
-    if output_activation == "linear":
-        image = ClipAtInference(name="clip_at_inference")(image)
+    image = image_output(x, channels, output_activation, name="to_image")
     return keras.Model([noise, condition_in], image, name=name)
 
 

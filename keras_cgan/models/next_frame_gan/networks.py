@@ -22,7 +22,7 @@ Example:
 import keras
 from keras import layers
 
-from keras_cgan.layers import ClipAtInference
+from keras_cgan.layers import check_output_activation, image_output
 
 
 def _check(frame_shape, context_frames):
@@ -56,10 +56,7 @@ def next_frame_generator(
             learning. Defaults to `"linear"`.
     """
     _check(frame_shape, context_frames)
-    if output_activation not in ("tanh", "linear"):
-        raise ValueError(
-            f"`output_activation` must be 'tanh' or 'linear'. Received: output_activation={output_activation!r}"
-        )
+    check_output_activation(output_activation)
     height, width, channels = frame_shape
     f = base_filters
     condition = keras.Input((height, width, context_frames * channels), name="condition")
@@ -81,10 +78,7 @@ def next_frame_generator(
     x = layers.ReLU()(layers.Conv2DTranspose(f, 4, strides=2, padding="same", name="dec_0")(x))
     x = layers.Concatenate(name="skip_0")([x, e1])  # [B, H, W, 2f]
     x = layers.ReLU()(layers.Conv2D(f, 3, padding="same", name="dec_0_conv")(x))
-    activation = None if output_activation == "linear" else "tanh"
-    frame = layers.Conv2D(channels, 3, padding="same", activation=activation, name="to_frame")(x)
-    if output_activation == "linear":
-        frame = ClipAtInference(name="clip_at_inference")(frame)
+    frame = image_output(x, channels, output_activation, name="to_frame")
     return keras.Model(inputs, frame, name=name)
 
 

@@ -487,6 +487,9 @@ def test_stft_loss_log_floor_mutes_bins_far_below_it():
     tiny = silent + np.random.default_rng(0).normal(0, 1e-6, silent.shape).astype("float32")
     assert float(losses.multi_resolution_stft_loss(silent, tiny, fft_sizes=(64,), log_floor=1e-6)) > 0.3
     assert float(losses.multi_resolution_stft_loss(silent, tiny, fft_sizes=(64,))) < 1e-3
+    assert SEGAN.from_config(tiny_segan(stft_log_floor=1e-5).get_config()).stft_log_floor == 1e-5
+    with pytest.raises(ValueError, match="stft_log_floor"):
+        tiny_segan(stft_log_floor=0.0)
 
 
 # ------------------------------------------------------------------ metrics

@@ -43,7 +43,7 @@ PRESETS = {
 GENERATOR = ("filters", "kernel_size", "latent_channels", "residual", "preemphasis")
 DISCRIMINATOR = ("filters", "kernel_size", "spectral_norm")
 MODEL = (
-    "l1_weight", "preemphasis", "sample_rate", "mismatch_weight", "l1_domain", "stft_weight",  # SEGAN
+    "l1_weight", "preemphasis", "sample_rate", "mismatch_weight", "l1_domain", "stft_weight", "stft_log_floor",  # SEGAN
 ) + presets_lib.GAN_MODEL
 COMPILE = presets_lib.COMPILE
 

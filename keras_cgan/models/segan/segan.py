@@ -60,6 +60,8 @@ class SEGAN(GANModel):
             beside L1: it weights the spectrum listeners hear, quiet bands
             included, which the sample-wise L1 leaves to the loudest
             samples. Defaults to `0.0` (the paper's SEGAN).
+        stft_log_floor: float. The STFT loss's `log_floor`: magnitudes far
+            below it count little in its log term. Defaults to `1e-2`.
         adversarial_weight: float. `0` gives the L1-only baseline.
             Defaults to `1.0`.
         seed: int. Seed of `z` and of every random choice. Defaults to `None`.
@@ -95,6 +97,7 @@ class SEGAN(GANModel):
         mismatch_weight=0.0,
         l1_domain="waveform",
         stft_weight=0.0,
+        stft_log_floor=1e-2,
         **kwargs,
     ):
         super().__init__(generator, discriminator, **kwargs)
@@ -114,6 +117,9 @@ class SEGAN(GANModel):
         if stft_weight < 0:
             raise ValueError(f"`stft_weight` must be >= 0. Received: stft_weight={stft_weight}")
         self.stft_weight = float(stft_weight)
+        if not stft_log_floor > 0:
+            raise ValueError(f"`stft_log_floor` must be > 0. Received: stft_log_floor={stft_log_floor}")
+        self.stft_log_floor = float(stft_log_floor)
         self._check_networks()
         self._enhance_fn = None
 
@@ -238,7 +244,7 @@ class SEGAN(GANModel):
         parts = {"g_l1": g_l1}
         loss = 0.0
         if self.stft_weight > 0:
-            parts["g_stft"] = losses_lib.multi_resolution_stft_loss(target, fake)
+            parts["g_stft"] = losses_lib.multi_resolution_stft_loss(target, fake, log_floor=self.stft_log_floor)
             loss += self.stft_weight * parts["g_stft"]
         condition, target, fake = self._emphasized(condition, target, fake)
         if self.l1_domain == "emphasized":
@@ -313,5 +319,6 @@ class SEGAN(GANModel):
             mismatch_weight=self.mismatch_weight,
             l1_domain=self.l1_domain,
             stft_weight=self.stft_weight,
+            stft_log_floor=self.stft_log_floor,
         )
         return config

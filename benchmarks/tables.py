@@ -287,8 +287,11 @@ def speech_peers():
     q = quiet["result"]["methods"]["segan"]
     note += (f" Scored again on a quieter machine (load {quiet['machine']['load_average_1_5_15_min'][0]:.1f}, run "
              f"`quiet`, same model and scores): SEGAN's TFLite RTF {fmt(q['rtf'])} wall, {fmt(q['rtf_cpu_time'])} cpu.")
+    earlier = run(load("speech_peers"), "earlier model, same day as quiet")["result"]["methods"]["segan"]
+    note += (f" A model of the same size (trained with the STFT loss's earlier log floor, 1e-5) timed right after "
+             f"gives {fmt(earlier['rtf'])}: the RTF follows the machine's speed, not the training.")
     return (main + "\n\nSNR dB / PESQ-WB per noise kind:\n\n" + markdown(["method"] + heads, rows) + "\n"
-            + source("speech_peers", ["default", "quiet"]) + note)
+            + source("speech_peers", ["default", "quiet", "earlier model, same day as quiet"]) + note)
 
 
 STFT_RUNS = ["stft_weight=0, 1500 steps", "stft_weight=1, 1500 steps", "stft_weight=3, 1500 steps"]

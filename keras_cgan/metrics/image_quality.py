@@ -39,13 +39,18 @@ from keras_cgan.losses import image_gradients
 SHARPNESS_NORMS = ("rms", "abs")
 
 
-def _to_unit(images, value_range):
+def _check_images(shape, value_range):
     lo, hi = value_range
     if hi <= lo:
         raise ValueError(f"`value_range` must be (low, high) with low < high. Received: {value_range}")
+    if len(shape) != 4:
+        raise ValueError(f"Expected images of shape [B, H, W, C]. Received shape {tuple(shape)}")
+    return lo, hi
+
+
+def _to_unit(images, value_range):
     images = tf.convert_to_tensor(images)
-    if images.shape.rank != 4:
-        raise ValueError(f"Expected images of shape [B, H, W, C]. Received shape {images.shape}")
+    lo, hi = _check_images(images.shape, value_range)
     return (tf.cast(images, "float32") - lo) / (hi - lo)
 
 
@@ -124,12 +129,8 @@ def sharpness_ratio(generated, real, value_range=(-1.0, 1.0)):
 
 def _unit_array(images, value_range):
     """`images` as a float64 array on the `[0, 1]` scale, checked `[B, H, W, C]`."""
-    lo, hi = value_range
-    if hi <= lo:
-        raise ValueError(f"`value_range` must be (low, high) with low < high. Received: {value_range}")
     images = np.asarray(images, "float64")
-    if images.ndim != 4:
-        raise ValueError(f"Expected images of shape [B, H, W, C]. Received shape {images.shape}")
+    lo, hi = _check_images(images.shape, value_range)
     return (images - lo) / (hi - lo)
 
 

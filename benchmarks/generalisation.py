@@ -156,9 +156,18 @@ def final_logs(history):
 CHUNKS = 6  # a run is fit as CHUNKS epochs of steps / CHUNKS, so the logs show the losses along the way
 
 
-def train(gan, ds, steps, callbacks):
-    """`gan.fit` for `steps` steps in `CHUNKS` epochs; returns the history."""
-    return gan.fit(ds, steps_per_epoch=max(steps // CHUNKS, 1), epochs=CHUNKS, verbose=0, callbacks=callbacks)
+def train(gan, pairs, batch_size, args, callbacks=()):
+    """`gan.fit` on shuffled `(condition, target)` batches for `args.steps` steps in `CHUNKS` epochs.
+
+    Returns `(history, seconds, monitor)`, the monitor a `CollapseMonitor` passed beside `callbacks`.
+    """
+    ds = tf.data.Dataset.from_tensor_slices(pairs).shuffle(len(pairs[0]), seed=args.seed).repeat()
+    ds = ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    monitor = CollapseMonitor()
+    start = time.time()
+    history = gan.fit(ds, steps_per_epoch=max(args.steps // CHUNKS, 1), epochs=CHUNKS, verbose=0,
+                      callbacks=[monitor, *callbacks])
+    return history, time.time() - start, monitor
 
 
 def loss_history(history):
@@ -192,6 +201,14 @@ def _clip(background, mask, positions):
     return np.stack([_frame(background, mask, p) for p in positions])
 
 
+def _at(background, mask, full, branch, t, j):
+    """`(context of full[branch] before frame t, both paths' frame t, branch, t is the junction j)`."""
+    t = max(t, CONTEXT)
+    futures = [_frame(background, mask, full[b][t]) for b in (0, 1)]
+    context = _clip(background, mask, full[branch][t - CONTEXT: t])
+    return context, futures, branch, t == j
+
+
 def _t_junction(rng, kind):
     """A dim T track; the sprite comes up the stem and turns left or right at the bar."""
     mask = SPRITES["diamond"] if rng.random() < 0.5 else SPRITES["block"]
@@ -214,10 +231,7 @@ def _t_junction(rng, kind):
         t = int(rng.integers(CONTEXT, j))
     else:  # in the arm
         t = int(rng.integers(j + 1, j + 3))
-    t = max(t, CONTEXT)
-    futures = [_frame(background, mask, full[b][t]) for b in (0, 1)]
-    context = _clip(background, mask, full[branch][t - CONTEXT: t])
-    return context, futures, branch, t == j
+    return _at(background, mask, full, branch, t, j)
 
 
 def _fork(rng, kind):
@@ -235,10 +249,7 @@ def _fork(rng, kind):
     j = len(path)
     branch = int(rng.integers(2))
     t = j if kind == 0 else (int(rng.integers(CONTEXT, j)) if kind == 1 else j + 1)
-    t = max(t, CONTEXT)
-    futures = [_frame(background, mask, full[b][t]) for b in (0, 1)]
-    context = _clip(background, mask, full[branch][t - CONTEXT: t])
-    return context, futures, branch, t == j
+    return _at(background, mask, full, branch, t, j)
 
 
 def _stay_or_move(rng, kind):
@@ -360,12 +371,7 @@ def run_next_frame_gan(task, args, overrides):
     test_cond, test_target, test_futures, moment = next_frame_examples(task, 600, args.seed + 1)
     keras.utils.set_random_seed(args.seed)
     gan = presets.build((FRAME, FRAME, 1), CONTEXT, seed=args.seed, **overrides)
-    ds = tf.data.Dataset.from_tensor_slices((cond, target)).shuffle(len(cond), seed=args.seed).repeat()
-    ds = ds.batch(32, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
-    monitor = CollapseMonitor()
-    start = time.time()
-    history = train(gan, ds, args.steps, [monitor])
-    seconds = time.time() - start
+    history, seconds, monitor = train(gan, (cond, target), 32, args)
     pred = np.asarray(gan.predict(test_cond, batch_size=256, verbose=0))
     sprite = {"max_pixels": 2 * 9}
     at = pred[moment]
@@ -508,12 +514,8 @@ def run_pix2pix(task, args, overrides):
     for variant, extra in (("l1", {"adversarial_weight": 0.0}), ("gan", {})):
         keras.utils.set_random_seed(args.seed)  # same initial weights and batches for both
         gan = presets.build(cond.shape[1:], target.shape[1:], seed=args.seed, **{**overrides, **extra})
-        ds = tf.data.Dataset.from_tensor_slices((cond, target)).shuffle(len(cond), seed=args.seed).repeat()
-        ds = ds.batch(32, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
-        monitor = CollapseMonitor()
-        start = time.time()
-        history = train(gan, ds, args.steps, [monitor])
-        seconds += time.time() - start
+        history, took, monitor = train(gan, (cond, target), 32, args)
+        seconds += took
         pred = np.asarray(gan.predict(test_cond, batch_size=64, verbose=0))
         err = np.abs(pred - test_target).mean(-1)
         entry = {
@@ -613,12 +615,7 @@ def run_conditional_gan(task, args, overrides):
     judge = CNNJudge(judge_images, judge_labels, classes, seed=args.seed)
     keras.utils.set_random_seed(args.seed)
     gan = presets.build(images.shape[1:], classes, seed=args.seed, **overrides)
-    ds = tf.data.Dataset.from_tensor_slices((labels, images)).shuffle(len(labels), seed=args.seed).repeat()
-    ds = ds.batch(64, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
-    monitor = CollapseMonitor()
-    start = time.time()
-    history = train(gan, ds, args.steps, [monitor])
-    seconds = time.time() - start
+    history, seconds, monitor = train(gan, (labels, images), 64, args)
     asked = np.repeat(np.arange(classes), 100).astype(np.int32)
     fake = np.asarray(gan.predict(asked, batch_size=256, verbose=0))
     acc = condition_accuracy(judge, fake, asked)
@@ -710,12 +707,8 @@ def run_stack_gan(task, args, overrides):
     judges = [CNNJudge(judge_images, y, k, seed=args.seed) for y, k in ((ja, len(first)), (jb, len(second)))]
     keras.utils.set_random_seed(args.seed)
     gan = presets.build((16, ST), TagsCondition(vocabulary), seed=args.seed, **overrides)
-    ds = tf.data.Dataset.from_tensor_slices((tags, images)).shuffle(len(tags), seed=args.seed).repeat()
-    ds = ds.batch(32, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
-    monitor = CollapseMonitor()
-    start = time.time()  # stage 1 alone for the first half of the steps, both stages for the second
-    history = train(gan, ds, args.steps, [monitor, GrowStages([CHUNKS // 2])])
-    seconds = time.time() - start
+    # stage 1 alone for the first half of the steps, both stages for the second
+    history, seconds, monitor = train(gan, (tags, images), 32, args, [GrowStages([CHUNKS // 2])])
     a = np.repeat(np.arange(len(first)), len(second) * 16)
     b = np.tile(np.repeat(np.arange(len(second)), 16), len(first))
     asked = np.zeros((len(a), len(vocabulary)), np.float32)
@@ -809,12 +802,7 @@ def run_segan(task, args, overrides):
     xn, xc = audio.frame_pairs(noisy, clean, SEG_WINDOW, SEG_WINDOW // 2)
     keras.utils.set_random_seed(args.seed)
     gan = presets.build(SEG_WINDOW, seed=args.seed, **overrides)
-    ds = tf.data.Dataset.from_tensor_slices((xn, xc)).shuffle(len(xn), seed=args.seed).repeat()
-    ds = ds.batch(16, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
-    monitor = CollapseMonitor()
-    start = time.time()
-    history = train(gan, ds, args.steps, [monitor])
-    seconds = time.time() - start
+    history, seconds, monitor = train(gan, (xn, xc), 16, args)
     enhanced = np.stack([np.asarray(gan.enhance(x)) for x in test_noisy])
     noisy_snr = float(np.mean([audio_metrics.snr(c, x) for c, x in zip(test_clean, test_noisy)]))
     out_snr = float(np.mean([audio_metrics.snr(c, x) for c, x in zip(test_clean, enhanced)]))

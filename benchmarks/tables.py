@@ -282,16 +282,39 @@ def speech_peers():
     heads = [k + (" (unseen)" if k in unseen else "") for k in kinds]
     c = r["corpus"]
     note = (f"\n{c['test_utterances']} held-out utterances ({c['test_seconds']:.0f} s; sentences and voices not in "
-            f"training) at {', '.join(f'{s:.0f}' for s in c['test_snr_db'])} dB input SNR; RTF on one thread.")
-    quiet = run(load("speech_peers"), "quiet")
-    q = quiet["result"]["methods"]["segan"]
-    note += (f" Scored again on a quieter machine (load {quiet['machine']['load_average_1_5_15_min'][0]:.1f}, run "
-             f"`quiet`, same model and scores): SEGAN's TFLite RTF {fmt(q['rtf'])} wall, {fmt(q['rtf_cpu_time'])} cpu.")
-    earlier = run(load("speech_peers"), "earlier model, same day as quiet")["result"]["methods"]["segan"]
-    note += (f" A model of the same size (trained with the STFT loss's earlier log floor, 1e-5) timed right after "
-             f"gives {fmt(earlier['rtf'])}: the RTF follows the machine's speed, not the training.")
+            f"training) at {', '.join(f'{s:.0f}' for s in c['test_snr_db'])} dB input SNR; RTF on one thread. "
+            f"SEGAN trained in {r['training']['segan']['seconds'] / 60:.1f} min.")
     return (main + "\n\nSNR dB / PESQ-WB per noise kind:\n\n" + markdown(["method"] + heads, rows) + "\n"
-            + source("speech_peers", ["default", "quiet", "earlier model, same day as quiet"]) + note)
+            + source("speech_peers", ["default"]) + note)
+
+
+SIZE_RUNS = ["kernel 15, z 128, 3000 steps", "kernel 11, z 32, 3000 steps", "default"]
+QUIET_RUNS = {"kernel 15, z 128, 3000 steps": "kernel 15 model, same day as quiet", "default": "quiet"}
+
+
+def speech_peers_size():
+    """SEGAN's model size and steps against quality, training time and a quiet one-core RTF."""
+    results = load("speech_peers")
+    rows = []
+    for name in SIZE_RUNS:
+        r = run(results, name)
+        segan, sets = r["result"]["methods"]["segan"], dict(r["result"]["args"]["set"])
+        kernel, z = str(sets.get("kernel_size", 11)), str(sets.get("latent_channels", 32))
+        if name == SIZE_RUNS[0]:
+            kernel, z = "15", "128"
+        quiet = QUIET_RUNS.get(name)
+        rtf = fmt(run(results, quiet)["result"]["methods"]["segan"]["rtf"]) if quiet else "as below (same size)"
+        o = segan["overall"]
+        rows.append([f"`{name}`", kernel, z, str(r["result"]["args"]["steps"]),
+                     fmt(r["result"]["training"]["segan"]["seconds"] / 60, 1), fmt(o["snr"], 2), fmt(o["segsnr"], 2),
+                     fmt(o["pesq"], 3), fmt(o["stoi"]), fmt(segan["by_noise"]["machine"]["pesq"], 2), rtf])
+    cols = ["run", "kernel", "z channels", "steps", "train min", "SNR dB", "segSNR", "PESQ-WB", "STOI",
+            "PESQ machine", "RTF, quiet, one core"]
+    note = ("\nThe RTFs were timed one after the other in fresh processes on the same quiet machine (runs "
+            + ", ".join(f"`{q}`" for q in QUIET_RUNS.values()) + "; the kernel-15 time is of an earlier model of "
+            "that size); RNNoise in the same runs: "
+            + ", ".join(fmt(run(results, q)["result"]["methods"]["rnnoise"]["rtf"]) for q in QUIET_RUNS.values()) + ".")
+    return table("speech_peers", cols, rows, SIZE_RUNS + list(QUIET_RUNS.values())) + note
 
 
 STFT_RUNS = ["stft_weight=0, 1500 steps", "stft_weight=1, 1500 steps", "stft_weight=3, 1500 steps"]
@@ -442,7 +465,7 @@ TABLES = {f.__name__: f for f in (
     condition_fidelity, train_step_speed, discriminator_designs, caption_generalisation,
     stack_gan_example, stackgan,
     pix2pix_blur, pix2pix_blur_runs, pix2pix_blur_regions, pix2pix_step_speed, pix2pix_input_pipeline,
-    segan_quality, segan_progress, segan_speed, speech_peers, speech_peers_stft,
+    segan_quality, segan_progress, segan_speed, speech_peers, speech_peers_size, speech_peers_stft,
     video_split, video_split_sweeps,
     export_quickstart, export_families, scaling, generalisation, generalisation_screens,
 )}

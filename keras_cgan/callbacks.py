@@ -745,8 +745,9 @@ class CollapseMonitor(keras.callbacks.Callback):
                 f"mode collapse within a condition {self._held(where)}: a second noise draw changes the "
                 f"samples by {variety:.3g} on average while samples of different conditions differ by "
                 f"{spread:.3g}: the generator draws one sample per condition whatever its noise. Try "
-                "`spectral_norm=True` in the discriminator, `compile(r1_weight=1.0)`, a lower discriminator "
-                "learning rate, or `ema_decay=0.999`; check that a custom generator uses its noise input.",
+                "the mode-seeking term `diversity_weight=1.0` (higher if it is on), `compile(r1_weight=1.0)`, "
+                "a lower discriminator learning rate, or `ema_decay=0.999`; check that a custom generator "
+                "uses its noise input.",
                 failed=variety < self.min_variety * spread,
             )
 

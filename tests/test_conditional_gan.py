@@ -239,3 +239,39 @@ def test_bad_constructor_arguments_name_themselves():
         ClassCondition(1)
     with pytest.raises(ValueError, match="conditioning"):
         networks.conditional_discriminator(SHAPE, CLASSES, conditioning="film")
+
+
+def test_diversity_term_enters_the_generator_loss_and_vanishes_without_noise():
+    gan = make_gan(diversity_weight=0.5)
+    gan.compile()
+    labels, images = data()
+    logs = {k: v[-1] for k, v in gan.fit(labels, images, batch_size=8, epochs=1, verbose=0).history.items()}
+    assert 0.0 < logs["g_diversity"] <= 1.0, logs  # capped at diversity_limit
+    np.testing.assert_allclose(logs["g_loss"], logs["g_adv"] - 0.5 * logs["g_diversity"], rtol=1e-5)
+
+    gan = make_gan(diversity_weight=0.5)
+    project = gan.generator.get_layer("project")  # Dense on [noise, condition code]
+    kernel = np.asarray(project.kernel)
+    kernel[:LATENT] = 0.0  # samples no longer depend on the noise
+    project.kernel.assign(kernel)
+    project.trainable = False
+    gan.compile()
+    logs = gan.fit(labels, images, batch_size=8, epochs=1, verbose=0).history
+    assert logs["g_diversity"][-1] == 0.0, logs
+
+
+def test_diversity_term_alone_pushes_samples_of_one_condition_apart():
+    gan = make_gan(diversity_weight=1.0, diversity_limit=10.0, adversarial_weight=0.0)
+    gan.compile(generator_optimizer=keras.optimizers.SGD(0.5))
+    labels, images = data(32)
+    variety = gan.fit(labels, images, batch_size=8, epochs=4, verbose=0).history["g_diversity"]
+    assert variety[-1] > 1.5 * variety[0], variety
+
+
+def test_diversity_arguments_name_themselves():
+    with pytest.raises(ValueError, match="diversity_weight"):
+        make_gan(diversity_weight=-1.0)
+    with pytest.raises(ValueError, match="diversity_limit"):
+        make_gan(diversity_weight=1.0, diversity_limit=0.0)
+    gan = make_gan(diversity_weight=0.25, diversity_limit=2.0)
+    assert (gan.get_config()["diversity_weight"], gan.get_config()["diversity_limit"]) == (0.25, 2.0)

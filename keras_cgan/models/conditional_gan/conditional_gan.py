@@ -49,6 +49,15 @@ class ConditionalGAN(GANModel):
             only: it then cannot learn the generator's own cues for a class,
             and G has to draw what real images of the class look like (for
             captioned shapes it is what makes shapes right). Defaults to `True`.
+        diversity_weight: float. Weight of a mode-seeking term for the
+            generator (Yang et al. 2019, DSGAN): two noise draws for the same
+            condition should give samples that differ in proportion to how
+            much the draws differ, `mean|G(c, z1) - G(c, z2)| / mean|z1 - z2|`
+            per example, capped at `diversity_limit`; the generator
+            maximizes it. It costs one more generator pass over the batch
+            (both draws in one call). `0` turns it off. Defaults to `0.0`.
+        diversity_limit: float. The cap on that ratio: samples need not
+            differ more than this. Defaults to `1.0`.
         adversarial_weight: float. Weight of the generator's adversarial
             loss. Defaults to `1.0`.
         seed: int. Seed of noise and wrong conditions. Defaults to `None`.
@@ -78,7 +87,7 @@ class ConditionalGAN(GANModel):
 
     loss_names = (
         "d_loss", "d_real", "d_fake", "d_mismatch", "d_match", "d_aux", "d_penalty",
-        "g_loss", "g_adv", "g_match", "g_aux",
+        "g_loss", "g_adv", "g_match", "g_aux", "g_diversity",
     )
     designs = ("single", "acgan", "two_head")
 
@@ -91,9 +100,19 @@ class ConditionalGAN(GANModel):
         design=None,
         auxiliary_weight=1.0,
         auxiliary_on_fake=True,
+        diversity_weight=0.0,
+        diversity_limit=1.0,
         **kwargs,
     ):
         super().__init__(generator, discriminator, **kwargs)
+        if not diversity_weight >= 0:
+            raise ValueError(f"`diversity_weight` must be >= 0. Received: diversity_weight={diversity_weight!r}")
+        if not diversity_limit > 0:
+            raise ValueError(f"`diversity_limit` must be > 0. Received: diversity_limit={diversity_limit!r}")
+        if diversity_weight > 0 and self.noise_shape is None:
+            raise ValueError(
+                f"`diversity_weight={diversity_weight}` compares two noise draws; the generator has no noise input."
+            )
         if mismatch_weight < 0:
             raise ValueError(f"`mismatch_weight` must be >= 0. Received: mismatch_weight={mismatch_weight}")
         if auxiliary_weight < 0:
@@ -104,6 +123,8 @@ class ConditionalGAN(GANModel):
         self.mismatch_weight = float(mismatch_weight)
         self.auxiliary_weight = float(auxiliary_weight)
         self.auxiliary_on_fake = bool(auxiliary_on_fake)
+        self.diversity_weight = float(diversity_weight)
+        self.diversity_limit = float(diversity_limit)
         self._explicit_design = design
         self._check_networks()
         self.design = design or self._detect_design()
@@ -318,15 +339,22 @@ class ConditionalGAN(GANModel):
             critics.append(lambda images: self._heads(images, condition, training, discriminator)[1])
         return self.discriminator_penalty(critics, target, fake)
 
-    def generator_objective(self, condition, target, fake, training, discriminator=None):
-        """G's loss and its named parts for one batch (adversarial, and match or aux).
+    def generator_objective(self, condition, target, fake, training):
+        """G's loss and its named parts for one batch (adversarial, match or aux, diversity).
 
         Args:
             condition: prepared conditions `[B, ...]`.
             target: real images (unused by this family).
             fake: generated images `[B, H, W, C]`.
-            training: bool. Passed to the discriminator.
-            discriminator: `keras.Model` or None. Defaults to `self.discriminator`.
+            training: bool. Passed to the networks.
+        """
+        loss, parts = self.judged_by_discriminator(condition, fake, training)
+        return self.with_diversity(loss, parts, condition, training)
+
+    def judged_by_discriminator(self, condition, fake, training, discriminator=None):
+        """G's adversarial loss and its parts (match or aux) from one discriminator.
+
+        `discriminator` defaults to `self.discriminator` (StackGAN passes one per stage).
         """
         adv = self._adversarial()
         realism, second = self._heads(fake, condition, training, discriminator)
@@ -341,6 +369,26 @@ class ConditionalGAN(GANModel):
             loss += self.auxiliary_weight * parts["g_aux"]
         return loss, parts
 
+    def with_diversity(self, loss, parts, condition, training):
+        """Adds the mode-seeking term (`diversity_weight > 0`) to G's loss and parts.
+
+        The term is the mean over examples of
+        `min(mean|x1 - x2| / mean|z1 - z2|, diversity_limit)`, where `x1`, `x2`
+        are the generator's samples for `condition` under two fresh noise
+        draws, made in one call of twice the batch; G maximizes it. Per
+        example, so replicas add up to the one-device value.
+        """
+        if self.diversity_weight <= 0:
+            return loss, parts
+        batch = tf.shape(tf.nest.flatten(condition)[0])[0]
+        z = tf.concat([self.sample_noise(batch), self.sample_noise(batch)], 0)  # [2B, ...]
+        both = tf.nest.map_structure(lambda c: tf.concat([c, c], 0), condition)
+        x = tf.cast(self.generate(both, noise=z, training=training), "float32")
+        mean_abs = lambda d: tf.reduce_mean(tf.reshape(tf.abs(d), [tf.shape(d)[0], -1]), axis=1)  # [B]
+        ratio = mean_abs(x[:batch] - x[batch:]) / (mean_abs(z[:batch] - z[batch:]) + 1e-8)
+        parts = {**parts, "g_diversity": tf.reduce_mean(tf.minimum(ratio, self.diversity_limit))}
+        return loss - self.diversity_weight * parts["g_diversity"], parts
+
     def get_config(self):
         """The constructor arguments, with the condition serialized."""
         config = super().get_config()
@@ -350,5 +398,7 @@ class ConditionalGAN(GANModel):
             design=self._explicit_design,
             auxiliary_weight=self.auxiliary_weight,
             auxiliary_on_fake=self.auxiliary_on_fake,
+            diversity_weight=self.diversity_weight,
+            diversity_limit=self.diversity_limit,
         )
         return config

@@ -5,9 +5,9 @@ build through `build`; a preset names a whole setting (network sizes, model
 arguments, compile arguments) and keyword overrides change single values:
 
 - `"default"`: the on-device sized SEGAN (`networks.SMALL_FILTERS`, six
-  encoder layers of 16 to 128 filters, kernel 15) at 16 kHz, with a
-  multi-resolution STFT loss beside L1 (`stft_weight=3`), compiled with
-  the family's defaults (least squares, Adam 1e-3 for G, 2e-4 for D).
+  encoder layers of 16 to 128 filters, kernel 11, a 32-channel `z`) at
+  16 kHz, with a multi-resolution STFT loss beside L1 (`stft_weight=3`),
+  compiled with the family's defaults (least squares, Adam 1e-3 for G, 2e-4 for D).
 - `"tiny"`: the tests' (two encoder layers of 4 and 8 filters, kernel 5,
   no STFT term: on tiny random windows its log-magnitude gradients are large
   enough to make SGD steps depend on summation order, which the tests that
@@ -28,7 +28,10 @@ from keras_cgan.models.segan.segan import SEGAN
 
 DEFAULT = {
     "filters": SMALL_FILTERS,
-    "kernel_size": 15,
+    # Kernel 11 and a 32-channel z: a TFLite RTF of 0.039 on one core where
+    # kernel 15 and z = 128 took 0.057 (benchmarks/speech_peers.py).
+    "kernel_size": 11,
+    "latent_channels": 32,
     "sample_rate": 16000,
     "adversarial_weight": 1.0,
     "stft_weight": 3.0,  # +0.12 PESQ-WB at 1,500 steps (benchmarks/speech_peers.py, runs stft_weight=*)
@@ -36,7 +39,7 @@ DEFAULT = {
 
 PRESETS = {
     "default": DEFAULT,
-    "tiny": {**DEFAULT, "filters": (4, 8), "kernel_size": 5, "stft_weight": 0.0},
+    "tiny": {**DEFAULT, "filters": (4, 8), "kernel_size": 5, "latent_channels": None, "stft_weight": 0.0},
 }
 
 # The settings each part takes; an override goes to every part that names it.

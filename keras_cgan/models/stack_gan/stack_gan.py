@@ -330,10 +330,11 @@ class StackGAN(ConditionalGAN):
 
     def generator_objective(self, condition, target, fake, training):
         images, stats = fake
-        total, logs = self._per_stage(super().generator_objective, "g", condition, target, images, training)
+        judged = lambda c, real, image, tr, discriminator: self.judged_by_discriminator(c, image, tr, discriminator)
+        total, logs = self._per_stage(judged, "g", condition, target, images, training)
         logs["g_kl"] = tf.reduce_mean(self.augmentation.kl(stats)) if self.kl_weight > 0 else tf.constant(0.0)
         logs["active_stages"] = tf.constant(float(len(images)))
-        return total + self.kl_weight * logs["g_kl"], logs
+        return self.with_diversity(total + self.kl_weight * logs["g_kl"], logs, condition, training)
 
     # --------------------------------------------------------- serialization
 

@@ -55,6 +55,8 @@ def build_parser():
     parser.add_argument("--ema-decay", type=float, default=0.995,
                         help="keep an average of the generator's weights and sample from it (0: off)")
     parser.add_argument("--adversarial-loss", default=DEFAULT["adversarial_loss"], choices=["bce", "hinge", "lsgan"])
+    parser.add_argument("--diversity-weight", type=float, default=0.0,
+                        help="mode-seeking term (the preset's is 1.0; this example's results were measured without it)")
     parser.add_argument("--epochs", type=int, default=45)
     parser.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: all epochs)")
     parser.add_argument("--images", type=int, default=4096, help="training images")
@@ -88,7 +90,7 @@ def run(args):
         latent_dim=args.latent_dim, text_encoder=args.text_encoder, condition_at=args.condition_at,
         mismatch_weight=args.mismatch_weight, auxiliary_weight=args.auxiliary_weight,
         auxiliary_on_fake=bool(args.auxiliary_on_fake), seed=args.seed, ema_decay=args.ema_decay or None,
-        adversarial_loss=args.adversarial_loss, steps_per_execution=8,
+        adversarial_loss=args.adversarial_loss, diversity_weight=args.diversity_weight, steps_per_execution=8,
     )
     ds = captions.dataset(texts, images, vec, args.batch_size, seed=args.seed)
     if args.steps:

@@ -94,7 +94,10 @@ def segan_data(count, seed):
     rng = np.random.default_rng(seed)
     noisy = speech_windows(count, seed)[0]
     emphasized = np.stack([waveform.preemphasis(x[:, 0], 0.95)[:, None] for x in noisy]).astype("float32")
-    return {"noise": rng.standard_normal((count, 256, 128)).astype("float32"), "condition": emphasized}
+    from keras_cgan.models.segan import presets
+
+    noise_shape = (16384 // 2 ** len(presets.DEFAULT["filters"]), presets.DEFAULT["latent_channels"])
+    return {"noise": rng.standard_normal((count,) + noise_shape).astype("float32"), "condition": emphasized}
 
 
 def train_next_frame(steps, seed):

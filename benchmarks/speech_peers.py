@@ -20,7 +20,7 @@ delays its output (by 20 ms, 320 samples at 16 kHz, as measured): each output
 is shifted by the lag of maximum cross-correlation with its input within
 +-40 ms before scoring.
 
-Install and run (the docs table; about 35 min on 2 CPU cores)::
+Install and run (the docs table; about 45 min on 2 CPU cores)::
 
     pip install -e ".[cpu,audio,export,peers]"
     apt-get install espeak-ng
@@ -151,7 +151,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--train-utterances", type=int, default=400)
     p.add_argument("--test-utterances", type=int, default=60, help="Spread over the 6 noise kinds and 3 SNRs.")
-    p.add_argument("--steps", type=int, default=4500, help="Training steps per model (~16 min each on 2 cores).")
+    p.add_argument("--steps", type=int, default=4500, help="Training steps per model (SEGAN ~17 min on 2 cores).")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--window", type=int, default=16384)
     p.add_argument("--ema", type=float, default=0.99, help="Score the generator average (ema_decay; 0: raw weights).")

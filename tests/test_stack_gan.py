@@ -208,3 +208,14 @@ def test_augmentation_draws_noise_independent_of_the_stage1_noise():
     labels = np.arange(64) % 4
     assert np.abs(np.asarray(gan(labels, noise=noise)) - np.asarray(gan(labels, noise=z_fixed))).max() > 1e-4
     assert np.abs(np.corrcoef(eps[:, 0], noise[:, 0])[0, 1]) < 0.5
+
+
+def test_diversity_term_compares_two_draws_of_the_last_stage():
+    from keras_cgan.models.stack_gan import presets as stack_presets
+
+    gan = stack_presets.build((8, 16), 4, preset="tiny", seed=0, diversity_weight=0.5, active_stages=2)
+    images = np.random.default_rng(0).uniform(-1, 1, (16, 16, 16, 3)).astype("float32")
+    logs = {k: v[-1] for k, v in gan.fit(np.arange(16) % 4, images, batch_size=8, verbose=0).history.items()}
+    assert logs["g_diversity"] > 0.0, logs
+    parts = logs["g_stage1"] + logs["g_stage2"] + gan.kl_weight * logs["g_kl"]
+    np.testing.assert_allclose(logs["g_loss"], parts - 0.5 * logs["g_diversity"], rtol=1e-4)

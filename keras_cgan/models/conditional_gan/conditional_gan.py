@@ -50,7 +50,8 @@ class ConditionalGAN(GANModel):
             and G has to draw what real images of the class look like (for
             captioned shapes it is what makes shapes right). Defaults to `True`.
         diversity_weight: float. Weight of a mode-seeking term for the
-            generator (Yang et al. 2019, DSGAN): two noise draws for the same
+            generator (the diversity-sensitive term of Yang et al. 2019,
+            DSGAN): two noise draws for the same
             condition should give samples that differ in proportion to how
             much the draws differ, `mean|G(c, z1) - G(c, z2)| / mean|z1 - z2|`
             per example, capped at `diversity_limit`; the generator
@@ -109,10 +110,6 @@ class ConditionalGAN(GANModel):
             raise ValueError(f"`diversity_weight` must be >= 0. Received: diversity_weight={diversity_weight!r}")
         if not diversity_limit > 0:
             raise ValueError(f"`diversity_limit` must be > 0. Received: diversity_limit={diversity_limit!r}")
-        if diversity_weight > 0 and self.noise_shape is None:
-            raise ValueError(
-                f"`diversity_weight={diversity_weight}` compares two noise draws; the generator has no noise input."
-            )
         if mismatch_weight < 0:
             raise ValueError(f"`mismatch_weight` must be >= 0. Received: mismatch_weight={mismatch_weight}")
         if auxiliary_weight < 0:

@@ -28,8 +28,9 @@ from keras_cgan.models.segan.segan import SEGAN
 
 DEFAULT = {
     "filters": SMALL_FILTERS,
-    # Kernel 11 and a 32-channel z: a TFLite RTF of 0.039 on one core where
-    # kernel 15 and z = 128 took 0.057 (benchmarks/speech_peers.py).
+    # Kernel 11 and a 32-channel z (generator and discriminator): a TFLite
+    # RTF of 0.042 on one core where kernel 15 and z = 128 took 0.061
+    # (benchmarks/speech_peers.py, runs quiet and "kernel 15 model, same day as quiet").
     "kernel_size": 11,
     "latent_channels": 32,
     "sample_rate": 16000,

@@ -137,6 +137,15 @@ def test_export_needs_only_the_run_folder(runs, tmp_path, family, fmt, suffix, e
     assert os.path.isfile(run / "export" / f"generator{suffix}")
 
 
+def test_resume_of_a_run_from_before_an_option_existed_keeps_its_old_value(cgan_copy):
+    saved = config(cgan_copy)
+    del saved["model"]["diversity_weight"]  # as a run folder written before the option was
+    (cgan_copy / "config.json").write_text(json.dumps(saved))
+    assert main(["train", "conditional_gan", "--out", str(cgan_copy), "--resume", "--epochs", "2", "--verbose", "0"]) == 0
+    assert keras.models.load_model(cgan_copy / "gan.keras").diversity_weight == 0.0
+    assert config(cgan_copy)["model"]["diversity_weight"] == 0.0
+
+
 def test_resume_continues_the_epoch_count(cgan_copy):
     before = config(cgan_copy)
     assert main(["train", "conditional_gan", "--out", str(cgan_copy), "--resume", "--epochs", "2", "--verbose", "0"]) == 0
@@ -152,7 +161,7 @@ def test_resume_continues_the_epoch_count(cgan_copy):
 @pytest.mark.parametrize(
     "flags, key",
     [(["--filters", "16"], "model.filters"), (["--set", "mismatch_weight=0"], "model.mismatch_weight"),
-     (["--mixed-precision", "mixed_bfloat16"], "model.mixed_precision"), (["--batch-size", "32"], "data.batch_size")],
+     (["--set", "diversity_weight=0.5"], "model.diversity_weight"), (["--mixed-precision", "mixed_bfloat16"], "model.mixed_precision"), (["--batch-size", "32"], "data.batch_size")],
 )
 def test_resume_with_a_different_config_is_an_error(cgan_copy, capsys, flags, key):
     before = (cgan_copy / "config.json").read_text()

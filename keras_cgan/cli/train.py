@@ -263,6 +263,8 @@ def run_train(args):
     saved = _check_folder(out, args.resume, chief)
     if saved and saved["family"] != family.name:
         raise ValueError(f"--resume: {out} is a {saved['family']!r} run, not {family.name!r}.")
+    if saved:  # a run folder from before an option existed was trained with its old value
+        saved["model"] = {**family.absent_means, **saved.get("model", {})}
     options, data_options = _options(args, family, saved)
     data_path = os.path.abspath(args.data) if args.data else _pick(None, saved, "data", "path", None)
     if args.per_replica_batch_size:

@@ -80,7 +80,7 @@ def build(options):
     return presets.build(
         shape, condition, base_filters=options["filters"], latent_dim=options["latent_dim"],
         conditioning=options["conditioning"], mismatch_weight=options["mismatch_weight"],
-        adversarial_loss=options["adversarial_loss"], seed=options["seed"],
+        diversity_weight=options["diversity_weight"], adversarial_loss=options["adversarial_loss"], seed=options["seed"],
     )
 
 
@@ -103,9 +103,11 @@ FAMILY = register(
             "filters": DEFAULT["base_filters"],
             "latent_dim": DEFAULT["latent_dim"],
             "mismatch_weight": DEFAULT["mismatch_weight"],
+            "diversity_weight": DEFAULT["diversity_weight"],
             "conditioning": DEFAULT["conditioning"],
             "adversarial_loss": DEFAULT["adversarial_loss"],
         },
+        absent_means={"diversity_weight": 0.0},  # runs made before the option existed
         data_options={},
         epochs=100,
         batch_size=64,

@@ -92,6 +92,7 @@ def build(options):
     return presets.build(
         options["size"], filters=tuple(options["filters"] * m for m in FILTER_MULTIPLES),
         adversarial_weight=options["adversarial_weight"], sample_rate=options["sample_rate"], seed=options["seed"],
+        kernel_size=options["kernel_size"], latent_channels=options["latent_channels"],
     )
 
 
@@ -120,7 +121,10 @@ FAMILY = register(
             "filters": DEFAULT["filters"][0],
             "sample_rate": DEFAULT["sample_rate"],
             "adversarial_weight": DEFAULT["adversarial_weight"],
+            "kernel_size": DEFAULT["kernel_size"],
+            "latent_channels": DEFAULT["latent_channels"],
         },
+        absent_means={"kernel_size": 15, "latent_channels": 128},  # what runs made before these options used
         data_options={"utterances": 64, "seconds": 4.0},
         synthetic_options=("utterances", "seconds"),
         epochs=5,

@@ -65,6 +65,9 @@ class Family:
             `config.json`).
         option_types: dict. The type of each option whose default is
             `None` (`int` when not given).
+        absent_means: dict. For options added after runs were made: the
+            value a run folder without the option was trained with, so
+            `--resume` rebuilds that model.
     """
 
     name: str
@@ -82,6 +85,7 @@ class Family:
     callbacks: Optional[Callable] = None
     synthetic_options: tuple = ()
     option_types: dict = dataclasses.field(default_factory=dict)
+    absent_means: dict = dataclasses.field(default_factory=dict)
 
 
 FAMILIES = {}

@@ -29,6 +29,7 @@ EXTRAS = {
 EXTRAS["all"] = sorted({r for name in ("export", "audio", "images", "video") for r in EXTRAS[name]})
 EXTRAS["dev"] = EXTRAS["all"] + [
     "pytest>=8,<10",
+    "pytest-xdist>=3.6,<4",  # pytest.ini runs the test files on two processes
     "mkdocs>=1.6,<1.7",
     "mkdocs-material>=9.5,<10",
     "mkdocstrings>=1.0,<2",

@@ -30,13 +30,15 @@ less diverse than a quarter of the real ones' (`mode_collapse`).
         --run pix2pix:resize
 
 `--set key=value` passes a preset override (a Python literal, else a string);
-`generator_lr=` / `discriminator_lr=` make `Adam(lr, beta_1=0.5)` optimizers.
+`generator_lr=` / `discriminator_lr=` make `Adam(lr, beta_1=0.5)` optimizers;
+with `ema_decay=` every output scored is the averaged generator's.
 Writes run `--run` (default "defaults") of benchmarks/results/generalisation.json;
 rows of other families and tasks already in that run are kept.
 """
 
 import argparse
 import ast
+import contextlib
 import os
 import time
 
@@ -168,6 +170,11 @@ def train(gan, pairs, batch_size, args, callbacks=()):
     history = gan.fit(ds, steps_per_epoch=max(args.steps // CHUNKS, 1), epochs=CHUNKS, verbose=0,
                       callbacks=[monitor, *callbacks])
     return history, time.time() - start, monitor
+
+
+def scored(gan):
+    """The context to score `gan` in: its averaged generator when it keeps one (`--set ema_decay=`)."""
+    return gan.ema_weights() if gan.ema_variables else contextlib.nullcontext()
 
 
 def loss_history(history):
@@ -372,7 +379,8 @@ def run_next_frame_gan(task, args, overrides):
     keras.utils.set_random_seed(args.seed)
     gan = presets.build((FRAME, FRAME, 1), CONTEXT, seed=args.seed, **overrides)
     history, seconds, monitor = train(gan, (cond, target), 32, args)
-    pred = np.asarray(gan.predict(test_cond, batch_size=256, verbose=0))
+    with scored(gan):
+        pred = np.asarray(gan.predict(test_cond, batch_size=256, verbose=0))
     sprite = {"max_pixels": 2 * 9}
     at = pred[moment]
     kinds = [video_metrics.count_sprites(f, **sprite) for f in at]
@@ -516,7 +524,8 @@ def run_pix2pix(task, args, overrides):
         gan = presets.build(cond.shape[1:], target.shape[1:], seed=args.seed, **{**overrides, **extra})
         history, took, monitor = train(gan, (cond, target), 32, args)
         seconds += took
-        pred = np.asarray(gan.predict(test_cond, batch_size=64, verbose=0))
+        with scored(gan):
+            pred = np.asarray(gan.predict(test_cond, batch_size=64, verbose=0))
         err = np.abs(pred - test_target).mean(-1)
         entry = {
             "l1_error": float(err.mean()),
@@ -617,7 +626,8 @@ def run_conditional_gan(task, args, overrides):
     gan = presets.build(images.shape[1:], classes, seed=args.seed, **overrides)
     history, seconds, monitor = train(gan, (labels, images), 64, args)
     asked = np.repeat(np.arange(classes), 100).astype(np.int32)
-    fake = np.asarray(gan.predict(asked, batch_size=256, verbose=0))
+    with scored(gan):
+        fake = np.asarray(gan.predict(asked, batch_size=256, verbose=0))
     acc = condition_accuracy(judge, fake, asked)
     result = {
         "condition_accuracy": acc,
@@ -714,7 +724,8 @@ def run_stack_gan(task, args, overrides):
     asked = np.zeros((len(a), len(vocabulary)), np.float32)
     asked[np.arange(len(a)), a] = 1.0
     asked[np.arange(len(a)), len(first) + b] = 1.0
-    fake = np.asarray(gan.predict(asked, batch_size=128, verbose=0))  # the last stage
+    with scored(gan):
+        fake = np.asarray(gan.predict(asked, batch_size=128, verbose=0))  # the last stage
     ok_a, ok_b = judges[0](fake) == a, judges[1](fake) == b
     real_a, real_b = judges[0](check_images) == ca, judges[1](check_images) == cb
     result = {
@@ -803,7 +814,8 @@ def run_segan(task, args, overrides):
     keras.utils.set_random_seed(args.seed)
     gan = presets.build(SEG_WINDOW, seed=args.seed, **overrides)
     history, seconds, monitor = train(gan, (xn, xc), 16, args)
-    enhanced = np.stack([np.asarray(gan.enhance(x)) for x in test_noisy])
+    with scored(gan):
+        enhanced = np.stack([np.asarray(gan.enhance(x)) for x in test_noisy])
     noisy_snr = float(np.mean([audio_metrics.snr(c, x) for c, x in zip(test_clean, test_noisy)]))
     out_snr = float(np.mean([audio_metrics.snr(c, x) for c, x in zip(test_clean, enhanced)]))
     result = {

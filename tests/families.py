@@ -26,6 +26,8 @@ BUILDERS = {
     "stackgan": (stack_gan.presets, ((8, 16), 4)),
 }
 EXTRA = {"stackgan": {"active_stages": 2}}  # train both stages from the first step
+# The mode-seeking term: off in the tiny presets, on in the tests that run a family's every path.
+MODE_SEEKING = {"conditional": {"diversity_weight": 1.0}, "stackgan": {"diversity_weight": 1.0}}
 
 SHAPES = {  # family -> (condition shape per sample, target shape per sample)
     "conditional": ((), (8, 8, 1)),

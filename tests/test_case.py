@@ -34,6 +34,18 @@ def run_isolated(code, replicas=1, timeout=600):
     sends one JSON-serializable object back. A fresh process per strategy is
     needed: one process can hold one MirroredStrategy over the same devices.
     """
+    return collect_isolated(start_isolated(code, replicas), timeout)
+
+
+def start_isolated(code, replicas=1):
+    """Starts `run_isolated(code, replicas)` in the background; `collect_isolated` waits for it.
+
+    Processes started together run side by side, e.g. one per strategy:
+
+    >>> runs = [start_isolated("emit(strategy.num_replicas_in_sync)", r) for r in (1, 2)]  # doctest: +SKIP
+    >>> [collect_isolated(p) for p in runs]  # doctest: +SKIP
+    [1, 2]
+    """
     prelude = _MIRRORED_PRELUDE if replicas == 2 else _DEFAULT_PRELUDE
     script = (
         "import json as _json\n"
@@ -43,15 +55,24 @@ def run_isolated(code, replicas=1, timeout=600):
         + textwrap.dedent(code)
     )
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO)
-    proc = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout, env=env
+    return subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
+
+
+def collect_isolated(proc, timeout=600):
+    """What a process of `start_isolated` emitted; raises `AssertionError` with its stderr if it failed."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     if proc.returncode != 0:
-        raise AssertionError(f"isolated run failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
-    for line in proc.stdout.splitlines():
+        raise AssertionError(f"isolated run failed ({proc.returncode}):\n{err[-4000:]}")
+    for line in out.splitlines():
         if line.startswith("@@RESULT@@"):
             return json.loads(line[len("@@RESULT@@") :])
-    raise AssertionError(f"isolated run emitted nothing:\n{proc.stdout[-2000:]}")
+    raise AssertionError(f"isolated run emitted nothing:\n{out[-2000:]}")
 
 
 def flat_weights(model):

@@ -18,7 +18,7 @@ def policy(request):
 @pytest.mark.parametrize("family", families.FAMILIES)
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"], indirect=True)
 def test_every_family_trains_two_steps(policy, family):
-    gan = families.build(family, learning_rate=1e-3)
+    gan = families.build(family, learning_rate=1e-3, **families.MODE_SEEKING.get(family, {}))
     half = "bfloat16" if policy == "mixed_bfloat16" else "float16"
     assert gan.generator.layers[-1].compute_dtype == half  # the policy reached the networks
     # Loss scaling on both optimizers under float16, on neither under bfloat16.

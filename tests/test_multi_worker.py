@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from tests import families
-from tests.test_case import run_isolated, run_workers
+from tests.test_case import collect_isolated, run_workers, start_isolated
 
 EVERY_FAMILY = """
 import json, os
@@ -49,9 +49,15 @@ emit(result)
 
 def test_two_workers_match_each_other_and_one_worker_for_every_family(tmp_path):
     code = EVERY_FAMILY.format(out=str(tmp_path))
-    # Generous timeouts: a shared machine can make the launch 10x slower than on an idle one.
-    first, second = run_workers(code, workers=2, timeout=1800)
-    single = run_isolated(code, replicas=1, timeout=1800)
+    # One worker alone runs beside the two. Generous timeouts: a shared
+    # machine can make the launch 10x slower than on an idle one.
+    alone = start_isolated(code, replicas=1)
+    try:
+        first, second = run_workers(code, workers=2, timeout=1800)
+    except BaseException:
+        alone.kill()
+        raise
+    single = collect_isolated(alone, timeout=1800)
     assert (first["replicas"], second["replicas"], single["replicas"]) == (2, 2, 1)
     for family in families.FAMILIES:
         a, b, one = first[family], second[family], single[family]

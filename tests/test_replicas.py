@@ -6,7 +6,8 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
 
 * `uneven`: 19 pairs in global batches of 8 (the last one splits 2/1 over
   two replicas), then a user dataset of 17 without `drop_remainder` (the
-  last batch of 1 leaves a replica empty).
+  last batch of 1 leaves a replica empty). ConditionalGAN and StackGAN add
+  the mode-seeking term (`diversity_weight=1`), a ratio taken per example.
 * `regularized`: an L2 regularizer on G and D (every stage), dropout on in
   the U-Net, and the simultaneous update (the other cases alternate).
 * `tags`, `text`: batch-wide wrong-condition draws at a global batch of 2
@@ -20,7 +21,7 @@ import numpy as np
 import pytest
 
 from tests import families
-from tests.test_case import run_isolated
+from tests.test_case import collect_isolated, start_isolated
 
 CASES = """
 import keras, numpy as np, tensorflow as tf
@@ -55,9 +56,9 @@ def inject_inf_on_last_replica(gan):
 
 results = {"replicas": strategy.num_replicas_in_sync}
 for family in families.FAMILIES:
-    # uneven last batches, arrays then a user dataset
+    # uneven last batches, arrays then a user dataset; the per-example mode-seeking term where a family has it
     with strategy.scope():
-        gan = families.build(family, optimizer="sgd", learning_rate=0.01)
+        gan = families.build(family, optimizer="sgd", learning_rate=0.01, **families.MODE_SEEKING.get(family, {}))
     x, y = families.data(family, 19)
     first = fit_logs(gan.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False))
     x, y = families.data(family, 17, seed=1)
@@ -110,8 +111,9 @@ KEYS = [f"{family}/{case}" for family in families.FAMILIES for case in ("uneven"
 
 @pytest.fixture(scope="module")
 def runs():
-    # Generous timeouts: a shared machine can make these runs several times slower.
-    return run_isolated(CASES, replicas=1, timeout=1800), run_isolated(CASES, replicas=2, timeout=1800)
+    # Side by side; generous timeouts: a shared machine can make these runs several times slower.
+    started = [start_isolated(CASES, replicas) for replicas in (1, 2)]
+    return tuple(collect_isolated(proc, timeout=1800) for proc in started)
 
 
 @pytest.mark.parametrize("key", KEYS)
@@ -133,6 +135,12 @@ def test_float16_inf_on_one_replica_skips_the_step_on_every_replica(runs, family
         # Each active optimizer skipped its one step and halved its scale from 2**15.
         assert result["iterations"] == [0] * len(result["iterations"]), result
         assert result["scales"] == [2.0**14] * len(result["scales"]), result
+
+
+def test_the_mode_seeking_term_ran_in_the_battery(runs):
+    for run in runs:
+        for family in families.MODE_SEEKING:
+            assert run[f"{family}/uneven"]["logs"]["g_diversity"] > 0, (run["replicas"], family)
 
 
 def test_logs_name_the_regularization_terms(runs):

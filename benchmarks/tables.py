@@ -162,8 +162,11 @@ def pix2pix_blur():
     rows = []
     for task, variants in r["results"].items():
         for variant, m in variants.items():
-            rows.append([task, variant, fmt(m["psnr"], 2), fmt(m["ssim"]), fmt(m["sharpness_ratio"], 2)])
-    return table("pix2pix_blur", ["task", "variant", "PSNR (dB)", "SSIM", "sharpness / real"], rows, ["default"])
+            rows.append([task, variant, fmt(m["psnr"], 2), fmt(m["ssim"]), fmt(m["sharpness_ratio"], 2),
+                         fmt(m.get("flat_error"), 4), fmt(m.get("edge_similarity")), fmt(m.get("spectral_match"))])
+    cols = ["task", "variant", "PSNR (dB)", "SSIM", "sharpness / real", "flat error", "edge similarity",
+            "spectral match"]
+    return table("pix2pix_blur", cols, rows, ["default"])
 
 
 def _trajectory(m):

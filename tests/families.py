@@ -26,7 +26,8 @@ BUILDERS = {
     "stackgan": (stack_gan.presets, ((8, 16), 4)),
 }
 EXTRA = {"stackgan": {"active_stages": 2}}  # train both stages from the first step
-# The mode-seeking term: off in the tiny presets, on in the tests that run a family's every path.
+# The mode-seeking term: off in the tiny presets; on in the replica battery (uneven, tags, text),
+# the multi-worker and the mixed-precision tests.
 MODE_SEEKING = {"conditional": {"diversity_weight": 1.0}, "stackgan": {"diversity_weight": 1.0}}
 
 SHAPES = {  # family -> (condition shape per sample, target shape per sample)
@@ -95,14 +96,14 @@ def _text_condition():
     return TextCondition(vocabulary_size=9, sequence_length=3)
 
 
-def conditioned(family, condition, seed=3, learning_rate=1e-2, optimizer="adam"):
-    """A compiled conditional or StackGAN model on a `TagsCondition` or `TextCondition`."""
+def conditioned(family, condition, seed=3, learning_rate=1e-2, optimizer="adam", **kwargs):
+    """A compiled conditional or StackGAN model on a `TagsCondition` or `TextCondition` (`kwargs`: preset overrides)."""
     keras.utils.set_random_seed(0)
     condition = {"tags": _tags_condition, "text": _text_condition}[condition]()
     presets, (shape, _) = BUILDERS[family]
     return presets.build(
         shape, condition, preset="tiny", seed=seed, generator_optimizer=_optimizer(optimizer, learning_rate),
-        discriminator_optimizer=_optimizer(optimizer, learning_rate), **EXTRA.get(family, {}),
+        discriminator_optimizer=_optimizer(optimizer, learning_rate), **{**EXTRA.get(family, {}), **kwargs},
     )
 
 

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 import keras
@@ -11,7 +12,7 @@ import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Prepended to snippets run by `run_isolated(..., replicas=2)`: two logical CPU
+# Prepended to snippets run by `run_isolated` / `start_isolated(..., replicas=2)`: two logical CPU
 # devices and one MirroredStrategy over them (one strategy per process).
 _MIRRORED_PRELUDE = """
 import tensorflow as tf
@@ -40,7 +41,9 @@ def run_isolated(code, replicas=1, timeout=600):
 def start_isolated(code, replicas=1):
     """Starts `run_isolated(code, replicas)` in the background; `collect_isolated` waits for it.
 
-    Processes started together run side by side, e.g. one per strategy:
+    Processes started together run side by side, e.g. one per strategy. Their
+    output goes to temporary files, not pipes, so one never stalls on a full
+    pipe while another is waited on.
 
     >>> runs = [start_isolated("emit(strategy.num_replicas_in_sync)", r) for r in (1, 2)]  # doctest: +SKIP
     >>> [collect_isolated(p) for p in runs]  # doctest: +SKIP
@@ -55,18 +58,30 @@ def start_isolated(code, replicas=1):
         + textwrap.dedent(code)
     )
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO)
-    return subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
+    out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=out, stderr=err, text=True, env=env)
+    proc.output_files = (out, err)
+    return proc
+
+
+def stop_isolated(proc):
+    """Kills a process of `start_isolated` if it still runs, reaps it and closes its output files."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for f in proc.output_files:
+        f.close()
 
 
 def collect_isolated(proc, timeout=600):
     """What a process of `start_isolated` emitted; raises `AssertionError` with its stderr if it failed."""
     try:
-        out, err = proc.communicate(timeout=timeout)
+        proc.wait(timeout=timeout)
+        for f in proc.output_files:
+            f.seek(0)
+        out, err = (f.read() for f in proc.output_files)
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        stop_isolated(proc)
     if proc.returncode != 0:
         raise AssertionError(f"isolated run failed ({proc.returncode}):\n{err[-4000:]}")
     for line in out.splitlines():

@@ -27,6 +27,7 @@ def test_every_family_trains_two_steps(policy, family):
     before = [np.asarray(v).copy() for v in gan.generator.trainable_variables]
     history = gan.fit(families.dataset(family, 8, 4), epochs=1, verbose=0)
     assert all(np.isfinite(v[-1]) for v in history.history.values()), history.history
+    assert ("g_diversity" in history.history) == (family in families.MODE_SEEKING), history.history
     assert {w.dtype for w in gan.generator.trainable_variables} == {"float32"}  # float32 master weights
     applied = int(gan.generator_optimizer.iterations.numpy())
     if half == "float16":

@@ -1,7 +1,8 @@
 """Two worker processes on 127.0.0.1 train every family like one worker with the same global batch.
 
 One launch of two workers trains all families in sequence (a launch costs
-more than the training), then one single-worker process runs the same code.
+more than the training); one single-worker process runs the same code beside
+them.
 Each family trains 3 steps of global batch 8 with a weight average
 (`ema_decay`) and its sample writer; only the chief may write files.
 """
@@ -11,7 +12,7 @@ import os
 import numpy as np
 
 from tests import families
-from tests.test_case import collect_isolated, run_workers, start_isolated
+from tests.test_case import collect_isolated, run_workers, start_isolated, stop_isolated
 
 EVERY_FAMILY = """
 import json, os
@@ -25,7 +26,8 @@ folder = os.path.join({out!r}, f"replicas{{strategy.num_replicas_in_sync}}_task{
 result = {{"replicas": strategy.num_replicas_in_sync}}
 for family in families.FAMILIES:
     with strategy.scope():
-        gan = families.build(family, ema_decay=0.5, optimizer="sgd")  # SGD: see families._optimizer
+        # SGD: see families._optimizer
+        gan = families.build(family, ema_decay=0.5, optimizer="sgd", **families.MODE_SEEKING.get(family, {{}}))
     conditions, targets = families.data(family, 4, seed=1)
     log_dir = os.path.join(folder, family, "logs")
     writer = {{
@@ -55,7 +57,7 @@ def test_two_workers_match_each_other_and_one_worker_for_every_family(tmp_path):
     try:
         first, second = run_workers(code, workers=2, timeout=1800)
     except BaseException:
-        alone.kill()
+        stop_isolated(alone)
         raise
     single = collect_isolated(alone, timeout=1800)
     assert (first["replicas"], second["replicas"], single["replicas"]) == (2, 2, 1)
@@ -67,6 +69,7 @@ def test_two_workers_match_each_other_and_one_worker_for_every_family(tmp_path):
         # ... equal to one worker's with the same global batch.
         np.testing.assert_allclose(np.array(a["weights"]), np.array(one["weights"]), atol=1e-5, err_msg=family)
         assert set(a["logs"]) == set(one["logs"]), family
+        assert ("g_diversity" in one["logs"]) == (family in families.MODE_SEEKING), (family, one["logs"])
         for name, value in one["logs"].items():
             np.testing.assert_allclose(a["logs"][name], value, atol=1e-4, err_msg=f"{family} {name}")
         # The average moved and differs from the last weights (decay 0.5 over 3 steps).

@@ -6,12 +6,14 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
 
 * `uneven`: 19 pairs in global batches of 8 (the last one splits 2/1 over
   two replicas), then a user dataset of 17 without `drop_remainder` (the
-  last batch of 1 leaves a replica empty). ConditionalGAN and StackGAN add
-  the mode-seeking term (`diversity_weight=1`), a ratio taken per example.
+  last batch of 1 leaves a replica empty).
 * `regularized`: an L2 regularizer on G and D (every stage), dropout on in
   the U-Net, and the simultaneous update (the other cases alternate).
 * `tags`, `text`: batch-wide wrong-condition draws at a global batch of 2
   (one sample per replica: the partner must come from the other replica).
+
+ConditionalGAN and StackGAN add the mode-seeking term (`diversity_weight=1`,
+a ratio taken per example) in the `uneven`, `tags` and `text` cases.
 * `float16_inf`: mixed_float16, with an inf gradient injected into both
   objectives on the last replica only: the step is skipped everywhere, the
   loss scales are lowered and no weight becomes non-finite.
@@ -21,7 +23,7 @@ import numpy as np
 import pytest
 
 from tests import families
-from tests.test_case import collect_isolated, start_isolated
+from tests.test_case import collect_isolated, start_isolated, stop_isolated
 
 CASES = """
 import keras, numpy as np, tensorflow as tf
@@ -96,7 +98,8 @@ for family in families.FAMILIES:
 for family in ("conditional", "stackgan"):
     for kind in ("tags", "text"):
         with strategy.scope():
-            gan = families.conditioned(family, kind, optimizer="sgd", learning_rate=0.01)
+            gan = families.conditioned(
+                family, kind, optimizer="sgd", learning_rate=0.01, **families.MODE_SEEKING[family])
         x = families.conditions_of(kind, 8)
         _, y = families.data(family, 8)
         logs = fit_logs(gan.fit(x, y, batch_size=2, epochs=1, verbose=0, shuffle=False))
@@ -113,7 +116,11 @@ KEYS = [f"{family}/{case}" for family in families.FAMILIES for case in ("uneven"
 def runs():
     # Side by side; generous timeouts: a shared machine can make these runs several times slower.
     started = [start_isolated(CASES, replicas) for replicas in (1, 2)]
-    return tuple(collect_isolated(proc, timeout=1800) for proc in started)
+    try:
+        return tuple(collect_isolated(proc, timeout=1800) for proc in started)
+    finally:
+        for proc in started:
+            stop_isolated(proc)
 
 
 @pytest.mark.parametrize("key", KEYS)
@@ -139,8 +146,8 @@ def test_float16_inf_on_one_replica_skips_the_step_on_every_replica(runs, family
 
 def test_the_mode_seeking_term_ran_in_the_battery(runs):
     for run in runs:
-        for family in families.MODE_SEEKING:
-            assert run[f"{family}/uneven"]["logs"]["g_diversity"] > 0, (run["replicas"], family)
+        for key in [f"{family}/{case}" for family in families.MODE_SEEKING for case in ("uneven", "tags", "text")]:
+            assert run[key]["logs"].get("g_diversity", 0.0) > 0, (run["replicas"], key, run[key]["logs"])
 
 
 def test_logs_name_the_regularization_terms(runs):

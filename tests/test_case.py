@@ -57,7 +57,10 @@ def start_isolated(code, replicas=1):
         + prelude
         + textwrap.dedent(code)
     )
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO)
+    return _launch(script, dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO))
+
+
+def _launch(script, env):
     out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=out, stderr=err, text=True, env=env)
     proc.output_files = (out, err)
@@ -142,24 +145,11 @@ def run_workers(code, workers=2, timeout=600):
         + textwrap.dedent(code)
     )
     procs = []
-    for index in range(workers):
-        tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO, TF_CONFIG=tf_config)
-        procs.append(
-            subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        )
-    results = []
     try:
-        for proc in procs:
-            out, err = proc.communicate(timeout=timeout)
-            if proc.returncode != 0:
-                raise AssertionError(f"worker failed ({proc.returncode}):\n{err[-4000:]}")
-            lines = [l for l in out.splitlines() if l.startswith("@@RESULT@@")]
-            if not lines:
-                raise AssertionError(f"worker emitted nothing:\n{err[-2000:]}")
-            results.append(json.loads(lines[-1][len("@@RESULT@@") :]))
+        for index in range(workers):
+            tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+            procs.append(_launch(script, dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO, TF_CONFIG=tf_config)))
+        return [collect_isolated(proc, timeout=timeout) for proc in procs]
     finally:
         for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-    return results
+            stop_isolated(proc)

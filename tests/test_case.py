@@ -49,20 +49,22 @@ def start_isolated(code, replicas=1):
     >>> [collect_isolated(p) for p in runs]  # doctest: +SKIP
     [1, 2]
     """
-    prelude = _MIRRORED_PRELUDE if replicas == 2 else _DEFAULT_PRELUDE
-    script = (
-        "import json as _json\n"
-        "def emit(obj):\n"
-        "    print('@@RESULT@@' + _json.dumps(obj), flush=True)\n"
-        + prelude
-        + textwrap.dedent(code)
-    )
-    return _launch(script, dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO))
+    return _launch((_MIRRORED_PRELUDE if replicas == 2 else _DEFAULT_PRELUDE) + textwrap.dedent(code))
 
 
-def _launch(script, env):
+# Every snippet's `emit(obj)`: one JSON line the parent finds by its marker.
+_EMIT = """
+import json as _json
+def emit(obj):
+    print('@@RESULT@@' + _json.dumps(obj), flush=True)
+"""
+
+
+def _launch(code, **env):
+    """Starts `_EMIT + code` in a fresh Python, output to temporary files; `env` adds variables."""
     out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=out, stderr=err, text=True, env=env)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO, **env)
+    proc = subprocess.Popen([sys.executable, "-c", _EMIT + code], stdout=out, stderr=err, text=True, env=env)
     proc.output_files = (out, err)
     return proc
 
@@ -136,19 +138,12 @@ def run_workers(code, workers=2, timeout=600):
     returns what each worker emitted, in task order.
     """
     cluster = {"worker": [f"127.0.0.1:{free_port()}" for _ in range(workers)]}
-    script = (
-        "import json as _json\n"
-        "def emit(obj):\n"
-        "    print('@@RESULT@@' + _json.dumps(obj), flush=True)\n"
-        "import tensorflow as tf\n"
-        "strategy = tf.distribute.MultiWorkerMirroredStrategy()\n"
-        + textwrap.dedent(code)
-    )
+    script = "import tensorflow as tf\nstrategy = tf.distribute.MultiWorkerMirroredStrategy()\n" + textwrap.dedent(code)
     procs = []
     try:
         for index in range(workers):
             tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
-            procs.append(_launch(script, dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO, TF_CONFIG=tf_config)))
+            procs.append(_launch(script, TF_CONFIG=tf_config))
         return [collect_isolated(proc, timeout=timeout) for proc in procs]
     finally:
         for proc in procs:

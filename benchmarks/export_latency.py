@@ -40,7 +40,7 @@ def train_conditional(steps, seed):
     return gan.generator
 
 
-def conditional_data(count, seed):
+def conditional_data(generator, count, seed):
     rng = np.random.default_rng(seed)
     return {
         "noise": rng.standard_normal((count, 32)).astype("float32"),
@@ -62,7 +62,7 @@ def train_pix2pix(steps, seed):
     return generator
 
 
-def pix2pix_data(count, seed):
+def pix2pix_data(generator, count, seed):
     from keras_cgan.data import synthetic_images
 
     labels, _ = synthetic_images.make_task("labels2facade", count, 64, seed=seed)
@@ -87,16 +87,14 @@ def speech_windows(count, seed):
     return noisy[:, :16384, None].astype("float32"), clean[:, :16384, None].astype("float32")
 
 
-def segan_data(count, seed):
+def segan_data(generator, count, seed):
     """Inputs as `SEGAN.enhance` feeds the generator: pre-emphasized noisy windows and noise."""
     from keras_cgan.models.segan import waveform
 
     rng = np.random.default_rng(seed)
     noisy = speech_windows(count, seed)[0]
     emphasized = np.stack([waveform.preemphasis(x[:, 0], 0.95)[:, None] for x in noisy]).astype("float32")
-    from keras_cgan.models.segan import presets
-
-    noise_shape = (16384 // 2 ** len(presets.DEFAULT["filters"]), presets.DEFAULT["latent_channels"])
+    noise_shape = tuple(next(t for t in generator.inputs if t.name == "noise").shape[1:])  # as trained or loaded
     return {"noise": rng.standard_normal((count,) + noise_shape).astype("float32"), "condition": emphasized}
 
 
@@ -117,7 +115,7 @@ def junction_clips(count, seed):
     return synthetic_video.junction_clips(count, 16, 14, 4, seed=seed).frames
 
 
-def next_frame_data(count, seed):
+def next_frame_data(generator, count, seed):
     from keras_cgan.data import video
 
     rng = np.random.default_rng(seed)
@@ -139,7 +137,7 @@ def train_stackgan(steps, seed):
     return gan.generator_chain()
 
 
-def stackgan_data(count, seed):
+def stackgan_data(generator, count, seed):
     from keras_cgan.data import synthetic_faces
 
     rng = np.random.default_rng(seed)
@@ -160,7 +158,7 @@ def _fit(gan, dataset, steps):
         gan.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
 
 
-# family -> (train(steps, seed) -> generator, data(count, seed) -> inputs keyed by name, default steps)
+# family -> (train(steps, seed) -> generator, data(generator, count, seed) -> inputs keyed by name, default steps)
 FAMILIES = {
     "conditional": (train_conditional, conditional_data, 840),
     "pix2pix": (train_pix2pix, pix2pix_data, 100),
@@ -197,8 +195,8 @@ def bench_family(family, args, workdir):
     start = time.time()
     generator = export.load_generator(args.generator) if args.generator else train(steps, args.seed)
     train_seconds = time.time() - start
-    calibration = data(args.calibration, args.seed + 1)
-    inputs = data(16, args.seed + 2)  # parity and latency inputs
+    calibration = data(generator, args.calibration, args.seed + 1)
+    inputs = data(generator, 16, args.seed + 2)  # parity and latency inputs
     reports = {
         "saved_model": export.to_saved_model(generator, os.path.join(workdir, family), inputs=inputs),
         "onnx": export.to_onnx(generator, os.path.join(workdir, f"{family}.onnx"), inputs=inputs),

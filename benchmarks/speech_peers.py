@@ -156,6 +156,8 @@ def parse_args(argv=None):
     p.add_argument("--window", type=int, default=16384)
     p.add_argument("--ema", type=float, default=0.99, help="Score the generator average (ema_decay; 0: raw weights).")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--reshape-noise", type=float, default=0.0,
+                   help="Fraction of training noise windows given a random spectrum and loudness contour.")
     p.add_argument("--set", action="append", default=[], type=_key_value, metavar="KEY=VALUE",
                    help="Override a setting of the SEGAN preset for both models (repeatable), e.g. stft_weight=1.")
     p.add_argument("--methods", default=",".join(METHODS), help=f"Comma-separated subset of {','.join(METHODS)}.")
@@ -274,11 +276,12 @@ def test_pairs(test_clean, seed):
 
 # ---------------------------------------------------------------- training
 
-def training_data(train_clean, train_noises, window, batch_size, seed):
+def training_data(train_clean, train_noises, args):
     """Endless `(noisy, clean)` windows `[B, window, 1]`, mixed on the fly at 0-10 dB."""
     from keras_cgan.data import audio
 
-    return audio.noisy_mixtures(train_clean, train_noises, window, batch_size, snr_db=(0.0, 10.0), seed=seed)
+    return audio.noisy_mixtures(train_clean, train_noises, args.window, args.batch_size, snr_db=(0.0, 10.0),
+                                seed=args.seed, reshape_noise=args.reshape_noise, sample_rate=RATE)
 
 
 def train(args, name, ds):
@@ -435,7 +438,7 @@ def main(argv=None):
     enhancers, training = {}, {}
     tmp = tempfile.mkdtemp()
     if needs_training:
-        ds = training_data(train_clean, noise_bank(train_clean, args.seed), args.window, args.batch_size, args.seed)
+        ds = training_data(train_clean, noise_bank(train_clean, args.seed), args)
     for name, path in (("l1_only", args.l1_model), ("segan", args.segan_model)):
         if name not in args.methods:
             continue

@@ -462,6 +462,26 @@ def test_noisy_mixtures_draw_pairs_at_the_asked_snr():
         audio.noisy_mixtures(speech, [], window=1024)
 
 
+def test_reshaped_noise_varies_in_spectrum_and_keeps_the_snr():
+    rng = np.random.default_rng(0)
+    white = rng.normal(size=4096)
+    low_over_high = []
+    for _ in range(30):
+        power = np.abs(np.fft.rfft(audio.reshape_noise_window(white, rng))) ** 2
+        low_over_high.append(10 * np.log10(power[:256].sum() / power[-1024:].sum()))  # < 1 kHz vs > 4 kHz
+    assert np.ptp(low_over_high) > 20.0, low_over_high  # tilts and resonances differ per draw
+    speech = [0.5 * np.sin(np.arange(3000) * 0.05)]
+    plain, reshaped = (
+        next(iter(audio.noisy_mixtures(speech, [white], window=1024, batch_size=8, snr_db=5.0, seed=1, reshape_noise=r)))
+        for r in (0.0, 1.0))
+    assert not np.allclose(np.asarray(plain[0]), np.asarray(reshaped[0]))
+    noisy, clean = (np.asarray(t)[..., 0] for t in reshaped)
+    snrs = [audio_metrics.snr(c, n) for c, n in zip(clean, noisy)]
+    assert all(3.0 <= s <= 7.0 for s in snrs), snrs  # still mixed at the asked SNR
+    with pytest.raises(ValueError, match="reshape_noise"):
+        audio.noisy_mixtures(speech, [white], window=1024, reshape_noise=2)
+
+
 def test_stft_loss_is_a_mean_over_examples_and_trains():
     rng = np.random.default_rng(0)
     a, b = (rng.normal(0, 0.3, (4, WINDOW, 1)).astype("float32") for _ in range(2))

@@ -271,7 +271,40 @@ def mix_at_snr(clean, noise, snr_db, clean_power=None):
     return noisy, clean
 
 
-def noisy_mixtures(clean, noises, window=16384, batch_size=16, snr_db=(0.0, 10.0), seed=0):
+def reshape_noise_window(noise, rng, sample_rate=16000):
+    """`noise` with a random spectrum and loudness contour, for training on kinds never recorded.
+
+    Three random changes, each drawn independently:
+
+    - a spectral tilt of -6 to +6 dB per octave around 1 kHz;
+    - zero to four resonances at 60 Hz to 4 kHz, 2 to 200 Hz wide, +6 to
+      +24 dB (narrow ones sound like hums and whines);
+    - with probability one half, a loudness modulation at 0.5 to 8 Hz of
+      depth up to 0.9 (engines, fans, speech-shaped bursts).
+
+    Example:
+
+    >>> rng = np.random.default_rng(0)
+    >>> white = rng.normal(size=16000).astype("float32")
+    >>> reshape_noise_window(white, rng).shape
+    (16000,)
+    """
+    x = np.asarray(noise, "float64")
+    f = np.fft.rfftfreq(x.size, 1.0 / sample_rate)
+    gain_db = rng.uniform(-6, 6) * np.log2(np.maximum(f, 50.0) / 1000.0)
+    for _ in range(rng.integers(0, 5)):
+        centre, width = np.exp(rng.uniform(np.log(60), np.log(4000))), np.exp(rng.uniform(np.log(2), np.log(200)))
+        gain_db += rng.uniform(6, 24) * np.exp(-0.5 * ((f - centre) / width) ** 2)
+    y = np.fft.irfft(np.fft.rfft(x) * 10 ** (gain_db / 20), n=x.size)
+    if rng.uniform() < 0.5:
+        rate = np.exp(rng.uniform(np.log(0.5), np.log(8)))
+        y *= 1 + rng.uniform(0, 0.9) * np.sin(2 * np.pi * rate * np.arange(x.size) / sample_rate + rng.uniform(0, 6.3))
+    return y.astype("float32")
+
+
+def noisy_mixtures(
+    clean, noises, window=16384, batch_size=16, snr_db=(0.0, 10.0), seed=0, reshape_noise=0.0, sample_rate=16000
+):
     """An endless `tf.data.Dataset` of `(noisy, clean)` windows mixed on the fly.
 
     For each example: a random utterance of `clean`, a random window of it
@@ -282,6 +315,10 @@ def noisy_mixtures(clean, noises, window=16384, batch_size=16, snr_db=(0.0, 10.0
     50 utterances and a few noise recordings become a new pair at every
     step, rather than a fixed set of mixtures to memorise.
 
+    With `reshape_noise > 0`, that fraction of the noise windows is first
+    given a random spectrum and loudness contour (`reshape_noise_window`), so
+    a few noise kinds stand for many.
+
     Args:
         clean: list of 1-D float arrays in `[-1, 1]` (utterances at the
             model's sample rate).
@@ -290,6 +327,10 @@ def noisy_mixtures(clean, noises, window=16384, batch_size=16, snr_db=(0.0, 10.0
         batch_size: int. Defaults to `16`.
         snr_db: float or `(low, high)` in dB. Defaults to `(0, 10)`.
         seed: int. Defaults to `0`.
+        reshape_noise: float in `[0, 1]`. The fraction of noise windows passed
+            through `reshape_noise_window`. Defaults to `0`.
+        sample_rate: int. Hz, to place the reshaping's frequencies. Defaults
+            to `16000`.
 
     Example:
 
@@ -306,6 +347,8 @@ def noisy_mixtures(clean, noises, window=16384, batch_size=16, snr_db=(0.0, 10.0
     for name, arrays in (("clean", clean), ("noises", noises)):
         if not arrays or any(a.size == 0 for a in arrays):
             raise ValueError(f"`{name}` must be a non-empty list of non-empty 1-D arrays.")
+    if not 0.0 <= float(reshape_noise) <= 1.0:
+        raise ValueError(f"`reshape_noise` must be a fraction in [0, 1], got {reshape_noise}.")
     low, high = (snr_db, snr_db) if np.isscalar(snr_db) else snr_db
     power = [float(np.mean(np.square(c, dtype="float64"))) for c in clean]
 
@@ -318,6 +361,8 @@ def noisy_mixtures(clean, noises, window=16384, batch_size=16, snr_db=(0.0, 10.0
             speech = np.pad(speech[start : start + window], (0, max(0, window - speech.size)))
             noise = noises[rng.integers(len(noises))]
             noise = np.roll(np.resize(noise, max(window, noise.size)), -rng.integers(noise.size))[:window]
+            if rng.uniform() < reshape_noise:
+                noise = reshape_noise_window(noise, rng, sample_rate)
             noisy, speech = mix_at_snr(speech, noise, rng.uniform(low, high), clean_power=power[i])
             yield noisy[:, None].astype("float32"), speech[:, None].astype("float32")
 

@@ -156,8 +156,8 @@ def parse_args(argv=None):
     p.add_argument("--window", type=int, default=16384)
     p.add_argument("--ema", type=float, default=0.99, help="Score the generator average (ema_decay; 0: raw weights).")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--reshape-noise", type=float, default=0.0,
-                   help="Fraction of training noise windows given a random spectrum and loudness contour.")
+    p.add_argument("--reshape-noise", type=float, default=0.5,
+                   help="Fraction of training noise windows given a random spectrum, loudness contour and clicks.")
     p.add_argument("--set", action="append", default=[], type=_key_value, metavar="KEY=VALUE",
                    help="Override a setting of the SEGAN preset for both models (repeatable), e.g. stft_weight=1.")
     p.add_argument("--methods", default=",".join(METHODS), help=f"Comma-separated subset of {','.join(METHODS)}.")
@@ -300,7 +300,10 @@ def train(args, name, ds):
     seconds = time.time() - t0
     if gan.ema_variables:
         gan.generator.set_weights(gan.ema_generator().get_weights())
+    settings = {k: list(v) if isinstance(v, tuple) else v for k, v in presets.settings(**overrides).items()
+                if isinstance(v, (int, float, str, bool, tuple, type(None)))}
     facts = {"steps": args.steps, "seconds": seconds, "steps_per_second": args.steps / seconds,
+             "settings": settings, "generator_params": gan.generator.count_params(),
              "final_losses": {k: float(v[-1]) for k, v in history.items()}}
     print(f"{name}: {args.steps} steps in {seconds:.0f} s ({facts['steps_per_second']:.2f} steps/s)", flush=True)
     if args.save_models:

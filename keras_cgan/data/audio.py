@@ -272,15 +272,19 @@ def mix_at_snr(clean, noise, snr_db, clean_power=None):
 
 
 def reshape_noise_window(noise, rng, sample_rate=16000):
-    """`noise` with a random spectrum and loudness contour, for training on kinds never recorded.
+    """`noise` with a random spectrum, loudness contour and clicks, for training on kinds never recorded.
 
-    Three random changes, each drawn independently:
+    Four random changes, each drawn independently:
 
     - a spectral tilt of -6 to +6 dB per octave around 1 kHz;
     - zero to four resonances at 60 Hz to 4 kHz, 2 to 200 Hz wide, +6 to
       +24 dB (narrow ones sound like hums and whines);
     - with probability one half, a loudness modulation at 0.5 to 8 Hz of
-      depth up to 0.9 (engines, fans, speech-shaped bursts).
+      depth up to 0.9 (engines, fans, speech-shaped bursts);
+    - with probability one half, 1 to 20 clicks per second: random bursts
+      decaying in 0.3 to 10 ms, peaking at 3 to 12 times the noise's RMS
+      (keyboards, knocks, machinery). Stationary noises alone teach a
+      model nothing about transients.
 
     Example:
 
@@ -299,6 +303,13 @@ def reshape_noise_window(noise, rng, sample_rate=16000):
     if rng.uniform() < 0.5:
         rate = np.exp(rng.uniform(np.log(0.5), np.log(8)))
         y *= 1 + rng.uniform(0, 0.9) * np.sin(2 * np.pi * rate * np.arange(x.size) / sample_rate + rng.uniform(0, 6.3))
+    if rng.uniform() < 0.5:
+        count = rng.poisson(rng.uniform(1, 20) * x.size / sample_rate)
+        clicks = np.zeros(x.size)
+        clicks[rng.integers(0, x.size, count)] = rng.choice([-1.0, 1.0], count) * rng.uniform(3, 12, count)
+        decay = rng.uniform(0.0003, 0.01) * sample_rate  # samples
+        burst = np.exp(-np.arange(int(5 * decay) + 1) / decay) * rng.normal(size=int(5 * decay) + 1)
+        y += np.sqrt(np.mean(y**2)) * np.convolve(clicks, burst / np.abs(burst).max(), mode="same")
     return y.astype("float32")
 
 

@@ -314,7 +314,7 @@ def reshape_noise_window(noise, rng, sample_rate=16000):
 
 
 def noisy_mixtures(
-    clean, noises, window=16384, batch_size=16, snr_db=(0.0, 10.0), seed=0, reshape_noise=0.0, sample_rate=16000
+    clean, noises, window=16384, batch_size=16, snr_db=(0.0, 10.0), seed=0, reshape_noise=0.5, sample_rate=16000
 ):
     """An endless `tf.data.Dataset` of `(noisy, clean)` windows mixed on the fly.
 
@@ -326,9 +326,10 @@ def noisy_mixtures(
     50 utterances and a few noise recordings become a new pair at every
     step, rather than a fixed set of mixtures to memorise.
 
-    With `reshape_noise > 0`, that fraction of the noise windows is first
-    given a random spectrum and loudness contour (`reshape_noise_window`), so
-    a few noise kinds stand for many.
+    A `reshape_noise` fraction of the noise windows is first given a random
+    spectrum, loudness contour and clicks (`reshape_noise_window`), so a few
+    noise kinds stand for many: trained on four stationary kinds, SEGAN
+    learnt to remove unseen clicks only with it (docs/segan.md).
 
     Args:
         clean: list of 1-D float arrays in `[-1, 1]` (utterances at the
@@ -339,7 +340,8 @@ def noisy_mixtures(
         snr_db: float or `(low, high)` in dB. Defaults to `(0, 10)`.
         seed: int. Defaults to `0`.
         reshape_noise: float in `[0, 1]`. The fraction of noise windows passed
-            through `reshape_noise_window`. Defaults to `0`.
+            through `reshape_noise_window`; `0` mixes the recordings as they
+            are. Defaults to `0.5`.
         sample_rate: int. Hz, to place the reshaping's frequencies. Defaults
             to `16000`.
 

@@ -12,11 +12,10 @@ pink, brown and babble (talkers of the split's own voices) at 0-10 dB in
 training; the test adds "machine" (harmonic hum with impulsive clicks) and
 "music" (random chords), kinds never heard in training, at 0, 5 and 10 dB.
 SEGAN's training noise is half reshaped (`noisy_mixtures(reshape_noise=0.5)`:
-random spectra, loudness contours and clicks). The clicks were added after
-SEGAN was seen failing on the machine noise's clicks, so two more kinds,
-written before any model was scored on them and used for no choice, check
-that: `--test-noises traffic,applause` (rumble with passing swells and horns;
-dense hand claps).
+random spectra, loudness contours and clicks). The machine noise informed the
+choice of clicks; two more kinds, used for no choice, check it:
+`--test-noises traffic,applause` (rumble with passing swells and horns; hand
+claps).
 
 Speed is model compute only: SEGAN is its TFLite fp32 export streamed window
 by window on one LiteRT thread (`keras_cgan.models.segan.streaming`), and its
@@ -333,6 +332,7 @@ def train(args, name, ds):
         gan.generator.set_weights(gan.ema_generator().get_weights())
     settings = {k: list(v) if isinstance(v, tuple) else v for k, v in presets.settings(**overrides).items()
                 if isinstance(v, (int, float, str, bool, tuple, type(None)))}
+    settings["ema_decay"] = args.ema or None
     facts = {"steps": args.steps, "seconds": seconds, "steps_per_second": args.steps / seconds,
              "settings": settings, "generator_params": gan.generator.count_params(),
              "final_losses": {k: float(v[-1]) for k, v in history.items()}}

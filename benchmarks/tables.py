@@ -288,7 +288,7 @@ def speech_peers():
             f"training) at {', '.join(f'{s:.0f}' for s in c['test_snr_db'])} dB input SNR; RTF on one thread. "
             f"SEGAN trained in {r['training']['segan']['seconds'] / 60:.1f} min.")
     quiet = run(load("speech_peers"), "quiet, default model")["result"]["methods"]
-    note += (f" Timed again in a fresh process on a quiet machine (run `quiet, default model`): SEGAN "
+    note += (f" Timed again in a fresh process, the only job on the machine (run `quiet, default model`): SEGAN "
              f"{fmt(quiet['segan']['rtf'])}, RNNoise {fmt(quiet['rnnoise']['rtf'])}.")
     return (main + "\n\nSNR dB / PESQ-WB per noise kind:\n\n" + markdown(["method"] + heads, rows) + "\n"
             + source("speech_peers", ["default"]) + note)

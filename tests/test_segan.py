@@ -465,11 +465,17 @@ def test_noisy_mixtures_draw_pairs_at_the_asked_snr():
 def test_reshaped_noise_varies_in_spectrum_and_keeps_the_snr():
     rng = np.random.default_rng(0)
     white = rng.normal(size=4096)
-    low_over_high = []
+    low_over_high, crest = [], []
     for _ in range(30):
-        power = np.abs(np.fft.rfft(audio.reshape_noise_window(white, rng))) ** 2
+        y = audio.reshape_noise_window(white, rng)
+        assert y.shape == white.shape and y.dtype == np.float32 and np.isfinite(y).all()
+        power = np.abs(np.fft.rfft(y)) ** 2
         low_over_high.append(10 * np.log10(power[:256].sum() / power[-1024:].sum()))  # < 1 kHz vs > 4 kHz
+        crest.append(np.abs(y).max() / np.sqrt(np.mean(y**2)))
     assert np.ptp(low_over_high) > 20.0, low_over_high  # tilts and resonances differ per draw
+    assert np.abs(white).max() / white.std() < 4.5 and np.mean(np.array(crest) > 6) > 0.25, crest  # clicks
+    short = audio.reshape_noise_window(white[:16], rng)  # shorter than a click's burst
+    assert short.shape == (16,) and np.isfinite(short).all()
     speech = [0.5 * np.sin(np.arange(3000) * 0.05)]
     plain, reshaped = (
         next(iter(audio.noisy_mixtures(speech, [white], window=1024, batch_size=8, snr_db=5.0, seed=1, reshape_noise=r)))

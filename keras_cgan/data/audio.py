@@ -309,7 +309,9 @@ def reshape_noise_window(noise, rng, sample_rate=16000):
         clicks[rng.integers(0, x.size, count)] = rng.choice([-1.0, 1.0], count) * rng.uniform(3, 12, count)
         decay = rng.uniform(0.0003, 0.01) * sample_rate  # samples
         burst = np.exp(-np.arange(int(5 * decay) + 1) / decay) * rng.normal(size=int(5 * decay) + 1)
-        y += np.sqrt(np.mean(y**2)) * np.convolve(clicks, burst / np.abs(burst).max(), mode="same")
+        start = (burst.size - 1) // 2  # numpy's "same" alignment, also for windows shorter than a burst
+        bursts = np.convolve(clicks, burst / np.abs(burst).max())[start : start + x.size]
+        y += np.sqrt(np.mean(y**2)) * bursts
     return y.astype("float32")
 
 
@@ -328,8 +330,8 @@ def noisy_mixtures(
 
     A `reshape_noise` fraction of the noise windows is first given a random
     spectrum, loudness contour and clicks (`reshape_noise_window`), so a few
-    noise kinds stand for many: trained on four stationary kinds, SEGAN
-    learnt to remove unseen clicks only with it (docs/segan.md).
+    noise kinds stand for many: trained on white, pink, brown and babble
+    noise, SEGAN learnt to remove unseen clicks only with it (docs/segan.md).
 
     Args:
         clean: list of 1-D float arrays in `[-1, 1]` (utterances at the
@@ -374,7 +376,7 @@ def noisy_mixtures(
             speech = np.pad(speech[start : start + window], (0, max(0, window - speech.size)))
             noise = noises[rng.integers(len(noises))]
             noise = np.roll(np.resize(noise, max(window, noise.size)), -rng.integers(noise.size))[:window]
-            if rng.uniform() < reshape_noise:
+            if reshape_noise and rng.uniform() < reshape_noise:  # no draw at 0: the plain stream
                 noise = reshape_noise_window(noise, rng, sample_rate)
             noisy, speech = mix_at_snr(speech, noise, rng.uniform(low, high), clean_power=power[i])
             yield noisy[:, None].astype("float32"), speech[:, None].astype("float32")

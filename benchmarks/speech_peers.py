@@ -262,7 +262,8 @@ def noise(kind, rng, n, talkers, split):
         if rng.uniform() < 0.5:
             start, length = rng.uniform(0, max(n / RATE - 0.8, 0.01)), rng.uniform(0.3, 0.8)
             on = (t >= start) & (t < start + length)
-            x[on] += 2 * sum(np.sign(np.sin(2 * np.pi * f * t[on])) for f in (rng.uniform(350, 450), rng.uniform(450, 550)))
+            tones = (rng.uniform(350, 450), rng.uniform(450, 550))
+            x[on] += 2 * sum(np.sign(np.sin(2 * np.pi * f * t[on])) for f in tones)
     elif kind == "applause":  # 10-40 claps a second: short high-passed noise bursts of random loudness
         x = np.zeros(n)
         for start in rng.integers(0, n, size=max(1, int(n / RATE * rng.uniform(10, 40)))):

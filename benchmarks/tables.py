@@ -334,17 +334,18 @@ NOISE_RUNS = {
 
 def speech_peers_noise():
     """SEGAN trained on the recorded noise kinds alone against reshaped noise windows."""
+    kinds = ("babble", "machine", "music")
     results = load("speech_peers")
     rows = []
     for name, what in NOISE_RUNS.items():
         segan = run(results, name)["result"]["methods"]["segan"]
         o, k = segan["overall"], segan["by_noise"]
         rows.append([what, fmt(o["snr"], 2), fmt(o["segsnr"], 2), fmt(o["pesq"], 3), fmt(o["stoi"])]
-                    + [f"{fmt(k[kind]['snr'], 2)} / {fmt(k[kind]['pesq'], 2)}" for kind in ("babble", "machine", "music")])
+                    + [f"{fmt(k[kind]['snr'], 2)} / {fmt(k[kind]['pesq'], 2)}" for kind in kinds])
     k = run(results, "default")["result"]["methods"]["rnnoise"]["by_noise"]
     o = run(results, "default")["result"]["methods"]["rnnoise"]["overall"]
     rows.append(["RNNoise, for reference", fmt(o["snr"], 2), fmt(o["segsnr"], 2), fmt(o["pesq"], 3), fmt(o["stoi"])]
-                + [f"{fmt(k[kind]['snr'], 2)} / {fmt(k[kind]['pesq'], 2)}" for kind in ("babble", "machine", "music")])
+                + [f"{fmt(k[kind]['snr'], 2)} / {fmt(k[kind]['pesq'], 2)}" for kind in kinds])
     columns = ["SEGAN's training noise", "SNR dB", "segSNR", "PESQ-WB", "STOI", "babble SNR / PESQ",
                "machine (unseen)", "music (unseen)"]
     return table("speech_peers", columns, rows, list(NOISE_RUNS))
@@ -354,7 +355,7 @@ FRESH_RUN = "fresh kinds: traffic, applause"
 
 
 def speech_peers_fresh():
-    """The default models on two noise kinds written after the recipe was chosen."""
+    """The default models on two noise kinds used for no choice."""
     r = run(load("speech_peers"), FRESH_RUN)["result"]
     m = r["methods"]
     kinds = list(next(iter(m.values()))["by_noise"])
@@ -513,7 +514,8 @@ TABLES = {f.__name__: f for f in (
     condition_fidelity, train_step_speed, discriminator_designs, caption_generalisation,
     stack_gan_example, stackgan,
     pix2pix_blur, pix2pix_blur_runs, pix2pix_blur_regions, pix2pix_step_speed, pix2pix_input_pipeline,
-    segan_quality, segan_progress, segan_speed, speech_peers, speech_peers_size, speech_peers_noise, speech_peers_fresh, speech_peers_stft,
+    segan_quality, segan_progress, segan_speed,
+    speech_peers, speech_peers_size, speech_peers_noise, speech_peers_fresh, speech_peers_stft,
     video_split, video_split_sweeps,
     export_quickstart, export_families, scaling, generalisation, generalisation_screens,
 )}

@@ -478,7 +478,8 @@ def test_reshaped_noise_varies_in_spectrum_and_keeps_the_snr():
     assert short.shape == (16,) and np.isfinite(short).all()
     speech = [0.5 * np.sin(np.arange(3000) * 0.05)]
     plain, reshaped = (
-        next(iter(audio.noisy_mixtures(speech, [white], window=1024, batch_size=8, snr_db=5.0, seed=1, reshape_noise=r)))
+        next(iter(audio.noisy_mixtures(speech, [white], window=1024, batch_size=8, snr_db=5.0, seed=1,
+                                       reshape_noise=r)))
         for r in (0.0, 1.0))
     assert not np.allclose(np.asarray(plain[0]), np.asarray(reshaped[0]))
     noisy, clean = (np.asarray(t)[..., 0] for t in reshaped)

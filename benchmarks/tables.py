@@ -272,22 +272,28 @@ def segan_speed():
     return table("segan_quality_speed", cols, rows, ["default"]) + extra
 
 
+def _speech_cells(method, kinds=(), pesq_digits=2):
+    """A method's overall SNR, segSNR, PESQ-WB, STOI cells, then "SNR / PESQ" for each of `kinds`."""
+    o, k = method["overall"], method["by_noise"]
+    return ([fmt(o["snr"], 2), fmt(o["segsnr"], 2), fmt(o["pesq"], pesq_digits), fmt(o["stoi"])]
+            + [f"{fmt(k[kind]['snr'], 2)} / {fmt(k[kind]['pesq'], 2)}" for kind in kinds])
+
+
 def speech_peers():
-    r = run(load("speech_peers"), "default")["result"]
+    results = load("speech_peers")
+    r = run(results, "default")["result"]
     m = r["methods"]
-    rows = [[name, fmt(v["overall"]["snr"], 2), fmt(v["overall"]["segsnr"], 2), fmt(v["overall"]["pesq"], 2),
-             fmt(v["overall"]["stoi"]), fmt(v["rtf"]), fmt(v["rtf_cpu_time"])] for name, v in m.items()]
+    rows = [[name] + _speech_cells(v) + [fmt(v["rtf"]), fmt(v["rtf_cpu_time"])] for name, v in m.items()]
     main = markdown(["method", "SNR dB", "segSNR", "PESQ-WB", "STOI", "RTF wall", "RTF cpu"], rows)
     kinds = list(next(iter(m.values()))["by_noise"])
     unseen = r["corpus"]["unseen_noises"]
-    rows = [[name] + [f"{fmt(v['by_noise'][k]['snr'], 2)} / {fmt(v['by_noise'][k]['pesq'], 2)}" for k in kinds]
-            for name, v in m.items()]
+    rows = [[name] + _speech_cells(v, kinds)[4:] for name, v in m.items()]
     heads = [k + (" (unseen)" if k in unseen else "") for k in kinds]
     c = r["corpus"]
     note = (f"\n{c['test_utterances']} held-out utterances ({c['test_seconds']:.0f} s; sentences and voices not in "
             f"training) at {', '.join(f'{s:.0f}' for s in c['test_snr_db'])} dB input SNR; RTF on one thread. "
             f"SEGAN trained in {r['training']['segan']['seconds'] / 60:.1f} min.")
-    quiet = run(load("speech_peers"), "quiet, default model")["result"]["methods"]
+    quiet = run(results, "quiet, default model")["result"]["methods"]
     note += (f" Timed again in a fresh process, the only job on the machine (run `quiet, default model`): SEGAN "
              f"{fmt(quiet['segan']['rtf'])}, RNNoise {fmt(quiet['rnnoise']['rtf'])}.")
     return (main + "\n\nSNR dB / PESQ-WB per noise kind:\n\n" + markdown(["method"] + heads, rows) + "\n"
@@ -336,16 +342,10 @@ def speech_peers_noise():
     """SEGAN trained on the recorded noise kinds alone against reshaped noise windows."""
     kinds = ("babble", "machine", "music")
     results = load("speech_peers")
-    rows = []
-    for name, what in NOISE_RUNS.items():
-        segan = run(results, name)["result"]["methods"]["segan"]
-        o, k = segan["overall"], segan["by_noise"]
-        rows.append([what, fmt(o["snr"], 2), fmt(o["segsnr"], 2), fmt(o["pesq"], 3), fmt(o["stoi"])]
-                    + [f"{fmt(k[kind]['snr'], 2)} / {fmt(k[kind]['pesq'], 2)}" for kind in kinds])
-    k = run(results, "default")["result"]["methods"]["rnnoise"]["by_noise"]
-    o = run(results, "default")["result"]["methods"]["rnnoise"]["overall"]
-    rows.append(["RNNoise, for reference", fmt(o["snr"], 2), fmt(o["segsnr"], 2), fmt(o["pesq"], 3), fmt(o["stoi"])]
-                + [f"{fmt(k[kind]['snr'], 2)} / {fmt(k[kind]['pesq'], 2)}" for kind in kinds])
+    rows = [[what] + _speech_cells(run(results, name)["result"]["methods"]["segan"], kinds, 3)
+            for name, what in NOISE_RUNS.items()]
+    rnnoise = run(results, "default")["result"]["methods"]["rnnoise"]
+    rows.append(["RNNoise, for reference"] + _speech_cells(rnnoise, kinds, 3))
     columns = ["SEGAN's training noise", "SNR dB", "segSNR", "PESQ-WB", "STOI", "babble SNR / PESQ",
                "machine (unseen)", "music (unseen)"]
     return table("speech_peers", columns, rows, list(NOISE_RUNS))
@@ -359,9 +359,7 @@ def speech_peers_fresh():
     r = run(load("speech_peers"), FRESH_RUN)["result"]
     m = r["methods"]
     kinds = list(next(iter(m.values()))["by_noise"])
-    rows = [[name, fmt(v["overall"]["snr"], 2), fmt(v["overall"]["segsnr"], 2), fmt(v["overall"]["pesq"], 2),
-             fmt(v["overall"]["stoi"])] + [f"{fmt(v['by_noise'][k]['snr'], 2)} / {fmt(v['by_noise'][k]['pesq'], 2)}"
-                                           for k in kinds] for name, v in m.items()]
+    rows = [[name] + _speech_cells(v, kinds) for name, v in m.items()]
     columns = ["method", "SNR dB", "segSNR", "PESQ-WB", "STOI"] + [f"{k} SNR / PESQ" for k in kinds]
     return table("speech_peers", columns, rows, [FRESH_RUN])
 

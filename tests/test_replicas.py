@@ -11,12 +11,12 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
   the U-Net, and the simultaneous update (the other cases alternate).
 * `tags`, `text`: batch-wide wrong-condition draws at a global batch of 2
   (one sample per replica: the partner must come from the other replica).
-
-ConditionalGAN and StackGAN add the mode-seeking term (`diversity_weight=1`,
-a ratio taken per example) in the `uneven`, `tags` and `text` cases.
 * `float16_inf`: mixed_float16, with an inf gradient injected into both
   objectives on the last replica only: the step is skipped everywhere, the
   loss scales are lowered and no weight becomes non-finite.
+
+ConditionalGAN and StackGAN add the mode-seeking term (`diversity_weight=1`,
+a ratio taken per example) in the `uneven`, `tags` and `text` cases.
 """
 
 import numpy as np

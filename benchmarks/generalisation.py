@@ -10,7 +10,7 @@ two halves separately.
 
 | family | tune | held-out | metric (bar) |
 |---|---|---|---|
-| conditional_gan | shapes, colours | stripes, glyphs | condition accuracy by a CNN trained on real data (>= 0.9) |
+| conditional_gan | shapes, colours | stripes, glyphs, counts, arrows | condition accuracy by a CNN trained on real data (>= 0.9) |
 | stack_gan | shape_colour, bg_object | stripes_colour, quadrant_colour | tag accuracy of the last stage (both tags right) |
 | pix2pix | texture, gray_to_palette | edges_to_filled, texture_dots | L1-only vs GAN+L1: best-phase texture correlation, error where the truth is flat, sharpness / real |
 | segan | clicks, band_noise | siren, brown_noise | SNR gain over the noisy input (> 0 dB) |
@@ -599,11 +599,31 @@ def _cg_glyphs(rng, label):
     return img[..., None]
 
 
+def _cg_counts(rng, label):
+    """`label + 1` dots of 2x2 pixels, one per cell of a 4x4 grid."""
+    img = np.full((CG, CG), -1.0, np.float32)
+    for cell in rng.choice(16, label + 1, replace=False):
+        r, c = 4 * (cell // 4) + int(rng.integers(0, 2)), 4 * (cell % 4) + int(rng.integers(0, 2))
+        img[r: r + 2, c: c + 2] = 0.9
+    return img[..., None]
+
+
+def _cg_arrows(rng, label):
+    """A triangle pointing up, left, down or right."""
+    extent = int(rng.integers(3, 6))
+    r, c = rng.integers(extent, CG - extent, 2)
+    mask = np.rot90(_shape_mask("triangle", CG, r, c, extent), k=label)
+    return np.where(mask, 0.9, -1.0).astype(np.float32)[..., None]
+
+
 CONDITIONAL_TASKS = {
     "shapes": (TUNE, _cg_shapes, 5),
     "colours": (TUNE, _cg_colours, 6),
     "stripes": (HELD_OUT, _cg_stripes, 4),
     "glyphs": (HELD_OUT, _cg_glyphs, 5),
+    # Added once choices had been compared on stripes and glyphs: unseen by every choice before them.
+    "counts": (HELD_OUT, _cg_counts, 4),
+    "arrows": (HELD_OUT, _cg_arrows, 4),
 }
 
 

@@ -215,6 +215,16 @@ def test_trap_multi_input_int8_needs_named_representative_data(exported, tmp_pat
     assert not target.exists()
 
 
+def test_int8_calibrated_on_too_narrow_data_names_the_clipped_range(tmp_path):
+    generator = _make_generator("conditional")
+    narrow = export.example_inputs(generator, 8, seed=1)
+    narrow["noise"] = np.zeros_like(narrow["noise"])  # calibration never sees the noise move the output
+    target = tmp_path / "g.tflite"
+    with pytest.raises(export.ParityError, match="calibrated on `representative_data`"):
+        export.to_tflite(generator, target, quantization="int8", representative_data=narrow)
+    assert not target.exists()
+
+
 def test_mixed_precision_generator_exports_float32_copy(tmp_path):
     keras.config.set_dtype_policy("mixed_float16")
     try:

@@ -287,10 +287,25 @@ def check_parity(
             if report.max_abs_error > report.tolerance:
                 report.problems.append(
                     f"max abs error {report.max_abs_error:.3g} > tolerance {report.tolerance:.3g}"
+                    + _clipping_hint(report)
                 )
             if min_snr_db is not None and report.snr_db < min_snr_db:
                 report.problems.append(f"SNR {report.snr_db:.1f} dB < {min_snr_db:g} dB")
     return _finish(report, raise_on_failure)
+
+
+def _clipping_hint(report):
+    """For int8: says so when the export's outputs stop short of Keras' (a calibrated range too narrow)."""
+    if report.quantization != "int8":
+        return ""
+    (k_low, k_high), (e_low, e_high) = report.keras_range, report.export_range
+    if k_low >= e_low - report.tolerance / 2 and k_high <= e_high + report.tolerance / 2:
+        return ""
+    return (
+        f" (int8 outputs stop at [{e_low:.3g}, {e_high:.3g}] where Keras reaches [{k_low:.3g}, {k_high:.3g}]: "
+        "the output range was calibrated on `representative_data` that did not cover these inputs; "
+        "pass more, and more typical, samples)"
+    )
 
 
 def _finish(report, raise_on_failure):

@@ -702,6 +702,27 @@ def _st_quadrant_colour(rng, a, b):
     return img
 
 
+def _st_letter_colour(rng, a, b):
+    """A glyph (L, T, X or H), 3 or 4 pixels per bitmap cell, on a light background."""
+    bitmap = np.array([[ch == "X" for ch in row] for row in GLYPHS["LTXH"[a]]])
+    scale = int(rng.integers(3, 5))
+    bitmap = np.kron(bitmap, np.ones((scale, scale), bool))
+    h = bitmap.shape[0]
+    r, c = rng.integers(0, ST - h + 1, 2)
+    img = np.full((ST, ST, 3), 0.7, np.float32)
+    img[r: r + h, c: c + h][bitmap] = PALETTE[b]
+    return img
+
+
+def _st_size_colour(rng, a, b):
+    """A disk of one of four radii (3, 6, 9, 12 pixels, give or take one) on a dark background."""
+    radius = 3 * (a + 1) + int(rng.integers(-1, 2))
+    r, c = rng.integers(radius, ST - radius, 2)
+    img = np.full((ST, ST, 3), -0.7, np.float32)
+    img[_disk(ST, r, c, radius)] = PALETTE[b]
+    return img
+
+
 STACK_TASKS = {  # (half, maker, first attribute's names, second attribute's names)
     "shape_colour": (TUNE, _st_shape_colour, ("square", "disk", "triangle", "cross"), ST_COLOURS),
     "bg_object": (TUNE, _st_bg_object, tuple(f"{c} background" for c in ST_COLOURS), ST_COLOURS),
@@ -709,6 +730,9 @@ STACK_TASKS = {  # (half, maker, first attribute's names, second attribute's nam
                        ST_COLOURS),
     "quadrant_colour": (HELD_OUT, _st_quadrant_colour, ("top left", "top right", "bottom left", "bottom right"),
                         ST_COLOURS),
+    # Added once choices had been compared on stripes_colour and quadrant_colour: unseen by every choice before them.
+    "letter_colour": (HELD_OUT, _st_letter_colour, ("letter L", "letter T", "letter X", "letter H"), ST_COLOURS),
+    "size_colour": (HELD_OUT, _st_size_colour, ("tiny", "small", "large", "huge"), ST_COLOURS),
 }
 
 

@@ -98,6 +98,20 @@ GLYPHS = {  # 5x5 bitmaps
     "H": ["X...X", "X...X", "XXXXX", "X...X", "X...X"],
     "Z": ["XXXXX", "...X.", "..X..", ".X...", "XXXXX"],
 }
+
+
+def _glyph_mask(rng, letter, scales, size):
+    """Boolean `[size, size]` mask of a `GLYPHS` letter, `scales[0]..scales[1]` pixels per cell, placed at random."""
+    bitmap = np.array([[ch == "X" for ch in row] for row in GLYPHS[letter]])
+    scale = int(rng.integers(scales[0], scales[1] + 1))
+    bitmap = np.kron(bitmap, np.ones((scale, scale), bool))
+    h = bitmap.shape[0]
+    r, c = rng.integers(0, size - h + 1, 2)
+    mask = np.zeros((size, size), bool)
+    mask[r: r + h, c: c + h] = bitmap
+    return mask
+
+
 PALETTE = np.array([(220, 30, 30), (30, 170, 50), (30, 70, 230), (245, 215, 40), (150, 40, 200), (20, 200, 210)],
                    "float32") / 127.5 - 1.0  # [6, 3] in [-1, 1]
 
@@ -589,13 +603,8 @@ def _cg_stripes(rng, label):
 
 
 def _cg_glyphs(rng, label):
-    bitmap = np.array([[ch == "X" for ch in row] for row in GLYPHS["LTXHZ"[label]]])
-    scale = int(rng.integers(1, 3))
-    bitmap = np.kron(bitmap, np.ones((scale, scale), bool))
-    h = bitmap.shape[0]
-    r, c = rng.integers(0, CG - h + 1, 2)
     img = np.full((CG, CG), -1.0, np.float32)
-    img[r: r + h, c: c + h][bitmap] = 0.9
+    img[_glyph_mask(rng, "LTXHZ"[label], (1, 2), CG)] = 0.9
     return img[..., None]
 
 
@@ -704,13 +713,8 @@ def _st_quadrant_colour(rng, a, b):
 
 def _st_letter_colour(rng, a, b):
     """A glyph (L, T, X or H), 3 or 4 pixels per bitmap cell, on a light background."""
-    bitmap = np.array([[ch == "X" for ch in row] for row in GLYPHS["LTXH"[a]]])
-    scale = int(rng.integers(3, 5))
-    bitmap = np.kron(bitmap, np.ones((scale, scale), bool))
-    h = bitmap.shape[0]
-    r, c = rng.integers(0, ST - h + 1, 2)
     img = np.full((ST, ST, 3), 0.7, np.float32)
-    img[r: r + h, c: c + h][bitmap] = PALETTE[b]
+    img[_glyph_mask(rng, "LTXH"[a], (3, 4), ST)] = PALETTE[b]
     return img
 
 

@@ -990,6 +990,7 @@ def main(argv=None):
         }
         print(f"  {task}: " + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
                                           for k, v in result.items() if not isinstance(v, dict)), flush=True)
+        _report.record(NAME, payload, run=args.run, out=args.out)  # a stopped run keeps its finished tasks
     rows = []
     for name, entry in family["tasks"].items():
         rows.append(row_of(args.family, name, entry, columns))

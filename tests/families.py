@@ -29,6 +29,9 @@ EXTRA = {"stackgan": {"active_stages": 2}}  # train both stages from the first s
 # The mode-seeking term: off in the tiny presets; on in the replica battery (uneven, tags, text),
 # the multi-worker and the mixed-precision tests.
 MODE_SEEKING = {"conditional": {"diversity_weight": 1.0}, "stackgan": {"diversity_weight": 1.0}}
+# A weight computed from gradient norms over the global batch: on in the replica battery's uneven and
+# float16 cases.
+ADAPTIVE = {"pix2pix": {"adaptive_adversarial": True}}
 
 SHAPES = {  # family -> (condition shape per sample, target shape per sample)
     "conditional": ((), (8, 8, 1)),

@@ -162,6 +162,27 @@ def test_generator_objective_is_weighted_sum_of_parts():
     np.testing.assert_allclose(float(d_loss), 0.5 * (float(d_parts["d_real"]) + float(d_parts["d_fake"])), rtol=1e-5)
 
 
+def test_adaptive_adversarial_weight_balances_the_gradients_at_the_output():
+    model = tiny(norm="instance", dropout=0.0, l1_weight=7.0, adversarial_weight=0.5, adaptive_adversarial=True)
+    model.compile()
+    c, x = pairs(4)
+    fake = model.generate(c, training=False)
+    loss, parts = model.generator_objective(c, x, fake, training=True)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(fake)
+        rec = 7.0 * tf.reduce_mean(tf.abs(x - fake))
+        adv = tf.reduce_mean(tf.math.softplus(-model.discriminator([fake, tf.constant(c)], training=True)))  # bce
+    want = np.linalg.norm(tape.gradient(rec, fake)) / np.linalg.norm(tape.gradient(adv, fake))
+    np.testing.assert_allclose(float(parts["g_adaptive"]), want, rtol=1e-4)
+    np.testing.assert_allclose(
+        float(loss), 0.5 * want * float(parts["g_adv"]) + 7.0 * float(parts["g_l1"]), rtol=1e-4)
+    # Not part of evaluation, and no effect without an adversarial term.
+    assert "g_adaptive" not in model.generator_objective(c, x, fake, training=False)[1]
+    baseline = tiny(adversarial_weight=0.0, adaptive_adversarial=True)
+    baseline.compile()
+    assert "g_adaptive" not in baseline.generator_objective(c, x, fake, training=True)[1]
+
+
 def test_l1_lowpass_compares_blurred_images():
     model = tiny(l1_lowpass=1.5)
     model.compile()
@@ -244,12 +265,13 @@ def test_fit_on_dataset_and_evaluate():
 
 
 def test_config_and_keras_roundtrip(tmp_path):
-    model = tiny(l1_weight=50.0, discriminator_scale=1.0, l1_lowpass=1.0)
+    model = tiny(l1_weight=50.0, discriminator_scale=1.0, l1_lowpass=1.0, adaptive_adversarial=True)
     model.compile(adversarial_loss="hinge")
     c, x = pairs(4)
     model.fit(c, x, batch_size=4, epochs=1, verbose=0)
     clone = assert_config_roundtrip(model)
     assert clone.l1_weight == 50.0 and clone.discriminator_scale == 1.0 and clone.l1_lowpass == 1.0
+    assert clone.adaptive_adversarial
     loaded = assert_keras_roundtrip(model, c, tmp_path)
     assert loaded.adversarial_loss == "hinge"
     np.testing.assert_allclose(flat_weights(loaded.discriminator), flat_weights(model.discriminator))

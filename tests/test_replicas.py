@@ -17,6 +17,8 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
 
 ConditionalGAN and StackGAN add the mode-seeking term (`diversity_weight=1`,
 a ratio taken per example) in the `uneven`, `tags` and `text` cases.
+Pix2Pix balances its adversarial term by gradient norms over the global
+batch (`adaptive_adversarial=True`) in the `uneven` and `float16_inf` cases.
 """
 
 import numpy as np
@@ -60,7 +62,7 @@ results = {"replicas": strategy.num_replicas_in_sync}
 for family in families.FAMILIES:
     # uneven last batches, arrays then a user dataset; the per-example mode-seeking term where a family has it
     with strategy.scope():
-        gan = families.build(family, optimizer="sgd", learning_rate=0.01, **families.MODE_SEEKING.get(family, {}))
+        gan = families.build(family, optimizer="sgd", learning_rate=0.01, **families.MODE_SEEKING.get(family, {}), **families.ADAPTIVE.get(family, {}))
     x, y = families.data(family, 19)
     first = fit_logs(gan.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False))
     x, y = families.data(family, 17, seed=1)
@@ -78,7 +80,7 @@ for family in families.FAMILIES:
     keras.config.set_dtype_policy("mixed_float16")
     try:
         with strategy.scope():
-            gan = families.build(family)
+            gan = families.build(family, **families.ADAPTIVE.get(family, {}))
         inject_inf_on_last_replica(gan)
         before = trainable(gan)
         x, y = families.data(family, 8)

@@ -602,6 +602,35 @@ class GANModel(keras.Model):
                 penalty = term if penalty is None else penalty + term
         return penalty
 
+    def balanced_weight(self, reconstruction, adversarial, sample):
+        """`||d reconstruction / d sample|| / ||d adversarial / d sample||` over the global batch.
+
+        The adaptive adversarial weight of VQGAN (Esser et al. 2021), taken at
+        the generated sample rather than the generator's last layer: scaled by
+        it, the adversarial gradient reaching the generator has the norm of
+        the reconstruction gradient, whatever the discriminator's confidence.
+        `reconstruction` and `adversarial` map a sample (detached here) to a
+        replica's mean loss. The gradients are gathered into the global batch
+        before the norms are taken, so every replica gets the weight of one
+        device. Not differentiated through; at most 1e4.
+        """
+        sample = tf.cast(tf.stop_gradient(sample), "float32")
+        rows = self._step.rows  # None outside a step: one device, the whole batch
+        share = 1.0 if rows is None else tf.cast(rows.count, "float32") / tf.cast(tf.maximum(rows.total, 1), "float32")
+        scale = self.generator_optimizer.scale_loss  # float16: keep small gradients above underflow
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(sample)
+            losses = [scale(tf.cast(loss(sample), "float32") * share) for loss in (reconstruction, adversarial)]
+        norms = []
+        for loss in losses:
+            grad = tf.cast(tape.gradient(loss, sample), "float32")
+            if rows is not None:
+                # An empty replica's copy of row 0 adds its gradient (batch norm) to row 0's.
+                grad = distribute.gather_batch(grad, rows.first, rows.total)
+            norms.append(tf.norm(grad))
+        del tape
+        return tf.stop_gradient(tf.minimum(norms[0] / (norms[1] + 1e-8), 1e4))
+
     def generator_objective(self, condition, target, fake, training):
         """The generator's loss, `(loss, {part: per-example values})`; each family defines it."""
         raise NotImplementedError

@@ -61,6 +61,11 @@ class Pix2Pix(GANModel):
             Defaults to `0.0`: the paper's per-pixel L1.
         discriminator_scale: float. Factor on the discriminator loss; the
             paper halves it to slow D relative to G. Defaults to `0.5`.
+        adaptive_adversarial: bool. Rescale the adversarial term in every
+            step so its gradient at the generated image has the norm of the
+            L1 term's, times `adversarial_weight` (VQGAN's adaptive weight,
+            `GANModel.balanced_weight`; logged as `g_adaptive`); no effect
+            without both terms. Defaults to `False`: a fixed weight.
         seed: int. Seed of the training step's random choices. Defaults to
             `None`.
 
@@ -83,11 +88,11 @@ class Pix2Pix(GANModel):
         Conditional Adversarial Networks", arXiv 1611.07004.
     """
 
-    loss_names = ("d_loss", "d_real", "d_fake", "d_penalty", "g_loss", "g_adv", "g_l1")
+    loss_names = ("d_loss", "d_real", "d_fake", "d_penalty", "g_loss", "g_adv", "g_l1", "g_adaptive")
 
     def __init__(
         self, generator, discriminator, l1_weight=100.0, discriminator_scale=0.5, l1_lowpass=0.0,
-        **kwargs
+        adaptive_adversarial=False, **kwargs
     ):
         super().__init__(generator, discriminator, **kwargs)
         if l1_weight < 0:
@@ -104,6 +109,7 @@ class Pix2Pix(GANModel):
             raise ValueError(f"`l1_lowpass` must be >= 0. Received: l1_lowpass={l1_lowpass}")
         self.l1_weight = float(l1_weight)
         self.l1_lowpass = float(l1_lowpass)
+        self.adaptive_adversarial = bool(adaptive_adversarial)
         self.discriminator_scale = float(discriminator_scale)
         self._check_networks()
         side, radius = min(self.generator.outputs[0].shape[1:3]), losses_lib.lowpass_radius(l1_lowpass)
@@ -209,7 +215,7 @@ class Pix2Pix(GANModel):
         real_scores = self._scores(condition, target, training)
         fake_scores = self._scores(condition, fake, training)
         d = self._discriminator_loss(real_scores, fake_scores, condition, target, fake, training)
-        return d, self._generator_loss(fake_scores, target, fake)
+        return d, self._generator_loss(fake_scores, condition, target, fake, training)
 
     def _penalty(self, condition, target, fake, training):
         # The critic's score of a sample is the mean of its patch logits.
@@ -222,14 +228,27 @@ class Pix2Pix(GANModel):
     def generator_objective(self, condition, target, fake, training):
         fake_scores = None
         if self.adversarial_weight > 0:  # the L1-only baseline skips the D call
-            fake_scores = self._scores(tf.cast(condition, fake.dtype), fake, training)
-        return self._generator_loss(fake_scores, target, fake)
+            condition = tf.cast(condition, fake.dtype)
+            fake_scores = self._scores(condition, fake, training)
+        return self._generator_loss(fake_scores, condition, target, fake, training)
 
-    def _generator_loss(self, fake_scores, target, fake):
+    def _l1(self, target, images):
+        return losses_lib.lowpass_l1_loss(tf.cast(target, images.dtype), images, self.l1_lowpass)
+
+    def _generator_loss(self, fake_scores, condition, target, fake, training):
         parts, loss = {}, 0.0
         if fake_scores is not None:
             parts["g_adv"] = tf.reduce_mean(self._adversarial().generator(fake_scores))
-            loss += self.adversarial_weight * parts["g_adv"]
+            weight = self.adversarial_weight
+            if self.adaptive_adversarial and self.l1_weight > 0 and training:
+                adversarial = self._adversarial().generator
+                parts["g_adaptive"] = self.balanced_weight(
+                    lambda images: self.l1_weight * self._l1(target, images),
+                    lambda images: tf.reduce_mean(adversarial(self._scores(condition, images, training))),
+                    fake,
+                )
+                weight = weight * parts["g_adaptive"]
+            loss += weight * parts["g_adv"]
         if self.l1_weight > 0:
             parts["g_l1"] = losses_lib.lowpass_l1_loss(target, fake, self.l1_lowpass)
             loss += self.l1_weight * parts["g_l1"]
@@ -239,6 +258,6 @@ class Pix2Pix(GANModel):
         config = super().get_config()
         config.update(
             l1_weight=self.l1_weight, discriminator_scale=self.discriminator_scale,
-            l1_lowpass=self.l1_lowpass,
+            l1_lowpass=self.l1_lowpass, adaptive_adversarial=self.adaptive_adversarial,
         )
         return config

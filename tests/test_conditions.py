@@ -85,6 +85,7 @@ def test_batch_of_one_caption_drops_the_mismatch_term():
 def test_design_is_read_off_the_discriminator():
     assert make_gan("tags", "concat").design == "single"
     assert make_gan("tags", "acgan").design == "acgan"
+    assert make_gan("tags", "tacgan").design == "tacgan"
     assert make_gan("text", "two_head").design == "two_head"
     assert make_gan("tags", "projection", design="single").design == "single"
 
@@ -93,7 +94,7 @@ def test_design_is_read_off_the_discriminator():
     "kind,design,loss",
     [("tags", "acgan", "hinge"), ("tags", "two_head", "wgan-gp"), ("text", "two_head", "bce"),
      ("text", "concat", "lsgan"), ("embedding", "projection", "bce"), ("tags", "acgan", "wgan-gp"),
-     ("text", "acgan", "bce")],
+     ("text", "acgan", "bce"), ("tags", "tacgan", "bce")],
 )
 def test_every_design_trains_with_mismatch_and_any_loss(kind, design, loss):
     gan = make_gan(kind, design)
@@ -101,7 +102,8 @@ def test_every_design_trains_with_mismatch_and_any_loss(kind, design, loss):
     _, c = conditions_for(kind)
     history = gan.fit(c, images(), batch_size=8, epochs=1, verbose=0).history
     assert all(np.isfinite(v[-1]) for v in history.values())
-    expected = {"single": set(), "acgan": {"d_aux", "g_aux"}, "two_head": {"d_match", "g_match"}}[gan.design]
+    expected = {"single": set(), "acgan": {"d_aux", "g_aux"}, "two_head": {"d_match", "g_match"},
+                "tacgan": {"d_aux", "d_twin", "g_aux", "g_twin"}}[gan.design]
     assert expected | {"d_mismatch"} <= set(history)
     assert ("d_penalty" in history) == (loss == "wgan-gp")
 
@@ -150,6 +152,39 @@ def test_acgan_adds_the_class_loss_on_real_and_fake():
     _, parts = gan.discriminator_objective(gan.prepare_condition(labels), tf.constant(images(8)), gan(labels), False)
     np.testing.assert_allclose(float(parts["d_aux"]), np.log(5), rtol=1e-5)
     assert ConditionalGAN.from_config(gan.get_config()).auxiliary_on_fake is False
+
+
+def test_tacgan_trains_its_twin_on_fakes_and_the_generator_against_it():
+    # Both class heads read the image's mean brightness, so the two classifiers give
+    # different logits on the real batch (+0.5) and the fake one (-0.5).
+    image = keras.Input(SHAPE)
+    c = keras.Input((), dtype="int32")
+    mean = keras.layers.Dense(1, use_bias=False, kernel_initializer=keras.initializers.Constant(1 / np.prod(SHAPE)))(
+        keras.layers.Flatten()(image))
+    k1, k2 = np.array([[1.0, 2, 3, 4, 5]]), np.array([[-2.0, 0, 1, 0, 3]])
+    heads = [keras.layers.Dense(1, kernel_initializer="zeros")(mean)] + [
+        keras.layers.Dense(5, use_bias=False, kernel_initializer=keras.initializers.Constant(k))(mean) for k in (k1, k2)]
+    g = networks.conditional_generator(SHAPE, num_classes=5, latent_dim=LATENT, base_filters=8)
+    gan = ConditionalGAN(g, keras.Model([image, c], heads), condition=5, auxiliary_weight=0.5)
+    assert gan.design == "tacgan"
+    gan.compile()
+    labels = np.arange(8) % 5
+    real, fake = tf.fill((8,) + SHAPE, 0.5), tf.fill((8,) + SHAPE, -0.5)
+
+    def cross_entropy(logits):
+        logits = np.broadcast_to(logits, (8, 5))
+        return float(np.mean(np.log(np.exp(logits).sum(1)) - logits[np.arange(8), labels]))
+
+    loss, parts = gan.discriminator_objective(gan.prepare_condition(labels), real, fake, False)
+    np.testing.assert_allclose(float(parts["d_aux"]), cross_entropy(0.5 * k1), rtol=1e-5)  # real images only
+    np.testing.assert_allclose(float(parts["d_twin"]), cross_entropy(-0.5 * k2), rtol=1e-5)  # fakes only
+    expected = float(parts["d_real"] + parts["d_fake"] + parts["d_mismatch"]) + 0.5 * float(parts["d_aux"] + parts["d_twin"])
+    np.testing.assert_allclose(float(loss), expected, rtol=1e-5)
+    loss, g_parts = gan.generator_objective(gan.prepare_condition(labels), None, fake, False)
+    np.testing.assert_allclose(float(g_parts["g_aux"]), cross_entropy(-0.5 * k1), rtol=1e-5)
+    np.testing.assert_allclose(float(g_parts["g_twin"]), cross_entropy(-0.5 * k2), rtol=1e-5)
+    np.testing.assert_allclose(float(loss), float(g_parts["g_adv"]) + 0.5 * (cross_entropy(-0.5 * k1) - cross_entropy(-0.5 * k2)),
+                               rtol=1e-5)
 
 
 def test_acgan_on_text_predicts_each_word_of_the_caption():

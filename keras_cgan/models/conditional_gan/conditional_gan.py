@@ -21,7 +21,11 @@ class ConditionalGAN(GANModel):
     Two-output discriminators change what is scored. `acgan`: D also learns
     to classify real and fake images by their condition and G to make fakes
     it classifies right (Odena et al. 2017); the condition object gives the
-    head's width (`num_labels`) and its loss (`auxiliary_loss`). `two_head`
+    head's width (`num_labels`) and its loss (`auxiliary_loss`). `tacgan`
+    (Gong et al. 2019) adds a twin classifier that learns the classes of
+    generated images while the first learns real ones only; G makes fakes
+    the first classifies right and the twin classifies badly, which cancels
+    AC-GAN's pull towards the easiest-to-classify sample of each class. `two_head`
     (StackGAN++): the realism head scores real images real (with either
     condition) and fakes fake; the match head scores real+right condition as
     match, and fake+its condition and real+wrong condition as mismatch.
@@ -31,24 +35,29 @@ class ConditionalGAN(GANModel):
             image, e.g. `networks.conditional_generator(...)`.
         discriminator: `keras.Model` with inputs `[image, condition]`
             returning one logit per sample (`concat`, `projection`, `none`),
-            `[logit, class logits]` (`acgan`) or `[realism, match]`
-            (`two_head`); see `networks.conditional_discriminator`.
+            `[logit, class logits]` (`acgan`), `[logit, class logits, twin
+            class logits]` (`tacgan`) or `[realism, match]` (`two_head`); see
+            `networks.conditional_discriminator`.
         condition: int or condition object. The number of classes, or a
             condition such as `ClassCondition(10)`, `TagsCondition(vocab)`,
             `TextCondition(vocabulary_size, length)`, `EmbeddingCondition(dim)`.
         mismatch_weight: float. Weight of the real-image/wrong-condition term;
             `0` gives the plain conditional GAN. Defaults to `1.0`.
-        design: str or None. `"single"` (one logit), `"acgan"` or
-            `"two_head"`; `None` reads it off the discriminator's outputs (two
-            outputs whose second has width 1 are `two_head`, wider `acgan`).
-        auxiliary_weight: float. Weight of the `acgan` class loss, added for
-            D on real (and fake) images and for G on fake ones. Defaults to `1.0`.
+        design: str or None. `"single"` (one logit), `"acgan"`, `"tacgan"`
+            or `"two_head"`; `None` reads it off the discriminator's outputs
+            (three are `tacgan`; two whose second has width 1 are `two_head`,
+            wider `acgan`).
+        auxiliary_weight: float. Weight of the `acgan` and `tacgan` class
+            losses, added for D on real (and fake) images and for G on fake
+            ones. Defaults to `1.0`.
         auxiliary_on_fake: bool. Whether D's auxiliary classifier also
             learns from generated images labelled with the condition they were
             made from (Odena et al. 2017). `False` trains it on real images
             only: it then cannot learn the generator's own cues for a class,
             and G has to draw what real images of the class look like (for
-            captioned shapes it is what makes shapes right). Defaults to `True`.
+            captioned shapes it is what makes shapes right). `tacgan` always
+            trains its first classifier on real images only and its twin on
+            generated ones. Defaults to `True`.
         diversity_weight: float. Weight of a mode-seeking term for the
             generator (the diversity-sensitive term of Yang et al. 2019,
             DSGAN): two noise draws for the same
@@ -81,16 +90,17 @@ class ConditionalGAN(GANModel):
         Mirza & Osindero 2014, "Conditional Generative Adversarial Nets";
         Reed et al. 2016, "Generative Adversarial Text to Image Synthesis";
         Odena et al. 2017, "Conditional Image Synthesis with Auxiliary
-        Classifier GANs"; Zhang et al. 2018, "StackGAN++".
+        Classifier GANs"; Gong et al. 2019, "Twin Auxiliary Classifiers GAN";
+        Zhang et al. 2018, "StackGAN++".
     """
 
     varied_per_condition = True  # CollapseMonitor: one condition, many samples
 
     loss_names = (
-        "d_loss", "d_real", "d_fake", "d_mismatch", "d_match", "d_aux", "d_penalty",
-        "g_loss", "g_adv", "g_match", "g_aux", "g_diversity",
+        "d_loss", "d_real", "d_fake", "d_mismatch", "d_match", "d_aux", "d_twin", "d_penalty",
+        "g_loss", "g_adv", "g_match", "g_aux", "g_twin", "g_diversity",
     )
-    designs = ("single", "acgan", "two_head")
+    designs = ("single", "acgan", "tacgan", "two_head")
 
     def __init__(
         self,
@@ -156,10 +166,11 @@ class ConditionalGAN(GANModel):
             )
         self._check_embeddings(g, "generator")
         self._check_embeddings(d, "discriminator")
-        if len(d.outputs) not in (1, 2):
+        if len(d.outputs) not in (1, 2, 3):
             raise ValueError(
-                f"The discriminator must return one logit, or two outputs ([logit, class logits] "
-                f"or [realism, match]); it returns {len(d.outputs)} outputs."
+                f"The discriminator must return one logit, two outputs ([logit, class logits] "
+                f"or [realism, match]) or three ([logit, class logits, twin class logits]); it "
+                f"returns {len(d.outputs)} outputs."
             )
         if tuple(d.outputs[0].shape[1:]) not in ((), (1,)):
             raise ValueError(
@@ -193,11 +204,13 @@ class ConditionalGAN(GANModel):
         outputs = self.discriminator.outputs
         if len(outputs) == 1:
             return "single"
+        if len(outputs) == 3:
+            return "tacgan"
         return "two_head" if tuple(outputs[1].shape[1:]) in ((), (1,)) else "acgan"
 
     def _check_heads(self):
         outputs = self.discriminator.outputs
-        want = {"single": 1, "acgan": 2, "two_head": 2}[self.design]
+        want = {"single": 1, "acgan": 2, "tacgan": 3, "two_head": 2}[self.design]
         if len(outputs) != want:
             raise ValueError(
                 f"design={self.design!r} needs a discriminator with {want} output(s); it has {len(outputs)}."
@@ -207,18 +220,19 @@ class ConditionalGAN(GANModel):
                 "A two_head discriminator's second output must be one match logit per sample; it "
                 f"returns {tuple(outputs[1].shape[1:])} per sample."
             )
-        if self.design == "acgan":
+        if self.design in ("acgan", "tacgan"):
             labels = self.condition.num_labels
             if labels is None:
                 raise ValueError(
-                    "design='acgan' needs a condition with labels (`num_labels`: class, tag or text "
+                    f"design={self.design!r} needs a condition with labels (`num_labels`: class, tag or text "
                     f"conditions; the auxiliary head predicts them); got {type(self.condition).__name__}."
                 )
-            if tuple(outputs[1].shape[1:]) != (labels,):
-                raise ValueError(
-                    f"The acgan discriminator's class head returns {tuple(outputs[1].shape[1:])} per "
-                    f"sample; the condition needs ({labels},) logits."
-                )
+            for head in outputs[1:]:
+                if tuple(head.shape[1:]) != (labels,):
+                    raise ValueError(
+                        f"The {self.design} discriminator's class head returns {tuple(head.shape[1:])} per "
+                        f"sample; the condition needs ({labels},) logits."
+                    )
 
     def check_condition(self, condition, where):
         """Raises `ValueError` if conditions do not fit (the condition object decides).
@@ -258,7 +272,10 @@ class ConditionalGAN(GANModel):
         return self.across_batch(pick, condition)
 
     def _heads(self, images, condition, training, discriminator=None):
-        """Runs D once: `(realism [B], second)`; `second` is None, match `[B]` or class logits `[B, K]`.
+        """Runs D once: `(realism [B], second)`.
+
+        `second` is None, match `[B]`, class logits `[B, K]` or (`tacgan`)
+        the pair `(class logits, twin class logits)`.
 
         `discriminator` defaults to `self.discriminator` (families with several,
         such as `StackGAN`, pass one per stage).
@@ -270,6 +287,8 @@ class ConditionalGAN(GANModel):
         if self.design == "single":
             return realism, None
         second = tf.cast(out[1], "float32")
+        if self.design == "tacgan":
+            return realism, (second, tf.cast(out[2], "float32"))
         return realism, (tf.reshape(second, [-1]) if self.design == "two_head" else second)
 
     def _scores(self, images, condition, training):
@@ -319,6 +338,11 @@ class ConditionalGAN(GANModel):
             if mismatch:
                 parts["d_mismatch"] = masked_mean(adv.fake(realism[2 * batch :]))
                 loss += self.mismatch_weight * parts["d_mismatch"]
+            if self.design == "tacgan":
+                classes, twin = second
+                parts["d_aux"] = self.condition.auxiliary_loss(classes[:batch], condition)
+                parts["d_twin"] = self.condition.auxiliary_loss(twin[batch : 2 * batch], condition)
+                loss += self.auxiliary_weight * (parts["d_aux"] + parts["d_twin"])
             if self.design == "acgan":
                 parts["d_aux"] = self.condition.auxiliary_loss(second[:batch], condition)
                 if self.auxiliary_on_fake:
@@ -364,6 +388,11 @@ class ConditionalGAN(GANModel):
         elif self.design == "acgan":
             parts["g_aux"] = self.condition.auxiliary_loss(second, condition)
             loss += self.auxiliary_weight * parts["g_aux"]
+        elif self.design == "tacgan":
+            # Classified right by the real-image classifier, no easier for the twin than real images.
+            parts["g_aux"] = self.condition.auxiliary_loss(second[0], condition)
+            parts["g_twin"] = self.condition.auxiliary_loss(second[1], condition)
+            loss += self.auxiliary_weight * (parts["g_aux"] - parts["g_twin"])
         return loss, parts
 
     def with_diversity(self, loss, parts, condition, training):

@@ -24,7 +24,7 @@ from keras import layers
 from keras_cgan import conditions as conditions_lib
 from keras_cgan.layers import check_output_activation, image_output
 
-CONDITIONINGS = ("concat", "projection", "acgan", "two_head", "none")
+CONDITIONINGS = ("concat", "projection", "acgan", "tacgan", "two_head", "none")
 CONDITION_AT = ("input", "every_block")
 
 
@@ -199,6 +199,9 @@ def conditional_discriminator(
             matching-aware term applies. Conditions with labels
             (`num_labels`): class, tag and text conditions (for text one
             logit per vocabulary word: the caption's bag of words).
+            `"tacgan"` is `"acgan"` with a twin classifier head that learns
+            the classes of generated images (Gong et al. 2019, TAC-GAN);
+            outputs `[logit, class logits, twin class logits]`.
             `"two_head"` outputs `[realism, match]` (StackGAN++): a realism
             logit from the image alone and a match logit (projection) that
             says whether the condition fits the image.
@@ -221,9 +224,9 @@ def conditional_discriminator(
             f"`conditioning` must be one of {CONDITIONINGS}. Received: conditioning={conditioning!r}"
         )
     condition_kind = _resolve_condition(num_classes, condition)
-    if conditioning == "acgan" and condition_kind.num_labels is None:
+    if conditioning in ("acgan", "tacgan") and condition_kind.num_labels is None:
         raise ValueError(
-            "`conditioning='acgan'` needs a condition with labels to predict (`num_labels`: class, tag or "
+            f"`conditioning={conditioning!r}` needs a condition with labels to predict (`num_labels`: class, tag or "
             f"text conditions); got {type(condition_kind).__name__} (num_labels=None). "
             "Use 'projection' or 'two_head' for embeddings."
         )
@@ -246,7 +249,7 @@ def conditional_discriminator(
         filters *= 2
     features = layers.Flatten()(x)  # [B, F]
     logit = sn(layers.Dense(1, name="realism"))(features)
-    if conditioning in ("projection", "acgan", "two_head"):
+    if conditioning in ("projection", "acgan", "tacgan", "two_head"):
         units = features.shape[-1]
         if encoder is None:
             code = condition_kind.projection_code(condition_in, units, text_encoder)  # [B, F]
@@ -258,8 +261,11 @@ def conditional_discriminator(
             match = layers.Add(name="match")([bias, match])
             return keras.Model([image, condition_in], [logit, match], name=name)
         logit = layers.Add(name="logit")([logit, match])
-    if conditioning == "acgan":
+    if conditioning in ("acgan", "tacgan"):
         classes = sn(layers.Dense(condition_kind.num_labels, name="classes"))(features)  # [B, K]
+        if conditioning == "tacgan":
+            twin = sn(layers.Dense(condition_kind.num_labels, name="twin_classes"))(features)  # [B, K]
+            return keras.Model([image, condition_in], [logit, classes, twin], name=name)
         return keras.Model([image, condition_in], [logit, classes], name=name)
     return keras.Model([image, condition_in], logit, name=name)
 

@@ -135,7 +135,7 @@ def stage_discriminator(image_size, condition, conditioning="two_head", base_fil
     """One stage's discriminator: `dcgan.conditional_discriminator` at `image_size`.
 
     `conditioning="two_head"` (default) gives `[realism, match]` as in
-    StackGAN++; `"projection"`, `"concat"`, `"acgan"` and `"none"` work too.
+    StackGAN++; `"projection"`, `"concat"`, `"acgan"`, `"tacgan"` and `"none"` work too.
     """
     return dcgan.conditional_discriminator(
         (image_size, image_size, channels), condition=condition, conditioning=conditioning,

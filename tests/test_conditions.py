@@ -86,6 +86,7 @@ def test_design_is_read_off_the_discriminator():
     assert make_gan("tags", "concat").design == "single"
     assert make_gan("tags", "acgan").design == "acgan"
     assert make_gan("tags", "tacgan").design == "tacgan"
+    assert make_gan("tags", "concat_acgan").design == "acgan"
     assert make_gan("text", "two_head").design == "two_head"
     assert make_gan("tags", "projection", design="single").design == "single"
 
@@ -94,7 +95,7 @@ def test_design_is_read_off_the_discriminator():
     "kind,design,loss",
     [("tags", "acgan", "hinge"), ("tags", "two_head", "wgan-gp"), ("text", "two_head", "bce"),
      ("text", "concat", "lsgan"), ("embedding", "projection", "bce"), ("tags", "acgan", "wgan-gp"),
-     ("text", "acgan", "bce"), ("tags", "tacgan", "bce")],
+     ("text", "acgan", "bce"), ("tags", "tacgan", "bce"), ("tags", "concat_acgan", "bce")],
 )
 def test_every_design_trains_with_mismatch_and_any_loss(kind, design, loss):
     gan = make_gan(kind, design)
@@ -106,6 +107,16 @@ def test_every_design_trains_with_mismatch_and_any_loss(kind, design, loss):
                 "tacgan": {"d_aux", "d_twin", "g_aux", "g_twin"}}[gan.design]
     assert expected | {"d_mismatch"} <= set(history)
     assert ("d_penalty" in history) == (loss == "wgan-gp")
+
+
+def test_concat_acgan_classifies_from_the_image_alone():
+    d = networks.conditional_discriminator(SHAPE, condition=TAGS, conditioning="concat_acgan", base_filters=8)
+    x = images(4)
+    _, c = conditions_for("tags", 4)
+    logit, classes = d([x, c])
+    other_logit, other_classes = d([x, 1.0 - c])
+    np.testing.assert_allclose(classes, other_classes, atol=1e-6)  # the class head never sees c
+    assert not np.allclose(logit, other_logit)  # the realism logit does
 
 
 def _constant_discriminator(condition, outputs):

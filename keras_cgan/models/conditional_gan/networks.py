@@ -24,7 +24,7 @@ from keras import layers
 from keras_cgan import conditions as conditions_lib
 from keras_cgan.layers import check_output_activation, image_output
 
-CONDITIONINGS = ("concat", "projection", "acgan", "tacgan", "two_head", "none")
+CONDITIONINGS = ("concat", "projection", "acgan", "concat_acgan", "tacgan", "two_head", "none")
 CONDITION_AT = ("input", "every_block")
 
 
@@ -169,6 +169,18 @@ def conditional_generator(
     return keras.Model([noise, condition_in], image, name=name)
 
 
+def _downsample(x, filters, size, sn, prefix):
+    """Strided convolutions from `x` down to 4x4 (at least two, stopping at an odd size), flattened: `[B, F]`."""
+    blocks = 0
+    while True:
+        x = sn(layers.Conv2D(filters, 4, strides=2, padding="same", name=f"{prefix}_{blocks}"))(x)
+        x = layers.LeakyReLU(0.2)(x)
+        size, blocks = (size + 1) // 2, blocks + 1
+        if (size <= 4 and blocks >= 2) or size % 2 or size == 1:
+            return layers.Flatten()(x)
+        filters *= 2
+
+
 def conditional_discriminator(
     image_shape,
     num_classes=None,
@@ -199,6 +211,9 @@ def conditional_discriminator(
             matching-aware term applies. Conditions with labels
             (`num_labels`): class, tag and text conditions (for text one
             logit per vocabulary word: the caption's bag of words).
+            `"concat_acgan"` is `"concat"` plus an auxiliary classifier
+            with a trunk of its own that sees the image alone; outputs
+            `[logit, class logits]` like `"acgan"`, without projection.
             `"tacgan"` is `"acgan"` with a twin classifier head that learns
             the classes of generated images (Gong et al. 2019, TAC-GAN);
             outputs `[logit, class logits, twin class logits]`.
@@ -224,7 +239,7 @@ def conditional_discriminator(
             f"`conditioning` must be one of {CONDITIONINGS}. Received: conditioning={conditioning!r}"
         )
     condition_kind = _resolve_condition(num_classes, condition)
-    if conditioning in ("acgan", "tacgan") and condition_kind.num_labels is None:
+    if conditioning in ("acgan", "concat_acgan", "tacgan") and condition_kind.num_labels is None:
         raise ValueError(
             f"`conditioning={conditioning!r}` needs a condition with labels to predict (`num_labels`: class, tag or "
             f"text conditions); got {type(condition_kind).__name__} (num_labels=None). "
@@ -236,19 +251,16 @@ def conditional_discriminator(
     image = keras.Input(image_shape, name="image")
     condition_in = condition_input(condition_kind)
     x = image
-    if conditioning == "concat":
+    if conditioning in ("concat", "concat_acgan"):
         code = condition_code(condition_kind, condition_in, embedding_dim, "class", text_encoder, encoder)
         x = layers.Concatenate(name="image_and_class")([x, _tile(code, height, width)])
-    filters, size, blocks = base_filters, min(height, width), 0
-    while True:  # halve down to 4x4 (at least two blocks, stopping at an odd size)
-        x = sn(layers.Conv2D(filters, 4, strides=2, padding="same", name=f"down_{blocks}"))(x)
-        x = layers.LeakyReLU(0.2)(x)
-        size, blocks = (size + 1) // 2, blocks + 1
-        if (size <= 4 and blocks >= 2) or size % 2 or size == 1:
-            break
-        filters *= 2
-    features = layers.Flatten()(x)  # [B, F]
+    features = _downsample(x, base_filters, min(height, width), sn, "down")  # [B, F]
     logit = sn(layers.Dense(1, name="realism"))(features)
+    if conditioning == "concat_acgan":
+        # The classifier has its own trunk: one that saw the tiled condition could read the class off it.
+        image_features = _downsample(image, base_filters, min(height, width), sn, "classifier_down")
+        classes = sn(layers.Dense(condition_kind.num_labels, name="classes"))(image_features)  # [B, K]
+        return keras.Model([image, condition_in], [logit, classes], name=name)
     if conditioning in ("projection", "acgan", "tacgan", "two_head"):
         units = features.shape[-1]
         if encoder is None:

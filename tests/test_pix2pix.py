@@ -113,6 +113,21 @@ def test_patch_discriminator_output_grid(field, grid):
     assert tuple(d.output.shape) == (None, grid, grid, 1)
 
 
+@pytest.mark.parametrize("field", [1, 16, "image"])
+def test_patch_discriminator_spectral_norm_wraps_every_conv(field):
+    d = networks.patch_discriminator((16, 16, 1), (16, 16, 3), receptive_field=field, base_filters=4,
+                                     spectral_norm=True)
+    convs = [layer for layer in d.layers if isinstance(layer, keras.layers.Conv2D)]
+    wrapped = [layer for layer in d.layers if isinstance(layer, keras.layers.SpectralNormalization)]
+    assert not convs and wrapped and all(isinstance(w.layer, keras.layers.Conv2D) for w in wrapped)
+    x = tf.random.normal((2, 16, 16, 3))
+    for _ in range(30):  # power iteration converges over training calls
+        d([x, x[..., :1]], training=True)
+    for w in wrapped:
+        kernel = w.layer.kernel.numpy().reshape(-1, w.layer.kernel.shape[-1])
+        assert np.linalg.svd(kernel, compute_uv=False)[0] == pytest.approx(1.0, abs=0.05), w.name
+
+
 def test_patch_discriminator_bad_arguments():
     with pytest.raises(ValueError, match="receptive_field"):
         networks.patch_discriminator((16, 16, 1), (16, 16, 3), receptive_field=50)

@@ -49,6 +49,7 @@ def patch_discriminator(
     base_filters=64,
     max_filters=512,
     norm="batch",
+    spectral_norm=False,
     name="discriminator",
 ):
     """Builds `[image, condition] -> patch logits` of shape `[B, h, w, 1]`.
@@ -68,6 +69,9 @@ def patch_discriminator(
         max_filters: int. Cap on the filters of a block. Defaults to `512`.
         norm: str. `"batch"`, `"instance"` or `"none"`; the first block is
             never normalized. Defaults to `"batch"`.
+        spectral_norm: bool. Wrap every convolution in
+            `keras.layers.SpectralNormalization` (Miyato et al. 2018).
+            Defaults to `False`.
         name: str. Model name. Defaults to `"discriminator"`.
 
     Reference:
@@ -87,6 +91,7 @@ def patch_discriminator(
         )
     normalization(norm, None)  # validates `norm`
     init = keras.initializers.RandomNormal(0.0, 0.02)
+    sn = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
     use_bias = norm != "batch"
     filters_at = lambda i: min(base_filters * 2**i, max_filters)
 
@@ -95,10 +100,10 @@ def patch_discriminator(
     x = layers.Concatenate(name="pair")([condition, image])  # [B, H, W, Cc + Ci]
 
     def block(x, filters, kernel, strides, index, normalize=True, padding="same"):
-        x = layers.Conv2D(
+        x = sn(layers.Conv2D(
             filters, kernel, strides=strides, padding=padding, kernel_initializer=init,
             use_bias=use_bias or not normalize, name=f"conv_{index}",
-        )(x)
+        ))(x)
         norm_layer = normalization(norm, f"conv_{index}_norm") if normalize else None
         if norm_layer is not None:
             x = norm_layer(x)
@@ -107,20 +112,20 @@ def patch_discriminator(
     if receptive_field == 1:  # PixelGAN
         x = block(x, filters_at(0), 1, 1, 0, normalize=False)
         x = block(x, filters_at(1), 1, 1, 1)
-        logits = layers.Conv2D(1, 1, kernel_initializer=init, name="logits")(x)
+        logits = sn(layers.Conv2D(1, 1, kernel_initializer=init, name="logits"))(x)
     elif receptive_field == "image":  # ImageGAN
         size, i = min(image_shape[0], image_shape[1]), 0
         while size > 4 or i == 0:
             x = block(x, filters_at(i), 4, 2, i, normalize=i > 0)
             size, i = (size + 1) // 2, i + 1
         # One conv over the whole remaining map: a single logit per image.
-        logits = layers.Conv2D(
+        logits = sn(layers.Conv2D(
             1, tuple(x.shape[1:3]), padding="valid", kernel_initializer=init, name="logits"
-        )(x)  # [B, 1, 1, 1]
+        ))(x)  # [B, 1, 1, 1]
     else:
         blocks = _STRIDED_BLOCKS[receptive_field]
         for i in range(blocks):
             x = block(x, filters_at(i), 4, 2, i, normalize=i > 0)
         x = block(x, filters_at(blocks), 4, 1, blocks)
-        logits = layers.Conv2D(1, 4, padding="same", kernel_initializer=init, name="logits")(x)
+        logits = sn(layers.Conv2D(1, 4, padding="same", kernel_initializer=init, name="logits"))(x)
     return keras.Model([image, condition], logits, name=name)

@@ -46,7 +46,7 @@ PRESETS = {
 
 # The settings each part takes; an override goes to every part that names it.
 GENERATOR = ("base_filters", "max_filters", "num_downs", "dropout", "dropout_blocks", "norm", "upsample")
-DISCRIMINATOR = ("receptive_field", "base_filters", "max_filters", "norm")
+DISCRIMINATOR = ("receptive_field", "base_filters", "max_filters", "norm", "spectral_norm")
 MODEL = (
     "l1_weight", "discriminator_scale", "l1_lowpass", "adaptive_adversarial",  # Pix2Pix
 ) + presets_lib.GAN_MODEL

@@ -50,6 +50,7 @@ import tensorflow as tf  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
 from keras_cgan.callbacks import CollapseMonitor  # noqa: E402
+from keras_cgan.callbacks import saturation as saturation_shares  # noqa: E402
 from keras_cgan.metrics import condition_accuracy, image_quality  # noqa: E402
 from keras_cgan.metrics import audio as audio_metrics  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
@@ -144,14 +145,17 @@ class CNNJudge:
 # ---------------------------------------------------------------- collapse
 
 def output_collapse(outputs, targets=None, min_std=1e-3, saturation=0.9):
-    """Kinds of collapse in final outputs: constant across the batch, saturated beyond the targets."""
+    """Kinds of collapse in final outputs: constant across the batch, saturated beyond the targets.
+
+    Saturated as `CollapseMonitor` says it: more than `saturation` of the values at the limits, and more at
+    one limit than targets near it.
+    """
     out = np.asarray(outputs, "float32").reshape(len(outputs), -1)
     kinds = []
     if out.std(axis=0).mean() < min_std:
         kinds.append("constant")
-    at_limit = float(np.mean(np.abs(out) > 0.99))
-    target_at_limit = 0.0 if targets is None else float(np.mean(np.abs(np.asarray(targets)) > 0.99))
-    if at_limit > saturation and at_limit > target_at_limit + 0.1:
+    high, low, target_high, target_low = saturation_shares(out, targets)
+    if high + low > saturation and (targets is None or high > target_high + 0.1 or low > target_low + 0.1):
         kinds.append("saturated")
     return kinds
 

@@ -535,6 +535,28 @@ def probe_batch(x, y=None, size=8):
 _WON = {"bce": (0.05, 3.0), "hinge": (0.05, 1.0), "lsgan": (0.02, 0.32)}
 
 
+def saturation(output, targets=None, limit=0.99, near=0.15):
+    """Shares of `output` values at the limits, `(at +1, at -1)`, and of `targets` near them.
+
+    An output value is at a limit when `|x| > limit`; a target value counts
+    as near one within `near` of it, so data drawn at +-0.9 does not make a
+    generator that draws +-1 look saturated. Returns
+    `(out_high, out_low, target_high, target_low)`; the target shares are
+    `None` without targets.
+
+    Example:
+
+    >>> saturation([1.0, 1.0, -1.0, 0.2], targets=[0.9, 0.9, -1.0, 0.0])
+    (0.5, 0.25, 0.5, 0.25)
+    """
+    out = np.asarray(output, "float32")
+    shares = [float(np.mean(out > limit)), float(np.mean(out < -limit))]
+    if targets is None:
+        return (*shares, None, None)
+    target = np.asarray(targets, "float32")
+    return (*shares, float(np.mean(target > 1.0 - near)), float(np.mean(target < near - 1.0)))
+
+
 class CollapseMonitor(keras.callbacks.Callback):
     """Warns, once per kind, when a GAN's training fails in one of the common ways.
 
@@ -548,7 +570,8 @@ class CollapseMonitor(keras.callbacks.Callback):
     - `"constant"`: the samples for different conditions and noise are nearly
       the same (spread across the batch below `min_std`);
     - `"saturated"`: more than `saturation` of the output values sit at the
-      output limits (`|x| > 0.99`), e.g. all-black frames;
+      output limits (`|x| > 0.99`), e.g. all-black frames; with targets, only
+      when more sit at one limit than targets sit near it (`saturation`);
     - `"discriminator_wins"`: `d_real` and `d_fake` near 0 while `g_adv` is
       high: D tells real from generated outright and G learns nothing;
     - `"mode_collapse"`: (models whose samples should vary for one condition,
@@ -568,7 +591,9 @@ class CollapseMonitor(keras.callbacks.Callback):
             conditions; `None` lets `fit` take them from its data.
             Defaults to `None`.
         targets: array or None. The probe's targets: when given, output is
-            only called constant or saturated if the targets are not.
+            only called constant or saturated if the targets are not
+            (saturated: sits at a limit more often than the targets sit
+            near it).
             Defaults to `None`.
         every: int. Batches between checks. Defaults to `200`.
         patience: int. Checks in a row a failure must last. Defaults to `3`.
@@ -709,18 +734,21 @@ class CollapseMonitor(keras.callbacks.Callback):
         output = self._probe_output()
         rows = len(output)
         target = None if self.targets is None else self.targets.reshape(len(self.targets), -1)
-        at_limit = float(np.mean(np.abs(output) > 0.99))
-        target_at_limit = None if target is None else float(np.mean(np.abs(target) > 0.99))
-        seen_targets = "" if target is None else f"; of the targets' {target_at_limit:.0%}"
+        high, low, target_high, target_low = saturation(output, target)
+        at_limit = high + low
+        seen_targets = "" if target is None else (
+            f"; of the targets', {target_high:.0%} and {target_low:.0%} are within 0.15 of +1 and -1"
+        )
         self._report(
             "saturated",
-            f"saturated output {self._held(where)}: {at_limit:.0%} of the "
-            f"generator's output values sit at the output limits (|x| > 0.99){seen_targets}, e.g. all-black or "
+            f"saturated output {self._held(where)}: {at_limit:.0%} of the generator's output values sit at "
+            f"the output limits (|x| > 0.99: {high:.0%} at +1, {low:.0%} at -1){seen_targets}, e.g. all-black or "
             "all-white samples (a tanh output passes almost no gradient there; NextFrameGAN and ConditionalGAN "
             "generators take `output_activation=\"linear\"`). Try a lower generator learning rate "
             "(e.g. `compile(generator_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5))`), a lower "
             "`adversarial_weight`, `ema_decay=0.999`, and check that the targets are scaled to [-1, 1].",
-            failed=at_limit > self.saturation and (target is None or at_limit > target_at_limit + 0.1),
+            failed=at_limit > self.saturation
+            and (target is None or high > target_high + 0.1 or low > target_low + 0.1),
         )
         if rows < 2 or (getattr(self.model, "noise_shape", None) is None and not self._conditions_differ()):
             return  # equal conditions and no noise: equal samples are right

@@ -59,8 +59,18 @@ def test_saturated_output_is_named_with_its_fraction():
     found = fit_warnings(gan, dataset, epochs=3)
     saturated = [m for m in found if "saturated output" in m]
     assert len(saturated) == 1, found
-    assert "100% of the generator's output values" in saturated[0] and "targets' 1%" in saturated[0]
+    assert "100% of the generator's output values" in saturated[0] and "100% at +1, 0% at -1" in saturated[0]
+    assert re.search(r"targets', \d+% and \d+% are within 0.15 of \+1 and -1", saturated[0]), saturated[0]
     assert "adversarial_weight" in saturated[0]
+
+
+def test_output_at_the_limit_where_the_data_is_near_it_is_not_saturated():
+    gan = tiny_gan()
+    last_dense(gan.generator).bias.assign(np.full(last_dense(gan.generator).bias.shape, 50.0))  # tanh -> 1
+    labels, images = data()
+    images = np.full_like(images, 0.9)  # white drawn at 0.9: an output at +1 matches it
+    found = fit_warnings(gan, labels, images, batch_size=8, epochs=3)
+    assert not [m for m in found if "saturated output" in m], found
 
 
 def test_one_sample_per_condition_is_named_mode_collapse():

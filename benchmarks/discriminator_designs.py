@@ -1,7 +1,7 @@
 """Which discriminator makes faces with the right hair *and* both right eyes?
 
 Trains the tag-conditional GAN on synthetic tag faces with each discriminator
-design (concat, projection, acgan, tacgan, two_head) with and without the
+design (concat, projection, acgan, concat_acgan, tacgan, two_head) with and without the
 matching-aware term (real image + wrong tags scored fake), all at the same
 step budget, and reports hair accuracy, both-eyes accuracy, all-tags accuracy
 and diversity (mean pairwise distance of faces for one tag set; 0 for a
@@ -27,7 +27,7 @@ from keras_cgan.data import synthetic_faces  # noqa: E402
 
 anime_tags = _examples.load("anime_tags")
 
-DESIGNS = ("concat", "projection", "acgan", "tacgan", "two_head")
+DESIGNS = ("concat", "projection", "acgan", "concat_acgan", "tacgan", "two_head")
 METRICS = ("hair", "both_eyes", "all", "diversity")
 
 

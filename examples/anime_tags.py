@@ -25,7 +25,7 @@ DEFAULT = presets.PRESETS["default"]
 
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--design", default="acgan", choices=["concat", "projection", "acgan", "tacgan", "two_head", "none"])
+    parser.add_argument("--design", default="acgan", choices=["concat", "projection", "acgan", "concat_acgan", "tacgan", "two_head", "none"])
     parser.add_argument("--mismatch-weight", type=float, default=DEFAULT["mismatch_weight"])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: all epochs)")

@@ -49,8 +49,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
-from keras_cgan.callbacks import CollapseMonitor  # noqa: E402
-from keras_cgan.callbacks import saturation as saturation_shares  # noqa: E402
+from keras_cgan.callbacks import CollapseMonitor, is_saturated, limit_shares  # noqa: E402
 from keras_cgan.metrics import condition_accuracy, image_quality  # noqa: E402
 from keras_cgan.metrics import audio as audio_metrics  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
@@ -154,8 +153,7 @@ def output_collapse(outputs, targets=None, min_std=1e-3, saturation=0.9):
     kinds = []
     if out.std(axis=0).mean() < min_std:
         kinds.append("constant")
-    high, low, target_high, target_low = saturation_shares(out, targets)
-    if high + low > saturation and (targets is None or high > target_high + 0.1 or low > target_low + 0.1):
+    if is_saturated(limit_shares(out, targets), saturation):
         kinds.append("saturated")
     return kinds
 

@@ -535,7 +535,10 @@ def probe_batch(x, y=None, size=8):
 _WON = {"bce": (0.05, 3.0), "hinge": (0.05, 1.0), "lsgan": (0.02, 0.32)}
 
 
-def saturation(output, targets=None, limit=0.99, near=0.15):
+NEAR_LIMIT = 0.15  # a target value this close to +-1 counts as at the limit
+
+
+def limit_shares(output, targets=None, limit=0.99, near=NEAR_LIMIT):
     """Shares of `output` values at the limits, `(at +1, at -1)`, and of `targets` near them.
 
     An output value is at a limit when `|x| > limit`; a target value counts
@@ -546,7 +549,7 @@ def saturation(output, targets=None, limit=0.99, near=0.15):
 
     Example:
 
-    >>> saturation([1.0, 1.0, -1.0, 0.2], targets=[0.9, 0.9, -1.0, 0.0])
+    >>> limit_shares([1.0, 1.0, -1.0, 0.2], targets=[0.9, 0.9, -1.0, 0.0])
     (0.5, 0.25, 0.5, 0.25)
     """
     out = np.asarray(output, "float32")
@@ -555,6 +558,20 @@ def saturation(output, targets=None, limit=0.99, near=0.15):
         return (*shares, None, None)
     target = np.asarray(targets, "float32")
     return (*shares, float(np.mean(target > 1.0 - near)), float(np.mean(target < near - 1.0)))
+
+
+def is_saturated(shares, saturation=0.9, margin=0.1):
+    """Whether `limit_shares` says saturated: more than `saturation` at the limits and, with
+    targets, more at one limit than targets near it plus `margin`.
+
+    Example:
+
+    >>> is_saturated(limit_shares([1.0] * 4, targets=[0.9] * 4)), is_saturated(limit_shares([1.0] * 4))
+    (False, True)
+    """
+    high, low, target_high, target_low = shares
+    beyond_targets = target_high is None or high > target_high + margin or low > target_low + margin
+    return high + low > saturation and beyond_targets
 
 
 class CollapseMonitor(keras.callbacks.Callback):
@@ -571,7 +588,7 @@ class CollapseMonitor(keras.callbacks.Callback):
       the same (spread across the batch below `min_std`);
     - `"saturated"`: more than `saturation` of the output values sit at the
       output limits (`|x| > 0.99`), e.g. all-black frames; with targets, only
-      when more sit at one limit than targets sit near it (`saturation`);
+      when more sit at one limit than targets sit near it (`is_saturated`);
     - `"discriminator_wins"`: `d_real` and `d_fake` near 0 while `g_adv` is
       high: D tells real from generated outright and G learns nothing;
     - `"mode_collapse"`: (models whose samples should vary for one condition,
@@ -734,21 +751,20 @@ class CollapseMonitor(keras.callbacks.Callback):
         output = self._probe_output()
         rows = len(output)
         target = None if self.targets is None else self.targets.reshape(len(self.targets), -1)
-        high, low, target_high, target_low = saturation(output, target)
-        at_limit = high + low
+        shares = limit_shares(output, target)
+        high, low, target_high, target_low = shares
         seen_targets = "" if target is None else (
-            f"; of the targets', {target_high:.0%} and {target_low:.0%} are within 0.15 of +1 and -1"
+            f"; of the targets', {target_high:.0%} and {target_low:.0%} are within {NEAR_LIMIT} of +1 and -1"
         )
         self._report(
             "saturated",
-            f"saturated output {self._held(where)}: {at_limit:.0%} of the generator's output values sit at "
+            f"saturated output {self._held(where)}: {high + low:.0%} of the generator's output values sit at "
             f"the output limits (|x| > 0.99: {high:.0%} at +1, {low:.0%} at -1){seen_targets}, e.g. all-black or "
             "all-white samples (a tanh output passes almost no gradient there; NextFrameGAN and ConditionalGAN "
             "generators take `output_activation=\"linear\"`). Try a lower generator learning rate "
             "(e.g. `compile(generator_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5))`), a lower "
             "`adversarial_weight`, `ema_decay=0.999`, and check that the targets are scaled to [-1, 1].",
-            failed=at_limit > self.saturation
-            and (target is None or high > target_high + 0.1 or low > target_low + 0.1),
+            failed=is_saturated(shares, self.saturation),
         )
         if rows < 2 or (getattr(self.model, "noise_shape", None) is None and not self._conditions_differ()):
             return  # equal conditions and no noise: equal samples are right

@@ -1,9 +1,11 @@
 """Does the generator obey the condition? Three discriminators, one budget.
 
 Trains the quickstart's class-conditional GAN on the scikit-learn digits with
-(a) the matching-aware discriminator (real+wrong label scored fake),
-(b) a plain concat discriminator (no wrong-label term) and
-(c) a discriminator that never sees the label,
+(a) the preset's discriminator (concat plus a classifier that sees the image
+alone, real+wrong label scored fake),
+(b) the matching-aware concat discriminator without the classifier,
+(c) a plain concat discriminator (no wrong-label term) and
+(d) a discriminator that never sees the label,
 and reports, at the same epochs, how often a classifier trained on held-out
 real digits recognises the requested class in generated digits.
 
@@ -26,6 +28,7 @@ from keras_cgan.metrics import DigitsClassifier, condition_accuracy  # noqa: E40
 from keras_cgan.models.conditional_gan import presets  # noqa: E402
 
 VARIANTS = {
+    "the preset's D (concat + classifier + wrong labels)": {},
     "matching-aware D (concat + wrong labels)": dict(conditioning="concat", mismatch_weight=1.0),
     "plain concat D": dict(conditioning="concat", mismatch_weight=0.0),
     "D without the condition": dict(conditioning="none", mismatch_weight=0.0),

@@ -111,6 +111,17 @@ def test_overrides_reach_the_networks_the_model_and_compile():
     assert gan.generator.count_params() < small.generator.count_params()  # base_filters went to G too
 
 
+def test_conditional_gan_default_classifier_falls_back_to_concat_for_conditions_without_labels():
+    from keras_cgan import EmbeddingCondition
+
+    shape, embedding = (8, 8, 1), EmbeddingCondition(3)
+    tiny = {"latent_dim": 2, "base_filters": 4, "seed": 0}
+    assert conditional_gan.presets.build(shape, 4, **tiny).design == "acgan"  # the preset's concat_acgan
+    assert conditional_gan.presets.build(shape, embedding, **tiny).design == "single"  # concat: no labels
+    with pytest.raises(ValueError, match="concat_acgan.*EmbeddingCondition"):  # asked for by name: not replaced
+        conditional_gan.presets.build(shape, embedding, conditioning="concat_acgan", **tiny)
+
+
 def test_stack_gan_build_default_stays_an_uncompiled_default_network():
     gan = stack_gan.build_default((8, 16), 4, latent_dim=4, code_dim=2, base_filters=4, seed=0)
     assert not gan.compiled and gan.kl_weight == 1.0 and gan.sizes == [8, 16]

@@ -18,6 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
+from keras_cgan.models.conditional_gan.networks import CONDITIONINGS  # noqa: E402
 from keras_cgan.models.stack_gan import presets  # noqa: E402
 
 DEFAULT = presets.PRESETS["default"]
@@ -36,7 +37,7 @@ def build_parser():
     parser.add_argument("--code-dim", type=int, default=DEFAULT["code_dim"])
     parser.add_argument("--kl-weight", type=float, default=DEFAULT["kl_weight"])
     parser.add_argument(
-        "--design", default=DEFAULT["conditioning"], choices=["concat", "projection", "acgan", "two_head"]
+        "--design", default=DEFAULT["conditioning"], choices=[c for c in CONDITIONINGS if c != "none"]
     )
     parser.add_argument("--samples", type=int, default=8, help="generated faces scored per tag set")
     parser.add_argument("--out", default="runs/stackgan")

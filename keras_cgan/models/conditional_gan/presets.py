@@ -67,6 +67,16 @@ def settings(preset="default", **overrides):
     return presets_lib.resolve(PRESETS, [GENERATOR, DISCRIMINATOR, MODEL, COMPILE], preset, overrides)
 
 
+def without_labels(values, condition, overrides, design):
+    """`values` with `conditioning=design` if the condition has no labels for the preset's classifier.
+
+    A design named in `overrides` is kept (and raises if it needs labels).
+    """
+    if getattr(condition, "num_labels", 0) is None and "conditioning" not in overrides:
+        return {**values, "conditioning": design}
+    return values
+
+
 def build(image_shape, condition, *, preset="default", **overrides):
     """A compiled `ConditionalGAN` of `preset`, with `overrides` on top.
 
@@ -83,9 +93,7 @@ def build(image_shape, condition, *, preset="default", **overrides):
     Returns:
         A compiled `ConditionalGAN`.
     """
-    values = settings(preset, **overrides)
-    if getattr(condition, "num_labels", 0) is None and "conditioning" not in overrides:
-        values["conditioning"] = "concat"  # the preset's classifier has no labels to predict
+    values = without_labels(settings(preset, **overrides), condition, overrides, "concat")
     generator = networks.conditional_generator(image_shape, condition=condition, **pick(values, GENERATOR))
     discriminator = networks.conditional_discriminator(image_shape, condition=condition, **pick(values, DISCRIMINATOR))
     gan = ConditionalGAN(generator, discriminator, condition=condition, **pick(values, MODEL))

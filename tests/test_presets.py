@@ -163,6 +163,20 @@ def test_cli_recipe_builds_the_default_preset_with_its_default_options(family, m
     assert _same_as_preset(PRESETS[family], kwargs, preset) == {}  # the CLI's defaults are the preset's
 
 
+@pytest.mark.parametrize("family", sorted(PRESETS))
+def test_cli_stabiliser_options_reach_the_preset(family, monkeypatch):
+    """`--set r1_weight=...` (and `spectral_norm=true` where the family's D takes it), as the warnings suggest."""
+    calls = _record(monkeypatch, PRESETS[family])
+    recipe = recipes.get(family)
+    asked = {"r1_weight": 1.0, **({"spectral_norm": True} if "spectral_norm" in recipe.options else {})}
+    options = dict(recipe.options, seed=0, mixed_precision="none", **DERIVED[family], **asked)
+    with pytest.raises(_Built):
+        recipe.build(options)
+    (_, kwargs), = calls
+    assert {k: kwargs.get(k) for k in asked} == asked
+    assert family == "stack_gan" or "spectral_norm" in asked  # every family whose D takes it offers it
+
+
 def test_quickstart_builds_the_digits_preset(monkeypatch, tmp_path):
     calls = _record(monkeypatch, conditional_gan.presets)
     with pytest.raises(_Built):

@@ -81,6 +81,7 @@ def build(options):
         shape, condition, base_filters=options["filters"], latent_dim=options["latent_dim"],
         conditioning=options["conditioning"], mismatch_weight=options["mismatch_weight"],
         diversity_weight=options["diversity_weight"], adversarial_loss=options["adversarial_loss"], seed=options["seed"],
+        spectral_norm=options["spectral_norm"], r1_weight=options["r1_weight"],
     )
 
 
@@ -106,6 +107,8 @@ FAMILY = register(
             "diversity_weight": DEFAULT["diversity_weight"],
             "conditioning": DEFAULT["conditioning"],
             "adversarial_loss": DEFAULT["adversarial_loss"],
+            "spectral_norm": DEFAULT["spectral_norm"],
+            "r1_weight": DEFAULT["r1_weight"],
         },
         absent_means={"diversity_weight": 0.0},  # runs made before the option existed
         data_options={},

@@ -76,7 +76,7 @@ def build(options):
         (options["size"], options["size"], options["channels"]), options["context"],
         base_filters=options["filters"], latent_dim=options["latent_dim"], scales=tuple(options["scales"]),
         adversarial_weight=options["adversarial_weight"], adversarial_warmup=options["adversarial_warmup"],
-        seed=options["seed"],
+        spectral_norm=options["spectral_norm"], r1_weight=options["r1_weight"], seed=options["seed"],
     )
 
 
@@ -107,6 +107,8 @@ FAMILY = register(
             "scales": list(DEFAULT["scales"]),
             "adversarial_weight": DEFAULT["adversarial_weight"],
             "adversarial_warmup": DEFAULT["adversarial_warmup"],
+            "spectral_norm": DEFAULT["spectral_norm"],
+            "r1_weight": DEFAULT["r1_weight"],
         },
         data_options={"clips": 2000, "length": 14, "junction_fraction": 0.15},
         synthetic_options=("clips", "length", "junction_fraction"),

@@ -93,6 +93,7 @@ def build(options):
             receptive_field=options["receptive_field"], l1_weight=options["l1_weight"],
             **({} if options.get("num_downs") is None else {"num_downs": options["num_downs"]}),
             l1_lowpass=options["l1_lowpass"], adversarial_weight=options["adversarial_weight"], seed=options["seed"],
+            spectral_norm=options["spectral_norm"], r1_weight=options["r1_weight"],
         )
     except ValueError as error:  # name the command line's spelling of the option
         message = str(error).replace("pass a smaller `num_downs`", "pass a smaller --set num_downs=N")
@@ -124,6 +125,8 @@ FAMILY = register(
             "l1_lowpass": DEFAULT["l1_lowpass"],
             "adversarial_weight": DEFAULT["adversarial_weight"],
             "num_downs": None,
+            "spectral_norm": DEFAULT["spectral_norm"],
+            "r1_weight": DEFAULT["r1_weight"],
         },
         data_options={"task": "labels2facade", "examples": 800, "direction": "AtoB", "channels": None, "strict": False},
         synthetic_options=("task", "examples"),

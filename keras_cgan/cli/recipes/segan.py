@@ -93,6 +93,7 @@ def build(options):
         options["size"], filters=tuple(options["filters"] * m for m in FILTER_MULTIPLES),
         adversarial_weight=options["adversarial_weight"], sample_rate=options["sample_rate"], seed=options["seed"],
         kernel_size=options["kernel_size"], latent_channels=options["latent_channels"],
+        spectral_norm=options["spectral_norm"], r1_weight=options["r1_weight"],
     )
 
 
@@ -123,6 +124,8 @@ FAMILY = register(
             "adversarial_weight": DEFAULT["adversarial_weight"],
             "kernel_size": DEFAULT["kernel_size"],
             "latent_channels": DEFAULT["latent_channels"],
+            "spectral_norm": DEFAULT["spectral_norm"],
+            "r1_weight": DEFAULT["r1_weight"],
         },
         absent_means={"kernel_size": 15, "latent_channels": 128},  # what runs made before these options used
         data_options={"utterances": 64, "seconds": 4.0},

@@ -55,6 +55,7 @@ def build(options):
         tuple(_sizes(options)), TagsCondition(options["vocabulary"]),
         base_filters=options["filters"], latent_dim=options["latent_dim"], code_dim=options["code_dim"],
         conditioning=options["conditioning"], kl_weight=options["kl_weight"], seed=options["seed"],
+        r1_weight=options["r1_weight"],
     )
 
 
@@ -84,6 +85,7 @@ FAMILY = register(
             "conditioning": DEFAULT["conditioning"],
             "kl_weight": DEFAULT["kl_weight"],
             "grow_at": [8, 14],
+            "r1_weight": DEFAULT["r1_weight"],
         },
         data_options={"faces": 2048},
         synthetic_options=("faces",),

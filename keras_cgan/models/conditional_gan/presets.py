@@ -40,6 +40,8 @@ DEFAULT = {
     "mismatch_weight": 1.0,
     "adversarial_loss": "bce",
     "diversity_weight": 2.0,
+    "spectral_norm": False,
+    "r1_weight": 0.0,
 }
 
 PRESETS = {

@@ -31,6 +31,8 @@ DEFAULT = {
     "scales": (1, 2),
     "adversarial_weight": 0.25,
     "adversarial_warmup": 500,
+    "spectral_norm": False,
+    "r1_weight": 0.0,
 }
 
 PRESETS = {

@@ -31,6 +31,8 @@ DEFAULT = {
     "l1_weight": 100.0,
     "l1_lowpass": 0.0,
     "adversarial_weight": 1.0,
+    "spectral_norm": False,
+    "r1_weight": 0.0,
 }
 
 PRESETS = {

@@ -36,6 +36,8 @@ DEFAULT = {
     "sample_rate": 16000,
     "adversarial_weight": 1.0,
     "stft_weight": 3.0,  # +0.12 PESQ-WB at 1,500 steps (benchmarks/speech_peers.py, runs stft_weight=*)
+    "spectral_norm": False,
+    "r1_weight": 0.0,
 }
 
 PRESETS = {

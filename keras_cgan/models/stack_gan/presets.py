@@ -32,6 +32,7 @@ DEFAULT = {
     "conditioning": "two_head",
     "kl_weight": 0.1,
     "logvar_init": -2.0,
+    "r1_weight": 0.0,
 }
 
 PRESETS = {

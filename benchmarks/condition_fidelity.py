@@ -1,4 +1,4 @@
-"""Does the generator obey the condition? Three discriminators, one budget.
+"""Does the generator obey the condition? Four discriminators, one budget.
 
 Trains the quickstart's class-conditional GAN on the scikit-learn digits with
 (a) the preset's discriminator (concat plus a classifier that sees the image
@@ -9,7 +9,7 @@ alone, real+wrong label scored fake),
 and reports, at the same epochs, how often a classifier trained on held-out
 real digits recognises the requested class in generated digits.
 
-    python benchmarks/condition_fidelity.py            # ~3 minutes on 2 CPU cores
+    python benchmarks/condition_fidelity.py            # ~5 minutes on 2 CPU cores
     python benchmarks/condition_fidelity.py --epochs 400 --eval-every 50
 """
 

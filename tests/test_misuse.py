@@ -195,6 +195,15 @@ def test_empty_data_is_refused(gan, pairs):
         gan.fit(labels[:0], images[:0], verbose=0)
 
 
+def test_steps_per_epoch_not_a_multiple_of_steps_per_execution_warns_with_the_steps_trained(pairs):
+    labels, images = pairs
+    gan = families.build("conditional", steps_per_execution=2)
+    ds = tf.data.Dataset.from_tensor_slices((labels, images)).batch(4).repeat()
+    with pytest.warns(UserWarning, match=r"`steps_per_epoch=3`.*`steps_per_execution=2`.*trains 4 steps"):
+        gan.fit(ds, steps_per_epoch=3, epochs=1, verbose=0)
+    assert int(gan.generator_optimizer.iterations) == 4  # what the warning says Keras does
+
+
 def test_python_ints_and_lists_are_conditions(gan):
     assert tuple(gan(3).shape) == (1,) + SHAPE
     assert tuple(gan([3, 1]).shape) == (2,) + SHAPE

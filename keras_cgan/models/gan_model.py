@@ -30,6 +30,7 @@ import copy
 import os
 import re
 import threading
+import warnings
 
 import keras
 import numpy as np
@@ -1014,6 +1015,7 @@ class GANModel(keras.Model):
                 "`model.compile(generator_optimizer=..., discriminator_optimizer=...)`."
             )
         x, y = self._check_fit_data(x, y, kwargs)
+        self._warn_partial_execution(kwargs.get("steps_per_epoch"))
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
         # Guards (StopOnNaN) see a step's logs before any callback saves its
@@ -1030,6 +1032,23 @@ class GANModel(keras.Model):
                 "A `batch(..., drop_remainder=True)` with fewer samples than a batch makes an empty dataset."
             )
         return history
+
+    def _warn_partial_execution(self, steps_per_epoch):
+        """Warns when Keras would round `steps_per_epoch` up to whole executions.
+
+        Keras 3.15 runs every execution in full: on data that outlasts the
+        epoch, `steps_per_epoch=14` with `steps_per_execution=8` trains 16
+        steps per epoch.
+        """
+        per_execution = int(getattr(self, "steps_per_execution", 1) or 1)
+        if steps_per_epoch and per_execution > 1 and steps_per_epoch % per_execution:
+            trained = -(-steps_per_epoch // per_execution) * per_execution
+            warnings.warn(
+                f"`steps_per_epoch={steps_per_epoch}` is not a multiple of the compiled "
+                f"`steps_per_execution={per_execution}`: Keras runs whole executions, so each epoch trains "
+                f"{trained} steps on data that lasts that long. Pass a multiple of {per_execution}.",
+                stacklevel=3,
+            )
 
     @staticmethod
     def _with_monitor(callbacks, x, y, diagnose):

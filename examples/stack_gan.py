@@ -39,6 +39,10 @@ def build_parser():
     parser.add_argument(
         "--design", default=DEFAULT["conditioning"], choices=[c for c in CONDITIONINGS if c != "none"]
     )
+    parser.add_argument(
+        "--auxiliary-on-fake", type=int, default=int(DEFAULT.get("auxiliary_on_fake", True)), choices=[0, 1],
+        help="acgan designs: 1 trains D's tag classifier on generated faces too, 0 on real faces only",
+    )
     parser.add_argument("--samples", type=int, default=8, help="generated faces scored per tag set")
     parser.add_argument("--out", default="runs/stackgan")
     parser.add_argument("--grid", default=None, help="also write the stage grid here (e.g. docs/stackgan_stages.png)")
@@ -54,7 +58,8 @@ def build(args):
 
     return presets.build(
         tuple(args.sizes), synthetic_faces.condition(), base_filters=args.filters, latent_dim=args.latent_dim,
-        code_dim=args.code_dim, conditioning=args.design, kl_weight=args.kl_weight, seed=args.seed,
+        code_dim=args.code_dim, conditioning=args.design, kl_weight=args.kl_weight,
+        auxiliary_on_fake=bool(args.auxiliary_on_fake), seed=args.seed,
     )
 
 

@@ -57,7 +57,7 @@ class ConditionalGAN(GANModel):
             and G has to draw what real images of the class look like (for
             captioned shapes it is what makes shapes right). `tacgan` always
             trains its first classifier on real images only and its twin on
-            generated ones. Defaults to `True`.
+            generated ones. Defaults to `True` (the presets use `False`).
         diversity_weight: float. Weight of a mode-seeking term for the
             generator (the diversity-sensitive term of Yang et al. 2019,
             DSGAN): two noise draws for the same

@@ -40,8 +40,9 @@ def build_parser():
         "--design", default=DEFAULT["conditioning"], choices=[c for c in CONDITIONINGS if c != "none"]
     )
     parser.add_argument(
-        "--auxiliary-on-fake", type=int, default=int(DEFAULT.get("auxiliary_on_fake", True)), choices=[0, 1],
-        help="acgan designs: 1 trains D's tag classifier on generated faces too, 0 on real faces only",
+        "--auxiliary-on-fake", type=int, default=None, choices=[0, 1],
+        help="acgan and concat_acgan: 1 trains D's tag classifier on generated faces too (StackGAN's default), "
+        "0 on real faces only",
     )
     parser.add_argument("--samples", type=int, default=8, help="generated faces scored per tag set")
     parser.add_argument("--out", default="runs/stackgan")
@@ -58,8 +59,8 @@ def build(args):
 
     return presets.build(
         tuple(args.sizes), synthetic_faces.condition(), base_filters=args.filters, latent_dim=args.latent_dim,
-        code_dim=args.code_dim, conditioning=args.design, kl_weight=args.kl_weight,
-        auxiliary_on_fake=bool(args.auxiliary_on_fake), seed=args.seed,
+        code_dim=args.code_dim, conditioning=args.design, kl_weight=args.kl_weight, seed=args.seed,
+        **({} if args.auxiliary_on_fake is None else {"auxiliary_on_fake": bool(args.auxiliary_on_fake)}),
     )
 
 

@@ -9,6 +9,7 @@ deep inside TensorFlow before).
 import os
 import subprocess
 import sys
+import warnings
 
 import keras
 import numpy as np
@@ -202,6 +203,11 @@ def test_steps_per_epoch_not_a_multiple_of_steps_per_execution_warns_with_the_st
     with pytest.warns(UserWarning, match=r"`steps_per_epoch=3`.*`steps_per_execution=2`.*trains 4 steps"):
         gan.fit(ds, steps_per_epoch=3, epochs=1, verbose=0)
     assert int(gan.generator_optimizer.iterations) == 4  # what the warning says Keras does
+    short = tf.data.Dataset.from_tensor_slices((labels, images)).batch(4).take(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # data that ends with the epoch: nothing to warn of
+        gan.fit(short, steps_per_epoch=3, epochs=1, verbose=0, diagnose=False)
+    assert int(gan.generator_optimizer.iterations) == 7
 
 
 def test_python_ints_and_lists_are_conditions(gan):

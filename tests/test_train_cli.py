@@ -139,11 +139,14 @@ def test_export_needs_only_the_run_folder(runs, tmp_path, family, fmt, suffix, e
 
 def test_resume_of_a_run_from_before_an_option_existed_keeps_its_old_value(cgan_copy):
     saved = config(cgan_copy)
-    del saved["model"]["diversity_weight"]  # as a run folder written before the option was
+    for option in ("diversity_weight", "auxiliary_on_fake"):
+        del saved["model"][option]  # as a run folder written before the options were
     (cgan_copy / "config.json").write_text(json.dumps(saved))
     assert main(["train", "conditional_gan", "--out", str(cgan_copy), "--resume", "--epochs", "2", "--verbose", "0"]) == 0
-    assert keras.models.load_model(cgan_copy / "gan.keras").diversity_weight == 0.0
+    gan = keras.models.load_model(cgan_copy / "gan.keras")
+    assert gan.diversity_weight == 0.0 and gan.auxiliary_on_fake is True
     assert config(cgan_copy)["model"]["diversity_weight"] == 0.0
+    assert config(cgan_copy)["model"]["auxiliary_on_fake"] is True
 
 
 def test_resume_continues_the_epoch_count(cgan_copy):

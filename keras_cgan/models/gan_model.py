@@ -1015,7 +1015,7 @@ class GANModel(keras.Model):
                 "`model.compile(generator_optimizer=..., discriminator_optimizer=...)`."
             )
         x, y = self._check_fit_data(x, y, kwargs)
-        self._warn_partial_execution(kwargs.get("steps_per_epoch"))
+        self._warn_partial_execution(kwargs.get("steps_per_epoch"), x, kwargs.get("batch_size"))
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
         # Guards (StopOnNaN) see a step's logs before any callback saves its
@@ -1033,16 +1033,25 @@ class GANModel(keras.Model):
             )
         return history
 
-    def _warn_partial_execution(self, steps_per_epoch):
+    def _warn_partial_execution(self, steps_per_epoch, x, batch_size):
         """Warns when Keras would round `steps_per_epoch` up to whole executions.
 
         Keras 3.15 runs every execution in full: on data that outlasts the
         epoch, `steps_per_epoch=14` with `steps_per_execution=8` trains 16
-        steps per epoch.
+        steps per epoch. Data that ends first stops the epoch in time.
         """
         per_execution = int(getattr(self, "steps_per_execution", 1) or 1)
-        if steps_per_epoch and per_execution > 1 and steps_per_epoch % per_execution:
-            trained = -(-steps_per_epoch // per_execution) * per_execution
+        if not steps_per_epoch or per_execution == 1 or steps_per_epoch % per_execution == 0:
+            return
+        if isinstance(x, tf.data.Dataset):
+            batches = int(x.cardinality())  # -1 infinite, -2 unknown
+            batches = float("inf") if batches == tf.data.INFINITE_CARDINALITY else batches
+        elif hasattr(tf.nest.flatten(x)[0], "shape"):
+            batches = -(-len(tf.nest.flatten(x)[0]) // (batch_size or 32))
+        else:
+            return
+        trained = min(-(-steps_per_epoch // per_execution) * per_execution, batches)
+        if trained > steps_per_epoch:
             warnings.warn(
                 f"`steps_per_epoch={steps_per_epoch}` is not a multiple of the compiled "
                 f"`steps_per_execution={per_execution}`: Keras runs whole executions, so each epoch trains "

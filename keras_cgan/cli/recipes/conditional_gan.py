@@ -79,7 +79,8 @@ def build(options):
     shape = (options["size"], options["size"], options["channels"])
     return presets.build(
         shape, condition, base_filters=options["filters"], latent_dim=options["latent_dim"],
-        conditioning=options["conditioning"], mismatch_weight=options["mismatch_weight"],
+        conditioning=options["conditioning"], auxiliary_on_fake=options["auxiliary_on_fake"],
+        mismatch_weight=options["mismatch_weight"],
         diversity_weight=options["diversity_weight"], adversarial_loss=options["adversarial_loss"], seed=options["seed"],
         spectral_norm=options["spectral_norm"], r1_weight=options["r1_weight"],
     )
@@ -106,11 +107,12 @@ FAMILY = register(
             "mismatch_weight": DEFAULT["mismatch_weight"],
             "diversity_weight": DEFAULT["diversity_weight"],
             "conditioning": DEFAULT["conditioning"],
+            "auxiliary_on_fake": DEFAULT["auxiliary_on_fake"],
             "adversarial_loss": DEFAULT["adversarial_loss"],
             "spectral_norm": DEFAULT["spectral_norm"],
             "r1_weight": DEFAULT["r1_weight"],
         },
-        absent_means={"diversity_weight": 0.0},  # runs made before the option existed
+        absent_means={"diversity_weight": 0.0, "auxiliary_on_fake": True},  # runs made before the options existed
         data_options={},
         epochs=100,
         batch_size=64,

@@ -537,7 +537,9 @@ def run_pix2pix(task, args, overrides):
     result, seconds, history = {}, 0.0, None
     for variant, extra in (("l1", {"adversarial_weight": 0.0}), ("gan", {})):
         keras.utils.set_random_seed(args.seed)  # same initial weights and batches for both
-        gan = presets.build(cond.shape[1:], target.shape[1:], seed=args.seed, **{**overrides, **extra})
+        fresh = {k: type(v).from_config(v.get_config()) if isinstance(v, keras.optimizers.Optimizer) else v
+                 for k, v in overrides.items()}  # an optimizer serves one model
+        gan = presets.build(cond.shape[1:], target.shape[1:], seed=args.seed, **{**fresh, **extra})
         history, took, monitor = train(gan, (cond, target), 32, args)
         seconds += took
         with scored(gan):

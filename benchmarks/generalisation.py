@@ -387,13 +387,13 @@ def branch_of(frame, pair, threshold=0.5, min_overlap=0.5):
     return best
 
 
-def run_next_frame_gan(task, args, overrides):
+def run_next_frame_gan(task, args, sets):
     from keras_cgan.models.next_frame_gan import presets
 
     cond, target, _, _ = next_frame_examples(task, 4000, args.seed)
     test_cond, test_target, test_futures, moment = next_frame_examples(task, 600, args.seed + 1)
     keras.utils.set_random_seed(args.seed)
-    gan = presets.build((FRAME, FRAME, 1), CONTEXT, seed=args.seed, **overrides)
+    gan = presets.build((FRAME, FRAME, 1), CONTEXT, seed=args.seed, **overrides_from(sets))
     history, seconds, monitor = train(gan, (cond, target), 32, args)
     with scored(gan):
         pred = np.asarray(gan.predict(test_cond, batch_size=256, verbose=0))
@@ -529,7 +529,7 @@ def texture_correlation(pred, infos, kind):
     return float(np.mean(scores))
 
 
-def run_pix2pix(task, args, overrides):
+def run_pix2pix(task, args, sets):
     from keras_cgan.models.pix2pix import presets
 
     cond, target, _ = pix2pix_pairs(task, 2000, args.seed)
@@ -537,9 +537,7 @@ def run_pix2pix(task, args, overrides):
     result, seconds, history = {}, 0.0, None
     for variant, extra in (("l1", {"adversarial_weight": 0.0}), ("gan", {})):
         keras.utils.set_random_seed(args.seed)  # same initial weights and batches for both
-        fresh = {k: type(v).from_config(v.get_config()) if isinstance(v, keras.optimizers.Optimizer) else v
-                 for k, v in overrides.items()}  # an optimizer serves one model
-        gan = presets.build(cond.shape[1:], target.shape[1:], seed=args.seed, **{**fresh, **extra})
+        gan = presets.build(cond.shape[1:], target.shape[1:], seed=args.seed, **{**overrides_from(sets), **extra})
         history, took, monitor = train(gan, (cond, target), 32, args)
         seconds += took
         with scored(gan):
@@ -648,7 +646,7 @@ def class_images(task, n, seed):
     return np.stack([make(rng, int(y)) for y in labels]).astype(np.float32), labels.astype(np.int32), classes
 
 
-def run_conditional_gan(task, args, overrides):
+def run_conditional_gan(task, args, sets):
     from keras_cgan.models.conditional_gan import presets
 
     images, labels, classes = class_images(task, 3000, args.seed)
@@ -656,7 +654,7 @@ def run_conditional_gan(task, args, overrides):
     check_images, check_labels, _ = class_images(task, 500, args.seed + 11)
     judge = CNNJudge(judge_images, judge_labels, classes, seed=args.seed)
     keras.utils.set_random_seed(args.seed)
-    gan = presets.build(images.shape[1:], classes, seed=args.seed, **overrides)
+    gan = presets.build(images.shape[1:], classes, seed=args.seed, **overrides_from(sets))
     history, seconds, monitor = train(gan, (labels, images), 64, args)
     asked = np.repeat(np.arange(classes), 100).astype(np.int32)
     with scored(gan):
@@ -756,7 +754,7 @@ def tag_images(task, n, seed):
     return tags, images, a, b
 
 
-def run_stack_gan(task, args, overrides):
+def run_stack_gan(task, args, sets):
     from keras_cgan import GrowStages
     from keras_cgan.conditions import TagsCondition
     from keras_cgan.models.stack_gan import presets
@@ -768,7 +766,7 @@ def run_stack_gan(task, args, overrides):
     _, check_images, ca, cb = tag_images(task, 500, args.seed + 11)
     judges = [CNNJudge(judge_images, y, k, seed=args.seed) for y, k in ((ja, len(first)), (jb, len(second)))]
     keras.utils.set_random_seed(args.seed)
-    gan = presets.build((16, ST), TagsCondition(vocabulary), seed=args.seed, **overrides)
+    gan = presets.build((16, ST), TagsCondition(vocabulary), seed=args.seed, **overrides_from(sets))
     # stage 1 alone for the first half of the steps, both stages for the second
     history, seconds, monitor = train(gan, (tags, images), 32, args, [GrowStages([CHUNKS // 2])])
     a = np.repeat(np.arange(len(first)), len(second) * 16)
@@ -856,7 +854,7 @@ def speech_pairs(task, count, seconds, seed):
     return np.stack(noisy).astype(np.float32), np.stack(clean).astype(np.float32)
 
 
-def run_segan(task, args, overrides):
+def run_segan(task, args, sets):
     from keras_cgan.data import audio
     from keras_cgan.models.segan import presets
 
@@ -864,7 +862,7 @@ def run_segan(task, args, overrides):
     test_noisy, test_clean = speech_pairs(task, 20, 1.0, args.seed + 1000)
     xn, xc = audio.frame_pairs(noisy, clean, SEG_WINDOW, SEG_WINDOW // 2)
     keras.utils.set_random_seed(args.seed)
-    gan = presets.build(SEG_WINDOW, seed=args.seed, **overrides)
+    gan = presets.build(SEG_WINDOW, seed=args.seed, **overrides_from(sets))
     history, seconds, monitor = train(gan, (xn, xc), 16, args)
     with scored(gan):
         enhanced = np.stack([np.asarray(gan.enhance(x)) for x in test_noisy])
@@ -981,7 +979,7 @@ def main(argv=None):
     family = payload["families"].setdefault(args.family, {"tasks": {}})
     for task in chosen:
         print(f"{args.family} / {task} ...", flush=True)
-        result, seconds, history = runner(task, args, overrides_from(sets))
+        result, seconds, history = runner(task, args, sets)
         if history is not None and "final_logs" not in result:
             result["final_logs"] = final_logs(history)
         if history is not None:

@@ -1046,10 +1046,11 @@ class GANModel(keras.Model):
         if isinstance(x, tf.data.Dataset):
             batches = int(x.cardinality())  # -1 infinite, -2 unknown
             batches = float("inf") if batches == tf.data.INFINITE_CARDINALITY else batches
-        elif hasattr(tf.nest.flatten(x)[0], "shape"):
-            batches = -(-len(tf.nest.flatten(x)[0]) // (batch_size or 32))
         else:
-            return
+            first = tf.nest.flatten(x)[0]  # arrays after `_check_fit_data`; anything else is not counted
+            if not hasattr(first, "shape"):
+                return
+            batches = -(-len(first) // (batch_size or 32))
         trained = min(-(-steps_per_epoch // per_execution) * per_execution, batches)
         if trained > steps_per_epoch:
             warnings.warn(

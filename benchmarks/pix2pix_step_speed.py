@@ -21,6 +21,7 @@ included.
 
     python benchmarks/pix2pix_step_speed.py                 # ~8 min on 2 quiet CPU cores
     python benchmarks/pix2pix_step_speed.py --image-size 256 --base-filters 64 --batch-size 1
+    python benchmarks/pix2pix_step_speed.py --r1-weight 0.3 --run r1  # and the step with an R1 penalty
 
 Writes benchmarks/results/pix2pix_step_speed.json.
 """
@@ -88,6 +89,8 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=10, help="interleaved timed rounds per step kind")
     parser.add_argument("--steps-per-execution", type=int, default=1,
                         help="Keras `steps_per_execution` of the Pix2Pix runs (the reference loops in Python)")
+    parser.add_argument("--r1-weight", type=float, default=0.0,
+                        help="also time the alternating step with an R1 penalty of this weight on real pairs")
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_step_speed.json)")
     parser.add_argument("--run", default="default", help="run name inside the results file")
     args = parser.parse_args(argv)
@@ -113,10 +116,10 @@ def main(argv=None):
         def on_train_batch_end(self, batch, logs=None):
             self.marks.append(clock())
 
-    def fit_runner(update):
-        # Both models train the same two networks; only the step differs.
+    def fit_runner(update, r1_weight=0.0):
+        # All models train the same two networks; only the step differs.
         model = Pix2Pix(generator, discriminator, seed=0)
-        model.compile(update=update, steps_per_execution=args.steps_per_execution)
+        model.compile(update=update, steps_per_execution=args.steps_per_execution, r1_weight=r1_weight)
 
         def run(marks):
             model.fit(data, steps_per_epoch=args.steps, epochs=1, verbose=0, callbacks=[StepClock(marks)])
@@ -137,6 +140,8 @@ def main(argv=None):
         "pix2pix alternating": fit_runner("alternating"),
         "tutorial": run_reference,
     }
+    if args.r1_weight > 0:
+        runs[f"pix2pix alternating, R1 {args.r1_weight:g}"] = fit_runner("alternating", args.r1_weight)
     for run in runs.values():  # trace and warm up
         run([])
     names = list(runs)

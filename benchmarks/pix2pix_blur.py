@@ -13,7 +13,8 @@ L1+cGAN runs once per `--l1-weight` (default: the paper's 100) and per
 images blurred by a Gaussian of sigma 1 pixel, so the finest texture is left
 to the PatchGAN). The L1-only baseline runs once, at the first weight, with
 the per-pixel L1: with Adam, scaling its only loss term leaves its updates
-unchanged (measured: identical at 100 and 10).
+unchanged (measured: identical at 100 and 10). The discriminator carries the
+preset's R1 penalty on real pairs (`--r1-weight 0` for none).
 
     python benchmarks/pix2pix_blur.py --eval-every 400 --grid docs/pix2pix_blur.png   # ~25 min, 2 CPU cores
     python benchmarks/pix2pix_blur.py --tasks labels2facade --variants l1+cgan --l1-lowpass 1 --seed 1
@@ -49,7 +50,7 @@ from keras_cgan import Pix2Pix, networks  # noqa: E402
 from keras_cgan.callbacks import save_image_grid  # noqa: E402
 from keras_cgan.data import synthetic_images  # noqa: E402
 from keras_cgan.metrics import quality_report  # noqa: E402
-from keras_cgan.models.pix2pix import unet  # noqa: E402
+from keras_cgan.models.pix2pix import presets, unet  # noqa: E402
 import _report  # noqa: E402  (the script's own folder is on the path)
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -194,7 +195,8 @@ def main(argv=None):
                         help="L1+cGAN runs once per sigma (pixels) of the blur before its L1 term "
                              "(Pix2Pix(l1_lowpass=)); the L1-only run keeps the per-pixel L1")
     parser.add_argument("--adversarial-loss", default="bce")
-    parser.add_argument("--r1-weight", type=float, default=0.0, help="R1 penalty on D (compile(r1_weight=))")
+    parser.add_argument("--r1-weight", type=float, default=presets.DEFAULT["r1_weight"],
+                        help="R1 penalty on real pairs (compile(r1_weight=)); default: the preset's")
     parser.add_argument("--learning-rate", type=float, default=2e-4)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--eval-every", type=int, default=0,

@@ -137,16 +137,29 @@ def test_export_needs_only_the_run_folder(runs, tmp_path, family, fmt, suffix, e
     assert os.path.isfile(run / "export" / f"generator{suffix}")
 
 
-def test_resume_of_a_run_from_before_an_option_existed_keeps_its_old_value(cgan_copy):
-    saved = config(cgan_copy)
-    for option in ("diversity_weight", "auxiliary_on_fake"):
+# family -> the options its run folders lacked before they existed, and the value those runs trained with
+BEFORE_OPTIONS = {
+    "conditional_gan": {"diversity_weight": 0.0, "auxiliary_on_fake": True},
+    "pix2pix": {"r1_weight": 0.0},
+}
+
+
+@pytest.mark.parametrize("family", sorted(BEFORE_OPTIONS))
+def test_resume_of_a_run_from_before_an_option_existed_keeps_its_old_value(runs, tmp_path, family):
+    old = BEFORE_OPTIONS[family]
+    run = tmp_path / family
+    shutil.copytree(runs[family], run)
+    saved = config(run)
+    assert all(saved["model"][option] != value for option, value in old.items())  # the defaults changed since
+    for option, value in old.items():
         del saved["model"][option]  # as a run folder written before the options were
-    (cgan_copy / "config.json").write_text(json.dumps(saved))
-    assert main(["train", "conditional_gan", "--out", str(cgan_copy), "--resume", "--epochs", "2", "--verbose", "0"]) == 0
-    gan = keras.models.load_model(cgan_copy / "gan.keras")
-    assert gan.diversity_weight == 0.0 and gan.auxiliary_on_fake is True
-    assert config(cgan_copy)["model"]["diversity_weight"] == 0.0
-    assert config(cgan_copy)["model"]["auxiliary_on_fake"] is True
+        if option in saved["compile"]:
+            saved["compile"][option] = value  # the compile section always recorded what it trained with
+    (run / "config.json").write_text(json.dumps(saved))
+    assert main(["train", family, "--out", str(run), "--resume", "--epochs", "2", "--verbose", "0"]) == 0
+    gan = keras.models.load_model(run / "gan.keras")
+    assert {option: getattr(gan, option) for option in old} == old
+    assert {option: config(run)["model"][option] for option in old} == old
 
 
 def test_resume_continues_the_epoch_count(cgan_copy):

@@ -129,6 +129,7 @@ FAMILY = register(
             "r1_weight": DEFAULT["r1_weight"],
         },
         data_options={"task": "labels2facade", "examples": 800, "direction": "AtoB", "channels": None, "strict": False},
+        absent_means={"r1_weight": 0.0},  # runs made before the option existed
         synthetic_options=("task", "examples"),
         epochs=6,
         batch_size=8,

@@ -122,6 +122,10 @@ def test_sample_of_an_interrupted_run_uses_the_backup(cgan_copy, tmp_path):
     os.makedirs(cgan_copy / "backup")  # the state of a run killed before its gan.keras
     keras.models.load_model(cgan_copy / "gan.keras").save_weights(cgan_copy / "backup" / "latest.weights.h5")
     os.remove(cgan_copy / "gan.keras")
+    saved = config(cgan_copy)
+    for option in BEFORE_OPTIONS["conditional_gan"]:
+        del saved["model"][option]  # and from before options existed: rebuilt with the values it trained with
+    (cgan_copy / "config.json").write_text(json.dumps(saved))
     assert main(["sample", "--run", str(cgan_copy), "-n", "10"]) == 0
     assert os.path.isfile(cgan_copy / "sample-1.png")  # default name, never overwriting
 

@@ -490,7 +490,7 @@ def load_run(run, whole=True):
     precision = config["model"].get("mixed_precision", "none")
     keras.config.set_dtype_policy("float32" if precision == "none" else precision)
     try:
-        gan = family.build(config["model"])
+        gan = family.build({**family.absent_means, **config["model"]})  # a folder from before an option
     finally:
         keras.config.set_dtype_policy(previous_policy)
     gan.load_weights(weights)

@@ -264,7 +264,7 @@ def run_train(args):
     if saved and saved["family"] != family.name:
         raise ValueError(f"--resume: {out} is a {saved['family']!r} run, not {family.name!r}.")
     if saved:  # a run folder from before an option existed was trained with its old value
-        saved["model"] = {**family.absent_means, **saved.get("model", {})}
+        saved["model"] = family.saved_options(saved.get("model", {}))
     options, data_options = _options(args, family, saved)
     data_path = os.path.abspath(args.data) if args.data else _pick(None, saved, "data", "path", None)
     if args.per_replica_batch_size:
@@ -490,7 +490,7 @@ def load_run(run, whole=True):
     precision = config["model"].get("mixed_precision", "none")
     keras.config.set_dtype_policy("float32" if precision == "none" else precision)
     try:
-        gan = family.build({**family.absent_means, **config["model"]})  # a folder from before an option
+        gan = family.build(family.saved_options(config["model"]))
     finally:
         keras.config.set_dtype_policy(previous_policy)
     gan.load_weights(weights)

@@ -67,7 +67,8 @@ class Family:
             `None` (`int` when not given).
         absent_means: dict. For options added after runs were made: the
             value a run folder without the option was trained with, so
-            `--resume` rebuilds that model.
+            `--resume` and a rebuild from a backup make that model
+            (`saved_options`).
     """
 
     name: str
@@ -86,6 +87,10 @@ class Family:
     synthetic_options: tuple = ()
     option_types: dict = dataclasses.field(default_factory=dict)
     absent_means: dict = dataclasses.field(default_factory=dict)
+
+    def saved_options(self, model):
+        """The model options a run folder trained with: its `model` section, completed by `absent_means`."""
+        return {**self.absent_means, **model}
 
 
 FAMILIES = {}

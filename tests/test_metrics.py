@@ -103,6 +103,20 @@ def test_flat_error_sees_a_checkerboard_but_not_blur():
         image_quality.flat_error(truth, truth[:1])
 
 
+def test_flat_error_where_keeps_only_the_flat_pixels_asked_for():
+    truth = scene()
+    flat = image_quality.flat_mask(truth)
+    top = np.zeros(flat.shape, bool)
+    top[:, : truth.shape[1] // 2] = True
+    noisy_bottom = truth + 0.1 * (-1.0) ** np.indices(truth.shape[1:3]).sum(0)[None, ..., None] * ~top[..., None]
+    assert image_quality.flat_error(truth, noisy_bottom) > 0.01  # the bottom's flat pixels count...
+    assert image_quality.flat_error(truth, noisy_bottom, where=top) == 0.0  # ...unless `where` leaves them out
+    assert image_quality.flat_error(truth, noisy_bottom, where=~top) == pytest.approx(0.05)
+    assert image_quality.flat_error(truth, truth, where=np.zeros(flat.shape, bool)) is None
+    with pytest.raises(ValueError, match="`where` has shape"):
+        image_quality.flat_error(truth, truth, where=top[0])
+
+
 def test_edge_similarity_sees_blur_and_misplaced_edges_but_not_flat_artefacts():
     truth = scene()
     assert image_quality.edge_similarity(truth, truth) == 1.0

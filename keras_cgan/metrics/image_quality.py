@@ -157,12 +157,15 @@ def flat_mask(images, value_range=(-1.0, 1.0), tolerance=0.01):
     return (shifts.max(0) - shifts.min(0)).max(-1) < tolerance
 
 
-def flat_error(y_true, y_pred, value_range=(-1.0, 1.0), tolerance=0.01):
+def flat_error(y_true, y_pred, value_range=(-1.0, 1.0), tolerance=0.01, where=None):
     """Mean absolute error on the `[0, 1]` scale over the truth's flat pixels (`flat_mask`), pooled over the batch.
 
     0 is a perfect flat area; ringing, checkerboards and noise where the truth
-    is flat raise it, as does a wrong colour there. Returns `None` when the
-    truth has no flat pixel (nothing to measure).
+    is flat raise it, as does a wrong colour there. `where` (`[B, H, W]`
+    booleans) keeps only those flat pixels: e.g. the background outside a
+    texture whose phase the input leaves free, where the gaps of a sample at
+    another phase are not flat. Returns `None` when no pixel is left (nothing
+    to measure).
 
     >>> import numpy as np
     >>> truth = np.zeros((1, 6, 6, 1)); truth[0, :, 3:] = 1.0
@@ -171,9 +174,17 @@ def flat_error(y_true, y_pred, value_range=(-1.0, 1.0), tolerance=0.01):
     (0.0, 0.05)
     >>> print(flat_error(truth[:, :, 2:4], truth[:, :, 2:4]))
     None
+    >>> left = np.indices((1, 6, 6))[2] < 2
+    >>> flat_error(truth, truth + checker * ~left[..., None], where=left)
+    0.0
     """
     y_true, y_pred = _unit_pair(y_true, y_pred, value_range)
     flat = flat_mask(y_true, (0.0, 1.0), tolerance)  # [B, H, W]
+    if where is not None:
+        where = np.asarray(where, bool)
+        if where.shape != flat.shape:
+            raise ValueError(f"`where` has shape {where.shape}; flat_error needs one boolean per pixel, {flat.shape}.")
+        flat = flat & where
     if not flat.any():
         return None
     return float(np.abs(y_pred - y_true)[flat].mean())

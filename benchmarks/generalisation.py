@@ -545,6 +545,8 @@ def run_pix2pix(task, args, sets):
 
     cond, target, _ = pix2pix_pairs(task, 2000, args.seed)
     test_cond, test_target, infos = pix2pix_pairs(task, 200, args.seed + 1)
+    kind = {"texture": "grating", "texture_dots": "dots"}.get(task)  # None: not a texture task
+    region = np.stack([i["region"] for i in infos]) if kind else None
     result, seconds, history = {}, 0.0, None
     for variant, extra in (("l1", {"adversarial_weight": 0.0}), ("gan", {})):
         keras.utils.set_random_seed(args.seed)  # same initial weights and batches for both
@@ -561,10 +563,8 @@ def run_pix2pix(task, args, sets):
             "sharpness_ratio": float(image_quality.sharpness_ratio(pred, test_target)),
             "psnr": float(np.mean(image_quality.psnr(test_target, pred))),
         }
-        if task.startswith("texture"):
-            kind = "grating" if task == "texture" else "dots"
+        if kind:
             entry["texture_corr"] = texture_correlation(pred, infos, kind)
-            region = np.stack([i["region"] for i in infos])
             # the dots' gaps are flat too, and a sample at another phase puts dots there: outside the region
             # only the background is left, where any texture drawn is an artefact
             entry["background_error"] = image_quality.flat_error(
@@ -577,8 +577,7 @@ def run_pix2pix(task, args, sets):
         entry["final_logs"] = final_logs(history)
         entry["loss_history"] = loss_history(history)
         result[variant] = entry
-    if task.startswith("texture"):
-        kind = "grating" if task == "texture" else "dots"
+    if kind:
         result["real_texture_corr"] = texture_correlation(test_target, infos, kind)
         # the flat error of a perfect sample: the true texture at another phase
         result["other_phase_flat_error"] = image_quality.flat_error(

@@ -108,7 +108,7 @@ def test_flat_error_where_keeps_only_the_flat_pixels_asked_for():
     flat = image_quality.flat_mask(truth)
     top = np.zeros(flat.shape, bool)
     top[:, : truth.shape[1] // 2] = True
-    noisy_bottom = truth + 0.1 * (-1.0) ** np.indices(truth.shape[1:3]).sum(0)[None, ..., None] * ~top[..., None]
+    noisy_bottom = np.where(top[..., None], truth, checker_where_flat(truth))
     assert image_quality.flat_error(truth, noisy_bottom) > 0.01  # the bottom's flat pixels count...
     assert image_quality.flat_error(truth, noisy_bottom, where=top) == 0.0  # ...unless `where` leaves them out
     assert image_quality.flat_error(truth, noisy_bottom, where=~top) == pytest.approx(0.05)

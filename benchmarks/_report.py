@@ -30,6 +30,7 @@ Record the result file of an example (for instance the StackGAN example's
 """
 
 import argparse
+import ast
 import json
 import os
 import platform
@@ -81,6 +82,21 @@ def machine():
         "load_average_1_5_15_min": load,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
+
+
+def key_value(text):
+    """`argparse` type of a benchmark's `--set KEY=VALUE`: `(key, value)`, the value a Python literal, else a string.
+
+    >>> key_value("r1_weight=0.3"), key_value("condition_at=every_block"), key_value("spectral_norm=True")
+    (('r1_weight', 0.3), ('condition_at', 'every_block'), ('spectral_norm', True))
+    """
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"`--set` takes KEY=VALUE. Received: {text!r}")
+    key, value = text.split("=", 1)
+    try:
+        return key.strip(), ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key.strip(), value
 
 
 def path_of(name):

@@ -11,6 +11,7 @@ real digits recognises the requested class in generated digits.
 
     python benchmarks/condition_fidelity.py            # ~5 minutes on 2 CPU cores
     python benchmarks/condition_fidelity.py --epochs 400 --eval-every 50
+    python benchmarks/condition_fidelity.py --set condition_at=every_block
 """
 
 import argparse
@@ -38,7 +39,8 @@ VARIANTS = {
 def train(variant, args, judge, seed):
     keras.utils.set_random_seed(seed)
     # The quickstart's model and compile settings, with the variant's discriminator.
-    gan = presets.build((8, 8, 1), 10, preset="digits", base_filters=args.filters, seed=seed, **variant)
+    gan = presets.build((8, 8, 1), 10, preset="digits", base_filters=args.filters, seed=seed,
+                        **{**dict(args.set), **variant})
     labels = np.repeat(np.arange(10), 100)
     scores = {}
 
@@ -60,6 +62,8 @@ def main():
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--filters", type=int, default=32)
     parser.add_argument("--seeds", type=int, default=1, help="repeat with this many seeds and average")
+    parser.add_argument("--set", action="append", default=[], type=_report.key_value, metavar="KEY=VALUE",
+                        help="a preset override for every discriminator, e.g. condition_at=every_block (repeatable)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
 

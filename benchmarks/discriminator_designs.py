@@ -9,6 +9,7 @@ collapsed generator) as a JSON table.
 
     python benchmarks/discriminator_designs.py              # ~15 minutes on 2 CPU cores
     python benchmarks/discriminator_designs.py --epochs 30 --seeds 3
+    python benchmarks/discriminator_designs.py --designs concat_acgan --set condition_at=every_block
 """
 
 import argparse
@@ -36,7 +37,7 @@ def train(design, mismatch_weight, args, seed):
     settings = anime_tags.build_parser().parse_args([])
     settings.design, settings.mismatch_weight, settings.seed = design, mismatch_weight, seed
     settings.filters, settings.latent_dim, settings.size = args.filters, args.latent_dim, args.size
-    gan = anime_tags.build(settings)  # compiled, 8 steps per execution
+    gan = anime_tags.build(settings, **dict(args.set))  # compiled, 8 steps per execution
     ds = synthetic_faces.dataset(args.batch_size, n=args.faces, seed=seed, size=args.size)
     start = time.time()
     gan.fit(ds, epochs=args.epochs, verbose=0)
@@ -55,6 +56,8 @@ def main():
     parser.add_argument("--samples", type=int, default=10, help="faces scored per tag set (36 sets)")
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--designs", default=",".join(DESIGNS))
+    parser.add_argument("--set", action="append", default=[], type=_report.key_value, metavar="KEY=VALUE",
+                        help="a preset override for every design, e.g. condition_at=every_block (repeatable)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
 

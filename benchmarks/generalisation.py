@@ -38,7 +38,6 @@ rows of other families and tasks already in that run are kept.
 """
 
 import argparse
-import ast
 import contextlib
 import os
 import time
@@ -914,20 +913,6 @@ FAMILIES = {
 DEFAULT_STEPS = {"next_frame_gan": 3000, "pix2pix": 2000, "conditional_gan": 3000, "segan": 800, "stack_gan": 2000}
 
 
-def parse_sets(items):
-    """`key=value` strings -> preset overrides; `generator_lr` / `discriminator_lr` become Adam optimizers."""
-    values = {}
-    for item in items or []:
-        if "=" not in item:
-            raise ValueError(f"`--set` takes key=value. Received: {item!r}")
-        key, text = item.split("=", 1)
-        try:
-            values[key] = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            values[key] = text
-    return values
-
-
 def overrides_from(values):
     """Fresh override dict (new optimizer objects for every model)."""
     out = {k: v for k, v in values.items() if k not in ("generator_lr", "discriminator_lr")}
@@ -960,7 +945,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=None,
                         help="training steps per model (default: next_frame_gan 3000, pix2pix 2000, "
                              "conditional_gan 3000, segan 800, stack_gan 2000)")
-    parser.add_argument("--set", action="append", default=None, metavar="KEY=VALUE",
+    parser.add_argument("--set", action="append", default=[], type=_report.key_value, metavar="KEY=VALUE",
                         help="a preset override, e.g. spectral_norm=True, r1_weight=1.0, discriminator_lr=5e-5")
     parser.add_argument("--background", type=float, default=None,
                         help="next_frame_gan: the frames' background value (default -1, the tanh limit); a "
@@ -988,7 +973,7 @@ def main(argv=None):
     unknown = sorted(set(args.task or []) - set(tasks))
     if unknown:
         raise ValueError(f"Unknown task(s) {unknown} for {args.family}; the tasks are {sorted(tasks)}.")
-    sets = parse_sets(args.set)
+    sets = dict(args.set)
     out = args.out or _report.path_of(NAME)
     try:
         payload = _report.run_of(_report.load(out), args.run)["result"]

@@ -40,7 +40,6 @@ Score saved models again without training, or only some methods::
 
 import argparse
 import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -145,14 +144,6 @@ VOICES = {
 }
 
 
-def _key_value(text):
-    key, _, value = text.partition("=")
-    try:
-        return key, json.loads(value)
-    except json.JSONDecodeError:
-        return key, value
-
-
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--train-utterances", type=int, default=400)
@@ -164,7 +155,7 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--reshape-noise", type=float, default=0.5,
                    help="Fraction of training noise windows given a random spectrum, loudness contour and clicks.")
-    p.add_argument("--set", action="append", default=[], type=_key_value, metavar="KEY=VALUE",
+    p.add_argument("--set", action="append", default=[], type=_report.key_value, metavar="KEY=VALUE",
                    help="Override a setting of the SEGAN preset for both models (repeatable), e.g. stft_weight=1.")
     p.add_argument("--test-noises", default=",".join(TRAIN_NOISES + UNSEEN_NOISES),
                    help=f"Comma-separated noise kinds cycled over the test utterances; also {','.join(FRESH_NOISES)}.")

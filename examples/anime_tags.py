@@ -41,14 +41,14 @@ def build_parser():
     return parser
 
 
-def build(args):
-    """The ConditionalGAN's `"default"` preset with the example's flags, compiled (8 steps per execution)."""
+def build(args, **overrides):
+    """The ConditionalGAN's `"default"` preset with the example's flags and `overrides`, compiled (8 steps per execution)."""
     from keras_cgan.data import synthetic_faces
 
     return presets.build(
         (args.size, args.size, 3), synthetic_faces.condition(), conditioning=args.design,
         base_filters=args.filters, latent_dim=args.latent_dim, mismatch_weight=args.mismatch_weight,
-        seed=args.seed, steps_per_execution=8,
+        seed=args.seed, **{"steps_per_execution": 8, **overrides},
     )
 
 

@@ -109,7 +109,11 @@ def test_ema_follows_the_generator_in_both_update_orders(update):
     gan.compile(update=update)
     start = [np.asarray(w).copy() for w in gan._ema_sources()]
     gan.fit(families.dataset("conditional", 8, 8), epochs=1, verbose=0)  # one step
-    # After one step at decay 0.5 the average is the midpoint of the old and new weights.
-    for average, weight, initial in zip(gan.ema_variables, gan._ema_sources(), start):
-        np.testing.assert_allclose(np.asarray(average), 0.5 * initial + 0.5 * np.asarray(weight), atol=1e-6)
+    first = [np.asarray(w).copy() for w in gan._ema_sources()]
+    # Bias-corrected: after one step the average is the new weights, nothing of the initial ones.
+    for average, weight in zip(gan.ema_variables, first):
+        np.testing.assert_allclose(np.asarray(average), weight, atol=1e-6)
+    gan.fit(families.dataset("conditional", 8, 8), epochs=1, verbose=0)  # step 2: decay (0.5 - 0.25) / (1 - 0.25)
+    for average, weight, previous in zip(gan.ema_variables, gan._ema_sources(), first):
+        np.testing.assert_allclose(np.asarray(average), previous / 3 + 2 * np.asarray(weight) / 3, atol=1e-6)
     assert max(np.abs(np.asarray(w) - i).max() for w, i in zip(gan._ema_sources(), start)) > 0

@@ -243,7 +243,9 @@ class GANModel(keras.Model):
             in a training step. Defaults to `None`.
         ema_decay: float in `[0, 1)` or None. Keeps an exponential moving
             average of the generator's weights, updated after every step
-            (`ema = decay * ema + (1 - decay) * weights`). The averages are
+            (`ema = decay * ema + (1 - decay) * weights`, bias-corrected as
+            Adam's moments are: the random initial weights carry no
+            weight). The averages are
             model weights, so `.keras` files, `BackupAndRestore` and
             `ModelCheckpoint` carry them; sample with
             `with model.ema_weights(): ...` and export `model.ema_generator()`.
@@ -385,7 +387,12 @@ class GANModel(keras.Model):
         return [w for w in self.generator.weights if "float" in str(w.dtype)]
 
     def _update_ema(self):
-        decay = self.ema_decay
+        # The bias-corrected average, updated in place: at step t the decay is
+        # (d - d^t) / (1 - d^t), so the first step replaces the random initial
+        # weights (at a fixed 0.999, 5% of them would remain after 3,000 steps).
+        decay = tf.constant(self.ema_decay, "float32")
+        step = tf.maximum(tf.cast(self.generator_optimizer.iterations, "float32"), 1.0)
+        decay = (decay - decay**step) / (1.0 - decay**step)
         for average, weight in zip(self.ema_variables, self._ema_sources()):
             average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
 

@@ -85,10 +85,12 @@ def machine():
 
 
 def key_value(text):
-    """`argparse` type of a benchmark's `--set KEY=VALUE`: `(key, value)`, the value a Python literal, else a string.
+    """`argparse` type of a benchmark's `--set KEY=VALUE`: `(key, value)`, the value a Python literal or JSON, else a string.
 
     >>> key_value("r1_weight=0.3"), key_value("condition_at=every_block"), key_value("spectral_norm=True")
     (('r1_weight', 0.3), ('condition_at', 'every_block'), ('spectral_norm', True))
+    >>> key_value("spectral_norm=false"), key_value("num_downs=null")
+    (('spectral_norm', False), ('num_downs', None))
     """
     if "=" not in text:
         raise argparse.ArgumentTypeError(f"`--set` takes KEY=VALUE. Received: {text!r}")
@@ -96,6 +98,10 @@ def key_value(text):
     try:
         return key.strip(), ast.literal_eval(value)
     except (ValueError, SyntaxError):
+        pass
+    try:
+        return key.strip(), json.loads(value)  # `true`, `null`, as the command line takes them
+    except json.JSONDecodeError:
         return key.strip(), value
 
 

@@ -66,6 +66,10 @@ def main():
                         help="a preset override for every discriminator, e.g. condition_at=every_block (repeatable)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
+    owned = {"preset", "base_filters", "seed"} | {k for variant in VARIANTS.values() for k in variant}
+    clash = sorted(owned & set(dict(args.set)))
+    if clash:
+        parser.error(f"--set {clash[0]}: the benchmark sets it (its flags or its discriminator variants)")
 
     judge = DigitsClassifier().fit(*digits.load("holdout"))
     real_images, real_labels = digits.load("train")

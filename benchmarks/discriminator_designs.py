@@ -60,6 +60,9 @@ def main():
                         help="a preset override for every design, e.g. condition_at=every_block (repeatable)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
+    clash = sorted({"conditioning", "mismatch_weight", "base_filters", "latent_dim", "seed"} & set(dict(args.set)))
+    if clash:
+        parser.error(f"--set {clash[0]}: the benchmark sets it (use --designs or its own flags)")
 
     rows, runs = [], {}
     steps = args.epochs * (args.faces // args.batch_size)

@@ -181,9 +181,9 @@ def test_update_order_and_ema_reach_the_stacked_step():
         gan.compile(update=update)
         gan.fit(labels, images, batch_size=8, epochs=1, verbose=0)  # one step
         after[update] = (flat_weights(gan.generator), [flat_weights(d) for d in gan.discriminators])
-        # One step at ema_decay=0.5 from the initial weights: the midpoint of every stage's weights.
-        for average, weight, initial in zip(gan.ema_variables, gan._ema_sources(), start):
-            np.testing.assert_allclose(np.asarray(average), 0.5 * initial + 0.5 * np.asarray(weight), atol=1e-6)
+        # One step of the bias-corrected average: every stage's average is its new weights.
+        for average, weight in zip(gan.ema_variables, gan._ema_sources()):
+            np.testing.assert_allclose(np.asarray(average), np.asarray(weight), atol=1e-6)
         assert max(np.abs(np.asarray(w) - i).max() for w, i in zip(gan._ema_sources(), start)) > 0
     # D updates do not depend on the order; G is scored by the updated Ds or by those of before.
     for d_alternating, d_simultaneous in zip(after["alternating"][1], after["simultaneous"][1]):

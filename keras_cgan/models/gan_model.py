@@ -244,8 +244,9 @@ class GANModel(keras.Model):
         ema_decay: float in `[0, 1)` or None. Keeps an exponential moving
             average of the generator's weights, updated after every step
             (`ema = decay * ema + (1 - decay) * weights`, bias-corrected as
-            Adam's moments are: the random initial weights carry no
-            weight). The averages are
+            Adam's moments are, over the generator optimizer's steps: the
+            random initial weights carry no weight, and a new `compile()`
+            starts the average afresh). The averages are
             model weights, so `.keras` files, `BackupAndRestore` and
             `ModelCheckpoint` carry them; sample with
             `with model.ema_weights(): ...` and export `model.ema_generator()`.
@@ -394,7 +395,8 @@ class GANModel(keras.Model):
         step = tf.maximum(tf.cast(self.generator_optimizer.iterations, "float32"), 1.0)
         decay = (decay - decay**step) / (1.0 - decay**step)
         for average, weight in zip(self.ema_variables, self._ema_sources()):
-            average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
+            d = tf.cast(decay, average.dtype)
+            average.assign(d * average + (1.0 - d) * tf.cast(weight, average.dtype))
 
     def _require_ema(self):
         if not self.ema_variables:

@@ -245,8 +245,9 @@ class GANModel(keras.Model):
             average of the generator's weights, updated after every step
             (`ema = decay * ema + (1 - decay) * weights`, bias-corrected as
             Adam's moments are, over the generator optimizer's steps: the
-            random initial weights carry no weight, and a new `compile()`
-            starts the average afresh). The averages are
+            random initial weights carry no weight, except those of a
+            StackGAN stage added later, and a new `compile()` starts the
+            average afresh). The averages are
             model weights, so `.keras` files, `BackupAndRestore` and
             `ModelCheckpoint` carry them; sample with
             `with model.ema_weights(): ...` and export `model.ema_generator()`.

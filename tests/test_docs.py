@@ -17,7 +17,9 @@ How code blocks are run (the rule is also stated in docs/how_it_works.md):
   that is marked as an excerpt.
 """
 
+import doctest
 import glob
+import importlib
 import json
 import os
 import re
@@ -122,13 +124,22 @@ def test_every_relative_link_resolves(path):
 
 # ---------------------------------------------------------------- generated tables
 
-def _tables():
+def _benchmark(name):
+    """`benchmarks/<name>.py` as a module (the benchmarks import their helpers from their own folder)."""
     sys.path.insert(0, os.path.join(REPO, "benchmarks"))
     try:
-        import tables
+        return importlib.import_module(name)
     finally:
         sys.path.pop(0)
-    return tables
+
+
+def _tables():
+    return _benchmark("tables")
+
+
+def test_benchmark_helpers_doctests_pass():
+    result = doctest.testmod(_benchmark("_report"))
+    assert result.attempted and not result.failed, result
 
 
 @pytest.mark.parametrize("path", pages(), ids=rel)

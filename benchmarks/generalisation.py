@@ -12,7 +12,7 @@ two halves separately.
 | family | tune | held-out | metric (bar) |
 |---|---|---|---|
 | conditional_gan | shapes, colours | stripes, glyphs, counts, arrows | condition accuracy by a CNN trained on real data (>= 0.9) |
-| stack_gan | shape_colour, bg_object | stripes_colour, quadrant_colour, letter_colour, size_colour | tag accuracy of the last stage (both tags right) |
+| stack_gan | shape_colour, bg_object | stripes_colour, quadrant_colour, letter_colour, size_colour | tag accuracy of the last stage (both tags right); each tag's at stage 1 too |
 | pix2pix | texture, gray_to_palette | edges_to_filled, texture_dots | L1-only vs GAN+L1: best-phase texture correlation, error where the truth is flat (texture tasks: outside the texture), sharpness / real |
 | segan | clicks, band_noise | siren, brown_noise | SNR gain over the noisy input (> 0 dB) |
 | next_frame_gan | t_junction, stay_or_move | fork, bouncing_ball | at two-future moments: share committing to one future (>= 0.9), share of each branch (>= 0.2) |
@@ -793,12 +793,18 @@ def run_stack_gan(task, args, sets):
     asked[np.arange(len(a)), len(first) + b] = 1.0
     with scored(gan):
         fake = np.asarray(gan.predict(asked, batch_size=128, verbose=0))  # the last stage
+        first_stage = np.asarray(gan(asked, all_stages=True)[0])  # stage 1 (other noise draws than `fake`)
+    scale = ST // first_stage.shape[1]
+    first_stage = np.repeat(np.repeat(first_stage, scale, 1), scale, 2)  # nearest-upsampled for the 32-pixel judges
     ok_a, ok_b = judges[0](fake) == a, judges[1](fake) == b
     real_a, real_b = judges[0](check_images) == ca, judges[1](check_images) == cb
     result = {
         "tag_accuracy": float(np.mean(ok_a & ok_b)),
         "first_tag_accuracy": float(ok_a.mean()),
         "colour_accuracy": float(ok_b.mean()),
+        # where a miss starts: the stage-1 image, before any refiner
+        "stage1_first_tag_accuracy": float(np.mean(judges[0](first_stage) == a)),
+        "stage1_colour_accuracy": float(np.mean(judges[1](first_stage) == b)),
         "real_tag_accuracy": float(np.mean(real_a & real_b)),
         "diversity": diversity(fake, a * len(second) + b),
         "real_diversity": diversity(check_images, ca * len(second) + cb),
@@ -906,7 +912,7 @@ FAMILIES = {
     "conditional_gan": (CONDITIONAL_TASKS, run_conditional_gan, ["condition_accuracy", "real_accuracy", "diversity"]),
     "segan": (SEGAN_TASKS, run_segan, ["snr_gain", "snr_noisy", "snr_enhanced"]),
     "stack_gan": (STACK_TASKS, run_stack_gan, ["tag_accuracy", "first_tag_accuracy", "colour_accuracy",
-                                               "real_tag_accuracy"]),
+                                               "stage1_first_tag_accuracy", "real_tag_accuracy"]),
 }
 
 

@@ -396,7 +396,10 @@ def _generalisation_measure(family, r):
         return (f"condition accuracy {fmt(r['condition_accuracy'], 3)}, diversity {fmt(r['diversity'], 2)} "
                 f"(real {fmt(r['real_diversity'], 2)})")
     if family == "stack_gan":
-        return f"both tags {fmt(r['tag_accuracy'], 3)}"
+        if "stage1_first_tag_accuracy" not in r:
+            return f"both tags {fmt(r['tag_accuracy'], 3)}"
+        return (f"both tags {fmt(r['tag_accuracy'], 3)}; first tag {fmt(r['first_tag_accuracy'], 2)} "
+                f"(stage 1 {fmt(r['stage1_first_tag_accuracy'], 2)}), colour {fmt(r['colour_accuracy'], 2)}")
     return f"SNR gain {fmt(r['snr_gain'], 2)} dB"
 
 

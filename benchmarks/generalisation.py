@@ -912,7 +912,8 @@ FAMILIES = {
     "conditional_gan": (CONDITIONAL_TASKS, run_conditional_gan, ["condition_accuracy", "real_accuracy", "diversity"]),
     "segan": (SEGAN_TASKS, run_segan, ["snr_gain", "snr_noisy", "snr_enhanced"]),
     "stack_gan": (STACK_TASKS, run_stack_gan, ["tag_accuracy", "first_tag_accuracy", "colour_accuracy",
-                                               "stage1_first_tag_accuracy", "real_tag_accuracy"]),
+                                               "stage1_first_tag_accuracy", "stage1_colour_accuracy",
+                                               "real_tag_accuracy"]),
 }
 
 

@@ -399,7 +399,8 @@ def _generalisation_measure(family, r):
         if "stage1_first_tag_accuracy" not in r:
             return f"both tags {fmt(r['tag_accuracy'], 3)}"
         return (f"both tags {fmt(r['tag_accuracy'], 3)}; first tag {fmt(r['first_tag_accuracy'], 2)} "
-                f"(stage 1 {fmt(r['stage1_first_tag_accuracy'], 2)}), colour {fmt(r['colour_accuracy'], 2)}")
+                f"(stage 1 {fmt(r['stage1_first_tag_accuracy'], 2)}), colour {fmt(r['colour_accuracy'], 2)} "
+                f"(stage 1 {fmt(r['stage1_colour_accuracy'], 2)})")
     return f"SNR gain {fmt(r['snr_gain'], 2)} dB"
 
 

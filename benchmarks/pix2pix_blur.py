@@ -14,7 +14,9 @@ images blurred by a Gaussian of sigma 1 pixel, so the finest texture is left
 to the PatchGAN). The L1-only baseline runs once, at the first weight, with
 the per-pixel L1: with Adam, scaling its only loss term leaves its updates
 unchanged (measured: identical at 100 and 10). The discriminator carries the
-preset's R1 penalty on real pairs (`--r1-weight 0` for none).
+preset's R1 penalty on real pairs (`--r1-weight 0` for none). With
+`--ema-decay D` each model keeps a generator weight average and every variant
+is scored with it.
 
     python benchmarks/pix2pix_blur.py --eval-every 400 --grid docs/pix2pix_blur.png   # ~25 min, 2 CPU cores
     python benchmarks/pix2pix_blur.py --tasks labels2facade --variants l1+cgan --l1-lowpass 1 --seed 1
@@ -77,7 +79,7 @@ class Trajectory(keras.callbacks.Callback):
         self.test, self.every, self.task, self.points = test, every, task, []
 
     def on_epoch_end(self, epoch, logs=None):
-        outputs = self.model.predict(self.test[0], batch_size=32, verbose=0)
+        outputs = predict(self.model, self.test[0])
         point = dict(step=(epoch + 1) * self.every, **quality_report(self.test[1], outputs))
         if self.task == "labels2facade":
             point["region_sharpness"] = region_sharpness(self.test[0], outputs)
@@ -92,7 +94,8 @@ def train_variant(task, variant, l1_weight, lowpass, train, init_weights, args, 
     g, d = build(conditions.shape[1:], targets.shape[1:], args)
     g.set_weights(init_weights[0])
     d.set_weights(init_weights[1])
-    model = Pix2Pix(g, d, l1_weight=l1_weight, l1_lowpass=lowpass, seed=args.seed, **VARIANTS[variant])
+    model = Pix2Pix(g, d, l1_weight=l1_weight, l1_lowpass=lowpass, seed=args.seed, ema_decay=args.ema_decay,
+                    **VARIANTS[variant])
     model.compile(
         generator_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5),
         discriminator_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5),
@@ -117,6 +120,14 @@ def train_variant(task, variant, l1_weight, lowpass, train, init_weights, args, 
     if trajectory:
         logs["trajectory"] = trajectory.points
     return model, logs, seconds
+
+
+def predict(model, conditions):
+    """The model's outputs, from the weight average when it keeps one (`--ema-decay`)."""
+    if model.ema_decay is None:
+        return model.predict(conditions, batch_size=32, verbose=0)
+    with model.ema_weights():
+        return model.predict(conditions, batch_size=32, verbose=0)
 
 
 def region_sharpness(conditions, images):
@@ -198,6 +209,8 @@ def main(argv=None):
     parser.add_argument("--r1-weight", type=float, default=presets.DEFAULT["r1_weight"],
                         help="R1 penalty on real pairs (compile(r1_weight=)); default: the preset's")
     parser.add_argument("--learning-rate", type=float, default=2e-4)
+    parser.add_argument("--ema-decay", type=float, default=None,
+                        help="keep a generator weight average (Pix2Pix(ema_decay=)); every variant is scored with it")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--eval-every", type=int, default=0,
                         help="also score the held-out pairs every N steps (N divides --steps)")
@@ -243,7 +256,7 @@ def main(argv=None):
             model, logs, seconds = train_variant(
                 task, variant, l1_weight, lowpass, train, init, args, (test_c, test_x)
             )
-            outputs[name] = model.predict(test_c, batch_size=32, verbose=0)
+            outputs[name] = predict(model, test_c)
             report = quality_report(test_x, outputs[name])
             if task == "labels2facade":
                 report["region_sharpness"] = region_sharpness(test_c, outputs[name])

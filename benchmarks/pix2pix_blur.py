@@ -39,6 +39,7 @@ truth's spectrum).
 """
 
 import argparse
+import contextlib
 import os
 import time
 
@@ -124,9 +125,7 @@ def train_variant(task, variant, l1_weight, lowpass, train, init_weights, args, 
 
 def predict(model, conditions):
     """The model's outputs, from the weight average when it keeps one (`--ema-decay`)."""
-    if model.ema_decay is None:
-        return model.predict(conditions, batch_size=32, verbose=0)
-    with model.ema_weights():
+    with model.ema_weights() if model.ema_variables else contextlib.nullcontext():
         return model.predict(conditions, batch_size=32, verbose=0)
 
 

@@ -31,14 +31,14 @@ less diverse than a quarter of the real ones' (`mode_collapse`).
         --run pix2pix:resize
 
 `--set key=value` passes a preset override (a Python literal, else a string);
-`generator_lr=` / `discriminator_lr=` make `Adam(lr, beta_1=0.5)` optimizers;
+`generator_lr=` / `discriminator_lr=` make `Adam(lr, beta_1=0.5)` optimizers,
+`lr_decay=True` takes both rates to 0 over the second half of the steps;
 with `ema_decay=` every output scored is the averaged generator's.
 Writes run `--run` (default "defaults") of benchmarks/results/generalisation.json;
 rows of other families and tasks already in that run are kept.
 """
 
 import argparse
-import contextlib
 import os
 import time
 
@@ -186,11 +186,6 @@ def train(gan, pairs, batch_size, args, callbacks=()):
     history = gan.fit(ds, steps_per_epoch=max(args.steps // CHUNKS, 1), epochs=CHUNKS, verbose=0,
                       callbacks=[monitor, *callbacks])
     return history, time.time() - start, monitor
-
-
-def scored(gan):
-    """The context to score `gan` in: its averaged generator when it keeps one (`--set ema_decay=`)."""
-    return gan.ema_weights() if gan.ema_variables else contextlib.nullcontext()
 
 
 def loss_history(history):
@@ -393,9 +388,9 @@ def run_next_frame_gan(task, args, sets):
     cond, target, _, _ = next_frame_examples(task, 4000, args.seed)
     test_cond, test_target, test_futures, moment = next_frame_examples(task, 600, args.seed + 1)
     keras.utils.set_random_seed(args.seed)
-    gan = presets.build((FRAME, FRAME, 1), CONTEXT, seed=args.seed, **overrides_from(sets))
+    gan = presets.build((FRAME, FRAME, 1), CONTEXT, seed=args.seed, **overrides_from(sets, args.steps))
     history, seconds, monitor = train(gan, (cond, target), 32, args)
-    with scored(gan):
+    with gan.sampling_weights():
         pred = np.asarray(gan.predict(test_cond, batch_size=256, verbose=0))
     sprite = {"max_pixels": 2 * 9}
     at = pred[moment]
@@ -549,10 +544,10 @@ def run_pix2pix(task, args, sets):
     result, seconds, history = {}, 0.0, None
     for variant, extra in (("l1", {"adversarial_weight": 0.0}), ("gan", {})):
         keras.utils.set_random_seed(args.seed)  # same initial weights and batches for both
-        gan = presets.build(cond.shape[1:], target.shape[1:], seed=args.seed, **{**overrides_from(sets), **extra})
+        gan = presets.build(cond.shape[1:], target.shape[1:], seed=args.seed, **{**overrides_from(sets, args.steps), **extra})
         history, took, monitor = train(gan, (cond, target), 32, args)
         seconds += took
-        with scored(gan):
+        with gan.sampling_weights():
             pred = np.asarray(gan.predict(test_cond, batch_size=64, verbose=0))
         err = np.abs(pred - test_target).mean(-1)
         entry = {
@@ -671,10 +666,10 @@ def run_conditional_gan(task, args, sets):
     check_images, check_labels, _ = class_images(task, 500, args.seed + 11)
     judge = CNNJudge(judge_images, judge_labels, classes, seed=args.seed)
     keras.utils.set_random_seed(args.seed)
-    gan = presets.build(images.shape[1:], classes, seed=args.seed, **overrides_from(sets))
+    gan = presets.build(images.shape[1:], classes, seed=args.seed, **overrides_from(sets, args.steps))
     history, seconds, monitor = train(gan, (labels, images), 64, args)
     asked = np.repeat(np.arange(classes), 100).astype(np.int32)
-    with scored(gan):
+    with gan.sampling_weights():
         fake = np.asarray(gan.predict(asked, batch_size=256, verbose=0))
     acc = condition_accuracy(judge, fake, asked)
     result = {
@@ -783,7 +778,7 @@ def run_stack_gan(task, args, sets):
     _, check_images, ca, cb = tag_images(task, 500, args.seed + 11)
     judges = [CNNJudge(judge_images, y, k, seed=args.seed) for y, k in ((ja, len(first)), (jb, len(second)))]
     keras.utils.set_random_seed(args.seed)
-    gan = presets.build((16, ST), TagsCondition(vocabulary), seed=args.seed, **overrides_from(sets))
+    gan = presets.build((16, ST), TagsCondition(vocabulary), seed=args.seed, **overrides_from(sets, args.steps))
     # stage 1 alone for the first half of the steps, both stages for the second
     history, seconds, monitor = train(gan, (tags, images), 32, args, [GrowStages([CHUNKS // 2])])
     a = np.repeat(np.arange(len(first)), len(second) * 16)
@@ -791,7 +786,7 @@ def run_stack_gan(task, args, sets):
     asked = np.zeros((len(a), len(vocabulary)), np.float32)
     asked[np.arange(len(a)), a] = 1.0
     asked[np.arange(len(a)), len(first) + b] = 1.0
-    with scored(gan):
+    with gan.sampling_weights():
         fake = np.asarray(gan.predict(asked, batch_size=128, verbose=0))  # the last stage
         first_stage = np.asarray(gan(asked, all_stages=True)[0])  # stage 1 (other noise draws than `fake`)
     scale = ST // first_stage.shape[1]
@@ -885,9 +880,9 @@ def run_segan(task, args, sets):
     test_noisy, test_clean = speech_pairs(task, 20, 1.0, args.seed + 1000)
     xn, xc = audio.frame_pairs(noisy, clean, SEG_WINDOW, SEG_WINDOW // 2)
     keras.utils.set_random_seed(args.seed)
-    gan = presets.build(SEG_WINDOW, seed=args.seed, **overrides_from(sets))
+    gan = presets.build(SEG_WINDOW, seed=args.seed, **overrides_from(sets, args.steps))
     history, seconds, monitor = train(gan, (xn, xc), 16, args)
-    with scored(gan):
+    with gan.sampling_weights():
         enhanced = np.stack([np.asarray(gan.enhance(x)) for x in test_noisy])
     noisy_snr = float(np.mean([audio_metrics.snr(c, x) for c, x in zip(test_clean, test_noisy)]))
     out_snr = float(np.mean([audio_metrics.snr(c, x) for c, x in zip(test_clean, enhanced)]))
@@ -920,13 +915,23 @@ FAMILIES = {
 DEFAULT_STEPS = {"next_frame_gan": 3000, "pix2pix": 2000, "conditional_gan": 3000, "segan": 800, "stack_gan": 2000}
 
 
-def overrides_from(values):
-    """Fresh override dict (new optimizer objects for every model)."""
-    out = {k: v for k, v in values.items() if k not in ("generator_lr", "discriminator_lr")}
-    if "generator_lr" in values:
-        out["generator_optimizer"] = keras.optimizers.Adam(float(values["generator_lr"]), beta_1=0.5)
-    if "discriminator_lr" in values:
-        out["discriminator_optimizer"] = keras.optimizers.Adam(float(values["discriminator_lr"]), beta_1=0.5)
+def overrides_from(values, steps):
+    """Fresh override dict (new optimizer objects for every model).
+
+    `generator_lr` / `discriminator_lr` set each network's Adam rate (else
+    2e-4, the library's); `lr_decay=True` holds both rates for the first half
+    of `steps` and takes them to 0 along a cosine over the second half.
+    """
+    out = {k: v for k, v in values.items() if k not in ("generator_lr", "discriminator_lr", "lr_decay")}
+    for role in ("generator", "discriminator"):
+        if f"{role}_lr" not in values and not values.get("lr_decay"):
+            continue
+        rate = float(values.get(f"{role}_lr", 2e-4))
+        if values.get("lr_decay"):
+            hold = steps // 2
+            rate = keras.optimizers.schedules.CosineDecay(
+                rate, decay_steps=steps - hold, alpha=0.0, warmup_target=rate, warmup_steps=hold)
+        out[f"{role}_optimizer"] = keras.optimizers.Adam(rate, beta_1=0.5)
     return out
 
 

@@ -39,7 +39,6 @@ truth's spectrum).
 """
 
 import argparse
-import contextlib
 import os
 import time
 
@@ -125,7 +124,7 @@ def train_variant(task, variant, l1_weight, lowpass, train, init_weights, args, 
 
 def predict(model, conditions):
     """The model's outputs, from the weight average when it keeps one (`--ema-decay`)."""
-    with model.ema_weights() if model.ema_variables else contextlib.nullcontext():
+    with model.sampling_weights():
         return model.predict(conditions, batch_size=32, verbose=0)
 
 

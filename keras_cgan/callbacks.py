@@ -15,7 +15,6 @@ are written with `tf.summary.write` and need TensorFlow only, not the
 `tensorboard` package (install that to view them: `tensorboard --logdir DIR`).
 """
 
-import contextlib
 import os
 import warnings
 
@@ -457,8 +456,7 @@ class KeepBestGenerator(keras.callbacks.Callback):
 
     def _evaluate(self):
         model = self.model
-        averaged = bool(getattr(model, "ema_variables", None))
-        with model.ema_weights() if averaged else contextlib.nullcontext():
+        with model.sampling_weights():
             value = float(self.score(model))
             candidate = model.generator.get_weights()
         self.history.append((self._batches, value))

@@ -117,3 +117,22 @@ def test_ema_follows_the_generator_in_both_update_orders(update):
     for average, weight, previous in zip(gan.ema_variables, gan._ema_sources(), first):
         np.testing.assert_allclose(np.asarray(average), previous / 3 + 2 * np.asarray(weight) / 3, atol=1e-6)
     assert max(np.abs(np.asarray(w) - i).max() for w, i in zip(gan._ema_sources(), start)) > 0
+
+
+def test_sampling_weights_are_the_average_when_kept_else_the_trained_ones():
+    averaged, plain = families.build("conditional", ema_decay=0.5), families.build("conditional")
+    for gan in (averaged, plain):
+        gan.fit(families.dataset("conditional", 8, 8), epochs=2, verbose=0)  # two steps: the average lags
+    trained = [np.asarray(w).copy() for w in averaged._ema_sources()]
+    with averaged.sampling_weights():
+        held = [np.asarray(w) for w in averaged._ema_sources()]
+    for weight, average in zip(held, averaged.ema_variables):
+        np.testing.assert_array_equal(weight, np.asarray(average))
+    assert max(np.abs(h - t).max() for h, t in zip(held, trained)) > 0  # the average differs from the weights
+    for weight, kept in zip(averaged._ema_sources(), trained):  # and they come back after
+        np.testing.assert_array_equal(np.asarray(weight), kept)
+    before = [np.asarray(w).copy() for w in plain.generator.weights]
+    with plain.sampling_weights() as model:
+        assert model is plain
+        for weight, kept in zip(plain.generator.weights, before):
+            np.testing.assert_array_equal(np.asarray(weight), kept)

@@ -426,6 +426,19 @@ class GANModel(keras.Model):
             for weight, value in zip(sources, kept):
                 weight.assign(value)
 
+    def sampling_weights(self):
+        """Context in which the generator holds the weights to sample with.
+
+        The averaged weights when the model keeps an average (`ema_decay`),
+        else the trained ones as they are.
+
+        Example:
+
+        >>> with gan.sampling_weights():  # doctest: +SKIP
+        ...     samples = gan.predict(conditions)
+        """
+        return self.ema_weights() if self.ema_variables else contextlib.nullcontext(self)
+
     def ema_generator(self):
         """A copy of the generator holding the averaged weights, for saving and export."""
         self._require_ema()

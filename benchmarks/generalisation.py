@@ -47,6 +47,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from scipy import ndimage  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
 from keras_cgan.callbacks import CollapseMonitor, is_saturated, limit_shares  # noqa: E402
@@ -563,6 +564,11 @@ def run_pix2pix(task, args, sets):
             # only the background is left, where any texture drawn is an artefact
             entry["background_error"] = image_quality.flat_error(
                 test_target, pred, value_range=(0.0, 1.0), tolerance=1e-6, where=~region)
+            # the same split at 3 pixels from the region: spill past its edge, or noise far from it
+            near = _grown(region, SPILL) & ~region
+            for part, where in (("near", near), ("far", ~region & ~near)):
+                entry[f"background_error_{part}"] = image_quality.flat_error(
+                    test_target, pred, value_range=(0.0, 1.0), tolerance=1e-6, where=where)
             entry["region_sharpness_ratio"] = float(
                 np.sqrt(_region_energy(pred, region) / max(_region_energy(test_target, region), 1e-12)))
         entry.update(collapse_entry(monitor, pred, test_target) if variant == "gan" else
@@ -579,6 +585,14 @@ def run_pix2pix(task, args, sets):
     result["collapsed"] = result["gan"]["collapsed"]
     result["collapse_kinds"] = result["gan"].get("collapse_kinds", [])
     return result, seconds, history
+
+
+SPILL = 3  # pixels past a texture's region counted as "near" it
+
+
+def _grown(region, pixels):
+    """`[B, H, W]` masks grown by `pixels` in every direction, diagonals included."""
+    return ndimage.binary_dilation(region, structure=np.ones((1, 3, 3), bool), iterations=pixels)
 
 
 def _region_energy(images, region):

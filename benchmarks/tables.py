@@ -390,6 +390,9 @@ def _generalisation_measure(family, r):
                    if "texture_corr" in gan else "")
         # texture tasks: the flat background outside the texture (its gaps are flat too, at a free phase)
         key, where = ("background_error", " outside the texture") if "background_error" in gan else ("flat_error", "")
+        if "background_error_near" in gan:  # where outside: within SPILL pixels of the texture, or beyond
+            where += (f" (near it {fmt(l1['background_error_near'], 4)} / {fmt(gan['background_error_near'], 4)}, "
+                      f"far {fmt(l1['background_error_far'], 4)} / {fmt(gan['background_error_far'], 4)})")
         return (f"L1 only / GAN+L1: {texture}error where flat{where} {fmt(l1[key], 4)} / {fmt(gan[key], 4)}, "
                 f"sharpness {fmt(l1['sharpness_ratio'], 2)} / {fmt(gan['sharpness_ratio'], 2)}")
     if family == "conditional_gan":

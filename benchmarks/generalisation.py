@@ -389,7 +389,8 @@ def run_next_frame_gan(task, args, sets):
     cond, target, _, _ = next_frame_examples(task, 4000, args.seed)
     test_cond, test_target, test_futures, moment = next_frame_examples(task, 600, args.seed + 1)
     keras.utils.set_random_seed(args.seed)
-    gan = presets.build((FRAME, FRAME, 1), CONTEXT, seed=args.seed, **overrides_from(sets, args.steps))
+    gan = presets.build((FRAME, FRAME, 1), CONTEXT, seed=args.seed, **overrides_from(sets))
+    decayed(gan, sets, args.steps)
     history, seconds, monitor = train(gan, (cond, target), 32, args)
     with gan.sampling_weights():
         pred = np.asarray(gan.predict(test_cond, batch_size=256, verbose=0))
@@ -545,7 +546,8 @@ def run_pix2pix(task, args, sets):
     result, seconds, history = {}, 0.0, None
     for variant, extra in (("l1", {"adversarial_weight": 0.0}), ("gan", {})):
         keras.utils.set_random_seed(args.seed)  # same initial weights and batches for both
-        gan = presets.build(cond.shape[1:], target.shape[1:], seed=args.seed, **{**overrides_from(sets, args.steps), **extra})
+        gan = presets.build(cond.shape[1:], target.shape[1:], seed=args.seed, **{**overrides_from(sets), **extra})
+        decayed(gan, sets, args.steps)
         history, took, monitor = train(gan, (cond, target), 32, args)
         seconds += took
         with gan.sampling_weights():
@@ -680,7 +682,8 @@ def run_conditional_gan(task, args, sets):
     check_images, check_labels, _ = class_images(task, 500, args.seed + 11)
     judge = CNNJudge(judge_images, judge_labels, classes, seed=args.seed)
     keras.utils.set_random_seed(args.seed)
-    gan = presets.build(images.shape[1:], classes, seed=args.seed, **overrides_from(sets, args.steps))
+    gan = presets.build(images.shape[1:], classes, seed=args.seed, **overrides_from(sets))
+    decayed(gan, sets, args.steps)
     history, seconds, monitor = train(gan, (labels, images), 64, args)
     asked = np.repeat(np.arange(classes), 100).astype(np.int32)
     with gan.sampling_weights():
@@ -792,7 +795,8 @@ def run_stack_gan(task, args, sets):
     _, check_images, ca, cb = tag_images(task, 500, args.seed + 11)
     judges = [CNNJudge(judge_images, y, k, seed=args.seed) for y, k in ((ja, len(first)), (jb, len(second)))]
     keras.utils.set_random_seed(args.seed)
-    gan = presets.build((16, ST), TagsCondition(vocabulary), seed=args.seed, **overrides_from(sets, args.steps))
+    gan = presets.build((16, ST), TagsCondition(vocabulary), seed=args.seed, **overrides_from(sets))
+    decayed(gan, sets, args.steps)
     # stage 1 alone for the first half of the steps, both stages for the second
     history, seconds, monitor = train(gan, (tags, images), 32, args, [GrowStages([CHUNKS // 2])])
     a = np.repeat(np.arange(len(first)), len(second) * 16)
@@ -894,7 +898,8 @@ def run_segan(task, args, sets):
     test_noisy, test_clean = speech_pairs(task, 20, 1.0, args.seed + 1000)
     xn, xc = audio.frame_pairs(noisy, clean, SEG_WINDOW, SEG_WINDOW // 2)
     keras.utils.set_random_seed(args.seed)
-    gan = presets.build(SEG_WINDOW, seed=args.seed, **overrides_from(sets, args.steps))
+    gan = presets.build(SEG_WINDOW, seed=args.seed, **overrides_from(sets))
+    decayed(gan, sets, args.steps)
     history, seconds, monitor = train(gan, (xn, xc), 16, args)
     with gan.sampling_weights():
         enhanced = np.stack([np.asarray(gan.enhance(x)) for x in test_noisy])
@@ -929,24 +934,31 @@ FAMILIES = {
 DEFAULT_STEPS = {"next_frame_gan": 3000, "pix2pix": 2000, "conditional_gan": 3000, "segan": 800, "stack_gan": 2000}
 
 
-def overrides_from(values, steps):
-    """Fresh override dict (new optimizer objects for every model).
-
-    `generator_lr` / `discriminator_lr` set each network's Adam rate (else
-    2e-4, the library's); `lr_decay=True` holds both rates for the first half
-    of `steps` and takes them to 0 along a cosine over the second half.
-    """
+def overrides_from(values):
+    """Fresh override dict (new optimizer objects for every model); `lr_decay` is `decayed`'s."""
     out = {k: v for k, v in values.items() if k not in ("generator_lr", "discriminator_lr", "lr_decay")}
-    for role in ("generator", "discriminator"):
-        if f"{role}_lr" not in values and not values.get("lr_decay"):
-            continue
-        rate = float(values.get(f"{role}_lr", 2e-4))
-        if values.get("lr_decay"):
-            hold = steps // 2
-            rate = keras.optimizers.schedules.CosineDecay(
-                rate, decay_steps=steps - hold, alpha=0.0, warmup_target=rate, warmup_steps=hold)
-        out[f"{role}_optimizer"] = keras.optimizers.Adam(rate, beta_1=0.5)
+    if "generator_lr" in values:
+        out["generator_optimizer"] = keras.optimizers.Adam(float(values["generator_lr"]), beta_1=0.5)
+    if "discriminator_lr" in values:
+        out["discriminator_optimizer"] = keras.optimizers.Adam(float(values["discriminator_lr"]), beta_1=0.5)
     return out
+
+
+def decayed(gan, values, steps):
+    """`gan`, recompiled under `lr_decay=True` so that each optimizer keeps its rate for the first half
+    of `steps` and follows a cosine to 0 over the second half; as built otherwise."""
+    if not values.get("lr_decay"):
+        return gan
+    config = gan.get_compile_config()
+    hold = steps // 2
+    for key in ("generator_optimizer", "discriminator_optimizer"):
+        optimizer = getattr(gan, key)
+        rate = float(optimizer.learning_rate)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            rate, decay_steps=steps - hold, alpha=0.0, warmup_target=rate, warmup_steps=hold)
+        config[key] = type(optimizer).from_config({**optimizer.get_config(), "learning_rate": schedule})
+    gan.compile(**config)
+    return gan
 
 
 def row_of(family, task, entry, columns):

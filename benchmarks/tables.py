@@ -390,10 +390,12 @@ def _generalisation_measure(family, r):
                    if "texture_corr" in gan else "")
         # texture tasks: the flat background outside the texture (its gaps are flat too, at a free phase)
         key, where = ("background_error", " outside the texture") if "background_error" in gan else ("flat_error", "")
-        if "background_error_near" in gan:  # where outside: within SPILL pixels of the texture, or beyond
-            where += (f" (near it {fmt(l1['background_error_near'], 4)} / {fmt(gan['background_error_near'], 4)}, "
-                      f"far {fmt(l1['background_error_far'], 4)} / {fmt(gan['background_error_far'], 4)})")
-        return (f"L1 only / GAN+L1: {texture}error where flat{where} {fmt(l1[key], 4)} / {fmt(gan[key], 4)}, "
+        split = ""
+        if "background_error_near" in gan:  # within 3 pixels of the texture, or beyond
+            split = (f" (within 3 px of it {fmt(l1['background_error_near'], 4)} / "
+                     f"{fmt(gan['background_error_near'], 4)}, beyond {fmt(l1['background_error_far'], 4)} / "
+                     f"{fmt(gan['background_error_far'], 4)})")
+        return (f"L1 only / GAN+L1: {texture}error where flat{where} {fmt(l1[key], 4)} / {fmt(gan[key], 4)}{split}, "
                 f"sharpness {fmt(l1['sharpness_ratio'], 2)} / {fmt(gan['sharpness_ratio'], 2)}")
     if family == "conditional_gan":
         return (f"condition accuracy {fmt(r['condition_accuracy'], 3)}, diversity {fmt(r['diversity'], 2)} "

@@ -71,6 +71,10 @@ def make_model(condition_shape, target_shape, adversarial_weight, args):
     )
 
 
+def _field(text):
+    return int(text) if text.isdigit() else text
+
+
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", default="labels2facade", choices=synthetic_images.TASKS)
@@ -82,7 +86,8 @@ def build_parser():
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--base-filters", type=int, default=DEFAULT["base_filters"])
-    parser.add_argument("--receptive-field", type=int, default=DEFAULT["receptive_field"])
+    parser.add_argument("--receptive-field", type=_field, default=DEFAULT["receptive_field"],
+                        help="PatchGAN field in pixels, 'auto' (at most half the image) or 'image'")
     parser.add_argument("--norm", default=DEFAULT["norm"], choices=["batch", "instance", "none"])
     parser.add_argument("--l1-weight", type=float, default=DEFAULT["l1_weight"])
     parser.add_argument("--l1-lowpass", type=float, default=None,

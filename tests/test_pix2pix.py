@@ -113,6 +113,16 @@ def test_patch_discriminator_output_grid(field, grid):
     assert tuple(d.output.shape) == (None, grid, grid, 1)
 
 
+@pytest.mark.parametrize("side, field", [(16, 16), (32, 16), (48, 16), (64, 34), (128, 34), (256, 70)])
+def test_auto_receptive_field_is_the_largest_at_most_half_the_image(side, field):
+    assert patchgan.auto_receptive_field(side, side) == field
+    assert patchgan.auto_receptive_field(side, 4 * side) == field  # the shorter side counts
+    auto = networks.patch_discriminator((side, side, 1), (side, side, 3), receptive_field="auto", base_filters=2)
+    fixed = networks.patch_discriminator((side, side, 1), (side, side, 3), receptive_field=field, base_filters=2)
+    assert [type(layer).__name__ for layer in auto.layers] == [type(layer).__name__ for layer in fixed.layers]
+    assert auto.output.shape == fixed.output.shape
+
+
 @pytest.mark.parametrize("field", [1, 16, "image"])
 def test_patch_discriminator_spectral_norm_wraps_every_conv(field):
     d = networks.patch_discriminator((16, 16, 1), (16, 16, 3), receptive_field=field, base_filters=4,

@@ -8,6 +8,7 @@ copy of it.
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -399,7 +400,10 @@ def test_size_hint_names_a_settable_option(tmp_path, capsys):
     assert not os.path.exists(tmp_path / "run")
 
 
-@pytest.mark.parametrize("value, expected", [("l1_weight=abc", "a float"), ("num_downs=1.5", "an int")])
+@pytest.mark.parametrize("value, expected", [
+    ("l1_weight=abc", "a float"), ("num_downs=1.5", "an int"), ("receptive_field=1.5", "an int or str"),
+    ("receptive_field=50", "one of 1, 16, 34, 70, 142, 286, image, auto"),
+])
 def test_set_value_of_the_wrong_type_is_an_error(tmp_path, capsys, value, expected):
     assert train("pix2pix", tmp_path / "run", "--set", value) == 2
     error = capsys.readouterr().err
@@ -413,6 +417,7 @@ def test_train_family_help_lists_its_options(capsys):
     assert exit_.value.code == 0
     text = capsys.readouterr().out
     assert "l1_weight=100.0" in text and "float" in text and "task=labels2facade" in text
+    assert re.search(r"receptive_field=auto +int or str", text)
     assert "DIR/A/<name>.png" in text
 
 

@@ -44,40 +44,55 @@ def _key_value(text):
 
 
 def option_type(family, key):
-    """The type of a family option (`bool`, `int`, `float`, `str` or `list`), from its default."""
+    """The type of a family option (`bool`, `int`, `float`, `str` or `list`, or a tuple of them).
+
+    From `family.option_types` where it names the option, else from its default.
+    """
+    if key in family.option_types:
+        return family.option_types[key]
     default = {**family.options, **family.data_options}[key]
     if default is None:
-        return family.option_types.get(key, int)
+        return int
     return list if isinstance(default, (list, tuple)) else type(default)
 
 
-def check_option(family, key, value):
-    """`value` of option `key` if it has the option's type (an int is a float); `ValueError` otherwise."""
-    kind = option_type(family, key)
-    default = {**family.options, **family.data_options}[key]
-    ok = (
-        value is None and default is None
-        or kind is bool and isinstance(value, bool)
+def _fits(kind, value):
+    return (
+        kind is bool and isinstance(value, bool)
         or kind is int and isinstance(value, int) and not isinstance(value, bool)
         or kind is float and isinstance(value, (int, float)) and not isinstance(value, bool)
         or kind is str and isinstance(value, str)
         or kind is list and isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
     )
-    if not ok:
+
+
+def _type_name(kind):
+    if isinstance(kind, tuple):
+        return " or ".join(_type_name(k) for k in kind)
+    return _TYPE_NAMES[kind]
+
+
+def check_option(family, key, value):
+    """`value` of option `key` if it has the option's type (an int is a float); `ValueError` otherwise."""
+    kind = option_type(family, key)
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    default = {**family.options, **family.data_options}[key]
+    if not (value is None and default is None or any(_fits(k, value) for k in kinds)):
         flag = f"--{key}" if key in ("size", "filters") else f"--set {key}"
         example = json.dumps(default if default is not None else 1)
+        expected = "a list of ints" if kinds == (list,) else ("an " if kinds[0] is int else "a ") + _type_name(kind)
         raise ValueError(
-            f"{flag}: expected {'a list of ints' if kind is list else ('an ' if kind is int else 'a ') + _TYPE_NAMES[kind]}"
-            f"{' or null' if default is None else ''}, received {value!r} (e.g. --set {key}={example})."
+            f"{flag}: expected {expected}{' or null' if default is None else ''}, received {value!r} "
+            f"(e.g. --set {key}={example})."
         )
-    return float(value) if kind is float else value
+    return float(value) if kinds == (float,) else value
 
 
 def option_table(family):
     """The lines `KEY=DEFAULT  TYPE` of every `--set` option of `family`, for `--help`."""
     lines = []
     for key, default in {**family.options, **family.data_options}.items():
-        kind = _TYPE_NAMES[option_type(family, key)]
+        kind = _type_name(option_type(family, key))
         note = "  (built-in data only)" if key in family.synthetic_options else ""
         shown = default if isinstance(default, str) else json.dumps(default)
         lines.append(f"  {key}={shown}".ljust(34) + f" {kind}{note}")

@@ -64,7 +64,8 @@ class Family:
             the built-in data only (refused with `--data`, left out of its
             `config.json`).
         option_types: dict. The type of each option whose default is
-            `None` (`int` when not given).
+            `None` (`int` when not given), or the types an option takes
+            when it is not its default's alone (e.g. `(int, str)`).
         absent_means: dict. For options added after runs were made: the
             value a run folder without the option was trained with, so
             `--resume` and a rebuild from a backup make that model

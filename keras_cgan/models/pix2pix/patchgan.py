@@ -15,6 +15,7 @@ and on small datasets tends to overfit or fail to train.
 | `70` (the paper's default) | C64 s2, C128 s2, C256 s2, C512 s1, C1 s1 |
 | `142`, `286` | one or two more stride-2 blocks |
 | `"image"` ("ImageGAN") | stride-2 blocks down to <= 4x4, then one conv over all of it |
+| `"auto"` | the largest of 16 ... 286 at most half the image's shorter side (`auto_receptive_field`) |
 
 Example:
 
@@ -29,9 +30,22 @@ from keras import layers
 
 from keras_cgan.models.pix2pix.unet import check_image_shape, normalization
 
-RECEPTIVE_FIELDS = (1, 16, 34, 70, 142, 286, "image")
+RECEPTIVE_FIELDS = (1, 16, 34, 70, 142, 286, "image", "auto")
 # Receptive field -> number of stride-2 blocks of the N-layer PatchGAN.
 _STRIDED_BLOCKS = {16: 1, 34: 2, 70: 3, 142: 4, 286: 5}
+
+
+def auto_receptive_field(height, width):
+    """The patch size for `height` x `width` images: the largest field at most half the shorter side.
+
+    Two pixels of slack let 64-pixel images keep 34 (the field tuned on
+    them); 256-pixel images get 70, the paper's; below 32 pixels, 16.
+
+    >>> [auto_receptive_field(side, side) for side in (16, 32, 64, 128, 256, 512)]
+    [16, 16, 34, 34, 70, 142]
+    """
+    half = min(height, width) / 2 + 2
+    return max([16] + [field for field in _STRIDED_BLOCKS if field <= half])
 
 
 def patch_receptive_field(strided_blocks):
@@ -62,8 +76,10 @@ def patch_discriminator(
         image_shape: tuple. `(height, width, channels)` of the real/generated
             image; same height and width as the condition.
         receptive_field: int or str. One of `RECEPTIVE_FIELDS`: the size of
-            the square window each output logit sees, or `"image"` for one
-            logit over the whole image. Defaults to `70` (the paper).
+            the square window each output logit sees, `"image"` for one
+            logit over the whole image, or `"auto"` for the largest window
+            at most half the image (`auto_receptive_field`). Defaults to
+            `70` (the paper).
         base_filters: int. Filters of the first block, doubled per block up
             to `max_filters`. Defaults to `64`.
         max_filters: int. Cap on the filters of a block. Defaults to `512`.
@@ -89,6 +105,8 @@ def patch_discriminator(
             f"`receptive_field` must be one of {RECEPTIVE_FIELDS}. Received: "
             f"receptive_field={receptive_field!r}"
         )
+    if receptive_field == "auto":
+        receptive_field = auto_receptive_field(image_shape[0], image_shape[1])
     normalization(norm, None)  # validates `norm`
     init = keras.initializers.RandomNormal(0.0, 0.02)
     sn = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)

@@ -4,7 +4,8 @@
 through `build`; a preset names a whole setting (network sizes, model
 arguments, compile arguments) and keyword overrides change single values:
 
-- `"default"`: a U-Net of 32 base filters and a 34x34 PatchGAN, both with
+- `"default"`: a U-Net of 32 base filters and a PatchGAN whose patches are
+  at most half the image (34x34 at 64 pixels, 16x16 at 32), both with
   instance norm, L1 weighted 100, an R1 penalty of 0.3 on real pairs (the
   command line's and the example's).
 - `"tiny"`: the tests' (2 down-sampling blocks, at most 8 filters, batch
@@ -28,7 +29,7 @@ DEFAULT = {
     "base_filters": 32,
     "norm": "instance",
     "upsample": "transpose",
-    "receptive_field": 34,
+    "receptive_field": "auto",  # the largest PatchGAN field at most half the image: 16 at 32 px, 34 at 64
     "l1_weight": 100.0,
     "l1_lowpass": 0.0,
     "adversarial_weight": 1.0,

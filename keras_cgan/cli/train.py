@@ -85,6 +85,11 @@ def check_option(family, key, value):
             f"{flag}: expected {expected}{' or null' if default is None else ''}, received {value!r} "
             f"(e.g. --set {key}={example})."
         )
+    choices = family.option_choices.get(key)
+    if choices is not None and value not in choices:
+        raise ValueError(
+            f"--set {key}: expected one of {', '.join(map(str, choices))}, received {value!r}."
+        )
     return float(value) if kinds == (float,) else value
 
 

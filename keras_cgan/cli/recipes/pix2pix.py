@@ -86,11 +86,6 @@ def scan_error_names_a_file(message, path):
 def build(options):
     """The `"default"` preset, with the options as overrides (`--filters` is `base_filters`)."""
     size = options["size"]
-    if options["receptive_field"] not in patchgan.RECEPTIVE_FIELDS:
-        raise ValueError(
-            f"--set receptive_field: expected one of {', '.join(map(str, patchgan.RECEPTIVE_FIELDS))}, "
-            f"received {options['receptive_field']!r}."
-        )
     try:
         return presets.build(
             (size, size, options["condition_channels"]), (size, size, options["target_channels"]),
@@ -135,6 +130,7 @@ FAMILY = register(
         },
         data_options={"task": "labels2facade", "examples": 800, "direction": "AtoB", "channels": None, "strict": False},
         option_types={"receptive_field": (int, str)},  # a size in pixels, "auto" or "image"
+        option_choices={"receptive_field": patchgan.RECEPTIVE_FIELDS},
         absent_means={"r1_weight": 0.0},  # runs made before the option existed
         synthetic_options=("task", "examples"),
         epochs=6,

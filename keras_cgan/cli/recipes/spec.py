@@ -66,6 +66,8 @@ class Family:
         option_types: dict. The type of each option whose default is
             `None` (`int` when not given), or the types an option takes
             when it is not its default's alone (e.g. `(int, str)`).
+        option_choices: dict. The values an option may take, where they
+            are a fixed set (checked with the types, before any data loads).
         absent_means: dict. For options added after runs were made: the
             value a run folder without the option was trained with, so
             `--resume` and a rebuild from a backup make that model
@@ -87,6 +89,7 @@ class Family:
     callbacks: Optional[Callable] = None
     synthetic_options: tuple = ()
     option_types: dict = dataclasses.field(default_factory=dict)
+    option_choices: dict = dataclasses.field(default_factory=dict)
     absent_means: dict = dataclasses.field(default_factory=dict)
 
     def saved_options(self, model):

@@ -41,8 +41,8 @@ def auto_receptive_field(height, width):
     Two pixels of slack let 64-pixel images keep 34 (the field tuned on
     them); 256-pixel images get 70, the paper's; below 32 pixels, 16.
 
-    >>> [auto_receptive_field(side, side) for side in (16, 32, 64, 128, 256, 512)]
-    [16, 16, 34, 34, 70, 142]
+    >>> tuple(auto_receptive_field(side, side) for side in (16, 32, 64, 128, 256, 512))
+    (16, 16, 34, 34, 70, 142)
     """
     half = min(height, width) / 2 + 2
     return max([16] + [field for field in _STRIDED_BLOCKS if field <= half])

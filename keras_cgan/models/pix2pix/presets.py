@@ -5,7 +5,8 @@ through `build`; a preset names a whole setting (network sizes, model
 arguments, compile arguments) and keyword overrides change single values:
 
 - `"default"`: a U-Net of 32 base filters and a PatchGAN whose patches are
-  at most half the image (34x34 at 64 pixels, 16x16 at 32), both with
+  at most about half the image (`"auto"`: 16x16 at 32 pixels, 34x34 at 64,
+  70x70 at 256), both with
   instance norm, L1 weighted 100, an R1 penalty of 0.3 on real pairs (the
   command line's and the example's).
 - `"tiny"`: the tests' (2 down-sampling blocks, at most 8 filters, batch

@@ -388,9 +388,7 @@ def run_next_frame_gan(task, args, sets):
 
     cond, target, _, _ = next_frame_examples(task, 4000, args.seed)
     test_cond, test_target, test_futures, moment = next_frame_examples(task, 600, args.seed + 1)
-    keras.utils.set_random_seed(args.seed)
-    gan = presets.build((FRAME, FRAME, 1), CONTEXT, seed=args.seed, **overrides_from(sets))
-    decayed(gan, sets, args.steps)
+    gan = build(presets, (FRAME, FRAME, 1), CONTEXT, args=args, sets=sets)
     history, seconds, monitor = train(gan, (cond, target), 32, args)
     with gan.sampling_weights():
         pred = np.asarray(gan.predict(test_cond, batch_size=256, verbose=0))
@@ -545,9 +543,7 @@ def run_pix2pix(task, args, sets):
     region = np.stack([i["region"] for i in infos]) if kind else None
     result, seconds, history = {}, 0.0, None
     for variant, extra in (("l1", {"adversarial_weight": 0.0}), ("gan", {})):
-        keras.utils.set_random_seed(args.seed)  # same initial weights and batches for both
-        gan = presets.build(cond.shape[1:], target.shape[1:], seed=args.seed, **{**overrides_from(sets), **extra})
-        decayed(gan, sets, args.steps)
+        gan = build(presets, cond.shape[1:], target.shape[1:], args=args, sets=sets, **extra)  # same start for both
         history, took, monitor = train(gan, (cond, target), 32, args)
         seconds += took
         with gan.sampling_weights():
@@ -681,16 +677,17 @@ def run_conditional_gan(task, args, sets):
     judge_images, judge_labels, _ = class_images(task, 3000, args.seed + 10)
     check_images, check_labels, _ = class_images(task, 500, args.seed + 11)
     judge = CNNJudge(judge_images, judge_labels, classes, seed=args.seed)
-    keras.utils.set_random_seed(args.seed)
-    gan = presets.build(images.shape[1:], classes, seed=args.seed, **overrides_from(sets))
-    decayed(gan, sets, args.steps)
+    gan = build(presets, images.shape[1:], classes, args=args, sets=sets)
     history, seconds, monitor = train(gan, (labels, images), 64, args)
     asked = np.repeat(np.arange(classes), 100).astype(np.int32)
     with gan.sampling_weights():
         fake = np.asarray(gan.predict(asked, batch_size=256, verbose=0))
     acc = condition_accuracy(judge, fake, asked)
+    judged = judge(fake)
     result = {
         "condition_accuracy": acc,
+        # row c: how the judge labelled the samples asked for class c (which classes G mixes up)
+        "confusion": [np.bincount(judged[asked == c], minlength=classes).tolist() for c in range(classes)],
         "real_accuracy": condition_accuracy(judge, check_images, check_labels),
         "diversity": diversity(fake, asked),
         "real_diversity": diversity(check_images, check_labels),
@@ -794,9 +791,7 @@ def run_stack_gan(task, args, sets):
     _, judge_images, ja, jb = tag_images(task, 3000, args.seed + 10)
     _, check_images, ca, cb = tag_images(task, 500, args.seed + 11)
     judges = [CNNJudge(judge_images, y, k, seed=args.seed) for y, k in ((ja, len(first)), (jb, len(second)))]
-    keras.utils.set_random_seed(args.seed)
-    gan = presets.build((16, ST), TagsCondition(vocabulary), seed=args.seed, **overrides_from(sets))
-    decayed(gan, sets, args.steps)
+    gan = build(presets, (16, ST), TagsCondition(vocabulary), args=args, sets=sets)
     # stage 1 alone for the first half of the steps, both stages for the second
     history, seconds, monitor = train(gan, (tags, images), 32, args, [GrowStages([CHUNKS // 2])])
     a = np.repeat(np.arange(len(first)), len(second) * 16)
@@ -897,9 +892,7 @@ def run_segan(task, args, sets):
     noisy, clean = speech_pairs(task, 120, 1.0, args.seed)
     test_noisy, test_clean = speech_pairs(task, 20, 1.0, args.seed + 1000)
     xn, xc = audio.frame_pairs(noisy, clean, SEG_WINDOW, SEG_WINDOW // 2)
-    keras.utils.set_random_seed(args.seed)
-    gan = presets.build(SEG_WINDOW, seed=args.seed, **overrides_from(sets))
-    decayed(gan, sets, args.steps)
+    gan = build(presets, SEG_WINDOW, args=args, sets=sets)
     history, seconds, monitor = train(gan, (xn, xc), 16, args)
     with gan.sampling_weights():
         enhanced = np.stack([np.asarray(gan.enhance(x)) for x in test_noisy])
@@ -934,6 +927,17 @@ FAMILIES = {
 DEFAULT_STEPS = {"next_frame_gan": 3000, "pix2pix": 2000, "conditional_gan": 3000, "segan": 800, "stack_gan": 2000}
 
 
+def build(presets, *shapes, args, sets, **extra):
+    """`presets.build(*shapes)` seeded by `--seed`, with the `--set` overrides and `extra` on top.
+
+    The global seed is set first, so every model of a task starts from the same weights and batches.
+    """
+    keras.utils.set_random_seed(args.seed)
+    gan = presets.build(*shapes, seed=args.seed, **{**overrides_from(sets), **extra})
+    decayed(gan, sets, args.steps)
+    return gan
+
+
 def overrides_from(values):
     """Fresh override dict (new optimizer objects for every model); `lr_decay` is `decayed`'s."""
     out = {k: v for k, v in values.items() if k not in ("generator_lr", "discriminator_lr", "lr_decay")}
@@ -945,10 +949,10 @@ def overrides_from(values):
 
 
 def decayed(gan, values, steps):
-    """`gan`, recompiled under `lr_decay=True` so that each optimizer keeps its rate for the first half
-    of `steps` and follows a cosine to 0 over the second half; as built otherwise."""
+    """Under `lr_decay=True`, recompiles `gan` so that each optimizer keeps its rate for the first half
+    of `steps` and follows a cosine to 0 over the second half; otherwise leaves it as built."""
     if not values.get("lr_decay"):
-        return gan
+        return
     config = gan.get_compile_config()
     hold = steps // 2
     for key in ("generator_optimizer", "discriminator_optimizer"):
@@ -958,7 +962,6 @@ def decayed(gan, values, steps):
             rate, decay_steps=steps - hold, alpha=0.0, warmup_target=rate, warmup_steps=hold)
         config[key] = type(optimizer).from_config({**optimizer.get_config(), "learning_rate": schedule})
     gan.compile(**config)
-    return gan
 
 
 def row_of(family, task, entry, columns):

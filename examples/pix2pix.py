@@ -29,7 +29,7 @@ import tensorflow as tf  # noqa: E402
 from keras_cgan.callbacks import save_image_grid  # noqa: E402
 from keras_cgan.data import paired_image_dataset, synthetic_images  # noqa: E402
 from keras_cgan.metrics import quality_report  # noqa: E402
-from keras_cgan.models.pix2pix import presets  # noqa: E402
+from keras_cgan.models.pix2pix import patchgan, presets  # noqa: E402
 
 DEFAULT = presets.PRESETS["default"]
 
@@ -72,7 +72,11 @@ def make_model(condition_shape, target_shape, adversarial_weight, args):
 
 
 def _field(text):
-    return int(text) if text.isdigit() else text
+    field = int(text) if text.isdigit() else text
+    if field not in patchgan.RECEPTIVE_FIELDS:
+        choices = ", ".join(map(str, patchgan.RECEPTIVE_FIELDS))
+        raise argparse.ArgumentTypeError(f"{text!r} is not a field; expected one of {choices}")
+    return field
 
 
 def build_parser():

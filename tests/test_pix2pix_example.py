@@ -1,6 +1,7 @@
 """examples/pix2pix.py at its defaults, shrunk to a few steps."""
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from examples import pix2pix
@@ -30,3 +31,12 @@ def test_example_low_passes_the_l1_of_the_gan_run_only():
     shapes = ((16, 16, 3), (16, 16, 3))
     assert pix2pix.make_model(*shapes, 1.0, args).l1_lowpass == 1.0
     assert pix2pix.make_model(*shapes, 0.0, args).l1_lowpass == 0.0  # the baseline keeps per-pixel L1
+
+
+def test_example_refuses_an_unknown_field_before_training(capsys):
+    parse = pix2pix.build_parser().parse_args
+    assert parse(TINY[:-1] + ["auto"]).receptive_field == "auto"
+    assert parse(TINY[:-1] + ["70"]).receptive_field == 70
+    with pytest.raises(SystemExit):
+        parse(TINY[:-1] + ["70px"])
+    assert "--receptive-field: '70px' is not a field; expected one of 1, 16, 34" in capsys.readouterr().err

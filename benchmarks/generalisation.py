@@ -780,6 +780,11 @@ def tag_images(task, n, seed):
     return tags, images, a, b
 
 
+def _upsampled(images, scale):
+    """Nearest-neighbour upsampling of `[N, H, W, C]` by an integer `scale`."""
+    return np.repeat(np.repeat(images, scale, 1), scale, 2)
+
+
 def run_stack_gan(task, args, sets):
     from keras_cgan import GrowStages
     from keras_cgan.conditions import TagsCondition
@@ -803,8 +808,12 @@ def run_stack_gan(task, args, sets):
         fake = np.asarray(gan.predict(asked, batch_size=128, verbose=0))  # the last stage
         first_stage = np.asarray(gan(asked, all_stages=True)[0])  # stage 1 (other noise draws than `fake`)
     scale = ST // first_stage.shape[1]
-    first_stage = np.repeat(np.repeat(first_stage, scale, 1), scale, 2)  # nearest-upsampled for the 32-pixel judges
-    ok_a, ok_b = judges[0](fake) == a, judges[1](fake) == b
+    first_stage = _upsampled(first_stage, scale)  # for the 32-pixel judges
+    # what a perfect stage 1 would score: real images average-pooled as StackGAN's stage-1 targets are
+    real_small = _upsampled(check_images.reshape(len(check_images), ST // scale, scale, ST // scale, scale, 3)
+                            .mean(axis=(2, 4)), scale)
+    judged_a = judges[0](fake)
+    ok_a, ok_b = judged_a == a, judges[1](fake) == b
     real_a, real_b = judges[0](check_images) == ca, judges[1](check_images) == cb
     result = {
         "tag_accuracy": float(np.mean(ok_a & ok_b)),
@@ -813,6 +822,11 @@ def run_stack_gan(task, args, sets):
         # where a miss starts: the stage-1 image, before any refiner
         "stage1_first_tag_accuracy": float(np.mean(judges[0](first_stage) == a)),
         "stage1_colour_accuracy": float(np.mean(judges[1](first_stage) == b)),
+        "real_stage1_first_tag_accuracy": float(np.mean(judges[0](real_small) == ca)),
+        "real_stage1_colour_accuracy": float(np.mean(judges[1](real_small) == cb)),
+        # row i: how the judge labelled the first tag of the samples asked for first tag i
+        "first_tag_confusion": [np.bincount(judged_a[a == i], minlength=len(first)).tolist()
+                                for i in range(len(first))],
         "real_tag_accuracy": float(np.mean(real_a & real_b)),
         "diversity": diversity(fake, a * len(second) + b),
         "real_diversity": diversity(check_images, ca * len(second) + cb),

@@ -682,12 +682,18 @@ def run_conditional_gan(task, args, sets):
     asked = np.repeat(np.arange(classes), 100).astype(np.int32)
     with gan.sampling_weights():
         fake = np.asarray(gan.predict(asked, batch_size=256, verbose=0))
+        # the same generator normalising with each batch's statistics, as in training, not the moving averages
+        order, batch_stats = np.random.default_rng(args.seed).permutation(len(asked)), np.empty_like(fake)
+        for i in range(0, len(order), 64):
+            rows = order[i: i + 64]
+            batch_stats[rows] = np.asarray(gan(tf.constant(asked[rows]), training=True))
     acc = condition_accuracy(judge, fake, asked)
     judged = judge(fake)
     result = {
         "condition_accuracy": acc,
         # row c: how the judge labelled the samples asked for class c (which classes G mixes up)
         "confusion": [np.bincount(judged[asked == c], minlength=classes).tolist() for c in range(classes)],
+        "condition_accuracy_batch_statistics": condition_accuracy(judge, batch_stats, asked),
         "real_accuracy": condition_accuracy(judge, check_images, check_labels),
         "diversity": diversity(fake, asked),
         "real_diversity": diversity(check_images, check_labels),

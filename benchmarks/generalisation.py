@@ -682,13 +682,14 @@ def run_conditional_gan(task, args, sets):
     asked = np.repeat(np.arange(classes), 100).astype(np.int32)
     with gan.sampling_weights():
         fake = np.asarray(gan.predict(asked, batch_size=256, verbose=0))
-        # the same generator normalising with each batch's statistics, as in training, not the moving averages
+        # The same generator normalising with the statistics of shuffled batches of 64, as in training,
+        # not with its moving averages (which these calls update: `gan` is not used after them).
         order, batch_stats = np.random.default_rng(args.seed).permutation(len(asked)), np.empty_like(fake)
         for i in range(0, len(order), 64):
-            rows = order[i: i + 64]
+            rows = order[i: i + 64] if i + 64 <= len(order) else order[-64:]  # the last batch full too
             batch_stats[rows] = np.asarray(gan(tf.constant(asked[rows]), training=True))
-    acc = condition_accuracy(judge, fake, asked)
     judged = judge(fake)
+    acc = float(np.mean(judged == asked))
     result = {
         "condition_accuracy": acc,
         # row c: how the judge labelled the samples asked for class c (which classes G mixes up)
@@ -947,13 +948,13 @@ FAMILIES = {
 DEFAULT_STEPS = {"next_frame_gan": 3000, "pix2pix": 2000, "conditional_gan": 3000, "segan": 800, "stack_gan": 2000}
 
 
-def build(presets, *shapes, args, sets, **extra):
-    """`presets.build(*shapes)` seeded by `--seed`, with the `--set` overrides and `extra` on top.
+def build(presets, *inputs, args, sets, **extra):
+    """`presets.build(*inputs)` seeded by `--seed`, with the `--set` overrides and `extra` on top.
 
     The global seed is set first, so every model of a task starts from the same weights and batches.
     """
     keras.utils.set_random_seed(args.seed)
-    gan = presets.build(*shapes, seed=args.seed, **{**overrides_from(sets), **extra})
+    gan = presets.build(*inputs, seed=args.seed, **{**overrides_from(sets), **extra})
     decayed(gan, sets, args.steps)
     return gan
 

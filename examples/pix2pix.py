@@ -75,7 +75,7 @@ def _field(text):
     field = int(text) if text.isdigit() else text
     if field not in patchgan.RECEPTIVE_FIELDS:
         choices = ", ".join(map(str, patchgan.RECEPTIVE_FIELDS))
-        raise argparse.ArgumentTypeError(f"{text!r} is not a field; expected one of {choices}")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a receptive field; expected one of {choices}")
     return field
 
 

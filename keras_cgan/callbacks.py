@@ -579,7 +579,8 @@ class CollapseMonitor(keras.callbacks.Callback):
     and runs the generator once, in inference mode with fixed noise, on a
     small fixed probe batch of conditions. A failure must last `patience`
     checks in a row (NaN: one) before it is reported, as a `CollapseWarning`
-    that says what was seen, with its numbers, and what to try:
+    that says what was seen, with its numbers, and what to try; one that
+    began too late to last that long is reported when training ends:
 
     - `"nan"`: a logged loss is NaN or Inf (`StopOnNaN` stops the run there);
     - `"constant"`: the samples for different conditions and noise are nearly
@@ -654,7 +655,7 @@ class CollapseMonitor(keras.callbacks.Callback):
         self.conditions, self.targets = None, None
         self.set_probe(conditions, targets)
         self.seen = {}
-        self._streaks = {}
+        self._streaks, self._failing = {}, {}
         self._batches, self._epoch, self._noise = 0, 0, None
 
     def set_probe(self, conditions, targets=None):
@@ -668,7 +669,15 @@ class CollapseMonitor(keras.callbacks.Callback):
     # ------------------------------------------------------------ schedule
 
     def on_train_begin(self, logs=None):
-        self._streaks, self._batches = {}, 0
+        self._streaks, self._failing, self._batches = {}, {}, 0
+
+    def on_train_end(self, logs=None):
+        # A failure still under way when training ends is said, however few checks it lasted.
+        for kind, (message, where) in list(self._failing.items()):
+            streak = self._streaks.get(kind, 0)
+            if kind not in self.seen and 0 < streak < self.patience:
+                ended = f"at the last {streak} check(s) before training ended, the last at {where}"
+                self._report(kind, message.replace(self._held(where), ended), patience=1)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -726,7 +735,7 @@ class CollapseMonitor(keras.callbacks.Callback):
             "learning rate (e.g. `compile(discriminator_optimizer=keras.optimizers.Adam(5e-5, beta_1=0.5))`) "
             "or a higher generator one, `compile(r1_weight=1.0)` (up to 10), `spectral_norm=True` in the "
             "discriminator (where its builder takes it), or `adversarial_loss=\"lsgan\"` / `\"hinge\"`.",
-            failed=d_real < won[0] and d_fake < won[0] and g_adv > won[1],
+            failed=d_real < won[0] and d_fake < won[0] and g_adv > won[1], where=where,
         )
 
     def _probe_output(self, draw=0):
@@ -762,7 +771,7 @@ class CollapseMonitor(keras.callbacks.Callback):
             "generators take `output_activation=\"linear\"`). Try a lower generator learning rate "
             "(e.g. `compile(generator_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5))`), a lower "
             "`adversarial_weight`, `ema_decay=0.999`, and check that the targets are scaled to [-1, 1].",
-            failed=is_saturated(shares, self.saturation),
+            failed=is_saturated(shares, self.saturation), where=where,
         )
         if rows < 2 or (getattr(self.model, "noise_shape", None) is None and not self._conditions_differ()):
             return  # equal conditions and no noise: equal samples are right
@@ -778,6 +787,7 @@ class CollapseMonitor(keras.callbacks.Callback):
             "discriminator, a lower `adversarial_weight`, and check that the noise and the condition reach "
             "the generator (a custom generator must use both inputs).",
             failed=spread < self.min_std and (target_spread is None or target_spread > 10 * self.min_std),
+            where=where,
         )
         varied = getattr(self.model, "varied_per_condition", False) and self.model.noise_shape is not None
         if varied and spread >= self.min_std:
@@ -790,7 +800,7 @@ class CollapseMonitor(keras.callbacks.Callback):
                 "the mode-seeking term `diversity_weight=1.0` (higher if it is on), `compile(r1_weight=1.0)`, "
                 "a lower discriminator learning rate, or `ema_decay=0.999`; check that a custom generator "
                 "uses its noise input.",
-                failed=variety < self.min_variety * spread,
+                failed=variety < self.min_variety * spread, where=where,
             )
 
     def _held(self, where):
@@ -800,9 +810,14 @@ class CollapseMonitor(keras.callbacks.Callback):
         return any(np.ptp(np.asarray(c, "float64").reshape(len(c), -1), axis=0).max(initial=0) > 0
                    for c in _flat(self.conditions))
 
-    def _report(self, kind, message, failed=True, patience=None):
-        """Counts a failed check of `kind`; warns once, after `patience` in a row."""
+    def _report(self, kind, message, failed=True, patience=None, where=None):
+        """Counts a failed check of `kind` (at `where`); warns once, after `patience` in a row."""
         self._streaks[kind] = self._streaks.get(kind, 0) + 1 if failed else 0
+        if where is not None:  # the latest failed check of each kind, for `on_train_end`
+            if failed:
+                self._failing[kind] = (message, where)
+            else:
+                self._failing.pop(kind, None)
         if kind in self.seen or self._streaks[kind] < (patience or self.patience):
             return
         self.seen[kind] = message

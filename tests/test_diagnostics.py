@@ -138,6 +138,29 @@ def test_discriminator_winning_is_named_after_patience_checks(tmp_path):
     assert path.read_text().startswith("discriminator_wins: the discriminator wins outright")
 
 
+def test_a_failure_too_late_for_patience_is_named_when_training_ends(tmp_path):
+    path = tmp_path / "diagnostics.txt"
+    monitor = CollapseMonitor(patience=3, path=str(path))
+    won = {"d_loss": 0.02, "d_real": 0.01, "d_fake": 0.012, "g_adv": 6.5}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        monitor.on_train_begin()
+        for logs in (dict(won, g_adv=1.0), won, won):  # the failure starts two checks before the end
+            monitor.check(logs)
+        assert not caught
+        monitor.on_train_end()
+    assert len(caught) == 1 and issubclass(caught[0].category, CollapseWarning)
+    message = str(caught[0].message)
+    assert "wins outright at the last 2 check(s) before training ended, the last at epoch 1" in message
+    assert "d_real 0.01" in message and path.read_text().startswith("discriminator_wins: ")
+    quiet = CollapseMonitor(patience=3)
+    quiet.on_train_begin()
+    for logs in (won, won, dict(won, g_adv=1.0)):  # a failure that ended before training did
+        quiet.check(logs)
+    quiet.on_train_end()
+    assert quiet.seen == {}
+
+
 def test_probe_batch_reads_datasets_of_any_condition_structure():
     images = np.zeros((6, 4, 4, 1), "float32")
     pairs = tf.data.Dataset.from_tensor_slices(((images, np.arange(6)), images)).batch(1)  # batches of one row

@@ -120,10 +120,12 @@ def test_nan_loss_warns_once_and_stop_on_nan_says_what_to_try():
         fit_warnings(gan, labels, images, batch_size=8, epochs=1, callbacks=[StopOnNaN()])
 
 
+WON = {"d_loss": 0.02, "d_real": 0.01, "d_fake": 0.012, "g_adv": 6.5}  # logs of a discriminator that wins
+
+
 def test_discriminator_winning_is_named_after_patience_checks(tmp_path):
     path = tmp_path / "diagnostics.txt"
-    monitor = CollapseMonitor(patience=3, path=str(path))
-    won = {"d_loss": 0.02, "d_real": 0.01, "d_fake": 0.012, "g_adv": 6.5}
+    monitor, won = CollapseMonitor(patience=3, path=str(path)), WON
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for logs in (won, won, dict(won, g_adv=1.0), won, won):  # a fair check breaks the streak
@@ -141,11 +143,10 @@ def test_discriminator_winning_is_named_after_patience_checks(tmp_path):
 def test_a_failure_too_late_for_patience_is_named_when_training_ends(tmp_path):
     path = tmp_path / "diagnostics.txt"
     monitor = CollapseMonitor(patience=3, path=str(path))
-    won = {"d_loss": 0.02, "d_real": 0.01, "d_fake": 0.012, "g_adv": 6.5}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         monitor.on_train_begin()
-        for logs in (dict(won, g_adv=1.0), won, won):  # the failure starts two checks before the end
+        for logs in (dict(WON, g_adv=1.0), WON, WON):  # the failure starts two checks before the end
             monitor.check(logs)
         assert not caught
         monitor.on_train_end()
@@ -155,7 +156,7 @@ def test_a_failure_too_late_for_patience_is_named_when_training_ends(tmp_path):
     assert "d_real 0.01" in message and path.read_text().startswith("discriminator_wins: ")
     quiet = CollapseMonitor(patience=3)
     quiet.on_train_begin()
-    for logs in (won, won, dict(won, g_adv=1.0)):  # a failure that ended before training did
+    for logs in (WON, WON, dict(WON, g_adv=1.0)):  # a failure that ended before training did
         quiet.check(logs)
     quiet.on_train_end()
     assert quiet.seen == {}

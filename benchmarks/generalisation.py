@@ -692,8 +692,7 @@ def run_conditional_gan(task, args, sets):
     acc = float(np.mean(judged == asked))
     result = {
         "condition_accuracy": acc,
-        # row c: how the judge labelled the samples asked for class c (which classes G mixes up)
-        "confusion": [np.bincount(judged[asked == c], minlength=classes).tolist() for c in range(classes)],
+        "confusion": confusion(judged, asked, classes),
         "condition_accuracy_batch_statistics": condition_accuracy(judge, batch_stats, asked),
         "real_accuracy": condition_accuracy(judge, check_images, check_labels),
         "diversity": diversity(fake, asked),
@@ -787,6 +786,11 @@ def tag_images(task, n, seed):
     return tags, images, a, b
 
 
+def confusion(judged, asked, classes):
+    """Row c: how the judge labelled the samples asked for class c (which classes G mixes up)."""
+    return [np.bincount(judged[asked == c], minlength=classes).tolist() for c in range(classes)]
+
+
 def _upsampled(images, scale):
     """Nearest-neighbour upsampling of `[N, H, W, C]` by an integer `scale`."""
     return np.repeat(np.repeat(images, scale, 1), scale, 2)
@@ -816,9 +820,8 @@ def run_stack_gan(task, args, sets):
         first_stage = np.asarray(gan(asked, all_stages=True)[0])  # stage 1 (other noise draws than `fake`)
     scale = ST // first_stage.shape[1]
     first_stage = _upsampled(first_stage, scale)  # for the 32-pixel judges
-    # what a perfect stage 1 would score: real images average-pooled as StackGAN's stage-1 targets are
-    real_small = _upsampled(check_images.reshape(len(check_images), ST // scale, scale, ST // scale, scale, 3)
-                            .mean(axis=(2, 4)), scale)
+    # what a perfect stage 1 would score: real images pooled to its size, as its training targets are
+    real_small = _upsampled(np.asarray(gan._stage_targets(check_images, 1)[0]), scale)
     judged_a = judges[0](fake)
     ok_a, ok_b = judged_a == a, judges[1](fake) == b
     real_a, real_b = judges[0](check_images) == ca, judges[1](check_images) == cb
@@ -831,9 +834,7 @@ def run_stack_gan(task, args, sets):
         "stage1_colour_accuracy": float(np.mean(judges[1](first_stage) == b)),
         "real_stage1_first_tag_accuracy": float(np.mean(judges[0](real_small) == ca)),
         "real_stage1_colour_accuracy": float(np.mean(judges[1](real_small) == cb)),
-        # row i: how the judge labelled the first tag of the samples asked for first tag i
-        "first_tag_confusion": [np.bincount(judged_a[a == i], minlength=len(first)).tolist()
-                                for i in range(len(first))],
+        "first_tag_confusion": confusion(judged_a, a, len(first)),
         "real_tag_accuracy": float(np.mean(real_a & real_b)),
         "diversity": diversity(fake, a * len(second) + b),
         "real_diversity": diversity(check_images, ca * len(second) + cb),

@@ -72,11 +72,7 @@ def make_model(condition_shape, target_shape, adversarial_weight, args):
 
 
 def _field(text):
-    field = int(text) if text.isdigit() else text
-    if field not in patchgan.RECEPTIVE_FIELDS:
-        choices = ", ".join(map(str, patchgan.RECEPTIVE_FIELDS))
-        raise argparse.ArgumentTypeError(f"{text!r} is not a receptive field; expected one of {choices}")
-    return field
+    return int(text) if text.isdigit() else text
 
 
 def build_parser():
@@ -90,7 +86,8 @@ def build_parser():
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--base-filters", type=int, default=DEFAULT["base_filters"])
-    parser.add_argument("--receptive-field", type=_field, default=DEFAULT["receptive_field"],
+    parser.add_argument("--receptive-field", type=_field, choices=patchgan.RECEPTIVE_FIELDS,
+                        default=DEFAULT["receptive_field"],
                         help="PatchGAN field in pixels, 'auto' (at most half the image) or 'image'")
     parser.add_argument("--norm", default=DEFAULT["norm"], choices=["batch", "instance", "none"])
     parser.add_argument("--l1-weight", type=float, default=DEFAULT["l1_weight"])

@@ -39,4 +39,4 @@ def test_example_refuses_an_unknown_field_before_training(capsys):
     assert parse(TINY[:-1] + ["70"]).receptive_field == 70
     with pytest.raises(SystemExit):
         parse(TINY[:-1] + ["70px"])
-    assert "--receptive-field: '70px' is not a receptive field; expected one of 1, 16, 34" in capsys.readouterr().err
+    assert "--receptive-field: invalid choice: '70px' (choose from 1, 16, 34" in capsys.readouterr().err

@@ -42,23 +42,27 @@ SHAPES = {  # family -> (condition shape per sample, target shape per sample)
 }
 
 
-def _optimizer(name, learning_rate):
+def _optimizer(name, learning_rate, **clip):
     # SGD for exact comparisons: Adam's first steps are about lr * sign(g), so
     # it turns float rounding on a parameter whose gradient is ~0 (a bias
     # before batch norm) into a full step.
-    return keras.optimizers.SGD(learning_rate) if name == "sgd" else keras.optimizers.Adam(learning_rate, beta_1=0.5)
+    if name == "sgd":
+        return keras.optimizers.SGD(learning_rate, **clip)
+    return keras.optimizers.Adam(learning_rate, beta_1=0.5, **clip)
 
 
-def build(family, seed=3, learning_rate=1e-2, optimizer="adam", update="alternating", **kwargs):
+def build(family, seed=3, learning_rate=1e-2, optimizer="adam", update="alternating", clip=({}, {}), **kwargs):
     """A compiled tiny GAN of `family` (build it inside `strategy.scope()` to distribute it).
 
-    `kwargs` are overrides of the preset (`ema_decay=0.5`, `dropout=0.5`...).
+    `clip`: the generator's and the discriminator's clipping arguments
+    (`{"global_clipnorm": 0.1}`...). `kwargs` are overrides of the preset
+    (`ema_decay=0.5`, `dropout=0.5`...).
     """
     keras.utils.set_random_seed(0)
     presets, args = BUILDERS[family]
     return presets.build(
-        *args, preset="tiny", seed=seed, generator_optimizer=_optimizer(optimizer, learning_rate),
-        discriminator_optimizer=_optimizer(optimizer, learning_rate), update=update,
+        *args, preset="tiny", seed=seed, generator_optimizer=_optimizer(optimizer, learning_rate, **clip[0]),
+        discriminator_optimizer=_optimizer(optimizer, learning_rate, **clip[1]), update=update,
         **{**EXTRA.get(family, {}), **kwargs},
     )
 
@@ -99,14 +103,17 @@ def _text_condition():
     return TextCondition(vocabulary_size=9, sequence_length=3)
 
 
-def conditioned(family, condition, seed=3, learning_rate=1e-2, optimizer="adam", **kwargs):
-    """A compiled conditional or StackGAN model on a `TagsCondition` or `TextCondition` (`kwargs`: preset overrides)."""
+def conditioned(family, condition, seed=3, learning_rate=1e-2, optimizer="adam", clip=({}, {}), **kwargs):
+    """A compiled conditional or StackGAN model on a `TagsCondition` or `TextCondition`.
+
+    `clip` as for `build`; `kwargs` are preset overrides.
+    """
     keras.utils.set_random_seed(0)
     condition = {"tags": _tags_condition, "text": _text_condition}[condition]()
     presets, (shape, _) = BUILDERS[family]
     return presets.build(
-        shape, condition, preset="tiny", seed=seed, generator_optimizer=_optimizer(optimizer, learning_rate),
-        discriminator_optimizer=_optimizer(optimizer, learning_rate), **{**EXTRA.get(family, {}), **kwargs},
+        shape, condition, preset="tiny", seed=seed, generator_optimizer=_optimizer(optimizer, learning_rate, **clip[0]),
+        discriminator_optimizer=_optimizer(optimizer, learning_rate, **clip[1]), **{**EXTRA.get(family, {}), **kwargs},
     )
 
 

@@ -8,9 +8,12 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
   two replicas), then a user dataset of 17 without `drop_remainder` (the
   last batch of 1 leaves a replica empty).
 * `regularized`: an L2 regularizer on G and D (every stage), dropout on in
-  the U-Net, and the simultaneous update (the other cases alternate).
+  the U-Net, the simultaneous update (the other cases alternate), and
+  gradient clipping (G `global_clipnorm`, D `clipnorm`): the limit holds for
+  the global batch's gradient, not for each replica's part of it.
 * `tags`, `text`: batch-wide wrong-condition draws at a global batch of 2
-  (one sample per replica: the partner must come from the other replica).
+  (one sample per replica: the partner must come from the other replica);
+  `tags` clips every gradient element (`clipvalue`).
 * `float16_inf`: mixed_float16, with an inf gradient injected into both
   objectives on the last replica only: the step is skipped everywhere, the
   loss scales are lowered and no weight becomes non-finite.
@@ -58,6 +61,9 @@ def inject_inf_on_last_replica(gan):
             return poisoned(loss), parts
         object.__setattr__(gan, name, wrapped)
 
+# Element-wise clipping at 1e-3 with a step of 1: a replica that clipped its own part would step twice as far.
+CONDITIONED_STEP = {"tags": {"learning_rate": 1.0, "clip": ({"clipvalue": 1e-3}, {"clipvalue": 1e-3})}, "text": {"learning_rate": 0.01}}
+
 results = {"replicas": strategy.num_replicas_in_sync}
 for family in families.FAMILIES:
     # uneven last batches, arrays then a user dataset; the per-example mode-seeking term where a family has it
@@ -71,7 +77,9 @@ for family in families.FAMILIES:
 
     # regularizers on G and D (every stage); dropout on where the family has it; simultaneous update
     with strategy.scope():
-        gan = families.regularize(families.build(family, optimizer="sgd", learning_rate=0.01, update="simultaneous", **({"dropout": 0.5} if family == "pix2pix" else {})))
+        gan = families.regularize(families.build(
+            family, optimizer="sgd", learning_rate=0.01, update="simultaneous", clip=({"global_clipnorm": 0.05}, {"clipnorm": 0.01}),
+            **({"dropout": 0.5} if family == "pix2pix" else {})))
     x, y = families.data(family, 16)
     logs = fit_logs(gan.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False))
     results[f"{family}/regularized"] = {"weights": snapshot(gan), "logs": logs}
@@ -101,7 +109,7 @@ for family in ("conditional", "stackgan"):
     for kind in ("tags", "text"):
         with strategy.scope():
             gan = families.conditioned(
-                family, kind, optimizer="sgd", learning_rate=0.01, **families.MODE_SEEKING[family])
+                family, kind, optimizer="sgd", **CONDITIONED_STEP[kind], **families.MODE_SEEKING[family])
         x = families.conditions_of(kind, 8)
         _, y = families.data(family, 8)
         logs = fit_logs(gan.fit(x, y, batch_size=2, epochs=1, verbose=0, shuffle=False))

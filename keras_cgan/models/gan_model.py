@@ -200,6 +200,42 @@ def _nonfinite_anywhere(grads):
     return distribute.all_replicas_any(local)
 
 
+def _clipped_across_replicas(optimizer, grads):
+    """`grads` clipped as `optimizer` says (`clipnorm`, `global_clipnorm`,
+    `clipvalue`), measured on the global batch's gradient.
+
+    Keras clips each replica's gradient before it sums them, but a replica
+    holds only its rows' part of the global gradient: a 1-norm limit would
+    let two replicas step twice as far, in another direction, as one device.
+    Here the replicas' parts are summed first, clipped in Keras' order, and
+    each replica gets an equal share of the result; Keras' own clipping of a
+    share is then a no-op and its sum gives the clipped gradient. Unchanged
+    on one replica or without a limit.
+    """
+    ctx = tf.distribute.get_replica_context()
+    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    limits = [(kind, getattr(inner, kind, None)) for kind in ("clipnorm", "global_clipnorm", "clipvalue")]
+    limits = [(kind, limit) for kind, limit in limits if limit]
+    if ctx is None or ctx.num_replicas_in_sync == 1 or not limits:
+        return grads
+    kind, limit = limits[0]
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        limit = limit * tf.cast(optimizer.dynamic_scale, "float32")  # the gradients are still scaled
+    present = [i for i, g in enumerate(grads) if g is not None]
+    summed = ctx.all_reduce("SUM", [grads[i] for i in present])
+    if kind == "clipnorm":
+        clipped = [tf.clip_by_norm(g, tf.cast(limit, g.dtype)) for g in summed]
+    elif kind == "global_clipnorm":
+        norm = tf.linalg.global_norm(summed)
+        clipped = [g * tf.cast(tf.minimum(1.0, limit / norm), g.dtype) for g in summed]
+    else:
+        clipped = [tf.clip_by_value(g, -tf.cast(limit, g.dtype), tf.cast(limit, g.dtype)) for g in summed]
+    grads = list(grads)
+    for i, g in zip(present, clipped):
+        grads[i] = g / tf.cast(ctx.num_replicas_in_sync, g.dtype)
+    return grads
+
+
 def _poisoned(grads, bad):
     """Makes one gradient NaN where `bad`: a `LossScaleOptimizer` then skips the
     step and lowers its scale on every replica alike (it decides from its own
@@ -840,6 +876,7 @@ class GANModel(keras.Model):
                 # One loss, one scale: each optimizer unscales by its own.
                 ratio = tf.cast(optimizer.dynamic_scale, "float32") / tf.cast(lead.dynamic_scale, "float32")
                 part = [None if g is None else g * tf.cast(ratio, g.dtype) for g in part]
+            part = _clipped_across_replicas(optimizer, part)
             if bad is not None:
                 part = _poisoned(part, bad)
             optimizer.apply_gradients(zip(part, group))

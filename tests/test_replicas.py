@@ -14,9 +14,9 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
 * `tags`, `text`: batch-wide wrong-condition draws at a global batch of 2
   (one sample per replica: the partner must come from the other replica);
   `tags` clips every gradient element (`clipvalue`).
-* `float16_inf`: mixed_float16, with an inf gradient injected into both
-  objectives on the last replica only: the step is skipped everywhere, the
-  loss scales are lowered and no weight becomes non-finite.
+* `float16_inf`: mixed_float16 and clipping, with an inf gradient injected
+  into both objectives on the last replica only: the step is skipped
+  everywhere, the loss scales are lowered and no weight becomes non-finite.
 
 ConditionalGAN and StackGAN add the mode-seeking term (`diversity_weight=1`,
 a ratio taken per example) in the `uneven`, `tags` and `text` cases.
@@ -88,7 +88,7 @@ for family in families.FAMILIES:
     keras.config.set_dtype_policy("mixed_float16")
     try:
         with strategy.scope():
-            gan = families.build(family, **families.ADAPTIVE.get(family, {}))
+            gan = families.build(family, clip=({"global_clipnorm": 1.0}, {"clipnorm": 1.0}), **families.ADAPTIVE.get(family, {}))
         inject_inf_on_last_replica(gan)
         before = trainable(gan)
         x, y = families.data(family, 8)

@@ -85,6 +85,7 @@ def settings(gan):
     config.update(adversarial_loss=gan.adversarial_loss, r1_weight=gan.r1_weight,
                   generator_lr=float(gan.generator_optimizer.learning_rate),
                   discriminator_lr=float(gan.discriminator_optimizer.learning_rate),
+                  generator_global_clipnorm=gan.generator_optimizer.global_clipnorm,
                   discriminator_spectral_norm=any("spectral" in type(l).__name__.lower() for l in gan.discriminator.layers))
     return config
 

@@ -102,13 +102,15 @@ def test_fit_on_window_dataset_updates_both_networks():
 
 
 def test_defaults_are_the_measured_ones():
-    # benchmarks/video_split.py reaches the bars with these (README, video section)
+    # measured on benchmarks/generalisation.py and benchmarks/video_split.py (docs/next_frame_gan.md)
     gan = make_gan()
     gan.compile()
     assert (gan.adversarial_weight, gan.adversarial_warmup, gan.l2_weight, gan.gdl_weight, gan.variety_samples) == (
         0.25, 500, 1.0, 1.0, 1)
     assert float(gan.generator_optimizer.learning_rate) == pytest.approx(1e-3)
-    assert float(gan.discriminator_optimizer.learning_rate) == pytest.approx(2e-4)
+    assert gan.generator_optimizer.global_clipnorm == pytest.approx(1.0)
+    assert float(gan.discriminator_optimizer.learning_rate) == pytest.approx(5e-4)
+    assert gan.discriminator_optimizer.global_clipnorm is None
     assert float(gan.discriminator_optimizer.beta_1) == pytest.approx(0.5)
     gan.compile(generator_optimizer=keras.optimizers.SGD(0.1))  # explicit optimizers still win
     assert isinstance(gan.generator_optimizer, keras.optimizers.SGD)

@@ -9,7 +9,8 @@ values:
   discriminator at scales 1 and 2, the adversarial weight 0.25 ramped up
   over 500 steps (G first learns the predictable motion, then D's verdict
   on split sprites pushes it to commit), compiled with the family's
-  defaults (Adam 1e-3 for G, a five times slower 2e-4 for D).
+  defaults (Adam 1e-3 for G with its gradient's norm limited to 1, Adam
+  5e-4 for D).
 - `"tiny"`: the tests' (4 base filters, 2 noise dims, one scale).
 
 Example:

@@ -33,7 +33,9 @@ less diverse than a quarter of the real ones' (`mode_collapse`).
 `--set key=value` passes a preset override (a Python literal, else a string);
 `generator_lr=` / `discriminator_lr=` make `Adam(lr, beta_1=0.5)` optimizers,
 `lr_decay=True` takes both rates to 0 over the second half of the steps;
-with `ema_decay=` every output scored is the averaged generator's.
+with `ema_decay=` every output scored is the averaged generator's;
+StackGAN's `tag_mismatch=closest` builds its `TagsCondition` with
+`mismatch="closest"`.
 Writes run `--run` (default "defaults") of benchmarks/results/generalisation.json;
 rows of other families and tasks already in that run are kept.
 """
@@ -807,7 +809,9 @@ def run_stack_gan(task, args, sets):
     _, judge_images, ja, jb = tag_images(task, 3000, args.seed + 10)
     _, check_images, ca, cb = tag_images(task, 500, args.seed + 11)
     judges = [CNNJudge(judge_images, y, k, seed=args.seed) for y, k in ((ja, len(first)), (jb, len(second)))]
-    gan = build(presets, (16, ST), TagsCondition(vocabulary), args=args, sets=sets)
+    sets = dict(sets)
+    condition = TagsCondition(vocabulary, mismatch=sets.pop("tag_mismatch", "other"))
+    gan = build(presets, (16, ST), condition, args=args, sets=sets)
     # stage 1 alone for the first half of the steps, both stages for the second
     history, seconds, monitor = train(gan, (tags, images), 32, args, [GrowStages([CHUNKS // 2])])
     a = np.repeat(np.arange(len(first)), len(second) * 16)

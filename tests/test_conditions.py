@@ -58,6 +58,22 @@ def test_wrong_tags_always_differ_and_come_from_the_batch():
     np.testing.assert_array_equal(np.abs(flipped - same).sum(1), 1)
 
 
+def test_closest_wrong_tags_share_the_most_tags_the_batch_allows():
+    shapes, colours = ["square", "disk", "cross"], ["red", "blue", "green"]
+    tags = TagsCondition(shapes + colours, mismatch="closest")
+    rng = np.random.default_rng(0)
+    true = tags.encode([[shapes[a], colours[b]] for a, b in rng.integers(0, 3, (32, 2))])
+    for draw in (draw_for(32), lambda sampler, shape, **kw: sampler((32,) + tuple(shape), seed=[7, 7], **kw)):
+        wrong = tags.wrong(tf.constant(true), draw).numpy()
+        # every pair differs in exactly one tag group: the discriminator must check both
+        np.testing.assert_array_equal((wrong * true).sum(1), 1)
+    plain = TagsCondition(shapes + colours).wrong(tf.constant(true), draw_for(32)).numpy()
+    assert np.mean((plain * true).sum(1) == 0) > 0.2  # the default pairs also differ in both
+    assert TagsCondition.from_config(tags.get_config()).mismatch == "closest"
+    with pytest.raises(ValueError, match="mismatch"):
+        TagsCondition(shapes, mismatch="nearest")
+
+
 def test_wrong_captions_are_other_captions_never_the_true_one():
     ids = np.array([[1, 2, 0], [1, 2, 0], [3, 4, 0], [1, 2, 0], [5, 0, 0]], "int32")
     condition = TextCondition(6, 3)

@@ -61,7 +61,7 @@ def check_ids(condition, limit, what, where):
             )
 
 
-def other_sample(condition, draw):
+def other_sample(condition, draw, closeness=None):
     """Pairs each sample with another sample of the batch whose condition differs.
 
     Each sample starts from a random other position `(i + r_i) % B` and walks
@@ -73,6 +73,9 @@ def other_sample(condition, draw):
     Args:
         condition: tensor `[B, ...]`.
         draw: callable `(sampler, shape, **kw)` drawing `[B, *shape]` values.
+        closeness: int tensor `[B, B]` >= 0, or None. If given, the walk
+            takes the first differing sample of the highest closeness to
+            the true one (a random one of the closest).
 
     Returns:
         `(wrong, valid)`: the paired conditions `[B, ...]` and a `bool` `[B]`.
@@ -95,7 +98,10 @@ def other_sample(condition, draw):
     rows = tf.range(batch)[:, None]
     candidates = (rows + start[:, None] + steps) % batch  # [B, B]: j to try, in order
     differs = tf.logical_not(tf.gather(same, candidates, batch_dims=1))  # [B, B]
-    first = tf.argmax(tf.cast(differs, "int32"), axis=1, output_type="int32")
+    rank = tf.cast(differs, "int32")
+    if closeness is not None:
+        rank = tf.where(differs, tf.gather(tf.cast(closeness, "int32"), candidates, batch_dims=1) + 1, 0)
+    first = tf.argmax(rank, axis=1, output_type="int32")
     chosen = tf.gather(candidates, first, batch_dims=1)  # [B]
     valid = tf.reduce_any(differs, axis=1)
     return tf.gather(condition, chosen), valid

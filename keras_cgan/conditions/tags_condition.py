@@ -20,8 +20,11 @@ class TagsCondition(Condition):
     """A set of tags ("blue hair", "red eyes"), fed multi-hot as `float32` `[B, T]`.
 
     A wrong tag set for the mismatch term is the set of another sample in the
-    batch that differs from the true one; if the whole batch shares one set,
-    one random tag is flipped instead, so the wrong set always differs. The
+    batch that differs from the true one (with `mismatch="closest"`, one
+    that shares the most tags with it: "red hair, blue eyes" against "red
+    hair, green eyes", so the discriminator must check every tag); if the
+    whole batch shares one set, one random tag is flipped instead, so the
+    wrong set always differs. The
     code is a learned linear map of the multi-hot vector (the default
     `Condition.code`); the `acgan` head predicts each tag (sigmoid
     cross-entropy).
@@ -29,6 +32,9 @@ class TagsCondition(Condition):
     Args:
         vocabulary: list of str. The tags, in the order of the multi-hot
             columns (at least 2).
+        mismatch: str. `"other"` (any other set of the batch) or
+            `"closest"` (a set of the batch sharing the most tags).
+            Defaults to `"other"`.
 
     Example:
 
@@ -39,7 +45,12 @@ class TagsCondition(Condition):
 
     dtype = "float32"
 
-    def __init__(self, vocabulary):
+    MISMATCHES = ("other", "closest")
+
+    def __init__(self, vocabulary, mismatch="other"):
+        if mismatch not in self.MISMATCHES:
+            raise ValueError(f"`mismatch` must be one of {self.MISMATCHES}. Received: mismatch={mismatch!r}")
+        self.mismatch = mismatch
         vocabulary = list(vocabulary) if not isinstance(vocabulary, str) else None
         if not vocabulary or len(vocabulary) < 2 or not all(isinstance(t, str) and t for t in vocabulary):
             raise ValueError(
@@ -103,7 +114,8 @@ class TagsCondition(Condition):
             condition: multi-hot `[B, T]`.
             draw: callable `(sampler, shape, **kw)` drawing `[B, *shape]` values.
         """
-        wrong, valid = other_sample(condition, draw)
+        shared = tf.matmul(condition, condition, transpose_b=True) if self.mismatch == "closest" else None  # [B, B]
+        wrong, valid = other_sample(condition, draw, closeness=shared)
         flip = draw(tf.random.stateless_uniform, (), dtype="int32", minval=0, maxval=self.num_tags)
         flipped = tf.abs(condition - tf.one_hot(flip, self.num_tags, dtype=condition.dtype))
         return tf.where(valid[:, None], wrong, flipped)
@@ -153,5 +165,5 @@ class TagsCondition(Condition):
         return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=condition, logits=logits))
 
     def get_config(self):
-        """Returns `{"vocabulary": [...]}`."""
-        return {"vocabulary": list(self.vocabulary)}
+        """Returns `{"vocabulary": [...], "mismatch": ...}`."""
+        return {"vocabulary": list(self.vocabulary), "mismatch": self.mismatch}

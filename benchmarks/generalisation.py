@@ -31,7 +31,9 @@ less diverse than a quarter of the real ones' (`mode_collapse`).
         --run pix2pix:resize
 
 `--set key=value` passes a preset override (a Python literal, else a string);
-`generator_lr=` / `discriminator_lr=` make `Adam(lr, beta_1=0.5)` optimizers,
+`generator_lr=` / `discriminator_lr=` make plain `Adam(lr, beta_1=0.5)` optimizers
+(without NextFrameGAN's default `global_clipnorm=1.0`; pass
+`generator_optimizer={...}` as a config to keep it),
 `lr_decay=True` takes both rates to 0 over the second half of the steps;
 with `ema_decay=` every output scored is the averaged generator's;
 StackGAN's `tag_mismatch=closest` builds its `TagsCondition` with

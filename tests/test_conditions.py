@@ -69,6 +69,10 @@ def test_closest_wrong_tags_share_the_most_tags_the_batch_allows():
         np.testing.assert_array_equal((wrong * true).sum(1), 1)
     plain = TagsCondition(shapes + colours).wrong(tf.constant(true), draw_for(32)).numpy()
     assert np.mean((plain * true).sum(1) == 0) > 0.2  # the default pairs also differ in both
+    # closeness counts agreement, not shared tags: a large set is not everyone's partner
+    big = tags.encode([["square", "red"], ["square", "blue"], ["square", "red", "disk", "cross", "green"]])
+    wrong = tags.wrong(tf.constant(big), draw_for(3)).numpy()
+    np.testing.assert_array_equal(wrong[0], big[1])
     assert TagsCondition.from_config(tags.get_config()).mismatch == "closest"
     with pytest.raises(ValueError, match="mismatch"):
         TagsCondition(shapes, mismatch="nearest")

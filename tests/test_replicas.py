@@ -17,6 +17,8 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
 * `float16_inf`: mixed_float16 and clipping, with an inf gradient injected
   into both objectives on the last replica only: the step is skipped
   everywhere, the loss scales are lowered and no weight becomes non-finite.
+* `float16_clip`: mixed_float16 with binding clipping limits, which apply
+  to the gradient once the loss scale is taken out.
 
 ConditionalGAN and StackGAN add the mode-seeking term (`diversity_weight=1`,
 a ratio taken per example) in the `uneven`, `tags` and `text` cases.
@@ -102,6 +104,13 @@ for family in families.FAMILIES:
             "iterations": [int(o.iterations.numpy()) for o in active],
             "logs": {},
         }
+
+        # float16 with binding limits and no inf: the limits apply to the unscaled gradient
+        with strategy.scope():
+            gan = families.build(family, optimizer="sgd", clip=({"global_clipnorm": 0.05}, {"clipnorm": 0.01}))
+        x, y = families.data(family, 16)
+        logs = fit_logs(gan.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False))
+        results[f"{family}/float16_clip"] = {"weights": snapshot(gan), "logs": logs}
     finally:
         keras.config.set_dtype_policy("float32")
 
@@ -117,7 +126,7 @@ for family in ("conditional", "stackgan"):
 emit(results)
 """
 
-KEYS = [f"{family}/{case}" for family in families.FAMILIES for case in ("uneven", "regularized", "float16_inf")] + [
+KEYS = [f"{family}/{case}" for family in families.FAMILIES for case in ("uneven", "regularized", "float16_inf", "float16_clip")] + [
     f"{family}/{kind}" for family in ("conditional", "stackgan") for kind in ("tags", "text")
 ]
 

@@ -73,9 +73,9 @@ def other_sample(condition, draw, closeness=None):
     Args:
         condition: tensor `[B, ...]`.
         draw: callable `(sampler, shape, **kw)` drawing `[B, *shape]` values.
-        closeness: int tensor `[B, B]` >= 0, or None. If given, the walk
-            takes the first differing sample of the highest closeness to
-            the true one (a random one of the closest).
+        closeness: `int32` tensor `[B, B]` >= 0, or None. If given, the
+            walk takes the first differing sample of the highest closeness
+            to the true one (a random one of the closest).
 
     Returns:
         `(wrong, valid)`: the paired conditions `[B, ...]` and a `bool` `[B]`.
@@ -100,7 +100,7 @@ def other_sample(condition, draw, closeness=None):
     differs = tf.logical_not(tf.gather(same, candidates, batch_dims=1))  # [B, B]
     rank = tf.cast(differs, "int32")
     if closeness is not None:
-        rank = tf.where(differs, tf.gather(tf.cast(closeness, "int32"), candidates, batch_dims=1) + 1, 0)
+        rank = tf.where(differs, tf.gather(closeness, candidates, batch_dims=1) + 1, 0)
     first = tf.argmax(rank, axis=1, output_type="int32")
     chosen = tf.gather(candidates, first, batch_dims=1)  # [B]
     valid = tf.reduce_any(differs, axis=1)

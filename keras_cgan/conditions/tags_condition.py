@@ -15,26 +15,28 @@ import tensorflow as tf
 from keras_cgan.conditions.base import Condition, is_concrete, other_sample
 
 
+MISMATCHES = ("other", "closest")
+
+
 @keras.saving.register_keras_serializable(package="keras_cgan")
 class TagsCondition(Condition):
     """A set of tags ("blue hair", "red eyes"), fed multi-hot as `float32` `[B, T]`.
 
     A wrong tag set for the mismatch term is the set of another sample in the
     batch that differs from the true one (with `mismatch="closest"`, one
-    that shares the most tags with it: "red hair, blue eyes" against "red
-    hair, green eyes", so the discriminator must check every tag); if the
-    whole batch shares one set, one random tag is flipped instead, so the
-    wrong set always differs. The
-    code is a learned linear map of the multi-hot vector (the default
-    `Condition.code`); the `acgan` head predicts each tag (sigmoid
-    cross-entropy).
+    that differs from it in the fewest tags: "red hair, green eyes" for
+    "red hair, blue eyes", so the discriminator must check every tag); if
+    the whole batch shares one set, one random tag is flipped instead, so
+    the wrong set always differs. The code is a learned linear map of the
+    multi-hot vector (the default `Condition.code`); the `acgan` head
+    predicts each tag (sigmoid cross-entropy).
 
     Args:
         vocabulary: list of str. The tags, in the order of the multi-hot
             columns (at least 2).
         mismatch: str. `"other"` (any other set of the batch) or
-            `"closest"` (a set of the batch sharing the most tags).
-            Defaults to `"other"`.
+            `"closest"` (a set of the batch that differs in the fewest
+            tags, present or absent). Defaults to `"other"`.
 
     Example:
 
@@ -45,11 +47,9 @@ class TagsCondition(Condition):
 
     dtype = "float32"
 
-    MISMATCHES = ("other", "closest")
-
     def __init__(self, vocabulary, mismatch="other"):
-        if mismatch not in self.MISMATCHES:
-            raise ValueError(f"`mismatch` must be one of {self.MISMATCHES}. Received: mismatch={mismatch!r}")
+        if mismatch not in MISMATCHES:
+            raise ValueError(f"`mismatch` must be one of {MISMATCHES}. Received: mismatch={mismatch!r}")
         self.mismatch = mismatch
         vocabulary = list(vocabulary) if not isinstance(vocabulary, str) else None
         if not vocabulary or len(vocabulary) < 2 or not all(isinstance(t, str) and t for t in vocabulary):
@@ -114,8 +114,12 @@ class TagsCondition(Condition):
             condition: multi-hot `[B, T]`.
             draw: callable `(sampler, shape, **kw)` drawing `[B, *shape]` values.
         """
-        shared = tf.matmul(condition, condition, transpose_b=True) if self.mismatch == "closest" else None  # [B, B]
-        wrong, valid = other_sample(condition, draw, closeness=shared)
+        agree = None
+        if self.mismatch == "closest":  # [B, B]: tags both have plus tags neither has
+            agree = tf.matmul(condition, condition, transpose_b=True) + tf.matmul(
+                1.0 - condition, 1.0 - condition, transpose_b=True)
+            agree = tf.cast(tf.round(agree), "int32")
+        wrong, valid = other_sample(condition, draw, closeness=agree)
         flip = draw(tf.random.stateless_uniform, (), dtype="int32", minval=0, maxval=self.num_tags)
         flipped = tf.abs(condition - tf.one_hot(flip, self.num_tags, dtype=condition.dtype))
         return tf.where(valid[:, None], wrong, flipped)

@@ -205,35 +205,61 @@ def _clipped_across_replicas(optimizer, grads):
     `clipvalue`), measured on the global batch's gradient.
 
     Keras clips each replica's gradient before it sums them, but a replica
-    holds only its rows' part of the global gradient: a 1-norm limit would
-    let two replicas step twice as far, in another direction, as one device.
-    Here the replicas' parts are summed first, clipped in Keras' order, and
-    each replica gets an equal share of the result; Keras' own clipping of a
-    share is then a no-op and its sum gives the clipped gradient. Unchanged
-    on one replica or without a limit.
+    holds only its rows' part of the global gradient: with a norm limit of 1,
+    two replicas could step twice as far, in another direction, as one
+    device. Here the replicas' parts are summed first, clipped in Keras'
+    order, and each replica gets an equal share of the result; Keras' own
+    clipping of a share is then a no-op and its sum gives the clipped
+    gradient. Unchanged on one replica or without a limit.
     """
-    ctx = tf.distribute.get_replica_context()
+    ctx, _, replicas = distribute._replica_context()
     inner = getattr(optimizer, "inner_optimizer", optimizer)
     limits = [(kind, getattr(inner, kind, None)) for kind in ("clipnorm", "global_clipnorm", "clipvalue")]
-    limits = [(kind, limit) for kind, limit in limits if limit]
-    if ctx is None or ctx.num_replicas_in_sync == 1 or not limits:
+    limits = [(kind, limit) for kind, limit in limits if limit and limit > 0]
+    if ctx is None or not limits:
         return grads
+    if inner.gradient_accumulation_steps:
+        raise ValueError(
+            f"The optimizer {inner.name!r} clips ({limits[0][0]}={limits[0][1]}) and accumulates gradients "
+            f"(gradient_accumulation_steps={inner.gradient_accumulation_steps}): on {replicas} replicas the "
+            "clip would apply to each micro-batch, not to their mean. Use one or the other."
+        )
     kind, limit = limits[0]
+    # The gradients are still scaled: by the loss scale, or the optimizer's fixed factor.
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        limit = limit * tf.cast(optimizer.dynamic_scale, "float32")  # the gradients are still scaled
+        limit = limit * tf.cast(optimizer.dynamic_scale, "float32")
+    elif inner.loss_scale_factor:
+        limit = limit * inner.loss_scale_factor
     present = [i for i, g in enumerate(grads) if g is not None]
     summed = ctx.all_reduce("SUM", [grads[i] for i in present])
     if kind == "clipnorm":
-        clipped = [tf.clip_by_norm(g, tf.cast(limit, g.dtype)) for g in summed]
+        factors = [tf.minimum(1.0, limit / tf.maximum(tf.norm(_values(g)), 1e-30)) for g in summed]
+        clipped = [_scaled(g, f) for g, f in zip(summed, factors)]
     elif kind == "global_clipnorm":
-        norm = tf.linalg.global_norm(summed)
-        clipped = [g * tf.cast(tf.minimum(1.0, limit / norm), g.dtype) for g in summed]
+        norm = tf.linalg.global_norm([_values(g) for g in summed])
+        clipped = [_scaled(g, tf.minimum(1.0, limit / norm)) for g in summed]
     else:
-        clipped = [tf.clip_by_value(g, -tf.cast(limit, g.dtype), tf.cast(limit, g.dtype)) for g in summed]
+        clipped = [_mapped(g, lambda v: tf.clip_by_value(v, -tf.cast(limit, v.dtype), tf.cast(limit, v.dtype)))
+                   for g in summed]
     grads = list(grads)
     for i, g in zip(present, clipped):
-        grads[i] = g / tf.cast(ctx.num_replicas_in_sync, g.dtype)
+        grads[i] = _scaled(g, 1.0 / replicas)
     return grads
+
+
+def _values(grad):
+    return grad.values if isinstance(grad, tf.IndexedSlices) else grad
+
+
+def _mapped(grad, fn):
+    """`fn` applied to a gradient's values, keeping `IndexedSlices` sparse."""
+    if isinstance(grad, tf.IndexedSlices):
+        return tf.IndexedSlices(fn(grad.values), grad.indices, grad.dense_shape)
+    return fn(grad)
+
+
+def _scaled(grad, factor):
+    return _mapped(grad, lambda v: v * tf.cast(factor, v.dtype))
 
 
 def _poisoned(grads, bad):

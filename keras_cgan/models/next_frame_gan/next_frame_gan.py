@@ -168,9 +168,9 @@ class NextFrameGAN(GANModel):
         Args:
             generator_optimizer: optimizer, name or config. Defaults to
                 `Adam(1e-3, beta_1=0.5, global_clipnorm=1.0)`: a step the
-                discriminator's verdict cannot blow up (with a faster
-                discriminator and no limit, one task's generator jumped to
-                blank frames late in training).
+                discriminator's verdict cannot blow up (without the limit,
+                the faster discriminator below drives bouncing_ball of
+                `benchmarks/generalisation.py` to blank frames).
             discriminator_optimizer: optimizer, name or config. Defaults to
                 `Adam(5e-4, beta_1=0.5)`, half the generator's rate: a
                 discriminator fast enough to see split sprites, so the

@@ -44,6 +44,10 @@ def build_parser():
         help="acgan and concat_acgan: 1 trains D's tag classifier on generated faces too (StackGAN's default), "
         "0 on real faces only",
     )
+    parser.add_argument(
+        "--tag-mismatch", default="other", choices=["other", "closest"],
+        help="wrong tag sets of the mismatch term: any other set of the batch, or one differing in the fewest tags",
+    )
     parser.add_argument("--samples", type=int, default=8, help="generated faces scored per tag set")
     parser.add_argument("--out", default="runs/stackgan")
     parser.add_argument("--grid", default=None, help="also write the stage grid here (e.g. docs/stackgan_stages.png)")
@@ -58,8 +62,9 @@ def build(args):
     from keras_cgan.data import synthetic_faces
 
     return presets.build(
-        tuple(args.sizes), synthetic_faces.condition(), base_filters=args.filters, latent_dim=args.latent_dim,
-        code_dim=args.code_dim, conditioning=args.design, kl_weight=args.kl_weight, seed=args.seed,
+        tuple(args.sizes), synthetic_faces.condition(args.tag_mismatch), base_filters=args.filters,
+        latent_dim=args.latent_dim, code_dim=args.code_dim, conditioning=args.design, kl_weight=args.kl_weight,
+        seed=args.seed,
         **({} if args.auxiliary_on_fake is None else {"auxiliary_on_fake": bool(args.auxiliary_on_fake)}),
     )
 

@@ -45,9 +45,9 @@ LEFT_EYE = (8, 10, 4, 6)
 RIGHT_EYE = (8, 10, 10, 12)
 
 
-def condition():
-    """The `TagsCondition` over the 12 tags (6 hair then 6 eye colours)."""
-    return TagsCondition(list(VOCABULARY))
+def condition(mismatch="other"):
+    """The `TagsCondition` over the 12 tags (6 hair then 6 eye colours); `mismatch` as `TagsCondition`'s."""
+    return TagsCondition(list(VOCABULARY), mismatch=mismatch)
 
 
 def tags_of(hair, eyes):

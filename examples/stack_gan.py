@@ -18,6 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
+from keras_cgan.conditions.tags_condition import MISMATCHES  # noqa: E402
 from keras_cgan.models.conditional_gan.networks import CONDITIONINGS  # noqa: E402
 from keras_cgan.models.stack_gan import presets  # noqa: E402
 
@@ -45,7 +46,7 @@ def build_parser():
         "0 on real faces only",
     )
     parser.add_argument(
-        "--tag-mismatch", default="other", choices=["other", "closest"],
+        "--tag-mismatch", default="other", choices=MISMATCHES,
         help="wrong tag sets of the mismatch term: any other set of the batch, or one differing in the fewest tags",
     )
     parser.add_argument("--samples", type=int, default=8, help="generated faces scored per tag set")

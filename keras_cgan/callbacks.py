@@ -673,8 +673,8 @@ class CollapseMonitor(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         # A failure still under way when training ends is said, however few checks it lasted.
-        for kind, (message, where) in list(self._failing.items()):
-            streak = self._streaks.get(kind, 0)
+        for kind, (message, where) in self._failing.items():
+            streak = self._streaks.get(kind, 0)  # 0 once a check of the kind passed again
             if kind not in self.seen and 0 < streak < self.patience:
                 ended = f"at the last {streak} check(s) before training ended, the last at {where}"
                 self._report(kind, message.replace(self._held(where), ended), patience=1)
@@ -813,11 +813,8 @@ class CollapseMonitor(keras.callbacks.Callback):
     def _report(self, kind, message, failed=True, patience=None, where=None):
         """Counts a failed check of `kind` (at `where`); warns once, after `patience` in a row."""
         self._streaks[kind] = self._streaks.get(kind, 0) + 1 if failed else 0
-        if where is not None:  # the latest failed check of each kind, for `on_train_end`
-            if failed:
-                self._failing[kind] = (message, where)
-            else:
-                self._failing.pop(kind, None)
+        if failed and where is not None:  # the latest failed check of each kind, for `on_train_end`
+            self._failing[kind] = (message, where)
         if kind in self.seen or self._streaks[kind] < (patience or self.patience):
             return
         self.seen[kind] = message

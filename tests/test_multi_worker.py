@@ -4,7 +4,9 @@ One launch of two workers trains all families in sequence (a launch costs
 more than the training); one single-worker process runs the same code beside
 them.
 Each family trains 3 steps of global batch 8 with a weight average
-(`ema_decay`) and its sample writer; only the chief may write files.
+(`ema_decay`), binding gradient-clipping limits (measured on the global
+batch's gradient, not each worker's part) and its sample writer; only the
+chief may write files.
 """
 
 import os
@@ -27,7 +29,10 @@ result = {{"replicas": strategy.num_replicas_in_sync}}
 for family in families.FAMILIES:
     with strategy.scope():
         # SGD: see families._optimizer
-        gan = families.build(family, ema_decay=0.5, optimizer="sgd", **families.MODE_SEEKING.get(family, {{}}))
+        gan = families.build(
+            family, ema_decay=0.5, optimizer="sgd", clip=({{"global_clipnorm": 0.05}}, {{"clipnorm": 0.01}}),
+            **families.MODE_SEEKING.get(family, {{}}),
+        )
     conditions, targets = families.data(family, 4, seed=1)
     log_dir = os.path.join(folder, family, "logs")
     writer = {{

@@ -8,7 +8,7 @@ change single values:
 - `"default"`: the command line's model (32 filters, 32 noise dims, a
   `concat_acgan` discriminator with the matching-aware term and a
   classifier trained on real images only, and the mode-seeking term
-  `diversity_weight=4`). Conditions without labels
+  `diversity_weight=2`). Conditions without labels
   (`EmbeddingCondition`) get `concat`: there is no class to predict.
 - `"digits"`: the quickstart's, the default compiled with 8 steps per
   execution (tiny 8x8 images: per-step overhead dominates).
@@ -34,10 +34,9 @@ DEFAULT = {
     "latent_dim": 32,
     "base_filters": 32,
     # A concat D plus a classifier that sees the image alone, and the
-    # mode-seeking term (benchmarks/generalisation.py): with the term at 2,
-    # above the plain concat D at diversity 1 on all six tasks (glyphs 0.74
-    # -> 0.88, counts 0.63 -> 0.81); at 1 the classifier drew one sample per
-    # count.
+    # mode-seeking term at 2 (benchmarks/generalisation.py): above the plain
+    # concat D at diversity 1 on all six tasks (glyphs 0.74 -> 0.88, counts
+    # 0.63 -> 0.81); at diversity 1 the classifier drew one sample per count.
     "conditioning": "concat_acgan",
     # Its classifier learns from real images only: G must draw what real
     # images of a class look like, not cues D found in G's own samples
@@ -46,10 +45,7 @@ DEFAULT = {
     "auxiliary_on_fake": False,
     "mismatch_weight": 1.0,
     "adversarial_loss": "bce",
-    # At 4 rather than 2: glyphs and counts both >= 0.9 at 3 of 5 seeds
-    # (at none with 2); glyphs higher at all five (mean 0.87 -> 0.91),
-    # counts 0.91 -> 0.93 on average.
-    "diversity_weight": 4.0,
+    "diversity_weight": 2.0,
     "spectral_norm": False,
     "r1_weight": 0.0,
 }

@@ -51,6 +51,11 @@ def _optimizer(name, learning_rate, **clip):
     return keras.optimizers.Adam(learning_rate, beta_1=0.5, **clip)
 
 
+# G's and D's clipping arguments small enough to bind on every family's first
+# steps: clipped on the global batch or on each replica's part, the weights differ.
+BINDING_CLIP = ({"global_clipnorm": 0.05}, {"clipnorm": 0.01})
+
+
 def build(family, seed=3, learning_rate=1e-2, optimizer="adam", update="alternating", clip=({}, {}), **kwargs):
     """A compiled tiny GAN of `family` (build it inside `strategy.scope()` to distribute it).
 

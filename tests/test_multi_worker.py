@@ -30,7 +30,7 @@ for family in families.FAMILIES:
     with strategy.scope():
         # SGD: see families._optimizer
         gan = families.build(
-            family, ema_decay=0.5, optimizer="sgd", clip=({{"global_clipnorm": 0.05}}, {{"clipnorm": 0.01}}),
+            family, ema_decay=0.5, optimizer="sgd", clip=families.BINDING_CLIP,
             **families.MODE_SEEKING.get(family, {{}}),
         )
     conditions, targets = families.data(family, 4, seed=1)

@@ -80,7 +80,7 @@ for family in families.FAMILIES:
     # regularizers on G and D (every stage); dropout on where the family has it; simultaneous update
     with strategy.scope():
         gan = families.regularize(families.build(
-            family, optimizer="sgd", learning_rate=0.01, update="simultaneous", clip=({"global_clipnorm": 0.05}, {"clipnorm": 0.01}),
+            family, optimizer="sgd", learning_rate=0.01, update="simultaneous", clip=families.BINDING_CLIP,
             **({"dropout": 0.5} if family == "pix2pix" else {})))
     x, y = families.data(family, 16)
     logs = fit_logs(gan.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False))
@@ -107,7 +107,7 @@ for family in families.FAMILIES:
 
         # float16 with binding limits and no inf: the limits apply to the unscaled gradient
         with strategy.scope():
-            gan = families.build(family, optimizer="sgd", clip=({"global_clipnorm": 0.05}, {"clipnorm": 0.01}))
+            gan = families.build(family, optimizer="sgd", clip=families.BINDING_CLIP)
         x, y = families.data(family, 16)
         logs = fit_logs(gan.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False))
         results[f"{family}/float16_clip"] = {"weights": snapshot(gan), "logs": logs}

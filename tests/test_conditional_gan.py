@@ -268,6 +268,22 @@ def test_diversity_term_alone_pushes_samples_of_one_condition_apart():
     assert variety[-1] > 1.5 * variety[0], variety
 
 
+def test_diversity_warmup_ramps_the_weight_from_zero():
+    gan = make_gan(diversity_weight=0.5, diversity_warmup=10**6)  # the weight stays near 0 for this fit
+    gan.compile()
+    labels, images = data()
+    logs = {k: v[-1] for k, v in gan.fit(labels, images, batch_size=8, epochs=1, verbose=0).history.items()}
+    assert logs["g_diversity"] > 0.0, logs
+    np.testing.assert_allclose(logs["g_loss"], logs["g_adv"], rtol=1e-4)
+    steps = int(gan.generator_optimizer.iterations.numpy())
+    np.testing.assert_allclose(float(gan._current_diversity_weight()), 0.5 * steps / 10**6, rtol=1e-5)
+
+    gan = make_gan(diversity_weight=0.5, diversity_warmup=1)  # full weight after the first step
+    gan.compile()
+    gan.fit(labels, images, batch_size=8, epochs=1, verbose=0)
+    assert float(gan._current_diversity_weight()) == 0.5
+
+
 def test_diversity_limit_caps_the_term():
     gan = make_gan(diversity_weight=1.0, diversity_limit=1e-3)  # far below what two draws differ by
     gan.compile()
@@ -277,12 +293,12 @@ def test_diversity_limit_caps_the_term():
 
 
 def test_diversity_settings_survive_config_and_keras_file(tmp_path):
-    gan = make_gan(diversity_weight=0.25, diversity_limit=2.0)
+    gan = make_gan(diversity_weight=0.25, diversity_limit=2.0, diversity_warmup=100)
     gan.compile()
     assert_config_roundtrip(gan)
     noise = np.ones((2, LATENT), "float32")
     loaded = assert_keras_roundtrip(gan, np.array([1, 2]), tmp_path, noise=noise)
-    assert (loaded.diversity_weight, loaded.diversity_limit) == (0.25, 2.0)
+    assert (loaded.diversity_weight, loaded.diversity_limit, loaded.diversity_warmup) == (0.25, 2.0, 100)
 
 
 def test_diversity_arguments_name_themselves():
@@ -290,5 +306,7 @@ def test_diversity_arguments_name_themselves():
         make_gan(diversity_weight=-1.0)
     with pytest.raises(ValueError, match="diversity_limit"):
         make_gan(diversity_weight=1.0, diversity_limit=0.0)
+    with pytest.raises(ValueError, match="diversity_warmup"):
+        make_gan(diversity_weight=1.0, diversity_warmup=-1)
     gan = make_gan(diversity_weight=0.25, diversity_limit=2.0)
     assert (gan.get_config()["diversity_weight"], gan.get_config()["diversity_limit"]) == (0.25, 2.0)

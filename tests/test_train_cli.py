@@ -144,7 +144,7 @@ def test_export_needs_only_the_run_folder(runs, tmp_path, family, fmt, suffix, e
 
 # family -> the options its run folders lacked before they existed, and the value those runs trained with
 BEFORE_OPTIONS = {
-    "conditional_gan": {"diversity_weight": 0.0, "auxiliary_on_fake": True},
+    "conditional_gan": {"diversity_weight": 0.0, "diversity_warmup": 0, "auxiliary_on_fake": True},
     "pix2pix": {"r1_weight": 0.0},
 }
 

@@ -81,7 +81,8 @@ def build(options):
         shape, condition, base_filters=options["filters"], latent_dim=options["latent_dim"],
         conditioning=options["conditioning"], auxiliary_on_fake=options["auxiliary_on_fake"],
         mismatch_weight=options["mismatch_weight"],
-        diversity_weight=options["diversity_weight"], adversarial_loss=options["adversarial_loss"], seed=options["seed"],
+        diversity_weight=options["diversity_weight"], diversity_warmup=options["diversity_warmup"],
+        adversarial_loss=options["adversarial_loss"], seed=options["seed"],
         spectral_norm=options["spectral_norm"], r1_weight=options["r1_weight"],
     )
 
@@ -106,13 +107,14 @@ FAMILY = register(
             "latent_dim": DEFAULT["latent_dim"],
             "mismatch_weight": DEFAULT["mismatch_weight"],
             "diversity_weight": DEFAULT["diversity_weight"],
+            "diversity_warmup": DEFAULT["diversity_warmup"],
             "conditioning": DEFAULT["conditioning"],
             "auxiliary_on_fake": DEFAULT["auxiliary_on_fake"],
             "adversarial_loss": DEFAULT["adversarial_loss"],
             "spectral_norm": DEFAULT["spectral_norm"],
             "r1_weight": DEFAULT["r1_weight"],
         },
-        absent_means={"diversity_weight": 0.0, "auxiliary_on_fake": True},  # runs made before the options existed
+        absent_means={"diversity_weight": 0.0, "diversity_warmup": 0, "auxiliary_on_fake": True},  # runs made before the options existed
         data_options={},
         epochs=100,
         batch_size=64,

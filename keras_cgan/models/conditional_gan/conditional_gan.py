@@ -68,6 +68,10 @@ class ConditionalGAN(GANModel):
             (both draws in one call). `0` turns it off. Defaults to `0.0`.
         diversity_limit: float. The cap on that ratio: samples need not
             differ more than this. Defaults to `1.0`.
+        diversity_warmup: int. Generator steps over which the mode-seeking
+            weight rises linearly from 0 to `diversity_weight`, so the
+            condition is learned first and variety is asked for later. `0`
+            applies the full weight from the first step. Defaults to `0`.
         adversarial_weight: float. Weight of the generator's adversarial
             loss. Defaults to `1.0`.
         seed: int. Seed of noise and wrong conditions. Defaults to `None`.
@@ -113,6 +117,7 @@ class ConditionalGAN(GANModel):
         auxiliary_on_fake=True,
         diversity_weight=0.0,
         diversity_limit=1.0,
+        diversity_warmup=0,
         **kwargs,
     ):
         super().__init__(generator, discriminator, **kwargs)
@@ -120,6 +125,8 @@ class ConditionalGAN(GANModel):
             raise ValueError(f"`diversity_weight` must be >= 0. Received: diversity_weight={diversity_weight!r}")
         if not diversity_limit > 0:
             raise ValueError(f"`diversity_limit` must be > 0. Received: diversity_limit={diversity_limit!r}")
+        if not diversity_warmup >= 0:
+            raise ValueError(f"`diversity_warmup` must be >= 0. Received: diversity_warmup={diversity_warmup!r}")
         if mismatch_weight < 0:
             raise ValueError(f"`mismatch_weight` must be >= 0. Received: mismatch_weight={mismatch_weight}")
         if auxiliary_weight < 0:
@@ -132,6 +139,7 @@ class ConditionalGAN(GANModel):
         self.auxiliary_on_fake = bool(auxiliary_on_fake)
         self.diversity_weight = float(diversity_weight)
         self.diversity_limit = float(diversity_limit)
+        self.diversity_warmup = int(diversity_warmup)
         self._explicit_design = design
         self._check_networks()
         self.design = design or self._detect_design()
@@ -402,7 +410,8 @@ class ConditionalGAN(GANModel):
         `min(mean|x1 - x2| / mean|z1 - z2|, diversity_limit)`, where `x1`, `x2`
         are the generator's samples for `condition` under two fresh noise
         draws, made in one call of twice the batch; G maximizes it. Per
-        example, so replicas add up to the one-device value.
+        example, so replicas add up to the one-device value. Its weight
+        rises from 0 over the first `diversity_warmup` generator steps.
         """
         if self.diversity_weight <= 0:
             return loss, parts
@@ -413,7 +422,13 @@ class ConditionalGAN(GANModel):
         mean_abs = lambda d: tf.reduce_mean(tf.reshape(tf.abs(d), [tf.shape(d)[0], -1]), axis=1)  # [B]
         ratio = mean_abs(x[:batch] - x[batch:]) / (mean_abs(z[:batch] - z[batch:]) + 1e-8)
         parts = {**parts, "g_diversity": tf.reduce_mean(tf.minimum(ratio, self.diversity_limit))}
-        return loss - self.diversity_weight * parts["g_diversity"], parts
+        return loss - self._current_diversity_weight() * parts["g_diversity"], parts
+
+    def _current_diversity_weight(self):
+        if not self.diversity_warmup or not hasattr(self, "generator_optimizer"):
+            return self.diversity_weight
+        progress = tf.cast(self.generator_optimizer.iterations, "float32") / float(self.diversity_warmup)
+        return self.diversity_weight * tf.minimum(progress, 1.0)
 
     def get_config(self):
         """The constructor arguments, with the condition serialized."""
@@ -426,5 +441,6 @@ class ConditionalGAN(GANModel):
             auxiliary_on_fake=self.auxiliary_on_fake,
             diversity_weight=self.diversity_weight,
             diversity_limit=self.diversity_limit,
+            diversity_warmup=self.diversity_warmup,
         )
         return config

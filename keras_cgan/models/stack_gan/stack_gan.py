@@ -58,8 +58,9 @@ class StackGAN(ConditionalGAN):
         active_stages: int. Stages active at construction. Defaults to `1`.
         mismatch_weight, design, auxiliary_weight, adversarial_weight, seed:
             as for `ConditionalGAN`.
-        diversity_weight, diversity_limit: as for `ConditionalGAN`; the
-            term compares two draws of the last active stage.
+        diversity_weight, diversity_limit, diversity_warmup: as for
+            `ConditionalGAN`; the term compares two draws of the last
+            active stage.
 
     Example:
 

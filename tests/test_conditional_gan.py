@@ -276,12 +276,13 @@ def test_diversity_warmup_ramps_the_weight_from_zero():
     assert logs["g_diversity"] > 0.0, logs
     np.testing.assert_allclose(logs["g_loss"], logs["g_adv"], rtol=1e-4)
     steps = int(gan.generator_optimizer.iterations.numpy())
-    np.testing.assert_allclose(float(gan._current_diversity_weight()), 0.5 * steps / 10**6, rtol=1e-5)
+    weight = float(gan.warmed_up(gan.diversity_weight, gan.diversity_warmup))
+    np.testing.assert_allclose(weight, 0.5 * steps / 10**6, rtol=1e-5)
 
     gan = make_gan(diversity_weight=0.5, diversity_warmup=1)  # full weight after the first step
     gan.compile()
     gan.fit(labels, images, batch_size=8, epochs=1, verbose=0)
-    assert float(gan._current_diversity_weight()) == 0.5
+    assert float(gan.warmed_up(gan.diversity_weight, gan.diversity_warmup)) == 0.5
 
 
 def test_diversity_limit_caps_the_term():

@@ -688,6 +688,16 @@ class GANModel(keras.Model):
                 penalty = term if penalty is None else penalty + term
         return penalty
 
+    def warmed_up(self, weight, steps):
+        """`weight` times `min(1, generator steps taken / steps)`: a term that rises from 0.
+
+        `steps=0`, or a model not yet compiled, gives `weight` itself.
+        """
+        if not steps or not hasattr(self, "generator_optimizer"):
+            return weight
+        progress = tf.cast(self.generator_optimizer.iterations, "float32") / float(steps)
+        return weight * tf.minimum(progress, 1.0)
+
     def balanced_weight(self, reconstruction, adversarial, sample):
         """`||d reconstruction / d sample|| / ||d adversarial / d sample||` over the global batch.
 

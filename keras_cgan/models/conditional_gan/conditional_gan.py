@@ -422,13 +422,7 @@ class ConditionalGAN(GANModel):
         mean_abs = lambda d: tf.reduce_mean(tf.reshape(tf.abs(d), [tf.shape(d)[0], -1]), axis=1)  # [B]
         ratio = mean_abs(x[:batch] - x[batch:]) / (mean_abs(z[:batch] - z[batch:]) + 1e-8)
         parts = {**parts, "g_diversity": tf.reduce_mean(tf.minimum(ratio, self.diversity_limit))}
-        return loss - self._current_diversity_weight() * parts["g_diversity"], parts
-
-    def _current_diversity_weight(self):
-        if not self.diversity_warmup or not hasattr(self, "generator_optimizer"):
-            return self.diversity_weight
-        progress = tf.cast(self.generator_optimizer.iterations, "float32") / float(self.diversity_warmup)
-        return self.diversity_weight * tf.minimum(progress, 1.0)
+        return loss - self.warmed_up(self.diversity_weight, self.diversity_warmup) * parts["g_diversity"], parts
 
     def get_config(self):
         """The constructor arguments, with the condition serialized."""

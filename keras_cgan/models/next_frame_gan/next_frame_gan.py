@@ -243,14 +243,8 @@ class NextFrameGAN(GANModel):
         if self.adversarial_weight > 0:
             scores = self._scores(fake, condition, training)
             parts["g_adv"] = tf.reduce_mean(self._adversarial().generator(scores))
-            loss += self._current_adversarial_weight() * parts["g_adv"]
+            loss += self.warmed_up(self.adversarial_weight, self.adversarial_warmup) * parts["g_adv"]
         return loss, parts
-
-    def _current_adversarial_weight(self):
-        if not self.adversarial_warmup or not hasattr(self, "generator_optimizer"):
-            return self.adversarial_weight
-        progress = tf.cast(self.generator_optimizer.iterations, "float32") / float(self.adversarial_warmup)
-        return self.adversarial_weight * tf.minimum(progress, 1.0)
 
     # --------------------------------------------------------------- rollout
 

@@ -85,7 +85,9 @@ def condition_fidelity():
     r = run(load("condition_fidelity"), "default")["result"]
     epochs = [c for c in r["rows"][0] if c.startswith("epoch")]
     rows = [[row["discriminator"]] + [fmt(row[c]) for c in epochs] for row in r["rows"]]
-    real = f"\nThe same classifier on real held-out digits: {fmt(r['real_digit_accuracy'])}."
+    seeds = r["args"].get("seeds", 1)
+    mean = f" Each row is the mean of {seeds} seeds." if seeds > 1 else ""
+    real = f"\nThe same classifier on real held-out digits: {fmt(r['real_digit_accuracy'])}.{mean}"
     return table("condition_fidelity", ["discriminator"] + epochs, rows, ["default"]) + real
 
 

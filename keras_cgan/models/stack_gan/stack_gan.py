@@ -60,7 +60,8 @@ class StackGAN(ConditionalGAN):
             as for `ConditionalGAN`.
         diversity_weight, diversity_limit, diversity_warmup: as for
             `ConditionalGAN`; the term compares two draws of the last
-            active stage.
+            active stage, and the warm-up counts generator steps from the
+            start of training, not from when a stage was added.
 
     Example:
 

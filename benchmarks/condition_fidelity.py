@@ -12,6 +12,7 @@ real digits recognises the requested class in generated digits.
     python benchmarks/condition_fidelity.py            # ~5 minutes on 2 CPU cores
     python benchmarks/condition_fidelity.py --epochs 400 --eval-every 50
     python benchmarks/condition_fidelity.py --set condition_at=every_block
+    python benchmarks/condition_fidelity.py --variant "preset's" --seeds 5   # one D; each seed is kept
 """
 
 import argparse
@@ -62,6 +63,8 @@ def main():
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--filters", type=int, default=32)
     parser.add_argument("--seeds", type=int, default=1, help="repeat with this many seeds and average")
+    parser.add_argument("--variant", action="append", default=[], metavar="TEXT",
+                        help="run only the discriminators whose name contains TEXT (repeatable; default: all)")
     parser.add_argument("--set", action="append", default=[], type=_report.key_value, metavar="KEY=VALUE",
                         help="a preset override for every discriminator, e.g. condition_at=every_block (repeatable)")
     parser.add_argument("--out", default=None)
@@ -74,11 +77,15 @@ def main():
     judge = DigitsClassifier().fit(*digits.load("holdout"))
     real_images, real_labels = digits.load("train")
     rows, runs = [], {}
-    for name, variant in VARIANTS.items():
+    chosen = {n: v for n, v in VARIANTS.items() if not args.variant or any(t in n for t in args.variant)}
+    if not chosen:
+        parser.error(f"--variant {args.variant}: no discriminator name contains it; names: {list(VARIANTS)}")
+    for name, variant in chosen.items():
         per_seed = [train(variant, args, judge, seed) for seed in range(args.seeds)]
         epochs = sorted(per_seed[0][0])
         mean = {e: float(np.mean([s[e] for s, _ in per_seed])) for e in epochs}
-        runs[name] = {"accuracy_by_epoch": mean, "seconds": float(np.mean([t for _, t in per_seed]))}
+        runs[name] = {"accuracy_by_epoch": mean, "seconds": float(np.mean([t for _, t in per_seed])),
+                      "by_seed": {e: [s[e] for s, _ in per_seed] for e in epochs}}
         rows.append({"discriminator": name, **{f"epoch {e}": mean[e] for e in epochs}})
         print(f"{name}: {mean}", flush=True)
     steps_per_epoch = len(real_labels) // args.batch_size

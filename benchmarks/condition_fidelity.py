@@ -82,11 +82,11 @@ def main():
         parser.error(f"--variant {args.variant}: no discriminator name contains it; names: {list(VARIANTS)}")
     for name, variant in chosen.items():
         per_seed = [train(variant, args, judge, seed) for seed in range(args.seeds)]
-        epochs = sorted(per_seed[0][0])
-        mean = {e: float(np.mean([s[e] for s, _ in per_seed])) for e in epochs}
+        by_seed = {e: [scores[e] for scores, _ in per_seed] for e in sorted(per_seed[0][0])}
+        mean = {e: float(np.mean(values)) for e, values in by_seed.items()}
         runs[name] = {"accuracy_by_epoch": mean, "seconds": float(np.mean([t for _, t in per_seed])),
-                      "by_seed": {e: [s[e] for s, _ in per_seed] for e in epochs}}
-        rows.append({"discriminator": name, **{f"epoch {e}": mean[e] for e in epochs}})
+                      "by_seed": by_seed}
+        rows.append({"discriminator": name, **{f"epoch {e}": value for e, value in mean.items()}})
         print(f"{name}: {mean}", flush=True)
     steps_per_epoch = len(real_labels) // args.batch_size
     columns = ["discriminator"] + [f"epoch {e}" for e in sorted(runs[next(iter(runs))]["accuracy_by_epoch"])]

@@ -7,7 +7,10 @@ alone, real+wrong label scored fake),
 (c) a plain concat discriminator (no wrong-label term) and
 (d) a discriminator that never sees the label,
 and reports, at the same epochs, how often a classifier trained on held-out
-real digits recognises the requested class in generated digits.
+real digits recognises the requested class in generated digits, and at the
+last epoch how varied the digits of one class are (beside real digits'): a
+generator that draws only the easiest form of each digit can score above
+real digits.
 
     python benchmarks/condition_fidelity.py            # ~5 minutes on 2 CPU cores
     python benchmarks/condition_fidelity.py --epochs 400 --eval-every 50
@@ -26,7 +29,7 @@ import numpy as np  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
 from keras_cgan.data import digits  # noqa: E402
-from keras_cgan.metrics import DigitsClassifier, condition_accuracy  # noqa: E402
+from keras_cgan.metrics import DigitsClassifier, condition_accuracy, diversity  # noqa: E402
 from keras_cgan.models.conditional_gan import presets  # noqa: E402
 
 VARIANTS = {
@@ -43,17 +46,18 @@ def train(variant, args, judge, seed):
     gan = presets.build((8, 8, 1), 10, preset="digits", base_filters=args.filters, seed=seed,
                         **{**dict(args.set), **variant})
     labels = np.repeat(np.arange(10), 100)
-    scores = {}
+    scores, fake = {}, None
 
     class Score(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
+            nonlocal fake
             if (epoch + 1) % args.eval_every == 0:
                 fake = gan.predict(labels, batch_size=500, verbose=0)
                 scores[epoch + 1] = condition_accuracy(judge, fake, labels)
 
     start = time.time()
     gan.fit(digits.dataset(args.batch_size, seed=seed), epochs=args.epochs, verbose=0, callbacks=[Score()])
-    return scores, time.time() - start
+    return scores, time.time() - start, diversity(fake, labels)
 
 
 def main():
@@ -82,21 +86,25 @@ def main():
         parser.error(f"--variant {args.variant}: no discriminator name contains it; names: {list(VARIANTS)}")
     for name, variant in chosen.items():
         per_seed = [train(variant, args, judge, seed) for seed in range(args.seeds)]
-        by_seed = {e: [scores[e] for scores, _ in per_seed] for e in sorted(per_seed[0][0])}
+        by_seed = {e: [scores[e] for scores, _, _ in per_seed] for e in sorted(per_seed[0][0])}
         mean = {e: float(np.mean(values)) for e, values in by_seed.items()}
-        runs[name] = {"accuracy_by_epoch": mean, "seconds": float(np.mean([t for _, t in per_seed])),
-                      "by_seed": by_seed}
-        rows.append({"discriminator": name, **{f"epoch {e}": value for e, value in mean.items()}})
-        print(f"{name}: {mean}", flush=True)
+        spread = [d for _, _, d in per_seed]  # each seed's, at the last scored epoch
+        runs[name] = {"accuracy_by_epoch": mean, "seconds": float(np.mean([t for _, t, _ in per_seed])),
+                      "by_seed": by_seed, "diversity": float(np.mean(spread)), "diversity_by_seed": spread}
+        rows.append({"discriminator": name, **{f"epoch {e}": value for e, value in mean.items()},
+                     "diversity": float(np.mean(spread))})
+        print(f"{name}: {mean}, diversity {np.mean(spread):.3f}", flush=True)
     steps_per_epoch = len(real_labels) // args.batch_size
     columns = ["discriminator"] + [f"epoch {e}" for e in sorted(runs[next(iter(runs))]["accuracy_by_epoch"])]
+    columns.append("diversity")
+    real_accuracy = condition_accuracy(judge, real_images, real_labels)
+    real_diversity = diversity(real_images, real_labels)
     print(f"\ncondition accuracy of generated digits ({steps_per_epoch} steps/epoch, "
-          f"batch {args.batch_size}; judge on real digits: "
-          f"{condition_accuracy(judge, real_images, real_labels):.3f}; chance 0.1)\n")
+          f"batch {args.batch_size}; judge on real digits: {real_accuracy:.3f}; chance 0.1), and their "
+          f"diversity at the last epoch (real digits: {real_diversity:.3f})\n")
     _report.write(
         "condition_fidelity",
-        {"args": vars(args), "runs": runs,
-         "real_digit_accuracy": condition_accuracy(judge, real_images, real_labels)},
+        {"args": vars(args), "runs": runs, "real_digit_accuracy": real_accuracy, "real_diversity": real_diversity},
         rows, columns, args.out,
     )
 

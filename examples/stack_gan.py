@@ -45,6 +45,12 @@ def build_parser():
         help="acgan and concat_acgan: 1 trains D's tag classifier on generated faces too (StackGAN's default), "
         "0 on real faces only",
     )
+    parser.add_argument("--discriminator-filters", type=int, default=None,
+                        help="filters of every discriminator's first block (default: half of --filters)")
+    parser.add_argument("--diversity-weight", type=float, default=None,
+                        help="weight of the mode-seeking term (default: the preset's)")
+    parser.add_argument("--diversity-warmup", type=int, default=None,
+                        help="generator steps over which that weight rises from 0 (default: the preset's)")
     parser.add_argument(
         "--tag-mismatch", default="other", choices=MISMATCHES,
         help="wrong tag sets of the mismatch term: any other set of the batch, or one differing in the fewest tags",
@@ -67,6 +73,8 @@ def build(args):
         latent_dim=args.latent_dim, code_dim=args.code_dim, conditioning=args.design, kl_weight=args.kl_weight,
         seed=args.seed,
         **({} if args.auxiliary_on_fake is None else {"auxiliary_on_fake": bool(args.auxiliary_on_fake)}),
+        **{k: v for k in ("discriminator_filters", "diversity_weight", "diversity_warmup")
+           if (v := getattr(args, k)) is not None},
     )
 
 

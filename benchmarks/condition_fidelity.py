@@ -8,7 +8,7 @@ alone, real+wrong label scored fake),
 (d) a discriminator that never sees the label,
 and reports, at the same epochs, how often a classifier trained on held-out
 real digits recognises the requested class in generated digits, and at the
-last epoch how varied the digits of one class are (beside real digits'): a
+last scored epoch how varied the digits of one class are (beside real digits'): a
 generator that draws only the easiest form of each digit can score above
 real digits.
 
@@ -73,6 +73,9 @@ def main():
                         help="a preset override for every discriminator, e.g. condition_at=every_block (repeatable)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
+    if not 1 <= args.eval_every <= args.epochs:
+        parser.error(f"--eval-every {args.eval_every}: must be between 1 and --epochs ({args.epochs}); "
+                     "otherwise no epoch is scored")
     owned = {"preset", "base_filters", "seed"} | {k for variant in VARIANTS.values() for k in variant}
     clash = sorted(owned & set(dict(args.set)))
     if clash:
@@ -101,7 +104,7 @@ def main():
     real_diversity = diversity(real_images, real_labels)
     print(f"\ncondition accuracy of generated digits ({steps_per_epoch} steps/epoch, "
           f"batch {args.batch_size}; judge on real digits: {real_accuracy:.3f}; chance 0.1), and their "
-          f"diversity at the last epoch (real digits: {real_diversity:.3f})\n")
+          f"diversity at the last scored epoch (real digits: {real_diversity:.3f})\n")
     _report.write(
         "condition_fidelity",
         {"args": vars(args), "runs": runs, "real_digit_accuracy": real_accuracy, "real_diversity": real_diversity},

@@ -83,14 +83,15 @@ def table(name, columns, rows, runs=None):
 
 def condition_fidelity():
     r = run(load("condition_fidelity"), "default")["result"]
-    columns = [c for c in r["rows"][0] if c.startswith("epoch")] + [c for c in ("diversity",) if c in r["rows"][0]]
+    epochs = [c for c in r["rows"][0] if c.startswith("epoch")]
+    columns = epochs + [c for c in ("diversity",) if c in r["rows"][0]]
     rows = [[row["discriminator"]] + [fmt(row[c]) for c in columns] for row in r["rows"]]
     seeds = r["args"].get("seeds", 1)
     mean = f" Each row is the mean of {seeds} seeds." if seeds > 1 else ""
     real = f"\nThe same classifier on real held-out digits: {fmt(r['real_digit_accuracy'])}.{mean}"
     if "real_diversity" in r:
-        real += (f" Diversity: how much two generated digits of one class differ (RMS, at epoch "
-                 f"{r['args']['epochs']}); real digits': {fmt(r['real_diversity'])}.")
+        real += (f" Diversity: how much two generated digits of one class differ (RMS, at {epochs[-1]}); "
+                 f"real digits': {fmt(r['real_diversity'])}.")
     return table("condition_fidelity", ["discriminator"] + columns, rows, ["default"]) + real
 
 

@@ -18,3 +18,14 @@ def test_example_grows_every_stage_and_scores_each(tmp_path):
     with open(os.path.join(tmp_path, "result.json")) as f:
         assert json.load(f)["stage2"] == result["stage2"]
     assert os.path.exists(os.path.join(tmp_path, "stages.png"))
+
+
+def test_discriminator_and_mode_seeking_flags_reach_the_model():
+    tiny = ["--sizes", "8", "16", "--filters", "4", "--latent-dim", "4", "--code-dim", "2"]
+    parser = stackgan.build_parser()
+    gan = stackgan.build(parser.parse_args(
+        tiny + ["--discriminator-filters", "6", "--diversity-weight", "3", "--diversity-warmup", "7"]))
+    assert (gan.diversity_weight, gan.diversity_warmup) == (3.0, 7)
+    assert [d.get_layer("down_0").filters for d in gan.discriminators] == [6, 6]
+    default = stackgan.build(parser.parse_args(tiny))  # unset flags leave the preset's values
+    assert (default.diversity_weight, default.diversity_warmup) == (0.0, 0)

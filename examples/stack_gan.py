@@ -42,11 +42,11 @@ def build_parser():
     )
     parser.add_argument(
         "--auxiliary-on-fake", type=int, default=None, choices=[0, 1],
-        help="acgan and concat_acgan: 1 trains D's tag classifier on generated faces too (StackGAN's default), "
-        "0 on real faces only",
+        help="acgan and concat_acgan: 1 trains D's tag classifier on generated faces too, 0 on real faces only "
+        f"(default: {int(DEFAULT['auxiliary_on_fake'])})",
     )
     parser.add_argument("--discriminator-filters", type=int, default=None,
-                        help="filters of every discriminator's first block (default: half of --filters)")
+                        help=f"filters of every discriminator's first block (default: {DEFAULT['discriminator_filters']})")
     parser.add_argument("--diversity-weight", type=float, default=None,
                         help="weight of the mode-seeking term (default: the preset's)")
     parser.add_argument("--diversity-warmup", type=int, default=None,

@@ -122,6 +122,16 @@ def test_conditional_gan_default_classifier_falls_back_to_concat_for_conditions_
         conditional_gan.presets.build(shape, embedding, conditioning="concat_acgan", **tiny)
 
 
+def test_stack_gan_default_classifier_falls_back_to_concat_for_conditions_without_labels():
+    from keras_cgan import EmbeddingCondition
+
+    tiny = {"latent_dim": 4, "code_dim": 2, "base_filters": 4, "seed": 0}
+    assert stack_gan.presets.build((8, 16), 4, **tiny).design == "acgan"  # the preset's concat_acgan
+    assert stack_gan.presets.build((8, 16), EmbeddingCondition(3), **tiny).design == "single"
+    with pytest.raises(ValueError, match="concat_acgan.*EmbeddingCondition"):
+        stack_gan.presets.build((8, 16), EmbeddingCondition(3), conditioning="concat_acgan", **tiny)
+
+
 def test_stack_gan_build_default_stays_an_uncompiled_default_network():
     gan = stack_gan.build_default((8, 16), 4, latent_dim=4, code_dim=2, base_filters=4, seed=0)
     assert not gan.compiled and gan.kl_weight == 1.0 and gan.sizes == [8, 16]

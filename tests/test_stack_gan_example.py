@@ -28,4 +28,6 @@ def test_discriminator_and_mode_seeking_flags_reach_the_model():
     assert (gan.diversity_weight, gan.diversity_warmup) == (3.0, 7)
     assert [d.get_layer("down_0").filters for d in gan.discriminators] == [6, 6]
     default = stackgan.build(parser.parse_args(tiny))  # unset flags leave the preset's values
-    assert (default.diversity_weight, default.diversity_warmup) == (0.0, 0)
+    preset = stackgan.presets.PRESETS["default"]
+    assert (default.diversity_weight, default.diversity_warmup) == (preset["diversity_weight"], preset["diversity_warmup"])
+    assert [d.get_layer("down_0").filters for d in default.discriminators] == [preset["discriminator_filters"]] * 2

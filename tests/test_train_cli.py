@@ -167,6 +167,21 @@ def test_resume_of_a_run_from_before_an_option_existed_keeps_its_old_value(runs,
     assert {option: config(run)["model"][option] for option in old} == old
 
 
+def test_resume_of_a_stack_gan_run_from_before_its_discriminator_options_keeps_them(tmp_path):
+    run = tmp_path / "stack_gan"
+    before = {"discriminator_filters": "4", "auxiliary_on_fake": "true", "diversity_weight": "0", "diversity_warmup": "0"}
+    assert train("stack_gan", run, *[f for k, v in before.items() for f in ("--set", f"{k}={v}")]) == 0
+    saved = config(run)
+    for option in before:
+        del saved["model"][option]  # as a run folder written before the options were
+    (run / "config.json").write_text(json.dumps(saved))
+    assert main(["train", "stack_gan", "--out", str(run), "--resume", "--epochs", "2", "--verbose", "0"]) == 0
+    gan = keras.models.load_model(run / "gan.keras")
+    assert [d.get_layer("down_0").filters for d in gan.discriminators] == [4, 4]  # half of --filters 4, at least 4
+    assert (gan.auxiliary_on_fake, gan.diversity_weight, gan.diversity_warmup) == (True, 0.0, 0)
+    assert config(run)["model"]["discriminator_filters"] is None
+
+
 def test_resume_continues_the_epoch_count(cgan_copy):
     before = config(cgan_copy)
     assert main(["train", "conditional_gan", "--out", str(cgan_copy), "--resume", "--epochs", "2", "--verbose", "0"]) == 0

@@ -1,9 +1,10 @@
 """`keras-cgan train stack_gan`: tags -> 16x16 -> 32x32 -> 64x64, grown inside one run.
 
 Built-in data: the synthetic tag faces (6 hair x 6 eye colours) at the
-largest stage's size, with the example's defaults (`examples/stack_gan.py`:
-24 epochs of 40 steps, stage 2 from epoch 8, stage 3 from epoch 14,
-`kl_weight=0.1`). `--data DIR` reads the same tags folder as `cgan`.
+largest stage's size, with the preset's model (`presets.py`: no
+conditioning augmentation, `concat_acgan` discriminators, the mode-seeking
+term) trained for 24 epochs of 40 steps, stage 2 from epoch 8, stage 3 from
+epoch 14. `--data DIR` reads the same tags folder as `conditional_gan`.
 `--size` is the largest stage's side; each earlier stage is half the next.
 The growth stage is a model weight, so `--resume` continues at the same stage.
 """
@@ -55,7 +56,9 @@ def build(options):
         tuple(_sizes(options)), TagsCondition(options["vocabulary"]),
         base_filters=options["filters"], latent_dim=options["latent_dim"], code_dim=options["code_dim"],
         conditioning=options["conditioning"], kl_weight=options["kl_weight"], seed=options["seed"],
-        r1_weight=options["r1_weight"],
+        r1_weight=options["r1_weight"], discriminator_filters=options["discriminator_filters"],
+        auxiliary_on_fake=options["auxiliary_on_fake"], diversity_weight=options["diversity_weight"],
+        diversity_warmup=options["diversity_warmup"],
     )
 
 
@@ -86,7 +89,14 @@ FAMILY = register(
             "kl_weight": DEFAULT["kl_weight"],
             "grow_at": [8, 14],
             "r1_weight": DEFAULT["r1_weight"],
+            "discriminator_filters": DEFAULT["discriminator_filters"],
+            "auxiliary_on_fake": DEFAULT["auxiliary_on_fake"],
+            "diversity_weight": DEFAULT["diversity_weight"],
+            "diversity_warmup": DEFAULT["diversity_warmup"],
         },
+        # runs made before the options existed (discriminators of half the generator's filters)
+        absent_means={"discriminator_filters": None, "auxiliary_on_fake": True, "diversity_weight": 0.0,
+                      "diversity_warmup": 0},
         data_options={"faces": 2048},
         synthetic_options=("faces",),
         epochs=24,

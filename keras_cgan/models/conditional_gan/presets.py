@@ -84,7 +84,7 @@ def settings(preset="default", **overrides):
     return presets_lib.resolve(PRESETS, [GENERATOR, DISCRIMINATOR, MODEL, COMPILE], preset, overrides)
 
 
-def _without_labels(values, condition, overrides):
+def without_labels(values, condition, overrides):
     """`values` with a `concat` D if the condition has no labels for the preset's classifier to predict.
 
     A design named in `overrides` is kept (and raises if it needs labels).
@@ -110,7 +110,7 @@ def build(image_shape, condition, *, preset="default", **overrides):
     Returns:
         A compiled `ConditionalGAN`.
     """
-    values = _without_labels(settings(preset, **overrides), condition, overrides)
+    values = without_labels(settings(preset, **overrides), condition, overrides)
     generator = networks.conditional_generator(image_shape, condition=condition, **pick(values, GENERATOR))
     discriminator = networks.conditional_discriminator(image_shape, condition=condition, **pick(values, DISCRIMINATOR))
     gan = ConditionalGAN(generator, discriminator, condition=condition, **pick(values, MODEL))

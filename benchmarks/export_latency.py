@@ -142,7 +142,8 @@ def stackgan_data(generator, count, seed):
 
     rng = np.random.default_rng(seed)
     tags = synthetic_faces.load(count, seed)[0]
-    return {"noise": rng.standard_normal((count, 32)).astype("float32"), "condition": np.asarray(tags, "float32")}
+    noise_shape = tuple(next(t for t in generator.inputs if t.name == "noise").shape[1:])  # [z, code noise]
+    return {"noise": rng.standard_normal((count,) + noise_shape).astype("float32"), "condition": np.asarray(tags, "float32")}
 
 
 def tf_dataset(arrays, batch_size, seed):

@@ -130,6 +130,8 @@ def test_stack_gan_default_classifier_falls_back_to_concat_for_conditions_withou
     assert stack_gan.presets.build((8, 16), EmbeddingCondition(3), **tiny).design == "single"
     with pytest.raises(ValueError, match="concat_acgan.*EmbeddingCondition"):
         stack_gan.presets.build((8, 16), EmbeddingCondition(3), conditioning="concat_acgan", **tiny)
+    # a design without a classifier needs no labels: kept
+    assert stack_gan.presets.build((8, 16), EmbeddingCondition(3), preset="augmented", **tiny).design == "two_head"
 
 
 def test_stack_gan_build_default_stays_an_uncompiled_default_network():

@@ -32,7 +32,7 @@ TINY = {
     "next_frame_gan": ["--filters", "4", "--set", "clips=16", "--set", "length=8", "--set", "latent_dim=2",
                   "--batch-size", "4", "--mixed-precision", "mixed_bfloat16"],
     "stack_gan": ["--size", "16", "--set", "stages=2", "--filters", "4", "--set", "latent_dim=4",
-                 "--set", "code_dim=2", "--set", "faces=16", "--set", "grow_at=[1]", "--batch-size", "8"],
+                 "--set", "code_dim=2", "--set", "discriminator_filters=4", "--set", "faces=16", "--set", "grow_at=[1]", "--batch-size", "8"],
 }
 
 

@@ -25,6 +25,7 @@ from keras_cgan import conditions as conditions_lib
 from keras_cgan.layers import check_output_activation, image_output
 
 CONDITIONINGS = ("concat", "projection", "acgan", "concat_acgan", "tacgan", "two_head", "none")
+LABELLED = ("acgan", "concat_acgan", "tacgan")  # designs whose classifier predicts the condition's labels
 CONDITION_AT = ("input", "every_block")
 
 
@@ -239,7 +240,7 @@ def conditional_discriminator(
             f"`conditioning` must be one of {CONDITIONINGS}. Received: conditioning={conditioning!r}"
         )
     condition_kind = _resolve_condition(num_classes, condition)
-    if conditioning in ("acgan", "concat_acgan", "tacgan") and condition_kind.num_labels is None:
+    if conditioning in LABELLED and condition_kind.num_labels is None:
         raise ValueError(
             f"`conditioning={conditioning!r}` needs a condition with labels to predict (`num_labels`: class, tag or "
             f"text conditions); got {type(condition_kind).__name__} (num_labels=None). "

@@ -87,9 +87,11 @@ def settings(preset="default", **overrides):
 def without_labels(values, condition, overrides):
     """`values` with a `concat` D if the condition has no labels for the preset's classifier to predict.
 
-    A design named in `overrides` is kept (and raises if it needs labels).
+    A design named in `overrides` is kept (and raises if it needs labels);
+    a preset design without a classifier is kept too.
     """
-    if getattr(condition, "num_labels", 0) is None and "conditioning" not in overrides:
+    if (getattr(condition, "num_labels", 0) is None and "conditioning" not in overrides
+            and values.get("conditioning") in networks.LABELLED):
         return {**values, "conditioning": "concat"}
     return values
 

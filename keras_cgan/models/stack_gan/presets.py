@@ -4,11 +4,12 @@
 through `build`; a preset names a whole setting (network sizes, model
 arguments, compile arguments) and keyword overrides change single values:
 
-- `"default"`: a stage-1 generator of 32 filters and 32 noise dims, the
-  condition code as is (32 wide, `kl_weight=0`: no conditioning
-  augmentation), `concat_acgan` discriminators of 32 filters whose tag
-  classifier learns from real images only, and the mode-seeking term at
-  weight 8 from the first step (the command line's and the example's).
+- `"default"`: a stage-1 generator of 32 filters and 32 noise dims, no
+  conditioning augmentation (`kl_weight=0`: the generator gets the
+  condition encoder's 32-wide mean), `concat_acgan` discriminators of 32
+  filters whose tag classifier learns from real images only, and the
+  mode-seeking term at weight 8 from the first step (the command line's
+  and the example's).
 - `"augmented"`: StackGAN's conditioning augmentation (a 16-dim code, KL
   weight 0.1, log-variance starting at -2: a standard deviation of 0.37)
   with `two_head` discriminators of 16 filters and no mode-seeking term.
@@ -39,9 +40,9 @@ AUGMENTED = {
     "r1_weight": 0.0,
 }
 
-# Chosen on benchmarks/generalisation.py (docs/generalisation.md): the
-# augmentation's noise hid the forms (letters, sizes, shapes), and without it
-# the stripes' phase collapsed unless the mode-seeking term was at 8 from step 0.
+# Chosen on benchmarks/generalisation.py (docs/generalisation.md): with these
+# discriminators the augmentation cost letters, and without it the stripes'
+# phase collapsed unless the mode-seeking term was at 8 from the first step.
 DEFAULT = {
     **AUGMENTED,
     "code_dim": 32,

@@ -40,10 +40,16 @@ def train_conditional(steps, seed):
     return gan.generator
 
 
+def noise_for(generator, count, rng):
+    """Standard normal noise `[count, ...]` as wide as `generator`'s `noise` input (as trained or loaded)."""
+    shape = tuple(next(t for t in generator.inputs if t.name == "noise").shape[1:])
+    return rng.standard_normal((count,) + shape).astype("float32")
+
+
 def conditional_data(generator, count, seed):
     rng = np.random.default_rng(seed)
     return {
-        "noise": rng.standard_normal((count, 32)).astype("float32"),
+        "noise": noise_for(generator, count, rng),
         "condition": (np.arange(count) % 10).astype("int32"),
     }
 
@@ -94,8 +100,7 @@ def segan_data(generator, count, seed):
     rng = np.random.default_rng(seed)
     noisy = speech_windows(count, seed)[0]
     emphasized = np.stack([waveform.preemphasis(x[:, 0], 0.95)[:, None] for x in noisy]).astype("float32")
-    noise_shape = tuple(next(t for t in generator.inputs if t.name == "noise").shape[1:])  # as trained or loaded
-    return {"noise": rng.standard_normal((count,) + noise_shape).astype("float32"), "condition": emphasized}
+    return {"noise": noise_for(generator, count, rng), "condition": emphasized}
 
 
 def train_next_frame(steps, seed):
@@ -121,7 +126,7 @@ def next_frame_data(generator, count, seed):
     rng = np.random.default_rng(seed)
     clips = junction_clips(count, seed)  # [count, 14, 16, 16, 1]
     return {
-        "noise": rng.standard_normal((count, 8)).astype("float32"),
+        "noise": noise_for(generator, count, rng),
         "condition": np.asarray(video.stack_context(clips[:, :4]), "float32"),
     }
 
@@ -142,8 +147,7 @@ def stackgan_data(generator, count, seed):
 
     rng = np.random.default_rng(seed)
     tags = synthetic_faces.load(count, seed)[0]
-    noise_shape = tuple(next(t for t in generator.inputs if t.name == "noise").shape[1:])  # [z, code noise]
-    return {"noise": rng.standard_normal((count,) + noise_shape).astype("float32"), "condition": np.asarray(tags, "float32")}
+    return {"noise": noise_for(generator, count, rng), "condition": np.asarray(tags, "float32")}
 
 
 def tf_dataset(arrays, batch_size, seed):

@@ -19,7 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from keras_cgan.conditions.tags_condition import MISMATCHES  # noqa: E402
-from keras_cgan.models.conditional_gan.networks import CONDITIONINGS  # noqa: E402
+from keras_cgan.models.conditional_gan.networks import CLASSIFIER_POOLINGS, CONDITIONINGS  # noqa: E402
 from keras_cgan.models.stack_gan import presets  # noqa: E402
 
 DEFAULT = presets.PRESETS["default"]
@@ -51,6 +51,10 @@ def build_parser():
                         help="weight of the mode-seeking term (default: the preset's)")
     parser.add_argument("--diversity-warmup", type=int, default=None,
                         help="generator steps over which that weight rises from 0 (default: the preset's)")
+    parser.add_argument("--auxiliary-weight", type=float, default=None,
+                        help=f"weight of the tag classifier's term in G's loss (default: {DEFAULT['auxiliary_weight']})")
+    parser.add_argument("--classifier-pooling", default=None, choices=CLASSIFIER_POOLINGS,
+                        help=f"how the tag classifier's trunk ends (default: {DEFAULT['classifier_pooling']})")
     parser.add_argument(
         "--tag-mismatch", default="other", choices=MISMATCHES,
         help="wrong tag sets of the mismatch term: any other set of the batch, or one differing in the fewest tags",
@@ -73,7 +77,8 @@ def build(args):
         latent_dim=args.latent_dim, code_dim=args.code_dim, conditioning=args.design, kl_weight=args.kl_weight,
         seed=args.seed,
         **({} if args.auxiliary_on_fake is None else {"auxiliary_on_fake": bool(args.auxiliary_on_fake)}),
-        **{k: v for k in ("discriminator_filters", "diversity_weight", "diversity_warmup")
+        **{k: v for k in ("discriminator_filters", "diversity_weight", "diversity_warmup", "auxiliary_weight",
+                          "classifier_pooling")
            if (v := getattr(args, k)) is not None},
     )
 

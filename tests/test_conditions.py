@@ -129,8 +129,11 @@ def test_every_design_trains_with_mismatch_and_any_loss(kind, design, loss):
     assert ("d_penalty" in history) == (loss == "wgan-gp")
 
 
-def test_concat_acgan_classifies_from_the_image_alone():
-    d = networks.conditional_discriminator(SHAPE, condition=TAGS, conditioning="concat_acgan", base_filters=8)
+@pytest.mark.parametrize("pooling", ["flatten", "max_avg"])
+def test_concat_acgan_classifies_from_the_image_alone(pooling):
+    d = networks.conditional_discriminator(
+        SHAPE, condition=TAGS, conditioning="concat_acgan", base_filters=8, classifier_pooling=pooling
+    )
     x = images(4)
     _, c = conditions_for("tags", 4)
     logit, classes = d([x, c])
@@ -139,6 +142,25 @@ def test_concat_acgan_classifies_from_the_image_alone():
     assert not np.allclose(logit, other_logit)  # the realism logit does
 
 
+
+
+@pytest.mark.parametrize("pooling", ["flatten", "max_avg"])
+def test_a_pooled_classifier_weighs_features_not_places(pooling):
+    """`max_avg` gives the class head one weight per feature whatever the image size; `flatten` one per place."""
+    widths = []
+    for side in (12, 16):  # two blocks each: 3x3 and 4x4 maps
+        d = networks.conditional_discriminator(
+            (side, side, 3), condition=TAGS, conditioning="concat_acgan", base_filters=8, classifier_pooling=pooling
+        )
+        widths.append(d.get_layer("classes").kernel.shape[0])
+        _, classes = d([np.zeros((1, side, side, 3), "float32"), conditions_for("tags", 1)[1]])
+        assert classes.shape == (1, TAGS.num_labels)
+    assert (widths[0] == widths[1]) == (pooling == "max_avg"), widths
+
+
+def test_an_unknown_classifier_pooling_is_refused_by_name():
+    with pytest.raises(ValueError, match="classifier_pooling.*'mean'"):
+        networks.conditional_discriminator(SHAPE, condition=TAGS, conditioning="concat_acgan", classifier_pooling="mean")
 def _constant_discriminator(condition, outputs):
     """D whose heads return fixed logits whatever the input (for losses worked by hand)."""
     image = keras.Input(SHAPE)

@@ -58,7 +58,8 @@ def build(options):
         conditioning=options["conditioning"], kl_weight=options["kl_weight"], seed=options["seed"],
         r1_weight=options["r1_weight"], discriminator_filters=options["discriminator_filters"],
         auxiliary_on_fake=options["auxiliary_on_fake"], diversity_weight=options["diversity_weight"],
-        diversity_warmup=options["diversity_warmup"],
+        diversity_warmup=options["diversity_warmup"], auxiliary_weight=options["auxiliary_weight"],
+        classifier_pooling=options["classifier_pooling"],
     )
 
 
@@ -93,10 +94,12 @@ FAMILY = register(
             "auxiliary_on_fake": DEFAULT["auxiliary_on_fake"],
             "diversity_weight": DEFAULT["diversity_weight"],
             "diversity_warmup": DEFAULT["diversity_warmup"],
+            "auxiliary_weight": DEFAULT["auxiliary_weight"],
+            "classifier_pooling": DEFAULT["classifier_pooling"],
         },
         # runs made before the options existed (discriminators of half the generator's filters)
         absent_means={"discriminator_filters": None, "auxiliary_on_fake": True, "diversity_weight": 0.0,
-                      "diversity_warmup": 0},
+                      "diversity_warmup": 0, "auxiliary_weight": 1.0, "classifier_pooling": "flatten"},
         data_options={"faces": 2048},
         synthetic_options=("faces",),
         epochs=24,

@@ -26,6 +26,7 @@ from keras_cgan.layers import check_output_activation, image_output
 
 CONDITIONINGS = ("concat", "projection", "acgan", "concat_acgan", "tacgan", "two_head", "none")
 LABELLED = ("acgan", "concat_acgan", "tacgan")  # designs whose classifier predicts the condition's labels
+CLASSIFIER_POOLINGS = ("flatten", "max_avg")
 CONDITION_AT = ("input", "every_block")
 
 
@@ -170,14 +171,21 @@ def conditional_generator(
     return keras.Model([noise, condition_in], image, name=name)
 
 
-def _downsample(x, filters, size, sn, prefix):
-    """Strided convolutions from `x` down to 4x4 (at least two, stopping at an odd size), flattened: `[B, F]`."""
+def _downsample(x, filters, size, sn, prefix, pooled=False):
+    """Strided convolutions from `x` down to 4x4 (at least two, stopping at an odd size): `[B, F]`.
+
+    The last map is flattened, or with `pooled` reduced by global max and average pooling.
+    """
     blocks = 0
     while True:
         x = sn(layers.Conv2D(filters, 4, strides=2, padding="same", name=f"{prefix}_{blocks}"))(x)
         x = layers.LeakyReLU(0.2)(x)
         size, blocks = (size + 1) // 2, blocks + 1
         if (size <= 4 and blocks >= 2) or size % 2 or size == 1:
+            if pooled:
+                return layers.Concatenate(name=f"{prefix}_pooled")(
+                    [layers.GlobalMaxPooling2D()(x), layers.GlobalAveragePooling2D()(x)]
+                )
             return layers.Flatten()(x)
         filters *= 2
 
@@ -193,6 +201,7 @@ def conditional_discriminator(
     condition=None,
     text_encoder="mean",
     encoder=None,
+    classifier_pooling="flatten",
 ):
     """Builds `[image, condition] -> logit(s)`.
 
@@ -233,8 +242,18 @@ def conditional_discriminator(
         text_encoder: str. `"mean"` or `"gru"`, for captions.
         encoder: `keras.Model` or None. A condition encoder to use instead of
             the built-in one (e.g. the generator's, to share it).
+        classifier_pooling: str. How `"concat_acgan"`'s classifier trunk
+            ends: `"flatten"` keeps every position (it can count, but must
+            learn a form at each place it occurs), `"max_avg"` joins global
+            max and average pooling (a form learnt once reads anywhere).
+            Defaults to `"flatten"`.
     """
     _check_image_shape(image_shape)
+    if classifier_pooling not in CLASSIFIER_POOLINGS:
+        raise ValueError(
+            f"`classifier_pooling` must be one of {CLASSIFIER_POOLINGS}. "
+            f"Received: classifier_pooling={classifier_pooling!r}"
+        )
     if conditioning not in CONDITIONINGS:
         raise ValueError(
             f"`conditioning` must be one of {CONDITIONINGS}. Received: conditioning={conditioning!r}"
@@ -259,7 +278,9 @@ def conditional_discriminator(
     logit = sn(layers.Dense(1, name="realism"))(features)
     if conditioning == "concat_acgan":
         # The classifier has its own trunk: one that saw the tiled condition could read the class off it.
-        image_features = _downsample(image, base_filters, min(height, width), sn, "classifier_down")
+        image_features = _downsample(
+            image, base_filters, min(height, width), sn, "classifier_down", pooled=classifier_pooling == "max_avg"
+        )
         classes = sn(layers.Dense(condition_kind.num_labels, name="classes"))(image_features)  # [B, K]
         return keras.Model([image, condition_in], [logit, classes], name=name)
     if conditioning in ("projection", "acgan", "tacgan", "two_head"):

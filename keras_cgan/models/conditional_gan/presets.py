@@ -68,7 +68,9 @@ PRESETS = {
 GENERATOR = (
     "latent_dim", "base_filters", "embedding_dim", "text_encoder", "encoder", "condition_at", "output_activation",
 )
-DISCRIMINATOR = ("conditioning", "base_filters", "embedding_dim", "spectral_norm", "text_encoder", "encoder")
+DISCRIMINATOR = (
+    "conditioning", "base_filters", "embedding_dim", "spectral_norm", "text_encoder", "encoder", "classifier_pooling",
+)
 MODEL = (
     "mismatch_weight", "design", "auxiliary_weight", "auxiliary_on_fake", "diversity_weight", "diversity_limit",
     "diversity_warmup",

@@ -191,6 +191,7 @@ def build_networks(
     channels=3,
     text_encoder="mean",
     logvar_init=0.0,
+    classifier_pooling="flatten",
 ):
     """Builds every network of a StackGAN.
 
@@ -209,6 +210,9 @@ def build_networks(
         text_encoder: str. For captions.
         logvar_init: float. Initial log-variance bias of the augmentation
             (see `condition_augmentation_encoder`). Defaults to `0.0`.
+        classifier_pooling: str. How a `"concat_acgan"` discriminator's
+            classifier trunk ends (see `dcgan.conditional_discriminator`).
+            Defaults to `"flatten"`.
 
     Returns:
         dict with `condition_encoder`, `generators` (list) and
@@ -226,7 +230,7 @@ def build_networks(
     discriminators = [
         stage_discriminator(
             size, condition, conditioning, discriminator_filters, channels, name=f"stage{k}_discriminator",
-            text_encoder=text_encoder,
+            text_encoder=text_encoder, classifier_pooling=classifier_pooling,
         )
         for k, size in enumerate(sizes, start=1)
     ]

@@ -7,7 +7,8 @@ arguments, compile arguments) and keyword overrides change single values:
 - `"default"`: a stage-1 generator of 32 filters and 32 noise dims, no
   conditioning augmentation (`kl_weight=0`: the generator gets the
   condition encoder's 32-wide mean), `concat_acgan` discriminators of 32
-  filters whose tag classifier learns from real images only, and the
+  filters whose tag classifier pools its features over the image, learns
+  from real images only and weighs 3 in the generator's loss, and the
   mode-seeking term at weight 8 from the first step (the command line's
   and the example's).
 - `"augmented"`: StackGAN's conditioning augmentation (a 16-dim code, KL
@@ -49,6 +50,11 @@ DEFAULT = {
     "discriminator_filters": 32,
     "conditioning": "concat_acgan",
     "auxiliary_on_fake": False,
+    # A flattened classifier must learn each form at every place; trained
+    # alone on real 16-pixel letters for 1,000 steps, it read
+    # 0.73 of them, and stage 1 drew them no better. Pooled, it reads 0.98.
+    "classifier_pooling": "max_avg",
+    "auxiliary_weight": 3.0,
     "kl_weight": 0.0,
     "diversity_weight": 8.0,
     "diversity_warmup": 0,
@@ -63,7 +69,7 @@ PRESETS = {
 # The settings each part takes; an override goes to every part that names it.
 NETWORKS = (  # every stage's generator and discriminator and the condition encoder
     "latent_dim", "code_dim", "base_filters", "refiner_filters", "discriminator_filters", "conditioning", "channels",
-    "text_encoder", "logvar_init",
+    "text_encoder", "logvar_init", "classifier_pooling",
 )
 MODEL = ("kl_weight", "active_stages") + conditional_presets.MODEL
 COMPILE = conditional_presets.COMPILE

@@ -427,6 +427,15 @@ def generalisation():
     return table("generalisation", ["family", "task", "half", "measured (defaults)", "collapsed"], rows, ["defaults"])
 
 
+def classifier_pooling():
+    """How often a `concat_acgan` classifier, trained alone on real images, reads their condition."""
+    r = run(load("classifier_pooling"), "default")["result"]
+    first = ["family", "task", "pixels", "read", "steps"]
+    poolings = [c for c in r["rows"][0] if c not in first]
+    rows = [[fmt(row[c], "int") for c in first] + [fmt(row[p]) for p in poolings] for row in r["rows"]]
+    return table("classifier_pooling", first + poolings, rows, ["default"])
+
+
 def _setting(entry, t):
     """What a screen run changed: its note, else its `--set` overrides and data options."""
     if entry.get("note"):
@@ -532,7 +541,7 @@ TABLES = {f.__name__: f for f in (
     segan_quality, segan_progress, segan_speed,
     speech_peers, speech_peers_size, speech_peers_noise, speech_peers_fresh, speech_peers_stft,
     video_split, video_split_sweeps,
-    export_quickstart, export_families, scaling, generalisation, generalisation_screens,
+    export_quickstart, export_families, scaling, generalisation, generalisation_screens, classifier_pooling,
 )}
 
 

@@ -52,9 +52,10 @@ def build_parser():
     parser.add_argument("--diversity-warmup", type=int, default=None,
                         help="generator steps over which that weight rises from 0 (default: the preset's)")
     parser.add_argument("--auxiliary-weight", type=float, default=None,
-                        help=f"weight of the tag classifier's term in G's loss (default: {DEFAULT['auxiliary_weight']})")
+                        help="weight of the tag classifier's terms in D's and G's losses "
+                        f"(default: {DEFAULT['auxiliary_weight']})")
     parser.add_argument("--classifier-pooling", default=None, choices=CLASSIFIER_POOLINGS,
-                        help=f"how the tag classifier's trunk ends (default: {DEFAULT['classifier_pooling']})")
+                        help=f"concat_acgan: how the tag classifier's trunk ends (default: {DEFAULT['classifier_pooling']})")
     parser.add_argument(
         "--tag-mismatch", default="other", choices=MISMATCHES,
         help="wrong tag sets of the mismatch term: any other set of the batch, or one differing in the fewest tags",

@@ -142,8 +142,6 @@ def test_concat_acgan_classifies_from_the_image_alone(pooling):
     assert not np.allclose(logit, other_logit)  # the realism logit does
 
 
-
-
 @pytest.mark.parametrize("pooling", ["flatten", "max_avg"])
 def test_a_pooled_classifier_weighs_features_not_places(pooling):
     """`max_avg` gives the class head one weight per feature whatever the image size; `flatten` one per place."""
@@ -161,6 +159,8 @@ def test_a_pooled_classifier_weighs_features_not_places(pooling):
 def test_an_unknown_classifier_pooling_is_refused_by_name():
     with pytest.raises(ValueError, match="classifier_pooling.*'mean'"):
         networks.conditional_discriminator(SHAPE, condition=TAGS, conditioning="concat_acgan", classifier_pooling="mean")
+
+
 def _constant_discriminator(condition, outputs):
     """D whose heads return fixed logits whatever the input (for losses worked by hand)."""
     image = keras.Input(SHAPE)

@@ -20,14 +20,19 @@ def test_example_grows_every_stage_and_scores_each(tmp_path):
     assert os.path.exists(os.path.join(tmp_path, "stages.png"))
 
 
-def test_discriminator_and_mode_seeking_flags_reach_the_model():
+def test_discriminator_classifier_and_mode_seeking_flags_reach_the_model():
     tiny = ["--sizes", "8", "16", "--filters", "4", "--latent-dim", "4", "--code-dim", "2"]
     parser = stackgan.build_parser()
     gan = stackgan.build(parser.parse_args(
-        tiny + ["--discriminator-filters", "6", "--diversity-weight", "3", "--diversity-warmup", "7"]))
-    assert (gan.diversity_weight, gan.diversity_warmup) == (3.0, 7)
+        tiny + ["--discriminator-filters", "6", "--diversity-weight", "3", "--diversity-warmup", "7",
+                "--auxiliary-weight", "2", "--classifier-pooling", "flatten"]))
+    assert (gan.diversity_weight, gan.diversity_warmup, gan.auxiliary_weight) == (3.0, 7, 2.0)
+    pooled = lambda gan: ["classifier_down_pooled" in [layer.name for layer in d.layers] for d in gan.discriminators]
+    assert pooled(gan) == [False, False]
     assert [d.get_layer("down_0").filters for d in gan.discriminators] == [6, 6]
     default = stackgan.build(parser.parse_args(tiny))  # unset flags leave the preset's values
     preset = stackgan.presets.PRESETS["default"]
     assert (default.diversity_weight, default.diversity_warmup) == (preset["diversity_weight"], preset["diversity_warmup"])
     assert [d.get_layer("down_0").filters for d in default.discriminators] == [preset["discriminator_filters"]] * 2
+    assert default.auxiliary_weight == preset["auxiliary_weight"]
+    assert pooled(default) == [preset["classifier_pooling"] == "max_avg"] * 2

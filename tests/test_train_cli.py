@@ -418,12 +418,14 @@ def test_size_hint_names_a_settable_option(tmp_path, capsys):
     assert not os.path.exists(tmp_path / "run")
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("l1_weight=abc", "a float"), ("num_downs=1.5", "an int"), ("receptive_field=1.5", "an int or str"),
-    ("receptive_field=50", "one of 1, 16, 34, 70, 142, 286, image, auto"),
+@pytest.mark.parametrize("family, value, expected", [
+    ("pix2pix", "l1_weight=abc", "a float"), ("pix2pix", "num_downs=1.5", "an int"),
+    ("pix2pix", "receptive_field=1.5", "an int or str"),
+    ("pix2pix", "receptive_field=50", "one of 1, 16, 34, 70, 142, 286, image, auto"),
+    ("stack_gan", "classifier_pooling=max-avg", "one of flatten, max_avg"),
 ])
-def test_set_value_of_the_wrong_type_is_an_error(tmp_path, capsys, value, expected):
-    assert train("pix2pix", tmp_path / "run", "--set", value) == 2
+def test_set_value_of_the_wrong_type_is_an_error(tmp_path, capsys, family, value, expected):
+    assert train(family, tmp_path / "run", "--set", value) == 2
     error = capsys.readouterr().err
     assert f"--set {value.split('=')[0]}: expected {expected}" in error and "Traceback" not in error
     assert not os.path.exists(tmp_path / "run")

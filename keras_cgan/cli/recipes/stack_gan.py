@@ -13,6 +13,7 @@ import numpy as np
 
 from keras_cgan.cli.recipes import conditional_gan as cgan
 from keras_cgan.cli.recipes.spec import Data, Family, register, size_option
+from keras_cgan.models.conditional_gan.networks import CLASSIFIER_POOLINGS
 from keras_cgan.models.stack_gan import presets
 
 DEFAULT = presets.PRESETS["default"]
@@ -100,6 +101,7 @@ FAMILY = register(
         # runs made before the options existed (discriminators of half the generator's filters)
         absent_means={"discriminator_filters": None, "auxiliary_on_fake": True, "diversity_weight": 0.0,
                       "diversity_warmup": 0, "auxiliary_weight": 1.0, "classifier_pooling": "flatten"},
+        option_choices={"classifier_pooling": CLASSIFIER_POOLINGS},
         data_options={"faces": 2048},
         synthetic_options=("faces",),
         epochs=24,

@@ -8,7 +8,8 @@ arguments, compile arguments) and keyword overrides change single values:
   conditioning augmentation (`kl_weight=0`: the generator gets the
   condition encoder's 32-wide mean), `concat_acgan` discriminators of 32
   filters whose tag classifier pools its features over the image, learns
-  from real images only and weighs 3 in the generator's loss, and the
+  from real images only and weighs 3 (`auxiliary_weight`, in both
+  networks' losses, and for any design with a classifier), and the
   mode-seeking term at weight 8 from the first step (the command line's
   and the example's).
 - `"augmented"`: StackGAN's conditioning augmentation (a 16-dim code, KL
@@ -50,9 +51,9 @@ DEFAULT = {
     "discriminator_filters": 32,
     "conditioning": "concat_acgan",
     "auxiliary_on_fake": False,
-    # A flattened classifier must learn each form at every place; trained
-    # alone on real 16-pixel letters for 1,000 steps, it read
-    # 0.73 of them, and stage 1 drew them no better. Pooled, it reads 0.98.
+    # A flattened classifier must learn each form at every place: trained
+    # alone on real 16-pixel letters (benchmarks/classifier_pooling.py) it
+    # read fewer than a pooled one, and stage 1 drew them no better.
     "classifier_pooling": "max_avg",
     "auxiliary_weight": 3.0,
     "kl_weight": 0.0,

@@ -1,0 +1,111 @@
+"""How well does a `concat_acgan` discriminator's classifier learn the condition from real images?
+
+A generator trained against an auxiliary classifier draws a class only as
+well as that classifier tells the classes apart. This benchmark takes the
+classifier of `conditional_discriminator(conditioning="concat_acgan")` (its
+own trunk, the image alone), trains it on real images of the
+`benchmarks/generalisation.py` tasks with the discriminator's optimizer
+(Adam 2e-4, beta_1 0.5) for as many steps and as large batches as the
+suite trains that discriminator, and reports the share of held-out real
+images whose condition it reads, once per `classifier_pooling` (one seed).
+
+StackGAN tasks are read at both stage sizes: 16 pixels (average-pooled, as
+stage 1's targets are; its discriminator trains all 2,000 steps) and 32
+pixels (stage 2's, the last 1,000), batch 32; the share of images whose
+first tag (form, letter, size, quadrant...) is its highest of those tags.
+ConditionalGAN tasks are 16 pixels, one class each, 3,000 steps of 64.
+
+    python benchmarks/classifier_pooling.py        # ~15 minutes on 2 busy CPU cores
+"""
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import _report  # noqa: E402  (the script's own folder is on the path)
+import generalisation as suite  # noqa: E402
+from keras_cgan.conditions import ClassCondition, TagsCondition  # noqa: E402
+from keras_cgan.models.conditional_gan import networks  # noqa: E402
+
+STACK_TASKS = ["shape_colour", "letter_colour", "size_colour", "quadrant_colour"]
+CONDITIONAL_TASKS = ["shapes", "glyphs", "counts", "arrows"]
+
+
+def pooled(images, size):
+    """`[N, S, S, C]` images average-pooled to `[N, size, size, C]`."""
+    n, side, _, channels = images.shape
+    k = side // size
+    return images.reshape(n, size, k, size, k, channels).mean((2, 4))
+
+
+def classifier(shape, condition, pooling, filters):
+    """The `concat_acgan` discriminator's classifier path: `image -> label logits`."""
+    d = networks.conditional_discriminator(
+        shape, condition=condition, conditioning="concat_acgan", base_filters=filters, classifier_pooling=pooling
+    )
+    return keras.Model(d.inputs[0], d.outputs[1])
+
+
+def read_share(train, test, condition, pooling, steps, batch_size, args, score):
+    """Trains the classifier on `train = (images, labels)` for `steps`; `score(logits, test labels)` on `test`."""
+    keras.utils.set_random_seed(args.seed)
+    model = classifier(train[0].shape[1:], condition, pooling, args.filters)
+    optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+    # Keras hands the loss float labels; the condition takes its own dtype (class ids are ints).
+    model.compile(optimizer, lambda y, logits: condition.auxiliary_loss(logits, keras.ops.cast(y, condition.dtype)))
+    data = tf.data.Dataset.from_tensor_slices(train).shuffle(len(train[0]), seed=args.seed).repeat()
+    model.fit(data.batch(batch_size, drop_remainder=True), steps_per_epoch=steps, epochs=1, verbose=0)
+    return score(model.predict(test[0], batch_size=256, verbose=0), test[1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies every step count (e.g. 0.01 to try)")
+    parser.add_argument("--filters", type=int, default=32, help="the discriminator's base filters (the presets')")
+    parser.add_argument("--poolings", nargs="+", default=list(networks.CLASSIFIER_POOLINGS))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--run", default="default")
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+
+    rows, start = [], time.time()
+    for task in STACK_TASKS:
+        _, _, first, second = suite.STACK_TASKS[task]
+        condition = TagsCondition(list(first) + [f"{c} object" for c in second])
+        tags, images, _, _ = suite.tag_images(task, 3000, args.seed)
+        _, test_images, test_first, _ = suite.tag_images(task, 1000, args.seed + 5)
+        first_tag = lambda logits, labels, k=len(first): float(np.mean(logits[:, :k].argmax(1) == labels))
+        for size, steps in ((16, 2000), (suite.ST, 1000)):
+            steps = round(steps * args.scale)
+            row = {"family": "stack_gan", "task": task, "pixels": size, "read": "first tag", "steps": steps}
+            for pooling in args.poolings:
+                train = (pooled(images, size), tags)
+                test = (pooled(test_images, size), test_first)
+                row[pooling] = read_share(train, test, condition, pooling, row["steps"], 32, args, first_tag)
+            rows.append(row)
+    for task in CONDITIONAL_TASKS:
+        images, labels, classes = suite.class_images(task, 3000, args.seed)
+        test_images, test_labels, _ = suite.class_images(task, 1000, args.seed + 5)
+        condition = ClassCondition(classes)
+        steps = round(3000 * args.scale)
+        row = {"family": "conditional_gan", "task": task, "pixels": suite.CG, "read": "class", "steps": steps}
+        for pooling in args.poolings:
+            row[pooling] = read_share(
+                (images, labels), (test_images, test_labels), condition, pooling, row["steps"], 64, args,
+                lambda logits, y: float(np.mean(logits.argmax(1) == y)),
+            )
+        rows.append(row)
+    payload = {"scale": args.scale, "filters": args.filters, "seed": args.seed,
+               "seconds": round(time.time() - start, 1)}
+    _report.write("classifier_pooling", payload, rows, ["family", "task", "pixels", "read", "steps"] + args.poolings,
+                  out=args.out, run=args.run)
+
+
+if __name__ == "__main__":
+    main()

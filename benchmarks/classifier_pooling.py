@@ -15,7 +15,7 @@ pixels (stage 2's, the last 1,000), batch 32; the share of images whose
 first tag (form, letter, size, quadrant...) is its highest of those tags.
 ConditionalGAN tasks are 16 pixels, one class each, 3,000 steps of 64.
 
-    python benchmarks/classifier_pooling.py        # ~15 minutes on 2 busy CPU cores
+    python benchmarks/classifier_pooling.py        # ~9 minutes on 2 busy CPU cores
 """
 
 import argparse

@@ -84,9 +84,8 @@ def main():
         for size, steps in ((16, 2000), (suite.ST, 1000)):
             steps = round(steps * args.scale)
             row = {"family": "stack_gan", "task": task, "pixels": size, "read": "first tag", "steps": steps}
+            train, test = (pooled(images, size), tags), (pooled(test_images, size), test_first)
             for pooling in args.poolings:
-                train = (pooled(images, size), tags)
-                test = (pooled(test_images, size), test_first)
                 row[pooling] = read_share(train, test, condition, pooling, row["steps"], 32, args, first_tag)
             rows.append(row)
     for task in CONDITIONAL_TASKS:

@@ -307,8 +307,8 @@ class GANModel(keras.Model):
             average of the generator's weights, updated after every step
             (`ema = decay * ema + (1 - decay) * weights`, bias-corrected as
             Adam's moments are, over the generator optimizer's steps: the
-            random initial weights carry no weight, except those of a
-            StackGAN stage added later, and a new `compile()` starts the
+            random initial weights carry no weight, a StackGAN stage's count
+            starts when it is added, and a new `compile()` starts the
             average afresh). The averages are
             model weights, so `.keras` files, `BackupAndRestore` and
             `ModelCheckpoint` carry them; sample with
@@ -450,15 +450,18 @@ class GANModel(keras.Model):
         """The generator weights the average follows (floating point, batch-norm statistics included)."""
         return [w for w in self.generator.weights if "float" in str(w.dtype)]
 
+    def _ema_steps(self):
+        """The step count of each `_ema_sources()` weight's average: its optimizer's updates so far."""
+        return [self.generator_optimizer.iterations] * len(self.ema_variables)
+
     def _update_ema(self):
         # The bias-corrected average, updated in place: at step t the decay is
         # (d - d^t) / (1 - d^t), so the first step replaces the random initial
         # weights (at a fixed 0.999, 5% of them would remain after 3,000 steps).
         decay = tf.constant(self.ema_decay, "float32")
-        step = tf.maximum(tf.cast(self.generator_optimizer.iterations, "float32"), 1.0)
-        decay = (decay - decay**step) / (1.0 - decay**step)
-        for average, weight in zip(self.ema_variables, self._ema_sources()):
-            d = tf.cast(decay, average.dtype)
+        for average, weight, steps in zip(self.ema_variables, self._ema_sources(), self._ema_steps()):
+            step = tf.maximum(tf.cast(steps, "float32"), 1.0)
+            d = tf.cast((decay - decay**step) / (1.0 - decay**step), average.dtype)
             average.assign(d * average + (1.0 - d) * tf.cast(weight, average.dtype))
 
     def _require_ema(self):

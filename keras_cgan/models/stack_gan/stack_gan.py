@@ -62,6 +62,8 @@ class StackGAN(ConditionalGAN):
             `ConditionalGAN`; the term compares two draws of the last
             active stage, and the warm-up counts generator steps from the
             start of training, not from when a stage was added.
+        ema_decay: as for `GANModel`; each stage's average is bias-corrected
+            over its own steps, so it starts when the stage is added.
 
     Example:
 
@@ -316,6 +318,16 @@ class StackGAN(ConditionalGAN):
 
     def discriminator_networks(self):
         return self.discriminators[: self.stages()]
+
+    def _ema_steps(self):
+        # Each stage's average counts its own optimizer's steps, so a stage added
+        # later starts its average from its first trained weights.
+        stage_of = {id(w): k for k in range(self.num_stages) for w in self._stage_weights(k)}
+        return [self.generator_optimizers[stage_of[id(w)]].iterations for w in self._ema_sources()]
+
+    def _stage_weights(self, k):
+        """All weights of stage `k` (0-based), trainable or not; stage 1 owns the condition encoder."""
+        return (self.condition_encoder.weights if k == 0 else []) + self.generators[k].weights
 
     def _per_stage(self, objective, role, condition, target, images, training):
         """Sums `objective` (ConditionalGAN's) over the stages; logs each stage and the summed parts."""

@@ -7,6 +7,21 @@ from keras_cgan import conditions as conditions_lib
 from keras_cgan.models.gan_model import GANModel
 
 
+def translate(images, shifts):
+    """Shifts each image `[N, H, W, C]` by its `shifts[n] = (down, right)` pixels, repeating the edges.
+
+    Differentiable in `images` (a gather), as DiffAugment's translation is.
+
+    >>> translate(tf.reshape(tf.range(4.0), [1, 1, 4, 1]), tf.constant([[0, 1]]))[0, 0, :, 0].numpy()
+    array([0., 0., 1., 2.], dtype=float32)
+    """
+    height, width = tf.shape(images)[1], tf.shape(images)[2]
+    rows = tf.clip_by_value(tf.range(height)[None, :] - shifts[:, :1], 0, height - 1)  # [N, H]
+    cols = tf.clip_by_value(tf.range(width)[None, :] - shifts[:, 1:], 0, width - 1)  # [N, W]
+    images = tf.gather(images, rows, axis=1, batch_dims=1)
+    return tf.gather(images, cols, axis=2, batch_dims=1)
+
+
 @keras.saving.register_keras_serializable(package="keras_cgan")
 class ConditionalGAN(GANModel):
     """A conditional GAN whose discriminator judges realism *and* match.
@@ -72,6 +87,12 @@ class ConditionalGAN(GANModel):
             weight rises linearly from 0 to `diversity_weight`, so the
             condition is learned first and variety is asked for later. `0`
             applies the full weight from the first step. Defaults to `0`.
+        translation: float in `[0, 0.5)`. While training, every image D
+            sees (real, generated, in D's and in G's loss) is shifted by up
+            to this share of its side each way, a whole number of pixels
+            drawn per image, edges repeated (DiffAugment's translation, Zhao
+            et al. 2020: D cannot memorize where things sit in a small
+            training set). `0` turns it off. Defaults to `0.0`.
         adversarial_weight: float. Weight of the generator's adversarial
             loss. Defaults to `1.0`.
         seed: int. Seed of noise and wrong conditions. Defaults to `None`.
@@ -118,6 +139,7 @@ class ConditionalGAN(GANModel):
         diversity_weight=0.0,
         diversity_limit=1.0,
         diversity_warmup=0,
+        translation=0.0,
         **kwargs,
     ):
         super().__init__(generator, discriminator, **kwargs)
@@ -127,6 +149,8 @@ class ConditionalGAN(GANModel):
             raise ValueError(f"`diversity_limit` must be > 0. Received: diversity_limit={diversity_limit!r}")
         if not diversity_warmup >= 0:
             raise ValueError(f"`diversity_warmup` must be >= 0. Received: diversity_warmup={diversity_warmup!r}")
+        if not 0.0 <= translation < 0.5:
+            raise ValueError(f"`translation` must be in [0, 0.5). Received: translation={translation!r}")
         if mismatch_weight < 0:
             raise ValueError(f"`mismatch_weight` must be >= 0. Received: mismatch_weight={mismatch_weight}")
         if auxiliary_weight < 0:
@@ -140,6 +164,7 @@ class ConditionalGAN(GANModel):
         self.diversity_weight = float(diversity_weight)
         self.diversity_limit = float(diversity_limit)
         self.diversity_warmup = int(diversity_warmup)
+        self.translation = float(translation)
         self._explicit_design = design
         self._check_networks()
         self.design = design or self._detect_design()
@@ -279,16 +304,20 @@ class ConditionalGAN(GANModel):
 
         return self.across_batch(pick, condition)
 
-    def _heads(self, images, condition, training, discriminator=None):
+    def _heads(self, images, condition, training, discriminator=None, blocks=1):
         """Runs D once: `(realism [B], second)`.
 
         `second` is None, match `[B]`, class logits `[B, K]` or (`tacgan`)
         the pair `(class logits, twin class logits)`.
 
         `discriminator` defaults to `self.discriminator` (families with several,
-        such as `StackGAN`, pass one per stage).
+        such as `StackGAN`, pass one per stage). `images` are `blocks` batches
+        of this replica's rows, one after the other; while training, each
+        image is shifted by its own draw (`translation`).
         """
         discriminator = self.discriminator if discriminator is None else discriminator
+        if training and self.translation > 0:
+            images = self._translated(images, blocks)
         out = discriminator([images, condition], training=training)
         out = list(out) if isinstance(out, (list, tuple)) else [out]
         realism = tf.reshape(tf.cast(out[0], "float32"), [-1])
@@ -298,6 +327,20 @@ class ConditionalGAN(GANModel):
         if self.design == "tacgan":
             return realism, (second, tf.cast(out[2], "float32"))
         return realism, (tf.reshape(second, [-1]) if self.design == "two_head" else second)
+
+    def _translated(self, images, blocks):
+        """`images` shifted by a random whole number of pixels each way, up to `translation` of a side.
+
+        The shift is drawn per row of the global batch (so replicas draw what
+        one device would) and edges are repeated into the space it opens.
+        """
+        batch = tf.shape(images)[0] // blocks
+        side = tf.shape(images)[1:3]
+        limit = tf.cast(tf.round(self.translation * tf.cast(side, "float32")), "int32")  # [2]
+        unit = self.replica_draw(tf.random.stateless_uniform, batch, (blocks, 2))  # [B, blocks, 2] in [0, 1)
+        shifts = tf.cast(tf.floor(unit * tf.cast(2 * limit + 1, "float32")), "int32") - limit
+        shifts = tf.reshape(tf.transpose(shifts, [1, 0, 2]), [-1, 2])  # [blocks * B, 2], block by block
+        return translate(images, shifts)
 
     def _scores(self, images, condition, training):
         return self._heads(images, condition, training)[0]
@@ -320,11 +363,12 @@ class ConditionalGAN(GANModel):
             wrong, valid = self._wrong_condition(condition)
             # One batched call: [real|c, fake|c, real|wrong c].  # [3B, ...]
             realism, second = self._heads(
-                tf.concat([target, fake, target], 0), tf.concat([condition, condition, wrong], 0), training, discriminator
+                tf.concat([target, fake, target], 0), tf.concat([condition, condition, wrong], 0), training,
+                discriminator, blocks=3,
             )
         else:
             realism, second = self._heads(
-                tf.concat([target, fake], 0), tf.concat([condition, condition], 0), training, discriminator
+                tf.concat([target, fake], 0), tf.concat([condition, condition], 0), training, discriminator, blocks=2
             )
         real_s, fake_s = realism[:batch], realism[batch : 2 * batch]
         masked_mean = lambda x: tf.reduce_sum(x * valid) / tf.cast(batch, "float32")
@@ -436,5 +480,6 @@ class ConditionalGAN(GANModel):
             diversity_weight=self.diversity_weight,
             diversity_limit=self.diversity_limit,
             diversity_warmup=self.diversity_warmup,
+            translation=self.translation,
         )
         return config

@@ -73,7 +73,7 @@ DISCRIMINATOR = (
 )
 MODEL = (
     "mismatch_weight", "design", "auxiliary_weight", "auxiliary_on_fake", "diversity_weight", "diversity_limit",
-    "diversity_warmup",
+    "diversity_warmup", "translation",
 ) + presets_lib.GAN_MODEL
 COMPILE = presets_lib.COMPILE
 

@@ -26,9 +26,10 @@ BUILDERS = {
     "stackgan": (stack_gan.presets, ((8, 16), 4)),
 }
 EXTRA = {"stackgan": {"active_stages": 2}}  # train both stages from the first step
-# The mode-seeking term: off in the tiny presets; on in the replica battery (uneven, tags, text),
-# the multi-worker and the mixed-precision tests.
-MODE_SEEKING = {"conditional": {"diversity_weight": 1.0}, "stackgan": {"diversity_weight": 1.0}}
+# Terms that draw values per row of the global batch, the mode-seeking term's noise and D's shifts
+# (`translation`): off in the tiny presets; on in the replica battery (uneven, tags, text), the
+# multi-worker and the mixed-precision tests.
+RANDOMISED = {family: {"diversity_weight": 1.0, "translation": 0.25} for family in ("conditional", "stackgan")}
 # A weight computed from gradient norms over the global batch: on in the replica battery's uneven and
 # float16 cases.
 ADAPTIVE = {"pix2pix": {"adaptive_adversarial": True}}

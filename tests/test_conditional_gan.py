@@ -4,6 +4,7 @@ import pytest
 import tensorflow as tf
 
 from keras_cgan import ClassCondition, ConditionalGAN, networks
+from keras_cgan.models.conditional_gan.conditional_gan import translate
 from tests.test_case import assert_config_roundtrip, assert_keras_roundtrip, weights_changed
 
 SHAPE, CLASSES, LATENT = (8, 8, 1), 4, 6
@@ -305,3 +306,38 @@ def test_diversity_arguments_name_themselves():
         make_gan(diversity_weight=1.0, diversity_warmup=-1)
     gan = make_gan(diversity_weight=0.25, diversity_limit=2.0)
     assert (gan.get_config()["diversity_weight"], gan.get_config()["diversity_limit"]) == (0.25, 2.0)
+
+
+def test_translation_shifts_each_image_d_sees_by_at_most_its_share():
+    gan = make_gan(translation=0.25)  # 8-pixel images: up to 2 pixels each way
+    images = tf.random.stateless_uniform((64,) + SHAPE, seed=(0, 1))
+    moved = np.asarray(gan._translated(images, blocks=2))
+    seen = set()
+    for image, out in zip(images, moved):
+        fits = [
+            (dy, dx) for dy in range(-3, 4) for dx in range(-3, 4)
+            if np.array_equal(np.asarray(translate(image[None], tf.constant([[dy, dx]])))[0], out)
+        ]
+        assert len(fits) == 1 and max(map(abs, fits[0])) <= 2, fits
+        seen.add(fits[0])
+    assert len(seen) > 10, seen  # shifts are drawn per image, both ways on both axes
+    with pytest.raises(ValueError, match="translation"):
+        make_gan(translation=0.5)
+
+
+def test_translation_applies_while_training_only_and_survives_config(tmp_path):
+    gan = make_gan(translation=0.25)
+    gan.compile()
+    labels, images = data()
+    condition, images = gan.prepare_condition(labels), tf.constant(images)
+    unmoved = np.reshape(gan.discriminator([images, condition], training=False), [-1])
+    # Evaluation sees the images as they are; training sees them shifted.
+    np.testing.assert_allclose(gan._heads(images, condition, training=False)[0], unmoved, atol=1e-6)
+    assert np.abs(np.asarray(gan._heads(images, condition, training=True)[0]) - unmoved).max() > 1e-4
+    gan.translation = 0.0  # the only difference
+    np.testing.assert_allclose(gan._heads(images, condition, training=True)[0], unmoved, atol=1e-6)
+    gan.translation = 0.25
+    assert gan.fit(labels, images, batch_size=8, epochs=1, verbose=0).history["d_loss"][-1] > 0
+    assert_config_roundtrip(gan)
+    loaded = assert_keras_roundtrip(gan, np.array([1, 2]), tmp_path, noise=np.ones((2, LATENT), "float32"))
+    assert loaded.translation == 0.25

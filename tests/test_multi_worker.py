@@ -31,7 +31,7 @@ for family in families.FAMILIES:
         # SGD: see families._optimizer
         gan = families.build(
             family, ema_decay=0.5, optimizer="sgd", clip=families.BINDING_CLIP,
-            **families.MODE_SEEKING.get(family, {{}}),
+            **families.RANDOMISED.get(family, {{}}),
         )
     conditions, targets = families.data(family, 4, seed=1)
     log_dir = os.path.join(folder, family, "logs")
@@ -74,7 +74,7 @@ def test_two_workers_match_each_other_and_one_worker_for_every_family(tmp_path):
         # ... equal to one worker's with the same global batch.
         np.testing.assert_allclose(np.array(a["weights"]), np.array(one["weights"]), atol=1e-5, err_msg=family)
         assert set(a["logs"]) == set(one["logs"]), family
-        assert ("g_diversity" in one["logs"]) == (family in families.MODE_SEEKING), (family, one["logs"])
+        assert ("g_diversity" in one["logs"]) == (family in families.RANDOMISED), (family, one["logs"])
         for name, value in one["logs"].items():
             np.testing.assert_allclose(a["logs"][name], value, atol=1e-4, err_msg=f"{family} {name}")
         # The average moved and differs from the last weights (decay 0.5 over 3 steps).

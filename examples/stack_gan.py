@@ -56,6 +56,9 @@ def build_parser():
                         f"(default: {DEFAULT['auxiliary_weight']})")
     parser.add_argument("--classifier-pooling", default=None, choices=CLASSIFIER_POOLINGS,
                         help=f"concat_acgan: how the tag classifier's trunk ends (default: {DEFAULT['classifier_pooling']})")
+    parser.add_argument("--translation", type=float, default=None,
+                        help="largest shift of the images D sees while training, as a share of their side "
+                        f"(default: {DEFAULT['translation']})")
     parser.add_argument(
         "--tag-mismatch", default="other", choices=MISMATCHES,
         help="wrong tag sets of the mismatch term: any other set of the batch, or one differing in the fewest tags",
@@ -79,7 +82,7 @@ def build(args):
         seed=args.seed,
         **({} if args.auxiliary_on_fake is None else {"auxiliary_on_fake": bool(args.auxiliary_on_fake)}),
         **{k: v for k in ("discriminator_filters", "diversity_weight", "diversity_warmup", "auxiliary_weight",
-                          "classifier_pooling")
+                          "classifier_pooling", "translation")
            if (v := getattr(args, k)) is not None},
     )
 

@@ -170,7 +170,7 @@ def test_resume_of_a_run_from_before_an_option_existed_keeps_its_old_value(runs,
 def test_resume_of_a_stack_gan_run_from_before_its_discriminator_options_keeps_them(tmp_path):
     run = tmp_path / "stack_gan"
     before = {"discriminator_filters": "4", "auxiliary_on_fake": "true", "diversity_weight": "0", "diversity_warmup": "0",
-              "auxiliary_weight": "1", "classifier_pooling": "flatten"}
+              "auxiliary_weight": "1", "classifier_pooling": "flatten", "translation": "0"}
     assert train("stack_gan", run, *[f for k, v in before.items() for f in ("--set", f"{k}={v}")]) == 0
     saved = config(run)
     for option in before:
@@ -180,7 +180,7 @@ def test_resume_of_a_stack_gan_run_from_before_its_discriminator_options_keeps_t
     gan = keras.models.load_model(run / "gan.keras")
     assert [d.get_layer("down_0").filters for d in gan.discriminators] == [4, 4]  # half of --filters 4, at least 4
     assert (gan.auxiliary_on_fake, gan.diversity_weight, gan.diversity_warmup) == (True, 0.0, 0)
-    assert gan.auxiliary_weight == 1.0
+    assert (gan.auxiliary_weight, gan.translation) == (1.0, 0.0)
     assert not any("classifier_down_pooled" in [layer.name for layer in d.layers] for d in gan.discriminators)
     assert config(run)["model"]["discriminator_filters"] is None
 

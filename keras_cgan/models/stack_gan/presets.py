@@ -63,6 +63,7 @@ DEFAULT = {
     "kl_weight": 0.0,
     "diversity_weight": 8.0,
     "diversity_warmup": 0,
+    "translation": 0.0,
 }
 
 PRESETS = {

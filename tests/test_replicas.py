@@ -68,7 +68,8 @@ CONDITIONED_STEP = {"tags": {"learning_rate": 1.0, "clip": ({"clipvalue": 1e-3},
 
 results = {"replicas": strategy.num_replicas_in_sync}
 for family in families.FAMILIES:
-    # uneven last batches, arrays then a user dataset; the per-example mode-seeking term where a family has it
+    # uneven last batches, arrays then a user dataset; the per-example mode-seeking term and D's shifts where a
+    # family has them
     with strategy.scope():
         gan = families.build(family, optimizer="sgd", learning_rate=0.01, **families.RANDOMISED.get(family, {}), **families.ADAPTIVE.get(family, {}))
     x, y = families.data(family, 19)

@@ -83,7 +83,7 @@ def build(options):
         mismatch_weight=options["mismatch_weight"],
         diversity_weight=options["diversity_weight"], diversity_warmup=options["diversity_warmup"],
         adversarial_loss=options["adversarial_loss"], seed=options["seed"],
-        spectral_norm=options["spectral_norm"], r1_weight=options["r1_weight"],
+        spectral_norm=options["spectral_norm"], r1_weight=options["r1_weight"], translation=options["translation"],
     )
 
 
@@ -113,8 +113,9 @@ FAMILY = register(
             "adversarial_loss": DEFAULT["adversarial_loss"],
             "spectral_norm": DEFAULT["spectral_norm"],
             "r1_weight": DEFAULT["r1_weight"],
+            "translation": DEFAULT["translation"],
         },
-        absent_means={"diversity_weight": 0.0, "diversity_warmup": 0, "auxiliary_on_fake": True},  # runs made before the options existed
+        absent_means={"diversity_weight": 0.0, "diversity_warmup": 0, "auxiliary_on_fake": True, "translation": 0.0},  # runs made before the options existed
         data_options={},
         epochs=100,
         batch_size=64,

@@ -89,8 +89,8 @@ class ConditionalGAN(GANModel):
             applies the full weight from the first step. Defaults to `0`.
         translation: float in `[0, 0.5)`. While training, every image D
             sees (real, generated, in D's and in G's loss) is shifted by up
-            to this share of its side each way, a whole number of pixels
-            drawn per image, edges repeated (DiffAugment's translation, Zhao
+            to this share of its side each way (rounded to whole pixels),
+            a whole number of pixels drawn per image, edges repeated (DiffAugment's translation, Zhao
             et al. 2020: D cannot memorize where things sit in a small
             training set). `0` turns it off. Defaults to `0.0`.
         adversarial_weight: float. Weight of the generator's adversarial
@@ -151,6 +151,11 @@ class ConditionalGAN(GANModel):
             raise ValueError(f"`diversity_warmup` must be >= 0. Received: diversity_warmup={diversity_warmup!r}")
         if not 0.0 <= translation < 0.5:
             raise ValueError(f"`translation` must be in [0, 0.5). Received: translation={translation!r}")
+        if translation > 0 and len(generator.outputs[0].shape) != 4:
+            raise ValueError(
+                f"`translation` shifts images [batch, height, width, channels]; the generator makes samples of shape "
+                f"{tuple(generator.outputs[0].shape)}."
+            )
         if mismatch_weight < 0:
             raise ValueError(f"`mismatch_weight` must be >= 0. Received: mismatch_weight={mismatch_weight}")
         if auxiliary_weight < 0:
@@ -336,7 +341,7 @@ class ConditionalGAN(GANModel):
         """
         batch = tf.shape(images)[0] // blocks
         side = tf.shape(images)[1:3]
-        limit = tf.cast(tf.round(self.translation * tf.cast(side, "float32")), "int32")  # [2]
+        limit = tf.cast(tf.floor(self.translation * tf.cast(side, "float32") + 0.5), "int32")  # [2], halves up
         unit = self.replica_draw(tf.random.stateless_uniform, batch, (blocks, 2))  # [B, blocks, 2] in [0, 1)
         shifts = tf.cast(tf.floor(unit * tf.cast(2 * limit + 1, "float32")), "int32") - limit
         shifts = tf.reshape(tf.transpose(shifts, [1, 0, 2]), [-1, 2])  # [blocks * B, 2], block by block

@@ -55,6 +55,7 @@ DEFAULT = {
     "diversity_warmup": 1000,
     "spectral_norm": False,
     "r1_weight": 0.0,
+    "translation": 0.0,
 }
 
 PRESETS = {

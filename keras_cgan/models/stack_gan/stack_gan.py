@@ -64,6 +64,8 @@ class StackGAN(ConditionalGAN):
             start of training, not from when a stage was added.
         ema_decay: as for `GANModel`; each stage's average is bias-corrected
             over its own steps, so it starts when the stage is added.
+        translation: as for `ConditionalGAN`; each stage's D sees its images
+            shifted by up to that share of their side.
 
     Example:
 

@@ -88,11 +88,10 @@ class ConditionalGAN(GANModel):
             condition is learned first and variety is asked for later. `0`
             applies the full weight from the first step. Defaults to `0`.
         translation: float in `[0, 0.5)`. While training, every image D
-            sees (real, generated, in D's and in G's loss) is shifted by up
-            to this share of its side each way (rounded to whole pixels),
-            a whole number of pixels drawn per image, edges repeated (DiffAugment's translation, Zhao
-            et al. 2020: D cannot memorize where things sit in a small
-            training set). `0` turns it off. Defaults to `0.0`.
+            sees (real, generated, in D's and in G's loss) is shifted each
+            way by a whole number of pixels drawn per image, up to this
+            share of its side, edges repeated (DiffAugment's translation,
+            Zhao et al. 2020). `0` turns it off. Defaults to `0.0`.
         adversarial_weight: float. Weight of the generator's adversarial
             loss. Defaults to `1.0`.
         seed: int. Seed of noise and wrong conditions. Defaults to `None`.

@@ -229,14 +229,15 @@ def test_a_stage_added_later_starts_its_own_weight_average():
     keras.utils.set_random_seed(0)
     gan = build_default((4, 8), 4, seed=0, ema_decay=0.9, **TINY)
     gan.compile()
-    untrained = [np.asarray(w).copy() for w in gan._stage_weights(1)]
+    weights = lambda k: [w for network in gan._stage_networks(k) for w in network.weights]
+    untrained = [np.asarray(w).copy() for w in weights(1)]
     gan.fit(labels, images, batch_size=8, epochs=3, verbose=0)  # stage 1 alone, three steps
     gan.grow()
     gan.fit(labels, images, batch_size=8, epochs=1, verbose=0)  # both stages, one step
     averages = dict(zip([id(w) for w in gan._ema_sources()], gan.ema_variables))
-    stage2 = [w for w in gan._stage_weights(1) if id(w) in averages]
+    stage2 = [w for w in weights(1) if id(w) in averages]
     for weight in stage2:
         np.testing.assert_allclose(np.asarray(averages[id(weight)]), np.asarray(weight), atol=1e-6)
-    assert max(np.abs(np.asarray(w) - u).max() for w, u in zip(gan._stage_weights(1), untrained)) > 0
-    stage1 = [w for w in gan._stage_weights(0) if w.trainable and id(w) in averages]
+    assert max(np.abs(np.asarray(w) - u).max() for w, u in zip(weights(1), untrained)) > 0
+    stage1 = [w for w in weights(0) if w.trainable and id(w) in averages]
     assert max(np.abs(np.asarray(averages[id(w)]) - np.asarray(w)).max() for w in stage1) > 1e-6

@@ -458,10 +458,12 @@ class GANModel(keras.Model):
         # The bias-corrected average, updated in place: at step t the decay is
         # (d - d^t) / (1 - d^t), so the first step replaces the random initial
         # weights (at a fixed 0.999, 5% of them would remain after 3,000 steps).
-        decay = tf.constant(self.ema_decay, "float32")
+        decay, corrected = tf.constant(self.ema_decay, "float32"), {}
         for average, weight, steps in zip(self.ema_variables, self._ema_sources(), self._ema_steps()):
-            step = tf.maximum(tf.cast(steps, "float32"), 1.0)
-            d = tf.cast((decay - decay**step) / (1.0 - decay**step), average.dtype)
+            if id(steps) not in corrected:  # once per optimizer
+                step = tf.maximum(tf.cast(steps, "float32"), 1.0)
+                corrected[id(steps)] = (decay - decay**step) / (1.0 - decay**step)
+            d = tf.cast(corrected[id(steps)], average.dtype)
             average.assign(d * average + (1.0 - d) * tf.cast(weight, average.dtype))
 
     def _require_ema(self):

@@ -285,11 +285,13 @@ class StackGAN(ConditionalGAN):
     def _copy_optimizer(optimizer):
         return keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
 
+    def _stage_networks(self, k):
+        """The networks stage `k` (0-based) trains; stage 1 owns the condition encoder."""
+        return ([self.condition_encoder] if k == 0 else []) + [self.generators[k]]
+
     def _generator_variables(self, k):
-        """Trainable variables of stage `k` (0-based); stage 1 owns the condition encoder."""
-        if k == 0:
-            return self.condition_encoder.trainable_variables + self.generators[0].trainable_variables
-        return self.generators[k].trainable_variables
+        """Trainable variables of stage `k` (0-based)."""
+        return [v for network in self._stage_networks(k) for v in network.trainable_variables]
 
     def _stage_targets(self, target, stages):
         """Real images average-pooled to each of the first `stages` sizes."""
@@ -324,12 +326,8 @@ class StackGAN(ConditionalGAN):
     def _ema_steps(self):
         # Each stage's average counts its own optimizer's steps, so a stage added
         # later starts its average from its first trained weights.
-        stage_of = {id(w): k for k in range(self.num_stages) for w in self._stage_weights(k)}
+        stage_of = {id(w): k for k in range(self.num_stages) for n in self._stage_networks(k) for w in n.weights}
         return [self.generator_optimizers[stage_of[id(w)]].iterations for w in self._ema_sources()]
-
-    def _stage_weights(self, k):
-        """All weights of stage `k` (0-based), trainable or not; stage 1 owns the condition encoder."""
-        return (self.condition_encoder.weights if k == 0 else []) + self.generators[k].weights
 
     def _per_stage(self, objective, role, condition, target, images, training):
         """Sums `objective` (ConditionalGAN's) over the stages; logs each stage and the summed parts."""

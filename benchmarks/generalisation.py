@@ -953,6 +953,16 @@ FAMILIES = {
 
 
 DEFAULT_STEPS = {"next_frame_gan": 3000, "pix2pix": 2000, "conditional_gan": 3000, "segan": 800, "stack_gan": 2000}
+# At most this many steps per `fit` execution (`compile(steps_per_execution=)`): the same losses step for
+# step, less time between steps. StackGAN's set, the longest, takes 9 (its 333-step chunks).
+MAX_PER_EXECUTION = {"stack_gan": 9}
+
+
+def per_execution(args):
+    """Steps per execution for `args.family`: the largest divisor of a chunk's steps up to the family's cap
+    (Keras runs whole executions, so a divisor keeps each chunk at its steps)."""
+    chunk = max(args.steps // CHUNKS, 1)
+    return max(d for d in range(1, MAX_PER_EXECUTION.get(args.family, 1) + 1) if chunk % d == 0)
 
 
 def build(presets, *inputs, args, sets, **extra):
@@ -961,7 +971,8 @@ def build(presets, *inputs, args, sets, **extra):
     The global seed is set first, so every model of a task starts from the same weights and batches.
     """
     keras.utils.set_random_seed(args.seed)
-    gan = presets.build(*inputs, seed=args.seed, **{**overrides_from(sets), **extra})
+    execution = {"steps_per_execution": per_execution(args)} if per_execution(args) > 1 else {}
+    gan = presets.build(*inputs, seed=args.seed, **{**execution, **overrides_from(sets), **extra})
     decayed(gan, sets, args.steps)
     return gan
 
@@ -1059,6 +1070,7 @@ def main(argv=None):
             result["loss_history"] = loss_history(history)
         family["tasks"][task] = {
             "half": tasks[task][0], "steps": args.steps, "overrides": {k: repr(v) for k, v in sets.items()},
+            "steps_per_execution": int(sets.get("steps_per_execution", per_execution(args))),
             "background": BG if args.family == "next_frame_gan" else None,
             "frame_size": FRAME if args.family == "next_frame_gan" else None,
             "seconds": round(seconds, 1), "result": result,

@@ -409,12 +409,22 @@ class StopOnNaN(keras.callbacks.Callback):
             )
 
 
+def _steps_after(steps, model, every):
+    """`(steps + the steps of this batch call, whether that crossed a multiple of every)`.
+
+    Keras calls batch callbacks once per execution of `steps_per_execution` steps.
+    """
+    after = steps + int(getattr(model, "steps_per_execution", 1) or 1)
+    return after, after // every > steps // every
+
+
 class KeepBestGenerator(keras.callbacks.Callback):
     """Scores the generator on held-out data during training and keeps the best weights.
 
-    Every `every` training batches it calls `score(model)` (higher is
-    better) and copies the generator's weights when the score beats the best
-    so far; at the end of training the best weights are put back (with
+    Every `every` training steps (under `steps_per_execution`, at the first
+    execution that reaches them) it calls `score(model)` (higher is better)
+    and copies the generator's weights when the score beats the best so
+    far; at the end of training the best weights are put back (with
     `restore_best=True`). GAN training can get worse, or collapse, after it
     was good: this keeps the good generator. Score on a **validation** split
     and report quality on a separate test split, or the selection flatters
@@ -427,13 +437,14 @@ class KeepBestGenerator(keras.callbacks.Callback):
     Args:
         score: callable `model -> float`, e.g.
             `keras_cgan.models.next_frame_gan.junction_score(...)`.
-        every: int. Batches between scores. Defaults to `500`.
+        every: int. Training steps between scores. Defaults to `500`.
         restore_best: bool. Put the best weights into `model.generator` when
             training ends. Defaults to `True`.
         verbose: int. `1` prints every score. Defaults to `0`.
 
     Attributes:
-        history: list of `(batch, score)` pairs, one per scoring.
+        history: list of `(batch, score)` pairs, one per scoring; `batch`
+            counts training steps.
         best_score, best_batch: the best score and when it was reached.
 
     Example:
@@ -467,8 +478,8 @@ class KeepBestGenerator(keras.callbacks.Callback):
                   f"(best {self.best_score:.4f} at batch {self.best_batch})", flush=True)
 
     def on_train_batch_end(self, batch, logs=None):
-        self._batches += 1
-        if self._batches % self.every == 0:
+        self._batches, crossed = _steps_after(self._batches, self.model, self.every)
+        if crossed:
             self._evaluate()
 
     def on_train_end(self, logs=None):
@@ -575,8 +586,9 @@ def is_saturated(shares, saturation=0.9, margin=0.1):
 class CollapseMonitor(keras.callbacks.Callback):
     """Warns, once per kind, when a GAN's training fails in one of the common ways.
 
-    Every `every` batches and at every epoch end it reads the running losses
-    and runs the generator once, in inference mode with fixed noise, on a
+    Every `every` training steps (under `steps_per_execution`, at the first
+    execution that reaches them) and at every epoch end it reads the running
+    losses and runs the generator once, in inference mode with fixed noise, on a
     small fixed probe batch of conditions. A failure must last `patience`
     checks in a row (NaN: one) before it is reported, as a `CollapseWarning`
     that says what was seen, with its numbers, and what to try; one that
@@ -611,7 +623,7 @@ class CollapseMonitor(keras.callbacks.Callback):
             (saturated: sits at a limit more often than the targets sit
             near it).
             Defaults to `None`.
-        every: int. Batches between checks. Defaults to `200`.
+        every: int. Training steps between checks. Defaults to `200`.
         patience: int. Checks in a row a failure must last. Defaults to `3`.
         min_std: float. Spread across the batch below which output is
             constant. Defaults to `1e-3`.
@@ -684,9 +696,9 @@ class CollapseMonitor(keras.callbacks.Callback):
 
     def on_train_batch_begin(self, batch, logs=None):
         # The running means of the batches before this one, read only every
-        # `every` batches: `on_train_batch_end` would make Keras sync every step.
-        self._batches += 1
-        if batch and self._batches % self.every == 0:
+        # `every` steps: `on_train_batch_end` would make Keras sync every step.
+        self._batches, crossed = _steps_after(self._batches, self.model, self.every)
+        if batch and crossed:
             self.check(self._running_losses(), batch=batch)
 
     def on_epoch_end(self, epoch, logs=None):

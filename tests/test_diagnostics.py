@@ -90,6 +90,21 @@ def test_one_sample_per_condition_is_named_mode_collapse():
     assert not [m for m in found if "constant output" in m]  # the conditions still differ
 
 
+def test_checks_come_every_so_many_steps_under_steps_per_execution():
+    class Counting(CollapseMonitor):
+        def check(self, logs, batch=None):
+            if batch is not None:  # the checks between epoch ends
+                self.steps.append(int(self.model.generator_optimizer.iterations))
+
+    labels, images = data()
+    for per_execution, expected in ((1, [3, 7, 11, 15]), (2, [2, 6, 10, 14])):
+        monitor = Counting(every=4)
+        monitor.steps = []
+        fit_warnings(tiny_gan(steps_per_execution=per_execution), labels, images, batch_size=2, epochs=2,
+                     callbacks=[monitor])  # 16 steps
+        assert monitor.steps == expected, per_execution  # the steps trained before each check
+
+
 def test_a_healthy_run_gives_no_warning():
     labels, images = data()
     assert fit_warnings(tiny_gan(), labels, images, batch_size=8, epochs=3, callbacks=[CollapseMonitor(every=1)]) == []

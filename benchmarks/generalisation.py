@@ -188,7 +188,7 @@ def train(gan, pairs, batch_size, args, callbacks=()):
     ds = ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
     monitor = CollapseMonitor()
     start = time.time()
-    history = gan.fit(ds, steps_per_epoch=max(args.steps // CHUNKS, 1), epochs=CHUNKS, verbose=0,
+    history = gan.fit(ds, steps_per_epoch=chunk_steps(args), epochs=CHUNKS, verbose=0,
                       callbacks=[monitor, *callbacks])
     return history, time.time() - start, monitor
 
@@ -953,15 +953,26 @@ FAMILIES = {
 
 
 DEFAULT_STEPS = {"next_frame_gan": 3000, "pix2pix": 2000, "conditional_gan": 3000, "segan": 800, "stack_gan": 2000}
-# At most this many steps per `fit` execution (`compile(steps_per_execution=)`): the same losses step for
-# step, less time between steps. StackGAN's set, the longest, takes 9 (its 333-step chunks).
+# At most this many steps per `fit` execution (`compile(steps_per_execution=)`): the same training, less
+# time between steps. StackGAN's set, the longest, takes 9 (its 333-step chunks).
 MAX_PER_EXECUTION = {"stack_gan": 9}
 
 
-def per_execution(args):
-    """Steps per execution for `args.family`: the largest divisor of a chunk's steps up to the family's cap
-    (Keras runs whole executions, so a divisor keeps each chunk at its steps)."""
-    chunk = max(args.steps // CHUNKS, 1)
+def chunk_steps(args):
+    """Training steps per chunk (`fit` epoch) of a task."""
+    return max(args.steps // CHUNKS, 1)
+
+
+def per_execution(args, sets):
+    """Steps per execution: `--set steps_per_execution=`, else the largest divisor of a chunk's steps up to the
+    family's cap. Keras runs whole executions, so one that does not divide a chunk would train more steps."""
+    chunk = chunk_steps(args)
+    if "steps_per_execution" in sets:
+        given = int(sets["steps_per_execution"])
+        if given < 1 or chunk % given:
+            raise ValueError(f"`--set steps_per_execution={given}` must divide a chunk's {chunk} steps "
+                             f"(--steps {args.steps} in {CHUNKS} chunks).")
+        return given
     return max(d for d in range(1, MAX_PER_EXECUTION.get(args.family, 1) + 1) if chunk % d == 0)
 
 
@@ -971,7 +982,7 @@ def build(presets, *inputs, args, sets, **extra):
     The global seed is set first, so every model of a task starts from the same weights and batches.
     """
     keras.utils.set_random_seed(args.seed)
-    execution = {"steps_per_execution": per_execution(args)} if per_execution(args) > 1 else {}
+    execution = {"steps_per_execution": per_execution(args, sets)}
     gan = presets.build(*inputs, seed=args.seed, **{**execution, **overrides_from(sets), **extra})
     decayed(gan, sets, args.steps)
     return gan
@@ -1070,7 +1081,7 @@ def main(argv=None):
             result["loss_history"] = loss_history(history)
         family["tasks"][task] = {
             "half": tasks[task][0], "steps": args.steps, "overrides": {k: repr(v) for k, v in sets.items()},
-            "steps_per_execution": int(sets.get("steps_per_execution", per_execution(args))),
+            "steps_per_execution": per_execution(args, sets),
             "background": BG if args.family == "next_frame_gan" else None,
             "frame_size": FRAME if args.family == "next_frame_gan" else None,
             "seconds": round(seconds, 1), "result": result,

@@ -409,12 +409,18 @@ class StopOnNaN(keras.callbacks.Callback):
             )
 
 
-def _steps_after(steps, model, every):
-    """`(steps + the steps of this batch call, whether that crossed a multiple of every)`.
+def _steps_after(steps, callback, begin, every):
+    """`(steps + this execution's steps, whether that reached a multiple of every)`.
 
-    Keras calls batch callbacks once per execution of `steps_per_execution` steps.
+    Keras calls batch callbacks once per execution of `steps_per_execution`
+    steps, `begin` being its first step in the epoch; an epoch's last one
+    runs short when the data ends first.
     """
-    after = steps + int(getattr(model, "steps_per_execution", 1) or 1)
+    per_execution = int(getattr(callback.model, "steps_per_execution", 1) or 1)
+    epoch = (getattr(callback, "params", None) or {}).get("steps")
+    if epoch:
+        per_execution = max(min(per_execution, epoch - begin), 1)
+    after = steps + per_execution
     return after, after // every > steps // every
 
 
@@ -478,12 +484,13 @@ class KeepBestGenerator(keras.callbacks.Callback):
                   f"(best {self.best_score:.4f} at batch {self.best_batch})", flush=True)
 
     def on_train_batch_end(self, batch, logs=None):
-        self._batches, crossed = _steps_after(self._batches, self.model, self.every)
+        per_execution = int(getattr(self.model, "steps_per_execution", 1) or 1)
+        self._batches, crossed = _steps_after(self._batches, self, batch - per_execution + 1, self.every)
         if crossed:
             self._evaluate()
 
     def on_train_end(self, logs=None):
-        if self._batches % self.every:
+        if not self.history or self.history[-1][0] != self._batches:
             self._evaluate()  # the final weights get a say too
         if self.restore_best and self.best_weights is not None:
             self.model.generator.set_weights(self.best_weights)
@@ -586,7 +593,7 @@ def is_saturated(shares, saturation=0.9, margin=0.1):
 class CollapseMonitor(keras.callbacks.Callback):
     """Warns, once per kind, when a GAN's training fails in one of the common ways.
 
-    Every `every` training steps (under `steps_per_execution`, at the first
+    Every `every` training steps (under `steps_per_execution`, before the
     execution that reaches them) and at every epoch end it reads the running
     losses and runs the generator once, in inference mode with fixed noise, on a
     small fixed probe batch of conditions. A failure must last `patience`
@@ -697,7 +704,7 @@ class CollapseMonitor(keras.callbacks.Callback):
     def on_train_batch_begin(self, batch, logs=None):
         # The running means of the batches before this one, read only every
         # `every` steps: `on_train_batch_end` would make Keras sync every step.
-        self._batches, crossed = _steps_after(self._batches, self.model, self.every)
+        self._batches, crossed = _steps_after(self._batches, self, batch, self.every)
         if batch and crossed:
             self.check(self._running_losses(), batch=batch)
 

@@ -98,11 +98,13 @@ def test_keep_best_generator_restores_the_best_scored_weights():
         np.testing.assert_array_equal(kept, want)
     assert not np.allclose(gan.generator.get_weights()[0], averaged[0])
 
-    # Keras calls back once per execution; `every` still counts training steps.
-    gan = next_frame_gan()
-    gan.compile(steps_per_execution=2)
-    keep = KeepBestGenerator(lambda model: 1.0, every=4, restore_best=False)
-    gan.fit(cond, target, batch_size=1, epochs=2, verbose=0, callbacks=[keep])  # 12 steps in 6 executions
-    assert [b for b, _ in keep.history] == [4, 8, 12]
+    # Keras calls back once per execution; `every` still counts training steps,
+    # and the final weights are scored once.
+    for per_execution, every, expected in ((2, 4, [4, 8, 12]), (3, 5, [6, 12]), (4, 4, [4, 10, 12])):
+        gan = next_frame_gan()
+        gan.compile(steps_per_execution=per_execution)  # 6 steps an epoch: 4 then 2 at 4 an execution
+        keep = KeepBestGenerator(lambda model: 1.0, every=every, restore_best=False)
+        gan.fit(cond, target, batch_size=1, epochs=2, verbose=0, callbacks=[keep])  # 12 steps
+        assert [b for b, _ in keep.history] == expected, per_execution
     with pytest.raises(ValueError, match="every"):
         KeepBestGenerator(lambda model: 0.0, every=0)

@@ -97,12 +97,18 @@ def test_checks_come_every_so_many_steps_under_steps_per_execution():
                 self.steps.append(int(self.model.generator_optimizer.iterations))
 
     labels, images = data()
-    for per_execution, expected in ((1, [3, 7, 11, 15]), (2, [2, 6, 10, 14])):
-        monitor = Counting(every=4)
+    cases = [  # (samples, steps per execution, every, steps trained before each check); batches of 2, 2 epochs
+        (16, 1, 4, [3, 7, 11, 15]),
+        (16, 2, 4, [2, 6, 10, 14]),
+        (16, 2, 3, [2, 4, 10, 14]),  # not a multiple of the execution; none at an epoch's first batch
+        (14, 2, 4, [2, 11]),  # 7 batches an epoch: the fourth execution runs 1 step
+    ]
+    for samples, per_execution, every, expected in cases:
+        monitor = Counting(every=every)
         monitor.steps = []
-        fit_warnings(tiny_gan(steps_per_execution=per_execution), labels, images, batch_size=2, epochs=2,
-                     callbacks=[monitor])  # 16 steps
-        assert monitor.steps == expected, per_execution  # the steps trained before each check
+        fit_warnings(tiny_gan(steps_per_execution=per_execution), labels[:samples], images[:samples], batch_size=2,
+                     epochs=2, callbacks=[monitor])
+        assert monitor.steps == expected, (samples, per_execution, every)
 
 
 def test_a_healthy_run_gives_no_warning():

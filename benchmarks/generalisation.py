@@ -965,7 +965,8 @@ def chunk_steps(args):
 
 def per_execution(args, sets):
     """Steps per execution: `--set steps_per_execution=`, else the largest divisor of a chunk's steps up to the
-    family's cap. Keras runs whole executions, so one that does not divide a chunk would train more steps."""
+    family's cap. On the suite's repeating data Keras runs whole executions, so one that does not divide a chunk
+    would train more steps."""
     chunk = chunk_steps(args)
     if "steps_per_execution" in sets:
         given = int(sets["steps_per_execution"])

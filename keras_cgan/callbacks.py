@@ -409,6 +409,10 @@ class StopOnNaN(keras.callbacks.Callback):
             )
 
 
+def _per_execution(model):
+    return int(getattr(model, "steps_per_execution", 1) or 1)
+
+
 def _steps_after(steps, callback, begin, every):
     """`(steps + this execution's steps, whether that reached a multiple of every)`.
 
@@ -416,7 +420,7 @@ def _steps_after(steps, callback, begin, every):
     steps, `begin` being its first step in the epoch; an epoch's last one
     runs short when the data ends first.
     """
-    per_execution = int(getattr(callback.model, "steps_per_execution", 1) or 1)
+    per_execution = _per_execution(callback.model)
     epoch = (getattr(callback, "params", None) or {}).get("steps")
     if epoch:
         per_execution = max(min(per_execution, epoch - begin), 1)
@@ -484,8 +488,8 @@ class KeepBestGenerator(keras.callbacks.Callback):
                   f"(best {self.best_score:.4f} at batch {self.best_batch})", flush=True)
 
     def on_train_batch_end(self, batch, logs=None):
-        per_execution = int(getattr(self.model, "steps_per_execution", 1) or 1)
-        self._batches, crossed = _steps_after(self._batches, self, batch - per_execution + 1, self.every)
+        begin = batch - _per_execution(self.model) + 1  # Keras passes the execution's last step
+        self._batches, crossed = _steps_after(self._batches, self, begin, self.every)
         if crossed:
             self._evaluate()
 

@@ -22,6 +22,8 @@ Example:
 (['noise', 'condition'], (None, 16, 16, 3))
 """
 
+import numbers
+
 import keras
 from keras import layers
 
@@ -221,6 +223,11 @@ def build_networks(
     sizes = check_sizes(sizes)
     if condition is None:
         raise ValueError("Pass `condition` (a number of classes or a condition object).")
+    widths = dict(latent_dim=latent_dim, code_dim=code_dim, base_filters=base_filters,
+                  refiner_filters=refiner_filters, discriminator_filters=discriminator_filters, channels=channels)
+    for name, value in widths.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1):
+            raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
     refiner_filters = refiner_filters or max(base_filters // 2, 4)
     discriminator_filters = discriminator_filters or max(base_filters // 2, 4)
     condition = conditions_lib.get(condition)

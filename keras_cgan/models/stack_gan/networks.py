@@ -226,7 +226,9 @@ def build_networks(
     widths = dict(latent_dim=latent_dim, code_dim=code_dim, base_filters=base_filters,
                   refiner_filters=refiner_filters, discriminator_filters=discriminator_filters, channels=channels)
     for name, value in widths.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1):
+        if value is None and name in ("refiner_filters", "discriminator_filters"):
+            continue  # their defaults follow base_filters
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
     refiner_filters = refiner_filters or max(base_filters // 2, 4)
     discriminator_filters = discriminator_filters or max(base_filters // 2, 4)

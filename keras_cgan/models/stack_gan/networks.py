@@ -204,9 +204,11 @@ def build_networks(
         latent_dim: int. Noise width (must be >= `code_dim`). Defaults to `32`.
         code_dim: int. Width of the augmented condition code. Defaults to `16`.
         base_filters: int. Stage-1 generator filters. Defaults to `32`.
-        refiner_filters: int. Refiner filters. Defaults to `base_filters // 2`.
-        discriminator_filters: int. Filters of the first block of every
-            discriminator. Defaults to `base_filters // 2`.
+        refiner_filters: int or `None`. Refiner filters. `None` (the
+            default) means `max(base_filters // 2, 4)`.
+        discriminator_filters: int or `None`. Filters of the first block of
+            every discriminator. `None` (the default) means
+            `max(base_filters // 2, 4)`.
         conditioning: str. Discriminator design. Defaults to `"two_head"`.
         channels: int. Defaults to `3`.
         text_encoder: str. For captions.

@@ -288,13 +288,42 @@ def test_diversity_limit_caps_the_term():
     np.testing.assert_allclose(logs["g_diversity"][-1], 1e-3, rtol=1e-5)
 
 
+def test_diversity_stride_takes_every_kth_example_of_the_batch():
+    gan = make_gan(diversity_weight=1.0, diversity_limit=10.0)
+    labels = tf.constant(np.arange(7) % CLASSES, "int32")
+    calls = []
+    generate = gan.generate
+
+    def recording(condition, noise=None, training=False):
+        out = generate(condition, noise=noise, training=training)
+        calls.append((np.asarray(condition), np.asarray(noise), np.asarray(out)))
+        return out
+
+    object.__setattr__(gan, "generate", recording)
+    seed = np.asarray(gan.seed_state)
+    _, every = gan.with_diversity(0.0, {}, labels, training=False)
+    condition, noise, out = calls[-1]
+    assert len(condition) == 14  # both draws of all 7 in one call
+    per_example = lambda d: np.abs(d).reshape(len(d), -1).mean(1)
+    ratios = np.minimum(per_example(out[:7] - out[7:]) / (per_example(noise[:7] - noise[7:]) + 1e-8), 10.0)
+    np.testing.assert_allclose(float(every["g_diversity"]), ratios.mean(), rtol=1e-5)
+
+    gan.diversity_stride = 3
+    gan.seed_state.assign(seed)  # the same noise draws
+    _, strided = gan.with_diversity(0.0, {}, labels, training=False)
+    condition, _, _ = calls[-1]
+    np.testing.assert_array_equal(condition, np.tile(np.asarray(labels)[[0, 3, 6]], 2))
+    np.testing.assert_allclose(float(strided["g_diversity"]), ratios[[0, 3, 6]].mean(), rtol=1e-5)
+
+
 def test_diversity_settings_survive_config_and_keras_file(tmp_path):
-    gan = make_gan(diversity_weight=0.25, diversity_limit=2.0, diversity_warmup=100)
+    gan = make_gan(diversity_weight=0.25, diversity_limit=2.0, diversity_stride=2, diversity_warmup=100)
     gan.compile()
     assert_config_roundtrip(gan)
     noise = np.ones((2, LATENT), "float32")
     loaded = assert_keras_roundtrip(gan, np.array([1, 2]), tmp_path, noise=noise)
     assert (loaded.diversity_weight, loaded.diversity_limit, loaded.diversity_warmup) == (0.25, 2.0, 100)
+    assert loaded.diversity_stride == 2
 
 
 def test_diversity_arguments_name_themselves():
@@ -304,6 +333,9 @@ def test_diversity_arguments_name_themselves():
         make_gan(diversity_weight=1.0, diversity_limit=0.0)
     with pytest.raises(ValueError, match="diversity_warmup"):
         make_gan(diversity_weight=1.0, diversity_warmup=-1)
+    for stride in (0, 1.5, True):
+        with pytest.raises(ValueError, match="diversity_stride"):
+            make_gan(diversity_weight=1.0, diversity_stride=stride)
     gan = make_gan(diversity_weight=0.25, diversity_limit=2.0)
     assert (gan.get_config()["diversity_weight"], gan.get_config()["diversity_limit"]) == (0.25, 2.0)
 

@@ -1,9 +1,12 @@
 """`ConditionalGAN`: class-conditional image generation with a matching-aware D."""
 
+import numbers
+
 import keras
 import tensorflow as tf
 
 from keras_cgan import conditions as conditions_lib
+from keras_cgan import distribute
 from keras_cgan.models.gan_model import GANModel
 
 
@@ -83,6 +86,9 @@ class ConditionalGAN(GANModel):
             (both draws in one call). `0` turns it off. Defaults to `0.0`.
         diversity_limit: float. The cap on that ratio: samples need not
             differ more than this. Defaults to `1.0`.
+        diversity_stride: int. The term is taken on every `k`-th example of
+            the global batch, so its extra pass costs `1/k` of a batch. `1`
+            takes every example. Defaults to `1`.
         diversity_warmup: int. Generator steps over which the mode-seeking
             weight rises linearly from 0 to `diversity_weight`, so the
             condition is learned first and variety is asked for later. `0`
@@ -137,6 +143,7 @@ class ConditionalGAN(GANModel):
         auxiliary_on_fake=True,
         diversity_weight=0.0,
         diversity_limit=1.0,
+        diversity_stride=1,
         diversity_warmup=0,
         translation=0.0,
         **kwargs,
@@ -146,6 +153,8 @@ class ConditionalGAN(GANModel):
             raise ValueError(f"`diversity_weight` must be >= 0. Received: diversity_weight={diversity_weight!r}")
         if not diversity_limit > 0:
             raise ValueError(f"`diversity_limit` must be > 0. Received: diversity_limit={diversity_limit!r}")
+        if isinstance(diversity_stride, bool) or not isinstance(diversity_stride, numbers.Integral) or diversity_stride < 1:
+            raise ValueError(f"`diversity_stride` must be a positive int. Received: diversity_stride={diversity_stride!r}")
         if not diversity_warmup >= 0:
             raise ValueError(f"`diversity_warmup` must be >= 0. Received: diversity_warmup={diversity_warmup!r}")
         if not 0.0 <= translation < 0.5:
@@ -167,6 +176,7 @@ class ConditionalGAN(GANModel):
         self.auxiliary_on_fake = bool(auxiliary_on_fake)
         self.diversity_weight = float(diversity_weight)
         self.diversity_limit = float(diversity_limit)
+        self.diversity_stride = int(diversity_stride)
         self.diversity_warmup = int(diversity_warmup)
         self.translation = float(translation)
         self._explicit_design = design
@@ -457,20 +467,51 @@ class ConditionalGAN(GANModel):
         The term is the mean over examples of
         `min(mean|x1 - x2| / mean|z1 - z2|, diversity_limit)`, where `x1`, `x2`
         are the generator's samples for `condition` under two fresh noise
-        draws, made in one call of twice the batch; G maximizes it. Per
-        example, so replicas add up to the one-device value. Its weight
-        rises from 0 over the first `diversity_warmup` generator steps.
+        draws, made in one call of twice the examples; G maximizes it. It is
+        taken on the examples whose place in the global batch is a multiple
+        of `diversity_stride`, so replicas add up to the one-device value.
+        Its weight rises from 0 over the first `diversity_warmup` generator
+        steps.
         """
         if self.diversity_weight <= 0:
             return loss, parts
         batch = tf.shape(tf.nest.flatten(condition)[0])[0]
-        z = tf.concat([self.sample_noise(batch), self.sample_noise(batch)], 0)  # [2B, ...]
+        z1, z2 = self.sample_noise(batch), self.sample_noise(batch)
+        share = 1.0
+        if self.diversity_stride > 1:
+            (condition, z1, z2), share = self._strided((condition, z1, z2), batch)
+        count = tf.shape(z1)[0]
         both = tf.nest.map_structure(lambda c: tf.concat([c, c], 0), condition)
-        x = tf.cast(self.generate(both, noise=z, training=training), "float32")
-        mean_abs = lambda d: tf.reduce_mean(tf.reshape(tf.abs(d), [tf.shape(d)[0], -1]), axis=1)  # [B]
-        ratio = mean_abs(x[:batch] - x[batch:]) / (mean_abs(z[:batch] - z[batch:]) + 1e-8)
-        parts = {**parts, "g_diversity": tf.reduce_mean(tf.minimum(ratio, self.diversity_limit))}
+        x = tf.cast(self.generate(both, noise=tf.concat([z1, z2], 0), training=training), "float32")
+        mean_abs = lambda d: tf.reduce_mean(tf.reshape(tf.abs(d), [tf.shape(d)[0], -1]), axis=1)  # [count]
+        ratio = mean_abs(x[:count] - x[count:]) / (mean_abs(z1 - z2) + 1e-8)
+        parts = {**parts, "g_diversity": tf.reduce_mean(tf.minimum(ratio, self.diversity_limit)) * share}
         return loss - self.warmed_up(self.diversity_weight, self.diversity_warmup) * parts["g_diversity"], parts
+
+    def _strided(self, tensors, batch):
+        """This replica's rows of `tensors` whose global place is a multiple of `diversity_stride`.
+
+        Returns `(rows, weight)`: the weight turns the mean over the rows into
+        this replica's part of the mean over every chosen row of the global
+        batch, as the step weighs replica means by their share of the batch.
+        A replica holding no chosen row computes a copy of global row 0 with
+        weight 0 (networks cannot run on an empty batch).
+        """
+        k = self.diversity_stride
+        rows = self._rows(batch)
+        index = tf.range(tf.math.floormod(-rows.first, k), batch, k)
+        chosen = tf.shape(index)[0]
+        picked = tf.nest.map_structure(lambda t: tf.gather(t, index), tensors)
+        if tf.distribute.get_strategy().num_replicas_in_sync > 1:
+            borrowed = tf.nest.map_structure(distribute.first_row, tensors)
+            picked = tf.nest.map_structure(
+                lambda mine, row: tf.cond(chosen > 0, lambda: mine, lambda: row), picked, borrowed
+            )
+        everywhere = (rows.total + k - 1) // k  # chosen rows in the global batch
+        weight = tf.math.divide_no_nan(
+            tf.cast(rows.total * chosen, "float32"), tf.cast(rows.count * everywhere, "float32")
+        )
+        return picked, weight
 
     def get_config(self):
         """The constructor arguments, with the condition serialized."""
@@ -483,6 +524,7 @@ class ConditionalGAN(GANModel):
             auxiliary_on_fake=self.auxiliary_on_fake,
             diversity_weight=self.diversity_weight,
             diversity_limit=self.diversity_limit,
+            diversity_stride=self.diversity_stride,
             diversity_warmup=self.diversity_warmup,
             translation=self.translation,
         )

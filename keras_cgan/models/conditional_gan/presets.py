@@ -74,7 +74,7 @@ DISCRIMINATOR = (
 )
 MODEL = (
     "mismatch_weight", "design", "auxiliary_weight", "auxiliary_on_fake", "diversity_weight", "diversity_limit",
-    "diversity_warmup", "translation",
+    "diversity_stride", "diversity_warmup", "translation",
 ) + presets_lib.GAN_MODEL
 COMPILE = presets_lib.COMPILE
 

@@ -185,6 +185,14 @@ def test_resume_of_a_stack_gan_run_from_before_its_discriminator_options_keeps_t
     assert config(run)["model"]["discriminator_filters"] is None
 
 
+def test_mode_seeking_stride_reaches_the_model_and_the_run_folder(tmp_path):
+    run = tmp_path / "stack_gan"
+    assert train("stack_gan", run, "--set", "diversity_weight=1", "--set", "diversity_stride=2") == 0
+    gan = keras.models.load_model(run / "gan.keras")
+    assert (gan.diversity_weight, gan.diversity_stride) == (1.0, 2)
+    assert config(run)["model"]["diversity_stride"] == 2
+
+
 def test_resume_continues_the_epoch_count(cgan_copy):
     before = config(cgan_copy)
     assert main(["train", "conditional_gan", "--out", str(cgan_copy), "--resume", "--epochs", "2", "--verbose", "0"]) == 0

@@ -82,7 +82,8 @@ def build(options):
         conditioning=options["conditioning"], auxiliary_on_fake=options["auxiliary_on_fake"],
         mismatch_weight=options["mismatch_weight"],
         diversity_weight=options["diversity_weight"], diversity_warmup=options["diversity_warmup"],
-        adversarial_loss=options["adversarial_loss"], seed=options["seed"],
+        diversity_stride=options["diversity_stride"], adversarial_loss=options["adversarial_loss"],
+        seed=options["seed"],
         spectral_norm=options["spectral_norm"], r1_weight=options["r1_weight"], translation=options["translation"],
     )
 
@@ -108,6 +109,7 @@ FAMILY = register(
             "mismatch_weight": DEFAULT["mismatch_weight"],
             "diversity_weight": DEFAULT["diversity_weight"],
             "diversity_warmup": DEFAULT["diversity_warmup"],
+            "diversity_stride": 1,
             "conditioning": DEFAULT["conditioning"],
             "auxiliary_on_fake": DEFAULT["auxiliary_on_fake"],
             "adversarial_loss": DEFAULT["adversarial_loss"],
@@ -115,7 +117,8 @@ FAMILY = register(
             "r1_weight": DEFAULT["r1_weight"],
             "translation": DEFAULT["translation"],
         },
-        absent_means={"diversity_weight": 0.0, "diversity_warmup": 0, "auxiliary_on_fake": True, "translation": 0.0},  # runs made before the options existed
+        absent_means={"diversity_weight": 0.0, "diversity_warmup": 0, "diversity_stride": 1, "auxiliary_on_fake": True,
+                      "translation": 0.0},  # runs made before the options existed
         data_options={},
         epochs=100,
         batch_size=64,

@@ -59,8 +59,9 @@ def build(options):
         conditioning=options["conditioning"], kl_weight=options["kl_weight"], seed=options["seed"],
         r1_weight=options["r1_weight"], discriminator_filters=options["discriminator_filters"],
         auxiliary_on_fake=options["auxiliary_on_fake"], diversity_weight=options["diversity_weight"],
-        diversity_warmup=options["diversity_warmup"], auxiliary_weight=options["auxiliary_weight"],
-        classifier_pooling=options["classifier_pooling"], translation=options["translation"],
+        diversity_warmup=options["diversity_warmup"], diversity_stride=options["diversity_stride"],
+        auxiliary_weight=options["auxiliary_weight"], classifier_pooling=options["classifier_pooling"],
+        translation=options["translation"],
     )
 
 
@@ -95,14 +96,15 @@ FAMILY = register(
             "auxiliary_on_fake": DEFAULT["auxiliary_on_fake"],
             "diversity_weight": DEFAULT["diversity_weight"],
             "diversity_warmup": DEFAULT["diversity_warmup"],
+            "diversity_stride": 1,
             "auxiliary_weight": DEFAULT["auxiliary_weight"],
             "classifier_pooling": DEFAULT["classifier_pooling"],
             "translation": DEFAULT["translation"],
         },
         # runs made before the options existed (discriminators of half the generator's filters)
         absent_means={"discriminator_filters": None, "auxiliary_on_fake": True, "diversity_weight": 0.0,
-                      "diversity_warmup": 0, "auxiliary_weight": 1.0, "classifier_pooling": "flatten",
-                      "translation": 0.0},
+                      "diversity_warmup": 0, "diversity_stride": 1, "auxiliary_weight": 1.0,
+                      "classifier_pooling": "flatten", "translation": 0.0},
         option_choices={"classifier_pooling": CLASSIFIER_POOLINGS},
         data_options={"faces": 2048},
         synthetic_options=("faces",),

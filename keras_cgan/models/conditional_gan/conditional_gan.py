@@ -153,8 +153,11 @@ class ConditionalGAN(GANModel):
             raise ValueError(f"`diversity_weight` must be >= 0. Received: diversity_weight={diversity_weight!r}")
         if not diversity_limit > 0:
             raise ValueError(f"`diversity_limit` must be > 0. Received: diversity_limit={diversity_limit!r}")
-        if isinstance(diversity_stride, bool) or not isinstance(diversity_stride, numbers.Integral) or diversity_stride < 1:
-            raise ValueError(f"`diversity_stride` must be a positive int. Received: diversity_stride={diversity_stride!r}")
+        stride_ok = isinstance(diversity_stride, numbers.Integral) and not isinstance(diversity_stride, bool)
+        if not stride_ok or diversity_stride < 1:
+            raise ValueError(
+                f"`diversity_stride` must be a positive int. Received: diversity_stride={diversity_stride!r}"
+            )
         if not diversity_warmup >= 0:
             raise ValueError(f"`diversity_warmup` must be >= 0. Received: diversity_warmup={diversity_warmup!r}")
         if not 0.0 <= translation < 0.5:

@@ -161,6 +161,15 @@ def stackgan():
     return table("stackgan", cols, rows, [r["name"] for r in results["runs"]])
 
 
+def stackgan_step_speed():
+    r = run(load("stackgan_step_speed"), "default")["result"]
+    cols = ["mode-seeking term", "stages", "median steps/s", "CPU s / step", "median / default",
+            "CPU time: default / this"]
+    rows = [[row["form"], str(row["stages"]), fmt(row["median steps/s"], 2), fmt(row["CPU s/step"]),
+             fmt(row["median / default"], 2), fmt(row["CPU time: default / this"], 2)] for row in r["rows"]]
+    return table("stackgan_step_speed", cols, rows, ["default"])
+
+
 # ---------------------------------------------------------------- Pix2Pix
 
 def pix2pix_blur():
@@ -536,7 +545,7 @@ def scaling():
 
 TABLES = {f.__name__: f for f in (
     condition_fidelity, train_step_speed, discriminator_designs, caption_generalisation,
-    stack_gan_example, stackgan,
+    stack_gan_example, stackgan, stackgan_step_speed,
     pix2pix_blur, pix2pix_blur_runs, pix2pix_blur_regions, pix2pix_step_speed, pix2pix_input_pipeline,
     segan_quality, segan_progress, segan_speed,
     speech_peers, speech_peers_size, speech_peers_noise, speech_peers_fresh, speech_peers_stft,

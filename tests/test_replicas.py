@@ -21,7 +21,8 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
   to the gradient once the loss scale is taken out.
 
 ConditionalGAN and StackGAN add the mode-seeking term (`diversity_weight=1`,
-a ratio taken per example) in the `uneven`, `tags` and `text` cases.
+a ratio taken per example; StackGAN's on every third example of the global
+batch) in the `uneven`, `tags` and `text` cases.
 Pix2Pix balances its adversarial term by gradient norms over the global
 batch (`adaptive_adversarial=True`) in the `uneven` and `float16_inf` cases.
 """

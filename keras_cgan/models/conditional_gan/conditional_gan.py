@@ -87,8 +87,8 @@ class ConditionalGAN(GANModel):
         diversity_limit: float. The cap on that ratio: samples need not
             differ more than this. Defaults to `1.0`.
         diversity_stride: int. The term is taken on every `k`-th example of
-            the global batch, so its extra pass costs `1/k` of a batch. `1`
-            takes every example. Defaults to `1`.
+            the global batch, so its extra pass costs `1/k` of what it costs
+            on every example. `1` takes every example. Defaults to `1`.
         diversity_warmup: int. Generator steps over which the mode-seeking
             weight rises linearly from 0 to `diversity_weight`, so the
             condition is learned first and variety is asked for later. `0`
@@ -472,8 +472,8 @@ class ConditionalGAN(GANModel):
         are the generator's samples for `condition` under two fresh noise
         draws, made in one call of twice the examples; G maximizes it. It is
         taken on the examples whose place in the global batch is a multiple
-        of `diversity_stride`, so replicas add up to the one-device value.
-        Its weight rises from 0 over the first `diversity_warmup` generator
+        of `diversity_stride`, so replicas add up to the one-device value
+        (see `_strided` for when batch statistics differ). Its weight rises from 0 over the first `diversity_warmup` generator
         steps.
         """
         if self.diversity_weight <= 0:
@@ -498,11 +498,15 @@ class ConditionalGAN(GANModel):
         this replica's part of the mean over every chosen row of the global
         batch, as the step weighs replica means by their share of the batch.
         A replica holding no chosen row computes a copy of global row 0 with
-        weight 0 (networks cannot run on an empty batch).
+        weight 0 (networks cannot run on an empty batch). Synchronized batch
+        normalization counts that copy in its statistics, so the step is the
+        one-device step when every replica holding rows holds at least
+        `diversity_stride` of them, or when row 0 is the only chosen row.
         """
         k = self.diversity_stride
         rows = self._rows(batch)
-        index = tf.range(tf.math.floormod(-rows.first, k), batch, k)
+        start = tf.minimum(tf.math.floormod(-rows.first, k), batch)  # the first row whose global place is k * i
+        index = tf.range(start, batch, k)
         chosen = tf.shape(index)[0]
         picked = tf.nest.map_structure(lambda t: tf.gather(t, index), tensors)
         if tf.distribute.get_strategy().num_replicas_in_sync > 1:
@@ -511,9 +515,8 @@ class ConditionalGAN(GANModel):
                 lambda mine, row: tf.cond(chosen > 0, lambda: mine, lambda: row), picked, borrowed
             )
         everywhere = (rows.total + k - 1) // k  # chosen rows in the global batch
-        weight = tf.math.divide_no_nan(
-            tf.cast(rows.total * chosen, "float32"), tf.cast(rows.count * everywhere, "float32")
-        )
+        f = lambda n: tf.cast(n, "float32")
+        weight = tf.math.divide_no_nan(f(rows.total) * f(chosen), f(rows.count) * f(everywhere))
         return picked, weight
 
     def get_config(self):

@@ -58,10 +58,10 @@ class StackGAN(ConditionalGAN):
         active_stages: int. Stages active at construction. Defaults to `1`.
         mismatch_weight, design, auxiliary_weight, adversarial_weight, seed:
             as for `ConditionalGAN`.
-        diversity_weight, diversity_limit, diversity_stride,
-            diversity_warmup: as for `ConditionalGAN`; the term compares two draws of the last
-            active stage, and the warm-up counts generator steps from the
-            start of training, not from when a stage was added.
+        diversity_weight, diversity_limit, diversity_stride, diversity_warmup:
+            as for `ConditionalGAN`; the term compares two draws of the
+            last active stage, and the warm-up counts generator steps from
+            the start of training, not from when a stage was added.
         ema_decay: as for `GANModel`; each stage's average is bias-corrected
             over its own steps, so it starts when the stage is added.
         translation: as for `ConditionalGAN`; each stage's D sees its images

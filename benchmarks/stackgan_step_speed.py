@@ -1,0 +1,101 @@
+"""StackGAN training-step cost of the mode-seeking term, side by side in one process.
+
+The default StackGAN (`presets.build`) on 8 tags and 16 -> 32 pixel images,
+batch 32, as `benchmarks/generalisation.py` trains it, in three forms: the
+term on every example (the default), on every second example of the batch
+(`diversity_stride=2`) and without the term (`diversity_weight=0`); each with
+stage 1 alone and with both stages. Every round trains `--steps` steps of
+every model through `fit`, in an order that rotates each round so all see
+the same machine load; reported are the median steps/s and CPU seconds per
+step (steadier when other jobs share the cores) over the rounds, as ratios
+to the default.
+
+    python benchmarks/stackgan_step_speed.py          # ~5 min on 2 quiet CPU cores
+
+Writes benchmarks/results/stackgan_step_speed.json.
+"""
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import _report  # noqa: E402  (the script's own folder is on the path)
+from keras_cgan.conditions import TagsCondition  # noqa: E402
+from keras_cgan.models.stack_gan import presets  # noqa: E402
+
+FORMS = {  # name -> preset overrides
+    "term on every example (default)": {},
+    "term on every second example (diversity_stride=2)": {"diversity_stride": 2},
+    "no term (diversity_weight=0)": {"diversity_weight": 0.0},
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=90, help="steps per model per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--steps-per-execution", type=int, default=9)
+    parser.add_argument("--run", default="default")
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args(argv)
+
+    vocabulary = [f"shape {i}" for i in range(4)] + [f"colour {i}" for i in range(4)]
+    rng = np.random.default_rng(0)
+    n = 20 * args.batch_size
+    tags = np.zeros((n, len(vocabulary)), "float32")
+    tags[np.arange(n), rng.integers(0, 4, n)] = 1.0
+    tags[np.arange(n), 4 + rng.integers(0, 4, n)] = 1.0
+    images = rng.uniform(-1, 1, (n, 32, 32, 3)).astype("float32")
+    data = tf.data.Dataset.from_tensor_slices((tags, images)).repeat().batch(args.batch_size, drop_remainder=True)
+
+    models = {}
+    for stages in (1, 2):
+        for form, overrides in FORMS.items():
+            keras.utils.set_random_seed(0)
+            models[(form, stages)] = presets.build(
+                (16, 32), TagsCondition(vocabulary), seed=0, active_stages=stages,
+                steps_per_execution=args.steps_per_execution, **overrides)
+    for model in models.values():  # trace and warm up
+        model.fit(data, steps_per_epoch=2 * args.steps_per_execution, epochs=1, verbose=0)
+
+    keys = list(models)
+    wall = {k: [] for k in keys}
+    cpu = {k: [] for k in keys}
+    for r in range(args.rounds):
+        for key in keys[r % len(keys):] + keys[: r % len(keys)]:  # rotate the order
+            start, start_cpu = time.perf_counter(), time.process_time()
+            models[key].fit(data, steps_per_epoch=args.steps, epochs=1, verbose=0)
+            wall[key].append(args.steps / (time.perf_counter() - start))
+            cpu[key].append((time.process_time() - start_cpu) / args.steps)
+        print(f"round {r + 1}/{args.rounds}", flush=True)
+
+    rows = []
+    for form, stages in keys:
+        base = (next(iter(FORMS)), stages)
+        rows.append({
+            "form": form,
+            "stages": stages,
+            "median steps/s": float(np.median(wall[(form, stages)])),
+            "CPU s/step": float(np.median(cpu[(form, stages)])),
+            "median / default": float(np.median(wall[(form, stages)]) / np.median(wall[base])),
+            "CPU time: default / this": float(np.median(cpu[base]) / np.median(cpu[(form, stages)])),
+        })
+    payload = {
+        "config": vars(args) | {"out": None},
+        "steps_per_s_rounds": {f"{form} | stages {stages}": v for (form, stages), v in wall.items()},
+        "cpu_seconds_per_step_rounds": {f"{form} | stages {stages}": v for (form, stages), v in cpu.items()},
+        "load_average_at_end": list(os.getloadavg()),
+    }
+    _report.write("stackgan_step_speed", payload, rows, list(rows[0]), out=args.out, run=args.run)
+    return payload
+
+
+if __name__ == "__main__":
+    main()

@@ -5,12 +5,12 @@ batch 32, as `benchmarks/generalisation.py` trains it, in three forms: the
 term on every example (the default), on every second example of the batch
 (`diversity_stride=2`) and without the term (`diversity_weight=0`); each with
 stage 1 alone and with both stages. Every round trains `--steps` steps of
-every model through `fit`, in an order that rotates each round so all see
-the same machine load; reported are the median steps/s and CPU seconds per
+every model through `fit`, the starting model rotating each round so
+machine load spreads over all; reported are the median steps/s and CPU seconds per
 step (steadier when other jobs share the cores) over the rounds, as ratios
 to the default.
 
-    python benchmarks/stackgan_step_speed.py          # ~5 min on 2 quiet CPU cores
+    python benchmarks/stackgan_step_speed.py --rounds 7     # ~6 min on 2 CPU cores
 
 Writes benchmarks/results/stackgan_step_speed.json.
 """

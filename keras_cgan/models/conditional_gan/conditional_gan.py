@@ -82,13 +82,15 @@ class ConditionalGAN(GANModel):
             condition should give samples that differ in proportion to how
             much the draws differ, `mean|G(c, z1) - G(c, z2)| / mean|z1 - z2|`
             per example, capped at `diversity_limit`; the generator
-            maximizes it. It costs one more generator pass over the batch
-            (both draws in one call). `0` turns it off. Defaults to `0.0`.
+            maximizes it. It costs one more generator pass over twice the
+            batch (both draws in one call). `0` turns it off. Defaults to `0.0`.
         diversity_limit: float. The cap on that ratio: samples need not
             differ more than this. Defaults to `1.0`.
         diversity_stride: int. The term is taken on every `k`-th example of
             the global batch, so its extra pass costs `1/k` of what it costs
-            on every example. `1` takes every example. Defaults to `1`.
+            on every example; on replicas that each hold at least `k`
+            examples it is the one-device term. `1` takes every example.
+            Defaults to `1`.
         diversity_warmup: int. Generator steps over which the mode-seeking
             weight rises linearly from 0 to `diversity_weight`, so the
             condition is learned first and variety is asked for later. `0`
@@ -473,8 +475,8 @@ class ConditionalGAN(GANModel):
         draws, made in one call of twice the examples; G maximizes it. It is
         taken on the examples whose place in the global batch is a multiple
         of `diversity_stride`, so replicas add up to the one-device value
-        (see `_strided` for when batch statistics differ). Its weight rises from 0 over the first `diversity_warmup` generator
-        steps.
+        (see `_strided` for when batch statistics differ). Its weight rises
+        from 0 over the first `diversity_warmup` generator steps.
         """
         if self.diversity_weight <= 0:
             return loss, parts

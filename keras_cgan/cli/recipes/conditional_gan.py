@@ -109,7 +109,7 @@ FAMILY = register(
             "mismatch_weight": DEFAULT["mismatch_weight"],
             "diversity_weight": DEFAULT["diversity_weight"],
             "diversity_warmup": DEFAULT["diversity_warmup"],
-            "diversity_stride": 1,
+            "diversity_stride": DEFAULT["diversity_stride"],
             "conditioning": DEFAULT["conditioning"],
             "auxiliary_on_fake": DEFAULT["auxiliary_on_fake"],
             "adversarial_loss": DEFAULT["adversarial_loss"],

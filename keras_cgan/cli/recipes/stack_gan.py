@@ -96,7 +96,7 @@ FAMILY = register(
             "auxiliary_on_fake": DEFAULT["auxiliary_on_fake"],
             "diversity_weight": DEFAULT["diversity_weight"],
             "diversity_warmup": DEFAULT["diversity_warmup"],
-            "diversity_stride": 1,
+            "diversity_stride": DEFAULT["diversity_stride"],
             "auxiliary_weight": DEFAULT["auxiliary_weight"],
             "classifier_pooling": DEFAULT["classifier_pooling"],
             "translation": DEFAULT["translation"],

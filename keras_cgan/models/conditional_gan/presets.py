@@ -53,6 +53,7 @@ DEFAULT = {
     # end at 0.988 (0.999 at 2; docs/generalisation.md).
     "diversity_weight": 4.0,
     "diversity_warmup": 1000,
+    "diversity_stride": 1,  # the term on every example
     "spectral_norm": False,
     "r1_weight": 0.0,
     "translation": 0.0,

@@ -207,6 +207,38 @@ def test_acgan_adds_the_class_loss_on_real_and_fake():
     assert ConditionalGAN.from_config(gan.get_config()).auxiliary_on_fake is False
 
 
+def test_negative_on_fake_teaches_generated_images_as_holding_no_tag():
+    # Every tag logit is 1: on real images each tag set has 2 of 4 tags on; on
+    # fakes under "negative" all 4 targets are 0 (True would reuse the fakes' tags).
+    g = networks.conditional_generator(SHAPE, condition=TAGS, latent_dim=LATENT, base_filters=8)
+    on = lambda value: ConditionalGAN(g, _constant_discriminator(TAGS, [(1, 0.0), (4, 1.0)]), condition=TAGS,
+                                      design="acgan", auxiliary_weight=0.5, auxiliary_on_fake=value)
+    gan = on("negative")
+    gan.compile()
+    _, c = conditions_for("tags", 8)
+    c = gan.prepare_condition(c)
+    real = (2 * _softplus(-1.0) + 2 * _softplus(1.0)) / 4
+    _, parts = gan.discriminator_objective(c, tf.constant(images(8)), gan(c), False)
+    np.testing.assert_allclose(float(parts["d_aux"]), real + _softplus(1.0), rtol=1e-5)
+    labelling = on(True)
+    labelling.compile()
+    _, labelled = labelling.discriminator_objective(c, tf.constant(images(8)), gan(c), False)
+    np.testing.assert_allclose(float(labelled["d_aux"]), 2 * real, rtol=1e-5)
+    _, g_parts = gan.generator_objective(c, None, gan(c), False)  # G still asks for its own tags
+    np.testing.assert_allclose(float(g_parts["g_aux"]), real, rtol=1e-5)
+    assert ConditionalGAN.from_config(gan.get_config()).auxiliary_on_fake == "negative"
+
+
+def test_negative_on_fake_needs_independent_labels_and_other_strings_are_refused():
+    g = networks.conditional_generator(SHAPE, num_classes=5, latent_dim=LATENT, base_filters=8)
+    d = networks.conditional_discriminator(SHAPE, num_classes=5, conditioning="concat_acgan", base_filters=8)
+    with pytest.raises(ValueError, match="auxiliary_on_fake='negative'.*ClassCondition"):
+        ConditionalGAN(g, d, condition=5, auxiliary_on_fake="negative")
+    with pytest.raises(ValueError, match="auxiliary_on_fake.*'labels'"):
+        ConditionalGAN(g, d, condition=5, auxiliary_on_fake="labels")
+    assert ConditionalGAN(g, d, condition=5, auxiliary_on_fake=0).auxiliary_on_fake is False
+
+
 def test_tacgan_trains_its_twin_on_fakes_and_the_generator_against_it():
     # Both class heads read the image's mean brightness, so the two classifiers give
     # different logits on the real batch (+0.5) and the fake one (-0.5).

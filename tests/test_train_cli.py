@@ -185,12 +185,14 @@ def test_resume_of_a_stack_gan_run_from_before_its_discriminator_options_keeps_t
     assert config(run)["model"]["discriminator_filters"] is None
 
 
-def test_mode_seeking_stride_reaches_the_model_and_the_run_folder(tmp_path):
+def test_mode_seeking_stride_and_the_classifier_on_fakes_reach_the_model_and_the_run_folder(tmp_path):
     run = tmp_path / "stack_gan"
-    assert train("stack_gan", run, "--set", "diversity_weight=1", "--set", "diversity_stride=2") == 0
+    assert train("stack_gan", run, "--set", "diversity_weight=1", "--set", "diversity_stride=2",
+                 "--set", "auxiliary_on_fake=negative") == 0
     gan = keras.models.load_model(run / "gan.keras")
-    assert (gan.diversity_weight, gan.diversity_stride) == (1.0, 2)
+    assert (gan.diversity_weight, gan.diversity_stride, gan.auxiliary_on_fake) == (1.0, 2, "negative")
     assert config(run)["model"]["diversity_stride"] == 2
+    assert config(run)["model"]["auxiliary_on_fake"] == "negative"
 
 
 def test_resume_continues_the_epoch_count(cgan_copy):
@@ -431,6 +433,8 @@ def test_size_hint_names_a_settable_option(tmp_path, capsys):
     ("pix2pix", "receptive_field=1.5", "an int or str"),
     ("pix2pix", "receptive_field=50", "one of 1, 16, 34, 70, 142, 286, image, auto"),
     ("stack_gan", "classifier_pooling=max-avg", "one of flatten, max_avg"),
+    ("stack_gan", "auxiliary_on_fake=negatives", "one of False, True, negative"),
+    ("conditional_gan", "auxiliary_on_fake=1", "a bool or str"),
 ])
 def test_set_value_of_the_wrong_type_is_an_error(tmp_path, capsys, family, value, expected):
     assert train(family, tmp_path / "run", "--set", value) == 2

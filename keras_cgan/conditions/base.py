@@ -121,6 +121,9 @@ class Condition:
 
     input_shape = ()
     dtype = "float32"
+    # One sigmoid per label (tags, caption words): an image may hold several
+    # labels or none, so D's classifier can learn a generated image as none.
+    independent_labels = False
 
     @property
     def num_labels(self):

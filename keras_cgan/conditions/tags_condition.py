@@ -63,6 +63,8 @@ class TagsCondition(Condition):
         self.vocabulary = vocabulary
         self.index = {tag: i for i, tag in enumerate(vocabulary)}
 
+    independent_labels = True
+
     @property
     def input_shape(self):
         """tuple. `(num_tags,)`."""

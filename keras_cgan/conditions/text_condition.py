@@ -125,6 +125,8 @@ class TextCondition(Condition):
             swap_groups = ids
         return cls(vectorizer.vocabulary_size(), length, word_swap=word_swap, swap_groups=swap_groups)
 
+    independent_labels = True
+
     @property
     def input_shape(self):
         """tuple. `(sequence_length,)`."""

@@ -13,6 +13,7 @@ import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
 from keras_cgan.models.conditional_gan import presets
+from keras_cgan.models.conditional_gan.conditional_gan import AUXILIARY_ON_FAKE
 
 DEFAULT = presets.PRESETS["default"]
 
@@ -119,6 +120,8 @@ FAMILY = register(
         },
         absent_means={"diversity_weight": 0.0, "diversity_warmup": 0, "diversity_stride": 1, "auxiliary_on_fake": True,
                       "translation": 0.0},  # runs made before the options existed
+        option_types={"auxiliary_on_fake": (bool, str)},
+        option_choices={"auxiliary_on_fake": AUXILIARY_ON_FAKE},  # "negative": tags only
         data_options={},
         epochs=100,
         batch_size=64,

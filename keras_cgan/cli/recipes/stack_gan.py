@@ -13,6 +13,7 @@ import numpy as np
 
 from keras_cgan.cli.recipes import conditional_gan as cgan
 from keras_cgan.cli.recipes.spec import Data, Family, register, size_option
+from keras_cgan.models.conditional_gan.conditional_gan import AUXILIARY_ON_FAKE
 from keras_cgan.models.conditional_gan.networks import CLASSIFIER_POOLINGS
 from keras_cgan.models.stack_gan import presets
 
@@ -105,7 +106,8 @@ FAMILY = register(
         absent_means={"discriminator_filters": None, "auxiliary_on_fake": True, "diversity_weight": 0.0,
                       "diversity_warmup": 0, "diversity_stride": 1, "auxiliary_weight": 1.0,
                       "classifier_pooling": "flatten", "translation": 0.0},
-        option_choices={"classifier_pooling": CLASSIFIER_POOLINGS},
+        option_types={"auxiliary_on_fake": (bool, str)},
+        option_choices={"classifier_pooling": CLASSIFIER_POOLINGS, "auxiliary_on_fake": AUXILIARY_ON_FAKE},
         data_options={"faces": 2048},
         synthetic_options=("faces",),
         epochs=24,

@@ -9,6 +9,9 @@ from keras_cgan import conditions as conditions_lib
 from keras_cgan import distribute
 from keras_cgan.models.gan_model import GANModel
 
+# What D's classifier learns from generated images: nothing, their condition, or no label at all.
+AUXILIARY_ON_FAKE = (False, True, "negative")
+
 
 def translate(images, shifts):
     """Shifts each image `[N, H, W, C]` by its `shifts[n] = (down, right)` pixels, repeating the edges.
@@ -68,14 +71,19 @@ class ConditionalGAN(GANModel):
         auxiliary_weight: float. Weight of the `acgan` and `tacgan` class
             losses, added for D on real (and fake) images and for G on fake
             ones. Defaults to `1.0`.
-        auxiliary_on_fake: bool. Whether D's auxiliary classifier also
-            learns from generated images labelled with the condition they were
-            made from (Odena et al. 2017). `False` trains it on real images
-            only: it then cannot learn the generator's own cues for a class,
-            and G has to draw what real images of the class look like (for
-            captioned shapes it is what makes shapes right). `tacgan` always
-            trains its first classifier on real images only and its twin on
-            generated ones. Defaults to `True` (the presets use `False`).
+        auxiliary_on_fake: bool or `"negative"`. What D's auxiliary
+            classifier learns from generated images. `True`: the condition
+            they were made from (Odena et al. 2017). `False`: nothing; it
+            learns from real images only, so it cannot learn the generator's
+            own cues for a class and G has to draw what real images of the
+            class look like (for captioned shapes it is what makes shapes
+            right). `"negative"`: that they hold none of the labels (every
+            label's target 0, as in Omni-GAN, Zhou et al. 2021), so G cannot
+            satisfy the classifier with cues real images lack; for
+            conditions whose labels are independent sigmoids (tags, text).
+            `tacgan` always trains its first classifier on real images only
+            and its twin on generated ones. Defaults to `True` (the presets
+            use `False`; StackGAN's `"negative"`).
         diversity_weight: float. Weight of a mode-seeking term for the
             generator (the diversity-sensitive term of Yang et al. 2019,
             DSGAN): two noise draws for the same
@@ -176,9 +184,19 @@ class ConditionalGAN(GANModel):
         if design is not None and design not in self.designs:
             raise ValueError(f"`design` must be one of {self.designs} or None. Received: design={design!r}")
         self.condition = conditions_lib.get(condition)
+        if isinstance(auxiliary_on_fake, str) and auxiliary_on_fake not in AUXILIARY_ON_FAKE:
+            raise ValueError(
+                f"`auxiliary_on_fake` must be one of {AUXILIARY_ON_FAKE}. Received: auxiliary_on_fake={auxiliary_on_fake!r}"
+            )
+        if auxiliary_on_fake == "negative" and not getattr(self.condition, "independent_labels", False):
+            raise ValueError(
+                "`auxiliary_on_fake='negative'` needs a condition whose labels are independent (tags, text): a "
+                f"generated image is taught as holding none of them. {type(self.condition).__name__} has one label "
+                "per sample; use True or False."
+            )
         self.mismatch_weight = float(mismatch_weight)
         self.auxiliary_weight = float(auxiliary_weight)
-        self.auxiliary_on_fake = bool(auxiliary_on_fake)
+        self.auxiliary_on_fake = auxiliary_on_fake if auxiliary_on_fake == "negative" else bool(auxiliary_on_fake)
         self.diversity_weight = float(diversity_weight)
         self.diversity_limit = float(diversity_limit)
         self.diversity_stride = int(diversity_stride)
@@ -416,7 +434,12 @@ class ConditionalGAN(GANModel):
                 loss += self.auxiliary_weight * (parts["d_aux"] + parts["d_twin"])
             if self.design == "acgan":
                 parts["d_aux"] = self.condition.auxiliary_loss(second[:batch], condition)
-                if self.auxiliary_on_fake:
+                if self.auxiliary_on_fake == "negative":
+                    fake_logits = second[batch : 2 * batch]
+                    parts["d_aux"] += tf.reduce_mean(
+                        tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.zeros_like(fake_logits), logits=fake_logits)
+                    )
+                elif self.auxiliary_on_fake:
                     parts["d_aux"] += self.condition.auxiliary_loss(second[batch : 2 * batch], condition)
                 loss += self.auxiliary_weight * parts["d_aux"]
         penalty = self._penalty(condition, target, fake, training, discriminator)

@@ -37,7 +37,10 @@ less diverse than a quarter of the real ones' (`mode_collapse`).
 `lr_decay=True` takes both rates to 0 over the second half of the steps;
 with `ema_decay=` every output scored is the averaged generator's;
 StackGAN's `tag_mismatch=closest` builds its `TagsCondition` with
-`mismatch="closest"`.
+`mismatch="closest"`. StackGAN's `--probe-every N` reads the samples every N
+steps with the judges and with the discriminator's tag classifier (result
+`probes`): where the two part, the generator satisfies the classifier with
+cues the judge does not take for the tag.
 Writes run `--run` (default "defaults") of benchmarks/results/generalisation.json;
 rows of other families and tasks already in that run are kept.
 """
@@ -800,6 +803,40 @@ def _upsampled(images, scale):
     return np.repeat(np.repeat(images, scale, 1), scale, 2)
 
 
+class TagProbe(keras.callbacks.Callback):
+    """Every `every` steps: the last active stage's samples for `asked`, read by the judges and by that
+    stage's discriminator's classifier (where it has one), with fixed noise and without touching the
+    model's random state, so the training is the one without probes.
+
+    `rows`: `[step, active stages, both tags (judges), first tag (judges), first tag (D's classifier)]`.
+    """
+
+    def __init__(self, judges, asked, a, b, first_tags, every):
+        super().__init__()
+        self.judges, self.asked, self.a, self.b, self.first_tags, self.every = judges, asked, a, b, first_tags, every
+        self.rows, self.epoch, self.last = [], 0, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = self.epoch * self.params["steps"] + batch + 1
+        if step - self.last < self.every:
+            return
+        self.last = step
+        gan, stage = self.model, self.model.stages()
+        noise = np.random.default_rng(123).standard_normal((len(self.asked),) + gan.noise_shape).astype("float32")
+        fake = np.asarray(gan(tf.constant(self.asked), noise=tf.constant(noise)))
+        outputs = gan.discriminators[stage - 1]([tf.constant(fake), tf.constant(self.asked)], training=False)
+        read_by_d = None
+        if isinstance(outputs, (list, tuple)) and outputs[1].shape[-1] == self.asked.shape[-1]:  # a tag classifier
+            read_by_d = float(np.mean(np.asarray(outputs[1])[:, : self.first_tags].argmax(-1) == self.a))
+        fake = _upsampled(fake, ST // fake.shape[1])
+        ok_a, ok_b = self.judges[0](fake) == self.a, self.judges[1](fake) == self.b
+        self.rows.append([step, stage, round(float(np.mean(ok_a & ok_b)), 3), round(float(ok_a.mean()), 3),
+                          None if read_by_d is None else round(read_by_d, 3)])
+
+
 def run_stack_gan(task, args, sets):
     from keras_cgan import GrowStages
     from keras_cgan.conditions import TagsCondition
@@ -814,13 +851,14 @@ def run_stack_gan(task, args, sets):
     sets = dict(sets)
     condition = TagsCondition(vocabulary, mismatch=sets.pop("tag_mismatch", "other"))
     gan = build(presets, (16, ST), condition, args=args, sets=sets)
-    # stage 1 alone for the first half of the steps, both stages for the second
-    history, seconds, monitor = train(gan, (tags, images), 32, args, [GrowStages([CHUNKS // 2])])
     a = np.repeat(np.arange(len(first)), len(second) * 16)
     b = np.tile(np.repeat(np.arange(len(second)), 16), len(first))
     asked = np.zeros((len(a), len(vocabulary)), np.float32)
     asked[np.arange(len(a)), a] = 1.0
     asked[np.arange(len(a)), len(first) + b] = 1.0
+    probe = [TagProbe(judges, asked, a, b, len(first), args.probe_every)] if args.probe_every else []
+    # stage 1 alone for the first half of the steps, both stages for the second
+    history, seconds, monitor = train(gan, (tags, images), 32, args, [GrowStages([CHUNKS // 2])] + probe)
     with gan.sampling_weights():
         fake = np.asarray(gan.predict(asked, batch_size=128, verbose=0))  # the last stage
         first_stage = np.asarray(gan(asked, all_stages=True)[0])  # stage 1 (other noise draws than `fake`)
@@ -847,6 +885,8 @@ def run_stack_gan(task, args, sets):
         "stages": gan.stages(),
         "output_size": int(fake.shape[1]),
     }
+    if probe:
+        result["probes"] = probe[0].rows
     mode = ["mode_collapse"] if result["diversity"] < MODE_COLLAPSE * result["real_diversity"] else []
     result.update(collapse_entry(monitor, fake, images[:500], mode))
     return result, seconds, history
@@ -1046,6 +1086,9 @@ def main(argv=None):
                         help="next_frame_gan, task library_junction only: frame size (default 24; the library "
                              "tuned its defaults at 16)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--probe-every", type=int, default=0, metavar="STEPS",
+                        help="stack_gan: every STEPS steps, read the samples with the judges and with D's classifier "
+                             "(result `probes`; the training is unchanged, its time includes the probes)")
     parser.add_argument("--run", default="defaults", help="run name inside the results file")
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/generalisation.json)")
     args = parser.parse_args(argv)
@@ -1059,6 +1102,8 @@ def main(argv=None):
         if args.task != ["library_junction"]:
             raise ValueError("`--frame-size` applies to `--task library_junction` only (the other tasks are drawn at 24).")
         FRAME = int(args.frame_size)
+    if args.probe_every and (args.family != "stack_gan" or args.probe_every < 0):
+        raise ValueError(f"`--probe-every {args.probe_every}`: a positive step count, for --family stack_gan only.")
     if args.family == "next_frame_gan" and "library_junction" in (args.task or []):
         tasks = dict(tasks, library_junction=("control", None))
     chosen = [t for t in tasks if (not args.task or t in args.task) and (not args.half or tasks[t][0] == args.half)]

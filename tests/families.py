@@ -34,6 +34,9 @@ RANDOMISED = {
     "conditional": {"diversity_weight": 1.0, "translation": 0.25},
     "stackgan": {"diversity_weight": 1.0, "diversity_stride": 3, "translation": 0.25},
 }
+# StackGAN's tags and text cases in the battery: `concat_acgan` discriminators whose classifier
+# learns generated images as holding no label (a mean over the fake rows of each replica).
+CLASSIFIED = {"stackgan": {"conditioning": "concat_acgan", "auxiliary_on_fake": "negative"}}
 # A weight computed from gradient norms over the global batch: on in the replica battery's uneven and
 # float16 cases.
 ADAPTIVE = {"pix2pix": {"adaptive_adversarial": True}}

@@ -22,7 +22,9 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
 
 ConditionalGAN and StackGAN add the mode-seeking term (`diversity_weight=1`,
 a ratio taken per example; StackGAN's on every third example of the global
-batch) in the `uneven`, `tags` and `text` cases.
+batch) in the `uneven`, `tags` and `text` cases. StackGAN's `tags` and `text`
+cases use `concat_acgan` discriminators whose classifier learns generated
+images as holding no label (`auxiliary_on_fake="negative"`).
 Pix2Pix balances its adversarial term by gradient norms over the global
 batch (`adaptive_adversarial=True`) in the `uneven` and `float16_inf` cases.
 """
@@ -120,7 +122,8 @@ for family in ("conditional", "stackgan"):
     for kind in ("tags", "text"):
         with strategy.scope():
             gan = families.conditioned(
-                family, kind, optimizer="sgd", **CONDITIONED_STEP[kind], **families.RANDOMISED[family])
+                family, kind, optimizer="sgd", **CONDITIONED_STEP[kind], **families.RANDOMISED[family],
+                **families.CLASSIFIED.get(family, {}))
         x = families.conditions_of(kind, 8)
         _, y = families.data(family, 8)
         logs = fit_logs(gan.fit(x, y, batch_size=2, epochs=1, verbose=0, shuffle=False))

@@ -83,7 +83,7 @@ class ConditionalGAN(GANModel):
             conditions whose labels are independent sigmoids (tags, text).
             `tacgan` always trains its first classifier on real images only
             and its twin on generated ones. Defaults to `True` (the presets
-            use `False`; StackGAN's `"negative"`).
+            use `False`).
         diversity_weight: float. Weight of a mode-seeking term for the
             generator (the diversity-sensitive term of Yang et al. 2019,
             DSGAN): two noise draws for the same

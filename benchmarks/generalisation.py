@@ -804,9 +804,10 @@ def _upsampled(images, scale):
 
 
 class TagProbe(keras.callbacks.Callback):
-    """Every `every` steps: the last active stage's samples for `asked`, read by the judges and by that
-    stage's discriminator's classifier (where it has one), with fixed noise and without touching the
-    model's random state, so the training is the one without probes.
+    """At the first execution past every `every` steps: the last active stage's samples for `asked` (the
+    trained weights, not an `ema_decay` average), read by the judges and by that stage's discriminator's
+    classifier (where it has one), with fixed noise and without touching the model's random state, so
+    the training is the one without probes.
 
     `rows`: `[step, active stages, both tags (judges), first tag (judges), first tag (D's classifier)]`.
     """
@@ -821,7 +822,7 @@ class TagProbe(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         step = self.epoch * self.params["steps"] + batch + 1
-        if step - self.last < self.every:
+        if step // self.every == self.last // self.every:
             return
         self.last = step
         gan, stage = self.model, self.model.stages()

@@ -23,7 +23,7 @@ from keras_cgan.models.conditional_gan.networks import CLASSIFIER_POOLINGS, COND
 from keras_cgan.models.stack_gan import presets  # noqa: E402
 
 DEFAULT = presets.PRESETS["default"]
-AUXILIARY_ON_FAKE = {"0": False, "1": True, "negative": "negative"}  # --auxiliary-on-fake
+FAKE_FLAG = {"0": False, "1": True, "negative": "negative"}  # --auxiliary-on-fake
 
 
 def build_parser():
@@ -45,7 +45,7 @@ def build_parser():
         "--auxiliary-on-fake", default=None, choices=["0", "1", "negative"],
         help="acgan and concat_acgan: 1 trains D's tag classifier on generated faces too (their tags), negative "
         "as faces of no tag, 0 on real faces only "
-        f"(default: {({False: '0', True: '1'}).get(DEFAULT['auxiliary_on_fake'], DEFAULT['auxiliary_on_fake'])})",
+        f"(default: {next(flag for flag, value in FAKE_FLAG.items() if value == DEFAULT['auxiliary_on_fake'])})",
     )
     parser.add_argument("--discriminator-filters", type=int, default=None,
                         help=f"filters of every discriminator's first block (default: {DEFAULT['discriminator_filters']})")
@@ -82,7 +82,7 @@ def build(args):
         tuple(args.sizes), synthetic_faces.condition(args.tag_mismatch), base_filters=args.filters,
         latent_dim=args.latent_dim, code_dim=args.code_dim, conditioning=args.design, kl_weight=args.kl_weight,
         seed=args.seed,
-        **({} if args.auxiliary_on_fake is None else {"auxiliary_on_fake": AUXILIARY_ON_FAKE[args.auxiliary_on_fake]}),
+        **({} if args.auxiliary_on_fake is None else {"auxiliary_on_fake": FAKE_FLAG[args.auxiliary_on_fake]}),
         **{k: v for k in ("discriminator_filters", "diversity_weight", "diversity_warmup", "auxiliary_weight",
                           "classifier_pooling", "translation")
            if (v := getattr(args, k)) is not None},

@@ -208,24 +208,35 @@ def test_acgan_adds_the_class_loss_on_real_and_fake():
 
 
 def test_negative_on_fake_teaches_generated_images_as_holding_no_tag():
-    # Every tag logit is 1: on real images each tag set has 2 of 4 tags on; on
-    # fakes under "negative" all 4 targets are 0 (True would reuse the fakes' tags).
+    # Every tag logit is the image's mean brightness: +0.5 on the real batch and the
+    # real|wrong-tags rows, -0.5 on the fake batch. Real rows hold 2 of 4 tags; under
+    # "negative" every fake row's 4 targets are 0 (True would reuse the fakes' tags).
+    image = keras.Input(SHAPE)
+    tags_in = keras.Input(TAGS.input_shape)
+    mean = keras.layers.Dense(1, use_bias=False, kernel_initializer=keras.initializers.Constant(1 / np.prod(SHAPE)))(
+        keras.layers.Flatten()(image))
+    heads = [keras.layers.Dense(1, kernel_initializer="zeros")(mean),
+             keras.layers.Dense(4, use_bias=False, kernel_initializer="ones")(mean)]
+    d = keras.Model([image, tags_in], heads)
     g = networks.conditional_generator(SHAPE, condition=TAGS, latent_dim=LATENT, base_filters=8)
-    on = lambda value: ConditionalGAN(g, _constant_discriminator(TAGS, [(1, 0.0), (4, 1.0)]), condition=TAGS,
-                                      design="acgan", auxiliary_weight=0.5, auxiliary_on_fake=value)
-    gan = on("negative")
+    on = lambda value: ConditionalGAN(g, d, condition=TAGS, auxiliary_weight=0.5, auxiliary_on_fake=value)
+    gan, labelling = on("negative"), on(True)
     gan.compile()
+    labelling.compile()
     _, c = conditions_for("tags", 8)
     c = gan.prepare_condition(c)
-    real = (2 * _softplus(-1.0) + 2 * _softplus(1.0)) / 4
-    _, parts = gan.discriminator_objective(c, tf.constant(images(8)), gan(c), False)
-    np.testing.assert_allclose(float(parts["d_aux"]), real + _softplus(1.0), rtol=1e-5)
-    labelling = on(True)
-    labelling.compile()
-    _, labelled = labelling.discriminator_objective(c, tf.constant(images(8)), gan(c), False)
-    np.testing.assert_allclose(float(labelled["d_aux"]), 2 * real, rtol=1e-5)
-    _, g_parts = gan.generator_objective(c, None, gan(c), False)  # G still asks for its own tags
-    np.testing.assert_allclose(float(g_parts["g_aux"]), real, rtol=1e-5)
+    real, fake = tf.fill((8,) + SHAPE, 0.5), tf.fill((8,) + SHAPE, -0.5)
+    on_real = (2 * _softplus(-0.5) + 2 * _softplus(0.5)) / 4  # logit 0.5, two tags on
+    loss, parts = gan.discriminator_objective(c, real, fake, False)
+    np.testing.assert_allclose(float(parts["d_aux"]), on_real + _softplus(-0.5), rtol=1e-5)  # logit -0.5, all off
+    np.testing.assert_allclose(
+        float(loss), float(parts["d_real"] + parts["d_fake"] + parts["d_mismatch"]) + 0.5 * float(parts["d_aux"]),
+        rtol=1e-5)
+    _, labelled = labelling.discriminator_objective(c, real, fake, False)
+    on_fake = (2 * _softplus(0.5) + 2 * _softplus(-0.5)) / 4  # logit -0.5, the fakes' two tags on
+    np.testing.assert_allclose(float(labelled["d_aux"]), on_real + on_fake, rtol=1e-5)
+    _, g_parts = gan.generator_objective(c, None, fake, False)  # G still asks for its own tags
+    np.testing.assert_allclose(float(g_parts["g_aux"]), on_fake, rtol=1e-5)
     assert ConditionalGAN.from_config(gan.get_config()).auxiliary_on_fake == "negative"
 
 
@@ -236,7 +247,13 @@ def test_negative_on_fake_needs_independent_labels_and_other_strings_are_refused
         ConditionalGAN(g, d, condition=5, auxiliary_on_fake="negative")
     with pytest.raises(ValueError, match="auxiliary_on_fake.*'labels'"):
         ConditionalGAN(g, d, condition=5, auxiliary_on_fake="labels")
+    with pytest.raises(ValueError, match="auxiliary_on_fake.*None"):
+        ConditionalGAN(g, d, condition=5, auxiliary_on_fake=None)
     assert ConditionalGAN(g, d, condition=5, auxiliary_on_fake=0).auxiliary_on_fake is False
+    tags_g = networks.conditional_generator(SHAPE, condition=TAGS, latent_dim=LATENT, base_filters=8)
+    two_head = networks.conditional_discriminator(SHAPE, condition=TAGS, conditioning="two_head", base_filters=8)
+    with pytest.raises(ValueError, match="auxiliary_on_fake='negative'.*'two_head'"):  # no classifier to teach
+        ConditionalGAN(tags_g, two_head, condition=TAGS, auxiliary_on_fake="negative")
 
 
 def test_tacgan_trains_its_twin_on_fakes_and_the_generator_against_it():

@@ -433,7 +433,7 @@ def test_size_hint_names_a_settable_option(tmp_path, capsys):
     ("pix2pix", "receptive_field=1.5", "an int or str"),
     ("pix2pix", "receptive_field=50", "one of 1, 16, 34, 70, 142, 286, image, auto"),
     ("stack_gan", "classifier_pooling=max-avg", "one of flatten, max_avg"),
-    ("stack_gan", "auxiliary_on_fake=negatives", "one of False, True, negative"),
+    ("stack_gan", "auxiliary_on_fake=negatives", "one of false, true, negative"),
     ("conditional_gan", "auxiliary_on_fake=1", "a bool or str"),
 ])
 def test_set_value_of_the_wrong_type_is_an_error(tmp_path, capsys, family, value, expected):

@@ -88,7 +88,8 @@ def check_option(family, key, value):
     choices = family.option_choices.get(key)
     if choices is not None and value not in choices:
         raise ValueError(
-            f"--set {key}: expected one of {', '.join(map(str, choices))}, received {value!r}."
+            f"--set {key}: expected one of {', '.join(c if isinstance(c, str) else json.dumps(c) for c in choices)}, "
+            f"received {value!r}."
         )
     return float(value) if kinds == (float,) else value
 

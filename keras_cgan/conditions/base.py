@@ -115,7 +115,8 @@ class Condition:
     the defaults here: `code` (default: one dense layer), `wrong` (default:
     another sample's condition, `other_sample`), `check` (default: dtype kind
     and shape), `num_labels` and `auxiliary_loss` (default: no auxiliary
-    head), `get_config`. Register the subclass with
+    head), `independent_labels` (default False: not one sigmoid per label,
+    so `auxiliary_on_fake="negative"` is refused), `get_config`. Register the subclass with
     `keras.saving.register_keras_serializable` so saved models reload it.
     """
 

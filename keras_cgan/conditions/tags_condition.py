@@ -46,6 +46,7 @@ class TagsCondition(Condition):
     """
 
     dtype = "float32"
+    independent_labels = True  # one sigmoid per label
 
     def __init__(self, vocabulary, mismatch="other"):
         if mismatch not in MISMATCHES:
@@ -62,8 +63,6 @@ class TagsCondition(Condition):
             raise ValueError(f"`vocabulary` has repeated tags: {dup}")
         self.vocabulary = vocabulary
         self.index = {tag: i for i, tag in enumerate(vocabulary)}
-
-    independent_labels = True
 
     @property
     def input_shape(self):

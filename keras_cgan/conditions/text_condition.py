@@ -65,6 +65,7 @@ class TextCondition(Condition):
     """
 
     dtype = "int32"
+    independent_labels = True  # one sigmoid per label
 
     def __init__(self, vocabulary_size, sequence_length, word_swap=0.0, swap_groups=None):
         for name, value, low in (("vocabulary_size", vocabulary_size, 3), ("sequence_length", sequence_length, 1)):
@@ -124,8 +125,6 @@ class TextCondition(Condition):
                 ids.append([index[w] if isinstance(w, str) else int(w) for w in group])
             swap_groups = ids
         return cls(vectorizer.vocabulary_size(), length, word_swap=word_swap, swap_groups=swap_groups)
-
-    independent_labels = True
 
     @property
     def input_shape(self):

@@ -78,8 +78,9 @@ class ConditionalGAN(GANModel):
             own cues for a class and G has to draw what real images of the
             class look like (for captioned shapes it is what makes shapes
             right). `"negative"`: that they hold none of the labels (every
-            label's target 0, as in Omni-GAN, Zhou et al. 2021), so G cannot
-            satisfy the classifier with cues real images lack; for
+            label's target 0, as in Omni-GAN, Zhou et al. 2021), so cues
+            seen only in generated images stop counting for a label; for
+            the `acgan` design (`concat_acgan` discriminators too) and
             conditions whose labels are independent sigmoids (tags, text).
             `tacgan` always trains its first classifier on real images only
             and its twin on generated ones. Defaults to `True` (the presets
@@ -184,19 +185,19 @@ class ConditionalGAN(GANModel):
         if design is not None and design not in self.designs:
             raise ValueError(f"`design` must be one of {self.designs} or None. Received: design={design!r}")
         self.condition = conditions_lib.get(condition)
-        if isinstance(auxiliary_on_fake, str) and auxiliary_on_fake not in AUXILIARY_ON_FAKE:
+        if auxiliary_on_fake not in AUXILIARY_ON_FAKE:
             raise ValueError(
                 f"`auxiliary_on_fake` must be one of {AUXILIARY_ON_FAKE}. Received: auxiliary_on_fake={auxiliary_on_fake!r}"
             )
         if auxiliary_on_fake == "negative" and not getattr(self.condition, "independent_labels", False):
             raise ValueError(
                 "`auxiliary_on_fake='negative'` needs a condition whose labels are independent (tags, text): a "
-                f"generated image is taught as holding none of them. {type(self.condition).__name__} has one label "
-                "per sample; use True or False."
+                f"generated image is taught as holding none of them. {type(self.condition).__name__} does not set "
+                "`independent_labels = True`; use True or False."
             )
         self.mismatch_weight = float(mismatch_weight)
         self.auxiliary_weight = float(auxiliary_weight)
-        self.auxiliary_on_fake = auxiliary_on_fake if auxiliary_on_fake == "negative" else bool(auxiliary_on_fake)
+        self.auxiliary_on_fake = "negative" if auxiliary_on_fake == "negative" else bool(auxiliary_on_fake)
         self.diversity_weight = float(diversity_weight)
         self.diversity_limit = float(diversity_limit)
         self.diversity_stride = int(diversity_stride)
@@ -205,6 +206,11 @@ class ConditionalGAN(GANModel):
         self._explicit_design = design
         self._check_networks()
         self.design = design or self._detect_design()
+        if self.auxiliary_on_fake == "negative" and self.design != "acgan":
+            raise ValueError(
+                f"`auxiliary_on_fake='negative'` acts on an `acgan` discriminator's classifier; this discriminator's "
+                f"design is {self.design!r}."
+            )
         self._check_heads()
 
     def _check_networks(self):

@@ -56,7 +56,7 @@ class StackGAN(ConditionalGAN):
         kl_weight: float. Weight of the conditioning-augmentation KL term;
             `0` turns augmentation off. Defaults to `1.0`.
         active_stages: int. Stages active at construction. Defaults to `1`.
-        mismatch_weight, design, auxiliary_weight, adversarial_weight, seed:
+        mismatch_weight, design, auxiliary_weight, auxiliary_on_fake, adversarial_weight, seed:
             as for `ConditionalGAN`.
         diversity_weight, diversity_limit, diversity_stride, diversity_warmup:
             as for `ConditionalGAN`; the term compares two draws of the

@@ -116,8 +116,9 @@ class Condition:
     another sample's condition, `other_sample`), `check` (default: dtype kind
     and shape), `num_labels` and `auxiliary_loss` (default: no auxiliary
     head), `independent_labels` (default False: not one sigmoid per label,
-    so `auxiliary_on_fake="negative"` is refused), `get_config`. Register the subclass with
-    `keras.saving.register_keras_serializable` so saved models reload it.
+    so `auxiliary_on_fake="negative"` is refused), `get_config`. Register
+    the subclass with `keras.saving.register_keras_serializable` so saved
+    models reload it.
     """
 
     input_shape = ()

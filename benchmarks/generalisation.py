@@ -817,6 +817,11 @@ class TagProbe(keras.callbacks.Callback):
         self.judges, self.asked, self.a, self.b, self.first_tags, self.every = judges, asked, a, b, first_tags, every
         self.rows, self.epoch, self.last = [], 0, 0
 
+    def on_train_begin(self, logs=None):
+        shape = (len(self.asked),) + self.model.noise_shape
+        self.noise = tf.constant(np.random.default_rng(123).standard_normal(shape).astype("float32"))
+        self.conditions = tf.constant(self.asked)
+
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
@@ -826,9 +831,8 @@ class TagProbe(keras.callbacks.Callback):
             return
         self.last = step
         gan, stage = self.model, self.model.stages()
-        noise = np.random.default_rng(123).standard_normal((len(self.asked),) + gan.noise_shape).astype("float32")
-        fake = np.asarray(gan(tf.constant(self.asked), noise=tf.constant(noise)))
-        outputs = gan.discriminators[stage - 1]([tf.constant(fake), tf.constant(self.asked)], training=False)
+        fake = np.asarray(gan(self.conditions, noise=self.noise))
+        outputs = gan.discriminators[stage - 1]([tf.constant(fake), self.conditions], training=False)
         read_by_d = None
         if isinstance(outputs, (list, tuple)) and outputs[1].shape[-1] == self.asked.shape[-1]:  # a tag classifier
             read_by_d = float(np.mean(np.asarray(outputs[1])[:, : self.first_tags].argmax(-1) == self.a))

@@ -134,6 +134,22 @@ def test_stack_gan_default_classifier_falls_back_to_concat_for_conditions_withou
     assert stack_gan.presets.build((8, 16), EmbeddingCondition(3), preset="augmented", **tiny).design == "two_head"
 
 
+def test_stack_gan_default_classifier_learns_fakes_as_no_tag_only_where_tags_are_independent():
+    from keras_cgan.data import synthetic_faces
+
+    tiny = {"latent_dim": 4, "code_dim": 2, "base_filters": 4, "discriminator_filters": 4, "seed": 0}
+    tags = stack_gan.presets.build((8, 16), synthetic_faces.condition(), **tiny)
+    assert (tags.auxiliary_on_fake, tags.auxiliary_weight) == ("negative", 3.0)
+    classes = stack_gan.presets.build((8, 16), 4, **tiny)  # class ids: no "none of them"
+    assert (classes.auxiliary_on_fake, classes.auxiliary_weight) == (False, 6.0)
+    no_classifier = stack_gan.presets.build((8, 16), synthetic_faces.condition(), conditioning="projection", **tiny)
+    assert (no_classifier.design, no_classifier.auxiliary_on_fake) == ("single", False)
+    weighed = stack_gan.presets.build((8, 16), 4, auxiliary_weight=2.0, **tiny)  # a named value is kept
+    assert (weighed.auxiliary_on_fake, weighed.auxiliary_weight) == (False, 2.0)
+    with pytest.raises(ValueError, match="independent_labels"):  # asked for by name: not replaced
+        stack_gan.presets.build((8, 16), 4, auxiliary_on_fake="negative", **tiny)
+
+
 def test_stack_gan_build_default_stays_an_uncompiled_default_network():
     gan = stack_gan.build_default((8, 16), 4, latent_dim=4, code_dim=2, base_filters=4, seed=0)
     assert not gan.compiled and gan.kl_weight == 1.0 and gan.sizes == [8, 16]

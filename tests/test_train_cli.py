@@ -188,11 +188,22 @@ def test_resume_of_a_stack_gan_run_from_before_its_discriminator_options_keeps_t
 def test_mode_seeking_stride_and_the_classifier_on_fakes_reach_the_model_and_the_run_folder(tmp_path):
     run = tmp_path / "stack_gan"
     assert train("stack_gan", run, "--set", "diversity_weight=1", "--set", "diversity_stride=2",
-                 "--set", "auxiliary_on_fake=negative") == 0
+                 "--set", "auxiliary_on_fake=true") == 0
     gan = keras.models.load_model(run / "gan.keras")
-    assert (gan.diversity_weight, gan.diversity_stride, gan.auxiliary_on_fake) == (1.0, 2, "negative")
+    assert (gan.diversity_weight, gan.diversity_stride, gan.auxiliary_on_fake) == (1.0, 2, True)
     assert config(run)["model"]["diversity_stride"] == 2
-    assert config(run)["model"]["auxiliary_on_fake"] == "negative"
+    assert config(run)["model"]["auxiliary_on_fake"] is True
+
+
+def test_stack_gan_default_classifier_settings_give_way_to_a_design_without_a_classifier():
+    from keras_cgan.cli.recipes import stack_gan as recipe
+
+    options = dict(recipe.FAMILY.options, size=16, stages=2, filters=4, latent_dim=4, code_dim=2,
+                   discriminator_filters=4, vocabulary=["red hair", "blue eyes"], seed=0)
+    assert recipe.build(options).auxiliary_on_fake == "negative"  # the preset's, on its concat_acgan
+    gan = recipe.build(dict(options, conditioning="two_head"))  # "negative" has no classifier to act on
+    assert (gan.design, gan.auxiliary_on_fake) == ("two_head", False)
+    assert recipe.build(dict(options, conditioning="two_head", auxiliary_weight=2.0)).auxiliary_weight == 2.0
 
 
 def test_resume_continues_the_epoch_count(cgan_copy):

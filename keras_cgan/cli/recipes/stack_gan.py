@@ -54,14 +54,16 @@ def build(options):
     """The `"default"` preset, with the options as overrides (`--filters` is `base_filters`)."""
     from keras_cgan.conditions import TagsCondition
 
+    # the preset's own classifier settings are left to it: for a design
+    # without a tag classifier it takes `presets.REAL_ONLY`
+    classifier = {k: options[k] for k in presets.REAL_ONLY if options[k] != DEFAULT[k]}
     return presets.build(
-        tuple(_sizes(options)), TagsCondition(options["vocabulary"]),
+        tuple(_sizes(options)), TagsCondition(options["vocabulary"]), **classifier,
         base_filters=options["filters"], latent_dim=options["latent_dim"], code_dim=options["code_dim"],
         conditioning=options["conditioning"], kl_weight=options["kl_weight"], seed=options["seed"],
         r1_weight=options["r1_weight"], discriminator_filters=options["discriminator_filters"],
-        auxiliary_on_fake=options["auxiliary_on_fake"], diversity_weight=options["diversity_weight"],
-        diversity_warmup=options["diversity_warmup"], diversity_stride=options["diversity_stride"],
-        auxiliary_weight=options["auxiliary_weight"], classifier_pooling=options["classifier_pooling"],
+        diversity_weight=options["diversity_weight"], diversity_warmup=options["diversity_warmup"],
+        diversity_stride=options["diversity_stride"], classifier_pooling=options["classifier_pooling"],
         translation=options["translation"],
     )
 

@@ -1,16 +1,18 @@
-"""StackGAN training-step cost of the mode-seeking term, side by side in one process.
+"""StackGAN training-step cost of the mode-seeking term and the classifier's fake rows, side by side in one process.
 
 The default StackGAN (`presets.build`) on 8 tags and 16 -> 32 pixel images,
 batch 32, as `benchmarks/generalisation.py` trains it, in three forms: the
 term on every example (the default), on every second example of the batch
-(`diversity_stride=2`) and without the term (`diversity_weight=0`); each with
-stage 1 alone and with both stages. Every round trains `--steps` steps of
+(`diversity_stride=2`) and without the term (`diversity_weight=0`), and with
+the tag classifier learning from real images only (`presets.REAL_ONLY`, the
+preset before `auxiliary_on_fake="negative"`); each with stage 1 alone and
+with both stages. Every round trains `--steps` steps of
 every model through `fit`, the starting model rotating each round so
 machine load spreads over all; reported are the median steps/s and CPU seconds per
 step (steadier when other jobs share the cores) over the rounds, as ratios
 to the default.
 
-    python benchmarks/stackgan_step_speed.py --rounds 7     # ~6 min on 2 CPU cores
+    python benchmarks/stackgan_step_speed.py --rounds 7     # ~8 min on 2 CPU cores
 
 Writes benchmarks/results/stackgan_step_speed.json.
 """
@@ -33,6 +35,7 @@ FORMS = {  # name -> preset overrides
     "term on every example (default)": {},
     "term on every second example (diversity_stride=2)": {"diversity_stride": 2},
     "no term (diversity_weight=0)": {"diversity_weight": 0.0},
+    "classifier on real images only (REAL_ONLY)": presets.REAL_ONLY,
 }
 
 

@@ -44,8 +44,8 @@ def build_parser():
     parser.add_argument(
         "--auxiliary-on-fake", default=None, choices=["0", "1", "negative"],
         help="acgan and concat_acgan: 1 trains D's tag classifier on generated faces too (their tags), negative "
-        "as faces of no tag, 0 on real faces only "
-        f"(default: {next(flag for flag, value in FAKE_FLAG.items() if value == DEFAULT['auxiliary_on_fake'])})",
+        "as faces of no tag, 0 on real faces only (default: the preset's, negative on acgan and concat_acgan, "
+        "else 0)",
     )
     parser.add_argument("--discriminator-filters", type=int, default=None,
                         help=f"filters of every discriminator's first block (default: {DEFAULT['discriminator_filters']})")
@@ -55,7 +55,7 @@ def build_parser():
                         help="generator steps over which that weight rises from 0 (default: the preset's)")
     parser.add_argument("--auxiliary-weight", type=float, default=None,
                         help="weight of the tag classifier's terms in D's and G's losses "
-                        f"(default: {DEFAULT['auxiliary_weight']})")
+                        "(default: the preset's, 3 with --auxiliary-on-fake negative, else 6)")
     parser.add_argument("--classifier-pooling", default=None, choices=CLASSIFIER_POOLINGS,
                         help=f"concat_acgan: how the tag classifier's trunk ends (default: {DEFAULT['classifier_pooling']})")
     parser.add_argument("--translation", type=float, default=None,

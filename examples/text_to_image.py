@@ -33,6 +33,7 @@ import numpy as np  # noqa: E402
 from keras_cgan.models.conditional_gan import presets  # noqa: E402
 
 DEFAULT = presets.PRESETS["default"]
+FAKE_FLAG = {"0": False, "1": True, "negative": "negative"}  # --auxiliary-on-fake
 
 
 def build_parser():
@@ -41,8 +42,9 @@ def build_parser():
     parser.add_argument("--text-encoder", default="mean", choices=["mean", "gru"])
     parser.add_argument("--mismatch-weight", type=float, default=DEFAULT["mismatch_weight"])
     parser.add_argument("--auxiliary-weight", type=float, default=5.0, help="acgan: weight of the per-word loss")
-    parser.add_argument("--auxiliary-on-fake", type=int, default=0, choices=[0, 1],
-                        help="acgan: 1 trains D's word classifier on fakes too, 0 on real images only")
+    parser.add_argument("--auxiliary-on-fake", default="0", choices=list(FAKE_FLAG),
+                        help="acgan: 1 trains D's word classifier on fakes too (their words), negative as "
+                        "images of no word, 0 on real images only")
     parser.add_argument(
         "--word-swap", type=float, default=0.5, help="share of wrong captions that differ in one word"
     )
@@ -89,7 +91,7 @@ def run(args):
         (args.size, args.size, 3), condition, conditioning=args.design, base_filters=args.filters,
         latent_dim=args.latent_dim, text_encoder=args.text_encoder, condition_at=args.condition_at,
         mismatch_weight=args.mismatch_weight, auxiliary_weight=args.auxiliary_weight,
-        auxiliary_on_fake=bool(args.auxiliary_on_fake), seed=args.seed, ema_decay=args.ema_decay or None,
+        auxiliary_on_fake=FAKE_FLAG[args.auxiliary_on_fake], seed=args.seed, ema_decay=args.ema_decay or None,
         adversarial_loss=args.adversarial_loss, diversity_weight=args.diversity_weight, steps_per_execution=8,
     )
     ds = captions.dataset(texts, images, vec, args.batch_size, seed=args.seed)

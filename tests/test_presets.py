@@ -134,18 +134,24 @@ def test_stack_gan_default_classifier_falls_back_to_concat_for_conditions_withou
     assert stack_gan.presets.build((8, 16), EmbeddingCondition(3), preset="augmented", **tiny).design == "two_head"
 
 
-def test_stack_gan_default_classifier_learns_fakes_as_no_tag_only_where_tags_are_independent():
+def test_stack_gan_default_classifier_learns_fakes_as_no_tag_only_where_that_can_act():
+    from keras_cgan import TextCondition
     from keras_cgan.data import synthetic_faces
 
     tiny = {"latent_dim": 4, "code_dim": 2, "base_filters": 4, "discriminator_filters": 4, "seed": 0}
-    tags = stack_gan.presets.build((8, 16), synthetic_faces.condition(), **tiny)
-    assert (tags.auxiliary_on_fake, tags.auxiliary_weight) == ("negative", 3.0)
-    classes = stack_gan.presets.build((8, 16), 4, **tiny)  # class ids: no "none of them"
-    assert (classes.auxiliary_on_fake, classes.auxiliary_weight) == (False, 6.0)
-    no_classifier = stack_gan.presets.build((8, 16), synthetic_faces.condition(), conditioning="projection", **tiny)
-    assert (no_classifier.design, no_classifier.auxiliary_on_fake) == ("single", False)
-    weighed = stack_gan.presets.build((8, 16), 4, auxiliary_weight=2.0, **tiny)  # a named value is kept
-    assert (weighed.auxiliary_on_fake, weighed.auxiliary_weight) == (False, 2.0)
+    classifier = lambda gan: (gan.auxiliary_on_fake, gan.auxiliary_weight)
+    tags = synthetic_faces.condition()
+    assert classifier(stack_gan.presets.build((8, 16), tags, **tiny)) == ("negative", 3.0)
+    text = TextCondition(vocabulary_size=9, sequence_length=3)
+    assert classifier(stack_gan.presets.build((8, 16), text, **tiny)) == ("negative", 3.0)
+    # where "negative" cannot act, or another value is named: real images only, at 6
+    assert classifier(stack_gan.presets.build((8, 16), 4, **tiny)) == (False, 6.0)  # class ids: no "none of them"
+    for design in ("projection", "tacgan", "two_head"):
+        gan = stack_gan.presets.build((8, 16), tags, conditioning=design, **tiny)
+        assert classifier(gan) == (False, 6.0), design
+    assert classifier(stack_gan.presets.build((8, 16), tags, auxiliary_on_fake=False, **tiny)) == (False, 6.0)
+    assert classifier(stack_gan.presets.build((8, 16), 4, auxiliary_weight=2.0, **tiny)) == (False, 2.0)
+    assert classifier(stack_gan.presets.build((8, 16), tags, preset="augmented", **tiny)) == (True, 1.0)  # untouched
     with pytest.raises(ValueError, match="independent_labels"):  # asked for by name: not replaced
         stack_gan.presets.build((8, 16), 4, auxiliary_on_fake="negative", **tiny)
 

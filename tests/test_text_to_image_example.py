@@ -4,6 +4,7 @@ import json
 import os
 
 import keras
+import pytest
 
 from examples import text_to_image
 
@@ -24,3 +25,20 @@ def test_example_defaults_feed_the_caption_at_every_block_and_sample_the_average
     generator = keras.models.load_model(os.path.join(tmp_path, "generator.keras"))
     assert any(layer.name == "features_and_code_0" for layer in generator.layers)
     assert os.path.exists(os.path.join(tmp_path, "unseen_captions.png"))
+
+
+def test_auxiliary_on_fake_flag_reaches_the_preset(monkeypatch, tmp_path):
+    class Built(Exception):
+        pass
+
+    def build(*args, **kwargs):
+        raise Built(kwargs)
+
+    monkeypatch.setattr(text_to_image.presets, "build", build)
+    for flag, value in (("negative", "negative"), ("1", True), ("0", False)):
+        args = text_to_image.build_parser().parse_args(
+            ["--auxiliary-on-fake", flag, "--images", "32", "--size", "24", "--out", str(tmp_path)])
+        with pytest.raises(Built) as built:
+            text_to_image.run(args)
+        got = built.value.args[0]["auxiliary_on_fake"]
+        assert got == value and type(got) is type(value), (flag, got)

@@ -195,15 +195,21 @@ def test_mode_seeking_stride_and_the_classifier_on_fakes_reach_the_model_and_the
     assert config(run)["model"]["auxiliary_on_fake"] is True
 
 
-def test_stack_gan_default_classifier_settings_give_way_to_a_design_without_a_classifier():
+def test_stack_gan_classifier_settings_default_to_the_preset_choice_and_record_what_was_built():
     from keras_cgan.cli.recipes import stack_gan as recipe
 
     options = dict(recipe.FAMILY.options, size=16, stages=2, filters=4, latent_dim=4, code_dim=2,
                    discriminator_filters=4, vocabulary=["red hair", "blue eyes"], seed=0)
-    assert recipe.build(options).auxiliary_on_fake == "negative"  # the preset's, on its concat_acgan
-    gan = recipe.build(dict(options, conditioning="two_head"))  # "negative" has no classifier to act on
-    assert (gan.design, gan.auxiliary_on_fake) == ("two_head", False)
-    assert recipe.build(dict(options, conditioning="two_head", auxiliary_weight=2.0)).auxiliary_weight == 2.0
+    classifier = lambda gan, options: (gan.auxiliary_on_fake, gan.auxiliary_weight, options["auxiliary_on_fake"],
+                                       options["auxiliary_weight"])
+    default = dict(options)
+    assert classifier(recipe.build(default), default) == ("negative", 3.0, "negative", 3.0)
+    two_head = dict(options, conditioning="two_head")  # "negative" has no classifier to act on
+    assert classifier(recipe.build(two_head), two_head) == (False, 6.0, False, 6.0)
+    named = dict(options, conditioning="tacgan", auxiliary_weight=3.0)  # a value given is kept
+    assert classifier(recipe.build(named), named) == (False, 3.0, False, 3.0)
+    before = dict(options, auxiliary_on_fake=False, auxiliary_weight=6.0)  # a run folder of the preset before
+    assert classifier(recipe.build(before), before) == (False, 6.0, False, 6.0)
 
 
 def test_resume_continues_the_epoch_count(cgan_copy):

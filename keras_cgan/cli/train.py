@@ -100,6 +100,7 @@ def option_table(family):
     for key, default in {**family.options, **family.data_options}.items():
         kind = _type_name(option_type(family, key))
         note = "  (built-in data only)" if key in family.synthetic_options else ""
+        note += f"  ({family.option_notes[key]})" if key in family.option_notes else ""
         shown = default if isinstance(default, str) else json.dumps(default)
         lines.append(f"  {key}={shown}".ljust(34) + f" {kind}{note}")
     return "\n".join(lines)

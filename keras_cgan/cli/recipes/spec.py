@@ -68,6 +68,8 @@ class Family:
             when it is not its default's alone (e.g. `(int, str)`).
         option_choices: dict. The values an option may take, where they
             are a fixed set (checked with the types, before any data loads).
+        option_notes: dict. A few words per option for `--help`, where its
+            default alone does not say it (e.g. what `null` means).
         absent_means: dict. For options added after runs were made: the
             value a run folder without the option was trained with, so
             `--resume` and a rebuild from a backup make that model
@@ -90,6 +92,7 @@ class Family:
     synthetic_options: tuple = ()
     option_types: dict = dataclasses.field(default_factory=dict)
     option_choices: dict = dataclasses.field(default_factory=dict)
+    option_notes: dict = dataclasses.field(default_factory=dict)
     absent_means: dict = dataclasses.field(default_factory=dict)
 
     def saved_options(self, model):

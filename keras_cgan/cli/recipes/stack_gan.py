@@ -54,10 +54,11 @@ def build(options):
     """The `"default"` preset, with the options as overrides (`--filters` is `base_filters`)."""
     from keras_cgan.conditions import TagsCondition
 
-    # the preset's own classifier settings are left to it: for a design
-    # without a tag classifier it takes `presets.REAL_ONLY`
-    classifier = {k: options[k] for k in presets.REAL_ONLY if options[k] != DEFAULT[k]}
-    return presets.build(
+    # The classifier's settings default to the preset's choice (None), which
+    # depends on the design (`presets.negative_or_real_only`); what was
+    # built is written back, so config.json and `--resume` keep it.
+    classifier = {k: options[k] for k in presets.REAL_ONLY if options[k] is not None}
+    gan = presets.build(
         tuple(_sizes(options)), TagsCondition(options["vocabulary"]), **classifier,
         base_filters=options["filters"], latent_dim=options["latent_dim"], code_dim=options["code_dim"],
         conditioning=options["conditioning"], kl_weight=options["kl_weight"], seed=options["seed"],
@@ -66,6 +67,8 @@ def build(options):
         diversity_stride=options["diversity_stride"], classifier_pooling=options["classifier_pooling"],
         translation=options["translation"],
     )
+    options.update({k: getattr(gan, k) for k in presets.REAL_ONLY})
+    return gan
 
 
 def callbacks(options):
@@ -96,11 +99,11 @@ FAMILY = register(
             "grow_at": [8, 14],
             "r1_weight": DEFAULT["r1_weight"],
             "discriminator_filters": DEFAULT["discriminator_filters"],
-            "auxiliary_on_fake": DEFAULT["auxiliary_on_fake"],
+            "auxiliary_on_fake": None,
             "diversity_weight": DEFAULT["diversity_weight"],
             "diversity_warmup": DEFAULT["diversity_warmup"],
             "diversity_stride": DEFAULT["diversity_stride"],
-            "auxiliary_weight": DEFAULT["auxiliary_weight"],
+            "auxiliary_weight": None,
             "classifier_pooling": DEFAULT["classifier_pooling"],
             "translation": DEFAULT["translation"],
         },
@@ -108,7 +111,9 @@ FAMILY = register(
         absent_means={"discriminator_filters": None, "auxiliary_on_fake": True, "diversity_weight": 0.0,
                       "diversity_warmup": 0, "diversity_stride": 1, "auxiliary_weight": 1.0,
                       "classifier_pooling": "flatten", "translation": 0.0},
-        option_types={"auxiliary_on_fake": (bool, str)},
+        option_types={"auxiliary_on_fake": (bool, str), "auxiliary_weight": float},
+        option_notes={"auxiliary_on_fake": 'null: "negative", or false where that cannot act',
+                      "auxiliary_weight": 'null: 3 with "negative", else 6'},
         option_choices={"classifier_pooling": CLASSIFIER_POOLINGS, "auxiliary_on_fake": AUXILIARY_ON_FAKE},
         data_options={"faces": 2048},
         synthetic_options=("faces",),

@@ -83,8 +83,8 @@ class ConditionalGAN(GANModel):
             the `acgan` design (`concat_acgan` discriminators too) and
             conditions whose labels are independent sigmoids (tags, text).
             `tacgan` always trains its first classifier on real images only
-            and its twin on generated ones. Defaults to `True` (the presets
-            use `False`).
+            and its twin on generated ones. Defaults to `True`
+            (ConditionalGAN's preset uses `False`, StackGAN's `"negative"`).
         diversity_weight: float. Weight of a mode-seeking term for the
             generator (the diversity-sensitive term of Yang et al. 2019,
             DSGAN): two noise draws for the same

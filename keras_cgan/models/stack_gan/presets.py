@@ -11,8 +11,9 @@ arguments, compile arguments) and keyword overrides change single values:
   generated images as holding no tag (`auxiliary_on_fake="negative"`) and
   weighs 3 (`auxiliary_weight`, in both networks' losses), and the
   mode-seeking term at weight 8 from the first step (the command line's
-  and the example's). For class ids, which have no "no label", the
-  classifier learns from real images only and weighs 6 (`REAL_ONLY`).
+  and the example's). For class ids, which have no "no label", and
+  designs "negative" does not act on, the classifier learns from real
+  images only and weighs 6 (`REAL_ONLY`).
 - `"augmented"`: StackGAN's conditioning augmentation (a 16-dim code, KL
   weight 0.1, log-variance starting at -2: a standard deviation of 0.37)
   with `two_head` discriminators of 16 filters and no mode-seeking term.
@@ -57,7 +58,7 @@ DEFAULT = {
     # where the judge read 0.32-0.70 (G had found cues real letters lack).
     # With it, at weight 3, the held-out letters and sizes at six seeds
     # average 0.906 (0.852 real-only at 6); at 6 the letters' variety fell.
-    # Class ids have no "none": there, `REAL_ONLY`.
+    # Class ids have no "none": there, `REAL_ONLY` (`negative_or_real_only`).
     "auxiliary_on_fake": "negative",
     # A flattened classifier must learn each form at every place: trained
     # alone on real 16-pixel letters (benchmarks/classifier_pooling.py) it
@@ -69,14 +70,16 @@ DEFAULT = {
     "diversity_warmup": 0,
     # On every example: on every second (`diversity_stride=2`) the steps take
     # 18% less time, but the held-out letters and sizes at six seeds drew a
-    # little fewer (0.833 against 0.852; docs/stack_gan.md).
+    # little fewer (0.833 against 0.852, on the preset before "negative";
+    # docs/stack_gan.md).
     "diversity_stride": 1,
     "translation": 0.0,
 }
 
-# For a classifier of class ids, or none: real images only, and at 6 rather
-# than 3 G follows it closer (on the tags, 9 of 12 held-out rows passed at
-# three seeds against 8; at 10 the two worst rose no further).
+# Where "negative" cannot act (class ids, other designs) or another value is
+# asked for: real images only, and at 6 rather than 3 G follows it closer
+# (on the tags, 9 of 12 held-out rows passed at three seeds against 8; at
+# 10 the two worst rose no further).
 REAL_ONLY = {"auxiliary_on_fake": False, "auxiliary_weight": 6.0}
 
 PRESETS = {
@@ -102,17 +105,21 @@ def settings(preset="default", **overrides):
     return presets_lib.resolve(PRESETS, [NETWORKS, MODEL, COMPILE], preset, overrides)
 
 
-def real_only_unless_independent(values, condition, overrides):
-    """`values` with `REAL_ONLY` where `"negative"` has nothing to act on.
+def negative_or_real_only(values, preset_values, condition, overrides):
+    """`values` with `REAL_ONLY` wherever the preset's `"negative"` classifier does not train.
 
-    That is a condition without independent labels (class ids) or a
-    discriminator without a tag classifier. Values named in `overrides` are
-    kept (and raise if they do not fit).
+    That is a condition without independent labels (class ids), a design
+    whose classifier `"negative"` does not act on (anything but `acgan` and
+    `concat_acgan`), or `auxiliary_on_fake` overridden with another value:
+    the weight of 3 was chosen for `"negative"`. Values named in
+    `overrides` are kept (and raise if they do not fit); a preset without
+    `"negative"` is left as it is.
     """
-    if values.get("auxiliary_on_fake") != "negative" or "auxiliary_on_fake" in overrides:
+    if preset_values.get("auxiliary_on_fake") != "negative":
         return values
     independent = getattr(conditions_lib.get(condition), "independent_labels", False)
-    if independent and values.get("conditioning") in ("acgan", "concat_acgan"):
+    acts = independent and values.get("conditioning") in ("acgan", "concat_acgan")
+    if values.get("auxiliary_on_fake") == "negative" and (acts or "auxiliary_on_fake" in overrides):
         return values
     return {**values, **{k: v for k, v in REAL_ONLY.items() if k not in overrides}}
 
@@ -140,11 +147,13 @@ def build(sizes, condition, *, preset="default", **overrides):
         says otherwise; grow it with `GrowStages` or `grow()`). For a
         condition without labels (captions) the default's `concat_acgan`
         discriminators become `concat` unless `conditioning` is given, and
-        for class ids its classifier learns from real images only
-        (`REAL_ONLY`) unless `auxiliary_on_fake` is given.
+        where the default's classifier cannot learn generated images as
+        holding no tag (class ids; designs other than `acgan` and
+        `concat_acgan`) it learns from real images only, at weight 6
+        (`REAL_ONLY`; named values are kept).
     """
     values = conditional_presets.without_labels(settings(preset, **overrides), condition, overrides)
-    values = real_only_unless_independent(values, condition, overrides)
+    values = negative_or_real_only(values, PRESETS[preset], condition, overrides)
     gan = _model(sizes, condition, values)
     gan.compile(**pick(values, COMPILE))
     return gan

@@ -163,7 +163,7 @@ def stackgan():
 
 def stackgan_step_speed():
     r = run(load("stackgan_step_speed"), "default")["result"]
-    cols = ["mode-seeking term", "stages", "median steps/s", "CPU s / step", "median / default",
+    cols = ["form", "stages", "median steps/s", "CPU s / step", "median / default",
             "CPU time: default / this"]
     rows = [[row["form"], str(row["stages"]), fmt(row["median steps/s"], 2), fmt(row["CPU s/step"]),
              fmt(row["median / default"], 2), fmt(row["CPU time: default / this"], 2)] for row in r["rows"]]

@@ -55,7 +55,8 @@ def build_parser():
                         help="generator steps over which that weight rises from 0 (default: the preset's)")
     parser.add_argument("--auxiliary-weight", type=float, default=None,
                         help="weight of the tag classifier's terms in D's and G's losses "
-                        "(default: the preset's, 3 with --auxiliary-on-fake negative, else 6)")
+                        "(default: the preset's, 3 where the classifier learns negative, as by default on acgan and "
+                        "concat_acgan, else 6)")
     parser.add_argument("--classifier-pooling", default=None, choices=CLASSIFIER_POOLINGS,
                         help=f"concat_acgan: how the tag classifier's trunk ends (default: {DEFAULT['classifier_pooling']})")
     parser.add_argument("--translation", type=float, default=None,

@@ -144,7 +144,7 @@ def test_stack_gan_default_classifier_learns_fakes_as_no_tag_only_where_that_can
     assert classifier(stack_gan.presets.build((8, 16), tags, **tiny)) == ("negative", 3.0)
     text = TextCondition(vocabulary_size=9, sequence_length=3)
     assert classifier(stack_gan.presets.build((8, 16), text, **tiny)) == ("negative", 3.0)
-    # where "negative" cannot act, or another value is named: real images only, at 6
+    # where "negative" cannot act: real images only, at 6; another value named: that one, at 6
     assert classifier(stack_gan.presets.build((8, 16), 4, **tiny)) == (False, 6.0)  # class ids: no "none of them"
     for design in ("projection", "tacgan", "two_head"):
         gan = stack_gan.presets.build((8, 16), tags, conditioning=design, **tiny)

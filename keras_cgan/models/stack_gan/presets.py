@@ -13,7 +13,8 @@ arguments, compile arguments) and keyword overrides change single values:
   mode-seeking term at weight 8 from the first step (the command line's
   and the example's). For class ids, which have no "no label", and
   designs "negative" does not act on, the classifier learns from real
-  images only and weighs 6 (`REAL_ONLY`).
+  images only and weighs 6 (`REAL_ONLY`); with another
+  `auxiliary_on_fake` named it weighs 6 too.
 - `"augmented"`: StackGAN's conditioning augmentation (a 16-dim code, KL
   weight 0.1, log-variance starting at -2: a standard deviation of 0.37)
   with `two_head` discriminators of 16 filters and no mode-seeking term.
@@ -76,10 +77,10 @@ DEFAULT = {
     "translation": 0.0,
 }
 
-# Where "negative" cannot act (class ids, other designs) or another value is
-# asked for: real images only, and at 6 rather than 3 G follows it closer
-# (on the tags, 9 of 12 held-out rows passed at three seeds against 8; at
-# 10 the two worst rose no further).
+# Where "negative" cannot act (class ids, other designs): real images only;
+# with another `auxiliary_on_fake` named, that one. At 6 rather than 3 G
+# follows it closer (on the tags, 9 of 12 held-out rows passed at three
+# seeds against 8; at 10 the two worst rose no further).
 REAL_ONLY = {"auxiliary_on_fake": False, "auxiliary_weight": 6.0}
 
 PRESETS = {
@@ -150,7 +151,8 @@ def build(sizes, condition, *, preset="default", **overrides):
         where the default's classifier cannot learn generated images as
         holding no tag (class ids; designs other than `acgan` and
         `concat_acgan`) it learns from real images only, at weight 6
-        (`REAL_ONLY`; named values are kept).
+        (`REAL_ONLY`), and with another `auxiliary_on_fake` named it
+        weighs 6 too (named values are kept).
     """
     values = conditional_presets.without_labels(settings(preset, **overrides), condition, overrides)
     values = negative_or_real_only(values, PRESETS[preset], condition, overrides)

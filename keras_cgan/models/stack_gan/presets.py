@@ -70,7 +70,7 @@ DEFAULT = {
     "diversity_weight": 8.0,
     "diversity_warmup": 0,
     # On every example: on every second (`diversity_stride=2`) the steps take
-    # 16-18% less time, but the held-out letters and sizes at six seeds drew a
+    # 16% less time, but the held-out letters and sizes at six seeds drew a
     # little fewer (0.833 against 0.852, on the preset before "negative";
     # docs/stack_gan.md).
     "diversity_stride": 1,

@@ -26,6 +26,7 @@ from keras_cgan.layers import check_output_activation, image_output
 
 CONDITIONINGS = ("concat", "projection", "acgan", "concat_acgan", "tacgan", "two_head", "none")
 LABELLED = ("acgan", "concat_acgan", "tacgan")  # designs whose classifier predicts the condition's labels
+ACGAN = ("acgan", "concat_acgan")  # those that build the `acgan` design, whose classifier `"negative"` trains
 CLASSIFIER_POOLINGS = ("flatten", "max_avg")
 CONDITION_AT = ("input", "every_block")
 

@@ -1,7 +1,7 @@
 """StackGAN training-step cost of the mode-seeking term and the classifier's fake rows, side by side in one process.
 
 The default StackGAN (`presets.build`) on 8 tags and 16 -> 32 pixel images,
-batch 32, as `benchmarks/generalisation.py` trains it, in three forms: the
+batch 32, as `benchmarks/generalisation.py` trains it, in four forms: the
 term on every example (the default), on every second example of the batch
 (`diversity_stride=2`) and without the term (`diversity_weight=0`), and with
 the tag classifier learning from real images only (`presets.REAL_ONLY`, the
@@ -12,7 +12,7 @@ machine load spreads over all; reported are the median steps/s and CPU seconds p
 step (steadier when other jobs share the cores) over the rounds, as ratios
 to the default.
 
-    python benchmarks/stackgan_step_speed.py --rounds 7     # ~8 min on 2 CPU cores
+    python benchmarks/stackgan_step_speed.py --rounds 7     # ~7 min on 2 quiet CPU cores
 
 Writes benchmarks/results/stackgan_step_speed.json.
 """

@@ -40,7 +40,10 @@ StackGAN's `tag_mismatch=closest` builds its `TagsCondition` with
 `mismatch="closest"`. StackGAN's `--probe-every N` reads the samples every N
 steps with the judges and with the discriminator's tag classifier (result
 `probes`): where the two part, the generator satisfies the classifier with
-cues the judge does not take for the tag.
+cues the judge does not take for the tag. `--other-judges N` (conditional
+families) also reads the final samples with N more judges, each trained from
+another seed on other real images (results `*_other_judges`): a score that
+moves with the judge says more of the judge than of the generator.
 Writes run `--run` (default "defaults") of benchmarks/results/generalisation.json;
 rows of other families and tasks already in that run are kept.
 """
@@ -677,6 +680,11 @@ def class_images(task, n, seed):
     return np.stack([make(rng, int(y)) for y in labels]).astype(np.float32), labels.astype(np.int32), classes
 
 
+def other_judge_seeds(args):
+    """Seeds of the `--other-judges` judges and of their real images (+10): apart from every seed's own."""
+    return [args.seed + 1000 * k for k in range(1, args.other_judges + 1)]
+
+
 def run_conditional_gan(task, args, sets):
     from keras_cgan.models.conditional_gan import presets
 
@@ -706,6 +714,11 @@ def run_conditional_gan(task, args, sets):
         "real_diversity": diversity(check_images, check_labels),
         "passes": bool(acc >= 0.9),
     }
+    if args.other_judges:
+        others = [CNNJudge(*class_images(task, 3000, seed + 10)[:2], classes, seed=seed)
+                  for seed in other_judge_seeds(args)]
+        result["condition_accuracy_other_judges"] = [condition_accuracy(j, fake, asked) for j in others]
+        result["real_accuracy_other_judges"] = [condition_accuracy(j, check_images, check_labels) for j in others]
     # Samples of one class nearly all alike while real ones vary: collapsed within the class.
     mode = ["mode_collapse"] if result["diversity"] < MODE_COLLAPSE * result["real_diversity"] else []
     result.update(collapse_entry(monitor, fake, images[:500], mode))
@@ -892,6 +905,14 @@ def run_stack_gan(task, args, sets):
     }
     if probe:
         result["probes"] = probe[0].rows
+    if args.other_judges:
+        scores, real_scores = [], []
+        for seed in other_judge_seeds(args):
+            _, other_images, oa, ob = tag_images(task, 3000, seed + 10)
+            other = [CNNJudge(other_images, y, k, seed=seed) for y, k in ((oa, len(first)), (ob, len(second)))]
+            scores.append(float(np.mean((other[0](fake) == a) & (other[1](fake) == b))))
+            real_scores.append(float(np.mean((other[0](check_images) == ca) & (other[1](check_images) == cb))))
+        result["tag_accuracy_other_judges"], result["real_tag_accuracy_other_judges"] = scores, real_scores
     mode = ["mode_collapse"] if result["diversity"] < MODE_COLLAPSE * result["real_diversity"] else []
     result.update(collapse_entry(monitor, fake, images[:500], mode))
     return result, seconds, history
@@ -1094,9 +1115,13 @@ def main(argv=None):
     parser.add_argument("--probe-every", type=int, default=0, metavar="STEPS",
                         help="stack_gan: every STEPS steps, read the samples with the judges and with D's classifier "
                              "(result `probes`; the training is unchanged, its time includes the probes)")
+    parser.add_argument("--other-judges", type=int, default=0, metavar="N",
+                        help="conditional_gan, stack_gan: also read the final samples with N judges trained from "
+                             "other seeds on other real images (results `*_other_judges`)")
     parser.add_argument("--run", default="defaults", help="run name inside the results file")
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/generalisation.json)")
     args = parser.parse_args(argv)
+    started = time.time()
 
     tasks, runner, columns = FAMILIES[args.family]
     args.steps = args.steps or DEFAULT_STEPS[args.family]
@@ -1107,6 +1132,9 @@ def main(argv=None):
         if args.task != ["library_junction"]:
             raise ValueError("`--frame-size` applies to `--task library_junction` only (the other tasks are drawn at 24).")
         FRAME = int(args.frame_size)
+    if args.other_judges and (args.family not in ("conditional_gan", "stack_gan") or args.other_judges < 0):
+        raise ValueError(f"`--other-judges {args.other_judges}`: a positive count, for --family conditional_gan "
+                         "or stack_gan only.")
     if args.probe_every and (args.family != "stack_gan" or args.probe_every < 0):
         raise ValueError(f"`--probe-every {args.probe_every}`: a positive step count, for --family stack_gan only.")
     if args.family == "next_frame_gan" and "library_junction" in (args.task or []):
@@ -1149,6 +1177,8 @@ def main(argv=None):
             continue
         print(f"\n{args.family}, {half} half\n")
         print(_report.table([r for r in rows if r["half"] == half], cols))
+    # the whole command, data and judges included: what a family's set costs from start to end
+    family["last_command"] = {"tasks": chosen, "seconds": round(time.time() - started, 1)}
     _report.record(NAME, payload, run=args.run, out=args.out)
     print(f"\nwritten: {out} (run {args.run!r})")
 

@@ -64,8 +64,19 @@ def version():
     return keras_cgan.__version__
 
 
+def cpu_model():
+    """The CPU's model name and its AVX-512 flag (oneDNN picks its kernels, and so its rounding, by them)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+    except OSError:
+        return platform.processor() or None
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
+    return f"{name}{', avx512' if 'avx512f' in info else ''}" or None
+
+
 def machine():
-    """Cores, platform, Python / TensorFlow / Keras versions and the load average now."""
+    """Cores, CPU, platform, Python / TensorFlow / Keras versions and the load average now."""
     import keras
     import tensorflow as tf
 
@@ -75,6 +86,7 @@ def machine():
         load = None
     return {
         "cores": os.cpu_count(),
+        "cpu": cpu_model(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "tensorflow": tf.__version__,

@@ -436,6 +436,33 @@ def generalisation():
     return table("generalisation", ["family", "task", "half", "measured (defaults)", "collapsed"], rows, ["defaults"])
 
 
+TIME_RUNS = [f"{f}:set_time,alone" for f in ("next_frame_gan", "pix2pix", "conditional_gan", "stack_gan", "segan")]
+
+
+def _keys_of(new, old):
+    """`new` with only the keys `old` has, at every depth: a row compared with one measured before a field existed."""
+    if not isinstance(new, dict) or not isinstance(old, dict):
+        return new
+    return {k: _keys_of(v, old[k]) for k, v in new.items() if k in old}
+
+
+def generalisation_time():
+    """Each family's whole set, alone on the machine: its time, and whether it repeats the `defaults` rows."""
+    results = load("generalisation")
+    defaults = run(results, "defaults")["result"]["families"]
+    rows = []
+    for name in TIME_RUNS:
+        family, entry = next(iter(run(results, name)["result"]["families"].items()))
+        tasks = entry["tasks"]
+        same = all(_generalisation_measure(family, _keys_of(t["result"], was))
+                   == _generalisation_measure(family, was)
+                   for task, t in tasks.items() for was in [defaults[family]["tasks"][task]["result"]])
+        rows.append([family, str(len(tasks)), fmt(sum(t["seconds"] for t in tasks.values()) / 60, 1),
+                     fmt(entry["last_command"]["seconds"] / 60, 1), "yes" if same else "no"])
+    cols = ["family", "tasks", "training (min)", "whole command (min)", "figures as in the table above"]
+    return table("generalisation", cols, rows, TIME_RUNS)
+
+
 def classifier_pooling():
     """How often a `concat_acgan` classifier, trained alone on real images, reads their condition."""
     r = run(load("classifier_pooling"), "default")["result"]
@@ -550,7 +577,8 @@ TABLES = {f.__name__: f for f in (
     segan_quality, segan_progress, segan_speed,
     speech_peers, speech_peers_size, speech_peers_noise, speech_peers_fresh, speech_peers_stft,
     video_split, video_split_sweeps,
-    export_quickstart, export_families, scaling, generalisation, generalisation_screens, classifier_pooling,
+    export_quickstart, export_families, scaling, generalisation, generalisation_time, generalisation_screens,
+    classifier_pooling,
 )}
 
 

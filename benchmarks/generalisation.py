@@ -681,7 +681,7 @@ def class_images(task, n, seed):
 
 
 def other_judge_seeds(args):
-    """Seeds of the `--other-judges` judges and of their real images (+10): apart from every seed's own."""
+    """Seeds of the `--other-judges` judges, the run's own plus 1000, 2000, ...; their real images take the seed + 10."""
     return [args.seed + 1000 * k for k in range(1, args.other_judges + 1)]
 
 
@@ -1151,6 +1151,7 @@ def main(argv=None):
     except (OSError, KeyError, ValueError):
         payload = {"families": {}}
     family = payload["families"].setdefault(args.family, {"tasks": {}})
+    family.pop("last_command", None)  # an earlier command's; this one's is written when it ends
     for task in chosen:
         print(f"{args.family} / {task} ...", flush=True)
         result, seconds, history = runner(task, args, sets)
@@ -1177,7 +1178,7 @@ def main(argv=None):
             continue
         print(f"\n{args.family}, {half} half\n")
         print(_report.table([r for r in rows if r["half"] == half], cols))
-    # the whole command, data and judges included: what a family's set costs from start to end
+    # the whole command after its imports, data and judges included: what a family's set costs
     family["last_command"] = {"tasks": chosen, "seconds": round(time.time() - started, 1)}
     _report.record(NAME, payload, run=args.run, out=args.out)
     print(f"\nwritten: {out} (run {args.run!r})")

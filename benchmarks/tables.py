@@ -412,13 +412,15 @@ def _generalisation_measure(family, r):
                      f"{fmt(gan['background_error_far'], 4)})")
         return (f"L1 only / GAN+L1: {texture}error where flat{where} {fmt(l1[key], 4)} / {fmt(gan[key], 4)}{split}, "
                 f"sharpness {fmt(l1['sharpness_ratio'], 2)} / {fmt(gan['sharpness_ratio'], 2)}")
+    others = r.get("condition_accuracy_other_judges") or r.get("tag_accuracy_other_judges")
+    others = f" (judges from other seeds: {' / '.join(fmt(x, 3) for x in others)})" if others else ""
     if family == "conditional_gan":
-        return (f"condition accuracy {fmt(r['condition_accuracy'], 3)}, diversity {fmt(r['diversity'], 2)} "
+        return (f"condition accuracy {fmt(r['condition_accuracy'], 3)}{others}, diversity {fmt(r['diversity'], 2)} "
                 f"(real {fmt(r['real_diversity'], 2)})")
     if family == "stack_gan":
         if "stage1_first_tag_accuracy" not in r:
             return f"both tags {fmt(r['tag_accuracy'], 3)}"
-        return (f"both tags {fmt(r['tag_accuracy'], 3)}; first tag {fmt(r['first_tag_accuracy'], 2)} "
+        return (f"both tags {fmt(r['tag_accuracy'], 3)}{others}; first tag {fmt(r['first_tag_accuracy'], 2)} "
                 f"(stage 1 {fmt(r['stage1_first_tag_accuracy'], 2)}), colour {fmt(r['colour_accuracy'], 2)} "
                 f"(stage 1 {fmt(r['stage1_colour_accuracy'], 2)})")
     return f"SNR gain {fmt(r['snr_gain'], 2)} dB"
@@ -440,10 +442,19 @@ TIME_RUNS = [f"{f}:set_time,alone" for f in ("next_frame_gan", "pix2pix", "condi
 
 
 def _keys_of(new, old):
-    """`new` with only the keys `old` has, at every depth: a row compared with one measured before a field existed."""
+    """`new` with only the keys `old` has, at every depth: a row compared with one measured before a field existed.
+
+    >>> _keys_of({"gan": {"flat_error": 0.1, "near": 0.2}, "passes": True}, {"gan": {"flat_error": 0.3}})
+    {'gan': {'flat_error': 0.1}}
+    """
     if not isinstance(new, dict) or not isinstance(old, dict):
         return new
     return {k: _keys_of(v, old[k]) for k, v in new.items() if k in old}
+
+
+def _shown_alike(family, new, old):
+    """Whether two task results read the same in the `generalisation` table (fields `old` lacks left out)."""
+    return _generalisation_measure(family, _keys_of(new, old)) == _generalisation_measure(family, old)
 
 
 def generalisation_time():
@@ -452,13 +463,15 @@ def generalisation_time():
     defaults = run(results, "defaults")["result"]["families"]
     rows = []
     for name in TIME_RUNS:
-        family, entry = next(iter(run(results, name)["result"]["families"].items()))
-        tasks = entry["tasks"]
-        same = all(_generalisation_measure(family, _keys_of(t["result"], was))
-                   == _generalisation_measure(family, was)
-                   for task, t in tasks.items() for was in [defaults[family]["tasks"][task]["result"]])
-        rows.append([family, str(len(tasks)), fmt(sum(t["seconds"] for t in tasks.values()) / 60, 1),
-                     fmt(entry["last_command"]["seconds"] / 60, 1), "yes" if same else "no"])
+        (family, entry), = run(results, name)["result"]["families"].items()
+        tasks, command = entry["tasks"], entry["last_command"]
+        if set(command["tasks"]) != set(tasks):
+            raise ValueError(f"run {name!r}: its last command ran {command['tasks']}, not every task of the run")
+        same = all(_shown_alike(family, t["result"], defaults[family]["tasks"][task]["result"])
+                   for task, t in tasks.items())
+        whole = fmt(command["seconds"] / 60, 1) + (" (by the shell)" if command.get("timed_by") == "shell" else "")
+        rows.append([family, str(len(tasks)), fmt(sum(t["seconds"] for t in tasks.values()) / 60, 1), whole,
+                     "yes" if same else "no"])
     cols = ["family", "tasks", "training (min)", "whole command (min)", "figures as in the table above"]
     return table("generalisation", cols, rows, TIME_RUNS)
 
@@ -470,6 +483,9 @@ def classifier_pooling():
     poolings = [c for c in r["rows"][0] if c not in first]
     rows = [[fmt(row[c], "int") for c in first] + [fmt(row[p]) for p in poolings] for row in r["rows"]]
     return table("classifier_pooling", first + poolings, rows, ["default"])
+
+
+NOT_SCREENS = (":set_time,", ":other_judges,")  # the defaults again: timed alone, or read by more judges
 
 
 def _setting(entry, t):
@@ -484,8 +500,8 @@ def _setting(entry, t):
 
 
 def generalisation_screens():
-    """Every candidate measured (runs other than `defaults`), family by family."""
-    runs = load("generalisation")["runs"][1:]
+    """Every candidate measured (runs other than `defaults`, the timings and the judges' check), family by family."""
+    runs = [r for r in load("generalisation")["runs"][1:] if not any(k in r["name"] for k in NOT_SCREENS)]
     rows = []
     for family in ("next_frame_gan", "pix2pix", "conditional_gan", "stack_gan", "segan"):
         for entry in runs:

@@ -137,8 +137,9 @@ def _tables():
     return _benchmark("tables")
 
 
-def test_benchmark_helpers_doctests_pass():
-    result = doctest.testmod(_benchmark("_report"))
+@pytest.mark.parametrize("module", ["_report", "tables"])
+def test_benchmark_helpers_doctests_pass(module):
+    result = doctest.testmod(_benchmark(module))
     assert result.attempted and not result.failed, result
 
 

@@ -472,7 +472,7 @@ def generalisation_time():
         whole = fmt(command["seconds"] / 60, 1) + (" (by the shell)" if command.get("timed_by") == "shell" else "")
         rows.append([family, str(len(tasks)), fmt(sum(t["seconds"] for t in tasks.values()) / 60, 1), whole,
                      "yes" if same else "no"])
-    cols = ["family", "tasks", "training (min)", "whole command (min)", "figures as in the table above"]
+    cols = ["family", "tasks", "training (min)", "whole command (min)", "figures as in the first table"]
     return table("generalisation", cols, rows, TIME_RUNS)
 
 

@@ -485,6 +485,24 @@ def classifier_pooling():
     return table("classifier_pooling", first + poolings, rows, ["default"])
 
 
+def generalisation_judges():
+    """Held-out rows read by the seed's own judge and by judges from other seeds (`--other-judges`)."""
+    results = load("generalisation")
+    names = [r["name"] for r in results["runs"] if ":other_judges," in r["name"]]
+    rows = []
+    for name in names:
+        seed = name.rsplit("seed=", 1)[1]
+        for family, entry in run(results, name)["result"]["families"].items():
+            for task, t in entry["tasks"].items():
+                r = t["result"]
+                own, others = ((r["condition_accuracy"], r["condition_accuracy_other_judges"]) if family == "conditional_gan"
+                               else (r["tag_accuracy"], r["tag_accuracy_other_judges"]))
+                rows.append([family, task, seed, fmt(own), " / ".join(fmt(x) for x in others),
+                             str(sum(x >= 0.9 for x in [own] + others)) + " of " + str(1 + len(others))])
+    cols = ["family", "task", "seed", "own judge", "judges from other seeds", "judges reading >= 0.9"]
+    return table("generalisation", cols, rows, names)
+
+
 NOT_SCREENS = (":set_time,", ":other_judges,")  # the defaults again: timed alone, or read by more judges
 
 
@@ -593,7 +611,8 @@ TABLES = {f.__name__: f for f in (
     segan_quality, segan_progress, segan_speed,
     speech_peers, speech_peers_size, speech_peers_noise, speech_peers_fresh, speech_peers_stft,
     video_split, video_split_sweeps,
-    export_quickstart, export_families, scaling, generalisation, generalisation_time, generalisation_screens,
+    export_quickstart, export_families, scaling, generalisation, generalisation_time, generalisation_judges,
+    generalisation_screens,
     classifier_pooling,
 )}
 

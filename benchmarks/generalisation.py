@@ -680,6 +680,12 @@ def class_images(task, n, seed):
     return np.stack([make(rng, int(y)) for y in labels]).astype(np.float32), labels.astype(np.int32), classes
 
 
+def class_judge(task, classes, seed):
+    """The judge of a class task trained from `seed`, on real images drawn from `seed + 10`."""
+    judge_images, judge_labels, _ = class_images(task, 3000, seed + 10)
+    return CNNJudge(judge_images, judge_labels, classes, seed=seed)
+
+
 def other_judge_seeds(args):
     """Seeds of the `--other-judges` judges, the run's own plus 1000, 2000, ...; their real images take the seed + 10."""
     return [args.seed + 1000 * k for k in range(1, args.other_judges + 1)]
@@ -689,9 +695,8 @@ def run_conditional_gan(task, args, sets):
     from keras_cgan.models.conditional_gan import presets
 
     images, labels, classes = class_images(task, 3000, args.seed)
-    judge_images, judge_labels, _ = class_images(task, 3000, args.seed + 10)
     check_images, check_labels, _ = class_images(task, 500, args.seed + 11)
-    judge = CNNJudge(judge_images, judge_labels, classes, seed=args.seed)
+    judge = class_judge(task, classes, args.seed)
     gan = build(presets, images.shape[1:], classes, args=args, sets=sets)
     history, seconds, monitor = train(gan, (labels, images), 64, args)
     asked = np.repeat(np.arange(classes), 100).astype(np.int32)
@@ -715,8 +720,7 @@ def run_conditional_gan(task, args, sets):
         "passes": bool(acc >= 0.9),
     }
     if args.other_judges:
-        others = [CNNJudge(*class_images(task, 3000, seed + 10)[:2], classes, seed=seed)
-                  for seed in other_judge_seeds(args)]
+        others = [class_judge(task, classes, seed) for seed in other_judge_seeds(args)]
         result["condition_accuracy_other_judges"] = [condition_accuracy(j, fake, asked) for j in others]
         result["real_accuracy_other_judges"] = [condition_accuracy(j, check_images, check_labels) for j in others]
     # Samples of one class nearly all alike while real ones vary: collapsed within the class.
@@ -855,6 +859,13 @@ class TagProbe(keras.callbacks.Callback):
                           None if read_by_d is None else round(read_by_d, 3)])
 
 
+def tag_judges(task, seed):
+    """The two judges of a tag task (first tag, colour) trained from `seed`, on real images drawn from `seed + 10`."""
+    _, _, first, second = STACK_TASKS[task]
+    _, judge_images, ja, jb = tag_images(task, 3000, seed + 10)
+    return [CNNJudge(judge_images, y, k, seed=seed) for y, k in ((ja, len(first)), (jb, len(second)))]
+
+
 def run_stack_gan(task, args, sets):
     from keras_cgan import GrowStages
     from keras_cgan.conditions import TagsCondition
@@ -863,9 +874,8 @@ def run_stack_gan(task, args, sets):
     _, _, first, second = STACK_TASKS[task]
     vocabulary = list(first) + [f"{c} object" for c in second]
     tags, images, _, _ = tag_images(task, 3000, args.seed)
-    _, judge_images, ja, jb = tag_images(task, 3000, args.seed + 10)
     _, check_images, ca, cb = tag_images(task, 500, args.seed + 11)
-    judges = [CNNJudge(judge_images, y, k, seed=args.seed) for y, k in ((ja, len(first)), (jb, len(second)))]
+    judges = tag_judges(task, args.seed)
     sets = dict(sets)
     condition = TagsCondition(vocabulary, mismatch=sets.pop("tag_mismatch", "other"))
     gan = build(presets, (16, ST), condition, args=args, sets=sets)
@@ -908,8 +918,7 @@ def run_stack_gan(task, args, sets):
     if args.other_judges:
         scores, real_scores = [], []
         for seed in other_judge_seeds(args):
-            _, other_images, oa, ob = tag_images(task, 3000, seed + 10)
-            other = [CNNJudge(other_images, y, k, seed=seed) for y, k in ((oa, len(first)), (ob, len(second)))]
+            other = tag_judges(task, seed)
             scores.append(float(np.mean((other[0](fake) == a) & (other[1](fake) == b))))
             real_scores.append(float(np.mean((other[0](check_images) == ca) & (other[1](check_images) == cb))))
         result["tag_accuracy_other_judges"], result["real_tag_accuracy_other_judges"] = scores, real_scores

@@ -412,7 +412,7 @@ def _generalisation_measure(family, r):
                      f"{fmt(gan['background_error_far'], 4)})")
         return (f"L1 only / GAN+L1: {texture}error where flat{where} {fmt(l1[key], 4)} / {fmt(gan[key], 4)}{split}, "
                 f"sharpness {fmt(l1['sharpness_ratio'], 2)} / {fmt(gan['sharpness_ratio'], 2)}")
-    others = r.get("condition_accuracy_other_judges") or r.get("tag_accuracy_other_judges")
+    others = _judge_reads(family, r)[1]
     others = f" (judges from other seeds: {' / '.join(fmt(x, 3) for x in others)})" if others else ""
     if family == "conditional_gan":
         return (f"condition accuracy {fmt(r['condition_accuracy'], 3)}{others}, diversity {fmt(r['diversity'], 2)} "
@@ -438,6 +438,7 @@ def generalisation():
     return table("generalisation", ["family", "task", "half", "measured (defaults)", "collapsed"], rows, ["defaults"])
 
 
+JUDGED = ":other_judges,"  # runs whose samples `--other-judges` also read
 TIME_RUNS = [f"{f}:set_time,alone" for f in ("next_frame_gan", "pix2pix", "conditional_gan", "stack_gan", "segan")]
 
 
@@ -485,25 +486,29 @@ def classifier_pooling():
     return table("classifier_pooling", first + poolings, rows, ["default"])
 
 
+def _judge_reads(family, r):
+    """A conditional task's accuracy by its own judge, and by the `--other-judges` judges (`[]` without them)."""
+    key = "condition_accuracy" if family == "conditional_gan" else "tag_accuracy"
+    return r.get(key), r.get(f"{key}_other_judges") or []
+
+
 def generalisation_judges():
     """Held-out rows read by the seed's own judge and by judges from other seeds (`--other-judges`)."""
     results = load("generalisation")
-    names = [r["name"] for r in results["runs"] if ":other_judges," in r["name"]]
+    names = [r["name"] for r in results["runs"] if JUDGED in r["name"]]
     rows = []
     for name in names:
         seed = name.rsplit("seed=", 1)[1]
         for family, entry in run(results, name)["result"]["families"].items():
             for task, t in entry["tasks"].items():
-                r = t["result"]
-                own, others = ((r["condition_accuracy"], r["condition_accuracy_other_judges"]) if family == "conditional_gan"
-                               else (r["tag_accuracy"], r["tag_accuracy_other_judges"]))
+                own, others = _judge_reads(family, t["result"])
                 rows.append([family, task, seed, fmt(own), " / ".join(fmt(x) for x in others),
                              str(sum(x >= 0.9 for x in [own] + others)) + " of " + str(1 + len(others))])
     cols = ["family", "task", "seed", "own judge", "judges from other seeds", "judges reading >= 0.9"]
     return table("generalisation", cols, rows, names)
 
 
-NOT_SCREENS = (":set_time,", ":other_judges,")  # the defaults again: timed alone, or read by more judges
+NOT_SCREENS = (":set_time,", JUDGED)  # the defaults again: timed alone, or read by more judges
 
 
 def _setting(entry, t):

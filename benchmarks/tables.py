@@ -438,8 +438,9 @@ def generalisation():
     return table("generalisation", ["family", "task", "half", "measured (defaults)", "collapsed"], rows, ["defaults"])
 
 
+FAMILIES = ("next_frame_gan", "pix2pix", "conditional_gan", "stack_gan", "segan")  # the suite's order
 JUDGED = ":other_judges,"  # runs whose samples `--other-judges` also read
-TIME_RUNS = [f"{f}:set_time,alone" for f in ("next_frame_gan", "pix2pix", "conditional_gan", "stack_gan", "segan")]
+TIME_RUNS = [f"{f}:set_time,alone" for f in FAMILIES]
 
 
 def _keys_of(new, old):
@@ -526,7 +527,7 @@ def generalisation_screens():
     """Every candidate measured (runs other than `defaults`, the timings and the judges' check), family by family."""
     runs = [r for r in load("generalisation")["runs"][1:] if not any(k in r["name"] for k in NOT_SCREENS)]
     rows = []
-    for family in ("next_frame_gan", "pix2pix", "conditional_gan", "stack_gan", "segan"):
+    for family in FAMILIES:
         for entry in runs:
             tasks = entry["result"]["families"].get(family, {}).get("tasks", {})
             for task, t in tasks.items():

@@ -70,6 +70,21 @@ def test_pix2pix_uint8_on_both_sides_is_refused():
         gan.predict((gray + 1) * 127.5, verbose=0)
 
 
+def test_standardised_conditions_get_the_scaling_hint_not_the_pcm_one():
+    gan = families.build("pix2pix")
+    gray, color = families.data("pix2pix", 4)
+    standardised = (gray - gray.mean()) / gray.std() * 3  # mean 0, values beyond [-1, 1]
+    with pytest.raises(ValueError, match=r"x: condition images must be in \[-1, 1\] \(the targets' range\).*"
+                                         r"np\.abs\(x\)\.max\(\)") as raised:
+        gan.predict(standardised, verbose=0)
+    assert "PCM" not in str(raised.value)
+    ds = tf.data.Dataset.from_tensor_slices((gray, color * 3)).batch(4)
+    with pytest.raises(ValueError, match=r"dataset's targets must be in \[-1, 1\] \(the generator's output "
+                                         r"range\).*np\.abs\(x\)\.max\(\)") as raised:
+        gan.fit(ds, epochs=1, verbose=0)
+    assert "PCM" not in str(raised.value)
+
+
 def test_segan_enhance_refuses_int16_pcm_and_out_of_range_floats():
     gan = families.build("segan")
     pcm = (np.sin(np.arange(600) * 0.05) * 16000).astype("int16")

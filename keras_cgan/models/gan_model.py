@@ -65,9 +65,14 @@ class NonFiniteDataError(ValueError, FloatingPointError):
 def _scaling_hint(low, high):
     if low >= 0 and high <= 255:
         return " Images in [0, 255]: use `x / 127.5 - 1`; in [0, 1]: `2 * x - 1`."
-    if -32768 <= low and high <= 32767:
+    if -32768 <= low and high <= 32767 and max(-low, high) > 255:
         return " int16 PCM audio: divide by 32768."
-    return " Scale the data to [-1, 1]."
+    return " Scale the data to [-1, 1], e.g. `x / np.abs(x).max()`."
+
+
+def _range_of(what):
+    """Why `what` must lie in [-1, 1]: targets are the generator's output; conditions share their range."""
+    return "the generator's output range" if what == "targets" else "the targets' range"
 
 
 def check_samples(samples, where, what="targets"):
@@ -107,7 +112,7 @@ def check_samples(samples, where, what="targets"):
     low, high = float(values.min()), float(values.max())
     if low < -SAMPLE_LIMIT or high > SAMPLE_LIMIT:
         raise ValueError(
-            f"{where}: {what} must be in [-1, 1] (the generator's output range); got values from {low:g} "
+            f"{where}: {what} must be in [-1, 1] ({_range_of(what)}); got values from {low:g} "
             f"to {high:g}.{_scaling_hint(low, high)}"
         )
 
@@ -1033,7 +1038,7 @@ class GANModel(keras.Model):
             )
         low, high = float(low), float(high)
         return ValueError(
-            f"{source} {what} must be in [-1, 1] (the generator's output range); at {at} they hold values from "
+            f"{source} {what} must be in [-1, 1] ({_range_of(what)}); at {at} they hold values from "
             f"{low:g} to {high:g}; {stopped}{_scaling_hint(low, high)}"
         )
 

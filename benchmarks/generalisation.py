@@ -1027,9 +1027,9 @@ FAMILIES = {
 }
 
 
-DEFAULT_STEPS = {"next_frame_gan": 3000, "pix2pix": 2000, "conditional_gan": 3000, "segan": 800, "stack_gan": 2400}
+DEFAULT_STEPS = {"next_frame_gan": 3000, "pix2pix": 2000, "conditional_gan": 3000, "segan": 800, "stack_gan": 2000}
 # At most this many steps per `fit` execution (`compile(steps_per_execution=)`): the same training, less
-# time between steps. StackGAN's set takes 8 (its 400-step chunks).
+# time between steps. StackGAN's set takes 9 (its 333-step chunks).
 MAX_PER_EXECUTION = {"stack_gan": 9}
 
 
@@ -1111,7 +1111,7 @@ def main(argv=None):
     parser.add_argument("--half", choices=[TUNE, HELD_OUT], default=None, help="only the tasks of this half")
     parser.add_argument("--steps", type=int, default=None,
                         help="training steps per model (default: next_frame_gan 3000, pix2pix 2000, "
-                             "conditional_gan 3000, segan 800, stack_gan 2400)")
+                             "conditional_gan 3000, segan 800, stack_gan 2000)")
     parser.add_argument("--set", action="append", default=[], type=_report.key_value, metavar="KEY=VALUE",
                         help="a preset override, e.g. spectral_norm=True, r1_weight=1.0, discriminator_lr=5e-5")
     parser.add_argument("--background", type=float, default=None,

@@ -494,7 +494,7 @@ def _judge_reads(family, r):
 
 
 def generalisation_judges():
-    """Held-out rows read by the seed's own judge and by judges from other seeds (`--other-judges`)."""
+    """Held-out rows read by the seed's own judge and by judges from other seeds (`--other-judges`), by task."""
     results = load("generalisation")
     names = [r["name"] for r in results["runs"] if JUDGED in r["name"]]
     rows = []
@@ -503,9 +503,10 @@ def generalisation_judges():
         for family, entry in run(results, name)["result"]["families"].items():
             for task, t in entry["tasks"].items():
                 own, others = _judge_reads(family, t["result"])
-                rows.append([family, task, seed, fmt(own), " / ".join(fmt(x) for x in others),
+                rows.append([family, task, seed, str(t["steps"]), fmt(own), " / ".join(fmt(x) for x in others),
                              str(sum(x >= 0.9 for x in [own] + others)) + " of " + str(1 + len(others))])
-    cols = ["family", "task", "seed", "own judge", "judges from other seeds", "judges reading >= 0.9"]
+    rows.sort(key=lambda row: (FAMILIES.index(row[0]), row[1], int(row[3]), int(row[2])))  # task, steps, seed
+    cols = ["family", "task", "seed", "steps", "own judge", "judges from other seeds", "judges reading >= 0.9"]
     return table("generalisation", cols, rows, names)
 
 

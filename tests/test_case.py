@@ -1,5 +1,6 @@
 """Helpers shared by the tests of every family."""
 
+import importlib
 import json
 import os
 import subprocess
@@ -93,6 +94,15 @@ def collect_isolated(proc, timeout=600):
         if line.startswith("@@RESULT@@"):
             return json.loads(line[len("@@RESULT@@") :])
     raise AssertionError(f"isolated run emitted nothing:\n{out[-2000:]}")
+
+
+def benchmark_module(name):
+    """`benchmarks/<name>.py` as a module (the benchmarks import their helpers from their own folder)."""
+    sys.path.insert(0, os.path.join(REPO, "benchmarks"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
 
 
 def flat_weights(model):

@@ -19,7 +19,6 @@ How code blocks are run (the rule is also stated in docs/how_it_works.md):
 
 import doctest
 import glob
-import importlib
 import json
 import os
 import re
@@ -28,6 +27,8 @@ import sys
 import textwrap
 
 import pytest
+
+from tests.test_case import benchmark_module
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXCERPT = "<!-- excerpt -->"
@@ -124,22 +125,13 @@ def test_every_relative_link_resolves(path):
 
 # ---------------------------------------------------------------- generated tables
 
-def _benchmark(name):
-    """`benchmarks/<name>.py` as a module (the benchmarks import their helpers from their own folder)."""
-    sys.path.insert(0, os.path.join(REPO, "benchmarks"))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.pop(0)
-
-
 def _tables():
-    return _benchmark("tables")
+    return benchmark_module("tables")
 
 
 @pytest.mark.parametrize("module", ["_report", "tables"])
 def test_benchmark_helpers_doctests_pass(module):
-    result = doctest.testmod(_benchmark(module))
+    result = doctest.testmod(benchmark_module(module))
     assert result.attempted and not result.failed, result
 
 

@@ -1,5 +1,7 @@
 """Pix2Pix: networks, the three objectives, fit/predict/save, MirroredStrategy."""
 
+import types
+
 import keras
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from keras_cgan.models.pix2pix import patchgan
 from tests.test_case import (
     assert_config_roundtrip,
     assert_keras_roundtrip,
+    benchmark_module,
     flat_weights,
     run_isolated,
 )
@@ -253,6 +256,24 @@ def test_l1_only_generator_ignores_discriminator():
         grads.append(np.concatenate([g.numpy().ravel() for g in tape.gradient(loss, model.generator.trainable_variables)]))
         model.discriminator.set_weights([w * 3.0 for w in model.discriminator.get_weights()])
     np.testing.assert_allclose(grads[0], grads[1])
+
+
+def test_l1_only_model_trains_its_generator_as_the_generator_fit_alone():
+    # benchmarks/generalisation.py fits the L1-only baseline's generator alone (`supervised_l1`, no probe D).
+    # Without dropout the two are equal step for step (with it, the GAN's CollapseMonitor also draws masks).
+    suite = benchmark_module("generalisation")
+    args = types.SimpleNamespace(seed=0, steps=12)  # 6 chunks of 2 steps
+    models = []
+    for _ in range(2):
+        keras.utils.set_random_seed(0)
+        models.append(tiny(adversarial_weight=0.0, dropout=0.0))
+        models[-1].compile(generator_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5))
+    before = flat_weights(models[0].generator)
+    suite.train(models[0], pairs(16), 8, args)
+    suite.supervised_l1(models[1], pairs(16), 8, args)
+    after = flat_weights(models[0].generator)
+    assert np.abs(after - before).max() > 1e-3  # trained
+    np.testing.assert_allclose(flat_weights(models[1].generator), after, atol=1e-5)
 
 
 def test_l1_training_reduces_l1_and_predict_is_deterministic():

@@ -609,10 +609,9 @@ def supervised_l1(gan, pairs, batch_size, args):
     """The L1-only baseline without its probe: `gan`'s generator fit alone, on `gan`'s L1 term, with a fresh copy of
     `gan`'s generator optimizer, on the batches the GAN gets. Returns `(history, seconds)`.
 
-    `Pix2Pix(adversarial_weight=0)` updates its generator the same way (that loss never calls D; only dropout's
-    masks differ, as the GAN's `CollapseMonitor` draws some too) and also trains the discriminator beside it as a
-    probe, which the suite does not read and which took about 40% of the baseline's time. A model that keeps a
-    generator average is trained as `Pix2Pix` (the average is its own).
+    `Pix2Pix(adversarial_weight=0)` ends with the same generator (that loss never calls D; every figure of the
+    suite's four tasks came out equal) and also trains the discriminator beside it as a probe, which the suite
+    does not read. A model that keeps a generator average is trained as `Pix2Pix` (the average is its own).
     """
     from keras_cgan import losses
 

@@ -512,8 +512,9 @@ def probe_batch(x, y=None, size=8):
 
     Reads the first batches of a `tf.data.Dataset` of `(condition, target)`
     pairs (a fresh iterator: training still starts at the first batch, but
-    a dataset that reshuffles each iteration is then on its next shuffle,
-    as for a second `fit`), or
+    a dataset that reshuffles each iteration is then on a later shuffle, as
+    for a second `fit`; a later still if its prefetching ran past an epoch
+    of a repeated dataset), or
     the first rows of arrays `x`, `y`. Conditions may be a tensor or a
     tuple, list or dict of them. Anything else (a distributed dataset, a
     Python generator, a `PyDataset`) gives `(None, None)`.

@@ -60,6 +60,7 @@ import tensorflow as tf  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
+from keras_cgan import losses  # noqa: E402
 from keras_cgan.callbacks import CollapseMonitor, is_saturated, limit_shares, probe_batch  # noqa: E402
 from keras_cgan.metrics import condition_accuracy, image_quality  # noqa: E402
 from keras_cgan.metrics import audio as audio_metrics  # noqa: E402
@@ -559,7 +560,8 @@ def run_pix2pix(task, args, sets):
     for variant, extra in (("l1", {"adversarial_weight": 0.0}), ("gan", {})):
         gan = build(presets, cond.shape[1:], target.shape[1:], args=args, sets=sets, **extra)  # same start for both
         if variant == "l1" and not gan.ema_variables:
-            (history, took), monitor = supervised_l1(gan, (cond, target), 32, args), CollapseMonitor()  # nothing to watch
+            history, took = supervised_l1(gan, (cond, target), 32, args)
+            monitor = None  # a plain Keras fit: no CollapseMonitor; its outputs and losses are checked below
         else:
             history, took, monitor = train(gan, (cond, target), 32, args)
         seconds += took
@@ -586,9 +588,14 @@ def run_pix2pix(task, args, sets):
                     test_target, pred, value_range=(0.0, 1.0), tolerance=1e-6, where=where)
             entry["region_sharpness_ratio"] = float(
                 np.sqrt(_region_energy(pred, region) / max(_region_energy(test_target, region), 1e-12)))
-        entry.update(collapse_entry(monitor, pred, test_target) if variant == "gan" else
-                     {"collapsed": bool(monitor.seen or output_collapse(pred, test_target)),
-                      "monitor_seen": dict(monitor.seen)})
+        if variant == "gan":
+            entry.update(collapse_entry(monitor, pred, test_target))
+        else:
+            seen = dict(monitor.seen) if monitor else {}
+            finite = all(np.isfinite(v).all() for v in history.history.values())
+            entry["collapsed"] = bool(seen or not finite or output_collapse(pred, test_target))
+            if monitor:
+                entry["monitor_seen"] = seen
         entry["final_logs"] = final_logs(history)
         entry["loss_history"] = loss_history(history)
         result[variant] = entry
@@ -606,24 +613,25 @@ SPILL = 3  # pixels past a texture's region counted as "near" it
 
 
 def supervised_l1(gan, pairs, batch_size, args):
-    """The L1-only baseline without its probe: `gan`'s generator fit alone, on `gan`'s L1 term, with a fresh copy of
-    `gan`'s generator optimizer, on the batches the GAN gets. Returns `(history, seconds)`.
+    """The L1-only baseline, fit as `gan`'s generator alone on `gan`'s L1 term, with a fresh copy of `gan`'s
+    generator optimizer and compile settings, on the batches the GAN gets. Returns `(history, seconds)`; the
+    history holds `g_loss` only.
 
     `Pix2Pix(adversarial_weight=0)` ends with the same generator (that loss never calls D; every figure of the
-    suite's four tasks came out equal) and also trains the discriminator beside it as a probe, which the suite
-    does not read. A model that keeps a generator average is trained as `Pix2Pix` (the average is its own).
+    suite's four tasks came out equal) but also trains its discriminator beside it, which the suite does not
+    read. A model that keeps a generator average is trained as `Pix2Pix` (the average is its own).
     """
-    from keras_cgan import losses
-
     optimizer = gan.generator_optimizer
     gan.generator.compile(
         optimizer=optimizer.__class__.from_config(optimizer.get_config()),
         loss=lambda target, fake: gan.l1_weight * losses.lowpass_l1_loss(target, fake, gan.l1_lowpass),
-        steps_per_execution=gan.steps_per_execution,
+        steps_per_execution=gan.steps_per_execution, jit_compile=gan.jit_compile, run_eagerly=gan.run_eagerly,
     )
-    ds = batches(pairs, batch_size, args)
-    probe_batch(ds)  # as the GAN's `fit` does for its CollapseMonitor: the next pass, the one trained on, reshuffles
     start = time.time()
+    ds = batches(pairs, batch_size, args)
+    # `GANModel.fit` reads a first batch for its CollapseMonitor, which moves a reshuffling dataset on to its
+    # next shuffle: read one here too, so both models train on the same batches
+    probe_batch(ds)
     history = gan.generator.fit(ds, steps_per_epoch=chunk_steps(args), epochs=CHUNKS, verbose=0)
     history.history = {"g_loss": history.history["loss"]}  # the name Pix2Pix logs it under
     return history, time.time() - start

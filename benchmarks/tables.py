@@ -497,15 +497,16 @@ def generalisation_judges():
     """Held-out rows read by the seed's own judge and by judges from other seeds (`--other-judges`), by task."""
     results = load("generalisation")
     names = [r["name"] for r in results["runs"] if JUDGED in r["name"]]
-    rows = []
+    keyed = []
     for name in names:
-        seed = name.rsplit("seed=", 1)[1]
+        seed = int(name.rsplit("seed=", 1)[1])
         for family, entry in run(results, name)["result"]["families"].items():
             for task, t in entry["tasks"].items():
                 own, others = _judge_reads(family, t["result"])
-                rows.append([family, task, seed, str(t["steps"]), fmt(own), " / ".join(fmt(x) for x in others),
-                             str(sum(x >= 0.9 for x in [own] + others)) + " of " + str(1 + len(others))])
-    rows.sort(key=lambda row: (FAMILIES.index(row[0]), row[1], int(row[3]), int(row[2])))  # task, steps, seed
+                row = [family, task, str(seed), str(t["steps"]), fmt(own), " / ".join(fmt(x) for x in others),
+                       str(sum(x >= 0.9 for x in [own] + others)) + " of " + str(1 + len(others))]
+                keyed.append(((FAMILIES.index(family), task, t["steps"], seed), row))
+    rows = [row for _, row in sorted(keyed)]  # by task, then steps, then seed
     cols = ["family", "task", "seed", "steps", "own judge", "judges from other seeds", "judges reading >= 0.9"]
     return table("generalisation", cols, rows, names)
 

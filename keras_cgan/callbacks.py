@@ -511,10 +511,10 @@ def probe_batch(x, y=None, size=8):
     """Up to `size` `(conditions, targets)` rows from what `fit` trains on, or `(None, None)`.
 
     Reads the first batches of a `tf.data.Dataset` of `(condition, target)`
-    pairs (a fresh iterator: training still starts at the first batch, but
-    a dataset that reshuffles each iteration is then on a later shuffle, as
-    for a second `fit`; a later still if its prefetching ran past an epoch
-    of a repeated dataset), or
+    pairs (a fresh iterator, so training still begins with a first batch;
+    but a dataset that reshuffles each iteration then trains on a later
+    shuffle, as a second `fit` would, and on a later one still when its
+    prefetching ran past an epoch of a repeated dataset), or
     the first rows of arrays `x`, `y`. Conditions may be a tensor or a
     tuple, list or dict of them. Anything else (a distributed dataset, a
     Python generator, a `PyDataset`) gives `(None, None)`.

@@ -37,7 +37,7 @@ less diverse than a quarter of the real ones' (`mode_collapse`).
 `lr_decay=True` takes both rates to 0 over the second half of the steps;
 with `ema_decay=` every output scored is the averaged generator's;
 StackGAN's `tag_mismatch=closest` builds its `TagsCondition` with
-`mismatch="closest"`. StackGAN's `--probe-every N` reads the samples every N
+`mismatch="closest"`, and `grow_at=N` adds stage 2 at chunk N of 6 (3). StackGAN's `--probe-every N` reads the samples every N
 steps with the judges and with the discriminator's tag classifier (result
 `probes`): where the two part, the generator satisfies the classifier with
 cues the judge does not take for the tag. `--other-judges N` (conditional
@@ -917,6 +917,8 @@ def run_stack_gan(task, args, sets):
     judges = tag_judges(task, args.seed)
     sets = dict(sets)
     condition = TagsCondition(vocabulary, mismatch=sets.pop("tag_mismatch", "other"))
+    # stage 1 alone for the first `grow_at` chunks (half the steps), both stages after
+    grow = GrowStages([int(sets.pop("grow_at", CHUNKS // 2))])
     gan = build(presets, (16, ST), condition, args=args, sets=sets)
     a = np.repeat(np.arange(len(first)), len(second) * 16)
     b = np.tile(np.repeat(np.arange(len(second)), 16), len(first))
@@ -924,8 +926,7 @@ def run_stack_gan(task, args, sets):
     asked[np.arange(len(a)), a] = 1.0
     asked[np.arange(len(a)), len(first) + b] = 1.0
     probe = [TagProbe(judges, asked, a, b, len(first), args.probe_every)] if args.probe_every else []
-    # stage 1 alone for the first half of the steps, both stages for the second
-    history, seconds, monitor = train(gan, (tags, images), 32, args, [GrowStages([CHUNKS // 2])] + probe)
+    history, seconds, monitor = train(gan, (tags, images), 32, args, [grow] + probe)
     with gan.sampling_weights():
         fake = np.asarray(gan.predict(asked, batch_size=128, verbose=0))  # the last stage
         first_stage = np.asarray(gan(asked, all_stages=True)[0])  # stage 1 (other noise draws than `fake`)

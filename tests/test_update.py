@@ -49,12 +49,12 @@ def test_update_is_checked_and_kept_in_compile_config():
     gan = make_gan()
     with pytest.raises(ValueError, match="update"):
         gan.compile(update="sequential")
-    gan.compile(update="simultaneous")
+    gan.compile(update="simultaneous", steps_per_execution=3)
     config = gan.get_compile_config()
     assert config["update"] == "simultaneous"
     clone = make_gan()
     clone.compile_from_config(config)
-    assert clone.update == "simultaneous"
+    assert (clone.update, clone.steps_per_execution) == ("simultaneous", 3)
     default = make_gan()
     default.compile()
     assert default.update == "alternating"

@@ -651,6 +651,7 @@ class GANModel(keras.Model):
             "update": self.update,
             "check_data": self.check_data,
             "jit_compile": bool(self.jit_compile),
+            "steps_per_execution": int(self.steps_per_execution),
         }
 
     def compile_from_config(self, config):

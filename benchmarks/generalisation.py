@@ -37,7 +37,8 @@ less diverse than a quarter of the real ones' (`mode_collapse`).
 `lr_decay=True` takes both rates to 0 over the second half of the steps;
 with `ema_decay=` every output scored is the averaged generator's;
 StackGAN's `tag_mismatch=closest` builds its `TagsCondition` with
-`mismatch="closest"`, and `grow_at=N` adds stage 2 at chunk N of 6 (3). StackGAN's `--probe-every N` reads the samples every N
+`mismatch="closest"`, and `grow_at=N` (one int) trains stage 1 alone for
+the first N of the 6 chunks (default 3, half the steps), both stages after. StackGAN's `--probe-every N` reads the samples every N
 steps with the judges and with the discriminator's tag classifier (result
 `probes`): where the two part, the generator satisfies the classifier with
 cues the judge does not take for the tag. `--other-judges N` (conditional
@@ -918,7 +919,10 @@ def run_stack_gan(task, args, sets):
     sets = dict(sets)
     condition = TagsCondition(vocabulary, mismatch=sets.pop("tag_mismatch", "other"))
     # stage 1 alone for the first `grow_at` chunks (half the steps), both stages after
-    grow = GrowStages([int(sets.pop("grow_at", CHUNKS // 2))])
+    grow_at = sets.pop("grow_at", CHUNKS // 2)
+    if not isinstance(grow_at, int) or not 1 <= grow_at < CHUNKS:
+        raise ValueError(f"`--set grow_at=` takes one int in [1, {CHUNKS - 1}] (a chunk). Received: {grow_at!r}")
+    grow = GrowStages([grow_at])
     gan = build(presets, (16, ST), condition, args=args, sets=sets)
     a = np.repeat(np.arange(len(first)), len(second) * 16)
     b = np.tile(np.repeat(np.arange(len(second)), 16), len(first))

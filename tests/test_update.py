@@ -45,16 +45,19 @@ def test_simultaneous_scores_generator_with_discriminator_of_before_the_step():
     assert np.max(np.abs(g_sim - g_alt)) > 1e-6  # the two orders do differ
 
 
-def test_update_is_checked_and_kept_in_compile_config():
+def test_update_is_checked_and_kept_in_compile_config(tmp_path):
     gan = make_gan()
     with pytest.raises(ValueError, match="update"):
         gan.compile(update="sequential")
-    gan.compile(update="simultaneous", steps_per_execution=3)
+    gan.compile(update="simultaneous", steps_per_execution=3, run_eagerly=True)
     config = gan.get_compile_config()
     assert config["update"] == "simultaneous"
     clone = make_gan()
     clone.compile_from_config(config)
-    assert (clone.update, clone.steps_per_execution) == ("simultaneous", 3)
+    assert (clone.update, clone.steps_per_execution, clone.run_eagerly) == ("simultaneous", 3, True)
+    gan.save(tmp_path / "gan.keras")
+    loaded = keras.models.load_model(tmp_path / "gan.keras")
+    assert (loaded.update, loaded.steps_per_execution, loaded.run_eagerly) == ("simultaneous", 3, True)
     default = make_gan()
     default.compile()
     assert default.update == "alternating"

@@ -287,7 +287,8 @@ def run_train(args):
         raise ValueError(f"--resume: {out} is a {saved['family']!r} run, not {family.name!r}.")
     if saved:  # a run folder from before an option existed was trained with its old value
         saved["model"] = family.saved_options(saved.get("model", {}))
-        saved.setdefault("compile", {}).setdefault("steps_per_execution", 1)  # the command line's only value
+        for key, value in (("steps_per_execution", 1), ("run_eagerly", False)):  # the command line's only values
+            saved.setdefault("compile", {}).setdefault(key, value)
     options, data_options = _options(args, family, saved)
     data_path = os.path.abspath(args.data) if args.data else _pick(None, saved, "data", "path", None)
     if args.per_replica_batch_size:

@@ -652,6 +652,7 @@ class GANModel(keras.Model):
             "check_data": self.check_data,
             "jit_compile": bool(self.jit_compile),
             "steps_per_execution": int(self.steps_per_execution),
+            "run_eagerly": bool(self.run_eagerly),
         }
 
     def compile_from_config(self, config):

@@ -38,8 +38,9 @@ less diverse than a quarter of the real ones' (`mode_collapse`).
 with `ema_decay=` every output scored is the averaged generator's;
 StackGAN's `tag_mismatch=closest` builds its `TagsCondition` with
 `mismatch="closest"`, and `grow_at=N` (one int) trains stage 1 alone for
-the first N of the 6 chunks (default 3, half the steps), both stages after. StackGAN's `--probe-every N` reads the samples every N
-steps with the judges and with the discriminator's tag classifier (result
+the first N of the 6 chunks (default 3, half the steps), both stages after.
+StackGAN's `--probe-every N` reads the samples every N steps with the
+judges and with the discriminator's tag classifier (result
 `probes`): where the two part, the generator satisfies the classifier with
 cues the judge does not take for the tag. `--other-judges N` (conditional
 families) also reads the final samples with N more judges, each trained from

@@ -45,7 +45,7 @@ def test_simultaneous_scores_generator_with_discriminator_of_before_the_step():
     assert np.max(np.abs(g_sim - g_alt)) > 1e-6  # the two orders do differ
 
 
-def test_update_is_checked_and_kept_in_compile_config(tmp_path):
+def test_compile_config_keeps_update_and_execution_settings_through_a_keras_file(tmp_path):
     gan = make_gan()
     with pytest.raises(ValueError, match="update"):
         gan.compile(update="sequential")

@@ -62,7 +62,6 @@ import tensorflow as tf  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
-from keras_cgan import losses  # noqa: E402
 from keras_cgan.callbacks import CollapseMonitor, is_saturated, limit_shares, probe_batch  # noqa: E402
 from keras_cgan.metrics import condition_accuracy, image_quality  # noqa: E402
 from keras_cgan.metrics import audio as audio_metrics  # noqa: E402
@@ -615,7 +614,8 @@ SPILL = 3  # pixels past a texture's region counted as "near" it
 
 
 def supervised_l1(gan, pairs, batch_size, args):
-    """The L1-only baseline, fit as `gan`'s generator alone on `gan`'s L1 term, with a fresh copy of `gan`'s
+    """The L1-only baseline (`gan` built with `adversarial_weight=0`), fit as `gan`'s generator alone on
+    `gan`'s own generator objective, which is then its L1 term, with a fresh copy of `gan`'s
     generator optimizer and compile settings, on the batches the GAN gets. Returns `(history, seconds)`; the
     history holds `g_loss` only.
 
@@ -626,7 +626,7 @@ def supervised_l1(gan, pairs, batch_size, args):
     optimizer = gan.generator_optimizer
     gan.generator.compile(
         optimizer=optimizer.__class__.from_config(optimizer.get_config()),
-        loss=lambda target, fake: gan.l1_weight * losses.lowpass_l1_loss(target, fake, gan.l1_lowpass),
+        loss=lambda target, fake: gan.generator_objective(None, target, fake, True)[0],  # L1 alone: no D call
         steps_per_execution=gan.steps_per_execution, jit_compile=gan.jit_compile, run_eagerly=gan.run_eagerly,
     )
     start = time.time()

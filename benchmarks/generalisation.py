@@ -62,6 +62,7 @@ import tensorflow as tf  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
+from keras_cgan import checks  # noqa: E402
 from keras_cgan.callbacks import CollapseMonitor, is_saturated, limit_shares, probe_batch  # noqa: E402
 from keras_cgan.metrics import condition_accuracy, image_quality  # noqa: E402
 from keras_cgan.metrics import audio as audio_metrics  # noqa: E402
@@ -921,7 +922,7 @@ def run_stack_gan(task, args, sets):
     condition = TagsCondition(vocabulary, mismatch=sets.pop("tag_mismatch", "other"))
     # stage 1 alone for the first `grow_at` chunks (half the steps), both stages after
     grow_at = sets.pop("grow_at", CHUNKS // 2)
-    if not isinstance(grow_at, int) or not 1 <= grow_at < CHUNKS:
+    if not checks.is_integer(grow_at) or not 1 <= grow_at < CHUNKS:
         raise ValueError(f"`--set grow_at=` takes one int in [1, {CHUNKS - 1}] (a chunk). Received: {grow_at!r}")
     grow = GrowStages([grow_at])
     gan = build(presets, (16, ST), condition, args=args, sets=sets)

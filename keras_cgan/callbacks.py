@@ -21,6 +21,8 @@ import warnings
 import keras
 import numpy as np
 
+from keras_cgan import checks
+
 
 def image_grid(images, rows):
     """Tiles `images` `[N, H, W, C]` in `[-1, 1]` into one uint8 array, `rows` rows."""
@@ -180,9 +182,8 @@ class SampleWriter(keras.callbacks.Callback):
 
     def __init__(self, every=1, log_dir=None, log_losses=True, ema=False):
         super().__init__()
-        if int(every) < 1:
-            raise ValueError(f"`every` must be >= 1. Received: every={every}")
-        self.every, self.log_dir, self.log_losses, self.ema = int(every), log_dir, bool(log_losses), bool(ema)
+        self.every, self.log_dir = checks.integer("every", every, low=1), log_dir
+        self.log_losses, self.ema = checks.flag("log_losses", log_losses), checks.flag("ema", ema)
         self._writer = None
         self._written = None
         self._last_epoch = None
@@ -276,6 +277,22 @@ class SampleWriter(keras.callbacks.Callback):
         self._summary(tag, tensor, step, _summary_metadata("audio", content=bytes([0x10, 0x0B])))
 
 
+def _image_path(path):
+    """`path` when it names an image file Pillow writes (`{epoch}` may be in it); else a `ValueError`."""
+    from PIL import Image
+
+    try:
+        filled = str(path).format(epoch=1)
+    except (KeyError, IndexError, ValueError) as error:
+        raise ValueError(
+            f"`path` may hold `{{epoch}}` and no other field. Received: path={path!r} ({error!r})"
+        ) from error
+    Image.init()
+    if os.path.splitext(filled)[1].lower() not in Image.registered_extensions():
+        raise ValueError(f"`path` must end in an image extension such as `.png`. Received: path={path!r}")
+    return str(path)
+
+
 class SampleGrid(SampleWriter):
     """Writes a grid of samples for fixed conditions and fixed noise.
 
@@ -305,9 +322,23 @@ class SampleGrid(SampleWriter):
                  row_labels=None, col_labels=None):
         super().__init__(every=every, log_dir=log_dir, log_losses=log_losses, ema=ema)
         self.conditions = np.asarray(conditions)
-        self.path, self.rows, self.seed, self.scale = path, rows, seed, scale
+        if self.conditions.ndim == 0 or len(self.conditions) == 0:
+            raise ValueError(
+                f"`conditions` must hold one condition per sample. Received shape {self.conditions.shape}."
+            )
+        self.rows = checks.integer("rows", rows, low=1)
+        self.seed, self.scale = checks.integer("seed", seed, low=0), checks.integer("scale", scale, low=1)
+        self.path = _image_path(path)
+        cols = -(-len(self.conditions) // self.rows)
+        for labels, count, name in ((row_labels, self.rows, "row_labels"), (col_labels, cols, "col_labels")):
+            if labels is not None and len(labels) != count:
+                raise ValueError(f"`{name}` needs {count} labels (one per {name[:3]}); got {len(labels)}.")
         self.row_labels, self.col_labels = row_labels, col_labels
         self.noise = None
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self.model.check_condition(self.conditions, "SampleGrid conditions")  # before training, not at the first grid
 
     def write(self, epoch):
         if self.model.noise_shape is not None and self.noise is None:
@@ -468,9 +499,8 @@ class KeepBestGenerator(keras.callbacks.Callback):
         super().__init__()
         if not callable(score):
             raise ValueError(f"`score` must be callable `model -> float`. Received: {score!r}")
-        if not isinstance(every, int) or every < 1:
-            raise ValueError(f"`every` must be an int >= 1. Received: every={every!r}")
-        self.score, self.every, self.restore_best = score, every, bool(restore_best)
+        self.score, self.every = score, checks.integer("every", every, low=1)
+        self.restore_best = checks.flag("restore_best", restore_best)
         self.verbose = int(verbose)
         self.history, self.best_score, self.best_batch, self.best_weights = [], None, None, None
         self._batches = 0
@@ -668,16 +698,11 @@ class CollapseMonitor(keras.callbacks.Callback):
         path=None,
     ):
         super().__init__()
-        for name, value in (("every", every), ("patience", patience)):
-            if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"`{name}` must be an int >= 1. Received: {name}={value!r}")
-        if not 0.0 < saturation <= 1.0:
-            raise ValueError(f"`saturation` must be in (0, 1]. Received: saturation={saturation!r}")
-        if not min_variety >= 0.0:
-            raise ValueError(f"`min_variety` must be >= 0. Received: min_variety={min_variety!r}")
-        self.every, self.patience = int(every), int(patience)
-        self.min_std, self.saturation, self.path = float(min_std), float(saturation), path
-        self.min_variety = float(min_variety)
+        self.every, self.patience = checks.integer("every", every, low=1), checks.integer("patience", patience, low=1)
+        self.min_std = checks.number("min_std", min_std)
+        self.saturation = checks.number("saturation", saturation, low=0.0, high=1.0, low_open=True)
+        self.min_variety = checks.number("min_variety", min_variety)
+        self.path = path
         self.conditions, self.targets = None, None
         self.set_probe(conditions, targets)
         self.seen = {}

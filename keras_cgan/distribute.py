@@ -27,6 +27,8 @@ import json
 import os
 import re
 
+from keras_cgan import checks
+
 STRATEGIES = ("default", "mirrored", "multiworker")
 LOGICAL_CPUS_ENV = "KERAS_CGAN_LOGICAL_CPUS"
 _TASK_TYPES = ("chief", "worker", "evaluator", "ps")
@@ -179,8 +181,7 @@ def global_batch_size(batch_size, strategy, per_replica=False):
         ValueError: a non-positive batch, or a global batch that does not
             split evenly over the replicas.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be a positive int. Received: batch_size={batch_size!r}")
+    batch_size = checks.integer("batch_size", batch_size, low=1)
     replicas = strategy.num_replicas_in_sync
     if per_replica:
         return batch_size * replicas

@@ -152,7 +152,7 @@ def test_bad_inputs_raise_value_errors_naming_them():
         stackgan_networks.build_networks((8, 12), 4, **TINY)
     for name, value in [("discriminator_filters", 0), ("refiner_filters", -4), ("base_filters", 2.5),
                         ("code_dim", True), ("latent_dim", None), ("channels", 0)]:
-        with pytest.raises(ValueError, match=re.escape(f"`{name}` must be a positive int. Received: {name}={value!r}")):
+        with pytest.raises(ValueError, match=re.escape(f"`{name}` must be an int >= 1. Received: {name}={value!r}")):
             stackgan_networks.build_networks((4, 8), 4, **{**TINY, name: value})
     nets = stackgan_networks.build_networks((4, 8, 16), 4, **TINY)
     with pytest.raises(ValueError, match="One discriminator per stage"):

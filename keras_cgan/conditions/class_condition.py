@@ -10,10 +10,10 @@ Example:
 """
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from keras_cgan import checks
 from keras_cgan.conditions.base import Condition, check_ids
 
 
@@ -33,9 +33,7 @@ class ClassCondition(Condition):
     dtype = "int32"
 
     def __init__(self, num_classes):
-        if not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
-            raise ValueError(f"`num_classes` must be an int >= 2. Received: num_classes={num_classes!r}")
-        self.num_classes = int(num_classes)
+        self.num_classes = checks.integer("num_classes", num_classes, low=2)
 
     @property
     def num_labels(self):

@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_cgan import checks
 from keras_cgan.conditions.base import Condition, is_concrete
 
 
@@ -38,9 +39,7 @@ class EmbeddingCondition(Condition):
     dtype = "float32"
 
     def __init__(self, dim):
-        if not isinstance(dim, (int, np.integer)) or dim < 1:
-            raise ValueError(f"`dim` must be an int >= 1. Received: dim={dim!r}")
-        self.dim = int(dim)
+        self.dim = checks.integer("dim", dim, low=1)
 
     @property
     def input_shape(self):

@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from keras_cgan import checks
 from keras_cgan.conditions.base import Condition, check_ids, is_concrete, other_sample
 
 TEXT_ENCODERS = ("mean", "gru")
@@ -68,14 +69,9 @@ class TextCondition(Condition):
     independent_labels = True  # one sigmoid per label
 
     def __init__(self, vocabulary_size, sequence_length, word_swap=0.0, swap_groups=None):
-        for name, value, low in (("vocabulary_size", vocabulary_size, 3), ("sequence_length", sequence_length, 1)):
-            if not isinstance(value, (int, np.integer)) or value < low:
-                raise ValueError(f"`{name}` must be an int >= {low}. Received: {name}={value!r}")
-        if not 0.0 <= word_swap <= 1.0:
-            raise ValueError(f"`word_swap` must be in [0, 1]. Received: word_swap={word_swap!r}")
-        self.vocabulary_size = int(vocabulary_size)
-        self.sequence_length = int(sequence_length)
-        self.word_swap = float(word_swap)
+        self.vocabulary_size = checks.integer("vocabulary_size", vocabulary_size, low=3)
+        self.sequence_length = checks.integer("sequence_length", sequence_length, low=1)
+        self.word_swap = checks.number("word_swap", word_swap, high=1.0)
         self.swap_groups = self._check_groups(swap_groups) if swap_groups else None
 
     def _check_groups(self, groups):

@@ -42,6 +42,8 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
+from keras_cgan import checks
+
 DIRECTIONS = ("AtoB", "BtoA")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 _MODE_CHANNELS = {"1": 1, "L": 1, "LA": 2, "P": 3, "RGB": 3, "RGBA": 4}
@@ -207,11 +209,9 @@ def _finish(ds, num, image_size, load_size, jitter, batch_size, shuffle, cache, 
 
 
 def _check_sizes(image_size, load_size, batch_size):
-    if int(image_size) < 1 or int(batch_size) < 1:
-        raise ValueError(
-            f"`image_size` and `batch_size` must be >= 1. Received: image_size={image_size}, "
-            f"batch_size={batch_size}"
-        )
+    checks.integer("image_size", image_size, low=1)
+    checks.integer("load_size", load_size, low=1)
+    checks.integer("batch_size", batch_size, low=1)
     if load_size < image_size:
         raise ValueError(
             f"`load_size` must be >= `image_size`. Received: load_size={load_size}, image_size={image_size}"
@@ -330,6 +330,10 @@ def paired_array_dataset(
         )
     if a.shape[:3] != b.shape[:3]:
         raise ValueError(f"`a` {a.shape} and `b` {b.shape} must have the same N, height and width.")
+    if a.shape[1] != a.shape[2]:
+        raise ValueError(
+            f"`a` and `b` must hold square images [N, L, L, C] (resize or crop them first). Received {a.shape}."
+        )
     load_size = a.shape[1]
     image_size = image_size or load_size
     _check_sizes(image_size, load_size, batch_size)

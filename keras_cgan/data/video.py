@@ -23,6 +23,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from keras_cgan import checks
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 VIDEO_EXTENSIONS = (".gif", ".mp4", ".avi", ".mov", ".mkv", ".webm")
 
@@ -151,8 +153,7 @@ def _named_clips(clips):
 
 def check_clips(clips, context_frames):
     """Checks clips are long enough and agree on frame shape; returns `[(name, clip)]`."""
-    if not isinstance(context_frames, int) or context_frames < 1:
-        raise ValueError(f"`context_frames` must be an int >= 1. Received: context_frames={context_frames!r}")
+    checks.integer("context_frames", context_frames, low=1)
     named = _named_clips(clips)
     first_name, first = named[0]
     for name, clip in named:
@@ -200,6 +201,7 @@ def window_arrays(clips, context_frames=4, stride=1):
         `conditions [N, H, W, k * C]`, `targets [N, H, W, C]`.
     """
     named = check_clips(clips, context_frames)
+    checks.integer("stride", stride, low=1)
     conditions, targets = [], []
     for _, clip in named:
         for start in range(0, len(clip) - context_frames, stride):
@@ -223,6 +225,9 @@ def window_dataset(clips, context_frames=4, batch_size=32, stride=1, shuffle=Fal
         repeat: bool. Repeat forever. Defaults to `False`.
     """
     named = check_clips(clips, context_frames)
+    checks.integer("stride", stride, low=1)
+    if batch_size is not None:
+        checks.integer("batch_size", batch_size, low=1)
     frames = np.concatenate([clip for _, clip in named])  # [sum T, H, W, C]
     starts, offset = [], 0
     for _, clip in named:

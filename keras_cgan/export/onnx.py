@@ -65,7 +65,7 @@ def to_onnx(model, path, opset=17, check=True, inputs=None, **parity_kwargs):
         The `ParityReport`, or the path if `check=False`.
     """
     if opset not in SUPPORTED_OPSETS:
-        raise ValueError(f"`opset` must be one of {SUPPORTED_OPSETS}. Received: opset={opset}")
+        raise ValueError(f"`opset` must be one of {SUPPORTED_OPSETS}. Received: opset={opset!r}")
     if not os.fspath(path).endswith(".onnx"):
         raise ValueError(f"`path` must end with `.onnx`. Received: {path!r}")
     generator = generator_lib.inference_generator(model)

@@ -20,6 +20,7 @@ import os
 
 import keras
 
+from keras_cgan import checks
 from keras_cgan.export import files
 from keras_cgan.export import generator as generator_lib
 from keras_cgan.export import parity
@@ -74,11 +75,8 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, **parity_
     generator = generator_lib.inference_generator(model)
     parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
     path = os.path.abspath(os.fspath(path))
-    if version is None:
-        version = next_version(path)
-    if int(version) < 0:
-        raise ValueError(f"`version` must be a non-negative integer. Received: version={version}")
-    target = os.path.join(path, str(int(version)))
+    version = next_version(path) if version is None else checks.integer("version", version, low=0)
+    target = os.path.join(path, str(version))
     new_base = not os.path.exists(path)
     try:
         with files.atomic_target(target) as tmp:

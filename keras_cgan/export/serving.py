@@ -18,6 +18,7 @@ Example:
 
 import numpy as np
 
+from keras_cgan import checks
 from keras_cgan.export import generator as generator_lib
 from keras_cgan.export import runtimes
 from keras_cgan.export.saved_model import SIGNATURE_NAME
@@ -45,6 +46,8 @@ def serving_request(model, inputs=None, batch_size=1, request_format="instances"
         raise ValueError(
             f"`request_format` must be one of {REQUEST_FORMATS}. Received: {request_format!r}"
         )
+    if inputs is None:
+        checks.integer("batch_size", batch_size, low=1)
     generator = generator_lib.load_generator(model)
     if inputs is None:
         inputs = generator_lib.example_inputs(generator, batch_size, seed=seed)

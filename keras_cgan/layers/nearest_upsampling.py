@@ -16,6 +16,8 @@ Example:
 import keras
 from keras import ops
 
+from keras_cgan import checks
+
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
 class NearestUpsampling(keras.layers.Layer):
@@ -27,9 +29,7 @@ class NearestUpsampling(keras.layers.Layer):
 
     def __init__(self, size, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(size, int) or size < 1:
-            raise ValueError(f"`size` must be an int >= 1. Received: size={size!r}")
-        self.size = size
+        self.size = checks.integer("size", size, low=1)
 
     def call(self, x):
         h, w, c = x.shape[1], x.shape[2], x.shape[3]

@@ -36,7 +36,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_cgan import distribute
+from keras_cgan import checks, distribute
 from keras_cgan import losses as losses_lib
 
 UPDATES = ("alternating", "simultaneous")
@@ -168,9 +168,10 @@ class _Position(keras.callbacks.Callback):
 
     async_safe = True
 
-    def __init__(self):
+    def __init__(self, where=None):
         super().__init__()
         self.epoch, self.batch, self.epochs_begun, self.train_batches = 0, None, 0, 0
+        self.where = where  # names the batch when there are no epochs (`train_on_batch`)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch, self.batch = epoch, None
@@ -333,17 +334,13 @@ class GANModel(keras.Model):
             raise ValueError(
                 f"`discriminator` must be a keras.Model. Received: {type(discriminator)}"
             )
-        if adversarial_weight < 0:
-            raise ValueError(
-                f"`adversarial_weight` must be >= 0. Received: adversarial_weight={adversarial_weight}"
-            )
         self.generator = generator
         self.discriminator = discriminator
-        self.adversarial_weight = float(adversarial_weight)
-        self.seed = seed
+        self.adversarial_weight = checks.number("adversarial_weight", adversarial_weight)
+        self.seed = None if seed is None else checks.integer("seed", seed, low=0, high=2**63 - 1)
         # The seed state is a weight (unlike a keras.random.SeedGenerator's), so
         # checkpoints carry it and a resumed run draws the noise it would have.
-        initial = seed if seed is not None else int(np.random.randint(1, 2**31 - 1))
+        initial = self.seed if self.seed is not None else int(np.random.randint(1, 2**31 - 1))
         self.seed_state = self.add_weight(
             shape=(2,),
             initializer=lambda shape, dtype: tf.constant([initial, 0], dtype),
@@ -351,9 +348,7 @@ class GANModel(keras.Model):
             trainable=False,
             name="seed_state",
         )
-        if ema_decay is not None and not 0.0 <= ema_decay < 1.0:
-            raise ValueError(f"`ema_decay` must be in [0, 1) or None. Received: ema_decay={ema_decay}")
-        self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.ema_decay = None if ema_decay is None else checks.number("ema_decay", ema_decay, high=1.0, high_open=True)
         self.ema_variables = []
         if self.ema_decay is not None:
             for i, weight in enumerate(self._ema_sources()):
@@ -581,16 +576,26 @@ class GANModel(keras.Model):
                 "its own (its own slots and step count). Pass two optimizers, or a name such as \"adam\"."
             )
         self._check_logits(adversarial_loss)
+        # Every argument is checked before any is applied: a failed re-compile leaves the model as it was.
+        loss_name = losses_lib.get(adversarial_loss).name
+        gradient_penalty_weight = checks.number("gradient_penalty_weight", gradient_penalty_weight)
+        r1_weight = checks.number("r1_weight", r1_weight)
+        check_data = checks.flag("check_data", check_data)
+        with self.distribute_strategy.scope():
+            optimizers = [
+                self._fresh_optimizer(identifier, name)
+                for name, identifier in (("generator_optimizer", generator_optimizer),
+                                         ("discriminator_optimizer", discriminator_optimizer))
+            ]
         kwargs.setdefault("jit_compile", False)  # XLA was slower on CPU; fails under Mirrored.
         super().compile(optimizer=None, **kwargs)
-        self.adversarial_loss = losses_lib.get(adversarial_loss).name
-        self.gradient_penalty_weight = float(gradient_penalty_weight)
-        self.r1_weight = float(r1_weight)
+        self.adversarial_loss = loss_name
+        self.gradient_penalty_weight = gradient_penalty_weight
+        self.r1_weight = r1_weight
         self.update = update
-        self.check_data = bool(check_data)
+        self.check_data = check_data
         with self.distribute_strategy.scope():
-            self.generator_optimizer = self._fresh_optimizer(generator_optimizer)
-            self.discriminator_optimizer = self._fresh_optimizer(discriminator_optimizer)
+            self.generator_optimizer, self.discriminator_optimizer = optimizers
             if self._uses_float16():
                 # Keras' auto_scale_loss wraps only `self.optimizer`: wrap both.
                 self.generator_optimizer = self._loss_scaled(self.generator_optimizer)
@@ -630,14 +635,20 @@ class GANModel(keras.Model):
         return keras.optimizers.LossScaleOptimizer(optimizer)
 
     @staticmethod
-    def _fresh_optimizer(identifier):
+    def _fresh_optimizer(identifier, name="optimizer"):
         if isinstance(identifier, keras.optimizers.Optimizer):
             return identifier
         if isinstance(identifier, str):
             # DCGAN's Adam settings are the right default for GANs.
             if identifier.lower() == "adam":
                 return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
-        return keras.optimizers.get(identifier)
+        try:
+            return keras.optimizers.get(identifier)
+        except (ValueError, TypeError) as error:
+            raise ValueError(
+                f"`{name}` must be a Keras optimizer, its name (e.g. \"adam\") or its config. "
+                f"Received: {name}={identifier!r} ({error})"
+            ) from error
 
     def get_compile_config(self):
         if not getattr(self, "compiled", False):
@@ -1027,7 +1038,9 @@ class GANModel(keras.Model):
             return error
         what, finite, low, high = found.groups()
         at = "the first batch" if position.batch is None else f"batch {position.batch}"
-        if training:
+        if position.where:
+            at = position.where
+        elif training:
             at = f"epoch {position.epoch + 1}, {at}"
             stopped = "training stopped before this batch updated any weight."
         else:
@@ -1117,11 +1130,7 @@ class GANModel(keras.Model):
                 `callbacks` replaces it. Defaults to `True`.
             **kwargs: passed to `keras.Model.fit`.
         """
-        if not getattr(self, "compiled", False) or not hasattr(self, "generator_optimizer"):
-            raise RuntimeError(
-                f"{type(self).__name__} must be compiled before `fit`: call "
-                "`model.compile(generator_optimizer=..., discriminator_optimizer=...)`."
-            )
+        self._require_compiled("fit")
         x, y = self._check_fit_data(x, y, kwargs)
         self._warn_partial_execution(kwargs.get("steps_per_epoch"), x, kwargs.get("batch_size"))
         if isinstance(x, tf.data.Dataset):
@@ -1140,6 +1149,29 @@ class GANModel(keras.Model):
                 "A `batch(..., drop_remainder=True)` with fewer samples than a batch makes an empty dataset."
             )
         return history
+
+    def _require_compiled(self, method):
+        if not getattr(self, "compiled", False) or not hasattr(self, "generator_optimizer"):
+            raise RuntimeError(
+                f"{type(self).__name__} must be compiled before `{method}`: call "
+                "`model.compile(generator_optimizer=..., discriminator_optimizer=...)`."
+            )
+
+    def train_on_batch(self, x, y=None, **kwargs):
+        """As `keras.Model.train_on_batch` (one step on one batch), with the checks of `fit`."""
+        self._require_compiled("train_on_batch")
+        x, y = self._check_fit_data(x, y, kwargs)
+        position = _Position(where="the batch passed to `train_on_batch`")
+        run = lambda: super(GANModel, self).train_on_batch(x, y, **kwargs)  # noqa: E731
+        return self._run_checked(run, position, "The")
+
+    def test_on_batch(self, x, y=None, **kwargs):
+        """As `keras.Model.test_on_batch` (the losses on one batch), with the checks of `fit`."""
+        self._require_compiled("test_on_batch")
+        x, y = self._check_fit_data(x, y, kwargs)
+        position = _Position(where="the batch passed to `test_on_batch`")
+        run = lambda: super(GANModel, self).test_on_batch(x, y, **kwargs)  # noqa: E731
+        return self._run_checked(run, position, "The", training=False)
 
     def _warn_partial_execution(self, steps_per_epoch, x, batch_size):
         """Warns when Keras would round `steps_per_epoch` up to whole executions.

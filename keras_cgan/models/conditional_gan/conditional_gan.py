@@ -1,10 +1,9 @@
 """`ConditionalGAN`: class-conditional image generation with a matching-aware D."""
 
-import numbers
-
 import keras
 import tensorflow as tf
 
+from keras_cgan import checks
 from keras_cgan import conditions as conditions_lib
 from keras_cgan import distribute
 from keras_cgan.models.gan_model import GANModel
@@ -160,28 +159,18 @@ class ConditionalGAN(GANModel):
         **kwargs,
     ):
         super().__init__(generator, discriminator, **kwargs)
-        if not diversity_weight >= 0:
-            raise ValueError(f"`diversity_weight` must be >= 0. Received: diversity_weight={diversity_weight!r}")
-        if not diversity_limit > 0:
-            raise ValueError(f"`diversity_limit` must be > 0. Received: diversity_limit={diversity_limit!r}")
-        stride_ok = isinstance(diversity_stride, numbers.Integral) and not isinstance(diversity_stride, bool)
-        if not stride_ok or diversity_stride < 1:
-            raise ValueError(
-                f"`diversity_stride` must be a positive int. Received: diversity_stride={diversity_stride!r}"
-            )
-        if not diversity_warmup >= 0:
-            raise ValueError(f"`diversity_warmup` must be >= 0. Received: diversity_warmup={diversity_warmup!r}")
-        if not 0.0 <= translation < 0.5:
-            raise ValueError(f"`translation` must be in [0, 0.5). Received: translation={translation!r}")
+        diversity_weight = checks.number("diversity_weight", diversity_weight)
+        diversity_limit = checks.number("diversity_limit", diversity_limit, low_open=True)
+        diversity_stride = checks.integer("diversity_stride", diversity_stride, low=1)
+        diversity_warmup = checks.integer("diversity_warmup", diversity_warmup, low=0)
+        translation = checks.number("translation", translation, high=0.5, high_open=True)
         if translation > 0 and len(generator.outputs[0].shape) != 4:
             raise ValueError(
                 f"`translation` shifts images [batch, height, width, channels]; the generator makes samples of shape "
                 f"{tuple(generator.outputs[0].shape)}."
             )
-        if mismatch_weight < 0:
-            raise ValueError(f"`mismatch_weight` must be >= 0. Received: mismatch_weight={mismatch_weight}")
-        if auxiliary_weight < 0:
-            raise ValueError(f"`auxiliary_weight` must be >= 0. Received: auxiliary_weight={auxiliary_weight}")
+        mismatch_weight = checks.number("mismatch_weight", mismatch_weight)
+        auxiliary_weight = checks.number("auxiliary_weight", auxiliary_weight)
         if design is not None and design not in self.designs:
             raise ValueError(f"`design` must be one of {self.designs} or None. Received: design={design!r}")
         self.condition = conditions_lib.get(condition)
@@ -195,14 +184,14 @@ class ConditionalGAN(GANModel):
                 f"generated image is taught as holding none of them. {type(self.condition).__name__} does not set "
                 "`independent_labels = True`; use True or False."
             )
-        self.mismatch_weight = float(mismatch_weight)
-        self.auxiliary_weight = float(auxiliary_weight)
+        self.mismatch_weight = mismatch_weight
+        self.auxiliary_weight = auxiliary_weight
         self.auxiliary_on_fake = "negative" if auxiliary_on_fake == "negative" else bool(auxiliary_on_fake)
-        self.diversity_weight = float(diversity_weight)
-        self.diversity_limit = float(diversity_limit)
-        self.diversity_stride = int(diversity_stride)
-        self.diversity_warmup = int(diversity_warmup)
-        self.translation = float(translation)
+        self.diversity_weight = diversity_weight
+        self.diversity_limit = diversity_limit
+        self.diversity_stride = diversity_stride
+        self.diversity_warmup = diversity_warmup
+        self.translation = translation
         self._explicit_design = design
         self._check_networks()
         self.design = design or self._detect_design()

@@ -17,10 +17,11 @@ Example:
 
 import os
 
-import keras
 import numpy as np
 
+from keras_cgan import checks
 from keras_cgan.callbacks import SampleWriter
+from keras_cgan.models.gan_model import check_samples
 
 _GAP = 2  # pixels between panels and rows (at output scale)
 
@@ -112,14 +113,25 @@ class RolloutGIF(SampleWriter):
     """
 
     def __init__(self, clips, directory, steps=None, every=1, log_dir=None, scale=4, log_losses=True, ema=False):
+        check_samples(np.asarray(clips), "clips", "clip frames")
         clips = np.asarray(clips, np.float32)
         if clips.ndim != 5:
             raise ValueError(f"`clips` must be [batch, T, H, W, C]. Received shape {clips.shape}.")
-        if every < 1:
-            raise ValueError(f"`every` must be >= 1. Received: every={every}")
         super().__init__(every=every, log_dir=log_dir, log_losses=log_losses, ema=ema)
-        self.clips, self.directory, self.steps = clips, directory, steps
-        self.scale = int(scale)
+        self.clips, self.directory = clips, directory
+        self.steps = None if steps is None else checks.integer("steps", steps, low=1)
+        self.scale = checks.integer("scale", scale, low=1)
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        k = self.model.context_frames
+        if self.clips.shape[1] <= k:  # before training, not at the first GIF
+            raise ValueError(f"`clips` need more than context_frames={k} frames; they have {self.clips.shape[1]}.")
+        if tuple(self.clips.shape[2:]) != self.model.frame_shape:
+            raise ValueError(
+                f"`clips` hold frames of shape {tuple(self.clips.shape[2:])}; the model predicts frames of shape "
+                f"{self.model.frame_shape}."
+            )
 
     def write(self, epoch):
         k = self.model.context_frames

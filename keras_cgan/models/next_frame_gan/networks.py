@@ -22,6 +22,7 @@ Example:
 import keras
 from keras import layers
 
+from keras_cgan import checks
 from keras_cgan.layers import check_output_activation, image_output
 
 
@@ -30,8 +31,7 @@ def _check(frame_shape, context_frames):
         raise ValueError(f"`frame_shape` must be (height, width, channels). Received: {frame_shape}")
     if frame_shape[0] % 4 or frame_shape[1] % 4:
         raise ValueError(f"`frame_shape` height and width must be multiples of 4. Received: {frame_shape}")
-    if not isinstance(context_frames, int) or context_frames < 1:
-        raise ValueError(f"`context_frames` must be an int >= 1. Received: context_frames={context_frames!r}")
+    checks.integer("context_frames", context_frames, low=1)
 
 
 def next_frame_generator(

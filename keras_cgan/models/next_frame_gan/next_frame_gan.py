@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_cgan import losses
+from keras_cgan import checks, losses
 from keras_cgan.models.gan_model import GANModel, check_samples
 
 
@@ -90,21 +90,12 @@ class NextFrameGAN(GANModel):
         **kwargs,
     ):
         super().__init__(generator, discriminator, adversarial_weight=adversarial_weight, **kwargs)
-        if adversarial_warmup < 0:
-            raise ValueError(f"`adversarial_warmup` must be >= 0. Received: adversarial_warmup={adversarial_warmup}")
-        if not isinstance(context_frames, (int, np.integer)) or context_frames < 1:
-            raise ValueError(f"`context_frames` must be an int >= 1. Received: context_frames={context_frames!r}")
-        for arg, value in (("l2_weight", l2_weight), ("l1_weight", l1_weight), ("gdl_weight", gdl_weight)):
-            if value < 0:
-                raise ValueError(f"`{arg}` must be >= 0. Received: {arg}={value}")
-        self.context_frames = int(context_frames)
-        self.l2_weight = float(l2_weight)
-        self.l1_weight = float(l1_weight)
-        self.gdl_weight = float(gdl_weight)
-        if not isinstance(variety_samples, (int, np.integer)) or variety_samples < 1:
-            raise ValueError(f"`variety_samples` must be an int >= 1. Received: variety_samples={variety_samples!r}")
-        self.adversarial_warmup = int(adversarial_warmup)
-        self.variety_samples = int(variety_samples)
+        self.adversarial_warmup = checks.integer("adversarial_warmup", adversarial_warmup, low=0)
+        self.context_frames = checks.integer("context_frames", context_frames, low=1)
+        self.l2_weight = checks.number("l2_weight", l2_weight)
+        self.l1_weight = checks.number("l1_weight", l1_weight)
+        self.gdl_weight = checks.number("gdl_weight", gdl_weight)
+        self.variety_samples = checks.integer("variety_samples", variety_samples, low=1)
         self._check_networks()
         if self.variety_samples > 1 and self.noise_shape is None:
             raise ValueError(
@@ -269,13 +260,21 @@ class NextFrameGAN(GANModel):
             raise ValueError(
                 f"`context` must be [batch, T >= {k}, *{self.frame_shape}]. Received shape {context.shape}."
             )
-        if not isinstance(steps, (int, np.integer)) or steps < 1:
-            raise ValueError(f"`steps` must be an int >= 1. Received: steps={steps!r}")
+        steps = checks.integer("steps", steps, low=1)
+        if noise is not None:
+            noise = np.asarray(noise, np.float32)
+            wanted = (len(context), steps) + tuple(self.noise_shape or ())
+            if self.noise_shape is None or noise.shape != wanted:
+                raise ValueError(
+                    f"`noise` must be [batch, steps, *noise_shape] = {wanted} (one noise vector per predicted "
+                    f"frame). Received shape {noise.shape}."
+                    + (" This generator takes no noise: pass `noise=None`." if self.noise_shape is None else "")
+                )
         frames = list(np.moveaxis(context[:, -k:], 1, 0))  # k x [B, H, W, C]
         out = []
         for step in range(steps):
             condition = np.concatenate(frames[-k:], axis=-1)  # [B, H, W, k*C]
-            step_noise = None if noise is None else tf.constant(np.asarray(noise, np.float32)[:, step])
+            step_noise = None if noise is None else tf.constant(noise[:, step])
             frame = np.asarray(self.generate(tf.constant(condition), noise=step_noise, training=False))
             frames.append(frame)
             out.append(frame)

@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from keras_cgan import checks
 from keras_cgan import losses as losses_lib
 from keras_cgan.models.gan_model import GANModel
 
@@ -95,22 +96,14 @@ class Pix2Pix(GANModel):
         adaptive_adversarial=False, **kwargs
     ):
         super().__init__(generator, discriminator, **kwargs)
-        if l1_weight < 0:
-            raise ValueError(f"`l1_weight` must be >= 0. Received: l1_weight={l1_weight}")
-        if l1_weight == 0 and self.adversarial_weight == 0:
+        self.l1_weight = checks.number("l1_weight", l1_weight)
+        if self.l1_weight == 0 and self.adversarial_weight == 0:
             raise ValueError(
                 "`l1_weight` and `adversarial_weight` are both 0: the generator would have no loss."
             )
-        if discriminator_scale <= 0:
-            raise ValueError(
-                f"`discriminator_scale` must be > 0. Received: discriminator_scale={discriminator_scale}"
-            )
-        if l1_lowpass < 0:
-            raise ValueError(f"`l1_lowpass` must be >= 0. Received: l1_lowpass={l1_lowpass}")
-        self.l1_weight = float(l1_weight)
-        self.l1_lowpass = float(l1_lowpass)
-        self.adaptive_adversarial = bool(adaptive_adversarial)
-        self.discriminator_scale = float(discriminator_scale)
+        self.discriminator_scale = checks.number("discriminator_scale", discriminator_scale, low_open=True)
+        self.l1_lowpass = checks.number("l1_lowpass", l1_lowpass)
+        self.adaptive_adversarial = checks.flag("adaptive_adversarial", adaptive_adversarial)
         self._check_networks()
         side, radius = min(self.generator.outputs[0].shape[1:3]), losses_lib.lowpass_radius(l1_lowpass)
         if l1_lowpass > 0 and radius >= side:

@@ -22,6 +22,7 @@ Example:
 import keras
 from keras import layers
 
+from keras_cgan import checks
 from keras_cgan.models.segan import waveform as waveform_lib
 from keras_cgan.models.segan.emphasis import DeEmphasis, PreEmphasis
 
@@ -30,11 +31,10 @@ PAPER_FILTERS = (16, 32, 32, 64, 64, 128, 128, 256, 256, 512, 1024)
 
 
 def _check(window, filters, kernel_size):
-    filters = tuple(int(f) for f in filters)
-    if not filters or any(f < 1 for f in filters):
+    filters = tuple(filters)
+    if not filters or not all(checks.is_integer(f) and f >= 1 for f in filters):
         raise ValueError(f"`filters` must be a non-empty list of positive ints. Received: {filters}")
-    if int(kernel_size) < 1:
-        raise ValueError(f"`kernel_size` must be >= 1. Received: kernel_size={kernel_size}")
+    checks.integer("kernel_size", kernel_size, low=1)
     step = 2 ** len(filters)
     if int(window) < step or int(window) % step:
         raise ValueError(

@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_cgan import checks
 from keras_cgan import losses as losses_lib
 from keras_cgan.models.segan import waveform as waveform_lib
 from keras_cgan.models.segan.emphasis import DeEmphasis, PreEmphasis
@@ -101,25 +102,15 @@ class SEGAN(GANModel):
         **kwargs,
     ):
         super().__init__(generator, discriminator, **kwargs)
-        if l1_weight < 0:
-            raise ValueError(f"`l1_weight` must be >= 0. Received: l1_weight={l1_weight}")
-        if mismatch_weight < 0:
-            raise ValueError(f"`mismatch_weight` must be >= 0. Received: mismatch_weight={mismatch_weight}")
-        if int(sample_rate) < 1:
-            raise ValueError(f"`sample_rate` must be a positive int. Received: sample_rate={sample_rate}")
-        self.l1_weight = float(l1_weight)
+        self.l1_weight = checks.number("l1_weight", l1_weight)
         self.preemphasis = waveform_lib.check_coefficient(preemphasis)
-        self.sample_rate = int(sample_rate)
-        self.mismatch_weight = float(mismatch_weight)
+        self.sample_rate = checks.integer("sample_rate", sample_rate, low=1)
+        self.mismatch_weight = checks.number("mismatch_weight", mismatch_weight)
         if l1_domain not in L1_DOMAINS:
             raise ValueError(f"`l1_domain` must be one of {L1_DOMAINS}. Received: l1_domain={l1_domain!r}")
         self.l1_domain = l1_domain
-        if stft_weight < 0:
-            raise ValueError(f"`stft_weight` must be >= 0. Received: stft_weight={stft_weight}")
-        self.stft_weight = float(stft_weight)
-        if not stft_log_floor > 0:
-            raise ValueError(f"`stft_log_floor` must be > 0. Received: stft_log_floor={stft_log_floor}")
-        self.stft_log_floor = float(stft_log_floor)
+        self.stft_weight = checks.number("stft_weight", stft_weight)
+        self.stft_log_floor = checks.number("stft_log_floor", stft_log_floor, low_open=True)
         self._check_networks()
         self._enhance_fn = None
 

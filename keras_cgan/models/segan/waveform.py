@@ -26,12 +26,12 @@ import numpy as np
 import tensorflow as tf
 from scipy import signal
 
+from keras_cgan import checks
+
 
 def check_coefficient(coefficient, name="preemphasis"):
     """Returns the emphasis coefficient as a float; `ValueError` naming `name` unless in `[0, 1)`."""
-    if not 0.0 <= float(coefficient) < 1.0:
-        raise ValueError(f"`{name}` must be in [0, 1). Received: {name}={coefficient!r}")
-    return float(coefficient)
+    return checks.number(name, coefficient, high=1.0, high_open=True)
 
 
 def preemphasis(x, coefficient=0.95, state=0.0):

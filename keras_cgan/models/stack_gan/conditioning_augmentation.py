@@ -21,6 +21,8 @@ Example:
 import keras
 from keras import ops
 
+from keras_cgan import checks
+
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
 class ConditioningAugmentation(keras.layers.Layer):
@@ -46,12 +48,9 @@ class ConditioningAugmentation(keras.layers.Layer):
 
     def __init__(self, dim, stochastic=True, max_logvar=10.0, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(dim, int) or dim < 1:
-            raise ValueError(f"`dim` must be an int >= 1. Received: dim={dim!r}")
-        if max_logvar <= 0:
-            raise ValueError(f"`max_logvar` must be > 0. Received: max_logvar={max_logvar!r}")
-        self.dim = dim
-        self.stochastic = bool(stochastic)
+        self.dim = checks.integer("dim", dim, low=1)
+        max_logvar = checks.number("max_logvar", max_logvar, low_open=True)
+        self.stochastic = checks.flag("stochastic", stochastic)
         self.max_logvar = float(max_logvar)
 
     def build(self, input_shape):

@@ -22,11 +22,10 @@ Example:
 (['noise', 'condition'], (None, 16, 16, 3))
 """
 
-import numbers
-
 import keras
 from keras import layers
 
+from keras_cgan import checks
 from keras_cgan import conditions as conditions_lib
 from keras_cgan.layers import NearestUpsampling
 from keras_cgan.models.stack_gan.conditioning_augmentation import ConditioningAugmentation
@@ -230,8 +229,7 @@ def build_networks(
     for name, value in widths.items():
         if value is None and name in ("refiner_filters", "discriminator_filters"):
             continue  # their defaults follow base_filters
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
+        checks.integer(name, value, low=1)
     refiner_filters = refiner_filters or max(base_filters // 2, 4)
     discriminator_filters = discriminator_filters or max(base_filters // 2, 4)
     condition = conditions_lib.get(condition)

@@ -5,6 +5,7 @@ import copy
 import keras
 import tensorflow as tf
 
+from keras_cgan import checks
 from keras_cgan.models.conditional_gan import ConditionalGAN
 from keras_cgan.models.stack_gan import networks as stackgan_networks
 
@@ -113,19 +114,15 @@ class StackGAN(ConditionalGAN):
                     raise ValueError(f"`{name}[{k}]` must be a keras.Model. Received: {type(model)}")
         if not isinstance(condition_encoder, keras.Model):
             raise ValueError(f"`condition_encoder` must be a keras.Model. Received: {type(condition_encoder)}")
-        if kl_weight < 0:
-            raise ValueError(f"`kl_weight` must be >= 0. Received: kl_weight={kl_weight}")
-        if not isinstance(active_stages, int) or not 1 <= active_stages <= len(generators):
-            raise ValueError(
-                f"`active_stages` must be an int in [1, {len(generators)}]. Received: active_stages={active_stages!r}"
-            )
+        kl_weight = checks.number("kl_weight", kl_weight)
+        active_stages = checks.integer("active_stages", active_stages, low=1, high=len(generators))
         self.sizes = self._check_stages(generators, condition_encoder)
         chain = stackgan_networks.generator_chain(condition_encoder, generators, stochastic=kl_weight > 0)
         super().__init__(chain, discriminators[-1], condition, **kwargs)
         self.generators = generators
         self.discriminators = discriminators
         self.condition_encoder = condition_encoder
-        self.kl_weight = float(kl_weight)
+        self.kl_weight = kl_weight
         self.augmentation = chain.get_layer("augmentation")
         for k, (d, size) in enumerate(zip(discriminators, self.sizes)):
             self._check_stage_discriminator(k, d, size)
@@ -209,11 +206,9 @@ class StackGAN(ConditionalGAN):
         fewer stages than are active raises `ValueError`.
         """
         current = self.stages()
-        stages = current + 1 if stages is None else int(stages)
-        if not current <= stages <= self.num_stages:
-            raise ValueError(
-                f"`stages` must be in [{current}, {self.num_stages}] (active: {current}). Received: stages={stages}"
-            )
+        stages = current + 1 if stages is None else checks.integer("stages", stages, low=current, high=self.num_stages)
+        if stages > self.num_stages:
+            raise ValueError(f"All {self.num_stages} stages are active already; there is no stage to grow.")
         self.active_stages.assign(stages)
         return stages
 
@@ -250,7 +245,7 @@ class StackGAN(ConditionalGAN):
 
         It shares weights with this model; export it with `keras_cgan.export`.
         """
-        stages = stages or self.num_stages
+        stages = self.num_stages if stages is None else checks.integer("stages", stages, low=1, high=self.num_stages)
         return stackgan_networks.generator_chain(
             self.condition_encoder, self.generators[:stages], stochastic=self.kl_weight > 0,
             name=f"stackgan_generator_{self.sizes[stages - 1]}",
@@ -393,9 +388,10 @@ class GrowStages(keras.callbacks.Callback):
 
     def __init__(self, epochs):
         super().__init__()
+        epochs = list(epochs)
+        if not all(checks.is_integer(e) and e >= 0 for e in epochs) or epochs != sorted(epochs):
+            raise ValueError(f"`epochs` must be increasing, non-negative int epochs. Received: epochs={epochs}")
         epochs = [int(e) for e in epochs]
-        if any(e < 0 for e in epochs) or epochs != sorted(epochs):
-            raise ValueError(f"`epochs` must be increasing, non-negative epochs. Received: epochs={epochs}")
         self.epochs = epochs
 
     def stages_at(self, epoch):

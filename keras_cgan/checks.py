@@ -1,0 +1,75 @@
+"""Checks of argument values, each raising a `ValueError` that names the argument.
+
+One rule everywhere: an int argument takes a whole number (numpy's too) but
+not a bool or a float (`int()` would silently cut `2.7` to `2`); a number
+argument takes a finite real number but not a bool; a flag takes a bool.
+Each check returns the value as a plain Python `int`, `float` or `bool`, so
+configs stay JSON.
+
+Example:
+
+>>> from keras_cgan import checks
+>>> checks.integer("steps", 3, low=1)
+3
+>>> checks.integer("steps", 2.5, low=1)
+Traceback (most recent call last):
+...
+ValueError: `steps` must be an int >= 1. Received: steps=2.5
+>>> checks.number("weight", float("nan"))
+Traceback (most recent call last):
+...
+ValueError: `weight` must be a finite number >= 0. Received: weight=nan
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+
+def _bounds(low, high, high_open=False, low_open=False):
+    parts = []
+    if low is not None:
+        parts.append(f"{'>' if low_open else '>='} {low:g}")
+    if high is not None:
+        parts.append(f"{'<' if high_open else '<='} {high:g}")
+    return " " + " and ".join(parts) if parts else ""
+
+
+def is_integer(value):
+    """Whether `value` is a whole number type (Python or numpy int), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def integer(name, value, low=None, high=None):
+    """`value` as an `int` when it is an int (not a bool) in `[low, high]`; else a `ValueError`."""
+    if not is_integer(value) or (low is not None and value < low) or (high is not None and value > high):
+        bounds = " ".join(f"{sign} {bound}" for sign, bound in ((">=", low), ("<=", high)) if bound is not None)
+        bounds = " " + bounds.replace(" <=", " and <=") if bounds else ""
+        raise ValueError(f"`{name}` must be an int{bounds}. Received: {name}={value!r}")
+    return int(value)
+
+
+def number(name, value, low=0.0, high=None, low_open=False, high_open=False):
+    """`value` as a `float` when it is a finite real number (not a bool) within the bounds.
+
+    `low` (default 0) and `high` are inclusive unless `low_open` / `high_open`;
+    `None` leaves a side open.
+    """
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        raise ValueError(
+            f"`{name}` must be a finite number{_bounds(low, high, high_open, low_open)}. Received: {name}={value!r}"
+        )
+    return float(value)
+
+
+def flag(name, value):
+    """`value` as a `bool` when it is one (Python or numpy); else a `ValueError`."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}")
+    return bool(value)

@@ -501,7 +501,7 @@ class KeepBestGenerator(keras.callbacks.Callback):
             raise ValueError(f"`score` must be callable `model -> float`. Received: {score!r}")
         self.score, self.every = score, checks.integer("every", every, low=1)
         self.restore_best = checks.flag("restore_best", restore_best)
-        self.verbose = int(verbose)
+        self.verbose = checks.integer("verbose", verbose, low=0)
         self.history, self.best_score, self.best_batch, self.best_weights = [], None, None, None
         self._batches = 0
 

@@ -8,10 +8,12 @@ import math
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_cgan import callbacks, checks, export
 from keras_cgan.data import paired_images, video
 from keras_cgan.models import GrowStages, conditional_gan, next_frame_gan, pix2pix, segan, stack_gan
+from keras_cgan.models.gan_model import _CHECK_MARK, _Position
 from keras_cgan.models.next_frame_gan import RolloutGIF
 from tests import families
 
@@ -30,7 +32,8 @@ def _next_frame(**overrides):
 WRONG = [
     (_conditional, "seed", 1.7),
     (_conditional, "seed", True),
-    (_conditional, "seed", -1),
+    (_conditional, "seed", 2**63),
+    (_conditional, "auxiliary_on_fake", 1),
     (_conditional, "ema_decay", False),
     (_conditional, "ema_decay", 1.0),
     (_conditional, "adversarial_weight", NAN),
@@ -70,6 +73,7 @@ def test_a_wrong_value_is_refused_naming_the_argument(build, name, value):
 def test_whole_numbers_from_numpy_are_accepted_and_stored_as_python_ints():
     gan = _conditional(seed=np.int64(5), diversity_warmup=np.int32(10))
     assert (gan.seed, gan.diversity_warmup) == (5, 10)
+    assert _conditional(seed=-3).seed == -3  # stateless seeds are int64: negative ones are seeds too
     assert type(gan.get_config()["seed"]) is int  # the config stays JSON
     assert checks.number("weight", np.float32(0.5)) == 0.5 and checks.flag("check", np.bool_(True)) is True
 
@@ -109,9 +113,21 @@ def test_train_on_batch_and_test_on_batch_check_the_batch_as_fit_does():
     assert math.isfinite(logs["g_loss"]) and not all(
         np.array_equal(w, np.asarray(v)) for w, v in zip(weights, gan.generator.weights)
     )
+    with pytest.raises(ValueError, match=r"`test_on_batch\(x, y\)` needs targets"):
+        gan.test_on_batch(x)
     uncompiled = conditional_gan.ConditionalGAN(gan.generator, gan.discriminator, gan.condition)
     with pytest.raises(RuntimeError, match="must be compiled before `train_on_batch`"):
         uncompiled.train_on_batch(x, y)
+
+
+def test_a_failed_in_graph_check_of_one_batch_names_the_batch():
+    gan = families.build("conditional")
+    failed = tf.errors.InvalidArgumentError(None, None, f"[{_CHECK_MARK}targets] [1] [-3] [2.5]")
+    for method, training, stopped in (("train_on_batch", True, "training stopped"), ("test_on_batch", False,
+                                                                                       "evaluation stopped")):
+        error = gan._data_error(failed, _Position(where=f"the batch passed to `{method}`"), "The", training)
+        assert isinstance(error, ValueError) and str(error).startswith("The targets must be in [-1, 1]")
+        assert f"at the batch passed to `{method}` they hold values from -3 to 2.5; {stopped}" in str(error)
 
 
 def test_sample_grid_checks_its_arguments_and_conditions_before_training(tmp_path):
@@ -149,8 +165,10 @@ def test_whole_number_arguments_of_stages_exports_and_loaders():
     gan = stack_gan.presets.build((8, 16), 4, preset="tiny")
     with pytest.raises(ValueError, match="`stages` must be an int >= 1 and <= 2. Received: stages=0"):
         gan.generator_chain(0)
-    with pytest.raises(ValueError, match="`stages` must be an int >= 1 and <= 2. Received: stages=1.9"):
+    with pytest.raises(ValueError, match="`stages` must be an int. Received: stages=1.9"):
         gan.grow(1.9)
+    with pytest.raises(ValueError, match=r"`stages` must be in \[1, 2\] \(active: 1\). Received: stages=3"):
+        gan.grow(3)
     with pytest.raises(ValueError, match=r"`epochs` must be increasing, non-negative int epochs.*1\.5"):
         GrowStages([1.5, 3])
     with pytest.raises(ValueError, match="`batch_size` must be an int >= 1. Received: batch_size=0"):

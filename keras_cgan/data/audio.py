@@ -28,6 +28,8 @@ import numpy as np
 import tensorflow as tf
 from scipy import signal
 
+from keras_cgan import checks
+
 
 def _soundfile():
     try:
@@ -177,9 +179,9 @@ def frame_pairs(noisy, clean, window, hop):
 
 
 def _check_window(window, hop):
-    window = int(window)
-    hop = window // 2 if hop is None else int(hop)
-    if window < 1 or not 1 <= hop <= window:
+    window = checks.integer("window", window, low=1)
+    hop = window // 2 if hop is None else checks.integer("hop", hop, low=1)
+    if not 1 <= hop <= window:
         raise ValueError(f"Need window >= 1 and 1 <= hop <= window. Received: window={window}, hop={hop}")
     return window, hop
 

@@ -22,6 +22,8 @@ Example:
 
 import numpy as np
 
+from keras_cgan import checks
+
 TASKS = ("edges2photo", "gray2color", "labels2facade")
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry", "retina")
 
@@ -38,10 +40,8 @@ _WALL_COLORS = np.array(
 
 
 def _check(num, size):
-    if int(num) < 1:
-        raise ValueError(f"`num` must be >= 1. Received: num={num}")
-    if int(size) < 8:
-        raise ValueError(f"`size` must be >= 8. Received: size={size}")
+    checks.integer("num", num, low=1)
+    checks.integer("size", size, low=8)
 
 
 def _to_signed(x):

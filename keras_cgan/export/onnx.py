@@ -20,6 +20,7 @@ import os
 
 import tensorflow as tf
 
+from keras_cgan import checks
 from keras_cgan.export import files
 from keras_cgan.export import generator as generator_lib
 from keras_cgan.export import parity
@@ -64,7 +65,7 @@ def to_onnx(model, path, opset=17, check=True, inputs=None, **parity_kwargs):
     Returns:
         The `ParityReport`, or the path if `check=False`.
     """
-    if opset not in SUPPORTED_OPSETS:
+    if not checks.is_integer(opset) or opset not in SUPPORTED_OPSETS:
         raise ValueError(f"`opset` must be one of {SUPPORTED_OPSETS}. Received: opset={opset!r}")
     if not os.fspath(path).endswith(".onnx"):
         raise ValueError(f"`path` must end with `.onnx`. Received: {path!r}")

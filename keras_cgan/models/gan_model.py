@@ -337,7 +337,7 @@ class GANModel(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.adversarial_weight = checks.number("adversarial_weight", adversarial_weight)
-        self.seed = None if seed is None else checks.integer("seed", seed, low=0, high=2**63 - 1)
+        self.seed = None if seed is None else checks.integer("seed", seed, low=-(2**63), high=2**63 - 1)
         # The seed state is a weight (unlike a keras.random.SeedGenerator's), so
         # checkpoints carry it and a resumed run draws the noise it would have.
         initial = self.seed if self.seed is not None else int(np.random.randint(1, 2**31 - 1))
@@ -1042,9 +1042,7 @@ class GANModel(keras.Model):
             at = position.where
         elif training:
             at = f"epoch {position.epoch + 1}, {at}"
-            stopped = "training stopped before this batch updated any weight."
-        else:
-            stopped = "evaluation stopped."
+        stopped = "training stopped before this batch updated any weight." if training else "evaluation stopped."
         if finite == "0":
             return NonFiniteDataError(
                 f"{source} {what} hold NaN or inf at {at}; {stopped} NaN {what} would make `d_loss`, "
@@ -1072,7 +1070,7 @@ class GANModel(keras.Model):
             self.check_condition(condition, where)
         return condition
 
-    def _check_fit_data(self, x, y, kwargs):
+    def _check_fit_data(self, x, y, kwargs, method="fit"):
         for unsupported in ("sample_weight", "class_weight"):
             if kwargs.get(unsupported) is not None:
                 raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: {unsupported}={kwargs[unsupported]!r}")
@@ -1096,7 +1094,7 @@ class GANModel(keras.Model):
             self.check_target(spec[1], "dataset target")
         elif x is not None:
             if y is None:
-                raise ValueError("`fit(x, y)` needs targets `y` beside the conditions `x`.")
+                raise ValueError(f"`{method}(x, y)` needs targets `y` beside the conditions `x`.")
             x = _as_batch(x, self._scalar_condition())
             y = np.asarray(y) if isinstance(y, (list, tuple)) else y
             if len(x) == 0:
@@ -1157,20 +1155,25 @@ class GANModel(keras.Model):
                 "`model.compile(generator_optimizer=..., discriminator_optimizer=...)`."
             )
 
-    def train_on_batch(self, x, y=None, **kwargs):
-        """As `keras.Model.train_on_batch` (one step on one batch), with the checks of `fit`."""
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """As `keras.Model.train_on_batch` (one step on one batch), with the checks of `fit`.
+
+        The batch's values are checked on the host, as `fit` checks arrays;
+        `compile(check_data=False)` leaves only the dtype and shape checks.
+        """
         self._require_compiled("train_on_batch")
-        x, y = self._check_fit_data(x, y, kwargs)
+        weights = {"sample_weight": sample_weight, "class_weight": class_weight}
+        x, y = self._check_fit_data(x, y, weights, method="train_on_batch")
         position = _Position(where="the batch passed to `train_on_batch`")
-        run = lambda: super(GANModel, self).train_on_batch(x, y, **kwargs)  # noqa: E731
+        run = lambda: super(GANModel, self).train_on_batch(x, y, return_dict=return_dict)  # noqa: E731
         return self._run_checked(run, position, "The")
 
-    def test_on_batch(self, x, y=None, **kwargs):
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """As `keras.Model.test_on_batch` (the losses on one batch), with the checks of `fit`."""
         self._require_compiled("test_on_batch")
-        x, y = self._check_fit_data(x, y, kwargs)
+        x, y = self._check_fit_data(x, y, {"sample_weight": sample_weight}, method="test_on_batch")
         position = _Position(where="the batch passed to `test_on_batch`")
-        run = lambda: super(GANModel, self).test_on_batch(x, y, **kwargs)  # noqa: E731
+        run = lambda: super(GANModel, self).test_on_batch(x, y, return_dict=return_dict)  # noqa: E731
         return self._run_checked(run, position, "The", training=False)
 
     def _warn_partial_execution(self, steps_per_epoch, x, batch_size):
@@ -1218,7 +1221,7 @@ class GANModel(keras.Model):
 
     def evaluate(self, x=None, y=None, **kwargs):
         """As `keras.Model.evaluate`, with the checks of `fit` (pairs, shapes, values)."""
-        x, y = self._check_fit_data(x, y, kwargs)
+        x, y = self._check_fit_data(x, y, kwargs, method="evaluate")
         position = _Position()
         kwargs["callbacks"] = list(kwargs.get("callbacks") or []) + [position]
         source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The evaluation"

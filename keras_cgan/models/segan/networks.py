@@ -35,8 +35,9 @@ def _check(window, filters, kernel_size):
     if not filters or not all(checks.is_integer(f) and f >= 1 for f in filters):
         raise ValueError(f"`filters` must be a non-empty list of positive ints. Received: {filters}")
     checks.integer("kernel_size", kernel_size, low=1)
+    checks.integer("window", window, low=1)
     step = 2 ** len(filters)
-    if int(window) < step or int(window) % step:
+    if window < step or window % step:
         raise ValueError(
             f"`window` must be a multiple of 2**len(filters) = {step} (one halving per encoder "
             f"layer). Received: window={window}"

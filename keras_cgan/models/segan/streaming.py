@@ -43,7 +43,7 @@ import os
 import keras
 import numpy as np
 
-from keras_cgan import export
+from keras_cgan import checks, export
 from keras_cgan.models.segan import waveform as waveform_lib
 
 INPUT_NAME = "condition"
@@ -215,7 +215,7 @@ class StreamingEnhancer:
 
     def __init__(self, run_window, window, hop=None, preemphasis=0.95):
         self.run_window = run_window
-        self.window = int(window)
+        self.window = checks.integer("window", window, low=2)
         self.hop = waveform_lib.check_hop(self.window, hop)
         self.preemphasis = waveform_lib.check_coefficient(preemphasis)
         self._hann = waveform_lib.hann(self.window)

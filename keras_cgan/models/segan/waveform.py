@@ -81,8 +81,8 @@ def hann(window):
 
 def check_hop(window, hop):
     """The hop (default `window // 2`); raises `ValueError` unless it divides `window`."""
-    hop = window // 2 if hop is None else int(hop)
-    if hop < 1 or window % hop:
+    hop = window // 2 if hop is None else checks.integer("hop", hop, low=1)
+    if window % hop:
         raise ValueError(f"`hop` must divide the window ({window}). Received: hop={hop}")
     if hop == window:
         raise ValueError(f"`hop` must be shorter than the window ({window}) to overlap-add.")

@@ -206,9 +206,11 @@ class StackGAN(ConditionalGAN):
         fewer stages than are active raises `ValueError`.
         """
         current = self.stages()
-        stages = current + 1 if stages is None else checks.integer("stages", stages, low=current, high=self.num_stages)
-        if stages > self.num_stages:
-            raise ValueError(f"All {self.num_stages} stages are active already; there is no stage to grow.")
+        stages = current + 1 if stages is None else checks.integer("stages", stages)
+        if not current <= stages <= self.num_stages:
+            raise ValueError(
+                f"`stages` must be in [{current}, {self.num_stages}] (active: {current}). Received: stages={stages}"
+            )
         self.active_stages.assign(stages)
         return stages
 

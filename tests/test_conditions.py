@@ -490,6 +490,24 @@ def test_tags_file_builds_the_vocabulary_and_names_bad_rows(tmp_path):
         tags.load(folder, str(path3))
 
 
+def test_tags_file_from_a_spreadsheet_with_a_bom_and_capital_letters_reads_as_typed_in_lower_case(tmp_path):
+    folder, _ = _write_folder(tmp_path, [], ["0", "1"])
+    path = tmp_path / "excel.csv"
+    path.write_bytes("id,tags\r\n0,Blue Hair red eyes\r\n1,blue hair Red Eyes\r\n".encode("utf-8-sig"))
+    condition, multi_hot, _ = tags.load(folder, str(path), image_size=8)
+    assert condition.vocabulary == ["blue hair", "red eyes"]
+    np.testing.assert_array_equal(multi_hot, [[1, 1], [1, 1]])
+    assert tags.split_tags("Red Eyes, BLUE hair", ["blue hair", "red eyes"]) == ["red eyes", "blue hair"]
+
+
+def test_an_unreadable_image_of_a_tags_file_is_named(tmp_path):
+    folder, path = _write_folder(tmp_path, ["0,blue hair red eyes", "1,red hair red eyes"], ["0", "1"])
+    data = open(os.path.join(folder, "1.jpg"), "rb").read()
+    open(os.path.join(folder, "1.jpg"), "wb").write(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=r"1\.jpg: cannot read the image"):
+        tags.load(folder, path, image_size=8)
+
+
 def test_captions_file_is_vectorized_in_the_pipeline(tmp_path):
     folder, path = _write_folder(tmp_path, ["0,a red circle, top left", "1,a blue square"], ["0", "1"])
     pictures, texts = captions.read(folder, path, image_size=8)

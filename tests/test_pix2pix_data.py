@@ -95,6 +95,30 @@ def test_unmatched_names_name_the_file(tmp_path):
         paired_image_dataset(str(tmp_path))
 
 
+def test_two_files_of_one_name_in_a_side_are_refused_naming_both(tmp_path):
+    for folder in "AB":
+        for name in ["x", "y"]:
+            save(str(tmp_path / folder / f"{name}.png"), np.zeros((8, 8, 3), "uint8"))
+    save(str(tmp_path / "A" / "x.jpg"), np.zeros((8, 8, 3), "uint8"))
+    with pytest.raises(ValueError, match=r"A/x\.(jpg|png) and .*A/x\.(jpg|png) have one name"):
+        scan_paired_folder(str(tmp_path))
+
+
+def test_gray_with_alpha_reads_as_gray(tmp_path):
+    for i in range(2):
+        Image.fromarray(np.full((8, 16, 2), 100, "uint8"), "LA").save(tmp_path / f"{i}.png")
+    a, b = next(iter(paired_image_dataset(str(tmp_path), image_size=8, batch_size=2, jitter=False)))
+    assert a.shape == b.shape == (2, 8, 8, 1)
+    np.testing.assert_allclose(np.asarray(a), 100 / 127.5 - 1, atol=1e-6)
+
+
+def test_square_images_where_a_b_pairs_are_expected_warn(tmp_path):
+    for i in range(2):
+        save(str(tmp_path / f"{i}.png"), np.zeros((16, 16, 3), "uint8"))
+    with pytest.warns(UserWarning, match=r"2 of 2 are not .*one side of the pairs"):
+        scan_paired_folder(str(tmp_path))
+
+
 def test_non_image_file_names_the_file(tmp_path):
     side_by_side_folder(tmp_path)
     (tmp_path / "notes.txt").write_text("not an image")

@@ -131,6 +131,22 @@ def test_sample_of_an_interrupted_run_uses_the_backup(cgan_copy, tmp_path):
     assert os.path.isfile(cgan_copy / "sample-1.png")  # default name, never overwriting
 
 
+def test_a_backup_half_written_when_the_job_was_killed_falls_back_to_the_previous_epoch(cgan_copy):
+    backup = cgan_copy / "backup"
+    os.makedirs(backup)  # a run killed while it wrote epoch 1's backup, epoch 0's copy kept beside it
+    keras.models.load_model(cgan_copy / "gan.keras").save_weights(backup / "latest.weights.h5")
+    os.replace(backup / "latest.weights.h5", backup / "latest.weights.h5.bkp")
+    (backup / "training_metadata.json.bkp").write_text(json.dumps({"epoch": 1, "batch": 1}))
+    (backup / "training_metadata.json").write_text(json.dumps({"epoch": 1, "batch": 1}))
+    (backup / "latest.weights.h5").write_bytes((backup / "latest.weights.h5.bkp").read_bytes()[:3000])
+    os.remove(cgan_copy / "gan.keras")
+    assert main(["sample", "--run", str(cgan_copy), "-n", "4"]) == 0
+    assert main(["train", "conditional_gan", "--out", str(cgan_copy), "--resume", "--epochs", "2", "--verbose", "0"]) == 0
+    assert [row["epoch"] for row in history(cgan_copy)] == ["0", "1"]  # epoch 1 trained from epoch 0's copy
+    gan = keras.models.load_model(cgan_copy / "gan.keras")
+    assert int(gan.generator_optimizer.iterations.numpy()) == 4
+
+
 @pytest.mark.parametrize(
     "family, fmt, suffix, extra",
     [("conditional_gan", "onnx", ".onnx", []), ("pix2pix", "tflite", ".tflite", ["--quantization", "float16"])],
@@ -453,12 +469,53 @@ def test_size_hint_names_a_settable_option(tmp_path, capsys):
     ("stack_gan", "classifier_pooling=max-avg", "one of flatten, max_avg"),
     ("stack_gan", "auxiliary_on_fake=negatives", "one of false, true, negative"),
     ("conditional_gan", "auxiliary_on_fake=1", "a bool or str"),
+    ("pix2pix", "norm=batchy", "one of batch, instance, none"), ("pix2pix", "upsample=bilinear", "one of transpose"),
+    ("pix2pix", "direction=sideways", "one of AtoB, BtoA"),
 ])
 def test_set_value_of_the_wrong_type_is_an_error(tmp_path, capsys, family, value, expected):
     assert train(family, tmp_path / "run", "--set", value) == 2
     error = capsys.readouterr().err
     assert f"--set {value.split('=')[0]}: expected {expected}" in error and "Traceback" not in error
     assert not os.path.exists(tmp_path / "run")
+
+
+def test_a_non_positive_size_or_filter_count_is_an_error_before_training(tmp_path, capsys):
+    for flag in ("--filters", "--size"):
+        assert train("pix2pix", tmp_path / "run", flag, "0") == 2
+        assert f"{flag}: expected a positive int, received 0" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "run")
+
+
+def test_pix2pix_built_in_data_follows_the_direction(tmp_path):
+    from keras_cgan.cli.recipes import pix2pix as recipe
+
+    options = {"size": 16}
+    forward = recipe.load_data(None, options, {"task": "gray2color", "examples": 8, "direction": "AtoB"}, 4, 0)
+    backward = recipe.load_data(None, options, {"task": "gray2color", "examples": 8, "direction": "BtoA"}, 4, 0)
+    assert forward.derived == {"condition_channels": 1, "target_channels": 3}
+    assert backward.derived == {"condition_channels": 3, "target_channels": 1}
+    np.testing.assert_array_equal(forward.preview[0], backward.preview[1])
+
+
+def test_side_folders_named_like_cyclegan_get_the_a_b_hint(tmp_path, capsys):
+    data = tmp_path / "data"
+    for side in ("trainA", "trainB"):
+        os.makedirs(data / side)
+        Image.fromarray(np.zeros((16, 16, 3), "uint8")).save(data / side / "0.png")
+    assert train("pix2pix", tmp_path / "run", "--data", str(data)) == 2
+    assert "name the two sides of the pairs A/ and B/" in capsys.readouterr().err
+
+
+def test_next_frame_gan_on_a_data_folder_trains_one_pass_per_epoch(tmp_path):
+    clip = tmp_path / "clips" / "walk"
+    os.makedirs(clip)
+    for t in range(8):
+        Image.fromarray(np.full((8, 8), 30 * t, "uint8")).save(clip / f"{t:02d}.png")
+    run = tmp_path / "run"
+    flags = ["--epochs", "1", "--verbose", "0", "--size", "8"] + TINY["next_frame_gan"]
+    assert main(["train", "next_frame_gan", "--out", str(run), "--data", str(tmp_path / "clips")] + flags) == 0
+    # 8 frames, 4 context frames: 4 windows, one step of 4 each epoch (the built-in clips' default is 500)
+    assert config(run)["data"]["steps_per_epoch"] == 1
 
 
 def test_train_family_help_lists_its_options(capsys):

@@ -38,6 +38,16 @@ def test_frame_folder_sorted_by_name_and_scaled(tmp_path):
     assert rgb.shape == (5, 8, 8, 3)
 
 
+def test_numbered_frames_load_in_number_order_and_a_broken_frame_is_named(tmp_path):
+    clip = ramp_clip(12)
+    write_frames(str(tmp_path / "clip"), clip, [f"frame{t + 1}.png" for t in range(12)])  # ffmpeg's %d names
+    frames = video.load_frame_folder(str(tmp_path / "clip"))
+    np.testing.assert_allclose(frames[:, 0, 0, 0], np.arange(12) * 10 / 127.5 - 1.0, atol=1e-6)
+    (tmp_path / "clip" / "frame13.png").write_bytes(b"not an image")
+    with pytest.raises(ValueError, match=r"cannot read frame 'frame13\.png'"):
+        video.load_frame_folder(str(tmp_path / "clip"))
+
+
 def test_load_clips_reads_folders_and_gif(tmp_path):
     write_frames(str(tmp_path / "a_folder"), ramp_clip(6))
     frames = [Image.fromarray(f) for f in ramp_clip(7)]

@@ -3,7 +3,7 @@
     keras-cgan rollout --run runs/next_frame_gan my_clip/ -o rollout.gif --steps 12
     keras-cgan rollout --run runs/next_frame_gan walk.gif -o rollout.gif --start 10
 
-The clip is a folder of frames (sorted by name) or a video file; its frames
+The clip is a folder of frames (in name order, numbers by value) or a video file; its frames
 are resized to the run's size. The first `context` frames from `--start`
 start the rollout; the GIF shows context | prediction | the clip's own next
 frames (when the clip has them).
@@ -25,7 +25,7 @@ def add_rollout_subcommand(subparsers, help=None):
         "run folder and let it predict the following frames, each from its own predictions.",
     )
     p.add_argument("--run", required=True, help="a next_frame_gan run folder")
-    p.add_argument("clip", help="a folder of frame images (sorted by name) or a video file (.gif, .mp4, ...)")
+    p.add_argument("clip", help="a folder of frame images (in name order, numbers by value) or a video file (.gif, .mp4, ...)")
     p.add_argument("-o", "--output", required=True, help="the GIF to write")
     p.add_argument("--steps", type=int, default=10, help="frames to predict (default 10)")
     p.add_argument("--start", type=int, default=0, help="first context frame of the clip (default 0)")

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import warnings
 
 import numpy as np
@@ -85,6 +86,8 @@ def check_option(family, key, value):
             f"{flag}: expected {expected}{' or null' if default is None else ''}, received {value!r} "
             f"(e.g. --set {key}={example})."
         )
+    if key in ("size", "filters") and value < 1:
+        raise ValueError(f"--{key}: expected a positive int, received {value!r}.")
     choices = family.option_choices.get(key)
     if choices is not None and value not in choices:
         raise ValueError(
@@ -112,7 +115,7 @@ def _common_train_arguments(p):
     batch = p.add_mutually_exclusive_group()
     batch.add_argument("--batch-size", type=int, default=None, help="global batch size (all replicas)")
     batch.add_argument("--per-replica-batch-size", type=int, default=None, help="batch size per replica")
-    p.add_argument("--steps-per-epoch", type=int, default=None, help="default: one pass over the data")
+    p.add_argument("--steps-per-epoch", type=int, default=None, help="default: one pass over --data (the family's own count for the built-in data)")
     p.add_argument("--out", default=None, help="run folder (default runs/FAMILY); must not exist unless --resume")
     p.add_argument("--resume", action="store_true", help="continue the run in --out (start it if it is missing)")
     p.add_argument("--strategy", choices=distribute.STRATEGIES, default=None, help="default: one device")
@@ -255,7 +258,7 @@ class _ReadOnlyBackup:
             def on_train_end(self, logs=None):
                 pass
 
-        return ReadOnlyBackupAndRestore(backup_dir, delete_checkpoint=False)
+        return ReadOnlyBackupAndRestore(backup_dir, double_checkpoint=True, delete_checkpoint=False)
 
 
 def _versions():
@@ -311,7 +314,8 @@ def run_train(args):
         data = family.load_data(data_path, options, data_options, batch_size, options["seed"])
     for warning in caught:
         print(f"keras-cgan train: warning: {warning.message}", file=sys.stderr)
-    steps = _pick(args.steps_per_epoch, saved, "data", "steps_per_epoch", family.steps_per_epoch or data.steps)
+    own = data.steps if data_path is not None else family.steps_per_epoch or data.steps  # --data: one pass
+    steps = _pick(args.steps_per_epoch, saved, "data", "steps_per_epoch", own)
     if not steps:
         raise ValueError(f"{family.name}: give --steps-per-epoch (the data has no fixed length).")
     options.update(data.derived)
@@ -342,7 +346,8 @@ def run_train(args):
                 run_folder.write_config(out, config)
                 run_folder.write_preview(out, *data.preview)
                 callbacks += [
-                    keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False),
+                    # The previous epoch's copy is kept: a kill while the weights are written loses one epoch.
+                    keras.callbacks.BackupAndRestore(backup, double_checkpoint=True, delete_checkpoint=False),
                     _history_logger(run_folder.path(out, run_folder.HISTORY)),
                     _tensorboard(family, data.preview, options["seed"], run_folder.path(out, run_folder.LOGS)),
                 ]
@@ -517,7 +522,15 @@ def load_run(run, whole=True):
         gan = family.build(family.saved_options(config["model"]))
     finally:
         keras.config.set_dtype_policy(previous_policy)
-    gan.load_weights(weights)
+    try:
+        gan.load_weights(weights)
+    except OSError as error:  # killed while the backup was written: the previous epoch's copy
+        if not os.path.isfile(weights + ".bkp"):
+            raise ValueError(f"--run {run}: the backup {weights} cannot be read ({error}).") from error
+        with tempfile.TemporaryDirectory() as folder:  # Keras reads only `*.weights.h5` names
+            previous = os.path.join(folder, "previous.weights.h5")
+            shutil.copyfile(weights + ".bkp", previous)
+            gan.load_weights(previous)
     return config, family, gan if whole else gan.generator
 
 

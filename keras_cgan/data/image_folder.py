@@ -15,7 +15,7 @@ def read_rows(path):
     """
     if not os.path.isfile(path):
         raise ValueError(f"annotation file not found: {path}")
-    with open(path, newline="", encoding="utf-8") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: Excel's "CSV UTF-8" starts with a BOM
         for number, row in enumerate(csv.reader(f), start=1):
             if not row or not "".join(row).strip():
                 continue
@@ -36,10 +36,13 @@ def image_path(folder, image_id, where):
 
 def read_image(path, size):
     """Reads an image as RGB `float32` `[size, size, 3]` in `[-1, 1]`."""
-    from PIL import Image
+    from PIL import Image, UnidentifiedImageError
 
-    with Image.open(path) as image:
-        image = image.convert("RGB")
-        if image.size != (size, size):
-            image = image.resize((size, size), Image.BILINEAR)
-        return np.asarray(image, "float32") / 127.5 - 1.0
+    try:
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+            if image.size != (size, size):
+                image = image.resize((size, size), Image.BILINEAR)
+            return np.asarray(image, "float32") / 127.5 - 1.0
+    except (OSError, UnidentifiedImageError, SyntaxError) as error:  # truncated, or not an image
+        raise ValueError(f"{path}: cannot read the image ({error}).") from error

@@ -46,7 +46,7 @@ from keras_cgan import checks
 
 DIRECTIONS = ("AtoB", "BtoA")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
-_MODE_CHANNELS = {"1": 1, "L": 1, "LA": 2, "P": 3, "RGB": 3, "RGBA": 4}
+_MODE_CHANNELS = {"1": 1, "L": 1, "LA": 1, "P": 3, "RGB": 3, "RGBA": 4}  # gray + alpha is read as gray
 
 
 def _image_files(folder):
@@ -140,6 +140,13 @@ def scan_paired_folder(path, channels=None):
         a_files, b_files = _image_files(folder_a), _image_files(folder_b)
         stem = lambda p: os.path.splitext(os.path.basename(p))[0]
         a_by, b_by = {stem(p): p for p in a_files}, {stem(p): p for p in b_files}
+        for files, by in ((a_files, a_by), (b_files, b_by)):
+            for p in files:
+                if by[stem(p)] != p:
+                    raise ValueError(
+                        f"{p} and {by[stem(p)]} have one name: pairs are matched by name without its extension, "
+                        "so each name may occur once in A/ and once in B/."
+                    )
         for here, there, other in ((a_by, b_by, folder_b), (b_by, a_by, folder_a)):
             for name in sorted(set(here) - set(there)):
                 raise ValueError(f"{here[name]}: no file named {name!r} in {other} to pair it with.")
@@ -159,14 +166,23 @@ def scan_paired_folder(path, channels=None):
     files = _image_files(path)
     if not files:
         raise ValueError(f"{path}: no images (expected A|B images, or subfolders A/ and B/).")
-    info = []
+    info, narrow = [], []
     for p in files:
-        width, _, c = _header(p)
+        width, height, c = _header(p)
         if width % 2:
             raise ValueError(
                 f"{p}: width {width} is odd, so the image cannot be split into equal A|B halves."
             )
+        if width < 1.5 * height:
+            narrow.append(p)
         info.append((p, c))
+    if narrow:
+        warnings.warn(
+            f"{path}: A|B images hold both sides side by side, about twice as wide as tall; {len(narrow)} of "
+            f"{len(files)} are not (e.g. {narrow[0]}): is this one side of the pairs? Pairs in two folders go "
+            "in subfolders A/ and B/, matched by file name.",
+            stacklevel=3,
+        )
     c = _common_channels(info, forced[0], "A|B")
     return {
         "layout": "side_by_side", "a_files": files, "b_files": files, "channels": (c, forced[1] or c),

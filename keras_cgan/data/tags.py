@@ -27,9 +27,11 @@ TAG_ENDS = ("hair", "eyes")
 def split_tags(text, vocabulary=None, tag_ends=TAG_ENDS, where="tags"):
     """Splits `"blue hair red eyes"` into `["blue hair", "red eyes"]`.
 
-    Commas or semicolons inside the text also separate tags.
+    Commas or semicolons inside the text also separate tags. Case does not
+    matter: "Blue Hair" is the tag "blue hair" (the vocabulary's spelling
+    when one is given).
     """
-    words = text.replace(",", " , ").replace(";", " , ").split()
+    words = text.lower().replace(",", " , ").replace(";", " , ").split()
     tags, current = [], []
     if vocabulary is None:
         for word in words:
@@ -45,7 +47,7 @@ def split_tags(text, vocabulary=None, tag_ends=TAG_ENDS, where="tags"):
         if current:
             tags.append(" ".join(current))
         return tags
-    known = {tuple(t.split()) for t in vocabulary}
+    known = {tuple(t.lower().split()): t for t in vocabulary}
     longest = max(len(t) for t in known)
     i = 0
     while i < len(words):
@@ -54,7 +56,7 @@ def split_tags(text, vocabulary=None, tag_ends=TAG_ENDS, where="tags"):
             continue
         for n in range(min(longest, len(words) - i), 0, -1):
             if tuple(words[i : i + n]) in known:
-                tags.append(" ".join(words[i : i + n]))
+                tags.append(known[tuple(words[i : i + n])])
                 i += n
                 break
         else:

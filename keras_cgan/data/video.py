@@ -19,6 +19,7 @@ Example:
 """
 
 import os
+import re
 
 import numpy as np
 import tensorflow as tf
@@ -54,8 +55,17 @@ def _set_channels(frames, channels, name):
     raise ValueError(f"Clip {name!r}: cannot turn {have} channels into {channels}.")
 
 
+def frame_order(name):
+    """Sort key of a frame file: numbers in the name by value, so `frame2.png` comes before `frame10.png`.
+
+    >>> sorted(["f10.png", "f2.png", "f1.png"], key=frame_order)
+    ['f1.png', 'f2.png', 'f10.png']
+    """
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name) if part]
+
+
 def load_frame_folder(path, channels=None):
-    """Loads one clip from a folder of frame images sorted by file name.
+    """Loads one clip from a folder of frame images in name order, numbers by value (`2` before `10`).
 
     Args:
         path: str. The folder.
@@ -65,17 +75,20 @@ def load_frame_folder(path, channels=None):
     Returns:
         float32 `[T, H, W, C]` in `[-1, 1]`.
     """
-    from PIL import Image
+    from PIL import Image, UnidentifiedImageError
 
     if not os.path.isdir(path):
         raise ValueError(f"Clip {path!r}: not a folder.")
-    names = sorted(n for n in os.listdir(path) if n.lower().endswith(IMAGE_EXTENSIONS))
+    names = sorted((n for n in os.listdir(path) if n.lower().endswith(IMAGE_EXTENSIONS)), key=frame_order)
     if not names:
         raise ValueError(f"Clip {path!r}: the folder holds no frame images ({', '.join(IMAGE_EXTENSIONS)}).")
     frames, first = [], None
     for name in names:
-        with Image.open(os.path.join(path, name)) as image:
-            array = np.asarray(image.convert("RGB") if image.mode not in ("L", "RGB", "RGBA") else image)
+        try:
+            with Image.open(os.path.join(path, name)) as image:
+                array = np.asarray(image.convert("RGB") if image.mode not in ("L", "RGB", "RGBA") else image)
+        except (OSError, UnidentifiedImageError, SyntaxError) as error:  # truncated, or not an image
+            raise ValueError(f"Clip {path!r}: cannot read frame {name!r} ({error}).") from error
         if first is None:
             first = (name, array.shape)
         elif array.shape != first[1]:

@@ -13,7 +13,8 @@ import warnings
 import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, to_rgb, wrong_layout
-from keras_cgan.models.pix2pix import patchgan, presets
+from keras_cgan.data.paired_images import DIRECTIONS
+from keras_cgan.models.pix2pix import patchgan, presets, unet
 
 DEFAULT = presets.PRESETS["default"]
 
@@ -40,6 +41,8 @@ def load_data(path, options, data_options, batch_size, seed):
             raise ValueError(f"--set examples={count} is fewer than one batch of {batch_size}.")
         conditions, targets = synthetic_images.make_task(task, count, size, seed=seed)
         preview = synthetic_images.make_task(task, PREVIEW, size, seed=seed + 1000)
+        if direction == "BtoA":  # the task's target becomes the condition, as for a folder of pairs
+            conditions, targets, preview = targets, conditions, preview[::-1]
         train = (
             tf.data.Dataset.from_tensor_slices((conditions, targets))
             .shuffle(count, seed=seed, reshuffle_each_iteration=True)
@@ -61,7 +64,7 @@ def load_data(path, options, data_options, batch_size, seed):
             if os.path.isdir(path) and not scan_error_names_a_file(message, path):
                 subfolders = sorted(n for n in os.listdir(path) if os.path.isdir(os.path.join(path, n)))
                 if subfolders and not {"A", "B"} <= set(subfolders):
-                    message += f" It holds the folders {subfolders}: pass one of them."
+                    message += f" It holds the folders {subfolders}: " + _folders_hint(subfolders)
             raise wrong_layout(path, FAMILY, message) from None
         if len(scan["a_files"]) < batch_size:
             raise ValueError(f"--data {path} holds {len(scan['a_files'])} pairs, fewer than one batch of {batch_size}.")
@@ -76,6 +79,14 @@ def load_data(path, options, data_options, batch_size, seed):
         info = {"layout": scan["layout"], "pairs": len(scan["a_files"])}
     derived = {"condition_channels": int(preview[0].shape[-1]), "target_channels": int(preview[1].shape[-1])}
     return Data(train, steps, preview, derived, info)
+
+
+def _folders_hint(subfolders):
+    """What to do with a folder of subfolders: name the sides A/ and B/ (trainA, trainB), or pass one (train, val)."""
+    sides = {n[:-1].lower() for n in subfolders if n[-1:].lower() in ("a", "b")}
+    if len(subfolders) == 2 and len(sides) == 1 and {n[-1:].lower() for n in subfolders} == {"a", "b"}:
+        return "name the two sides of the pairs A/ and B/ (matched by file name)."
+    return "pass one of them."
 
 
 def scan_error_names_a_file(message, path):
@@ -97,7 +108,7 @@ def build(options):
         )
     except ValueError as error:  # name the command line's spelling of the option
         message = str(error).replace("pass a smaller `num_downs`", "pass a smaller --set num_downs=N")
-        raise ValueError(f"--size {size}: {message}") from None
+        raise ValueError(f"the model for --size {size}, --filters {options['filters']}: {message}") from None
 
 
 def write_samples(gan, conditions, targets, path, seed):
@@ -130,7 +141,8 @@ FAMILY = register(
         },
         data_options={"task": "labels2facade", "examples": 800, "direction": "AtoB", "channels": None, "strict": False},
         option_types={"receptive_field": (int, str)},  # a size in pixels, "auto" or "image"
-        option_choices={"receptive_field": patchgan.RECEPTIVE_FIELDS},
+        option_choices={"receptive_field": patchgan.RECEPTIVE_FIELDS, "norm": unet.NORMS, "upsample": unet.UPSAMPLES,
+                        "direction": DIRECTIONS},
         absent_means={"r1_weight": 0.0},  # runs made before the option existed
         synthetic_options=("task", "examples"),
         epochs=6,

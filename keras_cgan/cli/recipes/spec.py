@@ -50,8 +50,9 @@ class Family:
         data_options: dict. Options of the data (synthetic set size, ...).
         epochs: int. Default `--epochs`.
         batch_size: int. Default global `--batch-size`.
-        steps_per_epoch: int or None. Default `--steps-per-epoch` (`None`:
-            one pass over the data).
+        steps_per_epoch: int or None. Default `--steps-per-epoch` of the
+            built-in data (`None`: one pass over it). With `--data` the
+            default is one pass over the folder.
         load_data: `(path or None, options, data_options, batch_size, seed)
             -> Data`.
         build: `(options) -> compiled GANModel`; called inside the strategy

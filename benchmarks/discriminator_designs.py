@@ -56,6 +56,8 @@ def main():
     parser.add_argument("--samples", type=int, default=10, help="faces scored per tag set (36 sets)")
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--designs", default=",".join(DESIGNS))
+    parser.add_argument("--mismatch-on", type=float, default=anime_tags.DEFAULT["mismatch_weight"],
+                        help="the matching-aware term's weight in the 'on' rows (default: the preset's)")
     parser.add_argument("--set", action="append", default=[], type=_report.key_value, metavar="KEY=VALUE",
                         help="a preset override for every design, e.g. condition_at=every_block (repeatable)")
     parser.add_argument("--out", default=None)
@@ -67,7 +69,7 @@ def main():
     rows, runs = [], {}
     steps = args.epochs * (args.faces // args.batch_size)
     for design in args.designs.split(","):
-        for mismatch in (1.0, 0.0):
+        for mismatch in (args.mismatch_on, 0.0):
             per_seed = [train(design, mismatch, args, seed) for seed in range(args.seeds)]
             mean = {k: float(np.mean([r[k] for r in per_seed])) for k in per_seed[0]}
             name = f"{design}, mismatch {'on' if mismatch else 'off'}"

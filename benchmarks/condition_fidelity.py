@@ -16,6 +16,7 @@ real digits.
     python benchmarks/condition_fidelity.py --epochs 400 --eval-every 50
     python benchmarks/condition_fidelity.py --set condition_at=every_block
     python benchmarks/condition_fidelity.py --variant "preset's" --seeds 5   # one D; each seed is kept
+    python benchmarks/condition_fidelity.py --variant "preset's" --seeds 3 --mismatch-weight 1
 """
 
 import argparse
@@ -42,6 +43,8 @@ VARIANTS = {
 
 def train(variant, args, judge, seed):
     keras.utils.set_random_seed(seed)
+    if variant.get("mismatch_weight", 1.0) > 0:  # the matching-aware term, where it is on, at --mismatch-weight
+        variant = {**variant, "mismatch_weight": args.mismatch_weight}
     # The quickstart's model and compile settings, with the variant's discriminator.
     gan = presets.build((8, 8, 1), 10, preset="digits", base_filters=args.filters, seed=seed,
                         **{**dict(args.set), **variant})
@@ -71,6 +74,8 @@ def main():
                         help="run only the discriminators whose name contains TEXT (repeatable; default: all)")
     parser.add_argument("--set", action="append", default=[], type=_report.key_value, metavar="KEY=VALUE",
                         help="a preset override for every discriminator, e.g. condition_at=every_block (repeatable)")
+    parser.add_argument("--mismatch-weight", type=float, default=presets.PRESETS["digits"]["mismatch_weight"],
+                        help="the matching-aware term's weight where it is on (default: the preset's)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     if not 1 <= args.eval_every <= args.epochs:

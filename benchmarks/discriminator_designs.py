@@ -73,10 +73,11 @@ def main():
             per_seed = [train(design, mismatch, args, seed) for seed in range(args.seeds)]
             mean = {k: float(np.mean([r[k] for r in per_seed])) for k in per_seed[0]}
             name = f"{design}, mismatch {'on' if mismatch else 'off'}"
-            runs[name] = mean
+            runs[name] = dict(mean, by_seed={m: [float(r[m]) for r in per_seed] for m in METRICS})
             rows.append({"design": design, "mismatch": "on" if mismatch else "off",
                          **{m: mean[m] for m in METRICS}, "seconds": round(mean["seconds"])})
-            print(f"{name}: " + ", ".join(f"{m} {mean[m]:.3f}" for m in METRICS), flush=True)
+            print(f"{name}: " + ", ".join(f"{m} {mean[m]:.3f}" for m in METRICS)
+                  + f" (both eyes by seed {[round(r['both_eyes'], 3) for r in per_seed]})", flush=True)
     real = runs[next(iter(runs))]["real_diversity"]
     print(f"\ntag faces {args.size}x{args.size}, {steps} steps of batch {args.batch_size} per run; "
           f"diversity of real faces {real:.3f}, of a collapsed generator 0.000\n")

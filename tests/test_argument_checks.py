@@ -33,7 +33,6 @@ WRONG = [
     (_conditional, "seed", 1.7),
     (_conditional, "seed", True),
     (_conditional, "seed", 2**63),
-    (_conditional, "auxiliary_on_fake", 1),
     (_conditional, "ema_decay", False),
     (_conditional, "ema_decay", 1.0),
     (_conditional, "adversarial_weight", NAN),

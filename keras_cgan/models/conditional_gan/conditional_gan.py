@@ -1,7 +1,6 @@
 """`ConditionalGAN`: class-conditional image generation with a matching-aware D."""
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from keras_cgan import checks
@@ -175,7 +174,7 @@ class ConditionalGAN(GANModel):
         if design is not None and design not in self.designs:
             raise ValueError(f"`design` must be one of {self.designs} or None. Received: design={design!r}")
         self.condition = conditions_lib.get(condition)
-        if not (isinstance(auxiliary_on_fake, (bool, np.bool_)) or auxiliary_on_fake == "negative"):
+        if auxiliary_on_fake not in AUXILIARY_ON_FAKE:
             raise ValueError(
                 f"`auxiliary_on_fake` must be one of {AUXILIARY_ON_FAKE}. Received: auxiliary_on_fake={auxiliary_on_fake!r}"
             )

@@ -498,6 +498,7 @@ def test_tags_file_from_a_spreadsheet_with_a_bom_and_capital_letters_reads_as_ty
     assert condition.vocabulary == ["blue hair", "red eyes"]
     np.testing.assert_array_equal(multi_hot, [[1, 1], [1, 1]])
     assert tags.split_tags("Red Eyes, BLUE hair", ["blue hair", "red eyes"]) == ["red eyes", "blue hair"]
+    assert tags.split_tags("Blue Hair red eyes", tag_ends=("Hair", "Eyes")) == ["blue hair", "red eyes"]
 
 
 def test_an_unreadable_image_of_a_tags_file_is_named(tmp_path):

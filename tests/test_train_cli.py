@@ -147,6 +147,16 @@ def test_a_backup_half_written_when_the_job_was_killed_falls_back_to_the_previou
     assert int(gan.generator_optimizer.iterations.numpy()) == 4
 
 
+def test_a_backup_whose_two_copies_are_broken_is_named(cgan_copy, capsys):
+    os.makedirs(cgan_copy / "backup")
+    for name in ("latest.weights.h5", "latest.weights.h5.bkp"):
+        (cgan_copy / "backup" / name).write_bytes(b"\x89HDF\r\n" + bytes(100))
+    os.remove(cgan_copy / "gan.keras")
+    assert main(["sample", "--run", str(cgan_copy), "-n", "4"]) == 2
+    error = capsys.readouterr().err
+    assert "neither the backup" in error and "latest.weights.h5.bkp" in error and "Traceback" not in error
+
+
 @pytest.mark.parametrize(
     "family, fmt, suffix, extra",
     [("conditional_gan", "onnx", ".onnx", []), ("pix2pix", "tflite", ".tflite", ["--quantization", "float16"])],
@@ -484,6 +494,11 @@ def test_a_non_positive_size_or_filter_count_is_an_error_before_training(tmp_pat
         assert train("pix2pix", tmp_path / "run", flag, "0") == 2
         assert f"{flag}: expected a positive int, received 0" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "run")
+    from keras_cgan.cli import train as train_cli
+    from keras_cgan.cli.recipes import conditional_gan  # noqa: F401  (registers the family)
+    from keras_cgan.cli.recipes.spec import get
+
+    assert train_cli.check_option(get("conditional_gan"), "size", None) is None  # null: the preset's size
 
 
 def test_pix2pix_built_in_data_follows_the_direction(tmp_path):
@@ -499,7 +514,7 @@ def test_pix2pix_built_in_data_follows_the_direction(tmp_path):
 
 def test_side_folders_named_like_cyclegan_get_the_a_b_hint(tmp_path, capsys):
     data = tmp_path / "data"
-    for side in ("trainA", "trainB"):
+    for side in ("trainA", "trainB", "testA", "testB"):
         os.makedirs(data / side)
         Image.fromarray(np.zeros((16, 16, 3), "uint8")).save(data / side / "0.png")
     assert train("pix2pix", tmp_path / "run", "--data", str(data)) == 2

@@ -25,7 +25,9 @@ def add_rollout_subcommand(subparsers, help=None):
         "run folder and let it predict the following frames, each from its own predictions.",
     )
     p.add_argument("--run", required=True, help="a next_frame_gan run folder")
-    p.add_argument("clip", help="a folder of frame images (in name order, numbers by value) or a video file (.gif, .mp4, ...)")
+    p.add_argument(
+        "clip", help="a folder of frame images (in name order, numbers by value) or a video file (.gif, .mp4, ...)"
+    )
     p.add_argument("-o", "--output", required=True, help="the GIF to write")
     p.add_argument("--steps", type=int, default=10, help="frames to predict (default 10)")
     p.add_argument("--start", type=int, default=0, help="first context frame of the clip (default 0)")

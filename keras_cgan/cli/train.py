@@ -86,7 +86,7 @@ def check_option(family, key, value):
             f"{flag}: expected {expected}{' or null' if default is None else ''}, received {value!r} "
             f"(e.g. --set {key}={example})."
         )
-    if key in ("size", "filters") and value < 1:
+    if key in ("size", "filters") and value is not None and value < 1:
         raise ValueError(f"--{key}: expected a positive int, received {value!r}.")
     choices = family.option_choices.get(key)
     if choices is not None and value not in choices:
@@ -115,7 +115,8 @@ def _common_train_arguments(p):
     batch = p.add_mutually_exclusive_group()
     batch.add_argument("--batch-size", type=int, default=None, help="global batch size (all replicas)")
     batch.add_argument("--per-replica-batch-size", type=int, default=None, help="batch size per replica")
-    p.add_argument("--steps-per-epoch", type=int, default=None, help="default: one pass over --data (the family's own count for the built-in data)")
+    p.add_argument("--steps-per-epoch", type=int, default=None,
+                   help="default: one pass over --data (the family's own count for the built-in data)")
     p.add_argument("--out", default=None, help="run folder (default runs/FAMILY); must not exist unless --resume")
     p.add_argument("--resume", action="store_true", help="continue the run in --out (start it if it is missing)")
     p.add_argument("--strategy", choices=distribute.STRATEGIES, default=None, help="default: one device")
@@ -258,7 +259,7 @@ class _ReadOnlyBackup:
             def on_train_end(self, logs=None):
                 pass
 
-        return ReadOnlyBackupAndRestore(backup_dir, double_checkpoint=True, delete_checkpoint=False)
+        return ReadOnlyBackupAndRestore(backup_dir, delete_checkpoint=False)  # its fallback would write
 
 
 def _versions():
@@ -312,8 +313,8 @@ def run_train(args):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         data = family.load_data(data_path, options, data_options, batch_size, options["seed"])
-    for warning in caught:
-        print(f"keras-cgan train: warning: {warning.message}", file=sys.stderr)
+    for message in dict.fromkeys(str(warning.message) for warning in caught):  # each once
+        print(f"keras-cgan train: warning: {message}", file=sys.stderr)
     own = data.steps if data_path is not None else family.steps_per_epoch or data.steps  # --data: one pass
     steps = _pick(args.steps_per_epoch, saved, "data", "steps_per_epoch", own)
     if not steps:
@@ -530,7 +531,13 @@ def load_run(run, whole=True):
         with tempfile.TemporaryDirectory() as folder:  # Keras reads only `*.weights.h5` names
             previous = os.path.join(folder, "previous.weights.h5")
             shutil.copyfile(weights + ".bkp", previous)
-            gan.load_weights(previous)
+            try:
+                gan.load_weights(previous)
+            except OSError as second:
+                raise ValueError(
+                    f"--run {run}: neither the backup {weights} ({error}) nor its previous copy {weights}.bkp "
+                    f"({second}) can be read."
+                ) from second
     return config, family, gan if whole else gan.generator
 
 

@@ -34,6 +34,7 @@ def split_tags(text, vocabulary=None, tag_ends=TAG_ENDS, where="tags"):
     words = text.lower().replace(",", " , ").replace(";", " , ").split()
     tags, current = [], []
     if vocabulary is None:
+        ends = {end.lower() for end in tag_ends}
         for word in words:
             if word == ",":
                 if current:
@@ -41,7 +42,7 @@ def split_tags(text, vocabulary=None, tag_ends=TAG_ENDS, where="tags"):
                 current = []
                 continue
             current.append(word)
-            if word in tag_ends:
+            if word in ends:
                 tags.append(" ".join(current))
                 current = []
         if current:

@@ -1,7 +1,7 @@
 """Video clips from disk and sliding `(context, next frame)` windows.
 
 A clip is an array `[T, H, W, C]` of frames in `[-1, 1]`. Clips come from
-folders of frame images (one folder per clip, frames sorted by file name) or
+folders of frame images (one folder per clip, frames in name order, numbers by value) or
 from video files read with `imageio` (GIF with Pillow; MP4 and others when
 an `imageio` video plugin is installed). A window is `context_frames + 1`
 consecutive frames: the first `context_frames` are stacked on channels as the
@@ -61,7 +61,8 @@ def frame_order(name):
     >>> sorted(["f10.png", "f2.png", "f1.png"], key=frame_order)
     ['f1.png', 'f2.png', 'f10.png']
     """
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name) if part]
+    parts = re.split(r"([0-9]+)", name)  # text, number, text, number, ...
+    return [(int(part), "") if i % 2 else (-1, part) for i, part in enumerate(parts)] + [(0, name)]
 
 
 def load_frame_folder(path, channels=None):

@@ -3,7 +3,7 @@
 Built-in data: the junction sprite clips of `synthetic_video`, with 15% of
 each batch drawn at the junction, the defaults of `examples/next_frame_gan.py`.
 `--data DIR` reads a folder of clips: one sub-folder of frame images per clip
-(frames sorted by name) and/or video files; frames are resized to `--size`.
+(frames in name order, numbers by value) and/or video files; frames are resized to `--size`.
 Samples: one row per window, context frames | prediction | truth.
 """
 
@@ -14,7 +14,7 @@ from keras_cgan.models.next_frame_gan import presets
 
 DEFAULT = presets.PRESETS["default"]
 
-LAYOUT = """  DIR/<clip>/<frame>.png  one folder of frames per clip (sorted by name), and/or
+LAYOUT = """  DIR/<clip>/<frame>.png  one folder of frames per clip (in name order), and/or
   DIR/<clip>.gif          video files; every clip longer than the context"""
 PREVIEW = 8
 

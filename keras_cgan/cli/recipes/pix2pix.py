@@ -83,9 +83,9 @@ def load_data(path, options, data_options, batch_size, seed):
 
 def _folders_hint(subfolders):
     """What to do with a folder of subfolders: name the sides A/ and B/ (trainA, trainB), or pass one (train, val)."""
-    sides = {n[:-1].lower() for n in subfolders if n[-1:].lower() in ("a", "b")}
-    if len(subfolders) == 2 and len(sides) == 1 and {n[-1:].lower() for n in subfolders} == {"a", "b"}:
-        return "name the two sides of the pairs A/ and B/ (matched by file name)."
+    stems = lambda side: {n[:-1].lower() for n in subfolders if n[-1:].lower() == side}  # noqa: E731
+    if stems("a") & stems("b"):  # trainA/ trainB/ (testA/ testB/ ...): one folder per side
+        return "name the two sides of the pairs A/ and B/ (matched by file name), one such folder per split."
     return "pass one of them."
 
 

@@ -39,6 +39,14 @@ def image_grid(images, rows):
     return grid[..., 0] if c == 1 else grid
 
 
+def _check_labels(count, rows, row_labels, col_labels):
+    """`ValueError` unless the labels of a grid of `count` images in `rows` rows are one per row and column."""
+    cols = -(-count // rows)
+    for labels, wanted, name in ((row_labels, rows, "row_labels"), (col_labels, cols, "col_labels")):
+        if labels is not None and len(labels) != wanted:
+            raise ValueError(f"`{name}` needs {wanted} labels (one per {name[:3]}); got {len(labels)}.")
+
+
 def save_image_grid(images, path, rows, scale=1, row_labels=None, col_labels=None):
     """Writes `images` in `[-1, 1]` as a PNG grid with `rows` rows; returns `path`.
 
@@ -67,10 +75,7 @@ def save_image_grid(images, path, rows, scale=1, row_labels=None, col_labels=Non
     if scale != 1:
         grid = grid.resize((grid.width * scale, grid.height * scale), Image.NEAREST)
     if row_labels is not None or col_labels is not None:
-        cols = -(-len(images) // rows)
-        for labels, count, name in ((row_labels, rows, "row_labels"), (col_labels, cols, "col_labels")):
-            if labels is not None and len(labels) != count:
-                raise ValueError(f"`{name}` needs {count} labels (one per {name[:3]}); got {len(labels)}.")
+        _check_labels(len(images), rows, row_labels, col_labels)
         font = ImageFont.load_default()
         measure = ImageDraw.Draw(Image.new("L", (1, 1)))
         size = lambda text: measure.textbbox((0, 0), str(text), font=font)[2:]  # noqa: E731  (width, height)
@@ -329,10 +334,7 @@ class SampleGrid(SampleWriter):
         self.rows = checks.integer("rows", rows, low=1)
         self.seed, self.scale = checks.integer("seed", seed, low=0), checks.integer("scale", scale, low=1)
         self.path = _image_path(path)
-        cols = -(-len(self.conditions) // self.rows)
-        for labels, count, name in ((row_labels, self.rows, "row_labels"), (col_labels, cols, "col_labels")):
-            if labels is not None and len(labels) != count:
-                raise ValueError(f"`{name}` needs {count} labels (one per {name[:3]}); got {len(labels)}.")
+        _check_labels(len(self.conditions), self.rows, row_labels, col_labels)
         self.row_labels, self.col_labels = row_labels, col_labels
         self.noise = None
 

@@ -158,6 +158,10 @@ def test_rollout_and_its_gif_check_noise_and_clips_before_generating():
     gif.set_model(gan)
     with pytest.raises(ValueError, match=r"`clips` hold frames of shape \(16, 16, 1\); the model predicts"):
         gif.on_train_begin()
+    short = RolloutGIF(np.zeros((2, gan.context_frames, 8, 8, 1), "float32"), "rollouts")
+    short.set_model(gan)
+    with pytest.raises(ValueError, match=f"`clips` need more than context_frames={gan.context_frames} frames"):
+        short.on_train_begin()
 
 
 def test_whole_number_arguments_of_stages_exports_and_loaders():

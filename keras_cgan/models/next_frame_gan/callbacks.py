@@ -134,9 +134,7 @@ class RolloutGIF(SampleWriter):
             )
 
     def write(self, epoch):
-        k = self.model.context_frames
-        if self.clips.shape[1] <= k:
-            raise ValueError(f"`clips` need more than context_frames={k} frames; they have {self.clips.shape[1]}.")
+        k = self.model.context_frames  # the clips were checked against the model in `on_train_begin`
         steps = self.steps or self.clips.shape[1] - k
         prediction = self.model.rollout(self.clips[:, :k], steps)
         truth = self.clips[:, k : k + steps]

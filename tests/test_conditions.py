@@ -501,6 +501,13 @@ def test_tags_file_from_a_spreadsheet_with_a_bom_and_capital_letters_reads_as_ty
     assert tags.split_tags("Blue Hair red eyes", tag_ends=("Hair", "Eyes")) == ["blue hair", "red eyes"]
 
 
+def test_a_16_bit_gray_image_of_a_tags_file_keeps_its_tones(tmp_path):
+    folder, path = _write_folder(tmp_path, ["0,blue hair red eyes"], [])
+    Image.fromarray(np.full((6, 6), 32768, "uint16")).save(os.path.join(folder, "0.png"))  # mid-gray, 16 bits
+    _, _, faces = tags.load(folder, path, image_size=6)
+    np.testing.assert_allclose(faces, 128 / 127.5 - 1, atol=1e-6)  # Pillow's own convert would give white
+
+
 def test_an_unreadable_image_of_a_tags_file_is_named(tmp_path):
     folder, path = _write_folder(tmp_path, ["0,blue hair red eyes", "1,red hair red eyes"], ["0", "1"])
     data = open(os.path.join(folder, "1.jpg"), "rb").read()

@@ -112,6 +112,14 @@ def test_gray_with_alpha_reads_as_gray(tmp_path):
     np.testing.assert_allclose(np.asarray(a), 100 / 127.5 - 1, atol=1e-6)
 
 
+def test_16_bit_gray_pairs_keep_their_tones(tmp_path):
+    for i in range(2):
+        Image.fromarray(np.full((8, 16), 32768, "uint16")).save(tmp_path / f"{i}.png")
+    a, _ = next(iter(paired_image_dataset(str(tmp_path), image_size=8, batch_size=2, jitter=False)))
+    assert a.shape == (2, 8, 8, 1)
+    np.testing.assert_allclose(np.asarray(a), 128 / 127.5 - 1, atol=1e-6)
+
+
 def test_square_images_where_a_b_pairs_are_expected_warn(tmp_path):
     for i in range(2):
         save(str(tmp_path / f"{i}.png"), np.zeros((16, 16, 3), "uint8"))

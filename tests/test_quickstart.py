@@ -27,6 +27,16 @@ def test_quickstart_writes_grid_generator_and_score(tmp_path):
     assert saved["real_digit_accuracy"] > 0.95  # the judge itself works
 
 
+@pytest.mark.parametrize("option", ["--samples-per-class", "--latent-dim", "--epochs"])
+def test_a_bad_option_is_refused_before_training(option, tmp_path, capsys):
+    from keras_cgan.cli.main import main
+
+    out = str(tmp_path / "digits")
+    assert main(["quickstart", option, "0", "--out", out]) == 2
+    assert f"keras-cgan quickstart: error: `{option}` must be an int >= 1" in capsys.readouterr().err
+    assert not os.path.exists(out)  # refused before the run folder was made
+
+
 def test_command_line_lists_quickstart():
     proc = subprocess.run(
         [sys.executable, "-m", "keras_cgan.cli", "quickstart", "--help"],

@@ -147,6 +147,11 @@ def test_a_backup_half_written_when_the_job_was_killed_falls_back_to_the_previou
     assert int(gan.generator_optimizer.iterations.numpy()) == 4
 
 
+def test_export_errors_name_the_command_as_every_command_does(tmp_path, capsys):
+    assert main(["export", "--run", str(tmp_path / "no_run"), "--format", "onnx"]) == 2
+    assert capsys.readouterr().err.startswith("keras-cgan export: error: ")
+
+
 def test_a_backup_whose_two_copies_are_broken_is_named(cgan_copy, capsys):
     os.makedirs(cgan_copy / "backup")
     for name in ("latest.weights.h5", "latest.weights.h5.bkp"):

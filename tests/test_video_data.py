@@ -77,6 +77,16 @@ def test_frames_of_different_sizes_name_the_clip_and_frame(tmp_path):
         video.load_frame_folder(folder)
 
 
+def test_16_bit_gray_frames_keep_their_tones(tmp_path):
+    folder = tmp_path / "clip_16bit"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((6, 6), 32768, "uint16")).save(folder / f"{i}.png")
+    frames = video.load_frame_folder(str(folder))
+    assert frames.shape == (3, 6, 6, 1)
+    np.testing.assert_allclose(frames, 128 / 127.5 - 1, atol=1e-6)
+
+
 def test_short_clip_is_a_clear_error():
     clips = {"long": np.zeros((6, 8, 8, 1), "float32"), "short_one": np.zeros((4, 8, 8, 1), "float32")}
     with pytest.raises(ValueError, match=r"short_one.*4 frame\(s\).*context_frames \+ 1 = 5"):

@@ -13,6 +13,7 @@ Example:
 """
 
 import argparse
+import os
 import sys
 
 import numpy as np
@@ -125,15 +126,17 @@ def run_export(args):
     """Runs a parsed export command; prints the report; returns the exit status."""
     from keras_cgan.export.parity import ParityError
 
+    # As every command's error line: `keras-cgan export: error: ...` (a stand-alone script names itself).
+    where = "keras-cgan export" if getattr(args, "command", None) == "export" else os.path.basename(sys.argv[0])
     try:
         result = _export(args)
     except ParityError as error:
         report = error.report
         print(report.to_json() if args.json else report)
-        print(f"error: {'; '.join(report.problems)}", file=sys.stderr)
+        print(f"{where}: error: {'; '.join(report.problems)}", file=sys.stderr)
         return 1
     except (ValueError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{where}: error: {error}", file=sys.stderr)
         return 2
     if isinstance(result, str):  # --no-check
         print(f"wrote {result} (parity not checked)")

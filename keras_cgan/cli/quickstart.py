@@ -15,6 +15,8 @@ import time
 
 import numpy as np
 
+from keras_cgan import checks
+from keras_cgan.cli.status import errors_to_status
 from keras_cgan.models.conditional_gan import presets
 
 DIGITS = presets.PRESETS["digits"]  # the quickstart's model; --latent-dim, --filters, --mismatch-weight change it
@@ -44,6 +46,14 @@ def build_parser(parser=None):
     return parser
 
 
+def _check(args):
+    """Refuses bad option values before anything is trained (`ValueError` naming the option)."""
+    for name in ("epochs", "batch_size", "latent_dim", "filters", "samples_per_class"):
+        checks.integer("--" + name.replace("_", "-"), getattr(args, name), low=1)
+    checks.integer("--verbose", args.verbose, low=0, high=2)
+    checks.number("--mismatch-weight", args.mismatch_weight)
+
+
 def run(args):
     """Trains the digits cGAN, writes samples and the generator, prints condition accuracy."""
     import keras
@@ -52,8 +62,7 @@ def run(args):
     from keras_cgan.data import digits
     from keras_cgan.metrics import DigitsClassifier, condition_accuracy
 
-    if args.epochs < 1 or args.batch_size < 1:
-        raise SystemExit("--epochs and --batch-size must be positive")
+    _check(args)
     os.makedirs(args.out, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
     start = time.time()
@@ -103,14 +112,21 @@ def run(args):
 def add_quickstart_subcommand(subparsers, help=None):
     """Adds `quickstart` to a `keras-cgan` parser."""
     parser = build_parser(subparsers.add_parser("quickstart", help=help))
-    parser.set_defaults(func=lambda args: run(args) and 0)
+    parser.set_defaults(func=_command)
     return parser
 
 
+@errors_to_status(command="quickstart")
+def _command(args):
+    """`run` as a command: 0 when done, 2 (and one `error:` line) for a bad option."""
+    run(args)
+    return 0
+
+
 def main(argv=None):
-    """`python -m keras_cgan.cli.quickstart`: parses `argv` and runs."""
+    """Parses `argv` and runs; returns the result (`ValueError` for a bad option)."""
     return run(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(_command(build_parser().parse_args()))

@@ -73,7 +73,7 @@ def _read(path, channels):
     from PIL import Image
 
     with Image.open(path) as image:
-        return np.asarray(image.convert(_MODES[channels]), "float32").reshape(image.size[1], image.size[0], -1)
+        return np.asarray(image_folder.eight_bit(image).convert(_MODES[channels]), "float32").reshape(image.size[1], image.size[0], -1)
 
 
 def _write(path, image):

@@ -34,13 +34,26 @@ def image_path(folder, image_id, where):
     raise ValueError(f"{where}: image {image_id!r} not found in {folder} (tried {candidates[0]}, ...)")
 
 
+def eight_bit(image):
+    """A 16-bit grayscale PIL image (mode `I;16`, `I`) scaled to 8-bit `L`; any other image as it is.
+
+    Pillow's own `convert` clips such pixels at 255, so most of the picture turns white.
+    """
+    if image.mode in ("I", "I;16", "I;16B", "I;16L"):
+        from PIL import Image
+
+        pixels = np.asarray(image, "float32") / 257.0  # 0..65535 -> 0..255
+        return Image.fromarray(np.clip(np.round(pixels), 0, 255).astype("uint8"), "L")
+    return image
+
+
 def read_image(path, size):
     """Reads an image as RGB `float32` `[size, size, 3]` in `[-1, 1]`."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as image:
-            image = image.convert("RGB")
+            image = eight_bit(image).convert("RGB")
             if image.size != (size, size):
                 image = image.resize((size, size), Image.BILINEAR)
             return np.asarray(image, "float32") / 127.5 - 1.0

@@ -46,7 +46,8 @@ from keras_cgan import checks
 
 DIRECTIONS = ("AtoB", "BtoA")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
-_MODE_CHANNELS = {"1": 1, "L": 1, "LA": 1, "P": 3, "RGB": 3, "RGBA": 4}  # gray + alpha is read as gray
+# Gray + alpha is read as gray; 16-bit gray (I;16) is scaled to 8 bits by `tf.io.decode_image`.
+_MODE_CHANNELS = {"1": 1, "L": 1, "LA": 1, "I;16": 1, "I;16B": 1, "I": 1, "P": 3, "RGB": 3, "RGBA": 4}
 
 
 def _image_files(folder):

@@ -25,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_cgan import checks
+from keras_cgan.data import image_folder
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 VIDEO_EXTENSIONS = (".gif", ".mp4", ".avi", ".mov", ".mkv", ".webm")
@@ -87,6 +88,7 @@ def load_frame_folder(path, channels=None):
     for name in names:
         try:
             with Image.open(os.path.join(path, name)) as image:
+                image = image_folder.eight_bit(image)
                 array = np.asarray(image.convert("RGB") if image.mode not in ("L", "RGB", "RGBA") else image)
         except (OSError, UnidentifiedImageError, SyntaxError) as error:  # truncated, or not an image
             raise ValueError(f"Clip {path!r}: cannot read frame {name!r} ({error}).") from error

@@ -387,6 +387,12 @@ def test_scripts_export_and_report(exported, tmp_path):
     with contextlib.redirect_stderr(err):
         code = export_cli.script_main("tflite", [str(path), "-o", str(tmp_path / "q.tflite"), "--quantization", "int8"])
     assert code == 2 and "representative_data" in err.getvalue()
+    before = os.path.getmtime(tmp_path / "g.onnx")
+    with contextlib.redirect_stderr(err):  # an existing file is kept unless --overwrite
+        assert export_cli.script_main("onnx", [str(path), "-o", str(tmp_path / "g.onnx"), "--no-check"]) == 2
+    assert "g.onnx: exists; pass --overwrite" in err.getvalue() and os.path.getmtime(tmp_path / "g.onnx") == before
+    with contextlib.redirect_stdout(out):
+        assert export_cli.script_main("onnx", [str(path), "-o", str(tmp_path / "g.onnx"), "--no-check", "--overwrite"]) == 0
 
 
 @pytest.mark.parametrize("script", ["to_savedmodel", "to_onnx", "to_tflite", "check_parity"])

@@ -11,7 +11,6 @@ import tensorflow as tf
 
 from keras_cgan.callbacks import AudioSamples, SampleGrid, StopOnNaN
 from tests import families
-from tests.test_case import run_isolated
 
 
 def _weights(model):

@@ -1,12 +1,11 @@
 """Misuses of the Python API: each gets a clear error naming the thing and the value, or a correct result.
 
-One test per item of issue 21 ("No silent misuse"): the silent cases (data
+One test per misuse: the silent cases (data
 out of range or NaN, unchecked predict conditions, a sigmoid discriminator,
 sample weights, unknown-word captions) and the unclear ones (an error from
 deep inside TensorFlow before).
 """
 
-import os
 import subprocess
 import sys
 import warnings

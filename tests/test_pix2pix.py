@@ -14,7 +14,6 @@ from tests.test_case import (
     assert_keras_roundtrip,
     benchmark_module,
     flat_weights,
-    run_isolated,
 )
 
 SIZE = 16

@@ -152,6 +152,15 @@ def test_export_errors_name_the_command_as_every_command_does(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("keras-cgan export: error: ")
 
 
+def test_export_keeps_a_file_the_user_named_unless_told_to_overwrite(runs, tmp_path, capsys):
+    (tmp_path / "mine.onnx").write_text("the user's file")
+    command = ["export", "--run", runs["conditional_gan"], "--format", "onnx", "-o", str(tmp_path / "mine.onnx")]
+    assert main(command) == 2
+    assert "mine.onnx: exists; pass --overwrite" in capsys.readouterr().err
+    assert (tmp_path / "mine.onnx").read_text() == "the user's file"
+    assert main(command + ["--overwrite"]) == 0 and (tmp_path / "mine.onnx").stat().st_size > 100
+
+
 def test_a_backup_whose_two_copies_are_broken_is_named(cgan_copy, capsys):
     os.makedirs(cgan_copy / "backup")
     for name in ("latest.weights.h5", "latest.weights.h5.bkp"):
@@ -583,6 +592,8 @@ def test_sample_for_a_condition(runs, tmp_path, capsys):
     assert main(["sample", "--run", runs["stack_gan"], "--condition", condition, "-n", "4", "--out", str(out)]) == 0
     assert Image.open(out).size[0] == (4 * 9 + 1) * 8  # one row of four 8x8 faces, x8
     assert main(["sample", "--run", runs["conditional_gan"], "--condition", "3", "--out", str(tmp_path / "3.png")]) == 0
+    assert main(["sample", "--run", runs["conditional_gan"], "--condition", "3", "--out", str(tmp_path / "3.png")]) == 2
+    assert "3.png: exists; pass --overwrite" in capsys.readouterr().err
     assert main(["sample", "--run", runs["stack_gan"], "--condition", "plaid hair"]) == 2
     assert "plaid" in capsys.readouterr().err
     assert main(["sample", "--run", runs["conditional_gan"], "--condition", "10"]) == 2

@@ -41,6 +41,7 @@ def add_arguments(parser, command):
         parser.add_argument(
             "--no-check", action="store_true", help="Skip the parity check (not recommended)."
         )
+        parser.add_argument("--overwrite", action="store_true", help="Replace the output if it exists.")
     if command == "savedmodel":
         parser.add_argument("--version", type=int, default=None, help="Version folder (default: next).")
     if command == "onnx":
@@ -77,6 +78,7 @@ def add_export_subcommand(subparsers, help=None):
         "--representative-data", default=None,
         help="With --run: `.npz` of calibration inputs keyed by input name (required for int8).",
     )
+    parser.add_argument("--overwrite", action="store_true", help="With --run -o: replace the output if it exists.")
     parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
     formats = parser.add_subparsers(dest="export_command", required=False)
     for command, description in COMMANDS.items():
@@ -104,6 +106,11 @@ def _export(args):
             raise_on_failure=False,
         )
     check = not args.no_check
+    target = args.output
+    if command == "savedmodel":  # without --version a SavedModel goes to a new version folder
+        target = None if args.version is None else os.path.join(args.output, str(args.version))
+    if target and os.path.exists(target) and not args.overwrite:
+        raise ValueError(f"-o {target}: exists; pass --overwrite to replace it.")
     if command == "savedmodel":
         return export.to_saved_model(args.model, args.output, version=args.version, check=check)
     if command == "onnx":

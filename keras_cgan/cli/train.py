@@ -172,6 +172,7 @@ def add_sample_subcommand(subparsers, help=None):
         "(default: the run's preview conditions)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the noise (default 0)")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.set_defaults(func=run_sample)
     return p
 
@@ -592,6 +593,8 @@ def run_sample(args):
     out = args.out or run_folder.free_name(run, "sample", get(config["family"]).sample_extension)
     if not os.path.isdir(os.path.dirname(os.path.abspath(out))):
         raise ValueError(f"--out {out}: the folder {os.path.dirname(os.path.abspath(out))} does not exist.")
+    if os.path.exists(out) and not args.overwrite:
+        raise ValueError(f"--out {out}: exists; pass --overwrite to replace it.")
     config, family, gan = load_run(run)
     family.write_samples(gan, conditions, targets, out, args.seed)
     print(f"wrote {out} ({len(conditions)} samples of the {config['family']} run {run})")
@@ -618,6 +621,8 @@ def export_run(args):
     run = os.path.abspath(args.run)
     _, _, generator = load_run(run, whole=False)
     out = args.run_output
+    if out is not None and args.format != "savedmodel" and os.path.exists(out) and not args.overwrite:
+        raise ValueError(f"-o {out}: exists; pass --overwrite to replace it.")  # a SavedModel adds a version
     if out is None and args.format == "savedmodel":
         out = os.path.join(run, "export", "saved_model")  # versioned sub-folders: never overwritten
     elif out is None:

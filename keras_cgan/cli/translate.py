@@ -72,6 +72,8 @@ def generator_for(generator, height, width):
 def _read(path, channels):
     from PIL import Image
 
+    from keras_cgan.data import image_folder
+
     with Image.open(path) as image:
         return np.asarray(image_folder.eight_bit(image).convert(_MODES[channels]), "float32").reshape(image.size[1], image.size[0], -1)
 

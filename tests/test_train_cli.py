@@ -263,6 +263,9 @@ def test_resume_continues_the_epoch_count(cgan_copy):
     assert len(history(cgan_copy)) == 2  # done: nothing more to train
     after = config(cgan_copy)
     assert after["train"]["epochs"] == 2 and after["model"] == before["model"]
+    command = ["train", "conditional_gan", "--out", str(cgan_copy), "--resume", "--epochs", "1", "--verbose", "0"]
+    assert main(command) == 2  # fewer epochs than it has trained: refused, the record kept
+    assert config(cgan_copy) == after
 
 
 @pytest.mark.parametrize(
@@ -513,6 +516,11 @@ def test_a_non_positive_size_or_filter_count_is_an_error_before_training(tmp_pat
     from keras_cgan.cli.recipes.spec import get
 
     assert train_cli.check_option(get("conditional_gan"), "size", None) is None  # null: the preset's size
+
+
+def test_a_speech_window_the_encoder_cannot_halve_names_the_size_option(tmp_path, capsys):
+    assert train("segan", tmp_path / "run", "--size", "100") == 2
+    assert "--size must be a multiple of 64 (the window in samples). Received: 100" in capsys.readouterr().err
 
 
 def test_pix2pix_built_in_data_follows_the_direction(tmp_path):

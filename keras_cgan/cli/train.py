@@ -302,6 +302,9 @@ def run_train(args):
         batch_size = _pick(args.batch_size, saved, "data", "batch_size", family.batch_size)
         batch_size = distribute.global_batch_size(batch_size, strategy)
     epochs = _pick(args.epochs, saved, "train", "epochs", family.epochs)
+    trained = _epochs_trained(out) if saved else 0
+    if epochs < trained:
+        raise ValueError(f"--epochs {epochs}: the run in {out} has trained {trained} epochs; give more to train on.")
     if data_path:  # the built-in set's options do not describe a folder
         data_options = {k: v for k, v in data_options.items() if k not in family.synthetic_options}
     data_section = {"path": data_path, "batch_size": batch_size, **data_options}
@@ -402,14 +405,21 @@ def _continue_finished_run(gan, out, strategy):
         return 0
     with strategy.scope():
         gan.load_weights(finished)
+    trained = _epochs_trained(out)
+    if not trained:
+        raise ValueError(f"--resume: {out} has gan.keras but no {run_folder.HISTORY} to count its epochs.")
+    return trained
+
+
+def _epochs_trained(out):
+    """The epochs the run in `out` has finished, by its history (0 when it has none)."""
     history = run_folder.path(out, run_folder.HISTORY)
     rows = []
     if os.path.isfile(history):
         with open(history, newline="") as f:
             rows = [row for row in csv.reader(f)][1:]
-    if not rows:
-        raise ValueError(f"--resume: {out} has gan.keras but no {run_folder.HISTORY} to count its epochs.")
-    return int(rows[-1][0]) + 1
+    epochs = [int(row[0]) for row in rows if row and row[0].isdigit()]  # a line cut short by a kill is skipped
+    return epochs[-1] + 1 if epochs else 0
 
 
 def _history_logger(path):

@@ -44,13 +44,21 @@ def _folder_steps(pairs, sample_rate, window, batch_size):
     return windows // batch_size
 
 
+def _window(options):
+    """`--size`, the window in samples: a multiple of 64, one halving per encoder layer."""
+    window, step = size_option(options, "window in samples"), 2 ** len(FILTER_MULTIPLES)
+    if window % step:
+        raise ValueError(f"--size must be a multiple of {step} (the window in samples). Received: {window}")
+    return window
+
+
 def load_data(path, options, data_options, batch_size, seed):
     """Windows of (noisy, clean) pairs from a VoiceBank-style folder, or synthetic speech."""
     import tensorflow as tf
 
     from keras_cgan.data import audio, synthetic_speech
 
-    window, rate = size_option(options, "window in samples"), options["sample_rate"]
+    window, rate = _window(options), options["sample_rate"]
     if path is None:
         seconds = float(data_options["seconds"])
         noisy, clean = synthetic_speech.make_pairs(int(data_options["utterances"]), seconds, rate, seed=seed)

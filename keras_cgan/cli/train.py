@@ -247,20 +247,33 @@ def _refuse_changes(saved, config, out, sections, ignore_absent=False):
         )
 
 
-class _ReadOnlyBackup:
-    """Factory of a BackupAndRestore that restores but never writes (non-chief workers)."""
+def _backup(backup_dir, read_only=False):
+    """Keras' `BackupAndRestore` for the run folder.
 
-    def __new__(cls, backup_dir):
-        import keras
+    The chief's keeps the previous epoch's copy (`double_checkpoint`) and falls
+    back to it when the job was killed while it wrote either file of the
+    backup (Keras falls back for the weights only). `read_only` (other
+    workers): restores, never writes; its fallback would write.
+    """
+    import keras
 
-        class ReadOnlyBackupAndRestore(keras.callbacks.BackupAndRestore):
-            def _save_model(self):
-                pass
+    class Backup(keras.callbacks.BackupAndRestore):
+        def _load_model(self):
+            try:
+                super()._load_model()
+            except json.JSONDecodeError as error:  # the epoch file cut short: Keras' fallback takes OSError
+                raise OSError(f"{self._training_metadata_path}: {error}") from error
 
-            def on_train_end(self, logs=None):
-                pass
+    class ReadOnlyBackup(keras.callbacks.BackupAndRestore):
+        def _save_model(self):
+            pass
 
-        return ReadOnlyBackupAndRestore(backup_dir, delete_checkpoint=False)  # its fallback would write
+        def on_train_end(self, logs=None):
+            pass
+
+    if read_only:
+        return ReadOnlyBackup(backup_dir, delete_checkpoint=False)
+    return Backup(backup_dir, double_checkpoint=True, delete_checkpoint=False)
 
 
 def _versions():
@@ -351,13 +364,12 @@ def run_train(args):
                 run_folder.write_config(out, config)
                 run_folder.write_preview(out, *data.preview)
                 callbacks += [
-                    # The previous epoch's copy is kept: a kill while the weights are written loses one epoch.
-                    keras.callbacks.BackupAndRestore(backup, double_checkpoint=True, delete_checkpoint=False),
+                    _backup(backup),  # a kill while the backup is written loses one epoch
                     _history_logger(run_folder.path(out, run_folder.HISTORY)),
                     _tensorboard(family, data.preview, options["seed"], run_folder.path(out, run_folder.LOGS)),
                 ]
             else:
-                callbacks.append(_ReadOnlyBackup(backup))
+                callbacks.append(_backup(backup, read_only=True))
             initial_epoch = _continue_finished_run(gan, out, strategy) if saved else 0
             train = distribute.shard_by_data(data.train.repeat())
             with _warning_lines():

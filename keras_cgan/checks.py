@@ -50,6 +50,19 @@ def integer(name, value, low=None, high=None):
     return int(value)
 
 
+def integers(name, values, low=None):
+    """`values` as a non-empty list of `int`, each an int (not a bool) >= `low`; else a `ValueError`.
+
+    >>> integers("batch_sizes", (1, 8), low=1)
+    [1, 8]
+    """
+    values = list(values) if isinstance(values, (list, tuple, np.ndarray)) else values
+    if not isinstance(values, list) or not values or not all(is_integer(v) and (low is None or v >= low) for v in values):
+        bound = "" if low is None else f" >= {low}"
+        raise ValueError(f"`{name}` must be a non-empty list of ints{bound}. Received: {name}={values!r}")
+    return [int(v) for v in values]
+
+
 def number(name, value, low=0.0, high=None, low_open=False, high_open=False):
     """`value` as a `float` when it is a finite real number (not a bool) within the bounds.
 

@@ -213,9 +213,7 @@ def check_parity(
     """
     latency_runs = checks.integer("latency_runs", latency_runs, low=1)
     if inputs is None:
-        batch_sizes = list(batch_sizes)
-        if not batch_sizes or not all(checks.is_integer(b) and b >= 1 for b in batch_sizes):
-            raise ValueError(f"`batch_sizes` must be ints >= 1. Received: batch_sizes={batch_sizes!r}")
+        batch_sizes = checks.integers("batch_sizes", batch_sizes, low=1)
     generator = generator_lib.inference_generator(model)
     if inputs is None:
         inputs = generator_lib.example_inputs(generator, max(batch_sizes), seed=seed)

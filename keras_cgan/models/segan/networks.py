@@ -31,9 +31,7 @@ PAPER_FILTERS = (16, 32, 32, 64, 64, 128, 128, 256, 256, 512, 1024)
 
 
 def _check(window, filters, kernel_size):
-    filters = tuple(filters)
-    if not filters or not all(checks.is_integer(f) and f >= 1 for f in filters):
-        raise ValueError(f"`filters` must be a non-empty list of positive ints. Received: {filters}")
+    filters = tuple(checks.integers("filters", filters, low=1))
     checks.integer("kernel_size", kernel_size, low=1)
     checks.integer("window", window, low=1)
     step = 2 ** len(filters)

@@ -535,6 +535,19 @@ def test_pix2pix_built_in_data_follows_the_direction(tmp_path):
     np.testing.assert_array_equal(forward.preview[0], backward.preview[1])
 
 
+def test_a_pix2pix_folder_is_read_once_for_its_training_and_preview_sets(tmp_path, monkeypatch):
+    from keras_cgan.cli.recipes import pix2pix as recipe
+    from keras_cgan.data import paired_images
+
+    _write_folder("pix2pix", tmp_path / "data")
+    read = []
+    header = paired_images._header
+    monkeypatch.setattr(paired_images, "_header", lambda path: read.append(path) or header(path))
+    data = recipe.load_data(str(tmp_path / "data"), {"size": 16}, {"direction": "AtoB"}, 4, 0)
+    assert data.steps == 2 and data.preview[0].shape == (6, 16, 16, 3)
+    assert len(read) == len(set(read)) == 8  # each file's header once
+
+
 def test_side_folders_named_like_cyclegan_get_the_a_b_hint(tmp_path, capsys):
     data = tmp_path / "data"
     for side in ("trainA", "trainB", "testA", "testB"):

@@ -248,6 +248,7 @@ def paired_image_dataset(
     seed=None,
     drop_remainder=False,
     strict=False,
+    scan=None,
 ):
     """A `tf.data.Dataset` of `(condition, target)` batches from a paired folder.
 
@@ -272,6 +273,9 @@ def paired_image_dataset(
             (`ValueError` naming the first); otherwise they are resized to
             the load size with one `UserWarning` giving their count.
             Defaults to `False`.
+        scan: dict or None. What `scan_paired_folder(path, channels)`
+            returned, to use instead of reading every file's header again.
+            Defaults to `None`.
 
     Returns:
         `tf.data.Dataset` of float32 pairs in `[-1, 1]`,
@@ -282,7 +286,7 @@ def paired_image_dataset(
     _check_sizes(image_size, load_size, batch_size)
     if direction not in DIRECTIONS:
         raise ValueError(f"`direction` must be one of {DIRECTIONS}. Received: direction={direction!r}")
-    scan = scan_paired_folder(path, channels)
+    scan = scan_paired_folder(path, channels) if scan is None else scan
     mismatched = scan["size_mismatches"]
     if mismatched and strict:
         raise ValueError(

@@ -57,7 +57,7 @@ def load_data(path, options, data_options, batch_size, seed):
             scan = paired_images.scan_paired_folder(path, channels)
             train = paired_images.paired_image_dataset(
                 path, direction=direction, image_size=size, batch_size=batch_size, seed=seed,
-                drop_remainder=True, channels=channels, strict=bool(data_options.get("strict")),
+                drop_remainder=True, channels=channels, strict=bool(data_options.get("strict")), scan=scan,
             )
         except ValueError as error:
             message = str(error).replace("pass `channels=`", "pass --set channels=N (1 or 3)")
@@ -72,7 +72,7 @@ def load_data(path, options, data_options, batch_size, seed):
             warnings.simplefilter("ignore")  # the size warning was given once, for the training set
             held_out = paired_images.paired_image_dataset(
                 path, direction=direction, image_size=size, jitter=False, batch_size=PREVIEW, shuffle=False,
-                channels=channels,
+                channels=channels, scan=scan,
             )
         preview = tuple(np.asarray(t) for t in next(iter(held_out)))
         steps = len(scan["a_files"]) // batch_size

@@ -75,7 +75,8 @@ def _read(path, channels):
     from keras_cgan.data import image_folder
 
     with Image.open(path) as image:
-        return np.asarray(image_folder.eight_bit(image).convert(_MODES[channels]), "float32").reshape(image.size[1], image.size[0], -1)
+        pixels = image_folder.eight_bit(image).convert(_MODES[channels])
+        return np.asarray(pixels, "float32").reshape(image.size[1], image.size[0], -1)
 
 
 def _write(path, image):

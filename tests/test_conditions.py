@@ -78,6 +78,16 @@ def test_closest_wrong_tags_share_the_most_tags_the_batch_allows():
         TagsCondition(shapes, mismatch="nearest")
 
 
+def test_tags_decode_one_row_or_a_batch_and_refuse_an_unordered_vocabulary():
+    row = TAGS.encode([["blue hair", "blue eyes"]])[0]
+    assert TAGS.decode(row) == ["blue hair", "blue eyes"]
+    assert TAGS.decode(np.stack([row, 1 - row])) == [["blue hair", "blue eyes"], ["red hair", "red eyes"]]
+    with pytest.raises(ValueError, match=r"`multi_hot` must be \[N, 4\] or \[4\].*\(3,\)"):
+        TAGS.decode(np.ones(3))
+    with pytest.raises(ValueError, match="ordered list.*sorted"):
+        TagsCondition({"red hair", "blue hair"})
+
+
 def test_wrong_captions_are_other_captions_never_the_true_one():
     ids = np.array([[1, 2, 0], [1, 2, 0], [3, 4, 0], [1, 2, 0], [5, 0, 0]], "int32")
     condition = TextCondition(6, 3)

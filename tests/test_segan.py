@@ -387,6 +387,30 @@ def test_paired_dataset_windows_and_short_files(tmp_path):
     np.testing.assert_array_equal(last[300:], 0.0)
 
 
+def test_shuffle_reads_the_files_in_a_new_order_each_epoch(tmp_path):
+    root = tmp_path / "voicebank"
+    for kind in ("clean", "noisy"):
+        os.makedirs(root / f"{kind}_trainset_wav")
+        for k in range(8):  # one window per file, its value the file's number
+            audio.write_wav(str(root / f"{kind}_trainset_wav" / f"{k}.wav"), np.full(WINDOW, k / 10), 16000)
+    ds = audio.paired_dataset(str(root), window=WINDOW, hop=WINDOW, batch_size=8, seed=0, shuffle_buffer=1)
+    orders = [tuple(np.round(clean[:, 0, 0].numpy() * 10).astype(int)) for _, clean in ds.repeat(3)]
+    assert all(sorted(order) == list(range(8)) for order in orders)  # each file once an epoch
+    assert len(set(orders)) == 3 and tuple(range(8)) not in orders  # not the sorted order, and new each epoch
+
+
+def test_a_float_wav_beyond_full_scale_is_named_before_training(tmp_path):
+    root = make_folder(tmp_path)
+    sf.write(str(root / "clean_trainset_wav" / "b.wav"), np.full(3000, 1.4), 16000, subtype="FLOAT")
+    with pytest.raises(ValueError, match=r"b\.wav: samples reach 1\.4, beyond \[-1, 1\]"):
+        audio.paired_dataset(str(root), window=WINDOW)
+    square = np.where(np.sin(2 * np.pi * 500 * np.arange(44100) / 44100) >= 0, 1.0, -1.0)  # full scale
+    assert np.abs(audio.resample(square, 44100, 16000)).max() > 1.1  # the filter overshoots ...
+    path = str(tmp_path / "full_scale.wav")
+    sf.write(path, square, 44100, subtype="FLOAT")
+    assert np.abs(audio.read_wav(path, 16000)).max() <= 1  # ... and read_wav clips it
+
+
 def test_stereo_8bit_and_other_rate_are_converted(tmp_path):
     t = np.arange(8000) / 8000.0
     tone = 0.5 * np.sin(2 * np.pi * 200 * t)
@@ -589,6 +613,9 @@ def test_enhance_a_folder_in_one_process(gain_files, tmp_path):
     assert _enhance(root / "noisy", "-o", out, "--model", root / "gain.keras") == 0
     assert sorted(os.listdir(out)) == ["a.wav", "b.wav"]
     assert sf.info(str(out / "b.wav")).samplerate == 8000 and sf.info(str(out / "b.wav")).frames == 3000
+    new = str(tmp_path / "new") + os.sep  # a file into a folder named with a trailing "/": made by the command
+    assert _enhance(root / "noisy" / "a.wav", "-o", new, "--model", root / "gain.keras") == 0
+    assert os.listdir(new) == ["a.wav"]
 
 
 @pytest.mark.parametrize(
@@ -601,6 +628,8 @@ def test_enhance_a_folder_in_one_process(gain_files, tmp_path):
         ("wrong sample rate", "--sample-rate 8000"),
         ("broken input", "bad.wav"),
         ("existing output", "--overwrite"),
+        ("output without extension", "ending in one of .wav"),
+        ("input beyond full scale", "loud.wav: samples reach 1.5"),
     ],
 )
 def test_enhance_errors_name_the_file_or_option(gain_files, tmp_path, capsys, case, expected):
@@ -622,6 +651,11 @@ def test_enhance_errors_name_the_file_or_option(gain_files, tmp_path, capsys, ca
         noisy.write_bytes(b"RIFF1234WAVEfmt ")
     elif case == "existing output":
         out.write_bytes(b"keep me")
+    elif case == "output without extension":
+        out = tmp_path / "out"
+    elif case == "input beyond full scale":
+        noisy = tmp_path / "loud.wav"
+        sf.write(str(noisy), np.full(3000, 1.5), 16000, subtype="FLOAT")
     assert _enhance(noisy, "-o", out, "--model", model, *extra) == 2
     error = capsys.readouterr().err
     assert error.startswith("keras-cgan enhance: error:") and expected in error and "Traceback" not in error

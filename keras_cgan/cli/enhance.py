@@ -63,9 +63,10 @@ def _pairs(args):
     from keras_cgan.data import audio
 
     pairs = input_output_pairs(args.input, args.output, (".wav",), "wav files", f"--output {args.output}",
-                               overwrite=args.overwrite, exists_label="--output: ")
+                               overwrite=args.overwrite, output_extensions=(".wav",), exists_label="--output: ")
     for noisy, _ in pairs:
         audio.wav_info(noisy)  # a bad file is named before any work
+        audio.check_float_range(noisy)
     return pairs
 
 
@@ -135,8 +136,7 @@ def run_enhance(args):
         raise ValueError(f"--batch-size must be >= 1. Received: {args.batch_size}")
     pairs = _pairs(args)
     enhance, rate = _enhancer(args)
-    if len(pairs) > 1 or os.path.isdir(os.path.abspath(args.input)):
-        os.makedirs(os.path.dirname(pairs[0][1]), exist_ok=True)
+    os.makedirs(os.path.dirname(pairs[0][1]), exist_ok=True)  # an output folder given, new or not
     seconds = 0.0
     for source, target in pairs:
         noisy, file_rate = audio.read_wav(source, return_rate=True)

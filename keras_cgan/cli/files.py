@@ -9,7 +9,8 @@ def input_output_pairs(given_input, given_output, extensions, what, output_label
 
     A folder maps each of its files (those ending in `extensions`) to the same
     name in the output folder; a file maps to the output file, or to its own
-    name inside an output folder. Nothing is overwritten unless `overwrite`.
+    name inside an output folder (one that exists, or a new one given with a
+    trailing `/`; the caller makes it). Nothing is overwritten unless `overwrite`.
 
     Args:
         given_input, given_output: str. The paths as the user gave them.
@@ -44,7 +45,7 @@ def input_output_pairs(given_input, given_output, extensions, what, output_label
             raise ValueError(f"{output_label}: the input folder; give another folder (nothing is overwritten).")
         pairs = [(os.path.join(source, n), os.path.join(target, n)) for n in names]
     else:
-        if os.path.isdir(target):
+        if os.path.isdir(target) or given_output.endswith(("/", os.sep)):
             target = os.path.join(target, os.path.basename(source))
         elif not os.path.isdir(os.path.dirname(target)):
             raise ValueError(f"{output_label}: the folder {os.path.dirname(target)} does not exist.")

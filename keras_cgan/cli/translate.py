@@ -125,8 +125,7 @@ def run_translate(args):
                 ) from None
     import tensorflow as tf
 
-    if len(pairs) > 1 or os.path.isdir(os.path.abspath(args.input)):
-        os.makedirs(os.path.dirname(pairs[0][1]), exist_ok=True)
+    os.makedirs(os.path.dirname(pairs[0][1]), exist_ok=True)  # an output folder given, new or not
     for source, target in pairs:
         height, width = sizes[source]
         image = _read(source, channels) / 127.5 - 1.0

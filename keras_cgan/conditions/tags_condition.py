@@ -52,6 +52,11 @@ class TagsCondition(Condition):
         if mismatch not in MISMATCHES:
             raise ValueError(f"`mismatch` must be one of {MISMATCHES}. Received: mismatch={mismatch!r}")
         self.mismatch = mismatch
+        if isinstance(vocabulary, (set, frozenset)):  # no order: the columns would differ between runs
+            raise ValueError(
+                "`vocabulary` must be an ordered list (a set's order changes between runs); pass "
+                f"sorted(vocabulary). Received: vocabulary={vocabulary!r}"
+            )
         vocabulary = list(vocabulary) if not isinstance(vocabulary, str) else None
         if not vocabulary or len(vocabulary) < 2 or not all(isinstance(t, str) and t for t in vocabulary):
             raise ValueError(
@@ -100,13 +105,20 @@ class TagsCondition(Condition):
         return out
 
     def decode(self, multi_hot, threshold=0.5):
-        """Returns the list of tags of each row of `multi_hot` `[N, T]`.
+        """Returns the list of tags of each row of `multi_hot` `[N, T]` (one list for one row `[T]`).
 
         Args:
-            multi_hot: array `[N, T]` of scores or multi-hot values.
+            multi_hot: array `[N, T]` or `[T]` of scores or multi-hot values.
             threshold: float. A tag is on above it. Defaults to `0.5`.
         """
-        return [[self.vocabulary[i] for i in np.flatnonzero(row > threshold)] for row in np.asarray(multi_hot)]
+        multi_hot = np.asarray(multi_hot)
+        if multi_hot.ndim not in (1, 2) or multi_hot.shape[-1] != self.num_tags:
+            raise ValueError(
+                f"`multi_hot` must be [N, {self.num_tags}] or [{self.num_tags}] (one value per tag). "
+                f"Received shape: {multi_hot.shape}"
+            )
+        rows = [[self.vocabulary[i] for i in np.flatnonzero(row > threshold)] for row in np.atleast_2d(multi_hot)]
+        return rows[0] if multi_hot.ndim == 1 else rows
 
     def wrong(self, condition, draw):
         """Another sample's tag set, or the true set with one tag flipped where none differs.

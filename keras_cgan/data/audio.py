@@ -65,7 +65,9 @@ def read_wav(path, sample_rate=None, return_rate=False):
     """Reads a wav as mono float32 in `[-1, 1]`.
 
     Stereo is averaged to mono, any PCM width (8-bit included) is scaled to
-    float, and the audio is resampled to `sample_rate` if given.
+    float, and the audio is resampled to `sample_rate` if given (the
+    resampling filter's overshoot is clipped). A float wav with samples
+    beyond `[-1, 1]` raises a `ValueError` naming the file.
 
     Args:
         path: str. The file.
@@ -80,10 +82,25 @@ def read_wav(path, sample_rate=None, return_rate=False):
         raise ValueError(f"{path}: cannot decode the audio (truncated or corrupt?): {e}") from e
     if data.shape[0] == 0:
         raise ValueError(f"{path}: the file holds no audio samples (0 frames).")
+    _check_peak(path, data)
     x = data.mean(axis=1)  # [T, C] -> [T]
-    if sample_rate is not None:
-        x, rate = resample(x, rate, sample_rate), int(sample_rate)
+    if sample_rate is not None and int(sample_rate) != int(rate):
+        x, rate = np.clip(resample(x, rate, sample_rate), -1.0, 1.0), int(sample_rate)
     return (x, rate) if return_rate else x
+
+
+def _check_peak(path, data):
+    peak = float(np.abs(data).max())
+    if not peak <= 1.0:  # NaN too
+        raise ValueError(
+            f"{path}: samples reach {peak:.3g}, beyond [-1, 1] (a float wav); scale the file to [-1, 1]."
+        )
+
+
+def check_float_range(path):
+    """Reads a float wav (the one kind whose samples can pass 1) to check its range; other wavs pass unread."""
+    if _soundfile().info(path).subtype in ("FLOAT", "DOUBLE"):
+        read_wav(path)
 
 
 def write_wav(path, x, sample_rate, subtype="PCM_16"):
@@ -198,6 +215,7 @@ def paired_dataset(
     clean_dir=None,
     noisy_dir=None,
     drop_remainder=False,
+    shuffle_buffer=4096,
 ):
     """A `tf.data.Dataset` of `(noisy, clean)` windows `[batch, window, 1]`.
 
@@ -211,12 +229,16 @@ def paired_dataset(
         window: int. Samples per window. Defaults to `16384`.
         hop: int. Window step. Defaults to `window // 2`.
         batch_size: int. Defaults to `16`.
-        shuffle: bool. Shuffle windows. Defaults to `True`.
+        shuffle: bool. Read the files in a new order each epoch and mix their
+            windows. Defaults to `True`.
         seed: int. Shuffle seed. Defaults to `None`.
         clean_dir, noisy_dir: str. The two folders, instead of `root`.
         drop_remainder: bool. Drop a last smaller batch. Defaults to `False`.
+        shuffle_buffer: int. Windows mixed at a time when shuffling.
+            Defaults to `4096`.
     """
     window, hop = _check_window(window, hop)
+    shuffle_buffer = checks.integer("shuffle_buffer", shuffle_buffer, low=1)
     if root is not None:
         clean_dir, noisy_dir = voicebank_dirs(root, split)
     elif clean_dir is None or noisy_dir is None:
@@ -225,6 +247,8 @@ def paired_dataset(
     for noisy_path, clean_path in pairs:  # fail on a bad file before training
         noisy_frames, noisy_rate, _ = wav_info(noisy_path)
         clean_frames, clean_rate, _ = wav_info(clean_path)
+        check_float_range(noisy_path)
+        check_float_range(clean_path)
         if not same_duration((noisy_frames, noisy_rate), (clean_frames, clean_rate)):
             raise ValueError(
                 f"{noisy_path}: {noisy_frames} samples at {noisy_rate} Hz but its clean pair "
@@ -232,16 +256,21 @@ def paired_dataset(
                 "be the same length."
             )
 
-    def windows():
-        for noisy_path, clean_path in pairs:
-            noisy, clean = read_pair(noisy_path, clean_path, sample_rate)
-            yield frame(noisy, window, hop), frame(clean, window, hop)
+    def windows(index):
+        noisy, clean = read_pair(*pairs[int(index)], sample_rate)
+        return frame(noisy, window, hop), frame(clean, window, hop)
 
-    spec = tf.TensorSpec([None, window], tf.float32)
-    ds = tf.data.Dataset.from_generator(windows, output_signature=(spec, spec))
+    def read(index):
+        noisy, clean = tf.numpy_function(windows, [index], (tf.float32, tf.float32))
+        return tf.ensure_shape(noisy, [None, window]), tf.ensure_shape(clean, [None, window])
+
+    ds = tf.data.Dataset.range(len(pairs))
+    if shuffle:  # the files in a new order each epoch, then their windows mixed
+        ds = ds.shuffle(len(pairs), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.map(read, num_parallel_calls=tf.data.AUTOTUNE)
     ds = ds.unbatch().map(lambda n, c: (n[:, None], c[:, None]))  # [window, 1] each
     if shuffle:
-        ds = ds.shuffle(4096, seed=seed, reshuffle_each_iteration=True)
+        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
 
 

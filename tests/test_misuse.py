@@ -269,3 +269,28 @@ def test_check_parity_refuses_an_out_of_range_condition(tmp_path):
     with pytest.raises(ValueError, match=r"inputs\['condition'\]: ids must be in \[0, 4\).*from 1 to 12"):
         export.check_parity(gan.generator, path, inputs={"noise": noise, "condition": np.array([1, 12], "int32")})
     assert export.check_parity(gan, path, inputs={"noise": noise, "condition": np.array([1, 3], "int32")}).passed
+
+
+def test_export_checks_each_id_input_against_its_own_embedding_and_names_the_argument(tmp_path):
+    from keras import layers
+
+    from keras_cgan.export import generator as generator_lib
+
+    label, tokens, noise = (keras.Input((1,), dtype="int32", name="label"), keras.Input((3,), dtype="int32",
+                            name="tokens"), keras.Input((2,), name="noise"))
+    joined = layers.Concatenate()([layers.Flatten()(layers.Embedding(4, 2)(label)),
+                                   layers.GlobalAveragePooling1D()(layers.Embedding(100, 2)(tokens)), noise])
+    generator = keras.Model([label, tokens, noise], layers.Dense(2)(joined))
+    assert generator_lib.id_limits(generator) == {"label": 4, "tokens": 100}
+    assert export.example_inputs(generator, 64, seed=0)["tokens"].max() >= 4  # not capped at the label's 4
+    valid = {"label": np.array([[3]]), "tokens": np.array([[99, 50, 7]]), "noise": np.zeros((1, 2), "float32")}
+    assert export.serving_request(generator, valid)["instances"][0]["tokens"] == [99, 50, 7]
+    with pytest.raises(ValueError, match=r"inputs\['label'\]: ids must be whole numbers. Received: \[3.9\]"):
+        export.serving_request(generator, dict(valid, label=np.array([[3.9]])))
+    with pytest.raises(ValueError, match=r"representative_data\['tokens'\]: ids must be in \[0, 100\)"):
+        export.to_tflite(generator, str(tmp_path / "g.tflite"), quantization="int8",
+                         representative_data=dict(valid, tokens=np.array([[100, 0, 0]])))
+    dashed = keras.Input((2,), name="class-id")
+    with pytest.raises(ValueError, match=r"input 'class-id': .*Python identifiers.*keras.Input\(name='class_id'\)"):
+        export.to_saved_model(keras.Model(dashed, layers.Dense(2)(dashed)), str(tmp_path / "sm"))
+    assert not (tmp_path / "sm").exists()

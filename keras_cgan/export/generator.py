@@ -150,12 +150,32 @@ def serve(generator, inputs):
     return dict(zip(output_names(generator), tf.nest.flatten(outputs)))
 
 
-def _vocabulary_size(generator):
-    """Smallest `input_dim` over the generator's Embedding layers (or 2 if none)."""
-    sizes = [
-        layer.input_dim for layer in generator._flatten_layers() if isinstance(layer, keras.layers.Embedding)
-    ]
-    return min(sizes) if sizes else 2
+def _inputs_upstream(tensor, memo):
+    """Names of the model inputs `tensor` is computed from."""
+    if id(tensor) not in memo:
+        operation, node_index, _ = tensor._keras_history
+        if isinstance(operation, keras.layers.InputLayer):
+            memo[id(tensor)] = {tensor.name}
+        else:
+            node = operation._inbound_nodes[node_index]
+            memo[id(tensor)] = set().union(*(_inputs_upstream(x, memo) for x in node.input_tensors))
+    return memo[id(tensor)]
+
+
+def id_limits(generator):
+    """`{input name: ids must be below this}` for each input that feeds an Embedding (nested ones too).
+
+    The limit is the smallest `input_dim` of the Embeddings the input reaches.
+    """
+    limits, memo = {}, {}
+    for layer in generator.layers:
+        sizes = [inner.input_dim for inner in layer._flatten_layers() if isinstance(inner, keras.layers.Embedding)]
+        if not sizes:
+            continue
+        for node in layer._inbound_nodes:
+            for name in set().union(*(_inputs_upstream(x, memo) for x in node.input_tensors)):
+                limits[name] = min(limits.get(name, min(sizes)), min(sizes))
+    return limits
 
 
 def example_inputs(generator, batch_size, seed=0):
@@ -163,7 +183,8 @@ def example_inputs(generator, batch_size, seed=0):
 
     Inputs named `*noise*` get standard normal values; other float inputs
     (images, waveforms, embeddings) uniform values in `[-1, 1]`; integer
-    inputs (class ids, token ids) ids below the smallest Embedding size.
+    inputs (class ids, token ids) ids below the size of the Embeddings they
+    feed (below 2 if none).
 
     Args:
         generator: `keras.Model`.
@@ -171,13 +192,13 @@ def example_inputs(generator, batch_size, seed=0):
         seed: int. Seed of the draws. Defaults to `0`.
     """
     rng = np.random.default_rng(seed)
-    vocabulary = _vocabulary_size(generator)
+    limits = id_limits(generator)
     inputs = {}
     for tensor in generator.inputs:
         shape = (batch_size,) + tuple(tensor.shape[1:])
         dtype = np.dtype(keras.backend.standardize_dtype(tensor.dtype))
         if np.issubdtype(dtype, np.integer):
-            value = rng.integers(0, vocabulary, shape)
+            value = rng.integers(0, limits.get(tensor.name, 2), shape)
         elif "noise" in tensor.name:
             value = rng.standard_normal(shape)
         else:
@@ -186,11 +207,11 @@ def example_inputs(generator, batch_size, seed=0):
     return inputs
 
 
-def check_inputs(generator, inputs, model=None):
+def check_inputs(generator, inputs, model=None, what="inputs"):
     """Checks a dict of named numpy inputs against the generator's inputs.
 
     Shapes and batch sizes always; values too: integer inputs (class or
-    token ids) must be below the generator's smallest embedding size and
+    token ids) must be below the size of the embedding they feed and
     float inputs finite. Where `model` is the GAN itself (it has
     `check_condition`), the `"condition"` input gets the checks `fit` makes.
 
@@ -198,39 +219,39 @@ def check_inputs(generator, inputs, model=None):
         generator: `keras.Model`.
         inputs: dict of numpy arrays keyed by input name.
         model: the GAN model the generator comes from, or None.
+        what: str. The argument the messages name. Defaults to `"inputs"`.
     """
     if not isinstance(inputs, dict):
         raise ValueError(
-            f"`inputs` must be a dict keyed by input name {input_names(generator)}. "
+            f"`{what}` must be a dict keyed by input name {input_names(generator)}. "
             f"Received: {type(inputs).__name__}"
         )
     names = input_names(generator)
     if sorted(inputs) != sorted(names):
-        raise ValueError(f"`inputs` must have the keys {names}. Received: {sorted(inputs)}")
+        raise ValueError(f"`{what}` must have the keys {names}. Received: {sorted(inputs)}")
     sizes = set()
     for tensor in generator.inputs:
         value = np.asarray(inputs[tensor.name])
         if tuple(value.shape[1:]) != tuple(tensor.shape[1:]):
             raise ValueError(
-                f"Input {tensor.name!r} must have shape (batch,) + {tuple(tensor.shape[1:])}. "
+                f"{what}[{tensor.name!r}] must have shape (batch,) + {tuple(tensor.shape[1:])}. "
                 f"Received: {value.shape}"
             )
         sizes.add(value.shape[0])
     if len(sizes) != 1:
-        raise ValueError(f"All inputs must have the same batch size. Received: {sorted(sizes)}")
+        raise ValueError(f"All of `{what}` must have the same batch size. Received: {sorted(sizes)}")
     if model is not None and hasattr(model, "check_condition") and "condition" in inputs:
-        model.check_condition(np.asarray(inputs["condition"]), "inputs['condition']")
-    embeddings = [layer for layer in generator._flatten_layers() if isinstance(layer, keras.layers.Embedding)]
+        model.check_condition(np.asarray(inputs["condition"]), f"{what}['condition']")
+    limits = id_limits(generator)
     for name in names:
         value = np.asarray(inputs[name])
         if not value.size:
             continue
-        if np.issubdtype(value.dtype, np.integer) and embeddings:
-            limit = _vocabulary_size(generator)
-            if value.min() < 0 or value.max() >= limit:
+        if np.issubdtype(value.dtype, np.integer) and name in limits:
+            if value.min() < 0 or value.max() >= limits[name]:
                 raise ValueError(
-                    f"inputs[{name!r}]: ids must be in [0, {limit}) (the generator's embedding size); got "
-                    f"values from {value.min()} to {value.max()}."
+                    f"{what}[{name!r}]: ids must be in [0, {limits[name]}) (the size of the embedding it "
+                    f"feeds); got values from {value.min()} to {value.max()}."
                 )
         elif np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
-            raise ValueError(f"inputs[{name!r}] holds NaN or inf.")
+            raise ValueError(f"{what}[{name!r}] holds NaN or inf.")

@@ -17,6 +17,7 @@ Example:
 """
 
 import os
+import re
 
 import keras
 
@@ -35,6 +36,13 @@ def write_saved_model(generator, path):
     correctly (`tf.saved_model.save` folders convert to all-NaN models).
     """
     specs = {spec.name: spec for spec in generator_lib.input_specs(generator)}
+    for name in specs:
+        if not name.isidentifier():  # TF's signature would rename it ("class-id" -> "class_id")
+            renamed = re.sub(r"\W", "_", name)
+            raise ValueError(
+                f"input {name!r}: a SavedModel signature names its inputs as Python identifiers; rename "
+                f"the generator's input (keras.Input(name={renamed!r}))."
+            )
     archive = keras.export.ExportArchive()
     archive.track(generator)
     archive.add_endpoint(

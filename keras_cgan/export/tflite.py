@@ -62,7 +62,7 @@ def representative_samples(generator, data):
             )
         data = {names[0]: data}
     if isinstance(data, dict):
-        generator_lib.check_inputs(generator, data)
+        generator_lib.check_inputs(generator, data, what="representative_data")
         columns = data
         count = len(next(iter(columns.values())))
         data = [{name: np.asarray(value)[i : i + 1] for name, value in columns.items()} for i in range(count)]
@@ -75,7 +75,7 @@ def representative_samples(generator, data):
                     f"dict keyed by input name. Received: {type(item).__name__}"
                 )
             item = {names[0]: item}
-        generator_lib.check_inputs(generator, item)
+        generator_lib.check_inputs(generator, item, what="representative_data")
         samples.append({name: np.asarray(item[name]).astype(dtypes[name]) for name in names})
     if not samples:
         raise ValueError("`representative_data` is empty.")

@@ -294,3 +294,16 @@ def test_export_checks_each_id_input_against_its_own_embedding_and_names_the_arg
     with pytest.raises(ValueError, match=r"input 'class-id': .*Python identifiers.*keras.Input\(name='class_id'\)"):
         export.to_saved_model(keras.Model(dashed, layers.Dense(2)(dashed)), str(tmp_path / "sm"))
     assert not (tmp_path / "sm").exists()
+
+
+def test_a_float32_generator_with_an_unregistered_layer_or_a_lambda_exports_as_it_is(tmp_path):
+    from keras import layers
+
+    class Twice(layers.Layer):  # not registered: its config cannot be rebuilt
+        def call(self, x):
+            return 2.0 * x
+
+    noise = keras.Input((3,), name="noise")
+    generator = keras.Model(noise, layers.Lambda(lambda x: x - 1.0)(Twice()(layers.Dense(2)(noise))))
+    assert export.to_onnx(generator, str(tmp_path / "g.onnx")).passed
+

@@ -100,6 +100,8 @@ def inference_generator(model):
     The copy is rebuilt from the generator's config with every dtype policy
     set to float32, then given the trained weights cast to float32. Exports
     call it with `training=False` (dropout off, batch norm on moving stats).
+    A float32 generator whose config cannot be rebuilt (an unregistered
+    custom layer, a Python `Lambda`) is used as it is.
 
     Args:
         model: what `load_generator` accepts.
@@ -110,6 +112,15 @@ def inference_generator(model):
     keras.config.set_dtype_policy("float32")
     try:
         copy = generator.__class__.from_config(config)
+    except (TypeError, ValueError) as error:
+        policies = {layer.dtype_policy.name for layer in generator._flatten_layers() if hasattr(layer, "dtype_policy")}
+        if policies <= {"float32"}:
+            return generator  # already what a copy would be
+        raise ValueError(
+            f"the {generator.name!r} generator computes in {sorted(policies - {'float32'})} and cannot be rebuilt "
+            f"in float32 from its config ({error}); register its custom layers with "
+            "`@keras.saving.register_keras_serializable()`, or build it under the float32 policy."
+        ) from error
     finally:
         keras.config.set_dtype_policy(previous)
     weights = [

@@ -20,7 +20,7 @@ from PIL import Image
 
 from keras_cgan import distribute
 from keras_cgan.cli import main
-from tests.test_case import REPO
+from tests.test_case import REPO, flat_weights
 
 STEPS = ["--epochs", "1", "--steps-per-epoch", "2", "--verbose", "0"]
 TINY = {
@@ -146,6 +146,28 @@ def test_a_backup_half_written_when_the_job_was_killed_falls_back_to_the_previou
     assert [row["epoch"] for row in history(cgan_copy)] == ["0", "1"]  # epoch 1 trained from epoch 0's copy
     gan = keras.models.load_model(cgan_copy / "gan.keras")
     assert int(gan.generator_optimizer.iterations.numpy()) == 4
+
+
+def test_another_worker_reads_the_previous_copy_where_it_lies_when_the_latest_is_broken(cgan_copy):
+    from keras_cgan.cli import train as train_cli
+
+    backup = cgan_copy / "backup"
+    os.makedirs(backup)
+    trained = keras.models.load_model(cgan_copy / "gan.keras")
+    trained.save_weights(backup / "latest.weights.h5")
+    os.replace(backup / "latest.weights.h5", backup / "latest.weights.h5.bkp")
+    (backup / "training_metadata.json.bkp").write_text(json.dumps({"epoch": 3, "batch": 0}))
+    (backup / "training_metadata.json").write_text('{"epo')  # the chief was killed mid-write
+    (backup / "latest.weights.h5").write_bytes((backup / "latest.weights.h5.bkp").read_bytes()[:3000])
+    files = {name: (backup / name).read_bytes() for name in os.listdir(backup)}
+    gan = keras.models.load_model(cgan_copy / "gan.keras")
+    gan.set_weights([np.zeros_like(w) for w in gan.get_weights()])
+    callback = train_cli._backup(str(backup), read_only=True)
+    callback.set_model(gan)
+    callback.on_train_begin()
+    assert gan._initial_epoch == 3
+    np.testing.assert_array_equal(flat_weights(gan), flat_weights(trained))
+    assert {name: (backup / name).read_bytes() for name in os.listdir(backup)} == files  # nothing written
 
 
 def test_export_errors_name_the_command_as_every_command_does(tmp_path, capsys):

@@ -253,7 +253,8 @@ def _backup(backup_dir, read_only=False):
     The chief's keeps the previous epoch's copy (`double_checkpoint`) and falls
     back to it when the job was killed while it wrote either file of the
     backup (Keras falls back for the weights only). `read_only` (other
-    workers): restores, never writes; its fallback would write.
+    workers): restores, never writes; where the latest copy cannot be read,
+    it reads the previous one where it lies (Keras' fallback copies it over).
     """
     import keras
 
@@ -265,6 +266,18 @@ def _backup(backup_dir, read_only=False):
                 raise OSError(f"{self._training_metadata_path}: {error}") from error
 
     class ReadOnlyBackup(keras.callbacks.BackupAndRestore):
+        def on_train_begin(self, logs=None):
+            try:
+                self._load_model()
+            except (OSError, json.JSONDecodeError):
+                if not os.path.exists(self._prev_weights_path):
+                    raise
+                with tempfile.TemporaryDirectory() as folder:  # Keras reads only `*.weights.h5` names
+                    self._weights_path = os.path.join(folder, "previous.weights.h5")
+                    shutil.copyfile(self._prev_weights_path, self._weights_path)
+                    self._training_metadata_path = self._prev_training_metadata_path
+                    self._load_model()
+
         def _save_model(self):
             pass
 

@@ -56,11 +56,14 @@ def integers(name, values, low=None):
     >>> integers("batch_sizes", (1, 8), low=1)
     [1, 8]
     """
-    values = list(values) if isinstance(values, (list, tuple, np.ndarray)) else values
-    fits = lambda v: is_integer(v) and (low is None or v >= low)  # noqa: E731
-    if not isinstance(values, list) or not values or not all(fits(v) for v in values):
+    given = values
+    try:
+        values = [] if isinstance(values, (str, bytes)) else list(values)
+    except TypeError:  # not iterable
+        values = []
+    if not values or not all(is_integer(v) and (low is None or v >= low) for v in values):
         bound = "" if low is None else f" >= {low}"
-        raise ValueError(f"`{name}` must be a non-empty list of ints{bound}. Received: {name}={values!r}")
+        raise ValueError(f"`{name}` must be a non-empty list of ints{bound}. Received: {name}={given!r}")
     return [int(v) for v in values]
 
 

@@ -412,3 +412,9 @@ def test_keras_cgan_export_subcommand_parses():
     args = parser.parse_args(["export", "tflite", "g.keras", "-o", "g.tflite", "--quantization", "float16"])
     assert args.func is export_cli.run_export
     assert (args.export_command, args.quantization, args.output) == ("tflite", "float16", "g.tflite")
+    for argv in (["export", "--overwrite", "--json", "onnx", "g.keras", "-o", "g.onnx"],
+                 ["export", "onnx", "g.keras", "-o", "g.onnx", "--overwrite", "--json"]):
+        args = parser.parse_args(argv)  # a flag before the format is kept
+        assert args.overwrite and args.json, argv
+    args = parser.parse_args(["export", "onnx", "g.keras", "-o", "g.onnx"])
+    assert not args.overwrite and not args.json

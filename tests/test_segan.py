@@ -404,6 +404,11 @@ def test_a_float_wav_beyond_full_scale_is_named_before_training(tmp_path):
     sf.write(str(root / "clean_trainset_wav" / "b.wav"), np.full(3000, 1.4), 16000, subtype="FLOAT")
     with pytest.raises(ValueError, match=r"b\.wav: samples reach 1\.4, beyond \[-1, 1\]"):
         audio.paired_dataset(str(root), window=WINDOW)
+    sf.write(str(root / "clean_trainset_wav" / "b.wav"), np.full(3000, np.nan), 16000, subtype="FLOAT")
+    with pytest.raises(ValueError, match=r"b\.wav: the file holds NaN or infinite samples"):
+        audio.paired_dataset(str(root), window=WINDOW)
+    sf.write(str(root / "clean_trainset_wav" / "b.wav"), np.full(3000, 1.005), 16000, subtype="FLOAT")
+    assert audio.read_wav(str(root / "clean_trainset_wav" / "b.wav")).max() == 1.0  # rounding over 1: clipped
     square = np.where(np.sin(2 * np.pi * 500 * np.arange(44100) / 44100) >= 0, 1.0, -1.0)  # full scale
     assert np.abs(audio.resample(square, 44100, 16000)).max() > 1.1  # the filter overshoots ...
     path = str(tmp_path / "full_scale.wav")

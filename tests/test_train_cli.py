@@ -170,6 +170,17 @@ def test_another_worker_reads_the_previous_copy_where_it_lies_when_the_latest_is
     assert {name: (backup / name).read_bytes() for name in os.listdir(backup)} == files  # nothing written
 
 
+def test_a_history_row_cut_short_by_a_kill_is_not_counted_nor_joined_to_the_next(tmp_path):
+    from keras_cgan.cli import run_folder, train as train_cli
+
+    history = tmp_path / run_folder.HISTORY
+    history.write_text("epoch,loss\n0,1.0\n1,0.9\n1")  # killed while it wrote epoch 12's row... cut at "1"
+    assert train_cli._epochs_trained(str(tmp_path)) == 2
+    train_cli._history_logger(str(history)).on_epoch_end(2, {"loss": 0.8})
+    assert history.read_text().splitlines()[-2:] == ["1", "2,0.8"]
+    assert train_cli._epochs_trained(str(tmp_path)) == 3
+
+
 def test_export_errors_name_the_command_as_every_command_does(tmp_path, capsys):
     assert main(["export", "--run", str(tmp_path / "no_run"), "--format", "onnx"]) == 2
     assert capsys.readouterr().err.startswith("keras-cgan export: error: ")

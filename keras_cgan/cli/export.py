@@ -27,8 +27,13 @@ COMMANDS = {
 _MODEL_HELP = "A generator (or whole GAN) `.keras` file."
 
 
-def add_arguments(parser, command):
-    """Adds the arguments of one export command to `parser`."""
+def add_arguments(parser, command, nested=False):
+    """Adds the arguments of one export command to `parser`.
+
+    `nested`: a sub-parser of `export`, which has `--overwrite` and `--json`
+    too; the flags keep the value given before the format then.
+    """
+    unset = {"default": argparse.SUPPRESS} if nested else {}
     parser.add_argument("model", help=_MODEL_HELP)
     if command == "parity":
         parser.add_argument("exported", help="SavedModel folder, `.onnx` or `.tflite` file.")
@@ -41,7 +46,7 @@ def add_arguments(parser, command):
         parser.add_argument(
             "--no-check", action="store_true", help="Skip the parity check (not recommended)."
         )
-        parser.add_argument("--overwrite", action="store_true", help="Replace the output if it exists.")
+        parser.add_argument("--overwrite", action="store_true", help="Replace the output if it exists.", **unset)
     if command == "savedmodel":
         parser.add_argument("--version", type=int, default=None, help="Version folder (default: next).")
     if command == "onnx":
@@ -58,7 +63,7 @@ def add_arguments(parser, command):
             default=None,
             help="`.npz` of calibration inputs keyed by input name (required for int8).",
         )
-    parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
+    parser.add_argument("--json", action="store_true", help="Print the report as JSON.", **unset)
 
 
 def add_export_subcommand(subparsers, help=None):
@@ -82,7 +87,7 @@ def add_export_subcommand(subparsers, help=None):
     parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
     formats = parser.add_subparsers(dest="export_command", required=False)
     for command, description in COMMANDS.items():
-        add_arguments(formats.add_parser(command, help=description, description=description), command)
+        add_arguments(formats.add_parser(command, help=description, description=description), command, nested=True)
     parser.set_defaults(func=run_export)
     return parser
 

@@ -16,6 +16,7 @@ import contextlib
 import csv
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -399,6 +400,8 @@ def run_train(args):
                 shutil.rmtree(out, ignore_errors=True)  # nothing trained: the same command can run again
             if type(error).__module__.startswith("tensorflow"):
                 first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                # A loader's own error raised inside tf.data: its message without TF's prefix.
+                first = re.sub(r"^\{\{function_node [^}]*\}\}.*?: (ValueError|OSError): ", "", first)
                 raise ValueError(f"training stopped: {first}") from error
             raise
         if chief:
@@ -442,9 +445,11 @@ def _epochs_trained(out):
     rows = []
     if os.path.isfile(history):
         with open(history, newline="") as f:
-            rows = [row for row in csv.reader(f)][1:]
-    epochs = [int(row[0]) for row in rows if row and row[0].isdigit()]  # a line cut short by a kill is skipped
-    return epochs[-1] + 1 if epochs else 0
+            rows = list(csv.reader(f))
+    header, rows = (rows[0], rows[1:]) if rows else ([], [])
+    # A row cut short by a kill has fewer fields than the header: skipped.
+    epochs = [int(row[0]) for row in rows if len(row) == len(header) and row[0].isdigit()]
+    return max(epochs) + 1 if epochs else 0
 
 
 def _history_logger(path):
@@ -455,13 +460,19 @@ def _history_logger(path):
         def on_epoch_end(self, epoch, logs=None):
             logs = {k: float(v) for k, v in (logs or {}).items()}
             keys = sorted(logs)
+            cut_short = False
             if os.path.isfile(path) and os.path.getsize(path):
                 with open(path, newline="") as f:
                     keys = next(csv.reader(f))[1:]
+                with open(path, "rb") as f:
+                    f.seek(-1, os.SEEK_END)
+                    cut_short = f.read() != b"\n"  # a kill mid-line: that line stays a broken row of its own
                 write_header = False
             else:
                 write_header = True
             with open(path, "a", newline="") as f:
+                if cut_short:
+                    f.write("\n")
                 writer = csv.writer(f)
                 if write_header:
                     writer.writerow(["epoch"] + keys)
@@ -654,10 +665,10 @@ def export_run(args):
         with np.load(args.representative_data) as data:
             representative = {name: data[name] for name in data.files}
     run = os.path.abspath(args.run)
-    _, _, generator = load_run(run, whole=False)
     out = args.run_output
     if out is not None and args.format != "savedmodel" and os.path.exists(out) and not args.overwrite:
         raise ValueError(f"-o {out}: exists; pass --overwrite to replace it.")  # a SavedModel adds a version
+    _, _, generator = load_run(run, whole=False)
     if out is None and args.format == "savedmodel":
         out = os.path.join(run, "export", "saved_model")  # versioned sub-folders: never overwritten
     elif out is None:

@@ -67,7 +67,8 @@ def read_wav(path, sample_rate=None, return_rate=False):
     Stereo is averaged to mono, any PCM width (8-bit included) is scaled to
     float, and the audio is resampled to `sample_rate` if given (the
     resampling filter's overshoot is clipped). A float wav with samples
-    beyond `[-1, 1]` raises a `ValueError` naming the file.
+    more than 1% beyond `[-1, 1]`, or NaN, raises a `ValueError` naming
+    the file.
 
     Args:
         path: str. The file.
@@ -83,15 +84,18 @@ def read_wav(path, sample_rate=None, return_rate=False):
     if data.shape[0] == 0:
         raise ValueError(f"{path}: the file holds no audio samples (0 frames).")
     _check_peak(path, data)
-    x = data.mean(axis=1)  # [T, C] -> [T]
+    x = np.clip(data.mean(axis=1), -1.0, 1.0)  # [T, C] -> [T]
     if sample_rate is not None and int(sample_rate) != int(rate):
         x, rate = np.clip(resample(x, rate, sample_rate), -1.0, 1.0), int(sample_rate)
     return (x, rate) if return_rate else x
 
 
 def _check_peak(path, data):
+    """Float wavs only can pass full scale; up to 1% over (rounding in an export) is clipped, beyond is refused."""
+    if not np.all(np.isfinite(data)):
+        raise ValueError(f"{path}: the file holds NaN or infinite samples.")
     peak = float(np.abs(data).max())
-    if not peak <= 1.0:  # NaN too
+    if peak > 1.01:
         raise ValueError(
             f"{path}: samples reach {peak:.3g}, beyond [-1, 1] (a float wav); scale the file to [-1, 1]."
         )
@@ -267,7 +271,7 @@ def paired_dataset(
     ds = tf.data.Dataset.range(len(pairs))
     if shuffle:  # the files in a new order each epoch, then their windows mixed
         ds = ds.shuffle(len(pairs), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.map(read, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     ds = ds.unbatch().map(lambda n, c: (n[:, None], c[:, None]))  # [window, 1] each
     if shuffle:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)

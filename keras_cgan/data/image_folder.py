@@ -42,8 +42,8 @@ def eight_bit(image):
     if image.mode in ("I", "I;16", "I;16B", "I;16L"):
         from PIL import Image
 
-        pixels = np.asarray(image, "float32") / 257.0  # 0..65535 -> 0..255
-        return Image.fromarray(np.clip(np.round(pixels), 0, 255).astype("uint8"), "L")
+        pixels = np.clip(np.asarray(image).astype("int64"), 0, 65535) >> 8  # 0..65535 -> 0..255, as TF decodes
+        return Image.fromarray(pixels.astype("uint8"), "L")
     return image
 
 

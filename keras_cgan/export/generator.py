@@ -173,19 +173,40 @@ def _inputs_upstream(tensor, memo):
     return memo[id(tensor)]
 
 
-def id_limits(generator):
-    """`{input name: ids must be below this}` for each input that feeds an Embedding (nested ones too).
+def _embedding_sizes(operation):
+    """The `input_dim` of every Embedding in `operation` (none for an op that is not a layer)."""
+    if not isinstance(operation, keras.layers.Layer):
+        return []
+    return [inner.input_dim for inner in operation._flatten_layers() if isinstance(inner, keras.layers.Embedding)]
 
-    The limit is the smallest `input_dim` of the Embeddings the input reaches.
+
+def id_limits(generator):
+    """`{input name: ids must be below this}` for each input that feeds an Embedding.
+
+    The limit is the smallest `input_dim` of the Embeddings the input reaches,
+    through nested functional models too. In a subclassed model (no graph to
+    follow) every integer input gets the smallest Embedding's.
     """
+    by_depth = getattr(generator, "_nodes_by_depth", None)
+    if by_depth is None:
+        sizes = _embedding_sizes(generator)
+        integers = [t.name for t in generator.inputs if "int" in keras.backend.standardize_dtype(t.dtype)]
+        return {name: min(sizes) for name in integers} if sizes else {}
     limits, memo = {}, {}
-    for layer in generator.layers:
-        sizes = [inner.input_dim for inner in layer._flatten_layers() if isinstance(inner, keras.layers.Embedding)]
-        if not sizes:
-            continue
-        for node in layer._inbound_nodes:
-            for name in set().union(*(_inputs_upstream(x, memo) for x in node.input_tensors)):
-                limits[name] = min(limits.get(name, min(sizes)), min(sizes))
+
+    def reach(tensors, size):
+        for name in set().union(*(_inputs_upstream(x, memo) for x in tensors)):
+            limits[name] = min(limits.get(name, size), size)
+
+    for node in [node for nodes in by_depth.values() for node in nodes]:  # this graph's calls only
+        layer = node.operation
+        inner = id_limits(layer) if isinstance(layer, keras.Model) and hasattr(layer, "_nodes_by_depth") else None
+        if inner is not None and len(layer.inputs) == len(node.input_tensors):  # nested: map its inputs to ours
+            for tensor, outer in zip(layer.inputs, node.input_tensors):
+                if tensor.name in inner:
+                    reach([outer], inner[tensor.name])
+        elif _embedding_sizes(layer):
+            reach(node.input_tensors, min(_embedding_sizes(layer)))
     return limits
 
 

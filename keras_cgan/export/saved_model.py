@@ -37,11 +37,12 @@ def write_saved_model(generator, path):
     """
     specs = {spec.name: spec for spec in generator_lib.input_specs(generator)}
     for name in specs:
-        if not name.isidentifier():  # TF's signature would rename it ("class-id" -> "class_id")
-            renamed = re.sub(r"\W", "_", name)
+        renamed = re.sub(r"[^0-9A-Za-z]", "_", name)  # as TF renames a signature's arguments
+        renamed = renamed if renamed[:1].isalpha() else "arg_" + renamed
+        if renamed != name:
             raise ValueError(
-                f"input {name!r}: a SavedModel signature names its inputs as Python identifiers; rename "
-                f"the generator's input (keras.Input(name={renamed!r}))."
+                f"input {name!r}: a SavedModel signature names its inputs with letters, digits and '_', "
+                f"starting with a letter; rename the generator's input (keras.Input(name={renamed!r}))."
             )
     archive = keras.export.ExportArchive()
     archive.track(generator)

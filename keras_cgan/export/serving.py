@@ -31,8 +31,10 @@ def _as_dtype(name, value, dtype):
     array = np.asarray(value)
     if dtype is None:
         return array
-    if np.issubdtype(dtype, np.integer) and array.dtype.kind == "f" and not np.all(array == np.round(array)):
-        raise ValueError(f"inputs[{name!r}]: ids must be whole numbers. Received: {array.ravel()[:4].tolist()}")
+    if np.issubdtype(dtype, np.integer) and array.dtype.kind == "f":
+        bad = array[~np.isfinite(array) | (array != np.round(array))]
+        if bad.size:
+            raise ValueError(f"inputs[{name!r}]: ids must be whole numbers. Received: {bad[:4].tolist()}")
     return array.astype(dtype)
 
 

@@ -156,3 +156,37 @@ def test_quality_report_adds_the_detail_measures():
     report = image_quality.quality_report(truth.astype("float32"), truth.astype("float32"))
     assert {"psnr", "ssim", "sharpness_ratio"} <= set(report)
     assert report["flat_error"] == 0.0 and report["edge_similarity"] == 1.0 and report["spectral_match"] == 0.0
+
+
+def test_metrics_score_what_they_are_given_or_say_why_not():
+    from keras_cgan.metrics import attributes, audio, condition_accuracy
+
+    rng = np.random.default_rng(0)
+    clean = 0.5 * np.sin(np.arange(8000) * 0.05)
+    estimate = clean + 0.05 * rng.standard_normal(8000)
+    # one 1-D utterance is one utterance, not 8000 one-sample ones
+    assert audio.evaluate(clean, estimate, metrics=("snr",))["snr"] == pytest.approx(audio.snr(clean, estimate))
+    assert audio.snr(clean[:, None], estimate[None, :]) == pytest.approx(audio.snr(clean, estimate))
+    with pytest.raises(ValueError, match=r"clean must be one mono utterance.*\(2, 8000\).*evaluate"):
+        audio.snr(np.stack([clean, clean]), np.stack([estimate, estimate]))
+    # frames or clips of the same frames: one figure
+    truth = rng.uniform(-1, 1, (2, 3, 8, 8, 1))
+    blurred = truth.copy()
+    blurred[0] *= 0.2
+    flat = (-1, 8, 8, 1)
+    assert video_metrics.sharpness_difference(blurred, truth) == pytest.approx(
+        video_metrics.sharpness_difference(blurred.reshape(flat), truth.reshape(flat)))
+    # a column of class ids is ids; a column of probabilities is refused
+    images = np.zeros((2, 8, 8, 1))
+    assert condition_accuracy(lambda x: np.full((len(x), 1), 3), images, [3, 3]) == 1.0
+    with pytest.raises(ValueError, match=r"one score per sample \(\[N, 1\]\)"):
+        condition_accuracy(lambda x: np.full((len(x), 1), 0.7), images, [1, 1])
+    # 8-bit images read as [-1, 1] are refused; tags group the samples
+    eight_bit = rng.integers(0, 256, (4, 8, 8, 3)).astype("uint8")
+    with pytest.raises(ValueError, match=r"far outside value_range=\(-1.0, 1.0\).*value_range=\(0, 255\)"):
+        image_quality.sharpness(eight_bit)
+    with pytest.raises(ValueError, match=r"x / 127.5 - 1"):
+        attributes.diversity(eight_bit)
+    samples = eight_bit / 127.5 - 1
+    tags = np.array([[1, 0], [1, 0], [0, 1], [0, 1]])
+    assert attributes.diversity(samples, groups=tags) == attributes.diversity(samples, groups=[0, 0, 1, 1])

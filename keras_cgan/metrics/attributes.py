@@ -111,15 +111,24 @@ def diversity(samples, groups=None):
 
     Args:
         samples: `[N, ...]` samples in `[-1, 1]`.
-        groups: optional `[N]` condition ids; pairs are taken within each
-            group and the group means averaged. Defaults to one group.
+        groups: optional `[N]` condition ids or `[N, T]` multi-hot tags (one
+            group per tag set); pairs are taken within each group and the
+            group means averaged. Defaults to one group.
 
     Returns:
         float. 0 for identical samples (a collapsed generator).
     """
     samples = np.asarray(samples, "float64")
+    if samples.size and (samples.min() < -1.5 or samples.max() > 1.5):
+        raise ValueError(
+            f"`samples` hold values from {samples.min():g} to {samples.max():g}; give them in [-1, 1] "
+            "(8-bit images: x / 127.5 - 1)."
+        )
     flat = samples.reshape(len(samples), -1)
-    groups = np.zeros(len(flat), "int64") if groups is None else np.asarray(groups).reshape(-1)
+    groups = np.zeros(len(flat), "int64") if groups is None else np.asarray(groups)
+    if groups.ndim == 2:  # multi-hot tags: one group per distinct tag set
+        groups = np.unique(groups, axis=0, return_inverse=True)[1]
+    groups = groups.reshape(-1)
     _same_length(samples=flat, groups=groups)
     means = []
     for g in np.unique(groups):

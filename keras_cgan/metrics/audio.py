@@ -16,9 +16,20 @@ Example:
 import numpy as np
 
 
+def _utterance(x, name):
+    """One mono utterance as a 1-D array (`[T]`, `[T, 1]`, `[1, T]`); a batch or several channels refused."""
+    x = np.asarray(x, "float64")
+    squeezed = np.squeeze(x)
+    if squeezed.ndim > 1 or (squeezed.ndim == 0 and x.size > 1):
+        raise ValueError(
+            f"{name} must be one mono utterance, 1-D. Received shape: {x.shape}; score a batch with "
+            "`evaluate(clean, estimates)`, and mix channels down first."
+        )
+    return squeezed.reshape(-1)
+
+
 def _pair(clean, estimate):
-    clean = np.asarray(clean, "float64").reshape(-1)
-    estimate = np.asarray(estimate, "float64").reshape(-1)
+    clean, estimate = _utterance(clean, "clean"), _utterance(estimate, "estimate")
     if clean.shape != estimate.shape:
         raise ValueError(f"clean and estimate must have the same length; got {clean.size} and {estimate.size}.")
     if clean.size == 0:
@@ -81,8 +92,9 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
     """Mean of each metric over utterances.
 
     Args:
-        clean: list of 1D arrays (or `[N, T]`).
-        estimates: list of 1D arrays of the same lengths.
+        clean: list of 1D arrays (or `[N, T]`, `[N, T, 1]`); one 1D array is
+            one utterance.
+        estimates: as `clean`, of the same lengths.
         sample_rate: int. Defaults to `16000`.
         metrics: names from `METRICS`.
 
@@ -92,6 +104,8 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
     for name in metrics:
         if name not in METRICS:
             raise ValueError(f"Unknown metric {name!r}; choose from {tuple(METRICS)}.")
+    if np.ndim(clean) == 1 and np.ndim(estimates) == 1:  # one utterance, not T one-sample ones
+        clean, estimates = [clean], [estimates]
     if len(clean) != len(estimates):
         raise ValueError(f"{len(clean)} clean utterances but {len(estimates)} estimates.")
     out = {}

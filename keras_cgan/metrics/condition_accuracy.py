@@ -24,8 +24,15 @@ def condition_accuracy(classifier, samples, conditions):
             f"`samples` and `conditions` must have the same length; got {len(samples)} and {len(conditions)}."
         )
     predicted = np.asarray(classifier(samples))
-    if predicted.ndim == 2:
+    if predicted.ndim == 2 and predicted.shape[1] > 1:  # scores per class
         predicted = predicted.argmax(axis=-1)
+    elif predicted.ndim == 2 and np.issubdtype(predicted.dtype, np.floating) and np.any(predicted % 1):
+        raise ValueError(  # one score column: a binary classifier's probability, not class ids
+            "`classifier` returned one score per sample ([N, 1]); return class ids [N] or scores "
+            "[N, num_classes] (for two classes: both columns)."
+        )
+    if predicted.size != len(conditions):
+        raise ValueError(f"`classifier` returned shape {predicted.shape} for {len(conditions)} samples.")
     return float(np.mean(predicted.reshape(-1) == conditions))
 
 

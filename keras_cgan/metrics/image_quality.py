@@ -51,7 +51,15 @@ def _check_images(shape, value_range):
 def _to_unit(images, value_range):
     images = tf.convert_to_tensor(images)
     lo, hi = _check_images(images.shape, value_range)
-    return (tf.cast(images, "float32") - lo) / (hi - lo)
+    unit = (tf.cast(images, "float32") - lo) / (hi - lo)
+    if tf.executing_eagerly() and tf.size(unit) > 0:  # images on another scale (0..255 read as -1..1)
+        low, high = float(tf.reduce_min(unit)), float(tf.reduce_max(unit))
+        if low < -0.5 or high > 1.5:
+            raise ValueError(
+                f"images hold values from {low * (hi - lo) + lo:g} to {high * (hi - lo) + lo:g}, far outside "
+                f"value_range={tuple(value_range)}; pass the images' own range (value_range=(0, 255) for 8-bit)."
+            )
+    return unit
 
 
 def _check_pair(y_true, y_pred):

@@ -175,9 +175,9 @@ def sharpness_difference(predictions, targets, value_range=(-1.0, 1.0)):
     `10 log10(span^2 / mean |(|dy_t| + |dx_t|) - (|dy_p| + |dx_p|)|)` per
     frame (`span` the width of `value_range`), averaged.
     """
-    diff = np.abs(
-        image_quality.gradient_magnitude(np.asarray(targets, np.float64))
-        - image_quality.gradient_magnitude(np.asarray(predictions, np.float64))
-    )
-    diff = diff.reshape(diff.shape[0], -1).mean(axis=1) if diff.ndim == 4 else diff.mean()[None]
+    p, t = np.asarray(predictions, np.float64), np.asarray(targets, np.float64)
+    if p.shape != t.shape:
+        raise ValueError(f"`predictions` {p.shape} and `targets` {t.shape} must have one shape.")
+    diff = np.abs(image_quality.gradient_magnitude(_as_batch(t)) - image_quality.gradient_magnitude(_as_batch(p)))
+    diff = diff.reshape(diff.shape[0], -1).mean(axis=1)  # per frame, clips or not
     return float(np.mean(10.0 * np.log10(_span(value_range) ** 2 / np.maximum(diff, 1e-10))))

@@ -309,3 +309,14 @@ def test_a_float32_generator_with_an_unregistered_layer_or_a_lambda_exports_as_i
     noise = keras.Input((3,), name="noise")
     generator = keras.Model(noise, layers.Lambda(lambda x: x - 1.0)(Twice()(layers.Dense(2)(noise))))
     assert export.to_onnx(generator, str(tmp_path / "g.onnx")).passed
+
+
+def test_a_single_condition_as_a_0_d_array_or_tensor_an_empty_batch_and_none_for_defaults():
+    from keras_cgan.models.conditional_gan import presets
+
+    gan = presets.build((8, 8, 1), 10, preset="tiny", generator_optimizer=None, embedding_dim=None)
+    assert isinstance(gan.generator_optimizer, keras.optimizers.Adam)  # None: the default optimizer
+    for single in (np.array(3), tf.constant(3), np.int64(3)):
+        assert gan.predict(single, verbose=0).shape == (1, 8, 8, 1)
+    with pytest.raises(ValueError, match="`x` holds no conditions"):
+        gan.predict(np.zeros((0,), "int32"))

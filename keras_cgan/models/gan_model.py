@@ -123,8 +123,8 @@ def _as_batch(values, scalar_condition):
         isinstance(values, (list, tuple)) and not any(hasattr(v, "shape") and np.ndim(v) for v in values)
     ):
         values = np.asarray(values)
-        if values.ndim == 0 and scalar_condition:
-            values = values[None]
+    if scalar_condition and getattr(values, "shape", None) is not None and len(values.shape) == 0:
+        values = values[None] if isinstance(values, np.ndarray) else tf.reshape(values, [1])  # 0-d array, tensor
     return values
 
 
@@ -430,7 +430,10 @@ class GANModel(keras.Model):
         return self.replica_draw(tf.random.stateless_normal, batch_size, self.noise_shape)
 
     def generate(self, condition, noise=None, training=False):
-        """The generator's output for `condition` (noise drawn inside unless `noise` is given)."""
+        """The generator's output for a prepared batch `condition` (tensors, as in `train_step`).
+
+        For user input call the model, `gan(condition, noise=...)`: it checks and casts the conditions.
+        """
         if self.noise_shape is None:
             return self.generator(condition, training=training)
         if noise is None:
@@ -535,7 +538,8 @@ class GANModel(keras.Model):
 
         Args:
             generator_optimizer: optimizer, its name or its config. A string
-                or config makes a fresh optimizer. Defaults to `"adam"`.
+                or config makes a fresh optimizer; `None` or `"adam"` is
+                `Adam(2e-4, beta_1=0.5)`. Defaults to `"adam"`.
             discriminator_optimizer: the same for the discriminator.
             adversarial_loss: one of `"bce"`, `"hinge"`, `"lsgan"`,
                 `"wgan-gp"`. Defaults to `"bce"`.
@@ -638,6 +642,7 @@ class GANModel(keras.Model):
     def _fresh_optimizer(identifier, name="optimizer"):
         if isinstance(identifier, keras.optimizers.Optimizer):
             return identifier
+        identifier = "adam" if identifier is None else identifier  # None: the default, as in every family
         if isinstance(identifier, str):
             # DCGAN's Adam settings are the right default for GANs.
             if identifier.lower() == "adam":
@@ -1229,7 +1234,11 @@ class GANModel(keras.Model):
 
     def predict(self, x, *args, **kwargs):
         """As `keras.Model.predict`, with the condition checks of `fit`; Python ints and lists are accepted."""
-        return super().predict(self._condition_batch(x, "x"), *args, **kwargs)
+        x = self._condition_batch(x, "x")
+        first = tf.nest.flatten(x)[0] if not isinstance(x, tf.data.Dataset) else None
+        if first is not None and hasattr(first, "shape") and len(first.shape) and first.shape[0] == 0:
+            raise ValueError("`x` holds no conditions (an empty batch): nothing to predict.")
+        return super().predict(x, *args, **kwargs)
 
     def __call__(self, *args, **kwargs):
         if args:

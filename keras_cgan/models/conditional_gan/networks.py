@@ -21,6 +21,7 @@ Example:
 import keras
 from keras import layers
 
+from keras_cgan import checks
 from keras_cgan import conditions as conditions_lib
 from keras_cgan.layers import check_output_activation, image_output
 
@@ -37,11 +38,12 @@ def _tile(code, height, width, names=(None, None)):
     return layers.UpSampling2D((height, width), name=names[1])(code)
 
 
-def _start_size(size):
-    """Halves `size` while it stays even and at least 4."""
-    while size % 2 == 0 and size // 2 >= 4:
-        size //= 2
-    return size
+def _start_size(height, width):
+    """`(h0, w0, halvings)`: both sides halved together while both stay even and at least 4."""
+    count = 0
+    while height % 2 == 0 and width % 2 == 0 and height // 2 >= 4 and width // 2 >= 4:
+        height, width, count = height // 2, width // 2, count + 1
+    return height, width, count
 
 
 def _check_image_shape(image_shape):
@@ -133,20 +135,13 @@ def conditional_generator(
         raise ValueError(f"`condition_at` must be one of {CONDITION_AT}. Received: condition_at={condition_at!r}")
     condition_kind = _resolve_condition(num_classes, condition)
     height, width, channels = image_shape
-    start_h, start_w = _start_size(height), _start_size(width)
-    num_up = 0
-    while start_h * 2**num_up < height:
-        num_up += 1
-    if start_h * 2**num_up != height or start_w * 2**num_up != width:
-        raise ValueError(
-            f"`image_shape` {image_shape}: height and width must both be a small size times "
-            "the same power of two (e.g. 8x8, 28x28, 64x64)."
-        )
+    start_h, start_w, num_up = _start_size(height, width)  # any shape: 64x64 from 4x4, 20x12 from 10x6
 
     noise = keras.Input((latent_dim,), name="noise")
     condition_in = condition_input(condition_kind)
     code = condition_code(
-        condition_kind, condition_in, embedding_dim or latent_dim, "class", text_encoder, encoder
+        condition_kind, condition_in, latent_dim if embedding_dim is None else checks.integer(
+            "embedding_dim", embedding_dim, low=1), "class", text_encoder, encoder
     )
     x = layers.Concatenate(name="noise_and_class")([noise, code])  # [B, latent + embed]
     filters = base_filters * 2**num_up
@@ -237,6 +232,7 @@ def conditional_discriminator(
         base_filters: int. Filters of the first block; each later block
             doubles it. Defaults to `64`.
         embedding_dim: int. Channels of the tiled code for `"concat"`.
+            Defaults to `16` (`None` too).
         spectral_norm: bool. Wrap convolutions and dense layers in
             `keras.layers.SpectralNormalization`. Defaults to `False`.
         condition: condition object. Defaults to `ClassCondition(num_classes)`.
@@ -267,6 +263,7 @@ def conditional_discriminator(
             "Use 'projection' or 'two_head' for embeddings."
         )
     height, width, _ = image_shape
+    embedding_dim = 16 if embedding_dim is None else checks.integer("embedding_dim", embedding_dim, low=1)
     sn = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
 
     image = keras.Input(image_shape, name="image")

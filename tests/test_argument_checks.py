@@ -182,6 +182,10 @@ def test_whole_number_arguments_of_stages_exports_and_loaders():
         export.check_parity(families.build("conditional").generator, "unused.onnx", batch_sizes=(1, 0))
     with pytest.raises(ValueError, match=r"`filters` must be a non-empty list of ints >= 1. Received: filters=\(16, 1.5\)"):
         segan.networks.segan_generator(1024, filters=(16, 1.5))
+    with pytest.raises(ValueError, match=r"`latent_channels` must be an int >= 0. Received: latent_channels=-3"):
+        segan.networks.segan_generator(1024, latent_channels=-3)
+    with pytest.raises(ValueError, match=r"`scales` must be int factors >= 1.*scales=\(1.5,\)"):
+        next_frame_gan.networks.next_frame_discriminator((16, 16, 1), context_frames=4, scales=(1.5,))
     with pytest.raises(ValueError, match=r"`a` and `b` must hold square images.*\(2, 12, 8, 3\)"):
         paired_images.paired_array_dataset(np.zeros((2, 12, 8, 3), "uint8"), np.zeros((2, 12, 8, 3), "uint8"))
     with pytest.raises(ValueError, match="`image_size` must be an int >= 1. Received: image_size=4.5"):

@@ -109,11 +109,12 @@ def next_frame_discriminator(
     """
     _check(frame_shape, context_frames)
     height, width, channels = frame_shape
-    scales = tuple(int(s) for s in scales)
-    if not scales or any(s < 1 or height // s < 4 or width // s < 4 for s in scales):
+    scales = tuple(scales)
+    if not scales or any(not checks.is_integer(s) or s < 1 or height // s < 4 or width // s < 4 for s in scales):
         raise ValueError(
-            f"`scales` must be factors >= 1 leaving frames of at least 4x4. Received: scales={scales}"
+            f"`scales` must be int factors >= 1 leaving frames of at least 4x4. Received: scales={scales}"
         )
+    scales = tuple(int(s) for s in scales)
     sn = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
     frame = keras.Input(frame_shape, name="frame")
     condition = keras.Input((height, width, context_frames * channels), name="condition")

@@ -89,7 +89,8 @@ def segan_generator(
     """
     window, filters, kernel_size = _check(window, filters, kernel_size)
     preemphasis = waveform_lib.check_coefficient(preemphasis)
-    latent_channels = filters[-1] if latent_channels is None else int(latent_channels)
+    latent_channels = filters[-1] if latent_channels is None else checks.integer(
+        "latent_channels", latent_channels, low=0)
     condition = keras.Input((window, 1), name="condition")  # pre-emphasized
     x = condition
     if preemphasis:

@@ -115,17 +115,18 @@ def discriminator_designs():
 
 
 def caption_generalisation():
-    r = run(load("caption_generalisation"), "default")["result"]
+    runs = load("caption_generalisation")["runs"]
     rows = []
-    for key, m in r["runs"].items():
-        u, s = m["unseen_captions"], m["seen_captions"]
-        raw = m.get("unseen_captions_raw_weights", {}).get("shape")
-        rows.append([f"`{key}`", str(m["args"]["epochs"]), fmt(u["colour"]), fmt(u["shape"]), fmt(u["position"]),
-                     fmt(u["all"]), fmt(u["diversity"]), fmt(s["colour"]), fmt(s["shape"]), fmt(s["position"]),
-                     fmt(raw), fmt(m["train_seconds"], 0)])
-    cols = ["flags of examples/text_to_image.py", "epochs", "unseen: colour", "shape", "position", "all", "diversity",
-            "seen: colour", "shape", "position", "unseen shape, trained (not averaged) weights", "train s"]
-    return table("caption_generalisation", cols, rows, ["default"])
+    for r in runs:
+        for key, m in r["result"]["runs"].items():
+            u, s = m["unseen_captions"], m["seen_captions"]
+            raw = m.get("unseen_captions_raw_weights", {}).get("shape")
+            rows.append([f"`{r['name']}`", f"`{key}`", str(m["args"]["epochs"]), fmt(u["colour"]), fmt(u["shape"]),
+                         fmt(u["position"]), fmt(u["all"]), fmt(u["diversity"]), fmt(s["colour"]), fmt(s["shape"]),
+                         fmt(s["position"]), fmt(raw), fmt(m["train_seconds"], 0)])
+    cols = ["run", "flags of examples/text_to_image.py", "epochs", "unseen: colour", "shape", "position", "all",
+            "diversity", "seen: colour", "shape", "position", "unseen shape, trained (not averaged) weights", "train s"]
+    return table("caption_generalisation", cols, rows, [r["name"] for r in runs])
 
 
 # ---------------------------------------------------------------- StackGAN

@@ -318,5 +318,6 @@ def test_a_single_condition_as_a_0_d_array_or_tensor_an_empty_batch_and_none_for
     assert isinstance(gan.generator_optimizer, keras.optimizers.Adam)  # None: the default optimizer
     for single in (np.array(3), tf.constant(3), np.int64(3)):
         assert gan.predict(single, verbose=0).shape == (1, 8, 8, 1)
-    with pytest.raises(ValueError, match="`x` holds no conditions"):
-        gan.predict(np.zeros((0,), "int32"))
+    for empty in (np.zeros((0,), "int32"), []):
+        with pytest.raises(ValueError, match="`x` holds no conditions"):
+            gan.predict(empty)

@@ -85,6 +85,13 @@ def stoi(clean, estimate, sample_rate=16000, extended=False):
     return float(_stoi(clean, estimate, sample_rate, extended=extended))
 
 
+def _single(x):
+    """Whether `x` is one utterance (`[T]`, `[T, 1]`, a list of numbers) rather than a list or batch of them."""
+    if hasattr(x, "shape"):
+        return np.squeeze(np.asarray(x)).ndim <= 1 and np.asarray(x).ndim <= 2 and np.asarray(x).size > 1
+    return isinstance(x, (list, tuple)) and all(np.ndim(v) == 0 for v in x)
+
+
 METRICS = {"snr": snr, "segsnr": segmental_snr, "pesq": pesq, "stoi": stoi}
 
 
@@ -104,7 +111,7 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
     for name in metrics:
         if name not in METRICS:
             raise ValueError(f"Unknown metric {name!r}; choose from {tuple(METRICS)}.")
-    if np.ndim(clean) == 1 and np.ndim(estimates) == 1:  # one utterance, not T one-sample ones
+    if _single(clean) and _single(estimates):  # one utterance, not T one-sample ones
         clean, estimates = [clean], [estimates]
     if len(clean) != len(estimates):
         raise ValueError(f"{len(clean)} clean utterances but {len(estimates)} estimates.")

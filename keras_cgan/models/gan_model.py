@@ -1234,11 +1234,11 @@ class GANModel(keras.Model):
 
     def predict(self, x, *args, **kwargs):
         """As `keras.Model.predict`, with the condition checks of `fit`; Python ints and lists are accepted."""
-        x = self._condition_batch(x, "x")
+        x = _as_batch(x, self._scalar_condition())
         first = tf.nest.flatten(x)[0] if not isinstance(x, tf.data.Dataset) else None
         if first is not None and hasattr(first, "shape") and len(first.shape) and first.shape[0] == 0:
             raise ValueError("`x` holds no conditions (an empty batch): nothing to predict.")
-        return super().predict(x, *args, **kwargs)
+        return super().predict(self._condition_batch(x, "x"), *args, **kwargs)
 
     def __call__(self, *args, **kwargs):
         if args:

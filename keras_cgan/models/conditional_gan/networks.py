@@ -135,7 +135,12 @@ def conditional_generator(
         raise ValueError(f"`condition_at` must be one of {CONDITION_AT}. Received: condition_at={condition_at!r}")
     condition_kind = _resolve_condition(num_classes, condition)
     height, width, channels = image_shape
-    start_h, start_w, num_up = _start_size(height, width)  # any shape: 64x64 from 4x4, 20x12 from 10x6
+    start_h, start_w, num_up = _start_size(height, width)  # 64x64 from 4x4, 20x12 from 10x6
+    if start_h * start_w > 1024:  # the first Dense would hold millions of weights per filter
+        raise ValueError(
+            f"`image_shape` {image_shape}: the generator would start from {start_h}x{start_w} (its sides share few "
+            "factors of 2); resize or pad the images to sides with more of them (e.g. 64x96, 128x128)."
+        )
 
     noise = keras.Input((latent_dim,), name="noise")
     condition_in = condition_input(condition_kind)

@@ -219,7 +219,7 @@ class SampleWriter(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         if self.ema:
             self.model._require_ema()  # fail before training, not at the first sample
-        self._last_epoch = None
+        self._last_epoch = self._written = None  # a new fit (or another model) writes its own samples
 
     def on_epoch_end(self, epoch, logs=None):
         self._last_epoch = epoch
@@ -340,7 +340,15 @@ class SampleGrid(SampleWriter):
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
+        if len(self.model.generator.outputs[0].shape) != 4:
+            raise ValueError(
+                f"SampleGrid draws images; {type(self.model).__name__}'s generator gives "
+                f"{tuple(self.model.generator.outputs[0].shape)} (for SEGAN use AudioSamples)."
+            )
         self.model.check_condition(self.conditions, "SampleGrid conditions")  # before training, not at the first grid
+        noise_shape = None if self.noise is None else self.noise.shape[1:]
+        if noise_shape != (None if self.model.noise_shape is None else tuple(self.model.noise_shape)):
+            self.noise = None  # drawn again for this model's noise
 
     def write(self, epoch):
         if self.model.noise_shape is not None and self.noise is None:
@@ -374,11 +382,22 @@ class AudioSamples(SampleWriter):
 
     def __init__(self, clips, directory, every=1, log_dir=None, log_losses=True, ema=False):
         super().__init__(every=every, log_dir=log_dir, log_losses=log_losses, ema=ema)
-        self.clips = [np.asarray(c, "float32").reshape(-1) for c in clips]
+        self.clips = [np.asarray(c) for c in clips]
         if not self.clips or any(c.size == 0 for c in self.clips):
             raise ValueError("`clips` must hold at least one non-empty waveform.")
+        for i, clip in enumerate(self.clips):
+            if np.squeeze(clip).ndim != 1 and clip.size > 1:
+                raise ValueError(f"`clips[{i}]` must be mono, 1D. Received shape {clip.shape}; mix it down first.")
+            if not np.issubdtype(clip.dtype, np.floating):
+                raise ValueError(f"`clips[{i}]` must be float in [-1, 1]. Received dtype {clip.dtype}.")
+        self.clips = [np.asarray(c, "float32").reshape(-1) for c in self.clips]
         self.directory = directory
         self._logged_noisy = False
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if not hasattr(self.model, "enhance"):
+            raise ValueError(f"AudioSamples enhances speech (SEGAN); the model is a {type(self.model).__name__}.")
 
     def write(self, epoch):
         import soundfile
@@ -481,8 +500,10 @@ class KeepBestGenerator(keras.callbacks.Callback):
         score: callable `model -> float`, e.g.
             `keras_cgan.models.next_frame_gan.junction_score(...)`.
         every: int. Training steps between scores. Defaults to `500`.
-        restore_best: bool. Put the best weights into `model.generator` when
-            training ends. Defaults to `True`.
+        restore_best: bool. Put the best weights into `model.generator` (and
+            its weight average, with `ema_decay`) when training ends. A run
+            stopped by `StopOnNaN` does not end: restore `best_weights` by
+            hand. Defaults to `True`.
         verbose: int. `1` prints every score. Defaults to `0`.
 
     Attributes:
@@ -530,6 +551,10 @@ class KeepBestGenerator(keras.callbacks.Callback):
             self._evaluate()  # the final weights get a say too
         if self.restore_best and self.best_weights is not None:
             self.model.generator.set_weights(self.best_weights)
+            ema = getattr(self.model, "ema_variables", None)
+            if ema:  # the best was scored with the average: it becomes the average too
+                for average, weight in zip(ema, self.model._ema_sources()):
+                    average.assign(weight)
 
 
 # ------------------------------------------------------------ collapse guard

@@ -98,6 +98,15 @@ def test_keep_best_generator_restores_the_best_scored_weights():
         np.testing.assert_array_equal(kept, want)
     assert not np.allclose(gan.generator.get_weights()[0], averaged[0])
 
+    # Restored, the best is the average too: sampling and export of the averaged generator give it.
+    gan = next_frame_gan(ema_decay=0.5)
+    scores, seen = iter([0.9, 0.1]), []
+    keep = KeepBestGenerator(lambda model: seen.append(model.generator.get_weights()) or next(scores), every=3)
+    gan.fit(cond, target, batch_size=2, epochs=2, verbose=0, callbacks=[keep])  # scored after batches 3 and 6
+    with gan.sampling_weights():
+        for got, want in zip(gan.generator.get_weights(), seen[0]):
+            np.testing.assert_array_equal(got, want)
+
     # Keras calls back once per execution; `every` still counts training steps,
     # and the final weights are scored once.
     for per_execution, every, expected in ((2, 4, [4, 8, 12]), (3, 5, [6, 12]), (4, 4, [4, 10, 12])):
@@ -108,3 +117,21 @@ def test_keep_best_generator_restores_the_best_scored_weights():
         assert [b for b, _ in keep.history] == expected, per_execution
     with pytest.raises(ValueError, match="every"):
         KeepBestGenerator(lambda model: 0.0, every=0)
+
+
+def test_sample_writers_start_afresh_each_fit_and_refuse_the_wrong_family(tmp_path):
+    from keras_cgan.callbacks import AudioSamples
+    from keras_cgan.models.conditional_gan import presets
+
+    labels, images = data()
+    grid = SampleGrid(np.arange(4), str(tmp_path / "grid.png"), rows=1, every=1)
+    make_gan().fit(labels, images, batch_size=8, epochs=1, verbose=0, callbacks=[grid])
+    os.remove(tmp_path / "grid.png")
+    other = presets.build((8, 8, 1), 4, preset="tiny", latent_dim=6)  # another model, another noise size
+    other.fit(labels, images, batch_size=8, epochs=1, verbose=0, callbacks=[grid])
+    assert os.path.isfile(tmp_path / "grid.png")  # the second fit wrote its own grid
+    with pytest.raises(ValueError, match=r"`clips\[0\]` must be mono"):
+        AudioSamples([np.zeros((100, 2), "float32")], str(tmp_path / "audio"))
+    with pytest.raises(ValueError, match="AudioSamples enhances speech \\(SEGAN\\); the model is a ConditionalGAN"):
+        other.fit(labels, images, batch_size=8, epochs=1, verbose=0,
+                  callbacks=[AudioSamples([np.zeros(100, "float32")], str(tmp_path / "audio"))])

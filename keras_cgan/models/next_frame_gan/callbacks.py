@@ -124,6 +124,8 @@ class RolloutGIF(SampleWriter):
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
+        if not hasattr(self.model, "rollout"):
+            raise ValueError(f"RolloutGIF rolls out a NextFrameGAN; the model is a {type(self.model).__name__}.")
         k = self.model.context_frames
         if self.clips.shape[1] <= k:  # before training, not at the first GIF
             raise ValueError(f"`clips` need more than context_frames={k} frames; they have {self.clips.shape[1]}.")

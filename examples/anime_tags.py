@@ -18,6 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
+from keras_cgan import checks  # noqa: E402
 from keras_cgan.models.conditional_gan import presets  # noqa: E402
 
 DEFAULT = presets.PRESETS["default"]
@@ -27,14 +28,14 @@ def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--design", default="acgan", choices=["concat", "projection", "acgan", "concat_acgan", "tacgan", "two_head", "none"])
     parser.add_argument("--mismatch-weight", type=float, default=DEFAULT["mismatch_weight"])
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: all epochs)")
+    parser.add_argument("--epochs", type=checks.at_least(1), default=30)
+    parser.add_argument("--steps", type=checks.at_least(0), default=0, help="stop after this many steps (0: all epochs)")
     parser.add_argument("--faces", type=int, default=4096, help="training faces")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--size", type=int, default=16, help="image size, a multiple of 16")
     parser.add_argument("--filters", type=int, default=DEFAULT["base_filters"])
     parser.add_argument("--latent-dim", type=int, default=DEFAULT["latent_dim"])
-    parser.add_argument("--samples", type=int, default=20, help="generated faces scored per tag set")
+    parser.add_argument("--samples", type=checks.at_least(2), default=20, help="generated faces scored per tag set (>= 2)")
     parser.add_argument("--out", default="runs/anime_tags")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=2)

@@ -19,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from keras_cgan import checks  # noqa: E402
 from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
 from keras_cgan.models.next_frame_gan import presets  # noqa: E402
@@ -32,8 +33,8 @@ def main(argv=None):
     parser.add_argument("--size", type=int, default=16)
     parser.add_argument("--context", type=int, default=4)
     parser.add_argument("--clips", type=int, default=2000)
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--steps-per-epoch", type=int, default=500)
+    parser.add_argument("--epochs", type=checks.at_least(1), default=5)
+    parser.add_argument("--steps-per-epoch", type=checks.at_least(1), default=500)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--adversarial-weight", type=float, default=presets.PRESETS["default"]["adversarial_weight"],
                         help="0 trains the L2 baseline (default %(default)s)")

@@ -26,6 +26,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from keras_cgan import checks  # noqa: E402
 from keras_cgan.callbacks import save_image_grid  # noqa: E402
 from keras_cgan.data import paired_image_dataset, synthetic_images  # noqa: E402
 from keras_cgan.metrics import quality_report  # noqa: E402
@@ -83,7 +84,7 @@ def build_parser():
     parser.add_argument("--direction", default="AtoB", choices=["AtoB", "BtoA"])
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--train", type=int, default=800, help="synthetic training pairs")
-    parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--steps", type=checks.at_least(1), default=600)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--base-filters", type=int, default=DEFAULT["base_filters"])
     parser.add_argument("--receptive-field", type=_field, choices=patchgan.RECEPTIVE_FIELDS,
@@ -96,7 +97,7 @@ def build_parser():
                              "0 = the paper's per-pixel L1. Default: 1 on the synthetic labels2facade, else 0")
     parser.add_argument("--rows", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="pix2pix_grid.png")
+    parser.add_argument("--out", default="pix2pix_grid.png", help="the grid image written (a .png file)")
     return parser
 
 
@@ -113,7 +114,10 @@ def default_lowpass(args):
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.out.lower().endswith((".png", ".jpg", ".jpeg")):
+        parser.error(f"--out {args.out}: the grid image's file name, ending in .png")  # before training
     args.l1_lowpass = default_lowpass(args)
 
     train, (conditions, targets) = datasets(args)

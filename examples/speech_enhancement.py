@@ -13,10 +13,13 @@ spectrogram picture (noisy / enhanced / clean) to --out.
 """
 
 import argparse
+import json
 import os
+import shutil
 
 import numpy as np
 
+from keras_cgan import checks
 from keras_cgan.callbacks import save_spectrograms
 from keras_cgan.models.segan import presets
 
@@ -43,7 +46,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", default=None, help="A VoiceBank-DEMAND folder (default: make a synthetic one).")
     p.add_argument("--out", default="segan_example")
-    p.add_argument("--steps", type=int, default=300)
+    p.add_argument("--steps", type=checks.at_least(1), default=300)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--window", type=int, default=16384)
     p.add_argument("--sample-rate", type=int, default=DEFAULT["sample_rate"])
@@ -64,9 +67,17 @@ def main():
     data = args.data
     if data is None:
         data = os.path.join(args.out, "data")
-        if not os.path.isdir(os.path.join(data, "clean_testset_wav")):
+        # The folder this script made, remade when the flags ask for other data (or a missing training split).
+        wanted = {"espeak": args.espeak, "seed": args.seed, "sample_rate": args.sample_rate, "train": not args.model}
+        settings = os.path.join(data, "settings.json")
+        made = json.load(open(settings)) if os.path.isfile(settings) else None
+        if made is None or any(made[k] != wanted[k] for k in ("espeak", "seed", "sample_rate")) or (
+                wanted["train"] and not made["train"]):
+            shutil.rmtree(data, ignore_errors=True)
             num_train = 0 if args.model else 64  # a trained model needs the test split only
             make_folder(data, num_train, 4, 4.0, args.sample_rate, args.espeak, args.seed)
+            with open(settings, "w") as f:
+                json.dump(wanted, f)
     if args.model:
         gan = keras.models.load_model(args.model)
     else:

@@ -18,6 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
+from keras_cgan import checks  # noqa: E402
 from keras_cgan.conditions.tags_condition import MISMATCHES  # noqa: E402
 from keras_cgan.models.conditional_gan.networks import CLASSIFIER_POOLINGS, CONDITIONINGS  # noqa: E402
 from keras_cgan.models.stack_gan import presets  # noqa: E402
@@ -29,8 +30,8 @@ FAKE_FLAG = {"0": False, "1": True, "negative": "negative"}  # --auxiliary-on-fa
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[16, 32, 64])
-    parser.add_argument("--epochs", type=int, default=28)
-    parser.add_argument("--steps-per-epoch", type=int, default=40)
+    parser.add_argument("--epochs", type=checks.at_least(1), default=28)
+    parser.add_argument("--steps-per-epoch", type=checks.at_least(1), default=40)
     parser.add_argument("--grow-at", type=int, nargs="*", default=[8, 14], help="epochs at which stages 2, 3 start")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--faces", type=int, default=2048)
@@ -66,7 +67,7 @@ def build_parser():
         "--tag-mismatch", default="other", choices=MISMATCHES,
         help="wrong tag sets of the mismatch term: any other set of the batch, or one differing in the fewest tags",
     )
-    parser.add_argument("--samples", type=int, default=8, help="generated faces scored per tag set")
+    parser.add_argument("--samples", type=checks.at_least(2), default=8, help="generated faces scored per tag set (>= 2)")
     parser.add_argument("--out", default="runs/stackgan")
     parser.add_argument("--grid", default=None, help="also write the stage grid here (e.g. docs/stackgan_stages.png)")
     parser.add_argument("--seed", type=int, default=0)
@@ -148,7 +149,13 @@ def write_grid(images_by_stage, path, col_labels):
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.load and len(args.grow_at) != len(args.sizes) - 1:
+        parser.error(f"--grow-at needs one epoch per later stage ({len(args.sizes) - 1} for --sizes {args.sizes})")
+    if not args.load and args.grow_at and args.grow_at[-1] >= args.epochs:
+        parser.error(f"--epochs {args.epochs}: the last stage starts at epoch {args.grow_at[-1]} (--grow-at); "
+                     "give more epochs, or grow earlier")
     import keras
 
     from keras_cgan import GrowStages
@@ -157,7 +164,7 @@ def main(argv=None):
     keras.utils.set_random_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
     if args.load:
-        gan, seconds = keras.models.load_model(args.load), float("nan")
+        gan, seconds = keras.models.load_model(args.load), None  # not trained here
     else:
         gan = build(args)
         train, _ = dataset(args)
@@ -178,7 +185,8 @@ def main(argv=None):
     result = evaluate(images, hair, eyes, real)
     params = int(sum(np.prod(w.shape) for w in gan.generator.trainable_weights))
     result.update(
-        seconds=seconds, steps=args.epochs * args.steps_per_epoch, stages=gan.stages(), generator_params=params,
+        seconds=seconds, steps=None if args.load else args.epochs * args.steps_per_epoch, stages=gan.stages(),
+        generator_params=params,
         args=vars(args),
     )
 
@@ -188,7 +196,7 @@ def main(argv=None):
     labels = [f"{synthetic_faces.HAIR_TAGS[hair[i]]}\n{synthetic_faces.EYE_TAGS[eyes[i]]}" for i in pick]
     for path in [os.path.join(args.out, "stages.png")] + ([args.grid] if args.grid else []):
         write_grid(picked, path, labels)
-    with open(os.path.join(args.out, "result.json"), "w") as f:
+    with open(os.path.join(args.out, "result_loaded.json" if args.load else "result.json"), "w") as f:
         json.dump(result, f, indent=2)
     print(json.dumps({k: v for k, v in result.items() if k != "args"}, indent=2))
     return result

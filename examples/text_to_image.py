@@ -32,6 +32,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
+from keras_cgan import checks  # noqa: E402
 from keras_cgan.models.conditional_gan import presets  # noqa: E402
 
 DEFAULT = presets.PRESETS["default"]
@@ -62,14 +63,14 @@ def build_parser():
     parser.add_argument("--adversarial-loss", default=DEFAULT["adversarial_loss"], choices=["bce", "hinge", "lsgan"])
     parser.add_argument("--diversity-weight", type=float, default=0.0,
                         help="mode-seeking term (the preset's is 4.0; this example's results were measured without it)")
-    parser.add_argument("--epochs", type=int, default=45)
-    parser.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: all epochs)")
+    parser.add_argument("--epochs", type=checks.at_least(1), default=45)
+    parser.add_argument("--steps", type=checks.at_least(0), default=0, help="stop after this many steps (0: all epochs)")
     parser.add_argument("--images", type=int, default=4096, help="training images")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--size", type=int, default=24)
     parser.add_argument("--filters", type=int, default=DEFAULT["base_filters"])
     parser.add_argument("--latent-dim", type=int, default=DEFAULT["latent_dim"])
-    parser.add_argument("--samples", type=int, default=25, help="generated images scored per caption")
+    parser.add_argument("--samples", type=checks.at_least(2), default=25, help="generated images scored per caption (>= 2)")
     parser.add_argument("--out", default="runs/text_to_image")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=2)

@@ -21,6 +21,7 @@ Traceback (most recent call last):
 ValueError: `weight` must be a finite number >= 0. Received: weight=nan
 """
 
+import argparse
 import math
 import numbers
 
@@ -65,6 +66,26 @@ def integers(name, values, low=None):
         bound = "" if low is None else f" >= {low}"
         raise ValueError(f"`{name}` must be a non-empty list of ints{bound}. Received: {name}={given!r}")
     return [int(v) for v in values]
+
+
+def at_least(low):
+    """An `argparse` type: an int >= `low`, else the option's error (`argparse.ArgumentTypeError`).
+
+    >>> at_least(1)("3")
+    3
+    """
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an int, received {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected an int >= {low}, received {value}")
+        return value
+
+    parse.__name__ = f"int >= {low}"
+    return parse
 
 
 def number(name, value, low=0.0, high=None, low_open=False, high_open=False):

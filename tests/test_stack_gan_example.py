@@ -3,6 +3,8 @@
 import json
 import os
 
+import pytest
+
 from examples import stack_gan as stackgan
 
 
@@ -36,3 +38,16 @@ def test_discriminator_classifier_and_mode_seeking_flags_reach_the_model():
     assert [d.get_layer("down_0").filters for d in default.discriminators] == [preset["discriminator_filters"]] * 2
     assert default.auxiliary_weight == preset["auxiliary_weight"]
     assert pooled(default) == [preset["classifier_pooling"] == "max_avg"] * 2
+
+
+@pytest.mark.parametrize("flags, error", [
+    (["--sizes", "16", "32", "--epochs", "1", "--grow-at", "1"], "--epochs 1: the last stage starts at epoch 1"),
+    (["--sizes", "16", "32", "--grow-at", "1", "2"], "--grow-at needs one epoch per later stage"),
+    (["--samples", "1"], "--samples: expected an int >= 2, received 1"),
+    (["--steps-per-epoch", "0"], "--steps-per-epoch: expected an int >= 1, received 0"),
+])
+def test_flags_that_cannot_work_are_refused_before_training(flags, error, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        stackgan.main(flags + ["--out", str(tmp_path / "run")])
+    assert exit_.value.code == 2 and error in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "run")

@@ -116,8 +116,11 @@ def default_lowpass(args):
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not args.out.lower().endswith((".png", ".jpg", ".jpeg")):
-        parser.error(f"--out {args.out}: the grid image's file name, ending in .png")  # before training
+    from PIL import Image
+
+    Image.init()
+    if os.path.splitext(args.out)[1].lower() not in Image.registered_extensions():
+        parser.error(f"--out {args.out}: the grid image's file name, e.g. grid.png")  # before training
     args.l1_lowpass = default_lowpass(args)
 
     train, (conditions, targets) = datasets(args)

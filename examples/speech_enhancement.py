@@ -70,9 +70,14 @@ def main():
         # The folder this script made, remade when the flags ask for other data (or a missing training split).
         wanted = {"espeak": args.espeak, "seed": args.seed, "sample_rate": args.sample_rate, "train": not args.model}
         settings = os.path.join(data, "settings.json")
-        made = json.load(open(settings)) if os.path.isfile(settings) else None
-        if made is None or any(made[k] != wanted[k] for k in ("espeak", "seed", "sample_rate")) or (
-                wanted["train"] and not made["train"]):
+        made = None
+        if os.path.isfile(settings):
+            with open(settings) as f:
+                made = json.load(f)
+        elif os.path.isdir(data) and os.listdir(data):  # not this script's: never deleted
+            p.error(f"--out {args.out}: {data} exists and was not made by this script; give another --out, or --data")
+        if made is None or any(made.get(k) != wanted[k] for k in ("espeak", "seed", "sample_rate")) or (
+                wanted["train"] and not made.get("train")):
             shutil.rmtree(data, ignore_errors=True)
             num_train = 0 if args.model else 64  # a trained model needs the test split only
             make_folder(data, num_train, 4, 4.0, args.sample_rate, args.espeak, args.seed)

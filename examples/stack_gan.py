@@ -151,10 +151,13 @@ def write_grid(images_by_stage, path, col_labels):
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not args.load and len(args.grow_at) != len(args.sizes) - 1:
-        parser.error(f"--grow-at needs one epoch per later stage ({len(args.sizes) - 1} for --sizes {args.sizes})")
-    if not args.load and args.grow_at and args.grow_at[-1] >= args.epochs:
-        parser.error(f"--epochs {args.epochs}: the last stage starts at epoch {args.grow_at[-1]} (--grow-at); "
+    if not 2 <= len(args.sizes) <= 3:
+        parser.error(f"--sizes {args.sizes}: give two or three stage sizes")
+    starts = args.grow_at[: len(args.sizes) - 1]  # the later stages' start epochs (as GrowStages reads them)
+    if not args.load and starts != sorted(starts):
+        parser.error(f"--grow-at {args.grow_at}: the stages start in order, give increasing epochs")
+    if not args.load and starts and starts[-1] >= args.epochs:
+        parser.error(f"--epochs {args.epochs}: the last stage starts at epoch {starts[-1]} (--grow-at); "
                      "give more epochs, or grow earlier")
     import keras
 

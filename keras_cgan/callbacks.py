@@ -540,6 +540,10 @@ class KeepBestGenerator(keras.callbacks.Callback):
             print(f"KeepBestGenerator: batch {self._batches} score {value:.4f} "
                   f"(best {self.best_score:.4f} at batch {self.best_batch})", flush=True)
 
+    def on_train_begin(self, logs=None):
+        self.history, self.best_score, self.best_batch, self.best_weights = [], None, None, None  # per fit
+        self._batches = 0
+
     def on_train_batch_end(self, batch, logs=None):
         begin = batch - _per_execution(self.model) + 1  # Keras passes the execution's last step
         self._batches, crossed = _steps_after(self._batches, self, begin, self.every)

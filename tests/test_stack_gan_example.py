@@ -42,11 +42,13 @@ def test_discriminator_classifier_and_mode_seeking_flags_reach_the_model():
 
 @pytest.mark.parametrize("flags, error", [
     (["--sizes", "16", "32", "--epochs", "1", "--grow-at", "1"], "--epochs 1: the last stage starts at epoch 1"),
-    (["--sizes", "16", "32", "--grow-at", "1", "2"], "--grow-at needs one epoch per later stage"),
+    (["--grow-at", "14", "8"], "give increasing epochs"),
+    (["--sizes", "16"], "give two or three stage sizes"),
     (["--samples", "1"], "--samples: expected an int >= 2, received 1"),
     (["--steps-per-epoch", "0"], "--steps-per-epoch: expected an int >= 1, received 0"),
 ])
-def test_flags_that_cannot_work_are_refused_before_training(flags, error, tmp_path, capsys):
+def test_flags_that_cannot_work_are_refused_before_training(flags, error, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(stackgan, "build", lambda args: pytest.fail("trained"))  # fails fast, not after training
     with pytest.raises(SystemExit) as exit_:
         stackgan.main(flags + ["--out", str(tmp_path / "run")])
     assert exit_.value.code == 2 and error in capsys.readouterr().err

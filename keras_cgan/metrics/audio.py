@@ -20,7 +20,7 @@ def _utterance(x, name):
     """One mono utterance as a 1-D array (`[T]`, `[T, 1]`, `[1, T]`); a batch or several channels refused."""
     x = np.asarray(x, "float64")
     squeezed = np.squeeze(x)
-    if squeezed.ndim > 1 or (squeezed.ndim == 0 and x.size > 1):
+    if squeezed.ndim > 1:
         raise ValueError(
             f"{name} must be one mono utterance, 1-D. Received shape: {x.shape}; score a batch with "
             "`evaluate(clean, estimates)`, and mix channels down first."
@@ -88,7 +88,8 @@ def stoi(clean, estimate, sample_rate=16000, extended=False):
 def _single(x):
     """Whether `x` is one utterance (`[T]`, `[T, 1]`, a list of numbers) rather than a list or batch of them."""
     if hasattr(x, "shape"):
-        return np.squeeze(np.asarray(x)).ndim <= 1 and np.asarray(x).ndim <= 2 and np.asarray(x).size > 1
+        x = np.asarray(x)
+        return x.ndim <= 2 and np.squeeze(x).ndim == 1
     return isinstance(x, (list, tuple)) and all(np.ndim(v) == 0 for v in x)
 
 

@@ -147,13 +147,23 @@ def make_strategy(name="default"):
     return tf.distribute.MirroredStrategy([f"/cpu:{i}" for i in range(count)])
 
 
+def _strategy(strategy):
+    """`strategy` when it is a `tf.distribute.Strategy` (or acts as one); a `ValueError` naming `make_strategy`."""
+    if not hasattr(strategy, "num_replicas_in_sync"):
+        raise ValueError(
+            f"`strategy` must be a tf.distribute.Strategy (make one with `make_strategy(name)`). "
+            f"Received: {strategy!r}"
+        )
+    return strategy
+
+
 def is_chief(strategy):
     """True unless `strategy` is multi-worker and this process is not its chief.
 
     Only the chief writes files (config, samples, saved models); every worker
     reads the chief's backup to resume.
     """
-    return bool(getattr(strategy.extended, "should_checkpoint", True))
+    return bool(getattr(_strategy(strategy).extended, "should_checkpoint", True))
 
 
 def barrier(strategy):
@@ -182,7 +192,8 @@ def global_batch_size(batch_size, strategy, per_replica=False):
             split evenly over the replicas.
     """
     batch_size = checks.integer("batch_size", batch_size, low=1)
-    replicas = strategy.num_replicas_in_sync
+    per_replica = checks.flag("per_replica", per_replica)
+    replicas = _strategy(strategy).num_replicas_in_sync
     if per_replica:
         return batch_size * replicas
     if batch_size % replicas:

@@ -170,13 +170,22 @@ def test_dataset_of_3_tuples_is_refused(gan, pairs):
 
 def test_caption_of_only_unknown_words_is_refused():
     vec = captions.vectorizer(["a red circle", "a blue square"], sequence_length=6)
-    with pytest.raises(ValueError, match=r"caption 1 \('zebra giraffe'\) has only unknown words \['zebra', 'giraffe'\]"):
+    with pytest.raises(ValueError, match=r"caption 1 \('zebra giraffe'\) has words the vectorizer does not know: "
+                                         r"\['zebra', 'giraffe'\].*and no other word"):
         captions.vectorize(vec, ["a red square", "zebra giraffe"])
-    assert captions.vectorize(vec, ["a zebra square"]).shape == (1, 6)  # one unknown word among known ones
+    with pytest.warns(UserWarning, match=r"does not know: \['zebra'\]"):  # one unknown word among known ones
+        assert captions.vectorize(vec, ["a zebra square"]).shape == (1, 6)
+    with pytest.raises(ValueError, match=r"has 7 words, more than sequence_length=6: its last words would be cut"):
+        captions.vectorize(vec, ["a red circle at the top left"])
+    assert captions.vectorize(vec, [b"a red circle"]).shape == (1, 6)  # bytes, as tf.data and numpy hold them
+    with pytest.raises(ValueError, match="give a list of captions, not one string"):
+        captions.vectorize(vec, "a red circle")
     from keras_cgan import TextCondition
 
     with pytest.raises(ValueError, match=r"x: caption\(s\) at row\(s\) \[1\] hold only the unknown-word id 1"):
         TextCondition(8, 3).check(np.array([[2, 3, 0], [1, 1, 0]]), "x")
+    with pytest.raises(ValueError, match=r"group 0 must hold token ids; got \['red', 'blue'\].*from_vectorizer"):
+        TextCondition(8, 3, 0.5, [["red", "blue"]])
 
 
 # ------------------------------------------------------- unclear before

@@ -431,6 +431,10 @@ def test_global_batch_size():
         distribute.global_batch_size(7, TwoReplicas())
     with pytest.raises(ValueError, match="batch_size"):
         distribute.global_batch_size(0, TwoReplicas())
+    with pytest.raises(ValueError, match="`per_replica` must be True or False"):
+        distribute.global_batch_size(8, TwoReplicas(), per_replica="no")
+    with pytest.raises(ValueError, match=r"`strategy` must be a tf.distribute.Strategy \(make one with `make_strategy"):
+        distribute.global_batch_size(8, "mirrored")
 
 
 def test_mirrored_on_two_logical_cpus_logs_what_one_device_logs(runs, tmp_path):

@@ -78,6 +78,11 @@ class TextCondition(Condition):
         seen = set()
         out = []
         for g, group in enumerate(groups):
+            if not all(checks.is_integer(i) for i in group):
+                raise ValueError(
+                    f"`swap_groups`: group {g} must hold token ids; got {group!r} (for words, build the condition "
+                    "with `TextCondition.from_vectorizer(vec, swap_groups=...)`)"
+                )
             ids = [int(i) for i in group]
             if len(set(ids)) < 2:
                 raise ValueError(f"`swap_groups`: group {g} needs at least 2 different token ids; got {group!r}")

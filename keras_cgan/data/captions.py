@@ -16,7 +16,7 @@ Example:
 (1, 6)
 """
 
-import re
+import warnings
 
 import numpy as np
 import tensorflow as tf
@@ -25,46 +25,80 @@ from keras_cgan.data import image_folder
 
 
 def check_captions(texts, where="captions"):
-    """Raises `ValueError` naming the first empty caption."""
+    """`texts` as a list of `str` (bytes decoded); `ValueError` naming the first empty caption, or a bare string."""
+    if isinstance(texts, (str, bytes)):
+        raise ValueError(f"{where}: give a list of captions, not one string. Received: {texts!r}")
+    texts = [t.decode("utf-8") if isinstance(t, (bytes, np.bytes_)) else t for t in texts]
     for i, text in enumerate(texts):
         if not isinstance(text, str) or not text.strip():
             raise ValueError(f"{where}: caption {i} is empty ({text!r})")
+    return texts
+
+
+def _word_ids(vec, texts):
+    """Every caption's ids, uncut (`[N, longest]`, 0-padded)."""
+    import keras
+
+    config = dict(vec.get_config(), output_sequence_length=None)
+    config.pop("vocabulary", None), config.pop("name", None)
+    full = keras.layers.TextVectorization(**config)
+    full.set_vocabulary(vec.get_vocabulary())
+    return np.asarray(full(tf.constant(texts)))
+
+
+def _check_lengths(vec, texts, where):
+    """Refuses a caption longer than the vectorizer's `sequence_length`: its last words would be cut."""
+    limit = vec.get_config()["output_sequence_length"]
+    lengths = np.count_nonzero(_word_ids(vec, texts), axis=1)
+    if limit is not None and lengths.max(initial=0) > limit:
+        i = int(np.argmax(lengths))
+        raise ValueError(
+            f"{where}: caption {i} ({texts[i]!r}) has {lengths[i]} words, more than sequence_length={limit}: "
+            f"its last words would be cut. Build the vectorizer with sequence_length >= {lengths[i]}."
+        )
 
 
 def vectorizer(texts, sequence_length=8, max_tokens=None):
-    """An adapted `keras.layers.TextVectorization` returning `int32` ids `[B, L]`."""
+    """An adapted `keras.layers.TextVectorization` returning `int32` ids `[B, L]`.
+
+    A caption longer than `sequence_length` words is refused, naming it.
+    """
     import keras
 
-    check_captions(texts)
+    texts = check_captions(texts)
     vec = keras.layers.TextVectorization(
         max_tokens=max_tokens, output_sequence_length=sequence_length, output_mode="int"
     )
-    vec.adapt(tf.constant(list(texts)))
+    vec.adapt(tf.constant(texts))
+    _check_lengths(vec, texts, "captions")
     return vec
 
 
 def vectorize(vec, texts):
     """Token ids `int32` `[N, L]` of `texts`.
 
-    Raises `ValueError` on an empty caption, and on a caption made only of
-    words the vectorizer does not know (it would be generated from the
-    unknown-word id alone), naming those words.
+    Raises `ValueError` on an empty caption, on one longer than the
+    vectorizer's `sequence_length`, and on one made only of words the
+    vectorizer does not know (it would carry no condition); warns naming the
+    unknown words of the others (each is read as the unknown-word id).
     """
-    check_captions(texts)
-    ids = np.asarray(vec(tf.constant(list(texts)))).astype("int32")
+    texts = check_captions(texts)
+    _check_lengths(vec, texts, "captions")
+    ids = np.asarray(vec(tf.constant(texts))).astype("int32")
     empty = np.flatnonzero(~np.any(ids > 0, axis=1))
     if empty.size:
         raise ValueError(f"caption {int(empty[0])} ({texts[empty[0]]!r}) has no tokens after vectorizing")
-    unknown = np.flatnonzero(~np.any(ids > 1, axis=1))  # only padding (0) and the unknown word (1)
+    unknown = np.flatnonzero(np.any(ids == 1, axis=1))  # 1: a word not in the vocabulary
     if unknown.size:
         i = int(unknown[0])
-        known = set(str(w) for w in vec.get_vocabulary())
-        words = [w for w in re.findall(r"[\w']+", texts[i].lower()) if w not in known]
-        raise ValueError(
-            f"caption {i} ({texts[i]!r}) has only unknown words {words}: none is in the vectorizer's "
-            f"vocabulary of {vec.vocabulary_size()} words, so it carries no condition. Use words of the "
-            "training captions."
-        )
+        ids_of_words = _word_ids(vec, texts[i].split())[:, 0]  # each space-separated word alone
+        words = [w for w, word_id in zip(texts[i].split(), ids_of_words) if word_id == 1]
+        message = (f"caption {i} ({texts[i]!r}) has words the vectorizer does not know: {words} (its vocabulary "
+                   f"is the {vec.vocabulary_size() - 2} words of the training captions)")
+        if not np.any(ids[i] > 1):
+            raise ValueError(f"{message}, and no other word: it carries no condition.")
+        warnings.warn(f"{message}; each is read as the unknown-word id ({unknown.size} caption(s) hold such words).",
+                      stacklevel=2)
     return ids
 
 
@@ -87,8 +121,9 @@ def read(images_dir, captions_file, image_size=64):
 
 def dataset(texts, images, vec, batch_size=64, seed=0):
     """`(token ids, image)` batches; captions are vectorized inside the pipeline."""
-    check_captions(texts)
-    ds = tf.data.Dataset.from_tensor_slices((tf.constant(list(texts)), np.asarray(images, "float32"))).cache()
+    texts = check_captions(texts)
+    _check_lengths(vec, texts, "captions")
+    ds = tf.data.Dataset.from_tensor_slices((tf.constant(texts), np.asarray(images, "float32"))).cache()
     ds = ds.shuffle(len(texts), seed=seed).batch(batch_size, drop_remainder=True)
     ds = ds.map(lambda t, x: (tf.cast(vec(t), "int32"), x), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

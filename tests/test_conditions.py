@@ -678,3 +678,18 @@ def test_generator_fed_the_condition_at_every_block_still_sees_it_without_the_in
     assert_keras_roundtrip(g, [noise, ids], tmp_path)
     with pytest.raises(ValueError, match="condition_at"):
         networks.conditional_generator(SHAPE, condition=condition, latent_dim=LATENT, condition_at="output")
+
+
+def test_a_text_model_saved_and_loaded_vectorizes_captions_to_the_ids_it_was_trained_on(tmp_path):
+    import keras
+
+    from keras_cgan.models.conditional_gan import presets
+
+    vec = captions.vectorizer(["a red circle at the top left", "a blue square at the bottom right"], sequence_length=8)
+    gan = presets.build((8, 8, 3), TextCondition.from_vectorizer(vec), preset="tiny")
+    gan.save(str(tmp_path / "gan.keras"))
+    loaded = keras.models.load_model(str(tmp_path / "gan.keras")).condition.vectorizer()
+    new = ["a blue circle at the top right"]
+    np.testing.assert_array_equal(np.asarray(loaded(new)), np.asarray(vec(new)))
+    with pytest.raises(ValueError, match="has no `vocabulary`"):
+        TextCondition(8, 3).vectorizer()

@@ -52,6 +52,10 @@ class TextCondition(Condition):
         swap_groups: list of lists of token ids, or None. Groups of
             interchangeable words (at least 2 ids each, no id in two groups,
             ids in `[2, vocabulary_size)`). Defaults to `None`.
+        vocabulary: list of str or None. The vectorizer's words, id by id
+            (`from_vectorizer` records them): saved with the model, so
+            `vectorizer()` maps captions to the ids it was trained on.
+            Defaults to `None`.
 
     Example:
 
@@ -68,11 +72,33 @@ class TextCondition(Condition):
     dtype = "int32"
     independent_labels = True  # one sigmoid per label
 
-    def __init__(self, vocabulary_size, sequence_length, word_swap=0.0, swap_groups=None):
+    def __init__(self, vocabulary_size, sequence_length, word_swap=0.0, swap_groups=None, vocabulary=None):
         self.vocabulary_size = checks.integer("vocabulary_size", vocabulary_size, low=3)
         self.sequence_length = checks.integer("sequence_length", sequence_length, low=1)
         self.word_swap = checks.number("word_swap", word_swap, high=1.0)
         self.swap_groups = self._check_groups(swap_groups) if swap_groups else None
+        if vocabulary is not None:
+            vocabulary = [str(word) for word in vocabulary]
+            if len(vocabulary) != self.vocabulary_size:
+                raise ValueError(
+                    f"`vocabulary` holds {len(vocabulary)} words; vocabulary_size={self.vocabulary_size}."
+                )
+        self.vocabulary = vocabulary
+
+    def vectorizer(self):
+        """A `keras.layers.TextVectorization` giving the ids this condition was built with.
+
+        Needs `vocabulary` (recorded by `from_vectorizer`); the vectorizer has
+        Keras' default standardization and splitting.
+        """
+        if self.vocabulary is None:
+            raise ValueError(
+                "this TextCondition has no `vocabulary`: build it with `TextCondition.from_vectorizer(vec)`, "
+                "or vectorize with the vectorizer it was trained with."
+            )
+        layer = keras.layers.TextVectorization(output_sequence_length=self.sequence_length, output_mode="int")
+        layer.set_vocabulary(self.vocabulary)
+        return layer
 
     def _check_groups(self, groups):
         seen = set()
@@ -125,7 +151,9 @@ class TextCondition(Condition):
                     raise ValueError(f"`swap_groups`: words {missing} are not in the vectorizer's vocabulary")
                 ids.append([index[w] if isinstance(w, str) else int(w) for w in group])
             swap_groups = ids
-        return cls(vectorizer.vocabulary_size(), length, word_swap=word_swap, swap_groups=swap_groups)
+        vocabulary = [str(word) for word in vectorizer.get_vocabulary()]
+        return cls(vectorizer.vocabulary_size(), length, word_swap=word_swap, swap_groups=swap_groups,
+                   vocabulary=vocabulary)
 
     @property
     def input_shape(self):
@@ -293,4 +321,5 @@ class TextCondition(Condition):
             "sequence_length": self.sequence_length,
             "word_swap": self.word_swap,
             "swap_groups": self.swap_groups,
+            "vocabulary": self.vocabulary,
         }

@@ -693,3 +693,11 @@ def test_a_text_model_saved_and_loaded_vectorizes_captions_to_the_ids_it_was_tra
     np.testing.assert_array_equal(np.asarray(loaded(new)), np.asarray(vec(new)))
     with pytest.raises(ValueError, match="has no `vocabulary`"):
         TextCondition(8, 3).vectorizer()
+    with pytest.raises(ValueError, match=r"`vocabulary` must be the vectorizer's 3 tokens, '' and '\[UNK\]' first"):
+        TextCondition(3, 4, vocabulary=["a", "b", "c"])
+    raw = keras.layers.TextVectorization(output_sequence_length=9, standardize=None, ngrams=2)  # options kept too
+    raw.adapt(["A Red circle", "a blue square"])
+    rebuilt = TextCondition.from_config(TextCondition.from_vectorizer(raw).get_config()).vectorizer()
+    np.testing.assert_array_equal(np.asarray(rebuilt(["A blue circle"])), np.asarray(raw(["A blue circle"])))
+    with pytest.raises(ValueError, match=r"1 caption\(s\) hold more than sequence_length=8 tokens"):
+        captions.vectorizer(["a red circle at the top left of the picture", "a blue square"], sequence_length=8)

@@ -52,10 +52,13 @@ class TextCondition(Condition):
         swap_groups: list of lists of token ids, or None. Groups of
             interchangeable words (at least 2 ids each, no id in two groups,
             ids in `[2, vocabulary_size)`). Defaults to `None`.
-        vocabulary: list of str or None. The vectorizer's words, id by id
+        vocabulary: list of str or None. The vectorizer's tokens, id by id
             (`from_vectorizer` records them): saved with the model, so
             `vectorizer()` maps captions to the ids it was trained on.
             Defaults to `None`.
+        text_options: dict or None. The vectorizer's `standardize`,
+            `split` and `ngrams` (recorded by `from_vectorizer`). Defaults
+            to `None` (Keras' defaults).
 
     Example:
 
@@ -72,31 +75,38 @@ class TextCondition(Condition):
     dtype = "int32"
     independent_labels = True  # one sigmoid per label
 
-    def __init__(self, vocabulary_size, sequence_length, word_swap=0.0, swap_groups=None, vocabulary=None):
+    def __init__(self, vocabulary_size, sequence_length, word_swap=0.0, swap_groups=None, vocabulary=None,
+                 text_options=None):
         self.vocabulary_size = checks.integer("vocabulary_size", vocabulary_size, low=3)
         self.sequence_length = checks.integer("sequence_length", sequence_length, low=1)
         self.word_swap = checks.number("word_swap", word_swap, high=1.0)
         self.swap_groups = self._check_groups(swap_groups) if swap_groups else None
         if vocabulary is not None:
-            vocabulary = [str(word) for word in vocabulary]
-            if len(vocabulary) != self.vocabulary_size:
+            vocabulary = [w.decode("utf-8") if isinstance(w, bytes) else str(w) for w in vocabulary]
+            if len(vocabulary) != self.vocabulary_size or vocabulary[:2] != ["", "[UNK]"]:
                 raise ValueError(
-                    f"`vocabulary` holds {len(vocabulary)} words; vocabulary_size={self.vocabulary_size}."
+                    f"`vocabulary` must be the vectorizer's {self.vocabulary_size} tokens, '' and '[UNK]' first "
+                    f"(`vec.get_vocabulary()`). Received {len(vocabulary)} starting {vocabulary[:3]}"
                 )
+            if len(set(vocabulary)) != len(vocabulary):
+                raise ValueError("`vocabulary` repeats a token.")
         self.vocabulary = vocabulary
+        self.text_options = dict(text_options or {})
 
     def vectorizer(self):
         """A `keras.layers.TextVectorization` giving the ids this condition was built with.
 
-        Needs `vocabulary` (recorded by `from_vectorizer`); the vectorizer has
-        Keras' default standardization and splitting.
+        Needs `vocabulary` (recorded by `from_vectorizer`, unless the
+        vectorizer standardized or split with Python functions).
         """
         if self.vocabulary is None:
             raise ValueError(
-                "this TextCondition has no `vocabulary`: build it with `TextCondition.from_vectorizer(vec)`, "
-                "or vectorize with the vectorizer it was trained with."
+                "this TextCondition has no `vocabulary` (built without `from_vectorizer`, or from a vectorizer "
+                "with Python functions): vectorize with the vectorizer it was trained with."
             )
-        layer = keras.layers.TextVectorization(output_sequence_length=self.sequence_length, output_mode="int")
+        layer = keras.layers.TextVectorization(
+            output_sequence_length=self.sequence_length, output_mode="int", **self.text_options
+        )
         layer.set_vocabulary(self.vocabulary)
         return layer
 
@@ -151,9 +161,12 @@ class TextCondition(Condition):
                     raise ValueError(f"`swap_groups`: words {missing} are not in the vectorizer's vocabulary")
                 ids.append([index[w] if isinstance(w, str) else int(w) for w in group])
             swap_groups = ids
-        vocabulary = [str(word) for word in vectorizer.get_vocabulary()]
+        config = vectorizer.get_config()
+        options = {key: config.get(key) for key in ("standardize", "split", "ngrams")}
+        plain = all(value is None or isinstance(value, (str, int, list, tuple)) for value in options.values())
+        vocabulary = [str(word) for word in vectorizer.get_vocabulary()] if plain else None  # functions: not kept
         return cls(vectorizer.vocabulary_size(), length, word_swap=word_swap, swap_groups=swap_groups,
-                   vocabulary=vocabulary)
+                   vocabulary=vocabulary, text_options=options if plain else None)
 
     @property
     def input_shape(self):
@@ -322,4 +335,5 @@ class TextCondition(Condition):
             "word_swap": self.word_swap,
             "swap_groups": self.swap_groups,
             "vocabulary": self.vocabulary,
+            "text_options": self.text_options or None,
         }

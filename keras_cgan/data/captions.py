@@ -16,6 +16,7 @@ Example:
 (1, 6)
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -35,26 +36,30 @@ def check_captions(texts, where="captions"):
     return texts
 
 
-def _word_ids(vec, texts):
-    """Every caption's ids, uncut (`[N, longest]`, 0-padded)."""
+def _uncut(vec, texts):
+    """Every caption's ids, uncut, as a `tf.RaggedTensor` `[N, None]`."""
     import keras
 
-    config = dict(vec.get_config(), output_sequence_length=None)
+    config = dict(vec.get_config(), output_sequence_length=None, ragged=True)
     config.pop("vocabulary", None), config.pop("name", None)
     full = keras.layers.TextVectorization(**config)
     full.set_vocabulary(vec.get_vocabulary())
-    return np.asarray(full(tf.constant(texts)))
+    return full(tf.constant(texts))
 
 
 def _check_lengths(vec, texts, where):
-    """Refuses a caption longer than the vectorizer's `sequence_length`: its last words would be cut."""
+    """Refuses a caption longer than the vectorizer's `sequence_length`: its last tokens would be cut."""
     limit = vec.get_config()["output_sequence_length"]
-    lengths = np.count_nonzero(_word_ids(vec, texts), axis=1)
-    if limit is not None and lengths.max(initial=0) > limit:
+    if limit is None:
+        return
+    lengths = np.asarray(_uncut(vec, texts).row_lengths())
+    longer = np.flatnonzero(lengths > limit)
+    if longer.size:
         i = int(np.argmax(lengths))
         raise ValueError(
-            f"{where}: caption {i} ({texts[i]!r}) has {lengths[i]} words, more than sequence_length={limit}: "
-            f"its last words would be cut. Build the vectorizer with sequence_length >= {lengths[i]}."
+            f"{where}: {longer.size} caption(s) hold more than sequence_length={limit} tokens, the longest "
+            f"caption {i} ({texts[i]!r}) {lengths[i]}: their last words would be cut. Build the vectorizer with "
+            f"sequence_length >= {lengths[i]}."
         )
 
 
@@ -91,10 +96,10 @@ def vectorize(vec, texts):
     unknown = np.flatnonzero(np.any(ids == 1, axis=1))  # 1: a word not in the vocabulary
     if unknown.size:
         i = int(unknown[0])
-        ids_of_words = _word_ids(vec, texts[i].split())[:, 0]  # each space-separated word alone
-        words = [w for w, word_id in zip(texts[i].split(), ids_of_words) if word_id == 1]
+        pieces = re.split(r"[ \t\n\r\f\v]+", texts[i].strip())  # as the default split: ASCII whitespace
+        words = [w for w, ids_of in zip(pieces, _uncut(vec, pieces).to_list()) if 1 in ids_of]
         message = (f"caption {i} ({texts[i]!r}) has words the vectorizer does not know: {words} (its vocabulary "
-                   f"is the {vec.vocabulary_size() - 2} words of the training captions)")
+                   f"holds {vec.vocabulary_size() - 2} words)")
         if not np.any(ids[i] > 1):
             raise ValueError(f"{message}, and no other word: it carries no condition.")
         warnings.warn(f"{message}; each is read as the unknown-word id ({unknown.size} caption(s) hold such words).",

@@ -18,6 +18,8 @@ import sys
 
 import numpy as np
 
+from keras_cgan.cli.files import refuse_existing
+
 COMMANDS = {
     "savedmodel": "Export a SavedModel for TF Serving (folder <output>/<version>/).",
     "onnx": "Export ONNX via tf2onnx, checked with onnxruntime.",
@@ -114,8 +116,8 @@ def _export(args):
     target = args.output
     if command == "savedmodel":  # without --version a SavedModel goes to a new version folder
         target = None if args.version is None else os.path.join(args.output, str(args.version))
-    if target and os.path.exists(target) and not args.overwrite:
-        raise ValueError(f"-o {target}: exists; pass --overwrite to replace it.")
+    if target:
+        refuse_existing(target, args.overwrite, f"-o {target}")
     if command == "savedmodel":
         return export.to_saved_model(args.model, args.output, version=args.version, check=check)
     if command == "onnx":

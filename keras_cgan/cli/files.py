@@ -3,6 +3,12 @@
 import os
 
 
+def refuse_existing(path, overwrite, label):
+    """A `ValueError` (`LABEL: exists; ...`) for an output `path` that exists, unless `overwrite`."""
+    if os.path.exists(path) and not overwrite:
+        raise ValueError(f"{label}: exists; pass --overwrite to replace it.")
+
+
 def input_output_pairs(given_input, given_output, extensions, what, output_label, overwrite=False,
                        output_extensions=None, exists_label=""):
     """`[(input path, output path)]` for a file or a folder of files, checked before any model is loaded.
@@ -55,6 +61,5 @@ def input_output_pairs(given_input, given_output, extensions, what, output_label
             raise ValueError(f"{output_label}: the input file itself; give another name.")
         pairs = [(source, target)]
     for _, out in pairs:
-        if os.path.exists(out) and not overwrite:
-            raise ValueError(f"{exists_label}{out} exists; pass --overwrite to replace it.")
+        refuse_existing(out, overwrite, f"{exists_label}{out}")
     return pairs

@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 
+from keras_cgan.cli.files import refuse_existing
 from keras_cgan.cli.status import errors_to_status
 
 
@@ -69,8 +70,7 @@ def run_rollout(args):
         raise ValueError(f"--output {args.output}: give a .gif file name.")
     if not os.path.isdir(os.path.dirname(out)):
         raise ValueError(f"--output {args.output}: the folder {os.path.dirname(out)} does not exist.")
-    if os.path.exists(out) and not args.overwrite:
-        raise ValueError(f"--output {args.output}: exists; pass --overwrite to replace it.")
+    refuse_existing(out, args.overwrite, f"--output {args.output}")
     if not os.path.exists(args.clip):
         raise ValueError(f"{args.clip}: no such file or folder.")
     model = config["model"]

@@ -26,6 +26,7 @@ import numpy as np
 
 from keras_cgan import distribute
 from keras_cgan.cli import run_folder
+from keras_cgan.cli.files import refuse_existing
 from keras_cgan.cli.status import errors_to_status
 from keras_cgan.cli.recipes.spec import FAMILIES, get
 
@@ -248,6 +249,15 @@ def _refuse_changes(saved, config, out, sections, ignore_absent=False):
         )
 
 
+@contextlib.contextmanager
+def _loadable_copy(path):
+    """A backup's previous copy (`latest.weights.h5.bkp`) under a name Keras loads (`*.weights.h5`), for the block."""
+    with tempfile.TemporaryDirectory() as folder:
+        copy = os.path.join(folder, "previous.weights.h5")
+        shutil.copyfile(path, copy)
+        yield copy
+
+
 def _backup(backup_dir, read_only=False):
     """Keras' `BackupAndRestore` for the run folder.
 
@@ -273,9 +283,7 @@ def _backup(backup_dir, read_only=False):
             except (OSError, json.JSONDecodeError):
                 if not os.path.exists(self._prev_weights_path):
                     raise
-                with tempfile.TemporaryDirectory() as folder:  # Keras reads only `*.weights.h5` names
-                    self._weights_path = os.path.join(folder, "previous.weights.h5")
-                    shutil.copyfile(self._prev_weights_path, self._weights_path)
+                with _loadable_copy(self._prev_weights_path) as self._weights_path:
                     self._training_metadata_path = self._prev_training_metadata_path
                     self._load_model()
 
@@ -575,9 +583,7 @@ def load_run(run, whole=True):
     except OSError as error:  # killed while the backup was written: the previous epoch's copy
         if not os.path.isfile(weights + ".bkp"):
             raise ValueError(f"--run {run}: the backup {weights} cannot be read ({error}).") from error
-        with tempfile.TemporaryDirectory() as folder:  # Keras reads only `*.weights.h5` names
-            previous = os.path.join(folder, "previous.weights.h5")
-            shutil.copyfile(weights + ".bkp", previous)
+        with _loadable_copy(weights + ".bkp") as previous:
             try:
                 gan.load_weights(previous)
             except OSError as second:
@@ -639,8 +645,7 @@ def run_sample(args):
     out = args.out or run_folder.free_name(run, "sample", get(config["family"]).sample_extension)
     if not os.path.isdir(os.path.dirname(os.path.abspath(out))):
         raise ValueError(f"--out {out}: the folder {os.path.dirname(os.path.abspath(out))} does not exist.")
-    if os.path.exists(out) and not args.overwrite:
-        raise ValueError(f"--out {out}: exists; pass --overwrite to replace it.")
+    refuse_existing(out, args.overwrite, f"--out {out}")
     config, family, gan = load_run(run)
     family.write_samples(gan, conditions, targets, out, args.seed)
     print(f"wrote {out} ({len(conditions)} samples of the {config['family']} run {run})")
@@ -666,8 +671,8 @@ def export_run(args):
             representative = {name: data[name] for name in data.files}
     run = os.path.abspath(args.run)
     out = args.run_output
-    if out is not None and args.format != "savedmodel" and os.path.exists(out) and not args.overwrite:
-        raise ValueError(f"-o {out}: exists; pass --overwrite to replace it.")  # a SavedModel adds a version
+    if out is not None and args.format != "savedmodel":  # a SavedModel adds a version
+        refuse_existing(out, args.overwrite, f"-o {out}")
     _, _, generator = load_run(run, whole=False)
     if out is None and args.format == "savedmodel":
         out = os.path.join(run, "export", "saved_model")  # versioned sub-folders: never overwritten

@@ -21,7 +21,7 @@ import warnings
 import keras
 import numpy as np
 
-from keras_cgan import checks
+from keras_cgan import checks, distribute
 
 
 def image_grid(images, rows):
@@ -147,9 +147,7 @@ def is_chief(model):
     each other's files.
     """
     strategy = getattr(model, "distribute_strategy", None)
-    if strategy is None:
-        return True
-    return bool(getattr(strategy.extended, "should_checkpoint", True))
+    return strategy is None or distribute.is_chief(strategy)
 
 
 def _summary_metadata(plugin, content=b"", display_name=""):
@@ -346,14 +344,12 @@ class SampleGrid(SampleWriter):
                 f"{tuple(self.model.generator.outputs[0].shape)} (for SEGAN use AudioSamples)."
             )
         self.model.check_condition(self.conditions, "SampleGrid conditions")  # before training, not at the first grid
-        noise_shape = None if self.noise is None else self.noise.shape[1:]
-        if noise_shape != (None if self.model.noise_shape is None else tuple(self.model.noise_shape)):
-            self.noise = None  # drawn again for this model's noise
-
-    def write(self, epoch):
-        if self.model.noise_shape is not None and self.noise is None:
+        self.noise = None  # fixed by `seed`: the same draw for every fit of a model of this noise shape
+        if self.model.noise_shape is not None:
             shape = (len(self.conditions),) + tuple(self.model.noise_shape)
             self.noise = np.random.default_rng(self.seed).standard_normal(shape).astype("float32")
+
+    def write(self, epoch):
         images = np.asarray(self.model(self.conditions, training=False, noise=self.noise))
         save_image_grid(images, self.path.format(epoch=epoch + 1), self.rows, self.scale, self.row_labels, self.col_labels)
         if self.log_dir:
@@ -525,8 +521,7 @@ class KeepBestGenerator(keras.callbacks.Callback):
         self.score, self.every = score, checks.integer("every", every, low=1)
         self.restore_best = checks.flag("restore_best", restore_best)
         self.verbose = checks.integer("verbose", verbose, low=0)
-        self.history, self.best_score, self.best_batch, self.best_weights = [], None, None, None
-        self._batches = 0
+        self.on_train_begin()
 
     def _evaluate(self):
         model = self.model
@@ -540,8 +535,8 @@ class KeepBestGenerator(keras.callbacks.Callback):
             print(f"KeepBestGenerator: batch {self._batches} score {value:.4f} "
                   f"(best {self.best_score:.4f} at batch {self.best_batch})", flush=True)
 
-    def on_train_begin(self, logs=None):
-        self.history, self.best_score, self.best_batch, self.best_weights = [], None, None, None  # per fit
+    def on_train_begin(self, logs=None):  # each fit keeps its own best
+        self.history, self.best_score, self.best_batch, self.best_weights = [], None, None, None
         self._batches = 0
 
     def on_train_batch_end(self, batch, logs=None):
@@ -555,10 +550,8 @@ class KeepBestGenerator(keras.callbacks.Callback):
             self._evaluate()  # the final weights get a say too
         if self.restore_best and self.best_weights is not None:
             self.model.generator.set_weights(self.best_weights)
-            ema = getattr(self.model, "ema_variables", None)
-            if ema:  # the best was scored with the average: it becomes the average too
-                for average, weight in zip(ema, self.model._ema_sources()):
-                    average.assign(weight)
+            if getattr(self.model, "ema_variables", None):  # the best was scored with the average: it is the average
+                self.model.reset_ema()
 
 
 # ------------------------------------------------------------ collapse guard

@@ -205,8 +205,8 @@ def id_limits(generator):
             for tensor, outer in zip(layer.inputs, node.input_tensors):
                 if tensor.name in inner:
                     reach([outer], inner[tensor.name])
-        elif _embedding_sizes(layer):
-            reach(node.input_tensors, min(_embedding_sizes(layer)))
+        elif sizes := _embedding_sizes(layer):
+            reach(node.input_tensors, min(sizes))
     return limits
 
 

@@ -457,6 +457,11 @@ class GANModel(keras.Model):
         """The step count of each `_ema_sources()` weight's average: its optimizer's updates so far."""
         return [self.generator_optimizer.iterations] * len(self.ema_variables)
 
+    def reset_ema(self):
+        """Sets the weight average (`ema_decay`) to the generator's current weights."""
+        for average, weight in zip(self.ema_variables, self._ema_sources()):
+            average.assign(weight)
+
     def _update_ema(self):
         # The bias-corrected average, updated in place: at step t the decay is
         # (d - d^t) / (1 - d^t), so the first step replaces the random initial

@@ -32,15 +32,15 @@ PAPER_FILTERS = (16, 32, 32, 64, 64, 128, 128, 256, 256, 512, 1024)
 
 def _check(window, filters, kernel_size):
     filters = tuple(checks.integers("filters", filters, low=1))
-    checks.integer("kernel_size", kernel_size, low=1)
-    checks.integer("window", window, low=1)
+    kernel_size = checks.integer("kernel_size", kernel_size, low=1)
+    window = checks.integer("window", window, low=1)
     step = 2 ** len(filters)
     if window < step or window % step:
         raise ValueError(
             f"`window` must be a multiple of 2**len(filters) = {step} (one halving per encoder "
             f"layer). Received: window={window}"
         )
-    return int(window), filters, int(kernel_size)
+    return window, filters, kernel_size
 
 
 def segan_generator(

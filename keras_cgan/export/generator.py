@@ -239,7 +239,7 @@ def example_inputs(generator, batch_size, seed=0):
     return inputs
 
 
-def check_inputs(generator, inputs, model=None, what="inputs"):
+def check_inputs(generator, inputs, model=None, what="inputs", limits=None):
     """Checks a dict of named numpy inputs against the generator's inputs.
 
     Shapes and batch sizes always; values too: integer inputs (class or
@@ -252,6 +252,8 @@ def check_inputs(generator, inputs, model=None, what="inputs"):
         inputs: dict of numpy arrays keyed by input name.
         model: the GAN model the generator comes from, or None.
         what: str. The argument the messages name. Defaults to `"inputs"`.
+        limits: dict or None. `id_limits(generator)`, when the caller checks
+            many inputs. Defaults to `None` (computed here).
     """
     if not isinstance(inputs, dict):
         raise ValueError(
@@ -274,7 +276,7 @@ def check_inputs(generator, inputs, model=None, what="inputs"):
         raise ValueError(f"All of `{what}` must have the same batch size. Received: {sorted(sizes)}")
     if model is not None and hasattr(model, "check_condition") and "condition" in inputs:
         model.check_condition(np.asarray(inputs["condition"]), f"{what}['condition']")
-    limits = id_limits(generator)
+    limits = id_limits(generator) if limits is None else limits
     for name in names:
         value = np.asarray(inputs[name])
         if not value.size:

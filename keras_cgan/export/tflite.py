@@ -54,6 +54,7 @@ def representative_samples(generator, data):
         )
     if callable(data):
         data = data()
+    limits = generator_lib.id_limits(generator)  # once: every sample is checked against it
     if isinstance(data, np.ndarray):
         if len(names) > 1:
             raise ValueError(
@@ -62,7 +63,7 @@ def representative_samples(generator, data):
             )
         data = {names[0]: data}
     if isinstance(data, dict):
-        generator_lib.check_inputs(generator, data, what="representative_data")
+        generator_lib.check_inputs(generator, data, what="representative_data", limits=limits)
         columns = data
         count = len(next(iter(columns.values())))
         data = [{name: np.asarray(value)[i : i + 1] for name, value in columns.items()} for i in range(count)]
@@ -75,7 +76,7 @@ def representative_samples(generator, data):
                     f"dict keyed by input name. Received: {type(item).__name__}"
                 )
             item = {names[0]: item}
-        generator_lib.check_inputs(generator, item, what="representative_data")
+        generator_lib.check_inputs(generator, item, what="representative_data", limits=limits)
         samples.append({name: np.asarray(item[name]).astype(dtypes[name]) for name in names})
     if not samples:
         raise ValueError("`representative_data` is empty.")

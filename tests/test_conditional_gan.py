@@ -404,3 +404,19 @@ def test_translation_of_samples_that_are_not_images_is_refused():
 def test_the_generator_builds_non_square_and_odd_image_shapes(shape):
     generator = networks.conditional_generator(shape, num_classes=3, base_filters=4, latent_dim=4)
     assert tuple(generator.output.shape[1:]) == shape
+
+
+def test_digits_shuffle_seed_reorders_the_same_split():
+    from keras_cgan.data import digits
+
+    def labels_and_sums(**kwargs):
+        batches = list(digits.dataset(898, **kwargs).as_numpy_iterator())
+        (labels, images), = batches
+        return labels, np.round(images.reshape(len(images), -1).sum(1), 4)
+
+    base = labels_and_sums(seed=0)
+    again = labels_and_sums(seed=0, shuffle_seed=1)
+    other_split = labels_and_sums(seed=1)
+    assert sorted(base[1]) == sorted(again[1])  # the same digits...
+    assert not np.array_equal(base[1], again[1])  # ...in another order
+    assert sorted(base[1]) != sorted(other_split[1])  # `seed` alone picks another half

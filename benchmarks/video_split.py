@@ -15,7 +15,9 @@ Checkpoint selection (GAN only, `--select-every`, 0 turns it off): every N
 steps the generator is scored on a separate *validation* split (its own seed)
 by `min(one-sprite rate at the junction, intact rollouts)` and the best weights
 are kept (`keras_cgan.callbacks.KeepBestGenerator`). The test clips are
-used once, at the end; the row `gan_last_step` shows the last weights.
+used once, at the end; the row `gan_last_step` shows the last step's weights
+(averaged, as the selected ones are, when `--ema` keeps an average) and
+`gan_last_step_raw` the last trained weights without the average.
 
 Writes `benchmarks/results/video_split.json` and prints a table.
 
@@ -241,10 +243,15 @@ def main(argv=None):
         seconds = time.time() - start
         common = dict(train_seconds=round(seconds, 1), adversarial_weight=weight, settings=settings(gan), args=vars(args),
                       final_losses={k: float(v[-1]) for k, v in history.history.items()})
-        if keep is not None:  # the last weights too, for comparison with the selected ones
-            last, _ = evaluate(gan, test, futures, args)
-            results["models"][f"{name}_last_step"] = dict(last, **common)
+        if keep is not None:  # the last step too, in the form the selected weights take (averaged with --ema)
+            with gan.sampling_weights():
+                last, _ = evaluate(gan, test, futures, args)
+            results["models"][f"{name}_last_step"] = dict(last, weights="last", **common)
             print(f"{name} last step: {json.dumps(last)}", flush=True)
+            if gan.ema_variables:  # and without the average, to show what the average does
+                raw, _ = evaluate(gan, test, futures, args)
+                results["models"][f"{name}_last_step_raw"] = dict(raw, weights="last, raw", **common)
+                print(f"{name} last step, raw weights: {json.dumps(raw)}", flush=True)
             gan.generator.set_weights(keep.best_weights)
         elif gan.ema_variables:
             gan.generator.set_weights(gan.ema_generator().get_weights())

@@ -565,6 +565,10 @@ def video_split_sweeps():
     for r in results["runs"][1:]:
         for name, m in r["result"]["models"].items():
             weights = f"best on validation (step {m['selected_step']})" if m.get("selected_step") else "last"
+            # Before the `weights` field, a `_last_step` row scored the trained weights without the average.
+            if name.endswith("_raw") or (name.endswith("_last_step") and "weights" not in m
+                                         and r["result"]["config"].get("ema")):
+                weights = "last, without the average"
             rows.append([f"`{r['name']}`", name.split("_")[0].upper(), str(r["result"]["config"]["steps"]), weights]
                         + [fmt(m[c], 2 if c == "psnr" else 3) for c in VIDEO])
     cols = ["run", "model", "steps", "weights evaluated", "one sprite", "split", "faded", "true future",

@@ -1,7 +1,8 @@
 """StackGAN (16 -> 32 -> 64, grown in one fit) vs a single-stage GAN trained directly at 64x64.
 
 Both train on the same tag faces, with the same batch size and the same
-number of steps, and are scored on the 36 tag sets with the same noise:
+number of steps, and are scored on the 36 tag sets (each with its own
+seeded noise, since their noise shapes differ):
 tag accuracy read off the 64x64 pixels (hair, both eyes, all), sharpness
 of the 64x64 images over real faces' (1 = as much edge detail as real; for
 StackGAN also over stage 1 bilinearly upsampled), and diversity (mean
@@ -69,8 +70,8 @@ def run(variant, args, example):
         images = example.stage_images(gan, tags, noise)
     else:
         images = [np.asarray(gan.predict(tags, batch_size=96, verbose=0))]
-    _, real, _, _ = synthetic_faces.load(512, seed=args.seed + 7, size=args.sizes[-1])
-    result = example.evaluate(images, hair, eyes, real)
+    _, real, real_hair, real_eyes = synthetic_faces.load(512, seed=args.seed + 7, size=args.sizes[-1])
+    result = example.evaluate(images, hair, eyes, real, real_hair * 6 + real_eyes)
     last = result[f"stage{len(images)}"]
     row = {
         "model": variant,

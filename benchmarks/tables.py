@@ -141,7 +141,9 @@ def stack_gan_example():
                      str(m.get("steps", "")), fmt(m["stage1"]["all"]), fmt(m["stage2"]["all"]),
                      fmt(m["stage3"]["hair"]), fmt(m["stage3"]["both_eyes"]), fmt(m["stage3"]["all"]),
                      fmt(m["sharpness_last_over_stage1_bilinear"], 2), fmt(m["sharpness_last_over_stage1_nearest"], 2),
-                     fmt(m["sharpness_last_over_real"], 2), fmt(m["diversity"]), fmt(m["real_diversity"]),
+                     fmt(m["sharpness_last_over_real"], 2), fmt(m["diversity"]),
+                     # Runs before this field measured real faces across tag sets, not within one.
+                     fmt(m["real_diversity_per_tags"]) if "real_diversity_per_tags" in m else "",
                      fmt(m.get("seconds"), 0)])
     cols = ["run", "kl_weight", "growth at epochs", "steps", "stage 1 all", "stage 2 all", "stage 3 hair",
             "stage 3 both eyes", "stage 3 all", "sharpness / stage 1 bilinear", "/ stage 1 nearest", "/ real",

@@ -116,8 +116,8 @@ def upsample(images, size, method):
     return np.asarray(tf.image.resize(images, (size, size), method=method))
 
 
-def evaluate(images_by_stage, hair, eyes, real):
-    """Per-stage tag accuracy, sharpness ratios and diversity (last stage)."""
+def evaluate(images_by_stage, hair, eyes, real, real_groups):
+    """Per-stage tag accuracy, sharpness ratios and diversity within a tag set (last stage, and real faces)."""
     from keras_cgan.metrics import diversity, tag_face_accuracy
     from keras_cgan.metrics.image_quality import sharpness
 
@@ -134,7 +134,7 @@ def evaluate(images_by_stage, hair, eyes, real):
     result["sharpness_last_over_real"] = last / float(np.mean(sharpness(real)))
     groups = hair * 6 + eyes
     result["diversity"] = diversity(images_by_stage[-1], groups)
-    result["real_diversity"] = diversity(real[:256])
+    result["real_diversity_per_tags"] = diversity(real, real_groups)
     return result
 
 
@@ -184,8 +184,8 @@ def main(argv=None):
     tags = synthetic_faces.tags_of(hair, eyes)
     noise = np.random.default_rng(args.seed + 1).standard_normal((len(tags),) + gan.noise_shape).astype("float32")
     images = stage_images(gan, tags, noise)
-    _, real, _, _ = synthetic_faces.load(512, seed=args.seed + 7, size=args.sizes[-1])
-    result = evaluate(images, hair, eyes, real)
+    _, real, real_hair, real_eyes = synthetic_faces.load(512, seed=args.seed + 7, size=args.sizes[-1])
+    result = evaluate(images, hair, eyes, real, real_hair * 6 + real_eyes)
     params = int(sum(np.prod(w.shape) for w in gan.generator.trainable_weights))
     result.update(
         seconds=seconds, steps=None if args.load else args.epochs * args.steps_per_epoch, stages=gan.stages(),

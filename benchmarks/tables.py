@@ -592,6 +592,13 @@ def export_quickstart():
     return table("export_latency", cols, rows, ["default"])
 
 
+def parity(rows):
+    """"pass", or the formats whose largest error exceeds the parity check's tolerance."""
+    failed = [f"{fmt_name} {fmt(m['max_abs_error'], 2)} > {fmt(m['tolerance'], 2)}"
+              for fmt_name, m in rows.items() if m.get("parity") == "fail"]
+    return "; ".join(failed) or "pass"
+
+
 def export_families():
     r = run(load("export_latency"), "default")["result"]
     rows = []
@@ -603,10 +610,10 @@ def export_families():
                      f"{fmt(dyn / 1024, 1)} ({dyn / fp32:.3f}x)", f"{fmt(int8 / 1024, 1)} ({int8 / fp32:.3f}x)",
                      fmt(m["tflite-float16"]["max_abs_error"], "e"), fmt(m["tflite-dynamic"]["snr_db"], 1),
                      fmt(m["tflite-int8"]["snr_db"], 1), fmt(m["onnx"]["max_abs_error"], "e"),
-                     f"{m['onnx']['batch1_ms'] / m['keras']['batch1_ms']:.2f}x"])
+                     f"{m['onnx']['batch1_ms'] / m['keras']['batch1_ms']:.2f}x", parity(m)])
     cols = ["family", "parameters", "TFLite fp32 KiB", "fp16 KiB (ratio)", "dynamic KiB (ratio)", "int8 KiB (ratio)",
             "fp16 max abs error", "dynamic SNR dB",
-            "int8 SNR dB", "ONNX max abs error", "onnxruntime / Keras, batch 1"]
+            "int8 SNR dB", "ONNX max abs error", "onnxruntime / Keras, batch 1", "parity"]
     return table("export_latency", cols, rows, ["default"])
 
 

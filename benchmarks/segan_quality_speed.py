@@ -243,7 +243,7 @@ def speed(model_path, rtf_seconds, seed):
     variants = (
         ("tflite_fp32", "segan_fp32.tflite", None),
         ("tflite_fp16", "segan_fp16.tflite", "float16"),
-        ("tflite_int8", "segan_int8.tflite", "dynamic"),  # int8 weights, float activations
+        ("tflite_dynamic", "segan_dynamic.tflite", "dynamic"),  # int8 weights, float activations
         ("onnxruntime", "segan.onnx", None),
     )
     for variant, name, quantization in variants:
@@ -307,7 +307,7 @@ def main(argv=None):
         )
     print(f"\nReal-time factor on one CPU thread ({speeds['audio_seconds']:.0f} s of audio, window {speeds['window']})")
     print(f"{'runtime':12s} {'RTF wall':>9s} {'RTF cpu':>8s} {'max |err| vs enhance()':>23s} {'size KB':>8s}")
-    for name in ("keras", "onnxruntime", "tflite_fp32", "tflite_fp16", "tflite_int8"):
+    for name in ("keras", "onnxruntime", "tflite_fp32", "tflite_fp16", "tflite_dynamic"):
         s = speeds[name]
         err = s.get("max_abs_error_vs_enhance")
         size = s.get("size_bytes")

@@ -280,13 +280,14 @@ def segan_progress():
 def segan_speed():
     s = run(load("segan_quality_speed"), "default")["result"]["speed"]
     rows = []
-    for name in ("keras", "onnxruntime", "tflite_fp32", "tflite_fp16", "tflite_int8"):
-        m = s[name]
+    for name in ("keras", "onnxruntime", "tflite_fp32", "tflite_fp16", "tflite_dynamic"):
+        m = s.get(name) or s["tflite_int8"]  # earlier runs named the dynamic-range file "tflite_int8"
         size = m.get("size_bytes")
         rows.append([name, fmt(m["rtf"]), fmt(m["rtf_cpu_time"]), fmt(m.get("max_abs_error_vs_enhance"), "e"),
                      fmt(size / 2**20, 2) if size else ""])
     cols = ["runtime", "RTF wall", "RTF cpu", "max abs err vs `enhance()`", "MiB"]
-    extra = f"\n{s['audio_seconds']:.0f} s of audio, window {s['window']}, one thread."
+    extra = (f"\n{s['audio_seconds']:.0f} s of audio, window {s['window']}, one thread; tflite_dynamic: int8 "
+             "weights, float activations.")
     return table("segan_quality_speed", cols, rows, ["default"]) + extra
 
 

@@ -94,6 +94,11 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_step_speed.json)")
     parser.add_argument("--run", default="default", help="run name inside the results file")
     args = parser.parse_args(argv)
+    spe = args.steps_per_execution
+    if spe < 1 or args.steps % spe or args.steps // spe < 2:
+        # Each round times the steps after its first mark, one mark per execution.
+        parser.error(f"--steps {args.steps}: must be a multiple of --steps-per-execution ({spe}) holding at least "
+                     "two executions")
 
     keras.utils.set_random_seed(0)
     generator, discriminator = build(args)

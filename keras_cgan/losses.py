@@ -276,9 +276,10 @@ def multi_resolution_stft_loss(y_true, y_pred, fft_sizes=(512, 1024, 2048), log_
     >>> float(multi_resolution_stft_loss(t, 0.5 * t)) > 0.5
     True
     """
+    steps = tuple(y_true.shape[1:])  # read before the reshape: a traced batch of unknown size hides the length
+    length = None if None in steps else math.prod(steps)
     y_true = tf.cast(tf.reshape(y_true, [tf.shape(y_true)[0], -1]), "float32")
     y_pred = tf.cast(tf.reshape(y_pred, [tf.shape(y_pred)[0], -1]), "float32")
-    length = y_true.shape[-1]
     sizes = [n for n in fft_sizes if length is None or n <= length] or [2 ** int(math.log2(length))]
     total = 0.0
     for n in sizes:

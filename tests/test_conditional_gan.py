@@ -154,6 +154,19 @@ def test_evaluate_reports_losses_without_training():
     assert not any(weights_changed(before, networks_weights()))
 
 
+def test_fit_validates_on_validation_data_and_names_bad_validation_targets():
+    gan = make_gan()
+    gan.compile()
+    labels, images = data()
+    history = gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, validation_data=(labels[:8], images[:8]))
+    assert np.isfinite(history.history["val_d_loss"][-1]) and np.isfinite(history.history["val_g_loss"][-1])
+    with pytest.raises(ValueError, match=r"validation_data\[1\]: targets must be in \[-1, 1\]"):
+        gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, validation_data=(labels[:8], 3 * images[:8]))
+    bad = tf.data.Dataset.from_tensor_slices((labels[:8], 3 * images[:8])).batch(8)  # values seen only in the graph
+    with pytest.raises(ValueError, match=r"The validation targets must be in \[-1, 1\].* at the validation data"):
+        gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, validation_data=bad)
+
+
 # ------------------------------------------------------------------ bad input
 
 

@@ -1080,15 +1080,17 @@ class GANModel(keras.Model):
             self.check_condition(condition, where)
         return condition
 
-    def _check_fit_data(self, x, y, kwargs, method="fit"):
+    def _check_fit_data(self, x, y, kwargs, method="fit", names=("x", "y")):
         for unsupported in ("sample_weight", "class_weight"):
             if kwargs.get(unsupported) is not None:
                 raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: {unsupported}={kwargs[unsupported]!r}")
+        x_name, y_name = names
         if isinstance(x, tf.data.Dataset):
+            dataset = "dataset" if x_name == "x" else x_name
             spec = x.element_spec
             if not isinstance(spec, tuple) or len(spec) < 2:
                 raise ValueError(
-                    "The dataset must yield `(condition, target)` pairs. "
+                    f"The {dataset} must yield `(condition, target)` pairs. "
                     f"Received element_spec={spec}"
                 )
             if len(spec) > 2:
@@ -1097,23 +1099,44 @@ class GANModel(keras.Model):
                 )
             if int(x.cardinality()) == 0:
                 raise ValueError(
-                    "The dataset is empty (cardinality 0): there is nothing to train on. A `batch(..., "
-                    "drop_remainder=True)` with fewer samples than a batch makes an empty dataset."
+                    f"The {dataset} is empty (cardinality 0): there is nothing to "
+                    "train on. A `batch(..., drop_remainder=True)` with fewer samples than a batch makes an "
+                    "empty dataset."
                 )
-            self.check_condition(spec[0], "dataset condition")
-            self.check_target(spec[1], "dataset target")
+            self.check_condition(spec[0], f"{dataset} condition")
+            self.check_target(spec[1], f"{dataset} target")
         elif x is not None:
             if y is None:
                 raise ValueError(f"`{method}(x, y)` needs targets `y` beside the conditions `x`.")
             x = _as_batch(x, self._scalar_condition())
             y = np.asarray(y) if isinstance(y, (list, tuple)) else y
             if len(x) == 0:
-                raise ValueError(f"`x` holds no samples (shape {tuple(np.shape(x))}): there is nothing to train on.")
+                raise ValueError(f"`{x_name}` holds no samples (shape {tuple(np.shape(x))}): there is nothing to train on.")
             if len(x) != len(y):
-                raise ValueError(f"`x` and `y` must hold as many samples; got {len(x)} conditions and {len(y)} targets.")
-            self.check_condition(x, "x")
-            self.check_target(y if hasattr(y, "dtype") else np.asarray(y), "y")
+                raise ValueError(
+                    f"`{x_name}` and `{y_name}` must hold as many samples; got {len(x)} conditions and {len(y)} targets."
+                )
+            self.check_condition(x, x_name)
+            self.check_target(y if hasattr(y, "dtype") else np.asarray(y), y_name)
         return x, y
+
+    def _check_validation_data(self, kwargs):
+        """`fit`'s `validation_data`, checked as the training data are, before training starts."""
+        data = kwargs.get("validation_data")
+        if data is None:
+            return
+        if isinstance(data, tf.data.Dataset):
+            self._check_fit_data(data, None, {}, names=("validation_data", None))
+            return
+        if not isinstance(data, (tuple, list)) or len(data) != 2:
+            kind = f"a {len(data)}-tuple" if isinstance(data, (tuple, list)) else type(data).__name__
+            raise ValueError(
+                "`validation_data` must be `(conditions, targets)` or a dataset of such pairs; "
+                f"{SAMPLE_WEIGHT_MESSAGE} Received: {kind}."
+            )
+        kwargs["validation_data"] = self._check_fit_data(
+            *data, {}, method="fit", names=("validation_data[0]", "validation_data[1]")
+        )
 
     def _run_checked(self, run, position, source, training=True):
         """Runs `fit` / `evaluate`, turning a failed in-graph data check into a clear error."""
@@ -1140,6 +1163,7 @@ class GANModel(keras.Model):
         """
         self._require_compiled("fit")
         x, y = self._check_fit_data(x, y, kwargs)
+        self._check_validation_data(kwargs)
         self._warn_partial_execution(kwargs.get("steps_per_epoch"), x, kwargs.get("batch_size"))
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
@@ -1232,9 +1256,13 @@ class GANModel(keras.Model):
     def evaluate(self, x=None, y=None, **kwargs):
         """As `keras.Model.evaluate`, with the checks of `fit` (pairs, shapes, values)."""
         x, y = self._check_fit_data(x, y, kwargs, method="evaluate")
-        position = _Position()
-        kwargs["callbacks"] = list(kwargs.get("callbacks") or []) + [position]
-        source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The evaluation"
+        callbacks = kwargs.get("callbacks")
+        if isinstance(callbacks, keras.callbacks.CallbackList):  # `fit`'s validation passes its own list
+            position, source = _Position(where="the validation data"), "The validation"
+        else:
+            position = _Position()
+            kwargs["callbacks"] = list(callbacks or []) + [position]
+            source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The evaluation"
         return self._run_checked(lambda: super(GANModel, self).evaluate(x, y, **kwargs), position, source, False)
 
     def predict(self, x, *args, **kwargs):

@@ -67,3 +67,29 @@ def test_export_after_mixed_precision_training_is_float32_with_parity(policy, tm
         averaged_half = np.asarray(gan.predict(conditions, verbose=0), "float32")
     np.testing.assert_allclose(np.asarray(averaged.predict(conditions, verbose=0), "float32"), averaged_half, atol=1e-6)
     assert not np.allclose(averaged_half, half, atol=1e-3)  # the average is another generator
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16"], indirect=True)
+def test_float16_overflow_in_one_stage_skips_every_stage_on_one_device(policy):
+    # Stages share one loss scale: an overflow in stage 2's discriminator alone must skip stage 1's update too,
+    # as it does on several replicas, so both scales fall and the overflow can clear.
+    import tensorflow as tf
+
+    gan = families.build("stackgan", optimizer="sgd", learning_rate=0.01)
+
+    @tf.custom_gradient
+    def overflowing(x):
+        return tf.identity(x), lambda dy: dy * tf.cast(float("inf"), dy.dtype)
+
+    heads = gan._heads
+
+    def stage2_overflows(images, condition, training, discriminator=None, **kwargs):
+        realism, second = heads(images, condition, training, discriminator, **kwargs)
+        return (overflowing(realism) if discriminator is gan.discriminators[1] else realism), second
+
+    object.__setattr__(gan, "_heads", stage2_overflows)
+    x, y = families.data("stackgan", 8)
+    gan.fit(x, y, batch_size=8, epochs=1, verbose=0, diagnose=False)
+    optimizers = gan.discriminator_optimizers
+    assert [int(o.iterations.numpy()) for o in optimizers] == [0, 0]
+    assert [float(o.dynamic_scale.numpy()) for o in optimizers] == [2.0**14] * 2

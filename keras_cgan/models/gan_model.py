@@ -195,12 +195,13 @@ def _multi_worker():
 
 
 def _nonfinite_anywhere(grads):
-    """A bool tensor, the same on every replica: some replica has a non-finite gradient.
+    """A bool tensor, the same on every replica: some replica has a non-finite gradient (any group's).
 
-    `None` on one device, where the `LossScaleOptimizer`'s own check suffices.
+    Also on one device: each `LossScaleOptimizer` checks only its own group, and
+    groups that share one loss scale must skip together.
     """
     present = [g for g in grads if g is not None]
-    if not present or tf.distribute.get_strategy().num_replicas_in_sync == 1:
+    if not present:
         return None
     local = tf.logical_not(tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in present]))
     return distribute.all_replicas_any(local)
@@ -926,9 +927,10 @@ class GANModel(keras.Model):
     def _apply(self, tape, loss, share, groups):
         """Differentiates one loss once and applies it, group by group, with one loss scale.
 
-        Under float16 the step is skipped on every replica (and the scale
-        lowered) when any replica's gradients are not finite: Keras'
-        `LossScaleOptimizer` decides from its own replica only.
+        Under float16 every group's step is skipped on every replica (and
+        each scale lowered) when any replica's gradients, of any group, are not
+        finite: Keras' `LossScaleOptimizer` decides from its own replica and
+        its own variables only.
         """
         variables = [v for group, _ in groups for v in group]
         lead = groups[0][1]

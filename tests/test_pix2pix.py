@@ -38,6 +38,18 @@ def pairs(n=8, in_channels=1, out_channels=3, seed=0):
     return c, x
 
 
+def test_batch_norm_in_a_nested_discriminator_scores_real_and_fake_pairs_apart():
+    # Batch statistics must not mix real and generated pairs, also when D wraps a model holding the batch norm.
+    base = tiny()
+    inner = base.discriminator
+    inputs = [keras.Input(t.shape[1:]) for t in inner.inputs]
+    gan = Pix2Pix(base.generator, keras.Model(inputs, inner(inputs)), seed=0)
+    c, x = pairs()
+    fake = np.random.default_rng(1).uniform(-1, 1, x.shape).astype("float32")
+    real_scores, _ = gan._real_and_fake_scores(c, x, fake, training=True)
+    np.testing.assert_allclose(real_scores, gan._scores(c, x, True), rtol=1e-5, atol=1e-6)
+
+
 # ------------------------------------------------------------------ networks
 
 

@@ -166,7 +166,10 @@ class Pix2Pix(GANModel):
     def _batch_coupled(self):
         # Batch norm mixes the samples of a call: real and fake pairs are then
         # scored in separate calls (as in the paper's code and the TF tutorial).
-        return any(isinstance(layer, keras.layers.BatchNormalization) for layer in self.discriminator.layers)
+        return any(
+            isinstance(layer, keras.layers.BatchNormalization)
+            for layer in self.discriminator._flatten_layers(include_self=False, recursive=True)  # nested models too
+        )
 
     def _real_and_fake_scores(self, condition, target, fake, training):
         if self._batch_coupled():

@@ -793,11 +793,11 @@ class GANModel(keras.Model):
         return [(self.discriminator.trainable_variables, self.discriminator_optimizer)]
 
     def generator_networks(self):
-        """Networks whose `losses` (regularizers, `add_loss`) enter the generator loss."""
+        """Networks whose `losses` (weight regularizers; see `_regularized`) enter the generator loss."""
         return [self.generator]
 
     def discriminator_networks(self):
-        """Networks whose `losses` (regularizers, `add_loss`) enter the discriminator loss."""
+        """Networks whose `losses` (weight regularizers; see `_regularized`) enter the discriminator loss."""
         return [self.discriminator]
 
     def trace_key(self):
@@ -917,7 +917,13 @@ class GANModel(keras.Model):
 
     @staticmethod
     def _regularized(loss, parts, networks, name):
-        """Adds the networks' `losses` (regularizers, `add_loss`) to `loss`, logged as `name`."""
+        """Adds the networks' `losses` to `loss`, logged as `name`.
+
+        Weight regularizers count once per step. A term a layer adds per call
+        (`add_loss`, `activity_regularizer`) is read after the objective, so
+        it counts from the network's last call of the step only (a GAN step
+        calls D several times); put such terms in the objective instead.
+        """
         extra = [tf.cast(l, "float32") for network in networks for l in network.losses]
         if not extra:
             return loss, parts

@@ -153,6 +153,19 @@ def test_sigmoid_discriminator_is_refused_at_compile():
         ConditionalGAN(g, reshaped, condition=CLASSES).compile()
 
 
+def test_an_adversarial_loss_the_library_does_not_name_is_refused_at_compile(gan):
+    from keras_cgan import losses
+
+    custom = losses.AdversarialLoss("softplus2", *losses.get("bce")[1:])
+    with pytest.raises(ValueError, match=r"adversarial_loss.*Received: adversarial_loss='softplus2'"):
+        gan.compile(adversarial_loss=custom)
+    impostor = losses.AdversarialLoss("hinge", *losses.get("bce")[1:])  # would train as hinge
+    with pytest.raises(ValueError, match=r"another AdversarialLoss under a listed name.*name='hinge'"):
+        gan.compile(adversarial_loss=impostor)
+    gan.compile(adversarial_loss=losses.get("hinge"))
+    assert gan.adversarial_loss == "hinge"
+
+
 def test_sample_weight_is_refused(gan, pairs):
     labels, images = pairs
     with pytest.raises(ValueError, match=r"do not take `sample_weight`.*Received: sample_weight=array"):

@@ -587,7 +587,13 @@ class GANModel(keras.Model):
             )
         self._check_logits(adversarial_loss)
         # Every argument is checked before any is applied: a failed re-compile leaves the model as it was.
-        loss_name = losses_lib.get(adversarial_loss).name
+        loss = losses_lib.get(adversarial_loss)
+        if losses_lib.get(loss.name) is not loss:  # the model keeps (and saves) the loss by its name
+            raise ValueError(
+                f"`adversarial_loss` must be one of {losses_lib.ADVERSARIAL_LOSSES}, by name or as the library's "
+                f"own object; another AdversarialLoss under a listed name would be replaced by it. Received: {loss}"
+            )
+        loss_name = loss.name
         gradient_penalty_weight = checks.number("gradient_penalty_weight", gradient_penalty_weight)
         r1_weight = checks.number("r1_weight", r1_weight)
         check_data = checks.flag("check_data", check_data)

@@ -56,7 +56,7 @@ DEFAULT = {
     # generator steps (measured with the matching-aware term at 1): glyphs and
     # counts passed at 3 of 5 seeds (none at 2 from the first step). At 4 from
     # the first step the tag faces' eye colours fell (0.95 -> 0.83); with the
-    # ramp they held (0.958), and the digits ended at 0.988 (0.999 at 2;
+    # ramp they held (0.958), and the digits ended at 0.988 (0.997 at 2;
     # docs/generalisation.md).
     "diversity_weight": 4.0,
     "diversity_warmup": 1000,

@@ -597,6 +597,15 @@ class GANModel(keras.Model):
         gradient_penalty_weight = checks.number("gradient_penalty_weight", gradient_penalty_weight)
         r1_weight = checks.number("r1_weight", r1_weight)
         check_data = checks.flag("check_data", check_data)
+        per_execution = kwargs.get("steps_per_execution", 1)
+        replicas = self.distribute_strategy.num_replicas_in_sync
+        if isinstance(per_execution, int) and per_execution > 1 and replicas > 1:
+            # Any Keras 3.15 model fails so on TF 2.21, at its first step, with a `while/cond/Placeholder` error.
+            raise ValueError(
+                f"`steps_per_execution={per_execution}` on {replicas} replicas: Keras 3.15's multi-step loop "
+                "fails under a distribution strategy of several replicas on TensorFlow 2.21. Use "
+                "steps_per_execution=1 there."
+            )
         with self.distribute_strategy.scope():
             optimizers = [
                 self._fresh_optimizer(identifier, name)

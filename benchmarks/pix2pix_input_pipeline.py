@@ -19,7 +19,6 @@ Writes benchmarks/results/pix2pix_input_pipeline.json.
 """
 
 import argparse
-import json
 import os
 import tempfile
 import time

@@ -14,7 +14,6 @@ pairwise RMS distance of faces made for one tag set; 0 = collapsed).
 Writes benchmarks/results/stackgan.json (via benchmarks/_report.py), one run per --variants set.
 """
 
-import argparse
 import os
 import time
 

@@ -282,7 +282,7 @@ def segan_speed():
     s = run(load("segan_quality_speed"), "default")["result"]["speed"]
     rows = []
     for name in ("keras", "onnxruntime", "tflite_fp32", "tflite_fp16", "tflite_dynamic"):
-        m = s.get(name) or s["tflite_int8"]  # earlier runs named the dynamic-range file "tflite_int8"
+        m = s["tflite_int8"] if name == "tflite_dynamic" and name not in s else s[name]  # its earlier name
         size = m.get("size_bytes")
         rows.append([name, fmt(m["rtf"]), fmt(m["rtf_cpu_time"]), fmt(m.get("max_abs_error_vs_enhance"), "e"),
                      fmt(size / 2**20, 2) if size else ""])

@@ -162,6 +162,8 @@ def test_fit_validates_on_validation_data_and_names_bad_validation_targets():
     assert np.isfinite(history.history["val_d_loss"][-1]) and np.isfinite(history.history["val_g_loss"][-1])
     with pytest.raises(ValueError, match=r"validation_data\[1\]: targets must be in \[-1, 1\]"):
         gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, validation_data=(labels[:8], 3 * images[:8]))
+    split = gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, validation_split=0.25)
+    assert np.isfinite(split.history["val_g_loss"][-1])
     bad = tf.data.Dataset.from_tensor_slices((labels[:8], 3 * images[:8])).batch(8)  # values seen only in the graph
     with pytest.raises(ValueError, match=r"The validation targets must be in \[-1, 1\].* at the validation data"):
         gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, validation_data=bad)

@@ -162,8 +162,26 @@ def test_an_adversarial_loss_the_library_does_not_name_is_refused_at_compile(gan
     impostor = losses.AdversarialLoss("hinge", *losses.get("bce")[1:])  # would train as hinge
     with pytest.raises(ValueError, match=r"another AdversarialLoss under a listed name.*name='hinge'"):
         gan.compile(adversarial_loss=impostor)
-    gan.compile(adversarial_loss=losses.get("hinge"))
+    gan.compile(adversarial_loss=losses.AdversarialLoss(*losses.get("hinge")))  # an equal copy is the same loss
     assert gan.adversarial_loss == "hinge"
+
+
+def test_batch_norm_in_a_discriminator_that_scores_real_and_fake_together_is_warned_of():
+    from keras_cgan import Pix2Pix
+
+    g = networks.conditional_generator(SHAPE, CLASSES, latent_dim=4, base_filters=8)
+    image, label = keras.Input(SHAPE), keras.Input((), dtype="int32")
+    inner = keras.Sequential([keras.Input(SHAPE), keras.layers.Conv2D(4, 3), keras.layers.BatchNormalization(name="bn")])
+    h = keras.layers.Concatenate()([keras.layers.Flatten()(inner(image)), keras.layers.Embedding(CLASSES, 3)(label)])
+    d = keras.Model([image, label], keras.layers.Dense(1)(h))
+    with pytest.warns(UserWarning, match=r"`discriminator` holds batch normalization \(layer 'bn'\): ConditionalGAN"):
+        ConditionalGAN(g, d, condition=CLASSES)
+    # Pix2Pix scores real and fake pairs apart under batch norm: nothing to warn of.
+    unet = networks.unet_generator((16, 16, 1), 3, base_filters=4)
+    patch = networks.patch_discriminator((16, 16, 1), (16, 16, 3), receptive_field=16, base_filters=4, norm="batch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Pix2Pix(unet, patch)
 
 
 def test_sample_weight_is_refused(gan, pairs):

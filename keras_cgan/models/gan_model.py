@@ -194,6 +194,14 @@ def _multi_worker():
     )
 
 
+def batch_norm_layers(network):
+    """The `BatchNormalization` layers of `network`, nested models included."""
+    return [
+        layer for layer in network._flatten_layers(include_self=False, recursive=True)
+        if isinstance(layer, keras.layers.BatchNormalization)
+    ]
+
+
 def _nonfinite_anywhere(grads):
     """A bool tensor, the same on every replica: some replica has a non-finite gradient (any group's).
 
@@ -325,6 +333,8 @@ class GANModel(keras.Model):
 
     # Names of the logged values; a family lists its parts here.
     loss_names = ("d_loss", "g_loss")
+    # Whether D scores real and generated samples in one batched call (Pix2Pix splits it under batch norm).
+    scores_in_one_call = True
     varied_per_condition = False  # True where one condition has many right samples (CollapseMonitor checks it)
 
     def __init__(self, generator, discriminator, adversarial_weight=1.0, seed=None, ema_decay=None, **kwargs):
@@ -337,6 +347,7 @@ class GANModel(keras.Model):
             )
         self.generator = generator
         self.discriminator = discriminator
+        self._warn_batch_norm(discriminator, "discriminator")
         self.adversarial_weight = checks.number("adversarial_weight", adversarial_weight)
         self.seed = None if seed is None else checks.integer("seed", seed, low=-(2**63), high=2**63 - 1)
         # The seed state is a weight (unlike a keras.random.SeedGenerator's), so
@@ -588,24 +599,15 @@ class GANModel(keras.Model):
         self._check_logits(adversarial_loss)
         # Every argument is checked before any is applied: a failed re-compile leaves the model as it was.
         loss = losses_lib.get(adversarial_loss)
-        if losses_lib.get(loss.name) is not loss:  # the model keeps (and saves) the loss by its name
+        if losses_lib.get(loss.name) != loss:  # the model keeps (and saves) the loss by its name
             raise ValueError(
                 f"`adversarial_loss` must be one of {losses_lib.ADVERSARIAL_LOSSES}, by name or as the library's "
-                f"own object; another AdversarialLoss under a listed name would be replaced by it. Received: {loss}"
+                f"own; another AdversarialLoss under a listed name would be replaced by it. Received: {loss}"
             )
         loss_name = loss.name
         gradient_penalty_weight = checks.number("gradient_penalty_weight", gradient_penalty_weight)
         r1_weight = checks.number("r1_weight", r1_weight)
         check_data = checks.flag("check_data", check_data)
-        per_execution = kwargs.get("steps_per_execution", 1)
-        replicas = self.distribute_strategy.num_replicas_in_sync
-        if isinstance(per_execution, int) and per_execution > 1 and replicas > 1:
-            # Any Keras 3.15 model fails so on TF 2.21, at its first step, with a `while/cond/Placeholder` error.
-            raise ValueError(
-                f"`steps_per_execution={per_execution}` on {replicas} replicas: Keras 3.15's multi-step loop "
-                "fails under a distribution strategy of several replicas on TensorFlow 2.21. Use "
-                "steps_per_execution=1 there."
-            )
         with self.distribute_strategy.scope():
             optimizers = [
                 self._fresh_optimizer(identifier, name)
@@ -936,8 +938,9 @@ class GANModel(keras.Model):
 
         Weight regularizers count once per step. A term a layer adds per call
         (`add_loss`, `activity_regularizer`) is read after the objective, so
-        it counts from the network's last call of the step only (a GAN step
-        calls D several times); put such terms in the objective instead.
+        it counts from the network's last call before that only (an
+        objective calls D several times); put such terms in the objective
+        instead.
         """
         extra = [tf.cast(l, "float32") for network in networks for l in network.losses]
         if not extra:
@@ -1103,6 +1106,28 @@ class GANModel(keras.Model):
             self.check_condition(condition, where)
         return condition
 
+    def _warn_batch_norm(self, discriminator, where):
+        found = batch_norm_layers(discriminator) if self.scores_in_one_call else []
+        if found:
+            warnings.warn(
+                f"`{where}` holds batch normalization (layer {found[0].name!r}): {type(self).__name__} scores "
+                "real and generated samples in one call, so their batch statistics mix and D can tell them "
+                "apart by the batch. Use a discriminator without it (spectral, layer or group normalization).",
+                stacklevel=3,
+            )
+
+    def _check_replicated_execution(self):
+        per_execution = int(getattr(self, "steps_per_execution", 1) or 1)
+        replicas = self.distribute_strategy.num_replicas_in_sync
+        if per_execution > 1 and replicas > 1:
+            # Any Keras 3.15 model's `fit` fails so on TF 2.21 (a `while/cond/Placeholder` error); predict and
+            # evaluate run.
+            raise ValueError(
+                f"`fit` with `steps_per_execution={per_execution}` on {replicas} replicas: Keras 3.15's multi-step "
+                "training loop fails under a strategy of several replicas on TensorFlow 2.21. Compile with "
+                "steps_per_execution=1 to train there (a loaded model: `model.compile(..., steps_per_execution=1)`)."
+            )
+
     def _check_fit_data(self, x, y, kwargs, method="fit", names=("x", "y")):
         for unsupported in ("sample_weight", "class_weight"):
             if kwargs.get(unsupported) is not None:
@@ -1151,11 +1176,12 @@ class GANModel(keras.Model):
         if isinstance(data, tf.data.Dataset):
             self._check_fit_data(data, None, {}, names=("validation_data", None))
             return
+        if isinstance(data, (tuple, list)) and len(data) == 3:
+            raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: validation_data as a 3-tuple.")
         if not isinstance(data, (tuple, list)) or len(data) != 2:
             kind = f"a {len(data)}-tuple" if isinstance(data, (tuple, list)) else type(data).__name__
             raise ValueError(
-                "`validation_data` must be `(conditions, targets)` or a dataset of such pairs; "
-                f"{SAMPLE_WEIGHT_MESSAGE} Received: {kind}."
+                f"`validation_data` must be `(conditions, targets)` or a dataset of such pairs. Received: {kind}."
             )
         kwargs["validation_data"] = self._check_fit_data(
             *data, {}, method="fit", names=("validation_data[0]", "validation_data[1]")
@@ -1185,6 +1211,7 @@ class GANModel(keras.Model):
             **kwargs: passed to `keras.Model.fit`.
         """
         self._require_compiled("fit")
+        self._check_replicated_execution()
         x, y = self._check_fit_data(x, y, kwargs)
         self._check_validation_data(kwargs)
         self._warn_partial_execution(kwargs.get("steps_per_epoch"), x, kwargs.get("batch_size"))
@@ -1278,13 +1305,13 @@ class GANModel(keras.Model):
 
     def evaluate(self, x=None, y=None, **kwargs):
         """As `keras.Model.evaluate`, with the checks of `fit` (pairs, shapes, values)."""
-        x, y = self._check_fit_data(x, y, kwargs, method="evaluate")
-        callbacks = kwargs.get("callbacks")
-        if isinstance(callbacks, keras.callbacks.CallbackList):  # `fit`'s validation passes its own list
+        if kwargs.get("_use_cached_eval_dataset"):
+            # `fit`'s validation pass: checked when `fit` began; its values are checked in the step.
             position, source = _Position(where="the validation data"), "The validation"
         else:
+            x, y = self._check_fit_data(x, y, kwargs, method="evaluate")
             position = _Position()
-            kwargs["callbacks"] = list(callbacks or []) + [position]
+            kwargs["callbacks"] = list(kwargs.get("callbacks") or []) + [position]
             source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The evaluation"
         return self._run_checked(lambda: super(GANModel, self).evaluate(x, y, **kwargs), position, source, False)
 

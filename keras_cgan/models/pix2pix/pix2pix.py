@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from keras_cgan import checks
 from keras_cgan import losses as losses_lib
-from keras_cgan.models.gan_model import GANModel
+from keras_cgan.models.gan_model import GANModel, batch_norm_layers
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
@@ -90,6 +90,7 @@ class Pix2Pix(GANModel):
     """
 
     loss_names = ("d_loss", "d_real", "d_fake", "d_penalty", "g_loss", "g_adv", "g_l1", "g_adaptive")
+    scores_in_one_call = False  # real and fake pairs go in separate calls under batch norm
 
     def __init__(
         self, generator, discriminator, l1_weight=100.0, discriminator_scale=0.5, l1_lowpass=0.0,
@@ -166,10 +167,7 @@ class Pix2Pix(GANModel):
     def _batch_coupled(self):
         # Batch norm mixes the samples of a call: real and fake pairs are then
         # scored in separate calls (as in the paper's code and the TF tutorial).
-        return any(
-            isinstance(layer, keras.layers.BatchNormalization)
-            for layer in self.discriminator._flatten_layers(include_self=False, recursive=True)  # nested models too
-        )
+        return bool(batch_norm_layers(self.discriminator))
 
     def _real_and_fake_scores(self, condition, target, fake, training):
         if self._batch_coupled():

@@ -126,6 +126,8 @@ class StackGAN(ConditionalGAN):
         self.augmentation = chain.get_layer("augmentation")
         for k, (d, size) in enumerate(zip(discriminators, self.sizes)):
             self._check_stage_discriminator(k, d, size)
+            if k < len(discriminators) - 1:  # the last is `discriminator`, already looked at
+                self._warn_batch_norm(d, f"discriminators[{k}]")
         self.active_stages = self.add_weight(
             shape=(),
             initializer=keras.initializers.Constant(active_stages),

@@ -330,6 +330,9 @@ def test_export_checks_each_id_input_against_its_own_embedding_and_names_the_arg
     assert export.serving_request(generator, valid)["instances"][0]["tokens"] == [99, 50, 7]
     with pytest.raises(ValueError, match=r"inputs\['label'\]: ids must be whole numbers. Received: \[3.9\]"):
         export.serving_request(generator, dict(valid, label=np.array([[3.9]])))
+    with pytest.raises(ValueError, match=r"representative_data\['label'\]: ids must be whole numbers. Received: \[3.9\]"):
+        export.to_tflite(generator, str(tmp_path / "g.tflite"), quantization="int8",
+                         representative_data=dict(valid, label=np.array([[3.9]])))
     with pytest.raises(ValueError, match=r"representative_data\['tokens'\]: ids must be in \[0, 100\)"):
         export.to_tflite(generator, str(tmp_path / "g.tflite"), quantization="int8",
                          representative_data=dict(valid, tokens=np.array([[100, 0, 0]])))

@@ -239,6 +239,18 @@ def example_inputs(generator, batch_size, seed=0):
     return inputs
 
 
+def as_input_dtype(value, dtype, where):
+    """`value` as an input's `dtype`; ids given as floats must be whole numbers (3.9 is not cut to 3)."""
+    array = np.asarray(value)
+    if dtype is None:
+        return array
+    if np.issubdtype(dtype, np.integer) and array.dtype.kind == "f":
+        bad = array[~np.isfinite(array) | (array != np.round(array))]
+        if bad.size:
+            raise ValueError(f"{where}: ids must be whole numbers. Received: {bad[:4].tolist()}")
+    return array.astype(dtype)
+
+
 def check_inputs(generator, inputs, model=None, what="inputs", limits=None):
     """Checks a dict of named numpy inputs against the generator's inputs.
 

@@ -26,18 +26,6 @@ from keras_cgan.export.saved_model import SIGNATURE_NAME
 REQUEST_FORMATS = ("instances", "inputs")
 
 
-def _as_dtype(name, value, dtype):
-    """`value` as the input's dtype; ids given as floats must be whole numbers (3.9 is not cut to 3)."""
-    array = np.asarray(value)
-    if dtype is None:
-        return array
-    if np.issubdtype(dtype, np.integer) and array.dtype.kind == "f":
-        bad = array[~np.isfinite(array) | (array != np.round(array))]
-        if bad.size:
-            raise ValueError(f"inputs[{name!r}]: ids must be whole numbers. Received: {bad[:4].tolist()}")
-    return array.astype(dtype)
-
-
 def serving_request(model, inputs=None, batch_size=1, request_format="instances", seed=0):
     """Builds the JSON body of a TF Serving REST `:predict` request.
 
@@ -64,7 +52,8 @@ def serving_request(model, inputs=None, batch_size=1, request_format="instances"
     if inputs is None:
         inputs = generator_lib.example_inputs(generator, batch_size, seed=seed)
     dtypes = {t.name: np.dtype(t.dtype) for t in generator.inputs}
-    inputs = {name: _as_dtype(name, value, dtypes.get(name)) for name, value in inputs.items()}
+    inputs = {name: generator_lib.as_input_dtype(value, dtypes.get(name), f"inputs[{name!r}]")
+              for name, value in inputs.items()}
     generator_lib.check_inputs(generator, inputs)
     names = generator_lib.input_names(generator)
     # Shortest decimal that reads back to the same float32 ("0.1", not "0.10000000149").

@@ -78,3 +78,18 @@ def test_help_imports_no_tensorflow(command):
     assert proc.returncode == 0, proc.stderr
     assert "usage: keras-cgan" in proc.stdout
     assert proc.stdout.strip().endswith("[]"), proc.stdout[-300:]
+
+
+def test_quickstart_refuses_a_train_run_folder_or_a_file_as_out(tmp_path, capsys):
+    from keras_cgan.cli.main import main
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text("{}")
+    (run / "gan.keras").write_bytes(b"weights")
+    assert main(["quickstart", "--epochs", "1", "--out", str(run)]) == 2
+    assert "a `keras-cgan train` run folder" in capsys.readouterr().err
+    assert (run / "gan.keras").read_bytes() == b"weights"  # untouched
+    (tmp_path / "file.txt").write_text("mine")
+    assert main(["quickstart", "--epochs", "1", "--out", str(tmp_path / "file.txt")]) == 2
+    assert "a file, not a folder" in capsys.readouterr().err

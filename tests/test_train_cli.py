@@ -520,6 +520,26 @@ def test_a_run_that_fails_in_its_first_epoch_leaves_no_folder(tmp_path, monkeypa
     assert not os.path.exists(tmp_path / "run")  # the same command can run again
 
 
+def test_a_nan_loss_is_one_error_line_and_keeps_what_was_trained(tmp_path, monkeypatch, capsys):
+    from keras_cgan.callbacks import StopOnNaN
+    from keras_cgan.cli import train as train_cli
+
+    class NaNInSecondEpoch(StopOnNaN):  # the guard sees a NaN loss once the first epoch is backed up
+        epoch = 0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            super().on_train_batch_end(batch, {"g_loss": float("nan")} if self.epoch >= 1 else logs)
+
+    monkeypatch.setattr(train_cli, "_stop_on_nan", NaNInSecondEpoch)
+    assert train("conditional_gan", tmp_path / "run", "--epochs", "2") == 2
+    error = capsys.readouterr().err
+    assert "error: training stopped: `g_loss` became nan at batch 0" in error and "Traceback" not in error
+    assert "diagnostics.txt" in error and os.path.isfile(tmp_path / "run" / "diagnostics.txt")
+
+
 def test_size_hint_names_a_settable_option(tmp_path, capsys):
     assert train("pix2pix", tmp_path / "run", "--size", "24") == 2
     error = capsys.readouterr().err

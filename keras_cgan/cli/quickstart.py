@@ -52,6 +52,17 @@ def _check(args):
         checks.integer("--" + name.replace("_", "-"), getattr(args, name), low=1)
     checks.integer("--verbose", args.verbose, low=0, high=2)
     checks.number("--mismatch-weight", args.mismatch_weight)
+    # quickstart rewrites the four files of its own folder, never another run's.
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise ValueError(f"--out {args.out}: a file, not a folder.")
+    if os.path.isfile(os.path.join(args.out, "config.json")):
+        raise ValueError(
+            f"--out {args.out}: a `keras-cgan train` run folder; quickstart would overwrite its model. "
+            "Give another folder."
+        )
+    models = [n for n in ("gan.keras", "generator.keras") if os.path.isfile(os.path.join(args.out, n))]
+    if models and not os.path.isfile(os.path.join(args.out, "result.json")):
+        raise ValueError(f"--out {args.out}: holds {models[0]} that quickstart did not write. Give another folder.")
 
 
 def run(args):

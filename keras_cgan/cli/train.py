@@ -411,6 +411,12 @@ def run_train(args):
                 # A loader's own error raised inside tf.data: its message without TF's prefix.
                 first = re.sub(r"^\{\{function_node [^}]*\}\}.*?: (ValueError|OSError): ", "", first)
                 raise ValueError(f"training stopped: {first}") from error
+            if isinstance(error, FloatingPointError):  # StopOnNaN: one error line; what was trained is kept
+                kept = f" {diagnostics} and the last finished epoch's backup are kept." if os.path.isdir(out) else ""
+                raise ValueError(
+                    f"training stopped: {str(error).split(' Checkpoints ')[0]}.{kept} Check the data and the loss "
+                    "weights among the --set options (`train FAMILY --help`)."
+                ) from error
             raise
         if chief:
             tmp = run_folder.path(out, "gan.tmp.keras")

@@ -333,6 +333,9 @@ def test_export_checks_each_id_input_against_its_own_embedding_and_names_the_arg
     with pytest.raises(ValueError, match=r"representative_data\['label'\]: ids must be whole numbers. Received: \[3.9\]"):
         export.to_tflite(generator, str(tmp_path / "g.tflite"), quantization="int8",
                          representative_data=dict(valid, label=np.array([[3.9]])))
+    with pytest.raises(ValueError, match=r"representative_data\['label'\]: ids must be in \[0, 4\)"):
+        export.to_tflite(generator, str(tmp_path / "g.tflite"), quantization="int8",
+                         representative_data=dict(valid, label=np.array([[100.0]])))  # whole, but too large
     with pytest.raises(ValueError, match=r"representative_data\['tokens'\]: ids must be in \[0, 100\)"):
         export.to_tflite(generator, str(tmp_path / "g.tflite"), quantization="int8",
                          representative_data=dict(valid, tokens=np.array([[100, 0, 0]])))
@@ -364,3 +367,25 @@ def test_a_single_condition_as_a_0_d_array_or_tensor_an_empty_batch_and_none_for
     for empty in (np.zeros((0,), "int32"), []):
         with pytest.raises(ValueError, match="`x` holds no conditions"):
             gan.predict(empty)
+
+
+def test_the_library_networks_raise_no_batch_norm_warning_and_stack_gan_names_each_stage():
+    from keras_cgan import StackGAN
+
+    for family in families.FAMILIES:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            families.build(family)
+        assert not [w for w in caught if "batch normalization" in str(w.message)], family
+
+    def with_batch_norm(d):
+        inputs = [keras.Input(t.shape[1:], dtype=t.dtype) for t in d.inputs]
+        return keras.Model(inputs, d([keras.layers.BatchNormalization(name="bn")(inputs[0])] + inputs[1:]))
+
+    gan = families.build("stackgan")
+    first, last = gan.discriminators
+    for discriminators, named in (([first, with_batch_norm(last)], r"discriminators\[-1\]"),
+                                  ([with_batch_norm(first), last], r"discriminators\[0\]")):
+        with pytest.warns(UserWarning, match=f"`{named}` holds batch normalization") as caught:
+            StackGAN(gan.generators, discriminators, gan.condition_encoder, gan.condition)
+        assert caught[0].filename == __file__  # the user's line, not the library's

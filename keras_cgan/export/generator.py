@@ -255,8 +255,8 @@ def check_inputs(generator, inputs, model=None, what="inputs", limits=None):
     """Checks a dict of named numpy inputs against the generator's inputs.
 
     Shapes and batch sizes always; values too: integer inputs (class or
-    token ids) must be below the size of the embedding they feed and
-    float inputs finite. Where `model` is the GAN itself (it has
+    token ids) must be whole numbers below the size of the embedding they
+    feed (given as floats too) and float inputs finite. Where `model` is the GAN itself (it has
     `check_condition`), the `"condition"` input gets the checks `fit` makes.
 
     Args:
@@ -289,12 +289,15 @@ def check_inputs(generator, inputs, model=None, what="inputs", limits=None):
     if model is not None and hasattr(model, "check_condition") and "condition" in inputs:
         model.check_condition(np.asarray(inputs["condition"]), f"{what}['condition']")
     limits = id_limits(generator) if limits is None else limits
-    for name in names:
+    for tensor in generator.inputs:
+        name = tensor.name
         value = np.asarray(inputs[name])
         if not value.size:
             continue
-        if np.issubdtype(value.dtype, np.integer) and name in limits:
-            if value.min() < 0 or value.max() >= limits[name]:
+        dtype = np.dtype(keras.backend.standardize_dtype(tensor.dtype))
+        if np.issubdtype(dtype, np.integer):
+            value = as_input_dtype(value, dtype, f"{what}[{name!r}]")  # ids given as floats: whole numbers
+            if name in limits and (value.min() < 0 or value.max() >= limits[name]):
                 raise ValueError(
                     f"{what}[{name!r}]: ids must be in [0, {limits[name]}) (the size of the embedding it "
                     f"feeds); got values from {value.min()} to {value.max()}."

@@ -101,7 +101,9 @@ def answer_request(saved_model_path, body):
     if missing:
         raise ValueError(f"The request lacks inputs {missing}; the signature takes {runtime.input_names}")
     feed = {
-        name: np.asarray(columns[name], dtype=runtime.input_specs[name].dtype.as_numpy_dtype)
+        name: generator_lib.as_input_dtype(
+            columns[name], np.dtype(runtime.input_specs[name].dtype.as_numpy_dtype), f"body[{name!r}]"
+        )
         for name in runtime.input_names
     }
     outputs = runtime(feed)

@@ -77,10 +77,7 @@ def representative_samples(generator, data):
                 )
             item = {names[0]: item}
         generator_lib.check_inputs(generator, item, what="representative_data", limits=limits)
-        samples.append({
-            name: generator_lib.as_input_dtype(item[name], dtypes[name], f"representative_data[{name!r}]")
-            for name in names
-        })
+        samples.append({name: np.asarray(item[name]).astype(dtypes[name]) for name in names})  # checked above
     if not samples:
         raise ValueError("`representative_data` is empty.")
     return samples

@@ -195,11 +195,27 @@ def _multi_worker():
 
 
 def batch_norm_layers(network):
-    """The `BatchNormalization` layers of `network`, nested models included."""
+    """The trainable `BatchNormalization` layers of `network`, nested models included.
+
+    A frozen one (`trainable=False`) normalizes with its moving statistics, so
+    it does not mix the samples of a call.
+    """
     return [
         layer for layer in network._flatten_layers(include_self=False, recursive=True)
-        if isinstance(layer, keras.layers.BatchNormalization)
+        if isinstance(layer, keras.layers.BatchNormalization) and layer.trainable
     ]
+
+
+def _outside_library_stacklevel():
+    """The `stacklevel` of the first frame outside keras_cgan and Keras: the user's line."""
+    import inspect
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # keras_cgan/
+    roots = (package + os.sep, os.path.dirname(os.path.abspath(keras.__file__)) + os.sep)
+    level, frame = 1, inspect.currentframe().f_back
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(roots):
+        level, frame = level + 1, frame.f_back
+    return level
 
 
 def _nonfinite_anywhere(grads):
@@ -335,6 +351,7 @@ class GANModel(keras.Model):
     loss_names = ("d_loss", "g_loss")
     # Whether D scores real and generated samples in one batched call (Pix2Pix splits it under batch norm).
     scores_in_one_call = True
+    _discriminator_argument = "discriminator"  # the constructor argument that holds `self.discriminator`
     varied_per_condition = False  # True where one condition has many right samples (CollapseMonitor checks it)
 
     def __init__(self, generator, discriminator, adversarial_weight=1.0, seed=None, ema_decay=None, **kwargs):
@@ -347,7 +364,7 @@ class GANModel(keras.Model):
             )
         self.generator = generator
         self.discriminator = discriminator
-        self._warn_batch_norm(discriminator, "discriminator")
+        self._warn_batch_norm(discriminator, self._discriminator_argument)
         self.adversarial_weight = checks.number("adversarial_weight", adversarial_weight)
         self.seed = None if seed is None else checks.integer("seed", seed, low=-(2**63), high=2**63 - 1)
         # The seed state is a weight (unlike a keras.random.SeedGenerator's), so
@@ -1113,19 +1130,19 @@ class GANModel(keras.Model):
                 f"`{where}` holds batch normalization (layer {found[0].name!r}): {type(self).__name__} scores "
                 "real and generated samples in one call, so their batch statistics mix and D can tell them "
                 "apart by the batch. Use a discriminator without it (spectral, layer or group normalization).",
-                stacklevel=3,
+                stacklevel=_outside_library_stacklevel(),
             )
 
-    def _check_replicated_execution(self):
+    def _check_replicated_execution(self, method):
         per_execution = int(getattr(self, "steps_per_execution", 1) or 1)
         replicas = self.distribute_strategy.num_replicas_in_sync
-        if per_execution > 1 and replicas > 1:
-            # Any Keras 3.15 model's `fit` fails so on TF 2.21 (a `while/cond/Placeholder` error); predict and
-            # evaluate run.
+        if per_execution > 1 and replicas > 1 and not self.run_eagerly:
+            # Keras 3.15's fit fails so on TF 2.21 for any model (a `while/cond/Placeholder` error), and a GAN's
+            # evaluate too; predict runs.
             raise ValueError(
-                f"`fit` with `steps_per_execution={per_execution}` on {replicas} replicas: Keras 3.15's multi-step "
-                "training loop fails under a strategy of several replicas on TensorFlow 2.21. Compile with "
-                "steps_per_execution=1 to train there (a loaded model: `model.compile(..., steps_per_execution=1)`)."
+                f"`{method}` with `steps_per_execution={per_execution}` on {replicas} replicas: Keras 3.15's "
+                "multi-step loop fails under a strategy of several replicas on TensorFlow 2.21. Set "
+                "`model.steps_per_execution = 1` (it keeps the compiled losses and optimizer state) there."
             )
 
     def _check_fit_data(self, x, y, kwargs, method="fit", names=("x", "y")):
@@ -1211,7 +1228,7 @@ class GANModel(keras.Model):
             **kwargs: passed to `keras.Model.fit`.
         """
         self._require_compiled("fit")
-        self._check_replicated_execution()
+        self._check_replicated_execution("fit")
         x, y = self._check_fit_data(x, y, kwargs)
         self._check_validation_data(kwargs)
         self._warn_partial_execution(kwargs.get("steps_per_epoch"), x, kwargs.get("batch_size"))
@@ -1305,13 +1322,16 @@ class GANModel(keras.Model):
 
     def evaluate(self, x=None, y=None, **kwargs):
         """As `keras.Model.evaluate`, with the checks of `fit` (pairs, shapes, values)."""
+        self._check_replicated_execution("evaluate")
         if kwargs.get("_use_cached_eval_dataset"):
             # `fit`'s validation pass: checked when `fit` began; its values are checked in the step.
             position, source = _Position(where="the validation data"), "The validation"
         else:
             x, y = self._check_fit_data(x, y, kwargs, method="evaluate")
             position = _Position()
-            kwargs["callbacks"] = list(kwargs.get("callbacks") or []) + [position]
+            callbacks = kwargs.get("callbacks")
+            if not isinstance(callbacks, keras.callbacks.CallbackList):  # a user's list is passed as it is
+                kwargs["callbacks"] = list(callbacks or []) + [position]
             source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The evaluation"
         return self._run_checked(lambda: super(GANModel, self).evaluate(x, y, **kwargs), position, source, False)
 

@@ -92,6 +92,7 @@ class StackGAN(ConditionalGAN):
         Adversarial Networks".
     """
 
+    _discriminator_argument = "discriminators[-1]"
     loss_names = ConditionalGAN.loss_names + (
         "g_kl", "active_stages",
         *(f"d_stage{k}" for k in range(1, MAX_STAGES + 1)),
@@ -126,7 +127,7 @@ class StackGAN(ConditionalGAN):
         self.augmentation = chain.get_layer("augmentation")
         for k, (d, size) in enumerate(zip(discriminators, self.sizes)):
             self._check_stage_discriminator(k, d, size)
-            if k < len(discriminators) - 1:  # the last is `discriminator`, already looked at
+            if k < len(discriminators) - 1:  # the last was looked at as `discriminators[-1]`
                 self._warn_batch_norm(d, f"discriminators[{k}]")
         self.active_stages = self.add_weight(
             shape=(),

@@ -146,7 +146,8 @@ def stack_gan_example():
             "stage 3 both eyes", "stage 3 all", "sharpness / stage 1 bilinear", "/ stage 1 nearest", "/ real",
             "diversity", "train s"]
     # Real faces depend on the seed only; runs before this field measured them across tag sets.
-    real = [run(results, name)["result"]["real_diversity_per_tags"] for name in ("defaults", "defaults_seed1", "defaults_seed2")]
+    real = [run(results, name)["result"]["real_diversity_per_tags"]
+            for name in ("defaults", "defaults_seed1", "defaults_seed2")]
     extra = (f"\nDiversity: how much two faces of one tag set differ (RMS); real faces of one tag set: "
              f"{' / '.join(fmt(x) for x in real)} at seeds 0-2.")
     return table("stack_gan_example", cols, rows, [r["name"] for r in runs]) + extra

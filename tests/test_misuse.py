@@ -171,7 +171,9 @@ def test_batch_norm_in_a_discriminator_that_scores_real_and_fake_together_is_war
 
     g = networks.conditional_generator(SHAPE, CLASSES, latent_dim=4, base_filters=8)
     image, label = keras.Input(SHAPE), keras.Input((), dtype="int32")
-    inner = keras.Sequential([keras.Input(SHAPE), keras.layers.Conv2D(4, 3), keras.layers.BatchNormalization(name="bn")])
+    inner = keras.Sequential(
+        [keras.Input(SHAPE), keras.layers.Conv2D(4, 3), keras.layers.BatchNormalization(name="bn")]
+    )
     h = keras.layers.Concatenate()([keras.layers.Flatten()(inner(image)), keras.layers.Embedding(CLASSES, 3)(label)])
     d = keras.Model([image, label], keras.layers.Dense(1)(h))
     with pytest.warns(UserWarning, match=r"`discriminator` holds batch normalization \(layer 'bn'\): ConditionalGAN"):

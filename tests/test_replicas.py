@@ -137,7 +137,8 @@ gan.compile(steps_per_execution=2)
 x, y = families.data("conditional", 8)
 gan.predict(x, verbose=0)
 refused = []
-for method in (lambda: gan.evaluate(x, y, batch_size=4, verbose=0), lambda: gan.fit(x, y, batch_size=4, epochs=1, verbose=0)):
+for method in (lambda: gan.evaluate(x, y, batch_size=4, verbose=0),
+               lambda: gan.fit(x, y, batch_size=4, epochs=1, verbose=0)):
     try:
         method()
     except ValueError as error:

@@ -53,5 +53,6 @@ def dataset(batch_size=64, split="train", seed=0, repeat=False, shuffle_seed=Non
     ds = tf.data.Dataset.from_tensor_slices((labels, images)).cache()
     if repeat:
         ds = ds.repeat()
-    ds = ds.shuffle(len(labels), seed=seed if shuffle_seed is None else shuffle_seed).batch(batch_size, drop_remainder=True)
+    ds = ds.shuffle(len(labels), seed=seed if shuffle_seed is None else shuffle_seed)
+    ds = ds.batch(batch_size, drop_remainder=True)
     return ds.prefetch(tf.data.AUTOTUNE)

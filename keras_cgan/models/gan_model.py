@@ -1176,10 +1176,13 @@ class GANModel(keras.Model):
             x = _as_batch(x, self._scalar_condition())
             y = np.asarray(y) if isinstance(y, (list, tuple)) else y
             if len(x) == 0:
-                raise ValueError(f"`{x_name}` holds no samples (shape {tuple(np.shape(x))}): there is nothing to train on.")
+                raise ValueError(
+                    f"`{x_name}` holds no samples (shape {tuple(np.shape(x))}): there is nothing to train on."
+                )
             if len(x) != len(y):
                 raise ValueError(
-                    f"`{x_name}` and `{y_name}` must hold as many samples; got {len(x)} conditions and {len(y)} targets."
+                    f"`{x_name}` and `{y_name}` must hold as many samples; got {len(x)} conditions and "
+                    f"{len(y)} targets."
                 )
             self.check_condition(x, x_name)
             self.check_target(y if hasattr(y, "dtype") else np.asarray(y), y_name)

@@ -216,6 +216,18 @@ def test_export_needs_only_the_run_folder(runs, tmp_path, family, fmt, suffix, e
     assert os.path.isfile(run / "export" / f"generator{suffix}")
 
 
+def test_a_stack_gan_run_not_yet_grown_saves_and_exports_its_grown_stages_only(runs, tmp_path, capsys):
+    run = tmp_path / "stack_gan"
+    shutil.copytree(runs["stack_gan"], run)  # one epoch: stage 1 only, as `sample` draws
+    assert keras.models.load_model(run / "generator.keras").outputs[0].shape[1:] == (8, 8, 3)
+    assert main(["export", "--run", str(run), "--format", "onnx"]) == 0
+    assert "1 of 2 stages grew; the 8-pixel chain" in capsys.readouterr().err
+    import onnxruntime
+
+    (output,) = onnxruntime.InferenceSession(str(run / "export" / "generator.onnx")).get_outputs()
+    assert output.shape[1:] == [8, 8, 3]
+
+
 # family -> the options its run folders lacked before they existed, and the value those runs trained with
 BEFORE_OPTIONS = {
     "conditional_gan": {"diversity_weight": 0.0, "diversity_warmup": 0, "auxiliary_on_fake": True},

@@ -423,7 +423,7 @@ def run_train(args):
             gan.save(tmp)
             os.replace(tmp, run_folder.path(out, run_folder.GAN))  # a kill never leaves half a gan.keras
             shutil.rmtree(backup, ignore_errors=True)  # gan.keras holds the same state: one copy of it
-            gan.generator.save(run_folder.path(out, run_folder.GENERATOR))
+            served_generator(gan).save(run_folder.path(out, run_folder.GENERATOR))  # a StackGAN's grown stages
             samples = run_folder.path(out, "samples" + family.sample_extension)
             family.write_samples(gan, *data.preview, samples, options["seed"])
             seen = f", {run_folder.DIAGNOSTICS} (training went wrong)" if os.path.isfile(diagnostics) else ""
@@ -560,6 +560,20 @@ def _stop_on_nan():
 # --------------------------------------------------------- sample / export
 
 
+def served_generator(gan, warn=None):
+    """The generator `sample` draws from: for a StackGAN, the chain of its grown stages only.
+
+    `warn` (a message prefix) prints a warning line when stages that never
+    trained are left out.
+    """
+    if not hasattr(gan, "stages") or gan.stages() == gan.num_stages:
+        return gan.generator
+    if warn:
+        print(f"{warn}: {gan.stages()} of {gan.num_stages} stages grew; the {gan.sizes[gan.stages() - 1]}-pixel "
+              "chain of the grown stages is used, as `sample` draws.", file=sys.stderr)
+    return gan.generator_chain(gan.stages())
+
+
 def load_run(run, whole=True):
     """The GAN of a run folder: `gan.keras`, or (for an interrupted run) rebuilt from its backup.
 
@@ -679,7 +693,7 @@ def export_run(args):
     out = args.run_output
     if out is not None and args.format != "savedmodel":  # a SavedModel adds a version
         refuse_existing(out, args.overwrite, f"-o {out}")
-    _, _, generator = load_run(run, whole=False)
+    generator = served_generator(load_run(run)[2], f"keras-cgan export: warning: --run {run}")
     if out is None and args.format == "savedmodel":
         out = os.path.join(run, "export", "saved_model")  # versioned sub-folders: never overwritten
     elif out is None:

@@ -252,7 +252,7 @@ def as_input_dtype(value, dtype, where):
 
 
 def check_inputs(generator, inputs, model=None, what="inputs", limits=None):
-    """Checks a dict of named numpy inputs against the generator's inputs.
+    """Checks a dict of named numpy inputs against the generator's inputs; returns them in its dtypes.
 
     Shapes and batch sizes always; values too: integer inputs (class or
     token ids) must be whole numbers below the size of the embedding they
@@ -266,6 +266,9 @@ def check_inputs(generator, inputs, model=None, what="inputs", limits=None):
         what: str. The argument the messages name. Defaults to `"inputs"`.
         limits: dict or None. `id_limits(generator)`, when the caller checks
             many inputs. Defaults to `None` (computed here).
+
+    Returns:
+        dict of numpy arrays keyed by input name, each in its input's dtype.
     """
     if not isinstance(inputs, dict):
         raise ValueError(
@@ -289,18 +292,19 @@ def check_inputs(generator, inputs, model=None, what="inputs", limits=None):
     if model is not None and hasattr(model, "check_condition") and "condition" in inputs:
         model.check_condition(np.asarray(inputs["condition"]), f"{what}['condition']")
     limits = id_limits(generator) if limits is None else limits
+    checked = {}
     for tensor in generator.inputs:
         name = tensor.name
         value = np.asarray(inputs[name])
-        if not value.size:
-            continue
         dtype = np.dtype(keras.backend.standardize_dtype(tensor.dtype))
-        if np.issubdtype(dtype, np.integer):
+        if value.size and np.issubdtype(dtype, np.integer):
             value = as_input_dtype(value, dtype, f"{what}[{name!r}]")  # ids given as floats: whole numbers
             if name in limits and (value.min() < 0 or value.max() >= limits[name]):
                 raise ValueError(
                     f"{what}[{name!r}]: ids must be in [0, {limits[name]}) (the size of the embedding it "
                     f"feeds); got values from {value.min()} to {value.max()}."
                 )
-        elif np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
+        elif value.size and np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
             raise ValueError(f"{what}[{name!r}] holds NaN or inf.")
+        checked[name] = value.astype(dtype)
+    return checked

@@ -51,10 +51,7 @@ def serving_request(model, inputs=None, batch_size=1, request_format="instances"
     generator = generator_lib.load_generator(model)
     if inputs is None:
         inputs = generator_lib.example_inputs(generator, batch_size, seed=seed)
-    dtypes = {t.name: np.dtype(t.dtype) for t in generator.inputs}
-    inputs = {name: generator_lib.as_input_dtype(value, dtypes.get(name), f"inputs[{name!r}]")
-              for name, value in inputs.items()}
-    generator_lib.check_inputs(generator, inputs)
+    inputs = generator_lib.check_inputs(generator, inputs)  # in the inputs' dtypes; ids whole numbers
     names = generator_lib.input_names(generator)
     # Shortest decimal that reads back to the same float32 ("0.1", not "0.10000000149").
     inputs = {

@@ -45,7 +45,6 @@ def representative_samples(generator, data):
             single-input generator, an array or an iterable of arrays.
     """
     names = generator_lib.input_names(generator)
-    dtypes = {t.name: np.dtype(t.dtype) for t in generator.inputs}
     if data is None:
         raise ValueError(
             "quantization='int8' needs `representative_data`: a few hundred typical inputs "
@@ -76,8 +75,7 @@ def representative_samples(generator, data):
                     f"dict keyed by input name. Received: {type(item).__name__}"
                 )
             item = {names[0]: item}
-        generator_lib.check_inputs(generator, item, what="representative_data", limits=limits)
-        samples.append({name: np.asarray(item[name]).astype(dtypes[name]) for name in names})  # checked above
+        samples.append(generator_lib.check_inputs(generator, item, what="representative_data", limits=limits))
     if not samples:
         raise ValueError("`representative_data` is empty.")
     return samples

@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from keras_cgan import checks
+from keras_cgan.cli import run_folder
 from keras_cgan.cli.status import errors_to_status
 from keras_cgan.models.conditional_gan import presets
 
@@ -55,7 +56,7 @@ def _check(args):
     # quickstart rewrites the four files of its own folder, never another run's.
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise ValueError(f"--out {args.out}: a file, not a folder.")
-    if os.path.isfile(os.path.join(args.out, "config.json")):
+    if os.path.isfile(os.path.join(args.out, run_folder.CONFIG)):  # what `keras-cgan train` writes first
         raise ValueError(
             f"--out {args.out}: a `keras-cgan train` run folder; quickstart would overwrite its model. "
             "Give another folder."

@@ -93,3 +93,24 @@ def test_quickstart_refuses_a_train_run_folder_or_a_file_as_out(tmp_path, capsys
     (tmp_path / "file.txt").write_text("mine")
     assert main(["quickstart", "--epochs", "1", "--out", str(tmp_path / "file.txt")]) == 2
     assert "a file, not a folder" in capsys.readouterr().err
+    assert main(["quickstart", "--epochs", "1", "--out", str(tmp_path / "file.txt" / "run")]) == 2
+    assert f"{tmp_path / 'file.txt'} is a file, not a folder" in capsys.readouterr().err
+
+
+def test_quickstart_refuses_a_batch_larger_than_the_digits_and_leaves_no_folder(tmp_path, capsys):
+    from keras_cgan.cli.main import main
+
+    assert main(["quickstart", "--epochs", "1", "--batch-size", "5000", "--out", str(tmp_path / "q")]) == 2
+    error = capsys.readouterr().err
+    assert "error: --batch-size 5000: the training half of the digits holds 898 images" in error
+    assert "Traceback" not in error and not os.path.exists(tmp_path / "q")
+
+
+def test_a_quickstart_folder_given_as_a_run_is_named(tmp_path, capsys):
+    from keras_cgan.cli.main import main
+
+    (tmp_path / "result.json").write_text("{}")
+    (tmp_path / "generator.keras").write_bytes(b"weights")
+    assert main(["export", "--run", str(tmp_path), "--format", "onnx"]) == 2
+    assert f"a `keras-cgan quickstart` folder, not a run folder of `keras-cgan train`; give its generator to the " \
+        f"export commands: `keras-cgan export onnx {tmp_path / 'generator.keras'}" in capsys.readouterr().err

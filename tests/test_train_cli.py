@@ -37,7 +37,17 @@ TINY = {
 
 
 def train(family, out, *extra):
-    return main(["train", family, "--out", str(out)] + STEPS + TINY[family] + list(extra))
+    flags = _folder_flags(family) if "--data" in extra else TINY[family]
+    return main(["train", family, "--out", str(out)] + STEPS + flags + list(extra))
+
+
+def _folder_flags(family):
+    """TINY's flags of `family` without the options of its built-in data (refused with --data)."""
+    from keras_cgan.cli.recipes.spec import get
+
+    flags, synthetic = TINY[family], get(family).synthetic_options
+    pairs = [flags[i:i + 2] for i in range(0, len(flags), 2)]
+    return [f for pair in pairs if not (pair[0] == "--set" and pair[1].split("=")[0] in synthetic) for f in pair]
 
 
 def history(run):
@@ -193,6 +203,47 @@ def test_export_keeps_a_file_the_user_named_unless_told_to_overwrite(runs, tmp_p
     assert "mine.onnx: exists; pass --overwrite" in capsys.readouterr().err
     assert (tmp_path / "mine.onnx").read_text() == "the user's file"
     assert main(command + ["--overwrite"]) == 0 and (tmp_path / "mine.onnx").stat().st_size > 100
+
+
+@pytest.mark.parametrize(
+    "flags, expected",
+    [
+        (["--format", "onnx", "-o", "generator.tflite"], "-o generator.tflite: --format onnx writes a file ending in .onnx"),
+        (["--format", "tflite", "-o", "notes.txt/g.tflite"], "-o notes.txt/g.tflite: {tmp}/notes.txt is a file, not a folder"),
+        (["--format", "onnx", "--representative-data", "calibration.npz"],
+         "--representative-data calibration.npz: calibration data is used by --quantization int8 only"),
+        (["--format", "tflite", "--quantization", "int8", "--representative-data", "one.npy"],
+         "--representative-data one.npy: a single array; give an .npz"),
+    ],
+)
+def test_export_run_options_are_checked_before_the_model_loads(runs, tmp_path, monkeypatch, capsys, flags, expected):
+    from keras_cgan.cli import train as train_cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    monkeypatch.setattr(train_cli, "load_run", None)  # any use of it fails the test
+    assert main(["export", "--run", runs["conditional_gan"]] + flags) == 2
+    assert f"keras-cgan export: error: {expected.format(tmp=tmp_path)}" in capsys.readouterr().err
+
+
+def test_export_tflite_refuses_calibration_data_without_int8(runs, tmp_path, capsys):
+    np.savez(tmp_path / "calibration.npz", labels=np.zeros(3))
+    model = os.path.join(runs["conditional_gan"], "generator.keras")
+    command = ["export", "tflite", model, "-o", str(tmp_path / "g.tflite"), "--representative-data"]
+    assert main(command + [str(tmp_path / "calibration.npz")]) == 2
+    assert "used by --quantization int8 only" in capsys.readouterr().err and not os.path.exists(tmp_path / "g.tflite")
+
+
+@pytest.mark.parametrize("family, name", [("conditional_gan", "samples.txt"), ("segan", "samples.png")])
+def test_sample_refuses_an_out_it_cannot_write_before_the_model_loads(runs, tmp_path, monkeypatch, capsys, family, name):
+    from keras_cgan.cli import train as train_cli
+
+    monkeypatch.setattr(train_cli, "load_run", None)
+    assert main(["sample", "--run", runs[family], "--out", str(tmp_path / name)]) == 2
+    error = capsys.readouterr().err
+    assert f"--out {tmp_path / name}: give a name ending in one of " in error and "Traceback" not in error
+    assert (".wav" in error) == (family == "segan")
 
 
 def test_a_backup_whose_two_copies_are_broken_is_named(cgan_copy, capsys):
@@ -393,6 +444,22 @@ def test_stackgan_grows_during_the_run(tmp_path):
     gan = keras.models.load_model(run / "gan.keras")
     assert gan.stages() == 2  # grown at epoch 1 (`grow_at=[1]`)
     assert keras.models.load_model(run / "generator.keras").outputs[0].shape[1:] == (16, 16, 3)
+    rows = history(run)  # the grown stage's losses get their column
+    assert [key for key in rows[1] if rows[1][key] != "" and rows[0][key] == ""], rows
+
+
+def test_a_log_that_appears_later_widens_the_history(tmp_path):
+    from keras_cgan.cli import train as train_cli
+
+    path = tmp_path / "history.csv"
+    logger = train_cli._history_logger(str(path))
+    logger.on_epoch_end(0, {"g_loss": 1.0})
+    with open(path, "a") as f:
+        f.write("1,0.")  # a row cut short by a kill
+    logger.on_epoch_end(1, {"g_loss": 0.5, "g_loss_2": 2.0})
+    logger.on_epoch_end(2, {"g_loss": 0.25, "g_loss_2": 1.0})
+    assert path.read_text().splitlines() == ["epoch,g_loss,g_loss_2", "0,1.0,", "1,0.", "1,0.5,2.0", "2,0.25,1.0"]
+    assert train_cli._epochs_trained(str(tmp_path)) == 3
 
 
 def test_unknown_option_is_an_error(tmp_path, capsys):
@@ -519,17 +586,60 @@ def test_channel_hint_names_a_settable_option(tmp_path, capsys):
     assert train("pix2pix", tmp_path / "run", "--data", str(data), "--set", "channels=3") == 0
 
 
-def test_a_run_that_fails_in_its_first_epoch_leaves_no_folder(tmp_path, monkeypatch):
+@pytest.mark.parametrize("made_by_user", [False, True])
+def test_a_run_that_fails_in_its_first_epoch_leaves_no_folder(tmp_path, monkeypatch, made_by_user):
     from keras_cgan.cli import train as train_cli
 
     class Crash(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
             raise RuntimeError("disk on fire")
 
+    if made_by_user:
+        os.makedirs(tmp_path / "run")
     monkeypatch.setattr(train_cli, "_stop_on_nan", Crash)
     with pytest.raises(RuntimeError, match="disk on fire"):
         train("conditional_gan", tmp_path / "run")
-    assert not os.path.exists(tmp_path / "run")  # the same command can run again
+    # The same command can run again; a folder the user made stays, empty.
+    assert os.listdir(tmp_path / "run") == [] if made_by_user else not os.path.exists(tmp_path / "run")
+
+
+@pytest.mark.parametrize("epoch", [0, 1])
+def test_ctrl_c_is_one_line_that_says_how_to_resume(tmp_path, monkeypatch, capsys, epoch):
+    from keras_cgan.cli import train as train_cli
+
+    class CtrlC(keras.callbacks.Callback):
+        def on_epoch_begin(self, current, logs=None):
+            if current == epoch:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_cli, "_stop_on_nan", CtrlC)
+    assert train("conditional_gan", tmp_path / "run", "--epochs", "2") == 130
+    error = capsys.readouterr().err
+    assert error.startswith("keras-cgan train: interrupted: ") and "Traceback" not in error
+    if epoch == 0:
+        assert "nothing had trained, nothing was kept" in error and not os.path.exists(tmp_path / "run")
+    else:
+        assert f"`keras-cgan train conditional_gan --out {tmp_path / 'run'} --resume` continues" in error
+        monkeypatch.undo()
+        assert main(["train", "conditional_gan", "--out", str(tmp_path / "run"), "--resume", "--verbose", "0"]) == 0
+        assert [row["epoch"] for row in history(tmp_path / "run")] == ["0", "1"]
+
+
+def test_an_out_below_a_file_is_an_error_naming_the_file(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert train("conditional_gan", tmp_path / "notes.txt" / "run") == 2
+    error = capsys.readouterr().err
+    assert f"--out {tmp_path / 'notes.txt' / 'run'}: {tmp_path / 'notes.txt'} is a file, not a folder." in error
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_an_option_of_the_built_in_data_with_a_data_folder_is_an_error(tmp_path, capsys):
+    data = tmp_path / "data"
+    _write_folder("pix2pix", data)
+    assert main(["train", "pix2pix", "--out", str(tmp_path / "run"), "--data", str(data)] + STEPS + TINY["pix2pix"]) == 2
+    error = capsys.readouterr().err
+    assert f"--set examples: an option of the built-in data, unused with --data {data}" in error
+    assert not os.path.exists(tmp_path / "run")
 
 
 def test_a_nan_loss_is_one_error_line_and_keeps_what_was_trained(tmp_path, monkeypatch, capsys):
@@ -632,7 +742,7 @@ def test_next_frame_gan_on_a_data_folder_trains_one_pass_per_epoch(tmp_path):
     for t in range(8):
         Image.fromarray(np.full((8, 8), 30 * t, "uint8")).save(clip / f"{t:02d}.png")
     run = tmp_path / "run"
-    flags = ["--epochs", "1", "--verbose", "0", "--size", "8"] + TINY["next_frame_gan"]
+    flags = ["--epochs", "1", "--verbose", "0", "--size", "8"] + _folder_flags("next_frame_gan")
     assert main(["train", "next_frame_gan", "--out", str(run), "--data", str(tmp_path / "clips")] + flags) == 0
     # 8 frames, 4 context frames: 4 windows, one step of 4 each epoch (the built-in clips' default is 500)
     assert config(run)["data"]["steps_per_epoch"] == 1

@@ -94,6 +94,34 @@ def add_export_subcommand(subparsers, help=None):
     return parser
 
 
+def representative_data(args):
+    """The arrays of `--representative-data` keyed by input name, or `None` when it is not given.
+
+    Refused without `--quantization int8`, the only mode that calibrates.
+    """
+    file = getattr(args, "representative_data", None)
+    if not file:
+        return None
+    if (getattr(args, "quantization", None) or "none") != "int8":
+        raise ValueError(
+            f"--representative-data {file}: calibration data is used by --quantization int8 only; "
+            "add --quantization int8 or leave it out."
+        )
+    if not os.path.isfile(file):
+        raise ValueError(f"--representative-data {file}: file not found.")
+    try:
+        data = np.load(file)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"--representative-data {file}: not a numpy .npz file ({error}).") from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(
+            f"--representative-data {file}: a single array; give an .npz of arrays keyed by input name "
+            "(numpy.savez(file, name=array, ...))."
+        )
+    with data:
+        return {name: data[name] for name in data.files}
+
+
 def _export(args):
     from keras_cgan import export
 
@@ -122,16 +150,12 @@ def _export(args):
         return export.to_saved_model(args.model, args.output, version=args.version, check=check)
     if command == "onnx":
         return export.to_onnx(args.model, args.output, opset=args.opset, check=check)
-    representative = None
-    if args.representative_data:
-        with np.load(args.representative_data) as data:
-            representative = {name: data[name] for name in data.files}
     quantization = None if args.quantization == "none" else args.quantization
     return export.to_tflite(
         args.model,
         args.output,
         quantization=quantization,
-        representative_data=representative,
+        representative_data=representative_data(args),
         check=check,
     )
 

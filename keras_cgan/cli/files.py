@@ -9,6 +9,22 @@ def refuse_existing(path, overwrite, label):
         raise ValueError(f"{label}: exists; pass --overwrite to replace it.")
 
 
+def check_output_folder(path, label):
+    """A `ValueError` (`LABEL: ...`) when the folder `path` cannot be made or written in.
+
+    Checks the nearest part of `path` that exists: it must be a folder the
+    user may write in (a file on the way, e.g. `out.txt/run`, is named).
+    """
+    path = os.path.abspath(path)
+    existing = path
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise ValueError(f"{label}: {existing} is a file, not a folder.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"{label}: no permission to write in {existing}.")
+
+
 def input_output_pairs(given_input, given_output, extensions, what, output_label, overwrite=False,
                        output_extensions=None, exists_label=""):
     """`[(input path, output path)]` for a file or a folder of files, checked before any model is loaded.

@@ -83,7 +83,12 @@ def main(argv=None):
 
     with _quiet_tensorflow_start():
         keras_cgan.import_api()  # every serializable class registered before a command loads a model
-    return args.func(args) or 0
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt as interrupt:  # Ctrl-C: one line, no traceback
+        print(f"keras-cgan {args.command}: interrupted{': ' + str(interrupt) if str(interrupt) else ''}.",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -17,7 +17,9 @@ import numpy as np
 
 from keras_cgan import checks
 from keras_cgan.cli import run_folder
+from keras_cgan.cli.files import check_output_folder
 from keras_cgan.cli.status import errors_to_status
+from keras_cgan.data import digits
 from keras_cgan.models.conditional_gan import presets
 
 DIGITS = presets.PRESETS["digits"]  # the quickstart's model; --latent-dim, --filters, --mismatch-weight change it
@@ -53,9 +55,14 @@ def _check(args):
         checks.integer("--" + name.replace("_", "-"), getattr(args, name), low=1)
     checks.integer("--verbose", args.verbose, low=0, high=2)
     checks.number("--mismatch-weight", args.mismatch_weight)
+    train_digits = len(digits.load("train", seed=args.seed)[1])
+    if args.batch_size > train_digits:
+        raise ValueError(
+            f"--batch-size {args.batch_size}: the training half of the digits holds {train_digits} images; "
+            f"give at most {train_digits}."
+        )
     # quickstart rewrites the four files of its own folder, never another run's.
-    if os.path.exists(args.out) and not os.path.isdir(args.out):
-        raise ValueError(f"--out {args.out}: a file, not a folder.")
+    check_output_folder(args.out, f"--out {args.out}")
     if os.path.isfile(os.path.join(args.out, run_folder.CONFIG)):  # what `keras-cgan train` writes first
         raise ValueError(
             f"--out {args.out}: a `keras-cgan train` run folder; quickstart would overwrite its model. "
@@ -68,14 +75,22 @@ def _check(args):
 
 def run(args):
     """Trains the digits cGAN, writes samples and the generator, prints condition accuracy."""
+    _check(args)
+    created = not os.path.isdir(args.out)
+    os.makedirs(args.out, exist_ok=True)
+    try:
+        return _train_and_score(args)
+    finally:
+        if created and not os.listdir(args.out):  # failed before writing anything: the command can run again
+            os.rmdir(args.out)
+
+
+def _train_and_score(args):
     import keras
 
     from keras_cgan.callbacks import SampleGrid
-    from keras_cgan.data import digits
     from keras_cgan.metrics import DigitsClassifier, condition_accuracy
 
-    _check(args)
-    os.makedirs(args.out, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
     start = time.time()
 
@@ -128,10 +143,9 @@ def add_quickstart_subcommand(subparsers, help=None):
     return parser
 
 
+@errors_to_status(command="quickstart")
 def _command(args):
     """`run` as a command: 0 when done, 2 (and one `error:` line) for a bad option."""
-    if errors_to_status(command="quickstart")(_check)(args) == 2:
-        return 2
     run(args)
     return 0
 

@@ -52,6 +52,12 @@ def read_config(run):
         raise ValueError(f"--run {run}: no such folder.")
     file = path(run, CONFIG)
     if not os.path.isfile(file):
+        if os.path.isfile(path(run, "result.json")) and os.path.isfile(path(run, GENERATOR)):
+            raise ValueError(
+                f"--run {run}: a `keras-cgan quickstart` folder, not a run folder of `keras-cgan train`; "
+                f"give its generator to the export commands: `keras-cgan export onnx {path(run, GENERATOR)} "
+                "-o generator.onnx`."
+            )
         raise ValueError(f"--run {run}: not a keras-cgan run folder (no {CONFIG}; made by `keras-cgan train`).")
     try:
         with open(file, encoding="utf-8") as f:

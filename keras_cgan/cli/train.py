@@ -14,6 +14,7 @@
 import argparse
 import contextlib
 import csv
+import io
 import json
 import os
 import re
@@ -26,7 +27,7 @@ import numpy as np
 
 from keras_cgan import distribute
 from keras_cgan.cli import run_folder
-from keras_cgan.cli.files import refuse_existing
+from keras_cgan.cli.files import check_output_folder, refuse_existing
 from keras_cgan.cli.status import errors_to_status
 from keras_cgan.cli.recipes.spec import FAMILIES, get
 
@@ -223,9 +224,8 @@ def _pick(given, saved, section, key, default):
 
 def _check_folder(out, resume, chief):
     """The saved config to resume from (or None); refuses to overwrite a run."""
+    check_output_folder(out, f"--out {out}")
     exists = os.path.isdir(out) and bool(os.listdir(out))
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise ValueError(f"--out {out}: exists and is not a folder.")
     if resume:
         return run_folder.read_config(out) if exists else None
     if exists and chief:
@@ -341,6 +341,11 @@ def run_train(args):
     if epochs < trained:
         raise ValueError(f"--epochs {epochs}: the run in {out} has trained {trained} epochs; give more to train on.")
     if data_path:  # the built-in set's options do not describe a folder
+        unused = [key for key, _ in args.overrides if key in family.synthetic_options]
+        if unused:
+            raise ValueError(
+                f"--set {unused[0]}: an option of the built-in data, unused with --data {data_path}; leave it out."
+            )
         data_options = {k: v for k, v in data_options.items() if k not in family.synthetic_options}
     data_section = {"path": data_path, "batch_size": batch_size, **data_options}
     early = {"family": family.name, "model": dict(options), "data": data_section}
@@ -380,7 +385,8 @@ def run_train(args):
         diagnostics = run_folder.path(out, run_folder.DIAGNOSTICS)
         monitor = _collapse_monitor(data.preview, diagnostics if chief else None)
         callbacks = [_stop_on_nan(), monitor] + (family.callbacks(options) if family.callbacks else [])
-        created = chief and not os.path.exists(out)
+        existed = os.path.isdir(out)
+        created = chief and not (existed and os.listdir(out))  # new, or an empty folder
         try:
             if chief:
                 run_folder.write_config(out, config)
@@ -404,8 +410,10 @@ def run_train(args):
                 with open(diagnostics, "a", encoding="utf-8") as f:  # StopOnNaN stopped the run
                     f.write(f"nan: {error}\n")
             trained = any(files for _, _, files in os.walk(backup))
-            if created and not trained:
-                shutil.rmtree(out, ignore_errors=True)  # nothing trained: the same command can run again
+            if created and not trained:  # nothing trained: the same command can run again
+                shutil.rmtree(out, ignore_errors=True)
+                if existed:
+                    os.makedirs(out, exist_ok=True)  # the user's empty folder stays, empty
             if type(error).__module__.startswith("tensorflow"):
                 first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
                 # A loader's own error raised inside tf.data: its message without TF's prefix.
@@ -417,6 +425,11 @@ def run_train(args):
                     f"training stopped: {str(error).split(' Checkpoints ')[0]}.{kept} Check the data and the loss "
                     "weights among the --set options (`train FAMILY --help`)."
                 ) from error
+            if isinstance(error, KeyboardInterrupt) and chief:  # `keras-cgan` prints this as one line
+                raise KeyboardInterrupt(
+                    "nothing had trained, nothing was kept" if created and not trained
+                    else f"`keras-cgan train {family.name} --out {out} --resume` continues from the last finished epoch"
+                ) from None
             raise
         if chief:
             tmp = run_folder.path(out, "gan.tmp.keras")
@@ -467,30 +480,37 @@ def _epochs_trained(out):
 
 
 def _history_logger(path):
-    """Appends one row of logs per epoch to `path` (no empty `val_*` columns, unlike `CSVLogger`)."""
+    """Appends one row of logs per epoch to `path` (no empty `val_*` columns, unlike `CSVLogger`).
+
+    A log that appears later (a StackGAN stage's losses once it grows) adds
+    its column: the file is rewritten with the wider header, earlier rows
+    left empty there.
+    """
     import keras
 
     class HistoryCSV(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             logs = {k: float(v) for k, v in (logs or {}).items()}
-            keys = sorted(logs)
-            cut_short = False
-            if os.path.isfile(path) and os.path.getsize(path):
+            text = ""
+            if os.path.isfile(path):
                 with open(path, newline="") as f:
-                    keys = next(csv.reader(f))[1:]
-                with open(path, "rb") as f:
-                    f.seek(-1, os.SEEK_END)
-                    cut_short = f.read() != b"\n"  # a kill mid-line: that line stays a broken row of its own
-                write_header = False
-            else:
-                write_header = True
-            with open(path, "a", newline="") as f:
-                if cut_short:
-                    f.write("\n")
-                writer = csv.writer(f)
-                if write_header:
-                    writer.writerow(["epoch"] + keys)
-                writer.writerow([epoch] + [logs.get(k, "") for k in keys])
+                    text = f.read()
+            rows = list(csv.reader(io.StringIO(text)))
+            keys = rows[0][1:] if rows else []
+            new = sorted(set(logs) - set(keys))
+            cut_short = not text.endswith("\n") and len(rows) > 1  # a kill mid-line: a broken row of its own
+            row = [epoch] + [logs.get(k, "") for k in keys + new]
+            if rows and not new:
+                with open(path, "a", newline="") as f:
+                    f.write("\n" if cut_short else "")
+                    csv.writer(f).writerow(row)
+                return
+            body = [r + [""] * len(new) if len(r) == len(rows[0]) else r for r in rows[1:]]
+            if cut_short:
+                body[-1] = rows[-1]  # cut inside its last field, it may look whole
+            with open(path + ".tmp", "w", newline="") as f:
+                csv.writer(f).writerows([["epoch"] + keys + new] + body + [row])
+            os.replace(path + ".tmp", path)  # a kill never leaves half a history
 
     return HistoryCSV()
 
@@ -654,6 +674,8 @@ def parse_condition(config, text, count):
 @errors_to_status()
 def run_sample(args):
     """Runs `keras-cgan sample`; returns the exit status."""
+    from keras_cgan.data import paired_images
+
     run = os.path.abspath(args.run)
     config = run_folder.read_config(run)
     if args.n is not None and args.n < 1:
@@ -662,9 +684,13 @@ def run_sample(args):
         conditions, targets = parse_condition(config, args.condition, args.n or 8), None
     else:
         conditions, targets = run_folder.read_preview(run, args.n)
-    out = args.out or run_folder.free_name(run, "sample", get(config["family"]).sample_extension)
+    extension = get(config["family"]).sample_extension
+    out = args.out or run_folder.free_name(run, "sample", extension)
     if not os.path.isdir(os.path.dirname(os.path.abspath(out))):
         raise ValueError(f"--out {out}: the folder {os.path.dirname(os.path.abspath(out))} does not exist.")
+    endings = (".wav",) if extension == ".wav" else paired_images.IMAGE_EXTENSIONS  # as `translate` writes
+    if not out.lower().endswith(endings):
+        raise ValueError(f"--out {out}: give a name ending in one of {', '.join(endings)}.")
     refuse_existing(out, args.overwrite, f"--out {out}")
     config, family, gan = load_run(run)
     family.write_samples(gan, conditions, targets, out, args.seed)
@@ -680,24 +706,26 @@ def export_run(args):
         raise ValueError("give either --run DIR --format F, or an export subcommand with a model file, not both.")
     if args.format is None:
         raise ValueError(f"--run needs --format, one of {EXPORT_FORMATS}.")
+    from keras_cgan.cli.export import representative_data
+
     quantization = getattr(args, "quantization", None) or "none"
     if quantization != "none" and args.format != "tflite":
         raise ValueError(f"--quantization {quantization}: only --format tflite is quantized.")
-    representative = None
-    if getattr(args, "representative_data", None):
-        if not os.path.isfile(args.representative_data):
-            raise ValueError(f"--representative-data {args.representative_data}: file not found.")
-        with np.load(args.representative_data) as data:
-            representative = {name: data[name] for name in data.files}
+    representative = representative_data(args)
     run = os.path.abspath(args.run)
+    run_folder.read_config(run)
     out = args.run_output
-    if out is not None and args.format != "savedmodel":  # a SavedModel adds a version
-        refuse_existing(out, args.overwrite, f"-o {out}")
+    extension = {"onnx": ".onnx", "tflite": ".tflite"}.get(args.format)
+    if out is not None:  # checked before the model is loaded
+        if extension and not out.endswith(extension):
+            raise ValueError(f"-o {out}: --format {args.format} writes a file ending in {extension}.")
+        check_output_folder(os.path.dirname(os.path.abspath(out)), f"-o {out}")
+        if args.format != "savedmodel":  # a SavedModel adds a version
+            refuse_existing(out, args.overwrite, f"-o {out}")
     generator = served_generator(load_run(run)[2], f"keras-cgan export: warning: --run {run}")
     if out is None and args.format == "savedmodel":
         out = os.path.join(run, "export", "saved_model")  # versioned sub-folders: never overwritten
     elif out is None:
-        extension = ".onnx" if args.format == "onnx" else ".tflite"
         out = os.path.join(run, "export", "generator" + extension)
         if os.path.exists(out):
             out = run_folder.free_name(os.path.dirname(out), "generator", extension)

@@ -526,6 +526,37 @@ def test_an_unreadable_image_of_a_tags_file_is_named(tmp_path):
         tags.load(folder, path, image_size=8)
 
 
+@pytest.mark.parametrize("cell", ['","', ";", "  "])
+def test_a_tag_cell_of_separators_only_is_a_row_without_tags(tmp_path, cell):
+    folder, path = _write_folder(tmp_path, ["0,blue hair red eyes", f"1,{cell}"], ["0", "1"])
+    with pytest.raises(ValueError, match=r"line 2: image '1' has no tags"):
+        tags.load(folder, path, image_size=8)
+    with pytest.raises(ValueError, match=r"`vocabulary` must be a non-empty list of tags"):
+        tags.load(folder, path, image_size=8, vocabulary=[])
+
+
+def test_a_tags_file_not_in_utf8_is_named(tmp_path):
+    folder, _ = _write_folder(tmp_path, [], ["0"])
+    (tmp_path / "cp1252.csv").write_bytes("0,ros\u00e9 hair\n".encode("cp1252"))
+    with pytest.raises(ValueError, match=r"cp1252\.csv: not UTF-8 text"):
+        tags.load(folder, str(tmp_path / "cp1252.csv"))
+
+
+@pytest.mark.parametrize("name", ["0.PNG", "0.JPG", "0.gif", "0.tif"])
+def test_an_image_of_a_tags_file_is_found_whatever_the_case_of_its_extension(tmp_path, name):
+    folder, path = _write_folder(tmp_path, ["0,blue hair red eyes"], [])
+    Image.fromarray(np.full((6, 6, 3), 200, "uint8")).save(os.path.join(folder, name), format=None if name[-3:].lower() != "jpg" else "JPEG")
+    _, _, faces = tags.load(folder, path, image_size=6)
+    assert faces.shape == (1, 6, 6, 3)
+
+
+def test_transparent_pixels_of_a_tags_file_image_are_white(tmp_path):
+    folder, path = _write_folder(tmp_path, ["0,blue hair red eyes"], [])
+    Image.new("RGBA", (6, 6), (255, 0, 0, 0)).save(os.path.join(folder, "0.png"))  # red hidden under alpha 0
+    _, _, faces = tags.load(folder, path, image_size=6)
+    np.testing.assert_allclose(faces, 1.0)
+
+
 def test_captions_file_is_vectorized_in_the_pipeline(tmp_path):
     folder, path = _write_folder(tmp_path, ["0,a red circle, top left", "1,a blue square"], ["0", "1"])
     pictures, texts = captions.read(folder, path, image_size=8)

@@ -112,6 +112,43 @@ def test_gray_with_alpha_reads_as_gray(tmp_path):
     np.testing.assert_allclose(np.asarray(a), 100 / 127.5 - 1, atol=1e-6)
 
 
+def _expected(path, channels):
+    """What Pillow reads at `path` in `channels`, in [-1, 1]."""
+    with Image.open(path) as image:
+        array = np.asarray(image.convert({1: "L", 3: "RGB", 4: "RGBA"}[channels]), "float32")
+    return array.reshape(array.shape[:2] + (channels,)) / 127.5 - 1
+
+
+@pytest.mark.parametrize("mode, name", [("P", "x.bmp"), ("1", "x.bmp"), ("L", "x.bmp"), ("L", "x.gif"), ("RGB", "x.jpg")])
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_bmp_gif_and_jpeg_files_read_in_any_channels_as_pillow_reads_them(tmp_path, mode, name, channels):
+    rows, columns = np.indices((8, 16))
+    picture = np.stack([rows * 30, columns * 15, 255 - rows * 30], axis=-1).astype("uint8")  # smooth: JPEG keeps it
+    Image.fromarray(picture).convert(mode).save(tmp_path / name)
+    a, b = next(iter(paired_image_dataset(str(tmp_path), image_size=8, batch_size=1, jitter=False,
+                                          channels=channels)))
+    got = np.concatenate([a[0], b[0]], axis=1)
+    # A palette BMP is its colours (TensorFlow's decoder reads its indices as gray); JPEG decoders round apart.
+    np.testing.assert_allclose(got, _expected(tmp_path / name, channels), atol=4 / 127.5 if name == "x.jpg" else 1e-6)
+
+
+def test_side_by_side_pairs_take_each_side_its_channels(tmp_path):
+    save(str(tmp_path / "0.png"), np.random.default_rng(0).integers(0, 256, (8, 16, 3), dtype="uint8"))
+    for channels in [(1, 3), (3, 1)]:
+        assert scan_paired_folder(str(tmp_path), channels)["channels"] == channels
+        a, b = next(iter(paired_image_dataset(str(tmp_path), image_size=8, jitter=False, channels=channels)))
+        assert (a.shape[-1], b.shape[-1]) == channels
+        np.testing.assert_allclose(b[0], _expected(tmp_path / "0.png", channels[1])[:, 8:], atol=1.5 / 127.5)
+
+
+def test_files_the_system_adds_are_not_data(tmp_path):
+    side_by_side_folder(tmp_path, n=2)
+    (tmp_path / "Thumbs.db").write_bytes(b"cache")
+    (tmp_path / "desktop.ini").write_text("[.ShellClassInfo]")
+    (tmp_path / "._000.png").write_bytes(b"resource fork")
+    assert [os.path.basename(p) for p in scan_paired_folder(str(tmp_path))["a_files"]] == ["000.png", "001.png"]
+
+
 def test_16_bit_gray_pairs_keep_their_tones(tmp_path):
     for i in range(2):
         Image.fromarray(np.full((8, 16), 32768, "uint16")).save(tmp_path / f"{i}.png")

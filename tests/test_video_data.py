@@ -77,6 +77,32 @@ def test_frames_of_different_sizes_name_the_clip_and_frame(tmp_path):
         video.load_frame_folder(folder)
 
 
+def test_frame_modes_gray_alpha_and_mixed_clips(tmp_path):
+    rng = np.random.default_rng(0)
+    for t in range(3):
+        Image.fromarray(rng.integers(0, 256, (4, 4, 2), dtype="uint8"), "LA").save(tmp_path / "la" / f"{t}.png") \
+            if os.makedirs(tmp_path / "la", exist_ok=True) is None else None
+    assert video.load_frame_folder(str(tmp_path / "la")).shape == (3, 4, 4, 1)  # gray + alpha is gray
+    write_frames(str(tmp_path / "mixed"), [np.full((4, 4), 90, "uint8"), np.full((4, 4, 3), 90, "uint8")])
+    with pytest.raises(ValueError, match=r"frame 'frame_001.png' has 3 channel\(s\) but frame 'frame_000.png' has 1"):
+        video.load_frame_folder(str(tmp_path / "mixed"))
+    clip = video.load_frame_folder(str(tmp_path / "mixed"), channels=1)
+    np.testing.assert_allclose(clip, 90 / 127.5 - 1, atol=1 / 127.5)
+
+
+def test_a_gif_with_transparency_loads_with_transparent_pixels_white(tmp_path):
+    frames = [Image.new("RGB", (4, 4), (255, 0, 0)), Image.new("RGBA", (4, 4), (0, 0, 0, 0))]
+    frames[0].save(tmp_path / "sprite.gif", save_all=True, append_images=frames[1:], disposal=2, transparency=0)
+    clip = video.load_video_file(str(tmp_path / "sprite.gif"))
+    assert clip.shape == (2, 4, 4, 3)
+    np.testing.assert_allclose(clip[0], np.broadcast_to([1.0, -1.0, -1.0], (4, 4, 3)), atol=1e-6)
+
+
+def test_integer_clips_other_than_uint8_are_refused_with_the_conversion():
+    with pytest.raises(ValueError, match=r"Clip 'clip 0': frames of dtype uint16; .* frames / 32767.5 - 1"):
+        video.check_clips([np.zeros((5, 4, 4, 1), "uint16")], context_frames=2)
+
+
 def test_16_bit_gray_frames_keep_their_tones(tmp_path):
     folder = tmp_path / "clip_16bit"
     folder.mkdir()

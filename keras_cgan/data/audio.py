@@ -29,6 +29,7 @@ import tensorflow as tf
 from scipy import signal
 
 from keras_cgan import checks
+from keras_cgan.data import files
 
 
 def _soundfile():
@@ -131,7 +132,7 @@ def paired_files(clean_dir, noisy_dir):
     """
     names = {}
     for side, d in (("clean", clean_dir), ("noisy", noisy_dir)):
-        names[side] = {f for f in os.listdir(d) if f.lower().endswith(".wav")}
+        names[side] = {f for f in files.entries(d) if f.lower().endswith(".wav")}
     only_clean = sorted(names["clean"] - names["noisy"])
     only_noisy = sorted(names["noisy"] - names["clean"])
     if only_clean or only_noisy:

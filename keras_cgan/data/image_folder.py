@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff")
 
 
 def read_rows(path):
@@ -15,19 +15,23 @@ def read_rows(path):
     """
     if not os.path.isfile(path):
         raise ValueError(f"annotation file not found: {path}")
-    with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: Excel's "CSV UTF-8" starts with a BOM
-        for number, row in enumerate(csv.reader(f), start=1):
-            if not row or not "".join(row).strip():
-                continue
-            if number == 1 and row[0].strip().lower() in ("id", "image", "file", "filename"):
-                continue
-            yield number, row[0].strip(), ",".join(row[1:]).strip()
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: Excel's "CSV UTF-8" starts with a BOM
+            rows = list(csv.reader(f))
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text ({error}); save it as UTF-8 (Excel: \"CSV UTF-8\").") from None
+    for number, row in enumerate(rows, start=1):
+        if not row or not "".join(row).strip():
+            continue
+        if number == 1 and row[0].strip().lower() in ("id", "image", "file", "filename"):
+            continue
+        yield number, row[0].strip(), ",".join(row[1:]).strip()
 
 
 def image_path(folder, image_id, where):
     """The file of `image_id` in `folder` (`<id>` with or without an image extension)."""
     candidates = [os.path.join(folder, image_id)] if os.path.splitext(image_id)[1] else []
-    candidates += [os.path.join(folder, image_id + ext) for ext in EXTENSIONS]
+    candidates += [os.path.join(folder, image_id + e) for ext in EXTENSIONS for e in (ext, ext.upper())]
     for path in candidates:
         if os.path.isfile(path):
             return path
@@ -47,13 +51,24 @@ def eight_bit(image):
     return image
 
 
+def rgb(image):
+    """A PIL image as RGB; transparent pixels are laid on white (`convert` keeps the colour hidden under them)."""
+    from PIL import Image
+
+    image = eight_bit(image)
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        image = image.convert("RGBA")
+        return Image.alpha_composite(Image.new("RGBA", image.size, "white"), image).convert("RGB")
+    return image.convert("RGB")
+
+
 def read_image(path, size):
-    """Reads an image as RGB `float32` `[size, size, 3]` in `[-1, 1]`."""
+    """Reads an image as RGB `float32` `[size, size, 3]` in `[-1, 1]` (transparent pixels as white)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as image:
-            image = eight_bit(image).convert("RGB")
+            image = rgb(image)
             if image.size != (size, size):
                 image = image.resize((size, size), Image.BILINEAR)
             return np.asarray(image, "float32") / 127.5 - 1.0

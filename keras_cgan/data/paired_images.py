@@ -16,7 +16,9 @@ differ from the rest raise `ValueError` naming the file. A/ B/ pairs whose
 two images differ in size are resized to one size with one warning giving
 their count (`strict=True` refuses them).
 
-The pipeline decodes in parallel, resizes to `load_size`, caches the decoded
+The pipeline decodes in parallel (JPEG and PNG with TensorFlow; BMP, GIF and
+a JPEG asked for four channels with Pillow, as TensorFlow reads a palette
+BMP's indices as gray and refuses some channel counts), resizes to `load_size`, caches the decoded
 `uint8` images in memory, then applies random jitter (random crop to
 `image_size` and a random mirror, identical for both sides of a pair), batches
 and prefetches. `paired_array_dataset` runs the same jitter on pairs already
@@ -43,6 +45,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_cgan import checks
+from keras_cgan.data import files
 
 DIRECTIONS = ("AtoB", "BtoA")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
@@ -51,7 +54,7 @@ _MODE_CHANNELS = {"1": 1, "L": 1, "LA": 1, "I;16": 1, "I;16B": 1, "I": 1, "P": 3
 
 
 def _image_files(folder):
-    names = sorted(n for n in os.listdir(folder) if not n.startswith("."))
+    names = files.entries(folder)
     return [os.path.join(folder, n) for n in names if os.path.isfile(os.path.join(folder, n))]
 
 
@@ -99,6 +102,20 @@ def image_header(path):
     return _header(path)
 
 
+def _decode_with_pillow(path, channels):
+    """The image at `path` (bytes) as uint8 `[H, W, channels]`, decoded by Pillow.
+
+    For the files TensorFlow's decoders get wrong or refuse: a BMP (a
+    palette's indices are read as gray, 1-bit files fail), a GIF (3
+    channels only) and a JPEG asked for 4 channels.
+    """
+    from PIL import Image
+
+    with Image.open(os.fsdecode(path)) as image:  # a GIF: its first frame, as `decode_image` takes
+        image = image.convert({1: "L", 3: "RGB", 4: "RGBA"}[int(channels)])
+        return np.asarray(image, "uint8").reshape(image.size[1], image.size[0], int(channels))
+
+
 def _common_channels(paths_and_channels, channels, what):
     """Checks all files have the channels of the first (unless `channels` is forced)."""
     if channels is not None:
@@ -141,8 +158,8 @@ def scan_paired_folder(path, channels=None):
         a_files, b_files = _image_files(folder_a), _image_files(folder_b)
         stem = lambda p: os.path.splitext(os.path.basename(p))[0]
         a_by, b_by = {stem(p): p for p in a_files}, {stem(p): p for p in b_files}
-        for files, by in ((a_files, a_by), (b_files, b_by)):
-            for p in files:
+        for side, by in ((a_files, a_by), (b_files, b_by)):
+            for p in side:
                 if by[stem(p)] != p:
                     raise ValueError(
                         f"{p} and {by[stem(p)]} have one name: pairs are matched by name without its extension, "
@@ -303,7 +320,16 @@ def paired_image_dataset(
     side_by_side = scan["layout"] == "side_by_side"
 
     def decode(file, channels_):
-        image = tf.io.decode_image(tf.io.read_file(file), channels=channels_, expand_animations=False)
+        contents = tf.io.read_file(file)
+        start = tf.strings.substr(contents, 0, 3)
+        by_pillow = tf.logical_or(tf.strings.substr(start, 0, 2) == "BM", start == "GIF")
+        if channels_ == 4:
+            by_pillow = tf.logical_or(by_pillow, tf.strings.substr(start, 0, 2) == b"\xff\xd8")  # a JPEG
+        image = tf.cond(
+            by_pillow,
+            lambda: tf.numpy_function(_decode_with_pillow, [file, channels_], tf.uint8, stateful=False),
+            lambda: tf.io.decode_image(contents, channels=channels_, expand_animations=False),
+        )
         image.set_shape([None, None, channels_])
         return image
 
@@ -315,7 +341,7 @@ def paired_image_dataset(
         if side_by_side:
             image = decode(file_a, channels_a)
             half = tf.shape(image)[1] // 2
-            a, b = image[:, :half], image[:, half:]  # A | B
+            a, b = image[:, :half], (image if channels_b == channels_a else decode(file_a, channels_b))[:, half:]
         else:
             a, b = decode(file_a, channels_a), decode(file_b, channels_b)
         return resize(a), resize(b)

@@ -49,6 +49,8 @@ def split_tags(text, vocabulary=None, tag_ends=TAG_ENDS, where="tags"):
             tags.append(" ".join(current))
         return tags
     known = {tuple(t.lower().split()): t for t in vocabulary}
+    if not known or () in known:
+        raise ValueError(f"`vocabulary` must be a non-empty list of tags, none blank. Received: vocabulary={vocabulary!r}")
     longest = max(len(t) for t in known)
     i = 0
     while i < len(words):
@@ -74,9 +76,10 @@ def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
     images, tag_lists = [], []
     for line, image_id, text in image_folder.read_rows(tags_file):
         where = f"{tags_file}, line {line}"
-        if not text:
+        found = split_tags(text, vocabulary, tag_ends, where)
+        if not found:  # an empty cell, or separators only
             raise ValueError(f"{where}: image {image_id!r} has no tags")
-        tag_lists.append(split_tags(text, vocabulary, tag_ends, where))
+        tag_lists.append(found)
         images.append(image_folder.read_image(image_folder.image_path(images_dir, image_id, where), image_size))
     if not images:
         raise ValueError(f"{tags_file}: no rows")

@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_cgan import checks
-from keras_cgan.data import image_folder
+from keras_cgan.data import files, image_folder
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 VIDEO_EXTENSIONS = (".gif", ".mp4", ".avi", ".mov", ".mkv", ".webm")
@@ -40,6 +40,12 @@ def _to_unit_range(frames, name):
         raise ValueError(f"Clip {name!r}: frames must be [T, H, W, C]; got shape {frames.shape}.")
     if frames.dtype == np.uint8:
         return frames.astype(np.float32) / 127.5 - 1.0
+    if frames.dtype.kind in "iub":
+        top = np.iinfo(frames.dtype).max if frames.dtype.kind != "b" else 1
+        raise ValueError(
+            f"Clip {name!r}: frames of dtype {frames.dtype}; give uint8 (0-255) or float32 in [-1, 1] "
+            f"(e.g. frames / {top / 2:g} - 1)."
+        )
     return frames.astype(np.float32)
 
 
@@ -81,7 +87,7 @@ def load_frame_folder(path, channels=None):
 
     if not os.path.isdir(path):
         raise ValueError(f"Clip {path!r}: not a folder.")
-    names = sorted((n for n in os.listdir(path) if n.lower().endswith(IMAGE_EXTENSIONS)), key=frame_order)
+    names = sorted((n for n in files.entries(path) if n.lower().endswith(IMAGE_EXTENSIONS)), key=frame_order)
     if not names:
         raise ValueError(f"Clip {path!r}: the folder holds no frame images ({', '.join(IMAGE_EXTENSIONS)}).")
     frames, first = [], None
@@ -89,18 +95,27 @@ def load_frame_folder(path, channels=None):
         try:
             with Image.open(os.path.join(path, name)) as image:
                 image = image_folder.eight_bit(image)
-                array = np.asarray(image.convert("RGB") if image.mode not in ("L", "RGB", "RGBA") else image)
+                gray = image.mode in ("1", "L", "LA")  # gray + alpha is read as gray, as the pix2pix loader does
+                array = np.asarray(image.convert("L") if gray else image if image.mode == "RGBA" else image.convert("RGB"))
         except (OSError, UnidentifiedImageError, SyntaxError) as error:  # truncated, or not an image
             raise ValueError(f"Clip {path!r}: cannot read frame {name!r} ({error}).") from error
+        array = _to_unit_range(array[None], path)[0]
+        if channels is not None:
+            array = _set_channels(array, channels, path)
         if first is None:
             first = (name, array.shape)
-        elif array.shape != first[1]:
+        elif array.shape[:2] != first[1][:2]:
             raise ValueError(
                 f"Clip {path!r}: frame {name!r} has shape {array.shape} but frame "
                 f"{first[0]!r} has shape {first[1]}; all frames of a clip must have one size."
             )
+        elif array.shape != first[1]:
+            raise ValueError(
+                f"Clip {path!r}: frame {name!r} has {array.shape[-1]} channel(s) but frame {first[0]!r} has "
+                f"{first[1][-1]}; pass `channels=` to convert on load."
+            )
         frames.append(array)
-    return _set_channels(_to_unit_range(np.stack(frames), path), channels, path)
+    return np.stack(frames)
 
 
 def load_video_file(path, channels=None):
@@ -126,6 +141,10 @@ def load_video_file(path, channels=None):
         raise ValueError(f"Clip {path!r}: imageio could not read it ({error}).") from error
     if not frames:
         raise ValueError(f"Clip {path!r}: the video has no frames.")
+    if len({f.shape for f in frames}) > 1 and len({f.shape[:2] for f in frames}) == 1 and frames[0].dtype == np.uint8:
+        from PIL import Image  # a GIF with transparency: its first frame RGB, the others RGBA
+
+        frames = [np.asarray(image_folder.rgb(Image.fromarray(f))) for f in frames]
     shapes = {f.shape for f in frames}
     if len(shapes) > 1:
         raise ValueError(f"Clip {path!r}: frames of different sizes {sorted(shapes)}.")
@@ -145,7 +164,7 @@ def load_clips(root, channels=None):
     if not os.path.isdir(root):
         raise ValueError(f"`root` must be a folder of clips. Received: root={root!r}")
     clips = {}
-    for name in sorted(os.listdir(root)):
+    for name in files.entries(root):
         path = os.path.join(root, name)
         if os.path.isdir(path):
             clips[path] = load_frame_folder(path, channels)

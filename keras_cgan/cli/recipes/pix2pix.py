@@ -28,7 +28,7 @@ def load_data(path, options, data_options, batch_size, seed):
     """Pairs from an A|B or A/ B/ folder at `path`, or a synthetic task made in code."""
     import tensorflow as tf
 
-    from keras_cgan.data import paired_images, synthetic_images
+    from keras_cgan.data import files, paired_images, synthetic_images
 
     size = size_option(options, "image side")
     direction = data_options["direction"]
@@ -62,7 +62,7 @@ def load_data(path, options, data_options, batch_size, seed):
         except ValueError as error:
             message = str(error).replace("pass `channels=`", "pass --set channels=N (1 or 3)")
             if os.path.isdir(path) and not scan_error_names_a_file(message, path):
-                subfolders = sorted(n for n in os.listdir(path) if os.path.isdir(os.path.join(path, n)))
+                subfolders = [n for n in files.entries(path) if os.path.isdir(os.path.join(path, n))]
                 if subfolders and not {"A", "B"} <= set(subfolders):
                     message += f" It holds the folders {subfolders}: " + _folders_hint(subfolders)
             raise wrong_layout(path, FAMILY, message) from None

@@ -482,7 +482,7 @@ class KeepBestGenerator(keras.callbacks.Callback):
     Every `every` training steps (under `steps_per_execution`, at the first
     execution that reaches them) it calls `score(model)` (higher is better)
     and copies the generator's weights when the score beats the best so
-    far; at the end of training the best weights are put back (with
+    far (a NaN or infinite score is recorded but never best); at the end of training the best weights are put back (with
     `restore_best=True`). GAN training can get worse, or collapse, after it
     was good: this keeps the good generator. Score on a **validation** split
     and report quality on a separate test split, or the selection flatters
@@ -505,7 +505,8 @@ class KeepBestGenerator(keras.callbacks.Callback):
     Attributes:
         history: list of `(batch, score)` pairs, one per scoring; `batch`
             counts training steps.
-        best_score, best_batch: the best score and when it was reached.
+        best_score, best_batch: the best finite score and when it was
+            reached; `None` while no score was finite.
 
     Example:
 
@@ -529,11 +530,11 @@ class KeepBestGenerator(keras.callbacks.Callback):
             value = float(self.score(model))
             candidate = model.generator.get_weights()
         self.history.append((self._batches, value))
-        if self.best_score is None or value > self.best_score:
+        if np.isfinite(value) and (self.best_score is None or value > self.best_score):
             self.best_score, self.best_batch, self.best_weights = value, self._batches, candidate
         if self.verbose:
-            print(f"KeepBestGenerator: batch {self._batches} score {value:.4f} "
-                  f"(best {self.best_score:.4f} at batch {self.best_batch})", flush=True)
+            best = "none finite yet" if self.best_score is None else f"{self.best_score:.4f} at batch {self.best_batch}"
+            print(f"KeepBestGenerator: batch {self._batches} score {value:.4f} (best {best})", flush=True)
 
     def on_train_begin(self, logs=None):  # each fit keeps its own best
         self.history, self.best_score, self.best_batch, self.best_weights = [], None, None, None

@@ -1,5 +1,7 @@
 """One PSNR, one sharpness, one image-gradient helper: video's frame metrics are image_quality's."""
 
+import re
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -177,6 +179,15 @@ def test_gradient_magnitude_of_8_bit_images_does_not_wrap_around():
     np.testing.assert_array_equal(image_quality.gradient_magnitude(step), expected)
     np.testing.assert_array_equal(image_quality.gradient_magnitude(255 - step), expected)  # 255 -> 0 too
     np.testing.assert_array_equal(image_quality.gradient_magnitude(tf.constant(255 - step)).numpy(), expected)
+
+
+def test_sharpness_of_images_one_pixel_high_or_wide_is_refused():
+    for shape in ((2, 1, 8, 1), (2, 8, 1, 3)):
+        message = "`images` must be at least 2 pixels high and wide to have a gradient. Received shape "
+        message = re.escape(f"{message}{shape}.")
+        for norm in image_quality.SHARPNESS_NORMS:
+            with pytest.raises(ValueError, match=message):
+                image_quality.sharpness(np.zeros(shape, "float32"), norm=norm)
 
 
 def test_metrics_score_what_they_are_given_or_say_why_not():

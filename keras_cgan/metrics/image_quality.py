@@ -128,9 +128,14 @@ def sharpness(images, value_range=(-1.0, 1.0), norm="rms"):
     """
     if norm not in SHARPNESS_NORMS:
         raise ValueError(f"`norm` must be one of {SHARPNESS_NORMS}. Received: norm={norm!r}")
+    unit = _to_unit(images, value_range)
+    if any(size is not None and size < 2 for size in unit.shape[1:3]):  # no difference one way: a mean of nothing
+        raise ValueError(
+            f"`images` must be at least 2 pixels high and wide to have a gradient. Received shape {tuple(unit.shape)}."
+        )
     if norm == "abs":
-        return tf.reduce_mean(gradient_magnitude(_to_unit(images, value_range)), axis=[1, 2, 3])
-    return tf.sqrt(gradient_energy(images, value_range))
+        return tf.reduce_mean(gradient_magnitude(unit), axis=[1, 2, 3])
+    return tf.sqrt(gradient_energy(unit, (0.0, 1.0)))
 
 
 def sharpness_ratio(generated, real, value_range=(-1.0, 1.0)):

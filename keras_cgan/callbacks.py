@@ -482,7 +482,7 @@ class KeepBestGenerator(keras.callbacks.Callback):
     Every `every` training steps (under `steps_per_execution`, at the first
     execution that reaches them) it calls `score(model)` (higher is better)
     and copies the generator's weights when the score beats the best so
-    far; at the end of training the best weights are put back (with
+    far (a NaN or infinite score is recorded but never best); at the end of training the best weights are put back (with
     `restore_best=True`). GAN training can get worse, or collapse, after it
     was good: this keeps the good generator. Score on a **validation** split
     and report quality on a separate test split, or the selection flatters
@@ -505,7 +505,8 @@ class KeepBestGenerator(keras.callbacks.Callback):
     Attributes:
         history: list of `(batch, score)` pairs, one per scoring; `batch`
             counts training steps.
-        best_score, best_batch: the best score and when it was reached.
+        best_score, best_batch: the best finite score and when it was
+            reached; `None` while no score was finite.
 
     Example:
 
@@ -529,11 +530,11 @@ class KeepBestGenerator(keras.callbacks.Callback):
             value = float(self.score(model))
             candidate = model.generator.get_weights()
         self.history.append((self._batches, value))
-        if self.best_score is None or value > self.best_score:
+        if np.isfinite(value) and (self.best_score is None or value > self.best_score):
             self.best_score, self.best_batch, self.best_weights = value, self._batches, candidate
         if self.verbose:
-            print(f"KeepBestGenerator: batch {self._batches} score {value:.4f} "
-                  f"(best {self.best_score:.4f} at batch {self.best_batch})", flush=True)
+            best = "none finite yet" if self.best_score is None else f"{self.best_score:.4f} at batch {self.best_batch}"
+            print(f"KeepBestGenerator: batch {self._batches} score {value:.4f} (best {best})", flush=True)
 
     def on_train_begin(self, logs=None):  # each fit keeps its own best
         self.history, self.best_score, self.best_batch, self.best_weights = [], None, None, None
@@ -677,14 +678,15 @@ class CollapseMonitor(keras.callbacks.Callback):
 
     `GANModel.fit` adds one by default, with the first rows of its training
     data as the probe; `fit(..., diagnose=False)` leaves it out, and a
-    monitor passed in `callbacks` replaces it (its probe is filled in the
-    same way if it has none). Without a probe batch only the losses are
-    watched. Between checks it costs nothing: it reads no loss and makes no
-    host sync.
+    monitor passed in `callbacks` replaces it (without `conditions` its
+    probe is taken from each `fit`'s data in the same way; given
+    `conditions` are kept, and checked against the model when training
+    begins). Without a probe batch only the losses are watched. Between
+    checks it costs nothing: it reads no loss and makes no host sync.
 
     Args:
         conditions: array, or tuple/list of arrays, or None. The probe's
-            conditions; `None` lets `fit` take them from its data.
+            conditions; `None` lets each `fit` take them from its data.
             Defaults to `None`.
         targets: array or None. The probe's targets: when given, output is
             only called constant or saturated if the targets are not
@@ -705,6 +707,8 @@ class CollapseMonitor(keras.callbacks.Callback):
 
     Attributes:
         seen: dict. Kind -> message of every warning given.
+        probe_from_data: bool. Whether the probe came from `fit`'s data
+            (the next `fit` takes its own).
 
     Example:
 
@@ -733,18 +737,29 @@ class CollapseMonitor(keras.callbacks.Callback):
         self._streaks, self._failing = {}, {}
         self._batches, self._epoch, self._noise = 0, 0, None
 
-    def set_probe(self, conditions, targets=None):
-        """Sets the probe batch (conditions, and targets or None); `None` conditions probe nothing."""
+    def set_probe(self, conditions, targets=None, from_data=False):
+        """Sets the probe batch (conditions, and targets or None); `None` conditions probe nothing.
+
+        `from_data=True` (what `GANModel.fit` passes) marks a probe taken
+        from the training data, which the next `fit` replaces.
+        """
         import tensorflow as tf
 
+        if isinstance(conditions, (list, tuple)) and not any(np.ndim(c) for c in conditions):
+            conditions = np.asarray(conditions)  # Python ids, one per row, as the model takes them
         self.conditions = None if conditions is None else tf.nest.map_structure(np.asarray, conditions)
         self.targets = None if targets is None or conditions is None else np.asarray(targets, "float32")
+        self.probe_from_data = checks.flag("from_data", from_data)
         self._noise = None
 
     # ------------------------------------------------------------ schedule
 
     def on_train_begin(self, logs=None):
         self._streaks, self._failing, self._batches = {}, {}, 0
+        self._noise = None  # drawn for this model's noise shape
+        check = getattr(self.model, "check_condition", None)  # a GANModel's, as SampleGrid checks its conditions
+        if check is not None and hasattr(self.conditions, "shape"):  # before training, not at the first check
+            check(self.conditions, "CollapseMonitor conditions")
 
     def on_train_end(self, logs=None):
         # A failure still under way when training ends is said, however few checks it lasted.

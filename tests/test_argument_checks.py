@@ -174,6 +174,9 @@ def test_whole_number_arguments_of_stages_exports_and_loaders():
         gan.grow(3)
     with pytest.raises(ValueError, match=r"`epochs` must be increasing, non-negative int epochs.*1\.5"):
         GrowStages([1.5, 3])
+    for wrong in (3, "12"):  # one epoch not in a list; a string is not a list of epochs
+        with pytest.raises(ValueError, match=rf"`epochs` must be .* in a list \(`\[10\]`.*Received: epochs={wrong!r}"):
+            GrowStages(wrong)
     with pytest.raises(ValueError, match="`batch_size` must be an int >= 1. Received: batch_size=0"):
         export.serving_request(families.build("conditional").generator, batch_size=0)
     with pytest.raises(ValueError, match="`version` must be an int >= 0. Received: version=2.7"):

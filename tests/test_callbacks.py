@@ -119,6 +119,20 @@ def test_keep_best_generator_restores_the_best_scored_weights():
         KeepBestGenerator(lambda model: 0.0, every=0)
 
 
+def test_keep_best_generator_never_keeps_a_non_finite_score(capsys):
+    gan = make_gan()
+    labels, images = data()
+    scores, seen = iter([float("nan"), 0.3, float("inf"), 0.1]), []
+    keep = KeepBestGenerator(lambda model: seen.append(model.generator.get_weights()) or next(scores), every=1,
+                             verbose=1)
+    gan.fit(labels, images, batch_size=8, epochs=2, verbose=0, callbacks=[keep])  # scored after batches 1 to 4
+    assert [b for b, _ in keep.history] == [1, 2, 3, 4]
+    assert keep.best_score == 0.3 and keep.best_batch == 2
+    for got, want in zip(gan.generator.get_weights(), seen[1]):
+        np.testing.assert_array_equal(got, want)
+    assert "score nan (best none finite yet)" in capsys.readouterr().out
+
+
 def test_sample_writers_start_afresh_each_fit_and_refuse_the_wrong_family(tmp_path):
     from keras_cgan.callbacks import AudioSamples
     from keras_cgan.models.conditional_gan import presets

@@ -131,6 +131,31 @@ def test_diagnose_false_and_an_own_monitor():
     assert monitor.conditions.tolist() == labels[:8].tolist()
 
 
+def test_given_probe_conditions_are_checked_before_training():
+    gan = tiny_gan()  # 4 classes
+    labels, images = data()
+    with pytest.raises(ValueError, match=r"CollapseMonitor conditions: class ids must be in \[0, 4\)"):
+        gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, callbacks=[CollapseMonitor(np.arange(12))])
+    assert int(gan.generator_optimizer.iterations) == 0
+    monitor = CollapseMonitor([3, 2, 1, 0], every=1)  # Python ids are one batch
+    assert fit_warnings(gan, labels, images, batch_size=8, epochs=1, callbacks=[monitor]) == []
+
+
+def test_a_reused_monitor_probes_each_model_anew_and_keeps_given_conditions():
+    labels, images = data()
+    shifted = (labels + 1) % 4
+    probed, given = CollapseMonitor(every=1), CollapseMonitor(np.arange(4), every=1)
+    fit_warnings(tiny_gan(), labels, images, batch_size=8, epochs=1, callbacks=[probed, given])
+    assert probed.conditions.tolist() == labels[:8].tolist()
+    other = tiny_gan(latent_dim=6)  # another model, another noise size
+    fit_warnings(other, shifted, images, batch_size=8, epochs=1, callbacks=[probed, given])
+    assert probed.conditions.tolist() == shifted[:8].tolist() and probed.probe_from_data
+    assert given.conditions.tolist() == [0, 1, 2, 3] and not given.probe_from_data
+    two_classes = conditional_gan.presets.build((8, 8, 1), 2, preset="tiny", seed=0)
+    with pytest.raises(ValueError, match=r"CollapseMonitor conditions: class ids must be in \[0, 2\)"):
+        fit_warnings(two_classes, labels % 2, images, batch_size=8, epochs=1, callbacks=[given])
+
+
 def test_nan_loss_warns_once_and_stop_on_nan_says_what_to_try():
     gan = tiny_gan(check_data=False)  # NaN reaches the losses
     labels, images = data()

@@ -1,7 +1,10 @@
 """One PSNR, one sharpness, one image-gradient helper: video's frame metrics are image_quality's."""
 
+import re
+
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_cgan import losses
 from keras_cgan.metrics import image_quality
@@ -156,6 +159,35 @@ def test_quality_report_adds_the_detail_measures():
     report = image_quality.quality_report(truth.astype("float32"), truth.astype("float32"))
     assert {"psnr", "ssim", "sharpness_ratio"} <= set(report)
     assert report["flat_error"] == 0.0 and report["edge_similarity"] == 1.0 and report["spectral_match"] == 0.0
+
+
+def test_detail_measures_check_the_value_range_and_take_8_bit_images():
+    truth = scene()
+    noisy = np.clip(truth + 0.05 * np.random.default_rng(0).standard_normal(truth.shape), -1, 1)
+    eight_bit = [np.round((x + 1) * 127.5).astype("uint8") for x in (truth, noisy)]
+    as_read = [x / 127.5 - 1 for x in eight_bit]  # the same images on [-1, 1]
+    for measure in (image_quality.flat_error, image_quality.edge_similarity, image_quality.spectral_match):
+        with pytest.raises(ValueError, match=r"far outside value_range=\(-1.0, 1.0\).*value_range=\(0, 255\)"):
+            measure(*eight_bit)
+        assert measure(*eight_bit, value_range=(0, 255)) == pytest.approx(measure(*as_read)), measure.__name__
+
+
+def test_gradient_magnitude_of_8_bit_images_does_not_wrap_around():
+    step = np.zeros((1, 3, 3, 1), "uint8")
+    step[..., 1:, :] = 255  # a full-range vertical edge
+    expected = image_quality.gradient_magnitude(step.astype("float32"))
+    np.testing.assert_array_equal(image_quality.gradient_magnitude(step), expected)
+    np.testing.assert_array_equal(image_quality.gradient_magnitude(255 - step), expected)  # 255 -> 0 too
+    np.testing.assert_array_equal(image_quality.gradient_magnitude(tf.constant(255 - step)).numpy(), expected)
+
+
+def test_sharpness_of_images_one_pixel_high_or_wide_is_refused():
+    for shape in ((2, 1, 8, 1), (2, 8, 1, 3)):
+        message = "`images` must be at least 2 pixels high and wide to have a gradient. Received shape "
+        message = re.escape(f"{message}{shape}.")
+        for norm in image_quality.SHARPNESS_NORMS:
+            with pytest.raises(ValueError, match=message):
+                image_quality.sharpness(np.zeros(shape, "float32"), norm=norm)
 
 
 def test_metrics_score_what_they_are_given_or_say_why_not():

@@ -52,14 +52,19 @@ def _to_unit(images, value_range):
     images = tf.convert_to_tensor(images)
     lo, hi = _check_images(images.shape, value_range)
     unit = (tf.cast(images, "float32") - lo) / (hi - lo)
-    if tf.executing_eagerly() and tf.size(unit) > 0:  # images on another scale (0..255 read as -1..1)
-        low, high = float(tf.reduce_min(unit)), float(tf.reduce_max(unit))
-        if low < -0.5 or high > 1.5:
-            raise ValueError(
-                f"images hold values from {low * (hi - lo) + lo:g} to {high * (hi - lo) + lo:g}, far outside "
-                f"value_range={tuple(value_range)}; pass the images' own range (value_range=(0, 255) for 8-bit)."
-            )
+    if tf.executing_eagerly() and tf.size(unit) > 0:
+        _check_scale(float(tf.reduce_min(unit)), float(tf.reduce_max(unit)), value_range)
     return unit
+
+
+def _check_scale(low, high, value_range):
+    """`ValueError` when images spanning `low..high` on the `[0, 1]` scale are on another (0..255 read as -1..1)."""
+    lo, hi = value_range
+    if low < -0.5 or high > 1.5:
+        raise ValueError(
+            f"images hold values from {low * (hi - lo) + lo:g} to {high * (hi - lo) + lo:g}, far outside "
+            f"value_range={tuple(value_range)}; pass the images' own range (value_range=(0, 255) for 8-bit)."
+        )
 
 
 def _check_pair(y_true, y_pred):
@@ -98,8 +103,14 @@ def gradient_magnitude(images):
     """Per-pixel `|dy| + |dx|` where both differences exist, `[..., H - 1, W - 1, C]`.
 
     On the values as given (no `value_range` scaling); a tensor gives a
-    tensor, a NumPy array an array of its dtype.
+    tensor, a NumPy array an array of its dtype. Integer images (uint8)
+    are cast to float32 first, so a step from 255 to 0 measures 255.
     """
+    if tf.is_tensor(images):
+        images = images if images.dtype.is_floating else tf.cast(images, "float32")
+    else:
+        images = np.asarray(images)
+        images = images if np.issubdtype(images.dtype, np.floating) else images.astype("float32")
     dy, dx = image_gradients(images)
     return abs(dy[..., :, :-1, :]) + abs(dx[..., :-1, :, :])
 
@@ -117,9 +128,14 @@ def sharpness(images, value_range=(-1.0, 1.0), norm="rms"):
     """
     if norm not in SHARPNESS_NORMS:
         raise ValueError(f"`norm` must be one of {SHARPNESS_NORMS}. Received: norm={norm!r}")
+    unit = _to_unit(images, value_range)
+    if any(size is not None and size < 2 for size in unit.shape[1:3]):  # no difference one way: a mean of nothing
+        raise ValueError(
+            f"`images` must be at least 2 pixels high and wide to have a gradient. Received shape {tuple(unit.shape)}."
+        )
     if norm == "abs":
-        return tf.reduce_mean(gradient_magnitude(_to_unit(images, value_range)), axis=[1, 2, 3])
-    return tf.sqrt(gradient_energy(images, value_range))
+        return tf.reduce_mean(gradient_magnitude(unit), axis=[1, 2, 3])
+    return tf.sqrt(gradient_energy(unit, (0.0, 1.0)))
 
 
 def sharpness_ratio(generated, real, value_range=(-1.0, 1.0)):
@@ -136,10 +152,13 @@ def sharpness_ratio(generated, real, value_range=(-1.0, 1.0)):
 # ---------------------------------------------------------------- where the detail is (NumPy)
 
 def _unit_array(images, value_range):
-    """`images` as a float64 array on the `[0, 1]` scale, checked `[B, H, W, C]`."""
+    """`images` as a float64 array on the `[0, 1]` scale, checked `[B, H, W, C]` and on that scale."""
     images = np.asarray(images, "float64")
     lo, hi = _check_images(images.shape, value_range)
-    return (images - lo) / (hi - lo)
+    unit = (images - lo) / (hi - lo)
+    if unit.size:
+        _check_scale(float(unit.min()), float(unit.max()), value_range)
+    return unit
 
 
 def _unit_pair(y_true, y_pred, value_range):

@@ -1309,18 +1309,18 @@ class GANModel(keras.Model):
 
     @staticmethod
     def _with_monitor(callbacks, x, y, diagnose):
-        """`callbacks` with a `CollapseMonitor` (unless `diagnose=False`), each monitor probed from `x`."""
+        """`callbacks` with a `CollapseMonitor` (unless `diagnose=False`); those without given conditions probe `x`."""
         from keras_cgan.callbacks import CollapseMonitor, probe_batch
 
         monitors = [c for c in callbacks if isinstance(c, CollapseMonitor)]
         if not monitors and diagnose:
             monitors = [CollapseMonitor()]
             callbacks = callbacks + monitors
-        if any(m.conditions is None for m in monitors):
+        probed = [m for m in monitors if m.conditions is None or m.probe_from_data]  # not the user's conditions
+        if probed:
             probe = probe_batch(x, y)
-            for monitor in monitors:
-                if monitor.conditions is None:
-                    monitor.set_probe(*probe)
+            for monitor in probed:
+                monitor.set_probe(*probe, from_data=True)
         return callbacks
 
     def evaluate(self, x=None, y=None, **kwargs):

@@ -393,9 +393,16 @@ class GrowStages(keras.callbacks.Callback):
 
     def __init__(self, epochs):
         super().__init__()
-        epochs = list(epochs)
-        if not all(checks.is_integer(e) and e >= 0 for e in epochs) or epochs != sorted(epochs):
-            raise ValueError(f"`epochs` must be increasing, non-negative int epochs. Received: epochs={epochs}")
+        given = epochs
+        try:
+            epochs = None if isinstance(epochs, (str, bytes)) else list(epochs)
+        except TypeError:  # `GrowStages(10)`, one epoch not in a list
+            epochs = None
+        if epochs is None or not all(checks.is_integer(e) and e >= 0 for e in epochs) or epochs != sorted(epochs):
+            raise ValueError(
+                f"`epochs` must be increasing, non-negative int epochs in a list (`[10]` for one). Received: "
+                f"epochs={given!r}"
+            )
         epochs = [int(e) for e in epochs]
         self.epochs = epochs
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 
 import keras
 import numpy as np
@@ -24,6 +25,7 @@ import tensorflow as tf
 
 from keras_cgan import export, networks
 from keras_cgan.cli import export as export_cli
+from tests import families
 from tests.test_case import REPO
 
 # family -> tiny default generator (a keras.Model with named inputs).
@@ -310,6 +312,22 @@ def test_keras_file_and_gan_model_are_accepted(exported, tmp_path):
     if exported["family"] == "conditional":
         gan = ConditionalGAN(generator, networks.conditional_discriminator((8, 8, 1), 10), condition=10)
         assert export.load_generator(gan) is generator
+
+
+def test_a_stack_gan_not_fully_grown_exports_the_chain_of_its_grown_stages(tmp_path):
+    gan = families.build("stackgan", active_stages=1)
+    assert tuple(gan.generator.output.shape[1:]) == (16, 16, 3)  # the whole chain, stage 2 untrained
+    with pytest.warns(UserWarning, match="1 of 2 stages grew; the 8-pixel chain"):
+        report = export.to_onnx(gan, tmp_path / "g.onnx", latency_runs=1)
+    runtime = export.load_runtime(report.path)
+    inputs = export.example_inputs(export.load_generator(gan.generator), 2)
+    assert runtime(inputs)["sample"].shape == (2, 8, 8, 3)
+    with pytest.warns(UserWarning, match="1 of 2 stages grew"):
+        assert export.check_parity(gan, report.path, latency_runs=1).passed
+    gan.grow()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # grown: the whole chain, no warning
+        assert export.load_generator(gan) is gan.generator
 
 
 # --------------------------------------------------------------- serving

@@ -19,6 +19,7 @@ Example:
 
 import os
 import re
+import warnings
 
 import keras
 import numpy as np
@@ -30,8 +31,27 @@ OUTPUT_NAME = "sample"
 _HALF_DTYPES = ("float16", "bfloat16", "mixed_float16", "mixed_bfloat16")
 
 
+def grown_generator(gan):
+    """`(generator, note)`: the generator `gan` samples from, and why it is not `gan.generator` (or None).
+
+    A StackGAN with fewer grown stages than it has samples from the chain of
+    its grown stages; its whole chain would add stages that never trained.
+    """
+    if not hasattr(gan, "stages") or gan.stages() == gan.num_stages:
+        return gan.generator, None
+    grown = gan.stages()
+    note = (
+        f"{grown} of {gan.num_stages} stages grew; the {gan.sizes[grown - 1]}-pixel chain of the grown stages is "
+        "used, as `sample` draws"
+    )
+    return gan.generator_chain(grown), note
+
+
 def load_generator(model):
     """Returns the generator `keras.Model` held by `model`.
+
+    A StackGAN not fully grown gives the chain of its grown stages, with a
+    `UserWarning` (`grown_generator`).
 
     Args:
         model: a GAN model with a `.generator`, a generator `keras.Model`, or
@@ -51,6 +71,10 @@ def load_generator(model):
         except Exception as error:  # keras raises many types for a bad file.
             raise ValueError(_load_error(path, error)) from error
     generator = getattr(model, "generator", model)
+    if generator is not model:
+        generator, note = grown_generator(model)
+        if note:
+            warnings.warn(f"{note} (`grow()` the model to export every stage).", UserWarning, stacklevel=3)
     if not isinstance(generator, keras.Model):
         raise ValueError(
             "Expected a GAN model with a `.generator`, a generator keras.Model or a path to a "

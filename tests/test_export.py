@@ -301,6 +301,17 @@ def test_failed_parity_leaves_no_file(exported, tmp_path):
     assert not (tmp_path / "serving").exists()
 
 
+def test_a_folder_where_a_file_goes_is_refused_and_kept(tmp_path):
+    generator = _make_generator("conditional")
+    for call, name in ((export.to_onnx, "g.onnx"), (export.to_tflite, "g.tflite")):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "keep.txt").write_text("kept")
+        with pytest.raises(ValueError, match=r"`path` is a folder"):
+            call(generator, folder)
+        assert (folder / "keep.txt").read_text() == "kept"
+
+
 def test_keras_file_and_gan_model_are_accepted(exported, tmp_path):
     from keras_cgan import ConditionalGAN
 

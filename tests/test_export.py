@@ -301,7 +301,31 @@ def test_failed_parity_leaves_no_file(exported, tmp_path):
     assert not (tmp_path / "serving").exists()
 
 
-def test_a_folder_where_a_file_goes_is_refused_and_kept(tmp_path):
+def test_saved_model_refuses_a_version_folder_as_base_path_and_an_existing_version(tmp_path):
+    generator = _make_generator("conditional")
+    served = tmp_path / "serving" / "1"
+    served.mkdir(parents=True)
+    (served / "saved_model.pb").write_bytes(b"served")
+    with pytest.raises(ValueError, match=r"`path` is itself a SavedModel.*give its base folder"):
+        export.to_saved_model(generator, served)
+    assert os.listdir(served) == ["saved_model.pb"]  # no 1/1 beside it
+    with pytest.raises(ValueError, match=r"`version`: .*1' exists; pass `overwrite=True`"):
+        export.to_saved_model(generator, served.parent, version=1)
+    assert (served / "saved_model.pb").read_bytes() == b"served"
+    report = export.to_saved_model(generator, served.parent, version=1, overwrite=True, latency_runs=1)
+    assert report.passed and report.path == str(served)
+    assert (served / "saved_model.pb").read_bytes() != b"served"
+    # The CLI's --version N --overwrite passes it on.
+    path = tmp_path / "generator.keras"
+    generator.save(path)
+    with contextlib.redirect_stdout(io.StringIO()):
+        argv = [str(path), "-o", str(served.parent), "--version", "1", "--no-check"]
+        assert export_cli.script_main("savedmodel", argv + ["--overwrite"]) == 0
+        with contextlib.redirect_stderr(io.StringIO()):
+            assert export_cli.script_main("savedmodel", argv) == 2
+
+
+def test_a_folder_where_a_file_goes_and_a_file_where_a_folder_goes_are_refused_and_kept(tmp_path):
     generator = _make_generator("conditional")
     for call, name in ((export.to_onnx, "g.onnx"), (export.to_tflite, "g.tflite")):
         folder = tmp_path / name
@@ -310,6 +334,9 @@ def test_a_folder_where_a_file_goes_is_refused_and_kept(tmp_path):
         with pytest.raises(ValueError, match=r"`path` is a folder"):
             call(generator, folder)
         assert (folder / "keep.txt").read_text() == "kept"
+    with pytest.raises(ValueError, match=r"`path` must be a folder .*not a file.*keep\.txt"):
+        export.to_saved_model(generator, tmp_path / "g.onnx" / "keep.txt")
+    assert (tmp_path / "g.onnx" / "keep.txt").read_text() == "kept"
 
 
 def test_keras_file_and_gan_model_are_accepted(exported, tmp_path):

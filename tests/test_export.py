@@ -385,6 +385,17 @@ def test_rest_body_is_answered_by_signature(exported, request_format):
     np.testing.assert_allclose(np.asarray(answer[key]), expected, atol=1e-5)
 
 
+@pytest.mark.parametrize("family", ["conditional", "stackgan"])
+def test_serving_request_of_a_tags_gan_holds_multi_hot_conditions_it_accepts(family):
+    gan = families.conditioned(family, "tags")
+    body = export.serving_request(gan, batch_size=16)
+    conditions = np.array([row["condition"] for row in body["instances"]], "float32")
+    assert conditions.shape == (16, 4) and set(np.unique(conditions)) == {0.0, 1.0}
+    gan.check_condition(conditions, "conditions")  # raises unless multi-hot
+    noise = np.array([row["noise"] for row in body["instances"]])
+    assert noise.min() < -1.0 or noise.max() > 1.0  # the noise is still normal, not 0/1
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

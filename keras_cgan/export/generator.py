@@ -31,6 +31,24 @@ OUTPUT_NAME = "sample"
 _HALF_DTYPES = ("float16", "bfloat16", "mixed_float16", "mixed_bfloat16")
 
 
+def load_model(model):
+    """`model`, or the GAN or generator a `.keras` file holds when `model` is a path to one."""
+    if isinstance(model, (str, os.PathLike)):
+        path = os.fspath(model)
+        if not os.path.isfile(path):
+            raise ValueError(f"Model file not found: {path!r}")
+        if not path.endswith((".keras", ".h5")):
+            raise ValueError(
+                f"{path!r} is not a Keras model file: expected a `.keras` (or `.h5`) file "
+                "saved with `model.save(...)`."
+            )
+        try:
+            model = keras.models.load_model(path, compile=False)
+        except Exception as error:  # keras raises many types for a bad file.
+            raise ValueError(_load_error(path, error)) from error
+    return model
+
+
 def grown_generator(gan):
     """`(generator, note)`: the generator `gan` samples from, and why it is not `gan.generator` (or None).
 
@@ -57,19 +75,7 @@ def load_generator(model):
         model: a GAN model with a `.generator`, a generator `keras.Model`, or
             a path (str or `os.PathLike`) to a `.keras` file of either.
     """
-    if isinstance(model, (str, os.PathLike)):
-        path = os.fspath(model)
-        if not os.path.isfile(path):
-            raise ValueError(f"Model file not found: {path!r}")
-        if not path.endswith((".keras", ".h5")):
-            raise ValueError(
-                f"{path!r} is not a Keras model file: expected a `.keras` (or `.h5`) file "
-                "saved with `model.save(...)`."
-            )
-        try:
-            model = keras.models.load_model(path, compile=False)
-        except Exception as error:  # keras raises many types for a bad file.
-            raise ValueError(_load_error(path, error)) from error
+    model = load_model(model)
     generator = getattr(model, "generator", model)
     if generator is not model:
         generator, note = grown_generator(model)
@@ -234,18 +240,31 @@ def id_limits(generator):
     return limits
 
 
-def example_inputs(generator, batch_size, seed=0):
+def _multi_hot(model):
+    """Whether the conditions of the GAN `model` are multi-hot: float, one independent label per column (tags)."""
+    condition = getattr(model, "condition", None)
+    return (
+        getattr(condition, "independent_labels", False)
+        and np.issubdtype(np.dtype(condition.dtype), np.floating)
+        and tuple(condition.input_shape) == (condition.num_labels,)
+    )
+
+
+def example_inputs(generator, batch_size, seed=0, model=None):
     """Random valid inputs keyed by input name, as numpy arrays.
 
-    Inputs named `*noise*` get standard normal values; other float inputs
-    (images, waveforms, embeddings) uniform values in `[-1, 1]`; integer
-    inputs (class ids, token ids) ids below the size of the Embeddings they
-    feed (below 2 if none).
+    Inputs named `*noise*` get standard normal values; a `"condition"` of
+    multi-hot tags (told by the GAN `model`'s condition) 0s and 1s; other
+    float inputs (images, waveforms, embeddings) uniform values in
+    `[-1, 1]`; integer inputs (class ids, token ids) ids below the size of
+    the Embeddings they feed (below 2 if none).
 
     Args:
         generator: `keras.Model`.
         batch_size: int. Leading dimension of every array.
         seed: int. Seed of the draws. Defaults to `0`.
+        model: the GAN model the generator comes from, or None (then float
+            conditions are drawn as other float inputs). Defaults to `None`.
     """
     rng = np.random.default_rng(seed)
     limits = id_limits(generator)
@@ -255,6 +274,8 @@ def example_inputs(generator, batch_size, seed=0):
         dtype = np.dtype(keras.backend.standardize_dtype(tensor.dtype))
         if np.issubdtype(dtype, np.integer):
             value = rng.integers(0, limits.get(tensor.name, 2), shape)
+        elif tensor.name == "condition" and _multi_hot(model):
+            value = rng.integers(0, 2, shape)
         elif "noise" in tensor.name:
             value = rng.standard_normal(shape)
         else:

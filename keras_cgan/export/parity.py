@@ -214,9 +214,10 @@ def check_parity(
     latency_runs = checks.integer("latency_runs", latency_runs, low=1)
     if inputs is None:
         batch_sizes = checks.integers("batch_sizes", batch_sizes, low=1)
+    model = generator_lib.load_model(model)  # once: the generator and the GAN's condition check use it
     generator = generator_lib.inference_generator(model)
     if inputs is None:
-        inputs = generator_lib.example_inputs(generator, max(batch_sizes), seed=seed)
+        inputs = generator_lib.example_inputs(generator, max(batch_sizes), seed=seed, model=model)
     else:
         generator_lib.check_inputs(generator, inputs, model=model)
         size = len(next(iter(inputs.values())))

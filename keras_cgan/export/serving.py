@@ -33,7 +33,8 @@ def serving_request(model, inputs=None, batch_size=1, request_format="instances"
         model: a GAN model, generator or generator `.keras` path (used for
             input names, shapes and dtypes).
         inputs: dict or None. Inputs keyed by input name, batch-major.
-            Defaults to random valid inputs of `batch_size`.
+            Defaults to random valid inputs of `batch_size` (for a GAN,
+            conditions it accepts: multi-hot tags are 0s and 1s).
         batch_size: int. Batch size of the random inputs. Defaults to `1`.
         request_format: `"instances"` (row format) or `"inputs"` (columnar).
             Defaults to `"instances"`.
@@ -48,10 +49,12 @@ def serving_request(model, inputs=None, batch_size=1, request_format="instances"
         )
     if inputs is None:
         checks.integer("batch_size", batch_size, low=1)
+    model = generator_lib.load_model(model)
     generator = generator_lib.load_generator(model)
     if inputs is None:
-        inputs = generator_lib.example_inputs(generator, batch_size, seed=seed)
-    inputs = generator_lib.check_inputs(generator, inputs)  # in the inputs' dtypes; ids whole numbers
+        inputs = generator_lib.example_inputs(generator, batch_size, seed=seed, model=model)
+    # In the inputs' dtypes; ids whole numbers; a GAN's conditions as `fit` checks them.
+    inputs = generator_lib.check_inputs(generator, inputs, model=model)
     names = generator_lib.input_names(generator)
     # Shortest decimal that reads back to the same float32 ("0.1", not "0.10000000149").
     inputs = {

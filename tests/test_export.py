@@ -396,6 +396,24 @@ def test_serving_request_of_a_tags_gan_holds_multi_hot_conditions_it_accepts(fam
     assert noise.min() < -1.0 or noise.max() > 1.0  # the noise is still normal, not 0/1
 
 
+def test_answer_request_names_a_missing_input_and_reads_a_body_given_as_json_text(tmp_path):
+    generator = _make_generator("conditional")
+    base = tmp_path / "serving"
+    export.to_saved_model(generator, base, check=False)
+    with pytest.raises(ValueError, match=r"`body`: instance 0 lacks the inputs \['noise'\]"):
+        export.answer_request(base, {"instances": [{"condition": 7}]})
+    with pytest.raises(ValueError, match=r"`body` lacks the inputs \['noise'\]"):
+        export.answer_request(base, {"inputs": {"condition": [7]}})
+    body = export.serving_request(generator, batch_size=2)
+    answer = export.answer_request(base, json.dumps(body))
+    assert len(answer["predictions"]) == 2
+    np.testing.assert_allclose(answer["predictions"], export.answer_request(base, body)["predictions"], atol=1e-6)
+    with pytest.raises(ValueError, match="`body` is not valid JSON"):
+        export.answer_request(base, '{"instances": [')
+    with pytest.raises(ValueError, match="`body` must be a dict"):
+        export.answer_request(base, [body])
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

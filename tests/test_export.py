@@ -122,6 +122,19 @@ def test_parity_reports_a_shape_difference_as_an_error(exported):
         export.check_parity(bigger, exported["reports"]["tflite-None"].path)
 
 
+def test_parity_of_a_saved_model_base_folder_reports_the_version_checked(tmp_path):
+    from keras_cgan.export.files import size_bytes
+
+    generator = _make_generator("conditional")
+    base = tmp_path / "serving"
+    for _ in range(2):
+        export.to_saved_model(generator, base, check=False)
+    report = export.check_parity(generator, base, latency_runs=1)
+    assert report.path == str(base / "2")
+    assert report.file_bytes == size_bytes(base / "2") < size_bytes(base)
+    assert str(base / "2") in str(report)
+
+
 def test_quantized_files_are_smaller(exported):
     sizes = {kind: exported["reports"][kind].file_bytes for kind in FORMATS if kind.startswith("tflite")}
     for q in ("float16", "dynamic", "int8"):

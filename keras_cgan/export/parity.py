@@ -72,13 +72,13 @@ class ParityReport:
 
     Attributes:
         format: `"saved_model"`, `"onnx"` or `"tflite"`.
-        path: the export checked.
+        path: the export checked (for a SavedModel, its version folder).
         quantization: TFLite quantization (`None` for float32 and others).
         batch_sizes: the batch sizes compared.
         max_abs_error / mean_abs_error: vs Keras, over every batch size.
         snr_db: signal-to-noise ratio of the export vs Keras float32 (dB).
         keras_range / export_range: `(min, max)` of the outputs.
-        file_bytes: size of the export on disk.
+        file_bytes: size of the export checked on disk.
         latency_ms: `{batch_size: median milliseconds per call}`.
         tolerance / min_snr_db: the bars applied.
         problems: every failure found; empty when the export passes.
@@ -229,10 +229,10 @@ def check_parity(
         quantization = runtime.quantization
     report = ParityReport(
         format=runtime.format,
-        path=str(exported_path),
+        path=runtime.path,  # of a SavedModel base folder, the version checked
         quantization=quantization,
         batch_sizes=batch_sizes,
-        file_bytes=files.size_bytes(exported_path),
+        file_bytes=files.size_bytes(runtime.path),
     )
     key = (runtime.format, quantization)
     if key not in TOLERANCES:

@@ -277,6 +277,17 @@ def test_bad_model_paths_raise(tmp_path):
     assert not (tmp_path / "g.onnx").exists()
 
 
+def test_check_parity_names_a_missing_export_and_an_empty_batch(tmp_path):
+    generator = _make_generator("conditional")
+    for name in ("missing.onnx", "missing.tflite"):
+        with pytest.raises(ValueError, match=f"No `.{name.split('.')[1]}` file at .*{name}"):
+            export.check_parity(generator, tmp_path / name)
+    path = export.to_onnx(generator, tmp_path / "g.onnx", check=False)
+    empty = {name: value[:0] for name, value in export.example_inputs(generator, 2).items()}
+    with pytest.raises(ValueError, match="`inputs` must hold at least one sample"):
+        export.check_parity(generator, path, inputs=empty)
+
+
 def test_unsupported_opset_and_quantization_raise(exported, tmp_path):
     with pytest.raises(ValueError, match="opset"):
         export.to_onnx(exported["generator"], tmp_path / "g.onnx", opset=9)

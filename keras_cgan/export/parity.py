@@ -221,6 +221,8 @@ def check_parity(
     else:
         generator_lib.check_inputs(generator, inputs, model=model)
         size = len(next(iter(inputs.values())))
+        if size == 0:
+            raise ValueError("`inputs` must hold at least one sample. Received: a batch of 0")
         batch_sizes = (1, size) if size > 1 else (1,)
     batch_sizes = tuple(sorted(set(int(b) for b in batch_sizes)))
 

@@ -52,8 +52,8 @@ def load_model(model):
 def grown_generator(gan):
     """`(generator, note)`: the generator `gan` samples from, and why it is not `gan.generator` (or None).
 
-    A StackGAN with fewer grown stages than it has samples from the chain of
-    its grown stages; its whole chain would add stages that never trained.
+    A StackGAN that has grown fewer stages than it holds samples from the
+    chain of its grown stages; its whole chain adds stages that never trained.
     """
     if not hasattr(gan, "stages") or gan.stages() == gan.num_stages:
         return gan.generator, None
@@ -80,7 +80,7 @@ def load_generator(model):
     if generator is not model:
         generator, note = grown_generator(model)
         if note:
-            warnings.warn(f"{note} (`grow()` the model to export every stage).", UserWarning, stacklevel=3)
+            warnings.warn(f"{note} (`grow()` the model to export every stage).", UserWarning)
     if not isinstance(generator, keras.Model):
         raise ValueError(
             "Expected a GAN model with a `.generator`, a generator keras.Model or a path to a "

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 
 import keras
 import numpy as np
@@ -24,6 +25,7 @@ import tensorflow as tf
 
 from keras_cgan import export, networks
 from keras_cgan.cli import export as export_cli
+from tests import families
 from tests.test_case import REPO
 
 # family -> tiny default generator (a keras.Model with named inputs).
@@ -118,6 +120,19 @@ def test_parity_reports_a_shape_difference_as_an_error(exported):
     bigger = keras.Model(generator.inputs, keras.layers.Concatenate(axis=-1)([generator.output, generator.output]))
     with pytest.raises(export.ParityError, match="has shape"):
         export.check_parity(bigger, exported["reports"]["tflite-None"].path)
+
+
+def test_parity_of_a_saved_model_base_folder_reports_the_version_checked(tmp_path):
+    from keras_cgan.export.files import size_bytes
+
+    generator = _make_generator("conditional")
+    base = tmp_path / "serving"
+    for _ in range(2):
+        export.to_saved_model(generator, base, check=False)
+    report = export.check_parity(generator, base, latency_runs=1)
+    assert report.path == str(base / "2")
+    assert report.file_bytes == size_bytes(base / "2") < size_bytes(base)
+    assert str(base / "2") in str(report)
 
 
 def test_quantized_files_are_smaller(exported):
@@ -262,6 +277,17 @@ def test_bad_model_paths_raise(tmp_path):
     assert not (tmp_path / "g.onnx").exists()
 
 
+def test_check_parity_names_a_missing_export_and_an_empty_batch(tmp_path):
+    generator = _make_generator("conditional")
+    for name in ("missing.onnx", "missing.tflite"):
+        with pytest.raises(ValueError, match=f"No `.{name.split('.')[1]}` file at .*{name}"):
+            export.check_parity(generator, tmp_path / name)
+    path = export.to_onnx(generator, tmp_path / "g.onnx", check=False)
+    empty = {name: value[:0] for name, value in export.example_inputs(generator, 2).items()}
+    with pytest.raises(ValueError, match="`inputs` must hold at least one sample"):
+        export.check_parity(generator, path, inputs=empty)
+
+
 def test_unsupported_opset_and_quantization_raise(exported, tmp_path):
     with pytest.raises(ValueError, match="opset"):
         export.to_onnx(exported["generator"], tmp_path / "g.onnx", opset=9)
@@ -299,6 +325,44 @@ def test_failed_parity_leaves_no_file(exported, tmp_path):
     assert not (tmp_path / "serving").exists()
 
 
+def test_saved_model_refuses_a_version_folder_as_base_path_and_an_existing_version(tmp_path):
+    generator = _make_generator("conditional")
+    served = tmp_path / "serving" / "1"
+    served.mkdir(parents=True)
+    (served / "saved_model.pb").write_bytes(b"served")
+    with pytest.raises(ValueError, match=r"`path` is itself a SavedModel.*give its base folder"):
+        export.to_saved_model(generator, served)
+    assert os.listdir(served) == ["saved_model.pb"]  # no 1/1 beside it
+    with pytest.raises(ValueError, match=r"`version`: .*1' exists; pass `overwrite=True`"):
+        export.to_saved_model(generator, served.parent, version=1)
+    assert (served / "saved_model.pb").read_bytes() == b"served"
+    report = export.to_saved_model(generator, served.parent, version=1, overwrite=True, latency_runs=1)
+    assert report.passed and report.path == str(served)
+    assert (served / "saved_model.pb").read_bytes() != b"served"
+    # The CLI's --version N --overwrite passes it on.
+    path = tmp_path / "generator.keras"
+    generator.save(path)
+    with contextlib.redirect_stdout(io.StringIO()):
+        argv = [str(path), "-o", str(served.parent), "--version", "1", "--no-check"]
+        assert export_cli.script_main("savedmodel", argv + ["--overwrite"]) == 0
+        with contextlib.redirect_stderr(io.StringIO()):
+            assert export_cli.script_main("savedmodel", argv) == 2
+
+
+def test_a_folder_where_a_file_goes_and_a_file_where_a_folder_goes_are_refused_and_kept(tmp_path):
+    generator = _make_generator("conditional")
+    for call, name in ((export.to_onnx, "g.onnx"), (export.to_tflite, "g.tflite")):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "keep.txt").write_text("kept")
+        with pytest.raises(ValueError, match=r"`path` is a folder"):
+            call(generator, folder)
+        assert (folder / "keep.txt").read_text() == "kept"
+    with pytest.raises(ValueError, match=r"`path` must be a folder .*not a file.*keep\.txt"):
+        export.to_saved_model(generator, tmp_path / "g.onnx" / "keep.txt")
+    assert (tmp_path / "g.onnx" / "keep.txt").read_text() == "kept"
+
+
 def test_keras_file_and_gan_model_are_accepted(exported, tmp_path):
     from keras_cgan import ConditionalGAN
 
@@ -310,6 +374,22 @@ def test_keras_file_and_gan_model_are_accepted(exported, tmp_path):
     if exported["family"] == "conditional":
         gan = ConditionalGAN(generator, networks.conditional_discriminator((8, 8, 1), 10), condition=10)
         assert export.load_generator(gan) is generator
+
+
+def test_a_stack_gan_not_fully_grown_exports_the_chain_of_its_grown_stages(tmp_path):
+    gan = families.build("stackgan", active_stages=1)
+    assert tuple(gan.generator.output.shape[1:]) == (16, 16, 3)  # the whole chain, stage 2 untrained
+    with pytest.warns(UserWarning, match="1 of 2 stages grew; the 8-pixel chain"):
+        report = export.to_onnx(gan, tmp_path / "g.onnx", latency_runs=1)
+    runtime = export.load_runtime(report.path)
+    inputs = export.example_inputs(export.load_generator(gan.generator), 2)
+    assert runtime(inputs)["sample"].shape == (2, 8, 8, 3)
+    with pytest.warns(UserWarning, match="1 of 2 stages grew"):
+        assert export.check_parity(gan, report.path, latency_runs=1).passed
+    gan.grow()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # grown: the whole chain, no warning
+        assert export.load_generator(gan) is gan.generator
 
 
 # --------------------------------------------------------------- serving
@@ -327,6 +407,35 @@ def test_rest_body_is_answered_by_signature(exported, request_format):
     ordered = [inputs[t.name] for t in generator.inputs]
     expected = np.asarray(generator(ordered if len(ordered) > 1 else ordered[0], training=False))
     np.testing.assert_allclose(np.asarray(answer[key]), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("family", ["conditional", "stackgan"])
+def test_serving_request_of_a_tags_gan_holds_multi_hot_conditions_it_accepts(family):
+    gan = families.conditioned(family, "tags")
+    body = export.serving_request(gan, batch_size=16)
+    conditions = np.array([row["condition"] for row in body["instances"]], "float32")
+    assert conditions.shape == (16, 4) and set(np.unique(conditions)) == {0.0, 1.0}
+    gan.check_condition(conditions, "conditions")  # raises unless multi-hot
+    noise = np.array([row["noise"] for row in body["instances"]])
+    assert noise.min() < -1.0 or noise.max() > 1.0  # the noise is still normal, not 0/1
+
+
+def test_answer_request_names_a_missing_input_and_reads_a_body_given_as_json_text(tmp_path):
+    generator = _make_generator("conditional")
+    base = tmp_path / "serving"
+    export.to_saved_model(generator, base, check=False)
+    with pytest.raises(ValueError, match=r"`body`: instance 0 lacks the inputs \['noise'\]"):
+        export.answer_request(base, {"instances": [{"condition": 7}]})
+    with pytest.raises(ValueError, match=r"`body` lacks the inputs \['noise'\]"):
+        export.answer_request(base, {"inputs": {"condition": [7]}})
+    body = export.serving_request(generator, batch_size=2)
+    answer = export.answer_request(base, json.dumps(body))
+    assert len(answer["predictions"]) == 2
+    np.testing.assert_allclose(answer["predictions"], export.answer_request(base, body)["predictions"], atol=1e-6)
+    with pytest.raises(ValueError, match="`body` is not valid JSON"):
+        export.answer_request(base, '{"instances": [')
+    with pytest.raises(ValueError, match="`body` must be a dict"):
+        export.answer_request(base, [body])
 
 
 def _free_port():

@@ -147,7 +147,9 @@ def _export(args):
     if target:
         refuse_existing(target, args.overwrite, f"-o {target}")
     if command == "savedmodel":
-        return export.to_saved_model(args.model, args.output, version=args.version, check=check)
+        return export.to_saved_model(
+            args.model, args.output, version=args.version, check=check, overwrite=args.overwrite
+        )
     if command == "onnx":
         return export.to_onnx(args.model, args.output, opset=args.opset, check=check)
     quantization = None if args.quantization == "none" else args.quantization

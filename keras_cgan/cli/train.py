@@ -586,12 +586,12 @@ def served_generator(gan, warn=None):
     `warn` (a message prefix) prints a warning line when stages that never
     trained are left out.
     """
-    if not hasattr(gan, "stages") or gan.stages() == gan.num_stages:
-        return gan.generator
-    if warn:
-        print(f"{warn}: {gan.stages()} of {gan.num_stages} stages grew; the {gan.sizes[gan.stages() - 1]}-pixel "
-              "chain of the grown stages is used, as `sample` draws.", file=sys.stderr)
-    return gan.generator_chain(gan.stages())
+    from keras_cgan.export.generator import grown_generator
+
+    generator, note = grown_generator(gan)
+    if note and warn:
+        print(f"{warn}: {note}.", file=sys.stderr)
+    return generator
 
 
 def load_run(run, whole=True):

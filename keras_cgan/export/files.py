@@ -24,8 +24,16 @@ def _remove(path):
         os.remove(path)
 
 
+def check_file_target(path, what="path"):
+    """Raises `ValueError` if `path`, where a file is to be written, is an existing folder."""
+    if os.path.isdir(path):
+        raise ValueError(
+            f"`{what}` is a folder; give the path of the file to write in it. Received: {what}={os.fspath(path)!r}"
+        )
+
+
 @contextlib.contextmanager
-def atomic_target(path, overwrite=True):
+def atomic_target(path, overwrite=True, folder=False):
     """Yields a temporary path beside `path`; moves it to `path` on success.
 
     The temporary path lives in the same folder (so the final move is a
@@ -35,10 +43,15 @@ def atomic_target(path, overwrite=True):
     Args:
         path: str. The final file or folder.
         overwrite: bool. Replace an existing `path`. Defaults to `True`.
+        folder: bool. `path` is a folder (a file is never replaced by a
+            folder, nor a folder by a file). Defaults to `False`.
     """
     path = os.path.abspath(os.fspath(path))
     if os.path.exists(path) and not overwrite:
         raise ValueError(f"Export target already exists: {path!r}")
+    if os.path.exists(path) and os.path.isdir(path) != folder:
+        raise ValueError(f"Export target {path!r} is a {'file' if folder else 'folder'}; expected a "
+                         f"{'folder' if folder else 'file'}.")
     parent = os.path.dirname(path)
     os.makedirs(parent, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", dir=parent)

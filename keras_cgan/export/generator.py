@@ -19,6 +19,7 @@ Example:
 
 import os
 import re
+import warnings
 
 import keras
 import numpy as np
@@ -30,13 +31,8 @@ OUTPUT_NAME = "sample"
 _HALF_DTYPES = ("float16", "bfloat16", "mixed_float16", "mixed_bfloat16")
 
 
-def load_generator(model):
-    """Returns the generator `keras.Model` held by `model`.
-
-    Args:
-        model: a GAN model with a `.generator`, a generator `keras.Model`, or
-            a path (str or `os.PathLike`) to a `.keras` file of either.
-    """
+def load_model(model):
+    """`model`, or the GAN or generator a `.keras` file holds when `model` is a path to one."""
     if isinstance(model, (str, os.PathLike)):
         path = os.fspath(model)
         if not os.path.isfile(path):
@@ -50,7 +46,41 @@ def load_generator(model):
             model = keras.models.load_model(path, compile=False)
         except Exception as error:  # keras raises many types for a bad file.
             raise ValueError(_load_error(path, error)) from error
+    return model
+
+
+def grown_generator(gan):
+    """`(generator, note)`: the generator `gan` samples from, and why it is not `gan.generator` (or None).
+
+    A StackGAN that has grown fewer stages than it holds samples from the
+    chain of its grown stages; its whole chain adds stages that never trained.
+    """
+    if not hasattr(gan, "stages") or gan.stages() == gan.num_stages:
+        return gan.generator, None
+    grown = gan.stages()
+    note = (
+        f"{grown} of {gan.num_stages} stages grew; the {gan.sizes[grown - 1]}-pixel chain of the grown stages is "
+        "used, as `sample` draws"
+    )
+    return gan.generator_chain(grown), note
+
+
+def load_generator(model):
+    """Returns the generator `keras.Model` held by `model`.
+
+    A StackGAN not fully grown gives the chain of its grown stages, with a
+    `UserWarning` (`grown_generator`).
+
+    Args:
+        model: a GAN model with a `.generator`, a generator `keras.Model`, or
+            a path (str or `os.PathLike`) to a `.keras` file of either.
+    """
+    model = load_model(model)
     generator = getattr(model, "generator", model)
+    if generator is not model:
+        generator, note = grown_generator(model)
+        if note:
+            warnings.warn(f"{note} (`grow()` the model to export every stage).", UserWarning)
     if not isinstance(generator, keras.Model):
         raise ValueError(
             "Expected a GAN model with a `.generator`, a generator keras.Model or a path to a "
@@ -210,18 +240,31 @@ def id_limits(generator):
     return limits
 
 
-def example_inputs(generator, batch_size, seed=0):
+def _multi_hot(model):
+    """Whether the conditions of the GAN `model` are multi-hot: float, one independent label per column (tags)."""
+    condition = getattr(model, "condition", None)
+    return (
+        getattr(condition, "independent_labels", False)
+        and np.issubdtype(np.dtype(condition.dtype), np.floating)
+        and tuple(condition.input_shape) == (condition.num_labels,)
+    )
+
+
+def example_inputs(generator, batch_size, seed=0, model=None):
     """Random valid inputs keyed by input name, as numpy arrays.
 
-    Inputs named `*noise*` get standard normal values; other float inputs
-    (images, waveforms, embeddings) uniform values in `[-1, 1]`; integer
-    inputs (class ids, token ids) ids below the size of the Embeddings they
-    feed (below 2 if none).
+    Inputs named `*noise*` get standard normal values; a `"condition"` of
+    multi-hot tags (told by the GAN `model`'s condition) 0s and 1s; other
+    float inputs (images, waveforms, embeddings) uniform values in
+    `[-1, 1]`; integer inputs (class ids, token ids) ids below the size of
+    the Embeddings they feed (below 2 if none).
 
     Args:
         generator: `keras.Model`.
         batch_size: int. Leading dimension of every array.
         seed: int. Seed of the draws. Defaults to `0`.
+        model: the GAN model the generator comes from, or None (then float
+            conditions are drawn as other float inputs). Defaults to `None`.
     """
     rng = np.random.default_rng(seed)
     limits = id_limits(generator)
@@ -231,6 +274,8 @@ def example_inputs(generator, batch_size, seed=0):
         dtype = np.dtype(keras.backend.standardize_dtype(tensor.dtype))
         if np.issubdtype(dtype, np.integer):
             value = rng.integers(0, limits.get(tensor.name, 2), shape)
+        elif tensor.name == "condition" and _multi_hot(model):
+            value = rng.integers(0, 2, shape)
         elif "noise" in tensor.name:
             value = rng.standard_normal(shape)
         else:

@@ -69,6 +69,7 @@ def to_onnx(model, path, opset=17, check=True, inputs=None, **parity_kwargs):
         raise ValueError(f"`opset` must be one of {SUPPORTED_OPSETS}. Received: opset={opset!r}")
     if not os.fspath(path).endswith(".onnx"):
         raise ValueError(f"`path` must end with `.onnx`. Received: {path!r}")
+    files.check_file_target(path)  # before converting, not after
     generator = generator_lib.inference_generator(model)
     parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
     path = os.path.abspath(os.fspath(path))

@@ -72,13 +72,13 @@ class ParityReport:
 
     Attributes:
         format: `"saved_model"`, `"onnx"` or `"tflite"`.
-        path: the export checked.
+        path: the export checked (for a SavedModel, its version folder).
         quantization: TFLite quantization (`None` for float32 and others).
         batch_sizes: the batch sizes compared.
         max_abs_error / mean_abs_error: vs Keras, over every batch size.
         snr_db: signal-to-noise ratio of the export vs Keras float32 (dB).
         keras_range / export_range: `(min, max)` of the outputs.
-        file_bytes: size of the export on disk.
+        file_bytes: size of the export checked on disk.
         latency_ms: `{batch_size: median milliseconds per call}`.
         tolerance / min_snr_db: the bars applied.
         problems: every failure found; empty when the export passes.
@@ -214,12 +214,15 @@ def check_parity(
     latency_runs = checks.integer("latency_runs", latency_runs, low=1)
     if inputs is None:
         batch_sizes = checks.integers("batch_sizes", batch_sizes, low=1)
+    model = generator_lib.load_model(model)  # once: the generator and the GAN's condition check use it
     generator = generator_lib.inference_generator(model)
     if inputs is None:
-        inputs = generator_lib.example_inputs(generator, max(batch_sizes), seed=seed)
+        inputs = generator_lib.example_inputs(generator, max(batch_sizes), seed=seed, model=model)
     else:
         generator_lib.check_inputs(generator, inputs, model=model)
         size = len(next(iter(inputs.values())))
+        if size == 0:
+            raise ValueError("`inputs` must hold at least one sample. Received: a batch of 0")
         batch_sizes = (1, size) if size > 1 else (1,)
     batch_sizes = tuple(sorted(set(int(b) for b in batch_sizes)))
 
@@ -228,10 +231,10 @@ def check_parity(
         quantization = runtime.quantization
     report = ParityReport(
         format=runtime.format,
-        path=str(exported_path),
+        path=runtime.path,  # of a SavedModel base folder, the version checked
         quantization=quantization,
         batch_sizes=batch_sizes,
-        file_bytes=files.size_bytes(exported_path),
+        file_bytes=files.size_bytes(runtime.path),
     )
     key = (runtime.format, quantization)
     if key not in TOLERANCES:

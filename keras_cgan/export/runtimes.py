@@ -207,6 +207,8 @@ def load_runtime(path, num_threads=None):
             (`tf.config.threading`). Defaults to `None`.
     """
     kind = detect_format(path)
+    if kind != "saved_model" and not os.path.isfile(path):
+        raise ValueError(f"No `.{kind}` file at {os.fspath(path)!r}.")
     if kind == "onnx":
         return OnnxRuntime(path, num_threads=num_threads)
     if kind == "tflite":

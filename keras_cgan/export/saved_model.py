@@ -62,33 +62,47 @@ def next_version(path):
     return max(versions, default=0) + 1
 
 
-def to_saved_model(model, path, version=None, check=True, inputs=None, **parity_kwargs):
+def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite=False, **parity_kwargs):
     """Exports the generator as a versioned SavedModel for TF Serving.
 
     Args:
         model: a GAN model with a `.generator`, a generator `keras.Model` or
             a path to a generator `.keras` file.
-        path: str. The model base path; the export goes to
-            `path/<version>/`.
+        path: str. The model base path (not a version folder); the export
+            goes to `path/<version>/`.
         version: int or None. Version folder; `None` takes the next free
             number (1 for a new path). Defaults to `None`.
         check: bool. Reload the SavedModel and check parity with Keras
             before moving it into place. Defaults to `True`.
         inputs: dict or None. Inputs for the parity check, keyed by name.
+        overwrite: bool. Replace the folder of an existing `version`.
+            Defaults to `False`.
         **parity_kwargs: passed to `check_parity`.
 
     Returns:
         The `ParityReport` (its `path` is the version folder), or the
         version folder if `check=False`.
     """
-    generator = generator_lib.inference_generator(model)
-    parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
     path = os.path.abspath(os.fspath(path))
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ValueError(f"`path` must be a folder (the model base path), not a file. Received: path={path!r}")
+    if os.path.isfile(os.path.join(path, "saved_model.pb")):
+        raise ValueError(
+            f"`path` is itself a SavedModel (a version folder): give its base folder "
+            f"{os.path.dirname(path)!r}; versions go in numbered folders under it. Received: path={path!r}"
+        )
     version = next_version(path) if version is None else checks.integer("version", version, low=0)
     target = os.path.join(path, str(version))
+    if os.path.exists(target) and not overwrite:
+        raise ValueError(
+            f"`version`: {target!r} exists; pass `overwrite=True` to replace it, or `version=None` for the "
+            f"next free one ({next_version(path)}). Received: version={version}"
+        )
+    generator = generator_lib.inference_generator(model)
+    parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
     new_base = not os.path.exists(path)
     try:
-        with files.atomic_target(target) as tmp:
+        with files.atomic_target(target, folder=True) as tmp:
             write_saved_model(generator, tmp)
             report = parity.check_parity(generator, tmp, inputs=inputs, **parity_kwargs) if check else None
     except BaseException:

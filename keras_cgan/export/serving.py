@@ -16,6 +16,8 @@ Example:
 {'signature_name': 'serving_default', 'instances': [{'noise': [0.1, -0.3], 'condition': 7}]}
 """
 
+import json
+
 import numpy as np
 
 from keras_cgan import checks
@@ -33,7 +35,8 @@ def serving_request(model, inputs=None, batch_size=1, request_format="instances"
         model: a GAN model, generator or generator `.keras` path (used for
             input names, shapes and dtypes).
         inputs: dict or None. Inputs keyed by input name, batch-major.
-            Defaults to random valid inputs of `batch_size`.
+            Defaults to random valid inputs of `batch_size` (for a GAN,
+            conditions it accepts: multi-hot tags are 0s and 1s).
         batch_size: int. Batch size of the random inputs. Defaults to `1`.
         request_format: `"instances"` (row format) or `"inputs"` (columnar).
             Defaults to `"instances"`.
@@ -48,10 +51,12 @@ def serving_request(model, inputs=None, batch_size=1, request_format="instances"
         )
     if inputs is None:
         checks.integer("batch_size", batch_size, low=1)
+    model = generator_lib.load_model(model)
     generator = generator_lib.load_generator(model)
     if inputs is None:
-        inputs = generator_lib.example_inputs(generator, batch_size, seed=seed)
-    inputs = generator_lib.check_inputs(generator, inputs)  # in the inputs' dtypes; ids whole numbers
+        inputs = generator_lib.example_inputs(generator, batch_size, seed=seed, model=model)
+    # In the inputs' dtypes; ids whole numbers; a GAN's conditions as `fit` checks them.
+    inputs = generator_lib.check_inputs(generator, inputs, model=model)
     names = generator_lib.input_names(generator)
     # Shortest decimal that reads back to the same float32 ("0.1", not "0.10000000149").
     inputs = {
@@ -67,6 +72,20 @@ def serving_request(model, inputs=None, batch_size=1, request_format="instances"
     return body
 
 
+def _parse_body(body):
+    """`body` as a dict (parsed when given as JSON text), with exactly one of `instances` or `inputs`."""
+    if isinstance(body, (str, bytes)):
+        try:
+            body = json.loads(body)
+        except ValueError as error:
+            raise ValueError(f"`body` is not valid JSON ({error}). Received: {body[:80]!r}") from None
+    if not isinstance(body, dict):
+        raise ValueError(f"`body` must be a dict or its JSON text. Received: {type(body).__name__}")
+    if ("instances" in body) == ("inputs" in body):
+        raise ValueError(f'`body` needs exactly one of "instances" or "inputs". Received keys: {sorted(body)}')
+    return body
+
+
 def answer_request(saved_model_path, body):
     """Answers a REST `:predict` body with a SavedModel, the way TF Serving does.
 
@@ -75,33 +94,42 @@ def answer_request(saved_model_path, body):
 
     Args:
         saved_model_path: str. The model base path (or a version folder).
-        body: dict. A request body from `serving_request`.
+        body: dict, or its JSON text (str or bytes). A request body from
+            `serving_request`.
 
     Returns:
         dict. `{"predictions": [...]}` or `{"outputs": ...}`.
     """
+    body = _parse_body(body)
     runtime = runtimes.SavedModelRuntime(
         saved_model_path, signature_name=body.get("signature_name", SIGNATURE_NAME)
     )
-    if ("instances" in body) == ("inputs" in body):
-        raise ValueError('A request body needs exactly one of "instances" or "inputs".')
+    names = runtime.input_names
     if "inputs" in body:
         columns = body["inputs"]
         if not isinstance(columns, dict):  # a single unnamed input
-            columns = {runtime.input_names[0]: columns}
+            columns = {names[0]: columns}
     else:
         rows = body["instances"]
-        if rows and not isinstance(rows[0], dict):
-            rows = [{runtime.input_names[0]: row} for row in rows]
-        columns = {name: [row[name] for row in rows] for name in runtime.input_names}
-    missing = sorted(set(runtime.input_names) - set(columns))
+        if not isinstance(rows, list):
+            raise ValueError(f'`body`["instances"] must be a list of instances. Received: {type(rows).__name__}')
+        rows = [row if isinstance(row, dict) else {names[0]: row} for row in rows]
+        for i, row in enumerate(rows):
+            missing = sorted(set(names) - set(row))
+            if missing:
+                raise ValueError(
+                    f"`body`: instance {i} lacks the inputs {missing}; the signature takes {names}. "
+                    f"Received keys: {sorted(row)}"
+                )
+        columns = {name: [row[name] for row in rows] for name in names}
+    missing = sorted(set(names) - set(columns))
     if missing:
-        raise ValueError(f"The request lacks inputs {missing}; the signature takes {runtime.input_names}")
+        raise ValueError(f"`body` lacks the inputs {missing}; the signature takes {names}. Received: {sorted(columns)}")
     feed = {
         name: generator_lib.as_input_dtype(
             columns[name], np.dtype(runtime.input_specs[name].dtype.as_numpy_dtype), f"body[{name!r}]"
         )
-        for name in runtime.input_names
+        for name in names
     }
     outputs = runtime(feed)
     if "inputs" in body:

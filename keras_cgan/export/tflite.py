@@ -133,6 +133,7 @@ def to_tflite(
         )
     if not os.fspath(path).endswith(".tflite"):
         raise ValueError(f"`path` must end with `.tflite`. Received: {path!r}")
+    files.check_file_target(path)  # before converting, not after
     generator = generator_lib.inference_generator(model)
     if quantization == "int8":  # fail before converting
         representative_data = representative_samples(generator, representative_data)

@@ -116,7 +116,8 @@ class Condition:
     another sample's condition, `other_sample`), `check` (default: dtype kind
     and shape), `num_labels` and `auxiliary_loss` (default: no auxiliary
     head), `independent_labels` (default False: not one sigmoid per label,
-    so `auxiliary_on_fake="negative"` is refused), `get_config`. Register
+    so `auxiliary_on_fake="negative"` is refused), `multi_hot` (default
+    False: values other than 0 and 1 are valid), `get_config`. Register
     the subclass with `keras.saving.register_keras_serializable` so saved
     models reload it.
     """
@@ -126,6 +127,8 @@ class Condition:
     # One sigmoid per label (tags, caption words): an image may hold several
     # labels or none, so D's classifier can learn a generated image as none.
     independent_labels = False
+    # Values are 0 or 1, one per label (tags): what example inputs draw for it.
+    multi_hot = False
 
     @property
     def num_labels(self):

@@ -47,6 +47,7 @@ class TagsCondition(Condition):
 
     dtype = "float32"
     independent_labels = True  # one sigmoid per label
+    multi_hot = True
 
     def __init__(self, vocabulary, mismatch="other"):
         if mismatch not in MISMATCHES:

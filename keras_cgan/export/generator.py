@@ -240,16 +240,6 @@ def id_limits(generator):
     return limits
 
 
-def _multi_hot(model):
-    """Whether the conditions of the GAN `model` are multi-hot: float, one independent label per column (tags)."""
-    condition = getattr(model, "condition", None)
-    return (
-        getattr(condition, "independent_labels", False)
-        and np.issubdtype(np.dtype(condition.dtype), np.floating)
-        and tuple(condition.input_shape) == (condition.num_labels,)
-    )
-
-
 def example_inputs(generator, batch_size, seed=0, model=None):
     """Random valid inputs keyed by input name, as numpy arrays.
 
@@ -274,7 +264,7 @@ def example_inputs(generator, batch_size, seed=0, model=None):
         dtype = np.dtype(keras.backend.standardize_dtype(tensor.dtype))
         if np.issubdtype(dtype, np.integer):
             value = rng.integers(0, limits.get(tensor.name, 2), shape)
-        elif tensor.name == "condition" and _multi_hot(model):
+        elif tensor.name == "condition" and getattr(getattr(model, "condition", None), "multi_hot", False):
             value = rng.integers(0, 2, shape)
         elif "noise" in tensor.name:
             value = rng.standard_normal(shape)

@@ -698,6 +698,20 @@ def test_a_non_positive_size_or_filter_count_is_an_error_before_training(tmp_pat
     assert train_cli.check_option(get("conditional_gan"), "size", None) is None  # null: the preset's size
 
 
+@pytest.mark.parametrize("family, option, expected", [
+    ("conditional_gan", "latent_dim=0", "--set latent_dim: expected a positive int, received 0."),  # Keras named `output_dim`
+    ("stack_gan", "stages=0", "--set stages: expected a positive int, received 0."),
+    ("pix2pix", "l1_weight=-3", "--set l1_weight: expected a number >= 0, received -3."),
+    ("segan", "seconds=0", "--set seconds: expected a number > 0 (a length of speech), received 0.0."),  # an IndexError
+    ("next_frame_gan", "context=0", "--set context: expected a positive int, received 0."),
+])
+def test_an_option_out_of_its_range_is_named_before_training(tmp_path, capsys, family, option, expected):
+    assert train(family, tmp_path / "run", "--set", option) == 2
+    error = capsys.readouterr().err
+    assert f"keras-cgan train: error: {expected}" in error and "Traceback" not in error
+    assert not os.path.exists(tmp_path / "run")
+
+
 def test_a_speech_window_the_encoder_cannot_halve_names_the_size_option(tmp_path, capsys):
     assert train("segan", tmp_path / "run", "--size", "100") == 2
     assert "--size must be a multiple of 64 (the window in samples). Received: 100" in capsys.readouterr().err

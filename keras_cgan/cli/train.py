@@ -89,8 +89,11 @@ def check_option(family, key, value):
             f"{flag}: expected {expected}{' or null' if default is None else ''}, received {value!r} "
             f"(e.g. --set {key}={example})."
         )
-    if key in ("size", "filters") and value is not None and value < 1:
-        raise ValueError(f"--{key}: expected a positive int, received {value!r}.")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):  # a count is at least 1, any other number 0
+        low = 1 if key in ("size", "filters") + family.counts else 0
+        if value < low:
+            flag = f"--{key}" if key in ("size", "filters") else f"--set {key}"
+            raise ValueError(f"{flag}: expected {'a positive int' if low else 'a number >= 0'}, received {value!r}.")
     choices = family.option_choices.get(key)
     if choices is not None and value not in choices:
         raise ValueError(

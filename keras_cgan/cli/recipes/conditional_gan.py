@@ -122,6 +122,7 @@ FAMILY = register(
                       "translation": 0.0},  # runs made before the options existed
         option_types={"auxiliary_on_fake": (bool, str)},
         option_choices={"auxiliary_on_fake": AUXILIARY_ON_FAKE},  # "negative": tags only
+        counts=("latent_dim", "diversity_stride"),
         data_options={},
         epochs=100,
         batch_size=64,

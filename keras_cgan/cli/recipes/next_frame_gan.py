@@ -110,6 +110,7 @@ FAMILY = register(
             "spectral_norm": DEFAULT["spectral_norm"],
             "r1_weight": DEFAULT["r1_weight"],
         },
+        counts=("context", "latent_dim", "clips", "length"),
         data_options={"clips": 2000, "length": 14, "junction_fraction": 0.15},
         synthetic_options=("clips", "length", "junction_fraction"),
         epochs=5,

@@ -139,6 +139,7 @@ FAMILY = register(
             "spectral_norm": DEFAULT["spectral_norm"],
             "r1_weight": DEFAULT["r1_weight"],
         },
+        counts=("receptive_field", "num_downs", "examples", "channels"),
         data_options={"task": "labels2facade", "examples": 800, "direction": "AtoB", "channels": None, "strict": False},
         option_types={"receptive_field": (int, str)},  # a size in pixels, "auto" or "image"
         option_choices={"receptive_field": patchgan.RECEPTIVE_FIELDS, "norm": unet.NORMS, "upsample": unet.UPSAMPLES,

@@ -61,6 +61,8 @@ def load_data(path, options, data_options, batch_size, seed):
     window, rate = _window(options), options["sample_rate"]
     if path is None:
         seconds = float(data_options["seconds"])
+        if seconds * rate < 1:
+            raise ValueError(f"--set seconds: expected a number > 0 (a length of speech), received {seconds!r}.")
         noisy, clean = synthetic_speech.make_pairs(int(data_options["utterances"]), seconds, rate, seed=seed)
         train_n, train_c = audio.frame_pairs(noisy, clean, window, window // 2)
         if len(train_n) < batch_size:
@@ -136,6 +138,7 @@ FAMILY = register(
             "r1_weight": DEFAULT["r1_weight"],
         },
         absent_means={"kernel_size": 15, "latent_channels": 128},  # what runs made before these options used
+        counts=("sample_rate", "kernel_size", "latent_channels", "utterances"),
         data_options={"utterances": 64, "seconds": 4.0},
         synthetic_options=("utterances", "seconds"),
         epochs=5,

@@ -69,6 +69,9 @@ class Family:
             when it is not its default's alone (e.g. `(int, str)`).
         option_choices: dict. The values an option may take, where they
             are a fixed set (checked with the types, before any data loads).
+        counts: tuple of str. The numeric options that count something
+            (at least 1, as `size` and `filters`); every other number is at
+            least 0.
         option_notes: dict. A few words per option for `--help`, where its
             default alone does not say it (e.g. what `null` means).
         absent_means: dict. For options added after runs were made: the
@@ -93,6 +96,7 @@ class Family:
     synthetic_options: tuple = ()
     option_types: dict = dataclasses.field(default_factory=dict)
     option_choices: dict = dataclasses.field(default_factory=dict)
+    counts: tuple = ()
     option_notes: dict = dataclasses.field(default_factory=dict)
     absent_means: dict = dataclasses.field(default_factory=dict)
 

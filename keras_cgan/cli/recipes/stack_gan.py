@@ -115,6 +115,7 @@ FAMILY = register(
         option_notes={"auxiliary_on_fake": 'null: "negative", or false where that cannot act',
                       "auxiliary_weight": 'null: 3 with "negative", else 6'},
         option_choices={"classifier_pooling": CLASSIFIER_POOLINGS, "auxiliary_on_fake": AUXILIARY_ON_FAKE},
+        counts=("stages", "latent_dim", "code_dim", "discriminator_filters", "diversity_stride", "faces"),
         data_options={"faces": 2048},
         synthetic_options=("faces",),
         epochs=24,

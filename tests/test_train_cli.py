@@ -368,13 +368,14 @@ def test_resume_continues_the_epoch_count(cgan_copy):
 @pytest.mark.parametrize(
     "flags, key",
     [(["--filters", "16"], "model.filters"), (["--set", "mismatch_weight=0"], "model.mismatch_weight"),
-     (["--set", "diversity_weight=0.5"], "model.diversity_weight"), (["--mixed-precision", "mixed_bfloat16"], "model.mixed_precision"), (["--batch-size", "32"], "data.batch_size")],
+     (["--set", "diversity_weight=0.5"], "model.diversity_weight"), (["--mixed-precision", "mixed_bfloat16"], "model.mixed_precision"), (["--batch-size", "32"], "data.batch_size"),
+     (["--filters", "16", "--steps-per-epoch", "5"], "model.filters: 8 in the run folder, 16 now\n  data.steps_per_epoch")],
 )
 def test_resume_with_a_different_config_is_an_error(cgan_copy, capsys, flags, key):
     before = (cgan_copy / "config.json").read_text()
     assert main(["train", "conditional_gan", "--out", str(cgan_copy), "--resume"] + flags) == 2
     error = capsys.readouterr().err
-    assert "--resume" in error and key in error
+    assert "--resume" in error and key in error  # every key that differs
     assert (cgan_copy / "config.json").read_text() == before
 
 
@@ -658,7 +659,7 @@ def test_a_nan_loss_is_one_error_line_and_keeps_what_was_trained(tmp_path, monke
     monkeypatch.setattr(train_cli, "_stop_on_nan", NaNInSecondEpoch)
     assert train("conditional_gan", tmp_path / "run", "--epochs", "2") == 2
     error = capsys.readouterr().err
-    assert "error: training stopped: `g_loss` became nan at batch 0" in error and "Traceback" not in error
+    assert "error: training stopped: `g_loss` became nan at batch 0. " in error and "Traceback" not in error
     assert "diagnostics.txt" in error and os.path.isfile(tmp_path / "run" / "diagnostics.txt")
 
 

@@ -70,7 +70,11 @@ def add_arguments(parser, command, nested=False):
 
 def add_export_subcommand(subparsers, help=None):
     """Adds `export {savedmodel,onnx,tflite,parity}` to a `keras-cgan` parser."""
-    parser = subparsers.add_parser("export", help=help)
+    parser = subparsers.add_parser(
+        "export", help=help,
+        usage="keras-cgan export --run RUN --format {onnx,tflite,savedmodel} [options]\n"
+              "       keras-cgan export {savedmodel,onnx,tflite,parity} MODEL ... (`keras-cgan export onnx --help`)",
+    )
     parser.add_argument("--run", default=None, help="Export the generator of a `keras-cgan train` run folder.")
     parser.add_argument(
         "--format", type=lambda f: "savedmodel" if f == "saved_model" else f,

@@ -42,7 +42,9 @@ def build_parser(parser=None):
         "--mismatch-weight", type=float, default=DIGITS["mismatch_weight"],
         help="weight of the real+wrong-label term (default %(default)s)",
     )
-    parser.add_argument("--samples-per-class", type=int, default=100, help="generated digits scored per class")
+    parser.add_argument(
+        "--samples-per-class", type=int, default=100, help="generated digits scored per class (default 100)"
+    )
     parser.add_argument("--out", default="runs/digits", help="output folder (default runs/digits)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--verbose", type=int, default=1, help="Keras progress bar: 0, 1 or 2 (default 1)")

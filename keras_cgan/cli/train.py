@@ -351,7 +351,9 @@ def run_train(args):
             )
         data_options = {k: v for k, v in data_options.items() if k not in family.synthetic_options}
     data_section = {"path": data_path, "batch_size": batch_size, **data_options}
-    early = {"family": family.name, "model": dict(options), "data": data_section}
+    early = {"family": family.name, "model": dict(options), "data": dict(data_section)}
+    if args.steps_per_epoch is not None:  # given: compared with the others, before the data tells its own
+        early["data"]["steps_per_epoch"] = args.steps_per_epoch
     _refuse_changes(saved, early, out, ("model", "data"), ignore_absent=True)  # before loading any data
 
     import keras
@@ -425,7 +427,7 @@ def run_train(args):
             if isinstance(error, FloatingPointError):  # StopOnNaN: one error line; what was trained is kept
                 kept = f" {diagnostics} and the last finished epoch's backup are kept." if os.path.isdir(out) else ""
                 raise ValueError(
-                    f"training stopped: {str(error).split(' Checkpoints ')[0]}.{kept} Check the data and the loss "
+                    f"training stopped: {str(error).split('; training stopped')[0]}.{kept} Check the data and the loss "
                     "weights among the --set options (`train FAMILY --help`)."
                 ) from error
             if isinstance(error, KeyboardInterrupt) and chief:  # `keras-cgan` prints this as one line
@@ -716,7 +718,6 @@ def export_run(args):
         raise ValueError(f"--quantization {quantization}: only --format tflite is quantized.")
     representative = representative_data(args)
     run = os.path.abspath(args.run)
-    run_folder.read_config(run)
     out = args.run_output
     extension = {"onnx": ".onnx", "tflite": ".tflite"}.get(args.format)
     if out is not None:  # checked before the model is loaded

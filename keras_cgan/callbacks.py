@@ -758,7 +758,7 @@ class CollapseMonitor(keras.callbacks.Callback):
         self._streaks, self._failing, self._batches = {}, {}, 0
         self._noise = None  # drawn for this model's noise shape
         check = getattr(self.model, "check_condition", None)  # a GANModel's, as SampleGrid checks its conditions
-        if check is not None and hasattr(self.conditions, "shape"):  # before training, not at the first check
+        if check is not None and hasattr(self.conditions, "shape") and not self.probe_from_data:  # the user's
             check(self.conditions, "CollapseMonitor conditions")
 
     def on_train_end(self, logs=None):

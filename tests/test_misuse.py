@@ -391,3 +391,41 @@ def test_the_library_networks_raise_no_batch_norm_warning_and_stack_gan_names_ea
         with pytest.warns(UserWarning, match=f"`{named}` holds batch normalization") as caught:
             StackGAN(gan.generators, discriminators, gan.condition_encoder, gan.condition)
         assert caught[0].filename == __file__  # the user's line, not the library's
+
+
+def test_jit_compile_with_the_data_checks_is_refused_and_runs_without_them(pairs):
+    gan = families.build("conditional")  # its own: the shared model keeps its checks
+    with pytest.raises(ValueError, match=r"`jit_compile`: XLA compiles no assertion.*check_data=False"):
+        gan.compile(jit_compile=True)  # the step failed on clean data: its checks' messages are strings
+    gan.compile(jit_compile=True, check_data=False)
+    labels, images = pairs
+    assert np.isfinite(gan.fit(labels[:8], images[:8], batch_size=4, verbose=0).history["g_loss"][0])
+
+
+def test_python_generators_and_py_datasets_of_pairs_train(gan, pairs):
+    labels, images = pairs
+
+    def batches():
+        while True:
+            yield labels[:4], images[:4]
+
+    class Pairs(keras.utils.PyDataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, index):
+            return labels[4 * index : 4 * index + 4], images[4 * index : 4 * index + 4]
+
+    # Both were refused with "`fit(x, y)` needs targets `y`" though the targets are in the pairs.
+    assert gan.fit(batches(), steps_per_epoch=2, verbose=0).history["g_loss"]
+    assert gan.fit(Pairs(), verbose=0).history["g_loss"]
+
+
+def test_a_dataset_of_unknown_sizes_trains_and_a_wrong_rank_is_still_named(gan, pairs):
+    labels, images = pairs
+    spec = (tf.TensorSpec((), tf.int32), tf.TensorSpec((None, None, 1), tf.float32))  # a decode_png pipeline's
+    unknown = tf.data.Dataset.from_generator(lambda: zip(labels[:8], images[:8]), output_signature=spec).batch(4)
+    assert gan.fit(unknown, verbose=0).history["g_loss"]
+    flat = tf.data.Dataset.from_tensor_slices((labels[:8], images[:8, :, :, 0])).batch(4)
+    with pytest.raises(ValueError, match=r"targets have shape \(8, 8\) per sample"):
+        gan.fit(flat, verbose=0)

@@ -40,6 +40,8 @@ def test_every_family_trains_two_steps(policy, family):
         assert applied == 2
     changed = any(not np.array_equal(a, np.asarray(b)) for a, b in zip(before, gan.generator.trainable_variables))
     assert changed == (applied > 0)
+    conditions, _ = families.data(family, 2)
+    assert gan.predict(conditions, verbose=0).dtype == np.float32  # as under float32, whatever the policy
 
 
 @pytest.mark.parametrize("policy", ["mixed_bfloat16"], indirect=True)

@@ -205,6 +205,15 @@ def test_fit_logs_parts_and_updates_both_networks():
     assert gan.predict(noisy[:3], verbose=0).shape == (3, WINDOW, 1)
 
 
+def test_a_window_alone_in_its_batch_is_not_trained_as_a_mismatch_of_itself():
+    gan = tiny_segan(mismatch_weight=1.0)
+    gan.compile()
+    noisy, clean = toy_pairs()
+    logs = gan.train_on_batch(noisy[:1], clean[:1], return_dict=True)
+    assert logs["d_mismatch"] == 0.0  # the roll paired the window with its own noisy input: a real pair
+    assert gan.train_on_batch(noisy[:2], clean[:2], return_dict=True)["d_mismatch"] > 0.0
+
+
 def test_r1_penalty_is_part_of_the_discriminator_loss():
     gan = tiny_segan()
     gan.compile(r1_weight=10.0)

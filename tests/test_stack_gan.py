@@ -247,3 +247,17 @@ def test_a_stage_added_later_starts_its_own_weight_average():
     assert max(np.abs(np.asarray(w) - u).max() for w, u in zip(weights(1), untrained)) > 0
     stage1 = [w for w in weights(0) if w.trainable and id(w) in averages]
     assert max(np.abs(np.asarray(averages[id(w)]) - np.asarray(w)).max() for w in stage1) > 1e-6
+
+
+def test_the_averaged_generator_of_a_stack_gan_not_fully_grown_is_its_grown_chain():
+    labels, images = _data(8, size=8)
+    keras.utils.set_random_seed(0)
+    gan = build_default((4, 8), 4, seed=0, ema_decay=0.5, active_stages=1, **TINY)
+    gan.compile()
+    gan.fit(labels, images, batch_size=8, epochs=2, verbose=0)
+    averaged = gan.ema_generator()  # the whole chain held an 8-pixel stage that never trained
+    assert tuple(averaged.outputs[0].shape[1:]) == (4, 4, 3) == tuple(gan.predict(labels[:2], verbose=0).shape[1:])
+    noise = np.random.default_rng(1).standard_normal((2, averaged.inputs[0].shape[-1])).astype("float32")
+    with gan.ema_weights():
+        expected = np.asarray(gan(labels[:2], noise=noise))
+    np.testing.assert_allclose(np.asarray(averaged([noise, labels[:2]])), expected, atol=1e-6)

@@ -44,6 +44,10 @@ def is_concrete(condition):
     return isinstance(condition, (np.ndarray, list)) or hasattr(condition, "numpy")
 
 
+# Starts the message of every in-graph condition check, so `fit` can name the batch that failed it.
+CHECK_MARK = "keras_cgan condition check: "
+
+
 def check_ids(condition, limit, what, where):
     """Raises `ValueError` naming `where` if concrete ids fall outside `[0, limit)`.
 

@@ -14,7 +14,7 @@ import tensorflow as tf
 from keras import layers
 
 from keras_cgan import checks
-from keras_cgan.conditions.base import Condition, check_ids
+from keras_cgan.conditions.base import CHECK_MARK, Condition, check_ids
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
@@ -73,11 +73,11 @@ class ClassCondition(Condition):
             condition: `int32` class ids `[B]`.
         """
         return [
-            tf.debugging.assert_non_negative(condition, message="class ids must be >= 0"),
+            tf.debugging.assert_non_negative(condition, message=CHECK_MARK + "class ids must be >= 0"),
             tf.debugging.assert_less(
                 condition,
                 self.num_classes,
-                message=f"class ids must be < num_classes={self.num_classes}",
+                message=CHECK_MARK + f"class ids must be < num_classes={self.num_classes}",
             ),
         ]
 

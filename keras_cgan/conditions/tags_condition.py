@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_cgan.conditions.base import Condition, is_concrete, other_sample
+from keras_cgan.conditions.base import CHECK_MARK, Condition, is_concrete, other_sample
 
 
 MISMATCHES = ("other", "closest")
@@ -148,7 +148,7 @@ class TagsCondition(Condition):
             tf.debugging.assert_equal(
                 tf.reduce_all((condition == 0.0) | (condition == 1.0)),
                 True,
-                message="tag conditions must be multi-hot (0 or 1)",
+                message=CHECK_MARK + "tag conditions must be multi-hot (0 or 1)",
             )
         ]
 

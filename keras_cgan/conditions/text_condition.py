@@ -17,7 +17,7 @@ import tensorflow as tf
 from keras import layers
 
 from keras_cgan import checks
-from keras_cgan.conditions.base import Condition, check_ids, is_concrete, other_sample
+from keras_cgan.conditions.base import CHECK_MARK, Condition, check_ids, is_concrete, other_sample
 
 TEXT_ENCODERS = ("mean", "gru")
 
@@ -274,14 +274,14 @@ class TextCondition(Condition):
             condition: `int32` token ids `[B, L]`.
         """
         return [
-            tf.debugging.assert_non_negative(condition, message="token ids must be >= 0"),
+            tf.debugging.assert_non_negative(condition, message=CHECK_MARK + "token ids must be >= 0"),
             tf.debugging.assert_less(
-                condition, self.vocabulary_size, message=f"token ids must be < vocabulary_size={self.vocabulary_size}"
+                condition, self.vocabulary_size, message=CHECK_MARK + f"token ids must be < vocabulary_size={self.vocabulary_size}"
             ),
             tf.debugging.assert_equal(
                 tf.reduce_all(tf.reduce_any(condition > 0, axis=1)),
                 True,
-                message="empty caption: a caption has no tokens (all padding)",
+                message=CHECK_MARK + "empty caption: a caption has no tokens (all padding)",
             ),
         ]
 

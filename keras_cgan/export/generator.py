@@ -55,14 +55,15 @@ def grown_generator(gan):
     A StackGAN that has grown fewer stages than it holds samples from the
     chain of its grown stages; its whole chain adds stages that never trained.
     """
-    if not hasattr(gan, "stages") or gan.stages() == gan.num_stages:
-        return gan.generator, None
-    grown = gan.stages()
+    generator = gan.sampling_generator() if hasattr(gan, "sampling_generator") else gan.generator
+    if generator is gan.generator:
+        return generator, None
+    grown = gan.stages()  # a StackGAN's
     note = (
         f"{grown} of {gan.num_stages} stages grew; the {gan.sizes[grown - 1]}-pixel chain of the grown stages is "
         "used, as `sample` draws"
     )
-    return gan.generator_chain(grown), note
+    return generator, note
 
 
 def load_generator(model):

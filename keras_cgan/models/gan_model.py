@@ -27,6 +27,7 @@ logged values are the true global batch means.
 import collections
 import contextlib
 import copy
+import inspect
 import os
 import re
 import threading
@@ -38,6 +39,7 @@ import tensorflow as tf
 
 from keras_cgan import checks, distribute
 from keras_cgan import losses as losses_lib
+from keras_cgan.conditions import base as conditions_base
 
 UPDATES = ("alternating", "simultaneous")
 
@@ -73,6 +75,20 @@ def _scaling_hint(low, high):
 def _range_of(what):
     """Why `what` must lie in [-1, 1]: targets are the generator's output; conditions share their range."""
     return "the generator's output range" if what == "targets" else "the targets' range"
+
+
+def fits_per_sample(samples, want):
+    """Whether a batch (array, tensor or `tf.TensorSpec`) can hold samples of shape `want`.
+
+    Sizes a dataset leaves unknown (`None`, or an unknown rank, as
+    `from_generator` or an un-resized `decode_png` gives) fit: the step
+    meets the real ones.
+    """
+    shape = tf.TensorShape(samples.shape)
+    if shape.rank is None:
+        return True
+    got = shape.as_list()[1:]
+    return len(got) == len(want) and all(g is None or w is None or g == w for g, w in zip(got, want))
 
 
 def check_samples(samples, where, what="targets"):
@@ -543,16 +559,16 @@ class GANModel(keras.Model):
         """
         return self.ema_weights() if self.ema_variables else contextlib.nullcontext(self)
 
+    def sampling_generator(self):
+        """The generator `predict` samples with, as a model to save or export (here `self.generator`)."""
+        return self.generator
+
     def ema_generator(self):
-        """A copy of the generator holding the averaged weights, for saving and export."""
-        self._require_ema()
-        generator = self.generator
-        clone = generator.__class__.from_config(generator.get_config())
-        clone.set_weights([np.asarray(w) for w in generator.weights])
-        for weight, average in zip(
-            [w for w in clone.weights if "float" in str(w.dtype)], self.ema_variables
-        ):
-            weight.assign(np.asarray(average))
+        """A copy of `sampling_generator()` holding the averaged weights, for saving and export."""
+        with self.ema_weights():
+            generator = self.sampling_generator()
+            clone = generator.__class__.from_config(generator.get_config())
+            clone.set_weights([np.asarray(w) for w in generator.weights])
         return clone
 
     # --------------------------------------------------------------- compile
@@ -593,8 +609,9 @@ class GANModel(keras.Model):
                 finite and in `[-1, 1]`. A bad batch stops `fit` with an error
                 naming the epoch and batch before it updates any weight.
                 Defaults to `True`.
-            **kwargs: passed to `keras.Model.compile` (e.g. `jit_compile`,
-                `steps_per_execution`). `optimizer`, `loss` and `metrics`
+            **kwargs: passed to `keras.Model.compile` (e.g.
+                `steps_per_execution`; `jit_compile` with `check_data=False`
+                only, as XLA drops the checks' assertions). `optimizer`, `loss` and `metrics`
                 are not used by GANs.
         """
         for unused in ("optimizer", "loss", "metrics"):
@@ -625,6 +642,12 @@ class GANModel(keras.Model):
         gradient_penalty_weight = checks.number("gradient_penalty_weight", gradient_penalty_weight)
         r1_weight = checks.number("r1_weight", r1_weight)
         check_data = checks.flag("check_data", check_data)
+        if check_data and kwargs.get("jit_compile", False) is not False:
+            raise ValueError(
+                "`jit_compile`: XLA compiles no assertion, so the step's data checks (`check_data=True`) cannot "
+                "run under it; pass `check_data=False` with it (and check the data before `fit`), or leave "
+                f"`jit_compile` off (the default: XLA was slower on CPU). Received: jit_compile={kwargs['jit_compile']!r}"
+            )
         with self.distribute_strategy.scope():
             optimizers = [
                 self._fresh_optimizer(identifier, name)
@@ -919,7 +942,8 @@ class GANModel(keras.Model):
         condition, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         with self._global_batch(condition) as (condition, _):
             samples = self.generate(self.prepare_condition(condition), training=False)
-            return tf.nest.map_structure(lambda t: t[: self._step.rows.count], samples)
+            # float32 under a mixed policy too, as every family's samples are (their range needs no more)
+            return tf.nest.map_structure(lambda t: tf.cast(t[: self._step.rows.count], "float32"), samples)
 
     @contextlib.contextmanager
     def _global_batch(self, data):
@@ -1037,10 +1061,9 @@ class GANModel(keras.Model):
         """Raises `ValueError` naming `where` unless targets have the generator's output shape and are
         finite floats in `[-1, 1]` (values are checked for arrays; a dataset's in the step)."""
         expected = tuple(self.generator.outputs[0].shape[1:])
-        got = tuple(target.shape[1:])
-        if got != expected:
+        if not fits_per_sample(target, expected):
             raise ValueError(
-                f"{where}: targets have shape {got} per sample but the generator "
+                f"{where}: targets have shape {tuple(target.shape[1:])} per sample but the generator "
                 f"makes samples of shape {expected}."
             )
         self._check_values(target, where, "targets")
@@ -1087,15 +1110,18 @@ class GANModel(keras.Model):
     def _data_error(self, error, position, source, training=True):
         """The clear error for a failed in-graph data check (`error` itself for any other error)."""
         found = re.search(re.escape(_CHECK_MARK) + r"(\w+)\] \[(\d)\] \[([^\]]*)\] \[([^\]]*)\]", str(error))
-        if not found:
+        condition = re.search(re.escape(conditions_base.CHECK_MARK) + r"([^\]]*)\]", str(error))
+        if not found and not condition:
             return error
-        what, finite, low, high = found.groups()
         at = "the first batch" if position.batch is None else f"batch {position.batch}"
         if position.where:
             at = position.where
         elif training:
             at = f"epoch {position.epoch + 1}, {at}"
         stopped = "training stopped before this batch updated any weight." if training else "evaluation stopped."
+        if not found:
+            return ValueError(f"{source} conditions are not valid at {at}: {condition.group(1)}; {stopped}")
+        what, finite, low, high = found.groups()
         if finite == "0":
             return NonFiniteDataError(
                 f"{source} {what} hold NaN or inf at {at}; {stopped} NaN {what} would make `d_loss`, "
@@ -1170,6 +1196,8 @@ class GANModel(keras.Model):
                 )
             self.check_condition(spec[0], f"{dataset} condition")
             self.check_target(spec[1], f"{dataset} target")
+        elif y is None and (isinstance(x, keras.utils.PyDataset) or inspect.isgenerator(x)):
+            pass  # `(condition, target)` batches one at a time: the step checks each
         elif x is not None:
             if y is None:
                 raise ValueError(f"`{method}(x, y)` needs targets `y` beside the conditions `x`.")

@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_cgan import checks, losses
-from keras_cgan.models.gan_model import GANModel, check_samples
+from keras_cgan.models.gan_model import GANModel, check_samples, fits_per_sample
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
@@ -141,10 +141,9 @@ class NextFrameGAN(GANModel):
             )
 
     def check_condition(self, condition, where):
-        got = tuple(condition.shape[1:])
-        if got != self.condition_shape:
+        if not fits_per_sample(condition, self.condition_shape):
             raise ValueError(
-                f"{where}: conditions have shape {got} per sample; the last {self.context_frames} frames "
+                f"{where}: conditions have shape {tuple(condition.shape[1:])} per sample; the last {self.context_frames} frames "
                 f"of shape {self.frame_shape} stacked on channels make {self.condition_shape}."
             )
         self._check_values(condition, where, "context frames")
@@ -275,7 +274,7 @@ class NextFrameGAN(GANModel):
         for step in range(steps):
             condition = np.concatenate(frames[-k:], axis=-1)  # [B, H, W, k*C]
             step_noise = None if noise is None else tf.constant(noise[:, step])
-            frame = np.asarray(self.generate(tf.constant(condition), noise=step_noise, training=False))
+            frame = np.asarray(self.generate(tf.constant(condition), noise=step_noise, training=False), "float32")
             frames.append(frame)
             out.append(frame)
         return np.stack(out, axis=1)

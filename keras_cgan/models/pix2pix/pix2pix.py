@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from keras_cgan import checks
 from keras_cgan import losses as losses_lib
-from keras_cgan.models.gan_model import GANModel, batch_norm_layers
+from keras_cgan.models.gan_model import GANModel, batch_norm_layers, fits_per_sample
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
@@ -150,10 +150,9 @@ class Pix2Pix(GANModel):
             where: str. Names the argument in the message.
         """
         want = tuple(self.generator.inputs[0].shape[1:])
-        got = tuple(condition.shape[1:])
-        if got != want:
+        if not fits_per_sample(condition, want):
             raise ValueError(
-                f"{where}: conditions have shape {got} per sample but the generator takes {want}."
+                f"{where}: conditions have shape {tuple(condition.shape[1:])} per sample but the generator takes {want}."
             )
         self._check_values(condition, where, "condition images")
 

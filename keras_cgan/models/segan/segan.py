@@ -9,7 +9,7 @@ from keras_cgan import checks
 from keras_cgan import losses as losses_lib
 from keras_cgan.models.segan import waveform as waveform_lib
 from keras_cgan.models.segan.emphasis import DeEmphasis, PreEmphasis
-from keras_cgan.models.gan_model import GANModel, check_samples
+from keras_cgan.models.gan_model import GANModel, check_samples, fits_per_sample
 
 L1_DOMAINS = ("waveform", "emphasized")
 
@@ -177,10 +177,9 @@ class SEGAN(GANModel):
     # ------------------------------------------------------------- the model
 
     def check_condition(self, condition, where):
-        got = tuple(condition.shape[1:])
-        if got != (self.window, 1):
+        if not fits_per_sample(condition, (self.window, 1)):
             raise ValueError(
-                f"{where}: noisy windows have shape {got} per sample; the model takes "
+                f"{where}: noisy windows have shape {tuple(condition.shape[1:])} per sample; the model takes "
                 f"({self.window}, 1). Use `enhance()` for audio of any length."
             )
         self._check_values(condition, where, "noisy windows")
@@ -222,7 +221,9 @@ class SEGAN(GANModel):
         }
         loss = parts["d_real"] + parts["d_fake"]
         if self.mismatch_weight > 0:
-            parts["d_mismatch"] = tf.reduce_mean(adv.fake(scores[2 * batch :]))
+            # A global batch of one window has no other to pair it with: the roll gave its own, a real pair.
+            partnered = tf.cast(self._rows(batch).total > 1, "float32")
+            parts["d_mismatch"] = tf.reduce_mean(adv.fake(scores[2 * batch :])) * partnered
             loss += self.mismatch_weight * parts["d_mismatch"]
         penalty = self.discriminator_penalty(lambda w: self._score(w, condition, training), target, fake)
         if penalty is not None:

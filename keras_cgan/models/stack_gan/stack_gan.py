@@ -245,6 +245,11 @@ class StackGAN(ConditionalGAN):
         images, _ = self.generate_stages(self.prepare_condition(condition), noise, training)
         return images if all_stages else images[-1]
 
+    def sampling_generator(self):
+        """The chain of the grown stages: `self.generator` once every stage grew."""
+        grown = self.stages()
+        return self.generator if grown == self.num_stages else self.generator_chain(grown)
+
     def generator_chain(self, stages=None):
         """A `[noise, condition] -> image` model through the first `stages` stages (default: all).
 

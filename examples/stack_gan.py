@@ -25,18 +25,19 @@ from keras_cgan.models.stack_gan import presets  # noqa: E402
 
 DEFAULT = presets.PRESETS["default"]
 FAKE_FLAG = {"0": False, "1": True, "negative": "negative"}  # --auxiliary-on-fake
+SIZES = (16, 32, 64)  # --sizes when training
 
 
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=None,
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES),
                         help="stage sizes (default: 16 32 64, or --load's own)")
     parser.add_argument("--epochs", type=checks.at_least(1), default=28)
     parser.add_argument("--steps-per-epoch", type=checks.at_least(1), default=40)
     parser.add_argument("--grow-at", type=int, nargs="*", default=[8, 14],
                         help="epochs at which stages 2, 3 start (one per later stage; extra ones are ignored)")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--faces", type=int, default=2048)
+    parser.add_argument("--batch-size", type=checks.at_least(1), default=32)
+    parser.add_argument("--faces", type=checks.at_least(1), default=2048, help="training faces (at least one batch)")
     parser.add_argument("--filters", type=int, default=DEFAULT["base_filters"])
     parser.add_argument("--latent-dim", type=int, default=DEFAULT["latent_dim"])
     parser.add_argument("--code-dim", type=int, default=DEFAULT["code_dim"])
@@ -175,6 +176,7 @@ def check_growth(parser, args):
 
 def main(argv=None):
     parser = build_parser()
+    parser.set_defaults(sizes=None)  # given or not: --load takes the model's own
     args = parser.parse_args(argv)
     if args.sizes is not None:
         check_sizes(parser, args.sizes, "--sizes")
@@ -185,8 +187,10 @@ def main(argv=None):
         if os.path.splitext(args.grid)[1].lower() not in Image.registered_extensions():
             parser.error(f"--grid {args.grid}: the grid image's file name, e.g. stages.png")  # before training
     if not args.load:
-        args.sizes = args.sizes or [16, 32, 64]
+        args.sizes = args.sizes or list(SIZES)
         check_growth(parser, args)
+        if args.faces < args.batch_size:
+            parser.error(f"--faces {args.faces}: fewer than one batch of --batch-size {args.batch_size}")
     import keras
 
     from keras_cgan import GrowStages

@@ -50,6 +50,8 @@ def test_discriminator_classifier_and_mode_seeking_flags_reach_the_model():
     (["--sizes", "16", "32", "--grow-at"], "--grow-at (none): 2 stages (--sizes 16 32) need 1 start epochs"),
     (["--grow-at", "-1", "3"], "--grow-at -1 3: the stages start in order, give increasing epochs >= 0"),
     (["--grid", "G"], "--grid G: the grid image's file name"),
+    (["--batch-size", "0"], "argument --batch-size: expected an int >= 1, received 0"),
+    (["--faces", "10"], "--faces 10: fewer than one batch of --batch-size 32"),
     (["--samples", "1"], "--samples: expected an int >= 2, received 1"),
     (["--steps-per-epoch", "0"], "--steps-per-epoch: expected an int >= 1, received 0"),
 ])

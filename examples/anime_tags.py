@@ -30,9 +30,9 @@ def build_parser():
     parser.add_argument("--mismatch-weight", type=float, default=DEFAULT["mismatch_weight"])
     parser.add_argument("--epochs", type=checks.at_least(1), default=30)
     parser.add_argument("--steps", type=checks.at_least(0), default=0, help="stop after this many steps (0: all epochs)")
-    parser.add_argument("--faces", type=int, default=4096, help="training faces")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--size", type=int, default=16, help="image size, a multiple of 16")
+    parser.add_argument("--faces", type=checks.at_least(1), default=4096, help="training faces (at least one batch)")
+    parser.add_argument("--batch-size", type=checks.at_least(1), default=64)
+    parser.add_argument("--size", type=checks.at_least(16), default=16, help="image size, a multiple of 16")
     parser.add_argument("--filters", type=int, default=DEFAULT["base_filters"])
     parser.add_argument("--latent-dim", type=int, default=DEFAULT["latent_dim"])
     parser.add_argument("--samples", type=checks.at_least(2), default=20, help="generated faces scored per tag set (>= 2)")
@@ -106,8 +106,20 @@ def run(args):
     return result
 
 
+def parse(argv=None):
+    """The flags, refusing before training what cannot work."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.size % 16:
+        parser.error(f"--size {args.size}: the tag faces are drawn at multiples of 16 pixels "
+                     f"(e.g. {16 * max(1, args.size // 16)} or {16 * (args.size // 16 + 1)})")
+    if args.faces < args.batch_size:
+        parser.error(f"--faces {args.faces}: fewer than one batch of --batch-size {args.batch_size}")
+    return args
+
+
 def main(argv=None):
-    return run(build_parser().parse_args(argv))
+    return run(parse(argv))
 
 
 if __name__ == "__main__":

@@ -26,21 +26,28 @@ from keras_cgan.models.next_frame_gan import presets  # noqa: E402
 from keras_cgan.callbacks import KeepBestGenerator  # noqa: E402
 from keras_cgan.models.next_frame_gan import RolloutGIF, junction_score  # noqa: E402
 
+MIN_SIZE = {"junction": 16, "digits": 12}  # the smallest frames each clip maker draws (and a multiple of 4)
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", choices=["junction", "digits"], default="junction")
-    parser.add_argument("--size", type=int, default=16)
-    parser.add_argument("--context", type=int, default=4)
-    parser.add_argument("--clips", type=int, default=2000)
+    parser.add_argument("--size", type=int, default=16,
+                        help="frame side, a multiple of 4: at least 16 for junction, 12 for digits")
+    parser.add_argument("--context", type=checks.at_least(1), default=4)
+    parser.add_argument("--clips", type=checks.at_least(1), default=2000)
     parser.add_argument("--epochs", type=checks.at_least(1), default=5)
     parser.add_argument("--steps-per-epoch", type=checks.at_least(1), default=500)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=checks.at_least(1), default=32)
     parser.add_argument("--adversarial-weight", type=float, default=presets.PRESETS["default"]["adversarial_weight"],
                         help="0 trains the L2 baseline (default %(default)s)")
     parser.add_argument("--out", default="runs/next_frame")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    smallest = MIN_SIZE[args.dataset]
+    if args.size < smallest or args.size % 4:  # the networks halve the frames twice
+        parser.error(f"--size {args.size}: {args.dataset} frames are a multiple of 4 pixels, at least {smallest} "
+                     f"(e.g. {', '.join(str(s) for s in range(smallest, smallest + 12, 4))})")
     keras.utils.set_random_seed(args.seed)
 
     length = 14

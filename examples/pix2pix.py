@@ -82,10 +82,10 @@ def build_parser():
     parser.add_argument("--data", default=None, help="folder of A|B images or with A/ and B/")
     parser.add_argument("--val", default=None, help="held-out folder for the grid (default: --data)")
     parser.add_argument("--direction", default="AtoB", choices=["AtoB", "BtoA"])
-    parser.add_argument("--size", type=int, default=64)
-    parser.add_argument("--train", type=int, default=800, help="synthetic training pairs")
+    parser.add_argument("--size", type=checks.at_least(8), default=64, help="image side, a power of two (8, 16, 32, ...)")
+    parser.add_argument("--train", type=checks.at_least(1), default=800, help="synthetic training pairs")
     parser.add_argument("--steps", type=checks.at_least(1), default=600)
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--batch-size", type=checks.at_least(1), default=8)
     parser.add_argument("--base-filters", type=int, default=DEFAULT["base_filters"])
     parser.add_argument("--receptive-field", type=_field, choices=patchgan.RECEPTIVE_FIELDS,
                         default=DEFAULT["receptive_field"],
@@ -95,7 +95,7 @@ def build_parser():
     parser.add_argument("--l1-lowpass", type=float, default=None,
                         help="Gaussian sigma (pixels) before the L1 term of L1+cGAN (Pix2Pix(l1_lowpass=)); "
                              "0 = the paper's per-pixel L1. Default: 1 on the synthetic labels2facade, else 0")
-    parser.add_argument("--rows", type=int, default=6)
+    parser.add_argument("--rows", type=checks.at_least(1), default=6, help="held-out examples in the grid")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="pix2pix_grid.png", help="the grid image written (a .png file)")
     return parser
@@ -116,6 +116,10 @@ def default_lowpass(args):
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.size & (args.size - 1):  # the U-Net halves the image down to one pixel
+        lower = 2 ** (args.size.bit_length() - 1)
+        parser.error(f"--size {args.size}: the U-Net halves the image down to 1 pixel, give a power of two "
+                     f"(e.g. {lower} or {2 * lower})")
     from PIL import Image
 
     Image.init()

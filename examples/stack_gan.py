@@ -25,16 +25,19 @@ from keras_cgan.models.stack_gan import presets  # noqa: E402
 
 DEFAULT = presets.PRESETS["default"]
 FAKE_FLAG = {"0": False, "1": True, "negative": "negative"}  # --auxiliary-on-fake
+SIZES = (16, 32, 64)  # --sizes when training
 
 
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[16, 32, 64])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES),
+                        help="stage sizes (default: 16 32 64, or --load's own)")
     parser.add_argument("--epochs", type=checks.at_least(1), default=28)
     parser.add_argument("--steps-per-epoch", type=checks.at_least(1), default=40)
-    parser.add_argument("--grow-at", type=int, nargs="*", default=[8, 14], help="epochs at which stages 2, 3 start")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--faces", type=int, default=2048)
+    parser.add_argument("--grow-at", type=int, nargs="*", default=[8, 14],
+                        help="epochs at which stages 2, 3 start (one per later stage; extra ones are ignored)")
+    parser.add_argument("--batch-size", type=checks.at_least(1), default=32)
+    parser.add_argument("--faces", type=checks.at_least(1), default=2048, help="training faces (at least one batch)")
     parser.add_argument("--filters", type=int, default=DEFAULT["base_filters"])
     parser.add_argument("--latent-dim", type=int, default=DEFAULT["latent_dim"])
     parser.add_argument("--code-dim", type=int, default=DEFAULT["code_dim"])
@@ -148,17 +151,46 @@ def write_grid(images_by_stage, path, col_labels):
     save_image_grid(np.concatenate(rows), path, rows=len(rows), row_labels=row_labels, col_labels=col_labels)
 
 
-def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not 2 <= len(args.sizes) <= 3:
-        parser.error(f"--sizes {args.sizes}: give two or three stage sizes")
-    starts = args.grow_at[: len(args.sizes) - 1]  # the later stages' start epochs (as GrowStages reads them)
-    if not args.load and starts != sorted(starts):
-        parser.error(f"--grow-at {args.grow_at}: the stages start in order, give increasing epochs")
-    if not args.load and starts and starts[-1] >= args.epochs:
+def check_sizes(parser, sizes, flag):
+    """Two or three stage sizes that double, from a power of two >= 16 (tag faces are scored at multiples of 16)."""
+    if not 2 <= len(sizes) <= 3:
+        parser.error(f"{flag}: give two or three stage sizes, received {' '.join(map(str, sizes))}")
+    if sizes[0] < 16 or sizes[0] & (sizes[0] - 1) or any(b != 2 * a for a, b in zip(sizes, sizes[1:])):
+        parser.error(f"{flag}: stage sizes {' '.join(map(str, sizes))} cannot be drawn and scored; the first is "
+                     "16, 32, 64, ... and each later one twice the one before (e.g. 16 32 64)")
+
+
+def check_growth(parser, args):
+    """Refuses a --grow-at that does not start every later stage, in order, within --epochs."""
+    later = len(args.sizes) - 1
+    starts = args.grow_at[:later]  # the later stages' start epochs (as GrowStages reads them)
+    if len(starts) < later:
+        parser.error(f"--grow-at {' '.join(map(str, args.grow_at)) or '(none)'}: {later + 1} stages "
+                     f"(--sizes {' '.join(map(str, args.sizes))}) need {later} start epochs, one per later stage")
+    if starts != sorted(starts) or starts[0] < 0:
+        parser.error(f"--grow-at {' '.join(map(str, args.grow_at))}: the stages start in order, give increasing epochs >= 0")
+    if starts[-1] >= args.epochs:
         parser.error(f"--epochs {args.epochs}: the last stage starts at epoch {starts[-1]} (--grow-at); "
                      "give more epochs, or grow earlier")
+
+
+def main(argv=None):
+    parser = build_parser()
+    parser.set_defaults(sizes=None)  # given or not: --load takes the model's own
+    args = parser.parse_args(argv)
+    if args.sizes is not None:
+        check_sizes(parser, args.sizes, "--sizes")
+    if args.grid:
+        from PIL import Image
+
+        Image.init()
+        if os.path.splitext(args.grid)[1].lower() not in Image.registered_extensions():
+            parser.error(f"--grid {args.grid}: the grid image's file name, e.g. stages.png")  # before training
+    if not args.load:
+        args.sizes = args.sizes or list(SIZES)
+        check_growth(parser, args)
+        if args.faces < args.batch_size:
+            parser.error(f"--faces {args.faces}: fewer than one batch of --batch-size {args.batch_size}")
     import keras
 
     from keras_cgan import GrowStages
@@ -168,6 +200,13 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     if args.load:
         gan, seconds = keras.models.load_model(args.load), None  # not trained here
+        active = [int(size) for size in gan.sizes[: gan.stages()]]  # the stages it draws
+        if args.sizes is not None and args.sizes != active:
+            parser.error(f"--sizes {' '.join(map(str, args.sizes))}: the model {args.load} draws stages of "
+                         f"{' '.join(map(str, active))} pixels; "
+                         "leave --sizes out to use them")
+        check_sizes(parser, active, f"--load {args.load}")
+        args.sizes = active
     else:
         gan = build(args)
         train, _ = dataset(args)

@@ -40,3 +40,16 @@ def test_example_refuses_an_unknown_field_before_training(capsys):
     with pytest.raises(SystemExit):
         parse(TINY[:-1] + ["70px"])
     assert "--receptive-field: invalid choice: '70px' (choose from 1, 16, 34" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags, error", [
+    (["--rows", "0"], "argument --rows: expected an int >= 1, received 0"),
+    (["--batch-size", "0"], "argument --batch-size: expected an int >= 1, received 0"),
+    (["--size", "4"], "argument --size: expected an int >= 8, received 4"),
+    (["--size", "48"], "--size 48: the U-Net halves the image down to 1 pixel, give a power of two (e.g. 32 or 64)"),
+])
+def test_example_refuses_values_that_cannot_work_before_training(flags, error, capsys, monkeypatch):
+    monkeypatch.setattr(pix2pix, "make_model", lambda *a: pytest.fail("trained"))
+    with pytest.raises(SystemExit) as exit_:
+        pix2pix.main(flags)
+    assert exit_.value.code == 2 and error in capsys.readouterr().err

@@ -43,7 +43,15 @@ def test_discriminator_classifier_and_mode_seeking_flags_reach_the_model():
 @pytest.mark.parametrize("flags, error", [
     (["--sizes", "16", "32", "--epochs", "1", "--grow-at", "1"], "--epochs 1: the last stage starts at epoch 1"),
     (["--grow-at", "14", "8"], "give increasing epochs"),
-    (["--sizes", "16"], "give two or three stage sizes"),
+    (["--sizes", "16"], "--sizes: give two or three stage sizes, received 16"),
+    (["--sizes", "16", "48"], "--sizes: stage sizes 16 48 cannot be drawn and scored"),
+    (["--sizes", "8", "16"], "the first is 16, 32, 64, ... and each later one twice"),
+    (["--sizes", "16", "32", "64", "--grow-at", "1"], "--grow-at 1: 3 stages (--sizes 16 32 64) need 2 start epochs"),
+    (["--sizes", "16", "32", "--grow-at"], "--grow-at (none): 2 stages (--sizes 16 32) need 1 start epochs"),
+    (["--grow-at", "-1", "3"], "--grow-at -1 3: the stages start in order, give increasing epochs >= 0"),
+    (["--grid", "G"], "--grid G: the grid image's file name"),
+    (["--batch-size", "0"], "argument --batch-size: expected an int >= 1, received 0"),
+    (["--faces", "10"], "--faces 10: fewer than one batch of --batch-size 32"),
     (["--samples", "1"], "--samples: expected an int >= 2, received 1"),
     (["--steps-per-epoch", "0"], "--steps-per-epoch: expected an int >= 1, received 0"),
 ])
@@ -53,3 +61,18 @@ def test_flags_that_cannot_work_are_refused_before_training(flags, error, tmp_pa
         stackgan.main(flags + ["--out", str(tmp_path / "run")])
     assert exit_.value.code == 2 and error in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "run")
+
+
+def test_a_loaded_model_is_scored_at_its_own_sizes(tmp_path, capsys, monkeypatch):
+    tiny = ["--sizes", "16", "32", "--filters", "4", "--latent-dim", "4", "--code-dim", "2"]
+    gan = stackgan.build(stackgan.build_parser().parse_args(tiny))
+    gan.grow(2)
+    path = str(tmp_path / "small.keras")
+    gan.save(path)
+    monkeypatch.setattr(stackgan, "build", lambda args: pytest.fail("trained"))
+    with pytest.raises(SystemExit) as exit_:
+        stackgan.main(["--load", path, "--sizes", "16", "32", "64", "--out", str(tmp_path / "run")])
+    assert exit_.value.code == 2
+    assert f"--sizes 16 32 64: the model {path} draws stages of 16 32 pixels" in capsys.readouterr().err
+    result = stackgan.main(["--load", path, "--samples", "2", "--out", str(tmp_path / "run")])
+    assert result["args"]["sizes"] == [16, 32] and result["stages"] == 2

@@ -1,0 +1,20 @@
+"""examples/next_frame_gan.py: values that cannot work are one-line errors before any training."""
+
+import pytest
+
+from examples import next_frame_gan
+
+
+@pytest.mark.parametrize("flags, error", [
+    (["--size", "12"], "--size 12: junction frames are a multiple of 4 pixels, at least 16 (e.g. 16, 20, 24)"),
+    (["--size", "18"], "--size 18: junction frames are a multiple of 4 pixels"),
+    (["--dataset", "digits", "--size", "10"], "--size 10: digits frames are a multiple of 4 pixels, at least 12"),
+    (["--batch-size", "0"], "argument --batch-size: expected an int >= 1, received 0"),
+    (["--context", "0"], "argument --context: expected an int >= 1, received 0"),
+])
+def test_flags_that_cannot_work_are_refused_before_training(flags, error, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(next_frame_gan.presets, "build", lambda *a, **k: pytest.fail("trained"))
+    monkeypatch.setattr(next_frame_gan.synthetic_video, "junction_clips", lambda *a, **k: pytest.fail("made clips"))
+    with pytest.raises(SystemExit) as exit_:
+        next_frame_gan.main(flags + ["--out", str(tmp_path / "run")])
+    assert exit_.value.code == 2 and error in capsys.readouterr().err

@@ -1,0 +1,56 @@
+"""The benchmark scripts refuse bad arguments in one line, before they train."""
+
+import json
+
+import pytest
+
+from tests.test_case import benchmark_module
+
+_report = benchmark_module("_report")
+
+
+def error_of(main, argv, capsys):
+    """The one error line `main(argv)` exits with (argparse's exit 2)."""
+    with pytest.raises(SystemExit) as exit:
+        main(argv)
+    assert exit.value.code == 2
+    return capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def no_training(*args, **kwargs):
+    raise AssertionError("trained before the arguments were checked")
+
+
+# ---------------------------------------------------------------- _report
+
+
+def test_record_refuses_a_file_it_did_not_write(tmp_path):
+    other = tmp_path / "other.json"
+    other.write_text('{"a": 1}')
+    with pytest.raises(ValueError, match="not a results file"):
+        _report.record("scaling", {"rows": []}, out=str(other))
+    assert json.loads(other.read_text()) == {"a": 1}
+    other.write_text(json.dumps({"benchmark": "video_split", "schema": _report.SCHEMA, "runs": []}))
+    with pytest.raises(ValueError, match="results of 'video_split', not of scaling"):
+        _report.writable("scaling", str(other))
+    other.write_text("not json")
+    with pytest.raises(ValueError, match="not a results file of scaling"):
+        _report.writable("scaling", str(other))
+
+
+def test_out_may_be_new_or_the_benchmarks_own_file(tmp_path):
+    new = str(tmp_path / "new.json")
+    assert _report.writable("scaling", new) == new
+    own = tmp_path / "own.json"
+    own.write_text(json.dumps({"benchmark": "scaling", "schema": _report.SCHEMA, "runs": []}))
+    assert _report.writable("scaling", str(own)) == str(own)
+
+
+def test_out_naming_a_folder_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="is a folder"):
+        _report.writable("scaling", str(tmp_path))
+
+
+def test_record_command_names_a_missing_result_in_one_line(tmp_path, capsys):
+    line = error_of(_report.main, ["record", "scaling", str(tmp_path / "missing.json")], capsys)
+    assert line.endswith("missing.json: cannot read it as JSON (No such file or directory)")

@@ -54,3 +54,30 @@ def test_out_naming_a_folder_is_refused(tmp_path):
 def test_record_command_names_a_missing_result_in_one_line(tmp_path, capsys):
     line = error_of(_report.main, ["record", "scaling", str(tmp_path / "missing.json")], capsys)
     assert line.endswith("missing.json: cannot read it as JSON (No such file or directory)")
+
+
+# ---------------------------------------------------------------- ConditionalGAN benchmarks
+
+
+def test_condition_fidelity_checks_seeds_and_out_first(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("condition_fidelity")
+    monkeypatch.setattr(module, "train", no_training)
+    assert error_of(module.main, ["--seeds", "0"], capsys).endswith("--seeds 0: must be at least 1")
+    assert "is a folder" in error_of(module.main, ["--out", str(tmp_path)], capsys)
+
+
+def test_discriminator_designs_checks_every_design_first(monkeypatch, capsys):
+    module = benchmark_module("discriminator_designs")
+    monkeypatch.setattr(module, "train", no_training)
+    line = error_of(module.main, ["--designs", "concat,projektion"], capsys)
+    assert line.endswith("--designs 'projektion': not a design; the designs are " + ", ".join(module.DESIGNS))
+    assert "--seeds 0" in error_of(module.main, ["--seeds", "0"], capsys)
+
+
+def test_caption_generalisation_parses_every_flags_first(monkeypatch, capsys):
+    module = benchmark_module("caption_generalisation")
+    monkeypatch.setattr(module, "reader_accuracy", no_training)
+    line = error_of(module.main, ["--flags", "--epochs 1", "--flags", "--stepz 2"], capsys)
+    assert line.endswith("--flags '--stepz 2': unrecognized arguments: --stepz 2")
+    line = error_of(module.main, ["--run", "--design acgan"], capsys)
+    assert line.endswith("--run '--design acgan': a run name; the example's flags go to --flags")

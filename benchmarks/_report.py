@@ -163,15 +163,15 @@ def writable(name, path=None):
     return path
 
 
-def check_out(parser, name, out=None):
-    """Exits with `parser`'s one-line error unless `--out` can take a run of `name` (`writable`).
+def check_out(parser, name, out=None, option="--out"):
+    """Exits with `parser`'s one-line error unless `out` can take a run of `name` (`writable`).
 
     Every benchmark calls it before it trains, so a bad `--out` costs nothing.
     """
     try:
         writable(name, out)
     except ValueError as e:
-        parser.error(f"--out {e}" if out else str(e))
+        parser.error(f"{option} {e}" if out else str(e))
 
 
 def run_of(results, name="default"):

@@ -313,6 +313,7 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/export_latency.json)")
     parser.add_argument("--figure", default=None, help="write a PNG of every export's samples here")
     args = parser.parse_args(argv)
+    _report.check_out(parser, "export_latency", args.out)
 
     note = (
         "median ms per call; 2 CPU cores shared with other jobs (timings under contention); "

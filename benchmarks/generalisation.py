@@ -1178,6 +1178,7 @@ def main(argv=None):
     parser.add_argument("--run", default="defaults", help="run name inside the results file")
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/generalisation.json)")
     args = parser.parse_args(argv)
+    _report.check_out(parser, NAME, args.out)
     started = time.time()
 
     tasks, runner, columns = FAMILIES[args.family]

@@ -221,6 +221,7 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_blur.json)")
     parser.add_argument("--run", default="default", help="run name inside the results file")
     args = parser.parse_args(argv)
+    _report.check_out(parser, "pix2pix_blur", args.out)
     if args.eval_every and args.steps % args.eval_every:
         parser.error(f"--eval-every {args.eval_every} must divide --steps {args.steps}")
 

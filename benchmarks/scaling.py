@@ -144,6 +144,7 @@ def main(argv=None):
 
     import _report  # the script's own folder is on the path
 
+    _report.check_out(parser, "scaling", args.out)
     rows = []
     for model in args.models:
         size = args.size or (16 if model == "cgan" else 32)

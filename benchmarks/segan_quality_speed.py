@@ -56,7 +56,10 @@ def parse_args(argv=None):
     p.add_argument("--speed-only", default=None, help=argparse.SUPPRESS)  # internal: a .keras path
     p.add_argument("--train-only", default=None, help=argparse.SUPPRESS)  # internal: l1_only | segan
     p.add_argument("--row-out", default=None, help=argparse.SUPPRESS)  # internal: where --train-only writes
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if not (args.speed_only or args.train_only):
+        _report.check_out(p, "segan_quality_speed", args.out)
+    return args
 
 
 def filters_from(arg):

@@ -122,6 +122,7 @@ def main(argv=None):
         "instead of training it again",
     )
     args = parser.parse_args(argv)
+    _report.check_out(parser, "stackgan", args.json, option="--json")
     rows, details = [], {}
     for variant in args.variants:
         if variant == "stackgan" and args.stackgan_result:

@@ -81,3 +81,11 @@ def test_caption_generalisation_parses_every_flags_first(monkeypatch, capsys):
     assert line.endswith("--flags '--stepz 2': unrecognized arguments: --stepz 2")
     line = error_of(module.main, ["--run", "--design acgan"], capsys)
     assert line.endswith("--run '--design acgan': a run name; the example's flags go to --flags")
+
+
+def test_stackgan_refuses_the_example_options_it_ignores(monkeypatch, capsys):
+    module = benchmark_module("stackgan")
+    monkeypatch.setattr(module, "run", no_training)
+    for flag, value in (("--out", "x.json"), ("--grid", "g.png"), ("--load", "m.keras")):
+        line = error_of(module.main, [flag, value], capsys)
+        assert f"error: {flag}: an option of examples/stack_gan.py this benchmark ignores" in line

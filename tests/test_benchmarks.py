@@ -89,3 +89,13 @@ def test_stackgan_refuses_the_example_options_it_ignores(monkeypatch, capsys):
     for flag, value in (("--out", "x.json"), ("--grid", "g.png"), ("--load", "m.keras")):
         line = error_of(module.main, [flag, value], capsys)
         assert f"error: {flag}: an option of examples/stack_gan.py this benchmark ignores" in line
+
+
+def test_export_latency_generator_needs_its_one_family(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("export_latency")
+    monkeypatch.setattr(module, "bench_family", no_training)
+    line = error_of(module.main, ["--generator", "g.keras"], capsys)
+    assert line.endswith("--generator g.keras: name the one family it is for, e.g. --families conditional")
+    missing = str(tmp_path / "missing.keras")
+    line = error_of(module.main, ["--generator", missing, "--families", "conditional"], capsys)
+    assert line.endswith(f"--generator: Model file not found: {missing!r}")

@@ -99,3 +99,23 @@ def test_export_latency_generator_needs_its_one_family(tmp_path, monkeypatch, ca
     missing = str(tmp_path / "missing.keras")
     line = error_of(module.main, ["--generator", missing, "--families", "conditional"], capsys)
     assert line.endswith(f"--generator: Model file not found: {missing!r}")
+
+
+def test_scaling_needs_a_warmup_step(monkeypatch, capsys):
+    module = benchmark_module("scaling")
+    monkeypatch.setattr(module, "launch", no_training)
+    assert error_of(module.main, ["--warmup", "0"], capsys).endswith("--warmup 0: must be at least 1")
+
+
+@pytest.mark.parametrize("argv, error", [
+    (["--task", "textur"], "--task textur: not a task of pix2pix; its tasks are texture, gray_to_palette, "
+                           "edges_to_filled, texture_dots"),
+    (["--steps", "0"], "--steps 0: must be at least 1"),
+    (["--half", "tune", "--task", "edges_to_filled"],
+     "--half tune --task edges_to_filled: no task of pix2pix is both (the tune half is texture, gray_to_palette)"),
+])
+def test_generalisation_refuses_what_would_train_nothing_or_the_default(argv, error, monkeypatch, capsys):
+    module = benchmark_module("generalisation")
+    tasks, _, columns = module.FAMILIES["pix2pix"]
+    monkeypatch.setitem(module.FAMILIES, "pix2pix", (tasks, no_training, columns))
+    assert error_of(module.main, ["--family", "pix2pix"] + argv, capsys).endswith(error)

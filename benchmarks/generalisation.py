@@ -1182,25 +1182,31 @@ def main(argv=None):
     started = time.time()
 
     tasks, runner, columns = FAMILIES[args.family]
+    if args.steps is not None and args.steps < 1:
+        parser.error(f"--steps {args.steps}: must be at least 1")
     args.steps = args.steps or DEFAULT_STEPS[args.family]
     global BG, FRAME
     if args.background is not None:
         BG = float(args.background)
     if args.frame_size is not None:
         if args.task != ["library_junction"]:
-            raise ValueError("`--frame-size` applies to `--task library_junction` only (the other tasks are drawn at 24).")
+            parser.error(f"--frame-size {args.frame_size}: applies to --task library_junction only "
+                         "(the other tasks are drawn at 24)")
         FRAME = int(args.frame_size)
     if args.other_judges and (args.family not in ("conditional_gan", "stack_gan") or args.other_judges < 0):
-        raise ValueError(f"`--other-judges {args.other_judges}`: a positive count, for --family conditional_gan "
-                         "or stack_gan only.")
+        parser.error(f"--other-judges {args.other_judges}: a positive count, for --family conditional_gan "
+                     "or stack_gan only")
     if args.probe_every and (args.family != "stack_gan" or args.probe_every < 0):
-        raise ValueError(f"`--probe-every {args.probe_every}`: a positive step count, for --family stack_gan only.")
+        parser.error(f"--probe-every {args.probe_every}: a positive step count, for --family stack_gan only")
     if args.family == "next_frame_gan" and "library_junction" in (args.task or []):
         tasks = dict(tasks, library_junction=("control", None))
-    chosen = [t for t in tasks if (not args.task or t in args.task) and (not args.half or tasks[t][0] == args.half)]
     unknown = sorted(set(args.task or []) - set(tasks))
     if unknown:
-        raise ValueError(f"Unknown task(s) {unknown} for {args.family}; the tasks are {sorted(tasks)}.")
+        parser.error(f"--task {unknown[0]}: not a task of {args.family}; its tasks are {', '.join(tasks)}")
+    chosen = [t for t in tasks if (not args.task or t in args.task) and (not args.half or tasks[t][0] == args.half)]
+    if not chosen:
+        parser.error(f"--half {args.half} --task {' --task '.join(args.task)}: no task of {args.family} is both "
+                     f"(the {args.half} half is {', '.join(t for t in tasks if tasks[t][0] == args.half)})")
     sets = dict(args.set)
     out = args.out or _report.path_of(NAME)
     try:

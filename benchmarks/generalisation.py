@@ -553,6 +553,16 @@ def texture_correlation(pred, infos, kind):
     return float(np.mean(scores))
 
 
+def flat_error(y_true, y_pred, where=None):
+    """`image_quality.flat_error` in [-1, 1] units over exactly constant neighbourhoods, as recorded before.
+
+    The metric works on the [0, 1] scale (and refuses [-1, 1] images read as
+    [0, 1]): twice its error, half the tolerance, is the same number.
+    """
+    error = image_quality.flat_error(y_true, y_pred, value_range=(-1.0, 1.0), tolerance=5e-7, where=where)
+    return None if error is None else 2 * error
+
+
 def run_pix2pix(task, args, sets):
     from keras_cgan.models.pix2pix import presets
 
@@ -574,8 +584,7 @@ def run_pix2pix(task, args, sets):
         err = np.abs(pred - test_target).mean(-1)
         entry = {
             "l1_error": float(err.mean()),
-            # values as given ([-1, 1] units) over exactly constant neighbourhoods, as recorded before
-            "flat_error": image_quality.flat_error(test_target, pred, value_range=(0.0, 1.0), tolerance=1e-6),
+            "flat_error": flat_error(test_target, pred),
             "sharpness_ratio": float(image_quality.sharpness_ratio(pred, test_target)),
             "psnr": float(np.mean(image_quality.psnr(test_target, pred))),
         }
@@ -583,13 +592,11 @@ def run_pix2pix(task, args, sets):
             entry["texture_corr"] = texture_correlation(pred, infos, kind)
             # the dots' gaps are flat too, and a sample at another phase puts dots there: outside the region
             # only the background is left, where any texture drawn is an artefact
-            entry["background_error"] = image_quality.flat_error(
-                test_target, pred, value_range=(0.0, 1.0), tolerance=1e-6, where=~region)
+            entry["background_error"] = flat_error(test_target, pred, where=~region)
             # the same split at 3 pixels from the region: spill past its edge, or noise far from it
             near = _grown(region, SPILL) & ~region
             for part, where in (("near", near), ("far", ~region & ~near)):
-                entry[f"background_error_{part}"] = image_quality.flat_error(
-                    test_target, pred, value_range=(0.0, 1.0), tolerance=1e-6, where=where)
+                entry[f"background_error_{part}"] = flat_error(test_target, pred, where=where)
             entry["region_sharpness_ratio"] = float(
                 np.sqrt(_region_energy(pred, region) / max(_region_energy(test_target, region), 1e-12)))
         if variant == "gan":
@@ -606,8 +613,7 @@ def run_pix2pix(task, args, sets):
     if kind:
         result["real_texture_corr"] = texture_correlation(test_target, infos, kind)
         # the flat error of a perfect sample: the true texture at another phase
-        result["other_phase_flat_error"] = image_quality.flat_error(
-            test_target, at_other_phases(infos, kind, args.seed + 2), value_range=(0.0, 1.0), tolerance=1e-6)
+        result["other_phase_flat_error"] = flat_error(test_target, at_other_phases(infos, kind, args.seed + 2))
     result["collapsed"] = result["gan"]["collapsed"]
     result["collapse_kinds"] = result["gan"].get("collapse_kinds", [])
     return result, seconds, history

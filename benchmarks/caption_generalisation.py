@@ -87,7 +87,8 @@ def main(argv=None):
     _report.check_out(parser, "caption_generalisation", args.out)
     runs_flags = args.flags or [""]
     # Every row's flags checked before the first one trains.
-    parsed = [example_settings(parser, flags, os.path.join(args.runs_dir, str(i))) for i, flags in enumerate(runs_flags)]
+    parsed = [example_settings(parser, flags, os.path.join(args.runs_dir, str(i)))
+              for i, flags in enumerate(runs_flags)]
 
     reader = reader_accuracy(args.reader_images, parsed[0].size)
     print("pixel reader on real images: " + "; ".join(

@@ -128,6 +128,52 @@ def load(name_or_path):
         return json.load(f)
 
 
+def output_options(parser, name, run="default"):
+    """Adds a benchmark's `--out` (its results file) and `--run` (the run inside it) to `parser`."""
+    parser.add_argument("--out", default=None, help=f"JSON path (default benchmarks/results/{name}.json)")
+    parser.add_argument("--run", default=run,
+                        help=f"run name inside the results file (default: {run}); runs of other names are kept")
+
+
+def writable(name, path=None):
+    """Raises a one-line `ValueError` unless `path` (default: `name`'s own file) can take a run of `name`.
+
+    It can when it does not exist yet or is a results file of `name`; anything
+    else (a folder, another benchmark's results, a file that is not results
+    JSON) is refused rather than replaced.
+    """
+    path = path or path_of(name)
+    if os.path.isdir(path):
+        raise ValueError(f"{path}: is a folder; give the path of a .json results file")
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(parent) and not os.path.isdir(parent):
+        raise ValueError(f"{path}: {parent} is a file, not a folder")
+    if not os.path.exists(path):
+        return path
+    try:
+        with open(path) as f:
+            old = json.load(f)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path}: not a results file of {name} ({type(e).__name__}); refusing to replace it") from None
+    if not (isinstance(old, dict) and old.get("schema") == SCHEMA and isinstance(old.get("runs"), list)):
+        raise ValueError(f"{path}: not a results file (no schema {SCHEMA} and runs); refusing to replace it")
+    if old.get("benchmark") != name:
+        raise ValueError(f"{path}: holds the results of {old.get('benchmark')!r}, not of {name}; "
+                         "refusing to replace it")
+    return path
+
+
+def check_out(parser, name, out=None, option="--out"):
+    """Exits with `parser`'s one-line error unless `out` can take a run of `name` (`writable`).
+
+    Every benchmark calls it before it trains, so a bad `--out` costs nothing.
+    """
+    try:
+        writable(name, out)
+    except ValueError as e:
+        parser.error(f"{option} {e}" if out else str(e))
+
+
 def run_of(results, name="default"):
     """The run called `name` in a results file (a dict as `load` returns)."""
     for run in results["runs"]:
@@ -140,9 +186,10 @@ def record(name, result, run="default", out=None, argv=None, note=None):
     """Writes `result` as the run `run` of `benchmarks/results/<name>.json`.
 
     The file's top-level commit, version, argv and machine become this write's;
-    a run of the same name is replaced in place, other runs are kept.
+    a run of the same name is replaced in place, other runs are kept. A path
+    that is not a results file of `name` is refused (`writable`'s `ValueError`).
     """
-    path = out or path_of(name)
+    path = writable(name, out)
     facts = {
         "commit": commit(),
         "keras_cgan": version(),
@@ -156,9 +203,7 @@ def record(name, result, run="default", out=None, argv=None, note=None):
     runs = []
     if os.path.exists(path):
         with open(path) as f:
-            old = json.load(f)
-        if isinstance(old, dict) and old.get("schema") == SCHEMA:
-            runs = old["runs"]
+            runs = json.load(f)["runs"]
     names = [r["name"] for r in runs]
     if run in names:
         runs[names.index(run)] = entry
@@ -200,8 +245,15 @@ def main(argv=None):
     rec.add_argument("--argv", default=None, help="the command that made the result, as one string")
     rec.add_argument("--note", default=None)
     args = parser.parse_args(argv)
-    with open(args.result) as f:
-        result = json.load(f)
+    try:
+        with open(args.result) as f:
+            result = json.load(f)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        parser.error(f"{args.result}: cannot read it as JSON ({getattr(e, 'strerror', None) or e})")
+    try:
+        writable(args.name)
+    except ValueError as e:
+        parser.error(str(e))
     path = record(args.name, result, run=args.run, argv=shlex.split(args.argv) if args.argv else None,
                   note=args.note)
     print(f"written: {path} (run {args.run!r})")

@@ -3,13 +3,17 @@
 First scores the pixel reader itself (`synthetic_shapes.read_attributes`) on
 real images of the held-out and the training combinations: if it were wrong
 on real images, the GAN's numbers would be the reader's. Then trains
-`examples/text_to_image.py` once per `--run` (each a string of that
+`examples/text_to_image.py` once per `--flags` (each a string of that
 script's flags; default: its default settings) and reports colour, shape and
 position accuracy on captions of the eight held-out combinations, the same
 on seen captions, diversity and training seconds as a JSON table.
 
-    python benchmarks/caption_generalisation.py               # the example's defaults, ~17 min on 2 CPU cores
-    python benchmarks/caption_generalisation.py --run "--design projection" --run "--design acgan --word-swap 0"
+    python benchmarks/caption_generalisation.py --run defaults   # the example's defaults, ~17 min on 2 CPU cores
+    python benchmarks/caption_generalisation.py --flags "--design projection" \
+        --flags "--design acgan --word-swap 0" --run "projection and acgan without word swap"
+
+Writes run --run (default "default") of benchmarks/results/caption_generalisation.json,
+one row per --flags; runs of other names are kept (the docs' table shows every run).
 """
 
 import argparse
@@ -59,26 +63,39 @@ def row(label, settings, result):
     }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--run", action="append", default=None,
-                        help="flags of examples/text_to_image.py for one run (repeatable); default: its defaults")
-    parser.add_argument("--reader-images", type=int, default=2000, help="real images scored by the reader")
-    parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/caption_generalisation.json)")
-    parser.add_argument("--runs-dir", default="runs/caption_generalisation")
-    args = parser.parse_args()
-    runs_flags = args.run or [""]
+def example_settings(parser, flags, out):
+    """`flags` parsed by examples/text_to_image.py's parser; a bad flag is `parser`'s one-line error."""
+    example = text_to_image.build_parser()
+    example.error = lambda message: parser.error(f"--flags {flags!r}: {message}")
+    try:
+        words = shlex.split(flags)
+    except ValueError as e:
+        parser.error(f"--flags {flags!r}: {e}")
+    return example.parse_args(words + ["--out", out, "--verbose", "0"])
 
-    first = text_to_image.build_parser().parse_args(shlex.split(runs_flags[0]))
-    reader = reader_accuracy(args.reader_images, first.size)
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--flags", action="append", default=None,
+                        help="flags of examples/text_to_image.py for one row (repeatable); default: its defaults")
+    parser.add_argument("--reader-images", type=int, default=2000, help="real images scored by the reader")
+    _report.output_options(parser, "caption_generalisation")
+    parser.add_argument("--runs-dir", default="runs/caption_generalisation")
+    args = parser.parse_args(argv)
+    if args.run.startswith("-"):
+        parser.error(f"--run {args.run!r}: a run name; the example's flags go to --flags")
+    _report.check_out(parser, "caption_generalisation", args.out)
+    runs_flags = args.flags or [""]
+    # Every row's flags checked before the first one trains.
+    parsed = [example_settings(parser, flags, os.path.join(args.runs_dir, str(i)))
+              for i, flags in enumerate(runs_flags)]
+
+    reader = reader_accuracy(args.reader_images, parsed[0].size)
     print("pixel reader on real images: " + "; ".join(
         f"{k} " + ", ".join(f"{a} {v[a]:.3f}" for a in ATTRIBUTES) for k, v in reader.items()), flush=True)
 
     rows, runs = [], {}
-    for i, flags in enumerate(runs_flags):
-        settings = text_to_image.build_parser().parse_args(
-            shlex.split(flags) + ["--out", os.path.join(args.runs_dir, str(i)), "--verbose", "0"]
-        )
+    for flags, settings in zip(runs_flags, parsed):
         result = text_to_image.run(settings)
         label = flags or "defaults"
         runs[label] = result
@@ -87,7 +104,7 @@ def main():
         "caption_generalisation",
         {"reader_on_real_images": reader, "runs": runs, "bar": "unseen colour, shape, position each >= 0.8",
          "note": "2 CPU cores shared with other jobs: seconds are under contention"},
-        rows, COLUMNS, args.out,
+        rows, COLUMNS, args.out, run=args.run,
     )
 
 

@@ -73,6 +73,7 @@ def main():
     parser.add_argument("--run", default="default")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
+    _report.check_out(parser, "classifier_pooling", args.out)
 
     rows, start = [], time.time()
     for task in STACK_TASKS:

@@ -12,11 +12,16 @@ last scored epoch how varied the digits of one class are (beside real digits'): 
 generator that draws only the easiest form of each digit can score above
 real digits.
 
-    python benchmarks/condition_fidelity.py            # ~5 minutes on 2 CPU cores
-    python benchmarks/condition_fidelity.py --epochs 400 --eval-every 50
-    python benchmarks/condition_fidelity.py --set condition_at=every_block
-    python benchmarks/condition_fidelity.py --variant "preset's" --seeds 5   # one D; each seed is kept
-    python benchmarks/condition_fidelity.py --variant "preset's" --seeds 3 --mismatch-weight 1
+    python benchmarks/condition_fidelity.py --run one_seed     # ~5 minutes on 2 CPU cores
+    python benchmarks/condition_fidelity.py --seeds 3 --mismatch-weight 1   # the docs' table (run default), ~15 min
+    python benchmarks/condition_fidelity.py --epochs 400 --eval-every 50 --run "400 epochs"
+    python benchmarks/condition_fidelity.py --set condition_at=every_block --run condition_at=every_block
+    python benchmarks/condition_fidelity.py --variant "preset's" --seeds 5 --run "preset's D, 5 seeds"  # each seed kept
+    python benchmarks/condition_fidelity.py --variant "preset's" --seeds 3 --mismatch-weight 1 \
+        --run "the preset's D alone, three seeds, with diversity"
+
+Writes run --run (default "default", the one the docs' table reads) of
+benchmarks/results/condition_fidelity.json; runs of other names are kept.
 """
 
 import argparse
@@ -65,21 +70,24 @@ def train(variant, args, judge, seed):
     return scores, time.time() - start, diversity(fake, labels)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=80)
     parser.add_argument("--eval-every", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--filters", type=int, default=32)
-    parser.add_argument("--seeds", type=int, default=1, help="repeat with this many seeds and average")
+    parser.add_argument("--seeds", type=int, default=1, help="repeat with this many seeds (0, 1, ...) and average")
     parser.add_argument("--variant", action="append", default=[], metavar="TEXT",
                         help="run only the discriminators whose name contains TEXT (repeatable; default: all)")
     parser.add_argument("--set", action="append", default=[], type=_report.key_value, metavar="KEY=VALUE",
                         help="a preset override for every discriminator, e.g. condition_at=every_block (repeatable)")
     parser.add_argument("--mismatch-weight", type=float, default=presets.PRESETS["digits"]["mismatch_weight"],
                         help="the matching-aware term's weight where it is on (default: the preset's)")
-    parser.add_argument("--out", default=None)
-    args = parser.parse_args()
+    _report.output_options(parser, "condition_fidelity")
+    args = parser.parse_args(argv)
+    _report.check_out(parser, "condition_fidelity", args.out)
+    if args.seeds < 1:
+        parser.error(f"--seeds {args.seeds}: must be at least 1")
     if not 1 <= args.eval_every <= args.epochs:
         parser.error(f"--eval-every {args.eval_every}: must be between 1 and --epochs ({args.epochs}); "
                      "otherwise no epoch is scored")
@@ -115,7 +123,7 @@ def main():
     _report.write(
         "condition_fidelity",
         {"args": vars(args), "runs": runs, "real_digit_accuracy": real_accuracy, "real_diversity": real_diversity},
-        rows, columns, args.out,
+        rows, columns, args.out, run=args.run,
     )
 
 

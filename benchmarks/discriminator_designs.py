@@ -7,9 +7,13 @@ step budget, and reports hair accuracy, both-eyes accuracy, all-tags accuracy
 and diversity (mean pairwise distance of faces for one tag set; 0 for a
 collapsed generator) as a JSON table.
 
-    python benchmarks/discriminator_designs.py              # ~15 minutes on 2 CPU cores
-    python benchmarks/discriminator_designs.py --epochs 30 --seeds 3
-    python benchmarks/discriminator_designs.py --designs concat_acgan --set condition_at=every_block
+    python benchmarks/discriminator_designs.py --mismatch-on 1   # the docs' table (run default), ~15 min on 2 cores
+    python benchmarks/discriminator_designs.py --epochs 30 --seeds 3 --run "30 epochs, three seeds"
+    python benchmarks/discriminator_designs.py --designs concat_acgan --set condition_at=every_block \
+        --run "concat_acgan, condition_at=every_block"
+
+Writes run --run (default "default", the one the docs' table reads) of
+benchmarks/results/discriminator_designs.json; runs of other names are kept.
 """
 
 import argparse
@@ -45,7 +49,7 @@ def train(design, mismatch_weight, args, seed):
     return dict(anime_tags.evaluate(gan, args.samples, args.size), seconds=seconds)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--faces", type=int, default=4096)
@@ -55,20 +59,27 @@ def main():
     parser.add_argument("--latent-dim", type=int, default=32)
     parser.add_argument("--samples", type=int, default=10, help="faces scored per tag set (36 sets)")
     parser.add_argument("--seeds", type=int, default=1)
-    parser.add_argument("--designs", default=",".join(DESIGNS))
+    parser.add_argument("--designs", default=",".join(DESIGNS), help=f"comma-separated, of {', '.join(DESIGNS)}")
     parser.add_argument("--mismatch-on", type=float, default=anime_tags.DEFAULT["mismatch_weight"],
                         help="the matching-aware term's weight in the 'on' rows (default: the preset's)")
     parser.add_argument("--set", action="append", default=[], type=_report.key_value, metavar="KEY=VALUE",
                         help="a preset override for every design, e.g. condition_at=every_block (repeatable)")
-    parser.add_argument("--out", default=None)
-    args = parser.parse_args()
+    _report.output_options(parser, "discriminator_designs")
+    args = parser.parse_args(argv)
+    _report.check_out(parser, "discriminator_designs", args.out)
+    if args.seeds < 1:
+        parser.error(f"--seeds {args.seeds}: must be at least 1")
+    designs = args.designs.split(",")
+    unknown = [d for d in designs if d not in DESIGNS]
+    if unknown:
+        parser.error(f"--designs {unknown[0]!r}: not a design; the designs are {', '.join(DESIGNS)}")
     clash = sorted({"conditioning", "mismatch_weight", "base_filters", "latent_dim", "seed"} & set(dict(args.set)))
     if clash:
         parser.error(f"--set {clash[0]}: the benchmark sets it (use --designs or its own flags)")
 
     rows, runs = [], {}
     steps = args.epochs * (args.faces // args.batch_size)
-    for design in args.designs.split(","):
+    for design in designs:
         for mismatch in (args.mismatch_on, 0.0):
             per_seed = [train(design, mismatch, args, seed) for seed in range(args.seeds)]
             mean = {k: float(np.mean([r[k] for r in per_seed])) for k in per_seed[0]}
@@ -84,7 +95,7 @@ def main():
     _report.write(
         "discriminator_designs",
         {"args": vars(args), "steps": steps, "runs": runs, "real_diversity": real},
-        rows, ["design", "mismatch"] + list(METRICS) + ["seconds"], args.out,
+        rows, ["design", "mismatch"] + list(METRICS) + ["seconds"], args.out, run=args.run,
     )
 
 

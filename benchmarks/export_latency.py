@@ -10,8 +10,13 @@ parity errors and SNR vs Keras float32. Writes
 acceptance bars.
 
     python benchmarks/export_latency.py                 # minutes on 2 CPU cores
-    python benchmarks/export_latency.py --families conditional --steps 1400 --runs 500
-    python benchmarks/export_latency.py --generator runs/digits/generator.keras
+    python benchmarks/export_latency.py --families conditional --steps 1400 --runs 500 --run "1400 steps"
+    python benchmarks/export_latency.py --generator runs/digits/generator.keras --families conditional \
+        --run "runs/digits generator"
+
+`--generator` measures a generator of yours instead of training one: name
+the one family it belongs to with `--families`. Writes run --run (default
+"default", the docs' tables) of the results file; runs of other names are kept.
 """
 
 import argparse
@@ -191,14 +196,15 @@ def median_ms(call, runs, max_seconds=10.0):
     return float(np.median(times) * 1000)
 
 
-def bench_family(family, args, workdir):
+def bench_family(family, args, workdir, generator=None):
+    """Exports and times `family`'s generator: `generator` (from `--generator`) or one trained here."""
     from keras_cgan import export
     from keras_cgan.export import runtimes
 
     train, data, default_steps = FAMILIES[family]
     steps = default_steps if args.steps is None else args.steps
     start = time.time()
-    generator = export.load_generator(args.generator) if args.generator else train(steps, args.seed)
+    generator = generator or train(steps, args.seed)
     train_seconds = time.time() - start
     calibration = data(generator, args.calibration, args.seed + 1)
     inputs = data(generator, 16, args.seed + 2)  # parity and latency inputs
@@ -262,6 +268,21 @@ def bench_family(family, args, workdir):
     }, reports
 
 
+INPUT_NAMES = {family: {"condition"} if family == "pix2pix" else {"noise", "condition"} for family in FAMILIES}
+
+
+def input_mismatch(generator, family):
+    """Why `generator` cannot stand for `family` (its inputs are not the family's), or None when it can."""
+    got = {t.name: tuple(t.shape[1:]) for t in generator.inputs}
+    if set(got) == INPUT_NAMES[family]:
+        want = {name: value.shape[1:] for name, value in FAMILIES[family][1](generator, 2, 0).items()}
+        if all(len(got[n]) == len(want[n]) and all(g in (None, w) for g, w in zip(got[n], want[n])) for n in got):
+            return None
+    else:
+        want = sorted(INPUT_NAMES[family])
+    return f"its inputs {got} are not the {family} family's ({want})"
+
+
 FIGURE_ROWS = {"saved_model": "SavedModel", "onnx": "ONNX", "tflite-float32": "TFLite float32",
                "tflite-float16": "TFLite float16", "tflite-int8": "TFLite int8"}
 
@@ -304,15 +325,32 @@ COLUMNS = ["family", "runtime", "batch 1 ms", "batch 16 ms", "KiB", "max abs err
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--families", nargs="+", default=sorted(FAMILIES), choices=sorted(FAMILIES))
+    parser.add_argument("--families", nargs="+", default=None, choices=sorted(FAMILIES),
+                        help="default: all; with --generator, the one family it is for")
     parser.add_argument("--steps", type=int, default=None, help="training steps per generator (default: per family)")
-    parser.add_argument("--generator", default=None, help="use this trained generator `.keras` instead")
+    parser.add_argument("--generator", default=None,
+                        help="use this trained generator (or GAN) `.keras` instead; needs --families FAMILY")
     parser.add_argument("--runs", type=int, default=200, help="timed calls per measurement (default 200)")
     parser.add_argument("--calibration", type=int, default=100, help="int8 calibration samples (default 100)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/export_latency.json)")
     parser.add_argument("--figure", default=None, help="write a PNG of every export's samples here")
+    _report.output_options(parser, "export_latency")
     args = parser.parse_args(argv)
+    _report.check_out(parser, "export_latency", args.out)
+    generator = None
+    if args.generator:
+        if not args.families or len(args.families) != 1:
+            parser.error(f"--generator {args.generator}: name the one family it is for, e.g. --families conditional")
+        from keras_cgan import export
+
+        try:
+            generator = export.load_generator(args.generator)
+        except ValueError as e:
+            parser.error(f"--generator: {e}")
+        mismatch = input_mismatch(generator, args.families[0])
+        if mismatch:
+            parser.error(f"--generator {args.generator}: {mismatch}")
+    args.families = args.families or sorted(FAMILIES)
 
     note = (
         "median ms per call; 2 CPU cores shared with other jobs (timings under contention); "
@@ -321,7 +359,7 @@ def main(argv=None):
     results = {}
     with tempfile.TemporaryDirectory() as workdir:
         for family in args.families:
-            results[family], reports = bench_family(family, args, workdir)
+            results[family], reports = bench_family(family, args, workdir, generator)
             print(f"{family}: done", flush=True)
             if args.figure and family == "conditional":
                 save_figure(reports, figure_inputs(args.seed), args.figure)
@@ -331,7 +369,7 @@ def main(argv=None):
                 _report.write(
                     "export_latency",
                     {"note": note, "args": vars(args), "complete": complete, "families": results},
-                    table_rows(results), COLUMNS, args.out,
+                    table_rows(results), COLUMNS, args.out, run=args.run,
                 )
     for family, result in results.items():
         print(f"\n{family} ({result['generator']}, {result['parameters']} parameters), acceptance:")

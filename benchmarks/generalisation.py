@@ -553,6 +553,16 @@ def texture_correlation(pred, infos, kind):
     return float(np.mean(scores))
 
 
+def flat_error(y_true, y_pred, where=None):
+    """`image_quality.flat_error` in [-1, 1] units over exactly constant neighbourhoods, as recorded before.
+
+    The metric works on the [0, 1] scale (and refuses [-1, 1] images read as
+    [0, 1]): twice its error, half the tolerance, is the same number.
+    """
+    error = image_quality.flat_error(y_true, y_pred, value_range=(-1.0, 1.0), tolerance=5e-7, where=where)
+    return None if error is None else 2 * error
+
+
 def run_pix2pix(task, args, sets):
     from keras_cgan.models.pix2pix import presets
 
@@ -574,8 +584,7 @@ def run_pix2pix(task, args, sets):
         err = np.abs(pred - test_target).mean(-1)
         entry = {
             "l1_error": float(err.mean()),
-            # values as given ([-1, 1] units) over exactly constant neighbourhoods, as recorded before
-            "flat_error": image_quality.flat_error(test_target, pred, value_range=(0.0, 1.0), tolerance=1e-6),
+            "flat_error": flat_error(test_target, pred),
             "sharpness_ratio": float(image_quality.sharpness_ratio(pred, test_target)),
             "psnr": float(np.mean(image_quality.psnr(test_target, pred))),
         }
@@ -583,13 +592,11 @@ def run_pix2pix(task, args, sets):
             entry["texture_corr"] = texture_correlation(pred, infos, kind)
             # the dots' gaps are flat too, and a sample at another phase puts dots there: outside the region
             # only the background is left, where any texture drawn is an artefact
-            entry["background_error"] = image_quality.flat_error(
-                test_target, pred, value_range=(0.0, 1.0), tolerance=1e-6, where=~region)
+            entry["background_error"] = flat_error(test_target, pred, where=~region)
             # the same split at 3 pixels from the region: spill past its edge, or noise far from it
             near = _grown(region, SPILL) & ~region
             for part, where in (("near", near), ("far", ~region & ~near)):
-                entry[f"background_error_{part}"] = image_quality.flat_error(
-                    test_target, pred, value_range=(0.0, 1.0), tolerance=1e-6, where=where)
+                entry[f"background_error_{part}"] = flat_error(test_target, pred, where=where)
             entry["region_sharpness_ratio"] = float(
                 np.sqrt(_region_energy(pred, region) / max(_region_energy(test_target, region), 1e-12)))
         if variant == "gan":
@@ -606,8 +613,7 @@ def run_pix2pix(task, args, sets):
     if kind:
         result["real_texture_corr"] = texture_correlation(test_target, infos, kind)
         # the flat error of a perfect sample: the true texture at another phase
-        result["other_phase_flat_error"] = image_quality.flat_error(
-            test_target, at_other_phases(infos, kind, args.seed + 2), value_range=(0.0, 1.0), tolerance=1e-6)
+        result["other_phase_flat_error"] = flat_error(test_target, at_other_phases(infos, kind, args.seed + 2))
     result["collapsed"] = result["gan"]["collapsed"]
     result["collapse_kinds"] = result["gan"].get("collapse_kinds", [])
     return result, seconds, history
@@ -1178,28 +1184,35 @@ def main(argv=None):
     parser.add_argument("--run", default="defaults", help="run name inside the results file")
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/generalisation.json)")
     args = parser.parse_args(argv)
+    _report.check_out(parser, NAME, args.out)
     started = time.time()
 
     tasks, runner, columns = FAMILIES[args.family]
+    if args.steps is not None and args.steps < 1:
+        parser.error(f"--steps {args.steps}: must be at least 1")
     args.steps = args.steps or DEFAULT_STEPS[args.family]
     global BG, FRAME
     if args.background is not None:
         BG = float(args.background)
     if args.frame_size is not None:
         if args.task != ["library_junction"]:
-            raise ValueError("`--frame-size` applies to `--task library_junction` only (the other tasks are drawn at 24).")
+            parser.error(f"--frame-size {args.frame_size}: applies to --task library_junction only "
+                         "(the other tasks are drawn at 24)")
         FRAME = int(args.frame_size)
     if args.other_judges and (args.family not in ("conditional_gan", "stack_gan") or args.other_judges < 0):
-        raise ValueError(f"`--other-judges {args.other_judges}`: a positive count, for --family conditional_gan "
-                         "or stack_gan only.")
+        parser.error(f"--other-judges {args.other_judges}: a positive count, for --family conditional_gan "
+                     "or stack_gan only")
     if args.probe_every and (args.family != "stack_gan" or args.probe_every < 0):
-        raise ValueError(f"`--probe-every {args.probe_every}`: a positive step count, for --family stack_gan only.")
+        parser.error(f"--probe-every {args.probe_every}: a positive step count, for --family stack_gan only")
     if args.family == "next_frame_gan" and "library_junction" in (args.task or []):
         tasks = dict(tasks, library_junction=("control", None))
-    chosen = [t for t in tasks if (not args.task or t in args.task) and (not args.half or tasks[t][0] == args.half)]
     unknown = sorted(set(args.task or []) - set(tasks))
     if unknown:
-        raise ValueError(f"Unknown task(s) {unknown} for {args.family}; the tasks are {sorted(tasks)}.")
+        parser.error(f"--task {unknown[0]}: not a task of {args.family}; its tasks are {', '.join(tasks)}")
+    chosen = [t for t in tasks if (not args.task or t in args.task) and (not args.half or tasks[t][0] == args.half)]
+    if not chosen:
+        parser.error(f"--half {args.half} --task {' --task '.join(args.task)}: no task of {args.family} is both "
+                     f"(the {args.half} half is {', '.join(t for t in tasks if tasks[t][0] == args.half)})")
     sets = dict(args.set)
     out = args.out or _report.path_of(NAME)
     try:

@@ -19,10 +19,13 @@ preset's R1 penalty on real pairs (`--r1-weight 0` for none). With
 is scored with it.
 
     python benchmarks/pix2pix_blur.py --eval-every 400 --grid docs/pix2pix_blur.png   # ~25 min, 2 CPU cores
-    python benchmarks/pix2pix_blur.py --tasks labels2facade --variants l1+cgan --l1-lowpass 1 --seed 1
-    python benchmarks/pix2pix_blur.py --tasks labels2facade --variants l1+cgan --l1-weight 10 --l1-lowpass 0
+    python benchmarks/pix2pix_blur.py --tasks labels2facade --variants l1+cgan --l1-lowpass 1 --seed 1 \
+        --run "lowpass1,seed=1"
+    python benchmarks/pix2pix_blur.py --tasks labels2facade --variants l1+cgan --l1-weight 10 --l1-lowpass 0 \
+        --run l1_weight=10
 
-Writes run --run of benchmarks/results/pix2pix_blur.json (rewritten after every run) and,
+Writes run --run (default "default", the docs' main table) of benchmarks/results/pix2pix_blur.json
+(rewritten after every run; runs of other names are kept) and,
 with --grid, a PNG of input | L1 only | each L1+cGAN run | target for each
 task, its rows and columns labelled in the picture. On labels2facade it also
 reports the RMS gradient inside each label region (`region_sharpness`, real
@@ -218,6 +221,7 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_blur.json)")
     parser.add_argument("--run", default="default", help="run name inside the results file")
     args = parser.parse_args(argv)
+    _report.check_out(parser, "pix2pix_blur", args.out)
     if args.eval_every and args.steps % args.eval_every:
         parser.error(f"--eval-every {args.eval_every} must divide --steps {args.steps}")
 

@@ -68,6 +68,7 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_input_pipeline.json)")
     parser.add_argument("--run", default="default", help="run name inside the results file")
     args = parser.parse_args(argv)
+    _report.check_out(parser, "pix2pix_input_pipeline", args.out)
 
     size, load_size = args.image_size, args.image_size * 286 // 256
     keras.utils.set_random_seed(0)

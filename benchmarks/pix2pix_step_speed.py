@@ -94,6 +94,7 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_step_speed.json)")
     parser.add_argument("--run", default="default", help="run name inside the results file")
     args = parser.parse_args(argv)
+    _report.check_out(parser, "pix2pix_step_speed", args.out)
     spe = args.steps_per_execution
     if spe < 1 or args.steps % spe or args.steps // spe < 2:
         # Each round times the steps after its first mark, one mark per execution.

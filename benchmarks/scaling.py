@@ -131,8 +131,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["cgan", "pix2pix"], choices=["cgan", "pix2pix"])
     parser.add_argument("--per-replica-batch", type=int, default=32)
-    parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--warmup", type=int, default=5, help="untimed steps first (at least 1: the timer starts "
+                        "at the end of the last one)")
+    parser.add_argument("--steps", type=int, default=40, help="timed steps")
     parser.add_argument("--repeats", type=int, default=2, help="runs per setup; the fastest counts")
     parser.add_argument("--size", type=int, default=None, help="image side (default 16 cgan, 32 pix2pix)")
     parser.add_argument("--filters", type=int, default=16)
@@ -144,6 +145,10 @@ def main(argv=None):
 
     import _report  # the script's own folder is on the path
 
+    _report.check_out(parser, "scaling", args.out)
+    for flag in ("warmup", "steps", "repeats", "per_replica_batch"):
+        if getattr(args, flag) < 1:
+            parser.error(f"--{flag.replace('_', '-')} {getattr(args, flag)}: must be at least 1")
     rows = []
     for model in args.models:
         size = args.size or (16 if model == "cgan" else 32)

@@ -9,9 +9,10 @@ the parity of each streamed output with `enhance()`.
 
 Writes run --run of benchmarks/results/segan_quality_speed.json and prints two tables.
 
-    python benchmarks/segan_quality_speed.py                  # minutes on 2 CPU cores
-    python benchmarks/segan_quality_speed.py --steps 700 --jobs 2 --eval-every 100 --ema 0.99
-    python benchmarks/segan_quality_speed.py --steps 3000 --train-utterances 400 --filters paper --kernel-size 31
+    python benchmarks/segan_quality_speed.py --run "300 steps"   # minutes on 2 CPU cores
+    python benchmarks/segan_quality_speed.py --steps 700 --jobs 2 --eval-every 100 --ema 0.99   # run default
+    python benchmarks/segan_quality_speed.py --steps 3000 --train-utterances 400 --filters paper --kernel-size 31 \
+        --run "paper filters, 3000 steps"
 """
 
 import argparse
@@ -56,7 +57,10 @@ def parse_args(argv=None):
     p.add_argument("--speed-only", default=None, help=argparse.SUPPRESS)  # internal: a .keras path
     p.add_argument("--train-only", default=None, help=argparse.SUPPRESS)  # internal: l1_only | segan
     p.add_argument("--row-out", default=None, help=argparse.SUPPRESS)  # internal: where --train-only writes
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if not (args.speed_only or args.train_only):
+        _report.check_out(p, "segan_quality_speed", args.out)
+    return args
 
 
 def filters_from(arg):
@@ -166,7 +170,7 @@ def train_one(args, name, ds, test_noisy, test_clean):
     return row, gan
 
 
-def train_and_score(args):
+def train_and_score(args, argv):
     from keras_cgan.metrics import audio as audio_metrics
 
     if args.jobs == 1:
@@ -186,7 +190,7 @@ def train_and_score(args):
     else:  # one process per model; on a shared machine this halves the wall time
         procs = {}
         for name, _ in MODELS:
-            cmd = [sys.executable, __file__, *sys.argv[1:], "--train-only", name,
+            cmd = [sys.executable, __file__, *argv, "--train-only", name,
                    "--row-out", os.path.join(tmp, f"{name}.json")]
             if name == "segan":
                 cmd += ["--save-model", model_path]
@@ -270,6 +274,7 @@ def speed(model_path, rtf_seconds, seed):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if args.speed_only:
@@ -278,12 +283,12 @@ def main(argv=None):
     if args.train_only:
         row, gan = train_one(args, args.train_only, *load_data(args))
         row["generator_params"] = gan.generator.count_params()
-        if args.save_model:
+        if args.train_only == "segan":  # argv's --save-model is the SEGAN's: the L1-only child never saves
             gan.save(args.save_model)
         with open(args.row_out, "w") as f:
             json.dump(row, f)
         return
-    rows, model_path, params = train_and_score(args)
+    rows, model_path, params = train_and_score(args, argv)
     # quality first, in case the speed run fails
     _report.record("segan_quality_speed", {"args": vars(args), "generator_params": params, "quality": rows},
                    run=args.run, out=args.out)

@@ -168,6 +168,7 @@ def parse_args(argv=None):
     p.add_argument("--out", default=None, help="JSON path (default benchmarks/results/speech_peers.json)")
     p.add_argument("--run", default="default", help="run name inside the results file")
     args = p.parse_args(argv)
+    _report.check_out(p, "speech_peers", args.out)
     args.methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     unknown = sorted(set(args.methods) - set(METHODS))
     if unknown:

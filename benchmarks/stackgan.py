@@ -14,6 +14,7 @@ pairwise RMS distance of faces made for one tag set; 0 = collapsed).
 Writes benchmarks/results/stackgan.json (via benchmarks/_report.py), one run per --variants set.
 """
 
+import argparse
 import os
 import time
 
@@ -113,6 +114,12 @@ def main(argv=None):
     example = _example()
     parser = example.build_parser()
     parser.description = __doc__.split("\n\n")[0]
+    # The example's own outputs and its --load do nothing here: hidden from --help and refused.
+    unused = ("out", "grid", "load")
+    parser.set_defaults(**dict.fromkeys(unused))
+    for action in parser._actions:
+        if action.dest in unused:
+            action.help = argparse.SUPPRESS
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--single-filters", type=int, default=16, help="base filters of the single-stage generator")
     parser.add_argument("--json", default=None, help="output path (default benchmarks/results/stackgan.json)")
@@ -122,6 +129,11 @@ def main(argv=None):
         "instead of training it again",
     )
     args = parser.parse_args(argv)
+    given = [f"--{name}" for name in unused if getattr(args, name) is not None]
+    if given:
+        parser.error(f"{given[0]}: an option of examples/stack_gan.py this benchmark ignores "
+                     "(its results go to --json; it trains each variant or reads --stackgan-result)")
+    _report.check_out(parser, "stackgan", args.json, option="--json")
     rows, details = [], {}
     for variant in args.variants:
         if variant == "stackgan" and args.stackgan_result:

@@ -48,6 +48,7 @@ def main(argv=None):
     parser.add_argument("--run", default="default")
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
+    _report.check_out(parser, "stackgan_step_speed", args.out)
 
     vocabulary = [f"shape {i}" for i in range(4)] + [f"colour {i}" for i in range(4)]
     rng = np.random.default_rng(0)

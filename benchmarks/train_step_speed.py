@@ -113,6 +113,7 @@ def main():
                         help="steps per tf.function call, the same for both (amortises Python overhead)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
+    _report.check_out(parser, "train_step_speed", args.out)
 
     images, labels = digits.load("all")
     ds = tf.data.Dataset.from_tensor_slices((labels, images)).repeat().batch(args.batch_size, drop_remainder=True)

@@ -212,6 +212,7 @@ def main(argv=None):
     parser.add_argument("--merge", action="store_true",
                         help="keep the other models' rows already in --out (to run --only l2 and --only gan in parallel)")
     args = parser.parse_args(argv)
+    _report.check_out(parser, "video_split", args.out)
 
     train = synthetic_video.junction_clips(args.train_clips, args.size, args.length, args.context, seed=args.seed)
     test = synthetic_video.junction_clips(args.test_clips, args.size, args.length, args.context, seed=args.seed + 1)

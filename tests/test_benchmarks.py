@@ -1,0 +1,121 @@
+"""The benchmark scripts refuse bad arguments in one line, before they train."""
+
+import json
+
+import pytest
+
+from tests.test_case import benchmark_module
+
+_report = benchmark_module("_report")
+
+
+def error_of(main, argv, capsys):
+    """The one error line `main(argv)` exits with (argparse's exit 2)."""
+    with pytest.raises(SystemExit) as exit:
+        main(argv)
+    assert exit.value.code == 2
+    return capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def no_training(*args, **kwargs):
+    raise AssertionError("trained before the arguments were checked")
+
+
+# ---------------------------------------------------------------- _report
+
+
+def test_record_refuses_a_file_it_did_not_write(tmp_path):
+    other = tmp_path / "other.json"
+    other.write_text('{"a": 1}')
+    with pytest.raises(ValueError, match="not a results file"):
+        _report.record("scaling", {"rows": []}, out=str(other))
+    assert json.loads(other.read_text()) == {"a": 1}
+    other.write_text(json.dumps({"benchmark": "video_split", "schema": _report.SCHEMA, "runs": []}))
+    with pytest.raises(ValueError, match="results of 'video_split', not of scaling"):
+        _report.writable("scaling", str(other))
+    other.write_text("not json")
+    with pytest.raises(ValueError, match="not a results file of scaling"):
+        _report.writable("scaling", str(other))
+
+
+def test_out_may_be_new_or_the_benchmarks_own_file(tmp_path):
+    new = str(tmp_path / "new.json")
+    assert _report.writable("scaling", new) == new
+    own = tmp_path / "own.json"
+    own.write_text(json.dumps({"benchmark": "scaling", "schema": _report.SCHEMA, "runs": []}))
+    assert _report.writable("scaling", str(own)) == str(own)
+
+
+def test_out_naming_a_folder_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="is a folder"):
+        _report.writable("scaling", str(tmp_path))
+
+
+def test_record_command_names_a_missing_result_in_one_line(tmp_path, capsys):
+    line = error_of(_report.main, ["record", "scaling", str(tmp_path / "missing.json")], capsys)
+    assert line.endswith("missing.json: cannot read it as JSON (No such file or directory)")
+
+
+# ---------------------------------------------------------------- ConditionalGAN benchmarks
+
+
+def test_condition_fidelity_checks_seeds_and_out_first(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("condition_fidelity")
+    monkeypatch.setattr(module, "train", no_training)
+    assert error_of(module.main, ["--seeds", "0"], capsys).endswith("--seeds 0: must be at least 1")
+    assert "is a folder" in error_of(module.main, ["--out", str(tmp_path)], capsys)
+
+
+def test_discriminator_designs_checks_every_design_first(monkeypatch, capsys):
+    module = benchmark_module("discriminator_designs")
+    monkeypatch.setattr(module, "train", no_training)
+    line = error_of(module.main, ["--designs", "concat,projektion"], capsys)
+    assert line.endswith("--designs 'projektion': not a design; the designs are " + ", ".join(module.DESIGNS))
+    assert "--seeds 0" in error_of(module.main, ["--seeds", "0"], capsys)
+
+
+def test_caption_generalisation_parses_every_flags_first(monkeypatch, capsys):
+    module = benchmark_module("caption_generalisation")
+    monkeypatch.setattr(module, "reader_accuracy", no_training)
+    line = error_of(module.main, ["--flags", "--epochs 1", "--flags", "--stepz 2"], capsys)
+    assert line.endswith("--flags '--stepz 2': unrecognized arguments: --stepz 2")
+    line = error_of(module.main, ["--run", "--design acgan"], capsys)
+    assert line.endswith("--run '--design acgan': a run name; the example's flags go to --flags")
+
+
+def test_stackgan_refuses_the_example_options_it_ignores(monkeypatch, capsys):
+    module = benchmark_module("stackgan")
+    monkeypatch.setattr(module, "run", no_training)
+    for flag, value in (("--out", "x.json"), ("--grid", "g.png"), ("--load", "m.keras")):
+        line = error_of(module.main, [flag, value], capsys)
+        assert f"error: {flag}: an option of examples/stack_gan.py this benchmark ignores" in line
+
+
+def test_export_latency_generator_needs_its_one_family(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("export_latency")
+    monkeypatch.setattr(module, "bench_family", no_training)
+    line = error_of(module.main, ["--generator", "g.keras"], capsys)
+    assert line.endswith("--generator g.keras: name the one family it is for, e.g. --families conditional")
+    missing = str(tmp_path / "missing.keras")
+    line = error_of(module.main, ["--generator", missing, "--families", "conditional"], capsys)
+    assert line.endswith(f"--generator: Model file not found: {missing!r}")
+
+
+def test_scaling_needs_a_warmup_step(monkeypatch, capsys):
+    module = benchmark_module("scaling")
+    monkeypatch.setattr(module, "launch", no_training)
+    assert error_of(module.main, ["--warmup", "0"], capsys).endswith("--warmup 0: must be at least 1")
+
+
+@pytest.mark.parametrize("argv, error", [
+    (["--task", "textur"], "--task textur: not a task of pix2pix; its tasks are texture, gray_to_palette, "
+                           "edges_to_filled, texture_dots"),
+    (["--steps", "0"], "--steps 0: must be at least 1"),
+    (["--half", "tune", "--task", "edges_to_filled"],
+     "--half tune --task edges_to_filled: no task of pix2pix is both (the tune half is texture, gray_to_palette)"),
+])
+def test_generalisation_refuses_what_would_train_nothing_or_the_default(argv, error, monkeypatch, capsys):
+    module = benchmark_module("generalisation")
+    tasks, _, columns = module.FAMILIES["pix2pix"]
+    monkeypatch.setitem(module.FAMILIES, "pix2pix", (tasks, no_training, columns))
+    assert error_of(module.main, ["--family", "pix2pix"] + argv, capsys).endswith(error)

@@ -133,6 +133,8 @@ def main(argv=None):
     if given:
         parser.error(f"{given[0]}: an option of examples/stack_gan.py this benchmark ignores "
                      "(its results go to --json; it trains each variant or reads --stackgan-result)")
+    example.check_sizes(parser, args.sizes, "--sizes")  # as the example checks them, before training
+    example.check_growth(parser, args)
     _report.check_out(parser, "stackgan", args.json, option="--json")
     rows, details = [], {}
     for variant in args.variants:

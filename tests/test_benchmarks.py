@@ -91,6 +91,14 @@ def test_stackgan_refuses_the_example_options_it_ignores(monkeypatch, capsys):
         assert f"error: {flag}: an option of examples/stack_gan.py this benchmark ignores" in line
 
 
+def test_stackgan_checks_sizes_and_growth_as_the_example_does(monkeypatch, capsys):
+    module = benchmark_module("stackgan")
+    monkeypatch.setattr(module, "run", no_training)
+    line = error_of(module.main, ["--sizes", "16", "32", "64", "--grow-at", "1"], capsys)  # stage 3 never grew
+    assert "--grow-at 1: 3 stages (--sizes 16 32 64) need 2 start epochs" in line
+    assert "--sizes: stage sizes 16 24 cannot be drawn" in error_of(module.main, ["--sizes", "16", "24"], capsys)
+
+
 def test_export_latency_generator_needs_its_one_family(tmp_path, monkeypatch, capsys):
     module = benchmark_module("export_latency")
     monkeypatch.setattr(module, "bench_family", no_training)

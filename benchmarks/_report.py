@@ -145,9 +145,9 @@ def writable(name, path=None):
     path = path or path_of(name)
     if os.path.isdir(path):
         raise ValueError(f"{path}: is a folder; give the path of a .json results file")
-    parent = os.path.dirname(os.path.abspath(path))
-    if os.path.exists(parent) and not os.path.isdir(parent):
-        raise ValueError(f"{path}: {parent} is a file, not a folder")
+    from keras_cgan.cli.files import check_output_folder
+
+    check_output_folder(os.path.dirname(os.path.abspath(path)), path)  # a file on the way, or no permission
     if not os.path.exists(path):
         return path
     try:

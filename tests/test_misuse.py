@@ -429,3 +429,13 @@ def test_a_dataset_of_unknown_sizes_trains_and_a_wrong_rank_is_still_named(gan, 
     flat = tf.data.Dataset.from_tensor_slices((labels[:8], images[:8, :, :, 0])).batch(4)
     with pytest.raises(ValueError, match=r"targets have shape \(8, 8\) per sample"):
         gan.fit(flat, verbose=0)
+
+
+def test_conditions_of_unknown_sizes_are_taken_and_known_wrong_ones_named():
+    from keras_cgan.conditions import ClassCondition, TagsCondition
+
+    tags = TagsCondition(["blue hair", "red hair", "red eyes"])
+    tags.check(tf.TensorSpec((None, None), tf.float32), "dataset condition")  # from_generator's spec
+    ClassCondition(4).check(tf.TensorSpec(None, tf.int32), "dataset condition")  # unknown rank
+    with pytest.raises(ValueError, match=r"tag conditions must have shape \[batch, 3\]"):
+        tags.check(tf.TensorSpec((None, 4), tf.float32), "dataset condition")

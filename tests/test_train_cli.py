@@ -844,3 +844,36 @@ def test_rollout_from_a_clip_folder_and_a_gif(runs, tmp_path, capsys):
     assert main(["rollout", "--run", runs["next_frame_gan"], str(clip), "-o", str(out), "--start", "4"]) == 2
     error = capsys.readouterr().err
     assert "--overwrite" in error or "needs 8" in error
+
+
+def test_a_failed_first_epoch_empties_a_folder_the_user_made_in_place(tmp_path, monkeypatch):
+    from keras_cgan.cli import train as train_cli
+
+    class Crash(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            raise RuntimeError("disk on fire")
+
+    os.makedirs(tmp_path / "shared")
+    os.chmod(tmp_path / "shared", 0o2770)
+    os.symlink(tmp_path / "shared", tmp_path / "run")  # --out is a link to the user's folder
+    monkeypatch.setattr(train_cli, "_stop_on_nan", Crash)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        train("conditional_gan", tmp_path / "run")
+    assert os.path.islink(tmp_path / "run") and os.listdir(tmp_path / "shared") == []
+    assert os.stat(tmp_path / "shared").st_mode & 0o7777 == 0o2770  # its mode kept (it was made anew)
+
+
+def test_only_the_chief_needs_to_write_in_out(tmp_path, monkeypatch, capsys):
+    from keras_cgan.cli import train as train_cli
+
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # a read-only mount (tests run as root)
+    assert train_cli._check_folder(str(tmp_path / "run"), False, chief=False) is None
+    with pytest.raises(ValueError, match=rf"--out {tmp_path / 'run'}: no permission to write in {tmp_path}"):
+        train_cli._check_folder(str(tmp_path / "run"), False, chief=True)
+
+
+def test_export_subcommands_name_an_output_below_a_file(runs, tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    model = os.path.join(runs["conditional_gan"], "generator.keras")
+    assert main(["export", "onnx", model, "-o", str(tmp_path / "notes.txt" / "g.onnx")]) == 2
+    assert f"-o {tmp_path / 'notes.txt' / 'g.onnx'}: {tmp_path / 'notes.txt'} is a file" in capsys.readouterr().err

@@ -18,7 +18,7 @@ import sys
 
 import numpy as np
 
-from keras_cgan.cli.files import refuse_existing
+from keras_cgan.cli.files import check_output_folder, refuse_existing
 
 COMMANDS = {
     "savedmodel": "Export a SavedModel for TF Serving (folder <output>/<version>/).",
@@ -148,6 +148,7 @@ def _export(args):
     target = args.output
     if command == "savedmodel":  # without --version a SavedModel goes to a new version folder
         target = None if args.version is None else os.path.join(args.output, str(args.version))
+    check_output_folder(os.path.dirname(os.path.abspath(args.output)), f"-o {args.output}")
     if target:
         refuse_existing(target, args.overwrite, f"-o {target}")
     if command == "savedmodel":

@@ -81,9 +81,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     import keras_cgan
 
-    with _quiet_tensorflow_start():
-        keras_cgan.import_api()  # every serializable class registered before a command loads a model
     try:
+        with _quiet_tensorflow_start():
+            keras_cgan.import_api()  # every serializable class registered before a command loads a model
         return args.func(args) or 0
     except KeyboardInterrupt as interrupt:  # Ctrl-C: one line, no traceback
         print(f"keras-cgan {args.command}: interrupted{': ' + str(interrupt) if str(interrupt) else ''}.",

@@ -145,9 +145,10 @@ def add_quickstart_subcommand(subparsers, help=None):
     return parser
 
 
-@errors_to_status(command="quickstart")
 def _command(args):
     """`run` as a command: 0 when done, 2 (and one `error:` line) for a bad option."""
+    if errors_to_status(command="quickstart")(_check)(args) == 2:
+        return 2
     run(args)
     return 0
 

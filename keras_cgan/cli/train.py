@@ -227,7 +227,10 @@ def _pick(given, saved, section, key, default):
 
 def _check_folder(out, resume, chief):
     """The saved config to resume from (or None); refuses to overwrite a run."""
-    check_output_folder(out, f"--out {out}")
+    if chief:  # the only writer; other workers read the backup
+        check_output_folder(out, f"--out {out}")
+    elif os.path.exists(out) and not os.path.isdir(out):
+        raise ValueError(f"--out {out}: exists and is not a folder.")
     exists = os.path.isdir(out) and bool(os.listdir(out))
     if resume:
         return run_folder.read_config(out) if exists else None
@@ -416,9 +419,7 @@ def run_train(args):
                     f.write(f"nan: {error}\n")
             trained = any(files for _, _, files in os.walk(backup))
             if created and not trained:  # nothing trained: the same command can run again
-                shutil.rmtree(out, ignore_errors=True)
-                if existed:
-                    os.makedirs(out, exist_ok=True)  # the user's empty folder stays, empty
+                _remove_run_files(out, keep_folder=existed)
             if type(error).__module__.startswith("tensorflow"):
                 first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
                 # A loader's own error raised inside tf.data: its message without TF's prefix.
@@ -450,6 +451,19 @@ def run_train(args):
     finally:
         keras.config.set_dtype_policy(previous_policy)
     return 0
+
+
+def _remove_run_files(out, keep_folder):
+    """Removes what a run wrote in `out`: the folder itself, or (a folder the user made) what is inside it."""
+    if not keep_folder:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    for name in os.listdir(out):  # the folder keeps its owner, mode and place (a symlink stays one)
+        entry = os.path.join(out, name)
+        if os.path.isdir(entry) and not os.path.islink(entry):
+            shutil.rmtree(entry)
+        else:
+            os.remove(entry)
 
 
 def _continue_finished_run(gan, out, strategy):
@@ -721,7 +735,7 @@ def export_run(args):
     out = args.run_output
     extension = {"onnx": ".onnx", "tflite": ".tflite"}.get(args.format)
     if out is not None:  # checked before the model is loaded
-        if extension and not out.endswith(extension):
+        if extension and not out.lower().endswith(extension):
             raise ValueError(f"-o {out}: --format {args.format} writes a file ending in {extension}.")
         check_output_folder(os.path.dirname(os.path.abspath(out)), f"-o {out}")
         if args.format != "savedmodel":  # a SavedModel adds a version

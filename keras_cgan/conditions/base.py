@@ -48,6 +48,20 @@ def is_concrete(condition):
 CHECK_MARK = "keras_cgan condition check: "
 
 
+def fits_per_sample(samples, want):
+    """Whether a batch (array, tensor or `tf.TensorSpec`) can hold samples of shape `want`.
+
+    Sizes a dataset leaves unknown (`None`, or an unknown rank, as
+    `from_generator` or an un-resized `decode_png` gives) fit: the step
+    meets the real ones.
+    """
+    shape = tf.TensorShape(samples.shape)
+    if shape.rank is None:
+        return True
+    got = shape.as_list()[1:]
+    return len(got) == len(want) and all(g is None or w is None or g == w for g, w in zip(got, want))
+
+
 def check_ids(condition, limit, what, where):
     """Raises `ValueError` naming `where` if concrete ids fall outside `[0, limit)`.
 
@@ -167,10 +181,10 @@ class Condition:
         dtype = tf.as_dtype(condition.dtype)
         if dtype == tf.string or (tf.as_dtype(self.dtype).is_integer and not dtype.is_integer):
             raise ValueError(f"{where}: {name} conditions must have dtype {self.dtype}; got dtype {dtype.name}.")
-        shape = tuple(condition.shape)
-        if tuple(shape[1:]) != tuple(self.input_shape):
+        if not fits_per_sample(condition, tuple(self.input_shape)):
             raise ValueError(
-                f"{where}: {name} conditions must have shape [batch, *{tuple(self.input_shape)}]; got {shape}."
+                f"{where}: {name} conditions must have shape [batch, *{tuple(self.input_shape)}]; "
+                f"got {tuple(condition.shape)}."
             )
 
     def assert_valid(self, condition):

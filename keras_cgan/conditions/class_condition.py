@@ -14,7 +14,7 @@ import tensorflow as tf
 from keras import layers
 
 from keras_cgan import checks
-from keras_cgan.conditions.base import CHECK_MARK, Condition, check_ids
+from keras_cgan.conditions.base import CHECK_MARK, Condition, check_ids, fits_per_sample
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
@@ -94,8 +94,8 @@ class ClassCondition(Condition):
                 f"{where}: class conditions must be integer ids; got dtype {dtype.name}. "
                 "Cast labels with `tf.cast(labels, 'int32')` (one-hot labels: `argmax`)."
             )
-        shape = tuple(condition.shape)
-        if len(shape) > 2 or (len(shape) == 2 and shape[1] != 1):
+        if not (fits_per_sample(condition, ()) or fits_per_sample(condition, (1,))):
+            shape = tuple(condition.shape)
             raise ValueError(
                 f"{where}: class conditions must have shape [batch] or [batch, 1]; got {shape}."
             )

@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_cgan.conditions.base import CHECK_MARK, Condition, is_concrete, other_sample
+from keras_cgan.conditions.base import CHECK_MARK, Condition, fits_per_sample, is_concrete, other_sample
 
 
 MISMATCHES = ("other", "closest")
@@ -162,11 +162,10 @@ class TagsCondition(Condition):
         dtype = tf.as_dtype(condition.dtype)
         if dtype == tf.string:
             raise ValueError(f"{where}: tags must be multi-hot; encode them with `TagsCondition.encode`.")
-        shape = tuple(condition.shape)
-        if len(shape) != 2 or shape[1] != self.num_tags:
+        if not fits_per_sample(condition, (self.num_tags,)):
             raise ValueError(
                 f"{where}: tag conditions must have shape [batch, {self.num_tags}] (one column per tag "
-                f"of the vocabulary); got {shape}."
+                f"of the vocabulary); got {tuple(condition.shape)}."
             )
         if is_concrete(condition):
             values = np.asarray(condition)

@@ -17,7 +17,7 @@ import tensorflow as tf
 from keras import layers
 
 from keras_cgan import checks
-from keras_cgan.conditions.base import CHECK_MARK, Condition, check_ids, is_concrete, other_sample
+from keras_cgan.conditions.base import CHECK_MARK, Condition, check_ids, fits_per_sample, is_concrete, other_sample
 
 TEXT_ENCODERS = ("mean", "gru")
 
@@ -300,10 +300,10 @@ class TextCondition(Condition):
             )
         if not dtype.is_integer:
             raise ValueError(f"{where}: captions must be integer token ids; got dtype {dtype.name}.")
-        shape = tuple(condition.shape)
-        if len(shape) != 2 or shape[1] != self.sequence_length:
+        if not fits_per_sample(condition, (self.sequence_length,)):
             raise ValueError(
-                f"{where}: captions must have shape [batch, {self.sequence_length}] token ids; got {shape}."
+                f"{where}: captions must have shape [batch, {self.sequence_length}] token ids; "
+                f"got {tuple(condition.shape)}."
             )
         check_ids(condition, self.vocabulary_size, "token ids", where)
         if is_concrete(condition):

@@ -38,6 +38,7 @@ Example:
 [(2, 32, 32, 3), (2, 32, 32, 3)]
 """
 
+import io
 import os
 import warnings
 
@@ -102,8 +103,8 @@ def image_header(path):
     return _header(path)
 
 
-def _decode_with_pillow(path, channels):
-    """The image at `path` (bytes) as uint8 `[H, W, channels]`, decoded by Pillow.
+def _decode_with_pillow(contents, channels):
+    """An image file's `contents` (bytes) as uint8 `[H, W, channels]`, decoded by Pillow.
 
     For the files TensorFlow's decoders get wrong or refuse: a BMP (a
     palette's indices are read as gray, 1-bit files fail), a GIF (3
@@ -111,7 +112,7 @@ def _decode_with_pillow(path, channels):
     """
     from PIL import Image
 
-    with Image.open(os.fsdecode(path)) as image:  # a GIF: its first frame, as `decode_image` takes
+    with Image.open(io.BytesIO(contents)) as image:  # a GIF: its first frame, as `decode_image` takes
         image = image.convert({1: "L", 3: "RGB", 4: "RGBA"}[int(channels)])
         return np.asarray(image, "uint8").reshape(image.size[1], image.size[0], int(channels))
 
@@ -327,7 +328,7 @@ def paired_image_dataset(
             by_pillow = tf.logical_or(by_pillow, tf.strings.substr(start, 0, 2) == b"\xff\xd8")  # a JPEG
         image = tf.cond(
             by_pillow,
-            lambda: tf.numpy_function(_decode_with_pillow, [file, channels_], tf.uint8, stateful=False),
+            lambda: tf.numpy_function(_decode_with_pillow, [contents, channels_], tf.uint8, stateful=False),
             lambda: tf.io.decode_image(contents, channels=channels_, expand_animations=False),
         )
         image.set_shape([None, None, channels_])

@@ -58,6 +58,8 @@ def grown_generator(gan):
     generator = gan.sampling_generator() if hasattr(gan, "sampling_generator") else gan.generator
     if generator is gan.generator:
         return generator, None
+    if not hasattr(gan, "stages"):
+        return generator, f"{type(gan).__name__} samples from its `sampling_generator()`, not `.generator`"
     grown = gan.stages()  # a StackGAN's
     note = (
         f"{grown} of {gan.num_stages} stages grew; the {gan.sizes[grown - 1]}-pixel chain of the grown stages is "

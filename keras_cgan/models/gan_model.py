@@ -40,6 +40,7 @@ import tensorflow as tf
 from keras_cgan import checks, distribute
 from keras_cgan import losses as losses_lib
 from keras_cgan.conditions import base as conditions_base
+from keras_cgan.conditions.base import fits_per_sample  # noqa: F401  (the families import it from here)
 
 UPDATES = ("alternating", "simultaneous")
 
@@ -75,20 +76,6 @@ def _scaling_hint(low, high):
 def _range_of(what):
     """Why `what` must lie in [-1, 1]: targets are the generator's output; conditions share their range."""
     return "the generator's output range" if what == "targets" else "the targets' range"
-
-
-def fits_per_sample(samples, want):
-    """Whether a batch (array, tensor or `tf.TensorSpec`) can hold samples of shape `want`.
-
-    Sizes a dataset leaves unknown (`None`, or an unknown rank, as
-    `from_generator` or an un-resized `decode_png` gives) fit: the step
-    meets the real ones.
-    """
-    shape = tf.TensorShape(samples.shape)
-    if shape.rank is None:
-        return True
-    got = shape.as_list()[1:]
-    return len(got) == len(want) and all(g is None or w is None or g == w for g, w in zip(got, want))
 
 
 def check_samples(samples, where, what="targets"):
@@ -201,6 +188,11 @@ class _Position(keras.callbacks.Callback):
 
     def on_test_batch_begin(self, batch, logs=None):
         self.batch = batch
+
+
+def _batches_of_pairs(data):
+    """Whether `data` yields `(condition, target)` batches one at a time (a Python generator, a PyDataset)."""
+    return isinstance(data, keras.utils.PyDataset) or inspect.isgenerator(data)
 
 
 def _multi_worker():
@@ -642,7 +634,11 @@ class GANModel(keras.Model):
         gradient_penalty_weight = checks.number("gradient_penalty_weight", gradient_penalty_weight)
         r1_weight = checks.number("r1_weight", r1_weight)
         check_data = checks.flag("check_data", check_data)
-        if check_data and kwargs.get("jit_compile", False) is not False:
+        if kwargs.get("jit_compile") is None or (check_data and kwargs["jit_compile"] == "auto"):
+            # Off by default (XLA was slower on CPU; fails under Mirrored); Keras' "auto" would pick it on a
+            # GPU, where the data checks cannot run.
+            kwargs["jit_compile"] = False
+        if check_data and kwargs["jit_compile"] is not False:
             raise ValueError(
                 "`jit_compile`: XLA compiles no assertion, so the step's data checks (`check_data=True`) cannot "
                 "run under it; pass `check_data=False` with it (and check the data before `fit`), or leave "
@@ -654,7 +650,6 @@ class GANModel(keras.Model):
                 for name, identifier in (("generator_optimizer", generator_optimizer),
                                          ("discriminator_optimizer", discriminator_optimizer))
             ]
-        kwargs.setdefault("jit_compile", False)  # XLA was slower on CPU; fails under Mirrored.
         super().compile(optimizer=None, **kwargs)
         self.adversarial_loss = loss_name
         self.gradient_penalty_weight = gradient_penalty_weight
@@ -738,6 +733,12 @@ class GANModel(keras.Model):
         config = dict(config)
         for key in ("generator_optimizer", "discriminator_optimizer"):
             config[key] = keras.optimizers.deserialize(config[key])
+        if config.get("jit_compile") and config.get("check_data", True):
+            warnings.warn(  # saved before `compile` refused the pair; its steps failed on any data
+                "The saved compile config asks for jit_compile=True with check_data=True, which cannot train; "
+                "loaded with jit_compile=False.", stacklevel=2,
+            )
+            config["jit_compile"] = False
         self.compile(**config)
 
     # ------------------------------------------------------------ the update
@@ -943,7 +944,10 @@ class GANModel(keras.Model):
         with self._global_batch(condition) as (condition, _):
             samples = self.generate(self.prepare_condition(condition), training=False)
             # float32 under a mixed policy too, as every family's samples are (their range needs no more)
-            return tf.nest.map_structure(lambda t: tf.cast(t[: self._step.rows.count], "float32"), samples)
+            rows = self._step.rows.count
+            return tf.nest.map_structure(
+                lambda t: tf.cast(t[:rows], "float32") if t.dtype.is_floating else t[:rows], samples
+            )
 
     @contextlib.contextmanager
     def _global_batch(self, data):
@@ -1196,7 +1200,7 @@ class GANModel(keras.Model):
                 )
             self.check_condition(spec[0], f"{dataset} condition")
             self.check_target(spec[1], f"{dataset} target")
-        elif y is None and (isinstance(x, keras.utils.PyDataset) or inspect.isgenerator(x)):
+        elif y is None and _batches_of_pairs(x):
             pass  # `(condition, target)` batches one at a time: the step checks each
         elif x is not None:
             if y is None:
@@ -1223,6 +1227,8 @@ class GANModel(keras.Model):
             return
         if isinstance(data, tf.data.Dataset):
             self._check_fit_data(data, None, {}, names=("validation_data", None))
+            return
+        if _batches_of_pairs(data):
             return
         if isinstance(data, (tuple, list)) and len(data) == 3:
             raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: validation_data as a 3-tuple.")

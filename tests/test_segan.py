@@ -168,6 +168,8 @@ def test_enhance_rejects_stereo_and_empty():
         model.enhance(np.zeros((100, 2)))
     with pytest.raises(ValueError, match="empty"):
         model.enhance(np.zeros(0))
+    with pytest.raises(ValueError, match=r"`batch_size` must be an int >= 1. Received: batch_size=0"):
+        model.enhance(np.zeros(100), batch_size=0)  # range() arg 3 must not be zero
 
 
 def test_discriminator_spectral_norm_bounds_each_layer():

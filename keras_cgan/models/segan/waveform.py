@@ -114,6 +114,7 @@ def overlap_add(fn, x, window, hop=None, batch_size=16):
         float32 array of `len(x)` samples.
     """
     hop = check_hop(window, hop)
+    batch_size = checks.integer("batch_size", batch_size, low=1)
     x = np.asarray(x, "float32").reshape(-1)
     if x.size == 0:
         raise ValueError("Cannot enhance an empty signal (0 samples).")

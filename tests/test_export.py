@@ -420,6 +420,18 @@ def test_serving_request_of_a_tags_gan_holds_multi_hot_conditions_it_accepts(fam
     assert noise.min() < -1.0 or noise.max() > 1.0  # the noise is still normal, not 0/1
 
 
+def test_the_parity_check_of_an_export_takes_the_gans_conditions(tmp_path, monkeypatch):
+    gan = families.conditioned("conditional", "tags")
+    drawn = []
+    example_inputs = export.generator.example_inputs
+    monkeypatch.setattr(export.generator, "example_inputs", lambda *a, **k: drawn.append(example_inputs(*a, **k)) or drawn[-1])
+    assert export.to_onnx(gan, tmp_path / "g.onnx").passed
+    assert set(np.unique(drawn[-1]["condition"])) == {0.0, 1.0}  # the parity inputs: tags the GAN accepts
+    noise = np.zeros((2, gan.noise_shape[0]), "float32")
+    with pytest.raises(ValueError, match="multi-hot"):  # given inputs get the GAN's own check, as fit does
+        export.to_onnx(gan, tmp_path / "h.onnx", inputs={"noise": noise, "condition": np.full((2, 4), 0.5, "float32")})
+
+
 def test_answer_request_names_a_missing_input_and_reads_a_body_given_as_json_text(tmp_path):
     generator = _make_generator("conditional")
     base = tmp_path / "serving"

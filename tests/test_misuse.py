@@ -439,3 +439,17 @@ def test_conditions_of_unknown_sizes_are_taken_and_known_wrong_ones_named():
     ClassCondition(4).check(tf.TensorSpec(None, tf.int32), "dataset condition")  # unknown rank
     with pytest.raises(ValueError, match=r"tag conditions must have shape \[batch, 3\]"):
         tags.check(tf.TensorSpec((None, 4), tf.float32), "dataset condition")
+
+
+def test_noise_predict_on_batch_and_evaluate_misuse_name_the_argument(pairs):
+    gan = families.build("conditional")
+    labels, images = pairs
+    assert gan(labels[:2], noise=[[0.1] * 4] * 2).shape == (2, 8, 8, 1)  # a Python list ("cannot mix tensors")
+    with pytest.raises(ValueError, match=r"`noise` must have shape \[batch, \*\(4,\)\], one row per condition \(2"):
+        gan(labels[:2], noise=np.zeros((3, 4), "float32"))  # a Concatenate graph error before
+    assert gan.predict_on_batch([1, 2]).shape == (2, 8, 8, 1)  # a StridedSlice error before
+    with pytest.raises(ValueError, match=r"x: class ids must be in \[0, 4\)"):
+        gan.predict_on_batch(np.array([9, 9]))  # a graph error before
+    uncompiled = ConditionalGAN(gan.generator, gan.discriminator, condition=4)
+    with pytest.raises(RuntimeError, match=r"must be compiled before `evaluate`"):
+        uncompiled.evaluate(labels[:4], images[:4], verbose=0)

@@ -182,6 +182,7 @@ def check_parity(
     latency_runs=10,
     seed=0,
     raise_on_failure=True,
+    gan=None,
 ):
     """Runs an export in its own runtime and compares it with Keras.
 
@@ -207,6 +208,9 @@ def check_parity(
         seed: int. Seed of the random inputs. Defaults to `0`.
         raise_on_failure: bool. Raise `ParityError` on a failure. Defaults
             to `True`.
+        gan: the GAN `model` is the generator of, or None. Its conditions
+            are what the inputs are drawn and checked as (multi-hot tags as
+            0s and 1s). Defaults to `model` itself.
 
     Returns:
         ParityReport.
@@ -215,11 +219,12 @@ def check_parity(
     if inputs is None:
         batch_sizes = checks.integers("batch_sizes", batch_sizes, low=1)
     model = generator_lib.load_model(model)  # once: the generator and the GAN's condition check use it
+    gan = model if gan is None else gan
     generator = generator_lib.inference_generator(model)
     if inputs is None:
-        inputs = generator_lib.example_inputs(generator, max(batch_sizes), seed=seed, model=model)
+        inputs = generator_lib.example_inputs(generator, max(batch_sizes), seed=seed, model=gan)
     else:
-        generator_lib.check_inputs(generator, inputs, model=model)
+        generator_lib.check_inputs(generator, inputs, model=gan)
         size = len(next(iter(inputs.values())))
         if size == 0:
             raise ValueError("`inputs` must hold at least one sample. Received: a batch of 0")

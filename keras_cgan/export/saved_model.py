@@ -98,13 +98,14 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
             f"`version`: {target!r} exists; pass `overwrite=True` to replace it, or `version=None` for the "
             f"next free one ({next_version(path)}). Received: version={version}"
         )
+    model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
     parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
     new_base = not os.path.exists(path)
     try:
         with files.atomic_target(target, folder=True) as tmp:
             write_saved_model(generator, tmp)
-            report = parity.check_parity(generator, tmp, inputs=inputs, **parity_kwargs) if check else None
+            report = parity.check_parity(generator, tmp, inputs=inputs, gan=model, **parity_kwargs) if check else None
     except BaseException:
         if new_base and os.path.isdir(path) and not os.listdir(path):
             os.rmdir(path)  # leave no empty model base path behind

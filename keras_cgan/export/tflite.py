@@ -134,6 +134,7 @@ def to_tflite(
     if not os.fspath(path).endswith(".tflite"):
         raise ValueError(f"`path` must end with `.tflite`. Received: {path!r}")
     files.check_file_target(path)  # before converting, not after
+    model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
     if quantization == "int8":  # fail before converting
         representative_data = representative_samples(generator, representative_data)
@@ -144,7 +145,7 @@ def to_tflite(
         report = None
         if check:
             report = parity.check_parity(
-                generator, tmp, inputs=inputs, quantization=quantization, **parity_kwargs
+                generator, tmp, inputs=inputs, quantization=quantization, gan=model, **parity_kwargs
             )
     if report is None:
         return path

@@ -1359,6 +1359,7 @@ class GANModel(keras.Model):
 
     def evaluate(self, x=None, y=None, **kwargs):
         """As `keras.Model.evaluate`, with the checks of `fit` (pairs, shapes, values)."""
+        self._require_compiled("evaluate")
         self._check_replicated_execution("evaluate")
         if kwargs.get("_use_cached_eval_dataset"):
             # `fit`'s validation pass: checked when `fit` began; its values are checked in the step.
@@ -1380,10 +1381,29 @@ class GANModel(keras.Model):
             raise ValueError("`x` holds no conditions (an empty batch): nothing to predict.")
         return super().predict(self._condition_batch(x, "x"), *args, **kwargs)
 
+    def predict_on_batch(self, x):
+        """As `keras.Model.predict_on_batch`, with the condition checks of `predict`; Python ints and lists too."""
+        return super().predict_on_batch(self._condition_batch(x, "x"))
+
     def __call__(self, *args, **kwargs):
         if args:
             args = (self._condition_batch(args[0], "condition"),) + args[1:]
+        if kwargs.get("noise") is not None and args:
+            kwargs["noise"] = self._noise_batch(kwargs["noise"], args[0])
         return super().__call__(*args, **kwargs)
+
+    def _noise_batch(self, noise, condition):
+        """`noise` as an array or tensor of one `noise_shape` vector per condition; `ValueError` naming it."""
+        if self.noise_shape is None:
+            raise ValueError(f"`noise`: this {type(self).__name__}'s generator takes no noise; leave it out.")
+        noise = np.asarray(noise, "float32") if isinstance(noise, (list, tuple)) else noise
+        rows = [tf.nest.flatten(condition)[0].shape[0], noise.shape[0] if len(noise.shape) else None]
+        if not fits_per_sample(noise, self.noise_shape) or None not in rows and rows[0] != rows[1]:
+            raise ValueError(
+                f"`noise` must have shape [batch, *{self.noise_shape}], one row per condition "
+                f"({rows[0]} here). Received shape {tuple(noise.shape)}."
+            )
+        return noise
 
     def save(self, filepath, *args, **kwargs):
         """As `keras.Model.save`; a GAN saves to a `.keras` file only (checked before anything is written)."""

@@ -1393,12 +1393,12 @@ class GANModel(keras.Model):
         return super().__call__(*args, **kwargs)
 
     def _noise_batch(self, noise, condition):
-        """`noise` as an array or tensor of one `noise_shape` vector per condition; `ValueError` naming it."""
+        """`noise` as an array or tensor of one row per condition; `ValueError` naming it."""
         if self.noise_shape is None:
             raise ValueError(f"`noise`: this {type(self).__name__}'s generator takes no noise; leave it out.")
         noise = np.asarray(noise, "float32") if isinstance(noise, (list, tuple)) else noise
         rows = [tf.nest.flatten(condition)[0].shape[0], noise.shape[0] if len(noise.shape) else None]
-        if not fits_per_sample(noise, self.noise_shape) or None not in rows and rows[0] != rows[1]:
+        if None not in rows and rows[0] != rows[1]:  # the width is each family's to explain (StackGAN's code)
             raise ValueError(
                 f"`noise` must have shape [batch, *{self.noise_shape}], one row per condition "
                 f"({rows[0]} here). Received shape {tuple(noise.shape)}."

@@ -84,8 +84,8 @@ def main(argv=None):
     p.add_argument("--data", default=None, help="A VoiceBank-DEMAND folder (default: make a synthetic one).")
     p.add_argument("--out", default="segan_example")
     p.add_argument("--steps", type=checks.at_least(1), default=300)
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--window", type=int, default=16384)
+    p.add_argument("--batch-size", type=checks.at_least(1), default=8)
+    p.add_argument("--window", type=checks.at_least(64), default=16384, help="samples, a multiple of 64")
     p.add_argument("--sample-rate", type=checks.at_least(1), default=None,
                    help=f"Hz (default: {DEFAULT['sample_rate']}, or --model's own)")
     p.add_argument("--adversarial-weight", type=float, default=DEFAULT["adversarial_weight"],
@@ -94,6 +94,8 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", default=None, help="Skip training: use this saved SEGAN (.keras).")
     args = p.parse_args(argv)
+    if args.window % 64:  # the encoder halves the window six times
+        p.error(f"--window {args.window}: a multiple of 64 samples, e.g. {args.window // 64 * 64 or 64}")
     if args.model and not os.path.isfile(args.model):
         p.error(f"--model {args.model}: no such file")
     if args.data is not None:

@@ -197,17 +197,20 @@ def main(argv=None):
     from keras_cgan.data import synthetic_faces
 
     keras.utils.set_random_seed(args.seed)
-    os.makedirs(args.out, exist_ok=True)
-    if args.load:
+    if args.load:  # checked before --out is made
         gan, seconds = keras.models.load_model(args.load), None  # not trained here
         active = [int(size) for size in gan.sizes[: gan.stages()]]  # the stages it draws
         if args.sizes is not None and args.sizes != active:
             parser.error(f"--sizes {' '.join(map(str, args.sizes))}: the model {args.load} draws stages of "
                          f"{' '.join(map(str, active))} pixels; "
                          "leave --sizes out to use them")
+        if len(active) < 2:
+            parser.error(f"--load {args.load}: the model has grown one stage of {gan.num_stages}; the stages are "
+                         "compared once a second one has grown")
         check_sizes(parser, active, f"--load {args.load}")
         args.sizes = active
-    else:
+    os.makedirs(args.out, exist_ok=True)
+    if not args.load:
         gan = build(args)
         train, _ = dataset(args)
         start = time.time()

@@ -188,6 +188,8 @@ def test_sharpness_of_images_one_pixel_high_or_wide_is_refused():
         for norm in image_quality.SHARPNESS_NORMS:
             with pytest.raises(ValueError, match=message):
                 image_quality.sharpness(np.zeros(shape, "float32"), norm=norm)
+        with pytest.raises(ValueError, match=message):  # NaN before
+            image_quality.gradient_energy(np.zeros(shape, "float32"))
 
 
 def test_metrics_score_what_they_are_given_or_say_why_not():

@@ -33,6 +33,11 @@ def test_a_sample_rate_the_model_was_not_trained_at_is_refused(tmp_path, capsys,
     assert not os.path.exists(tmp_path / "out")
 
 
+def test_a_window_the_encoder_cannot_halve_and_a_zero_batch_are_refused(capsys, monkeypatch):
+    assert "--window 1000: a multiple of 64 samples, e.g. 960" in _refused(["--window", "1000"], capsys, monkeypatch)
+    assert "--batch-size" in _refused(["--batch-size", "0"], capsys, monkeypatch)
+
+
 def test_a_folder_without_training_pairs_is_refused_before_training(tmp_path, capsys, monkeypatch):
     err = _refused(["--data", str(tmp_path), "--out", str(tmp_path / "out")], capsys, monkeypatch)
     assert f"--data {tmp_path}: {tmp_path}/clean_trainset_wav: folder not found" in err

@@ -66,6 +66,7 @@ def test_flags_that_cannot_work_are_refused_before_training(flags, error, tmp_pa
 def test_a_loaded_model_is_scored_at_its_own_sizes(tmp_path, capsys, monkeypatch):
     tiny = ["--sizes", "16", "32", "--filters", "4", "--latent-dim", "4", "--code-dim", "2"]
     gan = stackgan.build(stackgan.build_parser().parse_args(tiny))
+    gan.save(str(tmp_path / "one.keras"))  # one stage grown
     gan.grow(2)
     path = str(tmp_path / "small.keras")
     gan.save(path)
@@ -74,5 +75,9 @@ def test_a_loaded_model_is_scored_at_its_own_sizes(tmp_path, capsys, monkeypatch
         stackgan.main(["--load", path, "--sizes", "16", "32", "64", "--out", str(tmp_path / "run")])
     assert exit_.value.code == 2
     assert f"--sizes 16 32 64: the model {path} draws stages of 16 32 pixels" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "run")  # refused before --out was made
+    with pytest.raises(SystemExit):
+        stackgan.main(["--load", str(tmp_path / "one.keras"), "--out", str(tmp_path / "run")])
+    assert "has grown one stage of 2; the stages are compared once a second one has grown" in capsys.readouterr().err
     result = stackgan.main(["--load", path, "--samples", "2", "--out", str(tmp_path / "run")])
     assert result["args"]["sizes"] == [16, 32] and result["stages"] == 2

@@ -93,9 +93,19 @@ def ssim(y_true, y_pred, value_range=(-1.0, 1.0), filter_size=11):
     return tf.image.ssim(y_true, y_pred, max_val=1.0, filter_size=size)
 
 
+def _gradient_unit(images, value_range):
+    """`_to_unit(images)`, refused when a side is 1 pixel (no difference one way: a mean of nothing, NaN)."""
+    unit = _to_unit(images, value_range)
+    if any(size is not None and size < 2 for size in unit.shape[1:3]):
+        raise ValueError(
+            f"`images` must be at least 2 pixels high and wide to have a gradient. Received shape {tuple(unit.shape)}."
+        )
+    return unit
+
+
 def gradient_energy(images, value_range=(-1.0, 1.0)):
     """Per-image mean squared finite difference, vertical plus horizontal, `[B]`."""
-    dy, dx = image_gradients(_to_unit(images, value_range))  # [B, H-1, W, C], [B, H, W-1, C]
+    dy, dx = image_gradients(_gradient_unit(images, value_range))  # [B, H-1, W, C], [B, H, W-1, C]
     return tf.reduce_mean(tf.square(dy), axis=[1, 2, 3]) + tf.reduce_mean(tf.square(dx), axis=[1, 2, 3])
 
 
@@ -128,11 +138,7 @@ def sharpness(images, value_range=(-1.0, 1.0), norm="rms"):
     """
     if norm not in SHARPNESS_NORMS:
         raise ValueError(f"`norm` must be one of {SHARPNESS_NORMS}. Received: norm={norm!r}")
-    unit = _to_unit(images, value_range)
-    if any(size is not None and size < 2 for size in unit.shape[1:3]):  # no difference one way: a mean of nothing
-        raise ValueError(
-            f"`images` must be at least 2 pixels high and wide to have a gradient. Received shape {tuple(unit.shape)}."
-        )
+    unit = _gradient_unit(images, value_range)
     if norm == "abs":
         return tf.reduce_mean(gradient_magnitude(unit), axis=[1, 2, 3])
     return tf.sqrt(gradient_energy(unit, (0.0, 1.0)))

@@ -40,7 +40,7 @@ import tensorflow as tf
 from keras_cgan import checks, distribute
 from keras_cgan import losses as losses_lib
 from keras_cgan.conditions import base as conditions_base
-from keras_cgan.conditions.base import fits_per_sample  # noqa: F401  (the families import it from here)
+from keras_cgan.conditions.base import fits_per_sample
 
 UPDATES = ("alternating", "simultaneous")
 

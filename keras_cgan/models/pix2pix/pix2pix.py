@@ -5,7 +5,8 @@ import tensorflow as tf
 
 from keras_cgan import checks
 from keras_cgan import losses as losses_lib
-from keras_cgan.models.gan_model import GANModel, batch_norm_layers, fits_per_sample
+from keras_cgan.conditions.base import fits_per_sample
+from keras_cgan.models.gan_model import GANModel, batch_norm_layers
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")

@@ -1,10 +1,11 @@
-"""Data loaders: a tags row whose tags cell is empty."""
+"""Data loaders: a tags row whose tags cell is empty, captions vectorized once, float wavs read once."""
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-from keras_cgan.data import tags
+from keras_cgan.data import captions, tags
 
 
 def _faces(tmp_path, rows):
@@ -29,3 +30,44 @@ def test_an_empty_tags_cell_before_more_cells_is_named_not_read_as_tags(tmp_path
     folder, path = _faces(tmp_path, ["0,blue hair,red eyes", "1,blue hair,,red eyes"])
     _, tag_lists, vocabulary = tags.read(folder, path, image_size=4)
     assert tag_lists == [["blue hair", "red eyes"]] * 2 and vocabulary == ["blue hair", "red eyes"]
+
+
+@pytest.fixture
+def vectorizer_calls(monkeypatch):
+    """The number of texts each `TextVectorization` call is given, in call order (None in a `tf.data` map)."""
+    calls, call = [], keras.layers.TextVectorization.call
+
+    def counted(self, inputs):
+        calls.append(inputs.shape[0])  # None: a batch inside the pipeline
+        return call(self, inputs)
+
+    monkeypatch.setattr(keras.layers.TextVectorization, "call", counted)
+    return calls
+
+
+@pytest.mark.parametrize("length", [6, None])
+def test_vectorize_runs_the_vectorizer_once_with_the_same_ids(vectorizer_calls, length):
+    texts = ["a red circle", "a blue square at the top", "A Red square!"]
+    vec = captions.vectorizer(texts, sequence_length=length)
+    expected = np.asarray(vec(np.array(texts))).astype("int32")  # what the layer itself gives
+    vectorizer_calls.clear()
+    ids = captions.vectorize(vec, texts)
+    assert vectorizer_calls == [3]  # was 2 calls: one to check the lengths, one to vectorize
+    np.testing.assert_array_equal(ids, expected)
+    assert ids.dtype == np.int32
+
+
+def test_a_captions_dataset_vectorizes_once_and_batches_the_ids_vec_gives(vectorizer_calls):
+    texts = ["a red circle", "a blue square at the top", "a red square", "a blue circle at the left"]
+    images = np.arange(4, dtype="float32").reshape(4, 1, 1, 1) * np.ones((1, 2, 2, 3), "float32")
+    vec = captions.vectorizer(texts, sequence_length=6)
+    expected = np.asarray(vec(np.array(texts))).astype("int32")
+    vectorizer_calls.clear()
+    ds = captions.dataset(texts, images, vec, batch_size=2, seed=1)
+    batches = [(ids.numpy(), x.numpy()) for _ in range(2) for ids, x in ds]  # two epochs
+    assert vectorizer_calls == [4]  # once, as the pipeline is made (was: a check, then each batch again)
+    for ids, x in batches:
+        assert ids.dtype == np.int32 and ids.shape == (2, 6)
+        np.testing.assert_array_equal(ids, expected[x[:, 0, 0, 0].astype(int)])  # each image keeps its caption
+    with pytest.raises(ValueError, match=r"sequence_length=6 tokens.*caption 0"):
+        captions.dataset(["a red circle at the top left of it"] + texts[1:], images, vec, batch_size=2)

@@ -1,11 +1,13 @@
-"""Data loaders: a tags row whose tags cell is empty, captions vectorized once, float wavs read once."""
+"""Data loaders: a tags row whose tags cell is empty, captions vectorized once, wav files opened once."""
+
+import os
 
 import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-from keras_cgan.data import captions, tags
+from keras_cgan.data import audio, captions, tags
 
 
 def _faces(tmp_path, rows):
@@ -71,3 +73,50 @@ def test_a_captions_dataset_vectorizes_once_and_batches_the_ids_vec_gives(vector
         np.testing.assert_array_equal(ids, expected[x[:, 0, 0, 0].astype(int)])  # each image keeps its caption
     with pytest.raises(ValueError, match=r"sequence_length=6 tokens.*caption 0"):
         captions.dataset(["a red circle at the top left of it"] + texts[1:], images, vec, batch_size=2)
+
+
+@pytest.fixture
+def wav_reads(monkeypatch):
+    """`{"opened": [...], "read": [...]}`: the wav files `soundfile` opened and those whose samples it read."""
+    import soundfile
+
+    seen = {"opened": [], "read": []}
+    init, read = soundfile.SoundFile.__init__, soundfile.SoundFile.read
+
+    def opened(self, file, *args, **kwargs):
+        seen["opened"].append(os.path.basename(str(file)))
+        return init(self, file, *args, **kwargs)
+
+    def samples(self, *args, **kwargs):
+        seen["read"].append(os.path.basename(self.name))
+        return read(self, *args, **kwargs)
+
+    monkeypatch.setattr(soundfile.SoundFile, "__init__", opened)
+    monkeypatch.setattr(soundfile.SoundFile, "read", samples)
+    return seen
+
+
+def test_float_wavs_are_opened_and_read_once_to_check_then_once_per_epoch(tmp_path, wav_reads):
+    import soundfile
+
+    for kind, subtype in (("clean", "PCM_16"), ("noisy", "FLOAT")):
+        (tmp_path / f"{kind}_trainset_wav").mkdir()
+        soundfile.write(str(tmp_path / f"{kind}_trainset_wav" / "a.wav"), np.full(3000, 0.25), 16000, subtype=subtype)
+    noisy, clean = str(tmp_path / "noisy_trainset_wav" / "a.wav"), str(tmp_path / "clean_trainset_wav" / "a.wav")
+    wav_reads["opened"].clear()  # the writes
+    ds = audio.paired_dataset(str(tmp_path), window=1024, batch_size=2, shuffle=False)
+    # Was: 4 opens of each file (its header 3 times) and the float one's samples read to check them.
+    assert wav_reads == {"opened": ["a.wav", "a.wav"], "read": ["a.wav"]}
+    wav_reads["opened"].clear(), wav_reads["read"].clear()
+    batches = list(ds)
+    assert len(wav_reads["opened"]) == 2 and len(wav_reads["read"]) == 2  # one epoch: each file once (was 3 opens)
+    np.testing.assert_allclose(batches[0][0].numpy()[0, :100, 0], 0.25)
+    wav_reads["opened"].clear(), wav_reads["read"].clear()
+    assert audio.check_wav(noisy) == (3000, 16000, 1) and wav_reads == {"opened": ["a.wav"], "read": ["a.wav"]}
+    assert audio.check_wav(clean) == (3000, 16000, 1) and wav_reads["read"] == ["a.wav"]  # PCM: header only
+    wav_reads["opened"].clear()
+    x, rate = audio.read_wav(noisy, 8000, return_rate=True)
+    assert rate == 8000 and x.shape == (1500,) and wav_reads["opened"] == ["a.wav"]  # was 2 opens
+    soundfile.write(noisy, np.full(3000, 1.4), 16000, subtype="FLOAT")
+    with pytest.raises(ValueError, match=r"a\.wav: samples reach 1\.4, beyond \[-1, 1\]"):
+        audio.paired_dataset(str(tmp_path), window=1024, batch_size=2)

@@ -65,8 +65,7 @@ def _pairs(args):
     pairs = input_output_pairs(args.input, args.output, (".wav",), "wav files", f"--output {args.output}",
                                overwrite=args.overwrite, output_extensions=(".wav",), exists_label="--output: ")
     for noisy, _ in pairs:
-        audio.wav_info(noisy)  # a bad file is named before any work
-        audio.check_float_range(noisy)
+        audio.check_wav(noisy)  # a bad file is named before any work
     return pairs
 
 

@@ -133,10 +133,13 @@ def _check_peak(path, data):
 
 
 def write_wav(path, x, sample_rate, subtype="PCM_16"):
-    """Writes mono float audio (clipped to `[-1, 1]`) as a wav."""
+    """Writes mono float audio (clipped to `[-1, 1]`) as a wav; an `OSError` naming `path` if it cannot."""
     sf = _soundfile()
     x = np.clip(np.asarray(x, "float32").reshape(-1), -1.0, 1.0)
-    sf.write(path, x, int(sample_rate), subtype=subtype)
+    try:
+        sf.write(path, x, int(sample_rate), subtype=subtype)
+    except sf.SoundFileError as error:  # libsndfile's "System error": a folder, no permission, a full disk
+        raise OSError(f"{path}: cannot write the wav file ({error}).") from error
 
 
 def voicebank_dirs(root, split="train"):

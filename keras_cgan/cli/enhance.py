@@ -65,8 +65,7 @@ def _pairs(args):
     pairs = input_output_pairs(args.input, args.output, (".wav",), "wav files", f"--output {args.output}",
                                overwrite=args.overwrite, output_extensions=(".wav",), exists_label="--output: ")
     for noisy, _ in pairs:
-        audio.wav_info(noisy)  # a bad file is named before any work
-        audio.check_float_range(noisy)
+        audio.check_wav(noisy)  # a bad file is named before any work
     return pairs
 
 
@@ -105,15 +104,21 @@ def _enhancer(args):
     if os.path.isdir(path):
         from keras_cgan.cli.train import load_run
 
-        _, _, model = load_run(os.path.abspath(path))
+        _, _, model = load_run(os.path.abspath(path), flag="--model")
     elif path.endswith(".keras"):
         import keras
 
+        from keras_cgan.cli.run_folder import check_keras_file
+
+        check_keras_file(path, f"--model {path}")
         model = keras.models.load_model(path)
     else:
         raise ValueError(f"--model {path}: expected a run folder, a .keras or a .tflite file.")
     if not isinstance(model, SEGAN):
-        raise ValueError(f"--model {path}: expected a saved SEGAN, found {type(model).__name__}.")
+        raise ValueError(
+            f"--model {path}: expected a saved SEGAN, found {type(model).__name__} (a segan run folder's "
+            "generator.keras is its bare network: give the run folder or its gan.keras)."
+        )
     _check_setting("--sample-rate", args.sample_rate, model.sample_rate, path)
     _check_setting("--preemphasis", args.preemphasis, model.preemphasis, path)
     return (lambda x: model.enhance(x, hop=args.hop, batch_size=args.batch_size)), int(model.sample_rate)

@@ -32,7 +32,9 @@ def input_output_pairs(given_input, given_output, extensions, what, output_label
     A folder maps each of its files (those ending in `extensions`) to the same
     name in the output folder; a file maps to the output file, or to its own
     name inside an output folder (one that exists, or a new one given with a
-    trailing `/`; the caller makes it). Nothing is overwritten unless `overwrite`.
+    trailing `/`; the caller makes it). Nothing is overwritten unless
+    `overwrite`, and a folder never (an output whose name a folder holds is
+    refused, as is an output folder the user may not write in).
 
     Args:
         given_input, given_output: str. The paths as the user gave them.
@@ -78,6 +80,9 @@ def input_output_pairs(given_input, given_output, extensions, what, output_label
         if target == source:
             raise ValueError(f"{output_label}: the input file itself; give another name.")
         pairs = [(source, target)]
+    check_output_folder(os.path.dirname(pairs[0][1]), output_label)
     for _, out in pairs:
+        if os.path.isdir(out):
+            raise ValueError(f"{exists_label}{out}: a folder; move it, or choose another output (it is never replaced).")
         refuse_existing(out, overwrite, f"{exists_label}{out}")
     return pairs

@@ -46,28 +46,48 @@ def path(run, name):
     return os.path.join(run, name)
 
 
-def read_config(run):
-    """The `config.json` of run folder `run`; `ValueError` naming the folder if it is not one."""
+def read_config(run, flag="--run"):
+    """The `config.json` of run folder `run`; `ValueError` naming the folder (as `flag`) if it is not one."""
     if not os.path.isdir(run):
-        raise ValueError(f"--run {run}: no such folder.")
+        raise ValueError(f"{flag} {run}: no such folder.")
     file = path(run, CONFIG)
     if not os.path.isfile(file):
         if os.path.isfile(path(run, "result.json")) and os.path.isfile(path(run, GENERATOR)):
             raise ValueError(
-                f"--run {run}: a `keras-cgan quickstart` folder, not a run folder of `keras-cgan train`; "
+                f"{flag} {run}: a `keras-cgan quickstart` folder, not a run folder of `keras-cgan train`; "
                 f"give its generator to the export commands: `keras-cgan export onnx {path(run, GENERATOR)} "
                 "-o generator.onnx`."
             )
-        raise ValueError(f"--run {run}: not a keras-cgan run folder (no {CONFIG}; made by `keras-cgan train`).")
+        raise ValueError(f"{flag} {run}: not a keras-cgan run folder (no {CONFIG}; made by `keras-cgan train`).")
     try:
         with open(file, encoding="utf-8") as f:
             config = json.load(f)
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"{file}: not valid JSON ({error}).") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{file}: expected a JSON object ({{...}}), found {json.dumps(config)[:60]}.")
     for key in FIXED_SECTIONS:
         if key not in config:
             raise ValueError(f"{file}: the `{key}` entry is missing.")
+    for key, kind in (("family", str), ("model", dict), ("compile", dict), ("data", dict), ("train", dict)):
+        if key in config and not isinstance(config[key], kind):
+            expected = "a family name" if kind is str else "an object"
+            raise ValueError(f"{file}: the `{key}` entry must be {expected}, found {json.dumps(config[key])[:60]}.")
     return config
+
+
+def check_keras_file(file, label, hint=""):
+    """A `ValueError` (`LABEL: ...`, then `hint`) when `file` is not a `.keras` archive Keras can open.
+
+    Keras' own error for a cut short or foreign file says the file is not found.
+    """
+    import zipfile
+
+    if not zipfile.is_zipfile(file):
+        raise ValueError(
+            f"{label}: not a readable .keras file (Keras saves a zip archive; this one is cut short, empty or another "
+            f"kind of file).{hint}"
+        )
 
 
 def write_config(run, config):

@@ -233,7 +233,7 @@ def _check_folder(out, resume, chief):
         raise ValueError(f"--out {out}: exists and is not a folder.")
     exists = os.path.isdir(out) and bool(os.listdir(out))
     if resume:
-        return run_folder.read_config(out) if exists else None
+        return run_folder.read_config(out, "--out") if exists else None
     if exists and chief:
         raise ValueError(
             f"--out {out}: the run folder exists. Pass --resume to continue it, or choose another --out "
@@ -276,6 +276,15 @@ def _backup(backup_dir, read_only=False):
     import keras
 
     class Backup(keras.callbacks.BackupAndRestore):
+        def on_train_begin(self, logs=None):
+            try:
+                super().on_train_begin(logs)  # falls back to the previous copy
+            except OSError as error:
+                previous = ", nor its previous copy" if os.path.exists(self._prev_weights_path) else ""
+                raise ValueError(
+                    f"--resume: the backup in {backup_dir} cannot be read{previous} ({error}); train into a new --out."
+                ) from error
+
         def _load_model(self):
             try:
                 super()._load_model()
@@ -324,7 +333,7 @@ def run_train(args):
             raise ValueError(f"--{flag.replace('_', '-')} must be >= 1. Received: {value}")
     saved_strategy = None
     if args.resume and os.path.isfile(run_folder.path(out, run_folder.CONFIG)):
-        saved_strategy = run_folder.read_config(out).get("train", {}).get("strategy")
+        saved_strategy = run_folder.read_config(out, "--out").get("train", {}).get("strategy")
     strategy_name = args.strategy or saved_strategy or "default"
     strategy = distribute.make_strategy(strategy_name)  # first: it may split the CPU before TF starts
     chief = distribute.is_chief(strategy)
@@ -477,6 +486,8 @@ def _continue_finished_run(gan, out, strategy):
     finished = run_folder.path(out, run_folder.GAN)
     if os.path.isfile(os.path.join(out, run_folder.BACKUP, "latest.weights.h5")) or not os.path.isfile(finished):
         return 0
+    hint = " The finished run's state is kept in it only: restore the file, or train into a new --out."
+    run_folder.check_keras_file(finished, f"--resume: {finished}", hint)
     with strategy.scope():
         gan.load_weights(finished)
     trained = _epochs_trained(out)
@@ -613,23 +624,25 @@ def served_generator(gan, warn=None):
     return generator
 
 
-def load_run(run, whole=True):
+def load_run(run, whole=True, flag="--run"):
     """The GAN of a run folder: `gan.keras`, or (for an interrupted run) rebuilt from its backup.
 
     Args:
         run: str. A run folder made by `keras-cgan train`.
         whole: bool. Return the GAN (`True`) or its generator.
+        flag: str. The option that gave `run`, for the messages.
     """
     import keras
 
-    config = run_folder.read_config(run)
+    config = run_folder.read_config(run, flag)
     family = get(config["family"])
     saved = run_folder.path(run, run_folder.GAN if whole else run_folder.GENERATOR)
     if os.path.isfile(saved):
+        run_folder.check_keras_file(saved, f"{flag} {run}: {os.path.basename(saved)}")
         return config, family, keras.models.load_model(saved, compile=False)
     weights = os.path.join(run, run_folder.BACKUP, "latest.weights.h5")
     if not os.path.isfile(weights):
-        raise ValueError(f"--run {run}: no {os.path.basename(saved)} and no backup yet (no epoch finished).")
+        raise ValueError(f"{flag} {run}: no {os.path.basename(saved)} and no backup yet (no epoch finished).")
     previous_policy = keras.config.dtype_policy()
     precision = config["model"].get("mixed_precision", "none")
     keras.config.set_dtype_policy("float32" if precision == "none" else precision)
@@ -641,13 +654,13 @@ def load_run(run, whole=True):
         gan.load_weights(weights)
     except OSError as error:  # killed while the backup was written: the previous epoch's copy
         if not os.path.isfile(weights + ".bkp"):
-            raise ValueError(f"--run {run}: the backup {weights} cannot be read ({error}).") from error
+            raise ValueError(f"{flag} {run}: the backup {weights} cannot be read ({error}).") from error
         with _loadable_copy(weights + ".bkp") as previous:
             try:
                 gan.load_weights(previous)
             except OSError as second:
                 raise ValueError(
-                    f"--run {run}: neither the backup {weights} ({error}) nor its previous copy {weights}.bkp "
+                    f"{flag} {run}: neither the backup {weights} ({error}) nor its previous copy {weights}.bkp "
                     f"({second}) can be read."
                 ) from second
     return config, family, gan if whole else gan.generator

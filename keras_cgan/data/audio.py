@@ -6,7 +6,9 @@ mixed down to mono, resampled to the model's rate when needed
 (`scipy.signal.resample_poly`), and cut into windows every `hop` samples; the
 last window and files shorter than a window are zero-padded. Every file is
 checked before any training starts, and each problem raises a `ValueError`
-naming the file.
+naming the file: the check opens each file once and reads the samples of a
+float wav only (the one kind whose samples can pass full scale); training
+then reads each file once per epoch.
 
 Example:
 
@@ -50,16 +52,53 @@ def resample(x, rate_in, rate_out):
     return signal.resample_poly(np.asarray(x, "float64"), int(rate_out) // g, int(rate_in) // g).astype("float32")
 
 
-def wav_info(path):
-    """`(frames, sample_rate, channels)` of a wav, or a `ValueError` naming the file."""
+def _open(path):
+    """`path` as an open `soundfile.SoundFile` holding samples, or a `ValueError` naming the file."""
     sf = _soundfile()
     try:
-        info = sf.info(path)
+        f = sf.SoundFile(path)
     except Exception as e:  # soundfile raises several types for bad files
         raise ValueError(f"{path}: cannot read this audio file (empty, truncated or not a wav): {e}") from e
-    if info.frames <= 0:
+    if f.frames <= 0:
+        f.close()
         raise ValueError(f"{path}: the file holds no audio samples (0 frames).")
-    return info.frames, info.samplerate, info.channels
+    return f
+
+
+def _samples(f, path):
+    """The samples `[T, C]` float32 of the open file `f`, their range checked (`_check_peak`)."""
+    try:
+        data = f.read(dtype="float32", always_2d=True)
+    except Exception as e:
+        raise ValueError(f"{path}: cannot decode the audio (truncated or corrupt?): {e}") from e
+    if data.shape[0] == 0:
+        raise ValueError(f"{path}: the file holds no audio samples (0 frames).")
+    _check_peak(path, data)
+    return data
+
+
+def wav_info(path):
+    """`(frames, sample_rate, channels)` of a wav, or a `ValueError` naming the file."""
+    with _open(path) as f:
+        return f.frames, f.samplerate, f.channels
+
+
+def check_wav(path):
+    """`wav_info(path)`, and for a float wav (the one kind whose samples can pass 1) its samples' range checked.
+
+    The file is opened once; a PCM wav's samples are not read.
+    """
+    with _open(path) as f:
+        if f.subtype in ("FLOAT", "DOUBLE"):
+            _samples(f, path)
+        return f.frames, f.samplerate, f.channels
+
+
+def _at_rate(x, rate, sample_rate):
+    """Mono `x` at `rate` resampled to `sample_rate` (None: kept), the filter's overshoot clipped."""
+    if sample_rate is None or int(sample_rate) == int(rate):
+        return x, rate
+    return np.clip(resample(x, rate, sample_rate), -1.0, 1.0), int(sample_rate)
 
 
 def read_wav(path, sample_rate=None, return_rate=False):
@@ -69,25 +108,16 @@ def read_wav(path, sample_rate=None, return_rate=False):
     float, and the audio is resampled to `sample_rate` if given (the
     resampling filter's overshoot is clipped). A float wav with samples
     more than 1% beyond `[-1, 1]`, or NaN, raises a `ValueError` naming
-    the file.
+    the file. The file is opened and read once.
 
     Args:
         path: str. The file.
         sample_rate: int or None. Target rate; `None` keeps the file's rate.
         return_rate: bool. Also return the rate of the returned audio.
     """
-    sf = _soundfile()
-    wav_info(path)
-    try:
-        data, rate = sf.read(path, dtype="float32", always_2d=True)
-    except Exception as e:
-        raise ValueError(f"{path}: cannot decode the audio (truncated or corrupt?): {e}") from e
-    if data.shape[0] == 0:
-        raise ValueError(f"{path}: the file holds no audio samples (0 frames).")
-    _check_peak(path, data)
-    x = np.clip(data.mean(axis=1), -1.0, 1.0)  # [T, C] -> [T]
-    if sample_rate is not None and int(sample_rate) != int(rate):
-        x, rate = np.clip(resample(x, rate, sample_rate), -1.0, 1.0), int(sample_rate)
+    with _open(path) as f:
+        data, rate = _samples(f, path), f.samplerate
+    x, rate = _at_rate(np.clip(data.mean(axis=1), -1.0, 1.0), rate, sample_rate)  # [T, C] -> [T]
     return (x, rate) if return_rate else x
 
 
@@ -102,17 +132,14 @@ def _check_peak(path, data):
         )
 
 
-def check_float_range(path):
-    """Reads a float wav (the one kind whose samples can pass 1) to check its range; other wavs pass unread."""
-    if _soundfile().info(path).subtype in ("FLOAT", "DOUBLE"):
-        read_wav(path)
-
-
 def write_wav(path, x, sample_rate, subtype="PCM_16"):
-    """Writes mono float audio (clipped to `[-1, 1]`) as a wav."""
+    """Writes mono float audio (clipped to `[-1, 1]`) as a wav; an `OSError` naming `path` if it cannot."""
     sf = _soundfile()
     x = np.clip(np.asarray(x, "float32").reshape(-1), -1.0, 1.0)
-    sf.write(path, x, int(sample_rate), subtype=subtype)
+    try:
+        sf.write(path, x, int(sample_rate), subtype=subtype)
+    except sf.SoundFileError as error:  # libsndfile's "System error": a folder, no permission, a full disk
+        raise OSError(f"{path}: cannot write the wav file ({error}).") from error
 
 
 def voicebank_dirs(root, split="train"):
@@ -170,9 +197,9 @@ def read_pair(noisy_path, clean_path, sample_rate):
     Files at different rates are resampled first; lengths that then differ
     by the resampling's rounding (a sample or two) are cut to the shorter.
     """
-    noisy_rate, clean_rate = wav_info(noisy_path)[1], wav_info(clean_path)[1]
-    noisy = read_wav(noisy_path, sample_rate)
-    clean = read_wav(clean_path, sample_rate)
+    noisy, noisy_rate = read_wav(noisy_path, return_rate=True)  # each file opened once
+    clean, clean_rate = read_wav(clean_path, return_rate=True)
+    noisy, clean = _at_rate(noisy, noisy_rate, sample_rate)[0], _at_rate(clean, clean_rate, sample_rate)[0]
     if 0 < abs(noisy.size - clean.size) <= _slack(noisy_rate, clean_rate, sample_rate):
         length = min(noisy.size, clean.size)
         noisy, clean = noisy[:length], clean[:length]
@@ -250,10 +277,8 @@ def paired_dataset(
         raise ValueError("Give `root` or both `clean_dir` and `noisy_dir`.")
     pairs = paired_files(clean_dir, noisy_dir)
     for noisy_path, clean_path in pairs:  # fail on a bad file before training
-        noisy_frames, noisy_rate, _ = wav_info(noisy_path)
-        clean_frames, clean_rate, _ = wav_info(clean_path)
-        check_float_range(noisy_path)
-        check_float_range(clean_path)
+        noisy_frames, noisy_rate, _ = check_wav(noisy_path)
+        clean_frames, clean_rate, _ = check_wav(clean_path)
         if not same_duration((noisy_frames, noisy_rate), (clean_frames, clean_rate)):
             raise ValueError(
                 f"{noisy_path}: {noisy_frames} samples at {noisy_rate} Hz but its clean pair "

@@ -4,9 +4,10 @@
     captions.csv:   0,a red circle at the top left
                     1,a blue square at the bottom right
 
-The vectorizer turns captions into fixed-length token ids in the `tf.data`
-pipeline; the model's text encoder is trained on those ids. New captions at
-sampling time go through the same vectorizer (unknown words map to id 1).
+The vectorizer turns captions into fixed-length token ids, once, as the
+`tf.data` pipeline is made; the model's text encoder is trained on those ids.
+New captions at sampling time go through the same vectorizer (unknown words
+map to id 1).
 
 Example:
 
@@ -47,12 +48,16 @@ def _uncut(vec, texts):
     return full(tf.constant(texts))
 
 
-def _check_lengths(vec, texts, where):
-    """Refuses a caption longer than the vectorizer's `sequence_length`: its last tokens would be cut."""
+def _vectorized(vec, texts, where="captions"):
+    """Every caption's ids, vectorized once, as a `tf.RaggedTensor` `[N, None]`.
+
+    Refuses a caption longer than the vectorizer's `sequence_length`: its last tokens would be cut.
+    """
+    ids = _uncut(vec, texts)
     limit = vec.get_config()["output_sequence_length"]
     if limit is None:
-        return
-    lengths = np.asarray(_uncut(vec, texts).row_lengths())
+        return ids
+    lengths = np.asarray(ids.row_lengths())
     longer = np.flatnonzero(lengths > limit)
     if longer.size:
         i = int(np.argmax(lengths))
@@ -61,6 +66,12 @@ def _check_lengths(vec, texts, where):
             f"caption {i} ({texts[i]!r}) {lengths[i]}: their last words would be cut. Build the vectorizer with "
             f"sequence_length >= {lengths[i]}."
         )
+    return ids
+
+
+def _padded(vec, ids):
+    """Ragged `ids` as `vec` returns them: `int32` `[N, sequence_length]` (the longest row's length when unset)."""
+    return tf.cast(ids.to_tensor(shape=[None, vec.get_config()["output_sequence_length"]]), "int32")
 
 
 def vectorizer(texts, sequence_length=8, max_tokens=None):
@@ -75,7 +86,7 @@ def vectorizer(texts, sequence_length=8, max_tokens=None):
         max_tokens=max_tokens, output_sequence_length=sequence_length, output_mode="int"
     )
     vec.adapt(tf.constant(texts))
-    _check_lengths(vec, texts, "captions")
+    _vectorized(vec, texts)
     return vec
 
 
@@ -88,8 +99,7 @@ def vectorize(vec, texts):
     unknown words of the others (each is read as the unknown-word id).
     """
     texts = check_captions(texts)
-    _check_lengths(vec, texts, "captions")
-    ids = np.asarray(vec(tf.constant(texts))).astype("int32")
+    ids = np.asarray(_padded(vec, _vectorized(vec, texts)))  # one pass of the vectorizer
     empty = np.flatnonzero(~np.any(ids > 0, axis=1))
     if empty.size:
         raise ValueError(f"caption {int(empty[0])} ({texts[empty[0]]!r}) has no tokens after vectorizing")
@@ -125,12 +135,16 @@ def read(images_dir, captions_file, image_size=64):
 
 
 def dataset(texts, images, vec, batch_size=64, seed=0):
-    """`(token ids, image)` batches; captions are vectorized inside the pipeline."""
+    """`(token ids, image)` batches, the ids as `vectorize` gives them.
+
+    The captions are vectorized once, here (which checks their lengths); each
+    batch is padded in the pipeline as `vec` pads it.
+    """
     texts = check_captions(texts)
-    _check_lengths(vec, texts, "captions")
-    ds = tf.data.Dataset.from_tensor_slices((tf.constant(texts), np.asarray(images, "float32"))).cache()
+    ids = _vectorized(vec, texts)
+    ds = tf.data.Dataset.from_tensor_slices((ids, np.asarray(images, "float32"))).cache()
     ds = ds.shuffle(len(texts), seed=seed).batch(batch_size, drop_remainder=True)
-    ds = ds.map(lambda t, x: (tf.cast(vec(t), "int32"), x), num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.map(lambda t, x: (_padded(vec, t), x), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 

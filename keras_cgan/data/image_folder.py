@@ -8,10 +8,11 @@ import numpy as np
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff")
 
 
-def read_rows(path):
+def read_rows(path, cells=False):
     """Yields `(line_number, id, text)` from a two-column CSV file `id,text`.
 
     A header row (`id,...`) is skipped; the text keeps any further commas.
+    With `cells`, the text is the list of its CSV cells instead.
     """
     if not os.path.isfile(path):
         raise ValueError(f"annotation file not found: {path}")
@@ -25,7 +26,7 @@ def read_rows(path):
             continue
         if number == 1 and row[0].strip().lower() in ("id", "image", "file", "filename"):
             continue
-        yield number, row[0].strip(), ",".join(row[1:]).strip()
+        yield number, row[0].strip(), row[1:] if cells else ",".join(row[1:]).strip()
 
 
 def image_path(folder, image_id, where):

@@ -9,6 +9,11 @@ each word of `tag_ends` ("hair", "eyes"), and the vocabulary is built from the
 file. With a vocabulary, the longest known tag is matched at each word, and a
 word that starts no known tag is an error naming it.
 
+Tags may also be separated by commas, unquoted (`0,blue hair,red eyes`): the
+text after the id keeps its commas. A row whose tags cell is empty but goes
+on (`0,,note`) is an error naming its line: it is a file with more columns
+than `id,tags` (or a stray comma), not tags.
+
 Example:
 
 >>> from keras_cgan.data import tags  # doctest: +SKIP
@@ -71,14 +76,22 @@ def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
     """Returns `(images [N, S, S, 3], tag_lists, vocabulary)`.
 
     Raises `ValueError` naming the CSV line of an image that is missing, of a
-    row without tags, or of a tag not in a given vocabulary.
+    row without tags (or with an empty tags cell and more cells after it), or
+    of a tag not in a given vocabulary.
     """
     images, tag_lists = [], []
-    for line, image_id, text in image_folder.read_rows(tags_file):
+    for line, image_id, cells in image_folder.read_rows(tags_file, cells=True):
         where = f"{tags_file}, line {line}"
+        text = ",".join(cells).strip()
         found = split_tags(text, vocabulary, tag_ends, where)
         if not found:  # an empty cell, or separators only
             raise ValueError(f"{where}: image {image_id!r} has no tags")
+        if not cells[0].strip():  # `0,,note`: another column's text, not tags
+            raise ValueError(
+                f"{where}: the tags cell of image {image_id!r} is empty but the row goes on ({text!r}); a tags file "
+                f"holds `id,tags` rows (`{image_id},blue hair red eyes`): write the tags in the second cell, or "
+                "remove the other columns."
+            )
         tag_lists.append(found)
         images.append(image_folder.read_image(image_folder.image_path(images_dir, image_id, where), image_size))
     if not images:

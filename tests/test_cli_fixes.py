@@ -1,0 +1,163 @@
+"""`train --resume`, `translate` and `enhance` on odd folders and files: one `error:` line, no traceback.
+
+A pix2pix run (`--set direction=BtoA`, tiny networks) is trained once for the
+module; tests that change a run work on a copy of it.
+"""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_cgan.cli import main
+
+TINY = ["--size", "16", "--filters", "4", "--batch-size", "2", "--set", "receptive_field=16", "--verbose", "0"]
+
+
+@pytest.fixture(scope="module")
+def pairs(tmp_path_factory):
+    """An A/ B/ folder: colour A, gray B (so the direction shows in the channels)."""
+    root = tmp_path_factory.mktemp("pairs")
+    rng = np.random.default_rng(0)
+    for side, shape in (("A", (16, 16, 3)), ("B", (16, 16))):
+        (root / side).mkdir()
+        for i in range(4):
+            Image.fromarray(rng.integers(0, 255, shape).astype("uint8")).save(root / side / f"{i}.png")
+    return str(root)
+
+
+@pytest.fixture(scope="module")
+def run(pairs, tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("runs") / "btoa")
+    command = ["train", "pix2pix", "--data", pairs, "--out", out, "--epochs", "1", "--set", "direction=BtoA"]
+    assert main(command + TINY) == 0
+    return out
+
+
+@pytest.fixture
+def copy(run, tmp_path):
+    shutil.copytree(run, tmp_path / "run")
+    return str(tmp_path / "run")
+
+
+def resume(out, *extra):
+    return main(["train", "pix2pix", "--out", out, "--resume", "--epochs", "2", "--verbose", "0"] + list(extra))
+
+
+def test_resume_trains_on_in_the_runs_direction_and_refuses_another(copy, capsys):
+    assert resume(copy) == 0  # no --set direction: the run's BtoA
+    with open(os.path.join(copy, "config.json")) as f:
+        config = json.load(f)
+    assert config["data"]["direction"] == "BtoA" and config["model"]["condition_channels"] == 1
+    with np.load(os.path.join(copy, "preview.npz")) as preview:  # written again on resume: gray B conditions
+        assert preview["conditions"].shape[-1] == 1 and preview["targets"].shape[-1] == 3
+    capsys.readouterr()
+    assert main(["train", "pix2pix", "--out", copy, "--resume", "--epochs", "3", "--set", "direction=AtoB"]) == 2
+    assert "data.direction: 'BtoA' in the run folder, 'AtoB' now" in capsys.readouterr().err
+
+
+def test_resume_names_an_unreadable_gan_keras(copy, capsys):
+    with open(os.path.join(copy, "gan.keras"), "wb") as f:
+        f.write(b"cut")
+    assert resume(copy) == 2  # was: zipfile.BadZipFile, a traceback
+    error = capsys.readouterr().err
+    assert f"--resume: {os.path.join(copy, 'gan.keras')}: not a readable .keras file" in error
+    assert "train into a new --out" in error and os.path.getsize(os.path.join(copy, "gan.keras")) == 3
+
+
+@pytest.mark.parametrize("previous", [False, True])
+def test_resume_names_an_unreadable_backup(copy, capsys, previous):
+    backup = os.path.join(copy, "backup")
+    os.makedirs(backup)
+    for name in ["latest.weights.h5"] + (["latest.weights.h5.bkp"] if previous else []):
+        with open(os.path.join(backup, name), "wb") as f:
+            f.write(b"cut")
+    assert resume(copy) == 2  # was: OSError, a traceback
+    error = capsys.readouterr().err
+    assert f"--resume: the backup in {backup} cannot be read{', nor its previous copy' if previous else ''} (" in error
+    assert os.path.isfile(os.path.join(copy, "gan.keras"))  # nothing of the run removed
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("model", [], "the `model` entry must be an object, found []"),
+    ("train", "x", 'the `train` entry must be an object, found "x"'),
+    ("family", 3, "the `family` entry must be a family name, found 3"),
+])
+def test_a_config_json_entry_of_the_wrong_type_is_named(copy, capsys, key, value, message):
+    path = os.path.join(copy, "config.json")
+    with open(path) as f:
+        config = json.load(f)
+    config[key] = value
+    with open(path, "w") as f:
+        json.dump(config, f)
+    assert resume(copy) == 2  # was: TypeError / AttributeError tracebacks
+    assert f"{path}: {message}" in capsys.readouterr().err
+    assert main(["translate", "--run", copy, os.path.join(copy, "samples.png"), os.path.join(copy, "x.png")]) == 2
+    assert f"{path}: {message}" in capsys.readouterr().err
+    with open(path, "w") as f:
+        f.write("[1, 2]")
+    assert main(["sample", "--run", copy]) == 2
+    assert f"{path}: expected a JSON object" in capsys.readouterr().err
+
+
+def test_resume_of_a_folder_that_is_no_run_names_out(tmp_path, capsys):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("x")
+    assert resume(str(tmp_path / "notes")) == 2
+    assert f"--out {tmp_path / 'notes'}: not a keras-cgan run folder" in capsys.readouterr().err  # was: --run
+
+
+def test_translate_names_an_unreadable_generator_keras(copy, pairs, tmp_path, capsys):
+    with open(os.path.join(copy, "generator.keras"), "wb") as f:
+        f.write(b"")
+    assert main(["translate", "--run", copy, os.path.join(pairs, "B"), str(tmp_path / "out")]) == 2
+    # Keras' own message said "File not found".
+    assert f"--run {copy}: generator.keras: not a readable .keras file" in capsys.readouterr().err
+
+
+def test_translate_and_enhance_refuse_an_output_a_folder_holds_before_loading(run, pairs, tmp_path, capsys):
+    import soundfile
+
+    (tmp_path / "out" / "0.png").mkdir(parents=True)
+    command = ["translate", "--run", run, os.path.join(pairs, "B"), str(tmp_path / "out"), "--overwrite"]
+    assert main(command) == 2
+    assert f"{tmp_path / 'out' / '0.png'}: a folder; move it" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "out" / "1.png")  # refused before any output
+    (tmp_path / "noisy").mkdir()
+    soundfile.write(str(tmp_path / "noisy" / "a.wav"), np.zeros(800), 16000)
+    (tmp_path / "clean" / "a.wav").mkdir(parents=True)
+    command = ["enhance", str(tmp_path / "noisy"), "-o", str(tmp_path / "clean"), "--model", run, "--overwrite"]
+    assert main(command) == 2  # was: a LibsndfileError traceback once the model had run
+    assert f"--output: {tmp_path / 'clean' / 'a.wav'}: a folder" in capsys.readouterr().err
+
+
+def test_translate_refuses_an_output_folder_it_may_not_write_in(run, pairs, tmp_path, capsys, monkeypatch):
+    (tmp_path / "locked").mkdir()
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: access(path, mode) and "locked" not in str(path))
+    assert main(["translate", "--run", run, os.path.join(pairs, "B"), str(tmp_path / "locked" / "out")]) == 2
+    assert f"no permission to write in {tmp_path / 'locked'}" in capsys.readouterr().err
+
+
+def test_enhance_names_the_model_option_and_an_unreadable_keras_file(tmp_path, capsys):
+    import soundfile
+
+    soundfile.write(str(tmp_path / "a.wav"), np.zeros(800), 16000)
+    (tmp_path / "empty").mkdir()
+    command = ["enhance", str(tmp_path / "a.wav"), "-o", str(tmp_path / "b.wav"), "--model"]
+    assert main(command + [str(tmp_path / "empty")]) == 2
+    assert f"--model {tmp_path / 'empty'}: not a keras-cgan run folder" in capsys.readouterr().err  # was: --run
+    (tmp_path / "cut.keras").write_bytes(b"PK")
+    assert main(command + [str(tmp_path / "cut.keras")]) == 2
+    assert f"--model {tmp_path / 'cut.keras'}: not a readable .keras file" in capsys.readouterr().err
+
+
+def test_write_wav_names_a_path_it_cannot_write(tmp_path):
+    from keras_cgan.data import audio
+
+    (tmp_path / "a.wav").mkdir()
+    with pytest.raises(OSError, match=r"a\.wav: cannot write the wav file"):  # was: soundfile.LibsndfileError
+        audio.write_wav(str(tmp_path / "a.wav"), np.zeros(10), 16000)

@@ -1,0 +1,122 @@
+"""Data loaders: a tags row whose tags cell is empty, captions vectorized once, wav files opened once."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_cgan.data import audio, captions, tags
+
+
+def _faces(tmp_path, rows):
+    folder = tmp_path / "faces"
+    folder.mkdir(exist_ok=True)
+    for i in range(len(rows)):
+        Image.fromarray(np.full((4, 4, 3), 200, "uint8")).save(folder / f"{i}.png")
+    path = tmp_path / "tags.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return str(folder), str(path)
+
+
+def test_an_empty_tags_cell_before_more_cells_is_named_not_read_as_tags(tmp_path):
+    folder, path = _faces(tmp_path, ["0,blue hair red eyes", "1,,note"])
+    with pytest.raises(ValueError, match=r"tags\.csv, line 2: the tags cell of image '1' is empty but the row goes "
+                                         r"on \(',note'\).*second cell"):
+        tags.read(folder, path, image_size=4)  # was: the tag "note"
+    folder, path = _faces(tmp_path, ["0,blue hair red eyes", '1,",",'])
+    with pytest.raises(ValueError, match=r"line 2: image '1' has no tags"):  # separators only: no tags, as before
+        tags.read(folder, path, image_size=4)
+    # Commas between tags separate them, an empty piece between two tags included.
+    folder, path = _faces(tmp_path, ["0,blue hair,red eyes", "1,blue hair,,red eyes"])
+    _, tag_lists, vocabulary = tags.read(folder, path, image_size=4)
+    assert tag_lists == [["blue hair", "red eyes"]] * 2 and vocabulary == ["blue hair", "red eyes"]
+
+
+@pytest.fixture
+def vectorizer_calls(monkeypatch):
+    """The number of texts each `TextVectorization` call is given, in call order (None in a `tf.data` map)."""
+    calls, call = [], keras.layers.TextVectorization.call
+
+    def counted(self, inputs):
+        calls.append(inputs.shape[0])  # None: a batch inside the pipeline
+        return call(self, inputs)
+
+    monkeypatch.setattr(keras.layers.TextVectorization, "call", counted)
+    return calls
+
+
+@pytest.mark.parametrize("length", [6, None])
+def test_vectorize_runs_the_vectorizer_once_with_the_same_ids(vectorizer_calls, length):
+    texts = ["a red circle", "a blue square at the top", "A Red square!"]
+    vec = captions.vectorizer(texts, sequence_length=length)
+    expected = np.asarray(vec(np.array(texts))).astype("int32")  # what the layer itself gives
+    vectorizer_calls.clear()
+    ids = captions.vectorize(vec, texts)
+    assert vectorizer_calls == [3]  # was 2 calls: one to check the lengths, one to vectorize
+    np.testing.assert_array_equal(ids, expected)
+    assert ids.dtype == np.int32
+
+
+def test_a_captions_dataset_vectorizes_once_and_batches_the_ids_vec_gives(vectorizer_calls):
+    texts = ["a red circle", "a blue square at the top", "a red square", "a blue circle at the left"]
+    images = np.arange(4, dtype="float32").reshape(4, 1, 1, 1) * np.ones((1, 2, 2, 3), "float32")
+    vec = captions.vectorizer(texts, sequence_length=6)
+    expected = np.asarray(vec(np.array(texts))).astype("int32")
+    vectorizer_calls.clear()
+    ds = captions.dataset(texts, images, vec, batch_size=2, seed=1)
+    batches = [(ids.numpy(), x.numpy()) for _ in range(2) for ids, x in ds]  # two epochs
+    assert vectorizer_calls == [4]  # once, as the pipeline is made (was: a check, then each batch again)
+    for ids, x in batches:
+        assert ids.dtype == np.int32 and ids.shape == (2, 6)
+        np.testing.assert_array_equal(ids, expected[x[:, 0, 0, 0].astype(int)])  # each image keeps its caption
+    with pytest.raises(ValueError, match=r"sequence_length=6 tokens.*caption 0"):
+        captions.dataset(["a red circle at the top left of it"] + texts[1:], images, vec, batch_size=2)
+
+
+@pytest.fixture
+def wav_reads(monkeypatch):
+    """`{"opened": [...], "read": [...]}`: the wav files `soundfile` opened and those whose samples it read."""
+    import soundfile
+
+    seen = {"opened": [], "read": []}
+    init, read = soundfile.SoundFile.__init__, soundfile.SoundFile.read
+
+    def opened(self, file, *args, **kwargs):
+        seen["opened"].append(os.path.basename(str(file)))
+        return init(self, file, *args, **kwargs)
+
+    def samples(self, *args, **kwargs):
+        seen["read"].append(os.path.basename(self.name))
+        return read(self, *args, **kwargs)
+
+    monkeypatch.setattr(soundfile.SoundFile, "__init__", opened)
+    monkeypatch.setattr(soundfile.SoundFile, "read", samples)
+    return seen
+
+
+def test_float_wavs_are_opened_and_read_once_to_check_then_once_per_epoch(tmp_path, wav_reads):
+    import soundfile
+
+    for kind, subtype in (("clean", "PCM_16"), ("noisy", "FLOAT")):
+        (tmp_path / f"{kind}_trainset_wav").mkdir()
+        soundfile.write(str(tmp_path / f"{kind}_trainset_wav" / "a.wav"), np.full(3000, 0.25), 16000, subtype=subtype)
+    noisy, clean = str(tmp_path / "noisy_trainset_wav" / "a.wav"), str(tmp_path / "clean_trainset_wav" / "a.wav")
+    wav_reads["opened"].clear()  # the writes
+    ds = audio.paired_dataset(str(tmp_path), window=1024, batch_size=2, shuffle=False)
+    # Was: 4 opens of each file (its header 3 times) and the float one's samples read to check them.
+    assert wav_reads == {"opened": ["a.wav", "a.wav"], "read": ["a.wav"]}
+    wav_reads["opened"].clear(), wav_reads["read"].clear()
+    batches = list(ds)
+    assert len(wav_reads["opened"]) == 2 and len(wav_reads["read"]) == 2  # one epoch: each file once (was 3 opens)
+    np.testing.assert_allclose(batches[0][0].numpy()[0, :100, 0], 0.25)
+    wav_reads["opened"].clear(), wav_reads["read"].clear()
+    assert audio.check_wav(noisy) == (3000, 16000, 1) and wav_reads == {"opened": ["a.wav"], "read": ["a.wav"]}
+    assert audio.check_wav(clean) == (3000, 16000, 1) and wav_reads["read"] == ["a.wav"]  # PCM: header only
+    wav_reads["opened"].clear()
+    x, rate = audio.read_wav(noisy, 8000, return_rate=True)
+    assert rate == 8000 and x.shape == (1500,) and wav_reads["opened"] == ["a.wav"]  # was 2 opens
+    soundfile.write(noisy, np.full(3000, 1.4), 16000, subtype="FLOAT")
+    with pytest.raises(ValueError, match=r"a\.wav: samples reach 1\.4, beyond \[-1, 1\]"):
+        audio.paired_dataset(str(tmp_path), window=1024, batch_size=2)

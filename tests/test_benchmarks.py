@@ -74,6 +74,20 @@ def test_discriminator_designs_checks_every_design_first(monkeypatch, capsys):
     assert "--seeds 0" in error_of(module.main, ["--seeds", "0"], capsys)
 
 
+@pytest.mark.parametrize("argv, error", [
+    (["--size", "24"], "--size 24: the tag faces are drawn at multiples of 16 pixels (e.g. 16 or 32)"),
+    (["--size", "8"], "argument --size: expected an int >= 16, received 8"),
+    (["--faces", "10"], "--faces 10: fewer than one batch of --batch-size 64"),
+    (["--samples", "1"], "argument --samples: expected an int >= 2, received 1"),
+    (["--epochs", "0"], "argument --epochs: expected an int >= 1, received 0"),
+])
+def test_discriminator_designs_checks_the_example_flags_as_the_example_does(argv, error, monkeypatch, capsys):
+    module = benchmark_module("discriminator_designs")
+    monkeypatch.setattr(module, "train", no_training)
+    assert error_of(module.main, argv, capsys).endswith(error)
+    assert error_of(module.anime_tags.main, argv, capsys).endswith(error)  # the example's own message
+
+
 def test_caption_generalisation_parses_every_flags_first(monkeypatch, capsys):
     module = benchmark_module("caption_generalisation")
     monkeypatch.setattr(module, "reader_accuracy", no_training)

@@ -210,9 +210,10 @@ def bouncing_digits(num_clips, size=24, length=12, speed=(1, 3), seed=None):
             r, c = np.round(pos).astype(int)
             clips[i, t, r : r + 8, c : c + 8, 0] = np.maximum(clips[i, t, r : r + 8, c : c + 8, 0], digit)
             pos = pos + vel
-            for axis in range(2):  # reflect off the borders
-                if pos[axis] < 0:
-                    pos[axis], vel[axis] = -pos[axis], -vel[axis]
-                elif pos[axis] > span:
-                    pos[axis], vel[axis] = 2 * span - pos[axis], -vel[axis]
+            for axis in range(2):  # reflect off the borders, more than once when a step is longer than `span`
+                while not 0 <= pos[axis] <= span:
+                    if pos[axis] < 0:
+                        pos[axis], vel[axis] = -pos[axis], -vel[axis]
+                    else:
+                        pos[axis], vel[axis] = 2 * span - pos[axis], -vel[axis]
     return clips

@@ -34,7 +34,8 @@ def main(argv=None):
     parser.add_argument("--dataset", choices=["junction", "digits"], default="junction")
     parser.add_argument("--size", type=int, default=16,
                         help="frame side, a multiple of 4: at least 16 for junction, 12 for digits")
-    parser.add_argument("--context", type=checks.at_least(1), default=4)
+    parser.add_argument("--context", type=checks.at_least(1), default=4,
+                        help="frames in the condition: at most 4 at --size 16 for junction (more with larger frames)")
     parser.add_argument("--clips", type=checks.at_least(1), default=2000)
     parser.add_argument("--epochs", type=checks.at_least(1), default=5)
     parser.add_argument("--steps-per-epoch", type=checks.at_least(1), default=500)
@@ -48,9 +49,18 @@ def main(argv=None):
     if args.size < smallest or args.size % 4:  # the networks halve the frames twice
         parser.error(f"--size {args.size}: {args.dataset} frames are a multiple of 4 pixels, at least {smallest} "
                      f"(e.g. {', '.join(str(s) for s in range(smallest, smallest + 12, 4))})")
+    length = 14
+    if args.dataset == "junction":  # the context ends before each clip's junction frame, a training target
+        room = synthetic_video.max_context_frames(args.size)
+        longest = min(room, length - 4)  # the junction frame comes at most 3 frames after the context
+        if args.context > longest:
+            parser.error(f"--context {args.context}: junction clips of --size {args.size} have room for 1 to "
+                         f"{longest} context frames before the junction"
+                         + ("; a larger --size makes room for more" if room < length - 4 else ""))
+    elif args.context >= length:
+        parser.error(f"--context {args.context}: digits clips have {length} frames; use 1 to {length - 1}")
     keras.utils.set_random_seed(args.seed)
 
-    length = 14
     if args.dataset == "junction":
         make = lambda n, seed: synthetic_video.junction_clips(n, args.size, length, args.context, seed=seed)
         junction, test = make(args.clips, args.seed), make(200, args.seed + 1).frames

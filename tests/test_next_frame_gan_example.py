@@ -11,6 +11,12 @@ from examples import next_frame_gan
     (["--dataset", "digits", "--size", "10"], "--size 10: digits frames are a multiple of 4 pixels, at least 12"),
     (["--batch-size", "0"], "argument --batch-size: expected an int >= 1, received 0"),
     (["--context", "0"], "argument --context: expected an int >= 1, received 0"),
+    # Beyond the junction frame, the junction windows indexed frames from the clips' end.
+    (["--context", "5"], "--context 5: junction clips of --size 16 have room for 1 to 4 context frames before "
+                         "the junction; a larger --size makes room for more"),
+    (["--size", "40", "--context", "11"],  # the junction frame would be past the 14th frame
+     "--context 11: junction clips of --size 40 have room for 1 to 10 context frames before the junction\n"),
+    (["--dataset", "digits", "--size", "24", "--context", "14"], "--context 14: digits clips have 14 frames; use 1 to 13"),
 ])
 def test_flags_that_cannot_work_are_refused_before_training(flags, error, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(next_frame_gan.presets, "build", lambda *a, **k: pytest.fail("trained"))

@@ -123,6 +123,20 @@ def test_export_latency_generator_needs_its_one_family(tmp_path, monkeypatch, ca
     assert line.endswith(f"--generator: Model file not found: {missing!r}")
 
 
+def test_export_latency_figure_draws_noise_as_wide_as_the_generator(tmp_path, monkeypatch, capsys):
+    import keras
+
+    module = benchmark_module("export_latency")
+    noise, condition = keras.Input((16,), name="noise"), keras.Input((), dtype="int32", name="condition")
+    generator = keras.Model([noise, condition], keras.layers.Dense(4)(noise))  # 16 wide, not 32
+    result = {"generator": "given", "parameters": 0, "rows": {}, "acceptance": {}}
+    monkeypatch.setattr(module, "bench_family", lambda family, args, workdir, given: (result, {}, generator))
+    drawn = {}
+    monkeypatch.setattr(module, "save_figure", lambda reports, inputs, path: drawn.update(inputs))
+    module.main(["--families", "conditional", "--figure", str(tmp_path / "f.png"), "--out", str(tmp_path / "r.json")])
+    assert drawn["noise"].shape == (10, 16) and drawn["condition"].tolist() == list(range(10))
+
+
 def test_scaling_needs_a_warmup_step(monkeypatch, capsys):
     module = benchmark_module("scaling")
     monkeypatch.setattr(module, "launch", no_training)

@@ -1,10 +1,13 @@
 """The benchmark scripts refuse bad arguments in one line, before they train."""
 
 import json
+import os
+import re
+import shlex
 
 import pytest
 
-from tests.test_case import benchmark_module
+from tests.test_case import REPO, benchmark_module
 
 _report = benchmark_module("_report")
 
@@ -86,6 +89,22 @@ def test_discriminator_designs_checks_the_example_flags_as_the_example_does(argv
     monkeypatch.setattr(module, "train", no_training)
     assert error_of(module.main, argv, capsys).endswith(error)
     assert error_of(module.anime_tags.main, argv, capsys).endswith(error)  # the example's own message
+
+
+def test_discriminator_designs_command_of_the_screens_names_its_run(monkeypatch, capsys):
+    # Without --run it would replace run `default`, the docs' table.
+    module = benchmark_module("discriminator_designs")
+    with open(os.path.join(REPO, "docs", "generalisation_screens.md"), encoding="utf-8") as f:
+        command = re.search(r"`(benchmarks/discriminator_designs\.py[^`]*)`", f.read()).group(1)
+    parsed = []
+    monkeypatch.setattr(module, "train", lambda *args: parsed.append(args[2]) or no_training())
+    with pytest.raises(AssertionError, match="trained before"):
+        module.main(shlex.split(" ".join(command.split()))[1:])  # lines joined as the page shows them
+    with open(_report.path_of("discriminator_designs")) as f:
+        runs = {r["name"]: r["result"]["args"] for r in json.load(f)["runs"]}
+    args = parsed[0]
+    assert args.run != "default" and args.run in runs
+    assert (args.designs, args.seeds) == (runs[args.run]["designs"], runs[args.run]["seeds"])
 
 
 def test_caption_generalisation_parses_every_flags_first(monkeypatch, capsys):

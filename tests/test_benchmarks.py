@@ -116,6 +116,24 @@ def test_caption_generalisation_parses_every_flags_first(monkeypatch, capsys):
     assert line.endswith("--run '--design acgan': a run name; the example's flags go to --flags")
 
 
+def test_caption_generalisation_recorded_commands_remake_their_runs(tmp_path, monkeypatch):
+    module = benchmark_module("caption_generalisation")
+    monkeypatch.setattr(module, "reader_accuracy", lambda n, size: {})
+    monkeypatch.setattr(module.text_to_image, "run", lambda settings: {})
+    monkeypatch.setattr(module, "row", lambda label, settings, result: {"run": label})
+    written = []
+    monkeypatch.setattr(module._report, "write", lambda name, payload, rows, columns, out, run: written.append(
+        (run, [r["run"] for r in rows])))
+    with open(_report.path_of("caption_generalisation")) as f:
+        recorded = [r for r in json.load(f)["runs"] if r["argv"]]
+    assert recorded
+    for r in recorded:
+        argv = r["argv"][1:]
+        argv[argv.index("--out") + 1] = str(tmp_path / "out.json")
+        module.main(argv)
+        assert written.pop() == (r["name"], list(r["result"]["runs"]))
+
+
 def test_stackgan_refuses_the_example_options_it_ignores(monkeypatch, capsys):
     module = benchmark_module("stackgan")
     monkeypatch.setattr(module, "run", no_training)

@@ -192,3 +192,15 @@ def test_generalisation_refuses_what_would_train_nothing_or_the_default(argv, er
     tasks, _, columns = module.FAMILIES["pix2pix"]
     monkeypatch.setitem(module.FAMILIES, "pix2pix", (tasks, no_training, columns))
     assert error_of(module.main, ["--family", "pix2pix"] + argv, capsys).endswith(error)
+
+
+# ---------------------------------------------------------------- tables
+
+
+def test_tables_list_names_each_tables_page_and_results_file(capsys):
+    tables = benchmark_module("tables")
+    assert tables.main(["--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == list(tables.TABLES)
+    assert "segan_quality: docs/segan.md <- benchmarks/results/segan_quality_speed.json" in lines
+    assert "generalisation_screens: docs/generalisation_screens.md <- benchmarks/results/generalisation.json" in lines

@@ -1,9 +1,14 @@
-"""The synthetic clips behind the video example: sizes and context lengths at their limits."""
+"""The synthetic clips behind the video example at their limits; the scripts lint clean."""
+
+import glob
+import io
+import os
 
 import numpy as np
 import pytest
 
 from keras_cgan.data import synthetic_video
+from tests.test_case import REPO
 
 
 def test_bouncing_digits_fit_frames_with_less_room_than_a_step():
@@ -25,3 +30,13 @@ def test_junction_clips_keep_the_context_before_the_junction():
                                              f"use a larger `size`. Received: context_frames={longest + 1}"):
             synthetic_video.junction_clips(2, size, 40, longest + 1, seed=0)
     assert synthetic_video.max_context_frames(16, speeds=(2,), sprites=["bar"]) == 7  # 2 rows, 2 pixels a frame
+
+
+def test_scripts_have_no_unused_names():
+    api = pytest.importorskip("pyflakes.api")
+    from pyflakes.reporter import Reporter
+
+    out = io.StringIO()
+    paths = sorted(glob.glob(os.path.join(REPO, "benchmarks", "*.py")))
+    paths += sorted(glob.glob(os.path.join(REPO, "examples", "*.py")))
+    assert sum(api.checkPath(path, Reporter(out, out)) for path in paths) == 0, out.getvalue()

@@ -2,7 +2,9 @@
 
 Trains a NextFrameGAN on synthetic clips, writes rollout GIFs
 (context | prediction | truth) every few epochs, logs them to TensorBoard and
-prints the mode-split fraction at the junction on held-out clips.
+prints the mode-split fraction at the junction on held-out clips. The
+generator it scores and saves (the GAN on junction clips: the best on
+validation clips, else the last) also draws `rollout.gif`.
 
     python examples/next_frame_gan.py                       # a few minutes on 2 CPU cores
     python examples/next_frame_gan.py --adversarial-weight 0  # the L2 baseline: the sprite splits
@@ -24,7 +26,7 @@ from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
 from keras_cgan.models.next_frame_gan import presets  # noqa: E402
 from keras_cgan.callbacks import KeepBestGenerator  # noqa: E402
-from keras_cgan.models.next_frame_gan import RolloutGIF, junction_score  # noqa: E402
+from keras_cgan.models.next_frame_gan import RolloutGIF, junction_score, write_rollout_gif  # noqa: E402
 
 MIN_SIZE = {"junction": 16, "digits": 12}  # the smallest frames each clip maker draws (and a multiple of 4)
 
@@ -101,8 +103,14 @@ def main(argv=None):
         context = np.stack([clips.frames[idx, j - args.context + i] for i in range(args.context)], axis=1)
         at_junction = gan.predict(np.asarray(video.stack_context(context)), verbose=0)
         print("at the junction:", video_metrics.mode_split(at_junction, max_pixels=18))
+    # The epoch GIFs show each epoch's last weights; KeepBestGenerator, when it ran, has since put back its
+    # best ones, which the scores above come from and which are saved: this GIF shows them too.
+    k = args.context
+    write_rollout_gif(os.path.join(args.out, "rollout.gif"), test[:4, :k], gan.rollout(test[:4, :k], length - k),
+                      test[:4, k:])
     gan.generator.save(os.path.join(args.out, "generator.keras"))
-    print(f"GIFs in {gifs.directory}; TensorBoard: tensorboard --logdir {os.path.join(args.out, 'logs')}")
+    print(f"written: {args.out}/rollout.gif (the generator scored above), generator.keras; GIFs of each epoch's "
+          f"last weights in {gifs.directory}; TensorBoard: tensorboard --logdir {os.path.join(args.out, 'logs')}")
 
 
 if __name__ == "__main__":

@@ -36,11 +36,22 @@ DESIGNS = ("concat", "projection", "acgan", "concat_acgan", "tacgan", "two_head"
 METRICS = ("hair", "both_eyes", "all", "diversity")
 
 
-def train(design, mismatch_weight, args, seed):
+# The flags shared with the example, checked as the example checks them.
+SHARED = ("epochs", "faces", "batch_size", "size", "filters", "latent_dim", "samples")
+
+
+def example_settings(parser, args):
+    """`args`' shared flags parsed and checked by examples/anime_tags.py; a bad one is `parser`'s one-line error."""
+    example = anime_tags.build_parser()
+    example.error = parser.error
+    return anime_tags.parse([f"--{name.replace('_', '-')}={getattr(args, name)}" for name in SHARED], example)
+
+
+def train(design, mismatch_weight, args, example, seed):
+    """One run of the example's model (`example`: its settings from `example_settings`)."""
     keras.utils.set_random_seed(seed)
-    settings = anime_tags.build_parser().parse_args([])
+    settings = argparse.Namespace(**vars(example))
     settings.design, settings.mismatch_weight, settings.seed = design, mismatch_weight, seed
-    settings.filters, settings.latent_dim, settings.size = args.filters, args.latent_dim, args.size
     gan = anime_tags.build(settings, **dict(args.set))  # compiled, 8 steps per execution
     ds = synthetic_faces.dataset(args.batch_size, n=args.faces, seed=seed, size=args.size)
     start = time.time()
@@ -67,6 +78,7 @@ def main(argv=None):
     _report.output_options(parser, "discriminator_designs")
     args = parser.parse_args(argv)
     _report.check_out(parser, "discriminator_designs", args.out)
+    example = example_settings(parser, args)
     if args.seeds < 1:
         parser.error(f"--seeds {args.seeds}: must be at least 1")
     designs = args.designs.split(",")
@@ -81,7 +93,7 @@ def main(argv=None):
     steps = args.epochs * (args.faces // args.batch_size)
     for design in designs:
         for mismatch in (args.mismatch_on, 0.0):
-            per_seed = [train(design, mismatch, args, seed) for seed in range(args.seeds)]
+            per_seed = [train(design, mismatch, args, example, seed) for seed in range(args.seeds)]
             mean = {k: float(np.mean([r[k] for r in per_seed])) for k in per_seed[0]}
             name = f"{design}, mismatch {'on' if mismatch else 'off'}"
             runs[name] = dict(mean, by_seed={m: [float(r[m]) for r in per_seed] for m in METRICS})

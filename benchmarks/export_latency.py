@@ -197,7 +197,10 @@ def median_ms(call, runs, max_seconds=10.0):
 
 
 def bench_family(family, args, workdir, generator=None):
-    """Exports and times `family`'s generator: `generator` (from `--generator`) or one trained here."""
+    """Exports and times `family`'s generator: `generator` (from `--generator`) or one trained here.
+
+    Returns the result, the export reports and the generator.
+    """
     from keras_cgan import export
     from keras_cgan.export import runtimes
 
@@ -265,7 +268,7 @@ def bench_family(family, args, workdir, generator=None):
         "parameters": int(generator.count_params()),
         "rows": rows,
         "acceptance": acceptance,
-    }, reports
+    }, reports, generator
 
 
 INPUT_NAMES = {family: {"condition"} if family == "pix2pix" else {"noise", "condition"} for family in FAMILIES}
@@ -359,10 +362,10 @@ def main(argv=None):
     results = {}
     with tempfile.TemporaryDirectory() as workdir:
         for family in args.families:
-            results[family], reports = bench_family(family, args, workdir, generator)
+            results[family], reports, measured = bench_family(family, args, workdir, generator)
             print(f"{family}: done", flush=True)
             if args.figure and family == "conditional":
-                save_figure(reports, figure_inputs(args.seed), args.figure)
+                save_figure(reports, figure_inputs(measured, args.seed), args.figure)
             complete = len(results) == len(args.families)
             with contextlib.redirect_stdout(io.StringIO()) if not complete else contextlib.nullcontext():
                 # Written after every family, so a run cut short keeps what it finished.
@@ -378,10 +381,10 @@ def main(argv=None):
     return results
 
 
-def figure_inputs(seed):
-    """One input per class for the conditional family's figure."""
+def figure_inputs(generator, seed):
+    """One input per class for the conditional family's figure, noise as wide as `generator`'s."""
     rng = np.random.default_rng(seed + 3)
-    return {"noise": rng.standard_normal((10, 32)).astype("float32"), "condition": np.arange(10, dtype="int32")}
+    return {"noise": noise_for(generator, 10, rng), "condition": np.arange(10, dtype="int32")}
 
 
 if __name__ == "__main__":

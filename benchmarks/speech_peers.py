@@ -472,9 +472,7 @@ def main(argv=None):
         if path:
             import keras
 
-            import keras_cgan  # noqa: F401  (registers SEGAN for loading)
-
-            gan = keras.models.load_model(path)
+            gan = keras.models.load_model(path)  # SEGAN is registered: test_pairs imported keras_cgan
             training[name] = {"model": path}
         else:
             gan, training[name] = train(args, name, ds)

@@ -8,7 +8,7 @@ A table lives in a Markdown page between two markers::
 
     python benchmarks/tables.py            # rewrite the tables in README.md and docs/**/*.md
     python benchmarks/tables.py --check    # exit 1 (and name them) if a page differs
-    python benchmarks/tables.py --list     # the table names and the file each reads
+    python benchmarks/tables.py --list     # each table, the pages it fills and the results file it reads
 
 Each table ends with a line naming its results file and runs, so every number in
 it can be traced. `tests/test_docs.py` fails when a page's table differs from
@@ -650,6 +650,21 @@ def pages():
     return [p for p in found if os.path.exists(p)]
 
 
+def placements():
+    """{table name: the pages (paths from the repository) that hold it}."""
+    found = {}
+    for path in pages():
+        with open(path, encoding="utf-8") as f:
+            for match in MARKER.finditer(f.read()):
+                found.setdefault(match.group(2), []).append(os.path.relpath(path, REPO))
+    return found
+
+
+def reads(name):
+    """The results files table `name` reads: those its Source line names."""
+    return list(dict.fromkeys(re.findall(r"Source: `(benchmarks/results/[\w.-]+\.json)`", TABLES[name]())))
+
+
 def render(text):
     """`text` with every marked table replaced by the generated one."""
     def replace(match):
@@ -664,11 +679,13 @@ def render(text):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a page differs")
-    parser.add_argument("--list", action="store_true", help="list the table names")
+    parser.add_argument("--list", action="store_true",
+                        help="list each table with the pages it fills and the results file it reads")
     args = parser.parse_args(argv)
     if args.list:
+        where = placements()
         for name in TABLES:
-            print(name)
+            print(f"{name}: {', '.join(where.get(name, ['no page']))} <- {', '.join(reads(name))}")
         return 0
     stale = []
     for path in pages():

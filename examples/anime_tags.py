@@ -106,9 +106,9 @@ def run(args):
     return result
 
 
-def parse(argv=None):
-    """The flags, refusing before training what cannot work."""
-    parser = build_parser()
+def parse(argv=None, parser=None):
+    """The flags, refusing before training what cannot work (errors from `parser`, default `build_parser()`)."""
+    parser = parser or build_parser()
     args = parser.parse_args(argv)
     if args.size % 16:
         parser.error(f"--size {args.size}: the tag faces are drawn at multiples of 16 pixels "

@@ -2,7 +2,9 @@
 
 Trains a NextFrameGAN on synthetic clips, writes rollout GIFs
 (context | prediction | truth) every few epochs, logs them to TensorBoard and
-prints the mode-split fraction at the junction on held-out clips.
+prints the mode-split fraction at the junction on held-out clips. The
+generator it scores and saves (the GAN on junction clips: the best on
+validation clips, else the last) also draws `rollout.gif`.
 
     python examples/next_frame_gan.py                       # a few minutes on 2 CPU cores
     python examples/next_frame_gan.py --adversarial-weight 0  # the L2 baseline: the sprite splits
@@ -24,7 +26,7 @@ from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
 from keras_cgan.models.next_frame_gan import presets  # noqa: E402
 from keras_cgan.callbacks import KeepBestGenerator  # noqa: E402
-from keras_cgan.models.next_frame_gan import RolloutGIF, junction_score  # noqa: E402
+from keras_cgan.models.next_frame_gan import RolloutGIF, junction_score, write_rollout_gif  # noqa: E402
 
 MIN_SIZE = {"junction": 16, "digits": 12}  # the smallest frames each clip maker draws (and a multiple of 4)
 
@@ -34,7 +36,8 @@ def main(argv=None):
     parser.add_argument("--dataset", choices=["junction", "digits"], default="junction")
     parser.add_argument("--size", type=int, default=16,
                         help="frame side, a multiple of 4: at least 16 for junction, 12 for digits")
-    parser.add_argument("--context", type=checks.at_least(1), default=4)
+    parser.add_argument("--context", type=checks.at_least(1), default=4,
+                        help="frames in the condition: at most 4 at --size 16 for junction (more with larger frames)")
     parser.add_argument("--clips", type=checks.at_least(1), default=2000)
     parser.add_argument("--epochs", type=checks.at_least(1), default=5)
     parser.add_argument("--steps-per-epoch", type=checks.at_least(1), default=500)
@@ -48,9 +51,18 @@ def main(argv=None):
     if args.size < smallest or args.size % 4:  # the networks halve the frames twice
         parser.error(f"--size {args.size}: {args.dataset} frames are a multiple of 4 pixels, at least {smallest} "
                      f"(e.g. {', '.join(str(s) for s in range(smallest, smallest + 12, 4))})")
+    length = 14
+    if args.dataset == "junction":  # the context ends before each clip's junction frame, a training target
+        room = synthetic_video.max_context_frames(args.size)
+        longest = min(room, length - 4)  # the junction frame comes at most 3 frames after the context
+        if args.context > longest:
+            parser.error(f"--context {args.context}: junction clips of --size {args.size} have room for 1 to "
+                         f"{longest} context frames before the junction"
+                         + ("; a larger --size makes room for more" if room < length - 4 else ""))
+    elif args.context >= length:
+        parser.error(f"--context {args.context}: digits clips have {length} frames; use 1 to {length - 1}")
     keras.utils.set_random_seed(args.seed)
 
-    length = 14
     if args.dataset == "junction":
         make = lambda n, seed: synthetic_video.junction_clips(n, args.size, length, args.context, seed=seed)
         junction, test = make(args.clips, args.seed), make(200, args.seed + 1).frames
@@ -91,8 +103,14 @@ def main(argv=None):
         context = np.stack([clips.frames[idx, j - args.context + i] for i in range(args.context)], axis=1)
         at_junction = gan.predict(np.asarray(video.stack_context(context)), verbose=0)
         print("at the junction:", video_metrics.mode_split(at_junction, max_pixels=18))
+    # The epoch GIFs show each epoch's last weights; KeepBestGenerator, when it ran, has since put back its
+    # best ones, which the scores above come from and which are saved: this GIF shows them too.
+    k = args.context
+    write_rollout_gif(os.path.join(args.out, "rollout.gif"), test[:4, :k], gan.rollout(test[:4, :k], length - k),
+                      test[:4, k:])
     gan.generator.save(os.path.join(args.out, "generator.keras"))
-    print(f"GIFs in {gifs.directory}; TensorBoard: tensorboard --logdir {os.path.join(args.out, 'logs')}")
+    print(f"written: {args.out}/rollout.gif (the generator scored above), generator.keras; GIFs of each epoch's "
+          f"last weights in {gifs.directory}; TensorBoard: tensorboard --logdir {os.path.join(args.out, 'logs')}")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 """The benchmark scripts refuse bad arguments in one line, before they train."""
 
 import json
+import os
+import re
+import shlex
 
 import pytest
 
-from tests.test_case import benchmark_module
+from tests.test_case import REPO, benchmark_module
 
 _report = benchmark_module("_report")
 
@@ -74,6 +77,36 @@ def test_discriminator_designs_checks_every_design_first(monkeypatch, capsys):
     assert "--seeds 0" in error_of(module.main, ["--seeds", "0"], capsys)
 
 
+@pytest.mark.parametrize("argv, error", [
+    (["--size", "24"], "--size 24: the tag faces are drawn at multiples of 16 pixels (e.g. 16 or 32)"),
+    (["--size", "8"], "argument --size: expected an int >= 16, received 8"),
+    (["--faces", "10"], "--faces 10: fewer than one batch of --batch-size 64"),
+    (["--samples", "1"], "argument --samples: expected an int >= 2, received 1"),
+    (["--epochs", "0"], "argument --epochs: expected an int >= 1, received 0"),
+])
+def test_discriminator_designs_checks_the_example_flags_as_the_example_does(argv, error, monkeypatch, capsys):
+    module = benchmark_module("discriminator_designs")
+    monkeypatch.setattr(module, "train", no_training)
+    assert error_of(module.main, argv, capsys).endswith(error)
+    assert error_of(module.anime_tags.main, argv, capsys).endswith(error)  # the example's own message
+
+
+def test_discriminator_designs_command_of_the_screens_names_its_run(monkeypatch, capsys):
+    # Without --run it would replace run `default`, the docs' table.
+    module = benchmark_module("discriminator_designs")
+    with open(os.path.join(REPO, "docs", "generalisation_screens.md"), encoding="utf-8") as f:
+        command = re.search(r"`(benchmarks/discriminator_designs\.py[^`]*)`", f.read()).group(1)
+    parsed = []
+    monkeypatch.setattr(module, "train", lambda *args: parsed.append(args[2]) or no_training())
+    with pytest.raises(AssertionError, match="trained before"):
+        module.main(shlex.split(" ".join(command.split()))[1:])  # lines joined as the page shows them
+    with open(_report.path_of("discriminator_designs")) as f:
+        runs = {r["name"]: r["result"]["args"] for r in json.load(f)["runs"]}
+    args = parsed[0]
+    assert args.run != "default" and args.run in runs
+    assert (args.designs, args.seeds) == (runs[args.run]["designs"], runs[args.run]["seeds"])
+
+
 def test_caption_generalisation_parses_every_flags_first(monkeypatch, capsys):
     module = benchmark_module("caption_generalisation")
     monkeypatch.setattr(module, "reader_accuracy", no_training)
@@ -81,6 +114,24 @@ def test_caption_generalisation_parses_every_flags_first(monkeypatch, capsys):
     assert line.endswith("--flags '--stepz 2': unrecognized arguments: --stepz 2")
     line = error_of(module.main, ["--run", "--design acgan"], capsys)
     assert line.endswith("--run '--design acgan': a run name; the example's flags go to --flags")
+
+
+def test_caption_generalisation_recorded_commands_remake_their_runs(tmp_path, monkeypatch):
+    module = benchmark_module("caption_generalisation")
+    monkeypatch.setattr(module, "reader_accuracy", lambda n, size: {})
+    monkeypatch.setattr(module.text_to_image, "run", lambda settings: {})
+    monkeypatch.setattr(module, "row", lambda label, settings, result: {"run": label})
+    written = []
+    monkeypatch.setattr(module._report, "write", lambda name, payload, rows, columns, out, run: written.append(
+        (run, [r["run"] for r in rows])))
+    with open(_report.path_of("caption_generalisation")) as f:
+        recorded = [r for r in json.load(f)["runs"] if r["argv"]]
+    assert recorded
+    for r in recorded:
+        argv = r["argv"][1:]
+        argv[argv.index("--out") + 1] = str(tmp_path / "out.json")
+        module.main(argv)
+        assert written.pop() == (r["name"], list(r["result"]["runs"]))
 
 
 def test_stackgan_refuses_the_example_options_it_ignores(monkeypatch, capsys):
@@ -109,6 +160,20 @@ def test_export_latency_generator_needs_its_one_family(tmp_path, monkeypatch, ca
     assert line.endswith(f"--generator: Model file not found: {missing!r}")
 
 
+def test_export_latency_figure_draws_noise_as_wide_as_the_generator(tmp_path, monkeypatch, capsys):
+    import keras
+
+    module = benchmark_module("export_latency")
+    noise, condition = keras.Input((16,), name="noise"), keras.Input((), dtype="int32", name="condition")
+    generator = keras.Model([noise, condition], keras.layers.Dense(4)(noise))  # 16 wide, not 32
+    result = {"generator": "given", "parameters": 0, "rows": {}, "acceptance": {}}
+    monkeypatch.setattr(module, "bench_family", lambda family, args, workdir, given: (result, {}, generator))
+    drawn = {}
+    monkeypatch.setattr(module, "save_figure", lambda reports, inputs, path: drawn.update(inputs))
+    module.main(["--families", "conditional", "--figure", str(tmp_path / "f.png"), "--out", str(tmp_path / "r.json")])
+    assert drawn["noise"].shape == (10, 16) and drawn["condition"].tolist() == list(range(10))
+
+
 def test_scaling_needs_a_warmup_step(monkeypatch, capsys):
     module = benchmark_module("scaling")
     monkeypatch.setattr(module, "launch", no_training)
@@ -127,3 +192,15 @@ def test_generalisation_refuses_what_would_train_nothing_or_the_default(argv, er
     tasks, _, columns = module.FAMILIES["pix2pix"]
     monkeypatch.setitem(module.FAMILIES, "pix2pix", (tasks, no_training, columns))
     assert error_of(module.main, ["--family", "pix2pix"] + argv, capsys).endswith(error)
+
+
+# ---------------------------------------------------------------- tables
+
+
+def test_tables_list_names_each_tables_page_and_results_file(capsys):
+    tables = benchmark_module("tables")
+    assert tables.main(["--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == list(tables.TABLES)
+    assert "segan_quality: docs/segan.md <- benchmarks/results/segan_quality_speed.json" in lines
+    assert "generalisation_screens: docs/generalisation_screens.md <- benchmarks/results/generalisation.json" in lines

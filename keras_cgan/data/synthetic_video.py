@@ -117,7 +117,8 @@ def junction_clips(
         size: int. Frame height and width (at least 16). Defaults to `16`.
         length: int. Frames per clip. Defaults to `14`.
         context_frames: int. The clip starts at least `context_frames`
-            frames before the junction frame. Defaults to `4`.
+            frames before the junction frame; at most
+            `max_context_frames(size, speeds, sprites)`. Defaults to `4`.
         speeds: tuple of int. Speeds (pixels per frame) drawn from, each >= 2.
             Defaults to `(2, 3)`.
         sprites: list of str. Sprite shapes drawn from (keys of `SPRITES`).
@@ -141,6 +142,12 @@ def junction_clips(
             raise ValueError(f"Unknown sprite {name!r}; choose from {sorted(SPRITES)}.")
     if branch not in (None, 0, 1):
         raise ValueError(f"`branch` must be None, 0 or 1. Received: branch={branch!r}")
+    longest = max_context_frames(size, speeds, sprites)
+    if context_frames > longest:  # the stem would be cut short: junction frames before `context_frames`
+        raise ValueError(
+            f"`context_frames` must be at most {longest} for size={size} and speeds={speeds} (the corridor "
+            f"below the junction holds no more frames); use a larger `size`. Received: context_frames={context_frames}"
+        )
     rng = np.random.default_rng(seed)
     frames = np.empty((num_clips, length, size, size, 1), np.float32)
     positions = np.empty((num_clips, length, 2), np.int64)
@@ -163,6 +170,29 @@ def junction_clips(
         positions[i] = _rotate_positions(path, mask.shape, size, turns)
         names.append(name)
     return JunctionClips(frames, positions, branch, junction, names)
+
+
+def max_context_frames(size, speeds=(2, 3), sprites=None):
+    """The most `context_frames` `junction_clips` can put before the junction.
+
+    The sprite runs up the corridor below the junction for the context
+    frames; the tallest sprite at the fastest speed needs the most rows.
+
+    Args:
+        size: int. Frame height and width.
+        speeds: tuple of int. Speeds the clips draw from. Defaults to `(2, 3)`.
+        sprites: list of str. Sprite shapes drawn from. Defaults to all.
+
+    Returns:
+        int.
+
+    Example:
+
+    >>> max_context_frames(16), max_context_frames(24)
+    (4, 7)
+    """
+    rows = max(SPRITES[name].shape[0] for name in sprites or SPRITES)
+    return (size - 2 - rows) // max(speeds) + 1
 
 
 def _rotate_positions(path, shape, size, turns):
@@ -210,9 +240,10 @@ def bouncing_digits(num_clips, size=24, length=12, speed=(1, 3), seed=None):
             r, c = np.round(pos).astype(int)
             clips[i, t, r : r + 8, c : c + 8, 0] = np.maximum(clips[i, t, r : r + 8, c : c + 8, 0], digit)
             pos = pos + vel
-            for axis in range(2):  # reflect off the borders
-                if pos[axis] < 0:
-                    pos[axis], vel[axis] = -pos[axis], -vel[axis]
-                elif pos[axis] > span:
-                    pos[axis], vel[axis] = 2 * span - pos[axis], -vel[axis]
+            for axis in range(2):  # reflect off the borders, more than once when a step is longer than `span`
+                while not 0 <= pos[axis] <= span:
+                    if pos[axis] < 0:
+                        pos[axis], vel[axis] = -pos[axis], -vel[axis]
+                    else:
+                        pos[axis], vel[axis] = 2 * span - pos[axis], -vel[axis]
     return clips

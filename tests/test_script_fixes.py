@@ -1,0 +1,42 @@
+"""The synthetic clips behind the video example at their limits; the scripts lint clean."""
+
+import glob
+import io
+import os
+
+import numpy as np
+import pytest
+
+from keras_cgan.data import synthetic_video
+from tests.test_case import REPO
+
+
+def test_bouncing_digits_fit_frames_with_less_room_than_a_step():
+    # At size 10 the 8-pixel digit has 2 pixels of room but steps up to 3: a step reflected once could land
+    # past the far border (a broadcast error); it is reflected until it is inside.
+    for size, speed in ((10, (1, 3)), (10, (5, 9)), (11, (1, 3))):
+        clips = synthetic_video.bouncing_digits(200, size=size, length=12, speed=speed, seed=0)
+        assert clips.shape == (200, 12, size, size, 1)
+        assert np.all(clips.max(axis=(2, 3, 4)) > 0)  # a digit in every frame
+
+
+def test_junction_clips_keep_the_context_before_the_junction():
+    # Frames too small for the context cut the stem short: junction frames came before `context_frames`.
+    for size in (16, 20, 24):
+        longest = synthetic_video.max_context_frames(size)
+        clips = synthetic_video.junction_clips(300, size, 40, longest, seed=0)
+        assert clips.junction_frame.min() >= longest
+        with pytest.raises(ValueError, match=f"`context_frames` must be at most {longest} for size={size} .* "
+                                             f"use a larger `size`. Received: context_frames={longest + 1}"):
+            synthetic_video.junction_clips(2, size, 40, longest + 1, seed=0)
+    assert synthetic_video.max_context_frames(16, speeds=(2,), sprites=["bar"]) == 7  # 2 rows, 2 pixels a frame
+
+
+def test_scripts_have_no_unused_names():
+    api = pytest.importorskip("pyflakes.api")
+    from pyflakes.reporter import Reporter
+
+    out = io.StringIO()
+    paths = sorted(glob.glob(os.path.join(REPO, "benchmarks", "*.py")))
+    paths += sorted(glob.glob(os.path.join(REPO, "examples", "*.py")))
+    assert sum(api.checkPath(path, Reporter(out, out)) for path in paths) == 0, out.getvalue()

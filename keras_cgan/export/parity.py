@@ -27,6 +27,7 @@ Example:
 True
 """
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -57,13 +58,23 @@ QUANTIZED_MIN_SNR_DB = 20.0
 class ParityError(ValueError):
     """An export disagrees with Keras. `error.report` holds the measurements."""
 
-    def __init__(self, report):
+    def __init__(self, report, note=""):
         self.report = report
         super().__init__(
-            f"{report.format} export {report.path!r} fails parity with Keras: "
+            f"{report.format} export {report.path!r} fails parity with Keras{note}: "
             + "; ".join(report.problems)
             + f"\n{report}"
         )
+
+
+@contextlib.contextmanager
+def reported_at(path):
+    """Raises a `ParityError` of an export checked at a temporary path as one naming `path`, left unwritten."""
+    try:
+        yield
+    except ParityError as error:
+        error.report.path = path
+        raise ParityError(error.report, note=" (so it was not written)") from None
 
 
 @dataclasses.dataclass

@@ -75,3 +75,12 @@ def test_a_failed_export_names_its_target_not_the_temporary_file(tmp_path):
                                                            "written)") + ".*calibrated on `representative_data`") as error:
         export.to_tflite(generator, target, quantization="int8", representative_data=one_sample, latency_runs=1)
     assert error.value.report.path == str(target) and os.listdir(tmp_path) == []
+
+
+def test_parity_options_of_the_wrong_type_are_named(tmp_path):
+    generator = _generator()
+    path = export.to_onnx(generator, tmp_path / "g.onnx", check=False)
+    for option, value in (("tolerance", "1e-3"), ("min_snr_db", "20"), ("seed", -1)):
+        with pytest.raises(ValueError, match=re.escape(f"`{option}` must be ")):  # a str was taken, or a TypeError
+            export.check_parity(generator, path, **{option: value})
+    assert export.check_parity(generator, path, tolerance=1e-3, min_snr_db=20, seed=1, latency_runs=1).passed

@@ -226,7 +226,9 @@ def check_parity(
     Returns:
         ParityReport.
     """
-    latency_runs = checks.integer("latency_runs", latency_runs, low=1)
+    latency_runs, seed = checks.integer("latency_runs", latency_runs, low=1), checks.integer("seed", seed, low=0)
+    tolerance = None if tolerance is None else checks.number("tolerance", tolerance, low=None)
+    min_snr_db = None if min_snr_db is None else checks.number("min_snr_db", min_snr_db, low=None)
     if inputs is None:
         batch_sizes = checks.integers("batch_sizes", batch_sizes, low=1)
     model = generator_lib.load_model(model)  # once: the generator and the GAN's condition check use it

@@ -17,6 +17,7 @@ are written with `tf.summary.write` and need TensorFlow only, not the
 
 import os
 import warnings
+import weakref
 
 import keras
 import numpy as np
@@ -436,8 +437,11 @@ class StopOnNaN(keras.callbacks.Callback):
     epoch stays on disk for the next run. `GANModel.fit` runs it before every
     other callback (`runs_first`), so a `ModelCheckpoint` or `BackupAndRestore`
     saving every batch never saves the weights of the NaN step (that step's
-    update is already applied when its loss is seen). With
-    `steps_per_execution > 1` only the last step of each execution is checked.
+    update is already applied when its loss is seen). A `KeepBestGenerator`
+    of the same `fit` (with `restore_best=True`) puts its best generator back
+    before the error, so the model is left with it, not with the NaN weights.
+    With `steps_per_execution > 1` only the last step of each execution is
+    checked.
 
     Example:
 
@@ -450,8 +454,14 @@ class StopOnNaN(keras.callbacks.Callback):
         found = _nonfinite(logs)
         if found:
             name, value = found
+            restored = "".join(
+                f" KeepBestGenerator put back its best generator (score {keep.best_score:.4g}, after "
+                f"{keep.best_batch} training steps)."
+                for keep in KeepBestGenerator.in_fit_of(self)
+                if keep.restore_best and keep.restore()
+            )
             raise FloatingPointError(
-                f"`{name}` became {value} at batch {batch}; training stopped. "
+                f"`{name}` became {value} at batch {batch}; training stopped.{restored} "
                 f"Checkpoints written before this batch are kept. {NAN_ADVICE} Then run the same "
                 "command again to resume."
             )
@@ -497,9 +507,8 @@ class KeepBestGenerator(keras.callbacks.Callback):
             `keras_cgan.models.next_frame_gan.junction_score(...)`.
         every: int. Training steps between scores. Defaults to `500`.
         restore_best: bool. Put the best weights into `model.generator` (and
-            its weight average, with `ema_decay`) when training ends. A run
-            stopped by `StopOnNaN` does not end: restore `best_weights` by
-            hand. Defaults to `True`.
+            its weight average, with `ema_decay`) when training ends, or
+            when `StopOnNaN` stops it. Defaults to `True`.
         verbose: int. `1` prints every score. Defaults to `0`.
 
     Attributes:
@@ -515,6 +524,8 @@ class KeepBestGenerator(keras.callbacks.Callback):
     100
     """
 
+    _instances = weakref.WeakSet()  # for `in_fit_of`
+
     def __init__(self, score, every=500, restore_best=True, verbose=0):
         super().__init__()
         if not callable(score):
@@ -523,6 +534,21 @@ class KeepBestGenerator(keras.callbacks.Callback):
         self.restore_best = checks.flag("restore_best", restore_best)
         self.verbose = checks.integer("verbose", verbose, low=0)
         self.on_train_begin()
+        KeepBestGenerator._instances.add(self)
+
+    @classmethod
+    def in_fit_of(cls, callback):
+        """The `KeepBestGenerator`s of the `fit` that `callback` runs in (Keras gives a fit's callbacks one `params`)."""
+        return [keep for keep in list(cls._instances) if keep.params is callback.params and keep.model is callback.model]
+
+    def restore(self):
+        """Puts the best weights into `model.generator` (and its average, with `ema_decay`); False if none yet."""
+        if self.best_weights is None:
+            return False
+        self.model.generator.set_weights(self.best_weights)
+        if getattr(self.model, "ema_variables", None):  # the best was scored with the average: it is the average
+            self.model.reset_ema()
+        return True
 
     def _evaluate(self):
         model = self.model
@@ -549,10 +575,8 @@ class KeepBestGenerator(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if not self.history or self.history[-1][0] != self._batches:
             self._evaluate()  # the final weights get a say too
-        if self.restore_best and self.best_weights is not None:
-            self.model.generator.set_weights(self.best_weights)
-            if getattr(self.model, "ema_variables", None):  # the best was scored with the average: it is the average
-                self.model.reset_ema()
+        if self.restore_best:
+            self.restore()
 
 
 # ------------------------------------------------------------ collapse guard

@@ -29,12 +29,18 @@ import numpy as np
 
 
 def _bounds(low, high, high_open=False, low_open=False):
+    """The bounds as a message says them: `" >= 1 and < 0.5"`, each exactly as given (not rounded)."""
     parts = []
     if low is not None:
-        parts.append(f"{'>' if low_open else '>='} {low:g}")
+        parts.append(f"{'>' if low_open else '>='} {_exact(low)}")
     if high is not None:
-        parts.append(f"{'<' if high_open else '<='} {high:g}")
+        parts.append(f"{'<' if high_open else '<='} {_exact(high)}")
     return " " + " and ".join(parts) if parts else ""
+
+
+def _exact(bound):
+    """`bound` as text that reads back as it: `1` (for 1 or 1.0), `0.5`, `1234567.5`, `1e-07`."""
+    return (str(int(bound)) if is_integer(bound) else repr(float(bound))).removesuffix(".0")
 
 
 def is_integer(value):
@@ -43,11 +49,9 @@ def is_integer(value):
 
 
 def integer(name, value, low=None, high=None):
-    """`value` as an `int` when it is an int (not a bool) in `[low, high]`; else a `ValueError`."""
+    """`value` as an `int` when it is an int (not a bool) in `[low, high]` (both inclusive); else a `ValueError`."""
     if not is_integer(value) or (low is not None and value < low) or (high is not None and value > high):
-        bounds = " ".join(f"{sign} {bound}" for sign, bound in ((">=", low), ("<=", high)) if bound is not None)
-        bounds = " " + bounds.replace(" <=", " and <=") if bounds else ""
-        raise ValueError(f"`{name}` must be an int{bounds}. Received: {name}={value!r}")
+        raise ValueError(f"`{name}` must be an int{_bounds(low, high)}. Received: {name}={value!r}")
     return int(value)
 
 

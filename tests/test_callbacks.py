@@ -59,6 +59,25 @@ def test_stop_on_nan_keeps_the_backup(tmp_path):
     assert os.listdir(backup)
 
 
+@pytest.mark.parametrize("stop_first", [True, False])
+def test_stop_on_nan_leaves_the_best_generator_keep_best_generator_kept(stop_first):
+    gan = make_gan(check_data=False)
+    labels, images = data()
+    images[12] = np.nan  # in the second batch: the first is scored, the second turns the weights to NaN
+    keep = KeepBestGenerator(lambda model: 0.5, every=1)
+    callbacks = [StopOnNaN(), keep] if stop_first else [keep, StopOnNaN()]
+    with pytest.raises(FloatingPointError, match=r"at batch 1; training stopped\. KeepBestGenerator put back its "
+                       r"best generator \(score 0\.5, after 1 training steps\)\."):
+        gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, shuffle=False, callbacks=callbacks)
+    assert not np.all(np.isfinite(gan.discriminator.get_weights()[0]))  # the NaN step was applied
+    for got, want in zip(gan.generator.get_weights(), keep.best_weights):
+        np.testing.assert_array_equal(got, want)
+    # A later fit without it leaves the weights as they are: a keeper belongs to its own fit.
+    with pytest.raises(FloatingPointError) as error:
+        gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, shuffle=False, callbacks=[StopOnNaN()])
+    assert "KeepBestGenerator" not in str(error.value)
+
+
 def test_keep_best_generator_restores_the_best_scored_weights():
     from keras_cgan import NextFrameGAN, networks
 

@@ -392,6 +392,24 @@ def test_a_stack_gan_not_fully_grown_exports_the_chain_of_its_grown_stages(tmp_p
         assert export.load_generator(gan) is gan.generator
 
 
+def test_the_generator_of_a_stack_gan_not_fully_grown_is_exported_whole_with_a_warning(tmp_path):
+    gan = families.build("stackgan", active_stages=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing trained yet: no stage stands out
+        export.load_generator(gan.generator)
+    gan.fit(*families.data("stackgan", 8), batch_size=8, epochs=1, verbose=0)  # stage 1 trains, stage 2 does not
+    untrained = r"chains \['stage2_generator'\], which never ran in training .* while 'stage1_generator' did"
+    with pytest.warns(UserWarning, match=untrained + ".*pass the GAN itself"):
+        report = export.to_onnx(gan.generator, tmp_path / "g.onnx", latency_runs=1)
+    inputs = export.example_inputs(gan.generator, 2)
+    assert report.passed and export.load_runtime(report.path)(inputs)["sample"].shape == (2, 16, 16, 3)
+    gan.grow()
+    gan.fit(*families.data("stackgan", 8), batch_size=8, epochs=1, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every stage trained
+        assert export.load_generator(gan.generator) is gan.generator
+
+
 # --------------------------------------------------------------- serving
 
 

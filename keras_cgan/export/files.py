@@ -1,4 +1,4 @@
-"""Atomic writes: an export appears at its target path whole, or not at all.
+"""Where exports are written: targets checked before converting, and atomic writes (whole, or not at all).
 
 Example:
 
@@ -24,12 +24,49 @@ def _remove(path):
         os.remove(path)
 
 
-def check_file_target(path, what="path"):
-    """Raises `ValueError` if `path`, where a file is to be written, is an existing folder."""
-    if os.path.isdir(path):
+def as_path(path, what="path"):
+    """`path` (a str or `os.PathLike`) as a str; else a `ValueError` naming `what`."""
+    given = path
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        pass
+    if not isinstance(path, str) or not path:
+        raise ValueError(f"`{what}` must be a path (a non-empty str or os.PathLike). Received: {what}={given!r}")
+    return path
+
+
+def check_writable(folder, what="path", given=None):
+    """Raises `ValueError` unless `folder` is, or can be made as, a folder this process can write in.
+
+    Looks at `folder`'s nearest existing ancestor (itself if it exists):
+    a file there means no folder can be made; a folder must be writable.
+    """
+    existing = os.path.abspath(folder)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    given = folder if given is None else given
+    if not os.path.isdir(existing):
         raise ValueError(
-            f"`{what}` is a folder; give the path of the file to write in it. Received: {what}={os.fspath(path)!r}"
+            f"`{what}` goes below {existing!r}, which is a file, not a folder. Received: {what}={given!r}"
         )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(
+            f"`{what}`: the folder {existing!r} cannot be written to (permission denied); give a path in a folder "
+            f"you can write to. Received: {what}={given!r}"
+        )
+
+
+def check_file_target(path, what="path"):
+    """`path`, where a file is to be written, as a str; a `ValueError` naming `what` if it cannot be written there.
+
+    Not a path, an existing folder, below a file, in a folder that cannot be written to.
+    """
+    path = as_path(path, what)
+    if os.path.isdir(path):
+        raise ValueError(f"`{what}` is a folder; give the path of the file to write in it. Received: {what}={path!r}")
+    check_writable(os.path.dirname(os.path.abspath(path)), what, given=path)
+    return path
 
 
 @contextlib.contextmanager

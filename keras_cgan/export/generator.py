@@ -68,11 +68,35 @@ def grown_generator(gan):
     return generator, note
 
 
+def untrained_stages(generator):
+    """`(a trained stage, [later stages never trained])` of the models `generator` chains, or None.
+
+    Told by batch norm, whose moving statistics move at the first training
+    step: a nested model whose statistics are all still zeros (means) and
+    ones (variances) never ran in training. Models without batch norm tell
+    nothing.
+    """
+    trained, later = None, []
+    for layer in generator.layers:  # in call order
+        if not isinstance(layer, keras.Model):
+            continue
+        norms = [n for n in layer._flatten_layers() if isinstance(n, keras.layers.BatchNormalization)]
+        fresh = all(np.all(np.asarray(n.moving_mean) == 0) and np.all(np.asarray(n.moving_variance) == 1) for n in norms)
+        if norms and not fresh:
+            trained = trained or layer.name
+        elif norms and trained:
+            later.append(layer.name)
+    return (trained, later) if later else None
+
+
 def load_generator(model):
     """Returns the generator `keras.Model` held by `model`.
 
     A StackGAN not fully grown gives the chain of its grown stages, with a
-    `UserWarning` (`grown_generator`).
+    `UserWarning` (`grown_generator`). A generator given itself is returned
+    whole; a `UserWarning` says so when it chains stages that never trained
+    after one that did (`untrained_stages`), as a StackGAN's `.generator`
+    does before every stage grew.
 
     Args:
         model: a GAN model with a `.generator`, a generator `keras.Model`, or
@@ -84,6 +108,15 @@ def load_generator(model):
         generator, note = grown_generator(model)
         if note:
             warnings.warn(f"{note} (`grow()` the model to export every stage).", UserWarning)
+    elif isinstance(generator, keras.Model) and (untrained := untrained_stages(generator)):
+        trained, later = untrained
+        warnings.warn(
+            f"The generator {generator.name!r} chains {later}, which never ran in training (their batch-norm "
+            f"statistics are as initialised) while {trained!r} did: the whole chain is used. A StackGAN not "
+            "fully grown holds such stages in its `.generator`: pass the GAN itself to export the chain of its "
+            "grown stages, or `grow()` it and train them.",
+            UserWarning,
+        )
     if not isinstance(generator, keras.Model):
         raise ValueError(
             "Expected a GAN model with a `.generator`, a generator keras.Model or a path to a "

@@ -67,14 +67,14 @@ def to_onnx(model, path, opset=17, check=True, inputs=None, **parity_kwargs):
     """
     if not checks.is_integer(opset) or opset not in SUPPORTED_OPSETS:
         raise ValueError(f"`opset` must be one of {SUPPORTED_OPSETS}. Received: opset={opset!r}")
-    if not os.fspath(path).endswith(".onnx"):
+    path = files.check_file_target(path)  # before converting, not after
+    if not path.endswith(".onnx"):
         raise ValueError(f"`path` must end with `.onnx`. Received: {path!r}")
-    files.check_file_target(path)  # before converting, not after
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
     parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
-    path = os.path.abspath(os.fspath(path))
-    with files.atomic_target(path) as tmp:
+    path = os.path.abspath(path)
+    with files.atomic_target(path) as tmp, parity.reported_at(path):
         write_onnx(generator, tmp, opset=opset)
         report = parity.check_parity(generator, tmp, inputs=inputs, gan=model, **parity_kwargs) if check else None
     if report is None:

@@ -27,6 +27,7 @@ Example:
 True
 """
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -57,13 +58,23 @@ QUANTIZED_MIN_SNR_DB = 20.0
 class ParityError(ValueError):
     """An export disagrees with Keras. `error.report` holds the measurements."""
 
-    def __init__(self, report):
+    def __init__(self, report, note=""):
         self.report = report
         super().__init__(
-            f"{report.format} export {report.path!r} fails parity with Keras: "
+            f"{report.format} export {report.path!r} fails parity with Keras{note}: "
             + "; ".join(report.problems)
             + f"\n{report}"
         )
+
+
+@contextlib.contextmanager
+def reported_at(path):
+    """Raises a `ParityError` of an export checked at a temporary path as one naming `path`, left unwritten."""
+    try:
+        yield
+    except ParityError as error:
+        error.report.path = path
+        raise ParityError(error.report, note=" (so it was not written)") from None
 
 
 @dataclasses.dataclass
@@ -215,7 +226,9 @@ def check_parity(
     Returns:
         ParityReport.
     """
-    latency_runs = checks.integer("latency_runs", latency_runs, low=1)
+    latency_runs, seed = checks.integer("latency_runs", latency_runs, low=1), checks.integer("seed", seed, low=0)
+    tolerance = None if tolerance is None else checks.number("tolerance", tolerance, low=None)
+    min_snr_db = None if min_snr_db is None else checks.number("min_snr_db", min_snr_db, low=None)
     if inputs is None:
         batch_sizes = checks.integers("batch_sizes", batch_sizes, low=1)
     model = generator_lib.load_model(model)  # once: the generator and the GAN's condition check use it

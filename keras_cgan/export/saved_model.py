@@ -83,9 +83,10 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
         The `ParityReport` (its `path` is the version folder), or the
         version folder if `check=False`.
     """
-    path = os.path.abspath(os.fspath(path))
+    path = os.path.abspath(files.as_path(path))
     if os.path.exists(path) and not os.path.isdir(path):
         raise ValueError(f"`path` must be a folder (the model base path), not a file. Received: path={path!r}")
+    files.check_writable(path)
     if os.path.isfile(os.path.join(path, "saved_model.pb")):
         raise ValueError(
             f"`path` is itself a SavedModel (a version folder): give its base folder "
@@ -103,7 +104,7 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
     parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
     new_base = not os.path.exists(path)
     try:
-        with files.atomic_target(target, folder=True) as tmp:
+        with files.atomic_target(target, folder=True) as tmp, parity.reported_at(target):
             write_saved_model(generator, tmp)
             report = parity.check_parity(generator, tmp, inputs=inputs, gan=model, **parity_kwargs) if check else None
     except BaseException:

@@ -17,6 +17,7 @@ Example:
 ('float16', True)
 """
 
+import collections.abc
 import os
 import tempfile
 import warnings
@@ -66,6 +67,11 @@ def representative_samples(generator, data):
         columns = data
         count = len(next(iter(columns.values())))
         data = [{name: np.asarray(value)[i : i + 1] for name, value in columns.items()} for i in range(count)]
+    if isinstance(data, (str, bytes)) or not isinstance(data, collections.abc.Iterable):
+        raise ValueError(
+            f"`representative_data` must be a dict of arrays keyed by input name {names}, an iterable of such "
+            f"dicts, or a callable returning one. Received: {type(data).__name__}"
+        )
     samples = []
     for item in data:
         if not isinstance(item, dict):
@@ -131,16 +137,16 @@ def to_tflite(
         raise ValueError(
             f"`quantization` must be one of {QUANTIZATIONS}. Received: quantization={quantization!r}"
         )
-    if not os.fspath(path).endswith(".tflite"):
+    path = files.check_file_target(path)  # before converting, not after
+    if not path.endswith(".tflite"):
         raise ValueError(f"`path` must end with `.tflite`. Received: {path!r}")
-    files.check_file_target(path)  # before converting, not after
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
     if quantization == "int8":  # fail before converting
         representative_data = representative_samples(generator, representative_data)
     parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
-    path = os.path.abspath(os.fspath(path))
-    with files.atomic_target(path) as tmp:
+    path = os.path.abspath(path)
+    with files.atomic_target(path) as tmp, parity.reported_at(path):
         write_tflite(generator, tmp, quantization, representative_data)
         report = None
         if check:

@@ -1,0 +1,86 @@
+"""Tests of mends to the argument checks, the callbacks' guards and the export functions' errors."""
+
+import os
+import re
+
+import keras
+import pytest
+
+from keras_cgan import checks, export, networks
+
+
+def _message(check, *args, **kwargs):
+    with pytest.raises(ValueError) as error:
+        check(*args, **kwargs)
+    return str(error.value)
+
+
+def test_bound_errors_state_the_bounds_exactly_and_whether_they_are_included():
+    # `integer`'s bounds are inclusive: the bounds themselves pass, and the message says >= and <=.
+    assert checks.integer("stages", 1, low=1, high=3) == 1 and checks.integer("stages", 3, low=1, high=3) == 3
+    assert _message(checks.integer, "stages", 4, low=1, high=3) == "`stages` must be an int >= 1 and <= 3. Received: stages=4"
+    assert _message(checks.integer, "stages", 0, low=1) == "`stages` must be an int >= 1. Received: stages=0"
+    assert _message(checks.integer, "stages", 4, high=3) == "`stages` must be an int <= 3. Received: stages=4"
+    seed = _message(checks.integer, "seed", 2**64, low=-(2**63), high=2**63 - 1)
+    assert "must be an int >= -9223372036854775808 and <= 9223372036854775807." in seed
+    # `number`'s bounds are inclusive unless open; each is written as given, not rounded to 6 digits.
+    assert checks.number("weight", 1234567.5, high=1234567.5) == 1234567.5
+    assert "must be a finite number >= 0 and <= 1234567.5." in _message(checks.number, "weight", 2e6, high=1234567.5)
+    assert "must be a finite number > 0 and < 0.5." in _message(
+        checks.number, "translation", 0.5, low=0.0, high=0.5, low_open=True, high_open=True
+    )
+    assert re.search(r"must be a finite number >= 1e-07\. Received: rate=0\b", _message(checks.number, "rate", 0, low=1e-7))
+
+
+def _generator():
+    keras.utils.set_random_seed(1)
+    return networks.conditional_generator((8, 8, 1), 10, latent_dim=4, base_filters=8)
+
+
+def test_export_paths_that_cannot_be_written_are_named_before_converting(tmp_path, monkeypatch):
+    generator = _generator()
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder")
+    below_a_file = re.escape(f"`path` goes below {str(a_file)!r}, which is a file, not a folder.")
+    for call, name in ((export.to_onnx, "g.onnx"), (export.to_tflite, "g.tflite"), (export.to_saved_model, "serving")):
+        with pytest.raises(ValueError, match=below_a_file):  # was FileExistsError / NotADirectoryError
+            call(generator, a_file / "deeper" / name)
+        with pytest.raises(ValueError, match=r"`path` must be a path \(a non-empty str or os.PathLike\). Received: path=None"):
+            call(generator, None)  # was a TypeError naming no argument
+    read_only = tmp_path / "read_only"
+    read_only.mkdir(mode=0o555)
+    access = os.access  # as root writes anywhere, say what the folder's mode says to others
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: os.fspath(p) != str(read_only) and access(p, mode, **kw))
+    for call, name in ((export.to_onnx, "g.onnx"), (export.to_tflite, "g.tflite"), (export.to_saved_model, "serving")):
+        with pytest.raises(ValueError, match=re.escape(f"`path`: the folder {str(read_only)!r} cannot be written to")):
+            call(generator, read_only / "sub" / name)
+    monkeypatch.undo()
+    # Missing folders are made; an existing file is replaced only by a checked export.
+    report = export.to_onnx(generator, tmp_path / "new" / "folder" / "g.onnx", latency_runs=1)
+    assert report.passed and os.path.isfile(report.path)
+    assert sorted(os.listdir(tmp_path)) == ["new", "notes.txt", "read_only"]
+
+
+def test_representative_data_that_is_not_data_is_named(tmp_path):
+    with pytest.raises(ValueError, match=r"`representative_data` must be a dict of arrays keyed by input name "
+                                          r"\['noise', 'condition'\].*Received: int"):
+        export.to_tflite(_generator(), tmp_path / "g.tflite", quantization="int8", representative_data=5)  # was a TypeError
+
+
+def test_a_failed_export_names_its_target_not_the_temporary_file(tmp_path):
+    generator = _generator()
+    target = tmp_path / "g.tflite"
+    one_sample = export.example_inputs(generator, 1, seed=1)  # too few to calibrate int8 ranges
+    with pytest.raises(export.ParityError, match=re.escape(f"{str(target)!r} fails parity with Keras (so it was not "
+                                                           "written)") + ".*calibrated on `representative_data`") as error:
+        export.to_tflite(generator, target, quantization="int8", representative_data=one_sample, latency_runs=1)
+    assert error.value.report.path == str(target) and os.listdir(tmp_path) == []
+
+
+def test_parity_options_of_the_wrong_type_are_named(tmp_path):
+    generator = _generator()
+    path = export.to_onnx(generator, tmp_path / "g.onnx", check=False)
+    for option, value in (("tolerance", "1e-3"), ("min_snr_db", "20"), ("seed", -1)):
+        with pytest.raises(ValueError, match=re.escape(f"`{option}` must be ")):  # a str was taken, or a TypeError
+            export.check_parity(generator, path, **{option: value})
+    assert export.check_parity(generator, path, tolerance=1e-3, min_snr_db=20, seed=1, latency_runs=1).passed

@@ -195,6 +195,18 @@ def _batches_of_pairs(data):
     return isinstance(data, keras.utils.PyDataset) or inspect.isgenerator(data)
 
 
+def steps_per_execution(model):
+    """The steps `model` runs per execution: its compiled `steps_per_execution`, 1 before `compile`."""
+    return int(getattr(model, "steps_per_execution", 1) or 1)
+
+
+def _user_callbacks(callbacks):
+    """The user's `callbacks` as a list (a `keras.callbacks.CallbackList` unpacked), to add the library's to."""
+    if isinstance(callbacks, keras.callbacks.CallbackList):
+        return list(callbacks.callbacks)  # Keras rebuilds the list, keeping its History and ProgbarLogger
+    return list(callbacks or [])
+
+
 def _multi_worker():
     extended = tf.distribute.get_strategy().extended
     return isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy) and bool(
@@ -1164,7 +1176,7 @@ class GANModel(keras.Model):
             )
 
     def _check_replicated_execution(self, method):
-        per_execution = int(getattr(self, "steps_per_execution", 1) or 1)
+        per_execution = steps_per_execution(self)
         replicas = self.distribute_strategy.num_replicas_in_sync
         if per_execution > 1 and replicas > 1 and not self.run_eagerly:
             # Keras 3.15's fit fails so on TF 2.21 for any model (a `while/cond/Placeholder` error), and a GAN's
@@ -1175,60 +1187,56 @@ class GANModel(keras.Model):
                 "`model.steps_per_execution = 1` (it keeps the compiled losses and optimizer state) there."
             )
 
-    def _check_fit_data(self, x, y, kwargs, method="fit", names=("x", "y")):
+    def _check_fit_data(self, x, y, kwargs, method="fit"):
+        """`fit`'s (or `evaluate`'s...) data checked: pairs without weights, shapes, values; arrays converted."""
         for unsupported in ("sample_weight", "class_weight"):
             if kwargs.get(unsupported) is not None:
                 raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: {unsupported}={kwargs[unsupported]!r}")
-        x_name, y_name = names
         if isinstance(x, tf.data.Dataset):
-            dataset = "dataset" if x_name == "x" else x_name
-            spec = x.element_spec
-            if not isinstance(spec, tuple) or len(spec) < 2:
-                raise ValueError(
-                    f"The {dataset} must yield `(condition, target)` pairs. "
-                    f"Received element_spec={spec}"
-                )
-            if len(spec) > 2:
-                raise ValueError(
-                    f"{SAMPLE_WEIGHT_MESSAGE} Received: a dataset of {len(spec)}-tuples, element_spec={spec}"
-                )
-            if int(x.cardinality()) == 0:
-                raise ValueError(
-                    f"The {dataset} is empty (cardinality 0): there is nothing to "
-                    "train on. A `batch(..., drop_remainder=True)` with fewer samples than a batch makes an "
-                    "empty dataset."
-                )
-            self.check_condition(spec[0], f"{dataset} condition")
-            self.check_target(spec[1], f"{dataset} target")
-        elif y is None and _batches_of_pairs(x):
-            pass  # `(condition, target)` batches one at a time: the step checks each
-        elif x is not None:
-            if y is None:
-                raise ValueError(f"`{method}(x, y)` needs targets `y` beside the conditions `x`.")
-            x = _as_batch(x, self._scalar_condition())
-            y = np.asarray(y) if isinstance(y, (list, tuple)) else y
-            if len(x) == 0:
-                raise ValueError(
-                    f"`{x_name}` holds no samples (shape {tuple(np.shape(x))}): there is nothing to train on."
-                )
-            if len(x) != len(y):
-                raise ValueError(
-                    f"`{x_name}` and `{y_name}` must hold as many samples; got {len(x)} conditions and "
-                    f"{len(y)} targets."
-                )
-            self.check_condition(x, x_name)
-            self.check_target(y if hasattr(y, "dtype") else np.asarray(y), y_name)
+            self._check_dataset(x, "dataset")
+        elif x is not None and not (y is None and _batches_of_pairs(x)):  # those the step checks batch by batch
+            x, y = self._check_arrays(x, y, ("x", "y"), method)
+        return x, y
+
+    def _check_dataset(self, dataset, name):
+        """Checks that `dataset` yields `(condition, target)` pairs of the model's shapes; `name` names it."""
+        spec = dataset.element_spec
+        if not isinstance(spec, tuple) or len(spec) < 2:
+            raise ValueError(f"The {name} must yield `(condition, target)` pairs. Received element_spec={spec}")
+        if len(spec) > 2:
+            raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: a dataset of {len(spec)}-tuples, element_spec={spec}")
+        if int(dataset.cardinality()) == 0:
+            raise ValueError(
+                f"The {name} is empty (cardinality 0): there is nothing to train on. A "
+                "`batch(..., drop_remainder=True)` with fewer samples than a batch makes an empty dataset."
+            )
+        self.check_condition(spec[0], f"{name} condition")
+        self.check_target(spec[1], f"{name} target")
+
+    def _check_arrays(self, x, y, names, method):
+        """Conditions `x` and targets `y` as arrays (Python lists converted), checked; `names` name them."""
+        x_name, y_name = names
+        if y is None:
+            raise ValueError(f"`{method}(x, y)` needs targets `y` beside the conditions `x`.")
+        x = _as_batch(x, self._scalar_condition())
+        y = np.asarray(y) if isinstance(y, (list, tuple)) else y
+        if len(x) == 0:
+            raise ValueError(f"`{x_name}` holds no samples (shape {tuple(np.shape(x))}): there is nothing to train on.")
+        if len(x) != len(y):
+            raise ValueError(
+                f"`{x_name}` and `{y_name}` must hold as many samples; got {len(x)} conditions and {len(y)} targets."
+            )
+        self.check_condition(x, x_name)
+        self.check_target(y if hasattr(y, "dtype") else np.asarray(y), y_name)
         return x, y
 
     def _check_validation_data(self, kwargs):
         """`fit`'s `validation_data`, checked as the training data are, before training starts."""
         data = kwargs.get("validation_data")
-        if data is None:
+        if data is None or _batches_of_pairs(data):
             return
         if isinstance(data, tf.data.Dataset):
-            self._check_fit_data(data, None, {}, names=("validation_data", None))
-            return
-        if _batches_of_pairs(data):
+            self._check_dataset(data, "validation_data")
             return
         if isinstance(data, (tuple, list)) and len(data) == 3:
             raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: validation_data as a 3-tuple.")
@@ -1237,9 +1245,7 @@ class GANModel(keras.Model):
             raise ValueError(
                 f"`validation_data` must be `(conditions, targets)` or a dataset of such pairs. Received: {kind}."
             )
-        kwargs["validation_data"] = self._check_fit_data(
-            *data, {}, method="fit", names=("validation_data[0]", "validation_data[1]")
-        )
+        kwargs["validation_data"] = self._check_arrays(*data, ("validation_data[0]", "validation_data[1]"), "fit")
 
     def _run_checked(self, run, position, source, training=True):
         """Runs `fit` / `evaluate`, turning a failed in-graph data check into a clear error."""
@@ -1273,7 +1279,7 @@ class GANModel(keras.Model):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
         # Guards (StopOnNaN) see a step's logs before any callback saves its
         # weights, whatever the order the user listed them in.
-        callbacks = sorted(list(kwargs.get("callbacks") or []), key=lambda c: not getattr(c, "runs_first", False))
+        callbacks = sorted(_user_callbacks(kwargs.get("callbacks")), key=lambda c: not getattr(c, "runs_first", False))
         callbacks = self._with_monitor(callbacks, x, y, diagnose)
         position = _Position()
         kwargs["callbacks"] = callbacks + [position]
@@ -1299,20 +1305,22 @@ class GANModel(keras.Model):
         The batch's values are checked on the host, as `fit` checks arrays;
         `compile(check_data=False)` leaves only the dtype and shape checks.
         """
-        self._require_compiled("train_on_batch")
+        run = super().train_on_batch
         weights = {"sample_weight": sample_weight, "class_weight": class_weight}
-        x, y = self._check_fit_data(x, y, weights, method="train_on_batch")
-        position = _Position(where="the batch passed to `train_on_batch`")
-        run = lambda: super(GANModel, self).train_on_batch(x, y, return_dict=return_dict)  # noqa: E731
-        return self._run_checked(run, position, "The")
+        return self._on_batch("train_on_batch", lambda x, y: run(x, y, return_dict=return_dict), x, y, weights)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """As `keras.Model.test_on_batch` (the losses on one batch), with the checks of `fit`."""
-        self._require_compiled("test_on_batch")
-        x, y = self._check_fit_data(x, y, {"sample_weight": sample_weight}, method="test_on_batch")
-        position = _Position(where="the batch passed to `test_on_batch`")
-        run = lambda: super(GANModel, self).test_on_batch(x, y, return_dict=return_dict)  # noqa: E731
-        return self._run_checked(run, position, "The", training=False)
+        run = super().test_on_batch
+        weights = {"sample_weight": sample_weight}
+        return self._on_batch("test_on_batch", lambda x, y: run(x, y, return_dict=return_dict), x, y, weights)
+
+    def _on_batch(self, method, run, x, y, weights):
+        """`run(x, y)`, Keras' `method` on one batch, after the checks of `fit` and with its clear data errors."""
+        self._require_compiled(method)
+        x, y = self._check_fit_data(x, y, weights, method=method)
+        position = _Position(where=f"the batch passed to `{method}`")
+        return self._run_checked(lambda: run(x, y), position, "The", training=method == "train_on_batch")
 
     def _warn_partial_execution(self, steps_per_epoch, x, batch_size):
         """Warns when Keras would round `steps_per_epoch` up to whole executions.
@@ -1321,7 +1329,7 @@ class GANModel(keras.Model):
         epoch, `steps_per_epoch=14` with `steps_per_execution=8` trains 16
         steps per epoch. Data that ends first stops the epoch in time.
         """
-        per_execution = int(getattr(self, "steps_per_execution", 1) or 1)
+        per_execution = steps_per_execution(self)
         if not steps_per_epoch or per_execution == 1 or steps_per_epoch % per_execution == 0:
             return
         if isinstance(x, tf.data.Dataset):
@@ -1367,9 +1375,7 @@ class GANModel(keras.Model):
         else:
             x, y = self._check_fit_data(x, y, kwargs, method="evaluate")
             position = _Position()
-            callbacks = kwargs.get("callbacks")
-            if not isinstance(callbacks, keras.callbacks.CallbackList):  # a user's list is passed as it is
-                kwargs["callbacks"] = list(callbacks or []) + [position]
+            kwargs["callbacks"] = _user_callbacks(kwargs.get("callbacks")) + [position]
             source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The evaluation"
         return self._run_checked(lambda: super(GANModel, self).evaluate(x, y, **kwargs), position, source, False)
 

@@ -31,6 +31,71 @@ def _counts(gan):
     return int(gan.generator_optimizer.iterations), int(gan.discriminator_optimizer.iterations)
 
 
+# ------------------------------------------------- sizes a dataset leaves unknown
+
+
+@pytest.mark.parametrize("rank", [False, True], ids=["unknown-rank", "unknown-sizes"])
+def test_targets_of_a_wrong_size_in_an_unknown_shape_dataset_are_named(rank):
+    gan = families.build("conditional")
+    labels, _ = families.data("conditional", 4)
+    before = [np.asarray(w).copy() for w in gan.weights]
+    wide = np.zeros((4, 10, 8, 1), "float32")  # a ConcatOp error inside D before
+    with pytest.raises(ValueError, match=r"The dataset's targets have shape \(10, 8, 1\) per sample at epoch 1, "
+                                         r"batch 0, but the model takes \(8, 8, 1\); training stopped before"):
+        gan.fit(_unknown(labels, wide, rank), verbose=0)
+    assert _counts(gan) == (0, 0)
+    for w, kept in zip(gan.weights, before):
+        np.testing.assert_array_equal(np.asarray(w), kept)
+
+
+def test_class_ids_of_a_wrong_size_are_named_and_ids_as_a_column_train():
+    gan = families.build("conditional")
+    labels, images = families.data("conditional", 4)
+    assert gan.fit(_unknown(labels[:, None], images), verbose=0).history["g_loss"]  # [batch, 1] fits
+    with pytest.raises(ValueError, match=r"The dataset's conditions have shape \(3,\) per sample at epoch 1, batch 0, "
+                                         r"but the model takes \(\) or \(1,\)"):
+        gan.fit(_unknown(np.zeros((4, 3), "int32"), images), verbose=0)  # a gradient ConcatOffset error before
+    with pytest.raises(ValueError, match=r"The dataset's conditions have shape \(3,\) per sample at batch 0, "
+                                         r"but the model takes .*; evaluation stopped"):
+        gan.evaluate(_unknown(np.zeros((4, 3), "int32"), images), verbose=0)
+
+
+def test_pix2pix_trains_on_an_unknown_rank_dataset_and_names_a_wrong_condition_size():
+    gan = families.build("pix2pix")
+    gray, color = families.data("pix2pix", 2)
+    # "as_list() is not defined on an unknown TensorShape" inside the generator, even for right data, before.
+    assert gan.fit(_unknown(gray, color), verbose=0).history["g_loss"]
+    with pytest.raises(ValueError, match=r"The dataset's conditions have shape \(18, 16, 1\) per sample .* the model "
+                                         r"takes \(16, 16, 1\).*Resize or reshape the conditions in the pipeline"):
+        gan.fit(_unknown(np.zeros((2, 18, 16, 1), "float32"), color), verbose=0)
+
+
+# ------------------------------------------- a failed check counts no step
+
+
+def test_a_failed_condition_check_moves_no_weight_and_counts_no_step():
+    gan = families.build("conditional")
+    labels, images = families.data("conditional", 4)
+    before = [np.asarray(w).copy() for w in gan.weights]  # the seed state too
+    bad = tf.data.Dataset.from_tensor_slices((np.array([0, 7, 1, 2], "int32"), images)).batch(4)
+    with pytest.raises(ValueError, match=r"conditions are not valid at epoch 1, batch 0: class ids must be < "):
+        gan.fit(bad, verbose=0)
+    assert _counts(gan) == (0, 0)  # (1, 1) before: the optimizers counted a step they did not take
+    for w, kept in zip(gan.weights, before):
+        np.testing.assert_array_equal(np.asarray(w), kept)
+    gan.fit(labels, images, batch_size=4, verbose=0)
+    assert _counts(gan) == (1, 1)
+
+
+def test_a_failed_condition_check_counts_no_stage_step_in_stackgan():
+    gan = families.build("stackgan")  # two active stages, an optimizer each per role
+    _, images = families.data("stackgan", 4)
+    bad = tf.data.Dataset.from_tensor_slices((np.array([0, 1, 9, 2], "int32"), images)).batch(4)
+    with pytest.raises(ValueError, match=r"class ids must be < num_classes=4"):
+        gan.fit(bad, verbose=0)
+    assert [int(o.iterations) for o in gan.generator_optimizers + gan.discriminator_optimizers] == [0] * 4
+
+
 # ------------------------------------------------------- callbacks, one batch
 
 

@@ -12,8 +12,10 @@ A family implements:
 * `generator_objective(condition, target, fake, training)` returning
   `(loss, parts)`;
 * optionally `check_condition(...)` / `check_target(...)` to validate input,
-  and `checked_samples(...)` to name the batch tensors the step checks for
-  finite values in `[-1, 1]` (targets always; image or waveform conditions);
+  `checked_samples(...)` to name the batch tensors the step checks for
+  finite values in `[-1, 1]` (targets always; image or waveform conditions),
+  and `sample_shapes()`, the per-sample shapes the step checks where a
+  dataset leaves them unknown (targets always; conditions per family);
 * optionally `objectives(condition, target, fake, training)`, both losses at
   once, to share work between them in the simultaneous update.
 
@@ -48,6 +50,7 @@ UPDATES = ("alternating", "simultaneous")
 # slack absorbs rounding (a resize, `x / 127.5 - 1` in float16).
 SAMPLE_LIMIT = 1.0 + 1e-3
 _CHECK_MARK = "keras_cgan data check: "
+_SHAPE_MARK = "keras_cgan shape check: "
 
 SAMPLE_WEIGHT_MESSAGE = (
     "GANs do not take `sample_weight` (nor `class_weight`): every loss of the step is a batch mean over "
@@ -610,8 +613,9 @@ class GANModel(keras.Model):
                 fake batch between the two losses. Defaults to `"alternating"`.
             check_data: bool. Checks every batch in the step (in-graph, no
                 host sync): targets, and image or waveform conditions, must be
-                finite and in `[-1, 1]`. A bad batch stops `fit` with an error
-                naming the epoch and batch before it updates any weight.
+                finite and in `[-1, 1]`, and of the model's shapes where the
+                dataset leaves them unknown. A bad batch stops `fit` with an
+                error naming the epoch and batch before it updates any weight.
                 Defaults to `True`.
             **kwargs: passed to `keras.Model.compile` (e.g.
                 `steps_per_execution`; `jit_compile` with `check_data=False`
@@ -907,8 +911,8 @@ class GANModel(keras.Model):
 
     def train_step(self, data):
         with self._global_batch(self.unpack(data)) as ((condition, target), share):
-            with tf.control_dependencies(self._batch_checks(condition, target)):
-                condition = self.prepare_condition(condition)
+            condition, target = self._checked_batch(condition, target)
+            with tf.control_dependencies(tf.nest.flatten(condition)):  # no update, nor step count, before the checks
                 fake_tape = tf.GradientTape()
                 with fake_tape:
                     fake = self.training_sample(condition, training=True)
@@ -942,8 +946,8 @@ class GANModel(keras.Model):
 
     def test_step(self, data):
         with self._global_batch(self.unpack(data)) as ((condition, target), _):
-            with tf.control_dependencies(self._batch_checks(condition, target)):
-                condition = self.prepare_condition(condition)
+            condition, target = self._checked_batch(condition, target)
+            with tf.control_dependencies(tf.nest.flatten(condition)):
                 fake = self.training_sample(condition, training=False)
                 d_loss, d_parts = self.discriminator_objective(condition, target, fake, training=False)
                 d_loss, d_parts = self._regularized(d_loss, d_parts, self.discriminator_networks(), "d_reg")
@@ -960,6 +964,18 @@ class GANModel(keras.Model):
             return tf.nest.map_structure(
                 lambda t: tf.cast(t[:rows], "float32") if t.dtype.is_floating else t[:rows], samples
             )
+
+    def _checked_batch(self, condition, target):
+        """The batch once its in-graph checks pass: shapes, then values, then the condition's own.
+
+        The prepared condition comes out of an op that waits for every check,
+        so a step that depends on it neither updates a weight nor counts a
+        step on a bad batch.
+        """
+        condition, target = self._shape_checked(condition, target)
+        with tf.control_dependencies(self._batch_checks(condition, target)):
+            condition = self.prepare_condition(condition)  # a family's own asserts (class ids) gate its output
+            return tf.nest.map_structure(tf.identity, condition), target
 
     @contextlib.contextmanager
     def _global_batch(self, data):
@@ -1103,6 +1119,49 @@ class GANModel(keras.Model):
         """
         return {"targets": target}
 
+    def sample_shapes(self):
+        """The per-sample shapes a batch may have, `{what: [shape, ...]}` (`None` for a size of any length).
+
+        Targets have the generator's output shape; families add the shapes
+        their conditions may have. `fit` checks the shapes a dataset states
+        when it starts (`check_condition`, `check_target`); the step checks
+        those it leaves unknown (`from_generator`, `tf.py_function`).
+        """
+        return {"targets": [tuple(self.generator.outputs[0].shape[1:])]}
+
+    def _shape_checked(self, condition, target):
+        """`condition` and `target` once the step checked the per-sample sizes their static shapes leave unknown.
+
+        A tensor of one possible shape gets it (an unknown rank too), as the
+        networks need it. `compile(check_data=False)` leaves the shape only.
+        """
+        batch = {"conditions": condition, "targets": target}
+        for what, shapes in self.sample_shapes().items():
+            tensor = batch[what]
+            static = tensor.shape
+            if static.rank is not None and static[1:].is_fully_defined() and any(
+                fits_per_sample(tensor, shape) for shape in shapes
+            ):
+                continue  # checked when `fit` began
+            checks = []
+            if getattr(self, "check_data", True):
+                got = tf.shape(tensor)  # [rank], known at run time only
+                ok = tf.reduce_any([self._fits_shape(got, shape) for shape in shapes])
+                sizes = tf.strings.reduce_join(tf.strings.as_string(got[1:]), separator=", ")
+                got = tf.strings.join(["(", sizes, tf.where(tf.size(got) == 2, ",", ""), ")"])  # as a Python tuple
+                expected = " or ".join(str(tuple(shape)) for shape in shapes)
+                checks.append(tf.debugging.Assert(ok, [_SHAPE_MARK + what, expected, got]))
+            with tf.control_dependencies(checks):
+                batch[what] = tf.ensure_shape(tensor, (None, *shapes[0])) if len(shapes) == 1 else tf.identity(tensor)
+        return batch["conditions"], batch["targets"]
+
+    @staticmethod
+    def _fits_shape(got, shape):
+        """A bool tensor: the run-time shape `got` ([rank] int32) is `[batch, *shape]` (`None` fits any size)."""
+        want = tf.constant([-1] + [-1 if size is None else size for size in shape], "int32")
+        padded = tf.concat([got, tf.fill([len(shape) + 1], -2)], 0)[: len(shape) + 1]  # the first rank + 1 sizes
+        return tf.logical_and(tf.size(got) == len(shape) + 1, tf.reduce_all((padded == want) | (want < 0)))
+
     def _batch_checks(self, condition, target):
         """In-graph asserts on this replica's batch (no host sync); the step's updates wait for them."""
         if not getattr(self, "check_data", True):
@@ -1127,7 +1186,8 @@ class GANModel(keras.Model):
         """The clear error for a failed in-graph data check (`error` itself for any other error)."""
         found = re.search(re.escape(_CHECK_MARK) + r"(\w+)\] \[(\d)\] \[([^\]]*)\] \[([^\]]*)\]", str(error))
         condition = re.search(re.escape(conditions_base.CHECK_MARK) + r"([^\]]*)\]", str(error))
-        if not found and not condition:
+        shape = re.search(re.escape(_SHAPE_MARK) + r"(\w+)\] \[([^\]]*)\] \[([^\]]*)\]", str(error))
+        if not found and not condition and not shape:
             return error
         at = "the first batch" if position.batch is None else f"batch {position.batch}"
         if position.where:
@@ -1135,6 +1195,14 @@ class GANModel(keras.Model):
         elif training:
             at = f"epoch {position.epoch + 1}, {at}"
         stopped = "training stopped before this batch updated any weight." if training else "evaluation stopped."
+        if shape:
+            what, expected, got = shape.groups()
+            return ValueError(
+                f"{source} {what} have shape {got} per sample at {at}, but the model takes {expected}; {stopped} "
+                "(`fit` checks the shapes a dataset states before training; those that `from_generator` or "
+                "`tf.py_function` leave unknown, and a Python generator's, in the step.) Resize or reshape the "
+                f"{what} in the pipeline."
+            )
         if not found:
             return ValueError(f"{source} conditions are not valid at {at}: {condition.group(1)}; {stopped}")
         what, finite, low, high = found.groups()

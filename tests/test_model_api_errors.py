@@ -96,6 +96,52 @@ def test_a_failed_condition_check_counts_no_stage_step_in_stackgan():
     assert [int(o.iterations) for o in gan.generator_optimizers + gan.discriminator_optimizers] == [0] * 4
 
 
+# ----------------------------------------- a structure where one batch belongs
+
+
+def test_predict_refuses_a_dict_of_conditions(gan):
+    labels, _ = families.data("conditional", 4)
+    message = r"x: conditions must be one array or tensor of shape \[batch, \.\.\.\]; received a dict with keys \['condition'\]"
+    with pytest.raises(ValueError, match=message):
+        gan.predict({"condition": labels}, verbose=0)  # "Expected any non-tensor type" before
+    with pytest.raises(ValueError, match=message):
+        gan.predict_on_batch({"condition": labels})
+    with pytest.raises(ValueError, match=r"dataset condition: conditions must be one .*received a dict"):
+        gan.predict(tf.data.Dataset.from_tensor_slices({"condition": labels}).batch(2), verbose=0)  # AttributeError
+
+
+def test_fit_refuses_nested_conditions_and_targets(gan):
+    labels, images = families.data("conditional", 4)
+    nested = tf.data.Dataset.from_tensor_slices(((labels, labels), images)).batch(2)
+    with pytest.raises(ValueError, match=r"dataset condition: conditions must be one .*received a tuple of 2"):
+        gan.fit(nested, verbose=0)  # "'tuple' object has no attribute 'dtype'" before
+    with pytest.raises(ValueError, match=r"dataset target: targets must be one .*received a tuple of 2"):
+        gan.fit(tf.data.Dataset.from_tensor_slices((labels, (images, images))).batch(2), verbose=0)
+    with pytest.raises(ValueError, match=r"validation_data condition: conditions must be one .*a tuple of 2"):
+        gan.fit(labels, images, validation_data=nested, verbose=0)
+    with pytest.raises(ValueError, match=r"x: conditions must be one .*received a tuple of 2"):
+        gan.fit((labels, labels), images, verbose=0)  # "got 2 conditions and 4 targets" before
+
+    def batches():
+        yield (labels, labels), images
+
+    with pytest.raises(ValueError, match=r"a batch's condition: conditions must be one .*received a tuple of 2"):
+        gan.fit(batches(), steps_per_epoch=1, verbose=0)
+
+
+def test_pix2pix_refuses_a_python_list_of_images():
+    gan = families.build("pix2pix")
+    gray, color = families.data("pix2pix", 2)
+    message = r"conditions must be one array or tensor .*received a list of 2.*`np\.stack`"
+    with pytest.raises(ValueError, match="x: " + message):
+        gan.predict([gray[0], gray[1]], verbose=0)  # "expects 1 named input(s)" before
+    with pytest.raises(ValueError, match="condition: " + message):
+        gan([gray[0], gray[1]])
+    with pytest.raises(ValueError, match="x: " + message):
+        gan.fit([gray[0], gray[1]], color, verbose=0)  # "'list' object has no attribute 'shape'" before
+    assert gan.predict(np.stack([gray[0], gray[1]]), verbose=0).shape == (2, 16, 16, 3)
+
+
 # ------------------------------------------------------- callbacks, one batch
 
 

@@ -134,6 +134,24 @@ def _as_batch(values, scalar_condition):
     return values
 
 
+def _check_one_batch(values, where, what="condition"):
+    """Raises `ValueError` naming `where` when `values` is a dict, list or tuple of batches, not one batch.
+
+    Every family takes one condition input and makes one sample per condition.
+    """
+    if isinstance(values, dict):
+        got = f"a dict with keys {list(values)}"
+    elif isinstance(values, (list, tuple)):
+        got = f"a {type(values).__name__} of {len(values)}"
+    else:
+        return
+    raise ValueError(
+        f"{where}: {what}s must be one array or tensor of shape [batch, ...]; received {got}. A GAN takes a "
+        f"single {what} input: stack samples into one batch (`np.stack`) and pass the tensor itself, not a "
+        "dict, list or tuple holding it."
+    )
+
+
 _SQUASHING = ("sigmoid", "softmax", "log_softmax")
 _SHAPE_ONLY = (keras.layers.Reshape, keras.layers.Flatten, keras.layers.Permute)
 
@@ -1138,6 +1156,7 @@ class GANModel(keras.Model):
         batch = {"conditions": condition, "targets": target}
         for what, shapes in self.sample_shapes().items():
             tensor = batch[what]
+            _check_one_batch(tensor, f"a batch's {what[:-1]}", what[:-1])  # from a Python generator
             static = tensor.shape
             if static.rank is not None and static[1:].is_fully_defined() and any(
                 fits_per_sample(tensor, shape) for shape in shapes
@@ -1228,9 +1247,13 @@ class GANModel(keras.Model):
         condition = _as_batch(condition, self._scalar_condition())
         if isinstance(condition, tf.data.Dataset):
             spec = condition.element_spec
-            self.check_condition(spec[0] if isinstance(spec, tuple) else spec, "dataset condition")
-        elif hasattr(condition, "shape") and hasattr(condition, "dtype"):
-            self.check_condition(condition, where)
+            spec = spec[0] if isinstance(spec, tuple) else spec  # Keras reads `x`, `(x,)` or `(x, y)`
+            _check_one_batch(spec, "dataset condition")
+            self.check_condition(spec, "dataset condition")
+        else:
+            _check_one_batch(condition, where)
+            if hasattr(condition, "shape") and hasattr(condition, "dtype"):
+                self.check_condition(condition, where)
         return condition
 
     def _warn_batch_norm(self, discriminator, where):
@@ -1278,6 +1301,8 @@ class GANModel(keras.Model):
                 f"The {name} is empty (cardinality 0): there is nothing to train on. A "
                 "`batch(..., drop_remainder=True)` with fewer samples than a batch makes an empty dataset."
             )
+        _check_one_batch(spec[0], f"{name} condition")
+        _check_one_batch(spec[1], f"{name} target", "target")
         self.check_condition(spec[0], f"{name} condition")
         self.check_target(spec[1], f"{name} target")
 
@@ -1287,6 +1312,7 @@ class GANModel(keras.Model):
         if y is None:
             raise ValueError(f"`{method}(x, y)` needs targets `y` beside the conditions `x`.")
         x = _as_batch(x, self._scalar_condition())
+        _check_one_batch(x, x_name)
         y = np.asarray(y) if isinstance(y, (list, tuple)) else y
         if len(x) == 0:
             raise ValueError(f"`{x_name}` holds no samples (shape {tuple(np.shape(x))}): there is nothing to train on.")

@@ -12,8 +12,10 @@ A family implements:
 * `generator_objective(condition, target, fake, training)` returning
   `(loss, parts)`;
 * optionally `check_condition(...)` / `check_target(...)` to validate input,
-  and `checked_samples(...)` to name the batch tensors the step checks for
-  finite values in `[-1, 1]` (targets always; image or waveform conditions);
+  `checked_samples(...)` to name the batch tensors the step checks for
+  finite values in `[-1, 1]` (targets always; image or waveform conditions),
+  and `sample_shapes()`, the per-sample shapes the step checks where a
+  dataset leaves them unknown (targets always; conditions per family);
 * optionally `objectives(condition, target, fake, training)`, both losses at
   once, to share work between them in the simultaneous update.
 
@@ -48,6 +50,7 @@ UPDATES = ("alternating", "simultaneous")
 # slack absorbs rounding (a resize, `x / 127.5 - 1` in float16).
 SAMPLE_LIMIT = 1.0 + 1e-3
 _CHECK_MARK = "keras_cgan data check: "
+_SHAPE_MARK = "keras_cgan shape check: "
 
 SAMPLE_WEIGHT_MESSAGE = (
     "GANs do not take `sample_weight` (nor `class_weight`): every loss of the step is a batch mean over "
@@ -131,6 +134,24 @@ def _as_batch(values, scalar_condition):
     return values
 
 
+def _check_one_batch(values, where, what="condition"):
+    """Raises `ValueError` naming `where` when `values` is a dict, list or tuple of batches, not one batch.
+
+    Every family takes one condition input and makes one sample per condition.
+    """
+    if isinstance(values, dict):
+        got = f"a dict with keys {list(values)}"
+    elif isinstance(values, (list, tuple)):
+        got = f"a {type(values).__name__} of {len(values)}"
+    else:
+        return
+    raise ValueError(
+        f"{where}: {what}s must be one array or tensor of shape [batch, ...]; received {got}. A GAN takes a "
+        f"single {what} input: stack samples into one batch (`np.stack`) and pass the tensor itself, not a "
+        "dict, list or tuple holding it."
+    )
+
+
 _SQUASHING = ("sigmoid", "softmax", "log_softmax")
 _SHAPE_ONLY = (keras.layers.Reshape, keras.layers.Flatten, keras.layers.Permute)
 
@@ -193,6 +214,18 @@ class _Position(keras.callbacks.Callback):
 def _batches_of_pairs(data):
     """Whether `data` yields `(condition, target)` batches one at a time (a Python generator, a PyDataset)."""
     return isinstance(data, keras.utils.PyDataset) or inspect.isgenerator(data)
+
+
+def steps_per_execution(model):
+    """The steps `model` runs per execution: its compiled `steps_per_execution`, 1 before `compile`."""
+    return int(getattr(model, "steps_per_execution", 1) or 1)
+
+
+def _user_callbacks(callbacks):
+    """The user's `callbacks` as a list (a `keras.callbacks.CallbackList` unpacked), to add the library's to."""
+    if isinstance(callbacks, keras.callbacks.CallbackList):
+        return list(callbacks.callbacks)  # Keras rebuilds the list, keeping its History and ProgbarLogger
+    return list(callbacks or [])
 
 
 def _multi_worker():
@@ -598,8 +631,9 @@ class GANModel(keras.Model):
                 fake batch between the two losses. Defaults to `"alternating"`.
             check_data: bool. Checks every batch in the step (in-graph, no
                 host sync): targets, and image or waveform conditions, must be
-                finite and in `[-1, 1]`. A bad batch stops `fit` with an error
-                naming the epoch and batch before it updates any weight.
+                finite and in `[-1, 1]`, and of the model's shapes where the
+                dataset leaves them unknown. A bad batch stops `fit` with an
+                error naming the epoch and batch before it updates any weight.
                 Defaults to `True`.
             **kwargs: passed to `keras.Model.compile` (e.g.
                 `steps_per_execution`; `jit_compile` with `check_data=False`
@@ -895,8 +929,8 @@ class GANModel(keras.Model):
 
     def train_step(self, data):
         with self._global_batch(self.unpack(data)) as ((condition, target), share):
-            with tf.control_dependencies(self._batch_checks(condition, target)):
-                condition = self.prepare_condition(condition)
+            condition, target = self._checked_batch(condition, target)
+            with tf.control_dependencies(tf.nest.flatten(condition)):  # no update, nor step count, before the checks
                 fake_tape = tf.GradientTape()
                 with fake_tape:
                     fake = self.training_sample(condition, training=True)
@@ -930,8 +964,8 @@ class GANModel(keras.Model):
 
     def test_step(self, data):
         with self._global_batch(self.unpack(data)) as ((condition, target), _):
-            with tf.control_dependencies(self._batch_checks(condition, target)):
-                condition = self.prepare_condition(condition)
+            condition, target = self._checked_batch(condition, target)
+            with tf.control_dependencies(tf.nest.flatten(condition)):
                 fake = self.training_sample(condition, training=False)
                 d_loss, d_parts = self.discriminator_objective(condition, target, fake, training=False)
                 d_loss, d_parts = self._regularized(d_loss, d_parts, self.discriminator_networks(), "d_reg")
@@ -948,6 +982,18 @@ class GANModel(keras.Model):
             return tf.nest.map_structure(
                 lambda t: tf.cast(t[:rows], "float32") if t.dtype.is_floating else t[:rows], samples
             )
+
+    def _checked_batch(self, condition, target):
+        """The batch once its in-graph checks pass: shapes, then values, then the condition's own.
+
+        The prepared condition comes out of an op that waits for every check,
+        so a step that depends on it neither updates a weight nor counts a
+        step on a bad batch.
+        """
+        condition, target = self._shape_checked(condition, target)
+        with tf.control_dependencies(self._batch_checks(condition, target)):
+            condition = self.prepare_condition(condition)  # a family's own asserts (class ids) gate its output
+            return tf.nest.map_structure(tf.identity, condition), target
 
     @contextlib.contextmanager
     def _global_batch(self, data):
@@ -1091,6 +1137,50 @@ class GANModel(keras.Model):
         """
         return {"targets": target}
 
+    def sample_shapes(self):
+        """The per-sample shapes a batch may have, `{what: [shape, ...]}` (`None` for a size of any length).
+
+        Targets have the generator's output shape; families add the shapes
+        their conditions may have. `fit` checks the shapes a dataset states
+        when it starts (`check_condition`, `check_target`); the step checks
+        those it leaves unknown (`from_generator`, `tf.py_function`).
+        """
+        return {"targets": [tuple(self.generator.outputs[0].shape[1:])]}
+
+    def _shape_checked(self, condition, target):
+        """`condition` and `target` once the step checked the per-sample sizes their static shapes leave unknown.
+
+        A tensor of one possible shape gets it (an unknown rank too), as the
+        networks need it. `compile(check_data=False)` leaves the shape only.
+        """
+        batch = {"conditions": condition, "targets": target}
+        for what, shapes in self.sample_shapes().items():
+            tensor = batch[what]
+            _check_one_batch(tensor, f"a batch's {what[:-1]}", what[:-1])  # from a Python generator
+            static = tensor.shape
+            if static.rank is not None and static[1:].is_fully_defined() and any(
+                fits_per_sample(tensor, shape) for shape in shapes
+            ):
+                continue  # checked when `fit` began
+            checks = []
+            if getattr(self, "check_data", True):
+                got = tf.shape(tensor)  # [rank], known at run time only
+                ok = tf.reduce_any([self._fits_shape(got, shape) for shape in shapes])
+                sizes = tf.strings.reduce_join(tf.strings.as_string(got[1:]), separator=", ")
+                got = tf.strings.join(["(", sizes, tf.where(tf.size(got) == 2, ",", ""), ")"])  # as a Python tuple
+                expected = " or ".join(str(tuple(shape)) for shape in shapes)
+                checks.append(tf.debugging.Assert(ok, [_SHAPE_MARK + what, expected, got]))
+            with tf.control_dependencies(checks):
+                batch[what] = tf.ensure_shape(tensor, (None, *shapes[0])) if len(shapes) == 1 else tf.identity(tensor)
+        return batch["conditions"], batch["targets"]
+
+    @staticmethod
+    def _fits_shape(got, shape):
+        """A bool tensor: the run-time shape `got` ([rank] int32) is `[batch, *shape]` (`None` fits any size)."""
+        want = tf.constant([-1] + [-1 if size is None else size for size in shape], "int32")
+        padded = tf.concat([got, tf.fill([len(shape) + 1], -2)], 0)[: len(shape) + 1]  # the first rank + 1 sizes
+        return tf.logical_and(tf.size(got) == len(shape) + 1, tf.reduce_all((padded == want) | (want < 0)))
+
     def _batch_checks(self, condition, target):
         """In-graph asserts on this replica's batch (no host sync); the step's updates wait for them."""
         if not getattr(self, "check_data", True):
@@ -1115,7 +1205,8 @@ class GANModel(keras.Model):
         """The clear error for a failed in-graph data check (`error` itself for any other error)."""
         found = re.search(re.escape(_CHECK_MARK) + r"(\w+)\] \[(\d)\] \[([^\]]*)\] \[([^\]]*)\]", str(error))
         condition = re.search(re.escape(conditions_base.CHECK_MARK) + r"([^\]]*)\]", str(error))
-        if not found and not condition:
+        shape = re.search(re.escape(_SHAPE_MARK) + r"(\w+)\] \[([^\]]*)\] \[([^\]]*)\]", str(error))
+        if not found and not condition and not shape:
             return error
         at = "the first batch" if position.batch is None else f"batch {position.batch}"
         if position.where:
@@ -1123,6 +1214,14 @@ class GANModel(keras.Model):
         elif training:
             at = f"epoch {position.epoch + 1}, {at}"
         stopped = "training stopped before this batch updated any weight." if training else "evaluation stopped."
+        if shape:
+            what, expected, got = shape.groups()
+            return ValueError(
+                f"{source} {what} have shape {got} per sample at {at}, but the model takes {expected}; {stopped} "
+                "(`fit` checks the shapes a dataset states before training; those that `from_generator` or "
+                "`tf.py_function` leave unknown, and a Python generator's, in the step.) Resize or reshape the "
+                f"{what} in the pipeline."
+            )
         if not found:
             return ValueError(f"{source} conditions are not valid at {at}: {condition.group(1)}; {stopped}")
         what, finite, low, high = found.groups()
@@ -1148,9 +1247,13 @@ class GANModel(keras.Model):
         condition = _as_batch(condition, self._scalar_condition())
         if isinstance(condition, tf.data.Dataset):
             spec = condition.element_spec
-            self.check_condition(spec[0] if isinstance(spec, tuple) else spec, "dataset condition")
-        elif hasattr(condition, "shape") and hasattr(condition, "dtype"):
-            self.check_condition(condition, where)
+            spec = spec[0] if isinstance(spec, tuple) else spec  # Keras reads `x`, `(x,)` or `(x, y)`
+            _check_one_batch(spec, "dataset condition")
+            self.check_condition(spec, "dataset condition")
+        else:
+            _check_one_batch(condition, where)
+            if hasattr(condition, "shape") and hasattr(condition, "dtype"):
+                self.check_condition(condition, where)
         return condition
 
     def _warn_batch_norm(self, discriminator, where):
@@ -1164,7 +1267,7 @@ class GANModel(keras.Model):
             )
 
     def _check_replicated_execution(self, method):
-        per_execution = int(getattr(self, "steps_per_execution", 1) or 1)
+        per_execution = steps_per_execution(self)
         replicas = self.distribute_strategy.num_replicas_in_sync
         if per_execution > 1 and replicas > 1 and not self.run_eagerly:
             # Keras 3.15's fit fails so on TF 2.21 for any model (a `while/cond/Placeholder` error), and a GAN's
@@ -1175,60 +1278,59 @@ class GANModel(keras.Model):
                 "`model.steps_per_execution = 1` (it keeps the compiled losses and optimizer state) there."
             )
 
-    def _check_fit_data(self, x, y, kwargs, method="fit", names=("x", "y")):
+    def _check_fit_data(self, x, y, kwargs, method="fit"):
+        """`fit`'s (or `evaluate`'s...) data checked: pairs without weights, shapes, values; arrays converted."""
         for unsupported in ("sample_weight", "class_weight"):
             if kwargs.get(unsupported) is not None:
                 raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: {unsupported}={kwargs[unsupported]!r}")
-        x_name, y_name = names
         if isinstance(x, tf.data.Dataset):
-            dataset = "dataset" if x_name == "x" else x_name
-            spec = x.element_spec
-            if not isinstance(spec, tuple) or len(spec) < 2:
-                raise ValueError(
-                    f"The {dataset} must yield `(condition, target)` pairs. "
-                    f"Received element_spec={spec}"
-                )
-            if len(spec) > 2:
-                raise ValueError(
-                    f"{SAMPLE_WEIGHT_MESSAGE} Received: a dataset of {len(spec)}-tuples, element_spec={spec}"
-                )
-            if int(x.cardinality()) == 0:
-                raise ValueError(
-                    f"The {dataset} is empty (cardinality 0): there is nothing to "
-                    "train on. A `batch(..., drop_remainder=True)` with fewer samples than a batch makes an "
-                    "empty dataset."
-                )
-            self.check_condition(spec[0], f"{dataset} condition")
-            self.check_target(spec[1], f"{dataset} target")
-        elif y is None and _batches_of_pairs(x):
-            pass  # `(condition, target)` batches one at a time: the step checks each
-        elif x is not None:
-            if y is None:
-                raise ValueError(f"`{method}(x, y)` needs targets `y` beside the conditions `x`.")
-            x = _as_batch(x, self._scalar_condition())
-            y = np.asarray(y) if isinstance(y, (list, tuple)) else y
-            if len(x) == 0:
-                raise ValueError(
-                    f"`{x_name}` holds no samples (shape {tuple(np.shape(x))}): there is nothing to train on."
-                )
-            if len(x) != len(y):
-                raise ValueError(
-                    f"`{x_name}` and `{y_name}` must hold as many samples; got {len(x)} conditions and "
-                    f"{len(y)} targets."
-                )
-            self.check_condition(x, x_name)
-            self.check_target(y if hasattr(y, "dtype") else np.asarray(y), y_name)
+            self._check_dataset(x, "dataset")
+        elif x is not None and not (y is None and _batches_of_pairs(x)):  # those the step checks batch by batch
+            x, y = self._check_arrays(x, y, ("x", "y"), method)
+        return x, y
+
+    def _check_dataset(self, dataset, name):
+        """Checks that `dataset` yields `(condition, target)` pairs of the model's shapes; `name` names it."""
+        spec = dataset.element_spec
+        if not isinstance(spec, tuple) or len(spec) < 2:
+            raise ValueError(f"The {name} must yield `(condition, target)` pairs. Received element_spec={spec}")
+        if len(spec) > 2:
+            raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: a dataset of {len(spec)}-tuples, element_spec={spec}")
+        if int(dataset.cardinality()) == 0:
+            raise ValueError(
+                f"The {name} is empty (cardinality 0): there is nothing to train on. A "
+                "`batch(..., drop_remainder=True)` with fewer samples than a batch makes an empty dataset."
+            )
+        _check_one_batch(spec[0], f"{name} condition")
+        _check_one_batch(spec[1], f"{name} target", "target")
+        self.check_condition(spec[0], f"{name} condition")
+        self.check_target(spec[1], f"{name} target")
+
+    def _check_arrays(self, x, y, names, method):
+        """Conditions `x` and targets `y` as arrays (Python lists converted), checked; `names` name them."""
+        x_name, y_name = names
+        if y is None:
+            raise ValueError(f"`{method}(x, y)` needs targets `y` beside the conditions `x`.")
+        x = _as_batch(x, self._scalar_condition())
+        _check_one_batch(x, x_name)
+        y = np.asarray(y) if isinstance(y, (list, tuple)) else y
+        if len(x) == 0:
+            raise ValueError(f"`{x_name}` holds no samples (shape {tuple(np.shape(x))}): there is nothing to train on.")
+        if len(x) != len(y):
+            raise ValueError(
+                f"`{x_name}` and `{y_name}` must hold as many samples; got {len(x)} conditions and {len(y)} targets."
+            )
+        self.check_condition(x, x_name)
+        self.check_target(y if hasattr(y, "dtype") else np.asarray(y), y_name)
         return x, y
 
     def _check_validation_data(self, kwargs):
         """`fit`'s `validation_data`, checked as the training data are, before training starts."""
         data = kwargs.get("validation_data")
-        if data is None:
+        if data is None or _batches_of_pairs(data):
             return
         if isinstance(data, tf.data.Dataset):
-            self._check_fit_data(data, None, {}, names=("validation_data", None))
-            return
-        if _batches_of_pairs(data):
+            self._check_dataset(data, "validation_data")
             return
         if isinstance(data, (tuple, list)) and len(data) == 3:
             raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: validation_data as a 3-tuple.")
@@ -1237,9 +1339,7 @@ class GANModel(keras.Model):
             raise ValueError(
                 f"`validation_data` must be `(conditions, targets)` or a dataset of such pairs. Received: {kind}."
             )
-        kwargs["validation_data"] = self._check_fit_data(
-            *data, {}, method="fit", names=("validation_data[0]", "validation_data[1]")
-        )
+        kwargs["validation_data"] = self._check_arrays(*data, ("validation_data[0]", "validation_data[1]"), "fit")
 
     def _run_checked(self, run, position, source, training=True):
         """Runs `fit` / `evaluate`, turning a failed in-graph data check into a clear error."""
@@ -1273,7 +1373,7 @@ class GANModel(keras.Model):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
         # Guards (StopOnNaN) see a step's logs before any callback saves its
         # weights, whatever the order the user listed them in.
-        callbacks = sorted(list(kwargs.get("callbacks") or []), key=lambda c: not getattr(c, "runs_first", False))
+        callbacks = sorted(_user_callbacks(kwargs.get("callbacks")), key=lambda c: not getattr(c, "runs_first", False))
         callbacks = self._with_monitor(callbacks, x, y, diagnose)
         position = _Position()
         kwargs["callbacks"] = callbacks + [position]
@@ -1299,20 +1399,22 @@ class GANModel(keras.Model):
         The batch's values are checked on the host, as `fit` checks arrays;
         `compile(check_data=False)` leaves only the dtype and shape checks.
         """
-        self._require_compiled("train_on_batch")
+        run = super().train_on_batch
         weights = {"sample_weight": sample_weight, "class_weight": class_weight}
-        x, y = self._check_fit_data(x, y, weights, method="train_on_batch")
-        position = _Position(where="the batch passed to `train_on_batch`")
-        run = lambda: super(GANModel, self).train_on_batch(x, y, return_dict=return_dict)  # noqa: E731
-        return self._run_checked(run, position, "The")
+        return self._on_batch("train_on_batch", lambda x, y: run(x, y, return_dict=return_dict), x, y, weights)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """As `keras.Model.test_on_batch` (the losses on one batch), with the checks of `fit`."""
-        self._require_compiled("test_on_batch")
-        x, y = self._check_fit_data(x, y, {"sample_weight": sample_weight}, method="test_on_batch")
-        position = _Position(where="the batch passed to `test_on_batch`")
-        run = lambda: super(GANModel, self).test_on_batch(x, y, return_dict=return_dict)  # noqa: E731
-        return self._run_checked(run, position, "The", training=False)
+        run = super().test_on_batch
+        weights = {"sample_weight": sample_weight}
+        return self._on_batch("test_on_batch", lambda x, y: run(x, y, return_dict=return_dict), x, y, weights)
+
+    def _on_batch(self, method, run, x, y, weights):
+        """`run(x, y)`, Keras' `method` on one batch, after the checks of `fit` and with its clear data errors."""
+        self._require_compiled(method)
+        x, y = self._check_fit_data(x, y, weights, method=method)
+        position = _Position(where=f"the batch passed to `{method}`")
+        return self._run_checked(lambda: run(x, y), position, "The", training=method == "train_on_batch")
 
     def _warn_partial_execution(self, steps_per_epoch, x, batch_size):
         """Warns when Keras would round `steps_per_epoch` up to whole executions.
@@ -1321,7 +1423,7 @@ class GANModel(keras.Model):
         epoch, `steps_per_epoch=14` with `steps_per_execution=8` trains 16
         steps per epoch. Data that ends first stops the epoch in time.
         """
-        per_execution = int(getattr(self, "steps_per_execution", 1) or 1)
+        per_execution = steps_per_execution(self)
         if not steps_per_epoch or per_execution == 1 or steps_per_epoch % per_execution == 0:
             return
         if isinstance(x, tf.data.Dataset):
@@ -1367,9 +1469,7 @@ class GANModel(keras.Model):
         else:
             x, y = self._check_fit_data(x, y, kwargs, method="evaluate")
             position = _Position()
-            callbacks = kwargs.get("callbacks")
-            if not isinstance(callbacks, keras.callbacks.CallbackList):  # a user's list is passed as it is
-                kwargs["callbacks"] = list(callbacks or []) + [position]
+            kwargs["callbacks"] = _user_callbacks(kwargs.get("callbacks")) + [position]
             source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The evaluation"
         return self._run_checked(lambda: super(GANModel, self).evaluate(x, y, **kwargs), position, source, False)
 

@@ -308,6 +308,11 @@ class ConditionalGAN(GANModel):
         """
         self.condition.check(condition, where)
 
+    def sample_shapes(self):
+        """As `GANModel.sample_shapes`; a scalar condition (a class id) may also come as `[batch, 1]`."""
+        shape = tuple(self.condition.input_shape)
+        return {**super().sample_shapes(), "conditions": [shape] + ([(1,)] if shape == () else [])}
+
     def prepare_condition(self, condition):
         """Casts and reshapes a batch of conditions, checking them in-graph first.
 

@@ -149,6 +149,9 @@ class NextFrameGAN(GANModel):
             )
         self._check_values(condition, where, "context frames")
 
+    def sample_shapes(self):
+        return {**super().sample_shapes(), "conditions": [tuple(self.condition_shape)]}
+
     def checked_samples(self, condition, target):
         """The next frame and the context frames: both must be finite and in `[-1, 1]`."""
         return {"targets": target, "conditions": condition}

@@ -157,6 +157,9 @@ class Pix2Pix(GANModel):
             )
         self._check_values(condition, where, "condition images")
 
+    def sample_shapes(self):
+        return {**super().sample_shapes(), "conditions": [tuple(self.generator.inputs[0].shape[1:])]}
+
     def checked_samples(self, condition, target):
         """Targets and condition images: both must be finite and in `[-1, 1]`."""
         return {"targets": target, "conditions": condition}

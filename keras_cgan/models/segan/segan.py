@@ -185,6 +185,9 @@ class SEGAN(GANModel):
             )
         self._check_values(condition, where, "noisy windows")
 
+    def sample_shapes(self):
+        return {**super().sample_shapes(), "conditions": [(self.window, 1)]}
+
     def checked_samples(self, condition, target):
         """Clean and noisy windows: both must be finite and in `[-1, 1]`."""
         return {"targets": target, "conditions": condition}

@@ -1,0 +1,169 @@
+"""The shared model API's errors: data of shapes a dataset leaves unknown, structures where one batch
+belongs, a failed check that must not count a step, and a user's `CallbackList`.
+
+Each test failed before its fix (a TensorFlow shape error, a traceback, or a step counted).
+"""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests import families
+
+
+@pytest.fixture(scope="module")
+def gan():
+    """A compiled tiny class-conditional GAN (4 classes, 8x8x1); tests that train build their own."""
+    return families.build("conditional")
+
+
+def _unknown(conditions, targets, rank=False):
+    """A `from_generator` dataset of one batch whose spec leaves every size (or the rank) unknown."""
+    def spec(a):
+        return tf.TensorSpec((None,) * a.ndim if rank else None, tf.as_dtype(a.dtype))
+
+    return tf.data.Dataset.from_generator(lambda: iter([(conditions, targets)]),
+                                          output_signature=(spec(conditions), spec(targets)))
+
+
+def _counts(gan):
+    return int(gan.generator_optimizer.iterations), int(gan.discriminator_optimizer.iterations)
+
+
+# ------------------------------------------------- sizes a dataset leaves unknown
+
+
+@pytest.mark.parametrize("rank", [False, True], ids=["unknown-rank", "unknown-sizes"])
+def test_targets_of_a_wrong_size_in_an_unknown_shape_dataset_are_named(rank):
+    gan = families.build("conditional")
+    labels, _ = families.data("conditional", 4)
+    before = [np.asarray(w).copy() for w in gan.weights]
+    wide = np.zeros((4, 10, 8, 1), "float32")  # a ConcatOp error inside D before
+    with pytest.raises(ValueError, match=r"The dataset's targets have shape \(10, 8, 1\) per sample at epoch 1, "
+                                         r"batch 0, but the model takes \(8, 8, 1\); training stopped before"):
+        gan.fit(_unknown(labels, wide, rank), verbose=0)
+    assert _counts(gan) == (0, 0)
+    for w, kept in zip(gan.weights, before):
+        np.testing.assert_array_equal(np.asarray(w), kept)
+
+
+def test_class_ids_of_a_wrong_size_are_named_and_ids_as_a_column_train():
+    gan = families.build("conditional")
+    labels, images = families.data("conditional", 4)
+    assert gan.fit(_unknown(labels[:, None], images), verbose=0).history["g_loss"]  # [batch, 1] fits
+    with pytest.raises(ValueError, match=r"The dataset's conditions have shape \(3,\) per sample at epoch 1, batch 0, "
+                                         r"but the model takes \(\) or \(1,\)"):
+        gan.fit(_unknown(np.zeros((4, 3), "int32"), images), verbose=0)  # a gradient ConcatOffset error before
+    with pytest.raises(ValueError, match=r"The dataset's conditions have shape \(3,\) per sample at batch 0, "
+                                         r"but the model takes .*; evaluation stopped"):
+        gan.evaluate(_unknown(np.zeros((4, 3), "int32"), images), verbose=0)
+
+
+def test_pix2pix_trains_on_an_unknown_rank_dataset_and_names_a_wrong_condition_size():
+    gan = families.build("pix2pix")
+    gray, color = families.data("pix2pix", 2)
+    # "as_list() is not defined on an unknown TensorShape" inside the generator, even for right data, before.
+    assert gan.fit(_unknown(gray, color), verbose=0).history["g_loss"]
+    with pytest.raises(ValueError, match=r"The dataset's conditions have shape \(18, 16, 1\) per sample .* the model "
+                                         r"takes \(16, 16, 1\).*Resize or reshape the conditions in the pipeline"):
+        gan.fit(_unknown(np.zeros((2, 18, 16, 1), "float32"), color), verbose=0)
+
+
+# ------------------------------------------- a failed check counts no step
+
+
+def test_a_failed_condition_check_moves_no_weight_and_counts_no_step():
+    gan = families.build("conditional")
+    labels, images = families.data("conditional", 4)
+    before = [np.asarray(w).copy() for w in gan.weights]  # the seed state too
+    bad = tf.data.Dataset.from_tensor_slices((np.array([0, 7, 1, 2], "int32"), images)).batch(4)
+    with pytest.raises(ValueError, match=r"conditions are not valid at epoch 1, batch 0: class ids must be < "):
+        gan.fit(bad, verbose=0)
+    assert _counts(gan) == (0, 0)  # (1, 1) before: the optimizers counted a step they did not take
+    for w, kept in zip(gan.weights, before):
+        np.testing.assert_array_equal(np.asarray(w), kept)
+    gan.fit(labels, images, batch_size=4, verbose=0)
+    assert _counts(gan) == (1, 1)
+
+
+def test_a_failed_condition_check_counts_no_stage_step_in_stackgan():
+    gan = families.build("stackgan")  # two active stages, an optimizer each per role
+    _, images = families.data("stackgan", 4)
+    bad = tf.data.Dataset.from_tensor_slices((np.array([0, 1, 9, 2], "int32"), images)).batch(4)
+    with pytest.raises(ValueError, match=r"class ids must be < num_classes=4"):
+        gan.fit(bad, verbose=0)
+    assert [int(o.iterations) for o in gan.generator_optimizers + gan.discriminator_optimizers] == [0] * 4
+
+
+# ----------------------------------------- a structure where one batch belongs
+
+
+def test_predict_refuses_a_dict_of_conditions(gan):
+    labels, _ = families.data("conditional", 4)
+    message = r"x: conditions must be one array or tensor of shape \[batch, \.\.\.\]; received a dict with keys \['condition'\]"
+    with pytest.raises(ValueError, match=message):
+        gan.predict({"condition": labels}, verbose=0)  # "Expected any non-tensor type" before
+    with pytest.raises(ValueError, match=message):
+        gan.predict_on_batch({"condition": labels})
+    with pytest.raises(ValueError, match=r"dataset condition: conditions must be one .*received a dict"):
+        gan.predict(tf.data.Dataset.from_tensor_slices({"condition": labels}).batch(2), verbose=0)  # AttributeError
+
+
+def test_fit_refuses_nested_conditions_and_targets(gan):
+    labels, images = families.data("conditional", 4)
+    nested = tf.data.Dataset.from_tensor_slices(((labels, labels), images)).batch(2)
+    with pytest.raises(ValueError, match=r"dataset condition: conditions must be one .*received a tuple of 2"):
+        gan.fit(nested, verbose=0)  # "'tuple' object has no attribute 'dtype'" before
+    with pytest.raises(ValueError, match=r"dataset target: targets must be one .*received a tuple of 2"):
+        gan.fit(tf.data.Dataset.from_tensor_slices((labels, (images, images))).batch(2), verbose=0)
+    with pytest.raises(ValueError, match=r"validation_data condition: conditions must be one .*a tuple of 2"):
+        gan.fit(labels, images, validation_data=nested, verbose=0)
+    with pytest.raises(ValueError, match=r"x: conditions must be one .*received a tuple of 2"):
+        gan.fit((labels, labels), images, verbose=0)  # "got 2 conditions and 4 targets" before
+
+    def batches():
+        yield (labels, labels), images
+
+    with pytest.raises(ValueError, match=r"a batch's condition: conditions must be one .*received a tuple of 2"):
+        gan.fit(batches(), steps_per_epoch=1, verbose=0)
+
+
+def test_pix2pix_refuses_a_python_list_of_images():
+    gan = families.build("pix2pix")
+    gray, color = families.data("pix2pix", 2)
+    message = r"conditions must be one array or tensor .*received a list of 2.*`np\.stack`"
+    with pytest.raises(ValueError, match="x: " + message):
+        gan.predict([gray[0], gray[1]], verbose=0)  # "expects 1 named input(s)" before
+    with pytest.raises(ValueError, match="condition: " + message):
+        gan([gray[0], gray[1]])
+    with pytest.raises(ValueError, match="x: " + message):
+        gan.fit([gray[0], gray[1]], color, verbose=0)  # "'list' object has no attribute 'shape'" before
+    assert gan.predict(np.stack([gray[0], gray[1]]), verbose=0).shape == (2, 16, 16, 3)
+
+
+# ------------------------------------------------------- callbacks, one batch
+
+
+def test_fit_and_evaluate_take_a_callback_list(gan):
+    labels, images = families.data("conditional", 8)
+    epochs = []
+    callbacks = keras.callbacks.CallbackList([keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: epochs.append(e))])
+    history = gan.fit(labels, images, batch_size=4, epochs=2, verbose=0, callbacks=callbacks)  # TypeError before
+    assert epochs == [0, 1] and len(history.history["g_loss"]) == 2
+    bad = images.copy()
+    bad[5] = 3.0  # batch 1
+    with pytest.raises(ValueError, match=r"targets must be in \[-1, 1\].*at batch 1 they hold"):
+        # The CallbackList was passed as it was, without the callback that names the batch ("the first batch").
+        gan.evaluate(tf.data.Dataset.from_tensor_slices((labels, bad)).batch(4), verbose=0, callbacks=callbacks)
+
+
+def test_train_and_test_on_batch_keep_their_checks(gan):
+    labels, images = families.data("conditional", 4)
+    with pytest.raises(ValueError, match=r"`train_on_batch\(x, y\)` needs targets"):
+        gan.train_on_batch(labels)
+    with pytest.raises(ValueError, match=r"GANs do not take `sample_weight`"):
+        gan.test_on_batch(labels, images, sample_weight=np.ones(4))
+    with pytest.raises(ValueError, match=r"y: targets must be finite; y\[2\] holds nan"):
+        gan.test_on_batch(labels, np.where(np.arange(4)[:, None, None, None] == 2, np.nan, images))
+    assert set(gan.train_on_batch(labels, images, return_dict=True)) >= {"d_loss", "g_loss"}

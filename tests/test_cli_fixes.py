@@ -161,3 +161,12 @@ def test_write_wav_names_a_path_it_cannot_write(tmp_path):
     (tmp_path / "a.wav").mkdir()
     with pytest.raises(OSError, match=r"a\.wav: cannot write the wav file"):  # was: soundfile.LibsndfileError
         audio.write_wav(str(tmp_path / "a.wav"), np.zeros(10), 16000)
+
+
+@pytest.mark.parametrize("command", ["onnx", "tflite", "savedmodel", "parity"])
+def test_an_export_format_error_is_one_line_under_its_own_name(command, capsys):
+    with pytest.raises(SystemExit):
+        main(["export", command])
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"usage: keras-cgan export {command} [-h]")
+    assert err[-1].startswith(f"keras-cgan export {command}: error: the following arguments are required")

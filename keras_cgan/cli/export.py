@@ -91,7 +91,7 @@ def add_export_subcommand(subparsers, help=None):
     )
     parser.add_argument("--overwrite", action="store_true", help="With --run -o: replace the output if it exists.")
     parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
-    formats = parser.add_subparsers(dest="export_command", required=False)
+    formats = parser.add_subparsers(dest="export_command", required=False, prog="keras-cgan export")
     for command, description in COMMANDS.items():
         add_arguments(formats.add_parser(command, help=description, description=description), command, nested=True)
     parser.set_defaults(func=run_export)

@@ -104,3 +104,11 @@ def test_every_public_function_and_class_has_a_docstring():
                     and not (inspect.getdoc(getattr(obj, method)) or "").strip()
                 ]
     assert not missing, "no docstring: " + ", ".join(missing)
+
+
+def test_every_data_and_metrics_module_is_reached_from_the_package():
+    """`keras_cgan.data.audio.paired_dataset(...)` works after `import keras_cgan`, as the docs write it."""
+    for package in (keras_cgan.data, keras_cgan.metrics):
+        names = [m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_")]
+        missing = [name for name in names if not hasattr(package, name)]
+        assert not missing, f"{package.__name__} does not import {missing}"

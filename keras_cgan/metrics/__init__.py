@@ -7,6 +7,7 @@ edge similarity and spectral match: where the detail is), `audio`
 means of `image_quality`'s over frames).
 """
 
+from keras_cgan.metrics import audio, video
 from keras_cgan.metrics.attributes import attribute_accuracy, caption_accuracy, diversity, tag_face_accuracy
 from keras_cgan.metrics.condition_accuracy import DigitsClassifier, condition_accuracy
 from keras_cgan.metrics.image_quality import (

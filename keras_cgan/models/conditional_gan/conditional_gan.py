@@ -111,6 +111,9 @@ class ConditionalGAN(GANModel):
         adversarial_weight: float. Weight of the generator's adversarial
             loss. Defaults to `1.0`.
         seed: int. Seed of noise and wrong conditions. Defaults to `None`.
+        ema_decay: float or None. As for `GANModel`: keeps an average of the
+            generator's weights (`ema_weights()`, `ema_generator()`).
+            Defaults to `None`.
 
     Example:
 

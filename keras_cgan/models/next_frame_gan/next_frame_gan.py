@@ -53,6 +53,9 @@ class NextFrameGAN(GANModel):
             draw. `1` is the plain loss. Needs a generator with noise.
             Defaults to `1`.
         seed: int. Seed of the noise. Defaults to `None`.
+        ema_decay: float or None. As for `GANModel`: keeps an average of the
+            generator's weights (`ema_weights()`, `ema_generator()`).
+            Defaults to `None`.
 
     Example:
 

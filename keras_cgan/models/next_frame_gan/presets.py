@@ -1,6 +1,6 @@
 """NextFrameGAN's default networks and settings, defined once.
 
-`keras-cgan train next_frame_gan`, `examples/next_frame.py` and the tests
+`keras-cgan train next_frame_gan`, `examples/next_frame_gan.py` and the tests
 all build through `build`; a preset names a whole setting (network sizes,
 model arguments, compile arguments) and keyword overrides change single
 values:

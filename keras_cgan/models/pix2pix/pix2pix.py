@@ -70,6 +70,9 @@ class Pix2Pix(GANModel):
             without both terms. Defaults to `False`: a fixed weight.
         seed: int. Seed of the training step's random choices. Defaults to
             `None`.
+        ema_decay: float or None. As for `GANModel`: keeps an average of the
+            generator's weights (`ema_weights()`, `ema_generator()`).
+            Defaults to `None`.
 
     Example:
 

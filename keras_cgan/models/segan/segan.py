@@ -67,6 +67,9 @@ class SEGAN(GANModel):
         adversarial_weight: float. `0` gives the L1-only baseline.
             Defaults to `1.0`.
         seed: int. Seed of `z` and of every random choice. Defaults to `None`.
+        ema_decay: float or None. As for `GANModel`: keeps an average of the
+            generator's weights (`ema_weights()`, `ema_generator()`).
+            Defaults to `None`.
 
     Example:
 

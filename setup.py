@@ -30,6 +30,7 @@ EXTRAS["all"] = sorted({r for name in ("export", "audio", "images", "video") for
 EXTRAS["dev"] = EXTRAS["all"] + [
     "pytest>=8,<10",
     "pytest-xdist>=3.6,<4",  # pytest.ini runs the test files on two processes
+    "pyflakes>=3.2,<5",  # a test checks that the scripts import nothing they do not use
     "mkdocs>=1.6,<1.7",
     "mkdocs-material>=9.5,<10",
     "mkdocstrings>=1.0,<2",

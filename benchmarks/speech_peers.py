@@ -472,7 +472,11 @@ def main(argv=None):
         if path:
             import keras
 
-            gan = keras.models.load_model(path)  # SEGAN is registered: test_pairs imported keras_cgan
+            from keras_cgan.models import SEGAN  # registers the class load_model rebuilds
+
+            gan = keras.models.load_model(path)
+            if not isinstance(gan, SEGAN):
+                raise SystemExit(f"--{name.replace('_', '-')}-model {path}: a {type(gan).__name__}, not a SEGAN.")
             training[name] = {"model": path}
         else:
             gan, training[name] = train(args, name, ds)

@@ -7,6 +7,7 @@ import keras
 import pytest
 
 from keras_cgan import checks, export, networks
+from keras_cgan.export import generator as generator_lib
 
 
 def _message(check, *args, **kwargs):
@@ -84,3 +85,58 @@ def test_parity_options_of_the_wrong_type_are_named(tmp_path):
         with pytest.raises(ValueError, match=re.escape(f"`{option}` must be ")):  # a str was taken, or a TypeError
             export.check_parity(generator, path, **{option: value})
     assert export.check_parity(generator, path, tolerance=1e-3, min_snr_db=20, seed=1, latency_runs=1).passed
+
+
+def _no_converting(monkeypatch):
+    """Makes every export fail loudly once it starts loading the model to convert."""
+    def load_model(model):
+        raise AssertionError("converting began")
+
+    monkeypatch.setattr(generator_lib, "load_model", load_model)
+
+
+def _type_error(call, *args, **kwargs):
+    with pytest.raises(TypeError) as error:
+        call(*args, **kwargs)
+    return str(error.value)
+
+
+EXPORTS = ((export.to_onnx, "g.onnx"), (export.to_tflite, "g.tflite"), (export.to_saved_model, "serving"))
+
+
+def test_a_misspelled_keyword_of_an_export_is_named_before_converting(tmp_path, monkeypatch):
+    _no_converting(monkeypatch)  # was a TypeError from check_parity(), after converting
+    for call, name in EXPORTS:
+        message = _type_error(call, _generator(), tmp_path / name, tolerence=1e-3)
+        assert message.startswith(f"{call.__name__}() got an unexpected keyword argument 'tolerence' (did you mean "
+                                  "'tolerance'?). It takes "), message
+        assert re.search(r"check, inputs, overwrite, and for the parity check batch_sizes, tolerance, .*seed", message)
+        assert "unexpected keyword argument 'gan'" in _type_error(call, _generator(), tmp_path / name, gan=None)
+        with pytest.raises(ValueError, match=re.escape("`tolerance` must be ")):  # a value of the wrong type too
+            call(_generator(), tmp_path / name, tolerance="1e-3")
+    assert "'quantization'" in _type_error(export.to_onnx, _generator(), tmp_path / "g.onnx", quantization="int8")
+    assert os.listdir(tmp_path) == []
+
+
+def test_representative_data_without_int8_warns_that_it_is_unused(tmp_path):
+    generator = _generator()
+    data = export.example_inputs(generator, 4)
+    for quantization in (None, "float16", "dynamic"):  # was silently unused
+        with pytest.warns(UserWarning, match=re.escape(f"`representative_data` is unused with quantization="
+                                                       f"{quantization!r}: only quantization='int8' calibrates")):
+            export.to_tflite(generator, tmp_path / f"{quantization}.tflite", quantization=quantization,
+                             representative_data=data, check=False)
+
+
+def test_onnx_and_tflite_exports_keep_an_existing_file_unless_overwrite(tmp_path, monkeypatch):
+    generator = _generator()
+    for call, name in EXPORTS[:2]:  # as a SavedModel keeps an existing version folder
+        target = tmp_path / name
+        target.write_text("the user's file")
+        with monkeypatch.context() as patched:
+            _no_converting(patched)
+            with pytest.raises(ValueError, match=re.escape(f"`path`: {str(target)!r} exists; pass `overwrite=True` "
+                                                           "to replace it, or give another path.")):
+                call(generator, target)  # was replaced
+        assert target.read_text() == "the user's file"
+        assert call(generator, target, overwrite=True, latency_runs=1).passed and target.stat().st_size > 100

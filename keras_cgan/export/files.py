@@ -69,6 +69,12 @@ def check_file_target(path, what="path"):
     return path
 
 
+def refuse_existing(path, overwrite, what="path"):
+    """A `ValueError` naming `what` when `path` exists and `overwrite` is not set: nothing is replaced unasked."""
+    if os.path.lexists(path) and not overwrite:
+        raise ValueError(f"`{what}`: {path!r} exists; pass `overwrite=True` to replace it, or give another path.")
+
+
 @contextlib.contextmanager
 def atomic_target(path, overwrite=True, folder=False):
     """Yields a temporary path beside `path`; moves it to `path` on success.

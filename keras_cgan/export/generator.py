@@ -170,8 +170,11 @@ def inference_generator(model):
     custom layer, a Python `Lambda`) is used as it is.
 
     Args:
-        model: what `load_generator` accepts.
+        model: what `load_generator` accepts; a copy made here is returned
+            as it is (loaded, checked and warned about once).
     """
+    if getattr(model, "_keras_cgan_inference_copy", False):
+        return model
     generator = load_generator(model)
     config = _float32_dtypes(generator.get_config())
     previous = keras.config.dtype_policy()
@@ -194,6 +197,7 @@ def inference_generator(model):
         for w in generator.get_weights()
     ]
     copy.set_weights(weights)
+    copy._keras_cgan_inference_copy = True  # `to_*` hand it to `check_parity`
     return copy
 
 

@@ -49,7 +49,7 @@ def write_onnx(generator, path, opset=17):
     onnx.save(model_proto, path)
 
 
-def to_onnx(model, path, opset=17, check=True, inputs=None, **parity_kwargs):
+def to_onnx(model, path, opset=17, check=True, inputs=None, overwrite=False, **parity_kwargs):
     """Exports the generator to ONNX and checks it with onnxruntime.
 
     Args:
@@ -60,21 +60,26 @@ def to_onnx(model, path, opset=17, check=True, inputs=None, **parity_kwargs):
         check: bool. Check parity with Keras before moving the file into
             place. Defaults to `True`.
         inputs: dict or None. Inputs for the parity check, keyed by name.
-        **parity_kwargs: passed to `check_parity`.
+        overwrite: bool. Replace an existing file at `path`. Defaults to
+            `False` (an existing file is an error, raised before converting).
+        **parity_kwargs: passed to `check_parity` (e.g. `tolerance`),
+            checked before converting.
 
     Returns:
         The `ParityReport`, or the path if `check=False`.
     """
     if not checks.is_integer(opset) or opset not in SUPPORTED_OPSETS:
         raise ValueError(f"`opset` must be one of {SUPPORTED_OPSETS}. Received: opset={opset!r}")
-    path = files.check_file_target(path)  # before converting, not after
+    parity.check_options(to_onnx, parity_kwargs, inputs)  # before converting, not after
+    path = files.check_file_target(path)
     if not path.endswith(".onnx"):
         raise ValueError(f"`path` must end with `.onnx`. Received: {path!r}")
+    files.refuse_existing(path, overwrite)
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
     parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
     path = os.path.abspath(path)
-    with files.atomic_target(path) as tmp, parity.reported_at(path):
+    with files.atomic_target(path, overwrite=overwrite) as tmp, parity.reported_at(path):
         write_onnx(generator, tmp, opset=opset)
         report = parity.check_parity(generator, tmp, inputs=inputs, gan=model, **parity_kwargs) if check else None
     if report is None:

@@ -29,6 +29,8 @@ True
 
 import contextlib
 import dataclasses
+import difflib
+import inspect
 import json
 import math
 import time
@@ -49,6 +51,8 @@ TOLERANCES = {
     ("tflite", "dynamic"): None,
     ("tflite", "int8"): None,
 }
+# `check_parity` arguments a `to_*` function sets itself (not in its `**parity_kwargs`).
+_SET_BY_EXPORT = ("model", "exported_path", "inputs", "quantization", "gan")
 # Per-model tolerance of int8 exports, as a fraction of the Keras output span.
 QUANTIZED_SPAN_FRACTION = 0.1
 # Required SNR of int8 exports against the float32 Keras output.
@@ -226,11 +230,9 @@ def check_parity(
     Returns:
         ParityReport.
     """
-    latency_runs, seed = checks.integer("latency_runs", latency_runs, low=1), checks.integer("seed", seed, low=0)
-    tolerance = None if tolerance is None else checks.number("tolerance", tolerance, low=None)
-    min_snr_db = None if min_snr_db is None else checks.number("min_snr_db", min_snr_db, low=None)
-    if inputs is None:
-        batch_sizes = checks.integers("batch_sizes", batch_sizes, low=1)
+    batch_sizes, tolerance, min_snr_db, latency_runs, seed = _checked_numbers(
+        inputs, batch_sizes, tolerance, min_snr_db, latency_runs, seed
+    )
     model = generator_lib.load_model(model)  # once: the generator and the GAN's condition check use it
     gan = model if gan is None else gan
     generator = generator_lib.inference_generator(model)
@@ -317,6 +319,38 @@ def check_parity(
             if min_snr_db is not None and report.snr_db < min_snr_db:
                 report.problems.append(f"SNR {report.snr_db:.1f} dB < {min_snr_db:g} dB")
     return _finish(report, raise_on_failure)
+
+
+def _checked_numbers(inputs, batch_sizes, tolerance, min_snr_db, latency_runs, seed):
+    """`check_parity`'s numeric options, checked: a `ValueError` names the one at fault."""
+    if inputs is None:
+        batch_sizes = checks.integers("batch_sizes", batch_sizes, low=1)
+    tolerance = None if tolerance is None else checks.number("tolerance", tolerance, low=None)
+    min_snr_db = None if min_snr_db is None else checks.number("min_snr_db", min_snr_db, low=None)
+    latency_runs, seed = checks.integer("latency_runs", latency_runs, low=1), checks.integer("seed", seed, low=0)
+    return batch_sizes, tolerance, min_snr_db, latency_runs, seed
+
+
+def check_options(export, options, inputs=None):
+    """Checks the `**parity_kwargs` of `export` (a `to_*` function) before it converts, not after.
+
+    A keyword `check_parity` does not take (or that `export` sets itself) is a
+    `TypeError` naming it and every keyword `export` accepts; a value of the
+    wrong type a `ValueError`, as `check_parity` raises.
+    """
+    own = [name for name in inspect.signature(export).parameters if name not in ("model", "path", "parity_kwargs")]
+    passed_on = [name for name in inspect.signature(check_parity).parameters if name not in _SET_BY_EXPORT]
+    unknown = [name for name in options if name not in passed_on]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], own + passed_on, n=1)
+        raise TypeError(
+            f"{export.__name__}() got an unexpected keyword argument {unknown[0]!r}"
+            + (f" (did you mean {close[0]!r}?)" if close else "")
+            + f". It takes {', '.join(own)}, and for the parity check {', '.join(passed_on)}."
+        )
+    arguments = inspect.signature(check_parity).bind(None, None, inputs=inputs, **options)
+    arguments.apply_defaults()
+    _checked_numbers(**{name: arguments.arguments[name] for name in inspect.signature(_checked_numbers).parameters})
 
 
 def _clipping_hint(report):

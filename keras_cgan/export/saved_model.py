@@ -77,12 +77,14 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
         inputs: dict or None. Inputs for the parity check, keyed by name.
         overwrite: bool. Replace the folder of an existing `version`.
             Defaults to `False`.
-        **parity_kwargs: passed to `check_parity`.
+        **parity_kwargs: passed to `check_parity` (e.g. `tolerance`),
+            checked before converting.
 
     Returns:
         The `ParityReport` (its `path` is the version folder), or the
         version folder if `check=False`.
     """
+    parity.check_options(to_saved_model, parity_kwargs, inputs)  # before converting, not after
     path = os.path.abspath(files.as_path(path))
     if os.path.exists(path) and not os.path.isdir(path):
         raise ValueError(f"`path` must be a folder (the model base path), not a file. Received: path={path!r}")

@@ -111,7 +111,8 @@ def write_tflite(generator, path, quantization=None, representative_data=None):
 
 
 def to_tflite(
-    model, path, quantization=None, representative_data=None, check=True, inputs=None, **parity_kwargs
+    model, path, quantization=None, representative_data=None, check=True, inputs=None, overwrite=False,
+    **parity_kwargs
 ):
     """Exports the generator to TFLite and checks it with the LiteRT interpreter.
 
@@ -124,11 +125,16 @@ def to_tflite(
             weights and activations; float inputs and outputs). Defaults to
             `None`.
         representative_data: calibration inputs for `"int8"` (required
-            then), keyed by input name; see `representative_samples`.
+            then), keyed by input name; see `representative_samples`. The
+            other modes do not calibrate: given with them, it is unused,
+            with a `UserWarning`.
         check: bool. Check parity with Keras before moving the file into
             place. Defaults to `True`.
         inputs: dict or None. Inputs for the parity check, keyed by name.
-        **parity_kwargs: passed to `check_parity` (e.g. `tolerance`).
+        overwrite: bool. Replace an existing file at `path`. Defaults to
+            `False` (an existing file is an error, raised before converting).
+        **parity_kwargs: passed to `check_parity` (e.g. `tolerance`),
+            checked before converting.
 
     Returns:
         The `ParityReport`, or the path if `check=False`.
@@ -137,16 +143,25 @@ def to_tflite(
         raise ValueError(
             f"`quantization` must be one of {QUANTIZATIONS}. Received: quantization={quantization!r}"
         )
-    path = files.check_file_target(path)  # before converting, not after
+    if representative_data is not None and quantization != "int8":
+        warnings.warn(
+            f"`representative_data` is unused with quantization={quantization!r}: only quantization='int8' "
+            "calibrates on it; pass quantization='int8', or leave `representative_data` out.",
+            UserWarning,
+            stacklevel=2,
+        )
+    parity.check_options(to_tflite, parity_kwargs, inputs)  # before converting, not after
+    path = files.check_file_target(path)
     if not path.endswith(".tflite"):
         raise ValueError(f"`path` must end with `.tflite`. Received: {path!r}")
+    files.refuse_existing(path, overwrite)
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
     if quantization == "int8":  # fail before converting
         representative_data = representative_samples(generator, representative_data)
     parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
     path = os.path.abspath(path)
-    with files.atomic_target(path) as tmp, parity.reported_at(path):
+    with files.atomic_target(path, overwrite=overwrite) as tmp, parity.reported_at(path):
         write_tflite(generator, tmp, quantization, representative_data)
         report = None
         if check:

@@ -158,7 +158,7 @@ def main(argv=None):
         scores = audio_metrics.evaluate([clean], [x], rate)
         print(f"{name:9s}", "  ".join(f"{k} {v:.2f}" for k, v in scores.items()))
 
-    tflite = audio_tflite.export_tflite(gan, os.path.join(args.out, "segan.tflite"))  # parity-checked
+    tflite = audio_tflite.export_tflite(gan, os.path.join(args.out, "segan.tflite"), overwrite=True)  # parity-checked
     streamed = audio_tflite.stream_enhance(tflite.path, noisy, preemphasis=gan.preemphasis)
     print(f"TFLite streamed vs enhance(): max abs error {np.abs(streamed - enhanced).max():.2e}")
     picture = os.path.join(args.out, "segan_spectrograms.png")

@@ -156,7 +156,7 @@ def _export(args):
             args.model, args.output, version=args.version, check=check, overwrite=args.overwrite
         )
     if command == "onnx":
-        return export.to_onnx(args.model, args.output, opset=args.opset, check=check)
+        return export.to_onnx(args.model, args.output, opset=args.opset, check=check, overwrite=args.overwrite)
     quantization = None if args.quantization == "none" else args.quantization
     return export.to_tflite(
         args.model,
@@ -164,6 +164,7 @@ def _export(args):
         quantization=quantization,
         representative_data=representative_data(args),
         check=check,
+        overwrite=args.overwrite,
     )
 
 

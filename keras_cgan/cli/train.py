@@ -762,10 +762,10 @@ def export_run(args):
             out = run_folder.free_name(os.path.dirname(out), "generator", extension)
     os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
     if args.format == "onnx":
-        return export.to_onnx(generator, out)
+        return export.to_onnx(generator, out, overwrite=args.overwrite)
     if args.format == "tflite":
         return export.to_tflite(
             generator, out, quantization=None if quantization == "none" else quantization,
-            representative_data=representative,
+            representative_data=representative, overwrite=args.overwrite,
         )
     return export.to_saved_model(generator, out)

@@ -32,6 +32,21 @@ def test_junction_clips_keep_the_context_before_the_junction():
     assert synthetic_video.max_context_frames(16, speeds=(2,), sprites=["bar"]) == 7  # 2 rows, 2 pixels a frame
 
 
+def test_junction_clips_refuse_speeds_too_fast_for_the_frame():
+    # speeds=(2, 5) at size 16 failed inside numpy ("low >= high"): no room for an arm a full step long.
+    with pytest.raises(ValueError, match=r"`speeds` up to 5 need a `size` of at least 17 .* at size=16 use speeds "
+                                         r"up to 4, or a larger `size`. Received: speeds=\(2, 5\), size=16"):
+        synthetic_video.junction_clips(2, 16, 14, 2, speeds=(2, 5), seed=0)
+    # The bound is exact: the largest speed that fits draws clips, for wide and narrow sprites.
+    for size in (16, 17, 20):
+        for sprites, widest in ((None, 3), (["square2"], 2)):
+            fastest = (size - widest - 4) // 2
+            clips = synthetic_video.junction_clips(50, size, 14, 1, speeds=(fastest,), sprites=sprites, seed=0)
+            assert clips.frames.shape == (50, 14, size, size, 1)
+            with pytest.raises(ValueError, match="`speeds` up to"):
+                synthetic_video.junction_clips(2, size, 14, 1, speeds=(fastest + 1,), sprites=sprites, seed=0)
+
+
 def test_scripts_have_no_unused_names():
     api = pytest.importorskip("pyflakes.api")
     from pyflakes.reporter import Reporter

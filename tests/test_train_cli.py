@@ -713,6 +713,26 @@ def test_an_option_out_of_its_range_is_named_before_training(tmp_path, capsys, f
     assert not os.path.exists(tmp_path / "run")
 
 
+@pytest.mark.parametrize("flags, expected", [
+    # An IndexError past the clip's last frame: the junction frame, a target, can be the 4th after the context.
+    (["--set", "length=6"], "--set length=6: junction clips with --set context=4 need at least 8 frames "),
+    (["--set", "length=6", "--set", "context=2"], None),
+    # The library's error named `context_frames` and `size`, not the options.
+    (["--set", "context=5"], "--set context=5: junction clips of --size 16 have room for 1 to 4 context frames"),
+    (["--size", "12"], "--size 12: the built-in junction clips are at least 16 pixels a side"),
+])
+def test_next_frame_gan_junction_options_are_checked_before_any_clip(tmp_path, capsys, monkeypatch, flags, expected):
+    from keras_cgan.data import synthetic_video
+
+    if expected is None:  # a length that holds the context trains
+        assert train("next_frame_gan", tmp_path / "run", *flags) == 0
+        return
+    monkeypatch.setattr(synthetic_video, "junction_clips", lambda *a, **k: pytest.fail("made clips"))
+    assert train("next_frame_gan", tmp_path / "run", *flags) == 2
+    assert f"keras-cgan train: error: {expected}" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "run")
+
+
 def test_a_speech_window_the_encoder_cannot_halve_names_the_size_option(tmp_path, capsys):
     assert train("segan", tmp_path / "run", "--size", "100") == 2
     assert "--size must be a multiple of 64 (the window in samples). Received: 100" in capsys.readouterr().err

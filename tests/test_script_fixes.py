@@ -1,4 +1,4 @@
-"""The synthetic clips behind the video example at their limits; the scripts lint clean."""
+"""The synthetic clips behind the video example at their limits; the benchmark scripts' own checks; lint."""
 
 import glob
 import io
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from keras_cgan.data import synthetic_video
-from tests.test_case import REPO
+from tests.test_case import REPO, benchmark_module
 
 
 def test_bouncing_digits_fit_frames_with_less_room_than_a_step():
@@ -45,6 +45,30 @@ def test_junction_clips_refuse_speeds_too_fast_for_the_frame():
             assert clips.frames.shape == (50, 14, size, size, 1)
             with pytest.raises(ValueError, match="`speeds` up to"):
                 synthetic_video.junction_clips(2, size, 14, 1, speeds=(fastest + 1,), sprites=sprites, seed=0)
+
+
+def error_of(main, argv, capsys):
+    """The one error line `main(argv)` exits with (argparse's exit 2)."""
+    with pytest.raises(SystemExit) as exit:
+        main(argv)
+    assert exit.value.code == 2
+    return capsys.readouterr().err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv, expected", [
+    # --context 5 at --size 16 was the library's ValueError (a traceback); --length 6 an IndexError.
+    (["--context", "5"], "--context 5: junction clips of --size 16 have room for 1 to 4 context frames before the "
+                         "junction; a larger --size makes room for more"),
+    (["--context", "0"], "--context 0: junction clips of --size 16 have room for 1 to 4 context frames"),
+    (["--size", "24", "--context", "8"], "--context 8: junction clips of --size 24 have room for 1 to 7"),
+    (["--length", "6"], "--length 6: clips need at least --context + 4 = 8 frames"),
+    (["--size", "12"], "--size 12: junction frames are a multiple of 4 pixels, at least 16"),
+])
+def test_video_split_checks_context_length_and_size_before_any_clip(argv, expected, tmp_path, capsys, monkeypatch):
+    video_split = benchmark_module("video_split")
+    monkeypatch.setattr(video_split.synthetic_video, "junction_clips", lambda *a, **k: pytest.fail("made clips"))
+    out = ["--out", str(tmp_path / "video_split.json")]
+    assert f": error: {expected}" in error_of(video_split.main, argv + out, capsys)
 
 
 def test_scripts_have_no_unused_names():

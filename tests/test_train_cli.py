@@ -575,6 +575,7 @@ def test_pairs_of_different_sizes_warn_once_or_are_refused_with_strict(tmp_path,
     assert train("pix2pix", tmp_path / "run", "--data", str(data)) == 0
     warnings = [line for line in capsys.readouterr().err.splitlines() if "warning:" in line]
     assert len(warnings) == 1 and "1 of 4 A/B pairs differ in size" in warnings[0]
+    assert "resized to 17x17, then cropped at random to 16x16" in warnings[0]  # --size 16; was: "resized to 17x17."
 
 
 def test_channel_hint_names_a_settable_option(tmp_path, capsys):

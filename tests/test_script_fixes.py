@@ -71,6 +71,24 @@ def test_video_split_checks_context_length_and_size_before_any_clip(argv, expect
     assert f": error: {expected}" in error_of(video_split.main, argv + out, capsys)
 
 
+def test_export_latency_figure_and_inputs_take_the_generators_classes(tmp_path):
+    # The figure and the conditional inputs assumed 10 classes: a 5-class generator got ids 5-9 (a failed gather).
+    from types import SimpleNamespace
+
+    from keras_cgan import export, networks
+
+    export_latency = benchmark_module("export_latency")
+    generator = networks.conditional_generator((8, 8, 1), num_classes=5, latent_dim=4, base_filters=8)
+    assert export_latency.input_mismatch(generator, "conditional") is None
+    inputs = export_latency.figure_inputs(generator, 0)
+    assert inputs["condition"].tolist() == [0, 1, 2, 3, 4] and inputs["noise"].shape == (5, 4)
+    assert export_latency.conditional_data(generator, 16, 0)["condition"].max() == 4
+    report = export.to_saved_model(generator, str(tmp_path / "saved"), inputs=inputs)
+    reports = {kind: SimpleNamespace(path=report.path) for kind in export_latency.FIGURE_ROWS}
+    export_latency.save_figure(reports, inputs, str(tmp_path / "figure.png"))  # one column per class
+    assert os.path.isfile(tmp_path / "figure.png")
+
+
 def test_scripts_have_no_unused_names():
     api = pytest.importorskip("pyflakes.api")
     from pyflakes.reporter import Reporter

@@ -89,6 +89,32 @@ def test_export_latency_figure_and_inputs_take_the_generators_classes(tmp_path):
     assert os.path.isfile(tmp_path / "figure.png")
 
 
+@pytest.mark.parametrize("argv, error", [
+    (["--epochs", "abc"], "argument --epochs: expected an int, received 'abc'"),  # was: invalid int value: 'abc'
+    (["--size", "1.5"], "argument --size: expected an int, received '1.5'"),
+])
+def test_discriminator_designs_words_a_shared_flag_that_is_no_int_as_the_example(argv, error, capsys, tmp_path):
+    module = benchmark_module("discriminator_designs")
+    out = ["--out", str(tmp_path / "designs.json")]
+    assert error_of(module.main, argv + out, capsys).endswith(error)
+    assert error_of(module.anime_tags.main, argv, capsys).endswith(error)  # the example's own message
+
+
+def test_discriminator_designs_trains_with_the_shared_flags_as_ints(monkeypatch, tmp_path):
+    module = benchmark_module("discriminator_designs")
+    given = []
+
+    def train(design, mismatch_weight, args, example, seed):
+        given.append(args)
+        raise KeyboardInterrupt  # stop before any training
+
+    monkeypatch.setattr(module, "train", train)
+    with pytest.raises(KeyboardInterrupt):
+        module.main(["--epochs", "3", "--out", str(tmp_path / "designs.json")])
+    assert (given[0].epochs, given[0].faces, given[0].size) == (3, 4096, 16)
+    assert all(type(getattr(given[0], name)) is int for name in module.SHARED)
+
+
 def test_scripts_have_no_unused_names():
     api = pytest.importorskip("pyflakes.api")
     from pyflakes.reporter import Reporter

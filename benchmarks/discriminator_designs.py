@@ -41,10 +41,16 @@ SHARED = ("epochs", "faces", "batch_size", "size", "filters", "latent_dim", "sam
 
 
 def example_settings(parser, args):
-    """`args`' shared flags parsed and checked by examples/anime_tags.py; a bad one is `parser`'s one-line error."""
+    """`args`' shared flags parsed and checked by examples/anime_tags.py; a bad one is `parser`'s one-line error.
+
+    The shared flags come in as text (their defaults as ints), so even a value
+    that is no int gets the example's wording; `args` takes the parsed values.
+    """
     example = anime_tags.build_parser()
     example.error = parser.error
-    return anime_tags.parse([f"--{name.replace('_', '-')}={getattr(args, name)}" for name in SHARED], example)
+    example = anime_tags.parse([f"--{name.replace('_', '-')}={getattr(args, name)}" for name in SHARED], example)
+    vars(args).update({name: getattr(example, name) for name in SHARED})
+    return example
 
 
 def train(design, mismatch_weight, args, example, seed):
@@ -62,13 +68,14 @@ def train(design, mismatch_weight, args, example, seed):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--faces", type=int, default=4096)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--size", type=int, default=16)
-    parser.add_argument("--filters", type=int, default=32)
-    parser.add_argument("--latent-dim", type=int, default=32)
-    parser.add_argument("--samples", type=int, default=10, help="faces scored per tag set (36 sets)")
+    # The flags of SHARED are checked by the example (`example_settings`), with its wording.
+    parser.add_argument("--epochs", default=8)
+    parser.add_argument("--faces", default=4096)
+    parser.add_argument("--batch-size", default=64)
+    parser.add_argument("--size", default=16)
+    parser.add_argument("--filters", default=32)
+    parser.add_argument("--latent-dim", default=32)
+    parser.add_argument("--samples", default=10, help="faces scored per tag set (36 sets)")
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--designs", default=",".join(DESIGNS), help=f"comma-separated, of {', '.join(DESIGNS)}")
     parser.add_argument("--mismatch-on", type=float, default=anime_tags.DEFAULT["mismatch_weight"],

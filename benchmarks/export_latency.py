@@ -51,11 +51,18 @@ def noise_for(generator, count, rng):
     return rng.standard_normal((count,) + shape).astype("float32")
 
 
+def num_classes(generator):
+    """The classes a conditional generator takes: the size of the Embedding its `condition` ids feed (None if none)."""
+    from keras_cgan.export.generator import id_limits
+
+    return id_limits(generator).get("condition")
+
+
 def conditional_data(generator, count, seed):
     rng = np.random.default_rng(seed)
     return {
         "noise": noise_for(generator, count, rng),
-        "condition": (np.arange(count) % 10).astype("int32"),
+        "condition": (np.arange(count) % num_classes(generator)).astype("int32"),
     }
 
 
@@ -277,6 +284,8 @@ INPUT_NAMES = {family: {"condition"} if family == "pix2pix" else {"noise", "cond
 def input_mismatch(generator, family):
     """Why `generator` cannot stand for `family` (its inputs are not the family's), or None when it can."""
     got = {t.name: tuple(t.shape[1:]) for t in generator.inputs}
+    if family == "conditional" and set(got) == INPUT_NAMES[family] and num_classes(generator) is None:
+        return "its condition feeds no class Embedding (the conditional family's inputs are class ids)"
     if set(got) == INPUT_NAMES[family]:
         want = {name: value.shape[1:] for name, value in FAMILIES[family][1](generator, 2, 0).items()}
         if all(len(got[n]) == len(want[n]) and all(g in (None, w) for g, w in zip(got[n], want[n])) for n in got):
@@ -291,9 +300,9 @@ FIGURE_ROWS = {"saved_model": "SavedModel", "onnx": "ONNX", "tflite-float32": "T
 
 
 def save_figure(reports, generator_inputs, path):
-    """Each export on the same ten inputs, one row per runtime (a PNG, rows and columns labelled).
+    """Each export on the same inputs, one row per runtime (a PNG, rows and columns labelled).
 
-    Rows: SavedModel, ONNX, TFLite float32, float16, int8; columns: classes 0-9.
+    Rows: SavedModel, ONNX, TFLite float32, float16, int8; columns: one per class (`figure_inputs`).
     """
     from keras_cgan.callbacks import save_image_grid
     from keras_cgan.export import runtimes
@@ -382,9 +391,10 @@ def main(argv=None):
 
 
 def figure_inputs(generator, seed):
-    """One input per class for the conditional family's figure, noise as wide as `generator`'s."""
+    """One input per class of `generator` for the conditional family's figure, noise as wide as its own."""
     rng = np.random.default_rng(seed + 3)
-    return {"noise": noise_for(generator, 10, rng), "condition": np.arange(10, dtype="int32")}
+    classes = num_classes(generator)
+    return {"noise": noise_for(generator, classes, rng), "condition": np.arange(classes, dtype="int32")}
 
 
 if __name__ == "__main__":

@@ -142,6 +142,37 @@ def test_translate_refuses_an_output_folder_it_may_not_write_in(run, pairs, tmp_
     assert f"no permission to write in {tmp_path / 'locked'}" in capsys.readouterr().err
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc, where no folder can be made")
+def test_translate_and_enhance_name_an_output_folder_that_cannot_be_made(run, pairs, tmp_path, capsys, monkeypatch):
+    from keras_cgan.cli import enhance
+
+    # As root, os.access lets /proc pass and makedirs failed: a bare "[Errno 2] No such file or directory" line.
+    assert main(["translate", "--run", run, os.path.join(pairs, "B"), "/proc/nope/out"]) == 2
+    err = capsys.readouterr().err
+    assert "keras-cgan translate: error: /proc/nope/out: " in err and "Errno" not in err
+    import soundfile
+
+    soundfile.write(str(tmp_path / "a.wav"), np.zeros(800), 16000)
+    monkeypatch.setattr(enhance, "_enhancer", lambda args: (lambda noisy: noisy, 16000))  # no model needed
+    assert main(["enhance", str(tmp_path / "a.wav"), "-o", "/proc/nope/", "--model", run]) == 2
+    err = capsys.readouterr().err
+    assert "keras-cgan enhance: error: --output /proc/nope/: " in err and "Errno" not in err
+
+
+def test_make_output_folder_names_the_option_and_the_folder(tmp_path, monkeypatch):
+    from keras_cgan.cli.files import make_output_folder
+
+    make_output_folder(str(tmp_path / "a" / "b"), "--output x")
+    assert os.path.isdir(tmp_path / "a" / "b")
+    def cannot(path, exist_ok=False):
+        raise FileNotFoundError(2, "No such file or directory", path)
+
+    monkeypatch.setattr(os, "makedirs", cannot)
+    with pytest.raises(ValueError, match=r"^--output x: cannot make the output folder /proc/y \(No such file or "
+                                         r"directory\); give a folder that can be made and written in\.$"):
+        make_output_folder("/proc/y", "--output x")
+
+
 def test_enhance_names_the_model_option_and_an_unreadable_keras_file(tmp_path, capsys):
     import soundfile
 

@@ -1,4 +1,5 @@
-"""Data loaders: a tags row whose tags cell is empty, captions vectorized once, wav files opened once."""
+"""Data loaders: a tags row whose tags cell is empty, captions vectorized once, wav files opened once, the
+size warning of paired images."""
 
 import os
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_cgan.data import audio, captions, tags
+from keras_cgan.data import audio, captions, paired_images, tags
 
 
 def _faces(tmp_path, rows):
@@ -120,3 +121,17 @@ def test_float_wavs_are_opened_and_read_once_to_check_then_once_per_epoch(tmp_pa
     soundfile.write(noisy, np.full(3000, 1.4), 16000, subtype="FLOAT")
     with pytest.raises(ValueError, match=r"a\.wav: samples reach 1\.4, beyond \[-1, 1\]"):
         audio.paired_dataset(str(tmp_path), window=1024, batch_size=2)
+
+
+@pytest.mark.parametrize("jitter, said", [
+    (True, "both images are resized to 17x17, then cropped at random to 16x16, as every pair is."),  # was: "to 17x17."
+    (False, "both images are resized to 16x16, as every pair is."),
+])
+def test_the_size_warning_of_paired_images_gives_the_size_they_are_yielded_at(tmp_path, jitter, said):
+    for side, size in (("A", 16), ("B", 20)):
+        (tmp_path / side).mkdir(exist_ok=True)
+        Image.fromarray(np.zeros((size, size, 3), "uint8")).save(tmp_path / side / "0.png")
+    with pytest.warns(UserWarning) as caught:
+        ds = paired_images.paired_image_dataset(str(tmp_path), image_size=16, jitter=jitter)
+    assert len(caught) == 1 and str(caught[0].message).endswith(said)
+    assert next(iter(ds))[0].shape == (1, 16, 16, 3)

@@ -1,4 +1,4 @@
-"""The synthetic clips behind the video example at their limits; the scripts lint clean."""
+"""The synthetic clips behind the video example at their limits; the benchmark scripts' own checks; lint."""
 
 import glob
 import io
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from keras_cgan.data import synthetic_video
-from tests.test_case import REPO
+from tests.test_case import REPO, benchmark_module
 
 
 def test_bouncing_digits_fit_frames_with_less_room_than_a_step():
@@ -30,6 +30,89 @@ def test_junction_clips_keep_the_context_before_the_junction():
                                              f"use a larger `size`. Received: context_frames={longest + 1}"):
             synthetic_video.junction_clips(2, size, 40, longest + 1, seed=0)
     assert synthetic_video.max_context_frames(16, speeds=(2,), sprites=["bar"]) == 7  # 2 rows, 2 pixels a frame
+
+
+def test_junction_clips_refuse_speeds_too_fast_for_the_frame():
+    # speeds=(2, 5) at size 16 failed inside numpy ("low >= high"): no room for an arm a full step long.
+    with pytest.raises(ValueError, match=r"`speeds` up to 5 need a `size` of at least 17 .* at size=16 use speeds "
+                                         r"up to 4, or a larger `size`. Received: speeds=\(2, 5\), size=16"):
+        synthetic_video.junction_clips(2, 16, 14, 2, speeds=(2, 5), seed=0)
+    # The bound is exact: the largest speed that fits draws clips, for wide and narrow sprites.
+    for size in (16, 17, 20):
+        for sprites, widest in ((None, 3), (["square2"], 2)):
+            fastest = (size - widest - 4) // 2
+            clips = synthetic_video.junction_clips(50, size, 14, 1, speeds=(fastest,), sprites=sprites, seed=0)
+            assert clips.frames.shape == (50, 14, size, size, 1)
+            with pytest.raises(ValueError, match="`speeds` up to"):
+                synthetic_video.junction_clips(2, size, 14, 1, speeds=(fastest + 1,), sprites=sprites, seed=0)
+
+
+def error_of(main, argv, capsys):
+    """The one error line `main(argv)` exits with (argparse's exit 2)."""
+    with pytest.raises(SystemExit) as exit:
+        main(argv)
+    assert exit.value.code == 2
+    return capsys.readouterr().err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv, expected", [
+    # --context 5 at --size 16 was the library's ValueError (a traceback); --length 6 an IndexError.
+    (["--context", "5"], "--context 5: junction clips of --size 16 have room for 1 to 4 context frames before the "
+                         "junction; a larger --size makes room for more"),
+    (["--context", "0"], "--context 0: junction clips of --size 16 have room for 1 to 4 context frames"),
+    (["--size", "24", "--context", "8"], "--context 8: junction clips of --size 24 have room for 1 to 7"),
+    (["--length", "6"], "--length 6: clips need at least --context + 4 = 8 frames"),
+    (["--size", "12"], "--size 12: junction frames are a multiple of 4 pixels, at least 16"),
+])
+def test_video_split_checks_context_length_and_size_before_any_clip(argv, expected, tmp_path, capsys, monkeypatch):
+    video_split = benchmark_module("video_split")
+    monkeypatch.setattr(video_split.synthetic_video, "junction_clips", lambda *a, **k: pytest.fail("made clips"))
+    out = ["--out", str(tmp_path / "video_split.json")]
+    assert f": error: {expected}" in error_of(video_split.main, argv + out, capsys)
+
+
+def test_export_latency_figure_and_inputs_take_the_generators_classes(tmp_path):
+    # The figure and the conditional inputs assumed 10 classes: a 5-class generator got ids 5-9 (a failed gather).
+    from types import SimpleNamespace
+
+    from keras_cgan import export, networks
+
+    export_latency = benchmark_module("export_latency")
+    generator = networks.conditional_generator((8, 8, 1), num_classes=5, latent_dim=4, base_filters=8)
+    assert export_latency.input_mismatch(generator, "conditional") is None
+    inputs = export_latency.figure_inputs(generator, 0)
+    assert inputs["condition"].tolist() == [0, 1, 2, 3, 4] and inputs["noise"].shape == (5, 4)
+    assert export_latency.conditional_data(generator, 16, 0)["condition"].max() == 4
+    report = export.to_saved_model(generator, str(tmp_path / "saved"), inputs=inputs)
+    reports = {kind: SimpleNamespace(path=report.path) for kind in export_latency.FIGURE_ROWS}
+    export_latency.save_figure(reports, inputs, str(tmp_path / "figure.png"))  # one column per class
+    assert os.path.isfile(tmp_path / "figure.png")
+
+
+@pytest.mark.parametrize("argv, error", [
+    (["--epochs", "abc"], "argument --epochs: expected an int, received 'abc'"),  # was: invalid int value: 'abc'
+    (["--size", "1.5"], "argument --size: expected an int, received '1.5'"),
+])
+def test_discriminator_designs_words_a_shared_flag_that_is_no_int_as_the_example(argv, error, capsys, tmp_path):
+    module = benchmark_module("discriminator_designs")
+    out = ["--out", str(tmp_path / "designs.json")]
+    assert error_of(module.main, argv + out, capsys).endswith(error)
+    assert error_of(module.anime_tags.main, argv, capsys).endswith(error)  # the example's own message
+
+
+def test_discriminator_designs_trains_with_the_shared_flags_as_ints(monkeypatch, tmp_path):
+    module = benchmark_module("discriminator_designs")
+    given = []
+
+    def train(design, mismatch_weight, args, example, seed):
+        given.append(args)
+        raise KeyboardInterrupt  # stop before any training
+
+    monkeypatch.setattr(module, "train", train)
+    with pytest.raises(KeyboardInterrupt):
+        module.main(["--epochs", "3", "--out", str(tmp_path / "designs.json")])
+    assert (given[0].epochs, given[0].faces, given[0].size) == (3, 4096, 16)
+    assert all(type(getattr(given[0], name)) is int for name in module.SHARED)
 
 
 def test_scripts_have_no_unused_names():

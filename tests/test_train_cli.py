@@ -575,6 +575,7 @@ def test_pairs_of_different_sizes_warn_once_or_are_refused_with_strict(tmp_path,
     assert train("pix2pix", tmp_path / "run", "--data", str(data)) == 0
     warnings = [line for line in capsys.readouterr().err.splitlines() if "warning:" in line]
     assert len(warnings) == 1 and "1 of 4 A/B pairs differ in size" in warnings[0]
+    assert "resized to 17x17, then cropped at random to 16x16" in warnings[0]  # --size 16; was: "resized to 17x17."
 
 
 def test_channel_hint_names_a_settable_option(tmp_path, capsys):
@@ -710,6 +711,26 @@ def test_an_option_out_of_its_range_is_named_before_training(tmp_path, capsys, f
     assert train(family, tmp_path / "run", "--set", option) == 2
     error = capsys.readouterr().err
     assert f"keras-cgan train: error: {expected}" in error and "Traceback" not in error
+    assert not os.path.exists(tmp_path / "run")
+
+
+@pytest.mark.parametrize("flags, expected", [
+    # An IndexError past the clip's last frame: the junction frame, a target, can be the 4th after the context.
+    (["--set", "length=6"], "--set length=6: junction clips with --set context=4 need at least 8 frames "),
+    (["--set", "length=6", "--set", "context=2"], None),
+    # The library's error named `context_frames` and `size`, not the options.
+    (["--set", "context=5"], "--set context=5: junction clips of --size 16 have room for 1 to 4 context frames"),
+    (["--size", "12"], "--size 12: the built-in junction clips are at least 16 pixels a side"),
+])
+def test_next_frame_gan_junction_options_are_checked_before_any_clip(tmp_path, capsys, monkeypatch, flags, expected):
+    from keras_cgan.data import synthetic_video
+
+    if expected is None:  # a length that holds the context trains
+        assert train("next_frame_gan", tmp_path / "run", *flags) == 0
+        return
+    monkeypatch.setattr(synthetic_video, "junction_clips", lambda *a, **k: pytest.fail("made clips"))
+    assert train("next_frame_gan", tmp_path / "run", *flags) == 2
+    assert f"keras-cgan train: error: {expected}" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "run")
 
 

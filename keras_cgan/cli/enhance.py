@@ -133,6 +133,7 @@ def _tflite_runtime(path):
 @errors_to_status((ValueError, OSError), command="enhance")
 def run_enhance(args):
     """Runs `enhance` for parsed arguments; returns the exit status (2 for bad input, with an `error:` line)."""
+    from keras_cgan.cli.files import make_output_folder
     from keras_cgan.data import audio
 
     if args.hop is not None and args.hop < 1:
@@ -141,7 +142,7 @@ def run_enhance(args):
         raise ValueError(f"--batch-size must be >= 1. Received: {args.batch_size}")
     pairs = _pairs(args)
     enhance, rate = _enhancer(args)
-    os.makedirs(os.path.dirname(pairs[0][1]), exist_ok=True)  # an output folder given, new or not
+    make_output_folder(os.path.dirname(pairs[0][1]), f"--output {args.output}")  # an output folder given, new or not
     seconds = 0.0
     for source, target in pairs:
         noisy, file_rate = audio.read_wav(source, return_rate=True)

@@ -25,6 +25,17 @@ def check_output_folder(path, label):
         raise ValueError(f"{label}: no permission to write in {existing}.")
 
 
+def make_output_folder(path, label):
+    """Makes the folder `path` (and its parents) if missing; a `ValueError` (`LABEL: ...`) naming it if it cannot."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as error:  # e.g. under /proc, which no folder can be made in
+        raise ValueError(
+            f"{label}: cannot make the output folder {path} ({error.strerror or error}); "
+            "give a folder that can be made and written in."
+        ) from None
+
+
 def input_output_pairs(given_input, given_output, extensions, what, output_label, overwrite=False,
                        output_extensions=None, exists_label=""):
     """`[(input path, output path)]` for a file or a folder of files, checked before any model is loaded.
@@ -32,9 +43,9 @@ def input_output_pairs(given_input, given_output, extensions, what, output_label
     A folder maps each of its files (those ending in `extensions`) to the same
     name in the output folder; a file maps to the output file, or to its own
     name inside an output folder (one that exists, or a new one given with a
-    trailing `/`; the caller makes it). Nothing is overwritten unless
-    `overwrite`, and a folder never (an output whose name a folder holds is
-    refused, as is an output folder the user may not write in).
+    trailing `/`; the caller makes it with `make_output_folder`). Nothing is
+    overwritten unless `overwrite`, and a folder never (an output whose name a
+    folder holds is refused, as is an output folder the user may not write in).
 
     Args:
         given_input, given_output: str. The paths as the user gave them.

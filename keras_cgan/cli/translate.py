@@ -94,6 +94,7 @@ def _write(path, image):
 def run_translate(args):
     """Runs `keras-cgan translate`; returns the exit status (2 with an `error:` line for bad input)."""
     from keras_cgan.cli import run_folder
+    from keras_cgan.cli.files import make_output_folder
     from keras_cgan.data import paired_images
 
     run = os.path.abspath(args.run)
@@ -125,7 +126,7 @@ def run_translate(args):
                 ) from None
     import tensorflow as tf
 
-    os.makedirs(os.path.dirname(pairs[0][1]), exist_ok=True)  # an output folder given, new or not
+    make_output_folder(os.path.dirname(pairs[0][1]), args.output)  # an output folder given, new or not
     for source, target in pairs:
         height, width = sizes[source]
         image = _read(source, channels) / 127.5 - 1.0

@@ -314,7 +314,9 @@ def paired_image_dataset(
     if mismatched:
         warnings.warn(
             f"{path}: {len(mismatched)} of {len(scan['a_files'])} A/B pairs differ in size (first: "
-            f"{mismatched[0]}); both images are resized to {load_size}x{load_size}.",
+            f"{mismatched[0]}); both images are resized to {load_size}x{load_size}"
+            + (f", then cropped{' at random' if jitter else ''} to {image_size}x{image_size}, as every pair is."
+               if load_size > image_size else ", as every pair is."),
             stacklevel=2,
         )
     channels_a, channels_b = scan["channels"]

@@ -119,8 +119,9 @@ def junction_clips(
         context_frames: int. The clip starts at least `context_frames`
             frames before the junction frame; at most
             `max_context_frames(size, speeds, sprites)`. Defaults to `4`.
-        speeds: tuple of int. Speeds (pixels per frame) drawn from, each >= 2.
-            Defaults to `(2, 3)`.
+        speeds: tuple of int. Speeds (pixels per frame) drawn from, each >= 2
+            and at most `(size - 7) // 2` (`(size - 6) // 2` with sprites 2
+            pixels wide only). Defaults to `(2, 3)`.
         sprites: list of str. Sprite shapes drawn from (keys of `SPRITES`).
             Defaults to all of them.
         branch: int or None. Force every clip into arm `0` or `1`; the rest
@@ -142,6 +143,15 @@ def junction_clips(
             raise ValueError(f"Unknown sprite {name!r}; choose from {sorted(SPRITES)}.")
     if branch not in (None, 0, 1):
         raise ValueError(f"`branch` must be None, 0 or 1. Received: branch={branch!r}")
+    # Each arm runs at least one step past the junction, its end a pixel inside the frame.
+    widest = max(SPRITES[name].shape[1] for name in sprites)
+    if size < 2 * max(speeds) + widest + 4:
+        fits = (size - widest - 4) // 2
+        raise ValueError(
+            f"`speeds` up to {max(speeds)} need a `size` of at least {2 * max(speeds) + widest + 4} for sprites "
+            f"{widest} pixels wide (each arm of the junction takes a full step); at size={size} use speeds up to "
+            f"{fits}, or a larger `size`. Received: speeds={speeds}, size={size}"
+        )
     longest = max_context_frames(size, speeds, sprites)
     if context_frames > longest:  # the stem would be cut short: junction frames before `context_frames`
         raise ValueError(

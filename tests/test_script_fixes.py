@@ -32,6 +32,15 @@ def test_junction_clips_keep_the_context_before_the_junction():
     assert synthetic_video.max_context_frames(16, speeds=(2,), sprites=["bar"]) == 7  # 2 rows, 2 pixels a frame
 
 
+def test_junction_clips_hold_their_junction_frame():
+    # A 6-frame clip with 4 context frames had junction frames up to 7, past its last frame.
+    clips = synthetic_video.junction_clips(300, 16, 8, 4, seed=0)
+    assert clips.junction_frame.max() == 7  # the latest junction is the last frame
+    with pytest.raises(ValueError, match=r"`length` must be at least context_frames \+ 4 = 8, so every clip holds "
+                                         r"its junction frame. Received: length=7, context_frames=4"):
+        synthetic_video.junction_clips(2, 16, 7, 4, seed=0)
+
+
 def test_junction_clips_refuse_speeds_too_fast_for_the_frame():
     # speeds=(2, 5) at size 16 failed inside numpy ("low >= high"): no room for an arm a full step long.
     with pytest.raises(ValueError, match=r"`speeds` up to 5 need a `size` of at least 17 .* at size=16 use speeds "

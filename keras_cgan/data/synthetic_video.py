@@ -115,7 +115,8 @@ def junction_clips(
     Args:
         num_clips: int. Number of clips.
         size: int. Frame height and width (at least 16). Defaults to `16`.
-        length: int. Frames per clip. Defaults to `14`.
+        length: int. Frames per clip, at least `context_frames + 4`.
+            Defaults to `14`.
         context_frames: int. The clip starts at least `context_frames`
             frames before the junction frame; at most
             `max_context_frames(size, speeds, sprites)`. Defaults to `4`.
@@ -157,6 +158,11 @@ def junction_clips(
         raise ValueError(
             f"`context_frames` must be at most {longest} for size={size} and speeds={speeds} (the corridor "
             f"below the junction holds no more frames); use a larger `size`. Received: context_frames={context_frames}"
+        )
+    if length < context_frames + 4:  # the junction frame comes up to 3 frames after the context
+        raise ValueError(
+            f"`length` must be at least context_frames + 4 = {context_frames + 4}, so every clip holds its "
+            f"junction frame. Received: length={length}, context_frames={context_frames}"
         )
     rng = np.random.default_rng(seed)
     frames = np.empty((num_clips, length, size, size, 1), np.float32)

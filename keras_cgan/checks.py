@@ -24,6 +24,7 @@ ValueError: `weight` must be a finite number >= 0. Received: weight=nan
 import argparse
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -115,3 +116,23 @@ def flag(name, value):
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}")
     return bool(value)
+
+
+def folder_problem(folder):
+    """Why no file can be written in `folder` (made if missing), as text; `None` if it can.
+
+    Looks at its nearest existing ancestor (itself if it exists): a file
+    there means no folder can be made; a folder must be writable.
+
+    >>> import tempfile
+    >>> print(folder_problem(tempfile.mkdtemp() + "/new/folder"))
+    None
+    """
+    existing = os.path.abspath(folder)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return f"{existing} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"no permission to write in {existing}"
+    return None

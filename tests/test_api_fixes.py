@@ -42,7 +42,7 @@ def test_export_paths_that_cannot_be_written_are_named_before_converting(tmp_pat
     generator = _generator()
     a_file = tmp_path / "notes.txt"
     a_file.write_text("not a folder")
-    below_a_file = re.escape(f"`path` goes below {str(a_file)!r}, which is a file, not a folder.")
+    below_a_file = re.escape(f"`path`: {a_file} is a file, not a folder; give a path in a folder you can write to.")
     for call, name in ((export.to_onnx, "g.onnx"), (export.to_tflite, "g.tflite"), (export.to_saved_model, "serving")):
         with pytest.raises(ValueError, match=below_a_file):  # was FileExistsError / NotADirectoryError
             call(generator, a_file / "deeper" / name)
@@ -53,7 +53,7 @@ def test_export_paths_that_cannot_be_written_are_named_before_converting(tmp_pat
     access = os.access  # as root writes anywhere, say what the folder's mode says to others
     monkeypatch.setattr(os, "access", lambda p, mode, **kw: os.fspath(p) != str(read_only) and access(p, mode, **kw))
     for call, name in ((export.to_onnx, "g.onnx"), (export.to_tflite, "g.tflite"), (export.to_saved_model, "serving")):
-        with pytest.raises(ValueError, match=re.escape(f"`path`: the folder {str(read_only)!r} cannot be written to")):
+        with pytest.raises(ValueError, match=re.escape(f"`path`: no permission to write in {read_only}; give a path")):
             call(generator, read_only / "sub" / name)
     monkeypatch.undo()
     # Missing folders are made; an existing file is replaced only by a checked export.

@@ -2,6 +2,8 @@
 
 import os
 
+from keras_cgan import checks
+
 
 def refuse_existing(path, overwrite, label):
     """A `ValueError` (`LABEL: exists; ...`) for an output `path` that exists, unless `overwrite`."""
@@ -10,19 +12,10 @@ def refuse_existing(path, overwrite, label):
 
 
 def check_output_folder(path, label):
-    """A `ValueError` (`LABEL: ...`) when the folder `path` cannot be made or written in.
-
-    Checks the nearest part of `path` that exists: it must be a folder the
-    user may write in (a file on the way, e.g. `out.txt/run`, is named).
-    """
-    path = os.path.abspath(path)
-    existing = path
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing):
-        raise ValueError(f"{label}: {existing} is a file, not a folder.")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ValueError(f"{label}: no permission to write in {existing}.")
+    """A `ValueError` (`LABEL: ...`) when the folder `path` cannot be made or written in (a file on the way is named)."""
+    problem = checks.folder_problem(path)
+    if problem:
+        raise ValueError(f"{label}: {problem}.")
 
 
 def make_output_folder(path, label):

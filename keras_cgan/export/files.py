@@ -16,6 +16,8 @@ import os
 import shutil
 import tempfile
 
+from keras_cgan import checks
+
 
 def _remove(path):
     if os.path.isdir(path) and not os.path.islink(path):
@@ -37,24 +39,11 @@ def as_path(path, what="path"):
 
 
 def check_writable(folder, what="path", given=None):
-    """Raises `ValueError` unless `folder` is, or can be made as, a folder this process can write in.
-
-    Looks at `folder`'s nearest existing ancestor (itself if it exists):
-    a file there means no folder can be made; a folder must be writable.
-    """
-    existing = os.path.abspath(folder)
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
-    given = folder if given is None else given
-    if not os.path.isdir(existing):
-        raise ValueError(
-            f"`{what}` goes below {existing!r}, which is a file, not a folder. Received: {what}={given!r}"
-        )
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ValueError(
-            f"`{what}`: the folder {existing!r} cannot be written to (permission denied); give a path in a folder "
-            f"you can write to. Received: {what}={given!r}"
-        )
+    """Raises `ValueError` naming `what` unless `folder` is, or can be made as, a folder this process can write in."""
+    problem = checks.folder_problem(folder)
+    if problem:
+        given = folder if given is None else given
+        raise ValueError(f"`{what}`: {problem}; give a path in a folder you can write to. Received: {what}={given!r}")
 
 
 def check_file_target(path, what="path"):

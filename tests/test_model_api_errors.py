@@ -1,5 +1,6 @@
-"""The shared model API's errors: data of shapes a dataset leaves unknown, structures where one batch
-belongs, a failed check that must not count a step, and a user's `CallbackList`.
+"""The shared model API's errors: data of shapes (or row counts) a dataset leaves unknown, in `fit`, `evaluate`
+and `predict`, structures where one batch belongs, a failed check that must not count a step, and a user's
+`CallbackList`.
 
 Each test failed before its fix (a TensorFlow shape error, a traceback, or a step counted).
 """
@@ -56,7 +57,7 @@ def test_class_ids_of_a_wrong_size_are_named_and_ids_as_a_column_train():
                                          r"but the model takes \(\) or \(1,\)"):
         gan.fit(_unknown(np.zeros((4, 3), "int32"), images), verbose=0)  # a gradient ConcatOffset error before
     with pytest.raises(ValueError, match=r"The dataset's conditions have shape \(3,\) per sample at batch 0, "
-                                         r"but the model takes .*; evaluation stopped"):
+                                         r"but the model takes .*; evaluation stopped\. \(`evaluate` checks"):  # `fit`
         gan.evaluate(_unknown(np.zeros((4, 3), "int32"), images), verbose=0)
 
 
@@ -68,6 +69,87 @@ def test_pix2pix_trains_on_an_unknown_rank_dataset_and_names_a_wrong_condition_s
     with pytest.raises(ValueError, match=r"The dataset's conditions have shape \(18, 16, 1\) per sample .* the model "
                                          r"takes \(16, 16, 1\).*Resize or reshape the conditions in the pipeline"):
         gan.fit(_unknown(np.zeros((2, 18, 16, 1), "float32"), color), verbose=0)
+
+
+def _conditions(*batches, rank=False):
+    """A `from_generator` dataset of conditions alone (for `predict`), one element per batch, sizes unknown."""
+    spec = tf.TensorSpec(None if rank else (None,) * batches[0].ndim, tf.as_dtype(batches[0].dtype))
+    return tf.data.Dataset.from_generator(lambda: iter(batches), output_signature=spec)
+
+
+@pytest.mark.parametrize("rank", [False, True], ids=["unknown-rank", "unknown-sizes"])
+def test_predict_names_conditions_of_a_wrong_size_as_fit_does(gan, rank):
+    labels, _ = families.data("conditional", 4)
+    column, wide = labels[:, None], np.zeros((4, 3), "int32")  # both [batch, n], as the spec may state
+    # A Concatenate "Dimension 0 in both shapes must be equal, but are 4 and 12" before (the batch's shape is known
+    # when predict traces), and a raw graph error for a later batch (traced again with the sizes left unknown).
+    message = (r"The dataset's conditions have shape \(3,\) per sample at batch {}, but the model takes \(\) or "
+               r"\(1,\); prediction stopped\. \(`predict` checks the shapes")
+    with pytest.raises(ValueError, match=message.format(0)):
+        gan.predict(_conditions(wide, rank=rank), verbose=0)
+    with pytest.raises(ValueError, match=message.format(1)):
+        gan.predict(_conditions(column, wide, rank=rank), verbose=0)
+    assert gan.predict(_conditions(column, column[:2], rank=rank), verbose=0).shape == (6, 8, 8, 1)
+
+
+def test_pix2pix_predict_names_a_wrong_image_size_and_takes_an_unknown_rank():
+    gan = families.build("pix2pix")
+    gray, _ = families.data("pix2pix", 2)
+    with pytest.raises(ValueError, match=r"The dataset's conditions have shape \(18, 16, 1\) per sample at batch 0, "
+                                         r"but the model takes \(16, 16, 1\); prediction stopped"):
+        gan.predict(_conditions(np.zeros((2, 18, 16, 1), "float32")), verbose=0)  # a Keras input-spec error before
+    assert gan.predict(_conditions(gray, rank=True), verbose=0).shape == (2, 16, 16, 3)
+
+
+def test_conditions_and_targets_of_different_row_counts_are_named():
+    gan = families.build("conditional")
+    labels, images = families.data("conditional", 4)
+    # A ConcatOp (or its gradient's ConcatOffset) error inside D before, or no error at all.
+    with pytest.raises(ValueError, match=r"The dataset's batch holds 4 conditions but 3 targets at epoch 1, batch 0; "
+                                         r"training stopped before this batch updated any weight\. Each condition"):
+        gan.fit(_unknown(labels, images[:3]), verbose=0)
+    assert _counts(gan) == (0, 0)
+
+    def zipped(drop_remainder):
+        return tf.data.Dataset.zip(tuple(tf.data.Dataset.from_tensor_slices(a).batch(n, drop_remainder)
+                                         for a, n in ((labels, 4), (images, 3))))
+
+    with pytest.raises(ValueError, match=r"The dataset's batch holds 4 conditions but 3 targets at batch 0; "
+                                         r"evaluation stopped\."):
+        gan.evaluate(zipped(False), verbose=0)
+    with pytest.raises(ValueError, match=r"The dataset yields batches of 4 conditions but 3 targets; .*zip the "
+                                         r"datasets before `batch`"):
+        gan.fit(zipped(True), verbose=0)  # stated by the spec: refused before training
+    with pytest.raises(ValueError, match=r"validation_data yields batches of 4 conditions but 3 targets"):
+        gan.fit(labels, images, validation_data=zipped(True), verbose=0)
+    assert _counts(gan) == (0, 0)
+
+
+def test_a_python_generators_wrong_target_size_is_named():
+    gan = families.build("pix2pix")
+    gray, _ = families.data("pix2pix", 2)
+
+    def batches():
+        yield gray, np.zeros((2, 16, 17, 3), "float32")
+
+    # Keras states the generator's sizes: an EnsureShape "Dimension 2 in both shapes must be equal" error before.
+    with pytest.raises(ValueError, match=r"The training targets have shape \(16, 17, 3\) per sample at epoch 1, batch "
+                                         r"0, but the model takes \(16, 16, 3\); training stopped before"):
+        gan.fit(batches(), steps_per_epoch=1, verbose=0)
+
+
+def test_without_the_data_checks_a_wrong_size_is_still_named():
+    gan = families.build("pix2pix")
+    gan.compile(check_data=False)
+    gray, color = families.data("pix2pix", 2)
+    wide = np.zeros((2, 16, 17, 3), "float32")
+    # TensorFlow's "Shape of tensor ... [2,16,17,3] is not compatible with expected shape [?,16,16,3]" before.
+    with pytest.raises(ValueError, match=r"The dataset's targets have shape \(16, 17, 3\) per sample at epoch 1, "
+                                         r"batch 0, but the model takes \(16, 16, 3\); training stopped\. \("):
+        gan.fit(_unknown(gray, wide, rank=True), verbose=0)
+    with pytest.raises(ValueError, match=r"The dataset's conditions have shape \(18, 16, 1\) per sample at batch 0, "
+                                         r"but the model takes \(16, 16, 1\); evaluation stopped"):
+        gan.evaluate(_unknown(np.zeros((2, 18, 16, 1), "float32"), color), verbose=0)
 
 
 # ------------------------------------------- a failed check counts no step

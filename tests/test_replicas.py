@@ -19,6 +19,10 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
   everywhere, the loss scales are lowered and no weight becomes non-finite.
 * `float16_clip`: mixed_float16 with binding clipping limits, which apply
   to the gradient once the loss scale is taken out.
+* `unknown_sizes`: ConditionalGAN on a `from_generator` dataset of unknown
+  rank (batches of 8, then 1: a replica left empty borrows a class id), and
+  the step's errors for a wrong target size, unequal row counts and, in
+  `predict`, a wrong condition size.
 
 ConditionalGAN and StackGAN add the mode-seeking term (`diversity_weight=1`,
 a ratio taken per example; StackGAN's on every third example of the global
@@ -144,12 +148,33 @@ for method in (lambda: gan.evaluate(x, y, batch_size=4, verbose=0),
     except ValueError as error:
         refused.append(str(error))
 results["steps_per_execution"] = refused
+
+# A dataset whose spec leaves every size unknown (`from_generator`): the step checks the sizes and row counts.
+# Its last batch of 1 leaves a replica empty, which borrows a row of unknown rank (the class ids).
+def unknown(*batches, spec=(tf.TensorSpec(None, tf.int32), tf.TensorSpec(None, tf.float32))):
+    return tf.data.Dataset.from_generator(lambda: iter(batches), output_signature=spec)
+
+with strategy.scope():
+    gan = families.build("conditional", optimizer="sgd", learning_rate=0.01)
+x, y = families.data("conditional", 9)
+logs = fit_logs(gan.fit(unknown((x[:8], y[:8]), (x[8:], y[8:])), epochs=1, verbose=0))
+results["conditional/unknown_sizes"] = {"weights": snapshot(gan), "logs": logs}
+refused = []
+for method in (lambda: gan.fit(unknown((x[:8], np.zeros((8, 10, 8, 1), "float32"))), verbose=0),
+               lambda: gan.evaluate(unknown((x[:8], y[:7])), verbose=0),
+               lambda: gan.predict(unknown(np.zeros((8, 3), "int32"), spec=tf.TensorSpec(None, tf.int32)), verbose=0)):
+    try:
+        method()
+        refused.append(None)
+    except ValueError as error:
+        refused.append(str(error))
+results["unknown_sizes"] = {"refused": refused, "steps": int(gan.generator_optimizer.iterations.numpy())}
 emit(results)
 """
 
 KEYS = [f"{family}/{case}" for family in families.FAMILIES for case in ("uneven", "regularized", "float16_inf", "float16_clip")] + [
     f"{family}/{kind}" for family in ("conditional", "stackgan") for kind in ("tags", "text")
-]
+] + ["conditional/unknown_sizes"]
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +215,19 @@ def test_fit_and_evaluate_refuse_steps_per_execution_on_several_replicas_only(ru
     evaluate, fit = two["steps_per_execution"]
     assert "`evaluate` with `steps_per_execution=2` on 2 replicas" in evaluate, evaluate
     assert "`fit` with `steps_per_execution=2` on 2 replicas" in fit, fit
+
+
+def test_the_step_names_wrong_sizes_and_row_counts_of_a_dataset_of_unknown_sizes_on_every_replica(runs):
+    for run in runs:
+        fit, evaluate, predict = run["unknown_sizes"]["refused"]
+        assert run["unknown_sizes"]["steps"] == 2, run["unknown_sizes"]  # the wrong batch took no step
+        assert fit.startswith("The dataset's targets have shape (10, 8, 1) per sample at epoch 1, batch 0, but the "
+                              "model takes (8, 8, 1); training stopped before this batch updated any weight."), fit
+        # Each replica counts its own part of the batch.
+        rows = "8 conditions but 7 targets at" if run["replicas"] == 1 else "4 conditions but 3 targets (on one of 2"
+        assert evaluate.startswith(f"The dataset's batch holds {rows}"), evaluate
+        assert predict.startswith("The dataset's conditions have shape (3,) per sample at batch 0, but the model "
+                                  "takes () or (1,); prediction stopped."), predict
 
 
 def test_the_mode_seeking_term_ran_in_the_battery(runs):

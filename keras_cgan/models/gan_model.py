@@ -51,6 +51,7 @@ UPDATES = ("alternating", "simultaneous")
 SAMPLE_LIMIT = 1.0 + 1e-3
 _CHECK_MARK = "keras_cgan data check: "
 _SHAPE_MARK = "keras_cgan shape check: "
+_ROWS_MARK = "keras_cgan row check"
 
 SAMPLE_WEIGHT_MESSAGE = (
     "GANs do not take `sample_weight` (nor `class_weight`): every loss of the step is a batch mean over "
@@ -152,6 +153,20 @@ def _check_one_batch(values, where, what="condition"):
     )
 
 
+def _first_row(tensor):
+    """`distribute.first_row` of a tensor of any rank, an unknown one too (a class id or a column of them)."""
+    if tensor.shape.rank is not None:
+        return distribute.first_row(tensor)
+    sample = tf.shape(tensor)[1:]
+    flat = tf.reshape(tensor, tf.stack([tf.shape(tensor)[0], tf.reduce_prod(sample)]))  # [B, size]
+    return tf.reshape(distribute.first_row(flat), tf.concat([[1], sample], 0))
+
+
+def _failed_check(*data):
+    """The error of an in-graph check whose static shapes fail it as the step traces: the text of its `Assert`."""
+    return tf.errors.InvalidArgumentError(None, None, "".join(f"[{item}] " for item in data).strip())
+
+
 _SQUASHING = ("sigmoid", "softmax", "log_softmax")
 _SHAPE_ONLY = (keras.layers.Reshape, keras.layers.Flatten, keras.layers.Permute)
 
@@ -208,6 +223,9 @@ class _Position(keras.callbacks.Callback):
         self.train_batches += 1  # logs unread: no host sync
 
     def on_test_batch_begin(self, batch, logs=None):
+        self.batch = batch
+
+    def on_predict_batch_begin(self, batch, logs=None):
         self.batch = batch
 
 
@@ -631,9 +649,16 @@ class GANModel(keras.Model):
                 fake batch between the two losses. Defaults to `"alternating"`.
             check_data: bool. Checks every batch in the step (in-graph, no
                 host sync): targets, and image or waveform conditions, must be
-                finite and in `[-1, 1]`, and of the model's shapes where the
-                dataset leaves them unknown. A bad batch stops `fit` with an
-                error naming the epoch and batch before it updates any weight.
+                finite and in `[-1, 1]`, and, where the dataset leaves the
+                sizes unknown, of the model's shapes and as many conditions as
+                targets. A bad batch stops `fit` with an error naming the epoch
+                and batch before it updates any weight. `False` gives these up
+                for speed: sizes a dataset states are still checked before
+                `fit` starts, and a wrong size of a tensor of one possible
+                shape is still named (but the failed step may have updated
+                some weights), while wrong values train on, and conditions that
+                may take several shapes (class ids as `[batch]` or
+                `[batch, 1]`) or unequal row counts meet TensorFlow's own error.
                 Defaults to `True`.
             **kwargs: passed to `keras.Model.compile` (e.g.
                 `steps_per_execution`; `jit_compile` with `check_data=False`
@@ -928,7 +953,7 @@ class GANModel(keras.Model):
     # ------------------------------------------------------------ the step
 
     def train_step(self, data):
-        with self._global_batch(self.unpack(data)) as ((condition, target), share):
+        with self._global_batch(self._shape_checked(*self.unpack(data))) as ((condition, target), share):
             condition, target = self._checked_batch(condition, target)
             with tf.control_dependencies(tf.nest.flatten(condition)):  # no update, nor step count, before the checks
                 fake_tape = tf.GradientTape()
@@ -963,7 +988,7 @@ class GANModel(keras.Model):
                 return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
 
     def test_step(self, data):
-        with self._global_batch(self.unpack(data)) as ((condition, target), _):
+        with self._global_batch(self._shape_checked(*self.unpack(data))) as ((condition, target), _):
             condition, target = self._checked_batch(condition, target)
             with tf.control_dependencies(tf.nest.flatten(condition)):
                 fake = self.training_sample(condition, training=False)
@@ -975,7 +1000,7 @@ class GANModel(keras.Model):
 
     def predict_step(self, data):
         condition, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        with self._global_batch(condition) as (condition, _):
+        with self._global_batch(self._shape_checked(condition)[0]) as (condition, _):
             samples = self.generate(self.prepare_condition(condition), training=False)
             # float32 under a mixed policy too, as every family's samples are (their range needs no more)
             rows = self._step.rows.count
@@ -984,13 +1009,12 @@ class GANModel(keras.Model):
             )
 
     def _checked_batch(self, condition, target):
-        """The batch once its in-graph checks pass: shapes, then values, then the condition's own.
+        """The batch (`_shape_checked` already) once its in-graph checks pass: values, then the condition's own.
 
         The prepared condition comes out of an op that waits for every check,
         so a step that depends on it neither updates a weight nor counts a
         step on a bad batch.
         """
-        condition, target = self._shape_checked(condition, target)
         with tf.control_dependencies(self._batch_checks(condition, target)):
             condition = self.prepare_condition(condition)  # a family's own asserts (class ids) gate its output
             return tf.nest.map_structure(tf.identity, condition), target
@@ -1012,7 +1036,7 @@ class GANModel(keras.Model):
         offset, total = distribute.batch_position(count)
         first = offset
         if tf.distribute.get_strategy().num_replicas_in_sync > 1:
-            borrowed = tf.nest.map_structure(distribute.first_row, data)
+            borrowed = tf.nest.map_structure(_first_row, data)
             data = tf.nest.map_structure(
                 lambda mine, row: tf.cond(count > 0, lambda: mine, lambda: row), data, borrowed
             )
@@ -1147,32 +1171,52 @@ class GANModel(keras.Model):
         """
         return {"targets": [tuple(self.generator.outputs[0].shape[1:])]}
 
-    def _shape_checked(self, condition, target):
-        """`condition` and `target` once the step checked the per-sample sizes their static shapes leave unknown.
+    def _shape_checked(self, condition, target=None):
+        """`condition` and `target` (`None` in `predict`) once the step checked their per-sample sizes and rows.
 
+        Sizes and row counts the static shapes state are checked as the step
+        traces (no cost per step); the step asserts those they leave unknown
+        (`from_generator`, `tf.py_function`), unless `compile(check_data=False)`.
         A tensor of one possible shape gets it (an unknown rank too), as the
-        networks need it. `compile(check_data=False)` leaves the shape only.
+        networks need it.
         """
-        batch = {"conditions": condition, "targets": target}
+        checking = getattr(self, "check_data", True)
+        batch = {"conditions": condition} if target is None else {"conditions": condition, "targets": target}
         for what, shapes in self.sample_shapes().items():
+            if what not in batch:
+                continue
             tensor = batch[what]
             _check_one_batch(tensor, f"a batch's {what[:-1]}", what[:-1])  # from a Python generator
             static = tensor.shape
-            if static.rank is not None and static[1:].is_fully_defined() and any(
-                fits_per_sample(tensor, shape) for shape in shapes
-            ):
-                continue  # checked when `fit` began
+            expected = " or ".join(str(tuple(shape)) for shape in shapes)
+            if static.rank is not None and static[1:].is_fully_defined():
+                if any(fits_per_sample(tensor, shape) for shape in shapes):
+                    continue  # checked when `fit` began, or `predict`'s batch as it traces
+                raise _failed_check(_SHAPE_MARK + what, expected, str(tuple(static[1:].as_list())))
             checks = []
-            if getattr(self, "check_data", True):
+            if checking:
                 got = tf.shape(tensor)  # [rank], known at run time only
                 ok = tf.reduce_any([self._fits_shape(got, shape) for shape in shapes])
                 sizes = tf.strings.reduce_join(tf.strings.as_string(got[1:]), separator=", ")
                 got = tf.strings.join(["(", sizes, tf.where(tf.size(got) == 2, ",", ""), ")"])  # as a Python tuple
-                expected = " or ".join(str(tuple(shape)) for shape in shapes)
                 checks.append(tf.debugging.Assert(ok, [_SHAPE_MARK + what, expected, got]))
             with tf.control_dependencies(checks):
-                batch[what] = tf.ensure_shape(tensor, (None, *shapes[0])) if len(shapes) == 1 else tf.identity(tensor)
-        return batch["conditions"], batch["targets"]
+                batch[what] = (
+                    tf.ensure_shape(tensor, (None, *shapes[0]), name=f"keras_cgan_{what}_shape")  # named for its error
+                    if len(shapes) == 1 else tf.identity(tensor)
+                )
+        if target is None:
+            return batch["conditions"], None
+        condition, target = batch["conditions"], batch["targets"]
+        rows = [t.shape[0] if t.shape.rank else None for t in (condition, target)]
+        if None not in rows:
+            if rows[0] != rows[1]:
+                raise _failed_check(_ROWS_MARK, str(rows[0]), str(rows[1]))
+        elif checking:  # e.g. a zip of two datasets batched without `drop_remainder`
+            counts = [tf.shape(condition)[0], tf.shape(target)[0]]  # int data: `Assert` needs no guard
+            with tf.control_dependencies([tf.debugging.Assert(counts[0] == counts[1], [_ROWS_MARK] + counts)]):
+                condition, target = tf.identity(condition), tf.identity(target)
+        return condition, target
 
     @staticmethod
     def _fits_shape(got, shape):
@@ -1201,26 +1245,57 @@ class GANModel(keras.Model):
             checks.append(tf.cond(ok, lambda ok=ok: tf.identity(ok), fail))
         return checks
 
-    def _data_error(self, error, position, source, training=True):
-        """The clear error for a failed in-graph data check (`error` itself for any other error)."""
-        found = re.search(re.escape(_CHECK_MARK) + r"(\w+)\] \[(\d)\] \[([^\]]*)\] \[([^\]]*)\]", str(error))
-        condition = re.search(re.escape(conditions_base.CHECK_MARK) + r"([^\]]*)\]", str(error))
-        shape = re.search(re.escape(_SHAPE_MARK) + r"(\w+)\] \[([^\]]*)\] \[([^\]]*)\]", str(error))
-        if not found and not condition and not shape:
+    def _data_error(self, error, position, source, training=True, method="fit"):
+        """The clear error for a failed in-graph data check (`error` itself for any other error).
+
+        `method` names the method that ran (`"fit"`, `"evaluate"`, `"predict"`...); `training` whether it trains.
+        """
+        text = str(error)
+        found = re.search(re.escape(_CHECK_MARK) + r"(\w+)\] \[(\d)\] \[([^\]]*)\] \[([^\]]*)\]", text)
+        condition = re.search(re.escape(conditions_base.CHECK_MARK) + r"([^\]]*)\]", text)
+        shape = re.search(re.escape(_SHAPE_MARK) + r"(\w+)\] \[([^\]]*)\] \[([^\]]*)\]", text)
+        rows = re.search(re.escape(_ROWS_MARK) + r"\] \[(\d+)\] \[(\d+)\]", text)
+        # `compile(check_data=False)` asserts nothing, but sets the shape of a tensor of one shape (`tf.ensure_shape`)
+        node = re.search(r"keras_cgan_(conditions|targets)_shape", text)
+        ensured = node and re.search(r"Shape of tensor \S+ \[([^\]]*)\] is not compatible with expected shape "
+                                     r"\[([^\]]*)\]", text)
+        if not (found or condition or shape or rows or ensured):
             return error
         at = "the first batch" if position.batch is None else f"batch {position.batch}"
         if position.where:
             at = position.where
         elif training:
             at = f"epoch {position.epoch + 1}, {at}"
-        stopped = "training stopped before this batch updated any weight." if training else "evaluation stopped."
+        if method == "predict":
+            stopped = "prediction stopped."
+        elif not training:
+            stopped = "evaluation stopped."
+        else:  # every op of the step waits for the asserts; not for `tf.ensure_shape`, which may fail mid-step
+            stopped = "training stopped." if ensured else "training stopped before this batch updated any weight."
+        if ensured:
+            got, expected = (
+                str(tuple(None if size == "?" else int(size) for size in sizes.split(",")[1:]))
+                for sizes in ensured.groups()
+            )
+            shape = (node.group(1), expected, got)
+        elif shape:
+            shape = shape.groups()
         if shape:
-            what, expected, got = shape.groups()
+            what, expected, got = shape
             return ValueError(
                 f"{source} {what} have shape {got} per sample at {at}, but the model takes {expected}; {stopped} "
-                "(`fit` checks the shapes a dataset states before training; those that `from_generator` or "
+                f"(`{method}` checks the shapes a dataset states before it starts; those that `from_generator` or "
                 "`tf.py_function` leave unknown, and a Python generator's, in the step.) Resize or reshape the "
                 f"{what} in the pipeline."
+            )
+        if rows:
+            conditions, targets = rows.groups()
+            replicas = self.distribute_strategy.num_replicas_in_sync
+            part = f" (on one of {replicas} replicas, each holding a part of the batch)" if replicas > 1 else ""
+            return ValueError(
+                f"{source} batch holds {conditions} conditions but {targets} targets{part} at {at}; {stopped} Each "
+                "condition pairs with the target in its row: batch conditions and targets together (zip the "
+                "datasets before `batch`, or yield as many of each)."
             )
         if not found:
             return ValueError(f"{source} conditions are not valid at {at}: {condition.group(1)}; {stopped}")
@@ -1303,6 +1378,13 @@ class GANModel(keras.Model):
             )
         _check_one_batch(spec[0], f"{name} condition")
         _check_one_batch(spec[1], f"{name} target", "target")
+        rows = [part.shape[0] if part.shape.rank else None for part in spec[:2]]
+        if None not in rows and rows[0] != rows[1]:  # the step checks batch sizes the spec leaves unknown
+            raise ValueError(
+                f"The {name} yields batches of {rows[0]} conditions but {rows[1]} targets; each condition pairs "
+                "with the target in its row: batch conditions and targets together (zip the datasets before "
+                "`batch`)."
+            )
         self.check_condition(spec[0], f"{name} condition")
         self.check_target(spec[1], f"{name} target")
 
@@ -1341,12 +1423,12 @@ class GANModel(keras.Model):
             )
         kwargs["validation_data"] = self._check_arrays(*data, ("validation_data[0]", "validation_data[1]"), "fit")
 
-    def _run_checked(self, run, position, source, training=True):
-        """Runs `fit` / `evaluate`, turning a failed in-graph data check into a clear error."""
+    def _run_checked(self, run, position, source, method, training=True):
+        """Runs `method` (`fit`, `evaluate`, `predict`...), turning a failed in-graph data check into a clear error."""
         try:
             return run()
         except tf.errors.InvalidArgumentError as error:
-            clear = self._data_error(error, position, source, training)
+            clear = self._data_error(error, position, source, training, method)
             if clear is error:
                 raise
             raise clear from error
@@ -1378,7 +1460,7 @@ class GANModel(keras.Model):
         position = _Position()
         kwargs["callbacks"] = callbacks + [position]
         source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The training"
-        history = self._run_checked(lambda: super(GANModel, self).fit(x, y, **kwargs), position, source)
+        history = self._run_checked(lambda: super(GANModel, self).fit(x, y, **kwargs), position, source, "fit")
         if position.epochs_begun and not position.train_batches:
             raise ValueError(
                 "`fit` ran no training step: the data yielded no batch (an empty dataset or generator). "
@@ -1414,7 +1496,7 @@ class GANModel(keras.Model):
         self._require_compiled(method)
         x, y = self._check_fit_data(x, y, weights, method=method)
         position = _Position(where=f"the batch passed to `{method}`")
-        return self._run_checked(lambda: run(x, y), position, "The", training=method == "train_on_batch")
+        return self._run_checked(lambda: run(x, y), position, "The", method, training=method == "train_on_batch")
 
     def _warn_partial_execution(self, steps_per_epoch, x, batch_size):
         """Warns when Keras would round `steps_per_epoch` up to whole executions.
@@ -1463,23 +1545,34 @@ class GANModel(keras.Model):
         """As `keras.Model.evaluate`, with the checks of `fit` (pairs, shapes, values)."""
         self._require_compiled("evaluate")
         self._check_replicated_execution("evaluate")
+        method = "evaluate"
         if kwargs.get("_use_cached_eval_dataset"):
             # `fit`'s validation pass: checked when `fit` began; its values are checked in the step.
-            position, source = _Position(where="the validation data"), "The validation"
+            position, source, method = _Position(where="the validation data"), "The validation", "fit"
         else:
             x, y = self._check_fit_data(x, y, kwargs, method="evaluate")
             position = _Position()
             kwargs["callbacks"] = _user_callbacks(kwargs.get("callbacks")) + [position]
             source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The evaluation"
-        return self._run_checked(lambda: super(GANModel, self).evaluate(x, y, **kwargs), position, source, False)
+        run = lambda: super(GANModel, self).evaluate(x, y, **kwargs)  # noqa: E731
+        return self._run_checked(run, position, source, method, training=False)
 
-    def predict(self, x, *args, **kwargs):
-        """As `keras.Model.predict`, with the condition checks of `fit`; Python ints and lists are accepted."""
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """As `keras.Model.predict`, with the condition checks of `fit`; Python ints and lists are accepted.
+
+        A dataset's conditions of sizes its spec leaves unknown are checked
+        batch by batch, as `fit` checks them.
+        """
         x = _as_batch(x, self._scalar_condition())
         first = tf.nest.flatten(x)[0] if not isinstance(x, tf.data.Dataset) else None
         if first is not None and hasattr(first, "shape") and len(first.shape) and first.shape[0] == 0:
             raise ValueError("`x` holds no conditions (an empty batch): nothing to predict.")
-        return super().predict(self._condition_batch(x, "x"), *args, **kwargs)
+        x = self._condition_batch(x, "x")
+        position = _Position()
+        callbacks = _user_callbacks(callbacks) + [position]
+        run = lambda: super(GANModel, self).predict(x, batch_size, verbose, steps, callbacks)  # noqa: E731
+        source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The"
+        return self._run_checked(run, position, source, "predict", training=False)
 
     def predict_on_batch(self, x):
         """As `keras.Model.predict_on_batch`, with the condition checks of `predict`; Python ints and lists too."""

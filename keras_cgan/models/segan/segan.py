@@ -21,7 +21,8 @@ class SEGAN(GANModel):
 
     The model takes and returns plain waveforms `[B, window, 1]`. Inside,
     the noisy input is pre-emphasized, the generator works in the
-    pre-emphasized domain and its output is de-emphasized. The loss is the
+    pre-emphasized domain and its output is de-emphasized (`self.generator`
+    alone, saved or exported, takes and returns pre-emphasized windows). The loss is the
     paper's: least-squares adversarial loss on the discriminator's score of
     the pre-emphasized `(enhanced, noisy)` pair plus `l1_weight` times the
     L1 distance to the clean target (see `l1_domain`). `adversarial_weight=0` trains

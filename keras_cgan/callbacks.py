@@ -15,6 +15,7 @@ are written with `tf.summary.write` and need TensorFlow only, not the
 `tensorboard` package (install that to view them: `tensorboard --logdir DIR`).
 """
 
+import contextlib
 import os
 import warnings
 import weakref
@@ -151,6 +152,24 @@ def is_chief(model):
     return strategy is None or distribute.is_chief(strategy)
 
 
+@contextlib.contextmanager
+def _seed_kept(model):
+    """Context that puts `model.seed_state` back as it was when it ends.
+
+    Sampling in a callback must not move the training noise stream: training
+    with the callback would draw other noise than without it, a callback
+    sampling on the chief only would desync the workers' seed states, and a
+    resumed run would draw other noise.
+    """
+    seed_state = getattr(model, "seed_state", None)
+    kept = None if seed_state is None else np.asarray(seed_state)
+    try:
+        yield
+    finally:
+        if kept is not None:
+            seed_state.assign(kept)
+
+
 def _summary_metadata(plugin, content=b"", display_name=""):
     from tensorflow.core.framework import summary_pb2
 
@@ -200,20 +219,12 @@ class SampleWriter(keras.callbacks.Callback):
         if self._written == epoch:
             return
         self._written = epoch
-        # Sampling must not move the training noise stream: a writer drawing
-        # noise (e.g. a rollout) on the chief only would desync the workers'
-        # seed states, and a resumed run would draw other noise.
-        seed_state = getattr(self.model, "seed_state", None)
-        kept = None if seed_state is None else np.asarray(seed_state)
-        try:
+        with _seed_kept(self.model):  # e.g. a rollout draws noise, on the chief only
             if self.ema:
                 with self.model.ema_weights():
                     self.write(epoch)
             else:
                 self.write(epoch)
-        finally:
-            if kept is not None:
-                seed_state.assign(kept)
 
     def on_train_begin(self, logs=None):
         if self.ema:
@@ -502,6 +513,9 @@ class KeepBestGenerator(keras.callbacks.Callback):
     generator is scored and kept instead of the raw one; training goes on
     from the raw weights.
 
+    Scoring leaves the model's noise stream (`seed_state`) as it was, so
+    training with this callback draws the same noise as training without it.
+
     Args:
         score: callable `model -> float`, e.g.
             `keras_cgan.models.next_frame_gan.junction_score(...)`.
@@ -552,7 +566,7 @@ class KeepBestGenerator(keras.callbacks.Callback):
 
     def _evaluate(self):
         model = self.model
-        with model.sampling_weights():
+        with _seed_kept(model), model.sampling_weights():
             value = float(self.score(model))
             candidate = model.generator.get_weights()
         self.history.append((self._batches, value))
@@ -859,13 +873,8 @@ class CollapseMonitor(keras.callbacks.Callback):
         shape = getattr(model, "noise_shape", None)
         if shape is not None and self._noise is None:
             self._noise = np.random.default_rng(0).standard_normal((2, rows) + tuple(shape)).astype("float32")
-        seed_state = getattr(model, "seed_state", None)
-        kept = None if seed_state is None else np.asarray(seed_state)
-        try:  # sampling must not move the training noise stream
+        with _seed_kept(model):
             output = model(self.conditions, training=False, noise=None if shape is None else self._noise[draw])
-        finally:
-            if kept is not None:
-                seed_state.assign(kept)
         return np.asarray(output, "float32").reshape(rows, -1)
 
     def _check_output(self, where):

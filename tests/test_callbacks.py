@@ -167,3 +167,19 @@ def test_sample_writers_start_afresh_each_fit_and_refuse_the_wrong_family(tmp_pa
     with pytest.raises(ValueError, match="AudioSamples enhances speech \\(SEGAN\\); the model is a ConditionalGAN"):
         other.fit(labels, images, batch_size=8, epochs=1, verbose=0,
                   callbacks=[AudioSamples([np.zeros(100, "float32")], str(tmp_path / "audio"))])
+
+
+def test_keep_best_generator_leaves_the_training_noise_alone():
+    labels, images = data()
+
+    def trained(callbacks):
+        keras.utils.set_random_seed(0)
+        gan = make_gan()
+        gan.fit(labels, images, batch_size=8, epochs=2, verbose=0, callbacks=callbacks)
+        return [np.asarray(w) for w in gan.weights]  # the seed state among them
+
+    def score(model):  # both draw noise from the model's stream
+        return float(np.mean(model.predict(labels[:4], verbose=0)) + np.mean(model(labels[:4])))
+
+    for got, want in zip(trained([KeepBestGenerator(score, every=1, restore_best=False)]), trained([])):
+        np.testing.assert_array_equal(got, want)

@@ -497,6 +497,12 @@ def _steps_after(steps, callback, begin, every):
     return after, after // every > steps // every
 
 
+def _stage_count(model):
+    """The active stages of a model that grows (`StackGAN.stages()`), else None."""
+    stages = getattr(model, "stages", None)
+    return stages() if callable(stages) else None
+
+
 class KeepBestGenerator(keras.callbacks.Callback):
     """Scores the generator on held-out data during training and keeps the best weights.
 
@@ -512,6 +518,11 @@ class KeepBestGenerator(keras.callbacks.Callback):
     When the model keeps a weight average (`ema_decay=`), the averaged
     generator is scored and kept instead of the raw one; training goes on
     from the raw weights.
+
+    Scores of a model that grows (a `StackGAN` under `GrowStages`) compare
+    only at one number of active stages (`model.stages()`): each size has
+    its own best, so when the count changes the best starts afresh, and the
+    generator put back is the best since the last growth.
 
     Scoring leaves the model's noise stream (`seed_state`) as it was, so
     training with this callback draws the same noise as training without it.
@@ -530,6 +541,9 @@ class KeepBestGenerator(keras.callbacks.Callback):
             counts training steps.
         best_score, best_batch: the best finite score and when it was
             reached; `None` while no score was finite.
+        best_stages: the model's active stages (`model.stages()`) at the
+            latest scoring, which the best belongs to; `None` for models
+            that do not grow.
 
     Example:
 
@@ -556,8 +570,13 @@ class KeepBestGenerator(keras.callbacks.Callback):
         return [keep for keep in list(cls._instances) if keep.params is callback.params and keep.model is callback.model]
 
     def restore(self):
-        """Puts the best weights into `model.generator` (and its average, with `ema_decay`); False if none yet."""
-        if self.best_weights is None:
+        """Puts the best weights into `model.generator` (and its average, with `ema_decay`).
+
+        Returns False, changing nothing, when there is no best yet or the
+        model has grown since it was scored (its new stages would go back
+        to their initial weights).
+        """
+        if self.best_weights is None or _stage_count(self.model) != self.best_stages:
             return False
         self.model.generator.set_weights(self.best_weights)
         if getattr(self.model, "ema_variables", None):  # the best was scored with the average: it is the average
@@ -570,6 +589,9 @@ class KeepBestGenerator(keras.callbacks.Callback):
             value = float(self.score(model))
             candidate = model.generator.get_weights()
         self.history.append((self._batches, value))
+        stages = _stage_count(model)
+        if stages != self.best_stages:  # grown: scored at another size, the best starts afresh
+            self.best_score, self.best_batch, self.best_weights, self.best_stages = None, None, None, stages
         if np.isfinite(value) and (self.best_score is None or value > self.best_score):
             self.best_score, self.best_batch, self.best_weights = value, self._batches, candidate
         if self.verbose:
@@ -578,7 +600,7 @@ class KeepBestGenerator(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):  # each fit keeps its own best
         self.history, self.best_score, self.best_batch, self.best_weights = [], None, None, None
-        self._batches = 0
+        self.best_stages, self._batches = None, 0
 
     def on_train_batch_end(self, batch, logs=None):
         begin = batch - _per_execution(self.model) + 1  # Keras passes the execution's last step

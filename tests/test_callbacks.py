@@ -169,6 +169,34 @@ def test_sample_writers_start_afresh_each_fit_and_refuse_the_wrong_family(tmp_pa
                   callbacks=[AudioSamples([np.zeros(100, "float32")], str(tmp_path / "audio"))])
 
 
+def test_keep_best_generator_keeps_a_best_per_stage_count():
+    from keras_cgan import GrowStages
+    from keras_cgan.models.stack_gan import presets
+
+    gan = presets.build((8, 16), 4, preset="tiny", seed=0)
+    labels = np.arange(16) % 4
+    images = np.random.default_rng(0).uniform(-1, 1, (16, 16, 16, 3)).astype("float32")
+    initial = gan.generators[1].get_weights()
+    scores, seen = iter([0.9, 0.8, 0.1, 0.2]), []  # the 8x8 scores beat the 16x16 ones
+    keep = KeepBestGenerator(lambda model: seen.append(model.generator.get_weights()) or next(scores), every=1)
+    gan.fit(labels, images, batch_size=8, epochs=2, verbose=0, callbacks=[GrowStages([1]), keep])  # grown at batch 3
+    # The best of the final growth is put back, not stage 1's with stage 2 at its initial weights.
+    assert [b for b, _ in keep.history] == [1, 2, 3, 4] and keep.best_batch == 4 and keep.best_stages == 2
+    for got, want in zip(gan.generator.get_weights(), seen[3]):
+        np.testing.assert_array_equal(got, want)
+    assert not np.allclose(gan.generators[1].get_weights()[0], initial[0])
+
+    # A best scored before the model grew is not put back.
+    gan = presets.build((8, 16), 4, preset="tiny", seed=0)
+    keep = KeepBestGenerator(lambda model: 1.0, every=1, restore_best=False)
+    gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, callbacks=[keep])
+    gan.grow()
+    grown = gan.generator.get_weights()
+    assert keep.best_stages == 1 and keep.restore() is False
+    for got, want in zip(gan.generator.get_weights(), grown):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_keep_best_generator_leaves_the_training_noise_alone():
     labels, images = data()
 

@@ -211,6 +211,24 @@ def test_fit_refuses_nested_conditions_and_targets(gan):
         gan.fit(batches(), steps_per_epoch=1, verbose=0)
 
 
+def test_one_array_in_a_list_or_tuple_is_that_array(gan):
+    labels, _ = families.data("conditional", 4)
+    state = gan.seed_state.numpy()
+
+    def sampled(run):  # each call draws its noise from the same seed state
+        gan.seed_state.assign(state)
+        return np.asarray(run())
+
+    expected = sampled(lambda: gan.predict(labels, verbose=0))
+    # Keras' single-input models take `[x]` and `(x,)`: "x: conditions must be one array ...; received a list of 1"
+    # before.
+    for run in (lambda: gan.predict([labels], verbose=0), lambda: gan.predict((labels,), verbose=0),
+                lambda: gan([labels]), lambda: gan.predict_on_batch((labels,))):
+        np.testing.assert_allclose(sampled(run), expected, atol=1e-6)
+    with pytest.raises(ValueError, match=r"x: conditions must be one array or tensor .*received a list of 2"):
+        gan.predict([labels, labels], verbose=0)
+
+
 def test_pix2pix_refuses_a_python_list_of_images():
     gan = families.build("pix2pix")
     gray, color = families.data("pix2pix", 2)

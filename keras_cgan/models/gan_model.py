@@ -125,11 +125,16 @@ def check_samples(samples, where, what="targets"):
 
 
 def _as_batch(values, scalar_condition):
-    """Python numbers and lists become a numpy batch (a scalar a batch of one where conditions are scalars)."""
+    """Python numbers and lists become a numpy batch (a scalar a batch of one where conditions are scalars).
+
+    One array in a list or tuple (`[x]`, `(x,)`, as Keras' single-input models take) is that array.
+    """
     if isinstance(values, (bool, int, float, np.generic)) or (
         isinstance(values, (list, tuple)) and not any(hasattr(v, "shape") and np.ndim(v) for v in values)
     ):
         values = np.asarray(values)
+    if isinstance(values, (list, tuple)) and len(values) == 1 and hasattr(values[0], "shape"):
+        values = values[0]
     if scalar_condition and getattr(values, "shape", None) is not None and len(values.shape) == 0:
         values = values[None] if isinstance(values, np.ndarray) else tf.reshape(values, [1])  # 0-d array, tensor
     return values

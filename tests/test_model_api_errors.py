@@ -101,6 +101,18 @@ def test_pix2pix_predict_names_a_wrong_image_size_and_takes_an_unknown_rank():
     assert gan.predict(_conditions(gray, rank=True), verbose=0).shape == (2, 16, 16, 3)
 
 
+def test_the_step_asserts_unknown_sizes_with_no_string_op():
+    """A batch that passes pays for no message: every `Assert` of the step takes constant strings and ints."""
+    gan = families.build("pix2pix")
+    unknown = (tf.TensorSpec(None, "float32"), tf.TensorSpec(None, "float32"))
+    graph = tf.function(gan.train_step).get_concrete_function(unknown).graph
+    asserts = [op for op in graph.get_operations() if op.type == "Assert"]
+    assert len(asserts) == 3, [op.name for op in asserts]  # the conditions' and the targets' shapes, the row counts
+    for op in asserts:
+        for data in op.inputs[1:]:  # the shapes' sizes were joined into a string (`StringJoin`) every step before
+            assert data.dtype == tf.int32 or data.op.type == "Const", (op.name, data)
+
+
 def test_conditions_and_targets_of_different_row_counts_are_named():
     gan = families.build("conditional")
     labels, images = families.data("conditional", 4)

@@ -1197,14 +1197,13 @@ class GANModel(keras.Model):
             if static.rank is not None and static[1:].is_fully_defined():
                 if any(fits_per_sample(tensor, shape) for shape in shapes):
                     continue  # checked when `fit` began, or `predict`'s batch as it traces
-                raise _failed_check(_SHAPE_MARK + what, expected, str(tuple(static[1:].as_list())))
+                raise _failed_check(_SHAPE_MARK + what, expected, " ".join(str(size) for size in static.as_list()))
             checks = []
             if checking:
                 got = tf.shape(tensor)  # [rank], known at run time only
                 ok = tf.reduce_any([self._fits_shape(got, shape) for shape in shapes])
-                sizes = tf.strings.reduce_join(tf.strings.as_string(got[1:]), separator=", ")
-                got = tf.strings.join(["(", sizes, tf.where(tf.size(got) == 2, ",", ""), ")"])  # as a Python tuple
-                checks.append(tf.debugging.Assert(ok, [_SHAPE_MARK + what, expected, got]))
+                # int data: `Assert` needs no guard; `_data_error` writes the sizes as a tuple
+                checks.append(tf.debugging.Assert(ok, [_SHAPE_MARK + what, expected, got], summarize=-1))
             with tf.control_dependencies(checks):
                 batch[what] = (
                     tf.ensure_shape(tensor, (None, *shapes[0]), name=f"keras_cgan_{what}_shape")  # named for its error
@@ -1284,7 +1283,8 @@ class GANModel(keras.Model):
             )
             shape = (node.group(1), expected, got)
         elif shape:
-            shape = shape.groups()
+            what, expected, sizes = shape.groups()  # sizes as `Assert` prints a shape: `4 10 8 1`, batch first
+            shape = (what, expected, str(tuple(int(size) for size in sizes.split()[1:])))
         if shape:
             what, expected, got = shape
             return ValueError(

@@ -158,15 +158,6 @@ def _check_one_batch(values, where, what="condition"):
     )
 
 
-def _first_row(tensor):
-    """`distribute.first_row` of a tensor of any rank, an unknown one too (a class id or a column of them)."""
-    if tensor.shape.rank is not None:
-        return distribute.first_row(tensor)
-    sample = tf.shape(tensor)[1:]
-    flat = tf.reshape(tensor, tf.stack([tf.shape(tensor)[0], tf.reduce_prod(sample)]))  # [B, size]
-    return tf.reshape(distribute.first_row(flat), tf.concat([[1], sample], 0))
-
-
 def _failed_check(*data):
     """The error of an in-graph check whose static shapes fail it as the step traces: the text of its `Assert`."""
     return tf.errors.InvalidArgumentError(None, None, "".join(f"[{item}] " for item in data).strip())
@@ -1016,13 +1007,14 @@ class GANModel(keras.Model):
     def _checked_batch(self, condition, target):
         """The batch (`_shape_checked` already) once its in-graph checks pass: values, then the condition's own.
 
-        The prepared condition comes out of an op that waits for every check,
-        so a step that depends on it neither updates a weight nor counts a
-        step on a bad batch.
+        The prepared condition comes out of an op that waits for every check
+        of every replica, so a step that depends on it neither updates a
+        weight, nor draws a seed, nor counts a step on a bad batch.
         """
         with tf.control_dependencies(self._batch_checks(condition, target)):
             condition = self.prepare_condition(condition)  # a family's own asserts (class ids) gate its output
-            return tf.nest.map_structure(tf.identity, condition), target
+            condition = tf.nest.map_structure(tf.identity, condition)
+        return distribute.after_every_replica(condition), target
 
     @contextlib.contextmanager
     def _global_batch(self, data):
@@ -1041,7 +1033,7 @@ class GANModel(keras.Model):
         offset, total = distribute.batch_position(count)
         first = offset
         if tf.distribute.get_strategy().num_replicas_in_sync > 1:
-            borrowed = tf.nest.map_structure(_first_row, data)
+            borrowed = tf.nest.map_structure(distribute.first_row, data)
             data = tf.nest.map_structure(
                 lambda mine, row: tf.cond(count > 0, lambda: mine, lambda: row), data, borrowed
             )

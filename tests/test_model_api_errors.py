@@ -279,3 +279,14 @@ def test_train_and_test_on_batch_keep_their_checks(gan):
     with pytest.raises(ValueError, match=r"y: targets must be finite; y\[2\] holds nan"):
         gan.test_on_batch(labels, np.where(np.arange(4)[:, None, None, None] == 2, np.nan, images))
     assert set(gan.train_on_batch(labels, images, return_dict=True)) >= {"d_loss", "g_loss"}
+
+
+def test_the_model_counts_steps_per_execution_as_the_callbacks_do():
+    from keras_cgan import callbacks
+    from keras_cgan.models import gan_model
+
+    assert gan_model.steps_per_execution is callbacks.steps_per_execution  # one lookup (written twice before)
+    gan = families.build("conditional")
+    assert callbacks.steps_per_execution(gan) == 1
+    gan.compile(steps_per_execution=3)
+    assert callbacks.steps_per_execution(gan) == 3

@@ -41,6 +41,7 @@ import tensorflow as tf
 
 from keras_cgan import checks, distribute
 from keras_cgan import losses as losses_lib
+from keras_cgan.callbacks import steps_per_execution
 from keras_cgan.conditions import base as conditions_base
 from keras_cgan.conditions.base import fits_per_sample
 
@@ -228,11 +229,6 @@ class _Position(keras.callbacks.Callback):
 def _batches_of_pairs(data):
     """Whether `data` yields `(condition, target)` batches one at a time (a Python generator, a PyDataset)."""
     return isinstance(data, keras.utils.PyDataset) or inspect.isgenerator(data)
-
-
-def steps_per_execution(model):
-    """The steps `model` runs per execution: its compiled `steps_per_execution`, 1 before `compile`."""
-    return int(getattr(model, "steps_per_execution", 1) or 1)
 
 
 def _user_callbacks(callbacks):

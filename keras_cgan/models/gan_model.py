@@ -1127,7 +1127,7 @@ class GANModel(keras.Model):
     def check_target(self, target, where):
         """Raises `ValueError` naming `where` unless targets have the generator's output shape and are
         finite floats in `[-1, 1]` (values are checked for arrays; a dataset's in the step)."""
-        expected = tuple(self.generator.outputs[0].shape[1:])
+        (expected,) = self.sample_shapes()["targets"]
         if not fits_per_sample(target, expected):
             raise ValueError(
                 f"{where}: targets have shape {tuple(target.shape[1:])} per sample but the generator "

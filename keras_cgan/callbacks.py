@@ -478,7 +478,8 @@ class StopOnNaN(keras.callbacks.Callback):
             )
 
 
-def _per_execution(model):
+def steps_per_execution(model):
+    """The steps `model` runs per execution: its compiled `steps_per_execution`, 1 before `compile`."""
     return int(getattr(model, "steps_per_execution", 1) or 1)
 
 
@@ -489,7 +490,7 @@ def _steps_after(steps, callback, begin, every):
     steps, `begin` being its first step in the epoch; an epoch's last one
     runs short when the data ends first.
     """
-    per_execution = _per_execution(callback.model)
+    per_execution = steps_per_execution(callback.model)
     epoch = (getattr(callback, "params", None) or {}).get("steps")
     if epoch:
         per_execution = max(min(per_execution, epoch - begin), 1)
@@ -603,7 +604,7 @@ class KeepBestGenerator(keras.callbacks.Callback):
         self.best_stages, self._batches = None, 0
 
     def on_train_batch_end(self, batch, logs=None):
-        begin = batch - _per_execution(self.model) + 1  # Keras passes the execution's last step
+        begin = batch - steps_per_execution(self.model) + 1  # Keras passes the execution's last step
         self._batches, crossed = _steps_after(self._batches, self, begin, self.every)
         if crossed:
             self._evaluate()

@@ -281,15 +281,35 @@ def all_replicas_any(flag):
     return ctx.all_reduce("SUM", tf.cast(flag, "float32")) > 0
 
 
+def after_every_replica(tensors):
+    """`tensors` (a structure) as copies each replica gets once every replica computed its own.
+
+    What a replica computes from them waits for every replica's (the checks of
+    its batch): a replica's own copy of a variable, such as a seed state, does
+    not move while another replica's batch fails. The identity on one device.
+    """
+    import tensorflow as tf
+
+    ctx, _, _ = _replica_context()
+    if ctx is None:
+        return tensors
+    with tf.control_dependencies(tf.nest.flatten(tensors)):
+        done = ctx.all_reduce("SUM", tf.zeros([]))  # each replica's part waits for its tensors
+    with tf.control_dependencies([done]):
+        return tf.nest.map_structure(tf.identity, tensors)
+
+
 def first_row(tensor):
-    """Row 0 of the global batch, `[1, ...]`, on every replica (replica 0 holds it)."""
+    """Row 0 of the global batch, `[1, ...]`, on every replica (replica 0 holds it).
+
+    `tensor` may be of any rank, an unknown one too (a `from_generator` dataset's).
+    """
     import tensorflow as tf
 
     ctx, replica_id, _ = _replica_context()
     if ctx is None:
         return tensor[:1]
-    head = tensor[:1]
-    rest = [[0, 0]] * (len(tensor.shape) - 1)
-    head = tf.pad(tf.cast(head, "float32"), [[0, 1 - tf.shape(head)[0]]] + rest)  # [1, ...] even when empty
+    zeros = tf.zeros(tf.concat([[1], tf.shape(tensor)[1:]], 0))  # a row of zeros, for a replica that holds none
+    head = tf.concat([tf.cast(tensor[:1], "float32"), zeros], 0)[:1]  # [1, ...]
     mine = tf.cast(tf.equal(replica_id, 0), "float32")
     return tf.cast(ctx.all_reduce("SUM", head * mine), tensor.dtype)

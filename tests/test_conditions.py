@@ -433,6 +433,22 @@ def test_a_new_condition_type_is_one_class(conditioning):
     assert gan.predict(c[:5], verbose=0).shape == (5,) + SHAPE
 
 
+def test_a_condition_names_the_shapes_a_batch_may_have():
+    """One source: `check` and the model's step (`ConditionalGAN.sample_shapes`) read the condition's."""
+    assert TAGS.sample_shapes == [(4,)] and list(conditions.ClassCondition(4).sample_shapes) == [(), (1,)]
+    assert make_gan("tags", "concat").sample_shapes()["conditions"] == [(4,)]
+
+    class PairOrColumn(conditions.Condition):
+        """Two floats, also taken as a 2x1 column."""
+
+        input_shape = (2,)
+        sample_shapes = [(2,), (2, 1)]
+
+    PairOrColumn().check(np.zeros((3, 2, 1), "float32"), "x")
+    with pytest.raises(ValueError, match=r"x: PairOrColumn conditions must have shape \[batch, \*\(2,\)\]; got \(3, 3\)"):
+        PairOrColumn().check(np.zeros((3, 3), "float32"), "x")
+
+
 # ------------------------------------------------------------------ bad input
 
 

@@ -101,6 +101,18 @@ def test_pix2pix_predict_names_a_wrong_image_size_and_takes_an_unknown_rank():
     assert gan.predict(_conditions(gray, rank=True), verbose=0).shape == (2, 16, 16, 3)
 
 
+def test_the_step_asserts_unknown_sizes_with_no_string_op():
+    """A batch that passes pays for no message: every `Assert` of the step takes constant strings and ints."""
+    gan = families.build("pix2pix")
+    unknown = (tf.TensorSpec(None, "float32"), tf.TensorSpec(None, "float32"))
+    graph = tf.function(gan.train_step).get_concrete_function(unknown).graph
+    asserts = [op for op in graph.get_operations() if op.type == "Assert"]
+    assert len(asserts) == 3, [op.name for op in asserts]  # the conditions' and the targets' shapes, the row counts
+    for op in asserts:
+        for data in op.inputs[1:]:  # the shapes' sizes were joined into a string (`StringJoin`) every step before
+            assert data.dtype == tf.int32 or data.op.type == "Const", (op.name, data)
+
+
 def test_conditions_and_targets_of_different_row_counts_are_named():
     gan = families.build("conditional")
     labels, images = families.data("conditional", 4)
@@ -211,6 +223,24 @@ def test_fit_refuses_nested_conditions_and_targets(gan):
         gan.fit(batches(), steps_per_epoch=1, verbose=0)
 
 
+def test_one_array_in_a_list_or_tuple_is_that_array(gan):
+    labels, _ = families.data("conditional", 4)
+    state = gan.seed_state.numpy()
+
+    def sampled(run):  # each call draws its noise from the same seed state
+        gan.seed_state.assign(state)
+        return np.asarray(run())
+
+    expected = sampled(lambda: gan.predict(labels, verbose=0))
+    # Keras' single-input models take `[x]` and `(x,)`: "x: conditions must be one array ...; received a list of 1"
+    # before.
+    for run in (lambda: gan.predict([labels], verbose=0), lambda: gan.predict((labels,), verbose=0),
+                lambda: gan([labels]), lambda: gan.predict_on_batch((labels,))):
+        np.testing.assert_allclose(sampled(run), expected, atol=1e-6)
+    with pytest.raises(ValueError, match=r"x: conditions must be one array or tensor .*received a list of 2"):
+        gan.predict([labels, labels], verbose=0)
+
+
 def test_pix2pix_refuses_a_python_list_of_images():
     gan = families.build("pix2pix")
     gray, color = families.data("pix2pix", 2)
@@ -249,3 +279,14 @@ def test_train_and_test_on_batch_keep_their_checks(gan):
     with pytest.raises(ValueError, match=r"y: targets must be finite; y\[2\] holds nan"):
         gan.test_on_batch(labels, np.where(np.arange(4)[:, None, None, None] == 2, np.nan, images))
     assert set(gan.train_on_batch(labels, images, return_dict=True)) >= {"d_loss", "g_loss"}
+
+
+def test_the_model_counts_steps_per_execution_as_the_callbacks_do():
+    from keras_cgan import callbacks
+    from keras_cgan.models import gan_model
+
+    assert gan_model.steps_per_execution is callbacks.steps_per_execution  # one lookup (written twice before)
+    gan = families.build("conditional")
+    assert callbacks.steps_per_execution(gan) == 1
+    gan.compile(steps_per_execution=3)
+    assert callbacks.steps_per_execution(gan) == 3

@@ -3,7 +3,8 @@
 A condition object answers every question the library asks about one kind
 of condition, so the networks and models never branch on its type:
 
-* how it is fed: `input_shape` (per sample) and `dtype`;
+* how it is fed: `input_shape` (per sample), `sample_shapes` (the shapes a
+  batch may come in) and `dtype`;
 * how a batch is checked and cast: `check`, `assert_valid`, `prepare`;
 * how a *wrong* condition is drawn for the matching-aware term: `wrong`;
 * how it is turned into a code `[B, units]` inside a network: `code`
@@ -130,9 +131,10 @@ class Condition:
 
     Subclasses set `input_shape` (per sample, a tuple; a property when it
     depends on the constructor) and `dtype`, and override what differs from
-    the defaults here: `code` (default: one dense layer), `wrong` (default:
-    another sample's condition, `other_sample`), `check` (default: dtype kind
-    and shape), `num_labels` and `auxiliary_loss` (default: no auxiliary
+    the defaults here: `sample_shapes` (default: `[input_shape]`), `code`
+    (default: one dense layer), `wrong` (default: another sample's
+    condition, `other_sample`), `check` (default: dtype kind and shape),
+    `num_labels` and `auxiliary_loss` (default: no auxiliary
     head), `independent_labels` (default False: not one sigmoid per label,
     so `auxiliary_on_fake="negative"` is refused), `multi_hot` (default
     False: values other than 0 and 1 are valid), `get_config`. Register
@@ -154,6 +156,15 @@ class Condition:
         return None
 
     @property
+    def sample_shapes(self):
+        """Sequence of tuples. The per-sample shapes a batch may have (default: `[input_shape]`).
+
+        `check` refuses others, and the model's step asserts them where a
+        dataset leaves the sizes unknown.
+        """
+        return [tuple(self.input_shape)]
+
+    @property
     def num_ids(self):
         """int or None. How many integer ids a condition may hold (classes, vocabulary words), so how
         many rows an embedding of it needs; None for float conditions."""
@@ -171,7 +182,7 @@ class Condition:
         """Raises `ValueError` if `condition` (an array or a `tf.TensorSpec`) does not fit.
 
         The default checks that integer conditions get integer values and
-        that the shape is `[batch, *input_shape]`.
+        that the shape is `[batch, *shape]` for one of `sample_shapes`.
 
         Args:
             condition: array, tensor or `tf.TensorSpec` of a batch.
@@ -181,7 +192,7 @@ class Condition:
         dtype = tf.as_dtype(condition.dtype)
         if dtype == tf.string or (tf.as_dtype(self.dtype).is_integer and not dtype.is_integer):
             raise ValueError(f"{where}: {name} conditions must have dtype {self.dtype}; got dtype {dtype.name}.")
-        if not fits_per_sample(condition, tuple(self.input_shape)):
+        if not any(fits_per_sample(condition, shape) for shape in self.sample_shapes):
             raise ValueError(
                 f"{where}: {name} conditions must have shape [batch, *{tuple(self.input_shape)}]; "
                 f"got {tuple(condition.shape)}."

@@ -30,6 +30,7 @@ class ClassCondition(Condition):
     """
 
     input_shape = ()
+    sample_shapes = ((), (1,))  # ids `[batch]`, or a column of them `[batch, 1]`
     dtype = "int32"
 
     def __init__(self, num_classes):
@@ -94,7 +95,7 @@ class ClassCondition(Condition):
                 f"{where}: class conditions must be integer ids; got dtype {dtype.name}. "
                 "Cast labels with `tf.cast(labels, 'int32')` (one-hot labels: `argmax`)."
             )
-        if not (fits_per_sample(condition, ()) or fits_per_sample(condition, (1,))):
+        if not any(fits_per_sample(condition, shape) for shape in self.sample_shapes):
             shape = tuple(condition.shape)
             raise ValueError(
                 f"{where}: class conditions must have shape [batch] or [batch, 1]; got {shape}."

@@ -41,6 +41,7 @@ import tensorflow as tf
 
 from keras_cgan import checks, distribute
 from keras_cgan import losses as losses_lib
+from keras_cgan.callbacks import steps_per_execution
 from keras_cgan.conditions import base as conditions_base
 from keras_cgan.conditions.base import fits_per_sample
 
@@ -125,11 +126,16 @@ def check_samples(samples, where, what="targets"):
 
 
 def _as_batch(values, scalar_condition):
-    """Python numbers and lists become a numpy batch (a scalar a batch of one where conditions are scalars)."""
+    """Python numbers and lists become a numpy batch (a scalar a batch of one where conditions are scalars).
+
+    One array in a list or tuple (`[x]`, `(x,)`, as Keras' single-input models take) is that array.
+    """
     if isinstance(values, (bool, int, float, np.generic)) or (
         isinstance(values, (list, tuple)) and not any(hasattr(v, "shape") and np.ndim(v) for v in values)
     ):
         values = np.asarray(values)
+    if isinstance(values, (list, tuple)) and len(values) == 1 and hasattr(values[0], "shape"):
+        values = values[0]
     if scalar_condition and getattr(values, "shape", None) is not None and len(values.shape) == 0:
         values = values[None] if isinstance(values, np.ndarray) else tf.reshape(values, [1])  # 0-d array, tensor
     return values
@@ -151,15 +157,6 @@ def _check_one_batch(values, where, what="condition"):
         f"single {what} input: stack samples into one batch (`np.stack`) and pass the tensor itself, not a "
         "dict, list or tuple holding it."
     )
-
-
-def _first_row(tensor):
-    """`distribute.first_row` of a tensor of any rank, an unknown one too (a class id or a column of them)."""
-    if tensor.shape.rank is not None:
-        return distribute.first_row(tensor)
-    sample = tf.shape(tensor)[1:]
-    flat = tf.reshape(tensor, tf.stack([tf.shape(tensor)[0], tf.reduce_prod(sample)]))  # [B, size]
-    return tf.reshape(distribute.first_row(flat), tf.concat([[1], sample], 0))
 
 
 def _failed_check(*data):
@@ -232,11 +229,6 @@ class _Position(keras.callbacks.Callback):
 def _batches_of_pairs(data):
     """Whether `data` yields `(condition, target)` batches one at a time (a Python generator, a PyDataset)."""
     return isinstance(data, keras.utils.PyDataset) or inspect.isgenerator(data)
-
-
-def steps_per_execution(model):
-    """The steps `model` runs per execution: its compiled `steps_per_execution`, 1 before `compile`."""
-    return int(getattr(model, "steps_per_execution", 1) or 1)
 
 
 def _user_callbacks(callbacks):
@@ -1011,13 +1003,14 @@ class GANModel(keras.Model):
     def _checked_batch(self, condition, target):
         """The batch (`_shape_checked` already) once its in-graph checks pass: values, then the condition's own.
 
-        The prepared condition comes out of an op that waits for every check,
-        so a step that depends on it neither updates a weight nor counts a
-        step on a bad batch.
+        The prepared condition comes out of an op that waits for every check
+        of every replica, so a step that depends on it neither updates a
+        weight, nor draws a seed, nor counts a step on a bad batch.
         """
         with tf.control_dependencies(self._batch_checks(condition, target)):
             condition = self.prepare_condition(condition)  # a family's own asserts (class ids) gate its output
-            return tf.nest.map_structure(tf.identity, condition), target
+            condition = tf.nest.map_structure(tf.identity, condition)
+        return distribute.after_every_replica(condition), target
 
     @contextlib.contextmanager
     def _global_batch(self, data):
@@ -1036,7 +1029,7 @@ class GANModel(keras.Model):
         offset, total = distribute.batch_position(count)
         first = offset
         if tf.distribute.get_strategy().num_replicas_in_sync > 1:
-            borrowed = tf.nest.map_structure(_first_row, data)
+            borrowed = tf.nest.map_structure(distribute.first_row, data)
             data = tf.nest.map_structure(
                 lambda mine, row: tf.cond(count > 0, lambda: mine, lambda: row), data, borrowed
             )
@@ -1134,7 +1127,7 @@ class GANModel(keras.Model):
     def check_target(self, target, where):
         """Raises `ValueError` naming `where` unless targets have the generator's output shape and are
         finite floats in `[-1, 1]` (values are checked for arrays; a dataset's in the step)."""
-        expected = tuple(self.generator.outputs[0].shape[1:])
+        (expected,) = self.sample_shapes()["targets"]
         if not fits_per_sample(target, expected):
             raise ValueError(
                 f"{where}: targets have shape {tuple(target.shape[1:])} per sample but the generator "
@@ -1192,14 +1185,13 @@ class GANModel(keras.Model):
             if static.rank is not None and static[1:].is_fully_defined():
                 if any(fits_per_sample(tensor, shape) for shape in shapes):
                     continue  # checked when `fit` began, or `predict`'s batch as it traces
-                raise _failed_check(_SHAPE_MARK + what, expected, str(tuple(static[1:].as_list())))
+                raise _failed_check(_SHAPE_MARK + what, expected, " ".join(str(size) for size in static.as_list()))
             checks = []
             if checking:
                 got = tf.shape(tensor)  # [rank], known at run time only
                 ok = tf.reduce_any([self._fits_shape(got, shape) for shape in shapes])
-                sizes = tf.strings.reduce_join(tf.strings.as_string(got[1:]), separator=", ")
-                got = tf.strings.join(["(", sizes, tf.where(tf.size(got) == 2, ",", ""), ")"])  # as a Python tuple
-                checks.append(tf.debugging.Assert(ok, [_SHAPE_MARK + what, expected, got]))
+                # int data: `Assert` needs no guard; `_data_error` writes the sizes as a tuple
+                checks.append(tf.debugging.Assert(ok, [_SHAPE_MARK + what, expected, got], summarize=-1))
             with tf.control_dependencies(checks):
                 batch[what] = (
                     tf.ensure_shape(tensor, (None, *shapes[0]), name=f"keras_cgan_{what}_shape")  # named for its error
@@ -1279,7 +1271,8 @@ class GANModel(keras.Model):
             )
             shape = (node.group(1), expected, got)
         elif shape:
-            shape = shape.groups()
+            what, expected, sizes = shape.groups()  # sizes as `Assert` prints a shape: `4 10 8 1`, batch first
+            shape = (what, expected, str(tuple(int(size) for size in sizes.split()[1:])))
         if shape:
             what, expected, got = shape
             return ValueError(

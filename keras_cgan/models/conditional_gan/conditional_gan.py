@@ -312,9 +312,9 @@ class ConditionalGAN(GANModel):
         self.condition.check(condition, where)
 
     def sample_shapes(self):
-        """As `GANModel.sample_shapes`; a scalar condition (a class id) may also come as `[batch, 1]`."""
-        shape = tuple(self.condition.input_shape)
-        return {**super().sample_shapes(), "conditions": [shape] + ([(1,)] if shape == () else [])}
+        """As `GANModel.sample_shapes`; the condition's are its own (class ids: `[batch]` or `[batch, 1]`)."""
+        shapes = getattr(self.condition, "sample_shapes", [tuple(self.condition.input_shape)])  # a duck-typed condition
+        return {**super().sample_shapes(), "conditions": list(shapes)}
 
     def prepare_condition(self, condition):
         """Casts and reshapes a batch of conditions, checking them in-graph first.

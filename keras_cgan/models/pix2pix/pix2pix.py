@@ -153,7 +153,7 @@ class Pix2Pix(GANModel):
             condition: array, tensor or `tf.TensorSpec` of a batch.
             where: str. Names the argument in the message.
         """
-        want = tuple(self.generator.inputs[0].shape[1:])
+        (want,) = self.sample_shapes()["conditions"]
         if not fits_per_sample(condition, want):
             raise ValueError(
                 f"{where}: conditions have shape {tuple(condition.shape[1:])} per sample but the generator takes {want}."

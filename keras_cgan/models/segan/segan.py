@@ -182,10 +182,11 @@ class SEGAN(GANModel):
     # ------------------------------------------------------------- the model
 
     def check_condition(self, condition, where):
-        if not fits_per_sample(condition, (self.window, 1)):
+        (want,) = self.sample_shapes()["conditions"]
+        if not fits_per_sample(condition, want):
             raise ValueError(
                 f"{where}: noisy windows have shape {tuple(condition.shape[1:])} per sample; the model takes "
-                f"({self.window}, 1). Use `enhance()` for audio of any length."
+                f"{want}. Use `enhance()` for audio of any length."
             )
         self._check_values(condition, where, "noisy windows")
 

@@ -281,24 +281,6 @@ def all_replicas_any(flag):
     return ctx.all_reduce("SUM", tf.cast(flag, "float32")) > 0
 
 
-def after_every_replica(tensors):
-    """`tensors` (a structure) as copies each replica gets once every replica computed its own.
-
-    What a replica computes from them waits for every replica's (the checks of
-    its batch): a replica's own copy of a variable, such as a seed state, does
-    not move while another replica's batch fails. The identity on one device.
-    """
-    import tensorflow as tf
-
-    ctx, _, _ = _replica_context()
-    if ctx is None:
-        return tensors
-    with tf.control_dependencies(tf.nest.flatten(tensors)):
-        done = ctx.all_reduce("SUM", tf.zeros([]))  # each replica's part waits for its tensors
-    with tf.control_dependencies([done]):
-        return tf.nest.map_structure(tf.identity, tensors)
-
-
 def first_row(tensor):
     """Row 0 of the global batch, `[1, ...]`, on every replica (replica 0 holds it).
 

@@ -1003,14 +1003,14 @@ class GANModel(keras.Model):
     def _checked_batch(self, condition, target):
         """The batch (`_shape_checked` already) once its in-graph checks pass: values, then the condition's own.
 
-        The prepared condition comes out of an op that waits for every check
-        of every replica, so a step that depends on it neither updates a
-        weight, nor draws a seed, nor counts a step on a bad batch.
+        The prepared condition comes out of an op that waits for every check,
+        so a step that depends on it neither updates a weight nor counts a
+        step on a bad batch. (On several replicas, a replica whose own rows
+        pass may still draw its seeds: no collective op waits for the others.)
         """
         with tf.control_dependencies(self._batch_checks(condition, target)):
             condition = self.prepare_condition(condition)  # a family's own asserts (class ids) gate its output
-            condition = tf.nest.map_structure(tf.identity, condition)
-        return distribute.after_every_replica(condition), target
+            return tf.nest.map_structure(tf.identity, condition), target
 
     @contextlib.contextmanager
     def _global_batch(self, data):

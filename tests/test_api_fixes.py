@@ -112,6 +112,9 @@ def test_a_misspelled_keyword_of_an_export_is_named_before_converting(tmp_path, 
                                   "'tolerance'?). It takes "), message
         assert re.search(r"check, inputs, overwrite, and for the parity check batch_sizes, tolerance, .*seed", message)
         assert "unexpected keyword argument 'gan'" in _type_error(call, _generator(), tmp_path / name, gan=None)
+        # A failed check always raises (raise_on_failure=False moved a failed export into place).
+        assert "unexpected keyword argument 'raise_on_failure'" in _type_error(
+            call, _generator(), tmp_path / name, raise_on_failure=False)
         with pytest.raises(ValueError, match=re.escape("`tolerance` must be ")):  # a value of the wrong type too
             call(_generator(), tmp_path / name, tolerance="1e-3")
     assert "'quantization'" in _type_error(export.to_onnx, _generator(), tmp_path / "g.onnx", quantization="int8")

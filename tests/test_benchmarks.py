@@ -165,7 +165,8 @@ def test_export_latency_figure_draws_noise_as_wide_as_the_generator(tmp_path, mo
 
     module = benchmark_module("export_latency")
     noise, condition = keras.Input((16,), name="noise"), keras.Input((), dtype="int32", name="condition")
-    generator = keras.Model([noise, condition], keras.layers.Dense(4)(noise))  # 16 wide, not 32
+    classes = keras.layers.Flatten()(keras.layers.Embedding(10, 2)(condition))  # the class count is read off it
+    generator = keras.Model([noise, condition], keras.layers.Concatenate()([noise, classes]))  # 16 wide, not 32
     result = {"generator": "given", "parameters": 0, "rows": {}, "acceptance": {}}
     monkeypatch.setattr(module, "bench_family", lambda family, args, workdir, given: (result, {}, generator))
     drawn = {}

@@ -735,10 +735,18 @@ class GANModel(keras.Model):
         self.discriminator_optimizer.build(self.discriminator.trainable_variables)
 
     def _uses_float16(self):
+        """Whether a layer computes in float16 (nested ones too).
+
+        Input layers and models do not count: they take the global policy
+        (their own is not saved), so a float32 GAN loaded under
+        `mixed_float16` would get loss-scaled optimizers, into which its
+        saved optimizer state no longer loads.
+        """
         return any(
             getattr(layer, "compute_dtype", None) == "float16"
             for network in (self.generator, self.discriminator)
-            for layer in network.layers
+            for layer in network._flatten_layers(include_self=False, recursive=True)
+            if not isinstance(layer, (keras.layers.InputLayer, keras.Model))
         )
 
     @staticmethod

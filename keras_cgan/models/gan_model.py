@@ -226,9 +226,18 @@ class _Position(keras.callbacks.Callback):
         self.batch = batch
 
 
+# What `fit` takes as a dataset of `(condition, target)` batches (`x` alone): one that shuffles itself.
+_DATASETS = (tf.data.Dataset, tf.distribute.DistributedDataset)
+
+
 def _batches_of_pairs(data):
-    """Whether `data` yields `(condition, target)` batches one at a time (a Python generator, a PyDataset)."""
-    return isinstance(data, keras.utils.PyDataset) or inspect.isgenerator(data)
+    """Whether `data` yields `(condition, target)` batches the step checks one at a time.
+
+    A Python generator, a `PyDataset`, or a dataset a strategy distributed
+    (`strategy.experimental_distribute_dataset`), whose batches are split
+    over the replicas already.
+    """
+    return isinstance(data, (keras.utils.PyDataset, tf.distribute.DistributedDataset)) or inspect.isgenerator(data)
 
 
 def _user_callbacks(callbacks):
@@ -1286,8 +1295,8 @@ class GANModel(keras.Model):
             return ValueError(
                 f"{source} {what} have shape {got} per sample at {at}, but the model takes {expected}; {stopped} "
                 f"(`{method}` checks the shapes a dataset states before it starts; those that `from_generator` or "
-                "`tf.py_function` leave unknown, and a Python generator's, in the step.) Resize or reshape the "
-                f"{what} in the pipeline."
+                "`tf.py_function` leave unknown, a Python generator's and a distributed dataset's, in the step.) "
+                f"Resize or reshape the {what} in the pipeline."
             )
         if rows:
             conditions, targets = rows.groups()
@@ -1361,7 +1370,7 @@ class GANModel(keras.Model):
                 raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: {unsupported}={kwargs[unsupported]!r}")
         if isinstance(x, tf.data.Dataset):
             self._check_dataset(x, "dataset")
-        elif x is not None and not (y is None and _batches_of_pairs(x)):  # those the step checks batch by batch
+        elif x is not None and not _batches_of_pairs(x):  # those the step checks batch by batch (Keras refuses a `y`)
             x, y = self._check_arrays(x, y, ("x", "y"), method)
         return x, y
 
@@ -1452,7 +1461,7 @@ class GANModel(keras.Model):
         x, y = self._check_fit_data(x, y, kwargs)
         self._check_validation_data(kwargs)
         self._warn_partial_execution(kwargs.get("steps_per_epoch"), x, kwargs.get("batch_size"))
-        if isinstance(x, tf.data.Dataset):
+        if isinstance(x, _DATASETS):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
         # Guards (StopOnNaN) see a step's logs before any callback saves its
         # weights, whatever the order the user listed them in.
@@ -1460,7 +1469,7 @@ class GANModel(keras.Model):
         callbacks = self._with_monitor(callbacks, x, y, diagnose)
         position = _Position()
         kwargs["callbacks"] = callbacks + [position]
-        source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The training"
+        source = "The dataset's" if isinstance(x, _DATASETS) else "The training"
         history = self._run_checked(lambda: super(GANModel, self).fit(x, y, **kwargs), position, source, "fit")
         if position.epochs_begun and not position.train_batches:
             raise ValueError(
@@ -1554,7 +1563,7 @@ class GANModel(keras.Model):
             x, y = self._check_fit_data(x, y, kwargs, method="evaluate")
             position = _Position()
             kwargs["callbacks"] = _user_callbacks(kwargs.get("callbacks")) + [position]
-            source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The evaluation"
+            source = "The dataset's" if isinstance(x, _DATASETS) else "The evaluation"
         run = lambda: super(GANModel, self).evaluate(x, y, **kwargs)  # noqa: E731
         return self._run_checked(run, position, source, method, training=False)
 
@@ -1572,7 +1581,7 @@ class GANModel(keras.Model):
         position = _Position()
         callbacks = _user_callbacks(callbacks) + [position]
         run = lambda: super(GANModel, self).predict(x, batch_size, verbose, steps, callbacks)  # noqa: E731
-        source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The"
+        source = "The dataset's" if isinstance(x, _DATASETS) else "The"
         return self._run_checked(run, position, source, "predict", training=False)
 
     def predict_on_batch(self, x):

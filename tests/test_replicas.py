@@ -25,6 +25,9 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
   `predict`, a wrong condition size; then a bad class id in the second
   replica's rows, which must count no step, and `distribute.first_row` of a
   tensor of unknown rank.
+* `on_batch`: `train_on_batch`, `test_on_batch` and `predict_on_batch` on a
+  batch of 5 (3/2 over two replicas), which they split as `fit` does (Keras
+  gives each replica the whole batch).
 * `distributed_dataset`: `fit` and `evaluate` on a dataset the user
   distributed (`strategy.experimental_distribute_dataset`), which trains as
   the plain dataset does.
@@ -194,6 +197,17 @@ try:
 except ValueError as error:
     results["first_row"] = str(error)
 
+# One batch of 5 rows (3/2 over two replicas): Keras' `*_on_batch` gave each replica all of it.
+for family in ("conditional", "stackgan"):
+    with strategy.scope():
+        gan = families.build(family, optimizer="sgd", **families.RANDOMISED[family])
+    x, y = families.data(family, 5)
+    trained = gan.train_on_batch(x, y, return_dict=True)
+    tested = gan.test_on_batch(x, y, return_dict=True)
+    logs = {**trained, **{"test_" + k: v for k, v in tested.items()}}
+    results[f"{family}/on_batch"] = {"weights": snapshot(gan), "logs": logs}
+    results[f"{family}/predict_on_batch"] = gan.predict_on_batch(x).tolist()
+
 # A dataset the user distributed trains as the plain dataset does (19 pairs: a last batch split 2/1).
 dataset_runs = []
 for distributed in (False, True):
@@ -214,7 +228,7 @@ emit(results)
 
 KEYS = [f"{family}/{case}" for family in families.FAMILIES for case in ("uneven", "regularized", "float16_inf", "float16_clip")] + [
     f"{family}/{kind}" for family in ("conditional", "stackgan") for kind in ("tags", "text")
-] + ["conditional/unknown_sizes", "conditional/distributed_dataset"]
+] + ["conditional/unknown_sizes", "conditional/on_batch", "stackgan/on_batch", "conditional/distributed_dataset"]
 
 
 @pytest.fixture(scope="module")
@@ -278,6 +292,14 @@ def test_a_bad_class_id_on_one_replica_counts_no_step(runs):
 def test_first_row_takes_a_tensor_of_unknown_rank_on_every_replica(runs):
     for run in runs:  # "Cannot take the length of shape with unknown rank" on 2 replicas before
         assert run["first_row"] == [[[5, 6]]] * run["replicas"], run["first_row"]
+
+
+@pytest.mark.parametrize("family", ["conditional", "stackgan"])
+def test_predict_on_batch_splits_the_batch_over_the_replicas(runs, family):
+    one, two = runs  # Keras gave each replica the whole batch: 10 rows for 5 on two replicas
+    a, b = np.array(one[f"{family}/predict_on_batch"]), np.array(two[f"{family}/predict_on_batch"])
+    assert a.shape[0] == b.shape[0] == 5, (a.shape, b.shape)
+    np.testing.assert_allclose(b, a, atol=1e-5)
 
 
 def test_fit_on_a_distributed_dataset_trains_as_on_the_dataset(runs):

@@ -29,6 +29,7 @@ logged values are the true global batch means.
 import collections
 import contextlib
 import copy
+import functools
 import inspect
 import os
 import re
@@ -1490,23 +1491,47 @@ class GANModel(keras.Model):
 
         The batch's values are checked on the host, as `fit` checks arrays;
         `compile(check_data=False)` leaves only the dtype and shape checks.
+        On several replicas the batch is split over them, as `fit` splits
+        it, so they make the step of one device.
         """
-        run = super().train_on_batch
         weights = {"sample_weight": sample_weight, "class_weight": class_weight}
-        return self._on_batch("train_on_batch", lambda x, y: run(x, y, return_dict=return_dict), x, y, weights)
+        return self._on_batch("train_on_batch", super().train_on_batch, x, y, weights, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        """As `keras.Model.test_on_batch` (the losses on one batch), with the checks of `fit`."""
-        run = super().test_on_batch
+        """As `keras.Model.test_on_batch` (the losses on one batch), with the checks of `fit`; split over replicas."""
         weights = {"sample_weight": sample_weight}
-        return self._on_batch("test_on_batch", lambda x, y: run(x, y, return_dict=return_dict), x, y, weights)
+        return self._on_batch("test_on_batch", super().test_on_batch, x, y, weights, return_dict)
 
-    def _on_batch(self, method, run, x, y, weights):
+    def _on_batch(self, method, run, x, y, weights, return_dict):
         """`run(x, y)`, Keras' `method` on one batch, after the checks of `fit` and with its clear data errors."""
         self._require_compiled(method)
+        self._check_replicated_execution(method)
+        if isinstance(x, _DATASETS) or _batches_of_pairs(x):
+            kind = "a tf.data.Dataset" if isinstance(x, tf.data.Dataset) else f"a {type(x).__name__}"
+            whole = "fit" if method == "train_on_batch" else "evaluate"
+            raise ValueError(
+                f"`{method}` takes one batch, as arrays `x` and `y`. Received: x as {kind}; pass it to `{whole}`."
+            )
         x, y = self._check_fit_data(x, y, weights, method=method)
+        training = method == "train_on_batch"
+        if self.distribute_strategy.num_replicas_in_sync > 1:
+            make_function = self.make_train_function if training else self.make_test_function
+            run = functools.partial(self._split_batch, make_function)
         position = _Position(where=f"the batch passed to `{method}`")
-        return self._run_checked(lambda: run(x, y), position, "The", method, training=method == "train_on_batch")
+        return self._run_checked(lambda: run(x, y, return_dict=return_dict), position, "The", method, training)
+
+    def _split_batch(self, make_function, x, y, return_dict=False):
+        """One step on the batch split over the replicas, as `fit` splits a batch.
+
+        Keras' `train_on_batch` and `test_on_batch` give every replica the
+        whole batch: N replicas would step on it N times over (with other
+        noise). Here they make the step of one device.
+        """
+        data = self.distribute_strategy.experimental_distribute_dataset(tf.data.Dataset.from_tensors((x, y)))
+        function = make_function()
+        self.reset_metrics()
+        logs = {name: np.asarray(value).item() for name, value in sorted(function(iter(data)).items())}
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def _warn_partial_execution(self, steps_per_epoch, x, batch_size):
         """Warns when Keras would round `steps_per_epoch` up to whole executions.
@@ -1585,7 +1610,15 @@ class GANModel(keras.Model):
         return self._run_checked(run, position, source, "predict", training=False)
 
     def predict_on_batch(self, x):
-        """As `keras.Model.predict_on_batch`, with the condition checks of `predict`; Python ints and lists too."""
+        """As `keras.Model.predict_on_batch`, with the condition checks of `predict`; Python ints and lists too.
+
+        On several replicas the batch is split over them, as `predict` splits
+        it: one sample per condition.
+        """
+        if self.distribute_strategy.num_replicas_in_sync > 1:
+            # Keras gives every replica the whole batch (N times the rows); `predict` splits it over them.
+            x = _as_batch(x, self._scalar_condition())
+            return self.predict(x, batch_size=len(tf.nest.flatten(x)[0]), verbose=0)
         return super().predict_on_batch(self._condition_batch(x, "x"))
 
     def __call__(self, *args, **kwargs):

@@ -95,3 +95,36 @@ def test_float16_overflow_in_one_stage_skips_every_stage_on_one_device(policy):
     optimizers = gan.discriminator_optimizers
     assert [int(o.iterations.numpy()) for o in optimizers] == [0, 0]
     assert [float(o.dynamic_scale.numpy()) for o in optimizers] == [2.0**14] * 2
+
+
+@pytest.mark.parametrize("family", ["pix2pix", "stackgan"])
+def test_a_float32_gan_loaded_under_mixed_float16_keeps_float32_and_its_optimizer_state(family, tmp_path):
+    # The input layers (and StackGAN's rebuilt chain) took float16 from the global policy: both optimizers were
+    # wrapped for loss scaling, so the saved Adam state (and the weight average's step count) did not load.
+    import warnings
+
+    gan = families.build(family, ema_decay=0.5)
+    gan.fit(families.dataset(family, 8, 4), epochs=1, verbose=0)
+    gan.save(tmp_path / "gan.keras")
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            loaded = keras.models.load_model(tmp_path / "gan.keras")
+        fresh = families.build(family)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    assert not [w for w in caught if "Skipping variable loading" in str(w.message)], [str(w.message) for w in caught]
+    for optimizer in (loaded.generator_optimizer, loaded.discriminator_optimizer):
+        assert isinstance(optimizer, keras.optimizers.Adam), type(optimizer)
+    saved = gan.generator_optimizer.variables + gan.discriminator_optimizer.variables
+    kept = loaded.generator_optimizer.variables + loaded.discriminator_optimizer.variables
+    assert int(kept[0].numpy()) == 2  # the iterations
+    np.testing.assert_array_equal(families.flat(kept), families.flat(saved))
+    layers = [layer for network in (loaded.generator, loaded.discriminator)
+              for layer in network._flatten_layers(include_self=False, recursive=True)
+              if not isinstance(layer, (keras.layers.InputLayer, keras.Model))]
+    assert {layer.compute_dtype for layer in layers} == {"float32"}
+    # A GAN built under the policy computes in float16 and scales its losses.
+    for optimizer in (fresh.generator_optimizer, fresh.discriminator_optimizer):
+        assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)

@@ -290,3 +290,15 @@ def test_the_model_counts_steps_per_execution_as_the_callbacks_do():
     assert callbacks.steps_per_execution(gan) == 1
     gan.compile(steps_per_execution=3)
     assert callbacks.steps_per_execution(gan) == 3
+
+
+def test_train_and_test_on_batch_send_a_dataset_or_a_generator_to_fit_or_evaluate(gan):
+    # "A GAN trains on pairs: the dataset must yield `(condition, target)`" for a dataset of pairs before, and a
+    # TypeError (no len()) for a generator with targets.
+    labels, images = families.data("conditional", 4)
+    dataset = tf.data.Dataset.from_tensor_slices((labels, images)).batch(4)
+    with pytest.raises(ValueError, match=r"`train_on_batch` takes one batch, as arrays `x` and `y`\. Received: x as "
+                                         r"a tf\.data\.Dataset; pass it to `fit`\."):
+        gan.train_on_batch(dataset)
+    with pytest.raises(ValueError, match=r"`test_on_batch` takes one batch.*x as a generator; pass it to `evaluate`"):
+        gan.test_on_batch((pair for pair in [(labels, images)]), images)

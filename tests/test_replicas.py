@@ -25,6 +25,12 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
   `predict`, a wrong condition size; then a bad class id in the second
   replica's rows, which must count no step, and `distribute.first_row` of a
   tensor of unknown rank.
+* `on_batch`: `train_on_batch`, `test_on_batch` and `predict_on_batch` on a
+  batch of 5 (3/2 over two replicas), which they split as `fit` does (Keras
+  gives each replica the whole batch).
+* `distributed_dataset`: `fit` and `evaluate` on a dataset the user
+  distributed (`strategy.experimental_distribute_dataset`), which trains as
+  the plain dataset does.
 
 ConditionalGAN and StackGAN add the mode-seeking term (`diversity_weight=1`,
 a ratio taken per example; StackGAN's on every third example of the global
@@ -42,6 +48,7 @@ from tests import families
 from tests.test_case import collect_isolated, start_isolated, stop_isolated
 
 CASES = """
+import warnings
 import keras, numpy as np, tensorflow as tf
 from tests import families
 
@@ -189,12 +196,39 @@ try:
     results["first_row"] = [row.numpy().tolist() for row in strategy.experimental_local_results(first_rows(batch))]
 except ValueError as error:
     results["first_row"] = str(error)
+
+# One batch of 5 rows (3/2 over two replicas): Keras' `*_on_batch` gave each replica all of it.
+for family in ("conditional", "stackgan"):
+    with strategy.scope():
+        gan = families.build(family, optimizer="sgd", **families.RANDOMISED[family])
+    x, y = families.data(family, 5)
+    trained = gan.train_on_batch(x, y, return_dict=True)
+    tested = gan.test_on_batch(x, y, return_dict=True)
+    logs = {**trained, **{"test_" + k: v for k, v in tested.items()}}
+    results[f"{family}/on_batch"] = {"weights": snapshot(gan), "logs": logs}
+    results[f"{family}/predict_on_batch"] = gan.predict_on_batch(x).tolist()
+
+# A dataset the user distributed trains as the plain dataset does (19 pairs: a last batch split 2/1).
+dataset_runs = []
+for distributed in (False, True):
+    with strategy.scope():
+        gan = families.build("conditional", optimizer="sgd", **families.RANDOMISED["conditional"])
+    x, y = families.data("conditional", 19)
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
+    dataset = strategy.experimental_distribute_dataset(dataset) if distributed else dataset
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        logs = fit_logs(gan.fit(dataset, epochs=1, verbose=0))
+        evaluated = gan.evaluate(dataset, verbose=0, return_dict=True)
+    logs.update({"eval_" + k: v for k, v in evaluated.items()})
+    dataset_runs.append({"weights": snapshot(gan), "logs": logs, "warnings": [str(w.message) for w in caught]})
+results["conditional/distributed_dataset"], results["conditional/plain_dataset"] = dataset_runs[1], dataset_runs[0]
 emit(results)
 """
 
 KEYS = [f"{family}/{case}" for family in families.FAMILIES for case in ("uneven", "regularized", "float16_inf", "float16_clip")] + [
     f"{family}/{kind}" for family in ("conditional", "stackgan") for kind in ("tags", "text")
-] + ["conditional/unknown_sizes"]
+] + ["conditional/unknown_sizes", "conditional/on_batch", "stackgan/on_batch", "conditional/distributed_dataset"]
 
 
 @pytest.fixture(scope="module")
@@ -258,6 +292,22 @@ def test_a_bad_class_id_on_one_replica_counts_no_step(runs):
 def test_first_row_takes_a_tensor_of_unknown_rank_on_every_replica(runs):
     for run in runs:  # "Cannot take the length of shape with unknown rank" on 2 replicas before
         assert run["first_row"] == [[[5, 6]]] * run["replicas"], run["first_row"]
+
+
+@pytest.mark.parametrize("family", ["conditional", "stackgan"])
+def test_predict_on_batch_splits_the_batch_over_the_replicas(runs, family):
+    one, two = runs  # Keras gave each replica the whole batch: 10 rows for 5 on two replicas
+    a, b = np.array(one[f"{family}/predict_on_batch"]), np.array(two[f"{family}/predict_on_batch"])
+    assert a.shape[0] == b.shape[0] == 5, (a.shape, b.shape)
+    np.testing.assert_allclose(b, a, atol=1e-5)
+
+
+def test_fit_on_a_distributed_dataset_trains_as_on_the_dataset(runs):
+    for run in runs:
+        distributed, plain = run["conditional/distributed_dataset"], run["conditional/plain_dataset"]
+        np.testing.assert_allclose(np.array(distributed["weights"]), np.array(plain["weights"]), atol=1e-6)
+        assert distributed["logs"] == pytest.approx(plain["logs"], abs=1e-6)
+        assert not [w for w in distributed["warnings"] if "shuffle" in w], distributed["warnings"]
 
 
 def test_the_mode_seeking_term_ran_in_the_battery(runs):

@@ -29,6 +29,7 @@ logged values are the true global batch means.
 import collections
 import contextlib
 import copy
+import functools
 import inspect
 import os
 import re
@@ -226,9 +227,18 @@ class _Position(keras.callbacks.Callback):
         self.batch = batch
 
 
+# What `fit` takes as a dataset of `(condition, target)` batches (`x` alone): one that shuffles itself.
+_DATASETS = (tf.data.Dataset, tf.distribute.DistributedDataset)
+
+
 def _batches_of_pairs(data):
-    """Whether `data` yields `(condition, target)` batches one at a time (a Python generator, a PyDataset)."""
-    return isinstance(data, keras.utils.PyDataset) or inspect.isgenerator(data)
+    """Whether `data` yields `(condition, target)` batches the step checks one at a time.
+
+    A Python generator, a `PyDataset`, or a dataset a strategy distributed
+    (`strategy.experimental_distribute_dataset`), whose batches are split
+    over the replicas already.
+    """
+    return isinstance(data, (keras.utils.PyDataset, tf.distribute.DistributedDataset)) or inspect.isgenerator(data)
 
 
 def _user_callbacks(callbacks):
@@ -735,10 +745,18 @@ class GANModel(keras.Model):
         self.discriminator_optimizer.build(self.discriminator.trainable_variables)
 
     def _uses_float16(self):
+        """Whether a layer computes in float16 (nested ones too).
+
+        Input layers and models do not count: they take the global policy
+        (their own is not saved), so a float32 GAN loaded under
+        `mixed_float16` would get loss-scaled optimizers, into which its
+        saved optimizer state no longer loads.
+        """
         return any(
             getattr(layer, "compute_dtype", None) == "float16"
             for network in (self.generator, self.discriminator)
-            for layer in network.layers
+            for layer in network._flatten_layers(include_self=False, recursive=True)
+            if not isinstance(layer, (keras.layers.InputLayer, keras.Model))
         )
 
     @staticmethod
@@ -1278,8 +1296,8 @@ class GANModel(keras.Model):
             return ValueError(
                 f"{source} {what} have shape {got} per sample at {at}, but the model takes {expected}; {stopped} "
                 f"(`{method}` checks the shapes a dataset states before it starts; those that `from_generator` or "
-                "`tf.py_function` leave unknown, and a Python generator's, in the step.) Resize or reshape the "
-                f"{what} in the pipeline."
+                "`tf.py_function` leave unknown, a Python generator's and a distributed dataset's, in the step.) "
+                f"Resize or reshape the {what} in the pipeline."
             )
         if rows:
             conditions, targets = rows.groups()
@@ -1353,7 +1371,7 @@ class GANModel(keras.Model):
                 raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: {unsupported}={kwargs[unsupported]!r}")
         if isinstance(x, tf.data.Dataset):
             self._check_dataset(x, "dataset")
-        elif x is not None and not (y is None and _batches_of_pairs(x)):  # those the step checks batch by batch
+        elif x is not None and not _batches_of_pairs(x):  # those the step checks batch by batch (Keras refuses a `y`)
             x, y = self._check_arrays(x, y, ("x", "y"), method)
         return x, y
 
@@ -1444,7 +1462,7 @@ class GANModel(keras.Model):
         x, y = self._check_fit_data(x, y, kwargs)
         self._check_validation_data(kwargs)
         self._warn_partial_execution(kwargs.get("steps_per_epoch"), x, kwargs.get("batch_size"))
-        if isinstance(x, tf.data.Dataset):
+        if isinstance(x, _DATASETS):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
         # Guards (StopOnNaN) see a step's logs before any callback saves its
         # weights, whatever the order the user listed them in.
@@ -1452,7 +1470,7 @@ class GANModel(keras.Model):
         callbacks = self._with_monitor(callbacks, x, y, diagnose)
         position = _Position()
         kwargs["callbacks"] = callbacks + [position]
-        source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The training"
+        source = "The dataset's" if isinstance(x, _DATASETS) else "The training"
         history = self._run_checked(lambda: super(GANModel, self).fit(x, y, **kwargs), position, source, "fit")
         if position.epochs_begun and not position.train_batches:
             raise ValueError(
@@ -1473,23 +1491,47 @@ class GANModel(keras.Model):
 
         The batch's values are checked on the host, as `fit` checks arrays;
         `compile(check_data=False)` leaves only the dtype and shape checks.
+        On several replicas the batch is split over them, as `fit` splits
+        it, so they make the step of one device.
         """
-        run = super().train_on_batch
         weights = {"sample_weight": sample_weight, "class_weight": class_weight}
-        return self._on_batch("train_on_batch", lambda x, y: run(x, y, return_dict=return_dict), x, y, weights)
+        return self._on_batch("train_on_batch", super().train_on_batch, x, y, weights, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        """As `keras.Model.test_on_batch` (the losses on one batch), with the checks of `fit`."""
-        run = super().test_on_batch
+        """As `keras.Model.test_on_batch` (the losses on one batch), with the checks of `fit`; split over replicas."""
         weights = {"sample_weight": sample_weight}
-        return self._on_batch("test_on_batch", lambda x, y: run(x, y, return_dict=return_dict), x, y, weights)
+        return self._on_batch("test_on_batch", super().test_on_batch, x, y, weights, return_dict)
 
-    def _on_batch(self, method, run, x, y, weights):
+    def _on_batch(self, method, run, x, y, weights, return_dict):
         """`run(x, y)`, Keras' `method` on one batch, after the checks of `fit` and with its clear data errors."""
         self._require_compiled(method)
+        self._check_replicated_execution(method)
+        if isinstance(x, _DATASETS) or _batches_of_pairs(x):
+            kind = "a tf.data.Dataset" if isinstance(x, tf.data.Dataset) else f"a {type(x).__name__}"
+            whole = "fit" if method == "train_on_batch" else "evaluate"
+            raise ValueError(
+                f"`{method}` takes one batch, as arrays `x` and `y`. Received: x as {kind}; pass it to `{whole}`."
+            )
         x, y = self._check_fit_data(x, y, weights, method=method)
+        training = method == "train_on_batch"
+        if self.distribute_strategy.num_replicas_in_sync > 1:
+            make_function = self.make_train_function if training else self.make_test_function
+            run = functools.partial(self._split_batch, make_function)
         position = _Position(where=f"the batch passed to `{method}`")
-        return self._run_checked(lambda: run(x, y), position, "The", method, training=method == "train_on_batch")
+        return self._run_checked(lambda: run(x, y, return_dict=return_dict), position, "The", method, training)
+
+    def _split_batch(self, make_function, x, y, return_dict=False):
+        """One step on the batch split over the replicas, as `fit` splits a batch.
+
+        Keras' `train_on_batch` and `test_on_batch` give every replica the
+        whole batch: N replicas would step on it N times over (with other
+        noise). Here they make the step of one device.
+        """
+        data = self.distribute_strategy.experimental_distribute_dataset(tf.data.Dataset.from_tensors((x, y)))
+        function = make_function()
+        self.reset_metrics()
+        logs = {name: np.asarray(value).item() for name, value in sorted(function(iter(data)).items())}
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def _warn_partial_execution(self, steps_per_epoch, x, batch_size):
         """Warns when Keras would round `steps_per_epoch` up to whole executions.
@@ -1546,7 +1588,7 @@ class GANModel(keras.Model):
             x, y = self._check_fit_data(x, y, kwargs, method="evaluate")
             position = _Position()
             kwargs["callbacks"] = _user_callbacks(kwargs.get("callbacks")) + [position]
-            source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The evaluation"
+            source = "The dataset's" if isinstance(x, _DATASETS) else "The evaluation"
         run = lambda: super(GANModel, self).evaluate(x, y, **kwargs)  # noqa: E731
         return self._run_checked(run, position, source, method, training=False)
 
@@ -1564,11 +1606,19 @@ class GANModel(keras.Model):
         position = _Position()
         callbacks = _user_callbacks(callbacks) + [position]
         run = lambda: super(GANModel, self).predict(x, batch_size, verbose, steps, callbacks)  # noqa: E731
-        source = "The dataset's" if isinstance(x, tf.data.Dataset) else "The"
+        source = "The dataset's" if isinstance(x, _DATASETS) else "The"
         return self._run_checked(run, position, source, "predict", training=False)
 
     def predict_on_batch(self, x):
-        """As `keras.Model.predict_on_batch`, with the condition checks of `predict`; Python ints and lists too."""
+        """As `keras.Model.predict_on_batch`, with the condition checks of `predict`; Python ints and lists too.
+
+        On several replicas the batch is split over them, as `predict` splits
+        it: one sample per condition.
+        """
+        if self.distribute_strategy.num_replicas_in_sync > 1:
+            # Keras gives every replica the whole batch (N times the rows); `predict` splits it over them.
+            x = _as_batch(x, self._scalar_condition())
+            return self.predict(x, batch_size=len(tf.nest.flatten(x)[0]), verbose=0)
         return super().predict_on_batch(self._condition_batch(x, "x"))
 
     def __call__(self, *args, **kwargs):

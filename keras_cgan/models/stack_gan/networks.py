@@ -171,9 +171,10 @@ def generator_chain(condition_encoder, generators, stochastic=True, name="stackg
         tuple(condition_encoder.inputs[0].shape[1:]), dtype=condition_encoder.inputs[0].dtype, name="condition"
     )
     z, eps = split_noise(noise, latent_dim)
-    code = ConditioningAugmentation(code_dim, stochastic=stochastic, name="augmentation")(
-        [condition_encoder(condition), eps]
-    )
+    # The encoder's precision, not the global policy's: a float32 StackGAN loaded under `mixed_float16` stays float32.
+    code = ConditioningAugmentation(
+        code_dim, stochastic=stochastic, dtype=condition_encoder.layers[-1].dtype_policy, name="augmentation"
+    )([condition_encoder(condition), eps])
     image = generators[0]([z, code])
     for refiner in generators[1:]:
         image = refiner([image, code])

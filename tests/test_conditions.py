@@ -445,8 +445,28 @@ def test_a_condition_names_the_shapes_a_batch_may_have():
         sample_shapes = [(2,), (2, 1)]
 
     PairOrColumn().check(np.zeros((3, 2, 1), "float32"), "x")
-    with pytest.raises(ValueError, match=r"x: PairOrColumn conditions must have shape \[batch, \*\(2,\)\]; got \(3, 3\)"):
+    with pytest.raises(ValueError, match=r"x: PairOrColumn conditions must have shape \[batch, \*\(2,\)\] or \[batch, \*\(2, 1\)\]; got \(3, 3\)"):
         PairOrColumn().check(np.zeros((3, 3), "float32"), "x")
+
+
+def test_a_condition_object_without_sample_shapes_takes_class_ids_as_a_column():
+    class Forward:  # a hand-written condition object, written before `sample_shapes` existed
+        def __init__(self):
+            self._inner = conditions.ClassCondition(4)
+
+        def __getattr__(self, name):
+            if name == "sample_shapes":
+                raise AttributeError(name)
+            return getattr(self._inner, name)
+
+    g = networks.conditional_generator(SHAPE, 4, latent_dim=LATENT, base_filters=8)
+    d = networks.conditional_discriminator(SHAPE, 4, base_filters=8)
+    gan = ConditionalGAN(g, d, condition=Forward(), seed=0)
+    gan.compile()
+    assert gan.sample_shapes()["conditions"] == [(), (1,)]
+    column = (np.arange(8) % 4).reshape(-1, 1).astype("int32")  # refused as "(1,) per sample" for a while
+    gan.fit(column, np.zeros((8, *SHAPE), "float32"), batch_size=4, epochs=1, verbose=0)
+    assert gan.predict(column, verbose=0).shape == (8, *SHAPE)
 
 
 # ------------------------------------------------------------------ bad input

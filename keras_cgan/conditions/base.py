@@ -126,6 +126,16 @@ def other_sample(condition, draw, closeness=None):
     return tf.gather(condition, chosen), valid
 
 
+def shapes_of(input_shape):
+    """The per-sample shapes a condition of `input_shape` may come in: that shape, and a scalar's as a column `(1,)`.
+
+    >>> shapes_of(()), shapes_of((12,))
+    ([(), (1,)], [(12,)])
+    """
+    shape = tuple(input_shape)
+    return [shape, (1,)] if shape == () else [shape]
+
+
 class Condition:
     """Base class of condition types: how a condition is fed, coded, mismatched and predicted.
 
@@ -157,12 +167,12 @@ class Condition:
 
     @property
     def sample_shapes(self):
-        """Sequence of tuples. The per-sample shapes a batch may have (default: `[input_shape]`).
+        """Sequence of tuples. The per-sample shapes a batch may have (default: `shapes_of(input_shape)`).
 
-        `check` refuses others, and the model's step asserts them where a
-        dataset leaves the sizes unknown.
+        The default `check` refuses others, and the model's step asserts them
+        where a dataset leaves the sizes unknown.
         """
-        return [tuple(self.input_shape)]
+        return shapes_of(self.input_shape)
 
     @property
     def num_ids(self):
@@ -193,10 +203,8 @@ class Condition:
         if dtype == tf.string or (tf.as_dtype(self.dtype).is_integer and not dtype.is_integer):
             raise ValueError(f"{where}: {name} conditions must have dtype {self.dtype}; got dtype {dtype.name}.")
         if not any(fits_per_sample(condition, shape) for shape in self.sample_shapes):
-            raise ValueError(
-                f"{where}: {name} conditions must have shape [batch, *{tuple(self.input_shape)}]; "
-                f"got {tuple(condition.shape)}."
-            )
+            shapes = " or ".join(f"[batch, *{tuple(shape)}]" for shape in self.sample_shapes)
+            raise ValueError(f"{where}: {name} conditions must have shape {shapes}; got {tuple(condition.shape)}.")
 
     def assert_valid(self, condition):
         """In-graph checks of a prepared batch, as a list of assert ops (default: none).

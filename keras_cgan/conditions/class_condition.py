@@ -30,7 +30,6 @@ class ClassCondition(Condition):
     """
 
     input_shape = ()
-    sample_shapes = ((), (1,))  # ids `[batch]`, or a column of them `[batch, 1]`
     dtype = "int32"
 
     def __init__(self, num_classes):

@@ -313,7 +313,7 @@ class ConditionalGAN(GANModel):
 
     def sample_shapes(self):
         """As `GANModel.sample_shapes`; the condition's are its own (class ids: `[batch]` or `[batch, 1]`)."""
-        shapes = getattr(self.condition, "sample_shapes", [tuple(self.condition.input_shape)])  # a duck-typed condition
+        shapes = getattr(self.condition, "sample_shapes", None) or conditions_lib.base.shapes_of(self.condition.input_shape)
         return {**super().sample_shapes(), "conditions": list(shapes)}
 
     def prepare_condition(self, condition):

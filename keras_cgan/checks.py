@@ -129,8 +129,10 @@ def folder_problem(folder):
     None
     """
     existing = os.path.abspath(folder)
-    while not os.path.exists(existing):
+    while not os.path.lexists(existing):
         existing = os.path.dirname(existing)
+    if not os.path.exists(existing):
+        return f"{existing} is a link to nothing (a broken symbolic link)"
     if not os.path.isdir(existing):
         return f"{existing} is a file, not a folder"
     if not os.access(existing, os.W_OK | os.X_OK):

@@ -48,6 +48,10 @@ def test_export_paths_that_cannot_be_written_are_named_before_converting(tmp_pat
             call(generator, a_file / "deeper" / name)
         with pytest.raises(ValueError, match=r"`path` must be a path \(a non-empty str or os.PathLike\). Received: path=None"):
             call(generator, None)  # was a TypeError naming no argument
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone")
+    with pytest.raises(ValueError, match=re.escape(f"`path`: {tmp_path / 'dangling'} is a link to nothing")):
+        export.to_onnx(generator, tmp_path / "dangling" / "sub" / "g.onnx")  # was a bare FileNotFoundError
+    (tmp_path / "dangling").unlink()
     read_only = tmp_path / "read_only"
     read_only.mkdir(mode=0o555)
     access = os.access  # as root writes anywhere, say what the folder's mode says to others
@@ -113,8 +117,8 @@ def test_a_misspelled_keyword_of_an_export_is_named_before_converting(tmp_path, 
         assert re.search(r"check, inputs, overwrite, and for the parity check batch_sizes, tolerance, .*seed", message)
         assert "unexpected keyword argument 'gan'" in _type_error(call, _generator(), tmp_path / name, gan=None)
         # A failed check always raises (raise_on_failure=False moved a failed export into place).
-        assert "unexpected keyword argument 'raise_on_failure'" in _type_error(
-            call, _generator(), tmp_path / name, raise_on_failure=False)
+        assert f"{call.__name__}() takes no `raise_on_failure`: an export that fails its check always raises" in (
+            _type_error(call, _generator(), tmp_path / name, raise_on_failure=False))
         with pytest.raises(ValueError, match=re.escape("`tolerance` must be ")):  # a value of the wrong type too
             call(_generator(), tmp_path / name, tolerance="1e-3")
     assert "'quantization'" in _type_error(export.to_onnx, _generator(), tmp_path / "g.onnx", quantization="int8")
@@ -141,5 +145,7 @@ def test_onnx_and_tflite_exports_keep_an_existing_file_unless_overwrite(tmp_path
             with pytest.raises(ValueError, match=re.escape(f"`path`: {str(target)!r} exists; pass `overwrite=True` "
                                                            "to replace it, or give another path.")):
                 call(generator, target)  # was replaced
+            with pytest.raises(ValueError, match=re.escape("`overwrite` must be True or False. Received: overwrite='no'")):
+                call(generator, target, overwrite="no")  # was taken as true
         assert target.read_text() == "the user's file"
         assert call(generator, target, overwrite=True, latency_runs=1).passed and target.stat().st_size > 100

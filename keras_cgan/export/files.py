@@ -60,7 +60,7 @@ def check_file_target(path, what="path"):
 
 def refuse_existing(path, overwrite, what="path"):
     """A `ValueError` naming `what` when `path` exists and `overwrite` is not set: nothing is replaced unasked."""
-    if os.path.lexists(path) and not overwrite:
+    if os.path.lexists(path) and not checks.flag("overwrite", overwrite):
         raise ValueError(f"`{what}`: {path!r} exists; pass `overwrite=True` to replace it, or give another path.")
 
 

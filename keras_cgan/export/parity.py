@@ -342,6 +342,12 @@ def check_options(export, options, inputs=None):
     """
     own = [name for name in inspect.signature(export).parameters if name not in ("model", "path", "parity_kwargs")]
     passed_on = [name for name in inspect.signature(check_parity).parameters if name not in _SET_BY_EXPORT]
+    if "raise_on_failure" in options:
+        raise TypeError(
+            f"{export.__name__}() takes no `raise_on_failure`: an export that fails its check always raises and "
+            "leaves nothing at the target. To keep a failed export and read its report, pass `check=False`, then "
+            "call `check_parity(model, path, raise_on_failure=False)`."
+        )
     unknown = [name for name in options if name not in passed_on]
     if unknown:
         close = difflib.get_close_matches(unknown[0], own + passed_on, n=1)

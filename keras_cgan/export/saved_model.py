@@ -96,7 +96,7 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
         )
     version = next_version(path) if version is None else checks.integer("version", version, low=0)
     target = os.path.join(path, str(version))
-    if os.path.exists(target) and not overwrite:
+    if os.path.exists(target) and not checks.flag("overwrite", overwrite):
         raise ValueError(
             f"`version`: {target!r} exists; pass `overwrite=True` to replace it, or `version=None` for the "
             f"next free one ({next_version(path)}). Received: version={version}"

@@ -65,6 +65,8 @@ def load_data(path, options, data_options, batch_size, seed):
     from keras_cgan.data import synthetic_video, video
 
     size, context = size_option(options, "frame side"), options["context"]
+    if size % 4:  # the networks halve the frame twice
+        raise ValueError(f"--size {size}: the frame side must be a multiple of 4 (e.g. {size - size % 4 + 4}).")
     if path is None:
         length = int(data_options["length"])
         _check_junction_options(size, context, length)

@@ -71,6 +71,17 @@ def test_pix2pix_trains_on_an_unknown_rank_dataset_and_names_a_wrong_condition_s
         gan.fit(_unknown(np.zeros((2, 18, 16, 1), "float32"), color), verbose=0)
 
 
+def test_a_dataset_of_single_samples_is_told_to_batch():
+    gan = families.build("pix2pix")
+    gray, color = families.data("pix2pix", 2)
+    samples = tf.data.Dataset.from_generator(
+        lambda: iter(zip(gray, color)),
+        output_signature=(tf.TensorSpec(None, tf.float32), tf.TensorSpec(None, tf.float32)))
+    with pytest.raises(ValueError, match=r"have shape \(16, [13]\) per sample .* the model takes \(16, 16, [13]\).* "
+                                         r"Its elements look like single samples: batch the dataset"):
+        gan.fit(samples, verbose=0)  # "Resize or reshape the conditions" before
+
+
 def _conditions(*batches, rank=False):
     """A `from_generator` dataset of conditions alone (for `predict`), one element per batch, sizes unknown."""
     spec = tf.TensorSpec(None if rank else (None,) * batches[0].ndim, tf.as_dtype(batches[0].dtype))

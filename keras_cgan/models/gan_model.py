@@ -26,6 +26,7 @@ left empty by a short last batch) make the update of one device, and the
 logged values are the true global batch means.
 """
 
+import ast
 import collections
 import contextlib
 import copy
@@ -158,6 +159,15 @@ def _check_one_batch(values, where, what="condition"):
         f"single {what} input: stack samples into one batch (`np.stack`) and pass the tensor itself, not a "
         "dict, list or tuple holding it."
     )
+
+
+def _unbatched(expected, got):
+    """Whether the per-sample shape `got` is an `expected` one (`"(8, 8, 1)"`, `"() or (1,)"`) less its first axis."""
+    try:
+        shapes, got = [ast.literal_eval(text) for text in expected.split(" or ")], ast.literal_eval(got)
+    except (ValueError, SyntaxError):
+        return False
+    return any(len(shape) == len(got) + 1 and tuple(shape[1:]) == tuple(got) for shape in shapes)
 
 
 def _failed_check(*data):
@@ -1293,11 +1303,14 @@ class GANModel(keras.Model):
             shape = (what, expected, str(tuple(int(size) for size in sizes.split()[1:])))
         if shape:
             what, expected, got = shape
+            fix = (
+                "Its elements look like single samples: batch the dataset (`dataset.batch(n)`)."
+                if _unbatched(expected, got) else f"Resize or reshape the {what} in the pipeline."
+            )
             return ValueError(
                 f"{source} {what} have shape {got} per sample at {at}, but the model takes {expected}; {stopped} "
                 f"(`{method}` checks the shapes a dataset states before it starts; those that `from_generator` or "
-                "`tf.py_function` leave unknown, a Python generator's and a distributed dataset's, in the step.) "
-                f"Resize or reshape the {what} in the pipeline."
+                f"`tf.py_function` leave unknown, a Python generator's and a distributed dataset's, in the step.) {fix}"
             )
         if rows:
             conditions, targets = rows.groups()

@@ -26,7 +26,6 @@ left empty by a short last batch) make the update of one device, and the
 logged values are the true global batch means.
 """
 
-import ast
 import collections
 import contextlib
 import copy
@@ -159,15 +158,6 @@ def _check_one_batch(values, where, what="condition"):
         f"single {what} input: stack samples into one batch (`np.stack`) and pass the tensor itself, not a "
         "dict, list or tuple holding it."
     )
-
-
-def _unbatched(expected, got):
-    """Whether the per-sample shape `got` is an `expected` one (`"(8, 8, 1)"`, `"() or (1,)"`) less its first axis."""
-    try:
-        shapes, got = [ast.literal_eval(text) for text in expected.split(" or ")], ast.literal_eval(got)
-    except (ValueError, SyntaxError):
-        return False
-    return any(len(shape) == len(got) + 1 and tuple(shape[1:]) == tuple(got) for shape in shapes)
 
 
 def _failed_check(*data):
@@ -1294,18 +1284,19 @@ class GANModel(keras.Model):
             stopped = "training stopped." if ensured else "training stopped before this batch updated any weight."
         if ensured:
             got, expected = (
-                str(tuple(None if size == "?" else int(size) for size in sizes.split(",")[1:]))
-                for sizes in ensured.groups()
+                tuple(None if size == "?" else int(size) for size in sizes.split(",")[1:]) for sizes in ensured.groups()
             )
-            shape = (node.group(1), expected, got)
+            shape = (node.group(1), str(expected), got)
         elif shape:
             what, expected, sizes = shape.groups()  # sizes as `Assert` prints a shape: `4 10 8 1`, batch first
-            shape = (what, expected, str(tuple(int(size) for size in sizes.split()[1:])))
+            shape = (what, expected, tuple(int(size) for size in sizes.split()[1:]))
         if shape:
             what, expected, got = shape
+            # samples never batched: each lacks the first axis of a shape the model takes
+            unbatched = any(tuple(want[1:]) == got for want in self.sample_shapes()[what] if len(want) == len(got) + 1)
             fix = (
                 "Its elements look like single samples: batch the dataset (`dataset.batch(n)`)."
-                if _unbatched(expected, got) else f"Resize or reshape the {what} in the pipeline."
+                if unbatched else f"Resize or reshape the {what} in the pipeline."
             )
             return ValueError(
                 f"{source} {what} have shape {got} per sample at {at}, but the model takes {expected}; {stopped} "

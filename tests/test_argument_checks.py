@@ -13,7 +13,7 @@ import tensorflow as tf
 from keras_cgan import callbacks, checks, export
 from keras_cgan.data import paired_images, video
 from keras_cgan.models import GrowStages, conditional_gan, next_frame_gan, pix2pix, segan, stack_gan
-from keras_cgan.models.gan_model import _CHECK_MARK, _Position
+from keras_cgan.models.input_checks import _CHECK_MARK, Position
 from keras_cgan.models.next_frame_gan import RolloutGIF
 from tests import families
 
@@ -124,7 +124,7 @@ def test_a_failed_in_graph_check_of_one_batch_names_the_batch():
     failed = tf.errors.InvalidArgumentError(None, None, f"[{_CHECK_MARK}targets] [1] [-3] [2.5]")
     for method, training, stopped in (("train_on_batch", True, "training stopped"), ("test_on_batch", False,
                                                                                        "evaluation stopped")):
-        error = gan._data_error(failed, _Position(where=f"the batch passed to `{method}`"), "The", training)
+        error = gan._data_error(failed, Position(where=f"the batch passed to `{method}`"), "The", training)
         assert isinstance(error, ValueError) and str(error).startswith("The targets must be in [-1, 1]")
         assert f"at the batch passed to `{method}` they hold values from -3 to 2.5; {stopped}" in str(error)
 

@@ -1,7 +1,7 @@
 """The package is layered: no module imports from a layer above its own.
 
 Layers, lowest first: the core (argument checks, losses, distribute, version), conditions and
-shared layers, data, metrics, export, callbacks, the shared `GANModel` and
+shared layers, data, metrics, export, callbacks, the shared `GANModel` (with its input checks) and
 presets machinery, the
 family folders, the catalogs (`models`, `networks`, the top-level package),
 and the command line on top. Imports inside functions count too.
@@ -22,7 +22,7 @@ LAYERS = [  # (module prefix, rank); the longest matching prefix wins
     ("keras_cgan.metrics", 3),
     ("keras_cgan.export", 4),
     ("keras_cgan.callbacks", 5),
-    ("keras_cgan.models.gan_model", 6), ("keras_cgan.models.presets", 6),
+    ("keras_cgan.models.gan_model", 6), ("keras_cgan.models.input_checks", 6), ("keras_cgan.models.presets", 6),
     ("keras_cgan.models.", 7),  # the family folders
     ("keras_cgan.models", 8), ("keras_cgan.networks", 8), ("keras_cgan", 9),
     ("keras_cgan.cli", 10),

@@ -17,7 +17,7 @@ import tensorflow as tf
 
 from keras_cgan import ConditionalGAN, export, networks
 from keras_cgan.data import captions
-from keras_cgan.models.gan_model import NonFiniteDataError
+from keras_cgan.models.input_checks import NonFiniteDataError
 from tests import families
 
 SHAPE, CLASSES = (8, 8, 1), 4

@@ -39,7 +39,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
-from keras_cgan import NextFrameGAN, networks  # noqa: E402
+from keras_cgan import NextFrameGAN, checks, networks  # noqa: E402
 from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
 from keras_cgan.callbacks import KeepBestGenerator  # noqa: E402
@@ -177,7 +177,7 @@ def main(argv=None):
     parser.add_argument("--train-clips", type=int, default=6000)
     parser.add_argument("--test-clips", type=int, default=300)
     parser.add_argument("--size", type=int, default=16)
-    parser.add_argument("--context", type=int, default=4,
+    parser.add_argument("--context", type=checks.at_least(1), default=4,
                         help="frames in the condition: at most 4 at --size 16 (more with larger frames)")
     parser.add_argument("--length", type=int, default=14, help="frames per clip, at least --context + 4")
     parser.add_argument("--rollout-steps", type=int, default=10)
@@ -216,14 +216,10 @@ def main(argv=None):
     _report.check_out(parser, "video_split", args.out)
     if args.size < 16 or args.size % 4:  # the junction clips' smallest frames; the networks halve them twice
         parser.error(f"--size {args.size}: junction frames are a multiple of 4 pixels, at least 16 (e.g. 16, 20, 24)")
-    room = synthetic_video.max_context_frames(args.size)
-    if not 1 <= args.context <= room:
-        parser.error(f"--context {args.context}: junction clips of --size {args.size} have room for 1 to {room} "
-                     "context frames before the junction"
-                     + ("; a larger --size makes room for more" if args.context > room else ""))
-    if args.length < args.context + 4:
-        parser.error(f"--length {args.length}: clips need at least --context + 4 = {args.context + 4} frames "
-                     "(the junction frame, a test target, can be the 4th after the context)")
+    flags = {"size": "--size", "context_frames": "--context", "length": "--length"}
+    problem = synthetic_video.junction_problem(args.size, args.context, args.length, names=flags)
+    if problem:
+        parser.error(problem)
 
     train = synthetic_video.junction_clips(args.train_clips, args.size, args.length, args.context, seed=args.seed)
     test = synthetic_video.junction_clips(args.test_clips, args.size, args.length, args.context, seed=args.seed + 1)

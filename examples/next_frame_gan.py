@@ -53,12 +53,10 @@ def main(argv=None):
                      f"(e.g. {', '.join(str(s) for s in range(smallest, smallest + 12, 4))})")
     length = 14
     if args.dataset == "junction":  # the context ends before each clip's junction frame, a training target
-        room = synthetic_video.max_context_frames(args.size)
-        longest = min(room, length - 4)  # the junction frame comes at most 3 frames after the context
-        if args.context > longest:
-            parser.error(f"--context {args.context}: junction clips of --size {args.size} have room for 1 to "
-                         f"{longest} context frames before the junction"
-                         + ("; a larger --size makes room for more" if room < length - 4 else ""))
+        flags = {"size": "--size", "context_frames": "--context", "length": None}  # no flag: every clip has 14 frames
+        problem = synthetic_video.junction_problem(args.size, args.context, length, names=flags)
+        if problem:
+            parser.error(problem)
     elif args.context >= length:
         parser.error(f"--context {args.context}: digits clips have {length} frames; use 1 to {length - 1}")
     keras.utils.set_random_seed(args.seed)

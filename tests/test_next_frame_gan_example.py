@@ -16,7 +16,8 @@ from examples import next_frame_gan
     (["--context", "5"], "--context 5: junction clips of --size 16 have room for 1 to 4 context frames before "
                          "the junction; a larger --size makes room for more"),
     (["--size", "40", "--context", "11"],  # the junction frame would be past the 14th frame
-     "--context 11: junction clips of --size 40 have room for 1 to 10 context frames before the junction\n"),
+     "--context 11: junction clips of --size 40 and 14 frames have room for 1 to 10 context frames before the "
+     "junction\n"),
     (["--dataset", "digits", "--size", "24", "--context", "14"],
      "--context 14: digits clips have 14 frames; use 1 to 13"),
 ])

@@ -26,8 +26,8 @@ def test_junction_clips_keep_the_context_before_the_junction():
         longest = synthetic_video.max_context_frames(size)
         clips = synthetic_video.junction_clips(300, size, 40, longest, seed=0)
         assert clips.junction_frame.min() >= longest
-        with pytest.raises(ValueError, match=f"`context_frames` must be at most {longest} for size={size} .* "
-                                             f"use a larger `size`. Received: context_frames={longest + 1}"):
+        with pytest.raises(ValueError, match=f"context_frames={longest + 1}: junction clips of size={size} have room "
+                                             f"for 1 to {longest} context frames before the junction; a larger size"):
             synthetic_video.junction_clips(2, size, 40, longest + 1, seed=0)
     assert synthetic_video.max_context_frames(16, speeds=(2,), sprites=["bar"]) == 7  # 2 rows, 2 pixels a frame
 
@@ -36,15 +36,15 @@ def test_junction_clips_hold_their_junction_frame():
     # A 6-frame clip with 4 context frames had junction frames up to 7, past its last frame.
     clips = synthetic_video.junction_clips(300, 16, 8, 4, seed=0)
     assert clips.junction_frame.max() == 7  # the latest junction is the last frame
-    with pytest.raises(ValueError, match=r"`length` must be at least context_frames \+ 4 = 8, so every clip holds "
-                                         r"its junction frame. Received: length=7, context_frames=4"):
+    with pytest.raises(ValueError, match=r"length=7: junction clips with context_frames=4 need at least 8 frames .*; "
+                                         r"give length=8 or more, or context_frames=3 or less\.$"):
         synthetic_video.junction_clips(2, 16, 7, 4, seed=0)
 
 
 def test_junction_clips_refuse_speeds_too_fast_for_the_frame():
     # speeds=(2, 5) at size 16 failed inside numpy ("low >= high"): no room for an arm a full step long.
-    with pytest.raises(ValueError, match=r"`speeds` up to 5 need a `size` of at least 17 .* at size=16 use speeds "
-                                         r"up to 4, or a larger `size`. Received: speeds=\(2, 5\), size=16"):
+    with pytest.raises(ValueError, match=r"speeds=\(2, 5\): speeds up to 5 need a size of at least 17 .* at size=16 "
+                                         r"give speeds up to 4, or a larger size\.$"):
         synthetic_video.junction_clips(2, 16, 14, 2, speeds=(2, 5), seed=0)
     # The bound is exact: the largest speed that fits draws clips, for wide and narrow sprites.
     for size in (16, 17, 20):
@@ -52,8 +52,17 @@ def test_junction_clips_refuse_speeds_too_fast_for_the_frame():
             fastest = (size - widest - 4) // 2
             clips = synthetic_video.junction_clips(50, size, 14, 1, speeds=(fastest,), sprites=sprites, seed=0)
             assert clips.frames.shape == (50, 14, size, size, 1)
-            with pytest.raises(ValueError, match="`speeds` up to"):
+            with pytest.raises(ValueError, match=f"speeds=\\({fastest + 1},\\): speeds up to"):
                 synthetic_video.junction_clips(2, size, 14, 1, speeds=(fastest + 1,), sprites=sprites, seed=0)
+
+
+@pytest.mark.parametrize("speeds", [(), [], 3, (2.5,), (2.0, 3.0), ("2",), (True, 3)])
+def test_junction_clips_name_speeds_that_are_no_ints(speeds):
+    # Empty speeds failed in min() ("arg is an empty sequence"), an int alone in iteration, str speeds on `<`;
+    # float speeds made clips.
+    with pytest.raises(ValueError, match=r"^speeds=.*: give one or more int speeds \(pixels a frame\), each >= 2\.$"):
+        synthetic_video.junction_clips(2, speeds=speeds, seed=0)
+    assert synthetic_video.junction_clips(2, speeds=np.array([2, 3]), seed=0).frames.shape == (2, 14, 16, 16, 1)
 
 
 def error_of(main, argv, capsys):
@@ -68,9 +77,10 @@ def error_of(main, argv, capsys):
     # --context 5 at --size 16 was the library's ValueError (a traceback); --length 6 an IndexError.
     (["--context", "5"], "--context 5: junction clips of --size 16 have room for 1 to 4 context frames before the "
                          "junction; a larger --size makes room for more"),
-    (["--context", "0"], "--context 0: junction clips of --size 16 have room for 1 to 4 context frames"),
+    (["--context", "0"], "argument --context: expected an int >= 1, received 0"),
     (["--size", "24", "--context", "8"], "--context 8: junction clips of --size 24 have room for 1 to 7"),
-    (["--length", "6"], "--length 6: clips need at least --context + 4 = 8 frames"),
+    (["--length", "6"], "--length 6: junction clips with --context 4 need at least 8 frames (the junction frame can "
+                        "be the 4th after the context); give --length 8 or more, or --context 2 or less"),
     (["--size", "12"], "--size 12: junction frames are a multiple of 4 pixels, at least 16"),
 ])
 def test_video_split_checks_context_length_and_size_before_any_clip(argv, expected, tmp_path, capsys, monkeypatch):

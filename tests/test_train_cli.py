@@ -720,7 +720,7 @@ def test_an_option_out_of_its_range_is_named_before_training(tmp_path, capsys, f
     (["--set", "length=6", "--set", "context=2"], None),
     # The library's error named `context_frames` and `size`, not the options.
     (["--set", "context=5"], "--set context=5: junction clips of --size 16 have room for 1 to 4 context frames"),
-    (["--size", "12"], "--size 12: the built-in junction clips are at least 16 pixels a side"),
+    (["--size", "12"], "--size 12: junction clips are at least 16 pixels a side; give --size 16 or more."),
     (["--size", "18"], "--size 18: the frame side must be a multiple of 4 (e.g. 20)."),  # frame_shape's error before
 ])
 def test_next_frame_gan_junction_options_are_checked_before_any_clip(tmp_path, capsys, monkeypatch, flags, expected):

@@ -25,6 +25,8 @@ import collections
 
 import numpy as np
 
+from keras_cgan import checks
+
 WALL, FLOOR, SPRITE = -1.0, -0.5, 1.0
 
 # Sprite shapes as boolean masks (all fit in 3x3 or smaller).
@@ -134,36 +136,15 @@ def junction_clips(
     Returns:
         `JunctionClips`.
     """
-    if size < 16:
-        raise ValueError(f"`size` must be at least 16. Received: size={size}")
-    if min(speeds) < 2:
-        raise ValueError(f"Every speed must be >= 2 so the branches separate. Received: speeds={speeds}")
     sprites = list(sprites or SPRITES)
     for name in sprites:
         if name not in SPRITES:
             raise ValueError(f"Unknown sprite {name!r}; choose from {sorted(SPRITES)}.")
     if branch not in (None, 0, 1):
         raise ValueError(f"`branch` must be None, 0 or 1. Received: branch={branch!r}")
-    # Each arm runs at least one step past the junction, its end a pixel inside the frame.
-    widest = max(SPRITES[name].shape[1] for name in sprites)
-    if size < 2 * max(speeds) + widest + 4:
-        fits = (size - widest - 4) // 2
-        raise ValueError(
-            f"`speeds` up to {max(speeds)} need a `size` of at least {2 * max(speeds) + widest + 4} for sprites "
-            f"{widest} pixels wide (each arm of the junction takes a full step); at size={size} use speeds up to "
-            f"{fits}, or a larger `size`. Received: speeds={speeds}, size={size}"
-        )
-    longest = max_context_frames(size, speeds, sprites)
-    if context_frames > longest:  # the stem would be cut short: junction frames before `context_frames`
-        raise ValueError(
-            f"`context_frames` must be at most {longest} for size={size} and speeds={speeds} (the corridor "
-            f"below the junction holds no more frames); use a larger `size`. Received: context_frames={context_frames}"
-        )
-    if length < context_frames + 4:  # the junction frame comes up to 3 frames after the context
-        raise ValueError(
-            f"`length` must be at least context_frames + 4 = {context_frames + 4}, so every clip holds its "
-            f"junction frame. Received: length={length}, context_frames={context_frames}"
-        )
+    problem = junction_problem(size, context_frames, length, speeds, sprites)
+    if problem:
+        raise ValueError(f"{problem}.")
     rng = np.random.default_rng(seed)
     frames = np.empty((num_clips, length, size, size, 1), np.float32)
     positions = np.empty((num_clips, length, 2), np.int64)
@@ -209,6 +190,67 @@ def max_context_frames(size, speeds=(2, 3), sprites=None):
     """
     rows = max(SPRITES[name].shape[0] for name in sprites or SPRITES)
     return (size - 2 - rows) // max(speeds) + 1
+
+
+_KEYWORDS = {"size": "size=", "context_frames": "context_frames=", "length": "length=", "speeds": "speeds="}
+
+
+def junction_problem(size, context_frames, length, speeds=(2, 3), sprites=None, names=None):
+    """Why `junction_clips` cannot make clips of these values (its arguments), as text; `None` if it can.
+
+    The text starts with the argument at fault and its value, and says what
+    to give instead. `names` words the arguments as the caller takes them: a
+    dict from `"size"`, `"context_frames"`, `"length"` and `"speeds"` to the
+    name a value follows, after a space (`"--size"`) or directly when it ends
+    in `=` (`"--set context="`); the others keep `junction_clips`' keywords
+    (`"size="`). A `length` named `None` is fixed: a context it is too short
+    for is then the context's problem.
+
+    >>> junction_problem(16, 4, 14) is None
+    True
+    >>> print(junction_problem(16, 4, 6, names={"length": "--length", "context_frames": "--context"}))
+    --length 6: junction clips with --context 4 need at least 8 frames (the junction frame can be the 4th
+    after the context); give --length 8 or more, or --context 2 or less
+    """
+    names = {**_KEYWORDS, **(names or {})}
+
+    def given(argument, value):
+        name = names[argument]
+        return f"{name}{value}" if name.endswith("=") else f"{name} {value}"
+
+    size_name = names["size"].rstrip("=")
+    if size < 16:
+        return f"{given('size', size)}: junction clips are at least 16 pixels a side; give {given('size', 16)} or more"
+    try:
+        fastest = max(checks.integers("speeds", speeds, low=2))
+    except ValueError:  # empty, not ints, or too slow for the branches to separate
+        return f"{given('speeds', speeds)}: give one or more int speeds (pixels a frame), each >= 2"
+    # Each arm runs at least one step past the junction, its end a pixel inside the frame.
+    widest = max(SPRITES[name].shape[1] for name in sprites or SPRITES)
+    if size < 2 * fastest + widest + 4:
+        return (
+            f"{given('speeds', speeds)}: speeds up to {fastest} need a {size_name} of at least "
+            f"{2 * fastest + widest + 4} for sprites {widest} pixels wide (each arm of the junction takes a full "
+            f"step); at {given('size', size)} give speeds up to {(size - widest - 4) // 2}, or a larger {size_name}"
+        )
+    room = max_context_frames(size, speeds, sprites)  # a longer context would cut the stem short
+    size_bounds = names["length"] is not None or room < length - 4  # else the fixed length bounds the context
+    longest = room if size_bounds else length - 4
+    if context_frames > longest:
+        clips = f"junction clips of {given('size', size)}" + ("" if size_bounds else f" and {length} frames")
+        more = f"; a larger {size_name} makes room for more" if size_bounds else ""
+        return (
+            f"{given('context_frames', context_frames)}: {clips} have room for 1 to {longest} context frames "
+            f"before the junction{more}"
+        )
+    if length < context_frames + 4:  # the junction frame comes up to 3 frames after the context
+        fewer = f", or {given('context_frames', length - 4)} or less" if length > 4 else ""
+        return (
+            f"{given('length', length)}: junction clips with {given('context_frames', context_frames)} need at least "
+            f"{context_frames + 4} frames (the junction frame can be the 4th after the context); give "
+            f"{given('length', context_frames + 4)} or more{fewer}"
+        )
+    return None
 
 
 def _rotate_positions(path, shape, size, turns):

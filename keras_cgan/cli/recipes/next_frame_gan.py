@@ -17,6 +17,7 @@ DEFAULT = presets.PRESETS["default"]
 LAYOUT = """  DIR/<clip>/<frame>.png  one folder of frames per clip (in name order), and/or
   DIR/<clip>.gif          video files; every clip longer than the context"""
 PREVIEW = 8
+JUNCTION_FLAGS = {"size": "--size", "context_frames": "--set context=", "length": "--set length="}
 
 
 def _junction_windows(clips, context):
@@ -37,27 +38,6 @@ def _resized(clips, size):
     }
 
 
-def _check_junction_options(size, context, length):
-    """A `ValueError` naming the option when junction clips of `size` and `length` cannot hold `context` frames."""
-    from keras_cgan.data import synthetic_video
-
-    if size < 16:
-        raise ValueError(f"--size {size}: the built-in junction clips are at least 16 pixels a side; give 16 or more.")
-    room = synthetic_video.max_context_frames(size)
-    if context > room:
-        raise ValueError(
-            f"--set context={context}: junction clips of --size {size} have room for 1 to {room} context frames "
-            "before the junction; a larger --size makes room for more."
-        )
-    if length < context + 4:
-        raise ValueError(
-            f"--set length={length}: junction clips with --set context={context} need at least {context + 4} "
-            "frames (the junction frame, a training target, can be the 4th after the context); give "
-            f"--set length={context + 4} or more"
-            + (f", or --set context={length - 4} or less." if length > 4 else ".")
-        )
-
-
 def load_data(path, options, data_options, batch_size, seed):
     """Windows of clips from `path` (folders of frames or video files), or junction clips made in code."""
     import tensorflow as tf
@@ -69,7 +49,9 @@ def load_data(path, options, data_options, batch_size, seed):
         raise ValueError(f"--size {size}: the frame side must be a multiple of 4 (e.g. {size - size % 4 + 4}).")
     if path is None:
         length = int(data_options["length"])
-        _check_junction_options(size, context, length)
+        problem = synthetic_video.junction_problem(size, context, length, names=JUNCTION_FLAGS)
+        if problem:
+            raise ValueError(f"{problem}.")
         clips = synthetic_video.junction_clips(int(data_options["clips"]), size, length, context, seed=seed)
         windows = video.window_dataset(clips.frames, context, None, shuffle=True, seed=seed, repeat=True)
         at_junction = tf.data.Dataset.from_tensor_slices(_junction_windows(clips, context))

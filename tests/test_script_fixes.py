@@ -65,6 +65,13 @@ def test_junction_clips_name_speeds_that_are_no_ints(speeds):
     assert synthetic_video.junction_clips(2, speeds=np.array([2, 3]), seed=0).frames.shape == (2, 14, 16, 16, 1)
 
 
+
+@pytest.mark.parametrize("context", [0, -1, 2.0, True])
+def test_junction_clips_name_a_context_that_is_no_positive_int(context):
+    # 0 made clips, -1 failed with an IndexError, 2.0 on a slice.
+    with pytest.raises(ValueError, match=rf"^context_frames={context}: give an int of 1 or more context frames\.$"):
+        synthetic_video.junction_clips(2, context_frames=context, seed=0)
+
 def error_of(main, argv, capsys):
     """The one error line `main(argv)` exits with (argparse's exit 2)."""
     with pytest.raises(SystemExit) as exit:

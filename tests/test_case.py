@@ -28,19 +28,23 @@ strategy = tf.distribute.get_strategy()
 """
 
 
-def run_isolated(code, replicas=1, timeout=600):
+def run_isolated(code, replicas=1, timeout=600, seed=0):
     """Runs `code` in a fresh Python process and returns what it `emit`s.
 
     The snippet sees `strategy` (a `MirroredStrategy` over two logical CPUs
     when `replicas=2`, the default strategy otherwise) and `emit(obj)`, which
     sends one JSON-serializable object back. A fresh process per strategy is
     needed: one process can hold one MirroredStrategy over the same devices.
+    It starts seeded, as the tests of this process are (`conftest.py`):
+    `keras.utils.set_random_seed(seed)`, so weights a snippet initialises are
+    the same every run and a bound on them cannot fail one run in ten;
+    `seed=None` leaves the process unseeded.
     """
-    return collect_isolated(start_isolated(code, replicas), timeout)
+    return collect_isolated(start_isolated(code, replicas, seed), timeout)
 
 
-def start_isolated(code, replicas=1):
-    """Starts `run_isolated(code, replicas)` in the background; `collect_isolated` waits for it.
+def start_isolated(code, replicas=1, seed=0):
+    """Starts `run_isolated(code, replicas, seed=seed)` in the background; `collect_isolated` waits for it.
 
     Processes started together run side by side, e.g. one per strategy. Their
     output goes to temporary files, not pipes, so one never stalls on a full
@@ -50,7 +54,13 @@ def start_isolated(code, replicas=1):
     >>> [collect_isolated(p) for p in runs]  # doctest: +SKIP
     [1, 2]
     """
-    return _launch((_MIRRORED_PRELUDE if replicas == 2 else _DEFAULT_PRELUDE) + textwrap.dedent(code))
+    prelude = _MIRRORED_PRELUDE if replicas == 2 else _DEFAULT_PRELUDE
+    return _launch(prelude + _seeding(seed) + textwrap.dedent(code))
+
+
+def _seeding(seed):
+    """The line that seeds a snippet's Python, NumPy, TensorFlow and Keras draws; none for `seed=None`."""
+    return "" if seed is None else f"import keras\nkeras.utils.set_random_seed({seed})\n"
 
 
 # Every snippet's `emit(obj)`: one JSON line the parent finds by its marker.
@@ -141,14 +151,15 @@ def free_port():
         return s.getsockname()[1]
 
 
-def run_workers(code, workers=2, timeout=600):
+def run_workers(code, workers=2, timeout=600, seed=0):
     """Runs `code` in `workers` processes under MultiWorkerMirroredStrategy on 127.0.0.1.
 
-    Each process gets `TF_CONFIG` for its task, `strategy` and `emit(obj)`;
-    returns what each worker emitted, in task order.
+    Each process gets `TF_CONFIG` for its task, `strategy` and `emit(obj)`,
+    seeded as in `run_isolated`; returns what each worker emitted, in task order.
     """
     cluster = {"worker": [f"127.0.0.1:{free_port()}" for _ in range(workers)]}
-    script = "import tensorflow as tf\nstrategy = tf.distribute.MultiWorkerMirroredStrategy()\n" + textwrap.dedent(code)
+    script = "import tensorflow as tf\nstrategy = tf.distribute.MultiWorkerMirroredStrategy()\n" + _seeding(seed)
+    script += textwrap.dedent(code)
     procs = []
     try:
         for index in range(workers):
@@ -158,3 +169,25 @@ def run_workers(code, workers=2, timeout=600):
     finally:
         for proc in procs:
             stop_isolated(proc)
+
+
+def test_isolated_snippets_start_seeded_unless_told_not_to():
+    # Unseeded, a snippet drew new initial weights every run: a bound on a trained number failed one run in ten.
+    code = """
+    import keras, numpy as np
+    layer = keras.layers.Dense(2)
+    layer.build((None, 3))
+    emit([float(np.random.rand())] + np.asarray(layer.kernel).ravel().tolist())
+    """
+    runs = [start_isolated(code), start_isolated(code, seed=None)]
+    try:
+        seeded, unseeded = (collect_isolated(proc) for proc in runs)
+    finally:
+        for proc in runs:
+            stop_isolated(proc)
+    keras.utils.set_random_seed(0)
+    layer = keras.layers.Dense(2)
+    layer.build((None, 3))
+    expected = [float(np.random.rand())] + np.asarray(layer.kernel).ravel().tolist()
+    np.testing.assert_allclose(seeded, expected, rtol=1e-6)
+    assert not np.allclose(unseeded, expected)

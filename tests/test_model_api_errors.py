@@ -293,14 +293,24 @@ def test_train_and_test_on_batch_keep_their_checks(gan):
 
 
 def test_the_model_counts_steps_per_execution_as_the_callbacks_do():
-    from keras_cgan import callbacks
-    from keras_cgan.models import gan_model
+    from keras_cgan.callbacks import KeepBestGenerator
 
-    assert gan_model.steps_per_execution is callbacks.steps_per_execution  # one lookup (written twice before)
+    # Keras calls batch callbacks once per execution of 2 steps: a callback scoring every 2 steps scores when the
+    # model has trained them, an epoch's short last execution (5 batches: 2, 2, 1) included.
     gan = families.build("conditional")
-    assert callbacks.steps_per_execution(gan) == 1
-    gan.compile(steps_per_execution=3)
-    assert callbacks.steps_per_execution(gan) == 3
+    gan.compile(steps_per_execution=2)
+    steps = lambda model: int(model.generator_optimizer.iterations.numpy())
+    scored = []
+    keep = KeepBestGenerator(lambda model: scored.append(steps(model)) or 0.0, every=2, restore_best=False)
+    labels, images = families.data("conditional", 20)
+    gan.fit(labels, images, batch_size=4, epochs=2, verbose=0, callbacks=[keep])
+    assert steps(gan) == 10
+    assert scored == [2, 4, 7, 9, 10]  # at the end of the executions that reached steps 2, 4, 6, 8 and 10
+    # The model's own count: steps_per_epoch=3 runs two whole executions on data that lasts.
+    dataset = tf.data.Dataset.from_tensor_slices((labels, images)).batch(4).repeat()
+    with pytest.warns(UserWarning, match=r"`steps_per_execution=2`: .* each epoch trains 4 steps"):
+        gan.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
+    assert steps(gan) == 14
 
 
 def test_train_and_test_on_batch_send_a_dataset_or_a_generator_to_fit_or_evaluate(gan):

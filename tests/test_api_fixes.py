@@ -135,6 +135,19 @@ def test_representative_data_without_int8_warns_that_it_is_unused(tmp_path):
                              representative_data=data, check=False)
 
 
+def test_a_broken_symbolic_link_at_a_saved_model_version_is_in_the_way(tmp_path, monkeypatch):
+    generator, base = _generator(), tmp_path / "serving"
+    base.mkdir()
+    (base / "1").symlink_to(tmp_path / "nowhere")
+    with monkeypatch.context() as patched:
+        _no_converting(patched)  # was converted, then an OSError (a folder cannot replace a link)
+        with pytest.raises(ValueError, match=re.escape(f"`version`: {str(base / '1')!r} exists; pass `overwrite=True` "
+                                                       "to replace it, or `version=None` for the next free one (2)")):
+            export.to_saved_model(generator, base, version=1)
+    assert export.to_saved_model(generator, base, version=1, overwrite=True, latency_runs=1).passed
+    assert (base / "1").is_dir() and not (base / "1").is_symlink()
+
+
 def test_onnx_and_tflite_exports_keep_an_existing_file_unless_overwrite(tmp_path, monkeypatch):
     generator = _generator()
     for call, name in EXPORTS[:2]:  # as a SavedModel keeps an existing version folder

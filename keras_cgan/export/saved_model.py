@@ -96,11 +96,10 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
         )
     version = next_version(path) if version is None else checks.integer("version", version, low=0)
     target = os.path.join(path, str(version))
-    if os.path.exists(target) and not checks.flag("overwrite", overwrite):
-        raise ValueError(
-            f"`version`: {target!r} exists; pass `overwrite=True` to replace it, or `version=None` for the "
-            f"next free one ({next_version(path)}). Received: version={version}"
-        )
+    checks.refuse_existing(target, overwrite, (
+        f"`version`: {target!r} exists; pass `overwrite=True` to replace it, or `version=None` for the "
+        f"next free one ({next_version(path)}). Received: version={version}"
+    ))
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
     parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))

@@ -64,6 +64,19 @@ def refuse_existing(path, overwrite, what="path"):
     checks.refuse_existing(path, overwrite, message)
 
 
+def file_target(path, ending, overwrite):
+    """`path`, where an export file ending in `ending` is to be written, as an absolute str; checked before converting.
+
+    A `ValueError` names it when `check_file_target` refuses it, when it does
+    not end with `ending`, or when it exists and `overwrite` is not set.
+    """
+    path = check_file_target(path)
+    if not path.endswith(ending):
+        raise ValueError(f"`path` must end with `{ending}`. Received: {path!r}")
+    refuse_existing(path, overwrite)
+    return os.path.abspath(path)
+
+
 @contextlib.contextmanager
 def atomic_target(path, overwrite=True, folder=False):
     """Yields a temporary path beside `path`; moves it to `path` on success.

@@ -16,7 +16,6 @@ True
 """
 
 import logging
-import os
 
 import tensorflow as tf
 
@@ -71,18 +70,10 @@ def to_onnx(model, path, opset=17, check=True, inputs=None, overwrite=False, **p
     if not checks.is_integer(opset) or opset not in SUPPORTED_OPSETS:
         raise ValueError(f"`opset` must be one of {SUPPORTED_OPSETS}. Received: opset={opset!r}")
     parity.check_options(to_onnx, parity_kwargs, inputs)  # before converting, not after
-    path = files.check_file_target(path)
-    if not path.endswith(".onnx"):
-        raise ValueError(f"`path` must end with `.onnx`. Received: {path!r}")
-    files.refuse_existing(path, overwrite)
+    path = files.file_target(path, ".onnx", overwrite)
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
-    parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
-    path = os.path.abspath(path)
-    with files.atomic_target(path, overwrite=overwrite) as tmp, parity.reported_at(path):
-        write_onnx(generator, tmp, opset=opset)
-        report = parity.check_parity(generator, tmp, inputs=inputs, gan=model, **parity_kwargs) if check else None
-    if report is None:
-        return path
-    report.path = path
-    return report
+    return parity.write_checked(
+        lambda tmp: write_onnx(generator, tmp, opset=opset), path, model, generator, check, inputs, overwrite,
+        **parity_kwargs,
+    )

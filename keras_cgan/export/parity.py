@@ -333,6 +333,40 @@ def _checked_numbers(inputs, batch_sizes, tolerance, min_snr_db, latency_runs, s
     return batch_sizes, tolerance, min_snr_db, latency_runs, seed
 
 
+def write_checked(write, target, model, generator, check, inputs, overwrite, folder=False, **parity_kwargs):
+    """Writes an export at a temporary path, checks it, and moves it to `target`: how every `to_*` function ends.
+
+    The generator must first give finite outputs (else there is nothing valid
+    to export). `write(tmp)` writes the export; `check_parity` runs it there,
+    and only an export that passes is moved into place (a failure names
+    `target`, left unwritten).
+
+    Args:
+        write: callable. Writes the export at the temporary path it is given.
+        target: str. The absolute path of the export file or folder.
+        model: the loaded GAN model or generator exported (its conditions
+            draw and check the parity inputs).
+        generator: its float32 inference copy.
+        check: bool. Check parity before moving into place.
+        inputs: dict or None. Inputs for the parity check, keyed by name.
+        overwrite: bool. Replace an existing `target` (its owner refused it
+            before converting unless set).
+        folder: bool. `target` is a folder. Defaults to `False`.
+        **parity_kwargs: passed to `check_parity`.
+
+    Returns:
+        The `ParityReport` (its `path` is `target`), or `target` if `check=False`.
+    """
+    keras_outputs(generator, generator_lib.example_inputs(generator, 2))
+    with files.atomic_target(target, overwrite=overwrite, folder=folder) as tmp, reported_at(target):
+        write(tmp)
+        report = check_parity(generator, tmp, inputs=inputs, gan=model, **parity_kwargs) if check else None
+    if report is None:
+        return target
+    report.path = target
+    return report
+
+
 def check_options(export, options, inputs=None):
     """Checks the `**parity_kwargs` of `export` (a `to_*` function) before it converts, not after.
 

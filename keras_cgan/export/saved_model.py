@@ -102,17 +102,13 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
     ))
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
-    parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
     new_base = not os.path.exists(path)
     try:
-        with files.atomic_target(target, folder=True) as tmp, parity.reported_at(target):
-            write_saved_model(generator, tmp)
-            report = parity.check_parity(generator, tmp, inputs=inputs, gan=model, **parity_kwargs) if check else None
+        return parity.write_checked(
+            lambda tmp: write_saved_model(generator, tmp), target, model, generator, check, inputs, overwrite,
+            folder=True, **parity_kwargs,
+        )
     except BaseException:
         if new_base and os.path.isdir(path) and not os.listdir(path):
             os.rmdir(path)  # leave no empty model base path behind
         raise
-    if report is None:
-        return target
-    report.path = target
-    return report

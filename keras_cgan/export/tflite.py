@@ -151,24 +151,12 @@ def to_tflite(
             stacklevel=2,
         )
     parity.check_options(to_tflite, parity_kwargs, inputs)  # before converting, not after
-    path = files.check_file_target(path)
-    if not path.endswith(".tflite"):
-        raise ValueError(f"`path` must end with `.tflite`. Received: {path!r}")
-    files.refuse_existing(path, overwrite)
+    path = files.file_target(path, ".tflite", overwrite)
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
     if quantization == "int8":  # fail before converting
         representative_data = representative_samples(generator, representative_data)
-    parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
-    path = os.path.abspath(path)
-    with files.atomic_target(path, overwrite=overwrite) as tmp, parity.reported_at(path):
-        write_tflite(generator, tmp, quantization, representative_data)
-        report = None
-        if check:
-            report = parity.check_parity(
-                generator, tmp, inputs=inputs, quantization=quantization, gan=model, **parity_kwargs
-            )
-    if report is None:
-        return path
-    report.path = path
-    return report
+    return parity.write_checked(
+        lambda tmp: write_tflite(generator, tmp, quantization, representative_data), path, model, generator, check,
+        inputs, overwrite, quantization=quantization, **parity_kwargs,
+    )

@@ -2,6 +2,7 @@
 
 import os
 import re
+import warnings
 
 import keras
 import pytest
@@ -123,6 +124,24 @@ def test_a_misspelled_keyword_of_an_export_is_named_before_converting(tmp_path, 
             call(_generator(), tmp_path / name, tolerance="1e-3")
     assert "'quantization'" in _type_error(export.to_onnx, _generator(), tmp_path / "g.onnx", quantization="int8")
     assert os.listdir(tmp_path) == []
+
+
+def test_parity_options_with_check_false_warn_that_they_are_unused(tmp_path, monkeypatch):
+    _no_converting(monkeypatch)
+    inputs = export.example_inputs(_generator(), 2)
+    for call, name in EXPORTS:  # were silently unused
+        with pytest.warns(UserWarning, match=re.escape("`tolerance` is unused with check=False: only the parity check "
+                                                       "reads it; pass check=True, or leave it out.")):
+            with pytest.raises(AssertionError, match="converting began"):
+                call(_generator(), tmp_path / name, check=False, tolerance=1e-3)
+        with pytest.warns(UserWarning, match=re.escape("`inputs`, `seed` are unused with check=False")):
+            with pytest.raises(AssertionError, match="converting began"):
+                call(_generator(), tmp_path / name, check=False, inputs=inputs, seed=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no warning when they are used, or when none is given
+            for kwargs in ({"check": False}, {"tolerance": 1e-3, "inputs": inputs}):
+                with pytest.raises(AssertionError, match="converting began"):
+                    call(_generator(), tmp_path / name, **kwargs)
 
 
 def test_representative_data_without_int8_warns_that_it_is_unused(tmp_path):

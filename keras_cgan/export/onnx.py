@@ -57,7 +57,8 @@ def to_onnx(model, path, opset=17, check=True, inputs=None, overwrite=False, **p
         path: str. The `.onnx` file to write.
         opset: int. ONNX opset, one of `SUPPORTED_OPSETS`. Defaults to `17`.
         check: bool. Check parity with Keras before moving the file into
-            place. Defaults to `True`.
+            place. Defaults to `True`. With `False`, `inputs` and
+            `**parity_kwargs` are unused (a `UserWarning` names them).
         inputs: dict or None. Inputs for the parity check, keyed by name.
         overwrite: bool. Replace an existing file at `path`. Defaults to
             `False` (an existing file is an error, raised before converting).
@@ -69,7 +70,7 @@ def to_onnx(model, path, opset=17, check=True, inputs=None, overwrite=False, **p
     """
     if not checks.is_integer(opset) or opset not in SUPPORTED_OPSETS:
         raise ValueError(f"`opset` must be one of {SUPPORTED_OPSETS}. Received: opset={opset!r}")
-    parity.check_options(to_onnx, parity_kwargs, inputs)  # before converting, not after
+    parity.check_options(to_onnx, parity_kwargs, inputs, check)  # before converting, not after
     path = files.file_target(path, ".onnx", overwrite)
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)

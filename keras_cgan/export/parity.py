@@ -34,6 +34,7 @@ import inspect
 import json
 import math
 import time
+import warnings
 
 import numpy as np
 
@@ -367,12 +368,13 @@ def write_checked(write, target, model, generator, check, inputs, overwrite, fol
     return report
 
 
-def check_options(export, options, inputs=None):
+def check_options(export, options, inputs=None, check=True):
     """Checks the `**parity_kwargs` of `export` (a `to_*` function) before it converts, not after.
 
     A keyword `check_parity` does not take (or that `export` sets itself) is a
     `TypeError` naming it and every keyword `export` accepts; a value of the
-    wrong type a `ValueError`, as `check_parity` raises.
+    wrong type a `ValueError`, as `check_parity` raises. With `check=False`,
+    `inputs` or parity keywords given are unused: a `UserWarning` names them.
     """
     own = [name for name in inspect.signature(export).parameters if name not in ("model", "path", "parity_kwargs")]
     passed_on = [name for name in inspect.signature(check_parity).parameters if name not in _SET_BY_EXPORT]
@@ -393,6 +395,15 @@ def check_options(export, options, inputs=None):
     arguments = inspect.signature(check_parity).bind(None, None, inputs=inputs, **options)
     arguments.apply_defaults()
     _checked_numbers(**{name: arguments.arguments[name] for name in inspect.signature(_checked_numbers).parameters})
+    unused = (["inputs"] if inputs is not None else []) + list(options)
+    if unused and not check:
+        them = "it" if len(unused) == 1 else "them"
+        warnings.warn(
+            f"{', '.join(f'`{name}`' for name in unused)} {'is' if len(unused) == 1 else 'are'} unused with "
+            f"check=False: only the parity check reads {them}; pass check=True, or leave {them} out.",
+            UserWarning,
+            stacklevel=3,  # the caller of the `to_*` function
+        )
 
 
 def _clipping_hint(report):

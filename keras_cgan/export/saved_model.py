@@ -73,7 +73,9 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
         version: int or None. Version folder; `None` takes the next free
             number (1 for a new path). Defaults to `None`.
         check: bool. Reload the SavedModel and check parity with Keras
-            before moving it into place. Defaults to `True`.
+            before moving it into place. Defaults to `True`. With `False`,
+            `inputs` and `**parity_kwargs` are unused (a `UserWarning` names
+            them).
         inputs: dict or None. Inputs for the parity check, keyed by name.
         overwrite: bool. Replace the folder of an existing `version`.
             Defaults to `False`.
@@ -84,7 +86,7 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
         The `ParityReport` (its `path` is the version folder), or the
         version folder if `check=False`.
     """
-    parity.check_options(to_saved_model, parity_kwargs, inputs)  # before converting, not after
+    parity.check_options(to_saved_model, parity_kwargs, inputs, check)  # before converting, not after
     path = os.path.abspath(files.as_path(path))
     if os.path.exists(path) and not os.path.isdir(path):
         raise ValueError(f"`path` must be a folder (the model base path), not a file. Received: path={path!r}")

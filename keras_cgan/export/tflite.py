@@ -129,7 +129,8 @@ def to_tflite(
             other modes do not calibrate: given with them, it is unused,
             with a `UserWarning`.
         check: bool. Check parity with Keras before moving the file into
-            place. Defaults to `True`.
+            place. Defaults to `True`. With `False`, `inputs` and
+            `**parity_kwargs` are unused (a `UserWarning` names them).
         inputs: dict or None. Inputs for the parity check, keyed by name.
         overwrite: bool. Replace an existing file at `path`. Defaults to
             `False` (an existing file is an error, raised before converting).
@@ -150,7 +151,7 @@ def to_tflite(
             UserWarning,
             stacklevel=2,
         )
-    parity.check_options(to_tflite, parity_kwargs, inputs)  # before converting, not after
+    parity.check_options(to_tflite, parity_kwargs, inputs, check)  # before converting, not after
     path = files.file_target(path, ".tflite", overwrite)
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)

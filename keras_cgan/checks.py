@@ -118,6 +118,22 @@ def flag(name, value):
     return bool(value)
 
 
+def refuse_existing(path, overwrite, message):
+    """A `ValueError(message)` when something is at `path` and `overwrite` (a bool) is not set.
+
+    Nothing is replaced unasked. A broken symbolic link counts: it is in the
+    way (a file written there would go where it points).
+
+    >>> import tempfile
+    >>> refuse_existing(tempfile.mkdtemp(), False, "out: exists; pass --overwrite to replace it.")
+    Traceback (most recent call last):
+    ...
+    ValueError: out: exists; pass --overwrite to replace it.
+    """
+    if os.path.lexists(path) and not flag("overwrite", overwrite):
+        raise ValueError(message)
+
+
 def folder_problem(folder):
     """Why no file can be written in `folder` (made if missing), as text; `None` if it can.
 

@@ -2,6 +2,7 @@
 
 import os
 import re
+import warnings
 
 import keras
 import pytest
@@ -125,6 +126,24 @@ def test_a_misspelled_keyword_of_an_export_is_named_before_converting(tmp_path, 
     assert os.listdir(tmp_path) == []
 
 
+def test_parity_options_with_check_false_warn_that_they_are_unused(tmp_path, monkeypatch):
+    _no_converting(monkeypatch)
+    inputs = export.example_inputs(_generator(), 2)
+    for call, name in EXPORTS:  # were silently unused
+        with pytest.warns(UserWarning, match=re.escape("`tolerance` is unused with check=False: only the parity check "
+                                                       "reads it; pass check=True, or leave it out.")):
+            with pytest.raises(AssertionError, match="converting began"):
+                call(_generator(), tmp_path / name, check=False, tolerance=1e-3)
+        with pytest.warns(UserWarning, match=re.escape("`inputs`, `seed` are unused with check=False")):
+            with pytest.raises(AssertionError, match="converting began"):
+                call(_generator(), tmp_path / name, check=False, inputs=inputs, seed=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no warning when they are used, or when none is given
+            for kwargs in ({"check": False}, {"tolerance": 1e-3, "inputs": inputs}):
+                with pytest.raises(AssertionError, match="converting began"):
+                    call(_generator(), tmp_path / name, **kwargs)
+
+
 def test_representative_data_without_int8_warns_that_it_is_unused(tmp_path):
     generator = _generator()
     data = export.example_inputs(generator, 4)
@@ -133,6 +152,19 @@ def test_representative_data_without_int8_warns_that_it_is_unused(tmp_path):
                                                        f"{quantization!r}: only quantization='int8' calibrates")):
             export.to_tflite(generator, tmp_path / f"{quantization}.tflite", quantization=quantization,
                              representative_data=data, check=False)
+
+
+def test_a_broken_symbolic_link_at_a_saved_model_version_is_in_the_way(tmp_path, monkeypatch):
+    generator, base = _generator(), tmp_path / "serving"
+    base.mkdir()
+    (base / "1").symlink_to(tmp_path / "nowhere")
+    with monkeypatch.context() as patched:
+        _no_converting(patched)  # was converted, then an OSError (a folder cannot replace a link)
+        with pytest.raises(ValueError, match=re.escape(f"`version`: {str(base / '1')!r} exists; pass `overwrite=True` "
+                                                       "to replace it, or `version=None` for the next free one (2)")):
+            export.to_saved_model(generator, base, version=1)
+    assert export.to_saved_model(generator, base, version=1, overwrite=True, latency_runs=1).passed
+    assert (base / "1").is_dir() and not (base / "1").is_symlink()
 
 
 def test_onnx_and_tflite_exports_keep_an_existing_file_unless_overwrite(tmp_path, monkeypatch):

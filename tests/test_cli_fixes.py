@@ -6,6 +6,7 @@ module; tests that change a run work on a copy of it.
 
 import json
 import os
+import re
 import shutil
 
 import numpy as np
@@ -198,6 +199,21 @@ def test_write_wav_names_a_path_it_cannot_write(tmp_path):
     (tmp_path / "a.wav").mkdir()
     with pytest.raises(OSError, match=r"a\.wav: cannot write the wav file"):  # was: soundfile.LibsndfileError
         audio.write_wav(str(tmp_path / "a.wav"), np.zeros(10), 16000)
+
+
+def test_a_broken_symbolic_link_where_a_command_writes_is_refused_in_its_own_words(tmp_path, capsys):
+    from keras_cgan.cli.files import input_output_pairs
+
+    link = tmp_path / "out.onnx"
+    link.symlink_to(tmp_path / "nowhere.onnx")
+    assert main(["export", "onnx", str(tmp_path / "g.keras"), "-o", str(link)]) == 2
+    # was refused by the export function, asking for `overwrite=True`
+    assert f"keras-cgan export: error: -o {link}: exists; pass --overwrite to replace it." in capsys.readouterr().err
+    (tmp_path / "a.wav").write_bytes(b"")
+    with pytest.raises(ValueError, match=re.escape(f"--output: {link}: exists; pass --overwrite to replace it.")):
+        # was taken: the output was written where the link points
+        input_output_pairs(str(tmp_path / "a.wav"), str(link), (".wav",), "wav files", "--output",
+                           exists_label="--output: ")
 
 
 @pytest.mark.parametrize("command", ["onnx", "tflite", "savedmodel", "parity"])

@@ -7,8 +7,7 @@ from keras_cgan import checks
 
 def refuse_existing(path, overwrite, label):
     """A `ValueError` (`LABEL: exists; ...`) for an output `path` that exists, unless `overwrite`."""
-    if os.path.exists(path) and not overwrite:
-        raise ValueError(f"{label}: exists; pass --overwrite to replace it.")
+    checks.refuse_existing(path, overwrite, f"{label}: exists; pass --overwrite to replace it.")
 
 
 def check_output_folder(path, label):

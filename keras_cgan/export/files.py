@@ -59,9 +59,22 @@ def check_file_target(path, what="path"):
 
 
 def refuse_existing(path, overwrite, what="path"):
-    """A `ValueError` naming `what` when `path` exists and `overwrite` is not set: nothing is replaced unasked."""
-    if os.path.lexists(path) and not checks.flag("overwrite", overwrite):
-        raise ValueError(f"`{what}`: {path!r} exists; pass `overwrite=True` to replace it, or give another path.")
+    """A `ValueError` naming `what` when `path` exists and `overwrite` is not set (`checks.refuse_existing`)."""
+    message = f"`{what}`: {path!r} exists; pass `overwrite=True` to replace it, or give another path."
+    checks.refuse_existing(path, overwrite, message)
+
+
+def file_target(path, ending, overwrite):
+    """`path`, where an export file ending in `ending` is to be written, as an absolute str; checked before converting.
+
+    A `ValueError` names it when `check_file_target` refuses it, when it does
+    not end with `ending`, or when it exists and `overwrite` is not set.
+    """
+    path = check_file_target(path)
+    if not path.endswith(ending):
+        raise ValueError(f"`path` must end with `{ending}`. Received: {path!r}")
+    refuse_existing(path, overwrite)
+    return os.path.abspath(path)
 
 
 @contextlib.contextmanager
@@ -79,8 +92,7 @@ def atomic_target(path, overwrite=True, folder=False):
             folder, nor a folder by a file). Defaults to `False`.
     """
     path = os.path.abspath(os.fspath(path))
-    if os.path.exists(path) and not overwrite:
-        raise ValueError(f"Export target already exists: {path!r}")
+    checks.refuse_existing(path, overwrite, f"Export target already exists: {path!r}")
     if os.path.exists(path) and os.path.isdir(path) != folder:
         raise ValueError(f"Export target {path!r} is a {'file' if folder else 'folder'}; expected a "
                          f"{'folder' if folder else 'file'}.")
@@ -92,7 +104,7 @@ def atomic_target(path, overwrite=True, folder=False):
         yield tmp
         if not os.path.exists(tmp):
             raise RuntimeError(f"Nothing was written to the temporary path {tmp!r}")
-        if os.path.exists(path):
+        if os.path.lexists(path):  # a broken symbolic link too
             _remove(path)
         os.replace(tmp, path)
     finally:

@@ -16,7 +16,6 @@ True
 """
 
 import logging
-import os
 
 import tensorflow as tf
 
@@ -58,7 +57,8 @@ def to_onnx(model, path, opset=17, check=True, inputs=None, overwrite=False, **p
         path: str. The `.onnx` file to write.
         opset: int. ONNX opset, one of `SUPPORTED_OPSETS`. Defaults to `17`.
         check: bool. Check parity with Keras before moving the file into
-            place. Defaults to `True`.
+            place. Defaults to `True`. With `False`, `inputs` and
+            `**parity_kwargs` are unused (a `UserWarning` names them).
         inputs: dict or None. Inputs for the parity check, keyed by name.
         overwrite: bool. Replace an existing file at `path`. Defaults to
             `False` (an existing file is an error, raised before converting).
@@ -70,19 +70,11 @@ def to_onnx(model, path, opset=17, check=True, inputs=None, overwrite=False, **p
     """
     if not checks.is_integer(opset) or opset not in SUPPORTED_OPSETS:
         raise ValueError(f"`opset` must be one of {SUPPORTED_OPSETS}. Received: opset={opset!r}")
-    parity.check_options(to_onnx, parity_kwargs, inputs)  # before converting, not after
-    path = files.check_file_target(path)
-    if not path.endswith(".onnx"):
-        raise ValueError(f"`path` must end with `.onnx`. Received: {path!r}")
-    files.refuse_existing(path, overwrite)
+    parity.check_options(to_onnx, parity_kwargs, inputs, check)  # before converting, not after
+    path = files.file_target(path, ".onnx", overwrite)
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
-    parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
-    path = os.path.abspath(path)
-    with files.atomic_target(path, overwrite=overwrite) as tmp, parity.reported_at(path):
-        write_onnx(generator, tmp, opset=opset)
-        report = parity.check_parity(generator, tmp, inputs=inputs, gan=model, **parity_kwargs) if check else None
-    if report is None:
-        return path
-    report.path = path
-    return report
+    return parity.write_checked(
+        lambda tmp: write_onnx(generator, tmp, opset=opset), path, model, generator, check, inputs, overwrite,
+        **parity_kwargs,
+    )

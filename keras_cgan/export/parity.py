@@ -34,6 +34,7 @@ import inspect
 import json
 import math
 import time
+import warnings
 
 import numpy as np
 
@@ -333,12 +334,47 @@ def _checked_numbers(inputs, batch_sizes, tolerance, min_snr_db, latency_runs, s
     return batch_sizes, tolerance, min_snr_db, latency_runs, seed
 
 
-def check_options(export, options, inputs=None):
+def write_checked(write, target, model, generator, check, inputs, overwrite, folder=False, **parity_kwargs):
+    """Writes an export at a temporary path, checks it, and moves it to `target`: how every `to_*` function ends.
+
+    The generator must first give finite outputs (else there is nothing valid
+    to export). `write(tmp)` writes the export; `check_parity` runs it there,
+    and only an export that passes is moved into place (a failure names
+    `target`, left unwritten).
+
+    Args:
+        write: callable. Writes the export at the temporary path it is given.
+        target: str. The absolute path of the export file or folder.
+        model: the loaded GAN model or generator exported (its conditions
+            draw and check the parity inputs).
+        generator: its float32 inference copy.
+        check: bool. Check parity before moving into place.
+        inputs: dict or None. Inputs for the parity check, keyed by name.
+        overwrite: bool. Replace an existing `target` (its owner refused it
+            before converting unless set).
+        folder: bool. `target` is a folder. Defaults to `False`.
+        **parity_kwargs: passed to `check_parity`.
+
+    Returns:
+        The `ParityReport` (its `path` is `target`), or `target` if `check=False`.
+    """
+    keras_outputs(generator, generator_lib.example_inputs(generator, 2))
+    with files.atomic_target(target, overwrite=overwrite, folder=folder) as tmp, reported_at(target):
+        write(tmp)
+        report = check_parity(generator, tmp, inputs=inputs, gan=model, **parity_kwargs) if check else None
+    if report is None:
+        return target
+    report.path = target
+    return report
+
+
+def check_options(export, options, inputs=None, check=True):
     """Checks the `**parity_kwargs` of `export` (a `to_*` function) before it converts, not after.
 
     A keyword `check_parity` does not take (or that `export` sets itself) is a
     `TypeError` naming it and every keyword `export` accepts; a value of the
-    wrong type a `ValueError`, as `check_parity` raises.
+    wrong type a `ValueError`, as `check_parity` raises. With `check=False`,
+    `inputs` or parity keywords given are unused: a `UserWarning` names them.
     """
     own = [name for name in inspect.signature(export).parameters if name not in ("model", "path", "parity_kwargs")]
     passed_on = [name for name in inspect.signature(check_parity).parameters if name not in _SET_BY_EXPORT]
@@ -359,6 +395,15 @@ def check_options(export, options, inputs=None):
     arguments = inspect.signature(check_parity).bind(None, None, inputs=inputs, **options)
     arguments.apply_defaults()
     _checked_numbers(**{name: arguments.arguments[name] for name in inspect.signature(_checked_numbers).parameters})
+    unused = (["inputs"] if inputs is not None else []) + list(options)
+    if unused and not check:
+        them = "it" if len(unused) == 1 else "them"
+        warnings.warn(
+            f"{', '.join(f'`{name}`' for name in unused)} {'is' if len(unused) == 1 else 'are'} unused with "
+            f"check=False: only the parity check reads {them}; pass check=True, or leave {them} out.",
+            UserWarning,
+            stacklevel=3,  # the caller of the `to_*` function
+        )
 
 
 def _clipping_hint(report):

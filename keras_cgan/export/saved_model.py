@@ -73,7 +73,9 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
         version: int or None. Version folder; `None` takes the next free
             number (1 for a new path). Defaults to `None`.
         check: bool. Reload the SavedModel and check parity with Keras
-            before moving it into place. Defaults to `True`.
+            before moving it into place. Defaults to `True`. With `False`,
+            `inputs` and `**parity_kwargs` are unused (a `UserWarning` names
+            them).
         inputs: dict or None. Inputs for the parity check, keyed by name.
         overwrite: bool. Replace the folder of an existing `version`.
             Defaults to `False`.
@@ -84,7 +86,7 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
         The `ParityReport` (its `path` is the version folder), or the
         version folder if `check=False`.
     """
-    parity.check_options(to_saved_model, parity_kwargs, inputs)  # before converting, not after
+    parity.check_options(to_saved_model, parity_kwargs, inputs, check)  # before converting, not after
     path = os.path.abspath(files.as_path(path))
     if os.path.exists(path) and not os.path.isdir(path):
         raise ValueError(f"`path` must be a folder (the model base path), not a file. Received: path={path!r}")
@@ -96,24 +98,19 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
         )
     version = next_version(path) if version is None else checks.integer("version", version, low=0)
     target = os.path.join(path, str(version))
-    if os.path.exists(target) and not checks.flag("overwrite", overwrite):
-        raise ValueError(
-            f"`version`: {target!r} exists; pass `overwrite=True` to replace it, or `version=None` for the "
-            f"next free one ({next_version(path)}). Received: version={version}"
-        )
+    checks.refuse_existing(target, overwrite, (
+        f"`version`: {target!r} exists; pass `overwrite=True` to replace it, or `version=None` for the "
+        f"next free one ({next_version(path)}). Received: version={version}"
+    ))
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
-    parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
     new_base = not os.path.exists(path)
     try:
-        with files.atomic_target(target, folder=True) as tmp, parity.reported_at(target):
-            write_saved_model(generator, tmp)
-            report = parity.check_parity(generator, tmp, inputs=inputs, gan=model, **parity_kwargs) if check else None
+        return parity.write_checked(
+            lambda tmp: write_saved_model(generator, tmp), target, model, generator, check, inputs, overwrite,
+            folder=True, **parity_kwargs,
+        )
     except BaseException:
         if new_base and os.path.isdir(path) and not os.listdir(path):
             os.rmdir(path)  # leave no empty model base path behind
         raise
-    if report is None:
-        return target
-    report.path = target
-    return report

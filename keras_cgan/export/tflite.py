@@ -129,7 +129,8 @@ def to_tflite(
             other modes do not calibrate: given with them, it is unused,
             with a `UserWarning`.
         check: bool. Check parity with Keras before moving the file into
-            place. Defaults to `True`.
+            place. Defaults to `True`. With `False`, `inputs` and
+            `**parity_kwargs` are unused (a `UserWarning` names them).
         inputs: dict or None. Inputs for the parity check, keyed by name.
         overwrite: bool. Replace an existing file at `path`. Defaults to
             `False` (an existing file is an error, raised before converting).
@@ -150,25 +151,13 @@ def to_tflite(
             UserWarning,
             stacklevel=2,
         )
-    parity.check_options(to_tflite, parity_kwargs, inputs)  # before converting, not after
-    path = files.check_file_target(path)
-    if not path.endswith(".tflite"):
-        raise ValueError(f"`path` must end with `.tflite`. Received: {path!r}")
-    files.refuse_existing(path, overwrite)
+    parity.check_options(to_tflite, parity_kwargs, inputs, check)  # before converting, not after
+    path = files.file_target(path, ".tflite", overwrite)
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
     if quantization == "int8":  # fail before converting
         representative_data = representative_samples(generator, representative_data)
-    parity.keras_outputs(generator, generator_lib.example_inputs(generator, 2))
-    path = os.path.abspath(path)
-    with files.atomic_target(path, overwrite=overwrite) as tmp, parity.reported_at(path):
-        write_tflite(generator, tmp, quantization, representative_data)
-        report = None
-        if check:
-            report = parity.check_parity(
-                generator, tmp, inputs=inputs, quantization=quantization, gan=model, **parity_kwargs
-            )
-    if report is None:
-        return path
-    report.path = path
-    return report
+    return parity.write_checked(
+        lambda tmp: write_tflite(generator, tmp, quantization, representative_data), path, model, generator, check,
+        inputs, overwrite, quantization=quantization, **parity_kwargs,
+    )

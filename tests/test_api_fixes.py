@@ -144,6 +144,13 @@ def test_parity_options_with_check_false_warn_that_they_are_unused(tmp_path, mon
                     call(_generator(), tmp_path / name, **kwargs)
 
 
+
+def test_check_must_be_a_flag(tmp_path, monkeypatch):
+    _no_converting(monkeypatch)
+    for call, name in EXPORTS:  # "no" was taken as true: the check ran
+        with pytest.raises(ValueError, match=r"`check` must be True or False"):
+            call(_generator(), tmp_path / name, check="no")
+
 def test_representative_data_without_int8_warns_that_it_is_unused(tmp_path):
     generator = _generator()
     data = export.example_inputs(generator, 4)

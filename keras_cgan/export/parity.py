@@ -376,6 +376,7 @@ def check_options(export, options, inputs=None, check=True):
     wrong type a `ValueError`, as `check_parity` raises. With `check=False`,
     `inputs` or parity keywords given are unused: a `UserWarning` names them.
     """
+    checks.flag("check", check)
     own = [name for name in inspect.signature(export).parameters if name not in ("model", "path", "parity_kwargs")]
     passed_on = [name for name in inspect.signature(check_parity).parameters if name not in _SET_BY_EXPORT]
     if "raise_on_failure" in options:

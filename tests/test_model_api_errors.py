@@ -252,6 +252,17 @@ def test_one_array_in_a_list_or_tuple_is_that_array(gan):
         gan.predict([labels, labels], verbose=0)
 
 
+
+def test_a_dataset_of_one_array_tuples_trains_as_keras_takes_it():
+    gan = families.build("conditional")
+    labels, images = families.data("conditional", 4)
+    # "dataset condition: conditions must be one array or tensor ...; received a tuple of 1" before
+    for pair in (((labels,), images), ((labels,), (images,))):
+        data = tf.data.Dataset.from_tensor_slices(pair).batch(2)
+        logs = gan.fit(data, epochs=1, verbose=0, validation_data=data).history
+        assert np.isfinite(logs["d_loss"][0]) and np.isfinite(logs["val_g_loss"][0])
+        assert np.isfinite(gan.evaluate(data, verbose=0, return_dict=True)["d_loss"])
+
 def test_pix2pix_refuses_a_python_list_of_images():
     gan = families.build("pix2pix")
     gray, color = families.data("pix2pix", 2)

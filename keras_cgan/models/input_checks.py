@@ -100,17 +100,23 @@ def check_samples(samples, where, what="targets"):
         )
 
 
+def single(values):
+    """One array, tensor or spec in a list or tuple (`[x]`, `(x,)`, as Keras' single-input models take) is itself."""
+    if isinstance(values, (list, tuple)) and len(values) == 1 and hasattr(values[0], "shape"):
+        return values[0]
+    return values
+
+
 def as_batch(values, scalar_condition):
     """Python numbers and lists become a numpy batch (a scalar a batch of one where conditions are scalars).
 
-    One array in a list or tuple (`[x]`, `(x,)`, as Keras' single-input models take) is that array.
+    One array in a list or tuple is that array (`single`).
     """
     if isinstance(values, (bool, int, float, np.generic)) or (
         isinstance(values, (list, tuple)) and not any(hasattr(v, "shape") and np.ndim(v) for v in values)
     ):
         values = np.asarray(values)
-    if isinstance(values, (list, tuple)) and len(values) == 1 and hasattr(values[0], "shape"):
-        values = values[0]
+    values = single(values)
     if scalar_condition and getattr(values, "shape", None) is not None and len(values.shape) == 0:
         values = values[None] if isinstance(values, np.ndarray) else tf.reshape(values, [1])  # 0-d array, tensor
     return values
@@ -267,6 +273,7 @@ class InputChecks:
             raise ValueError(f"The {name} must yield `(condition, target)` pairs. Received element_spec={spec}")
         if len(spec) > 2:
             raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: a dataset of {len(spec)}-tuples, element_spec={spec}")
+        spec = [single(part) for part in spec]  # `((c,), (t,))` as Keras' single-input models take it
         if int(dataset.cardinality()) == 0:
             raise ValueError(
                 f"The {name} is empty (cardinality 0): there is nothing to train on. A "
@@ -328,7 +335,7 @@ class InputChecks:
             )
         if sample_weight is not None:
             raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: sample_weight={sample_weight!r}")
-        return condition, target
+        return single(condition), single(target)
 
     # ---------------------------- in the step: what a dataset leaves unknown
 

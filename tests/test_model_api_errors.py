@@ -192,6 +192,18 @@ def test_a_failed_condition_check_moves_no_weight_and_counts_no_step():
     assert _counts(gan) == (1, 1)
 
 
+
+def test_a_failed_condition_check_in_predict_draws_no_noise():
+    gan = families.build("conditional")
+    labels, _ = families.data("conditional", 4)
+    before = gan.seed_state.numpy()
+    bad = tf.data.Dataset.from_tensor_slices(np.array([0, 7, 1, 2], "int32")).batch(4)
+    with pytest.raises(ValueError, match=r"conditions are not valid at batch 0: class ids must be < "):
+        gan.predict(bad, verbose=0)
+    np.testing.assert_array_equal(gan.seed_state.numpy(), before)  # advanced by one draw before
+    gan.predict(labels, verbose=0)
+    assert gan.seed_state.numpy()[1] > before[1]
+
 def test_a_failed_condition_check_counts_no_stage_step_in_stackgan():
     gan = families.build("stackgan")  # two active stages, an optimizer each per role
     _, images = families.data("stackgan", 4)

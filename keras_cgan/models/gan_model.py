@@ -851,7 +851,9 @@ class GANModel(InputChecks, keras.Model):
     def predict_step(self, data):
         condition, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         with self._global_batch(self._shape_checked(condition)[0]) as (condition, _):
-            samples = self.generate(self.prepare_condition(condition), training=False)
+            condition = self.prepare_condition(condition)
+            with tf.control_dependencies(tf.nest.flatten(condition)):  # no noise drawn on a batch that fails
+                samples = self.generate(condition, training=False)
             # float32 under a mixed policy too, as every family's samples are (their range needs no more)
             rows = self._step.rows.count
             return tf.nest.map_structure(

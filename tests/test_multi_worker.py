@@ -6,7 +6,10 @@ them.
 Each family trains 3 steps of global batch 8 with a weight average
 (`ema_decay`), binding gradient-clipping limits (measured on the global
 batch's gradient, not each worker's part) and its sample writer; only the
-chief may write files.
+chief may write files. Then ConditionalGAN and StackGAN (noise and per-row
+draws of the global batch) run `train_on_batch`, `test_on_batch` and
+`predict_on_batch` on a batch of 5, which they split 3/2 over the workers as
+`fit` does (Keras gives each replica the whole batch).
 """
 
 import os
@@ -15,6 +18,8 @@ import numpy as np
 
 from tests import families
 from tests.test_case import collect_isolated, run_workers, start_isolated, stop_isolated
+
+ON_BATCH = ("conditional", "stackgan")
 
 EVERY_FAMILY = """
 import json, os
@@ -50,12 +55,18 @@ for family in families.FAMILIES:
         "generator": families.flat(gan.generator.weights),
         "logs": {{k: float(np.ravel(v[-1])[0]) for k, v in history.history.items()}},
     }}
+    if family in {on_batch!r}:
+        x, y = families.data(family, 5, seed=2)
+        logs = gan.train_on_batch(x, y, return_dict=True)
+        logs.update({{"test_" + k: v for k, v in gan.test_on_batch(x, y, return_dict=True).items()}})
+        predicted = np.asarray(gan.predict_on_batch(x)).tolist()
+        result[family]["on_batch"] = {{"weights": families.flat(gan.weights), "logs": logs, "predicted": predicted}}
 emit(result)
 """
 
 
 def test_two_workers_match_each_other_and_one_worker_for_every_family(tmp_path):
-    code = EVERY_FAMILY.format(out=str(tmp_path))
+    code = EVERY_FAMILY.format(out=str(tmp_path), on_batch=ON_BATCH)
     # One worker alone runs beside the two. Generous timeouts: a shared
     # machine can make the launch 10x slower than on an idle one.
     alone = start_isolated(code, replicas=1)
@@ -79,6 +90,19 @@ def test_two_workers_match_each_other_and_one_worker_for_every_family(tmp_path):
             np.testing.assert_allclose(a["logs"][name], value, atol=1e-4, err_msg=f"{family} {name}")
         # The average moved and differs from the last weights (decay 0.5 over 3 steps).
         assert not np.allclose(a["ema"], a["generator"]), family
+
+    # `*_on_batch` on 5 rows make the step, losses and samples of one worker. Keras'
+    # own gave each replica the whole batch: 10 samples, and a step on other noise.
+    for family in ON_BATCH:
+        a, b, one = (run[family]["on_batch"] for run in (first, second, single))
+        np.testing.assert_allclose(np.array(a["weights"]), np.array(b["weights"]), atol=1e-6, err_msg=family)
+        np.testing.assert_allclose(np.array(a["weights"]), np.array(one["weights"]), atol=1e-5, err_msg=family)
+        assert set(a["logs"]) == set(one["logs"]), family
+        for name, value in one["logs"].items():
+            np.testing.assert_allclose(a["logs"][name], value, atol=1e-4, err_msg=f"{family} on_batch {name}")
+        predicted = [np.array(run["predicted"]) for run in (a, b, one)]
+        assert [len(p) for p in predicted] == [5, 5, 5], [p.shape for p in predicted]  # 10 rows before
+        np.testing.assert_allclose(predicted[0], predicted[2], atol=1e-5, err_msg=family)
 
     # Only the chief (worker 0) wrote samples and logs; a single worker is its own chief.
     chief, other = tmp_path / "replicas2_task0", tmp_path / "replicas2_task1"

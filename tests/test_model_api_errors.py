@@ -329,11 +329,14 @@ def test_the_model_counts_steps_per_execution_as_the_callbacks_do():
     gan.fit(labels, images, batch_size=4, epochs=2, verbose=0, callbacks=[keep])
     assert steps(gan) == 10
     assert scored == [2, 4, 7, 9, 10]  # at the end of the executions that reached steps 2, 4, 6, 8 and 10
-    # The model's own count: steps_per_epoch=3 runs two whole executions on data that lasts.
+    # The model's own count: steps_per_epoch=3 runs two whole executions on data that lasts; the callbacks count
+    # the 4 steps (3 before: scores at steps 12, 16 and 18).
     dataset = tf.data.Dataset.from_tensor_slices((labels, images)).batch(4).repeat()
+    scored.clear()
     with pytest.warns(UserWarning, match=r"`steps_per_execution=2`: .* each epoch trains 4 steps"):
-        gan.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0)
-    assert steps(gan) == 14
+        gan.fit(dataset, steps_per_epoch=3, epochs=2, verbose=0, callbacks=[keep])
+    assert steps(gan) == 18
+    assert scored == [12, 14, 16, 18]
 
 
 def test_train_and_test_on_batch_send_a_dataset_or_a_generator_to_fit_or_evaluate(gan):

@@ -998,7 +998,8 @@ class GANModel(InputChecks, keras.Model):
         self._check_replicated_execution("fit")
         x, y = self._check_fit_data(x, y, kwargs)
         self._check_validation_data(kwargs)
-        self._warn_partial_execution(kwargs.get("steps_per_epoch"), x, kwargs.get("batch_size"))
+        if kwargs.get("steps_per_epoch"):
+            kwargs["steps_per_epoch"] = self._whole_executions(kwargs["steps_per_epoch"], x, kwargs.get("batch_size"))
         if isinstance(x, DATASETS):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
         # Guards (StopOnNaN) see a step's logs before any callback saves its
@@ -1070,32 +1071,35 @@ class GANModel(InputChecks, keras.Model):
         logs = {name: np.asarray(value).item() for name, value in sorted(function(iter(data)).items())}
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
-    def _warn_partial_execution(self, steps_per_epoch, x, batch_size):
-        """Warns when Keras would round `steps_per_epoch` up to whole executions.
+    def _whole_executions(self, steps_per_epoch, x, batch_size):
+        """The steps an epoch of `steps_per_epoch` trains; a warning when Keras rounds it up to whole executions.
 
         Keras 3.15 runs every execution in full: on data that outlasts the
         epoch, `steps_per_epoch=14` with `steps_per_execution=8` trains 16
-        steps per epoch. Data that ends first stops the epoch in time.
+        steps per epoch. Data that ends first stops the epoch in time. `fit`
+        passes Keras the steps it trains, so callbacks count them.
         """
         per_execution = steps_per_execution(self)
-        if not steps_per_epoch or per_execution == 1 or steps_per_epoch % per_execution == 0:
-            return
+        if per_execution == 1 or steps_per_epoch % per_execution == 0:
+            return steps_per_epoch
         if isinstance(x, tf.data.Dataset):
             batches = int(x.cardinality())  # -1 infinite, -2 unknown
             batches = float("inf") if batches == tf.data.INFINITE_CARDINALITY else batches
         else:
             first = tf.nest.flatten(x)[0]  # arrays after `_check_fit_data`; anything else is not counted
             if not hasattr(first, "shape"):
-                return
+                return steps_per_epoch
             batches = -(-len(first) // (batch_size or 32))
         trained = min(-(-steps_per_epoch // per_execution) * per_execution, batches)
-        if trained > steps_per_epoch:
-            warnings.warn(
-                f"`steps_per_epoch={steps_per_epoch}` is not a multiple of the compiled "
-                f"`steps_per_execution={per_execution}`: Keras runs whole executions, so each epoch trains "
-                f"{trained} steps on data that lasts that long. Pass a multiple of {per_execution}.",
-                stacklevel=3,
-            )
+        if trained <= steps_per_epoch:
+            return steps_per_epoch
+        warnings.warn(
+            f"`steps_per_epoch={steps_per_epoch}` is not a multiple of the compiled "
+            f"`steps_per_execution={per_execution}`: Keras runs whole executions, so each epoch trains "
+            f"{trained} steps on data that lasts that long. Pass a multiple of {per_execution}.",
+            stacklevel=3,
+        )
+        return trained
 
     @staticmethod
     def _with_monitor(callbacks, x, y, diagnose):

@@ -1,14 +1,15 @@
 """Data loaders: a tags row whose tags cell is empty, captions vectorized once, wav files opened once, the
-size warning of paired images."""
+size warning of paired images, the batch size and pairing of the in-memory datasets."""
 
 import os
+import re
 
 import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-from keras_cgan.data import audio, captions, paired_images, tags
+from keras_cgan.data import audio, captions, digits, paired_images, synthetic_faces, tags
 
 
 def _faces(tmp_path, rows):
@@ -135,3 +136,26 @@ def test_the_size_warning_of_paired_images_gives_the_size_they_are_yielded_at(tm
         ds = paired_images.paired_image_dataset(str(tmp_path), image_size=16, jitter=jitter)
     assert len(caught) == 1 and str(caught[0].message).endswith(said)
     assert next(iter(ds))[0].shape == (1, 16, 16, 3)
+
+
+def test_the_in_memory_datasets_name_a_batch_size_they_cannot_fill_and_unpaired_inputs():
+    # They batch with drop_remainder=True: batch_size 0 was TensorFlow's 'Batch size must be greater than zero'
+    # (naming no argument), a batch larger than the data an empty dataset that `fit` refused later, and a
+    # count of images other than the captions' (tags') TensorFlow's 'Dimensions 3 and 4 are not compatible'.
+    texts = ["a red circle", "a blue square", "a red square", "a blue circle"]
+    images = np.zeros((4, 2, 2, 3), "float32")
+    vec = captions.vectorizer(texts, sequence_length=4)
+    multi_hot = np.eye(4, dtype="float32")
+    for make, size in [(lambda b: digits.dataset(b), 898), (lambda b: synthetic_faces.dataset(b, n=4), 4),
+                       (lambda b: captions.dataset(texts, images, vec, batch_size=b), 4),
+                       (lambda b: tags.dataset(multi_hot, images, batch_size=b), 4)]:
+        for batch_size in (0, size + 1, 2.0):
+            with pytest.raises(ValueError, match=re.escape(
+                    f"`batch_size` must be an int >= 1 and <= {size}. Received: batch_size={batch_size!r}")):
+                make(batch_size)
+        assert make(size).cardinality() == 1
+    assert digits.dataset(1000, repeat=True).take(1).cardinality() == 1  # repeated first: batches fill
+    with pytest.raises(ValueError, match=re.escape("`texts` and `images` must pair up: 3 caption(s), 4 image(s).")):
+        captions.dataset(texts[:3], images, vec, batch_size=2)
+    with pytest.raises(ValueError, match=re.escape("`multi_hot` and `images` must pair up: 3 tag row(s), 4 image(s)")):
+        tags.dataset(multi_hot[:3], images, batch_size=2)

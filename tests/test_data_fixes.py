@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_cgan.data import audio, captions, digits, paired_images, synthetic_faces, tags
+from keras_cgan.data import audio, captions, digits, paired_images, synthetic_faces, synthetic_shapes, synthetic_speech, tags
 
 
 def _faces(tmp_path, rows):
@@ -159,3 +159,25 @@ def test_the_in_memory_datasets_name_a_batch_size_they_cannot_fill_and_unpaired_
         captions.dataset(texts[:3], images, vec, batch_size=2)
     with pytest.raises(ValueError, match=re.escape("`multi_hot` and `images` must pair up: 3 tag row(s), 4 image(s)")):
         tags.dataset(multi_hot[:3], images, batch_size=2)
+
+
+def test_made_data_and_windows_name_the_argument_that_leaves_nothing():
+    # synthetic_shapes.load(0) was numpy's 'need at least one array to stack', make_pairs(1, seconds=0) an
+    # IndexError, frame_pairs with hop 0 a ZeroDivisionError and with window 0 windows of no samples; noisy and
+    # clean lists of other counts or lengths were windowed into pairs that did not match.
+    with pytest.raises(ValueError, match=re.escape("`n` must be an int >= 1. Received: n=0")):
+        synthetic_shapes.load(0)
+    with pytest.raises(ValueError, match=re.escape("`seconds` must be a finite number >= 6.25e-05. Received: seconds=0")):
+        synthetic_speech.make_pairs(1, seconds=0)
+    with pytest.raises(ValueError, match=re.escape("`num_utterances` must be an int >= 1. Received: num_utterances=2.5")):
+        synthetic_speech.make_pairs(2.5, seconds=0.01)
+    signals = np.zeros((2, 100), "float32")
+    for window, hop, name in [(0, 1, "window"), (10, 0, "hop"), (10, 2.5, "hop")]:
+        with pytest.raises(ValueError, match=f"`{name}` must be an int >= 1"):
+            audio.frame_pairs(signals, signals, window, hop)
+    with pytest.raises(ValueError, match=re.escape("`noisy` and `clean` must pair up: 2 noisy and 1 clean signals.")):
+        audio.frame_pairs(signals, signals[:1], 10, 10)
+    with pytest.raises(ValueError, match=re.escape("`noisy[1]` has 100 samples but `clean[1]` 120")):
+        audio.frame_pairs(list(signals), [signals[0], np.zeros(120, "float32")], 10, 10)
+    noisy, clean = audio.frame_pairs(signals, signals, 10, 5)
+    assert noisy.shape == clean.shape == (38, 10, 1)

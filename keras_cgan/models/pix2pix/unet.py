@@ -43,7 +43,8 @@ def normalization(norm, name):
 
 def check_image_shape(image_shape, argument="image_shape"):
     """Raises `ValueError` naming `argument` unless `image_shape` is `(height, width, channels)`."""
-    if len(image_shape) != 3 or any(d is None or int(d) < 1 for d in image_shape):
+    sized = hasattr(image_shape, "__len__")  # not an int
+    if not sized or len(image_shape) != 3 or any(d is None or int(d) < 1 for d in image_shape):
         raise ValueError(f"`{argument}` must be (height, width, channels). Received: {image_shape}")
 
 

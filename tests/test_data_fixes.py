@@ -181,3 +181,6 @@ def test_made_data_and_windows_name_the_argument_that_leaves_nothing():
         audio.frame_pairs(list(signals), [signals[0], np.zeros(120, "float32")], 10, 10)
     noisy, clean = audio.frame_pairs(signals, signals, 10, 5)
     assert noisy.shape == clean.shape == (38, 10, 1)
+    # batch_size 0 was TensorFlow's 'Batch size must be greater than zero', after every wav was checked
+    with pytest.raises(ValueError, match=re.escape("`batch_size` must be an int >= 1. Received: batch_size=0")):
+        audio.paired_dataset("no such folder", batch_size=0)

@@ -281,6 +281,7 @@ def paired_dataset(
             Defaults to `4096`.
     """
     window, hop = _check_window(window, hop)
+    batch_size = checks.integer("batch_size", batch_size, low=1)
     shuffle_buffer = checks.integer("shuffle_buffer", shuffle_buffer, low=1)
     if root is not None:
         clean_dir, noisy_dir = voicebank_dirs(root, split)

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_cgan.data import audio, captions, digits, paired_images, synthetic_faces, synthetic_shapes, synthetic_speech, tags
+from keras_cgan.data import (
+    audio, captions, digits, paired_images, synthetic_faces, synthetic_shapes, synthetic_speech, tags, video,
+)
 
 
 def _faces(tmp_path, rows):
@@ -184,3 +186,18 @@ def test_made_data_and_windows_name_the_argument_that_leaves_nothing():
     # batch_size 0 was TensorFlow's 'Batch size must be greater than zero', after every wav was checked
     with pytest.raises(ValueError, match=re.escape("`batch_size` must be an int >= 1. Received: batch_size=0")):
         audio.paired_dataset("no such folder", batch_size=0)
+
+
+def test_one_clip_given_without_the_clip_axis_is_named():
+    # One clip [T, H, W, C] was read as T gray clips [H, W, C]: "Clip 'clip 0' has 8 frame(s); a window needs
+    # context_frames + 1 = 9", or, with frames tall enough, windows of image rows one pixel wide.
+    clip = np.zeros((6, 16, 16, 1), "float32")
+    for make in (video.window_dataset, video.window_arrays):
+        with pytest.raises(ValueError, match=re.escape(
+                "`clips` has shape (6, 16, 16, 1): read as 6 gray clips [T, H, W], their frames would be 1 pixel(s) "
+                "wide. One clip [T, H, W, C] is given as `clip[None]`.")):
+            make(clip, context_frames=2)
+    conditions, targets = video.window_arrays(clip[None], context_frames=2)
+    assert conditions.shape == (4, 16, 16, 2) and targets.shape == (4, 16, 16, 1)
+    conditions, targets = video.window_arrays(np.zeros((2, 6, 16, 16), "float32"), context_frames=2)  # gray clips
+    assert conditions.shape == (8, 16, 16, 2) and targets.shape == (8, 16, 16, 1)

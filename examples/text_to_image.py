@@ -65,8 +65,8 @@ def build_parser():
                         help="mode-seeking term (the preset's is 4.0; this example's results were measured without it)")
     parser.add_argument("--epochs", type=checks.at_least(1), default=45)
     parser.add_argument("--steps", type=checks.at_least(0), default=0, help="stop after this many steps (0: all epochs)")
-    parser.add_argument("--images", type=int, default=4096, help="training images")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--images", type=checks.at_least(1), default=4096, help="training images")
+    parser.add_argument("--batch-size", type=checks.at_least(1), default=64)
     parser.add_argument("--size", type=int, default=24)
     parser.add_argument("--filters", type=int, default=DEFAULT["base_filters"])
     parser.add_argument("--latent-dim", type=int, default=DEFAULT["latent_dim"])
@@ -149,8 +149,17 @@ def run(args):
     return result
 
 
+def parse(argv=None):
+    """The flags, refusing before training what cannot work."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.images < args.batch_size:
+        parser.error(f"--images {args.images}: fewer than one batch of --batch-size {args.batch_size}")
+    return args
+
+
 def main(argv=None):
-    return run(build_parser().parse_args(argv))
+    return run(parse(argv))
 
 
 if __name__ == "__main__":

@@ -18,10 +18,13 @@ from keras_cgan.version import __version__
 
 # Run as the `keras-cgan` command, the package imports TensorFlow only once a command needs it (so
 # `keras-cgan --help` is fast; `keras_cgan.cli.main` calls `import_api`), and hides TensorFlow's C++
-# log lines (grappler's `remapper failed` and the like) unless TF_CPP_MIN_LOG_LEVEL is set.
+# log lines (grappler's `remapper failed` and the like) unless TF_CPP_MIN_LOG_LEVEL is set. Under
+# `python -m keras_cgan.cli` the package is imported while sys.argv[0] is still "-m": the command
+# line it runs is in sys.orig_argv.
 _COMMAND_LINE = bool(_sys.argv) and (
     _os.path.basename(_sys.argv[0]) == "keras-cgan"
     or _sys.argv[0].endswith(_os.path.join("keras_cgan", "cli", "__main__.py"))
+    or (_sys.argv[0] == "-m" and _sys.orig_argv[_sys.orig_argv.index("-m") + 1 :][:1] == ["keras_cgan.cli"])
 )
 
 

@@ -1,3 +1,5 @@
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -259,6 +261,17 @@ def test_bad_constructor_arguments_name_themselves():
         ClassCondition(1)
     with pytest.raises(ValueError, match="conditioning"):
         networks.conditional_discriminator(SHAPE, CLASSES, conditioning="film")
+    # Keras' 'Received: output_dim=0' / 'units=0' / 'filters=0' and a TypeError for a shape given as a number
+    # named nothing the caller passed.
+    for build, kwargs, message in [
+        (networks.conditional_generator, {"latent_dim": 0}, "`latent_dim` must be an int >= 1. Received: latent_dim=0"),
+        (networks.conditional_generator, {"base_filters": 0}, "`base_filters` must be an int >= 1"),
+        (networks.conditional_discriminator, {"base_filters": 2.5}, "`base_filters` must be an int >= 1"),
+        (networks.conditional_generator, {"image_shape": 8}, "`image_shape` must be (height, width, channels)"),
+        (networks.conditional_discriminator, {"image_shape": 8}, "`image_shape` must be (height, width, channels)"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            build(**{"image_shape": SHAPE, "num_classes": CLASSES, **kwargs})
 
 
 def test_diversity_term_enters_the_generator_loss_and_vanishes_without_noise():

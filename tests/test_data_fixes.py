@@ -1,14 +1,17 @@
 """Data loaders: a tags row whose tags cell is empty, captions vectorized once, wav files opened once, the
-size warning of paired images."""
+size warning of paired images, the batch size and pairing of the in-memory datasets."""
 
 import os
+import re
 
 import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-from keras_cgan.data import audio, captions, paired_images, tags
+from keras_cgan.data import (
+    audio, captions, digits, paired_images, synthetic_faces, synthetic_shapes, synthetic_speech, tags, video,
+)
 
 
 def _faces(tmp_path, rows):
@@ -135,3 +138,66 @@ def test_the_size_warning_of_paired_images_gives_the_size_they_are_yielded_at(tm
         ds = paired_images.paired_image_dataset(str(tmp_path), image_size=16, jitter=jitter)
     assert len(caught) == 1 and str(caught[0].message).endswith(said)
     assert next(iter(ds))[0].shape == (1, 16, 16, 3)
+
+
+def test_the_in_memory_datasets_name_a_batch_size_they_cannot_fill_and_unpaired_inputs():
+    # They batch with drop_remainder=True: batch_size 0 was TensorFlow's 'Batch size must be greater than zero'
+    # (naming no argument), a batch larger than the data an empty dataset that `fit` refused later, and a
+    # count of images other than the captions' (tags') TensorFlow's 'Dimensions 3 and 4 are not compatible'.
+    texts = ["a red circle", "a blue square", "a red square", "a blue circle"]
+    images = np.zeros((4, 2, 2, 3), "float32")
+    vec = captions.vectorizer(texts, sequence_length=4)
+    multi_hot = np.eye(4, dtype="float32")
+    for make, size in [(lambda b: digits.dataset(b), 898), (lambda b: synthetic_faces.dataset(b, n=4), 4),
+                       (lambda b: captions.dataset(texts, images, vec, batch_size=b), 4),
+                       (lambda b: tags.dataset(multi_hot, images, batch_size=b), 4)]:
+        for batch_size in (0, size + 1, 2.0):
+            with pytest.raises(ValueError, match=re.escape(
+                    f"`batch_size` must be an int >= 1 and <= {size}. Received: batch_size={batch_size!r}")):
+                make(batch_size)
+        assert make(size).cardinality() == 1
+    assert digits.dataset(1000, repeat=True).take(1).cardinality() == 1  # repeated first: batches fill
+    with pytest.raises(ValueError, match=re.escape("`texts` and `images` must pair up: 3 caption(s), 4 image(s).")):
+        captions.dataset(texts[:3], images, vec, batch_size=2)
+    with pytest.raises(ValueError, match=re.escape("`multi_hot` and `images` must pair up: 3 tag row(s), 4 image(s)")):
+        tags.dataset(multi_hot[:3], images, batch_size=2)
+
+
+def test_made_data_and_windows_name_the_argument_that_leaves_nothing():
+    # synthetic_shapes.load(0) was numpy's 'need at least one array to stack', make_pairs(1, seconds=0) an
+    # IndexError, frame_pairs with hop 0 a ZeroDivisionError and with window 0 windows of no samples; noisy and
+    # clean lists of other counts or lengths were windowed into pairs that did not match.
+    with pytest.raises(ValueError, match=re.escape("`n` must be an int >= 1. Received: n=0")):
+        synthetic_shapes.load(0)
+    with pytest.raises(ValueError, match=re.escape("`seconds` must be a finite number >= 6.25e-05. Received: seconds=0")):
+        synthetic_speech.make_pairs(1, seconds=0)
+    with pytest.raises(ValueError, match=re.escape("`num_utterances` must be an int >= 1. Received: num_utterances=2.5")):
+        synthetic_speech.make_pairs(2.5, seconds=0.01)
+    signals = np.zeros((2, 100), "float32")
+    for window, hop, name in [(0, 1, "window"), (10, 0, "hop"), (10, 2.5, "hop")]:
+        with pytest.raises(ValueError, match=f"`{name}` must be an int >= 1"):
+            audio.frame_pairs(signals, signals, window, hop)
+    with pytest.raises(ValueError, match=re.escape("`noisy` and `clean` must pair up: 2 noisy and 1 clean signals.")):
+        audio.frame_pairs(signals, signals[:1], 10, 10)
+    with pytest.raises(ValueError, match=re.escape("`noisy[1]` has 100 samples but `clean[1]` 120")):
+        audio.frame_pairs(list(signals), [signals[0], np.zeros(120, "float32")], 10, 10)
+    noisy, clean = audio.frame_pairs(signals, signals, 10, 5)
+    assert noisy.shape == clean.shape == (38, 10, 1)
+    # batch_size 0 was TensorFlow's 'Batch size must be greater than zero', after every wav was checked
+    with pytest.raises(ValueError, match=re.escape("`batch_size` must be an int >= 1. Received: batch_size=0")):
+        audio.paired_dataset("no such folder", batch_size=0)
+
+
+def test_one_clip_given_without_the_clip_axis_is_named():
+    # One clip [T, H, W, C] was read as T gray clips [H, W, C]: "Clip 'clip 0' has 8 frame(s); a window needs
+    # context_frames + 1 = 9", or, with frames tall enough, windows of image rows one pixel wide.
+    clip = np.zeros((6, 16, 16, 1), "float32")
+    for make in (video.window_dataset, video.window_arrays):
+        with pytest.raises(ValueError, match=re.escape(
+                "`clips` has shape (6, 16, 16, 1): read as 6 gray clips [T, H, W], their frames would be 1 pixel(s) "
+                "wide. One clip [T, H, W, C] is given as `clip[None]`.")):
+            make(clip, context_frames=2)
+    conditions, targets = video.window_arrays(clip[None], context_frames=2)
+    assert conditions.shape == (4, 16, 16, 2) and targets.shape == (4, 16, 16, 1)
+    conditions, targets = video.window_arrays(np.zeros((2, 6, 16, 16), "float32"), context_frames=2)  # gray clips
+    assert conditions.shape == (8, 16, 16, 2) and targets.shape == (8, 16, 16, 1)

@@ -15,13 +15,21 @@ How code blocks are run (the rule is also stated in docs/how_it_works.md):
   So a snippet shows the budget that gives its page's results, and runs here
   for one short epoch. A snippet whose data or model is still too heavy for
   that is marked as an excerpt.
+
+Shell blocks (```bash) are not run, but every `keras-cgan ...` and
+`python <script>.py ...` line in them is parsed by that command's own
+argument parser, stopped right after parsing: a flag, choice or subcommand
+the command no longer has fails here.
 """
 
+import argparse
 import doctest
 import glob
 import json
 import os
 import re
+import runpy
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -240,6 +248,65 @@ def test_python_block_runs(label, snippet_results):
     results, stderr = snippet_results
     assert label in results, f"{label}: did not run (the runner stopped before it):\n{stderr}"
     assert results[label] is None, f"{label} failed (sizes turned down as the module docstring says):\n{results[label]}"
+
+
+# ---------------------------------------------------------------- every documented command parses
+
+SHELLS = ("bash", "sh", "shell", "console")
+
+
+def shell_commands():
+    """`(id, line, argv)` of every `keras-cgan ...` and `python <script>.py ...` line of the pages' shell blocks."""
+    found = []
+    for path in pages():
+        for line, language, code, _ in code_blocks(read(path)):
+            if language not in SHELLS:
+                continue
+            for text in code.replace("\\\n", " ").split("\n"):
+                argv = shlex.split(text, comments=True)
+                while argv and re.match(r"[A-Z_][A-Z0-9_]*=", argv[0]):  # VAR=value before the command
+                    argv = argv[1:]
+                if any("$" in arg for arg in argv):  # a shell variable (a loop's): no fixed command to check
+                    continue
+                if argv[:1] == ["keras-cgan"] or (argv[:1] in (["python"], ["python3"]) and argv[1:2]
+                                                  and argv[1].endswith(".py")):
+                    found.append((f"{rel(path)}:{line}#{len(found)}", text.strip(), argv))
+    return found
+
+
+class _Parsed(Exception):
+    """Raised right after a command's arguments parsed: nothing of the command ran."""
+
+
+COMMANDS = shell_commands()
+
+
+@pytest.mark.parametrize("label, command, argv", COMMANDS, ids=[label for label, _, _ in COMMANDS])
+def test_shell_command_parses(label, command, argv, monkeypatch, capsys):
+    parse_args = argparse.ArgumentParser.parse_args
+
+    def parse_then_stop(self, args=None, namespace=None):
+        parse_args(self, args, namespace)
+        raise _Parsed
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parse_then_stop)
+    try:
+        if argv[0] == "keras-cgan":
+            from keras_cgan.cli.main import main
+
+            main(argv[1:])
+        else:
+            script = os.path.join(REPO, argv[1])
+            assert os.path.isfile(script), f"{label}: `{command}`: no file {argv[1]}"
+            monkeypatch.setattr(sys, "argv", argv[1:])
+            monkeypatch.syspath_prepend(os.path.dirname(script))  # scripts import helpers of their folder
+            runpy.run_path(script, run_name="__main__")
+    except _Parsed:
+        return
+    except SystemExit as stop:  # --help exits 0 after printing; a refused argument exits 2
+        assert not stop.code, f"{label}: `{command}` is refused by its parser:\n{capsys.readouterr().err[-2000:]}"
+        return
+    pytest.fail(f"{label}: `{command}` finished without parsing arguments; only parsing was meant to run")
 
 
 def test_size_rewrites():

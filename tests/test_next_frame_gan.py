@@ -52,12 +52,27 @@ def test_networks_shapes_and_scales():
         ({"frame_shape": (16, 16)}, "frame_shape"),
         ({"context_frames": 0}, "context_frames"),
         ({"scales": (8,)}, "scales"),
+        ({"frame_shape": 16}, "frame_shape"),  # was a TypeError: object of type 'int' has no len()
+        ({"base_filters": 0}, "`base_filters` must be an int >= 1"),  # was Keras' 'Received filters=0'
     ],
 )
 def test_discriminator_rejects_bad_arguments(kwargs, match):
     args = {"frame_shape": (16, 16, 1), "context_frames": 2, **kwargs}
     with pytest.raises(ValueError, match=match):
         networks.next_frame_discriminator(**args)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"frame_shape": 16}, "frame_shape"),
+        ({"base_filters": 0}, "`base_filters` must be an int >= 1"),
+        ({"latent_dim": 2.5}, "`latent_dim` must be an int >= 0"),  # was 'Cannot convert (2.5,) to a shape'
+    ],
+)
+def test_generator_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        networks.next_frame_generator(**{"frame_shape": (16, 16, 1), "context_frames": 2, **kwargs})
 
 
 def test_gradient_difference_loss_by_hand():

@@ -1,5 +1,6 @@
 """Pix2Pix: networks, the three objectives, fit/predict/save, MirroredStrategy."""
 
+import re
 import types
 
 import keras
@@ -93,11 +94,30 @@ def test_unet_resize_upsampling_keeps_shapes_and_exports_with_parity(tmp_path):
         (dict(image_shape=(16, 16, 3), norm="layer"), "norm"),
         (dict(image_shape=(16, 16, 3), dropout=1.0), "dropout"),
         (dict(image_shape=(16, 16)), "image_shape"),
+        (dict(image_shape=16), "image_shape"),  # was a TypeError: object of type 'int' has no len()
+        (dict(image_shape=(16, 16, 3), base_filters=0), "`base_filters` must be an int >= 1"),  # was Keras' filters=0
+        (dict(image_shape=(16, 16, 3), max_filters=0.5), "`max_filters` must be an int >= 1"),
     ],
 )
 def test_unet_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         networks.unet_generator(**kwargs)
+
+
+@pytest.mark.parametrize("name, value", [("base_filters", 0), ("max_filters", 2.5)])
+def test_patch_discriminator_names_a_filter_count_that_is_no_positive_int(name, value):
+    with pytest.raises(ValueError, match=re.escape(f"`{name}` must be an int >= 1. Received: {name}={value}")):
+        networks.patch_discriminator((16, 16, 3), (16, 16, 3), **{name: value})
+
+
+def test_the_preset_names_a_shape_that_is_not_height_width_channels():
+    from keras_cgan.models.pix2pix import presets
+
+    # A target given as its channel count was `target_shape[-1]`'s TypeError ('int' object is not subscriptable).
+    with pytest.raises(ValueError, match=re.escape("`target_shape` must be (height, width, channels). Received: 3")):
+        presets.build((16, 16, 3), 3, preset="tiny")
+    with pytest.raises(ValueError, match=re.escape("`condition_shape` must be (height, width, channels)")):
+        presets.build((16, 16), (16, 16, 3), preset="tiny")
 
 
 @pytest.mark.parametrize("field, blocks", [(16, 1), (34, 2), (70, 3), (142, 4), (286, 5)])

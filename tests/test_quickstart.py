@@ -114,3 +114,15 @@ def test_a_quickstart_folder_given_as_a_run_is_named(tmp_path, capsys):
     assert main(["export", "--run", str(tmp_path), "--format", "onnx"]) == 2
     assert f"a `keras-cgan quickstart` folder, not a run folder of `keras-cgan train`; give its generator to the " \
         f"export commands: `keras-cgan export onnx {tmp_path / 'generator.keras'}" in capsys.readouterr().err
+
+
+def test_python_m_keras_cgan_cli_is_the_command_line_too():
+    # Under `python -m keras_cgan.cli` the package is imported while sys.argv[0] is "-m": it used to import
+    # the whole API (TensorFlow and its start-up lines) even for --help.
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "keras_cgan.cli", "--help"],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "usage: keras-cgan" in proc.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]
+    assert "keras_cgan" in imported
+    assert not [name for name in imported if name.split(".")[0] in ("tensorflow", "keras")], proc.stderr[-2000:]

@@ -150,6 +150,10 @@ def test_conditioning_augmentation_kl_by_hand_and_config():
 def test_bad_inputs_raise_value_errors_naming_them():
     with pytest.raises(ValueError, match="double"):
         stackgan_networks.build_networks((8, 12), 4, **TINY)
+    for sizes in [(16,), (4, 8, 16, 32)]:  # a StackGAN has 2 or 3 stages: named before any network is built
+        with pytest.raises(ValueError, match=re.escape("`sizes` must be 2 or 3 stages") + ".*" + re.escape(
+                f"Received: sizes={sizes}")):
+            stackgan_networks.build_networks(sizes, 4, **TINY)
     for name, value in [("discriminator_filters", 0), ("refiner_filters", -4), ("base_filters", 2.5),
                         ("code_dim", True), ("latent_dim", None), ("channels", 0)]:
         with pytest.raises(ValueError, match=re.escape(f"`{name}` must be an int >= 1. Received: {name}={value!r}")):

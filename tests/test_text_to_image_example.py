@@ -42,3 +42,14 @@ def test_auxiliary_on_fake_flag_reaches_the_preset(monkeypatch, tmp_path):
             text_to_image.run(args)
         got = built.value.args[0]["auxiliary_on_fake"]
         assert got == value and type(got) is type(value), (flag, got)
+
+
+@pytest.mark.parametrize("flags, error", [
+    (["--images", "10", "--batch-size", "16"], "--images 10: fewer than one batch of --batch-size 16"),
+    (["--images", "0"], "argument --images: expected an int >= 1, received 0"),
+    (["--batch-size", "0"], "argument --batch-size: expected an int >= 1, received 0"),
+])
+def test_flags_that_leave_no_batch_are_refused_before_training(flags, error, capsys):
+    with pytest.raises(SystemExit):
+        text_to_image.parse(flags)
+    assert error in capsys.readouterr().err

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import types
 
 import keras
 import numpy as np
@@ -515,6 +516,18 @@ def test_global_batch_size():
         distribute.global_batch_size(8, TwoReplicas(), per_replica="no")
     with pytest.raises(ValueError, match=r"`strategy` must be a tf.distribute.Strategy \(make one with `make_strategy"):
         distribute.global_batch_size(8, "mirrored")
+
+
+def test_a_batch_that_does_not_split_over_the_replicas_names_batch_size(tmp_path, monkeypatch, capsys):
+    two_replicas = types.SimpleNamespace(num_replicas_in_sync=2, extended=types.SimpleNamespace())
+    monkeypatch.setattr(distribute, "make_strategy", lambda name: two_replicas)
+    out = tmp_path / "run"
+    assert main(["train", "conditional_gan", "--out", str(out), "--strategy", "mirrored", "--batch-size", "15"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "keras-cgan train: error: --batch-size 15: the global batch does not split evenly over 2 replicas; "
+        "give a multiple of 2, or --per-replica-batch-size."
+    )
+    assert not out.exists()
 
 
 def test_mirrored_on_two_logical_cpus_logs_what_one_device_logs(runs, tmp_path):

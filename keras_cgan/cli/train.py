@@ -350,7 +350,12 @@ def run_train(args):
         batch_size = distribute.global_batch_size(args.per_replica_batch_size, strategy, per_replica=True)
     else:
         batch_size = _pick(args.batch_size, saved, "data", "batch_size", family.batch_size)
-        batch_size = distribute.global_batch_size(batch_size, strategy)
+        replicas = strategy.num_replicas_in_sync
+        if batch_size % replicas:
+            raise ValueError(
+                f"--batch-size {batch_size}: the global batch does not split evenly over {replicas} replicas; "
+                f"give a multiple of {replicas}, or --per-replica-batch-size."
+            )
     epochs = _pick(args.epochs, saved, "train", "epochs", family.epochs)
     trained = _epochs_trained(out) if saved else 0
     if epochs < trained:

@@ -221,7 +221,18 @@ def frame(x, window, hop):
 
 
 def frame_pairs(noisy, clean, window, hop):
-    """Windows of paired arrays `[N, T]` (or lists of 1D signals) as `[n, window, 1]` arrays."""
+    """Windows of paired arrays `[N, T]` (or lists of 1D signals) as `[n, window, 1]` arrays.
+
+    Raises `ValueError` naming `window` or `hop` (ints, `1 <= hop <= window`),
+    or the first pair whose noisy and clean signals differ in length.
+    """
+    window, hop = _check_window(window, hop)
+    if len(noisy) != len(clean):
+        raise ValueError(f"`noisy` and `clean` must pair up: {len(noisy)} noisy and {len(clean)} clean signals.")
+    for i, (x, y) in enumerate(zip(noisy, clean)):
+        if np.size(x) != np.size(y):
+            raise ValueError(f"`noisy[{i}]` has {np.size(x)} samples but `clean[{i}]` {np.size(y)}; a pair must be "
+                             "the same length.")
     n = np.concatenate([frame(x, window, hop) for x in noisy])
     c = np.concatenate([frame(x, window, hop) for x in clean])
     return n[..., None], c[..., None]
@@ -270,6 +281,7 @@ def paired_dataset(
             Defaults to `4096`.
     """
     window, hop = _check_window(window, hop)
+    batch_size = checks.integer("batch_size", batch_size, low=1)
     shuffle_buffer = checks.integer("shuffle_buffer", shuffle_buffer, low=1)
     if root is not None:
         clean_dir, noisy_dir = voicebank_dirs(root, split)

@@ -23,6 +23,7 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
+from keras_cgan import checks
 from keras_cgan.data import image_folder
 
 
@@ -141,8 +142,12 @@ def dataset(texts, images, vec, batch_size=64, seed=0):
     batch is padded in the pipeline as `vec` pads it.
     """
     texts = check_captions(texts)
+    images = np.asarray(images, "float32")
+    if len(images) != len(texts):
+        raise ValueError(f"`texts` and `images` must pair up: {len(texts)} caption(s), {len(images)} image(s).")
+    batch_size = checks.integer("batch_size", batch_size, low=1, high=len(texts))  # whole batches only
     ids = _vectorized(vec, texts)
-    ds = tf.data.Dataset.from_tensor_slices((ids, np.asarray(images, "float32"))).cache()
+    ds = tf.data.Dataset.from_tensor_slices((ids, images)).cache()
     ds = ds.shuffle(len(texts), seed=seed).batch(batch_size, drop_remainder=True)
     ds = ds.map(lambda t, x: (_padded(vec, t), x), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

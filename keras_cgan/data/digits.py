@@ -15,6 +15,8 @@ Example:
 import numpy as np
 import tensorflow as tf
 
+from keras_cgan import checks
+
 SPLITS = ("train", "holdout", "all")
 
 
@@ -50,6 +52,8 @@ def dataset(batch_size=64, split="train", seed=0, repeat=False, shuffle_seed=Non
     `shuffle_seed`.
     """
     images, labels = load(split, seed)
+    # Whole batches only: without `repeat`, a batch larger than the split would leave nothing.
+    batch_size = checks.integer("batch_size", batch_size, low=1, high=None if repeat else len(labels))
     ds = tf.data.Dataset.from_tensor_slices((labels, images)).cache()
     if repeat:
         ds = ds.repeat()

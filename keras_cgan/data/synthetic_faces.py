@@ -19,6 +19,7 @@ Example:
 import numpy as np
 import tensorflow as tf
 
+from keras_cgan import checks
 from keras_cgan.conditions import TagsCondition
 
 COLOURS = {
@@ -116,7 +117,9 @@ def load(n=4096, seed=0, size=16, pairs=None):
 
 
 def dataset(batch_size=64, n=4096, seed=0, size=16):
-    """A shuffled `tf.data.Dataset` of `(tags, image)` batches for `fit`."""
+    """A shuffled `tf.data.Dataset` of `(tags, image)` batches for `fit` (whole batches: `batch_size <= n`)."""
+    n = checks.integer("n", n, low=1)
+    batch_size = checks.integer("batch_size", batch_size, low=1, high=n)
     tags, images, _, _ = load(n, seed, size)
     ds = tf.data.Dataset.from_tensor_slices((tags, images)).cache()
     ds = ds.shuffle(len(tags), seed=seed).batch(batch_size, drop_remainder=True)

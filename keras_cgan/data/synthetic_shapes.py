@@ -21,6 +21,8 @@ import itertools
 import numpy as np
 from scipy import ndimage
 
+from keras_cgan import checks
+
 COLOURS = {"red": (230, 40, 40), "green": (40, 200, 60), "blue": (50, 90, 240), "yellow": (240, 220, 40)}
 COLOUR_NAMES = tuple(COLOURS)
 SHAPES = ("circle", "square", "triangle")
@@ -78,6 +80,7 @@ def load(n=4096, seed=0, size=24, combinations=None):
     """
     if size < 8 or size % 2:
         raise ValueError(f"`size` must be an even number >= 8. Received: size={size}")
+    n = checks.integer("n", n, low=1)
     rng = np.random.default_rng(seed)
     combinations = np.asarray(combinations if combinations is not None else TRAIN_COMBINATIONS)
     attributes = combinations[rng.integers(0, len(combinations), n)].astype("int32")

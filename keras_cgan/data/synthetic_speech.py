@@ -27,6 +27,7 @@ import tempfile
 
 import numpy as np
 
+from keras_cgan import checks
 from keras_cgan.data import audio
 
 NOISE_TYPES = ("white", "pink", "babble", "hum")
@@ -206,8 +207,9 @@ def make_pairs(
             PATH). Defaults to `False`.
     """
     offset = _check_split(split)
-    if int(num_utterances) < 1:
-        raise ValueError(f"`num_utterances` must be >= 1. Received: {num_utterances}")
+    num_utterances = checks.integer("num_utterances", num_utterances, low=1)
+    sample_rate = checks.integer("sample_rate", sample_rate, low=1)
+    seconds = checks.number("seconds", seconds, low=1 / sample_rate)  # at least one sample
     for kind in noise_types:
         if kind not in NOISE_TYPES:
             raise ValueError(f"`noise_types` entries must be in {NOISE_TYPES}. Received: {kind!r}")
@@ -217,7 +219,7 @@ def make_pairs(
     rng = np.random.default_rng(offset + seed)
     num_samples = int(round(seconds * sample_rate))
     noisy, clean = [], []
-    for i in range(int(num_utterances)):
+    for i in range(num_utterances):
         if use_espeak:
             voices = _ESPEAK_VOICES[split]
             speech = espeak_voice(rng, num_samples, sample_rate, voices[i % len(voices)])

@@ -23,6 +23,7 @@ Example:
 import numpy as np
 import tensorflow as tf
 
+from keras_cgan import checks
 from keras_cgan.conditions import TagsCondition
 from keras_cgan.data import image_folder
 
@@ -109,6 +110,10 @@ def load(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
 
 
 def dataset(multi_hot, images, batch_size=64, seed=0):
-    """A shuffled `tf.data.Dataset` of `(tags, image)` batches."""
-    ds = tf.data.Dataset.from_tensor_slices((np.asarray(multi_hot, "float32"), images)).cache()
+    """A shuffled `tf.data.Dataset` of `(tags, image)` batches (whole batches: `batch_size <= len(images)`)."""
+    multi_hot = np.asarray(multi_hot, "float32")
+    if len(multi_hot) != len(images):
+        raise ValueError(f"`multi_hot` and `images` must pair up: {len(multi_hot)} tag row(s), {len(images)} image(s).")
+    batch_size = checks.integer("batch_size", batch_size, low=1, high=len(images))
+    ds = tf.data.Dataset.from_tensor_slices((multi_hot, images)).cache()
     return ds.shuffle(len(images), seed=seed).batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

@@ -180,6 +180,11 @@ def _named_clips(clips):
     if isinstance(clips, dict):
         items = list(clips.items())
     else:
+        if isinstance(clips, np.ndarray) and clips.ndim == 4 and clips.shape[-1] in (1, 3):  # 1 or 3 pixels wide
+            raise ValueError(
+                f"`clips` has shape {clips.shape}: read as {len(clips)} gray clips [T, H, W], their frames would "
+                f"be {clips.shape[-1]} pixel(s) wide. One clip [T, H, W, C] is given as `clip[None]`."
+            )
         items = [(f"clip {i}", clip) for i, clip in enumerate(clips)]
     if not items:
         raise ValueError("`clips` is empty.")

@@ -46,9 +46,11 @@ def _start_size(height, width):
     return height, width, count
 
 
-def _check_image_shape(image_shape):
-    if len(image_shape) != 3 or any(int(d) < 1 for d in image_shape):
+def _check_sizes(image_shape, base_filters):
+    """`ValueError` naming `image_shape` unless (height, width, channels), or `base_filters` unless an int >= 1."""
+    if not hasattr(image_shape, "__len__") or len(image_shape) != 3 or any(int(d) < 1 for d in image_shape):
         raise ValueError(f"`image_shape` must be (height, width, channels). Received: {image_shape}")
+    checks.integer("base_filters", base_filters, low=1)
 
 
 def _resolve_condition(num_classes, condition):
@@ -129,7 +131,8 @@ def conditional_generator(
             saturate where most pixels sit at -1).
             Defaults to `"tanh"`.
     """
-    _check_image_shape(image_shape)
+    _check_sizes(image_shape, base_filters)
+    latent_dim = checks.integer("latent_dim", latent_dim, low=1)
     check_output_activation(output_activation)
     if condition_at not in CONDITION_AT:
         raise ValueError(f"`condition_at` must be one of {CONDITION_AT}. Received: condition_at={condition_at!r}")
@@ -250,7 +253,7 @@ def conditional_discriminator(
             max and average pooling (a form learnt once reads anywhere).
             Defaults to `"flatten"`.
     """
-    _check_image_shape(image_shape)
+    _check_sizes(image_shape, base_filters)
     if classifier_pooling not in CLASSIFIER_POOLINGS:
         raise ValueError(
             f"`classifier_pooling` must be one of {CLASSIFIER_POOLINGS}. "

@@ -26,12 +26,13 @@ from keras_cgan import checks
 from keras_cgan.layers import check_output_activation, image_output
 
 
-def _check(frame_shape, context_frames):
-    if len(frame_shape) != 3 or any(int(d) < 1 for d in frame_shape):
+def _check(frame_shape, context_frames, base_filters):
+    if not hasattr(frame_shape, "__len__") or len(frame_shape) != 3 or any(int(d) < 1 for d in frame_shape):
         raise ValueError(f"`frame_shape` must be (height, width, channels). Received: {frame_shape}")
     if frame_shape[0] % 4 or frame_shape[1] % 4:
         raise ValueError(f"`frame_shape` height and width must be multiples of 4. Received: {frame_shape}")
     checks.integer("context_frames", context_frames, low=1)
+    checks.integer("base_filters", base_filters, low=1)
 
 
 def next_frame_generator(
@@ -55,7 +56,8 @@ def next_frame_generator(
             a linear output reaches -1 at a finite value and keeps
             learning. Defaults to `"linear"`.
     """
-    _check(frame_shape, context_frames)
+    _check(frame_shape, context_frames, base_filters)
+    checks.integer("latent_dim", latent_dim, low=0)
     check_output_activation(output_activation)
     height, width, channels = frame_shape
     f = base_filters
@@ -107,7 +109,7 @@ def next_frame_discriminator(
         spectral_norm: bool. Wrap convolutions in
             `keras.layers.SpectralNormalization`. Defaults to `False`.
     """
-    _check(frame_shape, context_frames)
+    _check(frame_shape, context_frames, base_filters)
     height, width, channels = frame_shape
     scales = tuple(scales)
     if not scales or any(not checks.is_integer(s) or s < 1 or height // s < 4 or width // s < 4 for s in scales):

@@ -28,6 +28,7 @@ Example:
 import keras
 from keras import layers
 
+from keras_cgan import checks
 from keras_cgan.models.pix2pix.unet import check_image_shape, normalization
 
 RECEPTIVE_FIELDS = (1, 16, 34, 70, 142, 286, "image", "auto")
@@ -95,6 +96,8 @@ def patch_discriminator(
     """
     check_image_shape(condition_shape, "condition_shape")
     check_image_shape(image_shape, "image_shape")
+    checks.integer("base_filters", base_filters, low=1)
+    checks.integer("max_filters", max_filters, low=1)
     if tuple(condition_shape[:2]) != tuple(image_shape[:2]):
         raise ValueError(
             f"The condition {tuple(condition_shape)} and the image {tuple(image_shape)} must have "

@@ -24,7 +24,7 @@ from keras_cgan.models import presets as presets_lib
 from keras_cgan.models.presets import pick
 from keras_cgan.models.pix2pix.patchgan import patch_discriminator
 from keras_cgan.models.pix2pix.pix2pix import Pix2Pix
-from keras_cgan.models.pix2pix.unet import unet_generator
+from keras_cgan.models.pix2pix.unet import check_image_shape, unet_generator
 
 DEFAULT = {
     "base_filters": 32,
@@ -82,6 +82,8 @@ def build(condition_shape, target_shape, *, preset="default", **overrides):
         A compiled `Pix2Pix`.
     """
     values = settings(preset, **overrides)
+    check_image_shape(condition_shape, "condition_shape")
+    check_image_shape(target_shape, "target_shape")
     generator = unet_generator(condition_shape, target_shape[-1], **pick(values, GENERATOR))
     discriminator = patch_discriminator(condition_shape, target_shape, **pick(values, DISCRIMINATOR))
     gan = Pix2Pix(generator, discriminator, **pick(values, MODEL))

@@ -20,6 +20,7 @@ import math
 import keras
 from keras import layers
 
+from keras_cgan import checks
 from keras_cgan.layers.nearest_upsampling import NearestUpsampling
 from keras_cgan.layers.replica_dropout import ReplicaDropout
 
@@ -43,7 +44,8 @@ def normalization(norm, name):
 
 def check_image_shape(image_shape, argument="image_shape"):
     """Raises `ValueError` naming `argument` unless `image_shape` is `(height, width, channels)`."""
-    if len(image_shape) != 3 or any(d is None or int(d) < 1 for d in image_shape):
+    sized = hasattr(image_shape, "__len__")  # not an int
+    if not sized or len(image_shape) != 3 or any(d is None or int(d) < 1 for d in image_shape):
         raise ValueError(f"`{argument}` must be (height, width, channels). Received: {image_shape}")
 
 
@@ -92,6 +94,8 @@ def unet_generator(
         Translation with Conditional Adversarial Networks", arXiv 1611.07004.
     """
     check_image_shape(image_shape)
+    checks.integer("base_filters", base_filters, low=1)
+    checks.integer("max_filters", max_filters, low=1)
     height, width, channels = (int(d) for d in image_shape)
     if num_downs is None:
         num_downs = max(1, int(math.log2(min(height, width))))

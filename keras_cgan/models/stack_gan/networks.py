@@ -33,11 +33,12 @@ from keras_cgan.models.conditional_gan import networks as dcgan
 
 
 def check_sizes(sizes):
-    """Raises `ValueError` unless `sizes` are >= 4 and each doubles the one before."""
+    """Raises `ValueError` unless `sizes` are 2 or 3 stages, >= 4 and each doubling the one before."""
     sizes = tuple(int(s) for s in sizes)
-    if len(sizes) < 1 or sizes[0] < 4 or any(b != 2 * a for a, b in zip(sizes, sizes[1:])):
+    if not 2 <= len(sizes) <= 3 or sizes[0] < 4 or any(b != 2 * a for a, b in zip(sizes, sizes[1:])):
         raise ValueError(
-            f"`sizes` must start at >= 4 and double at every stage (e.g. (16, 32, 64)). Received: sizes={sizes}"
+            "`sizes` must be 2 or 3 stages that start at >= 4 and double at every stage (e.g. (16, 32, 64)). "
+            f"Received: sizes={sizes}"
         )
     return sizes
 
@@ -198,8 +199,8 @@ def build_networks(
     """Builds every network of a StackGAN.
 
     Args:
-        sizes: tuple of int. Image size of each stage, each twice the one
-            before. Defaults to `(16, 32, 64)`.
+        sizes: tuple of int. Image size of each stage (2 or 3), each twice
+            the one before. Defaults to `(16, 32, 64)`.
         condition: int (classes) or condition object.
         latent_dim: int. Noise width (must be >= `code_dim`). Defaults to `32`.
         code_dim: int. Width of the augmented condition code. Defaults to `16`.

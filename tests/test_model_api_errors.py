@@ -349,3 +349,19 @@ def test_train_and_test_on_batch_send_a_dataset_or_a_generator_to_fit_or_evaluat
         gan.train_on_batch(dataset)
     with pytest.raises(ValueError, match=r"`test_on_batch` takes one batch.*x as a generator; pass it to `evaluate`"):
         gan.test_on_batch((pair for pair in [(labels, images)]), images)
+
+
+def test_a_part_the_family_does_not_list_in_loss_names_is_named(monkeypatch):
+    gan = families.build("pix2pix")
+    objective = gan.generator_objective
+
+    def with_extra_part(*args, **kwargs):
+        loss, parts = objective(*args, **kwargs)
+        return loss, {**parts, "g_extra": loss}
+
+    monkeypatch.setattr(gan, "generator_objective", with_extra_part)
+    gray, color = families.data("pix2pix", 4)
+    # A bare KeyError: 'g_extra' before.
+    with pytest.raises(ValueError, match=r"objectives return the part\(s\) \['g_extra'\], which its `loss_names` "
+                                         r"\('d_loss', .*\) does not list"):
+        gan.fit(gray, color, batch_size=4, verbose=0)

@@ -11,6 +11,8 @@ A family implements:
   `(loss, parts)`, where `fake` is the generator's output for `condition`;
 * `generator_objective(condition, target, fake, training)` returning
   `(loss, parts)`;
+* `loss_names`, a class attribute: `"d_loss"`, `"g_loss"` and the name of
+  every part the objectives return (each is logged);
 * optionally `check_condition(...)` / `check_target(...)` to validate input,
   `checked_samples(...)` to name the batch tensors the step checks for
   finite values in `[-1, 1]` (targets always; image or waveform conditions),
@@ -937,6 +939,12 @@ class GANModel(InputChecks, keras.Model):
         # Weighted by the replica's rows: the logs are global batch means on
         # any number of replicas, and an epoch's mean weights steps by their
         # batch size, as Keras' own loss tracker does.
+        unlisted = [name for name in values if name not in self.trackers]
+        if unlisted:
+            raise ValueError(
+                f"{type(self).__name__}'s objectives return the part(s) {unlisted}, which its `loss_names` "
+                f"{tuple(self.loss_names)} does not list: add every logged part to the class's `loss_names`."
+            )
         size = self._step.rows.count
         weight = tf.cast(size, "float32")
         for name, value in values.items():

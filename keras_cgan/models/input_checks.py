@@ -187,7 +187,11 @@ def batches_of_pairs(data):
 
 
 class InputChecks:
-    """The input checks of `GANModel`: shapes, values and pairs, on the host and in the step."""
+    """The input checks of `GANModel`: shapes, values and pairs, on the host and in the step.
+
+    They read the model's `generator`, `compile(check_data=...)`,
+    `prepare_condition` and `distribute_strategy`.
+    """
 
     # ---------------------------------------------- hooks a family overrides
 

@@ -19,9 +19,10 @@ from keras_cgan.version import __version__
 # Run as the `keras-cgan` command, the package imports TensorFlow only once a command needs it (so
 # `keras-cgan --help` is fast; `keras_cgan.cli.main` calls `import_api`), and hides TensorFlow's C++
 # log lines (grappler's `remapper failed` and the like) unless TF_CPP_MIN_LOG_LEVEL is set.
+# (`python -m keras_cgan.cli` imports this package while `sys.argv[0]` is still "-m".)
 _COMMAND_LINE = bool(_sys.argv) and (
     _os.path.basename(_sys.argv[0]) == "keras-cgan"
-    or _sys.argv[0].endswith(_os.path.join("keras_cgan", "cli", "__main__.py"))
+    or (_sys.argv[0] == "-m" and "keras_cgan.cli" in getattr(_sys, "orig_argv", ()))
 )
 
 

@@ -80,6 +80,16 @@ def test_help_imports_no_tensorflow(command):
     assert proc.stdout.strip().endswith("[]"), proc.stdout[-300:]
 
 
+def test_python_m_keras_cgan_cli_help_imports_no_tensorflow():
+    # `python -m keras_cgan.cli` imports the package while sys.argv[0] is "-m": it is the command line too
+    # (TensorFlow was imported, and its C++ start-up lines shown, before the command set its log level).
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "keras_cgan.cli", "--help"],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0 and "usage: keras-cgan" in proc.stdout, proc.stderr[-2000:]
+    imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]
+    assert "keras_cgan" in imported and "tensorflow" not in imported
+
+
 def test_quickstart_refuses_a_train_run_folder_or_a_file_as_out(tmp_path, capsys):
     from keras_cgan.cli.main import main
 

@@ -102,8 +102,12 @@ def _enhancer(args):
     from keras_cgan.models.segan import SEGAN
 
     if os.path.isdir(path):
+        from keras_cgan.cli.run_folder import read_config
         from keras_cgan.cli.train import load_run
 
+        family = read_config(os.path.abspath(path), "--model")["family"]
+        if family != "segan":  # before its model is loaded
+            raise ValueError(f"--model {path}: a {family} run; enhance takes a segan run.")
         _, _, model = load_run(os.path.abspath(path), flag="--model")
     elif path.endswith(".keras"):
         import keras

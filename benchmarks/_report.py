@@ -32,6 +32,7 @@ Record the result file of an example (for instance the StackGAN example's
 import argparse
 import ast
 import json
+import math
 import os
 import platform
 import shlex
@@ -117,6 +118,37 @@ def key_value(text):
         return key.strip(), value
 
 
+def at_least(low):
+    """`argparse` type of a count: an int >= `low`, refused as `argument --steps: expected an int >= 1, received 0`."""
+    from keras_cgan import checks
+
+    return checks.at_least(low)
+
+
+def real(low=0.0, high=None, above=False, below=False):
+    """`argparse` type of a float from `low` (excluded if `above`) to `high` (excluded if `below`; None: no bound).
+
+    >>> real(0.0, 1.0, below=True)("0.5")
+    0.5
+    """
+    bounds = f" {'>' if above else '>='} {low:g}"
+    if high is not None:
+        bounds += f" and {'<' if below else '<='} {high:g}"
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        ok = (value > low if above else value >= low) and (high is None or (value < high if below else value <= high))
+        if not ok or math.isinf(value):
+            raise argparse.ArgumentTypeError(f"expected a number{bounds}, received {text!r}")
+        return value
+
+    parse.__name__ = "float"
+    return parse
+
+
 def path_of(name):
     return os.path.join(RESULTS, f"{name}.json")
 
@@ -172,6 +204,20 @@ def check_out(parser, name, out=None, option="--out"):
         writable(name, out)
     except ValueError as e:
         parser.error(f"{option} {e}" if out else str(e))
+
+
+def check_picture(parser, path, option):
+    """Exits with `parser`'s one-line error unless `path` (None: no picture) is a .png its folder can take."""
+    if path is None:
+        return
+    if not path.lower().endswith(".png"):
+        parser.error(f"{option} {path}: give a .png file name")
+    from keras_cgan.cli.files import check_output_folder
+
+    try:
+        check_output_folder(os.path.dirname(os.path.abspath(path)), f"{option} {path}")
+    except ValueError as e:
+        parser.error(str(e))
 
 
 def run_of(results, name="default"):

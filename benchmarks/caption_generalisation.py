@@ -78,7 +78,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--flags", action="append", default=None,
                         help="flags of examples/text_to_image.py for one row (repeatable); default: its defaults")
-    parser.add_argument("--reader-images", type=int, default=2000, help="real images scored by the reader")
+    parser.add_argument("--reader-images", type=_report.at_least(1), default=2000, help="real images scored by the reader")
     _report.output_options(parser, "caption_generalisation")
     parser.add_argument("--runs-dir", default="runs/caption_generalisation")
     args = parser.parse_args(argv)

@@ -64,16 +64,19 @@ def read_share(train, test, condition, pooling, steps, batch_size, args, score):
     return score(model.predict(test[0], batch_size=256, verbose=0), test[1])
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=1.0, help="multiplies every step count (e.g. 0.01 to try)")
-    parser.add_argument("--filters", type=int, default=32, help="the discriminator's base filters (the presets')")
-    parser.add_argument("--poolings", nargs="+", default=list(networks.CLASSIFIER_POOLINGS))
+    parser.add_argument("--scale", type=_report.real(0.0, above=True), default=1.0, help="multiplies every step count (e.g. 0.01 to try)")
+    parser.add_argument("--filters", type=_report.at_least(1), default=32, help="the discriminator's base filters (the presets')")
+    parser.add_argument("--poolings", nargs="+", default=list(networks.CLASSIFIER_POOLINGS),
+                        choices=networks.CLASSIFIER_POOLINGS)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--run", default="default")
     parser.add_argument("--out", default=None)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     _report.check_out(parser, "classifier_pooling", args.out)
+    if round(1000 * args.scale) < 1:  # the fewest steps of a read (stage 2's 1,000) must stay at least one
+        parser.error(f"--scale {args.scale}: leaves no training step; give at least 0.0005")
 
     rows, start = [], time.time()
     for task in STACK_TASKS:

@@ -72,16 +72,16 @@ def train(variant, args, judge, seed):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=80)
-    parser.add_argument("--eval-every", type=int, default=10)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--filters", type=int, default=32)
+    parser.add_argument("--epochs", type=_report.at_least(1), default=80)
+    parser.add_argument("--eval-every", type=_report.at_least(1), default=10)
+    parser.add_argument("--batch-size", type=_report.at_least(1), default=64)
+    parser.add_argument("--filters", type=_report.at_least(1), default=32)
     parser.add_argument("--seeds", type=int, default=1, help="repeat with this many seeds (0, 1, ...) and average")
     parser.add_argument("--variant", action="append", default=[], metavar="TEXT",
                         help="run only the discriminators whose name contains TEXT (repeatable; default: all)")
     parser.add_argument("--set", action="append", default=[], type=_report.key_value, metavar="KEY=VALUE",
                         help="a preset override for every discriminator, e.g. condition_at=every_block (repeatable)")
-    parser.add_argument("--mismatch-weight", type=float, default=presets.PRESETS["digits"]["mismatch_weight"],
+    parser.add_argument("--mismatch-weight", type=_report.real(0.0), default=presets.PRESETS["digits"]["mismatch_weight"],
                         help="the matching-aware term's weight where it is on (default: the preset's)")
     _report.output_options(parser, "condition_fidelity")
     args = parser.parse_args(argv)
@@ -95,13 +95,17 @@ def main(argv=None):
     clash = sorted(owned & set(dict(args.set)))
     if clash:
         parser.error(f"--set {clash[0]}: the benchmark sets it (its flags or its discriminator variants)")
+    try:
+        presets.settings("digits", **dict(args.set))
+    except ValueError as e:  # an unknown key: named before the judge and the first model train
+        parser.error(f"--set: {e}")
+    chosen = {n: v for n, v in VARIANTS.items() if not args.variant or any(t in n for t in args.variant)}
+    if not chosen:
+        parser.error(f"--variant {args.variant}: no discriminator name contains it; names: {list(VARIANTS)}")
 
     judge = DigitsClassifier().fit(*digits.load("holdout"))
     real_images, real_labels = digits.load("train")
     rows, runs = [], {}
-    chosen = {n: v for n, v in VARIANTS.items() if not args.variant or any(t in n for t in args.variant)}
-    if not chosen:
-        parser.error(f"--variant {args.variant}: no discriminator name contains it; names: {list(VARIANTS)}")
     for name, variant in chosen.items():
         per_seed = [train(variant, args, judge, seed) for seed in range(args.seeds)]
         by_seed = {e: [scores[e] for scores, _, _ in per_seed] for e in sorted(per_seed[0][0])}

@@ -78,7 +78,7 @@ def main(argv=None):
     parser.add_argument("--samples", default=10, help="faces scored per tag set (36 sets)")
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--designs", default=",".join(DESIGNS), help=f"comma-separated, of {', '.join(DESIGNS)}")
-    parser.add_argument("--mismatch-on", type=float, default=anime_tags.DEFAULT["mismatch_weight"],
+    parser.add_argument("--mismatch-on", type=_report.real(0.0, above=True), default=anime_tags.DEFAULT["mismatch_weight"],
                         help="the matching-aware term's weight in the 'on' rows (default: the preset's)")
     parser.add_argument("--set", action="append", default=[], type=_report.key_value, metavar="KEY=VALUE",
                         help="a preset override for every design, e.g. condition_at=every_block (repeatable)")

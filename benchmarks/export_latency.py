@@ -339,16 +339,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--families", nargs="+", default=None, choices=sorted(FAMILIES),
                         help="default: all; with --generator, the one family it is for")
-    parser.add_argument("--steps", type=int, default=None, help="training steps per generator (default: per family)")
+    parser.add_argument("--steps", type=_report.at_least(1), default=None, help="training steps per generator (default: per family)")
     parser.add_argument("--generator", default=None,
                         help="use this trained generator (or GAN) `.keras` instead; needs --families FAMILY")
-    parser.add_argument("--runs", type=int, default=200, help="timed calls per measurement (default 200)")
-    parser.add_argument("--calibration", type=int, default=100, help="int8 calibration samples (default 100)")
+    parser.add_argument("--runs", type=_report.at_least(1), default=200, help="timed calls per measurement (default 200)")
+    parser.add_argument("--calibration", type=_report.at_least(1), default=100, help="int8 calibration samples (default 100)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--figure", default=None, help="write a PNG of every export's samples here")
     _report.output_options(parser, "export_latency")
     args = parser.parse_args(argv)
     _report.check_out(parser, "export_latency", args.out)
+    _report.check_picture(parser, args.figure, "--figure")
     generator = None
     if args.generator:
         if not args.families or len(args.families) != 1:

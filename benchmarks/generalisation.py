@@ -53,6 +53,7 @@ rows of other families and tasks already in that run are kept.
 """
 
 import argparse
+import importlib
 import os
 import time
 
@@ -1171,7 +1172,7 @@ def main(argv=None):
     parser.add_argument("--background", type=float, default=None,
                         help="next_frame_gan: the frames' background value (default -1, the tanh limit); a "
                              "diagnostic of the data, not a model setting")
-    parser.add_argument("--frame-size", type=int, default=None,
+    parser.add_argument("--frame-size", type=_report.at_least(16), default=None,
                         help="next_frame_gan, task library_junction only: frame size (default 24; the library "
                              "tuned its defaults at 16)")
     parser.add_argument("--seed", type=int, default=0)
@@ -1193,6 +1194,8 @@ def main(argv=None):
     args.steps = args.steps or DEFAULT_STEPS[args.family]
     global BG, FRAME
     if args.background is not None:
+        if args.family != "next_frame_gan":  # the other families' data has no such value: nothing would change
+            parser.error(f"--background {args.background}: for --family next_frame_gan only")
         BG = float(args.background)
     if args.frame_size is not None:
         if args.task != ["library_junction"]:
@@ -1214,6 +1217,18 @@ def main(argv=None):
         parser.error(f"--half {args.half} --task {' --task '.join(args.task)}: no task of {args.family} is both "
                      f"(the {args.half} half is {', '.join(t for t in tasks if tasks[t][0] == args.half)})")
     sets = dict(args.set)
+    # Checked before the first task makes its data and trains its judge: the family's settings, and the suite's own.
+    own = {"generator_lr", "discriminator_lr", "lr_decay"} | ({"tag_mismatch", "grow_at"} if args.family == "stack_gan"
+                                                             else set())
+    try:
+        importlib.import_module(f"keras_cgan.models.{args.family}.presets").settings(
+            **{k: v for k, v in sets.items() if k not in own})
+    except ValueError as e:
+        parser.error(f"--set: {str(e).rstrip('.')}; and the suite's own: {', '.join(sorted(own))}.")
+    try:
+        per_execution(args, sets)
+    except ValueError as e:
+        parser.error(str(e))
     out = args.out or _report.path_of(NAME)
     try:
         payload = _report.run_of(_report.load(out), args.run)["result"]

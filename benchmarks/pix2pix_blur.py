@@ -51,7 +51,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_cgan import Pix2Pix, networks  # noqa: E402
+from keras_cgan import Pix2Pix, losses, networks  # noqa: E402
 from keras_cgan.callbacks import save_image_grid  # noqa: E402
 from keras_cgan.data import synthetic_images  # noqa: E402
 from keras_cgan.metrics import quality_report  # noqa: E402
@@ -191,37 +191,38 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", nargs="+", default=["labels2facade", "edges2photo"],
                         choices=synthetic_images.TASKS)
-    parser.add_argument("--size", type=int, default=64)
-    parser.add_argument("--train", type=int, default=800, help="training pairs per task")
-    parser.add_argument("--test", type=int, default=128, help="held-out pairs per task")
-    parser.add_argument("--steps", type=int, default=1600)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--base-filters", type=int, default=32)
+    parser.add_argument("--size", type=_report.at_least(8), default=64)
+    parser.add_argument("--train", type=_report.at_least(1), default=800, help="training pairs per task")
+    parser.add_argument("--test", type=_report.at_least(1), default=128, help="held-out pairs per task")
+    parser.add_argument("--steps", type=_report.at_least(1), default=1600)
+    parser.add_argument("--batch-size", type=_report.at_least(1), default=8)
+    parser.add_argument("--base-filters", type=_report.at_least(1), default=32)
     parser.add_argument("--receptive-field", type=int, default=34)
     parser.add_argument("--norm", default="instance", choices=["batch", "instance", "none"])
     parser.add_argument("--upsample", default="transpose", choices=list(unet.UPSAMPLES),
                         help="U-Net decoder: transposed convolutions (the paper) or resize-convolutions")
-    parser.add_argument("--l1-weight", type=float, nargs="+", default=[100.0],
+    parser.add_argument("--l1-weight", type=_report.real(0.0), nargs="+", default=[100.0],
                         help="L1+cGAN runs once per weight; the first is also the L1-only run's")
-    parser.add_argument("--l1-lowpass", type=float, nargs="+", default=[0.0, 1.0],
+    parser.add_argument("--l1-lowpass", type=_report.real(0.0), nargs="+", default=[0.0, 1.0],
                         help="L1+cGAN runs once per sigma (pixels) of the blur before its L1 term "
                              "(Pix2Pix(l1_lowpass=)); the L1-only run keeps the per-pixel L1")
-    parser.add_argument("--adversarial-loss", default="bce")
-    parser.add_argument("--r1-weight", type=float, default=presets.DEFAULT["r1_weight"],
+    parser.add_argument("--adversarial-loss", default="bce", choices=losses.ADVERSARIAL_LOSSES)
+    parser.add_argument("--r1-weight", type=_report.real(0.0), default=presets.DEFAULT["r1_weight"],
                         help="R1 penalty on real pairs (compile(r1_weight=)); default: the preset's")
-    parser.add_argument("--learning-rate", type=float, default=2e-4)
-    parser.add_argument("--ema-decay", type=float, default=None,
+    parser.add_argument("--learning-rate", type=_report.real(0.0, above=True), default=2e-4)
+    parser.add_argument("--ema-decay", type=_report.real(0.0, 1.0, below=True), default=None,
                         help="keep a generator weight average (Pix2Pix(ema_decay=)); every variant is scored with it")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
-    parser.add_argument("--eval-every", type=int, default=0,
+    parser.add_argument("--eval-every", type=_report.at_least(0), default=0,
                         help="also score the held-out pairs every N steps (N divides --steps)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--grid", default=None, help="PNG path for input | L1 | L1+cGAN | target")
-    parser.add_argument("--grid-rows", type=int, default=4)
+    parser.add_argument("--grid-rows", type=_report.at_least(1), default=4)
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_blur.json)")
     parser.add_argument("--run", default="default", help="run name inside the results file")
     args = parser.parse_args(argv)
     _report.check_out(parser, "pix2pix_blur", args.out)
+    _report.check_picture(parser, args.grid, "--grid")
     if args.eval_every and args.steps % args.eval_every:
         parser.error(f"--eval-every {args.eval_every} must divide --steps {args.steps}")
 

@@ -59,12 +59,12 @@ def load_in_memory(folder, load_size):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--files", type=int, default=48)
-    parser.add_argument("--image-size", type=int, default=256)
-    parser.add_argument("--batch-size", type=int, default=1)
-    parser.add_argument("--base-filters", type=int, default=16)
-    parser.add_argument("--steps", type=int, default=48, help="steps per timed round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--files", type=_report.at_least(1), default=48)
+    parser.add_argument("--image-size", type=_report.at_least(8), default=256)
+    parser.add_argument("--batch-size", type=_report.at_least(1), default=1)
+    parser.add_argument("--base-filters", type=_report.at_least(1), default=16)
+    parser.add_argument("--steps", type=_report.at_least(1), default=48, help="steps per timed round")
+    parser.add_argument("--rounds", type=_report.at_least(1), default=3)
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_input_pipeline.json)")
     parser.add_argument("--run", default="default", help="run name inside the results file")
     args = parser.parse_args(argv)

@@ -80,16 +80,16 @@ def build(args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--image-size", type=int, default=128)
-    parser.add_argument("--base-filters", type=int, default=32)
-    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--image-size", type=_report.at_least(8), default=128)
+    parser.add_argument("--base-filters", type=_report.at_least(1), default=32)
+    parser.add_argument("--batch-size", type=_report.at_least(1), default=4)
     parser.add_argument("--receptive-field", type=int, default=70)
     parser.add_argument("--norm", default="batch", choices=["batch", "instance", "none"])
     parser.add_argument("--steps", type=int, default=20, help="steps per timed round")
-    parser.add_argument("--rounds", type=int, default=10, help="interleaved timed rounds per step kind")
-    parser.add_argument("--steps-per-execution", type=int, default=1,
+    parser.add_argument("--rounds", type=_report.at_least(1), default=10, help="interleaved timed rounds per step kind")
+    parser.add_argument("--steps-per-execution", type=_report.at_least(1), default=1,
                         help="Keras `steps_per_execution` of the Pix2Pix runs (the reference loops in Python)")
-    parser.add_argument("--r1-weight", type=float, default=0.0,
+    parser.add_argument("--r1-weight", type=_report.real(0.0), default=0.0,
                         help="also time the alternating step with an R1 penalty of this weight on real pairs")
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_step_speed.json)")
     parser.add_argument("--run", default="default", help="run name inside the results file")

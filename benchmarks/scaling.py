@@ -146,8 +146,8 @@ def main(argv=None):
     import _report  # the script's own folder is on the path
 
     _report.check_out(parser, "scaling", args.out)
-    for flag in ("warmup", "steps", "repeats", "per_replica_batch"):
-        if getattr(args, flag) < 1:
+    for flag in ("warmup", "steps", "repeats", "per_replica_batch", "filters", "size"):
+        if getattr(args, flag) is not None and getattr(args, flag) < 1:
             parser.error(f"--{flag.replace('_', '-')} {getattr(args, flag)}: must be at least 1")
     rows = []
     for model in args.models:

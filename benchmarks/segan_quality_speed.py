@@ -32,24 +32,24 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--train-utterances", type=int, default=64)
-    p.add_argument("--test-utterances", type=int, default=12)
-    p.add_argument("--seconds", type=float, default=4.0, help="Length of each utterance.")
-    p.add_argument("--steps", type=int, default=300, help="Training steps per model.")
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--learning-rate", type=float, default=None, help="Generator Adam rate (default: SEGAN.compile's).")
-    p.add_argument("--d-learning-rate", type=float, default=None, help="Discriminator Adam rate (default: SEGAN.compile's).")
+    p.add_argument("--train-utterances", type=_report.at_least(1), default=64)
+    p.add_argument("--test-utterances", type=_report.at_least(1), default=12)
+    p.add_argument("--seconds", type=_report.real(0.0, above=True), default=4.0, help="Length of each utterance.")
+    p.add_argument("--steps", type=_report.at_least(1), default=300, help="Training steps per model.")
+    p.add_argument("--batch-size", type=_report.at_least(1), default=8)
+    p.add_argument("--learning-rate", type=_report.real(0.0, above=True), default=None, help="Generator Adam rate (default: SEGAN.compile's).")
+    p.add_argument("--d-learning-rate", type=_report.real(0.0, above=True), default=None, help="Discriminator Adam rate (default: SEGAN.compile's).")
     p.add_argument("--no-spectral-norm", action="store_true", help="Discriminator without spectral normalization.")
-    p.add_argument("--r1", type=float, default=0.0, help="R1 penalty weight on the discriminator.")
-    p.add_argument("--ema", type=float, default=0.0, help="Score the generator average kept with this decay (ema_decay; 0: off).")
-    p.add_argument("--eval-every", type=int, default=0, help="Print held-out SNR every N steps (0: off).")
+    p.add_argument("--r1", type=_report.real(0.0), default=0.0, help="R1 penalty weight on the discriminator.")
+    p.add_argument("--ema", type=_report.real(0.0, 1.0, below=True), default=0.0, help="Score the generator average kept with this decay (ema_decay; 0: off).")
+    p.add_argument("--eval-every", type=_report.at_least(0), default=0, help="Print held-out SNR every N steps (0: off).")
     p.add_argument("--jobs", type=int, default=1, choices=(1, 2), help="Train the two models in parallel processes.")
-    p.add_argument("--window", type=int, default=16384)
-    p.add_argument("--filters", default="small", help="'small', 'paper' or comma-separated ints.")
-    p.add_argument("--kernel-size", type=int, default=15)
+    p.add_argument("--window", type=_report.at_least(1), default=16384)
+    p.add_argument("--filters", default="small", type=filters_option, help="'small', 'paper' or comma-separated ints.")
+    p.add_argument("--kernel-size", type=_report.at_least(1), default=15)
     p.add_argument("--preemphasis", type=float, default=0.95)
     p.add_argument("--l1-domain", default="waveform", choices=("waveform", "emphasized"))
-    p.add_argument("--rtf-seconds", type=float, default=10.0, help="Audio length for the speed runs.")
+    p.add_argument("--rtf-seconds", type=_report.real(0.0, above=True), default=10.0, help="Audio length for the speed runs.")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="JSON path (default benchmarks/results/segan_quality_speed.json)")
     p.add_argument("--run", default="default", help="run name inside the results file")
@@ -60,7 +60,25 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if not (args.speed_only or args.train_only):
         _report.check_out(p, "segan_quality_speed", args.out)
+        folder = os.path.dirname(os.path.abspath(args.save_model or "."))
+        if args.save_model and not (args.save_model.endswith(".keras") and os.path.isdir(folder)):
+            p.error(f"--save-model {args.save_model}: give a .keras file name in a folder that exists")
+        layers = len(filters_from(args.filters))
+        if args.window % 2**layers:  # the model's own check, before the data is made
+            p.error(f"--window {args.window}: must be a multiple of 2**{layers} = {2**layers} (one halving per "
+                    f"encoder layer of --filters {args.filters})")
     return args
+
+
+def filters_option(text):
+    """`argparse` type of `--filters`: 'small', 'paper' or comma-separated positive ints, kept as given."""
+    try:
+        ok = text in ("small", "paper") or min(int(f) for f in text.split(",")) >= 1
+    except ValueError:
+        ok = False
+    if not ok:
+        raise argparse.ArgumentTypeError(f"expected 'small', 'paper' or comma-separated positive ints, received {text!r}")
+    return text
 
 
 def filters_from(arg):

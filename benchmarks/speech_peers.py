@@ -146,14 +146,14 @@ VOICES = {
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--train-utterances", type=int, default=400)
-    p.add_argument("--test-utterances", type=int, default=60, help="Spread over the 6 noise kinds and 3 SNRs.")
-    p.add_argument("--steps", type=int, default=4500, help="Training steps per model (SEGAN ~17 min on 2 cores).")
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--window", type=int, default=16384)
-    p.add_argument("--ema", type=float, default=0.99, help="Score the generator average (ema_decay; 0: raw weights).")
+    p.add_argument("--train-utterances", type=_report.at_least(1), default=400)
+    p.add_argument("--test-utterances", type=_report.at_least(1), default=60, help="Spread over the 6 noise kinds and 3 SNRs.")
+    p.add_argument("--steps", type=_report.at_least(1), default=4500, help="Training steps per model (SEGAN ~17 min on 2 cores).")
+    p.add_argument("--batch-size", type=_report.at_least(1), default=8)
+    p.add_argument("--window", type=_report.at_least(1), default=16384)
+    p.add_argument("--ema", type=_report.real(0.0, 1.0, below=True), default=0.99, help="Score the generator average (ema_decay; 0: raw weights).")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--reshape-noise", type=float, default=0.5,
+    p.add_argument("--reshape-noise", type=_report.real(0.0, 1.0), default=0.5,
                    help="Fraction of training noise windows given a random spectrum, loudness contour and clicks.")
     p.add_argument("--set", action="append", default=[], type=_report.key_value, metavar="KEY=VALUE",
                    help="Override a setting of the SEGAN preset for both models (repeatable), e.g. stft_weight=1.")
@@ -169,6 +169,7 @@ def parse_args(argv=None):
     p.add_argument("--run", default="default", help="run name inside the results file")
     args = p.parse_args(argv)
     _report.check_out(p, "speech_peers", args.out)
+    _report.check_picture(p, args.picture, "--picture")
     args.methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     unknown = sorted(set(args.methods) - set(METHODS))
     if unknown:

@@ -121,7 +121,7 @@ def main(argv=None):
         if action.dest in unused:
             action.help = argparse.SUPPRESS
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
-    parser.add_argument("--single-filters", type=int, default=16, help="base filters of the single-stage generator")
+    parser.add_argument("--single-filters", type=_report.at_least(1), default=16, help="base filters of the single-stage generator")
     parser.add_argument("--json", default=None, help="output path (default benchmarks/results/stackgan.json)")
     parser.add_argument(
         "--stackgan-result", default=None,

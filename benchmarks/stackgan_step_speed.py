@@ -41,10 +41,10 @@ FORMS = {  # name -> preset overrides
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=90, help="steps per model per round")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--steps-per-execution", type=int, default=9)
+    parser.add_argument("--steps", type=_report.at_least(1), default=90, help="steps per model per round")
+    parser.add_argument("--rounds", type=_report.at_least(1), default=5)
+    parser.add_argument("--batch-size", type=_report.at_least(1), default=32)
+    parser.add_argument("--steps-per-execution", type=_report.at_least(1), default=9)
     parser.add_argument("--run", default="default")
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)

@@ -102,17 +102,17 @@ class StepTimer(keras.callbacks.Callback):
         self.seconds = time.perf_counter() - self.start
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--filters", type=int, default=32)
-    parser.add_argument("--latent-dim", type=int, default=32)
-    parser.add_argument("--steps", type=int, default=100, help="steps per timed round")
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--steps-per-execution", type=int, default=10,
+    parser.add_argument("--batch-size", type=_report.at_least(1), default=64)
+    parser.add_argument("--filters", type=_report.at_least(1), default=32)
+    parser.add_argument("--latent-dim", type=_report.at_least(1), default=32)
+    parser.add_argument("--steps", type=_report.at_least(1), default=100, help="steps per timed round")
+    parser.add_argument("--rounds", type=_report.at_least(1), default=15)
+    parser.add_argument("--steps-per-execution", type=_report.at_least(1), default=10,
                         help="steps per tf.function call, the same for both (amortises Python overhead)")
     parser.add_argument("--out", default=None)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     _report.check_out(parser, "train_step_speed", args.out)
 
     images, labels = digits.load("all")

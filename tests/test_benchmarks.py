@@ -195,6 +195,60 @@ def test_generalisation_refuses_what_would_train_nothing_or_the_default(argv, er
     assert error_of(module.main, ["--family", "pix2pix"] + argv, capsys).endswith(error)
 
 
+@pytest.fixture
+def nothing_trains(monkeypatch):
+    """Every way a benchmark trains (fit, a train step, an optimizer step) or starts a process fails the test."""
+    import subprocess
+
+    import keras
+
+    from keras_cgan.models import gan_model
+
+    for name in ("fit", "train_on_batch"):
+        monkeypatch.setattr(keras.Model, name, no_training)
+        monkeypatch.setattr(gan_model.GANModel, name, no_training)
+    monkeypatch.setattr(keras.optimizers.Optimizer, "apply_gradients", no_training)
+    monkeypatch.setattr(subprocess, "run", no_training)
+    monkeypatch.setattr(subprocess, "Popen", no_training)
+
+
+@pytest.mark.parametrize("name, argv, error", [
+    ("classifier_pooling", ["--poolings", "flatten", "nope"], "argument --poolings: invalid choice: 'nope'"),
+    ("classifier_pooling", ["--scale", "0.0001"], "--scale 0.0001: leaves no training step; give at least 0.0005"),
+    ("classifier_pooling", ["--filters", "0"], "argument --filters: expected an int >= 1, received 0"),
+    ("condition_fidelity", ["--batch-size", "0"], "argument --batch-size: expected an int >= 1, received 0"),
+    ("condition_fidelity", ["--mismatch-weight", "-1"], "argument --mismatch-weight: expected a number >= 0, received '-1'"),
+    ("condition_fidelity", ["--set", "nope=1"], "--set: Unknown setting(s) ['nope'] for preset 'digits'"),
+    ("discriminator_designs", ["--mismatch-on", "0"], "argument --mismatch-on: expected a number > 0, received '0'"),
+    ("export_latency", ["--steps", "0"], "argument --steps: expected an int >= 1, received 0"),
+    ("export_latency", ["--figure", "f.jpg"], "--figure f.jpg: give a .png file name"),
+    ("pix2pix_blur", ["--steps", "0"], "argument --steps: expected an int >= 1, received 0"),
+    ("pix2pix_blur", ["--adversarial-loss", "nope"], "argument --adversarial-loss: invalid choice: 'nope'"),
+    ("pix2pix_blur", ["--ema-decay", "2"], "argument --ema-decay: expected a number >= 0 and < 1, received '2'"),
+    ("pix2pix_input_pipeline", ["--rounds", "0"], "argument --rounds: expected an int >= 1, received 0"),
+    ("pix2pix_step_speed", ["--batch-size", "0"], "argument --batch-size: expected an int >= 1, received 0"),
+    ("scaling", ["--filters", "0"], "--filters 0: must be at least 1"),
+    ("stackgan_step_speed", ["--steps", "0"], "argument --steps: expected an int >= 1, received 0"),
+    ("train_step_speed", ["--latent-dim", "0"], "argument --latent-dim: expected an int >= 1, received 0"),
+    ("stackgan", ["--single-filters", "0"], "argument --single-filters: expected an int >= 1, received 0"),
+    ("caption_generalisation", ["--reader-images", "0"], "argument --reader-images: expected an int >= 1, received 0"),
+    ("segan_quality_speed", ["--window", "1000"], "--window 1000: must be a multiple of 2**6 = 64"),
+    ("segan_quality_speed", ["--filters", "8,0"], "argument --filters: expected 'small', 'paper' or comma-separated"),
+    ("segan_quality_speed", ["--seconds", "0"], "argument --seconds: expected a number > 0, received '0'"),
+    ("segan_quality_speed", ["--save-model", "m.h5"], "--save-model m.h5: give a .keras file name"),
+    ("speech_peers", ["--steps", "0"], "argument --steps: expected an int >= 1, received 0"),
+    ("generalisation", ["--family", "conditional_gan", "--set", "nope=1"], "--set: Unknown setting(s) ['nope']"),
+    ("generalisation", ["--family", "conditional_gan", "--set", "steps_per_execution=7"],
+     "`--set steps_per_execution=7` must divide a chunk's 500 steps"),
+    ("generalisation", ["--family", "segan", "--background", "0"], "--background 0.0: for --family next_frame_gan only"),
+])
+def test_bad_values_are_named_before_anything_trains(name, argv, error, nothing_trains, tmp_path, capsys):
+    # Each was: training (of the model, a judge, or for an unused option), or a traceback from inside a model.
+    out = ["--json" if name == "stackgan" else "--out", str(tmp_path / "r.json")]  # never the repository's results
+    line = error_of(benchmark_module(name).main, argv + out, capsys)
+    assert error in line, line
+
+
 # ---------------------------------------------------------------- tables
 
 

@@ -223,3 +223,70 @@ def test_an_export_format_error_is_one_line_under_its_own_name(command, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith(f"usage: keras-cgan export {command} [-h]")
     assert err[-1].startswith(f"keras-cgan export {command}: error: the following arguments are required")
+
+
+def _fake_run(folder, family, model=None):
+    """A run folder's config.json and preview.npz only: enough for the checks made before a model loads."""
+    os.makedirs(folder)
+    config = {"family": family, "model": model or {}, "compile": {}, "data": {}, "train": {}}
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(config, f)
+    np.savez(os.path.join(folder, "preview.npz"), conditions=np.arange(4))
+    return str(folder)
+
+
+def test_sample_and_rollout_refuse_an_output_that_is_a_folder_before_loading(tmp_path, capsys):
+    cgan = _fake_run(tmp_path / "cgan", "conditional_gan", {"num_classes": 10})
+    (tmp_path / "d.png").mkdir()
+    for overwrite in ([], ["--overwrite"]):  # was: "exists; pass --overwrite", then an IsADirectoryError traceback
+        assert main(["sample", "--run", cgan, "--out", str(tmp_path / "d.png")] + overwrite) == 2
+        assert f"--out {tmp_path / 'd.png'}: a folder; give a file name" in capsys.readouterr().err
+    video = _fake_run(tmp_path / "video", "next_frame_gan", {"context": 2, "size": 16, "channels": 1})
+    (tmp_path / "d.gif").mkdir()
+    assert main(["rollout", "--run", video, str(tmp_path), "-o", str(tmp_path / "d.gif"), "--overwrite"]) == 2
+    assert f"--output {tmp_path / 'd.gif'}: a folder; give a .gif file name" in capsys.readouterr().err
+
+
+def test_sample_names_an_output_folder_it_may_not_write_in(tmp_path, capsys, monkeypatch):
+    cgan = _fake_run(tmp_path / "cgan", "conditional_gan", {"num_classes": 10})
+    (tmp_path / "locked").mkdir()
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: access(path, mode) and "locked" not in str(path))
+    assert main(["sample", "--run", cgan, "--out", str(tmp_path / "locked" / "s.png")]) == 2
+    assert f"no permission to write in {tmp_path / 'locked'}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["sample", "--run", "r"], ["rollout", "--run", "r", "clip", "-o", "r.gif"],
+                                     ["train", "conditional_gan"], ["quickstart"]])
+@pytest.mark.parametrize("value", ["-1", "4294967296", "2.5"])
+def test_a_seed_out_of_range_is_named_before_anything_runs(command, value, capsys):
+    with pytest.raises(SystemExit) as exit:  # was: "error: expected non-negative integer", once the model had loaded
+        main(command + ["--seed", value])
+    assert exit.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
+        f"error: argument --seed: expected an int from 0 to 2**32 - 1, received '{value}'")
+
+
+def test_enhance_refuses_a_run_of_another_family_before_loading_it(tmp_path, capsys):
+    import soundfile
+
+    soundfile.write(str(tmp_path / "a.wav"), np.zeros(800), 16000)
+    cgan = _fake_run(tmp_path / "cgan", "conditional_gan")  # no gan.keras: loading it would fail otherwise
+    assert main(["enhance", str(tmp_path / "a.wav"), "-o", str(tmp_path / "b.wav"), "--model", cgan]) == 2
+    assert f"--model {cgan}: a conditional_gan run; enhance takes a segan run." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04cut", b"not an archive"])
+def test_sample_names_an_unreadable_preview(tmp_path, capsys, content):
+    cgan = _fake_run(tmp_path / "cgan", "conditional_gan", {"num_classes": 10})
+    with open(os.path.join(cgan, "preview.npz"), "wb") as f:
+        f.write(content)
+    assert main(["sample", "--run", cgan]) == 2  # was: a BadZipFile traceback, or NumPy's words on pickles
+    assert f"--run {cgan}: preview.npz cannot be read: not the NumPy archive" in capsys.readouterr().err
+
+
+def test_translate_names_an_image_size_one_way(run, tmp_path, capsys):
+    Image.fromarray(np.zeros((20, 24), "uint8")).save(tmp_path / "wide.png")  # 24 wide, 20 high
+    assert main(["translate", "--run", run, str(tmp_path / "wide.png"), str(tmp_path / "out.png")]) == 2
+    err = capsys.readouterr().err
+    assert "24x20 does not fit" in err and "cannot take 24x20 inputs" in err  # was: "cannot take 20x24"

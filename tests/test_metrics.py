@@ -227,3 +227,95 @@ def test_metrics_score_what_they_are_given_or_say_why_not():
     samples = eight_bit / 127.5 - 1
     tags = np.array([[1, 0], [1, 0], [0, 1], [0, 1]])
     assert attributes.diversity(samples, groups=tags) == attributes.diversity(samples, groups=[0, 0, 1, 1])
+
+
+# ---------------------------------------------------------------- odd but legal inputs, and errors naming the argument
+
+
+@pytest.mark.parametrize("value_range", [1, (0, 1, 2), "01"])
+def test_a_value_range_that_is_no_pair_is_named(value_range):
+    with pytest.raises(ValueError, match=r"`value_range` must be \(low, high\)"):  # was: a TypeError on unpacking
+        image_quality.psnr(frames(), frames(), value_range)
+
+
+@pytest.mark.parametrize("filter_size", [0, -3, 2.5])
+def test_ssim_names_a_filter_size_that_is_no_positive_int(filter_size):
+    with pytest.raises(ValueError, match="`filter_size` must be a positive int"):  # was: TensorFlow's conv error
+        image_quality.ssim(frames(), frames(), filter_size=filter_size)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1, 1), (2, 1, 8, 3)])
+def test_spectral_match_refuses_images_without_a_spectrum(shape):
+    with pytest.raises(ValueError, match="at least 2 pixels high and wide to have a spectrum"):  # was: NaN
+        image_quality.spectral_match(np.zeros(shape), np.zeros(shape))
+    assert image_quality.spectral_match(np.zeros((1, 2, 2, 1)), np.zeros((1, 2, 2, 1))) == 0.0
+
+
+def test_segmental_snr_names_frames_it_cannot_make():
+    from keras_cgan.metrics import audio
+
+    clean = np.sin(np.arange(2000) * 0.1)
+    for kwargs, name in (({"hop": 0}, "`hop`"), ({"frame_length": 0}, "`frame_length`"),
+                         ({"frame_length": -5}, "`frame_length`"), ({"low": 10, "high": -10}, "`low`")):
+        with pytest.raises(ValueError, match=name):  # was: ZeroDivisionError, or a number
+            audio.segmental_snr(clean, 0.5 * clean, **kwargs)
+
+
+def test_evaluate_takes_one_metric_name():
+    from keras_cgan.metrics import audio
+
+    clean = np.sin(np.arange(2000) * 0.1)  # was: "Unknown metric 's'"
+    assert audio.evaluate(clean, 0.5 * clean, metrics="snr") == audio.evaluate(clean, 0.5 * clean, metrics=("snr",))
+    with pytest.raises(ValueError, match="`sample_rate` must be > 0"):  # was: SciPy's "up and down must be >= 1"
+        audio.stoi(clean, clean, sample_rate=0)
+
+
+def test_sprite_metrics_refuse_8_bit_frames_and_unmatched_shapes():
+    frame = np.full((8, 8, 1), -1.0)
+    frame[2:4, 2:4] = 1.0
+    with pytest.raises(ValueError, match=r"`frame` holds values from 0 to 255; give frames in \[-1, 1\]"):
+        video_metrics.count_sprites(np.where(frame > 0, 255, 0).astype("uint8"))  # was: "one" for any dot
+    pred = np.stack([frame, frame, frame])
+    with pytest.raises(ValueError, match="`futures` must hold the possible true frames of each of the 3"):
+        video_metrics.matches_future(pred, pred[:2, None])  # was: 2 of 3 scored, 0.667
+    with pytest.raises(ValueError, match="`futures` must hold"):
+        video_metrics.matches_future(pred, pred)  # one future each, not under an F axis
+    assert video_metrics.matches_future(pred, pred[:, None]) == 1.0
+    with pytest.raises(ValueError, match=r"`rollouts` must be \[N, T, H, W, C\]"):
+        video_metrics.intact_rollouts(pred)  # frames, not rollouts: was 0.0
+    with pytest.raises(ValueError, match=r"`rollouts` must be \[N, T, H, W, C\]"):
+        video_metrics.intact_rollouts(np.zeros((0, 3, 8, 8, 1)))  # was: NaN and a RuntimeWarning
+    assert video_metrics.intact_rollouts(pred[None]) == 1.0
+
+
+def test_attribute_readers_refuse_8_bit_images():
+    from keras_cgan.data import synthetic_faces, synthetic_shapes
+    from keras_cgan.metrics import caption_accuracy, tag_face_accuracy
+
+    _, faces, hair, eyes = synthetic_faces.load(4)
+    assert tag_face_accuracy(faces[:1], hair[:1], eyes[:1])["all"] == 1.0  # a batch of one
+    with pytest.raises(ValueError, match=r"`images` hold values from .* give them in \[-1, 1\]"):
+        tag_face_accuracy(((faces + 1) * 127.5).astype("uint8"), hair, eyes)  # was: accuracy 0.0
+    with pytest.raises(ValueError, match=r"tag faces are \[N, S, S, 3\] .* got \(16, 16, 3\)"):
+        tag_face_accuracy(faces[0], hair[:1], eyes[:1])  # was: "images: 16" of "the same length"
+    _, images, labels = synthetic_shapes.load(4)
+    with pytest.raises(ValueError, match=r"`images` hold values from .* give them in \[-1, 1\]"):
+        caption_accuracy(((images + 1) * 127.5).astype("uint8"), *labels.T)
+
+
+def test_condition_accuracy_names_one_hot_conditions_empty_batches_and_8_bit_digits():
+    from keras_cgan.data import digits
+    from keras_cgan.metrics import DigitsClassifier, condition_accuracy
+
+    zeros = lambda x: np.zeros(len(x), int)
+    with pytest.raises(ValueError, match=r"`conditions` must be class ids \[N\]\. Received shape \(3, 3\)"):
+        condition_accuracy(zeros, np.zeros((3, 8, 8, 1)), np.eye(3))  # was: "got 3 and 9"
+    with pytest.raises(ValueError, match="are empty"):
+        condition_accuracy(zeros, np.zeros((0, 8, 8, 1)), [])  # was: NaN and a RuntimeWarning
+    judge = DigitsClassifier().fit(*digits.load("holdout"))
+    x, y = digits.load("train")
+    with pytest.raises(ValueError, match=r"the digits hold values from 0 to 255; give them in \[-1, 1\]"):
+        condition_accuracy(judge, ((x + 1) * 127.5).astype("uint8"), y)  # was: about 0.24, silently
+    with pytest.raises(ValueError, match=r"reads 8x8 one-channel digits \[N, 8, 8, 1\]. Received shape \(2, 16, 16, 1\)"):
+        condition_accuracy(judge, np.zeros((2, 16, 16, 1)), [0, 0])  # was: scikit-learn's "X has 256 features"
+    assert condition_accuracy(judge, x[:1], y[:1]) == 1.0

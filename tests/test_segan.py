@@ -687,6 +687,17 @@ def test_enhance_errors_name_the_file_or_option(gain_files, tmp_path, capsys, ca
     assert not os.path.exists(out) or out.read_bytes() == b"keep me"
 
 
+@pytest.mark.parametrize("kind", ["keras", "tflite"])
+@pytest.mark.parametrize("hop", [WINDOW + 1, WINDOW, 3])
+def test_enhance_names_a_hop_that_does_not_fit_the_models_window(gain_files, tmp_path, capsys, kind, hop):
+    root, tflite = gain_files
+    model = root / "gain.keras" if kind == "keras" else tflite
+    assert _enhance(root / "noisy", "-o", tmp_path / "out", "--model", model, "--hop", hop) == 2
+    error = capsys.readouterr().err  # was: "`hop` must divide the window", the option unnamed
+    assert f"error: --hop {hop}: must divide the window of the model {model} ({WINDOW} samples)" in error
+    assert not os.path.exists(tmp_path / "out")  # before the output folder is made
+
+
 def test_pair_at_another_rate_of_the_same_duration_trains(tmp_path):
     from keras_cgan.cli import main
 

@@ -76,6 +76,11 @@ def _check_setting(flag, given, model_value, where):
         )
 
 
+def _check_hop(hop, window, where):
+    if hop is not None and (window % hop or hop == window):  # the model's check, named by the option
+        raise ValueError(f"--hop {hop}: must divide the window of the model {where} ({window} samples) and be shorter.")
+
+
 def _enhancer(args):
     """`(function waveform -> enhanced, sample rate)` of `--model`."""
     path = args.model
@@ -98,12 +103,17 @@ def _enhancer(args):
                 file=sys.stderr,
             )
         runtime = streaming.window_runner(_tflite_runtime(path))
+        _check_hop(args.hop, runtime.window, path)
         return (lambda x: streaming.stream_enhance(runtime, x, hop=args.hop, preemphasis=preemphasis)), rate
     from keras_cgan.models.segan import SEGAN
 
     if os.path.isdir(path):
+        from keras_cgan.cli.run_folder import read_config
         from keras_cgan.cli.train import load_run
 
+        family = read_config(os.path.abspath(path), "--model")["family"]
+        if family != "segan":  # before its model is loaded
+            raise ValueError(f"--model {path}: a {family} run; enhance takes a segan run.")
         _, _, model = load_run(os.path.abspath(path), flag="--model")
     elif path.endswith(".keras"):
         import keras
@@ -121,6 +131,7 @@ def _enhancer(args):
         )
     _check_setting("--sample-rate", args.sample_rate, model.sample_rate, path)
     _check_setting("--preemphasis", args.preemphasis, model.preemphasis, path)
+    _check_hop(args.hop, model.window, path)
     return (lambda x: model.enhance(x, hop=args.hop, batch_size=args.batch_size)), int(model.sample_rate)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from keras_cgan import checks
 from keras_cgan.cli import run_folder
 from keras_cgan.cli.files import check_output_folder
-from keras_cgan.cli.status import errors_to_status
+from keras_cgan.cli.status import errors_to_status, seed
 from keras_cgan.data import digits
 from keras_cgan.models.conditional_gan import presets
 
@@ -46,7 +46,7 @@ def build_parser(parser=None):
         "--samples-per-class", type=int, default=100, help="generated digits scored per class (default 100)"
     )
     parser.add_argument("--out", default="runs/digits", help="output folder (default runs/digits)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     parser.add_argument("--verbose", type=int, default=1, help="Keras progress bar: 0, 1 or 2 (default 1)")
     return parser
 

@@ -13,8 +13,8 @@ import os
 
 import numpy as np
 
-from keras_cgan.cli.files import refuse_existing
-from keras_cgan.cli.status import errors_to_status
+from keras_cgan.cli.files import check_output_folder, refuse_existing
+from keras_cgan.cli.status import errors_to_status, seed
 
 
 def add_rollout_subcommand(subparsers, help=None):
@@ -32,7 +32,7 @@ def add_rollout_subcommand(subparsers, help=None):
     p.add_argument("-o", "--output", required=True, help="the GIF to write")
     p.add_argument("--steps", type=int, default=10, help="frames to predict (default 10)")
     p.add_argument("--start", type=int, default=0, help="first context frame of the clip (default 0)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the noise (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the noise (default 0)")
     p.add_argument("--overwrite", action="store_true", help="replace the GIF if it exists")
     p.set_defaults(func=run_rollout)
     return p
@@ -70,6 +70,9 @@ def run_rollout(args):
         raise ValueError(f"--output {args.output}: give a .gif file name.")
     if not os.path.isdir(os.path.dirname(out)):
         raise ValueError(f"--output {args.output}: the folder {os.path.dirname(out)} does not exist.")
+    if os.path.isdir(out):
+        raise ValueError(f"--output {args.output}: a folder; give a .gif file name (a folder is never replaced).")
+    check_output_folder(os.path.dirname(out), f"--output {args.output}")
     refuse_existing(out, args.overwrite, f"--output {args.output}")
     if not os.path.exists(args.clip):
         raise ValueError(f"{args.clip}: no such file or folder.")

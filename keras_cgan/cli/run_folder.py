@@ -26,6 +26,7 @@ Example:
 
 import json
 import os
+import zipfile
 
 import numpy as np
 
@@ -81,8 +82,6 @@ def check_keras_file(file, label, hint=""):
 
     Keras' own error for a cut short or foreign file says the file is not found.
     """
-    import zipfile
-
     if not zipfile.is_zipfile(file):
         raise ValueError(
             f"{label}: not a readable .keras file (Keras saves a zip archive; this one is cut short, empty or another "
@@ -148,9 +147,15 @@ def read_preview(run, count=None):
     file = path(run, PREVIEW)
     if not os.path.isfile(file):
         raise ValueError(f"--run {run}: {PREVIEW} is missing (the run wrote it before training).")
-    with np.load(file) as data:
-        conditions = data["conditions"]
-        targets = data["targets"] if "targets" in data.files else None
+    try:
+        with np.load(file) as data:
+            conditions = data["conditions"]
+            targets = data["targets"] if "targets" in data.files else None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # NumPy's words would speak of pickles
+        raise ValueError(
+            f"--run {run}: {PREVIEW} cannot be read: not the NumPy archive with `conditions` that "
+            "`keras-cgan train` writes (cut short or replaced)."
+        ) from None
     if count is not None:
         if count < 1:
             raise ValueError(f"-n must be >= 1. Received: {count}")

@@ -1,5 +1,6 @@
 """Bad input becomes one `error:` line and exit status 2, the same way for every command."""
 
+import argparse
 import functools
 import sys
 
@@ -33,3 +34,18 @@ def errors_to_status(errors=(ValueError,), command=None):
         return run
 
     return decorate
+
+
+def seed(text):
+    """`argparse` type of `--seed`: an int from 0 to 2**32 - 1, the seeds Keras and NumPy take.
+
+    >>> seed("7")
+    7
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"expected an int from 0 to 2**32 - 1, received {text!r}")
+    return value

@@ -28,7 +28,7 @@ import numpy as np
 from keras_cgan import distribute
 from keras_cgan.cli import run_folder
 from keras_cgan.cli.files import check_output_folder, refuse_existing
-from keras_cgan.cli.status import errors_to_status
+from keras_cgan.cli.status import errors_to_status, seed
 from keras_cgan.cli.recipes.spec import FAMILIES, get
 
 PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16")
@@ -137,7 +137,7 @@ def _common_train_arguments(p):
         "--strict", action="store_true",
         help="refuse data the loader would otherwise adjust with a warning (pix2pix: A/B pairs of different sizes)",
     )
-    p.add_argument("--seed", type=int, default=None, help="seed of the data order, weights and noise (default 0)")
+    p.add_argument("--seed", type=seed, default=None, help="seed of the data order, weights and noise (default 0)")
     p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="1: progress bar (default)")
 
 
@@ -177,7 +177,7 @@ def add_sample_subcommand(subparsers, help=None):
         help="conditional_gan / stack_gan: the tags (\"blue hair, red eyes\") or the class id to sample for "
         "(default: the run's preview conditions)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the noise (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the noise (default 0)")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.set_defaults(func=run_sample)
     return p
@@ -708,7 +708,7 @@ def parse_condition(config, text, count):
     )
 
 
-@errors_to_status()
+@errors_to_status((ValueError, OSError))
 def run_sample(args):
     """Runs `keras-cgan sample`; returns the exit status."""
     from keras_cgan.data import paired_images
@@ -725,6 +725,9 @@ def run_sample(args):
     out = args.out or run_folder.free_name(run, "sample", extension)
     if not os.path.isdir(os.path.dirname(os.path.abspath(out))):
         raise ValueError(f"--out {out}: the folder {os.path.dirname(os.path.abspath(out))} does not exist.")
+    if os.path.isdir(out):
+        raise ValueError(f"--out {out}: a folder; give a file name (a folder is never replaced).")
+    check_output_folder(os.path.dirname(os.path.abspath(out)), f"--out {out}")
     endings = (".wav",) if extension == ".wav" else paired_images.IMAGE_EXTENSIONS  # as `translate` writes
     if not out.lower().endswith(endings):
         raise ValueError(f"--out {out}: give a name ending in one of {', '.join(endings)}.")

@@ -65,7 +65,7 @@ def generator_for(generator, height, width):
         resized.set_weights(generator.get_weights())
         resized(np.zeros((1,) + tuple(resized.inputs[0].shape[1:]), "float32"), training=False)  # skips line up?
     except Exception:  # a shape the network cannot take (skips that do not line up)
-        raise ValueError(f"the generator cannot take {height}x{width} inputs") from None
+        raise ValueError(f"the generator cannot take {width}x{height} inputs") from None  # width x height, as PIL
     return resized
 
 

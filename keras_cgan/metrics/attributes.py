@@ -19,6 +19,17 @@ Example:
 import numpy as np
 
 
+def _in_unit_range(values, name):
+    """`values` as a float64 array; `ValueError` when they are not on the [-1, 1] scale (e.g. 8-bit)."""
+    values = np.asarray(values, "float64")
+    if values.size and (values.min() < -1.5 or values.max() > 1.5):
+        raise ValueError(
+            f"`{name}` hold values from {values.min():g} to {values.max():g}; give them in [-1, 1] "
+            "(8-bit images: x / 127.5 - 1)."
+        )
+    return values
+
+
 def _same_length(**arrays):
     lengths = {name: len(a) for name, a in arrays.items()}
     if len(set(lengths.values())) != 1:
@@ -40,8 +51,8 @@ def tag_face_accuracy(images, hair, eyes):
     from keras_cgan.data import synthetic_faces
 
     hair, eyes = np.asarray(hair).reshape(-1), np.asarray(eyes).reshape(-1)
+    got_hair, got_left, got_right = synthetic_faces.read_attributes(_in_unit_range(images, "images"))
     _same_length(images=images, hair=hair, eyes=eyes)
-    got_hair, got_left, got_right = synthetic_faces.read_attributes(images)
     hair_ok, left_ok, right_ok = got_hair == hair, got_left == eyes, got_right == eyes
     return {
         "hair": float(hair_ok.mean()),
@@ -66,8 +77,8 @@ def caption_accuracy(images, colours, shapes, positions):
     from keras_cgan.data import synthetic_shapes
 
     want = [np.asarray(a).reshape(-1) for a in (colours, shapes, positions)]
+    got = synthetic_shapes.read_attributes(_in_unit_range(images, "images"))
     _same_length(images=images, colours=want[0], shapes=want[1], positions=want[2])
-    got = synthetic_shapes.read_attributes(images)
     ok = [g == w for g, w in zip(got, want)]
     return {
         "colour": float(ok[0].mean()),
@@ -118,12 +129,7 @@ def diversity(samples, groups=None):
     Returns:
         float. 0 for identical samples (a collapsed generator).
     """
-    samples = np.asarray(samples, "float64")
-    if samples.size and (samples.min() < -1.5 or samples.max() > 1.5):
-        raise ValueError(
-            f"`samples` hold values from {samples.min():g} to {samples.max():g}; give them in [-1, 1] "
-            "(8-bit images: x / 127.5 - 1)."
-        )
+    samples = _in_unit_range(samples, "samples")
     flat = samples.reshape(len(samples), -1)
     groups = np.zeros(len(flat), "int64") if groups is None else np.asarray(groups)
     if groups.ndim == 2:  # multi-hot tags: one group per distinct tag set

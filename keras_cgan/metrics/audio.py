@@ -52,6 +52,11 @@ def segmental_snr(clean, estimate, frame_length=512, hop=256, low=-10.0, high=35
         hop: int. Frame step. Defaults to `256`.
         low, high: float. Clipping range in dB. Defaults to `-10` and `35`.
     """
+    for name, value in (("frame_length", frame_length), ("hop", hop)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
+    if not low < high:
+        raise ValueError(f"`low` must be below `high`. Received: low={low}, high={high}")
     clean, estimate = _pair(clean, estimate)
     count = max(1, 1 + (clean.size - frame_length) // hop)
     values = []
@@ -81,6 +86,8 @@ def stoi(clean, estimate, sample_rate=16000, extended=False):
         from pystoi import stoi as _stoi
     except ImportError as e:
         raise ImportError("STOI needs the `pystoi` package: pip install 'keras-cgan[audio]'.") from e
+    if not sample_rate > 0:
+        raise ValueError(f"`sample_rate` must be > 0 Hz. Received: sample_rate={sample_rate}")
     clean, estimate = _pair(clean, estimate)
     return float(_stoi(clean, estimate, sample_rate, extended=extended))
 
@@ -104,11 +111,12 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
             one utterance.
         estimates: as `clean`, of the same lengths.
         sample_rate: int. Defaults to `16000`.
-        metrics: names from `METRICS`.
+        metrics: names from `METRICS` (or one name).
 
     Returns:
         dict `{name: mean value}`.
     """
+    metrics = (metrics,) if isinstance(metrics, str) else metrics  # not one metric per letter
     for name in metrics:
         if name not in METRICS:
             raise ValueError(f"Unknown metric {name!r}; choose from {tuple(METRICS)}.")

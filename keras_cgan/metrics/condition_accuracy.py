@@ -18,7 +18,15 @@ import numpy as np
 
 def condition_accuracy(classifier, samples, conditions):
     """Fraction of `samples` that `classifier` assigns to their `conditions`."""
-    conditions = np.asarray(conditions).reshape(-1)
+    conditions = np.asarray(conditions)
+    if conditions.ndim == 2 and conditions.shape[1] > 1:
+        raise ValueError(
+            f"`conditions` must be class ids [N]. Received shape {conditions.shape} (for one-hot rows, pass "
+            "conditions.argmax(-1))."
+        )
+    conditions = conditions.reshape(-1)
+    if not len(conditions):
+        raise ValueError("`samples` and `conditions` are empty: no sample to score.")
     if len(samples) != len(conditions):
         raise ValueError(
             f"`samples` and `conditions` must have the same length; got {len(samples)} and {len(conditions)}."
@@ -59,6 +67,13 @@ class DigitsClassifier:
     @staticmethod
     def _features(images):
         images = np.asarray(images, dtype="float32")
+        if images.ndim < 2 or images[0].size != 64:
+            raise ValueError(f"DigitsClassifier reads 8x8 one-channel digits [N, 8, 8, 1]. Received shape {images.shape}.")
+        if images.size and (images.min() < -1.5 or images.max() > 1.5):
+            raise ValueError(
+                f"the digits hold values from {images.min():g} to {images.max():g}; give them in [-1, 1] "
+                "(8-bit images: x / 127.5 - 1)."
+            )
         return ((images.reshape(len(images), -1) + 1.0) / 2.0).clip(0.0, 1.0)
 
     def fit(self, images, labels):

@@ -40,6 +40,8 @@ SHARPNESS_NORMS = ("rms", "abs")
 
 
 def _check_images(shape, value_range):
+    if np.ndim(value_range) != 1 or len(value_range) != 2:
+        raise ValueError(f"`value_range` must be (low, high), e.g. (0, 255). Received: {value_range!r}")
     lo, hi = value_range
     if hi <= lo:
         raise ValueError(f"`value_range` must be (low, high) with low < high. Received: {value_range}")
@@ -87,6 +89,8 @@ def ssim(y_true, y_pred, value_range=(-1.0, 1.0), filter_size=11):
 
     `filter_size` shrinks to the image size for images smaller than it.
     """
+    if int(filter_size) != filter_size or filter_size < 1:
+        raise ValueError(f"`filter_size` must be a positive int. Received: filter_size={filter_size!r}")
     y_true, y_pred = _to_unit(y_true, value_range), _to_unit(y_pred, value_range)
     _check_pair(y_true, y_pred)
     size = min(int(filter_size), int(y_true.shape[1]), int(y_true.shape[2]))
@@ -269,6 +273,8 @@ def radial_power(images, value_range=(-1.0, 1.0)):
 
 def _radial_power(x):
     height, width = x.shape[1:3]
+    if min(height, width) < 2:  # no band but the mean: a mean of nothing, NaN
+        raise ValueError(f"images must be at least 2 pixels high and wide to have a spectrum. Received shape {x.shape}.")
     x = x - x.mean(axis=(1, 2), keepdims=True)
     power = (np.abs(np.fft.fft2(x, axes=(1, 2))) ** 2 / (height * width)).mean(axis=(0, 3))  # [H, W]
     radius = np.hypot(*np.meshgrid(np.fft.fftfreq(height), np.fft.fftfreq(width), indexing="ij"))

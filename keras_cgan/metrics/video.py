@@ -41,6 +41,11 @@ MIN_MSE = 1e-10
 
 def _gray(frame):
     frame = np.asarray(frame, np.float32)
+    if frame.size and (frame.min() < -1.5 or frame.max() > 1.5):  # 8-bit frames: every pixel "near full"
+        raise ValueError(
+            f"`frame` holds values from {frame.min():g} to {frame.max():g}; give frames in [-1, 1] "
+            "(8-bit frames: x / 127.5 - 1)."
+        )
     return frame.mean(axis=-1) if frame.ndim == 3 else frame
 
 
@@ -109,6 +114,11 @@ def matches_future(frames, futures, threshold=0.5, min_overlap=0.5):
             true sprite masks needed to match. Defaults to `0.5`.
     """
     frames, futures = np.asarray(frames), np.asarray(futures)
+    if futures.ndim != frames.ndim + 1 or len(futures) != len(frames):
+        raise ValueError(
+            f"`futures` must hold the possible true frames of each of the {len(frames)} frames, shape "
+            f"[N, F, H, W, C] for `frames` [N, H, W, C]. Received shapes {frames.shape} and {futures.shape}."
+        )
     hits = 0
     for frame, options in zip(frames, futures):
         pred = sprite_mask(frame, threshold)
@@ -124,6 +134,8 @@ def matches_future(frames, futures, threshold=0.5, min_overlap=0.5):
 def intact_rollouts(rollouts, **kwargs):
     """Fraction of rollouts `[N, T, H, W, C]` with one sprite in every frame."""
     rollouts = np.asarray(rollouts)
+    if rollouts.ndim != 5 or not rollouts.size:
+        raise ValueError(f"`rollouts` must be [N, T, H, W, C] with N, T >= 1. Received shape {rollouts.shape}.")
     intact = [all(count_sprites(f, **kwargs) == "one" for f in clip) for clip in rollouts]
     return float(np.mean(intact))
 

@@ -39,7 +39,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
-from keras_cgan import NextFrameGAN, checks, networks  # noqa: E402
+from keras_cgan import NextFrameGAN, checks, losses, networks  # noqa: E402
 from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
 from keras_cgan.callbacks import KeepBestGenerator  # noqa: E402
@@ -172,39 +172,39 @@ def write_captioned_gif(path, frames, caption, context, duration_ms=250):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=6000, help="training steps per model")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--train-clips", type=int, default=6000)
-    parser.add_argument("--test-clips", type=int, default=300)
+    parser.add_argument("--steps", type=_report.at_least(1), default=6000, help="training steps per model")
+    parser.add_argument("--batch-size", type=_report.at_least(1), default=32)
+    parser.add_argument("--train-clips", type=_report.at_least(1), default=6000)
+    parser.add_argument("--test-clips", type=_report.at_least(1), default=300)
     parser.add_argument("--size", type=int, default=16)
     parser.add_argument("--context", type=checks.at_least(1), default=4,
                         help="frames in the condition: at most 4 at --size 16 (more with larger frames)")
     parser.add_argument("--length", type=int, default=14, help="frames per clip, at least --context + 4")
-    parser.add_argument("--rollout-steps", type=int, default=10)
-    parser.add_argument("--junction-fraction", type=float, default=0.15,
+    parser.add_argument("--rollout-steps", type=_report.at_least(1), default=10)
+    parser.add_argument("--junction-fraction", type=_report.real(0.0, 1.0), default=0.15,
                         help="share of training windows drawn from junction windows (0: windows as they come)")
     lib = parser.add_argument_group("model settings (unset: the library's defaults)")
-    lib.add_argument("--filters", type=int, default=None, help="base filters of G and D")
-    lib.add_argument("--latent-dim", type=int, default=None)
+    lib.add_argument("--filters", type=_report.at_least(1), default=None, help="base filters of G and D")
+    lib.add_argument("--latent-dim", type=_report.at_least(0), default=None)
     lib.add_argument("--scales", type=int, nargs="+", default=None)
     lib.add_argument("--spectral-norm", type=int, choices=[0, 1], default=None, help="1: spectral norm in D")
     lib.add_argument("--global-d", action="store_true", help="one logit per scale instead of patch logits")
     lib.add_argument("--adversarial-weight", type=float, default=None)
-    lib.add_argument("--warmup", type=int, default=None, help="adversarial weight ramp-up, in steps")
-    lib.add_argument("--variety", type=int, default=None,
+    lib.add_argument("--warmup", type=_report.at_least(0), default=None, help="adversarial weight ramp-up, in steps")
+    lib.add_argument("--variety", type=_report.at_least(1), default=None,
                      help="GAN: noise draws per example, reconstruction loss on the best")
     lib.add_argument("--l2-weight", type=float, default=None)
     lib.add_argument("--l1-weight", type=float, default=None)
     lib.add_argument("--gdl-weight", type=float, default=None)
-    lib.add_argument("--loss", default=None, help="adversarial loss: bce, hinge, lsgan, wgan-gp")
+    lib.add_argument("--loss", default=None, choices=losses.ADVERSARIAL_LOSSES, help="adversarial loss: bce, hinge, lsgan, wgan-gp")
     lib.add_argument("--r1-weight", type=float, default=None, help="R1 penalty on real frames")
-    lib.add_argument("--lr", type=float, default=None, help="generator learning rate (Adam, beta_1=0.5)")
-    lib.add_argument("--d-lr", type=float, default=None, help="discriminator learning rate (Adam, beta_1=0.5)")
-    parser.add_argument("--ema", type=float, default=0.99,
+    lib.add_argument("--lr", type=_report.real(0.0, above=True), default=None, help="generator learning rate (Adam, beta_1=0.5)")
+    lib.add_argument("--d-lr", type=_report.real(0.0, above=True), default=None, help="discriminator learning rate (Adam, beta_1=0.5)")
+    parser.add_argument("--ema", type=_report.real(0.0, 1.0, below=True), default=0.99,
                         help="GAN: generator EMA decay; the EMA weights are scored and evaluated (0: off)")
-    parser.add_argument("--select-every", type=int, default=500,
+    parser.add_argument("--select-every", type=_report.at_least(0), default=500,
                         help="score on the validation clips every N steps and keep the best generator (0: off)")
-    parser.add_argument("--val-clips", type=int, default=300, help="validation clips for --select-every")
+    parser.add_argument("--val-clips", type=_report.at_least(1), default=300, help="validation clips for --select-every")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", choices=["l2", "gan"], default=None, help="train one model only")
     parser.add_argument("--gif-dir", default=None, help="write rollout GIFs of 4 test clips here")

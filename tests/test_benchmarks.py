@@ -241,6 +241,11 @@ def nothing_trains(monkeypatch):
     ("generalisation", ["--family", "conditional_gan", "--set", "steps_per_execution=7"],
      "`--set steps_per_execution=7` must divide a chunk's 500 steps"),
     ("generalisation", ["--family", "segan", "--background", "0"], "--background 0.0: for --family next_frame_gan only"),
+    ("video_split", ["--steps", "0"], "argument --steps: expected an int >= 1, received 0"),
+    ("video_split", ["--select-every", "-1"], "argument --select-every: expected an int >= 0, received -1"),
+    ("video_split", ["--junction-fraction", "2"], "argument --junction-fraction: expected a number >= 0 and <= 1"),
+    ("video_split", ["--ema", "2"], "argument --ema: expected a number >= 0 and < 1, received '2'"),
+    ("video_split", ["--loss", "nope"], "argument --loss: invalid choice: 'nope'"),
 ])
 def test_bad_values_are_named_before_anything_trains(name, argv, error, nothing_trains, tmp_path, capsys):
     # Each was: training (of the model, a judge, or for an unused option), or a traceback from inside a model.

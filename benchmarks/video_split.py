@@ -196,7 +196,7 @@ def main(argv=None):
     lib.add_argument("--l2-weight", type=float, default=None)
     lib.add_argument("--l1-weight", type=float, default=None)
     lib.add_argument("--gdl-weight", type=float, default=None)
-    lib.add_argument("--loss", default=None, choices=losses.ADVERSARIAL_LOSSES, help="adversarial loss: bce, hinge, lsgan, wgan-gp")
+    lib.add_argument("--loss", default=None, choices=losses.ADVERSARIAL_LOSSES, help="adversarial loss")
     lib.add_argument("--r1-weight", type=float, default=None, help="R1 penalty on real frames")
     lib.add_argument("--lr", type=_report.real(0.0, above=True), default=None, help="generator learning rate (Adam, beta_1=0.5)")
     lib.add_argument("--d-lr", type=_report.real(0.0, above=True), default=None, help="discriminator learning rate (Adam, beta_1=0.5)")

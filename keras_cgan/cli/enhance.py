@@ -13,7 +13,6 @@ Example:
     keras-cgan enhance noisy.wav -o clean.wav --model segan.tflite    # rate, pre-emphasis read from the file
 """
 
-import argparse
 import os
 import sys
 
@@ -166,15 +165,3 @@ def run_enhance(args):
     where = pairs[0][1] if len(pairs) == 1 else os.path.dirname(pairs[0][1])
     print(f"Wrote {where} ({len(pairs)} file(s), {seconds:.2f} s of audio, model at {rate} Hz).")
     return 0
-
-
-def main(argv=None):
-    """Stand-alone entry point (`python -m keras_cgan.cli enhance ...`)."""
-    parser = argparse.ArgumentParser(prog="keras-cgan")
-    add_enhance_subcommand(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -24,7 +24,9 @@ from keras_cgan.version import __version__
 _COMMAND_LINE = bool(_sys.argv) and (
     _os.path.basename(_sys.argv[0]) == "keras-cgan"
     or _sys.argv[0].endswith(_os.path.join("keras_cgan", "cli", "__main__.py"))
-    or (_sys.argv[0] == "-m" and _sys.orig_argv[_sys.orig_argv.index("-m") + 1 :][:1] == ["keras_cgan.cli"])
+    or (_sys.argv[0] == "-m" and any(  # `-m keras_cgan.cli`, `-Bm keras_cgan.cli`, `-mkeras_cgan.cli`
+        arg == "keras_cgan.cli" or (arg.startswith("-") and arg.endswith("mkeras_cgan.cli")) for arg in _sys.orig_argv
+    ))
 )
 
 

@@ -659,7 +659,7 @@ def probe_batch(x, y=None, size=8):
             if not batches:
                 return None, None
             joined = tf.nest.map_structure(lambda *parts: np.concatenate(parts), *batches)
-            return rows(joined[0]), rows(joined[1])
+            return rows(checks.single(joined[0])), rows(checks.single(joined[1]))
         if x is not None and all(hasattr(v, "shape") and np.ndim(v) for v in tf.nest.flatten(x)):
             return rows(x), None if y is None or not hasattr(y, "shape") else rows(y)
     except (TypeError, ValueError, tf.errors.OpError):

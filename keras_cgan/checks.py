@@ -111,6 +111,17 @@ def number(name, value, low=0.0, high=None, low_open=False, high_open=False):
     return float(value)
 
 
+def single(values):
+    """One array, tensor or spec in a list or tuple (`[x]`, `(x,)`, as Keras' single-input models take) is itself.
+
+    >>> single([np.zeros(3)]).shape, single((1, 2))
+    ((3,), (1, 2))
+    """
+    if isinstance(values, (list, tuple)) and len(values) == 1 and hasattr(values[0], "shape"):
+        return values[0]
+    return values
+
+
 def flag(name, value):
     """`value` as a `bool` when it is one (Python or numpy); else a `ValueError`."""
     if not isinstance(value, (bool, np.bool_)):

@@ -266,14 +266,24 @@ def test_one_array_in_a_list_or_tuple_is_that_array(gan):
 
 
 def test_a_dataset_of_one_array_tuples_trains_as_keras_takes_it():
+    from keras_cgan.callbacks import CollapseMonitor
+
     gan = families.build("conditional")
     labels, images = families.data("conditional", 4)
     # "dataset condition: conditions must be one array or tensor ...; received a tuple of 1" before
     for pair in (((labels,), images), ((labels,), (images,))):
         data = tf.data.Dataset.from_tensor_slices(pair).batch(2)
-        logs = gan.fit(data, epochs=1, verbose=0, validation_data=data).history
+        monitor = CollapseMonitor()
+        logs = gan.fit(data, epochs=1, verbose=0, validation_data=data, callbacks=[monitor]).history
         assert np.isfinite(logs["d_loss"][0]) and np.isfinite(logs["val_g_loss"][0])
+        assert monitor.targets.shape == images.shape  # probed as one array ([1, 4, 8, 8, 1] from `(t,)` before)
         assert np.isfinite(gan.evaluate(data, verbose=0, return_dict=True)["d_loss"])
+        assert gan.predict(data, verbose=0).shape == images.shape
+        assert gan.predict(tf.data.Dataset.from_tensor_slices((labels,)).map(lambda c: ((c,),)).batch(2),
+                           verbose=0).shape == images.shape
+    # Arrays as well: "`x` and `y` must hold as many samples; got 4 conditions and 1 targets" before
+    for targets in ([images], (images,)):
+        assert np.isfinite(gan.fit(labels, targets, batch_size=2, verbose=0).history["d_loss"][0])
 
 def test_pix2pix_refuses_a_python_list_of_images():
     gan = families.build("pix2pix")

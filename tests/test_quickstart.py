@@ -116,10 +116,11 @@ def test_a_quickstart_folder_given_as_a_run_is_named(tmp_path, capsys):
         f"export commands: `keras-cgan export onnx {tmp_path / 'generator.keras'}" in capsys.readouterr().err
 
 
-def test_python_m_keras_cgan_cli_is_the_command_line_too():
+@pytest.mark.parametrize("module", [["-m", "keras_cgan.cli"], ["-Bm", "keras_cgan.cli"], ["-mkeras_cgan.cli"]])
+def test_python_m_keras_cgan_cli_is_the_command_line_too(module):
     # Under `python -m keras_cgan.cli` the package is imported while sys.argv[0] is "-m": it used to import
     # the whole API (TensorFlow and its start-up lines) even for --help.
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "keras_cgan.cli", "--help"],
+    proc = subprocess.run([sys.executable, "-X", "importtime", *module, "--help"],
                           capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "usage: keras-cgan" in proc.stdout

@@ -525,9 +525,15 @@ def test_a_batch_that_does_not_split_over_the_replicas_names_batch_size(tmp_path
     assert main(["train", "conditional_gan", "--out", str(out), "--strategy", "mirrored", "--batch-size", "15"]) == 2
     assert capsys.readouterr().err.strip() == (
         "keras-cgan train: error: --batch-size 15: the global batch does not split evenly over 2 replicas; "
-        "give a multiple of 2, or --per-replica-batch-size."
+        "give --batch-size with a multiple of 2, or --per-replica-batch-size."
     )
     assert not out.exists()
+    # Not given: the batch size is named by where it came from (it said "--batch-size 64").
+    monkeypatch.setattr(distribute, "make_strategy", lambda name: types.SimpleNamespace(
+        num_replicas_in_sync=3, extended=types.SimpleNamespace()))
+    assert main(["train", "conditional_gan", "--out", str(out), "--strategy", "mirrored"]) == 2
+    assert "error: The default batch size 64 of conditional_gan: the global batch does not split evenly over 3 " \
+        "replicas; give --batch-size with a multiple of 3" in capsys.readouterr().err
 
 
 def test_mirrored_on_two_logical_cpus_logs_what_one_device_logs(runs, tmp_path):

@@ -352,9 +352,15 @@ def run_train(args):
         batch_size = _pick(args.batch_size, saved, "data", "batch_size", family.batch_size)
         replicas = strategy.num_replicas_in_sync
         if batch_size % replicas:
+            if args.batch_size is not None:
+                source = f"--batch-size {batch_size}"
+            elif _pick(None, saved, "data", "batch_size", None) is not None:
+                source = f"The run's batch size {batch_size} (its config.json)"
+            else:
+                source = f"The default batch size {batch_size} of {family.name}"
             raise ValueError(
-                f"--batch-size {batch_size}: the global batch does not split evenly over {replicas} replicas; "
-                f"give a multiple of {replicas}, or --per-replica-batch-size."
+                f"{source}: the global batch does not split evenly over {replicas} replicas; give --batch-size "
+                f"with a multiple of {replicas}, or --per-replica-batch-size."
             )
     epochs = _pick(args.epochs, saved, "train", "epochs", family.epochs)
     trained = _epochs_trained(out) if saved else 0

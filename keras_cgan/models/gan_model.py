@@ -852,7 +852,7 @@ class GANModel(InputChecks, keras.Model):
 
     def predict_step(self, data):
         condition, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        with self._global_batch(self._shape_checked(condition)[0]) as (condition, _):
+        with self._global_batch(self._shape_checked(checks.single(condition))[0]) as (condition, _):
             condition = self.prepare_condition(condition)
             with tf.control_dependencies(tf.nest.flatten(condition)):  # no noise drawn on a batch that fails
                 samples = self.generate(condition, training=False)

@@ -19,6 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_cgan.checks import single
 from keras_cgan.conditions import base as conditions_base
 from keras_cgan.conditions.base import fits_per_sample
 
@@ -98,13 +99,6 @@ def check_samples(samples, where, what="targets"):
             f"{where}: {what} must be in [-1, 1] ({_range_of(what)}); got values from {low:g} "
             f"to {high:g}.{_scaling_hint(low, high)}"
         )
-
-
-def single(values):
-    """One array, tensor or spec in a list or tuple (`[x]`, `(x,)`, as Keras' single-input models take) is itself."""
-    if isinstance(values, (list, tuple)) and len(values) == 1 and hasattr(values[0], "shape"):
-        return values[0]
-    return values
 
 
 def as_batch(values, scalar_condition):
@@ -189,8 +183,8 @@ def batches_of_pairs(data):
 class InputChecks:
     """The input checks of `GANModel`: shapes, values and pairs, on the host and in the step.
 
-    They read the model's `generator`, `compile(check_data=...)`,
-    `prepare_condition` and `distribute_strategy`.
+    They read the model's `generator`, `condition` (where it has one),
+    `compile(check_data=...)`, `prepare_condition` and `distribute_strategy`.
     """
 
     # ---------------------------------------------- hooks a family overrides
@@ -250,7 +244,7 @@ class InputChecks:
         condition = as_batch(condition, self._scalar_condition())
         if isinstance(condition, tf.data.Dataset):
             spec = condition.element_spec
-            spec = spec[0] if isinstance(spec, tuple) else spec  # Keras reads `x`, `(x,)` or `(x, y)`
+            spec = single(spec[0] if isinstance(spec, tuple) else spec)  # Keras reads `x`, `(x,)` or `(x, y)`
             _check_one_batch(spec, "dataset condition")
             self.check_condition(spec, "dataset condition")
         else:
@@ -302,6 +296,7 @@ class InputChecks:
             raise ValueError(f"`{method}(x, y)` needs targets `y` beside the conditions `x`.")
         x = as_batch(x, self._scalar_condition())
         _check_one_batch(x, x_name)
+        y = single(y)
         y = np.asarray(y) if isinstance(y, (list, tuple)) else y
         if len(x) == 0:
             raise ValueError(f"`{x_name}` holds no samples (shape {tuple(np.shape(x))}): there is nothing to train on.")

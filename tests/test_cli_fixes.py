@@ -253,7 +253,14 @@ def test_sample_names_an_output_folder_it_may_not_write_in(tmp_path, capsys, mon
     access = os.access
     monkeypatch.setattr(os, "access", lambda path, mode: access(path, mode) and "locked" not in str(path))
     assert main(["sample", "--run", cgan, "--out", str(tmp_path / "locked" / "s.png")]) == 2
-    assert f"no permission to write in {tmp_path / 'locked'}" in capsys.readouterr().err
+    assert f"--out {tmp_path / 'locked' / 's.png'}: no permission to write in {tmp_path / 'locked'}" in \
+        capsys.readouterr().err
+    # Without --out the sample goes in the run folder: --run is named, and --out is the way out (it named an --out
+    # the user never gave).
+    locked = _fake_run(tmp_path / "locked" / "run", "conditional_gan", {"num_classes": 10})
+    assert main(["sample", "--run", locked]) == 2
+    assert f"error: --run {locked}: no permission to write in {locked}; without --out the sample goes there: " \
+        "give --out." in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", [["sample", "--run", "r"], ["rollout", "--run", "r", "clip", "-o", "r.gif"],

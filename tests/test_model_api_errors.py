@@ -284,6 +284,7 @@ def test_a_dataset_of_one_array_tuples_trains_as_keras_takes_it():
     # Arrays as well: "`x` and `y` must hold as many samples; got 4 conditions and 1 targets" before
     for targets in ([images], (images,)):
         assert np.isfinite(gan.fit(labels, targets, batch_size=2, verbose=0).history["d_loss"][0])
+    assert np.isfinite(gan.fit([labels[0]], [images[0]], verbose=0).history["d_loss"][0])  # a batch of one
 
 def test_pix2pix_refuses_a_python_list_of_images():
     gan = families.build("pix2pix")

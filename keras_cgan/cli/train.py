@@ -25,7 +25,7 @@ import warnings
 
 import numpy as np
 
-from keras_cgan import distribute
+from keras_cgan import checks, distribute
 from keras_cgan.cli import run_folder
 from keras_cgan.cli.files import check_output_folder, refuse_existing
 from keras_cgan.cli.status import errors_to_status, seed
@@ -352,15 +352,15 @@ def run_train(args):
         batch_size = _pick(args.batch_size, saved, "data", "batch_size", family.batch_size)
         replicas = strategy.num_replicas_in_sync
         if batch_size % replicas:
-            if args.batch_size is not None:
-                source = f"--batch-size {batch_size}"
-            elif _pick(None, saved, "data", "batch_size", None) is not None:
-                source = f"The run's batch size {batch_size} (its config.json)"
-            else:
-                source = f"The default batch size {batch_size} of {family.name}"
+            split = f"the global batch does not split evenly over {replicas} replicas"
+            if args.batch_size is None and _pick(None, saved, "data", "batch_size", None) is not None:
+                raise ValueError(  # a resumed run keeps its batch size
+                    f"--resume: the run's batch size {batch_size} (its config.json): {split}; resume with a "
+                    f"strategy whose replica count divides {batch_size}, or train into a new --out."
+                )
+            source = f"--batch-size {batch_size}" if args.batch_size else f"the default batch size {batch_size}"
             raise ValueError(
-                f"{source}: the global batch does not split evenly over {replicas} replicas; give --batch-size "
-                f"with a multiple of {replicas}, or --per-replica-batch-size."
+                f"{source}: {split}; give --batch-size with a multiple of {replicas}, or --per-replica-batch-size."
             )
     epochs = _pick(args.epochs, saved, "train", "epochs", family.epochs)
     trained = _epochs_trained(out) if saved else 0
@@ -733,7 +733,10 @@ def run_sample(args):
         raise ValueError(f"--out {out}: the folder {os.path.dirname(os.path.abspath(out))} does not exist.")
     if os.path.isdir(out):
         raise ValueError(f"--out {out}: a folder; give a file name (a folder is never replaced).")
-    check_output_folder(os.path.dirname(os.path.abspath(out)), f"--out {out}")
+    if args.out:
+        check_output_folder(os.path.dirname(os.path.abspath(out)), f"--out {out}")
+    elif checks.folder_problem(run):
+        raise ValueError(f"--run {run}: {checks.folder_problem(run)}; without --out the sample goes there: give --out.")
     endings = (".wav",) if extension == ".wav" else paired_images.IMAGE_EXTENSIONS  # as `translate` writes
     if not out.lower().endswith(endings):
         raise ValueError(f"--out {out}: give a name ending in one of {', '.join(endings)}.")

@@ -296,7 +296,8 @@ class InputChecks:
             raise ValueError(f"`{method}(x, y)` needs targets `y` beside the conditions `x`.")
         x = as_batch(x, self._scalar_condition())
         _check_one_batch(x, x_name)
-        y = single(y)
+        one = single(y)  # `[y]` holds the targets; `[image]` with one condition is a batch of one
+        y = one if one is not y and len(one) == len(x) else y
         y = np.asarray(y) if isinstance(y, (list, tuple)) else y
         if len(x) == 0:
             raise ValueError(f"`{x_name}` holds no samples (shape {tuple(np.shape(x))}): there is nothing to train on.")

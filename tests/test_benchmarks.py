@@ -175,6 +175,14 @@ def test_export_latency_figure_draws_noise_as_wide_as_the_generator(tmp_path, mo
     assert drawn["noise"].shape == (10, 16) and drawn["condition"].tolist() == list(range(10))
 
 
+def test_classifier_pooling_takes_a_scale_just_above_the_least(tmp_path, monkeypatch):
+    # 0.0005 leaves round(0.5) == 0 steps (refused above); anything more leaves one.
+    module = benchmark_module("classifier_pooling")
+    monkeypatch.setattr(module.suite, "tag_images", no_training)
+    with pytest.raises(AssertionError, match="trained before"):
+        module.main(["--scale", "0.00051", "--out", str(tmp_path / "r.json")])
+
+
 def test_scaling_needs_a_warmup_step(monkeypatch, capsys):
     module = benchmark_module("scaling")
     monkeypatch.setattr(module, "launch", no_training)
@@ -214,7 +222,8 @@ def nothing_trains(monkeypatch):
 
 @pytest.mark.parametrize("name, argv, error", [
     ("classifier_pooling", ["--poolings", "flatten", "nope"], "argument --poolings: invalid choice: 'nope'"),
-    ("classifier_pooling", ["--scale", "0.0001"], "--scale 0.0001: leaves no training step; give at least 0.0005"),
+    ("classifier_pooling", ["--scale", "0.0001"], "--scale 0.0001: leaves no training step; give more than 0.0005"),
+    ("classifier_pooling", ["--scale", "0.0005"], "--scale 0.0005: leaves no training step; give more than 0.0005"),
     ("classifier_pooling", ["--filters", "0"], "argument --filters: expected an int >= 1, received 0"),
     ("condition_fidelity", ["--batch-size", "0"], "argument --batch-size: expected an int >= 1, received 0"),
     ("condition_fidelity", ["--mismatch-weight", "-1"], "argument --mismatch-weight: expected a number >= 0, received '-1'"),

@@ -273,7 +273,7 @@ def test_evaluate_takes_one_metric_name():
 def test_sprite_metrics_refuse_8_bit_frames_and_unmatched_shapes():
     frame = np.full((8, 8, 1), -1.0)
     frame[2:4, 2:4] = 1.0
-    with pytest.raises(ValueError, match=r"`frame` holds values from 0 to 255; give frames in \[-1, 1\]"):
+    with pytest.raises(ValueError, match=r"`frame` must be in \[-1, 1\]\. Received values from 0 to 255"):
         video_metrics.count_sprites(np.where(frame > 0, 255, 0).astype("uint8"))  # was: "one" for any dot
     pred = np.stack([frame, frame, frame])
     with pytest.raises(ValueError, match="`futures` must hold the possible true frames of each of the 3"):
@@ -281,11 +281,22 @@ def test_sprite_metrics_refuse_8_bit_frames_and_unmatched_shapes():
     with pytest.raises(ValueError, match="`futures` must hold"):
         video_metrics.matches_future(pred, pred)  # one future each, not under an F axis
     assert video_metrics.matches_future(pred, pred[:, None]) == 1.0
-    with pytest.raises(ValueError, match=r"`rollouts` must be \[N, T, H, W, C\]"):
+    with pytest.raises(ValueError, match=r"frames \[N, H, W, C\] are not rollouts .* give rollouts \[N, T, H, W, C\]"):
         video_metrics.intact_rollouts(pred)  # frames, not rollouts: was 0.0
-    with pytest.raises(ValueError, match=r"`rollouts` must be \[N, T, H, W, C\]"):
+    with pytest.raises(ValueError, match=r"`rollouts` must be \[N, T, H, W, C\] or \[N, T, H, W\] with N, T >= 1"):
         video_metrics.intact_rollouts(np.zeros((0, 3, 8, 8, 1)))  # was: NaN and a RuntimeWarning
+    with pytest.raises(ValueError, match=r"Received shape \(8, 8, 1\)"):
+        video_metrics.intact_rollouts(frame)
     assert video_metrics.intact_rollouts(pred[None]) == 1.0
+
+
+def test_intact_rollouts_takes_grayscale_rollouts_as_the_other_sprite_metrics_take_grayscale_frames():
+    frame = np.full((8, 8), -1.0)
+    frame[2:4, 2:4] = 1.0
+    assert video_metrics.count_sprites(frame) == "one"
+    rollouts = np.stack([np.stack([frame] * 3), np.stack([frame, frame, np.full((8, 8), -1.0)])])  # [N, T, H, W]
+    assert video_metrics.intact_rollouts(rollouts) == 0.5  # was: refused as not [N, T, H, W, C]
+    assert video_metrics.intact_rollouts(rollouts[..., None]) == 0.5
 
 
 def test_attribute_readers_refuse_8_bit_images():
@@ -294,12 +305,12 @@ def test_attribute_readers_refuse_8_bit_images():
 
     _, faces, hair, eyes = synthetic_faces.load(4)
     assert tag_face_accuracy(faces[:1], hair[:1], eyes[:1])["all"] == 1.0  # a batch of one
-    with pytest.raises(ValueError, match=r"`images` hold values from .* give them in \[-1, 1\]"):
+    with pytest.raises(ValueError, match=r"`images` must be in \[-1, 1\]\. Received values from \d+ to \d+ \(8-bit"):
         tag_face_accuracy(((faces + 1) * 127.5).astype("uint8"), hair, eyes)  # was: accuracy 0.0
     with pytest.raises(ValueError, match=r"tag faces are \[N, S, S, 3\] .* got \(16, 16, 3\)"):
         tag_face_accuracy(faces[0], hair[:1], eyes[:1])  # was: "images: 16" of "the same length"
     _, images, labels = synthetic_shapes.load(4)
-    with pytest.raises(ValueError, match=r"`images` hold values from .* give them in \[-1, 1\]"):
+    with pytest.raises(ValueError, match=r"`images` must be in \[-1, 1\]\. Received values from \d+ to \d+ \(8-bit"):
         caption_accuracy(((images + 1) * 127.5).astype("uint8"), *labels.T)
 
 
@@ -314,8 +325,39 @@ def test_condition_accuracy_names_one_hot_conditions_empty_batches_and_8_bit_dig
         condition_accuracy(zeros, np.zeros((0, 8, 8, 1)), [])  # was: NaN and a RuntimeWarning
     judge = DigitsClassifier().fit(*digits.load("holdout"))
     x, y = digits.load("train")
-    with pytest.raises(ValueError, match=r"the digits hold values from 0 to 255; give them in \[-1, 1\]"):
+    with pytest.raises(ValueError, match=r"`images` must be in \[-1, 1\]\. Received values from 0 to 255"):
         condition_accuracy(judge, ((x + 1) * 127.5).astype("uint8"), y)  # was: about 0.24, silently
     with pytest.raises(ValueError, match=r"reads 8x8 one-channel digits \[N, 8, 8, 1\]. Received shape \(2, 16, 16, 1\)"):
         condition_accuracy(judge, np.zeros((2, 16, 16, 1)), [0, 0])  # was: scikit-learn's "X has 256 features"
     assert condition_accuracy(judge, x[:1], y[:1]) == 1.0
+    with pytest.raises(ValueError, match=r"DigitsClassifier got an empty batch, shape \(0, 8, 8, 1\)"):
+        judge(np.zeros((0, 8, 8, 1)))  # was: IndexError from images[0]
+
+
+def test_condition_accuracy_names_a_length_mismatch_before_emptiness_and_takes_a_row_of_ids():
+    from keras_cgan.metrics import condition_accuracy
+
+    threes = lambda x: np.full(len(x), 3)
+    with pytest.raises(ValueError, match="must have the same length; got 4 and 0"):
+        condition_accuracy(threes, np.zeros((4, 8, 8, 1)), [])  # was: "are empty"
+    assert condition_accuracy(threes, np.zeros((4, 8, 8, 1)), [[3, 3, 1, 2]]) == 0.5  # was: refused as one-hot
+    assert condition_accuracy(threes, np.zeros((4, 8, 8, 1)), [[3], [3], [1], [2]]) == 0.5
+    with pytest.raises(ValueError, match=r"must be class ids \[N\]\. Received shape \(1, 3\)"):
+        condition_accuracy(threes, np.zeros((1, 8, 8, 1)), [[0, 0, 1]])  # one sample's one-hot row
+
+
+def test_the_metrics_refuse_8_bit_values_in_one_wording():
+    from keras_cgan.data import digits
+    from keras_cgan.metrics import DigitsClassifier, diversity, tag_face_accuracy
+
+    eight_bit = np.full((2, 8, 8, 1), 255.0)
+    eight_bit[:, :4] = 0
+    judge = DigitsClassifier().fit(*digits.load("holdout"))
+    for name, refuse in (("samples", lambda: diversity(eight_bit)),
+                         ("images", lambda: tag_face_accuracy(np.repeat(eight_bit, 3, -1), [0, 0], [0, 0])),
+                         ("images", lambda: judge(eight_bit)),
+                         ("frame", lambda: video_metrics.mode_split(eight_bit))):
+        with pytest.raises(ValueError) as error:
+            refuse()
+        message = str(error.value)
+        assert message.startswith(f"`{name}` must be in [-1, 1]. Received values from 0 to 255"), message

@@ -238,10 +238,13 @@ def test_a_value_range_that_is_no_pair_is_named(value_range):
         image_quality.psnr(frames(), frames(), value_range)
 
 
-@pytest.mark.parametrize("filter_size", [0, -3, 2.5])
+@pytest.mark.parametrize("filter_size", [0, -3, 2.5, 7.0, True])
 def test_ssim_names_a_filter_size_that_is_no_positive_int(filter_size):
-    with pytest.raises(ValueError, match="`filter_size` must be a positive int"):  # was: TensorFlow's conv error
+    # 0, -3: was TensorFlow's conv error; 7.0: a TypeError from tf.image.ssim; True: taken as 1
+    error = f"`filter_size` must be an int >= 1. Received: filter_size={filter_size!r}"
+    with pytest.raises(ValueError, match=re.escape(error)):
         image_quality.ssim(frames(), frames(), filter_size=filter_size)
+    assert image_quality.ssim(frames(), frames(), filter_size=np.int64(3)).shape == (3,)
 
 
 @pytest.mark.parametrize("shape", [(1, 1, 1, 1), (2, 1, 8, 3)])
@@ -255,10 +258,13 @@ def test_segmental_snr_names_frames_it_cannot_make():
     from keras_cgan.metrics import audio
 
     clean = np.sin(np.arange(2000) * 0.1)
-    for kwargs, name in (({"hop": 0}, "`hop`"), ({"frame_length": 0}, "`frame_length`"),
-                         ({"frame_length": -5}, "`frame_length`"), ({"low": 10, "high": -10}, "`low`")):
+    for kwargs, name in (({"hop": 0}, "`hop` must be an int >= 1"), ({"frame_length": 0}, "`frame_length`"),
+                         ({"frame_length": -5}, "`frame_length`"), ({"low": 10, "high": -10}, "`low`"),
+                         ({"hop": True}, "`hop` must be an int >= 1"),  # was: taken as a hop of 1
+                         ({"frame_length": 256.0}, "`frame_length` must be an int >= 1")):  # was: a TypeError
         with pytest.raises(ValueError, match=name):  # was: ZeroDivisionError, or a number
             audio.segmental_snr(clean, 0.5 * clean, **kwargs)
+    assert audio.segmental_snr(clean, 0.5 * clean, frame_length=np.int64(256), hop=np.int32(128)) > 0
 
 
 def test_evaluate_takes_one_metric_name():
@@ -266,8 +272,11 @@ def test_evaluate_takes_one_metric_name():
 
     clean = np.sin(np.arange(2000) * 0.1)  # was: "Unknown metric 's'"
     assert audio.evaluate(clean, 0.5 * clean, metrics="snr") == audio.evaluate(clean, 0.5 * clean, metrics=("snr",))
-    with pytest.raises(ValueError, match="`sample_rate` must be > 0"):  # was: SciPy's "up and down must be >= 1"
+    # was: SciPy's "up and down must be >= 1"
+    with pytest.raises(ValueError, match="`sample_rate` must be a finite number > 0"):
         audio.stoi(clean, clean, sample_rate=0)
+    with pytest.raises(ValueError, match="Received: sample_rate=True"):  # was: taken as 1 Hz
+        audio.stoi(clean, clean, sample_rate=True)
 
 
 def test_sprite_metrics_refuse_8_bit_frames_and_unmatched_shapes():

@@ -59,6 +59,23 @@ def test_record_command_names_a_missing_result_in_one_line(tmp_path, capsys):
     assert line.endswith("missing.json: cannot read it as JSON (No such file or directory)")
 
 
+@pytest.mark.parametrize("parse, text, error", [
+    (_report.real(0.0, 0.0001234567), "1", "expected a number >= 0 and <= 0.0001234567, received '1'"),  # was 0.000123457
+    (_report.real(1e-7, above=True), "0", "expected a number > 1e-07, received '0'"),
+    (_report.real(0.0, 1234567.5, below=True), "2e6", "expected a number >= 0 and < 1234567.5, received '2e6'"),
+    (_report.real(0.0), "nan", "expected a number >= 0, received 'nan'"),
+    (_report.real(0.0), "inf", "expected a number >= 0, received 'inf'"),
+    (_report.real(0.0), "lots", "expected a number >= 0, received 'lots'"),
+])
+def test_real_is_checks_number_with_its_bounds_as_given(parse, text, error):
+    import argparse
+
+    with pytest.raises(argparse.ArgumentTypeError) as refused:
+        parse(text)
+    assert str(refused.value) == error
+    assert _report.real(0.0, 0.0001234567)("0.0001234567") == 0.0001234567
+
+
 # ---------------------------------------------------------------- ConditionalGAN benchmarks
 
 

@@ -76,6 +76,19 @@ def test_real_is_checks_number_with_its_bounds_as_given(parse, text, error):
     assert _report.real(0.0, 0.0001234567)("0.0001234567") == 0.0001234567
 
 
+def test_benchmarks_take_their_argparse_types_from_report():
+    # One route for counts and numbers: _report.at_least / _report.real (was: video_split's --context alone
+    # used checks.at_least).
+    import glob
+
+    direct = [
+        f"{os.path.basename(path)}: {found}" for path in sorted(glob.glob(os.path.join(REPO, "benchmarks", "*.py")))
+        if not path.endswith("_report.py")
+        for found in re.findall(r"type=checks\.\w+", open(path, encoding="utf-8").read())
+    ]
+    assert not direct, direct
+
+
 # ---------------------------------------------------------------- ConditionalGAN benchmarks
 
 

@@ -32,7 +32,6 @@ Record the result file of an example (for instance the StackGAN example's
 import argparse
 import ast
 import json
-import math
 import os
 import platform
 import shlex
@@ -128,25 +127,14 @@ def at_least(low):
 def real(low=0.0, high=None, above=False, below=False):
     """`argparse` type of a float from `low` (excluded if `above`) to `high` (excluded if `below`; None: no bound).
 
+    `checks.number`'s check, refused as `argument --ema: expected a number >= 0 and < 1, received '2'`.
+
     >>> real(0.0, 1.0, below=True)("0.5")
     0.5
     """
-    bounds = f" {'>' if above else '>='} {low:g}"
-    if high is not None:
-        bounds += f" and {'<' if below else '<='} {high:g}"
+    from keras_cgan import checks
 
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        ok = (value > low if above else value >= low) and (high is None or (value < high if below else value <= high))
-        if not ok or math.isinf(value):
-            raise argparse.ArgumentTypeError(f"expected a number{bounds}, received {text!r}")
-        return value
-
-    parse.__name__ = "float"
-    return parse
+    return checks.between(low, high, low_open=above, high_open=below)
 
 
 def path_of(name):

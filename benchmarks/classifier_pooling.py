@@ -76,7 +76,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     _report.check_out(parser, "classifier_pooling", args.out)
     if round(1000 * args.scale) < 1:  # the fewest steps of a read (stage 2's 1,000) must stay at least one
-        parser.error(f"--scale {args.scale}: leaves no training step; give at least 0.0005")
+        # round() takes 0.5 to 0 (to even), as the step counts below are rounded: 0.0005 itself leaves none.
+        parser.error(f"--scale {args.scale}: leaves no training step; give more than 0.0005")
 
     rows, start = [], time.time()
     for task in STACK_TASKS:

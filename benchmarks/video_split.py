@@ -39,7 +39,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
-from keras_cgan import NextFrameGAN, checks, losses, networks  # noqa: E402
+from keras_cgan import NextFrameGAN, losses, networks  # noqa: E402
 from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
 from keras_cgan.callbacks import KeepBestGenerator  # noqa: E402
@@ -177,7 +177,7 @@ def main(argv=None):
     parser.add_argument("--train-clips", type=_report.at_least(1), default=6000)
     parser.add_argument("--test-clips", type=_report.at_least(1), default=300)
     parser.add_argument("--size", type=int, default=16)
-    parser.add_argument("--context", type=checks.at_least(1), default=4,
+    parser.add_argument("--context", type=_report.at_least(1), default=4,
                         help="frames in the condition: at most 4 at --size 16 (more with larger frames)")
     parser.add_argument("--length", type=int, default=14, help="frames per clip, at least --context + 4")
     parser.add_argument("--rollout-steps", type=_report.at_least(1), default=10)

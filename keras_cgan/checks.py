@@ -93,6 +93,28 @@ def at_least(low):
     return parse
 
 
+def between(low=0.0, high=None, low_open=False, high_open=False):
+    """An `argparse` type: a number `number` takes within the bounds, else the option's error.
+
+    >>> between(0, 1, high_open=True)("0.5")
+    0.5
+    >>> between(0, 1, high_open=True)("1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a number >= 0 and < 1, received '1'
+    """
+    bounds = _bounds(low, high, high_open, low_open)
+
+    def parse(text):
+        try:
+            return number("value", float(text), low, high, low_open=low_open, high_open=high_open)
+        except ValueError:  # not a number, not finite, or out of bounds
+            raise argparse.ArgumentTypeError(f"expected a number{bounds}, received {text!r}") from None
+
+    parse.__name__ = "float"
+    return parse
+
+
 def number(name, value, low=0.0, high=None, low_open=False, high_open=False):
     """`value` as a `float` when it is a finite real number (not a bool) within the bounds.
 

@@ -59,6 +59,36 @@ def test_record_command_names_a_missing_result_in_one_line(tmp_path, capsys):
     assert line.endswith("missing.json: cannot read it as JSON (No such file or directory)")
 
 
+@pytest.mark.parametrize("parse, text, error", [
+    (_report.real(0.0, 0.0001234567), "1", "expected a number >= 0 and <= 0.0001234567, received '1'"),  # was 0.000123457
+    (_report.real(1e-7, above=True), "0", "expected a number > 1e-07, received '0'"),
+    (_report.real(0.0, 1234567.5, below=True), "2e6", "expected a number >= 0 and < 1234567.5, received '2e6'"),
+    (_report.real(0.0), "nan", "expected a number >= 0, received 'nan'"),
+    (_report.real(0.0), "inf", "expected a number >= 0, received 'inf'"),
+    (_report.real(0.0), "lots", "expected a number >= 0, received 'lots'"),
+])
+def test_real_is_checks_number_with_its_bounds_as_given(parse, text, error):
+    import argparse
+
+    with pytest.raises(argparse.ArgumentTypeError) as refused:
+        parse(text)
+    assert str(refused.value) == error
+    assert _report.real(0.0, 0.0001234567)("0.0001234567") == 0.0001234567
+
+
+def test_benchmarks_take_their_argparse_types_from_report():
+    # One route for counts and numbers: _report.at_least / _report.real (was: video_split's --context alone
+    # used checks.at_least).
+    import glob
+
+    direct = [
+        f"{os.path.basename(path)}: {found}" for path in sorted(glob.glob(os.path.join(REPO, "benchmarks", "*.py")))
+        if not path.endswith("_report.py")
+        for found in re.findall(r"type=checks\.\w+", open(path, encoding="utf-8").read())
+    ]
+    assert not direct, direct
+
+
 # ---------------------------------------------------------------- ConditionalGAN benchmarks
 
 
@@ -175,6 +205,14 @@ def test_export_latency_figure_draws_noise_as_wide_as_the_generator(tmp_path, mo
     assert drawn["noise"].shape == (10, 16) and drawn["condition"].tolist() == list(range(10))
 
 
+def test_classifier_pooling_takes_a_scale_just_above_the_least(tmp_path, monkeypatch):
+    # 0.0005 leaves round(0.5) == 0 steps (refused above); anything more leaves one.
+    module = benchmark_module("classifier_pooling")
+    monkeypatch.setattr(module.suite, "tag_images", no_training)
+    with pytest.raises(AssertionError, match="trained before"):
+        module.main(["--scale", "0.00051", "--out", str(tmp_path / "r.json")])
+
+
 def test_scaling_needs_a_warmup_step(monkeypatch, capsys):
     module = benchmark_module("scaling")
     monkeypatch.setattr(module, "launch", no_training)
@@ -214,7 +252,8 @@ def nothing_trains(monkeypatch):
 
 @pytest.mark.parametrize("name, argv, error", [
     ("classifier_pooling", ["--poolings", "flatten", "nope"], "argument --poolings: invalid choice: 'nope'"),
-    ("classifier_pooling", ["--scale", "0.0001"], "--scale 0.0001: leaves no training step; give at least 0.0005"),
+    ("classifier_pooling", ["--scale", "0.0001"], "--scale 0.0001: leaves no training step; give more than 0.0005"),
+    ("classifier_pooling", ["--scale", "0.0005"], "--scale 0.0005: leaves no training step; give more than 0.0005"),
     ("classifier_pooling", ["--filters", "0"], "argument --filters: expected an int >= 1, received 0"),
     ("condition_fidelity", ["--batch-size", "0"], "argument --batch-size: expected an int >= 1, received 0"),
     ("condition_fidelity", ["--mismatch-weight", "-1"], "argument --mismatch-weight: expected a number >= 0, received '-1'"),

@@ -238,10 +238,13 @@ def test_a_value_range_that_is_no_pair_is_named(value_range):
         image_quality.psnr(frames(), frames(), value_range)
 
 
-@pytest.mark.parametrize("filter_size", [0, -3, 2.5])
+@pytest.mark.parametrize("filter_size", [0, -3, 2.5, 7.0, True])
 def test_ssim_names_a_filter_size_that_is_no_positive_int(filter_size):
-    with pytest.raises(ValueError, match="`filter_size` must be a positive int"):  # was: TensorFlow's conv error
+    # 0, -3: was TensorFlow's conv error; 7.0: a TypeError from tf.image.ssim; True: taken as 1
+    error = f"`filter_size` must be an int >= 1. Received: filter_size={filter_size!r}"
+    with pytest.raises(ValueError, match=re.escape(error)):
         image_quality.ssim(frames(), frames(), filter_size=filter_size)
+    assert image_quality.ssim(frames(), frames(), filter_size=np.int64(3)).shape == (3,)
 
 
 @pytest.mark.parametrize("shape", [(1, 1, 1, 1), (2, 1, 8, 3)])
@@ -255,10 +258,13 @@ def test_segmental_snr_names_frames_it_cannot_make():
     from keras_cgan.metrics import audio
 
     clean = np.sin(np.arange(2000) * 0.1)
-    for kwargs, name in (({"hop": 0}, "`hop`"), ({"frame_length": 0}, "`frame_length`"),
-                         ({"frame_length": -5}, "`frame_length`"), ({"low": 10, "high": -10}, "`low`")):
+    for kwargs, name in (({"hop": 0}, "`hop` must be an int >= 1"), ({"frame_length": 0}, "`frame_length`"),
+                         ({"frame_length": -5}, "`frame_length`"), ({"low": 10, "high": -10}, "`low`"),
+                         ({"hop": True}, "`hop` must be an int >= 1"),  # was: taken as a hop of 1
+                         ({"frame_length": 256.0}, "`frame_length` must be an int >= 1")):  # was: a TypeError
         with pytest.raises(ValueError, match=name):  # was: ZeroDivisionError, or a number
             audio.segmental_snr(clean, 0.5 * clean, **kwargs)
+    assert audio.segmental_snr(clean, 0.5 * clean, frame_length=np.int64(256), hop=np.int32(128)) > 0
 
 
 def test_evaluate_takes_one_metric_name():
@@ -266,14 +272,17 @@ def test_evaluate_takes_one_metric_name():
 
     clean = np.sin(np.arange(2000) * 0.1)  # was: "Unknown metric 's'"
     assert audio.evaluate(clean, 0.5 * clean, metrics="snr") == audio.evaluate(clean, 0.5 * clean, metrics=("snr",))
-    with pytest.raises(ValueError, match="`sample_rate` must be > 0"):  # was: SciPy's "up and down must be >= 1"
+    # was: SciPy's "up and down must be >= 1"
+    with pytest.raises(ValueError, match="`sample_rate` must be a finite number > 0"):
         audio.stoi(clean, clean, sample_rate=0)
+    with pytest.raises(ValueError, match="Received: sample_rate=True"):  # was: taken as 1 Hz
+        audio.stoi(clean, clean, sample_rate=True)
 
 
 def test_sprite_metrics_refuse_8_bit_frames_and_unmatched_shapes():
     frame = np.full((8, 8, 1), -1.0)
     frame[2:4, 2:4] = 1.0
-    with pytest.raises(ValueError, match=r"`frame` holds values from 0 to 255; give frames in \[-1, 1\]"):
+    with pytest.raises(ValueError, match=r"`frame` must be in \[-1, 1\]\. Received values from 0 to 255"):
         video_metrics.count_sprites(np.where(frame > 0, 255, 0).astype("uint8"))  # was: "one" for any dot
     pred = np.stack([frame, frame, frame])
     with pytest.raises(ValueError, match="`futures` must hold the possible true frames of each of the 3"):
@@ -281,11 +290,22 @@ def test_sprite_metrics_refuse_8_bit_frames_and_unmatched_shapes():
     with pytest.raises(ValueError, match="`futures` must hold"):
         video_metrics.matches_future(pred, pred)  # one future each, not under an F axis
     assert video_metrics.matches_future(pred, pred[:, None]) == 1.0
-    with pytest.raises(ValueError, match=r"`rollouts` must be \[N, T, H, W, C\]"):
+    with pytest.raises(ValueError, match=r"frames \[N, H, W, C\] are not rollouts .* give rollouts \[N, T, H, W, C\]"):
         video_metrics.intact_rollouts(pred)  # frames, not rollouts: was 0.0
-    with pytest.raises(ValueError, match=r"`rollouts` must be \[N, T, H, W, C\]"):
+    with pytest.raises(ValueError, match=r"`rollouts` must be \[N, T, H, W, C\] or \[N, T, H, W\] with N, T >= 1"):
         video_metrics.intact_rollouts(np.zeros((0, 3, 8, 8, 1)))  # was: NaN and a RuntimeWarning
+    with pytest.raises(ValueError, match=r"Received shape \(8, 8, 1\)"):
+        video_metrics.intact_rollouts(frame)
     assert video_metrics.intact_rollouts(pred[None]) == 1.0
+
+
+def test_intact_rollouts_takes_grayscale_rollouts_as_the_other_sprite_metrics_take_grayscale_frames():
+    frame = np.full((8, 8), -1.0)
+    frame[2:4, 2:4] = 1.0
+    assert video_metrics.count_sprites(frame) == "one"
+    rollouts = np.stack([np.stack([frame] * 3), np.stack([frame, frame, np.full((8, 8), -1.0)])])  # [N, T, H, W]
+    assert video_metrics.intact_rollouts(rollouts) == 0.5  # was: refused as not [N, T, H, W, C]
+    assert video_metrics.intact_rollouts(rollouts[..., None]) == 0.5
 
 
 def test_attribute_readers_refuse_8_bit_images():
@@ -294,12 +314,12 @@ def test_attribute_readers_refuse_8_bit_images():
 
     _, faces, hair, eyes = synthetic_faces.load(4)
     assert tag_face_accuracy(faces[:1], hair[:1], eyes[:1])["all"] == 1.0  # a batch of one
-    with pytest.raises(ValueError, match=r"`images` hold values from .* give them in \[-1, 1\]"):
+    with pytest.raises(ValueError, match=r"`images` must be in \[-1, 1\]\. Received values from \d+ to \d+ \(8-bit"):
         tag_face_accuracy(((faces + 1) * 127.5).astype("uint8"), hair, eyes)  # was: accuracy 0.0
     with pytest.raises(ValueError, match=r"tag faces are \[N, S, S, 3\] .* got \(16, 16, 3\)"):
         tag_face_accuracy(faces[0], hair[:1], eyes[:1])  # was: "images: 16" of "the same length"
     _, images, labels = synthetic_shapes.load(4)
-    with pytest.raises(ValueError, match=r"`images` hold values from .* give them in \[-1, 1\]"):
+    with pytest.raises(ValueError, match=r"`images` must be in \[-1, 1\]\. Received values from \d+ to \d+ \(8-bit"):
         caption_accuracy(((images + 1) * 127.5).astype("uint8"), *labels.T)
 
 
@@ -314,8 +334,39 @@ def test_condition_accuracy_names_one_hot_conditions_empty_batches_and_8_bit_dig
         condition_accuracy(zeros, np.zeros((0, 8, 8, 1)), [])  # was: NaN and a RuntimeWarning
     judge = DigitsClassifier().fit(*digits.load("holdout"))
     x, y = digits.load("train")
-    with pytest.raises(ValueError, match=r"the digits hold values from 0 to 255; give them in \[-1, 1\]"):
+    with pytest.raises(ValueError, match=r"`images` must be in \[-1, 1\]\. Received values from 0 to 255"):
         condition_accuracy(judge, ((x + 1) * 127.5).astype("uint8"), y)  # was: about 0.24, silently
     with pytest.raises(ValueError, match=r"reads 8x8 one-channel digits \[N, 8, 8, 1\]. Received shape \(2, 16, 16, 1\)"):
         condition_accuracy(judge, np.zeros((2, 16, 16, 1)), [0, 0])  # was: scikit-learn's "X has 256 features"
     assert condition_accuracy(judge, x[:1], y[:1]) == 1.0
+    with pytest.raises(ValueError, match=r"DigitsClassifier got an empty batch, shape \(0, 8, 8, 1\)"):
+        judge(np.zeros((0, 8, 8, 1)))  # was: IndexError from images[0]
+
+
+def test_condition_accuracy_names_a_length_mismatch_before_emptiness_and_takes_a_row_of_ids():
+    from keras_cgan.metrics import condition_accuracy
+
+    threes = lambda x: np.full(len(x), 3)
+    with pytest.raises(ValueError, match="must have the same length; got 4 and 0"):
+        condition_accuracy(threes, np.zeros((4, 8, 8, 1)), [])  # was: "are empty"
+    assert condition_accuracy(threes, np.zeros((4, 8, 8, 1)), [[3, 3, 1, 2]]) == 0.5  # was: refused as one-hot
+    assert condition_accuracy(threes, np.zeros((4, 8, 8, 1)), [[3], [3], [1], [2]]) == 0.5
+    with pytest.raises(ValueError, match=r"must be class ids \[N\]\. Received shape \(1, 3\)"):
+        condition_accuracy(threes, np.zeros((1, 8, 8, 1)), [[0, 0, 1]])  # one sample's one-hot row
+
+
+def test_the_metrics_refuse_8_bit_values_in_one_wording():
+    from keras_cgan.data import digits
+    from keras_cgan.metrics import DigitsClassifier, diversity, tag_face_accuracy
+
+    eight_bit = np.full((2, 8, 8, 1), 255.0)
+    eight_bit[:, :4] = 0
+    judge = DigitsClassifier().fit(*digits.load("holdout"))
+    for name, refuse in (("samples", lambda: diversity(eight_bit)),
+                         ("images", lambda: tag_face_accuracy(np.repeat(eight_bit, 3, -1), [0, 0], [0, 0])),
+                         ("images", lambda: judge(eight_bit)),
+                         ("frame", lambda: video_metrics.mode_split(eight_bit))):
+        with pytest.raises(ValueError) as error:
+            refuse()
+        message = str(error.value)
+        assert message.startswith(f"`{name}` must be in [-1, 1]. Received values from 0 to 255"), message

@@ -698,6 +698,20 @@ def test_enhance_names_a_hop_that_does_not_fit_the_models_window(gain_files, tmp
     assert not os.path.exists(tmp_path / "out")  # before the output folder is made
 
 
+def test_enhance_hop_is_the_models_check_named_by_the_option(monkeypatch):
+    # --hop is refused exactly when waveform.check_hop refuses it (was: a copy of its rule)
+    enhance_cli._check_hop(256, WINDOW, "m.keras")
+    enhance_cli._check_hop(None, WINDOW, "m.keras")
+
+    def stricter(window, hop):
+        raise ValueError("`hop` refused")
+
+    monkeypatch.setattr(wf, "check_hop", stricter)
+    error = rf"^--hop 256: must divide the window of the model m.keras \({WINDOW} samples\)"
+    with pytest.raises(ValueError, match=error):
+        enhance_cli._check_hop(256, WINDOW, "m.keras")
+
+
 def test_pair_at_another_rate_of_the_same_duration_trains(tmp_path):
     from keras_cgan.cli import main
 

@@ -76,8 +76,17 @@ def _check_setting(flag, given, model_value, where):
 
 
 def _check_hop(hop, window, where):
-    if hop is not None and (window % hop or hop == window):  # the model's check, named by the option
-        raise ValueError(f"--hop {hop}: must divide the window of the model {where} ({window} samples) and be shorter.")
+    """The model's `waveform.check_hop`, its refusal named by the option."""
+    from keras_cgan.models.segan import waveform
+
+    if hop is None:
+        return
+    try:
+        waveform.check_hop(window, hop)
+    except ValueError:
+        raise ValueError(
+            f"--hop {hop}: must divide the window of the model {where} ({window} samples) and be shorter."
+        ) from None
 
 
 def _enhancer(args):

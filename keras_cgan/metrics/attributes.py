@@ -18,16 +18,7 @@ Example:
 
 import numpy as np
 
-
-def _in_unit_range(values, name):
-    """`values` as a float64 array; `ValueError` when they are not on the [-1, 1] scale (e.g. 8-bit)."""
-    values = np.asarray(values, "float64")
-    if values.size and (values.min() < -1.5 or values.max() > 1.5):
-        raise ValueError(
-            f"`{name}` hold values from {values.min():g} to {values.max():g}; give them in [-1, 1] "
-            "(8-bit images: x / 127.5 - 1)."
-        )
-    return values
+from keras_cgan.metrics._checks import unit_range
 
 
 def _same_length(**arrays):
@@ -51,7 +42,7 @@ def tag_face_accuracy(images, hair, eyes):
     from keras_cgan.data import synthetic_faces
 
     hair, eyes = np.asarray(hair).reshape(-1), np.asarray(eyes).reshape(-1)
-    got_hair, got_left, got_right = synthetic_faces.read_attributes(_in_unit_range(images, "images"))
+    got_hair, got_left, got_right = synthetic_faces.read_attributes(unit_range(images, "images"))
     _same_length(images=images, hair=hair, eyes=eyes)
     hair_ok, left_ok, right_ok = got_hair == hair, got_left == eyes, got_right == eyes
     return {
@@ -77,7 +68,7 @@ def caption_accuracy(images, colours, shapes, positions):
     from keras_cgan.data import synthetic_shapes
 
     want = [np.asarray(a).reshape(-1) for a in (colours, shapes, positions)]
-    got = synthetic_shapes.read_attributes(_in_unit_range(images, "images"))
+    got = synthetic_shapes.read_attributes(unit_range(images, "images"))
     _same_length(images=images, colours=want[0], shapes=want[1], positions=want[2])
     ok = [g == w for g, w in zip(got, want)]
     return {
@@ -129,7 +120,7 @@ def diversity(samples, groups=None):
     Returns:
         float. 0 for identical samples (a collapsed generator).
     """
-    samples = _in_unit_range(samples, "samples")
+    samples = unit_range(samples, "samples")
     flat = samples.reshape(len(samples), -1)
     groups = np.zeros(len(flat), "int64") if groups is None else np.asarray(groups)
     if groups.ndim == 2:  # multi-hot tags: one group per distinct tag set

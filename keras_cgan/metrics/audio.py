@@ -15,6 +15,8 @@ Example:
 
 import numpy as np
 
+from keras_cgan import checks
+
 
 def _utterance(x, name):
     """One mono utterance as a 1-D array (`[T]`, `[T, 1]`, `[1, T]`); a batch or several channels refused."""
@@ -52,9 +54,7 @@ def segmental_snr(clean, estimate, frame_length=512, hop=256, low=-10.0, high=35
         hop: int. Frame step. Defaults to `256`.
         low, high: float. Clipping range in dB. Defaults to `-10` and `35`.
     """
-    for name, value in (("frame_length", frame_length), ("hop", hop)):
-        if int(value) != value or value < 1:
-            raise ValueError(f"`{name}` must be a positive int. Received: {name}={value!r}")
+    frame_length, hop = checks.integer("frame_length", frame_length, low=1), checks.integer("hop", hop, low=1)
     if not low < high:
         raise ValueError(f"`low` must be below `high`. Received: low={low}, high={high}")
     clean, estimate = _pair(clean, estimate)
@@ -86,8 +86,7 @@ def stoi(clean, estimate, sample_rate=16000, extended=False):
         from pystoi import stoi as _stoi
     except ImportError as e:
         raise ImportError("STOI needs the `pystoi` package: pip install 'keras-cgan[audio]'.") from e
-    if not sample_rate > 0:
-        raise ValueError(f"`sample_rate` must be > 0 Hz. Received: sample_rate={sample_rate}")
+    checks.number("sample_rate", sample_rate, low=0, low_open=True)
     clean, estimate = _pair(clean, estimate)
     return float(_stoi(clean, estimate, sample_rate, extended=extended))
 

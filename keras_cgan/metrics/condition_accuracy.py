@@ -15,22 +15,28 @@ Example:
 
 import numpy as np
 
+from keras_cgan.metrics._checks import unit_range
+
 
 def condition_accuracy(classifier, samples, conditions):
-    """Fraction of `samples` that `classifier` assigns to their `conditions`."""
+    """Fraction of `samples` that `classifier` assigns to their `conditions`.
+
+    `conditions` are class ids, `[N]` (or any shape of `N` ids: a column
+    `[N, 1]`, a row `[1, N]`); one-hot rows `[N, num_classes]` are refused.
+    """
     conditions = np.asarray(conditions)
-    if conditions.ndim == 2 and conditions.shape[1] > 1:
+    if conditions.ndim == 2 and conditions.shape[0] == len(samples) and conditions.shape[1] > 1:
         raise ValueError(
             f"`conditions` must be class ids [N]. Received shape {conditions.shape} (for one-hot rows, pass "
             "conditions.argmax(-1))."
         )
     conditions = conditions.reshape(-1)
-    if not len(conditions):
-        raise ValueError("`samples` and `conditions` are empty: no sample to score.")
     if len(samples) != len(conditions):
         raise ValueError(
             f"`samples` and `conditions` must have the same length; got {len(samples)} and {len(conditions)}."
         )
+    if not len(conditions):
+        raise ValueError("`samples` and `conditions` are empty: no sample to score.")
     predicted = np.asarray(classifier(samples))
     if predicted.ndim == 2 and predicted.shape[1] > 1:  # scores per class
         predicted = predicted.argmax(axis=-1)
@@ -67,13 +73,11 @@ class DigitsClassifier:
     @staticmethod
     def _features(images):
         images = np.asarray(images, dtype="float32")
-        if images.ndim < 2 or images[0].size != 64:
+        if images.ndim < 2 or np.prod(images.shape[1:]) != 64:
             raise ValueError(f"DigitsClassifier reads 8x8 one-channel digits [N, 8, 8, 1]. Received shape {images.shape}.")
-        if images.size and (images.min() < -1.5 or images.max() > 1.5):
-            raise ValueError(
-                f"the digits hold values from {images.min():g} to {images.max():g}; give them in [-1, 1] "
-                "(8-bit images: x / 127.5 - 1)."
-            )
+        if not len(images):
+            raise ValueError(f"DigitsClassifier got an empty batch, shape {images.shape}: give at least one digit.")
+        images = unit_range(images, "images", "float32")
         return ((images.reshape(len(images), -1) + 1.0) / 2.0).clip(0.0, 1.0)
 
     def fit(self, images, labels):

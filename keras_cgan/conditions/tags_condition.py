@@ -172,7 +172,10 @@ class TagsCondition(Condition):
         if is_concrete(condition):
             values = np.asarray(condition)
             if values.size and not np.all((values == 0) | (values == 1)):
-                raise ValueError(f"{where}: tag conditions must be multi-hot (only 0 and 1).")
+                raise ValueError(
+                    f"{where}: tag conditions must be multi-hot (only 0 and 1); got values from {values.min()} to "
+                    f"{values.max()}. Make them from tag lists with `TagsCondition.encode`."
+                )
 
     def auxiliary_loss(self, logits, condition):
         """Sigmoid cross-entropy of one logit per tag `[B, T]` with the multi-hot tags.

@@ -335,7 +335,10 @@ class TextCondition(Condition):
                 "`keras.layers.TextVectorization` in the data pipeline (see `data.captions`)."
             )
         if not dtype.is_integer:
-            raise ValueError(f"{where}: captions must be integer token ids; got dtype {dtype.name}.")
+            raise ValueError(
+                f"{where}: captions must be integer token ids; got dtype {dtype.name}. Cast whole ids with "
+                "`.astype('int32')`."
+            )
         if not fits_per_sample(condition, (self.sequence_length,)):
             raise ValueError(
                 f"{where}: captions must have shape [batch, {self.sequence_length}] token ids; "

@@ -430,7 +430,7 @@ class AudioSamples(SampleWriter):
                 raise ValueError(f"`clips[{i}]` must be mono, 1D. Received shape {clip.shape}; mix it down first.")
             if not np.issubdtype(clip.dtype, np.floating):
                 raise ValueError(f"`clips[{i}]` must be float in [-1, 1]. Received dtype {clip.dtype}.")
-            if not np.all(np.isfinite(clip)) or np.abs(clip).max() > 1.0:
+            if not np.all(np.isfinite(clip)) or np.abs(clip).max() > 1.0 + 1e-3:  # `enhance`'s rounding slack
                 raise ValueError(f"`clips[{i}]` must be finite and in [-1, 1]; it holds values from {clip.min()} "
                                  f"to {clip.max()}.")
         self.clips = [np.asarray(c, "float32").reshape(-1) for c in self.clips]

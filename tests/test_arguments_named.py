@@ -137,6 +137,10 @@ def test_audio_samples_and_rollout_gif_check_their_clips_when_built():
         RolloutGIF(np.zeros((0, 4, 8, 8, 1)), "gifs")  # failed in the rollout, at the first write
 
 
+def test_audio_samples_takes_the_rounding_slack_enhance_takes():
+    assert callbacks.AudioSamples([np.full(8, 1.0005)], "wav").clips[0].max() == np.float32(1.0005)
+
+
 # ------------------------------------------------------------- builders, layers
 
 

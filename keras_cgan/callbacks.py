@@ -152,6 +152,30 @@ def is_chief(model):
     return strategy is None or distribute.is_chief(strategy)
 
 
+def path_argument(name, path, optional=False):
+    """`path` (a str or `os.PathLike`) as a str (`None` if `optional`); else a `ValueError` naming `name`."""
+    if path is None and optional:
+        return None
+    path = os.fspath(path) if isinstance(path, os.PathLike) else path
+    if not isinstance(path, str) or not path:
+        raise ValueError(f"`{name}` must be a path (a non-empty str). Received: {name}={path!r}")
+    return path
+
+
+def check_writable(name, path, folder=False):
+    """A `ValueError` naming `name` when no file can be written at `path` (with `folder`, in the folder `path`).
+
+    Callbacks call it when training begins, so a path that is a folder, or
+    lies under a file, fails then and not at the first file written.
+    """
+    problem = checks.folder_problem(path if folder else os.path.dirname(os.path.abspath(path)))
+    if problem is None and not folder and os.path.isdir(path):
+        problem = f"{path} is a folder"
+    if problem:
+        raise ValueError(f"`{name}`: no file can be written {'in' if folder else 'at'} {path!r}: {problem}. "
+                         "Pass another path.")
+
+
 @contextlib.contextmanager
 def _seed_kept(model):
     """Context that puts `model.seed_state` back as it was when it ends.
@@ -205,7 +229,8 @@ class SampleWriter(keras.callbacks.Callback):
 
     def __init__(self, every=1, log_dir=None, log_losses=True, ema=False):
         super().__init__()
-        self.every, self.log_dir = checks.integer("every", every, low=1), log_dir
+        self.every = checks.integer("every", every, low=1)
+        self.log_dir = path_argument("log_dir", log_dir, optional=True)
         self.log_losses, self.ema = checks.flag("log_losses", log_losses), checks.flag("ema", ema)
         self._writer = None
         self._written = None
@@ -229,6 +254,8 @@ class SampleWriter(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         if self.ema:
             self.model._require_ema()  # fail before training, not at the first sample
+        if self.log_dir and is_chief(self.model):
+            check_writable("log_dir", self.log_dir, folder=True)
         self._last_epoch = self._written = None  # a new fit (or another model) writes its own samples
 
     def on_epoch_end(self, epoch, logs=None):
@@ -356,6 +383,8 @@ class SampleGrid(SampleWriter):
                 f"{tuple(self.model.generator.outputs[0].shape)} (for SEGAN use AudioSamples)."
             )
         self.model.check_condition(self.conditions, "SampleGrid conditions")  # before training, not at the first grid
+        if is_chief(self.model):
+            check_writable("path", self.path.format(epoch=1))
         self.noise = None  # fixed by `seed`: the same draw for every fit of a model of this noise shape
         if self.model.noise_shape is not None:
             shape = (len(self.conditions),) + tuple(self.model.noise_shape)
@@ -393,19 +422,27 @@ class AudioSamples(SampleWriter):
         self.clips = [np.asarray(c) for c in clips]
         if not self.clips or any(c.size == 0 for c in self.clips):
             raise ValueError("`clips` must hold at least one non-empty waveform.")
+        if any(c.ndim == 0 for c in self.clips):  # one waveform's samples, each taken for a clip
+            raise ValueError(f"`clips` must be a list of waveforms; pass one waveform as `[clip]`. Received shape "
+                             f"{np.shape(clips)}.")
         for i, clip in enumerate(self.clips):
             if np.squeeze(clip).ndim != 1 and clip.size > 1:
                 raise ValueError(f"`clips[{i}]` must be mono, 1D. Received shape {clip.shape}; mix it down first.")
             if not np.issubdtype(clip.dtype, np.floating):
                 raise ValueError(f"`clips[{i}]` must be float in [-1, 1]. Received dtype {clip.dtype}.")
+            if not np.all(np.isfinite(clip)) or np.abs(clip).max() > 1.0 + 1e-3:  # `enhance`'s rounding slack
+                raise ValueError(f"`clips[{i}]` must be finite and in [-1, 1]; it holds values from {clip.min()} "
+                                 f"to {clip.max()}.")
         self.clips = [np.asarray(c, "float32").reshape(-1) for c in self.clips]
-        self.directory = directory
+        self.directory = path_argument("directory", directory)
         self._logged_noisy = False
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
         if not hasattr(self.model, "enhance"):
             raise ValueError(f"AudioSamples enhances speech (SEGAN); the model is a {type(self.model).__name__}.")
+        if is_chief(self.model):
+            check_writable("directory", self.directory, folder=True)
 
     def write(self, epoch):
         import soundfile
@@ -791,7 +828,7 @@ class CollapseMonitor(keras.callbacks.Callback):
         self.min_std = checks.number("min_std", min_std)
         self.saturation = checks.number("saturation", saturation, low=0.0, high=1.0, low_open=True)
         self.min_variety = checks.number("min_variety", min_variety)
-        self.path = path
+        self.path = path_argument("path", path, optional=True)
         self.conditions, self.targets = None, None
         self.set_probe(conditions, targets)
         self.seen = {}
@@ -816,6 +853,8 @@ class CollapseMonitor(keras.callbacks.Callback):
     # ------------------------------------------------------------ schedule
 
     def on_train_begin(self, logs=None):
+        if self.path and is_chief(self.model):  # the first warning would fail to be written, and stop training
+            check_writable("path", self.path)
         self._streaks, self._failing, self._batches = {}, {}, 0
         self._noise = None  # drawn for this model's noise shape
         check = getattr(self.model, "check_condition", None)  # a GANModel's, as SampleGrid checks its conditions

@@ -24,8 +24,8 @@ Example:
 """
 
 import keras
-import numpy as np
 
+from keras_cgan import checks
 from keras_cgan.conditions.base import Condition, other_sample
 from keras_cgan.conditions.class_condition import ClassCondition
 from keras_cgan.conditions.embedding_condition import EmbeddingCondition
@@ -56,7 +56,7 @@ def get(condition):
             dict from `keras.saving.serialize_keras_object`, or a condition
             object (a `Condition`, or any object with its whole interface).
     """
-    if isinstance(condition, (int, np.integer)):
+    if checks.is_integer(condition):  # not a bool: `True` is no number of classes
         return ClassCondition(int(condition))
     if isinstance(condition, dict):
         return keras.saving.deserialize_keras_object(condition)

@@ -12,6 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_cgan import checks
 from keras_cgan.conditions.base import CHECK_MARK, Condition, fits_per_sample, is_concrete, other_sample
 
 
@@ -112,6 +113,7 @@ class TagsCondition(Condition):
             multi_hot: array `[N, T]` or `[T]` of scores or multi-hot values.
             threshold: float. A tag is on above it. Defaults to `0.5`.
         """
+        threshold = checks.number("threshold", threshold, low=None)
         multi_hot = np.asarray(multi_hot)
         if multi_hot.ndim not in (1, 2) or multi_hot.shape[-1] != self.num_tags:
             raise ValueError(
@@ -170,7 +172,10 @@ class TagsCondition(Condition):
         if is_concrete(condition):
             values = np.asarray(condition)
             if values.size and not np.all((values == 0) | (values == 1)):
-                raise ValueError(f"{where}: tag conditions must be multi-hot (only 0 and 1).")
+                raise ValueError(
+                    f"{where}: tag conditions must be multi-hot (only 0 and 1); got values from {values.min()} to "
+                    f"{values.max()}. Make them from tag lists with `TagsCondition.encode`."
+                )
 
     def auxiliary_loss(self, logits, condition):
         """Sigmoid cross-entropy of one logit per tag `[B, T]` with the multi-hot tags.

@@ -20,6 +20,22 @@ from keras_cgan import checks
 from keras_cgan.conditions.base import CHECK_MARK, Condition, check_ids, fits_per_sample, is_concrete, other_sample
 
 TEXT_ENCODERS = ("mean", "gru")
+TEXT_OPTIONS = ("standardize", "split", "ngrams")  # the vectorizer's settings a TextCondition keeps
+
+
+def _group_lists(groups):
+    """`swap_groups` as a list of lists; a `ValueError` for a string (not a group of words) or a bare id."""
+    def is_list(value):
+        return hasattr(value, "__iter__") and not isinstance(value, (str, bytes))
+
+    given = groups
+    groups = list(groups) if is_list(groups) else None
+    if groups is None or not all(is_list(group) for group in groups):
+        raise ValueError(
+            "`swap_groups` must be a list of groups, each a list of words or token ids (`[['red', 'blue']]`). "
+            f"Received: swap_groups={given!r}"
+        )
+    return [list(group) for group in groups]
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
@@ -80,7 +96,8 @@ class TextCondition(Condition):
         self.vocabulary_size = checks.integer("vocabulary_size", vocabulary_size, low=3)
         self.sequence_length = checks.integer("sequence_length", sequence_length, low=1)
         self.word_swap = checks.number("word_swap", word_swap, high=1.0)
-        self.swap_groups = self._check_groups(swap_groups) if swap_groups else None
+        groups = [] if swap_groups is None else _group_lists(swap_groups)
+        self.swap_groups = self._check_groups(groups) if groups else None
         if vocabulary is not None:
             vocabulary = [w.decode("utf-8") if isinstance(w, bytes) else str(w) for w in vocabulary]
             if len(vocabulary) != self.vocabulary_size or vocabulary[:2] != ["", "[UNK]"]:
@@ -91,6 +108,11 @@ class TextCondition(Condition):
             if len(set(vocabulary)) != len(vocabulary):
                 raise ValueError("`vocabulary` repeats a token.")
         self.vocabulary = vocabulary
+        if text_options is not None and (not isinstance(text_options, dict) or set(text_options) - set(TEXT_OPTIONS)):
+            raise ValueError(
+                f"`text_options` must be a dict of the vectorizer's {TEXT_OPTIONS} (`from_vectorizer` records "
+                f"them) or None. Received: text_options={text_options!r}"
+            )
         self.text_options = dict(text_options or {})
 
     def vectorizer(self):
@@ -149,20 +171,34 @@ class TextCondition(Condition):
             swap_groups: list of lists of words or token ids, or None.
                 Defaults to `None`.
         """
-        length = vectorizer.get_config().get("output_sequence_length")
+        if not isinstance(vectorizer, keras.layers.TextVectorization):
+            raise ValueError(
+                f"`vectorizer` must be an adapted `keras.layers.TextVectorization`. Received: vectorizer={vectorizer!r}"
+            )
+        config = vectorizer.get_config()
+        if config.get("output_mode") != "int":
+            raise ValueError(
+                "`vectorizer` must give token ids: build it with `output_mode='int'` and `output_sequence_length`. "
+                f"Received: output_mode={config.get('output_mode')!r}"
+            )
+        length = config.get("output_sequence_length")
         if not length:
             raise ValueError("the TextVectorization needs `output_sequence_length` (fixed-length ids).")
-        if swap_groups:
+        if vectorizer.vocabulary_size() <= 2:
+            raise ValueError(
+                "`vectorizer` has no words, only padding and '[UNK]': call `vectorizer.adapt(captions)` "
+                "(or `set_vocabulary`) first."
+            )
+        if swap_groups is not None:
             index = {word: i for i, word in enumerate(vectorizer.get_vocabulary())}
             ids = []
-            for group in swap_groups:
+            for group in _group_lists(swap_groups):
                 missing = [w for w in group if isinstance(w, str) and w not in index]
                 if missing:
                     raise ValueError(f"`swap_groups`: words {missing} are not in the vectorizer's vocabulary")
-                ids.append([index[w] if isinstance(w, str) else int(w) for w in group])
+                ids.append([index[w] if isinstance(w, str) else w for w in group])  # ids: checked as given
             swap_groups = ids
-        config = vectorizer.get_config()
-        options = {key: config.get(key) for key in ("standardize", "split", "ngrams")}
+        options = {key: config.get(key) for key in TEXT_OPTIONS}
         plain = all(value is None or isinstance(value, (str, int, list, tuple)) for value in options.values())
         vocabulary = [str(word) for word in vectorizer.get_vocabulary()] if plain else None  # functions: not kept
         return cls(vectorizer.vocabulary_size(), length, word_swap=word_swap, swap_groups=swap_groups,
@@ -299,7 +335,10 @@ class TextCondition(Condition):
                 "`keras.layers.TextVectorization` in the data pipeline (see `data.captions`)."
             )
         if not dtype.is_integer:
-            raise ValueError(f"{where}: captions must be integer token ids; got dtype {dtype.name}.")
+            raise ValueError(
+                f"{where}: captions must be integer token ids; got dtype {dtype.name}. Cast whole ids with "
+                "`.astype('int32')`."
+            )
         if not fits_per_sample(condition, (self.sequence_length,)):
             raise ValueError(
                 f"{where}: captions must have shape [batch, {self.sequence_length}] token ids; "

@@ -31,6 +31,13 @@ class NearestUpsampling(keras.layers.Layer):
         super().__init__(**kwargs)
         self.size = checks.integer("size", size, low=1)
 
+    def build(self, input_shape):
+        if len(input_shape) != 4 or None in tuple(input_shape[1:]):  # a 5D input lost an axis, silently
+            raise ValueError(
+                f"NearestUpsampling {self.name!r} takes images [batch, height, width, channels] of known sizes; got "
+                f"shape {tuple(input_shape)}. For images of unknown size use `keras.layers.UpSampling2D`."
+            )
+
     def call(self, x):
         h, w, c = x.shape[1], x.shape[2], x.shape[3]
         s = self.size

@@ -41,7 +41,7 @@ class ReplicaDropout(keras.layers.Dropout):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(rate, noise_shape=noise_shape, seed=seed, **kwargs)
-        if self.noise_shape is not None and self.noise_shape[0] not in (None, 1):
+        if self.noise_shape is not None and (not self.noise_shape or self.noise_shape[0] not in (None, 1)):
             raise ValueError(
                 "`noise_shape` must have `None` or `1` as its batch entry (the per-replica "
                 f"batch size is not known in advance). Received: noise_shape={noise_shape}"

@@ -20,7 +20,7 @@ import os
 import numpy as np
 
 from keras_cgan import checks
-from keras_cgan.callbacks import SampleWriter
+from keras_cgan.callbacks import SampleWriter, check_writable, is_chief, path_argument
 from keras_cgan.models.input_checks import check_samples
 
 _GAP = 2  # pixels between panels and rows (at output scale)
@@ -115,10 +115,10 @@ class RolloutGIF(SampleWriter):
     def __init__(self, clips, directory, steps=None, every=1, log_dir=None, scale=4, log_losses=True, ema=False):
         check_samples(np.asarray(clips), "clips", "clip frames")
         clips = np.asarray(clips, np.float32)
-        if clips.ndim != 5:
-            raise ValueError(f"`clips` must be [batch, T, H, W, C]. Received shape {clips.shape}.")
+        if clips.ndim != 5 or not len(clips):
+            raise ValueError(f"`clips` must be [batch, T, H, W, C], at least one clip. Received shape {clips.shape}.")
         super().__init__(every=every, log_dir=log_dir, log_losses=log_losses, ema=ema)
-        self.clips, self.directory = clips, directory
+        self.clips, self.directory = clips, path_argument("directory", directory)
         self.steps = None if steps is None else checks.integer("steps", steps, low=1)
         self.scale = checks.integer("scale", scale, low=1)
 
@@ -134,6 +134,8 @@ class RolloutGIF(SampleWriter):
                 f"`clips` hold frames of shape {tuple(self.clips.shape[2:])}; the model predicts frames of shape "
                 f"{self.model.frame_shape}."
             )
+        if is_chief(self.model):
+            check_writable("directory", self.directory, folder=True)
 
     def write(self, epoch):
         k = self.model.context_frames  # the clips were checked against the model in `on_train_begin`

@@ -65,6 +65,13 @@ class DeEmphasis(_EmphasisFilter):
         coefficient: float in `[0, 1)`. `0` passes the input through.
     """
 
+    def build(self, input_shape):
+        if len(input_shape) != 3 or input_shape[-1] != 1:
+            raise ValueError(
+                f"DeEmphasis {self.name!r} takes one-channel windows [batch, time, 1]; got shape {tuple(input_shape)}. "
+                "De-emphasize each channel apart."
+            )
+
     def _filter(self, x):
         length = int(x.shape[1])
         taps = min(length, int(math.ceil(math.log(1e-8) / math.log(self.coefficient))) + 1)

@@ -88,6 +88,7 @@ def segan_generator(
         alone) of shape `(window, 1)` and an output of the same shape.
     """
     window, filters, kernel_size = _check(window, filters, kernel_size)
+    residual = checks.flag("residual", residual)  # "no" would build the residual network
     preemphasis = waveform_lib.check_coefficient(preemphasis)
     latent_channels = filters[-1] if latent_channels is None else checks.integer(
         "latent_channels", latent_channels, low=0)
@@ -147,6 +148,7 @@ def segan_discriminator(
             ~1e4) after some hundred steps. Defaults to `True`.
     """
     window, filters, kernel_size = _check(window, filters, kernel_size)
+    spectral_norm = checks.flag("spectral_norm", spectral_norm)
     sn = (lambda layer: layers.SpectralNormalization(layer, name=f"{layer.name}_sn")) if spectral_norm else (
         lambda layer: layer
     )

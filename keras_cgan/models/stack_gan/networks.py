@@ -33,14 +33,23 @@ from keras_cgan.models.conditional_gan import networks as dcgan
 
 
 def check_sizes(sizes):
-    """Raises `ValueError` unless `sizes` are 2 or 3 stages, >= 4 and each doubling the one before."""
-    sizes = tuple(int(s) for s in sizes)
-    if not 2 <= len(sizes) <= 3 or sizes[0] < 4 or any(b != 2 * a for a, b in zip(sizes, sizes[1:])):
+    """`sizes` as a tuple of ints; `ValueError` unless 2 or 3 int stages, >= 4, each doubling the one before."""
+    given = sizes
+    try:
+        sizes = tuple(checks.integers("sizes", sizes, low=4))  # not `int()`: 8.5 was cut to 8, "816" split
+    except ValueError:
+        sizes = ()
+    if not 2 <= len(sizes) <= 3 or any(b != 2 * a for a, b in zip(sizes, sizes[1:])):
         raise ValueError(
-            "`sizes` must be 2 or 3 stages that start at >= 4 and double at every stage (e.g. (16, 32, 64)). "
-            f"Received: sizes={sizes}"
+            "`sizes` must be 2 or 3 stages that start at >= 4 and double at every stage (ints, e.g. (16, 32, 64)). "
+            f"Received: sizes={given!r}"
         )
     return sizes
+
+
+def _widths(**values):
+    """Each of `values` as an int >= 1, in order; a `ValueError` naming the first that is not."""
+    return [checks.integer(name, value, low=1) for name, value in values.items()]
 
 
 def condition_augmentation_encoder(
@@ -57,11 +66,13 @@ def condition_augmentation_encoder(
             stats: `0` starts the augmentation at unit variance (the paper),
             `-2` at a standard deviation of about 0.37. Defaults to `0.0`.
     """
+    code_dim, units = _widths(code_dim=code_dim, units=units)
+    logvar_init = checks.number("logvar_init", logvar_init, low=None)
     condition = conditions_lib.get(condition)
     inputs = dcgan.condition_input(condition)
     h = dcgan.condition_code(condition, inputs, units, "ca", text_encoder)
     h = layers.LeakyReLU(0.2)(h)
-    bias = keras.initializers.Constant([0.0] * code_dim + [float(logvar_init)] * code_dim)
+    bias = keras.initializers.Constant([0.0] * code_dim + [logvar_init] * code_dim)
     stats = layers.Dense(2 * code_dim, bias_initializer=bias, name="ca_stats")(h)
     return keras.Model(inputs, stats, name=name)
 
@@ -81,6 +92,8 @@ def stage1_generator(image_size=16, code_dim=16, latent_dim=32, base_filters=32,
         base_filters: int. Filters of the last block; earlier ones double it.
         channels: int. Image channels. Defaults to `3`.
     """
+    image_size, code_dim, latent_dim, base_filters, channels = _widths(
+        image_size=image_size, code_dim=code_dim, latent_dim=latent_dim, base_filters=base_filters, channels=channels)
     size, ups = 4, 0
     while size < image_size:
         size, ups = size * 2, ups + 1
@@ -115,6 +128,9 @@ def refiner_generator(input_size, code_dim=16, base_filters=32, channels=3, resi
         channels: int. Image channels. Defaults to `3`.
         residual_blocks: int. Defaults to `2`.
     """
+    input_size, code_dim, base_filters, channels = _widths(
+        input_size=input_size, code_dim=code_dim, base_filters=base_filters, channels=channels)
+    residual_blocks = checks.integer("residual_blocks", residual_blocks, low=0)
     image = keras.Input((input_size, input_size, channels), name="image")
     code = keras.Input((code_dim,), name="code")
     x = layers.Conv2D(base_filters, 3, padding="same", name="encode")(image)
@@ -202,7 +218,7 @@ def build_networks(
         sizes: tuple of int. Image size of each stage (2 or 3), each twice
             the one before. Defaults to `(16, 32, 64)`.
         condition: int (classes) or condition object.
-        latent_dim: int. Noise width (must be >= `code_dim`). Defaults to `32`.
+        latent_dim: int. Width of the stage-1 noise `z`. Defaults to `32`.
         code_dim: int. Width of the augmented condition code. Defaults to `16`.
         base_filters: int. Stage-1 generator filters. Defaults to `32`.
         refiner_filters: int or `None`. Refiner filters. `None` (the
@@ -224,6 +240,8 @@ def build_networks(
         `discriminators` (list), ready for `StackGAN(**networks, condition=...)`.
     """
     sizes = check_sizes(sizes)
+    if sizes[0] & (sizes[0] - 1):  # the stage-1 generator doubles a 4x4 start
+        raise ValueError(f"`sizes` must start at 4 times a power of two (4, 8, 16, 32...). Received: sizes={sizes}")
     if condition is None:
         raise ValueError("Pass `condition` (a number of classes or a condition object).")
     widths = dict(latent_dim=latent_dim, code_dim=code_dim, base_filters=base_filters,

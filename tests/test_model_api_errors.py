@@ -5,6 +5,8 @@ and `predict`, structures where one batch belongs, a failed check that must not 
 Each test failed before its fix (a TensorFlow shape error, a traceback, or a step counted).
 """
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -376,3 +378,20 @@ def test_a_part_the_family_does_not_list_in_loss_names_is_named(monkeypatch):
     with pytest.raises(ValueError, match=r"objectives return the part\(s\) \['g_extra'\], which its `loss_names` "
                                          r"\('d_loss', .*\) does not list"):
         gan.fit(gray, color, batch_size=4, verbose=0)
+
+
+@pytest.mark.parametrize("condition, hint", [
+    (None, "give class ids as ints"),
+    ("tags", "encode tag sets first: `gan.condition.encode("),
+    ("text", "vectorize captions first: `gan.condition.vectorizer()(captions)`"),
+])
+def test_conditions_given_as_strings_say_how_to_make_numbers_of_them(condition, hint):
+    gan = families.build("conditional") if condition is None else families.conditioned("conditional", condition)
+    images = np.zeros((2, 8, 8, 1), "float32")
+    # Keras' "Unrecognized data type: x=a red square (of type str)" before, or a cast error of the strings.
+    for run, given in ((lambda: gan.predict("a red square", verbose=0), "'a red square'"),
+                       (lambda: gan.predict(["red", "blue"], verbose=0), "'red'"),
+                       (lambda: gan.fit(np.array(["red", "blue"]), images, verbose=0), "'red'")):
+        with pytest.raises(ValueError, match=re.escape(f"x: conditions are strings ({given}); the model takes "
+                                                       f"numbers: {hint}")):
+            run()

@@ -239,9 +239,23 @@ class InputChecks:
         condition = getattr(self, "condition", None)
         return condition is not None and tuple(condition.input_shape) == ()
 
+    def _check_not_text(self, condition, where):
+        """Raises `ValueError` naming `where` when conditions are strings: the networks take numbers."""
+        if not (isinstance(condition, (str, bytes)) or getattr(condition, "dtype", None) is not None
+                and np.dtype(condition.dtype).kind in "USO" and isinstance(condition, np.ndarray)):
+            return
+        first = condition if isinstance(condition, (str, bytes)) else condition.reshape(-1)[:1].tolist()[0]
+        encode = {
+            "ClassCondition": "give class ids as ints",
+            "TextCondition": "vectorize captions first: `gan.condition.vectorizer()(captions)`",
+            "TagsCondition": "encode tag sets first: `gan.condition.encode([['blue hair', 'red eyes'], ...])`",
+        }.get(type(getattr(self, "condition", None)).__name__, "give numbers (ids, vectors, images)")
+        raise ValueError(f"{where}: conditions are strings ({first!r}); the model takes numbers: {encode}.")
+
     def _condition_batch(self, condition, where):
         """Python numbers and lists as a numpy batch, checked as `fit` checks conditions."""
         condition = as_batch(condition, self._scalar_condition())
+        self._check_not_text(condition, where)
         if isinstance(condition, tf.data.Dataset):
             spec = condition.element_spec
             spec = single(spec[0] if isinstance(spec, tuple) else spec)  # Keras reads `x`, `(x,)` or `(x, y)`
@@ -295,6 +309,7 @@ class InputChecks:
         if y is None:
             raise ValueError(f"`{method}(x, y)` needs targets `y` beside the conditions `x`.")
         x = as_batch(x, self._scalar_condition())
+        self._check_not_text(x, x_name)
         _check_one_batch(x, x_name)
         one = single(y)  # `[y]` holds the targets; `[image]` with one condition is a batch of one
         y = one if one is not y and len(one) == len(x) else y

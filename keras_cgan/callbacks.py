@@ -168,6 +168,10 @@ def check_writable(name, path, folder=False):
     Callbacks call it when training begins, so a path that is a folder, or
     lies under a file, fails then and not at the first file written.
     """
+    if "://" in os.fspath(path):  # a file system TensorFlow reaches (gs://, s3://...): left to it
+        return
+    if not folder and os.path.exists(path) and not os.path.isdir(path) and os.access(path, os.W_OK):
+        return  # a file that can be replaced (or a device, `/dev/stdout`) in a folder that may be read-only
     problem = checks.folder_problem(path if folder else os.path.dirname(os.path.abspath(path)))
     if problem is None and not folder and os.path.isdir(path):
         problem = f"{path} is a folder"

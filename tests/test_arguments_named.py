@@ -3,6 +3,7 @@ each wrong value gets a `ValueError` naming the argument (and what to do) before
 `TypeError` from deep inside, a value silently cut or split, or a failure at the first sample written.
 """
 
+import os
 import re
 
 import keras
@@ -114,6 +115,20 @@ def test_callback_paths_in_the_way_fail_when_training_begins_not_at_the_first_fi
     gif.set_model(families.build("next_frame"))
     with pytest.raises(ValueError, match="`directory`: no file can be written in .*a_file is a file"):
         gif.on_train_begin()
+
+
+
+def test_callback_paths_that_can_be_written_pass(tmp_path, monkeypatch):
+    # A file that can be replaced in a folder that cannot be written in (a device such as /dev/stdout too), and a
+    # file system TensorFlow reaches (gs://...), are not in the way.
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "log.txt").write_text("")
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: access(path, mode) and str(path) != str(tmp_path / "locked"))
+    callbacks.check_writable("path", str(tmp_path / "locked" / "log.txt"))
+    callbacks.check_writable("log_dir", "gs://bucket/logs", folder=True)
+    with pytest.raises(ValueError, match="`path`: no file can be written at .*new.txt.*no permission to write in"):
+        callbacks.check_writable("path", str(tmp_path / "locked" / "new.txt"))
 
 
 @pytest.mark.parametrize("make, name", [

@@ -287,6 +287,8 @@ def test_a_dataset_of_one_array_tuples_trains_as_keras_takes_it():
     for targets in ([images], (images,)):
         assert np.isfinite(gan.fit(labels, targets, batch_size=2, verbose=0).history["d_loss"][0])
     assert np.isfinite(gan.fit([labels[0]], [images[0]], verbose=0).history["d_loss"][0])  # a batch of one
+    with pytest.raises(ValueError, match=r"got 4 conditions and 1 targets \(a list holding one array of 3 rows\)"):
+        gan.fit(labels, [images[:3]], verbose=0)
 
 def test_pix2pix_refuses_a_python_list_of_images():
     gan = families.build("pix2pix")
@@ -389,6 +391,12 @@ def test_conditions_given_as_strings_say_how_to_make_numbers_of_them(condition, 
     gan = families.build("conditional") if condition is None else families.conditioned("conditional", condition)
     images = np.zeros((2, 8, 8, 1), "float32")
     # Keras' "Unrecognized data type: x=a red square (of type str)" before, or a cast error of the strings.
+    if condition is None:  # tensors are no strings: np.dtype(tf.int32) failed ("Cannot interpret 'tf.int32'...")
+        labels = tf.constant([0, 1])
+        assert gan.predict(labels, verbose=0).shape[0] == 2 and gan(labels).shape[0] == 2
+        assert np.isfinite(gan.fit(labels, tf.constant(images), verbose=0).history["d_loss"][0])
+        with pytest.raises(ValueError, match=r"`x` holds no samples"):  # an IndexError on empty strings
+            gan.fit(np.array([], dtype=str), np.zeros((0, 8, 8, 1), "float32"), verbose=0)
     for run, given in ((lambda: gan.predict("a red square", verbose=0), "'a red square'"),
                        (lambda: gan.predict(["red", "blue"], verbose=0), "'red'"),
                        (lambda: gan.fit(np.array(["red", "blue"]), images, verbose=0), "'red'")):

@@ -532,7 +532,7 @@ def test_a_batch_that_does_not_split_over_the_replicas_names_batch_size(tmp_path
     monkeypatch.setattr(distribute, "make_strategy", lambda name: types.SimpleNamespace(
         num_replicas_in_sync=3, extended=types.SimpleNamespace()))
     assert main(["train", "conditional_gan", "--out", str(out), "--strategy", "mirrored"]) == 2
-    assert "error: the default batch size 64: the global batch does not split evenly over 3 " \
+    assert "error: the default batch size 64 of conditional_gan: the global batch does not split evenly over 3 " \
         "replicas; give --batch-size with a multiple of 3" in capsys.readouterr().err
 
 
@@ -540,11 +540,21 @@ def test_a_batch_that_does_not_split_over_the_replicas_names_batch_size(tmp_path
 def test_a_resumed_batch_that_does_not_split_over_the_replicas_says_how_to_resume(cgan_copy, monkeypatch, capsys):
     three_replicas = types.SimpleNamespace(num_replicas_in_sync=3, extended=types.SimpleNamespace())
     monkeypatch.setattr(distribute, "make_strategy", lambda name: three_replicas)
-    assert main(["train", "conditional_gan", "--out", str(cgan_copy), "--resume", "--epochs", "2"]) == 2
     # It said to give --batch-size or --per-replica-batch-size, which --resume refuses as a change to the run.
-    assert "error: --resume: the run's batch size 16 (its config.json): the global batch does not split evenly " \
-        "over 3 replicas; resume with a strategy whose replica count divides 16, or train into a new --out." \
-        in capsys.readouterr().err
+    for given in ([], ["--batch-size", "16"]):
+        assert main(["train", "conditional_gan", "--out", str(cgan_copy), "--resume", "--epochs", "2"] + given) == 2
+        assert "error: --resume: the run's batch size 16 (its config.json): the global batch does not split " \
+            "evenly over 3 replicas; resume with a strategy whose replica count divides 16, or train into a new " \
+            "--out." in capsys.readouterr().err
+
+
+
+def test_stack_gan_sizes_whose_first_stage_is_not_4_times_a_power_of_two_name_size(tmp_path, capsys):
+    # --size 48 passed the recipe (a multiple of 16) and failed in the builder, naming `sizes`.
+    assert main(["train", "stack_gan", "--out", str(tmp_path / "run"), "--size", "48"]) == 2
+    assert "error: --size 48 with --set stages=3: stages must be 2 or 3, and the first stage's side (the size " \
+           "halved at each stage) 4 times a power of two: give --size 16, 32, 64, 128..." in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
 
 
 def test_mirrored_on_two_logical_cpus_logs_what_one_device_logs(runs, tmp_path):

@@ -353,12 +353,13 @@ def run_train(args):
         replicas = strategy.num_replicas_in_sync
         if batch_size % replicas:
             split = f"the global batch does not split evenly over {replicas} replicas"
-            if args.batch_size is None and _pick(None, saved, "data", "batch_size", None) is not None:
+            if batch_size == _pick(None, saved, "data", "batch_size", None):
                 raise ValueError(  # a resumed run keeps its batch size
                     f"--resume: the run's batch size {batch_size} (its config.json): {split}; resume with a "
                     f"strategy whose replica count divides {batch_size}, or train into a new --out."
                 )
-            source = f"--batch-size {batch_size}" if args.batch_size else f"the default batch size {batch_size}"
+            source = (f"--batch-size {batch_size}" if args.batch_size
+                      else f"the default batch size {batch_size} of {family.name}")
             raise ValueError(
                 f"{source}: {split}; give --batch-size with a multiple of {replicas}, or --per-replica-batch-size."
             )

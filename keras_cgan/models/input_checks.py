@@ -241,10 +241,10 @@ class InputChecks:
 
     def _check_not_text(self, condition, where):
         """Raises `ValueError` naming `where` when conditions are strings: the networks take numbers."""
-        if not (isinstance(condition, (str, bytes)) or getattr(condition, "dtype", None) is not None
-                and np.dtype(condition.dtype).kind in "USO" and isinstance(condition, np.ndarray)):
+        strings = isinstance(condition, np.ndarray) and condition.dtype.kind in "US" and condition.size
+        if not (isinstance(condition, (str, bytes)) or strings):  # tensors and object arrays: the dtype checks
             return
-        first = condition if isinstance(condition, (str, bytes)) else condition.reshape(-1)[:1].tolist()[0]
+        first = condition if isinstance(condition, (str, bytes)) else condition.reshape(-1)[0].item()
         encode = {
             "ClassCondition": "give class ids as ints",
             "TextCondition": "vectorize captions first: `gan.condition.vectorizer()(captions)`",
@@ -317,8 +317,10 @@ class InputChecks:
         if len(x) == 0:
             raise ValueError(f"`{x_name}` holds no samples (shape {tuple(np.shape(x))}): there is nothing to train on.")
         if len(x) != len(y):
+            held = f" (a list holding one array of {len(one)} rows)" if one is not y and len(y) == 1 else ""
             raise ValueError(
-                f"`{x_name}` and `{y_name}` must hold as many samples; got {len(x)} conditions and {len(y)} targets."
+                f"`{x_name}` and `{y_name}` must hold as many samples; got {len(x)} conditions and {len(y)} "
+                f"targets{held}."
             )
         self.check_condition(x, x_name)
         self.check_target(y if hasattr(y, "dtype") else np.asarray(y), y_name)

@@ -22,10 +22,12 @@ DEFAULT = presets.PRESETS["default"]
 
 def _sizes(options):
     size, stages = size_option(options, "the largest stage's side"), options["stages"]
-    if stages not in (2, 3) or size % (2 ** (stages - 1) * 4):
+    first = size // 2 ** (stages - 1) if stages in (2, 3) else 0
+    if first < 4 or first * 2 ** (stages - 1) != size or first & (first - 1):  # 4 times a power of two
+        sides = ", ".join(str(4 * 2 ** (stages - 1 + k)) for k in range(4)) if stages in (2, 3) else ""
         raise ValueError(
-            f"--size {size} with --set stages={stages}: stages must be 2 or 3 and the size a multiple of "
-            f"{2 ** (stages - 1) * 4} (each stage halves it, down to a multiple of 4)."
+            f"--size {size} with --set stages={stages}: stages must be 2 or 3, and the first stage's side (the "
+            f"size halved at each stage) 4 times a power of two" + (f": give --size {sides}..." if sides else ".")
         )
     return [size // 2 ** (stages - 1 - i) for i in range(stages)]
 

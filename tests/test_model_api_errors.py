@@ -385,7 +385,8 @@ def test_a_part_the_family_does_not_list_in_loss_names_is_named(monkeypatch):
 @pytest.mark.parametrize("condition, hint", [
     (None, "give class ids as ints"),
     ("tags", "encode tag sets first: `gan.condition.encode("),
-    ("text", "vectorize captions first: `gan.condition.vectorizer()(captions)`"),
+    ("text", "vectorize captions first with the `keras.layers.TextVectorization` the condition was built from "
+             "(`gan.condition.vectorizer()(captions)` rebuilds it from `from_vectorizer`)"),
 ])
 def test_conditions_given_as_strings_say_how_to_make_numbers_of_them(condition, hint):
     gan = families.build("conditional") if condition is None else families.conditioned("conditional", condition)

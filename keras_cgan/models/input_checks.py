@@ -247,7 +247,8 @@ class InputChecks:
         first = condition if isinstance(condition, (str, bytes)) else condition.reshape(-1)[0].item()
         encode = {
             "ClassCondition": "give class ids as ints",
-            "TextCondition": "vectorize captions first: `gan.condition.vectorizer()(captions)`",
+            "TextCondition": "vectorize captions first with the `keras.layers.TextVectorization` the condition was "
+                             "built from (`gan.condition.vectorizer()(captions)` rebuilds it from `from_vectorizer`)",
             "TagsCondition": "encode tag sets first: `gan.condition.encode([['blue hair', 'red eyes'], ...])`",
         }.get(type(getattr(self, "condition", None)).__name__, "give numbers (ids, vectors, images)")
         raise ValueError(f"{where}: conditions are strings ({first!r}); the model takes numbers: {encode}.")

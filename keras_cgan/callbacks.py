@@ -152,16 +152,6 @@ def is_chief(model):
     return strategy is None or distribute.is_chief(strategy)
 
 
-def path_argument(name, path, optional=False):
-    """`path` (a str or `os.PathLike`) as a str (`None` if `optional`); else a `ValueError` naming `name`."""
-    if path is None and optional:
-        return None
-    path = os.fspath(path) if isinstance(path, os.PathLike) else path
-    if not isinstance(path, str) or not path:
-        raise ValueError(f"`{name}` must be a path (a non-empty str). Received: {name}={path!r}")
-    return path
-
-
 def check_writable(name, path, folder=False):
     """A `ValueError` naming `name` when no file can be written at `path` (with `folder`, in the folder `path`).
 
@@ -234,7 +224,7 @@ class SampleWriter(keras.callbacks.Callback):
     def __init__(self, every=1, log_dir=None, log_losses=True, ema=False):
         super().__init__()
         self.every = checks.integer("every", every, low=1)
-        self.log_dir = path_argument("log_dir", log_dir, optional=True)
+        self.log_dir = checks.path("log_dir", log_dir, optional=True)
         self.log_losses, self.ema = checks.flag("log_losses", log_losses), checks.flag("ema", ema)
         self._writer = None
         self._written = None
@@ -438,7 +428,7 @@ class AudioSamples(SampleWriter):
                 raise ValueError(f"`clips[{i}]` must be finite and in [-1, 1]; it holds values from {clip.min()} "
                                  f"to {clip.max()}.")
         self.clips = [np.asarray(c, "float32").reshape(-1) for c in self.clips]
-        self.directory = path_argument("directory", directory)
+        self.directory = checks.path("directory", directory)
         self._logged_noisy = False
 
     def on_train_begin(self, logs=None):
@@ -832,7 +822,7 @@ class CollapseMonitor(keras.callbacks.Callback):
         self.min_std = checks.number("min_std", min_std)
         self.saturation = checks.number("saturation", saturation, low=0.0, high=1.0, low_open=True)
         self.min_variety = checks.number("min_variety", min_variety)
-        self.path = path_argument("path", path, optional=True)
+        self.path = checks.path("path", path, optional=True)
         self.conditions, self.targets = None, None
         self.set_probe(conditions, targets)
         self.seen = {}

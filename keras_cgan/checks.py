@@ -151,6 +151,17 @@ def flag(name, value):
     return bool(value)
 
 
+def path(name, value, optional=False):
+    """`value` (a str or `os.PathLike`) as a str (`None` too if `optional`); else a `ValueError` naming `name`."""
+    if value is None and optional:
+        return None
+    given = value
+    value = os.fspath(value) if isinstance(value, os.PathLike) else value
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"`{name}` must be a path (a non-empty str or os.PathLike). Received: {name}={given!r}")
+    return value
+
+
 def refuse_existing(path, overwrite, message):
     """A `ValueError(message)` when something is at `path` and `overwrite` (a bool) is not set.
 

@@ -138,7 +138,7 @@ def test_callback_paths_that_can_be_written_pass(tmp_path, monkeypatch):
     (lambda value: RolloutGIF(np.zeros((1, 4, 8, 8, 1)), value), "directory"),
 ])
 def test_callback_paths_must_be_paths(make, name):
-    with pytest.raises(ValueError, match=rf"`{name}` must be a path \(a non-empty str\). Received: {name}=5"):
+    with pytest.raises(ValueError, match=rf"`{name}` must be a path \(a non-empty str or os.PathLike\). Received: {name}=5"):
         make(5)
 
 

@@ -27,15 +27,8 @@ def _remove(path):
 
 
 def as_path(path, what="path"):
-    """`path` (a str or `os.PathLike`) as a str; else a `ValueError` naming `what`."""
-    given = path
-    try:
-        path = os.fspath(path)
-    except TypeError:
-        pass
-    if not isinstance(path, str) or not path:
-        raise ValueError(f"`{what}` must be a path (a non-empty str or os.PathLike). Received: {what}={given!r}")
-    return path
+    """`path` (a str or `os.PathLike`) as a str; else a `ValueError` naming `what` (`checks.path`)."""
+    return checks.path(what, path)
 
 
 def check_writable(folder, what="path", given=None):

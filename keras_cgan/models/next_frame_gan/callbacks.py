@@ -20,7 +20,7 @@ import os
 import numpy as np
 
 from keras_cgan import checks
-from keras_cgan.callbacks import SampleWriter, check_writable, is_chief, path_argument
+from keras_cgan.callbacks import SampleWriter, check_writable, is_chief
 from keras_cgan.models.input_checks import check_samples
 
 _GAP = 2  # pixels between panels and rows (at output scale)
@@ -118,7 +118,7 @@ class RolloutGIF(SampleWriter):
         if clips.ndim != 5 or not len(clips):
             raise ValueError(f"`clips` must be [batch, T, H, W, C], at least one clip. Received shape {clips.shape}.")
         super().__init__(every=every, log_dir=log_dir, log_losses=log_losses, ema=ema)
-        self.clips, self.directory = clips, path_argument("directory", directory)
+        self.clips, self.directory = clips, checks.path("directory", directory)
         self.steps = None if steps is None else checks.integer("steps", steps, low=1)
         self.scale = checks.integer("scale", scale, low=1)
 

@@ -152,16 +152,20 @@ def is_chief(model):
     return strategy is None or distribute.is_chief(strategy)
 
 
-def check_writable(name, path, folder=False):
+def check_writable(name, path, folder=False, remote=False):
     """A `ValueError` naming `name` when no file can be written at `path` (with `folder`, in the folder `path`).
 
     Callbacks call it when training begins, so a path that is a folder, or
-    lies under a file, fails then and not at the first file written.
+    lies under a file, fails then and not at the first file written. With
+    `remote`, a URL (`gs://...`, which TensorFlow's file writers reach) is
+    left to TensorFlow.
     """
-    if "://" in os.fspath(path):  # a file system TensorFlow reaches (gs://, s3://...): left to it
+    if remote and "://" in os.fspath(path):
         return
-    if not folder and os.path.exists(path) and not os.path.isdir(path) and os.access(path, os.W_OK):
-        return  # a file that can be replaced (or a device, `/dev/stdout`) in a folder that may be read-only
+    if not folder and os.path.exists(path) and not os.path.isdir(path):
+        if os.access(path, os.W_OK):
+            return  # a file that can be replaced (or a device, `/dev/stdout`) in a folder that may be read-only
+        raise ValueError(f"`{name}`: no file can be written at {path!r}: no permission to write it. Pass another path.")
     problem = checks.folder_problem(path if folder else os.path.dirname(os.path.abspath(path)))
     if problem is None and not folder and os.path.isdir(path):
         problem = f"{path} is a folder"
@@ -249,7 +253,7 @@ class SampleWriter(keras.callbacks.Callback):
         if self.ema:
             self.model._require_ema()  # fail before training, not at the first sample
         if self.log_dir and is_chief(self.model):
-            check_writable("log_dir", self.log_dir, folder=True)
+            check_writable("log_dir", self.log_dir, folder=True, remote=True)
         self._last_epoch = self._written = None  # a new fit (or another model) writes its own samples
 
     def on_epoch_end(self, epoch, logs=None):
@@ -377,8 +381,10 @@ class SampleGrid(SampleWriter):
                 f"{tuple(self.model.generator.outputs[0].shape)} (for SEGAN use AudioSamples)."
             )
         self.model.check_condition(self.conditions, "SampleGrid conditions")  # before training, not at the first grid
-        if is_chief(self.model):
-            check_writable("path", self.path.format(epoch=1))
+        if is_chief(self.model) and "{epoch" in self.path:  # a new file each epoch, in its folder
+            check_writable("path", os.path.dirname(os.path.abspath(self.path.format(epoch=1))), folder=True)
+        elif is_chief(self.model):
+            check_writable("path", self.path)
         self.noise = None  # fixed by `seed`: the same draw for every fit of a model of this noise shape
         if self.model.noise_shape is not None:
             shape = (len(self.conditions),) + tuple(self.model.noise_shape)

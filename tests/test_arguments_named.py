@@ -117,18 +117,32 @@ def test_callback_paths_in_the_way_fail_when_training_begins_not_at_the_first_fi
         gif.on_train_begin()
 
 
-
 def test_callback_paths_that_can_be_written_pass(tmp_path, monkeypatch):
     # A file that can be replaced in a folder that cannot be written in (a device such as /dev/stdout too), and a
-    # file system TensorFlow reaches (gs://...), are not in the way.
+    # TensorBoard log_dir on a file system TensorFlow reaches (gs://...), are not in the way.
     (tmp_path / "locked").mkdir()
     (tmp_path / "locked" / "log.txt").write_text("")
+    (tmp_path / "locked" / "grid_1.png").write_text("")
+    (tmp_path / "read_only.txt").write_text("")
     access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode: access(path, mode) and str(path) != str(tmp_path / "locked"))
+    denied = (str(tmp_path / "locked"), str(tmp_path / "read_only.txt"))
+    monkeypatch.setattr(os, "access", lambda path, mode: access(path, mode) and str(path) not in denied)
     callbacks.check_writable("path", str(tmp_path / "locked" / "log.txt"))
-    callbacks.check_writable("log_dir", "gs://bucket/logs", folder=True)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gs:").write_text("")  # a local path "gs://bucket/..." would be below this file
+    callbacks.check_writable("log_dir", "gs://bucket/logs", folder=True, remote=True)
+    with pytest.raises(ValueError, match="`path`: no file can be written at 'gs://bucket/grid.png'"):
+        callbacks.check_writable("path", "gs://bucket/grid.png")  # written with PIL: a local folder "gs:"
     with pytest.raises(ValueError, match="`path`: no file can be written at .*new.txt.*no permission to write in"):
         callbacks.check_writable("path", str(tmp_path / "locked" / "new.txt"))
+    with pytest.raises(ValueError, match="`path`: no file can be written at .*read_only.txt.*no permission to write"):
+        callbacks.check_writable("path", str(tmp_path / "read_only.txt"))
+    # A grid per epoch: the next epochs' files are new, in a folder that cannot be written in (grid_1.png passed).
+    gan = families.build("conditional")
+    grid = callbacks.SampleGrid(np.arange(4), str(tmp_path / "locked" / "grid_{epoch}.png"), rows=2)
+    grid.set_model(gan)
+    with pytest.raises(ValueError, match="`path`: no file can be written in .*locked.*no permission"):
+        grid.on_train_begin()
 
 
 @pytest.mark.parametrize("make, name", [
@@ -138,7 +152,8 @@ def test_callback_paths_that_can_be_written_pass(tmp_path, monkeypatch):
     (lambda value: RolloutGIF(np.zeros((1, 4, 8, 8, 1)), value), "directory"),
 ])
 def test_callback_paths_must_be_paths(make, name):
-    with pytest.raises(ValueError, match=rf"`{name}` must be a path \(a non-empty str or os.PathLike\). Received: {name}=5"):
+    message = rf"`{name}` must be a path \(a non-empty str or os.PathLike\). Received: {name}=5"
+    with pytest.raises(ValueError, match=message):
         make(5)
 
 

@@ -194,7 +194,6 @@ def test_a_failed_condition_check_moves_no_weight_and_counts_no_step():
     assert _counts(gan) == (1, 1)
 
 
-
 def test_a_failed_condition_check_in_predict_draws_no_noise():
     gan = families.build("conditional")
     labels, _ = families.data("conditional", 4)
@@ -266,7 +265,6 @@ def test_one_array_in_a_list_or_tuple_is_that_array(gan):
         gan.predict([labels, labels], verbose=0)
 
 
-
 def test_a_dataset_of_one_array_tuples_trains_as_keras_takes_it():
     from keras_cgan.callbacks import CollapseMonitor
 
@@ -287,8 +285,10 @@ def test_a_dataset_of_one_array_tuples_trains_as_keras_takes_it():
     for targets in ([images], (images,)):
         assert np.isfinite(gan.fit(labels, targets, batch_size=2, verbose=0).history["d_loss"][0])
     assert np.isfinite(gan.fit([labels[0]], [images[0]], verbose=0).history["d_loss"][0])  # a batch of one
-    with pytest.raises(ValueError, match=r"got 4 conditions and 1 targets \(a list holding one array of 3 rows\)"):
+    with pytest.raises(ValueError, match=r"got 4 conditions and 1 targets \(a list holding one array of 3 row\(s\)\)"):
         gan.fit(labels, [images[:3]], verbose=0)
+    with pytest.raises(ValueError, match=r"got 4 conditions and 1 targets\.$"):  # a nested list is no array
+        gan.fit(labels, [images[0].tolist()], verbose=0)
 
 def test_pix2pix_refuses_a_python_list_of_images():
     gan = families.build("pix2pix")
@@ -396,10 +396,19 @@ def test_conditions_given_as_strings_say_how_to_make_numbers_of_them(condition, 
         labels = tf.constant([0, 1])
         assert gan.predict(labels, verbose=0).shape[0] == 2 and gan(labels).shape[0] == 2
         assert np.isfinite(gan.fit(labels, tf.constant(images), verbose=0).history["d_loss"][0])
+        strings = tf.data.Dataset.from_tensor_slices((["red", "blue"], images)).batch(2)
+        with pytest.raises(ValueError, match=r"got dtype string\. Map class names to ids first"):  # told to tf.cast
+            gan.fit(strings, verbose=0)
         with pytest.raises(ValueError, match=r"`x` holds no samples"):  # an IndexError on empty strings
             gan.fit(np.array([], dtype=str), np.zeros((0, 8, 8, 1), "float32"), verbose=0)
+    # Ragged tag sets (numpy's "inhomogeneous shape" before), object arrays (a DataFrame column) and string tensors
+    # (told to `tf.cast` them to int32, which TensorFlow cannot do).
     for run, given in ((lambda: gan.predict("a red square", verbose=0), "'a red square'"),
                        (lambda: gan.predict(["red", "blue"], verbose=0), "'red'"),
+                       (lambda: gan.predict([["red", "blue"], ["red"]], verbose=0), "'red'"),
+                       (lambda: gan.predict(np.array(["red", "blue"], object), verbose=0), "'red'"),
+                       (lambda: gan.predict(tf.constant(["red", "blue"]), verbose=0), "b'red'"),
+                       (lambda: gan.fit([["red", "blue"], ["red"]], images, verbose=0), "'red'"),
                        (lambda: gan.fit(np.array(["red", "blue"]), images, verbose=0), "'red'")):
         with pytest.raises(ValueError, match=re.escape(f"x: conditions are strings ({given}); the model takes "
                                                        f"numbers: {hint}")):

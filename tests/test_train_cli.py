@@ -536,7 +536,6 @@ def test_a_batch_that_does_not_split_over_the_replicas_names_batch_size(tmp_path
         "replicas; give --batch-size with a multiple of 3" in capsys.readouterr().err
 
 
-
 def test_a_resumed_batch_that_does_not_split_over_the_replicas_says_how_to_resume(cgan_copy, monkeypatch, capsys):
     three_replicas = types.SimpleNamespace(num_replicas_in_sync=3, extended=types.SimpleNamespace())
     monkeypatch.setattr(distribute, "make_strategy", lambda name: three_replicas)
@@ -546,7 +545,10 @@ def test_a_resumed_batch_that_does_not_split_over_the_replicas_says_how_to_resum
         assert "error: --resume: the run's batch size 16 (its config.json): the global batch does not split " \
             "evenly over 3 replicas; resume with a strategy whose replica count divides 16, or train into a new " \
             "--out." in capsys.readouterr().err
-
+    # Another size is a change to the run (it was told to give a multiple of 3, which --resume then refused).
+    assert main(["train", "conditional_gan", "--out", str(cgan_copy), "--resume", "--epochs", "2",
+                 "--batch-size", "17"]) == 2
+    assert "--resume: the command line differs from the run" in capsys.readouterr().err
 
 
 def test_stack_gan_sizes_whose_first_stage_is_not_4_times_a_power_of_two_name_size(tmp_path, capsys):

@@ -225,6 +225,22 @@ def _pick(given, saved, section, key, default):
     return default
 
 
+def _check_split(batch_size, replicas, given, saved, family):
+    """A `ValueError` naming where the global batch came from when it does not split over the replicas."""
+    if batch_size % replicas == 0:
+        return
+    split = f"the global batch does not split evenly over {replicas} replicas"
+    if saved:  # `--resume` keeps the run's batch size (a changed one was refused as a change)
+        raise ValueError(
+            f"--resume: the run's batch size {batch_size} (its config.json): {split}; resume with a strategy "
+            f"whose replica count divides {batch_size}, or train into a new --out."
+        )
+    source = f"--batch-size {batch_size}" if given else f"the default batch size {batch_size} of {family.name}"
+    raise ValueError(
+        f"{source}: {split}; give --batch-size with a multiple of {replicas}, or --per-replica-batch-size."
+    )
+
+
 def _check_folder(out, resume, chief):
     """The saved config to resume from (or None); refuses to overwrite a run."""
     if chief:  # the only writer; other workers read the backup
@@ -350,19 +366,6 @@ def run_train(args):
         batch_size = distribute.global_batch_size(args.per_replica_batch_size, strategy, per_replica=True)
     else:
         batch_size = _pick(args.batch_size, saved, "data", "batch_size", family.batch_size)
-        replicas = strategy.num_replicas_in_sync
-        if batch_size % replicas:
-            split = f"the global batch does not split evenly over {replicas} replicas"
-            if batch_size == _pick(None, saved, "data", "batch_size", None):
-                raise ValueError(  # a resumed run keeps its batch size
-                    f"--resume: the run's batch size {batch_size} (its config.json): {split}; resume with a "
-                    f"strategy whose replica count divides {batch_size}, or train into a new --out."
-                )
-            source = (f"--batch-size {batch_size}" if args.batch_size
-                      else f"the default batch size {batch_size} of {family.name}")
-            raise ValueError(
-                f"{source}: {split}; give --batch-size with a multiple of {replicas}, or --per-replica-batch-size."
-            )
     epochs = _pick(args.epochs, saved, "train", "epochs", family.epochs)
     trained = _epochs_trained(out) if saved else 0
     if epochs < trained:
@@ -379,6 +382,7 @@ def run_train(args):
     if args.steps_per_epoch is not None:  # given: compared with the others, before the data tells its own
         early["data"]["steps_per_epoch"] = args.steps_per_epoch
     _refuse_changes(saved, early, out, ("model", "data"), ignore_absent=True)  # before loading any data
+    _check_split(batch_size, strategy.num_replicas_in_sync, args.batch_size, saved, family)  # a resumed run's own
 
     import keras
 

@@ -90,10 +90,11 @@ class ClassCondition(Condition):
         """
         dtype = tf.as_dtype(condition.dtype)
         if not dtype.is_integer:
-            raise ValueError(
-                f"{where}: class conditions must be integer ids; got dtype {dtype.name}. "
-                "Cast labels with `tf.cast(labels, 'int32')` (one-hot labels: `argmax`)."
+            fix = (
+                "Map class names to ids first (`keras.layers.StringLookup`, or a dict)." if dtype == tf.string
+                else "Cast labels with `tf.cast(labels, 'int32')` (one-hot labels: `argmax`)."
             )
+            raise ValueError(f"{where}: class conditions must be integer ids; got dtype {dtype.name}. {fix}")
         if not any(fits_per_sample(condition, shape) for shape in self.sample_shapes):
             shape = tuple(condition.shape)
             raise ValueError(

@@ -180,6 +180,28 @@ def batches_of_pairs(data):
     return isinstance(data, (keras.utils.PyDataset, tf.distribute.DistributedDataset)) or inspect.isgenerator(data)
 
 
+def _first_text(values):
+    """The first value of `values` when it is a str or bytes (nested lists, numpy and eager string tensors); else None.
+
+    Reads first elements only (a ragged list of tag sets too, which numpy cannot stack).
+    """
+    for _ in range(8):  # down the first elements of nested lists
+        if isinstance(values, (str, bytes)):
+            return values
+        if isinstance(values, tf.Tensor) and values.dtype == tf.string and tf.executing_eagerly():
+            values = values.numpy()
+        if isinstance(values, np.ndarray):
+            if not values.size or values.dtype.kind not in "USTO":
+                return None
+            values = values.reshape(-1)[0]
+            values = values.item() if isinstance(values, np.generic) else values
+        elif isinstance(values, (list, tuple)) and values:
+            values = values[0]
+        else:
+            return None
+    return None
+
+
 class InputChecks:
     """The input checks of `GANModel`: shapes, values and pairs, on the host and in the step.
 
@@ -241,10 +263,9 @@ class InputChecks:
 
     def _check_not_text(self, condition, where):
         """Raises `ValueError` naming `where` when conditions are strings: the networks take numbers."""
-        strings = isinstance(condition, np.ndarray) and condition.dtype.kind in "US" and condition.size
-        if not (isinstance(condition, (str, bytes)) or strings):  # tensors and object arrays: the dtype checks
+        first = _first_text(condition)
+        if first is None:
             return
-        first = condition if isinstance(condition, (str, bytes)) else condition.reshape(-1)[0].item()
         encode = {
             "ClassCondition": "give class ids as ints",
             "TextCondition": "vectorize captions first with the `keras.layers.TextVectorization` the condition was "
@@ -255,8 +276,8 @@ class InputChecks:
 
     def _condition_batch(self, condition, where):
         """Python numbers and lists as a numpy batch, checked as `fit` checks conditions."""
-        condition = as_batch(condition, self._scalar_condition())
         self._check_not_text(condition, where)
+        condition = as_batch(condition, self._scalar_condition())
         if isinstance(condition, tf.data.Dataset):
             spec = condition.element_spec
             spec = single(spec[0] if isinstance(spec, tuple) else spec)  # Keras reads `x`, `(x,)` or `(x, y)`
@@ -309,16 +330,17 @@ class InputChecks:
         x_name, y_name = names
         if y is None:
             raise ValueError(f"`{method}(x, y)` needs targets `y` beside the conditions `x`.")
-        x = as_batch(x, self._scalar_condition())
         self._check_not_text(x, x_name)
+        x = as_batch(x, self._scalar_condition())
         _check_one_batch(x, x_name)
-        one = single(y)  # `[y]` holds the targets; `[image]` with one condition is a batch of one
-        y = one if one is not y and len(one) == len(x) else y
+        one, container = single(y), type(y).__name__  # `[y]` holds the targets; `[image]` with one condition: a batch
+        wrapped = one is not y
+        y = one if wrapped and len(one) == len(x) else y
         y = np.asarray(y) if isinstance(y, (list, tuple)) else y
         if len(x) == 0:
             raise ValueError(f"`{x_name}` holds no samples (shape {tuple(np.shape(x))}): there is nothing to train on.")
         if len(x) != len(y):
-            held = f" (a list holding one array of {len(one)} rows)" if one is not y and len(y) == 1 else ""
+            held = f" (a {container} holding one array of {len(one)} row(s))" if wrapped else ""
             raise ValueError(
                 f"`{x_name}` and `{y_name}` must hold as many samples; got {len(x)} conditions and {len(y)} "
                 f"targets{held}."

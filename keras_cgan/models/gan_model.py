@@ -43,7 +43,7 @@ import tensorflow as tf
 from keras_cgan import checks, distribute
 from keras_cgan import losses as losses_lib
 from keras_cgan.callbacks import steps_per_execution
-from keras_cgan.models.input_checks import DATASETS, InputChecks, Position, as_batch, batches_of_pairs
+from keras_cgan.models.input_checks import DATASETS, InputChecks, Position, batches_of_pairs
 
 UPDATES = ("alternating", "simultaneous")
 
@@ -1147,8 +1147,7 @@ class GANModel(InputChecks, keras.Model):
         A dataset's conditions of sizes its spec leaves unknown are checked
         batch by batch, as `fit` checks them.
         """
-        self._check_not_text(x, "x")  # before numpy stacks (or fails to stack) a ragged list of strings
-        x = as_batch(x, self._scalar_condition())
+        x = self._as_batch(x, "x")
         first = tf.nest.flatten(x)[0] if not isinstance(x, tf.data.Dataset) else None
         if first is not None and hasattr(first, "shape") and len(first.shape) and first.shape[0] == 0:
             raise ValueError("`x` holds no conditions (an empty batch): nothing to predict.")
@@ -1167,8 +1166,7 @@ class GANModel(InputChecks, keras.Model):
         """
         if self.distribute_strategy.num_replicas_in_sync > 1:
             # Keras gives every replica the whole batch (N times the rows); `predict` splits it over them.
-            self._check_not_text(x, "x")
-            x = as_batch(x, self._scalar_condition())
+            x = self._as_batch(x, "x")
             return self.predict(x, batch_size=len(tf.nest.flatten(x)[0]), verbose=0)
         return super().predict_on_batch(self._condition_batch(x, "x"))
 

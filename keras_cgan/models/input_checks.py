@@ -261,11 +261,14 @@ class InputChecks:
         condition = getattr(self, "condition", None)
         return condition is not None and tuple(condition.input_shape) == ()
 
-    def _check_not_text(self, condition, where):
-        """Raises `ValueError` naming `where` when conditions are strings: the networks take numbers."""
+    def _as_batch(self, condition, where):
+        """`as_batch` for this model's conditions; strings are refused first, naming `where` (numbers are taken).
+
+        Before numpy stacks them: a ragged list of tag sets would fail there, naming nothing.
+        """
         first = _first_text(condition)
         if first is None:
-            return
+            return as_batch(condition, self._scalar_condition())
         encode = {
             "ClassCondition": "give class ids as ints",
             "TextCondition": "vectorize captions first with the `keras.layers.TextVectorization` the condition was "
@@ -276,8 +279,7 @@ class InputChecks:
 
     def _condition_batch(self, condition, where):
         """Python numbers and lists as a numpy batch, checked as `fit` checks conditions."""
-        self._check_not_text(condition, where)
-        condition = as_batch(condition, self._scalar_condition())
+        condition = self._as_batch(condition, where)
         if isinstance(condition, tf.data.Dataset):
             spec = condition.element_spec
             spec = single(spec[0] if isinstance(spec, tuple) else spec)  # Keras reads `x`, `(x,)` or `(x, y)`
@@ -330,8 +332,7 @@ class InputChecks:
         x_name, y_name = names
         if y is None:
             raise ValueError(f"`{method}(x, y)` needs targets `y` beside the conditions `x`.")
-        self._check_not_text(x, x_name)
-        x = as_batch(x, self._scalar_condition())
+        x = self._as_batch(x, x_name)
         _check_one_batch(x, x_name)
         one, container = single(y), type(y).__name__  # `[y]` holds the targets; `[image]` with one condition: a batch
         wrapped = one is not y

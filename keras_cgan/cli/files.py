@@ -17,6 +17,21 @@ def check_output_folder(path, label):
         raise ValueError(f"{label}: {problem}.")
 
 
+def check_output_file(path, label, overwrite, what="a file name"):
+    """A `ValueError` (`LABEL: ...`) unless a file can be written at `path`.
+
+    Its folder must exist and be writable; `path` must not be a folder (`what`
+    names what to give instead) nor, unless `overwrite`, an existing file.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"{label}: the folder {folder} does not exist.")
+    if os.path.isdir(path):
+        raise ValueError(f"{label}: a folder; give {what} (a folder is never replaced).")
+    check_output_folder(folder, label)
+    refuse_existing(path, overwrite, label)
+
+
 def make_output_folder(path, label):
     """Makes the folder `path` (and its parents) if missing; a `ValueError` (`LABEL: ...`) naming it if it cannot."""
     try:

@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from keras_cgan.cli.files import check_output_folder, refuse_existing
+from keras_cgan.cli.files import check_output_file
 from keras_cgan.cli.status import errors_to_status, seed
 
 
@@ -68,12 +68,7 @@ def run_rollout(args):
     out = os.path.abspath(args.output)
     if not out.lower().endswith(".gif"):
         raise ValueError(f"--output {args.output}: give a .gif file name.")
-    if not os.path.isdir(os.path.dirname(out)):
-        raise ValueError(f"--output {args.output}: the folder {os.path.dirname(out)} does not exist.")
-    if os.path.isdir(out):
-        raise ValueError(f"--output {args.output}: a folder; give a .gif file name (a folder is never replaced).")
-    check_output_folder(os.path.dirname(out), f"--output {args.output}")
-    refuse_existing(out, args.overwrite, f"--output {args.output}")
+    check_output_file(out, f"--output {args.output}", args.overwrite, "a .gif file name")
     if not os.path.exists(args.clip):
         raise ValueError(f"{args.clip}: no such file or folder.")
     model = config["model"]

@@ -27,7 +27,7 @@ import numpy as np
 
 from keras_cgan import checks, distribute
 from keras_cgan.cli import run_folder
-from keras_cgan.cli.files import check_output_folder, refuse_existing
+from keras_cgan.cli.files import check_output_file, check_output_folder, refuse_existing
 from keras_cgan.cli.status import errors_to_status, seed
 from keras_cgan.cli.recipes.spec import FAMILIES, get
 
@@ -734,18 +734,13 @@ def run_sample(args):
         conditions, targets = run_folder.read_preview(run, args.n)
     extension = get(config["family"]).sample_extension
     out = args.out or run_folder.free_name(run, "sample", extension)
-    if not os.path.isdir(os.path.dirname(os.path.abspath(out))):
-        raise ValueError(f"--out {out}: the folder {os.path.dirname(os.path.abspath(out))} does not exist.")
-    if os.path.isdir(out):
-        raise ValueError(f"--out {out}: a folder; give a file name (a folder is never replaced).")
-    if args.out:
-        check_output_folder(os.path.dirname(os.path.abspath(out)), f"--out {out}")
-    elif checks.folder_problem(run):
-        raise ValueError(f"--run {run}: {checks.folder_problem(run)}; without --out the sample goes there: give --out.")
     endings = (".wav",) if extension == ".wav" else paired_images.IMAGE_EXTENSIONS  # as `translate` writes
     if not out.lower().endswith(endings):
         raise ValueError(f"--out {out}: give a name ending in one of {', '.join(endings)}.")
-    refuse_existing(out, args.overwrite, f"--out {out}")
+    if args.out:
+        check_output_file(out, f"--out {out}", args.overwrite)
+    elif problem := checks.folder_problem(run):  # a free name in the run folder
+        raise ValueError(f"--run {run}: {problem}; without --out the sample goes there: give --out.")
     config, family, gan = load_run(run)
     family.write_samples(gan, conditions, targets, out, args.seed)
     print(f"wrote {out} ({len(conditions)} samples of the {config['family']} run {run})")

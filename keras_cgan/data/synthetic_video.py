@@ -233,7 +233,7 @@ def junction_problem(size, context_frames, length, speeds=(2, 3), sprites=None, 
             f"{2 * fastest + widest + 4} for sprites {widest} pixels wide (each arm of the junction takes a full "
             f"step); at {given('size', size)} give speeds up to {(size - widest - 4) // 2}, or a larger {size_name}"
         )
-    if not isinstance(context_frames, (int, np.integer)) or isinstance(context_frames, bool) or context_frames < 1:
+    if not checks.is_integer(context_frames) or context_frames < 1:
         return f"{given('context_frames', context_frames)}: give an int of 1 or more context frames"
     room = max_context_frames(size, speeds, sprites)  # a longer context would cut the stem short
     size_bounds = names["length"] is not None or room < length - 4  # else the fixed length bounds the context

@@ -26,10 +26,24 @@ import numpy as np
 from keras_cgan import checks, distribute
 
 
+def _check_rows(count, rows, what="images"):
+    """`ValueError` unless `count` items, filled row by row, fill all `rows` rows (the last may be short)."""
+    if count == 0:
+        raise ValueError(f"A grid needs at least one of its {what}; got none.")
+    cols = -(-count // rows)
+    filled = -(-count // cols)
+    if filled < rows:
+        raise ValueError(
+            f"`rows={rows}` leaves empty rows: {count} {what}, {cols} a row, fill {filled} rows. "
+            f"Pass `rows={filled}`, or more {what} (e.g. `np.repeat(...)` for several a row)."
+        )
+
+
 def image_grid(images, rows):
     """Tiles `images` `[N, H, W, C]` in `[-1, 1]` into one uint8 array, `rows` rows."""
     images = np.asarray(images, dtype="float32")
     n, h, w, c = images.shape
+    _check_rows(n, rows)
     cols = -(-n // rows)
     pad = 1
     grid = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, c), -1.0, "float32")
@@ -55,7 +69,8 @@ def save_image_grid(images, path, rows, scale=1, row_labels=None, col_labels=Non
     Args:
         images: array `[N, H, W, C]` in `[-1, 1]`, row by row.
         path: str. The PNG to write (folders are made).
-        rows: int. Number of rows.
+        rows: int. Number of rows, filled row by row (`ceil(N / rows)` a
+            row); every row must get at least one image.
         scale: int. Each pixel becomes `scale x scale` pixels. Defaults to `1`.
         row_labels, col_labels: lists of str or None. Text written left of
             each row and above each column, so the picture says what its
@@ -343,7 +358,8 @@ class SampleGrid(SampleWriter):
         conditions: array. One condition per sample, e.g.
             `np.repeat(np.arange(10), 8)` for one row of 8 per class.
         path: str. PNG path; `{epoch}` in it is filled in.
-        rows: int. Rows of the grid.
+        rows: int. Rows of the grid, filled row by row (`ceil(N / rows)`
+            conditions a row); every row must get at least one condition.
         every: int. Write every `every` epochs (and after the last).
         seed: int. Seed of the fixed noise.
         scale: int. Nearest-neighbour upscaling of the PNG. Defaults to `1`.
@@ -367,6 +383,7 @@ class SampleGrid(SampleWriter):
                 f"`conditions` must hold one condition per sample. Received shape {self.conditions.shape}."
             )
         self.rows = checks.integer("rows", rows, low=1)
+        _check_rows(len(self.conditions), self.rows, "conditions")
         self.seed, self.scale = checks.integer("seed", seed, low=0), checks.integer("scale", scale, low=1)
         self.path = _image_path(path)
         _check_labels(len(self.conditions), self.rows, row_labels, col_labels)
@@ -804,7 +821,8 @@ class CollapseMonitor(keras.callbacks.Callback):
             command line's `diagnostics.txt`). Defaults to `None`.
 
     Attributes:
-        seen: dict. Kind -> message of every warning given.
+        seen: dict. Kind -> message of every warning given in the latest
+            `fit`: each `fit` (a resumed run too) warns afresh, once per kind.
         probe_from_data: bool. Whether the probe came from `fit`'s data
             (the next `fit` takes its own).
 
@@ -855,7 +873,9 @@ class CollapseMonitor(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         if self.path and is_chief(self.model):  # the first warning would fail to be written, and stop training
             check_writable("path", self.path)
-        self._streaks, self._failing, self._batches = {}, {}, 0
+        # Each fit warns afresh (a second fit, or a resumed one, that still fails is told so);
+        # given conditions and the `path` file, appended to, persist.
+        self.seen, self._streaks, self._failing, self._batches = {}, {}, {}, 0
         self._noise = None  # drawn for this model's noise shape
         check = getattr(self.model, "check_condition", None)  # a GANModel's, as SampleGrid checks its conditions
         if check is not None and hasattr(self.conditions, "shape") and not self.probe_from_data:  # the user's

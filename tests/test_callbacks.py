@@ -211,3 +211,33 @@ def test_keep_best_generator_leaves_the_training_noise_alone():
 
     for got, want in zip(trained([KeepBestGenerator(score, every=1, restore_best=False)]), trained([])):
         np.testing.assert_array_equal(got, want)
+
+
+def test_grids_refuse_rows_their_images_cannot_fill(tmp_path):
+    from keras_cgan.callbacks import save_image_grid
+
+    with pytest.raises(ValueError, match=r"`rows=8` leaves empty rows: 4 conditions, 1 a row, fill 4 rows\. "
+                                         r"Pass `rows=4`"):
+        SampleGrid(np.arange(4), str(tmp_path / "grid.png"), rows=8)
+    with pytest.raises(ValueError, match=r"`rows=4` leaves empty rows: 5 images, 2 a row, fill 3 rows"):
+        save_image_grid(np.zeros((5, 2, 2, 1)), str(tmp_path / "grid.png"), rows=4)
+    assert image_grid(np.zeros((10, 2, 2, 1)), rows=4).shape == (4 * 3 + 1, 3 * 3 + 1)  # a short last row is kept
+    assert not os.listdir(tmp_path)
+
+
+def test_collapse_monitor_warns_afresh_in_each_fit(tmp_path):
+    import warnings
+
+    from keras_cgan.callbacks import CollapseMonitor, CollapseWarning
+
+    gan = make_gan(check_data=False)  # NaN reaches the losses
+    labels, images = data()
+    images[3] = np.nan
+    monitor = CollapseMonitor(path=str(tmp_path / "diagnostics.txt"))
+    for _ in range(2):  # the second fit still fails: it says so, as a resumed run would
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, callbacks=[monitor])
+        assert [w.category for w in caught if issubclass(w.category, CollapseWarning)] == [CollapseWarning]
+        assert sorted(monitor.seen) == ["nan"]
+    assert (tmp_path / "diagnostics.txt").read_text().count("nan: ") == 2  # the file keeps both fits' warnings

@@ -582,6 +582,10 @@ class KeepBestGenerator(keras.callbacks.Callback):
     Scoring leaves the model's noise stream (`seed_state`) as it was, so
     training with this callback draws the same noise as training without it.
 
+    Each `fit` keeps its own best, from its first step: a second `fit`, or a
+    run resumed by `keras.callbacks.BackupAndRestore` (which saves the model,
+    not the best kept here), starts afresh, and `history` counts its steps.
+
     Args:
         score: callable `model -> float`, e.g.
             `keras_cgan.models.next_frame_gan.junction_score(...)`.
@@ -589,7 +593,8 @@ class KeepBestGenerator(keras.callbacks.Callback):
         restore_best: bool. Put the best weights into `model.generator` (and
             its weight average, with `ema_decay`) when training ends, or
             when `StopOnNaN` stops it. Defaults to `True`.
-        verbose: int. `1` prints every score. Defaults to `0`.
+        verbose: int. `1` prints every score (on the chief only, in
+            multi-worker runs). Defaults to `0`.
 
     Attributes:
         history: list of `(batch, score)` pairs, one per scoring; `batch`
@@ -649,7 +654,7 @@ class KeepBestGenerator(keras.callbacks.Callback):
             self.best_score, self.best_batch, self.best_weights, self.best_stages = None, None, None, stages
         if np.isfinite(value) and (self.best_score is None or value > self.best_score):
             self.best_score, self.best_batch, self.best_weights = value, self._batches, candidate
-        if self.verbose:
+        if self.verbose and is_chief(model):  # every worker scores; one prints
             best = "none finite yet" if self.best_score is None else f"{self.best_score:.4f} at batch {self.best_batch}"
             print(f"KeepBestGenerator: batch {self._batches} score {value:.4f} (best {best})", flush=True)
 

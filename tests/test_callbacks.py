@@ -241,3 +241,14 @@ def test_collapse_monitor_warns_afresh_in_each_fit(tmp_path):
         assert [w.category for w in caught if issubclass(w.category, CollapseWarning)] == [CollapseWarning]
         assert sorted(monitor.seen) == ["nan"]
     assert (tmp_path / "diagnostics.txt").read_text().count("nan: ") == 2  # the file keeps both fits' warnings
+
+
+def test_keep_best_generator_prints_on_the_chief_only(capsys, monkeypatch):
+    from keras_cgan import callbacks
+
+    gan = make_gan()
+    labels, images = data()
+    monkeypatch.setattr(callbacks, "is_chief", lambda model: False)  # a multi-worker run's other workers
+    keep = KeepBestGenerator(lambda model: 1.0, every=1, verbose=1)
+    gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, callbacks=[keep])
+    assert [b for b, _ in keep.history] == [1, 2] and "KeepBestGenerator" not in capsys.readouterr().out

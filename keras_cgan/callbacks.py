@@ -55,12 +55,14 @@ def image_grid(images, rows):
     return grid[..., 0] if c == 1 else grid
 
 
-def _check_labels(count, rows, row_labels, col_labels):
+def _check_labels(count, rows, row_labels, col_labels, what="images"):
     """`ValueError` unless the labels of a grid of `count` images in `rows` rows are one per row and column."""
     cols = -(-count // rows)
-    for labels, wanted, name in ((row_labels, rows, "row_labels"), (col_labels, cols, "col_labels")):
+    for labels, wanted, name, per in ((row_labels, rows, "row_labels", "row"),
+                                      (col_labels, cols, "col_labels", "column")):
         if labels is not None and len(labels) != wanted:
-            raise ValueError(f"`{name}` needs {wanted} labels (one per {name[:3]}); got {len(labels)}.")
+            raise ValueError(f"`{name}` needs {wanted} labels, one per {per} ({count} {what} in {rows} rows make "
+                             f"{cols} columns); got {len(labels)}.")
 
 
 def save_image_grid(images, path, rows, scale=1, row_labels=None, col_labels=None):
@@ -386,7 +388,7 @@ class SampleGrid(SampleWriter):
         _check_rows(len(self.conditions), self.rows, "conditions")
         self.seed, self.scale = checks.integer("seed", seed, low=0), checks.integer("scale", scale, low=1)
         self.path = _image_path(path)
-        _check_labels(len(self.conditions), self.rows, row_labels, col_labels)
+        _check_labels(len(self.conditions), self.rows, row_labels, col_labels, "conditions")
         self.row_labels, self.col_labels = row_labels, col_labels
         self.noise = None
 

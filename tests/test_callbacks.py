@@ -222,6 +222,9 @@ def test_grids_refuse_rows_their_images_cannot_fill(tmp_path):
     with pytest.raises(ValueError, match=r"`rows=4` leaves empty rows: 5 images, 2 a row, fill 3 rows"):
         save_image_grid(np.zeros((5, 2, 2, 1)), str(tmp_path / "grid.png"), rows=4)
     assert image_grid(np.zeros((10, 2, 2, 1)), rows=4).shape == (4 * 3 + 1, 3 * 3 + 1)  # a short last row is kept
+    with pytest.raises(ValueError, match=r"`col_labels` needs 3 labels, one per column \(10 conditions in 4 rows "
+                                         r"make 3 columns\); got 4\."):
+        SampleGrid(np.arange(10) % 4, str(tmp_path / "grid.png"), rows=4, col_labels=list("abcd"))
     assert not os.listdir(tmp_path)
 
 

@@ -594,7 +594,8 @@ class KeepBestGenerator(keras.callbacks.Callback):
         every: int. Training steps between scores. Defaults to `500`.
         restore_best: bool. Put the best weights into `model.generator` (and
             its weight average, with `ema_decay`) when training ends, or
-            when `StopOnNaN` stops it. Defaults to `True`.
+            when `StopOnNaN` stops it; it warns when no score was finite, so
+            there is no best. Defaults to `True`.
         verbose: int. `1` prints every score (on the chief only, in
             multi-worker runs). Defaults to `0`.
 
@@ -673,8 +674,14 @@ class KeepBestGenerator(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if not self.history or self.history[-1][0] != self._batches:
             self._evaluate()  # the final weights get a say too
-        if self.restore_best:
-            self.restore()
+        if self.restore_best and not self.restore() and is_chief(self.model):
+            grown = "" if self.best_stages is None else f" at {self.best_stages} active stage(s)"
+            warnings.warn(
+                f"KeepBestGenerator: no score was finite in this fit{grown} (the last: {self.history[-1][1]}), so "
+                "there is no best to put back: the generator keeps its final weights. Check that `score` "
+                "returns a finite number for a working generator.",
+                stacklevel=2,
+            )
 
 
 # ------------------------------------------------------------ collapse guard

@@ -255,3 +255,13 @@ def test_keep_best_generator_prints_on_the_chief_only(capsys, monkeypatch):
     keep = KeepBestGenerator(lambda model: 1.0, every=1, verbose=1)
     gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, callbacks=[keep])
     assert [b for b, _ in keep.history] == [1, 2] and "KeepBestGenerator" not in capsys.readouterr().out
+
+
+def test_keep_best_generator_says_when_it_has_no_best_to_put_back():
+    gan = make_gan()
+    labels, images = data()
+    keep = KeepBestGenerator(lambda model: float("nan"), every=1)
+    with pytest.warns(UserWarning, match=r"KeepBestGenerator: no score was finite in this fit \(the "
+                                         r"last: nan\), so there is no best to put back: the generator keeps its final"):
+        gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, callbacks=[keep])
+    assert keep.best_weights is None and len(keep.history) == 2

@@ -363,7 +363,8 @@ class SampleGrid(SampleWriter):
         rows: int. Rows of the grid, filled row by row (`ceil(N / rows)`
             conditions a row); every row must get at least one condition.
         every: int. Write every `every` epochs (and after the last).
-        seed: int. Seed of the fixed noise.
+            Defaults to `10`.
+        seed: int. Seed of the fixed noise. Defaults to `0`.
         scale: int. Nearest-neighbour upscaling of the PNG. Defaults to `1`.
         row_labels, col_labels: lists of str or None. Written beside the
             rows and above the columns of the PNG (see `save_image_grid`).

@@ -265,3 +265,14 @@ def test_the_averaged_generator_of_a_stack_gan_not_fully_grown_is_its_grown_chai
     with gan.ema_weights():
         expected = np.asarray(gan(labels[:2], noise=noise))
     np.testing.assert_allclose(np.asarray(averaged([noise, labels[:2]])), expected, atol=1e-6)
+
+
+def test_grow_stages_warns_when_the_fit_ends_before_a_growth():
+    labels, images = _data(8, size=8)
+    gan = build_default((4, 8), 4, **TINY, seed=0)
+    gan.compile()
+    with pytest.warns(UserWarning, match=r"before the growth at epoch\(s\) \[3\].*ends with 1 of its 2 stages.*initial_epoch="):
+        gan.fit(labels, images, batch_size=8, epochs=2, callbacks=[GrowStages([3])], verbose=0)
+    assert gan.stages() == 1
+    gan.fit(labels, images, batch_size=8, initial_epoch=2, epochs=4, callbacks=[GrowStages([3, 9])], verbose=0)
+    assert gan.stages() == 2  # the schedule's epochs are fit's; 9 is beyond a two-stage model and ignored

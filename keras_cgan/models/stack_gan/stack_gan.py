@@ -1,6 +1,7 @@
 """`StackGAN`: a small image first, then larger ones, grown stage by stage."""
 
 import copy
+import warnings
 
 import keras
 import tensorflow as tf
@@ -386,6 +387,11 @@ class GrowStages(keras.callbacks.Callback):
     `GrowStages([10, 20])`: stage 1 alone for epochs 0-9, stages 1+2 from
     epoch 10, all three from epoch 20. The target count is computed from the
     epoch, so a run resumed by `BackupAndRestore` lands in the same state.
+    Epochs are `fit`'s: a later `fit` counts from its `initial_epoch` (0 by
+    default), so pass `initial_epoch=` to go on with the schedule. Epochs
+    past the last growth train all stages; a model never shrinks; epochs
+    beyond the model's later stages are ignored (one schedule serves two-
+    and three-stage models). A `fit` that ends before a growth warns.
 
     Args:
         epochs: list of int. Epoch (0-based) at which each later stage starts.
@@ -415,9 +421,22 @@ class GrowStages(keras.callbacks.Callback):
         """How many stages are active at (0-based) `epoch`."""
         return 1 + sum(epoch >= e for e in self.epochs)
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_train_begin(self, logs=None):
         if not isinstance(self.model, StackGAN):
             raise ValueError(f"GrowStages needs a StackGAN model; got {type(self.model).__name__}.")
+        ends = (self.params or {}).get("epochs")
+        missed = [e for e in self.epochs[: self.model.num_stages - 1] if ends is not None and e >= ends]
+        if missed:
+            grown = max(self.model.stages(), self.stages_at(ends - 1))
+            warnings.warn(
+                f"GrowStages: this `fit` ends after epoch {ends - 1}, before the growth at epoch(s) {missed} "
+                f"(0-based); the model ends with {grown} of its {self.model.num_stages} stages. "
+                "Fit for more epochs, or go on in a later `fit` with `initial_epoch=` (GrowStages reads `fit`'s "
+                "epochs, which start there).",
+                stacklevel=2,
+            )
+
+    def on_epoch_begin(self, epoch, logs=None):
         want = min(self.stages_at(epoch), self.model.num_stages)
         if want > self.model.stages():
             self.model.grow(want)

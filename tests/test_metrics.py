@@ -146,6 +146,21 @@ def test_spectral_match_is_zero_for_the_truth_and_grows_with_blur_and_noise():
     assert image_quality.spectral_match(truth, np.roll(truth, 3, axis=2)) == pytest.approx(0.0, abs=1e-12)
 
 
+def test_detail_measures_of_a_flat_truth_say_there_is_nothing_to_compare():
+    flat, truth = np.full((2, 8, 8, 1), 0.3), scene((2, 8, 8, 1))
+    with pytest.raises(ValueError, match=r"`real` has no gradient energy: every image of shape \(2, 8, 8, 1\) is flat"):
+        image_quality.sharpness_ratio(truth, flat)  # was: about 1e11 (a division by 1e-12)
+    with pytest.raises(ValueError, match="`real` has no gradient energy"):
+        image_quality.sharpness_ratio(flat, flat)  # was: 0.0
+    assert float(image_quality.sharpness_ratio(flat, truth)) == 0.0  # a flat output has no detail: fine
+    assert image_quality.spectral_match(flat, truth) is None  # was: about 19
+    assert image_quality.spectral_match(flat, flat) is None  # as edge_similarity: the truth has nothing to match
+    assert image_quality.spectral_match(truth, flat) > 1
+    report = image_quality.quality_report(flat, truth)
+    assert report["sharpness_ratio"] is None and report["spectral_match"] is None and report["edge_similarity"] is None
+    assert report["flat_error"] > 0
+
+
 def test_radial_power_puts_a_grating_in_its_band():
     cols = np.arange(16)
     grating = np.cos(2 * np.pi * cols / 4)[None, None, :, None].repeat(16, 1)  # 4 cycles across 16 pixels
@@ -251,7 +266,8 @@ def test_ssim_names_a_filter_size_that_is_no_positive_int(filter_size):
 def test_spectral_match_refuses_images_without_a_spectrum(shape):
     with pytest.raises(ValueError, match="at least 2 pixels high and wide to have a spectrum"):  # was: NaN
         image_quality.spectral_match(np.zeros(shape), np.zeros(shape))
-    assert image_quality.spectral_match(np.zeros((1, 2, 2, 1)), np.zeros((1, 2, 2, 1))) == 0.0
+    checker = np.array([[1.0, -1.0], [-1.0, 1.0]])[None, ..., None]
+    assert image_quality.spectral_match(checker, checker) == 0.0
 
 
 def test_segmental_snr_names_frames_it_cannot_make():

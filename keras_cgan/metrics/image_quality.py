@@ -152,11 +152,17 @@ def sharpness_ratio(generated, real, value_range=(-1.0, 1.0)):
     """Sharpness of `generated` over sharpness of `real`, both averaged over images.
 
     The two batches need not be paired; `1.0` means as much fine detail as
-    real images, below 1 blurrier, above 1 noisier.
+    real images, below 1 blurrier, above 1 noisier. A `ValueError` when every
+    `real` image is flat (no gradient: nothing to compare with).
     """
     fake = tf.reduce_mean(sharpness(generated, value_range))
     true = tf.reduce_mean(sharpness(real, value_range))
-    return fake / tf.maximum(true, 1e-12)
+    if tf.executing_eagerly() and float(true) == 0:  # was: divided by 1e-12, about 1e11
+        raise ValueError(
+            f"`real` has no gradient energy: every image of shape {tuple(np.shape(real))} is flat, so there is no "
+            "sharpness to compare `generated` with. Pass real images that have some detail."
+        )
+    return fake / true
 
 
 # ---------------------------------------------------------------- where the detail is (NumPy)
@@ -283,6 +289,11 @@ def _radial_power(x):
     return total[count > 0] / count[count > 0]
 
 
+def _flat(unit):
+    """Whether every image of `unit` (`[B, H, W, C]`) is constant in every channel: no gradient, no spectrum."""
+    return not np.ptp(unit, axis=(1, 2)).any()
+
+
 def spectral_match(y_true, y_pred, value_range=(-1.0, 1.0), floor=1e-3):
     """Mean over frequency bands of `|log10|` of the prediction's power over the truth's (`radial_power`).
 
@@ -290,7 +301,8 @@ def spectral_match(y_true, y_pred, value_range=(-1.0, 1.0), floor=1e-3):
     average. Blur lacks high-frequency power, noise and checkerboards add
     it; a spectrum ignores where detail is, so pair it with
     `edge_similarity`. `floor` times the truth's mean band power is added to
-    both, so bands where neither has power count as matched.
+    both, so bands where neither has power count as matched. Returns `None`
+    when every truth image is flat (no power in any band: nothing to match).
 
     >>> import numpy as np
     >>> truth = np.zeros((1, 8, 8, 1)); truth[0, :, 4:] = 1.0
@@ -299,9 +311,13 @@ def spectral_match(y_true, y_pred, value_range=(-1.0, 1.0), floor=1e-3):
     >>> checker = 0.1 * (-1.0) ** np.indices((8, 8)).sum(0)[None, ..., None]
     >>> round(spectral_match(truth, truth + checker), 2)  # all from the corner band, empty in the truth
     0.55
+    >>> print(spectral_match(np.zeros((1, 8, 8, 1)), checker))
+    None
     """
     y_true, y_pred = _unit_pair(y_true, y_pred, value_range)
     p_true, p_pred = _radial_power(y_true), _radial_power(y_pred)
+    if _flat(y_true):  # was: any prediction's power over 1e-20, about 19
+        return None
     eps = floor * p_true.mean() + 1e-20
     return float(np.mean(np.abs(np.log10((p_pred + eps) / (p_true + eps)))))
 
@@ -309,13 +325,15 @@ def spectral_match(y_true, y_pred, value_range=(-1.0, 1.0), floor=1e-3):
 def quality_report(y_true, y_pred, value_range=(-1.0, 1.0)):
     """Mean PSNR, mean SSIM, the sharpness ratio of `y_pred` to `y_true` and the three detail measures.
 
-    Floats, except `flat_error` and `edge_similarity`, `None` when the truth
-    has no flat pixel or no edge.
+    Floats, except `None` for `flat_error` when the truth has no flat pixel,
+    for `edge_similarity` when it has no edge, and for `sharpness_ratio` and
+    `spectral_match` when every truth image is flat.
     """
+    flat = _flat(_unit_array(y_true, value_range))
     return {
         "psnr": float(np.mean(psnr(y_true, y_pred, value_range))),
         "ssim": float(np.mean(ssim(y_true, y_pred, value_range))),
-        "sharpness_ratio": float(sharpness_ratio(y_pred, y_true, value_range)),
+        "sharpness_ratio": None if flat else float(sharpness_ratio(y_pred, y_true, value_range)),
         "flat_error": flat_error(y_true, y_pred, value_range),
         "edge_similarity": edge_similarity(y_true, y_pred, value_range),
         "spectral_match": spectral_match(y_true, y_pred, value_range),

@@ -306,9 +306,10 @@ def test_sprite_metrics_refuse_8_bit_frames_and_unmatched_shapes():
     with pytest.raises(ValueError, match="`futures` must hold"):
         video_metrics.matches_future(pred, pred)  # one future each, not under an F axis
     assert video_metrics.matches_future(pred, pred[:, None]) == 1.0
-    with pytest.raises(ValueError, match=r"frames \[N, H, W, C\] are not rollouts .* give rollouts \[N, T, H, W, C\]"):
+    with pytest.raises(ValueError, match=r"frames \[N, H, W, C\] are not rollouts \(use `mode_split`\)"):
         video_metrics.intact_rollouts(pred)  # frames, not rollouts: was 0.0
-    with pytest.raises(ValueError, match=r"`rollouts` must be \[N, T, H, W, C\] or \[N, T, H, W\] with N, T >= 1"):
+    shapes = r"`rollouts` must be \[N, T, H, W, C\] or grayscale \[N, T, H, W\] with N, T >= 1"
+    with pytest.raises(ValueError, match=shapes):
         video_metrics.intact_rollouts(np.zeros((0, 3, 8, 8, 1)))  # was: NaN and a RuntimeWarning
     with pytest.raises(ValueError, match=r"Received shape \(8, 8, 1\)"):
         video_metrics.intact_rollouts(frame)
@@ -322,6 +323,33 @@ def test_intact_rollouts_takes_grayscale_rollouts_as_the_other_sprite_metrics_ta
     rollouts = np.stack([np.stack([frame] * 3), np.stack([frame, frame, np.full((8, 8), -1.0)])])  # [N, T, H, W]
     assert video_metrics.intact_rollouts(rollouts) == 0.5  # was: refused as not [N, T, H, W, C]
     assert video_metrics.intact_rollouts(rollouts[..., None]) == 0.5
+
+
+def test_sprite_metrics_say_which_reading_of_a_shape_they_refuse_and_how_to_give_it():
+    frame = np.full((8, 8, 1), -1.0)
+    frame[2:4, 2:4] = 1.0
+    clip = np.stack([frame] * 3)  # [T, H, W, C]
+    # one rollout [T, H, W, C]: was "have frames 1 pixel(s) wide: frames [N, H, W, C] are not rollouts"
+    with pytest.raises(ValueError, match=re.escape("last axis reads as 1 channel(s), not a width")) as error:
+        video_metrics.intact_rollouts(clip)
+    assert "one rollout [T, H, W, C] is `rollouts[None]`" in str(error.value)
+    assert video_metrics.intact_rollouts(clip[None]) == 1.0
+    # grayscale rollouts of frames 3 pixels wide: the error says how to give them, and that works
+    narrow = np.full((2, 3, 8, 3), -1.0)
+    narrow[..., 2:4, 1] = 1.0
+    with pytest.raises(ValueError, match=re.escape("Grayscale frames 3 pixel(s) wide: pass `rollouts[..., None]`")):
+        video_metrics.intact_rollouts(narrow)
+    assert video_metrics.intact_rollouts(narrow[..., None]) == 1.0
+    # one frame given for a batch: was 8 rows scored as 8 frames (0.25 one sprite); empty: was all fractions 0
+    for refuse in (lambda x: video_metrics.mode_split(x), lambda x: video_metrics.matches_future(x, x[:, None])):
+        with pytest.raises(ValueError, match=re.escape("Received shape (8, 8, 1), whose last axis reads as 1")):
+            refuse(frame)
+        with pytest.raises(ValueError, match=re.escape("with N >= 1. Received shape (0, 8, 8, 1).")):
+            refuse(frame[None][:0])
+    with pytest.raises(ValueError, match=re.escape("`frames` must be [N, H, W, C] or grayscale [N, H, W]")):
+        video_metrics.mode_split(clip[None])  # clips: was SciPy's "structure and input must have equal rank"
+    with pytest.raises(ValueError, match=re.escape("`frame` must be one frame [H, W, C] or [H, W]. Received shape (1,")):
+        video_metrics.count_sprites(frame[None])
 
 
 def test_attribute_readers_refuse_8_bit_images():
@@ -381,7 +409,11 @@ def test_the_metrics_refuse_8_bit_values_in_one_wording():
     for name, refuse in (("samples", lambda: diversity(eight_bit)),
                          ("images", lambda: tag_face_accuracy(np.repeat(eight_bit, 3, -1), [0, 0], [0, 0])),
                          ("images", lambda: judge(eight_bit)),
-                         ("frame", lambda: video_metrics.mode_split(eight_bit))):
+                         ("frame", lambda: video_metrics.count_sprites(eight_bit[0])),
+                         ("frames", lambda: video_metrics.mode_split(eight_bit)),  # was: `frame`
+                         ("frames", lambda: video_metrics.matches_future(eight_bit, eight_bit[:, None] / 255)),
+                         ("futures", lambda: video_metrics.matches_future(eight_bit / 255, eight_bit[:, None])),
+                         ("rollouts", lambda: video_metrics.intact_rollouts(eight_bit[None]))):
         with pytest.raises(ValueError) as error:
             refuse()
         message = str(error.value)

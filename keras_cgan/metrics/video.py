@@ -41,8 +41,31 @@ MIN_MSE = 1e-10
 
 
 def _gray(frame):
+    frame = np.asarray(frame)
+    if frame.ndim not in (2, 3):  # was: SciPy's "structure and input must have equal rank"
+        raise ValueError(f"`frame` must be one frame [H, W, C] or [H, W]. Received shape {frame.shape}.")
     frame = unit_range(frame, "frame", np.float32)  # 8-bit frames: every pixel "near full"
     return frame.mean(axis=-1) if frame.ndim == 3 else frame
+
+
+def _sprite_batch(array, name, lead, missing):
+    """`array` as float32, checked `[*lead, H, W, C]` or grayscale `[*lead, H, W]`, not empty, in `[-1, 1]`.
+
+    The grayscale form with a last axis of 1 or 3 is refused: that axis
+    reads as channels, so a leading axis is missing (`missing` says which
+    arrays those are); frames that narrow take a channel axis.
+    """
+    array, dims = np.asarray(array), ", ".join(lead)
+    shapes = f"[{dims}, H, W, C] or grayscale [{dims}, H, W] with {dims} >= 1"
+    if array.ndim not in (len(lead) + 2, len(lead) + 3) or not array.size:
+        raise ValueError(f"`{name}` must be {shapes}. Received shape {array.shape}.")
+    if array.ndim == len(lead) + 2 and array.shape[-1] in (1, 3):
+        raise ValueError(
+            f"`{name}` must be {shapes}. Received shape {array.shape}, whose last axis reads as "
+            f"{array.shape[-1]} channel(s), not a width: {missing}. Grayscale frames {array.shape[-1]} pixel(s) "
+            f"wide: pass `{name}[..., None]`."
+        )
+    return unit_range(array, name, np.float32)  # named here: the per-frame check would say `frame`
 
 
 def count_sprites(frame, threshold=0.5, mass_level=0.0, min_mass_fraction=0.8, max_pixels=None):
@@ -78,18 +101,19 @@ def mode_split(frames, **kwargs):
     """Fractions of frames `[N, H, W, C]` with one sprite, a split one or a faded one.
 
     Args:
-        frames: array `[N, H, W, C]`.
+        frames: array `[N, H, W, C]` (or grayscale `[N, H, W]`, not 1 or 3
+            pixels wide: see `intact_rollouts`) in `[-1, 1]`, `N >= 1`.
         **kwargs: passed to `count_sprites`.
 
     Returns:
         dict with `one_sprite`, `split`, `faded` (fractions summing to 1) and `count`.
     """
-    kinds = [count_sprites(f, **kwargs) for f in np.asarray(frames)]
-    n = max(len(kinds), 1)
+    frames = _sprite_batch(frames, "frames", ["N"], "one frame [H, W, C] is `frames[None]`")
+    kinds = [count_sprites(f, **kwargs) for f in frames]
     return {
-        "one_sprite": kinds.count("one") / n,
-        "split": kinds.count("split") / n,
-        "faded": kinds.count("faded") / n,
+        "one_sprite": kinds.count("one") / len(kinds),
+        "split": kinds.count("split") / len(kinds),
+        "faded": kinds.count("faded") / len(kinds),
         "count": len(kinds),
     }
 
@@ -103,13 +127,16 @@ def matches_future(frames, futures, threshold=0.5, min_overlap=0.5):
     """Fraction of frames whose one sprite sits where one of the possible futures has it.
 
     Args:
-        frames: array `[N, H, W, C]` of predictions.
-        futures: array `[N, F, H, W, C]`: the `F` possible true frames.
+        frames: array `[N, H, W, C]` (or grayscale `[N, H, W]`, as in
+            `mode_split`) of predictions in `[-1, 1]`, `N >= 1`.
+        futures: array `[N, F, H, W, C]` (or `[N, F, H, W]`): the `F`
+            possible true frames.
         threshold: float. Near-full intensity, as in `count_sprites`.
         min_overlap: float. Intersection over union of the predicted and the
             true sprite masks needed to match. Defaults to `0.5`.
     """
-    frames, futures = np.asarray(frames), np.asarray(futures)
+    frames = _sprite_batch(frames, "frames", ["N"], "one frame [H, W, C] is `frames[None]`")
+    futures = unit_range(futures, "futures", np.float32)
     if futures.ndim != frames.ndim + 1 or len(futures) != len(frames):
         raise ValueError(
             f"`futures` must hold the possible true frames of each of the {len(frames)} frames, shape "
@@ -124,26 +151,25 @@ def matches_future(frames, futures, threshold=0.5, min_overlap=0.5):
             if union and np.sum(pred & true) / union >= min_overlap:
                 hits += 1
                 break
-    return hits / max(len(frames), 1)
+    return hits / len(frames)
 
 
 def intact_rollouts(rollouts, **kwargs):
     """Fraction of rollouts `[N, T, H, W, C]` (or grayscale `[N, T, H, W]`) with one sprite in every frame.
 
+    A 4-D array whose last axis is 1 or 3 is taken for channels and refused:
+    it is frames `[N, H, W, C]` (scored by `mode_split`) or one rollout
+    `[T, H, W, C]` (`rollouts[None]`). Grayscale rollouts of frames 1 or 3
+    pixels wide take a channel axis: `rollouts[..., None]`.
+
     Args:
         rollouts: array `[N, T, H, W, C]` or `[N, T, H, W]` in `[-1, 1]`, with `N, T >= 1`.
         **kwargs: passed to `count_sprites`.
     """
-    rollouts = np.asarray(rollouts)
-    if rollouts.ndim not in (4, 5) or not rollouts.size:
-        raise ValueError(
-            f"`rollouts` must be [N, T, H, W, C] or [N, T, H, W] with N, T >= 1. Received shape {rollouts.shape}."
-        )
-    if rollouts.ndim == 4 and rollouts.shape[-1] in (1, 3):  # frames [N, H, W, C] read as rollouts: 0.0
-        raise ValueError(
-            f"`rollouts` of shape {rollouts.shape} read as [N, T, H, W] have frames {rollouts.shape[-1]} pixel(s) "
-            "wide: frames [N, H, W, C] are not rollouts (use `mode_split`); give rollouts [N, T, H, W, C]."
-        )
+    rollouts = _sprite_batch(
+        rollouts, "rollouts", ["N", "T"],  # frames read as rollouts scored 0.0
+        "frames [N, H, W, C] are not rollouts (use `mode_split`); one rollout [T, H, W, C] is `rollouts[None]`",
+    )
     intact = [all(count_sprites(f, **kwargs) == "one" for f in clip) for clip in rollouts]
     return float(np.mean(intact))
 

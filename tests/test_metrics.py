@@ -418,3 +418,48 @@ def test_the_metrics_refuse_8_bit_values_in_one_wording():
             refuse()
         message = str(error.value)
         assert message.startswith(f"`{name}` must be in [-1, 1]. Received values from 0 to 255"), message
+
+
+def test_image_metrics_name_the_argument_that_is_off_the_scale_or_no_image_batch():
+    images = frames(shape=(2, 8, 8, 1))
+    eight_bit = np.round((images + 1) * 127.5)
+    for name, refuse in (("y_pred", lambda: image_quality.psnr(images, eight_bit)),  # was: "images hold values"
+                         ("y_true", lambda: image_quality.ssim(eight_bit, images)),
+                         ("generated", lambda: image_quality.sharpness_ratio(eight_bit, images)),
+                         ("real", lambda: image_quality.sharpness_ratio(images, eight_bit)),
+                         ("y_true", lambda: image_quality.spectral_match(eight_bit, images)),
+                         ("y_pred", lambda: image_quality.quality_report(images, eight_bit)),
+                         ("images", lambda: image_quality.sharpness(eight_bit))):
+        with pytest.raises(ValueError, match=rf"^`{name}` holds values from 0 to 255, far outside value_range"):
+            refuse()
+    # was: "Expected images of shape [B, H, W, C]", not saying which
+    with pytest.raises(ValueError, match=re.escape("`y_pred` must be images [B, H, W, C]. Received shape (8, 8, 1).")):
+        image_quality.psnr(images, images[0])
+    with pytest.raises(ValueError, match=re.escape("`real` must be at least 2 pixels high and wide")):
+        image_quality.sharpness_ratio(images, images[:, :1])
+
+
+def test_video_frame_metrics_name_frames_they_cannot_score():
+    t = frames(shape=(3, 8, 8, 1))
+    eight_bit = np.round((t + 1) * 127.5)
+    # was: -10 dB, 8-bit frames scored on the [-1, 1] scale
+    with pytest.raises(ValueError, match=r"^`targets` holds values from 0 to 255, far outside value_range"):
+        video_metrics.sharpness_difference(t, eight_bit)
+    assert video_metrics.sharpness_difference(eight_bit, eight_bit, value_range=(0, 255)) == pytest.approx(
+        10 * np.log10(255**2 / 1e-10))
+    for name, measure in (("predictions", lambda x, **kw: video_metrics.psnr(x, x, **kw)),
+                          ("frames", video_metrics.sharpness),
+                          ("predictions", lambda x, **kw: video_metrics.sharpness_difference(x, x, **kw))):
+        with pytest.raises(ValueError, match=rf"^`{name}` holds values from 0 to 255"):  # was: "images hold"
+            measure(eight_bit)
+        # was: NaN and a RuntimeWarning, and a [H, W] frame read as H frames (or a reshape error)
+        for shape in ((0, 8, 8, 1), (8, 8)):
+            with pytest.raises(ValueError, match=re.escape(f"`{name}` must hold at least one frame [H, W, C]")):
+                measure(np.zeros(shape))
+        with pytest.raises(ValueError, match=r"`value_range` must be \(low, high\)"):
+            measure(t, value_range=1)  # psnr, sharpness_difference: was a TypeError
+    # a side of 1 pixel has no gradient: was NaN
+    with pytest.raises(ValueError, match=re.escape("`predictions` must be at least 2 pixels high and wide")):
+        video_metrics.sharpness_difference(t[:, :1], t[:, :1])
+    with pytest.raises(ValueError, match=re.escape("`frames` must be at least 2 pixels high and wide")):
+        video_metrics.sharpness(t[:, :, :1])

@@ -40,32 +40,32 @@ from keras_cgan.losses import image_gradients
 SHARPNESS_NORMS = ("rms", "abs")
 
 
-def _check_images(shape, value_range):
+def _check_images(shape, value_range, name):
     if np.ndim(value_range) != 1 or len(value_range) != 2:
         raise ValueError(f"`value_range` must be (low, high), e.g. (0, 255). Received: {value_range!r}")
     lo, hi = value_range
     if hi <= lo:
         raise ValueError(f"`value_range` must be (low, high) with low < high. Received: {value_range}")
     if len(shape) != 4:
-        raise ValueError(f"Expected images of shape [B, H, W, C]. Received shape {tuple(shape)}")
+        raise ValueError(f"`{name}` must be images [B, H, W, C]. Received shape {tuple(shape)}.")
     return lo, hi
 
 
-def _to_unit(images, value_range):
+def _to_unit(images, value_range, name="images"):
     images = tf.convert_to_tensor(images)
-    lo, hi = _check_images(images.shape, value_range)
+    lo, hi = _check_images(images.shape, value_range, name)
     unit = (tf.cast(images, "float32") - lo) / (hi - lo)
     if tf.executing_eagerly() and tf.size(unit) > 0:
-        _check_scale(float(tf.reduce_min(unit)), float(tf.reduce_max(unit)), value_range)
+        _check_scale(float(tf.reduce_min(unit)), float(tf.reduce_max(unit)), value_range, name)
     return unit
 
 
-def _check_scale(low, high, value_range):
-    """`ValueError` when images spanning `low..high` on the `[0, 1]` scale are on another (0..255 read as -1..1)."""
+def _check_scale(low, high, value_range, name):
+    """`ValueError` naming `name` when images spanning `low..high` on the `[0, 1]` scale are on another."""
     lo, hi = value_range
-    if low < -0.5 or high > 1.5:
+    if low < -0.5 or high > 1.5:  # e.g. 0..255 read as -1..1
         raise ValueError(
-            f"images hold values from {low * (hi - lo) + lo:g} to {high * (hi - lo) + lo:g}, far outside "
+            f"`{name}` holds values from {low * (hi - lo) + lo:g} to {high * (hi - lo) + lo:g}, far outside "
             f"value_range={tuple(value_range)}; pass the images' own range (value_range=(0, 255) for 8-bit)."
         )
 
@@ -80,7 +80,7 @@ def _check_pair(y_true, y_pred):
 
 def psnr(y_true, y_pred, value_range=(-1.0, 1.0)):
     """Per-image peak signal-to-noise ratio in dB (`tf.image.psnr`), shape `[B]`."""
-    y_true, y_pred = _to_unit(y_true, value_range), _to_unit(y_pred, value_range)
+    y_true, y_pred = _to_unit(y_true, value_range, "y_true"), _to_unit(y_pred, value_range, "y_pred")
     _check_pair(y_true, y_pred)
     return tf.image.psnr(y_true, y_pred, max_val=1.0)
 
@@ -91,18 +91,18 @@ def ssim(y_true, y_pred, value_range=(-1.0, 1.0), filter_size=11):
     `filter_size` shrinks to the image size for images smaller than it.
     """
     filter_size = checks.integer("filter_size", filter_size, low=1)
-    y_true, y_pred = _to_unit(y_true, value_range), _to_unit(y_pred, value_range)
+    y_true, y_pred = _to_unit(y_true, value_range, "y_true"), _to_unit(y_pred, value_range, "y_pred")
     _check_pair(y_true, y_pred)
     size = min(filter_size, int(y_true.shape[1]), int(y_true.shape[2]))
     return tf.image.ssim(y_true, y_pred, max_val=1.0, filter_size=size)
 
 
-def _gradient_unit(images, value_range):
+def _gradient_unit(images, value_range, name="images"):
     """`_to_unit(images)`, refused when a side is 1 pixel (no difference one way: a mean of nothing, NaN)."""
-    unit = _to_unit(images, value_range)
+    unit = _to_unit(images, value_range, name)
     if any(size is not None and size < 2 for size in unit.shape[1:3]):
         raise ValueError(
-            f"`images` must be at least 2 pixels high and wide to have a gradient. Received shape {tuple(unit.shape)}."
+            f"`{name}` must be at least 2 pixels high and wide to have a gradient. Received shape {tuple(unit.shape)}."
         )
     return unit
 
@@ -155,8 +155,8 @@ def sharpness_ratio(generated, real, value_range=(-1.0, 1.0)):
     real images, below 1 blurrier, above 1 noisier. A `ValueError` when every
     `real` image is flat (no gradient: nothing to compare with).
     """
-    fake = tf.reduce_mean(sharpness(generated, value_range))
-    true = tf.reduce_mean(sharpness(real, value_range))
+    fake = tf.reduce_mean(sharpness(_gradient_unit(generated, value_range, "generated"), (0.0, 1.0)))
+    true = tf.reduce_mean(sharpness(_gradient_unit(real, value_range, "real"), (0.0, 1.0)))
     if tf.executing_eagerly() and float(true) == 0:  # was: divided by 1e-12, about 1e11
         raise ValueError(
             f"`real` has no gradient energy: every image of shape {tuple(np.shape(real))} is flat, so there is no "
@@ -167,18 +167,18 @@ def sharpness_ratio(generated, real, value_range=(-1.0, 1.0)):
 
 # ---------------------------------------------------------------- where the detail is (NumPy)
 
-def _unit_array(images, value_range):
+def _unit_array(images, value_range, name="images"):
     """`images` as a float64 array on the `[0, 1]` scale, checked `[B, H, W, C]` and on that scale."""
     images = np.asarray(images, "float64")
-    lo, hi = _check_images(images.shape, value_range)
+    lo, hi = _check_images(images.shape, value_range, name)
     unit = (images - lo) / (hi - lo)
     if unit.size:
-        _check_scale(float(unit.min()), float(unit.max()), value_range)
+        _check_scale(float(unit.min()), float(unit.max()), value_range, name)
     return unit
 
 
 def _unit_pair(y_true, y_pred, value_range):
-    y_true, y_pred = _unit_array(y_true, value_range), _unit_array(y_pred, value_range)
+    y_true, y_pred = _unit_array(y_true, value_range, "y_true"), _unit_array(y_pred, value_range, "y_pred")
     _check_pair(y_true, y_pred)
     return y_true, y_pred
 
@@ -329,7 +329,7 @@ def quality_report(y_true, y_pred, value_range=(-1.0, 1.0)):
     for `edge_similarity` when it has no edge, and for `sharpness_ratio` and
     `spectral_match` when every truth image is flat.
     """
-    flat = _flat(_unit_array(y_true, value_range))
+    flat = _flat(_unit_array(y_true, value_range, "y_true"))
     return {
         "psnr": float(np.mean(psnr(y_true, y_pred, value_range))),
         "ssim": float(np.mean(ssim(y_true, y_pred, value_range))),

@@ -174,10 +174,22 @@ def intact_rollouts(rollouts, **kwargs):
     return float(np.mean(intact))
 
 
-def _as_batch(frames):
-    """Frames `[..., H, W, C]` (one frame, `[N, H, W, C]`, clips) as a `[N, H, W, C]` array."""
+def _as_batch(frames, name, value_range, gradient=False):
+    """Frames `[..., H, W, C]` (one frame, `[N, H, W, C]`, clips) as a `[N, H, W, C]` array.
+
+    A `ValueError` naming `name` when there is no frame, the values are far
+    outside `value_range` (8-bit frames read as `[-1, 1]`) or, with
+    `gradient`, a side is 1 pixel (no gradient).
+    """
     frames = np.asarray(frames)
-    return frames.reshape((-1,) + frames.shape[-3:])
+    if frames.ndim < 3 or not frames.size:  # was: [H, W] read as H frames of one channel, NaN for none
+        raise ValueError(
+            f"`{name}` must hold at least one frame [H, W, C]: one frame, [N, H, W, C] or clips "
+            f"[..., H, W, C]. Received shape {frames.shape}."
+        )
+    batch = frames.reshape((-1,) + frames.shape[-3:])
+    (image_quality._gradient_unit if gradient else image_quality._to_unit)(batch, value_range, name)
+    return batch
 
 
 def _span(value_range):
@@ -198,9 +210,10 @@ def psnr(predictions, targets, value_range=(-1.0, 1.0)):
     p, t = np.asarray(predictions), np.asarray(targets)
     if p.shape != t.shape:
         raise ValueError(f"`predictions` {p.shape} and `targets` {t.shape} must have one shape.")
+    p, t = _as_batch(p, "predictions", value_range), _as_batch(t, "targets", value_range)
     # PSNR falls as the MSE rises: capping the dB is flooring the MSE.
     cap = 10.0 * np.log10(_span(value_range) ** 2 / MIN_MSE)
-    per_frame = np.asarray(image_quality.psnr(_as_batch(t), _as_batch(p), value_range), np.float64)
+    per_frame = np.asarray(image_quality.psnr(t, p, value_range), np.float64)
     return float(np.mean(np.minimum(per_frame, cap)))
 
 
@@ -211,7 +224,8 @@ def sharpness(frames, value_range=(-1.0, 1.0)):
     the `[0, 1]` scale) times the width of `value_range`, averaged over
     frames. Blurry frames (averages of futures) have lower values than crisp ones.
     """
-    per_frame = image_quality.sharpness(_as_batch(frames), value_range, norm="abs")
+    frames = _as_batch(frames, "frames", value_range, gradient=True)
+    per_frame = image_quality.sharpness(frames, value_range, norm="abs")
     return float(np.mean(per_frame)) * _span(value_range)
 
 
@@ -224,6 +238,8 @@ def sharpness_difference(predictions, targets, value_range=(-1.0, 1.0)):
     p, t = np.asarray(predictions, np.float64), np.asarray(targets, np.float64)
     if p.shape != t.shape:
         raise ValueError(f"`predictions` {p.shape} and `targets` {t.shape} must have one shape.")
-    diff = np.abs(image_quality.gradient_magnitude(_as_batch(t)) - image_quality.gradient_magnitude(_as_batch(p)))
+    # was: no check, 8-bit frames scored (about -10 dB), NaN for 1-pixel frames
+    p, t = (_as_batch(x, name, value_range, gradient=True) for x, name in ((p, "predictions"), (t, "targets")))
+    diff = np.abs(image_quality.gradient_magnitude(t) - image_quality.gradient_magnitude(p))
     diff = diff.reshape(diff.shape[0], -1).mean(axis=1)  # per frame, clips or not
     return float(np.mean(10.0 * np.log10(_span(value_range) ** 2 / np.maximum(diff, 1e-10))))

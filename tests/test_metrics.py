@@ -463,3 +463,14 @@ def test_video_frame_metrics_name_frames_they_cannot_score():
         video_metrics.sharpness_difference(t[:, :1], t[:, :1])
     with pytest.raises(ValueError, match=re.escape("`frames` must be at least 2 pixels high and wide")):
         video_metrics.sharpness(t[:, :, :1])
+
+
+def test_batch_measures_of_no_image_say_so():
+    empty, images = np.zeros((0, 8, 8, 1), "float32"), frames(shape=(2, 8, 8, 1))
+    for name, args in (("generated", (empty, images)), ("real", (images, empty))):
+        with pytest.raises(ValueError, match=re.escape(f"`{name}` holds no image (shape (0, 8, 8, 1))")):
+            image_quality.sharpness_ratio(*args)  # was: NaN
+    with pytest.raises(ValueError, match=re.escape("`y_true` holds no image (shape (0, 8, 8, 1))")):
+        image_quality.quality_report(empty, empty)  # was: NaN, with RuntimeWarnings
+    assert image_quality.spectral_match(empty, empty) is None  # as edge_similarity and flat_error: was NaN
+    assert image_quality.edge_similarity(empty, empty) is None and image_quality.flat_error(empty, empty) is None

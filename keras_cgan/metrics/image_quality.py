@@ -152,14 +152,19 @@ def sharpness_ratio(generated, real, value_range=(-1.0, 1.0)):
     """Sharpness of `generated` over sharpness of `real`, both averaged over images.
 
     The two batches need not be paired; `1.0` means as much fine detail as
-    real images, below 1 blurrier, above 1 noisier. A `ValueError` when every
-    `real` image is flat (no gradient: nothing to compare with).
+    real images, below 1 blurrier, above 1 noisier. A `ValueError` when a
+    batch is empty or every `real` image is flat (no gradient: nothing to
+    compare with).
     """
-    fake = tf.reduce_mean(sharpness(_gradient_unit(generated, value_range, "generated"), (0.0, 1.0)))
-    true = tf.reduce_mean(sharpness(_gradient_unit(real, value_range, "real"), (0.0, 1.0)))
+    generated, real = _gradient_unit(generated, value_range, "generated"), _gradient_unit(real, value_range, "real")
+    for name, images in (("generated", generated), ("real", real)):
+        if images.shape[0] == 0:  # was: NaN
+            raise ValueError(f"`{name}` holds no image (shape {tuple(images.shape)}): no sharpness to average.")
+    fake = tf.reduce_mean(sharpness(generated, (0.0, 1.0)))
+    true = tf.reduce_mean(sharpness(real, (0.0, 1.0)))
     if tf.executing_eagerly() and float(true) == 0:  # was: divided by 1e-12, about 1e11
         raise ValueError(
-            f"`real` has no gradient energy: every image of shape {tuple(np.shape(real))} is flat, so there is no "
+            f"`real` has no gradient energy: every image of shape {tuple(real.shape)} is flat, so there is no "
             "sharpness to compare `generated` with. Pass real images that have some detail."
         )
     return fake / true
@@ -302,7 +307,8 @@ def spectral_match(y_true, y_pred, value_range=(-1.0, 1.0), floor=1e-3):
     it; a spectrum ignores where detail is, so pair it with
     `edge_similarity`. `floor` times the truth's mean band power is added to
     both, so bands where neither has power count as matched. Returns `None`
-    when every truth image is flat (no power in any band: nothing to match).
+    when every truth image is flat (no power in any band), or there is none:
+    nothing to match.
 
     >>> import numpy as np
     >>> truth = np.zeros((1, 8, 8, 1)); truth[0, :, 4:] = 1.0
@@ -315,6 +321,8 @@ def spectral_match(y_true, y_pred, value_range=(-1.0, 1.0), floor=1e-3):
     None
     """
     y_true, y_pred = _unit_pair(y_true, y_pred, value_range)
+    if not len(y_true):  # was: NaN and a RuntimeWarning
+        return None
     p_true, p_pred = _radial_power(y_true), _radial_power(y_pred)
     if _flat(y_true):  # was: any prediction's power over 1e-20, about 19
         return None
@@ -327,9 +335,13 @@ def quality_report(y_true, y_pred, value_range=(-1.0, 1.0)):
 
     Floats, except `None` for `flat_error` when the truth has no flat pixel,
     for `edge_similarity` when it has no edge, and for `sharpness_ratio` and
-    `spectral_match` when every truth image is flat.
+    `spectral_match` when every truth image is flat. A `ValueError` for an
+    empty batch.
     """
-    flat = _flat(_unit_array(y_true, value_range, "y_true"))
+    unit = _unit_array(y_true, value_range, "y_true")
+    if not len(unit):  # was: NaN for PSNR, SSIM and the sharpness ratio, with RuntimeWarnings
+        raise ValueError(f"`y_true` holds no image (shape {unit.shape}): there is nothing to report.")
+    flat = _flat(unit)
     return {
         "psnr": float(np.mean(psnr(y_true, y_pred, value_range))),
         "ssim": float(np.mean(ssim(y_true, y_pred, value_range))),

@@ -146,6 +146,21 @@ def test_spectral_match_is_zero_for_the_truth_and_grows_with_blur_and_noise():
     assert image_quality.spectral_match(truth, np.roll(truth, 3, axis=2)) == pytest.approx(0.0, abs=1e-12)
 
 
+def test_detail_measures_of_a_flat_truth_say_there_is_nothing_to_compare():
+    flat, truth = np.full((2, 8, 8, 1), 0.3), scene((2, 8, 8, 1))
+    with pytest.raises(ValueError, match=r"`real` has no gradient energy: every image of shape \(2, 8, 8, 1\) is flat"):
+        image_quality.sharpness_ratio(truth, flat)  # was: about 1e11 (a division by 1e-12)
+    with pytest.raises(ValueError, match="`real` has no gradient energy"):
+        image_quality.sharpness_ratio(flat, flat)  # was: 0.0
+    assert float(image_quality.sharpness_ratio(flat, truth)) == 0.0  # a flat output has no detail: fine
+    assert image_quality.spectral_match(flat, truth) is None  # was: about 19
+    assert image_quality.spectral_match(flat, flat) is None  # as edge_similarity: the truth has nothing to match
+    assert image_quality.spectral_match(truth, flat) > 1
+    report = image_quality.quality_report(flat, truth)
+    assert report["sharpness_ratio"] is None and report["spectral_match"] is None and report["edge_similarity"] is None
+    assert report["flat_error"] > 0
+
+
 def test_radial_power_puts_a_grating_in_its_band():
     cols = np.arange(16)
     grating = np.cos(2 * np.pi * cols / 4)[None, None, :, None].repeat(16, 1)  # 4 cycles across 16 pixels
@@ -251,7 +266,8 @@ def test_ssim_names_a_filter_size_that_is_no_positive_int(filter_size):
 def test_spectral_match_refuses_images_without_a_spectrum(shape):
     with pytest.raises(ValueError, match="at least 2 pixels high and wide to have a spectrum"):  # was: NaN
         image_quality.spectral_match(np.zeros(shape), np.zeros(shape))
-    assert image_quality.spectral_match(np.zeros((1, 2, 2, 1)), np.zeros((1, 2, 2, 1))) == 0.0
+    checker = np.array([[1.0, -1.0], [-1.0, 1.0]])[None, ..., None]
+    assert image_quality.spectral_match(checker, checker) == 0.0
 
 
 def test_segmental_snr_names_frames_it_cannot_make():
@@ -290,9 +306,10 @@ def test_sprite_metrics_refuse_8_bit_frames_and_unmatched_shapes():
     with pytest.raises(ValueError, match="`futures` must hold"):
         video_metrics.matches_future(pred, pred)  # one future each, not under an F axis
     assert video_metrics.matches_future(pred, pred[:, None]) == 1.0
-    with pytest.raises(ValueError, match=r"frames \[N, H, W, C\] are not rollouts .* give rollouts \[N, T, H, W, C\]"):
+    with pytest.raises(ValueError, match=r"frames \[N, H, W, C\] are not rollouts \(use `mode_split`\)"):
         video_metrics.intact_rollouts(pred)  # frames, not rollouts: was 0.0
-    with pytest.raises(ValueError, match=r"`rollouts` must be \[N, T, H, W, C\] or \[N, T, H, W\] with N, T >= 1"):
+    shapes = r"`rollouts` must be \[N, T, H, W, C\] or grayscale \[N, T, H, W\] with N, T >= 1"
+    with pytest.raises(ValueError, match=shapes):
         video_metrics.intact_rollouts(np.zeros((0, 3, 8, 8, 1)))  # was: NaN and a RuntimeWarning
     with pytest.raises(ValueError, match=r"Received shape \(8, 8, 1\)"):
         video_metrics.intact_rollouts(frame)
@@ -306,6 +323,33 @@ def test_intact_rollouts_takes_grayscale_rollouts_as_the_other_sprite_metrics_ta
     rollouts = np.stack([np.stack([frame] * 3), np.stack([frame, frame, np.full((8, 8), -1.0)])])  # [N, T, H, W]
     assert video_metrics.intact_rollouts(rollouts) == 0.5  # was: refused as not [N, T, H, W, C]
     assert video_metrics.intact_rollouts(rollouts[..., None]) == 0.5
+
+
+def test_sprite_metrics_say_which_reading_of_a_shape_they_refuse_and_how_to_give_it():
+    frame = np.full((8, 8, 1), -1.0)
+    frame[2:4, 2:4] = 1.0
+    clip = np.stack([frame] * 3)  # [T, H, W, C]
+    # one rollout [T, H, W, C]: was "have frames 1 pixel(s) wide: frames [N, H, W, C] are not rollouts"
+    with pytest.raises(ValueError, match=re.escape("last axis reads as 1 channel(s), not a width")) as error:
+        video_metrics.intact_rollouts(clip)
+    assert "one rollout [T, H, W, C] is `rollouts[None]`" in str(error.value)
+    assert video_metrics.intact_rollouts(clip[None]) == 1.0
+    # grayscale rollouts of frames 3 pixels wide: the error says how to give them, and that works
+    narrow = np.full((2, 3, 8, 3), -1.0)
+    narrow[..., 2:4, 1] = 1.0
+    with pytest.raises(ValueError, match=re.escape("Grayscale frames 3 pixel(s) wide: pass `rollouts[..., None]`")):
+        video_metrics.intact_rollouts(narrow)
+    assert video_metrics.intact_rollouts(narrow[..., None]) == 1.0
+    # one frame given for a batch: was 8 rows scored as 8 frames (0.25 one sprite); empty: was all fractions 0
+    for refuse in (lambda x: video_metrics.mode_split(x), lambda x: video_metrics.matches_future(x, x[:, None])):
+        with pytest.raises(ValueError, match=re.escape("Received shape (8, 8, 1), whose last axis reads as 1")):
+            refuse(frame)
+        with pytest.raises(ValueError, match=re.escape("with N >= 1. Received shape (0, 8, 8, 1).")):
+            refuse(frame[None][:0])
+    with pytest.raises(ValueError, match=re.escape("`frames` must be [N, H, W, C] or grayscale [N, H, W]")):
+        video_metrics.mode_split(clip[None])  # clips: was SciPy's "structure and input must have equal rank"
+    with pytest.raises(ValueError, match=re.escape("`frame` must be one frame [H, W, C] or [H, W]. Received shape (1,")):
+        video_metrics.count_sprites(frame[None])
 
 
 def test_attribute_readers_refuse_8_bit_images():
@@ -365,8 +409,68 @@ def test_the_metrics_refuse_8_bit_values_in_one_wording():
     for name, refuse in (("samples", lambda: diversity(eight_bit)),
                          ("images", lambda: tag_face_accuracy(np.repeat(eight_bit, 3, -1), [0, 0], [0, 0])),
                          ("images", lambda: judge(eight_bit)),
-                         ("frame", lambda: video_metrics.mode_split(eight_bit))):
+                         ("frame", lambda: video_metrics.count_sprites(eight_bit[0])),
+                         ("frames", lambda: video_metrics.mode_split(eight_bit)),  # was: `frame`
+                         ("frames", lambda: video_metrics.matches_future(eight_bit, eight_bit[:, None] / 255)),
+                         ("futures", lambda: video_metrics.matches_future(eight_bit / 255, eight_bit[:, None])),
+                         ("rollouts", lambda: video_metrics.intact_rollouts(eight_bit[None]))):
         with pytest.raises(ValueError) as error:
             refuse()
         message = str(error.value)
         assert message.startswith(f"`{name}` must be in [-1, 1]. Received values from 0 to 255"), message
+
+
+def test_image_metrics_name_the_argument_that_is_off_the_scale_or_no_image_batch():
+    images = frames(shape=(2, 8, 8, 1))
+    eight_bit = np.round((images + 1) * 127.5)
+    for name, refuse in (("y_pred", lambda: image_quality.psnr(images, eight_bit)),  # was: "images hold values"
+                         ("y_true", lambda: image_quality.ssim(eight_bit, images)),
+                         ("generated", lambda: image_quality.sharpness_ratio(eight_bit, images)),
+                         ("real", lambda: image_quality.sharpness_ratio(images, eight_bit)),
+                         ("y_true", lambda: image_quality.spectral_match(eight_bit, images)),
+                         ("y_pred", lambda: image_quality.quality_report(images, eight_bit)),
+                         ("images", lambda: image_quality.sharpness(eight_bit))):
+        with pytest.raises(ValueError, match=rf"^`{name}` holds values from 0 to 255, far outside value_range"):
+            refuse()
+    # was: "Expected images of shape [B, H, W, C]", not saying which
+    with pytest.raises(ValueError, match=re.escape("`y_pred` must be images [B, H, W, C]. Received shape (8, 8, 1).")):
+        image_quality.psnr(images, images[0])
+    with pytest.raises(ValueError, match=re.escape("`real` must be at least 2 pixels high and wide")):
+        image_quality.sharpness_ratio(images, images[:, :1])
+
+
+def test_video_frame_metrics_name_frames_they_cannot_score():
+    t = frames(shape=(3, 8, 8, 1))
+    eight_bit = np.round((t + 1) * 127.5)
+    # was: -10 dB, 8-bit frames scored on the [-1, 1] scale
+    with pytest.raises(ValueError, match=r"^`targets` holds values from 0 to 255, far outside value_range"):
+        video_metrics.sharpness_difference(t, eight_bit)
+    assert video_metrics.sharpness_difference(eight_bit, eight_bit, value_range=(0, 255)) == pytest.approx(
+        10 * np.log10(255**2 / 1e-10))
+    for name, measure in (("predictions", lambda x, **kw: video_metrics.psnr(x, x, **kw)),
+                          ("frames", video_metrics.sharpness),
+                          ("predictions", lambda x, **kw: video_metrics.sharpness_difference(x, x, **kw))):
+        with pytest.raises(ValueError, match=rf"^`{name}` holds values from 0 to 255"):  # was: "images hold"
+            measure(eight_bit)
+        # was: NaN and a RuntimeWarning, and a [H, W] frame read as H frames (or a reshape error)
+        for shape in ((0, 8, 8, 1), (8, 8)):
+            with pytest.raises(ValueError, match=re.escape(f"`{name}` must hold at least one frame [H, W, C]")):
+                measure(np.zeros(shape))
+        with pytest.raises(ValueError, match=r"`value_range` must be \(low, high\)"):
+            measure(t, value_range=1)  # psnr, sharpness_difference: was a TypeError
+    # a side of 1 pixel has no gradient: was NaN
+    with pytest.raises(ValueError, match=re.escape("`predictions` must be at least 2 pixels high and wide")):
+        video_metrics.sharpness_difference(t[:, :1], t[:, :1])
+    with pytest.raises(ValueError, match=re.escape("`frames` must be at least 2 pixels high and wide")):
+        video_metrics.sharpness(t[:, :, :1])
+
+
+def test_batch_measures_of_no_image_say_so():
+    empty, images = np.zeros((0, 8, 8, 1), "float32"), frames(shape=(2, 8, 8, 1))
+    for name, args in (("generated", (empty, images)), ("real", (images, empty))):
+        with pytest.raises(ValueError, match=re.escape(f"`{name}` holds no image (shape (0, 8, 8, 1))")):
+            image_quality.sharpness_ratio(*args)  # was: NaN
+    with pytest.raises(ValueError, match=re.escape("`y_true` holds no image (shape (0, 8, 8, 1))")):
+        image_quality.quality_report(empty, empty)  # was: NaN, with RuntimeWarnings
+    assert image_quality.spectral_match(empty, empty) is None  # as edge_similarity and flat_error: was NaN
+    assert image_quality.edge_similarity(empty, empty) is None and image_quality.flat_error(empty, empty) is None

@@ -40,32 +40,32 @@ from keras_cgan.losses import image_gradients
 SHARPNESS_NORMS = ("rms", "abs")
 
 
-def _check_images(shape, value_range):
+def _check_images(shape, value_range, name):
     if np.ndim(value_range) != 1 or len(value_range) != 2:
         raise ValueError(f"`value_range` must be (low, high), e.g. (0, 255). Received: {value_range!r}")
     lo, hi = value_range
     if hi <= lo:
         raise ValueError(f"`value_range` must be (low, high) with low < high. Received: {value_range}")
     if len(shape) != 4:
-        raise ValueError(f"Expected images of shape [B, H, W, C]. Received shape {tuple(shape)}")
+        raise ValueError(f"`{name}` must be images [B, H, W, C]. Received shape {tuple(shape)}.")
     return lo, hi
 
 
-def _to_unit(images, value_range):
+def _to_unit(images, value_range, name="images"):
     images = tf.convert_to_tensor(images)
-    lo, hi = _check_images(images.shape, value_range)
+    lo, hi = _check_images(images.shape, value_range, name)
     unit = (tf.cast(images, "float32") - lo) / (hi - lo)
     if tf.executing_eagerly() and tf.size(unit) > 0:
-        _check_scale(float(tf.reduce_min(unit)), float(tf.reduce_max(unit)), value_range)
+        _check_scale(float(tf.reduce_min(unit)), float(tf.reduce_max(unit)), value_range, name)
     return unit
 
 
-def _check_scale(low, high, value_range):
-    """`ValueError` when images spanning `low..high` on the `[0, 1]` scale are on another (0..255 read as -1..1)."""
+def _check_scale(low, high, value_range, name):
+    """`ValueError` naming `name` when images spanning `low..high` on the `[0, 1]` scale are on another."""
     lo, hi = value_range
-    if low < -0.5 or high > 1.5:
+    if low < -0.5 or high > 1.5:  # e.g. 0..255 read as -1..1
         raise ValueError(
-            f"images hold values from {low * (hi - lo) + lo:g} to {high * (hi - lo) + lo:g}, far outside "
+            f"`{name}` holds values from {low * (hi - lo) + lo:g} to {high * (hi - lo) + lo:g}, far outside "
             f"value_range={tuple(value_range)}; pass the images' own range (value_range=(0, 255) for 8-bit)."
         )
 
@@ -80,7 +80,7 @@ def _check_pair(y_true, y_pred):
 
 def psnr(y_true, y_pred, value_range=(-1.0, 1.0)):
     """Per-image peak signal-to-noise ratio in dB (`tf.image.psnr`), shape `[B]`."""
-    y_true, y_pred = _to_unit(y_true, value_range), _to_unit(y_pred, value_range)
+    y_true, y_pred = _to_unit(y_true, value_range, "y_true"), _to_unit(y_pred, value_range, "y_pred")
     _check_pair(y_true, y_pred)
     return tf.image.psnr(y_true, y_pred, max_val=1.0)
 
@@ -91,18 +91,18 @@ def ssim(y_true, y_pred, value_range=(-1.0, 1.0), filter_size=11):
     `filter_size` shrinks to the image size for images smaller than it.
     """
     filter_size = checks.integer("filter_size", filter_size, low=1)
-    y_true, y_pred = _to_unit(y_true, value_range), _to_unit(y_pred, value_range)
+    y_true, y_pred = _to_unit(y_true, value_range, "y_true"), _to_unit(y_pred, value_range, "y_pred")
     _check_pair(y_true, y_pred)
     size = min(filter_size, int(y_true.shape[1]), int(y_true.shape[2]))
     return tf.image.ssim(y_true, y_pred, max_val=1.0, filter_size=size)
 
 
-def _gradient_unit(images, value_range):
+def _gradient_unit(images, value_range, name="images"):
     """`_to_unit(images)`, refused when a side is 1 pixel (no difference one way: a mean of nothing, NaN)."""
-    unit = _to_unit(images, value_range)
+    unit = _to_unit(images, value_range, name)
     if any(size is not None and size < 2 for size in unit.shape[1:3]):
         raise ValueError(
-            f"`images` must be at least 2 pixels high and wide to have a gradient. Received shape {tuple(unit.shape)}."
+            f"`{name}` must be at least 2 pixels high and wide to have a gradient. Received shape {tuple(unit.shape)}."
         )
     return unit
 
@@ -152,27 +152,38 @@ def sharpness_ratio(generated, real, value_range=(-1.0, 1.0)):
     """Sharpness of `generated` over sharpness of `real`, both averaged over images.
 
     The two batches need not be paired; `1.0` means as much fine detail as
-    real images, below 1 blurrier, above 1 noisier.
+    real images, below 1 blurrier, above 1 noisier. A `ValueError` when a
+    batch is empty or every `real` image is flat (no gradient: nothing to
+    compare with).
     """
-    fake = tf.reduce_mean(sharpness(generated, value_range))
-    true = tf.reduce_mean(sharpness(real, value_range))
-    return fake / tf.maximum(true, 1e-12)
+    generated, real = _gradient_unit(generated, value_range, "generated"), _gradient_unit(real, value_range, "real")
+    for name, images in (("generated", generated), ("real", real)):
+        if images.shape[0] == 0:  # was: NaN
+            raise ValueError(f"`{name}` holds no image (shape {tuple(images.shape)}): no sharpness to average.")
+    fake = tf.reduce_mean(sharpness(generated, (0.0, 1.0)))
+    true = tf.reduce_mean(sharpness(real, (0.0, 1.0)))
+    if tf.executing_eagerly() and float(true) == 0:  # was: divided by 1e-12, about 1e11
+        raise ValueError(
+            f"`real` has no gradient energy: every image of shape {tuple(real.shape)} is flat, so there is no "
+            "sharpness to compare `generated` with. Pass real images that have some detail."
+        )
+    return fake / true
 
 
 # ---------------------------------------------------------------- where the detail is (NumPy)
 
-def _unit_array(images, value_range):
+def _unit_array(images, value_range, name="images"):
     """`images` as a float64 array on the `[0, 1]` scale, checked `[B, H, W, C]` and on that scale."""
     images = np.asarray(images, "float64")
-    lo, hi = _check_images(images.shape, value_range)
+    lo, hi = _check_images(images.shape, value_range, name)
     unit = (images - lo) / (hi - lo)
     if unit.size:
-        _check_scale(float(unit.min()), float(unit.max()), value_range)
+        _check_scale(float(unit.min()), float(unit.max()), value_range, name)
     return unit
 
 
 def _unit_pair(y_true, y_pred, value_range):
-    y_true, y_pred = _unit_array(y_true, value_range), _unit_array(y_pred, value_range)
+    y_true, y_pred = _unit_array(y_true, value_range, "y_true"), _unit_array(y_pred, value_range, "y_pred")
     _check_pair(y_true, y_pred)
     return y_true, y_pred
 
@@ -283,6 +294,11 @@ def _radial_power(x):
     return total[count > 0] / count[count > 0]
 
 
+def _flat(unit):
+    """Whether every image of `unit` (`[B, H, W, C]`) is constant in every channel: no gradient, no spectrum."""
+    return not np.ptp(unit, axis=(1, 2)).any()
+
+
 def spectral_match(y_true, y_pred, value_range=(-1.0, 1.0), floor=1e-3):
     """Mean over frequency bands of `|log10|` of the prediction's power over the truth's (`radial_power`).
 
@@ -290,7 +306,9 @@ def spectral_match(y_true, y_pred, value_range=(-1.0, 1.0), floor=1e-3):
     average. Blur lacks high-frequency power, noise and checkerboards add
     it; a spectrum ignores where detail is, so pair it with
     `edge_similarity`. `floor` times the truth's mean band power is added to
-    both, so bands where neither has power count as matched.
+    both, so bands where neither has power count as matched. Returns `None`
+    when every truth image is flat (no power in any band), or there is none:
+    nothing to match.
 
     >>> import numpy as np
     >>> truth = np.zeros((1, 8, 8, 1)); truth[0, :, 4:] = 1.0
@@ -299,9 +317,15 @@ def spectral_match(y_true, y_pred, value_range=(-1.0, 1.0), floor=1e-3):
     >>> checker = 0.1 * (-1.0) ** np.indices((8, 8)).sum(0)[None, ..., None]
     >>> round(spectral_match(truth, truth + checker), 2)  # all from the corner band, empty in the truth
     0.55
+    >>> print(spectral_match(np.zeros((1, 8, 8, 1)), checker))
+    None
     """
     y_true, y_pred = _unit_pair(y_true, y_pred, value_range)
+    if not len(y_true):  # was: NaN and a RuntimeWarning
+        return None
     p_true, p_pred = _radial_power(y_true), _radial_power(y_pred)
+    if _flat(y_true):  # was: any prediction's power over 1e-20, about 19
+        return None
     eps = floor * p_true.mean() + 1e-20
     return float(np.mean(np.abs(np.log10((p_pred + eps) / (p_true + eps)))))
 
@@ -309,13 +333,19 @@ def spectral_match(y_true, y_pred, value_range=(-1.0, 1.0), floor=1e-3):
 def quality_report(y_true, y_pred, value_range=(-1.0, 1.0)):
     """Mean PSNR, mean SSIM, the sharpness ratio of `y_pred` to `y_true` and the three detail measures.
 
-    Floats, except `flat_error` and `edge_similarity`, `None` when the truth
-    has no flat pixel or no edge.
+    Floats, except `None` for `flat_error` when the truth has no flat pixel,
+    for `edge_similarity` when it has no edge, and for `sharpness_ratio` and
+    `spectral_match` when every truth image is flat. A `ValueError` for an
+    empty batch.
     """
+    unit = _unit_array(y_true, value_range, "y_true")
+    if not len(unit):  # was: NaN for PSNR, SSIM and the sharpness ratio, with RuntimeWarnings
+        raise ValueError(f"`y_true` holds no image (shape {unit.shape}): there is nothing to report.")
+    flat = _flat(unit)
     return {
         "psnr": float(np.mean(psnr(y_true, y_pred, value_range))),
         "ssim": float(np.mean(ssim(y_true, y_pred, value_range))),
-        "sharpness_ratio": float(sharpness_ratio(y_pred, y_true, value_range)),
+        "sharpness_ratio": None if flat else float(sharpness_ratio(y_pred, y_true, value_range)),
         "flat_error": flat_error(y_true, y_pred, value_range),
         "edge_similarity": edge_similarity(y_true, y_pred, value_range),
         "spectral_match": spectral_match(y_true, y_pred, value_range),

@@ -41,8 +41,31 @@ MIN_MSE = 1e-10
 
 
 def _gray(frame):
+    frame = np.asarray(frame)
+    if frame.ndim not in (2, 3):  # was: SciPy's "structure and input must have equal rank"
+        raise ValueError(f"`frame` must be one frame [H, W, C] or [H, W]. Received shape {frame.shape}.")
     frame = unit_range(frame, "frame", np.float32)  # 8-bit frames: every pixel "near full"
     return frame.mean(axis=-1) if frame.ndim == 3 else frame
+
+
+def _sprite_batch(array, name, lead, missing):
+    """`array` as float32, checked `[*lead, H, W, C]` or grayscale `[*lead, H, W]`, not empty, in `[-1, 1]`.
+
+    The grayscale form with a last axis of 1 or 3 is refused: that axis
+    reads as channels, so a leading axis is missing (`missing` says which
+    arrays those are); frames that narrow take a channel axis.
+    """
+    array, dims = np.asarray(array), ", ".join(lead)
+    shapes = f"[{dims}, H, W, C] or grayscale [{dims}, H, W] with {dims} >= 1"
+    if array.ndim not in (len(lead) + 2, len(lead) + 3) or not array.size:
+        raise ValueError(f"`{name}` must be {shapes}. Received shape {array.shape}.")
+    if array.ndim == len(lead) + 2 and array.shape[-1] in (1, 3):
+        raise ValueError(
+            f"`{name}` must be {shapes}. Received shape {array.shape}, whose last axis reads as "
+            f"{array.shape[-1]} channel(s), not a width: {missing}. Grayscale frames {array.shape[-1]} pixel(s) "
+            f"wide: pass `{name}[..., None]`."
+        )
+    return unit_range(array, name, np.float32)  # named here: the per-frame check would say `frame`
 
 
 def count_sprites(frame, threshold=0.5, mass_level=0.0, min_mass_fraction=0.8, max_pixels=None):
@@ -78,18 +101,19 @@ def mode_split(frames, **kwargs):
     """Fractions of frames `[N, H, W, C]` with one sprite, a split one or a faded one.
 
     Args:
-        frames: array `[N, H, W, C]`.
+        frames: array `[N, H, W, C]` (or grayscale `[N, H, W]`, not 1 or 3
+            pixels wide: see `intact_rollouts`) in `[-1, 1]`, `N >= 1`.
         **kwargs: passed to `count_sprites`.
 
     Returns:
         dict with `one_sprite`, `split`, `faded` (fractions summing to 1) and `count`.
     """
-    kinds = [count_sprites(f, **kwargs) for f in np.asarray(frames)]
-    n = max(len(kinds), 1)
+    frames = _sprite_batch(frames, "frames", ["N"], "one frame [H, W, C] is `frames[None]`")
+    kinds = [count_sprites(f, **kwargs) for f in frames]
     return {
-        "one_sprite": kinds.count("one") / n,
-        "split": kinds.count("split") / n,
-        "faded": kinds.count("faded") / n,
+        "one_sprite": kinds.count("one") / len(kinds),
+        "split": kinds.count("split") / len(kinds),
+        "faded": kinds.count("faded") / len(kinds),
         "count": len(kinds),
     }
 
@@ -103,13 +127,16 @@ def matches_future(frames, futures, threshold=0.5, min_overlap=0.5):
     """Fraction of frames whose one sprite sits where one of the possible futures has it.
 
     Args:
-        frames: array `[N, H, W, C]` of predictions.
-        futures: array `[N, F, H, W, C]`: the `F` possible true frames.
+        frames: array `[N, H, W, C]` (or grayscale `[N, H, W]`, as in
+            `mode_split`) of predictions in `[-1, 1]`, `N >= 1`.
+        futures: array `[N, F, H, W, C]` (or `[N, F, H, W]`): the `F`
+            possible true frames.
         threshold: float. Near-full intensity, as in `count_sprites`.
         min_overlap: float. Intersection over union of the predicted and the
             true sprite masks needed to match. Defaults to `0.5`.
     """
-    frames, futures = np.asarray(frames), np.asarray(futures)
+    frames = _sprite_batch(frames, "frames", ["N"], "one frame [H, W, C] is `frames[None]`")
+    futures = unit_range(futures, "futures", np.float32)
     if futures.ndim != frames.ndim + 1 or len(futures) != len(frames):
         raise ValueError(
             f"`futures` must hold the possible true frames of each of the {len(frames)} frames, shape "
@@ -124,34 +151,45 @@ def matches_future(frames, futures, threshold=0.5, min_overlap=0.5):
             if union and np.sum(pred & true) / union >= min_overlap:
                 hits += 1
                 break
-    return hits / max(len(frames), 1)
+    return hits / len(frames)
 
 
 def intact_rollouts(rollouts, **kwargs):
     """Fraction of rollouts `[N, T, H, W, C]` (or grayscale `[N, T, H, W]`) with one sprite in every frame.
 
+    A 4-D array whose last axis is 1 or 3 is taken for channels and refused:
+    it is frames `[N, H, W, C]` (scored by `mode_split`) or one rollout
+    `[T, H, W, C]` (`rollouts[None]`). Grayscale rollouts of frames 1 or 3
+    pixels wide take a channel axis: `rollouts[..., None]`.
+
     Args:
         rollouts: array `[N, T, H, W, C]` or `[N, T, H, W]` in `[-1, 1]`, with `N, T >= 1`.
         **kwargs: passed to `count_sprites`.
     """
-    rollouts = np.asarray(rollouts)
-    if rollouts.ndim not in (4, 5) or not rollouts.size:
-        raise ValueError(
-            f"`rollouts` must be [N, T, H, W, C] or [N, T, H, W] with N, T >= 1. Received shape {rollouts.shape}."
-        )
-    if rollouts.ndim == 4 and rollouts.shape[-1] in (1, 3):  # frames [N, H, W, C] read as rollouts: 0.0
-        raise ValueError(
-            f"`rollouts` of shape {rollouts.shape} read as [N, T, H, W] have frames {rollouts.shape[-1]} pixel(s) "
-            "wide: frames [N, H, W, C] are not rollouts (use `mode_split`); give rollouts [N, T, H, W, C]."
-        )
+    rollouts = _sprite_batch(
+        rollouts, "rollouts", ["N", "T"],  # frames read as rollouts scored 0.0
+        "frames [N, H, W, C] are not rollouts (use `mode_split`); one rollout [T, H, W, C] is `rollouts[None]`",
+    )
     intact = [all(count_sprites(f, **kwargs) == "one" for f in clip) for clip in rollouts]
     return float(np.mean(intact))
 
 
-def _as_batch(frames):
-    """Frames `[..., H, W, C]` (one frame, `[N, H, W, C]`, clips) as a `[N, H, W, C]` array."""
+def _as_batch(frames, name, value_range, gradient=False):
+    """Frames `[..., H, W, C]` (one frame, `[N, H, W, C]`, clips) as a `[N, H, W, C]` array.
+
+    A `ValueError` naming `name` when there is no frame, the values are far
+    outside `value_range` (8-bit frames read as `[-1, 1]`) or, with
+    `gradient`, a side is 1 pixel (no gradient).
+    """
     frames = np.asarray(frames)
-    return frames.reshape((-1,) + frames.shape[-3:])
+    if frames.ndim < 3 or not frames.size:  # was: [H, W] read as H frames of one channel, NaN for none
+        raise ValueError(
+            f"`{name}` must hold at least one frame [H, W, C]: one frame, [N, H, W, C] or clips "
+            f"[..., H, W, C]. Received shape {frames.shape}."
+        )
+    batch = frames.reshape((-1,) + frames.shape[-3:])
+    (image_quality._gradient_unit if gradient else image_quality._to_unit)(batch, value_range, name)
+    return batch
 
 
 def _span(value_range):
@@ -172,9 +210,10 @@ def psnr(predictions, targets, value_range=(-1.0, 1.0)):
     p, t = np.asarray(predictions), np.asarray(targets)
     if p.shape != t.shape:
         raise ValueError(f"`predictions` {p.shape} and `targets` {t.shape} must have one shape.")
+    p, t = _as_batch(p, "predictions", value_range), _as_batch(t, "targets", value_range)
     # PSNR falls as the MSE rises: capping the dB is flooring the MSE.
     cap = 10.0 * np.log10(_span(value_range) ** 2 / MIN_MSE)
-    per_frame = np.asarray(image_quality.psnr(_as_batch(t), _as_batch(p), value_range), np.float64)
+    per_frame = np.asarray(image_quality.psnr(t, p, value_range), np.float64)
     return float(np.mean(np.minimum(per_frame, cap)))
 
 
@@ -185,7 +224,8 @@ def sharpness(frames, value_range=(-1.0, 1.0)):
     the `[0, 1]` scale) times the width of `value_range`, averaged over
     frames. Blurry frames (averages of futures) have lower values than crisp ones.
     """
-    per_frame = image_quality.sharpness(_as_batch(frames), value_range, norm="abs")
+    frames = _as_batch(frames, "frames", value_range, gradient=True)
+    per_frame = image_quality.sharpness(frames, value_range, norm="abs")
     return float(np.mean(per_frame)) * _span(value_range)
 
 
@@ -198,6 +238,8 @@ def sharpness_difference(predictions, targets, value_range=(-1.0, 1.0)):
     p, t = np.asarray(predictions, np.float64), np.asarray(targets, np.float64)
     if p.shape != t.shape:
         raise ValueError(f"`predictions` {p.shape} and `targets` {t.shape} must have one shape.")
-    diff = np.abs(image_quality.gradient_magnitude(_as_batch(t)) - image_quality.gradient_magnitude(_as_batch(p)))
+    # was: no check, 8-bit frames scored (about -10 dB), NaN for 1-pixel frames
+    p, t = (_as_batch(x, name, value_range, gradient=True) for x, name in ((p, "predictions"), (t, "targets")))
+    diff = np.abs(image_quality.gradient_magnitude(t) - image_quality.gradient_magnitude(p))
     diff = diff.reshape(diff.shape[0], -1).mean(axis=1)  # per frame, clips or not
     return float(np.mean(10.0 * np.log10(_span(value_range) ** 2 / np.maximum(diff, 1e-10))))

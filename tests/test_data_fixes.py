@@ -1,5 +1,6 @@
 """Data loaders: a tags row whose tags cell is empty, captions vectorized once, wav files opened once, the
-size warning of paired images, the batch size and pairing of the in-memory datasets."""
+size warning of paired images, the batch size and pairing of the in-memory datasets, wav folder arguments,
+errors about a file's content, header rows of tags and captions files."""
 
 import os
 import re
@@ -10,7 +11,7 @@ import pytest
 from PIL import Image
 
 from keras_cgan.data import (
-    audio, captions, digits, paired_images, synthetic_faces, synthetic_shapes, synthetic_speech, tags, video,
+    FileContentError, audio, captions, digits, paired_images, synthetic_faces, synthetic_shapes, synthetic_speech, tags, video,
 )
 
 
@@ -201,3 +202,82 @@ def test_one_clip_given_without_the_clip_axis_is_named():
     assert conditions.shape == (4, 16, 16, 2) and targets.shape == (4, 16, 16, 1)
     conditions, targets = video.window_arrays(np.zeros((2, 6, 16, 16), "float32"), context_frames=2)  # gray clips
     assert conditions.shape == (8, 16, 16, 2) and targets.shape == (8, 16, 16, 1)
+
+
+def _voicebank(root, noisy, clean, rate=16000):
+    import soundfile
+
+    for kind, x in (("noisy", noisy), ("clean", clean)):
+        os.makedirs(root / f"{kind}_trainset_wav", exist_ok=True)
+        soundfile.write(str(root / f"{kind}_trainset_wav" / "a.wav"), x, rate)
+    return str(root)
+
+
+def test_wav_folders_name_a_bad_rate_or_folders_given_twice_before_reading(tmp_path):
+    # sample_rate None, 0 or -1 passed every file's check, then failed inside tf.data while training (a TypeError
+    # of `None / int`, scipy's 'up and down must be >= 1'); root with clean_dir and noisy_dir read root silently.
+    root = _voicebank(tmp_path, np.zeros(3000), np.zeros(3000))
+    for rate in (None, 0, -1, 16000.0):
+        with pytest.raises(ValueError, match=re.escape(f"`sample_rate` must be an int >= 1. Received: sample_rate={rate!r}")):
+            audio.paired_dataset(root, sample_rate=rate, window=1024)
+    clean, noisy = audio.voicebank_dirs(root)
+    with pytest.raises(ValueError, match=r"Give `root` or both `clean_dir` and `noisy_dir`, not both\. Received: root="):
+        audio.paired_dataset(root, clean_dir=clean, noisy_dir=noisy, window=1024)
+    with pytest.raises(ValueError, match=r"Give `root` or both .*noisy_dir=None"):
+        audio.paired_dataset(clean_dir=clean, window=1024)
+    ds = audio.paired_dataset(clean_dir=clean, noisy_dir=noisy, window=1024, batch_size=2)
+    assert next(iter(ds))[0].shape == (2, 1024, 1)
+
+
+def test_wav_content_errors_are_told_from_layout_errors(tmp_path):
+    # All were bare ValueErrors: a CLI could not tell a corrupt or shortened file from a folder laid out wrong.
+    import soundfile
+
+    root = _voicebank(tmp_path, np.zeros(3000), np.zeros(2900))
+    with pytest.raises(FileContentError, match=r"noisy_trainset_wav/a\.wav: 3000 samples .* has 2900"):
+        audio.paired_dataset(root, window=1024)
+    (tmp_path / "noisy_trainset_wav" / "a.wav").write_bytes(b"")
+    with pytest.raises(FileContentError, match=r"a\.wav: cannot read this audio file"):
+        audio.paired_dataset(root, window=1024)
+    soundfile.write(str(tmp_path / "noisy_trainset_wav" / "b.wav"), np.zeros(10), 16000)
+    with pytest.raises(ValueError, match="Unmatched file names: b.wav only in") as caught:
+        audio.paired_dataset(root, window=1024)
+    assert not isinstance(caught.value, FileContentError)
+
+
+@pytest.mark.parametrize("header", ["image_id,tags", "name,tags", "filename,caption", "file_name,text", "img,tags"])
+def test_common_header_rows_of_tags_and_captions_files_are_skipped(tmp_path, header):
+    # Only id, image, file and filename were known: `image_id,tags` was "line 1: image 'image_id' not found".
+    folder, path = _faces(tmp_path, [header, "0,blue hair red eyes"])
+    assert tags.read(folder, path, image_size=4)[1] == [["blue hair", "red eyes"]]
+    assert captions.read(folder, path, image_size=4)[1] == ["blue hair red eyes"]
+
+
+def test_a_header_of_more_than_two_columns_or_other_separators_are_named(tmp_path):
+    # `id,tags,source` read each row's source as one more tag (a caption's last words), silently; a file
+    # separated by semicolons or tabs was "image '0;blue hair' has no tags".
+    folder, path = _faces(tmp_path, ["id,tags,source", "0,blue hair,danbooru"])
+    for read in (tags.read, captions.read):
+        with pytest.raises(ValueError, match=re.escape(
+                "tags.csv, line 1: the header names the columns ['id', 'tags', 'source'], but the file holds two")):
+            read(folder, path, image_size=4)
+    for separator in ";\t":
+        folder, path = _faces(tmp_path, [f"0{separator}blue hair"])
+        with pytest.raises(ValueError, match=r"tags\.csv, line 1: no comma in .*not a semicolon or a tab"):
+            tags.read(folder, path, image_size=4)
+    folder, path = _faces(tmp_path, ["id,tags,", "0,blue hair,"])  # an empty last column is no column
+    assert tags.read(folder, path, image_size=4)[1] == [["blue hair"]]
+
+
+def test_an_unreadable_or_float_image_of_a_tags_file_is_a_file_content_error(tmp_path):
+    # A 32-bit float TIFF (mode F) was converted to RGB by clipping each value to 0..255: a black picture.
+    folder, path = _faces(tmp_path, ["0,blue hair"])
+    os.remove(os.path.join(folder, "0.png"))
+    Image.fromarray(np.full((4, 4), 0.5, "float32")).save(os.path.join(folder, "0.tif"))
+    with pytest.raises(FileContentError, match=r"0\.tif: cannot read the image \(32-bit float pixels \(mode F\)"):
+        tags.read(folder, path, image_size=4)
+    Image.fromarray(np.full((4, 4), 30000, "uint16")).save(os.path.join(folder, "0.tif"))  # 16 bits read
+    np.testing.assert_allclose(tags.read(folder, path, image_size=4)[0], (30000 >> 8) / 127.5 - 1, atol=1e-6)
+    (tmp_path / "faces" / "0.tif").write_bytes(b"not an image")
+    with pytest.raises(FileContentError, match=r"0\.tif: cannot read the image"):
+        tags.read(folder, path, image_size=4)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_cgan.data import paired_array_dataset, paired_image_dataset, scan_paired_folder
+from keras_cgan.data import FileContentError, paired_array_dataset, paired_image_dataset, scan_paired_folder
 from keras_cgan.data import synthetic_images
 from keras_cgan.metrics import image_quality
 
@@ -201,6 +201,56 @@ def test_pairs_of_different_sizes_warn_once_or_strict_refuses(tmp_path):
         paired_image_dataset(str(tmp_path), image_size=8)
     with pytest.raises(ValueError, match=r"A/1\.png: its B image has another size"):
         paired_image_dataset(str(tmp_path), image_size=8, strict=True)
+
+
+def _corrupt(tmp_path):
+    side_by_side_folder(tmp_path)
+    (tmp_path / "001.png").write_bytes(b"not an image")
+
+
+def _odd_width(tmp_path):
+    side_by_side_folder(tmp_path)
+    save(str(tmp_path / "001.png"), np.zeros((16, 33, 3), "uint8"))
+
+
+def _other_channels(tmp_path):
+    side_by_side_folder(tmp_path)
+    save(str(tmp_path / "001.png"), np.zeros((16, 32), "uint8"))
+
+
+def _other_size_strict(tmp_path):
+    for side, size in (("A", 8), ("B", 12)):
+        save(str(tmp_path / side / "0.png"), np.zeros((size, size, 3), "uint8"))
+    return {"strict": True}
+
+
+def _unmatched(tmp_path):
+    save(str(tmp_path / "A" / "x.png"), np.zeros((8, 8, 3), "uint8"))
+    save(str(tmp_path / "B" / "y.png"), np.zeros((8, 8, 3), "uint8"))
+
+
+def _same_name_twice(tmp_path):
+    for name in ("A/x.png", "A/x.jpg", "B/x.png"):
+        save(str(tmp_path / name), np.zeros((8, 8, 3), "uint8"))
+
+
+def _no_images(tmp_path):
+    (tmp_path / "train").mkdir()
+
+
+@pytest.mark.parametrize("make, about_the_file", [
+    (_corrupt, True), (_odd_width, True), (_other_channels, True), (_other_size_strict, True),
+    (_unmatched, False), (_same_name_twice, False), (_no_images, False),
+])
+def test_errors_about_a_files_content_are_told_from_errors_about_the_layout(tmp_path, make, about_the_file):
+    # Every error was a bare ValueError, so `train pix2pix --data` explained the A|B and A/ B/ layout under a
+    # corrupt or wrongly sized file in a folder laid out right. A file's content is now a FileContentError.
+    kwargs = make(tmp_path) or {}
+    with pytest.raises(ValueError) as caught:
+        paired_image_dataset(str(tmp_path), image_size=8, **kwargs)
+    assert isinstance(caught.value, FileContentError) == about_the_file, caught.value
+    if about_the_file:
+        assert str(caught.value).startswith(str(tmp_path / ""))  # it names the file
 
 
 def test_bad_arguments(tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_cgan.data import synthetic_video, video
+from keras_cgan.data import FileContentError, synthetic_video, video
 from keras_cgan.metrics import video as video_metrics
 from keras_cgan.models.next_frame_gan.callbacks import RolloutGIF, write_rollout_gif
 
@@ -44,7 +44,7 @@ def test_numbered_frames_load_in_number_order_and_a_broken_frame_is_named(tmp_pa
     frames = video.load_frame_folder(str(tmp_path / "clip"))
     np.testing.assert_allclose(frames[:, 0, 0, 0], np.arange(12) * 10 / 127.5 - 1.0, atol=1e-6)
     (tmp_path / "clip" / "frame13.png").write_bytes(b"not an image")
-    with pytest.raises(ValueError, match=r"cannot read frame 'frame13\.png'"):
+    with pytest.raises(FileContentError, match=r"cannot read frame 'frame13\.png'"):
         video.load_frame_folder(str(tmp_path / "clip"))
 
 
@@ -111,6 +111,31 @@ def test_16_bit_gray_frames_keep_their_tones(tmp_path):
     frames = video.load_frame_folder(str(folder))
     assert frames.shape == (3, 6, 6, 1)
     np.testing.assert_allclose(frames, 128 / 127.5 - 1, atol=1e-6)
+
+
+def test_float_clips_outside_the_unit_range_are_named():
+    # Float frames in 0..255 (or NaN) were taken as they were: a model trained on them silently, on values a
+    # tanh generator cannot reach.
+    for frames, said in [(np.full((5, 4, 4, 1), 200.0), r"\[200, 200\] \(e\.g\. frames / 127\.5 - 1 for 0-255\)"),
+                         (np.full((5, 4, 4, 1), np.nan), r"\[nan, nan\]"),
+                         (np.full((5, 4, 4, 1), -3.0), r"\[-3, -3\] \(scale them to \[-1, 1\]\)")]:
+        with pytest.raises(ValueError, match=r"Clip 'clip 0': float frames must lie in \[-1, 1\]; they span " + said):
+            video.window_arrays([frames], context_frames=2)
+    conditions, _ = video.window_arrays([np.linspace(-1, 1, 80).reshape(5, 4, 4, 1)], context_frames=2)
+    assert conditions.shape == (3, 4, 4, 2)
+
+
+def test_a_root_of_frames_and_float_frames_are_named(tmp_path):
+    # A folder of frames passed as the root of clips was "holds no clips" with no word of the frames in it.
+    write_frames(str(tmp_path / "clip"), ramp_clip(3))
+    with pytest.raises(ValueError, match=r"holds no clips .*: it holds 3 images, frames of one clip\? Put them in a "
+                                         r"sub-folder of it\."):
+        video.load_clips(str(tmp_path / "clip"))
+    assert video.load_clips(str(tmp_path))[str(tmp_path / "clip")].shape == (3, 8, 8, 1)
+    # A 32-bit float TIFF frame was converted to RGB by clipping each value to 0..255 (0.5 became 0: black).
+    Image.fromarray(np.full((8, 8), 0.5, "float32")).save(tmp_path / "clip" / "frame_003.tif")
+    with pytest.raises(FileContentError, match=r"cannot read frame 'frame_003\.tif' \(32-bit float pixels"):
+        video.load_frame_folder(str(tmp_path / "clip"))
 
 
 def test_short_clip_is_a_clear_error():

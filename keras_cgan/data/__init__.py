@@ -3,7 +3,8 @@
 Images with class, tag or text conditions: `digits`, `tags`, `captions`,
 `synthetic_faces`, `synthetic_shapes`. Image to image: `paired_images`,
 `synthetic_images`. Speech: `audio`, `synthetic_speech`. Video: `video`,
-`synthetic_video`.
+`synthetic_video`. A loader's `FileContentError` (a `ValueError`) names a file whose content is at fault, where the
+folder's layout is right.
 """
 
 from keras_cgan.data import (
@@ -18,4 +19,5 @@ from keras_cgan.data import (
     tags,
     video,
 )
+from keras_cgan.data.files import FileContentError
 from keras_cgan.data.paired_images import paired_array_dataset, paired_image_dataset, scan_paired_folder

@@ -6,9 +6,11 @@ mixed down to mono, resampled to the model's rate when needed
 (`scipy.signal.resample_poly`), and cut into windows every `hop` samples; the
 last window and files shorter than a window are zero-padded. Every file is
 checked before any training starts, and each problem raises a `ValueError`
-naming the file: the check opens each file once and reads the samples of a
-float wav only (the one kind whose samples can pass full scale); training
-then reads each file once per epoch.
+naming the file (`files.FileContentError` when the file's content is at
+fault: unreadable, empty, beyond full scale, or of another length than its
+pair): the check opens each file once and reads the samples of a float wav
+only (the one kind whose samples can pass full scale); training then reads
+each file once per epoch.
 
 Example:
 
@@ -58,10 +60,10 @@ def _open(path):
     try:
         f = sf.SoundFile(path)
     except Exception as e:  # soundfile raises several types for bad files
-        raise ValueError(f"{path}: cannot read this audio file (empty, truncated or not a wav): {e}") from e
+        raise files.FileContentError(f"{path}: cannot read this audio file (empty, truncated or not a wav): {e}") from e
     if f.frames <= 0:
         f.close()
-        raise ValueError(f"{path}: the file holds no audio samples (0 frames).")
+        raise files.FileContentError(f"{path}: the file holds no audio samples (0 frames).")
     return f
 
 
@@ -70,9 +72,9 @@ def _samples(f, path):
     try:
         data = f.read(dtype="float32", always_2d=True)
     except Exception as e:
-        raise ValueError(f"{path}: cannot decode the audio (truncated or corrupt?): {e}") from e
+        raise files.FileContentError(f"{path}: cannot decode the audio (truncated or corrupt?): {e}") from e
     if data.shape[0] == 0:
-        raise ValueError(f"{path}: the file holds no audio samples (0 frames).")
+        raise files.FileContentError(f"{path}: the file holds no audio samples (0 frames).")
     _check_peak(path, data)
     return data
 
@@ -124,10 +126,10 @@ def read_wav(path, sample_rate=None, return_rate=False):
 def _check_peak(path, data):
     """Float wavs only can pass full scale; up to 1% over (rounding in an export) is clipped, beyond is refused."""
     if not np.all(np.isfinite(data)):
-        raise ValueError(f"{path}: the file holds NaN or infinite samples.")
+        raise files.FileContentError(f"{path}: the file holds NaN or infinite samples.")
     peak = float(np.abs(data).max())
     if peak > 1.01:
-        raise ValueError(
+        raise files.FileContentError(
             f"{path}: samples reach {peak:.3g}, beyond [-1, 1] (a float wav); scale the file to [-1, 1]."
         )
 
@@ -204,7 +206,7 @@ def read_pair(noisy_path, clean_path, sample_rate):
         length = min(noisy.size, clean.size)
         noisy, clean = noisy[:length], clean[:length]
     if noisy.size != clean.size:
-        raise ValueError(
+        raise files.FileContentError(
             f"{noisy_path}: {noisy.size} samples but its clean pair {clean_path} has {clean.size} "
             f"(at {sample_rate} Hz); a pair must be the same length."
         )
@@ -281,18 +283,22 @@ def paired_dataset(
             Defaults to `4096`.
     """
     window, hop = _check_window(window, hop)
+    sample_rate = checks.integer("sample_rate", sample_rate, low=1)
     batch_size = checks.integer("batch_size", batch_size, low=1)
     shuffle_buffer = checks.integer("shuffle_buffer", shuffle_buffer, low=1)
+    if (root is None, clean_dir is None, noisy_dir is None) not in ((False, True, True), (True, False, False)):
+        raise ValueError(
+            "Give `root` or both `clean_dir` and `noisy_dir`, not both. Received: "
+            f"root={root!r}, clean_dir={clean_dir!r}, noisy_dir={noisy_dir!r}"
+        )
     if root is not None:
         clean_dir, noisy_dir = voicebank_dirs(root, split)
-    elif clean_dir is None or noisy_dir is None:
-        raise ValueError("Give `root` or both `clean_dir` and `noisy_dir`.")
     pairs = paired_files(clean_dir, noisy_dir)
     for noisy_path, clean_path in pairs:  # fail on a bad file before training
         noisy_frames, noisy_rate, _ = check_wav(noisy_path)
         clean_frames, clean_rate, _ = check_wav(clean_path)
         if not same_duration((noisy_frames, noisy_rate), (clean_frames, clean_rate)):
-            raise ValueError(
+            raise files.FileContentError(
                 f"{noisy_path}: {noisy_frames} samples at {noisy_rate} Hz but its clean pair "
                 f"{clean_path} has {clean_frames} at {clean_rate} Hz (truncated?); a pair must "
                 "be the same length."

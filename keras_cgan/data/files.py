@@ -1,9 +1,17 @@
-"""The entries of a data folder that hold data: what the system adds beside the user's files is left out."""
+"""The entries of a data folder that hold data (what the system adds beside the user's files is left out), and the
+error of a file whose content is at fault."""
 
 import os
 
 # Windows' thumbnail cache and folder settings, the resource forks a Mac zip keeps in `__MACOSX/`.
 SYSTEM_NAMES = ("thumbs.db", "desktop.ini", "__macosx")
+
+
+class FileContentError(ValueError):
+    """One data file cannot be used as it is: unreadable, cut short, or of another size, channels or length than
+    the rest or its pair. The folder's layout is right (a `ValueError` of a loader that is not one of these is
+    about the layout: a missing folder, file or pair); the message names the file.
+    """
 
 
 def entries(folder):

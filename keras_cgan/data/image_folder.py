@@ -5,14 +5,23 @@ import os
 
 import numpy as np
 
+from keras_cgan.data import files
+
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff")
+# A first row whose first or second cell is one of these names is a header.
+ID_COLUMNS = ("id", "image", "image_id", "img", "file", "filename", "file_name", "name", "path")
+TEXT_COLUMNS = ("tags", "tag", "caption", "captions", "text")
 
 
 def read_rows(path, cells=False):
     """Yields `(line_number, id, text)` from a two-column CSV file `id,text`.
 
-    A header row (`id,...`) is skipped; the text keeps any further commas.
-    With `cells`, the text is the list of its CSV cells instead.
+    A header row (`id,tags`, `filename,caption`: see `ID_COLUMNS` and
+    `TEXT_COLUMNS`) is skipped; the text keeps any further commas. With
+    `cells`, the text is the list of its CSV cells instead. Raises
+    `ValueError` naming the line of a header of more than two columns (a
+    third column would be read into the text) and of a row separated by
+    semicolons or tabs.
     """
     if not os.path.isfile(path):
         raise ValueError(f"annotation file not found: {path}")
@@ -24,8 +33,20 @@ def read_rows(path, cells=False):
     for number, row in enumerate(rows, start=1):
         if not row or not "".join(row).strip():
             continue
-        if number == 1 and row[0].strip().lower() in ("id", "image", "file", "filename"):
+        names = [cell.strip().lower() for cell in row]
+        if number == 1 and (names[0] in ID_COLUMNS or len(names) > 1 and names[1] in TEXT_COLUMNS):  # a header
+            if len([name for name in names if name]) > 2:
+                raise ValueError(
+                    f"{path}, line 1: the header names the columns {row}, but the file holds two, the id and the "
+                    f"text (`{row[0]},{row[1]}`): the text keeps any further commas, so the other columns would be "
+                    "read into it. Remove the other columns."
+                )
             continue
+        if len(row) == 1 and any(separator in row[0] for separator in ";\t"):
+            raise ValueError(
+                f"{path}, line {number}: no comma in {row[0]!r}; separate the id and the text with a comma "
+                "(`id,text`), not a semicolon or a tab."
+            )
         yield number, row[0].strip(), row[1:] if cells else ",".join(row[1:]).strip()
 
 
@@ -42,8 +63,11 @@ def image_path(folder, image_id, where):
 def eight_bit(image):
     """A 16-bit grayscale PIL image (mode `I;16`, `I`) scaled to 8-bit `L`; any other image as it is.
 
-    Pillow's own `convert` clips such pixels at 255, so most of the picture turns white.
+    Pillow's own `convert` clips such pixels at 255, so most of the picture turns white. A 32-bit float
+    image (mode `F`, a float TIFF) has no set range: `ValueError`.
     """
+    if image.mode == "F":
+        raise ValueError("32-bit float pixels (mode F) have no set range; save the image with 8 or 16 bits")
     if image.mode in ("I", "I;16", "I;16B", "I;16L"):
         from PIL import Image
 
@@ -73,5 +97,5 @@ def read_image(path, size):
             if image.size != (size, size):
                 image = image.resize((size, size), Image.BILINEAR)
             return np.asarray(image, "float32") / 127.5 - 1.0
-    except (OSError, UnidentifiedImageError, SyntaxError) as error:  # truncated, or not an image
-        raise ValueError(f"{path}: cannot read the image ({error}).") from error
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as error:  # truncated, not an image, float
+        raise files.FileContentError(f"{path}: cannot read the image ({error}).") from error

@@ -10,11 +10,12 @@ Two folder layouts are read, as the pix2pix datasets ship them:
 `direction="AtoB"` makes A the condition and B the target; `"BtoA"` swaps
 them. Every file is checked before any training starts (image header read
 with Pillow, and the end of the file: a JPEG or PNG cut short is decoded to
-make sure): a file that is not an image, a truncated image, an A|B image of
-odd width, names present in one folder only, or an image whose channels
-differ from the rest raise `ValueError` naming the file. A/ B/ pairs whose
-two images differ in size are resized to one size with one warning giving
-their count (`strict=True` refuses them).
+make sure): names present in one folder only raise `ValueError` naming the
+file; a file that is not an image, a truncated image, an A|B image of odd
+width or an image whose channels differ from the rest raise
+`files.FileContentError` (a `ValueError`: the layout is right, that file is
+not) naming the file. A/ B/ pairs whose two images differ in size are resized
+to one size with one warning giving their count (`strict=True` refuses them).
 
 The pipeline decodes in parallel (JPEG and PNG with TensorFlow; BMP, GIF and
 a JPEG asked for four channels with Pillow, as TensorFlow reads a palette
@@ -86,11 +87,11 @@ def _header(path):
             if not _complete(path, fmt):
                 image.load()  # raises for a truncated file; a file with trailing bytes passes
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise ValueError(f"{path}: not a readable image file, or cut short ({error}).") from None
+        raise files.FileContentError(f"{path}: not a readable image file, or cut short ({error}).") from None
     if fmt not in ("JPEG", "PNG", "BMP", "GIF"):
-        raise ValueError(f"{path}: image format {fmt} is not supported; use JPEG, PNG, BMP or GIF.")
+        raise files.FileContentError(f"{path}: image format {fmt} is not supported; use JPEG, PNG, BMP or GIF.")
     if mode not in _MODE_CHANNELS:
-        raise ValueError(f"{path}: image mode {mode!r} is not supported; save it as RGB or grayscale.")
+        raise files.FileContentError(f"{path}: image mode {mode!r} is not supported; save it as RGB or grayscale.")
     return size[0], size[1], _MODE_CHANNELS[mode]
 
 
@@ -124,7 +125,7 @@ def _common_channels(paths_and_channels, channels, what):
     first_path, first = paths_and_channels[0]
     for path, got in paths_and_channels[1:]:
         if got != first:
-            raise ValueError(
+            raise files.FileContentError(
                 f"{path}: {what} image has {got} channel(s) but {first_path} has {first}; "
                 f"convert the files or pass `channels=` to convert on load."
             )
@@ -146,6 +147,12 @@ def scan_paired_folder(path, channels=None):
         `b_files` (equal to `a_files` for side by side), `channels`
         (a pair: A's and B's) and `size_mismatches` (the A files whose B
         image has another size).
+
+    Raises:
+        ValueError: naming the folder or file when the layout is at fault
+            (no images, a name in only one of A/ and B/), or
+            `files.FileContentError` (a `ValueError`) naming the file when
+            its content is (not an image, cut short, odd width, channels).
     """
     path = os.fspath(path)
     if not os.path.isdir(path):
@@ -182,14 +189,14 @@ def scan_paired_folder(path, channels=None):
             "layout": "folders", "a_files": a_files, "b_files": b_files, "channels": channels,
             "size_mismatches": resized,
         }
-    files = _image_files(path)
-    if not files:
+    image_files = _image_files(path)
+    if not image_files:
         raise ValueError(f"{path}: no images (expected A|B images, or subfolders A/ and B/).")
     info, narrow = [], []
-    for p in files:
+    for p in image_files:
         width, height, c = _header(p)
         if width % 2:
-            raise ValueError(
+            raise files.FileContentError(
                 f"{p}: width {width} is odd, so the image cannot be split into equal A|B halves."
             )
         if width < 1.5 * height:
@@ -198,13 +205,13 @@ def scan_paired_folder(path, channels=None):
     if narrow:
         warnings.warn(
             f"{path}: A|B images hold both sides side by side, about twice as wide as tall; {len(narrow)} of "
-            f"{len(files)} are not (e.g. {narrow[0]}): is this one side of the pairs? Pairs in two folders go "
+            f"{len(image_files)} are not (e.g. {narrow[0]}): is this one side of the pairs? Pairs in two folders go "
             "in subfolders A/ and B/, matched by file name.",
             stacklevel=3,
         )
     c = _common_channels(info, forced[0], "A|B")
     return {
-        "layout": "side_by_side", "a_files": files, "b_files": files, "channels": (c, forced[1] or c),
+        "layout": "side_by_side", "a_files": image_files, "b_files": image_files, "channels": (c, forced[1] or c),
         "size_mismatches": [],
     }
 
@@ -307,7 +314,7 @@ def paired_image_dataset(
     scan = scan_paired_folder(path, channels) if scan is None else scan
     mismatched = scan["size_mismatches"]
     if mismatched and strict:
-        raise ValueError(
+        raise files.FileContentError(
             f"{mismatched[0]}: its B image has another size ({len(mismatched)} pair(s) in {path} differ); "
             "resize the files, or train without strict to have them resized on load."
         )

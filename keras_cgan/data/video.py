@@ -6,7 +6,9 @@ from video files read with `imageio` (GIF with Pillow; MP4 and others when
 an `imageio` video plugin is installed). A window is `context_frames + 1`
 consecutive frames: the first `context_frames` are stacked on channels as the
 condition `[H, W, context_frames * C]` (oldest first) and the last one is the
-target.
+target. A frame or video file that cannot be read, or whose size or channels
+differ from the clip's, raises `files.FileContentError` (a `ValueError`)
+naming it; float frames outside `[-1, 1]` are refused naming the clip.
 
 Example:
 
@@ -46,7 +48,12 @@ def _to_unit_range(frames, name):
             f"Clip {name!r}: frames of dtype {frames.dtype}; give uint8 (0-255) or float32 in [-1, 1] "
             f"(e.g. frames / {top / 2:g} - 1)."
         )
-    return frames.astype(np.float32)
+    frames = frames.astype(np.float32)
+    low, high = (float(frames.min()), float(frames.max())) if frames.size else (0.0, 0.0)
+    if not -1.01 <= low <= high <= 1.01:  # NaN fails too
+        hint = "e.g. frames / 127.5 - 1 for 0-255" if low >= 0 and high <= 255 else "scale them to [-1, 1]"
+        raise ValueError(f"Clip {name!r}: float frames must lie in [-1, 1]; they span [{low:g}, {high:g}] ({hint}).")
+    return frames
 
 
 def _set_channels(frames, channels, name):
@@ -97,20 +104,20 @@ def load_frame_folder(path, channels=None):
                 image = image_folder.eight_bit(image)
                 gray = image.mode in ("1", "L", "LA")  # gray + alpha is read as gray, as the pix2pix loader does
                 array = np.asarray(image.convert("L") if gray else image if image.mode == "RGBA" else image.convert("RGB"))
-        except (OSError, UnidentifiedImageError, SyntaxError) as error:  # truncated, or not an image
-            raise ValueError(f"Clip {path!r}: cannot read frame {name!r} ({error}).") from error
+        except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as error:  # truncated, not an image, float
+            raise files.FileContentError(f"Clip {path!r}: cannot read frame {name!r} ({error}).") from error
         array = _to_unit_range(array[None], path)[0]
         if channels is not None:
             array = _set_channels(array, channels, path)
         if first is None:
             first = (name, array.shape)
         elif array.shape[:2] != first[1][:2]:
-            raise ValueError(
+            raise files.FileContentError(
                 f"Clip {path!r}: frame {name!r} has shape {array.shape} but frame "
                 f"{first[0]!r} has shape {first[1]}; all frames of a clip must have one size."
             )
         elif array.shape != first[1]:
-            raise ValueError(
+            raise files.FileContentError(
                 f"Clip {path!r}: frame {name!r} has {array.shape[-1]} channel(s) but frame {first[0]!r} has "
                 f"{first[1][-1]}; pass `channels=` to convert on load."
             )
@@ -138,16 +145,16 @@ def load_video_file(path, channels=None):
     try:
         frames = [np.asarray(f) for f in iio.imiter(path)]
     except Exception as error:
-        raise ValueError(f"Clip {path!r}: imageio could not read it ({error}).") from error
+        raise files.FileContentError(f"Clip {path!r}: imageio could not read it ({error}).") from error
     if not frames:
-        raise ValueError(f"Clip {path!r}: the video has no frames.")
+        raise files.FileContentError(f"Clip {path!r}: the video has no frames.")
     if len({f.shape for f in frames}) > 1 and len({f.shape[:2] for f in frames}) == 1 and frames[0].dtype == np.uint8:
         from PIL import Image  # a GIF with transparency: its first frame RGB, the others RGBA
 
         frames = [np.asarray(image_folder.rgb(Image.fromarray(f))) for f in frames]
     shapes = {f.shape for f in frames}
     if len(shapes) > 1:
-        raise ValueError(f"Clip {path!r}: frames of different sizes {sorted(shapes)}.")
+        raise files.FileContentError(f"Clip {path!r}: frames of different sizes {sorted(shapes)}.")
     return _set_channels(_to_unit_range(np.stack(frames), path), channels, path)
 
 
@@ -171,7 +178,9 @@ def load_clips(root, channels=None):
         elif name.lower().endswith(VIDEO_EXTENSIONS):
             clips[path] = load_video_file(path, channels)
     if not clips:
-        raise ValueError(f"{root!r} holds no clips (sub-folders of frames or video files).")
+        frames = [n for n in files.entries(root) if n.lower().endswith(IMAGE_EXTENSIONS)]
+        hint = f": it holds {len(frames)} images, frames of one clip? Put them in a sub-folder of it" if frames else ""
+        raise ValueError(f"{root!r} holds no clips (sub-folders of frames or video files){hint}.")
     return clips
 
 

@@ -228,6 +228,25 @@ def test_predict_refuses_a_dict_of_conditions(gan):
         gan.predict(tf.data.Dataset.from_tensor_slices({"condition": labels}).batch(2), verbose=0)  # AttributeError
 
 
+def test_generate_takes_what_predict_takes(gan):
+    # `generate([0, 1])` failed in a strided slice ("slice index 0 of dimension 0 out of bounds"), a numpy batch
+    # with "you cannot mix tensors and non-tensors", and `[0, 9]` or strings met no check.
+    noise = np.random.default_rng(0).normal(size=(2,) + gan.noise_shape).astype("float32")
+    expected = np.asarray(gan.generate(tf.constant([0, 1]), noise=tf.constant(noise)))  # a step's prepared batch
+    for ids in ([0, 1], np.array([0, 1]), np.array([[0], [1]]), [np.array([0, 1])]):
+        np.testing.assert_allclose(np.asarray(gan.generate(ids, noise=noise)), expected, atol=1e-6)
+    assert gan.generate(3).shape == (1, 8, 8, 1)
+    with pytest.raises(ValueError, match=re.escape("condition: class ids must be in [0, 4); got values from 0 to 9.")):
+        gan.generate([0, 9])
+    with pytest.raises(ValueError, match=re.escape("condition: conditions are strings ('cat')")):
+        gan.generate(["cat"])
+    with pytest.raises(ValueError, match=re.escape("`noise` must have shape [batch, *(4,)], one row per condition (2 ")):
+        gan.generate([0, 1], noise=noise[:1])
+    for run in (gan.generate, gan, gan.predict_on_batch):  # "class conditions must be integer ids; got dtype float64"
+        with pytest.raises(ValueError, match=r"`(condition|x)` holds no conditions \(an empty batch\)"):
+            run([])
+
+
 def test_fit_refuses_nested_conditions_and_targets(gan):
     labels, images = families.data("conditional", 4)
     nested = tf.data.Dataset.from_tensor_slices(((labels, labels), images)).batch(2)

@@ -362,10 +362,15 @@ class GANModel(InputChecks, keras.Model):
         return self.replica_draw(tf.random.stateless_normal, batch_size, self.noise_shape)
 
     def generate(self, condition, noise=None, training=False):
-        """The generator's output for a prepared batch `condition` (tensors, as in `train_step`).
+        """The generator's output for a batch `condition`.
 
-        For user input call the model, `gan(condition, noise=...)`: it checks and casts the conditions.
+        Tensors are taken as a step's prepared batch. Python numbers and lists
+        and numpy arrays are checked and prepared as `predict` and the model's
+        call, `gan(condition, noise=...)`, take them.
         """
+        flat = tf.nest.flatten(condition)
+        if not flat or not all(tf.is_tensor(c) for c in flat):  # a user's ids, lists or arrays
+            return self(condition, noise=noise, training=training)
         if self.noise_shape is None:
             return self.generator(condition, training=training)
         if noise is None:
@@ -1147,10 +1152,6 @@ class GANModel(InputChecks, keras.Model):
         A dataset's conditions of sizes its spec leaves unknown are checked
         batch by batch, as `fit` checks them.
         """
-        x = self._as_batch(x, "x")
-        first = tf.nest.flatten(x)[0] if not isinstance(x, tf.data.Dataset) else None
-        if first is not None and hasattr(first, "shape") and len(first.shape) and first.shape[0] == 0:
-            raise ValueError("`x` holds no conditions (an empty batch): nothing to predict.")
         x = self._condition_batch(x, "x")
         position = Position()
         callbacks = _user_callbacks(callbacks) + [position]

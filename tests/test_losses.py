@@ -1,5 +1,7 @@
 """Each loss against a value worked out by hand."""
 
+import re
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -92,6 +94,27 @@ def test_image_gradients_are_unpadded_forward_differences():
     assert losses.image_gradients(np.zeros((2, 3, 4, 5, 1)))[1].shape == (2, 3, 4, 4, 1)
     # the gradient difference loss is built on them: |dy| of a flat prediction vs x
     close(losses.gradient_difference_loss(x, np.zeros_like(x)), np.mean(np.abs(dy)) + np.mean(np.abs(dx)))
+
+
+def test_losses_refuse_shapes_that_would_broadcast_and_name_both():
+    # A batch of 1 against a batch of 2 broadcast silently: a loss over pairs that do not exist.
+    one, two = np.zeros((1, 8, 8, 1), "float32"), np.ones((2, 8, 8, 1), "float32")
+    for name, loss in (("gradient_difference_loss", losses.gradient_difference_loss), ("l1_loss", losses.l1_loss),
+                       ("l2_loss", losses.l2_loss), ("lowpass_l1_loss", lambda a, b: losses.lowpass_l1_loss(a, b, 1.0))):
+        with pytest.raises(ValueError, match=re.escape(
+                f"`{name}`: `y_true` and `y_pred` must have the same shape (a size of 1 would broadcast over the "
+                "other). Received: y_true of shape (1, 8, 8, 1) and y_pred of shape (2, 8, 8, 1).")):
+            loss(one, two)
+    with pytest.raises(ValueError, match=re.escape("`gradient_penalty`: `real` and `fake` must have the same shape")):
+        losses.gradient_penalty(lambda x: tf.reduce_sum(x, [1, 2, 3]), one, two, tf.ones([2]))
+    waves = np.zeros((2, 4096), "float32")
+    with pytest.raises(ValueError, match=re.escape("`multi_resolution_stft_loss`: `y_true` and `y_pred` must have as "
+                                                   "many rows of as many values")):
+        losses.multi_resolution_stft_loss(waves[:1, :, None], waves)
+    close(losses.multi_resolution_stft_loss(waves, waves[..., None]), 0.0)  # [B, T] and [B, T, 1] are one shape
+    # Sizes a graph leaves unknown pass (the step checks the batch's rows).
+    unknown = tf.function(losses.gradient_difference_loss, input_signature=[tf.TensorSpec([None, 8, 8, 1])] * 2)
+    close(unknown(two, two), 0.0)
 
 
 def test_unknown_adversarial_loss_names_the_argument():

@@ -373,6 +373,35 @@ def test_the_model_counts_steps_per_execution_as_the_callbacks_do():
     assert scored == [12, 14, 16, 18]
 
 
+def test_the_progress_bar_stops_at_its_target_when_the_data_ends_within_an_execution(monkeypatch):
+    # 5 batches at 2 steps per execution: Keras reports each execution's last step, 6 for the one that trains
+    # batch 5 alone, and its bar showed 6/5 (the quickstart's 16/14); a user's own ProgbarLogger is left as it is.
+    shown = []
+    update = keras.utils.Progbar.update
+    monkeypatch.setattr(keras.utils.Progbar, "update",
+                        lambda bar, current, *a, **k: shown.append((current, bar.target)) or update(bar, current, *a, **k))
+    gan = families.build("conditional")
+    gan.compile(steps_per_execution=2)
+    labels, images = families.data("conditional", 20)
+    data = tf.data.Dataset.from_tensor_slices((labels, images)).batch(4)
+    gan.fit(data, epochs=2, verbose=1)
+    assert shown == [(2, 5), (4, 5), (5, 5), (5, 5)] * 2, shown
+    shown.clear()
+    gan.evaluate(data, verbose=1)
+    gan.predict(labels[:12], batch_size=4, verbose=1)  # 3 batches
+    assert shown == [(2, 5), (4, 5), (5, 5), (5, 5), (2, 3), (3, 3), (3, 3)], shown
+    shown.clear()
+    gan.fit(data, verbose=1, callbacks=[keras.callbacks.ProgbarLogger()])
+    assert (6, 5) in shown
+    # Data of unknown size (`filter`) may outlast the epoch: `steps_per_epoch=3` trains whole executions, 4 steps,
+    # and callbacks count 4 (3 before, the bar showing 4/3).
+    steps = lambda: int(gan.generator_optimizer.iterations.numpy())
+    before, shown[:] = steps(), []
+    with pytest.warns(UserWarning, match=r"`steps_per_epoch=3` is not a multiple .* each epoch trains 4 steps"):
+        gan.fit(data.filter(lambda c, t: True), steps_per_epoch=3, verbose=1)
+    assert steps() - before == 4 and shown == [(2, 4), (4, 4), (4, 4)], shown
+
+
 def test_train_and_test_on_batch_send_a_dataset_or_a_generator_to_fit_or_evaluate(gan):
     # "A GAN trains on pairs: the dataset must yield `(condition, target)`" for a dataset of pairs before, and a
     # TypeError (no len()) for a generator with targets.

@@ -90,6 +90,27 @@ def _user_callbacks(callbacks):
     return list(callbacks or [])
 
 
+class _StepBar(keras.callbacks.ProgbarLogger):
+    """Keras' progress bar, never past its target.
+
+    Keras reports an execution's last step (`begin + steps_per_execution - 1`)
+    also when the data ended within it: 14 batches at 8 steps per execution
+    showed 16/14.
+    """
+
+    def _update_progbar(self, batch, logs=None):
+        if self.target is not None:
+            batch = min(batch, self.target - 1)
+        super()._update_progbar(batch, logs)
+
+
+def _with_step_bar(callbacks, verbose):
+    """`callbacks` and a `_StepBar` where Keras would add its own progress bar (`verbose` not 0, none given)."""
+    if verbose == 0 or any(isinstance(c, keras.callbacks.ProgbarLogger) for c in callbacks):
+        return callbacks
+    return callbacks + [_StepBar()]
+
+
 def _multi_worker():
     extended = tf.distribute.get_strategy().extended
     return isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy) and bool(
@@ -1020,7 +1041,7 @@ class GANModel(InputChecks, keras.Model):
         callbacks = sorted(_user_callbacks(kwargs.get("callbacks")), key=lambda c: not getattr(c, "runs_first", False))
         callbacks = self._with_monitor(callbacks, x, y, diagnose)
         position = Position()
-        kwargs["callbacks"] = callbacks + [position]
+        kwargs["callbacks"] = _with_step_bar(callbacks, kwargs.get("verbose", "auto")) + [position]
         source = "The dataset's" if isinstance(x, DATASETS) else "The training"
         history = self._run_checked(lambda: super(GANModel, self).fit(x, y, **kwargs), position, source, "fit")
         if position.epochs_begun and not position.train_batches:
@@ -1096,8 +1117,8 @@ class GANModel(InputChecks, keras.Model):
         if per_execution == 1 or steps_per_epoch % per_execution == 0:
             return steps_per_epoch
         if isinstance(x, tf.data.Dataset):
-            batches = int(x.cardinality())  # -1 infinite, -2 unknown
-            batches = float("inf") if batches == tf.data.INFINITE_CARDINALITY else batches
+            batches = int(x.cardinality())  # -1 infinite, -2 unknown (`filter`): either may outlast the epoch
+            batches = float("inf") if batches < 0 else batches
         else:
             first = tf.nest.flatten(x)[0]  # arrays after `_check_fit_data`; anything else is not counted
             if not hasattr(first, "shape"):
@@ -1141,7 +1162,8 @@ class GANModel(InputChecks, keras.Model):
         else:
             x, y = self._check_fit_data(x, y, kwargs, method="evaluate")
             position = Position()
-            kwargs["callbacks"] = _user_callbacks(kwargs.get("callbacks")) + [position]
+            callbacks = _with_step_bar(_user_callbacks(kwargs.get("callbacks")), kwargs.get("verbose", "auto"))
+            kwargs["callbacks"] = callbacks + [position]
             source = "The dataset's" if isinstance(x, DATASETS) else "The evaluation"
         run = lambda: super(GANModel, self).evaluate(x, y, **kwargs)  # noqa: E731
         return self._run_checked(run, position, source, method, training=False)
@@ -1154,7 +1176,7 @@ class GANModel(InputChecks, keras.Model):
         """
         x = self._condition_batch(x, "x")
         position = Position()
-        callbacks = _user_callbacks(callbacks) + [position]
+        callbacks = _with_step_bar(_user_callbacks(callbacks), verbose) + [position]
         run = lambda: super(GANModel, self).predict(x, batch_size, verbose, steps, callbacks)  # noqa: E731
         source = "The dataset's" if isinstance(x, DATASETS) else "The"
         return self._run_checked(run, position, source, "predict", training=False)

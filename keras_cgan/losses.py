@@ -26,6 +26,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_cgan import checks
+
 AdversarialLoss = collections.namedtuple(
     "AdversarialLoss", ["name", "real", "fake", "generator", "needs_gradient_penalty"]
 )
@@ -194,9 +196,7 @@ def gaussian_lowpass(images, sigma):
     >>> bool(np.allclose(losses.gaussian_lowpass(flat, 1.5), flat))
     True
     """
-    sigma = float(sigma)
-    if sigma < 0:
-        raise ValueError(f"`sigma` must be >= 0. Received: sigma={sigma}")
+    sigma = checks.number("sigma", sigma)
     images = tf.cast(images, "float32")
     if sigma == 0:
         return images

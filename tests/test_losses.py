@@ -75,8 +75,9 @@ def test_gaussian_lowpass_keeps_low_and_removes_high_frequencies():
     # So the low-pass L1 between two phases of the same texture is ~0, the plain L1 is not.
     shifted = np.roll(grid, 2, axis=2)
     assert float(losses.lowpass_l1_loss(grid, shifted, 2.0)) < 0.05 < 0.4 < float(losses.l1_loss(grid, shifted))
-    with pytest.raises(ValueError, match="sigma"):
-        losses.gaussian_lowpass(grid, -1.0)
+    for sigma in (-1.0, float("nan"), None, "2"):  # NaN and None met float() or int(), "2" was taken as a number
+        with pytest.raises(ValueError, match=re.escape(f"`sigma` must be a finite number >= 0. Received: sigma={sigma!r}")):
+            losses.gaussian_lowpass(grid, sigma)
     with pytest.raises(ValueError, match="larger than 33 pixels"):
         losses.gaussian_lowpass(grid, 11.0)  # the reflected border would not fit in 32 pixels
 

@@ -253,22 +253,38 @@ def batch_position(local_size):
     return tf.reduce_sum(sizes * before), tf.reduce_sum(sizes)
 
 
+def _exact_float32(tensor):
+    """`(float32 values, back)`: values that carry `tensor` exactly through a SUM with zeros, and their inverse.
+
+    Collectives sum float32 on any device. A dtype float32 holds exactly (bool,
+    8 and 16 bits, float32) is cast; a wider one (int32 and int64 ids above
+    2**24, float64) travels as its 16-bit pieces, one more axis at the end.
+    """
+    import tensorflow as tf
+
+    dtype = tensor.dtype
+    if dtype.size <= 2 or dtype == tf.float32:
+        return tf.cast(tensor, "float32"), lambda values: tf.cast(values, dtype)
+    pieces = tf.cast(tf.bitcast(tensor, tf.uint16), "float32")  # [..., dtype.size // 2], each below 2**16
+    return pieces, lambda values: tf.bitcast(tf.cast(values, tf.uint16), dtype)
+
+
 def gather_batch(tensor, offset, total):
     """The global batch `[total, ...]` of `tensor` `[local, ...]`, on every replica.
 
-    Rows keep their global order (`offset` from `batch_position`). Integer
-    tensors travel as float32, exact for ids below 2**24.
+    Rows keep their global order (`offset` from `batch_position`) and their
+    dtype's values exactly (ids above 2**24 too).
     """
     import tensorflow as tf
 
     ctx, _, _ = _replica_context()
     if ctx is None:
         return tensor
-    dtype = tensor.dtype
     local = tf.shape(tensor)[0]
-    rest = [[0, 0]] * (len(tensor.shape) - 1)
-    padded = tf.pad(tf.cast(tensor, "float32"), [[offset, total - offset - local]] + rest)  # [total, ...]
-    return tf.cast(ctx.all_reduce("SUM", padded), dtype)
+    values, back = _exact_float32(tensor)
+    rest = [[0, 0]] * (len(values.shape) - 1)
+    padded = tf.pad(values, [[offset, total - offset - local]] + rest)  # [total, ...]
+    return back(ctx.all_reduce("SUM", padded))
 
 
 def all_replicas_any(flag):
@@ -291,7 +307,7 @@ def first_row(tensor):
     ctx, replica_id, _ = _replica_context()
     if ctx is None:
         return tensor[:1]
-    zeros = tf.zeros(tf.concat([[1], tf.shape(tensor)[1:]], 0))  # a row of zeros, for a replica that holds none
-    head = tf.concat([tf.cast(tensor[:1], "float32"), zeros], 0)[:1]  # [1, ...]
-    mine = tf.cast(tf.equal(replica_id, 0), "float32")
-    return tf.cast(ctx.all_reduce("SUM", head * mine), tensor.dtype)
+    values, back = _exact_float32(tensor[:1])
+    zeros = tf.zeros(tf.concat([[1], tf.shape(values)[1:]], 0))  # a row of zeros, for a replica that holds none
+    head = tf.concat([values, zeros], 0)[:1]  # [1, ...]
+    return back(ctx.all_reduce("SUM", tf.where(tf.equal(replica_id, 0), head, tf.zeros_like(head))))

@@ -22,8 +22,11 @@ Example:
 import collections
 import math
 
+import numpy as np
 import tensorflow as tf
 from keras import ops
+
+from keras_cgan import checks
 
 AdversarialLoss = collections.namedtuple(
     "AdversarialLoss", ["name", "real", "fake", "generator", "needs_gradient_penalty"]
@@ -32,6 +35,25 @@ AdversarialLoss = collections.namedtuple(
 
 def _mean(x):
     return ops.mean(ops.cast(x, "float32"))
+
+
+def _same_shape(loss, a, b, names=("y_true", "y_pred"), per_row=False):
+    """Raises `ValueError` naming `loss` and both shapes unless `a` and `b` have the same shape (sizes unknown pass).
+
+    A loss compares each prediction with its own target: a batch of 1 would
+    broadcast against a batch of 2 silently. `per_row=True` compares the
+    rows and their number of values (waveforms `[B, T]` and `[B, T, 1]` match).
+    """
+    shapes = [tf.TensorShape(x.shape if hasattr(x, "shape") else np.shape(x)) for x in (a, b)]
+    compared = shapes
+    if per_row and all(shape.rank for shape in shapes):
+        compared = [tf.TensorShape([shape[0], shape[1:].num_elements()]) for shape in shapes]
+    if not compared[0].is_compatible_with(compared[1]):
+        what = "as many rows of as many values" if per_row else "the same shape"
+        raise ValueError(
+            f"`{loss}`: `{names[0]}` and `{names[1]}` must have {what} (a size of 1 would broadcast over the "
+            f"other). Received: {names[0]} of shape {tuple(shapes[0])} and {names[1]} of shape {tuple(shapes[1])}."
+        )
 
 
 _ADVERSARIAL_LOSSES = {
@@ -127,6 +149,7 @@ def gradient_penalty(critic, real, fake, alpha, scale=1.0):
             optimizer's dynamic scale under float16), divided out in float32.
             Defaults to `1.0`.
     """
+    _same_shape("gradient_penalty", real, fake, ("real", "fake"))
     real = tf.cast(real, "float32")
     fake = tf.cast(fake, "float32")
     alpha = tf.reshape(tf.cast(alpha, "float32"), [-1] + [1] * (len(real.shape) - 1))
@@ -146,11 +169,13 @@ def r1_penalty(critic, real, scale=1.0):
 
 def l1_loss(y_true, y_pred):
     """Mean absolute error."""
+    _same_shape("l1_loss", y_true, y_pred)
     return _mean(ops.abs(ops.cast(y_true, "float32") - ops.cast(y_pred, "float32")))
 
 
 def l2_loss(y_true, y_pred):
     """Mean squared error."""
+    _same_shape("l2_loss", y_true, y_pred)
     return _mean(ops.square(ops.cast(y_true, "float32") - ops.cast(y_pred, "float32")))
 
 
@@ -171,9 +196,7 @@ def gaussian_lowpass(images, sigma):
     >>> bool(np.allclose(losses.gaussian_lowpass(flat, 1.5), flat))
     True
     """
-    sigma = float(sigma)
-    if sigma < 0:
-        raise ValueError(f"`sigma` must be >= 0. Received: sigma={sigma}")
+    sigma = checks.number("sigma", sigma)
     images = tf.cast(images, "float32")
     if sigma == 0:
         return images
@@ -200,6 +223,7 @@ def gaussian_lowpass(images, sigma):
 
 def lowpass_l1_loss(y_true, y_pred, sigma):
     """Mean absolute error between the Gaussian-blurred images (`gaussian_lowpass`)."""
+    _same_shape("lowpass_l1_loss", y_true, y_pred)
     return l1_loss(gaussian_lowpass(y_true, sigma), gaussian_lowpass(y_pred, sigma))
 
 
@@ -238,6 +262,7 @@ def gradient_difference_loss(y_true, y_pred, alpha=1.0, per_example=False):
         per_example: bool. Return one value per example `[B]` instead of
             the batch mean. Defaults to `False`.
     """
+    _same_shape("gradient_difference_loss", y_true, y_pred)
     y_true = tf.cast(y_true, "float32")
     y_pred = tf.cast(y_pred, "float32")
     ty, tx, py, px = (tf.abs(g) for g in image_gradients(y_true) + image_gradients(y_pred))
@@ -276,6 +301,7 @@ def multi_resolution_stft_loss(y_true, y_pred, fft_sizes=(512, 1024, 2048), log_
     >>> float(multi_resolution_stft_loss(t, 0.5 * t)) > 0.5
     True
     """
+    _same_shape("multi_resolution_stft_loss", y_true, y_pred, per_row=True)
     steps = tuple(y_true.shape[1:])  # read before the reshape: a traced batch of unknown size hides the length
     length = None if None in steps else math.prod(steps)
     y_true = tf.cast(tf.reshape(y_true, [tf.shape(y_true)[0], -1]), "float32")

@@ -1,5 +1,7 @@
 """Each loss against a value worked out by hand."""
 
+import re
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -73,8 +75,9 @@ def test_gaussian_lowpass_keeps_low_and_removes_high_frequencies():
     # So the low-pass L1 between two phases of the same texture is ~0, the plain L1 is not.
     shifted = np.roll(grid, 2, axis=2)
     assert float(losses.lowpass_l1_loss(grid, shifted, 2.0)) < 0.05 < 0.4 < float(losses.l1_loss(grid, shifted))
-    with pytest.raises(ValueError, match="sigma"):
-        losses.gaussian_lowpass(grid, -1.0)
+    for sigma in (-1.0, float("nan"), None, "2"):  # NaN and None met float() or int(), "2" was taken as a number
+        with pytest.raises(ValueError, match=re.escape(f"`sigma` must be a finite number >= 0. Received: sigma={sigma!r}")):
+            losses.gaussian_lowpass(grid, sigma)
     with pytest.raises(ValueError, match="larger than 33 pixels"):
         losses.gaussian_lowpass(grid, 11.0)  # the reflected border would not fit in 32 pixels
 
@@ -92,6 +95,27 @@ def test_image_gradients_are_unpadded_forward_differences():
     assert losses.image_gradients(np.zeros((2, 3, 4, 5, 1)))[1].shape == (2, 3, 4, 4, 1)
     # the gradient difference loss is built on them: |dy| of a flat prediction vs x
     close(losses.gradient_difference_loss(x, np.zeros_like(x)), np.mean(np.abs(dy)) + np.mean(np.abs(dx)))
+
+
+def test_losses_refuse_shapes_that_would_broadcast_and_name_both():
+    # A batch of 1 against a batch of 2 broadcast silently: a loss over pairs that do not exist.
+    one, two = np.zeros((1, 8, 8, 1), "float32"), np.ones((2, 8, 8, 1), "float32")
+    for name, loss in (("gradient_difference_loss", losses.gradient_difference_loss), ("l1_loss", losses.l1_loss),
+                       ("l2_loss", losses.l2_loss), ("lowpass_l1_loss", lambda a, b: losses.lowpass_l1_loss(a, b, 1.0))):
+        with pytest.raises(ValueError, match=re.escape(
+                f"`{name}`: `y_true` and `y_pred` must have the same shape (a size of 1 would broadcast over the "
+                "other). Received: y_true of shape (1, 8, 8, 1) and y_pred of shape (2, 8, 8, 1).")):
+            loss(one, two)
+    with pytest.raises(ValueError, match=re.escape("`gradient_penalty`: `real` and `fake` must have the same shape")):
+        losses.gradient_penalty(lambda x: tf.reduce_sum(x, [1, 2, 3]), one, two, tf.ones([2]))
+    waves = np.zeros((2, 4096), "float32")
+    with pytest.raises(ValueError, match=re.escape("`multi_resolution_stft_loss`: `y_true` and `y_pred` must have as "
+                                                   "many rows of as many values")):
+        losses.multi_resolution_stft_loss(waves[:1, :, None], waves)
+    close(losses.multi_resolution_stft_loss(waves, waves[..., None]), 0.0)  # [B, T] and [B, T, 1] are one shape
+    # Sizes a graph leaves unknown pass (the step checks the batch's rows).
+    unknown = tf.function(losses.gradient_difference_loss, input_signature=[tf.TensorSpec([None, 8, 8, 1])] * 2)
+    close(unknown(two, two), 0.0)
 
 
 def test_unknown_adversarial_loss_names_the_argument():

@@ -228,6 +228,25 @@ def test_predict_refuses_a_dict_of_conditions(gan):
         gan.predict(tf.data.Dataset.from_tensor_slices({"condition": labels}).batch(2), verbose=0)  # AttributeError
 
 
+def test_generate_takes_what_predict_takes(gan):
+    # `generate([0, 1])` failed in a strided slice ("slice index 0 of dimension 0 out of bounds"), a numpy batch
+    # with "you cannot mix tensors and non-tensors", and `[0, 9]` or strings met no check.
+    noise = np.random.default_rng(0).normal(size=(2,) + gan.noise_shape).astype("float32")
+    expected = np.asarray(gan.generate(tf.constant([0, 1]), noise=tf.constant(noise)))  # a step's prepared batch
+    for ids in ([0, 1], np.array([0, 1]), np.array([[0], [1]]), [np.array([0, 1])]):
+        np.testing.assert_allclose(np.asarray(gan.generate(ids, noise=noise)), expected, atol=1e-6)
+    assert gan.generate(3).shape == (1, 8, 8, 1)
+    with pytest.raises(ValueError, match=re.escape("condition: class ids must be in [0, 4); got values from 0 to 9.")):
+        gan.generate([0, 9])
+    with pytest.raises(ValueError, match=re.escape("condition: conditions are strings ('cat')")):
+        gan.generate(["cat"])
+    with pytest.raises(ValueError, match=re.escape("`noise` must have shape [batch, *(4,)], one row per condition (2 ")):
+        gan.generate([0, 1], noise=noise[:1])
+    for run in (gan.generate, gan, gan.predict_on_batch):  # "class conditions must be integer ids; got dtype float64"
+        with pytest.raises(ValueError, match=r"`(condition|x)` holds no conditions \(an empty batch\)"):
+            run([])
+
+
 def test_fit_refuses_nested_conditions_and_targets(gan):
     labels, images = families.data("conditional", 4)
     nested = tf.data.Dataset.from_tensor_slices(((labels, labels), images)).batch(2)
@@ -352,6 +371,35 @@ def test_the_model_counts_steps_per_execution_as_the_callbacks_do():
         gan.fit(dataset, steps_per_epoch=3, epochs=2, verbose=0, callbacks=[keep])
     assert steps(gan) == 18
     assert scored == [12, 14, 16, 18]
+
+
+def test_the_progress_bar_stops_at_its_target_when_the_data_ends_within_an_execution(monkeypatch):
+    # 5 batches at 2 steps per execution: Keras reports each execution's last step, 6 for the one that trains
+    # batch 5 alone, and its bar showed 6/5 (the quickstart's 16/14); a user's own ProgbarLogger is left as it is.
+    shown = []
+    update = keras.utils.Progbar.update
+    monkeypatch.setattr(keras.utils.Progbar, "update",
+                        lambda bar, current, *a, **k: shown.append((current, bar.target)) or update(bar, current, *a, **k))
+    gan = families.build("conditional")
+    gan.compile(steps_per_execution=2)
+    labels, images = families.data("conditional", 20)
+    data = tf.data.Dataset.from_tensor_slices((labels, images)).batch(4)
+    gan.fit(data, epochs=2, verbose=1)
+    assert shown == [(2, 5), (4, 5), (5, 5), (5, 5)] * 2, shown
+    shown.clear()
+    gan.evaluate(data, verbose=1)
+    gan.predict(labels[:12], batch_size=4, verbose=1)  # 3 batches
+    assert shown == [(2, 5), (4, 5), (5, 5), (5, 5), (2, 3), (3, 3), (3, 3)], shown
+    shown.clear()
+    gan.fit(data, verbose=1, callbacks=[keras.callbacks.ProgbarLogger()])
+    assert (6, 5) in shown
+    # Data of unknown size (`filter`) may outlast the epoch: `steps_per_epoch=3` trains whole executions, 4 steps,
+    # and callbacks count 4 (3 before, the bar showing 4/3).
+    steps = lambda: int(gan.generator_optimizer.iterations.numpy())
+    before, shown[:] = steps(), []
+    with pytest.warns(UserWarning, match=r"`steps_per_epoch=3` is not a multiple .* each epoch trains 4 steps"):
+        gan.fit(data.filter(lambda c, t: True), steps_per_epoch=3, verbose=1)
+    assert steps() - before == 4 and shown == [(2, 4), (4, 4), (4, 4)], shown
 
 
 def test_train_and_test_on_batch_send_a_dataset_or_a_generator_to_fit_or_evaluate(gan):

@@ -12,9 +12,15 @@ from keras_cgan.cli import quickstart
 from tests.test_case import REPO
 
 
-def test_quickstart_writes_grid_generator_and_score(tmp_path):
+def test_quickstart_writes_grid_generator_and_score(tmp_path, monkeypatch):
+    shown = []  # (step, target) of each progress bar update
+    update = keras.utils.Progbar.update
+    monkeypatch.setattr(keras.utils.Progbar, "update",
+                        lambda bar, current, *a, **k: shown.append((current, bar.target)) or update(bar, current, *a, **k))
     out = str(tmp_path / "run")
-    result = quickstart.main(["--epochs", "1", "--samples-per-class", "5", "--out", out, "--verbose", "0"])
+    result = quickstart.main(["--epochs", "1", "--samples-per-class", "5", "--out", out, "--verbose", "1"])
+    # 14 batches at the preset's 8 steps per execution: the bar showed 16/14 (Keras counts whole executions).
+    assert shown[-1] == (14, 14) and all(step <= target for step, target in shown), shown
     grid = Image.open(os.path.join(out, "samples.png"))
     assert grid.size[0] > 0 and grid.size[1] > 0
     generator = keras.models.load_model(os.path.join(out, "generator.keras"))

@@ -90,6 +90,27 @@ def _user_callbacks(callbacks):
     return list(callbacks or [])
 
 
+class _StepBar(keras.callbacks.ProgbarLogger):
+    """Keras' progress bar, never past its target.
+
+    Keras reports an execution's last step (`begin + steps_per_execution - 1`)
+    also when the data ended within it: 14 batches at 8 steps per execution
+    showed 16/14.
+    """
+
+    def _update_progbar(self, batch, logs=None):
+        if self.target is not None:
+            batch = min(batch, self.target - 1)
+        super()._update_progbar(batch, logs)
+
+
+def _with_step_bar(callbacks, verbose):
+    """`callbacks` and a `_StepBar` where Keras would add its own progress bar (`verbose` not 0, none given)."""
+    if verbose == 0 or any(isinstance(c, keras.callbacks.ProgbarLogger) for c in callbacks):
+        return callbacks
+    return callbacks + [_StepBar()]
+
+
 def _multi_worker():
     extended = tf.distribute.get_strategy().extended
     return isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy) and bool(
@@ -362,10 +383,15 @@ class GANModel(InputChecks, keras.Model):
         return self.replica_draw(tf.random.stateless_normal, batch_size, self.noise_shape)
 
     def generate(self, condition, noise=None, training=False):
-        """The generator's output for a prepared batch `condition` (tensors, as in `train_step`).
+        """The generator's output for a batch `condition`.
 
-        For user input call the model, `gan(condition, noise=...)`: it checks and casts the conditions.
+        Tensors are taken as a step's prepared batch. Python numbers and lists
+        and numpy arrays are checked and prepared as `predict` and the model's
+        call, `gan(condition, noise=...)`, take them.
         """
+        flat = tf.nest.flatten(condition)
+        if not flat or not all(tf.is_tensor(c) for c in flat):  # a user's ids, lists or arrays
+            return self(condition, noise=noise, training=training)
         if self.noise_shape is None:
             return self.generator(condition, training=training)
         if noise is None:
@@ -1015,7 +1041,7 @@ class GANModel(InputChecks, keras.Model):
         callbacks = sorted(_user_callbacks(kwargs.get("callbacks")), key=lambda c: not getattr(c, "runs_first", False))
         callbacks = self._with_monitor(callbacks, x, y, diagnose)
         position = Position()
-        kwargs["callbacks"] = callbacks + [position]
+        kwargs["callbacks"] = _with_step_bar(callbacks, kwargs.get("verbose", "auto")) + [position]
         source = "The dataset's" if isinstance(x, DATASETS) else "The training"
         history = self._run_checked(lambda: super(GANModel, self).fit(x, y, **kwargs), position, source, "fit")
         if position.epochs_begun and not position.train_batches:
@@ -1091,8 +1117,8 @@ class GANModel(InputChecks, keras.Model):
         if per_execution == 1 or steps_per_epoch % per_execution == 0:
             return steps_per_epoch
         if isinstance(x, tf.data.Dataset):
-            batches = int(x.cardinality())  # -1 infinite, -2 unknown
-            batches = float("inf") if batches == tf.data.INFINITE_CARDINALITY else batches
+            batches = int(x.cardinality())  # -1 infinite, -2 unknown (`filter`): either may outlast the epoch
+            batches = float("inf") if batches < 0 else batches
         else:
             first = tf.nest.flatten(x)[0]  # arrays after `_check_fit_data`; anything else is not counted
             if not hasattr(first, "shape"):
@@ -1136,7 +1162,8 @@ class GANModel(InputChecks, keras.Model):
         else:
             x, y = self._check_fit_data(x, y, kwargs, method="evaluate")
             position = Position()
-            kwargs["callbacks"] = _user_callbacks(kwargs.get("callbacks")) + [position]
+            callbacks = _with_step_bar(_user_callbacks(kwargs.get("callbacks")), kwargs.get("verbose", "auto"))
+            kwargs["callbacks"] = callbacks + [position]
             source = "The dataset's" if isinstance(x, DATASETS) else "The evaluation"
         run = lambda: super(GANModel, self).evaluate(x, y, **kwargs)  # noqa: E731
         return self._run_checked(run, position, source, method, training=False)
@@ -1147,13 +1174,9 @@ class GANModel(InputChecks, keras.Model):
         A dataset's conditions of sizes its spec leaves unknown are checked
         batch by batch, as `fit` checks them.
         """
-        x = self._as_batch(x, "x")
-        first = tf.nest.flatten(x)[0] if not isinstance(x, tf.data.Dataset) else None
-        if first is not None and hasattr(first, "shape") and len(first.shape) and first.shape[0] == 0:
-            raise ValueError("`x` holds no conditions (an empty batch): nothing to predict.")
         x = self._condition_batch(x, "x")
         position = Position()
-        callbacks = _user_callbacks(callbacks) + [position]
+        callbacks = _with_step_bar(_user_callbacks(callbacks), verbose) + [position]
         run = lambda: super(GANModel, self).predict(x, batch_size, verbose, steps, callbacks)  # noqa: E731
         source = "The dataset's" if isinstance(x, DATASETS) else "The"
         return self._run_checked(run, position, source, "predict", training=False)

@@ -278,7 +278,7 @@ class InputChecks:
         raise ValueError(f"{where}: conditions are strings ({first!r}); the model takes numbers: {encode}.")
 
     def _condition_batch(self, condition, where):
-        """Python numbers and lists as a numpy batch, checked as `fit` checks conditions."""
+        """Python numbers and lists as a numpy batch, checked as `fit` checks conditions; an empty batch is refused."""
         condition = self._as_batch(condition, where)
         if isinstance(condition, tf.data.Dataset):
             spec = condition.element_spec
@@ -287,6 +287,8 @@ class InputChecks:
             self.check_condition(spec, "dataset condition")
         else:
             _check_one_batch(condition, where)
+            if getattr(condition, "shape", None) is not None and len(condition.shape) and condition.shape[0] == 0:
+                raise ValueError(f"`{where}` holds no conditions (an empty batch): nothing to generate.")
             if hasattr(condition, "shape") and hasattr(condition, "dtype"):
                 self.check_condition(condition, where)
         return condition

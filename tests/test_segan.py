@@ -726,3 +726,13 @@ def test_pair_at_another_rate_of_the_same_duration_trains(tmp_path):
     assert noisy.shape == clean.shape
     flags = ["--size", "1024", "--filters", "2", "--batch-size", "2", "--epochs", "1", "--steps-per-epoch", "1"]
     assert main(["train", "segan", "--data", str(root), "--out", str(tmp_path / "run"), "--verbose", "0"] + flags) == 0
+
+
+def test_generate_takes_arrays_as_predict_does():
+    gan = tiny_segan()
+    noisy, _ = toy_pairs(2)
+    noise = np.random.default_rng(0).normal(size=(2,) + gan.noise_shape).astype("float32")
+    expected = np.asarray(gan.generate(tf.constant(noisy), noise=tf.constant(noise)))
+    np.testing.assert_allclose(np.asarray(gan.generate(noisy, noise=noise)), expected, atol=1e-6)
+    with pytest.raises(ValueError, match="holds no conditions"):
+        gan.generate(np.zeros((0, WINDOW, 1), "float32"))  # reached the networks unchecked

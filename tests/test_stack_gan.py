@@ -276,3 +276,12 @@ def test_grow_stages_warns_when_the_fit_ends_before_a_growth():
     assert gan.stages() == 1
     gan.fit(labels, images, batch_size=8, initial_epoch=2, epochs=4, callbacks=[GrowStages([3, 9])], verbose=0)
     assert gan.stages() == 2  # the schedule's epochs are fit's; 9 is beyond a two-stage model and ignored
+
+
+def test_generate_takes_ids_as_predict_does():
+    gan = build_default((4, 8), 4, **TINY, seed=0)
+    noise = np.random.default_rng(0).normal(size=(2,) + gan.noise_shape).astype("float32")
+    expected = np.asarray(gan.generate(keras.ops.convert_to_tensor([0, 1]), noise=keras.ops.convert_to_tensor(noise)))
+    np.testing.assert_allclose(np.asarray(gan.generate([0, 1], noise=noise)), expected, atol=1e-6)
+    with pytest.raises(ValueError, match=re.escape("class ids must be in [0, 4)")):
+        gan.generate([0, 9])  # failed in a strided slice before

@@ -389,14 +389,19 @@ class GANModel(InputChecks, keras.Model):
         and numpy arrays are checked and prepared as `predict` and the model's
         call, `gan(condition, noise=...)`, take them.
         """
-        flat = tf.nest.flatten(condition)
-        if not flat or not all(tf.is_tensor(c) for c in flat):  # a user's ids, lists or arrays
+        if not self._prepared(condition):  # a user's ids, lists or arrays
             return self(condition, noise=noise, training=training)
         if self.noise_shape is None:
             return self.generator(condition, training=training)
         if noise is None:
             noise = self.sample_noise(tf.shape(tf.nest.flatten(condition)[0])[0])
         return self.generator([noise, condition], training=training)
+
+    @staticmethod
+    def _prepared(condition):
+        """Whether `condition` is tensors (a step's prepared batch), not a user's lists or arrays."""
+        flat = tf.nest.flatten(condition)
+        return bool(flat) and all(tf.is_tensor(c) for c in flat)
 
     def call(self, condition, training=False, noise=None):
         return self.generate(self.prepare_condition(condition), noise=noise, training=training)

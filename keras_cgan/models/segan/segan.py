@@ -199,6 +199,8 @@ class SEGAN(GANModel):
         return {"targets": target, "conditions": condition}
 
     def generate(self, condition, noise=None, training=False):
+        if not self._prepared(condition):  # a user's lists or arrays: checked as `predict` checks them
+            return self(condition, noise=noise, training=training)
         condition = tf.cast(condition, "float32")
         emphasized = waveform_lib.tf_preemphasis(condition, self.preemphasis)
         out = super().generate(emphasized, noise=noise, training=training)

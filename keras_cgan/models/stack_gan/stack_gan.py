@@ -240,6 +240,8 @@ class StackGAN(ConditionalGAN):
         return images, stats
 
     def generate(self, condition, noise=None, training=False):
+        if not self._prepared(condition):  # a user's ids, lists or arrays: checked as `predict` checks them
+            return self(condition, noise=noise, training=training)
         return self.generate_stages(condition, noise, training)[0][-1]
 
     def call(self, condition, training=False, noise=None, all_stages=False):

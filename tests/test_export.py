@@ -123,6 +123,15 @@ def test_parity_reports_a_shape_difference_as_an_error(exported):
         export.check_parity(bigger, exported["reports"]["tflite-None"].path)
 
 
+def test_parity_of_another_generators_export_names_the_input_shape(tmp_path):
+    """Same input names, another noise width: a parity failure, not the runtime's own error (LiteRT's RuntimeError)."""
+    keras.utils.set_random_seed(1)
+    path = export.to_tflite(FAMILIES["conditional"](), tmp_path / "g.tflite", check=False)
+    wider = networks.conditional_generator((8, 8, 1), 10, latent_dim=6, base_filters=8)
+    with pytest.raises(export.ParityError, match=r"input 'noise' has shape \(None, 4\) in the export, the generator"):
+        export.check_parity(wider, path)
+
+
 def test_parity_of_a_saved_model_base_folder_reports_the_version_checked(tmp_path):
     from keras_cgan.export.files import size_bytes
 
@@ -462,6 +471,14 @@ def test_answer_request_names_a_missing_input_and_reads_a_body_given_as_json_tex
     with pytest.raises(ValueError, match=r"`body` lacks the inputs \['noise'\]"):
         export.answer_request(base, {"inputs": {"condition": [7]}})
     body = export.serving_request(generator, batch_size=2)
+    # Named, not TF's MatMul/ConcatOp errors nor numpy's 'inhomogeneous shape'.
+    short = {"instances": [{**row, "noise": row["noise"][:3]} for row in body["instances"]]}
+    with pytest.raises(ValueError, match=r"`body`: 'noise' must be a batch of instances of shape \(4,\) .* \(2, 3\)"):
+        export.answer_request(base, short)
+    with pytest.raises(ValueError, match="`body`: the instances' 'noise' differ in shape"):
+        export.answer_request(base, {"instances": [body["instances"][0], short["instances"][1]]})
+    with pytest.raises(ValueError, match=r'`body`\["instances"\] must be a non-empty list'):
+        export.answer_request(base, {"instances": []})
     answer = export.answer_request(base, json.dumps(body))
     assert len(answer["predictions"]) == 2
     np.testing.assert_allclose(answer["predictions"], export.answer_request(base, body)["predictions"], atol=1e-6)
@@ -528,7 +545,7 @@ def test_scripts_export_and_report(exported, tmp_path):
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         code = export_cli.script_main("tflite", [str(path), "-o", str(tmp_path / "q.tflite"), "--quantization", "int8"])
-    assert code == 2 and "representative_data" in err.getvalue()
+    assert code == 2 and "--quantization int8 needs --representative-data FILE.npz" in err.getvalue()  # the flag's name
     before = os.path.getmtime(tmp_path / "g.onnx")
     with contextlib.redirect_stderr(err):  # an existing file is kept unless --overwrite
         assert export_cli.script_main("onnx", [str(path), "-o", str(tmp_path / "g.onnx"), "--no-check"]) == 2

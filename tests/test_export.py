@@ -335,6 +335,30 @@ def test_failed_parity_leaves_no_file(exported, tmp_path):
     assert not (tmp_path / "serving").exists()
 
 
+def test_a_failed_move_into_place_keeps_what_it_replaces_and_makes_no_folder(tmp_path, monkeypatch):
+    from keras_cgan.export import files
+
+    mine, version = tmp_path / "mine.onnx", tmp_path / "serving" / "1"
+    mine.write_text("mine")
+    version.mkdir(parents=True)
+    (version / "saved_model.pb").write_text("v1")
+    replace = os.replace
+
+    def failing(src, dst):  # the move of the new export into place fails (a full disk, a signal)
+        if dst in (str(mine), str(version)) and not src.endswith(".replaced"):
+            raise OSError("No space left on device")
+        replace(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", failing)
+    for target, folder in ((mine, False), (version, True)):
+        with pytest.raises(OSError, match="No space"), files.atomic_target(target, folder=folder) as tmp:
+            os.makedirs(tmp) if folder else open(tmp, "w").close()
+    assert mine.read_text() == "mine" and (version / "saved_model.pb").read_text() == "v1"
+    with pytest.raises(RuntimeError, match="Nothing was written"), files.atomic_target(tmp_path / "new" / "g.onnx"):
+        pass
+    assert sorted(os.listdir(tmp_path)) == ["mine.onnx", "serving"] and os.listdir(tmp_path / "serving") == ["1"]
+
+
 def test_saved_model_refuses_a_version_folder_as_base_path_and_an_existing_version(tmp_path):
     generator = _make_generator("conditional")
     served = tmp_path / "serving" / "1"

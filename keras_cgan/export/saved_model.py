@@ -104,13 +104,7 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
     ))
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
-    new_base = not os.path.exists(path)
-    try:
-        return parity.write_checked(
-            lambda tmp: write_saved_model(generator, tmp), target, model, generator, check, inputs, overwrite,
-            folder=True, **parity_kwargs,
-        )
-    except BaseException:
-        if new_base and os.path.isdir(path) and not os.listdir(path):
-            os.rmdir(path)  # leave no empty model base path behind
-        raise
+    return parity.write_checked(  # a new model base path is removed again if the export fails
+        lambda tmp: write_saved_model(generator, tmp), target, model, generator, check, inputs, overwrite,
+        folder=True, **parity_kwargs,
+    )

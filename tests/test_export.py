@@ -9,6 +9,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import runpy
 import shutil
 import socket
@@ -285,6 +286,22 @@ def test_bad_model_paths_raise(tmp_path):
     with pytest.raises(ValueError, match="not found"):
         export.to_onnx(str(tmp_path / "missing.keras"), tmp_path / "g.onnx")
     assert not (tmp_path / "g.onnx").exists()
+
+
+def test_a_missing_export_package_names_the_extra_to_install(tmp_path, monkeypatch, capsys):
+    model = tmp_path / "g.keras"
+    _make_generator("conditional").save(model)
+    (tmp_path / "g.tflite").write_bytes(b"made before")
+    monkeypatch.setitem(sys.modules, "tf2onnx", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)
+    extra = re.escape("pip install 'keras-cgan[export]'")
+    with pytest.raises(ImportError, match=f"ONNX export needs `tf2onnx`: {extra}"):
+        export.to_onnx(model, tmp_path / "g.onnx")
+    with pytest.raises(ImportError, match=f"Running a TFLite export needs `ai_edge_litert.interpreter`: {extra}"):
+        export.load_runtime(tmp_path / "g.tflite")
+    assert export_cli.script_main("onnx", [str(model), "-o", str(tmp_path / "g.onnx")]) == 2  # was a traceback
+    assert "error: ONNX export needs `tf2onnx`: pip install 'keras-cgan[export]'" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["g.keras", "g.tflite"]
 
 
 def test_check_parity_names_a_missing_export_and_an_empty_batch(tmp_path):

@@ -188,7 +188,7 @@ def run_export(args):
         print(report.to_json() if args.json else report)
         print(f"{where}: error: {'; '.join(report.problems)}", file=sys.stderr)
         return 1
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, ImportError) as error:  # ImportError: the `[export]` extra is not installed
         print(f"{where}: error: {error}", file=sys.stderr)
         return 2
     if isinstance(result, str):  # --no-check

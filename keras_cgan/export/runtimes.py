@@ -15,11 +15,20 @@ Example:
 'onnx'
 """
 
+import importlib
 import os
 
 import numpy as np
 
 FORMATS = ("saved_model", "onnx", "tflite")
+
+
+def needs(module, what):
+    """Imports `module`; a missing one is an `ImportError` saying `what` needs it and how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise ImportError(f"{what} needs `{module}`: pip install 'keras-cgan[export]'. ({error})") from error
 
 
 def resolve_saved_model(path):
@@ -118,8 +127,7 @@ class OnnxRuntime:
     quantization = None
 
     def __init__(self, path, num_threads=None):
-        import onnxruntime
-
+        onnxruntime = needs("onnxruntime", "Running an ONNX export")
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         if num_threads is not None:
@@ -170,10 +178,9 @@ class TFLiteRuntime:
     format = "tflite"
 
     def __init__(self, path, signature_name="serving_default", num_threads=1):
-        from ai_edge_litert.interpreter import Interpreter
-
+        interpreter = needs("ai_edge_litert.interpreter", "Running a TFLite export")
         self.path = os.fspath(path)
-        self._interpreter = Interpreter(model_path=self.path, num_threads=num_threads)
+        self._interpreter = interpreter.Interpreter(model_path=self.path, num_threads=num_threads)
         signatures = self._interpreter.get_signature_list()
         if signature_name not in signatures:
             raise ValueError(

@@ -309,6 +309,10 @@ def test_check_parity_names_a_missing_export_and_an_empty_batch(tmp_path):
     for name in ("missing.onnx", "missing.tflite"):
         with pytest.raises(ValueError, match=f"No `.{name.split('.')[1]}` file at .*{name}"):
             export.check_parity(generator, tmp_path / name)
+    for name, runtime in (("junk.onnx", "ONNX model onnxruntime"), ("junk.tflite", "TFLite model LiteRT")):
+        (tmp_path / name).write_bytes(b"a file cut short")  # was onnxruntime's InvalidProtobuf (a CLI traceback)
+        with pytest.raises(ValueError, match=f"{name}' is not an? {runtime} can load: "):
+            export.check_parity(generator, tmp_path / name)
     path = export.to_onnx(generator, tmp_path / "g.onnx", check=False)
     empty = {name: value[:0] for name, value in export.example_inputs(generator, 2).items()}
     with pytest.raises(ValueError, match="`inputs` must hold at least one sample"):

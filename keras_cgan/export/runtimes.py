@@ -134,9 +134,10 @@ class OnnxRuntime:
             options.intra_op_num_threads = int(num_threads)
             options.inter_op_num_threads = int(num_threads)
         self.path = os.fspath(path)
-        self._session = onnxruntime.InferenceSession(
-            self.path, options, providers=["CPUExecutionProvider"]
-        )
+        try:
+            self._session = onnxruntime.InferenceSession(self.path, options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime's own types (InvalidProtobuf, Fail...), not ValueError
+            raise ValueError(f"{self.path!r} is not an ONNX model onnxruntime can load: {error}") from None
         self.input_names = [i.name for i in self._session.get_inputs()]
         self.input_shapes = {i.name: tuple(_dimension(d) for d in i.shape) for i in self._session.get_inputs()}
         self.output_names = [o.name for o in self._session.get_outputs()]
@@ -180,7 +181,10 @@ class TFLiteRuntime:
     def __init__(self, path, signature_name="serving_default", num_threads=1):
         interpreter = needs("ai_edge_litert.interpreter", "Running a TFLite export")
         self.path = os.fspath(path)
-        self._interpreter = interpreter.Interpreter(model_path=self.path, num_threads=num_threads)
+        try:
+            self._interpreter = interpreter.Interpreter(model_path=self.path, num_threads=num_threads)
+        except ValueError as error:  # which names no file
+            raise ValueError(f"{self.path!r} is not a TFLite model LiteRT can load: {error}") from None
         signatures = self._interpreter.get_signature_list()
         if signature_name not in signatures:
             raise ValueError(

@@ -9,6 +9,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import runpy
 import shutil
 import socket
@@ -121,6 +122,15 @@ def test_parity_reports_a_shape_difference_as_an_error(exported):
     bigger = keras.Model(generator.inputs, keras.layers.Concatenate(axis=-1)([generator.output, generator.output]))
     with pytest.raises(export.ParityError, match="has shape"):
         export.check_parity(bigger, exported["reports"]["tflite-None"].path)
+
+
+def test_parity_of_another_generators_export_names_the_input_shape(tmp_path):
+    """Same input names, another noise width: a parity failure, not the runtime's own error (LiteRT's RuntimeError)."""
+    keras.utils.set_random_seed(1)
+    path = export.to_tflite(FAMILIES["conditional"](), tmp_path / "g.tflite", check=False)
+    wider = networks.conditional_generator((8, 8, 1), 10, latent_dim=6, base_filters=8)
+    with pytest.raises(export.ParityError, match=r"input 'noise' has shape \(None, 4\) in the export, the generator"):
+        export.check_parity(wider, path)
 
 
 def test_parity_of_a_saved_model_base_folder_reports_the_version_checked(tmp_path):
@@ -278,10 +288,30 @@ def test_bad_model_paths_raise(tmp_path):
     assert not (tmp_path / "g.onnx").exists()
 
 
+def test_a_missing_export_package_names_the_extra_to_install(tmp_path, monkeypatch, capsys):
+    model = tmp_path / "g.keras"
+    _make_generator("conditional").save(model)
+    (tmp_path / "g.tflite").write_bytes(b"made before")
+    monkeypatch.setitem(sys.modules, "tf2onnx", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)
+    extra = re.escape("pip install 'keras-cgan[export]'")
+    with pytest.raises(ImportError, match=f"ONNX export needs `tf2onnx`: {extra}"):
+        export.to_onnx(model, tmp_path / "g.onnx")
+    with pytest.raises(ImportError, match=f"Running a TFLite export needs `ai_edge_litert.interpreter`: {extra}"):
+        export.load_runtime(tmp_path / "g.tflite")
+    assert export_cli.script_main("onnx", [str(model), "-o", str(tmp_path / "g.onnx")]) == 2  # was a traceback
+    assert "error: ONNX export needs `tf2onnx`: pip install 'keras-cgan[export]'" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["g.keras", "g.tflite"]
+
+
 def test_check_parity_names_a_missing_export_and_an_empty_batch(tmp_path):
     generator = _make_generator("conditional")
     for name in ("missing.onnx", "missing.tflite"):
         with pytest.raises(ValueError, match=f"No `.{name.split('.')[1]}` file at .*{name}"):
+            export.check_parity(generator, tmp_path / name)
+    for name, runtime in (("junk.onnx", "ONNX model onnxruntime"), ("junk.tflite", "TFLite model LiteRT")):
+        (tmp_path / name).write_bytes(b"a file cut short")  # was onnxruntime's InvalidProtobuf (a CLI traceback)
+        with pytest.raises(ValueError, match=f"{name}' is not an? {runtime} can load: "):
             export.check_parity(generator, tmp_path / name)
     path = export.to_onnx(generator, tmp_path / "g.onnx", check=False)
     empty = {name: value[:0] for name, value in export.example_inputs(generator, 2).items()}
@@ -326,6 +356,30 @@ def test_failed_parity_leaves_no_file(exported, tmp_path):
     assert not (tmp_path / "serving").exists()
 
 
+def test_a_failed_move_into_place_keeps_what_it_replaces_and_makes_no_folder(tmp_path, monkeypatch):
+    from keras_cgan.export import files
+
+    mine, version = tmp_path / "mine.onnx", tmp_path / "serving" / "1"
+    mine.write_text("mine")
+    version.mkdir(parents=True)
+    (version / "saved_model.pb").write_text("v1")
+    replace = os.replace
+
+    def failing(src, dst):  # the move of the new export into place fails (a full disk, a signal)
+        if dst in (str(mine), str(version)) and not src.endswith(".replaced"):
+            raise OSError("No space left on device")
+        replace(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", failing)
+    for target, folder in ((mine, False), (version, True)):
+        with pytest.raises(OSError, match="No space"), files.atomic_target(target, folder=folder) as tmp:
+            os.makedirs(tmp) if folder else open(tmp, "w").close()
+    assert mine.read_text() == "mine" and (version / "saved_model.pb").read_text() == "v1"
+    with pytest.raises(RuntimeError, match="Nothing was written"), files.atomic_target(tmp_path / "new" / "g.onnx"):
+        pass
+    assert sorted(os.listdir(tmp_path)) == ["mine.onnx", "serving"] and os.listdir(tmp_path / "serving") == ["1"]
+
+
 def test_saved_model_refuses_a_version_folder_as_base_path_and_an_existing_version(tmp_path):
     generator = _make_generator("conditional")
     served = tmp_path / "serving" / "1"
@@ -348,6 +402,15 @@ def test_saved_model_refuses_a_version_folder_as_base_path_and_an_existing_versi
         assert export_cli.script_main("savedmodel", argv + ["--overwrite"]) == 0
         with contextlib.redirect_stderr(io.StringIO()):
             assert export_cli.script_main("savedmodel", argv) == 2
+
+
+def test_a_saved_model_base_path_named_as_a_version_folder_is_warned_about(tmp_path):
+    generator = _make_generator("conditional")
+    with pytest.warns(UserWarning, match=r"is named as a version folder is: the export goes to .*1/1'.*`version=1`"):
+        export.to_saved_model(generator, tmp_path / "serving" / "1", check=False)  # made serving/1/1 silently
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numbered base path that holds versions is one
+        export.to_saved_model(generator, tmp_path / "serving" / "1", check=False)
 
 
 def test_a_folder_where_a_file_goes_and_a_file_where_a_folder_goes_are_refused_and_kept(tmp_path):
@@ -462,6 +525,14 @@ def test_answer_request_names_a_missing_input_and_reads_a_body_given_as_json_tex
     with pytest.raises(ValueError, match=r"`body` lacks the inputs \['noise'\]"):
         export.answer_request(base, {"inputs": {"condition": [7]}})
     body = export.serving_request(generator, batch_size=2)
+    # Named, not TF's MatMul/ConcatOp errors nor numpy's 'inhomogeneous shape'.
+    short = {"instances": [{**row, "noise": row["noise"][:3]} for row in body["instances"]]}
+    with pytest.raises(ValueError, match=r"`body`: 'noise' must be a batch of instances of shape \(4,\) .* \(2, 3\)"):
+        export.answer_request(base, short)
+    with pytest.raises(ValueError, match="`body`: the instances' 'noise' differ in shape"):
+        export.answer_request(base, {"instances": [body["instances"][0], short["instances"][1]]})
+    with pytest.raises(ValueError, match=r'`body`\["instances"\] must be a non-empty list'):
+        export.answer_request(base, {"instances": []})
     answer = export.answer_request(base, json.dumps(body))
     assert len(answer["predictions"]) == 2
     np.testing.assert_allclose(answer["predictions"], export.answer_request(base, body)["predictions"], atol=1e-6)
@@ -528,7 +599,7 @@ def test_scripts_export_and_report(exported, tmp_path):
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         code = export_cli.script_main("tflite", [str(path), "-o", str(tmp_path / "q.tflite"), "--quantization", "int8"])
-    assert code == 2 and "representative_data" in err.getvalue()
+    assert code == 2 and "--quantization int8 needs --representative-data FILE.npz" in err.getvalue()  # the flag's name
     before = os.path.getmtime(tmp_path / "g.onnx")
     with contextlib.redirect_stderr(err):  # an existing file is kept unless --overwrite
         assert export_cli.script_main("onnx", [str(path), "-o", str(tmp_path / "g.onnx"), "--no-check"]) == 2

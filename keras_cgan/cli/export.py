@@ -101,12 +101,19 @@ def add_export_subcommand(subparsers, help=None):
 def representative_data(args):
     """The arrays of `--representative-data` keyed by input name, or `None` when it is not given.
 
-    Refused without `--quantization int8`, the only mode that calibrates.
+    Refused without `--quantization int8`, the only mode that calibrates, which requires it.
     """
     file = getattr(args, "representative_data", None)
+    int8 = (getattr(args, "quantization", None) or "none") == "int8"
+    if not file and int8:  # before the model loads, in the flags' words
+        raise ValueError(
+            "--quantization int8 needs --representative-data FILE.npz: a few hundred typical inputs keyed by "
+            "the generator's input names (numpy.savez('calib.npz', noise=..., condition=...)), to calibrate "
+            "activation ranges; --quantization dynamic needs none."
+        )
     if not file:
         return None
-    if (getattr(args, "quantization", None) or "none") != "int8":
+    if not int8:
         raise ValueError(
             f"--representative-data {file}: calibration data is used by --quantization int8 only; "
             "add --quantization int8 or leave it out."
@@ -181,7 +188,7 @@ def run_export(args):
         print(report.to_json() if args.json else report)
         print(f"{where}: error: {'; '.join(report.problems)}", file=sys.stderr)
         return 1
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, ImportError) as error:  # ImportError: the `[export]` extra is not installed
         print(f"{where}: error: {error}", file=sys.stderr)
         return 2
     if isinstance(result, str):  # --no-check

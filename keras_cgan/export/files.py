@@ -19,13 +19,6 @@ import tempfile
 from keras_cgan import checks
 
 
-def _remove(path):
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path, ignore_errors=True)
-    elif os.path.lexists(path):
-        os.remove(path)
-
-
 def as_path(path, what="path"):
     """`path` (a str or `os.PathLike`) as a str; else a `ValueError` naming `what` (`checks.path`)."""
     return checks.path(what, path)
@@ -70,13 +63,36 @@ def file_target(path, ending, overwrite):
     return os.path.abspath(path)
 
 
+def _outermost_missing(folder):
+    """The outermost folder of `folder`'s path that does not exist, or None if `folder` exists."""
+    if os.path.isdir(folder):
+        return None
+    while not os.path.isdir(os.path.dirname(folder)):
+        folder = os.path.dirname(folder)
+    return folder
+
+
+def _remove_empty(folder, top):
+    """Removes `folder` and its parents up to `top` while they are empty."""
+    while True:
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return
+        if folder == top:
+            return
+        folder = os.path.dirname(folder)
+
+
 @contextlib.contextmanager
 def atomic_target(path, overwrite=True, folder=False):
     """Yields a temporary path beside `path`; moves it to `path` on success.
 
     The temporary path lives in the same folder (so the final move is a
-    rename on one file system). If the block raises, the temporary file or
-    folder is removed and `path` is left as it was.
+    rename on one file system); a folder replaced is set aside until the new
+    one is in place. If the block or the move raises, the temporary file or
+    folder is removed, `path` is left as it was, and so are the folders
+    above it (those made for it are removed).
 
     Args:
         path: str. The final file or folder.
@@ -90,18 +106,29 @@ def atomic_target(path, overwrite=True, folder=False):
         raise ValueError(f"Export target {path!r} is a {'file' if folder else 'folder'}; expected a "
                          f"{'folder' if folder else 'file'}.")
     parent = os.path.dirname(path)
+    made = _outermost_missing(parent)
     os.makedirs(parent, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", dir=parent)
     tmp = os.path.join(workdir, os.path.basename(path))
+    aside = tmp + ".replaced"
+    moved = False
     try:
         yield tmp
         if not os.path.exists(tmp):
             raise RuntimeError(f"Nothing was written to the temporary path {tmp!r}")
-        if os.path.lexists(path):  # a broken symbolic link too
-            _remove(path)
-        os.replace(tmp, path)
+        if folder and os.path.lexists(path):  # a rename replaces a file, not a folder
+            os.replace(path, aside)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.lexists(aside):
+                os.replace(aside, path)
+            raise
+        moved = True
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        if made and not moved:
+            _remove_empty(parent, made)
 
 
 def size_bytes(path):

@@ -23,6 +23,7 @@ from keras_cgan import checks
 from keras_cgan.export import files
 from keras_cgan.export import generator as generator_lib
 from keras_cgan.export import parity
+from keras_cgan.export import runtimes
 
 # Opsets verified with tf2onnx 1.17 and onnxruntime on this stack.
 SUPPORTED_OPSETS = (17, 18)
@@ -30,9 +31,8 @@ SUPPORTED_OPSETS = (17, 18)
 
 def write_onnx(generator, path, opset=17):
     """Converts `generator` (a float32 inference copy) to an ONNX file."""
-    import onnx
-    import tf2onnx
-
+    onnx = runtimes.needs("onnx", "ONNX export")
+    tf2onnx = runtimes.needs("tf2onnx", "ONNX export")
     tf2onnx.logging.set_level(logging.ERROR)
     specs = generator_lib.input_specs(generator)
     names = generator_lib.input_names(generator)

@@ -272,6 +272,14 @@ def check_parity(
         report.problems.append(
             f"inputs are named {sorted(runtime.input_names)}, expected {expected_inputs}"
         )
+    else:  # same names: the export of another generator still fails in its runtime, with that runtime's error
+        for tensor in generator.inputs:
+            shape, exported = (None,) + tuple(tensor.shape[1:]), runtime.input_shapes[tensor.name]
+            if tuple(exported) != shape:
+                report.problems.append(
+                    f"input {tensor.name!r} has shape {tuple(exported)} in the export, the generator takes {shape}: "
+                    "give the model this export was made from"
+                )
     wanted = generator_lib.output_names(generator)
     if sorted(runtime.output_names) != sorted(wanted):
         report.problems.append(f"outputs are named {sorted(runtime.output_names)}, expected {wanted}")

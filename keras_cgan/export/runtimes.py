@@ -15,11 +15,20 @@ Example:
 'onnx'
 """
 
+import importlib
 import os
 
 import numpy as np
 
 FORMATS = ("saved_model", "onnx", "tflite")
+
+
+def needs(module, what):
+    """Imports `module`; a missing one is an `ImportError` saying `what` needs it and how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise ImportError(f"{what} needs `{module}`: pip install 'keras-cgan[export]'. ({error})") from error
 
 
 def resolve_saved_model(path):
@@ -118,17 +127,17 @@ class OnnxRuntime:
     quantization = None
 
     def __init__(self, path, num_threads=None):
-        import onnxruntime
-
+        onnxruntime = needs("onnxruntime", "Running an ONNX export")
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         if num_threads is not None:
             options.intra_op_num_threads = int(num_threads)
             options.inter_op_num_threads = int(num_threads)
         self.path = os.fspath(path)
-        self._session = onnxruntime.InferenceSession(
-            self.path, options, providers=["CPUExecutionProvider"]
-        )
+        try:
+            self._session = onnxruntime.InferenceSession(self.path, options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime's own types (InvalidProtobuf, Fail...), not ValueError
+            raise ValueError(f"{self.path!r} is not an ONNX model onnxruntime can load: {error}") from None
         self.input_names = [i.name for i in self._session.get_inputs()]
         self.input_shapes = {i.name: tuple(_dimension(d) for d in i.shape) for i in self._session.get_inputs()}
         self.output_names = [o.name for o in self._session.get_outputs()]
@@ -170,10 +179,12 @@ class TFLiteRuntime:
     format = "tflite"
 
     def __init__(self, path, signature_name="serving_default", num_threads=1):
-        from ai_edge_litert.interpreter import Interpreter
-
+        interpreter = needs("ai_edge_litert.interpreter", "Running a TFLite export")
         self.path = os.fspath(path)
-        self._interpreter = Interpreter(model_path=self.path, num_threads=num_threads)
+        try:
+            self._interpreter = interpreter.Interpreter(model_path=self.path, num_threads=num_threads)
+        except ValueError as error:  # which names no file
+            raise ValueError(f"{self.path!r} is not a TFLite model LiteRT can load: {error}") from None
         signatures = self._interpreter.get_signature_list()
         if signature_name not in signatures:
             raise ValueError(

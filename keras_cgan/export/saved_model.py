@@ -18,6 +18,7 @@ Example:
 
 import os
 import re
+import warnings
 
 import keras
 
@@ -68,7 +69,8 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
     Args:
         model: a GAN model with a `.generator`, a generator `keras.Model` or
             a path to a generator `.keras` file.
-        path: str. The model base path (not a version folder); the export
+        path: str. The model base path (not a version folder: one that is
+            refused, a new folder named as one is warned about); the export
             goes to `path/<version>/`.
         version: int or None. Version folder; `None` takes the next free
             number (1 for a new path). Defaults to `None`.
@@ -98,19 +100,22 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
         )
     version = next_version(path) if version is None else checks.integer("version", version, low=0)
     target = os.path.join(path, str(version))
+    name = os.path.basename(path)
+    if name.isdigit() and next_version(path) == 1:  # a new version folder given as the base path
+        warnings.warn(
+            f"`path` {path!r} is named as a version folder is: the export goes to {target!r}, where TF Serving "
+            f"pointed at {os.path.dirname(path)!r} finds no SavedModel. To make version {name}, give the model "
+            f"base path and `version={name}`.",
+            UserWarning,
+            stacklevel=2,
+        )
     checks.refuse_existing(target, overwrite, (
         f"`version`: {target!r} exists; pass `overwrite=True` to replace it, or `version=None` for the "
         f"next free one ({next_version(path)}). Received: version={version}"
     ))
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
-    new_base = not os.path.exists(path)
-    try:
-        return parity.write_checked(
-            lambda tmp: write_saved_model(generator, tmp), target, model, generator, check, inputs, overwrite,
-            folder=True, **parity_kwargs,
-        )
-    except BaseException:
-        if new_base and os.path.isdir(path) and not os.listdir(path):
-            os.rmdir(path)  # leave no empty model base path behind
-        raise
+    return parity.write_checked(  # a new model base path is removed again if the export fails
+        lambda tmp: write_saved_model(generator, tmp), target, model, generator, check, inputs, overwrite,
+        folder=True, **parity_kwargs,
+    )

@@ -86,6 +86,26 @@ def _parse_body(body):
     return body
 
 
+def _column(runtime, name, values):
+    """The values of input `name` in a body as one array in the signature's dtype.
+
+    A `ValueError` names the input when its instances differ in shape or do
+    not have the signature's shape (the signature would fail deep in its graph).
+    """
+    shape = runtime.input_shapes[name]  # (None, ...): the batch first
+    try:
+        array = np.asarray(values)
+    except ValueError:  # numpy's 'inhomogeneous shape'
+        raise ValueError(f"`body`: the instances' {name!r} differ in shape; each must be of shape {shape[1:]}.") from None
+    if array.ndim != len(shape) or any(want not in (None, got) for want, got in zip(shape[1:], array.shape[1:])):
+        raise ValueError(
+            f"`body`: {name!r} must be a batch of instances of shape {shape[1:]} (the signature takes {shape}). "
+            f"Received: a batch of shape {array.shape}"
+        )
+    dtype = np.dtype(runtime.input_specs[name].dtype.as_numpy_dtype)
+    return generator_lib.as_input_dtype(array, dtype, f"body[{name!r}]")
+
+
 def answer_request(saved_model_path, body):
     """Answers a REST `:predict` body with a SavedModel, the way TF Serving does.
 
@@ -111,8 +131,9 @@ def answer_request(saved_model_path, body):
             columns = {names[0]: columns}
     else:
         rows = body["instances"]
-        if not isinstance(rows, list):
-            raise ValueError(f'`body`["instances"] must be a list of instances. Received: {type(rows).__name__}')
+        if not isinstance(rows, list) or not rows:
+            received = "[]" if rows == [] else type(rows).__name__
+            raise ValueError(f'`body`["instances"] must be a non-empty list of instances. Received: {received}')
         rows = [row if isinstance(row, dict) else {names[0]: row} for row in rows]
         for i, row in enumerate(rows):
             missing = sorted(set(names) - set(row))
@@ -125,12 +146,7 @@ def answer_request(saved_model_path, body):
     missing = sorted(set(names) - set(columns))
     if missing:
         raise ValueError(f"`body` lacks the inputs {missing}; the signature takes {names}. Received: {sorted(columns)}")
-    feed = {
-        name: generator_lib.as_input_dtype(
-            columns[name], np.dtype(runtime.input_specs[name].dtype.as_numpy_dtype), f"body[{name!r}]"
-        )
-        for name in names
-    }
+    feed = {name: _column(runtime, name, columns[name]) for name in names}
     outputs = runtime(feed)
     if "inputs" in body:
         if len(outputs) == 1:

@@ -2,7 +2,7 @@
 
 `PreEmphasis`: `y[n] = x[n] - a x[n-1]`. `DeEmphasis`, its inverse:
 `y[n] = x[n] + a y[n-1]`, run as one causal convolution with the impulse
-response `a**k`, cut where it falls below `1e-8` (360 taps for `a = 0.95`).
+response `a**k`, cut where it falls below `1e-8` (361 taps for `a = 0.95`).
 Both start each window from a zero state, like `waveform.tf_preemphasis` and
 `waveform.tf_deemphasis`.
 

@@ -62,7 +62,7 @@ def tf_deemphasis(y, coefficient, tolerance=1e-8):
     """De-emphasis of `[B, T, 1]` windows as a causal FIR convolution.
 
     The IIR impulse response `a**k` is cut where it falls below `tolerance`
-    (315 taps for `a = 0.95`), which keeps it one fast convolution.
+    (361 taps for `a = 0.95`), which keeps it one fast convolution.
     """
     if coefficient == 0.0:
         return y

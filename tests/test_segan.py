@@ -736,3 +736,11 @@ def test_generate_takes_arrays_as_predict_does():
     np.testing.assert_allclose(np.asarray(gan.generate(noisy, noise=noise)), expected, atol=1e-6)
     with pytest.raises(ValueError, match="holds no conditions"):
         gan.generate(np.zeros((0, WINDOW, 1), "float32"))  # reached the networks unchecked
+
+
+def test_the_default_preset_normalizes_the_discriminator_as_its_figures_were_measured():
+    from keras_cgan.models.segan import presets
+
+    gan = presets.build(4096, seed=0)
+    layers = [layer for layer in gan.discriminator._flatten_layers() if isinstance(layer, keras.layers.SpectralNormalization)]
+    assert layers, "the default SEGAN's discriminator has no spectral normalization"

@@ -297,3 +297,27 @@ def test_translate_names_an_image_size_one_way(run, tmp_path, capsys):
     assert main(["translate", "--run", run, str(tmp_path / "wide.png"), str(tmp_path / "out.png")]) == 2
     err = capsys.readouterr().err
     assert "24x20 does not fit" in err and "cannot take 24x20 inputs" in err  # was: "cannot take 20x24"
+
+
+@pytest.mark.parametrize("command", [["sample"], ["export", "--format", "onnx"], ["rollout", ".", "-o", "r.gif"],
+                                     ["translate", ".", "out/"]])
+def test_a_file_given_as_run_is_named_a_file(tmp_path, capsys, command):
+    run = _fake_run(tmp_path / "run", "conditional_gan", {"num_classes": 10})
+    (tmp_path / "notes.txt").write_text("mine")
+    generator = os.path.join(run, "generator.keras")
+    open(generator, "w").close()
+    for given, hint in ((str(tmp_path / "notes.txt"), "the --out folder of `keras-cgan train`"),
+                        (generator, f"its folder: --run {run}")):
+        assert main([command[0], "--run", given] + command[1:]) == 2  # was: "no such folder"
+        assert f"--run {given}: a file, not a run folder; give {hint}." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["sample"], ["export", "--format", "onnx"], ["rollout", ".", "-o", "r.gif"],
+                                     ["translate", ".", "out/"]])
+def test_a_run_of_an_unknown_family_names_its_config_json(tmp_path, capsys, command):
+    run = _fake_run(tmp_path / "run", "cgan")
+    assert main([command[0], "--run", run] + command[1:]) == 2  # was: "Unknown family 'cgan'" or "a cgan run"
+    assert f"error: {os.path.join(run, 'config.json')}: the `family` entry 'cgan' is not a keras-cgan family; " \
+        "expected one of conditional_gan, next_frame_gan, pix2pix, segan, stack_gan" in capsys.readouterr().err
+    assert main(["train", "conditional_gan", "--out", run, "--resume"]) == 2
+    assert f"error: {os.path.join(run, 'config.json')}: the `family` entry 'cgan'" in capsys.readouterr().err

@@ -321,3 +321,30 @@ def test_a_run_of_an_unknown_family_names_its_config_json(tmp_path, capsys, comm
         "expected one of conditional_gan, next_frame_gan, pix2pix, segan, stack_gan" in capsys.readouterr().err
     assert main(["train", "conditional_gan", "--out", run, "--resume"]) == 2
     assert f"error: {os.path.join(run, 'config.json')}: the `family` entry 'cgan'" in capsys.readouterr().err
+
+
+
+@pytest.mark.parametrize("form", ["run", "model"])
+def test_export_names_an_output_it_cannot_write_before_loading(tmp_path, capsys, monkeypatch, form):
+    # Was, after the model had loaded: "`path` is a folder ..." / "`path` must be a folder ..., not a file".
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "folder.onnx").mkdir()
+    run = _fake_run(tmp_path / "run", "conditional_gan")  # no generator.keras: loading it is another error
+
+    def export(command, *flags):
+        given = ["--run", run, "--format", command] if form == "run" else [command, "missing.keras"]
+        return main(["export"] + given + list(flags))
+
+    for command, output, expected in [
+        ("onnx", "folder.onnx", "-o folder.onnx: a folder; give a file name (a folder is never replaced)."),
+        ("onnx", "notes.txt/g.onnx", f"-o notes.txt/g.onnx: {tmp_path / 'notes.txt'} is a file, not a folder."),
+        ("savedmodel", "notes.txt", f"-o notes.txt: {tmp_path / 'notes.txt'} is a file, not a folder."),
+        ("onnx", "G.ONNX", "-o G.ONNX: the onnx export is a file ending in .onnx; give such a name."),  # `path` must
+    ]:
+        assert export(command, "-o", output, "--overwrite") == 2
+        assert f"keras-cgan export: error: {expected}" in capsys.readouterr().err
+    (tmp_path / "mine.onnx").write_text("mine")
+    assert export("onnx", "-o", "mine.onnx") == 2
+    assert "-o mine.onnx: exists; pass --overwrite to replace it." in capsys.readouterr().err
+    assert (tmp_path / "mine.onnx").read_text() == "mine"

@@ -18,7 +18,7 @@ import sys
 
 import numpy as np
 
-from keras_cgan.cli.files import check_output_folder, refuse_existing
+from keras_cgan.cli.files import check_output_file, check_output_folder, refuse_existing
 
 COMMANDS = {
     "savedmodel": "Export a SavedModel for TF Serving (folder <output>/<version>/).",
@@ -26,6 +26,7 @@ COMMANDS = {
     "tflite": "Export TFLite (float32/float16/dynamic/int8), checked with LiteRT.",
     "parity": "Check an existing export against the Keras generator.",
 }
+ENDINGS = {"onnx": ".onnx", "tflite": ".tflite"}
 _MODEL_HELP = "A generator (or whole GAN) `.keras` file."
 
 
@@ -98,6 +99,22 @@ def add_export_subcommand(subparsers, help=None):
     return parser
 
 
+def check_output(output, fmt, overwrite):
+    """A `ValueError` naming `-o OUTPUT` when an export of format `fmt` cannot be written there; before loading.
+
+    A SavedModel's `output` is the folder of its version folders; an ONNX or
+    TFLite file must end as the export functions require, its folder may be
+    new (it is made), and an existing file is kept unless `overwrite`.
+    """
+    label = f"-o {output}"
+    if fmt == "savedmodel":
+        return check_output_folder(output, label)
+    ending = ENDINGS[fmt]
+    if not output.endswith(ending):  # as the export functions check it (case counts)
+        raise ValueError(f"{label}: the {fmt} export is a file ending in {ending}; give such a name.")
+    check_output_file(output, label, overwrite, folder_made=True)
+
+
 def representative_data(args):
     """The arrays of `--representative-data` keyed by input name, or `None` when it is not given.
 
@@ -145,13 +162,11 @@ def _export(args):
             raise_on_failure=False,
         )
     check = not args.no_check
-    target = args.output
-    if command == "savedmodel":  # without --version a SavedModel goes to a new version folder
-        target = None if args.version is None else os.path.join(args.output, str(args.version))
-    check_output_folder(os.path.dirname(os.path.abspath(args.output)), f"-o {args.output}")
-    if target:
-        refuse_existing(target, args.overwrite, f"-o {target}")
-    if command == "savedmodel":
+    check_output(args.output, command, args.overwrite)
+    if command == "savedmodel":  # without --version, a new version folder
+        if args.version is not None:
+            target = os.path.join(args.output, str(args.version))
+            refuse_existing(target, args.overwrite, f"-o {target}")
         return export.to_saved_model(
             args.model, args.output, version=args.version, check=check, overwrite=args.overwrite
         )

@@ -27,7 +27,7 @@ import numpy as np
 
 from keras_cgan import checks, distribute
 from keras_cgan.cli import run_folder
-from keras_cgan.cli.files import check_output_file, check_output_folder, refuse_existing
+from keras_cgan.cli.files import check_output_file, check_output_folder
 from keras_cgan.cli.status import errors_to_status, seed
 from keras_cgan.cli.recipes.spec import FAMILIES, get
 
@@ -755,7 +755,7 @@ def export_run(args):
         raise ValueError("give either --run DIR --format F, or an export subcommand with a model file, not both.")
     if args.format is None:
         raise ValueError(f"--run needs --format, one of {EXPORT_FORMATS}.")
-    from keras_cgan.cli.export import representative_data
+    from keras_cgan.cli.export import ENDINGS, check_output, representative_data
 
     quantization = getattr(args, "quantization", None) or "none"
     if quantization != "none" and args.format != "tflite":
@@ -763,13 +763,9 @@ def export_run(args):
     representative = representative_data(args)
     run = os.path.abspath(args.run)
     out = args.run_output
-    extension = {"onnx": ".onnx", "tflite": ".tflite"}.get(args.format)
+    extension = ENDINGS.get(args.format)
     if out is not None:  # checked before the model is loaded
-        if extension and not out.lower().endswith(extension):
-            raise ValueError(f"-o {out}: --format {args.format} writes a file ending in {extension}.")
-        check_output_folder(os.path.dirname(os.path.abspath(out)), f"-o {out}")
-        if args.format != "savedmodel":  # a SavedModel adds a version
-            refuse_existing(out, args.overwrite, f"-o {out}")
+        check_output(out, args.format, args.overwrite)
     generator = served_generator(load_run(run)[2], f"keras-cgan export: warning: --run {run}")
     if out is None and args.format == "savedmodel":
         out = os.path.join(run, "export", "saved_model")  # versioned sub-folders: never overwritten

@@ -559,6 +559,30 @@ def test_stack_gan_sizes_whose_first_stage_is_not_4_times_a_power_of_two_name_si
     assert not (tmp_path / "run").exists()
 
 
+def test_stack_gan_sizes_the_recipe_takes_are_those_the_network_builder_takes():
+    # One rule (stack_gan.networks.check_network_sizes): the recipe restated it for --size and --set stages.
+    from keras_cgan.cli.recipes import stack_gan as recipe
+    from keras_cgan.models.stack_gan import networks
+
+    for stages in (1, 2, 3, 4):
+        for size in range(1, 260):
+            sizes = [size // 2 ** (stages - 1 - i) for i in range(stages)]
+            try:
+                expected = list(networks.check_network_sizes(sizes))
+            except ValueError:
+                expected = None
+            try:
+                taken = recipe._sizes({"size": size, "stages": stages})
+            except ValueError as error:
+                assert str(error).startswith(f"--size {size} with --set stages={stages}: stages must be 2 or 3")
+                taken = None
+            assert taken == expected, (size, stages)
+    assert expected is None and taken is None  # size 259, 4 stages
+    assert recipe._sizes({"size": 64, "stages": 3}) == [16, 32, 64]
+    with pytest.raises(ValueError, match=r"--set stages=1000000000: stages must be 2 or 3"):
+        recipe._sizes({"size": 64, "stages": 10 ** 9})
+
+
 def test_mirrored_on_two_logical_cpus_logs_what_one_device_logs(runs, tmp_path):
     out = tmp_path / "mirrored"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO, KERAS_CGAN_LOGICAL_CPUS="2")

@@ -19,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from keras_cgan import checks  # noqa: E402
+from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.conditions.tags_condition import MISMATCHES  # noqa: E402
 from keras_cgan.models.conditional_gan.networks import CLASSIFIER_POOLINGS, CONDITIONINGS  # noqa: E402
 from keras_cgan.models.stack_gan import networks, presets  # noqa: E402
@@ -29,7 +30,7 @@ SIZES = (16, 32, 64)  # --sizes when training
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES),
                         help="stage sizes (default: 16 32 64, or --load's own)")
     parser.add_argument("--epochs", type=checks.at_least(1), default=28)

@@ -348,3 +348,16 @@ def test_export_names_an_output_it_cannot_write_before_loading(tmp_path, capsys,
     assert export("onnx", "-o", "mine.onnx") == 2
     assert "-o mine.onnx: exists; pass --overwrite to replace it." in capsys.readouterr().err
     assert (tmp_path / "mine.onnx").read_text() == "mine"
+
+
+@pytest.mark.parametrize("command, shown", [
+    (["export", "onnx"], "--opset OPSET ONNX opset (17 or 18). (default: 17)"),
+    (["export", "parity"], "--batch-sizes BATCH_SIZES [BATCH_SIZES ...] Batch sizes compared. (default: [1, 8])"),
+    (["export"], "quantization. (default: none)"),
+    (["enhance"], "--batch-size BATCH_SIZE Windows per generator call (.keras). (default: 16)"),
+])
+def test_help_shows_the_defaults(command, shown, capsys):
+    with pytest.raises(SystemExit):
+        main(command + ["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert shown in out and "(default: None)" not in out  # was: no default shown

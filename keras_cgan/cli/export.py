@@ -19,6 +19,7 @@ import sys
 import numpy as np
 
 from keras_cgan.cli.files import check_output_file, check_output_folder, refuse_existing
+from keras_cgan.cli.main import HelpFormatter
 
 COMMANDS = {
     "savedmodel": "Export a SavedModel for TF Serving (folder <output>/<version>/).",
@@ -40,7 +41,10 @@ def add_arguments(parser, command, nested=False):
     parser.add_argument("model", help=_MODEL_HELP)
     if command == "parity":
         parser.add_argument("exported", help="SavedModel folder, `.onnx` or `.tflite` file.")
-        parser.add_argument("--tolerance", type=float, default=None, help="Max abs error allowed.")
+        parser.add_argument(
+            "--tolerance", type=float, default=None,
+            help="Max abs error allowed (default: the format's own, see keras_cgan.export.check_parity).",
+        )
         parser.add_argument(
             "--batch-sizes", type=int, nargs="+", default=[1, 8], help="Batch sizes compared."
         )
@@ -72,7 +76,7 @@ def add_arguments(parser, command, nested=False):
 def add_export_subcommand(subparsers, help=None):
     """Adds `export {savedmodel,onnx,tflite,parity}` to a `keras-cgan` parser."""
     parser = subparsers.add_parser(
-        "export", help=help,
+        "export", help=help, formatter_class=HelpFormatter,
         usage="keras-cgan export --run RUN --format {onnx,tflite,savedmodel} [options]\n"
               "       keras-cgan export {savedmodel,onnx,tflite,parity} MODEL ... (`keras-cgan export onnx --help`)",
     )
@@ -94,7 +98,8 @@ def add_export_subcommand(subparsers, help=None):
     parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
     formats = parser.add_subparsers(dest="export_command", required=False, prog="keras-cgan export")
     for command, description in COMMANDS.items():
-        add_arguments(formats.add_parser(command, help=description, description=description), command, nested=True)
+        sub = formats.add_parser(command, help=description, description=description, formatter_class=HelpFormatter)
+        add_arguments(sub, command, nested=True)
     parser.set_defaults(func=run_export)
     return parser
 
@@ -208,7 +213,7 @@ def run_export(args):
 
 def script_main(command, argv=None):
     """Entry point of the stand-alone script for `command`."""
-    parser = argparse.ArgumentParser(description=COMMANDS[command])
+    parser = argparse.ArgumentParser(description=COMMANDS[command], formatter_class=HelpFormatter)
     add_arguments(parser, command)
     args = parser.parse_args(argv)
     args.export_command = command

@@ -361,3 +361,19 @@ def test_help_shows_the_defaults(command, shown, capsys):
         main(command + ["--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert shown in out and "(default: None)" not in out  # was: no default shown
+
+
+def test_export_names_a_folder_given_as_the_model_and_checks_its_numbers_as_flags(tmp_path, capsys):
+    run = _fake_run(tmp_path / "run", "conditional_gan")
+    open(os.path.join(run, "generator.keras"), "w").close()
+    out = str(tmp_path / "g.onnx")
+    assert main(["export", "onnx", run, "-o", out]) == 2  # was: "Model file not found"
+    assert f"{run}: a folder, not a .keras file; a run folder exports with `keras-cgan export --run {run} " \
+        "--format onnx`." in capsys.readouterr().err
+    assert main(["export", "parity", run, out]) == 2
+    assert f"{run}: a folder, not a .keras file; give {os.path.join(run, 'generator.keras')}." in capsys.readouterr().err
+    for command, value, low in [(["savedmodel", "g.keras", "-o", "sm", "--version"], "-1", 0),  # was: "`version`
+                                (["parity", "g.keras", "g.onnx", "--batch-sizes"], "0", 1)]:  # or "`batch_sizes`"
+        with pytest.raises(SystemExit):
+            main(["export"] + command + [value])
+        assert f"error: argument {command[-1]}: expected an int >= {low}, received {value}" in capsys.readouterr().err

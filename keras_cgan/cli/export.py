@@ -18,6 +18,7 @@ import sys
 
 import numpy as np
 
+from keras_cgan import checks
 from keras_cgan.cli.files import check_output_file, check_output_folder, refuse_existing
 from keras_cgan.cli.main import HelpFormatter
 
@@ -46,7 +47,7 @@ def add_arguments(parser, command, nested=False):
             help="Max abs error allowed (default: the format's own, see keras_cgan.export.check_parity).",
         )
         parser.add_argument(
-            "--batch-sizes", type=int, nargs="+", default=[1, 8], help="Batch sizes compared."
+            "--batch-sizes", type=checks.at_least(1), nargs="+", default=[1, 8], help="Batch sizes compared."
         )
     else:
         parser.add_argument("-o", "--output", required=True, help="Where to write the export.")
@@ -55,7 +56,7 @@ def add_arguments(parser, command, nested=False):
         )
         parser.add_argument("--overwrite", action="store_true", help="Replace the output if it exists.", **unset)
     if command == "savedmodel":
-        parser.add_argument("--version", type=int, default=None, help="Version folder (default: next).")
+        parser.add_argument("--version", type=checks.at_least(0), default=None, help="Version folder (default: next).")
     if command == "onnx":
         parser.add_argument("--opset", type=int, default=17, help="ONNX opset (17 or 18).")
     if command == "tflite":
@@ -158,6 +159,14 @@ def _export(args):
         if not getattr(args, "run", None):
             raise ValueError("give an export subcommand (savedmodel, onnx, tflite, parity) or --run DIR --format F.")
         return export_run(args)
+    if os.path.isdir(args.model):  # the exporters said "Model file not found"
+        from keras_cgan.cli import run_folder
+
+        generator = run_folder.path(args.model, run_folder.GENERATOR)
+        hint = f"give {generator}" if os.path.isfile(generator) else "give the generator's .keras file"
+        if command != "parity" and os.path.isfile(run_folder.path(args.model, run_folder.CONFIG)):
+            hint = f"a run folder exports with `keras-cgan export --run {args.model} --format {command}`"
+        raise ValueError(f"{args.model}: a folder, not a .keras file; {hint}.")
     if command == "parity":
         return export.check_parity(
             args.model,

@@ -377,3 +377,12 @@ def test_export_names_a_folder_given_as_the_model_and_checks_its_numbers_as_flag
         with pytest.raises(SystemExit):
             main(["export"] + command + [value])
         assert f"error: argument {command[-1]}: expected an int >= {low}, received {value}" in capsys.readouterr().err
+
+
+def test_export_run_without_output_names_a_run_folder_it_may_not_write_in(tmp_path, capsys, monkeypatch):
+    run = _fake_run(tmp_path / "locked", "conditional_gan")  # no generator.keras: loading it is another error
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: access(path, mode) and "locked" not in str(path))
+    assert main(["export", "--run", run, "--format", "onnx"]) == 2  # was: Permission denied, after loading
+    assert f"error: --run {run}: no permission to write in {run}; without -o the export goes in its export/ " \
+        "folder: give -o." in capsys.readouterr().err

@@ -965,3 +965,15 @@ def test_export_subcommands_name_an_output_below_a_file(runs, tmp_path, capsys):
     model = os.path.join(runs["conditional_gan"], "generator.keras")
     assert main(["export", "onnx", model, "-o", str(tmp_path / "notes.txt" / "g.onnx")]) == 2
     assert f"-o {tmp_path / 'notes.txt' / 'g.onnx'}: {tmp_path / 'notes.txt'} is a file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("family", sorted(TINY))
+def test_a_data_path_that_is_a_file_or_missing_is_named_so(family, tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    # Was: "no such folder" for a file (conditional_gan, stack_gan, pix2pix), "clean_trainset_wav: folder not
+    # found" (segan), "`root` must be a folder of clips" (next_frame_gan).
+    for path, problem in ((tmp_path / "notes.txt", "a file, not a folder."), (tmp_path / "nowhere", "no such folder.")):
+        assert main(["train", family, "--out", str(tmp_path / "run"), "--data", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"keras-cgan train: error: --data {path}: {problem}\nExpected layout for {family}:")
+        assert not (tmp_path / "run").exists()

@@ -29,7 +29,7 @@ from keras_cgan import checks, distribute
 from keras_cgan.cli import run_folder
 from keras_cgan.cli.files import check_output_file, check_output_folder
 from keras_cgan.cli.status import errors_to_status, seed
-from keras_cgan.cli.recipes.spec import FAMILIES, get
+from keras_cgan.cli.recipes.spec import FAMILIES, get, wrong_layout
 
 PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16")
 EXPORT_FORMATS = ("onnx", "tflite", "savedmodel")
@@ -362,6 +362,8 @@ def run_train(args):
             saved.setdefault("compile", {}).setdefault(key, value)
     options, data_options = _options(args, family, saved)
     data_path = os.path.abspath(args.data) if args.data else _pick(None, saved, "data", "path", None)
+    if data_path and not os.path.isdir(data_path):  # every family reads a folder
+        raise wrong_layout(data_path, family, "a file, not a folder." if os.path.isfile(data_path) else "no such folder.")
     if args.per_replica_batch_size:
         batch_size = distribute.global_batch_size(args.per_replica_batch_size, strategy, per_replica=True)
     else:

@@ -371,7 +371,8 @@ def test_export_names_a_folder_given_as_the_model_and_checks_its_numbers_as_flag
     assert f"{run}: a folder, not a .keras file; a run folder exports with `keras-cgan export --run {run} " \
         "--format onnx`." in capsys.readouterr().err
     assert main(["export", "parity", run, out]) == 2
-    assert f"{run}: a folder, not a .keras file; give {os.path.join(run, 'generator.keras')}." in capsys.readouterr().err
+    generator = os.path.join(run, "generator.keras")
+    assert f"{run}: a folder, not a .keras file; give {generator}." in capsys.readouterr().err
     for command, value, low in [(["savedmodel", "g.keras", "-o", "sm", "--version"], "-1", 0),  # was: "`version`
                                 (["parity", "g.keras", "g.onnx", "--batch-sizes"], "0", 1)]:  # or "`batch_sizes`"
         with pytest.raises(SystemExit):

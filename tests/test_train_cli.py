@@ -209,7 +209,8 @@ def test_export_keeps_a_file_the_user_named_unless_told_to_overwrite(runs, tmp_p
 @pytest.mark.parametrize(
     "flags, expected",
     [
-        (["--format", "onnx", "-o", "generator.tflite"], "-o generator.tflite: the onnx export is a file ending in .onnx; give such a name"),
+        (["--format", "onnx", "-o", "generator.tflite"],
+         "-o generator.tflite: the onnx export is a file ending in .onnx; give such a name"),
         (["--format", "tflite", "-o", "notes.txt/g.tflite"], "-o notes.txt/g.tflite: {tmp}/notes.txt is a file, not a folder"),
         (["--format", "onnx", "--representative-data", "calibration.npz"],
          "--representative-data calibration.npz: calibration data is used by --quantization int8 only"),

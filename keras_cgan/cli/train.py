@@ -363,7 +363,8 @@ def run_train(args):
     options, data_options = _options(args, family, saved)
     data_path = os.path.abspath(args.data) if args.data else _pick(None, saved, "data", "path", None)
     if data_path and not os.path.isdir(data_path):  # every family reads a folder
-        raise wrong_layout(data_path, family, "a file, not a folder." if os.path.isfile(data_path) else "no such folder.")
+        problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
+        raise wrong_layout(data_path, family, problem)
     if args.per_replica_batch_size:
         batch_size = distribute.global_batch_size(args.per_replica_batch_size, strategy, per_replica=True)
     else:
@@ -764,6 +765,7 @@ def export_run(args):
         raise ValueError(f"--quantization {quantization}: only --format tflite is quantized.")
     representative = representative_data(args)
     run = os.path.abspath(args.run)
+    run_folder.read_config(run)  # a --run that is no run folder is named first
     out = args.run_output
     extension = ENDINGS.get(args.format)
     if out is not None:  # checked before the model is loaded

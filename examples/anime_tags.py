@@ -19,13 +19,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from keras_cgan import checks  # noqa: E402
+from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.models.conditional_gan import presets  # noqa: E402
 
 DEFAULT = presets.PRESETS["default"]
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
     parser.add_argument("--design", default="acgan", choices=["concat", "projection", "acgan", "concat_acgan", "tacgan", "two_head", "none"])
     parser.add_argument("--mismatch-weight", type=float, default=DEFAULT["mismatch_weight"])
     parser.add_argument("--epochs", type=checks.at_least(1), default=30)

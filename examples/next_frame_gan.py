@@ -22,6 +22,7 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from keras_cgan import checks  # noqa: E402
+from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
 from keras_cgan.models.next_frame_gan import presets  # noqa: E402
@@ -32,7 +33,7 @@ MIN_SIZE = {"junction": 16, "digits": 12}  # the smallest frames each clip maker
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--dataset", choices=["junction", "digits"], default="junction")
     parser.add_argument("--size", type=int, default=16,
                         help="frame side, a multiple of 4: at least 16 for junction, 12 for digits")

@@ -27,6 +27,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from keras_cgan import checks  # noqa: E402
+from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.callbacks import save_image_grid  # noqa: E402
 from keras_cgan.data import paired_image_dataset, synthetic_images  # noqa: E402
 from keras_cgan.metrics import quality_report  # noqa: E402
@@ -77,7 +78,7 @@ def _field(text):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--task", default="labels2facade", choices=synthetic_images.TASKS)
     parser.add_argument("--data", default=None, help="folder of A|B images or with A/ and B/")
     parser.add_argument("--val", default=None, help="held-out folder for the grid (default: --data)")

@@ -25,6 +25,7 @@ import shutil
 import numpy as np
 
 from keras_cgan import checks
+from keras_cgan.cli.main import HelpFormatter
 from keras_cgan.callbacks import save_spectrograms
 from keras_cgan.models.segan import presets
 
@@ -80,7 +81,7 @@ def load_model(p, args):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=HelpFormatter)
     p.add_argument("--data", default=None, help="A VoiceBank-DEMAND folder (default: make a synthetic one).")
     p.add_argument("--out", default="segan_example")
     p.add_argument("--steps", type=checks.at_least(1), default=300)

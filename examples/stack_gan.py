@@ -19,9 +19,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from keras_cgan import checks  # noqa: E402
+from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.conditions.tags_condition import MISMATCHES  # noqa: E402
 from keras_cgan.models.conditional_gan.networks import CLASSIFIER_POOLINGS, CONDITIONINGS  # noqa: E402
-from keras_cgan.models.stack_gan import presets  # noqa: E402
+from keras_cgan.models.stack_gan import networks, presets  # noqa: E402
 
 DEFAULT = presets.PRESETS["default"]
 FAKE_FLAG = {"0": False, "1": True, "negative": "negative"}  # --auxiliary-on-fake
@@ -29,7 +30,7 @@ SIZES = (16, 32, 64)  # --sizes when training
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES),
                         help="stage sizes (default: 16 32 64, or --load's own)")
     parser.add_argument("--epochs", type=checks.at_least(1), default=28)
@@ -152,10 +153,14 @@ def write_grid(images_by_stage, path, col_labels):
 
 
 def check_sizes(parser, sizes, flag):
-    """Two or three stage sizes that double, from a power of two >= 16 (tag faces are scored at multiples of 16)."""
+    """Sizes the networks take (`networks.check_network_sizes`) from 16 on (tag faces are scored at multiples of 16)."""
     if not 2 <= len(sizes) <= 3:
         parser.error(f"{flag}: give two or three stage sizes, received {' '.join(map(str, sizes))}")
-    if sizes[0] < 16 or sizes[0] & (sizes[0] - 1) or any(b != 2 * a for a, b in zip(sizes, sizes[1:])):
+    try:
+        drawn = networks.check_network_sizes(sizes)[0] >= 16
+    except ValueError:
+        drawn = False
+    if not drawn:
         parser.error(f"{flag}: stage sizes {' '.join(map(str, sizes))} cannot be drawn and scored; the first is "
                      "16, 32, 64, ... and each later one twice the one before (e.g. 16 32 64)")
 

@@ -33,6 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from keras_cgan import checks  # noqa: E402
+from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.models.conditional_gan import presets  # noqa: E402
 
 DEFAULT = presets.PRESETS["default"]
@@ -40,7 +41,7 @@ FAKE_FLAG = {"0": False, "1": True, "negative": "negative"}  # --auxiliary-on-fa
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
     parser.add_argument("--design", default="acgan", choices=["concat", "projection", "acgan", "two_head", "none"])
     parser.add_argument("--text-encoder", default="mean", choices=["mean", "gru"])
     # 1, not the preset's 2: the unseen-caption figures (benchmarks/caption_generalisation.py) are measured at 1.

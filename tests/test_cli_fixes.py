@@ -297,3 +297,93 @@ def test_translate_names_an_image_size_one_way(run, tmp_path, capsys):
     assert main(["translate", "--run", run, str(tmp_path / "wide.png"), str(tmp_path / "out.png")]) == 2
     err = capsys.readouterr().err
     assert "24x20 does not fit" in err and "cannot take 24x20 inputs" in err  # was: "cannot take 20x24"
+
+
+@pytest.mark.parametrize("command", [["sample"], ["export", "--format", "onnx"], ["rollout", ".", "-o", "r.gif"],
+                                     ["translate", ".", "out/"]])
+def test_a_file_given_as_run_is_named_a_file(tmp_path, capsys, command):
+    run = _fake_run(tmp_path / "run", "conditional_gan", {"num_classes": 10})
+    (tmp_path / "notes.txt").write_text("mine")
+    generator = os.path.join(run, "generator.keras")
+    open(generator, "w").close()
+    for given, hint in ((str(tmp_path / "notes.txt"), "the --out folder of `keras-cgan train`"),
+                        (generator, f"its folder: --run {run}")):
+        assert main([command[0], "--run", given] + command[1:]) == 2  # was: "no such folder"
+        assert f"--run {given}: a file, not a run folder; give {hint}." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["sample"], ["export", "--format", "onnx"], ["rollout", ".", "-o", "r.gif"],
+                                     ["translate", ".", "out/"]])
+def test_a_run_of_an_unknown_family_names_its_config_json(tmp_path, capsys, command):
+    run = _fake_run(tmp_path / "run", "cgan")
+    assert main([command[0], "--run", run] + command[1:]) == 2  # was: "Unknown family 'cgan'" or "a cgan run"
+    assert f"error: {os.path.join(run, 'config.json')}: the `family` entry 'cgan' is not a keras-cgan family; " \
+        "expected one of conditional_gan, next_frame_gan, pix2pix, segan, stack_gan" in capsys.readouterr().err
+    assert main(["train", "conditional_gan", "--out", run, "--resume"]) == 2
+    assert f"error: {os.path.join(run, 'config.json')}: the `family` entry 'cgan'" in capsys.readouterr().err
+
+
+
+@pytest.mark.parametrize("form", ["run", "model"])
+def test_export_names_an_output_it_cannot_write_before_loading(tmp_path, capsys, monkeypatch, form):
+    # Was, after the model had loaded: "`path` is a folder ..." / "`path` must be a folder ..., not a file".
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "folder.onnx").mkdir()
+    run = _fake_run(tmp_path / "run", "conditional_gan")  # no generator.keras: loading it is another error
+
+    def export(command, *flags):
+        given = ["--run", run, "--format", command] if form == "run" else [command, "missing.keras"]
+        return main(["export"] + given + list(flags))
+
+    for command, output, expected in [
+        ("onnx", "folder.onnx", "-o folder.onnx: a folder; give a file name (a folder is never replaced)."),
+        ("onnx", "notes.txt/g.onnx", f"-o notes.txt/g.onnx: {tmp_path / 'notes.txt'} is a file, not a folder."),
+        ("savedmodel", "notes.txt", f"-o notes.txt: {tmp_path / 'notes.txt'} is a file, not a folder."),
+        ("onnx", "G.ONNX", "-o G.ONNX: the onnx export is a file ending in .onnx; give such a name."),  # `path` must
+    ]:
+        assert export(command, "-o", output, "--overwrite") == 2
+        assert f"keras-cgan export: error: {expected}" in capsys.readouterr().err
+    (tmp_path / "mine.onnx").write_text("mine")
+    assert export("onnx", "-o", "mine.onnx") == 2
+    assert "-o mine.onnx: exists; pass --overwrite to replace it." in capsys.readouterr().err
+    assert (tmp_path / "mine.onnx").read_text() == "mine"
+
+
+@pytest.mark.parametrize("command, shown", [
+    (["export", "onnx"], "--opset OPSET ONNX opset (17 or 18). (default: 17)"),
+    (["export", "parity"], "--batch-sizes BATCH_SIZES [BATCH_SIZES ...] Batch sizes compared. (default: [1, 8])"),
+    (["export"], "quantization. (default: none)"),
+    (["enhance"], "--batch-size BATCH_SIZE Windows per generator call (.keras). (default: 16)"),
+])
+def test_help_shows_the_defaults(command, shown, capsys):
+    with pytest.raises(SystemExit):
+        main(command + ["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert shown in out and "(default: None)" not in out  # was: no default shown
+
+
+def test_export_names_a_folder_given_as_the_model_and_checks_its_numbers_as_flags(tmp_path, capsys):
+    run = _fake_run(tmp_path / "run", "conditional_gan")
+    open(os.path.join(run, "generator.keras"), "w").close()
+    out = str(tmp_path / "g.onnx")
+    assert main(["export", "onnx", run, "-o", out]) == 2  # was: "Model file not found"
+    assert f"{run}: a folder, not a .keras file; a run folder exports with `keras-cgan export --run {run} " \
+        "--format onnx`." in capsys.readouterr().err
+    assert main(["export", "parity", run, out]) == 2
+    generator = os.path.join(run, "generator.keras")
+    assert f"{run}: a folder, not a .keras file; give {generator}." in capsys.readouterr().err
+    for command, value, low in [(["savedmodel", "g.keras", "-o", "sm", "--version"], "-1", 0),  # was: "`version`
+                                (["parity", "g.keras", "g.onnx", "--batch-sizes"], "0", 1)]:  # or "`batch_sizes`"
+        with pytest.raises(SystemExit):
+            main(["export"] + command + [value])
+        assert f"error: argument {command[-1]}: expected an int >= {low}, received {value}" in capsys.readouterr().err
+
+
+def test_export_run_without_output_names_a_run_folder_it_may_not_write_in(tmp_path, capsys, monkeypatch):
+    run = _fake_run(tmp_path / "locked", "conditional_gan")  # no generator.keras: loading it is another error
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: access(path, mode) and "locked" not in str(path))
+    assert main(["export", "--run", run, "--format", "onnx"]) == 2  # was: Permission denied, after loading
+    assert f"error: --run {run}: no permission to write in {run}; without -o the export goes in its export/ " \
+        "folder: give -o." in capsys.readouterr().err

@@ -149,3 +149,23 @@ def test_scripts_have_no_unused_names():
     paths = sorted(glob.glob(os.path.join(REPO, "benchmarks", "*.py")))
     paths += sorted(glob.glob(os.path.join(REPO, "examples", "*.py")))
     assert sum(api.checkPath(path, Reporter(out, out)) for path in paths) == 0, out.getvalue()
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("anime_tags", "--batch-size BATCH_SIZE (default: 64)"),
+    ("stack_gan", "--grow-at [GROW_AT ...] epochs at which stages 2, 3 start (one per later stage; extra ones are "
+                  "ignored) (default: [8, 14])"),
+    ("text_to_image", "--epochs EPOCHS (default: 45)"),
+    ("pix2pix", "--steps STEPS (default: 600)"),
+    ("next_frame_gan", "--clips CLIPS (default: 2000)"),
+    ("speech_enhancement", "--window WINDOW samples, a multiple of 64 (default: 16384)"),
+])
+def test_example_help_shows_the_defaults(name, shown, capsys):
+    import importlib
+
+    module = importlib.import_module(f"examples.{name}")
+    with pytest.raises(SystemExit):
+        module.main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert shown in out  # was: no default shown
+    assert "(default: None)" not in out and "(default: False)" not in out

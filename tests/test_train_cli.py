@@ -209,7 +209,8 @@ def test_export_keeps_a_file_the_user_named_unless_told_to_overwrite(runs, tmp_p
 @pytest.mark.parametrize(
     "flags, expected",
     [
-        (["--format", "onnx", "-o", "generator.tflite"], "-o generator.tflite: --format onnx writes a file ending in .onnx"),
+        (["--format", "onnx", "-o", "generator.tflite"],
+         "-o generator.tflite: the onnx export is a file ending in .onnx; give such a name"),
         (["--format", "tflite", "-o", "notes.txt/g.tflite"], "-o notes.txt/g.tflite: {tmp}/notes.txt is a file, not a folder"),
         (["--format", "onnx", "--representative-data", "calibration.npz"],
          "--representative-data calibration.npz: calibration data is used by --quantization int8 only"),
@@ -557,6 +558,30 @@ def test_stack_gan_sizes_whose_first_stage_is_not_4_times_a_power_of_two_name_si
     assert "error: --size 48 with --set stages=3: stages must be 2 or 3, and the first stage's side (the size " \
            "halved at each stage) 4 times a power of two: give --size 16, 32, 64, 128..." in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_stack_gan_sizes_the_recipe_takes_are_those_the_network_builder_takes():
+    # One rule (stack_gan.networks.check_network_sizes): the recipe restated it for --size and --set stages.
+    from keras_cgan.cli.recipes import stack_gan as recipe
+    from keras_cgan.models.stack_gan import networks
+
+    for stages in (1, 2, 3, 4):
+        for size in range(1, 260):
+            sizes = [size // 2 ** (stages - 1 - i) for i in range(stages)]
+            try:
+                expected = list(networks.check_network_sizes(sizes))
+            except ValueError:
+                expected = None
+            try:
+                taken = recipe._sizes({"size": size, "stages": stages})
+            except ValueError as error:
+                assert str(error).startswith(f"--size {size} with --set stages={stages}: stages must be 2 or 3")
+                taken = None
+            assert taken == expected, (size, stages)
+    assert expected is None and taken is None  # size 259, 4 stages
+    assert recipe._sizes({"size": 64, "stages": 3}) == [16, 32, 64]
+    with pytest.raises(ValueError, match=r"--set stages=1000000000: stages must be 2 or 3"):
+        recipe._sizes({"size": 64, "stages": 10 ** 9})
 
 
 def test_mirrored_on_two_logical_cpus_logs_what_one_device_logs(runs, tmp_path):
@@ -941,3 +966,15 @@ def test_export_subcommands_name_an_output_below_a_file(runs, tmp_path, capsys):
     model = os.path.join(runs["conditional_gan"], "generator.keras")
     assert main(["export", "onnx", model, "-o", str(tmp_path / "notes.txt" / "g.onnx")]) == 2
     assert f"-o {tmp_path / 'notes.txt' / 'g.onnx'}: {tmp_path / 'notes.txt'} is a file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("family", sorted(TINY))
+def test_a_data_path_that_is_a_file_or_missing_is_named_so(family, tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    # Was: "no such folder" for a file (conditional_gan, stack_gan, pix2pix), "clean_trainset_wav: folder not
+    # found" (segan), "`root` must be a folder of clips" (next_frame_gan).
+    for path, problem in ((tmp_path / "notes.txt", "a file, not a folder."), (tmp_path / "nowhere", "no such folder.")):
+        assert main(["train", family, "--out", str(tmp_path / "run"), "--data", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"keras-cgan train: error: --data {path}: {problem}\nExpected layout for {family}:")
+        assert not (tmp_path / "run").exists()

@@ -18,6 +18,7 @@ import sys
 
 import numpy as np
 
+from keras_cgan.cli.main import HelpFormatter
 from keras_cgan.cli.status import errors_to_status
 
 
@@ -26,6 +27,7 @@ def add_enhance_subcommand(subparsers, help=None):
     parser = subparsers.add_parser(
         "enhance",
         help=help,
+        formatter_class=HelpFormatter,
         description="Enhance noisy speech (any length; stereo is mixed to mono, other rates are "
         "resampled to the model's rate and back). A folder is enhanced file by file in one process, "
         "the outputs keeping the input names.",

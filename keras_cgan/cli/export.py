@@ -18,7 +18,9 @@ import sys
 
 import numpy as np
 
-from keras_cgan.cli.files import check_output_folder, refuse_existing
+from keras_cgan import checks
+from keras_cgan.cli.files import check_output_file, check_output_folder, refuse_existing
+from keras_cgan.cli.main import HelpFormatter
 
 COMMANDS = {
     "savedmodel": "Export a SavedModel for TF Serving (folder <output>/<version>/).",
@@ -26,6 +28,7 @@ COMMANDS = {
     "tflite": "Export TFLite (float32/float16/dynamic/int8), checked with LiteRT.",
     "parity": "Check an existing export against the Keras generator.",
 }
+ENDINGS = {"onnx": ".onnx", "tflite": ".tflite"}
 _MODEL_HELP = "A generator (or whole GAN) `.keras` file."
 
 
@@ -39,9 +42,12 @@ def add_arguments(parser, command, nested=False):
     parser.add_argument("model", help=_MODEL_HELP)
     if command == "parity":
         parser.add_argument("exported", help="SavedModel folder, `.onnx` or `.tflite` file.")
-        parser.add_argument("--tolerance", type=float, default=None, help="Max abs error allowed.")
         parser.add_argument(
-            "--batch-sizes", type=int, nargs="+", default=[1, 8], help="Batch sizes compared."
+            "--tolerance", type=float, default=None,
+            help="Max abs error allowed (default: the format's own, see keras_cgan.export.check_parity).",
+        )
+        parser.add_argument(
+            "--batch-sizes", type=checks.at_least(1), nargs="+", default=[1, 8], help="Batch sizes compared."
         )
     else:
         parser.add_argument("-o", "--output", required=True, help="Where to write the export.")
@@ -50,7 +56,7 @@ def add_arguments(parser, command, nested=False):
         )
         parser.add_argument("--overwrite", action="store_true", help="Replace the output if it exists.", **unset)
     if command == "savedmodel":
-        parser.add_argument("--version", type=int, default=None, help="Version folder (default: next).")
+        parser.add_argument("--version", type=checks.at_least(0), default=None, help="Version folder (default: next).")
     if command == "onnx":
         parser.add_argument("--opset", type=int, default=17, help="ONNX opset (17 or 18).")
     if command == "tflite":
@@ -71,7 +77,7 @@ def add_arguments(parser, command, nested=False):
 def add_export_subcommand(subparsers, help=None):
     """Adds `export {savedmodel,onnx,tflite,parity}` to a `keras-cgan` parser."""
     parser = subparsers.add_parser(
-        "export", help=help,
+        "export", help=help, formatter_class=HelpFormatter,
         usage="keras-cgan export --run RUN --format {onnx,tflite,savedmodel} [options]\n"
               "       keras-cgan export {savedmodel,onnx,tflite,parity} MODEL ... (`keras-cgan export onnx --help`)",
     )
@@ -93,9 +99,26 @@ def add_export_subcommand(subparsers, help=None):
     parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
     formats = parser.add_subparsers(dest="export_command", required=False, prog="keras-cgan export")
     for command, description in COMMANDS.items():
-        add_arguments(formats.add_parser(command, help=description, description=description), command, nested=True)
+        sub = formats.add_parser(command, help=description, description=description, formatter_class=HelpFormatter)
+        add_arguments(sub, command, nested=True)
     parser.set_defaults(func=run_export)
     return parser
+
+
+def check_output(output, fmt, overwrite):
+    """A `ValueError` naming `-o OUTPUT` when an export of format `fmt` cannot be written there; before loading.
+
+    A SavedModel's `output` is the folder of its version folders; an ONNX or
+    TFLite file must end as the export functions require, its folder may be
+    new (it is made), and an existing file is kept unless `overwrite`.
+    """
+    label = f"-o {output}"
+    if fmt == "savedmodel":
+        return check_output_folder(output, label)
+    ending = ENDINGS[fmt]
+    if not output.endswith(ending):  # as the export functions check it (case counts)
+        raise ValueError(f"{label}: the {fmt} export is a file ending in {ending}; give such a name.")
+    check_output_file(output, label, overwrite, folder_made=True)
 
 
 def representative_data(args):
@@ -143,6 +166,14 @@ def _export(args):
         if not getattr(args, "run", None):
             raise ValueError("give an export subcommand (savedmodel, onnx, tflite, parity) or --run DIR --format F.")
         return export_run(args)
+    if os.path.isdir(args.model):  # the exporters said "Model file not found"
+        from keras_cgan.cli import run_folder
+
+        generator = run_folder.path(args.model, run_folder.GENERATOR)
+        hint = f"give {generator}" if os.path.isfile(generator) else "give the generator's .keras file"
+        if command != "parity" and os.path.isfile(run_folder.path(args.model, run_folder.CONFIG)):
+            hint = f"a run folder exports with `keras-cgan export --run {args.model} --format {command}`"
+        raise ValueError(f"{args.model}: a folder, not a .keras file; {hint}.")
     if command == "parity":
         return export.check_parity(
             args.model,
@@ -152,13 +183,11 @@ def _export(args):
             raise_on_failure=False,
         )
     check = not args.no_check
-    target = args.output
-    if command == "savedmodel":  # without --version a SavedModel goes to a new version folder
-        target = None if args.version is None else os.path.join(args.output, str(args.version))
-    check_output_folder(os.path.dirname(os.path.abspath(args.output)), f"-o {args.output}")
-    if target:
-        refuse_existing(target, args.overwrite, f"-o {target}")
-    if command == "savedmodel":
+    check_output(args.output, command, args.overwrite)
+    if command == "savedmodel":  # without --version, a new version folder
+        if args.version is not None:
+            target = os.path.join(args.output, str(args.version))
+            refuse_existing(target, args.overwrite, f"-o {target}")
         return export.to_saved_model(
             args.model, args.output, version=args.version, check=check, overwrite=args.overwrite
         )
@@ -200,7 +229,7 @@ def run_export(args):
 
 def script_main(command, argv=None):
     """Entry point of the stand-alone script for `command`."""
-    parser = argparse.ArgumentParser(description=COMMANDS[command])
+    parser = argparse.ArgumentParser(description=COMMANDS[command], formatter_class=HelpFormatter)
     add_arguments(parser, command)
     args = parser.parse_args(argv)
     args.export_command = command

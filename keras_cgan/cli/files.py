@@ -17,14 +17,15 @@ def check_output_folder(path, label):
         raise ValueError(f"{label}: {problem}.")
 
 
-def check_output_file(path, label, overwrite, what="a file name"):
+def check_output_file(path, label, overwrite, what="a file name", folder_made=False):
     """A `ValueError` (`LABEL: ...`) unless a file can be written at `path`.
 
-    Its folder must exist and be writable; `path` must not be a folder (`what`
-    names what to give instead) nor, unless `overwrite`, an existing file.
+    Its folder must exist (or, with `folder_made`, be one the writer can make)
+    and be writable; `path` must not be a folder (`what` names what to give
+    instead) nor, unless `overwrite`, an existing file.
     """
     folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
+    if not folder_made and not os.path.isdir(folder):
         raise ValueError(f"{label}: the folder {folder} does not exist.")
     if os.path.isdir(path):
         raise ValueError(f"{label}: a folder; give {what} (a folder is never replaced).")

@@ -2,6 +2,7 @@
 
 import argparse
 import contextlib
+import copy
 import importlib
 import os
 import sys
@@ -34,6 +35,21 @@ COMMANDS = {
     ),
     "export": ("keras_cgan.cli.export", "add_export_subcommand", "export a generator, checked for parity"),
 }
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """`--help` with each option's default, `(default: X)` after its help; descriptions keep their lines.
+
+    Left out where the help already speaks of the default, and for a default
+    of `None` or a switch's `False` (nothing to show).
+    """
+
+    def _format_action(self, action):
+        shown = not any(action.default is nothing for nothing in (None, False, argparse.SUPPRESS))
+        if action.option_strings and shown and "default" not in (action.help or "").lower():
+            action = copy.copy(action)
+            action.help = f"{action.help or ''} (default: %(default)s)".lstrip()
+        return super()._format_action(action)
 
 
 def build_parser(commands=None):

@@ -49,6 +49,11 @@ def path(run, name):
 
 def read_config(run, flag="--run"):
     """The `config.json` of run folder `run`; `ValueError` naming the folder (as `flag`) if it is not one."""
+    if os.path.isfile(run):
+        folder = os.path.dirname(os.path.abspath(run))
+        in_a_run = os.path.isfile(path(folder, CONFIG))
+        hint = f"its folder: {flag} {folder}" if in_a_run else "the --out folder of `keras-cgan train`"
+        raise ValueError(f"{flag} {run}: a file, not a run folder; give {hint}.")
     if not os.path.isdir(run):
         raise ValueError(f"{flag} {run}: no such folder.")
     file = path(run, CONFIG)
@@ -74,6 +79,13 @@ def read_config(run, flag="--run"):
         if key in config and not isinstance(config[key], kind):
             expected = "a family name" if kind is str else "an object"
             raise ValueError(f"{file}: the `{key}` entry must be {expected}, found {json.dumps(config[key])[:60]}.")
+    from keras_cgan.cli.recipes import FAMILIES  # here: the family modules import TensorFlow
+
+    if config["family"] not in FAMILIES:
+        raise ValueError(
+            f"{file}: the `family` entry {config['family']!r} is not a keras-cgan family; expected one of "
+            f"{', '.join(sorted(FAMILIES))} (was the file edited, or written by another version?)."
+        )
     return config
 
 

@@ -27,9 +27,9 @@ import numpy as np
 
 from keras_cgan import checks, distribute
 from keras_cgan.cli import run_folder
-from keras_cgan.cli.files import check_output_file, check_output_folder, refuse_existing
+from keras_cgan.cli.files import check_output_file, check_output_folder
 from keras_cgan.cli.status import errors_to_status, seed
-from keras_cgan.cli.recipes.spec import FAMILIES, get
+from keras_cgan.cli.recipes.spec import FAMILIES, get, wrong_layout
 
 PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16")
 EXPORT_FORMATS = ("onnx", "tflite", "savedmodel")
@@ -362,6 +362,9 @@ def run_train(args):
             saved.setdefault("compile", {}).setdefault(key, value)
     options, data_options = _options(args, family, saved)
     data_path = os.path.abspath(args.data) if args.data else _pick(None, saved, "data", "path", None)
+    if data_path and not os.path.isdir(data_path):  # every family reads a folder
+        problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
+        raise wrong_layout(data_path, family, problem)
     if args.per_replica_batch_size:
         batch_size = distribute.global_batch_size(args.per_replica_batch_size, strategy, per_replica=True)
     else:
@@ -755,21 +758,20 @@ def export_run(args):
         raise ValueError("give either --run DIR --format F, or an export subcommand with a model file, not both.")
     if args.format is None:
         raise ValueError(f"--run needs --format, one of {EXPORT_FORMATS}.")
-    from keras_cgan.cli.export import representative_data
+    from keras_cgan.cli.export import ENDINGS, check_output, representative_data
 
     quantization = getattr(args, "quantization", None) or "none"
     if quantization != "none" and args.format != "tflite":
         raise ValueError(f"--quantization {quantization}: only --format tflite is quantized.")
     representative = representative_data(args)
     run = os.path.abspath(args.run)
+    run_folder.read_config(run)  # a --run that is no run folder is named first
     out = args.run_output
-    extension = {"onnx": ".onnx", "tflite": ".tflite"}.get(args.format)
+    extension = ENDINGS.get(args.format)
     if out is not None:  # checked before the model is loaded
-        if extension and not out.lower().endswith(extension):
-            raise ValueError(f"-o {out}: --format {args.format} writes a file ending in {extension}.")
-        check_output_folder(os.path.dirname(os.path.abspath(out)), f"-o {out}")
-        if args.format != "savedmodel":  # a SavedModel adds a version
-            refuse_existing(out, args.overwrite, f"-o {out}")
+        check_output(out, args.format, args.overwrite)
+    elif problem := checks.folder_problem(os.path.join(run, "export")):
+        raise ValueError(f"--run {run}: {problem}; without -o the export goes in its export/ folder: give -o.")
     generator = served_generator(load_run(run)[2], f"keras-cgan export: warning: --run {run}")
     if out is None and args.format == "savedmodel":
         out = os.path.join(run, "export", "saved_model")  # versioned sub-folders: never overwritten

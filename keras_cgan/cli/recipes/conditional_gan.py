@@ -48,8 +48,6 @@ def load_data(path, options, data_options, batch_size, seed, family=None):
         return Data(_batched(labels, images, batch_size, seed), len(labels) // batch_size, (preview, None), derived)
     family = family or FAMILY
     tags_file = os.path.join(path, "tags.csv")
-    if not os.path.isdir(path):
-        raise wrong_layout(path, family, "no such folder.")
     if not os.path.isfile(tags_file):
         raise wrong_layout(path, family, f"no tags file {tags_file}.")
     images_dir = next(

@@ -15,21 +15,23 @@ from keras_cgan.cli.recipes import conditional_gan as cgan
 from keras_cgan.cli.recipes.spec import Data, Family, register, size_option
 from keras_cgan.models.conditional_gan.conditional_gan import AUXILIARY_ON_FAKE
 from keras_cgan.models.conditional_gan.networks import CLASSIFIER_POOLINGS
-from keras_cgan.models.stack_gan import presets
+from keras_cgan.models.stack_gan import networks, presets
 
 DEFAULT = presets.PRESETS["default"]
 
 
 def _sizes(options):
+    """The stage sizes: `--size` halved at each earlier stage, as `networks.check_network_sizes` takes them."""
     size, stages = size_option(options, "the largest stage's side"), options["stages"]
-    first = size // 2 ** (stages - 1) if stages in (2, 3) else 0
-    if first < 4 or first * 2 ** (stages - 1) != size or first & (first - 1):  # 4 times a power of two
+    count = min(stages, 4)  # 4 or more are refused alike (and --set stages=10**9 makes no billion sizes)
+    try:
+        return list(networks.check_network_sizes([size // 2 ** (count - 1 - i) for i in range(count)]))
+    except ValueError:
         sides = ", ".join(str(4 * 2 ** (stages - 1 + k)) for k in range(4)) if stages in (2, 3) else ""
         raise ValueError(
             f"--size {size} with --set stages={stages}: stages must be 2 or 3, and the first stage's side (the "
             f"size halved at each stage) 4 times a power of two" + (f": give --size {sides}..." if sides else ".")
-        )
-    return [size // 2 ** (stages - 1 - i) for i in range(stages)]
+        ) from None
 
 
 def load_data(path, options, data_options, batch_size, seed):

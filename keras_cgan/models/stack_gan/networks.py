@@ -47,6 +47,21 @@ def check_sizes(sizes):
     return sizes
 
 
+def check_network_sizes(sizes):
+    """`sizes` as `build_networks` takes them: `check_sizes`'s stages, the first 4 times a power of two.
+
+    The stage-1 generator doubles a 4x4 start. A `ValueError` names `sizes`
+    otherwise.
+
+    >>> check_network_sizes([16, 32, 64])
+    (16, 32, 64)
+    """
+    sizes = check_sizes(sizes)
+    if sizes[0] & (sizes[0] - 1):
+        raise ValueError(f"`sizes` must start at 4 times a power of two (4, 8, 16, 32...). Received: sizes={sizes}")
+    return sizes
+
+
 def _widths(**values):
     """Each of `values` as an int >= 1, in order; a `ValueError` naming the first that is not."""
     return [checks.integer(name, value, low=1) for name, value in values.items()]
@@ -239,9 +254,7 @@ def build_networks(
         dict with `condition_encoder`, `generators` (list) and
         `discriminators` (list), ready for `StackGAN(**networks, condition=...)`.
     """
-    sizes = check_sizes(sizes)
-    if sizes[0] & (sizes[0] - 1):  # the stage-1 generator doubles a 4x4 start
-        raise ValueError(f"`sizes` must start at 4 times a power of two (4, 8, 16, 32...). Received: sizes={sizes}")
+    sizes = check_network_sizes(sizes)
     if condition is None:
         raise ValueError("Pass `condition` (a number of classes or a condition object).")
     widths = dict(latent_dim=latent_dim, code_dim=code_dim, base_filters=base_filters,

@@ -2,6 +2,7 @@
 save/load after growth, config, conditioning augmentation and input errors."""
 
 import re
+import warnings
 
 import keras
 import numpy as np
@@ -276,6 +277,33 @@ def test_grow_stages_warns_when_the_fit_ends_before_a_growth():
     assert gan.stages() == 1
     gan.fit(labels, images, batch_size=8, initial_epoch=2, epochs=4, callbacks=[GrowStages([3, 9])], verbose=0)
     assert gan.stages() == 2  # the schedule's epochs are fit's; 9 is beyond a two-stage model and ignored
+
+
+def _grow_warnings(gan, schedule, epochs):
+    """The warnings `GrowStages(schedule)` gives at the start of a `fit` of `epochs` epochs (no training)."""
+    callback = GrowStages(schedule)
+    callback.set_model(gan)
+    callback.set_params({"epochs": epochs})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        callback.on_train_begin()
+    return [str(w.message) for w in caught]
+
+
+def test_grow_stages_does_not_warn_about_growths_the_model_already_has():
+    gan = build_default((4, 8), 4, **TINY, seed=0)
+    gan.grow(2)  # grown by an earlier fit: a second fit with the same schedule misses nothing (was: warned)
+    assert _grow_warnings(gan, [1], epochs=1) == []
+    gan = build_default((4, 8, 16), 4, **TINY, seed=0)
+    gan.grow(2)
+    (message,) = _grow_warnings(gan, [10, 20], epochs=5)
+    assert "epoch(s) [20]" in message and "ends with 2 of its 3 stages" in message  # was: [10, 20]
+    assert _grow_warnings(build_default((4, 8), 4, **TINY, seed=0), [1], epochs=1) != []  # still warns when due
+
+
+def test_grow_stages_warns_on_the_chief_only(monkeypatch):
+    monkeypatch.setattr("keras_cgan.callbacks.is_chief", lambda model: False)  # a worker other than the chief
+    assert _grow_warnings(build_default((4, 8), 4, **TINY, seed=0), [1], epochs=1) == []
 
 
 def test_generate_takes_ids_as_predict_does():

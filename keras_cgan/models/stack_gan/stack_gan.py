@@ -393,7 +393,8 @@ class GrowStages(keras.callbacks.Callback):
     default), so pass `initial_epoch=` to go on with the schedule. Epochs
     past the last growth train all stages; a model never shrinks; epochs
     beyond the model's later stages are ignored (one schedule serves two-
-    and three-stage models). A `fit` that ends before a growth warns.
+    and three-stage models). A `fit` that ends before a growth to a stage
+    the model lacks warns (on the chief).
 
     Args:
         epochs: list of int. Epoch (0-based) at which each later stage starts.
@@ -426,8 +427,14 @@ class GrowStages(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         if not isinstance(self.model, StackGAN):
             raise ValueError(f"GrowStages needs a StackGAN model; got {type(self.model).__name__}.")
+        from keras_cgan.callbacks import is_chief
+
         ends = (self.params or {}).get("epochs")
-        missed = [e for e in self.epochs[: self.model.num_stages - 1] if ends is not None and e >= ends]
+        if ends is None or not is_chief(self.model):  # every worker runs callbacks; one warns
+            return
+        # Growth `i` (0-based) brings stage `i + 2`; a model that has it already misses nothing.
+        missed = [e for i, e in enumerate(self.epochs[: self.model.num_stages - 1])
+                  if e >= ends and i + 2 > self.model.stages()]
         if missed:
             grown = max(self.model.stages(), self.stages_at(ends - 1))
             warnings.warn(

@@ -65,7 +65,7 @@ def test_sharpness_difference_uses_the_one_gradient_helper():
 
     diff = np.abs(magnitude(t) - magnitude(p)).reshape(len(t), -1).mean(axis=1)
     expected = float(np.mean(10 * np.log10(4.0 / diff)))
-    assert video_metrics.sharpness_difference(p, t) == expected  # float64 throughout: exact
+    assert video_metrics.sharpness_difference(p, t) == pytest.approx(expected, rel=1e-7)  # checked as float32
     assert video_metrics.sharpness_difference(t, t) == pytest.approx(10 * np.log10(4 / 1e-10))
 
 
@@ -264,10 +264,39 @@ def test_ssim_names_a_filter_size_that_is_no_positive_int(filter_size):
 
 @pytest.mark.parametrize("shape", [(1, 1, 1, 1), (2, 1, 8, 3)])
 def test_spectral_match_refuses_images_without_a_spectrum(shape):
-    with pytest.raises(ValueError, match="at least 2 pixels high and wide to have a spectrum"):  # was: NaN
-        image_quality.spectral_match(np.zeros(shape), np.zeros(shape))
+    with pytest.raises(ValueError, match="^`y_true` must be at least 2 pixels high and wide to have a spectrum"):
+        image_quality.spectral_match(np.zeros(shape), np.zeros(shape))  # was: NaN, then "images must be"
     checker = np.array([[1.0, -1.0], [-1.0, 1.0]])[None, ..., None]
     assert image_quality.spectral_match(checker, checker) == 0.0
+
+
+def test_quality_report_names_its_own_arguments():
+    t = np.linspace(-1, 1, 16).reshape(2, 1, 8, 1)
+    with pytest.raises(ValueError, match=re.escape("`y_true` and `y_pred` must be at least 2 pixels high and wide")):
+        image_quality.quality_report(t, t)  # was: "`generated` must be ...", sharpness_ratio's argument
+
+
+def test_spectral_match_of_a_flat_truth_computes_no_spectrum(monkeypatch):
+    def refuse(x):
+        raise AssertionError("the spectrum of a flat truth was computed")
+
+    monkeypatch.setattr(image_quality, "_radial_power", refuse)
+    assert image_quality.spectral_match(np.zeros((2, 8, 8, 1)), frames(shape=(2, 8, 8, 1))) is None
+
+
+def test_video_metrics_convert_each_array_once(monkeypatch):
+    converted, to_unit = [], image_quality._to_unit
+
+    def counted(images, *args, **kwargs):
+        converted.append(not tf.is_tensor(images))  # a tensor is the checked batch, reused
+        return to_unit(images, *args, **kwargs)
+
+    monkeypatch.setattr(image_quality, "_to_unit", counted)
+    t = frames(shape=(3, 8, 8, 1))
+    for measure, arrays in ((video_metrics.psnr, 2), (video_metrics.sharpness, 1)):  # was: 4 and 2
+        converted.clear()
+        measure(*[t] * arrays)
+        assert sum(converted) == arrays
 
 
 def test_segmental_snr_names_frames_it_cannot_make():

@@ -279,13 +279,19 @@ def radial_power(images, value_range=(-1.0, 1.0)):
     >>> np.round(radial_power(checker), 3).tolist()
     [0.0, 0.0, 0.0, 0.0, 0.0, 16.0]
     """
-    return _radial_power(_unit_array(images, value_range))
+    x = _unit_array(images, value_range)
+    _check_spectrum(x, "images")
+    return _radial_power(x)
+
+
+def _check_spectrum(x, name):
+    """A `ValueError` naming `name` when images `x` are under 2 pixels high or wide: no band but the mean."""
+    if min(x.shape[1:3]) < 2:  # was: a mean of nothing, NaN
+        raise ValueError(f"`{name}` must be at least 2 pixels high and wide to have a spectrum. Received shape {x.shape}.")
 
 
 def _radial_power(x):
     height, width = x.shape[1:3]
-    if min(height, width) < 2:  # no band but the mean: a mean of nothing, NaN
-        raise ValueError(f"images must be at least 2 pixels high and wide to have a spectrum. Received shape {x.shape}.")
     x = x - x.mean(axis=(1, 2), keepdims=True)
     power = (np.abs(np.fft.fft2(x, axes=(1, 2))) ** 2 / (height * width)).mean(axis=(0, 3))  # [H, W]
     radius = np.hypot(*np.meshgrid(np.fft.fftfreq(height), np.fft.fftfreq(width), indexing="ij"))
@@ -321,11 +327,10 @@ def spectral_match(y_true, y_pred, value_range=(-1.0, 1.0), floor=1e-3):
     None
     """
     y_true, y_pred = _unit_pair(y_true, y_pred, value_range)
-    if not len(y_true):  # was: NaN and a RuntimeWarning
+    _check_spectrum(y_true, "y_true")  # `y_pred` has its shape
+    if not len(y_true) or _flat(y_true):  # was: NaN for none; for flat, any prediction's power over 1e-20, about 19
         return None
     p_true, p_pred = _radial_power(y_true), _radial_power(y_pred)
-    if _flat(y_true):  # was: any prediction's power over 1e-20, about 19
-        return None
     eps = floor * p_true.mean() + 1e-20
     return float(np.mean(np.abs(np.log10((p_pred + eps) / (p_true + eps)))))
 
@@ -336,17 +341,23 @@ def quality_report(y_true, y_pred, value_range=(-1.0, 1.0)):
     Floats, except `None` for `flat_error` when the truth has no flat pixel,
     for `edge_similarity` when it has no edge, and for `sharpness_ratio` and
     `spectral_match` when every truth image is flat. A `ValueError` for an
-    empty batch.
+    empty batch, or images under 2 pixels high or wide (no gradient).
     """
-    unit = _unit_array(y_true, value_range, "y_true")
-    if not len(unit):  # was: NaN for PSNR, SSIM and the sharpness ratio, with RuntimeWarnings
-        raise ValueError(f"`y_true` holds no image (shape {unit.shape}): there is nothing to report.")
-    flat = _flat(unit)
+    y_true, y_pred = _unit_pair(y_true, y_pred, value_range)  # checked here, so errors name these two
+    if not len(y_true):  # was: NaN for PSNR, SSIM and the sharpness ratio, with RuntimeWarnings
+        raise ValueError(f"`y_true` holds no image (shape {y_true.shape}): there is nothing to report.")
+    if min(y_true.shape[1:3]) < 2:  # was: an error naming `generated`, sharpness_ratio's argument
+        raise ValueError(
+            f"`y_true` and `y_pred` must be at least 2 pixels high and wide to have a gradient. Received shape "
+            f"{y_true.shape}."
+        )
+    unit = (0.0, 1.0)
+    true = float(np.mean(sharpness(y_true, unit)))  # 0 when every image is flat
     return {
-        "psnr": float(np.mean(psnr(y_true, y_pred, value_range))),
-        "ssim": float(np.mean(ssim(y_true, y_pred, value_range))),
-        "sharpness_ratio": None if flat else float(sharpness_ratio(y_pred, y_true, value_range)),
-        "flat_error": flat_error(y_true, y_pred, value_range),
-        "edge_similarity": edge_similarity(y_true, y_pred, value_range),
-        "spectral_match": spectral_match(y_true, y_pred, value_range),
+        "psnr": float(np.mean(psnr(y_true, y_pred, unit))),
+        "ssim": float(np.mean(ssim(y_true, y_pred, unit))),
+        "sharpness_ratio": float(np.mean(sharpness(y_pred, unit))) / true if true else None,
+        "flat_error": flat_error(y_true, y_pred, unit),
+        "edge_similarity": edge_similarity(y_true, y_pred, unit),
+        "spectral_match": spectral_match(y_true, y_pred, unit),
     }

@@ -175,7 +175,7 @@ def intact_rollouts(rollouts, **kwargs):
 
 
 def _as_batch(frames, name, value_range, gradient=False):
-    """Frames `[..., H, W, C]` (one frame, `[N, H, W, C]`, clips) as a `[N, H, W, C]` array.
+    """Frames `[..., H, W, C]` (one frame, `[N, H, W, C]`, clips) as a float32 `[N, H, W, C]` tensor on the `[0, 1]` scale.
 
     A `ValueError` naming `name` when there is no frame, the values are far
     outside `value_range` (8-bit frames read as `[-1, 1]`) or, with
@@ -188,8 +188,7 @@ def _as_batch(frames, name, value_range, gradient=False):
             f"[..., H, W, C]. Received shape {frames.shape}."
         )
     batch = frames.reshape((-1,) + frames.shape[-3:])
-    (image_quality._gradient_unit if gradient else image_quality._to_unit)(batch, value_range, name)
-    return batch
+    return (image_quality._gradient_unit if gradient else image_quality._to_unit)(batch, value_range, name)
 
 
 def _span(value_range):
@@ -213,7 +212,7 @@ def psnr(predictions, targets, value_range=(-1.0, 1.0)):
     p, t = _as_batch(p, "predictions", value_range), _as_batch(t, "targets", value_range)
     # PSNR falls as the MSE rises: capping the dB is flooring the MSE.
     cap = 10.0 * np.log10(_span(value_range) ** 2 / MIN_MSE)
-    per_frame = np.asarray(image_quality.psnr(t, p, value_range), np.float64)
+    per_frame = np.asarray(image_quality.psnr(t, p, (0.0, 1.0)), np.float64)
     return float(np.mean(np.minimum(per_frame, cap)))
 
 
@@ -225,7 +224,7 @@ def sharpness(frames, value_range=(-1.0, 1.0)):
     frames. Blurry frames (averages of futures) have lower values than crisp ones.
     """
     frames = _as_batch(frames, "frames", value_range, gradient=True)
-    per_frame = image_quality.sharpness(frames, value_range, norm="abs")
+    per_frame = image_quality.sharpness(frames, (0.0, 1.0), norm="abs")
     return float(np.mean(per_frame)) * _span(value_range)
 
 
@@ -235,11 +234,12 @@ def sharpness_difference(predictions, targets, value_range=(-1.0, 1.0)):
     `10 log10(span^2 / mean |(|dy_t| + |dx_t|) - (|dy_p| + |dx_p|)|)` per
     frame (`span` the width of `value_range`), averaged.
     """
-    p, t = np.asarray(predictions, np.float64), np.asarray(targets, np.float64)
+    p, t = np.asarray(predictions), np.asarray(targets)
     if p.shape != t.shape:
         raise ValueError(f"`predictions` {p.shape} and `targets` {t.shape} must have one shape.")
     # was: no check, 8-bit frames scored (about -10 dB), NaN for 1-pixel frames
-    p, t = (_as_batch(x, name, value_range, gradient=True) for x, name in ((p, "predictions"), (t, "targets")))
-    diff = np.abs(image_quality.gradient_magnitude(t) - image_quality.gradient_magnitude(p))
-    diff = diff.reshape(diff.shape[0], -1).mean(axis=1)  # per frame, clips or not
+    p, t = (np.asarray(_as_batch(x, name, value_range, gradient=True), np.float64)
+            for x, name in ((p, "predictions"), (t, "targets")))  # [N, H, W, C] on the [0, 1] scale
+    diff = np.abs(image_quality.gradient_magnitude(t) - image_quality.gradient_magnitude(p)) * _span(value_range)
+    diff = diff.reshape(diff.shape[0], -1).mean(axis=1)  # per frame, in the frames' units
     return float(np.mean(10.0 * np.log10(_span(value_range) ** 2 / np.maximum(diff, 1e-10))))

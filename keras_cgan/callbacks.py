@@ -27,7 +27,11 @@ from keras_cgan import checks, distribute
 
 
 def _check_rows(count, rows, what="images"):
-    """`ValueError` unless `count` items, filled row by row, fill all `rows` rows (the last may be short)."""
+    """`rows` as an int; a `ValueError` unless `count` items, filled row by row, fill all `rows` rows.
+
+    The last row may be short.
+    """
+    rows = checks.integer("rows", rows, low=1)  # was: a ZeroDivisionError for 0
     if count == 0:
         raise ValueError(f"A grid needs at least one of its {what}; got none.")
     cols = -(-count // rows)
@@ -37,13 +41,18 @@ def _check_rows(count, rows, what="images"):
             f"`rows={rows}` leaves empty rows: {count} {what}, {cols} a row, fill {filled} rows. "
             f"Pass `rows={filled}`, or more {what} (e.g. `np.repeat(...)` for several a row)."
         )
+    return rows
 
 
 def image_grid(images, rows):
     """Tiles `images` `[N, H, W, C]` in `[-1, 1]` into one uint8 array, `rows` rows."""
     images = np.asarray(images, dtype="float32")
+    if images.ndim != 4:  # was: "not enough values to unpack"
+        raise ValueError(
+            f"`images` must be [N, H, W, C] (grayscale: `images[..., None]`). Received shape {images.shape}."
+        )
     n, h, w, c = images.shape
-    _check_rows(n, rows)
+    rows = _check_rows(n, rows)
     cols = -(-n // rows)
     pad = 1
     grid = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, c), -1.0, "float32")
@@ -90,6 +99,7 @@ def save_image_grid(images, path, rows, scale=1, row_labels=None, col_labels=Non
     from PIL import Image, ImageDraw, ImageFont
 
     images = np.asarray(images)
+    scale = checks.integer("scale", scale, low=1)  # was: PIL's "height and width must be > 0" for 0
     grid = Image.fromarray(image_grid(images, rows))
     if scale != 1:
         grid = grid.resize((grid.width * scale, grid.height * scale), Image.NEAREST)
@@ -385,8 +395,7 @@ class SampleGrid(SampleWriter):
             raise ValueError(
                 f"`conditions` must hold one condition per sample. Received shape {self.conditions.shape}."
             )
-        self.rows = checks.integer("rows", rows, low=1)
-        _check_rows(len(self.conditions), self.rows, "conditions")
+        self.rows = _check_rows(len(self.conditions), rows, "conditions")
         self.seed, self.scale = checks.integer("seed", seed, low=0), checks.integer("scale", scale, low=1)
         self.path = _image_path(path)
         _check_labels(len(self.conditions), self.rows, row_labels, col_labels, "conditions")

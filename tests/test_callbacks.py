@@ -1,4 +1,5 @@
 import os
+import re
 
 import keras
 import numpy as np
@@ -225,6 +226,30 @@ def test_grids_refuse_rows_their_images_cannot_fill(tmp_path):
     with pytest.raises(ValueError, match=r"`col_labels` needs 3 labels, one per column \(10 conditions in 4 rows "
                                          r"make 3 columns\); got 4\."):
         SampleGrid(np.arange(10) % 4, str(tmp_path / "grid.png"), rows=4, col_labels=list("abcd"))
+    assert not os.listdir(tmp_path)
+
+
+@pytest.mark.parametrize("rows", [0, -1, 2.5, True, "2"])
+def test_grids_name_rows_that_are_no_positive_int(tmp_path, rows):
+    from keras_cgan.callbacks import save_image_grid
+
+    error = re.escape(f"`rows` must be an int >= 1. Received: rows={rows!r}")
+    with pytest.raises(ValueError, match=error):  # 0: was a ZeroDivisionError; "2": a TypeError
+        image_grid(np.zeros((4, 2, 2, 1)), rows)
+    with pytest.raises(ValueError, match=error):
+        save_image_grid(np.zeros((4, 2, 2, 1)), str(tmp_path / "grid.png"), rows)
+    assert image_grid(np.zeros((4, 2, 2, 1)), np.int64(2)).shape == (7, 7)
+
+
+def test_save_image_grid_names_a_scale_or_images_it_cannot_draw(tmp_path):
+    from keras_cgan.callbacks import save_image_grid
+
+    for scale in (0, 2.5):  # was: PIL's "height and width must be > 0", a TypeError
+        with pytest.raises(ValueError, match=re.escape(f"`scale` must be an int >= 1. Received: scale={scale!r}")):
+            save_image_grid(np.zeros((4, 2, 2, 1)), str(tmp_path / "grid.png"), 2, scale=scale)
+    with pytest.raises(ValueError, match=re.escape("`images` must be [N, H, W, C] (grayscale: `images[..., None]`). "
+                                                   "Received shape (4, 2, 2).")):
+        image_grid(np.zeros((4, 2, 2)), 2)  # was: "not enough values to unpack"
     assert not os.listdir(tmp_path)
 
 

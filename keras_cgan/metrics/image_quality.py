@@ -287,7 +287,9 @@ def radial_power(images, value_range=(-1.0, 1.0)):
 def _check_spectrum(x, name):
     """A `ValueError` naming `name` when images `x` are under 2 pixels high or wide: no band but the mean."""
     if min(x.shape[1:3]) < 2:  # was: a mean of nothing, NaN
-        raise ValueError(f"`{name}` must be at least 2 pixels high and wide to have a spectrum. Received shape {x.shape}.")
+        raise ValueError(
+            f"`{name}` must be at least 2 pixels high and wide to have a spectrum. Received shape {x.shape}."
+        )
 
 
 def _radial_power(x):

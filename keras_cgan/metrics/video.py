@@ -175,7 +175,7 @@ def intact_rollouts(rollouts, **kwargs):
 
 
 def _as_batch(frames, name, value_range, gradient=False):
-    """Frames `[..., H, W, C]` (one frame, `[N, H, W, C]`, clips) as a float32 `[N, H, W, C]` tensor on the `[0, 1]` scale.
+    """Frames `[..., H, W, C]` (one frame, `[N, H, W, C]`, clips) as a `[N, H, W, C]` float32 tensor on `[0, 1]`.
 
     A `ValueError` naming `name` when there is no frame, the values are far
     outside `value_range` (8-bit frames read as `[-1, 1]`) or, with

@@ -564,6 +564,13 @@ def flat_error(y_true, y_pred, where=None):
     return None if error is None else 2 * error
 
 
+def sharpness_ratio(generated, real):
+    """`image_quality.sharpness_ratio` as a float, or None when every `real` image is flat (no detail to compare)."""
+    if not np.ptp(real, axis=(1, 2)).any():  # was: its ValueError, ending the run
+        return None
+    return float(image_quality.sharpness_ratio(generated, real))
+
+
 def run_pix2pix(task, args, sets):
     from keras_cgan.models.pix2pix import presets
 
@@ -586,7 +593,7 @@ def run_pix2pix(task, args, sets):
         entry = {
             "l1_error": float(err.mean()),
             "flat_error": flat_error(test_target, pred),
-            "sharpness_ratio": float(image_quality.sharpness_ratio(pred, test_target)),
+            "sharpness_ratio": sharpness_ratio(pred, test_target),
             "psnr": float(np.mean(image_quality.psnr(test_target, pred))),
         }
         if kind:

@@ -136,8 +136,9 @@ def main(argv=None):
         model.fit(train, steps_per_epoch=args.steps, epochs=1, verbose=2)
         outputs = model.predict(conditions, verbose=0)  # inference mode: dropout off
         report = quality_report(targets, outputs)
+        ratio = report["sharpness_ratio"]  # None when every target is flat
         print(f"{name:<8} PSNR {report['psnr']:.2f} dB  SSIM {report['ssim']:.3f}  "
-              f"sharpness / real {report['sharpness_ratio']:.2f}")
+              f"sharpness / real {'-' if ratio is None else f'{ratio:.2f}'}")
         reports[name] = report
         columns.append(outputs)
     columns.append(targets)

@@ -293,6 +293,46 @@ def test_bad_values_are_named_before_anything_trains(name, argv, error, nothing_
     assert error in line, line
 
 
+# ---------------------------------------------------------------- measures that may be None
+
+
+FLAT_TRUTH = dict(psnr=30.0, ssim=0.9, sharpness_ratio=None, flat_error=0.0, edge_similarity=None, spectral_match=None)
+
+
+def test_pix2pix_blur_reports_a_flat_truth_without_sharpness(tmp_path, monkeypatch, capsys):
+    import types
+
+    import numpy as np
+
+    module = benchmark_module("pix2pix_blur")
+    net = types.SimpleNamespace(get_weights=lambda: [])
+    monkeypatch.setattr(module, "build", lambda *args: (net, net))
+    monkeypatch.setattr(module, "train_variant", lambda *args: (None, {}, 0.0))
+    monkeypatch.setattr(module, "predict", lambda model, conditions: np.zeros_like(conditions))
+    monkeypatch.setattr(module, "quality_report", lambda *args: dict(FLAT_TRUTH))  # a flat truth's report
+    result = module.main(["--tasks", "labels2facade", "--size", "8", "--train", "2", "--test", "2",
+                          "--out", str(tmp_path / "r.json"), "--grid", str(tmp_path / "grid.png")])
+    # was: a TypeError formatting None; and an IndexError for the grid's 4 rows of 2 test pairs
+    assert os.path.exists(tmp_path / "grid.png")
+    assert not any(result["acceptance"].values())  # was: a TypeError comparing None
+    assert "| labels2facade | l1 | 30.00 | 0.900 | - | 0.0000 | - | - |" in capsys.readouterr().out
+    trajectory = module.Trajectory(([0.0], [0.0]), 10, "edges2photo")
+    trajectory.on_epoch_end(0)
+    assert "sharpness ratio -" in capsys.readouterr().out
+
+
+def test_generalisation_pix2pix_scores_a_flat_truth_without_sharpness():
+    import numpy as np
+
+    from keras_cgan.metrics import image_quality
+
+    module = benchmark_module("generalisation")
+    flat, pred = np.zeros((2, 8, 8, 3)), np.random.default_rng(0).uniform(-1, 1, (2, 8, 8, 3))
+    with pytest.raises(ValueError):
+        image_quality.sharpness_ratio(pred, flat)  # what run_pix2pix called: a flat truth stopped the run
+    assert module.sharpness_ratio(pred, flat) is None
+
+
 # ---------------------------------------------------------------- tables
 
 

@@ -20,6 +20,18 @@ def test_example_writes_the_grid_of_both_variants(tmp_path):
     assert width > 4 * 17 + 1 and height > 3 * 17 + 1
 
 
+def test_example_prints_a_flat_targets_report(tmp_path, monkeypatch, capsys):
+    import types
+
+    model = types.SimpleNamespace(fit=lambda *args, **kwargs: None, predict=lambda x, verbose: np.zeros_like(x))
+    monkeypatch.setattr(pix2pix, "make_model", lambda *args: model)
+    report = dict(psnr=30.0, ssim=0.9, sharpness_ratio=None, flat_error=0.0, edge_similarity=None,
+                  spectral_match=None)  # every target flat: no sharpness to compare with
+    monkeypatch.setattr(pix2pix, "quality_report", lambda *args: report)
+    pix2pix.main(TINY + ["--train", "4", "--rows", "2", "--out", str(tmp_path / "grid.png")])  # was: a TypeError
+    assert "L1 only  PSNR 30.00 dB  SSIM 0.900  sharpness / real -" in capsys.readouterr().out
+
+
 def test_example_low_passes_the_l1_of_the_gan_run_only():
     parse = pix2pix.build_parser().parse_args
     assert pix2pix.default_lowpass(parse(TINY)) == 1.0  # synthetic facades

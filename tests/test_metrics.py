@@ -299,6 +299,25 @@ def test_video_metrics_convert_each_array_once(monkeypatch):
         assert sum(converted) == arrays
 
 
+def test_attribute_and_speech_scores_of_nothing_say_so():
+    from keras_cgan.metrics import attributes, audio
+
+    empty = np.zeros((0, 16, 16, 3))
+    for refuse, names in ((lambda: attributes.tag_face_accuracy(empty, [], []), "`images`, `hair`, `eyes`"),
+                          (lambda: attributes.caption_accuracy(empty, [], [], []), "`images`, `colours`, `shapes`"),
+                          (lambda: attributes.attribute_accuracy(np.zeros_like, empty, np.zeros((0, 2))),
+                           "`samples`, `attributes`")):
+        with pytest.raises(ValueError, match=re.escape(names)):  # was: NaN (a reshape error for attributes)
+            refuse()
+    with pytest.raises(ValueError, match=re.escape("`clean` and `estimates` hold no utterance")):
+        audio.evaluate(np.zeros((0, 100)), np.zeros((0, 100)), metrics="snr")  # was: NaN
+    # was: "cannot reshape array of size 6 into shape (4,newaxis)"
+    with pytest.raises(ValueError, match=re.escape("`classifier` returned shape (6,) for attributes of shape (4, 1)")):
+        attributes.attribute_accuracy(lambda s: np.zeros(6), np.zeros((4, 4)), np.zeros((4, 1)))
+    assert attributes.attribute_accuracy(lambda s: np.zeros(4), np.zeros((4, 4)), np.zeros(4)) == {
+        "attribute_0": 1.0, "all": 1.0}
+
+
 def test_segmental_snr_names_frames_it_cannot_make():
     from keras_cgan.metrics import audio
 

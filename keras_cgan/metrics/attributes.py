@@ -22,9 +22,12 @@ from keras_cgan.metrics._checks import unit_range
 
 
 def _same_length(**arrays):
+    """A `ValueError` unless `arrays` (named) have one length, above 0."""
     lengths = {name: len(a) for name, a in arrays.items()}
     if len(set(lengths.values())) != 1:
         raise ValueError(f"inputs must have the same length; got {lengths}")
+    if not next(iter(lengths.values())):  # was: NaN accuracies and a RuntimeWarning
+        raise ValueError(f"{', '.join(f'`{name}`' for name in arrays)} are empty: no sample to score.")
 
 
 def tag_face_accuracy(images, hair, eyes):
@@ -42,7 +45,7 @@ def tag_face_accuracy(images, hair, eyes):
     from keras_cgan.data import synthetic_faces
 
     hair, eyes = np.asarray(hair).reshape(-1), np.asarray(eyes).reshape(-1)
-    got_hair, got_left, got_right = synthetic_faces.read_attributes(unit_range(images, "images"))
+    got_hair, got_left, got_right = synthetic_faces.read_attributes(unit_range(images, "images"))  # checks the shape
     _same_length(images=images, hair=hair, eyes=eyes)
     hair_ok, left_ok, right_ok = got_hair == hair, got_left == eyes, got_right == eyes
     return {
@@ -68,7 +71,7 @@ def caption_accuracy(images, colours, shapes, positions):
     from keras_cgan.data import synthetic_shapes
 
     want = [np.asarray(a).reshape(-1) for a in (colours, shapes, positions)]
-    got = synthetic_shapes.read_attributes(unit_range(images, "images"))
+    got = synthetic_shapes.read_attributes(unit_range(images, "images"))  # checks the shape
     _same_length(images=images, colours=want[0], shapes=want[1], positions=want[2])
     ok = [g == w for g, w in zip(got, want)]
     return {
@@ -93,12 +96,15 @@ def attribute_accuracy(classifier, samples, attributes, names=None):
         dict: one accuracy per attribute and `all` (every attribute right).
     """
     attributes = np.asarray(attributes)
+    _same_length(samples=samples, attributes=attributes)  # was: a reshape error for none
     attributes = attributes.reshape(len(attributes), -1)
-    predicted = np.asarray(classifier(samples)).reshape(len(samples), -1)
-    if predicted.shape != attributes.shape:
+    predicted = np.asarray(classifier(samples))
+    if predicted.size != attributes.size:  # was: a reshape error for another count
         raise ValueError(
-            f"the classifier returns {predicted.shape} but the attributes have shape {attributes.shape}"
+            f"`classifier` returned shape {predicted.shape} for attributes of shape {attributes.shape}: it must "
+            "return one class index per attribute, [N, A]."
         )
+    predicted = predicted.reshape(attributes.shape)
     names = names or [f"attribute_{i}" for i in range(attributes.shape[1])]
     if len(names) != attributes.shape[1]:
         raise ValueError(f"`names` has {len(names)} entries for {attributes.shape[1]} attributes")

@@ -123,6 +123,8 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
         clean, estimates = [clean], [estimates]
     if len(clean) != len(estimates):
         raise ValueError(f"{len(clean)} clean utterances but {len(estimates)} estimates.")
+    if not len(clean):  # was: NaN for every metric, with RuntimeWarnings
+        raise ValueError("`clean` and `estimates` hold no utterance: nothing to score.")
     out = {}
     for name in metrics:
         fn = METRICS[name]

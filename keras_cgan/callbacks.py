@@ -151,6 +151,8 @@ def save_spectrograms(path, rows, sample_rate=16000, width=900, height=160):
     from PIL import Image, ImageDraw
     from scipy.signal import stft
 
+    if not len(rows):  # was: "max() arg is an empty sequence"
+        raise ValueError("`rows` must hold at least one (label, waveform) pair; got none.")
     specs = [20 * np.log10(np.abs(stft(np.asarray(x, "float64"), sample_rate, nperseg=512, noverlap=384)[2]) + 1e-5)
              for _, x in rows]
     top = max(s.max() for s in specs)

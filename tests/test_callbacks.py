@@ -253,6 +253,13 @@ def test_save_image_grid_names_a_scale_or_images_it_cannot_draw(tmp_path):
     assert not os.listdir(tmp_path)
 
 
+def test_save_spectrograms_names_rows_that_hold_none(tmp_path):
+    from keras_cgan.callbacks import save_spectrograms
+
+    with pytest.raises(ValueError, match=re.escape("`rows` must hold at least one (label, waveform) pair")):
+        save_spectrograms(str(tmp_path / "s.png"), [])  # was: "max() arg is an empty sequence"
+
+
 def test_collapse_monitor_warns_afresh_in_each_fit(tmp_path):
     import warnings
 

@@ -9,7 +9,7 @@ import pytest
 
 from keras_cgan import checks, export, networks
 from keras_cgan.export import generator as generator_lib
-from tests.test_case import run_isolated
+from tests.test_case import REPO, run_isolated
 
 
 def _message(check, *args, **kwargs):
@@ -219,3 +219,27 @@ def test_rows_shared_across_replicas_keep_their_dtype_and_values():
     """, replicas=2)
     for case, (dtypes, first_rows, batches) in results.items():
         assert dtypes == [case.split()[0]] * 4 and first_rows and batches, (case, dtypes, first_rows, batches)
+
+
+def test_quiet_tensorflow_start_drops_only_the_log_lines_below_the_level():
+    # With TF_CPP_MIN_LOG_LEVEL=2, TensorFlow's import drops its INFO start-up lines and WARNING ones; an ERROR
+    # line and a Python warning written meanwhile still show, after it.
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys, warnings\n"
+        "sys.argv = ['keras-cgan']  # the command line: `import keras_cgan` leaves TensorFlow for later\n"
+        "import keras_cgan\n"
+        "with keras_cgan.quiet_tensorflow_start():\n"
+        "    import tensorflow\n"
+        "    os.write(2, b'E0000 00:00:1796632626.386456   1 a.cc:1] a real error\\n  its second line\\n')\n"
+        "    os.write(2, b'W0000 00:00:1796632626.386456   1 a.cc:2] a dropped warning\\n')\n"
+        "    warnings.warn('a Python warning')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO))
+    assert proc.returncode == 0, proc.stderr
+    assert "a.cc:1] a real error\n  its second line\n" in proc.stderr and "UserWarning: a Python warning" in proc.stderr
+    assert "a dropped warning" not in proc.stderr
+    assert "oneDNN" not in proc.stderr and "absl::InitializeLog" not in proc.stderr, proc.stderr

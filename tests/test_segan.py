@@ -148,6 +148,17 @@ def test_preemphasis_by_hand_and_inverse():
     np.testing.assert_allclose(wf.tf_deemphasis(tx, 0.95).numpy()[..., 0], wf.deemphasis(x, 0.95), atol=1e-4)
 
 
+def test_emphasis_filters_windows_with_a_channel_axis_along_their_samples():
+    # A served SEGAN answer is a `[16384, 1]` window: filtered along its channel axis of 1, it came back unchanged.
+    x = np.random.default_rng(1).normal(size=(2, 300)).astype("float32")
+    for fn in (wf.preemphasis, wf.deemphasis):
+        windows = fn(x[..., None], 0.95, state=0.5)  # [B, T, 1]
+        assert windows.shape == (2, 300, 1)
+        np.testing.assert_allclose(windows[..., 0], fn(x, 0.95, state=0.5), atol=1e-6)
+        np.testing.assert_allclose(fn(x[0, :, None], 0.95), fn(x[0], 0.95)[:, None], atol=1e-6)  # [T, 1]
+        assert np.abs(fn(x[0, :, None], 0.95) - x[0, :, None]).max() > 0.1  # was: unchanged
+
+
 @pytest.mark.parametrize("length,hop", [(1, 512), (1000, 512), (5000, 256), (3333, 768)])
 def test_enhance_any_length_is_seamless(length, hop):
     # A linear generator (gain 0.5): overlap-add must give exactly 0.5 x,

@@ -34,21 +34,33 @@ def check_coefficient(coefficient, name="preemphasis"):
     return checks.number(name, coefficient, high=1.0, high_open=True)
 
 
-def preemphasis(x, coefficient=0.95, state=0.0):
-    """NumPy pre-emphasis along the last axis; `state` is the sample before `x`."""
+def _samples_last(x):
+    """`x` as float64 with its samples on the last axis, and the function that restores its layout.
+
+    A trailing axis of 1, `[..., T, 1]` (the generator's windows, a served
+    answer), is a channel: the samples are on the axis before it.
+    """
     x = np.asarray(x, "float64")
+    if x.ndim >= 2 and x.shape[-1] == 1:
+        return x[..., 0], lambda out: out[..., None]
+    return x, lambda out: out
+
+
+def preemphasis(x, coefficient=0.95, state=0.0):
+    """NumPy pre-emphasis along the last axis (`T` of `[..., T, 1]`); `state` is the sample before `x`."""
+    x, layout = _samples_last(x)
     previous = np.concatenate([np.full(x.shape[:-1] + (1,), state), x[..., :-1]], axis=-1)
-    return (x - coefficient * previous).astype("float32")
+    return layout(x - coefficient * previous).astype("float32")
 
 
 def deemphasis(y, coefficient=0.95, state=0.0):
-    """NumPy de-emphasis (exact IIR) along the last axis; `state` is the previous output."""
-    y = np.asarray(y, "float64")
+    """NumPy de-emphasis (exact IIR) along the last axis (`T` of `[..., T, 1]`); `state` is the previous output."""
+    y, layout = _samples_last(y)
     if coefficient == 0.0:
-        return y.astype("float32")
+        return layout(y).astype("float32")
     zi = np.full(y.shape[:-1] + (1,), coefficient * state)
     out, _ = signal.lfilter([1.0], [1.0, -coefficient], y, axis=-1, zi=zi)
-    return out.astype("float32")
+    return layout(out).astype("float32")
 
 
 def tf_preemphasis(x, coefficient):

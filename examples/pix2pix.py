@@ -22,11 +22,12 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# keras_cgan before keras: it imports TensorFlow without the start-up lines written before the level applies.
+from keras_cgan import checks  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_cgan import checks  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.callbacks import save_image_grid  # noqa: E402
 from keras_cgan.data import paired_image_dataset, synthetic_images  # noqa: E402

@@ -24,10 +24,12 @@ import shutil
 
 import numpy as np
 
-from keras_cgan import checks
-from keras_cgan.cli.main import HelpFormatter
-from keras_cgan.callbacks import save_spectrograms
-from keras_cgan.models.segan import presets
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from keras_cgan import checks  # noqa: E402
+from keras_cgan.cli.main import HelpFormatter  # noqa: E402
+from keras_cgan.callbacks import save_spectrograms  # noqa: E402
+from keras_cgan.models.segan import presets  # noqa: E402
 
 DEFAULT = presets.PRESETS["default"]
 

@@ -11,8 +11,11 @@ Example:
 ['ConditionalGAN', 'NextFrameGAN', 'Pix2Pix', 'SEGAN', 'StackGAN']
 """
 
+import contextlib as _contextlib
 import os as _os
+import re as _re
 import sys as _sys
+import tempfile as _tempfile
 
 from keras_cgan.version import __version__
 
@@ -28,6 +31,48 @@ _COMMAND_LINE = bool(_sys.argv) and (
         arg == "keras_cgan.cli" or (arg.startswith("-") and arg.endswith("mkeras_cgan.cli")) for arg in _sys.orig_argv
     ))
 )
+
+
+# An absl log line's header, `I0000 00:00:1796632326.386456   11677 port.cc:153] `, and absl's notice
+# before the first of them.
+_LOG_LINE = _re.compile(r"([IWEF])\d{4} [\d:.]+ +\d+ \S+:\d+\] ")
+_ABSL_NOTICE = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
+
+
+@_contextlib.contextmanager
+def quiet_tensorflow_start():
+    """Applies TF_CPP_MIN_LOG_LEVEL to the log lines TensorFlow writes when imported meanwhile.
+
+    TensorFlow's C++ start-up lines (`oneDNN custom operations are on`,
+    absl's `All log messages before absl::InitializeLog()`) are written
+    before its log level applies. With TF_CPP_MIN_LOG_LEVEL set to 1, 2 or
+    3, what is written to stderr meanwhile is held back, the log lines below
+    that level (1: INFO, 2: also WARNING, 3: also ERROR) dropped, and the
+    rest (Python warnings, errors) shown at the end. Unset or 0, or with
+    TensorFlow already imported, nothing is held back. `import keras_cgan`
+    imports TensorFlow so: set the variable before it.
+    """
+    level = _os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0")
+    level = int(level) if level.isdigit() else 0
+    if not level or "tensorflow" in _sys.modules:
+        yield
+        return
+    _sys.stderr.flush()
+    saved = _os.dup(2)
+    with _tempfile.TemporaryFile("w+", errors="replace") as held:
+        _os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            _sys.stderr.flush()
+            _os.dup2(saved, 2)
+            _os.close(saved)
+            held.seek(0)
+            for line in held:
+                header = _LOG_LINE.match(line)
+                if not (line.startswith(_ABSL_NOTICE) or header and "IWEF".index(header[1]) < level):
+                    _sys.stderr.write(line)
+            _sys.stderr.flush()
 
 
 def import_api():
@@ -47,4 +92,5 @@ def import_api():
 if _COMMAND_LINE:
     _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 else:
-    import_api()
+    with quiet_tensorflow_start():
+        import_api()

@@ -253,12 +253,14 @@ def batch_position(local_size):
     return tf.reduce_sum(sizes * before), tf.reduce_sum(sizes)
 
 
-def _exact_float32(tensor):
-    """`(float32 values, back)`: values that carry `tensor` exactly through a SUM with zeros, and their inverse.
+def _as_float32(tensor):
+    """`(float32 values, back)`: values that carry `tensor` through a SUM with zeros, and their inverse.
 
-    Collectives sum float32 on any device. A dtype float32 holds exactly (bool,
-    8 and 16 bits, float32) is cast; a wider one (int32 and int64 ids above
-    2**24, float64) travels as its 16-bit pieces, one more axis at the end.
+    Collectives sum float32 on any device. A dtype float32 holds (bool, 8 and
+    16 bits, float32) is cast: its values come back, but -0.0 as 0.0 and, on
+    CPU, float32 denormals (below 1.2e-38) as 0. A wider one (int32 and int64
+    ids above 2**24, float64) travels as its 16-bit pieces, one more axis at
+    the end, and comes back bit for bit.
     """
     import tensorflow as tf
 
@@ -272,8 +274,9 @@ def _exact_float32(tensor):
 def gather_batch(tensor, offset, total):
     """The global batch `[total, ...]` of `tensor` `[local, ...]`, on every replica.
 
-    Rows keep their global order (`offset` from `batch_position`) and their
-    dtype's values exactly (ids above 2**24 too).
+    Rows keep their global order (`offset` from `batch_position`), their
+    dtype and their values (ids above 2**24 too); only a float32 or 16-bit
+    float -0.0 comes back 0.0, and float32 denormals 0 on CPU.
     """
     import tensorflow as tf
 
@@ -281,7 +284,7 @@ def gather_batch(tensor, offset, total):
     if ctx is None:
         return tensor
     local = tf.shape(tensor)[0]
-    values, back = _exact_float32(tensor)
+    values, back = _as_float32(tensor)
     rest = [[0, 0]] * (len(values.shape) - 1)
     padded = tf.pad(values, [[offset, total - offset - local]] + rest)  # [total, ...]
     return back(ctx.all_reduce("SUM", padded))
@@ -307,7 +310,7 @@ def first_row(tensor):
     ctx, replica_id, _ = _replica_context()
     if ctx is None:
         return tensor[:1]
-    values, back = _exact_float32(tensor[:1])
+    values, back = _as_float32(tensor[:1])
     zeros = tf.zeros(tf.concat([[1], tf.shape(values)[1:]], 0))  # a row of zeros, for a replica that holds none
     head = tf.concat([values, zeros], 0)[:1]  # [1, ...]
     return back(ctx.all_reduce("SUM", tf.where(tf.equal(replica_id, 0), head, tf.zeros_like(head))))

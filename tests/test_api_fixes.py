@@ -1,4 +1,4 @@
-"""Tests of mends to the argument checks, the callbacks' guards, the export functions' errors and the replica helpers."""
+"""Tests of mends to the argument checks, callbacks' guards, export functions' errors and TensorFlow's quiet start."""
 
 import os
 import re
@@ -9,7 +9,7 @@ import pytest
 
 from keras_cgan import checks, export, networks
 from keras_cgan.export import generator as generator_lib
-from tests.test_case import run_isolated
+from tests.test_case import REPO
 
 
 def _message(check, *args, **kwargs):
@@ -191,31 +191,25 @@ def test_onnx_and_tflite_exports_keep_an_existing_file_unless_overwrite(tmp_path
         assert call(generator, target, overwrite=True, latency_runs=1).passed and target.stat().st_size > 100
 
 
-def test_rows_shared_across_replicas_keep_their_dtype_and_values():
-    # Ids above 2**24 (class, token or sample ids) and float64 values were rounded through float32:
-    # 16777217 came back as 16777216 on every replica.
-    results = run_isolated("""
-        import numpy as np
-        from keras_cgan import distribute
-        big = 2**24 + 1
-        @tf.function
-        def shared(batch):
-            def step(t):
-                offset, total = distribute.batch_position(tf.shape(t)[0])
-                return distribute.first_row(t), distribute.gather_batch(t, offset, total)
-            return strategy.run(step, (batch,))
-        results = {}
-        for dtype in ("int32", "int64", "float64", "float32", "bool"):
-            for rows in (3, 1):  # 2 + 1 rows, and one row that leaves the second replica empty
-                data = (np.arange(rows * 2).reshape(rows, 2) + (0 if dtype in ("float32", "bool") else big)).astype(dtype)
-                batch = next(iter(strategy.experimental_distribute_dataset(tf.data.Dataset.from_tensors(data))))
-                first, gathered = (strategy.experimental_local_results(t) for t in shared(batch))
-                results[f"{dtype} {rows}"] = [
-                    [t.dtype.name for t in first + gathered],
-                    [t.numpy().tolist() for t in first] == [data[:1].tolist()] * 2,
-                    [t.numpy().tolist() for t in gathered] == [data.tolist()] * 2,
-                ]
-        emit(results)
-    """, replicas=2)
-    for case, (dtypes, first_rows, batches) in results.items():
-        assert dtypes == [case.split()[0]] * 4 and first_rows and batches, (case, dtypes, first_rows, batches)
+def test_quiet_tensorflow_start_drops_only_the_log_lines_below_the_level():
+    # With TF_CPP_MIN_LOG_LEVEL=2, TensorFlow's import drops its INFO start-up lines and WARNING ones; an ERROR
+    # line and a Python warning written meanwhile still show, after it.
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys, warnings\n"
+        "sys.argv = ['keras-cgan']  # the command line: `import keras_cgan` leaves TensorFlow for later\n"
+        "import keras_cgan\n"
+        "with keras_cgan.quiet_tensorflow_start():\n"
+        "    import tensorflow\n"
+        "    os.write(2, b'E0000 00:00:1796632626.386456   1 a.cc:1] a real error\\n  its second line\\n')\n"
+        "    os.write(2, b'W0000 00:00:1796632626.386456   1 a.cc:2] a dropped warning\\n')\n"
+        "    warnings.warn('a Python warning')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO))
+    assert proc.returncode == 0, proc.stderr
+    assert "a.cc:1] a real error\n  its second line\n" in proc.stderr and "UserWarning: a Python warning" in proc.stderr
+    assert "a dropped warning" not in proc.stderr
+    assert "oneDNN" not in proc.stderr and "absl::InitializeLog" not in proc.stderr, proc.stderr

@@ -25,6 +25,8 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
   `predict`, a wrong condition size; then a bad class id in the second
   replica's rows, which must count no step, and `distribute.first_row` of a
   tensor of unknown rank.
+* `shared_rows`: `distribute.first_row` and `gather_batch` of int32, int64
+  and float64 rows above 2**24, which keep their dtype and values.
 * `on_batch`: `train_on_batch`, `test_on_batch` and `predict_on_batch` on a
   batch of 5 (3/2 over two replicas), which they split as `fit` does (Keras
   gives each replica the whole batch).
@@ -197,6 +199,26 @@ try:
 except ValueError as error:
     results["first_row"] = str(error)
 
+# `first_row` and `gather_batch` keep a row's dtype and values: ids above 2**24 and float64 went through float32
+# (16777217 came back as 16777216). 2 + 1 rows, and one row that leaves the second replica empty.
+@tf.function
+def shared(batch):
+    def step(t):
+        offset, total = distribute.batch_position(tf.shape(t)[0])
+        return distribute.first_row(t), distribute.gather_batch(t, offset, total)
+    return strategy.run(step, (batch,))
+results["shared_rows"] = {}
+for dtype in ("int32", "int64", "float64"):
+    for rows in (3, 1):
+        data = (np.arange(rows * 2).reshape(rows, 2) + 2**24 + 1).astype(dtype)
+        batch = next(iter(strategy.experimental_distribute_dataset(tf.data.Dataset.from_tensors(data))))
+        first, gathered = (strategy.experimental_local_results(t) for t in shared(batch))
+        results["shared_rows"][f"{dtype} {rows}"] = [
+            [t.dtype.name for t in first + gathered],
+            [t.numpy().tolist() for t in first] == [data[:1].tolist()] * len(first),
+            [t.numpy().tolist() for t in gathered] == [data.tolist()] * len(gathered),
+        ]
+
 # One batch of 5 rows (3/2 over two replicas): Keras' `*_on_batch` gave each replica all of it.
 for family in ("conditional", "stackgan"):
     with strategy.scope():
@@ -292,6 +314,13 @@ def test_a_bad_class_id_on_one_replica_counts_no_step(runs):
 def test_first_row_takes_a_tensor_of_unknown_rank_on_every_replica(runs):
     for run in runs:  # "Cannot take the length of shape with unknown rank" on 2 replicas before
         assert run["first_row"] == [[[5, 6]]] * run["replicas"], run["first_row"]
+
+
+def test_rows_shared_across_replicas_keep_their_dtype_and_values(runs):
+    for run in runs:
+        for case, (dtypes, first_rows, batches) in run["shared_rows"].items():
+            assert dtypes == [case.split()[0]] * 2 * run["replicas"], (case, dtypes)
+            assert first_rows and batches, (run["replicas"], case, first_rows, batches)
 
 
 @pytest.mark.parametrize("family", ["conditional", "stackgan"])

@@ -148,6 +148,26 @@ def test_preemphasis_by_hand_and_inverse():
     np.testing.assert_allclose(wf.tf_deemphasis(tx, 0.95).numpy()[..., 0], wf.deemphasis(x, 0.95), atol=1e-4)
 
 
+def test_emphasis_filters_windows_with_a_channel_axis_along_their_samples():
+    # A served SEGAN answer is a `[16384, 1]` window: filtered along its channel axis of 1, it came back unchanged.
+    x = np.random.default_rng(1).normal(size=(2, 300)).astype("float32")
+    for fn in (wf.preemphasis, wf.deemphasis):
+        windows = fn(x[..., None], 0.95, state=0.5)  # [B, T, 1]
+        assert windows.shape == (2, 300, 1)
+        np.testing.assert_allclose(windows[..., 0], fn(x, 0.95, state=0.5), atol=1e-6)
+        np.testing.assert_allclose(fn(x[0, :, None], 0.95), fn(x[0], 0.95)[:, None], atol=1e-6)  # [T, 1]
+        assert np.abs(fn(x[0, :, None], 0.95) - x[0, :, None]).max() > 0.1  # was: unchanged
+
+
+def test_overlap_add_refuses_more_than_one_signal():
+    # A stereo [T, 2] signal was flattened into 2T interleaved samples.
+    x = np.random.default_rng(2).normal(size=(300, 2)).astype("float32")
+    with pytest.raises(ValueError, match=r"`x` must be one signal, of shape \(T,\) or \(T, 1\)\. Received shape "
+                                         r"\(300, 2\); mix channels down first"):
+        wf.overlap_add(lambda frames: frames, x, window=64)
+    np.testing.assert_allclose(wf.overlap_add(lambda frames: frames, x[:, :1], window=64), x[:, 0], atol=1e-5)
+
+
 @pytest.mark.parametrize("length,hop", [(1, 512), (1000, 512), (5000, 256), (3333, 768)])
 def test_enhance_any_length_is_seamless(length, hop):
     # A linear generator (gain 0.5): overlap-add must give exactly 0.5 x,

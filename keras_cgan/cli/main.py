@@ -1,11 +1,12 @@
 """The `keras-cgan` command: `quickstart`, `train`, `sample`, `translate`, `enhance`, `rollout`, `export ...`."""
 
 import argparse
-import contextlib
 import copy
 import importlib
 import os
 import sys
+
+import keras_cgan
 
 # TensorFlow's C++ info lines and grappler notes (`remapper failed`) are not for users; set
 # TF_CPP_MIN_LOG_LEVEL=0 to see them. Takes effect when TensorFlow is first imported after this.
@@ -69,36 +70,15 @@ def build_parser(commands=None):
     return parser
 
 
-@contextlib.contextmanager
-def _quiet_tensorflow_start():
-    """Drops what C++ writes to stderr meanwhile: TensorFlow's start-up lines (oneDNN, absl) come
-    before its log level applies. Python errors still show: they are printed after this exits."""
-    if os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0":
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with open(os.devnull, "w") as devnull:
-        os.dup2(devnull.fileno(), 2)
-    try:
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def main(argv=None):
     """Runs `keras-cgan` with `argv` (default: the command line); returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)
-    with _quiet_tensorflow_start():
+    with keras_cgan.quiet_tensorflow_start():
         parser = build_parser([command] if command in COMMANDS else [])
     args = parser.parse_args(argv)
-    import keras_cgan
-
     try:
-        with _quiet_tensorflow_start():
+        with keras_cgan.quiet_tensorflow_start():
             keras_cgan.import_api()  # every serializable class registered before a command loads a model
         return args.func(args) or 0
     except KeyboardInterrupt as interrupt:  # Ctrl-C: one line, no traceback

@@ -34,21 +34,33 @@ def check_coefficient(coefficient, name="preemphasis"):
     return checks.number(name, coefficient, high=1.0, high_open=True)
 
 
-def preemphasis(x, coefficient=0.95, state=0.0):
-    """NumPy pre-emphasis along the last axis; `state` is the sample before `x`."""
+def _samples_last(x):
+    """`x` as float64 with its samples on the last axis, and the function that restores its layout.
+
+    A trailing axis of 1, `[..., T, 1]` (the generator's windows, a served
+    answer), is a channel: the samples are on the axis before it.
+    """
     x = np.asarray(x, "float64")
+    if x.ndim >= 2 and x.shape[-1] == 1:
+        return x[..., 0], lambda out: out[..., None]
+    return x, lambda out: out
+
+
+def preemphasis(x, coefficient=0.95, state=0.0):
+    """NumPy pre-emphasis along the last axis (`T` of `[..., T, 1]`); `state` is the sample before `x`."""
+    x, layout = _samples_last(x)
     previous = np.concatenate([np.full(x.shape[:-1] + (1,), state), x[..., :-1]], axis=-1)
-    return (x - coefficient * previous).astype("float32")
+    return layout(x - coefficient * previous).astype("float32")
 
 
 def deemphasis(y, coefficient=0.95, state=0.0):
-    """NumPy de-emphasis (exact IIR) along the last axis; `state` is the previous output."""
-    y = np.asarray(y, "float64")
+    """NumPy de-emphasis (exact IIR) along the last axis (`T` of `[..., T, 1]`); `state` is the previous output."""
+    y, layout = _samples_last(y)
     if coefficient == 0.0:
-        return y.astype("float32")
+        return layout(y).astype("float32")
     zi = np.full(y.shape[:-1] + (1,), coefficient * state)
     out, _ = signal.lfilter([1.0], [1.0, -coefficient], y, axis=-1, zi=zi)
-    return out.astype("float32")
+    return layout(out).astype("float32")
 
 
 def tf_preemphasis(x, coefficient):
@@ -105,7 +117,7 @@ def overlap_add(fn, x, window, hop=None, batch_size=16):
     Args:
         fn: callable. Maps `[b, window, 1]` float32 frames to outputs of the
             same shape.
-        x: 1D array. The signal (at least one sample).
+        x: 1D array, or `[T, 1]`. The signal (at least one sample).
         window: int. Frame length.
         hop: int. Frame step; must divide `window`. Defaults to `window // 2`.
         batch_size: int. Frames per call of `fn`. Defaults to `16`.
@@ -115,7 +127,11 @@ def overlap_add(fn, x, window, hop=None, batch_size=16):
     """
     hop = check_hop(window, hop)
     batch_size = checks.integer("batch_size", batch_size, low=1)
-    x = np.asarray(x, "float32").reshape(-1)
+    x = np.asarray(x, "float32")
+    if x.ndim > 1 and x.size != x.shape[0]:  # [T, 2] was read as 2T interleaved samples
+        raise ValueError(f"`x` must be one signal, of shape (T,) or (T, 1). Received shape {x.shape}; "
+                         "mix channels down first, or call it once per signal.")
+    x = x.reshape(-1)
     if x.size == 0:
         raise ValueError("Cannot enhance an empty signal (0 samples).")
     count = num_frames(x.size, window, hop)

@@ -65,7 +65,7 @@ def load_data(path, options, data_options, batch_size, seed):
         clips = _resized(video.load_clips(path), size)
         conditions, targets = video.window_arrays(clips, context)
     except ValueError as error:
-        raise wrong_layout(path, FAMILY, str(error)) from None
+        raise wrong_layout(path, FAMILY, error) from None
     if len(targets) < batch_size:
         raise ValueError(f"--data {path} makes {len(targets)} windows, fewer than one batch of {batch_size}.")
     train = video.window_dataset(clips, context, batch_size, shuffle=True, seed=seed)

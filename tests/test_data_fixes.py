@@ -221,10 +221,15 @@ def test_wav_folders_name_a_bad_rate_or_folders_given_twice_before_reading(tmp_p
         with pytest.raises(ValueError, match=re.escape(f"`sample_rate` must be an int >= 1. Received: sample_rate={rate!r}")):
             audio.paired_dataset(root, sample_rate=rate, window=1024)
     clean, noisy = audio.voicebank_dirs(root)
-    with pytest.raises(ValueError, match=r"Give `root` or both `clean_dir` and `noisy_dir`, not both\. Received: root="):
+    with pytest.raises(ValueError, match=r"Give `root` or both `clean_dir` and `noisy_dir`; not both\. Received: root="):
         audio.paired_dataset(root, clean_dir=clean, noisy_dir=noisy, window=1024)
-    with pytest.raises(ValueError, match=r"Give `root` or both .*noisy_dir=None"):
+    # Was "..., not both" also when a folder was missing.
+    with pytest.raises(ValueError, match=r"Give `root` or both `clean_dir` and `noisy_dir`; `noisy_dir` is missing\."):
         audio.paired_dataset(clean_dir=clean, window=1024)
+    with pytest.raises(ValueError, match=r"; `clean_dir` is missing\."):
+        audio.paired_dataset(noisy_dir=noisy, window=1024)
+    with pytest.raises(ValueError, match=r"; neither was given\."):
+        audio.paired_dataset(window=1024)
     ds = audio.paired_dataset(clean_dir=clean, noisy_dir=noisy, window=1024, batch_size=2)
     assert next(iter(ds))[0].shape == (2, 1024, 1)
 

@@ -1034,3 +1034,15 @@ def test_segan_names_a_test_split_at_fault_as_data(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"keras-cgan train: error: --data {data}: noisy_testset_wav/a.wav: cannot read"), err
     assert "Expected layout" not in err and not os.path.exists(tmp_path / "run")
+
+
+def test_next_frame_gan_names_frames_of_mixed_channels_without_a_library_argument(tmp_path, capsys):
+    # Was "...; pass `channels=` to convert on load": an argument of `video.load_frame_folder`, not of the command.
+    data = tmp_path / "data"
+    os.makedirs(data / "clip")
+    for i in range(8):
+        Image.fromarray(np.zeros((8, 8) if i else (8, 8, 3), "uint8")).save(data / "clip" / f"{i}.png")
+    assert train("next_frame_gan", tmp_path / "run", "--data", str(data)) == 2
+    err = capsys.readouterr().err
+    assert "has 1 channel(s) but frame '0.png' has 3; save the frames all gray or all in colour" in err, err
+    assert "channels=" not in err and "Expected layout" not in err

@@ -133,6 +133,24 @@ def number(name, value, low=0.0, high=None, low_open=False, high_open=False):
     return float(value)
 
 
+# Samples (targets, image and waveform conditions, video frames) are floats in [-1, 1]; the slack absorbs
+# rounding (a resize, `x / 127.5 - 1` in float16). The data loaders and the models' checks share it.
+SAMPLE_LIMIT = 1.0 + 1e-3
+
+
+def scaling_hint(low, high):
+    """How to bring samples spanning `[low, high]` into `[-1, 1]`: a sentence, led by a space.
+
+    >>> scaling_hint(0, 255)
+    ' Images in [0, 255]: use `x / 127.5 - 1`; in [0, 1]: `2 * x - 1`.'
+    """
+    if low >= 0 and high <= 255:
+        return " Images in [0, 255]: use `x / 127.5 - 1`; in [0, 1]: `2 * x - 1`."
+    if -32768 <= low and high <= 32767 and max(-low, high) > 255:
+        return " int16 PCM audio: divide by 32768."
+    return " Scale the data to [-1, 1], e.g. `x / np.abs(x).max()`."
+
+
 def single(values):
     """One array, tensor or spec in a list or tuple (`[x]`, `(x,)`, as Keras' single-input models take) is itself.
 

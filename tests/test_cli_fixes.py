@@ -387,3 +387,14 @@ def test_export_run_without_output_names_a_run_folder_it_may_not_write_in(tmp_pa
     assert main(["export", "--run", run, "--format", "onnx"]) == 2  # was: Permission denied, after loading
     assert f"error: --run {run}: no permission to write in {run}; without -o the export goes in its export/ " \
         "folder: give -o." in capsys.readouterr().err
+
+
+def test_translate_refuses_a_float_image_before_writing_anything(run, pairs, tmp_path, capsys):
+    # A 32-bit float TIFF (mode F, which `eight_bit` refuses) named .png: the size pre-scan names it, so the
+    # folder's other images are not translated first.
+    (tmp_path / "in").mkdir()
+    shutil.copy(os.path.join(pairs, "B", "0.png"), tmp_path / "in" / "0.png")
+    Image.fromarray(np.full((16, 16), 0.5, "float32")).save(tmp_path / "in" / "1.png", format="TIFF")
+    assert main(["translate", "--run", run, str(tmp_path / "in"), str(tmp_path / "out")]) == 2
+    assert f"error: {tmp_path / 'in' / '1.png'}: image format TIFF is not supported" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

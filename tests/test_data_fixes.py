@@ -221,10 +221,15 @@ def test_wav_folders_name_a_bad_rate_or_folders_given_twice_before_reading(tmp_p
         with pytest.raises(ValueError, match=re.escape(f"`sample_rate` must be an int >= 1. Received: sample_rate={rate!r}")):
             audio.paired_dataset(root, sample_rate=rate, window=1024)
     clean, noisy = audio.voicebank_dirs(root)
-    with pytest.raises(ValueError, match=r"Give `root` or both `clean_dir` and `noisy_dir`, not both\. Received: root="):
+    with pytest.raises(ValueError, match=r"Give `root` or both `clean_dir` and `noisy_dir`; not both\. Received: root="):
         audio.paired_dataset(root, clean_dir=clean, noisy_dir=noisy, window=1024)
-    with pytest.raises(ValueError, match=r"Give `root` or both .*noisy_dir=None"):
+    # Was "..., not both" also when a folder was missing.
+    with pytest.raises(ValueError, match=r"Give `root` or both `clean_dir` and `noisy_dir`; `noisy_dir` is missing\."):
         audio.paired_dataset(clean_dir=clean, window=1024)
+    with pytest.raises(ValueError, match=r"; `clean_dir` is missing\."):
+        audio.paired_dataset(noisy_dir=noisy, window=1024)
+    with pytest.raises(ValueError, match=r"; neither was given\."):
+        audio.paired_dataset(window=1024)
     ds = audio.paired_dataset(clean_dir=clean, noisy_dir=noisy, window=1024, batch_size=2)
     assert next(iter(ds))[0].shape == (2, 1024, 1)
 
@@ -256,11 +261,10 @@ def test_common_header_rows_of_tags_and_captions_files_are_skipped(tmp_path, hea
 def test_a_header_of_more_than_two_columns_or_other_separators_are_named(tmp_path):
     # `id,tags,source` read each row's source as one more tag (a caption's last words), silently; a file
     # separated by semicolons or tabs was "image '0;blue hair' has no tags".
-    folder, path = _faces(tmp_path, ["id,tags,source", "0,blue hair,danbooru"])
-    for read in (tags.read, captions.read):
-        with pytest.raises(ValueError, match=re.escape(
-                "tags.csv, line 1: the header names the columns ['id', 'tags', 'source'], but the file holds two")):
-            read(folder, path, image_size=4)
+    folder, path = _faces(tmp_path, ["id,caption,source", "0,blue hair,danbooru"])
+    with pytest.raises(ValueError, match=re.escape(
+            "tags.csv, line 1: the header names the columns ['id', 'caption', 'source'], but the file holds two")):
+        captions.read(folder, path, image_size=4)
     for separator in ";\t":
         folder, path = _faces(tmp_path, [f"0{separator}blue hair"])
         with pytest.raises(ValueError, match=r"tags\.csv, line 1: no comma in .*not a semicolon or a tab"):
@@ -280,4 +284,18 @@ def test_an_unreadable_or_float_image_of_a_tags_file_is_a_file_content_error(tmp
     np.testing.assert_allclose(tags.read(folder, path, image_size=4)[0], (30000 >> 8) / 127.5 - 1, atol=1e-6)
     (tmp_path / "faces" / "0.tif").write_bytes(b"not an image")
     with pytest.raises(FileContentError, match=r"0\.tif: cannot read the image"):
+        tags.read(folder, path, image_size=4)
+
+
+def test_a_tags_header_may_name_a_column_per_tag_and_other_headers_are_told_from_ids(tmp_path):
+    # `image,tag1,tag2` (tags spread over cells, as tags files may hold them) was refused as a header "of more
+    # than two columns"; `image_file,description` was read as data ("image 'image_file' not found"), and so
+    # was a header below a blank first line.
+    folder, path = _faces(tmp_path, ["image,tag1,tag2", "0,blue hair,red eyes"])
+    assert tags.read(folder, path, image_size=4)[1] == [["blue hair", "red eyes"]]
+    for header in ("image_file,description", "\nid,tags", "Picture,Labels"):
+        folder, path = _faces(tmp_path, [header, "0,blue hair red eyes"])
+        assert captions.read(folder, path, image_size=4)[1] == ["blue hair red eyes"], header
+    folder, path = _faces(tmp_path, ["7,red hair", "0,blue hair red eyes"])  # a numbered id: an image, missing
+    with pytest.raises(ValueError, match=r"tags\.csv, line 1: image '7' not found"):
         tags.read(folder, path, image_size=4)

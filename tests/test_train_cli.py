@@ -620,7 +620,7 @@ def test_truncated_jpeg_is_named_before_training(tmp_path, capsys):
     (data / "B" / "2.jpg").write_bytes(whole[: len(whole) // 2])  # the header survives
     assert train("pix2pix", run, "--data", str(data)) == 2
     error = capsys.readouterr().err
-    assert "error:" in error and str(data / "B" / "2.jpg") in error
+    assert f"error: --data {data}: {os.path.join('B', '2.jpg')}: not a readable image file" in error, error
     assert not os.path.exists(run)  # the same command runs again once the file is fixed
 
 
@@ -630,14 +630,14 @@ def test_ab_folder_error_has_no_subfolder_hint(tmp_path, capsys):
     os.remove(data / "B" / "3.jpg")
     assert train("pix2pix", tmp_path / "run", "--data", str(data)) == 2
     error = capsys.readouterr().err
-    assert str(data / "A" / "3.jpg") in error and "It holds the folders" not in error
+    assert f"--data {data}: {os.path.join('A', '3.jpg')}: " in error and "It holds the folders" not in error
 
 
 def test_pairs_of_different_sizes_warn_once_or_are_refused_with_strict(tmp_path, capsys):
     data = tmp_path / "data"
     _ab_folder(data, a_size=24)
     assert train("pix2pix", tmp_path / "strict", "--data", str(data), "--strict") == 2
-    assert str(data / "A" / "0.jpg") in capsys.readouterr().err
+    assert f"--data {data}: {os.path.join('A', '0.jpg')}: " in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "strict")
     assert train("pix2pix", tmp_path / "run", "--data", str(data)) == 0
     warnings = [line for line in capsys.readouterr().err.splitlines() if "warning:" in line]
@@ -651,7 +651,8 @@ def test_channel_hint_names_a_settable_option(tmp_path, capsys):
     Image.open(data / "B" / "1.jpg").convert("L").save(data / "B" / "1.jpg")
     assert train("pix2pix", tmp_path / "run", "--data", str(data)) == 2
     error = capsys.readouterr().err
-    assert str(data / "B" / "1.jpg") in error and "--set channels=" in error and "`channels=`" not in error
+    assert f"--data {data}: {os.path.join('B', '1.jpg')}: " in error and "--set channels=" in error
+    assert "`channels=`" not in error
     assert train("pix2pix", tmp_path / "run", "--data", str(data), "--set", "channels=3") == 0
 
 
@@ -978,3 +979,71 @@ def test_a_data_path_that_is_a_file_or_missing_is_named_so(family, tmp_path, cap
         err = capsys.readouterr().err
         assert err.startswith(f"keras-cgan train: error: --data {path}: {problem}\nExpected layout for {family}:")
         assert not (tmp_path / "run").exists()
+
+
+def _folder_with_a_bad_file(family, folder):
+    """A folder in the family's layout whose one file is not what its name says; returns that file, relative."""
+    if family in ("conditional_gan", "pix2pix"):
+        _write_folder(family, folder)
+        bad = os.path.join("images", "4.png") if family == "conditional_gan" else "4.png"
+    elif family == "segan":
+        for side in ("clean", "noisy"):
+            os.makedirs(folder / f"{side}_trainset_wav")
+            (folder / f"{side}_trainset_wav" / "a.wav").write_bytes(b"RIFF")  # cut short after 4 bytes
+        bad = os.path.join("noisy_trainset_wav", "a.wav")
+    else:
+        os.makedirs(folder / "clip")
+        for i in range(8):
+            Image.fromarray(np.zeros((8, 8), "uint8")).save(folder / "clip" / f"{i}.png")
+        bad = os.path.join("clip", "4.png")
+    (folder / bad).write_bytes(b"not an image")
+    return bad
+
+
+@pytest.mark.parametrize("family", ["conditional_gan", "next_frame_gan", "pix2pix", "segan"])
+def test_a_data_file_at_fault_is_named_without_the_layout(family, tmp_path, capsys):
+    # Was: the loader's FileContentError caught as any ValueError, its message followed by "Expected layout for
+    # ...", though the folder was laid out right; and the folder named twice ("--data X: X/4.png: ...").
+    data = tmp_path / "data"
+    bad = _folder_with_a_bad_file(family, data)
+    assert train(family, tmp_path / "run", "--data", str(data)) == 2
+    err = capsys.readouterr().err
+    assert "Expected layout" not in err and f"--data {data}: " in err, err
+    if family == "next_frame_gan":  # "Clip '.../clip': cannot read frame '4.png'"
+        assert "cannot read frame '4.png'" in err, err
+    else:
+        assert err.startswith(f"keras-cgan train: error: --data {data}: {bad}: "), err
+    assert not os.path.exists(tmp_path / "run")
+
+
+def test_segan_names_a_test_split_at_fault_as_data(tmp_path, capsys):
+    # The preview's test pairs were read outside the loader's error handling: a missing noisy_testset_wav/ or an
+    # unreadable test file was a bare error with no --data (and no layout for the missing folder).
+    import soundfile
+
+    data = tmp_path / "data"
+    for folder in ("clean_trainset_wav", "noisy_trainset_wav", "clean_testset_wav"):
+        os.makedirs(data / folder)
+        soundfile.write(str(data / folder / "a.wav"), np.zeros(4000), 16000)
+    assert train("segan", tmp_path / "run", "--data", str(data)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"keras-cgan train: error: --data {data}: noisy_testset_wav: folder not found"), err
+    assert "Expected layout for segan" in err
+    os.makedirs(data / "noisy_testset_wav")
+    (data / "noisy_testset_wav" / "a.wav").write_bytes(b"RIFF")
+    assert train("segan", tmp_path / "run", "--data", str(data)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"keras-cgan train: error: --data {data}: noisy_testset_wav/a.wav: cannot read"), err
+    assert "Expected layout" not in err and not os.path.exists(tmp_path / "run")
+
+
+def test_next_frame_gan_names_frames_of_mixed_channels_without_a_library_argument(tmp_path, capsys):
+    # Was "...; pass `channels=` to convert on load": an argument of `video.load_frame_folder`, not of the command.
+    data = tmp_path / "data"
+    os.makedirs(data / "clip")
+    for i in range(8):
+        Image.fromarray(np.zeros((8, 8) if i else (8, 8, 3), "uint8")).save(data / "clip" / f"{i}.png")
+    assert train("next_frame_gan", tmp_path / "run", "--data", str(data)) == 2
+    err = capsys.readouterr().err
+    assert "has 1 channel(s) but frame '0.png' has 3; save the frames all gray or all in colour" in err, err
+    assert "channels=" not in err and "Expected layout" not in err

@@ -116,13 +116,24 @@ def test_16_bit_gray_frames_keep_their_tones(tmp_path):
 def test_float_clips_outside_the_unit_range_are_named():
     # Float frames in 0..255 (or NaN) were taken as they were: a model trained on them silently, on values a
     # tanh generator cannot reach.
-    for frames, said in [(np.full((5, 4, 4, 1), 200.0), r"\[200, 200\] \(e\.g\. frames / 127\.5 - 1 for 0-255\)"),
-                         (np.full((5, 4, 4, 1), np.nan), r"\[nan, nan\]"),
-                         (np.full((5, 4, 4, 1), -3.0), r"\[-3, -3\] \(scale them to \[-1, 1\]\)")]:
-        with pytest.raises(ValueError, match=r"Clip 'clip 0': float frames must lie in \[-1, 1\]; they span " + said):
+    for frames, said in [(np.full((5, 4, 4, 1), 200.0), r"must lie in \[-1, 1\]; they span \[200, 200\]\. Images in"),
+                         (np.full((5, 4, 4, 1), np.nan), r"hold NaN or infinite values"),
+                         (np.full((5, 4, 4, 1), -3.0), r"must lie in \[-1, 1\]; they span \[-3, -3\]\. Scale the")]:
+        with pytest.raises(ValueError, match=r"Clip 'clip 0': float frames " + said):
             video.window_arrays([frames], context_frames=2)
     conditions, _ = video.window_arrays([np.linspace(-1, 1, 80).reshape(5, 4, 4, 1)], context_frames=2)
     assert conditions.shape == (3, 4, 4, 2)
+
+
+def test_float_clips_pass_the_loader_only_if_the_model_takes_them():
+    # The loader let frames up to 1.01 through; the model refuses beyond 1.001 (`checks.SAMPLE_LIMIT`), so a clip
+    # spanning [-1, 1.005] loaded and then failed at `fit`.
+    from keras_cgan.models.input_checks import check_samples
+
+    with pytest.raises(ValueError, match=r"they span \[-1, 1\.005\]"):
+        video.window_arrays([np.linspace(-1, 1.005, 80).reshape(5, 4, 4, 1)], context_frames=2)
+    _, targets = video.window_arrays([np.linspace(-1.0005, 1.0005, 80).reshape(5, 4, 4, 1)], context_frames=2)
+    check_samples(targets, "y")  # what the loader takes, the model takes
 
 
 def test_a_root_of_frames_and_float_frames_are_named(tmp_path):

@@ -286,9 +286,16 @@ def paired_dataset(
     sample_rate = checks.integer("sample_rate", sample_rate, low=1)
     batch_size = checks.integer("batch_size", batch_size, low=1)
     shuffle_buffer = checks.integer("shuffle_buffer", shuffle_buffer, low=1)
-    if (root is None, clean_dir is None, noisy_dir is None) not in ((False, True, True), (True, False, False)):
+    missing = [name for name, value in (("clean_dir", clean_dir), ("noisy_dir", noisy_dir)) if value is None]
+    if root is not None and len(missing) < 2:
+        problem = "not both"
+    elif root is None and missing:
+        problem = "neither was given" if len(missing) == 2 else f"`{missing[0]}` is missing"
+    else:
+        problem = None
+    if problem:
         raise ValueError(
-            "Give `root` or both `clean_dir` and `noisy_dir`, not both. Received: "
+            f"Give `root` or both `clean_dir` and `noisy_dir`; {problem}. Received: "
             f"root={root!r}, clean_dir={clean_dir!r}, noisy_dir={noisy_dir!r}"
         )
     if root is not None:

@@ -81,7 +81,7 @@ def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
     of a tag not in a given vocabulary.
     """
     images, tag_lists = [], []
-    for line, image_id, cells in image_folder.read_rows(tags_file, cells=True):
+    for line, image_id, cells in image_folder.read_rows(tags_file, cells=True, folder=images_dir):
         where = f"{tags_file}, line {line}"
         text = ",".join(cells).strip()
         found = split_tags(text, vocabulary, tag_ends, where)

@@ -49,10 +49,12 @@ def _to_unit_range(frames, name):
             f"(e.g. frames / {top / 2:g} - 1)."
         )
     frames = frames.astype(np.float32)
+    if not np.isfinite(frames).all():
+        raise ValueError(f"Clip {name!r}: float frames hold NaN or infinite values.")
     low, high = (float(frames.min()), float(frames.max())) if frames.size else (0.0, 0.0)
-    if not -1.01 <= low <= high <= 1.01:  # NaN fails too
-        hint = "e.g. frames / 127.5 - 1 for 0-255" if low >= 0 and high <= 255 else "scale them to [-1, 1]"
-        raise ValueError(f"Clip {name!r}: float frames must lie in [-1, 1]; they span [{low:g}, {high:g}] ({hint}).")
+    if low < -checks.SAMPLE_LIMIT or high > checks.SAMPLE_LIMIT:  # the models' limit: what passes here trains
+        span = f"they span [{low:g}, {high:g}].{checks.scaling_hint(low, high)}"
+        raise ValueError(f"Clip {name!r}: float frames must lie in [-1, 1]; {span}")
     return frames
 
 

@@ -19,13 +19,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_cgan.checks import single
+from keras_cgan.checks import SAMPLE_LIMIT, scaling_hint, single
 from keras_cgan.conditions import base as conditions_base
 from keras_cgan.conditions.base import fits_per_sample
 
-# Samples (targets, image and waveform conditions) are floats in [-1, 1]; the
-# slack absorbs rounding (a resize, `x / 127.5 - 1` in float16).
-SAMPLE_LIMIT = 1.0 + 1e-3
 _CHECK_MARK = "keras_cgan data check: "
 _SHAPE_MARK = "keras_cgan shape check: "
 _ROWS_MARK = "keras_cgan row check"
@@ -44,14 +41,6 @@ class NonFiniteDataError(ValueError, FloatingPointError):
     A `ValueError` (bad data) and a `FloatingPointError` (as `StopOnNaN`
     raises for a loss that became NaN).
     """
-
-
-def _scaling_hint(low, high):
-    if low >= 0 and high <= 255:
-        return " Images in [0, 255]: use `x / 127.5 - 1`; in [0, 1]: `2 * x - 1`."
-    if -32768 <= low and high <= 32767 and max(-low, high) > 255:
-        return " int16 PCM audio: divide by 32768."
-    return " Scale the data to [-1, 1], e.g. `x / np.abs(x).max()`."
 
 
 def _range_of(what):
@@ -97,7 +86,7 @@ def check_samples(samples, where, what="targets"):
     if low < -SAMPLE_LIMIT or high > SAMPLE_LIMIT:
         raise ValueError(
             f"{where}: {what} must be in [-1, 1] ({_range_of(what)}); got values from {low:g} "
-            f"to {high:g}.{_scaling_hint(low, high)}"
+            f"to {high:g}.{scaling_hint(low, high)}"
         )
 
 
@@ -548,5 +537,5 @@ class InputChecks:
         low, high = float(low), float(high)
         return ValueError(
             f"{source} {what} must be in [-1, 1] ({_range_of(what)}); at {at} they hold values from "
-            f"{low:g} to {high:g}; {stopped}{_scaling_hint(low, high)}"
+            f"{low:g} to {high:g}; {stopped}{scaling_hint(low, high)}"
         )

@@ -59,7 +59,7 @@ def load_data(path, options, data_options, batch_size, seed, family=None):
     try:
         condition, multi_hot, images = tags.load(images_dir, tags_file, image_size=size)
     except ValueError as error:
-        raise wrong_layout(path, family, str(error)) from None
+        raise wrong_layout(path, family, error) from None
     _check_batch(len(images), batch_size, f"--data {path}")
     _, first = np.unique(multi_hot, axis=0, return_index=True)
     rows = np.sort(first)[:64]  # distinct tag sets, in file order

@@ -64,8 +64,9 @@ def load_data(path, options, data_options, batch_size, seed):
     try:
         clips = _resized(video.load_clips(path), size)
         conditions, targets = video.window_arrays(clips, context)
-    except ValueError as error:
-        raise wrong_layout(path, FAMILY, str(error)) from None
+    except ValueError as error:  # the command takes no `channels`: the frames must agree
+        message = str(error).replace("pass `channels=` to convert on load", "save the frames all gray or all in colour")
+        raise wrong_layout(path, FAMILY, error, message) from None
     if len(targets) < batch_size:
         raise ValueError(f"--data {path} makes {len(targets)} windows, fewer than one batch of {batch_size}.")
     train = video.window_dataset(clips, context, batch_size, shuffle=True, seed=seed)

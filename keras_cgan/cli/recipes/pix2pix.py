@@ -65,7 +65,7 @@ def load_data(path, options, data_options, batch_size, seed):
                 subfolders = [n for n in files.entries(path) if os.path.isdir(os.path.join(path, n))]
                 if subfolders and not {"A", "B"} <= set(subfolders):
                     message += f" It holds the folders {subfolders}: " + _folders_hint(subfolders)
-            raise wrong_layout(path, FAMILY, message) from None
+            raise wrong_layout(path, FAMILY, error, message) from None
         if len(scan["a_files"]) < batch_size:
             raise ValueError(f"--data {path} holds {len(scan['a_files'])} pairs, fewer than one batch of {batch_size}.")
         with warnings.catch_warnings():

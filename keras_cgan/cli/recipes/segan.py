@@ -76,21 +76,21 @@ def load_data(path, options, data_options, batch_size, seed):
             .prefetch(tf.data.AUTOTUNE)
         )
         return Data(train, len(train_n) // batch_size, preview, {})
+    noisy, clean = [], []
     try:
         clean_dir, noisy_dir = audio.voicebank_dirs(path, "train")
         pairs = audio.paired_files(clean_dir, noisy_dir)
         train = audio.paired_dataset(
             path, "train", rate, window, batch_size=batch_size, seed=seed, drop_remainder=True
         )
+        split = "test" if os.path.isdir(os.path.join(path, "clean_testset_wav")) else "train"
+        clean_dir, noisy_dir = audio.voicebank_dirs(path, split)  # the preview: the test pairs, if any
+        for noisy_path, clean_path in audio.paired_files(clean_dir, noisy_dir)[:PREVIEW]:
+            n, c = audio.read_pair(noisy_path, clean_path, rate)
+            noisy.append(n)
+            clean.append(c)
     except ValueError as error:
-        raise wrong_layout(path, FAMILY, str(error)) from None
-    split = "test" if os.path.isdir(os.path.join(path, "clean_testset_wav")) else "train"
-    clean_dir, noisy_dir = audio.voicebank_dirs(path, split)
-    noisy, clean = [], []
-    for noisy_path, clean_path in audio.paired_files(clean_dir, noisy_dir)[:PREVIEW]:
-        n, c = audio.read_pair(noisy_path, clean_path, rate)
-        noisy.append(n)
-        clean.append(c)
+        raise wrong_layout(path, FAMILY, error) from None
     steps = _folder_steps(pairs, rate, window, batch_size)
     if steps < 1:
         raise ValueError(f"--data {path} holds fewer windows than one batch of {batch_size}.")

@@ -17,6 +17,7 @@ Example:
 
 import collections
 import dataclasses
+import os
 from typing import Callable, Optional
 
 import numpy as np
@@ -123,9 +124,22 @@ def get(name):
     return FAMILIES[name]
 
 
-def wrong_layout(path, family, problem):
-    """The `ValueError` for a `--data` folder that does not have the family's layout."""
-    return ValueError(f"--data {path}: {problem}\nExpected layout for {family.name}:\n{family.layout}")
+def wrong_layout(path, family, error, message=None):
+    """The `ValueError` for a `--data` folder the family's loader refused with `error` (a `ValueError` or a str).
+
+    The family's layout follows the message, unless `error` is a `files.FileContentError`: the layout is right
+    and one file's content is at fault. `message` replaces `str(error)` (e.g. to spell an option as on the command
+    line). A message starting with `path/` is shortened so that the folder is named once.
+    """
+    from keras_cgan.data.files import FileContentError
+
+    message = str(error) if message is None else message
+    inside = os.path.join(path, "")
+    if message.startswith(inside):  # "--data DIR: A/1.png: ...", not "--data DIR: DIR/A/1.png: ..."
+        message = message[len(inside):]
+    if isinstance(error, FileContentError):
+        return ValueError(f"--data {path}: {message}")
+    return ValueError(f"--data {path}: {message}\nExpected layout for {family.name}:\n{family.layout}")
 
 
 # ------------------------------------------------------------ shared helpers

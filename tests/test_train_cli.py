@@ -1047,3 +1047,14 @@ def test_next_frame_gan_names_frames_of_mixed_channels_without_a_library_argumen
     err = capsys.readouterr().err
     assert "has 1 channel(s) but frame '0.png' has 3; save the frames all gray or all in colour" in err, err
     assert "channels=" not in err and "Expected layout" not in err
+
+
+def test_a_data_folder_the_loader_names_first_is_named_once(tmp_path, capsys):
+    # Was "--data DIR: DIR: no images (...)": the loader's message starts with the folder too.
+    data = tmp_path / "facades"
+    for split in ("train", "val"):
+        os.makedirs(data / split)
+    assert train("pix2pix", tmp_path / "run", "--data", str(data)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"keras-cgan train: error: --data {data}: no images"), err
+    assert "Expected layout for pix2pix" in err

@@ -129,14 +129,15 @@ def wrong_layout(path, family, error, message=None):
 
     The family's layout follows the message, unless `error` is a `files.FileContentError`: the layout is right
     and one file's content is at fault. `message` replaces `str(error)` (e.g. to spell an option as on the command
-    line). A message starting with `path/` is shortened so that the folder is named once.
+    line). A message starting with `path/` or `path: ` is shortened so that the folder is named once.
     """
     from keras_cgan.data.files import FileContentError
 
     message = str(error) if message is None else message
-    inside = os.path.join(path, "")
-    if message.startswith(inside):  # "--data DIR: A/1.png: ...", not "--data DIR: DIR/A/1.png: ..."
-        message = message[len(inside):]
+    for named in (os.path.join(path, ""), f"{path}: "):  # not "--data DIR: DIR/A/1.png" or "--data DIR: DIR: ..."
+        if message.startswith(named):
+            message = message[len(named):]
+            break
     if isinstance(error, FileContentError):
         return ValueError(f"--data {path}: {message}")
     return ValueError(f"--data {path}: {message}\nExpected layout for {family.name}:\n{family.layout}")

@@ -133,6 +133,23 @@ def test_parity_of_another_generators_export_names_the_input_shape(tmp_path):
         export.check_parity(wider, path)
 
 
+def test_parity_of_an_export_with_a_fixed_batch_passes_at_that_batch_and_names_others(tmp_path, monkeypatch):
+    """A TFLite export fixed at batch 1, as on devices: checked at batch 1, not refused as another model's."""
+    from keras_cgan.export import generator as generator_lib, tflite
+
+    generator = _make_generator("conditional")
+    specs = generator_lib.input_specs
+    monkeypatch.setattr(generator_lib, "input_specs", lambda model: [
+        tf.TensorSpec((1,) + tuple(spec.shape[1:]), spec.dtype, name=spec.name) for spec in specs(model)
+    ])
+    path = str(tmp_path / "g.tflite")
+    tflite.write_tflite(generator_lib.inference_generator(generator), path)
+    monkeypatch.undo()
+    assert export.check_parity(generator, path, batch_sizes=(1,), latency_runs=1).passed
+    with pytest.raises(export.ParityError, match=r"a fixed batch of 1 .*cannot run batch 8: check it at batch size 1"):
+        export.check_parity(generator, path, batch_sizes=(1, 8))
+
+
 def test_parity_of_a_saved_model_base_folder_reports_the_version_checked(tmp_path):
     from keras_cgan.export.files import size_bytes
 

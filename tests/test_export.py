@@ -397,6 +397,36 @@ def test_a_failed_move_into_place_keeps_what_it_replaces_and_makes_no_folder(tmp
     assert sorted(os.listdir(tmp_path)) == ["mine.onnx", "serving"] and os.listdir(tmp_path / "serving") == ["1"]
 
 
+def test_a_folder_set_aside_is_put_back_after_a_ctrl_c_and_kept_when_it_cannot_be(tmp_path, monkeypatch):
+    from keras_cgan.export import files
+
+    version = tmp_path / "serving" / "1"
+    version.mkdir(parents=True)
+    (version / "saved_model.pb").write_text("v1")
+    replace = os.replace
+
+    def ctrl_c_once_set_aside(src, dst):  # the signal arrives as the rename that sets it aside returns
+        replace(src, dst)
+        if dst.endswith(".replaced"):
+            raise KeyboardInterrupt
+
+    def failing(src, dst):  # the new folder's move fails, and so does putting the old one back
+        if dst == str(version):
+            raise OSError("No space left on device")
+        replace(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", ctrl_c_once_set_aside)
+    with pytest.raises(KeyboardInterrupt), files.atomic_target(version, folder=True) as tmp:
+        os.makedirs(tmp)
+    assert (version / "saved_model.pb").read_text() == "v1" and os.listdir(tmp_path / "serving") == ["1"]
+    monkeypatch.setattr(files.os, "replace", failing)
+    with pytest.raises(OSError, match=r"No space.*the folder that was there is kept at .*1\.replaced'") as raised:
+        with files.atomic_target(version, folder=True) as tmp:
+            os.makedirs(tmp)
+    aside = re.search(r"kept at '(.*)'", str(raised.value)).group(1)
+    assert open(os.path.join(aside, "saved_model.pb")).read() == "v1"
+
+
 def test_saved_model_refuses_a_version_folder_as_base_path_and_an_existing_version(tmp_path):
     generator = _make_generator("conditional")
     served = tmp_path / "serving" / "1"

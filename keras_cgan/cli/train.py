@@ -779,8 +779,7 @@ def export_run(args):
         out = os.path.join(run, "export", "generator" + extension)
         if os.path.exists(out):
             out = run_folder.free_name(os.path.dirname(out), "generator", extension)
-    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
-    if args.format == "onnx":
+    if args.format == "onnx":  # each makes the folders of `out` it needs, and removes them if it fails
         return export.to_onnx(generator, out, overwrite=args.overwrite)
     if args.format == "tflite":
         return export.to_tflite(

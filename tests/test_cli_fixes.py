@@ -387,3 +387,16 @@ def test_export_run_without_output_names_a_run_folder_it_may_not_write_in(tmp_pa
     assert main(["export", "--run", run, "--format", "onnx"]) == 2  # was: Permission denied, after loading
     assert f"error: --run {run}: no permission to write in {run}; without -o the export goes in its export/ " \
         "folder: give -o." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("form", ["run", "model"])
+def test_export_savedmodel_names_an_output_named_as_a_version_folder_in_flag_words(tmp_path, capsys, monkeypatch, form):
+    # Was: the Python API's UserWarning about `path` and `version=1`, then an export to serving/1/1.
+    monkeypatch.chdir(tmp_path)
+    run = _fake_run(tmp_path / "run", "conditional_gan")  # no generator.keras: loading it is another error
+    given = ["--run", run, "--format", "savedmodel"] if form == "run" else ["savedmodel", "missing.keras"]
+    assert main(["export"] + given + ["-o", "serving/1"]) == 2
+    advice = "-o serving" if form == "run" else "-o serving --version 1"
+    assert f"error: -o serving/1 looks like a version folder: -o is the base folder, which holds the numbered " \
+        f"version folders TF Serving reads; give {advice}." in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["run"]

@@ -105,15 +105,26 @@ def add_export_subcommand(subparsers, help=None):
     return parser
 
 
-def check_output(output, fmt, overwrite):
+def check_output(output, fmt, overwrite, run=False):
     """A `ValueError` naming `-o OUTPUT` when an export of format `fmt` cannot be written there; before loading.
 
-    A SavedModel's `output` is the folder of its version folders; an ONNX or
-    TFLite file must end as the export functions require, its folder may be
-    new (it is made), and an existing file is kept unless `overwrite`.
+    A SavedModel's `output` is the folder of its version folders (a new one
+    named as a version folder is refused: `-o serving/1` for `-o serving
+    --version 1`, without `--version` with `run`); an ONNX or TFLite file must
+    end as the export functions require, its folder may be new (it is made),
+    and an existing file is kept unless `overwrite`.
     """
     label = f"-o {output}"
     if fmt == "savedmodel":
+        from keras_cgan.export.saved_model import next_version
+
+        base, name = os.path.split(os.path.normpath(output))
+        if name.isdigit() and next_version(output) == 1:  # to_saved_model's warning, in the flags' words
+            advice = f"-o {base or '.'}" + ("" if run else f" --version {int(name)}")
+            raise ValueError(
+                f"{label} looks like a version folder: -o is the base folder, which holds the numbered version "
+                f"folders TF Serving reads; give {advice}."
+            )
         return check_output_folder(output, label)
     ending = ENDINGS[fmt]
     if not output.endswith(ending):  # as the export functions check it (case counts)

@@ -769,7 +769,7 @@ def export_run(args):
     out = args.run_output
     extension = ENDINGS.get(args.format)
     if out is not None:  # checked before the model is loaded
-        check_output(out, args.format, args.overwrite)
+        check_output(out, args.format, args.overwrite, run=True)
     elif problem := checks.folder_problem(os.path.join(run, "export")):
         raise ValueError(f"--run {run}: {problem}; without -o the export goes in its export/ folder: give -o.")
     generator = served_generator(load_run(run)[2], f"keras-cgan export: warning: --run {run}")

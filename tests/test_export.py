@@ -580,6 +580,8 @@ def test_answer_request_names_a_missing_input_and_reads_a_body_given_as_json_tex
         export.answer_request(base, {"instances": [body["instances"][0], short["instances"][1]]})
     with pytest.raises(ValueError, match=r'`body`\["instances"\] must be a non-empty list'):
         export.answer_request(base, {"instances": []})
+    with pytest.raises(ValueError, match=r'`body`\["instances"\] must be a non-empty list .* Received: ndarray'):
+        export.answer_request(base, {"instances": np.zeros((2, 4))})  # was numpy's broadcast error
     answer = export.answer_request(base, json.dumps(body))
     assert len(answer["predictions"]) == 2
     np.testing.assert_allclose(answer["predictions"], export.answer_request(base, body)["predictions"], atol=1e-6)

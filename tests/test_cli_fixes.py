@@ -400,3 +400,18 @@ def test_export_savedmodel_names_an_output_named_as_a_version_folder_in_flag_wor
     assert f"error: -o serving/1 looks like a version folder: -o is the base folder, which holds the numbered " \
         f"version folders TF Serving reads; give {advice}." in capsys.readouterr().err
     assert sorted(os.listdir(tmp_path)) == ["run"]
+
+
+def test_resume_of_a_run_whose_data_folder_moved_names_it_and_takes_data(copy, pairs, tmp_path, capsys):
+    path = os.path.join(copy, "config.json")
+    with open(path) as f:
+        config = json.load(f)
+    config["data"]["path"] = moved = str(tmp_path / "moved_away")  # as if the data folder had moved since
+    with open(path, "w") as f:
+        json.dump(config, f)
+    assert resume(copy) == 2  # was: "--data .../moved_away: no such folder.", a flag not given
+    assert f"error: --resume: the run's data folder {moved} (in {path}) no longer exists; give --data DIR, where " \
+        "its data is now." in capsys.readouterr().err
+    assert resume(copy, "--data", pairs) == 0  # was: refused as a change of data.path
+    with open(path) as f:
+        assert json.load(f)["data"]["path"] == pairs

@@ -361,7 +361,15 @@ def run_train(args):
         for key, value in (("steps_per_execution", 1), ("run_eagerly", False)):  # the command line's only values
             saved.setdefault("compile", {}).setdefault(key, value)
     options, data_options = _options(args, family, saved)
-    data_path = os.path.abspath(args.data) if args.data else _pick(None, saved, "data", "path", None)
+    saved_path = _pick(None, saved, "data", "path", None)
+    data_path = os.path.abspath(args.data) if args.data else saved_path
+    if saved_path and not os.path.isdir(saved_path):  # the run's data folder moved: --data says where to
+        if not args.data:
+            raise ValueError(
+                f"--resume: the run's data folder {saved_path} (in {run_folder.path(out, run_folder.CONFIG)}) "
+                "no longer exists; give --data DIR, where its data is now."
+            )
+        saved["data"]["path"] = data_path  # not a change of data
     if data_path and not os.path.isdir(data_path):  # every family reads a folder
         problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
         raise wrong_layout(data_path, family, problem)

@@ -415,3 +415,12 @@ def test_resume_of_a_run_whose_data_folder_moved_names_it_and_takes_data(copy, p
     assert resume(copy, "--data", pairs) == 0  # was: refused as a change of data.path
     with open(path) as f:
         assert json.load(f)["data"]["path"] == pairs
+
+
+def test_export_savedmodel_names_an_existing_version_as_the_version_flag(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for version in ("1", "2"):
+        os.makedirs(os.path.join("serving", version))
+    assert main(["export", "savedmodel", "missing.keras", "-o", "serving", "--version", "1"]) == 2
+    assert "error: --version 1: serving/1 exists; pass --overwrite to replace it, or leave --version out for the " \
+        "next (3)." in capsys.readouterr().err  # was: "-o serving/1: exists", not what was typed

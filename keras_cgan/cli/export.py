@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 from keras_cgan import checks
-from keras_cgan.cli.files import check_output_file, check_output_folder, refuse_existing
+from keras_cgan.cli.files import check_output_file, check_output_folder
 from keras_cgan.cli.main import HelpFormatter
 
 COMMANDS = {
@@ -197,8 +197,13 @@ def _export(args):
     check_output(args.output, command, args.overwrite)
     if command == "savedmodel":  # without --version, a new version folder
         if args.version is not None:
+            from keras_cgan.export.saved_model import next_version
+
             target = os.path.join(args.output, str(args.version))
-            refuse_existing(target, args.overwrite, f"-o {target}")
+            checks.refuse_existing(target, args.overwrite, (
+                f"--version {args.version}: {target} exists; pass --overwrite to replace it, or leave --version "
+                f"out for the next ({next_version(args.output)})."
+            ))
         return export.to_saved_model(
             args.model, args.output, version=args.version, check=check, overwrite=args.overwrite
         )

@@ -424,3 +424,12 @@ def test_export_savedmodel_names_an_existing_version_as_the_version_flag(tmp_pat
     assert main(["export", "savedmodel", "missing.keras", "-o", "serving", "--version", "1"]) == 2
     assert "error: --version 1: serving/1 exists; pass --overwrite to replace it, or leave --version out for the " \
         "next (3)." in capsys.readouterr().err  # was: "-o serving/1: exists", not what was typed
+
+
+@pytest.mark.parametrize("command", [["enhance"], ["export"], ["export", "savedmodel"], ["export", "tflite"]])
+def test_help_fits_in_80_columns(command, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main(command + ["--help"])
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= 80, [line for line in lines if len(line) > 80]  # was: enhance's description

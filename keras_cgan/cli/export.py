@@ -79,7 +79,8 @@ def add_export_subcommand(subparsers, help=None):
     parser = subparsers.add_parser(
         "export", help=help, formatter_class=HelpFormatter,
         usage="keras-cgan export --run RUN --format {onnx,tflite,savedmodel} [options]\n"
-              "       keras-cgan export {savedmodel,onnx,tflite,parity} MODEL ... (`keras-cgan export onnx --help`)",
+              "       keras-cgan export {savedmodel,onnx,tflite,parity} MODEL ...\n"
+              "       (a format's options: `keras-cgan export onnx --help`)",
     )
     parser.add_argument("--run", default=None, help="Export the generator of a `keras-cgan train` run folder.")
     parser.add_argument(

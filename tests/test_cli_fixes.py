@@ -398,3 +398,49 @@ def test_translate_refuses_a_float_image_before_writing_anything(run, pairs, tmp
     assert main(["translate", "--run", run, str(tmp_path / "in"), str(tmp_path / "out")]) == 2
     assert f"error: {tmp_path / 'in' / '1.png'}: image format TIFF is not supported" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("form", ["run", "model"])
+def test_export_savedmodel_names_an_output_named_as_a_version_folder_in_flag_words(tmp_path, capsys, monkeypatch, form):
+    # Was: the Python API's UserWarning about `path` and `version=1`, then an export to serving/1/1.
+    monkeypatch.chdir(tmp_path)
+    run = _fake_run(tmp_path / "run", "conditional_gan")  # no generator.keras: loading it is another error
+    given = ["--run", run, "--format", "savedmodel"] if form == "run" else ["savedmodel", "missing.keras"]
+    assert main(["export"] + given + ["-o", "serving/1"]) == 2
+    advice = "-o serving" if form == "run" else "-o serving --version 1"
+    assert f"error: -o serving/1 looks like a version folder: -o is the base folder, which holds the numbered " \
+        f"version folders TF Serving reads; give {advice}." in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["run"]
+
+
+def test_resume_of_a_run_whose_data_folder_moved_names_it_and_takes_data(copy, pairs, tmp_path, capsys):
+    path = os.path.join(copy, "config.json")
+    with open(path) as f:
+        config = json.load(f)
+    config["data"]["path"] = moved = str(tmp_path / "moved_away")  # as if the data folder had moved since
+    with open(path, "w") as f:
+        json.dump(config, f)
+    assert resume(copy) == 2  # was: "--data .../moved_away: no such folder.", a flag not given
+    assert f"error: --resume: the run's data folder {moved} (in {path}) no longer exists; give --data DIR, where " \
+        "its data is now." in capsys.readouterr().err
+    assert resume(copy, "--data", pairs) == 0  # was: refused as a change of data.path
+    with open(path) as f:
+        assert json.load(f)["data"]["path"] == pairs
+
+
+def test_export_savedmodel_names_an_existing_version_as_the_version_flag(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for version in ("1", "2"):
+        os.makedirs(os.path.join("serving", version))
+    assert main(["export", "savedmodel", "missing.keras", "-o", "serving", "--version", "1"]) == 2
+    assert "error: --version 1: serving/1 exists; pass --overwrite to replace it, or leave --version out for the " \
+        "next (3)." in capsys.readouterr().err  # was: "-o serving/1: exists", not what was typed
+
+
+@pytest.mark.parametrize("command", [["enhance"], ["export"], ["export", "savedmodel"], ["export", "tflite"]])
+def test_help_fits_in_80_columns(command, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main(command + ["--help"])
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= 80, [line for line in lines if len(line) > 80]  # was: enhance's description

@@ -133,6 +133,23 @@ def test_parity_of_another_generators_export_names_the_input_shape(tmp_path):
         export.check_parity(wider, path)
 
 
+def test_parity_of_an_export_with_a_fixed_batch_passes_at_that_batch_and_names_others(tmp_path, monkeypatch):
+    """A TFLite export fixed at batch 1, as on devices: checked at batch 1, not refused as another model's."""
+    from keras_cgan.export import generator as generator_lib, tflite
+
+    generator = _make_generator("conditional")
+    specs = generator_lib.input_specs
+    monkeypatch.setattr(generator_lib, "input_specs", lambda model: [
+        tf.TensorSpec((1,) + tuple(spec.shape[1:]), spec.dtype, name=spec.name) for spec in specs(model)
+    ])
+    path = str(tmp_path / "g.tflite")
+    tflite.write_tflite(generator_lib.inference_generator(generator), path)
+    monkeypatch.undo()
+    assert export.check_parity(generator, path, batch_sizes=(1,), latency_runs=1).passed
+    with pytest.raises(export.ParityError, match=r"a fixed batch of 1 .*cannot run batch 8: check it at batch size 1"):
+        export.check_parity(generator, path, batch_sizes=(1, 8))
+
+
 def test_parity_of_a_saved_model_base_folder_reports_the_version_checked(tmp_path):
     from keras_cgan.export.files import size_bytes
 
@@ -380,6 +397,36 @@ def test_a_failed_move_into_place_keeps_what_it_replaces_and_makes_no_folder(tmp
     assert sorted(os.listdir(tmp_path)) == ["mine.onnx", "serving"] and os.listdir(tmp_path / "serving") == ["1"]
 
 
+def test_a_folder_set_aside_is_put_back_after_a_ctrl_c_and_kept_when_it_cannot_be(tmp_path, monkeypatch):
+    from keras_cgan.export import files
+
+    version = tmp_path / "serving" / "1"
+    version.mkdir(parents=True)
+    (version / "saved_model.pb").write_text("v1")
+    replace = os.replace
+
+    def ctrl_c_once_set_aside(src, dst):  # the signal arrives as the rename that sets it aside returns
+        replace(src, dst)
+        if dst.endswith(".replaced"):
+            raise KeyboardInterrupt
+
+    def failing(src, dst):  # the new folder's move fails, and so does putting the old one back
+        if dst == str(version):
+            raise OSError("No space left on device")
+        replace(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", ctrl_c_once_set_aside)
+    with pytest.raises(KeyboardInterrupt), files.atomic_target(version, folder=True) as tmp:
+        os.makedirs(tmp)
+    assert (version / "saved_model.pb").read_text() == "v1" and os.listdir(tmp_path / "serving") == ["1"]
+    monkeypatch.setattr(files.os, "replace", failing)
+    with pytest.raises(OSError, match=r"No space.*the folder that was there is kept at .*1\.replaced'") as raised:
+        with files.atomic_target(version, folder=True) as tmp:
+            os.makedirs(tmp)
+    aside = re.search(r"kept at '(.*)'", str(raised.value)).group(1)
+    assert open(os.path.join(aside, "saved_model.pb")).read() == "v1"
+
+
 def test_saved_model_refuses_a_version_folder_as_base_path_and_an_existing_version(tmp_path):
     generator = _make_generator("conditional")
     served = tmp_path / "serving" / "1"
@@ -533,6 +580,8 @@ def test_answer_request_names_a_missing_input_and_reads_a_body_given_as_json_tex
         export.answer_request(base, {"instances": [body["instances"][0], short["instances"][1]]})
     with pytest.raises(ValueError, match=r'`body`\["instances"\] must be a non-empty list'):
         export.answer_request(base, {"instances": []})
+    with pytest.raises(ValueError, match=r'`body`\["instances"\] must be a non-empty list .* Received: ndarray'):
+        export.answer_request(base, {"instances": np.zeros((2, 4))})  # was numpy's broadcast error
     answer = export.answer_request(base, json.dumps(body))
     assert len(answer["predictions"]) == 2
     np.testing.assert_allclose(answer["predictions"], export.answer_request(base, body)["predictions"], atol=1e-6)

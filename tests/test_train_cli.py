@@ -258,6 +258,24 @@ def test_a_backup_whose_two_copies_are_broken_is_named(cgan_copy, capsys):
     assert "neither the backup" in error and "latest.weights.h5.bkp" in error and "Traceback" not in error
 
 
+def test_a_failed_export_run_leaves_no_folder_behind(tmp_path, monkeypatch, capsys):
+    from keras_cgan import networks
+    from keras_cgan.cli import train as train_cli
+
+    monkeypatch.chdir(tmp_path)
+    os.makedirs("run")
+    with open("run/config.json", "w") as f:
+        json.dump({"family": "conditional_gan", "model": {}, "compile": {}, "data": {}, "train": {}}, f)
+    generator = networks.conditional_generator((8, 8, 1), 10, latent_dim=4, base_filters=8)
+    gan = types.SimpleNamespace(generator=generator)
+    monkeypatch.setattr(train_cli, "load_run", lambda run, *args, **kwargs: (None, None, gan))
+    monkeypatch.setitem(sys.modules, "tf2onnx", None)  # the export fails: `[export]` not installed
+    for out in (["-o", "new/sub/g.onnx"], []):
+        assert main(["export", "--run", "run", "--format", "onnx"] + out) == 2
+        assert "needs `tf2onnx`" in capsys.readouterr().err
+    assert sorted(os.listdir()) == ["run"] and os.listdir("run") == ["config.json"]  # no new/sub, no run/export
+
+
 @pytest.mark.parametrize(
     "family, fmt, suffix, extra",
     [("conditional_gan", "onnx", ".onnx", []), ("pix2pix", "tflite", ".tflite", ["--quantization", "float16"])],

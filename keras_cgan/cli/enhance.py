@@ -28,9 +28,9 @@ def add_enhance_subcommand(subparsers, help=None):
         "enhance",
         help=help,
         formatter_class=HelpFormatter,
-        description="Enhance noisy speech (any length; stereo is mixed to mono, other rates are "
-        "resampled to the model's rate and back). A folder is enhanced file by file in one process, "
-        "the outputs keeping the input names.",
+        description="Enhance noisy speech (any length; stereo is mixed to mono, other rates are\n"
+        "resampled to the model's rate and back). A folder is enhanced file by file in\n"
+        "one process, the outputs keeping the input names.",  # HelpFormatter keeps the lines as given
     )
     parser.add_argument("input", help="A noisy wav, or a folder of wavs.")
     parser.add_argument(

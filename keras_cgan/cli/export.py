@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 from keras_cgan import checks
-from keras_cgan.cli.files import check_output_file, check_output_folder, refuse_existing
+from keras_cgan.cli.files import check_output_file, check_output_folder
 from keras_cgan.cli.main import HelpFormatter
 
 COMMANDS = {
@@ -79,7 +79,8 @@ def add_export_subcommand(subparsers, help=None):
     parser = subparsers.add_parser(
         "export", help=help, formatter_class=HelpFormatter,
         usage="keras-cgan export --run RUN --format {onnx,tflite,savedmodel} [options]\n"
-              "       keras-cgan export {savedmodel,onnx,tflite,parity} MODEL ... (`keras-cgan export onnx --help`)",
+              "       keras-cgan export {savedmodel,onnx,tflite,parity} MODEL ...\n"
+              "       (a format's options: `keras-cgan export onnx --help`)",
     )
     parser.add_argument("--run", default=None, help="Export the generator of a `keras-cgan train` run folder.")
     parser.add_argument(
@@ -105,15 +106,26 @@ def add_export_subcommand(subparsers, help=None):
     return parser
 
 
-def check_output(output, fmt, overwrite):
+def check_output(output, fmt, overwrite, run=False):
     """A `ValueError` naming `-o OUTPUT` when an export of format `fmt` cannot be written there; before loading.
 
-    A SavedModel's `output` is the folder of its version folders; an ONNX or
-    TFLite file must end as the export functions require, its folder may be
-    new (it is made), and an existing file is kept unless `overwrite`.
+    A SavedModel's `output` is the folder of its version folders (a new one
+    named as a version folder is refused: `-o serving/1` for `-o serving
+    --version 1`, without `--version` with `run`); an ONNX or TFLite file must
+    end as the export functions require, its folder may be new (it is made),
+    and an existing file is kept unless `overwrite`.
     """
     label = f"-o {output}"
     if fmt == "savedmodel":
+        from keras_cgan.export.saved_model import next_version
+
+        base, name = os.path.split(os.path.normpath(output))
+        if name.isdigit() and next_version(output) == 1:  # to_saved_model's warning, in the flags' words
+            advice = f"-o {base or '.'}" + ("" if run else f" --version {int(name)}")
+            raise ValueError(
+                f"{label} looks like a version folder: -o is the base folder, which holds the numbered version "
+                f"folders TF Serving reads; give {advice}."
+            )
         return check_output_folder(output, label)
     ending = ENDINGS[fmt]
     if not output.endswith(ending):  # as the export functions check it (case counts)
@@ -186,8 +198,13 @@ def _export(args):
     check_output(args.output, command, args.overwrite)
     if command == "savedmodel":  # without --version, a new version folder
         if args.version is not None:
+            from keras_cgan.export.saved_model import next_version
+
             target = os.path.join(args.output, str(args.version))
-            refuse_existing(target, args.overwrite, f"-o {target}")
+            checks.refuse_existing(target, args.overwrite, (
+                f"--version {args.version}: {target} exists; pass --overwrite to replace it, or leave --version "
+                f"out for the next ({next_version(args.output)})."
+            ))
         return export.to_saved_model(
             args.model, args.output, version=args.version, check=check, overwrite=args.overwrite
         )

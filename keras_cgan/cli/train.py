@@ -361,7 +361,15 @@ def run_train(args):
         for key, value in (("steps_per_execution", 1), ("run_eagerly", False)):  # the command line's only values
             saved.setdefault("compile", {}).setdefault(key, value)
     options, data_options = _options(args, family, saved)
-    data_path = os.path.abspath(args.data) if args.data else _pick(None, saved, "data", "path", None)
+    saved_path = _pick(None, saved, "data", "path", None)
+    data_path = os.path.abspath(args.data) if args.data else saved_path
+    if saved_path and not os.path.isdir(saved_path):  # the run's data folder moved: --data says where to
+        if not args.data:
+            raise ValueError(
+                f"--resume: the run's data folder {saved_path} (in {run_folder.path(out, run_folder.CONFIG)}) "
+                "no longer exists; give --data DIR, where its data is now."
+            )
+        saved["data"]["path"] = data_path  # not a change of data
     if data_path and not os.path.isdir(data_path):  # every family reads a folder
         problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
         raise wrong_layout(data_path, family, problem)
@@ -769,7 +777,7 @@ def export_run(args):
     out = args.run_output
     extension = ENDINGS.get(args.format)
     if out is not None:  # checked before the model is loaded
-        check_output(out, args.format, args.overwrite)
+        check_output(out, args.format, args.overwrite, run=True)
     elif problem := checks.folder_problem(os.path.join(run, "export")):
         raise ValueError(f"--run {run}: {problem}; without -o the export goes in its export/ folder: give -o.")
     generator = served_generator(load_run(run)[2], f"keras-cgan export: warning: --run {run}")
@@ -779,8 +787,7 @@ def export_run(args):
         out = os.path.join(run, "export", "generator" + extension)
         if os.path.exists(out):
             out = run_folder.free_name(os.path.dirname(out), "generator", extension)
-    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
-    if args.format == "onnx":
+    if args.format == "onnx":  # each makes the folders of `out` it needs, and removes them if it fails
         return export.to_onnx(generator, out, overwrite=args.overwrite)
     if args.format == "tflite":
         return export.to_tflite(

@@ -92,7 +92,8 @@ def atomic_target(path, overwrite=True, folder=False):
     rename on one file system); a folder replaced is set aside until the new
     one is in place. If the block or the move raises, the temporary file or
     folder is removed, `path` is left as it was, and so are the folders
-    above it (those made for it are removed).
+    above it (those made for it are removed); a folder set aside that
+    cannot be put back is kept where it is, named in an `OSError`.
 
     Args:
         path: str. The final file or folder.
@@ -110,7 +111,7 @@ def atomic_target(path, overwrite=True, folder=False):
     os.makedirs(parent, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", dir=parent)
     tmp = os.path.join(workdir, os.path.basename(path))
-    aside = tmp + ".replaced"
+    aside = tmp + ".replaced"  # the folder replaced, until the new one is in place
     moved = False
     try:
         yield tmp
@@ -118,15 +119,22 @@ def atomic_target(path, overwrite=True, folder=False):
             raise RuntimeError(f"Nothing was written to the temporary path {tmp!r}")
         if folder and os.path.lexists(path):  # a rename replaces a file, not a folder
             os.replace(path, aside)
-        try:
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.lexists(aside):
-                os.replace(aside, path)
-            raise
+        os.replace(tmp, path)
         moved = True
+    except BaseException as error:  # a Ctrl-C too
+        if os.path.lexists(aside) and not os.path.lexists(path):
+            with contextlib.suppress(OSError):
+                os.replace(aside, path)
+        if os.path.lexists(aside):  # not put back: kept, with the work folder that holds it
+            workdir = None
+            raise OSError(
+                f"Export to {path!r} stopped ({type(error).__name__}: {error}); the folder that was there "
+                f"is kept at {aside!r}."
+            ) from error
+        raise
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
         if made and not moved:
             _remove_empty(parent, made)
 

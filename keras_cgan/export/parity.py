@@ -274,12 +274,20 @@ def check_parity(
         )
     else:  # same names: the export of another generator still fails in its runtime, with that runtime's error
         for tensor in generator.inputs:
-            shape, exported = (None,) + tuple(tensor.shape[1:]), runtime.input_shapes[tensor.name]
-            if tuple(exported) != shape:
+            shape, exported = (None,) + tuple(tensor.shape[1:]), tuple(runtime.input_shapes[tensor.name])
+            fits = all(None in (a, b) or a == b for a, b in zip(exported[1:], shape[1:]))  # None: any size
+            if len(exported) != len(shape) or not fits:
                 report.problems.append(
-                    f"input {tensor.name!r} has shape {tuple(exported)} in the export, the generator takes {shape}: "
+                    f"input {tensor.name!r} has shape {exported} in the export, the generator takes {shape}: "
                     "give the model this export was made from"
                 )
+        fixed = {shape[0] for shape in runtime.input_shapes.values() if shape[:1] != (None,)}  # as on devices
+        other = [size for size in batch_sizes if size not in fixed]
+        if fixed and other and not report.problems:
+            report.problems.append(
+                f"the export takes a fixed batch of {min(fixed)} (input shapes {runtime.input_shapes}), so it "
+                f"cannot run batch {', '.join(map(str, other))}: check it at batch size {min(fixed)} only"
+            )
     wanted = generator_lib.output_names(generator)
     if sorted(runtime.output_names) != sorted(wanted):
         report.problems.append(f"outputs are named {sorted(runtime.output_names)}, expected {wanted}")

@@ -132,7 +132,7 @@ def answer_request(saved_model_path, body):
     else:
         rows = body["instances"]
         if not isinstance(rows, list) or not rows:
-            received = "[]" if rows == [] else type(rows).__name__
+            received = "[]" if isinstance(rows, list) else type(rows).__name__  # `rows == []`: numpy broadcasts
             raise ValueError(f'`body`["instances"] must be a non-empty list of instances. Received: {received}')
         rows = [row if isinstance(row, dict) else {names[0]: row} for row in rows]
         for i, row in enumerate(rows):

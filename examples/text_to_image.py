@@ -44,7 +44,6 @@ def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
     parser.add_argument("--design", default="acgan", choices=["concat", "projection", "acgan", "two_head", "none"])
     parser.add_argument("--text-encoder", default="mean", choices=["mean", "gru"])
-    # 1, not the preset's 2: the unseen-caption figures (benchmarks/caption_generalisation.py) are measured at 1.
     parser.add_argument("--mismatch-weight", type=float, default=2.0, help="weight of the real+wrong-caption term")
     parser.add_argument("--auxiliary-weight", type=float, default=5.0, help="acgan: weight of the per-word loss")
     parser.add_argument("--auxiliary-on-fake", default="0", choices=list(FAKE_FLAG),

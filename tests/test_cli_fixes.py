@@ -411,6 +411,9 @@ def test_export_savedmodel_names_an_output_named_as_a_version_folder_in_flag_wor
     assert f"error: -o serving/1 looks like a version folder: -o is the base folder, which holds the numbered " \
         f"version folders TF Serving reads; give {advice}." in capsys.readouterr().err
     assert sorted(os.listdir(tmp_path)) == ["run"]
+    if form == "model":  # a base folder named as a number is the user's choice once --version is given
+        assert main(["export", "savedmodel", "missing.keras", "-o", "exports/2024", "--version", "1"]) == 2
+        assert "looks like a version folder" not in capsys.readouterr().err
 
 
 def test_resume_of_a_run_whose_data_folder_moved_names_it_and_takes_data(copy, pairs, tmp_path, capsys):

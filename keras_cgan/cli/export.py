@@ -106,12 +106,12 @@ def add_export_subcommand(subparsers, help=None):
     return parser
 
 
-def check_output(output, fmt, overwrite, run=False):
+def check_output(output, fmt, overwrite, run=False, version=None):
     """A `ValueError` naming `-o OUTPUT` when an export of format `fmt` cannot be written there; before loading.
 
     A SavedModel's `output` is the folder of its version folders (a new one
-    named as a version folder is refused: `-o serving/1` for `-o serving
-    --version 1`, without `--version` with `run`); an ONNX or TFLite file must
+    named as a version folder is refused unless `version` is given: `-o
+    serving/1` for `-o serving --version 1`, without `--version` with `run`); an ONNX or TFLite file must
     end as the export functions require, its folder may be new (it is made),
     and an existing file is kept unless `overwrite`.
     """
@@ -120,7 +120,7 @@ def check_output(output, fmt, overwrite, run=False):
         from keras_cgan.export.saved_model import next_version
 
         base, name = os.path.split(os.path.normpath(output))
-        if name.isdigit() and next_version(output) == 1:  # to_saved_model's warning, in the flags' words
+        if name.isdigit() and version is None and next_version(output) == 1:  # to_saved_model's warning, in the flags' words
             advice = f"-o {base or '.'}" + ("" if run else f" --version {int(name)}")
             raise ValueError(
                 f"{label} looks like a version folder: -o is the base folder, which holds the numbered version "
@@ -195,7 +195,7 @@ def _export(args):
             raise_on_failure=False,
         )
     check = not args.no_check
-    check_output(args.output, command, args.overwrite)
+    check_output(args.output, command, args.overwrite, version=getattr(args, "version", None))
     if command == "savedmodel":  # without --version, a new version folder
         if args.version is not None:
             from keras_cgan.export.saved_model import next_version

@@ -289,13 +289,18 @@ def test_an_unreadable_or_float_image_of_a_tags_file_is_a_file_content_error(tmp
 
 def test_a_tags_header_may_name_a_column_per_tag_and_other_headers_are_told_from_ids(tmp_path):
     # `image,tag1,tag2` (tags spread over cells, as tags files may hold them) was refused as a header "of more
-    # than two columns"; `image_file,description` was read as data ("image 'image_file' not found"), and so
-    # was a header below a blank first line.
+    # than two columns"; a header below a blank first line was read as data.
     folder, path = _faces(tmp_path, ["image,tag1,tag2", "0,blue hair,red eyes"])
     assert tags.read(folder, path, image_size=4)[1] == [["blue hair", "red eyes"]]
-    for header in ("image_file,description", "\nid,tags", "Picture,Labels"):
-        folder, path = _faces(tmp_path, [header, "0,blue hair red eyes"])
-        assert captions.read(folder, path, image_size=4)[1] == ["blue hair red eyes"], header
-    folder, path = _faces(tmp_path, ["7,red hair", "0,blue hair red eyes"])  # a numbered id: an image, missing
-    with pytest.raises(ValueError, match=r"tags\.csv, line 1: image '7' not found"):
-        tags.read(folder, path, image_size=4)
+    folder, path = _faces(tmp_path, ["\nid,tags", "0,blue hair red eyes"])
+    assert captions.read(folder, path, image_size=4)[1] == ["blue hair red eyes"]
+    # A first row whose image alone is missing is not skipped as a header: named, with both readings.
+    for first in ("image_file,description", "cat,a red cat", "7,red hair"):
+        folder, path = _faces(tmp_path, [first, "0,blue hair red eyes"])
+        with pytest.raises(ValueError, match=r"tags\.csv, line 1: image '\w+' not found in .*though line 2's is\. "
+                           r"If line 1 names the columns, name the first `id` or `image`\."):
+            captions.read(folder, path, image_size=4)
+    # Column names that are also an image's id: the row is data when that image is there.
+    folder, path = _faces(tmp_path, ["file,red hair", "0,blue hair"])
+    Image.new("RGB", (4, 4)).save(os.path.join(folder, "file.png"))
+    assert tags.read(folder, path, image_size=4)[1] == [["red hair"], ["blue hair"]]

@@ -13,26 +13,23 @@ ID_COLUMNS = ("id", "image", "image_id", "img", "file", "filename", "file_name",
 TEXT_COLUMNS = ("tags", "tag", "caption", "captions", "text")
 
 
-def _is_header(row, below, folder):
-    """Whether `row`, the first of a file (`below`: the next row or None), names the columns.
-
-    It does when its id or text cell is a usual column name (`ID_COLUMNS`, `TEXT_COLUMNS`), or, with the image
-    `folder` known, when its id cell holds no digit and names no image there while the next row's id does
-    (`image_file,description`). A numbered id (`0`, `img_001`) is an image's, missing or not.
+def _is_header(row, folder):
+    """Whether `row`, the first of a file, names the columns: its id or text cell is a usual column name
+    (`ID_COLUMNS`, `TEXT_COLUMNS`), unless its id names an image in `folder` (when known) and its text no column.
     """
     names = [cell.strip().lower() for cell in row]
-    if names[0] in ID_COLUMNS or len(names) > 1 and names[1] in TEXT_COLUMNS:
-        return True
-    if folder is None or below is None or any(c.isdigit() for c in names[0]):
+    text_named = len(names) > 1 and names[1] in TEXT_COLUMNS
+    if not (names[0] in ID_COLUMNS or text_named):
         return False
-    return _image_file(folder, row[0].strip()) is None and _image_file(folder, below[0].strip()) is not None
+    return folder is None or text_named or _image_file(folder, row[0].strip()) is None
 
 
 def read_rows(path, cells=False, folder=None):
     """Yields `(line_number, id, text)` from a two-column CSV file `id,text`.
 
     A header row (`id,tags`, `filename,caption`: see `_is_header`; `folder`
-    is the images' folder) is skipped; the text keeps any further commas.
+    is the images' folder) is skipped, and a first row whose image alone is
+    missing from `folder` is named as a header to rename or a missing image; the text keeps any further commas.
     With `cells`, the text is the list of its CSV cells instead, and a header
     may name a column per cell (`image,tag1,tag2`). Raises `ValueError`
     naming the line of a header of more than two columns without `cells` (a
@@ -46,7 +43,7 @@ def read_rows(path, cells=False, folder=None):
             rows = [(n, row) for n, row in enumerate(csv.reader(f), start=1) if row and "".join(row).strip()]
     except UnicodeDecodeError as error:
         raise ValueError(f"{path}: not UTF-8 text ({error}); save it as UTF-8 (Excel: \"CSV UTF-8\").") from None
-    if rows and _is_header(rows[0][1], rows[1][1] if len(rows) > 1 else None, folder):
+    if rows and _is_header(rows[0][1], folder):
         number, row = rows.pop(0)
         if not cells and len([cell for cell in row if cell.strip()]) > 2:
             raise ValueError(
@@ -54,6 +51,13 @@ def read_rows(path, cells=False, folder=None):
                 f"the text (`{row[0]},{row[1]}`): the text keeps any further commas, so the other columns would "
                 "be read into it. Remove the other columns."
             )
+    elif folder is not None and len(rows) > 1 and not _image_file(folder, rows[0][1][0].strip()) \
+            and _image_file(folder, rows[1][1][0].strip()):  # a header of other names, or a missing image
+        number, row = rows[0]
+        raise ValueError(
+            f"{path}, line {number}: image {row[0].strip()!r} not found in {folder}, though line "
+            f"{rows[1][0]}'s is. If line {number} names the columns, name the first `id` or `image`."
+        )
     for number, row in rows:
         if len(row) == 1 and any(separator in row[0] for separator in ";\t"):
             raise ValueError(

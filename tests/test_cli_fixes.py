@@ -427,6 +427,8 @@ def test_resume_of_a_run_whose_data_folder_moved_names_it_and_takes_data(copy, p
     assert f"error: --resume: the run's data folder {moved} (in {path}) no longer exists; give --data DIR, where " \
         "its data is now." in capsys.readouterr().err
     assert resume(copy, "--data", pairs) == 0  # was: refused as a change of data.path
+    assert f"warning: --resume: the run's data folder {moved} no longer exists; training goes on with --data " \
+        f"{pairs}, checked only to hold as many examples." in capsys.readouterr().err
     with open(path) as f:
         assert json.load(f)["data"]["path"] == pairs
 

@@ -40,26 +40,31 @@ _ABSL_NOTICE = "WARNING: All log messages before absl::InitializeLog() is called
 
 
 @_contextlib.contextmanager
-def quiet_tensorflow_start():
-    """Applies TF_CPP_MIN_LOG_LEVEL to the log lines TensorFlow writes when imported meanwhile.
+def _quiet_tensorflow_start():
+    """Applies TF_CPP_MIN_LOG_LEVEL to the log lines TensorFlow writes when imported meanwhile (the command line's).
 
     TensorFlow's C++ start-up lines (`oneDNN custom operations are on`,
     absl's `All log messages before absl::InitializeLog()`) are written
     before its log level applies. With TF_CPP_MIN_LOG_LEVEL set to 1, 2 or
     3, what is written to stderr meanwhile is held back, the log lines below
-    that level (1: INFO, 2: also WARNING, 3: also ERROR) dropped, and the
-    rest (Python warnings, errors) shown at the end. Unset or 0, or with
-    TensorFlow already imported, nothing is held back. `import keras_cgan`
-    imports TensorFlow so: set the variable before it.
+    that level (1: INFO, 2: also WARNING, 3: also ERROR, each with its
+    continuation lines) dropped, and the rest (Python warnings, errors) shown
+    at the end; a process TensorFlow aborts meanwhile shows none of it.
+    Unset or 0, with TensorFlow already imported, or without a stderr to
+    hold, nothing is held back.
     """
     level = _os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0")
     level = int(level) if level.isdigit() else 0
-    if not level or "tensorflow" in _sys.modules:
+    try:
+        if not level or "tensorflow" in _sys.modules or _sys.stderr is None:
+            raise OSError("nothing to hold")
+        _sys.stderr.flush()
+        saved = _os.dup(2)
+        held = _tempfile.TemporaryFile("w+", errors="replace")
+    except (OSError, ValueError):  # no stderr (pythonw, a closed fd 2) or no temporary folder: as it is
         yield
         return
-    _sys.stderr.flush()
-    saved = _os.dup(2)
-    with _tempfile.TemporaryFile("w+", errors="replace") as held:
+    with held:
         _os.dup2(held.fileno(), 2)
         try:
             yield
@@ -68,9 +73,14 @@ def quiet_tensorflow_start():
             _os.dup2(saved, 2)
             _os.close(saved)
             held.seek(0)
+            dropping = False
             for line in held:
                 header = _LOG_LINE.match(line)
-                if not (line.startswith(_ABSL_NOTICE) or header and "IWEF".index(header[1]) < level):
+                if header or line.startswith(_ABSL_NOTICE):
+                    dropping = not header or "IWEF".index(header[1]) < level
+                elif not line[:1].isspace():  # not an indented continuation line: a Python warning, a message
+                    dropping = False
+                if not dropping:
                     _sys.stderr.write(line)
             _sys.stderr.flush()
 
@@ -92,5 +102,4 @@ def import_api():
 if _COMMAND_LINE:
     _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 else:
-    with quiet_tensorflow_start():
-        import_api()
+    import_api()

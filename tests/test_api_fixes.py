@@ -201,15 +201,32 @@ def test_quiet_tensorflow_start_drops_only_the_log_lines_below_the_level():
         "import os, sys, warnings\n"
         "sys.argv = ['keras-cgan']  # the command line: `import keras_cgan` leaves TensorFlow for later\n"
         "import keras_cgan\n"
-        "with keras_cgan.quiet_tensorflow_start():\n"
+        "with keras_cgan._quiet_tensorflow_start():\n"
         "    import tensorflow\n"
         "    os.write(2, b'E0000 00:00:1796632626.386456   1 a.cc:1] a real error\\n  its second line\\n')\n"
-        "    os.write(2, b'W0000 00:00:1796632626.386456   1 a.cc:2] a dropped warning\\n')\n"
+        "    os.write(2, b'W0000 00:00:1796632626.386456   1 a.cc:2] a dropped warning\\n  and its second line\\n')\n"
         "    warnings.warn('a Python warning')\n"
+        "    os.write(2, b'I0000 00:00:1796632626.386456   1 a.cc:3] a dropped info line\\n')\n"
+        "    print('a message of its own', file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                           env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO))
     assert proc.returncode == 0, proc.stderr
     assert "a.cc:1] a real error\n  its second line\n" in proc.stderr and "UserWarning: a Python warning" in proc.stderr
-    assert "a dropped warning" not in proc.stderr
+    assert "a dropped warning" not in proc.stderr and "and its second line" not in proc.stderr
+    assert "a dropped info line" not in proc.stderr and "a message of its own" in proc.stderr
     assert "oneDNN" not in proc.stderr and "absl::InitializeLog" not in proc.stderr, proc.stderr
+
+
+def test_quiet_tensorflow_start_holds_nothing_without_a_stderr(monkeypatch):
+    # `sys.stderr` is None under pythonw and some service runners: `flush` raised AttributeError.
+    import sys
+
+    import keras_cgan
+
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+    monkeypatch.delitem(sys.modules, "tensorflow")  # as if TensorFlow were still to be imported
+    monkeypatch.setattr(sys, "stderr", None)
+    with keras_cgan._quiet_tensorflow_start():
+        ran = True
+    assert ran

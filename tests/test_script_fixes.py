@@ -170,15 +170,3 @@ def test_example_help_shows_the_defaults(name, shown, capsys):
     assert shown in out  # was: no default shown
     assert "(default: None)" not in out and "(default: False)" not in out
 
-
-def test_examples_start_without_tensorflows_start_up_lines():
-    # `import keras_cgan` (before keras, in pix2pix.py) imports TensorFlow holding back the absl notice and the
-    # oneDNN line written before TF_CPP_MIN_LOG_LEVEL applies: they came before every example's own output.
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
-    proc = subprocess.run([sys.executable, os.path.join(REPO, "examples", "pix2pix.py"), "--help"],
-                          capture_output=True, text=True, env=dict(env, PYTHONPATH=REPO), timeout=300)
-    assert proc.returncode == 0 and "usage:" in proc.stdout, proc.stderr
-    assert proc.stderr == ""  # was: `WARNING: All log messages before absl::InitializeLog() ...`, `... oneDNN ...`

@@ -314,7 +314,7 @@ def test_pix2pix_blur_reports_a_flat_truth_without_sharpness(tmp_path, monkeypat
                           "--out", str(tmp_path / "r.json"), "--grid", str(tmp_path / "grid.png")])
     # was: a TypeError formatting None; and an IndexError for the grid's 4 rows of 2 test pairs
     assert os.path.exists(tmp_path / "grid.png")
-    assert not any(result["acceptance"].values())  # was: a TypeError comparing None
+    assert result["acceptance"] and not any(result["acceptance"].values())  # was: a TypeError comparing None
     assert "| labels2facade | l1 | 30.00 | 0.900 | - | 0.0000 | - | - |" in capsys.readouterr().out
     trajectory = module.Trajectory(([0.0], [0.0]), 10, "edges2photo")
     trajectory.on_epoch_end(0)

@@ -453,11 +453,12 @@ def test_saved_model_refuses_a_version_folder_as_base_path_and_an_existing_versi
 
 def test_a_saved_model_base_path_named_as_a_version_folder_is_warned_about(tmp_path):
     generator = _make_generator("conditional")
-    with pytest.warns(UserWarning, match=r"is named as a version folder is: the export goes to .*1/1'.*`version=1`"):
+    with pytest.warns(UserWarning, match=r"is named like a version folder: the export goes to .*1/1'.*`version=1`"):
         export.to_saved_model(generator, tmp_path / "serving" / "1", check=False)  # made serving/1/1 silently
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a numbered base path that holds versions is one
         export.to_saved_model(generator, tmp_path / "serving" / "1", check=False)
+        export.to_saved_model(generator, tmp_path / "exports" / "2024", version=1, check=False)  # a chosen name
 
 
 def test_a_folder_where_a_file_goes_and_a_file_where_a_folder_goes_are_refused_and_kept(tmp_path):

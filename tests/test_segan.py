@@ -162,10 +162,11 @@ def test_emphasis_filters_windows_with_a_channel_axis_along_their_samples():
 def test_overlap_add_refuses_more_than_one_signal():
     # A stereo [T, 2] signal was flattened into 2T interleaved samples.
     x = np.random.default_rng(2).normal(size=(300, 2)).astype("float32")
-    with pytest.raises(ValueError, match=r"`x` must be one signal, of shape \(T,\) or \(T, 1\)\. Received shape "
-                                         r"\(300, 2\); mix channels down first"):
+    with pytest.raises(ValueError, match=r"`x` must be one signal, of shape \(T,\), \(T, 1\) or \(1, T\)\. Received "
+                                         r"shape \(300, 2\); mix channels down first"):
         wf.overlap_add(lambda frames: frames, x, window=64)
-    np.testing.assert_allclose(wf.overlap_add(lambda frames: frames, x[:, :1], window=64), x[:, 0], atol=1e-5)
+    for one in (x[:, :1], x[None, :, 0]):  # [T, 1] and [1, T]
+        np.testing.assert_allclose(wf.overlap_add(lambda frames: frames, one, window=64), x[:, 0], atol=1e-5)
 
 
 @pytest.mark.parametrize("length,hop", [(1, 512), (1000, 512), (5000, 256), (3333, 768)])

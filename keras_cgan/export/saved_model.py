@@ -98,17 +98,18 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
             f"`path` is itself a SavedModel (a version folder): give its base folder "
             f"{os.path.dirname(path)!r}; versions go in numbered folders under it. Received: path={path!r}"
         )
-    version = next_version(path) if version is None else checks.integer("version", version, low=0)
-    target = os.path.join(path, str(version))
     name = os.path.basename(path)
-    if name.isdigit() and next_version(path) == 1:  # a new version folder given as the base path
+    if version is None and name.isdigit() and next_version(path) == 1:  # a new version folder as the base path?
         warnings.warn(
-            f"`path` {path!r} is named as a version folder is: the export goes to {target!r}, where TF Serving "
+            f"`path` {path!r} is named like a version folder: the export goes to {os.path.join(path, '1')!r}, "
+            f"where TF Serving "
             f"pointed at {os.path.dirname(path)!r} finds no SavedModel. To make version {name}, give the model "
             f"base path and `version={name}`.",
             UserWarning,
             stacklevel=2,
         )
+    version = next_version(path) if version is None else checks.integer("version", version, low=0)
+    target = os.path.join(path, str(version))
     checks.refuse_existing(target, overwrite, (
         f"`version`: {target!r} exists; pass `overwrite=True` to replace it, or `version=None` for the "
         f"next free one ({next_version(path)}). Received: version={version}"

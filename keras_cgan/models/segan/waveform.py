@@ -117,7 +117,7 @@ def overlap_add(fn, x, window, hop=None, batch_size=16):
     Args:
         fn: callable. Maps `[b, window, 1]` float32 frames to outputs of the
             same shape.
-        x: 1D array, or `[T, 1]`. The signal (at least one sample).
+        x: 1D array, `[T, 1]` or `[1, T]`. The signal (at least one sample).
         window: int. Frame length.
         hop: int. Frame step; must divide `window`. Defaults to `window // 2`.
         batch_size: int. Frames per call of `fn`. Defaults to `16`.
@@ -128,8 +128,8 @@ def overlap_add(fn, x, window, hop=None, batch_size=16):
     hop = check_hop(window, hop)
     batch_size = checks.integer("batch_size", batch_size, low=1)
     x = np.asarray(x, "float32")
-    if x.ndim > 1 and x.size != x.shape[0]:  # [T, 2] was read as 2T interleaved samples
-        raise ValueError(f"`x` must be one signal, of shape (T,) or (T, 1). Received shape {x.shape}; "
+    if x.ndim > 1 and x.size != max(x.shape):  # [T, 2] was read as 2T interleaved samples
+        raise ValueError(f"`x` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape {x.shape}; "
                          "mix channels down first, or call it once per signal.")
     x = x.reshape(-1)
     if x.size == 0:

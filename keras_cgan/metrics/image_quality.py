@@ -97,13 +97,18 @@ def ssim(y_true, y_pred, value_range=(-1.0, 1.0), filter_size=11):
     return tf.image.ssim(y_true, y_pred, max_val=1.0, filter_size=size)
 
 
+def _two_pixels(shape, names, to_have):
+    """A `ValueError` naming `names` when images of `shape` are under 2 pixels high or wide (a mean of nothing)."""
+    if any(size is not None and size < 2 for size in shape[1:3]):
+        raise ValueError(
+            f"{names} must be at least 2 pixels high and wide to have {to_have}. Received shape {tuple(shape)}."
+        )
+
+
 def _gradient_unit(images, value_range, name="images"):
     """`_to_unit(images)`, refused when a side is 1 pixel (no difference one way: a mean of nothing, NaN)."""
     unit = _to_unit(images, value_range, name)
-    if any(size is not None and size < 2 for size in unit.shape[1:3]):
-        raise ValueError(
-            f"`{name}` must be at least 2 pixels high and wide to have a gradient. Received shape {tuple(unit.shape)}."
-        )
+    _two_pixels(unit.shape, f"`{name}`", "a gradient")
     return unit
 
 
@@ -280,16 +285,8 @@ def radial_power(images, value_range=(-1.0, 1.0)):
     [0.0, 0.0, 0.0, 0.0, 0.0, 16.0]
     """
     x = _unit_array(images, value_range)
-    _check_spectrum(x, "images")
+    _two_pixels(x.shape, "`images`", "a spectrum")
     return _radial_power(x)
-
-
-def _check_spectrum(x, name):
-    """A `ValueError` naming `name` when images `x` are under 2 pixels high or wide: no band but the mean."""
-    if min(x.shape[1:3]) < 2:  # was: a mean of nothing, NaN
-        raise ValueError(
-            f"`{name}` must be at least 2 pixels high and wide to have a spectrum. Received shape {x.shape}."
-        )
 
 
 def _radial_power(x):
@@ -329,7 +326,7 @@ def spectral_match(y_true, y_pred, value_range=(-1.0, 1.0), floor=1e-3):
     None
     """
     y_true, y_pred = _unit_pair(y_true, y_pred, value_range)
-    _check_spectrum(y_true, "y_true")  # `y_pred` has its shape
+    _two_pixels(y_true.shape, "`y_true`", "a spectrum")  # `y_pred` has its shape
     if not len(y_true) or _flat(y_true):  # was: NaN for none; for flat, any prediction's power over 1e-20, about 19
         return None
     p_true, p_pred = _radial_power(y_true), _radial_power(y_pred)
@@ -348,11 +345,7 @@ def quality_report(y_true, y_pred, value_range=(-1.0, 1.0)):
     y_true, y_pred = _unit_pair(y_true, y_pred, value_range)  # checked here, so errors name these two
     if not len(y_true):  # was: NaN for PSNR, SSIM and the sharpness ratio, with RuntimeWarnings
         raise ValueError(f"`y_true` holds no image (shape {y_true.shape}): there is nothing to report.")
-    if min(y_true.shape[1:3]) < 2:  # was: an error naming `generated`, sharpness_ratio's argument
-        raise ValueError(
-            f"`y_true` and `y_pred` must be at least 2 pixels high and wide to have a gradient. Received shape "
-            f"{y_true.shape}."
-        )
+    _two_pixels(y_true.shape, "`y_true` and `y_pred`", "a gradient")  # was: naming `generated`, sharpness_ratio's
     unit = (0.0, 1.0)
     true = float(np.mean(sharpness(y_true, unit)))  # 0 when every image is flat
     return {

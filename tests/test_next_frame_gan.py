@@ -280,3 +280,9 @@ def test_rollout_of_an_empty_batch_and_predict_on_unstacked_clips_say_what_to_do
         gan.rollout(clips(2, 2)[:0], steps=1)
     with pytest.raises(ValueError, match="stack_context"):
         gan.predict(clips(2, 2), verbose=0)  # [B, k, H, W, C]: frames not stacked on channels
+
+
+def test_a_generator_without_any_loss_is_refused():
+    with pytest.raises(ValueError, match="all 0: the generator would have no loss"):  # trained nothing, silently
+        make_gan(l2_weight=0.0, gdl_weight=0.0, adversarial_weight=0.0)
+    make_gan(l2_weight=0.0, gdl_weight=0.0, adversarial_weight=0.0, l1_weight=1.0)

@@ -275,3 +275,14 @@ def test_shapes_of_numpy_ints_build_and_others_are_named():
         next_frame_gan.presets.build((4, 4, 1), 2)  # the default's (1, 2) cannot judge 4x4 frames at 2
     with pytest.raises(ValueError, match="`scales` must be a tuple"):  # was TypeError: 'int' object is not iterable
         next_frame_gan.presets.build((8, 8, 1), 2, preset="tiny", scales=2)
+
+
+@pytest.mark.parametrize("value", ["no", 1, None])
+def test_discriminator_flags_of_conditional_and_next_frame_gans_are_bools(value):
+    # "no" and 1 built a spectrally normalized (or patch) discriminator, None a plain one, all silently.
+    with pytest.raises(ValueError, match=f"`spectral_norm` must be True or False. Received: spectral_norm={value!r}"):
+        conditional_gan.presets.build((8, 8, 1), 4, preset="tiny", spectral_norm=value)
+    with pytest.raises(ValueError, match=f"`spectral_norm` must be True or False. Received: spectral_norm={value!r}"):
+        next_frame_gan.presets.build((8, 8, 1), 2, preset="tiny", spectral_norm=value)
+    with pytest.raises(ValueError, match=f"`patch` must be True or False. Received: patch={value!r}"):
+        next_frame_gan.presets.build((8, 8, 1), 2, preset="tiny", patch=value)

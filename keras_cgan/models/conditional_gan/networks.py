@@ -275,7 +275,7 @@ def conditional_discriminator(
         )
     height, width, _ = image_shape
     embedding_dim = 16 if embedding_dim is None else checks.integer("embedding_dim", embedding_dim, low=1)
-    sn = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
+    sn = layers.SpectralNormalization if checks.flag("spectral_norm", spectral_norm) else (lambda layer: layer)
 
     image = keras.Input(image_shape, name="image")
     condition_in = condition_input(condition_kind)

@@ -124,7 +124,8 @@ def next_frame_discriminator(
             f"take factors up to {max(1, min(height, width) // 4)}). Received: scales={scales!r}"
         )
     scales = tuple(int(s) for s in scales)
-    sn = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
+    patch = checks.flag("patch", patch)
+    sn = layers.SpectralNormalization if checks.flag("spectral_norm", spectral_norm) else (lambda layer: layer)
     frame = keras.Input(frame_shape, name="frame")
     condition = keras.Input((height, width, context_frames * channels), name="condition")
     pair = layers.Concatenate(name="frame_and_context")([condition, frame])  # [B, H, W, (k+1)C]

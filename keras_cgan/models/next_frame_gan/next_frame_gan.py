@@ -101,6 +101,11 @@ class NextFrameGAN(GANModel):
         self.l1_weight = checks.number("l1_weight", l1_weight)
         self.gdl_weight = checks.number("gdl_weight", gdl_weight)
         self.variety_samples = checks.integer("variety_samples", variety_samples, low=1)
+        if not (self.l2_weight or self.l1_weight or self.gdl_weight or self.adversarial_weight):
+            raise ValueError(
+                "`l2_weight`, `l1_weight`, `gdl_weight` and `adversarial_weight` are all 0: the generator would have "
+                "no loss and never learn. Set at least one above 0 (the defaults: l2_weight=1, gdl_weight=1)."
+            )
         self._check_networks()
         if self.variety_samples > 1 and self.noise_shape is None:
             raise ValueError(

@@ -273,7 +273,7 @@ def test_shapes_of_numpy_ints_build_and_others_are_named():
         next_frame_gan.presets.build(("8", 8, 1), 2, preset="tiny")
     with pytest.raises(ValueError, match=r"`scales`.*frames of 4x4 take factors up to 1"):
         next_frame_gan.presets.build((4, 4, 1), 2)  # the default's (1, 2) cannot judge 4x4 frames at 2
-    with pytest.raises(ValueError, match="`scales` must be a tuple"):  # was TypeError: 'int' object is not iterable
+    with pytest.raises(ValueError, match="`scales` must be int factors >= 1, a tuple"):  # was TypeError: 'int' object is not iterable
         next_frame_gan.presets.build((8, 8, 1), 2, preset="tiny", scales=2)
 
 

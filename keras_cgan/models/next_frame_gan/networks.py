@@ -120,7 +120,7 @@ def next_frame_discriminator(
         not checks.is_integer(s) or s < 1 or height // s < 4 or width // s < 4 for s in scales
     ):
         raise ValueError(
-            f"`scales` must be a tuple of int factors >= 1 leaving frames of at least 4x4 (frames of {height}x{width} "
+            f"`scales` must be int factors >= 1, a tuple, leaving frames of at least 4x4 (frames of {height}x{width} "
             f"take factors up to {max(1, min(height, width) // 4)}). Received: scales={scales!r}"
         )
     scales = tuple(int(s) for s in scales)

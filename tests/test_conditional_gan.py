@@ -452,3 +452,17 @@ def test_digits_shuffle_seed_reorders_the_same_split():
     assert sorted(base[1]) == sorted(again[1])  # the same digits...
     assert not np.array_equal(base[1], again[1])  # ...in another order
     assert sorted(base[1]) != sorted(other_split[1])  # `seed` alone picks another half
+
+
+def test_a_design_the_discriminator_lacks_says_which_conditioning_builds_it():
+    from keras_cgan.models.conditional_gan import presets
+
+    with pytest.raises(ValueError, match=r"`design='acgan'`.*conditioning='acgan' or 'concat_acgan'.*design=None"):
+        presets.build(SHAPE, CLASSES, preset="tiny", design="acgan")
+
+
+def test_noise_of_another_width_is_named_and_lists_are_taken():
+    gan = make_gan()
+    assert gan.generate([1, 2], noise=[[0.0] * LATENT] * 2).shape == (2,) + SHAPE
+    with pytest.raises(ValueError, match=rf"`noise` must have shape \[batch, \*\({LATENT},\)\].*\(2, 5\)"):
+        gan.generate([1, 2], noise=np.zeros((2, 5), "float32"))  # was Keras' "Input 0 ... is incompatible"

@@ -768,3 +768,39 @@ def test_a_text_model_saved_and_loaded_vectorizes_captions_to_the_ids_it_was_tra
     np.testing.assert_array_equal(np.asarray(rebuilt(["A blue circle"])), np.asarray(raw(["A blue circle"])))
     with pytest.raises(ValueError, match=r"1 caption\(s\) hold more than sequence_length=8 tokens"):
         captions.vectorizer(["a red circle at the top left of the picture", "a blue square"], sequence_length=8)
+
+
+def test_tag_encode_takes_tag_lists_from_any_iterable_and_bytes_and_names_a_flat_list():
+    assert TAGS.encode(t for t in [["red hair"]]).tolist() == [[1.0, 0.0, 0.0, 0.0]]  # was a TypeError (no len)
+    assert TAGS.encode([[b"red eyes"]]).tolist() == [[0.0, 0.0, 1.0, 0.0]]  # `tf.data` strings; was "not in vocabulary"
+    for flat in ("red hair", ["red hair", "red eyes"]):  # one sample's tags without the outer list
+        with pytest.raises(ValueError, match=r"one per sample \(`\[\['red hair', \.\.\.\]\]`"):  # was "string 'r'"
+            TAGS.encode(flat)
+
+
+def test_tags_vocabulary_message_shows_what_was_passed_and_numpy_tags_become_str():
+    with pytest.raises(ValueError, match="Received: vocabulary='abc'"):  # was "vocabulary=None"
+        TagsCondition("abc")
+    vocabulary = TagsCondition(np.unique(["b", "a"])).get_config()["vocabulary"]
+    assert vocabulary == ["a", "b"] and all(type(tag) is str for tag in vocabulary)  # was np.str_
+
+
+def test_get_refuses_a_dict_that_is_no_condition_config():
+    with pytest.raises(ValueError, match="serialize_keras_object"):  # was handed back: AttributeError later
+        conditions.get({"num_classes": 10})
+    with pytest.raises(ValueError, match="condition object"):
+        conditions.get(keras.saving.serialize_keras_object(keras.layers.Dense(3)))
+    assert conditions.get(keras.saving.serialize_keras_object(TAGS)).vocabulary == TAGS.vocabulary
+
+
+@pytest.mark.parametrize("kind", ["tags", "text", "embed"])
+def test_one_sample_without_its_batch_axis_is_told_to_add_it(kind):
+    condition, values = conditions_for(kind)
+    with pytest.raises(ValueError, match=r"For one sample, add the batch axis"):
+        condition.check(values[0], "x")
+    condition.check(values[:1], "x")
+
+
+def test_integer_embeddings_are_told_to_cast():
+    with pytest.raises(ValueError, match=r"float vectors; got dtype int64\. Cast them with `\.astype\('float32'\)`"):
+        EMBED.check(np.ones((2, 7), "int64"), "x")

@@ -272,3 +272,17 @@ def test_junction_data_trains_one_step_under_mirrored_strategy():
     assert {"d_loss", "g_loss", "g_adv", "g_l2"} <= set(result)
     assert all(np.isfinite(v) for v in result.values())
     assert 0.0 < result["g_l2"] < 4.0
+
+
+def test_rollout_of_an_empty_batch_and_predict_on_unstacked_clips_say_what_to_do():
+    gan = make_gan()
+    with pytest.raises(ValueError, match="`context` holds no clips"):  # was a Conv2D shape error
+        gan.rollout(clips(2, 2)[:0], steps=1)
+    with pytest.raises(ValueError, match="stack_context"):
+        gan.predict(clips(2, 2), verbose=0)  # [B, k, H, W, C]: frames not stacked on channels
+
+
+def test_a_generator_without_any_loss_is_refused():
+    with pytest.raises(ValueError, match="all 0: the generator would have no loss"):  # trained nothing, silently
+        make_gan(l2_weight=0.0, gdl_weight=0.0, adversarial_weight=0.0)
+    make_gan(l2_weight=0.0, gdl_weight=0.0, adversarial_weight=0.0, l1_weight=1.0)

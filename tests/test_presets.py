@@ -255,3 +255,34 @@ def test_builds_through_presets_and_writes_no_network_by_hand(path):
     assert ("presets", "build") in called, f"{path} does not call presets.build"
     by_hand = sorted({name for _, name in called if name in BY_HAND})
     assert by_hand == [], f"{path} builds {by_hand} by hand; build through the family's presets"
+
+
+def test_a_preset_that_is_no_name_raises_a_value_error():
+    with pytest.raises(ValueError, match=r"preset=\['tiny'\]"):  # was TypeError: unhashable type: 'list'
+        conditional_gan.presets.settings(["tiny"])
+
+
+def test_shapes_of_numpy_ints_build_and_others_are_named():
+    shape = tuple(np.array([8, 8, 1]))  # np.int64 sides; Keras' Dense refused them deep inside
+    gan = conditional_gan.presets.build(shape, 4, preset="tiny", seed=0)
+    assert gan.generator.output.shape[1:] == (8, 8, 1)
+    assert next_frame_gan.presets.build(shape, 2, preset="tiny").generator.output.shape[1:] == (8, 8, 1)
+    with pytest.raises(ValueError, match=r"`image_shape` must be \(height, width, channels\), 3 ints"):
+        conditional_gan.presets.build((8.0, 8.0, 1.0), 4, preset="tiny")  # was Keras' "units=256.0"
+    with pytest.raises(ValueError, match="`frame_shape`"):
+        next_frame_gan.presets.build(("8", 8, 1), 2, preset="tiny")
+    with pytest.raises(ValueError, match=r"`scales`.*frames of 4x4 take factors up to 1"):
+        next_frame_gan.presets.build((4, 4, 1), 2)  # the default's (1, 2) cannot judge 4x4 frames at 2
+    with pytest.raises(ValueError, match="`scales` must be int factors >= 1, a tuple"):  # was TypeError: 'int' object is not iterable
+        next_frame_gan.presets.build((8, 8, 1), 2, preset="tiny", scales=2)
+
+
+@pytest.mark.parametrize("value", ["no", 1, None])
+def test_discriminator_flags_of_conditional_and_next_frame_gans_are_bools(value):
+    # "no" and 1 built a spectrally normalized (or patch) discriminator, None a plain one, all silently.
+    with pytest.raises(ValueError, match=f"`spectral_norm` must be True or False. Received: spectral_norm={value!r}"):
+        conditional_gan.presets.build((8, 8, 1), 4, preset="tiny", spectral_norm=value)
+    with pytest.raises(ValueError, match=f"`spectral_norm` must be True or False. Received: spectral_norm={value!r}"):
+        next_frame_gan.presets.build((8, 8, 1), 2, preset="tiny", spectral_norm=value)
+    with pytest.raises(ValueError, match=f"`patch` must be True or False. Received: patch={value!r}"):
+        next_frame_gan.presets.build((8, 8, 1), 2, preset="tiny", patch=value)

@@ -59,7 +59,14 @@ def get(condition):
     if checks.is_integer(condition):  # not a bool: `True` is no number of classes
         return ClassCondition(int(condition))
     if isinstance(condition, dict):
-        return keras.saving.deserialize_keras_object(condition)
+        restored = keras.saving.deserialize_keras_object(condition)
+        if isinstance(restored, dict):  # a plain dict, not a Keras config: deserializing hands it back
+            raise ValueError(
+                "`condition` as a dict must be a condition's config from `keras.saving.serialize_keras_object` "
+                f"(with its 'class_name'); pass the condition object itself, e.g. ClassCondition(10). Received: "
+                f"condition={condition!r}"
+            )
+        return get(restored)
     if isinstance(condition, Condition):
         return condition
     if hasattr(condition, "wrong") and hasattr(condition, "check"):

@@ -63,6 +63,13 @@ def fits_per_sample(samples, want):
     return len(got) == len(want) and all(g is None or w is None or g == w for g, w in zip(got, want))
 
 
+def one_sample_hint(condition, want):
+    """A hint for one sample's condition given without its batch axis (shape `want`); else ""."""
+    if tf.TensorShape(condition.shape).as_list() != list(want):
+        return ""
+    return " For one sample, add the batch axis: `[condition]` or `condition[None]`."
+
+
 def check_ids(condition, limit, what, where):
     """Raises `ValueError` naming `where` if concrete ids fall outside `[0, limit)`.
 
@@ -204,7 +211,10 @@ class Condition:
             raise ValueError(f"{where}: {name} conditions must have dtype {self.dtype}; got dtype {dtype.name}.")
         if not any(fits_per_sample(condition, shape) for shape in self.sample_shapes):
             shapes = " or ".join(f"[batch, *{tuple(shape)}]" for shape in self.sample_shapes)
-            raise ValueError(f"{where}: {name} conditions must have shape {shapes}; got {tuple(condition.shape)}.")
+            raise ValueError(
+                f"{where}: {name} conditions must have shape {shapes}; got {tuple(condition.shape)}."
+                + one_sample_hint(condition, self.input_shape)
+            )
 
     def assert_valid(self, condition):
         """In-graph checks of a prepared batch, as a list of assert ops (default: none).

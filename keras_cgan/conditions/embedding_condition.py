@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_cgan import checks
-from keras_cgan.conditions.base import Condition, fits_per_sample, is_concrete
+from keras_cgan.conditions.base import Condition, fits_per_sample, is_concrete, one_sample_hint
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
@@ -63,10 +63,14 @@ class EmbeddingCondition(Condition):
         """
         dtype = tf.as_dtype(condition.dtype)
         if not dtype.is_floating:
-            raise ValueError(f"{where}: embedding conditions must be float vectors; got dtype {dtype.name}.")
+            raise ValueError(
+                f"{where}: embedding conditions must be float vectors; got dtype {dtype.name}."
+                + ("" if dtype == tf.string else " Cast them with `.astype('float32')`.")
+            )
         if not fits_per_sample(condition, (self.dim,)):
             raise ValueError(
                 f"{where}: embedding conditions must have shape [batch, {self.dim}]; got {tuple(condition.shape)}."
+                + one_sample_hint(condition, self.input_shape)
             )
         if is_concrete(condition) and not np.all(np.isfinite(np.asarray(condition))):
             raise ValueError(f"{where}: embedding conditions contain NaN or inf.")

@@ -13,7 +13,9 @@ import numpy as np
 import tensorflow as tf
 
 from keras_cgan import checks
-from keras_cgan.conditions.base import CHECK_MARK, Condition, fits_per_sample, is_concrete, other_sample
+from keras_cgan.conditions.base import (
+    CHECK_MARK, Condition, fits_per_sample, is_concrete, one_sample_hint, other_sample,
+)
 
 
 MISMATCHES = ("other", "closest")
@@ -59,12 +61,14 @@ class TagsCondition(Condition):
                 "`vocabulary` must be an ordered list (a set's order changes between runs); pass "
                 f"sorted(vocabulary). Received: vocabulary={vocabulary!r}"
             )
+        given = vocabulary
         vocabulary = list(vocabulary) if not isinstance(vocabulary, str) else None
         if not vocabulary or len(vocabulary) < 2 or not all(isinstance(t, str) and t for t in vocabulary):
             raise ValueError(
                 "`vocabulary` must be a list of at least 2 non-empty tag strings. "
-                f"Received: vocabulary={vocabulary!r}"
+                f"Received: vocabulary={given!r}"
             )
+        vocabulary = [str(t) for t in vocabulary]  # numpy strings (`np.unique`) as plain ones
         if len(set(vocabulary)) != len(vocabulary):
             dup = sorted({t for t in vocabulary if vocabulary.count(t) > 1})
             raise ValueError(f"`vocabulary` has repeated tags: {dup}")
@@ -92,13 +96,19 @@ class TagsCondition(Condition):
         Raises `ValueError` naming a tag that is not in the vocabulary.
 
         Args:
-            tag_sets: list of lists of str.
+            tag_sets: list of lists of str (or bytes), one list per sample.
         """
+        tag_sets = [tag_sets] if isinstance(tag_sets, (str, bytes)) else list(tag_sets)
+        strings = [tags for tags in tag_sets if isinstance(tags, (str, bytes))]
+        if strings:
+            raise ValueError(
+                f"`tag_sets` must be a list of tag lists, one per sample (`[[{strings[0]!r}, ...]]` for one sample); "
+                f"got the string {strings[0]!r} where a tag list belongs."
+            )
         out = np.zeros((len(tag_sets), self.num_tags), "float32")
         for row, tags in enumerate(tag_sets):
-            if isinstance(tags, str):
-                raise ValueError(f"tag set {row} must be a list of tags, not the string {tags!r}")
             for tag in tags:
+                tag = tag.decode("utf-8") if isinstance(tag, bytes) else tag  # as `tf.data` gives strings
                 if tag not in self.index:
                     raise ValueError(
                         f"tag {tag!r} (tag set {row}) is not in the vocabulary {self.vocabulary}"
@@ -167,7 +177,7 @@ class TagsCondition(Condition):
         if not fits_per_sample(condition, (self.num_tags,)):
             raise ValueError(
                 f"{where}: tag conditions must have shape [batch, {self.num_tags}] (one column per tag "
-                f"of the vocabulary); got {tuple(condition.shape)}."
+                f"of the vocabulary); got {tuple(condition.shape)}." + one_sample_hint(condition, self.input_shape)
             )
         if is_concrete(condition):
             values = np.asarray(condition)

@@ -17,7 +17,9 @@ import tensorflow as tf
 from keras import layers
 
 from keras_cgan import checks
-from keras_cgan.conditions.base import CHECK_MARK, Condition, check_ids, fits_per_sample, is_concrete, other_sample
+from keras_cgan.conditions.base import (
+    CHECK_MARK, Condition, check_ids, fits_per_sample, is_concrete, one_sample_hint, other_sample,
+)
 
 TEXT_ENCODERS = ("mean", "gru")
 TEXT_OPTIONS = ("standardize", "split", "ngrams")  # the vectorizer's settings a TextCondition keeps
@@ -342,7 +344,7 @@ class TextCondition(Condition):
         if not fits_per_sample(condition, (self.sequence_length,)):
             raise ValueError(
                 f"{where}: captions must have shape [batch, {self.sequence_length}] token ids; "
-                f"got {tuple(condition.shape)}."
+                f"got {tuple(condition.shape)}." + one_sample_hint(condition, self.input_shape)
             )
         check_ids(condition, self.vocabulary_size, "token ids", where)
         if is_concrete(condition):

@@ -33,7 +33,7 @@ def resolve(presets, parts, preset, overrides):
     Raises:
         ValueError: naming an unknown preset, or a setting no part takes.
     """
-    if preset not in presets:
+    if not isinstance(preset, str) or preset not in presets:
         raise ValueError(f"`preset` must be one of {sorted(presets)}. Received: preset={preset!r}")
     known = {name for part in parts for name in part}
     unknown = sorted(set(overrides) - known)

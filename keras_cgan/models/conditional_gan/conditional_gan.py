@@ -1,6 +1,7 @@
 """`ConditionalGAN`: class-conditional image generation with a matching-aware D."""
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from keras_cgan import checks
@@ -280,8 +281,12 @@ class ConditionalGAN(GANModel):
         outputs = self.discriminator.outputs
         want = {"single": 1, "acgan": 2, "tacgan": 3, "two_head": 2}[self.design]
         if len(outputs) != want:
+            builds = {"single": "'concat' or 'projection'", "acgan": "'acgan' or 'concat_acgan'"}.get(
+                self.design, repr(self.design))
             raise ValueError(
-                f"design={self.design!r} needs a discriminator with {want} output(s); it has {len(outputs)}."
+                f"`design={self.design!r}` needs a discriminator with {want} output(s); it has {len(outputs)}. Build "
+                f"it with `conditioning={builds}` (`networks.conditional_discriminator`, or the presets' override), "
+                "or pass `design=None` to read the design off the discriminator."
             )
         if self.design == "two_head" and tuple(outputs[1].shape[1:]) not in ((), (1,)):
             raise ValueError(
@@ -301,6 +306,16 @@ class ConditionalGAN(GANModel):
                         f"The {self.design} discriminator's class head returns {tuple(head.shape[1:])} per "
                         f"sample; the condition needs ({labels},) logits."
                     )
+
+    def generate(self, condition, noise=None, training=False):
+        """As `GANModel.generate`; `noise` of another width than the generator's raises a `ValueError` naming it."""
+        shape = None if noise is None else tf.TensorShape(noise.shape if hasattr(noise, "shape") else np.shape(noise))
+        if shape is not None and not shape[1:].is_compatible_with(self.noise_shape):
+            raise ValueError(
+                f"`noise` must have shape [batch, *{self.noise_shape}] (the generator's noise input: its "
+                f"`latent_dim`). Received shape {tuple(shape)}."
+            )
+        return super().generate(condition, noise=noise, training=training)
 
     def check_condition(self, condition, where):
         """Raises `ValueError` if conditions do not fit (the condition object decides).

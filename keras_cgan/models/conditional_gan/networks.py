@@ -47,10 +47,13 @@ def _start_size(height, width):
 
 
 def _check_sizes(image_shape, base_filters):
-    """`ValueError` naming `image_shape` unless (height, width, channels), or `base_filters` unless an int >= 1."""
-    if not hasattr(image_shape, "__len__") or len(image_shape) != 3 or any(int(d) < 1 for d in image_shape):
-        raise ValueError(f"`image_shape` must be (height, width, channels). Received: {image_shape}")
+    """`image_shape` as a tuple of 3 Python ints; a `ValueError` naming it, or `base_filters` unless an int >= 1."""
+    if not hasattr(image_shape, "__len__") or len(image_shape) != 3 or not all(
+        checks.is_integer(d) and d >= 1 for d in image_shape
+    ):
+        raise ValueError(f"`image_shape` must be (height, width, channels), 3 ints >= 1. Received: {image_shape!r}")
     checks.integer("base_filters", base_filters, low=1)
+    return tuple(int(d) for d in image_shape)  # numpy ints too: Keras layers take Python ints only
 
 
 def _resolve_condition(num_classes, condition):
@@ -131,7 +134,7 @@ def conditional_generator(
             saturate where most pixels sit at -1).
             Defaults to `"tanh"`.
     """
-    _check_sizes(image_shape, base_filters)
+    image_shape = _check_sizes(image_shape, base_filters)
     latent_dim = checks.integer("latent_dim", latent_dim, low=1)
     check_output_activation(output_activation)
     if condition_at not in CONDITION_AT:
@@ -253,7 +256,7 @@ def conditional_discriminator(
             max and average pooling (a form learnt once reads anywhere).
             Defaults to `"flatten"`.
     """
-    _check_sizes(image_shape, base_filters)
+    image_shape = _check_sizes(image_shape, base_filters)
     if classifier_pooling not in CLASSIFIER_POOLINGS:
         raise ValueError(
             f"`classifier_pooling` must be one of {CLASSIFIER_POOLINGS}. "
@@ -272,7 +275,7 @@ def conditional_discriminator(
         )
     height, width, _ = image_shape
     embedding_dim = 16 if embedding_dim is None else checks.integer("embedding_dim", embedding_dim, low=1)
-    sn = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
+    sn = layers.SpectralNormalization if checks.flag("spectral_norm", spectral_norm) else (lambda layer: layer)
 
     image = keras.Input(image_shape, name="image")
     condition_in = condition_input(condition_kind)

@@ -27,12 +27,16 @@ from keras_cgan.layers import check_output_activation, image_output
 
 
 def _check(frame_shape, context_frames, base_filters):
-    if not hasattr(frame_shape, "__len__") or len(frame_shape) != 3 or any(int(d) < 1 for d in frame_shape):
-        raise ValueError(f"`frame_shape` must be (height, width, channels). Received: {frame_shape}")
+    """`frame_shape` as a tuple of 3 Python ints; a `ValueError` naming the argument that does not fit."""
+    if not hasattr(frame_shape, "__len__") or len(frame_shape) != 3 or not all(
+        checks.is_integer(d) and d >= 1 for d in frame_shape
+    ):
+        raise ValueError(f"`frame_shape` must be (height, width, channels), 3 ints >= 1. Received: {frame_shape!r}")
     if frame_shape[0] % 4 or frame_shape[1] % 4:
         raise ValueError(f"`frame_shape` height and width must be multiples of 4. Received: {frame_shape}")
     checks.integer("context_frames", context_frames, low=1)
     checks.integer("base_filters", base_filters, low=1)
+    return tuple(int(d) for d in frame_shape)  # numpy ints too: Keras layers take Python ints only
 
 
 def next_frame_generator(
@@ -56,7 +60,7 @@ def next_frame_generator(
             a linear output reaches -1 at a finite value and keeps
             learning. Defaults to `"linear"`.
     """
-    _check(frame_shape, context_frames, base_filters)
+    frame_shape = _check(frame_shape, context_frames, base_filters)
     checks.integer("latent_dim", latent_dim, low=0)
     check_output_activation(output_activation)
     height, width, channels = frame_shape
@@ -109,15 +113,19 @@ def next_frame_discriminator(
         spectral_norm: bool. Wrap convolutions in
             `keras.layers.SpectralNormalization`. Defaults to `False`.
     """
-    _check(frame_shape, context_frames, base_filters)
+    frame_shape = _check(frame_shape, context_frames, base_filters)
     height, width, channels = frame_shape
-    scales = tuple(scales)
-    if not scales or any(not checks.is_integer(s) or s < 1 or height // s < 4 or width // s < 4 for s in scales):
+    scales = tuple(scales) if isinstance(scales, (list, tuple)) else scales
+    if not isinstance(scales, tuple) or not scales or any(
+        not checks.is_integer(s) or s < 1 or height // s < 4 or width // s < 4 for s in scales
+    ):
         raise ValueError(
-            f"`scales` must be int factors >= 1 leaving frames of at least 4x4. Received: scales={scales}"
+            f"`scales` must be int factors >= 1, a tuple, leaving frames of at least 4x4 (frames of {height}x{width} "
+            f"take factors up to {max(1, min(height, width) // 4)}). Received: scales={scales!r}"
         )
     scales = tuple(int(s) for s in scales)
-    sn = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
+    patch = checks.flag("patch", patch)
+    sn = layers.SpectralNormalization if checks.flag("spectral_norm", spectral_norm) else (lambda layer: layer)
     frame = keras.Input(frame_shape, name="frame")
     condition = keras.Input((height, width, context_frames * channels), name="condition")
     pair = layers.Concatenate(name="frame_and_context")([condition, frame])  # [B, H, W, (k+1)C]

@@ -101,6 +101,11 @@ class NextFrameGAN(GANModel):
         self.l1_weight = checks.number("l1_weight", l1_weight)
         self.gdl_weight = checks.number("gdl_weight", gdl_weight)
         self.variety_samples = checks.integer("variety_samples", variety_samples, low=1)
+        if not (self.l2_weight or self.l1_weight or self.gdl_weight or self.adversarial_weight):
+            raise ValueError(
+                "`l2_weight`, `l1_weight`, `gdl_weight` and `adversarial_weight` are all 0: the generator would have "
+                "no loss and never learn. Set at least one above 0 (the defaults: l2_weight=1, gdl_weight=1)."
+            )
         self._check_networks()
         if self.variety_samples > 1 and self.noise_shape is None:
             raise ValueError(
@@ -147,9 +152,12 @@ class NextFrameGAN(GANModel):
 
     def check_condition(self, condition, where):
         if not fits_per_sample(condition, self.condition_shape):
+            clips = len(condition.shape) == 5  # [B, k, H, W, C]: frames not yet stacked
             raise ValueError(
                 f"{where}: conditions have shape {tuple(condition.shape[1:])} per sample; the last {self.context_frames} frames "
                 f"of shape {self.frame_shape} stacked on channels make {self.condition_shape}."
+                + (" Stack the frames with `keras_cgan.data.video.stack_context(frames)` (or roll out clips with "
+                   "`rollout`)." if clips else "")
             )
         self._check_values(condition, where, "context frames")
 
@@ -267,6 +275,8 @@ class NextFrameGAN(GANModel):
             raise ValueError(
                 f"`context` must be [batch, T >= {k}, *{self.frame_shape}]. Received shape {context.shape}."
             )
+        if not len(context):
+            raise ValueError(f"`context` holds no clips (an empty batch, shape {context.shape}): nothing to roll out.")
         steps = checks.integer("steps", steps, low=1)
         if noise is not None:
             noise = np.asarray(noise, np.float32)

@@ -61,7 +61,7 @@ def build(args, baseline):
     g = networks.next_frame_generator(shape, args.context, **_given(latent_dim=args.latent_dim, base_filters=args.filters))
     d = networks.next_frame_discriminator(shape, args.context, **_given(
         base_filters=args.filters, scales=args.scales, patch=False if args.global_d else None,
-        spectral_norm=args.spectral_norm,
+        spectral_norm=None if args.spectral_norm is None else bool(args.spectral_norm),
     ))
     kwargs = _given(
         l2_weight=args.l2_weight, l1_weight=args.l1_weight, gdl_weight=args.gdl_weight,

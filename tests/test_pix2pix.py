@@ -177,6 +177,9 @@ def test_patch_discriminator_bad_arguments():
         networks.patch_discriminator((16, 16, 1), (16, 16, 3), receptive_field=50)
     with pytest.raises(ValueError, match="same height and width"):
         networks.patch_discriminator((16, 16, 1), (32, 32, 3))
+    for wrong in ("no", 1):  # built a spectrally normalized D, silently
+        with pytest.raises(ValueError, match="spectral_norm"):
+            networks.patch_discriminator((16, 16, 1), (16, 16, 3), spectral_norm=wrong)
 
 
 # --------------------------------------------------------------------- model

@@ -112,7 +112,7 @@ def patch_discriminator(
         receptive_field = auto_receptive_field(image_shape[0], image_shape[1])
     normalization(norm, None)  # validates `norm`
     init = keras.initializers.RandomNormal(0.0, 0.02)
-    sn = layers.SpectralNormalization if spectral_norm else (lambda layer: layer)
+    sn = layers.SpectralNormalization if checks.flag("spectral_norm", spectral_norm) else (lambda layer: layer)
     use_bias = norm != "batch"
     filters_at = lambda i: min(base_filters * 2**i, max_filters)
 

@@ -461,3 +461,12 @@ def test_conditions_given_as_strings_say_how_to_make_numbers_of_them(condition, 
         with pytest.raises(ValueError, match=re.escape(f"x: conditions are strings ({given}); the model takes "
                                                        f"numbers: {hint}")):
             run()
+
+
+def test_compile_names_a_steps_per_execution_or_run_eagerly_keras_would_take():
+    gan = families.build("conditional")
+    for key, wrong in (("steps_per_execution", 0), ("steps_per_execution", "8"), ("run_eagerly", 1)):
+        with pytest.raises(ValueError, match=f"`{key}` must be"):  # 0 trained no step; "8" and 1 were taken
+            gan.compile(**{key: wrong})
+    gan.compile(steps_per_execution=np.int64(2), run_eagerly=False)
+    assert gan.steps_per_execution == 2

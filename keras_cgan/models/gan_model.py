@@ -568,6 +568,10 @@ class GANModel(InputChecks, keras.Model):
         gradient_penalty_weight = checks.number("gradient_penalty_weight", gradient_penalty_weight)
         r1_weight = checks.number("r1_weight", r1_weight)
         check_data = checks.flag("check_data", check_data)
+        if "steps_per_execution" in kwargs:  # Keras took 0 (no step trained) and "8"
+            kwargs["steps_per_execution"] = checks.integer("steps_per_execution", kwargs["steps_per_execution"], low=1)
+        if kwargs.get("run_eagerly") is not None:
+            kwargs["run_eagerly"] = checks.flag("run_eagerly", kwargs["run_eagerly"])
         if kwargs.get("jit_compile") is None or (check_data and kwargs["jit_compile"] == "auto"):
             # Off by default (XLA was slower on CPU; fails under Mirrored); Keras' "auto" would pick it on a
             # GPU, where the data checks cannot run.

@@ -1121,7 +1121,7 @@ def build(presets, *inputs, args, sets, **extra):
     """
     keras.utils.set_random_seed(args.seed)
     execution = {"steps_per_execution": per_execution(args, sets)}
-    gan = presets.build(*inputs, seed=args.seed, **{**execution, **overrides_from(sets), **extra})
+    gan = presets.build(*inputs, seed=args.seed, **{**overrides_from(sets), **execution, **extra})
     decayed(gan, sets, args.steps)
     return gan
 

@@ -22,7 +22,6 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-# keras_cgan before keras: it imports TensorFlow without the start-up lines written before the level applies.
 from keras_cgan import checks  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

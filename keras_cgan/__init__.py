@@ -59,8 +59,8 @@ def _quiet_tensorflow_start():
         if not level or "tensorflow" in _sys.modules or _sys.stderr is None:
             raise OSError("nothing to hold")
         _sys.stderr.flush()
-        saved = _os.dup(2)
         held = _tempfile.TemporaryFile("w+", errors="replace")
+        saved = _os.dup(2)
     except (OSError, ValueError):  # no stderr (pythonw, a closed fd 2) or no temporary folder: as it is
         yield
         return

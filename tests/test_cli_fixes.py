@@ -426,6 +426,8 @@ def test_resume_of_a_run_whose_data_folder_moved_names_it_and_takes_data(copy, p
     assert resume(copy) == 2  # was: "--data .../moved_away: no such folder.", a flag not given
     assert f"error: --resume: the run's data folder {moved} (in {path}) no longer exists; give --data DIR, where " \
         "its data is now." in capsys.readouterr().err
+    assert resume(copy, "--data", str(tmp_path / "missing")) == 2
+    assert "warning" not in capsys.readouterr().err  # "training goes on" came before refusing that folder
     assert resume(copy, "--data", pairs) == 0  # was: refused as a change of data.path
     assert f"warning: --resume: the run's data folder {moved} no longer exists; training goes on with --data " \
         f"{pairs}, checked only to hold as many examples." in capsys.readouterr().err

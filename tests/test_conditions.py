@@ -804,3 +804,12 @@ def test_one_sample_without_its_batch_axis_is_told_to_add_it(kind):
 def test_integer_embeddings_are_told_to_cast():
     with pytest.raises(ValueError, match=r"float vectors; got dtype int64\. Cast them with `\.astype\('float32'\)`"):
         EMBED.check(np.ones((2, 7), "int64"), "x")
+
+
+def test_tags_encode_names_numpy_strings_plainly_and_says_a_multi_hot_array_is_encoded_already():
+    tags = TagsCondition(["a", "b"])
+    with pytest.raises(ValueError, match=r"got the string 'a' where"):  # was np.str_('a')
+        tags.encode(np.array(["a", "b"]))
+    with pytest.raises(ValueError, match=r"not a tag: .*A multi-hot array is encoded already"):
+        tags.encode(np.array([[1.0, 0.0]], "float32"))  # was "tag 1.0 ... is not in the vocabulary"
+    np.testing.assert_array_equal(tags.encode(np.array([["a"], ["b"]])), [[1, 0], [0, 1]])

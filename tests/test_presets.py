@@ -273,8 +273,10 @@ def test_shapes_of_numpy_ints_build_and_others_are_named():
         next_frame_gan.presets.build(("8", 8, 1), 2, preset="tiny")
     with pytest.raises(ValueError, match=r"`scales`.*frames of 4x4 take factors up to 1"):
         next_frame_gan.presets.build((4, 4, 1), 2)  # the default's (1, 2) cannot judge 4x4 frames at 2
-    with pytest.raises(ValueError, match="`scales` must be int factors >= 1, a tuple"):  # was TypeError: 'int' object is not iterable
+    with pytest.raises(ValueError, match="`scales` must be int factors >= 1, a list or tuple"):  # was TypeError: 'int' object is not iterable
         next_frame_gan.presets.build((8, 8, 1), 2, preset="tiny", scales=2)
+    for scales in (np.array([1, 2]), range(1, 3)):  # any one-axis sequence, as before the check
+        assert next_frame_gan.presets.build((8, 8, 1), 2, preset="tiny", scales=scales)
 
 
 @pytest.mark.parametrize("value", ["no", 1, None])

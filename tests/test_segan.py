@@ -165,6 +165,8 @@ def test_overlap_add_refuses_more_than_one_signal():
     with pytest.raises(ValueError, match=r"`x` must be one signal, of shape \(T,\), \(T, 1\) or \(1, T\)\. Received "
                                          r"shape \(300, 2\); mix channels down first"):
         wf.overlap_add(lambda frames: frames, x, window=64)
+    with pytest.raises(ValueError, match=r"Cannot enhance an empty signal"):
+        wf.overlap_add(lambda frames: frames, np.zeros((0, 1)), window=64)  # an empty [T, 1] read
     for one in (x[:, :1], x[None, :, 0]):  # [T, 1] and [1, T]
         np.testing.assert_allclose(wf.overlap_add(lambda frames: frames, one, window=64), x[:, 0], atol=1e-5)
 

@@ -370,15 +370,15 @@ def run_train(args):
                 "no longer exists; give --data DIR, where its data is now."
             )
         saved["data"]["path"] = data_path  # not a change of data
-        if chief:  # nothing of the old folder is left to compare with the new one but the counts checked later
-            print(
-                f"keras-cgan train: warning: --resume: the run's data folder {saved_path} no longer exists; "
-                f"training goes on with --data {data_path}, checked only to hold as many examples.",
-                file=sys.stderr,
-            )
     if data_path and not os.path.isdir(data_path):  # every family reads a folder
         problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
         raise wrong_layout(data_path, family, problem)
+    if saved_path and data_path != saved_path and not os.path.isdir(saved_path) and chief:
+        print(  # nothing of the old folder is left to compare with the new one but the counts checked later
+            f"keras-cgan train: warning: --resume: the run's data folder {saved_path} no longer exists; "
+            f"training goes on with --data {data_path}, checked only to hold as many examples.",
+            file=sys.stderr,
+        )
     if args.per_replica_batch_size:
         batch_size = distribute.global_batch_size(args.per_replica_batch_size, strategy, per_replica=True)
     else:

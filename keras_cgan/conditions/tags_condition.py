@@ -21,6 +21,11 @@ from keras_cgan.conditions.base import (
 MISMATCHES = ("other", "closest")
 
 
+def _text(value):
+    """A tag as a plain `str` (bytes decoded, numpy's `str_` unwrapped), for lookups and messages."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
 @keras.saving.register_keras_serializable(package="keras_cgan")
 class TagsCondition(Condition):
     """A set of tags ("blue hair", "red eyes"), fed multi-hot as `float32` `[B, T]`.
@@ -99,7 +104,7 @@ class TagsCondition(Condition):
             tag_sets: list of lists of str (or bytes), one list per sample.
         """
         tag_sets = [tag_sets] if isinstance(tag_sets, (str, bytes)) else list(tag_sets)
-        strings = [tags for tags in tag_sets if isinstance(tags, (str, bytes))]
+        strings = [_text(tags) for tags in tag_sets if isinstance(tags, (str, bytes))]
         if strings:
             raise ValueError(
                 f"`tag_sets` must be a list of tag lists, one per sample (`[[{strings[0]!r}, ...]]` for one sample); "
@@ -108,7 +113,12 @@ class TagsCondition(Condition):
         out = np.zeros((len(tag_sets), self.num_tags), "float32")
         for row, tags in enumerate(tag_sets):
             for tag in tags:
-                tag = tag.decode("utf-8") if isinstance(tag, bytes) else tag  # as `tf.data` gives strings
+                if not isinstance(tag, (str, bytes)):  # e.g. a multi-hot row: encoded already
+                    raise ValueError(
+                        f"`tag_sets` holds {tag!r} (tag set {row}), not a tag: pass lists of tag strings. A multi-hot "
+                        "array is encoded already: give it to `fit`, `predict` or `generate` as it is."
+                    )
+                tag = _text(tag)  # as `tf.data` gives strings; numpy's as plain str
                 if tag not in self.index:
                     raise ValueError(
                         f"tag {tag!r} (tag set {row}) is not in the vocabulary {self.vocabulary}"

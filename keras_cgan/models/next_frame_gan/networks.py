@@ -20,6 +20,7 @@ Example:
 """
 
 import keras
+import numpy as np
 from keras import layers
 
 from keras_cgan import checks
@@ -115,12 +116,12 @@ def next_frame_discriminator(
     """
     frame_shape = _check(frame_shape, context_frames, base_filters)
     height, width, channels = frame_shape
-    scales = tuple(scales) if isinstance(scales, (list, tuple)) else scales
+    scales = tuple(np.ravel(scales)) if np.ndim(scales) == 1 and not isinstance(scales, str) else scales
     if not isinstance(scales, tuple) or not scales or any(
         not checks.is_integer(s) or s < 1 or height // s < 4 or width // s < 4 for s in scales
     ):
         raise ValueError(
-            f"`scales` must be int factors >= 1, a tuple, leaving frames of at least 4x4 (frames of {height}x{width} "
+            f"`scales` must be int factors >= 1, a list or tuple, leaving frames of at least 4x4 (frames of {height}x{width} "
             f"take factors up to {max(1, min(height, width) // 4)}). Received: scales={scales!r}"
         )
     scales = tuple(int(s) for s in scales)

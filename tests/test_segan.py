@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import re
 
 import keras
 import numpy as np
@@ -392,6 +393,31 @@ def test_streamer_emits_samples_before_the_end():
     assert 0 < first.size <= 2 * WINDOW
     rest = np.concatenate([streamer.process(x[2 * WINDOW :]), streamer.flush()])
     np.testing.assert_allclose(np.concatenate([first, rest]), x, atol=1e-5)
+
+
+def test_stream_enhance_checks_the_signal_and_its_settings_as_enhance_does():
+    identity = lambda frame: frame
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, 3 * WINDOW + 7).astype("float32")
+    for odd in (x[:1], x[: WINDOW - 1], x[: WINDOW + 1], x):  # any length, odd hops and chunks
+        for hop, chunk in ((WINDOW // 2, 1600), (WINDOW // 8, 3)):
+            y = streaming.stream_enhance(identity, odd, window=WINDOW, hop=hop, chunk_size=chunk)
+            np.testing.assert_allclose(y, odd, atol=1e-5)
+    np.testing.assert_allclose(streaming.stream_enhance(identity, x[:, None], window=WINDOW), x, atol=1e-5)
+    cases = [
+        # Each went through: int16 PCM as samples of thousands, [T, 2] as 2T interleaved samples, NaN to NaN out.
+        (dict(waveform=np.full(100, 1000, "int16")), "got dtype int16. int16 PCM audio: use `x.astype('float32') / 32768`"),
+        (dict(waveform=np.zeros((100, 2), "float32")), "`waveform` must be one signal, of shape (T,), (T, 1) or (1, T). "
+                                                        "Received shape (100, 2)"),
+        (dict(waveform=np.array([0.0, np.nan], "float32")), "`stream_enhance` samples must be finite"),
+        (dict(chunk_size=0), "`chunk_size` must be an int >= 1. Received: chunk_size=0"),  # was range()'s error
+        (dict(chunk_size=2.5), "`chunk_size` must be an int >= 1. Received: chunk_size=2.5"),  # was a TypeError
+        (dict(window=None), "Pass `window=` (the frame length)"),  # was an AttributeError
+    ]
+    for kwargs, match in cases:
+        with pytest.raises(ValueError, match=re.escape(match)):
+            streaming.stream_enhance(identity, **{"waveform": x, "window": WINDOW, **kwargs})
+    with pytest.raises(ValueError, match=re.escape("`run_window` must be a callable")):
+        streaming.StreamingEnhancer(None, WINDOW)  # failed at the first full window
 
 
 # --------------------------------------------------------------------- data

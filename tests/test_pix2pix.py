@@ -235,6 +235,20 @@ def test_fit_rejects_wrong_condition_shape_before_training():
         model.fit(np.repeat(c, 3, -1), x, batch_size=4, epochs=1, verbose=0)
 
 
+@pytest.mark.parametrize(
+    "shape, hint",
+    [
+        ((2, 32, 32, 1), "Resize them to 16x16 (e.g. `tf.image.resize`), or build a model for their size."),
+        ((2, 16, 16, 3), "Convert them to 1 channel(s)."),
+        ((16, 16, 1), "One image without its batch axis? Pass `x[None]`"),  # was "(16, 1) per sample" alone
+        ((2, 16, 16), "Add the channel axis: `x[..., None]`."),
+    ],
+)
+def test_a_condition_of_another_shape_is_told_what_to_do(shape, hint):
+    with pytest.raises(ValueError, match=re.escape(hint)):
+        tiny().predict(np.zeros(shape, "float32"), verbose=0)
+
+
 def test_generator_objective_is_weighted_sum_of_parts():
     model = tiny(l1_weight=7.0, adversarial_weight=0.5)
     model.compile(adversarial_loss="lsgan")

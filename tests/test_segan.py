@@ -192,6 +192,8 @@ def test_enhance_rejects_stereo_and_empty():
         model.enhance(np.zeros(0))
     with pytest.raises(ValueError, match=r"`batch_size` must be an int >= 1. Received: batch_size=0"):
         model.enhance(np.zeros(100), batch_size=0)  # range() arg 3 must not be zero
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, 300).astype("float32")
+    np.testing.assert_allclose(model.enhance(x[None]), model.enhance(x), atol=1e-6)  # (1, T) was "mix channels down"
 
 
 def test_discriminator_spectral_norm_bounds_each_layer():
@@ -384,6 +386,14 @@ def test_on_device_generator_exports_to_onnx_and_streams(tmp_path):
     report = export.to_onnx(streaming.on_device_generator(gan), str(tmp_path / "segan.onnx"))
     streamed = streaming.stream_enhance(report.path, x, preemphasis=0.95, chunk_size=999)
     assert np.abs(streamed - gan.enhance(x)).max() <= 1e-4
+
+
+def test_zero_noise_names_a_shape_that_is_no_list_of_ints():
+    assert streaming.ZeroNoise.from_config(streaming.ZeroNoise((4, 2)).get_config()).noise_shape == (4, 2)
+    for wrong in (5, (4, 2.5), ("8",)):  # a TypeError, a shape cut to (4, 2), a shape read from text
+        with pytest.raises(ValueError, match=re.escape(f"`noise_shape` must be a non-empty list of ints >= 1. "
+                                                       f"Received: noise_shape={wrong!r}")):
+            streaming.ZeroNoise(wrong)
 
 
 def test_streamer_emits_samples_before_the_end():

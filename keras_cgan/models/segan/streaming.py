@@ -64,7 +64,7 @@ class ZeroNoise(keras.layers.Layer):
 
     def __init__(self, noise_shape, **kwargs):
         super().__init__(**kwargs)
-        self.noise_shape = tuple(int(d) for d in noise_shape)
+        self.noise_shape = tuple(checks.integers("noise_shape", noise_shape, low=1))  # `int()` cut 2.5, read "8"
 
     def call(self, x):
         return keras.ops.zeros((keras.ops.shape(x)[0],) + self.noise_shape, dtype=self.compute_dtype)

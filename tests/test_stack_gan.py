@@ -328,3 +328,10 @@ def test_generate_stages_names_a_stage_count_it_lacks_and_takes_numpy_noise():
     np.testing.assert_allclose(
         np.asarray(images[-1]), np.asarray(gan.generator([noise.astype("float32"), np.arange(2)])), atol=1e-6
     )
+
+
+@pytest.mark.parametrize("name, value", [("image_size", "8"), ("image_size", 8.0), ("channels", 2.0), ("channels", True)])
+def test_stage_discriminator_names_its_own_argument(name, value):
+    # Was "`image_shape` must be (height, width, channels)", an argument it does not have.
+    with pytest.raises(ValueError, match=re.escape(f"`{name}` must be an int >= 1. Received: {name}={value!r}")):
+        stackgan_networks.stage_discriminator(**{"image_size": 8, "condition": 4, "base_filters": 4, name: value})

@@ -90,18 +90,38 @@ def test_unet_resize_upsampling_keeps_shapes_and_exports_with_parity(tmp_path):
     "kwargs, match",
     [
         (dict(image_shape=(16, 16, 3), upsample="bilinear"), "upsample"),
-        (dict(image_shape=(30, 30, 3)), "divisible"),
+        (dict(image_shape=(30, 30, 3), num_downs=2), "divisible"),
         (dict(image_shape=(16, 16, 3), norm="layer"), "norm"),
         (dict(image_shape=(16, 16, 3), dropout=1.0), "dropout"),
         (dict(image_shape=(16, 16)), "image_shape"),
         (dict(image_shape=16), "image_shape"),  # was a TypeError: object of type 'int' has no len()
         (dict(image_shape=(16, 16, 3), base_filters=0), "`base_filters` must be an int >= 1"),  # was Keras' filters=0
         (dict(image_shape=(16, 16, 3), max_filters=0.5), "`max_filters` must be an int >= 1"),
+        # Each was taken silently (True as 1, 16.5 cut, "16" read) or failed in a bare TypeError.
+        (dict(image_shape=(16.5, 16, 3)), r"`image_shape` must be \(height, width, channels\), 3 ints"),
+        (dict(image_shape=("16", 16, 3)), "`image_shape` must be"),
+        (dict(image_shape=(16, 16, True)), "`image_shape` must be"),
+        (dict(image_shape=(16, 16, 3), output_channels=True), "`output_channels` must be an int >= 1"),
+        (dict(image_shape=(16, 16, 3), output_channels=3.0), "`output_channels` must be an int >= 1"),
+        (dict(image_shape=(16, 16, 3), num_downs=True), "`num_downs` must be an int >= 1"),
+        (dict(image_shape=(16, 16, 3), num_downs=2.0), "`num_downs` must be an int >= 1"),
+        (dict(image_shape=(16, 16, 3), dropout=None), "`dropout` must be a finite number >= 0 and < 1"),
+        (dict(image_shape=(16, 16, 3), dropout="0.5"), "`dropout` must be a finite number"),
+        (dict(image_shape=(16, 16, 3), dropout_blocks=1.5), "`dropout_blocks` must be an int >= 0"),
+        (dict(image_shape=(16, 16, 3), dropout_blocks=None), "`dropout_blocks` must be an int >= 0"),
     ],
 )
 def test_unet_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         networks.unet_generator(**kwargs)
+
+
+@pytest.mark.parametrize("shape, downs", [((256, 256, 1), 8), ((48, 48, 3), 4), ((12, 20, 3), 2)])
+def test_unet_default_depth_fits_sizes_that_are_no_power_of_two(shape, downs):
+    # log2 of the shorter side was 5 for 48x48 and 3 for 12x20: both refused by default.
+    g = networks.unet_generator(shape, 1, base_filters=2, max_filters=4)
+    assert tuple(g.output.shape) == (None, *shape[:2], 1)
+    assert len([layer for layer in g.layers if layer.name.startswith("down_") and layer.name[5:].isdigit()]) == downs
 
 
 @pytest.mark.parametrize("name, value", [("base_filters", 0), ("max_filters", 2.5)])
@@ -114,7 +134,7 @@ def test_the_preset_names_a_shape_that_is_not_height_width_channels():
     from keras_cgan.models.pix2pix import presets
 
     # A target given as its channel count was `target_shape[-1]`'s TypeError ('int' object is not subscriptable).
-    with pytest.raises(ValueError, match=re.escape("`target_shape` must be (height, width, channels). Received: 3")):
+    with pytest.raises(ValueError, match=re.escape("`target_shape` must be (height, width, channels), 3 ints >= 1. Received: 3")):
         presets.build((16, 16, 3), 3, preset="tiny")
     with pytest.raises(ValueError, match=re.escape("`condition_shape` must be (height, width, channels)")):
         presets.build((16, 16), (16, 16, 3), preset="tiny")
@@ -175,6 +195,9 @@ def test_patch_discriminator_spectral_norm_wraps_every_conv(field):
 def test_patch_discriminator_bad_arguments():
     with pytest.raises(ValueError, match="receptive_field"):
         networks.patch_discriminator((16, 16, 1), (16, 16, 3), receptive_field=50)
+    for wrong in (True, 70.0):  # True == 1 built a PixelGAN; 70.0 a float field
+        with pytest.raises(ValueError, match=re.escape(f"Received: receptive_field={wrong!r}")):
+            networks.patch_discriminator((16, 16, 1), (16, 16, 3), receptive_field=wrong)
     with pytest.raises(ValueError, match="same height and width"):
         networks.patch_discriminator((16, 16, 1), (32, 32, 3))
     for wrong in ("no", 1):  # built a spectrally normalized D, silently
@@ -210,6 +233,20 @@ def test_fit_rejects_wrong_condition_shape_before_training():
     c, x = pairs()
     with pytest.raises(ValueError, match="conditions have shape"):
         model.fit(np.repeat(c, 3, -1), x, batch_size=4, epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize(
+    "shape, hint",
+    [
+        ((2, 32, 32, 1), "Resize them to 16x16 (e.g. `tf.image.resize`), or build a model for their size."),
+        ((2, 16, 16, 3), "Convert them to 1 channel(s)."),
+        ((16, 16, 1), "One image without its batch axis? Pass `x[None]`"),  # was "(16, 1) per sample" alone
+        ((2, 16, 16), "Add the channel axis: `x[..., None]`."),
+    ],
+)
+def test_a_condition_of_another_shape_is_told_what_to_do(shape, hint):
+    with pytest.raises(ValueError, match=re.escape(hint)):
+        tiny().predict(np.zeros(shape, "float32"), verbose=0)
 
 
 def test_generator_objective_is_weighted_sum_of_parts():

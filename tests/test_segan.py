@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import re
 
 import keras
 import numpy as np
@@ -193,6 +194,8 @@ def test_enhance_rejects_stereo_and_empty():
         model.enhance(np.zeros(0))
     with pytest.raises(ValueError, match=r"`batch_size` must be an int >= 1. Received: batch_size=0"):
         model.enhance(np.zeros(100), batch_size=0)  # range() arg 3 must not be zero
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, 300).astype("float32")
+    np.testing.assert_allclose(model.enhance(x[None]), model.enhance(x), atol=1e-6)  # (1, T) was "mix channels down"
 
 
 def test_discriminator_spectral_norm_bounds_each_layer():
@@ -387,6 +390,14 @@ def test_on_device_generator_exports_to_onnx_and_streams(tmp_path):
     assert np.abs(streamed - gan.enhance(x)).max() <= 1e-4
 
 
+def test_zero_noise_names_a_shape_that_is_no_list_of_ints():
+    assert streaming.ZeroNoise.from_config(streaming.ZeroNoise((4, 2)).get_config()).noise_shape == (4, 2)
+    for wrong in (5, (4, 2.5), ("8",)):  # a TypeError, a shape cut to (4, 2), a shape read from text
+        with pytest.raises(ValueError, match=re.escape(f"`noise_shape` must be a non-empty list of ints >= 1. "
+                                                       f"Received: noise_shape={wrong!r}")):
+            streaming.ZeroNoise(wrong)
+
+
 def test_streamer_emits_samples_before_the_end():
     streamer = streaming.StreamingEnhancer(lambda frame: frame, WINDOW, preemphasis=0.95)
     x = np.random.default_rng(0).uniform(-0.5, 0.5, 4 * WINDOW).astype("float32")
@@ -394,6 +405,31 @@ def test_streamer_emits_samples_before_the_end():
     assert 0 < first.size <= 2 * WINDOW
     rest = np.concatenate([streamer.process(x[2 * WINDOW :]), streamer.flush()])
     np.testing.assert_allclose(np.concatenate([first, rest]), x, atol=1e-5)
+
+
+def test_stream_enhance_checks_the_signal_and_its_settings_as_enhance_does():
+    identity = lambda frame: frame
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, 3 * WINDOW + 7).astype("float32")
+    for odd in (x[:1], x[: WINDOW - 1], x[: WINDOW + 1], x):  # any length, odd hops and chunks
+        for hop, chunk in ((WINDOW // 2, 1600), (WINDOW // 8, 3)):
+            y = streaming.stream_enhance(identity, odd, window=WINDOW, hop=hop, chunk_size=chunk)
+            np.testing.assert_allclose(y, odd, atol=1e-5)
+    np.testing.assert_allclose(streaming.stream_enhance(identity, x[:, None], window=WINDOW), x, atol=1e-5)
+    cases = [
+        # Each went through: int16 PCM as samples of thousands, [T, 2] as 2T interleaved samples, NaN to NaN out.
+        (dict(waveform=np.full(100, 1000, "int16")), "got dtype int16. int16 PCM audio: use `x.astype('float32') / 32768`"),
+        (dict(waveform=np.zeros((100, 2), "float32")), "`waveform` must be one signal, of shape (T,), (T, 1) or (1, T). "
+                                                        "Received shape (100, 2)"),
+        (dict(waveform=np.array([0.0, np.nan], "float32")), "`stream_enhance` samples must be finite"),
+        (dict(chunk_size=0), "`chunk_size` must be an int >= 1. Received: chunk_size=0"),  # was range()'s error
+        (dict(chunk_size=2.5), "`chunk_size` must be an int >= 1. Received: chunk_size=2.5"),  # was a TypeError
+        (dict(window=None), "Pass `window=` (the frame length)"),  # was an AttributeError
+    ]
+    for kwargs, match in cases:
+        with pytest.raises(ValueError, match=re.escape(match)):
+            streaming.stream_enhance(identity, **{"waveform": x, "window": WINDOW, **kwargs})
+    with pytest.raises(ValueError, match=re.escape("`run_window` must be a callable")):
+        streaming.StreamingEnhancer(None, WINDOW)  # failed at the first full window
 
 
 # --------------------------------------------------------------------- data

@@ -313,3 +313,25 @@ def test_generate_takes_ids_as_predict_does():
     np.testing.assert_allclose(np.asarray(gan.generate([0, 1], noise=noise)), expected, atol=1e-6)
     with pytest.raises(ValueError, match=re.escape("class ids must be in [0, 4)")):
         gan.generate([0, 9])  # failed in a strided slice before
+
+
+def test_generate_stages_names_a_stage_count_it_lacks_and_takes_numpy_noise():
+    gan = build_default((4, 8, 16), 4, **TINY, seed=0)
+    condition = gan.prepare_condition(np.arange(2))
+    # 0 gave the active stages, -1 all but the last, 4 the three there are, True one: each silently.
+    for wrong in (0, -1, 4, True, 2.0, "2"):
+        with pytest.raises(ValueError, match=re.escape(f"`stages` must be an int >= 1 and <= 3. Received: stages={wrong!r}")):
+            gan.generate_stages(condition, stages=wrong)
+    noise = np.random.default_rng(0).normal(size=(2,) + gan.noise_shape)  # float64 NumPy: Keras' "cannot mix" error
+    images, _ = gan.generate_stages(condition, noise=noise, stages=3)  # stages not yet grown may be looked at
+    assert [tuple(x.shape[1:3]) for x in images] == [(4, 4), (8, 8), (16, 16)]
+    np.testing.assert_allclose(
+        np.asarray(images[-1]), np.asarray(gan.generator([noise.astype("float32"), np.arange(2)])), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("name, value", [("image_size", "8"), ("image_size", 8.0), ("channels", 2.0), ("channels", True)])
+def test_stage_discriminator_names_its_own_argument(name, value):
+    # Was "`image_shape` must be (height, width, channels)", an argument it does not have.
+    with pytest.raises(ValueError, match=re.escape(f"`{name}` must be an int >= 1. Received: {name}={value!r}")):
+        stackgan_networks.stage_discriminator(**{"image_size": 8, "condition": 4, "base_filters": 4, name: value})

@@ -103,7 +103,10 @@ def patch_discriminator(
             f"The condition {tuple(condition_shape)} and the image {tuple(image_shape)} must have "
             "the same height and width."
         )
-    if receptive_field not in RECEPTIVE_FIELDS:
+    # True == 1 and 70.0 == 70: a bool or a float passed the look-up and built a PixelGAN or a float field.
+    if not (checks.is_integer(receptive_field) or isinstance(receptive_field, str)) or (
+        receptive_field not in RECEPTIVE_FIELDS
+    ):
         raise ValueError(
             f"`receptive_field` must be one of {RECEPTIVE_FIELDS}. Received: "
             f"receptive_field={receptive_field!r}"

@@ -155,8 +155,17 @@ class Pix2Pix(GANModel):
         """
         (want,) = self.sample_shapes()["conditions"]
         if not fits_per_sample(condition, want):
+            got = tuple(condition.shape[1:])
+            if tuple(condition.shape) == want:
+                hint = "One image without its batch axis? Pass `x[None]` (a dataset: `.batch(n)`)."
+            elif got == want[:-1]:
+                hint = "Add the channel axis: `x[..., None]`."
+            elif len(got) == 3 and got[:2] == want[:2]:
+                hint = f"Convert them to {want[-1]} channel(s)."
+            else:  # the U-Net's size is fixed when it is built
+                hint = f"Resize them to {want[0]}x{want[1]} (e.g. `tf.image.resize`), or build a model for their size."
             raise ValueError(
-                f"{where}: conditions have shape {tuple(condition.shape[1:])} per sample but the generator takes {want}."
+                f"{where}: conditions have shape {got} per sample but the generator takes {want}. {hint}"
             )
         self._check_values(condition, where, "condition images")
 

@@ -15,8 +15,6 @@ Example:
 ('condition', (None, 32, 32, 1), (None, 32, 32, 3))
 """
 
-import math
-
 import keras
 from keras import layers
 
@@ -44,9 +42,25 @@ def normalization(norm, name):
 
 def check_image_shape(image_shape, argument="image_shape"):
     """Raises `ValueError` naming `argument` unless `image_shape` is `(height, width, channels)`."""
-    sized = hasattr(image_shape, "__len__")  # not an int
-    if not sized or len(image_shape) != 3 or any(d is None or int(d) < 1 for d in image_shape):
-        raise ValueError(f"`{argument}` must be (height, width, channels). Received: {image_shape}")
+    sized = hasattr(image_shape, "__len__") and not isinstance(image_shape, str)  # not an int
+    # Ints only: `int()` cut 16.5 to 16 and read "16" and True (as 1) silently.
+    if not sized or len(image_shape) != 3 or not all(checks.is_integer(d) and d >= 1 for d in image_shape):
+        raise ValueError(f"`{argument}` must be (height, width, channels), 3 ints >= 1. Received: {image_shape}")
+
+
+def default_num_downs(height, width):
+    """The most halvings that divide both sides, at most `log2` of the shorter one (1 at least).
+
+    `log2(side)` on square power-of-two images (a 1x1 bottleneck); other
+    sizes stop where a side turns odd.
+
+    >>> default_num_downs(256, 256), default_num_downs(48, 48), default_num_downs(12, 20)
+    (8, 4, 2)
+    """
+    downs = 1
+    while 2 ** (downs + 1) <= min(height, width) and not height % 2 ** (downs + 1) and not width % 2 ** (downs + 1):
+        downs += 1
+    return downs
 
 
 def unet_generator(
@@ -73,8 +87,10 @@ def unet_generator(
             block doubles it up to `max_filters`. Defaults to `64` (the paper).
         max_filters: int. Cap on the filters of a block. Defaults to `512`.
         num_downs: int. Number of stride-2 encoder blocks. Defaults to
-            `log2(min(height, width))`, which reaches a 1x1 bottleneck on
-            square power-of-two images (8 for 256x256, as in the paper).
+            the most halvings both sides allow, at most
+            `log2(min(height, width))` (`default_num_downs`): a 1x1
+            bottleneck on square power-of-two images (8 for 256x256, as in
+            the paper), 4 for 48x48, 2 for 12x20.
         dropout: float. Dropout rate of the first `dropout_blocks` decoder
             blocks; `0` turns it off. Defaults to `0.5` (the paper).
         dropout_blocks: int. How many decoder blocks (from the bottleneck)
@@ -94,20 +110,20 @@ def unet_generator(
         Translation with Conditional Adversarial Networks", arXiv 1611.07004.
     """
     check_image_shape(image_shape)
+    checks.integer("output_channels", output_channels, low=1)
     checks.integer("base_filters", base_filters, low=1)
     checks.integer("max_filters", max_filters, low=1)
+    checks.integer("dropout_blocks", dropout_blocks, low=0)
     height, width, channels = (int(d) for d in image_shape)
     if num_downs is None:
-        num_downs = max(1, int(math.log2(min(height, width))))
-    if num_downs < 1:
-        raise ValueError(f"`num_downs` must be >= 1. Received: num_downs={num_downs}")
+        num_downs = default_num_downs(height, width)
+    num_downs = checks.integer("num_downs", num_downs, low=1)
     if height % 2**num_downs or width % 2**num_downs:
         raise ValueError(
             f"`image_shape` {tuple(image_shape)}: height and width must be divisible by "
             f"2**num_downs = {2**num_downs}; pass a smaller `num_downs` or resize the images."
         )
-    if not 0 <= dropout < 1:
-        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
+    dropout = checks.number("dropout", dropout, high=1, high_open=True)
     if norm not in NORMS:
         raise ValueError(f"`norm` must be one of {NORMS}. Received: norm={norm!r}")
     if upsample not in UPSAMPLES:

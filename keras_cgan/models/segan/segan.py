@@ -285,7 +285,7 @@ class SEGAN(GANModel):
         overlap-added with a Hann cross-fade and de-emphasized.
 
         Args:
-            waveform: 1D array (or `(T, 1)`) of float samples in `[-1, 1]`.
+            waveform: 1D array (or `(T, 1)`, `(1, T)`) of float samples in `[-1, 1]`.
                 Integer PCM (int16) is refused, not converted: divide it
                 by 32768 first (`data.audio.read_wav` does).
             hop: int. Window step; must divide the window. Defaults to half
@@ -298,11 +298,11 @@ class SEGAN(GANModel):
         x = np.asarray(waveform)
         check_samples(x, "waveform", "`enhance` samples")
         x = x.astype("float32")
-        if x.ndim == 2 and x.shape[1] == 1:
-            x = x[:, 0]
+        if x.ndim == 2 and 1 in x.shape:  # (T, 1) or (1, T), as `overlap_add` and `stream_enhance` take
+            x = x.reshape(-1)
         if x.ndim != 1:
             raise ValueError(
-                f"`enhance` takes mono audio of shape (T,) or (T, 1). Received shape {x.shape}; "
+                f"`enhance` takes mono audio of shape (T,), (T, 1) or (1, T). Received shape {x.shape}; "
                 "mix channels down first (e.g. `data.audio.read_wav` does)."
             )
         if x.size == 0:

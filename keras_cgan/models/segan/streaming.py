@@ -44,6 +44,7 @@ import keras
 import numpy as np
 
 from keras_cgan import checks, export
+from keras_cgan.models.input_checks import check_samples
 from keras_cgan.models.segan import waveform as waveform_lib
 
 INPUT_NAME = "condition"
@@ -63,7 +64,7 @@ class ZeroNoise(keras.layers.Layer):
 
     def __init__(self, noise_shape, **kwargs):
         super().__init__(**kwargs)
-        self.noise_shape = tuple(int(d) for d in noise_shape)
+        self.noise_shape = tuple(checks.integers("noise_shape", noise_shape, low=1))  # `int()` cut 2.5, read "8"
 
     def call(self, x):
         return keras.ops.zeros((keras.ops.shape(x)[0],) + self.noise_shape, dtype=self.compute_dtype)
@@ -214,6 +215,11 @@ class StreamingEnhancer:
     """
 
     def __init__(self, run_window, window, hop=None, preemphasis=0.95):
+        if not callable(run_window):
+            raise ValueError(
+                "`run_window` must be a callable on one [window] frame, e.g. "
+                f"`window_runner(export.load_runtime(path))`. Received: run_window={run_window!r}"
+            )
         self.run_window = run_window
         self.window = checks.integer("window", window, low=2)
         self.hop = waveform_lib.check_hop(self.window, hop)
@@ -276,14 +282,24 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
             file or a SavedModel folder, run by `export.load_runtime`: one
             LiteRT thread for `.tflite`), a runtime from `load_runtime`, or
             a callable on one `[window]` frame.
-        waveform: 1D array.
-        window: int. Defaults to the export's window.
+        waveform: 1D array (or `(T, 1)`, `(1, T)`) of float samples in
+            `[-1, 1]`, as `SEGAN.enhance` takes.
+        window: int. Defaults to the export's window (a plain callable
+            needs it, unless it has a `window` attribute).
         hop: int. Defaults to `window // 2`.
         preemphasis: float. The model's coefficient. Defaults to the one
             stored in a `.tflite` file by `export_tflite`, else `0.95`; a
             value contradicting the stored one is a `ValueError`.
         chunk_size: int. Samples per `process` call (100 ms at 16 kHz).
     """
+    chunk_size = checks.integer("chunk_size", chunk_size, low=1)  # 0 was range()'s error, 2.5 a TypeError
+    x = np.asarray(waveform)
+    check_samples(x, "waveform", "`stream_enhance` samples")  # int16 PCM, NaN and 1.5 went through unscaled
+    if x.ndim > 1 and x.size != max(x.shape):  # [T, 2] was read as 2T interleaved samples
+        raise ValueError(
+            f"`waveform` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape {x.shape}; "
+            "mix channels down first, or call it once per signal."
+        )
     runner = path_or_runner
     if isinstance(runner, (str, os.PathLike)) and os.fspath(runner).endswith(".tflite"):
         stored = (read_metadata(runner) or {}).get("preemphasis")
@@ -298,9 +314,11 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
         runner = export.load_runtime(runner)
     if hasattr(runner, "input_names"):  # an export runtime: dicts of named tensors
         runner = window_runner(runner)
-    window = window or runner.window
+    if window is None and not hasattr(runner, "window"):
+        raise ValueError("Pass `window=` (the frame length): the callable has no `window` attribute to read it from.")
+    window = runner.window if window is None else window
     streamer = StreamingEnhancer(runner, window, hop, preemphasis)
-    x = np.asarray(waveform, "float32").reshape(-1)
+    x = x.astype("float32").reshape(-1)
     parts = [streamer.process(x[i : i + chunk_size]) for i in range(0, x.size, chunk_size)]
     parts.append(streamer.flush())
     return np.concatenate(parts)

@@ -170,6 +170,8 @@ def stage_discriminator(image_size, condition, conditioning="two_head", base_fil
     `conditioning="two_head"` (default) gives `[realism, match]` as in
     StackGAN++; `"projection"`, `"concat"`, `"acgan"`, `"tacgan"` and `"none"` work too.
     """
+    # Named here: the shape built from them was what an error named (`image_shape` must be ...).
+    image_size, base_filters, channels = _widths(image_size=image_size, base_filters=base_filters, channels=channels)
     return dcgan.conditional_discriminator(
         (image_size, image_size, channels), condition=condition, conditioning=conditioning,
         base_filters=base_filters, name=name, **kwargs,

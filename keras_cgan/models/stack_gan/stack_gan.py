@@ -221,10 +221,16 @@ class StackGAN(ConditionalGAN):
     # ------------------------------------------------------------ generation
 
     def generate_stages(self, condition, noise=None, training=False, stages=None):
-        """Returns `(images, stats)`: one image batch per stage up to `stages` (default: active)."""
-        stages = stages or self.stages()
+        """Returns `(images, stats)`: one image batch per stage up to `stages` (default: active).
+
+        `stages` may exceed the active count (to look at stages not yet
+        trained), up to `num_stages`.
+        """
+        # Not `stages or ...`: 0 gave the active stages, -1 all but the last, 4 the 3 there are, silently.
+        stages = self.stages() if stages is None else checks.integer("stages", stages, low=1, high=self.num_stages)
         if noise is None:
             noise = self.sample_noise(tf.shape(tf.nest.flatten(condition)[0])[0])
+        noise = tf.convert_to_tensor(noise)  # a NumPy array met the code tensor in Keras' "cannot mix" error
         latent, width = int(self.generators[0].inputs[0].shape[-1]), self.noise_shape[0]
         if noise.shape[-1] is not None and noise.shape[-1] != width:
             raise ValueError(

@@ -674,6 +674,11 @@ def test_enhance_command_resamples_and_keeps_length(tmp_path):
     args = parser.parse_args(["enhance", noisy, "-o", str(tmp_path / "out_tflite.wav"), "--model", tflite])
     assert args.func(args) == 0
     np.testing.assert_allclose(sf.read(str(tmp_path / "out_tflite.wav"))[0], out, atol=1e-4)
+    # A full-scale square wave: resampled to the model's rate it overshoots to 1.18, which enhance refused.
+    square = np.sign(np.sin(2 * np.pi * 440 * np.arange(12345) / 44100))
+    sf.write(noisy, square, 44100)
+    args = parser.parse_args(["enhance", noisy, "-o", str(tmp_path / "square.wav"), "--model", model_path])
+    assert args.func(args) == 0
 
 
 @pytest.fixture(scope="module")

@@ -168,7 +168,7 @@ def run_enhance(args):
     for source, target in pairs:
         noisy, file_rate = audio.read_wav(source, return_rate=True)
         file_length = noisy.size
-        enhanced = enhance(audio.resample(noisy, file_rate, rate))
+        enhanced = enhance(np.clip(audio.resample(noisy, file_rate, rate), -1.0, 1.0))  # the filter overshoots
         out = audio.resample(enhanced, rate, file_rate)
         out = out[:file_length] if out.size >= file_length else np.pad(out, (0, file_length - out.size))
         audio.write_wav(target, out, file_rate)

@@ -10,7 +10,6 @@ size and resizes the result back. Every input is checked, and every size
 tried on the generator, before the first output is written.
 """
 
-import math
 import os
 
 import numpy as np
@@ -110,7 +109,9 @@ def run_translate(args):
 
     _, _, generator = load_run(run, whole=False)
     trained = tuple(generator.inputs[0].shape[1:3])
-    downs = config["model"].get("num_downs") or max(1, int(math.log2(min(trained))))
+    from keras_cgan.models.pix2pix.unet import default_num_downs
+
+    downs = config["model"].get("num_downs") or default_num_downs(*trained)
     channels = int(generator.inputs[0].shape[-1])
     networks = {}
     for source, (height, width) in sizes.items():

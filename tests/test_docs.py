@@ -14,7 +14,8 @@ How code blocks are run (the rule is also stated in docs/how_it_works.md):
       `steps_per_epoch=N` -> `steps_per_epoch=2`
   So a snippet shows the budget that gives its page's results, and runs here
   for one short epoch. A snippet whose data or model is still too heavy for
-  that is marked as an excerpt.
+  that is marked as an excerpt; an excerpt is only compiled, to check it
+  parses.
 
 Shell blocks (```bash) are not run, but every `keras-cgan ...` and
 `python <script>.py ...` line in them is parsed by that command's own
@@ -241,6 +242,17 @@ def snippet_results(tmp_path_factory):
     results = dict(json.loads(line[len("@@RESULT@@"):]) for line in proc.stdout.splitlines()
                    if line.startswith("@@RESULT@@"))
     return results, proc.stderr[-3000:]
+
+
+def excerpt_blocks():
+    return [(f"{rel(path)}:{line}", code) for path in pages() for line, language, code, excerpt in code_blocks(read(path))
+            if language in ("python", "py") and excerpt]
+
+
+@pytest.mark.parametrize("label, code", excerpt_blocks(), ids=[label for label, _ in excerpt_blocks()])
+def test_excerpt_block_compiles(label, code):
+    # Excerpts are not run (they need a data folder, several machines, ...); they still parse as Python.
+    compile(code, label, "exec")
 
 
 @pytest.mark.parametrize("label", [label for label, _ in python_blocks()])

@@ -33,6 +33,8 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
 * `distributed_dataset`: `fit` and `evaluate` on a dataset the user
   distributed (`strategy.experimental_distribute_dataset`), which trains as
   the plain dataset does.
+* `outside_scope`: networks built outside the strategy's scope, the model
+  and its `compile` inside it.
 
 ConditionalGAN and StackGAN add the mode-seeking term (`diversity_weight=1`,
 a ratio taken per example; StackGAN's on every third example of the global
@@ -245,6 +247,17 @@ for distributed in (False, True):
     logs.update({"eval_" + k: v for k, v in evaluated.items()})
     dataset_runs.append({"weights": snapshot(gan), "logs": logs, "warnings": [str(w.message) for w in caught]})
 results["conditional/distributed_dataset"], results["conditional/plain_dataset"] = dataset_runs[1], dataset_runs[0]
+
+# Networks built outside the strategy's scope of the model: compile failed in TensorFlow (`colocate_vars_with`).
+from keras_cgan import ConditionalGAN, networks
+g = networks.conditional_generator((8, 8, 1), 4, latent_dim=4, base_filters=4)
+d = networks.conditional_discriminator((8, 8, 1), 4, base_filters=4)
+try:
+    with strategy.scope():
+        ConditionalGAN(g, d, condition=4).compile()
+    results["outside_scope"] = None
+except ValueError as error:
+    results["outside_scope"] = str(error)
 emit(results)
 """
 
@@ -351,3 +364,11 @@ def test_logs_name_the_regularization_terms(runs):
         logs = one[f"{family}/regularized"]["logs"]
         assert logs["d_reg"] > 0 and logs["g_reg"] > 0, (family, logs)
         assert "d_reg" not in one[f"{family}/uneven"]["logs"], family
+
+
+def test_networks_built_outside_the_scope_are_named_at_compile(runs):
+    one, two = runs
+    assert one["outside_scope"] is None  # the default strategy has no scope to be outside of
+    assert two["outside_scope"].startswith("The networks' weights (") and "were made outside the " \
+        "MirroredStrategy's scope this model belongs to: build the generator and the discriminator inside" \
+        in two["outside_scope"], two["outside_scope"]

@@ -582,7 +582,15 @@ class GANModel(InputChecks, keras.Model):
                 "run under it; pass `check_data=False` with it (and check the data before `fit`), or leave "
                 f"`jit_compile` off (the default: XLA was slower on CPU). Received: jit_compile={kwargs['jit_compile']!r}"
             )
-        with self.distribute_strategy.scope():
+        strategy = self.distribute_strategy
+        stray = [w.path for w in self.weights if not strategy.extended.variable_created_in_scope(w.value)]
+        if stray:  # the optimizers' slots could not sit beside them: a TensorFlow error about `colocate_vars_with`
+            raise ValueError(
+                f"The networks' weights ({stray[0]}, ...) were made outside the {type(strategy).__name__}'s scope "
+                "this model belongs to: build the generator and the discriminator inside `with strategy.scope():` "
+                "too, as well as the model and its `compile`."
+            )
+        with strategy.scope():
             optimizers = [
                 self._fresh_optimizer(identifier, name)
                 for name, identifier in (("generator_optimizer", generator_optimizer),

@@ -249,6 +249,14 @@ def test_a_condition_of_another_shape_is_told_what_to_do(shape, hint):
         tiny().predict(np.zeros(shape, "float32"), verbose=0)
 
 
+def test_a_dataset_condition_of_unknown_sizes_gets_the_hint_of_what_is_known():
+    # Sizes left unknown were compared exactly: 3 channels of unknown size were told to resize.
+    for spec, hint in (((None, None, None, 3), "Convert them to 1 channel(s)."),
+                       ((None, None, 1), "One image without its batch axis?")):
+        with pytest.raises(ValueError, match=re.escape(hint)):
+            tiny().check_condition(tf.TensorSpec(spec), "x")
+
+
 def test_generator_objective_is_weighted_sum_of_parts():
     model = tiny(l1_weight=7.0, adversarial_weight=0.5)
     model.compile(adversarial_loss="lsgan")

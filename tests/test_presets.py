@@ -277,6 +277,8 @@ def test_shapes_of_numpy_ints_build_and_others_are_named():
         next_frame_gan.presets.build((8, 8, 1), 2, preset="tiny", scales=2)
     for scales in (np.array([1, 2]), range(1, 3)):  # any one-axis sequence, as before the check
         assert next_frame_gan.presets.build((8, 8, 1), 2, preset="tiny", scales=scales)
+    with pytest.raises(ValueError, match=r"`scales` must be int factors >= 1.*scales=\(1, True\)"):
+        next_frame_gan.presets.build((8, 8, 1), 2, preset="tiny", scales=(1, True))  # True read as 1 through numpy
 
 
 @pytest.mark.parametrize("value", ["no", 1, None])

@@ -369,6 +369,6 @@ def test_logs_name_the_regularization_terms(runs):
 def test_networks_built_outside_the_scope_are_named_at_compile(runs):
     one, two = runs
     assert one["outside_scope"] is None  # the default strategy has no scope to be outside of
-    assert two["outside_scope"].startswith("The networks' weights (") and "were made outside the " \
-        "MirroredStrategy's scope this model belongs to: build the generator and the discriminator inside" \
+    assert two["outside_scope"].startswith("Weights of this model (") and "were made outside the " \
+        "MirroredStrategy's scope it is compiled in: build the networks, make the model and compile it" \
         in two["outside_scope"], two["outside_scope"]

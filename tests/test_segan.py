@@ -415,6 +415,8 @@ def test_stream_enhance_checks_the_signal_and_its_settings_as_enhance_does():
             y = streaming.stream_enhance(identity, odd, window=WINDOW, hop=hop, chunk_size=chunk)
             np.testing.assert_allclose(y, odd, atol=1e-5)
     np.testing.assert_allclose(streaming.stream_enhance(identity, x[:, None], window=WINDOW), x, atol=1e-5)
+    for empty in (np.zeros(0, "float32"), np.zeros((0, 1), "float32")):  # (0, 1) was "must be one signal"
+        assert streaming.stream_enhance(identity, empty, window=WINDOW).size == 0
     cases = [
         # Each went through: int16 PCM as samples of thousands, [T, 2] as 2T interleaved samples, NaN to NaN out.
         (dict(waveform=np.full(100, 1000, "int16")), "got dtype int16. int16 PCM audio: use `x.astype('float32') / 32768`"),

@@ -585,10 +585,15 @@ class GANModel(InputChecks, keras.Model):
         strategy = self.distribute_strategy
         stray = [w.path for w in self.weights if not strategy.extended.variable_created_in_scope(w.value)]
         if stray:  # the optimizers' slots could not sit beside them: a TensorFlow error about `colocate_vars_with`
+            if not tf.distribute.has_strategy() and strategy is tf.distribute.get_strategy():
+                raise ValueError(  # the model outside the scope its networks were built in
+                    f"This {type(self).__name__} was made outside the strategy scope its networks were built in "
+                    f"({stray[0]}, ...): make the model, and compile it, inside that `with strategy.scope():`."
+                )
             raise ValueError(
-                f"The networks' weights ({stray[0]}, ...) were made outside the {type(strategy).__name__}'s scope "
-                "this model belongs to: build the generator and the discriminator inside `with strategy.scope():` "
-                "too, as well as the model and its `compile`."
+                f"Weights of this model ({stray[0]}, ...) were made outside the {type(strategy).__name__}'s scope "
+                "it is compiled in: build the networks, make the model and compile it, all inside one "
+                "`with strategy.scope():`."
             )
         with strategy.scope():
             optimizers = [

@@ -116,7 +116,8 @@ def next_frame_discriminator(
     """
     frame_shape = _check(frame_shape, context_frames, base_filters)
     height, width, channels = frame_shape
-    scales = tuple(np.ravel(scales)) if np.ndim(scales) == 1 and not isinstance(scales, str) else scales
+    if isinstance(scales, (list, tuple, range, np.ndarray)):  # any one-axis sequence; its items checked below
+        scales = tuple(scales.tolist() if isinstance(scales, np.ndarray) else scales)
     if not isinstance(scales, tuple) or not scales or any(
         not checks.is_integer(s) or s < 1 or height // s < 4 or width // s < 4 for s in scales
     ):

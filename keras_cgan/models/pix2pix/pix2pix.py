@@ -156,11 +156,12 @@ class Pix2Pix(GANModel):
         (want,) = self.sample_shapes()["conditions"]
         if not fits_per_sample(condition, want):
             got = tuple(condition.shape[1:])
-            if tuple(condition.shape) == want:
+            fits = lambda shape, other: tf.TensorShape(shape).is_compatible_with(other)  # None fits any size
+            if fits(condition.shape, want):
                 hint = "One image without its batch axis? Pass `x[None]` (a dataset: `.batch(n)`)."
-            elif got == want[:-1]:
+            elif fits(got, want[:-1]):
                 hint = "Add the channel axis: `x[..., None]`."
-            elif len(got) == 3 and got[:2] == want[:2]:
+            elif len(got) == 3 and fits(got[:2], want[:2]):
                 hint = f"Convert them to {want[-1]} channel(s)."
             else:  # the U-Net's size is fixed when it is built
                 hint = f"Resize them to {want[0]}x{want[1]} (e.g. `tf.image.resize`), or build a model for their size."

@@ -751,10 +751,13 @@ def test_a_nan_loss_is_one_error_line_and_keeps_what_was_trained(tmp_path, monke
 
 
 def test_size_hint_names_a_settable_option(tmp_path, capsys):
-    assert train("pix2pix", tmp_path / "run", "--size", "24") == 2
+    assert train("pix2pix", tmp_path / "run", "--size", "24", "--set", "num_downs=4") == 2  # 24 takes 3 halvings
     error = capsys.readouterr().err
     assert "--size 24" in error and "--set num_downs=N" in error and "`num_downs`" not in error
     assert not os.path.exists(tmp_path / "run")
+    assert train("pix2pix", tmp_path / "run", "--size", "25") == 2  # odd: no depth fits, so none is suggested
+    error = capsys.readouterr().err
+    assert "divisible by 2**num_downs = 2; resize the images." in error and "num_downs=N" not in error, error
 
 
 @pytest.mark.parametrize("family, value, expected", [

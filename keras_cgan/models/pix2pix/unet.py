@@ -121,7 +121,8 @@ def unet_generator(
     if height % 2**num_downs or width % 2**num_downs:
         raise ValueError(
             f"`image_shape` {tuple(image_shape)}: height and width must be divisible by "
-            f"2**num_downs = {2**num_downs}; pass a smaller `num_downs` or resize the images."
+            f"2**num_downs = {2**num_downs}; "
+            + ("pass a smaller `num_downs` or resize the images." if num_downs > 1 else "resize the images.")
         )
     dropout = checks.number("dropout", dropout, high=1, high_open=True)
     if norm not in NORMS:

@@ -335,3 +335,8 @@ def test_stage_discriminator_names_its_own_argument(name, value):
     # Was "`image_shape` must be (height, width, channels)", an argument it does not have.
     with pytest.raises(ValueError, match=re.escape(f"`{name}` must be an int >= 1. Received: {name}={value!r}")):
         stackgan_networks.stage_discriminator(**{"image_size": 8, "condition": 4, "base_filters": 4, name: value})
+
+
+def test_a_text_encoder_that_does_not_exist_is_named_for_class_conditions_too():
+    with pytest.raises(ValueError, match=r"`text_encoder` must be one of \('mean', 'gru'\). Received: 'nope'"):
+        stackgan_networks.build_networks((4, 8), 4, **TINY, text_encoder="nope")  # was taken silently (unused)

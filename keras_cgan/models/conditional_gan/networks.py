@@ -85,6 +85,10 @@ def condition_code(condition, inputs, units, prefix, text_encoder="mean", encode
             used instead (pass the same one to both builders to share it);
             a dense layer maps its output to `units` if the sizes differ.
     """
+    if text_encoder not in conditions_lib.text_condition.TEXT_ENCODERS:  # named for every condition, used by text
+        raise ValueError(
+            f"`text_encoder` must be one of {conditions_lib.text_condition.TEXT_ENCODERS}. Received: {text_encoder!r}"
+        )
     if encoder is not None:
         code = encoder(inputs)
         if code.shape[-1] != units:

@@ -117,10 +117,10 @@ def check_output(output, fmt, overwrite, run=False, version=None):
     """
     label = f"-o {output}"
     if fmt == "savedmodel":
-        from keras_cgan.export.saved_model import next_version
+        from keras_cgan.export.saved_model import named_as_version
 
         base, name = os.path.split(os.path.normpath(output))
-        if name.isdigit() and version is None and next_version(output) == 1:  # to_saved_model's warning, in the flags' words
+        if named_as_version(output, version):  # to_saved_model's warning, in the flags' words
             advice = f"-o {base or '.'}" + ("" if run else f" --version {int(name)}")
             raise ValueError(
                 f"{label} looks like a version folder: -o is the base folder, which holds the numbered version "

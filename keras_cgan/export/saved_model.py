@@ -63,6 +63,11 @@ def next_version(path):
     return max(versions, default=0) + 1
 
 
+def named_as_version(path, version=None):
+    """Whether `path`, given as a base folder without a `version`, is a new folder named as a version (`serving/1`)."""
+    return version is None and os.path.basename(os.path.normpath(path)).isdigit() and next_version(path) == 1
+
+
 def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite=False, **parity_kwargs):
     """Exports the generator as a versioned SavedModel for TF Serving.
 
@@ -99,7 +104,7 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
             f"{os.path.dirname(path)!r}; versions go in numbered folders under it. Received: path={path!r}"
         )
     name = os.path.basename(path)
-    if version is None and name.isdigit() and next_version(path) == 1:  # a new version folder as the base path?
+    if named_as_version(path, version):
         warnings.warn(
             f"`path` {path!r} is named like a version folder: the export goes to {os.path.join(path, '1')!r}, "
             f"where TF Serving "

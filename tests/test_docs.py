@@ -194,6 +194,29 @@ def test_no_words_about_the_work_process(path):
     assert not hits, "\n".join(hits)
 
 
+SUITE_PAGES = ("docs/generalisation.md", "docs/generalisation_screens.md")
+SUITE_RUN = re.compile(r"`(?:next_frame_gan|pix2pix|conditional_gan|stack_gan|segan):[^`]*`")
+TABLE_BLOCK = re.compile(r"<!-- table: [\w.-]+ -->.*?<!-- /table -->", re.S)
+
+
+@pytest.mark.parametrize("page", SUITE_PAGES)
+def test_generalisation_pages_name_runs_only_to_reproduce_them(page):
+    # A run of benchmarks/generalisation.py is a handle to reproduce a row: the pages name one in a
+    # command (`--run NAME`, which must exist) or in a generated table, never in their prose.
+    text = read(os.path.join(REPO, page))
+    runs = {run["name"] for run in json.loads(read(os.path.join(REPO, "benchmarks/results/generalisation.json")))["runs"]}
+    blocks = code_blocks(text)
+    prose = TABLE_BLOCK.sub("", text)
+    for _, _, code, _ in blocks:
+        prose = prose.replace(code, "")
+    assert not SUITE_RUN.findall(prose), f"{page}: run names in prose: {SUITE_RUN.findall(prose)}"
+    for _, language, code, _ in blocks:
+        for line in code.replace("\\\n", " ").split("\n") if language in SHELLS else []:
+            argv = shlex.split(line, comments=True)
+            named = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--run"]
+            assert set(named) <= runs, f"{page}: `{line.strip()}` names a run the results file lacks"
+
+
 # ---------------------------------------------------------------- the API reference
 
 def test_api_reference_builds_in_strict_mode(tmp_path):

@@ -434,6 +434,30 @@ def test_stream_enhance_checks_the_signal_and_its_settings_as_enhance_does():
         streaming.StreamingEnhancer(None, WINDOW)  # failed at the first full window
 
 
+def test_audio_checks_give_hints_for_waveforms_not_images():
+    gan = tiny_segan()
+    gan.compile()
+    x = np.zeros(WINDOW, "float32")
+    windows = np.zeros((2, WINDOW, 1), "float32")
+    loud = "Audio must be float samples in [-1, 1] (`data.audio.read_wav` reads any wav so); scale louder audio down"
+    cases = [  # each said "Images in [0, 255]: use `x / 127.5 - 1`" or "uint8 images"
+        (lambda: gan.enhance([0, 1.5]), loud),
+        (lambda: gan.enhance(np.array([0.0, 3000.0])), "int16 PCM: divide by 32768."),
+        (lambda: gan.enhance(np.array([0.0, 1e6])), "int32 PCM: divide by 2147483648."),
+        (lambda: gan.enhance(np.full(100, 128, "uint8")), "8-bit PCM audio (unsigned): use `(x.astype('float32') - 128) / 128`"),
+        (lambda: gan.enhance(np.full(100, 7, "int32")), "int32 PCM audio: use `x.astype('float32') / 2147483648`"),
+        (lambda: streaming.stream_enhance(lambda f: f, [0, 1.5], window=WINDOW), loud),
+        (lambda: gan.predict(windows + 1.5, verbose=0), loud),
+        (lambda: gan.fit(windows, windows + 200, verbose=0), loud),
+        (lambda: gan.fit(tf.data.Dataset.from_tensor_slices((windows + 1.5, windows)).batch(2), verbose=0), loud),
+    ]
+    for call, hint in cases:
+        with pytest.raises(ValueError, match=re.escape(hint)) as raised:
+            call()
+        assert "mage" not in str(raised.value)
+    assert gan.enhance(x).shape == (WINDOW,)
+
+
 # --------------------------------------------------------------------- data
 
 

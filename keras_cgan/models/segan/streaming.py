@@ -294,7 +294,7 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
     """
     chunk_size = checks.integer("chunk_size", chunk_size, low=1)  # 0 was range()'s error, 2.5 a TypeError
     x = np.asarray(waveform)
-    check_samples(x, "waveform", "`stream_enhance` samples")  # int16 PCM, NaN and 1.5 went through unscaled
+    check_samples(x, "waveform", "`stream_enhance` samples", "audio", use="generate")  # int16 PCM, NaN, 1.5 went through
     if x.ndim > 1 and sorted(x.shape)[-2] > 1:  # [T, 2] was read as 2T interleaved samples
         raise ValueError(
             f"`waveform` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape {x.shape}; "

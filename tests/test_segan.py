@@ -458,6 +458,27 @@ def test_audio_checks_give_hints_for_waveforms_not_images():
     assert gan.enhance(x).shape == (WINDOW,)
 
 
+def test_streamer_checks_each_chunk_as_enhance_checks_its_audio():
+    identity = lambda frame: frame
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, 3 * WINDOW).astype("float32")
+    streamer = streaming.StreamingEnhancer(identity, WINDOW)
+    first = streamer.process(x[:1000])
+    cases = [  # each went through: NaN made NaN out, 1.5 and int16 PCM were enhanced unscaled, [n, 2] interleaved
+        (np.array([0.0, np.nan], "float32"),
+         "chunk: the samples of chunk 2 (from sample 1000 of the stream) must be finite; chunk[1] holds nan"),
+        ([0.0, 1.5], "chunk: the samples of chunk 3 (from sample 1000 of the stream) must be in [-1, 1]"),
+        (np.full(10, 1000, "int16"), "got dtype int16. int16 PCM audio: use `x.astype('float32') / 32768`"),
+        (np.zeros((10, 2), "float32"),
+         "`chunk` must be one signal, of shape (n,), (n, 1) or (1, n). Received shape (10, 2) for chunk 5"),
+    ]
+    for chunk, match in cases:
+        with pytest.raises(ValueError, match=re.escape(match)):
+            streamer.process(chunk)
+    # A refused chunk left the stream as it was: the rest enhances as if it never came.
+    rest = [streamer.process(x[1000:2000]), streamer.process(x[2000:, None]), streamer.flush()]
+    np.testing.assert_allclose(np.concatenate([first] + rest), x, atol=1e-5)
+
+
 # --------------------------------------------------------------------- data
 
 

@@ -230,13 +230,20 @@ class StreamingEnhancer:
         self._acc = np.zeros(self.window, "float64")
         self._to_skip = self.window - self.hop
         self._seen = 0
+        self._chunks = 0
         self._emitted = 0
         self._last_in = 0.0
         self._last_out = 0.0
 
     def process(self, chunk):
-        """Feeds samples; returns the enhanced samples now final (maybe none)."""
-        chunk = np.asarray(chunk, "float32").reshape(-1)
+        """Feeds samples; returns the enhanced samples now final (maybe none).
+
+        Args:
+            chunk: the next samples, of shape `(n,)`, `(n, 1)` or `(1, n)`:
+                floats in `[-1, 1]`, checked as `SEGAN.enhance` checks its
+                audio (a refused chunk leaves the stream as it was).
+        """
+        chunk = self._checked(chunk)
         if chunk.size == 0:
             return np.zeros(0, "float32")
         self._seen += chunk.size
@@ -244,6 +251,21 @@ class StreamingEnhancer:
         self._last_in = float(chunk[-1])
         self._buffer = np.concatenate([self._buffer, emphasized])
         return self._run_ready()
+
+    def _checked(self, chunk):
+        """`chunk` as float32 samples, once its dtype, shape and values pass `enhance`'s checks (named by its number)."""
+        self._chunks += 1
+        x = np.asarray(chunk)
+        what = f"the samples of chunk {self._chunks} (from sample {self._seen} of the stream)"
+        if x.ndim > 1 and sorted(x.shape)[-2] > 1:  # [n, 2] was read as 2n interleaved samples
+            raise ValueError(
+                f"`chunk` must be one signal, of shape (n,), (n, 1) or (1, n). Received shape {x.shape} for chunk "
+                f"{self._chunks}; mix channels down first."
+            )
+        if x.dtype.kind != "f" or not (x.size == 0 or -checks.SAMPLE_LIMIT <= x.min() <= x.max() <= checks.SAMPLE_LIMIT):
+            # Only a refused chunk (or a non-float one) pays for the message's search; NaN fails the comparison.
+            check_samples(x, "chunk", what, "audio", use="generate")
+        return x.astype("float32", copy=False).reshape(-1)
 
     def _run_ready(self):
         ready = []

@@ -479,6 +479,20 @@ def test_streamer_checks_each_chunk_as_enhance_checks_its_audio():
     np.testing.assert_allclose(np.concatenate([first] + rest), x, atol=1e-5)
 
 
+def test_streamer_names_a_window_the_runner_does_not_take():
+    def run(frame):
+        return frame
+
+    run.window = WINDOW  # as `window_runner` states an export's frame length
+    x = np.zeros(3000, "float32")
+    with pytest.raises(ValueError, match=re.escape(f"`window` must be the frame length `run_window` takes ({WINDOW}, "
+                                                   "its `window` attribute")):  # was numpy's "cannot reshape"
+        streaming.stream_enhance(run, x, window=WINDOW // 2)
+    with pytest.raises(ValueError, match=re.escape(f"`run_window` returned 10 values for a frame of {WINDOW} samples")):
+        streaming.stream_enhance(lambda frame: frame[:10], x, window=WINDOW)  # was "could not be broadcast"
+    np.testing.assert_array_equal(streaming.stream_enhance(run, x, window=WINDOW), x)
+
+
 # --------------------------------------------------------------------- data
 
 

@@ -222,6 +222,11 @@ class StreamingEnhancer:
             )
         self.run_window = run_window
         self.window = checks.integer("window", window, low=2)
+        if getattr(run_window, "window", self.window) != self.window:  # was numpy's "cannot reshape array of size"
+            raise ValueError(
+                f"`window` must be the frame length `run_window` takes ({run_window.window}, its `window` attribute; "
+                f"leave `window` out of `stream_enhance` to use it). Received: window={window}"
+            )
         self.hop = waveform_lib.check_hop(self.window, hop)
         self.preemphasis = waveform_lib.check_coefficient(preemphasis)
         self._hann = waveform_lib.hann(self.window)
@@ -271,6 +276,11 @@ class StreamingEnhancer:
         ready = []
         while self._buffer.size >= self.window:
             out = np.asarray(self.run_window(self._buffer[: self.window]), "float64").reshape(-1)
+            if out.size != self.window:  # was numpy's "operands could not be broadcast together"
+                raise ValueError(
+                    f"`run_window` returned {out.size} values for a frame of {self.window} samples; it must return "
+                    "one output per sample, e.g. of shape (window,) or (1, window, 1)."
+                )
             self._acc += out * self._hann
             ready.append(self._acc[: self.hop] / self._norm)  # these samples are final
             self._acc = np.concatenate([self._acc[self.hop :], np.zeros(self.hop)])

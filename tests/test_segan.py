@@ -812,6 +812,26 @@ def test_enhance_errors_name_the_file_or_option(gain_files, tmp_path, capsys, ca
     assert not os.path.exists(out) or out.read_bytes() == b"keep me"
 
 
+@pytest.mark.parametrize(
+    "model, option, said",
+    [  # a .tflite that stores no settings took 0 as 16000 Hz, -5 failed in resampling ("up and down must be >= 1"),
+        # 1.5 was "`preemphasis` must be", the option unnamed; nan matched a .keras model's pre-emphasis
+        ("bare.tflite", ["--sample-rate", "0"], "--sample-rate must be >= 1. Received: 0"),
+        ("bare.tflite", ["--sample-rate", "-5"], "--sample-rate must be >= 1. Received: -5"),
+        ("bare.tflite", ["--preemphasis", "1.5"], "--preemphasis must be a number >= 0 and < 1. Received: 1.5"),
+        ("gain.keras", ["--preemphasis", "nan"], "--preemphasis must be a number >= 0 and < 1. Received: nan"),
+    ],
+)
+def test_enhance_refuses_a_sample_rate_or_preemphasis_no_model_has(gain_files, tmp_path, capsys, model, option, said):
+    root, _ = gain_files
+    if model == "bare.tflite" and not os.path.exists(root / model):  # exported without the SEGAN's settings
+        export.to_tflite(streaming.on_device_generator(keras.models.load_model(str(root / "gain.keras"))),
+                         str(root / model), check=False)
+    assert _enhance(root / "noisy" / "a.wav", "-o", tmp_path / "out.wav", "--model", root / model, *option) == 2
+    assert f"keras-cgan enhance: error: {said}\n" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "out.wav")
+
+
 @pytest.mark.parametrize("kind", ["keras", "tflite"])
 @pytest.mark.parametrize("hop", [WINDOW + 1, WINDOW, 3])
 def test_enhance_names_a_hop_that_does_not_fit_the_models_window(gain_files, tmp_path, capsys, kind, hop):

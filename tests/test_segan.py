@@ -705,6 +705,25 @@ def test_metrics_by_hand_and_ordering():
         audio_metrics.evaluate(speech, noisy, metrics=("mos",))
 
 
+def test_metrics_refuse_nan_and_pcm_against_float_naming_the_utterance():
+    clean = 0.5 * np.sin(np.arange(4000) * 0.05)
+    broken = clean.copy()
+    broken[7] = np.nan
+    pcm = (clean * 32767).astype("int16")
+    cases = [  # NaN scored nan (SNR), 1e-05 (STOI) or failed in PESQ; int16 against floats scored ~0 dB
+        (lambda: audio_metrics.snr(clean, broken), "estimate must be finite; sample 7 is nan"),
+        (lambda: audio_metrics.stoi(broken, clean), "clean must be finite; sample 7 is nan"),
+        (lambda: audio_metrics.evaluate([clean, clean], [clean, broken], metrics="snr"),
+         "estimates[1] must be finite; sample 7 is nan"),
+        (lambda: audio_metrics.snr(pcm, clean), "clean holds integer samples (int16, up to 16383) but estimate floats "
+                                                "(up to 0.5): score them on one scale. int16 PCM audio: use"),
+    ]
+    for call, said in cases:
+        with pytest.raises(ValueError, match=re.escape(said)):
+            call()
+    assert audio_metrics.snr(pcm, pcm) > 100 and audio_metrics.snr(pcm / 32767, clean) > 40  # one scale is fine
+
+
 # ---------------------------------------------------------------------- CLI
 
 

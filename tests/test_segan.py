@@ -479,6 +479,15 @@ def test_streamer_checks_each_chunk_as_enhance_checks_its_audio():
     np.testing.assert_allclose(np.concatenate([first] + rest), x, atol=1e-5)
 
 
+def test_a_flushed_streamer_enhances_the_next_stream_as_a_new_one():
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, 5000).astype("float32")
+    run = lambda frame: 2 * frame  # noqa: E731
+    streamer = streaming.StreamingEnhancer(run, WINDOW)
+    for part in (x[:2500], x[2500:]):  # the second came after the first's padding: 2560 samples, shifted
+        out = np.concatenate([streamer.process(part), streamer.flush()])
+        np.testing.assert_allclose(out, streaming.stream_enhance(run, part, window=WINDOW), atol=1e-6)
+
+
 def test_streamer_names_a_window_the_runner_does_not_take():
     def run(frame):
         return frame

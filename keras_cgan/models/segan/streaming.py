@@ -204,7 +204,8 @@ class StreamingEnhancer:
 
     The first `window - hop` output samples are withheld until the windows
     covering them have been computed (latency `window - hop` samples);
-    `flush()` pads with silence and returns the rest.
+    `flush()` pads with silence and returns the rest: the stream ends there,
+    and the next `process` starts a new one.
 
     Args:
         run_window: callable mapping one pre-emphasized `[window]` frame to
@@ -231,6 +232,10 @@ class StreamingEnhancer:
         self.preemphasis = waveform_lib.check_coefficient(preemphasis)
         self._hann = waveform_lib.hann(self.window)
         self._norm = waveform_lib.overlap_norm(self.window, self.hop)
+        self._start()
+
+    def _start(self):
+        """The state of a new stream."""
         self._buffer = np.zeros(self.window - self.hop, "float32")  # leading zeros, as enhance()
         self._acc = np.zeros(self.window, "float64")
         self._to_skip = self.window - self.hop
@@ -296,14 +301,16 @@ class StreamingEnhancer:
         return out
 
     def flush(self):
-        """Pads with silence until every fed sample is out; returns the remaining samples."""
+        """Pads with silence until every fed sample is out; returns the remaining samples, and starts a new stream."""
         parts = []
         start = self._emitted
         while self._emitted < self._seen:
             self._buffer = np.concatenate([self._buffer, np.zeros(self.hop, "float32")])
             parts.append(self._run_ready())
         rest = np.concatenate(parts) if parts else np.zeros(0, "float32")
-        return rest[: self._seen - start].astype("float32")
+        rest = rest[: self._seen - start].astype("float32")
+        self._start()  # the next stream followed the padding: its output came shifted, longer than its input
+        return rest
 
 
 def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=None, chunk_size=1600):

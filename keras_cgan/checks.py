@@ -138,17 +138,60 @@ def number(name, value, low=0.0, high=None, low_open=False, high_open=False):
 SAMPLE_LIMIT = 1.0 + 1e-3
 
 
-def scaling_hint(low, high):
+# What samples are, for the hints on scaling them: images (video frames and other samples too) or audio waveforms.
+SAMPLE_KINDS = ("image", "audio")
+
+
+def _sample_kind(kind):
+    if kind not in SAMPLE_KINDS:
+        raise ValueError(f"`kind` must be one of {SAMPLE_KINDS}. Received: kind={kind!r}")
+    return kind
+
+
+def scaling_hint(low, high, kind="image"):
     """How to bring samples spanning `[low, high]` into `[-1, 1]`: a sentence, led by a space.
+
+    `kind` is what the samples are, one of `SAMPLE_KINDS`: `"image"` (the
+    default; video frames and other samples too) or `"audio"` (waveforms).
 
     >>> scaling_hint(0, 255)
     ' Images in [0, 255]: use `x / 127.5 - 1`; in [0, 1]: `2 * x - 1`.'
+    >>> scaling_hint(-9000, 12000, "audio")
+    ' Audio must be float samples in [-1, 1] (`data.audio.read_wav` reads any wav so); int16 PCM: divide by 32768.'
     """
+    if _sample_kind(kind) == "audio":
+        peak = max(-low, high)
+        if 32768 < peak <= 2**31:
+            how = "int32 PCM: divide by 2147483648"
+        elif 255 < peak <= 32768:
+            how = "int16 PCM: divide by 32768"
+        else:  # a gain, or a sum of signals, beyond full scale
+            how = "scale louder audio down, e.g. `x / np.abs(x).max()`"
+        return f" Audio must be float samples in [-1, 1] (`data.audio.read_wav` reads any wav so); {how}."
     if low >= 0 and high <= 255:
         return " Images in [0, 255]: use `x / 127.5 - 1`; in [0, 1]: `2 * x - 1`."
     if -32768 <= low and high <= 32767 and max(-low, high) > 255:
         return " int16 PCM audio: divide by 32768."
     return " Scale the data to [-1, 1], e.g. `x / np.abs(x).max()`."
+
+
+def cast_hint(dtype, kind="image"):
+    """How to bring integer samples of `dtype` (its name: `"uint8"`, ...) to floats in `[-1, 1]`: a sentence, led by a space.
+
+    `kind` is what the samples are, as for `scaling_hint`.
+
+    >>> print(cast_hint("uint8", "audio"))
+     8-bit PCM audio (unsigned): use `(x.astype('float32') - 128) / 128`.
+    """
+    pcm16 = " int16 PCM audio: use `x.astype('float32') / 32768`."
+    hints = {"uint8": " uint8 images: use `tf.cast(x, 'float32') / 127.5 - 1`.", "int16": pcm16}
+    if _sample_kind(kind) == "audio":
+        hints = {
+            "uint8": " 8-bit PCM audio (unsigned): use `(x.astype('float32') - 128) / 128`.",
+            "int16": pcm16,
+            "int32": " int32 PCM audio: use `x.astype('float32') / 2147483648`.",
+        }
+    return hints.get(str(dtype), " Cast them to float32 and scale them to [-1, 1].")
 
 
 def single(values):

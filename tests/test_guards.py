@@ -3,6 +3,7 @@ the averaged generator samples, TensorBoard gets losses and media from one
 callback family, and a global batch the replicas cannot share fails before training."""
 
 import os
+import re
 
 import keras
 import numpy as np
@@ -135,3 +136,30 @@ def test_sampling_weights_are_the_average_when_kept_else_the_trained_ones():
         assert model is plain
         for weight, kept in zip(plain.generator.weights, before):
             np.testing.assert_array_equal(np.asarray(weight), kept)
+
+
+def test_nan_messages_say_what_the_data_were_for():
+    from keras_cgan.models.segan import streaming
+
+    gan = families.build("segan")
+    conditions, targets = families.data("segan", 4)
+    bad = conditions.copy()
+    bad[1, 5] = np.nan
+    train = "which would make `d_loss`, `g_loss` and then every weight NaN"
+    losses = "would make `d_loss` and `g_loss` NaN"
+    output = "which would make the output NaN: repair or drop those samples"
+    cases = [  # outside `fit` each spoke of training: "`d_loss`, `g_loss` and then every weight NaN"
+        (lambda: gan.fit(bad, targets, verbose=0), train),
+        (lambda: gan.evaluate(bad, targets, verbose=0), losses),
+        (lambda: gan.fit(conditions, targets, validation_data=(bad, targets), verbose=0), losses),
+        (lambda: gan.evaluate(tf.data.Dataset.from_tensor_slices((bad, targets)).batch(4), verbose=0), losses),
+        (lambda: gan.predict(bad, verbose=0), output),
+        (lambda: gan(bad), output),
+        (lambda: gan.enhance(bad[1]), output),
+        (lambda: streaming.stream_enhance(lambda f: f, bad[1], window=families.WINDOW), output),
+        (lambda: families.build("pix2pix").predict(np.full((1, 16, 16, 1), np.nan, "float32"), verbose=0), output),
+    ]
+    for call, said in cases:
+        with pytest.raises(ValueError, match=re.escape(said)) as raised:
+            call()
+        assert "weight" not in str(raised.value) or said == train

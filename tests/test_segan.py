@@ -434,6 +434,74 @@ def test_stream_enhance_checks_the_signal_and_its_settings_as_enhance_does():
         streaming.StreamingEnhancer(None, WINDOW)  # failed at the first full window
 
 
+def test_audio_checks_give_hints_for_waveforms_not_images():
+    gan = tiny_segan()
+    gan.compile()
+    x = np.zeros(WINDOW, "float32")
+    windows = np.zeros((2, WINDOW, 1), "float32")
+    loud = "Audio must be float samples in [-1, 1] (`data.audio.read_wav` reads any wav so); scale louder audio down"
+    cases = [  # each said "Images in [0, 255]: use `x / 127.5 - 1`" or "uint8 images"
+        (lambda: gan.enhance([0, 1.5]), loud),
+        (lambda: gan.enhance(np.array([0.0, 3000.0])), "int16 PCM: divide by 32768."),
+        (lambda: gan.enhance(np.array([0.0, 1e6])), "int32 PCM: divide by 2147483648."),
+        (lambda: gan.enhance(np.full(100, 128, "uint8")), "8-bit PCM audio (unsigned): use `(x.astype('float32') - 128) / 128`"),
+        (lambda: gan.enhance(np.full(100, 7, "int32")), "int32 PCM audio: use `x.astype('float32') / 2147483648`"),
+        (lambda: streaming.stream_enhance(lambda f: f, [0, 1.5], window=WINDOW), loud),
+        (lambda: gan.predict(windows + 1.5, verbose=0), loud),
+        (lambda: gan.fit(windows, windows + 200, verbose=0), loud),
+        (lambda: gan.fit(tf.data.Dataset.from_tensor_slices((windows + 1.5, windows)).batch(2), verbose=0), loud),
+    ]
+    for call, hint in cases:
+        with pytest.raises(ValueError, match=re.escape(hint)) as raised:
+            call()
+        assert "mage" not in str(raised.value)
+    assert gan.enhance(x).shape == (WINDOW,)
+
+
+def test_streamer_checks_each_chunk_as_enhance_checks_its_audio():
+    identity = lambda frame: frame
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, 3 * WINDOW).astype("float32")
+    streamer = streaming.StreamingEnhancer(identity, WINDOW)
+    first = streamer.process(x[:1000])
+    cases = [  # each went through: NaN made NaN out, 1.5 and int16 PCM were enhanced unscaled, [n, 2] interleaved
+        (np.array([0.0, np.nan], "float32"),
+         "chunk: the samples of chunk 2 (from sample 1000 of the stream) must be finite; chunk[1] holds nan"),
+        ([0.0, 1.5], "chunk: the samples of chunk 3 (from sample 1000 of the stream) must be in [-1, 1]"),
+        (np.full(10, 1000, "int16"), "got dtype int16. int16 PCM audio: use `x.astype('float32') / 32768`"),
+        (np.zeros((10, 2), "float32"),
+         "`chunk` must be one signal, of shape (n,), (n, 1) or (1, n). Received shape (10, 2) for chunk 5"),
+    ]
+    for chunk, match in cases:
+        with pytest.raises(ValueError, match=re.escape(match)):
+            streamer.process(chunk)
+    # A refused chunk left the stream as it was: the rest enhances as if it never came.
+    rest = [streamer.process(x[1000:2000]), streamer.process(x[2000:, None]), streamer.flush()]
+    np.testing.assert_allclose(np.concatenate([first] + rest), x, atol=1e-5)
+
+
+def test_a_flushed_streamer_enhances_the_next_stream_as_a_new_one():
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, 5000).astype("float32")
+    run = lambda frame: 2 * frame  # noqa: E731
+    streamer = streaming.StreamingEnhancer(run, WINDOW)
+    for part in (x[:2500], x[2500:]):  # the second came after the first's padding: 2560 samples, shifted
+        out = np.concatenate([streamer.process(part), streamer.flush()])
+        np.testing.assert_allclose(out, streaming.stream_enhance(run, part, window=WINDOW), atol=1e-6)
+
+
+def test_streamer_names_a_window_the_runner_does_not_take():
+    def run(frame):
+        return frame
+
+    run.window = WINDOW  # as `window_runner` states an export's frame length
+    x = np.zeros(3000, "float32")
+    with pytest.raises(ValueError, match=re.escape(f"`window` must be the frame length `run_window` takes ({WINDOW}, "
+                                                   "its `window` attribute")):  # was numpy's "cannot reshape"
+        streaming.stream_enhance(run, x, window=WINDOW // 2)
+    with pytest.raises(ValueError, match=re.escape(f"`run_window` returned 10 values for a frame of {WINDOW} samples")):
+        streaming.stream_enhance(lambda frame: frame[:10], x, window=WINDOW)  # was "could not be broadcast"
+    np.testing.assert_array_equal(streaming.stream_enhance(run, x, window=WINDOW), x)
+
+
 # --------------------------------------------------------------------- data
 
 
@@ -646,6 +714,25 @@ def test_metrics_by_hand_and_ordering():
         audio_metrics.evaluate(speech, noisy, metrics=("mos",))
 
 
+def test_metrics_refuse_nan_and_pcm_against_float_naming_the_utterance():
+    clean = 0.5 * np.sin(np.arange(4000) * 0.05)
+    broken = clean.copy()
+    broken[7] = np.nan
+    pcm = (clean * 32767).astype("int16")
+    cases = [  # NaN scored nan (SNR), 1e-05 (STOI) or failed in PESQ; int16 against floats scored ~0 dB
+        (lambda: audio_metrics.snr(clean, broken), "estimate must be finite; sample 7 is nan"),
+        (lambda: audio_metrics.stoi(broken, clean), "clean must be finite; sample 7 is nan"),
+        (lambda: audio_metrics.evaluate([clean, clean], [clean, broken], metrics="snr"),
+         "estimates[1] must be finite; sample 7 is nan"),
+        (lambda: audio_metrics.snr(pcm, clean), "clean holds integer samples (int16, up to 16383) but estimate floats "
+                                                "(up to 0.5): score them on one scale. int16 PCM audio: use"),
+    ]
+    for call, said in cases:
+        with pytest.raises(ValueError, match=re.escape(said)):
+            call()
+    assert audio_metrics.snr(pcm, pcm) > 100 and audio_metrics.snr(pcm / 32767, clean) > 40  # one scale is fine
+
+
 # ---------------------------------------------------------------------- CLI
 
 
@@ -751,6 +838,26 @@ def test_enhance_errors_name_the_file_or_option(gain_files, tmp_path, capsys, ca
     error = capsys.readouterr().err
     assert error.startswith("keras-cgan enhance: error:") and expected in error and "Traceback" not in error
     assert not os.path.exists(out) or out.read_bytes() == b"keep me"
+
+
+@pytest.mark.parametrize(
+    "model, option, said",
+    [  # a .tflite that stores no settings took 0 as 16000 Hz, -5 failed in resampling ("up and down must be >= 1"),
+        # 1.5 was "`preemphasis` must be", the option unnamed; nan matched a .keras model's pre-emphasis
+        ("bare.tflite", ["--sample-rate", "0"], "--sample-rate must be >= 1. Received: 0"),
+        ("bare.tflite", ["--sample-rate", "-5"], "--sample-rate must be >= 1. Received: -5"),
+        ("bare.tflite", ["--preemphasis", "1.5"], "--preemphasis must be a number >= 0 and < 1. Received: 1.5"),
+        ("gain.keras", ["--preemphasis", "nan"], "--preemphasis must be a number >= 0 and < 1. Received: nan"),
+    ],
+)
+def test_enhance_refuses_a_sample_rate_or_preemphasis_no_model_has(gain_files, tmp_path, capsys, model, option, said):
+    root, _ = gain_files
+    if model == "bare.tflite" and not os.path.exists(root / model):  # exported without the SEGAN's settings
+        export.to_tflite(streaming.on_device_generator(keras.models.load_model(str(root / "gain.keras"))),
+                         str(root / model), check=False)
+    assert _enhance(root / "noisy" / "a.wav", "-o", tmp_path / "out.wav", "--model", root / model, *option) == 2
+    assert f"keras-cgan enhance: error: {said}\n" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "out.wav")
 
 
 @pytest.mark.parametrize("kind", ["keras", "tflite"])

@@ -161,6 +161,10 @@ def run_enhance(args):
         raise ValueError(f"--hop must be >= 1. Received: {args.hop}")
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be >= 1. Received: {args.batch_size}")
+    if args.sample_rate is not None and args.sample_rate < 1:  # 0 was taken as "not given": 16000 for a .tflite
+        raise ValueError(f"--sample-rate must be >= 1. Received: {args.sample_rate}")
+    if args.preemphasis is not None and not 0 <= args.preemphasis < 1:  # nan matched any model's
+        raise ValueError(f"--preemphasis must be a number >= 0 and < 1. Received: {args.preemphasis}")
     pairs = _pairs(args)
     enhance, rate = _enhancer(args)
     make_output_folder(os.path.dirname(pairs[0][1]), f"--output {args.output}")  # an output folder given, new or not

@@ -19,7 +19,7 @@ from keras_cgan import checks
 
 
 def _utterance(x, name):
-    """One mono utterance as a 1-D array (`[T]`, `[T, 1]`, `[1, T]`); a batch or several channels refused."""
+    """One mono utterance as a 1-D array (`[T]`, `[T, 1]`, `[1, T]`) of finite samples; a batch or several channels refused."""
     x = np.asarray(x, "float64")
     squeezed = np.squeeze(x)
     if squeezed.ndim > 1:
@@ -27,15 +27,28 @@ def _utterance(x, name):
             f"{name} must be one mono utterance, 1-D. Received shape: {x.shape}; score a batch with "
             "`evaluate(clean, estimates)`, and mix channels down first."
         )
-    return squeezed.reshape(-1)
+    squeezed = squeezed.reshape(-1)
+    finite = np.isfinite(squeezed)
+    if not finite.all():  # was a NaN score (SNR), a made-up one (STOI's 1e-05) or PESQ's "cannot convert float NaN"
+        index = int(np.argmin(finite))
+        raise ValueError(f"{name} must be finite; sample {index} is {squeezed[index]}: repair or drop the utterance.")
+    return squeezed
 
 
-def _pair(clean, estimate):
-    clean, estimate = _utterance(clean, "clean"), _utterance(estimate, "estimate")
+def _pair(clean, estimate, names=("clean", "estimate")):
+    given = {name: np.asarray(x) for name, x in zip(names, (clean, estimate))}
+    clean, estimate = (_utterance(x, name) for name, x in given.items())
     if clean.shape != estimate.shape:
-        raise ValueError(f"clean and estimate must have the same length; got {clean.size} and {estimate.size}.")
+        raise ValueError(f"{names[0]} and {names[1]} must have the same length; got {clean.size} and {estimate.size}.")
     if clean.size == 0:
-        raise ValueError("clean and estimate are empty.")
+        raise ValueError(f"{names[0]} and {names[1]} are empty.")
+    peaks = {name: float(np.abs(x).max()) for name, x in zip(names, (clean, estimate))}
+    for name, other in (names, names[::-1]):  # int16 PCM against float samples: every score was wrong
+        if given[name].dtype.kind in "iu" and given[other].dtype.kind == "f" and peaks[name] > 1 >= peaks[other]:
+            raise ValueError(
+                f"{name} holds integer samples ({given[name].dtype}, up to {peaks[name]:g}) but {other} floats "
+                f"(up to {peaks[other]:g}): score them on one scale.{checks.cast_hint(given[name].dtype, 'audio')}"
+            )
     return clean, estimate
 
 
@@ -125,6 +138,8 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
         raise ValueError(f"{len(clean)} clean utterances but {len(estimates)} estimates.")
     if not len(clean):  # was: NaN for every metric, with RuntimeWarnings
         raise ValueError("`clean` and `estimates` hold no utterance: nothing to score.")
+    for i, (c, e) in enumerate(zip(clean, estimates)):  # before any score, each utterance named
+        _pair(c, e, (f"clean[{i}]", f"estimates[{i}]"))
     out = {}
     for name in metrics:
         fn = METRICS[name]

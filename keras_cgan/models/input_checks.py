@@ -12,6 +12,7 @@ and batch.
 `check_condition`, `check_target`, `checked_samples` and `sample_shapes`.
 """
 
+import contextlib
 import inspect
 import re
 
@@ -19,7 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_cgan.checks import SAMPLE_LIMIT, scaling_hint, single
+from keras_cgan.checks import SAMPLE_LIMIT, cast_hint, scaling_hint, single
 from keras_cgan.conditions import base as conditions_base
 from keras_cgan.conditions.base import fits_per_sample
 
@@ -36,7 +37,7 @@ SAMPLE_WEIGHT_MESSAGE = (
 
 
 class NonFiniteDataError(ValueError, FloatingPointError):
-    """Training data hold NaN or inf: raised before the batch updates any weight.
+    """Data hold NaN or inf: raised before a batch of them updates any weight, or makes any output.
 
     A `ValueError` (bad data) and a `FloatingPointError` (as `StopOnNaN`
     raises for a loss that became NaN).
@@ -48,7 +49,15 @@ def _range_of(what):
     return "the generator's output range" if what == "targets" else "the targets' range"
 
 
-def check_samples(samples, where, what="targets"):
+# What a NaN among the samples would make NaN, by the use they are checked for.
+NAN_EFFECTS = {
+    "train": "which would make `d_loss`, `g_loss` and then every weight NaN",
+    "evaluate": "which would make `d_loss` and `g_loss` NaN",
+    "generate": "which would make the output NaN: repair or drop those samples",
+}
+
+
+def check_samples(samples, where, what="targets", kind="image", use="train"):
     """Raises `ValueError` naming `where` unless `samples` are finite floats in `[-1, 1]`.
 
     Targets (images, waveforms, frames) and image or waveform conditions
@@ -62,14 +71,17 @@ def check_samples(samples, where, what="targets"):
         where: str. Names the argument in the message (`"y"`, ...).
         what: str. What the samples are, for the message. Defaults to
             `"targets"`.
+        kind: str. `"image"` or `"audio"`: which hints on scaling the
+            message gives (`checks.scaling_hint`). Defaults to `"image"`.
+        use: str. A key of `NAN_EFFECTS`: what the samples are for
+            (`"train"`, `"evaluate"` or `"generate"`), which the message for
+            NaN names. Defaults to `"train"`.
     """
     dtype = tf.as_dtype(samples.dtype)
     if not dtype.is_floating:
-        hint = {
-            tf.uint8: " uint8 images: use `tf.cast(x, 'float32') / 127.5 - 1`.",
-            tf.int16: " int16 PCM audio: use `x.astype('float32') / 32768`.",
-        }.get(dtype, " Cast them to float32 and scale them to [-1, 1].")
-        raise ValueError(f"{where}: {what} must be float values in [-1, 1]; got dtype {dtype.name}.{hint}")
+        raise ValueError(
+            f"{where}: {what} must be float values in [-1, 1]; got dtype {dtype.name}.{cast_hint(dtype.name, kind)}"
+        )
     if not (isinstance(samples, np.ndarray) or hasattr(samples, "numpy")):
         return
     values = np.asarray(samples)
@@ -80,13 +92,13 @@ def check_samples(samples, where, what="targets"):
         index = np.unravel_index(int(np.argmin(finite)), values.shape)
         raise NonFiniteDataError(
             f"{where}: {what} must be finite; {where}[{index[0]}] holds {values[index]} (at index "
-            f"{tuple(int(i) for i in index)}), which would make `d_loss`, `g_loss` and then every weight NaN."
+            f"{tuple(int(i) for i in index)}), {NAN_EFFECTS[use]}."
         )
     low, high = float(values.min()), float(values.max())
     if low < -SAMPLE_LIMIT or high > SAMPLE_LIMIT:
         raise ValueError(
             f"{where}: {what} must be in [-1, 1] ({_range_of(what)}); got values from {low:g} "
-            f"to {high:g}.{scaling_hint(low, high)}"
+            f"to {high:g}.{scaling_hint(low, high, kind)}"
         )
 
 
@@ -198,6 +210,9 @@ class InputChecks:
     `compile(check_data=...)`, `prepare_condition` and `distribute_strategy`.
     """
 
+    # What the samples are, for the hints on scaling them (`checks.SAMPLE_KINDS`); a family of waveforms says "audio".
+    sample_kind = "image"
+
     # ---------------------------------------------- hooks a family overrides
 
     def check_condition(self, condition_spec_or_array, where):
@@ -239,11 +254,24 @@ class InputChecks:
     # -------------- before a run: arrays, Python values and a dataset's spec
 
     def _check_values(self, samples, where, what):
-        """`check_samples` on the dtype always, on the values unless `compile(check_data=False)`."""
+        """`check_samples` on the dtype always, on the values unless `compile(check_data=False)`.
+
+        The samples are for generation, unless checked within `_checked_for`.
+        """
+        use = getattr(self, "_values_use", None) or "generate"
         if getattr(self, "check_data", True) or not (isinstance(samples, np.ndarray) or hasattr(samples, "numpy")):
-            check_samples(samples, where, what)
+            check_samples(samples, where, what, self.sample_kind, use)
         else:
-            check_samples(tf.TensorSpec(samples.shape, samples.dtype), where, what)
+            check_samples(tf.TensorSpec(samples.shape, samples.dtype), where, what, self.sample_kind, use)
+
+    @contextlib.contextmanager
+    def _checked_for(self, use):
+        """Within it, `_check_values` checks samples for `use` (`"train"` or `"evaluate"`), which its NaN message names."""
+        previous, self._values_use = getattr(self, "_values_use", None), use
+        try:
+            yield
+        finally:
+            self._values_use = previous
 
     def _scalar_condition(self):
         """Whether one condition is a scalar (a class id), so a Python number is a batch of one."""
@@ -318,8 +346,11 @@ class InputChecks:
         self.check_condition(spec[0], f"{name} condition")
         self.check_target(spec[1], f"{name} target")
 
-    def _check_arrays(self, x, y, names, method):
-        """Conditions `x` and targets `y` as arrays (Python lists converted), checked; `names` name them."""
+    def _check_arrays(self, x, y, names, method, use=None):
+        """Conditions `x` and targets `y` as arrays (Python lists converted), checked; `names` name them.
+
+        `use` is what they are for (`"train"`, `"evaluate"`); defaults to what `method` does with them.
+        """
         x_name, y_name = names
         if y is None:
             raise ValueError(f"`{method}(x, y)` needs targets `y` beside the conditions `x`.")
@@ -337,8 +368,11 @@ class InputChecks:
                 f"`{x_name}` and `{y_name}` must hold as many samples; got {len(x)} conditions and {len(y)} "
                 f"targets{held}."
             )
-        self.check_condition(x, x_name)
-        self.check_target(y if hasattr(y, "dtype") else np.asarray(y), y_name)
+        if use is None:
+            use = "train" if method in ("fit", "train_on_batch") else "evaluate"
+        with self._checked_for(use):
+            self.check_condition(x, x_name)
+            self.check_target(y if hasattr(y, "dtype") else np.asarray(y), y_name)
         return x, y
 
     def _check_validation_data(self, kwargs):
@@ -356,7 +390,9 @@ class InputChecks:
             raise ValueError(
                 f"`validation_data` must be `(conditions, targets)` or a dataset of such pairs. Received: {kind}."
             )
-        kwargs["validation_data"] = self._check_arrays(*data, ("validation_data[0]", "validation_data[1]"), "fit")
+        kwargs["validation_data"] = self._check_arrays(
+            *data, ("validation_data[0]", "validation_data[1]"), "fit", use="evaluate"
+        )
 
     @staticmethod
     def unpack(data):
@@ -529,13 +565,14 @@ class InputChecks:
             return ValueError(f"{source} conditions are not valid at {at}: {condition.group(1)}; {stopped}")
         what, finite, low, high = found.groups()
         if finite == "0":
+            made = "`d_loss`, `g_loss` and then every weight" if training else "`d_loss` and `g_loss`"
+            made = "the output" if method == "predict" else made
             return NonFiniteDataError(
-                f"{source} {what} hold NaN or inf at {at}; {stopped} NaN {what} would make `d_loss`, "
-                "`g_loss` and then every weight NaN. Drop or repair the bad samples "
-                "(`compile(check_data=False)` turns this check off)."
+                f"{source} {what} hold NaN or inf at {at}; {stopped} NaN {what} would make {made} NaN. Drop or "
+                "repair the bad samples (`compile(check_data=False)` turns this check off)."
             )
         low, high = float(low), float(high)
         return ValueError(
             f"{source} {what} must be in [-1, 1] ({_range_of(what)}); at {at} they hold values from "
-            f"{low:g} to {high:g}; {stopped}{scaling_hint(low, high)}"
+            f"{low:g} to {high:g}; {stopped}{scaling_hint(low, high, self.sample_kind)}"
         )

@@ -92,6 +92,7 @@ class SEGAN(GANModel):
         Generative Adversarial Network".
     """
 
+    sample_kind = "audio"  # its checks give hints for waveforms (int16 PCM...), not images
     loss_names = ("d_loss", "d_real", "d_fake", "d_mismatch", "d_penalty", "g_loss", "g_adv", "g_l1", "g_stft")
 
     def __init__(
@@ -296,7 +297,7 @@ class SEGAN(GANModel):
             float32 array of shape `(T,)`.
         """
         x = np.asarray(waveform)
-        check_samples(x, "waveform", "`enhance` samples")
+        check_samples(x, "waveform", "`enhance` samples", self.sample_kind, use="generate")
         x = x.astype("float32")
         if x.ndim == 2 and 1 in x.shape:  # (T, 1) or (1, T), as `overlap_add` and `stream_enhance` take
             x = x.reshape(-1)

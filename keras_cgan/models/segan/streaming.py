@@ -204,7 +204,8 @@ class StreamingEnhancer:
 
     The first `window - hop` output samples are withheld until the windows
     covering them have been computed (latency `window - hop` samples);
-    `flush()` pads with silence and returns the rest.
+    `flush()` pads with silence and returns the rest: the stream ends there,
+    and the next `process` starts a new one.
 
     Args:
         run_window: callable mapping one pre-emphasized `[window]` frame to
@@ -222,21 +223,37 @@ class StreamingEnhancer:
             )
         self.run_window = run_window
         self.window = checks.integer("window", window, low=2)
+        if getattr(run_window, "window", self.window) != self.window:  # was numpy's "cannot reshape array of size"
+            raise ValueError(
+                f"`window` must be the frame length `run_window` takes ({run_window.window}, its `window` attribute; "
+                f"leave `window` out of `stream_enhance` to use it). Received: window={window}"
+            )
         self.hop = waveform_lib.check_hop(self.window, hop)
         self.preemphasis = waveform_lib.check_coefficient(preemphasis)
         self._hann = waveform_lib.hann(self.window)
         self._norm = waveform_lib.overlap_norm(self.window, self.hop)
+        self._start()
+
+    def _start(self):
+        """The state of a new stream."""
         self._buffer = np.zeros(self.window - self.hop, "float32")  # leading zeros, as enhance()
         self._acc = np.zeros(self.window, "float64")
         self._to_skip = self.window - self.hop
         self._seen = 0
+        self._chunks = 0
         self._emitted = 0
         self._last_in = 0.0
         self._last_out = 0.0
 
     def process(self, chunk):
-        """Feeds samples; returns the enhanced samples now final (maybe none)."""
-        chunk = np.asarray(chunk, "float32").reshape(-1)
+        """Feeds samples; returns the enhanced samples now final (maybe none).
+
+        Args:
+            chunk: the next samples, of shape `(n,)`, `(n, 1)` or `(1, n)`:
+                floats in `[-1, 1]`, checked as `SEGAN.enhance` checks its
+                audio (a refused chunk leaves the stream as it was).
+        """
+        chunk = self._checked(chunk)
         if chunk.size == 0:
             return np.zeros(0, "float32")
         self._seen += chunk.size
@@ -245,10 +262,30 @@ class StreamingEnhancer:
         self._buffer = np.concatenate([self._buffer, emphasized])
         return self._run_ready()
 
+    def _checked(self, chunk):
+        """`chunk` as float32 samples, once its dtype, shape and values pass `enhance`'s checks (named by its number)."""
+        self._chunks += 1
+        x = np.asarray(chunk)
+        what = f"the samples of chunk {self._chunks} (from sample {self._seen} of the stream)"
+        if x.ndim > 1 and sorted(x.shape)[-2] > 1:  # [n, 2] was read as 2n interleaved samples
+            raise ValueError(
+                f"`chunk` must be one signal, of shape (n,), (n, 1) or (1, n). Received shape {x.shape} for chunk "
+                f"{self._chunks}; mix channels down first."
+            )
+        if x.dtype.kind != "f" or not (x.size == 0 or -checks.SAMPLE_LIMIT <= x.min() <= x.max() <= checks.SAMPLE_LIMIT):
+            # Only a refused chunk (or a non-float one) pays for the message's search; NaN fails the comparison.
+            check_samples(x, "chunk", what, "audio", use="generate")
+        return x.astype("float32", copy=False).reshape(-1)
+
     def _run_ready(self):
         ready = []
         while self._buffer.size >= self.window:
             out = np.asarray(self.run_window(self._buffer[: self.window]), "float64").reshape(-1)
+            if out.size != self.window:  # was numpy's "operands could not be broadcast together"
+                raise ValueError(
+                    f"`run_window` returned {out.size} values for a frame of {self.window} samples; it must return "
+                    "one output per sample, e.g. of shape (window,) or (1, window, 1)."
+                )
             self._acc += out * self._hann
             ready.append(self._acc[: self.hop] / self._norm)  # these samples are final
             self._acc = np.concatenate([self._acc[self.hop :], np.zeros(self.hop)])
@@ -264,14 +301,16 @@ class StreamingEnhancer:
         return out
 
     def flush(self):
-        """Pads with silence until every fed sample is out; returns the remaining samples."""
+        """Pads with silence until every fed sample is out; returns the remaining samples, and starts a new stream."""
         parts = []
         start = self._emitted
         while self._emitted < self._seen:
             self._buffer = np.concatenate([self._buffer, np.zeros(self.hop, "float32")])
             parts.append(self._run_ready())
         rest = np.concatenate(parts) if parts else np.zeros(0, "float32")
-        return rest[: self._seen - start].astype("float32")
+        rest = rest[: self._seen - start].astype("float32")
+        self._start()  # the next stream followed the padding: its output came shifted, longer than its input
+        return rest
 
 
 def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=None, chunk_size=1600):
@@ -294,7 +333,7 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
     """
     chunk_size = checks.integer("chunk_size", chunk_size, low=1)  # 0 was range()'s error, 2.5 a TypeError
     x = np.asarray(waveform)
-    check_samples(x, "waveform", "`stream_enhance` samples")  # int16 PCM, NaN and 1.5 went through unscaled
+    check_samples(x, "waveform", "`stream_enhance` samples", "audio", use="generate")  # int16 PCM, NaN, 1.5 went through
     if x.ndim > 1 and sorted(x.shape)[-2] > 1:  # [T, 2] was read as 2T interleaved samples
         raise ValueError(
             f"`waveform` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape {x.shape}; "

@@ -261,9 +261,9 @@ def test_common_header_rows_of_tags_and_captions_files_are_skipped(tmp_path, hea
 def test_a_header_of_more_than_two_columns_or_other_separators_are_named(tmp_path):
     # `id,tags,source` read each row's source as one more tag (a caption's last words), silently; a file
     # separated by semicolons or tabs was "image '0;blue hair' has no tags".
-    folder, path = _faces(tmp_path, ["id,caption,source", "0,blue hair,danbooru"])
+    folder, path = _faces(tmp_path, ["id,description,source", "0,blue hair,danbooru"])  # no text column named
     with pytest.raises(ValueError, match=re.escape(
-            "tags.csv, line 1: the header names the columns ['id', 'caption', 'source'], but the file holds two")):
+            "tags.csv, line 1: the header names the columns ['id', 'description', 'source'], none of them the text")):
         captions.read(folder, path, image_size=4)
     for separator in ";\t":
         folder, path = _faces(tmp_path, [f"0{separator}blue hair"])
@@ -304,3 +304,26 @@ def test_a_tags_header_may_name_a_column_per_tag_and_other_headers_are_told_from
     folder, path = _faces(tmp_path, ["file,red hair", "0,blue hair"])
     Image.new("RGB", (4, 4)).save(os.path.join(folder, "file.png"))
     assert tags.read(folder, path, image_size=4)[1] == [["red hair"], ["blue hair"]]
+
+
+def test_a_header_naming_the_text_column_and_others_reads_that_column_alone(tmp_path):
+    # `id,tags,source` read each row's source as one more tag ("danbooru" in the vocabulary); captions refused
+    # the file. The named column is read, the others are left out with a warning naming them.
+    folder, path = _faces(tmp_path, ["id,tags,caption,source", "0,blue hair red eyes,a girl, smiling,danbooru",
+                                     '1,"red hair, green eyes",a boy,gelbooru'])
+    with pytest.warns(UserWarning, match=re.escape("line 1: the header names the columns ['id', 'tags', 'caption', "
+                                                   "'source']; only 'tags' is read, the columns ['caption', 'source']")):
+        with pytest.raises(ValueError, match=r"line 2: 5 cells, but the header names 4 columns .*Quote a text cell"):
+            tags.read(folder, path, image_size=4)  # which cells hold the caption's comma is unclear
+    folder, path = _faces(tmp_path, ["source,id,tags,caption", 'danbooru,0,blue hair red eyes,"a girl, smiling"',
+                                     'gelbooru,1,"red hair, green eyes",a boy'])
+    with pytest.warns(UserWarning, match=r"only 'tags' is read, the columns \['source', 'caption'\] are left out"):
+        _, tag_lists, vocabulary = tags.read(folder, path, image_size=4)
+    assert tag_lists == [["blue hair", "red eyes"], ["red hair", "green eyes"]]
+    assert vocabulary == ["blue hair", "green eyes", "red eyes", "red hair"]
+    with pytest.warns(UserWarning, match=r"only 'caption' is read, the columns \['source', 'tags'\] are left out"):
+        assert captions.read(folder, path, image_size=4)[1] == ["a girl, smiling", "a boy"]
+    folder, path = _faces(tmp_path, ["id,tags,source", "0,blue hair,danbooru", "1,red hair"])  # a short row
+    with pytest.warns(UserWarning, match=r"\['source'\] are left out"):
+        assert tags.read(folder, path, image_size=4)[1] == [["blue hair"], ["red hair"]]
+        assert captions.read(folder, path, image_size=4)[1] == ["blue hair", "red hair"]

@@ -124,7 +124,8 @@ def read(images_dir, captions_file, image_size=64):
     Raises `ValueError` naming the CSV line of a missing image or an empty caption.
     """
     images, texts = [], []
-    for line, image_id, text in image_folder.read_rows(captions_file, folder=images_dir):
+    for line, image_id, text in image_folder.read_rows(captions_file, folder=images_dir,
+                                                       wanted=image_folder.CAPTION_COLUMNS):
         where = f"{captions_file}, line {line}"
         if not text:
             raise ValueError(f"{where}: empty caption for image {image_id!r}")

@@ -12,7 +12,9 @@ word that starts no known tag is an error naming it.
 Tags may also be separated by commas, unquoted (`0,blue hair,red eyes`): the
 text after the id keeps its commas. A row whose tags cell is empty but goes
 on (`0,,note`) is an error naming its line: it is a file with more columns
-than `id,tags` (or a stray comma), not tags.
+than `id,tags` (or a stray comma), not tags. A header naming the `tags`
+column among others (`id,tags,source`) has that column read alone, with a
+warning naming the others.
 
 Example:
 
@@ -81,7 +83,8 @@ def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
     of a tag not in a given vocabulary.
     """
     images, tag_lists = [], []
-    for line, image_id, cells in image_folder.read_rows(tags_file, cells=True, folder=images_dir):
+    for line, image_id, cells in image_folder.read_rows(tags_file, cells=True, folder=images_dir,
+                                                   wanted=image_folder.TAG_COLUMNS):
         where = f"{tags_file}, line {line}"
         text = ",".join(cells).strip()
         found = split_tags(text, vocabulary, tag_ends, where)

@@ -76,6 +76,40 @@ def test_array_dataset_matches_folder_dataset(tmp_path):
         np.testing.assert_allclose(left.numpy(), right.numpy(), atol=1e-6)
 
 
+
+@pytest.mark.parametrize("sides", [("a", "b"), ("A", "b")])
+def test_side_folders_may_be_named_in_lower_case(tmp_path, sides):
+    # `a/` and `b/` were "no images (expected A|B images, or subfolders A/ and B/)" on a case-sensitive disk.
+    for side, value in zip(sides, (40, 200)):
+        for name in ("x", "y"):
+            save(str(tmp_path / side / f"{name}.png"), np.full((8, 8, 3), value, "uint8"))
+    scan = scan_paired_folder(str(tmp_path))
+    assert scan["layout"] == "folders"
+    assert scan["a_files"] == [str(tmp_path / sides[0] / f"{n}.png") for n in "xy"]
+    a, b = next(iter(paired_image_dataset(str(tmp_path), image_size=8, jitter=False, batch_size=2)))
+    np.testing.assert_allclose(a, 40 / 127.5 - 1, atol=1e-6)
+    np.testing.assert_allclose(b, 200 / 127.5 - 1, atol=1e-6)
+
+
+
+def test_train_names_empty_lower_case_side_folders_without_asking_to_rename_them(tmp_path):
+    from keras_cgan.cli.recipes import pix2pix
+
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    options, data_options = dict(pix2pix.FAMILY.options, size=8), pix2pix.FAMILY.data_options
+    with pytest.raises(ValueError, match=r"folders a/ and b/ hold no images\.\nExpected layout") as caught:
+        pix2pix.load_data(str(tmp_path), options, data_options, 2, 0)
+    assert "name the two sides" not in str(caught.value)  # was: rename a/ and b/ to A/ and B/
+
+def test_a_side_named_twice_in_two_cases_is_refused_naming_both(tmp_path):
+    for side in ("A", "a", "B"):
+        save(str(tmp_path / side / "x.png"), np.zeros((8, 8, 3), "uint8"))
+    if len(os.listdir(tmp_path)) < 3:
+        pytest.skip("a case-insensitive file system holds one folder for A/ and a/")
+    with pytest.raises(ValueError, match=r"/A and .*/a both name side A of the pairs .*merge them"):
+        scan_paired_folder(str(tmp_path))
+
+
 # --------------------------------------------------------------- bad input
 
 

@@ -5,7 +5,8 @@ Two folder layouts are read, as the pix2pix datasets ship them:
 * **A|B**: each file holds the two images side by side; it is split at the
   middle of its width (e.g. the facades, maps and edges2shoes sets).
 * **A/ and B/**: two folders of separate images matched by file name
-  (extensions may differ: `A/0001.png` pairs with `B/0001.jpg`).
+  (extensions may differ: `A/0001.png` pairs with `B/0001.jpg`); the
+  folders' names may be lower case (`a/`, `b/`).
 
 `direction="AtoB"` makes A the condition and B the target; `"BtoA"` swaps
 them. Every file is checked before any training starts (image header read
@@ -118,6 +119,24 @@ def _decode_with_pillow(contents, channels):
         return np.asarray(image, "uint8").reshape(image.size[1], image.size[0], int(channels))
 
 
+def _side_folders(path):
+    """`(A folder, B folder)` in `path`, their names in either case (`a/`), None for a missing one.
+
+    Raises `ValueError` naming both folders of one side (`A/` and `a/`, on a case-sensitive file system).
+    """
+    found = {"a": [], "b": []}
+    for name in files.entries(path):
+        if name.lower() in found and os.path.isdir(os.path.join(path, name)):
+            found[name.lower()].append(os.path.join(path, name))
+    for side, folders in found.items():
+        if len(folders) > 1:
+            raise ValueError(
+                f"{folders[0]} and {folders[1]} both name side {side.upper()} of the pairs (folder names are read "
+                "in either case); merge them into one folder, or move one away."
+            )
+    return tuple(folders[0] if folders else None for folders in found.values())
+
+
 def _common_channels(paths_and_channels, channels, what):
     """Checks all files have the channels of the first (unless `channels` is forced)."""
     if channels is not None:
@@ -137,7 +156,7 @@ def scan_paired_folder(path, channels=None):
 
     Args:
         path: str. A folder of A|B images, or a folder with subfolders `A`
-            and `B` matched by file name.
+            and `B` (or `a` and `b`) matched by file name.
         channels: int, pair of ints or None. Channels to decode A and B to
             (gray files become RGB for 3 and so on); `None` takes them from
             the files and requires every file of a side to agree.
@@ -161,8 +180,8 @@ def scan_paired_folder(path, channels=None):
     for c in forced:
         if c is not None and c not in (1, 3, 4):
             raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={channels}")
-    folder_a, folder_b = os.path.join(path, "A"), os.path.join(path, "B")
-    if os.path.isdir(folder_a) and os.path.isdir(folder_b):
+    folder_a, folder_b = _side_folders(path)
+    if folder_a and folder_b:
         a_files, b_files = _image_files(folder_a), _image_files(folder_b)
         stem = lambda p: os.path.splitext(os.path.basename(p))[0]
         a_by, b_by = {stem(p): p for p in a_files}, {stem(p): p for p in b_files}
@@ -177,7 +196,9 @@ def scan_paired_folder(path, channels=None):
             for name in sorted(set(here) - set(there)):
                 raise ValueError(f"{here[name]}: no file named {name!r} in {other} to pair it with.")
         if not a_by:
-            raise ValueError(f"{path}: folders A/ and B/ hold no images.")
+            raise ValueError(
+                f"{path}: folders {os.path.basename(folder_a)}/ and {os.path.basename(folder_b)}/ hold no images."
+            )
         names = sorted(a_by)
         a_files, b_files = [a_by[n] for n in names], [b_by[n] for n in names]
         a_headers, b_headers = [_header(p) for p in a_files], [_header(p) for p in b_files]

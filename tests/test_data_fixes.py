@@ -327,3 +327,24 @@ def test_a_header_naming_the_text_column_and_others_reads_that_column_alone(tmp_
     with pytest.warns(UserWarning, match=r"\['source'\] are left out"):
         assert tags.read(folder, path, image_size=4)[1] == [["blue hair"], ["red hair"]]
         assert captions.read(folder, path, image_size=4)[1] == ["blue hair", "red hair"]
+
+
+def test_voicebank_folders_named_as_the_corpus_ships_them_are_read(tmp_path):
+    # The corpus unzips to clean_trainset_28spk_wav/ and noisy_trainset_28spk_wav/: "clean_trainset_wav: folder
+    # not found", so `train segan --data` refused the published set until its folders were renamed.
+    import soundfile
+
+    for kind in ("clean", "noisy"):
+        os.makedirs(tmp_path / f"{kind}_trainset_28spk_wav")
+        soundfile.write(str(tmp_path / f"{kind}_trainset_28spk_wav" / "p226_001.wav"), np.zeros(3000), 16000)
+    assert audio.voicebank_dirs(str(tmp_path)) == (str(tmp_path / "clean_trainset_28spk_wav"),
+                                                   str(tmp_path / "noisy_trainset_28spk_wav"))
+    assert next(iter(audio.paired_dataset(str(tmp_path), window=1024, batch_size=2)))[0].shape == (2, 1024, 1)
+    for kind in ("clean", "noisy"):  # two such pairs: which one is meant is unclear
+        os.makedirs(tmp_path / f"{kind}_trainset_56spk_wav")
+    with pytest.raises(ValueError, match=r"several pairs of train folders \(clean_trainset_28spk_wav, "
+                                         r"clean_trainset_56spk_wav and their noisy_ folders\); keep one pair"):
+        audio.voicebank_dirs(str(tmp_path))
+    for kind in ("clean", "noisy"):  # the plain names are the ones read when they are there
+        os.makedirs(tmp_path / f"{kind}_trainset_wav")
+    assert audio.voicebank_dirs(str(tmp_path))[0] == str(tmp_path / "clean_trainset_wav")

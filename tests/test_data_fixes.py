@@ -348,3 +348,17 @@ def test_voicebank_folders_named_as_the_corpus_ships_them_are_read(tmp_path):
     for kind in ("clean", "noisy"):  # the plain names are the ones read when they are there
         os.makedirs(tmp_path / f"{kind}_trainset_wav")
     assert audio.voicebank_dirs(str(tmp_path))[0] == str(tmp_path / "clean_trainset_wav")
+
+
+def test_image_paths_from_the_annotation_files_folder_are_found(tmp_path):
+    # `path,tags` rows such as `faces/0.png,...` were "image 'faces/0.png' not found in .../faces (tried
+    # .../faces/faces/0.png, ...)": the ids are paths from the annotation file's folder.
+    folder, path = _faces(tmp_path, ["path,tags", "faces/1.png,blue hair", "faces/0,red hair"])
+    Image.fromarray(np.full((4, 4, 3), 10, "uint8")).save(os.path.join(folder, "1.png"))
+    images, tag_lists, _ = tags.read(folder, path, image_size=4)
+    assert tag_lists == [["blue hair"], ["red hair"]]
+    np.testing.assert_allclose(images[:, 0, 0, 0], np.array([10, 200]) / 127.5 - 1, atol=1e-6)
+    assert captions.read(folder, path, image_size=4)[1] == ["blue hair", "red hair"]
+    folder, path = _faces(tmp_path, ["path,tags", "faces/7.png,blue hair"])
+    with pytest.raises(ValueError, match=r"line 2: image 'faces/7\.png' not found in"):
+        tags.read(folder, path, image_size=4)

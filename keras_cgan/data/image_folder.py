@@ -130,9 +130,10 @@ def _image_file(folder, image_id):
     return next((path for path in _candidates(folder, image_id) if os.path.isfile(path)), None)
 
 
-def image_path(folder, image_id, where):
-    """The file of `image_id` in `folder` (`<id>` with or without an image extension)."""
-    path = _image_file(folder, image_id)
+def image_path(folder, image_id, where, base=None):
+    """The file of `image_id` in `folder` (`<id>` with or without an image extension), else in `base` (the
+    annotation file's folder, which ids such as `images/0.png` start from)."""
+    path = _image_file(folder, image_id) or (_image_file(base, image_id) if base and image_id else None)
     if path is None:
         tried = _candidates(folder, image_id)[0]
         raise ValueError(f"{where}: image {image_id!r} not found in {folder} (tried {tried}, ...)")

@@ -22,6 +22,8 @@ Example:
 >>> condition, multi_hot, images = tags.load("faces", "tags.csv", image_size=32)  # doctest: +SKIP
 """
 
+import os
+
 import numpy as np
 import tensorflow as tf
 
@@ -97,7 +99,8 @@ def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
                 "remove the other columns."
             )
         tag_lists.append(found)
-        images.append(image_folder.read_image(image_folder.image_path(images_dir, image_id, where), image_size))
+        path = image_folder.image_path(images_dir, image_id, where, os.path.dirname(tags_file))
+        images.append(image_folder.read_image(path, image_size))
     if not images:
         raise ValueError(f"{tags_file}: no rows")
     if vocabulary is None:

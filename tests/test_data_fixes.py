@@ -362,3 +362,10 @@ def test_image_paths_from_the_annotation_files_folder_are_found(tmp_path):
     folder, path = _faces(tmp_path, ["path,tags", "faces/7.png,blue hair"])
     with pytest.raises(ValueError, match=r"line 2: image 'faces/7\.png' not found in"):
         tags.read(folder, path, image_size=4)
+
+
+def test_a_tags_file_of_one_tag_is_named(tmp_path):
+    # Was "`vocabulary` must be a list of at least 2 non-empty tag strings", a vocabulary never given.
+    folder, path = _faces(tmp_path, ["0,blue hair", "1,Blue Hair"])
+    with pytest.raises(ValueError, match=r"tags\.csv: every row holds the one tag 'blue hair'; .* at least 2 "):
+        tags.load(folder, path, image_size=4)

@@ -110,7 +110,13 @@ def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
 
 def load(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_ENDS):
     """Returns `(condition, multi_hot [N, T], images [N, S, S, 3])` ready for `fit`."""
+    given = vocabulary is not None
     images, tag_lists, vocabulary = read(images_dir, tags_file, image_size, vocabulary, tag_ends)
+    if not given and len(vocabulary) < 2:  # the condition's own error would name a `vocabulary` never given
+        raise ValueError(
+            f"{tags_file}: every row holds the one tag {vocabulary[0]!r}; the tags condition tells images apart "
+            "by their tags, so it needs at least 2 different tags."
+        )
     condition = TagsCondition(vocabulary)
     return condition, condition.encode(tag_lists), images
 

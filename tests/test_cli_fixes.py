@@ -396,7 +396,7 @@ def test_translate_refuses_a_float_image_before_writing_anything(run, pairs, tmp
     shutil.copy(os.path.join(pairs, "B", "0.png"), tmp_path / "in" / "0.png")
     Image.fromarray(np.full((16, 16), 0.5, "float32")).save(tmp_path / "in" / "1.png", format="TIFF")
     assert main(["translate", "--run", run, str(tmp_path / "in"), str(tmp_path / "out")]) == 2
-    assert f"error: {tmp_path / 'in' / '1.png'}: image format TIFF is not supported" in capsys.readouterr().err
+    assert f"error: {tmp_path / 'in' / '1.png'}: image mode 'F' is not supported" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 

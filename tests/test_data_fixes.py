@@ -261,9 +261,9 @@ def test_common_header_rows_of_tags_and_captions_files_are_skipped(tmp_path, hea
 def test_a_header_of_more_than_two_columns_or_other_separators_are_named(tmp_path):
     # `id,tags,source` read each row's source as one more tag (a caption's last words), silently; a file
     # separated by semicolons or tabs was "image '0;blue hair' has no tags".
-    folder, path = _faces(tmp_path, ["id,caption,source", "0,blue hair,danbooru"])
+    folder, path = _faces(tmp_path, ["id,description,source", "0,blue hair,danbooru"])  # no text column named
     with pytest.raises(ValueError, match=re.escape(
-            "tags.csv, line 1: the header names the columns ['id', 'caption', 'source'], but the file holds two")):
+            "tags.csv, line 1: the header names the columns ['id', 'description', 'source'], none of them the text")):
         captions.read(folder, path, image_size=4)
     for separator in ";\t":
         folder, path = _faces(tmp_path, [f"0{separator}blue hair"])
@@ -304,3 +304,68 @@ def test_a_tags_header_may_name_a_column_per_tag_and_other_headers_are_told_from
     folder, path = _faces(tmp_path, ["file,red hair", "0,blue hair"])
     Image.new("RGB", (4, 4)).save(os.path.join(folder, "file.png"))
     assert tags.read(folder, path, image_size=4)[1] == [["red hair"], ["blue hair"]]
+
+
+def test_a_header_naming_the_text_column_and_others_reads_that_column_alone(tmp_path):
+    # `id,tags,source` read each row's source as one more tag ("danbooru" in the vocabulary); captions refused
+    # the file. The named column is read, the others are left out with a warning naming them.
+    folder, path = _faces(tmp_path, ["id,tags,caption,source", "0,blue hair red eyes,a girl, smiling,danbooru",
+                                     '1,"red hair, green eyes",a boy,gelbooru'])
+    with pytest.warns(UserWarning, match=re.escape("line 1: the header names the columns ['id', 'tags', 'caption', "
+                                                   "'source']; only 'tags' is read, the columns ['caption', 'source']")):
+        with pytest.raises(ValueError, match=r"line 2: 5 cells, but the header names 4 columns .*Quote a text cell"):
+            tags.read(folder, path, image_size=4)  # which cells hold the caption's comma is unclear
+    folder, path = _faces(tmp_path, ["source,id,tags,caption", 'danbooru,0,blue hair red eyes,"a girl, smiling"',
+                                     'gelbooru,1,"red hair, green eyes",a boy'])
+    with pytest.warns(UserWarning, match=r"only 'tags' is read, the columns \['source', 'caption'\] are left out"):
+        _, tag_lists, vocabulary = tags.read(folder, path, image_size=4)
+    assert tag_lists == [["blue hair", "red eyes"], ["red hair", "green eyes"]]
+    assert vocabulary == ["blue hair", "green eyes", "red eyes", "red hair"]
+    with pytest.warns(UserWarning, match=r"only 'caption' is read, the columns \['source', 'tags'\] are left out"):
+        assert captions.read(folder, path, image_size=4)[1] == ["a girl, smiling", "a boy"]
+    folder, path = _faces(tmp_path, ["id,tags,source", "0,blue hair,danbooru", "1,red hair"])  # a short row
+    with pytest.warns(UserWarning, match=r"\['source'\] are left out"):
+        assert tags.read(folder, path, image_size=4)[1] == [["blue hair"], ["red hair"]]
+        assert captions.read(folder, path, image_size=4)[1] == ["blue hair", "red hair"]
+
+
+def test_voicebank_folders_named_as_the_corpus_ships_them_are_read(tmp_path):
+    # The corpus unzips to clean_trainset_28spk_wav/ and noisy_trainset_28spk_wav/: "clean_trainset_wav: folder
+    # not found", so `train segan --data` refused the published set until its folders were renamed.
+    import soundfile
+
+    for kind in ("clean", "noisy"):
+        os.makedirs(tmp_path / f"{kind}_trainset_28spk_wav")
+        soundfile.write(str(tmp_path / f"{kind}_trainset_28spk_wav" / "p226_001.wav"), np.zeros(3000), 16000)
+    assert audio.voicebank_dirs(str(tmp_path)) == (str(tmp_path / "clean_trainset_28spk_wav"),
+                                                   str(tmp_path / "noisy_trainset_28spk_wav"))
+    assert next(iter(audio.paired_dataset(str(tmp_path), window=1024, batch_size=2)))[0].shape == (2, 1024, 1)
+    for kind in ("clean", "noisy"):  # two such pairs: which one is meant is unclear
+        os.makedirs(tmp_path / f"{kind}_trainset_56spk_wav")
+    with pytest.raises(ValueError, match=r"several pairs of train folders \(clean_trainset_28spk_wav, "
+                                         r"clean_trainset_56spk_wav and their noisy_ folders\); keep one pair"):
+        audio.voicebank_dirs(str(tmp_path))
+    for kind in ("clean", "noisy"):  # the plain names are the ones read when they are there
+        os.makedirs(tmp_path / f"{kind}_trainset_wav")
+    assert audio.voicebank_dirs(str(tmp_path))[0] == str(tmp_path / "clean_trainset_wav")
+
+
+def test_image_paths_from_the_annotation_files_folder_are_found(tmp_path):
+    # `path,tags` rows such as `faces/0.png,...` were "image 'faces/0.png' not found in .../faces (tried
+    # .../faces/faces/0.png, ...)": the ids are paths from the annotation file's folder.
+    folder, path = _faces(tmp_path, ["path,tags", "faces/1.png,blue hair", "faces/0,red hair"])
+    Image.fromarray(np.full((4, 4, 3), 10, "uint8")).save(os.path.join(folder, "1.png"))
+    images, tag_lists, _ = tags.read(folder, path, image_size=4)
+    assert tag_lists == [["blue hair"], ["red hair"]]
+    np.testing.assert_allclose(images[:, 0, 0, 0], np.array([10, 200]) / 127.5 - 1, atol=1e-6)
+    assert captions.read(folder, path, image_size=4)[1] == ["blue hair", "red hair"]
+    folder, path = _faces(tmp_path, ["path,tags", "faces/7.png,blue hair"])
+    with pytest.raises(ValueError, match=r"line 2: image 'faces/7\.png' not found in"):
+        tags.read(folder, path, image_size=4)
+
+
+def test_a_tags_file_of_one_tag_is_named(tmp_path):
+    # Was "`vocabulary` must be a list of at least 2 non-empty tag strings", a vocabulary never given.
+    folder, path = _faces(tmp_path, ["0,blue hair", "1,Blue Hair"])
+    with pytest.raises(ValueError, match=r"tags\.csv: every row holds the one tag 'blue hair'; .* at least 2 "):
+        tags.load(folder, path, image_size=4)

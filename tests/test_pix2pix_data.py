@@ -76,6 +76,40 @@ def test_array_dataset_matches_folder_dataset(tmp_path):
         np.testing.assert_allclose(left.numpy(), right.numpy(), atol=1e-6)
 
 
+
+@pytest.mark.parametrize("sides", [("a", "b"), ("A", "b")])
+def test_side_folders_may_be_named_in_lower_case(tmp_path, sides):
+    # `a/` and `b/` were "no images (expected A|B images, or subfolders A/ and B/)" on a case-sensitive disk.
+    for side, value in zip(sides, (40, 200)):
+        for name in ("x", "y"):
+            save(str(tmp_path / side / f"{name}.png"), np.full((8, 8, 3), value, "uint8"))
+    scan = scan_paired_folder(str(tmp_path))
+    assert scan["layout"] == "folders"
+    assert scan["a_files"] == [str(tmp_path / sides[0] / f"{n}.png") for n in "xy"]
+    a, b = next(iter(paired_image_dataset(str(tmp_path), image_size=8, jitter=False, batch_size=2)))
+    np.testing.assert_allclose(a, 40 / 127.5 - 1, atol=1e-6)
+    np.testing.assert_allclose(b, 200 / 127.5 - 1, atol=1e-6)
+
+
+
+def test_train_names_empty_lower_case_side_folders_without_asking_to_rename_them(tmp_path):
+    from keras_cgan.cli.recipes import pix2pix
+
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    options, data_options = dict(pix2pix.FAMILY.options, size=8), pix2pix.FAMILY.data_options
+    with pytest.raises(ValueError, match=r"folders a/ and b/ hold no images\.\nExpected layout") as caught:
+        pix2pix.load_data(str(tmp_path), options, data_options, 2, 0)
+    assert "name the two sides" not in str(caught.value)  # was: rename a/ and b/ to A/ and B/
+
+def test_a_side_named_twice_in_two_cases_is_refused_naming_both(tmp_path):
+    for side in ("A", "a", "B"):
+        save(str(tmp_path / side / "x.png"), np.zeros((8, 8, 3), "uint8"))
+    if len(os.listdir(tmp_path)) < 3:
+        pytest.skip("a case-insensitive file system holds one folder for A/ and a/")
+    with pytest.raises(ValueError, match=r"/A and .*/a both name side A of the pairs .*merge them"):
+        scan_paired_folder(str(tmp_path))
+
+
 # --------------------------------------------------------------- bad input
 
 
@@ -131,6 +165,44 @@ def test_bmp_gif_and_jpeg_files_read_in_any_channels_as_pillow_reads_them(tmp_pa
     # A palette BMP is its colours (TensorFlow's decoder reads its indices as gray); JPEG decoders round apart.
     np.testing.assert_allclose(got, _expected(tmp_path / name, channels), atol=4 / 127.5 if name == "x.jpg" else 1e-6)
 
+
+
+def _picture(mode):
+    rows, columns = np.indices((8, 16))
+    if mode == "I;16":
+        return Image.fromarray((rows * 8000 + columns * 100).astype("uint16"))
+    picture = np.stack([rows * 30, columns * 15, 255 - rows * 30], axis=-1).astype("uint8")
+    return Image.fromarray(picture).convert(mode)
+
+
+@pytest.mark.parametrize("mode, name", [("CMYK", "x.jpg"), ("CMYK", "x.tif"), ("I;16", "x.tif"), ("RGB", "x.webp"),
+                                        ("P", "x.tif"), ("LA", "x.tif"), ("1", "x.tif"), ("RGBA", "x.tif")])
+@pytest.mark.parametrize("channels", [None, 1])
+def test_cmyk_jpegs_tiffs_and_webp_files_are_read_as_pillow_reads_them(tmp_path, mode, name, channels):
+    # A CMYK JPEG was "image mode 'CMYK' is not supported", a TIFF or WebP "image format ... is not supported"
+    # (the tags and video loaders read them all).
+    _picture(mode).save(tmp_path / name)
+    with Image.open(tmp_path / name) as image:
+        assert image.mode == mode and image.format in ("JPEG", "TIFF", "WEBP")
+    scan = scan_paired_folder(str(tmp_path), channels)
+    expected_channels = channels or {"CMYK": 3, "I;16": 1, "RGB": 3, "P": 3, "LA": 1, "1": 1, "RGBA": 4}[mode]
+    assert scan["channels"] == (expected_channels,) * 2
+    a, b = next(iter(paired_image_dataset(str(tmp_path), image_size=8, jitter=False, scan=scan, channels=channels)))
+    got = np.concatenate([a[0], b[0]], axis=1)
+    with Image.open(tmp_path / name) as image:  # CMYK as RGB, 16 bits scaled to 8 (not clipped at 255)
+        image = Image.fromarray((np.asarray(image) >> 8).astype("uint8")) if mode == "I;16" else image
+        array = np.asarray(image.convert({1: "L", 3: "RGB", 4: "RGBA"}[expected_channels]), "float32")
+    np.testing.assert_allclose(got, array.reshape(got.shape) / 127.5 - 1, atol=1e-6)
+
+
+def test_a_tiff_cut_short_is_named_before_training(tmp_path):
+    _picture("RGB").save(tmp_path / "x.tif")
+    (tmp_path / "y.tif").write_bytes((tmp_path / "x.tif").read_bytes()[:200])
+    with pytest.raises(FileContentError, match=r"y\.tif: not a readable image file, or cut short"):
+        scan_paired_folder(str(tmp_path))
+    Image.fromarray(np.zeros((8, 16), "float32")).save(tmp_path / "y.tif")  # no set range
+    with pytest.raises(FileContentError, match=r"y\.tif: image mode 'F' is not supported"):
+        scan_paired_folder(str(tmp_path))
 
 def test_side_by_side_pairs_take_each_side_its_channels(tmp_path):
     save(str(tmp_path / "0.png"), np.random.default_rng(0).integers(0, 256, (8, 16, 3), dtype="uint8"))

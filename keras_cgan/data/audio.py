@@ -1,8 +1,9 @@
 """Paired wav folders (VoiceBank-DEMAND layout) as `tf.data` window datasets.
 
 The layout is `<root>/clean_<split>set_wav/*.wav` and
-`<root>/noisy_<split>set_wav/*.wav`, pairs matched by file name. Files are
-mixed down to mono, resampled to the model's rate when needed
+`<root>/noisy_<split>set_wav/*.wav` (or with the speakers in the names, as
+the corpus ships them: `clean_trainset_28spk_wav/`), pairs matched by file
+name. Files are mixed down to mono, resampled to the model's rate when needed
 (`scipy.signal.resample_poly`), and cut into windows every `hop` samples; the
 last window and files shorter than a window are zero-padded. Every file is
 checked before any training starts, and each problem raises a `ValueError`
@@ -27,6 +28,7 @@ Example:
 
 import math
 import os
+import re
 
 import numpy as np
 import tensorflow as tf
@@ -145,9 +147,26 @@ def write_wav(path, x, sample_rate, subtype="PCM_16"):
 
 
 def voicebank_dirs(root, split="train"):
-    """`(clean_dir, noisy_dir)` of a VoiceBank-DEMAND style folder."""
-    clean = os.path.join(root, f"clean_{split}set_wav")
-    noisy = os.path.join(root, f"noisy_{split}set_wav")
+    """`(clean_dir, noisy_dir)` of a VoiceBank-DEMAND style folder: `clean_<split>set_wav/` and
+    `noisy_<split>set_wav/`, or named as the corpus ships them, with the speakers (`clean_trainset_28spk_wav/`).
+
+    Raises `ValueError` naming a missing folder, or the folders when there are several pairs to pick from.
+    """
+    found = {}
+    if os.path.isdir(root):
+        for name in files.entries(root):
+            match = re.fullmatch(rf"(clean|noisy)_{re.escape(split)}set(_\w+?)?_wav", name)
+            if match and os.path.isdir(os.path.join(root, name)):
+                found.setdefault(match.group(2) or "", set()).add(match.group(1))
+    both = sorted(middle for middle, kinds in found.items() if len(kinds) == 2)
+    if len(both) > 1 and "" not in both:
+        raise ValueError(
+            f"{root}: several pairs of {split} folders ({', '.join(f'clean_{split}set{m}_wav' for m in both)} and "
+            "their noisy_ folders); keep one pair, or give `clean_dir` and `noisy_dir`."
+        )
+    middle = both[0] if len(both) == 1 else ""
+    clean = os.path.join(root, f"clean_{split}set{middle}_wav")
+    noisy = os.path.join(root, f"noisy_{split}set{middle}_wav")
     for d in (clean, noisy):
         if not os.path.isdir(d):
             raise ValueError(f"{d}: folder not found (expected the VoiceBank-DEMAND layout under {root}).")

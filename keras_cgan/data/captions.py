@@ -17,6 +17,7 @@ Example:
 (1, 6)
 """
 
+import os
 import re
 import warnings
 
@@ -124,12 +125,14 @@ def read(images_dir, captions_file, image_size=64):
     Raises `ValueError` naming the CSV line of a missing image or an empty caption.
     """
     images, texts = [], []
-    for line, image_id, text in image_folder.read_rows(captions_file, folder=images_dir):
+    for line, image_id, text in image_folder.read_rows(captions_file, folder=images_dir,
+                                                       wanted=image_folder.CAPTION_COLUMNS):
         where = f"{captions_file}, line {line}"
         if not text:
             raise ValueError(f"{where}: empty caption for image {image_id!r}")
         texts.append(text)
-        images.append(image_folder.read_image(image_folder.image_path(images_dir, image_id, where), image_size))
+        path = image_folder.image_path(images_dir, image_id, where, os.path.dirname(captions_file))
+        images.append(image_folder.read_image(path, image_size))
     if not images:
         raise ValueError(f"{captions_file}: no rows")
     return np.stack(images), texts

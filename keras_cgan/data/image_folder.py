@@ -2,6 +2,8 @@
 
 import csv
 import os
+import re
+import warnings
 
 import numpy as np
 
@@ -11,30 +13,59 @@ EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff")
 # A first row whose first or second cell is one of these names is a header.
 ID_COLUMNS = ("id", "image", "image_id", "img", "file", "filename", "file_name", "name", "path")
 TEXT_COLUMNS = ("tags", "tag", "caption", "captions", "text")
+TAG_COLUMNS = ("tags", "tag")
+CAPTION_COLUMNS = ("caption", "captions", "text")
+_NUMBERED = re.compile(r"(tags?|captions?|text)[ _-]?[0-9]+")  # `tag1`, `tag_2`: one tag per cell
 
 
 def _is_header(row, folder):
     """Whether `row`, the first of a file, names the columns: its id or text cell is a usual column name
-    (`ID_COLUMNS`, `TEXT_COLUMNS`), unless its id names an image in `folder` (when known) and its text no column.
+    (`ID_COLUMNS`, `TEXT_COLUMNS`), or it names both an id and a text column (`source,id,tags`), unless its id
+    names an image in `folder` (when known) and its text no column.
     """
     names = [cell.strip().lower() for cell in row]
     text_named = len(names) > 1 and names[1] in TEXT_COLUMNS
-    if not (names[0] in ID_COLUMNS or text_named):
+    both_named = any(n in ID_COLUMNS for n in names) and any(n in TEXT_COLUMNS for n in names)
+    if not (names[0] in ID_COLUMNS or text_named or both_named):
         return False
-    return folder is None or text_named or _image_file(folder, row[0].strip()) is None
+    return folder is None or text_named or both_named or _image_file(folder, row[0].strip()) is None
 
 
-def read_rows(path, cells=False, folder=None):
+def _columns(header, wanted):
+    """`(id column, text columns, other column names)` a header names, or None when it names no text column
+    or nothing but the id and the text (the text is then every cell after the first, as without a header).
+
+    The text columns are those of `wanted` (e.g. `TAG_COLUMNS`), else any of `TEXT_COLUMNS`, with the numbered
+    ones (`tag1`) and the unnamed ones after them; the id column is the first of `ID_COLUMNS` (else the first).
+    """
+    names = [cell.strip().lower() for cell in header]
+    numbered = lambda n: n in wanted or bool(_NUMBERED.fullmatch(n))  # noqa: E731
+    text = [i for i, n in enumerate(names) if i and numbered(n)] or \
+        [i for i, n in enumerate(names) if i and (n in TEXT_COLUMNS or _NUMBERED.fullmatch(n))]
+    if not text:
+        return None
+    key = next((i for i, n in enumerate(names) if n in ID_COLUMNS and i not in text), 0)
+    text += [i for i in range(text[-1] + 1, len(names)) if not names[i]]  # spill-over cells of the text
+    others = [header[i].strip() for i, n in enumerate(names) if n and i != key and i not in text]
+    if not others and key == 0:
+        return None
+    return key, text, others
+
+
+def read_rows(path, cells=False, folder=None, wanted=TEXT_COLUMNS):
     """Yields `(line_number, id, text)` from a two-column CSV file `id,text`.
 
     A header row (`id,tags`, `filename,caption`: see `_is_header`; `folder`
     is the images' folder) is skipped, and a first row whose image alone is
     missing from `folder` is named as a header to rename or a missing image; the text keeps any further commas.
     With `cells`, the text is the list of its CSV cells instead, and a header
-    may name a column per cell (`image,tag1,tag2`). Raises `ValueError`
-    naming the line of a header of more than two columns without `cells` (a
-    third column would be read into the text) and of a row separated by
-    semicolons or tabs.
+    may name a column per cell (`image,tag1,tag2`). A header naming other
+    columns as well (`id,tags,source`) has its text column(s) read alone (those
+    of `wanted` if it names any), the others left out with a warning naming
+    them. Raises `ValueError` naming the line of a header of more than two columns
+    none of them text, without `cells` (a third column would be read into the
+    text), of a row longer than such a header (its text's unquoted commas),
+    and of a row separated by semicolons or tabs.
     """
     if not os.path.isfile(path):
         raise ValueError(f"annotation file not found: {path}")
@@ -43,13 +74,22 @@ def read_rows(path, cells=False, folder=None):
             rows = [(n, row) for n, row in enumerate(csv.reader(f), start=1) if row and "".join(row).strip()]
     except UnicodeDecodeError as error:
         raise ValueError(f"{path}: not UTF-8 text ({error}); save it as UTF-8 (Excel: \"CSV UTF-8\").") from None
+    columns = None
     if rows and _is_header(rows[0][1], folder):
-        number, row = rows.pop(0)
-        if not cells and len([cell for cell in row if cell.strip()]) > 2:
+        number, header = rows.pop(0)
+        columns = _columns(header, wanted)
+        if columns is None and not cells and len([cell for cell in header if cell.strip()]) > 2:
             raise ValueError(
-                f"{path}, line {number}: the header names the columns {row}, but the file holds two, the id and "
-                f"the text (`{row[0]},{row[1]}`): the text keeps any further commas, so the other columns would "
-                "be read into it. Remove the other columns."
+                f"{path}, line {number}: the header names the columns {header}, none of them the text "
+                f"({', '.join(wanted)}): the text keeps any further commas, so the other columns would be read "
+                "into it. Name the text column, or remove the other columns."
+            )
+        if columns and columns[2]:
+            named = [header[i].strip() for i in columns[1] if header[i].strip()]
+            warnings.warn(
+                f"{path}, line {number}: the header names the columns {header}; only "
+                f"{' and '.join(map(repr, named))} is read, the columns {columns[2]} are left out.",
+                stacklevel=3,
             )
     elif folder is not None and len(rows) > 1 and not _image_file(folder, rows[0][1][0].strip()) \
             and _image_file(folder, rows[1][1][0].strip()):  # a header of other names, or a missing image
@@ -64,7 +104,19 @@ def read_rows(path, cells=False, folder=None):
                 f"{path}, line {number}: no comma in {row[0]!r}; separate the id and the text with a comma "
                 "(`id,text`), not a semicolon or a tab."
             )
-        yield number, row[0].strip(), row[1:] if cells else ",".join(row[1:]).strip()
+        if columns is not None and any(cell.strip() for cell in row[len(header):]):
+            raise ValueError(
+                f"{path}, line {number}: {len(row)} cells, but the header names {len(header)} columns {header}: "
+                "which cells are the text is unclear. Quote a text cell holding commas (`\"blue hair, red eyes\"`), "
+                "or remove the other columns."
+            )
+        image_id, text = (row[0], row[1:]) if columns is None else _cells(row, *columns[:2])
+        yield number, image_id.strip(), text if cells else ",".join(text).strip()
+
+
+def _cells(row, key, text):
+    """`(id, text cells)` of a data `row` by the header's columns (a shorter row's missing cells are empty)."""
+    return (row[key] if key < len(row) else ""), [row[i] for i in text if i < len(row)]
 
 
 def _candidates(folder, image_id):
@@ -78,9 +130,10 @@ def _image_file(folder, image_id):
     return next((path for path in _candidates(folder, image_id) if os.path.isfile(path)), None)
 
 
-def image_path(folder, image_id, where):
-    """The file of `image_id` in `folder` (`<id>` with or without an image extension)."""
-    path = _image_file(folder, image_id)
+def image_path(folder, image_id, where, base=None):
+    """The file of `image_id` in `folder` (`<id>` with or without an image extension), else in `base` (the
+    annotation file's folder, which ids such as `images/0.png` start from)."""
+    path = _image_file(folder, image_id) or (_image_file(base, image_id) if base and image_id else None)
     if path is None:
         tried = _candidates(folder, image_id)[0]
         raise ValueError(f"{where}: image {image_id!r} not found in {folder} (tried {tried}, ...)")

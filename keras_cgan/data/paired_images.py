@@ -5,21 +5,23 @@ Two folder layouts are read, as the pix2pix datasets ship them:
 * **A|B**: each file holds the two images side by side; it is split at the
   middle of its width (e.g. the facades, maps and edges2shoes sets).
 * **A/ and B/**: two folders of separate images matched by file name
-  (extensions may differ: `A/0001.png` pairs with `B/0001.jpg`).
+  (extensions may differ: `A/0001.png` pairs with `B/0001.jpg`); the
+  folders' names may be lower case (`a/`, `b/`).
 
 `direction="AtoB"` makes A the condition and B the target; `"BtoA"` swaps
 them. Every file is checked before any training starts (image header read
 with Pillow, and the end of the file: a JPEG or PNG cut short is decoded to
-make sure): names present in one folder only raise `ValueError` naming the
+make sure, as is every file of another format): names present in one folder only raise `ValueError` naming the
 file; a file that is not an image, a truncated image, an A|B image of odd
 width or an image whose channels differ from the rest raise
 `files.FileContentError` (a `ValueError`: the layout is right, that file is
 not) naming the file. A/ B/ pairs whose two images differ in size are resized
 to one size with one warning giving their count (`strict=True` refuses them).
 
-The pipeline decodes in parallel (JPEG and PNG with TensorFlow; BMP, GIF and
-a JPEG asked for four channels with Pillow, as TensorFlow reads a palette
-BMP's indices as gray and refuses some channel counts), resizes to `load_size`, caches the decoded
+The pipeline decodes in parallel (JPEG and PNG with TensorFlow; BMP, GIF,
+TIFF, WebP, CMYK JPEGs and a JPEG asked for four channels with Pillow, as
+TensorFlow reads a palette BMP's indices as gray and refuses some formats and
+channel counts; CMYK is read as RGB), resizes to `load_size`, caches the decoded
 `uint8` images in memory, then applies random jitter (random crop to
 `image_size` and a random mirror, identical for both sides of a pair), batches
 and prefetches. `paired_array_dataset` runs the same jitter on pairs already
@@ -51,8 +53,14 @@ from keras_cgan.data import files
 
 DIRECTIONS = ("AtoB", "BtoA")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
-# Gray + alpha is read as gray; 16-bit gray (I;16) is scaled to 8 bits by `tf.io.decode_image`.
-_MODE_CHANNELS = {"1": 1, "L": 1, "LA": 1, "I;16": 1, "I;16B": 1, "I": 1, "P": 3, "RGB": 3, "RGBA": 4}
+# Gray + alpha is read as gray; 16-bit gray (I;16) is scaled to 8 bits. CMYK and YCbCr are read as RGB.
+_MODE_CHANNELS = {
+    "1": 1, "L": 1, "LA": 1, "I;16": 1, "I;16B": 1, "I;16L": 1, "I": 1, "P": 3, "PA": 3, "RGB": 3, "RGBX": 3,
+    "YCbCr": 3, "CMYK": 3, "RGBA": 4,
+}
+# What `tf.io.decode_image` reads in any channels; every other file is decoded by Pillow.
+_TF_READS = {"PNG": tuple(_MODE_CHANNELS), "JPEG": ("L", "RGB")}
+FORMATS = ("JPEG", "PNG", "BMP", "GIF", "TIFF", "WEBP")
 
 
 def _image_files(folder):
@@ -64,44 +72,49 @@ _ENDS = {"JPEG": b"\xff\xd9", "PNG": b"IEND"}
 
 
 def _complete(path, fmt):
-    """False when a JPEG or PNG does not end as one must (cut short); reads only the file's tail."""
+    """False when a JPEG or PNG does not end as one must (cut short), or for another format (its end unknown);
+    reads only the file's tail."""
     marker = _ENDS.get(fmt)
     if marker is None:
-        return True
+        return False
     with open(path, "rb") as f:
         f.seek(max(0, os.path.getsize(path) - 1024))
         return marker in f.read()
 
 
 def _header(path):
-    """`(width, height, channels)` from the image header; `ValueError` naming `path` otherwise.
+    """`(width, height, channels, by_pillow)` from the image header; `ValueError` naming `path` otherwise.
 
-    A JPEG or PNG whose end marker is missing is decoded in full, so a file
-    cut short is refused here rather than mid-training.
+    A JPEG or PNG whose end marker is missing, or a file of another format, is
+    decoded in full, so a file cut short is refused here rather than mid-training. `by_pillow`: the
+    file is one TensorFlow's decoders refuse or get wrong (a BMP, GIF,
+    TIFF, WebP, CMYK JPEG).
     """
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as image:
             fmt, mode, size = image.format, image.mode, image.size
-            if not _complete(path, fmt):
+            if not _complete(path, fmt):  # not a JPEG or PNG, or one cut short
                 image.load()  # raises for a truncated file; a file with trailing bytes passes
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise files.FileContentError(f"{path}: not a readable image file, or cut short ({error}).") from None
-    if fmt not in ("JPEG", "PNG", "BMP", "GIF"):
-        raise files.FileContentError(f"{path}: image format {fmt} is not supported; use JPEG, PNG, BMP or GIF.")
+    if fmt not in FORMATS:
+        raise files.FileContentError(
+            f"{path}: image format {fmt} is not supported; use {', '.join(FORMATS[:-1])} or {FORMATS[-1]}."
+        )
     if mode not in _MODE_CHANNELS:
         raise files.FileContentError(f"{path}: image mode {mode!r} is not supported; save it as RGB or grayscale.")
-    return size[0], size[1], _MODE_CHANNELS[mode]
+    return size[0], size[1], _MODE_CHANNELS[mode], mode not in _TF_READS.get(fmt, ())
 
 
 def image_header(path):
     """`(width, height, channels)` of an image file, checked as the loaders check it.
 
-    Raises `ValueError` naming `path` for a file that is not a JPEG, PNG, BMP
-    or GIF image, is cut short, or has an unsupported mode.
+    Raises `ValueError` naming `path` for a file that is not a JPEG, PNG, BMP,
+    GIF, TIFF or WebP image, is cut short, or has an unsupported mode.
     """
-    return _header(path)
+    return _header(path)[:3]
 
 
 def _decode_with_pillow(contents, channels):
@@ -109,13 +122,34 @@ def _decode_with_pillow(contents, channels):
 
     For the files TensorFlow's decoders get wrong or refuse: a BMP (a
     palette's indices are read as gray, 1-bit files fail), a GIF (3
-    channels only) and a JPEG asked for 4 channels.
+    channels only), a TIFF or WebP, a CMYK JPEG (1 channel fails) and a
+    JPEG asked for 4 channels.
     """
     from PIL import Image
 
+    from keras_cgan.data import image_folder
+
     with Image.open(io.BytesIO(contents)) as image:  # a GIF: its first frame, as `decode_image` takes
-        image = image.convert({1: "L", 3: "RGB", 4: "RGBA"}[int(channels)])
+        image = image_folder.eight_bit(image).convert({1: "L", 3: "RGB", 4: "RGBA"}[int(channels)])
         return np.asarray(image, "uint8").reshape(image.size[1], image.size[0], int(channels))
+
+
+def _side_folders(path):
+    """`(A folder, B folder)` in `path`, their names in either case (`a/`), None for a missing one.
+
+    Raises `ValueError` naming both folders of one side (`A/` and `a/`, on a case-sensitive file system).
+    """
+    found = {"a": [], "b": []}
+    for name in files.entries(path):
+        if name.lower() in found and os.path.isdir(os.path.join(path, name)):
+            found[name.lower()].append(os.path.join(path, name))
+    for side, folders in found.items():
+        if len(folders) > 1:
+            raise ValueError(
+                f"{folders[0]} and {folders[1]} both name side {side.upper()} of the pairs (folder names are read "
+                "in either case); merge them into one folder, or move one away."
+            )
+    return tuple(folders[0] if folders else None for folders in found.values())
 
 
 def _common_channels(paths_and_channels, channels, what):
@@ -137,7 +171,7 @@ def scan_paired_folder(path, channels=None):
 
     Args:
         path: str. A folder of A|B images, or a folder with subfolders `A`
-            and `B` matched by file name.
+            and `B` (or `a` and `b`) matched by file name.
         channels: int, pair of ints or None. Channels to decode A and B to
             (gray files become RGB for 3 and so on); `None` takes them from
             the files and requires every file of a side to agree.
@@ -161,8 +195,8 @@ def scan_paired_folder(path, channels=None):
     for c in forced:
         if c is not None and c not in (1, 3, 4):
             raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={channels}")
-    folder_a, folder_b = os.path.join(path, "A"), os.path.join(path, "B")
-    if os.path.isdir(folder_a) and os.path.isdir(folder_b):
+    folder_a, folder_b = _side_folders(path)
+    if folder_a and folder_b:
         a_files, b_files = _image_files(folder_a), _image_files(folder_b)
         stem = lambda p: os.path.splitext(os.path.basename(p))[0]
         a_by, b_by = {stem(p): p for p in a_files}, {stem(p): p for p in b_files}
@@ -177,7 +211,9 @@ def scan_paired_folder(path, channels=None):
             for name in sorted(set(here) - set(there)):
                 raise ValueError(f"{here[name]}: no file named {name!r} in {other} to pair it with.")
         if not a_by:
-            raise ValueError(f"{path}: folders A/ and B/ hold no images.")
+            raise ValueError(
+                f"{path}: folders {os.path.basename(folder_a)}/ and {os.path.basename(folder_b)}/ hold no images."
+            )
         names = sorted(a_by)
         a_files, b_files = [a_by[n] for n in names], [b_by[n] for n in names]
         a_headers, b_headers = [_header(p) for p in a_files], [_header(p) for p in b_files]
@@ -188,13 +224,16 @@ def scan_paired_folder(path, channels=None):
         return {
             "layout": "folders", "a_files": a_files, "b_files": b_files, "channels": channels,
             "size_mismatches": resized,
+            "by_pillow": [p for p, h in zip(a_files + b_files, a_headers + b_headers) if h[3]],
         }
     image_files = _image_files(path)
     if not image_files:
         raise ValueError(f"{path}: no images (expected A|B images, or subfolders A/ and B/).")
-    info, narrow = [], []
+    info, narrow, by_pillow = [], [], []
     for p in image_files:
-        width, height, c = _header(p)
+        width, height, c, pillow = _header(p)
+        if pillow:
+            by_pillow.append(p)
         if width % 2:
             raise files.FileContentError(
                 f"{p}: width {width} is odd, so the image cannot be split into equal A|B halves."
@@ -212,7 +251,7 @@ def scan_paired_folder(path, channels=None):
     c = _common_channels(info, forced[0], "A|B")
     return {
         "layout": "side_by_side", "a_files": image_files, "b_files": image_files, "channels": (c, forced[1] or c),
-        "size_mismatches": [],
+        "size_mismatches": [], "by_pillow": by_pillow,
     }
 
 
@@ -329,10 +368,10 @@ def paired_image_dataset(
     channels_a, channels_b = scan["channels"]
     side_by_side = scan["layout"] == "side_by_side"
 
-    def decode(file, channels_):
+    def decode(file, pillow, channels_):
         contents = tf.io.read_file(file)
         start = tf.strings.substr(contents, 0, 3)
-        by_pillow = tf.logical_or(tf.strings.substr(start, 0, 2) == "BM", start == "GIF")
+        by_pillow = tf.logical_or(pillow, tf.logical_or(tf.strings.substr(start, 0, 2) == "BM", start == "GIF"))
         if channels_ == 4:
             by_pillow = tf.logical_or(by_pillow, tf.strings.substr(start, 0, 2) == b"\xff\xd8")  # a JPEG
         image = tf.cond(
@@ -347,16 +386,19 @@ def paired_image_dataset(
         image = tf.image.resize(image, [load_size, load_size], method="bilinear", antialias=True)
         return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), "uint8")
 
-    def load(file_a, file_b):
+    def load(file_a, file_b, pillow_a, pillow_b):
         if side_by_side:
-            image = decode(file_a, channels_a)
+            image = decode(file_a, pillow_a, channels_a)
             half = tf.shape(image)[1] // 2
-            a, b = image[:, :half], (image if channels_b == channels_a else decode(file_a, channels_b))[:, half:]
+            both = image if channels_b == channels_a else decode(file_a, pillow_a, channels_b)
+            a, b = image[:, :half], both[:, half:]
         else:
-            a, b = decode(file_a, channels_a), decode(file_b, channels_b)
+            a, b = decode(file_a, pillow_a, channels_a), decode(file_b, pillow_b, channels_b)
         return resize(a), resize(b)
 
-    ds = tf.data.Dataset.from_tensor_slices((scan["a_files"], scan["b_files"]))
+    pillow = set(scan.get("by_pillow", ()))
+    flags = [[p in pillow for p in scan[side]] for side in ("a_files", "b_files")]
+    ds = tf.data.Dataset.from_tensor_slices((scan["a_files"], scan["b_files"], *flags))
     ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return _finish(
         ds, len(scan["a_files"]), image_size, load_size, jitter, batch_size, shuffle, cache, seed,

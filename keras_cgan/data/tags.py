@@ -12,13 +12,17 @@ word that starts no known tag is an error naming it.
 Tags may also be separated by commas, unquoted (`0,blue hair,red eyes`): the
 text after the id keeps its commas. A row whose tags cell is empty but goes
 on (`0,,note`) is an error naming its line: it is a file with more columns
-than `id,tags` (or a stray comma), not tags.
+than `id,tags` (or a stray comma), not tags. A header naming the `tags`
+column among others (`id,tags,source`) has that column read alone, with a
+warning naming the others.
 
 Example:
 
 >>> from keras_cgan.data import tags  # doctest: +SKIP
 >>> condition, multi_hot, images = tags.load("faces", "tags.csv", image_size=32)  # doctest: +SKIP
 """
+
+import os
 
 import numpy as np
 import tensorflow as tf
@@ -81,7 +85,8 @@ def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
     of a tag not in a given vocabulary.
     """
     images, tag_lists = [], []
-    for line, image_id, cells in image_folder.read_rows(tags_file, cells=True, folder=images_dir):
+    for line, image_id, cells in image_folder.read_rows(tags_file, cells=True, folder=images_dir,
+                                                   wanted=image_folder.TAG_COLUMNS):
         where = f"{tags_file}, line {line}"
         text = ",".join(cells).strip()
         found = split_tags(text, vocabulary, tag_ends, where)
@@ -94,7 +99,8 @@ def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
                 "remove the other columns."
             )
         tag_lists.append(found)
-        images.append(image_folder.read_image(image_folder.image_path(images_dir, image_id, where), image_size))
+        path = image_folder.image_path(images_dir, image_id, where, os.path.dirname(tags_file))
+        images.append(image_folder.read_image(path, image_size))
     if not images:
         raise ValueError(f"{tags_file}: no rows")
     if vocabulary is None:
@@ -104,7 +110,13 @@ def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
 
 def load(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_ENDS):
     """Returns `(condition, multi_hot [N, T], images [N, S, S, 3])` ready for `fit`."""
+    given = vocabulary is not None
     images, tag_lists, vocabulary = read(images_dir, tags_file, image_size, vocabulary, tag_ends)
+    if not given and len(vocabulary) < 2:  # the condition's own error would name a `vocabulary` never given
+        raise ValueError(
+            f"{tags_file}: every row holds the one tag {vocabulary[0]!r}; the tags condition tells images apart "
+            "by their tags, so it needs at least 2 different tags."
+        )
     condition = TagsCondition(vocabulary)
     return condition, condition.encode(tag_lists), images
 

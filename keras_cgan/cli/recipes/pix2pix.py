@@ -63,7 +63,7 @@ def load_data(path, options, data_options, batch_size, seed):
             message = str(error).replace("pass `channels=`", "pass --set channels=N (1 or 3)")
             if os.path.isdir(path) and not scan_error_names_a_file(message, path):
                 subfolders = [n for n in files.entries(path) if os.path.isdir(os.path.join(path, n))]
-                if subfolders and not {"A", "B"} <= set(subfolders):
+                if subfolders and not {"a", "b"} <= {n.lower() for n in subfolders}:
                     message += f" It holds the folders {subfolders}: " + _folders_hint(subfolders)
             raise wrong_layout(path, FAMILY, error, message) from None
         if len(scan["a_files"]) < batch_size:

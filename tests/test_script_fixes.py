@@ -97,6 +97,46 @@ def test_video_split_checks_context_length_and_size_before_any_clip(argv, expect
     assert f": error: {expected}" in error_of(video_split.main, argv + out, capsys)
 
 
+
+@pytest.mark.parametrize("argv, expected", [
+    # Each was the library's ValueError (a traceback naming its keywords) once every clip was made.
+    (["--l2-weight", "0", "--gdl-weight", "0"],
+     "--l2-weight, --l1-weight and --gdl-weight are all 0: the L2 baseline (no adversarial term) would have no loss; "
+     "add --only gan to train the adversarial-only GAN alone"),
+    (["--only", "gan", "--l2-weight", "0", "--gdl-weight", "0", "--adversarial-weight", "0"],
+     "--l2-weight, --l1-weight, --gdl-weight and --adversarial-weight are all 0: the GAN would have no loss"),
+    (["--variety", "2", "--latent-dim", "0"], "--variety 2: draws noise, which --latent-dim 0 leaves out"),
+    (["--scales", "1", "8"], "--scales 8: frames of --size 16 take factors up to 4"),
+    (["--scales", "0"], "argument --scales: expected an int >= 1, received 0"),
+    (["--l2-weight", "-1"], "argument --l2-weight: expected a number >= 0, received '-1'"),
+    (["--r1-weight", "-1"], "argument --r1-weight: expected a number >= 0, received '-1'"),
+    # was: an OSError making the GIF folder once the L2 model had trained (no results written)
+    (["--gif-dir", "FILE"], "--gif-dir FILE: FILE is a file, not a folder."),
+])
+def test_video_split_checks_the_model_flags_before_any_clip(argv, expected, tmp_path, capsys, monkeypatch):
+    video_split = benchmark_module("video_split")
+    monkeypatch.setattr(video_split.synthetic_video, "junction_clips", lambda *a, **k: pytest.fail("made clips"))
+    file = tmp_path / "a_file"
+    file.write_text("")
+    argv = [str(file) if a == "FILE" else a for a in argv] + ["--out", str(tmp_path / "video_split.json")]
+    assert f": error: {expected.replace('FILE', str(file))}" in error_of(video_split.main, argv, capsys)
+
+
+@pytest.mark.parametrize("argv", [
+    ["--only", "gan", "--l2-weight", "0", "--gdl-weight", "0"],  # the adversarial-only GAN, as the model takes it
+    ["--only", "l2", "--variety", "2", "--latent-dim", "0"],  # the baseline draws once
+    ["--scales", "1", "2", "4"],
+])
+def test_video_split_takes_the_model_flags_a_model_takes(argv, tmp_path, monkeypatch):
+    video_split = benchmark_module("video_split")
+
+    def made_clips(*args, **kwargs):
+        raise KeyboardInterrupt  # past every check: stop before the clips
+
+    monkeypatch.setattr(video_split.synthetic_video, "junction_clips", made_clips)
+    with pytest.raises(KeyboardInterrupt):
+        video_split.main(argv + ["--out", str(tmp_path / "video_split.json")])
+
 def test_export_latency_figure_and_inputs_take_the_generators_classes(tmp_path):
     # The figure and the conditional inputs assumed 10 classes: a 5-class generator got ids 5-9 (a failed gather).
     from types import SimpleNamespace

@@ -108,6 +108,19 @@ def test_discriminator_designs_checks_every_design_first(monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("argv, error", [
+    # was: acgan trained with and without the matching-aware term, then concat's build raised (nothing written)
+    (["--designs", "acgan,concat", "--set", "auxiliary_on_fake=negative"],
+     "--set (design concat): `auxiliary_on_fake='negative'` acts on an `acgan` discriminator's classifier"),
+    (["--set", "nope=1"], "--set: Unknown setting(s) ['nope'] for preset 'default'"),  # was: a traceback
+    (["--designs", "concat,acgan,concat"], "--designs concat,acgan,concat: concat twice; name each design once"),
+])
+def test_discriminator_designs_checks_the_settings_of_every_design_first(argv, error, monkeypatch, capsys):
+    module = benchmark_module("discriminator_designs")
+    monkeypatch.setattr(module, "train", no_training)
+    line = error_of(module.main, argv, capsys)
+    assert error in line, line
+
+@pytest.mark.parametrize("argv, error", [
     (["--size", "24"], "--size 24: the tag faces are drawn at multiples of 16 pixels (e.g. 16 or 32)"),
     (["--size", "8"], "argument --size: expected an int >= 16, received 8"),
     (["--faces", "10"], "--faces 10: fewer than one batch of --batch-size 64"),

@@ -281,8 +281,12 @@ def nothing_trains(monkeypatch):
     ("pix2pix_blur", ["--steps", "0"], "argument --steps: expected an int >= 1, received 0"),
     ("pix2pix_blur", ["--adversarial-loss", "nope"], "argument --adversarial-loss: invalid choice: 'nope'"),
     ("pix2pix_blur", ["--ema-decay", "2"], "argument --ema-decay: expected a number >= 0 and < 1, received '2'"),
+    ("pix2pix_blur", ["--receptive-field", "5"], "argument --receptive-field: invalid choice: 5 (choose from 1, 16,"),
+    ("pix2pix_blur", ["--size", "9"], "--size 9: `image_shape` (9, 9, 3): height and width must be divisible by 2"),
     ("pix2pix_input_pipeline", ["--rounds", "0"], "argument --rounds: expected an int >= 1, received 0"),
     ("pix2pix_step_speed", ["--batch-size", "0"], "argument --batch-size: expected an int >= 1, received 0"),
+    ("pix2pix_step_speed", ["--receptive-field", "0"], "argument --receptive-field: invalid choice: 0 (choose from"),
+    ("pix2pix_step_speed", ["--image-size", "9"], "--image-size 9: `image_shape` (9, 9, 3): height and width must"),
     ("scaling", ["--filters", "0"], "--filters 0: must be at least 1"),
     ("stackgan_step_speed", ["--steps", "0"], "argument --steps: expected an int >= 1, received 0"),
     ("train_step_speed", ["--latent-dim", "0"], "argument --latent-dim: expected an int >= 1, received 0"),
@@ -309,6 +313,16 @@ def test_bad_values_are_named_before_anything_trains(name, argv, error, nothing_
     line = error_of(benchmark_module(name).main, argv + out, capsys)
     assert error in line, line
 
+
+
+@pytest.mark.parametrize("name, argv", [
+    ("pix2pix_blur", ["--receptive-field", "auto", "--size", "16", "--train", "2", "--test", "2"]),
+    ("pix2pix_step_speed", ["--receptive-field", "image", "--image-size", "16"]),
+])
+def test_pix2pix_benchmarks_take_every_receptive_field_the_discriminator_takes(name, argv, nothing_trains, tmp_path):
+    # "auto" and "image" were refused: `--receptive-field` took ints only.
+    with pytest.raises(AssertionError, match="trained before"):
+        benchmark_module(name).main(argv + ["--out", str(tmp_path / "r.json")])
 
 # ---------------------------------------------------------------- measures that may be None
 

@@ -19,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from keras_cgan import checks  # noqa: E402
+from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.models.conditional_gan import presets  # noqa: E402
 
@@ -116,6 +117,10 @@ def parse(argv=None, parser=None):
                      f"(e.g. {16 * max(1, args.size // 16)} or {16 * (args.size // 16 + 1)})")
     if args.faces < args.batch_size:
         parser.error(f"--faces {args.faces}: fewer than one batch of --batch-size {args.batch_size}")
+    try:  # before any data or training: a file where a folder should be is named now
+        check_output_folder(args.out, f"--out {args.out}")
+    except ValueError as e:
+        parser.error(str(e))
     return args
 
 

@@ -22,6 +22,7 @@ from keras_cgan import checks  # noqa: E402
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
@@ -60,6 +61,10 @@ def main(argv=None):
             parser.error(problem)
     elif args.context >= length:
         parser.error(f"--context {args.context}: digits clips have {length} frames; use 1 to {length - 1}")
+    try:  # before any data or training: a file where a folder should be is named now
+        check_output_folder(args.out, f"--out {args.out}")
+    except ValueError as e:
+        parser.error(str(e))
     keras.utils.set_random_seed(args.seed)
 
     if args.dataset == "junction":

@@ -27,6 +27,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.callbacks import save_image_grid  # noqa: E402
 from keras_cgan.data import paired_image_dataset, synthetic_images  # noqa: E402
@@ -126,6 +127,10 @@ def main(argv=None):
     Image.init()
     if os.path.splitext(args.out)[1].lower() not in Image.registered_extensions():
         parser.error(f"--out {args.out}: the grid image's file name, e.g. grid.png")  # before training
+    try:  # before any data or training: a file where a folder should be is named now
+        check_output_folder(os.path.dirname(os.path.abspath(args.out)), f"--out {args.out}")
+    except ValueError as e:
+        parser.error(str(e))
     args.l1_lowpass = default_lowpass(args)
 
     train, (conditions, targets) = datasets(args)

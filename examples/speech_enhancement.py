@@ -27,6 +27,7 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from keras_cgan import checks  # noqa: E402
+from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.callbacks import save_spectrograms  # noqa: E402
 from keras_cgan.models.segan import presets  # noqa: E402
@@ -103,6 +104,10 @@ def main(argv=None):
         p.error(f"--model {args.model}: no such file")
     if args.data is not None:
         check_folder(p, args.data, train=not args.model)
+    try:  # before any data or training: a file where a folder should be is named now
+        check_output_folder(args.out, f"--out {args.out}")
+    except ValueError as e:
+        p.error(str(e))
 
     import keras
 

@@ -19,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from keras_cgan import checks  # noqa: E402
+from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.conditions.tags_condition import MISMATCHES  # noqa: E402
 from keras_cgan.models.conditional_gan.networks import CLASSIFIER_POOLINGS, CONDITIONINGS  # noqa: E402
@@ -191,6 +192,14 @@ def main(argv=None):
         Image.init()
         if os.path.splitext(args.grid)[1].lower() not in Image.registered_extensions():
             parser.error(f"--grid {args.grid}: the grid image's file name, e.g. stages.png")  # before training
+    folders = {f"--out {args.out}": args.out}
+    if args.grid:
+        folders[f"--grid {args.grid}"] = os.path.dirname(os.path.abspath(args.grid))
+    for label, folder in folders.items():
+        try:  # before any data or training: a file where a folder should be is named now
+            check_output_folder(folder, label)
+        except ValueError as e:
+            parser.error(str(e))
     if not args.load:
         args.sizes = args.sizes or list(SIZES)
         check_growth(parser, args)

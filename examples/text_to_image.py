@@ -33,6 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from keras_cgan import checks  # noqa: E402
+from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.models.conditional_gan import presets  # noqa: E402
 
@@ -155,6 +156,10 @@ def parse(argv=None):
     args = parser.parse_args(argv)
     if args.images < args.batch_size:
         parser.error(f"--images {args.images}: fewer than one batch of --batch-size {args.batch_size}")
+    try:  # before any data or training: a file where a folder should be is named now
+        check_output_folder(args.out, f"--out {args.out}")
+    except ValueError as e:
+        parser.error(str(e))
     return args
 
 

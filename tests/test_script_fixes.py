@@ -210,3 +210,21 @@ def test_example_help_shows_the_defaults(name, shown, capsys):
     assert shown in out  # was: no default shown
     assert "(default: None)" not in out and "(default: False)" not in out
 
+
+
+@pytest.mark.parametrize("name, flag, below", [
+    ("anime_tags", "--out", ""), ("text_to_image", "--out", ""), ("next_frame_gan", "--out", ""),
+    ("speech_enhancement", "--out", ""), ("stack_gan", "--out", ""), ("stack_gan", "--grid", "/stages.png"),
+    ("pix2pix", "--out", "/grid.png"),
+])
+def test_examples_name_an_output_path_under_a_file_before_training(name, flag, below, tmp_path, capsys, monkeypatch):
+    # Was a FileExistsError or NotADirectoryError traceback; for next_frame_gan once its clips were made, for
+    # stack_gan's --grid once it had trained.
+    import keras
+
+    monkeypatch.setattr(keras.Model, "fit", lambda *a, **k: pytest.fail("trained"))
+    file = tmp_path / "a_file"
+    file.write_text("")
+    example = benchmark_module("_examples").load(name)
+    line = error_of(example.main, [flag, f"{file}{below}"], capsys)
+    assert line.endswith(f"error: {flag} {file}{below}: {file} is a file, not a folder.")

@@ -44,7 +44,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=checks.at_least(1), default=5)
     parser.add_argument("--steps-per-epoch", type=checks.at_least(1), default=500)
     parser.add_argument("--batch-size", type=checks.at_least(1), default=32)
-    parser.add_argument("--adversarial-weight", type=float, default=presets.PRESETS["default"]["adversarial_weight"],
+    parser.add_argument("--adversarial-weight", type=checks.between(0.0),
+                        default=presets.PRESETS["default"]["adversarial_weight"],
                         help="0 trains the L2 baseline (default %(default)s)")
     parser.add_argument("--out", default="runs/next_frame")
     parser.add_argument("--seed", type=int, default=0)

@@ -88,13 +88,13 @@ def build_parser():
     parser.add_argument("--train", type=checks.at_least(1), default=800, help="synthetic training pairs")
     parser.add_argument("--steps", type=checks.at_least(1), default=600)
     parser.add_argument("--batch-size", type=checks.at_least(1), default=8)
-    parser.add_argument("--base-filters", type=int, default=DEFAULT["base_filters"])
+    parser.add_argument("--base-filters", type=checks.at_least(1), default=DEFAULT["base_filters"])
     parser.add_argument("--receptive-field", type=_field, choices=patchgan.RECEPTIVE_FIELDS,
                         default=DEFAULT["receptive_field"],
                         help="PatchGAN field in pixels, 'auto' (at most half the image) or 'image'")
     parser.add_argument("--norm", default=DEFAULT["norm"], choices=["batch", "instance", "none"])
-    parser.add_argument("--l1-weight", type=float, default=DEFAULT["l1_weight"])
-    parser.add_argument("--l1-lowpass", type=float, default=None,
+    parser.add_argument("--l1-weight", type=checks.between(0.0), default=DEFAULT["l1_weight"])
+    parser.add_argument("--l1-lowpass", type=checks.between(0.0), default=None,
                         help="Gaussian sigma (pixels) before the L1 term of L1+cGAN (Pix2Pix(l1_lowpass=)); "
                              "0 = the paper's per-pixel L1. Default: 1 on the synthetic labels2facade, else 0")
     parser.add_argument("--rows", type=checks.at_least(1), default=6, help="held-out examples in the grid")

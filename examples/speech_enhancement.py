@@ -92,7 +92,7 @@ def main(argv=None):
     p.add_argument("--window", type=checks.at_least(64), default=16384, help="samples, a multiple of 64")
     p.add_argument("--sample-rate", type=checks.at_least(1), default=None,
                    help=f"Hz (default: {DEFAULT['sample_rate']}, or --model's own)")
-    p.add_argument("--adversarial-weight", type=float, default=DEFAULT["adversarial_weight"],
+    p.add_argument("--adversarial-weight", type=checks.between(0.0), default=DEFAULT["adversarial_weight"],
                    help="0 trains the L1-only baseline.")
     p.add_argument("--espeak", action="store_true", help="Use espeak-ng speech for the synthetic folder.")
     p.add_argument("--seed", type=int, default=0)

@@ -228,3 +228,29 @@ def test_examples_name_an_output_path_under_a_file_before_training(name, flag, b
     example = benchmark_module("_examples").load(name)
     line = error_of(example.main, [flag, f"{file}{below}"], capsys)
     assert line.endswith(f"error: {flag} {file}{below}: {file} is a file, not a folder.")
+
+
+@pytest.mark.parametrize("name, argv, error", [
+    ("anime_tags", ["--filters", "0"], "argument --filters: expected an int >= 1, received 0"),
+    ("anime_tags", ["--mismatch-weight", "-1"], "argument --mismatch-weight: expected a number >= 0, received '-1'"),
+    ("text_to_image", ["--latent-dim", "0"], "argument --latent-dim: expected an int >= 1, received 0"),
+    ("text_to_image", ["--ema-decay", "1"], "argument --ema-decay: expected a number >= 0 and < 1, received '1'"),
+    ("text_to_image", ["--word-swap", "1.5"], "argument --word-swap: expected a number >= 0 and <= 1, received '1.5'"),
+    ("stack_gan", ["--code-dim", "0"], "argument --code-dim: expected an int >= 1, received 0"),
+    ("stack_gan", ["--translation", "0.5"], "argument --translation: expected a number >= 0 and < 0.5, received '0.5'"),
+    ("stack_gan", ["--diversity-warmup", "-1"], "argument --diversity-warmup: expected an int >= 0, received -1"),
+    ("pix2pix", ["--l1-weight", "-1"], "argument --l1-weight: expected a number >= 0, received '-1'"),
+    ("next_frame_gan", ["--adversarial-weight", "-1"],
+     "argument --adversarial-weight: expected a number >= 0, received '-1'"),
+    ("speech_enhancement", ["--adversarial-weight", "-1"],
+     "argument --adversarial-weight: expected a number >= 0, received '-1'"),
+])
+def test_examples_name_a_model_setting_out_of_range(name, argv, error, tmp_path, capsys, monkeypatch):
+    # Each was the library's traceback naming its keyword (`base_filters`, `ema_decay`...); speech_enhancement's
+    # came once it had made its synthetic data, next_frame_gan's once its clips were made.
+    import keras
+
+    monkeypatch.setattr(keras.Model, "fit", lambda *a, **k: pytest.fail("trained"))
+    out = str(tmp_path / ("grid.png" if name == "pix2pix" else "out"))
+    example = benchmark_module("_examples").load(name)
+    assert error_of(example.main, argv + ["--out", out], capsys).endswith(error)

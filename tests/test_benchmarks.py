@@ -374,3 +374,23 @@ def test_tables_list_names_each_tables_page_and_results_file(capsys):
     assert [line.split(":")[0] for line in lines] == list(tables.TABLES)
     assert "segan_quality: docs/segan.md <- benchmarks/results/segan_quality_speed.json" in lines
     assert "generalisation_screens: docs/generalisation_screens.md <- benchmarks/results/generalisation.json" in lines
+
+
+def test_tables_name_a_table_they_cannot_make_and_rewrite_no_page(tmp_path, monkeypatch, capsys):
+    # A missing run was a KeyError traceback, after the pages before it had been rewritten; --list failed whole.
+    tables = benchmark_module("tables")
+    monkeypatch.setitem(tables.TABLES, "scaling", lambda: tables.run({"benchmark": "scaling", "runs": []}, "default"))
+    stale = "<!-- table: train_step_speed -->\nold\n<!-- /table -->\n"
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    first.write_text(stale)
+    second.write_text(stale + "<!-- table: scaling -->\nold\n<!-- /table -->\n")
+    monkeypatch.setattr(tables, "pages", lambda: [str(first), str(second)])
+    for argv in ([], ["--check"]):
+        assert tables.main(argv) == 1
+        err = capsys.readouterr().err
+        assert "b.md: table scaling: KeyError: scaling.json has no run 'default'" in err
+        assert "no page " + ("checked" if argv else "rewritten") + "; re-run the benchmark" in err
+        assert first.read_text() == stale  # the page that could be made is not rewritten either
+    assert tables.main(["--list"]) == 0
+    listed = capsys.readouterr().out
+    assert "b.md <- (cannot be made: table scaling: KeyError: scaling.json has no run 'default')" in listed

@@ -137,6 +137,15 @@ def real(low=0.0, high=None, above=False, below=False):
     return checks.between(low, high, low_open=above, high_open=below)
 
 
+def receptive_field(text):
+    """`argparse` type of a PatchGAN's `--receptive-field` (`choices=patchgan.RECEPTIVE_FIELDS`): pixels or a name.
+
+    >>> receptive_field("70"), receptive_field("auto")
+    (70, 'auto')
+    """
+    return int(text) if text.isdigit() else text
+
+
 def path_of(name):
     return os.path.join(RESULTS, f"{name}.json")
 

@@ -46,13 +46,17 @@ VARIANTS = {
 }
 
 
-def train(variant, args, judge, seed):
-    keras.utils.set_random_seed(seed)
+def build(variant, args, seed):
+    """The quickstart's model and compile settings, with the variant's discriminator and the `--set` overrides."""
     if variant.get("mismatch_weight", 1.0) > 0:  # the matching-aware term, where it is on, at --mismatch-weight
         variant = {**variant, "mismatch_weight": args.mismatch_weight}
-    # The quickstart's model and compile settings, with the variant's discriminator.
-    gan = presets.build((8, 8, 1), 10, preset="digits", base_filters=args.filters, seed=seed,
-                        **{**dict(args.set), **variant})
+    return presets.build((8, 8, 1), 10, preset="digits", base_filters=args.filters, seed=seed,
+                         **{**dict(args.set), **variant})
+
+
+def train(variant, args, judge, seed):
+    keras.utils.set_random_seed(seed)
+    gan = build(variant, args, seed)
     labels = np.repeat(np.arange(10), 100)
     scores, fake = {}, None
 
@@ -102,6 +106,11 @@ def main(argv=None):
     chosen = {n: v for n, v in VARIANTS.items() if not args.variant or any(t in n for t in args.variant)}
     if not chosen:
         parser.error(f"--variant {args.variant}: no discriminator name contains it; names: {list(VARIANTS)}")
+    for name, variant in chosen.items():  # each built once, untrained: a setting one of them refuses is named first
+        try:
+            build(variant, args, seed=0)
+        except ValueError as e:
+            parser.error(f"--set, for the discriminator {name!r}: {e}")
 
     judge = DigitsClassifier().fit(*digits.load("holdout"))
     real_images, real_labels = digits.load("train")

@@ -92,9 +92,21 @@ def main(argv=None):
     unknown = [d for d in designs if d not in DESIGNS]
     if unknown:
         parser.error(f"--designs {unknown[0]!r}: not a design; the designs are {', '.join(DESIGNS)}")
+    repeated = sorted({d for d in designs if designs.count(d) > 1})
+    if repeated:
+        parser.error(f"--designs {args.designs}: {repeated[0]} twice; name each design once (--seeds repeats runs)")
     clash = sorted({"conditioning", "mismatch_weight", "base_filters", "latent_dim", "seed"} & set(dict(args.set)))
     if clash:
         parser.error(f"--set {clash[0]}: the benchmark sets it (use --designs or its own flags)")
+    try:
+        anime_tags.presets.settings(**dict(args.set))
+    except ValueError as e:  # an unknown key
+        parser.error(f"--set: {e}")
+    for design in designs:  # each design built once, untrained: a setting one of them refuses is named first
+        try:
+            anime_tags.build(argparse.Namespace(**{**vars(example), "design": design}), **dict(args.set))
+        except ValueError as e:
+            parser.error(f"--set (design {design}): {e}")
 
     rows, runs = [], {}
     steps = args.epochs * (args.faces // args.batch_size)

@@ -55,7 +55,7 @@ from keras_cgan import Pix2Pix, losses, networks  # noqa: E402
 from keras_cgan.callbacks import save_image_grid  # noqa: E402
 from keras_cgan.data import synthetic_images  # noqa: E402
 from keras_cgan.metrics import quality_report  # noqa: E402
-from keras_cgan.models.pix2pix import presets, unet  # noqa: E402
+from keras_cgan.models.pix2pix import patchgan, presets, unet  # noqa: E402
 import _report  # noqa: E402  (the script's own folder is on the path)
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -197,7 +197,8 @@ def main(argv=None):
     parser.add_argument("--steps", type=_report.at_least(1), default=1600)
     parser.add_argument("--batch-size", type=_report.at_least(1), default=8)
     parser.add_argument("--base-filters", type=_report.at_least(1), default=32)
-    parser.add_argument("--receptive-field", type=int, default=34)
+    parser.add_argument("--receptive-field", type=_report.receptive_field, default=34,
+                        choices=patchgan.RECEPTIVE_FIELDS)
     parser.add_argument("--norm", default="instance", choices=["batch", "instance", "none"])
     parser.add_argument("--upsample", default="transpose", choices=list(unet.UPSAMPLES),
                         help="U-Net decoder: transposed convolutions (the paper) or resize-convolutions")
@@ -225,6 +226,10 @@ def main(argv=None):
     _report.check_picture(parser, args.grid, "--grid")
     if args.eval_every and args.steps % args.eval_every:
         parser.error(f"--eval-every {args.eval_every} must divide --steps {args.steps}")
+    try:  # the networks once, before any data: a size the U-Net cannot halve is named now
+        build((args.size, args.size, 3), (args.size, args.size, 3), args)
+    except ValueError as e:
+        parser.error(f"--size {args.size}: {e}")
 
     results, grids, row_labels, col_labels = {}, [], [], None
 

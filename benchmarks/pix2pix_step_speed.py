@@ -38,6 +38,7 @@ import tensorflow as tf  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
 from keras_cgan import Pix2Pix, networks  # noqa: E402
+from keras_cgan.models.pix2pix import patchgan  # noqa: E402
 
 RESULTS = _report.RESULTS
 
@@ -83,7 +84,8 @@ def main(argv=None):
     parser.add_argument("--image-size", type=_report.at_least(8), default=128)
     parser.add_argument("--base-filters", type=_report.at_least(1), default=32)
     parser.add_argument("--batch-size", type=_report.at_least(1), default=4)
-    parser.add_argument("--receptive-field", type=int, default=70)
+    parser.add_argument("--receptive-field", type=_report.receptive_field, default=70,
+                        choices=patchgan.RECEPTIVE_FIELDS)
     parser.add_argument("--norm", default="batch", choices=["batch", "instance", "none"])
     parser.add_argument("--steps", type=int, default=20, help="steps per timed round")
     parser.add_argument("--rounds", type=_report.at_least(1), default=10, help="interleaved timed rounds per step kind")
@@ -102,7 +104,10 @@ def main(argv=None):
                      "two executions")
 
     keras.utils.set_random_seed(0)
-    generator, discriminator = build(args)
+    try:
+        generator, discriminator = build(args)
+    except ValueError as e:  # a size the U-Net cannot halve
+        parser.error(f"--image-size {args.image_size}: {e}")
     rng = np.random.default_rng(0)
     shape = (args.batch_size, args.image_size, args.image_size, 3)
     condition = tf.constant(rng.uniform(-1, 1, shape).astype("float32"))

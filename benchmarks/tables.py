@@ -662,18 +662,27 @@ def placements():
 
 def reads(name):
     """The results files table `name` reads: those its Source line names."""
-    return list(dict.fromkeys(re.findall(r"Source: `(benchmarks/results/[\w.-]+\.json)`", TABLES[name]())))
+    return list(dict.fromkeys(re.findall(r"Source: `(benchmarks/results/[\w.-]+\.json)`", make(name))))
+
+
+class TableError(ValueError):
+    """A marked table that cannot be made: an unknown name, or a results file or run it reads missing or unlike it."""
+
+
+def make(name):
+    """Table `name`'s text; a `TableError` naming the table and what it could not read."""
+    if name not in TABLES:
+        raise TableError(f"unknown table {name!r} (known: {', '.join(TABLES)})")
+    try:
+        return TABLES[name]()
+    except (OSError, LookupError, TypeError, ValueError) as e:
+        what = e.args[0] if isinstance(e, KeyError) and e.args else e  # a KeyError's text without its quotes
+        raise TableError(f"table {name}: {type(e).__name__}: {what}") from e
 
 
 def render(text):
     """`text` with every marked table replaced by the generated one."""
-    def replace(match):
-        name = match.group(2)
-        if name not in TABLES:
-            raise KeyError(f"unknown table {name!r} (known: {', '.join(TABLES)})")
-        return match.group(1) + TABLES[name]() + "\n" + match.group(4)
-
-    return MARKER.sub(replace, text)
+    return MARKER.sub(lambda match: match.group(1) + make(match.group(2)) + "\n" + match.group(4), text)
 
 
 def main(argv=None):
@@ -685,21 +694,35 @@ def main(argv=None):
     if args.list:
         where = placements()
         for name in TABLES:
-            print(f"{name}: {', '.join(where.get(name, ['no page']))} <- {', '.join(reads(name))}")
+            try:
+                read = ", ".join(reads(name))
+            except TableError as e:
+                read = f"(cannot be made: {e})"
+            print(f"{name}: {', '.join(where.get(name, ['no page']))} <- {read}")
         return 0
-    stale = []
-    for path in pages():
+    stale, failed = {}, []
+    for path in pages():  # every page made before any is written: a table that cannot be made changes nothing
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        new = render(text)
+        try:
+            new = render(text)
+        except TableError as e:
+            failed.append(f"{os.path.relpath(path, REPO)}: {e}")
+            continue
         if new != text:
-            stale.append(os.path.relpath(path, REPO))
-            if not args.check:
-                with open(path, "w", encoding="utf-8") as f:
-                    f.write(new)
-    verb = "differ from the generated tables" if args.check else "rewritten"
-    for path in stale:
-        print(f"{path}: {verb}")
+            stale[path] = new
+    if failed:
+        for line in failed:
+            print(line, file=sys.stderr)
+        done = "checked" if args.check else "rewritten"
+        print(f"no page {done}; re-run the benchmark that writes the results file (or its run) named above",
+              file=sys.stderr)
+        return 1
+    for path, new in stale.items():
+        if not args.check:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(new)
+        print(f"{os.path.relpath(path, REPO)}: {'differ from the generated tables' if args.check else 'rewritten'}")
     return 1 if (args.check and stale) else 0
 
 

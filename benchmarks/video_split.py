@@ -27,6 +27,7 @@ Writes `benchmarks/results/video_split.json` and prints a table.
 """
 
 import argparse
+import inspect
 import json
 import os
 import time
@@ -79,6 +80,32 @@ def build(args, baseline):
         optimizers["discriminator_optimizer"] = keras.optimizers.Adam(args.d_lr, beta_1=0.5)
     gan.compile(**optimizers, **_given(adversarial_loss=args.loss, r1_weight=args.r1_weight))
     return gan
+
+
+def model_problem(args, names):
+    """What in the model flags a model of `names` ("l2", "gan") cannot take, as text naming the flags; None if nothing.
+
+    Checked before any clip is made: each would otherwise be the library's ValueError once the clips are made.
+    """
+    def weight(name):  # the flag's value, or the library's default where it is unset
+        given = getattr(args, name)
+        return inspect.signature(NextFrameGAN.__init__).parameters[name].default if given is None else given
+
+    reconstruction = any(weight(name) for name in ("l2_weight", "l1_weight", "gdl_weight"))
+    if not reconstruction and "l2" in names:
+        return ("--l2-weight, --l1-weight and --gdl-weight are all 0: the L2 baseline (no adversarial term) would have "
+                "no loss; add --only gan to train the adversarial-only GAN alone (with --merge, beside the L2 row of "
+                "an earlier --only l2 run), or set one of them above 0")
+    if not reconstruction and not weight("adversarial_weight") and "gan" in names:
+        return ("--l2-weight, --l1-weight, --gdl-weight and --adversarial-weight are all 0: the GAN would have no "
+                "loss; set one of them above 0")
+    if (args.variety or 1) > 1 and args.latent_dim == 0 and "gan" in names:
+        return f"--variety {args.variety}: draws noise, which --latent-dim 0 leaves out; give --latent-dim 1 or more"
+    too_large = [s for s in args.scales or () if args.size // s < 4]
+    if too_large:
+        return (f"--scales {too_large[0]}: frames of --size {args.size} take factors up to {args.size // 4} "
+                "(the discriminator needs 4x4 pixels at every scale)")
+    return None
 
 
 def settings(gan):
@@ -186,18 +213,18 @@ def main(argv=None):
     lib = parser.add_argument_group("model settings (unset: the library's defaults)")
     lib.add_argument("--filters", type=_report.at_least(1), default=None, help="base filters of G and D")
     lib.add_argument("--latent-dim", type=_report.at_least(0), default=None)
-    lib.add_argument("--scales", type=int, nargs="+", default=None)
+    lib.add_argument("--scales", type=_report.at_least(1), nargs="+", default=None)
     lib.add_argument("--spectral-norm", type=int, choices=[0, 1], default=None, help="1: spectral norm in D")
     lib.add_argument("--global-d", action="store_true", help="one logit per scale instead of patch logits")
-    lib.add_argument("--adversarial-weight", type=float, default=None)
+    lib.add_argument("--adversarial-weight", type=_report.real(0.0), default=None)
     lib.add_argument("--warmup", type=_report.at_least(0), default=None, help="adversarial weight ramp-up, in steps")
     lib.add_argument("--variety", type=_report.at_least(1), default=None,
                      help="GAN: noise draws per example, reconstruction loss on the best")
-    lib.add_argument("--l2-weight", type=float, default=None)
-    lib.add_argument("--l1-weight", type=float, default=None)
-    lib.add_argument("--gdl-weight", type=float, default=None)
+    lib.add_argument("--l2-weight", type=_report.real(0.0), default=None)
+    lib.add_argument("--l1-weight", type=_report.real(0.0), default=None)
+    lib.add_argument("--gdl-weight", type=_report.real(0.0), default=None)
     lib.add_argument("--loss", default=None, choices=losses.ADVERSARIAL_LOSSES, help="adversarial loss")
-    lib.add_argument("--r1-weight", type=float, default=None, help="R1 penalty on real frames")
+    lib.add_argument("--r1-weight", type=_report.real(0.0), default=None, help="R1 penalty on real frames")
     lib.add_argument("--lr", type=_report.real(0.0, above=True), default=None, help="generator learning rate (Adam, beta_1=0.5)")
     lib.add_argument("--d-lr", type=_report.real(0.0, above=True), default=None, help="discriminator learning rate (Adam, beta_1=0.5)")
     parser.add_argument("--ema", type=_report.real(0.0, 1.0, below=True), default=0.99,
@@ -220,6 +247,17 @@ def main(argv=None):
     problem = synthetic_video.junction_problem(args.size, args.context, args.length, names=flags)
     if problem:
         parser.error(problem)
+    names = [name for name in ("l2", "gan") if args.only in (None, name)]
+    problem = model_problem(args, names)
+    if problem:
+        parser.error(problem)
+    if args.gif_dir:
+        from keras_cgan.cli.files import check_output_folder
+
+        try:
+            check_output_folder(args.gif_dir, f"--gif-dir {args.gif_dir}")
+        except ValueError as e:
+            parser.error(str(e))
 
     train = synthetic_video.junction_clips(args.train_clips, args.size, args.length, args.context, seed=args.seed)
     test = synthetic_video.junction_clips(args.test_clips, args.size, args.length, args.context, seed=args.seed + 1)
@@ -235,9 +273,7 @@ def main(argv=None):
         for b in (0, 1)
     ], axis=1)  # [N, 2, H, W, 1]
     results = {"config": vars(args), "models": {}}
-    for name in ("l2", "gan"):
-        if args.only and name != args.only:
-            continue
+    for name in names:
         gan = build(args, baseline=name == "l2")
         weight = gan.adversarial_weight
         ds = training_data(train, args)

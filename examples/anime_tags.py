@@ -19,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from keras_cgan import checks  # noqa: E402
+from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.models.conditional_gan import presets  # noqa: E402
 
@@ -28,14 +29,14 @@ DEFAULT = presets.PRESETS["default"]
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
     parser.add_argument("--design", default="acgan", choices=["concat", "projection", "acgan", "concat_acgan", "tacgan", "two_head", "none"])
-    parser.add_argument("--mismatch-weight", type=float, default=DEFAULT["mismatch_weight"])
+    parser.add_argument("--mismatch-weight", type=checks.between(0.0), default=DEFAULT["mismatch_weight"])
     parser.add_argument("--epochs", type=checks.at_least(1), default=30)
     parser.add_argument("--steps", type=checks.at_least(0), default=0, help="stop after this many steps (0: all epochs)")
     parser.add_argument("--faces", type=checks.at_least(1), default=4096, help="training faces (at least one batch)")
     parser.add_argument("--batch-size", type=checks.at_least(1), default=64)
     parser.add_argument("--size", type=checks.at_least(16), default=16, help="image size, a multiple of 16")
-    parser.add_argument("--filters", type=int, default=DEFAULT["base_filters"])
-    parser.add_argument("--latent-dim", type=int, default=DEFAULT["latent_dim"])
+    parser.add_argument("--filters", type=checks.at_least(1), default=DEFAULT["base_filters"])
+    parser.add_argument("--latent-dim", type=checks.at_least(1), default=DEFAULT["latent_dim"])
     parser.add_argument("--samples", type=checks.at_least(2), default=20, help="generated faces scored per tag set (>= 2)")
     parser.add_argument("--out", default="runs/anime_tags")
     parser.add_argument("--seed", type=int, default=0)
@@ -116,6 +117,10 @@ def parse(argv=None, parser=None):
                      f"(e.g. {16 * max(1, args.size // 16)} or {16 * (args.size // 16 + 1)})")
     if args.faces < args.batch_size:
         parser.error(f"--faces {args.faces}: fewer than one batch of --batch-size {args.batch_size}")
+    try:  # before any data or training: a file where a folder should be is named now
+        check_output_folder(args.out, f"--out {args.out}")
+    except ValueError as e:
+        parser.error(str(e))
     return args
 
 

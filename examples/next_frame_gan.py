@@ -22,6 +22,7 @@ from keras_cgan import checks  # noqa: E402
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.data import synthetic_video, video  # noqa: E402
 from keras_cgan.metrics import video as video_metrics  # noqa: E402
@@ -43,7 +44,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=checks.at_least(1), default=5)
     parser.add_argument("--steps-per-epoch", type=checks.at_least(1), default=500)
     parser.add_argument("--batch-size", type=checks.at_least(1), default=32)
-    parser.add_argument("--adversarial-weight", type=float, default=presets.PRESETS["default"]["adversarial_weight"],
+    parser.add_argument("--adversarial-weight", type=checks.between(0.0),
+                        default=presets.PRESETS["default"]["adversarial_weight"],
                         help="0 trains the L2 baseline (default %(default)s)")
     parser.add_argument("--out", default="runs/next_frame")
     parser.add_argument("--seed", type=int, default=0)
@@ -60,6 +62,10 @@ def main(argv=None):
             parser.error(problem)
     elif args.context >= length:
         parser.error(f"--context {args.context}: digits clips have {length} frames; use 1 to {length - 1}")
+    try:  # before any data or training: a file where a folder should be is named now
+        check_output_folder(args.out, f"--out {args.out}")
+    except ValueError as e:
+        parser.error(str(e))
     keras.utils.set_random_seed(args.seed)
 
     if args.dataset == "junction":

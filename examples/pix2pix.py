@@ -27,6 +27,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.callbacks import save_image_grid  # noqa: E402
 from keras_cgan.data import paired_image_dataset, synthetic_images  # noqa: E402
@@ -87,13 +88,13 @@ def build_parser():
     parser.add_argument("--train", type=checks.at_least(1), default=800, help="synthetic training pairs")
     parser.add_argument("--steps", type=checks.at_least(1), default=600)
     parser.add_argument("--batch-size", type=checks.at_least(1), default=8)
-    parser.add_argument("--base-filters", type=int, default=DEFAULT["base_filters"])
+    parser.add_argument("--base-filters", type=checks.at_least(1), default=DEFAULT["base_filters"])
     parser.add_argument("--receptive-field", type=_field, choices=patchgan.RECEPTIVE_FIELDS,
                         default=DEFAULT["receptive_field"],
                         help="PatchGAN field in pixels, 'auto' (at most half the image) or 'image'")
     parser.add_argument("--norm", default=DEFAULT["norm"], choices=["batch", "instance", "none"])
-    parser.add_argument("--l1-weight", type=float, default=DEFAULT["l1_weight"])
-    parser.add_argument("--l1-lowpass", type=float, default=None,
+    parser.add_argument("--l1-weight", type=checks.between(0.0), default=DEFAULT["l1_weight"])
+    parser.add_argument("--l1-lowpass", type=checks.between(0.0), default=None,
                         help="Gaussian sigma (pixels) before the L1 term of L1+cGAN (Pix2Pix(l1_lowpass=)); "
                              "0 = the paper's per-pixel L1. Default: 1 on the synthetic labels2facade, else 0")
     parser.add_argument("--rows", type=checks.at_least(1), default=6, help="held-out examples in the grid")
@@ -126,6 +127,10 @@ def main(argv=None):
     Image.init()
     if os.path.splitext(args.out)[1].lower() not in Image.registered_extensions():
         parser.error(f"--out {args.out}: the grid image's file name, e.g. grid.png")  # before training
+    try:  # before any data or training: a file where a folder should be is named now
+        check_output_folder(os.path.dirname(os.path.abspath(args.out)), f"--out {args.out}")
+    except ValueError as e:
+        parser.error(str(e))
     args.l1_lowpass = default_lowpass(args)
 
     train, (conditions, targets) = datasets(args)

@@ -27,6 +27,7 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from keras_cgan import checks  # noqa: E402
+from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.callbacks import save_spectrograms  # noqa: E402
 from keras_cgan.models.segan import presets  # noqa: E402
@@ -91,7 +92,7 @@ def main(argv=None):
     p.add_argument("--window", type=checks.at_least(64), default=16384, help="samples, a multiple of 64")
     p.add_argument("--sample-rate", type=checks.at_least(1), default=None,
                    help=f"Hz (default: {DEFAULT['sample_rate']}, or --model's own)")
-    p.add_argument("--adversarial-weight", type=float, default=DEFAULT["adversarial_weight"],
+    p.add_argument("--adversarial-weight", type=checks.between(0.0), default=DEFAULT["adversarial_weight"],
                    help="0 trains the L1-only baseline.")
     p.add_argument("--espeak", action="store_true", help="Use espeak-ng speech for the synthetic folder.")
     p.add_argument("--seed", type=int, default=0)
@@ -103,6 +104,10 @@ def main(argv=None):
         p.error(f"--model {args.model}: no such file")
     if args.data is not None:
         check_folder(p, args.data, train=not args.model)
+    try:  # before any data or training: a file where a folder should be is named now
+        check_output_folder(args.out, f"--out {args.out}")
+    except ValueError as e:
+        p.error(str(e))
 
     import keras
 

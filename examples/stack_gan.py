@@ -19,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from keras_cgan import checks  # noqa: E402
+from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.conditions.tags_condition import MISMATCHES  # noqa: E402
 from keras_cgan.models.conditional_gan.networks import CLASSIFIER_POOLINGS, CONDITIONINGS  # noqa: E402
@@ -39,10 +40,10 @@ def build_parser():
                         help="epochs at which stages 2, 3 start (one per later stage; extra ones are ignored)")
     parser.add_argument("--batch-size", type=checks.at_least(1), default=32)
     parser.add_argument("--faces", type=checks.at_least(1), default=2048, help="training faces (at least one batch)")
-    parser.add_argument("--filters", type=int, default=DEFAULT["base_filters"])
-    parser.add_argument("--latent-dim", type=int, default=DEFAULT["latent_dim"])
-    parser.add_argument("--code-dim", type=int, default=DEFAULT["code_dim"])
-    parser.add_argument("--kl-weight", type=float, default=DEFAULT["kl_weight"])
+    parser.add_argument("--filters", type=checks.at_least(1), default=DEFAULT["base_filters"])
+    parser.add_argument("--latent-dim", type=checks.at_least(1), default=DEFAULT["latent_dim"])
+    parser.add_argument("--code-dim", type=checks.at_least(1), default=DEFAULT["code_dim"])
+    parser.add_argument("--kl-weight", type=checks.between(0.0), default=DEFAULT["kl_weight"])
     parser.add_argument(
         "--design", default=DEFAULT["conditioning"], choices=[c for c in CONDITIONINGS if c != "none"]
     )
@@ -52,19 +53,19 @@ def build_parser():
         "as faces of no tag, 0 on real faces only (default: the preset's, negative on acgan and concat_acgan, "
         "else 0)",
     )
-    parser.add_argument("--discriminator-filters", type=int, default=None,
+    parser.add_argument("--discriminator-filters", type=checks.at_least(1), default=None,
                         help=f"filters of every discriminator's first block (default: {DEFAULT['discriminator_filters']})")
-    parser.add_argument("--diversity-weight", type=float, default=None,
+    parser.add_argument("--diversity-weight", type=checks.between(0.0), default=None,
                         help="weight of the mode-seeking term (default: the preset's)")
-    parser.add_argument("--diversity-warmup", type=int, default=None,
+    parser.add_argument("--diversity-warmup", type=checks.at_least(0), default=None,
                         help="generator steps over which that weight rises from 0 (default: the preset's)")
-    parser.add_argument("--auxiliary-weight", type=float, default=None,
+    parser.add_argument("--auxiliary-weight", type=checks.between(0.0), default=None,
                         help="weight of the tag classifier's terms in D's and G's losses "
                         "(default: the preset's, 3 where the classifier learns negative, as by default on acgan and "
                         "concat_acgan, else 6)")
     parser.add_argument("--classifier-pooling", default=None, choices=CLASSIFIER_POOLINGS,
                         help=f"concat_acgan: how the tag classifier's trunk ends (default: {DEFAULT['classifier_pooling']})")
-    parser.add_argument("--translation", type=float, default=None,
+    parser.add_argument("--translation", type=checks.between(0.0, 0.5, high_open=True), default=None,
                         help="largest shift of the images D sees while training, as a share of their side "
                         f"(default: {DEFAULT['translation']})")
     parser.add_argument(
@@ -191,6 +192,14 @@ def main(argv=None):
         Image.init()
         if os.path.splitext(args.grid)[1].lower() not in Image.registered_extensions():
             parser.error(f"--grid {args.grid}: the grid image's file name, e.g. stages.png")  # before training
+    folders = {f"--out {args.out}": args.out}
+    if args.grid:
+        folders[f"--grid {args.grid}"] = os.path.dirname(os.path.abspath(args.grid))
+    for label, folder in folders.items():
+        try:  # before any data or training: a file where a folder should be is named now
+            check_output_folder(folder, label)
+        except ValueError as e:
+            parser.error(str(e))
     if not args.load:
         args.sizes = args.sizes or list(SIZES)
         check_growth(parser, args)

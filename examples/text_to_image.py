@@ -33,6 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from keras_cgan import checks  # noqa: E402
+from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.models.conditional_gan import presets  # noqa: E402
 
@@ -44,13 +45,16 @@ def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
     parser.add_argument("--design", default="acgan", choices=["concat", "projection", "acgan", "two_head", "none"])
     parser.add_argument("--text-encoder", default="mean", choices=["mean", "gru"])
-    parser.add_argument("--mismatch-weight", type=float, default=2.0, help="weight of the real+wrong-caption term")
-    parser.add_argument("--auxiliary-weight", type=float, default=5.0, help="acgan: weight of the per-word loss")
+    parser.add_argument("--mismatch-weight", type=checks.between(0.0), default=2.0,
+                        help="weight of the real+wrong-caption term")
+    parser.add_argument("--auxiliary-weight", type=checks.between(0.0), default=5.0,
+                        help="acgan: weight of the per-word loss")
     parser.add_argument("--auxiliary-on-fake", default="0", choices=list(FAKE_FLAG),
                         help="acgan: 1 trains D's word classifier on fakes too (their words), negative as "
                         "images of no word, 0 on real images only")
     parser.add_argument(
-        "--word-swap", type=float, default=0.5, help="share of wrong captions that differ in one word"
+        "--word-swap", type=checks.between(0.0, 1.0), default=0.5,
+        help="share of wrong captions that differ in one word"
     )
     parser.add_argument(
         "--swap-from", default="groups", choices=["groups", "partner"],
@@ -58,18 +62,18 @@ def build_parser():
     )
     parser.add_argument("--condition-at", default="every_block", choices=["input", "every_block"],
                         help="generator: feed the text code at the input only or before every block")
-    parser.add_argument("--ema-decay", type=float, default=0.995,
+    parser.add_argument("--ema-decay", type=checks.between(0.0, 1.0, high_open=True), default=0.995,
                         help="keep an average of the generator's weights and sample from it (0: off)")
     parser.add_argument("--adversarial-loss", default=DEFAULT["adversarial_loss"], choices=["bce", "hinge", "lsgan"])
-    parser.add_argument("--diversity-weight", type=float, default=0.0,
+    parser.add_argument("--diversity-weight", type=checks.between(0.0), default=0.0,
                         help="mode-seeking term (the preset's is 4.0; this example's results were measured without it)")
     parser.add_argument("--epochs", type=checks.at_least(1), default=45)
     parser.add_argument("--steps", type=checks.at_least(0), default=0, help="stop after this many steps (0: all epochs)")
     parser.add_argument("--images", type=checks.at_least(1), default=4096, help="training images")
     parser.add_argument("--batch-size", type=checks.at_least(1), default=64)
     parser.add_argument("--size", type=int, default=24)
-    parser.add_argument("--filters", type=int, default=DEFAULT["base_filters"])
-    parser.add_argument("--latent-dim", type=int, default=DEFAULT["latent_dim"])
+    parser.add_argument("--filters", type=checks.at_least(1), default=DEFAULT["base_filters"])
+    parser.add_argument("--latent-dim", type=checks.at_least(1), default=DEFAULT["latent_dim"])
     parser.add_argument("--samples", type=checks.at_least(2), default=25, help="generated images scored per caption (>= 2)")
     parser.add_argument("--out", default="runs/text_to_image")
     parser.add_argument("--seed", type=int, default=0)
@@ -155,6 +159,10 @@ def parse(argv=None):
     args = parser.parse_args(argv)
     if args.images < args.batch_size:
         parser.error(f"--images {args.images}: fewer than one batch of --batch-size {args.batch_size}")
+    try:  # before any data or training: a file where a folder should be is named now
+        check_output_folder(args.out, f"--out {args.out}")
+    except ValueError as e:
+        parser.error(str(e))
     return args
 
 

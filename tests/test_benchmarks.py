@@ -108,6 +108,19 @@ def test_discriminator_designs_checks_every_design_first(monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("argv, error", [
+    # was: acgan trained with and without the matching-aware term, then concat's build raised (nothing written)
+    (["--designs", "acgan,concat", "--set", "auxiliary_on_fake=negative"],
+     "--set (design concat): `auxiliary_on_fake='negative'` acts on an `acgan` discriminator's classifier"),
+    (["--set", "nope=1"], "--set: Unknown setting(s) ['nope'] for preset 'default'"),  # was: a traceback
+    (["--designs", "concat,acgan,concat"], "--designs concat,acgan,concat: concat twice; name each design once"),
+])
+def test_discriminator_designs_checks_the_settings_of_every_design_first(argv, error, monkeypatch, capsys):
+    module = benchmark_module("discriminator_designs")
+    monkeypatch.setattr(module, "train", no_training)
+    line = error_of(module.main, argv, capsys)
+    assert error in line, line
+
+@pytest.mark.parametrize("argv, error", [
     (["--size", "24"], "--size 24: the tag faces are drawn at multiples of 16 pixels (e.g. 16 or 32)"),
     (["--size", "8"], "argument --size: expected an int >= 16, received 8"),
     (["--faces", "10"], "--faces 10: fewer than one batch of --batch-size 64"),
@@ -258,14 +271,22 @@ def nothing_trains(monkeypatch):
     ("condition_fidelity", ["--batch-size", "0"], "argument --batch-size: expected an int >= 1, received 0"),
     ("condition_fidelity", ["--mismatch-weight", "-1"], "argument --mismatch-weight: expected a number >= 0, received '-1'"),
     ("condition_fidelity", ["--set", "nope=1"], "--set: Unknown setting(s) ['nope'] for preset 'digits'"),
+    ("condition_fidelity", ["--set", "embedding_dim=0"],
+     "--set, for the discriminator \"the preset's D (concat + classifier + wrong labels)\": `embedding_dim` must be"),
+    ("condition_fidelity", ["--variant", "plain", "--set", "translation=2"],
+     "--set, for the discriminator 'plain concat D': `translation` must be a finite number >= 0 and < 0.5"),
     ("discriminator_designs", ["--mismatch-on", "0"], "argument --mismatch-on: expected a number > 0, received '0'"),
     ("export_latency", ["--steps", "0"], "argument --steps: expected an int >= 1, received 0"),
     ("export_latency", ["--figure", "f.jpg"], "--figure f.jpg: give a .png file name"),
     ("pix2pix_blur", ["--steps", "0"], "argument --steps: expected an int >= 1, received 0"),
     ("pix2pix_blur", ["--adversarial-loss", "nope"], "argument --adversarial-loss: invalid choice: 'nope'"),
     ("pix2pix_blur", ["--ema-decay", "2"], "argument --ema-decay: expected a number >= 0 and < 1, received '2'"),
+    ("pix2pix_blur", ["--receptive-field", "5"], "argument --receptive-field: invalid choice: 5 (choose from 1, 16,"),
+    ("pix2pix_blur", ["--size", "9"], "--size 9: `image_shape` (9, 9, 3): height and width must be divisible by 2"),
     ("pix2pix_input_pipeline", ["--rounds", "0"], "argument --rounds: expected an int >= 1, received 0"),
     ("pix2pix_step_speed", ["--batch-size", "0"], "argument --batch-size: expected an int >= 1, received 0"),
+    ("pix2pix_step_speed", ["--receptive-field", "0"], "argument --receptive-field: invalid choice: 0 (choose from"),
+    ("pix2pix_step_speed", ["--image-size", "9"], "--image-size 9: `image_shape` (9, 9, 3): height and width must"),
     ("scaling", ["--filters", "0"], "--filters 0: must be at least 1"),
     ("stackgan_step_speed", ["--steps", "0"], "argument --steps: expected an int >= 1, received 0"),
     ("train_step_speed", ["--latent-dim", "0"], "argument --latent-dim: expected an int >= 1, received 0"),
@@ -292,6 +313,16 @@ def test_bad_values_are_named_before_anything_trains(name, argv, error, nothing_
     line = error_of(benchmark_module(name).main, argv + out, capsys)
     assert error in line, line
 
+
+
+@pytest.mark.parametrize("name, argv", [
+    ("pix2pix_blur", ["--receptive-field", "auto", "--size", "16", "--train", "2", "--test", "2"]),
+    ("pix2pix_step_speed", ["--receptive-field", "image", "--image-size", "16"]),
+])
+def test_pix2pix_benchmarks_take_every_receptive_field_the_discriminator_takes(name, argv, nothing_trains, tmp_path):
+    # "auto" and "image" were refused: `--receptive-field` took ints only.
+    with pytest.raises(AssertionError, match="trained before"):
+        benchmark_module(name).main(argv + ["--out", str(tmp_path / "r.json")])
 
 # ---------------------------------------------------------------- measures that may be None
 
@@ -343,3 +374,23 @@ def test_tables_list_names_each_tables_page_and_results_file(capsys):
     assert [line.split(":")[0] for line in lines] == list(tables.TABLES)
     assert "segan_quality: docs/segan.md <- benchmarks/results/segan_quality_speed.json" in lines
     assert "generalisation_screens: docs/generalisation_screens.md <- benchmarks/results/generalisation.json" in lines
+
+
+def test_tables_name_a_table_they_cannot_make_and_rewrite_no_page(tmp_path, monkeypatch, capsys):
+    # A missing run was a KeyError traceback, after the pages before it had been rewritten; --list failed whole.
+    tables = benchmark_module("tables")
+    monkeypatch.setitem(tables.TABLES, "scaling", lambda: tables.run({"benchmark": "scaling", "runs": []}, "default"))
+    stale = "<!-- table: train_step_speed -->\nold\n<!-- /table -->\n"
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    first.write_text(stale)
+    second.write_text(stale + "<!-- table: scaling -->\nold\n<!-- /table -->\n")
+    monkeypatch.setattr(tables, "pages", lambda: [str(first), str(second)])
+    for argv in ([], ["--check"]):
+        assert tables.main(argv) == 1
+        err = capsys.readouterr().err
+        assert "b.md: table scaling: KeyError: scaling.json has no run 'default'" in err
+        assert "no page " + ("checked" if argv else "rewritten") + "; re-run the benchmark" in err
+        assert first.read_text() == stale  # the page that could be made is not rewritten either
+    assert tables.main(["--list"]) == 0
+    listed = capsys.readouterr().out
+    assert "b.md <- (cannot be made: table scaling: KeyError: scaling.json has no run 'default')" in listed

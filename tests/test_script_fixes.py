@@ -97,6 +97,46 @@ def test_video_split_checks_context_length_and_size_before_any_clip(argv, expect
     assert f": error: {expected}" in error_of(video_split.main, argv + out, capsys)
 
 
+
+@pytest.mark.parametrize("argv, expected", [
+    # Each was the library's ValueError (a traceback naming its keywords) once every clip was made.
+    (["--l2-weight", "0", "--gdl-weight", "0"],
+     "--l2-weight, --l1-weight and --gdl-weight are all 0: the L2 baseline (no adversarial term) would have no loss; "
+     "add --only gan to train the adversarial-only GAN alone"),
+    (["--only", "gan", "--l2-weight", "0", "--gdl-weight", "0", "--adversarial-weight", "0"],
+     "--l2-weight, --l1-weight, --gdl-weight and --adversarial-weight are all 0: the GAN would have no loss"),
+    (["--variety", "2", "--latent-dim", "0"], "--variety 2: draws noise, which --latent-dim 0 leaves out"),
+    (["--scales", "1", "8"], "--scales 8: frames of --size 16 take factors up to 4"),
+    (["--scales", "0"], "argument --scales: expected an int >= 1, received 0"),
+    (["--l2-weight", "-1"], "argument --l2-weight: expected a number >= 0, received '-1'"),
+    (["--r1-weight", "-1"], "argument --r1-weight: expected a number >= 0, received '-1'"),
+    # was: an OSError making the GIF folder once the L2 model had trained (no results written)
+    (["--gif-dir", "FILE"], "--gif-dir FILE: FILE is a file, not a folder."),
+])
+def test_video_split_checks_the_model_flags_before_any_clip(argv, expected, tmp_path, capsys, monkeypatch):
+    video_split = benchmark_module("video_split")
+    monkeypatch.setattr(video_split.synthetic_video, "junction_clips", lambda *a, **k: pytest.fail("made clips"))
+    file = tmp_path / "a_file"
+    file.write_text("")
+    argv = [str(file) if a == "FILE" else a for a in argv] + ["--out", str(tmp_path / "video_split.json")]
+    assert f": error: {expected.replace('FILE', str(file))}" in error_of(video_split.main, argv, capsys)
+
+
+@pytest.mark.parametrize("argv", [
+    ["--only", "gan", "--l2-weight", "0", "--gdl-weight", "0"],  # the adversarial-only GAN, as the model takes it
+    ["--only", "l2", "--variety", "2", "--latent-dim", "0"],  # the baseline draws once
+    ["--scales", "1", "2", "4"],
+])
+def test_video_split_takes_the_model_flags_a_model_takes(argv, tmp_path, monkeypatch):
+    video_split = benchmark_module("video_split")
+
+    def made_clips(*args, **kwargs):
+        raise KeyboardInterrupt  # past every check: stop before the clips
+
+    monkeypatch.setattr(video_split.synthetic_video, "junction_clips", made_clips)
+    with pytest.raises(KeyboardInterrupt):
+        video_split.main(argv + ["--out", str(tmp_path / "video_split.json")])
+
 def test_export_latency_figure_and_inputs_take_the_generators_classes(tmp_path):
     # The figure and the conditional inputs assumed 10 classes: a 5-class generator got ids 5-9 (a failed gather).
     from types import SimpleNamespace
@@ -170,3 +210,47 @@ def test_example_help_shows_the_defaults(name, shown, capsys):
     assert shown in out  # was: no default shown
     assert "(default: None)" not in out and "(default: False)" not in out
 
+
+
+@pytest.mark.parametrize("name, flag, below", [
+    ("anime_tags", "--out", ""), ("text_to_image", "--out", ""), ("next_frame_gan", "--out", ""),
+    ("speech_enhancement", "--out", ""), ("stack_gan", "--out", ""), ("stack_gan", "--grid", "/stages.png"),
+    ("pix2pix", "--out", "/grid.png"),
+])
+def test_examples_name_an_output_path_under_a_file_before_training(name, flag, below, tmp_path, capsys, monkeypatch):
+    # Was a FileExistsError or NotADirectoryError traceback; for next_frame_gan once its clips were made, for
+    # stack_gan's --grid once it had trained.
+    import keras
+
+    monkeypatch.setattr(keras.Model, "fit", lambda *a, **k: pytest.fail("trained"))
+    file = tmp_path / "a_file"
+    file.write_text("")
+    example = benchmark_module("_examples").load(name)
+    line = error_of(example.main, [flag, f"{file}{below}"], capsys)
+    assert line.endswith(f"error: {flag} {file}{below}: {file} is a file, not a folder.")
+
+
+@pytest.mark.parametrize("name, argv, error", [
+    ("anime_tags", ["--filters", "0"], "argument --filters: expected an int >= 1, received 0"),
+    ("anime_tags", ["--mismatch-weight", "-1"], "argument --mismatch-weight: expected a number >= 0, received '-1'"),
+    ("text_to_image", ["--latent-dim", "0"], "argument --latent-dim: expected an int >= 1, received 0"),
+    ("text_to_image", ["--ema-decay", "1"], "argument --ema-decay: expected a number >= 0 and < 1, received '1'"),
+    ("text_to_image", ["--word-swap", "1.5"], "argument --word-swap: expected a number >= 0 and <= 1, received '1.5'"),
+    ("stack_gan", ["--code-dim", "0"], "argument --code-dim: expected an int >= 1, received 0"),
+    ("stack_gan", ["--translation", "0.5"], "argument --translation: expected a number >= 0 and < 0.5, received '0.5'"),
+    ("stack_gan", ["--diversity-warmup", "-1"], "argument --diversity-warmup: expected an int >= 0, received -1"),
+    ("pix2pix", ["--l1-weight", "-1"], "argument --l1-weight: expected a number >= 0, received '-1'"),
+    ("next_frame_gan", ["--adversarial-weight", "-1"],
+     "argument --adversarial-weight: expected a number >= 0, received '-1'"),
+    ("speech_enhancement", ["--adversarial-weight", "-1"],
+     "argument --adversarial-weight: expected a number >= 0, received '-1'"),
+])
+def test_examples_name_a_model_setting_out_of_range(name, argv, error, tmp_path, capsys, monkeypatch):
+    # Each was the library's traceback naming its keyword (`base_filters`, `ema_decay`...); speech_enhancement's
+    # came once it had made its synthetic data, next_frame_gan's once its clips were made.
+    import keras
+
+    monkeypatch.setattr(keras.Model, "fit", lambda *a, **k: pytest.fail("trained"))
+    out = str(tmp_path / ("grid.png" if name == "pix2pix" else "out"))
+    example = benchmark_module("_examples").load(name)
+    assert error_of(example.main, argv + ["--out", out], capsys).endswith(error)

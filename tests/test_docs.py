@@ -344,6 +344,20 @@ def test_shell_command_parses(label, command, argv, monkeypatch, capsys):
     pytest.fail(f"{label}: `{command}` finished without parsing arguments; only parsing was meant to run")
 
 
+# How a run was made (the machine's load, the commit, a stopped command, what the work kept) belongs to its
+# note in the results file, not to the setting the screens table shows.
+HOW_RUN = re.compile(r"\b(commit(ted|s)?|beside|jobs?|side by side|the bar|earlier (default|preset)|tried|not kept|"
+                     r"stopped|argv|run as|renamed|working tree|recorded|reverted|screen|made the default)\b|"
+                     r"\b[0-9a-f]{7,40}\b|\b(next_frame_gan|pix2pix|conditional_gan|stack_gan|segan):", re.I)
+
+
+def test_every_screen_table_states_settings_not_how_runs_were_made():
+    table = _tables().generalisation_screens()
+    rows = [line.strip("|").split(" | ") for line in table.split("\n") if line.startswith("| `")]
+    settings = sorted({row[3].strip() for row in rows})
+    assert settings and not [s for s in settings if HOW_RUN.search(s)], [s for s in settings if HOW_RUN.search(s)][:10]
+
+
 def _argv_seeds(run, family):
     """The `--seed`s of the commands a run records (its `argv`: one command or a list) that wrote it for `family`."""
     commands = run["argv"] if run["argv"] and isinstance(run["argv"][0], list) else [run["argv"]]

@@ -520,9 +520,10 @@ NOT_SCREENS = (":set_time,", JUDGED)  # the defaults again: timed alone, or read
 
 
 def _setting(entry, t):
-    """What a screen run changed: its note, else its `--set` overrides and data options."""
-    if entry.get("note"):
-        return entry["note"]
+    """What a screen run changed: its `setting` (the note says how the run was made), else its note, else its
+    `--set` overrides and data options."""
+    if entry.get("setting") or entry.get("note"):
+        return entry.get("setting") or entry["note"]
     changed = [f"{k}={v.strip(chr(39))}" for k, v in t.get("overrides", {}).items()]
     for key in ("background", "frame_size"):
         if t.get(key) is not None and t[key] != {"background": -1.0, "frame_size": 24}[key]:

@@ -344,6 +344,92 @@ def test_shell_command_parses(label, command, argv, monkeypatch, capsys):
     pytest.fail(f"{label}: `{command}` finished without parsing arguments; only parsing was meant to run")
 
 
+# How a run was made (the machine's load, the commit, a stopped command, what the work kept) belongs to its
+# note in the results file, not to the setting the screens table shows.
+HOW_RUN = re.compile(r"\b(commit(ted|s)?|beside|jobs?|side by side|the bar|earlier (default|preset)|tried|not kept|"
+                     r"stopped|argv|run as|renamed|working tree|recorded|reverted|screen|made the default)\b|"
+                     r"\b[0-9a-f]{7,40}\b|\b(next_frame_gan|pix2pix|conditional_gan|stack_gan|segan):", re.I)
+
+
+def test_every_screen_table_states_settings_not_how_runs_were_made():
+    table = _tables().generalisation_screens()
+    rows = [line.strip("|").split(" | ") for line in table.split("\n") if line.startswith("| `")]
+    settings = sorted({row[3].strip() for row in rows})
+    assert settings and not [s for s in settings if HOW_RUN.search(s)], [s for s in settings if HOW_RUN.search(s)][:10]
+
+
+def _argv_seeds(run, family):
+    """The `--seed`s of the commands a run records (its `argv`: one command or a list) that wrote it for `family`."""
+    commands = run["argv"] if run["argv"] and isinstance(run["argv"][0], list) else [run["argv"]]
+    seeds = set()
+    for argv in commands:
+        option = {argv[i]: argv[i + 1] for i in range(len(argv) - 1) if argv[i].startswith("--")}
+        if option.get("--family") == family and option.get("--run", "defaults") == run["name"]:
+            seeds.add(int(option.get("--seed", 0)))
+    return seeds
+
+
+def suite_commands():
+    """`(id, argv)` of every `benchmarks/generalisation.py` command of the suite's pages that writes the results file."""
+    found = []
+    for page in SUITE_PAGES:
+        for line, language, code, _ in code_blocks(read(os.path.join(REPO, page))):
+            for text in code.replace("\\\n", " ").split("\n") if language in SHELLS else []:
+                argv = shlex.split(text, comments=True)
+                if argv[1:2] == ["benchmarks/generalisation.py"] and "--out" not in argv and "$" not in text:
+                    found.append((f"{page}:{line}#{len(found)}", argv[2:]))
+    return found
+
+
+SUITE_COMMANDS = suite_commands()
+
+
+@pytest.mark.parametrize("label, argv", SUITE_COMMANDS, ids=[label for label, _ in SUITE_COMMANDS])
+def test_generalisation_command_reproduces_the_run_it_writes(label, argv, monkeypatch):
+    # A command writes its rows into a run (`--run`, else `defaults`), replacing the rows of the tasks it trains:
+    # a page's command must give what the run recorded. The results file records each task's half, steps,
+    # `--set` overrides and next_frame_gan's data, the judges' count, and the commands that wrote the run (their
+    # seeds), not the preset a run was measured on: a setting the preset has changed since cannot be checked here.
+    suite = benchmark_module("generalisation")
+    parse_args = argparse.ArgumentParser.parse_args
+
+    def parse_then_stop(self, args=None, namespace=None):
+        raise _Parsed(parse_args(self, args, namespace))
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parse_then_stop)
+    with pytest.raises(_Parsed) as parsed:
+        suite.main(argv)
+    args = parsed.value.args[0]
+    command = " ".join(argv)
+    runs = {run["name"]: run for run in json.loads(read(os.path.join(REPO, "benchmarks/results/generalisation.json")))["runs"]}
+    assert args.run in runs, f"{label}: `{command}` writes run {args.run!r}, which the results file lacks"
+    run = runs[args.run]
+    recorded = run["result"]["families"].get(args.family, {}).get("tasks", {})
+    tasks = dict(suite.FAMILIES[args.family][0])
+    if "library_junction" in (args.task or []):
+        tasks["library_junction"] = ("control", None)
+    chosen = {t for t, (half, *_) in tasks.items() if (not args.task or t in args.task) and (not args.half or half == args.half)}
+    assert chosen == set(recorded), (
+        f"{label}: `{command}` trains {sorted(chosen)}; run {args.run!r} holds {sorted(recorded)} of {args.family}")
+    sets = {key: repr(value) for key, value in args.set}
+    judged = "condition_accuracy_other_judges" if args.family == "conditional_gan" else "tag_accuracy_other_judges"
+    for task, entry in recorded.items():
+        differ = {k: (v, sets[k]) for k, v in entry["overrides"].items() if k in sets and sets[k] != v}
+        if args.run != "defaults":  # defaults' --set gave values its family's preset has taken since
+            differ.update({k: (v, None) for k, v in entry["overrides"].items() if k not in sets})
+        assert not differ, f"{label}: `{command}`: {task}'s --set recorded / given: {differ}"
+        assert entry["steps"] == (args.steps or suite.DEFAULT_STEPS[args.family]), (
+            f"{label}: `{command}`: {task} trained {entry['steps']} steps")
+        assert len(entry["result"].get(judged) or []) == args.other_judges, (
+            f"{label}: `{command}`: {task} was read by {len(entry['result'].get(judged) or [])} other judges")
+        if entry.get("background") is not None:
+            assert (entry["background"], entry["frame_size"]) == (
+                -1.0 if args.background is None else args.background, args.frame_size or 24), (
+                f"{label}: `{command}`: {task}'s data had background {entry['background']}, size {entry['frame_size']}")
+    seeds = _argv_seeds(run, args.family)
+    assert not seeds or args.seed in seeds, f"{label}: `{command}` trains seed {args.seed}; run {args.run!r} seeds {seeds}"
+
+
 def test_size_rewrites():
     assert shrink("gan.fit(ds, epochs=100, steps_per_epoch=6000)") == "gan.fit(ds, epochs=1, steps_per_epoch=2)"
     assert shrink("max_epochs=3") == "max_epochs=3"

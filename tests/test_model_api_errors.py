@@ -247,6 +247,33 @@ def test_generate_takes_what_predict_takes(gan):
             run([])
 
 
+@pytest.mark.parametrize("family", families.FAMILIES)
+def test_generate_checks_a_users_tensor_as_it_checks_arrays(family, monkeypatch):
+    # A tensor was taken as a step's prepared batch: ids out of range or 5x the range gave silent output (an
+    # Embedding error for ids past the table), a wrong size the networks' error, an empty batch a reduction error.
+    gan = families.build(family)
+    conditions, targets = families.data(family, 2)
+    noise = None if gan.noise_shape is None else np.zeros((2,) + gan.noise_shape, "float32")
+    np.testing.assert_allclose(np.asarray(gan.generate(tf.constant(conditions), noise=noise)),
+                               np.asarray(gan.generate(conditions, noise=noise)), atol=1e-6)
+    classes = family in ("conditional", "stackgan")
+    bad, message = ([-1, 1], r"condition: class ids must be in \[0, 4\)") if classes else (
+        conditions * 5, r"condition: .* must be in \[-1, 1\]")
+    with pytest.raises(ValueError, match=message):
+        gan.generate(tf.constant(bad))
+    with pytest.raises(ValueError, match=r"`condition` holds no conditions \(an empty batch\)"):
+        gan.generate(tf.constant(conditions[:0]))
+    if family == "stackgan":  # the stages of a user's tensor too
+        with pytest.raises(ValueError, match=message):
+            gan.generate_stages(tf.constant(bad))
+    # The steps take their prepared batches as they are: the conditions are checked once, before `fit`.
+    checked = []
+    check = gan.check_condition
+    monkeypatch.setattr(gan, "check_condition", lambda c, where: checked.append(where) or check(c, where))
+    gan.fit(conditions, targets, batch_size=1, epochs=2, verbose=0, diagnose=False)
+    assert checked == ["x"]
+
+
 def test_fit_refuses_nested_conditions_and_targets(gan):
     labels, images = families.data("conditional", 4)
     nested = tf.data.Dataset.from_tensor_slices(((labels, labels), images)).batch(2)

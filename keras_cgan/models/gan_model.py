@@ -243,6 +243,7 @@ class _StepState(threading.local):
     """
 
     rows = None  # a `_Rows` while a step traces
+    own = 0  # > 0 while the model runs on a batch it prepared itself (`call`, a family's loop)
 
 
 class GANModel(InputChecks, keras.Model):
@@ -385,11 +386,12 @@ class GANModel(InputChecks, keras.Model):
     def generate(self, condition, noise=None, training=False):
         """The generator's output for a batch `condition`.
 
-        Tensors are taken as a step's prepared batch. Python numbers and lists
-        and numpy arrays are checked and prepared as `predict` and the model's
-        call, `gan(condition, noise=...)`, take them.
+        A user's conditions, Python numbers and lists, arrays and tensors
+        alike, are checked and prepared as `predict` and the model's call,
+        `gan(condition, noise=...)`, take them. Within a step or the model's
+        call the batch is the one the model prepared, taken as it is.
         """
-        if not self._prepared(condition):  # a user's ids, lists or arrays
+        if not self._prepared(condition):
             return self(condition, noise=noise, training=training)
         if self.noise_shape is None:
             return self.generator(condition, training=training)
@@ -397,14 +399,23 @@ class GANModel(InputChecks, keras.Model):
             noise = self.sample_noise(tf.shape(tf.nest.flatten(condition)[0])[0])
         return self.generator([noise, condition], training=training)
 
-    @staticmethod
-    def _prepared(condition):
-        """Whether `condition` is tensors (a step's prepared batch), not a user's lists or arrays."""
-        flat = tf.nest.flatten(condition)
-        return bool(flat) and all(tf.is_tensor(c) for c in flat)
+    def _prepared(self, condition):
+        """Whether `condition` is a batch the model prepared: within a step or `_own_batch()`, not a user's."""
+        return self._step.rows is not None or self._step.own > 0
+
+    @contextlib.contextmanager
+    def _own_batch(self):
+        """Context in which `generate` takes its conditions as prepared (the model's call, a family's loop)."""
+        self._step.own += 1
+        try:
+            yield
+        finally:
+            self._step.own -= 1
 
     def call(self, condition, training=False, noise=None):
-        return self.generate(self.prepare_condition(condition), noise=noise, training=training)
+        condition = self.prepare_condition(condition)
+        with self._own_batch():
+            return self.generate(condition, noise=noise, training=training)
 
     def prepare_condition(self, condition):
         """Casts and checks a batch of conditions once per step; families override."""

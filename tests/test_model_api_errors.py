@@ -429,6 +429,28 @@ def test_the_progress_bar_stops_at_its_target_when_the_data_ends_within_an_execu
     assert steps() - before == 4 and shown == [(2, 4), (4, 4), (4, 4)], shown
 
 
+def test_the_progress_bar_counts_the_steps_that_ran_on_data_of_unknown_size(monkeypatch):
+    # 5 batches of a `filter`ed dataset at 2 steps per execution: the bar showed 6 steps in the first epoch and kept
+    # 6 as the target of the next (6/6); it now shows 5, learns 5 after the first epoch as Keras does, and evaluate
+    # and predict show 5 too.
+    shown = []
+    update = keras.utils.Progbar.update
+    monkeypatch.setattr(keras.utils.Progbar, "update",
+                        lambda bar, current, *a, **k: shown.append((current, bar.target)) or update(bar, current, *a, **k))
+    gan = families.build("conditional")
+    gan.compile(steps_per_execution=2)
+    labels, images = families.data("conditional", 20)
+    data = tf.data.Dataset.from_tensor_slices((labels, images)).filter(lambda c, t: True).batch(4)
+    assert int(data.cardinality()) == tf.data.UNKNOWN_CARDINALITY
+    gan.fit(data, epochs=2, verbose=1, validation_data=data)
+    assert shown == [(2, None), (4, None), (5, None), (5, 5)] + [(2, 5), (4, 5), (5, 5), (5, 5)], shown
+    assert gan._steps_run("train") == 10 and gan._steps_run("test") == 10  # validation: 5 steps an epoch
+    shown.clear()
+    gan.evaluate(data, verbose=1)
+    gan.predict(data.map(lambda c, t: c), verbose=1)
+    assert shown == [(2, None), (4, None), (5, None), (5, 5)] * 2, shown
+
+
 def test_train_and_test_on_batch_send_a_dataset_or_a_generator_to_fit_or_evaluate(gan):
     # "A GAN trains on pairs: the dataset must yield `(condition, target)`" for a dataset of pairs before, and a
     # TypeError (no len()) for a generator with targets.

@@ -274,6 +274,15 @@ def test_generate_checks_a_users_tensor_as_it_checks_arrays(family, monkeypatch)
     assert checked == ["x"]
 
 
+def test_the_call_checks_a_condition_given_by_keyword(gan):
+    # `gan(condition=...)` skipped the checks of `gan(...)`: ids out of range met an assert inside
+    # `ConditionalGAN.call()`, a list of ids Keras' error.
+    with pytest.raises(ValueError, match=re.escape("condition: class ids must be in [0, 4); got values from 0 to 9.")):
+        gan(condition=tf.constant([0, 9]))
+    noise = np.zeros((2,) + gan.noise_shape, "float32")
+    np.testing.assert_allclose(np.asarray(gan(condition=[0, 1], noise=noise)), np.asarray(gan([0, 1], noise=noise)))
+
+
 def test_fit_refuses_nested_conditions_and_targets(gan):
     labels, images = families.data("conditional", 4)
     nested = tf.data.Dataset.from_tensor_slices(((labels, labels), images)).batch(2)

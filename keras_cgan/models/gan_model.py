@@ -1277,6 +1277,8 @@ class GANModel(InputChecks, keras.Model):
         return super().predict_on_batch(self._condition_batch(x, "x"))
 
     def __call__(self, *args, **kwargs):
+        if not args and "condition" in kwargs:  # `gan(condition=...)`, checked as `gan(...)` is
+            args = (kwargs.pop("condition"),)
         if args:
             args = (self._condition_batch(args[0], "condition"),) + args[1:]
         if kwargs.get("noise") is not None and args:

@@ -466,3 +466,20 @@ def test_noise_of_another_width_is_named_and_lists_are_taken():
     assert gan.generate([1, 2], noise=[[0.0] * LATENT] * 2).shape == (2,) + SHAPE
     with pytest.raises(ValueError, match=rf"`noise` must have shape \[batch, \*\({LATENT},\)\].*\(2, 5\)"):
         gan.generate([1, 2], noise=np.zeros((2, 5), "float32"))  # was Keras' "Input 0 ... is incompatible"
+
+
+@pytest.mark.parametrize("conditioning", ["concat", "two_head", "acgan"])
+def test_a_weight_that_leaves_the_generator_no_loss_is_refused(conditioning):
+    # `fit` trained D alone and left G as initialised, silently.
+    weights = {"auxiliary_weight": 0.0} if conditioning == "acgan" else {}
+    with pytest.raises(ValueError, match=r"`adversarial_weight=0` .*leaves? the generator no loss term: `fit` would "
+                                         r"train the discriminator alone"):
+        make_gan(conditioning, adversarial_weight=0.0, **weights)
+    # A classifier term (acgan, tacgan) or the mode-seeking term is left to train it.
+    labels, images = data(8)
+    for gan in (make_gan("acgan", adversarial_weight=0.0), make_gan("tacgan", adversarial_weight=0.0),
+                make_gan(conditioning, adversarial_weight=0.0, diversity_weight=1.0)):
+        gan.compile()
+        before = [np.asarray(w).copy() for w in gan.generator.trainable_weights]
+        gan.train_on_batch(labels, images)
+        assert all(weights_changed(before, gan.generator.trainable_weights))

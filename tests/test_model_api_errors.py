@@ -247,6 +247,42 @@ def test_generate_takes_what_predict_takes(gan):
             run([])
 
 
+@pytest.mark.parametrize("family", families.FAMILIES)
+def test_generate_checks_a_users_tensor_as_it_checks_arrays(family, monkeypatch):
+    # A tensor was taken as a step's prepared batch: ids out of range or 5x the range gave silent output (an
+    # Embedding error for ids past the table), a wrong size the networks' error, an empty batch a reduction error.
+    gan = families.build(family)
+    conditions, targets = families.data(family, 2)
+    noise = None if gan.noise_shape is None else np.zeros((2,) + gan.noise_shape, "float32")
+    np.testing.assert_allclose(np.asarray(gan.generate(tf.constant(conditions), noise=noise)),
+                               np.asarray(gan.generate(conditions, noise=noise)), atol=1e-6)
+    classes = family in ("conditional", "stackgan")
+    bad, message = ([-1, 1], r"condition: class ids must be in \[0, 4\)") if classes else (
+        conditions * 5, r"condition: .* must be in \[-1, 1\]")
+    with pytest.raises(ValueError, match=message):
+        gan.generate(tf.constant(bad))
+    with pytest.raises(ValueError, match=r"`condition` holds no conditions \(an empty batch\)"):
+        gan.generate(tf.constant(conditions[:0]))
+    if family == "stackgan":  # the stages of a user's tensor too
+        with pytest.raises(ValueError, match=message):
+            gan.generate_stages(tf.constant(bad))
+    # The steps take their prepared batches as they are: the conditions are checked once, before `fit`.
+    checked = []
+    check = gan.check_condition
+    monkeypatch.setattr(gan, "check_condition", lambda c, where: checked.append(where) or check(c, where))
+    gan.fit(conditions, targets, batch_size=1, epochs=2, verbose=0, diagnose=False)
+    assert checked == ["x"]
+
+
+def test_the_call_checks_a_condition_given_by_keyword(gan):
+    # `gan(condition=...)` skipped the checks of `gan(...)`: ids out of range met an assert inside
+    # `ConditionalGAN.call()`, a list of ids Keras' error.
+    with pytest.raises(ValueError, match=re.escape("condition: class ids must be in [0, 4); got values from 0 to 9.")):
+        gan(condition=tf.constant([0, 9]))
+    noise = np.zeros((2,) + gan.noise_shape, "float32")
+    np.testing.assert_allclose(np.asarray(gan(condition=[0, 1], noise=noise)), np.asarray(gan([0, 1], noise=noise)))
+
+
 def test_fit_refuses_nested_conditions_and_targets(gan):
     labels, images = families.data("conditional", 4)
     nested = tf.data.Dataset.from_tensor_slices(((labels, labels), images)).batch(2)
@@ -400,6 +436,28 @@ def test_the_progress_bar_stops_at_its_target_when_the_data_ends_within_an_execu
     with pytest.warns(UserWarning, match=r"`steps_per_epoch=3` is not a multiple .* each epoch trains 4 steps"):
         gan.fit(data.filter(lambda c, t: True), steps_per_epoch=3, verbose=1)
     assert steps() - before == 4 and shown == [(2, 4), (4, 4), (4, 4)], shown
+
+
+def test_the_progress_bar_counts_the_steps_that_ran_on_data_of_unknown_size(monkeypatch):
+    # 5 batches of a `filter`ed dataset at 2 steps per execution: the bar showed 6 steps in the first epoch and kept
+    # 6 as the target of the next (6/6); it now shows 5, learns 5 after the first epoch as Keras does, and evaluate
+    # and predict show 5 too.
+    shown = []
+    update = keras.utils.Progbar.update
+    monkeypatch.setattr(keras.utils.Progbar, "update",
+                        lambda bar, current, *a, **k: shown.append((current, bar.target)) or update(bar, current, *a, **k))
+    gan = families.build("conditional")
+    gan.compile(steps_per_execution=2)
+    labels, images = families.data("conditional", 20)
+    data = tf.data.Dataset.from_tensor_slices((labels, images)).filter(lambda c, t: True).batch(4)
+    assert int(data.cardinality()) == tf.data.UNKNOWN_CARDINALITY
+    gan.fit(data, epochs=2, verbose=1, validation_data=data)
+    assert shown == [(2, None), (4, None), (5, None), (5, 5)] + [(2, 5), (4, 5), (5, 5), (5, 5)], shown
+    assert gan._steps_run("train") == 10 and gan._steps_run("test") == 10  # validation: 5 steps an epoch
+    shown.clear()
+    gan.evaluate(data, verbose=1)
+    gan.predict(data.map(lambda c, t: c), verbose=1)
+    assert shown == [(2, None), (4, None), (5, None), (5, 5)] * 2, shown
 
 
 def test_train_and_test_on_batch_send_a_dataset_or_a_generator_to_fit_or_evaluate(gan):

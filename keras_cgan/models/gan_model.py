@@ -34,6 +34,7 @@ import copy
 import functools
 import os
 import threading
+import types
 import warnings
 
 import keras
@@ -46,6 +47,7 @@ from keras_cgan.callbacks import steps_per_execution
 from keras_cgan.models.input_checks import DATASETS, InputChecks, Position, batches_of_pairs
 
 UPDATES = ("alternating", "simultaneous")
+STEP_KINDS = ("train", "test", "predict")
 
 _SQUASHING = ("sigmoid", "softmax", "log_softmax")
 _SHAPE_ONLY = (keras.layers.Reshape, keras.layers.Flatten, keras.layers.Permute)
@@ -91,16 +93,42 @@ def _user_callbacks(callbacks):
 
 
 class _StepBar(keras.callbacks.ProgbarLogger):
-    """Keras' progress bar, never past its target.
+    """Keras' progress bar, never past its target, counting the steps that ran.
 
     Keras reports an execution's last step (`begin + steps_per_execution - 1`)
     also when the data ended within it: 14 batches at 8 steps per execution
-    showed 16/14.
+    showed 16/14, and data of unknown size (a `filter`ed dataset) showed 16
+    steps where 14 ran, a count Keras then kept as every later epoch's
+    target. Where the size is unknown the bar reads the steps that ran from
+    the model (`GANModel._steps_run`) instead, and learns the count after the
+    first epoch, as Keras does.
     """
+
+    _kind, _start = None, 0
+
+    def _begin(self, kind):
+        self._kind = kind if self.target is None and steps_per_execution(self.model) > 1 else None
+        if self._kind:
+            self._start = self.model._steps_run(kind)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        super().on_epoch_begin(epoch, logs)
+        self._begin("train")
+
+    def on_test_begin(self, logs=None):
+        super().on_test_begin(logs)
+        if not self._called_in_fit:  # `fit`'s validation is silent
+            self._begin("test")
+
+    def on_predict_begin(self, logs=None):
+        super().on_predict_begin(logs)
+        self._begin("predict")
 
     def _update_progbar(self, batch, logs=None):
         if self.target is not None:
             batch = min(batch, self.target - 1)
+        elif self._kind:
+            batch = self.model._steps_run(self._kind) - self._start - 1
         super()._update_progbar(batch, logs)
 
 
@@ -243,6 +271,7 @@ class _StepState(threading.local):
     """
 
     rows = None  # a `_Rows` while a step traces
+    own = 0  # > 0 while the model runs on a batch it prepared itself (`call`, a family's loop)
 
 
 class GANModel(InputChecks, keras.Model):
@@ -316,6 +345,11 @@ class GANModel(InputChecks, keras.Model):
                     )
                 )
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names + ("d_reg", "g_reg")}
+        # The train, test and predict steps run so far (`_steps_run`). Not a weight: no file or checkpoint holds it.
+        self._step_counts = types.SimpleNamespace(variable=tf.Variable(
+            tf.zeros([len(STEP_KINDS)], "int64"), trainable=False, name="steps_run",
+            aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
+        ))
         self._step = _StepState()
         self.built = True  # both networks are built models.
 
@@ -385,11 +419,12 @@ class GANModel(InputChecks, keras.Model):
     def generate(self, condition, noise=None, training=False):
         """The generator's output for a batch `condition`.
 
-        Tensors are taken as a step's prepared batch. Python numbers and lists
-        and numpy arrays are checked and prepared as `predict` and the model's
-        call, `gan(condition, noise=...)`, take them.
+        A user's conditions, Python numbers and lists, arrays and tensors
+        alike, are checked and prepared as `predict` and the model's call,
+        `gan(condition, noise=...)`, take them. Within a step or the model's
+        call the batch is the one the model prepared, taken as it is.
         """
-        if not self._prepared(condition):  # a user's ids, lists or arrays
+        if not self._prepared(condition):
             return self(condition, noise=noise, training=training)
         if self.noise_shape is None:
             return self.generator(condition, training=training)
@@ -397,14 +432,23 @@ class GANModel(InputChecks, keras.Model):
             noise = self.sample_noise(tf.shape(tf.nest.flatten(condition)[0])[0])
         return self.generator([noise, condition], training=training)
 
-    @staticmethod
-    def _prepared(condition):
-        """Whether `condition` is tensors (a step's prepared batch), not a user's lists or arrays."""
-        flat = tf.nest.flatten(condition)
-        return bool(flat) and all(tf.is_tensor(c) for c in flat)
+    def _prepared(self, condition):
+        """Whether `condition` is a batch the model prepared: within a step or `_own_batch()`, not a user's."""
+        return self._step.rows is not None or self._step.own > 0
+
+    @contextlib.contextmanager
+    def _own_batch(self):
+        """Context in which `generate` takes its conditions as prepared (the model's call, a family's loop)."""
+        self._step.own += 1
+        try:
+            yield
+        finally:
+            self._step.own -= 1
 
     def call(self, condition, training=False, noise=None):
-        return self.generate(self.prepare_condition(condition), noise=noise, training=training)
+        condition = self.prepare_condition(condition)
+        with self._own_batch():
+            return self.generate(condition, noise=noise, training=training)
 
     def prepare_condition(self, condition):
         """Casts and checks a batch of conditions once per step; families override."""
@@ -885,6 +929,7 @@ class GANModel(InputChecks, keras.Model):
                     self._apply(fake_tape, g_loss, share, self.generator_groups())
                 if self.ema_variables:
                     self._update_ema()
+                self._count_step("train")
                 return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
 
     def test_step(self, data):
@@ -896,6 +941,7 @@ class GANModel(InputChecks, keras.Model):
                 d_loss, d_parts = self._regularized(d_loss, d_parts, self.discriminator_networks(), "d_reg")
                 g_loss, g_parts = self.generator_objective(condition, target, fake, training=False)
                 g_loss, g_parts = self._regularized(g_loss, g_parts, self.generator_networks(), "g_reg")
+                self._count_step("test")
                 return self._log(d_loss=d_loss, g_loss=g_loss, **d_parts, **g_parts)
 
     def predict_step(self, data):
@@ -904,12 +950,27 @@ class GANModel(InputChecks, keras.Model):
             condition = self.prepare_condition(condition)
             with tf.control_dependencies(tf.nest.flatten(condition)):  # no noise drawn on a batch that fails
                 samples = self.generate(condition, training=False)
+                self._count_step("predict")
             # float32 under a mixed policy too, as every family's samples are (their range needs no more)
             rows = self._step.rows.count
             return tf.nest.map_structure(
                 lambda t: tf.cast(t[:rows], "float32") if t.dtype.is_floating else t[:rows], samples
             )
 
+
+    def _count_step(self, kind):
+        self._step_counts.variable.assign_add(tf.one_hot(STEP_KINDS.index(kind), len(STEP_KINDS), dtype="int64"))
+
+    def _steps_run(self, kind="train"):
+        """The `kind` steps (`"train"`, `"test"` or `"predict"`) this model ran so far, as a Python int.
+
+        Counts the steps themselves, also where Keras reports whole
+        executions of `steps_per_execution` (the last one of data of unknown
+        size may run short).
+        """
+        if kind not in STEP_KINDS:
+            raise ValueError(f"`kind` must be one of {STEP_KINDS}. Received: kind={kind!r}")
+        return int(self._step_counts.variable[STEP_KINDS.index(kind)].numpy())
 
     @contextlib.contextmanager
     def _global_batch(self, data):
@@ -1216,6 +1277,8 @@ class GANModel(InputChecks, keras.Model):
         return super().predict_on_batch(self._condition_batch(x, "x"))
 
     def __call__(self, *args, **kwargs):
+        if not args and "condition" in kwargs:  # `gan(condition=...)`, checked as `gan(...)` is
+            args = (kwargs.pop("condition"),)
         if args:
             args = (self._condition_batch(args[0], "condition"),) + args[1:]
         if kwargs.get("noise") is not None and args:

@@ -110,7 +110,9 @@ class ConditionalGAN(GANModel):
             share of its side, edges repeated (DiffAugment's translation,
             Zhao et al. 2020). `0` turns it off. Defaults to `0.0`.
         adversarial_weight: float. Weight of the generator's adversarial
-            loss. Defaults to `1.0`.
+            loss. `0` leaves the generator the classifier term of an `acgan`
+            or `tacgan` discriminator (`auxiliary_weight > 0`) and the
+            mode-seeking term; with neither it is refused. Defaults to `1.0`.
         seed: int. Seed of noise and wrong conditions. Defaults to `None`.
         ema_decay: float or None. As for `GANModel`: keeps an average of the
             generator's weights (`ema_weights()`, `ema_generator()`).
@@ -205,6 +207,30 @@ class ConditionalGAN(GANModel):
                 f"design is {self.design!r}."
             )
         self._check_heads()
+        self._check_generator_loss()
+
+    def _check_generator_loss(self):
+        """Raises `ValueError` when no term of the generator loss reaches the generator.
+
+        With `adversarial_weight=0` a classifier term (`acgan`, `tacgan`, with
+        `auxiliary_weight > 0`) or the mode-seeking term must be left to train it.
+        """
+        classifier = self.design in ("acgan", "tacgan") and self.auxiliary_weight > 0
+        if self.adversarial_weight > 0 or classifier or self.diversity_weight > 0:
+            return
+        if self.design in ("acgan", "tacgan"):
+            problem, fix = "`adversarial_weight=0` and `auxiliary_weight=0` leave", "Set either above 0."
+        else:
+            problem = f"`adversarial_weight=0` with a {self.design!r} discriminator leaves"
+            fix = (
+                "0 fits only an `acgan` or `tacgan` discriminator (`conditioning='acgan'`, 'concat_acgan' or "
+                "'tacgan') with `auxiliary_weight > 0`, whose classifier term then trains the generator alone; "
+                "otherwise keep `adversarial_weight` above 0 (the default 1.0)."
+            )
+        raise ValueError(
+            f"{problem} the generator no loss term: `fit` would train the discriminator alone and leave the "
+            f"generator as initialised. {fix}"
+        )
 
     def _check_networks(self):
         g, d = self.generator, self.discriminator

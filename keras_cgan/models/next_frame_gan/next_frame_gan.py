@@ -292,7 +292,8 @@ class NextFrameGAN(GANModel):
         for step in range(steps):
             condition = np.concatenate(frames[-k:], axis=-1)  # [B, H, W, k*C]
             step_noise = None if noise is None else tf.constant(noise[:, step])
-            frame = np.asarray(self.generate(tf.constant(condition), noise=step_noise, training=False), "float32")
+            with self._own_batch():  # the context was checked above; later frames are the generator's
+                frame = np.asarray(self.generate(tf.constant(condition), noise=step_noise, training=False), "float32")
             frames.append(frame)
             out.append(frame)
         return np.stack(out, axis=1)

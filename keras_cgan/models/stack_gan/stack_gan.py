@@ -224,8 +224,13 @@ class StackGAN(ConditionalGAN):
         """Returns `(images, stats)`: one image batch per stage up to `stages` (default: active).
 
         `stages` may exceed the active count (to look at stages not yet
-        trained), up to `num_stages`.
+        trained), up to `num_stages`. A user's conditions are checked and
+        prepared as `generate` takes them.
         """
+        if not self._prepared(condition):  # a user's ids, lists, arrays or tensors
+            condition = self._condition_batch(condition, "condition")
+            noise = None if noise is None else self._noise_batch(noise, condition)
+            condition = self.prepare_condition(condition)
         # Not `stages or ...`: 0 gave the active stages, -1 all but the last, 4 the 3 there are, silently.
         stages = self.stages() if stages is None else checks.integer("stages", stages, low=1, high=self.num_stages)
         if noise is None:
@@ -246,12 +251,14 @@ class StackGAN(ConditionalGAN):
         return images, stats
 
     def generate(self, condition, noise=None, training=False):
-        if not self._prepared(condition):  # a user's ids, lists or arrays: checked as `predict` checks them
+        if not self._prepared(condition):  # a user's ids, lists, arrays or tensors: checked as `predict` checks them
             return self(condition, noise=noise, training=training)
         return self.generate_stages(condition, noise, training)[0][-1]
 
     def call(self, condition, training=False, noise=None, all_stages=False):
-        images, _ = self.generate_stages(self.prepare_condition(condition), noise, training)
+        condition = self.prepare_condition(condition)
+        with self._own_batch():
+            images, _ = self.generate_stages(condition, noise, training)
         return images if all_stages else images[-1]
 
     def sampling_generator(self):

@@ -427,6 +427,69 @@ def test_a_folder_set_aside_is_put_back_after_a_ctrl_c_and_kept_when_it_cannot_b
     assert open(os.path.join(aside, "saved_model.pb")).read() == "v1"
 
 
+def test_a_ctrl_c_at_any_step_of_a_write_leaves_the_old_or_the_new_export_and_names_anything_hidden(
+    tmp_path, monkeypatch
+):
+    from keras_cgan.export import files
+
+    steps = ((files.os, "makedirs"), (files.os, "mkdir"), (files.os, "replace"), (files.shutil, "rmtree"),
+             (files.os, "rmdir"))
+
+    def write(target, folder, at, when):
+        """Writes "new" at `target`, a Ctrl-C before or after the `at`-th file-system step; the interrupt, if any."""
+        calls = []
+
+        def interrupting(real):
+            def step(*args, **kwargs):
+                calls.append(real.__name__)
+                if len(calls) == at and when == "before":
+                    raise KeyboardInterrupt
+                result = real(*args, **kwargs)
+                if len(calls) == at and when == "after":  # done, but not yet known to the caller
+                    raise KeyboardInterrupt
+                return result
+            return step
+
+        with monkeypatch.context() as patch:
+            for module, name in steps:
+                patch.setattr(module, name, interrupting(getattr(module, name)))
+            try:
+                with files.atomic_target(target, folder=folder) as tmp:
+                    if folder:
+                        os.makedirs(tmp)
+                    with open(os.path.join(tmp, "saved_model.pb") if folder else tmp, "w") as f:
+                        f.write("new")
+            except KeyboardInterrupt as interrupt:  # not an OSError
+                return interrupt
+        return None
+
+    def content(target, folder):
+        path = target / "saved_model.pb" if folder else target
+        return path.read_text() if path.exists() else None
+
+    for name, folder, old in (("serving/1", True, "old"), ("new/serving/1", True, None), ("g.onnx", False, "old")):
+        at, interrupted = 0, True
+        while interrupted:  # until the write runs through: every step was interrupted, before and after
+            at, interrupted = at + 1, False
+            for when in ("before", "after"):
+                root = tmp_path / f"{name.replace('/', '_')}-{at}-{when}"
+                target = root / name
+                root.mkdir()
+                if old:
+                    (target if folder else target.parent).mkdir(parents=True, exist_ok=True)
+                    (target / "saved_model.pb" if folder else target).write_text(old)
+                interrupt = write(target, folder, at, when)
+                interrupted = interrupted or interrupt is not None
+                where = f"{name}, Ctrl-C {when} step {at}: {interrupt!r}"
+                assert content(target, folder) in ((old, "new") if interrupt is not None else ("new",)), where
+                hidden = [os.path.join(top, entry) for top, entries, names in os.walk(root)
+                          for entry in entries + names if entry.startswith(".")]
+                assert all(h in str(interrupt) for h in hidden), where  # a leftover is named
+                if content(target, folder) is None:  # nor are the folders made for it left
+                    assert os.listdir(root) == [], where
+        assert at > 5, name  # every step was interrupted once
+
+
 def test_saved_model_refuses_a_version_folder_as_base_path_and_an_existing_version(tmp_path):
     generator = _make_generator("conditional")
     served = tmp_path / "serving" / "1"

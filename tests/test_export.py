@@ -744,3 +744,62 @@ def test_keras_cgan_export_subcommand_parses():
         assert args.overwrite and args.json, argv
     args = parser.parse_args(["export", "onnx", "g.keras", "-o", "g.onnx"])
     assert not args.overwrite and not args.json
+
+
+def _fake_run(folder, monkeypatch, generator):
+    """A run folder `export --run` takes, whose GAN is `generator`'s (no training)."""
+    import types
+
+    from keras_cgan.cli import train as train_cli
+
+    os.makedirs(folder)
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump({"family": "conditional_gan", "model": {}, "compile": {}, "data": {}, "train": {}}, f)
+    gan = types.SimpleNamespace(generator=generator)
+    monkeypatch.setattr(train_cli, "load_run", lambda run, *args, **kwargs: (None, None, gan))
+    return str(folder)
+
+
+def test_export_run_takes_version_as_the_savedmodel_command_does(tmp_path, monkeypatch, capsys):
+    from keras_cgan.cli import main
+
+    run = _fake_run(tmp_path / "run", monkeypatch, _make_generator("conditional"))
+    base = str(tmp_path / "exports" / "2024")  # a base folder named as a number, given its version
+    command = ["export", "--run", run, "--format", "savedmodel", "-o", base, "--version", "1"]
+    assert main(command) == 0, capsys.readouterr().err  # was: -o ... looks like a version folder
+    assert os.listdir(base) == ["1"] and os.path.isfile(os.path.join(base, "1", "saved_model.pb"))
+    assert main(command) == 2
+    assert f"error: --version 1: {base}/1 exists; pass --overwrite to replace it, or leave --version out for the " \
+        "next (2)." in capsys.readouterr().err
+    assert main(command + ["--overwrite"]) == 0 and os.listdir(base) == ["1"]
+    assert main(["export", "--run", run, "--format", "savedmodel", "--version", "3"]) == 0  # into the run folder
+    assert os.listdir(os.path.join(run, "export", "saved_model")) == ["3"]
+    new = str(tmp_path / "serving" / "1")
+    assert main(["export", "--run", run, "--format", "savedmodel", "-o", new]) == 2
+    assert f"give -o {tmp_path / 'serving'} --version 1." in capsys.readouterr().err  # as the savedmodel command
+    assert main(["export", "--run", run, "--format", "onnx", "--version", "3"]) == 2
+    assert "error: --version 3: only a savedmodel export has version folders" in capsys.readouterr().err
+    assert not os.path.exists(new) and not os.path.exists(os.path.join(run, "export", "generator.onnx"))
+
+
+def test_export_flags_given_before_the_format_are_kept_or_refused(tmp_path, capsys):
+    from keras_cgan.cli import main
+
+    path = str(tmp_path / "generator.keras")
+    _make_generator("conditional").save(path)
+    calibration = str(tmp_path / "calib.npz")
+    np.savez(calibration, noise=np.random.default_rng(0).standard_normal((32, 4)).astype("float32"),
+             condition=np.arange(32) % 10)
+    out = str(tmp_path / "g.tflite")
+    # were dropped: the format's own defaults replaced them (int8 then asked for --representative-data)
+    assert main(["export", "--json", "--quantization", "int8", "--representative-data", calibration,
+                 "tflite", path, "-o", out]) == 0
+    text = capsys.readouterr().out
+    assert json.loads(text[text.index("{"):])["quantization"] == "int8"
+    assert main(["export", "--version", "4", "savedmodel", path, "-o", str(tmp_path / "serving"), "--no-check"]) == 0
+    assert os.listdir(tmp_path / "serving") == ["4"]
+    for flags, error in ((["--quantization", "float16"], "--quantization float16: only a tflite export is quantized"),
+                         (["--version", "2"], "--version 2: only a savedmodel export has version folders")):
+        assert main(["export"] + flags + ["onnx", path, "-o", str(tmp_path / "g.onnx")]) == 2  # were ignored
+        assert error in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "g.onnx")

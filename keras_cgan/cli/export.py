@@ -35,8 +35,9 @@ _MODEL_HELP = "A generator (or whole GAN) `.keras` file."
 def add_arguments(parser, command, nested=False):
     """Adds the arguments of one export command to `parser`.
 
-    `nested`: a sub-parser of `export`, which has `--overwrite` and `--json`
-    too; the flags keep the value given before the format then.
+    `nested`: a sub-parser of `export`, which has `--overwrite`, `--json`,
+    `--version`, `--quantization` and `--representative-data` too; the flags
+    keep the value given before the format then.
     """
     unset = {"default": argparse.SUPPRESS} if nested else {}
     parser.add_argument("model", help=_MODEL_HELP)
@@ -56,20 +57,20 @@ def add_arguments(parser, command, nested=False):
         )
         parser.add_argument("--overwrite", action="store_true", help="Replace the output if it exists.", **unset)
     if command == "savedmodel":
-        parser.add_argument("--version", type=checks.at_least(0), default=None, help="Version folder (default: next).")
+        parser.add_argument("--version", type=checks.at_least(0), help="Version folder (default: next).", **unset)
     if command == "onnx":
         parser.add_argument("--opset", type=int, default=17, help="ONNX opset (17 or 18).")
     if command == "tflite":
         parser.add_argument(
             "--quantization",
             choices=["none", "float16", "dynamic", "int8"],
-            default="none",
-            help="Weight/activation quantization.",
+            help="Weight/activation quantization (default: none).",
+            **(unset or {"default": "none"}),
         )
         parser.add_argument(
             "--representative-data",
-            default=None,
             help="`.npz` of calibration inputs keyed by input name (required for int8).",
+            **unset,
         )
     parser.add_argument("--json", action="store_true", help="Print the report as JSON.", **unset)
 
@@ -96,7 +97,11 @@ def add_export_subcommand(subparsers, help=None):
         "--representative-data", default=None,
         help="With --run: `.npz` of calibration inputs keyed by input name (required for int8).",
     )
-    parser.add_argument("--overwrite", action="store_true", help="With --run -o: replace the output if it exists.")
+    parser.add_argument(
+        "--version", type=checks.at_least(0), default=None,
+        help="With --run --format savedmodel: the version folder (default: the next free number).",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="With --run: replace the output if it exists.")
     parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
     formats = parser.add_subparsers(dest="export_command", required=False, prog="keras-cgan export")
     for command, description in COMMANDS.items():
@@ -106,27 +111,43 @@ def add_export_subcommand(subparsers, help=None):
     return parser
 
 
-def check_output(output, fmt, overwrite, run=False, version=None):
+def check_flags(fmt, args):
+    """A `ValueError` naming a flag given that an export of format `fmt` does not take; before loading."""
+    quantization = getattr(args, "quantization", None) or "none"
+    if quantization != "none" and fmt != "tflite":
+        raise ValueError(f"--quantization {quantization}: only a tflite export is quantized; leave it out.")
+    if getattr(args, "version", None) is not None and fmt != "savedmodel":
+        raise ValueError(f"--version {args.version}: only a savedmodel export has version folders; leave it out.")
+
+
+def check_output(output, fmt, overwrite, version=None):
     """A `ValueError` naming `-o OUTPUT` when an export of format `fmt` cannot be written there; before loading.
 
     A SavedModel's `output` is the folder of its version folders (a new one
     named as a version folder is refused unless `version` is given: `-o
-    serving/1` for `-o serving --version 1`, without `--version` with `run`); an ONNX or TFLite file must
-    end as the export functions require, its folder may be new (it is made),
-    and an existing file is kept unless `overwrite`.
+    serving/1` for `-o serving --version 1`), and an existing `version`
+    folder is kept unless `overwrite`; an ONNX or TFLite file must end as
+    the export functions require, its folder may be new (it is made), and an
+    existing file is kept unless `overwrite`.
     """
     label = f"-o {output}"
     if fmt == "savedmodel":
-        from keras_cgan.export.saved_model import named_as_version
+        from keras_cgan.export.saved_model import named_as_version, next_version
 
         base, name = os.path.split(os.path.normpath(output))
         if named_as_version(output, version):  # to_saved_model's warning, in the flags' words
-            advice = f"-o {base or '.'}" + ("" if run else f" --version {int(name)}")
             raise ValueError(
                 f"{label} looks like a version folder: -o is the base folder, which holds the numbered version "
-                f"folders TF Serving reads; give {advice}."
+                f"folders TF Serving reads; give -o {base or '.'} --version {int(name)}."
             )
-        return check_output_folder(output, label)
+        check_output_folder(output, label)
+        if version is not None:
+            target = os.path.join(output, str(version))
+            checks.refuse_existing(target, overwrite, (
+                f"--version {version}: {target} exists; pass --overwrite to replace it, or leave --version "
+                f"out for the next ({next_version(output)})."
+            ))
+        return
     ending = ENDINGS[fmt]
     if not output.endswith(ending):  # as the export functions check it (case counts)
         raise ValueError(f"{label}: the {fmt} export is a file ending in {ending}; give such a name.")
@@ -195,16 +216,9 @@ def _export(args):
             raise_on_failure=False,
         )
     check = not args.no_check
+    check_flags(command, args)
     check_output(args.output, command, args.overwrite, version=getattr(args, "version", None))
     if command == "savedmodel":  # without --version, a new version folder
-        if args.version is not None:
-            from keras_cgan.export.saved_model import next_version
-
-            target = os.path.join(args.output, str(args.version))
-            checks.refuse_existing(target, args.overwrite, (
-                f"--version {args.version}: {target} exists; pass --overwrite to replace it, or leave --version "
-                f"out for the next ({next_version(args.output)})."
-            ))
         return export.to_saved_model(
             args.model, args.output, version=args.version, check=check, overwrite=args.overwrite
         )

@@ -803,3 +803,51 @@ def test_export_flags_given_before_the_format_are_kept_or_refused(tmp_path, caps
         assert main(["export"] + flags + ["onnx", path, "-o", str(tmp_path / "g.onnx")]) == 2  # were ignored
         assert error in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "g.onnx")
+
+
+def test_int8_calibration_errors_of_the_cli_name_the_flag_and_the_file(tmp_path, monkeypatch, capsys):
+    from keras_cgan.cli import main
+
+    generator = _make_generator("conditional")
+    path = str(tmp_path / "generator.keras")
+    generator.save(path)
+    run = _fake_run(tmp_path / "run", monkeypatch, generator)
+    noise = np.random.default_rng(0).standard_normal((8, 4)).astype("float32")
+    ids = np.arange(8) % 10
+    files = {  # name: (arrays, what the error says after "--representative-data FILE")
+        "missing": ({"noise": noise}, ": holds the arrays ['noise']; the generator's inputs are ['noise', "
+                                      "'condition']. Save one array of typical inputs per input, under its name"),
+        "batches": ({"noise": noise, "condition": ids[:4]}, ": its arrays hold different numbers of samples"),
+        "empty": ({"noise": noise[:0], "condition": ids[:0]}, ": its arrays hold no samples"),
+        "shape": ({"noise": noise[:, :3], "condition": ids}, "['noise'] must have shape (batch,) + (4,)"),
+        "ids": ({"noise": noise, "condition": ids + 5}, "['condition']: ids must be in [0, 10)"),
+        "objects": ({"noise": noise, "condition": np.array([1, "a"] * 4, dtype=object)},
+                    ": the array 'condition' holds Python objects; save arrays of numbers."),
+    }
+    for name, (arrays, expected) in files.items():
+        np.savez(tmp_path / f"{name}.npz", **arrays)
+    (tmp_path / "truncated.npz").write_bytes((tmp_path / "shape.npz").read_bytes()[:100])
+    files["truncated"] = (None, ": not a numpy .npz file; write one with numpy.savez(FILE, name=array, ...).")
+    for name, (_, expected) in files.items():
+        file = str(tmp_path / f"{name}.npz")
+        for command in (["tflite", path, "-o", str(tmp_path / "g.tflite")],
+                        ["--run", run, "--format", "tflite", "-o", str(tmp_path / "g.tflite")]):
+            flags = ["--quantization", "int8", "--representative-data", file]
+            assert main(["export"] + command + flags) == 2, (name, command)
+            error = capsys.readouterr().err
+            assert f"error: --representative-data {file}{expected}" in error, (name, error)  # were API words
+            assert "representative_data" not in error and "allow_pickle" not in error and "Traceback" not in error
+    assert sorted(os.listdir(tmp_path)) == sorted(["generator.keras", "run"] + [f"{n}.npz" for n in files])
+
+
+def test_inputs_of_single_values_or_text_are_named_by_the_export_checks(tmp_path):
+    generator = _make_generator("conditional")
+    noise = np.zeros((2, 4), "float32")
+    for condition, message in ((np.int32(3), r"representative_data\['condition'\] must have shape \(batch,\)"),
+                               (np.array(["1", "2"]), r"representative_data\['condition'\] must hold numbers")):
+        with pytest.raises(ValueError, match=message):  # were: IndexError, "invalid literal for int()"
+            export.to_tflite(generator, tmp_path / "g.tflite", quantization="int8",
+                             representative_data={"noise": noise, "condition": condition})
+    with pytest.raises(ValueError, match=r"inputs\['condition'\] must have shape"):
+        export.serving_request(generator, inputs={"noise": noise[:1], "condition": np.int32(3)})
+    assert os.listdir(tmp_path) == []

@@ -15,6 +15,9 @@ Example:
 import argparse
 import os
 import sys
+import warnings
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -169,24 +172,62 @@ def representative_data(args):
         )
     if not file:
         return None
+    label = f"--representative-data {file}"
     if not int8:
         raise ValueError(
-            f"--representative-data {file}: calibration data is used by --quantization int8 only; "
-            "add --quantization int8 or leave it out."
+            f"{label}: calibration data is used by --quantization int8 only; add --quantization int8 or leave it out."
         )
     if not os.path.isfile(file):
-        raise ValueError(f"--representative-data {file}: file not found.")
+        raise ValueError(f"{label}: file not found.")
     try:
         data = np.load(file)
-    except (OSError, ValueError) as error:
-        raise ValueError(f"--representative-data {file}: not a numpy .npz file ({error}).") from None
-    if not isinstance(data, np.lib.npyio.NpzFile):
+    except (OSError, ValueError, zipfile.BadZipFile):  # numpy's own advice (allow_pickle=) is not for this file
         raise ValueError(
-            f"--representative-data {file}: a single array; give an .npz of arrays keyed by input name "
-            "(numpy.savez(file, name=array, ...))."
-        )
+            f"{label}: not a numpy .npz file; write one with numpy.savez(FILE, name=array, ...)."
+        ) from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(f"{label}: a single array; give an .npz of arrays keyed by input name "
+                         "(numpy.savez(FILE, name=array, ...)).")
+    arrays = {}
     with data:
-        return {name: data[name] for name in data.files}
+        for name in data.files:
+            try:
+                arrays[name] = data[name]
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:  # a damaged file
+                problem = "holds Python objects; save arrays of numbers" if "allow_pickle" in str(error) else (
+                    f"cannot be read ({error}); write the file again")
+                raise ValueError(f"{label}: the array {name!r} {problem}.") from None
+    return arrays
+
+
+def calibration(model, data, file):
+    """The samples `to_tflite` calibrates on: `data`, the arrays of `--representative-data FILE`, checked for `model`.
+
+    `model` is what the export takes (a loaded GAN or generator); the
+    messages name the flag and the file, and each array by its name.
+    """
+    from keras_cgan.export import generator as generator_lib
+    from keras_cgan.export import tflite
+
+    label = f"--representative-data {file}"
+    with warnings.catch_warnings():  # the export itself warns about the generator it takes
+        warnings.simplefilter("ignore")
+        generator = generator_lib.load_generator(model)
+    names = generator_lib.input_names(generator)
+    example = ", ".join(f"{name}=..." for name in names)
+    if sorted(data) != sorted(names):
+        raise ValueError(
+            f"{label}: holds the arrays {sorted(data)}; the generator's inputs are {names}. Save one array of "
+            f"typical inputs per input, under its name (numpy.savez(FILE, {example}))."
+        )
+    counts = {name: len(data[name]) for name in names if np.ndim(data[name])}  # a single value: its shape is named
+    if len(set(counts.values())) > 1:
+        raise ValueError(
+            f"{label}: its arrays hold different numbers of samples {counts}; give each one row per sample."
+        )
+    if counts and not max(counts.values()):
+        raise ValueError(f"{label}: its arrays hold no samples; give a few hundred typical inputs.")
+    return tflite.representative_samples(generator, data, what=label)
 
 
 def _export(args):
@@ -225,11 +266,17 @@ def _export(args):
     if command == "onnx":
         return export.to_onnx(args.model, args.output, opset=args.opset, check=check, overwrite=args.overwrite)
     quantization = None if args.quantization == "none" else args.quantization
+    model, representative = args.model, representative_data(args)
+    if representative is not None:  # checked in the flag's words, before converting
+        from keras_cgan.export.generator import load_model
+
+        model = load_model(args.model)
+        representative = calibration(model, representative, args.representative_data)
     return export.to_tflite(
-        args.model,
+        model,
         args.output,
         quantization=quantization,
-        representative_data=representative_data(args),
+        representative_data=representative,
         check=check,
         overwrite=args.overwrite,
     )

@@ -772,7 +772,7 @@ def export_run(args):
         raise ValueError("give either --run DIR --format F, or an export subcommand with a model file, not both.")
     if args.format is None:
         raise ValueError(f"--run needs --format, one of {EXPORT_FORMATS}.")
-    from keras_cgan.cli.export import ENDINGS, check_flags, check_output, representative_data
+    from keras_cgan.cli.export import ENDINGS, calibration, check_flags, check_output, representative_data
 
     check_flags(args.format, args)
     quantization = getattr(args, "quantization", None) or "none"
@@ -790,6 +790,8 @@ def export_run(args):
         out = os.path.join(run, "export", "saved_model")  # versioned sub-folders: never overwritten unasked
         check_output(out, args.format, args.overwrite, version=version)  # an existing --version
     generator = served_generator(load_run(run)[2], f"keras-cgan export: warning: --run {run}")
+    if representative is not None:
+        representative = calibration(generator, representative, args.representative_data)
     if out is None:
         out = os.path.join(run, "export", "generator" + extension)
         if os.path.exists(out):

@@ -851,3 +851,23 @@ def test_inputs_of_single_values_or_text_are_named_by_the_export_checks(tmp_path
     with pytest.raises(ValueError, match=r"inputs\['condition'\] must have shape"):
         export.serving_request(generator, inputs={"noise": noise[:1], "condition": np.int32(3)})
     assert os.listdir(tmp_path) == []
+
+
+def test_export_cli_names_opset_a_saved_model_given_as_base_and_a_missing_export_in_its_own_words(tmp_path, capsys):
+    from keras_cgan.cli import main
+
+    path = str(tmp_path / "generator.keras")
+    generator = _make_generator("conditional")
+    generator.save(path)
+    assert main(["export", "onnx", path, "-o", str(tmp_path / "g.onnx"), "--opset", "9"]) == 2
+    assert "error: --opset 9: give one of 17, 18." in capsys.readouterr().err  # was: `opset` must be one of
+    latest = tmp_path / "latest"
+    export.to_saved_model(generator, tmp_path / "serving", check=False)
+    shutil.copytree(tmp_path / "serving" / "1", latest)
+    assert main(["export", "savedmodel", path, "-o", str(latest), "--no-check"]) == 2
+    assert f"error: -o {latest} is a SavedModel itself: -o is the base folder, which holds the numbered version " \
+        f"folders TF Serving reads; give -o {tmp_path}, or another folder." in capsys.readouterr().err  # was: `path`
+    assert main(["export", "parity", path, str(tmp_path / "missing")]) == 2
+    assert f"error: No export at '{tmp_path / 'missing'}'" in capsys.readouterr().err  # was: Cannot tell the format
+    assert sorted(os.listdir(tmp_path)) == ["generator.keras", "latest", "serving"]
+    assert sorted(os.listdir(latest)) == sorted(os.listdir(tmp_path / "serving" / "1"))

@@ -135,13 +135,18 @@ def check_output(output, fmt, overwrite, version=None):
     """
     label = f"-o {output}"
     if fmt == "savedmodel":
-        from keras_cgan.export.saved_model import named_as_version, next_version
+        from keras_cgan.export.saved_model import is_saved_model, named_as_version, next_version
 
         base, name = os.path.split(os.path.normpath(output))
         if named_as_version(output, version):  # to_saved_model's warning, in the flags' words
             raise ValueError(
                 f"{label} looks like a version folder: -o is the base folder, which holds the numbered version "
                 f"folders TF Serving reads; give -o {base or '.'} --version {int(name)}."
+            )
+        if is_saved_model(output):  # to_saved_model's refusal, in the flags' words
+            raise ValueError(
+                f"{label} is a SavedModel itself: -o is the base folder, which holds the numbered version "
+                f"folders TF Serving reads; give -o {base or '.'}, or another folder."
             )
         check_output_folder(output, label)
         if version is not None:
@@ -264,6 +269,8 @@ def _export(args):
             args.model, args.output, version=args.version, check=check, overwrite=args.overwrite
         )
     if command == "onnx":
+        if args.opset not in export.SUPPORTED_OPSETS:  # to_onnx's check, in the flag's words
+            raise ValueError(f"--opset {args.opset}: give one of {', '.join(map(str, export.SUPPORTED_OPSETS))}.")
         return export.to_onnx(args.model, args.output, opset=args.opset, check=check, overwrite=args.overwrite)
     quantization = None if args.quantization == "none" else args.quantization
     model, representative = args.model, representative_data(args)

@@ -799,8 +799,12 @@ def test_export_flags_given_before_the_format_are_kept_or_refused(tmp_path, caps
     assert main(["export", "--version", "4", "savedmodel", path, "-o", str(tmp_path / "serving"), "--no-check"]) == 0
     assert os.listdir(tmp_path / "serving") == ["4"]
     for flags, error in ((["--quantization", "float16"], "--quantization float16: only a tflite export is quantized"),
-                         (["--version", "2"], "--version 2: only a savedmodel export has version folders")):
+                         (["--version", "2"], "--version 2: only a savedmodel export has version folders"),
+                         (["--representative-data", calibration],
+                          f"--representative-data {calibration}: calibration data is used by --quantization int8 only")):
         assert main(["export"] + flags + ["onnx", path, "-o", str(tmp_path / "g.onnx")]) == 2  # were ignored
+        assert error in capsys.readouterr().err
+        assert main(["export"] + flags + ["parity", path, str(tmp_path / "serving")]) == 2
         assert error in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "g.onnx")
 

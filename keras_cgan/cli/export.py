@@ -253,6 +253,8 @@ def _export(args):
         if command != "parity" and os.path.isfile(run_folder.path(args.model, run_folder.CONFIG)):
             hint = f"a run folder exports with `keras-cgan export --run {args.model} --format {command}`"
         raise ValueError(f"{args.model}: a folder, not a .keras file; {hint}.")
+    check_flags(command, args)  # those given before the format too
+    representative = representative_data(args)  # refused without --quantization int8 (was ignored by onnx)
     if command == "parity":
         return export.check_parity(
             args.model,
@@ -262,7 +264,6 @@ def _export(args):
             raise_on_failure=False,
         )
     check = not args.no_check
-    check_flags(command, args)
     check_output(args.output, command, args.overwrite, version=getattr(args, "version", None))
     if command == "savedmodel":  # without --version, a new version folder
         return export.to_saved_model(
@@ -273,7 +274,7 @@ def _export(args):
             raise ValueError(f"--opset {args.opset}: give one of {', '.join(map(str, export.SUPPORTED_OPSETS))}.")
         return export.to_onnx(args.model, args.output, opset=args.opset, check=check, overwrite=args.overwrite)
     quantization = None if args.quantization == "none" else args.quantization
-    model, representative = args.model, representative_data(args)
+    model = args.model
     if representative is not None:  # checked in the flag's words, before converting
         from keras_cgan.export.generator import load_model
 

@@ -427,6 +427,69 @@ def test_a_folder_set_aside_is_put_back_after_a_ctrl_c_and_kept_when_it_cannot_b
     assert open(os.path.join(aside, "saved_model.pb")).read() == "v1"
 
 
+def test_a_ctrl_c_at_any_step_of_a_write_leaves_the_old_or_the_new_export_and_names_anything_hidden(
+    tmp_path, monkeypatch
+):
+    from keras_cgan.export import files
+
+    steps = ((files.os, "makedirs"), (files.os, "mkdir"), (files.os, "replace"), (files.shutil, "rmtree"),
+             (files.os, "rmdir"))
+
+    def write(target, folder, at, when):
+        """Writes "new" at `target`, a Ctrl-C before or after the `at`-th file-system step; the interrupt, if any."""
+        calls = []
+
+        def interrupting(real):
+            def step(*args, **kwargs):
+                calls.append(real.__name__)
+                if len(calls) == at and when == "before":
+                    raise KeyboardInterrupt
+                result = real(*args, **kwargs)
+                if len(calls) == at and when == "after":  # done, but not yet known to the caller
+                    raise KeyboardInterrupt
+                return result
+            return step
+
+        with monkeypatch.context() as patch:
+            for module, name in steps:
+                patch.setattr(module, name, interrupting(getattr(module, name)))
+            try:
+                with files.atomic_target(target, folder=folder) as tmp:
+                    if folder:
+                        os.makedirs(tmp)
+                    with open(os.path.join(tmp, "saved_model.pb") if folder else tmp, "w") as f:
+                        f.write("new")
+            except KeyboardInterrupt as interrupt:  # not an OSError
+                return interrupt
+        return None
+
+    def content(target, folder):
+        path = target / "saved_model.pb" if folder else target
+        return path.read_text() if path.exists() else None
+
+    for name, folder, old in (("serving/1", True, "old"), ("new/serving/1", True, None), ("g.onnx", False, "old")):
+        at, interrupted = 0, True
+        while interrupted:  # until the write runs through: every step was interrupted, before and after
+            at, interrupted = at + 1, False
+            for when in ("before", "after"):
+                root = tmp_path / f"{name.replace('/', '_')}-{at}-{when}"
+                target = root / name
+                root.mkdir()
+                if old:
+                    (target if folder else target.parent).mkdir(parents=True, exist_ok=True)
+                    (target / "saved_model.pb" if folder else target).write_text(old)
+                interrupt = write(target, folder, at, when)
+                interrupted = interrupted or interrupt is not None
+                where = f"{name}, Ctrl-C {when} step {at}: {interrupt!r}"
+                assert content(target, folder) in ((old, "new") if interrupt is not None else ("new",)), where
+                hidden = [os.path.join(top, entry) for top, entries, names in os.walk(root)
+                          for entry in entries + names if entry.startswith(".")]
+                assert all(h in str(interrupt) for h in hidden), where  # a leftover is named
+                if content(target, folder) is None:  # nor are the folders made for it left
+                    assert os.listdir(root) == [], where
+        assert at > 5, name  # every step was interrupted once
+
+
 def test_saved_model_refuses_a_version_folder_as_base_path_and_an_existing_version(tmp_path):
     generator = _make_generator("conditional")
     served = tmp_path / "serving" / "1"
@@ -681,3 +744,134 @@ def test_keras_cgan_export_subcommand_parses():
         assert args.overwrite and args.json, argv
     args = parser.parse_args(["export", "onnx", "g.keras", "-o", "g.onnx"])
     assert not args.overwrite and not args.json
+
+
+def _fake_run(folder, monkeypatch, generator):
+    """A run folder `export --run` takes, whose GAN is `generator`'s (no training)."""
+    import types
+
+    from keras_cgan.cli import train as train_cli
+
+    os.makedirs(folder)
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump({"family": "conditional_gan", "model": {}, "compile": {}, "data": {}, "train": {}}, f)
+    gan = types.SimpleNamespace(generator=generator)
+    monkeypatch.setattr(train_cli, "load_run", lambda run, *args, **kwargs: (None, None, gan))
+    return str(folder)
+
+
+def test_export_run_takes_version_as_the_savedmodel_command_does(tmp_path, monkeypatch, capsys):
+    from keras_cgan.cli import main
+
+    run = _fake_run(tmp_path / "run", monkeypatch, _make_generator("conditional"))
+    base = str(tmp_path / "exports" / "2024")  # a base folder named as a number, given its version
+    command = ["export", "--run", run, "--format", "savedmodel", "-o", base, "--version", "1"]
+    assert main(command) == 0, capsys.readouterr().err  # was: -o ... looks like a version folder
+    assert os.listdir(base) == ["1"] and os.path.isfile(os.path.join(base, "1", "saved_model.pb"))
+    assert main(command) == 2
+    assert f"error: --version 1: {base}/1 exists; pass --overwrite to replace it, or leave --version out for the " \
+        "next (2)." in capsys.readouterr().err
+    assert main(command + ["--overwrite"]) == 0 and os.listdir(base) == ["1"]
+    assert main(["export", "--run", run, "--format", "savedmodel", "--version", "3"]) == 0  # into the run folder
+    assert os.listdir(os.path.join(run, "export", "saved_model")) == ["3"]
+    new = str(tmp_path / "serving" / "1")
+    assert main(["export", "--run", run, "--format", "savedmodel", "-o", new]) == 2
+    assert f"give -o {tmp_path / 'serving'} --version 1." in capsys.readouterr().err  # as the savedmodel command
+    assert main(["export", "--run", run, "--format", "onnx", "--version", "3"]) == 2
+    assert "error: --version 3: only a savedmodel export has version folders" in capsys.readouterr().err
+    assert not os.path.exists(new) and not os.path.exists(os.path.join(run, "export", "generator.onnx"))
+
+
+def test_export_flags_given_before_the_format_are_kept_or_refused(tmp_path, capsys):
+    from keras_cgan.cli import main
+
+    path = str(tmp_path / "generator.keras")
+    _make_generator("conditional").save(path)
+    calibration = str(tmp_path / "calib.npz")
+    np.savez(calibration, noise=np.random.default_rng(0).standard_normal((32, 4)).astype("float32"),
+             condition=np.arange(32) % 10)
+    out = str(tmp_path / "g.tflite")
+    # were dropped: the format's own defaults replaced them (int8 then asked for --representative-data)
+    assert main(["export", "--json", "--quantization", "int8", "--representative-data", calibration,
+                 "tflite", path, "-o", out]) == 0
+    text = capsys.readouterr().out
+    assert json.loads(text[text.index("{"):])["quantization"] == "int8"
+    assert main(["export", "--version", "4", "savedmodel", path, "-o", str(tmp_path / "serving"), "--no-check"]) == 0
+    assert os.listdir(tmp_path / "serving") == ["4"]
+    for flags, error in ((["--quantization", "float16"], "--quantization float16: only a tflite export is quantized"),
+                         (["--version", "2"], "--version 2: only a savedmodel export has version folders"),
+                         (["--representative-data", calibration],
+                          f"--representative-data {calibration}: calibration data is used by --quantization int8 only")):
+        assert main(["export"] + flags + ["onnx", path, "-o", str(tmp_path / "g.onnx")]) == 2  # were ignored
+        assert error in capsys.readouterr().err
+        assert main(["export"] + flags + ["parity", path, str(tmp_path / "serving")]) == 2
+        assert error in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "g.onnx")
+
+
+def test_int8_calibration_errors_of_the_cli_name_the_flag_and_the_file(tmp_path, monkeypatch, capsys):
+    from keras_cgan.cli import main
+
+    generator = _make_generator("conditional")
+    path = str(tmp_path / "generator.keras")
+    generator.save(path)
+    run = _fake_run(tmp_path / "run", monkeypatch, generator)
+    noise = np.random.default_rng(0).standard_normal((8, 4)).astype("float32")
+    ids = np.arange(8) % 10
+    files = {  # name: (arrays, what the error says after "--representative-data FILE")
+        "missing": ({"noise": noise}, ": holds the arrays ['noise']; the generator's inputs are ['noise', "
+                                      "'condition']. Save one array of typical inputs per input, under its name"),
+        "batches": ({"noise": noise, "condition": ids[:4]}, ": its arrays hold different numbers of samples"),
+        "empty": ({"noise": noise[:0], "condition": ids[:0]}, ": its arrays hold no samples"),
+        "shape": ({"noise": noise[:, :3], "condition": ids}, "['noise'] must have shape (batch,) + (4,)"),
+        "ids": ({"noise": noise, "condition": ids + 5}, "['condition']: ids must be in [0, 10)"),
+        "objects": ({"noise": noise, "condition": np.array([1, "a"] * 4, dtype=object)},
+                    ": the array 'condition' holds Python objects; save arrays of numbers."),
+    }
+    for name, (arrays, expected) in files.items():
+        np.savez(tmp_path / f"{name}.npz", **arrays)
+    (tmp_path / "truncated.npz").write_bytes((tmp_path / "shape.npz").read_bytes()[:100])
+    files["truncated"] = (None, ": not a numpy .npz file; write one with numpy.savez(FILE, name=array, ...).")
+    for name, (_, expected) in files.items():
+        file = str(tmp_path / f"{name}.npz")
+        for command in (["tflite", path, "-o", str(tmp_path / "g.tflite")],
+                        ["--run", run, "--format", "tflite", "-o", str(tmp_path / "g.tflite")]):
+            flags = ["--quantization", "int8", "--representative-data", file]
+            assert main(["export"] + command + flags) == 2, (name, command)
+            error = capsys.readouterr().err
+            assert f"error: --representative-data {file}{expected}" in error, (name, error)  # were API words
+            assert "representative_data" not in error and "allow_pickle" not in error and "Traceback" not in error
+    assert sorted(os.listdir(tmp_path)) == sorted(["generator.keras", "run"] + [f"{n}.npz" for n in files])
+
+
+def test_inputs_of_single_values_or_text_are_named_by_the_export_checks(tmp_path):
+    generator = _make_generator("conditional")
+    noise = np.zeros((2, 4), "float32")
+    for condition, message in ((np.int32(3), r"representative_data\['condition'\] must have shape \(batch,\)"),
+                               (np.array(["1", "2"]), r"representative_data\['condition'\] must hold numbers")):
+        with pytest.raises(ValueError, match=message):  # were: IndexError, "invalid literal for int()"
+            export.to_tflite(generator, tmp_path / "g.tflite", quantization="int8",
+                             representative_data={"noise": noise, "condition": condition})
+    with pytest.raises(ValueError, match=r"inputs\['condition'\] must have shape"):
+        export.serving_request(generator, inputs={"noise": noise[:1], "condition": np.int32(3)})
+    assert os.listdir(tmp_path) == []
+
+
+def test_export_cli_names_opset_a_saved_model_given_as_base_and_a_missing_export_in_its_own_words(tmp_path, capsys):
+    from keras_cgan.cli import main
+
+    path = str(tmp_path / "generator.keras")
+    generator = _make_generator("conditional")
+    generator.save(path)
+    assert main(["export", "onnx", path, "-o", str(tmp_path / "g.onnx"), "--opset", "9"]) == 2
+    assert "error: --opset 9: give one of 17, 18." in capsys.readouterr().err  # was: `opset` must be one of
+    latest = tmp_path / "latest"
+    export.to_saved_model(generator, tmp_path / "serving", check=False)
+    shutil.copytree(tmp_path / "serving" / "1", latest)
+    assert main(["export", "savedmodel", path, "-o", str(latest), "--no-check"]) == 2
+    assert f"error: -o {latest} is a SavedModel itself: -o is the base folder, which holds the numbered version " \
+        f"folders TF Serving reads; give -o {tmp_path}, or another folder." in capsys.readouterr().err  # was: `path`
+    assert main(["export", "parity", path, str(tmp_path / "missing")]) == 2
+    assert f"error: No export at '{tmp_path / 'missing'}'" in capsys.readouterr().err  # was: Cannot tell the format
+    assert sorted(os.listdir(tmp_path)) == ["generator.keras", "latest", "serving"]
+    assert sorted(os.listdir(latest)) == sorted(os.listdir(tmp_path / "serving" / "1"))

@@ -15,6 +15,9 @@ Example:
 import argparse
 import os
 import sys
+import warnings
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -35,8 +38,9 @@ _MODEL_HELP = "A generator (or whole GAN) `.keras` file."
 def add_arguments(parser, command, nested=False):
     """Adds the arguments of one export command to `parser`.
 
-    `nested`: a sub-parser of `export`, which has `--overwrite` and `--json`
-    too; the flags keep the value given before the format then.
+    `nested`: a sub-parser of `export`, which has `--overwrite`, `--json`,
+    `--version`, `--quantization` and `--representative-data` too; the flags
+    keep the value given before the format then.
     """
     unset = {"default": argparse.SUPPRESS} if nested else {}
     parser.add_argument("model", help=_MODEL_HELP)
@@ -56,20 +60,20 @@ def add_arguments(parser, command, nested=False):
         )
         parser.add_argument("--overwrite", action="store_true", help="Replace the output if it exists.", **unset)
     if command == "savedmodel":
-        parser.add_argument("--version", type=checks.at_least(0), default=None, help="Version folder (default: next).")
+        parser.add_argument("--version", type=checks.at_least(0), help="Version folder (default: next).", **unset)
     if command == "onnx":
         parser.add_argument("--opset", type=int, default=17, help="ONNX opset (17 or 18).")
     if command == "tflite":
         parser.add_argument(
             "--quantization",
             choices=["none", "float16", "dynamic", "int8"],
-            default="none",
-            help="Weight/activation quantization.",
+            help="Weight/activation quantization (default: none).",
+            **(unset or {"default": "none"}),
         )
         parser.add_argument(
             "--representative-data",
-            default=None,
             help="`.npz` of calibration inputs keyed by input name (required for int8).",
+            **unset,
         )
     parser.add_argument("--json", action="store_true", help="Print the report as JSON.", **unset)
 
@@ -96,7 +100,11 @@ def add_export_subcommand(subparsers, help=None):
         "--representative-data", default=None,
         help="With --run: `.npz` of calibration inputs keyed by input name (required for int8).",
     )
-    parser.add_argument("--overwrite", action="store_true", help="With --run -o: replace the output if it exists.")
+    parser.add_argument(
+        "--version", type=checks.at_least(0), default=None,
+        help="With --run --format savedmodel: the version folder (default: the next free number).",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="With --run: replace the output if it exists.")
     parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
     formats = parser.add_subparsers(dest="export_command", required=False, prog="keras-cgan export")
     for command, description in COMMANDS.items():
@@ -106,27 +114,48 @@ def add_export_subcommand(subparsers, help=None):
     return parser
 
 
-def check_output(output, fmt, overwrite, run=False, version=None):
+def check_flags(fmt, args):
+    """A `ValueError` naming a flag given that an export of format `fmt` does not take; before loading."""
+    quantization = getattr(args, "quantization", None) or "none"
+    if quantization != "none" and fmt != "tflite":
+        raise ValueError(f"--quantization {quantization}: only a tflite export is quantized; leave it out.")
+    if getattr(args, "version", None) is not None and fmt != "savedmodel":
+        raise ValueError(f"--version {args.version}: only a savedmodel export has version folders; leave it out.")
+
+
+def check_output(output, fmt, overwrite, version=None):
     """A `ValueError` naming `-o OUTPUT` when an export of format `fmt` cannot be written there; before loading.
 
     A SavedModel's `output` is the folder of its version folders (a new one
     named as a version folder is refused unless `version` is given: `-o
-    serving/1` for `-o serving --version 1`, without `--version` with `run`); an ONNX or TFLite file must
-    end as the export functions require, its folder may be new (it is made),
-    and an existing file is kept unless `overwrite`.
+    serving/1` for `-o serving --version 1`), and an existing `version`
+    folder is kept unless `overwrite`; an ONNX or TFLite file must end as
+    the export functions require, its folder may be new (it is made), and an
+    existing file is kept unless `overwrite`.
     """
     label = f"-o {output}"
     if fmt == "savedmodel":
-        from keras_cgan.export.saved_model import named_as_version
+        from keras_cgan.export.saved_model import is_saved_model, named_as_version, next_version
 
         base, name = os.path.split(os.path.normpath(output))
         if named_as_version(output, version):  # to_saved_model's warning, in the flags' words
-            advice = f"-o {base or '.'}" + ("" if run else f" --version {int(name)}")
             raise ValueError(
                 f"{label} looks like a version folder: -o is the base folder, which holds the numbered version "
-                f"folders TF Serving reads; give {advice}."
+                f"folders TF Serving reads; give -o {base or '.'} --version {int(name)}."
             )
-        return check_output_folder(output, label)
+        if is_saved_model(output):  # to_saved_model's refusal, in the flags' words
+            raise ValueError(
+                f"{label} is a SavedModel itself: -o is the base folder, which holds the numbered version "
+                f"folders TF Serving reads; give -o {base or '.'}, or another folder."
+            )
+        check_output_folder(output, label)
+        if version is not None:
+            target = os.path.join(output, str(version))
+            checks.refuse_existing(target, overwrite, (
+                f"--version {version}: {target} exists; pass --overwrite to replace it, or leave --version "
+                f"out for the next ({next_version(output)})."
+            ))
+        return
     ending = ENDINGS[fmt]
     if not output.endswith(ending):  # as the export functions check it (case counts)
         raise ValueError(f"{label}: the {fmt} export is a file ending in {ending}; give such a name.")
@@ -148,24 +177,62 @@ def representative_data(args):
         )
     if not file:
         return None
+    label = f"--representative-data {file}"
     if not int8:
         raise ValueError(
-            f"--representative-data {file}: calibration data is used by --quantization int8 only; "
-            "add --quantization int8 or leave it out."
+            f"{label}: calibration data is used by --quantization int8 only; add --quantization int8 or leave it out."
         )
     if not os.path.isfile(file):
-        raise ValueError(f"--representative-data {file}: file not found.")
+        raise ValueError(f"{label}: file not found.")
     try:
         data = np.load(file)
-    except (OSError, ValueError) as error:
-        raise ValueError(f"--representative-data {file}: not a numpy .npz file ({error}).") from None
-    if not isinstance(data, np.lib.npyio.NpzFile):
+    except (OSError, ValueError, zipfile.BadZipFile):  # numpy's own advice (allow_pickle=) is not for this file
         raise ValueError(
-            f"--representative-data {file}: a single array; give an .npz of arrays keyed by input name "
-            "(numpy.savez(file, name=array, ...))."
-        )
+            f"{label}: not a numpy .npz file; write one with numpy.savez(FILE, name=array, ...)."
+        ) from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(f"{label}: a single array; give an .npz of arrays keyed by input name "
+                         "(numpy.savez(FILE, name=array, ...)).")
+    arrays = {}
     with data:
-        return {name: data[name] for name in data.files}
+        for name in data.files:
+            try:
+                arrays[name] = data[name]
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:  # a damaged file
+                problem = "holds Python objects; save arrays of numbers" if "allow_pickle" in str(error) else (
+                    f"cannot be read ({error}); write the file again")
+                raise ValueError(f"{label}: the array {name!r} {problem}.") from None
+    return arrays
+
+
+def calibration(model, data, file):
+    """The samples `to_tflite` calibrates on: `data`, the arrays of `--representative-data FILE`, checked for `model`.
+
+    `model` is what the export takes (a loaded GAN or generator); the
+    messages name the flag and the file, and each array by its name.
+    """
+    from keras_cgan.export import generator as generator_lib
+    from keras_cgan.export import tflite
+
+    label = f"--representative-data {file}"
+    with warnings.catch_warnings():  # the export itself warns about the generator it takes
+        warnings.simplefilter("ignore")
+        generator = generator_lib.load_generator(model)
+    names = generator_lib.input_names(generator)
+    example = ", ".join(f"{name}=..." for name in names)
+    if sorted(data) != sorted(names):
+        raise ValueError(
+            f"{label}: holds the arrays {sorted(data)}; the generator's inputs are {names}. Save one array of "
+            f"typical inputs per input, under its name (numpy.savez(FILE, {example}))."
+        )
+    counts = {name: len(data[name]) for name in names if np.ndim(data[name])}  # a single value: its shape is named
+    if len(set(counts.values())) > 1:
+        raise ValueError(
+            f"{label}: its arrays hold different numbers of samples {counts}; give each one row per sample."
+        )
+    if counts and not max(counts.values()):
+        raise ValueError(f"{label}: its arrays hold no samples; give a few hundred typical inputs.")
+    return tflite.representative_samples(generator, data, what=label)
 
 
 def _export(args):
@@ -186,6 +253,8 @@ def _export(args):
         if command != "parity" and os.path.isfile(run_folder.path(args.model, run_folder.CONFIG)):
             hint = f"a run folder exports with `keras-cgan export --run {args.model} --format {command}`"
         raise ValueError(f"{args.model}: a folder, not a .keras file; {hint}.")
+    check_flags(command, args)  # those given before the format too
+    representative = representative_data(args)  # refused without --quantization int8 (was ignored by onnx)
     if command == "parity":
         return export.check_parity(
             args.model,
@@ -197,25 +266,25 @@ def _export(args):
     check = not args.no_check
     check_output(args.output, command, args.overwrite, version=getattr(args, "version", None))
     if command == "savedmodel":  # without --version, a new version folder
-        if args.version is not None:
-            from keras_cgan.export.saved_model import next_version
-
-            target = os.path.join(args.output, str(args.version))
-            checks.refuse_existing(target, args.overwrite, (
-                f"--version {args.version}: {target} exists; pass --overwrite to replace it, or leave --version "
-                f"out for the next ({next_version(args.output)})."
-            ))
         return export.to_saved_model(
             args.model, args.output, version=args.version, check=check, overwrite=args.overwrite
         )
     if command == "onnx":
+        if args.opset not in export.SUPPORTED_OPSETS:  # to_onnx's check, in the flag's words
+            raise ValueError(f"--opset {args.opset}: give one of {', '.join(map(str, export.SUPPORTED_OPSETS))}.")
         return export.to_onnx(args.model, args.output, opset=args.opset, check=check, overwrite=args.overwrite)
     quantization = None if args.quantization == "none" else args.quantization
+    model = args.model
+    if representative is not None:  # checked in the flag's words, before converting
+        from keras_cgan.export.generator import load_model
+
+        model = load_model(args.model)
+        representative = calibration(model, representative, args.representative_data)
     return export.to_tflite(
-        args.model,
+        model,
         args.output,
         quantization=quantization,
-        representative_data=representative_data(args),
+        representative_data=representative,
         check=check,
         overwrite=args.overwrite,
     )

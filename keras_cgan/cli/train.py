@@ -765,31 +765,34 @@ def run_sample(args):
 
 
 def export_run(args):
-    """`keras-cgan export --run DIR --format F [-o OUT] [--quantization Q]`: exports the run's generator."""
+    """`keras-cgan export --run DIR --format F [-o OUT] [--version N] [--quantization Q]`: exports its generator."""
     from keras_cgan import export
 
     if args.export_command is not None:
         raise ValueError("give either --run DIR --format F, or an export subcommand with a model file, not both.")
     if args.format is None:
         raise ValueError(f"--run needs --format, one of {EXPORT_FORMATS}.")
-    from keras_cgan.cli.export import ENDINGS, check_output, representative_data
+    from keras_cgan.cli.export import ENDINGS, calibration, check_flags, check_output, representative_data
 
+    check_flags(args.format, args)
     quantization = getattr(args, "quantization", None) or "none"
-    if quantization != "none" and args.format != "tflite":
-        raise ValueError(f"--quantization {quantization}: only --format tflite is quantized.")
+    version = getattr(args, "version", None)
     representative = representative_data(args)
     run = os.path.abspath(args.run)
     run_folder.read_config(run)  # a --run that is no run folder is named first
     out = args.run_output
     extension = ENDINGS.get(args.format)
     if out is not None:  # checked before the model is loaded
-        check_output(out, args.format, args.overwrite, run=True)
+        check_output(out, args.format, args.overwrite, version=version)
     elif problem := checks.folder_problem(os.path.join(run, "export")):
         raise ValueError(f"--run {run}: {problem}; without -o the export goes in its export/ folder: give -o.")
+    elif args.format == "savedmodel":
+        out = os.path.join(run, "export", "saved_model")  # versioned sub-folders: never overwritten unasked
+        check_output(out, args.format, args.overwrite, version=version)  # an existing --version
     generator = served_generator(load_run(run)[2], f"keras-cgan export: warning: --run {run}")
-    if out is None and args.format == "savedmodel":
-        out = os.path.join(run, "export", "saved_model")  # versioned sub-folders: never overwritten
-    elif out is None:
+    if representative is not None:
+        representative = calibration(generator, representative, args.representative_data)
+    if out is None:
         out = os.path.join(run, "export", "generator" + extension)
         if os.path.exists(out):
             out = run_folder.free_name(os.path.dirname(out), "generator", extension)
@@ -800,4 +803,4 @@ def export_run(args):
             generator, out, quantization=None if quantization == "none" else quantization,
             representative_data=representative, overwrite=args.overwrite,
         )
-    return export.to_saved_model(generator, out)
+    return export.to_saved_model(generator, out, version=version, overwrite=args.overwrite)

@@ -13,8 +13,8 @@ b'ok'
 
 import contextlib
 import os
+import secrets
 import shutil
-import tempfile
 
 from keras_cgan import checks
 
@@ -73,15 +73,27 @@ def _outermost_missing(folder):
 
 
 def _remove_empty(folder, top):
-    """Removes `folder` and its parents up to `top` while they are empty."""
+    """Removes `folder` and its parents up to `top` while they are empty (or not made yet)."""
     while True:
         try:
             os.rmdir(folder)
+        except FileNotFoundError:  # a Ctrl-C stopped `os.makedirs` above it
+            pass
         except OSError:
             return
         if folder == top:
             return
         folder = os.path.dirname(folder)
+
+
+def _remove_work(workdir):
+    """Removes `atomic_target`'s work folder; a Ctrl-C meanwhile names what is left of it."""
+    try:
+        shutil.rmtree(workdir, ignore_errors=True)
+    except KeyboardInterrupt as interrupt:
+        if not os.path.lexists(workdir):
+            raise
+        raise KeyboardInterrupt(f"{workdir!r}, temporary files of the export, is left over; delete it.") from interrupt
 
 
 @contextlib.contextmanager
@@ -93,7 +105,10 @@ def atomic_target(path, overwrite=True, folder=False):
     one is in place. If the block or the move raises, the temporary file or
     folder is removed, `path` is left as it was, and so are the folders
     above it (those made for it are removed); a folder set aside that
-    cannot be put back is kept where it is, named in an `OSError`.
+    cannot be put back is kept where it is, named in an `OSError` (a
+    `KeyboardInterrupt` for a Ctrl-C). A Ctrl-C once the new export is in
+    place leaves it there and says so; one while the temporary files are
+    removed names what is left of them.
 
     Args:
         path: str. The final file or folder.
@@ -108,34 +123,45 @@ def atomic_target(path, overwrite=True, folder=False):
                          f"{'folder' if folder else 'file'}.")
     parent = os.path.dirname(path)
     made = _outermost_missing(parent)
-    os.makedirs(parent, exist_ok=True)
-    workdir = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", dir=parent)
-    tmp = os.path.join(workdir, os.path.basename(path))
-    aside = tmp + ".replaced"  # the folder replaced, until the new one is in place
-    moved = False
+    workdir = tmp = aside = None
+    moving = placed = False  # moving: the block is done, what is at `tmp` goes to `path`
     try:
+        os.makedirs(parent, exist_ok=True)
+        workdir = os.path.join(parent, f".{os.path.basename(path)}.{secrets.token_hex(8)}")  # known as it is made
+        try:
+            os.mkdir(workdir, 0o700)
+        except FileExistsError:  # not this one's to remove
+            workdir = None
+            raise
+        tmp = os.path.join(workdir, os.path.basename(path))
+        aside = tmp + ".replaced"  # the folder replaced, until the new one is in place
         yield tmp
         if not os.path.exists(tmp):
             raise RuntimeError(f"Nothing was written to the temporary path {tmp!r}")
+        moving = True
         if folder and os.path.lexists(path):  # a rename replaces a file, not a folder
             os.replace(path, aside)
         os.replace(tmp, path)
-        moved = True
+        placed = True
     except BaseException as error:  # a Ctrl-C too
-        if os.path.lexists(aside) and not os.path.lexists(path):
+        placed = moving and not os.path.lexists(tmp)
+        if placed:  # the rename into place returned as the signal came
+            if isinstance(error, KeyboardInterrupt):
+                raise KeyboardInterrupt(f"the export was in place at {path!r} already") from error
+            raise
+        if aside and os.path.lexists(aside) and not os.path.lexists(path):
             with contextlib.suppress(OSError):
                 os.replace(aside, path)
-        if os.path.lexists(aside):  # not put back: kept, with the work folder that holds it
+        if aside and os.path.lexists(aside):  # not put back: kept, with the work folder that holds it
             workdir = None
-            raise OSError(
-                f"Export to {path!r} stopped ({type(error).__name__}: {error}); the folder that was there "
-                f"is kept at {aside!r}."
-            ) from error
+            message = (f"Export to {path!r} stopped ({type(error).__name__}: {error}); the folder that was there "
+                       f"is kept at {aside!r}.")
+            raise (KeyboardInterrupt if isinstance(error, KeyboardInterrupt) else OSError)(message) from error
         raise
     finally:
-        if workdir:
-            shutil.rmtree(workdir, ignore_errors=True)
-        if made and not moved:
+        if workdir:  # with the folder replaced, once the new one is in place
+            _remove_work(workdir)
+        if made and not placed:
             _remove_empty(parent, made)
 
 

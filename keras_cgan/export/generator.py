@@ -356,7 +356,9 @@ def check_inputs(generator, inputs, model=None, what="inputs", limits=None):
     sizes = set()
     for tensor in generator.inputs:
         value = np.asarray(inputs[tensor.name])
-        if tuple(value.shape[1:]) != tuple(tensor.shape[1:]):
+        if value.dtype.kind not in "biuf":  # strings, Python objects: no input takes them
+            raise ValueError(f"{what}[{tensor.name!r}] must hold numbers. Received: an array of {value.dtype}")
+        if value.ndim == 0 or tuple(value.shape[1:]) != tuple(tensor.shape[1:]):
             raise ValueError(
                 f"{what}[{tensor.name!r}] must have shape (batch,) + {tuple(tensor.shape[1:])}. "
                 f"Received: {value.shape}"

@@ -63,10 +63,8 @@ def detect_format(path):
         return "tflite"
     if os.path.isdir(path):
         return "saved_model"
-    raise ValueError(
-        f"Cannot tell the export format of {path!r}: expected a SavedModel folder, a `.onnx` "
-        "or a `.tflite` file."
-    )
+    what = "No export at" if not os.path.lexists(path) else "Cannot tell the export format of"
+    raise ValueError(f"{what} {path!r}: expected a SavedModel folder, a `.onnx` or a `.tflite` file.")
 
 
 class SavedModelRuntime:

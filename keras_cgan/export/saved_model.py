@@ -63,6 +63,11 @@ def next_version(path):
     return max(versions, default=0) + 1
 
 
+def is_saved_model(path):
+    """Whether `path` is itself a SavedModel (a version folder), not the base folder of version folders."""
+    return os.path.isfile(os.path.join(path, "saved_model.pb"))
+
+
 def named_as_version(path, version=None):
     """Whether `path`, given as a base folder without a `version`, is a new folder named as a version (`serving/1`)."""
     return version is None and os.path.basename(os.path.normpath(path)).isdigit() and next_version(path) == 1
@@ -98,7 +103,7 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
     if os.path.exists(path) and not os.path.isdir(path):
         raise ValueError(f"`path` must be a folder (the model base path), not a file. Received: path={path!r}")
     files.check_writable(path)
-    if os.path.isfile(os.path.join(path, "saved_model.pb")):
+    if is_saved_model(path):
         raise ValueError(
             f"`path` is itself a SavedModel (a version folder): give its base folder "
             f"{os.path.dirname(path)!r}; versions go in numbered folders under it. Received: path={path!r}"

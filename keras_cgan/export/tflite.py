@@ -33,7 +33,7 @@ from keras_cgan.export import saved_model as saved_model_lib
 QUANTIZATIONS = (None, "float16", "dynamic", "int8")
 
 
-def representative_samples(generator, data):
+def representative_samples(generator, data, what="representative_data"):
     """Turns representative data into a list of one-sample dicts keyed by input name.
 
     A full-int8 converter with several inputs matches calibration samples to
@@ -44,6 +44,8 @@ def representative_samples(generator, data):
         data: a dict of batch-major arrays keyed by input name; an iterable
             (or a callable returning one) of such dicts; or, for a
             single-input generator, an array or an iterable of arrays.
+        what: str. What the messages call `data`. Defaults to
+            `"representative_data"`.
     """
     names = generator_lib.input_names(generator)
     if data is None:
@@ -58,18 +60,17 @@ def representative_samples(generator, data):
     if isinstance(data, np.ndarray):
         if len(names) > 1:
             raise ValueError(
-                f"The generator has inputs {names}: `representative_data` must be keyed by input "
-                "name, not a single array."
+                f"The generator has inputs {names}: `{what}` must be keyed by input name, not a single array."
             )
         data = {names[0]: data}
     if isinstance(data, dict):
-        generator_lib.check_inputs(generator, data, what="representative_data", limits=limits)
+        generator_lib.check_inputs(generator, data, what=what, limits=limits)
         columns = data
         count = len(next(iter(columns.values())))
         data = [{name: np.asarray(value)[i : i + 1] for name, value in columns.items()} for i in range(count)]
     if isinstance(data, (str, bytes)) or not isinstance(data, collections.abc.Iterable):
         raise ValueError(
-            f"`representative_data` must be a dict of arrays keyed by input name {names}, an iterable of such "
+            f"`{what}` must be a dict of arrays keyed by input name {names}, an iterable of such "
             f"dicts, or a callable returning one. Received: {type(data).__name__}"
         )
     samples = []
@@ -81,9 +82,9 @@ def representative_samples(generator, data):
                     f"dict keyed by input name. Received: {type(item).__name__}"
                 )
             item = {names[0]: item}
-        samples.append(generator_lib.check_inputs(generator, item, what="representative_data", limits=limits))
+        samples.append(generator_lib.check_inputs(generator, item, what=what, limits=limits))
     if not samples:
-        raise ValueError("`representative_data` is empty.")
+        raise ValueError(f"`{what}` is empty.")
     return samples
 
 

@@ -24,6 +24,10 @@ def no_training(*args, **kwargs):
     raise AssertionError("trained before the arguments were checked")
 
 
+def past_the_checks(*args, **kwargs):
+    raise KeyboardInterrupt  # every check passed: stop before any work
+
+
 # ---------------------------------------------------------------- _report
 
 
@@ -134,6 +138,20 @@ def test_discriminator_designs_checks_the_example_flags_as_the_example_does(argv
     assert error_of(module.anime_tags.main, argv, capsys).endswith(error)  # the example's own message
 
 
+def test_discriminator_designs_ignores_the_examples_default_out(tmp_path, monkeypatch, capsys):
+    # The example's --out default (runs/anime_tags) was checked against the cwd: a file there refused the
+    # benchmark, which never writes it, naming an --out it was not given.
+    module = benchmark_module("discriminator_designs")
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "anime_tags").write_text("")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(module, "train", past_the_checks)
+    with pytest.raises(KeyboardInterrupt):
+        module.main(["--designs", "concat", "--out", str(tmp_path / "designs.json")])
+    line = error_of(module.anime_tags.main, [], capsys)  # the example itself, which writes there, refuses it
+    assert line.endswith(f"--out runs/anime_tags: {tmp_path / 'runs' / 'anime_tags'} is a file, not a folder.")
+
+
 def test_discriminator_designs_command_of_the_screens_names_its_run(monkeypatch, capsys):
     # Without --run it would replace run `default`, the docs' table.
     module = benchmark_module("discriminator_designs")
@@ -157,6 +175,23 @@ def test_caption_generalisation_parses_every_flags_first(monkeypatch, capsys):
     assert line.endswith("--flags '--stepz 2': unrecognized arguments: --stepz 2")
     line = error_of(module.main, ["--run", "--design acgan"], capsys)
     assert line.endswith("--run '--design acgan': a run name; the example's flags go to --flags")
+
+
+def test_caption_generalisation_checks_each_rows_flags_and_folder_as_the_example_does(tmp_path, monkeypatch, capsys):
+    # Both failed only once the reader had scored (and earlier rows trained): too few images for a batch
+    # trained no step; a file in the way of a row's folder was an OSError.
+    module = benchmark_module("caption_generalisation")
+    monkeypatch.setattr(module, "reader_accuracy", no_training)
+    out = ["--out", str(tmp_path / "captions.json")]
+    line = error_of(module.main, ["--flags", "", "--flags", "--images 10"] + out, capsys)
+    assert line.endswith("--flags '--images 10': --images 10: fewer than one batch of --batch-size 64")
+    (tmp_path / "runs").write_text("")
+    line = error_of(module.main, ["--runs-dir", str(tmp_path / "runs")] + out, capsys)
+    assert line.endswith(f"--runs-dir {tmp_path / 'runs'}: {tmp_path / 'runs'} is a file, not a folder.")
+    (tmp_path / "runs").unlink()
+    (tmp_path / "runs" / "anime").mkdir(parents=True)
+    with pytest.raises(AssertionError, match="trained before"):  # a folder that can be made passes
+        module.main(["--runs-dir", str(tmp_path / "runs" / "anime")] + out)
 
 
 def test_caption_generalisation_recorded_commands_remake_their_runs(tmp_path, monkeypatch):

@@ -422,10 +422,80 @@ def test_tables_name_a_table_they_cannot_make_and_rewrite_no_page(tmp_path, monk
     monkeypatch.setattr(tables, "pages", lambda: [str(first), str(second)])
     for argv in ([], ["--check"]):
         assert tables.main(argv) == 1
-        err = capsys.readouterr().err
-        assert "b.md: table scaling: KeyError: scaling.json has no run 'default'" in err
-        assert "no page " + ("checked" if argv else "rewritten") + "; re-run the benchmark" in err
+        out, err = capsys.readouterr()
+        assert "b.md: table scaling: scaling.json has no run 'default'" in err
+        done = "the other tables were compared" if argv else "no page rewritten"
+        assert f"1 table(s) above cannot be made, {done}; re-run the benchmark" in err
         assert first.read_text() == stale  # the page that could be made is not rewritten either
+        # was: nothing said of the pages that could be made
+        assert [line.rsplit("/", 1)[1] for line in out.splitlines()] == [
+            "a.md: differ from the generated tables", "b.md: differ from the generated tables"]
     assert tables.main(["--list"]) == 0
     listed = capsys.readouterr().out
-    assert "b.md <- (cannot be made: table scaling: KeyError: scaling.json has no run 'default')" in listed
+    assert "b.md <- (cannot be made: table scaling: scaling.json has no run 'default')" in listed
+
+
+def test_tables_name_every_table_of_a_page_they_cannot_make(tmp_path, monkeypatch, capsys):
+    # Only the first was named: the next run of the script found the second.
+    tables = benchmark_module("tables")
+    monkeypatch.setitem(tables.TABLES, "scaling", lambda: tables.run(tables.load("scaling") | {"runs": []}, "default"))
+    page = tmp_path / "a.md"
+    text = "".join(f"<!-- table: {name} -->\nold\n<!-- /table -->\n" for name in ("scalling", "scaling", "scaling"))
+    page.write_text(text)
+    with pytest.raises(tables.TableError) as error:
+        tables.render(text)
+    assert str(error.value).splitlines() == [
+        f"unknown table 'scalling' (known: {', '.join(tables.TABLES)})",
+        "table scaling (reads benchmarks/results/scaling.json): scaling.json has no run 'default'",  # once
+    ]
+    monkeypatch.setattr(tables, "pages", lambda: [str(page)])
+    assert tables.main(["--check"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert "a.md: unknown table 'scalling'" in err[0]
+    assert err[1].endswith("a.md: table scaling (reads benchmarks/results/scaling.json): scaling.json has no run "
+                           "'default'")
+    assert err[2] == ("2 table(s) above cannot be made, the other tables were compared; name a known table in the "
+                      "page's marker; re-run the benchmark that writes the results file (or its run) named above")
+
+
+def test_tables_name_the_line_of_an_error_in_table_code(monkeypatch):
+    # A mistake in a table's code read as missing data ("re-run the benchmark"), with nothing saying where.
+    tables = benchmark_module("tables")
+
+    def wrong_column():
+        return tables.run(tables.load("scaling"), "default")["result"]["rows"][0]["no such column"]
+
+    monkeypatch.setitem(tables.TABLES, "scaling", wrong_column)
+    with pytest.raises(tables.TableError) as error:
+        tables.make("scaling")
+    line = wrong_column.__code__.co_firstlineno + 1
+    assert str(error.value) == ("table scaling (reads benchmarks/results/scaling.json): KeyError: 'no such column', "
+                                f"raised at tests/test_benchmarks.py:{line} in wrong_column")
+    assert error.value.hint.startswith("where the error names a line of table code, fix that table there")
+    monkeypatch.setattr(tables, "RESULTS", os.path.join(REPO, "no_results"))  # a missing file: no line, re-run
+    with pytest.raises(tables.TableError, match=r"^table scaling \(reads no_results/scaling.json\): "
+                                                r"FileNotFoundError: .*scaling.json'$") as error:
+        tables.make("scaling")
+    assert error.value.hint == tables.RERUN
+
+
+def test_tables_check_and_list_are_one_or_the_other(capsys):
+    # --check --list listed and checked nothing (exit 0).
+    tables = benchmark_module("tables")
+    assert error_of(tables.main, ["--check", "--list"], capsys).endswith(
+        "argument --list: not allowed with argument --check")
+
+
+def test_tables_list_into_a_closed_pipe_ends_without_a_traceback():
+    # `tables.py --list | head` ended with a BrokenPipeError traceback.
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line
+    try:
+        done = subprocess.run([sys.executable, os.path.join(REPO, "benchmarks", "tables.py"), "--list"], stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write)
+    assert done.stderr == "" and done.returncode == 1

@@ -332,6 +332,14 @@ def nothing_trains(monkeypatch):
     ("segan_quality_speed", ["--seconds", "0"], "argument --seconds: expected a number > 0, received '0'"),
     ("segan_quality_speed", ["--save-model", "m.h5"], "--save-model m.h5: give a .keras file name"),
     ("speech_peers", ["--steps", "0"], "argument --steps: expected an int >= 1, received 0"),
+    # These three failed once the corpus was spoken: the preset's ValueError or a TypeError (`seed` twice).
+    ("speech_peers", ["--set", "l1_weight=0", "--set", "stft_weight=0"],
+     "--set (the l1_only model): `l1_weight`, `stft_weight` and `adversarial_weight` are all 0"),
+    ("speech_peers", ["--set", "nope=1"], "--set: Unknown setting(s) ['nope'] for preset 'default'"),
+    ("speech_peers", ["--set", "seed=1"], "--set seed: the benchmark sets it; give --seed instead"),
+    # was: Pix2Pix's ValueError (a traceback) once the data was made
+    ("pix2pix_blur", ["--l1-weight", "0", "100"], "--l1-weight 0: the first weight is also the L1-only run's, which "
+     "would have no loss; give a weight above 0 first (or --variants l1+cgan for the cGAN alone)"),
     ("generalisation", ["--family", "conditional_gan", "--set", "nope=1"], "--set: Unknown setting(s) ['nope']"),
     ("generalisation", ["--family", "conditional_gan", "--set", "steps_per_execution=7"],
      "`--set steps_per_execution=7` must divide a chunk's 500 steps"),

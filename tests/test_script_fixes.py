@@ -248,6 +248,8 @@ def test_examples_name_an_output_path_under_a_file_before_training(name, flag, b
     ("stack_gan", ["--translation", "0.5"], "argument --translation: expected a number >= 0 and < 0.5, received '0.5'"),
     ("stack_gan", ["--diversity-warmup", "-1"], "argument --diversity-warmup: expected an int >= 0, received -1"),
     ("pix2pix", ["--l1-weight", "-1"], "argument --l1-weight: expected a number >= 0, received '-1'"),
+    ("pix2pix", ["--l1-weight", "0"], "--l1-weight 0: the L1-only model (no adversarial term) would have no loss; "
+                                      "give --l1-weight above 0 (the example trains it beside L1+cGAN)"),
     ("next_frame_gan", ["--adversarial-weight", "-1"],
      "argument --adversarial-weight: expected a number >= 0, received '-1'"),
     ("speech_enhancement", ["--adversarial-weight", "-1"],

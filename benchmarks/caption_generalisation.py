@@ -24,6 +24,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import _examples  # noqa: E402  (the script's own folder is on the path)
 import _report  # noqa: E402
+from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.data import synthetic_shapes  # noqa: E402
 from keras_cgan.metrics import caption_accuracy  # noqa: E402
 
@@ -71,7 +72,7 @@ def example_settings(parser, flags, out):
         words = shlex.split(flags)
     except ValueError as e:
         parser.error(f"--flags {flags!r}: {e}")
-    return example.parse_args(words + ["--out", out, "--verbose", "0"])
+    return text_to_image.parse(words + ["--out", out, "--verbose", "0"], example)  # checked as the example checks
 
 
 def main(argv=None):
@@ -89,6 +90,11 @@ def main(argv=None):
     # Every row's flags checked before the first one trains.
     parsed = [example_settings(parser, flags, os.path.join(args.runs_dir, str(i)))
               for i, flags in enumerate(runs_flags)]
+    for settings in parsed:  # each row's folder, before the first row trains
+        try:
+            check_output_folder(settings.out, f"--runs-dir {args.runs_dir}")
+        except ValueError as e:
+            parser.error(str(e))
 
     reader = reader_accuracy(args.reader_images, parsed[0].size)
     print("pixel reader on real images: " + "; ".join(

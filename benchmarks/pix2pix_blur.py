@@ -224,6 +224,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     _report.check_out(parser, "pix2pix_blur", args.out)
     _report.check_picture(parser, args.grid, "--grid")
+    if "l1" in args.variants and args.l1_weight[0] == 0:  # Pix2Pix's own error, once the data was made
+        parser.error(f"--l1-weight {args.l1_weight[0]:g}: the first weight is also the L1-only run's, which would "
+                     "have no loss; give a weight above 0 first (or --variants l1+cgan for the cGAN alone)")
     if args.eval_every and args.steps % args.eval_every:
         parser.error(f"--eval-every {args.eval_every} must divide --steps {args.steps}")
     try:  # the networks once, before any data: a size the U-Net cannot halve is named now

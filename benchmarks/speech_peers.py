@@ -178,6 +178,22 @@ def parse_args(argv=None):
     kinds = TRAIN_NOISES + UNSEEN_NOISES + FRESH_NOISES
     if not args.test_noises or set(args.test_noises) - set(kinds):
         p.error(f"--test-noises must name kinds of {','.join(kinds)}; got {','.join(args.test_noises) or 'none'}")
+    clash = sorted({"window", "seed", "ema_decay"} & set(dict(args.set)))
+    if clash:
+        flag = {"window": "--window", "seed": "--seed", "ema_decay": "--ema"}[clash[0]]
+        p.error(f"--set {clash[0]}: the benchmark sets it; give {flag} instead")
+    from keras_cgan.models.segan import presets
+
+    try:
+        presets.settings(**dict(args.set))
+    except ValueError as e:  # an unknown key
+        p.error(f"--set: {e}")
+    for name, path in (("l1_only", args.l1_model), ("segan", args.segan_model)):  # each model to train, built once
+        if name in args.methods and not path:  # untrained: a setting it refuses is named before the corpus
+            try:
+                presets.build(args.window, seed=args.seed, **overrides(args, name))
+            except ValueError as e:
+                p.error(f"--set (the {name} model): {e}")
     return args
 
 
@@ -308,6 +324,11 @@ def training_data(train_clean, train_noises, args):
                                 seed=args.seed, reshape_noise=args.reshape_noise, sample_rate=RATE)
 
 
+def overrides(args, name):
+    """The preset overrides of model `name`: `--set`, and adversarial weight 0 for `l1_only`."""
+    return {**dict(args.set), **({"adversarial_weight": 0.0} if name == "l1_only" else {})}
+
+
 def train(args, name, ds):
     """Builds the default SEGAN recipe (adversarial weight 0 for `l1_only`), trains it, returns (gan, facts)."""
     import keras
@@ -315,16 +336,13 @@ def train(args, name, ds):
     from keras_cgan.models.segan import presets
 
     keras.utils.set_random_seed(args.seed)  # same initial weights for both
-    overrides = dict(args.set)
-    if name == "l1_only":
-        overrides["adversarial_weight"] = 0.0
-    gan = presets.build(args.window, seed=args.seed, ema_decay=args.ema or None, **overrides)
+    gan = presets.build(args.window, seed=args.seed, ema_decay=args.ema or None, **overrides(args, name))
     t0 = time.time()
     history = gan.fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0).history
     seconds = time.time() - t0
     if gan.ema_variables:
         gan.generator.set_weights(gan.ema_generator().get_weights())
-    settings = {k: list(v) if isinstance(v, tuple) else v for k, v in presets.settings(**overrides).items()
+    settings = {k: list(v) if isinstance(v, tuple) else v for k, v in presets.settings(**overrides(args, name)).items()
                 if isinstance(v, (int, float, str, bool, tuple, type(None)))}
     settings["ema_decay"] = args.ema or None
     facts = {"steps": args.steps, "seconds": seconds, "steps_per_second": args.steps / seconds,

@@ -22,6 +22,8 @@ import math
 import os
 import re
 import sys
+import sysconfig
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -31,16 +33,25 @@ MARKER = re.compile(r"(<!-- table: ([\w.-]+) -->\n)(.*?)(<!-- /table -->)", re.S
 
 # ---------------------------------------------------------------- helpers
 
+LOADED = []  # the results files (paths from the repository) the table being made has loaded
+
+
 def load(name):
-    with open(os.path.join(RESULTS, f"{name}.json")) as f:
+    path = os.path.join(RESULTS, f"{name}.json")
+    LOADED.append(os.path.relpath(path, REPO))
+    with open(path) as f:
         return json.load(f)
+
+
+class MissingRun(KeyError):
+    """A results file without the run a table reads."""
 
 
 def run(results, name):
     for r in results["runs"]:
         if r["name"] == name:
             return r
-    raise KeyError(f"{results['benchmark']}.json has no run {name!r}")
+    raise MissingRun(f"{results['benchmark']}.json has no run {name!r}")
 
 
 def fmt(value, digits=3):
@@ -662,35 +673,92 @@ def placements():
 
 
 def reads(name):
-    """The results files table `name` reads: those its Source line names."""
-    return list(dict.fromkeys(re.findall(r"Source: `(benchmarks/results/[\w.-]+\.json)`", make(name))))
+    """The results files table `name` reads (as `load` records them)."""
+    make(name)
+    return list(dict.fromkeys(LOADED))
+
+
+RERUN = "re-run the benchmark that writes the results file (or its run) named above"
+FIX = ("where the error names a line of table code, fix that table there, or re-run its benchmark if the results "
+       "file lacks the field it reads")
+RENAME = "name a known table in the page's marker"
+READ = "make the results file named above readable"
+RESTORE = "restore the results file that is not JSON from git, or re-run its benchmark"
 
 
 class TableError(ValueError):
-    """A marked table that cannot be made: an unknown name, or a results file or run it reads missing or unlike it."""
+    """A marked table that cannot be made; `hint` says what to do (`RERUN`, `FIX`, `RENAME`...)."""
+
+    def __init__(self, message, hint=RERUN):
+        super().__init__(message)
+        self.hint = hint
+
+
+LIBRARIES = tuple(os.path.join(os.path.abspath(sysconfig.get_paths()[k]), "") for k in ("stdlib", "purelib", "platlib"))
+
+
+def raised_at(error):
+    """Where `error` was raised: the innermost frame of table code (json's or numpy's frames skipped)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    frame = ([f for f in frames if not os.path.abspath(f.filename).startswith(LIBRARIES)] or frames)[-1]
+    path = os.path.abspath(frame.filename)
+    return f"{os.path.relpath(path, REPO) if path.startswith(REPO + os.sep) else path}:{frame.lineno} in {frame.name}"
 
 
 def make(name):
-    """Table `name`'s text; a `TableError` naming the table and what it could not read."""
+    """Table `name`'s text; a `TableError` naming the table, the results files it read and what went wrong.
+
+    A missing results file or run asks for the benchmark; any other error also
+    names the line that raised it, so a mistake in table code reads as one.
+    """
     if name not in TABLES:
-        raise TableError(f"unknown table {name!r} (known: {', '.join(TABLES)})")
+        raise TableError(f"unknown table {name!r} (known: {', '.join(TABLES)})", RENAME)
+    LOADED.clear()
     try:
         return TABLES[name]()
     except (OSError, LookupError, TypeError, ValueError) as e:
-        what = e.args[0] if isinstance(e, KeyError) and e.args else e  # a KeyError's text without its quotes
-        raise TableError(f"table {name}: {type(e).__name__}: {what}") from e
+        files = f" (reads {', '.join(dict.fromkeys(LOADED))})" if LOADED else ""
+        if isinstance(e, MissingRun):
+            raise TableError(f"table {name}{files}: {e.args[0]}") from e
+        message = f"table {name}{files}: {type(e).__name__}: {e}"
+        if isinstance(e, FileNotFoundError):
+            raise TableError(message) from e
+        if isinstance(e, OSError):  # no permission, a folder...
+            raise TableError(message, READ) from e
+        if isinstance(e, json.JSONDecodeError):
+            raise TableError(message, RESTORE) from e
+        raise TableError(f"{message}, raised at {raised_at(e)}", FIX) from e
+
+
+def render_all(text):
+    """`text` with every marked table it can make replaced by the generated one, and a `TableError` for each other."""
+    errors = []
+
+    def fill(match):
+        try:
+            return match.group(1) + make(match.group(2)) + "\n" + match.group(4)
+        except TableError as e:
+            if str(e) not in map(str, errors):  # a table shown twice on a page fails once
+                errors.append(e)
+            return match.group(0)
+
+    return MARKER.sub(fill, text), errors
 
 
 def render(text):
-    """`text` with every marked table replaced by the generated one."""
-    return MARKER.sub(lambda match: match.group(1) + make(match.group(2)) + "\n" + match.group(4), text)
+    """`text` with every marked table replaced by the generated one; one `TableError` naming each that cannot be."""
+    new, errors = render_all(text)
+    if errors:
+        raise TableError("\n".join(map(str, errors)), "; ".join(dict.fromkeys(e.hint for e in errors)))
+    return new
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a page differs")
-    parser.add_argument("--list", action="store_true",
-                        help="list each table with the pages it fills and the results file it reads")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="change nothing; exit 1 if a page differs")
+    mode.add_argument("--list", action="store_true",
+                      help="list each table with the pages it fills and the results file it reads")
     args = parser.parse_args(argv)
     if args.list:
         where = placements()
@@ -705,19 +773,19 @@ def main(argv=None):
     for path in pages():  # every page made before any is written: a table that cannot be made changes nothing
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        try:
-            new = render(text)
-        except TableError as e:
-            failed.append(f"{os.path.relpath(path, REPO)}: {e}")
-            continue
+        new, errors = render_all(text)  # a table that cannot be made is left as it is
+        failed += [(os.path.relpath(path, REPO), e) for e in errors]
         if new != text:
             stale[path] = new
     if failed:
-        for line in failed:
-            print(line, file=sys.stderr)
-        done = "checked" if args.check else "rewritten"
-        print(f"no page {done}; re-run the benchmark that writes the results file (or its run) named above",
-              file=sys.stderr)
+        for path, new in stale.items():  # the tables that could be made
+            print(f"{os.path.relpath(path, REPO)}: differ from the generated tables")
+        for page, e in failed:
+            for line in str(e).splitlines():
+                print(f"{page}: {line}", file=sys.stderr)
+        done = "the other tables were compared" if args.check else "no page rewritten"
+        hints = dict.fromkeys(e.hint for _, e in failed)
+        print(f"{len(failed)} table(s) above cannot be made, {done}; " + "; ".join(hints), file=sys.stderr)
         return 1
     for path, new in stale.items():
         if not args.check:
@@ -728,4 +796,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # the reader stopped early (`--list | head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

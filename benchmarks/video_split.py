@@ -92,13 +92,18 @@ def model_problem(args, names):
         return inspect.signature(NextFrameGAN.__init__).parameters[name].default if given is None else given
 
     reconstruction = any(weight(name) for name in ("l2_weight", "l1_weight", "gdl_weight"))
-    if not reconstruction and "l2" in names:
-        return ("--l2-weight, --l1-weight and --gdl-weight are all 0: the L2 baseline (no adversarial term) would have "
-                "no loss; add --only gan to train the adversarial-only GAN alone (with --merge, beside the L2 row of "
-                "an earlier --only l2 run), or set one of them above 0")
-    if not reconstruction and not weight("adversarial_weight") and "gan" in names:
+    if not reconstruction and not weight("adversarial_weight") and "gan" in names:  # no model could train
+        if "l2" in names:
+            return ("--l2-weight, --l1-weight, --gdl-weight and --adversarial-weight are all 0: neither the L2 "
+                    "baseline nor the GAN would have a loss; set --l2-weight, --l1-weight or --gdl-weight above 0 "
+                    "(or --adversarial-weight above 0 with --only gan)")
         return ("--l2-weight, --l1-weight, --gdl-weight and --adversarial-weight are all 0: the GAN would have no "
                 "loss; set one of them above 0")
+    if not reconstruction and "l2" in names:
+        gan = ("add --only gan to train the adversarial-only GAN alone (with --merge, beside the L2 row of an earlier "
+               "--only l2 run), or " if weight("adversarial_weight") else "")  # else --only gan has no loss either
+        return ("--l2-weight, --l1-weight and --gdl-weight are all 0: the L2 baseline (no adversarial term) would have "
+                f"no loss; {gan}set one of them above 0")
     if (args.variety or 1) > 1 and args.latent_dim == 0 and "gan" in names:
         return f"--variety {args.variety}: draws noise, which --latent-dim 0 leaves out; give --latent-dim 1 or more"
     too_large = [s for s in args.scales or () if args.size // s < 4]

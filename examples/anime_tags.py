@@ -117,15 +117,17 @@ def parse(argv=None, parser=None):
                      f"(e.g. {16 * max(1, args.size // 16)} or {16 * (args.size // 16 + 1)})")
     if args.faces < args.batch_size:
         parser.error(f"--faces {args.faces}: fewer than one batch of --batch-size {args.batch_size}")
-    try:  # before any data or training: a file where a folder should be is named now
-        check_output_folder(args.out, f"--out {args.out}")
-    except ValueError as e:
-        parser.error(str(e))
     return args
 
 
 def main(argv=None):
-    return run(parse(argv))
+    parser = build_parser()
+    args = parse(argv, parser)
+    try:  # before any data or training: a file where a folder should be is named now (not in parse():
+        check_output_folder(args.out, f"--out {args.out}")  # callers that never write --out use it)
+    except ValueError as e:
+        parser.error(str(e))
+    return run(args)
 
 
 if __name__ == "__main__":

@@ -122,6 +122,9 @@ def main(argv=None):
         lower = 2 ** (args.size.bit_length() - 1)
         parser.error(f"--size {args.size}: the U-Net halves the image down to 1 pixel, give a power of two "
                      f"(e.g. {lower} or {2 * lower})")
+    if not args.l1_weight:  # Pix2Pix's own error, once the data was made
+        parser.error(f"--l1-weight {args.l1_weight:g}: the L1-only model (no adversarial term) would have no loss; "
+                     "give --l1-weight above 0 (the example trains it beside L1+cGAN)")
     from PIL import Image
 
     Image.init()

@@ -153,21 +153,23 @@ def run(args):
     return result
 
 
-def parse(argv=None):
-    """The flags, refusing before training what cannot work."""
-    parser = build_parser()
+def parse(argv=None, parser=None):
+    """The flags, refusing before training what cannot work (errors from `parser`, default `build_parser()`)."""
+    parser = parser or build_parser()
     args = parser.parse_args(argv)
     if args.images < args.batch_size:
         parser.error(f"--images {args.images}: fewer than one batch of --batch-size {args.batch_size}")
-    try:  # before any data or training: a file where a folder should be is named now
-        check_output_folder(args.out, f"--out {args.out}")
-    except ValueError as e:
-        parser.error(str(e))
     return args
 
 
 def main(argv=None):
-    return run(parse(argv))
+    parser = build_parser()
+    args = parse(argv, parser)
+    try:  # before any data or training: a file where a folder should be is named now (not in parse():
+        check_output_folder(args.out, f"--out {args.out}")  # callers that never write --out use it)
+    except ValueError as e:
+        parser.error(str(e))
+    return run(args)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,10 @@ def no_training(*args, **kwargs):
     raise AssertionError("trained before the arguments were checked")
 
 
+def past_the_checks(*args, **kwargs):
+    raise KeyboardInterrupt  # every check passed: stop before any work
+
+
 # ---------------------------------------------------------------- _report
 
 
@@ -134,6 +138,20 @@ def test_discriminator_designs_checks_the_example_flags_as_the_example_does(argv
     assert error_of(module.anime_tags.main, argv, capsys).endswith(error)  # the example's own message
 
 
+def test_discriminator_designs_ignores_the_examples_default_out(tmp_path, monkeypatch, capsys):
+    # The example's --out default (runs/anime_tags) was checked against the cwd: a file there refused the
+    # benchmark, which never writes it, naming an --out it was not given.
+    module = benchmark_module("discriminator_designs")
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "anime_tags").write_text("")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(module, "train", past_the_checks)
+    with pytest.raises(KeyboardInterrupt):
+        module.main(["--designs", "concat", "--out", str(tmp_path / "designs.json")])
+    line = error_of(module.anime_tags.main, [], capsys)  # the example itself, which writes there, refuses it
+    assert line.endswith(f"--out runs/anime_tags: {tmp_path / 'runs' / 'anime_tags'} is a file, not a folder.")
+
+
 def test_discriminator_designs_command_of_the_screens_names_its_run(monkeypatch, capsys):
     # Without --run it would replace run `default`, the docs' table.
     module = benchmark_module("discriminator_designs")
@@ -157,6 +175,23 @@ def test_caption_generalisation_parses_every_flags_first(monkeypatch, capsys):
     assert line.endswith("--flags '--stepz 2': unrecognized arguments: --stepz 2")
     line = error_of(module.main, ["--run", "--design acgan"], capsys)
     assert line.endswith("--run '--design acgan': a run name; the example's flags go to --flags")
+
+
+def test_caption_generalisation_checks_each_rows_flags_and_folder_as_the_example_does(tmp_path, monkeypatch, capsys):
+    # Both failed only once the reader had scored (and earlier rows trained): too few images for a batch
+    # trained no step; a file in the way of a row's folder was an OSError.
+    module = benchmark_module("caption_generalisation")
+    monkeypatch.setattr(module, "reader_accuracy", no_training)
+    out = ["--out", str(tmp_path / "captions.json")]
+    line = error_of(module.main, ["--flags", "", "--flags", "--images 10"] + out, capsys)
+    assert line.endswith("--flags '--images 10': --images 10: fewer than one batch of --batch-size 64")
+    (tmp_path / "runs").write_text("")
+    line = error_of(module.main, ["--runs-dir", str(tmp_path / "runs")] + out, capsys)
+    assert line.endswith(f"--runs-dir {tmp_path / 'runs'}: {tmp_path / 'runs'} is a file, not a folder.")
+    (tmp_path / "runs").unlink()
+    (tmp_path / "runs" / "anime").mkdir(parents=True)
+    with pytest.raises(AssertionError, match="trained before"):  # a folder that can be made passes
+        module.main(["--runs-dir", str(tmp_path / "runs" / "anime")] + out)
 
 
 def test_caption_generalisation_recorded_commands_remake_their_runs(tmp_path, monkeypatch):
@@ -297,6 +332,14 @@ def nothing_trains(monkeypatch):
     ("segan_quality_speed", ["--seconds", "0"], "argument --seconds: expected a number > 0, received '0'"),
     ("segan_quality_speed", ["--save-model", "m.h5"], "--save-model m.h5: give a .keras file name"),
     ("speech_peers", ["--steps", "0"], "argument --steps: expected an int >= 1, received 0"),
+    # These three failed once the corpus was spoken: the preset's ValueError or a TypeError (`seed` twice).
+    ("speech_peers", ["--set", "l1_weight=0", "--set", "stft_weight=0"],
+     "--set (the l1_only model): `l1_weight`, `stft_weight` and `adversarial_weight` are all 0"),
+    ("speech_peers", ["--set", "nope=1"], "--set: Unknown setting(s) ['nope'] for preset 'default'"),
+    ("speech_peers", ["--set", "seed=1"], "--set seed: the benchmark sets it; give --seed instead"),
+    # was: Pix2Pix's ValueError (a traceback) once the data was made
+    ("pix2pix_blur", ["--l1-weight", "0", "100"], "--l1-weight 0: the first weight is also the L1-only run's, which "
+     "would have no loss; give a weight above 0 first (or --variants l1+cgan for the cGAN alone)"),
     ("generalisation", ["--family", "conditional_gan", "--set", "nope=1"], "--set: Unknown setting(s) ['nope']"),
     ("generalisation", ["--family", "conditional_gan", "--set", "steps_per_execution=7"],
      "`--set steps_per_execution=7` must divide a chunk's 500 steps"),
@@ -387,10 +430,80 @@ def test_tables_name_a_table_they_cannot_make_and_rewrite_no_page(tmp_path, monk
     monkeypatch.setattr(tables, "pages", lambda: [str(first), str(second)])
     for argv in ([], ["--check"]):
         assert tables.main(argv) == 1
-        err = capsys.readouterr().err
-        assert "b.md: table scaling: KeyError: scaling.json has no run 'default'" in err
-        assert "no page " + ("checked" if argv else "rewritten") + "; re-run the benchmark" in err
+        out, err = capsys.readouterr()
+        assert "b.md: table scaling: scaling.json has no run 'default'" in err
+        done = "the other tables were compared" if argv else "no page rewritten"
+        assert f"1 table(s) above cannot be made, {done}; re-run the benchmark" in err
         assert first.read_text() == stale  # the page that could be made is not rewritten either
+        # was: nothing said of the pages that could be made
+        assert [line.rsplit("/", 1)[1] for line in out.splitlines()] == [
+            "a.md: differ from the generated tables", "b.md: differ from the generated tables"]
     assert tables.main(["--list"]) == 0
     listed = capsys.readouterr().out
-    assert "b.md <- (cannot be made: table scaling: KeyError: scaling.json has no run 'default')" in listed
+    assert "b.md <- (cannot be made: table scaling: scaling.json has no run 'default')" in listed
+
+
+def test_tables_name_every_table_of_a_page_they_cannot_make(tmp_path, monkeypatch, capsys):
+    # Only the first was named: the next run of the script found the second.
+    tables = benchmark_module("tables")
+    monkeypatch.setitem(tables.TABLES, "scaling", lambda: tables.run(tables.load("scaling") | {"runs": []}, "default"))
+    page = tmp_path / "a.md"
+    text = "".join(f"<!-- table: {name} -->\nold\n<!-- /table -->\n" for name in ("scalling", "scaling", "scaling"))
+    page.write_text(text)
+    with pytest.raises(tables.TableError) as error:
+        tables.render(text)
+    assert str(error.value).splitlines() == [
+        f"unknown table 'scalling' (known: {', '.join(tables.TABLES)})",
+        "table scaling (reads benchmarks/results/scaling.json): scaling.json has no run 'default'",  # once
+    ]
+    monkeypatch.setattr(tables, "pages", lambda: [str(page)])
+    assert tables.main(["--check"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert "a.md: unknown table 'scalling'" in err[0]
+    assert err[1].endswith("a.md: table scaling (reads benchmarks/results/scaling.json): scaling.json has no run "
+                           "'default'")
+    assert err[2] == ("2 table(s) above cannot be made, the other tables were compared; name a known table in the "
+                      "page's marker; re-run the benchmark that writes the results file (or its run) named above")
+
+
+def test_tables_name_the_line_of_an_error_in_table_code(monkeypatch):
+    # A mistake in a table's code read as missing data ("re-run the benchmark"), with nothing saying where.
+    tables = benchmark_module("tables")
+
+    def wrong_column():
+        return tables.run(tables.load("scaling"), "default")["result"]["rows"][0]["no such column"]
+
+    monkeypatch.setitem(tables.TABLES, "scaling", wrong_column)
+    with pytest.raises(tables.TableError) as error:
+        tables.make("scaling")
+    line = wrong_column.__code__.co_firstlineno + 1
+    assert str(error.value) == ("table scaling (reads benchmarks/results/scaling.json): KeyError: 'no such column', "
+                                f"raised at tests/test_benchmarks.py:{line} in wrong_column")
+    assert error.value.hint.startswith("where the error names a line of table code, fix that table there")
+    monkeypatch.setattr(tables, "RESULTS", os.path.join(REPO, "no_results"))  # a missing file: no line, re-run
+    with pytest.raises(tables.TableError, match=r"^table scaling \(reads no_results/scaling.json\): "
+                                                r"FileNotFoundError: .*scaling.json'$") as error:
+        tables.make("scaling")
+    assert error.value.hint == tables.RERUN
+
+
+def test_tables_check_and_list_are_one_or_the_other(capsys):
+    # --check --list listed and checked nothing (exit 0).
+    tables = benchmark_module("tables")
+    assert error_of(tables.main, ["--check", "--list"], capsys).endswith(
+        "argument --list: not allowed with argument --check")
+
+
+def test_tables_list_into_a_closed_pipe_ends_without_a_traceback():
+    # `tables.py --list | head` ended with a BrokenPipeError traceback.
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line
+    try:
+        done = subprocess.run([sys.executable, os.path.join(REPO, "benchmarks", "tables.py"), "--list"], stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write)
+    assert done.stderr == "" and done.returncode == 1

@@ -227,6 +227,18 @@ def test_construction_checks_networks():
         Pix2Pix(g, d, l1_lowpass=6.0)  # 18-pixel kernel half-width
 
 
+def test_weights_that_train_no_generator_say_which_to_set():
+    # The error said only that both were 0, not which to set for the baseline or the GAN.
+    with pytest.raises(ValueError) as error:
+        tiny(l1_weight=0, adversarial_weight=0)
+    assert str(error.value) == (
+        "`l1_weight` and `adversarial_weight` are both 0: the generator would have no loss and never learn. Set "
+        "`l1_weight` above 0 for the supervised (L1-only) baseline (the default: 100), or `adversarial_weight` above 0 "
+        "for the GAN (the default: 1)."
+    )
+    assert tiny(l1_weight=0).adversarial_weight == 1.0 and tiny(adversarial_weight=0).l1_weight == 100.0
+
+
 def test_fit_rejects_wrong_condition_shape_before_training():
     model = tiny()
     model.compile()

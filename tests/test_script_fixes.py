@@ -105,6 +105,14 @@ def test_video_split_checks_context_length_and_size_before_any_clip(argv, expect
      "add --only gan to train the adversarial-only GAN alone"),
     (["--only", "gan", "--l2-weight", "0", "--gdl-weight", "0", "--adversarial-weight", "0"],
      "--l2-weight, --l1-weight, --gdl-weight and --adversarial-weight are all 0: the GAN would have no loss"),
+    # Both were told to add --only gan, which has no loss either at --adversarial-weight 0.
+    (["--l2-weight", "0", "--gdl-weight", "0", "--adversarial-weight", "0"],
+     "--l2-weight, --l1-weight, --gdl-weight and --adversarial-weight are all 0: neither the L2 baseline nor the "
+     "GAN would have a loss; set --l2-weight, --l1-weight or --gdl-weight above 0 (or --adversarial-weight above 0 "
+     "with --only gan)"),
+    (["--only", "l2", "--l2-weight", "0", "--gdl-weight", "0", "--adversarial-weight", "0"],
+     "--l2-weight, --l1-weight and --gdl-weight are all 0: the L2 baseline (no adversarial term) would have no loss; "
+     "set one of them above 0"),
     (["--variety", "2", "--latent-dim", "0"], "--variety 2: draws noise, which --latent-dim 0 leaves out"),
     (["--scales", "1", "8"], "--scales 8: frames of --size 16 take factors up to 4"),
     (["--scales", "0"], "argument --scales: expected an int >= 1, received 0"),
@@ -240,6 +248,8 @@ def test_examples_name_an_output_path_under_a_file_before_training(name, flag, b
     ("stack_gan", ["--translation", "0.5"], "argument --translation: expected a number >= 0 and < 0.5, received '0.5'"),
     ("stack_gan", ["--diversity-warmup", "-1"], "argument --diversity-warmup: expected an int >= 0, received -1"),
     ("pix2pix", ["--l1-weight", "-1"], "argument --l1-weight: expected a number >= 0, received '-1'"),
+    ("pix2pix", ["--l1-weight", "0"], "--l1-weight 0: the L1-only model (no adversarial term) would have no loss; "
+                                      "give --l1-weight above 0 (the example trains it beside L1+cGAN)"),
     ("next_frame_gan", ["--adversarial-weight", "-1"],
      "argument --adversarial-weight: expected a number >= 0, received '-1'"),
     ("speech_enhancement", ["--adversarial-weight", "-1"],

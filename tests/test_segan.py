@@ -917,3 +917,13 @@ def test_the_default_preset_normalizes_the_discriminator_as_its_figures_were_mea
     gan = presets.build(4096, seed=0)
     layers = [layer for layer in gan.discriminator._flatten_layers() if isinstance(layer, keras.layers.SpectralNormalization)]
     assert layers, "the default SEGAN's discriminator has no spectral normalization"
+
+
+def test_weights_that_train_no_generator_are_refused():
+    # l1_weight=0, stft_weight=0, adversarial_weight=0 built a SEGAN whose fit left the generator as initialised.
+    with pytest.raises(ValueError, match=r"^`l1_weight`, `stft_weight` and `adversarial_weight` are all 0: the "
+                                         r"generator would have no loss and never learn\. Set `l1_weight` above 0 for "
+                                         r"the L1-only baseline \(the default: 100\), or `adversarial_weight` above 0"):
+        tiny_segan(l1_weight=0.0, stft_weight=0.0, adversarial_weight=0.0)
+    for weights in (dict(stft_weight=1.0), dict(adversarial_weight=1.0), dict(l1_weight=1.0)):  # any one trains it
+        tiny_segan(**{"l1_weight": 0.0, "stft_weight": 0.0, "adversarial_weight": 0.0, **weights})

@@ -104,7 +104,9 @@ class Pix2Pix(GANModel):
         self.l1_weight = checks.number("l1_weight", l1_weight)
         if self.l1_weight == 0 and self.adversarial_weight == 0:
             raise ValueError(
-                "`l1_weight` and `adversarial_weight` are both 0: the generator would have no loss."
+                "`l1_weight` and `adversarial_weight` are both 0: the generator would have no loss and never learn. "
+                "Set `l1_weight` above 0 for the supervised (L1-only) baseline (the default: 100), or "
+                "`adversarial_weight` above 0 for the GAN (the default: 1)."
             )
         self.discriminator_scale = checks.number("discriminator_scale", discriminator_scale, low_open=True)
         self.l1_lowpass = checks.number("l1_lowpass", l1_lowpass)

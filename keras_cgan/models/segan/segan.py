@@ -117,6 +117,12 @@ class SEGAN(GANModel):
             raise ValueError(f"`l1_domain` must be one of {L1_DOMAINS}. Received: l1_domain={l1_domain!r}")
         self.l1_domain = l1_domain
         self.stft_weight = checks.number("stft_weight", stft_weight)
+        if not (self.l1_weight or self.stft_weight or self.adversarial_weight):
+            raise ValueError(
+                "`l1_weight`, `stft_weight` and `adversarial_weight` are all 0: the generator would have no loss and "
+                "never learn. Set `l1_weight` above 0 for the L1-only baseline (the default: 100), or "
+                "`adversarial_weight` above 0 for the GAN (the default: 1)."
+            )
         self.stft_log_floor = checks.number("stft_log_floor", stft_log_floor, low_open=True)
         self._check_networks()
         self._enhance_fn = None

@@ -353,7 +353,12 @@ def run_train(args):
     strategy_name = args.strategy or saved_strategy or "default"
     strategy = distribute.make_strategy(strategy_name)  # first: it may split the CPU before TF starts
     chief = distribute.is_chief(strategy)
-    saved = _check_folder(out, args.resume, chief)
+    saved, problem = None, None
+    try:
+        saved = _check_folder(out, args.resume, chief)
+    except ValueError as error:
+        problem = error
+    distribute.stop_alike(strategy, problem)  # what the chief alone checks stops every worker alike
     if saved and saved["family"] != family.name:
         raise ValueError(f"--resume: {out} is a {saved['family']!r} run, not {family.name!r}.")
     if saved:  # a run folder from before an option existed was trained with its old value
@@ -444,10 +449,11 @@ def run_train(args):
                 callbacks += [
                     _backup(backup),  # a kill while the backup is written loses one epoch
                     _history_logger(run_folder.path(out, run_folder.HISTORY)),
-                    _tensorboard(family, data.preview, options["seed"], run_folder.path(out, run_folder.LOGS)),
                 ]
             else:
                 callbacks.append(_backup(backup, read_only=True))
+            # On every worker (it writes on the chief only): its checks and writes stop every worker alike.
+            callbacks.append(_tensorboard(family, data.preview, options["seed"], run_folder.path(out, run_folder.LOGS)))
             initial_epoch = _continue_finished_run(gan, out, strategy) if saved else 0
             train = distribute.shard_by_data(data.train.repeat())
             with _warning_lines():

@@ -378,7 +378,22 @@ def run_train(args):
     if data_path and not os.path.isdir(data_path):  # every family reads a folder
         problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
         raise wrong_layout(data_path, family, problem)
-    if saved_path and data_path != saved_path and not os.path.isdir(saved_path) and chief:
+    moved = saved_path and data_path != saved_path and not os.path.isdir(saved_path)
+    files = run_folder.data_files(data_path) if data_path and chief else None  # names and sizes, recorded
+    recorded = run_folder.read_data_files(out) if saved and files is not None else None
+    if recorded is not None:
+        differ = run_folder.data_files_differences(recorded, files)
+        if differ:
+            print(
+                "keras-cgan train: warning: --resume: " + (
+                    f"the run's data folder {saved_path} no longer exists, and --data {data_path} holds other "
+                    "files than it did" if moved else f"the data folder {data_path} holds other files than when "
+                    "the run last trained on it"
+                ) + f" ({run_folder.DATA_FILES}, by name and size): {differ}. Training goes on with them; if they "
+                "are not the run's data, stop and resume with the right --data.",
+                file=sys.stderr,
+            )
+    elif moved and chief:  # a run from before the files were recorded
         print(  # nothing of the old folder is left to compare with the new one but the counts checked later
             f"keras-cgan train: warning: --resume: the run's data folder {saved_path} no longer exists; "
             f"training goes on with --data {data_path}, checked only to hold as many examples.",
@@ -446,6 +461,8 @@ def run_train(args):
             if chief:
                 run_folder.write_config(out, config)
                 run_folder.write_preview(out, *data.preview)
+                if files is not None:
+                    run_folder.write_data_files(out, files)
                 callbacks += [
                     _backup(backup),  # a kill while the backup is written loses one epoch
                     _history_logger(run_folder.path(out, run_folder.HISTORY)),

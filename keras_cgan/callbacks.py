@@ -1089,11 +1089,15 @@ class CollapseMonitor(keras.callbacks.Callback):
         self.seen[kind] = message
         if self.model is not None and not is_chief(self.model):
             return
+        unwritten = ""
         if self.path:
-            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as f:
-                f.write(f"{kind}: {message}\n")
-        warnings.warn(f"CollapseMonitor: {message}", CollapseWarning, stacklevel=2)
+            try:
+                os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+                with open(self.path, "a", encoding="utf-8") as f:
+                    f.write(f"{kind}: {message}\n")
+            except OSError as error:  # the warning says it; raising would stop the chief alone, mid-run
+                unwritten = f" (not appended to `path` {self.path!r}: {error.strerror or error})"
+        warnings.warn(f"CollapseMonitor: {message}{unwritten}", CollapseWarning, stacklevel=2)
 
 
 def _flat(structure):

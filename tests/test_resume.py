@@ -185,3 +185,24 @@ def test_resume_compares_the_data_files_by_name_and_size(tmp_path, capsys):
     assert main(resume + ["--epochs", "4"]) == 0  # what the run now trains on is recorded: said once
     assert "warning" not in capsys.readouterr().err
 
+
+def test_a_run_that_cannot_be_saved_at_the_end_says_so_and_resume_saves_it(tmp_path, capsys, monkeypatch):
+    # Was: the OSError's traceback (under several workers, on the chief alone: the others were left in a barrier).
+    from keras_cgan.cli import main, train
+
+    out = str(tmp_path / "run")
+    command = ["train", "conditional_gan", "--out", out, "--epochs", "1", "--steps-per-epoch", "2", "--verbose", "0",
+               "--filters", "4", "--set", "latent_dim=4", "--batch-size", "8"]
+
+    class Full:
+        def save(self, path):
+            raise OSError(28, "No space left on device")
+
+    served = train.served_generator
+    monkeypatch.setattr(train, "served_generator", lambda gan, warn=None: Full())
+    assert main(command) == 2
+    assert f"error: --out {out}: the trained run could not be saved ([Errno 28] No space left on device); make room " \
+        "or fix the folder, then run the same command with --resume to save it." in capsys.readouterr().err
+    monkeypatch.setattr(train, "served_generator", served)
+    assert main(command + ["--resume"]) == 0
+    assert {"gan.keras", "generator.keras", "samples.png"} <= set(os.listdir(out))

@@ -502,17 +502,25 @@ def run_train(args):
                     else f"`keras-cgan train {family.name} --out {out} --resume` continues from the last finished epoch"
                 ) from None
             raise
+        problem = None
         if chief:
-            tmp = run_folder.path(out, "gan.tmp.keras")
-            gan.save(tmp)
-            os.replace(tmp, run_folder.path(out, run_folder.GAN))  # a kill never leaves half a gan.keras
-            shutil.rmtree(backup, ignore_errors=True)  # gan.keras holds the same state: one copy of it
-            served_generator(gan).save(run_folder.path(out, run_folder.GENERATOR))  # a StackGAN's grown stages
-            samples = run_folder.path(out, "samples" + family.sample_extension)
-            family.write_samples(gan, *data.preview, samples, options["seed"])
-            seen = f", {run_folder.DIAGNOSTICS} (training went wrong)" if os.path.isfile(diagnostics) else ""
-            print(f"run folder {out}: generator.keras, gan.keras, {os.path.basename(samples)}, config.json{seen}")
-        distribute.barrier(strategy)  # other workers wait for the chief's writes, then all exit
+            try:
+                tmp = run_folder.path(out, "gan.tmp.keras")
+                gan.save(tmp)
+                os.replace(tmp, run_folder.path(out, run_folder.GAN))  # a kill never leaves half a gan.keras
+                shutil.rmtree(backup, ignore_errors=True)  # gan.keras holds the same state: one copy of it
+                served_generator(gan).save(run_folder.path(out, run_folder.GENERATOR))  # a StackGAN's grown stages
+                samples = run_folder.path(out, "samples" + family.sample_extension)
+                family.write_samples(gan, *data.preview, samples, options["seed"])
+                seen = f", {run_folder.DIAGNOSTICS} (training went wrong)" if os.path.isfile(diagnostics) else ""
+                print(f"run folder {out}: generator.keras, gan.keras, {os.path.basename(samples)}, config.json{seen}")
+            except OSError as error:  # e.g. the disk filled up
+                problem = ValueError(
+                    f"--out {out}: the trained run could not be saved ({error}); make room or fix the folder, then "
+                    "run the same command with --resume to save it."
+                )
+        # Also the others' wait for the chief's writes: a worker that exits first is reported as crashed.
+        distribute.stop_alike(strategy, problem)
     finally:
         keras.config.set_dtype_policy(previous_policy)
     return 0

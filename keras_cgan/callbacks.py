@@ -203,6 +203,23 @@ def check_writable(name, path, folder=False, remote=False):
                          "Pass another path.")
 
 
+def on_chief(model, action, errors=(ValueError,)):
+    """Runs `action()` on the chief; when it raises one of `errors` there, every worker raises.
+
+    The chief raises its own error; under `MultiWorkerMirroredStrategy` the
+    other workers raise a `ValueError` with its message, so none is left
+    waiting for the chief in the next collective. Every worker must call it
+    at the same point (`distribute.stop_alike`).
+    """
+    error = None
+    if is_chief(model):
+        try:
+            action()
+        except errors as caught:
+            error = caught
+    distribute.stop_alike(getattr(model, "distribute_strategy", None), error)
+
+
 @contextlib.contextmanager
 def _seed_kept(model):
     """Context that puts `model.seed_state` back as it was when it ends.
@@ -238,6 +255,12 @@ class SampleWriter(keras.callbacks.Callback):
     `log_image` / `log_audio`. With `log_dir` it also logs each epoch's losses
     as TensorBoard scalars. With `ema=True` the samples come from the averaged
     generator of a model built with `ema_decay`.
+
+    A subclass that writes files checks their paths in `check_outputs`,
+    which the chief runs when training begins. Under
+    `MultiWorkerMirroredStrategy` every worker runs the same callbacks (the
+    same script): a check or a write that fails on the chief stops every
+    worker, with the chief's message, instead of leaving the others waiting.
 
     Args:
         every: int. Epoch interval. Defaults to `1`.
@@ -278,30 +301,40 @@ class SampleWriter(keras.callbacks.Callback):
             else:
                 self.write(epoch)
 
+    def check_outputs(self):
+        """Raises a `ValueError` naming an output that cannot be written; the chief runs it when training begins.
+
+        A subclass that writes files checks their paths here too, after
+        `super().check_outputs()`: a failure then stops every worker before
+        training, with the chief's message.
+        """
+        if self.log_dir:
+            check_writable("log_dir", self.log_dir, folder=True, remote=True)
+
     def on_train_begin(self, logs=None):
         if self.ema:
             self.model._require_ema()  # fail before training, not at the first sample
-        if self.log_dir and is_chief(self.model):
-            check_writable("log_dir", self.log_dir, folder=True, remote=True)
         self._last_epoch = self._written = None  # a new fit (or another model) writes its own samples
+        on_chief(self.model, self.check_outputs)
 
     def on_epoch_end(self, epoch, logs=None):
         self._last_epoch = epoch
-        if not is_chief(self.model):
-            return
+        if (self.log_dir and self.log_losses and logs) or (epoch + 1) % self.every == 0:  # alike on every worker
+            on_chief(self.model, lambda: self._log(epoch, logs, (epoch + 1) % self.every == 0), errors=(Exception,))
+
+    def on_train_end(self, logs=None):
+        if self._last_epoch is not None:  # the last epoch's samples, unless written already
+            on_chief(self.model, lambda: self._log(self._last_epoch, None, True), errors=(Exception,))
+
+    def _log(self, epoch, logs, write):
+        """Logs `logs` and, with `write`, writes the samples of `epoch` (the chief's part of an epoch end)."""
         if self.log_dir and self.log_losses and logs:
             for name, value in logs.items():
                 self.log_scalar(name, float(np.ravel(np.asarray(value, "float64"))[0]), epoch + 1)
-        if (epoch + 1) % self.every == 0:
+        if write:
             self._write(epoch)
         if self._writer is not None:
             self._writer.flush()
-
-    def on_train_end(self, logs=None):
-        if self._last_epoch is not None and is_chief(self.model):
-            self._write(self._last_epoch)
-            if self._writer is not None:
-                self._writer.flush()
 
     # ----------------------------------------------------------- TensorBoard
 
@@ -404,6 +437,13 @@ class SampleGrid(SampleWriter):
         self.row_labels, self.col_labels = row_labels, col_labels
         self.noise = None
 
+    def check_outputs(self):
+        super().check_outputs()
+        if "{epoch" in self.path:  # a new file each epoch, in its folder
+            check_writable("path", os.path.dirname(os.path.abspath(self.path.format(epoch=1))), folder=True)
+        else:
+            check_writable("path", self.path)
+
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
         if len(self.model.generator.outputs[0].shape) != 4:
@@ -412,10 +452,6 @@ class SampleGrid(SampleWriter):
                 f"{tuple(self.model.generator.outputs[0].shape)} (for SEGAN use AudioSamples)."
             )
         self.model.check_condition(self.conditions, "SampleGrid conditions")  # before training, not at the first grid
-        if is_chief(self.model) and "{epoch" in self.path:  # a new file each epoch, in its folder
-            check_writable("path", os.path.dirname(os.path.abspath(self.path.format(epoch=1))), folder=True)
-        elif is_chief(self.model):
-            check_writable("path", self.path)
         self.noise = None  # fixed by `seed`: the same draw for every fit of a model of this noise shape
         if self.model.noise_shape is not None:
             shape = (len(self.conditions),) + tuple(self.model.noise_shape)
@@ -472,8 +508,10 @@ class AudioSamples(SampleWriter):
         super().on_train_begin(logs)
         if not hasattr(self.model, "enhance"):
             raise ValueError(f"AudioSamples enhances speech (SEGAN); the model is a {type(self.model).__name__}.")
-        if is_chief(self.model):
-            check_writable("directory", self.directory, folder=True)
+
+    def check_outputs(self):
+        super().check_outputs()
+        check_writable("directory", self.directory, folder=True)
 
     def write(self, epoch):
         import soundfile
@@ -897,8 +935,8 @@ class CollapseMonitor(keras.callbacks.Callback):
     # ------------------------------------------------------------ schedule
 
     def on_train_begin(self, logs=None):
-        if self.path and is_chief(self.model):  # the first warning would fail to be written, and stop training
-            check_writable("path", self.path)
+        # The first warning would fail to be written, and stop training (on every worker alike).
+        on_chief(self.model, lambda: self.path and check_writable("path", self.path))
         # Each fit warns afresh (a second fit, or a resumed one, that still fails is told so);
         # given conditions and the `path` file, appended to, persist.
         self.seen, self._streaks, self._failing, self._batches = {}, {}, {}, 0
@@ -1051,11 +1089,15 @@ class CollapseMonitor(keras.callbacks.Callback):
         self.seen[kind] = message
         if self.model is not None and not is_chief(self.model):
             return
+        unwritten = ""
         if self.path:
-            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as f:
-                f.write(f"{kind}: {message}\n")
-        warnings.warn(f"CollapseMonitor: {message}", CollapseWarning, stacklevel=2)
+            try:
+                os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+                with open(self.path, "a", encoding="utf-8") as f:
+                    f.write(f"{kind}: {message}\n")
+            except OSError as error:  # the warning says it; raising would stop the chief alone, mid-run
+                unwritten = f" (not appended to `path` {self.path!r}: {error.strerror or error})"
+        warnings.warn(f"CollapseMonitor: {message}{unwritten}", CollapseWarning, stacklevel=2)
 
 
 def _flat(structure):

@@ -178,6 +178,54 @@ def barrier(strategy):
         strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)
 
 
+MESSAGE_BYTES = 4096  # what `chief_message` carries of a longer message
+
+
+def chief_message(strategy, message):
+    """The chief's `message` (a str, or None) on every worker of a multi-worker `strategy`; elsewhere `message`.
+
+    Every worker must call it at the same point: it is one all-reduce (the
+    other workers' `message` is not read). A check that only the chief can
+    make (can it write where it writes?) then stops every worker alike,
+    not the chief alone while the others wait for it in the next
+    collective. Up to `MESSAGE_BYTES` bytes of UTF-8 travel.
+    """
+    import tensorflow as tf
+
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return message
+    sent = message is not None and is_chief(strategy)
+    data = list(message.encode()[:MESSAGE_BYTES]) if sent else []
+    codes = [len(data) + 1 if sent else 0] + data + [0] * (MESSAGE_BYTES - len(data))
+    local = len(strategy.extended.worker_devices)
+
+    def share(context):  # from the chief's first replica only
+        first = sent and context.replica_id_in_sync_group % local == 0
+        return tf.constant(codes if first else [0] * len(codes), "float32")
+
+    total = strategy.reduce("SUM", strategy.experimental_distribute_values_from_function(share), axis=None)
+    codes = [int(round(v)) for v in total.numpy()]
+    if not codes[0]:
+        return None
+    return bytes(codes[1 : codes[0]]).decode(errors="ignore")  # a cut may split a character
+
+
+def stop_alike(strategy, error):
+    """Raises `error` (this worker's, or None) and, when the chief has one, a `ValueError` on every other worker.
+
+    Every worker of a multi-worker `strategy` must call it at the same
+    point, with what its own check raised (one `chief_message`); the others
+    then stop with the chief's message instead of waiting for it in the
+    next collective. Elsewhere it raises `error`, if any.
+    """
+    told = None if error is None else str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
+    message = chief_message(strategy, told) if strategy is not None else None
+    if error is not None:
+        raise error
+    if message is not None:
+        raise ValueError(f"The chief worker stopped, so this worker stops too. On the chief: {message}")
+
+
 def global_batch_size(batch_size, strategy, per_replica=False):
     """The global batch a dataset must yield for `strategy`.
 

@@ -297,3 +297,16 @@ def test_keep_best_generator_says_when_it_has_no_best_to_put_back():
                                          r"last: nan\), so there is no best to put back: the generator keeps its final"):
         gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, callbacks=[keep])
     assert keep.best_weights is None and len(keep.history) == 2
+
+
+def test_collapse_monitor_warns_when_its_file_cannot_be_appended_to(tmp_path):
+    # Was: the IsADirectoryError of the write, which stopped training (under several workers, the chief alone).
+    from keras_cgan.callbacks import CollapseMonitor, CollapseWarning
+
+    path = tmp_path / "diagnostics.txt"
+    monitor = CollapseMonitor(path=str(path))
+    path.mkdir()  # made a folder after training began
+    with pytest.warns(CollapseWarning) as caught:
+        monitor.check({"d_loss": float("nan")})
+    assert str(caught[0].message).startswith("CollapseMonitor: `d_loss` became nan at epoch 1.")
+    assert str(caught[0].message).endswith(f" (not appended to `path` {str(path)!r}: Is a directory)")

@@ -416,6 +416,7 @@ def test_export_savedmodel_names_an_output_named_as_a_version_folder_in_flag_wor
 
 
 def test_resume_of_a_run_whose_data_folder_moved_names_it_and_takes_data(copy, pairs, tmp_path, capsys):
+    os.remove(os.path.join(copy, "data_files.json"))  # a run from before the data files were recorded
     path = os.path.join(copy, "config.json")
     with open(path) as f:
         config = json.load(f)

@@ -9,7 +9,10 @@ batch's gradient, not each worker's part) and its sample writer; only the
 chief may write files. Then ConditionalGAN and StackGAN (noise and per-row
 draws of the global batch) run `train_on_batch`, `test_on_batch` and
 `predict_on_batch` on a batch of 5, which they split 3/2 over the workers as
-`fit` does (Keras gives each replica the whole batch).
+`fit` does (Keras gives each replica the whole batch). A sample writer that
+cannot write on the chief alone (before training, or mid-run) stops both
+workers with the chief's message; so does `keras-cgan train` refusing a run
+folder on the chief, and it trains on both.
 """
 
 import os
@@ -61,6 +64,45 @@ for family in families.FAMILIES:
         logs.update({{"test_" + k: v for k, v in gan.test_on_batch(x, y, return_dict=True).items()}})
         predicted = np.asarray(gan.predict_on_batch(x)).tolist()
         result[family]["on_batch"] = {{"weights": families.flat(gan.weights), "logs": logs, "predicted": predicted}}
+
+# The chief alone cannot write (a file in the way of its sample folder; a full disk mid-run): every worker
+# stops alike, with the chief's message, instead of the others waiting for it in the next collective.
+from keras_cgan.callbacks import SampleWriter
+
+class Failing(SampleWriter):
+    def write(self, epoch):
+        raise OSError(f"no space left at epoch {{epoch + 1}}")
+
+if task == 0:
+    open(os.path.join(folder, "in_the_way"), "w").close()
+result["stopped"] = {{}}
+for case, writer in (("begin", SampleGrid(conditions, os.path.join(folder, "in_the_way", "grid.png"), rows=2)),
+                     ("write", Failing())):
+    steps = int(gan.generator_optimizer.iterations.numpy())
+    try:
+        gan.fit(families.dataset(family, 24, 8), epochs=1, verbose=0, callbacks=[writer])
+    except (OSError, ValueError) as error:
+        result["stopped"][case] = [type(error).__name__, str(error), int(gan.generator_optimizer.iterations.numpy()) - steps]
+
+# The command line on both workers: a run folder the chief refuses to overwrite stops both; a run trains.
+if "TF_CONFIG" in os.environ:
+    import contextlib, io
+    from keras_cgan import distribute
+    from keras_cgan.cli import main
+
+    distribute.make_strategy = lambda name: strategy  # one per process: a second one's collectives collide
+
+    taken = os.path.join({out!r}, "cli_taken")
+    os.makedirs(taken, exist_ok=True)
+    open(os.path.join(taken, "notes.txt"), "w").close()
+    tiny = ["--strategy", "multiworker", "--epochs", "1", "--steps-per-epoch", "2", "--verbose", "0",
+            "--filters", "4", "--set", "latent_dim=4", "--batch-size", "8"]
+    result["cli"] = []
+    for run in (taken, os.path.join({out!r}, "cli_run")):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            status = main(["train", "conditional_gan", "--out", run] + tiny)
+        result["cli"].append([status, err.getvalue()])
 emit(result)
 """
 
@@ -103,6 +145,25 @@ def test_two_workers_match_each_other_and_one_worker_for_every_family(tmp_path):
         predicted = [np.array(run["predicted"]) for run in (a, b, one)]
         assert [len(p) for p in predicted] == [5, 5, 5], [p.shape for p in predicted]  # 10 rows before
         np.testing.assert_allclose(predicted[0], predicted[2], atol=1e-5, err_msg=family)
+
+    # A check or a write that fails on the chief alone stops every worker: before training, or at the epoch's end.
+    at = os.path.join(str(tmp_path / "replicas2_task0"), "in_the_way", "grid.png")
+    begin = f"`path`: no file can be written at {at!r}: {os.path.dirname(at)} is a file, not a folder. Pass another path."
+    told = "The chief worker stopped, so this worker stops too. On the chief: "
+    assert first["stopped"] == {"begin": ["ValueError", begin, 0], "write": ["OSError", "no space left at epoch 1", 3]}
+    assert second["stopped"] == {"begin": ["ValueError", told + begin, 0],
+                                 "write": ["ValueError", told + "OSError: no space left at epoch 1", 3]}
+    assert single["stopped"]["write"] == first["stopped"]["write"]
+
+    # The command line: the chief's refusal stops the other worker too; a run trains on both.
+    taken = tmp_path / "cli_taken"
+    refused = f"error: --out {taken}: the run folder exists. Pass --resume to continue it, or choose another --out"
+    assert first["cli"][0][0] == second["cli"][0][0] == 2, (first["cli"][0], second["cli"][0])
+    assert refused in first["cli"][0][1]
+    assert f"error: {told}{refused[len('error: '):]}" in second["cli"][0][1]
+    assert first["cli"][1][0] == second["cli"][1][0] == 0, (first["cli"][1], second["cli"][1])
+    assert sorted(os.listdir(taken)) == ["notes.txt"]
+    assert {"config.json", "gan.keras", "generator.keras", "logs", "samples.png"} <= set(os.listdir(tmp_path / "cli_run"))
 
     # Only the chief (worker 0) wrote samples and logs; a single worker is its own chief.
     chief, other = tmp_path / "replicas2_task0", tmp_path / "replicas2_task1"

@@ -142,3 +142,67 @@ def test_interrupted_fit_resumes_like_an_uninterrupted_one_for_every_family(tmp_
         np.testing.assert_allclose(
             np.array(result[family]["resumed"]), np.array(result[family]["straight"]), atol=1e-6, err_msg=family
         )
+
+
+def test_resume_compares_the_data_files_by_name_and_size(tmp_path, capsys):
+    from PIL import Image
+
+    from keras_cgan.cli import main
+
+    data = tmp_path / "pairs"
+    rng = np.random.default_rng(0)
+    for side, shape in (("A", (16, 16, 3)), ("B", (16, 16))):
+        (data / side).mkdir(parents=True)
+        for i in range(4):
+            Image.fromarray(rng.integers(0, 255, shape).astype("uint8")).save(data / side / f"{i}.png")
+    out = str(tmp_path / "run")
+    tiny = ["--size", "16", "--filters", "4", "--batch-size", "2", "--set", "receptive_field=16", "--verbose", "0"]
+    assert main(["train", "pix2pix", "--data", str(data), "--out", out, "--epochs", "1"] + tiny) == 0
+    with open(os.path.join(out, "data_files.json")) as f:
+        recorded = json.load(f)["files"]
+    assert sorted(recorded) == [f"{side}/{i}.png" for side in "AB" for i in range(4)]
+    assert recorded["A/0.png"] == os.path.getsize(data / "A" / "0.png")
+    capsys.readouterr()
+
+    # The data folder moved: the same files elsewhere resume silently (was: a warning that only counts were checked).
+    moved = tmp_path / "moved"
+    os.rename(data, moved)
+    resume = ["train", "pix2pix", "--out", out, "--resume", "--data", str(moved), "--verbose", "0"]
+    assert main(resume + ["--epochs", "2"]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+    # Other files, as many: a warning names what differs (was: silent, the counts being equal).
+    for side in "AB":
+        os.rename(moved / side / "1.png", moved / side / "9.png")
+    then = os.path.getsize(moved / "A" / "0.png")
+    Image.fromarray(np.zeros((16, 16, 3), "uint8")).save(moved / "A" / "0.png")
+    now = os.path.getsize(moved / "A" / "0.png")
+    assert main(resume + ["--epochs", "3"]) == 0
+    assert f"warning: --resume: the data folder {moved} holds other files than when the run last trained on it " \
+        "(data_files.json, by name and size): 2 files only then (A/1.png, B/1.png); 2 files only now (A/9.png, " \
+        f"B/9.png); 1 of another size (A/0.png: {then} bytes then, {now} now). Training goes on with them; if they " \
+        "are not the run's data, stop and resume with the right --data." in capsys.readouterr().err
+    assert main(resume + ["--epochs", "4"]) == 0  # what the run now trains on is recorded: said once
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_a_run_that_cannot_be_saved_at_the_end_says_so_and_resume_saves_it(tmp_path, capsys, monkeypatch):
+    # Was: the OSError's traceback (under several workers, on the chief alone: the others were left in a barrier).
+    from keras_cgan.cli import main, train
+
+    out = str(tmp_path / "run")
+    command = ["train", "conditional_gan", "--out", out, "--epochs", "1", "--steps-per-epoch", "2", "--verbose", "0",
+               "--filters", "4", "--set", "latent_dim=4", "--batch-size", "8"]
+
+    class Full:
+        def save(self, path):
+            raise OSError(28, "No space left on device")
+
+    served = train.served_generator
+    monkeypatch.setattr(train, "served_generator", lambda gan, warn=None: Full())
+    assert main(command) == 2
+    assert f"error: --out {out}: the trained run could not be saved ([Errno 28] No space left on device); make room " \
+        "or fix the folder, then run the same command with --resume to save it." in capsys.readouterr().err
+    monkeypatch.setattr(train, "served_generator", served)
+    assert main(command + ["--resume"]) == 0
+    assert {"gan.keras", "generator.keras", "samples.png"} <= set(os.listdir(out))

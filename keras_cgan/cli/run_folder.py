@@ -11,6 +11,8 @@
     <run>/diagnostics.txt  only when training went wrong: one line per failure
                            CollapseMonitor saw (NaN, constant or saturated
                            output, a discriminator winning outright), kind first
+    <run>/data_files.json  with --data: the name and size of every file of the
+                           data folder, which --resume compares with its --data
 
 `sample --run` and `export --run` read nothing else. The sections `family`,
 `model`, `compile` and `data` describe the model and what it learns from: a
@@ -38,6 +40,7 @@ LOGS = "logs"
 GAN = "gan.keras"
 GENERATOR = "generator.keras"
 DIAGNOSTICS = "diagnostics.txt"
+DATA_FILES = "data_files.json"
 FIXED_SECTIONS = ("family", "model", "compile", "data")
 FORMAT_VERSION = 1
 
@@ -183,3 +186,73 @@ def free_name(run, stem, extension):
     while os.path.exists(path(run, f"{stem}-{k}{extension}")):
         k += 1
     return path(run, f"{stem}-{k}{extension}")
+
+
+def data_files(folder):
+    """`{path under folder: size in bytes}` of the data files in `folder` and its subfolders: a cheap fingerprint.
+
+    Names and sizes only, no content is read. Hidden and system files are
+    left out, as the loaders leave them out; linked folders are followed once.
+    """
+    from keras_cgan.data.files import entries  # here: `keras_cgan.data` imports TensorFlow
+
+    listing, seen = {}, set()
+
+    def walk(where, prefix):
+        real = os.path.realpath(where)
+        if real in seen:  # a link back up the tree
+            return
+        seen.add(real)
+        for name in entries(where):
+            entry = os.path.join(where, name)
+            if os.path.isdir(entry):
+                walk(entry, prefix + name + "/")
+            elif os.path.isfile(entry):
+                listing[prefix + name] = os.path.getsize(entry)
+
+    walk(folder, "")
+    return listing
+
+
+def write_data_files(run, listing):
+    """Writes `data_files(...)` of the run's data folder to `<run>/data_files.json` (atomically)."""
+    tmp = path(run, DATA_FILES + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump({"files": listing}, f, indent=0, sort_keys=True)
+    os.replace(tmp, path(run, DATA_FILES))
+
+
+def read_data_files(run):
+    """The `data_files` the run recorded, or None (a run from before they were recorded, or an unreadable file)."""
+    try:
+        with open(path(run, DATA_FILES), encoding="utf-8") as f:
+            listing = json.load(f)["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return listing if isinstance(listing, dict) else None
+
+
+def data_files_differences(then, now, shown=3):
+    """What differs between two `data_files` listings, in words (`shown` names of each kind), or None when equal.
+
+    Example:
+
+    >>> data_files_differences({"a.png": 10, "b.png": 20}, {"a.png": 10, "b.png": 21, "c.png": 5})
+    '1 file only now (c.png); 1 of another size (b.png: 20 bytes then, 21 now)'
+    """
+    def names(keys):
+        keys = sorted(keys)
+        return ", ".join(keys[:shown]) + (f", and {len(keys) - shown} more" if len(keys) > shown else "")
+
+    gone, new = set(then) - set(now), set(now) - set(then)
+    resized = sorted(k for k in set(then) & set(now) if then[k] != now[k])
+    parts = []
+    if gone:
+        parts.append(f"{len(gone)} file{'s' * (len(gone) > 1)} only then ({names(gone)})")
+    if new:
+        parts.append(f"{len(new)} file{'s' * (len(new) > 1)} only now ({names(new)})")
+    if resized:
+        sizes = [f"{k}: {then[k]} bytes then, {now[k]} now" for k in resized[:shown]]
+        more = f", and {len(resized) - shown} more" if len(resized) > shown else ""
+        parts.append(f"{len(resized)} of another size ({', '.join(sizes)}{more})")
+    return "; ".join(parts) or None

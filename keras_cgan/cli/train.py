@@ -353,7 +353,12 @@ def run_train(args):
     strategy_name = args.strategy or saved_strategy or "default"
     strategy = distribute.make_strategy(strategy_name)  # first: it may split the CPU before TF starts
     chief = distribute.is_chief(strategy)
-    saved = _check_folder(out, args.resume, chief)
+    saved, problem = None, None
+    try:
+        saved = _check_folder(out, args.resume, chief)
+    except ValueError as error:
+        problem = error
+    distribute.stop_alike(strategy, problem)  # what the chief alone checks stops every worker alike
     if saved and saved["family"] != family.name:
         raise ValueError(f"--resume: {out} is a {saved['family']!r} run, not {family.name!r}.")
     if saved:  # a run folder from before an option existed was trained with its old value
@@ -373,7 +378,22 @@ def run_train(args):
     if data_path and not os.path.isdir(data_path):  # every family reads a folder
         problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
         raise wrong_layout(data_path, family, problem)
-    if saved_path and data_path != saved_path and not os.path.isdir(saved_path) and chief:
+    moved = saved_path and data_path != saved_path and not os.path.isdir(saved_path)
+    files = run_folder.data_files(data_path) if data_path and chief else None  # names and sizes, recorded
+    recorded = run_folder.read_data_files(out) if saved and files is not None else None
+    if recorded is not None:
+        differ = run_folder.data_files_differences(recorded, files)
+        if differ:
+            print(
+                "keras-cgan train: warning: --resume: " + (
+                    f"the run's data folder {saved_path} no longer exists, and --data {data_path} holds other "
+                    "files than it did" if moved else f"the data folder {data_path} holds other files than when "
+                    "the run last trained on it"
+                ) + f" ({run_folder.DATA_FILES}, by name and size): {differ}. Training goes on with them; if they "
+                "are not the run's data, stop and resume with the right --data.",
+                file=sys.stderr,
+            )
+    elif moved and chief:  # a run from before the files were recorded
         print(  # nothing of the old folder is left to compare with the new one but the counts checked later
             f"keras-cgan train: warning: --resume: the run's data folder {saved_path} no longer exists; "
             f"training goes on with --data {data_path}, checked only to hold as many examples.",
@@ -441,13 +461,16 @@ def run_train(args):
             if chief:
                 run_folder.write_config(out, config)
                 run_folder.write_preview(out, *data.preview)
+                if files is not None:
+                    run_folder.write_data_files(out, files)
                 callbacks += [
                     _backup(backup),  # a kill while the backup is written loses one epoch
                     _history_logger(run_folder.path(out, run_folder.HISTORY)),
-                    _tensorboard(family, data.preview, options["seed"], run_folder.path(out, run_folder.LOGS)),
                 ]
             else:
                 callbacks.append(_backup(backup, read_only=True))
+            # On every worker (it writes on the chief only): its checks and writes stop every worker alike.
+            callbacks.append(_tensorboard(family, data.preview, options["seed"], run_folder.path(out, run_folder.LOGS)))
             initial_epoch = _continue_finished_run(gan, out, strategy) if saved else 0
             train = distribute.shard_by_data(data.train.repeat())
             with _warning_lines():
@@ -479,17 +502,25 @@ def run_train(args):
                     else f"`keras-cgan train {family.name} --out {out} --resume` continues from the last finished epoch"
                 ) from None
             raise
+        problem = None
         if chief:
-            tmp = run_folder.path(out, "gan.tmp.keras")
-            gan.save(tmp)
-            os.replace(tmp, run_folder.path(out, run_folder.GAN))  # a kill never leaves half a gan.keras
-            shutil.rmtree(backup, ignore_errors=True)  # gan.keras holds the same state: one copy of it
-            served_generator(gan).save(run_folder.path(out, run_folder.GENERATOR))  # a StackGAN's grown stages
-            samples = run_folder.path(out, "samples" + family.sample_extension)
-            family.write_samples(gan, *data.preview, samples, options["seed"])
-            seen = f", {run_folder.DIAGNOSTICS} (training went wrong)" if os.path.isfile(diagnostics) else ""
-            print(f"run folder {out}: generator.keras, gan.keras, {os.path.basename(samples)}, config.json{seen}")
-        distribute.barrier(strategy)  # other workers wait for the chief's writes, then all exit
+            try:
+                tmp = run_folder.path(out, "gan.tmp.keras")
+                gan.save(tmp)
+                os.replace(tmp, run_folder.path(out, run_folder.GAN))  # a kill never leaves half a gan.keras
+                shutil.rmtree(backup, ignore_errors=True)  # gan.keras holds the same state: one copy of it
+                served_generator(gan).save(run_folder.path(out, run_folder.GENERATOR))  # a StackGAN's grown stages
+                samples = run_folder.path(out, "samples" + family.sample_extension)
+                family.write_samples(gan, *data.preview, samples, options["seed"])
+                seen = f", {run_folder.DIAGNOSTICS} (training went wrong)" if os.path.isfile(diagnostics) else ""
+                print(f"run folder {out}: generator.keras, gan.keras, {os.path.basename(samples)}, config.json{seen}")
+            except OSError as error:  # e.g. the disk filled up
+                problem = ValueError(
+                    f"--out {out}: the trained run could not be saved ({error}); make room or fix the folder, then "
+                    "run the same command with --resume to save it."
+                )
+        # Also the others' wait for the chief's writes: a worker that exits first is reported as crashed.
+        distribute.stop_alike(strategy, problem)
     finally:
         keras.config.set_dtype_policy(previous_policy)
     return 0

@@ -20,7 +20,7 @@ import os
 import numpy as np
 
 from keras_cgan import checks
-from keras_cgan.callbacks import SampleWriter, check_writable, is_chief
+from keras_cgan.callbacks import SampleWriter, check_writable
 from keras_cgan.models.input_checks import check_samples
 
 _GAP = 2  # pixels between panels and rows (at output scale)
@@ -134,8 +134,10 @@ class RolloutGIF(SampleWriter):
                 f"`clips` hold frames of shape {tuple(self.clips.shape[2:])}; the model predicts frames of shape "
                 f"{self.model.frame_shape}."
             )
-        if is_chief(self.model):
-            check_writable("directory", self.directory, folder=True)
+
+    def check_outputs(self):
+        super().check_outputs()
+        check_writable("directory", self.directory, folder=True)
 
     def write(self, epoch):
         k = self.model.context_frames  # the clips were checked against the model in `on_train_begin`

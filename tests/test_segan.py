@@ -917,3 +917,21 @@ def test_the_default_preset_normalizes_the_discriminator_as_its_figures_were_mea
     gan = presets.build(4096, seed=0)
     layers = [layer for layer in gan.discriminator._flatten_layers() if isinstance(layer, keras.layers.SpectralNormalization)]
     assert layers, "the default SEGAN's discriminator has no spectral normalization"
+
+
+def test_several_voicebank_pairs_are_named_with_advice_the_command_line_can_follow(tmp_path, capsys):
+    # `train segan --data` on a folder of both the 28- and 56-speaker sets advised "give `clean_dir` and
+    # `noisy_dir`", which the command has no option for; its layout named only clean_trainset_wav.
+    from keras_cgan.cli import main
+
+    for spk in ("28spk", "56spk"):
+        for kind in ("clean", "noisy"):
+            os.makedirs(tmp_path / f"{kind}_trainset_{spk}_wav")
+            sf.write(str(tmp_path / f"{kind}_trainset_{spk}_wav" / "p1.wav"), np.zeros(3000), 16000)
+    assert main(["train", "segan", "--data", str(tmp_path), "--out", str(tmp_path / "run"), "--epochs", "1"]) == 2
+    said = capsys.readouterr().err
+    assert "keep one pair there (move the others out), or rename the pair to read clean_trainset_wav" in said
+    assert "clean_dir" not in said and "DIR/clean_trainset_28spk_wav/" in said
+    with pytest.raises(ValueError, match=r"\(those names are read first\)\. Or give the two folders to read as "
+                                         r"`clean_dir` and `noisy_dir`\.$"):
+        audio.paired_dataset(str(tmp_path), window=1024)

@@ -395,3 +395,19 @@ def test_metrics_by_hand():
     assert report["sharpness_ratio"] == pytest.approx(1.0) and report["ssim"] == pytest.approx(1.0)
     with pytest.raises(ValueError, match="same shape"):
         image_quality.psnr(real, real[:, :8])
+
+
+def test_translate_takes_the_tiff_and_webp_files_training_reads(tmp_path):
+    # `keras-cgan translate in/ out/` skipped them ("the folder holds no images (.jpg, ..., .gif)") and refused
+    # an output named `.tif`, though `train pix2pix` reads both formats.
+    import argparse
+
+    from keras_cgan.cli import translate
+
+    for name in ("0.tif", "1.tiff", "2.webp"):
+        _picture("RGB").save(tmp_path / name)
+    (tmp_path / "notes.txt").write_text("not an image")
+    pairs = translate._pairs(argparse.Namespace(input=str(tmp_path), output=str(tmp_path / "out"), overwrite=False))
+    assert sorted(os.path.basename(target) for _, target in pairs) == ["0.tif", "1.tiff", "2.webp"]
+    one = argparse.Namespace(input=str(tmp_path / "0.tif"), output=str(tmp_path / "o.webp"), overwrite=False)
+    assert translate._pairs(one) == [(str(tmp_path / "0.tif"), str(tmp_path / "o.webp"))]

@@ -52,7 +52,7 @@ from keras_cgan import checks
 from keras_cgan.data import files
 
 DIRECTIONS = ("AtoB", "BtoA")
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")  # every format read (FORMATS)
 # Gray + alpha is read as gray; 16-bit gray (I;16) is scaled to 8 bits. CMYK and YCbCr are read as RGB.
 _MODE_CHANNELS = {
     "1": 1, "L": 1, "LA": 1, "I;16": 1, "I;16B": 1, "I;16L": 1, "I": 1, "P": 3, "PA": 3, "RGB": 3, "RGBX": 3,

@@ -15,6 +15,7 @@ and batch.
 import contextlib
 import inspect
 import re
+import threading
 
 import keras
 import numpy as np
@@ -34,6 +35,10 @@ SAMPLE_WEIGHT_MESSAGE = (
     "silently. Yield `(condition, target)` pairs; to weight examples, repeat or resample them in the "
     "data pipeline (e.g. `tf.data.Dataset.sample_from_datasets`)."
 )
+
+
+# Per thread, `{id(model): [[use], ...]}`: the `_checked_for` blocks open on each model, the innermost last.
+_USES = threading.local()
 
 
 class NonFiniteDataError(ValueError, FloatingPointError):
@@ -57,7 +62,7 @@ NAN_EFFECTS = {
 }
 
 
-def check_samples(samples, where, what="targets", kind="image", use="train"):
+def check_samples(samples, where, what="targets", kind="image", use="generate"):
     """Raises `ValueError` naming `where` unless `samples` are finite floats in `[-1, 1]`.
 
     Targets (images, waveforms, frames) and image or waveform conditions
@@ -75,7 +80,7 @@ def check_samples(samples, where, what="targets", kind="image", use="train"):
             message gives (`checks.scaling_hint`). Defaults to `"image"`.
         use: str. A key of `NAN_EFFECTS`: what the samples are for
             (`"train"`, `"evaluate"` or `"generate"`), which the message for
-            NaN names. Defaults to `"train"`.
+            NaN names. Defaults to `"generate"`.
     """
     dtype = tf.as_dtype(samples.dtype)
     if not dtype.is_floating:
@@ -256,9 +261,10 @@ class InputChecks:
     def _check_values(self, samples, where, what):
         """`check_samples` on the dtype always, on the values unless `compile(check_data=False)`.
 
-        The samples are for generation, unless checked within `_checked_for`.
+        The samples are for generation, unless checked within `_checked_for` (on this thread).
         """
-        use = getattr(self, "_values_use", None) or "generate"
+        open_blocks = getattr(_USES, "by_model", {}).get(id(self))
+        use = open_blocks[-1][0] if open_blocks else "generate"
         if getattr(self, "check_data", True) or not (isinstance(samples, np.ndarray) or hasattr(samples, "numpy")):
             check_samples(samples, where, what, self.sample_kind, use)
         else:
@@ -266,12 +272,19 @@ class InputChecks:
 
     @contextlib.contextmanager
     def _checked_for(self, use):
-        """Within it, `_check_values` checks samples for `use` (`"train"` or `"evaluate"`), which its NaN message names."""
-        previous, self._values_use = getattr(self, "_values_use", None), use
+        """Within it, `_check_values` checks samples for `use` (`"train"` or `"evaluate"`), which its NaN message
+        names: on this thread only, and on no other once it ends, in whatever order blocks end."""
+        by_model = _USES.__dict__.setdefault("by_model", {})
+        block = [use]  # this block's own entry, removed by identity
+        by_model.setdefault(id(self), []).append(block)
         try:
             yield
         finally:
-            self._values_use = previous
+            open_blocks = [other for other in by_model.get(id(self), []) if other is not block]
+            if open_blocks:
+                by_model[id(self)] = open_blocks
+            else:
+                by_model.pop(id(self), None)
 
     def _scalar_condition(self):
         """Whether one condition is a scalar (a class id), so a Python number is a batch of one."""

@@ -443,12 +443,12 @@ def test_audio_checks_give_hints_for_waveforms_not_images():
     cases = [  # each said "Images in [0, 255]: use `x / 127.5 - 1`" or "uint8 images"
         (lambda: gan.enhance([0, 1.5]), loud),
         (lambda: gan.enhance(np.array([0.0, 3000.0])), "int16 PCM: divide by 32768."),
-        (lambda: gan.enhance(np.array([0.0, 1e6])), "int32 PCM: divide by 2147483648."),
+        (lambda: gan.enhance(np.array([0.0, 1e8])), "int32 PCM: divide by 2147483648."),
         (lambda: gan.enhance(np.full(100, 128, "uint8")), "8-bit PCM audio (unsigned): use `(x.astype('float32') - 128) / 128`"),
         (lambda: gan.enhance(np.full(100, 7, "int32")), "int32 PCM audio: use `x.astype('float32') / 2147483648`"),
         (lambda: streaming.stream_enhance(lambda f: f, [0, 1.5], window=WINDOW), loud),
         (lambda: gan.predict(windows + 1.5, verbose=0), loud),
-        (lambda: gan.fit(windows, windows + 200, verbose=0), loud),
+        (lambda: gan.fit(windows, windows - 200, verbose=0), loud),
         (lambda: gan.fit(tf.data.Dataset.from_tensor_slices((windows + 1.5, windows)).batch(2), verbose=0), loud),
     ]
     for call, hint in cases:
@@ -935,3 +935,35 @@ def test_several_voicebank_pairs_are_named_with_advice_the_command_line_can_foll
     with pytest.raises(ValueError, match=r"\(those names are read first\)\. Or give the two folders to read as "
                                          r"`clean_dir` and `noisy_dir`\.$"):
         audio.paired_dataset(str(tmp_path), window=1024)
+
+
+@pytest.mark.parametrize("low, high, said", [
+    (-40000, 12000, "int16 PCM beyond full scale (a gain, a sum): divide by 32768, then scale louder audio down"),
+    (-65536, 65535, "divide by 32768, then scale"),
+    (-3e8, 3e8, "int32 PCM: divide by 2147483648"),
+    (0, 255, "8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128`"),
+    (12, 200, "8-bit PCM"),
+    (-1.5, 1.4, "scale louder audio down, e.g. `x / np.abs(x).max()`"),
+])
+def test_audio_scaling_hints_bring_the_samples_to_full_scale_not_near_silence(low, high, said):
+    # A float peak of 40000 was "int32 PCM: divide by 2147483648" (a peak of 2e-5); 8-bit PCM got `x / max`.
+    from keras_cgan.checks import scaling_hint
+
+    hint = scaling_hint(low, high, "audio")
+    assert said in hint and ("2147483648" in hint) == (high > 2**24)
+
+
+def test_enhance_and_stream_range_errors_say_the_range_plainly_and_a_stream_gets_one_gain():
+    # "(the targets' range)" meant nothing to an `enhance` caller, and a chunk was told `x / np.abs(x).max()`,
+    # a gain of its own per chunk.
+    gan = gain_segan(0.5)
+    loud = np.full(300, 1.5, "float32")
+    for call in (lambda: gan.enhance(loud), lambda: streaming.stream_enhance(lambda f: f, loud, window=WINDOW)):
+        with pytest.raises(ValueError, match=r"samples must be in \[-1, 1\]; got values from 1\.5 to 1\.5\.") as raised:
+            call()
+        assert "range)" not in str(raised.value)
+    stream = streaming.StreamingEnhancer(lambda f: f, WINDOW)
+    with pytest.raises(ValueError, match=r"chunk 1 .* must be in \[-1, 1\]; got .*scale the whole stream down by "
+                                         r"one fixed gain .*not each chunk by its own peak") as raised:
+        stream.process(loud)
+    assert "np.abs(x).max()" not in str(raised.value)

@@ -62,7 +62,7 @@ NAN_EFFECTS = {
 }
 
 
-def check_samples(samples, where, what="targets", kind="image", use="generate"):
+def check_samples(samples, where, what="targets", kind="image", use="generate", why=None, stream=False):
     """Raises `ValueError` naming `where` unless `samples` are finite floats in `[-1, 1]`.
 
     Targets (images, waveforms, frames) and image or waveform conditions
@@ -81,6 +81,11 @@ def check_samples(samples, where, what="targets", kind="image", use="generate"):
         use: str. A key of `NAN_EFFECTS`: what the samples are for
             (`"train"`, `"evaluate"` or `"generate"`), which the message for
             NaN names. Defaults to `"generate"`.
+        why: str or None. Why the samples must lie in `[-1, 1]`, said after
+            the range: `""` says nothing. Defaults to the targets' range (for
+            conditions; the generator's output range for targets).
+        stream: bool. The samples are one chunk of a stream: the scaling
+            hint asks for one gain for the whole stream. Defaults to `False`.
     """
     dtype = tf.as_dtype(samples.dtype)
     if not dtype.is_floating:
@@ -101,9 +106,10 @@ def check_samples(samples, where, what="targets", kind="image", use="generate"):
         )
     low, high = float(values.min()), float(values.max())
     if low < -SAMPLE_LIMIT or high > SAMPLE_LIMIT:
+        why = _range_of(what) if why is None else why
         raise ValueError(
-            f"{where}: {what} must be in [-1, 1] ({_range_of(what)}); got values from {low:g} "
-            f"to {high:g}.{scaling_hint(low, high, kind)}"
+            f"{where}: {what} must be in [-1, 1]{f' ({why})' if why else ''}; got values from {low:g} "
+            f"to {high:g}.{scaling_hint(low, high, kind, stream)}"
         )
 
 

@@ -274,7 +274,7 @@ class StreamingEnhancer:
             )
         if x.dtype.kind != "f" or not (x.size == 0 or -checks.SAMPLE_LIMIT <= x.min() <= x.max() <= checks.SAMPLE_LIMIT):
             # Only a refused chunk (or a non-float one) pays for the message's search; NaN fails the comparison.
-            check_samples(x, "chunk", what, "audio", use="generate")
+            check_samples(x, "chunk", what, "audio", use="generate", why="", stream=True)
         return x.astype("float32", copy=False).reshape(-1)
 
     def _run_ready(self):
@@ -333,7 +333,7 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
     """
     chunk_size = checks.integer("chunk_size", chunk_size, low=1)  # 0 was range()'s error, 2.5 a TypeError
     x = np.asarray(waveform)
-    check_samples(x, "waveform", "`stream_enhance` samples", "audio", use="generate")  # int16 PCM, NaN, 1.5 went through
+    check_samples(x, "waveform", "`stream_enhance` samples", "audio", use="generate", why="")  # int16 PCM, NaN, 1.5 went through
     if x.ndim > 1 and sorted(x.shape)[-2] > 1:  # [T, 2] was read as 2T interleaved samples
         raise ValueError(
             f"`waveform` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape {x.shape}; "

@@ -466,10 +466,10 @@ def test_streamer_checks_each_chunk_as_enhance_checks_its_audio():
     cases = [  # each went through: NaN made NaN out, 1.5 and int16 PCM were enhanced unscaled, [n, 2] interleaved
         (np.array([0.0, np.nan], "float32"),
          "chunk: the samples of chunk 2 (from sample 1000 of the stream) must be finite; chunk[1] holds nan"),
-        ([0.0, 1.5], "chunk: the samples of chunk 3 (from sample 1000 of the stream) must be in [-1, 1]"),
+        ([0.0, 1.5], "chunk: the samples of chunk 2 (from sample 1000 of the stream) must be in [-1, 1]"),
         (np.full(10, 1000, "int16"), "got dtype int16. int16 PCM audio: use `x.astype('float32') / 32768`"),
         (np.zeros((10, 2), "float32"),
-         "`chunk` must be one signal, of shape (n,), (n, 1) or (1, n). Received shape (10, 2) for chunk 5"),
+         "`chunk` must be one signal, of shape (n,), (n, 1) or (1, n). Received shape (10, 2) for chunk 2"),
     ]
     for chunk, match in cases:
         with pytest.raises(ValueError, match=re.escape(match)):
@@ -494,8 +494,8 @@ def test_streamer_names_a_window_the_runner_does_not_take():
 
     run.window = WINDOW  # as `window_runner` states an export's frame length
     x = np.zeros(3000, "float32")
-    with pytest.raises(ValueError, match=re.escape(f"`window` must be the frame length `run_window` takes ({WINDOW}, "
-                                                   "its `window` attribute")):  # was numpy's "cannot reshape"
+    with pytest.raises(ValueError, match=re.escape(f"`window` must be the frame length the model takes ({WINDOW}); "
+                                                   "leave `window` out of `stream_enhance`")):  # was "cannot reshape"
         streaming.stream_enhance(run, x, window=WINDOW // 2)
     with pytest.raises(ValueError, match=re.escape(f"`run_window` returned 10 values for a frame of {WINDOW} samples")):
         streaming.stream_enhance(lambda frame: frame[:10], x, window=WINDOW)  # was "could not be broadcast"
@@ -967,3 +967,23 @@ def test_enhance_and_stream_range_errors_say_the_range_plainly_and_a_stream_gets
                                          r"one fixed gain .*not each chunk by its own peak") as raised:
         stream.process(loud)
     assert "np.abs(x).max()" not in str(raised.value)
+
+
+def test_a_streamer_built_with_another_window_is_told_to_pass_the_runners_and_refused_chunks_are_not_counted():
+    # The constructor said "leave `window` out of `stream_enhance`", a function its caller never called; a
+    # refused chunk was counted, so the next one was named a chunk further on.
+    def run(frame):
+        return frame
+
+    run.window = WINDOW
+    with pytest.raises(ValueError, match=re.escape(f"its `window` attribute): pass window=run_window.window. "
+                                                   f"Received: window={WINDOW // 2}")):
+        streaming.StreamingEnhancer(run, WINDOW // 2)
+    streamer = streaming.StreamingEnhancer(run, WINDOW)
+    streamer.process(np.zeros(100, "float32"))
+    for bad in (np.full(10, np.nan, "float32"), np.full(10, 2.0, "float32")):
+        with pytest.raises(ValueError, match=r"chunk 2 \(from sample 100 of the stream\)"):
+            streamer.process(bad)
+    streamer.process(np.zeros(100, "float32"))
+    with pytest.raises(ValueError, match=r"chunk 3 \(from sample 200 of the stream\)"):
+        streamer.process([2.0])

@@ -987,3 +987,17 @@ def test_a_streamer_built_with_another_window_is_told_to_pass_the_runners_and_re
     streamer.process(np.zeros(100, "float32"))
     with pytest.raises(ValueError, match=r"chunk 3 \(from sample 200 of the stream\)"):
         streamer.process([2.0])
+
+
+def test_a_subclass_naming_a_sample_kind_not_known_is_refused_as_it_is_defined():
+    # `sample_kind = "speech"` trained on data in range, then a range error read "`kind` must be one of ...".
+    with pytest.raises(ValueError, match=re.escape("MySEGAN.sample_kind must be one of ('image', 'audio') (what its "
+                                                   "samples are, for the hints on scaling them). Received: "
+                                                   "sample_kind='speech'")):
+        class MySEGAN(SEGAN):
+            sample_kind = "speech"
+
+    class Quiet(SEGAN):
+        sample_kind = "audio"
+
+    assert Quiet.sample_kind == "audio"

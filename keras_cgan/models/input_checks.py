@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_cgan.checks import SAMPLE_LIMIT, cast_hint, scaling_hint, single
+from keras_cgan.checks import SAMPLE_KINDS, SAMPLE_LIMIT, cast_hint, scaling_hint, single
 from keras_cgan.conditions import base as conditions_base
 from keras_cgan.conditions.base import fits_per_sample
 
@@ -223,6 +223,15 @@ class InputChecks:
 
     # What the samples are, for the hints on scaling them (`checks.SAMPLE_KINDS`); a family of waveforms says "audio".
     sample_kind = "image"
+
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's `sample_kind` is checked as the class is defined, not when a message first needs it."""
+        super().__init_subclass__(**kwargs)
+        if cls.sample_kind not in SAMPLE_KINDS:
+            raise ValueError(
+                f"{cls.__name__}.sample_kind must be one of {SAMPLE_KINDS} (what its samples are, for the hints on "
+                f"scaling them). Received: sample_kind={cls.sample_kind!r}"
+            )
 
     # ---------------------------------------------- hooks a family overrides
 

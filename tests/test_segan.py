@@ -1001,3 +1001,14 @@ def test_a_subclass_naming_a_sample_kind_not_known_is_refused_as_it_is_defined()
         sample_kind = "audio"
 
     assert Quiet.sample_kind == "audio"
+
+
+def test_metrics_of_one_utterance_name_its_arguments_not_a_first_row():
+    # `evaluate(clean, estimate)` of one utterance named "clean[0]" and "estimates[0]", a batch never given.
+    clean = 0.5 * np.sin(np.arange(4000) * 0.05)
+    broken = clean.copy()
+    broken[7] = np.nan
+    with pytest.raises(ValueError, match=r"^clean holds integer samples \(int16, up to 16383\) but estimates floats"):
+        audio_metrics.evaluate((clean * 32767).astype("int16"), clean, metrics="snr")
+    with pytest.raises(ValueError, match=r"^estimates must be finite; sample 7 is nan"):
+        audio_metrics.evaluate(clean[:, None], broken, metrics="snr")

@@ -200,6 +200,7 @@ def cast_hint(dtype, kind="image"):
     if _sample_kind(kind) == "audio":
         hints = {
             "uint8": " 8-bit PCM audio (unsigned): use `(x.astype('float32') - 128) / 128`.",
+            "int8": " 8-bit PCM audio (signed): use `x.astype('float32') / 128`.",
             "int16": pcm16,
             "int32": " int32 PCM audio: use `x.astype('float32') / 2147483648`.",
         }

@@ -953,6 +953,13 @@ def test_audio_scaling_hints_bring_the_samples_to_full_scale_not_near_silence(lo
     assert said in hint and ("2147483648" in hint) == (high > 2**24)
 
 
+def test_signed_8_bit_audio_gets_its_own_cast():
+    # int8 samples were told "Cast them to float32 and scale them to [-1, 1]", no factor.
+    with pytest.raises(ValueError, match=re.escape("got dtype int8. 8-bit PCM audio (signed): use "
+                                                   "`x.astype('float32') / 128`.")):
+        gain_segan(0.5).enhance(np.full(300, -100, "int8"))
+
+
 def test_enhance_and_stream_range_errors_say_the_range_plainly_and_a_stream_gets_one_gain():
     # "(the targets' range)" meant nothing to an `enhance` caller, and a chunk was told `x / np.abs(x).max()`,
     # a gain of its own per chunk.

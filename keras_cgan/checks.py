@@ -148,25 +148,37 @@ def _sample_kind(kind):
     return kind
 
 
-def scaling_hint(low, high, kind="image"):
+def scaling_hint(low, high, kind="image", stream=False):
     """How to bring samples spanning `[low, high]` into `[-1, 1]`: a sentence, led by a space.
 
     `kind` is what the samples are, one of `SAMPLE_KINDS`: `"image"` (the
     default; video frames and other samples too) or `"audio"` (waveforms).
+    `stream`: the samples are one chunk of a stream, to be scaled as the rest
+    of it (one fixed gain, not each chunk by its own peak).
 
     >>> scaling_hint(0, 255)
     ' Images in [0, 255]: use `x / 127.5 - 1`; in [0, 1]: `2 * x - 1`.'
     >>> scaling_hint(-9000, 12000, "audio")
     ' Audio must be float samples in [-1, 1] (`data.audio.read_wav` reads any wav so); int16 PCM: divide by 32768.'
+    >>> scaling_hint(-40000, 12000, "audio").split("; ", 1)[1]
+    'int16 PCM beyond full scale (a gain, a sum): divide by 32768, then scale louder audio down, e.g. `x / np.abs(x).max()`.'
     """
     if _sample_kind(kind) == "audio":
         peak = max(-low, high)
-        if 32768 < peak <= 2**31:
+        down = ("scale the whole stream down by one fixed gain (the same factor for every chunk, at most 1 over "
+                "the stream's loudest peak), not each chunk by its own peak: its level would jump from chunk to "
+                "chunk") if stream else \
+            "scale louder audio down, e.g. `x / np.abs(x).max()`"
+        if low >= 0 and 2 <= high <= 255:
+            how = "8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128`"
+        elif 2**24 < peak <= 2**31:
             how = "int32 PCM: divide by 2147483648"
+        elif 32768 < peak <= 2**24:
+            how = f"int16 PCM beyond full scale (a gain, a sum): divide by 32768, then {down}"
         elif 255 < peak <= 32768:
             how = "int16 PCM: divide by 32768"
         else:  # a gain, or a sum of signals, beyond full scale
-            how = "scale louder audio down, e.g. `x / np.abs(x).max()`"
+            how = down
         return f" Audio must be float samples in [-1, 1] (`data.audio.read_wav` reads any wav so); {how}."
     if low >= 0 and high <= 255:
         return " Images in [0, 255]: use `x / 127.5 - 1`; in [0, 1]: `2 * x - 1`."
@@ -188,6 +200,7 @@ def cast_hint(dtype, kind="image"):
     if _sample_kind(kind) == "audio":
         hints = {
             "uint8": " 8-bit PCM audio (unsigned): use `(x.astype('float32') - 128) / 128`.",
+            "int8": " 8-bit PCM audio (signed): use `x.astype('float32') / 128`.",
             "int16": pcm16,
             "int32": " int32 PCM audio: use `x.astype('float32') / 2147483648`.",
         }

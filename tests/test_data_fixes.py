@@ -369,3 +369,44 @@ def test_a_tags_file_of_one_tag_is_named(tmp_path):
     folder, path = _faces(tmp_path, ["0,blue hair", "1,Blue Hair"])
     with pytest.raises(ValueError, match=r"tags\.csv: every row holds the one tag 'blue hair'; .* at least 2 "):
         tags.load(folder, path, image_size=4)
+
+
+def test_image_paths_from_an_annotation_file_in_the_working_folder_are_found(tmp_path, monkeypatch):
+    # `tags.read("faces", "tags.csv")` run beside the file: its folder was "" and went unsearched.
+    _faces(tmp_path, ["path,tags", "faces/0.png,blue hair", "faces/1.png,red hair"])
+    monkeypatch.chdir(tmp_path)
+    assert tags.read("faces", "tags.csv", image_size=4)[1] == [["blue hair"], ["red hair"]]
+    assert captions.read("faces", "tags.csv", image_size=4)[1] == ["blue hair", "red hair"]
+    _faces(tmp_path, ["path,tags", "faces/7.png,blue hair"])
+    with pytest.raises(ValueError, match=r"image 'faces/7\.png' not found in faces \(tried faces/faces/7\.png, "
+                                         rf"\.\.\.\), nor in the annotation file's folder {re.escape(str(tmp_path))}$"):
+        tags.read("faces", "tags.csv", image_size=4)
+
+
+def test_a_first_row_naming_an_image_is_data_though_its_cells_read_as_column_names(tmp_path):
+    # `0,blue hair,text,name` (0.png there) was taken for a header naming `text` and `name`: the row was
+    # dropped and the next rows read as "image '' has no tags".
+    folder, path = _faces(tmp_path, ["0,blue hair,text,name", "1,blue hair", "2,red eyes,text"])
+    assert tags.read(folder, path, image_size=4)[1] == [["blue hair", "text", "name"], ["blue hair"],
+                                                        ["red eyes", "text"]]
+
+
+def test_a_captions_header_of_several_text_columns_is_refused_naming_them(tmp_path):
+    # `image,caption_1,caption_2,split` joined the two captions into one ("a cat,a small cat"), silently.
+    folder, path = _faces(tmp_path, ["image,caption_1,caption_2,split", "0,a cat,a small cat,train"])
+    with pytest.raises(ValueError, match=re.escape("line 1: the header names 2 text columns ['caption_1', "
+                                                   "'caption_2'], but one text is read per image: keep one")):
+        captions.read(folder, path, image_size=4)
+    # Numbered columns of the other kind are not read: a tags file's `caption_1` is left out, named.
+    folder, path = _faces(tmp_path, ["image,tag1,tag2,caption_1", "0,blue hair,red eyes,a girl"])
+    with pytest.warns(UserWarning, match=r"only 'tag1' and 'tag2' are read, the columns \['caption_1'\] are left"):
+        assert tags.read(folder, path, image_size=4)[1] == [["blue hair", "red eyes"]]
+
+
+def test_a_header_naming_the_text_column_before_the_image_column_is_read_by_its_names(tmp_path):
+    # `tags,image` read each row's tags as its image: "image 'blue hair' not found".
+    folder, path = _faces(tmp_path, ["tags,image", "blue hair,0.png", "red eyes,1"])
+    assert tags.read(folder, path, image_size=4)[1] == [["blue hair"], ["red eyes"]]
+    folder, path = _faces(tmp_path, ["caption,source,image", "a cat,web,0.png"])
+    with pytest.warns(UserWarning, match=r"only 'caption' is read, the columns \['source'\] are left out"):
+        assert captions.read(folder, path, image_size=4)[1] == ["a cat"]

@@ -163,3 +163,52 @@ def test_nan_messages_say_what_the_data_were_for():
         with pytest.raises(ValueError, match=re.escape(said)) as raised:
             call()
         assert "weight" not in str(raised.value) or said == train
+
+
+def test_nan_in_clips_to_roll_out_is_named_as_making_the_output_nan():
+    # `rollout` and `RolloutGIF` spoke of training ("`d_loss`, `g_loss` and then every weight NaN").
+    from keras_cgan.models.input_checks import check_samples
+    from keras_cgan.models.next_frame_gan.callbacks import RolloutGIF
+
+    gan = families.build("next_frame")
+    clips = np.zeros((1, 2, 8, 8, 1), "float32")
+    clips[0, 1, 3, 3, 0] = np.nan
+    output = "which would make the output NaN: repair or drop those samples"
+    for call in (lambda: gan.rollout(clips, steps=2), lambda: RolloutGIF(clips, "unused", steps=2),
+                 lambda: check_samples(clips, "clips")):
+        with pytest.raises(ValueError, match=re.escape(output)):
+            call()
+
+
+def test_what_samples_are_checked_for_holds_on_its_own_thread_and_ends_with_its_block():
+    # A `fit` on one thread made another thread's `predict` speak of training, and two checks ending out of
+    # order left the model's later `predict` calls speaking of training.
+    import threading
+
+    gan = families.build("segan")
+    bad = families.data("segan", 2)[0]
+    bad[0, 3] = np.nan
+    output = "which would make the output NaN"
+    entered, leave = threading.Event(), threading.Event()
+
+    def train_check():
+        with gan._checked_for("train"):
+            entered.set()
+            leave.wait(30)
+
+    thread = threading.Thread(target=train_check)
+    thread.start()
+    try:
+        assert entered.wait(30)
+        with pytest.raises(ValueError, match=re.escape(output)):
+            gan.predict(bad, verbose=0)
+    finally:
+        leave.set()
+        thread.join()
+    first, second = gan._checked_for("train"), gan._checked_for("evaluate")
+    first.__enter__(), second.__enter__()
+    with pytest.raises(ValueError, match=re.escape("would make `d_loss` and `g_loss` NaN")):
+        gan.check_condition(bad, "x")
+    first.__exit__(None, None, None), second.__exit__(None, None, None)
+    with pytest.raises(ValueError, match=re.escape(output)):
+        gan.predict(bad, verbose=0)

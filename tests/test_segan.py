@@ -443,12 +443,12 @@ def test_audio_checks_give_hints_for_waveforms_not_images():
     cases = [  # each said "Images in [0, 255]: use `x / 127.5 - 1`" or "uint8 images"
         (lambda: gan.enhance([0, 1.5]), loud),
         (lambda: gan.enhance(np.array([0.0, 3000.0])), "int16 PCM: divide by 32768."),
-        (lambda: gan.enhance(np.array([0.0, 1e6])), "int32 PCM: divide by 2147483648."),
+        (lambda: gan.enhance(np.array([0.0, 1e8])), "int32 PCM: divide by 2147483648."),
         (lambda: gan.enhance(np.full(100, 128, "uint8")), "8-bit PCM audio (unsigned): use `(x.astype('float32') - 128) / 128`"),
         (lambda: gan.enhance(np.full(100, 7, "int32")), "int32 PCM audio: use `x.astype('float32') / 2147483648`"),
         (lambda: streaming.stream_enhance(lambda f: f, [0, 1.5], window=WINDOW), loud),
         (lambda: gan.predict(windows + 1.5, verbose=0), loud),
-        (lambda: gan.fit(windows, windows + 200, verbose=0), loud),
+        (lambda: gan.fit(windows, windows - 200, verbose=0), loud),
         (lambda: gan.fit(tf.data.Dataset.from_tensor_slices((windows + 1.5, windows)).batch(2), verbose=0), loud),
     ]
     for call, hint in cases:
@@ -466,10 +466,10 @@ def test_streamer_checks_each_chunk_as_enhance_checks_its_audio():
     cases = [  # each went through: NaN made NaN out, 1.5 and int16 PCM were enhanced unscaled, [n, 2] interleaved
         (np.array([0.0, np.nan], "float32"),
          "chunk: the samples of chunk 2 (from sample 1000 of the stream) must be finite; chunk[1] holds nan"),
-        ([0.0, 1.5], "chunk: the samples of chunk 3 (from sample 1000 of the stream) must be in [-1, 1]"),
+        ([0.0, 1.5], "chunk: the samples of chunk 2 (from sample 1000 of the stream) must be in [-1, 1]"),
         (np.full(10, 1000, "int16"), "got dtype int16. int16 PCM audio: use `x.astype('float32') / 32768`"),
         (np.zeros((10, 2), "float32"),
-         "`chunk` must be one signal, of shape (n,), (n, 1) or (1, n). Received shape (10, 2) for chunk 5"),
+         "`chunk` must be one signal, of shape (n,), (n, 1) or (1, n). Received shape (10, 2) for chunk 2"),
     ]
     for chunk, match in cases:
         with pytest.raises(ValueError, match=re.escape(match)):
@@ -494,8 +494,8 @@ def test_streamer_names_a_window_the_runner_does_not_take():
 
     run.window = WINDOW  # as `window_runner` states an export's frame length
     x = np.zeros(3000, "float32")
-    with pytest.raises(ValueError, match=re.escape(f"`window` must be the frame length `run_window` takes ({WINDOW}, "
-                                                   "its `window` attribute")):  # was numpy's "cannot reshape"
+    with pytest.raises(ValueError, match=re.escape(f"`window` must be the frame length the model takes ({WINDOW}); "
+                                                   "leave `window` out of `stream_enhance`")):  # was "cannot reshape"
         streaming.stream_enhance(run, x, window=WINDOW // 2)
     with pytest.raises(ValueError, match=re.escape(f"`run_window` returned 10 values for a frame of {WINDOW} samples")):
         streaming.stream_enhance(lambda frame: frame[:10], x, window=WINDOW)  # was "could not be broadcast"
@@ -927,3 +927,105 @@ def test_weights_that_train_no_generator_are_refused():
         tiny_segan(l1_weight=0.0, stft_weight=0.0, adversarial_weight=0.0)
     for weights in (dict(stft_weight=1.0), dict(adversarial_weight=1.0), dict(l1_weight=1.0)):  # any one trains it
         tiny_segan(**{"l1_weight": 0.0, "stft_weight": 0.0, "adversarial_weight": 0.0, **weights})
+
+
+def test_several_voicebank_pairs_are_named_with_advice_the_command_line_can_follow(tmp_path, capsys):
+    # `train segan --data` on a folder of both the 28- and 56-speaker sets advised "give `clean_dir` and
+    # `noisy_dir`", which the command has no option for; its layout named only clean_trainset_wav.
+    from keras_cgan.cli import main
+
+    for spk in ("28spk", "56spk"):
+        for kind in ("clean", "noisy"):
+            os.makedirs(tmp_path / f"{kind}_trainset_{spk}_wav")
+            sf.write(str(tmp_path / f"{kind}_trainset_{spk}_wav" / "p1.wav"), np.zeros(3000), 16000)
+    assert main(["train", "segan", "--data", str(tmp_path), "--out", str(tmp_path / "run"), "--epochs", "1"]) == 2
+    said = capsys.readouterr().err
+    assert "keep one pair there (move the others out), or rename the pair to read clean_trainset_wav" in said
+    assert "clean_dir" not in said and "DIR/clean_trainset_28spk_wav/" in said
+    with pytest.raises(ValueError, match=r"\(those names are read first\)\. Or give the two folders to read as "
+                                         r"`clean_dir` and `noisy_dir`\.$"):
+        audio.paired_dataset(str(tmp_path), window=1024)
+
+
+@pytest.mark.parametrize("low, high, said", [
+    (-40000, 12000, "int16 PCM beyond full scale (a gain, a sum): divide by 32768, then scale louder audio down"),
+    (-65536, 65535, "divide by 32768, then scale"),
+    (-3e8, 3e8, "int32 PCM: divide by 2147483648"),
+    (0, 255, "8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128`"),
+    (12, 200, "8-bit PCM"),
+    (-1.5, 1.4, "scale louder audio down, e.g. `x / np.abs(x).max()`"),
+])
+def test_audio_scaling_hints_bring_the_samples_to_full_scale_not_near_silence(low, high, said):
+    # A float peak of 40000 was "int32 PCM: divide by 2147483648" (a peak of 2e-5); 8-bit PCM got `x / max`.
+    from keras_cgan.checks import scaling_hint
+
+    hint = scaling_hint(low, high, "audio")
+    assert said in hint and ("2147483648" in hint) == (high > 2**24)
+
+
+def test_signed_8_bit_audio_gets_its_own_cast():
+    # int8 samples were told "Cast them to float32 and scale them to [-1, 1]", no factor.
+    with pytest.raises(ValueError, match=re.escape("got dtype int8. 8-bit PCM audio (signed): use "
+                                                   "`x.astype('float32') / 128`.")):
+        gain_segan(0.5).enhance(np.full(300, -100, "int8"))
+
+
+def test_enhance_and_stream_range_errors_say_the_range_plainly_and_a_stream_gets_one_gain():
+    # "(the targets' range)" meant nothing to an `enhance` caller, and a chunk was told `x / np.abs(x).max()`,
+    # a gain of its own per chunk.
+    gan = gain_segan(0.5)
+    loud = np.full(300, 1.5, "float32")
+    for call in (lambda: gan.enhance(loud), lambda: streaming.stream_enhance(lambda f: f, loud, window=WINDOW)):
+        with pytest.raises(ValueError, match=r"samples must be in \[-1, 1\]; got values from 1\.5 to 1\.5\.") as raised:
+            call()
+        assert "range)" not in str(raised.value)
+    stream = streaming.StreamingEnhancer(lambda f: f, WINDOW)
+    with pytest.raises(ValueError, match=r"chunk 1 .* must be in \[-1, 1\]; got .*scale the whole stream down by "
+                                         r"one fixed gain .*not each chunk by its own peak") as raised:
+        stream.process(loud)
+    assert "np.abs(x).max()" not in str(raised.value)
+
+
+def test_a_streamer_built_with_another_window_is_told_to_pass_the_runners_and_refused_chunks_are_not_counted():
+    # The constructor said "leave `window` out of `stream_enhance`", a function its caller never called; a
+    # refused chunk was counted, so the next one was named a chunk further on.
+    def run(frame):
+        return frame
+
+    run.window = WINDOW
+    with pytest.raises(ValueError, match=re.escape(f"its `window` attribute): pass window=run_window.window. "
+                                                   f"Received: window={WINDOW // 2}")):
+        streaming.StreamingEnhancer(run, WINDOW // 2)
+    streamer = streaming.StreamingEnhancer(run, WINDOW)
+    streamer.process(np.zeros(100, "float32"))
+    for bad in (np.full(10, np.nan, "float32"), np.full(10, 2.0, "float32")):
+        with pytest.raises(ValueError, match=r"chunk 2 \(from sample 100 of the stream\)"):
+            streamer.process(bad)
+    streamer.process(np.zeros(100, "float32"))
+    with pytest.raises(ValueError, match=r"chunk 3 \(from sample 200 of the stream\)"):
+        streamer.process([2.0])
+
+
+def test_a_subclass_naming_a_sample_kind_not_known_is_refused_as_it_is_defined():
+    # `sample_kind = "speech"` trained on data in range, then a range error read "`kind` must be one of ...".
+    with pytest.raises(ValueError, match=re.escape("MySEGAN.sample_kind must be one of ('image', 'audio') (what its "
+                                                   "samples are, for the hints on scaling them). Received: "
+                                                   "sample_kind='speech'")):
+        class MySEGAN(SEGAN):
+            sample_kind = "speech"
+
+    class Quiet(SEGAN):
+        sample_kind = "audio"
+
+    assert Quiet.sample_kind == "audio"
+
+
+def test_metrics_of_one_utterance_name_its_arguments_not_a_first_row():
+    # `evaluate(clean, estimate)` of one utterance named "clean[0]" and "estimates[0]", a batch never given.
+    clean = 0.5 * np.sin(np.arange(4000) * 0.05)
+    broken = clean.copy()
+    broken[7] = np.nan
+    with pytest.raises(ValueError, match=r"^clean holds integer samples \(int16, up to 16383\) but estimates floats"):
+        audio_metrics.evaluate((clean * 32767).astype("int16"), clean, metrics="snr")
+    with pytest.raises(ValueError, match=r"^estimates must be finite; sample 7 is nan"):
+        audio_metrics.evaluate(clean[:, None], broken, metrics="snr")

@@ -146,6 +146,10 @@ def write_wav(path, x, sample_rate, subtype="PCM_16"):
         raise OSError(f"{path}: cannot write the wav file ({error}).") from error
 
 
+class _SeveralPairs(ValueError):
+    """A VoiceBank-style folder holding several pairs of folders of one split."""
+
+
 def voicebank_dirs(root, split="train"):
     """`(clean_dir, noisy_dir)` of a VoiceBank-DEMAND style folder: `clean_<split>set_wav/` and
     `noisy_<split>set_wav/`, or named as the corpus ships them, with the speakers (`clean_trainset_28spk_wav/`).
@@ -160,9 +164,10 @@ def voicebank_dirs(root, split="train"):
                 found.setdefault(match.group(2) or "", set()).add(match.group(1))
     both = sorted(middle for middle, kinds in found.items() if len(kinds) == 2)
     if len(both) > 1 and "" not in both:
-        raise ValueError(
+        raise _SeveralPairs(
             f"{root}: several pairs of {split} folders ({', '.join(f'clean_{split}set{m}_wav' for m in both)} and "
-            "their noisy_ folders); keep one pair, or give `clean_dir` and `noisy_dir`."
+            f"their noisy_ folders); keep one pair there (move the others out), or rename the pair to read "
+            f"clean_{split}set_wav and noisy_{split}set_wav (those names are read first)."
         )
     middle = both[0] if len(both) == 1 else ""
     clean = os.path.join(root, f"clean_{split}set{middle}_wav")
@@ -318,7 +323,10 @@ def paired_dataset(
             f"root={root!r}, clean_dir={clean_dir!r}, noisy_dir={noisy_dir!r}"
         )
     if root is not None:
-        clean_dir, noisy_dir = voicebank_dirs(root, split)
+        try:
+            clean_dir, noisy_dir = voicebank_dirs(root, split)
+        except _SeveralPairs as error:
+            raise ValueError(f"{error} Or give the two folders to read as `clean_dir` and `noisy_dir`.") from None
     pairs = paired_files(clean_dir, noisy_dir)
     for noisy_path, clean_path in pairs:  # fail on a bad file before training
         noisy_frames, noisy_rate, _ = check_wav(noisy_path)

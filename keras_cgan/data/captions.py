@@ -17,7 +17,6 @@ Example:
 (1, 6)
 """
 
-import os
 import re
 import warnings
 
@@ -131,7 +130,7 @@ def read(images_dir, captions_file, image_size=64):
         if not text:
             raise ValueError(f"{where}: empty caption for image {image_id!r}")
         texts.append(text)
-        path = image_folder.image_path(images_dir, image_id, where, os.path.dirname(captions_file))
+        path = image_folder.image_path(images_dir, image_id, where, captions_file)
         images.append(image_folder.read_image(path, image_size))
     if not images:
         raise ValueError(f"{captions_file}: no rows")

@@ -21,30 +21,31 @@ _NUMBERED = re.compile(r"(tags?|captions?|text)[ _-]?[0-9]+")  # `tag1`, `tag_2`
 def _is_header(row, folder):
     """Whether `row`, the first of a file, names the columns: its id or text cell is a usual column name
     (`ID_COLUMNS`, `TEXT_COLUMNS`), or it names both an id and a text column (`source,id,tags`), unless its id
-    names an image in `folder` (when known) and its text no column.
+    names an image in `folder` (when known) and its second cell no text column.
     """
     names = [cell.strip().lower() for cell in row]
     text_named = len(names) > 1 and names[1] in TEXT_COLUMNS
     both_named = any(n in ID_COLUMNS for n in names) and any(n in TEXT_COLUMNS for n in names)
     if not (names[0] in ID_COLUMNS or text_named or both_named):
         return False
-    return folder is None or text_named or both_named or _image_file(folder, row[0].strip()) is None
+    return folder is None or text_named or _image_file(folder, row[0].strip()) is None
 
 
 def _columns(header, wanted):
     """`(id column, text columns, other column names)` a header names, or None when it names no text column
     or nothing but the id and the text (the text is then every cell after the first, as without a header).
 
-    The text columns are those of `wanted` (e.g. `TAG_COLUMNS`), else any of `TEXT_COLUMNS`, with the numbered
-    ones (`tag1`) and the unnamed ones after them; the id column is the first of `ID_COLUMNS` (else the first).
+    The text columns are those of `wanted` (e.g. `TAG_COLUMNS`) and their numbered ones (`tag1`), else any of
+    `TEXT_COLUMNS` and numbered ones, with the unnamed ones after them; the id column is the first of
+    `ID_COLUMNS` (else the first), and may come after the text (`tags,image`).
     """
     names = [cell.strip().lower() for cell in header]
-    numbered = lambda n: n in wanted or bool(_NUMBERED.fullmatch(n))  # noqa: E731
-    text = [i for i, n in enumerate(names) if i and numbered(n)] or \
-        [i for i, n in enumerate(names) if i and (n in TEXT_COLUMNS or _NUMBERED.fullmatch(n))]
+    key = next((i for i, n in enumerate(names) if n in ID_COLUMNS), 0)
+    numbered = _NUMBERED.fullmatch
+    text = [i for i, n in enumerate(names) if i != key and (n in wanted or numbered(n) and numbered(n)[1] in wanted)] \
+        or [i for i, n in enumerate(names) if i != key and (n in TEXT_COLUMNS or numbered(n))]
     if not text:
         return None
-    key = next((i for i, n in enumerate(names) if n in ID_COLUMNS and i not in text), 0)
     text += [i for i in range(text[-1] + 1, len(names)) if not names[i]]  # spill-over cells of the text
     others = [header[i].strip() for i, n in enumerate(names) if n and i != key and i not in text]
     if not others and key == 0:
@@ -63,9 +64,9 @@ def read_rows(path, cells=False, folder=None, wanted=TEXT_COLUMNS):
     columns as well (`id,tags,source`) has its text column(s) read alone (those
     of `wanted` if it names any), the others left out with a warning naming
     them. Raises `ValueError` naming the line of a header of more than two columns
-    none of them text, without `cells` (a third column would be read into the
-    text), of a row longer than such a header (its text's unquoted commas),
-    and of a row separated by semicolons or tabs.
+    none of them text, or of several text columns, without `cells` (a third
+    column would be read into the text), of a row longer than such a header
+    (its text's unquoted commas), and of a row separated by semicolons or tabs.
     """
     if not os.path.isfile(path):
         raise ValueError(f"annotation file not found: {path}")
@@ -84,11 +85,17 @@ def read_rows(path, cells=False, folder=None, wanted=TEXT_COLUMNS):
                 f"({', '.join(wanted)}): the text keeps any further commas, so the other columns would be read "
                 "into it. Name the text column, or remove the other columns."
             )
+        named = [header[i].strip() for i in columns[1] if header[i].strip()] if columns else []
+        if len(named) > 1 and not cells:
+            raise ValueError(
+                f"{path}, line {number}: the header names {len(named)} text columns {named}, but one text is read "
+                "per image: keep one of these columns, or remove the others."
+            )
         if columns and columns[2]:
-            named = [header[i].strip() for i in columns[1] if header[i].strip()]
             warnings.warn(
                 f"{path}, line {number}: the header names the columns {header}; only "
-                f"{' and '.join(map(repr, named))} is read, the columns {columns[2]} are left out.",
+                f"{' and '.join(map(repr, named))} {'are' if len(named) > 1 else 'is'} read, the columns "
+                f"{columns[2]} are left out.",
                 stacklevel=3,
             )
     elif folder is not None and len(rows) > 1 and not _image_file(folder, rows[0][1][0].strip()) \
@@ -130,13 +137,15 @@ def _image_file(folder, image_id):
     return next((path for path in _candidates(folder, image_id) if os.path.isfile(path)), None)
 
 
-def image_path(folder, image_id, where, base=None):
-    """The file of `image_id` in `folder` (`<id>` with or without an image extension), else in `base` (the
-    annotation file's folder, which ids such as `images/0.png` start from)."""
+def image_path(folder, image_id, where, annotations=None):
+    """The file of `image_id` in `folder` (`<id>` with or without an image extension), else in the folder of
+    the annotation file `annotations` (which ids such as `images/0.png` start from)."""
+    base = os.path.dirname(os.path.abspath(annotations)) if annotations else None
     path = _image_file(folder, image_id) or (_image_file(base, image_id) if base and image_id else None)
     if path is None:
         tried = _candidates(folder, image_id)[0]
-        raise ValueError(f"{where}: image {image_id!r} not found in {folder} (tried {tried}, ...)")
+        also = f", nor in the annotation file's folder {base}" if base and base != os.path.abspath(folder) else ""
+        raise ValueError(f"{where}: image {image_id!r} not found in {folder} (tried {tried}, ...){also}")
     return path
 
 

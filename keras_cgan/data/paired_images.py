@@ -10,8 +10,8 @@ Two folder layouts are read, as the pix2pix datasets ship them:
 
 `direction="AtoB"` makes A the condition and B the target; `"BtoA"` swaps
 them. Every file is checked before any training starts (image header read
-with Pillow, and the end of the file: a JPEG or PNG cut short is decoded to
-make sure, as is every file of another format): names present in one folder only raise `ValueError` naming the
+with Pillow, and the end of the file: a file that does not end as its format's
+must is decoded to make sure, as is every TIFF): names present in one folder only raise `ValueError` naming the
 file; a file that is not an image, a truncated image, an A|B image of odd
 width or an image whose channels differ from the rest raise
 `files.FileContentError` (a `ValueError`: the layout is right, that file is
@@ -52,7 +52,7 @@ from keras_cgan import checks
 from keras_cgan.data import files
 
 DIRECTIONS = ("AtoB", "BtoA")
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")  # every format read (FORMATS)
 # Gray + alpha is read as gray; 16-bit gray (I;16) is scaled to 8 bits. CMYK and YCbCr are read as RGB.
 _MODE_CHANNELS = {
     "1": 1, "L": 1, "LA": 1, "I;16": 1, "I;16B": 1, "I;16L": 1, "I": 1, "P": 3, "PA": 3, "RGB": 3, "RGBX": 3,
@@ -72,21 +72,32 @@ _ENDS = {"JPEG": b"\xff\xd9", "PNG": b"IEND"}
 
 
 def _complete(path, fmt):
-    """False when a JPEG or PNG does not end as one must (cut short), or for another format (its end unknown);
-    reads only the file's tail."""
-    marker = _ENDS.get(fmt)
-    if marker is None:
-        return False
+    """True when the file ends as its format's files must: a JPEG's or PNG's end marker in its last bytes, a
+    GIF's last block and trailer (`00 3B`), a BMP's or WebP's size field equal to the file's size. False when
+    it does not (cut short, or a writer's slip) or for a TIFF (its end is not told without decoding).
+    Reads only the file's head and tail.
+    """
+    size = os.path.getsize(path)
     with open(path, "rb") as f:
-        f.seek(max(0, os.path.getsize(path) - 1024))
-        return marker in f.read()
+        head = f.read(12)
+        f.seek(max(0, size - 1024))
+        tail = f.read()
+    if fmt in _ENDS:
+        return _ENDS[fmt] in tail
+    if fmt == "GIF":
+        return tail.endswith(b"\x00\x3b")
+    if fmt == "BMP":  # bfSize, the file's size, at bytes 2-5
+        return int.from_bytes(head[2:6], "little") == size
+    if fmt == "WEBP":  # RIFF: the size after the first 8 bytes, at bytes 4-7
+        return head[:4] == b"RIFF" and int.from_bytes(head[4:8], "little") + 8 == size
+    return False
 
 
 def _header(path):
     """`(width, height, channels, by_pillow)` from the image header; `ValueError` naming `path` otherwise.
 
-    A JPEG or PNG whose end marker is missing, or a file of another format, is
-    decoded in full, so a file cut short is refused here rather than mid-training. `by_pillow`: the
+    A file whose end is not as its format's must be (see `_complete`), or a TIFF, is decoded in full, so a
+    file cut short is refused here rather than mid-training. `by_pillow`: the
     file is one TensorFlow's decoders refuse or get wrong (a BMP, GIF,
     TIFF, WebP, CMYK JPEG).
     """
@@ -95,7 +106,7 @@ def _header(path):
     try:
         with Image.open(path) as image:
             fmt, mode, size = image.format, image.mode, image.size
-            if not _complete(path, fmt):  # not a JPEG or PNG, or one cut short
+            if not _complete(path, fmt):  # cut short, or a TIFF
                 image.load()  # raises for a truncated file; a file with trailing bytes passes
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise files.FileContentError(f"{path}: not a readable image file, or cut short ({error}).") from None

@@ -22,7 +22,6 @@ Example:
 >>> condition, multi_hot, images = tags.load("faces", "tags.csv", image_size=32)  # doctest: +SKIP
 """
 
-import os
 
 import numpy as np
 import tensorflow as tf
@@ -99,7 +98,7 @@ def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
                 "remove the other columns."
             )
         tag_lists.append(found)
-        path = image_folder.image_path(images_dir, image_id, where, os.path.dirname(tags_file))
+        path = image_folder.image_path(images_dir, image_id, where, tags_file)
         images.append(image_folder.read_image(path, image_size))
     if not images:
         raise ValueError(f"{tags_file}: no rows")

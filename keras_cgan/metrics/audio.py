@@ -132,14 +132,15 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
     for name in metrics:
         if name not in METRICS:
             raise ValueError(f"Unknown metric {name!r}; choose from {tuple(METRICS)}.")
-    if _single(clean) and _single(estimates):  # one utterance, not T one-sample ones
+    single = _single(clean) and _single(estimates)
+    if single:  # one utterance, not T one-sample ones
         clean, estimates = [clean], [estimates]
     if len(clean) != len(estimates):
         raise ValueError(f"{len(clean)} clean utterances but {len(estimates)} estimates.")
     if not len(clean):  # was: NaN for every metric, with RuntimeWarnings
         raise ValueError("`clean` and `estimates` hold no utterance: nothing to score.")
     for i, (c, e) in enumerate(zip(clean, estimates)):  # before any score, each utterance named
-        _pair(c, e, (f"clean[{i}]", f"estimates[{i}]"))
+        _pair(c, e, ("clean", "estimates") if single else (f"clean[{i}]", f"estimates[{i}]"))
     out = {}
     for name in metrics:
         fn = METRICS[name]

@@ -15,12 +15,13 @@ and batch.
 import contextlib
 import inspect
 import re
+import threading
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_cgan.checks import SAMPLE_LIMIT, cast_hint, scaling_hint, single
+from keras_cgan.checks import SAMPLE_KINDS, SAMPLE_LIMIT, cast_hint, scaling_hint, single
 from keras_cgan.conditions import base as conditions_base
 from keras_cgan.conditions.base import fits_per_sample
 
@@ -34,6 +35,10 @@ SAMPLE_WEIGHT_MESSAGE = (
     "silently. Yield `(condition, target)` pairs; to weight examples, repeat or resample them in the "
     "data pipeline (e.g. `tf.data.Dataset.sample_from_datasets`)."
 )
+
+
+# Per thread, `{id(model): [[use], ...]}`: the `_checked_for` blocks open on each model, the innermost last.
+_USES = threading.local()
 
 
 class NonFiniteDataError(ValueError, FloatingPointError):
@@ -57,7 +62,7 @@ NAN_EFFECTS = {
 }
 
 
-def check_samples(samples, where, what="targets", kind="image", use="train"):
+def check_samples(samples, where, what="targets", kind="image", use="generate", why=None, stream=False):
     """Raises `ValueError` naming `where` unless `samples` are finite floats in `[-1, 1]`.
 
     Targets (images, waveforms, frames) and image or waveform conditions
@@ -75,7 +80,12 @@ def check_samples(samples, where, what="targets", kind="image", use="train"):
             message gives (`checks.scaling_hint`). Defaults to `"image"`.
         use: str. A key of `NAN_EFFECTS`: what the samples are for
             (`"train"`, `"evaluate"` or `"generate"`), which the message for
-            NaN names. Defaults to `"train"`.
+            NaN names. Defaults to `"generate"`.
+        why: str or None. Why the samples must lie in `[-1, 1]`, said after
+            the range: `""` says nothing. Defaults to the targets' range (for
+            conditions; the generator's output range for targets).
+        stream: bool. The samples are one chunk of a stream: the scaling
+            hint asks for one gain for the whole stream. Defaults to `False`.
     """
     dtype = tf.as_dtype(samples.dtype)
     if not dtype.is_floating:
@@ -96,9 +106,10 @@ def check_samples(samples, where, what="targets", kind="image", use="train"):
         )
     low, high = float(values.min()), float(values.max())
     if low < -SAMPLE_LIMIT or high > SAMPLE_LIMIT:
+        why = _range_of(what) if why is None else why
         raise ValueError(
-            f"{where}: {what} must be in [-1, 1] ({_range_of(what)}); got values from {low:g} "
-            f"to {high:g}.{scaling_hint(low, high, kind)}"
+            f"{where}: {what} must be in [-1, 1]{f' ({why})' if why else ''}; got values from {low:g} "
+            f"to {high:g}.{scaling_hint(low, high, kind, stream)}"
         )
 
 
@@ -213,6 +224,15 @@ class InputChecks:
     # What the samples are, for the hints on scaling them (`checks.SAMPLE_KINDS`); a family of waveforms says "audio".
     sample_kind = "image"
 
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's `sample_kind` is checked as the class is defined, not when a message first needs it."""
+        super().__init_subclass__(**kwargs)
+        if cls.sample_kind not in SAMPLE_KINDS:
+            raise ValueError(
+                f"{cls.__name__}.sample_kind must be one of {SAMPLE_KINDS} (what its samples are, for the hints on "
+                f"scaling them). Received: sample_kind={cls.sample_kind!r}"
+            )
+
     # ---------------------------------------------- hooks a family overrides
 
     def check_condition(self, condition_spec_or_array, where):
@@ -256,9 +276,10 @@ class InputChecks:
     def _check_values(self, samples, where, what):
         """`check_samples` on the dtype always, on the values unless `compile(check_data=False)`.
 
-        The samples are for generation, unless checked within `_checked_for`.
+        The samples are for generation, unless checked within `_checked_for` (on this thread).
         """
-        use = getattr(self, "_values_use", None) or "generate"
+        open_blocks = getattr(_USES, "by_model", {}).get(id(self))
+        use = open_blocks[-1][0] if open_blocks else "generate"
         if getattr(self, "check_data", True) or not (isinstance(samples, np.ndarray) or hasattr(samples, "numpy")):
             check_samples(samples, where, what, self.sample_kind, use)
         else:
@@ -266,12 +287,19 @@ class InputChecks:
 
     @contextlib.contextmanager
     def _checked_for(self, use):
-        """Within it, `_check_values` checks samples for `use` (`"train"` or `"evaluate"`), which its NaN message names."""
-        previous, self._values_use = getattr(self, "_values_use", None), use
+        """Within it, `_check_values` checks samples for `use` (`"train"` or `"evaluate"`), which its NaN message
+        names: on this thread only, and on no other once it ends, in whatever order blocks end."""
+        by_model = _USES.__dict__.setdefault("by_model", {})
+        block = [use]  # this block's own entry, removed by identity
+        by_model.setdefault(id(self), []).append(block)
         try:
             yield
         finally:
-            self._values_use = previous
+            open_blocks = [other for other in by_model.get(id(self), []) if other is not block]
+            if open_blocks:
+                by_model[id(self)] = open_blocks
+            else:
+                by_model.pop(id(self), None)
 
     def _scalar_condition(self):
         """Whether one condition is a scalar (a class id), so a Python number is a batch of one."""

@@ -19,6 +19,8 @@ from keras_cgan.models.segan import presets
 
 DEFAULT = presets.PRESETS["default"]
 LAYOUT = """  DIR/clean_trainset_wav/<name>.wav and DIR/noisy_trainset_wav/<name>.wav, matched by name
+  (or one pair named as the corpus ships them: DIR/clean_trainset_28spk_wav/ and DIR/noisy_trainset_28spk_wav/,
+  or _56spk_)
   (optional DIR/clean_testset_wav/ and DIR/noisy_testset_wav/ for the samples)"""
 # `--filters F` gives the encoder layers the preset's filters scaled to start at F: F x (1, 2, 2, 4, 4, 8).
 FILTER_MULTIPLES = tuple(f // DEFAULT["filters"][0] for f in DEFAULT["filters"])

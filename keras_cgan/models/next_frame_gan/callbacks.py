@@ -113,7 +113,7 @@ class RolloutGIF(SampleWriter):
     """
 
     def __init__(self, clips, directory, steps=None, every=1, log_dir=None, scale=4, log_losses=True, ema=False):
-        check_samples(np.asarray(clips), "clips", "clip frames")
+        check_samples(np.asarray(clips), "clips", "clip frames", use="generate")
         clips = np.asarray(clips, np.float32)
         if clips.ndim != 5 or not len(clips):
             raise ValueError(f"`clips` must be [batch, T, H, W, C], at least one clip. Received shape {clips.shape}.")

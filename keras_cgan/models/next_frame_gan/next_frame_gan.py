@@ -268,7 +268,7 @@ class NextFrameGAN(GANModel):
         Returns:
             float32 numpy `[B, steps, H, W, C]`.
         """
-        check_samples(np.asarray(context), "context", "context frames")
+        check_samples(np.asarray(context), "context", "context frames", use="generate")
         context = np.asarray(context, np.float32)
         k = self.context_frames
         if context.ndim != 5 or tuple(context.shape[2:]) != self.frame_shape or context.shape[1] < k:

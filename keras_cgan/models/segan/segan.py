@@ -303,7 +303,7 @@ class SEGAN(GANModel):
             float32 array of shape `(T,)`.
         """
         x = np.asarray(waveform)
-        check_samples(x, "waveform", "`enhance` samples", self.sample_kind, use="generate")
+        check_samples(x, "waveform", "`enhance` samples", self.sample_kind, use="generate", why="")
         x = x.astype("float32")
         if x.ndim == 2 and 1 in x.shape:  # (T, 1) or (1, T), as `overlap_add` and `stream_enhance` take
             x = x.reshape(-1)

@@ -225,8 +225,8 @@ class StreamingEnhancer:
         self.window = checks.integer("window", window, low=2)
         if getattr(run_window, "window", self.window) != self.window:  # was numpy's "cannot reshape array of size"
             raise ValueError(
-                f"`window` must be the frame length `run_window` takes ({run_window.window}, its `window` attribute; "
-                f"leave `window` out of `stream_enhance` to use it). Received: window={window}"
+                f"`window` must be the frame length `run_window` takes ({run_window.window}, its `window` attribute): "
+                f"pass window=run_window.window. Received: window={window}"
             )
         self.hop = waveform_lib.check_hop(self.window, hop)
         self.preemphasis = waveform_lib.check_coefficient(preemphasis)
@@ -264,17 +264,18 @@ class StreamingEnhancer:
 
     def _checked(self, chunk):
         """`chunk` as float32 samples, once its dtype, shape and values pass `enhance`'s checks (named by its number)."""
-        self._chunks += 1
+        number = self._chunks + 1  # counted once it passes: a refused chunk leaves the stream as it was
         x = np.asarray(chunk)
-        what = f"the samples of chunk {self._chunks} (from sample {self._seen} of the stream)"
+        what = f"the samples of chunk {number} (from sample {self._seen} of the stream)"
         if x.ndim > 1 and sorted(x.shape)[-2] > 1:  # [n, 2] was read as 2n interleaved samples
             raise ValueError(
                 f"`chunk` must be one signal, of shape (n,), (n, 1) or (1, n). Received shape {x.shape} for chunk "
-                f"{self._chunks}; mix channels down first."
+                f"{number}; mix channels down first."
             )
         if x.dtype.kind != "f" or not (x.size == 0 or -checks.SAMPLE_LIMIT <= x.min() <= x.max() <= checks.SAMPLE_LIMIT):
             # Only a refused chunk (or a non-float one) pays for the message's search; NaN fails the comparison.
-            check_samples(x, "chunk", what, "audio", use="generate")
+            check_samples(x, "chunk", what, "audio", use="generate", why="", stream=True)
+        self._chunks = number
         return x.astype("float32", copy=False).reshape(-1)
 
     def _run_ready(self):
@@ -333,7 +334,7 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
     """
     chunk_size = checks.integer("chunk_size", chunk_size, low=1)  # 0 was range()'s error, 2.5 a TypeError
     x = np.asarray(waveform)
-    check_samples(x, "waveform", "`stream_enhance` samples", "audio", use="generate")  # int16 PCM, NaN, 1.5 went through
+    check_samples(x, "waveform", "`stream_enhance` samples", "audio", use="generate", why="")  # int16 PCM, NaN, 1.5 went through
     if x.ndim > 1 and sorted(x.shape)[-2] > 1:  # [T, 2] was read as 2T interleaved samples
         raise ValueError(
             f"`waveform` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape {x.shape}; "
@@ -355,6 +356,11 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
         runner = window_runner(runner)
     if window is None and not hasattr(runner, "window"):
         raise ValueError("Pass `window=` (the frame length): the callable has no `window` attribute to read it from.")
+    if window is not None and getattr(runner, "window", window) != window:
+        raise ValueError(
+            f"`window` must be the frame length the model takes ({runner.window}); leave `window` out of "
+            f"`stream_enhance` to use it. Received: window={window}"
+        )
     window = runner.window if window is None else window
     streamer = StreamingEnhancer(runner, window, hop, preemphasis)
     x = x.astype("float32").reshape(-1)

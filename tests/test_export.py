@@ -801,7 +801,8 @@ def test_export_flags_given_before_the_format_are_kept_or_refused(tmp_path, caps
     for flags, error in ((["--quantization", "float16"], "--quantization float16: only a tflite export is quantized"),
                          (["--version", "2"], "--version 2: only a savedmodel export has version folders"),
                          (["--representative-data", calibration],
-                          f"--representative-data {calibration}: calibration data is used by --quantization int8 only")):
+                          f"--representative-data {calibration}: only a tflite export with --quantization int8 is calibrated; "
+                          "leave it out.")):  # was "add --quantization int8", which the format then refused
         assert main(["export"] + flags + ["onnx", path, "-o", str(tmp_path / "g.onnx")]) == 2  # were ignored
         assert error in capsys.readouterr().err
         assert main(["export"] + flags + ["parity", path, str(tmp_path / "serving")]) == 2

@@ -119,6 +119,11 @@ def check_flags(fmt, args):
     quantization = getattr(args, "quantization", None) or "none"
     if quantization != "none" and fmt != "tflite":
         raise ValueError(f"--quantization {quantization}: only a tflite export is quantized; leave it out.")
+    data = getattr(args, "representative_data", None)
+    if data and fmt != "tflite":
+        raise ValueError(
+            f"--representative-data {data}: only a tflite export with --quantization int8 is calibrated; leave it out."
+        )
     if getattr(args, "version", None) is not None and fmt != "savedmodel":
         raise ValueError(f"--version {args.version}: only a savedmodel export has version folders; leave it out.")
 

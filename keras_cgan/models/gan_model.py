@@ -283,8 +283,8 @@ class GANModel(InputChecks, keras.Model):
         discriminator: `keras.Model`. Scores samples; the family decides its
             inputs.
         adversarial_weight: float. Weight of the adversarial term in the
-            generator loss; `0` trains the supervised baseline only. Defaults
-            to `1.0`.
+            generator loss; `0` trains the supervised baseline only (families
+            with a supervised term). Defaults to `1.0`.
         seed: int or None. Seed of the noise and of every random choice made
             in a training step. Defaults to `None`.
         ema_decay: float in `[0, 1)` or None. Keeps an exponential moving
@@ -1112,6 +1112,7 @@ class GANModel(InputChecks, keras.Model):
             **kwargs: passed to `keras.Model.fit`.
         """
         self._require_compiled("fit")
+        self._check_generator_loss()
         self._check_replicated_execution("fit")
         x, y = self._check_fit_data(x, y, kwargs)
         self._check_validation_data(kwargs)
@@ -1133,6 +1134,9 @@ class GANModel(InputChecks, keras.Model):
                 "A `batch(..., drop_remainder=True)` with fewer samples than a batch makes an empty dataset."
             )
         return history
+
+    def _check_generator_loss(self):
+        """Raises `ValueError` when `fit` would leave the generator untrained (families with no supervised term)."""
 
     def _require_compiled(self, method):
         if not getattr(self, "compiled", False) or not hasattr(self, "generator_optimizer"):

@@ -207,25 +207,25 @@ class ConditionalGAN(GANModel):
                 f"design is {self.design!r}."
             )
         self._check_heads()
-        self._check_generator_loss()
 
     def _check_generator_loss(self):
-        """Raises `ValueError` when no term of the generator loss reaches the generator.
+        """Raises `ValueError` (from `fit`) when no term of the generator loss reaches the generator.
 
         With `adversarial_weight=0` a classifier term (`acgan`, `tacgan`, with
-        `auxiliary_weight > 0`) or the mode-seeking term must be left to train it.
+        `auxiliary_weight > 0`) or the mode-seeking term must be left to train
+        it. Checked at `fit`, not when built, so such a model still loads.
         """
         classifier = self.design in ("acgan", "tacgan") and self.auxiliary_weight > 0
         if self.adversarial_weight > 0 or classifier or self.diversity_weight > 0:
             return
         if self.design in ("acgan", "tacgan"):
-            problem, fix = "`adversarial_weight=0` and `auxiliary_weight=0` leave", "Set either above 0."
+            problem, fix = "`adversarial_weight=0` and `auxiliary_weight=0` leave", "Set either above 0, or `diversity_weight > 0`."
         else:
             problem = f"`adversarial_weight=0` with a {self.design!r} discriminator leaves"
             fix = (
-                "0 fits only an `acgan` or `tacgan` discriminator (`conditioning='acgan'`, 'concat_acgan' or "
-                "'tacgan') with `auxiliary_weight > 0`, whose classifier term then trains the generator alone; "
-                "otherwise keep `adversarial_weight` above 0 (the default 1.0)."
+                "0 needs another term to train the generator: an `acgan` or `tacgan` discriminator with "
+                "`auxiliary_weight > 0` (the presets' `conditioning='acgan'`, 'concat_acgan' or 'tacgan'), or "
+                "`diversity_weight > 0`; otherwise keep `adversarial_weight` above 0 (the default 1.0)."
             )
         raise ValueError(
             f"{problem} the generator no loss term: `fit` would train the discriminator alone and leave the "

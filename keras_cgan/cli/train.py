@@ -471,6 +471,9 @@ def run_train(args):
                 callbacks.append(_backup(backup, read_only=True))
             # On every worker (it writes on the chief only): its checks and writes stop every worker alike.
             callbacks.append(_tensorboard(family, data.preview, options["seed"], run_folder.path(out, run_folder.LOGS)))
+            for callback in callbacks:  # the same list on every worker: collectives line up
+                if hasattr(callback, "agree_across_workers"):
+                    callback.agree_across_workers = True
             initial_epoch = _continue_finished_run(gan, out, strategy) if saved else 0
             train = distribute.shard_by_data(data.train.repeat())
             with _warning_lines():

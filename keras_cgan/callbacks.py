@@ -232,6 +232,61 @@ def _chief_part(callback, action, errors=(ValueError,)):
         action()
 
 
+class _RestoreOnly(keras.callbacks.BackupAndRestore):
+    """Keras' `BackupAndRestore` that restores and never writes (a multi-worker run's other workers).
+
+    Where the latest copy cannot be read, it reads the previous one
+    (`double_checkpoint`) where it lies: Keras' fallback would copy it over.
+    """
+
+    def on_train_begin(self, logs=None):
+        import json
+        import shutil
+        import tempfile
+
+        try:
+            self._load_model()
+        except (OSError, json.JSONDecodeError):
+            if not os.path.exists(self._prev_weights_path):
+                raise
+            with tempfile.TemporaryDirectory() as folder:  # under a name Keras loads (`*.weights.h5`)
+                self._weights_path = os.path.join(folder, "previous.weights.h5")
+                shutil.copyfile(self._prev_weights_path, self._weights_path)
+                self._training_metadata_path = self._prev_training_metadata_path
+                self._load_model()
+
+    def _save_model(self):
+        pass
+
+    def on_train_end(self, logs=None):  # Keras' deletes the folder
+        pass
+
+
+def backup_and_restore(backup_dir, strategy, **kwargs):
+    """`keras.callbacks.BackupAndRestore(backup_dir, **kwargs)` on the chief; a restore-only copy elsewhere.
+
+    Under `MultiWorkerMirroredStrategy` every worker runs the callbacks, and
+    Keras' would have every worker save to (and, at the end, delete) the
+    same folder. The chief alone writes it; the other workers restore from
+    it when training begins, so `backup_dir` must be on storage every worker
+    sees. On one machine it is Keras' callback.
+
+    Args:
+        backup_dir: str. The backup folder.
+        strategy: `tf.distribute.Strategy`. The model's.
+        **kwargs: passed to `keras.callbacks.BackupAndRestore`
+            (`save_freq`, `double_checkpoint`, `delete_checkpoint`).
+
+    Example:
+
+    >>> import tensorflow as tf
+    >>> backup = backup_and_restore("runs/backup", tf.distribute.get_strategy())
+    """
+    if distribute.is_chief(strategy):
+        return keras.callbacks.BackupAndRestore(backup_dir, **kwargs)
+    return _RestoreOnly(backup_dir, **kwargs)
+
+
 @contextlib.contextmanager
 def _seed_kept(model):
     """Context that puts `model.seed_state` back as it was when it ends.

@@ -337,3 +337,23 @@ def test_sample_writers_make_collectives_only_when_every_worker_agrees_to(tmp_pa
     gan.fit(labels, images, batch_size=8, epochs=3, verbose=0, callbacks=[grid, monitor])
     assert len(calls) == 1 + 1 + 3 + 1  # the monitor's begin; the grid's begin, 3 epoch ends, end
     assert os.path.isfile(tmp_path / "grid2.png")
+
+
+def test_backup_and_restore_is_written_by_the_chief_alone(tmp_path, monkeypatch):
+    from keras_cgan import distribute
+    from keras_cgan.callbacks import backup_and_restore
+
+    labels, images = data()
+    folder = str(tmp_path / "backup")
+    gan = make_gan()
+    chief = backup_and_restore(folder, gan.distribute_strategy, delete_checkpoint=False)
+    assert type(chief) is keras.callbacks.BackupAndRestore
+    gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, callbacks=[chief])
+    saved = {name: os.path.getmtime(os.path.join(folder, name)) for name in os.listdir(folder)}
+
+    monkeypatch.setattr(distribute, "is_chief", lambda strategy: False)  # another worker of the run
+    other = make_gan()
+    other.fit(labels, images, batch_size=8, epochs=3, verbose=0,
+              callbacks=[backup_and_restore(folder, other.distribute_strategy)])  # deletes by default, on the chief
+    assert int(other.generator_optimizer.iterations.numpy()) == 2 + 2 * 2  # restored at epoch 1, trained 2 more
+    assert {name: os.path.getmtime(os.path.join(folder, name)) for name in os.listdir(folder)} == saved

@@ -286,10 +286,11 @@ def _backup(backup_dir, read_only=False):
     The chief's keeps the previous epoch's copy (`double_checkpoint`) and falls
     back to it when the job was killed while it wrote either file of the
     backup (Keras falls back for the weights only). `read_only` (other
-    workers): restores, never writes; where the latest copy cannot be read,
-    it reads the previous one where it lies (Keras' fallback copies it over).
+    workers): restores, never writes, as `callbacks.backup_and_restore` gives them.
     """
     import keras
+
+    from keras_cgan.callbacks import _RestoreOnly
 
     class Backup(keras.callbacks.BackupAndRestore):
         def on_train_begin(self, logs=None):
@@ -307,25 +308,8 @@ def _backup(backup_dir, read_only=False):
             except json.JSONDecodeError as error:  # the epoch file cut short: Keras' fallback takes OSError
                 raise OSError(f"{self._training_metadata_path}: {error}") from error
 
-    class ReadOnlyBackup(keras.callbacks.BackupAndRestore):
-        def on_train_begin(self, logs=None):
-            try:
-                self._load_model()
-            except (OSError, json.JSONDecodeError):
-                if not os.path.exists(self._prev_weights_path):
-                    raise
-                with _loadable_copy(self._prev_weights_path) as self._weights_path:
-                    self._training_metadata_path = self._prev_training_metadata_path
-                    self._load_model()
-
-        def _save_model(self):
-            pass
-
-        def on_train_end(self, logs=None):
-            pass
-
     if read_only:
-        return ReadOnlyBackup(backup_dir, delete_checkpoint=False)
+        return _RestoreOnly(backup_dir, delete_checkpoint=False)
     return Backup(backup_dir, double_checkpoint=True, delete_checkpoint=False)
 
 

@@ -363,8 +363,10 @@ def run_train(args):
         problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
         raise wrong_layout(data_path, family, problem)
     moved = saved_path and data_path != saved_path and not os.path.isdir(saved_path)
-    files = run_folder.data_files(data_path) if data_path and chief else None  # names and sizes, recorded
-    recorded = run_folder.read_data_files(out) if saved and files is not None else None
+    files = run_folder.data_files(data_path, exclude=out) if data_path and chief else None  # names and sizes
+    # Another --data than the run's (still there) is refused below, not compared.
+    same = data_path == saved_path or moved
+    recorded = run_folder.read_data_files(out) if saved and files is not None and same else None
     if recorded is not None:
         differ = run_folder.data_files_differences(recorded, files)
         if differ:

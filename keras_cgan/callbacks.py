@@ -379,8 +379,9 @@ class SampleWriter(keras.callbacks.Callback):
         """Raises a `ValueError` naming an output that cannot be written; the chief runs it when training begins.
 
         A subclass that writes files checks their paths here too, after
-        `super().check_outputs()`: a failure then stops every worker before
-        training, with the chief's message.
+        `super().check_outputs()`: a failure then stops the chief (with
+        `agree_across_workers`, every worker, with the chief's message)
+        before training.
         """
         if self.log_dir:
             check_writable("log_dir", self.log_dir, folder=True, remote=True)

@@ -220,6 +220,73 @@ def on_chief(model, action, errors=(ValueError,)):
     distribute.stop_alike(getattr(model, "distribute_strategy", None), error)
 
 
+def _chief_part(callback, action, errors=(ValueError,)):
+    """Runs `action()` on the chief: inside `on_chief` with `callback.agree_across_workers`, else on its own.
+
+    Without the opt-in no collective is made: a callback passed on the chief
+    alone (a common pattern) must not wait for workers that never call it.
+    """
+    if callback.agree_across_workers:
+        on_chief(callback.model, action, errors)
+    elif is_chief(callback.model):
+        action()
+
+
+class _RestoreOnly(keras.callbacks.BackupAndRestore):
+    """Keras' `BackupAndRestore` that restores and never writes (a multi-worker run's other workers).
+
+    Where the latest copy cannot be read, it reads the previous one
+    (`double_checkpoint`) where it lies: Keras' fallback would copy it over.
+    """
+
+    def on_train_begin(self, logs=None):
+        import json
+        import shutil
+        import tempfile
+
+        try:
+            self._load_model()
+        except (OSError, json.JSONDecodeError):
+            if not os.path.exists(self._prev_weights_path):
+                raise
+            with tempfile.TemporaryDirectory() as folder:  # under a name Keras loads (`*.weights.h5`)
+                self._weights_path = os.path.join(folder, "previous.weights.h5")
+                shutil.copyfile(self._prev_weights_path, self._weights_path)
+                self._training_metadata_path = self._prev_training_metadata_path
+                self._load_model()
+
+    def _save_model(self):
+        pass
+
+    def on_train_end(self, logs=None):  # Keras' deletes the folder
+        pass
+
+
+def backup_and_restore(backup_dir, strategy, **kwargs):
+    """`keras.callbacks.BackupAndRestore(backup_dir, **kwargs)` on the chief; a restore-only copy elsewhere.
+
+    Under `MultiWorkerMirroredStrategy` every worker runs the callbacks, and
+    Keras' would have every worker save to (and, at the end, delete) the
+    same folder. The chief alone writes it; the other workers restore from
+    it when training begins, so `backup_dir` must be on storage every worker
+    sees. On one machine it is Keras' callback.
+
+    Args:
+        backup_dir: str. The backup folder.
+        strategy: `tf.distribute.Strategy`. The model's.
+        **kwargs: passed to `keras.callbacks.BackupAndRestore`
+            (`save_freq`, `double_checkpoint`, `delete_checkpoint`).
+
+    Example:
+
+    >>> import tensorflow as tf
+    >>> backup = backup_and_restore("runs/backup", tf.distribute.get_strategy())
+    """
+    if distribute.is_chief(strategy):
+        return keras.callbacks.BackupAndRestore(backup_dir, **kwargs)
+    return _RestoreOnly(backup_dir, **kwargs)
+
+
 @contextlib.contextmanager
 def _seed_kept(model):
     """Context that puts `model.seed_state` back as it was when it ends.
@@ -258,9 +325,14 @@ class SampleWriter(keras.callbacks.Callback):
 
     A subclass that writes files checks their paths in `check_outputs`,
     which the chief runs when training begins. Under
-    `MultiWorkerMirroredStrategy` every worker runs the same callbacks (the
-    same script): a check or a write that fails on the chief stops every
-    worker, with the chief's message, instead of leaving the others waiting.
+    `MultiWorkerMirroredStrategy`, when every worker runs the same callbacks
+    (the same script), set `agree_across_workers = True` on each worker's
+    callback (`keras-cgan train` does): a check or a write that fails on the
+    chief then stops every worker, with the chief's message, instead of
+    leaving the others waiting. It makes one all-reduce when training
+    begins, at every epoch end and when training ends, so it must be set on
+    every worker alike. Left `False` (the default), no collective is made and
+    the callback may be given to the chief alone.
 
     Args:
         every: int. Epoch interval. Defaults to `1`.
@@ -276,6 +348,8 @@ class SampleWriter(keras.callbacks.Callback):
     ...         self.log_image("first", np.zeros((4, 4, 3), "uint8"), epoch + 1)
     >>> callback = First(every=5, log_dir="runs/logs")
     """
+
+    agree_across_workers = False  # see the class docstring
 
     def __init__(self, every=1, log_dir=None, log_losses=True, ema=False):
         super().__init__()
@@ -305,8 +379,9 @@ class SampleWriter(keras.callbacks.Callback):
         """Raises a `ValueError` naming an output that cannot be written; the chief runs it when training begins.
 
         A subclass that writes files checks their paths here too, after
-        `super().check_outputs()`: a failure then stops every worker before
-        training, with the chief's message.
+        `super().check_outputs()`: a failure then stops the chief (with
+        `agree_across_workers`, every worker, with the chief's message)
+        before training.
         """
         if self.log_dir:
             check_writable("log_dir", self.log_dir, folder=True, remote=True)
@@ -315,16 +390,15 @@ class SampleWriter(keras.callbacks.Callback):
         if self.ema:
             self.model._require_ema()  # fail before training, not at the first sample
         self._last_epoch = self._written = None  # a new fit (or another model) writes its own samples
-        on_chief(self.model, self.check_outputs)
+        _chief_part(self, self.check_outputs)
 
     def on_epoch_end(self, epoch, logs=None):
-        self._last_epoch = epoch
-        if (self.log_dir and self.log_losses and logs) or (epoch + 1) % self.every == 0:  # alike on every worker
-            on_chief(self.model, lambda: self._log(epoch, logs, (epoch + 1) % self.every == 0), errors=(Exception,))
+        self._last_epoch = epoch  # every epoch end alike (one all-reduce when agreeing), whatever it logs
+        _chief_part(self, lambda: self._log(epoch, logs, (epoch + 1) % self.every == 0), errors=(Exception,))
 
     def on_train_end(self, logs=None):
         if self._last_epoch is not None:  # the last epoch's samples, unless written already
-            on_chief(self.model, lambda: self._log(self._last_epoch, None, True), errors=(Exception,))
+            _chief_part(self, lambda: self._log(self._last_epoch, None, True), errors=(Exception,))
 
     def _log(self, epoch, logs, write):
         """Logs `logs` and, with `write`, writes the samples of `epoch` (the chief's part of an epoch end)."""
@@ -889,6 +963,11 @@ class CollapseMonitor(keras.callbacks.Callback):
             `fit`: each `fit` (a resumed run too) warns afresh, once per kind.
         probe_from_data: bool. Whether the probe came from `fit`'s data
             (the next `fit` takes its own).
+        agree_across_workers: bool. Set on every worker's monitor alike
+            (`keras-cgan train` does): a `path` the chief cannot write then
+            stops every worker, in one all-reduce when training begins (see
+            `SampleWriter`). Defaults to `False`: no collective, so a
+            monitor may be given to the chief alone.
 
     Example:
 
@@ -900,6 +979,8 @@ class CollapseMonitor(keras.callbacks.Callback):
     >>> sorted(monitor.seen), caught[0].category.__name__
     (['nan'], 'CollapseWarning')
     """
+
+    agree_across_workers = False
 
     def __init__(
         self, conditions=None, targets=None, every=200, patience=3, min_std=1e-3, saturation=0.9, min_variety=0.1,
@@ -935,8 +1016,9 @@ class CollapseMonitor(keras.callbacks.Callback):
     # ------------------------------------------------------------ schedule
 
     def on_train_begin(self, logs=None):
-        # The first warning would fail to be written, and stop training (on every worker alike).
-        on_chief(self.model, lambda: self.path and check_writable("path", self.path))
+        # The first warning would fail to be written, and stop training (with `agree_across_workers`,
+        # on every worker alike).
+        _chief_part(self, lambda: self.path and check_writable("path", self.path))
         # Each fit warns afresh (a second fit, or a resumed one, that still fails is told so);
         # given conditions and the `path` file, appended to, persist.
         self.seen, self._streaks, self._failing, self._batches = {}, {}, {}, 0

@@ -310,3 +310,50 @@ def test_collapse_monitor_warns_when_its_file_cannot_be_appended_to(tmp_path):
         monitor.check({"d_loss": float("nan")})
     assert str(caught[0].message).startswith("CollapseMonitor: `d_loss` became nan at epoch 1.")
     assert str(caught[0].message).endswith(f" (not appended to `path` {str(path)!r}: Is a directory)")
+
+
+def test_sample_writers_make_collectives_only_when_every_worker_agrees_to(tmp_path, monkeypatch):
+    from keras_cgan import distribute
+    from keras_cgan.callbacks import CollapseMonitor
+
+    labels, images = data()
+    shared = distribute.chief_message
+    calls = []
+    monkeypatch.setattr(distribute, "chief_message", lambda strategy, message: pytest.fail(
+        "a collective by default: a callback given to the chief alone would wait for the others"))
+    grid = SampleGrid(np.arange(4), str(tmp_path / "grid.png"), rows=1, every=5, log_dir=str(tmp_path / "logs"))
+    monitor = CollapseMonitor(path=str(tmp_path / "diagnostics.txt"))
+    gan = make_gan()
+    gan.fit(labels, images, batch_size=8, epochs=2, verbose=0, callbacks=[grid, monitor])
+    assert os.path.isfile(tmp_path / "grid.png")  # the chief (a single process) still writes
+
+    # Opted in (every worker runs the same callbacks): one agreement when training begins, at every epoch end,
+    # whatever it logs or writes there, and when it ends.
+    monkeypatch.setattr(distribute, "chief_message", lambda strategy, message: calls.append(message) or shared(
+        strategy, message))
+    grid = SampleGrid(np.arange(4), str(tmp_path / "grid2.png"), rows=1, every=5)  # no log_dir, no epoch's grid
+    monitor = CollapseMonitor()
+    grid.agree_across_workers = monitor.agree_across_workers = True
+    gan.fit(labels, images, batch_size=8, epochs=3, verbose=0, callbacks=[grid, monitor])
+    assert len(calls) == 1 + 1 + 3 + 1  # the monitor's begin; the grid's begin, 3 epoch ends, end
+    assert os.path.isfile(tmp_path / "grid2.png")
+
+
+def test_backup_and_restore_is_written_by_the_chief_alone(tmp_path, monkeypatch):
+    from keras_cgan import distribute
+    from keras_cgan.callbacks import backup_and_restore
+
+    labels, images = data()
+    folder = str(tmp_path / "backup")
+    gan = make_gan()
+    chief = backup_and_restore(folder, gan.distribute_strategy, delete_checkpoint=False)
+    assert type(chief) is keras.callbacks.BackupAndRestore
+    gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, callbacks=[chief])
+    saved = {name: os.path.getmtime(os.path.join(folder, name)) for name in os.listdir(folder)}
+
+    monkeypatch.setattr(distribute, "is_chief", lambda strategy: False)  # another worker of the run
+    other = make_gan()
+    other.fit(labels, images, batch_size=8, epochs=3, verbose=0,
+              callbacks=[backup_and_restore(folder, other.distribute_strategy)])  # deletes by default, on the chief
+    assert int(other.generator_optimizer.iterations.numpy()) == 2 + 2 * 2  # restored at epoch 1, trained 2 more
+    assert {name: os.path.getmtime(os.path.join(folder, name)) for name in os.listdir(folder)} == saved

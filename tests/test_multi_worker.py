@@ -65,8 +65,9 @@ for family in families.FAMILIES:
         predicted = np.asarray(gan.predict_on_batch(x)).tolist()
         result[family]["on_batch"] = {{"weights": families.flat(gan.weights), "logs": logs, "predicted": predicted}}
 
-# The chief alone cannot write (a file in the way of its sample folder; a full disk mid-run): every worker
-# stops alike, with the chief's message, instead of the others waiting for it in the next collective.
+# The chief alone cannot write (a file in the way of its sample folder; a full disk mid-run): with
+# `agree_across_workers` every worker stops alike, with the chief's message, instead of the others waiting
+# for it in the next collective.
 from keras_cgan.callbacks import SampleWriter
 
 class Failing(SampleWriter):
@@ -78,6 +79,7 @@ if task == 0:
 result["stopped"] = {{}}
 for case, writer in (("begin", SampleGrid(conditions, os.path.join(folder, "in_the_way", "grid.png"), rows=2)),
                      ("write", Failing())):
+    writer.agree_across_workers = True  # the same callback on every worker
     steps = int(gan.generator_optimizer.iterations.numpy())
     try:
         gan.fit(families.dataset(family, 24, 8), epochs=1, verbose=0, callbacks=[writer])

@@ -206,3 +206,56 @@ def test_a_run_that_cannot_be_saved_at_the_end_says_so_and_resume_saves_it(tmp_p
     monkeypatch.setattr(train, "served_generator", served)
     assert main(command + ["--resume"]) == 0
     assert {"gan.keras", "generator.keras", "samples.png"} <= set(os.listdir(out))
+
+
+def test_data_files_leave_out_unreadable_folders_and_the_run_folder(tmp_path, monkeypatch):
+    from keras_cgan.cli import run_folder
+
+    for name in ("A/0.png", "lost+found/x", "B/1.png"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"12345")
+
+    def denied(listing):  # as for root-owned `lost+found` (the tests may run as root, who reads everything)
+        def list_folder(path="."):
+            if os.path.basename(os.fspath(path)) == "lost+found":
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return listing(path)
+        return list_folder
+
+    monkeypatch.setattr(os, "scandir", denied(os.scandir))
+    monkeypatch.setattr(os, "listdir", denied(os.listdir))
+    assert run_folder.data_files(str(tmp_path)) == {"A/0.png": 5, "B/1.png": 5}  # was: a PermissionError
+    (tmp_path / "runs" / "p2p").mkdir(parents=True)
+    (tmp_path / "runs" / "p2p" / "config.json").write_text("{}")
+    listing = run_folder.data_files(str(tmp_path), exclude=str(tmp_path / "runs" / "p2p"))
+    assert listing == {"A/0.png": 5, "B/1.png": 5}
+
+
+def test_resume_compares_the_data_files_of_the_runs_own_data_only(tmp_path, capsys):
+    import shutil
+
+    from PIL import Image
+
+    from keras_cgan.cli import main
+
+    data = tmp_path / "pairs"
+    rng = np.random.default_rng(0)
+    for side, shape in (("A", (16, 16, 3)), ("B", (16, 16))):
+        (data / side).mkdir(parents=True)
+        for i in range(4):
+            Image.fromarray(rng.integers(0, 255, shape).astype("uint8")).save(data / side / f"{i}.png")
+    other = tmp_path / "other"
+    shutil.copytree(data, other)
+    (other / "A" / "3.png").unlink()
+    out = str(data / "runs" / "p2p")  # the runs kept beside A/ and B/
+    tiny = ["--size", "16", "--filters", "4", "--batch-size", "2", "--set", "receptive_field=16", "--verbose", "0"]
+    assert main(["train", "pix2pix", "--data", str(data), "--out", out, "--epochs", "1"] + tiny) == 0
+    capsys.readouterr()
+    # Was: a warning that the data folder holds other files (the run's own), at every resume.
+    assert main(["train", "pix2pix", "--out", out, "--resume", "--epochs", "2", "--verbose", "0"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    # Was: a warning naming --data other, 'Training goes on', then the refusal of another --data.
+    assert main(["train", "pix2pix", "--out", out, "--resume", "--data", str(other), "--epochs", "3",
+                 "--verbose", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "holds other files" not in err and "Training goes on" not in err and str(other) in err

@@ -188,27 +188,40 @@ def free_name(run, stem, extension):
     return path(run, f"{stem}-{k}{extension}")
 
 
-def data_files(folder):
+def data_files(folder, exclude=None):
     """`{path under folder: size in bytes}` of the data files in `folder` and its subfolders: a cheap fingerprint.
 
     Names and sizes only, no content is read. Hidden and system files are
-    left out, as the loaders leave them out; linked folders are followed once.
+    left out, as the loaders leave them out, and so are the folder `exclude`
+    (the run folder, when it lies in the data folder) and entries that cannot
+    be read (`lost+found`); linked folders are followed once.
     """
-    from keras_cgan.data.files import entries  # here: `keras_cgan.data` imports TensorFlow
+    from keras_cgan.data.files import SYSTEM_NAMES  # here: `keras_cgan.data` imports TensorFlow
 
     listing, seen = {}, set()
+    if exclude is not None:
+        seen.add(os.path.realpath(exclude))
 
     def walk(where, prefix):
         real = os.path.realpath(where)
-        if real in seen:  # a link back up the tree
+        if real in seen:  # a link back up the tree, or the excluded folder
             return
         seen.add(real)
-        for name in entries(where):
-            entry = os.path.join(where, name)
-            if os.path.isdir(entry):
-                walk(entry, prefix + name + "/")
-            elif os.path.isfile(entry):
-                listing[prefix + name] = os.path.getsize(entry)
+        try:
+            with os.scandir(where) as found:
+                found = list(found)
+        except OSError:  # no permission to list it
+            return
+        for entry in found:
+            if entry.name.startswith(".") or entry.name.lower() in SYSTEM_NAMES:
+                continue
+            try:
+                if entry.is_dir():
+                    walk(entry.path, prefix + entry.name + "/")
+                elif entry.is_file():
+                    listing[prefix + entry.name] = entry.stat().st_size
+            except OSError:  # a broken link, or gone since it was listed
+                continue
 
     walk(folder, "")
     return listing

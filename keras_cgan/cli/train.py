@@ -286,10 +286,11 @@ def _backup(backup_dir, read_only=False):
     The chief's keeps the previous epoch's copy (`double_checkpoint`) and falls
     back to it when the job was killed while it wrote either file of the
     backup (Keras falls back for the weights only). `read_only` (other
-    workers): restores, never writes; where the latest copy cannot be read,
-    it reads the previous one where it lies (Keras' fallback copies it over).
+    workers): restores, never writes, as `callbacks.backup_and_restore` gives them.
     """
     import keras
+
+    from keras_cgan.callbacks import _RestoreOnly
 
     class Backup(keras.callbacks.BackupAndRestore):
         def on_train_begin(self, logs=None):
@@ -307,25 +308,8 @@ def _backup(backup_dir, read_only=False):
             except json.JSONDecodeError as error:  # the epoch file cut short: Keras' fallback takes OSError
                 raise OSError(f"{self._training_metadata_path}: {error}") from error
 
-    class ReadOnlyBackup(keras.callbacks.BackupAndRestore):
-        def on_train_begin(self, logs=None):
-            try:
-                self._load_model()
-            except (OSError, json.JSONDecodeError):
-                if not os.path.exists(self._prev_weights_path):
-                    raise
-                with _loadable_copy(self._prev_weights_path) as self._weights_path:
-                    self._training_metadata_path = self._prev_training_metadata_path
-                    self._load_model()
-
-        def _save_model(self):
-            pass
-
-        def on_train_end(self, logs=None):
-            pass
-
     if read_only:
-        return ReadOnlyBackup(backup_dir, delete_checkpoint=False)
+        return _RestoreOnly(backup_dir, delete_checkpoint=False)
     return Backup(backup_dir, double_checkpoint=True, delete_checkpoint=False)
 
 
@@ -379,8 +363,10 @@ def run_train(args):
         problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
         raise wrong_layout(data_path, family, problem)
     moved = saved_path and data_path != saved_path and not os.path.isdir(saved_path)
-    files = run_folder.data_files(data_path) if data_path and chief else None  # names and sizes, recorded
-    recorded = run_folder.read_data_files(out) if saved and files is not None else None
+    files = run_folder.data_files(data_path, exclude=out) if data_path and chief else None  # names and sizes
+    # Another --data than the run's (still there) is refused below, not compared.
+    same = data_path == saved_path or moved
+    recorded = run_folder.read_data_files(out) if saved and files is not None and same else None
     if recorded is not None:
         differ = run_folder.data_files_differences(recorded, files)
         if differ:
@@ -471,6 +457,9 @@ def run_train(args):
                 callbacks.append(_backup(backup, read_only=True))
             # On every worker (it writes on the chief only): its checks and writes stop every worker alike.
             callbacks.append(_tensorboard(family, data.preview, options["seed"], run_folder.path(out, run_folder.LOGS)))
+            for callback in callbacks:  # the same list on every worker: collectives line up
+                if hasattr(callback, "agree_across_workers"):
+                    callback.agree_across_workers = True
             initial_epoch = _continue_finished_run(gan, out, strategy) if saved else 0
             train = distribute.shard_by_data(data.train.repeat())
             with _warning_lines():

@@ -213,7 +213,7 @@ def test_export_keeps_a_file_the_user_named_unless_told_to_overwrite(runs, tmp_p
          "-o generator.tflite: the onnx export is a file ending in .onnx; give such a name"),
         (["--format", "tflite", "-o", "notes.txt/g.tflite"], "-o notes.txt/g.tflite: {tmp}/notes.txt is a file, not a folder"),
         (["--format", "onnx", "--representative-data", "calibration.npz"],
-         "--representative-data calibration.npz: calibration data is used by --quantization int8 only"),
+         "--representative-data calibration.npz: only a tflite export with --quantization int8 is calibrated"),
         (["--format", "tflite", "--quantization", "int8", "--representative-data", "one.npy"],
          "--representative-data one.npy: a single array; give an .npz"),
     ],

@@ -592,7 +592,7 @@ SEED = re.compile(r"\bseeds? \d+")
 
 
 def _as_above(settings):
-    """`settings`, each that repeats the one before it but for the seed written "as above" and its seed.
+    """`settings`, each that differs from the one before only in its seed shortened to "as above" and that seed.
 
     >>> _as_above(["r1_weight=1; seed 0", "r1_weight=1; seed 3", "r1_weight=3; seed 3"])
     ['r1_weight=1; seed 0', 'as above; seed 3', 'r1_weight=3; seed 3']
@@ -628,10 +628,10 @@ def generalisation_screens(family):
 
 def _screens_table(family):
     """`family`'s screens table as a table of its own: `generalisation_screens_<family>`."""
-    def table():
+    def screens():
         return generalisation_screens(family)
-    table.__name__ = f"generalisation_screens_{family}"
-    return table
+    screens.__name__ = f"generalisation_screens_{family}"
+    return screens
 
 
 # ---------------------------------------------------------------- NextFrameGAN

@@ -542,20 +542,96 @@ def _setting(entry, t):
     return ", ".join(changed) or "defaults"
 
 
-def generalisation_screens():
-    """Every candidate measured (runs other than `defaults`, the timings and the judges' check), family by family."""
-    runs = [r for r in load("generalisation")["runs"][1:] if not any(k in r["name"] for k in NOT_SCREENS)]
-    rows = []
-    for family in FAMILIES:
-        for entry in runs:
-            tasks = entry["result"]["families"].get(family, {}).get("tasks", {})
-            for task, t in tasks.items():
-                r = t["result"]
-                kinds = ", ".join(r.get("collapse_kinds") or [])
-                rows.append([f"`{entry['name']}`", family, task, _setting(entry, t), str(t["steps"]),
-                             _generalisation_measure(family, r), f"yes ({kinds})" if r.get("collapsed") else "no"])
-    cols = ["run", "family", "task", "setting", "steps", "measured", "collapsed"]
-    return table("generalisation", cols, rows, [r["name"] for r in runs])
+def _pair(a, b, digits):
+    """`a / b`: L1-only's figure and the GAN's, or a figure and the real data's."""
+    return f"{fmt(a, digits)} / {fmt(b, digits)}"
+
+
+SCREEN_CELLS = {  # what a cell of each family's screens table holds
+    "next_frame_gan": "commits to one future / the rarer branch's share",
+    "pix2pix": ("L1 only / GAN+L1, `corr` texture correlation; error where flat, `out` outside the texture "
+                "(`near` within 3 px of it, `far` beyond) or `flat` over every flat pixel; `sharp` sharpness "
+                "as a share of real"),
+    "conditional_gan": ("condition accuracy (judges from other seeds in brackets); `div` diversity / the real "
+                        "data's"),
+    "stack_gan": ("both tags right (judges from other seeds in brackets); first tag (stage 1), colour "
+                  "(stage 1)"),
+    "segan": "SNR gain, dB",
+}
+
+
+def _screen_cell(family, r):
+    """One task's figures in a screens table: every figure of its `generalisation` row, in short (`SCREEN_CELLS`)."""
+    if family == "next_frame_gan":
+        cell = _pair(r["commit"], r["branch_share_min"], 2)
+    elif family == "pix2pix":
+        l1, gan = r["l1"], r["gan"]
+        cell = f"corr {_pair(l1['texture_corr'], gan['texture_corr'], 2)}; " if "texture_corr" in gan else ""
+        key, label = ("background_error", "out") if "background_error" in gan else ("flat_error", "flat")
+        cell += f"{label} {_pair(l1[key], gan[key], 4)}"
+        if "background_error_near" in gan:
+            cell += (f" (near {_pair(l1['background_error_near'], gan['background_error_near'], 4)}, "
+                     f"far {_pair(l1['background_error_far'], gan['background_error_far'], 4)})")
+        cell += f"; sharp {_pair(l1['sharpness_ratio'], gan['sharpness_ratio'], 2)}"
+    elif family == "segan":
+        cell = fmt(r["snr_gain"], 2)
+    else:
+        own, others = _judge_reads(family, r)
+        cell = fmt(own, 3) + (f" ({' / '.join(fmt(x, 3) for x in others)})" if others else "")
+        if family == "conditional_gan":
+            cell += f"; div {_pair(r['diversity'], r['real_diversity'], 2)}"
+        elif "stage1_first_tag_accuracy" in r:
+            cell += (f"; {fmt(r['first_tag_accuracy'], 2)} ({fmt(r['stage1_first_tag_accuracy'], 2)}), "
+                     f"{fmt(r['colour_accuracy'], 2)} ({fmt(r['stage1_colour_accuracy'], 2)})")
+    if r.get("collapsed"):
+        cell += f"; **collapsed** ({', '.join(r.get('collapse_kinds') or [])})"
+    return cell
+
+
+SEED = re.compile(r"\bseeds? \d+")
+
+
+def _as_above(settings):
+    """`settings`, each that differs from the one before only in its seed shortened to "as above" and that seed.
+
+    >>> _as_above(["r1_weight=1; seed 0", "r1_weight=1; seed 3", "r1_weight=3; seed 3"])
+    ['r1_weight=1; seed 0', 'as above; seed 3', 'r1_weight=3; seed 3']
+    """
+    shown = settings[:1]
+    for before, setting in zip(settings, settings[1:]):
+        same = SEED.sub("seed", setting) == SEED.sub("seed", before)
+        shown.append("; ".join(["as above"] + SEED.findall(setting)) if same else setting)
+    return shown
+
+
+def generalisation_screens(family):
+    """`family`'s runs that measured a candidate setting (not the timings nor the judges' check), one row each
+    after the `defaults` row: its setting, steps and each task's figures."""
+    results = load("generalisation")
+    runs = [run(results, "defaults")]
+    runs += [r for r in results["runs"] if family in r["result"]["families"]
+             and r["name"] != "defaults" and not any(k in r["name"] for k in NOT_SCREENS)]
+    tasks = [r["result"]["families"][family]["tasks"] for r in runs]
+    halves = {}  # {task: its half}, in the order the runs first show the tasks
+    for ts in tasks:
+        for task, t in ts.items():
+            halves.setdefault(task, t["half"])
+    settings = ["the defaults"] + ["; ".join(dict.fromkeys(_setting(r, t) for t in ts.values()))
+                                   for r, ts in zip(runs[1:], tasks[1:])]
+    rows = [[f"`{r['name']}`", setting, ", ".join(dict.fromkeys(str(t["steps"]) for t in ts.values()))]
+            + [_screen_cell(family, ts[task]["result"]) if task in ts else "" for task in halves]
+            for r, ts, setting in zip(runs, tasks, _as_above(settings))]
+    cols = ["run", "setting", "steps"] + [f"{task} ({half})" for task, half in halves.items()]
+    where = source("generalisation")[:-1]  # the runs are named in the table
+    return f"Each cell: {SCREEN_CELLS[family]}.\n\n{markdown(cols, rows)}\n{where}, runs as named in the first column."
+
+
+def _screens_table(family):
+    """`family`'s screens table as a table of its own: `generalisation_screens_<family>`."""
+    def screens():
+        return generalisation_screens(family)
+    screens.__name__ = f"generalisation_screens_{family}"
+    return screens
 
 
 # ---------------------------------------------------------------- NextFrameGAN
@@ -648,7 +724,7 @@ TABLES = {f.__name__: f for f in (
     speech_peers, speech_peers_size, speech_peers_noise, speech_peers_fresh, speech_peers_stft,
     video_split, video_split_sweeps,
     export_quickstart, export_families, scaling, generalisation, generalisation_time, generalisation_judges,
-    generalisation_screens,
+    *map(_screens_table, FAMILIES),
     classifier_pooling,
 )}
 

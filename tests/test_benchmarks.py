@@ -416,7 +416,8 @@ def test_tables_list_names_each_tables_page_and_results_file(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines] == list(tables.TABLES)
     assert "segan_quality: docs/segan.md <- benchmarks/results/segan_quality_speed.json" in lines
-    assert "generalisation_screens: docs/generalisation_screens.md <- benchmarks/results/generalisation.json" in lines
+    assert ("generalisation_screens_segan: docs/generalisation_screens.md "
+            "<- benchmarks/results/generalisation.json") in lines
 
 
 def test_tables_name_a_table_they_cannot_make_and_rewrite_no_page(tmp_path, monkeypatch, capsys):

@@ -1,0 +1,172 @@
+"""Benchmarks that train several models keep each as it finishes; a Ctrl-C ends in one line."""
+
+import json
+
+import pytest
+
+from tests.test_case import benchmark_module
+
+tables = benchmark_module("tables")
+
+
+def interrupted(main, argv, capsys):
+    """`main(argv)` stopped by Ctrl-C: its one stderr line; exit status 130, no traceback."""
+    try:
+        with pytest.raises(SystemExit) as exit:
+            main(argv)
+    except KeyboardInterrupt:  # (uncaught, it would stop the test session)
+        pytest.fail("the Ctrl-C left main() as a KeyboardInterrupt (a traceback), not as exit status 130")
+    assert exit.value.code == 130
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    return err
+
+
+def runs_of(path):
+    with open(path) as f:
+        return {run["name"]: run for run in json.load(f)["runs"]}
+
+
+def stop_after(count, result):
+    """A stand-in training function: `result(*args)` for the first `count` calls, then Ctrl-C."""
+    calls = []
+
+    def train(*args, **kwargs):
+        calls.append(args)
+        if len(calls) > count:
+            raise KeyboardInterrupt
+        return result(*args)
+
+    return train
+
+
+def partial_run_refused(name, path, run, monkeypatch):
+    """tables.py, reading `path` as `name`'s results, names the run as partial rather than show it."""
+    monkeypatch.setattr(tables, "RESULTS", str(path.parent))
+    with pytest.raises(tables.MissingRun, match=f"run {run!r} is partial"):
+        tables.run(tables.load(path.stem), run)
+    assert [r["name"] for r in tables.load(path.stem)["runs"]] == [r for r in runs_of(path) if r != run]
+
+
+# ---------------------------------------------------------------- video_split
+
+VIDEO = ["--train-clips", "2", "--test-clips", "2", "--val-clips", "2", "--steps", "1"]
+
+
+def video_model(name, args, train, test, val, futures, sprite_pixels, results):
+    results["models"][name] = {"junction_one_sprite": 0.5, "trained": name}
+
+
+def test_video_split_keeps_the_model_finished_before_a_ctrl_c(tmp_path, monkeypatch, capsys):
+    # Was: the results written once both models had trained; a Ctrl-C in the GAN lost the L2 model (a traceback).
+    video_split = benchmark_module("video_split")
+    monkeypatch.setattr(video_split, "train_model", stop_after(1, video_model))
+    out = tmp_path / "video_split.json"
+    err = interrupted(video_split.main, VIDEO + ["--out", str(out)], capsys)
+    assert err == f"interrupted: run 'default' of {out} keeps the 1 finished models (l2), marked incomplete"
+    run = runs_of(out)["default"]
+    assert run["complete"] is False and list(run["result"]["models"]) == ["l2"]
+    partial_run_refused("video_split", out, "default", monkeypatch)
+
+    monkeypatch.setattr(video_split, "train_model", video_model)  # the same run again, to its end
+    video_split.main(VIDEO + ["--out", str(out)])
+    run = runs_of(out)["default"]
+    assert run["complete"] is True and list(run["result"]["models"]) == ["l2", "gan"]
+
+
+def test_video_split_merge_keeps_the_earlier_rows_in_a_run_cut_short(tmp_path, monkeypatch, capsys):
+    # --merge read the run's earlier rows at the end: by then the run holds this command's own first model.
+    video_split = benchmark_module("video_split")
+    out = tmp_path / "video_split.json"
+    monkeypatch.setattr(video_split, "train_model", video_model)
+    video_split.main(VIDEO + ["--out", str(out), "--only", "gan"])
+
+    def again(name, *args):
+        args[-1]["models"][name] = {"junction_one_sprite": 0.5, "trained": "again"}
+
+    monkeypatch.setattr(video_split, "train_model", stop_after(1, again))  # l2, then Ctrl-C in the GAN
+    interrupted(video_split.main, VIDEO + ["--out", str(out), "--merge"], capsys)
+    models = runs_of(out)["default"]["result"]["models"]
+    assert models == {"l2": {"junction_one_sprite": 0.5, "trained": "again"},
+                      "gan": {"junction_one_sprite": 0.5, "trained": "gan"}}
+
+
+def test_a_ctrl_c_before_any_model_finished_leaves_the_file(tmp_path, monkeypatch, capsys):
+    video_split = benchmark_module("video_split")
+    out = tmp_path / "video_split.json"
+    monkeypatch.setattr(video_split, "train_model", video_model)
+    video_split.main(VIDEO + ["--out", str(out)])
+    before = out.read_text()
+    monkeypatch.setattr(video_split, "train_model", stop_after(0, video_model))
+    err = interrupted(video_split.main, VIDEO + ["--out", str(out)], capsys)
+    assert err == f"interrupted: none of the models had finished; {out} is unchanged"
+    assert out.read_text() == before
+
+
+# ---------------------------------------------------------------- discriminator_designs, condition_fidelity
+
+def faces_scores(*args):
+    return {"hair": 0.5, "both_eyes": 0.25, "all": 0.125, "diversity": 0.3, "real_diversity": 0.4, "seconds": 1.0}
+
+
+def test_discriminator_designs_keeps_each_design_finished_before_a_ctrl_c(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("discriminator_designs")
+    monkeypatch.setattr(module, "train", stop_after(1, faces_scores))
+    out = tmp_path / "discriminator_designs.json"
+    argv = ["--designs", "concat", "--filters", "4", "--latent-dim", "4", "--out", str(out)]
+    err = interrupted(module.main, argv, capsys)
+    assert err == (f"interrupted: run 'default' of {out} keeps the 1 finished designs (concat, mismatch on), "
+                   "marked incomplete")
+    run = runs_of(out)["default"]
+    assert run["complete"] is False and list(run["result"]["runs"]) == ["concat, mismatch on"]
+    assert run["result"]["real_diversity"] == 0.4 and len(run["result"]["rows"]) == 1
+    partial_run_refused("discriminator_designs", out, "default", monkeypatch)
+
+
+def digits_scores(variant, args, judge, seed):
+    return {args.epochs: 0.75}, 2.0, 0.5
+
+
+def test_condition_fidelity_keeps_each_discriminator_finished_before_a_ctrl_c(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("condition_fidelity")
+    monkeypatch.setattr(module, "train", stop_after(1, digits_scores))
+    out = tmp_path / "condition_fidelity.json"
+    argv = ["--variant", "plain", "--variant", "without", "--epochs", "1", "--eval-every", "1", "--filters", "4", "--out", str(out),
+            "--run", "two"]
+    err = interrupted(module.main, argv, capsys)
+    assert err == (f"interrupted: run 'two' of {out} keeps the 1 finished discriminators (plain concat D), "
+                   "marked incomplete")
+    run = runs_of(out)["two"]
+    assert run["complete"] is False and list(run["result"]["runs"]) == ["plain concat D"]
+    assert run["result"]["rows"] == [{"discriminator": "plain concat D", "epoch 1": 0.75, "diversity": 0.5}]
+    assert run["result"]["real_digit_accuracy"] > 0.9
+    partial_run_refused("condition_fidelity", out, "two", monkeypatch)
+
+
+def test_pix2pix_blur_marks_its_run_incomplete_until_the_last_model(tmp_path, monkeypatch, capsys):
+    # Was: `"complete": false` inside the result, which tables.py did not read, and a Ctrl-C's traceback.
+    import numpy as np
+
+    module = benchmark_module("pix2pix_blur")
+    monkeypatch.setattr(module, "train_variant", stop_after(1, lambda *args: (None, {}, 0.0)))
+    monkeypatch.setattr(module, "predict", lambda model, conditions: np.zeros((len(conditions), 16, 16, 3)))
+    out = tmp_path / "pix2pix_blur.json"
+    argv = ["--tasks", "labels2facade", "--size", "16", "--train", "2", "--test", "2", "--base-filters", "4",
+            "--out", str(out)]
+    err = interrupted(module.main, argv, capsys)
+    assert err == f"interrupted: run 'default' of {out} keeps the 1 finished models (labels2facade l1), marked incomplete"
+    run = runs_of(out)["default"]
+    assert run["complete"] is False and list(run["result"]["results"]["labels2facade"]) == ["l1"]
+    partial_run_refused("pix2pix_blur", out, "default", monkeypatch)
+
+
+def test_export_latency_marks_its_run_incomplete_until_the_last_family(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("export_latency")
+    rows = {"keras": {"batch1_ms": 1.0, "batch16_ms": 2.0, "file_bytes": None}}
+    monkeypatch.setattr(module, "bench_family", stop_after(1, lambda *args: ({"rows": rows}, {}, None)))
+    out = tmp_path / "export_latency.json"
+    err = interrupted(module.main, ["--families", "pix2pix", "segan", "--out", str(out)], capsys)
+    assert err == f"interrupted: run 'default' of {out} keeps the 1 finished families (pix2pix), marked incomplete"
+    run = runs_of(out)["default"]
+    assert run["complete"] is False and list(run["result"]["families"]) == ["pix2pix"]
+    partial_run_refused("export_latency", out, "default", monkeypatch)

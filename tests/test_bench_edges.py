@@ -170,3 +170,57 @@ def test_export_latency_marks_its_run_incomplete_until_the_last_family(tmp_path,
     run = runs_of(out)["default"]
     assert run["complete"] is False and list(run["result"]["families"]) == ["pix2pix"]
     partial_run_refused("export_latency", out, "default", monkeypatch)
+
+
+# ---------------------------------------------------------------- generalisation
+
+@pytest.mark.parametrize("argv, error", [
+    (["--family", "segan", "--task", "clicks", "--set", "r1_weight=-1"],
+     "--set (the segan model of task clicks): `r1_weight` must be a finite number >= 0. Received: r1_weight=-1"),
+    (["--family", "stack_gan", "--task", "shape_colour", "--set", "grow_at=9"],
+     "--set (the stack_gan model of task shape_colour): `--set grow_at=` takes one int in [1, 5] (a chunk). "
+     "Received: 9"),
+])
+def test_generalisation_names_a_setting_the_model_refuses_before_any_data(argv, error, tmp_path, monkeypatch, capsys):
+    # Was: the model's ValueError (a traceback) once the first task's data was made and its judges trained.
+    module = benchmark_module("generalisation")
+
+    def made_data(*args, **kwargs):
+        raise AssertionError("made the data before the settings were checked")
+
+    for maker in ("speech_pairs", "tag_images", "tag_judges"):
+        monkeypatch.setattr(module, maker, made_data)
+    with pytest.raises(SystemExit) as exit:
+        module.main(argv + ["--out", str(tmp_path / "g.json")])
+    assert exit.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(error)
+
+
+@pytest.mark.parametrize("argv, task, half, chosen", [
+    ([], None, None, ["t_junction", "stay_or_move", "fork", "bouncing_ball"]),
+    (["--half", "held-out"], None, "held-out", ["fork", "bouncing_ball"]),
+    (["--task", "fork", "--task", "library_junction"], ["fork", "library_junction"], None, ["fork", "library_junction"]),
+    (["--half", "tune", "--task", "stay_or_move", "--task", "fork"], ["stay_or_move", "fork"], "tune", ["stay_or_move"]),
+])
+def test_generalisation_selection_is_what_a_command_trains(argv, task, half, chosen, tmp_path, monkeypatch):
+    # tests/test_docs.py checks the pages' commands against the results file with `selection`: it must be main's.
+    module = benchmark_module("generalisation")
+    trained = []
+    tasks, _, columns = module.FAMILIES["next_frame_gan"]
+    monkeypatch.setitem(module.FAMILIES, "next_frame_gan",
+                        (tasks, lambda name, *args: trained.append(name) or ({}, 0.0, None), columns))
+    monkeypatch.setitem(module.MODELS, "next_frame_gan", lambda *args: None)
+    module.main(["--family", "next_frame_gan", "--out", str(tmp_path / "g.json")] + argv)
+    assert trained == module.selection("next_frame_gan", task, half)[1] == chosen
+
+
+def test_generalisation_ends_a_ctrl_c_in_one_line_keeping_the_tasks_finished(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("generalisation")
+    tasks, _, columns = module.FAMILIES["next_frame_gan"]
+    monkeypatch.setitem(module.FAMILIES, "next_frame_gan", (tasks, stop_after(1, lambda *args: ({}, 0.0, None)),
+                                                            columns))
+    monkeypatch.setitem(module.MODELS, "next_frame_gan", lambda *args: None)
+    out = tmp_path / "g.json"
+    err = interrupted(module.main, ["--family", "next_frame_gan", "--half", "held-out", "--out", str(out)], capsys)
+    assert err == f"interrupted: run 'defaults' of {out} keeps the 1 finished tasks (fork)"
+    assert list(runs_of(out)["defaults"]["result"]["families"]["next_frame_gan"]["tasks"]) == ["fork"]

@@ -137,22 +137,27 @@ def main(argv=None):
     example.check_growth(parser, args)
     _report.check_out(parser, "stackgan", args.json, option="--json")
     rows, details = [], {}
-    for variant in args.variants:
-        if variant == "stackgan" and args.stackgan_result:
-            row, detail = from_example(args.stackgan_result, args)
-        else:
-            row, detail = run(variant, args, example)
-        rows.append(row)
-        details[variant] = detail
-        print(row, flush=True)
-    columns = ["model", "hair", "both eyes", "all", "sharpness / real", "sharpness / stage 1 bilinear",
-               "diversity", "G params", "steps", "seconds"]
     payload = {
         "config": vars(args),
         "details": details,
         "note": "2 CPU cores shared with other jobs while measured; seconds are wall time under load.",
     }
-    _report.write("stackgan", payload, rows, columns, out=args.json, run="+".join(args.variants))
+    name = "+".join(args.variants)
+    # each variant is recorded as it finishes, in a run marked incomplete until the last
+    with _report.kept_on_interrupt(args.json or _report.path_of("stackgan"), name, what="variants") as finished:
+        for variant in args.variants:
+            if variant == "stackgan" and args.stackgan_result:
+                row, detail = from_example(args.stackgan_result, args)
+            else:
+                row, detail = run(variant, args, example)
+            rows.append(row)
+            details[variant] = detail
+            print(row, flush=True)
+            finished.append(variant)
+            _report.record("stackgan", dict(payload, rows=rows), run=name, out=args.json, complete=False)
+    columns = ["model", "hair", "both eyes", "all", "sharpness / real", "sharpness / stage 1 bilinear",
+               "diversity", "G params", "steps", "seconds"]
+    _report.write("stackgan", payload, rows, columns, out=args.json, run=name)
 
 
 if __name__ == "__main__":

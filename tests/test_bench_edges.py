@@ -131,7 +131,8 @@ def test_condition_fidelity_keeps_each_discriminator_finished_before_a_ctrl_c(tm
     module = benchmark_module("condition_fidelity")
     monkeypatch.setattr(module, "train", stop_after(1, digits_scores))
     out = tmp_path / "condition_fidelity.json"
-    argv = ["--variant", "plain", "--variant", "without", "--epochs", "1", "--eval-every", "1", "--filters", "4", "--out", str(out),
+    argv = ["--variant", "plain", "--variant", "without", "--epochs", "1", "--eval-every", "1", "--filters", "4",
+            "--out", str(out),
             "--run", "two"]
     err = interrupted(module.main, argv, capsys)
     assert err == (f"interrupted: run 'two' of {out} keeps the 1 finished discriminators (plain concat D), "
@@ -154,7 +155,8 @@ def test_pix2pix_blur_marks_its_run_incomplete_until_the_last_model(tmp_path, mo
     argv = ["--tasks", "labels2facade", "--size", "16", "--train", "2", "--test", "2", "--base-filters", "4",
             "--out", str(out)]
     err = interrupted(module.main, argv, capsys)
-    assert err == f"interrupted: run 'default' of {out} keeps the 1 finished models (labels2facade l1), marked incomplete"
+    assert err == (f"interrupted: run 'default' of {out} keeps the 1 finished models (labels2facade l1), "
+                   "marked incomplete")
     run = runs_of(out)["default"]
     assert run["complete"] is False and list(run["result"]["results"]["labels2facade"]) == ["l1"]
     partial_run_refused("pix2pix_blur", out, "default", monkeypatch)
@@ -170,6 +172,63 @@ def test_export_latency_marks_its_run_incomplete_until_the_last_family(tmp_path,
     run = runs_of(out)["default"]
     assert run["complete"] is False and list(run["result"]["families"]) == ["pix2pix"]
     partial_run_refused("export_latency", out, "default", monkeypatch)
+
+
+def test_caption_generalisation_keeps_each_row_finished_before_a_ctrl_c(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("caption_generalisation")
+    scores = {"colour": 1.0, "shape": 0.5, "position": 0.25, "all": 0.125, "diversity": 0.3}
+    monkeypatch.setattr(module, "reader_accuracy", lambda n, size: {"unseen": scores, "seen": scores})
+    monkeypatch.setattr(module.text_to_image, "run", stop_after(1, lambda settings: {
+        "unseen_captions": scores, "seen_captions": scores, "train_seconds": 1.0}))
+    out = tmp_path / "caption_generalisation.json"
+    argv = ["--flags", "--epochs 1", "--flags", "--epochs 2", "--runs-dir", str(tmp_path / "runs"), "--out", str(out)]
+    err = interrupted(module.main, argv, capsys)
+    assert err == f"interrupted: run 'default' of {out} keeps the 1 finished rows ('--epochs 1'), marked incomplete"
+    run = runs_of(out)["default"]
+    assert run["complete"] is False and list(run["result"]["runs"]) == ["--epochs 1"]
+    partial_run_refused("caption_generalisation", out, "default", monkeypatch)
+
+
+def test_stackgan_keeps_each_variant_finished_before_a_ctrl_c(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("stackgan")
+    monkeypatch.setattr(module, "run", stop_after(1, lambda variant, args, example: ({"model": variant}, {})))
+    out = tmp_path / "stackgan.json"
+    err = interrupted(module.main, ["--json", str(out)], capsys)
+    assert err == (f"interrupted: run 'stackgan+single' of {out} keeps the 1 finished variants (stackgan), "
+                   "marked incomplete")
+    run = runs_of(out)["stackgan+single"]
+    assert run["complete"] is False and run["result"]["rows"] == [{"model": "stackgan"}]
+
+
+def test_segan_quality_speed_marks_its_quality_without_speed_incomplete(tmp_path, monkeypatch):
+    # Was: recorded as a whole run; tables.py's segan_speed table then failed on it with a KeyError.
+    import subprocess
+    from types import SimpleNamespace
+
+    module = benchmark_module("segan_quality_speed")
+    monkeypatch.setattr(module, "train_and_score", lambda args, argv: ({"segan": {"snr": 1.0}}, "model.keras", 10))
+    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: SimpleNamespace(returncode=1, stdout="",
+                                                                                     stderr="no"))
+    out = tmp_path / "segan_quality_speed.json"
+    with pytest.raises(RuntimeError, match="speed run failed"):
+        module.main(["--out", str(out)])
+    run = runs_of(out)["default"]
+    assert run["complete"] is False and run["result"]["quality"] == {"segan": {"snr": 1.0}}
+    partial_run_refused("segan_quality_speed", out, "default", monkeypatch)
+
+
+def test_classifier_pooling_keeps_each_row_finished_before_a_ctrl_c(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("classifier_pooling")
+    monkeypatch.setattr(module, "read_share", stop_after(1, lambda *args: 0.5))
+    tag_images = module.suite.tag_images
+    monkeypatch.setattr(module.suite, "tag_images", lambda task, n, seed: tag_images(task, 8, seed))  # few images
+    out = tmp_path / "classifier_pooling.json"
+    err = interrupted(module.main, ["--scale", "0.001", "--poolings", "flatten", "--out", str(out)], capsys)
+    task = next(iter(module.STACK_TASKS))
+    assert err == (f"interrupted: run 'default' of {out} keeps the 1 finished rows (stack_gan {task} at 16 pixels), "
+                   "marked incomplete")
+    run = runs_of(out)["default"]
+    assert run["complete"] is False and [row["flatten"] for row in run["result"]["rows"]] == [0.5]
 
 
 # ---------------------------------------------------------------- generalisation
@@ -199,8 +258,10 @@ def test_generalisation_names_a_setting_the_model_refuses_before_any_data(argv, 
 @pytest.mark.parametrize("argv, task, half, chosen", [
     ([], None, None, ["t_junction", "stay_or_move", "fork", "bouncing_ball"]),
     (["--half", "held-out"], None, "held-out", ["fork", "bouncing_ball"]),
-    (["--task", "fork", "--task", "library_junction"], ["fork", "library_junction"], None, ["fork", "library_junction"]),
-    (["--half", "tune", "--task", "stay_or_move", "--task", "fork"], ["stay_or_move", "fork"], "tune", ["stay_or_move"]),
+    (["--task", "fork", "--task", "library_junction"], ["fork", "library_junction"], None,
+     ["fork", "library_junction"]),
+    (["--half", "tune", "--task", "stay_or_move", "--task", "fork"], ["stay_or_move", "fork"], "tune",
+     ["stay_or_move"]),
 ])
 def test_generalisation_selection_is_what_a_command_trains(argv, task, half, chosen, tmp_path, monkeypatch):
     # tests/test_docs.py checks the pages' commands against the results file with `selection`: it must be main's.

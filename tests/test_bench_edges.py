@@ -231,6 +231,28 @@ def test_classifier_pooling_keeps_each_row_finished_before_a_ctrl_c(tmp_path, mo
     assert run["complete"] is False and [row["flatten"] for row in run["result"]["rows"]] == [0.5]
 
 
+@pytest.mark.parametrize("argv, content, error", [
+    (["--variants", "single", "stackgan"], None, "--stackgan-result RESULT: No such file or directory"),
+    (["--variants", "single", "stackgan"], "{", "--stackgan-result RESULT: not a result.json of examples/stack_gan.py "
+                                                 "(JSONDecodeError: Expecting property name"),
+    ([], '{"result": 1}', "--stackgan-result RESULT: not a result.json of examples/stack_gan.py (KeyError: 'args')"),
+    (["--variants", "single", "stackgan"], '{"args": {"sizes": [8]}}',
+     "--stackgan-result RESULT: sizes=[8] differs from this run's [16, 32, 64]"),
+    (["--variants", "single"], "{}", "--stackgan-result RESULT: gives the stackgan row, which --variants single leaves out"),
+])
+def test_stackgan_checks_its_result_file_before_any_variant_trains(argv, content, error, tmp_path, monkeypatch, capsys):
+    # Was: read in its turn, after `single` had trained: a traceback (or, without `stackgan`, ignored).
+    module = benchmark_module("stackgan")
+    monkeypatch.setattr(module, "run", lambda *args: pytest.fail("trained before --stackgan-result was checked"))
+    result = tmp_path / "result.json"
+    if content is not None:
+        result.write_text(content)
+    with pytest.raises(SystemExit) as exit:
+        module.main(argv + ["--stackgan-result", str(result), "--json", str(tmp_path / "stackgan.json")])
+    assert exit.value.code == 2
+    assert error.replace("RESULT", str(result)) in capsys.readouterr().err.strip().splitlines()[-1]
+
+
 # ---------------------------------------------------------------- generalisation
 
 @pytest.mark.parametrize("argv, error", [

@@ -253,6 +253,27 @@ def test_stackgan_checks_its_result_file_before_any_variant_trains(argv, content
     assert error.replace("RESULT", str(result)) in capsys.readouterr().err.strip().splitlines()[-1]
 
 
+@pytest.mark.parametrize("argv, error", [
+    (["--save-models", "FILE"], "--save-models FILE: FILE is a file, not a folder."),
+    (["--segan-model", "MISSING"], "--segan-model MISSING: no such file; give a SEGAN saved as .keras"),
+])
+def test_speech_peers_checks_its_model_paths_before_the_corpus(argv, error, tmp_path, monkeypatch, capsys):
+    # Was: --save-models a FileExistsError once the first model had trained; --segan-model an OSError after
+    # the corpus was spoken and the L1-only model trained.
+    module = benchmark_module("speech_peers")
+    monkeypatch.setattr(module, "corpus", lambda *args: pytest.fail("made the corpus before the paths were checked"))
+    monkeypatch.setattr(module.shutil, "which", lambda name: "/usr/bin/espeak-ng")
+    paths = {"FILE": str(tmp_path / "a_file"), "MISSING": str(tmp_path / "segan.keras")}
+    (tmp_path / "a_file").write_text("")
+    argv = [paths.get(a, a) for a in argv] + ["--out", str(tmp_path / "speech_peers.json")]
+    with pytest.raises(SystemExit) as exit:
+        module.main(argv)
+    assert exit.value.code == 2
+    for placeholder, path in paths.items():
+        error = error.replace(placeholder, path)
+    assert error in capsys.readouterr().err.strip().splitlines()[-1]
+
+
 # ---------------------------------------------------------------- generalisation
 
 @pytest.mark.parametrize("argv, error", [

@@ -11,7 +11,9 @@ A table lives in a Markdown page between two markers::
     python benchmarks/tables.py --list     # each table, the pages it fills and the results file it reads
 
 Each table ends with a line naming its results file and runs, so every number in
-it can be traced. `tests/test_docs.py` fails when a page's table differs from
+it can be traced. A run recorded with `"complete": false` (its benchmark was
+stopped before the end) is in no table; a table that reads it by name fails,
+naming it. `tests/test_docs.py` fails when a page's table differs from
 what this script makes.
 """
 

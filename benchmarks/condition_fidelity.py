@@ -142,5 +142,6 @@ def main(argv=None):
     _report.write("condition_fidelity", {"args": vars(args), "runs": runs, **real}, rows, columns, args.out,
                   run=args.run)
 
+
 if __name__ == "__main__":
     main()

@@ -135,5 +135,6 @@ def main(argv=None):
           f"diversity of real faces {payload()['real_diversity']:.3f}, of a collapsed generator 0.000\n")
     _report.write("discriminator_designs", payload(), rows, columns, args.out, run=args.run)
 
+
 if __name__ == "__main__":
     main()

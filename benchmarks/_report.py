@@ -12,7 +12,8 @@ Every benchmark writes `benchmarks/results/<name>.json` with this schema::
       "note": "...",                    # optional
       "runs": [                         # a sweep is several runs in this one file
         {"name": "default", "commit": ..., "keras_cgan": ..., "argv": [...],
-         "machine": {...}, "note": ..., "result": {...the benchmark's own payload...}},
+         "machine": {...}, "note": ..., "complete": true | false,
+         "result": {...the benchmark's own payload...}},
         ...
       ]
     }
@@ -21,6 +22,11 @@ A run is replaced by the next write with the same run name (`--run`, default
 "default"); runs of other names stay, so a sweep adds its runs beside the
 default one. `null` marks what was not recorded (results measured before this
 schema carry `"commit": null` and a note saying so).
+
+A benchmark that trains several models records each as it finishes, in a run
+with `"complete": false` (`record(..., complete=False)`), and the whole run
+last; a run stopped on the way keeps what it finished, and `tables.py` shows
+no run that is not complete (runs written before this field are complete).
 
 Record the result file of an example (for instance the StackGAN example's
 `runs/stackgan/result.json`) as a run of a results file::
@@ -31,6 +37,7 @@ Record the result file of an example (for instance the StackGAN example's
 
 import argparse
 import ast
+import contextlib
 import json
 import os
 import platform
@@ -225,12 +232,13 @@ def run_of(results, name="default"):
     raise KeyError(f"{results['benchmark']}: no run named {name!r} (runs: {[r['name'] for r in results['runs']]})")
 
 
-def record(name, result, run="default", out=None, argv=None, note=None):
+def record(name, result, run="default", out=None, argv=None, note=None, complete=True):
     """Writes `result` as the run `run` of `benchmarks/results/<name>.json`.
 
     The file's top-level commit, version, argv and machine become this write's;
     a run of the same name is replaced in place, other runs are kept. A path
     that is not a results file of `name` is refused (`writable`'s `ValueError`).
+    `complete=False` marks a run still under way (what it has finished so far).
     """
     path = writable(name, out)
     facts = {
@@ -242,6 +250,7 @@ def record(name, result, run="default", out=None, argv=None, note=None):
     entry = dict(name=run, **facts)
     if note:
         entry["note"] = note
+    entry["complete"] = bool(complete)
     entry["result"] = result
     runs = []
     if os.path.exists(path):
@@ -260,6 +269,26 @@ def record(name, result, run="default", out=None, argv=None, note=None):
     return path
 
 
+@contextlib.contextmanager
+def kept_on_interrupt(path, run, what="models", incomplete=True):
+    """Ends a Ctrl-C inside with one line naming what run `run` of `path` kept, and exit status 130 (no traceback).
+
+    Yields a list for the names of the `what` recorded so far: the caller adds each as it records it.
+    `incomplete`: they were recorded with `complete=False` (False: each is whole in itself).
+    """
+    finished = []
+    try:
+        yield finished
+    except KeyboardInterrupt:
+        if finished:
+            kept = (f"run {run!r} of {path} keeps the {len(finished)} finished {what} ({'; '.join(finished)})"
+                    + (", marked incomplete" if incomplete else ""))
+        else:
+            kept = f"none of the {what} had finished; {path} is unchanged"
+        print(f"\ninterrupted: {kept}", file=sys.stderr, flush=True)
+        raise SystemExit(130) from None
+
+
 def table(rows, columns):
     """Formats `rows` (dicts) as a Markdown table of `columns`."""
     def cell(value):
@@ -270,9 +299,9 @@ def table(rows, columns):
     return "\n".join(lines)
 
 
-def write(name, payload, rows, columns, out=None, run="default"):
+def write(name, payload, rows, columns, out=None, run="default", complete=True):
     """Records `payload` (plus its table rows) as run `run` of `<name>.json` and prints the table."""
-    path = record(name, dict(payload, rows=rows), run=run, out=out)
+    path = record(name, dict(payload, rows=rows), run=run, out=out, complete=complete)
     print(table(rows, columns))
     print(f"\nwritten: {path} (run {run!r})")
     return path

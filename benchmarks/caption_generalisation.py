@@ -101,17 +101,20 @@ def main(argv=None):
         f"{k} " + ", ".join(f"{a} {v[a]:.3f}" for a in ATTRIBUTES) for k, v in reader.items()), flush=True)
 
     rows, runs = [], {}
-    for flags, settings in zip(runs_flags, parsed):
-        result = text_to_image.run(settings)
-        label = flags or "defaults"
-        runs[label] = result
-        rows.append(row(label, settings, result))
-    _report.write(
-        "caption_generalisation",
-        {"reader_on_real_images": reader, "runs": runs, "bar": "unseen colour, shape, position each >= 0.8",
-         "note": "2 CPU cores shared with other jobs: seconds are under contention"},
-        rows, COLUMNS, args.out, run=args.run,
-    )
+    payload = {"reader_on_real_images": reader, "runs": runs, "bar": "unseen colour, shape, position each >= 0.8",
+               "note": "2 CPU cores shared with other jobs: seconds are under contention"}
+    out = args.out or _report.path_of("caption_generalisation")
+    # each row is recorded as it finishes, in a run marked incomplete until the last
+    with _report.kept_on_interrupt(out, args.run, what="rows") as finished:
+        for flags, settings in zip(runs_flags, parsed):
+            result = text_to_image.run(settings)
+            label = flags or "defaults"
+            runs[label] = result
+            rows.append(row(label, settings, result))
+            finished.append(repr(label))
+            _report.record("caption_generalisation", dict(payload, rows=rows), run=args.run, out=args.out,
+                           complete=False)
+    _report.write("caption_generalisation", payload, rows, COLUMNS, args.out, run=args.run)
 
 
 if __name__ == "__main__":

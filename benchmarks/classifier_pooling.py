@@ -80,34 +80,43 @@ def main(argv=None):
         parser.error(f"--scale {args.scale}: leaves no training step; give more than 0.0005")
 
     rows, start = [], time.time()
-    for task in STACK_TASKS:
-        _, _, first, second = suite.STACK_TASKS[task]
-        condition = TagsCondition(list(first) + [f"{c} object" for c in second])
-        tags, images, _, _ = suite.tag_images(task, 3000, args.seed)
-        _, test_images, test_first, _ = suite.tag_images(task, 1000, args.seed + 5)
-        first_tag = lambda logits, labels, k=len(first): float(np.mean(logits[:, :k].argmax(1) == labels))
-        for size, steps in ((16, 2000), (suite.ST, 1000)):
-            steps = round(steps * args.scale)
-            row = {"family": "stack_gan", "task": task, "pixels": size, "read": "first tag", "steps": steps}
-            train, test = (pooled(images, size), tags), (pooled(test_images, size), test_first)
-            for pooling in args.poolings:
-                row[pooling] = read_share(train, test, condition, pooling, row["steps"], 32, args, first_tag)
+
+    def payload():
+        return {"scale": args.scale, "filters": args.filters, "seed": args.seed, "seconds": round(time.time() - start, 1)}
+
+    # each row is recorded as it finishes, in a run marked incomplete until the last
+    with _report.kept_on_interrupt(args.out or _report.path_of("classifier_pooling"), args.run, what="rows") as finished:
+        def keep(row):
             rows.append(row)
-    for task in CONDITIONAL_TASKS:
-        images, labels, classes = suite.class_images(task, 3000, args.seed)
-        test_images, test_labels, _ = suite.class_images(task, 1000, args.seed + 5)
-        condition = ClassCondition(classes)
-        steps = round(3000 * args.scale)
-        row = {"family": "conditional_gan", "task": task, "pixels": suite.CG, "read": "class", "steps": steps}
-        for pooling in args.poolings:
-            row[pooling] = read_share(
-                (images, labels), (test_images, test_labels), condition, pooling, row["steps"], 64, args,
-                lambda logits, y: float(np.mean(logits.argmax(1) == y)),
-            )
-        rows.append(row)
-    payload = {"scale": args.scale, "filters": args.filters, "seed": args.seed,
-               "seconds": round(time.time() - start, 1)}
-    _report.write("classifier_pooling", payload, rows, ["family", "task", "pixels", "read", "steps"] + args.poolings,
+            finished.append(f"{row['family']} {row['task']} at {row['pixels']} pixels")
+            _report.record("classifier_pooling", dict(payload(), rows=rows), run=args.run, out=args.out, complete=False)
+
+        for task in STACK_TASKS:
+            _, _, first, second = suite.STACK_TASKS[task]
+            condition = TagsCondition(list(first) + [f"{c} object" for c in second])
+            tags, images, _, _ = suite.tag_images(task, 3000, args.seed)
+            _, test_images, test_first, _ = suite.tag_images(task, 1000, args.seed + 5)
+            first_tag = lambda logits, labels, k=len(first): float(np.mean(logits[:, :k].argmax(1) == labels))
+            for size, steps in ((16, 2000), (suite.ST, 1000)):
+                steps = round(steps * args.scale)
+                row = {"family": "stack_gan", "task": task, "pixels": size, "read": "first tag", "steps": steps}
+                train, test = (pooled(images, size), tags), (pooled(test_images, size), test_first)
+                for pooling in args.poolings:
+                    row[pooling] = read_share(train, test, condition, pooling, row["steps"], 32, args, first_tag)
+                keep(row)
+        for task in CONDITIONAL_TASKS:
+            images, labels, classes = suite.class_images(task, 3000, args.seed)
+            test_images, test_labels, _ = suite.class_images(task, 1000, args.seed + 5)
+            condition = ClassCondition(classes)
+            steps = round(3000 * args.scale)
+            row = {"family": "conditional_gan", "task": task, "pixels": suite.CG, "read": "class", "steps": steps}
+            for pooling in args.poolings:
+                row[pooling] = read_share(
+                    (images, labels), (test_images, test_labels), condition, pooling, row["steps"], 64, args,
+                    lambda logits, y: float(np.mean(logits.argmax(1) == y)),
+                )
+            keep(row)
+    _report.write("classifier_pooling", payload(), rows, ["family", "task", "pixels", "read", "steps"] + args.poolings,
                   out=args.out, run=args.run)
 
 

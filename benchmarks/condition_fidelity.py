@@ -112,32 +112,35 @@ def main(argv=None):
         except ValueError as e:
             parser.error(f"--set, for the discriminator {name!r}: {e}")
 
-    judge = DigitsClassifier().fit(*digits.load("holdout"))
-    real_images, real_labels = digits.load("train")
-    rows, runs = [], {}
-    for name, variant in chosen.items():
-        per_seed = [train(variant, args, judge, seed) for seed in range(args.seeds)]
-        by_seed = {e: [scores[e] for scores, _, _ in per_seed] for e in sorted(per_seed[0][0])}
-        mean = {e: float(np.mean(values)) for e, values in by_seed.items()}
-        spread = [d for _, _, d in per_seed]  # each seed's, at the last scored epoch
-        runs[name] = {"accuracy_by_epoch": mean, "seconds": float(np.mean([t for _, t, _ in per_seed])),
-                      "by_seed": by_seed, "diversity": float(np.mean(spread)), "diversity_by_seed": spread}
-        rows.append({"discriminator": name, **{f"epoch {e}": value for e, value in mean.items()},
-                     "diversity": float(np.mean(spread))})
-        print(f"{name}: {mean}, diversity {np.mean(spread):.3f}", flush=True)
+    out = args.out or _report.path_of("condition_fidelity")
+    # each discriminator is recorded as it finishes, in a run marked incomplete until the last
+    with _report.kept_on_interrupt(out, args.run, what="discriminators") as finished:
+        judge = DigitsClassifier().fit(*digits.load("holdout"))
+        real_images, real_labels = digits.load("train")
+        real = {"real_digit_accuracy": condition_accuracy(judge, real_images, real_labels),
+                "real_diversity": diversity(real_images, real_labels)}
+        rows, runs = [], {}
+        for name, variant in chosen.items():
+            per_seed = [train(variant, args, judge, seed) for seed in range(args.seeds)]
+            by_seed = {e: [scores[e] for scores, _, _ in per_seed] for e in sorted(per_seed[0][0])}
+            mean = {e: float(np.mean(values)) for e, values in by_seed.items()}
+            spread = [d for _, _, d in per_seed]  # each seed's, at the last scored epoch
+            runs[name] = {"accuracy_by_epoch": mean, "seconds": float(np.mean([t for _, t, _ in per_seed])),
+                          "by_seed": by_seed, "diversity": float(np.mean(spread)), "diversity_by_seed": spread}
+            rows.append({"discriminator": name, **{f"epoch {e}": value for e, value in mean.items()},
+                         "diversity": float(np.mean(spread))})
+            print(f"{name}: {mean}, diversity {np.mean(spread):.3f}", flush=True)
+            finished.append(name)
+            _report.record("condition_fidelity", {"args": vars(args), "runs": runs, **real, "rows": rows},
+                           run=args.run, out=args.out, complete=False)
     steps_per_epoch = len(real_labels) // args.batch_size
     columns = ["discriminator"] + [f"epoch {e}" for e in sorted(runs[next(iter(runs))]["accuracy_by_epoch"])]
     columns.append("diversity")
-    real_accuracy = condition_accuracy(judge, real_images, real_labels)
-    real_diversity = diversity(real_images, real_labels)
     print(f"\ncondition accuracy of generated digits ({steps_per_epoch} steps/epoch, "
-          f"batch {args.batch_size}; judge on real digits: {real_accuracy:.3f}; chance 0.1), and their "
-          f"diversity at the last scored epoch (real digits: {real_diversity:.3f})\n")
-    _report.write(
-        "condition_fidelity",
-        {"args": vars(args), "runs": runs, "real_digit_accuracy": real_accuracy, "real_diversity": real_diversity},
-        rows, columns, args.out, run=args.run,
-    )
+          f"batch {args.batch_size}; judge on real digits: {real['real_digit_accuracy']:.3f}; chance 0.1), and their "
+          f"diversity at the last scored epoch (real digits: {real['real_diversity']:.3f})\n")
+    _report.write("condition_fidelity", {"args": vars(args), "runs": runs, **real}, rows, columns, args.out,
+                  run=args.run)
 
 
 if __name__ == "__main__":

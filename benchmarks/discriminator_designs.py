@@ -110,24 +110,30 @@ def main(argv=None):
 
     rows, runs = [], {}
     steps = args.epochs * (args.faces // args.batch_size)
-    for design in designs:
-        for mismatch in (args.mismatch_on, 0.0):
-            per_seed = [train(design, mismatch, args, example, seed) for seed in range(args.seeds)]
-            mean = {k: float(np.mean([r[k] for r in per_seed])) for k in per_seed[0]}
-            name = f"{design}, mismatch {'on' if mismatch else 'off'}"
-            runs[name] = dict(mean, by_seed={m: [float(r[m]) for r in per_seed] for m in METRICS})
-            rows.append({"design": design, "mismatch": "on" if mismatch else "off",
-                         **{m: mean[m] for m in METRICS}, "seconds": round(mean["seconds"])})
-            print(f"{name}: " + ", ".join(f"{m} {mean[m]:.3f}" for m in METRICS)
-                  + f" (both eyes by seed {[round(r['both_eyes'], 3) for r in per_seed]})", flush=True)
-    real = runs[next(iter(runs))]["real_diversity"]
+    columns = ["design", "mismatch"] + list(METRICS) + ["seconds"]
+
+    def payload():
+        real = runs[next(iter(runs))]["real_diversity"]
+        return {"args": vars(args), "steps": steps, "runs": runs, "real_diversity": real}
+
+    out = args.out or _report.path_of("discriminator_designs")
+    with _report.kept_on_interrupt(out, args.run, what="designs") as finished:
+        for design in designs:
+            for mismatch in (args.mismatch_on, 0.0):
+                per_seed = [train(design, mismatch, args, example, seed) for seed in range(args.seeds)]
+                mean = {k: float(np.mean([r[k] for r in per_seed])) for k in per_seed[0]}
+                name = f"{design}, mismatch {'on' if mismatch else 'off'}"
+                runs[name] = dict(mean, by_seed={m: [float(r[m]) for r in per_seed] for m in METRICS})
+                rows.append({"design": design, "mismatch": "on" if mismatch else "off",
+                             **{m: mean[m] for m in METRICS}, "seconds": round(mean["seconds"])})
+                print(f"{name}: " + ", ".join(f"{m} {mean[m]:.3f}" for m in METRICS)
+                      + f" (both eyes by seed {[round(r['both_eyes'], 3) for r in per_seed]})", flush=True)
+                finished.append(name)
+                _report.record("discriminator_designs", dict(payload(), rows=rows), run=args.run, out=args.out,
+                               complete=False)
     print(f"\ntag faces {args.size}x{args.size}, {steps} steps of batch {args.batch_size} per run; "
-          f"diversity of real faces {real:.3f}, of a collapsed generator 0.000\n")
-    _report.write(
-        "discriminator_designs",
-        {"args": vars(args), "steps": steps, "runs": runs, "real_diversity": real},
-        rows, ["design", "mismatch"] + list(METRICS) + ["seconds"], args.out, run=args.run,
-    )
+          f"diversity of real faces {payload()['real_diversity']:.3f}, of a collapsed generator 0.000\n")
+    _report.write("discriminator_designs", payload(), rows, columns, args.out, run=args.run)
 
 
 if __name__ == "__main__":

@@ -370,7 +370,9 @@ def main(argv=None):
         "LiteRT runs with 1 thread, onnxruntime and TF with their defaults"
     )
     results = {}
-    with tempfile.TemporaryDirectory() as workdir:
+    out = args.out or _report.path_of("export_latency")
+    with _report.kept_on_interrupt(out, args.run, what="families") as finished, \
+            tempfile.TemporaryDirectory() as workdir:
         for family in args.families:
             results[family], reports, measured = bench_family(family, args, workdir, generator)
             print(f"{family}: done", flush=True)
@@ -378,12 +380,12 @@ def main(argv=None):
                 save_figure(reports, figure_inputs(measured, args.seed), args.figure)
             complete = len(results) == len(args.families)
             with contextlib.redirect_stdout(io.StringIO()) if not complete else contextlib.nullcontext():
-                # Written after every family, so a run cut short keeps what it finished.
+                # Written after every family, so a run cut short keeps what it finished (marked incomplete).
                 _report.write(
-                    "export_latency",
-                    {"note": note, "args": vars(args), "complete": complete, "families": results},
-                    table_rows(results), COLUMNS, args.out, run=args.run,
+                    "export_latency", {"note": note, "args": vars(args), "families": results},
+                    table_rows(results), COLUMNS, args.out, run=args.run, complete=complete,
                 )
+            finished.append(family)
     for family, result in results.items():
         print(f"\n{family} ({result['generator']}, {result['parameters']} parameters), acceptance:")
         for name, ok in result["acceptance"].items():

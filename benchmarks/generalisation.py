@@ -403,12 +403,16 @@ def branch_of(frame, pair, threshold=0.5, min_overlap=0.5):
     return best
 
 
-def run_next_frame_gan(task, args, sets):
+def next_frame_gan_model(task, args, sets):
     from keras_cgan.models.next_frame_gan import presets
 
+    return build(presets, (FRAME, FRAME, 1), CONTEXT, args=args, sets=sets)
+
+
+def run_next_frame_gan(task, args, sets):
     cond, target, _, _ = next_frame_examples(task, 4000, args.seed)
     test_cond, test_target, test_futures, moment = next_frame_examples(task, 600, args.seed + 1)
-    gan = build(presets, (FRAME, FRAME, 1), CONTEXT, args=args, sets=sets)
+    gan = next_frame_gan_model(task, args, sets)
     history, seconds, monitor = train(gan, (cond, target), 32, args)
     with gan.sampling_weights():
         pred = np.asarray(gan.predict(test_cond, batch_size=256, verbose=0))
@@ -571,16 +575,24 @@ def sharpness_ratio(generated, real):
     return float(image_quality.sharpness_ratio(generated, real))
 
 
-def run_pix2pix(task, args, sets):
+PIX2PIX_VARIANTS = {"l1": {"adversarial_weight": 0.0}, "gan": {}}  # each task trains both, from the same start
+
+
+def pix2pix_model(task, args, sets, variant):
     from keras_cgan.models.pix2pix import presets
 
+    cond, target, _ = pix2pix_pairs(task, 1, args.seed)  # one pair: the task's shapes
+    return build(presets, cond.shape[1:], target.shape[1:], args=args, sets=sets, **PIX2PIX_VARIANTS[variant])
+
+
+def run_pix2pix(task, args, sets):
     cond, target, _ = pix2pix_pairs(task, 2000, args.seed)
     test_cond, test_target, infos = pix2pix_pairs(task, 200, args.seed + 1)
     kind = {"texture": "grating", "texture_dots": "dots"}.get(task)  # None: not a texture task
     region = np.stack([i["region"] for i in infos]) if kind else None
     result, seconds, history = {}, 0.0, None
-    for variant, extra in (("l1", {"adversarial_weight": 0.0}), ("gan", {})):
-        gan = build(presets, cond.shape[1:], target.shape[1:], args=args, sets=sets, **extra)  # same start for both
+    for variant in PIX2PIX_VARIANTS:
+        gan = pix2pix_model(task, args, sets, variant)
         if variant == "l1" and not gan.ema_variables:
             history, took = supervised_l1(gan, (cond, target), 32, args)
             monitor = None  # a plain Keras fit: no CollapseMonitor; its outputs and losses are checked below
@@ -749,13 +761,18 @@ def other_judge_seeds(args):
     return [args.seed + 1000 * k for k in range(1, args.other_judges + 1)]
 
 
-def run_conditional_gan(task, args, sets):
+def conditional_gan_model(task, args, sets):
     from keras_cgan.models.conditional_gan import presets
 
+    images, _, classes = class_images(task, 1, args.seed)  # one image: the task's shape and classes
+    return build(presets, images.shape[1:], classes, args=args, sets=sets)
+
+
+def run_conditional_gan(task, args, sets):
     images, labels, classes = class_images(task, 3000, args.seed)
     check_images, check_labels, _ = class_images(task, 500, args.seed + 11)
     judge = class_judge(task, classes, args.seed)
-    gan = build(presets, images.shape[1:], classes, args=args, sets=sets)
+    gan = conditional_gan_model(task, args, sets)
     history, seconds, monitor = train(gan, (labels, images), 64, args)
     asked = np.repeat(np.arange(classes), 100).astype(np.int32)
     with gan.sampling_weights():
@@ -924,24 +941,30 @@ def tag_judges(task, seed):
     return [CNNJudge(judge_images, y, k, seed=seed) for y, k in ((ja, len(first)), (jb, len(second)))]
 
 
-def run_stack_gan(task, args, sets):
+def stack_gan_model(task, args, sets):
+    """The task's StackGAN, and the `GrowStages` that trains stage 1 alone for the first `grow_at` chunks."""
     from keras_cgan import GrowStages
     from keras_cgan.conditions import TagsCondition
     from keras_cgan.models.stack_gan import presets
 
     _, _, first, second = STACK_TASKS[task]
     vocabulary = list(first) + [f"{c} object" for c in second]
-    tags, images, _, _ = tag_images(task, 3000, args.seed)
-    _, check_images, ca, cb = tag_images(task, 500, args.seed + 11)
-    judges = tag_judges(task, args.seed)
     sets = dict(sets)
     condition = TagsCondition(vocabulary, mismatch=sets.pop("tag_mismatch", "other"))
     # stage 1 alone for the first `grow_at` chunks (half the steps), both stages after
     grow_at = sets.pop("grow_at", CHUNKS // 2)
     if not checks.is_integer(grow_at) or not 1 <= grow_at < CHUNKS:
         raise ValueError(f"`--set grow_at=` takes one int in [1, {CHUNKS - 1}] (a chunk). Received: {grow_at!r}")
-    grow = GrowStages([grow_at])
-    gan = build(presets, (16, ST), condition, args=args, sets=sets)
+    return build(presets, (16, ST), condition, args=args, sets=sets), GrowStages([grow_at])
+
+
+def run_stack_gan(task, args, sets):
+    _, _, first, second = STACK_TASKS[task]
+    vocabulary = list(first) + [f"{c} object" for c in second]
+    tags, images, _, _ = tag_images(task, 3000, args.seed)
+    _, check_images, ca, cb = tag_images(task, 500, args.seed + 11)
+    judges = tag_judges(task, args.seed)
+    gan, grow = stack_gan_model(task, args, sets)
     a = np.repeat(np.arange(len(first)), len(second) * 16)
     b = np.tile(np.repeat(np.arange(len(second)), 16), len(first))
     asked = np.zeros((len(a), len(vocabulary)), np.float32)
@@ -1050,14 +1073,19 @@ def speech_pairs(task, count, seconds, seed):
     return np.stack(noisy).astype(np.float32), np.stack(clean).astype(np.float32)
 
 
+def segan_model(task, args, sets):
+    from keras_cgan.models.segan import presets
+
+    return build(presets, SEG_WINDOW, args=args, sets=sets)
+
+
 def run_segan(task, args, sets):
     from keras_cgan.data import audio
-    from keras_cgan.models.segan import presets
 
     noisy, clean = speech_pairs(task, 120, 1.0, args.seed)
     test_noisy, test_clean = speech_pairs(task, 20, 1.0, args.seed + 1000)
     xn, xc = audio.frame_pairs(noisy, clean, SEG_WINDOW, SEG_WINDOW // 2)
-    gan = build(presets, SEG_WINDOW, args=args, sets=sets)
+    gan = segan_model(task, args, sets)
     history, seconds, monitor = train(gan, (xn, xc), 16, args)
     with gan.sampling_weights():
         enhanced = np.stack([np.asarray(gan.enhance(x)) for x in test_noisy])
@@ -1087,6 +1115,27 @@ FAMILIES = {
                                                "stage1_first_tag_accuracy", "stage1_colour_accuracy",
                                                "real_tag_accuracy"]),
 }
+
+
+# Each family's untrained model(s) of a task, built as its runner builds them: the settings are checked on them
+# before any data is made.
+MODELS = {
+    "next_frame_gan": next_frame_gan_model,
+    "pix2pix": lambda task, args, sets: [pix2pix_model(task, args, sets, variant) for variant in PIX2PIX_VARIANTS],
+    "conditional_gan": conditional_gan_model,
+    "segan": segan_model,
+    "stack_gan": stack_gan_model,
+}
+
+
+def selection(family, task=None, half=None):
+    """`(tasks, chosen)`: the tasks a command of `family` can name (`{name: (half, ...)}`) and, in order, those its
+    `--task` (a list, or None for all) and `--half` (None for both) select; `library_junction`, a control of
+    next_frame_gan, only when named."""
+    tasks = FAMILIES[family][0]
+    if family == "next_frame_gan" and "library_junction" in (task or []):
+        tasks = dict(tasks, library_junction=("control", None))
+    return tasks, [t for t in tasks if (not task or t in task) and (not half or tasks[t][0] == half)]
 
 
 DEFAULT_STEPS = {"next_frame_gan": 3000, "pix2pix": 2000, "conditional_gan": 3000, "segan": 800, "stack_gan": 2000}
@@ -1214,12 +1263,10 @@ def main(argv=None):
                      "or stack_gan only")
     if args.probe_every and (args.family != "stack_gan" or args.probe_every < 0):
         parser.error(f"--probe-every {args.probe_every}: a positive step count, for --family stack_gan only")
-    if args.family == "next_frame_gan" and "library_junction" in (args.task or []):
-        tasks = dict(tasks, library_junction=("control", None))
+    tasks, chosen = selection(args.family, args.task, args.half)
     unknown = sorted(set(args.task or []) - set(tasks))
     if unknown:
         parser.error(f"--task {unknown[0]}: not a task of {args.family}; its tasks are {', '.join(tasks)}")
-    chosen = [t for t in tasks if (not args.task or t in args.task) and (not args.half or tasks[t][0] == args.half)]
     if not chosen:
         parser.error(f"--half {args.half} --task {' --task '.join(args.task)}: no task of {args.family} is both "
                      f"(the {args.half} half is {', '.join(t for t in tasks if tasks[t][0] == args.half)})")
@@ -1236,6 +1283,11 @@ def main(argv=None):
         per_execution(args, sets)
     except ValueError as e:
         parser.error(str(e))
+    for task in chosen:  # each task's model, untrained: a value the model refuses is named before any data is made
+        try:
+            MODELS[args.family](task, args, sets)
+        except (TypeError, ValueError) as e:
+            parser.error(f"--set (the {args.family} model of task {task}): {e}")
     out = args.out or _report.path_of(NAME)
     try:
         payload = _report.run_of(_report.load(out), args.run)["result"]
@@ -1244,23 +1296,25 @@ def main(argv=None):
         payload = {"families": {}}
     family = payload["families"].setdefault(args.family, {"tasks": {}})
     family.pop("last_command", None)  # an earlier command's; this one's is written when it ends
-    for task in chosen:
-        print(f"{args.family} / {task} ...", flush=True)
-        result, seconds, history = runner(task, args, sets)
-        if history is not None and "final_logs" not in result:
-            result["final_logs"] = final_logs(history)
-        if history is not None:
-            result["loss_history"] = loss_history(history)
-        family["tasks"][task] = {
-            "half": tasks[task][0], "steps": args.steps, "overrides": {k: repr(v) for k, v in sets.items()},
-            "steps_per_execution": per_execution(args, sets),
-            "background": BG if args.family == "next_frame_gan" else None,
-            "frame_size": FRAME if args.family == "next_frame_gan" else None,
-            "seconds": round(seconds, 1), "result": result,
-        }
-        print(f"  {task}: " + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
-                                          for k, v in result.items() if not isinstance(v, dict)), flush=True)
-        _report.record(NAME, payload, run=args.run, out=args.out)  # a stopped run keeps its finished tasks
+    with _report.kept_on_interrupt(out, args.run, what="tasks", incomplete=False) as finished:
+        for task in chosen:
+            print(f"{args.family} / {task} ...", flush=True)
+            result, seconds, history = runner(task, args, sets)
+            if history is not None and "final_logs" not in result:
+                result["final_logs"] = final_logs(history)
+            if history is not None:
+                result["loss_history"] = loss_history(history)
+            family["tasks"][task] = {
+                "half": tasks[task][0], "steps": args.steps, "overrides": {k: repr(v) for k, v in sets.items()},
+                "steps_per_execution": per_execution(args, sets),
+                "background": BG if args.family == "next_frame_gan" else None,
+                "frame_size": FRAME if args.family == "next_frame_gan" else None,
+                "seconds": round(seconds, 1), "result": result,
+            }
+            print(f"  {task}: " + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
+                                              for k, v in result.items() if not isinstance(v, dict)), flush=True)
+            _report.record(NAME, payload, run=args.run, out=args.out)  # a stopped run keeps its finished tasks
+            finished.append(task)
     rows = []
     for name, entry in family["tasks"].items():
         rows.append(row_of(args.family, name, entry, columns))

@@ -237,7 +237,7 @@ def main(argv=None):
     results, grids, row_labels, col_labels = {}, [], [], None
 
     def write(complete):
-        # Rewritten after every run, so a run cut short keeps what it finished.
+        # Rewritten after every run, so a run cut short keeps what it finished (marked incomplete).
         result = {
             "config": vars(args),
             "results": results,
@@ -246,50 +246,52 @@ def main(argv=None):
                     r["sharpness_ratio"] is not None and 0.8 <= r["sharpness_ratio"] <= 1.2)  # None: a flat truth
                 for name, r in results.get("labels2facade", {}).items() if name.startswith("l1+cgan")
             },
-            "complete": complete,
             "note": "2 CPU cores shared with other jobs while measured; train_seconds are wall time under load.",
         }
-        _report.record("pix2pix_blur", result, run=args.run, out=args.out)
+        _report.record("pix2pix_blur", result, run=args.run, out=args.out, complete=complete)
         return result
 
-    for task in args.tasks:
-        train = synthetic_images.make_task(task, args.train, args.size, seed=args.seed)
-        test_c, test_x = synthetic_images.make_task(task, args.test, args.size, seed=args.seed + 1000)
-        keras.utils.set_random_seed(args.seed)
-        g, d = build(train[0].shape[1:], train[1].shape[1:], args)
-        init = (g.get_weights(), d.get_weights())
-        results[task], outputs = {}, {}
-        # The L1-only baseline is the paper's per-pixel L1, once; L1+cGAN once per weight and low-pass.
-        runs = [("l1", args.l1_weight[0], 0.0)] if "l1" in args.variants else []
-        if "l1+cgan" in args.variants:
-            runs += [("l1+cgan", w, s) for w in args.l1_weight for s in args.l1_lowpass]
-        for variant, l1_weight, lowpass in runs:
-            name = run_name(variant, l1_weight, lowpass, args.l1_weight)
-            model, logs, seconds = train_variant(
-                task, variant, l1_weight, lowpass, train, init, args, (test_c, test_x)
-            )
-            outputs[name] = predict(model, test_c)
-            report = quality_report(test_x, outputs[name])
-            if task == "labels2facade":
-                report["region_sharpness"] = region_sharpness(test_c, outputs[name])
-                report["region_sharpness_real"] = region_sharpness(test_c, test_x)
-            trajectory = logs.pop("trajectory", None)
-            results[task][name] = dict(
-                report, l1_weight=l1_weight, l1_lowpass=lowpass, train_seconds=seconds, final_logs=logs
-            )
-            if trajectory:
-                results[task][name]["trajectory"] = trajectory
-            print(f"{task:<14} {name:<24} psnr {report['psnr']:6.2f}  ssim {report['ssim']:.3f}  "
-                  f"sharpness ratio {cell(report['sharpness_ratio'])}  flat error {cell(report['flat_error'], 4)}  "
-                  f"edge similarity {cell(report['edge_similarity'])}  "
-                  f"spectral match {cell(report['spectral_match'])}  ({seconds:.0f} s)", flush=True)
-            write(complete=False)
-        if outputs:
-            ordered = {k: outputs[k] for k in sorted(outputs, key=lambda name: name != "l1")}  # L1 first
-            count = min(args.grid_rows, args.test)  # was: an IndexError after training for --test below 4
-            grids.append(grid_rows(test_c, ordered, test_x, count))
-            row_labels += [task] * count
-            col_labels = ["input"] + [column_label(name) for name in ordered] + ["target"]
+    out = args.out or _report.path_of("pix2pix_blur")
+    with _report.kept_on_interrupt(out, args.run) as finished:
+        for task in args.tasks:
+            train = synthetic_images.make_task(task, args.train, args.size, seed=args.seed)
+            test_c, test_x = synthetic_images.make_task(task, args.test, args.size, seed=args.seed + 1000)
+            keras.utils.set_random_seed(args.seed)
+            g, d = build(train[0].shape[1:], train[1].shape[1:], args)
+            init = (g.get_weights(), d.get_weights())
+            results[task], outputs = {}, {}
+            # The L1-only baseline is the paper's per-pixel L1, once; L1+cGAN once per weight and low-pass.
+            runs = [("l1", args.l1_weight[0], 0.0)] if "l1" in args.variants else []
+            if "l1+cgan" in args.variants:
+                runs += [("l1+cgan", w, s) for w in args.l1_weight for s in args.l1_lowpass]
+            for variant, l1_weight, lowpass in runs:
+                name = run_name(variant, l1_weight, lowpass, args.l1_weight)
+                model, logs, seconds = train_variant(
+                    task, variant, l1_weight, lowpass, train, init, args, (test_c, test_x)
+                )
+                outputs[name] = predict(model, test_c)
+                report = quality_report(test_x, outputs[name])
+                if task == "labels2facade":
+                    report["region_sharpness"] = region_sharpness(test_c, outputs[name])
+                    report["region_sharpness_real"] = region_sharpness(test_c, test_x)
+                trajectory = logs.pop("trajectory", None)
+                results[task][name] = dict(
+                    report, l1_weight=l1_weight, l1_lowpass=lowpass, train_seconds=seconds, final_logs=logs
+                )
+                if trajectory:
+                    results[task][name]["trajectory"] = trajectory
+                print(f"{task:<14} {name:<24} psnr {report['psnr']:6.2f}  ssim {report['ssim']:.3f}  "
+                      f"sharpness ratio {cell(report['sharpness_ratio'])}  flat error {cell(report['flat_error'], 4)}  "
+                      f"edge similarity {cell(report['edge_similarity'])}  "
+                      f"spectral match {cell(report['spectral_match'])}  ({seconds:.0f} s)", flush=True)
+                write(complete=False)
+                finished.append(f"{task} {name}")
+            if outputs:
+                ordered = {k: outputs[k] for k in sorted(outputs, key=lambda name: name != "l1")}  # L1 first
+                count = min(args.grid_rows, args.test)  # was: an IndexError after training for --test below 4
+                grids.append(grid_rows(test_c, ordered, test_x, count))
+                row_labels += [task] * count
+                col_labels = ["input"] + [column_label(name) for name in ordered] + ["target"]
 
     result = write(complete=True)
     print("\n| task | variant | PSNR (dB) | SSIM | sharpness / real | flat error | edge similarity | spectral match |"

@@ -307,9 +307,9 @@ def main(argv=None):
             json.dump(row, f)
         return
     rows, model_path, params = train_and_score(args, argv)
-    # quality first, in case the speed run fails
+    # quality first, in case the speed run fails (a run without its speed: not complete)
     _report.record("segan_quality_speed", {"args": vars(args), "generator_params": params, "quality": rows},
-                   run=args.run, out=args.out)
+                   run=args.run, out=args.out, complete=False)
     proc = subprocess.run(
         [sys.executable, __file__, "--speed-only", model_path, "--rtf-seconds", str(args.rtf_seconds)],
         capture_output=True,

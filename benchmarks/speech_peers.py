@@ -182,6 +182,16 @@ def parse_args(argv=None):
     if clash:
         flag = {"window": "--window", "seed": "--seed", "ema_decay": "--ema"}[clash[0]]
         p.error(f"--set {clash[0]}: the benchmark sets it; give {flag} instead")
+    for flag, path in (("--l1-model", args.l1_model), ("--segan-model", args.segan_model)):
+        if path and not os.path.isfile(path):  # read once the corpus is made
+            p.error(f"{flag} {path}: no such file; give a SEGAN saved as .keras (e.g. by --save-models)")
+    if args.save_models:  # written once a model has trained
+        from keras_cgan.cli.files import check_output_folder
+
+        try:
+            check_output_folder(args.save_models, f"--save-models {args.save_models}")
+        except ValueError as e:
+            p.error(str(e))
     from keras_cgan.models.segan import presets
 
     try:

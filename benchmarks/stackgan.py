@@ -15,6 +15,7 @@ Writes benchmarks/results/stackgan.json (via benchmarks/_report.py), one run per
 """
 
 import argparse
+import json
 import os
 import time
 
@@ -89,8 +90,6 @@ def run(variant, args, example):
 
 def from_example(path, args):
     """The StackGAN row from an `examples/stack_gan.py` result, checked to match this budget."""
-    import json
-
     with open(path) as f:
         result = json.load(f)
     for key in ("sizes", "epochs", "steps_per_epoch", "batch_size", "faces", "seed", "samples", "latent_dim"):
@@ -136,23 +135,42 @@ def main(argv=None):
     example.check_sizes(parser, args.sizes, "--sizes")  # as the example checks them, before training
     example.check_growth(parser, args)
     _report.check_out(parser, "stackgan", args.json, option="--json")
+    given = None  # the StackGAN row of --stackgan-result, read and checked before any variant trains
+    if args.stackgan_result:
+        if "stackgan" not in args.variants:
+            parser.error(f"--stackgan-result {args.stackgan_result}: gives the stackgan row, which --variants "
+                         f"{' '.join(args.variants)} leaves out")
+        try:
+            given = from_example(args.stackgan_result, args)
+        except OSError as e:
+            parser.error(f"--stackgan-result {args.stackgan_result}: {e.strerror or e}")
+        except (LookupError, TypeError, json.JSONDecodeError) as e:
+            parser.error(f"--stackgan-result {args.stackgan_result}: not a result.json of examples/stack_gan.py "
+                         f"({type(e).__name__}: {e})")
+        except ValueError as e:  # a setting that differs from this run's
+            parser.error(f"--stackgan-result {e}")
     rows, details = [], {}
-    for variant in args.variants:
-        if variant == "stackgan" and args.stackgan_result:
-            row, detail = from_example(args.stackgan_result, args)
-        else:
-            row, detail = run(variant, args, example)
-        rows.append(row)
-        details[variant] = detail
-        print(row, flush=True)
-    columns = ["model", "hair", "both eyes", "all", "sharpness / real", "sharpness / stage 1 bilinear",
-               "diversity", "G params", "steps", "seconds"]
     payload = {
         "config": vars(args),
         "details": details,
         "note": "2 CPU cores shared with other jobs while measured; seconds are wall time under load.",
     }
-    _report.write("stackgan", payload, rows, columns, out=args.json, run="+".join(args.variants))
+    name = "+".join(args.variants)
+    # each variant is recorded as it finishes, in a run marked incomplete until the last
+    with _report.kept_on_interrupt(args.json or _report.path_of("stackgan"), name, what="variants") as finished:
+        for variant in args.variants:
+            if variant == "stackgan" and given:
+                row, detail = given
+            else:
+                row, detail = run(variant, args, example)
+            rows.append(row)
+            details[variant] = detail
+            print(row, flush=True)
+            finished.append(variant)
+            _report.record("stackgan", dict(payload, rows=rows), run=name, out=args.json, complete=False)
+    columns = ["model", "hair", "both eyes", "all", "sharpness / real", "sharpness / stage 1 bilinear",
+               "diversity", "G params", "steps", "seconds"]
+    _report.write("stackgan", payload, rows, columns, out=args.json, run=name)
 
 
 if __name__ == "__main__":

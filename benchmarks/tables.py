@@ -11,7 +11,9 @@ A table lives in a Markdown page between two markers::
     python benchmarks/tables.py --list     # each table, the pages it fills and the results file it reads
 
 Each table ends with a line naming its results file and runs, so every number in
-it can be traced. `tests/test_docs.py` fails when a page's table differs from
+it can be traced. A run recorded with `"complete": false` (its benchmark was
+stopped before the end) is in no table; a table that reads it by name fails,
+naming it. `tests/test_docs.py` fails when a page's table differs from
 what this script makes.
 """
 
@@ -37,10 +39,14 @@ LOADED = []  # the results files (paths from the repository) the table being mad
 
 
 def load(name):
+    """A results file, its complete runs in "runs" (a run stopped before its end is in "partial" only)."""
     path = os.path.join(RESULTS, f"{name}.json")
     LOADED.append(os.path.relpath(path, REPO))
     with open(path) as f:
-        return json.load(f)
+        results = json.load(f)
+    results["partial"] = [r["name"] for r in results["runs"] if r.get("complete") is False]
+    results["runs"] = [r for r in results["runs"] if r.get("complete") is not False]
+    return results
 
 
 class MissingRun(KeyError):
@@ -51,6 +57,9 @@ def run(results, name):
     for r in results["runs"]:
         if r["name"] == name:
             return r
+    if name in results.get("partial", ()):
+        raise MissingRun(f"{results['benchmark']}.json: run {name!r} is partial (stopped before its end), "
+                         "no table shows it")
     raise MissingRun(f"{results['benchmark']}.json has no run {name!r}")
 
 

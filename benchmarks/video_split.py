@@ -202,6 +202,48 @@ def write_captioned_gif(path, frames, caption, context, duration_ms=250):
     return path
 
 
+def train_model(name, args, train, test, val, futures, sprite_pixels, results):
+    """Trains and scores model `name` ("l2" or "gan"), adding its rows to `results["models"]`."""
+    gan = build(args, baseline=name == "l2")
+    weight = gan.adversarial_weight
+    ds = training_data(train, args)
+    start = time.time()
+    callbacks, keep = [], None
+    if args.select_every and weight > 0:
+        score = junction_score(val, args.context, args.rollout_steps, sprite_pixels)
+        keep = KeepBestGenerator(score, args.select_every, restore_best=False, verbose=1)
+        callbacks.append(keep)
+    history = gan.fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0, callbacks=callbacks)
+    seconds = time.time() - start
+    common = dict(train_seconds=round(seconds, 1), adversarial_weight=weight, settings=settings(gan), args=vars(args),
+                  final_losses={k: float(v[-1]) for k, v in history.history.items()})
+    if keep is not None:  # the last step too, in the form the selected weights take (averaged with --ema)
+        with gan.sampling_weights():
+            last, _ = evaluate(gan, test, futures, args)
+        results["models"][f"{name}_last_step"] = dict(last, weights="last", **common)
+        print(f"{name} last step: {json.dumps(last)}", flush=True)
+        if gan.ema_variables:  # and without the average, to show what the average does
+            raw, _ = evaluate(gan, test, futures, args)
+            results["models"][f"{name}_last_step_raw"] = dict(raw, weights="last, raw", **common)
+            print(f"{name} last step, raw weights: {json.dumps(raw)}", flush=True)
+        gan.generator.set_weights(keep.best_weights)
+    elif gan.ema_variables:
+        gan.generator.set_weights(gan.ema_generator().get_weights())
+    metrics, rollouts = evaluate(gan, test, futures, args)
+    print(f"{name}: {json.dumps(metrics)}", flush=True)
+    if keep is not None:
+        metrics.update(validation_scores=keep.history, selected_step=keep.best_batch,
+                       selected_validation_score=keep.best_score)
+        print(f"{name} validation scores (step, min(one sprite, intact)): {keep.history}", flush=True)
+    results["models"][name] = dict(metrics, **common)
+    if args.gif_dir:
+        steps = min(args.rollout_steps, args.length - args.context)
+        frames = rollout_panels(test.frames[:4, : args.context], rollouts[:4, :steps],
+                                test.frames[:4, args.context : args.context + steps])
+        write_captioned_gif(os.path.join(args.gif_dir, f"rollout_{name}.gif"), frames, GIF_CAPTIONS[name],
+                            args.context)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=_report.at_least(1), default=6000, help="training steps per model")
@@ -264,66 +306,37 @@ def main(argv=None):
         except ValueError as e:
             parser.error(str(e))
 
-    train = synthetic_video.junction_clips(args.train_clips, args.size, args.length, args.context, seed=args.seed)
-    test = synthetic_video.junction_clips(args.test_clips, args.size, args.length, args.context, seed=args.seed + 1)
-    # Validation clips (own seed) for checkpoint selection; the test clips are never seen before the end.
-    val = synthetic_video.junction_clips(args.val_clips, args.size, args.length, args.context, seed=args.seed + 2)
-    sprite_pixels = 2 * max(m.sum() for m in synthetic_video.SPRITES.values())
-    # Both futures of every test clip at its junction frame (same seed, forced branch).
-    idx = np.arange(args.test_clips)
-    futures = np.stack([
-        synthetic_video.junction_clips(
-            args.test_clips, args.size, args.length, args.context, branch=b, seed=args.seed + 1
-        ).frames[idx, test.junction_frame]
-        for b in (0, 1)
-    ], axis=1)  # [N, 2, H, W, 1]
-    results = {"config": vars(args), "models": {}}
-    for name in names:
-        gan = build(args, baseline=name == "l2")
-        weight = gan.adversarial_weight
-        ds = training_data(train, args)
-        start = time.time()
-        callbacks, keep = [], None
-        if args.select_every and weight > 0:
-            score = junction_score(val, args.context, args.rollout_steps, sprite_pixels)
-            keep = KeepBestGenerator(score, args.select_every, restore_best=False, verbose=1)
-            callbacks.append(keep)
-        history = gan.fit(ds, steps_per_epoch=args.steps, epochs=1, verbose=0, callbacks=callbacks)
-        seconds = time.time() - start
-        common = dict(train_seconds=round(seconds, 1), adversarial_weight=weight, settings=settings(gan), args=vars(args),
-                      final_losses={k: float(v[-1]) for k, v in history.history.items()})
-        if keep is not None:  # the last step too, in the form the selected weights take (averaged with --ema)
-            with gan.sampling_weights():
-                last, _ = evaluate(gan, test, futures, args)
-            results["models"][f"{name}_last_step"] = dict(last, weights="last", **common)
-            print(f"{name} last step: {json.dumps(last)}", flush=True)
-            if gan.ema_variables:  # and without the average, to show what the average does
-                raw, _ = evaluate(gan, test, futures, args)
-                results["models"][f"{name}_last_step_raw"] = dict(raw, weights="last, raw", **common)
-                print(f"{name} last step, raw weights: {json.dumps(raw)}", flush=True)
-            gan.generator.set_weights(keep.best_weights)
-        elif gan.ema_variables:
-            gan.generator.set_weights(gan.ema_generator().get_weights())
-        metrics, rollouts = evaluate(gan, test, futures, args)
-        print(f"{name}: {json.dumps(metrics)}", flush=True)
-        if keep is not None:
-            metrics.update(validation_scores=keep.history, selected_step=keep.best_batch,
-                           selected_validation_score=keep.best_score)
-            print(f"{name} validation scores (step, min(one sprite, intact)): {keep.history}", flush=True)
-        results["models"][name] = dict(metrics, **common)
-        if args.gif_dir:
-            steps = min(args.rollout_steps, args.length - args.context)
-            frames = rollout_panels(test.frames[:4, : args.context], rollouts[:4, :steps],
-                                    test.frames[:4, args.context : args.context + steps])
-            write_captioned_gif(os.path.join(args.gif_dir, f"rollout_{name}.gif"), frames, GIF_CAPTIONS[name],
-                                args.context)
-
     out = args.out or _report.path_of("video_split")
-    runs = [run["name"] for run in _report.load(out)["runs"]] if os.path.exists(out) else []
-    if args.merge and args.run in runs:
+    earlier = {}  # --merge: the other models' rows of the run, read before this command records into it
+    if args.merge and os.path.exists(out) and args.run in [run["name"] for run in _report.load(out)["runs"]]:
         earlier = _report.run_of(_report.load(out), args.run)["result"]["models"]
-        results["models"] = {**{k: v for k, v in earlier.items() if k not in results["models"]}, **results["models"]}
-        results["models"] = dict(sorted(results["models"].items(), key=lambda item: item[0] != "l2"))
+    results = {"config": vars(args), "models": {}}
+
+    def merged():
+        models = {**{k: v for k, v in earlier.items() if k not in results["models"]}, **results["models"]}
+        return dict(results, models=dict(sorted(models.items(), key=lambda item: item[0] != "l2")))
+
+    # each model is recorded as it finishes, in a run marked incomplete until the last
+    with _report.kept_on_interrupt(out, args.run) as finished:
+        shape = (args.size, args.length, args.context)
+        train = synthetic_video.junction_clips(args.train_clips, *shape, seed=args.seed)
+        test = synthetic_video.junction_clips(args.test_clips, *shape, seed=args.seed + 1)
+        # Validation clips (own seed) for checkpoint selection; the test clips are never seen before the end.
+        val = synthetic_video.junction_clips(args.val_clips, *shape, seed=args.seed + 2)
+        sprite_pixels = 2 * max(m.sum() for m in synthetic_video.SPRITES.values())
+        # Both futures of every test clip at its junction frame (same seed, forced branch).
+        idx = np.arange(args.test_clips)
+        futures = np.stack([
+            synthetic_video.junction_clips(
+                args.test_clips, args.size, args.length, args.context, branch=b, seed=args.seed + 1
+            ).frames[idx, test.junction_frame]
+            for b in (0, 1)
+        ], axis=1)  # [N, 2, H, W, 1]
+        for name in names:
+            train_model(name, args, train, test, val, futures, sprite_pixels, results)
+            finished.append(name)
+            _report.record("video_split", merged(), run=args.run, out=args.out, complete=False)
+    results = merged()
     cols = ["model", "junction_one_sprite", "junction_split", "junction_faded", "junction_valid_future",
             "rollout_intact", "psnr", "sharpness", "sharpness_difference", "selected_step", "train_seconds"]
     rows = [dict(model=name, **{c: m.get(c, "") for c in cols[1:]}) for name, m in results["models"].items()]

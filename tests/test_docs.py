@@ -406,10 +406,7 @@ def test_generalisation_command_reproduces_the_run_it_writes(label, argv, monkey
     assert args.run in runs, f"{label}: `{command}` writes run {args.run!r}, which the results file lacks"
     run = runs[args.run]
     recorded = run["result"]["families"].get(args.family, {}).get("tasks", {})
-    tasks = dict(suite.FAMILIES[args.family][0])
-    if "library_junction" in (args.task or []):
-        tasks["library_junction"] = ("control", None)
-    chosen = {t for t, (half, *_) in tasks.items() if (not args.task or t in args.task) and (not args.half or half == args.half)}
+    chosen = set(suite.selection(args.family, args.task, args.half)[1])
     assert chosen == set(recorded), (
         f"{label}: `{command}` trains {sorted(chosen)}; run {args.run!r} holds {sorted(recorded)} of {args.family}")
     sets = {key: repr(value) for key, value in args.set}

@@ -1,0 +1,330 @@
+"""Benchmarks that train several models keep each as it finishes; a Ctrl-C ends in one line."""
+
+import json
+
+import pytest
+
+from tests.test_case import benchmark_module
+
+tables = benchmark_module("tables")
+
+
+def interrupted(main, argv, capsys):
+    """`main(argv)` stopped by Ctrl-C: its one stderr line; exit status 130, no traceback."""
+    try:
+        with pytest.raises(SystemExit) as exit:
+            main(argv)
+    except KeyboardInterrupt:  # (uncaught, it would stop the test session)
+        pytest.fail("the Ctrl-C left main() as a KeyboardInterrupt (a traceback), not as exit status 130")
+    assert exit.value.code == 130
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    return err
+
+
+def runs_of(path):
+    with open(path) as f:
+        return {run["name"]: run for run in json.load(f)["runs"]}
+
+
+def stop_after(count, result):
+    """A stand-in training function: `result(*args)` for the first `count` calls, then Ctrl-C."""
+    calls = []
+
+    def train(*args, **kwargs):
+        calls.append(args)
+        if len(calls) > count:
+            raise KeyboardInterrupt
+        return result(*args)
+
+    return train
+
+
+def partial_run_refused(name, path, run, monkeypatch):
+    """tables.py, reading `path` as `name`'s results, names the run as partial rather than show it."""
+    monkeypatch.setattr(tables, "RESULTS", str(path.parent))
+    with pytest.raises(tables.MissingRun, match=f"run {run!r} is partial"):
+        tables.run(tables.load(path.stem), run)
+    assert [r["name"] for r in tables.load(path.stem)["runs"]] == [r for r in runs_of(path) if r != run]
+
+
+# ---------------------------------------------------------------- video_split
+
+VIDEO = ["--train-clips", "2", "--test-clips", "2", "--val-clips", "2", "--steps", "1"]
+
+
+def video_model(name, args, train, test, val, futures, sprite_pixels, results):
+    results["models"][name] = {"junction_one_sprite": 0.5, "trained": name}
+
+
+def test_video_split_keeps_the_model_finished_before_a_ctrl_c(tmp_path, monkeypatch, capsys):
+    # Was: the results written once both models had trained; a Ctrl-C in the GAN lost the L2 model (a traceback).
+    video_split = benchmark_module("video_split")
+    monkeypatch.setattr(video_split, "train_model", stop_after(1, video_model))
+    out = tmp_path / "video_split.json"
+    err = interrupted(video_split.main, VIDEO + ["--out", str(out)], capsys)
+    assert err == f"interrupted: run 'default' of {out} keeps the 1 finished models (l2), marked incomplete"
+    run = runs_of(out)["default"]
+    assert run["complete"] is False and list(run["result"]["models"]) == ["l2"]
+    partial_run_refused("video_split", out, "default", monkeypatch)
+
+    monkeypatch.setattr(video_split, "train_model", video_model)  # the same run again, to its end
+    video_split.main(VIDEO + ["--out", str(out)])
+    run = runs_of(out)["default"]
+    assert run["complete"] is True and list(run["result"]["models"]) == ["l2", "gan"]
+
+
+def test_video_split_merge_keeps_the_earlier_rows_in_a_run_cut_short(tmp_path, monkeypatch, capsys):
+    # --merge read the run's earlier rows at the end: by then the run holds this command's own first model.
+    video_split = benchmark_module("video_split")
+    out = tmp_path / "video_split.json"
+    monkeypatch.setattr(video_split, "train_model", video_model)
+    video_split.main(VIDEO + ["--out", str(out), "--only", "gan"])
+
+    def again(name, *args):
+        args[-1]["models"][name] = {"junction_one_sprite": 0.5, "trained": "again"}
+
+    monkeypatch.setattr(video_split, "train_model", stop_after(1, again))  # l2, then Ctrl-C in the GAN
+    interrupted(video_split.main, VIDEO + ["--out", str(out), "--merge"], capsys)
+    models = runs_of(out)["default"]["result"]["models"]
+    assert models == {"l2": {"junction_one_sprite": 0.5, "trained": "again"},
+                      "gan": {"junction_one_sprite": 0.5, "trained": "gan"}}
+
+
+def test_a_ctrl_c_before_any_model_finished_leaves_the_file(tmp_path, monkeypatch, capsys):
+    video_split = benchmark_module("video_split")
+    out = tmp_path / "video_split.json"
+    monkeypatch.setattr(video_split, "train_model", video_model)
+    video_split.main(VIDEO + ["--out", str(out)])
+    before = out.read_text()
+    monkeypatch.setattr(video_split, "train_model", stop_after(0, video_model))
+    err = interrupted(video_split.main, VIDEO + ["--out", str(out)], capsys)
+    assert err == f"interrupted: none of the models had finished; {out} is unchanged"
+    assert out.read_text() == before
+
+
+# ---------------------------------------------------------------- discriminator_designs, condition_fidelity
+
+def faces_scores(*args):
+    return {"hair": 0.5, "both_eyes": 0.25, "all": 0.125, "diversity": 0.3, "real_diversity": 0.4, "seconds": 1.0}
+
+
+def test_discriminator_designs_keeps_each_design_finished_before_a_ctrl_c(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("discriminator_designs")
+    monkeypatch.setattr(module, "train", stop_after(1, faces_scores))
+    out = tmp_path / "discriminator_designs.json"
+    argv = ["--designs", "concat", "--filters", "4", "--latent-dim", "4", "--out", str(out)]
+    err = interrupted(module.main, argv, capsys)
+    assert err == (f"interrupted: run 'default' of {out} keeps the 1 finished designs (concat, mismatch on), "
+                   "marked incomplete")
+    run = runs_of(out)["default"]
+    assert run["complete"] is False and list(run["result"]["runs"]) == ["concat, mismatch on"]
+    assert run["result"]["real_diversity"] == 0.4 and len(run["result"]["rows"]) == 1
+    partial_run_refused("discriminator_designs", out, "default", monkeypatch)
+
+
+def digits_scores(variant, args, judge, seed):
+    return {args.epochs: 0.75}, 2.0, 0.5
+
+
+def test_condition_fidelity_keeps_each_discriminator_finished_before_a_ctrl_c(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("condition_fidelity")
+    monkeypatch.setattr(module, "train", stop_after(1, digits_scores))
+    out = tmp_path / "condition_fidelity.json"
+    argv = ["--variant", "plain", "--variant", "without", "--epochs", "1", "--eval-every", "1", "--filters", "4",
+            "--out", str(out),
+            "--run", "two"]
+    err = interrupted(module.main, argv, capsys)
+    assert err == (f"interrupted: run 'two' of {out} keeps the 1 finished discriminators (plain concat D), "
+                   "marked incomplete")
+    run = runs_of(out)["two"]
+    assert run["complete"] is False and list(run["result"]["runs"]) == ["plain concat D"]
+    assert run["result"]["rows"] == [{"discriminator": "plain concat D", "epoch 1": 0.75, "diversity": 0.5}]
+    assert run["result"]["real_digit_accuracy"] > 0.9
+    partial_run_refused("condition_fidelity", out, "two", monkeypatch)
+
+
+def test_pix2pix_blur_marks_its_run_incomplete_until_the_last_model(tmp_path, monkeypatch, capsys):
+    # Was: `"complete": false` inside the result, which tables.py did not read, and a Ctrl-C's traceback.
+    import numpy as np
+
+    module = benchmark_module("pix2pix_blur")
+    monkeypatch.setattr(module, "train_variant", stop_after(1, lambda *args: (None, {}, 0.0)))
+    monkeypatch.setattr(module, "predict", lambda model, conditions: np.zeros((len(conditions), 16, 16, 3)))
+    out = tmp_path / "pix2pix_blur.json"
+    argv = ["--tasks", "labels2facade", "--size", "16", "--train", "2", "--test", "2", "--base-filters", "4",
+            "--out", str(out)]
+    err = interrupted(module.main, argv, capsys)
+    assert err == (f"interrupted: run 'default' of {out} keeps the 1 finished models (labels2facade l1), "
+                   "marked incomplete")
+    run = runs_of(out)["default"]
+    assert run["complete"] is False and list(run["result"]["results"]["labels2facade"]) == ["l1"]
+    partial_run_refused("pix2pix_blur", out, "default", monkeypatch)
+
+
+def test_export_latency_marks_its_run_incomplete_until_the_last_family(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("export_latency")
+    rows = {"keras": {"batch1_ms": 1.0, "batch16_ms": 2.0, "file_bytes": None}}
+    monkeypatch.setattr(module, "bench_family", stop_after(1, lambda *args: ({"rows": rows}, {}, None)))
+    out = tmp_path / "export_latency.json"
+    err = interrupted(module.main, ["--families", "pix2pix", "segan", "--out", str(out)], capsys)
+    assert err == f"interrupted: run 'default' of {out} keeps the 1 finished families (pix2pix), marked incomplete"
+    run = runs_of(out)["default"]
+    assert run["complete"] is False and list(run["result"]["families"]) == ["pix2pix"]
+    partial_run_refused("export_latency", out, "default", monkeypatch)
+
+
+def test_caption_generalisation_keeps_each_row_finished_before_a_ctrl_c(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("caption_generalisation")
+    scores = {"colour": 1.0, "shape": 0.5, "position": 0.25, "all": 0.125, "diversity": 0.3}
+    monkeypatch.setattr(module, "reader_accuracy", lambda n, size: {"unseen": scores, "seen": scores})
+    monkeypatch.setattr(module.text_to_image, "run", stop_after(1, lambda settings: {
+        "unseen_captions": scores, "seen_captions": scores, "train_seconds": 1.0}))
+    out = tmp_path / "caption_generalisation.json"
+    argv = ["--flags", "--epochs 1", "--flags", "--epochs 2", "--runs-dir", str(tmp_path / "runs"), "--out", str(out)]
+    err = interrupted(module.main, argv, capsys)
+    assert err == f"interrupted: run 'default' of {out} keeps the 1 finished rows ('--epochs 1'), marked incomplete"
+    run = runs_of(out)["default"]
+    assert run["complete"] is False and list(run["result"]["runs"]) == ["--epochs 1"]
+    partial_run_refused("caption_generalisation", out, "default", monkeypatch)
+
+
+def test_stackgan_keeps_each_variant_finished_before_a_ctrl_c(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("stackgan")
+    monkeypatch.setattr(module, "run", stop_after(1, lambda variant, args, example: ({"model": variant}, {})))
+    out = tmp_path / "stackgan.json"
+    err = interrupted(module.main, ["--json", str(out)], capsys)
+    assert err == (f"interrupted: run 'stackgan+single' of {out} keeps the 1 finished variants (stackgan), "
+                   "marked incomplete")
+    run = runs_of(out)["stackgan+single"]
+    assert run["complete"] is False and run["result"]["rows"] == [{"model": "stackgan"}]
+
+
+def test_segan_quality_speed_marks_its_quality_without_speed_incomplete(tmp_path, monkeypatch):
+    # Was: recorded as a whole run; tables.py's segan_speed table then failed on it with a KeyError.
+    import subprocess
+    from types import SimpleNamespace
+
+    module = benchmark_module("segan_quality_speed")
+    monkeypatch.setattr(module, "train_and_score", lambda args, argv: ({"segan": {"snr": 1.0}}, "model.keras", 10))
+    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: SimpleNamespace(returncode=1, stdout="",
+                                                                                     stderr="no"))
+    out = tmp_path / "segan_quality_speed.json"
+    with pytest.raises(RuntimeError, match="speed run failed"):
+        module.main(["--out", str(out)])
+    run = runs_of(out)["default"]
+    assert run["complete"] is False and run["result"]["quality"] == {"segan": {"snr": 1.0}}
+    partial_run_refused("segan_quality_speed", out, "default", monkeypatch)
+
+
+def test_classifier_pooling_keeps_each_row_finished_before_a_ctrl_c(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("classifier_pooling")
+    monkeypatch.setattr(module, "read_share", stop_after(1, lambda *args: 0.5))
+    tag_images = module.suite.tag_images
+    monkeypatch.setattr(module.suite, "tag_images", lambda task, n, seed: tag_images(task, 8, seed))  # few images
+    out = tmp_path / "classifier_pooling.json"
+    err = interrupted(module.main, ["--scale", "0.001", "--poolings", "flatten", "--out", str(out)], capsys)
+    task = next(iter(module.STACK_TASKS))
+    assert err == (f"interrupted: run 'default' of {out} keeps the 1 finished rows (stack_gan {task} at 16 pixels), "
+                   "marked incomplete")
+    run = runs_of(out)["default"]
+    assert run["complete"] is False and [row["flatten"] for row in run["result"]["rows"]] == [0.5]
+
+
+@pytest.mark.parametrize("argv, content, error", [
+    (["--variants", "single", "stackgan"], None, "--stackgan-result RESULT: No such file or directory"),
+    (["--variants", "single", "stackgan"], "{", "--stackgan-result RESULT: not a result.json of examples/stack_gan.py "
+                                                 "(JSONDecodeError: Expecting property name"),
+    ([], '{"result": 1}', "--stackgan-result RESULT: not a result.json of examples/stack_gan.py (KeyError: 'args')"),
+    (["--variants", "single", "stackgan"], '{"args": {"sizes": [8]}}',
+     "--stackgan-result RESULT: sizes=[8] differs from this run's [16, 32, 64]"),
+    (["--variants", "single"], "{}", "--stackgan-result RESULT: gives the stackgan row, which --variants single leaves out"),
+])
+def test_stackgan_checks_its_result_file_before_any_variant_trains(argv, content, error, tmp_path, monkeypatch, capsys):
+    # Was: read in its turn, after `single` had trained: a traceback (or, without `stackgan`, ignored).
+    module = benchmark_module("stackgan")
+    monkeypatch.setattr(module, "run", lambda *args: pytest.fail("trained before --stackgan-result was checked"))
+    result = tmp_path / "result.json"
+    if content is not None:
+        result.write_text(content)
+    with pytest.raises(SystemExit) as exit:
+        module.main(argv + ["--stackgan-result", str(result), "--json", str(tmp_path / "stackgan.json")])
+    assert exit.value.code == 2
+    assert error.replace("RESULT", str(result)) in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv, error", [
+    (["--save-models", "FILE"], "--save-models FILE: FILE is a file, not a folder."),
+    (["--segan-model", "MISSING"], "--segan-model MISSING: no such file; give a SEGAN saved as .keras"),
+])
+def test_speech_peers_checks_its_model_paths_before_the_corpus(argv, error, tmp_path, monkeypatch, capsys):
+    # Was: --save-models a FileExistsError once the first model had trained; --segan-model an OSError after
+    # the corpus was spoken and the L1-only model trained.
+    module = benchmark_module("speech_peers")
+    monkeypatch.setattr(module, "corpus", lambda *args: pytest.fail("made the corpus before the paths were checked"))
+    monkeypatch.setattr(module.shutil, "which", lambda name: "/usr/bin/espeak-ng")
+    paths = {"FILE": str(tmp_path / "a_file"), "MISSING": str(tmp_path / "segan.keras")}
+    (tmp_path / "a_file").write_text("")
+    argv = [paths.get(a, a) for a in argv] + ["--out", str(tmp_path / "speech_peers.json")]
+    with pytest.raises(SystemExit) as exit:
+        module.main(argv)
+    assert exit.value.code == 2
+    for placeholder, path in paths.items():
+        error = error.replace(placeholder, path)
+    assert error in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+# ---------------------------------------------------------------- generalisation
+
+@pytest.mark.parametrize("argv, error", [
+    (["--family", "segan", "--task", "clicks", "--set", "r1_weight=-1"],
+     "--set (the segan model of task clicks): `r1_weight` must be a finite number >= 0. Received: r1_weight=-1"),
+    (["--family", "stack_gan", "--task", "shape_colour", "--set", "grow_at=9"],
+     "--set (the stack_gan model of task shape_colour): `--set grow_at=` takes one int in [1, 5] (a chunk). "
+     "Received: 9"),
+])
+def test_generalisation_names_a_setting_the_model_refuses_before_any_data(argv, error, tmp_path, monkeypatch, capsys):
+    # Was: the model's ValueError (a traceback) once the first task's data was made and its judges trained.
+    module = benchmark_module("generalisation")
+
+    def made_data(*args, **kwargs):
+        raise AssertionError("made the data before the settings were checked")
+
+    for maker in ("speech_pairs", "tag_images", "tag_judges"):
+        monkeypatch.setattr(module, maker, made_data)
+    with pytest.raises(SystemExit) as exit:
+        module.main(argv + ["--out", str(tmp_path / "g.json")])
+    assert exit.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(error)
+
+
+@pytest.mark.parametrize("argv, task, half, chosen", [
+    ([], None, None, ["t_junction", "stay_or_move", "fork", "bouncing_ball"]),
+    (["--half", "held-out"], None, "held-out", ["fork", "bouncing_ball"]),
+    (["--task", "fork", "--task", "library_junction"], ["fork", "library_junction"], None,
+     ["fork", "library_junction"]),
+    (["--half", "tune", "--task", "stay_or_move", "--task", "fork"], ["stay_or_move", "fork"], "tune",
+     ["stay_or_move"]),
+])
+def test_generalisation_selection_is_what_a_command_trains(argv, task, half, chosen, tmp_path, monkeypatch):
+    # tests/test_docs.py checks the pages' commands against the results file with `selection`: it must be main's.
+    module = benchmark_module("generalisation")
+    trained = []
+    tasks, _, columns = module.FAMILIES["next_frame_gan"]
+    monkeypatch.setitem(module.FAMILIES, "next_frame_gan",
+                        (tasks, lambda name, *args: trained.append(name) or ({}, 0.0, None), columns))
+    monkeypatch.setitem(module.MODELS, "next_frame_gan", lambda *args: None)
+    module.main(["--family", "next_frame_gan", "--out", str(tmp_path / "g.json")] + argv)
+    assert trained == module.selection("next_frame_gan", task, half)[1] == chosen
+
+
+def test_generalisation_ends_a_ctrl_c_in_one_line_keeping_the_tasks_finished(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("generalisation")
+    tasks, _, columns = module.FAMILIES["next_frame_gan"]
+    monkeypatch.setitem(module.FAMILIES, "next_frame_gan", (tasks, stop_after(1, lambda *args: ({}, 0.0, None)),
+                                                            columns))
+    monkeypatch.setitem(module.MODELS, "next_frame_gan", lambda *args: None)
+    out = tmp_path / "g.json"
+    err = interrupted(module.main, ["--family", "next_frame_gan", "--half", "held-out", "--out", str(out)], capsys)
+    assert err == f"interrupted: run 'defaults' of {out} keeps the 1 finished tasks (fork)"
+    assert list(runs_of(out)["defaults"]["result"]["families"]["next_frame_gan"]["tasks"]) == ["fork"]

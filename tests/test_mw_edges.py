@@ -168,6 +168,17 @@ def test_the_history_written_by_the_chief_stops_every_worker_when_it_fails(tmp_p
     assert path.read_text().splitlines() == ["epoch,d_loss", "0,1.0"]  # once: the chief's
 
 
+def test_data_files_list_only_what_a_loader_reads(tmp_path):
+    from keras_cgan.cli import run_folder, train
+
+    for name in ("A/0.png", "B/0.JPG", "clean_trainset_wav/a.wav", "tags.csv", "clips/a.gif", "README.md",
+                 "notes.txt", "A/.DS_Store", "A/Thumbs.db"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"123")
+    listing = run_folder.data_files(str(tmp_path), endings=train._data_endings())
+    assert sorted(listing) == ["A/0.png", "B/0.JPG", "clean_trainset_wav/a.wav", "clips/a.gif", "tags.csv"]
+
+
 TINY = ["--size", "16", "--filters", "4", "--batch-size", "2", "--set", "receptive_field=16", "--verbose", "0"]
 
 
@@ -184,6 +195,44 @@ def _write_pairs(data):
 
 class Stop(Exception):
     pass
+
+
+def test_resume_keeps_the_runs_preview_unless_the_data_changed(tmp_path, capsys, monkeypatch):
+    # Was: every --resume wrote preview.npz again from the data; a README beside it warned that the data changed.
+    from keras_cgan.cli import main
+    from keras_cgan.models.gan_model import GANModel
+
+    data, out = _write_pairs(tmp_path / "pairs"), str(tmp_path / "run")
+    monkeypatch.setattr(GANModel, "fit", lambda self, *args, **kwargs: None)  # the files, not the training
+    monkeypatch.setattr(GANModel, "save", lambda self, *args, **kwargs: (_ for _ in ()).throw(Stop()))  # stop there
+    with pytest.raises(Stop):
+        main(["train", "pix2pix", "--data", str(data), "--out", out, "--epochs", "1"] + TINY)
+    preview = os.path.join(out, "preview.npz")
+    with np.load(preview) as saved:
+        conditions, targets = saved["conditions"], saved["targets"]
+    np.savez(preview, conditions=conditions[::-1], targets=targets[::-1])  # the run's own, unlike the data's
+    for name in ("README.md", "notes.txt", ".DS_Store"):
+        (data / name).write_text("not data")
+    capsys.readouterr()
+
+    resume = ["train", "pix2pix", "--out", out, "--resume", "--epochs", "2", "--verbose", "0"]
+    with pytest.raises(Stop):
+        main(resume)
+    assert "warning" not in capsys.readouterr().err
+    with np.load(preview) as kept:
+        np.testing.assert_array_equal(kept["conditions"], conditions[::-1])
+
+    from PIL import Image
+
+    Image.fromarray(np.zeros((16, 16, 3), "uint8")).save(data / "A" / "0.png")  # other data, as many pairs
+    with pytest.raises(Stop):
+        main(resume)
+    err = capsys.readouterr().err
+    assert "1 of another size (A/0.png: " in err
+    assert "note: --resume: preview.npz (the examples samples are drawn for) is made again from the data as it " \
+        "is now" in err
+    with np.load(preview) as renewed:
+        assert not np.array_equal(renewed["conditions"], conditions[::-1])
 
 
 def test_a_final_save_failing_otherwise_than_with_an_oserror_reaches_every_worker(tmp_path, monkeypatch):

@@ -313,10 +313,32 @@ def _versions():
     return {"keras_cgan": __version__, "keras": keras.__version__, "tensorflow": tf.__version__}
 
 
+def _data_endings():
+    """The endings of the files the families' loaders read (images, videos, wav, `tags.csv`), lower case."""
+    from keras_cgan.data import paired_images, video
+
+    return tuple(dict.fromkeys(paired_images.IMAGE_EXTENSIONS + video.VIDEO_EXTENSIONS + (".wav", "tags.csv")))
+
+
+def _resumed_preview(out, preview):
+    """The run's `preview.npz` (conditions, targets) when it holds arrays like `preview`'s; else None (made again)."""
+    try:
+        kept = run_folder.read_preview(out)
+    except ValueError:  # missing, or cut short
+        return None
+    for old, new in zip(kept, preview):
+        if (old is None) != (new is None):
+            return None
+        if old is not None and (old.shape[1:] != np.shape(new)[1:] or old.dtype != np.asarray(new).dtype):
+            return None
+    return kept
+
+
 def _plan(args, family, out, saved, strategy, chief):
     """What `train` runs, checked against the run folder, and its data loaded (each worker reads its own copy).
 
-    Returns `(options, data_section, epochs, steps, data, files)`: `files` the chief's `data_files` of `--data`.
+    Returns `(options, data_section, epochs, steps, data, files, renew_preview)`: `files` the chief's
+    `data_files` of `--data`, `renew_preview` whether a resumed run's `preview.npz` is made again (its data changed).
     """
     if saved and saved["family"] != family.name:
         raise ValueError(f"--resume: {out} is a {saved['family']!r} run, not {family.name!r}.")
@@ -338,12 +360,16 @@ def _plan(args, family, out, saved, strategy, chief):
         problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
         raise wrong_layout(data_path, family, problem)
     moved = saved_path and data_path != saved_path and not os.path.isdir(saved_path)
-    files = run_folder.data_files(data_path, exclude=out) if data_path and chief else None  # names and sizes
+    endings = _data_endings()  # the files a loader reads: a README or notes beside them change nothing
+    files = run_folder.data_files(data_path, exclude=out, endings=endings) if data_path and chief else None
     # Another --data than the run's (still there) is refused below, not compared.
     same = data_path == saved_path or moved
     recorded = run_folder.read_data_files(out) if saved and files is not None and same else None
+    renew_preview = False
     if recorded is not None:
+        recorded = {name: size for name, size in recorded.items() if name.lower().endswith(endings)}  # older runs'
         differ = run_folder.data_files_differences(recorded, files)
+        renew_preview = bool(differ)
         if differ:
             print(
                 "keras-cgan train: warning: --resume: " + (
@@ -352,6 +378,11 @@ def _plan(args, family, out, saved, strategy, chief):
                     "the run last trained on it"
                 ) + f" ({run_folder.DATA_FILES}, by name and size): {differ}. Training goes on with them; if they "
                 "are not the run's data, stop and resume with the right --data.",
+                file=sys.stderr,
+            )
+            print(
+                f"keras-cgan train: note: --resume: {run_folder.PREVIEW} (the examples samples are drawn for) is made "
+                "again from the data as it is now; the samples of earlier epochs show the run's earlier examples.",
                 file=sys.stderr,
             )
     elif moved and chief:  # a run from before the files were recorded
@@ -395,7 +426,7 @@ def _plan(args, family, out, saved, strategy, chief):
     if not steps:
         raise ValueError(f"{family.name}: give --steps-per-epoch (the data has no fixed length).")
     options.update(data.derived)
-    return options, data_section, epochs, steps, data, files
+    return options, data_section, epochs, steps, data, files, renew_preview
 
 
 @errors_to_status()
@@ -427,7 +458,7 @@ def run_train(args):
     # Each worker reads its own copy of the data: one that cannot stops every worker, with its message, before
     # the first collective (the weights' first values), where the others would wait for it.
     distribute.stop_alike(strategy, problem)
-    options, data_section, epochs, steps, data, files = plan
+    options, data_section, epochs, steps, data, files, renew_preview = plan
     import keras
 
     previous_policy = keras.config.dtype_policy()
@@ -448,6 +479,9 @@ def run_train(args):
         config = run_folder.plain(config)
         backup = os.path.join(out, run_folder.BACKUP)
         diagnostics = run_folder.path(out, run_folder.DIAGNOSTICS)
+        # A resumed run keeps its preview: the samples of every epoch show the same conditions.
+        kept = _resumed_preview(out, data.preview) if chief and saved and not renew_preview else None
+        preview = data.preview if kept is None else kept
         existed = os.path.isdir(out)
         created = chief and not (existed and os.listdir(out))  # new, or an empty folder
         try:
@@ -456,7 +490,8 @@ def run_train(args):
                 _refuse_changes(saved, config, out, run_folder.FIXED_SECTIONS)
                 if chief:
                     run_folder.write_config(out, config)
-                    run_folder.write_preview(out, *data.preview)
+                    if kept is None:
+                        run_folder.write_preview(out, *preview)
                     if files is not None:
                         run_folder.write_data_files(out, files)
                 initial_epoch = _continue_finished_run(gan, out, strategy) if saved else 0
@@ -470,7 +505,7 @@ def run_train(args):
             callbacks += [
                 _backup(backup),  # a kill while the backup is written loses one epoch
                 _history_logger(run_folder.path(out, run_folder.HISTORY)),
-                _tensorboard(family, data.preview, options["seed"], run_folder.path(out, run_folder.LOGS)),
+                _tensorboard(family, preview, options["seed"], run_folder.path(out, run_folder.LOGS)),
             ]
             for callback in callbacks:
                 if hasattr(callback, "agree_across_workers"):
@@ -514,7 +549,7 @@ def run_train(args):
                 shutil.rmtree(backup, ignore_errors=True)  # gan.keras holds the same state: one copy of it
                 served_generator(gan).save(run_folder.path(out, run_folder.GENERATOR))  # a StackGAN's grown stages
                 samples = run_folder.path(out, "samples" + family.sample_extension)
-                family.write_samples(gan, *data.preview, samples, options["seed"])
+                family.write_samples(gan, *preview, samples, options["seed"])
                 seen = f", {run_folder.DIAGNOSTICS} (training went wrong)" if os.path.isfile(diagnostics) else ""
                 print(f"run folder {out}: generator.keras, gan.keras, {os.path.basename(samples)}, config.json{seen}")
             except OSError as error:  # e.g. the disk filled up

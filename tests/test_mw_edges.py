@@ -153,6 +153,37 @@ def test_the_backup_written_by_the_chief_stops_every_worker_when_it_fails(tmp_pa
         "OSError: unable to open file (truncated file)"
 
 
+def test_a_broken_latest_backup_is_replaced_by_the_previous_copy_once_every_worker_read_it(tmp_path):
+    from keras_cgan.callbacks import backup_and_restore
+
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    (folder / "latest.weights.h5").write_text("cut")  # a kill while the chief wrote it
+    (folder / "latest.weights.h5.bkp").write_text("weights")
+    (folder / "training_metadata.json.bkp").write_text('{"epoch": 2, "batch": 0}')
+    cut = OSError("unable to open file (truncated file)")
+
+    class Cut(Model):
+        def load_weights(self, filepath):
+            with open(filepath) as f:
+                if f.read() == "cut":
+                    raise cut
+            self.loaded.append(filepath)
+
+    def action(strategy):
+        callback = backup_and_restore(str(folder), strategy, double_checkpoint=True)
+        callback.agree_across_workers = True
+        callback.set_model(Cut(strategy))
+        callback.on_train_begin()
+        return callback
+
+    chief, other = on_workers(2, action)
+    assert chief.model._initial_epoch == other.model._initial_epoch == 2  # both read the previous copy
+    # The chief copied it over the latest (as Keras does): the next write keeps a readable previous copy.
+    assert (folder / "latest.weights.h5").read_text() == "weights"
+    assert (folder / "training_metadata.json").read_text() == '{"epoch": 2, "batch": 0}'
+
+
 def test_the_history_written_by_the_chief_stops_every_worker_when_it_fails(tmp_path):
     from keras_cgan.cli import train
 

@@ -232,14 +232,56 @@ def _chief_part(callback, action, errors=(ValueError,)):
         action()
 
 
-class _RestoreOnly(keras.callbacks.BackupAndRestore):
-    """Keras' `BackupAndRestore` that restores and never writes (a multi-worker run's other workers).
+def _every_part(callback, action, errors=(ValueError, OSError)):
+    """Runs `action()` on every worker; with `callback.agree_across_workers`, one's failure stops every worker."""
+    if not callback.agree_across_workers:
+        action()
+        return
+    error = None
+    try:
+        action()
+    except errors as caught:
+        error = caught
+    distribute.stop_alike(getattr(callback.model, "distribute_strategy", None), error)
 
-    Where the latest copy cannot be read, it reads the previous one
-    (`double_checkpoint`) where it lies: Keras' fallback would copy it over.
+
+class SharedBackup(keras.callbacks.BackupAndRestore):
+    """Keras' `BackupAndRestore` over a backup every worker reads: the chief alone writes it, every worker restores.
+
+    `backup_and_restore` gives it to every worker of a multi-worker run. Where
+    the latest copy cannot be read (cut short by a kill: its weights or its
+    epoch file), it reads the previous one (`double_checkpoint`) where it
+    lies; the chief copies it over the latest once every worker has read it
+    (with `agree_across_workers`; Keras' fallback copies it on every worker,
+    before reading).
+
+    `agree_across_workers`: set it on every worker's copy alike (`keras-cgan
+    train` does): a restore that fails on any worker, or a write that fails
+    on the chief, then stops every worker with that worker's message instead
+    of leaving the others waiting for it in the next collective.
+
+    Args:
+        backup_dir: str. The backup folder, on storage every worker sees.
+        **kwargs: as `keras.callbacks.BackupAndRestore` (`save_freq`,
+            `double_checkpoint`, `delete_checkpoint`).
     """
 
+    agree_across_workers = False  # see the class docstring
+
     def on_train_begin(self, logs=None):
+        self._latest_unreadable = False
+        _every_part(self, self.restore)
+        if self._latest_unreadable and is_chief(self.model):  # as Keras does, once read: the next write keeps it
+            import shutil
+
+            shutil.copyfile(self._prev_weights_path, self._weights_path)
+            if os.path.exists(self._prev_training_metadata_path):
+                shutil.copyfile(self._prev_training_metadata_path, self._training_metadata_path)
+            elif os.path.exists(self._training_metadata_path):
+                os.remove(self._training_metadata_path)
+
+    def restore(self):
+        """Loads the latest backup into the model, or the previous copy where the latest cannot be read."""
         import json
         import shutil
         import tempfile
@@ -249,27 +291,33 @@ class _RestoreOnly(keras.callbacks.BackupAndRestore):
         except (OSError, json.JSONDecodeError):
             if not os.path.exists(self._prev_weights_path):
                 raise
-            with tempfile.TemporaryDirectory() as folder:  # under a name Keras loads (`*.weights.h5`)
-                self._weights_path = os.path.join(folder, "previous.weights.h5")
-                shutil.copyfile(self._prev_weights_path, self._weights_path)
-                self._training_metadata_path = self._prev_training_metadata_path
-                self._load_model()
+            self._latest_unreadable = True
+            paths = self._weights_path, self._training_metadata_path
+            try:
+                with tempfile.TemporaryDirectory() as folder:  # under a name Keras loads (`*.weights.h5`)
+                    self._weights_path = os.path.join(folder, "previous.weights.h5")
+                    shutil.copyfile(self._prev_weights_path, self._weights_path)
+                    self._training_metadata_path = self._prev_training_metadata_path
+                    self._load_model()
+            finally:
+                self._weights_path, self._training_metadata_path = paths  # where the chief writes
 
-    def _save_model(self):
-        pass
+    def _save_model(self):  # at the same epoch end (or step) on every worker
+        _chief_part(self, super()._save_model, errors=(Exception,))
 
-    def on_train_end(self, logs=None):  # Keras' deletes the folder
-        pass
+    def on_train_end(self, logs=None):  # Keras' deletes the folder when `delete_checkpoint`
+        if self.delete_checkpoint:
+            _chief_part(self, lambda: super(SharedBackup, self).on_train_end(logs), errors=(Exception,))
 
 
 def backup_and_restore(backup_dir, strategy, **kwargs):
-    """`keras.callbacks.BackupAndRestore(backup_dir, **kwargs)` on the chief; a restore-only copy elsewhere.
+    """`keras.callbacks.BackupAndRestore(backup_dir, **kwargs)` on one machine; a `SharedBackup` on each worker.
 
     Under `MultiWorkerMirroredStrategy` every worker runs the callbacks, and
     Keras' would have every worker save to (and, at the end, delete) the
-    same folder. The chief alone writes it; the other workers restore from
-    it when training begins, so `backup_dir` must be on storage every worker
-    sees. On one machine it is Keras' callback.
+    same folder. `SharedBackup` has the chief alone write it; every worker
+    restores from it when training begins, so `backup_dir` must be on
+    storage every worker sees. Give it to every worker.
 
     Args:
         backup_dir: str. The backup folder.
@@ -282,9 +330,9 @@ def backup_and_restore(backup_dir, strategy, **kwargs):
     >>> import tensorflow as tf
     >>> backup = backup_and_restore("runs/backup", tf.distribute.get_strategy())
     """
-    if distribute.is_chief(strategy):
+    if distribute.is_chief(strategy) and not distribute.is_multi_worker(strategy):
         return keras.callbacks.BackupAndRestore(backup_dir, **kwargs)
-    return _RestoreOnly(backup_dir, **kwargs)
+    return SharedBackup(backup_dir, **kwargs)
 
 
 @contextlib.contextmanager

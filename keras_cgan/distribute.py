@@ -178,52 +178,103 @@ def barrier(strategy):
         strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)
 
 
-MESSAGE_BYTES = 4096  # what `chief_message` carries of a longer message
+MESSAGE_BYTES = 4096  # what one worker's message carries of a longer one
+_HEADER = 3  # a worker's slot: [length + 1 (0: no message), 1 on the chief, task index] + MESSAGE_BYTES codes
+
+
+def is_multi_worker(strategy):
+    """True when `strategy` is a `MultiWorkerMirroredStrategy` (its workers must agree on every stop)."""
+    import tensorflow as tf
+
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+def _encode(strategy, message):
+    """This worker's slot of a `worker_messages` all-reduce (float32 codes; zeros when `message` is None)."""
+    slot = [0.0] * (_HEADER + MESSAGE_BYTES)
+    if message is not None:
+        data = list(message.encode()[:MESSAGE_BYTES])
+        resolver = getattr(strategy, "cluster_resolver", None)
+        slot[:_HEADER] = [len(data) + 1, float(is_chief(strategy)), getattr(resolver, "task_id", 0) or 0]
+        slot[_HEADER : _HEADER + len(data)] = data
+    return slot
+
+
+def _decode(slots):
+    """`[(who, message), ...]` of the slots that carry one: the chief's first, then by worker."""
+    found = []
+    for slot in slots:
+        codes = [int(round(v)) for v in slot]
+        if codes[0]:
+            who = "the chief" if codes[1] else f"worker {codes[2]}"
+            text = bytes(codes[_HEADER : _HEADER + codes[0] - 1]).decode(errors="ignore")  # a cut may split a character
+            found.append((who, text))
+    return sorted(found, key=lambda item: item[0] != "the chief")
+
+
+def _gather_slots(strategy, slot):
+    """Every worker's `slot`, `[workers, len(slot)]`: one SUM all-reduce, each worker's slot at its place."""
+    import tensorflow as tf
+
+    local = len(strategy.extended.worker_devices)
+    workers = strategy.num_replicas_in_sync // local
+
+    def share(context):  # from each worker's first replica only; its worker is replica_id // local
+        worker, first = divmod(context.replica_id_in_sync_group, local)
+        rows = tf.one_hot(worker, workers, dtype="float32")[:, None] * tf.constant([slot], "float32")
+        return rows if first == 0 else tf.zeros_like(rows)
+
+    total = strategy.reduce("SUM", strategy.experimental_distribute_values_from_function(share), axis=None)
+    return total.numpy()
+
+
+def worker_messages(strategy, message):
+    """Every worker's `message` (a str, or None) on every worker of a multi-worker `strategy`: `[(who, message)]`.
+
+    `who` is `"the chief"` or `"worker N"` (N: the task index in
+    `TF_CONFIG`); the chief's message comes first, then the others' by
+    worker; workers without a message are left out. Elsewhere it is
+    `[("this worker", message)]`, or `[]`. Every worker must call it at the
+    same point: it is one all-reduce. Up to `MESSAGE_BYTES` bytes of UTF-8
+    travel from each worker.
+    """
+    if not is_multi_worker(strategy):
+        return [] if message is None else [("this worker", message)]
+    return _decode(_gather_slots(strategy, _encode(strategy, message)))
 
 
 def chief_message(strategy, message):
     """The chief's `message` (a str, or None) on every worker of a multi-worker `strategy`; elsewhere `message`.
 
     Every worker must call it at the same point: it is one all-reduce (the
-    other workers' `message` is not read). A check that only the chief can
-    make (can it write where it writes?) then stops every worker alike,
-    not the chief alone while the others wait for it in the next
-    collective. Up to `MESSAGE_BYTES` bytes of UTF-8 travel.
+    other workers' `message` is not read; `worker_messages` reads every
+    worker's).
     """
-    import tensorflow as tf
-
-    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+    if not is_multi_worker(strategy):
         return message
-    sent = message is not None and is_chief(strategy)
-    data = list(message.encode()[:MESSAGE_BYTES]) if sent else []
-    codes = [len(data) + 1 if sent else 0] + data + [0] * (MESSAGE_BYTES - len(data))
-    local = len(strategy.extended.worker_devices)
-
-    def share(context):  # from the chief's first replica only
-        first = sent and context.replica_id_in_sync_group % local == 0
-        return tf.constant(codes if first else [0] * len(codes), "float32")
-
-    total = strategy.reduce("SUM", strategy.experimental_distribute_values_from_function(share), axis=None)
-    codes = [int(round(v)) for v in total.numpy()]
-    if not codes[0]:
-        return None
-    return bytes(codes[1 : codes[0]]).decode(errors="ignore")  # a cut may split a character
+    sent = worker_messages(strategy, message if is_chief(strategy) else None)
+    return sent[0][1] if sent else None
 
 
 def stop_alike(strategy, error):
-    """Raises `error` (this worker's, or None) and, when the chief has one, a `ValueError` on every other worker.
+    """Raises `error` (this worker's, or None) and, when another worker has one, a `ValueError` on every worker.
 
     Every worker of a multi-worker `strategy` must call it at the same
-    point, with what its own check raised (one `chief_message`); the others
-    then stop with the chief's message instead of waiting for it in the
-    next collective. Elsewhere it raises `error`, if any.
+    point, with what its own check raised (one `worker_messages`): a check
+    that fails on one worker (the chief alone writes the run folder; each
+    worker reads its own data) then stops every worker, each with the
+    message of the worker that failed (the chief's first), instead of
+    leaving the others waiting for it in the next collective. Elsewhere it
+    raises `error`, if any.
     """
     told = None if error is None else str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
-    message = chief_message(strategy, told) if strategy is not None else None
+    sent = worker_messages(strategy, told) if strategy is not None else []
     if error is not None:
         raise error
-    if message is not None:
-        raise ValueError(f"The chief worker stopped, so this worker stops too. On the chief: {message}")
+    if sent:
+        who, message = sent[0]
+        stopped = "The chief worker" if who == "the chief" else who.capitalize()
+        raise ValueError(f"{stopped} stopped, so this worker stops too. On {who}: {message}")
 
 
 def global_batch_size(batch_size, strategy, per_replica=False):

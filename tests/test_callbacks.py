@@ -317,9 +317,9 @@ def test_sample_writers_make_collectives_only_when_every_worker_agrees_to(tmp_pa
     from keras_cgan.callbacks import CollapseMonitor
 
     labels, images = data()
-    shared = distribute.chief_message
+    shared = distribute.worker_messages
     calls = []
-    monkeypatch.setattr(distribute, "chief_message", lambda strategy, message: pytest.fail(
+    monkeypatch.setattr(distribute, "worker_messages", lambda strategy, message: pytest.fail(
         "a collective by default: a callback given to the chief alone would wait for the others"))
     grid = SampleGrid(np.arange(4), str(tmp_path / "grid.png"), rows=1, every=5, log_dir=str(tmp_path / "logs"))
     monitor = CollapseMonitor(path=str(tmp_path / "diagnostics.txt"))
@@ -329,7 +329,7 @@ def test_sample_writers_make_collectives_only_when_every_worker_agrees_to(tmp_pa
 
     # Opted in (every worker runs the same callbacks): one agreement when training begins, at every epoch end,
     # whatever it logs or writes there, and when it ends.
-    monkeypatch.setattr(distribute, "chief_message", lambda strategy, message: calls.append(message) or shared(
+    monkeypatch.setattr(distribute, "worker_messages", lambda strategy, message: calls.append(message) or shared(
         strategy, message))
     grid = SampleGrid(np.arange(4), str(tmp_path / "grid2.png"), rows=1, every=5)  # no log_dir, no epoch's grid
     monitor = CollapseMonitor()

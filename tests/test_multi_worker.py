@@ -12,7 +12,8 @@ draws of the global batch) run `train_on_batch`, `test_on_batch` and
 `fit` does (Keras gives each replica the whole batch). A sample writer that
 cannot write on the chief alone (before training, or mid-run) stops both
 workers with the chief's message; so does `keras-cgan train` refusing a run
-folder on the chief, and it trains on both.
+folder on the chief, or a data folder on the other worker alone (every worker
+then names it), and it trains on both.
 """
 
 import os
@@ -99,11 +100,22 @@ if "TF_CONFIG" in os.environ:
     open(os.path.join(taken, "notes.txt"), "w").close()
     tiny = ["--strategy", "multiworker", "--epochs", "1", "--steps-per-epoch", "2", "--verbose", "0",
             "--filters", "4", "--set", "latent_dim=4", "--batch-size", "8"]
+    # Worker 1 alone cannot read its copy of the data (here: it has none): every worker stops before training.
+    faces = os.path.join({out!r}, "faces")
+    if task == 0:
+        from PIL import Image
+        os.makedirs(os.path.join(faces, "images"))
+        with open(os.path.join(faces, "tags.csv"), "w") as f:
+            f.write("id,tags\\n" + "".join(f"{{i}},{{['blue', 'red'][i % 2]}} hair\\n" for i in range(8)))
+        for i in range(8):
+            Image.fromarray(np.full((8, 8, 3), 30 * i, "uint8")).save(os.path.join(faces, "images", f"{{i}}.png"))
+    distribute.barrier(strategy)  # the chief has written the folder
+    own_data = ["--data", faces if task == 0 else faces + "_on_worker1", "--size", "8"]
     result["cli"] = []
-    for run in (taken, os.path.join({out!r}, "cli_run")):
+    for run, extra in ((taken, []), (os.path.join({out!r}, "cli_run"), []), (os.path.join({out!r}, "cli_data"), own_data)):
         err = io.StringIO()
         with contextlib.redirect_stderr(err):
-            status = main(["train", "conditional_gan", "--out", run] + tiny)
+            status = main(["train", "conditional_gan", "--out", run] + tiny + extra)
         result["cli"].append([status, err.getvalue()])
 emit(result)
 """
@@ -165,6 +177,11 @@ def test_two_workers_match_each_other_and_one_worker_for_every_family(tmp_path):
     assert f"error: {told}{refused[len('error: '):]}" in second["cli"][0][1]
     assert first["cli"][1][0] == second["cli"][1][0] == 0, (first["cli"][1], second["cli"][1])
     assert sorted(os.listdir(taken)) == ["notes.txt"]
+    missing = f"--data {tmp_path / 'faces'}_on_worker1: no such folder."
+    assert first["cli"][2][0] == second["cli"][2][0] == 2, (first["cli"][2], second["cli"][2])
+    assert f"error: {missing}" in second["cli"][2][1]
+    assert f"error: Worker 1 stopped, so this worker stops too. On worker 1: {missing}" in first["cli"][2][1]
+    assert not (tmp_path / "cli_data").exists()  # was: the chief trained on, waiting for worker 1
     assert {"config.json", "gan.keras", "generator.keras", "logs", "samples.png"} <= set(os.listdir(tmp_path / "cli_run"))
 
     # Only the chief (worker 0) wrote samples and logs; a single worker is its own chief.

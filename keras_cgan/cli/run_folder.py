@@ -11,8 +11,9 @@
     <run>/diagnostics.txt  only when training went wrong: one line per failure
                            CollapseMonitor saw (NaN, constant or saturated
                            output, a discriminator winning outright), kind first
-    <run>/data_files.json  with --data: the name and size of every file of the
-                           data folder, which --resume compares with its --data
+    <run>/data_files.json  with --data: the name and size of every data file
+                           (image, video, wav, tags.csv) of the data folder,
+                           which --resume compares with its --data
 
 `sample --run` and `export --run` read nothing else. The sections `family`,
 `model`, `compile` and `data` describe the model and what it learns from: a
@@ -188,13 +189,15 @@ def free_name(run, stem, extension):
     return path(run, f"{stem}-{k}{extension}")
 
 
-def data_files(folder, exclude=None):
+def data_files(folder, exclude=None, endings=None):
     """`{path under folder: size in bytes}` of the data files in `folder` and its subfolders: a cheap fingerprint.
 
     Names and sizes only, no content is read. Hidden and system files are
-    left out, as the loaders leave them out, and so are the folder `exclude`
-    (the run folder, when it lies in the data folder) and entries that cannot
-    be read (`lost+found`); linked folders are followed once.
+    left out, as the loaders leave them out, and so are files whose name
+    does not end (in any case) with one of `endings` (a tuple: the files a
+    loader reads; None keeps every file), the folder `exclude` (the run
+    folder, when it lies in the data folder) and entries that cannot be read
+    (`lost+found`); linked folders are followed once.
     """
     from keras_cgan.data.files import SYSTEM_NAMES  # here: `keras_cgan.data` imports TensorFlow
 
@@ -218,7 +221,7 @@ def data_files(folder, exclude=None):
             try:
                 if entry.is_dir():
                     walk(entry.path, prefix + entry.name + "/")
-                elif entry.is_file():
+                elif entry.is_file() and (endings is None or entry.name.lower().endswith(endings)):
                     listing[prefix + entry.name] = entry.stat().st_size
             except OSError:  # a broken link, or gone since it was listed
                 continue

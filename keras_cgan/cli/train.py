@@ -280,36 +280,27 @@ def _loadable_copy(path):
         yield copy
 
 
-def _backup(backup_dir, read_only=False):
-    """Keras' `BackupAndRestore` for the run folder.
+def _backup(backup_dir):
+    """`callbacks.SharedBackup` for the run folder, on every worker (the chief alone writes it).
 
-    The chief's keeps the previous epoch's copy (`double_checkpoint`) and falls
-    back to it when the job was killed while it wrote either file of the
-    backup (Keras falls back for the weights only). `read_only` (other
-    workers): restores, never writes, as `callbacks.backup_and_restore` gives them.
+    It keeps the previous epoch's copy (`double_checkpoint`) and falls back
+    to it when the job was killed while it wrote either file of the backup
+    (Keras falls back for the weights only).
     """
-    import keras
+    from keras_cgan.callbacks import SharedBackup
 
-    from keras_cgan.callbacks import _RestoreOnly
-
-    class Backup(keras.callbacks.BackupAndRestore):
-        def on_train_begin(self, logs=None):
+    class Backup(SharedBackup):
+        def restore(self):
             try:
-                super().on_train_begin(logs)  # falls back to the previous copy
-            except OSError as error:
+                super().restore()  # falls back to the previous copy
+            except (OSError, json.JSONDecodeError) as error:
                 previous = ", nor its previous copy" if os.path.exists(self._prev_weights_path) else ""
+                cut = isinstance(error, json.JSONDecodeError)  # the epoch file
+                detail = f"{self._training_metadata_path}: {error}" if cut else error
                 raise ValueError(
-                    f"--resume: the backup in {backup_dir} cannot be read{previous} ({error}); train into a new --out."
+                    f"--resume: the backup in {backup_dir} cannot be read{previous} ({detail}); train into a new --out."
                 ) from error
 
-        def _load_model(self):
-            try:
-                super()._load_model()
-            except json.JSONDecodeError as error:  # the epoch file cut short: Keras' fallback takes OSError
-                raise OSError(f"{self._training_metadata_path}: {error}") from error
-
-    if read_only:
-        return _RestoreOnly(backup_dir, delete_checkpoint=False)
     return Backup(backup_dir, double_checkpoint=True, delete_checkpoint=False)
 
 
@@ -322,27 +313,33 @@ def _versions():
     return {"keras_cgan": __version__, "keras": keras.__version__, "tensorflow": tf.__version__}
 
 
-@errors_to_status()
-def run_train(args):
-    """Runs `keras-cgan train`; returns the exit status (2 for bad input)."""
-    family = get(args.family)
-    out = os.path.abspath(args.out or os.path.join("runs", family.name))
-    for flag in ("epochs", "batch_size", "per_replica_batch_size", "steps_per_epoch"):
-        value = getattr(args, flag)
-        if value is not None and value < 1:
-            raise ValueError(f"--{flag.replace('_', '-')} must be >= 1. Received: {value}")
-    saved_strategy = None
-    if args.resume and os.path.isfile(run_folder.path(out, run_folder.CONFIG)):
-        saved_strategy = run_folder.read_config(out, "--out").get("train", {}).get("strategy")
-    strategy_name = args.strategy or saved_strategy or "default"
-    strategy = distribute.make_strategy(strategy_name)  # first: it may split the CPU before TF starts
-    chief = distribute.is_chief(strategy)
-    saved, problem = None, None
+def _data_endings():
+    """The endings of the files the families' loaders read (images, videos, wav, `tags.csv`), lower case."""
+    from keras_cgan.data import paired_images, video
+
+    return tuple(dict.fromkeys(paired_images.IMAGE_EXTENSIONS + video.VIDEO_EXTENSIONS + (".wav", "tags.csv")))
+
+
+def _resumed_preview(out, preview):
+    """The run's `preview.npz` (conditions, targets) when it holds arrays like `preview`'s; else None (made again)."""
     try:
-        saved = _check_folder(out, args.resume, chief)
-    except ValueError as error:
-        problem = error
-    distribute.stop_alike(strategy, problem)  # what the chief alone checks stops every worker alike
+        kept = run_folder.read_preview(out)
+    except ValueError:  # missing, or cut short
+        return None
+    for old, new in zip(kept, preview):
+        if (old is None) != (new is None):
+            return None
+        if old is not None and (old.shape[1:] != np.shape(new)[1:] or old.dtype != np.asarray(new).dtype):
+            return None
+    return kept
+
+
+def _plan(args, family, out, saved, strategy, chief):
+    """What `train` runs, checked against the run folder, and its data loaded (each worker reads its own copy).
+
+    Returns `(options, data_section, epochs, steps, data, files, renew_preview)`: `files` the chief's
+    `data_files` of `--data`, `renew_preview` whether a resumed run's `preview.npz` is made again (its data changed).
+    """
     if saved and saved["family"] != family.name:
         raise ValueError(f"--resume: {out} is a {saved['family']!r} run, not {family.name!r}.")
     if saved:  # a run folder from before an option existed was trained with its old value
@@ -363,12 +360,16 @@ def run_train(args):
         problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
         raise wrong_layout(data_path, family, problem)
     moved = saved_path and data_path != saved_path and not os.path.isdir(saved_path)
-    files = run_folder.data_files(data_path, exclude=out) if data_path and chief else None  # names and sizes
+    endings = _data_endings()  # the files a loader reads: a README or notes beside them change nothing
+    files = run_folder.data_files(data_path, exclude=out, endings=endings) if data_path and chief else None
     # Another --data than the run's (still there) is refused below, not compared.
     same = data_path == saved_path or moved
     recorded = run_folder.read_data_files(out) if saved and files is not None and same else None
+    renew_preview = False
     if recorded is not None:
+        recorded = {name: size for name, size in recorded.items() if name.lower().endswith(endings)}  # older runs'
         differ = run_folder.data_files_differences(recorded, files)
+        renew_preview = bool(differ)
         if differ:
             print(
                 "keras-cgan train: warning: --resume: " + (
@@ -377,6 +378,11 @@ def run_train(args):
                     "the run last trained on it"
                 ) + f" ({run_folder.DATA_FILES}, by name and size): {differ}. Training goes on with them; if they "
                 "are not the run's data, stop and resume with the right --data.",
+                file=sys.stderr,
+            )
+            print(
+                f"keras-cgan train: note: --resume: {run_folder.PREVIEW} (the examples samples are drawn for) is made "
+                "again from the data as it is now; the samples of earlier epochs show the run's earlier examples.",
                 file=sys.stderr,
             )
     elif moved and chief:  # a run from before the files were recorded
@@ -420,6 +426,41 @@ def run_train(args):
     if not steps:
         raise ValueError(f"{family.name}: give --steps-per-epoch (the data has no fixed length).")
     options.update(data.derived)
+    return options, data_section, epochs, steps, data, files, renew_preview
+
+
+@errors_to_status()
+def run_train(args):
+    """Runs `keras-cgan train`; returns the exit status (2 for bad input)."""
+    family = get(args.family)
+    out = os.path.abspath(args.out or os.path.join("runs", family.name))
+    for flag in ("epochs", "batch_size", "per_replica_batch_size", "steps_per_epoch"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise ValueError(f"--{flag.replace('_', '-')} must be >= 1. Received: {value}")
+    saved_strategy = None
+    if args.resume and os.path.isfile(run_folder.path(out, run_folder.CONFIG)):
+        saved_strategy = run_folder.read_config(out, "--out").get("train", {}).get("strategy")
+    strategy_name = args.strategy or saved_strategy or "default"
+    strategy = distribute.make_strategy(strategy_name)  # first: it may split the CPU before TF starts
+    chief = distribute.is_chief(strategy)
+    saved, problem = None, None
+    try:
+        saved = _check_folder(out, args.resume, chief)
+    except (ValueError, OSError) as error:
+        problem = error
+    distribute.stop_alike(strategy, problem)  # what the chief alone checks stops every worker alike
+    plan, problem = None, None
+    try:
+        plan = _plan(args, family, out, saved, strategy, chief)
+    except (ValueError, OSError) as error:
+        problem = error
+    # Each worker reads its own copy of the data: one that cannot stops every worker, with its message, before
+    # the first collective (the weights' first values), where the others would wait for it.
+    distribute.stop_alike(strategy, problem)
+    options, data_section, epochs, steps, data, files, renew_preview = plan
+    import keras
+
     previous_policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy("float32" if options["mixed_precision"] == "none" else options["mixed_precision"])
     try:
@@ -436,31 +477,39 @@ def run_train(args):
             "versions": _versions(),
         }
         config = run_folder.plain(config)
-        _refuse_changes(saved, config, out, run_folder.FIXED_SECTIONS)
         backup = os.path.join(out, run_folder.BACKUP)
         diagnostics = run_folder.path(out, run_folder.DIAGNOSTICS)
-        monitor = _collapse_monitor(data.preview, diagnostics if chief else None)
-        callbacks = [_stop_on_nan(), monitor] + (family.callbacks(options) if family.callbacks else [])
+        # A resumed run keeps its preview: the samples of every epoch show the same conditions.
+        kept = _resumed_preview(out, data.preview) if chief and saved and not renew_preview else None
+        preview = data.preview if kept is None else kept
         existed = os.path.isdir(out)
         created = chief and not (existed and os.listdir(out))  # new, or an empty folder
         try:
-            if chief:
-                run_folder.write_config(out, config)
-                run_folder.write_preview(out, *data.preview)
-                if files is not None:
-                    run_folder.write_data_files(out, files)
-                callbacks += [
-                    _backup(backup),  # a kill while the backup is written loses one epoch
-                    _history_logger(run_folder.path(out, run_folder.HISTORY)),
-                ]
-            else:
-                callbacks.append(_backup(backup, read_only=True))
-            # On every worker (it writes on the chief only): its checks and writes stop every worker alike.
-            callbacks.append(_tensorboard(family, data.preview, options["seed"], run_folder.path(out, run_folder.LOGS)))
-            for callback in callbacks:  # the same list on every worker: collectives line up
+            problem = None
+            try:
+                _refuse_changes(saved, config, out, run_folder.FIXED_SECTIONS)
+                if chief:
+                    run_folder.write_config(out, config)
+                    if kept is None:
+                        run_folder.write_preview(out, *preview)
+                    if files is not None:
+                        run_folder.write_data_files(out, files)
+                initial_epoch = _continue_finished_run(gan, out, strategy) if saved else 0
+            except (ValueError, OSError) as error:
+                problem = error
+            distribute.stop_alike(strategy, problem)  # the chief's writes, each worker's reads: every worker stops
+            # The same list on every worker, each callback there (writing on the chief only): collectives line up,
+            # and a check or write that fails on one worker stops every worker alike.
+            callbacks = [_stop_on_nan(), _collapse_monitor(data.preview, diagnostics if chief else None)]
+            callbacks += family.callbacks(options) if family.callbacks else []
+            callbacks += [
+                _backup(backup),  # a kill while the backup is written loses one epoch
+                _history_logger(run_folder.path(out, run_folder.HISTORY)),
+                _tensorboard(family, preview, options["seed"], run_folder.path(out, run_folder.LOGS)),
+            ]
+            for callback in callbacks:
                 if hasattr(callback, "agree_across_workers"):
                     callback.agree_across_workers = True
-            initial_epoch = _continue_finished_run(gan, out, strategy) if saved else 0
             train = distribute.shard_by_data(data.train.repeat())
             with _warning_lines():
                 gan.fit(
@@ -500,7 +549,7 @@ def run_train(args):
                 shutil.rmtree(backup, ignore_errors=True)  # gan.keras holds the same state: one copy of it
                 served_generator(gan).save(run_folder.path(out, run_folder.GENERATOR))  # a StackGAN's grown stages
                 samples = run_folder.path(out, "samples" + family.sample_extension)
-                family.write_samples(gan, *data.preview, samples, options["seed"])
+                family.write_samples(gan, *preview, samples, options["seed"])
                 seen = f", {run_folder.DIAGNOSTICS} (training went wrong)" if os.path.isfile(diagnostics) else ""
                 print(f"run folder {out}: generator.keras, gan.keras, {os.path.basename(samples)}, config.json{seen}")
             except OSError as error:  # e.g. the disk filled up
@@ -508,6 +557,8 @@ def run_train(args):
                     f"--out {out}: the trained run could not be saved ({error}); make room or fix the folder, then "
                     "run the same command with --resume to save it."
                 )
+            except Exception as error:  # raised on the chief as it is; the others stop with its message
+                problem = error
         # Also the others' wait for the chief's writes: a worker that exits first is reported as crashed.
         distribute.stop_alike(strategy, problem)
     finally:
@@ -563,7 +614,7 @@ def _epochs_trained(out):
 
 
 def _history_logger(path):
-    """Appends one row of logs per epoch to `path` (no empty `val_*` columns, unlike `CSVLogger`).
+    """Appends one row of logs per epoch to `path` (no empty `val_*` columns, unlike `CSVLogger`), on the chief.
 
     A log that appears later (a StackGAN stage's losses once it grows) adds
     its column: the file is rewritten with the wider header, earlier rows
@@ -571,8 +622,13 @@ def _history_logger(path):
     """
     import keras
 
+    from keras_cgan.callbacks import on_chief
+
     class HistoryCSV(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
+        def on_epoch_end(self, epoch, logs=None):  # on every worker: the chief's failure stops each alike
+            on_chief(self.model, lambda: self.append(epoch, logs), errors=(Exception,))
+
+        def append(self, epoch, logs):
             logs = {k: float(v) for k, v in (logs or {}).items()}
             text = ""
             if os.path.isfile(path):

@@ -1,0 +1,283 @@
+"""Workers of a multi-worker run stop together, in-process: each worker a thread over a fake collective.
+
+A `FakeWorker` is a `MultiWorkerMirroredStrategy` to the library: its
+`reduce` waits for every worker's thread and sums what they sent, as the
+all-reduce does between processes. tests/test_multi_worker.py runs the
+real thing (two processes) once.
+"""
+
+import os
+import threading
+import types
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_cgan import distribute
+
+
+class Collective:
+    """A SUM all-reduce between `workers` threads."""
+
+    def __init__(self, workers):
+        self.workers = workers
+        self.sent = [None] * workers
+        self.barrier = threading.Barrier(workers, timeout=20)  # a worker that never calls: BrokenBarrierError
+
+    def all_reduce(self, worker, value):
+        self.sent[worker] = value
+        self.barrier.wait()
+        total = sum(self.sent)
+        self.barrier.wait()  # every worker has read the sum before the next round writes
+        return total
+
+
+class FakeWorker(tf.distribute.MultiWorkerMirroredStrategy):
+    """Worker `index` (0: the chief) of a `Collective`, with `local` replicas."""
+
+    def __init__(self, collective, index, local=1):  # no cluster, no TensorFlow runtime of its own
+        self.collective, self.index, self.local = collective, index, local
+
+    extended = property(lambda self: types.SimpleNamespace(
+        should_checkpoint=self.index == 0, worker_devices=[f"/cpu:{i}" for i in range(self.local)]))
+    num_replicas_in_sync = property(lambda self: self.collective.workers * self.local)
+    cluster_resolver = property(lambda self: types.SimpleNamespace(task_type="worker", task_id=self.index))
+
+    def experimental_distribute_values_from_function(self, function):
+        return [function(types.SimpleNamespace(replica_id_in_sync_group=self.index * self.local + i))
+                for i in range(self.local)]
+
+    def reduce(self, reduction, values, axis=None):
+        assert reduction == "SUM" and axis is None
+        local = sum(np.asarray(v, "float64") for v in values)
+        return tf.constant(self.collective.all_reduce(self.index, local), "float32")
+
+
+def on_workers(count, action, local=1):
+    """`action(strategy)` on `count` fake workers at once; what each returned or raised, in worker order."""
+    collective = Collective(count)
+    results = [None] * count
+
+    def run(index):
+        try:
+            results[index] = action(FakeWorker(collective, index, local))
+        except Exception as error:
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+def test_a_check_that_fails_on_one_worker_stops_every_worker_with_its_message():
+    # Was: only the chief's failure was told; a worker failing alone left the chief waiting in the next collective.
+    errors = {2: ValueError("--data /w2/pairs: no such folder.")}
+    raised = on_workers(3, lambda strategy: distribute.stop_alike(strategy, errors.get(strategy.index)), local=2)
+    assert raised[2] is errors[2]
+    told = "Worker 2 stopped, so this worker stops too. On worker 2: --data /w2/pairs: no such folder."
+    assert [(type(e), str(e)) for e in raised[:2]] == [(ValueError, told)] * 2
+
+    # Several fail: each raises its own; the others hear the chief first; any error type, named.
+    errors = {0: OSError(28, "No space left on device"), 1: ValueError("--data /w1: cannot be read")}
+    raised = on_workers(3, lambda strategy: distribute.stop_alike(strategy, errors.get(strategy.index)))
+    assert raised[:2] == [errors[0], errors[1]]
+    assert str(raised[2]) == ("The chief worker stopped, so this worker stops too. On the chief: "
+                              "OSError: [Errno 28] No space left on device")
+
+    # Nobody fails: no error anywhere; the chief's message alone still reaches everyone.
+    assert on_workers(2, lambda strategy: distribute.stop_alike(strategy, None)) == [None, None]
+    sent = {0: "café " + "x" * distribute.MESSAGE_BYTES, 1: "not read"}
+    heard = on_workers(2, lambda strategy: distribute.chief_message(strategy, sent[strategy.index]))
+    assert heard == [sent[0][: distribute.MESSAGE_BYTES - 1]] * 2  # cut to MESSAGE_BYTES bytes (é is two)
+
+
+class Model:
+    """What the backup and history callbacks use of a model, on one fake worker."""
+
+    def __init__(self, strategy, save_error=None, load_error=None):
+        self.distribute_strategy, self.save_error, self.load_error = strategy, save_error, load_error
+        self.built, self.optimizer, self.loaded = True, None, []
+
+    def save_weights(self, filepath, overwrite=True):
+        if self.save_error:
+            raise self.save_error
+        with open(filepath, "w") as f:
+            f.write("weights")
+
+    def load_weights(self, filepath):
+        if self.load_error:
+            raise self.load_error
+        self.loaded.append(filepath)
+
+
+def _on_both(make, hook, models=None):
+    """`make(strategy)` on a chief and a worker, then `hook(callback)`; `models`: worker -> `Model` keywords."""
+
+    def action(strategy):
+        callback = make(strategy)
+        callback.agree_across_workers = True  # as `keras-cgan train` sets it on every worker's callbacks
+        callback.set_model(Model(strategy, **(models or {}).get(strategy.index, {})))
+        hook(callback)
+        return callback
+
+    return on_workers(2, action)
+
+
+def test_the_backup_written_by_the_chief_stops_every_worker_when_it_fails(tmp_path):
+    # Was: the chief's OSError; the other worker, in the next collective, a "Socket closed".
+    from keras_cgan.callbacks import backup_and_restore
+
+    folder = str(tmp_path / "backup")
+    full = OSError(28, "No space left on device")
+    chief, other = _on_both(lambda strategy: backup_and_restore(folder, strategy), lambda c: c.on_epoch_end(0),
+                            models={0: {"save_error": full}})
+    assert chief is full
+    assert str(other) == "The chief worker stopped, so this worker stops too. On the chief: " \
+        "OSError: [Errno 28] No space left on device"
+
+    # Written: by the chief alone; both restore it.
+    chief, other = _on_both(lambda strategy: backup_and_restore(folder, strategy), lambda c: c.on_epoch_end(0))
+    assert sorted(os.listdir(folder)) == ["latest.weights.h5", "training_metadata.json"]
+    chief, other = _on_both(lambda strategy: backup_and_restore(folder, strategy), lambda c: c.on_train_begin())
+    assert chief.model.loaded == other.model.loaded == [os.path.join(folder, "latest.weights.h5")]
+
+    # A worker that cannot read it stops the chief too (was: the chief trained on, waiting for it).
+    chief, other = _on_both(lambda strategy: backup_and_restore(folder, strategy), lambda c: c.on_train_begin(),
+                            models={1: {"load_error": OSError("unable to open file (truncated file)")}})
+    assert str(other) == "unable to open file (truncated file)"
+    assert str(chief) == "Worker 1 stopped, so this worker stops too. On worker 1: " \
+        "OSError: unable to open file (truncated file)"
+
+
+def test_a_broken_latest_backup_is_replaced_by_the_previous_copy_once_every_worker_read_it(tmp_path):
+    from keras_cgan.callbacks import backup_and_restore
+
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    (folder / "latest.weights.h5").write_text("cut")  # a kill while the chief wrote it
+    (folder / "latest.weights.h5.bkp").write_text("weights")
+    (folder / "training_metadata.json.bkp").write_text('{"epoch": 2, "batch": 0}')
+    cut = OSError("unable to open file (truncated file)")
+
+    class Cut(Model):
+        def load_weights(self, filepath):
+            with open(filepath) as f:
+                if f.read() == "cut":
+                    raise cut
+            self.loaded.append(filepath)
+
+    def action(strategy):
+        callback = backup_and_restore(str(folder), strategy, double_checkpoint=True)
+        callback.agree_across_workers = True
+        callback.set_model(Cut(strategy))
+        callback.on_train_begin()
+        return callback
+
+    chief, other = on_workers(2, action)
+    assert chief.model._initial_epoch == other.model._initial_epoch == 2  # both read the previous copy
+    # The chief copied it over the latest (as Keras does): the next write keeps a readable previous copy.
+    assert (folder / "latest.weights.h5").read_text() == "weights"
+    assert (folder / "training_metadata.json").read_text() == '{"epoch": 2, "batch": 0}'
+
+
+def test_the_history_written_by_the_chief_stops_every_worker_when_it_fails(tmp_path):
+    from keras_cgan.cli import train
+
+    path = tmp_path / "history.csv"
+    path.mkdir()  # in the way of the chief's write
+    chief, other = _on_both(lambda strategy: train._history_logger(str(path)),
+                            lambda c: c.on_epoch_end(0, {"d_loss": 1.0}))
+    assert isinstance(chief, IsADirectoryError)
+    assert str(other).startswith("The chief worker stopped, so this worker stops too. On the chief: "
+                                 "IsADirectoryError: ")
+    path.rmdir()
+    _on_both(lambda strategy: train._history_logger(str(path)), lambda c: c.on_epoch_end(0, {"d_loss": 1.0}))
+    assert path.read_text().splitlines() == ["epoch,d_loss", "0,1.0"]  # once: the chief's
+
+
+def test_data_files_list_only_what_a_loader_reads(tmp_path):
+    from keras_cgan.cli import run_folder, train
+
+    for name in ("A/0.png", "B/0.JPG", "clean_trainset_wav/a.wav", "tags.csv", "clips/a.gif", "README.md",
+                 "notes.txt", "A/.DS_Store", "A/Thumbs.db"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"123")
+    listing = run_folder.data_files(str(tmp_path), endings=train._data_endings())
+    assert sorted(listing) == ["A/0.png", "B/0.JPG", "clean_trainset_wav/a.wav", "clips/a.gif", "tags.csv"]
+
+
+TINY = ["--size", "16", "--filters", "4", "--batch-size", "2", "--set", "receptive_field=16", "--verbose", "0"]
+
+
+def _write_pairs(data):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for side, shape in (("A", (16, 16, 3)), ("B", (16, 16))):
+        (data / side).mkdir(parents=True)
+        for i in range(4):
+            Image.fromarray(rng.integers(0, 255, shape).astype("uint8")).save(data / side / f"{i}.png")
+    return data
+
+
+class Stop(Exception):
+    pass
+
+
+def test_resume_keeps_the_runs_preview_unless_the_data_changed(tmp_path, capsys, monkeypatch):
+    # Was: every --resume wrote preview.npz again from the data; a README beside it warned that the data changed.
+    from keras_cgan.cli import main
+    from keras_cgan.models.gan_model import GANModel
+
+    data, out = _write_pairs(tmp_path / "pairs"), str(tmp_path / "run")
+    monkeypatch.setattr(GANModel, "fit", lambda self, *args, **kwargs: None)  # the files, not the training
+    monkeypatch.setattr(GANModel, "save", lambda self, *args, **kwargs: (_ for _ in ()).throw(Stop()))  # stop there
+    with pytest.raises(Stop):
+        main(["train", "pix2pix", "--data", str(data), "--out", out, "--epochs", "1"] + TINY)
+    preview = os.path.join(out, "preview.npz")
+    with np.load(preview) as saved:
+        conditions, targets = saved["conditions"], saved["targets"]
+    np.savez(preview, conditions=conditions[::-1], targets=targets[::-1])  # the run's own, unlike the data's
+    for name in ("README.md", "notes.txt", ".DS_Store"):
+        (data / name).write_text("not data")
+    capsys.readouterr()
+
+    resume = ["train", "pix2pix", "--out", out, "--resume", "--epochs", "2", "--verbose", "0"]
+    with pytest.raises(Stop):
+        main(resume)
+    assert "warning" not in capsys.readouterr().err
+    with np.load(preview) as kept:
+        np.testing.assert_array_equal(kept["conditions"], conditions[::-1])
+
+    from PIL import Image
+
+    Image.fromarray(np.zeros((16, 16, 3), "uint8")).save(data / "A" / "0.png")  # other data, as many pairs
+    with pytest.raises(Stop):
+        main(resume)
+    err = capsys.readouterr().err
+    assert "1 of another size (A/0.png: " in err
+    assert "note: --resume: preview.npz (the examples samples are drawn for) is made again from the data as it " \
+        "is now" in err
+    with np.load(preview) as renewed:
+        assert not np.array_equal(renewed["conditions"], conditions[::-1])
+
+
+def test_a_final_save_failing_otherwise_than_with_an_oserror_reaches_every_worker(tmp_path, monkeypatch):
+    # Was: only an OSError was told to the other workers; any other error left them in a "Socket closed".
+    from keras_cgan.cli import main
+    from keras_cgan.models.gan_model import GANModel
+
+    stopped = []
+    stop_alike = distribute.stop_alike
+    monkeypatch.setattr(distribute, "stop_alike", lambda strategy, error: stopped.append(error) or stop_alike(
+        strategy, error))
+    monkeypatch.setattr(GANModel, "fit", lambda self, *args, **kwargs: None)
+    monkeypatch.setattr(GANModel, "save", lambda self, *args, **kwargs: (_ for _ in ()).throw(Stop("no")))
+    with pytest.raises(Stop):
+        main(["train", "pix2pix", "--data", str(_write_pairs(tmp_path / "pairs")), "--out", str(tmp_path / "run"),
+              "--epochs", "1"] + TINY)
+    assert isinstance(stopped[-1], Stop)  # the last agreement carried it

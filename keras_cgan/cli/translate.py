@@ -73,9 +73,9 @@ def _read(path, channels):
 
     from keras_cgan.data import image_folder
 
-    with Image.open(path) as image:
-        pixels = image_folder.eight_bit(image).convert(_MODES[channels])
-        return np.asarray(pixels, "float32").reshape(image.size[1], image.size[0], -1)
+    with Image.open(path) as image:  # as the pix2pix loader reads it: upright, transparency on white unless RGBA
+        pixels = image_folder.pixels(image, _MODES[channels])
+        return np.asarray(pixels, "float32").reshape(pixels.size[1], pixels.size[0], -1)
 
 
 def _write(path, image):

@@ -1,5 +1,5 @@
 """Data loaders on the files users bring: EXIF-turned photos, palette images with a transparent colour, 32-bit
-TIFFs."""
+TIFFs, extensions in mixed case."""
 
 import os
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_cgan.data import FileContentError, image_folder, paired_images, video
+from keras_cgan.data import FileContentError, audio, image_folder, paired_images, tags, video
 
 
 def _sideways(path):
@@ -127,3 +127,25 @@ def test_32_bit_tiffs_are_scaled_by_their_type_not_clipped_at_16_bits(tmp_path):
         image_folder.read_image(str(tmp_path / "dark.tif"), 2)
     Image.fromarray(np.array([[0, 65535]], "uint16")).save(tmp_path / "g16.tif")  # 16 bits: as before
     assert image_folder.read_image(str(tmp_path / "g16.tif"), 2)[0, :, 0].tolist() == [-1.0, 1.0]
+
+
+def test_an_image_extension_in_mixed_case_is_found(tmp_path):
+    # Was: `0.Jpg` not found ("image '0' not found ... If line 1 names the columns ...").
+    folder = tmp_path / "faces"
+    os.makedirs(folder)
+    Image.new("RGB", (4, 4), "white").save(folder / "0.Jpg", "JPEG")
+    Image.new("RGB", (4, 4)).save(folder / "1.pNg", "PNG")
+    (tmp_path / "tags.csv").write_text("0,blue hair red eyes\n1.png,red hair\n")
+    images, tag_lists, _ = tags.read(str(folder), str(tmp_path / "tags.csv"), image_size=4)
+    assert tag_lists == [["blue hair", "red eyes"], ["red hair"]]
+    assert images[0].min() > 0.9 and images[1].max() < -0.9
+    assert image_folder.image_path(str(folder), "0.jpg", "where") == str(folder / "0.Jpg")
+    with pytest.raises(ValueError, match="image '2' not found"):
+        image_folder.image_path(str(folder), "2", "where")
+    # Wav pairs match by name whatever the case of `.wav`.
+    for kind, name in (("clean", "a.WAV"), ("noisy", "a.wav")):
+        os.makedirs(tmp_path / kind)
+        audio.write_wav(str(tmp_path / kind / name), np.zeros(100), 16000)
+    assert audio.paired_files(str(tmp_path / "clean"), str(tmp_path / "noisy")) == [
+        (str(tmp_path / "noisy" / "a.wav"), str(tmp_path / "clean" / "a.WAV"))
+    ]

@@ -1,6 +1,7 @@
 """Reading the images an annotation file names, as arrays in `[-1, 1]`."""
 
 import csv
+import functools
 import os
 import re
 import warnings
@@ -132,9 +133,34 @@ def _candidates(folder, image_id):
     return candidates + [os.path.join(folder, image_id + e) for ext in EXTENSIONS for e in (ext, ext.upper())]
 
 
+@functools.lru_cache(maxsize=8)
+def _by_extension(directory, modified):
+    """`{(stem, lower-case extension): name}` of the image files in `directory` (`modified`: its mtime, so a
+    changed folder is listed again)."""
+    table = {}
+    for name in sorted(os.listdir(directory)):
+        stem, extension = os.path.splitext(name)
+        if extension.lower() in EXTENSIONS:
+            table.setdefault((stem, extension.lower()), name)
+    return table
+
+
 def _image_file(folder, image_id):
-    """The file of `image_id` in `folder`, or None."""
-    return next((path for path in _candidates(folder, image_id) if os.path.isfile(path)), None)
+    """The file of `image_id` in `folder`, its extension in any case (`0.Jpg`), or None."""
+    path = next((path for path in _candidates(folder, image_id) if os.path.isfile(path)), None)
+    if path is not None or not image_id:
+        return path
+    directory, name = os.path.split(os.path.join(folder, image_id))
+    try:
+        table = _by_extension(directory, os.stat(directory).st_mtime_ns)
+    except OSError:  # no such folder
+        return None
+    stem, extension = os.path.splitext(name)
+    keys = [(stem, extension.lower())] if extension else []
+    for key in keys + [(name, e) for e in EXTENSIONS]:
+        if key in table and os.path.isfile(os.path.join(directory, table[key])):
+            return os.path.join(directory, table[key])
+    return None
 
 
 def image_path(folder, image_id, where, annotations=None):

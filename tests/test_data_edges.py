@@ -1,13 +1,14 @@
 """Data loaders on the files users bring: EXIF-turned photos, palette images with a transparent colour, 32-bit
-TIFFs, extensions in mixed case."""
+TIFFs, extensions in mixed case, a header with an unnamed column."""
 
 import os
+import warnings
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from keras_cgan.data import FileContentError, audio, image_folder, paired_images, tags, video
+from keras_cgan.data import FileContentError, audio, captions, image_folder, paired_images, tags, video
 
 
 def _sideways(path):
@@ -149,3 +150,20 @@ def test_an_image_extension_in_mixed_case_is_found(tmp_path):
     assert audio.paired_files(str(tmp_path / "clean"), str(tmp_path / "noisy")) == [
         (str(tmp_path / "noisy" / "a.wav"), str(tmp_path / "clean" / "a.WAV"))
     ]
+
+
+@pytest.mark.parametrize("header", ["id,,tags", "image,,tags", ",id,tags"])
+def test_an_unnamed_column_of_a_header_is_not_read_as_text(tmp_path, header):
+    # Was (`id,,tags`): the unnamed column read into the text ("x,blue hair"; a caption ",a red circle").
+    folder = tmp_path / "faces"
+    os.makedirs(folder)
+    for i in range(2):
+        Image.new("RGB", (4, 4)).save(folder / f"{i}.png")
+    rows = ["0,x,blue hair", "1,y,red hair"] if not header.startswith(",") else ["x,0,blue hair", "y,1,red hair"]
+    (tmp_path / "tags.csv").write_text("\n".join([header] + rows) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning either: the unnamed column is left out
+        assert tags.read(str(folder), str(tmp_path / "tags.csv"), image_size=4)[1] == [["blue hair"], ["red hair"]]
+    (tmp_path / "captions.csv").write_text(
+        "\n".join([header.replace("tags", "caption")] + [r.replace("hair", "circle") for r in rows]) + "\n")
+    assert captions.read(str(folder), str(tmp_path / "captions.csv"), image_size=4)[1] == ["blue circle", "red circle"]

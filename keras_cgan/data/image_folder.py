@@ -38,7 +38,8 @@ def _columns(header, wanted):
 
     The text columns are those of `wanted` (e.g. `TAG_COLUMNS`) and their numbered ones (`tag1`), else any of
     `TEXT_COLUMNS` and numbered ones, with the unnamed ones after them; the id column is the first of
-    `ID_COLUMNS` (else the first), and may come after the text (`tags,image`).
+    `ID_COLUMNS` (else the first), and may come after the text (`tags,image`). An unnamed column before the
+    text (`id,,tags`, a spreadsheet's index column `,id,tags`) is not text: it is left out.
     """
     names = [cell.strip().lower() for cell in header]
     key = next((i for i, n in enumerate(names) if n in ID_COLUMNS), 0)
@@ -49,7 +50,7 @@ def _columns(header, wanted):
         return None
     text += [i for i in range(text[-1] + 1, len(names)) if not names[i]]  # spill-over cells of the text
     others = [header[i].strip() for i, n in enumerate(names) if n and i != key and i not in text]
-    if not others and key == 0:
+    if not others and key == 0 and text == list(range(1, len(names))):
         return None
     return key, text, others
 

@@ -1,5 +1,6 @@
 """Data loaders on the files users bring: EXIF-turned photos, palette images with a transparent colour, 32-bit
-TIFFs, extensions in mixed case, a header with an unnamed column, what `translate` writes."""
+TIFFs, extensions in mixed case, a header with an unnamed column, what `translate` writes, a VoiceBank folder
+with a test set on one side only."""
 
 import os
 import warnings
@@ -179,3 +180,23 @@ def test_translate_writes_webp_without_loss_and_jpeg_at_high_quality(tmp_path):
         with Image.open(tmp_path / name) as image:
             error = np.abs(np.asarray(image.convert("RGB"), "float32") - pixels).mean()
         assert error < (5.0 if name.endswith(".jpg") else 1e-6), (name, error)
+
+
+def test_segan_trains_on_a_folder_with_a_test_set_on_one_side_only(tmp_path):
+    # Was: "noisy_testset_wav: folder not found" and no training, for the samples alone.
+    from keras_cgan.cli.recipes import segan
+
+    for folder in ("clean_trainset_wav", "noisy_trainset_wav", "clean_testset_wav"):
+        os.makedirs(tmp_path / folder)
+        audio.write_wav(str(tmp_path / folder / "a.wav"), np.full(512, 0.1), 16000)
+    options = dict(segan.FAMILY.options, size=128, sample_rate=16000)
+    with pytest.warns(UserWarning, match=r"the samples are made of the first training pairs, not the test pairs: "
+                                         r".*noisy_testset_wav: folder not found") as caught:
+        data = segan.load_data(str(tmp_path), options, {}, 1, 0)
+    assert len(caught) == 1 and data.steps == 7 and data.preview[0].shape == (4, 128, 1)
+    os.makedirs(tmp_path / "noisy_testset_wav")  # both test folders: the samples are the test pairs, no warning
+    audio.write_wav(str(tmp_path / "noisy_testset_wav" / "a.wav"), np.full(512, 0.5), 16000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = segan.load_data(str(tmp_path), options, {}, 1, 0)
+    np.testing.assert_allclose(data.preview[0][0, :4, 0], 0.5)

@@ -13,14 +13,14 @@ from keras_cgan.data import FileContentError, audio, captions, image_folder, pai
 
 
 def _sideways(path):
-    """A JPEG stored 8 wide and 4 tall, its left half white, whose EXIF says "turn 90 degrees clockwise":
+    """An image stored 8 wide and 4 tall, its left half white, whose EXIF says "turn 90 degrees clockwise":
     upright it is 4 wide and 8 tall, its top half white."""
     stored = np.zeros((4, 8, 3), "uint8")
     stored[:, :4] = 255
     image = Image.fromarray(stored)
     exif = image.getexif()
     exif[0x0112] = 6  # EXIF orientation
-    image.save(path, exif=exif, quality=100)
+    image.save(path, exif=exif, **({"quality": 100} if str(path).endswith(".jpg") else {}))
 
 
 def _upright(pixels):
@@ -50,6 +50,10 @@ def test_a_photo_is_read_upright_by_its_exif_orientation_everywhere(tmp_path):
         _sideways(tmp_path / "clip" / f"{i}.jpg")
         Image.new("RGB", (4, 8)).save(tmp_path / "B" / f"{i}.png")
     photo = tmp_path / "A" / "0.jpg"
+    for other in ("x.png", "x.webp", "x.tif"):  # Pillow turns a TIFF's size itself: not turned twice
+        _sideways(tmp_path / other)
+        assert paired_images.image_header(str(tmp_path / other)) == (4, 8, 3), other
+        _upright(image_folder.read_image(str(tmp_path / other), 8))
     assert paired_images.image_header(str(photo)) == (4, 8, 3)  # upright: 4 wide, 8 tall
     _upright(image_folder.read_image(str(photo), 8))
     _upright(_pix2pix(tmp_path)[0])

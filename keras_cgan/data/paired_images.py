@@ -117,6 +117,8 @@ def _header(path):
                 image.load()  # raises for a truncated file; a file with trailing bytes passes
             if mode == "I":
                 image_folder.eight_bit(image)  # pixels beyond 16 bits refused here, not mid-training
+            if turned > 1:  # read upright: as Pillow turns it (a TIFF's size is upright already)
+                size = image_folder.upright(image).size
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise files.FileContentError(f"{path}: not a readable image file, or cut short ({error}).") from None
     except ValueError as error:
@@ -127,8 +129,6 @@ def _header(path):
         )
     if mode not in _MODE_CHANNELS:
         raise files.FileContentError(f"{path}: image mode {mode!r} is not supported; save it as RGB or grayscale.")
-    if turned in (5, 6, 7, 8):  # turned a quarter: read upright, its width and height swap
-        size = size[::-1]
     return size[0], size[1], _MODE_CHANNELS[mode], mode not in _TF_READS.get(fmt, ()) or turned > 1 or transparent
 
 

@@ -184,6 +184,12 @@ def test_translate_writes_webp_without_loss_and_jpeg_at_high_quality(tmp_path):
         with Image.open(tmp_path / name) as image:
             error = np.abs(np.asarray(image.convert("RGB"), "float32") - pixels).mean()
         assert error < (5.0 if name.endswith(".jpg") else 1e-6), (name, error)
+    # A JPEG holds no alpha: transparent pixels are laid on white (was: the colour under them, here blue).
+    clear_blue = np.zeros((8, 8, 4), "float32") - 1.0
+    clear_blue[..., 2] = 1.0
+    translate._write(str(tmp_path / "clear.jpg"), clear_blue)
+    with Image.open(tmp_path / "clear.jpg") as image:
+        assert np.asarray(image).min() > 250
 
 
 def test_segan_trains_on_a_folder_with_a_test_set_on_one_side_only(tmp_path):

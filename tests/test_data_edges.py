@@ -103,8 +103,9 @@ def test_a_palette_image_with_a_transparent_colour_is_read_alike_by_every_loader
     rgba[..., 2] = 255  # blue, transparent
     os.makedirs(tmp_path / "rgba")
     Image.fromarray(rgba).save(tmp_path / "rgba" / "0.png")
-    np.testing.assert_allclose(_pix2pix(tmp_path / "rgba", channels=3)[0][0, 0], white, atol=0.02)
-    np.testing.assert_allclose(_pix2pix(tmp_path / "rgba")[0][0, 0], [-1, -1, 1, -1], atol=0.02)
+    as_rgb, as_rgba = _pix2pix(tmp_path / "rgba", channels=(3, 4))  # side A read as RGB, side B as RGBA
+    np.testing.assert_allclose(as_rgb[0, 0], white, atol=0.02)
+    np.testing.assert_allclose(as_rgba[0, 0], [-1, -1, 1, -1], atol=0.02)
 
 
 def _unsigned_32(path, pixels):

@@ -91,11 +91,15 @@ def test_frame_modes_gray_alpha_and_mixed_clips(tmp_path):
 
 
 def test_a_gif_with_transparency_loads_with_transparent_pixels_white(tmp_path):
-    frames = [Image.new("RGB", (4, 4), (255, 0, 0)), Image.new("RGBA", (4, 4), (0, 0, 0, 0))]
-    frames[0].save(tmp_path / "sprite.gif", save_all=True, append_images=frames[1:], disposal=2, transparency=0)
+    frames = [Image.new("P", (4, 4), 0), Image.new("P", (4, 4), 1)]  # red, then the transparent colour
+    for frame in frames:
+        frame.putpalette([255, 0, 0, 0, 0, 255] + [0] * 762)
+    frames[0].save(tmp_path / "sprite.gif", save_all=True, append_images=frames[1:], disposal=2, transparency=1,
+                   optimize=False)
     clip = video.load_video_file(str(tmp_path / "sprite.gif"))
     assert clip.shape == (2, 4, 4, 3)
     np.testing.assert_allclose(clip[0], np.broadcast_to([1.0, -1.0, -1.0], (4, 4, 3)), atol=1e-6)
+    np.testing.assert_allclose(clip[1], 1.0, atol=1e-6)
 
 
 def test_integer_clips_other_than_uint8_are_refused_with_the_conversion():

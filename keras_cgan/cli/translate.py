@@ -73,20 +73,28 @@ def _read(path, channels):
 
     from keras_cgan.data import image_folder
 
-    with Image.open(path) as image:
-        pixels = image_folder.eight_bit(image).convert(_MODES[channels])
-        return np.asarray(pixels, "float32").reshape(image.size[1], image.size[0], -1)
+    with Image.open(path) as image:  # as the pix2pix loader reads it: upright, transparency on white unless RGBA
+        pixels = image_folder.pixels(image, _MODES[channels])
+        return np.asarray(pixels, "float32").reshape(pixels.size[1], pixels.size[0], -1)
 
 
 def _write(path, image):
+    """Writes `image` (`[-1, 1]`) without loss where the format allows it (WebP lossless; PNG, BMP and TIFF
+    are), a JPEG at quality 95 without chroma subsampling (an RGBA image laid on white, as inputs are read)."""
     from PIL import Image
+
+    from keras_cgan.data import image_folder
 
     array = np.clip((np.asarray(image, "float32") + 1.0) * 127.5, 0, 255).round().astype("uint8")
     array = array[..., 0] if array.shape[-1] == 1 else array
     picture = Image.fromarray(array)
-    if path.lower().endswith((".jpg", ".jpeg")) and picture.mode == "RGBA":
-        picture = picture.convert("RGB")
-    picture.save(path)
+    options = {}
+    if path.lower().endswith((".jpg", ".jpeg")):
+        picture = image_folder.rgb(picture) if picture.mode == "RGBA" else picture
+        options = {"quality": 95, "subsampling": 0}
+    elif path.lower().endswith(".webp"):
+        options = {"lossless": True}
+    picture.save(path, **options)
 
 
 @errors_to_status((ValueError, OSError), command="translate")

@@ -179,15 +179,22 @@ def voicebank_dirs(root, split="train"):
 
 
 def paired_files(clean_dir, noisy_dir):
-    """Sorted `(noisy_path, clean_path)` pairs matched by file name.
+    """Sorted `(noisy_path, clean_path)` pairs matched by file name, the `.wav` extension in any case
+    (`p232_001.WAV` pairs with `p232_001.wav`).
 
     Raises `ValueError` listing the names found on one side only.
     """
-    names = {}
+    names, by_key = {}, {}
     for side, d in (("clean", clean_dir), ("noisy", noisy_dir)):
-        names[side] = {f for f in files.entries(d) if f.lower().endswith(".wav")}
-    only_clean = sorted(names["clean"] - names["noisy"])
-    only_noisy = sorted(names["noisy"] - names["clean"])
+        wavs = [f for f in files.entries(d) if f.lower().endswith(".wav")]
+        by_key[side] = {f[:-4] + ".wav": f for f in wavs}
+        if len(by_key[side]) < len(wavs):
+            twins = [f for f in wavs if by_key[side][f[:-4] + ".wav"] != f]
+            raise ValueError(f"{os.path.join(d, twins[0])}: another file of {d} has this name but for the case of "
+                             "its .wav extension; keep one of them.")
+        names[side] = set(by_key[side])
+    only_clean = sorted(by_key["clean"][k] for k in names["clean"] - names["noisy"])
+    only_noisy = sorted(by_key["noisy"][k] for k in names["noisy"] - names["clean"])
     if only_clean or only_noisy:
         raise ValueError(
             "Unmatched file names: "
@@ -199,7 +206,8 @@ def paired_files(clean_dir, noisy_dir):
         )
     if not names["clean"]:
         raise ValueError(f"No .wav files in {clean_dir}.")
-    return [(os.path.join(noisy_dir, f), os.path.join(clean_dir, f)) for f in sorted(names["clean"])]
+    return [(os.path.join(noisy_dir, by_key["noisy"][k]), os.path.join(clean_dir, by_key["clean"][k]))
+            for k in sorted(names["clean"])]
 
 
 def _slack(noisy_rate, clean_rate, sample_rate):

@@ -1,6 +1,7 @@
 """Reading the images an annotation file names, as arrays in `[-1, 1]`."""
 
 import csv
+import functools
 import os
 import re
 import warnings
@@ -37,7 +38,8 @@ def _columns(header, wanted):
 
     The text columns are those of `wanted` (e.g. `TAG_COLUMNS`) and their numbered ones (`tag1`), else any of
     `TEXT_COLUMNS` and numbered ones, with the unnamed ones after them; the id column is the first of
-    `ID_COLUMNS` (else the first), and may come after the text (`tags,image`).
+    `ID_COLUMNS` (else the first), and may come after the text (`tags,image`). An unnamed column before the
+    text (`id,,tags`, a spreadsheet's index column `,id,tags`) is not text: it is left out.
     """
     names = [cell.strip().lower() for cell in header]
     key = next((i for i, n in enumerate(names) if n in ID_COLUMNS), 0)
@@ -48,7 +50,7 @@ def _columns(header, wanted):
         return None
     text += [i for i in range(text[-1] + 1, len(names)) if not names[i]]  # spill-over cells of the text
     others = [header[i].strip() for i, n in enumerate(names) if n and i != key and i not in text]
-    if not others and key == 0:
+    if not others and key == 0 and text == list(range(1, len(names))):
         return None
     return key, text, others
 
@@ -132,9 +134,34 @@ def _candidates(folder, image_id):
     return candidates + [os.path.join(folder, image_id + e) for ext in EXTENSIONS for e in (ext, ext.upper())]
 
 
+@functools.lru_cache(maxsize=8)
+def _by_extension(directory, modified):
+    """`{(stem, lower-case extension): name}` of the image files in `directory` (`modified`: its mtime, so a
+    changed folder is listed again)."""
+    table = {}
+    for name in sorted(os.listdir(directory)):
+        stem, extension = os.path.splitext(name)
+        if extension.lower() in EXTENSIONS:
+            table.setdefault((stem, extension.lower()), name)
+    return table
+
+
 def _image_file(folder, image_id):
-    """The file of `image_id` in `folder`, or None."""
-    return next((path for path in _candidates(folder, image_id) if os.path.isfile(path)), None)
+    """The file of `image_id` in `folder`, its extension in any case (`0.Jpg`), or None."""
+    path = next((path for path in _candidates(folder, image_id) if os.path.isfile(path)), None)
+    if path is not None or not image_id:
+        return path
+    directory, name = os.path.split(os.path.join(folder, image_id))
+    try:
+        table = _by_extension(directory, os.stat(directory).st_mtime_ns)
+    except OSError:  # no such folder
+        return None
+    stem, extension = os.path.splitext(name)
+    keys = [(stem, extension.lower())] if extension else []
+    for key in keys + [(name, e) for e in EXTENSIONS]:
+        if key in table and os.path.isfile(os.path.join(directory, table[key])):
+            return os.path.join(directory, table[key])
+    return None
 
 
 def image_path(folder, image_id, where, annotations=None):
@@ -149,35 +176,105 @@ def image_path(folder, image_id, where, annotations=None):
     return path
 
 
-def eight_bit(image):
-    """A 16-bit grayscale PIL image (mode `I;16`, `I`) scaled to 8-bit `L`; any other image as it is.
+ORIENTATION = 0x0112  # the EXIF tag a camera turns its pictures by
 
-    Pillow's own `convert` clips such pixels at 255, so most of the picture turns white. A 32-bit float
-    image (mode `F`, a float TIFF) has no set range: `ValueError`.
+
+def orientation(image):
+    """The EXIF orientation of a PIL image (1: upright, as stored; 5-8: its width and height swap)."""
+    try:
+        return int(image.getexif().get(ORIENTATION, 1))
+    except (TypeError, ValueError, SyntaxError, OSError):  # a broken EXIF block: the pixels as stored
+        return 1
+
+
+def upright(image):
+    """A PIL image turned as its EXIF orientation says (a phone's photo taken sideways); else as it is."""
+    if orientation(image) in (1, 0):
+        return image
+    from PIL import ImageOps
+
+    return ImageOps.exif_transpose(image)
+
+
+def _integer_type(image):
+    """`(bits, signed)` of a 32-bit integer PIL image's pixels (mode `I`): a TIFF's sample type, else 16-bit
+    unsigned (Pillow reads 16-bit PGM files as mode `I`)."""
+    tags = getattr(image, "tag_v2", None)
+    if tags is None:
+        return 16, False
+    bits = tags.get(258, (16,))  # BitsPerSample, SampleFormat (1 unsigned, 2 signed)
+    sample_format = tags.get(339, (1,))
+    first = lambda value: value[0] if isinstance(value, (tuple, list)) else value  # noqa: E731
+    return int(first(bits)), int(first(sample_format)) == 2
+
+
+def eight_bit(image):
+    """A 16- or 32-bit integer grayscale PIL image (mode `I;16`, `I`) scaled to 8-bit `L` by the range of its
+    type (16 bits: 0..65535, as TF decodes; 32 bits: 0..4294967295; a signed type: 0 to its largest value);
+    any other image as it is.
+
+    Pillow's own `convert` clips such pixels at 255, so most of the picture turns white. `ValueError` for a
+    32-bit float image (mode `F`, a float TIFF: no set range), negative pixels, and pixels that all scale to 0
+    (a 32-bit image holding small values: it would read black).
     """
     if image.mode == "F":
         raise ValueError("32-bit float pixels (mode F) have no set range; save the image with 8 or 16 bits")
-    if image.mode in ("I", "I;16", "I;16B", "I;16L"):
-        from PIL import Image
+    if image.mode not in ("I", "I;16", "I;16B", "I;16L"):
+        return image
+    from PIL import Image
 
-        pixels = np.clip(np.asarray(image).astype("int64"), 0, 65535) >> 8  # 0..65535 -> 0..255, as TF decodes
-        return Image.fromarray(pixels.astype("uint8"), "L")
-    return image
+    bits, signed = _integer_type(image) if image.mode == "I" else (16, False)
+    pixels = np.asarray(image).astype("int64")
+    if bits == 32 and not signed:
+        pixels &= 0xFFFFFFFF  # Pillow holds unsigned 32-bit pixels in int32
+    low, high = (int(pixels.min()), int(pixels.max())) if pixels.size else (0, 0)
+    if low < 0:
+        raise ValueError(
+            f"{bits}-bit signed pixels span {low}..{high}; negative pixels have no set gray: save the image "
+            "with unsigned 8 or 16 bits"
+        )
+    shift = bits - (1 if signed else 0) - 8  # the type's largest value -> 255
+    if high >> shift > 255:  # not a 16-bit file's pixels
+        raise ValueError(f"pixels span {low}..{high}, beyond the {bits}-bit range; save the image with 8 or 16 bits")
+    if bits == 32 and high > 0 and high >> shift == 0:
+        raise ValueError(
+            f"32-bit pixels span {low}..{high}, under 1/256 of the type's range 0..{2 ** (shift + 8) - 1}: "
+            "the image would read black; save it with 8 or 16 bits (scaled to their range)"
+        )
+    return Image.fromarray((pixels >> shift).astype("uint8"), "L")
+
+
+def has_transparency(image):
+    """Whether a PIL image holds transparent pixels: an alpha channel, or a palette's or PNG's transparent
+    colour (`image.info["transparency"]`)."""
+    return image.mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in image.info
+
+
+def pixels(image, mode):
+    """A PIL image as 8-bit `mode` (`"L"`, `"RGB"` or `"RGBA"`), as every loader reads images.
+
+    The rule: the image is turned upright by its EXIF orientation; 16- and 32-bit pixels are scaled to 8 bits
+    (`eight_bit`); transparency is kept in `"RGBA"` only, and laid on white for `"L"` and `"RGB"` (a palette
+    image with a transparent colour, gray + alpha, RGBA read as RGB), where `convert` would show the colour
+    hidden under it.
+    """
+    from PIL import Image
+
+    image = eight_bit(upright(image))
+    if mode != "RGBA" and has_transparency(image):
+        image = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image)
+    return image.convert(mode)
 
 
 def rgb(image):
-    """A PIL image as RGB; transparent pixels are laid on white (`convert` keeps the colour hidden under them)."""
-    from PIL import Image
-
-    image = eight_bit(image)
-    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-        image = image.convert("RGBA")
-        return Image.alpha_composite(Image.new("RGBA", image.size, "white"), image).convert("RGB")
-    return image.convert("RGB")
+    """A PIL image as RGB by the loaders' rule (`pixels`): transparent pixels are laid on white."""
+    return pixels(image, "RGB")
 
 
 def read_image(path, size):
-    """Reads an image as RGB `float32` `[size, size, 3]` in `[-1, 1]` (transparent pixels as white)."""
+    """Reads an image as RGB `float32` `[size, size, 3]` in `[-1, 1]` by the loaders' rule (`pixels`: upright,
+    transparent pixels as white)."""
     from PIL import Image, UnidentifiedImageError
 
     try:

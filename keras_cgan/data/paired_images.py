@@ -19,9 +19,12 @@ not) naming the file. A/ B/ pairs whose two images differ in size are resized
 to one size with one warning giving their count (`strict=True` refuses them).
 
 The pipeline decodes in parallel (JPEG and PNG with TensorFlow; BMP, GIF,
-TIFF, WebP, CMYK JPEGs and a JPEG asked for four channels with Pillow, as
-TensorFlow reads a palette BMP's indices as gray and refuses some formats and
-channel counts; CMYK is read as RGB), resizes to `load_size`, caches the decoded
+TIFF, WebP, CMYK JPEGs, a JPEG asked for four channels, images turned by
+their EXIF orientation and images holding transparency with Pillow, as
+TensorFlow reads a palette BMP's indices as gray, refuses some formats and
+channel counts, ignores EXIF and shows the colour under transparent pixels;
+CMYK is read as RGB; every image is read by the rule of
+`image_folder.pixels`, as the other loaders read it), resizes to `load_size`, caches the decoded
 `uint8` images in memory, then applies random jitter (random crop to
 `image_size` and a random mirror, identical for both sides of a pair), batches
 and prefetches. `paired_array_dataset` runs the same jitter on pairs already
@@ -53,7 +56,8 @@ from keras_cgan.data import files
 
 DIRECTIONS = ("AtoB", "BtoA")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")  # every format read (FORMATS)
-# Gray + alpha is read as gray; 16-bit gray (I;16) is scaled to 8 bits. CMYK and YCbCr are read as RGB.
+# Gray + alpha is read as gray, a palette image as RGB (transparent pixels on white: `image_folder.pixels`);
+# 16- and 32-bit gray (I;16, I) are scaled to 8 bits. CMYK and YCbCr are read as RGB.
 _MODE_CHANNELS = {
     "1": 1, "L": 1, "LA": 1, "I;16": 1, "I;16B": 1, "I;16L": 1, "I": 1, "P": 3, "PA": 3, "RGB": 3, "RGBX": 3,
     "YCbCr": 3, "CMYK": 3, "RGBA": 4,
@@ -97,26 +101,35 @@ def _header(path):
     """`(width, height, channels, by_pillow)` from the image header; `ValueError` naming `path` otherwise.
 
     A file whose end is not as its format's must be (see `_complete`), or a TIFF, is decoded in full, so a
-    file cut short is refused here rather than mid-training. `by_pillow`: the
-    file is one TensorFlow's decoders refuse or get wrong (a BMP, GIF,
-    TIFF, WebP, CMYK JPEG).
+    file cut short is refused here rather than mid-training. The width and height are the upright image's (EXIF
+    orientation). `by_pillow`: the file is one TensorFlow's decoders refuse or get wrong (a BMP, GIF,
+    TIFF, WebP, CMYK JPEG, an image turned by its EXIF orientation or holding transparency).
     """
     from PIL import Image, UnidentifiedImageError
+
+    from keras_cgan.data import image_folder
 
     try:
         with Image.open(path) as image:
             fmt, mode, size = image.format, image.mode, image.size
+            turned, transparent = image_folder.orientation(image), image_folder.has_transparency(image)
             if not _complete(path, fmt):  # cut short, or a TIFF
                 image.load()  # raises for a truncated file; a file with trailing bytes passes
+            if mode == "I":
+                image_folder.eight_bit(image)  # pixels beyond 16 bits refused here, not mid-training
+            if turned > 1:  # read upright: as Pillow turns it (a TIFF's size is upright already)
+                size = image_folder.upright(image).size
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise files.FileContentError(f"{path}: not a readable image file, or cut short ({error}).") from None
+    except ValueError as error:
+        raise files.FileContentError(f"{path}: cannot read the image ({error}).") from None
     if fmt not in FORMATS:
         raise files.FileContentError(
             f"{path}: image format {fmt} is not supported; use {', '.join(FORMATS[:-1])} or {FORMATS[-1]}."
         )
     if mode not in _MODE_CHANNELS:
         raise files.FileContentError(f"{path}: image mode {mode!r} is not supported; save it as RGB or grayscale.")
-    return size[0], size[1], _MODE_CHANNELS[mode], mode not in _TF_READS.get(fmt, ())
+    return size[0], size[1], _MODE_CHANNELS[mode], mode not in _TF_READS.get(fmt, ()) or turned > 1 or transparent
 
 
 def image_header(path):
@@ -133,15 +146,17 @@ def _decode_with_pillow(contents, channels):
 
     For the files TensorFlow's decoders get wrong or refuse: a BMP (a
     palette's indices are read as gray, 1-bit files fail), a GIF (3
-    channels only), a TIFF or WebP, a CMYK JPEG (1 channel fails) and a
-    JPEG asked for 4 channels.
+    channels only), a TIFF or WebP, a CMYK JPEG (1 channel fails), a
+    JPEG asked for 4 channels, an image turned by its EXIF orientation and
+    one holding transparency (TensorFlow shows the colour under it), read by
+    `image_folder.pixels`.
     """
     from PIL import Image
 
     from keras_cgan.data import image_folder
 
     with Image.open(io.BytesIO(contents)) as image:  # a GIF: its first frame, as `decode_image` takes
-        image = image_folder.eight_bit(image).convert({1: "L", 3: "RGB", 4: "RGBA"}[int(channels)])
+        image = image_folder.pixels(image, {1: "L", 3: "RGB", 4: "RGBA"}[int(channels)])
         return np.asarray(image, "uint8").reshape(image.size[1], image.size[0], int(channels))
 
 

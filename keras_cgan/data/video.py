@@ -1,7 +1,8 @@
 """Video clips from disk and sliding `(context, next frame)` windows.
 
 A clip is an array `[T, H, W, C]` of frames in `[-1, 1]`. Clips come from
-folders of frame images (one folder per clip, frames in name order, numbers by value) or
+folders of frame images (one folder per clip, frames in name order, numbers by value, each read by the
+rule of `image_folder.pixels`: upright, transparency kept in RGBA frames only and laid on white elsewhere) or
 from video files read with `imageio` (GIF with Pillow; MP4 and others when
 an `imageio` video plugin is installed). A window is `context_frames + 1`
 consecutive frames: the first `context_frames` are stacked on channels as the
@@ -102,10 +103,9 @@ def load_frame_folder(path, channels=None):
     frames, first = [], None
     for name in names:
         try:
-            with Image.open(os.path.join(path, name)) as image:
-                image = image_folder.eight_bit(image)
-                gray = image.mode in ("1", "L", "LA")  # gray + alpha is read as gray, as the pix2pix loader does
-                array = np.asarray(image.convert("L") if gray else image if image.mode == "RGBA" else image.convert("RGB"))
+            with Image.open(os.path.join(path, name)) as image:  # gray + alpha is read as gray, as pix2pix does
+                gray = image.mode in ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L")
+                array = np.asarray(image_folder.pixels(image, "L" if gray else "RGBA" if image.mode == "RGBA" else "RGB"))
         except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as error:  # truncated, not an image, float
             raise files.FileContentError(f"Clip {path!r}: cannot read frame {name!r} ({error}).") from error
         array = _to_unit_range(array[None], path)[0]
@@ -127,33 +127,44 @@ def load_frame_folder(path, channels=None):
     return np.stack(frames)
 
 
+def _gif_frames(path):
+    """A GIF's frames as uint8 RGB arrays, each read by the loaders' rule (`image_folder.pixels`: a transparent
+    pixel on white, in the first frame as in the others)."""
+    from PIL import Image, ImageSequence
+
+    with Image.open(path) as image:
+        return [np.asarray(image_folder.pixels(frame, "RGB")) for frame in ImageSequence.Iterator(image)]
+
+
 def load_video_file(path, channels=None):
-    """Loads one clip from a video file through `imageio`.
+    """Loads one clip from a video file: a GIF with Pillow, any other through `imageio`.
 
     Args:
-        path: str. A GIF (read with Pillow) or any format an installed
-            `imageio` plugin reads.
+        path: str. A GIF (read with Pillow, without `imageio`) or any format
+            an installed `imageio` plugin reads.
         channels: int or None. As in `load_frame_folder`.
 
     Returns:
         float32 `[T, H, W, C]` in `[-1, 1]`.
     """
-    try:
-        import imageio.v3 as iio
-    except ImportError as error:  # pragma: no cover - depends on the install
-        raise ImportError(
-            f"Reading video file {path!r} needs imageio: pip install 'keras-cgan[video]'."
-        ) from error
-    try:
-        frames = [np.asarray(f) for f in iio.imiter(path)]
-    except Exception as error:
-        raise files.FileContentError(f"Clip {path!r}: imageio could not read it ({error}).") from error
+    if path.lower().endswith(".gif"):
+        try:
+            frames = _gif_frames(path)
+        except (OSError, SyntaxError, ValueError) as error:  # truncated, not a GIF
+            raise files.FileContentError(f"Clip {path!r}: cannot read the GIF ({error}).") from error
+    else:
+        try:
+            import imageio.v3 as iio
+        except ImportError as error:  # pragma: no cover - depends on the install
+            raise ImportError(
+                f"Reading video file {path!r} needs imageio: pip install 'keras-cgan[video]'."
+            ) from error
+        try:
+            frames = [np.asarray(f) for f in iio.imiter(path)]
+        except Exception as error:
+            raise files.FileContentError(f"Clip {path!r}: imageio could not read it ({error}).") from error
     if not frames:
         raise files.FileContentError(f"Clip {path!r}: the video has no frames.")
-    if len({f.shape for f in frames}) > 1 and len({f.shape[:2] for f in frames}) == 1 and frames[0].dtype == np.uint8:
-        from PIL import Image  # a GIF with transparency: its first frame RGB, the others RGBA
-
-        frames = [np.asarray(image_folder.rgb(Image.fromarray(f))) for f in frames]
     shapes = {f.shape for f in frames}
     if len(shapes) > 1:
         raise files.FileContentError(f"Clip {path!r}: frames of different sizes {sorted(shapes)}.")

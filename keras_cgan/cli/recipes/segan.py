@@ -11,6 +11,8 @@ separated by a short silence.
 
 import math
 import os
+import re
+import warnings
 
 import numpy as np
 
@@ -21,7 +23,7 @@ DEFAULT = presets.PRESETS["default"]
 LAYOUT = """  DIR/clean_trainset_wav/<name>.wav and DIR/noisy_trainset_wav/<name>.wav, matched by name
   (or one pair named as the corpus ships them: DIR/clean_trainset_28spk_wav/ and DIR/noisy_trainset_28spk_wav/,
   or _56spk_)
-  (optional DIR/clean_testset_wav/ and DIR/noisy_testset_wav/ for the samples)"""
+  (optional DIR/clean_testset_wav/ and DIR/noisy_testset_wav/ for the samples; else the first training pairs)"""
 # `--filters F` gives the encoder layers the preset's filters scaled to start at F: F x (1, 2, 2, 4, 4, 8).
 FILTER_MULTIPLES = tuple(f // DEFAULT["filters"][0] for f in DEFAULT["filters"])
 PREVIEW = 4
@@ -52,6 +54,22 @@ def _window(options):
     if window % step:
         raise ValueError(f"--size must be a multiple of {step} (the window in samples). Received: {window}")
     return window
+
+
+def _preview_dirs(path, clean_dir, noisy_dir):
+    """`(clean_dir, noisy_dir)` of the samples: the test pairs when `path` holds both test folders, else the
+    training pairs given, with a warning when one test folder is there without its pair (the run trains)."""
+    from keras_cgan.data import audio, files
+
+    test = [n for n in files.entries(path) if re.fullmatch(r"(clean|noisy)_testset(_\w+?)?_wav", n)]
+    if not test:
+        return clean_dir, noisy_dir
+    try:
+        return audio.voicebank_dirs(path, "test")
+    except ValueError as error:
+        warnings.warn(f"--data {path}: the samples are made of the first training pairs, not the test pairs: "
+                      f"{error}", stacklevel=2)
+        return clean_dir, noisy_dir
 
 
 def load_data(path, options, data_options, batch_size, seed):
@@ -85,9 +103,7 @@ def load_data(path, options, data_options, batch_size, seed):
         train = audio.paired_dataset(
             path, "train", rate, window, batch_size=batch_size, seed=seed, drop_remainder=True
         )
-        split = "test" if os.path.isdir(os.path.join(path, "clean_testset_wav")) else "train"
-        clean_dir, noisy_dir = audio.voicebank_dirs(path, split)  # the preview: the test pairs, if any
-        for noisy_path, clean_path in audio.paired_files(clean_dir, noisy_dir)[:PREVIEW]:
+        for noisy_path, clean_path in audio.paired_files(*_preview_dirs(path, clean_dir, noisy_dir))[:PREVIEW]:
             n, c = audio.read_pair(noisy_path, clean_path, rate)
             noisy.append(n)
             clean.append(c)

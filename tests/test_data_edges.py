@@ -1,0 +1,213 @@
+"""Data loaders on the files users bring: EXIF-turned photos, palette images with a transparent colour, 32-bit
+TIFFs, extensions in mixed case, a header with an unnamed column, what `translate` writes, a VoiceBank folder
+with a test set on one side only."""
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_cgan.data import FileContentError, audio, captions, image_folder, paired_images, tags, video
+
+
+def _sideways(path):
+    """An image stored 8 wide and 4 tall, its left half white, whose EXIF says "turn 90 degrees clockwise":
+    upright it is 4 wide and 8 tall, its top half white."""
+    stored = np.zeros((4, 8, 3), "uint8")
+    stored[:, :4] = 255
+    image = Image.fromarray(stored)
+    exif = image.getexif()
+    exif[0x0112] = 6  # EXIF orientation
+    image.save(path, exif=exif, **({"quality": 100} if str(path).endswith(".jpg") else {}))
+
+
+def _upright(pixels):
+    """`[H, W, C]` in [-1, 1] is the upright picture: 8 tall, top half white, bottom half black."""
+    pixels = np.asarray(pixels)
+    assert pixels.shape[0] == 8 and pixels.shape[1] in (4, 8), pixels.shape
+    assert pixels[:3].min() > 0.8 and pixels[5:].max() < -0.8, pixels[..., 0]
+
+
+def _translate_read(path, channels):
+    from keras_cgan.cli import translate
+
+    return translate._read(str(path), channels) / 127.5 - 1.0
+
+
+def _pix2pix(folder, **kwargs):
+    ds = paired_images.paired_image_dataset(str(folder), image_size=8, jitter=False, shuffle=False, **kwargs)
+    return [np.asarray(t)[0] for t in next(iter(ds))]
+
+
+def test_a_photo_is_read_upright_by_its_exif_orientation_everywhere(tmp_path):
+    # Was: read as stored, on its side, by every loader (TensorFlow's JPEG decoder ignores EXIF too).
+    for side in ("A", "B", "clip"):
+        os.makedirs(tmp_path / side)
+    for i in range(2):
+        _sideways(tmp_path / "A" / f"{i}.jpg")
+        _sideways(tmp_path / "clip" / f"{i}.jpg")
+        Image.new("RGB", (4, 8)).save(tmp_path / "B" / f"{i}.png")
+    photo = tmp_path / "A" / "0.jpg"
+    for other in ("x.png", "x.webp", "x.tif"):  # Pillow turns a TIFF's size itself: not turned twice
+        _sideways(tmp_path / other)
+        assert paired_images.image_header(str(tmp_path / other)) == (4, 8, 3), other
+        _upright(image_folder.read_image(str(tmp_path / other), 8))
+    assert paired_images.image_header(str(photo)) == (4, 8, 3)  # upright: 4 wide, 8 tall
+    _upright(image_folder.read_image(str(photo), 8))
+    _upright(_pix2pix(tmp_path)[0])
+    _upright(video.load_frame_folder(str(tmp_path / "clip"))[0])
+    _upright(_translate_read(photo, 3))
+    assert paired_images.scan_paired_folder(str(tmp_path))["size_mismatches"] == []  # upright, as B
+
+
+def _palette(path, size=(4, 4), **kwargs):
+    """A palette image, red, its top-left pixel the transparent colour (blue under it)."""
+    image = Image.new("P", size)
+    image.putpalette([255, 0, 0, 0, 0, 255] + [0] * 762)
+    image.putpixel((0, 0), 1)
+    image.save(path, transparency=1, **kwargs)
+
+
+def test_a_palette_image_with_a_transparent_colour_is_read_alike_by_every_loader(tmp_path):
+    # Was: white by the tags loader, the hidden blue by the pix2pix and video loaders and `translate`.
+    white, red = [1.0, 1.0, 1.0], [1.0, -1.0, -1.0]
+    os.makedirs(tmp_path / "pairs")
+    os.makedirs(tmp_path / "clip")
+    _palette(tmp_path / "p.png")
+    _palette(tmp_path / "pairs" / "0.png", size=(8, 4))
+    for i in range(2):
+        _palette(tmp_path / "clip" / f"{i}.png")
+    frames = [Image.new("P", (4, 4)) for _ in range(3)]
+    for i, frame in enumerate(frames):  # one GIF clip: each frame differs, so none is dropped
+        frame.putpalette([255, 0, 0, 0, 0, 255, 0, 255, 0] + [0] * 759)
+        frame.putpixel((0, 0), 1)
+        frame.putpixel((i + 1, 2), 2)
+    frames[0].save(tmp_path / "clip.gif", save_all=True, append_images=frames[1:], transparency=1, disposal=2,
+                   optimize=False)
+    read = {
+        "tags": image_folder.read_image(str(tmp_path / "p.png"), 4),
+        "pix2pix": _pix2pix(tmp_path / "pairs")[0],
+        "frames": video.load_frame_folder(str(tmp_path / "clip"))[0],
+        "translate": _translate_read(tmp_path / "p.png", 3),
+    }
+    for i, frame in enumerate(video.load_video_file(str(tmp_path / "clip.gif"))):
+        read[f"gif frame {i}"] = frame
+    for name, pixels in read.items():
+        assert pixels.shape[-1] == 3, name
+        np.testing.assert_allclose(pixels[0, 0], white, atol=0.02, err_msg=name)
+        np.testing.assert_allclose(pixels[-1, -1], red, atol=0.02, err_msg=name)
+    # An RGBA image read as RGB follows the same rule; read as RGBA it keeps its alpha.
+    rgba = np.zeros((4, 8, 4), "uint8")
+    rgba[..., 2] = 255  # blue, transparent
+    os.makedirs(tmp_path / "rgba")
+    Image.fromarray(rgba).save(tmp_path / "rgba" / "0.png")
+    as_rgb, as_rgba = _pix2pix(tmp_path / "rgba", channels=(3, 4))  # side A read as RGB, side B as RGBA
+    np.testing.assert_allclose(as_rgb[0, 0], white, atol=0.02)
+    np.testing.assert_allclose(as_rgba[0, 0], [-1, -1, 1, -1], atol=0.02)
+
+
+def _unsigned_32(path, pixels):
+    """A 32-bit unsigned TIFF (Pillow writes mode I as signed: its SampleFormat entry set to 1 here)."""
+    Image.fromarray(np.asarray(pixels, "uint32").view("int32")).save(path)
+    data = open(path, "rb").read()
+    entry = (339).to_bytes(2, "little") + (3).to_bytes(2, "little") + (1).to_bytes(4, "little")
+    assert data.count(entry + b"\x02\x00") == 1
+    open(path, "wb").write(data.replace(entry + b"\x02\x00", entry + b"\x01\x00"))
+
+
+def test_32_bit_tiffs_are_scaled_by_their_type_not_clipped_at_16_bits(tmp_path):
+    # Was: every pixel above 65535 clipped to white.
+    _unsigned_32(tmp_path / "u.tif", [[0, 2 ** 31, 2 ** 32 - 1]])
+    Image.fromarray(np.array([[0, 2 ** 30, 2 ** 31 - 1]], "int32")).save(tmp_path / "s.tif")
+    for name in ("u.tif", "s.tif"):
+        with Image.open(tmp_path / name) as image:
+            assert np.asarray(image_folder.eight_bit(image)).tolist() == [[0, 128, 255]], name
+    os.makedirs(tmp_path / "pairs")
+    Image.fromarray(np.array([[-5, 7] * 4] * 4, "int32")).save(tmp_path / "pairs" / "0.tif")
+    with pytest.raises(FileContentError, match=r"0\.tif: cannot read the image \(32-bit signed pixels span -5\.\.7; "
+                                               r"negative pixels .* unsigned 8 or 16 bits\)"):
+        paired_images.scan_paired_folder(str(tmp_path / "pairs"))  # refused before training, naming the file
+    _unsigned_32(tmp_path / "dark.tif", [[0, 70000]])
+    with pytest.raises(FileContentError, match=r"dark\.tif: .*32-bit pixels span 0\.\.70000, .*would read black"):
+        image_folder.read_image(str(tmp_path / "dark.tif"), 2)
+    Image.fromarray(np.array([[0, 65535]], "uint16")).save(tmp_path / "g16.tif")  # 16 bits: as before
+    assert image_folder.read_image(str(tmp_path / "g16.tif"), 2)[0, :, 0].tolist() == [-1.0, 1.0]
+
+
+def test_an_image_extension_in_mixed_case_is_found(tmp_path):
+    # Was: `0.Jpg` not found ("image '0' not found ... If line 1 names the columns ...").
+    folder = tmp_path / "faces"
+    os.makedirs(folder)
+    Image.new("RGB", (4, 4), "white").save(folder / "0.Jpg", "JPEG")
+    Image.new("RGB", (4, 4)).save(folder / "1.pNg", "PNG")
+    (tmp_path / "tags.csv").write_text("0,blue hair red eyes\n1.png,red hair\n")
+    images, tag_lists, _ = tags.read(str(folder), str(tmp_path / "tags.csv"), image_size=4)
+    assert tag_lists == [["blue hair", "red eyes"], ["red hair"]]
+    assert images[0].min() > 0.9 and images[1].max() < -0.9
+    assert image_folder.image_path(str(folder), "0.jpg", "where") == str(folder / "0.Jpg")
+    with pytest.raises(ValueError, match="image '2' not found"):
+        image_folder.image_path(str(folder), "2", "where")
+    # Wav pairs match by name whatever the case of `.wav`.
+    for kind, name in (("clean", "a.WAV"), ("noisy", "a.wav")):
+        os.makedirs(tmp_path / kind)
+        audio.write_wav(str(tmp_path / kind / name), np.zeros(100), 16000)
+    assert audio.paired_files(str(tmp_path / "clean"), str(tmp_path / "noisy")) == [
+        (str(tmp_path / "noisy" / "a.wav"), str(tmp_path / "clean" / "a.WAV"))
+    ]
+
+
+@pytest.mark.parametrize("header", ["id,,tags", "image,,tags", ",id,tags"])
+def test_an_unnamed_column_of_a_header_is_not_read_as_text(tmp_path, header):
+    # Was (`id,,tags`): the unnamed column read into the text ("x,blue hair"; a caption ",a red circle").
+    folder = tmp_path / "faces"
+    os.makedirs(folder)
+    for i in range(2):
+        Image.new("RGB", (4, 4)).save(folder / f"{i}.png")
+    rows = ["0,x,blue hair", "1,y,red hair"] if not header.startswith(",") else ["x,0,blue hair", "y,1,red hair"]
+    (tmp_path / "tags.csv").write_text("\n".join([header] + rows) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning either: the unnamed column is left out
+        assert tags.read(str(folder), str(tmp_path / "tags.csv"), image_size=4)[1] == [["blue hair"], ["red hair"]]
+    (tmp_path / "captions.csv").write_text(
+        "\n".join([header.replace("tags", "caption")] + [r.replace("hair", "circle") for r in rows]) + "\n")
+    assert captions.read(str(folder), str(tmp_path / "captions.csv"), image_size=4)[1] == ["blue circle", "red circle"]
+
+
+def test_translate_writes_webp_without_loss_and_jpeg_at_high_quality(tmp_path):
+    # Was: Pillow's defaults, WebP lossy and JPEG at quality 75 (a mean error of about 45 on this noise).
+    from keras_cgan.cli import translate
+
+    pixels = np.random.default_rng(0).integers(0, 256, (16, 16, 3)).astype("uint8")
+    for name in ("out.webp", "out.png", "out.tif", "out.bmp", "out.jpg"):
+        translate._write(str(tmp_path / name), pixels / 127.5 - 1.0)
+        with Image.open(tmp_path / name) as image:
+            error = np.abs(np.asarray(image.convert("RGB"), "float32") - pixels).mean()
+        assert error < (5.0 if name.endswith(".jpg") else 1e-6), (name, error)
+    # A JPEG holds no alpha: transparent pixels are laid on white (was: the colour under them, here blue).
+    clear_blue = np.zeros((8, 8, 4), "float32") - 1.0
+    clear_blue[..., 2] = 1.0
+    translate._write(str(tmp_path / "clear.jpg"), clear_blue)
+    with Image.open(tmp_path / "clear.jpg") as image:
+        assert np.asarray(image).min() > 250
+
+
+def test_segan_trains_on_a_folder_with_a_test_set_on_one_side_only(tmp_path):
+    # Was: "noisy_testset_wav: folder not found" and no training, for the samples alone.
+    from keras_cgan.cli.recipes import segan
+
+    for folder in ("clean_trainset_wav", "noisy_trainset_wav", "clean_testset_wav"):
+        os.makedirs(tmp_path / folder)
+        audio.write_wav(str(tmp_path / folder / "a.wav"), np.full(512, 0.1), 16000)
+    options = dict(segan.FAMILY.options, size=128, sample_rate=16000)
+    with pytest.warns(UserWarning, match=r"the samples are made of the first training pairs, not the test pairs: "
+                                         r".*noisy_testset_wav: folder not found") as caught:
+        data = segan.load_data(str(tmp_path), options, {}, 1, 0)
+    assert len(caught) == 1 and data.steps == 7 and data.preview[0].shape == (4, 128, 1)
+    os.makedirs(tmp_path / "noisy_testset_wav")  # both test folders: the samples are the test pairs, no warning
+    audio.write_wav(str(tmp_path / "noisy_testset_wav" / "a.wav"), np.full(512, 0.5), 16000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = segan.load_data(str(tmp_path), options, {}, 1, 0)
+    np.testing.assert_allclose(data.preview[0][0, :4, 0], 0.5)

@@ -38,6 +38,10 @@ def load_model(model):
         if not os.path.isfile(path):
             raise ValueError(f"Model file not found: {path!r}")
         if not path.endswith((".keras", ".h5")):
+            if path.lower().endswith((".keras", ".h5")):  # Keras reads the lower-case endings only
+                stem, ending = os.path.splitext(path)
+                raise ValueError(f"{path!r}: Keras reads model files ending in lower case only; rename it to "
+                                 f"{stem + ending.lower()!r}.")
             raise ValueError(
                 f"{path!r} is not a Keras model file: expected a `.keras` (or `.h5`) file "
                 "saved with `model.save(...)`."

@@ -1,4 +1,4 @@
-"""`keras-cgan export` and the `export/*.py` scripts on odd flag orders, names and a Ctrl-C.
+"""`keras-cgan export` and the `export/*.py` scripts on odd flag orders, names and a Ctrl-C; SEGAN's served inputs.
 
 Most tests stop before anything converts (the flags are checked first) or
 replace the export function with one that records how it was called.
@@ -10,14 +10,16 @@ import sys
 import types
 
 import keras
+import numpy as np
 import pytest
 
 import keras_cgan
-from keras_cgan import export, networks
+from keras_cgan import SEGAN, export, networks
 from keras_cgan.cli import export as export_cli
 from keras_cgan.cli import main
 from keras_cgan.export import files, runtimes
 from keras_cgan.export import generator as generator_lib
+from keras_cgan.models.segan import waveform
 from tests.test_case import REPO
 
 
@@ -168,3 +170,32 @@ def test_a_ctrl_c_while_a_script_loads_is_one_line(monkeypatch, capsys):
             pytest.fail("the Ctrl-C left the script as a traceback")
     assert exit_info.value.code == 130
     assert capsys.readouterr().err == "to_tflite.py: interrupted; nothing written.\n"
+
+
+@pytest.fixture(scope="module")
+def segan():
+    keras.utils.set_random_seed(1)
+    tiny = {"window": 256, "filters": (4, 8), "kernel_size": 5}
+    return SEGAN(networks.segan_generator(**tiny), networks.segan_discriminator(**tiny), seed=0)
+
+
+def test_segan_served_inputs_are_checked_as_the_pre_emphasized_audio_the_signature_takes(segan, tmp_path):
+    tone = np.sin(np.pi * 7 / 8 * np.arange(4 * 256)).astype("float32")  # full scale, near Nyquist
+    frames = waveform.preemphasis(tone, segan.preemphasis).reshape(4, 256, 1)  # as `enhance` frames it
+    assert 1.8 < np.abs(frames).max() <= 1 + segan.preemphasis
+    inputs = {"noise": np.zeros((4,) + segan.noise_shape, "float32"), "condition": frames}
+    body = export.serving_request(segan, inputs)  # was refused: "noisy windows must be in [-1, 1]"
+    assert len(body["instances"]) == 4
+    with pytest.raises(ValueError, match="No `.onnx` file at"):  # past the input check, was refused there
+        export.check_parity(segan, str(tmp_path / "missing.onnx"), inputs=inputs)
+    pcm = dict(inputs, condition=frames * 16000)
+    with pytest.raises(ValueError, match=r"inputs\['condition'\]: .* pre-emphasized .* in \[-1.95, 1.95\]; got values "
+                                         r"from .* int16 PCM: divide by 32768"):
+        export.serving_request(segan, pcm)
+    with pytest.raises(ValueError, match=r"inputs\['condition'\].* must be finite"):
+        export.serving_request(segan, dict(inputs, condition=np.where(frames > 1.5, np.nan, frames)))
+    tiny = {"window": 256, "filters": (4, 8), "kernel_size": 5}
+    plain = SEGAN(networks.segan_generator(**tiny, preemphasis=0.0), networks.segan_discriminator(**tiny),
+                  preemphasis=0.0)  # its generator takes the audio itself: in [-1, 1]
+    with pytest.raises(ValueError, match=r"must be in \[-1, 1\]"):
+        export.serving_request(plain, inputs)

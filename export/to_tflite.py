@@ -11,7 +11,11 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from keras_cgan.cli.export import script_main  # noqa: E402
+try:  # TensorFlow loads here, which takes a while: a Ctrl-C meanwhile is one line, as later
+    from keras_cgan.cli.export import script_main
+except KeyboardInterrupt:
+    print(f"{os.path.basename(sys.argv[0])}: interrupted; nothing written.", file=sys.stderr)
+    sys.exit(130)
 
 if __name__ == "__main__":
     sys.exit(script_main("tflite"))

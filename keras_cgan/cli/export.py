@@ -31,44 +31,73 @@ COMMANDS = {
     "tflite": "Export TFLite (float32/float16/dynamic/int8), checked with LiteRT.",
     "parity": "Check an existing export against the Keras generator.",
 }
-ENDINGS = {"onnx": ".onnx", "tflite": ".tflite"}
+ENDINGS = {"onnx": ".onnx", "tflite": ".tflite"}  # in any case: `-o G.ONNX` too
+QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
 _MODEL_HELP = "A generator (or whole GAN) `.keras` file."
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _batch_size(text):
+    """A `--batch-sizes` value; a word there is what the flag took after its numbers (`nargs="+"` takes all)."""
+    try:
+        return checks.at_least(1)(text)
+    except argparse.ArgumentTypeError as error:
+        if _is_number(text):
+            raise
+        raise argparse.ArgumentTypeError(
+            f"{error}: it takes every value that follows it, so give it after the model and the export"
+        ) from None
 
 
 def add_arguments(parser, command, nested=False):
     """Adds the arguments of one export command to `parser`.
 
-    `nested`: a sub-parser of `export`, which has `--overwrite`, `--json`,
-    `--version`, `--quantization` and `--representative-data` too; the flags
-    keep the value given before the format then.
+    `nested`: a sub-parser of `export`, which takes every one of these flags
+    before the format too (`keras-cgan export -o g.onnx onnx g.keras`); the
+    flags keep the value given before the format then, and `-o` is checked
+    once both are read (`output_of`).
     """
     unset = {"default": argparse.SUPPRESS} if nested else {}
+
+    def default(value):  # the script's default; nested, the value given before the format or `resolved`'s
+        return unset or {"default": value}
+
     parser.add_argument("model", help=_MODEL_HELP)
     if command == "parity":
         parser.add_argument("exported", help="SavedModel folder, `.onnx` or `.tflite` file.")
         parser.add_argument(
-            "--tolerance", type=float, default=None,
-            help="Max abs error allowed (default: the format's own, see keras_cgan.export.check_parity).",
+            "--tolerance", type=float, help="Max abs error allowed (default: the format's own, see "
+            "keras_cgan.export.check_parity).", **default(None),
         )
         parser.add_argument(
-            "--batch-sizes", type=checks.at_least(1), nargs="+", default=[1, 8], help="Batch sizes compared."
+            "--batch-sizes", type=_batch_size, nargs="+", help="Batch sizes compared (default: 1 8).",
+            **default([1, 8]),
         )
     else:
-        parser.add_argument("-o", "--output", required=True, help="Where to write the export.")
         parser.add_argument(
-            "--no-check", action="store_true", help="Skip the parity check (not recommended)."
+            "-o", "--output", required=not nested, help="Where to write the export (required).", **unset
+        )
+        parser.add_argument(
+            "--no-check", action="store_true", help="Skip the parity check (not recommended).", **unset
         )
         parser.add_argument("--overwrite", action="store_true", help="Replace the output if it exists.", **unset)
     if command == "savedmodel":
         parser.add_argument("--version", type=checks.at_least(0), help="Version folder (default: next).", **unset)
     if command == "onnx":
-        parser.add_argument("--opset", type=int, default=17, help="ONNX opset (17 or 18).")
+        parser.add_argument("--opset", type=int, help="ONNX opset, 17 or 18 (default: 17).", **default(17))
     if command == "tflite":
         parser.add_argument(
-            "--quantization",
-            choices=["none", "float16", "dynamic", "int8"],
+            "--quantization", type=str.lower,
+            choices=QUANTIZATIONS,
             help="Weight/activation quantization (default: none).",
-            **(unset or {"default": "none"}),
+            **default("none"),
         )
         parser.add_argument(
             "--representative-data",
@@ -88,12 +117,12 @@ def add_export_subcommand(subparsers, help=None):
     )
     parser.add_argument("--run", default=None, help="Export the generator of a `keras-cgan train` run folder.")
     parser.add_argument(
-        "--format", type=lambda f: "savedmodel" if f == "saved_model" else f,
+        "--format", type=lambda f: "savedmodel" if f.lower() == "saved_model" else f.lower(),
         choices=("onnx", "tflite", "savedmodel"), default=None, help="With --run.",
     )
     parser.add_argument("-o", "--output", dest="run_output", default=None, help="With --run (default RUN/export/).")
     parser.add_argument(
-        "--quantization", choices=["none", "float16", "dynamic", "int8"], default="none",
+        "--quantization", type=str.lower, choices=QUANTIZATIONS, default="none",
         help="With --run --format tflite: weight/activation quantization.",
     )
     parser.add_argument(
@@ -106,6 +135,12 @@ def add_export_subcommand(subparsers, help=None):
     )
     parser.add_argument("--overwrite", action="store_true", help="With --run: replace the output if it exists.")
     parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
+    # A format's own flags, given before it (`keras-cgan export --opset 18 onnx ...`): listed in its --help.
+    hidden = {"help": argparse.SUPPRESS, "default": None}
+    parser.add_argument("--no-check", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--opset", type=int, **hidden)
+    parser.add_argument("--tolerance", type=float, **hidden)
+    parser.add_argument("--batch-sizes", type=_batch_size, nargs="+", **hidden)
     formats = parser.add_subparsers(dest="export_command", required=False, prog="keras-cgan export")
     for command, description in COMMANDS.items():
         sub = formats.add_parser(command, help=description, description=description, formatter_class=HelpFormatter)
@@ -115,7 +150,12 @@ def add_export_subcommand(subparsers, help=None):
 
 
 def check_flags(fmt, args):
-    """A `ValueError` naming a flag given that an export of format `fmt` does not take; before loading."""
+    """A `ValueError` naming a flag given that an export of format `fmt` (or `parity`) does not take; before loading.
+
+    `export` reads every format's flags before the format too (and `--run`'s
+    export takes a few): one the command would not use is refused, not
+    ignored.
+    """
     quantization = getattr(args, "quantization", None) or "none"
     if quantization != "none" and fmt != "tflite":
         raise ValueError(f"--quantization {quantization}: only a tflite export is quantized; leave it out.")
@@ -126,6 +166,43 @@ def check_flags(fmt, args):
         )
     if getattr(args, "version", None) is not None and fmt != "savedmodel":
         raise ValueError(f"--version {args.version}: only a savedmodel export has version folders; leave it out.")
+    opset = getattr(args, "opset", None)
+    if opset is not None and fmt != "onnx":
+        raise ValueError(f"--opset {opset}: only an onnx export has an opset; leave it out.")
+    for flag, value in (("--tolerance", getattr(args, "tolerance", None)),
+                        ("--batch-sizes", getattr(args, "batch_sizes", None))):
+        if value is not None and fmt != "parity":
+            shown = " ".join(map(str, value)) if isinstance(value, list) else value
+            raise ValueError(f"{flag} {shown}: only parity takes it (an export is checked at its format's "
+                             "tolerance, batch sizes 1 and 8); leave it out.")
+    no_check, output = getattr(args, "no_check", False), getattr(args, "run_output", None)
+    if fmt == "parity":
+        for flag, given in ((f"-o {output}", output is not None), ("--overwrite", getattr(args, "overwrite", False))):
+            if given:
+                raise ValueError(f"{flag}: parity writes nothing (it checks the export given after the model); "
+                                 "leave it out.")
+        if no_check:
+            raise ValueError("--no-check: parity is the check itself; leave it out.")
+    if getattr(args, "run", None):  # `export_run` exports at the default opset, always checked
+        if opset is not None:
+            raise ValueError(f"--opset {opset}: --run exports at opset 17; leave it out, or export the run's "
+                             f"generator with `keras-cgan export onnx MODEL -o OUT --opset {opset}`.")
+        if no_check:
+            raise ValueError("--no-check: an export of --run is always checked; leave it out.")
+    if no_check and getattr(args, "json", False):
+        raise ValueError("--json: with --no-check there is no report to print; leave one of them out.")
+
+
+def output_of(args, command):
+    """The `-o` of an export given after the format or before it; a `ValueError` if neither, or two that differ."""
+    after, before = getattr(args, "output", None), getattr(args, "run_output", None)
+    if after is not None and before is not None and after != before:
+        raise ValueError(f"-o {before} (before {command}) and -o {after} (after it) name two outputs; give one.")
+    output = before if after is None else after
+    if output is None:
+        example = "serving/generator" if command == "savedmodel" else "generator" + ENDINGS[command]
+        raise ValueError(f"-o/--output is required: where to write the {command} export (e.g. -o {example}).")
+    return output
 
 
 def check_output(output, fmt, overwrite, version=None):
@@ -162,7 +239,7 @@ def check_output(output, fmt, overwrite, version=None):
             ))
         return
     ending = ENDINGS[fmt]
-    if not output.endswith(ending):  # as the export functions check it (case counts)
+    if not output.lower().endswith(ending):  # as the export functions check it
         raise ValueError(f"{label}: the {fmt} export is a file ending in {ending}; give such a name.")
     check_output_file(output, label, overwrite, folder_made=True)
 
@@ -258,23 +335,31 @@ def _export(args):
         if command != "parity" and os.path.isfile(run_folder.path(args.model, run_folder.CONFIG)):
             hint = f"a run folder exports with `keras-cgan export --run {args.model} --format {command}`"
         raise ValueError(f"{args.model}: a folder, not a .keras file; {hint}.")
+    given = getattr(args, "format", None)
+    if given and command == "parity":
+        raise ValueError(f"--format {given}: parity reads the format of the export it checks; leave it out.")
+    if given and given != command:
+        raise ValueError(f"--format {given} and the {command} subcommand name two formats; give one "
+                         f"(--format goes with --run).")
     check_flags(command, args)  # those given before the format too
     representative = representative_data(args)  # refused without --quantization int8 (was ignored by onnx)
     if command == "parity":
         return export.check_parity(
             args.model,
             args.exported,
-            batch_sizes=tuple(args.batch_sizes),
+            batch_sizes=tuple(args.batch_sizes or (1, 8)),
             tolerance=args.tolerance,
             raise_on_failure=False,
         )
     check = not args.no_check
+    args.output = output_of(args, command)
     check_output(args.output, command, args.overwrite, version=getattr(args, "version", None))
     if command == "savedmodel":  # without --version, a new version folder
         return export.to_saved_model(
             args.model, args.output, version=args.version, check=check, overwrite=args.overwrite
         )
     if command == "onnx":
+        args.opset = 17 if args.opset is None else args.opset  # given before `onnx` or not at all
         if args.opset not in export.SUPPORTED_OPSETS:  # to_onnx's check, in the flag's words
             raise ValueError(f"--opset {args.opset}: give one of {', '.join(map(str, export.SUPPORTED_OPSETS))}.")
         return export.to_onnx(args.model, args.output, opset=args.opset, check=check, overwrite=args.overwrite)
@@ -311,15 +396,33 @@ def run_export(args):
     except (ValueError, OSError, ImportError) as error:  # ImportError: the `[export]` extra is not installed
         print(f"{where}: error: {error}", file=sys.stderr)
         return 2
-    if isinstance(result, str):  # --no-check
-        print(f"wrote {result} (parity not checked)")
-        return 0
-    print(result.to_json() if args.json else result)
-    return 0 if result.passed else 1
+    except KeyboardInterrupt as interrupt:
+        return interrupted(where, interrupt)
+    try:
+        if isinstance(result, str):  # --no-check
+            print(f"wrote {result} (parity not checked)")
+            return 0
+        print(result.to_json() if args.json else result)
+        return 0 if result.passed else 1
+    except KeyboardInterrupt:  # while the report prints: the export is in place
+        path = getattr(result, "path", result)
+        return interrupted(where, "" if args.export_command == "parity" else f"the export is in place at {path!r}")
+
+
+def interrupted(where, interrupt):
+    """Says in one line that a Ctrl-C stopped the command, and what it left (the export's own words); returns 130.
+
+    An export is written whole or not at all (`files.atomic_target`): its
+    `KeyboardInterrupt` names an export already in place, or temporary files
+    left over; otherwise nothing was written.
+    """
+    left = str(interrupt).rstrip(".") or "nothing written"
+    print(f"{where}: interrupted; {left}.", file=sys.stderr)
+    return 130
 
 
 def script_main(command, argv=None):
-    """Entry point of the stand-alone script for `command`."""
+    """Entry point of the stand-alone script for `command`; a Ctrl-C is one line and status 130."""
     parser = argparse.ArgumentParser(description=COMMANDS[command], formatter_class=HelpFormatter)
     add_arguments(parser, command)
     args = parser.parse_args(argv)

@@ -54,10 +54,11 @@ def file_target(path, ending, overwrite):
     """`path`, where an export file ending in `ending` is to be written, as an absolute str; checked before converting.
 
     A `ValueError` names it when `check_file_target` refuses it, when it does
-    not end with `ending`, or when it exists and `overwrite` is not set.
+    not end with `ending` (in any case: `G.ONNX` too), or when it exists and
+    `overwrite` is not set.
     """
     path = check_file_target(path)
-    if not path.endswith(ending):
+    if not path.lower().endswith(ending):
         raise ValueError(f"`path` must end with `{ending}`. Received: {path!r}")
     refuse_existing(path, overwrite)
     return os.path.abspath(path)

@@ -25,6 +25,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_cgan import checks
+
 # Name of the output of every export when the generator has a single output.
 OUTPUT_NAME = "sample"
 
@@ -38,6 +40,10 @@ def load_model(model):
         if not os.path.isfile(path):
             raise ValueError(f"Model file not found: {path!r}")
         if not path.endswith((".keras", ".h5")):
+            if path.lower().endswith((".keras", ".h5")):  # Keras reads the lower-case endings only
+                stem, ending = os.path.splitext(path)
+                raise ValueError(f"{path!r}: Keras reads model files ending in lower case only; rename it to "
+                                 f"{stem + ending.lower()!r}.")
             raise ValueError(
                 f"{path!r} is not a Keras model file: expected a `.keras` (or `.h5`) file "
                 "saved with `model.save(...)`."
@@ -326,6 +332,33 @@ def as_input_dtype(value, dtype, where):
     return array.astype(dtype)
 
 
+def check_condition(model, condition, where):
+    """The GAN `model`'s check of its conditions (`check_condition`, as `fit` makes it), on its generator's `condition`.
+
+    A GAN whose generator takes its conditions pre-emphasized (a SEGAN's,
+    told by the model's `preemphasis` coefficient `a`: the served signature
+    takes pre-emphasized windows) is checked on what the user gives it:
+    audio in [-1, 1] pre-emphasized, `x[n] - a x[n-1]`, reaches `1 + a` on a
+    loud tone, so the values are checked against that bound; their shape,
+    dtype and finiteness by the GAN.
+    """
+    coefficient = float(getattr(model, "preemphasis", 0.0) or 0.0)
+    if not coefficient or condition.dtype.kind != "f":  # plain conditions; integer PCM is the GAN's to name
+        model.check_condition(condition, where)
+        return
+    model.check_condition(np.clip(condition, -1.0, 1.0), where)  # NaN stays NaN; the range is checked below
+    if not condition.size or not getattr(model, "check_data", True):  # `compile(check_data=False)`: no values
+        return
+    bound, low, high = 1.0 + coefficient, float(condition.min()), float(condition.max())
+    if max(-low, high) > bound + 1e-3:
+        raise ValueError(
+            f"{where}: the generator takes noisy windows pre-emphasized with coefficient {coefficient:g} (audio in "
+            f"[-1, 1] pre-emphasized), which stay in [-{bound:g}, {bound:g}]; got values from {low:g} to {high:g}."
+            f"{checks.scaling_hint(low, high, 'audio')} Then pre-emphasize it "
+            f"(`keras_cgan.models.segan.waveform.preemphasis(x, {coefficient:g})`)."
+        )
+
+
 def check_inputs(generator, inputs, model=None, what="inputs", limits=None):
     """Checks a dict of named numpy inputs against the generator's inputs; returns them in its dtypes.
 
@@ -367,7 +400,7 @@ def check_inputs(generator, inputs, model=None, what="inputs", limits=None):
     if len(sizes) != 1:
         raise ValueError(f"All of `{what}` must have the same batch size. Received: {sorted(sizes)}")
     if model is not None and hasattr(model, "check_condition") and "condition" in inputs:
-        model.check_condition(np.asarray(inputs["condition"]), f"{what}['condition']")
+        check_condition(model, np.asarray(inputs["condition"]), f"{what}['condition']")
     limits = id_limits(generator) if limits is None else limits
     checked = {}
     for tensor in generator.inputs:

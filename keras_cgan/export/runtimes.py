@@ -55,11 +55,11 @@ def _dimension(size):
 
 
 def detect_format(path):
-    """The export format of `path`: `"saved_model"`, `"onnx"` or `"tflite"`."""
+    """The export format of `path`: `"saved_model"`, `"onnx"` or `"tflite"` (its ending in any case)."""
     path = os.fspath(path)
-    if path.endswith(".onnx"):
+    if path.lower().endswith(".onnx"):
         return "onnx"
-    if path.endswith(".tflite"):
+    if path.lower().endswith(".tflite"):
         return "tflite"
     if os.path.isdir(path):
         return "saved_model"

@@ -422,15 +422,29 @@ class GANModel(InputChecks, keras.Model):
         A user's conditions, Python numbers and lists, arrays and tensors
         alike, are checked and prepared as `predict` and the model's call,
         `gan(condition, noise=...)`, take them. Within a step or the model's
-        call the batch is the one the model prepared, taken as it is.
+        call the batch is the one the model prepared, taken as it is. A
+        subclass may override it and call `super().generate(...)`: its own
+        work then runs once in `generate`, the model's call and `predict`.
         """
         if not self._prepared(condition):
-            return self(condition, noise=noise, training=training)
+            # Prepared here, not by the model's call: that runs `self.generate`, which may be a subclass's
+            # whose `super().generate(...)` led here (its own work would then be done twice).
+            condition, noise = self._user_batch(condition, noise)
         if self.noise_shape is None:
             return self.generator(condition, training=training)
         if noise is None:
             noise = self.sample_noise(tf.shape(tf.nest.flatten(condition)[0])[0])
         return self.generator([noise, condition], training=training)
+
+    def _user_batch(self, condition, noise=None):
+        """A user's `condition` and `noise` checked, converted and prepared as the model's call takes them."""
+        condition = self._condition_batch(condition, "condition")
+        noise = None if noise is None else self._noise_batch(noise, condition)
+        def convert(x):  # as Keras' `__call__` converts its inputs
+            return self.dtype_policy.convert_input(x, self.autocast, self.input_dtype)
+
+        condition = self.prepare_condition(tf.nest.map_structure(convert, condition))
+        return condition, None if noise is None else convert(noise)
 
     def _prepared(self, condition):
         """Whether `condition` is a batch the model prepared: within a step or `_own_batch()`, not a user's."""

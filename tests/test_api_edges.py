@@ -37,3 +37,26 @@ def test_a_subclass_generate_calling_super_does_its_work_once(family):
     for given in (conditions, tf.constant(conditions)):
         np.testing.assert_allclose(np.asarray(halved.generate(given, noise=noise)), expected, atol=1e-6)
     np.testing.assert_allclose(np.asarray(halved(conditions, noise=noise)), expected, atol=1e-6)
+
+
+# ------------------------------------------------- tensors of unknown rank
+
+
+@pytest.mark.parametrize("family, way", [("conditional", "generate"), ("pix2pix", "call")])
+def test_a_condition_of_unknown_rank_in_a_tf_function_generates(family, way):
+    # `tf.TensorSpec(None)` in a signature: "Cannot take the length of shape with unknown rank", naming nothing.
+    gan = families.build(family)
+    conditions, _ = families.data(family, 4)
+    noise = [] if gan.noise_shape is None else [np.float32(_noise(gan, 4))]  # pix2pix draws none
+    signature = [tf.TensorSpec(None, tf.as_dtype(a.dtype)) for a in [conditions, *noise]]
+
+    @tf.function(input_signature=signature)
+    def generate(condition, *noise):
+        noise = noise[0] if noise else None
+        return gan.generate(condition, noise=noise) if way == "generate" else gan(condition, noise=noise)
+
+    expected = np.asarray(gan.generate(conditions, noise=noise[0] if noise else None))
+    np.testing.assert_allclose(np.asarray(generate(conditions, *noise)), expected, atol=1e-6)
+    wrong = np.zeros((4, 3), conditions.dtype) if family == "conditional" else conditions[:, :10]
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"keras_cgan shape check: conditions"):
+        generate(wrong, *noise)  # checked in-graph, as the step checks a dataset's unknown sizes

@@ -1308,7 +1308,10 @@ class GANModel(InputChecks, keras.Model):
         if self.noise_shape is None:
             raise ValueError(f"`noise`: this {type(self).__name__}'s generator takes no noise; leave it out.")
         noise = np.asarray(noise, "float32") if isinstance(noise, (list, tuple)) else noise
-        rows = [tf.nest.flatten(condition)[0].shape[0], noise.shape[0] if len(noise.shape) else None]
+        if tf.is_tensor(noise) and noise.shape.rank is None:  # a `tf.function`'s `TensorSpec(None)`
+            noise = tf.ensure_shape(noise, (None, *self.noise_shape), name="keras_cgan_noise_shape")
+        rows = [tf.nest.flatten(condition)[0], noise]
+        rows = [t.shape[0] if getattr(t, "ndim", None) else None for t in rows]
         if None not in rows and rows[0] != rows[1]:  # the width is each family's to explain (StackGAN's code)
             raise ValueError(
                 f"`noise` must have shape [batch, *{self.noise_shape}], one row per condition "

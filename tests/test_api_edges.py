@@ -60,3 +60,24 @@ def test_a_condition_of_unknown_rank_in_a_tf_function_generates(family, way):
     wrong = np.zeros((4, 3), conditions.dtype) if family == "conditional" else conditions[:, :10]
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"keras_cgan shape check: conditions"):
         generate(wrong, *noise)  # checked in-graph, as the step checks a dataset's unknown sizes
+
+
+# ------------------------------------------------------------ frozen networks
+
+
+@pytest.mark.parametrize("frozen, update", [("generator", "alternating"), ("discriminator", "simultaneous")])
+def test_a_frozen_network_stays_put_while_the_other_trains(frozen, update):
+    # `gan.generator.trainable = False` to train D alone: "not enough values to unpack" in `apply_gradients`.
+    gan = families.build("conditional", optimizer="sgd", learning_rate=0.1, update=update)
+    getattr(gan, frozen).trainable = False
+    trained = "discriminator" if frozen == "generator" else "generator"
+    before = {name: [np.asarray(w).copy() for w in getattr(gan, name).weights] for name in (frozen, trained)}
+    labels, images = families.data("conditional", 4)
+    logs = gan.train_on_batch(labels, images, return_dict=True)
+    assert np.isfinite(logs["d_loss"]) and np.isfinite(logs["g_loss"])
+    for w, kept in zip(getattr(gan, frozen).weights, before[frozen]):
+        np.testing.assert_array_equal(np.asarray(w), kept)
+    moved = [not np.array_equal(np.asarray(w), kept) for w, kept in zip(getattr(gan, trained).weights, before[trained])]
+    assert any(moved)
+    optimizers = {"generator": gan.generator_optimizer, "discriminator": gan.discriminator_optimizer}
+    assert {name: int(optimizer.iterations) for name, optimizer in optimizers.items()} == {frozen: 0, trained: 1}

@@ -1036,7 +1036,8 @@ class GANModel(InputChecks, keras.Model):
         Under float16 every group's step is skipped on every replica (and
         each scale lowered) when any replica's gradients, of any group, are not
         finite: Keras' `LossScaleOptimizer` decides from its own replica and
-        its own variables only.
+        its own variables only. A group without variables (a frozen network)
+        is skipped: its optimizer takes no step.
         """
         variables = [v for group, _ in groups for v in group]
         lead = groups[0][1]
@@ -1047,6 +1048,8 @@ class GANModel(InputChecks, keras.Model):
         bad = _nonfinite_anywhere(grads) if scaling else None
         start = 0
         for group, optimizer in groups:
+            if not group:  # a frozen network (`trainable = False`): nothing to update, its optimizer stays put
+                continue
             part = grads[start : start + len(group)]
             start += len(group)
             if scaling and optimizer is not lead:

@@ -81,3 +81,21 @@ def test_a_frozen_network_stays_put_while_the_other_trains(frozen, update):
     assert any(moved)
     optimizers = {"generator": gan.generator_optimizer, "discriminator": gan.discriminator_optimizer}
     assert {name: int(optimizer.iterations) for name, optimizer in optimizers.items()} == {frozen: 0, trained: 1}
+
+
+# ------------------------------------------------- empty Keras arguments
+
+
+def test_empty_metrics_losses_and_class_weights_mean_none():
+    gan = families.build("conditional")
+    labels, images = families.data("conditional", 4)
+    gan.compile(metrics=[], loss={}, weighted_metrics=(), loss_weights=None)  # refused: `metrics` "is not used"
+    history = gan.fit(labels, images, batch_size=4, verbose=0, diagnose=False, class_weight={})
+    assert np.isfinite(history.history["g_loss"][0])
+    for unused in ({"metrics": ["mae"]}, {"weighted_metrics": ["mae"]}, {"loss_weights": [2.0]}):
+        name = next(iter(unused))  # the last two were taken, and silently did nothing
+        with pytest.raises(ValueError, match=rf"`{name}` is not used by a GAN; pass `generator_optimizer`"):
+            gan.compile(**unused)
+    with pytest.raises(ValueError, match=r"GANs do not take `sample_weight` \(nor `class_weight`\).*"
+                                         r"Received: class_weight=\{0: 2\.0\}"):
+        gan.fit(labels, images, class_weight={0: 2.0})

@@ -595,16 +595,17 @@ class GANModel(InputChecks, keras.Model):
                 Defaults to `True`.
             **kwargs: passed to `keras.Model.compile` (e.g.
                 `steps_per_execution`; `jit_compile` with `check_data=False`
-                only, as XLA drops the checks' assertions). `optimizer`, `loss` and `metrics`
-                are not used by GANs.
+                only, as XLA drops the checks' assertions). `optimizer`, `loss`,
+                `loss_weights`, `metrics` and `weighted_metrics` are not used by
+                GANs (empty ones, `[]` or `{}`, are taken as none).
         """
-        for unused in ("optimizer", "loss", "metrics"):
-            if kwargs.get(unused) is not None:
+        for unused in ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"):
+            value = kwargs.pop(unused, None)
+            if value is not None and not (isinstance(value, (list, tuple, dict)) and not value):  # `[]`: none
                 raise ValueError(
                     f"`{unused}` is not used by a GAN; pass `generator_optimizer`, "
                     f"`discriminator_optimizer` and `adversarial_loss` instead."
                 )
-            kwargs.pop(unused, None)
         if update not in UPDATES:
             raise ValueError(f"`update` must be one of {UPDATES}. Received: update={update!r}")
         shared = generator_optimizer is discriminator_optimizer

@@ -344,6 +344,8 @@ class InputChecks:
 
     def _check_fit_data(self, x, y, kwargs, method="fit"):
         """`fit`'s (or `evaluate`'s...) data checked: pairs without weights, shapes, values; arrays converted."""
+        if isinstance(kwargs.get("class_weight"), dict) and not kwargs["class_weight"]:
+            kwargs.pop("class_weight")  # `{}`: no class weighted
         for unsupported in ("sample_weight", "class_weight"):
             if kwargs.get(unsupported) is not None:
                 raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: {unsupported}={kwargs[unsupported]!r}")

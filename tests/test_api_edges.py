@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from keras_cgan.callbacks import CollapseMonitor, KeepBestGenerator
 from tests import families
 
 
@@ -99,3 +100,38 @@ def test_empty_metrics_losses_and_class_weights_mean_none():
     with pytest.raises(ValueError, match=r"GANs do not take `sample_weight` \(nor `class_weight`\).*"
                                          r"Received: class_weight=\{0: 2\.0\}"):
         gan.fit(labels, images, class_weight={0: 2.0})
+
+
+# ------------------------------- callbacks counting steps on data of unknown size
+
+
+def test_callbacks_count_the_steps_that_ran_on_data_of_unknown_size():
+    # 5 batches an epoch of a `from_generator` dataset at 2 steps per execution: each epoch's last execution runs 1
+    # step, but was counted 2, so KeepBestGenerator scored after steps 2, 4, 5, 7, 9 and 10 (its history saying 6,
+    # 8, 10 and 12), and CollapseMonitor, which also counted 2 for the execution Keras begins to find the data
+    # ended, checked after step 5 for no multiple of 4.
+    gan = families.build("conditional")
+    gan.compile(steps_per_execution=2)
+    labels, images = families.data("conditional", 20)
+    data = tf.data.Dataset.from_generator(
+        lambda: ((labels[i:i + 4], images[i:i + 4]) for i in range(0, 20, 4)),
+        output_signature=(tf.TensorSpec((None,), "int32"), tf.TensorSpec((None, 8, 8, 1), "float32")))
+    assert int(data.cardinality()) == tf.data.UNKNOWN_CARDINALITY
+    steps = lambda: gan._steps_run("train")  # noqa: E731
+    first = steps()
+    scored, checked = [], []
+    keep = KeepBestGenerator(lambda model: scored.append(steps() - first) or 0.0, every=2, restore_best=False)
+    monitor = CollapseMonitor(every=4)
+    check = monitor.check
+
+    def counted(logs, batch=None):
+        if batch is not None:  # not an epoch's end
+            checked.append(steps() - first)
+        return check(logs, batch=batch)
+
+    monitor.check = counted
+    gan.fit(data, epochs=2, verbose=0, callbacks=[keep, monitor])
+    assert steps() - first == 10
+    assert scored == [2, 4, 7, 9, 10] and [at for at, _ in keep.history] == scored
+    # Before the executions that reach steps 4 and 8, and before the one that would reach 12 and finds no data.
+    assert checked == [2, 7, 10]

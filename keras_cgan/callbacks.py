@@ -711,17 +711,33 @@ def steps_per_execution(model):
     return int(getattr(model, "steps_per_execution", 1) or 1)
 
 
-def _steps_after(steps, callback, begin, every):
+def _train_steps(model):
+    """The training steps `model` ran so far where it counts them (`GANModel._steps_run`), else None."""
+    run = getattr(model, "_steps_run", None)
+    return run("train") if callable(run) else None
+
+
+def _steps_after(steps, callback, begin, every, ended=True):
     """`(steps + this execution's steps, whether that reached a multiple of every)`.
 
     Keras calls batch callbacks once per execution of `steps_per_execution`
     steps, `begin` being its first step in the epoch; an epoch's last one
-    runs short when the data ends first.
+    runs short when the data ends first. Where the epoch's size is unknown
+    (`filter`, `from_generator`), the model's count of the steps since
+    `callback._first_step` (set when training begins) says how many ran: at
+    the execution's end (`ended`) it holds them; at its begin, those
+    before it, and the execution counts as whole (Keras begins one more
+    execution, which finds the data ended).
     """
     per_execution = steps_per_execution(callback.model)
     epoch = (getattr(callback, "params", None) or {}).get("steps")
+    first = getattr(callback, "_first_step", None)
     if epoch:
         per_execution = max(min(per_execution, epoch - begin), 1)
+    elif per_execution > 1 and first is not None:
+        ran = _train_steps(callback.model) - first  # a host read, for data of unknown size only
+        after = ran if ended else ran + per_execution
+        return after, after // every > steps // every
     after = steps + per_execution
     return after, after // every > steps // every
 
@@ -835,7 +851,7 @@ class KeepBestGenerator(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):  # each fit keeps its own best
         self.history, self.best_score, self.best_batch, self.best_weights = [], None, None, None
-        self.best_stages, self._batches = None, 0
+        self.best_stages, self._batches, self._first_step = None, 0, _train_steps(self.model)
 
     def on_train_batch_end(self, batch, logs=None):
         begin = batch - steps_per_execution(self.model) + 1  # Keras passes the execution's last step
@@ -1070,6 +1086,7 @@ class CollapseMonitor(keras.callbacks.Callback):
         # Each fit warns afresh (a second fit, or a resumed one, that still fails is told so);
         # given conditions and the `path` file, appended to, persist.
         self.seen, self._streaks, self._failing, self._batches = {}, {}, {}, 0
+        self._first_step = _train_steps(self.model)
         self._noise = None  # drawn for this model's noise shape
         check = getattr(self.model, "check_condition", None)  # a GANModel's, as SampleGrid checks its conditions
         if check is not None and hasattr(self.conditions, "shape") and not self.probe_from_data:  # the user's
@@ -1089,7 +1106,7 @@ class CollapseMonitor(keras.callbacks.Callback):
     def on_train_batch_begin(self, batch, logs=None):
         # The running means of the batches before this one, read only every
         # `every` steps: `on_train_batch_end` would make Keras sync every step.
-        self._batches, crossed = _steps_after(self._batches, self, batch, self.every)
+        self._batches, crossed = _steps_after(self._batches, self, batch, self.every, ended=False)
         if batch and crossed:
             self.check(self._running_losses(), batch=batch)
 

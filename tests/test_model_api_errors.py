@@ -409,16 +409,22 @@ def test_the_model_counts_steps_per_execution_as_the_callbacks_do():
     assert scored == [12, 14, 16, 18]
 
 
-def test_the_progress_bar_stops_at_its_target_when_the_data_ends_within_an_execution(monkeypatch):
-    # 5 batches at 2 steps per execution: Keras reports each execution's last step, 6 for the one that trains
-    # batch 5 alone, and its bar showed 6/5 (the quickstart's 16/14); a user's own ProgbarLogger is left as it is.
+def _bar_at_two_steps_per_execution(monkeypatch):
+    """`(gan, (labels, images), shown)`: a tiny GAN at 2 steps per execution, 20 pairs, and the list of the
+    progress bar's updates as `(step, target)`."""
     shown = []
     update = keras.utils.Progbar.update
     monkeypatch.setattr(keras.utils.Progbar, "update",
                         lambda bar, current, *a, **k: shown.append((current, bar.target)) or update(bar, current, *a, **k))
     gan = families.build("conditional")
     gan.compile(steps_per_execution=2)
-    labels, images = families.data("conditional", 20)
+    return gan, families.data("conditional", 20), shown
+
+
+def test_the_progress_bar_stops_at_its_target_when_the_data_ends_within_an_execution(monkeypatch):
+    # 5 batches at 2 steps per execution: Keras reports each execution's last step, 6 for the one that trains
+    # batch 5 alone, and its bar showed 6/5 (the quickstart's 16/14); a user's own ProgbarLogger is left as it is.
+    gan, (labels, images), shown = _bar_at_two_steps_per_execution(monkeypatch)
     data = tf.data.Dataset.from_tensor_slices((labels, images)).batch(4)
     gan.fit(data, epochs=2, verbose=1)
     assert shown == [(2, 5), (4, 5), (5, 5), (5, 5)] * 2, shown
@@ -442,13 +448,7 @@ def test_the_progress_bar_counts_the_steps_that_ran_on_data_of_unknown_size(monk
     # 5 batches of a `filter`ed dataset at 2 steps per execution: the bar showed 6 steps in the first epoch and kept
     # 6 as the target of the next (6/6); it now shows 5, learns 5 after the first epoch as Keras does, and evaluate
     # and predict show 5 too.
-    shown = []
-    update = keras.utils.Progbar.update
-    monkeypatch.setattr(keras.utils.Progbar, "update",
-                        lambda bar, current, *a, **k: shown.append((current, bar.target)) or update(bar, current, *a, **k))
-    gan = families.build("conditional")
-    gan.compile(steps_per_execution=2)
-    labels, images = families.data("conditional", 20)
+    gan, (labels, images), shown = _bar_at_two_steps_per_execution(monkeypatch)
     data = tf.data.Dataset.from_tensor_slices((labels, images)).filter(lambda c, t: True).batch(4)
     assert int(data.cardinality()) == tf.data.UNKNOWN_CARDINALITY
     gan.fit(data, epochs=2, verbose=1, validation_data=data)

@@ -422,15 +422,29 @@ class GANModel(InputChecks, keras.Model):
         A user's conditions, Python numbers and lists, arrays and tensors
         alike, are checked and prepared as `predict` and the model's call,
         `gan(condition, noise=...)`, take them. Within a step or the model's
-        call the batch is the one the model prepared, taken as it is.
+        call the batch is the one the model prepared, taken as it is. A
+        subclass may override it and call `super().generate(...)`: its own
+        work then runs once in `generate`, the model's call and `predict`.
         """
         if not self._prepared(condition):
-            return self(condition, noise=noise, training=training)
+            # Prepared here, not by the model's call: that runs `self.generate`, which may be a subclass's
+            # whose `super().generate(...)` led here (its own work would then be done twice).
+            condition, noise = self._user_batch(condition, noise)
         if self.noise_shape is None:
             return self.generator(condition, training=training)
         if noise is None:
             noise = self.sample_noise(tf.shape(tf.nest.flatten(condition)[0])[0])
         return self.generator([noise, condition], training=training)
+
+    def _user_batch(self, condition, noise=None):
+        """A user's `condition` and `noise` checked, converted and prepared as the model's call takes them."""
+        condition = self._condition_batch(condition, "condition")
+        noise = None if noise is None else self._noise_batch(noise, condition)
+        def convert(x):  # as Keras' `__call__` converts its inputs
+            return self.dtype_policy.convert_input(x, self.autocast, self.input_dtype)
+
+        condition = self.prepare_condition(tf.nest.map_structure(convert, condition))
+        return condition, None if noise is None else convert(noise)
 
     def _prepared(self, condition):
         """Whether `condition` is a batch the model prepared: within a step or `_own_batch()`, not a user's."""
@@ -581,16 +595,17 @@ class GANModel(InputChecks, keras.Model):
                 Defaults to `True`.
             **kwargs: passed to `keras.Model.compile` (e.g.
                 `steps_per_execution`; `jit_compile` with `check_data=False`
-                only, as XLA drops the checks' assertions). `optimizer`, `loss` and `metrics`
-                are not used by GANs.
+                only, as XLA drops the checks' assertions). `optimizer`, `loss`,
+                `loss_weights`, `metrics` and `weighted_metrics` are not used by
+                GANs (empty ones, `[]` or `{}`, are taken as none).
         """
-        for unused in ("optimizer", "loss", "metrics"):
-            if kwargs.get(unused) is not None:
+        for unused in ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"):
+            value = kwargs.pop(unused, None)
+            if value is not None and not (isinstance(value, (list, tuple, dict)) and not value):  # `[]`: none
                 raise ValueError(
                     f"`{unused}` is not used by a GAN; pass `generator_optimizer`, "
                     f"`discriminator_optimizer` and `adversarial_loss` instead."
                 )
-            kwargs.pop(unused, None)
         if update not in UPDATES:
             raise ValueError(f"`update` must be one of {UPDATES}. Received: update={update!r}")
         shared = generator_optimizer is discriminator_optimizer
@@ -1022,7 +1037,8 @@ class GANModel(InputChecks, keras.Model):
         Under float16 every group's step is skipped on every replica (and
         each scale lowered) when any replica's gradients, of any group, are not
         finite: Keras' `LossScaleOptimizer` decides from its own replica and
-        its own variables only.
+        its own variables only. A group without variables (a frozen network)
+        is skipped: its optimizer takes no step.
         """
         variables = [v for group, _ in groups for v in group]
         lead = groups[0][1]
@@ -1033,6 +1049,8 @@ class GANModel(InputChecks, keras.Model):
         bad = _nonfinite_anywhere(grads) if scaling else None
         start = 0
         for group, optimizer in groups:
+            if not group:  # a frozen network (`trainable = False`): nothing to update, its optimizer stays put
+                continue
             part = grads[start : start + len(group)]
             start += len(group)
             if scaling and optimizer is not lead:
@@ -1294,7 +1312,10 @@ class GANModel(InputChecks, keras.Model):
         if self.noise_shape is None:
             raise ValueError(f"`noise`: this {type(self).__name__}'s generator takes no noise; leave it out.")
         noise = np.asarray(noise, "float32") if isinstance(noise, (list, tuple)) else noise
-        rows = [tf.nest.flatten(condition)[0].shape[0], noise.shape[0] if len(noise.shape) else None]
+        if tf.is_tensor(noise) and noise.shape.rank is None:  # a `tf.function`'s `TensorSpec(None)`
+            noise = tf.ensure_shape(noise, (None, *self.noise_shape), name="keras_cgan_noise_shape")
+        rows = [tf.nest.flatten(condition)[0], noise]
+        rows = [t.shape[0] if getattr(t, "ndim", None) else None for t in rows]
         if None not in rows and rows[0] != rows[1]:  # the width is each family's to explain (StackGAN's code)
             raise ValueError(
                 f"`noise` must have shape [batch, *{self.noise_shape}], one row per condition "

@@ -123,7 +123,7 @@ def as_batch(values, scalar_condition):
     ):
         values = np.asarray(values)
     values = single(values)
-    if scalar_condition and getattr(values, "shape", None) is not None and len(values.shape) == 0:
+    if scalar_condition and getattr(values, "ndim", None) == 0:  # `ndim` None: a tensor of unknown rank
         values = values[None] if isinstance(values, np.ndarray) else tf.reshape(values, [1])  # 0-d array, tensor
     return values
 
@@ -332,7 +332,11 @@ class InputChecks:
             self.check_condition(spec, "dataset condition")
         else:
             _check_one_batch(condition, where)
-            if getattr(condition, "shape", None) is not None and len(condition.shape) and condition.shape[0] == 0:
+            if tf.is_tensor(condition) and condition.shape.rank is None:
+                # A graph tensor of unknown rank (`tf.TensorSpec(None)` in a `tf.function`'s signature): checked
+                # and shaped in-graph, as the step checks a dataset's sizes.
+                condition = self._shape_checked(condition)[0]
+            if getattr(condition, "ndim", None) and condition.shape[0] == 0:
                 raise ValueError(f"`{where}` holds no conditions (an empty batch): nothing to generate.")
             if hasattr(condition, "shape") and hasattr(condition, "dtype"):
                 self.check_condition(condition, where)
@@ -340,6 +344,8 @@ class InputChecks:
 
     def _check_fit_data(self, x, y, kwargs, method="fit"):
         """`fit`'s (or `evaluate`'s...) data checked: pairs without weights, shapes, values; arrays converted."""
+        if isinstance(kwargs.get("class_weight"), dict) and not kwargs["class_weight"]:
+            kwargs.pop("class_weight")  # `{}`: no class weighted
         for unsupported in ("sample_weight", "class_weight"):
             if kwargs.get(unsupported) is not None:
                 raise ValueError(f"{SAMPLE_WEIGHT_MESSAGE} Received: {unsupported}={kwargs[unsupported]!r}")

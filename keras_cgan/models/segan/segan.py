@@ -206,11 +206,12 @@ class SEGAN(GANModel):
         return {"targets": target, "conditions": condition}
 
     def generate(self, condition, noise=None, training=False):
-        if not self._prepared(condition):  # a user's lists or arrays: checked as `predict` checks them
-            return self(condition, noise=noise, training=training)
+        if not self._prepared(condition):  # a user's lists, arrays or tensors: checked as `predict` checks them
+            condition, noise = self._user_batch(condition, noise)
         condition = tf.cast(condition, "float32")
         emphasized = waveform_lib.tf_preemphasis(condition, self.preemphasis)
-        out = super().generate(emphasized, noise=noise, training=training)
+        with self._own_batch():
+            out = super().generate(emphasized, noise=noise, training=training)
         return waveform_lib.tf_deemphasis(tf.cast(out, "float32"), self.preemphasis)
 
     def _score(self, waveform, condition, training):

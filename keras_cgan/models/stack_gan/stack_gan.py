@@ -228,9 +228,7 @@ class StackGAN(ConditionalGAN):
         prepared as `generate` takes them.
         """
         if not self._prepared(condition):  # a user's ids, lists, arrays or tensors
-            condition = self._condition_batch(condition, "condition")
-            noise = None if noise is None else self._noise_batch(noise, condition)
-            condition = self.prepare_condition(condition)
+            condition, noise = self._user_batch(condition, noise)
         # Not `stages or ...`: 0 gave the active stages, -1 all but the last, 4 the 3 there are, silently.
         stages = self.stages() if stages is None else checks.integer("stages", stages, low=1, high=self.num_stages)
         if noise is None:
@@ -251,15 +249,15 @@ class StackGAN(ConditionalGAN):
         return images, stats
 
     def generate(self, condition, noise=None, training=False):
-        if not self._prepared(condition):  # a user's ids, lists, arrays or tensors: checked as `predict` checks them
-            return self(condition, noise=noise, training=training)
+        # A user's ids, lists, arrays or tensors are checked as `predict` checks them (in `generate_stages`).
         return self.generate_stages(condition, noise, training)[0][-1]
 
     def call(self, condition, training=False, noise=None, all_stages=False):
         condition = self.prepare_condition(condition)
         with self._own_batch():
-            images, _ = self.generate_stages(condition, noise, training)
-        return images if all_stages else images[-1]
+            if not all_stages:  # a subclass's `generate` makes the model's output, as it does `predict`'s
+                return self.generate(condition, noise, training)
+            return self.generate_stages(condition, noise, training)[0]
 
     def sampling_generator(self):
         """The chain of the grown stages: `self.generator` once every stage grew."""

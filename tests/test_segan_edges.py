@@ -1,0 +1,50 @@
+"""SEGAN's entry points check audio values alike: a dataset in `predict`, `AudioSamples` clips, the scaling hints."""
+
+import re
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_cgan import SEGAN
+from keras_cgan.models.input_checks import NonFiniteDataError
+
+WINDOW = 1024
+INT16 = "int16 PCM: divide by 32768."
+
+
+def tiny_segan():
+    """A SEGAN of a 1x1 convolution and a one-layer discriminator: quick to build and to trace."""
+    condition, waveform = keras.Input((WINDOW, 1), name="condition"), keras.Input((WINDOW, 1))
+    generator = keras.Model(condition, keras.layers.Conv1D(1, 1)(condition))
+    pair = keras.layers.GlobalAveragePooling1D()(keras.layers.Concatenate()([waveform, condition]))
+    return SEGAN(generator, keras.Model([waveform, condition], keras.layers.Dense(1)(pair)), seed=0)
+
+
+def speech(n=2, scale=1.0):
+    """`n` windows of noise-like audio at `scale` (`32768`: int16 PCM read as floats)."""
+    return (np.random.default_rng(0).uniform(-0.3, 0.3, (n, WINDOW, 1)) * scale).astype("float32")
+
+
+def test_predict_checks_a_datasets_noisy_windows_as_it_checks_arrays():
+    # Arrays got the int16 hint; a dataset of the same windows was enhanced into noise, NaN into NaN.
+    gan = tiny_segan()
+    gan.compile()
+    pcm = speech(scale=32768)
+    with pytest.raises(ValueError, match=re.escape(INT16)):
+        gan.predict(pcm, verbose=0)
+    for data in (tf.data.Dataset.from_tensor_slices(pcm).batch(2), tf.data.Dataset.from_tensor_slices((pcm,)).batch(2)):
+        with pytest.raises(ValueError, match=r"The dataset's conditions must be in \[-1, 1\].*at batch 0 .*"
+                                             r"prediction stopped\..*" + re.escape(INT16)):
+            gan.predict(data, verbose=0)
+    with pytest.raises(NonFiniteDataError, match="prediction stopped"):
+        gan.predict(tf.data.Dataset.from_tensor_slices(speech() * np.nan).batch(2), verbose=0)
+    good = speech()
+    assert gan.predict(tf.data.Dataset.from_tensor_slices(good).batch(2), verbose=0).shape == good.shape
+
+
+def test_predict_on_a_dataset_checks_no_values_with_check_data_off():
+    gan = tiny_segan()
+    gan.compile(check_data=False)
+    assert gan.predict(tf.data.Dataset.from_tensor_slices(speech(scale=4)).batch(2), verbose=0).shape == (2, WINDOW, 1)

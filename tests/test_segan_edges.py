@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_cgan import SEGAN
+from keras_cgan import SEGAN, callbacks
 from keras_cgan.models.input_checks import NonFiniteDataError
 
 WINDOW = 1024
@@ -48,3 +48,21 @@ def test_predict_on_a_dataset_checks_no_values_with_check_data_off():
     gan = tiny_segan()
     gan.compile(check_data=False)
     assert gan.predict(tf.data.Dataset.from_tensor_slices(speech(scale=4)).batch(2), verbose=0).shape == (2, WINDOW, 1)
+
+
+def test_audio_samples_clips_get_the_pcm_hints_enhance_gives(tmp_path):
+    # The callback said "must be float in [-1, 1]. Received dtype int16." and "values from -9830.4 to ...", no hint.
+    pcm = speech(1, 32768).reshape(-1)
+    cases = [
+        (pcm.astype("int16"), "int16 PCM audio: use `x.astype('float32') / 32768`."),
+        (pcm, INT16),
+        (np.arange(120.0, 140.0), "8-bit PCM (unsigned, silence at 128)"),
+    ]
+    gan = tiny_segan()
+    for clip, hint in cases:
+        with pytest.raises(ValueError, match=re.escape(hint)):
+            gan.enhance(clip)
+        with pytest.raises(ValueError, match=r"`clips\[1\]` .*" + re.escape(hint)):
+            callbacks.AudioSamples([np.zeros(10), clip], str(tmp_path))
+    with pytest.raises(ValueError, match=r"`clips\[0\]` must be finite .*sample 3 is nan"):
+        callbacks.AudioSamples([np.array([0.0, 0.1, 0.2, np.nan])], str(tmp_path))

@@ -8,7 +8,9 @@ import pytest
 import tensorflow as tf
 
 from keras_cgan import SEGAN, callbacks
+from keras_cgan.checks import scaling_hint
 from keras_cgan.models.input_checks import NonFiniteDataError
+from keras_cgan.models.segan import streaming
 
 WINDOW = 1024
 INT16 = "int16 PCM: divide by 32768."
@@ -66,3 +68,23 @@ def test_audio_samples_clips_get_the_pcm_hints_enhance_gives(tmp_path):
             callbacks.AudioSamples([np.zeros(10), clip], str(tmp_path))
     with pytest.raises(ValueError, match=r"`clips\[0\]` must be finite .*sample 3 is nan"):
         callbacks.AudioSamples([np.array([0.0, 0.1, 0.2, np.nan])], str(tmp_path))
+
+
+@pytest.mark.parametrize("low, high", [(0.0, 3.0), (0.01, 2.5), (0.0, 200.5), (0.25, 128.75), (0.0, 100.0)])
+def test_non_negative_float_audio_is_not_called_8_bit_pcm(low, high):
+    # A float clip scaled by 3 by mistake (all >= 0 here) was told "8-bit PCM: use `(x - 128) / 128`".
+    hint = scaling_hint(low, high, "audio")
+    assert "8-bit" not in hint and f"it peaks at {high:g}: scale louder audio down, e.g. `x / np.abs(x).max()`" in hint
+
+
+@pytest.mark.parametrize("low, high", [(0, 255), (12, 200), (127, 129), (128, 128)])
+def test_whole_samples_around_128_are_8_bit_pcm(low, high):
+    assert "8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128`" in scaling_hint(float(low), float(high), "audio")
+
+
+def test_enhance_and_a_stream_of_mis_scaled_non_negative_audio_are_told_to_scale_it_down():
+    clip = np.abs(np.sin(np.arange(3000) * 0.01)) * 3
+    with pytest.raises(ValueError, match=re.escape("it peaks at 3: scale louder audio down")):
+        tiny_segan().enhance(clip)
+    with pytest.raises(ValueError, match=re.escape("it peaks at 3: scale the whole stream down by one fixed gain")):
+        streaming.StreamingEnhancer(lambda frame: frame, WINDOW).process(clip)

@@ -88,3 +88,14 @@ def test_enhance_and_a_stream_of_mis_scaled_non_negative_audio_are_told_to_scale
         tiny_segan().enhance(clip)
     with pytest.raises(ValueError, match=re.escape("it peaks at 3: scale the whole stream down by one fixed gain")):
         streaming.StreamingEnhancer(lambda frame: frame, WINDOW).process(clip)
+
+
+def test_int8_export_refuses_calibration_frames_of_int16_scale(tmp_path):
+    # They calibrated every range 32768 times too wide: outputs all 0, and the parity check asked for more samples.
+    gan = tiny_segan()
+    frames = speech(4, 32768)
+    for model, bound in ((gan, r" \(pre-emphasis 0.95 takes them to at most 1.95\)"), (gan.generator, "")):
+        with pytest.raises(ValueError, match=r"`representative_data` must be pre-emphasized frames of audio in "
+                                             rf"\[-1, 1\]{bound}; got values from .*" + re.escape(INT16)):
+            streaming.export_tflite(model, str(tmp_path / "g.tflite"), quantization="int8", representative_data=frames)
+    assert not list(tmp_path.iterdir())

@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from keras_cgan import SEGAN, callbacks
 from keras_cgan.checks import scaling_hint
+from keras_cgan.metrics import audio as audio_metrics
 from keras_cgan.models.input_checks import NonFiniteDataError
 from keras_cgan.models.segan import streaming
 
@@ -99,3 +100,16 @@ def test_int8_export_refuses_calibration_frames_of_int16_scale(tmp_path):
                                              rf"\[-1, 1\]{bound}; got values from .*" + re.escape(INT16)):
             streaming.export_tflite(model, str(tmp_path / "g.tflite"), quantization="int8", representative_data=frames)
     assert not list(tmp_path.iterdir())
+
+
+def test_metrics_refuse_pcm_scaled_floats_against_floats_as_they_refuse_int16():
+    # int16 against floats was refused; the same samples as floats (`x.astype(float)`) scored SNR 0 dB, PESQ at its floor.
+    clean = speech(1).reshape(-1)
+    pcm = clean * 32768
+    with pytest.raises(ValueError, match=r"clean\[0\] holds float samples up to 9.*but estimates\[0\] up to 0\.29.*: "
+                                         r"score them on one scale\..*" + re.escape(INT16)):
+        audio_metrics.evaluate([pcm], [clean], metrics="snr")
+    with pytest.raises(ValueError, match=r"^estimate holds float samples up to"):
+        audio_metrics.snr(clean, pcm)
+    assert audio_metrics.snr(pcm, pcm.astype("int16")) > 40  # one scale: scored
+    assert audio_metrics.snr(clean, 1.5 * clean) == pytest.approx(6.02, abs=0.01)  # a gain beyond full scale: scored

@@ -33,8 +33,9 @@ class SEGAN(GANModel):
     paired with *another* window's noisy input (rolled in the batch) as fake,
     so it must check the match and not only cleanliness.
 
-    Noisy and clean windows are float samples in `[-1, 1]`: `fit` refuses
-    integer PCM and values out of range (`compile(check_data=True)`).
+    Noisy and clean windows are float samples in `[-1, 1]`: `fit`,
+    `evaluate` and `predict` refuse integer PCM and values out of range, a
+    dataset's in the step (`compile(check_data=True)`).
 
     Loading: the generator holds keras-cgan layers (`PreEmphasis`,
     `DeEmphasis`), registered when `keras_cgan` is imported. Keras imports

@@ -169,8 +169,10 @@ def scaling_hint(low, high, kind="image", stream=False):
                 "the stream's loudest peak), not each chunk by its own peak: its level would jump from chunk to "
                 "chunk") if stream else \
             "scale louder audio down, e.g. `x / np.abs(x).max()`"
-        if low >= 0 and 2 <= high <= 255:
+        if _looks_8_bit(low, high):
             how = "8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128`"
+        elif low >= 0 and high >= 2 and peak <= 255:  # not whole numbers around 128: a gain, not 8-bit PCM
+            how = f"it peaks at {high:g}: {down}"
         elif 2**24 < peak <= 2**31:
             how = "int32 PCM: divide by 2147483648"
         elif 32768 < peak <= 2**24:
@@ -185,6 +187,15 @@ def scaling_hint(low, high, kind="image", stream=False):
     if -32768 <= low and high <= 32767 and max(-low, high) > 255:
         return " int16 PCM audio: divide by 32768."
     return " Scale the data to [-1, 1], e.g. `x / np.abs(x).max()`."
+
+
+def _looks_8_bit(low, high):
+    """Whether samples spanning `[low, high]` look like unsigned 8-bit PCM: whole numbers in `[0, 255]` around 128.
+
+    Its silence is 128, so any recording spans it; float audio scaled by
+    mistake (peaking at 3) does not reach 128, and seldom has whole extremes.
+    """
+    return 0 <= low <= 128 <= high <= 255 and float(low).is_integer() and float(high).is_integer()
 
 
 def cast_hint(dtype, kind="image"):

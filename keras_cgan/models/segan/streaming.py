@@ -44,6 +44,7 @@ import keras
 import numpy as np
 
 from keras_cgan import checks, export
+from keras_cgan.export.tflite import representative_samples
 from keras_cgan.models.input_checks import check_samples
 from keras_cgan.models.segan import waveform as waveform_lib
 
@@ -117,13 +118,38 @@ def export_tflite(model, path, quantization=None, **kwargs):
         The `ParityReport` (its `path` is the file), or the path if
         `check=False`.
     """
-    result = export.to_tflite(on_device_generator(model), path, quantization=quantization, **kwargs)
+    on_device = on_device_generator(model)
+    if quantization == "int8" and kwargs.get("representative_data") is not None:
+        kwargs["representative_data"] = _calibration_frames(on_device, kwargs["representative_data"], model)
+    result = export.to_tflite(on_device, path, quantization=quantization, **kwargs)
     if hasattr(model, "sample_rate") and hasattr(model, "preemphasis"):
         write_metadata(
             getattr(result, "path", result),
             {"sample_rate": int(model.sample_rate), "preemphasis": float(model.preemphasis)},
         )
     return result
+
+
+def _calibration_frames(on_device, data, model):
+    """`representative_data` as `to_tflite` takes it, once its frames are pre-emphasized audio of `[-1, 1]`.
+
+    int16-scaled frames calibrated every activation range 32768 times too
+    wide: the int8 model's outputs were all 0 and its parity check blamed
+    too few samples.
+    """
+    samples = representative_samples(on_device, data)  # shapes, NaN; a generator of samples read once
+    coefficient = getattr(model, "preemphasis", None)
+    limit = (1.0 + (1.0 if coefficient is None else coefficient)) * checks.SAMPLE_LIMIT
+    low = min(float(sample[INPUT_NAME].min()) for sample in samples)
+    high = max(float(sample[INPUT_NAME].max()) for sample in samples)
+    if low < -limit or high > limit:
+        bound = f" (pre-emphasis {coefficient} takes them to at most {limit:.3g})" if coefficient is not None else ""
+        raise ValueError(
+            f"`representative_data` must be pre-emphasized frames of audio in [-1, 1]{bound}; got values from "
+            f"{low:g} to {high:g}.{checks.scaling_hint(low, high, 'audio')} Then pre-emphasize them: "
+            "`waveform.preemphasis(frames, gan.preemphasis)`."
+        )
+    return samples
 
 
 def write_metadata(path, values):

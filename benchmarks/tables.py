@@ -44,9 +44,17 @@ def load(name):
     LOADED.append(os.path.relpath(path, REPO))
     with open(path) as f:
         results = json.load(f)
-    results["partial"] = [r["name"] for r in results["runs"] if r.get("complete") is False]
-    results["runs"] = [r for r in results["runs"] if r.get("complete") is not False]
+    results["partial"] = [r["name"] for r in results["runs"] if partial(r)]
+    results["runs"] = [r for r in results["runs"] if not partial(r)]
     return results
+
+
+def partial(run):
+    """Whether `run` stopped before its end: `"complete": false` (a `<run>:partial` entry included), or, as
+    pix2pix_blur and export_latency once recorded it, `"complete": false` inside its result."""
+    result = run.get("result")
+    return (run.get("complete") is False or run["name"].endswith(":partial")
+            or (isinstance(result, dict) and result.get("complete") is False))
 
 
 class MissingRun(KeyError):
@@ -60,6 +68,9 @@ def run(results, name):
     if name in results.get("partial", ()):
         raise MissingRun(f"{results['benchmark']}.json: run {name!r} is partial (stopped before its end), "
                          "no table shows it")
+    if f"{name}:partial" in results.get("partial", ()):
+        raise MissingRun(f"{results['benchmark']}.json has no run {name!r}, only {name + ':partial'!r}, "
+                         "a run stopped before its end, which no table shows; run it to its end")
     raise MissingRun(f"{results['benchmark']}.json has no run {name!r}")
 
 

@@ -419,3 +419,16 @@ def test_tables_count_a_run_marked_incomplete_in_its_result_as_partial(tmp_path,
     assert [r["name"] for r in results["runs"]] == ["whole"] and results["partial"] == ["default"]
     with pytest.raises(tables.MissingRun, match="run 'default' is partial"):
         tables.run(results, "default")
+
+
+def test_video_split_sweeps_are_the_runs_not_named_default_wherever_it_is(tmp_path, monkeypatch):
+    # Was: every run after the first, the first taken for the default run.
+    monkeypatch.setattr(tables, "RESULTS", str(tmp_path))
+    models = {"gan": {**dict.fromkeys(tables.VIDEO, 0.5), "selected_step": 100}}
+    sweep = {"config": {"steps": 100, "ema": 0}, "models": models}
+    write_results(tmp_path, "video_split", [{"name": "short", "result": sweep},
+                                            {"name": "default", "result": dict(sweep, config={"steps": 9})},
+                                            {"name": "long", "result": dict(sweep, config={"steps": 900})}])
+    text = tables.video_split_sweeps()
+    assert [line.split(" | ")[0] for line in text.splitlines() if line.startswith("| `")] == ["| `short`", "| `long`"]
+    assert text.endswith("runs `short`, `long`.")

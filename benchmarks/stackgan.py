@@ -144,7 +144,7 @@ def main(argv=None):
             given = from_example(args.stackgan_result, args)
         except OSError as e:
             parser.error(f"--stackgan-result {args.stackgan_result}: {e.strerror or e}")
-        except (LookupError, TypeError, json.JSONDecodeError) as e:
+        except (LookupError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as e:
             parser.error(f"--stackgan-result {args.stackgan_result}: not a result.json of examples/stack_gan.py "
                          f"({type(e).__name__}: {e})")
         except ValueError as e:  # a setting that differs from this run's

@@ -308,6 +308,7 @@ def test_classifier_pooling_keeps_each_row_finished_before_a_ctrl_c(tmp_path, mo
     (["--variants", "single", "stackgan"], "{", "--stackgan-result RESULT: not a result.json of examples/stack_gan.py "
                                                  "(JSONDecodeError: Expecting property name"),
     ([], '{"result": 1}', "--stackgan-result RESULT: not a result.json of examples/stack_gan.py (KeyError: 'args')"),
+    ([], b"\xff\xfe{", "--stackgan-result RESULT: not a result.json of examples/stack_gan.py (UnicodeDecodeError: "),
     (["--variants", "single", "stackgan"], '{"args": {"sizes": [8]}}',
      "--stackgan-result RESULT: sizes=[8] differs from this run's [16, 32, 64]"),
     (["--variants", "single"], "{}", "--stackgan-result RESULT: gives the stackgan row, which --variants single leaves out"),
@@ -317,7 +318,9 @@ def test_stackgan_checks_its_result_file_before_any_variant_trains(argv, content
     module = benchmark_module("stackgan")
     monkeypatch.setattr(module, "run", lambda *args: pytest.fail("trained before --stackgan-result was checked"))
     result = tmp_path / "result.json"
-    if content is not None:
+    if isinstance(content, bytes):
+        result.write_bytes(content)  # not UTF-8: was a decode error read as "a setting differs", without the path
+    elif content is not None:
         result.write_text(content)
     with pytest.raises(SystemExit) as exit:
         module.main(argv + ["--stackgan-result", str(result), "--json", str(tmp_path / "stackgan.json")])
@@ -401,6 +404,18 @@ def test_generalisation_ends_a_ctrl_c_in_one_line_keeping_the_tasks_finished(tmp
     assert err == f"interrupted: run 'defaults' of {out} keeps the 1 finished tasks (fork)"
     assert list(runs_of(out)["defaults"]["result"]["families"]["next_frame_gan"]["tasks"]) == ["fork"]
 
+
+
+def test_export_latency_measures_a_family_named_twice_once(tmp_path, monkeypatch):
+    # Was: `--families pix2pix pix2pix` measured it twice and left the run marked incomplete.
+    module = benchmark_module("export_latency")
+    rows = {"keras": {"batch1_ms": 1.0, "batch16_ms": 2.0, "file_bytes": None}}
+    measured = []
+    monkeypatch.setattr(module, "bench_family", lambda family, *args: measured.append(family) or (
+        {"rows": rows, "generator": "g", "parameters": 1, "acceptance": {}}, {}, None))
+    out = tmp_path / "export_latency.json"
+    module.main(["--families", "pix2pix", "pix2pix", "--out", str(out)])
+    assert measured == ["pix2pix"] and list(runs_of(out)) == ["default"] and runs_of(out)["default"]["complete"]
 
 
 # ---------------------------------------------------------------- tables.py

@@ -447,3 +447,23 @@ def test_video_split_sweeps_are_the_runs_not_named_default_wherever_it_is(tmp_pa
     text = tables.video_split_sweeps()
     assert [line.split(" | ")[0] for line in text.splitlines() if line.startswith("| `")] == ["| `short`", "| `long`"]
     assert text.endswith("runs `short`, `long`.")
+
+
+def test_generalisation_keeps_the_tasks_a_command_beside_it_recorded(tmp_path, monkeypatch):
+    # Was: the run read once, at the start: of two commands side by side, the one ending last dropped the other's tasks.
+    module = benchmark_module("generalisation")
+    tasks, _, columns = module.FAMILIES["next_frame_gan"]
+    out = tmp_path / "g.json"
+    argv = ["--family", "next_frame_gan", "--out", str(out)]
+
+    def train(name, *args):
+        if name == "fork":  # while fork trains, a command for bouncing_ball runs beside it, to its end
+            monkeypatch.setitem(module.FAMILIES, "next_frame_gan", (tasks, lambda *args: ({}, 0.0, None), columns))
+            module.main(argv + ["--task", "bouncing_ball"])
+        return {}, 0.0, None
+
+    monkeypatch.setitem(module.FAMILIES, "next_frame_gan", (tasks, train, columns))
+    monkeypatch.setitem(module.MODELS, "next_frame_gan", lambda *args: None)
+    module.main(argv + ["--task", "fork"])
+    family = runs_of(out)["defaults"]["result"]["families"]["next_frame_gan"]
+    assert list(family["tasks"]) == ["bouncing_ball", "fork"] and family["last_command"]["tasks"] == ["fork"]

@@ -173,8 +173,10 @@ def path_of(name):
 
 
 def load(name_or_path):
-    """Reads a results file by benchmark name or path."""
-    path = name_or_path if name_or_path.endswith(".json") else path_of(name_or_path)
+    """Reads a results file by benchmark name or path (a `.json` name, a name with a folder, or a file that exists)."""
+    path = name_or_path
+    if not (path.endswith(".json") or os.path.dirname(path) or os.path.isfile(path)):
+        path = path_of(name_or_path)
     with open(path) as f:
         return json.load(f)
 

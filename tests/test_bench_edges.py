@@ -467,3 +467,13 @@ def test_generalisation_keeps_the_tasks_a_command_beside_it_recorded(tmp_path, m
     module.main(argv + ["--task", "fork"])
     family = runs_of(out)["defaults"]["result"]["families"]["next_frame_gan"]
     assert list(family["tasks"]) == ["bouncing_ball", "fork"] and family["last_command"]["tasks"] == ["fork"]
+
+
+def test_video_split_merge_reads_an_out_without_json_in_its_name(tmp_path, monkeypatch):
+    # Was: `_report.load` read a path not ending in .json as benchmarks/results/<path>.json: --merge saw no rows.
+    video_split = benchmark_module("video_split")
+    out = tmp_path / "video_split_results"
+    monkeypatch.setattr(video_split, "train_model", video_model)
+    video_split.main(VIDEO + ["--out", str(out), "--only", "l2"])
+    video_split.main(VIDEO + ["--out", str(out), "--only", "gan", "--merge"])
+    assert list(runs_of(out)["default"]["result"]["models"]) == ["l2", "gan"]

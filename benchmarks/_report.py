@@ -23,10 +23,14 @@ A run is replaced by the next write with the same run name (`--run`, default
 default one. `null` marks what was not recorded (results measured before this
 schema carry `"commit": null` and a note saying so).
 
-A benchmark that trains several models records each as it finishes, in a run
-with `"complete": false` (`record(..., complete=False)`), and the whole run
-last; a run stopped on the way keeps what it finished, and `tables.py` shows
-no run that is not complete (runs written before this field are complete).
+A benchmark that trains several models records each as it finishes
+(`record(..., complete=False)`) in an entry of its own, `<run>:partial` with
+`"complete": false`, and the whole run last, which replaces the run `<run>` and
+drops the partial entry. A run stopped on the way keeps what it finished in
+`<run>:partial`, and an earlier complete `<run>` stays as it was; `tables.py`
+shows no entry that is not complete (runs written before this field are
+complete). A file is written whole or not at all (a temporary file renamed
+over it), so a Ctrl-C while it is written leaves the file as it was.
 
 Record the result file of an example (for instance the StackGAN example's
 `runs/stackgan/result.json`) as a run of a results file::
@@ -46,9 +50,20 @@ import subprocess
 import sys
 import time
 
+try:
+    import fcntl
+except ImportError:  # (Windows: no lock; each write is still whole)
+    fcntl = None
+
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCHEMA = 1
+PARTIAL = ":partial"
+
+
+def partial_name(run):
+    """The entry holding run `run`'s finished parts until the run completes: `<run>:partial`."""
+    return run + PARTIAL
 
 
 def commit():
@@ -158,8 +173,10 @@ def path_of(name):
 
 
 def load(name_or_path):
-    """Reads a results file by benchmark name or path."""
-    path = name_or_path if name_or_path.endswith(".json") else path_of(name_or_path)
+    """Reads a results file by benchmark name or path (a `.json` name, a name with a folder, or a file that exists)."""
+    path = name_or_path
+    if not (path.endswith(".json") or os.path.dirname(path) or os.path.isfile(path)):
+        path = path_of(name_or_path)
     with open(path) as f:
         return json.load(f)
 
@@ -238,8 +255,11 @@ def record(name, result, run="default", out=None, argv=None, note=None, complete
     The file's top-level commit, version, argv and machine become this write's;
     a run of the same name is replaced in place, other runs are kept. A path
     that is not a results file of `name` is refused (`writable`'s `ValueError`).
-    `complete=False` marks a run still under way (what it has finished so far).
+    `complete=False` records what a run still under way has finished, as the entry
+    `<run>:partial`; the complete run replaces `<run>` and drops that entry.
     """
+    if run.endswith(PARTIAL):
+        raise ValueError(f"run {run!r}: names ending in {PARTIAL!r} hold a run's progress; choose another --run")
     path = writable(name, out)
     facts = {
         "commit": commit(),
@@ -247,44 +267,84 @@ def record(name, result, run="default", out=None, argv=None, note=None, complete
         "argv": list(sys.argv) if argv is None else list(argv),
         "machine": machine(),
     }
-    entry = dict(name=run, **facts)
+    entry = dict(name=run if complete else partial_name(run), **facts)
     if note:
         entry["note"] = note
     entry["complete"] = bool(complete)
     entry["result"] = result
-    runs = []
-    if os.path.exists(path):
-        with open(path) as f:
-            runs = json.load(f)["runs"]
-    names = [r["name"] for r in runs]
-    if run in names:
-        runs[names.index(run)] = entry
-    else:
-        runs.append(entry)
-    payload = dict(benchmark=name, schema=SCHEMA, **facts, runs=runs)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(payload, f, indent=2)
-        f.write("\n")
+    with _locked(path):  # the file as it is now: a command running beside this one may have written to it
+        runs = []
+        if os.path.exists(path):
+            with open(path) as f:
+                runs = json.load(f)["runs"]
+        if complete:  # the run's progress is now in the run itself
+            runs = [r for r in runs if r["name"] != partial_name(run)]
+        names = [r["name"] for r in runs]
+        if entry["name"] in names:
+            runs[names.index(entry["name"])] = entry
+        else:
+            runs.append(entry)
+        dump(path, dict(benchmark=name, schema=SCHEMA, **facts, runs=runs))
     return path
+
+
+@contextlib.contextmanager
+def _locked(path):
+    """Holds an exclusive lock on `path`'s folder, so two commands recording into one results file take turns."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # (releases the lock)
+
+
+def dump(path, payload):
+    """Writes `payload` as JSON to `path` whole or not at all: a temporary file in its folder, then renamed over it."""
+    path = os.path.realpath(path)  # (a link stays a link)
+    temporary = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "w") as f:
+            json.dump(payload, f, indent=2)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:  # a Ctrl-C included: the file stays as it was
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
 
 
 @contextlib.contextmanager
 def kept_on_interrupt(path, run, what="models", incomplete=True):
     """Ends a Ctrl-C inside with one line naming what run `run` of `path` kept, and exit status 130 (no traceback).
 
-    Yields a list for the names of the `what` recorded so far: the caller adds each as it records it.
-    `incomplete`: they were recorded with `complete=False` (False: each is whole in itself).
+    Yields a list for the names of the `what` recorded so far: the caller adds each once `record` has returned.
+    `incomplete`: they were recorded with `complete=False`, in `<run>:partial` (False: each is whole in itself).
     """
     finished = []
     try:
         yield finished
     except KeyboardInterrupt:
-        if finished:
-            kept = (f"run {run!r} of {path} keeps the {len(finished)} finished {what} ({'; '.join(finished)})"
-                    + (", marked incomplete" if incomplete else ""))
-        else:
+        if not finished:
             kept = f"none of the {what} had finished; {path} is unchanged"
+        elif incomplete:
+            kept = (f"run {partial_name(run)!r} of {path} keeps the {len(finished)} finished {what} "
+                    f"({'; '.join(finished)}), marked incomplete")
+            try:
+                with open(path) as f:
+                    if run in [r["name"] for r in json.load(f)["runs"]]:
+                        kept += f"; the earlier run {run!r} stays as it was until a run of it completes"
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+        else:
+            kept = f"run {run!r} of {path} keeps the {len(finished)} finished {what} ({'; '.join(finished)})"
         print(f"\ninterrupted: {kept}", file=sys.stderr, flush=True)
         raise SystemExit(130) from None
 

@@ -104,16 +104,16 @@ def main(argv=None):
     payload = {"reader_on_real_images": reader, "runs": runs, "bar": "unseen colour, shape, position each >= 0.8",
                "note": "2 CPU cores shared with other jobs: seconds are under contention"}
     out = args.out or _report.path_of("caption_generalisation")
-    # each row is recorded as it finishes, in a run marked incomplete until the last
+    # each row is recorded as it finishes, in the run's partial entry until the last
     with _report.kept_on_interrupt(out, args.run, what="rows") as finished:
         for flags, settings in zip(runs_flags, parsed):
             result = text_to_image.run(settings)
             label = flags or "defaults"
             runs[label] = result
             rows.append(row(label, settings, result))
-            finished.append(repr(label))
             _report.record("caption_generalisation", dict(payload, rows=rows), run=args.run, out=args.out,
                            complete=False)
+            finished.append(repr(label))
     _report.write("caption_generalisation", payload, rows, COLUMNS, args.out, run=args.run)
 
 

@@ -84,12 +84,12 @@ def main(argv=None):
     def payload():
         return {"scale": args.scale, "filters": args.filters, "seed": args.seed, "seconds": round(time.time() - start, 1)}
 
-    # each row is recorded as it finishes, in a run marked incomplete until the last
+    # each row is recorded as it finishes, in the run's partial entry until the last
     with _report.kept_on_interrupt(args.out or _report.path_of("classifier_pooling"), args.run, what="rows") as finished:
         def keep(row):
             rows.append(row)
-            finished.append(f"{row['family']} {row['task']} at {row['pixels']} pixels")
             _report.record("classifier_pooling", dict(payload(), rows=rows), run=args.run, out=args.out, complete=False)
+            finished.append(f"{row['family']} {row['task']} at {row['pixels']} pixels")
 
         for task in STACK_TASKS:
             _, _, first, second = suite.STACK_TASKS[task]

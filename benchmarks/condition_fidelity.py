@@ -113,7 +113,7 @@ def main(argv=None):
             parser.error(f"--set, for the discriminator {name!r}: {e}")
 
     out = args.out or _report.path_of("condition_fidelity")
-    # each discriminator is recorded as it finishes, in a run marked incomplete until the last
+    # each discriminator is recorded as it finishes, in the run's partial entry until the last
     with _report.kept_on_interrupt(out, args.run, what="discriminators") as finished:
         judge = DigitsClassifier().fit(*digits.load("holdout"))
         real_images, real_labels = digits.load("train")
@@ -130,9 +130,9 @@ def main(argv=None):
             rows.append({"discriminator": name, **{f"epoch {e}": value for e, value in mean.items()},
                          "diversity": float(np.mean(spread))})
             print(f"{name}: {mean}, diversity {np.mean(spread):.3f}", flush=True)
-            finished.append(name)
             _report.record("condition_fidelity", {"args": vars(args), "runs": runs, **real, "rows": rows},
                            run=args.run, out=args.out, complete=False)
+            finished.append(name)
     steps_per_epoch = len(real_labels) // args.batch_size
     columns = ["discriminator"] + [f"epoch {e}" for e in sorted(runs[next(iter(runs))]["accuracy_by_epoch"])]
     columns.append("diversity")

@@ -128,9 +128,9 @@ def main(argv=None):
                              **{m: mean[m] for m in METRICS}, "seconds": round(mean["seconds"])})
                 print(f"{name}: " + ", ".join(f"{m} {mean[m]:.3f}" for m in METRICS)
                       + f" (both eyes by seed {[round(r['both_eyes'], 3) for r in per_seed]})", flush=True)
-                finished.append(name)
                 _report.record("discriminator_designs", dict(payload(), rows=rows), run=args.run, out=args.out,
                                complete=False)
+                finished.append(name)
     print(f"\ntag faces {args.size}x{args.size}, {steps} steps of batch {args.batch_size} per run; "
           f"diversity of real faces {payload()['real_diversity']:.3f}, of a collapsed generator 0.000\n")
     _report.write("discriminator_designs", payload(), rows, columns, args.out, run=args.run)

@@ -348,6 +348,8 @@ def main(argv=None):
     parser.add_argument("--figure", default=None, help="write a PNG of every export's samples here")
     _report.output_options(parser, "export_latency")
     args = parser.parse_args(argv)
+    if args.families:
+        args.families = list(dict.fromkeys(args.families))  # a family named twice is measured once
     _report.check_out(parser, "export_latency", args.out)
     _report.check_picture(parser, args.figure, "--figure")
     generator = None

@@ -1289,13 +1289,21 @@ def main(argv=None):
         except (TypeError, ValueError) as e:
             parser.error(f"--set (the {args.family} model of task {task}): {e}")
     out = args.out or _report.path_of(NAME)
-    try:
-        payload = _report.run_of(_report.load(out), args.run)["result"]
-        payload.pop("rows", None)
-    except (OSError, KeyError, ValueError):
-        payload = {"families": {}}
-    family = payload["families"].setdefault(args.family, {"tasks": {}})
-    family.pop("last_command", None)  # an earlier command's; this one's is written when it ends
+    done = {}  # this command's finished tasks
+
+    def run_now():
+        """The run as the file holds it now (a command beside this one may have recorded its tasks), with this
+        command's tasks, and its family's entry."""
+        try:
+            payload = _report.run_of(_report.load(out), args.run)["result"]
+            payload.pop("rows", None)
+        except (OSError, KeyError, ValueError):
+            payload = {"families": {}}
+        family = payload["families"].setdefault(args.family, {"tasks": {}})
+        family.pop("last_command", None)  # an earlier command's; this one's is written when it ends
+        family["tasks"].update(done)
+        return payload, family
+
     with _report.kept_on_interrupt(out, args.run, what="tasks", incomplete=False) as finished:
         for task in chosen:
             print(f"{args.family} / {task} ...", flush=True)
@@ -1304,7 +1312,7 @@ def main(argv=None):
                 result["final_logs"] = final_logs(history)
             if history is not None:
                 result["loss_history"] = loss_history(history)
-            family["tasks"][task] = {
+            done[task] = {
                 "half": tasks[task][0], "steps": args.steps, "overrides": {k: repr(v) for k, v in sets.items()},
                 "steps_per_execution": per_execution(args, sets),
                 "background": BG if args.family == "next_frame_gan" else None,
@@ -1313,8 +1321,9 @@ def main(argv=None):
             }
             print(f"  {task}: " + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
                                               for k, v in result.items() if not isinstance(v, dict)), flush=True)
-            _report.record(NAME, payload, run=args.run, out=args.out)  # a stopped run keeps its finished tasks
+            _report.record(NAME, run_now()[0], run=args.run, out=args.out)  # a stopped run keeps its finished tasks
             finished.append(task)
+    payload, family = run_now()
     rows = []
     for name, entry in family["tasks"].items():
         rows.append(row_of(args.family, name, entry, columns))

@@ -144,7 +144,7 @@ def main(argv=None):
             given = from_example(args.stackgan_result, args)
         except OSError as e:
             parser.error(f"--stackgan-result {args.stackgan_result}: {e.strerror or e}")
-        except (LookupError, TypeError, json.JSONDecodeError) as e:
+        except (LookupError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as e:
             parser.error(f"--stackgan-result {args.stackgan_result}: not a result.json of examples/stack_gan.py "
                          f"({type(e).__name__}: {e})")
         except ValueError as e:  # a setting that differs from this run's
@@ -156,7 +156,7 @@ def main(argv=None):
         "note": "2 CPU cores shared with other jobs while measured; seconds are wall time under load.",
     }
     name = "+".join(args.variants)
-    # each variant is recorded as it finishes, in a run marked incomplete until the last
+    # each variant is recorded as it finishes, in the run's partial entry until the last
     with _report.kept_on_interrupt(args.json or _report.path_of("stackgan"), name, what="variants") as finished:
         for variant in args.variants:
             if variant == "stackgan" and given:
@@ -166,8 +166,8 @@ def main(argv=None):
             rows.append(row)
             details[variant] = detail
             print(row, flush=True)
-            finished.append(variant)
             _report.record("stackgan", dict(payload, rows=rows), run=name, out=args.json, complete=False)
+            finished.append(variant)
     columns = ["model", "hair", "both eyes", "all", "sharpness / real", "sharpness / stage 1 bilinear",
                "diversity", "G params", "steps", "seconds"]
     _report.write("stackgan", payload, rows, columns, out=args.json, run=name)

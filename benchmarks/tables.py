@@ -44,9 +44,17 @@ def load(name):
     LOADED.append(os.path.relpath(path, REPO))
     with open(path) as f:
         results = json.load(f)
-    results["partial"] = [r["name"] for r in results["runs"] if r.get("complete") is False]
-    results["runs"] = [r for r in results["runs"] if r.get("complete") is not False]
+    results["partial"] = [r["name"] for r in results["runs"] if partial(r)]
+    results["runs"] = [r for r in results["runs"] if not partial(r)]
     return results
+
+
+def partial(run):
+    """Whether `run` stopped before its end: `"complete": false` (a `<run>:partial` entry included), or, as
+    pix2pix_blur and export_latency once recorded it, `"complete": false` inside its result."""
+    result = run.get("result")
+    return (run.get("complete") is False or run["name"].endswith(":partial")
+            or (isinstance(result, dict) and result.get("complete") is False))
 
 
 class MissingRun(KeyError):
@@ -60,6 +68,9 @@ def run(results, name):
     if name in results.get("partial", ()):
         raise MissingRun(f"{results['benchmark']}.json: run {name!r} is partial (stopped before its end), "
                          "no table shows it")
+    if f"{name}:partial" in results.get("partial", ()):
+        raise MissingRun(f"{results['benchmark']}.json has no run {name!r}, only {name + ':partial'!r}, "
+                         "a run stopped before its end, which no table shows; run it to its end")
     raise MissingRun(f"{results['benchmark']}.json has no run {name!r}")
 
 
@@ -436,6 +447,8 @@ def _generalisation_measure(family, r):
             split = (f" (within 3 px of it {fmt(l1['background_error_near'], 4)} / "
                      f"{fmt(gan['background_error_near'], 4)}, beyond {fmt(l1['background_error_far'], 4)} / "
                      f"{fmt(gan['background_error_far'], 4)})")
+        if key == "background_error" and "flat_error" in gan:
+            split += f", over every flat pixel {fmt(l1['flat_error'], 4)} / {fmt(gan['flat_error'], 4)}"
         return (f"L1 only / GAN+L1: {texture}error where flat{where} {fmt(l1[key], 4)} / {fmt(gan[key], 4)}{split}, "
                 f"sharpness {fmt(l1['sharpness_ratio'], 2)} / {fmt(gan['sharpness_ratio'], 2)}")
     others = _judge_reads(family, r)[1]
@@ -559,7 +572,7 @@ def _pair(a, b, digits):
 SCREEN_CELLS = {  # what a cell of each family's screens table holds
     "next_frame_gan": "commits to one future / the rarer branch's share",
     "pix2pix": ("L1 only / GAN+L1, `corr` texture correlation; error where flat, `out` outside the texture "
-                "(`near` within 3 px of it, `far` beyond) or `flat` over every flat pixel; `sharp` sharpness "
+                "(`near` within 3 px of it, `far` beyond) and `flat` over every flat pixel; `sharp` sharpness "
                 "as a share of real"),
     "conditional_gan": ("condition accuracy (judges from other seeds in brackets); `div` diversity / the real "
                         "data's"),
@@ -576,11 +589,13 @@ def _screen_cell(family, r):
     elif family == "pix2pix":
         l1, gan = r["l1"], r["gan"]
         cell = f"corr {_pair(l1['texture_corr'], gan['texture_corr'], 2)}; " if "texture_corr" in gan else ""
-        key, label = ("background_error", "out") if "background_error" in gan else ("flat_error", "flat")
-        cell += f"{label} {_pair(l1[key], gan[key], 4)}"
-        if "background_error_near" in gan:
-            cell += (f" (near {_pair(l1['background_error_near'], gan['background_error_near'], 4)}, "
-                     f"far {_pair(l1['background_error_far'], gan['background_error_far'], 4)})")
+        if "background_error" in gan:
+            cell += f"out {_pair(l1['background_error'], gan['background_error'], 4)}"
+            if "background_error_near" in gan:
+                cell += (f" (near {_pair(l1['background_error_near'], gan['background_error_near'], 4)}, "
+                         f"far {_pair(l1['background_error_far'], gan['background_error_far'], 4)})")
+        if "flat_error" in gan:
+            cell += f"{', ' if 'background_error' in gan else ''}flat {_pair(l1['flat_error'], gan['flat_error'], 4)}"
         cell += f"; sharp {_pair(l1['sharpness_ratio'], gan['sharpness_ratio'], 2)}"
     elif family == "segan":
         cell = fmt(r["snr_gain"], 2)
@@ -663,8 +678,9 @@ def video_split():
 
 def video_split_sweeps():
     results = load("video_split")
+    sweeps = [r for r in results["runs"] if r["name"] != "default"]  # the default run has a table of its own
     rows = []
-    for r in results["runs"][1:]:
+    for r in sweeps:
         for name, m in r["result"]["models"].items():
             weights = f"best on validation (step {m['selected_step']})" if m.get("selected_step") else "last"
             # Before the `weights` field, a `_last_step` row scored the trained weights without the average.
@@ -675,7 +691,7 @@ def video_split_sweeps():
                         + [fmt(m[c], 2 if c == "psnr" else 3) for c in VIDEO])
     cols = ["run", "model", "steps", "weights evaluated", "one sprite", "split", "faded", "true future",
             "rollouts intact", "PSNR (dB)"]
-    return table("video_split", cols, rows, [r["name"] for r in results["runs"][1:]])
+    return table("video_split", cols, rows, [r["name"] for r in sweeps])
 
 
 # ---------------------------------------------------------------- export, scaling

@@ -307,16 +307,22 @@ def main(argv=None):
             parser.error(str(e))
 
     out = args.out or _report.path_of("video_split")
-    earlier = {}  # --merge: the other models' rows of the run, read before this command records into it
-    if args.merge and os.path.exists(out) and args.run in [run["name"] for run in _report.load(out)["runs"]]:
-        earlier = _report.run_of(_report.load(out), args.run)["result"]["models"]
     results = {"config": vars(args), "models": {}}
 
     def merged():
+        """This command's models, and with --merge the run's other models as the file holds them now.
+
+        Read again before each write: a command running beside this one (`--only l2` and `--only gan`)
+        may have recorded its own model since this one started.
+        """
+        earlier = {}
+        if args.merge and os.path.exists(out):
+            runs = {run["name"]: run for run in _report.load(out)["runs"]}
+            earlier = runs[args.run]["result"]["models"] if args.run in runs else {}
         models = {**{k: v for k, v in earlier.items() if k not in results["models"]}, **results["models"]}
         return dict(results, models=dict(sorted(models.items(), key=lambda item: item[0] != "l2")))
 
-    # each model is recorded as it finishes, in a run marked incomplete until the last
+    # each model is recorded as it finishes, in the run's partial entry until the last
     with _report.kept_on_interrupt(out, args.run) as finished:
         shape = (args.size, args.length, args.context)
         train = synthetic_video.junction_clips(args.train_clips, *shape, seed=args.seed)
@@ -334,8 +340,8 @@ def main(argv=None):
         ], axis=1)  # [N, 2, H, W, 1]
         for name in names:
             train_model(name, args, train, test, val, futures, sprite_pixels, results)
-            finished.append(name)
             _report.record("video_split", merged(), run=args.run, out=args.out, complete=False)
+            finished.append(name)
     results = merged()
     cols = ["model", "junction_one_sprite", "junction_split", "junction_faded", "junction_valid_future",
             "rollout_intact", "psnr", "sharpness", "sharpness_difference", "selected_step", "train_seconds"]

@@ -43,9 +43,9 @@ def stop_after(count, result):
 def partial_run_refused(name, path, run, monkeypatch):
     """tables.py, reading `path` as `name`'s results, names the run as partial rather than show it."""
     monkeypatch.setattr(tables, "RESULTS", str(path.parent))
-    with pytest.raises(tables.MissingRun, match=f"run {run!r} is partial"):
+    with pytest.raises(tables.MissingRun, match=f"no run {run!r}, only {run + ':partial'!r}"):
         tables.run(tables.load(path.stem), run)
-    assert [r["name"] for r in tables.load(path.stem)["runs"]] == [r for r in runs_of(path) if r != run]
+    assert [r["name"] for r in tables.load(path.stem)["runs"]] == [r for r in runs_of(path) if r != f"{run}:partial"]
 
 
 # ---------------------------------------------------------------- video_split
@@ -63,8 +63,8 @@ def test_video_split_keeps_the_model_finished_before_a_ctrl_c(tmp_path, monkeypa
     monkeypatch.setattr(video_split, "train_model", stop_after(1, video_model))
     out = tmp_path / "video_split.json"
     err = interrupted(video_split.main, VIDEO + ["--out", str(out)], capsys)
-    assert err == f"interrupted: run 'default' of {out} keeps the 1 finished models (l2), marked incomplete"
-    run = runs_of(out)["default"]
+    assert err == f"interrupted: run 'default:partial' of {out} keeps the 1 finished models (l2), marked incomplete"
+    run = runs_of(out)["default:partial"]
     assert run["complete"] is False and list(run["result"]["models"]) == ["l2"]
     partial_run_refused("video_split", out, "default", monkeypatch)
 
@@ -72,6 +72,77 @@ def test_video_split_keeps_the_model_finished_before_a_ctrl_c(tmp_path, monkeypa
     video_split.main(VIDEO + ["--out", str(out)])
     run = runs_of(out)["default"]
     assert run["complete"] is True and list(run["result"]["models"]) == ["l2", "gan"]
+    assert list(runs_of(out)) == ["default"]  # its partial entry is gone
+
+
+def test_video_split_merge_keeps_the_model_a_command_beside_it_recorded(tmp_path, monkeypatch):
+    # Was: --merge read the run's rows once, at its start: of `--only l2` and `--only gan` run side by side,
+    # the command ending last wrote the run without the other's model.
+    video_split = benchmark_module("video_split")
+    out = tmp_path / "video_split.json"
+    argv = VIDEO + ["--out", str(out), "--merge"]
+
+    def train(name, *args):
+        if name == "gan":  # while the GAN trains, `--only l2 --merge` runs beside it, to its end
+            monkeypatch.setattr(video_split, "train_model", video_model)
+            video_split.main(argv + ["--only", "l2"])
+            assert list(runs_of(out)["default"]["result"]["models"]) == ["l2"]
+        video_model(name, *args)
+
+    monkeypatch.setattr(video_split, "train_model", train)
+    video_split.main(argv + ["--only", "gan"])
+    run = runs_of(out)["default"]
+    assert run["complete"] is True and run["result"]["models"] == {
+        "l2": {"junction_one_sprite": 0.5, "trained": "l2"}, "gan": {"junction_one_sprite": 0.5, "trained": "gan"}}
+    assert [row["model"] for row in run["result"]["rows"]] == ["l2", "gan"]
+
+
+def test_a_run_stopped_again_keeps_its_earlier_complete_run(tmp_path, monkeypatch, capsys):
+    # Was: the re-run's first model replaced the complete run; a Ctrl-C then left only a partial run (no table).
+    video_split = benchmark_module("video_split")
+    out = tmp_path / "video_split.json"
+    monkeypatch.setattr(video_split, "train_model", video_model)
+    video_split.main(VIDEO + ["--out", str(out)])
+    before = runs_of(out)["default"]
+
+    def again(name, *args):
+        args[-1]["models"][name] = {"junction_one_sprite": 0.25, "trained": "again"}
+
+    monkeypatch.setattr(video_split, "train_model", stop_after(1, again))
+    err = interrupted(video_split.main, VIDEO + ["--out", str(out)], capsys)
+    assert err == (f"interrupted: run 'default:partial' of {out} keeps the 1 finished models (l2), marked incomplete; "
+                   "the earlier run 'default' stays as it was until a run of it completes")
+    runs = runs_of(out)
+    assert list(runs) == ["default", "default:partial"] and runs["default"] == before
+    assert runs["default:partial"]["complete"] is False
+    assert runs["default:partial"]["result"]["models"] == {"l2": {"junction_one_sprite": 0.25, "trained": "again"}}
+    monkeypatch.setattr(tables, "RESULTS", str(tmp_path))
+    assert tables.run(tables.load("video_split"), "default") == before
+
+
+def test_a_ctrl_c_while_the_file_is_written_leaves_it_whole(tmp_path, monkeypatch, capsys):
+    # Was: the file rewritten in place: a Ctrl-C during json.dump left it cut short, every run in it lost,
+    # and the message named the model as kept.
+    video_split = benchmark_module("video_split")
+    report = video_split._report
+    out = tmp_path / "video_split.json"
+    monkeypatch.setattr(video_split, "train_model", video_model)
+    video_split.main(VIDEO + ["--out", str(out), "--run", "earlier"])
+    before = out.read_text()
+    dump = json.dump
+
+    def cut_short(obj, f, **kwargs):  # a Ctrl-C arriving halfway through the write
+        text = json.dumps(obj, **kwargs)
+        f.write(text[: len(text) // 2])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report.json, "dump", cut_short)
+    err = interrupted(video_split.main, VIDEO + ["--out", str(out)], capsys)
+    assert err == f"interrupted: none of the models had finished; {out} is unchanged"
+    assert out.read_text() == before and [p.name for p in tmp_path.iterdir()] == ["video_split.json"]
+    monkeypatch.setattr(report.json, "dump", dump)
+    video_split.main(VIDEO + ["--out", str(out)])  # the file still takes runs
+    assert list(runs_of(out)) == ["earlier", "default"]
 
 
 def test_video_split_merge_keeps_the_earlier_rows_in_a_run_cut_short(tmp_path, monkeypatch, capsys):
@@ -86,9 +157,10 @@ def test_video_split_merge_keeps_the_earlier_rows_in_a_run_cut_short(tmp_path, m
 
     monkeypatch.setattr(video_split, "train_model", stop_after(1, again))  # l2, then Ctrl-C in the GAN
     interrupted(video_split.main, VIDEO + ["--out", str(out), "--merge"], capsys)
-    models = runs_of(out)["default"]["result"]["models"]
+    models = runs_of(out)["default:partial"]["result"]["models"]
     assert models == {"l2": {"junction_one_sprite": 0.5, "trained": "again"},
                       "gan": {"junction_one_sprite": 0.5, "trained": "gan"}}
+    assert runs_of(out)["default"]["result"]["models"] == {"gan": {"junction_one_sprite": 0.5, "trained": "gan"}}
 
 
 def test_a_ctrl_c_before_any_model_finished_leaves_the_file(tmp_path, monkeypatch, capsys):
@@ -115,9 +187,9 @@ def test_discriminator_designs_keeps_each_design_finished_before_a_ctrl_c(tmp_pa
     out = tmp_path / "discriminator_designs.json"
     argv = ["--designs", "concat", "--filters", "4", "--latent-dim", "4", "--out", str(out)]
     err = interrupted(module.main, argv, capsys)
-    assert err == (f"interrupted: run 'default' of {out} keeps the 1 finished designs (concat, mismatch on), "
+    assert err == (f"interrupted: run 'default:partial' of {out} keeps the 1 finished designs (concat, mismatch on), "
                    "marked incomplete")
-    run = runs_of(out)["default"]
+    run = runs_of(out)["default:partial"]
     assert run["complete"] is False and list(run["result"]["runs"]) == ["concat, mismatch on"]
     assert run["result"]["real_diversity"] == 0.4 and len(run["result"]["rows"]) == 1
     partial_run_refused("discriminator_designs", out, "default", monkeypatch)
@@ -135,9 +207,9 @@ def test_condition_fidelity_keeps_each_discriminator_finished_before_a_ctrl_c(tm
             "--out", str(out),
             "--run", "two"]
     err = interrupted(module.main, argv, capsys)
-    assert err == (f"interrupted: run 'two' of {out} keeps the 1 finished discriminators (plain concat D), "
+    assert err == (f"interrupted: run 'two:partial' of {out} keeps the 1 finished discriminators (plain concat D), "
                    "marked incomplete")
-    run = runs_of(out)["two"]
+    run = runs_of(out)["two:partial"]
     assert run["complete"] is False and list(run["result"]["runs"]) == ["plain concat D"]
     assert run["result"]["rows"] == [{"discriminator": "plain concat D", "epoch 1": 0.75, "diversity": 0.5}]
     assert run["result"]["real_digit_accuracy"] > 0.9
@@ -155,9 +227,9 @@ def test_pix2pix_blur_marks_its_run_incomplete_until_the_last_model(tmp_path, mo
     argv = ["--tasks", "labels2facade", "--size", "16", "--train", "2", "--test", "2", "--base-filters", "4",
             "--out", str(out)]
     err = interrupted(module.main, argv, capsys)
-    assert err == (f"interrupted: run 'default' of {out} keeps the 1 finished models (labels2facade l1), "
+    assert err == (f"interrupted: run 'default:partial' of {out} keeps the 1 finished models (labels2facade l1), "
                    "marked incomplete")
-    run = runs_of(out)["default"]
+    run = runs_of(out)["default:partial"]
     assert run["complete"] is False and list(run["result"]["results"]["labels2facade"]) == ["l1"]
     partial_run_refused("pix2pix_blur", out, "default", monkeypatch)
 
@@ -168,8 +240,8 @@ def test_export_latency_marks_its_run_incomplete_until_the_last_family(tmp_path,
     monkeypatch.setattr(module, "bench_family", stop_after(1, lambda *args: ({"rows": rows}, {}, None)))
     out = tmp_path / "export_latency.json"
     err = interrupted(module.main, ["--families", "pix2pix", "segan", "--out", str(out)], capsys)
-    assert err == f"interrupted: run 'default' of {out} keeps the 1 finished families (pix2pix), marked incomplete"
-    run = runs_of(out)["default"]
+    assert err == f"interrupted: run 'default:partial' of {out} keeps the 1 finished families (pix2pix), marked incomplete"
+    run = runs_of(out)["default:partial"]
     assert run["complete"] is False and list(run["result"]["families"]) == ["pix2pix"]
     partial_run_refused("export_latency", out, "default", monkeypatch)
 
@@ -183,8 +255,8 @@ def test_caption_generalisation_keeps_each_row_finished_before_a_ctrl_c(tmp_path
     out = tmp_path / "caption_generalisation.json"
     argv = ["--flags", "--epochs 1", "--flags", "--epochs 2", "--runs-dir", str(tmp_path / "runs"), "--out", str(out)]
     err = interrupted(module.main, argv, capsys)
-    assert err == f"interrupted: run 'default' of {out} keeps the 1 finished rows ('--epochs 1'), marked incomplete"
-    run = runs_of(out)["default"]
+    assert err == f"interrupted: run 'default:partial' of {out} keeps the 1 finished rows ('--epochs 1'), marked incomplete"
+    run = runs_of(out)["default:partial"]
     assert run["complete"] is False and list(run["result"]["runs"]) == ["--epochs 1"]
     partial_run_refused("caption_generalisation", out, "default", monkeypatch)
 
@@ -194,9 +266,9 @@ def test_stackgan_keeps_each_variant_finished_before_a_ctrl_c(tmp_path, monkeypa
     monkeypatch.setattr(module, "run", stop_after(1, lambda variant, args, example: ({"model": variant}, {})))
     out = tmp_path / "stackgan.json"
     err = interrupted(module.main, ["--json", str(out)], capsys)
-    assert err == (f"interrupted: run 'stackgan+single' of {out} keeps the 1 finished variants (stackgan), "
+    assert err == (f"interrupted: run 'stackgan+single:partial' of {out} keeps the 1 finished variants (stackgan), "
                    "marked incomplete")
-    run = runs_of(out)["stackgan+single"]
+    run = runs_of(out)["stackgan+single:partial"]
     assert run["complete"] is False and run["result"]["rows"] == [{"model": "stackgan"}]
 
 
@@ -212,7 +284,7 @@ def test_segan_quality_speed_marks_its_quality_without_speed_incomplete(tmp_path
     out = tmp_path / "segan_quality_speed.json"
     with pytest.raises(RuntimeError, match="speed run failed"):
         module.main(["--out", str(out)])
-    run = runs_of(out)["default"]
+    run = runs_of(out)["default:partial"]
     assert run["complete"] is False and run["result"]["quality"] == {"segan": {"snr": 1.0}}
     partial_run_refused("segan_quality_speed", out, "default", monkeypatch)
 
@@ -225,9 +297,9 @@ def test_classifier_pooling_keeps_each_row_finished_before_a_ctrl_c(tmp_path, mo
     out = tmp_path / "classifier_pooling.json"
     err = interrupted(module.main, ["--scale", "0.001", "--poolings", "flatten", "--out", str(out)], capsys)
     task = next(iter(module.STACK_TASKS))
-    assert err == (f"interrupted: run 'default' of {out} keeps the 1 finished rows (stack_gan {task} at 16 pixels), "
+    assert err == (f"interrupted: run 'default:partial' of {out} keeps the 1 finished rows (stack_gan {task} at 16 pixels), "
                    "marked incomplete")
-    run = runs_of(out)["default"]
+    run = runs_of(out)["default:partial"]
     assert run["complete"] is False and [row["flatten"] for row in run["result"]["rows"]] == [0.5]
 
 
@@ -236,6 +308,7 @@ def test_classifier_pooling_keeps_each_row_finished_before_a_ctrl_c(tmp_path, mo
     (["--variants", "single", "stackgan"], "{", "--stackgan-result RESULT: not a result.json of examples/stack_gan.py "
                                                  "(JSONDecodeError: Expecting property name"),
     ([], '{"result": 1}', "--stackgan-result RESULT: not a result.json of examples/stack_gan.py (KeyError: 'args')"),
+    ([], b"\xff\xfe{", "--stackgan-result RESULT: not a result.json of examples/stack_gan.py (UnicodeDecodeError: "),
     (["--variants", "single", "stackgan"], '{"args": {"sizes": [8]}}',
      "--stackgan-result RESULT: sizes=[8] differs from this run's [16, 32, 64]"),
     (["--variants", "single"], "{}", "--stackgan-result RESULT: gives the stackgan row, which --variants single leaves out"),
@@ -245,7 +318,9 @@ def test_stackgan_checks_its_result_file_before_any_variant_trains(argv, content
     module = benchmark_module("stackgan")
     monkeypatch.setattr(module, "run", lambda *args: pytest.fail("trained before --stackgan-result was checked"))
     result = tmp_path / "result.json"
-    if content is not None:
+    if isinstance(content, bytes):
+        result.write_bytes(content)  # not UTF-8: was a decode error read as "a setting differs", without the path
+    elif content is not None:
         result.write_text(content)
     with pytest.raises(SystemExit) as exit:
         module.main(argv + ["--stackgan-result", str(result), "--json", str(tmp_path / "stackgan.json")])
@@ -328,3 +403,77 @@ def test_generalisation_ends_a_ctrl_c_in_one_line_keeping_the_tasks_finished(tmp
     err = interrupted(module.main, ["--family", "next_frame_gan", "--half", "held-out", "--out", str(out)], capsys)
     assert err == f"interrupted: run 'defaults' of {out} keeps the 1 finished tasks (fork)"
     assert list(runs_of(out)["defaults"]["result"]["families"]["next_frame_gan"]["tasks"]) == ["fork"]
+
+
+
+def test_export_latency_measures_a_family_named_twice_once(tmp_path, monkeypatch):
+    # Was: `--families pix2pix pix2pix` measured it twice and left the run marked incomplete.
+    module = benchmark_module("export_latency")
+    rows = {"keras": {"batch1_ms": 1.0, "batch16_ms": 2.0, "file_bytes": None}}
+    measured = []
+    monkeypatch.setattr(module, "bench_family", lambda family, *args: measured.append(family) or (
+        {"rows": rows, "generator": "g", "parameters": 1, "acceptance": {}}, {}, None))
+    out = tmp_path / "export_latency.json"
+    module.main(["--families", "pix2pix", "pix2pix", "--out", str(out)])
+    assert measured == ["pix2pix"] and list(runs_of(out)) == ["default"] and runs_of(out)["default"]["complete"]
+
+
+# ---------------------------------------------------------------- tables.py
+
+def write_results(folder, name, runs):
+    with open(folder / f"{name}.json", "w") as f:
+        json.dump({"benchmark": name, "schema": 1, "runs": runs}, f)
+
+
+def test_tables_count_a_run_marked_incomplete_in_its_result_as_partial(tmp_path, monkeypatch):
+    # Was: only the run's own flag read; pix2pix_blur and export_latency once wrote theirs in the result.
+    monkeypatch.setattr(tables, "RESULTS", str(tmp_path))
+    write_results(tmp_path, "pix2pix_blur", [{"name": "default", "result": {"complete": False, "results": {}}},
+                                             {"name": "whole", "result": {"complete": True, "results": {}}}])
+    results = tables.load("pix2pix_blur")
+    assert [r["name"] for r in results["runs"]] == ["whole"] and results["partial"] == ["default"]
+    with pytest.raises(tables.MissingRun, match="run 'default' is partial"):
+        tables.run(results, "default")
+
+
+def test_video_split_sweeps_are_the_runs_not_named_default_wherever_it_is(tmp_path, monkeypatch):
+    # Was: every run after the first, the first taken for the default run.
+    monkeypatch.setattr(tables, "RESULTS", str(tmp_path))
+    models = {"gan": {**dict.fromkeys(tables.VIDEO, 0.5), "selected_step": 100}}
+    sweep = {"config": {"steps": 100, "ema": 0}, "models": models}
+    write_results(tmp_path, "video_split", [{"name": "short", "result": sweep},
+                                            {"name": "default", "result": dict(sweep, config={"steps": 9})},
+                                            {"name": "long", "result": dict(sweep, config={"steps": 900})}])
+    text = tables.video_split_sweeps()
+    assert [line.split(" | ")[0] for line in text.splitlines() if line.startswith("| `")] == ["| `short`", "| `long`"]
+    assert text.endswith("runs `short`, `long`.")
+
+
+def test_generalisation_keeps_the_tasks_a_command_beside_it_recorded(tmp_path, monkeypatch):
+    # Was: the run read once, at the start: of two commands side by side, the one ending last dropped the other's tasks.
+    module = benchmark_module("generalisation")
+    tasks, _, columns = module.FAMILIES["next_frame_gan"]
+    out = tmp_path / "g.json"
+    argv = ["--family", "next_frame_gan", "--out", str(out)]
+
+    def train(name, *args):
+        if name == "fork":  # while fork trains, a command for bouncing_ball runs beside it, to its end
+            monkeypatch.setitem(module.FAMILIES, "next_frame_gan", (tasks, lambda *args: ({}, 0.0, None), columns))
+            module.main(argv + ["--task", "bouncing_ball"])
+        return {}, 0.0, None
+
+    monkeypatch.setitem(module.FAMILIES, "next_frame_gan", (tasks, train, columns))
+    monkeypatch.setitem(module.MODELS, "next_frame_gan", lambda *args: None)
+    module.main(argv + ["--task", "fork"])
+    family = runs_of(out)["defaults"]["result"]["families"]["next_frame_gan"]
+    assert list(family["tasks"]) == ["bouncing_ball", "fork"] and family["last_command"]["tasks"] == ["fork"]
+
+
+def test_video_split_merge_reads_an_out_without_json_in_its_name(tmp_path, monkeypatch):
+    # Was: `_report.load` read a path not ending in .json as benchmarks/results/<path>.json: --merge saw no rows.
+    video_split = benchmark_module("video_split")
+    out = tmp_path / "video_split_results"
+    monkeypatch.setattr(video_split, "train_model", video_model)
+    video_split.main(VIDEO + ["--out", str(out), "--only", "l2"])
+    video_split.main(VIDEO + ["--out", str(out), "--only", "gan", "--merge"])
+    assert list(runs_of(out)["default"]["result"]["models"]) == ["l2", "gan"]

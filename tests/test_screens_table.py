@@ -78,3 +78,14 @@ def test_the_screens_page_stays_small():
     assert size < 100_000, (
         f"docs/generalisation_screens.md is {size:,} bytes: shorten the cells of `generalisation_screens` in "
         "benchmarks/tables.py (one row per run, a column per task) rather than repeat a run's name or setting")
+
+
+def test_a_texture_cell_shows_its_error_over_every_flat_pixel_beside_the_one_outside_the_texture():
+    # docs/generalisation.md quotes the texture_dots cells' `flat` figures: the cell showed `out` only.
+    l1 = {"texture_corr": 0.2, "background_error": 0.004, "flat_error": 0.0053, "sharpness_ratio": 0.2}
+    gan = {"texture_corr": 0.4, "background_error": 0.0035, "flat_error": 0.0233, "sharpness_ratio": 0.6}
+    cell = _tables()._screen_cell("pix2pix", {"l1": l1, "gan": gan})
+    assert cell == "corr 0.20 / 0.40; out 0.0040 / 0.0035, flat 0.0053 / 0.0233; sharp 0.20 / 0.60"
+    flat_only = _tables()._screen_cell("pix2pix", {"l1": {"flat_error": 0.06, "sharpness_ratio": 0.6},
+                                                   "gan": {"flat_error": 0.07, "sharpness_ratio": 0.7}})
+    assert flat_only == "flat 0.0600 / 0.0700; sharp 0.60 / 0.70"

@@ -202,7 +202,8 @@ def test_a_tiff_cut_short_is_named_before_training(tmp_path):
     with pytest.raises(FileContentError, match=r"y\.tif: not a readable image file, or cut short"):
         scan_paired_folder(str(tmp_path))
     Image.fromarray(np.zeros((8, 16), "float32")).save(tmp_path / "y.tif")  # no set range
-    with pytest.raises(FileContentError, match=r"y\.tif: image mode 'F' is not supported"):
+    with pytest.raises(FileContentError, match=r"y\.tif: cannot read the image \(32-bit float pixels \(mode F\) "
+                                               r"have no set range; save the image with 8 or 16 bits"):
         scan_paired_folder(str(tmp_path))
 
 @pytest.mark.parametrize("name", ["x.bmp", "x.gif", "x.webp"])

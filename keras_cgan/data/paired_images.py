@@ -115,8 +115,8 @@ def _header(path):
             turned, transparent = image_folder.orientation(image), image_folder.has_transparency(image)
             if not _complete(path, fmt):  # cut short, or a TIFF
                 image.load()  # raises for a truncated file; a file with trailing bytes passes
-            if mode == "I":
-                image_folder.eight_bit(image)  # pixels beyond 16 bits refused here, not mid-training
+            if mode in ("I", "F"):
+                image_folder.eight_bit(image)  # pixels beyond 16 bits, or float, refused here with what to do
             if turned > 1:  # read upright: as Pillow turns it (a TIFF's size is upright already)
                 size = image_folder.upright(image).size
     except (UnidentifiedImageError, OSError, SyntaxError) as error:

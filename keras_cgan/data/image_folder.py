@@ -180,7 +180,13 @@ ORIENTATION = 0x0112  # the EXIF tag a camera turns its pictures by
 
 
 def orientation(image):
-    """The EXIF orientation of a PIL image (1: upright, as stored; 5-8: its width and height swap)."""
+    """The EXIF orientation of a PIL image (1: upright, as stored; 5-8: its width and height swap).
+
+    A PNG's EXIF is read only from before its pixels, where the format places it: Pillow would decode the whole
+    image to look for one after them, and every PNG's header check would cost a full decode.
+    """
+    if image.format == "PNG" and "exif" not in image.info:
+        return 1
     try:
         return int(image.getexif().get(ORIENTATION, 1))
     except (TypeError, ValueError, SyntaxError, OSError):  # a broken EXIF block: the pixels as stored

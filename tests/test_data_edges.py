@@ -231,3 +231,16 @@ def test_segan_trains_on_a_folder_with_a_test_set_on_one_side_only(tmp_path):
         warnings.simplefilter("error")
         data = segan.load_data(str(tmp_path), options, {}, 1, 0)
     np.testing.assert_allclose(data.preview[0][0, :4, 0], 0.5)
+
+
+def test_an_image_added_or_renamed_is_found_though_its_folder_keeps_its_mtime(tmp_path):
+    # Was: the listing of a folder cached by its mtime, so a file added within the same tick of a file system
+    # counting seconds (FAT, SMB) was "not found" until the process restarted.
+    folder = tmp_path / "faces"
+    os.makedirs(folder)
+    Image.new("RGB", (4, 4)).save(folder / "0.Jpg", "JPEG")
+    assert image_folder.image_path(str(folder), "0", "where") == str(folder / "0.Jpg")
+    stat = os.stat(folder)
+    Image.new("RGB", (4, 4)).save(folder / "1.Jpg", "JPEG")
+    os.utime(folder, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the folder's mtime as before the file came
+    assert image_folder.image_path(str(folder), "1", "where") == str(folder / "1.Jpg")

@@ -152,15 +152,16 @@ def _image_file(folder, image_id):
     if path is not None or not image_id:
         return path
     directory, name = os.path.split(os.path.join(folder, image_id))
-    try:
-        table = _by_extension(directory, os.stat(directory).st_mtime_ns)
-    except OSError:  # no such folder
-        return None
     stem, extension = os.path.splitext(name)
     keys = [(stem, extension.lower())] if extension else []
-    for key in keys + [(name, e) for e in EXTENSIONS]:
-        if key in table and os.path.isfile(os.path.join(directory, table[key])):
-            return os.path.join(directory, table[key])
+    try:  # the cached listing, then a fresh one: a folder's mtime may not change (a file system counting seconds)
+        cached = _by_extension(directory, os.stat(directory).st_mtime_ns)
+        for table in (cached, _by_extension.__wrapped__(directory, None)):
+            for key in keys + [(name, e) for e in EXTENSIONS]:
+                if key in table and os.path.isfile(os.path.join(directory, table[key])):
+                    return os.path.join(directory, table[key])
+    except OSError:  # no such folder
+        return None
     return None
 
 

@@ -13,14 +13,16 @@ spectrogram picture (noisy / enhanced / clean) to --out.
     python examples/speech_enhancement.py --model segan_example/segan.keras   # no training
 
 `--data` holds clean_trainset_wav/ and noisy_trainset_wav/; clean_testset_wav/
-and noisy_testset_wav/ are optional (without them a training file is the one
+and noisy_testset_wav/ are optional (without both a training file is the one
 enhanced). `--model` enhances at the model's own sample rate.
 """
 
 import argparse
 import json
 import os
+import re
 import shutil
+import warnings
 
 import numpy as np
 
@@ -52,8 +54,19 @@ def make_folder(root, num_train, num_test, seconds, sample_rate, use_espeak, see
 
 
 def held_out_split(data):
-    """The split whose first pair is enhanced: the test set when `data` has one (it is optional), else train."""
-    return "test" if os.path.isdir(os.path.join(data, "clean_testset_wav")) else "train"
+    """The split whose first pair is enhanced: the test set when `data` has both its folders (it is optional),
+    else train, with a warning when a test folder is there without its pair (as `keras-cgan train segan`)."""
+    from keras_cgan.data import audio, files
+
+    names = files.entries(data) if os.path.isdir(data) else []
+    if not any(re.fullmatch(r"(clean|noisy)_testset(_\w+?)?_wav", n) for n in names):
+        return "train"
+    try:
+        audio.voicebank_dirs(data, "test")
+    except ValueError as error:
+        warnings.warn(f"--data {data}: enhancing a training file, not a test file: {error}", stacklevel=2)
+        return "train"
+    return "test"
 
 
 def check_folder(p, data, train):

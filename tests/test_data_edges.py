@@ -117,23 +117,43 @@ def _unsigned_32(path, pixels):
     open(path, "wb").write(data.replace(entry + b"\x02\x00", entry + b"\x01\x00"))
 
 
-def test_32_bit_tiffs_are_scaled_by_their_type_not_clipped_at_16_bits(tmp_path):
-    # Was: every pixel above 65535 clipped to white.
-    _unsigned_32(tmp_path / "u.tif", [[0, 2 ** 31, 2 ** 32 - 1]])
-    Image.fromarray(np.array([[0, 2 ** 30, 2 ** 31 - 1]], "int32")).save(tmp_path / "s.tif")
-    for name in ("u.tif", "s.tif"):
-        with Image.open(tmp_path / name) as image:
-            assert np.asarray(image_folder.eight_bit(image)).tolist() == [[0, 128, 255]], name
+def test_a_32_bit_tiff_of_16_bit_values_reads_as_its_16_bit_twin_and_others_are_refused(tmp_path):
+    # Was: every pixel above 65535 clipped to white; then a numpy int32 array of 16-bit values (as Pillow writes
+    # it: a signed 32-bit TIFF) refused as "would read black", and larger values scaled by the 32-bit range.
+    values = np.array([[0, 257, 32768, 65535] * 2] * 4)  # A|B pairs side by side
     os.makedirs(tmp_path / "pairs")
-    Image.fromarray(np.array([[-5, 7] * 4] * 4, "int32")).save(tmp_path / "pairs" / "0.tif")
-    with pytest.raises(FileContentError, match=r"0\.tif: cannot read the image \(32-bit signed pixels span -5\.\.7; "
-                                               r"negative pixels .* unsigned 8 or 16 bits\)"):
-        paired_images.scan_paired_folder(str(tmp_path / "pairs"))  # refused before training, naming the file
-    _unsigned_32(tmp_path / "dark.tif", [[0, 70000]])
-    with pytest.raises(FileContentError, match=r"dark\.tif: .*32-bit pixels span 0\.\.70000, .*would read black"):
-        image_folder.read_image(str(tmp_path / "dark.tif"), 2)
-    Image.fromarray(np.array([[0, 65535]], "uint16")).save(tmp_path / "g16.tif")  # 16 bits: as before
-    assert image_folder.read_image(str(tmp_path / "g16.tif"), 2)[0, :, 0].tolist() == [-1.0, 1.0]
+    os.makedirs(tmp_path / "pairs16")
+    Image.fromarray(values.astype("uint16")).save(tmp_path / "g16.tif")
+    Image.fromarray(values.astype("uint16")).save(tmp_path / "pairs16" / "0.tif")
+    Image.fromarray(values.astype("int32")).save(tmp_path / "pairs" / "0.tif")
+    _unsigned_32(tmp_path / "u.tif", values)
+    expected = image_folder.read_image(str(tmp_path / "g16.tif"), 8)
+    np.testing.assert_allclose(expected[0, :4, 0], [-1.0, 1 / 127.5 - 1, 128 / 127.5 - 1, 1.0], atol=1e-6)
+    for path in (tmp_path / "pairs" / "0.tif", tmp_path / "u.tif"):
+        np.testing.assert_array_equal(image_folder.read_image(str(path), 8), expected, err_msg=str(path))
+    for read, twin in zip(_pix2pix(tmp_path / "pairs"), _pix2pix(tmp_path / "pairs16")):
+        np.testing.assert_array_equal(read, twin)
+    np.testing.assert_allclose(twin[0, :3, 0], [-1.0, -1.0, -1.0 + 1 / 127.5], atol=1e-6)  # 4 -> 8 wide
+    for name, pixels in (("big.tif", [[0, 65536]]), ("negative.tif", [[-5, 7]])):
+        os.makedirs(tmp_path / name[:-4])
+        Image.fromarray(np.array(pixels, "int32")).save(tmp_path / name[:-4] / name)
+        span = f"{pixels[0][0]}..{pixels[0][1]}"
+        message = (rf"{name}: cannot read the image \(32-bit integer pixels span {span}, outside the 16-bit range "
+                   r"0\.\.65535 .*save the image with 8 or 16 bits")
+        with pytest.raises(FileContentError, match=message):
+            paired_images.scan_paired_folder(str(tmp_path / name[:-4]))  # refused before training, naming the file
+        with pytest.raises(FileContentError, match=message):
+            image_folder.read_image(str(tmp_path / name[:-4] / name), 2)
+    _unsigned_32(tmp_path / "u32.tif", [[0, 2 ** 32 - 1]])  # a full-range unsigned 32-bit TIFF: refused too
+    with pytest.raises(FileContentError, match=r"u32\.tif: .*span 0\.\.4294967295, outside the 16-bit range"):
+        image_folder.read_image(str(tmp_path / "u32.tif"), 2)
+    os.makedirs(tmp_path / "float")
+    Image.fromarray(np.array([[0.0, 0.5]], "float32")).save(tmp_path / "float" / "f.tif")  # no set range
+    message = r"f\.tif: cannot read the image \(32-bit float pixels \(mode F\) have no set range; save the image with 8"
+    with pytest.raises(FileContentError, match=message):
+        image_folder.read_image(str(tmp_path / "float" / "f.tif"), 2)
+    with pytest.raises(FileContentError, match=message):
+        paired_images.scan_paired_folder(str(tmp_path / "float"))
 
 
 def test_an_image_extension_in_mixed_case_is_found(tmp_path):
@@ -211,3 +231,16 @@ def test_segan_trains_on_a_folder_with_a_test_set_on_one_side_only(tmp_path):
         warnings.simplefilter("error")
         data = segan.load_data(str(tmp_path), options, {}, 1, 0)
     np.testing.assert_allclose(data.preview[0][0, :4, 0], 0.5)
+
+
+def test_an_image_added_or_renamed_is_found_though_its_folder_keeps_its_mtime(tmp_path):
+    # Was: the listing of a folder cached by its mtime, so a file added within the same tick of a file system
+    # counting seconds (FAT, SMB) was "not found" until the process restarted.
+    folder = tmp_path / "faces"
+    os.makedirs(folder)
+    Image.new("RGB", (4, 4)).save(folder / "0.Jpg", "JPEG")
+    assert image_folder.image_path(str(folder), "0", "where") == str(folder / "0.Jpg")
+    stat = os.stat(folder)
+    Image.new("RGB", (4, 4)).save(folder / "1.Jpg", "JPEG")
+    os.utime(folder, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the folder's mtime as before the file came
+    assert image_folder.image_path(str(folder), "1", "where") == str(folder / "1.Jpg")

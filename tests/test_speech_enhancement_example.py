@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -41,10 +42,6 @@ def test_a_window_the_encoder_cannot_halve_and_a_zero_batch_are_refused(capsys, 
 def test_a_folder_without_training_pairs_is_refused_before_training(tmp_path, capsys, monkeypatch):
     err = _refused(["--data", str(tmp_path), "--out", str(tmp_path / "out")], capsys, monkeypatch)
     assert f"--data {tmp_path}: {tmp_path}/clean_trainset_wav: folder not found" in err
-    _pairs(tmp_path, "train")
-    os.makedirs(tmp_path / "clean_testset_wav")  # a test set on one side only
-    err = _refused(["--data", str(tmp_path), "--out", str(tmp_path / "out")], capsys, monkeypatch)
-    assert "noisy_testset_wav: folder not found" in err
     assert _refused(["--model", str(tmp_path / "none.keras")], capsys, monkeypatch).endswith(
         "--model " + str(tmp_path / "none.keras") + ": no such file\n")
 
@@ -54,5 +51,14 @@ def test_the_test_set_is_optional(tmp_path):
     parser = argparse.ArgumentParser()
     speech_enhancement.check_folder(parser, str(tmp_path), train=True)
     assert speech_enhancement.held_out_split(str(tmp_path)) == "train"
+    os.makedirs(tmp_path / "clean_testset_wav")  # a test set on one side only: a training file, as the CLI does
+    for train in (True, False):
+        with pytest.warns(UserWarning, match=r"enhancing a training file, not a test file: .*noisy_testset_wav: "
+                                             r"folder not found"):
+            speech_enhancement.check_folder(parser, str(tmp_path), train=train)  # was: refused
+    with pytest.warns(UserWarning, match="noisy_testset_wav: folder not found"):
+        assert speech_enhancement.held_out_split(str(tmp_path)) == "train"
     _pairs(tmp_path, "test")
-    assert speech_enhancement.held_out_split(str(tmp_path)) == "test"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert speech_enhancement.held_out_split(str(tmp_path)) == "test"

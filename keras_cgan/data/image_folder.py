@@ -152,15 +152,16 @@ def _image_file(folder, image_id):
     if path is not None or not image_id:
         return path
     directory, name = os.path.split(os.path.join(folder, image_id))
-    try:
-        table = _by_extension(directory, os.stat(directory).st_mtime_ns)
-    except OSError:  # no such folder
-        return None
     stem, extension = os.path.splitext(name)
     keys = [(stem, extension.lower())] if extension else []
-    for key in keys + [(name, e) for e in EXTENSIONS]:
-        if key in table and os.path.isfile(os.path.join(directory, table[key])):
-            return os.path.join(directory, table[key])
+    try:  # the cached listing, then a fresh one: a folder's mtime may not change (a file system counting seconds)
+        cached = _by_extension(directory, os.stat(directory).st_mtime_ns)
+        for table in (cached, _by_extension.__wrapped__(directory, None)):
+            for key in keys + [(name, e) for e in EXTENSIONS]:
+                if key in table and os.path.isfile(os.path.join(directory, table[key])):
+                    return os.path.join(directory, table[key])
+    except OSError:  # no such folder
+        return None
     return None
 
 
@@ -180,7 +181,13 @@ ORIENTATION = 0x0112  # the EXIF tag a camera turns its pictures by
 
 
 def orientation(image):
-    """The EXIF orientation of a PIL image (1: upright, as stored; 5-8: its width and height swap)."""
+    """The EXIF orientation of a PIL image (1: upright, as stored; 5-8: its width and height swap).
+
+    A PNG's EXIF is read only from before its pixels, where the format places it: Pillow would decode the whole
+    image to look for one after them, and every PNG's header check would cost a full decode.
+    """
+    if image.format == "PNG" and "exif" not in image.info:
+        return 1
     try:
         return int(image.getexif().get(ORIENTATION, 1))
     except (TypeError, ValueError, SyntaxError, OSError):  # a broken EXIF block: the pixels as stored
@@ -196,52 +203,43 @@ def upright(image):
     return ImageOps.exif_transpose(image)
 
 
-def _integer_type(image):
-    """`(bits, signed)` of a 32-bit integer PIL image's pixels (mode `I`): a TIFF's sample type, else 16-bit
-    unsigned (Pillow reads 16-bit PGM files as mode `I`)."""
+def _unsigned_32(image):
+    """Whether a mode `I` PIL image is an unsigned 32-bit TIFF's (its SampleFormat 1, or none)."""
     tags = getattr(image, "tag_v2", None)
     if tags is None:
-        return 16, False
-    bits = tags.get(258, (16,))  # BitsPerSample, SampleFormat (1 unsigned, 2 signed)
-    sample_format = tags.get(339, (1,))
+        return False
     first = lambda value: value[0] if isinstance(value, (tuple, list)) else value  # noqa: E731
-    return int(first(bits)), int(first(sample_format)) == 2
+    return int(first(tags.get(258, (8,)))) == 32 and int(first(tags.get(339, (1,)))) == 1  # BitsPerSample, SampleFormat
 
 
 def eight_bit(image):
-    """A 16- or 32-bit integer grayscale PIL image (mode `I;16`, `I`) scaled to 8-bit `L` by the range of its
-    type (16 bits: 0..65535, as TF decodes; 32 bits: 0..4294967295; a signed type: 0 to its largest value);
-    any other image as it is.
+    """A 16-bit grayscale PIL image (mode `I;16`, `I`) scaled to 8-bit `L` on the 16-bit scale (0..65535 ->
+    0..255, as TF decodes); any other image as it is.
 
-    Pillow's own `convert` clips such pixels at 255, so most of the picture turns white. `ValueError` for a
-    32-bit float image (mode `F`, a float TIFF: no set range), negative pixels, and pixels that all scale to 0
-    (a 32-bit image holding small values: it would read black).
+    Mode `I` is a 16-bit PGM, or a 32-bit integer TIFF (what Pillow writes for a numpy `int32` array of 16-bit
+    values), which reads as its 16-bit twin does. Pillow's own `convert` clips such pixels at 255, so most of
+    the picture turns white. `ValueError` for a 32-bit float image (mode `F`, a float TIFF: no set range) and
+    for 32-bit pixels outside 0..65535 (no set scale either).
     """
     if image.mode == "F":
-        raise ValueError("32-bit float pixels (mode F) have no set range; save the image with 8 or 16 bits")
+        raise ValueError(
+            "32-bit float pixels (mode F) have no set range; save the image with 8 or 16 bits (scaled to 0..255 "
+            "or 0..65535)"
+        )
     if image.mode not in ("I", "I;16", "I;16B", "I;16L"):
         return image
     from PIL import Image
 
-    bits, signed = _integer_type(image) if image.mode == "I" else (16, False)
     pixels = np.asarray(image).astype("int64")
-    if bits == 32 and not signed:
+    if _unsigned_32(image):
         pixels &= 0xFFFFFFFF  # Pillow holds unsigned 32-bit pixels in int32
     low, high = (int(pixels.min()), int(pixels.max())) if pixels.size else (0, 0)
-    if low < 0:
+    if low < 0 or high > 65535:
         raise ValueError(
-            f"{bits}-bit signed pixels span {low}..{high}; negative pixels have no set gray: save the image "
-            "with unsigned 8 or 16 bits"
+            f"32-bit integer pixels span {low}..{high}, outside the 16-bit range 0..65535 they are read on; save "
+            "the image with 8 or 16 bits (its pixels scaled to 0..255 or 0..65535)"
         )
-    shift = bits - (1 if signed else 0) - 8  # the type's largest value -> 255
-    if high >> shift > 255:  # not a 16-bit file's pixels
-        raise ValueError(f"pixels span {low}..{high}, beyond the {bits}-bit range; save the image with 8 or 16 bits")
-    if bits == 32 and high > 0 and high >> shift == 0:
-        raise ValueError(
-            f"32-bit pixels span {low}..{high}, under 1/256 of the type's range 0..{2 ** (shift + 8) - 1}: "
-            "the image would read black; save it with 8 or 16 bits (scaled to their range)"
-        )
-    return Image.fromarray((pixels >> shift).astype("uint8"), "L")
+    return Image.fromarray((pixels >> 8).astype("uint8"), "L")
 
 
 def has_transparency(image):

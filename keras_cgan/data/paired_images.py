@@ -102,8 +102,10 @@ def _header(path):
 
     A file whose end is not as its format's must be (see `_complete`), or a TIFF, is decoded in full, so a
     file cut short is refused here rather than mid-training. The width and height are the upright image's (EXIF
-    orientation). `by_pillow`: the file is one TensorFlow's decoders refuse or get wrong (a BMP, GIF,
-    TIFF, WebP, CMYK JPEG, an image turned by its EXIF orientation or holding transparency).
+    orientation). `by_pillow`: the file is decoded by Pillow when read with fewer channels than this (0: never,
+    5: always), as TensorFlow's decoders refuse it or get it wrong: always a BMP, GIF, TIFF, WebP, CMYK JPEG, an
+    image turned by its EXIF orientation or one holding transparency, but an RGBA PNG only when read as gray or
+    RGB (its transparent pixels laid on white; TensorFlow reads it right as RGBA).
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -115,8 +117,8 @@ def _header(path):
             turned, transparent = image_folder.orientation(image), image_folder.has_transparency(image)
             if not _complete(path, fmt):  # cut short, or a TIFF
                 image.load()  # raises for a truncated file; a file with trailing bytes passes
-            if mode == "I":
-                image_folder.eight_bit(image)  # pixels beyond 16 bits refused here, not mid-training
+            if mode in ("I", "F"):
+                image_folder.eight_bit(image)  # pixels beyond 16 bits, or float, refused here with what to do
             if turned > 1:  # read upright: as Pillow turns it (a TIFF's size is upright already)
                 size = image_folder.upright(image).size
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
@@ -129,7 +131,9 @@ def _header(path):
         )
     if mode not in _MODE_CHANNELS:
         raise files.FileContentError(f"{path}: image mode {mode!r} is not supported; save it as RGB or grayscale.")
-    return size[0], size[1], _MODE_CHANNELS[mode], mode not in _TF_READS.get(fmt, ()) or turned > 1 or transparent
+    by_tf = mode in _TF_READS.get(fmt, ()) and turned <= 1
+    by_pillow = 0 if by_tf and not transparent else 4 if by_tf and mode == "RGBA" else 5
+    return size[0], size[1], _MODE_CHANNELS[mode], by_pillow
 
 
 def image_header(path):
@@ -250,16 +254,16 @@ def scan_paired_folder(path, channels=None):
         return {
             "layout": "folders", "a_files": a_files, "b_files": b_files, "channels": channels,
             "size_mismatches": resized,
-            "by_pillow": [p for p, h in zip(a_files + b_files, a_headers + b_headers) if h[3]],
+            "by_pillow": {p: h[3] for p, h in zip(a_files + b_files, a_headers + b_headers) if h[3]},
         }
     image_files = _image_files(path)
     if not image_files:
         raise ValueError(f"{path}: no images (expected A|B images, or subfolders A/ and B/).")
-    info, narrow, by_pillow = [], [], []
+    info, narrow, by_pillow = [], [], {}
     for p in image_files:
         width, height, c, pillow = _header(p)
         if pillow:
-            by_pillow.append(p)
+            by_pillow[p] = pillow
         if width % 2:
             raise files.FileContentError(
                 f"{p}: width {width} is odd, so the image cannot be split into equal A|B halves."
@@ -397,7 +401,8 @@ def paired_image_dataset(
     def decode(file, pillow, channels_):
         contents = tf.io.read_file(file)
         start = tf.strings.substr(contents, 0, 3)
-        by_pillow = tf.logical_or(pillow, tf.logical_or(tf.strings.substr(start, 0, 2) == "BM", start == "GIF"))
+        by_pillow = tf.logical_or(pillow > channels_, tf.strings.substr(start, 0, 2) == "BM")
+        by_pillow = tf.logical_or(by_pillow, start == "GIF")
         if channels_ == 4:
             by_pillow = tf.logical_or(by_pillow, tf.strings.substr(start, 0, 2) == b"\xff\xd8")  # a JPEG
         image = tf.cond(
@@ -422,8 +427,8 @@ def paired_image_dataset(
             a, b = decode(file_a, pillow_a, channels_a), decode(file_b, pillow_b, channels_b)
         return resize(a), resize(b)
 
-    pillow = set(scan.get("by_pillow", ()))
-    flags = [[p in pillow for p in scan[side]] for side in ("a_files", "b_files")]
+    pillow = dict(scan.get("by_pillow", {}))
+    flags = [[pillow.get(p, 0) for p in scan[side]] for side in ("a_files", "b_files")]  # see `_header`
     ds = tf.data.Dataset.from_tensor_slices((scan["a_files"], scan["b_files"], *flags))
     ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return _finish(

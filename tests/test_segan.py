@@ -3,6 +3,7 @@
 import argparse
 import os
 import re
+import shutil
 
 import keras
 import numpy as np
@@ -838,6 +839,23 @@ def test_enhance_errors_name_the_file_or_option(gain_files, tmp_path, capsys, ca
     error = capsys.readouterr().err
     assert error.startswith("keras-cgan enhance: error:") and expected in error and "Traceback" not in error
     assert not os.path.exists(out) or out.read_bytes() == b"keep me"
+
+
+def test_a_tflite_ending_in_upper_case_is_read_with_its_stored_settings(gain_files, tmp_path, capsys):
+    # `GAIN.TFLITE` skipped its stored pre-emphasis in stream_enhance, and enhance took it for no model file
+    root, tflite = gain_files
+    upper = str(tmp_path / "GAIN.TFLITE")
+    shutil.copyfile(tflite, upper)
+    stored = streaming.read_metadata(upper)["preemphasis"]
+    x = np.random.default_rng(1).uniform(-0.3, 0.3, 2 * WINDOW).astype("float32")
+    with pytest.raises(ValueError, match=re.escape(f"preemphasis=0.5 contradicts the {stored} stored in {upper!r}")):
+        streaming.stream_enhance(upper, x, preemphasis=0.5)
+    np.testing.assert_allclose(streaming.stream_enhance(upper, x), streaming.stream_enhance(tflite, x), atol=1e-6)
+    noisy = root / "noisy" / "a.wav"
+    assert _enhance(noisy, "-o", tmp_path / "upper.wav", "--model", upper) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert _enhance(noisy, "-o", tmp_path / "lower.wav", "--model", tflite) == 0
+    np.testing.assert_allclose(sf.read(str(tmp_path / "upper.wav"))[0], sf.read(str(tmp_path / "lower.wav"))[0])
 
 
 @pytest.mark.parametrize(

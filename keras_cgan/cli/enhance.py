@@ -96,7 +96,7 @@ def _enhancer(args):
     path = args.model
     if not os.path.exists(path):
         raise ValueError(f"--model {path}: no such file or folder.")
-    if path.endswith(".tflite"):
+    if path.lower().endswith(".tflite"):  # `.TFLITE` too, as `keras_cgan.export` reads it
         from keras_cgan.models.segan import streaming
 
         stored = streaming.read_metadata(path)

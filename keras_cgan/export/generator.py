@@ -346,7 +346,8 @@ def check_condition(model, condition, where):
     if not coefficient or condition.dtype.kind != "f":  # plain conditions; integer PCM is the GAN's to name
         model.check_condition(condition, where)
         return
-    model.check_condition(np.clip(condition, -1.0, 1.0), where)  # NaN stays NaN; the range is checked below
+    # NaN and ±inf kept, for the GAN to name as not finite; the range is checked below
+    model.check_condition(np.where(np.isfinite(condition), np.clip(condition, -1.0, 1.0), condition), where)
     if not condition.size or not getattr(model, "check_data", True):  # `compile(check_data=False)`: no values
         return
     bound, low, high = 1.0 + coefficient, float(condition.min()), float(condition.max())

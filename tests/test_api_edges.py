@@ -84,6 +84,25 @@ def test_a_frozen_network_stays_put_while_the_other_trains(frozen, update):
     assert {name: int(optimizer.iterations) for name, optimizer in optimizers.items()} == {frozen: 0, trained: 1}
 
 
+def test_a_frozen_stage_leaves_the_loss_scale_to_a_stage_that_trains():
+    # Under float16 the loss was scaled by the first stage's optimizer, frozen here: its scale, never lowered by a
+    # step it skips, kept the other stage's gradients overflowing, so that stage never trained (scale falling).
+    import keras
+
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        gan = families.build("stackgan", optimizer="sgd", learning_rate=0.01)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    gan.discriminators[0].trainable = False
+    frozen, trained = gan.discriminator_optimizers
+    frozen.dynamic_scale.assign(2.0**40)  # a scale that overflows float16 gradients
+    x, y = families.data("stackgan", 4)
+    gan.train_on_batch(x, y)
+    assert int(trained.iterations) == 1 and float(trained.dynamic_scale) == 2.0**15
+    assert int(frozen.iterations) == 0 and float(frozen.dynamic_scale) == 2.0**40
+
+
 # ------------------------------------------------- empty Keras arguments
 
 

@@ -1041,7 +1041,8 @@ class GANModel(InputChecks, keras.Model):
         is skipped: its optimizer takes no step.
         """
         variables = [v for group, _ in groups for v in group]
-        lead = groups[0][1]
+        # The scale of an optimizer that applies: a frozen group's would never fall after an overflow.
+        lead = next((optimizer for group, optimizer in groups if group), groups[0][1])
         with tape:
             scaled = lead.scale_loss(loss * share)
         grads = tape.gradient(scaled, variables)

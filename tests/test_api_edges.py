@@ -40,6 +40,19 @@ def test_a_subclass_generate_calling_super_does_its_work_once(family):
     np.testing.assert_allclose(np.asarray(halved(conditions, noise=noise)), expected, atol=1e-6)
 
 
+@pytest.mark.parametrize("family", ["conditional", "segan", "stackgan"])
+def test_generate_on_a_keras_input_makes_a_functional_model(family):
+    # `gan.generate(keras.Input(...))` raised "A KerasTensor cannot be used as input to a TensorFlow function".
+    import keras
+
+    gan = families.build(family)
+    conditions, _ = families.data(family, 4)
+    inputs = keras.Input(conditions.shape[1:], dtype=str(conditions.dtype))
+    wrapped = keras.Model(inputs, gan.generate(inputs))
+    samples = np.asarray(wrapped(conditions))
+    assert samples.shape == np.asarray(gan.generate(conditions)).shape and np.isfinite(samples).all()
+
+
 # ------------------------------------------------- tensors of unknown rank
 
 

@@ -427,6 +427,8 @@ class GANModel(InputChecks, keras.Model):
         work then runs once in `generate`, the model's call and `predict`.
         """
         if not self._prepared(condition):
+            if self._symbolic(condition):  # a `keras.Input`: the model's call makes its node in a functional model
+                return self(condition, noise=noise, training=training)
             # Prepared here, not by the model's call: that runs `self.generate`, which may be a subclass's
             # whose `super().generate(...)` led here (its own work would then be done twice).
             condition, noise = self._user_batch(condition, noise)
@@ -445,6 +447,11 @@ class GANModel(InputChecks, keras.Model):
 
         condition = self.prepare_condition(tf.nest.map_structure(convert, condition))
         return condition, None if noise is None else convert(noise)
+
+    @staticmethod
+    def _symbolic(condition):
+        """Whether `condition` is symbolic (`keras.Input`), which only the model's call takes."""
+        return any(keras.backend.is_keras_tensor(t) for t in tf.nest.flatten(condition))
 
     def _prepared(self, condition):
         """Whether `condition` is a batch the model prepared: within a step or `_own_batch()`, not a user's."""

@@ -1323,7 +1323,7 @@ class GANModel(InputChecks, keras.Model):
         if tf.is_tensor(noise) and noise.shape.rank is None:  # a `tf.function`'s `TensorSpec(None)`
             noise = tf.ensure_shape(noise, (None, *self.noise_shape), name="keras_cgan_noise_shape")
         rows = [tf.nest.flatten(condition)[0], noise]
-        rows = [t.shape[0] if getattr(t, "ndim", None) else None for t in rows]
+        rows = [t.shape[0] if tf.TensorShape(t.shape).rank else None for t in rows]  # a `tf.Variable` has no `ndim`
         if None not in rows and rows[0] != rows[1]:  # the width is each family's to explain (StackGAN's code)
             raise ValueError(
                 f"`noise` must have shape [batch, *{self.noise_shape}], one row per condition "

@@ -40,6 +40,19 @@ def test_a_subclass_generate_calling_super_does_its_work_once(family):
     np.testing.assert_allclose(np.asarray(halved(conditions, noise=noise)), expected, atol=1e-6)
 
 
+@pytest.mark.parametrize("family", ["conditional", "segan", "stackgan"])
+def test_generate_on_a_keras_input_makes_a_functional_model(family):
+    # `gan.generate(keras.Input(...))` raised "A KerasTensor cannot be used as input to a TensorFlow function".
+    import keras
+
+    gan = families.build(family)
+    conditions, _ = families.data(family, 4)
+    inputs = keras.Input(conditions.shape[1:], dtype=str(conditions.dtype))
+    wrapped = keras.Model(inputs, gan.generate(inputs))
+    samples = np.asarray(wrapped(conditions))
+    assert samples.shape == np.asarray(gan.generate(conditions)).shape and np.isfinite(samples).all()
+
+
 # ------------------------------------------------- tensors of unknown rank
 
 
@@ -82,6 +95,25 @@ def test_a_frozen_network_stays_put_while_the_other_trains(frozen, update):
     assert any(moved)
     optimizers = {"generator": gan.generator_optimizer, "discriminator": gan.discriminator_optimizer}
     assert {name: int(optimizer.iterations) for name, optimizer in optimizers.items()} == {frozen: 0, trained: 1}
+
+
+def test_a_frozen_stage_leaves_the_loss_scale_to_a_stage_that_trains():
+    # Under float16 the loss was scaled by the first stage's optimizer, frozen here: its scale, never lowered by a
+    # step it skips, kept the other stage's gradients overflowing, so that stage never trained (scale falling).
+    import keras
+
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        gan = families.build("stackgan", optimizer="sgd", learning_rate=0.01)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    gan.discriminators[0].trainable = False
+    frozen, trained = gan.discriminator_optimizers
+    frozen.dynamic_scale.assign(2.0**40)  # a scale that overflows float16 gradients
+    x, y = families.data("stackgan", 4)
+    gan.train_on_batch(x, y)
+    assert int(trained.iterations) == 1 and float(trained.dynamic_scale) == 2.0**15
+    assert int(frozen.iterations) == 0 and float(frozen.dynamic_scale) == 2.0**40
 
 
 # ------------------------------------------------- empty Keras arguments

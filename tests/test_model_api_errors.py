@@ -242,9 +242,13 @@ def test_generate_takes_what_predict_takes(gan):
         gan.generate(["cat"])
     with pytest.raises(ValueError, match=re.escape("`noise` must have shape [batch, *(4,)], one row per condition (2 ")):
         gan.generate([0, 1], noise=noise[:1])
+    with pytest.raises(ValueError, match=re.escape("`noise` must have shape [batch, *(4,)], one row per condition (2 ")):
+        gan.generate([0, 1], noise=tf.Variable(noise[:1]))  # a variable has no `ndim`: Concatenate's error
     for run in (gan.generate, gan, gan.predict_on_batch):  # "class conditions must be integer ids; got dtype float64"
         with pytest.raises(ValueError, match=r"`(condition|x)` holds no conditions \(an empty batch\)"):
             run([])
+    with pytest.raises(ValueError, match=r"`condition` holds no conditions \(an empty batch\)"):
+        gan.generate(tf.Variable(np.zeros((0,), "int32")))  # a variable has no `ndim`: samples of shape (0, 8, 8, 8)
 
 
 @pytest.mark.parametrize("family", families.FAMILIES)

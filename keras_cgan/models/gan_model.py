@@ -427,6 +427,8 @@ class GANModel(InputChecks, keras.Model):
         work then runs once in `generate`, the model's call and `predict`.
         """
         if not self._prepared(condition):
+            if self._symbolic(condition):  # a `keras.Input`: the model's call makes its node in a functional model
+                return self(condition, noise=noise, training=training)
             # Prepared here, not by the model's call: that runs `self.generate`, which may be a subclass's
             # whose `super().generate(...)` led here (its own work would then be done twice).
             condition, noise = self._user_batch(condition, noise)
@@ -445,6 +447,11 @@ class GANModel(InputChecks, keras.Model):
 
         condition = self.prepare_condition(tf.nest.map_structure(convert, condition))
         return condition, None if noise is None else convert(noise)
+
+    @staticmethod
+    def _symbolic(condition):
+        """Whether `condition` is symbolic (`keras.Input`), which only the model's call takes."""
+        return any(keras.backend.is_keras_tensor(t) for t in tf.nest.flatten(condition))
 
     def _prepared(self, condition):
         """Whether `condition` is a batch the model prepared: within a step or `_own_batch()`, not a user's."""
@@ -1041,7 +1048,8 @@ class GANModel(InputChecks, keras.Model):
         is skipped: its optimizer takes no step.
         """
         variables = [v for group, _ in groups for v in group]
-        lead = groups[0][1]
+        # The scale of an optimizer that applies: a frozen group's would never fall after an overflow.
+        lead = next((optimizer for group, optimizer in groups if group), groups[0][1])
         with tape:
             scaled = lead.scale_loss(loss * share)
         grads = tape.gradient(scaled, variables)
@@ -1315,7 +1323,7 @@ class GANModel(InputChecks, keras.Model):
         if tf.is_tensor(noise) and noise.shape.rank is None:  # a `tf.function`'s `TensorSpec(None)`
             noise = tf.ensure_shape(noise, (None, *self.noise_shape), name="keras_cgan_noise_shape")
         rows = [tf.nest.flatten(condition)[0], noise]
-        rows = [t.shape[0] if getattr(t, "ndim", None) else None for t in rows]
+        rows = [t.shape[0] if tf.TensorShape(t.shape).rank else None for t in rows]  # a `tf.Variable` has no `ndim`
         if None not in rows and rows[0] != rows[1]:  # the width is each family's to explain (StackGAN's code)
             raise ValueError(
                 f"`noise` must have shape [batch, *{self.noise_shape}], one row per condition "

@@ -336,7 +336,8 @@ class InputChecks:
                 # A graph tensor of unknown rank (`tf.TensorSpec(None)` in a `tf.function`'s signature): checked
                 # and shaped in-graph, as the step checks a dataset's sizes.
                 condition = self._shape_checked(condition)[0]
-            if getattr(condition, "ndim", None) and condition.shape[0] == 0:
+            shape = getattr(condition, "shape", None)  # a `tf.Variable` has no `ndim`
+            if shape is not None and tf.TensorShape(shape).rank and shape[0] == 0:
                 raise ValueError(f"`{where}` holds no conditions (an empty batch): nothing to generate.")
             if hasattr(condition, "shape") and hasattr(condition, "dtype"):
                 self.check_condition(condition, where)

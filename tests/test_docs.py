@@ -238,11 +238,11 @@ RUNNER = textwrap.dedent('''
     import keras
     keras.utils.disable_interactive_logging()   # no progress bars
     blocks = json.load(open(sys.argv[1]))
-    results, folders = {}, {}
+    results, folders, base = {}, {}, os.getcwd()  # one folder per page, inside the fixture's own
     for label, code in blocks:
         page = label.rsplit(":", 1)[0]
         if page not in folders:
-            folders[page] = tempfile.mkdtemp(prefix="snippets-")
+            folders[page] = tempfile.mkdtemp(prefix="snippets-", dir=base)
         os.chdir(folders[page])
         try:
             exec(compile(code, label, "exec"), {"__name__": "__main__"})

@@ -3,6 +3,7 @@
 import doctest
 import importlib
 import pkgutil
+import tempfile
 
 import pytest
 
@@ -15,7 +16,8 @@ MODULES = sorted(
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples_run(name, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # examples that write files write them here
+    monkeypatch.chdir(tmp_path)  # examples that write files write them here,
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # in `tempfile.mkdtemp()` folders too
     module = importlib.import_module(name)
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     result = doctest.testmod(module, optionflags=flags, verbose=False, report=True)

@@ -14,11 +14,11 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
 * `tags`, `text`: batch-wide wrong-condition draws at a global batch of 2
   (one sample per replica: the partner must come from the other replica);
   `tags` clips every gradient element (`clipvalue`).
-* `float16_inf`: mixed_float16 and clipping, with an inf gradient injected
-  into both objectives on the last replica only: the step is skipped
-  everywhere, the loss scales are lowered and no weight becomes non-finite.
-* `float16_clip`: mixed_float16 with binding clipping limits, which apply
-  to the gradient once the loss scale is taken out.
+* `float16`: mixed_float16 with binding clipping limits, two steps. The
+  first injects an inf gradient into both objectives on the last replica
+  only: that step is skipped everywhere, the loss scales are lowered and no
+  weight becomes non-finite. In the second the limits apply to the gradient
+  once the loss scale is taken out.
 * `unknown_sizes`: ConditionalGAN on a `from_generator` dataset of unknown
   rank (batches of 8, then 1: a replica left empty borrows a class id), and
   the step's errors for a wrong target size, unequal row counts and, in
@@ -27,9 +27,10 @@ case) of the two runs: weights within 1e-5, logged losses within 1e-4.
   tensor of unknown rank.
 * `shared_rows`: `distribute.first_row` and `gather_batch` of int32, int64
   and float64 rows above 2**24, which keep their dtype and values.
-* `on_batch`: `train_on_batch`, `test_on_batch` and `predict_on_batch` on a
-  batch of 5 (3/2 over two replicas), which they split as `fit` does (Keras
-  gives each replica the whole batch).
+* `on_batch`: ConditionalGAN's `train_on_batch`, `test_on_batch` and
+  `predict_on_batch` on a batch of 5 (3/2 over two replicas), which they
+  split as `fit` does (Keras gives each replica the whole batch); StackGAN's
+  run in `test_multi_worker.py`.
 * `distributed_dataset`: `fit` and `evaluate` on a dataset the user
   distributed (`strategy.experimental_distribute_dataset`), which trains as
   the plain dataset does.
@@ -42,7 +43,7 @@ batch) in the `uneven`, `tags` and `text` cases. StackGAN's `tags` and `text`
 cases use `concat_acgan` discriminators whose classifier learns generated
 images as holding no label (`auxiliary_on_fake="negative"`).
 Pix2Pix balances its adversarial term by gradient norms over the global
-batch (`adaptive_adversarial=True`) in the `uneven` and `float16_inf` cases.
+batch (`adaptive_adversarial=True`) in the `uneven` and `float16` cases.
 """
 
 import numpy as np
@@ -69,12 +70,12 @@ def trainable(gan):
     spectral = {id(w) for n in nets for l in n._flatten_layers() if isinstance(l, keras.layers.SpectralNormalization) for w in l.weights}
     return families.flat([w for n in nets for w in n.trainable_weights if id(w) not in spectral])
 
-def inject_inf_on_last_replica(gan):
-    # An objective whose gradient is inf on the last replica only (everywhere on one device).
+def inject_inf_on_last_replica(gan, armed):
+    # An objective whose gradient is inf on the last replica only (everywhere on one device) while `armed`.
     @tf.custom_gradient
     def poisoned(loss):
         ctx = tf.distribute.get_replica_context()
-        last = ctx.replica_id_in_sync_group == ctx.num_replicas_in_sync - 1
+        last = (ctx.replica_id_in_sync_group == ctx.num_replicas_in_sync - 1) & armed
         return tf.identity(loss), lambda dy: dy * tf.where(last, float("inf"), 1.0)
     for name in ("discriminator_objective", "generator_objective"):
         objective = getattr(gan, name)
@@ -107,31 +108,36 @@ for family in families.FAMILIES:
     logs = fit_logs(gan.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False))
     results[f"{family}/regularized"] = {"weights": snapshot(gan), "logs": logs}
 
-    # float16 with an inf on the last replica only
+    # float16 with binding limits, two steps: an inf on the last replica only in the first, which every replica
+    # skips; in the second the limits apply to the unscaled gradient
     keras.config.set_dtype_policy("mixed_float16")
     try:
         with strategy.scope():
-            gan = families.build(family, clip=({"global_clipnorm": 1.0}, {"clipnorm": 1.0}), **families.ADAPTIVE.get(family, {}))
-        inject_inf_on_last_replica(gan)
-        before = trainable(gan)
-        x, y = families.data(family, 8)
-        gan.fit(x, y, batch_size=8, epochs=1, verbose=0)
+            gan = families.build(family, optimizer="sgd", clip=families.BINDING_CLIP, **families.ADAPTIVE.get(family, {}))
+            armed = tf.Variable(True, trainable=False)
+        inject_inf_on_last_replica(gan, armed)
+        before, first = trainable(gan), {}
         active = [o for _, o in gan.generator_groups() + gan.discriminator_groups()]
-        results[f"{family}/float16_inf"] = {
-            "weights": snapshot(gan),
-            "unchanged": bool(np.array_equal(np.array(before), np.array(trainable(gan)))),
-            "finite": bool(np.all(np.isfinite(snapshot(gan)))),
-            "scales": [float(o.dynamic_scale.numpy()) for o in active],
-            "iterations": [int(o.iterations.numpy()) for o in active],
-            "logs": {},
-        }
+        for optimizer in active:
+            # Far from float16's overflow: at 2**15 SEGAN's G overflowed on the whole batch of one device and not
+            # on the half of each replica, a property of float16 (one device then skips where two step).
+            optimizer.dynamic_scale.assign(2.0**8)
 
-        # float16 with binding limits and no inf: the limits apply to the unscaled gradient
-        with strategy.scope():
-            gan = families.build(family, optimizer="sgd", clip=families.BINDING_CLIP)
+        class AfterTheFirstStep(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                if batch == 0:
+                    first.update({
+                        "unchanged": bool(np.array_equal(np.array(before), np.array(trainable(gan)))),
+                        "finite": bool(np.all(np.isfinite(snapshot(gan)))),
+                        "scales": [float(o.dynamic_scale.numpy()) for o in active],
+                        "iterations": [int(o.iterations.numpy()) for o in active],
+                    })
+                    armed.assign(False)
+
         x, y = families.data(family, 16)
-        logs = fit_logs(gan.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False))
-        results[f"{family}/float16_clip"] = {"weights": snapshot(gan), "logs": logs}
+        logs = fit_logs(gan.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False, callbacks=[AfterTheFirstStep()]))
+        results[f"{family}/float16"] = {"weights": snapshot(gan), "logs": logs, "first_step": first,
+                                        "iterations": [int(o.iterations.numpy()) for o in active]}
     finally:
         keras.config.set_dtype_policy("float32")
 
@@ -222,7 +228,7 @@ for dtype in ("int32", "int64", "float64"):
         ]
 
 # One batch of 5 rows (3/2 over two replicas): Keras' `*_on_batch` gave each replica all of it.
-for family in ("conditional", "stackgan"):
+for family in ("conditional",):
     with strategy.scope():
         gan = families.build(family, optimizer="sgd", **families.RANDOMISED[family])
     x, y = families.data(family, 5)
@@ -261,9 +267,9 @@ except ValueError as error:
 emit(results)
 """
 
-KEYS = [f"{family}/{case}" for family in families.FAMILIES for case in ("uneven", "regularized", "float16_inf", "float16_clip")] + [
+KEYS = [f"{family}/{case}" for family in families.FAMILIES for case in ("uneven", "regularized", "float16")] + [
     f"{family}/{kind}" for family in ("conditional", "stackgan") for kind in ("tags", "text")
-] + ["conditional/unknown_sizes", "conditional/on_batch", "stackgan/on_batch", "conditional/distributed_dataset"]
+] + ["conditional/unknown_sizes", "conditional/on_batch", "conditional/distributed_dataset"]
 
 
 @pytest.fixture(scope="module")
@@ -291,11 +297,13 @@ def test_two_replicas_make_the_update_of_one_device(runs, key):
 @pytest.mark.parametrize("family", families.FAMILIES)
 def test_float16_inf_on_one_replica_skips_the_step_on_every_replica(runs, family):
     for run in runs:
-        result = run[f"{family}/float16_inf"]
-        assert result["finite"] and result["unchanged"], (run["replicas"], family)
-        # Each active optimizer skipped its one step and halved its scale from 2**15.
-        assert result["iterations"] == [0] * len(result["iterations"]), result
-        assert result["scales"] == [2.0**14] * len(result["scales"]), result
+        result = run[f"{family}/float16"]
+        first = result["first_step"]
+        assert first["finite"] and first["unchanged"], (run["replicas"], family)
+        # Each active optimizer skipped its first step and halved its scale (from 2**8), then took the second.
+        assert first["iterations"] == [0] * len(first["iterations"]), first
+        assert first["scales"] == [2.0**7] * len(first["scales"]), first
+        assert result["iterations"] == [1] * len(result["iterations"]), result
 
 
 def test_fit_and_evaluate_refuse_steps_per_execution_on_several_replicas_only(runs):
@@ -336,10 +344,9 @@ def test_rows_shared_across_replicas_keep_their_dtype_and_values(runs):
             assert first_rows and batches, (run["replicas"], case, first_rows, batches)
 
 
-@pytest.mark.parametrize("family", ["conditional", "stackgan"])
-def test_predict_on_batch_splits_the_batch_over_the_replicas(runs, family):
+def test_predict_on_batch_splits_the_batch_over_the_replicas(runs):
     one, two = runs  # Keras gave each replica the whole batch: 10 rows for 5 on two replicas
-    a, b = np.array(one[f"{family}/predict_on_batch"]), np.array(two[f"{family}/predict_on_batch"])
+    a, b = np.array(one["conditional/predict_on_batch"]), np.array(two["conditional/predict_on_batch"])
     assert a.shape[0] == b.shape[0] == 5, (a.shape, b.shape)
     np.testing.assert_allclose(b, a, atol=1e-5)
 

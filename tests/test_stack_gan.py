@@ -47,9 +47,9 @@ def test_growth_one_to_three_inside_one_fit_under_mirrored_strategy():
         history = gan.fit(labels, images, batch_size=8, epochs=3, callbacks=[GrowStages([1, 2]), Probe()], verbose=0)
         noise = np.random.default_rng(1).standard_normal((4,) + gan.noise_shape).astype("float32")
         expected = np.asarray(gan(labels[:4], noise=noise))
-        path = os.path.join(tempfile.mkdtemp(), "gan.keras")
-        gan.save(path)
-        loaded = keras.models.load_model(path)
+        with tempfile.TemporaryDirectory() as folder:
+            gan.save(os.path.join(folder, "gan.keras"))
+            loaded = keras.models.load_model(os.path.join(folder, "gan.keras"))
         emit({
             "changed": changed,
             "active": history.history["active_stages"],

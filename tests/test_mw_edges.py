@@ -6,6 +6,7 @@ all-reduce does between processes. tests/test_multi_worker.py runs the
 real thing (two processes) once.
 """
 
+import dataclasses
 import importlib
 import os
 import threading
@@ -291,9 +292,17 @@ class Stop(Exception):
 def test_resume_keeps_the_runs_preview_unless_the_data_changed(tmp_path, capsys, monkeypatch):
     # Was: every --resume wrote preview.npz again from the data; a README beside it warned that the data changed.
     from keras_cgan.cli import main
+    from keras_cgan.cli.recipes import spec
     from keras_cgan.models.gan_model import GANModel
 
     data, out = _write_pairs(tmp_path / "pairs"), str(tmp_path / "run")
+    family, made = spec.FAMILIES["pix2pix"], {}
+
+    def once(name, make):  # the first run's data and model, reused: what --resume writes is checked, not them
+        return lambda *args: made[name] if name in made else made.setdefault(name, make(*args))
+
+    monkeypatch.setitem(spec.FAMILIES, "pix2pix", dataclasses.replace(
+        family, load_data=once("data", family.load_data), build=once("gan", family.build)))
     monkeypatch.setattr(GANModel, "fit", lambda self, *args, **kwargs: None)  # the files, not the training
     monkeypatch.setattr(GANModel, "save", lambda self, *args, **kwargs: (_ for _ in ()).throw(Stop()))  # stop there
     with pytest.raises(Stop):

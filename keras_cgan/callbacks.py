@@ -13,6 +13,11 @@ TensorBoard event files with the losses and the media). Its members are
 `keras_cgan.models.next_frame_gan.RolloutGIF` (video rollouts as GIFs). Event files
 are written with `tf.summary.write` and need TensorFlow only, not the
 `tensorboard` package (install that to view them: `tensorboard --logdir DIR`).
+
+Backups: `backup_and_restore(backup_dir, strategy)` is Keras'
+`BackupAndRestore` on one machine and a `SharedBackup` on each worker of a
+multi-worker run: the chief alone writes the backup, every worker restores
+from it, and a failure on any worker stops every worker with its message.
 """
 
 import contextlib
@@ -265,9 +270,16 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
     of leaving the others waiting for it in the next collective.
 
     Args:
-        backup_dir: str. The backup folder, on storage every worker sees.
+        backup_dir: str. The backup folder (a path or a `gs://` URL), on
+            storage every worker sees.
         **kwargs: as `keras.callbacks.BackupAndRestore` (`save_freq`,
             `double_checkpoint`, `delete_checkpoint`).
+
+    Example:
+
+    >>> backup = SharedBackup("runs/backup", double_checkpoint=True)
+    >>> backup.agree_across_workers = True  # on every worker's copy alike
+    >>> # gan.fit(dataset, epochs=10, callbacks=[backup]) on every worker
     """
 
     agree_across_workers = False  # see the class docstring
@@ -351,9 +363,9 @@ def backup_and_restore(backup_dir, strategy, **kwargs):
     >>> import tensorflow as tf
     >>> backup = backup_and_restore("runs/backup", tf.distribute.get_strategy())
     """
-    if distribute.is_chief(strategy) and not distribute.is_multi_worker(strategy):
-        return keras.callbacks.BackupAndRestore(backup_dir, **kwargs)
-    return SharedBackup(backup_dir, **kwargs)
+    if not distribute.is_chief(strategy) or distribute.is_multi_worker(strategy):  # other processes share it
+        return SharedBackup(backup_dir, **kwargs)
+    return keras.callbacks.BackupAndRestore(backup_dir, **kwargs)
 
 
 @contextlib.contextmanager

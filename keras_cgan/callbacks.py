@@ -286,7 +286,7 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
 
     def on_train_begin(self, logs=None):
         self._latest_unreadable = False
-        _every_part(self, self.restore)
+        _every_part(self, self.restore, errors=(Exception,))  # an OSError, or the storage's (`tf.errors`)
         _chief_part(self, self._replace_latest, errors=(Exception,))  # on every worker alike: one agreement each
 
     def _replace_latest(self):

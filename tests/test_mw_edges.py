@@ -157,6 +157,10 @@ def test_the_backup_written_by_the_chief_stops_every_worker_when_it_fails(tmp_pa
     assert str(other) == "unable to open file (truncated file)"
     assert str(chief) == "Worker 1 stopped, so this worker stops too. On worker 1: " \
         "OSError: unable to open file (truncated file)"
+    # Whatever it raised (here the storage's, of a gs:// backup; was: the chief trained on).
+    chief, other = _on_both(lambda strategy: backup_and_restore(folder, strategy), lambda c: c.on_train_begin(),
+                            models={1: {"load_error": tf.errors.UnavailableError(None, None, "gs://b: try again")}})
+    assert str(chief) == "Worker 1 stopped, so this worker stops too. On worker 1: UnavailableError: gs://b: try again"
 
 
 class Cut(Model):

@@ -13,6 +13,11 @@ TensorBoard event files with the losses and the media). Its members are
 `keras_cgan.models.next_frame_gan.RolloutGIF` (video rollouts as GIFs). Event files
 are written with `tf.summary.write` and need TensorFlow only, not the
 `tensorboard` package (install that to view them: `tensorboard --logdir DIR`).
+
+Backups: `backup_and_restore(backup_dir, strategy)` is Keras'
+`BackupAndRestore` on one machine and a `SharedBackup` on each worker of a
+multi-worker run: the chief alone writes the backup, every worker restores
+from it, and a failure on any worker stops every worker with its message.
 """
 
 import contextlib
@@ -245,6 +250,10 @@ def _every_part(callback, action, errors=(ValueError, OSError)):
     distribute.stop_alike(getattr(callback.model, "distribute_strategy", None), error)
 
 
+class _UnreadableEpochFile(ValueError):
+    """A backup's epoch file (`training_metadata.json`) that cannot be read; the message names it."""
+
+
 class SharedBackup(keras.callbacks.BackupAndRestore):
     """Keras' `BackupAndRestore` over a backup every worker reads: the chief alone writes it, every worker restores.
 
@@ -261,43 +270,67 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
     of leaving the others waiting for it in the next collective.
 
     Args:
-        backup_dir: str. The backup folder, on storage every worker sees.
+        backup_dir: str. The backup folder (a path or a `gs://` URL), on
+            storage every worker sees.
         **kwargs: as `keras.callbacks.BackupAndRestore` (`save_freq`,
             `double_checkpoint`, `delete_checkpoint`).
+
+    Example:
+
+    >>> backup = SharedBackup("runs/backup", double_checkpoint=True)
+    >>> backup.agree_across_workers = True  # on every worker's copy alike
+    >>> # gan.fit(dataset, epochs=10, callbacks=[backup]) on every worker
     """
 
     agree_across_workers = False  # see the class docstring
 
     def on_train_begin(self, logs=None):
         self._latest_unreadable = False
-        _every_part(self, self.restore)
-        if self._latest_unreadable and is_chief(self.model):  # as Keras does, once read: the next write keeps it
-            import shutil
+        _every_part(self, self.restore, errors=(Exception,))  # an OSError, or the storage's (`tf.errors`)
+        _chief_part(self, self._replace_latest, errors=(Exception,))  # on every worker alike: one agreement each
 
-            shutil.copyfile(self._prev_weights_path, self._weights_path)
-            if os.path.exists(self._prev_training_metadata_path):
-                shutil.copyfile(self._prev_training_metadata_path, self._training_metadata_path)
-            elif os.path.exists(self._training_metadata_path):
-                os.remove(self._training_metadata_path)
+    def _replace_latest(self):
+        """Copies the previous copy over the latest one read, as Keras does once read: the next write keeps it."""
+        import tensorflow as tf
+
+        if not self._latest_unreadable:
+            return
+        tf.io.gfile.copy(self._prev_weights_path, self._weights_path, overwrite=True)
+        if tf.io.gfile.exists(self._prev_training_metadata_path):
+            tf.io.gfile.copy(self._prev_training_metadata_path, self._training_metadata_path, overwrite=True)
+        elif tf.io.gfile.exists(self._training_metadata_path):
+            tf.io.gfile.remove(self._training_metadata_path)
+
+    def _load_model(self):
+        """Keras' `_load_model`; an epoch file it cannot read raises a `ValueError` that names it."""
+        import json
+
+        try:
+            super()._load_model()
+        except (json.JSONDecodeError, KeyError, TypeError) as error:  # cut short; `{}`, `[]`: no "epoch" in it
+            detail = error if isinstance(error, json.JSONDecodeError) else f"no epoch in it ({type(error).__name__}: {error})"
+            raise _UnreadableEpochFile(f"{self._training_metadata_path}: {detail}") from error
 
     def restore(self):
         """Loads the latest backup into the model, or the previous copy where the latest cannot be read."""
-        import json
-        import shutil
         import tempfile
 
+        import tensorflow as tf
+
+        self._reading = self._weights_path  # the weights file an `OSError` is about
         try:
             self._load_model()
-        except (OSError, json.JSONDecodeError):
-            if not os.path.exists(self._prev_weights_path):
+        except (OSError, _UnreadableEpochFile):
+            if not tf.io.gfile.exists(self._prev_weights_path):
                 raise
             self._latest_unreadable = True
             paths = self._weights_path, self._training_metadata_path
             try:
                 with tempfile.TemporaryDirectory() as folder:  # under a name Keras loads (`*.weights.h5`)
                     self._weights_path = os.path.join(folder, "previous.weights.h5")
-                    shutil.copyfile(self._prev_weights_path, self._weights_path)
+                    tf.io.gfile.copy(self._prev_weights_path, self._weights_path, overwrite=True)
                     self._training_metadata_path = self._prev_training_metadata_path
+                    self._reading = self._prev_weights_path
                     self._load_model()
             finally:
                 self._weights_path, self._training_metadata_path = paths  # where the chief writes
@@ -330,9 +363,9 @@ def backup_and_restore(backup_dir, strategy, **kwargs):
     >>> import tensorflow as tf
     >>> backup = backup_and_restore("runs/backup", tf.distribute.get_strategy())
     """
-    if distribute.is_chief(strategy) and not distribute.is_multi_worker(strategy):
-        return keras.callbacks.BackupAndRestore(backup_dir, **kwargs)
-    return SharedBackup(backup_dir, **kwargs)
+    if not distribute.is_chief(strategy) or distribute.is_multi_worker(strategy):  # other processes share it
+        return SharedBackup(backup_dir, **kwargs)
+    return keras.callbacks.BackupAndRestore(backup_dir, **kwargs)
 
 
 @contextlib.contextmanager

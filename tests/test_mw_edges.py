@@ -6,9 +6,13 @@ all-reduce does between processes. tests/test_multi_worker.py runs the
 real thing (two processes) once.
 """
 
+import dataclasses
+import importlib
 import os
 import threading
+import time
 import types
+import uuid
 
 import numpy as np
 import pytest
@@ -139,8 +143,10 @@ def test_the_backup_written_by_the_chief_stops_every_worker_when_it_fails(tmp_pa
     assert str(other) == "The chief worker stopped, so this worker stops too. On the chief: " \
         "OSError: [Errno 28] No space left on device"
 
-    # Written: by the chief alone; both restore it.
-    chief, other = _on_both(lambda strategy: backup_and_restore(folder, strategy), lambda c: c.on_epoch_end(0))
+    # Written: by the chief alone (the other worker's save would raise); both restore it.
+    chief, other = _on_both(lambda strategy: backup_and_restore(folder, strategy), lambda c: c.on_epoch_end(0),
+                            models={1: {"save_error": AssertionError("worker 1 wrote the backup")}})
+    assert not isinstance(other, Exception)
     assert sorted(os.listdir(folder)) == ["latest.weights.h5", "training_metadata.json"]
     chief, other = _on_both(lambda strategy: backup_and_restore(folder, strategy), lambda c: c.on_train_begin())
     assert chief.model.loaded == other.model.loaded == [os.path.join(folder, "latest.weights.h5")]
@@ -151,37 +157,96 @@ def test_the_backup_written_by_the_chief_stops_every_worker_when_it_fails(tmp_pa
     assert str(other) == "unable to open file (truncated file)"
     assert str(chief) == "Worker 1 stopped, so this worker stops too. On worker 1: " \
         "OSError: unable to open file (truncated file)"
+    # Whatever it raised (here the storage's, of a gs:// backup; was: the chief trained on).
+    chief, other = _on_both(lambda strategy: backup_and_restore(folder, strategy), lambda c: c.on_train_begin(),
+                            models={1: {"load_error": tf.errors.UnavailableError(None, None, "gs://b: try again")}})
+    assert str(chief) == "Worker 1 stopped, so this worker stops too. On worker 1: UnavailableError: gs://b: try again"
 
 
-def test_a_broken_latest_backup_is_replaced_by_the_previous_copy_once_every_worker_read_it(tmp_path):
+class Cut(Model):
+    """Reads the weights file (through `tf.io.gfile`, as Keras does): `"cut"` is one a kill cut short."""
+
+    delay = 0.0  # seconds before it reads
+
+    def load_weights(self, filepath):
+        time.sleep(self.delay)
+        with tf.io.gfile.GFile(filepath) as f:
+            if f.read() == "cut":
+                raise OSError("unable to open file (truncated file)")
+        self.loaded.append(filepath)
+
+
+def _broken_backup(folder):
+    """`folder` (a path or a `tf.io.gfile` URL) as a kill while the chief wrote the latest weights leaves it."""
+    tf.io.gfile.makedirs(folder)
+    for name, text in (("latest.weights.h5", "cut"), ("latest.weights.h5.bkp", "weights"),
+                       ("training_metadata.json.bkp", '{"epoch": 2, "batch": 0}')):
+        with tf.io.gfile.GFile(f"{folder}/{name}", "w") as f:
+            f.write(text)
+
+
+def _restore_on_both(folder, slow=None):
+    """`on_train_begin` of a `backup_and_restore(folder)` on a chief and a worker; `slow`: the worker that reads late."""
     from keras_cgan.callbacks import backup_and_restore
 
-    folder = tmp_path / "backup"
-    folder.mkdir()
-    (folder / "latest.weights.h5").write_text("cut")  # a kill while the chief wrote it
-    (folder / "latest.weights.h5.bkp").write_text("weights")
-    (folder / "training_metadata.json.bkp").write_text('{"epoch": 2, "batch": 0}')
-    cut = OSError("unable to open file (truncated file)")
-
-    class Cut(Model):
-        def load_weights(self, filepath):
-            with open(filepath) as f:
-                if f.read() == "cut":
-                    raise cut
-            self.loaded.append(filepath)
-
     def action(strategy):
-        callback = backup_and_restore(str(folder), strategy, double_checkpoint=True)
+        callback = backup_and_restore(folder, strategy, double_checkpoint=True)
         callback.agree_across_workers = True
         callback.set_model(Cut(strategy))
+        callback.model.delay = 0.5 if strategy.index == slow else 0.0
         callback.on_train_begin()
         return callback
 
-    chief, other = on_workers(2, action)
+    return on_workers(2, action)
+
+
+def test_a_broken_latest_backup_is_replaced_by_the_previous_copy_once_every_worker_read_it(tmp_path):
+    folder = tmp_path / "backup"
+    _broken_backup(str(folder))
+    chief, other = _restore_on_both(str(folder), slow=1)
     assert chief.model._initial_epoch == other.model._initial_epoch == 2  # both read the previous copy
+    assert other.model.loaded[-1].endswith("previous.weights.h5")  # not the latest, replaced before it read
     # The chief copied it over the latest (as Keras does): the next write keeps a readable previous copy.
     assert (folder / "latest.weights.h5").read_text() == "weights"
     assert (folder / "training_metadata.json").read_text() == '{"epoch": 2, "batch": 0}'
+
+
+def test_a_backup_on_remote_storage_falls_back_to_its_previous_copy(monkeypatch):
+    # Was: its previous copy looked for with os.path: never found at a gs:// (here ram://) URL.
+    folder = f"ram://backup-{uuid.uuid4().hex}"
+    _broken_backup(folder)
+    gfile = importlib.import_module("tensorflow.io.gfile")  # as Keras loads it: it replaces `tf.io.gfile`
+    copied, copy = [], gfile.copy
+    monkeypatch.setattr(gfile, "copy", lambda source, target, overwrite=False: copied.append(
+        (source, target, overwrite)) or copy(source, target, overwrite))  # ram:// appends to a file it overwrites
+    chief, other = _restore_on_both(folder)
+    assert chief.model._initial_epoch == other.model._initial_epoch == 2
+    assert copied.count((f"{folder}/latest.weights.h5.bkp", f"{folder}/latest.weights.h5", True)) == 1  # the chief's
+    assert (f"{folder}/training_metadata.json.bkp", f"{folder}/training_metadata.json", True) in copied
+
+
+def test_a_failed_copy_over_the_latest_backup_stops_every_worker(tmp_path, monkeypatch):
+    # Was: the chief alone copied, outside any agreement: its ENOSPC left the other worker waiting for it.
+    import shutil
+
+    folder = tmp_path / "backup"
+    _broken_backup(str(folder))
+    full = OSError(28, "No space left on device")
+
+    def refused(copy):
+        def copy_but_over_the_latest(source, target, *args, **kwargs):
+            if str(target) == str(folder / "latest.weights.h5"):
+                raise full
+            return copy(source, target, *args, **kwargs)
+        return copy_but_over_the_latest
+
+    gfile = importlib.import_module("tensorflow.io.gfile")
+    monkeypatch.setattr(gfile, "copy", refused(gfile.copy))
+    monkeypatch.setattr(shutil, "copyfile", refused(shutil.copyfile))
+    chief, other = _restore_on_both(str(folder))
+    assert chief is full
+    assert str(other) == "The chief worker stopped, so this worker stops too. On the chief: " \
+        "OSError: [Errno 28] No space left on device"
 
 
 def test_the_history_written_by_the_chief_stops_every_worker_when_it_fails(tmp_path):
@@ -231,9 +296,17 @@ class Stop(Exception):
 def test_resume_keeps_the_runs_preview_unless_the_data_changed(tmp_path, capsys, monkeypatch):
     # Was: every --resume wrote preview.npz again from the data; a README beside it warned that the data changed.
     from keras_cgan.cli import main
+    from keras_cgan.cli.recipes import spec
     from keras_cgan.models.gan_model import GANModel
 
     data, out = _write_pairs(tmp_path / "pairs"), str(tmp_path / "run")
+    family, made = spec.FAMILIES["pix2pix"], {}
+
+    def once(name, make):  # the first run's data and model, reused: what --resume writes is checked, not them
+        return lambda *args: made[name] if name in made else made.setdefault(name, make(*args))
+
+    monkeypatch.setitem(spec.FAMILIES, "pix2pix", dataclasses.replace(
+        family, load_data=once("data", family.load_data), build=once("gan", family.build)))
     monkeypatch.setattr(GANModel, "fit", lambda self, *args, **kwargs: None)  # the files, not the training
     monkeypatch.setattr(GANModel, "save", lambda self, *args, **kwargs: (_ for _ in ()).throw(Stop()))  # stop there
     with pytest.raises(Stop):

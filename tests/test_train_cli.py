@@ -159,6 +159,72 @@ def test_a_backup_half_written_when_the_job_was_killed_falls_back_to_the_previou
     assert int(gan.generator_optimizer.iterations.numpy()) == 4
 
 
+def _tiny_backup(folder, files):
+    """A backup folder of a one-layer model: `files` name -> "good" (weights), "cut" (cut short) or a text."""
+    def tiny():
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        model.compile("sgd", "mse")
+        return model
+
+    os.makedirs(folder)
+    tiny().save_weights(folder / "good.weights.h5")
+    good = (folder / "good.weights.h5").read_bytes()
+    os.remove(folder / "good.weights.h5")
+    for name, kind in files.items():
+        (folder / name).write_bytes(good if kind == "good" else good[:300] if kind == "cut" else kind.encode())
+    return tiny()
+
+
+@pytest.mark.parametrize("files, named", [
+    # The previous copy's epoch file is the one cut short (was: training_metadata.json named).
+    ({"latest.weights.h5": "cut", "training_metadata.json": '{"epoch": 2}', "latest.weights.h5.bkp": "good",
+      "training_metadata.json.bkp": '{"epo'}, "training_metadata.json.bkp: Unterminated string"),
+    # An epoch file without an epoch (was: a KeyError, a traceback).
+    ({"latest.weights.h5": "good", "training_metadata.json": "{}"}, "training_metadata.json: no epoch in it (KeyError"),
+    ({"latest.weights.h5": "good", "training_metadata.json": "[2]"}, "training_metadata.json: no epoch in it (TypeError"),
+    # Both weights files cut short: the previous copy's named (was: neither file).
+    ({"latest.weights.h5": "cut", "latest.weights.h5.bkp": "cut"}, "latest.weights.h5.bkp: "),
+])
+def test_a_backup_that_cannot_be_read_names_the_file_at_fault(tmp_path, files, named):
+    from keras_cgan.cli import train as train_cli
+
+    backup = tmp_path / "backup"
+    callback = train_cli._backup(str(backup))
+    callback.agree_across_workers = True
+    callback.set_model(_tiny_backup(backup, files))
+    with pytest.raises(ValueError, match="^--resume: the backup in ") as raised:
+        callback.on_train_begin()
+    assert f"{backup}{os.sep}{named}" in str(raised.value) and str(raised.value).endswith("train into a new --out.")
+
+
+def test_a_backup_whose_previous_copy_cannot_replace_the_latest_is_an_error_of_one_line(tmp_path, monkeypatch):
+    # Was: the OSError of the copy, raised outside the agreement: a traceback (and other workers left waiting).
+    import importlib
+
+    from keras_cgan.cli import train as train_cli
+
+    backup = tmp_path / "backup"
+    model = _tiny_backup(backup, {"latest.weights.h5": "cut", "latest.weights.h5.bkp": "good",
+                                  "training_metadata.json.bkp": '{"epoch": 1}'})
+
+    def refused(copy):
+        def copy_but_over_the_latest(source, target, *args, **kwargs):
+            if str(target) == str(backup / "latest.weights.h5"):
+                raise OSError(28, "No space left on device")
+            return copy(source, target, *args, **kwargs)
+        return copy_but_over_the_latest
+
+    gfile = importlib.import_module("tensorflow.io.gfile")  # as Keras loads it: it replaces `tf.io.gfile`
+    monkeypatch.setattr(gfile, "copy", refused(gfile.copy))
+    monkeypatch.setattr(shutil, "copyfile", refused(shutil.copyfile))
+    callback = train_cli._backup(str(backup))
+    callback.agree_across_workers = True
+    callback.set_model(model)
+    with pytest.raises(ValueError, match="^--resume: the backup in .*No space left on device.*train into a new --out"):
+        callback.on_train_begin()
+    assert model._initial_epoch == 1  # read from the previous copy before
+
+
 def test_another_worker_reads_the_previous_copy_where_it_lies_when_the_latest_is_broken(cgan_copy, monkeypatch):
     from keras_cgan import distribute
     from keras_cgan.cli import train as train_cli

@@ -287,18 +287,30 @@ def _backup(backup_dir):
     to it when the job was killed while it wrote either file of the backup
     (Keras falls back for the weights only).
     """
-    from keras_cgan.callbacks import SharedBackup
+    from keras_cgan.callbacks import SharedBackup, _UnreadableEpochFile
 
     class Backup(SharedBackup):
         def restore(self):
+            import tensorflow as tf
+
             try:
                 super().restore()  # falls back to the previous copy
-            except (OSError, json.JSONDecodeError) as error:
-                previous = ", nor its previous copy" if os.path.exists(self._prev_weights_path) else ""
-                cut = isinstance(error, json.JSONDecodeError)  # the epoch file
-                detail = f"{self._training_metadata_path}: {error}" if cut else error
+            except (OSError, tf.errors.OpError, _UnreadableEpochFile) as error:
+                previous = ", nor its previous copy" if tf.io.gfile.exists(self._prev_weights_path) else ""
+                detail = error if isinstance(error, _UnreadableEpochFile) else f"{self._reading}: {error}"
                 raise ValueError(
                     f"--resume: the backup in {backup_dir} cannot be read{previous} ({detail}); train into a new --out."
+                ) from error
+
+        def _replace_latest(self):
+            import tensorflow as tf
+
+            try:
+                super()._replace_latest()  # the previous copy over the latest
+            except (OSError, tf.errors.OpError) as error:
+                raise ValueError(
+                    f"--resume: the backup in {backup_dir} was read from its previous copy, which cannot be copied "
+                    f"over the latest ({error}); free space there, or train into a new --out."
                 ) from error
 
     return Backup(backup_dir, double_checkpoint=True, delete_checkpoint=False)

@@ -171,6 +171,18 @@ def run_workers(code, workers=2, timeout=600, seed=0):
             stop_isolated(proc)
 
 
+def write_pix2pix_pairs(data):
+    """Four random 16x16 pix2pix pairs (A/ colour, B/ gray) in `data` (a `pathlib.Path`); returns it."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for side, shape in (("A", (16, 16, 3)), ("B", (16, 16))):
+        (data / side).mkdir(parents=True)
+        for i in range(4):
+            Image.fromarray(rng.integers(0, 255, shape).astype("uint8")).save(data / side / f"{i}.png")
+    return data
+
+
 def test_isolated_snippets_start_seeded_unless_told_not_to():
     # Unseeded, a snippet drew new initial weights every run: a bound on a trained number failed one run in ten.
     code = """

@@ -19,6 +19,7 @@ import pytest
 import tensorflow as tf
 
 from keras_cgan import distribute
+from tests.test_case import write_pix2pix_pairs
 
 
 class Collective:
@@ -278,17 +279,6 @@ def test_data_files_list_only_what_a_loader_reads(tmp_path):
 TINY = ["--size", "16", "--filters", "4", "--batch-size", "2", "--set", "receptive_field=16", "--verbose", "0"]
 
 
-def _write_pairs(data):
-    from PIL import Image
-
-    rng = np.random.default_rng(0)
-    for side, shape in (("A", (16, 16, 3)), ("B", (16, 16))):
-        (data / side).mkdir(parents=True)
-        for i in range(4):
-            Image.fromarray(rng.integers(0, 255, shape).astype("uint8")).save(data / side / f"{i}.png")
-    return data
-
-
 class Stop(Exception):
     pass
 
@@ -299,7 +289,7 @@ def test_resume_keeps_the_runs_preview_unless_the_data_changed(tmp_path, capsys,
     from keras_cgan.cli.recipes import spec
     from keras_cgan.models.gan_model import GANModel
 
-    data, out = _write_pairs(tmp_path / "pairs"), str(tmp_path / "run")
+    data, out = write_pix2pix_pairs(tmp_path / "pairs"), str(tmp_path / "run")
     family, made = spec.FAMILIES["pix2pix"], {}
 
     def once(name, make):  # the first run's data and model, reused: what --resume writes is checked, not them
@@ -351,6 +341,6 @@ def test_a_final_save_failing_otherwise_than_with_an_oserror_reaches_every_worke
     monkeypatch.setattr(GANModel, "fit", lambda self, *args, **kwargs: None)
     monkeypatch.setattr(GANModel, "save", lambda self, *args, **kwargs: (_ for _ in ()).throw(Stop("no")))
     with pytest.raises(Stop):
-        main(["train", "pix2pix", "--data", str(_write_pairs(tmp_path / "pairs")), "--out", str(tmp_path / "run"),
+        main(["train", "pix2pix", "--data", str(write_pix2pix_pairs(tmp_path / "pairs")), "--out", str(tmp_path / "run"),
               "--epochs", "1"] + TINY)
     assert isinstance(stopped[-1], Stop)  # the last agreement carried it

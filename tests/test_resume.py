@@ -16,7 +16,7 @@ import sys
 import numpy as np
 
 from tests import families
-from tests.test_case import REPO, run_isolated
+from tests.test_case import REPO, run_isolated, write_pix2pix_pairs
 
 JOB = """
 import json, os, signal, sys
@@ -144,24 +144,12 @@ def test_interrupted_fit_resumes_like_an_uninterrupted_one_for_every_family(tmp_
         )
 
 
-def _write_pairs(data):
-    """Four random 16x16 pix2pix pairs (A/ colour, B/ gray) in `data`; returns it."""
-    from PIL import Image
-
-    rng = np.random.default_rng(0)
-    for side, shape in (("A", (16, 16, 3)), ("B", (16, 16))):
-        (data / side).mkdir(parents=True)
-        for i in range(4):
-            Image.fromarray(rng.integers(0, 255, shape).astype("uint8")).save(data / side / f"{i}.png")
-    return data
-
-
 def test_resume_compares_the_data_files_by_name_and_size(tmp_path, capsys):
     from PIL import Image
 
     from keras_cgan.cli import main
 
-    data = _write_pairs(tmp_path / "pairs")
+    data = write_pix2pix_pairs(tmp_path / "pairs")
     out = str(tmp_path / "run")
     tiny = ["--size", "16", "--filters", "4", "--batch-size", "2", "--set", "receptive_field=16", "--verbose", "0"]
     assert main(["train", "pix2pix", "--data", str(data), "--out", out, "--epochs", "1"] + tiny) == 0
@@ -243,7 +231,7 @@ def test_resume_compares_the_data_files_of_the_runs_own_data_only(tmp_path, caps
 
     from keras_cgan.cli import main
 
-    data = _write_pairs(tmp_path / "pairs")
+    data = write_pix2pix_pairs(tmp_path / "pairs")
     other = tmp_path / "other"
     shutil.copytree(data, other)
     (other / "A" / "3.png").unlink()

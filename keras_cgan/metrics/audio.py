@@ -50,8 +50,8 @@ def _pair(clean, estimate, names=("clean", "estimate")):
                 f"(up to {peaks[other]:g}): score them on one scale.{checks.cast_hint(given[name].dtype, 'audio')}"
             )
         if given[name].dtype.kind == "f" and peaks[name] > 255 and peaks[other] <= checks.SAMPLE_LIMIT:
-            x = dict(zip(names, (clean, estimate)))[name]  # PCM read as floats (`x.astype(float)`), the same mistake
-            low, high = float(x.min()), float(x.max())
+            # PCM read as floats (`x.astype(float)`), the same mistake
+            low, high = float(given[name].min()), float(given[name].max())
             raise ValueError(
                 f"{name} holds float samples up to {peaks[name]:g} but {other} up to {peaks[other]:g}: score them "
                 f"on one scale.{checks.scaling_hint(low, high, 'audio')}"

@@ -216,13 +216,7 @@ def on_chief(model, action, errors=(ValueError,)):
     waiting for the chief in the next collective. Every worker must call it
     at the same point (`distribute.stop_alike`).
     """
-    error = None
-    if is_chief(model):
-        try:
-            action()
-        except errors as caught:
-            error = caught
-    distribute.stop_alike(getattr(model, "distribute_strategy", None), error)
+    distribute.agreed(getattr(model, "distribute_strategy", None), action if is_chief(model) else (lambda: None), errors)
 
 
 def _chief_part(callback, action, errors=(ValueError,)):
@@ -239,15 +233,10 @@ def _chief_part(callback, action, errors=(ValueError,)):
 
 def _every_part(callback, action, errors=(ValueError, OSError)):
     """Runs `action()` on every worker; with `callback.agree_across_workers`, one's failure stops every worker."""
-    if not callback.agree_across_workers:
+    if callback.agree_across_workers:
+        distribute.agreed(getattr(callback.model, "distribute_strategy", None), action, errors)
+    else:
         action()
-        return
-    error = None
-    try:
-        action()
-    except errors as caught:
-        error = caught
-    distribute.stop_alike(getattr(callback.model, "distribute_strategy", None), error)
 
 
 class _UnreadableEpochFile(ValueError):

@@ -277,6 +277,20 @@ def stop_alike(strategy, error):
         raise ValueError(f"{stopped} stopped, so this worker stops too. On {who}: {message}")
 
 
+def agreed(strategy, action, errors=(ValueError, OSError)):
+    """`action()`'s result, when it raised none of `errors` on any worker: `stop_alike` around `action`.
+
+    Every worker of a multi-worker `strategy` must call it at the same point.
+    """
+    result = error = None
+    try:
+        result = action()
+    except errors as caught:
+        error = caught
+    stop_alike(strategy, error)
+    return result
+
+
 def global_batch_size(batch_size, strategy, per_replica=False):
     """The global batch a dataset must yield for `strategy`.
 

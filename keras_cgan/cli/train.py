@@ -456,20 +456,11 @@ def run_train(args):
     strategy_name = args.strategy or saved_strategy or "default"
     strategy = distribute.make_strategy(strategy_name)  # first: it may split the CPU before TF starts
     chief = distribute.is_chief(strategy)
-    saved, problem = None, None
-    try:
-        saved = _check_folder(out, args.resume, chief)
-    except (ValueError, OSError) as error:
-        problem = error
-    distribute.stop_alike(strategy, problem)  # what the chief alone checks stops every worker alike
-    plan, problem = None, None
-    try:
-        plan = _plan(args, family, out, saved, strategy, chief)
-    except (ValueError, OSError) as error:
-        problem = error
+    # What the chief alone checks stops every worker alike.
+    saved = distribute.agreed(strategy, lambda: _check_folder(out, args.resume, chief))
     # Each worker reads its own copy of the data: one that cannot stops every worker, with its message, before
     # the first collective (the weights' first values), where the others would wait for it.
-    distribute.stop_alike(strategy, problem)
+    plan = distribute.agreed(strategy, lambda: _plan(args, family, out, saved, strategy, chief))
     options, data_section, epochs, steps, data, files, renew_preview = plan
     import keras
 
@@ -497,8 +488,7 @@ def run_train(args):
         existed = os.path.isdir(out)
         created = chief and not (existed and os.listdir(out))  # new, or an empty folder
         try:
-            problem = None
-            try:
+            def prepare():
                 _refuse_changes(saved, config, out, run_folder.FIXED_SECTIONS)
                 if chief:
                     run_folder.write_config(out, config)
@@ -506,10 +496,9 @@ def run_train(args):
                         run_folder.write_preview(out, *preview)
                     if files is not None:
                         run_folder.write_data_files(out, files)
-                initial_epoch = _continue_finished_run(gan, out, strategy) if saved else 0
-            except (ValueError, OSError) as error:
-                problem = error
-            distribute.stop_alike(strategy, problem)  # the chief's writes, each worker's reads: every worker stops
+                return _continue_finished_run(gan, out, strategy) if saved else 0
+
+            initial_epoch = distribute.agreed(strategy, prepare)  # the chief's writes, each worker's reads
             # The same list on every worker, each callback there (writing on the chief only): collectives line up,
             # and a check or write that fails on one worker stops every worker alike.
             callbacks = [_stop_on_nan(), _collapse_monitor(data.preview, diagnostics if chief else None)]

@@ -12,6 +12,12 @@ from keras_cgan.data import files
 
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff")
 # A first row whose first or second cell is one of these names is a header.
+# The channels an image of each Pillow mode is read in, by every loader: gray + alpha as gray, a palette image as
+# RGB (transparent pixels on white: `pixels`), 16- and 32-bit gray (I;16, I) scaled to 8 bits, CMYK and YCbCr as RGB.
+MODE_CHANNELS = {
+    "1": 1, "L": 1, "LA": 1, "La": 1, "I;16": 1, "I;16B": 1, "I;16L": 1, "I": 1, "P": 3, "PA": 3, "RGB": 3,
+    "RGBX": 3, "YCbCr": 3, "CMYK": 3, "RGBA": 4,
+}
 ID_COLUMNS = ("id", "image", "image_id", "img", "file", "filename", "file_name", "name", "path")
 TEXT_COLUMNS = ("tags", "tag", "caption", "captions", "text")
 TAG_COLUMNS = ("tags", "tag")

@@ -52,16 +52,11 @@ import numpy as np
 import tensorflow as tf
 
 from keras_cgan import checks
-from keras_cgan.data import files
+from keras_cgan.data import files, image_folder
 
 DIRECTIONS = ("AtoB", "BtoA")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")  # every format read (FORMATS)
-# Gray + alpha is read as gray, a palette image as RGB (transparent pixels on white: `image_folder.pixels`);
-# 16- and 32-bit gray (I;16, I) are scaled to 8 bits. CMYK and YCbCr are read as RGB.
-_MODE_CHANNELS = {
-    "1": 1, "L": 1, "LA": 1, "I;16": 1, "I;16B": 1, "I;16L": 1, "I": 1, "P": 3, "PA": 3, "RGB": 3, "RGBX": 3,
-    "YCbCr": 3, "CMYK": 3, "RGBA": 4,
-}
+_MODE_CHANNELS = image_folder.MODE_CHANNELS  # as every loader reads each mode
 # What `tf.io.decode_image` reads in any channels; every other file is decoded by Pillow.
 _TF_READS = {"PNG": tuple(_MODE_CHANNELS), "JPEG": ("L", "RGB")}
 FORMATS = ("JPEG", "PNG", "BMP", "GIF", "TIFF", "WEBP")
@@ -109,8 +104,6 @@ def _header(path):
     """
     from PIL import Image, UnidentifiedImageError
 
-    from keras_cgan.data import image_folder
-
     try:
         with Image.open(path) as image:
             fmt, mode, size = image.format, image.mode, image.size
@@ -156,8 +149,6 @@ def _decode_with_pillow(contents, channels):
     `image_folder.pixels`.
     """
     from PIL import Image
-
-    from keras_cgan.data import image_folder
 
     with Image.open(io.BytesIO(contents)) as image:  # a GIF: its first frame, as `decode_image` takes
         image = image_folder.pixels(image, {1: "L", 3: "RGB", 4: "RGBA"}[int(channels)])

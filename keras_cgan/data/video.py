@@ -103,9 +103,9 @@ def load_frame_folder(path, channels=None):
     frames, first = [], None
     for name in names:
         try:
-            with Image.open(os.path.join(path, name)) as image:  # gray + alpha is read as gray, as pix2pix does
-                gray = image.mode in ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L")
-                array = np.asarray(image_folder.pixels(image, "L" if gray else "RGBA" if image.mode == "RGBA" else "RGB"))
+            with Image.open(os.path.join(path, name)) as image:  # each mode in the channels pix2pix reads it in
+                channels_read = image_folder.MODE_CHANNELS.get(image.mode, 3)
+                array = np.asarray(image_folder.pixels(image, {1: "L", 4: "RGBA"}.get(channels_read, "RGB")))
         except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as error:  # truncated, not an image, float
             raise files.FileContentError(f"Clip {path!r}: cannot read frame {name!r} ({error}).") from error
         array = _to_unit_range(array[None], path)[0]

@@ -243,19 +243,6 @@ def worker_messages(strategy, message):
     return _decode(_gather_slots(strategy, _encode(strategy, message)))
 
 
-def chief_message(strategy, message):
-    """The chief's `message` (a str, or None) on every worker of a multi-worker `strategy`; elsewhere `message`.
-
-    Every worker must call it at the same point: it is one all-reduce (the
-    other workers' `message` is not read; `worker_messages` reads every
-    worker's).
-    """
-    if not is_multi_worker(strategy):
-        return message
-    sent = worker_messages(strategy, message if is_chief(strategy) else None)
-    return sent[0][1] if sent else None
-
-
 def stop_alike(strategy, error):
     """Raises `error` (this worker's, or None) and, when another worker has one, a `ValueError` on every worker.
 

@@ -95,9 +95,10 @@ def test_a_check_that_fails_on_one_worker_stops_every_worker_with_its_message():
 
     # Nobody fails: no error anywhere; the chief's message alone still reaches everyone.
     assert on_workers(2, lambda strategy: distribute.stop_alike(strategy, None)) == [None, None]
-    sent = {0: "café " + "x" * distribute.MESSAGE_BYTES, 1: "not read"}
-    heard = on_workers(2, lambda strategy: distribute.chief_message(strategy, sent[strategy.index]))
-    assert heard == [sent[0][: distribute.MESSAGE_BYTES - 1]] * 2  # cut to MESSAGE_BYTES bytes (é is two)
+    sent = {0: "café " + "x" * distribute.MESSAGE_BYTES, 1: None}
+    heard = on_workers(2, lambda strategy: distribute.worker_messages(strategy, sent[strategy.index]))
+    # Cut to MESSAGE_BYTES bytes (é is two); the worker without a message is left out.
+    assert heard == [[("the chief", sent[0][: distribute.MESSAGE_BYTES - 1])]] * 2
 
 
 class Model:

@@ -66,6 +66,18 @@ def partial_name(run):
     return run + PARTIAL
 
 
+def run_name(text):
+    """`argparse` type of a benchmark's `--run`: a name ending in `:partial` (a run's progress) is refused.
+
+    >>> run_name("sweep:ema")
+    'sweep:ema'
+    """
+    if text.endswith(PARTIAL):
+        raise argparse.ArgumentTypeError(f"{text!r}: names ending in {PARTIAL!r} hold a run's progress; "
+                                         "choose a run name without it")
+    return text
+
+
 def commit():
     """`git rev-parse HEAD`, plus "-dirty" when the tree has changes; None outside git."""
     try:
@@ -184,7 +196,7 @@ def load(name_or_path):
 def output_options(parser, name, run="default"):
     """Adds a benchmark's `--out` (its results file) and `--run` (the run inside it) to `parser`."""
     parser.add_argument("--out", default=None, help=f"JSON path (default benchmarks/results/{name}.json)")
-    parser.add_argument("--run", default=run,
+    parser.add_argument("--run", type=run_name, default=run,
                         help=f"run name inside the results file (default: {run}); runs of other names are kept")
 
 
@@ -373,7 +385,7 @@ def main(argv=None):
     rec = sub.add_parser("record", help="add or replace one run of benchmarks/results/NAME.json")
     rec.add_argument("name", help="results file name without .json, e.g. stack_gan_example")
     rec.add_argument("result", help="a JSON file holding the run's result")
-    rec.add_argument("--run", default="default", help="run name inside the file (default: default)")
+    rec.add_argument("--run", type=run_name, default="default", help="run name inside the file (default: default)")
     rec.add_argument("--argv", default=None, help="the command that made the result, as one string")
     rec.add_argument("--note", default=None)
     args = parser.parse_args(argv)

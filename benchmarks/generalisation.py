@@ -1239,7 +1239,7 @@ def main(argv=None):
     parser.add_argument("--other-judges", type=int, default=0, metavar="N",
                         help="conditional_gan, stack_gan: also read the final samples with N judges trained from "
                              "other seeds on other real images (results `*_other_judges`)")
-    parser.add_argument("--run", default="defaults", help="run name inside the results file")
+    parser.add_argument("--run", type=_report.run_name, default="defaults", help="run name inside the results file")
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/generalisation.json)")
     args = parser.parse_args(argv)
     _report.check_out(parser, NAME, args.out)

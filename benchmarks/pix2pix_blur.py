@@ -220,7 +220,7 @@ def main(argv=None):
     parser.add_argument("--grid", default=None, help="PNG path for input | L1 | L1+cGAN | target")
     parser.add_argument("--grid-rows", type=_report.at_least(1), default=4)
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_blur.json)")
-    parser.add_argument("--run", default="default", help="run name inside the results file")
+    parser.add_argument("--run", type=_report.run_name, default="default", help="run name inside the results file")
     args = parser.parse_args(argv)
     _report.check_out(parser, "pix2pix_blur", args.out)
     _report.check_picture(parser, args.grid, "--grid")

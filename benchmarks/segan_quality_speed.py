@@ -52,7 +52,7 @@ def parse_args(argv=None):
     p.add_argument("--rtf-seconds", type=_report.real(0.0, above=True), default=10.0, help="Audio length for the speed runs.")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="JSON path (default benchmarks/results/segan_quality_speed.json)")
-    p.add_argument("--run", default="default", help="run name inside the results file")
+    p.add_argument("--run", type=_report.run_name, default="default", help="run name inside the results file")
     p.add_argument("--save-model", default=None, help="Also keep the trained SEGAN here (.keras).")
     p.add_argument("--speed-only", default=None, help=argparse.SUPPRESS)  # internal: a .keras path
     p.add_argument("--train-only", default=None, help=argparse.SUPPRESS)  # internal: l1_only | segan

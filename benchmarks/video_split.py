@@ -283,7 +283,8 @@ def main(argv=None):
     parser.add_argument("--only", choices=["l2", "gan"], default=None, help="train one model only")
     parser.add_argument("--gif-dir", default=None, help="write rollout GIFs of 4 test clips here")
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/video_split.json)")
-    parser.add_argument("--run", default="default", help="run name inside the results file (a sweep: one run each)")
+    parser.add_argument("--run", type=_report.run_name, default="default",
+                        help="run name inside the results file (a sweep: one run each)")
     parser.add_argument("--merge", action="store_true",
                         help="keep the other models' rows already in --out (to run --only l2 and --only gan in parallel)")
     args = parser.parse_args(argv)

@@ -261,7 +261,7 @@ def run_of(results, name="default"):
     raise KeyError(f"{results['benchmark']}: no run named {name!r} (runs: {[r['name'] for r in results['runs']]})")
 
 
-def record(name, result, run="default", out=None, argv=None, note=None, complete=True):
+def record(name, result=None, run="default", out=None, argv=None, note=None, complete=True, update=None):
     """Writes `result` as the run `run` of `benchmarks/results/<name>.json`.
 
     The file's top-level commit, version, argv and machine become this write's;
@@ -269,6 +269,11 @@ def record(name, result, run="default", out=None, argv=None, note=None, complete
     that is not a results file of `name` is refused (`writable`'s `ValueError`).
     `complete=False` records what a run still under way has finished, as the entry
     `<run>:partial`; the complete run replaces `<run>` and drops that entry.
+
+    `update`, given instead of `result`, merges this command's results with the
+    run `run` as the file holds it: it is called with that run's result (None
+    when there is none) while the file is locked, and returns the result to
+    write, so a command recording into the same run beside this one loses nothing.
     """
     if run.endswith(PARTIAL):
         raise ValueError(f"run {run!r}: names ending in {PARTIAL!r} hold a run's progress; choose another --run")
@@ -289,6 +294,8 @@ def record(name, result, run="default", out=None, argv=None, note=None, complete
         if os.path.exists(path):
             with open(path) as f:
                 runs = json.load(f)["runs"]
+        if update is not None:
+            entry["result"] = update(next((r["result"] for r in runs if r["name"] == run), None))
         if complete:  # the run's progress is now in the run itself
             runs = [r for r in runs if r["name"] != partial_name(run)]
         names = [r["name"] for r in runs]

@@ -1,5 +1,6 @@
 """Benchmarks that train several models keep each as it finishes; a Ctrl-C ends in one line."""
 
+import contextlib
 import json
 
 import pytest
@@ -38,6 +39,39 @@ def stop_after(count, result):
         return result(*args)
 
     return train
+
+
+def another_command_writes_first(report, monkeypatch, at, command):
+    """Runs `command()` as this command's write number `at` waits for the results file's lock.
+
+    As a command recording into the same file beside it would, winning the lock: deterministic, no threads.
+    """
+    locked, writes = report._locked, []
+
+    @contextlib.contextmanager
+    def lock(path):
+        writes.append(path)
+        if len(writes) == at:
+            command()
+        with locked(path):
+            yield
+
+    monkeypatch.setattr(report, "_locked", lock)
+
+
+def cut_short_at(report, monkeypatch, at):
+    """A Ctrl-C halfway through the results file's write number `at` (its `json.dump`)."""
+    dump, writes = json.dump, []
+
+    def cut_short(obj, f, **kwargs):
+        writes.append(f)
+        if len(writes) != at:
+            return dump(obj, f, **kwargs)
+        text = json.dumps(obj, **kwargs)
+        f.write(text[: len(text) // 2])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report.json, "dump", cut_short)
 
 
 def partial_run_refused(name, path, run, monkeypatch):
@@ -143,6 +177,31 @@ def test_a_ctrl_c_while_the_file_is_written_leaves_it_whole(tmp_path, monkeypatc
     monkeypatch.setattr(report.json, "dump", dump)
     video_split.main(VIDEO + ["--out", str(out)])  # the file still takes runs
     assert list(runs_of(out)) == ["earlier", "default"]
+
+
+def test_video_split_merge_keeps_the_model_recorded_while_it_waited_for_the_lock(tmp_path, monkeypatch):
+    # Was: the run read before `record` took the file's lock: `--only l2 --merge` recording in between was lost.
+    video_split = benchmark_module("video_split")
+    out = tmp_path / "video_split.json"
+    argv = VIDEO + ["--out", str(out), "--merge"]
+    monkeypatch.setattr(video_split, "train_model", video_model)
+    # --only gan writes twice (its partial entry, then the run); the L2 command records between its read and write
+    another_command_writes_first(video_split._report, monkeypatch, 2, lambda: video_split.main(argv + ["--only", "l2"]))
+    video_split.main(argv + ["--only", "gan"])
+    run = runs_of(out)["default"]
+    assert list(run["result"]["models"]) == ["l2", "gan"] and [r["model"] for r in run["result"]["rows"]] == ["l2", "gan"]
+
+
+def test_video_split_ends_a_ctrl_c_in_its_last_write_in_one_line(tmp_path, monkeypatch, capsys):
+    # Was: the run's last write came after the Ctrl-C handling: a Ctrl-C during it was a traceback.
+    video_split = benchmark_module("video_split")
+    out = tmp_path / "video_split.json"
+    monkeypatch.setattr(video_split, "train_model", video_model)
+    cut_short_at(video_split._report, monkeypatch, 3)  # after both models' partial writes
+    err = interrupted(video_split.main, VIDEO + ["--out", str(out)], capsys)
+    assert err == f"interrupted: run 'default:partial' of {out} keeps the 2 finished models (l2; gan), marked incomplete"
+    assert list(runs_of(out)) == ["default:partial"]
+    assert list(runs_of(out)["default:partial"]["result"]["models"]) == ["l2", "gan"]
 
 
 def test_video_split_merge_keeps_the_earlier_rows_in_a_run_cut_short(tmp_path, monkeypatch, capsys):
@@ -404,6 +463,33 @@ def test_generalisation_ends_a_ctrl_c_in_one_line_keeping_the_tasks_finished(tmp
     assert err == f"interrupted: run 'defaults' of {out} keeps the 1 finished tasks (fork)"
     assert list(runs_of(out)["defaults"]["result"]["families"]["next_frame_gan"]["tasks"]) == ["fork"]
 
+
+
+def test_generalisation_keeps_the_tasks_recorded_while_it_waited_for_the_lock(tmp_path, monkeypatch):
+    # Was: the run read before `record` took the file's lock: a command recording in between lost its task.
+    module = benchmark_module("generalisation")
+    tasks, _, columns = module.FAMILIES["next_frame_gan"]
+    monkeypatch.setitem(module.FAMILIES, "next_frame_gan", (tasks, lambda *args: ({}, 0.0, None), columns))
+    monkeypatch.setitem(module.MODELS, "next_frame_gan", lambda *args: None)
+    out = tmp_path / "g.json"
+    argv = ["--family", "next_frame_gan", "--out", str(out)]
+    # --task fork writes twice (the task, then its command); bouncing_ball's command records between its read and write
+    another_command_writes_first(module._report, monkeypatch, 2, lambda: module.main(argv + ["--task", "bouncing_ball"]))
+    module.main(argv + ["--task", "fork"])
+    family = runs_of(out)["defaults"]["result"]["families"]["next_frame_gan"]
+    assert list(family["tasks"]) == ["fork", "bouncing_ball"] and family["last_command"]["tasks"] == ["fork"]
+
+
+def test_generalisation_ends_a_ctrl_c_in_its_last_write_in_one_line(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("generalisation")
+    tasks, _, columns = module.FAMILIES["next_frame_gan"]
+    monkeypatch.setitem(module.FAMILIES, "next_frame_gan", (tasks, lambda *args: ({}, 0.0, None), columns))
+    monkeypatch.setitem(module.MODELS, "next_frame_gan", lambda *args: None)
+    out = tmp_path / "g.json"
+    cut_short_at(module._report, monkeypatch, 2)  # the command's own write, after its task's
+    err = interrupted(module.main, ["--family", "next_frame_gan", "--task", "fork", "--out", str(out)], capsys)
+    assert err == f"interrupted: run 'defaults' of {out} keeps the 1 finished tasks (fork)"
+    assert list(runs_of(out)["defaults"]["result"]["families"]["next_frame_gan"]["tasks"]) == ["fork"]
 
 
 def test_export_latency_measures_a_family_named_twice_once(tmp_path, monkeypatch):

@@ -241,7 +241,7 @@ def main(argv=None):
         result = {
             "config": vars(args),
             "results": results,
-            "acceptance": {
+            "criteria": {
                 f"labels2facade {name} sharpness ratio in [0.8, 1.2]": (
                     r["sharpness_ratio"] is not None and 0.8 <= r["sharpness_ratio"] <= 1.2)  # None: a flat truth
                 for name, r in results.get("labels2facade", {}).items() if name.startswith("l1+cgan")

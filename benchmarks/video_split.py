@@ -354,7 +354,7 @@ def main(argv=None):
         _report.record("video_split", run=args.run, out=args.out, update=whole)  # (a Ctrl-C here keeps the partial run)
     print(_report.table(written["rows"], cols))
     print(f"\nwritten: {out} (run {args.run!r})")
-    print("\nacceptance: GAN one sprite >= 0.90, L2 one sprite <= 0.20, GAN rollouts intact >= 0.80")
+    print("\ncriteria: GAN one sprite >= 0.90, L2 one sprite <= 0.20, GAN rollouts intact >= 0.80")
     return written
 
 

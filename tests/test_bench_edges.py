@@ -498,7 +498,7 @@ def test_export_latency_measures_a_family_named_twice_once(tmp_path, monkeypatch
     rows = {"keras": {"batch1_ms": 1.0, "batch16_ms": 2.0, "file_bytes": None}}
     measured = []
     monkeypatch.setattr(module, "bench_family", lambda family, *args: measured.append(family) or (
-        {"rows": rows, "generator": "g", "parameters": 1, "acceptance": {}}, {}, None))
+        {"rows": rows, "generator": "g", "parameters": 1, "criteria": {}}, {}, None))
     out = tmp_path / "export_latency.json"
     module.main(["--families", "pix2pix", "pix2pix", "--out", str(out)])
     assert measured == ["pix2pix"] and list(runs_of(out)) == ["default"] and runs_of(out)["default"]["complete"]

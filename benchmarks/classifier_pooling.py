@@ -116,8 +116,8 @@ def main(argv=None):
                     lambda logits, y: float(np.mean(logits.argmax(1) == y)),
                 )
             keep(row)
-    _report.write("classifier_pooling", payload(), rows, ["family", "task", "pixels", "read", "steps"] + args.poolings,
-                  out=args.out, run=args.run)
+        _report.write("classifier_pooling", payload(), rows,
+                      ["family", "task", "pixels", "read", "steps"] + args.poolings, out=args.out, run=args.run)
 
 
 if __name__ == "__main__":

@@ -292,8 +292,7 @@ def main(argv=None):
                 grids.append(grid_rows(test_c, ordered, test_x, count))
                 row_labels += [task] * count
                 col_labels = ["input"] + [column_label(name) for name in ordered] + ["target"]
-
-    result = write(complete=True)
+        result = write(complete=True)
     print("\n| task | variant | PSNR (dB) | SSIM | sharpness / real | flat error | edge similarity | spectral match |"
           "\n|---|---|---|---|---|---|---|---|")
     for task, by_variant in results.items():

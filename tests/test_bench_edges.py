@@ -60,12 +60,14 @@ def another_command_writes_first(report, monkeypatch, at, command):
 
 
 def cut_short_at(report, monkeypatch, at):
-    """A Ctrl-C halfway through the results file's write number `at` (its `json.dump`)."""
+    """A Ctrl-C halfway through the results file's write number `at` (its `json.dump`); "complete": the first
+    write holding a complete run (in a new file, a run's last write)."""
     dump, writes = json.dump, []
 
     def cut_short(obj, f, **kwargs):
         writes.append(f)
-        if len(writes) != at:
+        if at == "complete" and not any(run.get("complete") for run in obj["runs"]) or at not in ("complete",
+                                                                                                 len(writes)):
             return dump(obj, f, **kwargs)
         text = json.dumps(obj, **kwargs)
         f.write(text[: len(text) // 2])
@@ -329,6 +331,65 @@ def test_stackgan_keeps_each_variant_finished_before_a_ctrl_c(tmp_path, monkeypa
                    "marked incomplete")
     run = runs_of(out)["stackgan+single:partial"]
     assert run["complete"] is False and run["result"]["rows"] == [{"model": "stackgan"}]
+
+
+def _stackgan(module, monkeypatch, tmp_path):
+    monkeypatch.setattr(module, "run", lambda variant, args, example: ({"model": variant}, {}))
+    return ["--json"], "stackgan+single", "variants"
+
+
+def _discriminator_designs(module, monkeypatch, tmp_path):
+    monkeypatch.setattr(module, "train", faces_scores)
+    return ["--designs", "concat", "--filters", "4", "--latent-dim", "4", "--out"], "default", "designs"
+
+
+def _condition_fidelity(module, monkeypatch, tmp_path):
+    monkeypatch.setattr(module, "train", digits_scores)
+    return ["--variant", "plain", "--epochs", "1", "--eval-every", "1", "--filters", "4", "--out"], "default", \
+        "discriminators"
+
+
+def _pix2pix_blur(module, monkeypatch, tmp_path):
+    import numpy as np
+
+    monkeypatch.setattr(module, "train_variant", lambda *args: (None, {}, 0.0))
+    monkeypatch.setattr(module, "predict", lambda model, conditions: np.zeros((len(conditions), 16, 16, 3)))
+    return ["--tasks", "labels2facade", "--variants", "l1", "--size", "16", "--train", "2", "--test", "2",
+            "--base-filters", "4", "--out"], "default", "models"
+
+
+def _caption_generalisation(module, monkeypatch, tmp_path):
+    scores = {"colour": 1.0, "shape": 0.5, "position": 0.25, "all": 0.125, "diversity": 0.3}
+    monkeypatch.setattr(module, "reader_accuracy", lambda n, size: {"unseen": scores, "seen": scores})
+    monkeypatch.setattr(module.text_to_image, "run", lambda settings: {
+        "unseen_captions": scores, "seen_captions": scores, "train_seconds": 1.0})
+    return ["--runs-dir", str(tmp_path / "runs"), "--out"], "default", "rows"
+
+
+def _classifier_pooling(module, monkeypatch, tmp_path):
+    monkeypatch.setattr(module, "read_share", lambda *args: 0.5)
+    tag_images, class_images = module.suite.tag_images, module.suite.class_images
+    monkeypatch.setattr(module.suite, "tag_images", lambda task, n, seed: tag_images(task, 8, seed))  # few images
+    monkeypatch.setattr(module.suite, "class_images", lambda task, n, seed: class_images(task, 8, seed))
+    return ["--scale", "0.001", "--poolings", "flatten", "--out"], "default", "rows"
+
+
+@pytest.mark.parametrize("name, setup", [
+    ("stackgan", _stackgan), ("discriminator_designs", _discriminator_designs),
+    ("condition_fidelity", _condition_fidelity), ("pix2pix_blur", _pix2pix_blur),
+    ("caption_generalisation", _caption_generalisation), ("classifier_pooling", _classifier_pooling),
+])
+def test_a_ctrl_c_in_a_benchmarks_last_write_ends_in_one_line_keeping_its_partial_run(name, setup, tmp_path,
+                                                                                      monkeypatch, capsys):
+    # Was: the last write (the complete run) came after the Ctrl-C handling: a Ctrl-C during it was a traceback.
+    module = benchmark_module(name)
+    argv, run, what = setup(module, monkeypatch, tmp_path)
+    out = tmp_path / f"{name}.json"
+    cut_short_at(module._report, monkeypatch, "complete")
+    err = interrupted(module.main, argv + [str(out)], capsys)
+    assert err.startswith(f"interrupted: run '{run}:partial' of {out} keeps the ") and err.endswith(
+        "marked incomplete") and f" finished {what} (" in err
+    assert list(runs_of(out)) == [f"{run}:partial"]
 
 
 def test_segan_quality_speed_marks_its_quality_without_speed_incomplete(tmp_path, monkeypatch):

@@ -66,6 +66,18 @@ def partial_name(run):
     return run + PARTIAL
 
 
+def run_name(text):
+    """`argparse` type of a benchmark's `--run`: a name ending in `:partial` (a run's progress) is refused.
+
+    >>> run_name("sweep:ema")
+    'sweep:ema'
+    """
+    if text.endswith(PARTIAL):
+        raise argparse.ArgumentTypeError(f"{text!r}: names ending in {PARTIAL!r} hold a run's progress; "
+                                         "choose a run name without it")
+    return text
+
+
 def commit():
     """`git rev-parse HEAD`, plus "-dirty" when the tree has changes; None outside git."""
     try:
@@ -184,7 +196,7 @@ def load(name_or_path):
 def output_options(parser, name, run="default"):
     """Adds a benchmark's `--out` (its results file) and `--run` (the run inside it) to `parser`."""
     parser.add_argument("--out", default=None, help=f"JSON path (default benchmarks/results/{name}.json)")
-    parser.add_argument("--run", default=run,
+    parser.add_argument("--run", type=run_name, default=run,
                         help=f"run name inside the results file (default: {run}); runs of other names are kept")
 
 
@@ -249,7 +261,7 @@ def run_of(results, name="default"):
     raise KeyError(f"{results['benchmark']}: no run named {name!r} (runs: {[r['name'] for r in results['runs']]})")
 
 
-def record(name, result, run="default", out=None, argv=None, note=None, complete=True):
+def record(name, result=None, run="default", out=None, argv=None, note=None, complete=True, update=None):
     """Writes `result` as the run `run` of `benchmarks/results/<name>.json`.
 
     The file's top-level commit, version, argv and machine become this write's;
@@ -257,6 +269,11 @@ def record(name, result, run="default", out=None, argv=None, note=None, complete
     that is not a results file of `name` is refused (`writable`'s `ValueError`).
     `complete=False` records what a run still under way has finished, as the entry
     `<run>:partial`; the complete run replaces `<run>` and drops that entry.
+
+    `update`, given instead of `result`, merges this command's results with the
+    run `run` as the file holds it: it is called with that run's result (None
+    when there is none) while the file is locked, and returns the result to
+    write, so a command recording into the same run beside this one loses nothing.
     """
     if run.endswith(PARTIAL):
         raise ValueError(f"run {run!r}: names ending in {PARTIAL!r} hold a run's progress; choose another --run")
@@ -277,6 +294,8 @@ def record(name, result, run="default", out=None, argv=None, note=None, complete
         if os.path.exists(path):
             with open(path) as f:
                 runs = json.load(f)["runs"]
+        if update is not None:
+            entry["result"] = update(next((r["result"] for r in runs if r["name"] == run), None))
         if complete:  # the run's progress is now in the run itself
             runs = [r for r in runs if r["name"] != partial_name(run)]
         names = [r["name"] for r in runs]
@@ -373,7 +392,7 @@ def main(argv=None):
     rec = sub.add_parser("record", help="add or replace one run of benchmarks/results/NAME.json")
     rec.add_argument("name", help="results file name without .json, e.g. stack_gan_example")
     rec.add_argument("result", help="a JSON file holding the run's result")
-    rec.add_argument("--run", default="default", help="run name inside the file (default: default)")
+    rec.add_argument("--run", type=run_name, default="default", help="run name inside the file (default: default)")
     rec.add_argument("--argv", default=None, help="the command that made the result, as one string")
     rec.add_argument("--note", default=None)
     args = parser.parse_args(argv)

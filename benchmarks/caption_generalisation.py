@@ -114,7 +114,7 @@ def main(argv=None):
             _report.record("caption_generalisation", dict(payload, rows=rows), run=args.run, out=args.out,
                            complete=False)
             finished.append(repr(label))
-    _report.write("caption_generalisation", payload, rows, COLUMNS, args.out, run=args.run)
+        _report.write("caption_generalisation", payload, rows, COLUMNS, args.out, run=args.run)
 
 
 if __name__ == "__main__":

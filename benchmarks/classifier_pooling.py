@@ -71,7 +71,7 @@ def main(argv=None):
     parser.add_argument("--poolings", nargs="+", default=list(networks.CLASSIFIER_POOLINGS),
                         choices=networks.CLASSIFIER_POOLINGS)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--run", default="default")
+    parser.add_argument("--run", type=_report.run_name, default="default")
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
     _report.check_out(parser, "classifier_pooling", args.out)
@@ -116,8 +116,8 @@ def main(argv=None):
                     lambda logits, y: float(np.mean(logits.argmax(1) == y)),
                 )
             keep(row)
-    _report.write("classifier_pooling", payload(), rows, ["family", "task", "pixels", "read", "steps"] + args.poolings,
-                  out=args.out, run=args.run)
+        _report.write("classifier_pooling", payload(), rows,
+                      ["family", "task", "pixels", "read", "steps"] + args.poolings, out=args.out, run=args.run)
 
 
 if __name__ == "__main__":

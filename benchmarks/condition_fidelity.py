@@ -133,14 +133,14 @@ def main(argv=None):
             _report.record("condition_fidelity", {"args": vars(args), "runs": runs, **real, "rows": rows},
                            run=args.run, out=args.out, complete=False)
             finished.append(name)
-    steps_per_epoch = len(real_labels) // args.batch_size
-    columns = ["discriminator"] + [f"epoch {e}" for e in sorted(runs[next(iter(runs))]["accuracy_by_epoch"])]
-    columns.append("diversity")
-    print(f"\ncondition accuracy of generated digits ({steps_per_epoch} steps/epoch, "
-          f"batch {args.batch_size}; judge on real digits: {real['real_digit_accuracy']:.3f}; chance 0.1), and their "
-          f"diversity at the last scored epoch (real digits: {real['real_diversity']:.3f})\n")
-    _report.write("condition_fidelity", {"args": vars(args), "runs": runs, **real}, rows, columns, args.out,
-                  run=args.run)
+        steps_per_epoch = len(real_labels) // args.batch_size
+        columns = ["discriminator"] + [f"epoch {e}" for e in sorted(runs[next(iter(runs))]["accuracy_by_epoch"])]
+        columns.append("diversity")
+        print(f"\ncondition accuracy of generated digits ({steps_per_epoch} steps/epoch, "
+              f"batch {args.batch_size}; judge on real digits: {real['real_digit_accuracy']:.3f}; chance 0.1), and "
+              f"their diversity at the last scored epoch (real digits: {real['real_diversity']:.3f})\n")
+        _report.write("condition_fidelity", {"args": vars(args), "runs": runs, **real}, rows, columns, args.out,
+                      run=args.run)
 
 
 if __name__ == "__main__":

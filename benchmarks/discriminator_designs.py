@@ -131,9 +131,9 @@ def main(argv=None):
                 _report.record("discriminator_designs", dict(payload(), rows=rows), run=args.run, out=args.out,
                                complete=False)
                 finished.append(name)
-    print(f"\ntag faces {args.size}x{args.size}, {steps} steps of batch {args.batch_size} per run; "
-          f"diversity of real faces {payload()['real_diversity']:.3f}, of a collapsed generator 0.000\n")
-    _report.write("discriminator_designs", payload(), rows, columns, args.out, run=args.run)
+        print(f"\ntag faces {args.size}x{args.size}, {steps} steps of batch {args.batch_size} per run; "
+              f"diversity of real faces {payload()['real_diversity']:.3f}, of a collapsed generator 0.000\n")
+        _report.write("discriminator_designs", payload(), rows, columns, args.out, run=args.run)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ ONNX and TFLite (float32, float16, dynamic, int8), then times batch-1 and
 batch-16 calls of Keras `predict_on_batch`, the reloaded SavedModel
 signature, onnxruntime and the LiteRT interpreter, and records file sizes,
 parity errors and SNR vs Keras float32. Writes
-`benchmarks/results/export_latency.json` and prints a table with the issue's
-acceptance bars.
+`benchmarks/results/export_latency.json` and prints a table, and which of the
+criteria (`criteria` in the results: error, SNR, speed and size limits) each
+family's exports meet.
 
     python benchmarks/export_latency.py                 # minutes on 2 CPU cores
     python benchmarks/export_latency.py --families conditional --steps 1400 --runs 500 --run "1400 steps"
@@ -259,7 +260,7 @@ def bench_family(family, args, workdir, generator=None):
             row[f"batch{batch}_ms"] = median_ms(lambda: runtime(feed), args.runs)
         rows[kind] = row
     keras_ms = rows["keras"]["batch1_ms"]
-    acceptance = {
+    criteria = {
         "onnx_fp32_max_abs_error<=1e-4": rows["onnx"]["max_abs_error"] <= 1e-4,
         "tflite_fp32_max_abs_error<=1e-4": rows["tflite-float32"]["max_abs_error"] <= 1e-4,
         "tflite_fp16_max_abs_error<=1e-2": rows["tflite-float16"]["max_abs_error"] <= 1e-2,
@@ -274,7 +275,7 @@ def bench_family(family, args, workdir, generator=None):
         "generator": args.generator or f"trained {steps} steps in {train_seconds:.0f} s",
         "parameters": int(generator.count_params()),
         "rows": rows,
-        "acceptance": acceptance,
+        "criteria": criteria,
     }, reports, generator
 
 
@@ -389,8 +390,8 @@ def main(argv=None):
                 )
             finished.append(family)
     for family, result in results.items():
-        print(f"\n{family} ({result['generator']}, {result['parameters']} parameters), acceptance:")
-        for name, ok in result["acceptance"].items():
+        print(f"\n{family} ({result['generator']}, {result['parameters']} parameters), criteria:")
+        for name, ok in result["criteria"].items():
             print(f"  {'met    ' if ok else 'NOT met'}  {name}")
     return results
 

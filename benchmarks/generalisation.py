@@ -1239,7 +1239,7 @@ def main(argv=None):
     parser.add_argument("--other-judges", type=int, default=0, metavar="N",
                         help="conditional_gan, stack_gan: also read the final samples with N judges trained from "
                              "other seeds on other real images (results `*_other_judges`)")
-    parser.add_argument("--run", default="defaults", help="run name inside the results file")
+    parser.add_argument("--run", type=_report.run_name, default="defaults", help="run name inside the results file")
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/generalisation.json)")
     args = parser.parse_args(argv)
     _report.check_out(parser, NAME, args.out)
@@ -1294,18 +1294,19 @@ def main(argv=None):
     out = args.out or _report.path_of(NAME)
     done = {}  # this command's finished tasks
 
-    def run_now():
-        """The run as the file holds it now (a command beside this one may have recorded its tasks), with this
-        command's tasks, and its family's entry."""
-        try:
-            payload = _report.run_of(_report.load(out), args.run)["result"]
-            payload.pop("rows", None)
-        except (OSError, KeyError, ValueError):
-            payload = {"families": {}}
-        family = payload["families"].setdefault(args.family, {"tasks": {}})
+    now = {}  # this family's entry, as last written
+
+    def run_now(stored, last_command=None):
+        """The run as the file holds it (`stored`: `record` reads it under the file's lock, and a command beside
+        this one may have recorded its tasks), with this command's tasks and, at its end, `last_command`."""
+        payload = stored or {"families": {}}
+        payload.pop("rows", None)
+        family = now["family"] = payload["families"].setdefault(args.family, {"tasks": {}})
         family.pop("last_command", None)  # an earlier command's; this one's is written when it ends
         family["tasks"].update(done)
-        return payload, family
+        if last_command:
+            family["last_command"] = last_command
+        return payload
 
     with _report.kept_on_interrupt(out, args.run, what="tasks", incomplete=False) as finished:
         for task in chosen:
@@ -1324,11 +1325,13 @@ def main(argv=None):
             }
             print(f"  {task}: " + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
                                               for k, v in result.items() if not isinstance(v, dict)), flush=True)
-            _report.record(NAME, run_now()[0], run=args.run, out=args.out)  # a stopped run keeps its finished tasks
+            _report.record(NAME, run=args.run, out=args.out, update=run_now)  # a stopped run keeps its finished tasks
             finished.append(task)
-    payload, family = run_now()
+        # the whole command after its imports, data and judges included: what a family's set costs
+        last_command = {"tasks": chosen, "seconds": round(time.time() - started, 1)}
+        _report.record(NAME, run=args.run, out=args.out, update=lambda stored: run_now(stored, last_command))
     rows = []
-    for name, entry in family["tasks"].items():
+    for name, entry in now["family"]["tasks"].items():
         rows.append(row_of(args.family, name, entry, columns))
     cols = ["task", "half"] + columns + ["collapsed", "seconds"]
     for half in (TUNE, HELD_OUT, "control"):
@@ -1336,9 +1339,6 @@ def main(argv=None):
             continue
         print(f"\n{args.family}, {half} half\n")
         print(_report.table([r for r in rows if r["half"] == half], cols))
-    # the whole command after its imports, data and judges included: what a family's set costs
-    family["last_command"] = {"tasks": chosen, "seconds": round(time.time() - started, 1)}
-    _report.record(NAME, payload, run=args.run, out=args.out)
     print(f"\nwritten: {out} (run {args.run!r})")
 
 

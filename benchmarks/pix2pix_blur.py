@@ -220,7 +220,7 @@ def main(argv=None):
     parser.add_argument("--grid", default=None, help="PNG path for input | L1 | L1+cGAN | target")
     parser.add_argument("--grid-rows", type=_report.at_least(1), default=4)
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_blur.json)")
-    parser.add_argument("--run", default="default", help="run name inside the results file")
+    parser.add_argument("--run", type=_report.run_name, default="default", help="run name inside the results file")
     args = parser.parse_args(argv)
     _report.check_out(parser, "pix2pix_blur", args.out)
     _report.check_picture(parser, args.grid, "--grid")
@@ -241,7 +241,7 @@ def main(argv=None):
         result = {
             "config": vars(args),
             "results": results,
-            "acceptance": {
+            "criteria": {
                 f"labels2facade {name} sharpness ratio in [0.8, 1.2]": (
                     r["sharpness_ratio"] is not None and 0.8 <= r["sharpness_ratio"] <= 1.2)  # None: a flat truth
                 for name, r in results.get("labels2facade", {}).items() if name.startswith("l1+cgan")
@@ -292,8 +292,7 @@ def main(argv=None):
                 grids.append(grid_rows(test_c, ordered, test_x, count))
                 row_labels += [task] * count
                 col_labels = ["input"] + [column_label(name) for name in ordered] + ["target"]
-
-    result = write(complete=True)
+        result = write(complete=True)
     print("\n| task | variant | PSNR (dB) | SSIM | sharpness / real | flat error | edge similarity | spectral match |"
           "\n|---|---|---|---|---|---|---|---|")
     for task, by_variant in results.items():

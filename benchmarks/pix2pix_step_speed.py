@@ -94,7 +94,7 @@ def main(argv=None):
     parser.add_argument("--r1-weight", type=_report.real(0.0), default=0.0,
                         help="also time the alternating step with an R1 penalty of this weight on real pairs")
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_step_speed.json)")
-    parser.add_argument("--run", default="default", help="run name inside the results file")
+    parser.add_argument("--run", type=_report.run_name, default="default", help="run name inside the results file")
     args = parser.parse_args(argv)
     _report.check_out(parser, "pix2pix_step_speed", args.out)
     spe = args.steps_per_execution

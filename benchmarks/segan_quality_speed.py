@@ -52,7 +52,7 @@ def parse_args(argv=None):
     p.add_argument("--rtf-seconds", type=_report.real(0.0, above=True), default=10.0, help="Audio length for the speed runs.")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="JSON path (default benchmarks/results/segan_quality_speed.json)")
-    p.add_argument("--run", default="default", help="run name inside the results file")
+    p.add_argument("--run", type=_report.run_name, default="default", help="run name inside the results file")
     p.add_argument("--save-model", default=None, help="Also keep the trained SEGAN here (.keras).")
     p.add_argument("--speed-only", default=None, help=argparse.SUPPRESS)  # internal: a .keras path
     p.add_argument("--train-only", default=None, help=argparse.SUPPRESS)  # internal: l1_only | segan
@@ -338,20 +338,20 @@ def main(argv=None):
             f"{name:12s} {s['rtf']:9.4f} {s['rtf_cpu_time']:8.4f} {('%.2e' % err) if err is not None else '-':>23s} "
             f"{('%.0f' % (size / 1024)) if size else '-':>8s}"
         )
-    acceptance = {
+    criteria = {
         "snr_improvement_ge_6db": rows["segan"]["snr_improvement"] >= 6.0,
         "pesq_above_noisy": rows["segan"]["pesq"] > rows["noisy"]["pesq"],
         "tflite_fp32_parity_le_1e-4": speeds["tflite_fp32"]["max_abs_error_vs_enhance"] <= 1e-4,
         "tflite_fp32_rtf_le_0.1_wall": speeds["tflite_fp32"]["rtf"] <= 0.1,
         "tflite_fp32_rtf_le_0.1_cpu_time": speeds["tflite_fp32"]["rtf_cpu_time"] <= 0.1,
     }
-    print("\nacceptance:", acceptance)
+    print("\ncriteria:", criteria)
     result = {
         "args": vars(args),
         "generator_params": params,
         "quality": rows,
         "speed": speeds,
-        "acceptance": acceptance,
+        "criteria": criteria,
         "note": "CPU shared with other jobs while measuring; times are upper bounds.",
     }
     print("wrote", _report.record("segan_quality_speed", result, run=args.run, out=args.out))

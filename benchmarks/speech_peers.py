@@ -166,7 +166,7 @@ def parse_args(argv=None):
     p.add_argument("--cache", default=os.path.expanduser("~/.cache/keras_cgan/speech_peers"))
     p.add_argument("--picture", default=None, help="Write labelled spectrograms of one test utterance here (.png).")
     p.add_argument("--out", default=None, help="JSON path (default benchmarks/results/speech_peers.json)")
-    p.add_argument("--run", default="default", help="run name inside the results file")
+    p.add_argument("--run", type=_report.run_name, default="default", help="run name inside the results file")
     args = p.parse_args(argv)
     _report.check_out(p, "speech_peers", args.out)
     _report.check_picture(p, args.picture, "--picture")

@@ -168,9 +168,9 @@ def main(argv=None):
             print(row, flush=True)
             _report.record("stackgan", dict(payload, rows=rows), run=name, out=args.json, complete=False)
             finished.append(variant)
-    columns = ["model", "hair", "both eyes", "all", "sharpness / real", "sharpness / stage 1 bilinear",
-               "diversity", "G params", "steps", "seconds"]
-    _report.write("stackgan", payload, rows, columns, out=args.json, run=name)
+        columns = ["model", "hair", "both eyes", "all", "sharpness / real", "sharpness / stage 1 bilinear",
+                   "diversity", "G params", "steps", "seconds"]
+        _report.write("stackgan", payload, rows, columns, out=args.json, run=name)
 
 
 if __name__ == "__main__":

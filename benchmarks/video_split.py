@@ -283,7 +283,8 @@ def main(argv=None):
     parser.add_argument("--only", choices=["l2", "gan"], default=None, help="train one model only")
     parser.add_argument("--gif-dir", default=None, help="write rollout GIFs of 4 test clips here")
     parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/video_split.json)")
-    parser.add_argument("--run", default="default", help="run name inside the results file (a sweep: one run each)")
+    parser.add_argument("--run", type=_report.run_name, default="default",
+                        help="run name inside the results file (a sweep: one run each)")
     parser.add_argument("--merge", action="store_true",
                         help="keep the other models' rows already in --out (to run --only l2 and --only gan in parallel)")
     args = parser.parse_args(argv)
@@ -309,18 +310,26 @@ def main(argv=None):
     out = args.out or _report.path_of("video_split")
     results = {"config": vars(args), "models": {}}
 
-    def merged():
-        """This command's models, and with --merge the run's other models as the file holds them now.
+    def merged(stored):
+        """This command's models, and with --merge the run's other models as `stored`, the run's result in the file.
 
-        Read again before each write: a command running beside this one (`--only l2` and `--only gan`)
-        may have recorded its own model since this one started.
+        `record` reads it under the file's lock at each write: a command running beside this one (`--only l2`
+        and `--only gan`) may have recorded its own model since this one started.
         """
-        earlier = {}
-        if args.merge and os.path.exists(out):
-            runs = {run["name"]: run for run in _report.load(out)["runs"]}
-            earlier = runs[args.run]["result"]["models"] if args.run in runs else {}
+        earlier = stored["models"] if args.merge and stored else {}
         models = {**{k: v for k, v in earlier.items() if k not in results["models"]}, **results["models"]}
         return dict(results, models=dict(sorted(models.items(), key=lambda item: item[0] != "l2")))
+
+    cols = ["model", "junction_one_sprite", "junction_split", "junction_faded", "junction_valid_future",
+            "rollout_intact", "psnr", "sharpness", "sharpness_difference", "selected_step", "train_seconds"]
+    written = {}
+
+    def whole(stored):
+        """The complete run: the models merged as at each write, and their table rows."""
+        written.update(merged(stored))
+        written["rows"] = [dict(model=name, **{c: m.get(c, "") for c in cols[1:]})
+                           for name, m in written["models"].items()]
+        return written
 
     # each model is recorded as it finishes, in the run's partial entry until the last
     with _report.kept_on_interrupt(out, args.run) as finished:
@@ -340,15 +349,13 @@ def main(argv=None):
         ], axis=1)  # [N, 2, H, W, 1]
         for name in names:
             train_model(name, args, train, test, val, futures, sprite_pixels, results)
-            _report.record("video_split", merged(), run=args.run, out=args.out, complete=False)
+            _report.record("video_split", run=args.run, out=args.out, complete=False, update=merged)
             finished.append(name)
-    results = merged()
-    cols = ["model", "junction_one_sprite", "junction_split", "junction_faded", "junction_valid_future",
-            "rollout_intact", "psnr", "sharpness", "sharpness_difference", "selected_step", "train_seconds"]
-    rows = [dict(model=name, **{c: m.get(c, "") for c in cols[1:]}) for name, m in results["models"].items()]
-    _report.write("video_split", results, rows, cols, out=args.out, run=args.run)
-    print("\nacceptance: GAN one sprite >= 0.90, L2 one sprite <= 0.20, GAN rollouts intact >= 0.80")
-    return results
+        _report.record("video_split", run=args.run, out=args.out, update=whole)  # (a Ctrl-C here keeps the partial run)
+    print(_report.table(written["rows"], cols))
+    print(f"\nwritten: {out} (run {args.run!r})")
+    print("\ncriteria: GAN one sprite >= 0.90, L2 one sprite <= 0.20, GAN rollouts intact >= 0.80")
+    return written
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Benchmarks that train several models keep each as it finishes; a Ctrl-C ends in one line."""
 
+import contextlib
 import json
 
 import pytest
@@ -38,6 +39,41 @@ def stop_after(count, result):
         return result(*args)
 
     return train
+
+
+def another_command_writes_first(report, monkeypatch, at, command):
+    """Runs `command()` as this command's write number `at` waits for the results file's lock.
+
+    As a command recording into the same file beside it would, winning the lock: deterministic, no threads.
+    """
+    locked, writes = report._locked, []
+
+    @contextlib.contextmanager
+    def lock(path):
+        writes.append(path)
+        if len(writes) == at:
+            command()
+        with locked(path):
+            yield
+
+    monkeypatch.setattr(report, "_locked", lock)
+
+
+def cut_short_at(report, monkeypatch, at):
+    """A Ctrl-C halfway through the results file's write number `at` (its `json.dump`); "complete": the first
+    write holding a complete run (in a new file, a run's last write)."""
+    dump, writes = json.dump, []
+
+    def cut_short(obj, f, **kwargs):
+        writes.append(f)
+        if at == "complete" and not any(run.get("complete") for run in obj["runs"]) or at not in ("complete",
+                                                                                                 len(writes)):
+            return dump(obj, f, **kwargs)
+        text = json.dumps(obj, **kwargs)
+        f.write(text[: len(text) // 2])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report.json, "dump", cut_short)
 
 
 def partial_run_refused(name, path, run, monkeypatch):
@@ -143,6 +179,31 @@ def test_a_ctrl_c_while_the_file_is_written_leaves_it_whole(tmp_path, monkeypatc
     monkeypatch.setattr(report.json, "dump", dump)
     video_split.main(VIDEO + ["--out", str(out)])  # the file still takes runs
     assert list(runs_of(out)) == ["earlier", "default"]
+
+
+def test_video_split_merge_keeps_the_model_recorded_while_it_waited_for_the_lock(tmp_path, monkeypatch):
+    # Was: the run read before `record` took the file's lock: `--only l2 --merge` recording in between was lost.
+    video_split = benchmark_module("video_split")
+    out = tmp_path / "video_split.json"
+    argv = VIDEO + ["--out", str(out), "--merge"]
+    monkeypatch.setattr(video_split, "train_model", video_model)
+    # --only gan writes twice (its partial entry, then the run); the L2 command records between its read and write
+    another_command_writes_first(video_split._report, monkeypatch, 2, lambda: video_split.main(argv + ["--only", "l2"]))
+    video_split.main(argv + ["--only", "gan"])
+    run = runs_of(out)["default"]
+    assert list(run["result"]["models"]) == ["l2", "gan"] and [r["model"] for r in run["result"]["rows"]] == ["l2", "gan"]
+
+
+def test_video_split_ends_a_ctrl_c_in_its_last_write_in_one_line(tmp_path, monkeypatch, capsys):
+    # Was: the run's last write came after the Ctrl-C handling: a Ctrl-C during it was a traceback.
+    video_split = benchmark_module("video_split")
+    out = tmp_path / "video_split.json"
+    monkeypatch.setattr(video_split, "train_model", video_model)
+    cut_short_at(video_split._report, monkeypatch, 3)  # after both models' partial writes
+    err = interrupted(video_split.main, VIDEO + ["--out", str(out)], capsys)
+    assert err == f"interrupted: run 'default:partial' of {out} keeps the 2 finished models (l2; gan), marked incomplete"
+    assert list(runs_of(out)) == ["default:partial"]
+    assert list(runs_of(out)["default:partial"]["result"]["models"]) == ["l2", "gan"]
 
 
 def test_video_split_merge_keeps_the_earlier_rows_in_a_run_cut_short(tmp_path, monkeypatch, capsys):
@@ -270,6 +331,65 @@ def test_stackgan_keeps_each_variant_finished_before_a_ctrl_c(tmp_path, monkeypa
                    "marked incomplete")
     run = runs_of(out)["stackgan+single:partial"]
     assert run["complete"] is False and run["result"]["rows"] == [{"model": "stackgan"}]
+
+
+def _stackgan(module, monkeypatch, tmp_path):
+    monkeypatch.setattr(module, "run", lambda variant, args, example: ({"model": variant}, {}))
+    return ["--json"], "stackgan+single", "variants"
+
+
+def _discriminator_designs(module, monkeypatch, tmp_path):
+    monkeypatch.setattr(module, "train", faces_scores)
+    return ["--designs", "concat", "--filters", "4", "--latent-dim", "4", "--out"], "default", "designs"
+
+
+def _condition_fidelity(module, monkeypatch, tmp_path):
+    monkeypatch.setattr(module, "train", digits_scores)
+    return ["--variant", "plain", "--epochs", "1", "--eval-every", "1", "--filters", "4", "--out"], "default", \
+        "discriminators"
+
+
+def _pix2pix_blur(module, monkeypatch, tmp_path):
+    import numpy as np
+
+    monkeypatch.setattr(module, "train_variant", lambda *args: (None, {}, 0.0))
+    monkeypatch.setattr(module, "predict", lambda model, conditions: np.zeros((len(conditions), 16, 16, 3)))
+    return ["--tasks", "labels2facade", "--variants", "l1", "--size", "16", "--train", "2", "--test", "2",
+            "--base-filters", "4", "--out"], "default", "models"
+
+
+def _caption_generalisation(module, monkeypatch, tmp_path):
+    scores = {"colour": 1.0, "shape": 0.5, "position": 0.25, "all": 0.125, "diversity": 0.3}
+    monkeypatch.setattr(module, "reader_accuracy", lambda n, size: {"unseen": scores, "seen": scores})
+    monkeypatch.setattr(module.text_to_image, "run", lambda settings: {
+        "unseen_captions": scores, "seen_captions": scores, "train_seconds": 1.0})
+    return ["--runs-dir", str(tmp_path / "runs"), "--out"], "default", "rows"
+
+
+def _classifier_pooling(module, monkeypatch, tmp_path):
+    monkeypatch.setattr(module, "read_share", lambda *args: 0.5)
+    tag_images, class_images = module.suite.tag_images, module.suite.class_images
+    monkeypatch.setattr(module.suite, "tag_images", lambda task, n, seed: tag_images(task, 8, seed))  # few images
+    monkeypatch.setattr(module.suite, "class_images", lambda task, n, seed: class_images(task, 8, seed))
+    return ["--scale", "0.001", "--poolings", "flatten", "--out"], "default", "rows"
+
+
+@pytest.mark.parametrize("name, setup", [
+    ("stackgan", _stackgan), ("discriminator_designs", _discriminator_designs),
+    ("condition_fidelity", _condition_fidelity), ("pix2pix_blur", _pix2pix_blur),
+    ("caption_generalisation", _caption_generalisation), ("classifier_pooling", _classifier_pooling),
+])
+def test_a_ctrl_c_in_a_benchmarks_last_write_ends_in_one_line_keeping_its_partial_run(name, setup, tmp_path,
+                                                                                      monkeypatch, capsys):
+    # Was: the last write (the complete run) came after the Ctrl-C handling: a Ctrl-C during it was a traceback.
+    module = benchmark_module(name)
+    argv, run, what = setup(module, monkeypatch, tmp_path)
+    out = tmp_path / f"{name}.json"
+    cut_short_at(module._report, monkeypatch, "complete")
+    err = interrupted(module.main, argv + [str(out)], capsys)
+    assert err.startswith(f"interrupted: run '{run}:partial' of {out} keeps the ") and err.endswith(
+        "marked incomplete") and f" finished {what} (" in err
+    assert list(runs_of(out)) == [f"{run}:partial"]
 
 
 def test_segan_quality_speed_marks_its_quality_without_speed_incomplete(tmp_path, monkeypatch):
@@ -406,13 +526,40 @@ def test_generalisation_ends_a_ctrl_c_in_one_line_keeping_the_tasks_finished(tmp
 
 
 
+def test_generalisation_keeps_the_tasks_recorded_while_it_waited_for_the_lock(tmp_path, monkeypatch):
+    # Was: the run read before `record` took the file's lock: a command recording in between lost its task.
+    module = benchmark_module("generalisation")
+    tasks, _, columns = module.FAMILIES["next_frame_gan"]
+    monkeypatch.setitem(module.FAMILIES, "next_frame_gan", (tasks, lambda *args: ({}, 0.0, None), columns))
+    monkeypatch.setitem(module.MODELS, "next_frame_gan", lambda *args: None)
+    out = tmp_path / "g.json"
+    argv = ["--family", "next_frame_gan", "--out", str(out)]
+    # --task fork writes twice (the task, then its command); bouncing_ball's command records between its read and write
+    another_command_writes_first(module._report, monkeypatch, 2, lambda: module.main(argv + ["--task", "bouncing_ball"]))
+    module.main(argv + ["--task", "fork"])
+    family = runs_of(out)["defaults"]["result"]["families"]["next_frame_gan"]
+    assert list(family["tasks"]) == ["fork", "bouncing_ball"] and family["last_command"]["tasks"] == ["fork"]
+
+
+def test_generalisation_ends_a_ctrl_c_in_its_last_write_in_one_line(tmp_path, monkeypatch, capsys):
+    module = benchmark_module("generalisation")
+    tasks, _, columns = module.FAMILIES["next_frame_gan"]
+    monkeypatch.setitem(module.FAMILIES, "next_frame_gan", (tasks, lambda *args: ({}, 0.0, None), columns))
+    monkeypatch.setitem(module.MODELS, "next_frame_gan", lambda *args: None)
+    out = tmp_path / "g.json"
+    cut_short_at(module._report, monkeypatch, 2)  # the command's own write, after its task's
+    err = interrupted(module.main, ["--family", "next_frame_gan", "--task", "fork", "--out", str(out)], capsys)
+    assert err == f"interrupted: run 'defaults' of {out} keeps the 1 finished tasks (fork)"
+    assert list(runs_of(out)["defaults"]["result"]["families"]["next_frame_gan"]["tasks"]) == ["fork"]
+
+
 def test_export_latency_measures_a_family_named_twice_once(tmp_path, monkeypatch):
     # Was: `--families pix2pix pix2pix` measured it twice and left the run marked incomplete.
     module = benchmark_module("export_latency")
     rows = {"keras": {"batch1_ms": 1.0, "batch16_ms": 2.0, "file_bytes": None}}
     measured = []
     monkeypatch.setattr(module, "bench_family", lambda family, *args: measured.append(family) or (
-        {"rows": rows, "generator": "g", "parameters": 1, "acceptance": {}}, {}, None))
+        {"rows": rows, "generator": "g", "parameters": 1, "criteria": {}}, {}, None))
     out = tmp_path / "export_latency.json"
     module.main(["--families", "pix2pix", "pix2pix", "--out", str(out)])
     assert measured == ["pix2pix"] and list(runs_of(out)) == ["default"] and runs_of(out)["default"]["complete"]

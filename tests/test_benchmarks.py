@@ -245,7 +245,7 @@ def test_export_latency_figure_draws_noise_as_wide_as_the_generator(tmp_path, mo
     noise, condition = keras.Input((16,), name="noise"), keras.Input((), dtype="int32", name="condition")
     classes = keras.layers.Flatten()(keras.layers.Embedding(10, 2)(condition))  # the class count is read off it
     generator = keras.Model([noise, condition], keras.layers.Concatenate()([noise, classes]))  # 16 wide, not 32
-    result = {"generator": "given", "parameters": 0, "rows": {}, "acceptance": {}}
+    result = {"generator": "given", "parameters": 0, "rows": {}, "criteria": {}}
     monkeypatch.setattr(module, "bench_family", lambda family, args, workdir, given: (result, {}, generator))
     drawn = {}
     monkeypatch.setattr(module, "save_figure", lambda reports, inputs, path: drawn.update(inputs))
@@ -388,7 +388,7 @@ def test_pix2pix_blur_reports_a_flat_truth_without_sharpness(tmp_path, monkeypat
                           "--out", str(tmp_path / "r.json"), "--grid", str(tmp_path / "grid.png")])
     # was: a TypeError formatting None; and an IndexError for the grid's 4 rows of 2 test pairs
     assert os.path.exists(tmp_path / "grid.png")
-    assert result["acceptance"] and not any(result["acceptance"].values())  # was: a TypeError comparing None
+    assert result["criteria"] and not any(result["criteria"].values())  # was: a TypeError comparing None
     assert "| labels2facade | l1 | 30.00 | 0.900 | - | 0.0000 | - | - |" in capsys.readouterr().out
     trajectory = module.Trajectory(([0.0], [0.0]), 10, "edges2photo")
     trajectory.on_epoch_end(0)

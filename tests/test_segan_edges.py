@@ -95,9 +95,10 @@ def test_int8_export_refuses_calibration_frames_of_int16_scale(tmp_path):
     # They calibrated every range 32768 times too wide: outputs all 0, and the parity check asked for more samples.
     gan = tiny_segan()
     frames = speech(4, 32768)
-    for model, bound in ((gan, r" \(pre-emphasis 0.95 takes them to at most 1.95\)"), (gan.generator, "")):
-        with pytest.raises(ValueError, match=r"`representative_data` must be pre-emphasized frames of audio in "
-                                             rf"\[-1, 1\]{bound}; got values from .*" + re.escape(INT16)):
+    for model, bound in ((gan, r"coefficient 0.95, which stay in \[-1.95, 1.95\]"),
+                         (gan.generator, r"the model's coefficient \(below 1\), which stay in \[-2, 2\]")):
+        with pytest.raises(ValueError, match=r"`representative_data`: the generator takes noisy windows of audio in "
+                                             rf"\[-1, 1\] pre-emphasized with {bound}; got values from .*" + re.escape(INT16)):
             streaming.export_tflite(model, str(tmp_path / "g.tflite"), quantization="int8", representative_data=frames)
     assert not list(tmp_path.iterdir())
 

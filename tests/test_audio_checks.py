@@ -1,0 +1,51 @@
+"""SEGAN's audio checks: one rule for each kind of value, the same verdict on every path."""
+
+import re
+
+import numpy as np
+import pytest
+
+from keras_cgan import export
+from keras_cgan.models.segan import streaming
+from tests.test_segan_edges import WINDOW, tiny_segan
+
+
+@pytest.fixture(scope="module")
+def gan():
+    return tiny_segan()
+
+
+def _verdict(call):
+    """`None` when `call()` passes, else the start of its `ValueError`'s message."""
+    try:
+        call()
+    except ValueError as error:
+        return str(error).split(":")[0]
+    return None
+
+
+@pytest.mark.parametrize("peak", [1.95, 1.9515, 1.95194, 1.95196, 1.953, 3.0])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_served_windows_and_int8_calibration_frames_get_one_verdict_at_the_pre_emphasis_bound(gan, peak, sign):
+    # Served windows were refused beyond 1 + a + 0.001 (1.951), calibration frames beyond (1 + a) * 1.001 (1.95195):
+    # a frame at 1.9515 calibrated an int8 export whose served signature refused it.
+    frames = np.zeros((2, WINDOW, 1), "float32")
+    frames[0, 5], frames[1, 9] = sign * peak, -sign * 0.5
+    served = _verdict(lambda: export.serving_request(gan, {"condition": frames}))
+    calibrated = _verdict(lambda: streaming._calibration_frames(streaming.on_device_generator(gan), frames, gan))
+    refused = peak > (1 + gan.preemphasis) * 1.001
+    assert (served is not None, calibrated is not None) == (refused, refused)
+    if refused:
+        assert (served, calibrated) == ("inputs['condition']", "`representative_data`")
+
+
+def test_the_calibration_of_a_generator_alone_allows_any_coefficient_below_one(gan):
+    frames = np.zeros((1, WINDOW, 1), "float32")
+    frames[0, 3] = 1.999
+    on_device = streaming.on_device_generator(gan)
+    assert len(streaming._calibration_frames(on_device, frames, gan.generator)) == 1
+    frames[0, 3] = 2.01
+    with pytest.raises(ValueError, match=re.escape("`representative_data`: the generator takes noisy windows of audio "
+                                                   "in [-1, 1] pre-emphasized with the model's coefficient (below 1), "
+                                                   "which stay in [-2, 2]; got values from 0 to 2.01.")):
+        streaming._calibration_frames(on_device, frames, gan.generator)

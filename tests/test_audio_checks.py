@@ -49,3 +49,23 @@ def test_the_calibration_of_a_generator_alone_allows_any_coefficient_below_one(g
                                                    "in [-1, 1] pre-emphasized with the model's coefficient (below 1), "
                                                    "which stay in [-2, 2]; got values from 0 to 2.01.")):
         streaming._calibration_frames(on_device, frames, gan.generator)
+
+
+@pytest.mark.parametrize("clip", [
+    (np.linspace(-0.3, 0.3, 50) * 32768).astype("int16"),  # int16 PCM
+    np.linspace(-0.3, 0.3, 50) * 32768,  # the same read as floats
+    np.array([0.0, 0.1, np.nan, 0.2]),
+    np.linspace(-1.0, 1.5, 50),  # a gain beyond full scale
+    np.arange(100.0, 150.0),  # 8-bit PCM read as floats
+], ids=["int16", "pcm-floats", "nan", "gain", "8-bit"])
+def test_audio_samples_refuses_a_clip_as_enhance_refuses_it(gan, clip, tmp_path):
+    # The callback wrote its own check: "must be finite and in [-1, 1]; sample 2 is nan", "Received dtype int16".
+    from keras_cgan import callbacks
+
+    with pytest.raises(ValueError) as enhanced:
+        gan.enhance(clip)
+    with pytest.raises(ValueError) as written:
+        callbacks.AudioSamples([np.zeros(10), clip], str(tmp_path))
+    assert type(written.value) is type(enhanced.value)
+    said = str(written.value).replace("clips[1]", "waveform").replace("noisy clips", "`enhance` samples")
+    assert said == str(enhanced.value)

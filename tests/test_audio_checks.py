@@ -69,3 +69,26 @@ def test_audio_samples_refuses_a_clip_as_enhance_refuses_it(gan, clip, tmp_path)
     assert type(written.value) is type(enhanced.value)
     said = str(written.value).replace("clips[1]", "waveform").replace("noisy clips", "`enhance` samples")
     assert said == str(enhanced.value)
+
+
+def _unit(n=400):
+    """Float audio normalized to [0, 1]: its min exactly 0, its max exactly 1."""
+    x = np.sin(np.arange(n) * 0.1) + 0.3 * np.sin(np.arange(n) * 0.37)
+    return (x - x.min()) / (x.max() - x.min())
+
+
+@pytest.mark.parametrize("clip, eight_bit", [
+    (_unit() * 200, False),  # float audio with min 0 and a whole peak: was told "8-bit PCM"
+    (_unit() * 255, False),
+    (np.round(_unit() * 255), True),  # 8-bit PCM read as floats: whole numbers, many levels
+    (np.round(128 + 20 * (_unit() - 0.5)), True),
+    (np.array([0.0, 128.0, 255.0] * 10), False),  # whole numbers, three levels
+], ids=["x200", "x255", "pcm8", "quiet-pcm8", "three-levels"])
+def test_the_8_bit_hint_is_given_for_8_bit_samples_only(gan, clip, eight_bit):
+    with pytest.raises(ValueError) as refused:
+        gan.enhance(clip)
+    said = str(refused.value)
+    assert ("8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128`" in said) is eight_bit
+    assert ("it peaks at" in said) is not eight_bit
+    with pytest.raises(ValueError, match=re.escape("8-bit PCM audio (unsigned): use `(x.astype('float32') - 128) / 128`")):
+        gan.enhance(clip.astype("uint8"))  # an unsigned dtype: told by its dtype

@@ -78,9 +78,14 @@ def test_non_negative_float_audio_is_not_called_8_bit_pcm(low, high):
     assert "8-bit" not in hint and f"it peaks at {high:g}: scale louder audio down, e.g. `x / np.abs(x).max()`" in hint
 
 
-@pytest.mark.parametrize("low, high", [(0, 255), (12, 200), (127, 129), (128, 128)])
+@pytest.mark.parametrize("low, high", [(0, 255), (12, 200), (120, 136)])
 def test_whole_samples_around_128_are_8_bit_pcm(low, high):
-    assert "8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128`" in scaling_hint(float(low), float(high), "audio")
+    samples = np.arange(low, high + 1.0)
+    assert "8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128`" in scaling_hint(low, high, "audio", samples=samples)
+    # their bounds alone: a guess, said as one
+    said = scaling_hint(float(low), float(high), "audio")
+    assert f"8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128` if its samples are whole numbers; if " \
+           f"float audio peaking at {high}, scale louder audio down" in said
 
 
 def test_enhance_and_a_stream_of_mis_scaled_non_negative_audio_are_told_to_scale_it_down():

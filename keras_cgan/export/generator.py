@@ -350,7 +350,7 @@ def check_emphasized(values, coefficient, where):
         raise ValueError(
             f"{where}: the generator takes noisy windows of audio in [-1, 1] pre-emphasized with {told}, which "
             f"stay in [-{1 + a:g}, {1 + a:g}]; got values from {low:g} to {high:g}."
-            f"{checks.scaling_hint(low, high, 'audio')} Then pre-emphasize it "
+            f"{checks.scaling_hint(low, high, 'audio', samples=values)} Then pre-emphasize it "
             f"(`keras_cgan.models.segan.waveform.preemphasis(x, {call})`)."
         )
 

@@ -139,8 +139,8 @@ def _calibration_frames(on_device, data, model):
     too few samples.
     """
     samples = representative_samples(on_device, data)  # shapes, NaN; a generator of samples read once
-    extremes = [(sample[INPUT_NAME].min(), sample[INPUT_NAME].max()) for sample in samples]
-    check_emphasized(np.asarray(extremes), getattr(model, "preemphasis", None), "`representative_data`")
+    frames = np.concatenate([sample[INPUT_NAME] for sample in samples])  # [n, window, 1]
+    check_emphasized(frames, getattr(model, "preemphasis", None), "`representative_data`")
     return samples
 
 

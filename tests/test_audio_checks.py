@@ -92,3 +92,19 @@ def test_the_8_bit_hint_is_given_for_8_bit_samples_only(gan, clip, eight_bit):
     assert ("it peaks at" in said) is not eight_bit
     with pytest.raises(ValueError, match=re.escape("8-bit PCM audio (unsigned): use `(x.astype('float32') - 128) / 128`")):
         gan.enhance(clip.astype("uint8"))  # an unsigned dtype: told by its dtype
+
+
+@pytest.mark.parametrize("peak", [1.0000001, 1.0005, 1.3])
+def test_metrics_take_an_estimate_beyond_full_scale_and_refuse_pcm_against_it(peak):
+    # int16 against an estimate at 1.0000001 (a model's output: not clipped) scored ~0 dB, as did any estimate
+    # beyond 1.001 against PCM read as floats; the estimate on its own was scored, and still is.
+    from keras_cgan.metrics import audio as audio_metrics
+
+    clean = 0.5 * np.sin(np.arange(2000) * 0.05)
+    estimate = clean.copy()
+    estimate[5] = peak
+    assert audio_metrics.snr(clean, estimate) > 0
+    for pcm, said in (((clean * 32767).astype("int16"), "integer samples (int16"), (clean * 32767, "float samples")):
+        with pytest.raises(ValueError, match=rf"^clean holds {re.escape(said)}.* but estimate .*up to "
+                                             rf"{re.escape(f'{peak:g}')}\)?: score them on one scale"):
+            audio_metrics.snr(pcm, estimate)

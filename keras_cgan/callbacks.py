@@ -639,26 +639,11 @@ class AudioSamples(SampleWriter):
         for i, clip in enumerate(self.clips):
             if np.squeeze(clip).ndim != 1 and clip.size > 1:
                 raise ValueError(f"`clips[{i}]` must be mono, 1D. Received shape {clip.shape}; mix it down first.")
-            self._check_values(f"`clips[{i}]`", clip)
+            # what `model.enhance` refuses, refused before training with its messages (int16 PCM, NaN, ...)
+            checks.check_samples(clip, f"clips[{i}]", "noisy clips", "audio", use="generate", why="")
         self.clips = [np.asarray(c, "float32").reshape(-1) for c in self.clips]
         self.directory = checks.path("directory", directory)
         self._logged_noisy = False
-
-    @staticmethod
-    def _check_values(where, clip):
-        """Refuses what `model.enhance` would refuse at the first write, with its hints (int16 PCM, ...)."""
-        if not np.issubdtype(clip.dtype, np.floating):
-            raise ValueError(f"{where} must be float samples in [-1, 1]. Received dtype {clip.dtype}."
-                             f"{checks.cast_hint(clip.dtype.name, 'audio')}")
-        finite = np.isfinite(clip).reshape(-1)
-        if not finite.all():
-            index = int(np.argmin(finite))
-            raise ValueError(f"{where} must be finite and in [-1, 1]; sample {index} is {clip.reshape(-1)[index]}: "
-                             "repair or drop it.")
-        low, high = float(clip.min()), float(clip.max())
-        if low < -checks.SAMPLE_LIMIT or high > checks.SAMPLE_LIMIT:  # `enhance`'s rounding slack
-            raise ValueError(f"{where} must be finite and in [-1, 1]; it holds values from {low:g} to {high:g}."
-                             f"{checks.scaling_hint(low, high, 'audio')}")
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)

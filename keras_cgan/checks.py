@@ -148,13 +148,16 @@ def _sample_kind(kind):
     return kind
 
 
-def scaling_hint(low, high, kind="image", stream=False):
+def scaling_hint(low, high, kind="image", stream=False, samples=None):
     """How to bring samples spanning `[low, high]` into `[-1, 1]`: a sentence, led by a space.
 
     `kind` is what the samples are, one of `SAMPLE_KINDS`: `"image"` (the
     default; video frames and other samples too) or `"audio"` (waveforms).
     `stream`: the samples are one chunk of a stream, to be scaled as the rest
-    of it (one fixed gain, not each chunk by its own peak).
+    of it (one fixed gain, not each chunk by its own peak). `samples`: the
+    samples themselves, when known, which tell 8-bit PCM from float audio
+    (`_looks_8_bit`); with their bounds alone, the 8-bit hint is a guess, said
+    as one.
 
     >>> scaling_hint(0, 255)
     ' Images in [0, 255]: use `x / 127.5 - 1`; in [0, 1]: `2 * x - 1`.'
@@ -169,9 +172,13 @@ def scaling_hint(low, high, kind="image", stream=False):
                 "the stream's loudest peak), not each chunk by its own peak: its level would jump from chunk to "
                 "chunk") if stream else \
             "scale louder audio down, e.g. `x / np.abs(x).max()`"
-        if _looks_8_bit(low, high):
+        eight_bit = _looks_8_bit(low, high, samples)
+        if eight_bit:
             how = "8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128`"
-        elif low >= 0 and high >= 2 and peak <= 255:  # not whole numbers around 128: a gain, not 8-bit PCM
+        elif eight_bit is None:
+            how = (f"8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128` if its samples are whole "
+                   f"numbers; if float audio peaking at {high:g}, {down}")
+        elif low >= 0 and high >= 2 and peak <= 255:  # not 8-bit PCM: a gain
             how = f"it peaks at {high:g}: {down}"
         elif 2**24 < peak <= 2**31:
             how = "int32 PCM: divide by 2147483648"
@@ -189,13 +196,29 @@ def scaling_hint(low, high, kind="image", stream=False):
     return " Scale the data to [-1, 1], e.g. `x / np.abs(x).max()`."
 
 
-def _looks_8_bit(low, high):
-    """Whether samples spanning `[low, high]` look like unsigned 8-bit PCM: whole numbers in `[0, 255]` around 128.
+# Distinct levels an 8-bit recording uses at the least (speech spans dozens); float audio of whole numbers seldom does.
+EIGHT_BIT_LEVELS = 16
 
-    Its silence is 128, so any recording spans it; float audio scaled by
-    mistake (peaking at 3) does not reach 128, and seldom has whole extremes.
+
+def _looks_8_bit(low, high, samples=None):
+    """Whether samples spanning `[low, high]` look like unsigned 8-bit PCM read as floats; `None`: maybe.
+
+    Its silence is 128, so any recording spans it, in whole numbers of
+    `[0, 255]`, at `EIGHT_BIT_LEVELS` levels or more. Float audio scaled by
+    mistake (peaking at 3) does not reach 128, and a float clip normalized
+    to `[0, 1]` then scaled (`x * 200`) has whole extremes but no whole
+    samples between. `samples` None: the bounds alone can rule 8-bit out,
+    not in (`None`).
+
+    >>> _looks_8_bit(0.0, 200.0, np.linspace(0.0, 200.0, 999)), _looks_8_bit(0.0, 200.0, np.arange(201.0))
+    (False, True)
     """
-    return 0 <= low <= 128 <= high <= 255 and float(low).is_integer() and float(high).is_integer()
+    if not (0 <= low <= 128 <= high <= 255 and float(low).is_integer() and float(high).is_integer()):
+        return False
+    if samples is None:
+        return None
+    values = np.asarray(samples).reshape(-1)
+    return bool(np.all(values == np.round(values))) and np.unique(values).size >= EIGHT_BIT_LEVELS
 
 
 def cast_hint(dtype, kind="image"):
@@ -216,6 +239,76 @@ def cast_hint(dtype, kind="image"):
             "int32": " int32 PCM audio: use `x.astype('float32') / 2147483648`.",
         }
     return hints.get(str(dtype), " Cast them to float32 and scale them to [-1, 1].")
+
+
+class NonFiniteDataError(ValueError, FloatingPointError):
+    """Data hold NaN or inf: raised before a batch of them updates any weight, or makes any output.
+
+    A `ValueError` (bad data) and a `FloatingPointError` (as `StopOnNaN`
+    raises for a loss that became NaN).
+    """
+
+
+def range_of(what):
+    """Why `what` must lie in [-1, 1]: targets are the generator's output; conditions share their range."""
+    return "the generator's output range" if what == "targets" else "the targets' range"
+
+
+# What a NaN among the samples would make NaN, by the use they are checked for.
+NAN_EFFECTS = {
+    "train": "which would make `d_loss`, `g_loss` and then every weight NaN",
+    "evaluate": "which would make `d_loss` and `g_loss` NaN",
+    "generate": "which would make the output NaN: repair or drop those samples",
+}
+
+
+def check_samples(samples, where, what="targets", kind="image", use="generate", why=None, stream=False):
+    """Raises `ValueError` naming `where` unless `samples` are finite floats in `[-1, 1]`.
+
+    Targets (images, waveforms, frames) and image or waveform conditions
+    share the range of the generator's `tanh` output. Integer arrays
+    (uint8 images, int16 PCM) are refused, not converted: scale them first.
+    A `tf.TensorSpec` (or symbolic tensor) is checked for its dtype only; the
+    step checks its values in-graph.
+
+    Args:
+        samples: array, tensor or `tf.TensorSpec` of a batch.
+        where: str. Names the argument in the message (`"y"`, ...).
+        what: str. What the samples are, for the message. Defaults to
+            `"targets"`.
+        kind: str. `"image"` or `"audio"`: which hints on scaling the
+            message gives (`checks.scaling_hint`). Defaults to `"image"`.
+        use: str. A key of `NAN_EFFECTS`: what the samples are for
+            (`"train"`, `"evaluate"` or `"generate"`), which the message for
+            NaN names. Defaults to `"generate"`.
+        why: str or None. Why the samples must lie in `[-1, 1]`, said after
+            the range: `""` says nothing. Defaults to the targets' range (for
+            conditions; the generator's output range for targets).
+        stream: bool. The samples are one chunk of a stream: the scaling
+            hint asks for one gain for the whole stream. Defaults to `False`.
+    """
+    dtype = getattr(samples.dtype, "name", None) or str(samples.dtype)  # numpy's, TensorFlow's or Keras' dtype
+    if "float" not in dtype:  # float16 to float64, bfloat16
+        raise ValueError(f"{where}: {what} must be float values in [-1, 1]; got dtype {dtype}.{cast_hint(dtype, kind)}")
+    if not (isinstance(samples, np.ndarray) or hasattr(samples, "numpy")):
+        return
+    values = np.asarray(samples)
+    if not values.size:
+        return
+    finite = np.isfinite(values)
+    if not finite.all():
+        index = np.unravel_index(int(np.argmin(finite)), values.shape)
+        raise NonFiniteDataError(
+            f"{where}: {what} must be finite; {where}[{index[0]}] holds {values[index]} (at index "
+            f"{tuple(int(i) for i in index)}), {NAN_EFFECTS[use]}."
+        )
+    low, high = float(values.min()), float(values.max())
+    if low < -SAMPLE_LIMIT or high > SAMPLE_LIMIT:
+        why = range_of(what) if why is None else why
+        raise ValueError(
+            f"{where}: {what} must be in [-1, 1]{f' ({why})' if why else ''}; got values from {low:g} "
+            f"to {high:g}.{scaling_hint(low, high, kind, stream, values)}"
+        )
 
 
 def single(values):

@@ -65,9 +65,9 @@ def test_audio_samples_clips_get_the_pcm_hints_enhance_gives(tmp_path):
     for clip, hint in cases:
         with pytest.raises(ValueError, match=re.escape(hint)):
             gan.enhance(clip)
-        with pytest.raises(ValueError, match=r"`clips\[1\]` .*" + re.escape(hint)):
+        with pytest.raises(ValueError, match=r"^clips\[1\]: noisy clips must be .*" + re.escape(hint)):
             callbacks.AudioSamples([np.zeros(10), clip], str(tmp_path))
-    with pytest.raises(ValueError, match=r"`clips\[0\]` must be finite .*sample 3 is nan"):
+    with pytest.raises(NonFiniteDataError, match=r"^clips\[0\]: noisy clips must be finite; clips\[0\]\[3\] holds nan"):
         callbacks.AudioSamples([np.array([0.0, 0.1, 0.2, np.nan])], str(tmp_path))
 
 
@@ -78,9 +78,14 @@ def test_non_negative_float_audio_is_not_called_8_bit_pcm(low, high):
     assert "8-bit" not in hint and f"it peaks at {high:g}: scale louder audio down, e.g. `x / np.abs(x).max()`" in hint
 
 
-@pytest.mark.parametrize("low, high", [(0, 255), (12, 200), (127, 129), (128, 128)])
+@pytest.mark.parametrize("low, high", [(0, 255), (12, 200), (120, 136)])
 def test_whole_samples_around_128_are_8_bit_pcm(low, high):
-    assert "8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128`" in scaling_hint(float(low), float(high), "audio")
+    samples = np.arange(low, high + 1.0)
+    assert "8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128`" in scaling_hint(low, high, "audio", samples=samples)
+    # their bounds alone: a guess, said as one
+    said = scaling_hint(float(low), float(high), "audio")
+    assert f"8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128` if its samples are whole numbers; if " \
+           f"float audio peaking at {high}, scale louder audio down" in said
 
 
 def test_enhance_and_a_stream_of_mis_scaled_non_negative_audio_are_told_to_scale_it_down():
@@ -95,9 +100,10 @@ def test_int8_export_refuses_calibration_frames_of_int16_scale(tmp_path):
     # They calibrated every range 32768 times too wide: outputs all 0, and the parity check asked for more samples.
     gan = tiny_segan()
     frames = speech(4, 32768)
-    for model, bound in ((gan, r" \(pre-emphasis 0.95 takes them to at most 1.95\)"), (gan.generator, "")):
-        with pytest.raises(ValueError, match=r"`representative_data` must be pre-emphasized frames of audio in "
-                                             rf"\[-1, 1\]{bound}; got values from .*" + re.escape(INT16)):
+    for model, bound in ((gan, r"coefficient 0.95, which stay in \[-1.95, 1.95\]"),
+                         (gan.generator, r"the model's coefficient \(below 1\), which stay in \[-2, 2\]")):
+        with pytest.raises(ValueError, match=r"`representative_data`: the generator takes noisy windows of audio in "
+                                             rf"\[-1, 1\] pre-emphasized with {bound}; got values from .*" + re.escape(INT16)):
             streaming.export_tflite(model, str(tmp_path / "g.tflite"), quantization="int8", representative_data=frames)
     assert not list(tmp_path.iterdir())
 

@@ -332,15 +332,37 @@ def as_input_dtype(value, dtype, where):
     return array.astype(dtype)
 
 
+def check_emphasized(values, coefficient, where):
+    """Raises `ValueError` naming `where` unless `values` are audio in [-1, 1] pre-emphasized with `coefficient`.
+
+    `x[n] - a x[n-1]` of audio in [-1, 1] reaches `1 + a` on a loud tone;
+    audio passes with the samples' slack (`checks.SAMPLE_LIMIT`), so its
+    pre-emphasis passes up to `(1 + a) * checks.SAMPLE_LIMIT`. `coefficient`
+    None: not known (a generator alone), any below 1. The one rule of the
+    served `condition` (`check_condition`) and of SEGAN's int8 calibration
+    frames; NaN is left to the caller.
+    """
+    a = 1.0 if coefficient is None else float(coefficient)
+    low, high = float(np.min(values)), float(np.max(values))
+    if low < -(1.0 + a) * checks.SAMPLE_LIMIT or high > (1.0 + a) * checks.SAMPLE_LIMIT:
+        told, call = (f"coefficient {a:g}", f"{a:g}") if coefficient is not None else \
+            ("the model's coefficient (below 1)", "gan.preemphasis")
+        raise ValueError(
+            f"{where}: the generator takes noisy windows of audio in [-1, 1] pre-emphasized with {told}, which "
+            f"stay in [-{1 + a:g}, {1 + a:g}]; got values from {low:g} to {high:g}."
+            f"{checks.scaling_hint(low, high, 'audio', samples=values)} Then pre-emphasize it "
+            f"(`keras_cgan.models.segan.waveform.preemphasis(x, {call})`)."
+        )
+
+
 def check_condition(model, condition, where):
     """The GAN `model`'s check of its conditions (`check_condition`, as `fit` makes it), on its generator's `condition`.
 
     A GAN whose generator takes its conditions pre-emphasized (a SEGAN's,
-    told by the model's `preemphasis` coefficient `a`: the served signature
+    told by the model's `preemphasis` coefficient: the served signature
     takes pre-emphasized windows) is checked on what the user gives it:
-    audio in [-1, 1] pre-emphasized, `x[n] - a x[n-1]`, reaches `1 + a` on a
-    loud tone, so the values are checked against that bound; their shape,
-    dtype and finiteness by the GAN.
+    their values by `check_emphasized`, their shape, dtype and finiteness by
+    the GAN.
     """
     coefficient = float(getattr(model, "preemphasis", 0.0) or 0.0)
     if not coefficient or condition.dtype.kind != "f":  # plain conditions; integer PCM is the GAN's to name
@@ -348,16 +370,8 @@ def check_condition(model, condition, where):
         return
     # NaN and ±inf kept, for the GAN to name as not finite; the range is checked below
     model.check_condition(np.where(np.isfinite(condition), np.clip(condition, -1.0, 1.0), condition), where)
-    if not condition.size or not getattr(model, "check_data", True):  # `compile(check_data=False)`: no values
-        return
-    bound, low, high = 1.0 + coefficient, float(condition.min()), float(condition.max())
-    if max(-low, high) > bound + 1e-3:
-        raise ValueError(
-            f"{where}: the generator takes noisy windows pre-emphasized with coefficient {coefficient:g} (audio in "
-            f"[-1, 1] pre-emphasized), which stay in [-{bound:g}, {bound:g}]; got values from {low:g} to {high:g}."
-            f"{checks.scaling_hint(low, high, 'audio')} Then pre-emphasize it "
-            f"(`keras_cgan.models.segan.waveform.preemphasis(x, {coefficient:g})`)."
-        )
+    if condition.size and getattr(model, "check_data", True):  # `compile(check_data=False)`: no values
+        check_emphasized(condition, coefficient, where)
 
 
 def check_inputs(generator, inputs, model=None, what="inputs", limits=None):

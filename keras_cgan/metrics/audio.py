@@ -4,6 +4,13 @@ SNR and segmental SNR are plain NumPy. PESQ (ITU-T P.862, wide band at
 16 kHz) and STOI come from the `pesq` and `pystoi` packages of the audio
 extra, imported only when asked for.
 
+Clean and estimate are scored on whatever scale they share: samples beyond
+`[-1, 1]` are not refused (a model's output is not clipped, and SEGAN's
+de-emphasis can pass 1; the models' `[-1, 1]` check is for what they take).
+Two scales are refused: PCM (integer samples, or floats beyond 255, where no
+float audio peaks) against float audio (up to 255: full scale, or beyond it
+by a gain), the bound `checks.scaling_hint` draws between a gain and PCM.
+
 Example:
 
 >>> import numpy as np
@@ -35,6 +42,10 @@ def _utterance(x, name):
     return squeezed
 
 
+# The highest peak of float audio (on the float scale, perhaps beyond full scale by a gain); PCM read as floats passes it.
+FLOAT_PEAK = 255.0
+
+
 def _pair(clean, estimate, names=("clean", "estimate")):
     given = {name: np.asarray(x) for name, x in zip(names, (clean, estimate))}
     clean, estimate = (_utterance(x, name) for name, x in given.items())
@@ -43,13 +54,16 @@ def _pair(clean, estimate, names=("clean", "estimate")):
     if clean.size == 0:
         raise ValueError(f"{names[0]} and {names[1]} are empty.")
     peaks = {name: float(np.abs(x).max()) for name, x in zip(names, (clean, estimate))}
+    floats = {name: given[name].dtype.kind == "f" and peaks[name] <= FLOAT_PEAK for name in names}
     for name, other in (names, names[::-1]):  # int16 PCM against float samples: every score was wrong
-        if given[name].dtype.kind in "iu" and given[other].dtype.kind == "f" and peaks[name] > 1 >= peaks[other]:
+        if not floats[other]:
+            continue
+        if given[name].dtype.kind in "iu" and peaks[name] > 1:
             raise ValueError(
                 f"{name} holds integer samples ({given[name].dtype}, up to {peaks[name]:g}) but {other} floats "
                 f"(up to {peaks[other]:g}): score them on one scale.{checks.cast_hint(given[name].dtype, 'audio')}"
             )
-        if given[name].dtype.kind == "f" and peaks[name] > 255 and peaks[other] <= checks.SAMPLE_LIMIT:
+        if given[name].dtype.kind == "f" and peaks[name] > FLOAT_PEAK:
             # PCM read as floats (`x.astype(float)`), the same mistake
             low, high = float(given[name].min()), float(given[name].max())
             raise ValueError(

@@ -21,7 +21,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_cgan.checks import SAMPLE_KINDS, SAMPLE_LIMIT, cast_hint, scaling_hint, single
+from keras_cgan.checks import (
+    SAMPLE_KINDS, SAMPLE_LIMIT, NonFiniteDataError, check_samples, range_of, scaling_hint, single,
+)
 from keras_cgan.conditions import base as conditions_base
 from keras_cgan.conditions.base import fits_per_sample
 
@@ -39,78 +41,6 @@ SAMPLE_WEIGHT_MESSAGE = (
 
 # Per thread, `{id(model): [[use], ...]}`: the `_checked_for` blocks open on each model, the innermost last.
 _USES = threading.local()
-
-
-class NonFiniteDataError(ValueError, FloatingPointError):
-    """Data hold NaN or inf: raised before a batch of them updates any weight, or makes any output.
-
-    A `ValueError` (bad data) and a `FloatingPointError` (as `StopOnNaN`
-    raises for a loss that became NaN).
-    """
-
-
-def _range_of(what):
-    """Why `what` must lie in [-1, 1]: targets are the generator's output; conditions share their range."""
-    return "the generator's output range" if what == "targets" else "the targets' range"
-
-
-# What a NaN among the samples would make NaN, by the use they are checked for.
-NAN_EFFECTS = {
-    "train": "which would make `d_loss`, `g_loss` and then every weight NaN",
-    "evaluate": "which would make `d_loss` and `g_loss` NaN",
-    "generate": "which would make the output NaN: repair or drop those samples",
-}
-
-
-def check_samples(samples, where, what="targets", kind="image", use="generate", why=None, stream=False):
-    """Raises `ValueError` naming `where` unless `samples` are finite floats in `[-1, 1]`.
-
-    Targets (images, waveforms, frames) and image or waveform conditions
-    share the range of the generator's `tanh` output. Integer arrays
-    (uint8 images, int16 PCM) are refused, not converted: scale them first.
-    A `tf.TensorSpec` (or symbolic tensor) is checked for its dtype only; the
-    step checks its values in-graph.
-
-    Args:
-        samples: array, tensor or `tf.TensorSpec` of a batch.
-        where: str. Names the argument in the message (`"y"`, ...).
-        what: str. What the samples are, for the message. Defaults to
-            `"targets"`.
-        kind: str. `"image"` or `"audio"`: which hints on scaling the
-            message gives (`checks.scaling_hint`). Defaults to `"image"`.
-        use: str. A key of `NAN_EFFECTS`: what the samples are for
-            (`"train"`, `"evaluate"` or `"generate"`), which the message for
-            NaN names. Defaults to `"generate"`.
-        why: str or None. Why the samples must lie in `[-1, 1]`, said after
-            the range: `""` says nothing. Defaults to the targets' range (for
-            conditions; the generator's output range for targets).
-        stream: bool. The samples are one chunk of a stream: the scaling
-            hint asks for one gain for the whole stream. Defaults to `False`.
-    """
-    dtype = tf.as_dtype(samples.dtype)
-    if not dtype.is_floating:
-        raise ValueError(
-            f"{where}: {what} must be float values in [-1, 1]; got dtype {dtype.name}.{cast_hint(dtype.name, kind)}"
-        )
-    if not (isinstance(samples, np.ndarray) or hasattr(samples, "numpy")):
-        return
-    values = np.asarray(samples)
-    if not values.size:
-        return
-    finite = np.isfinite(values)
-    if not finite.all():
-        index = np.unravel_index(int(np.argmin(finite)), values.shape)
-        raise NonFiniteDataError(
-            f"{where}: {what} must be finite; {where}[{index[0]}] holds {values[index]} (at index "
-            f"{tuple(int(i) for i in index)}), {NAN_EFFECTS[use]}."
-        )
-    low, high = float(values.min()), float(values.max())
-    if low < -SAMPLE_LIMIT or high > SAMPLE_LIMIT:
-        why = _range_of(what) if why is None else why
-        raise ValueError(
-            f"{where}: {what} must be in [-1, 1]{f' ({why})' if why else ''}; got values from {low:g} "
-            f"to {high:g}.{scaling_hint(low, high, kind, stream)}"
-        )
 
 
 def as_batch(values, scalar_condition):
@@ -608,6 +538,6 @@ class InputChecks:
             )
         low, high = float(low), float(high)
         return ValueError(
-            f"{source} {what} must be in [-1, 1] ({_range_of(what)}); at {at} they hold values from "
+            f"{source} {what} must be in [-1, 1] ({range_of(what)}); at {at} they hold values from "
             f"{low:g} to {high:g}; {stopped}{scaling_hint(low, high, self.sample_kind)}"
         )

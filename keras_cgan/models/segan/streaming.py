@@ -44,6 +44,7 @@ import keras
 import numpy as np
 
 from keras_cgan import checks, export
+from keras_cgan.export.generator import check_emphasized
 from keras_cgan.export.tflite import representative_samples
 from keras_cgan.models.input_checks import check_samples
 from keras_cgan.models.segan import waveform as waveform_lib
@@ -138,17 +139,8 @@ def _calibration_frames(on_device, data, model):
     too few samples.
     """
     samples = representative_samples(on_device, data)  # shapes, NaN; a generator of samples read once
-    coefficient = getattr(model, "preemphasis", None)
-    limit = (1.0 + (1.0 if coefficient is None else coefficient)) * checks.SAMPLE_LIMIT
-    low = min(float(sample[INPUT_NAME].min()) for sample in samples)
-    high = max(float(sample[INPUT_NAME].max()) for sample in samples)
-    if low < -limit or high > limit:
-        bound = f" (pre-emphasis {coefficient} takes them to at most {limit:.3g})" if coefficient is not None else ""
-        raise ValueError(
-            f"`representative_data` must be pre-emphasized frames of audio in [-1, 1]{bound}; got values from "
-            f"{low:g} to {high:g}.{checks.scaling_hint(low, high, 'audio')} Then pre-emphasize them: "
-            "`waveform.preemphasis(frames, gan.preemphasis)`."
-        )
+    frames = np.concatenate([sample[INPUT_NAME] for sample in samples])  # [n, window, 1]
+    check_emphasized(frames, getattr(model, "preemphasis", None), "`representative_data`")
     return samples
 
 

@@ -1,0 +1,110 @@
+"""SEGAN's audio checks: one rule for each kind of value, the same verdict on every path."""
+
+import re
+
+import numpy as np
+import pytest
+
+from keras_cgan import export
+from keras_cgan.models.segan import streaming
+from tests.test_segan_edges import WINDOW, tiny_segan
+
+
+@pytest.fixture(scope="module")
+def gan():
+    return tiny_segan()
+
+
+def _verdict(call):
+    """`None` when `call()` passes, else the start of its `ValueError`'s message."""
+    try:
+        call()
+    except ValueError as error:
+        return str(error).split(":")[0]
+    return None
+
+
+@pytest.mark.parametrize("peak", [1.95, 1.9515, 1.95194, 1.95196, 1.953, 3.0])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_served_windows_and_int8_calibration_frames_get_one_verdict_at_the_pre_emphasis_bound(gan, peak, sign):
+    # Served windows were refused beyond 1 + a + 0.001 (1.951), calibration frames beyond (1 + a) * 1.001 (1.95195):
+    # a frame at 1.9515 calibrated an int8 export whose served signature refused it.
+    frames = np.zeros((2, WINDOW, 1), "float32")
+    frames[0, 5], frames[1, 9] = sign * peak, -sign * 0.5
+    served = _verdict(lambda: export.serving_request(gan, {"condition": frames}))
+    calibrated = _verdict(lambda: streaming._calibration_frames(streaming.on_device_generator(gan), frames, gan))
+    refused = peak > (1 + gan.preemphasis) * 1.001
+    assert (served is not None, calibrated is not None) == (refused, refused)
+    if refused:
+        assert (served, calibrated) == ("inputs['condition']", "`representative_data`")
+
+
+def test_the_calibration_of_a_generator_alone_allows_any_coefficient_below_one(gan):
+    frames = np.zeros((1, WINDOW, 1), "float32")
+    frames[0, 3] = 1.999
+    on_device = streaming.on_device_generator(gan)
+    assert len(streaming._calibration_frames(on_device, frames, gan.generator)) == 1
+    frames[0, 3] = 2.01
+    with pytest.raises(ValueError, match=re.escape("`representative_data`: the generator takes noisy windows of audio "
+                                                   "in [-1, 1] pre-emphasized with the model's coefficient (below 1), "
+                                                   "which stay in [-2, 2]; got values from 0 to 2.01.")):
+        streaming._calibration_frames(on_device, frames, gan.generator)
+
+
+@pytest.mark.parametrize("clip", [
+    (np.linspace(-0.3, 0.3, 50) * 32768).astype("int16"),  # int16 PCM
+    np.linspace(-0.3, 0.3, 50) * 32768,  # the same read as floats
+    np.array([0.0, 0.1, np.nan, 0.2]),
+    np.linspace(-1.0, 1.5, 50),  # a gain beyond full scale
+    np.arange(100.0, 150.0),  # 8-bit PCM read as floats
+], ids=["int16", "pcm-floats", "nan", "gain", "8-bit"])
+def test_audio_samples_refuses_a_clip_as_enhance_refuses_it(gan, clip, tmp_path):
+    # The callback wrote its own check: "must be finite and in [-1, 1]; sample 2 is nan", "Received dtype int16".
+    from keras_cgan import callbacks
+
+    with pytest.raises(ValueError) as enhanced:
+        gan.enhance(clip)
+    with pytest.raises(ValueError) as written:
+        callbacks.AudioSamples([np.zeros(10), clip], str(tmp_path))
+    assert type(written.value) is type(enhanced.value)
+    said = str(written.value).replace("clips[1]", "waveform").replace("noisy clips", "`enhance` samples")
+    assert said == str(enhanced.value)
+
+
+def _unit(n=400):
+    """Float audio normalized to [0, 1]: its min exactly 0, its max exactly 1."""
+    x = np.sin(np.arange(n) * 0.1) + 0.3 * np.sin(np.arange(n) * 0.37)
+    return (x - x.min()) / (x.max() - x.min())
+
+
+@pytest.mark.parametrize("clip, eight_bit", [
+    (_unit() * 200, False),  # float audio with min 0 and a whole peak: was told "8-bit PCM"
+    (_unit() * 255, False),
+    (np.round(_unit() * 255), True),  # 8-bit PCM read as floats: whole numbers, many levels
+    (np.round(128 + 20 * (_unit() - 0.5)), True),
+    (np.array([0.0, 128.0, 255.0] * 10), False),  # whole numbers, three levels
+], ids=["x200", "x255", "pcm8", "quiet-pcm8", "three-levels"])
+def test_the_8_bit_hint_is_given_for_8_bit_samples_only(gan, clip, eight_bit):
+    with pytest.raises(ValueError) as refused:
+        gan.enhance(clip)
+    said = str(refused.value)
+    assert ("8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128`" in said) is eight_bit
+    assert ("it peaks at" in said) is not eight_bit
+    with pytest.raises(ValueError, match=re.escape("8-bit PCM audio (unsigned): use `(x.astype('float32') - 128) / 128`")):
+        gan.enhance(clip.astype("uint8"))  # an unsigned dtype: told by its dtype
+
+
+@pytest.mark.parametrize("peak", [1.0000001, 1.0005, 1.3])
+def test_metrics_take_an_estimate_beyond_full_scale_and_refuse_pcm_against_it(peak):
+    # int16 against an estimate at 1.0000001 (a model's output: not clipped) scored ~0 dB, as did any estimate
+    # beyond 1.001 against PCM read as floats; the estimate on its own was scored, and still is.
+    from keras_cgan.metrics import audio as audio_metrics
+
+    clean = 0.5 * np.sin(np.arange(2000) * 0.05)
+    estimate = clean.copy()
+    estimate[5] = peak
+    assert audio_metrics.snr(clean, estimate) > 0
+    for pcm, said in (((clean * 32767).astype("int16"), "integer samples (int16"), (clean * 32767, "float samples")):
+        with pytest.raises(ValueError, match=rf"^clean holds {re.escape(said)}.* but estimate .*up to "
+                                             rf"{re.escape(f'{peak:g}')}\)?: score them on one scale"):
+            audio_metrics.snr(pcm, estimate)

@@ -276,6 +276,22 @@ def rgb(image):
     return pixels(image, "RGB")
 
 
+def write_image(picture, path):
+    """Writes the PIL image `picture` to `path` in the format its extension names, as every writer does:
+    without loss where the format allows it (WebP lossless; PNG, BMP and TIFF are), a JPEG at quality 95
+    without chroma subsampling (an RGBA image laid on white, as inputs are read). Pillow's defaults would
+    write a JPEG at quality 75 and a lossy WebP. Returns `path`.
+    """
+    options = {}
+    if path.lower().endswith((".jpg", ".jpeg")):
+        picture = rgb(picture) if picture.mode not in ("L", "RGB") else picture
+        options = {"quality": 95, "subsampling": 0}
+    elif path.lower().endswith(".webp"):
+        options = {"lossless": True}
+    picture.save(path, **options)
+    return path
+
+
 def read_image(path, size):
     """Reads an image as RGB `float32` `[size, size, 3]` in `[-1, 1]` by the loaders' rule (`pixels`: upright,
     transparent pixels as white)."""

@@ -1,11 +1,16 @@
 """Image files at their edges: what sample grids are written as (lossless where the format allows, a JPEG at
 quality 95), truncated JPEGs caught by the scan, class folders named in another case."""
 
+import io
+import os
+import struct
+
 import numpy as np
 import pytest
-from PIL import Image, JpegImagePlugin
+from PIL import Image, ImageFile, JpegImagePlugin
 
 from keras_cgan.callbacks import save_image_grid, save_spectrograms
+from keras_cgan.data import FileContentError, image_folder, paired_images, video
 
 
 def _grid(path):
@@ -29,3 +34,70 @@ def test_sample_images_are_written_without_loss_where_the_format_allows(tmp_path
         with Image.open(reference) as wanted:
             assert jpeg.quantization == wanted.quantization
         assert JpegImagePlugin.get_sampling(jpeg) == 0
+
+
+def _jpeg(path, cut=0, zeros=False, thumbnail=False, trailer=b"", orientation=None):
+    """A 16x8 JPEG (A|B), written at `path`: its last `cut` bytes cut (their place taken by zeros with
+    `zeros`), with an EXIF block holding a JPEG thumbnail, bytes after its end, or an EXIF orientation."""
+    image = Image.fromarray(np.random.default_rng(0).integers(0, 255, (8, 16, 3), "uint8"))
+    stream = io.BytesIO()
+    image.save(stream, "JPEG", **({"exif": _exif(orientation)} if orientation else {}))
+    data = stream.getvalue()
+    if thumbnail:  # an APP1 EXIF segment: a header, no tags in IFD0, IFD1 pointing at the thumbnail's bytes
+        small = io.BytesIO()
+        image.resize((4, 2)).save(small, "JPEG")
+        tiff = b"II*\x00" + struct.pack("<IHI", 8, 0, 14) + struct.pack("<H", 2)
+        at, length = len(tiff) + 28, len(small.getvalue())  # IFD1: its 2 entries and next offset end at +28
+        tiff += struct.pack("<HHII", 0x0201, 4, 1, at) + struct.pack("<HHII", 0x0202, 4, 1, length)
+        payload = b"Exif\x00\x00" + tiff + struct.pack("<I", 0) + small.getvalue()
+        data = data[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + data[2:]
+    if cut:
+        data = data[:-cut] + (b"\x00" * cut if zeros else b"")
+    path.write_bytes(data + trailer)
+    return str(path)
+
+
+def _exif(orientation):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return exif
+
+
+def _scan(path):
+    return paired_images.scan_paired_folder(os.path.dirname(path))
+
+
+def _frames(path):
+    return video.load_frame_folder(os.path.dirname(path))
+
+
+def _read(path):
+    return image_folder.read_image(path, 8)
+
+
+@pytest.mark.parametrize("load", [_scan, _frames, _read])
+@pytest.mark.parametrize("cut", [
+    {"cut": 40, "zeros": True},  # Pillow decodes the zeros as gray pixels; TensorFlow refused it mid-training
+    {"cut": 40, "thumbnail": True},  # the thumbnail's end marker was taken for the image's
+])
+def test_a_jpeg_cut_short_is_refused_when_read_naming_it(tmp_path, load, cut):
+    _jpeg(tmp_path / "0.jpg")
+    path = _jpeg(tmp_path / "1.jpg", **cut)
+    with pytest.raises(FileContentError, match=r"1\.jpg.*cut short.*copy the file again"):
+        load(path)
+
+
+def test_a_jpeg_with_bytes_after_its_end_is_read(tmp_path):
+    path = _jpeg(tmp_path / "0.jpg", trailer=bytes(range(256)) * 8)  # past the last KiB the scan looks at first
+    assert _scan(path)["a_files"] == [path]
+    np.testing.assert_allclose(_read(path), _read(_jpeg(tmp_path / "1.jpg")))
+
+
+def test_the_scan_takes_a_turned_jpegs_size_without_decoding_it(tmp_path, monkeypatch):
+    path = _jpeg(tmp_path / "0.jpg", orientation=6)  # stored 16 wide, 8 tall: upright 8 wide, 16 tall
+
+    def decoded(image):
+        raise AssertionError(f"{image.filename} decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", decoded)
+    assert paired_images.image_header(path) == (8, 16, 3)

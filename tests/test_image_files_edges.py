@@ -3,6 +3,7 @@ quality 95), truncated JPEGs caught by the scan, class folders named in another 
 
 import io
 import os
+import re
 import struct
 
 import numpy as np
@@ -101,3 +102,34 @@ def test_the_scan_takes_a_turned_jpegs_size_without_decoding_it(tmp_path, monkey
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", decoded)
     assert paired_images.image_header(path) == (8, 16, 3)
+
+
+def _tags_folder(root, tags_file="tags.csv", folders=("images",)):
+    """A tags `--data` folder of 4 images 8x8, the images in `folders[0]` (the others made empty)."""
+    for folder in folders:
+        (root / folder).mkdir()
+    for i in range(4):
+        Image.fromarray(np.full((8, 8, 3), 60 * i, "uint8")).save(root / folders[0] / f"{i}.png")
+    (root / tags_file).write_text("".join(f"{i},{('red', 'blue')[i % 2]} hair\n" for i in range(4)))
+    return str(root)
+
+
+@pytest.mark.parametrize("layout", [{"folders": ("Images",)}, {"folders": ("FACES",)}, {"tags_file": "Tags.csv"}])
+def test_a_tags_folder_is_found_by_its_names_in_any_case(tmp_path, layout):
+    from keras_cgan.cli.recipes import conditional_gan
+
+    data = conditional_gan.load_data(_tags_folder(tmp_path, **layout), {"size": 8}, {}, 2, 0)
+    assert data.info == {"images": 4, "tags": 2}
+
+
+@pytest.mark.parametrize("second, named", [("Images", "Images/ and images/"), ("Tags.csv", "Tags.csv and tags.csv")])
+def test_two_names_of_a_tags_folder_differing_in_case_are_refused_naming_both(tmp_path, second, named):
+    from keras_cgan.cli.recipes import conditional_gan
+
+    folder = _tags_folder(tmp_path)  # on a case-sensitive file system, as the tests run
+    if second.endswith(".csv"):
+        (tmp_path / second).write_text("0,red hair\n")
+    else:
+        (tmp_path / second).mkdir()
+    with pytest.raises(ValueError, match=f"--data {re.escape(folder)}: {named} differ only in case.*move one away"):
+        conditional_gan.load_data(folder, {"size": 8}, {}, 2, 0)

@@ -80,11 +80,13 @@ def _check_labels(count, rows, row_labels, col_labels, what="images"):
 
 
 def save_image_grid(images, path, rows, scale=1, row_labels=None, col_labels=None):
-    """Writes `images` in `[-1, 1]` as a PNG grid with `rows` rows; returns `path`.
+    """Writes `images` in `[-1, 1]` as a grid with `rows` rows; returns `path`.
 
     Args:
         images: array `[N, H, W, C]` in `[-1, 1]`, row by row.
-        path: str. The PNG to write (folders are made).
+        path: str. The image to write (folders are made), in the format its
+            extension names: a PNG, a lossless WebP, a JPEG at quality 95
+            (`keras_cgan.data.image_folder.write_image`).
         rows: int. Number of rows, filled row by row (`ceil(N / rows)` a
             row); every row must get at least one image.
         scale: int. Each pixel becomes `scale x scale` pixels. Defaults to `1`.
@@ -102,6 +104,8 @@ def save_image_grid(images, path, rows, scale=1, row_labels=None, col_labels=Non
     array([ True,  True])
     """
     from PIL import Image, ImageDraw, ImageFont
+
+    from keras_cgan.data import image_folder
 
     images = np.asarray(images)
     scale = checks.integer("scale", scale, low=1)  # was: PIL's "height and width must be > 0" for 0
@@ -127,8 +131,7 @@ def save_image_grid(images, path, rows, scale=1, row_labels=None, col_labels=Non
                       align="center")  # a two-line label ("L1+cGAN\nl1_lowpass=1") centred line by line
         grid = canvas
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    grid.save(path)
-    return path
+    return image_folder.write_image(grid, path)
 
 
 def save_spectrograms(path, rows, sample_rate=16000, width=900, height=160):
@@ -156,6 +159,8 @@ def save_spectrograms(path, rows, sample_rate=16000, width=900, height=160):
     from PIL import Image, ImageDraw
     from scipy.signal import stft
 
+    from keras_cgan.data import image_folder
+
     if not len(rows):  # was: "max() arg is an empty sequence"
         raise ValueError("`rows` must hold at least one (label, waveform) pair; got none.")
     specs = [20 * np.log10(np.abs(stft(np.asarray(x, "float64"), sample_rate, nperseg=512, noverlap=384)[2]) + 1e-5)
@@ -171,8 +176,7 @@ def save_spectrograms(path, rows, sample_rate=16000, width=900, height=160):
         draw.text((4, 2), label, fill=(255, 255, 255))
         sheet.paste(panel, (0, i * (height + 4)))
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    sheet.save(path)
-    return path
+    return image_folder.write_image(sheet, path)
 
 
 def is_chief(model):

@@ -79,22 +79,15 @@ def _read(path, channels):
 
 
 def _write(path, image):
-    """Writes `image` (`[-1, 1]`) without loss where the format allows it (WebP lossless; PNG, BMP and TIFF
-    are), a JPEG at quality 95 without chroma subsampling (an RGBA image laid on white, as inputs are read)."""
+    """Writes `image` (`[-1, 1]`) by `image_folder.write_image` (lossless where the format allows, a JPEG at
+    quality 95)."""
     from PIL import Image
 
     from keras_cgan.data import image_folder
 
     array = np.clip((np.asarray(image, "float32") + 1.0) * 127.5, 0, 255).round().astype("uint8")
     array = array[..., 0] if array.shape[-1] == 1 else array
-    picture = Image.fromarray(array)
-    options = {}
-    if path.lower().endswith((".jpg", ".jpeg")):
-        picture = image_folder.rgb(picture) if picture.mode == "RGBA" else picture
-        options = {"quality": 95, "subsampling": 0}
-    elif path.lower().endswith(".webp"):
-        options = {"lossless": True}
-    picture.save(path, **options)
+    image_folder.write_image(Image.fromarray(array), path)
 
 
 @errors_to_status((ValueError, OSError), command="translate")

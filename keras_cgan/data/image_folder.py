@@ -184,6 +184,57 @@ def image_path(folder, image_id, where, annotations=None):
 
 
 ORIENTATION = 0x0112  # the EXIF tag a camera turns its pictures by
+CUT_SHORT = (
+    "cut short: the JPEG's data stops before its end marker (a download or copy that did not finish, or its end "
+    "overwritten with zeros); copy the file again, or remove it"
+)
+_HEAD = 1 << 16  # bytes read for a JPEG's headers (an EXIF block with its thumbnail fits)
+
+
+def _scan_start(data):
+    """Where the first scan's data starts in a JPEG's bytes `data`, walked segment by segment from the start
+    marker (each header by its length); None when `data` ends first."""
+    position = 2
+    while True:
+        position = data.find(b"\xff", position)  # (stray bytes between segments are skipped, as decoders do)
+        if position < 0 or position + 4 > len(data):
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF or 0xD0 <= marker <= 0xD7 or marker == 0x01:  # a fill byte, a marker without a segment
+            position += 1 if marker == 0xFF else 2
+            continue
+        if marker == 0xD9:  # the end marker, before any scan
+            return None
+        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+        if marker == 0xDA:
+            return position if position <= len(data) else None
+
+
+def jpeg_complete(path):
+    """Whether the JPEG file `path` holds its end marker after the start of its first scan (its headers walked
+    by their lengths, so an end marker in an EXIF thumbnail does not count).
+
+    False for a file cut short, also one whose end is zeros (a download or copy that stopped in a file made at
+    its full size): Pillow decodes such a file without a word, TensorFlow refuses it mid-training. Bytes after
+    the end marker (a phone's motion-photo video, another program's trailer) are allowed, as both decoders
+    ignore them. Reads the headers and the last KiB (the whole file only when bytes follow the end marker);
+    decodes nothing.
+    """
+    with open(path, "rb") as f:
+        data = f.read(_HEAD)
+        if len(data) == _HEAD and _scan_start(data) is None:  # headers beyond the first 64 KiB (ICC profiles)
+            data += f.read()
+        start = _scan_start(data)
+        if start is None:
+            return False
+        size = f.seek(0, os.SEEK_END)
+        if size > len(data):  # the tail, then all of the data when the end marker is not in it
+            f.seek(max(start, size - 1024))
+            if b"\xff\xd9" in f.read():
+                return True
+            f.seek(start)
+            data, start = f.read(), 0
+        return data.find(b"\xff\xd9", start) >= 0
 
 
 def orientation(image):
@@ -276,6 +327,22 @@ def rgb(image):
     return pixels(image, "RGB")
 
 
+def write_image(picture, path):
+    """Writes the PIL image `picture` to `path` in the format its extension names, as every writer does:
+    without loss where the format allows it (WebP lossless; PNG, BMP and TIFF are), a JPEG at quality 95
+    without chroma subsampling (an RGBA image laid on white, as inputs are read). Pillow's defaults would
+    write a JPEG at quality 75 and a lossy WebP. Returns `path`.
+    """
+    options = {}
+    if path.lower().endswith((".jpg", ".jpeg")):
+        picture = rgb(picture) if picture.mode not in ("L", "RGB") else picture
+        options = {"quality": 95, "subsampling": 0}
+    elif path.lower().endswith(".webp"):
+        options = {"lossless": True}
+    picture.save(path, **options)
+    return path
+
+
 def read_image(path, size):
     """Reads an image as RGB `float32` `[size, size, 3]` in `[-1, 1]` by the loaders' rule (`pixels`: upright,
     transparent pixels as white)."""
@@ -283,6 +350,8 @@ def read_image(path, size):
 
     try:
         with Image.open(path) as image:
+            if image.format == "JPEG" and not jpeg_complete(path):  # Pillow would read its zeros as gray pixels
+                raise OSError(CUT_SHORT)
             image = rgb(image)
             if image.size != (size, size):
                 image = image.resize((size, size), Image.BILINEAR)

@@ -10,8 +10,9 @@ Two folder layouts are read, as the pix2pix datasets ship them:
 
 `direction="AtoB"` makes A the condition and B the target; `"BtoA"` swaps
 them. Every file is checked before any training starts (image header read
-with Pillow, and the end of the file: a file that does not end as its format's
-must is decoded to make sure, as is every TIFF): names present in one folder only raise `ValueError` naming the
+with Pillow, and the end of the file: a JPEG's segments are walked to its end
+marker, a file of another format that does not end as its format's must is
+decoded to make sure, as is every TIFF): names present in one folder only raise `ValueError` naming the
 file; a file that is not an image, a truncated image, an A|B image of odd
 width or an image whose channels differ from the rest raise
 `files.FileContentError` (a `ValueError`: the layout is right, that file is
@@ -67,22 +68,22 @@ def _image_files(folder):
     return [os.path.join(folder, n) for n in names if os.path.isfile(os.path.join(folder, n))]
 
 
-_ENDS = {"JPEG": b"\xff\xd9", "PNG": b"IEND"}
-
-
 def _complete(path, fmt):
-    """True when the file ends as its format's files must: a JPEG's or PNG's end marker in its last bytes, a
+    """True when the file ends as its format's files must: a JPEG's segments reach its end marker
+    (`image_folder.jpeg_complete`), a PNG's end chunk is in its last bytes, a
     GIF's last block and trailer (`00 3B`), a BMP's or WebP's size field equal to the file's size. False when
     it does not (cut short, or a writer's slip) or for a TIFF (its end is not told without decoding).
-    Reads only the file's head and tail.
+    Reads only the file's head and tail (a JPEG: its bytes).
     """
+    if fmt == "JPEG":
+        return image_folder.jpeg_complete(path)
     size = os.path.getsize(path)
     with open(path, "rb") as f:
         head = f.read(12)
         f.seek(max(0, size - 1024))
         tail = f.read()
-    if fmt in _ENDS:
-        return _ENDS[fmt] in tail
+    if fmt == "PNG":
+        return b"IEND" in tail
     if fmt == "GIF":
         return tail.endswith(b"\x00\x3b")
     if fmt == "BMP":  # bfSize, the file's size, at bytes 2-5
@@ -95,12 +96,14 @@ def _complete(path, fmt):
 def _header(path):
     """`(width, height, channels, by_pillow)` from the image header; `ValueError` naming `path` otherwise.
 
-    A file whose end is not as its format's must be (see `_complete`), or a TIFF, is decoded in full, so a
-    file cut short is refused here rather than mid-training. The width and height are the upright image's (EXIF
-    orientation). `by_pillow`: the file is decoded by Pillow when read with fewer channels than this (0: never,
-    5: always), as TensorFlow's decoders refuse it or get it wrong: always a BMP, GIF, TIFF, WebP, CMYK JPEG, an
-    image turned by its EXIF orientation or one holding transparency, but an RGBA PNG only when read as gray or
-    RGB (its transparent pixels laid on white; TensorFlow reads it right as RGBA).
+    A JPEG that does not reach its end marker is refused as cut short (Pillow would decode one whose end is
+    zeros); a file of another format whose end is not as its format's must be (see `_complete`), or a TIFF, is
+    decoded in full, so a file cut short is refused here rather than mid-training. The width and height are the
+    upright image's: swapped for an EXIF orientation of 5 to 8, as Pillow turns it, without decoding it.
+    `by_pillow`: the file is decoded by Pillow when read with fewer channels than this (0: never, 5: always),
+    as TensorFlow's decoders refuse it or get it wrong: always a BMP, GIF, TIFF, WebP, CMYK JPEG, an image
+    turned by its EXIF orientation or one holding transparency, but an RGBA PNG only when read as gray or RGB
+    (its transparent pixels laid on white; TensorFlow reads it right as RGBA).
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -108,16 +111,19 @@ def _header(path):
         with Image.open(path) as image:
             fmt, mode, size = image.format, image.mode, image.size
             turned, transparent = image_folder.orientation(image), image_folder.has_transparency(image)
-            if not _complete(path, fmt):  # cut short, or a TIFF
+            complete = _complete(path, fmt)
+            if not complete and fmt != "JPEG":  # cut short, or a TIFF
                 image.load()  # raises for a truncated file; a file with trailing bytes passes
             if mode in ("I", "F"):
                 image_folder.eight_bit(image)  # pixels beyond 16 bits, or float, refused here with what to do
-            if turned > 1:  # read upright: as Pillow turns it (a TIFF's size is upright already)
-                size = image_folder.upright(image).size
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise files.FileContentError(f"{path}: not a readable image file, or cut short ({error}).") from None
     except ValueError as error:
         raise files.FileContentError(f"{path}: cannot read the image ({error}).") from None
+    if not complete and fmt == "JPEG":
+        raise files.FileContentError(f"{path}: not a readable image file, or cut short ({image_folder.CUT_SHORT}).")
+    if turned in (5, 6, 7, 8) and fmt != "TIFF":  # turned a quarter (Pillow opens a TIFF upright already)
+        size = size[::-1]
     if fmt not in FORMATS:
         raise files.FileContentError(
             f"{path}: image format {fmt} is not supported; use {', '.join(FORMATS[:-1])} or {FORMATS[-1]}."

@@ -4,7 +4,8 @@ Built-in data: the scikit-learn digits (8x8, 10 classes), the quickstart's
 set and defaults. `--data DIR` reads an image folder with a tags file, as
 anime-face collections ship: `DIR/tags.csv` (`id,tags` rows such as
 `0,blue hair red eyes`) and the images in `DIR/images/` (or `DIR/faces/`,
-or `DIR` itself); the tag vocabulary is built from the file.
+or `DIR` itself); the tag vocabulary is built from the file. These names
+are read in either case (`Tags.csv`, `Images/`), on every file system.
 """
 
 import os
@@ -34,6 +35,22 @@ def _check_batch(count, batch_size, where):
         raise ValueError(f"{where} holds {count} examples, fewer than one batch of {batch_size}; lower --batch-size.")
 
 
+def _entry(path, name, kind, family):
+    """`path/name` as the folder spells it in any case (`Images/` for `images`; `kind`: `os.path.isfile` or
+    `os.path.isdir`), as a case-insensitive file system finds it; None when there is none. Two of them (`images/`
+    and `Images/`, on a case-sensitive file system) are refused, naming both."""
+    from keras_cgan.data import files
+
+    found = [n for n in files.entries(path) if n.lower() == name and kind(os.path.join(path, n))]
+    if len(found) > 1:
+        slash = "/" if kind is os.path.isdir else ""
+        raise wrong_layout(
+            path, family, f"{found[0]}{slash} and {found[1]}{slash} differ only in case, and these names are read "
+            "in either case (as a case-insensitive file system reads them); merge them into one, or move one away."
+        )
+    return os.path.join(path, found[0]) if found else None
+
+
 def load_data(path, options, data_options, batch_size, seed, family=None):
     """`family`: the `Family` named in layout errors (StackGAN reads the same folders)."""
     from keras_cgan.data import digits, tags
@@ -47,12 +64,10 @@ def load_data(path, options, data_options, batch_size, seed, family=None):
         derived = {"size": 8, "channels": 1, "num_classes": 10, "vocabulary": None}
         return Data(_batched(labels, images, batch_size, seed), len(labels) // batch_size, (preview, None), derived)
     family = family or FAMILY
-    tags_file = os.path.join(path, "tags.csv")
-    if not os.path.isfile(tags_file):
-        raise wrong_layout(path, family, f"no tags file {tags_file}.")
-    images_dir = next(
-        (d for d in (os.path.join(path, "images"), os.path.join(path, "faces")) if os.path.isdir(d)), path
-    )
+    tags_file = _entry(path, "tags.csv", os.path.isfile, family)
+    if tags_file is None:
+        raise wrong_layout(path, family, f"no tags file {os.path.join(path, 'tags.csv')}.")
+    images_dir = _entry(path, "images", os.path.isdir, family) or _entry(path, "faces", os.path.isdir, family) or path
     size = options.get("size") or 32
     options = dict(options, size=size)
     size_option(options, "image side for --data")

@@ -14,8 +14,9 @@ import zipfile
 import numpy as np
 import pytest
 
+from keras_cgan import networks
 from keras_cgan.cli import main
-from keras_cgan.export import files, runtimes
+from keras_cgan.export import files, runtimes, tflite
 from keras_cgan.export import generator as generator_lib
 from keras_cgan.models.segan import streaming
 
@@ -88,3 +89,17 @@ def test_a_saved_model_folder_is_one_whatever_its_name(tmp_path):
     keras_file = keras_archive(tmp_path / "g.keras")
     with pytest.raises(ValueError, match="A Keras model file, not an export, at"):  # was: "Cannot tell the format"
         runtimes.detect_format(keras_file)
+
+
+def test_calibration_data_is_checked_once_in_the_flags_words(tmp_path):
+    generator = networks.conditional_generator((8, 8, 1), 10, latent_dim=4, base_filters=8)
+    noise = np.zeros((4, 4), "float32")
+    for data, message in (
+        ({"noise": noise}, r"^representative_data: holds the arrays \['noise'\]; the generator's inputs are "
+                           r"\['noise', 'condition'\]\. Save one array"),  # was: "must have the keys"
+        ({"noise": noise, "condition": np.zeros(3)}, "^representative_data: its arrays hold different numbers of "
+                                                     r"samples \{'noise': 4, 'condition': 3\}"),
+        ({"noise": noise[:0], "condition": np.zeros(0)}, "^representative_data: its arrays hold no samples"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            tflite.representative_samples(generator, data)

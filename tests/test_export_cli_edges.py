@@ -103,3 +103,14 @@ def test_calibration_data_is_checked_once_in_the_flags_words(tmp_path):
     ):
         with pytest.raises(ValueError, match=message):
             tflite.representative_samples(generator, data)
+
+
+def test_json_with_no_check_says_why_and_what_to_give(tmp_path, capsys):
+    model = tmp_path / "g.keras"
+    model.write_bytes(b"")
+    assert main(["export", "onnx", str(model), "-o", str(tmp_path / "g.onnx"), "--json", "--no-check"]) == 2
+    assert capsys.readouterr().err == (
+        "keras-cgan export: error: --json: with --no-check there is no report to print (--json prints the parity "
+        "report, which --no-check skips); leave out --no-check to check the export and print its report as JSON, "
+        "or --json to write it unchecked.\n"
+    )

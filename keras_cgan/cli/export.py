@@ -190,7 +190,9 @@ def check_flags(fmt, args):
         if no_check:
             raise ValueError("--no-check: an export of --run is always checked; leave it out.")
     if no_check and getattr(args, "json", False):
-        raise ValueError("--json: with --no-check there is no report to print; leave one of them out.")
+        raise ValueError("--json: with --no-check there is no report to print (--json prints the parity report, "
+                         "which --no-check skips); leave out --no-check to check the export and print its report "
+                         "as JSON, or --json to write it unchecked.")
 
 
 def output_of(args, command):

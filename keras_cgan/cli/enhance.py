@@ -93,10 +93,14 @@ def _check_hop(hop, window, where):
 
 def _enhancer(args):
     """`(function waveform -> enhanced, sample rate)` of `--model`."""
+    from keras_cgan.export import files
+
     path = args.model
     if not os.path.exists(path):
         raise ValueError(f"--model {path}: no such file or folder.")
-    if path.lower().endswith(".tflite"):  # `.TFLITE` too, as `keras_cgan.export` reads it
+    # As the export commands read a file: `.TFLITE` too, a rename named for `.KERAS` or a model under another ending.
+    kind = None if os.path.isdir(path) else files.model_format(path, f"--model {path}")
+    if kind == "tflite":
         from keras_cgan.models.segan import streaming
 
         stored = streaming.read_metadata(path)
@@ -125,7 +129,7 @@ def _enhancer(args):
         if family != "segan":  # before its model is loaded
             raise ValueError(f"--model {path}: a {family} run; enhance takes a segan run.")
         _, _, model = load_run(os.path.abspath(path), flag="--model")
-    elif path.endswith(".keras"):
+    elif kind == "keras":
         import keras
 
         from keras_cgan.cli.run_folder import check_keras_file

@@ -190,7 +190,9 @@ def check_flags(fmt, args):
         if no_check:
             raise ValueError("--no-check: an export of --run is always checked; leave it out.")
     if no_check and getattr(args, "json", False):
-        raise ValueError("--json: with --no-check there is no report to print; leave one of them out.")
+        raise ValueError("--json: with --no-check there is no report to print (--json prints the parity report, "
+                         "which --no-check skips); leave out --no-check to check the export and print its report "
+                         "as JSON, or --json to write it unchecked.")
 
 
 def output_of(args, command):
@@ -300,20 +302,6 @@ def calibration(model, data, file):
     with warnings.catch_warnings():  # the export itself warns about the generator it takes
         warnings.simplefilter("ignore")
         generator = generator_lib.load_generator(model)
-    names = generator_lib.input_names(generator)
-    example = ", ".join(f"{name}=..." for name in names)
-    if sorted(data) != sorted(names):
-        raise ValueError(
-            f"{label}: holds the arrays {sorted(data)}; the generator's inputs are {names}. Save one array of "
-            f"typical inputs per input, under its name (numpy.savez(FILE, {example}))."
-        )
-    counts = {name: len(data[name]) for name in names if np.ndim(data[name])}  # a single value: its shape is named
-    if len(set(counts.values())) > 1:
-        raise ValueError(
-            f"{label}: its arrays hold different numbers of samples {counts}; give each one row per sample."
-        )
-    if counts and not max(counts.values()):
-        raise ValueError(f"{label}: its arrays hold no samples; give a few hundred typical inputs.")
     return tflite.representative_samples(generator, data, what=label)
 
 

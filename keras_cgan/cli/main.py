@@ -74,16 +74,17 @@ def main(argv=None):
     """Runs `keras-cgan` with `argv` (default: the command line); returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)
-    with keras_cgan._quiet_tensorflow_start():
-        parser = build_parser([command] if command in COMMANDS else [])
-    args = parser.parse_args(argv)
-    try:
+    try:  # from the first import on: a command's module loads numpy (and more) as its parser is built
+        with keras_cgan._quiet_tensorflow_start():
+            parser = build_parser([command] if command in COMMANDS else [])
+        args = parser.parse_args(argv)
+        command = args.command
         with keras_cgan._quiet_tensorflow_start():
             keras_cgan.import_api()  # every serializable class registered before a command loads a model
         return args.func(args) or 0
     except KeyboardInterrupt as interrupt:  # Ctrl-C: one line, no traceback
-        print(f"keras-cgan {args.command}: interrupted{': ' + str(interrupt) if str(interrupt) else ''}.",
-              file=sys.stderr)
+        where = f"keras-cgan {command}" if command in COMMANDS else "keras-cgan"
+        print(f"{where}: interrupted{': ' + str(interrupt) if str(interrupt) else ''}.", file=sys.stderr)
         return 130
 
 

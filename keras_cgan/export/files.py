@@ -15,8 +15,15 @@ import contextlib
 import os
 import secrets
 import shutil
+import zipfile
 
 from keras_cgan import checks
+
+# A model file's format by its ending: Keras reads `.keras` and `.h5` in lower case only, the export
+# runtimes read `.onnx` and `.tflite` in any case (`G.ONNX` too).
+ENDINGS = {".keras": "keras", ".h5": "keras", ".onnx": "onnx", ".tflite": "tflite"}
+_KINDS = {"keras": ("a Keras model", ".keras"), "saved_model": ("a SavedModel", ""),
+          "onnx": ("an ONNX model", ".onnx"), "tflite": ("a TFLite model", ".tflite")}
 
 
 def as_path(path, what="path"):
@@ -62,6 +69,69 @@ def file_target(path, ending, overwrite):
         raise ValueError(f"`path` must end with `{ending}`. Received: {path!r}")
     refuse_existing(path, overwrite)
     return os.path.abspath(path)
+
+
+def saved_model_folder(path):
+    """`path` if it holds `saved_model.pb`, else its highest numbered version folder that does; None if neither."""
+    if os.path.isfile(os.path.join(path, "saved_model.pb")):
+        return path
+    versions = [
+        int(name)
+        for name in (os.listdir(path) if os.path.isdir(path) else [])
+        if name.isdigit() and os.path.isfile(os.path.join(path, name, "saved_model.pb"))
+    ]
+    return os.path.join(path, str(max(versions))) if versions else None
+
+
+def held_format(path):
+    """The format the file or folder at `path` holds, told by its content; None when it tells none.
+
+    `"saved_model"` (a folder, `saved_model_folder`), `"tflite"` (a file
+    with the TFLite identifier) or `"keras"` (a `.keras` archive); ONNX
+    files and anything else: None.
+    """
+    if os.path.isdir(path):
+        return "saved_model" if saved_model_folder(path) else None
+    try:
+        with open(path, "rb") as f:
+            if f.read(8)[4:] == b"TFL3":  # the FlatBuffers file identifier of a TFLite model
+                return "tflite"
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                if {"config.json", "metadata.json"} <= set(archive.namelist()):
+                    return "keras"
+    except (OSError, zipfile.BadZipFile):  # not there, not readable: the loader names it
+        pass
+    return None
+
+
+def model_format(path, label=None):
+    """The format of the model at `path`: `"keras"`, `"saved_model"`, `"onnx"`, `"tflite"`, or None.
+
+    A folder is a SavedModel whatever its name; a file (or a path that does
+    not exist) is what its ending says (`ENDINGS`), None for another ending.
+    A `ValueError` names `label` (default: the path) and says what to do when
+    the name and the content disagree (a TFLite model or a Keras archive
+    under another ending, a folder named as a file holding no SavedModel),
+    and for a Keras ending in upper case, which Keras does not read.
+    """
+    path = os.fspath(path)
+    label = repr(path) if label is None else label
+    stem, ending = os.path.splitext(path)
+    named, held = ENDINGS.get(ending.lower()), held_format(path)
+    if os.path.isdir(path):
+        if named and not held:
+            raise ValueError(f"{label}: a folder named as {_KINDS[named][0]} file, holding no SavedModel "
+                             f"(saved_model.pb); give the {ending} file, or a SavedModel folder.")
+        return "saved_model"
+    if held and held != named:
+        was = f", not {_KINDS[named][0]}," if named else ""
+        renamed = stem if stem.endswith(_KINDS[held][1]) else stem + _KINDS[held][1]  # `g.keras.bak`: `g.keras`
+        raise ValueError(f"{label}: holds {_KINDS[held][0]}{was} by its content; rename it to {renamed!r}.")
+    if named == "keras" and ending != ending.lower():
+        raise ValueError(f"{label}: Keras reads model files ending in lower case only; rename it to "
+                         f"{stem + ending.lower()!r}.")
+    return named
 
 
 def _outermost_missing(folder):

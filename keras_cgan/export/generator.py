@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_cgan import checks
+from keras_cgan.export import files
 
 # Name of the output of every export when the generator has a single output.
 OUTPUT_NAME = "sample"
@@ -39,11 +40,7 @@ def load_model(model):
         path = os.fspath(model)
         if not os.path.isfile(path):
             raise ValueError(f"Model file not found: {path!r}")
-        if not path.endswith((".keras", ".h5")):
-            if path.lower().endswith((".keras", ".h5")):  # Keras reads the lower-case endings only
-                stem, ending = os.path.splitext(path)
-                raise ValueError(f"{path!r}: Keras reads model files ending in lower case only; rename it to "
-                                 f"{stem + ending.lower()!r}.")
+        if files.model_format(path) != "keras":  # a rename named when the ending or its case is wrong
             raise ValueError(
                 f"{path!r} is not a Keras model file: expected a `.keras` (or `.h5`) file "
                 "saved with `model.save(...)`."

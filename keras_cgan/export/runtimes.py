@@ -20,6 +20,8 @@ import os
 
 import numpy as np
 
+from keras_cgan.export import files
+
 FORMATS = ("saved_model", "onnx", "tflite")
 
 
@@ -34,19 +36,13 @@ def needs(module, what):
 def resolve_saved_model(path):
     """Returns the SavedModel folder at `path` or its highest numbered version."""
     path = os.fspath(path)
-    if os.path.isfile(os.path.join(path, "saved_model.pb")):
-        return path
-    versions = [
-        int(name)
-        for name in (os.listdir(path) if os.path.isdir(path) else [])
-        if name.isdigit() and os.path.isfile(os.path.join(path, name, "saved_model.pb"))
-    ]
-    if not versions:
+    folder = files.saved_model_folder(path)
+    if folder is None:
         raise ValueError(
             f"No SavedModel at {path!r}: expected `saved_model.pb` in it or in a numbered "
             "version folder `<path>/<version>/`."
         )
-    return os.path.join(path, str(max(versions)))
+    return folder
 
 
 def _dimension(size):
@@ -55,15 +51,18 @@ def _dimension(size):
 
 
 def detect_format(path):
-    """The export format of `path`: `"saved_model"`, `"onnx"` or `"tflite"` (its ending in any case)."""
+    """The export format of `path`: `"saved_model"`, `"onnx"` or `"tflite"`.
+
+    A folder is a SavedModel whatever its name, a file is told by its ending
+    in any case (`files.model_format`: a `ValueError` names the path when
+    its name and content disagree).
+    """
     path = os.fspath(path)
-    if path.lower().endswith(".onnx"):
-        return "onnx"
-    if path.lower().endswith(".tflite"):
-        return "tflite"
-    if os.path.isdir(path):
-        return "saved_model"
-    what = "No export at" if not os.path.lexists(path) else "Cannot tell the export format of"
+    kind = files.model_format(path)
+    if kind in FORMATS:
+        return kind
+    what = "Cannot tell the export format of" if kind is None else "A Keras model file, not an export, at"
+    what = "No export at" if not os.path.lexists(path) else what
     raise ValueError(f"{what} {path!r}: expected a SavedModel folder, a `.onnx` or a `.tflite` file.")
 
 

@@ -64,6 +64,18 @@ def representative_samples(generator, data, what="representative_data"):
             )
         data = {names[0]: data}
     if isinstance(data, dict):
+        if sorted(data) != sorted(names):
+            example = ", ".join(f"{name}=..." for name in names)
+            raise ValueError(
+                f"{what}: holds the arrays {sorted(data)}; the generator's inputs are {names}. Save one array of "
+                f"typical inputs per input, under its name (numpy.savez(FILE, {example}))."
+            )
+        counts = {name: len(data[name]) for name in names if np.ndim(data[name])}  # a single value: its shape is named
+        if len(set(counts.values())) > 1:
+            raise ValueError(f"{what}: its arrays hold different numbers of samples {counts}; give each one row per "
+                             "sample.")
+        if counts and not max(counts.values()):
+            raise ValueError(f"{what}: its arrays hold no samples; give a few hundred typical inputs.")
         generator_lib.check_inputs(generator, data, what=what, limits=limits)
         columns = data
         count = len(next(iter(columns.values())))

@@ -359,7 +359,7 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
             "mix channels down first, or call it once per signal."
         )
     runner = path_or_runner
-    if isinstance(runner, (str, os.PathLike)) and os.fspath(runner).lower().endswith(".tflite"):  # `.TFLITE` too
+    if isinstance(runner, (str, os.PathLike)) and export.runtimes.detect_format(runner) == "tflite":  # `.TFLITE` too
         stored = (read_metadata(runner) or {}).get("preemphasis")
         if stored is not None and preemphasis is not None and abs(float(preemphasis) - stored) > 1e-6:
             raise ValueError(

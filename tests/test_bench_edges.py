@@ -66,8 +66,11 @@ def cut_short_at(report, monkeypatch, at):
 
     def cut_short(obj, f, **kwargs):
         writes.append(f)
-        if at == "complete" and not any(run.get("complete") for run in obj["runs"]) or at not in ("complete",
-                                                                                                 len(writes)):
+        if at == "complete":
+            cut = any(run.get("complete") for run in obj["runs"])
+        else:
+            cut = len(writes) == at
+        if not cut:
             return dump(obj, f, **kwargs)
         text = json.dumps(obj, **kwargs)
         f.write(text[: len(text) // 2])

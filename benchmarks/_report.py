@@ -275,6 +275,9 @@ def record(name, result=None, run="default", out=None, argv=None, note=None, com
     when there is none) while the file is locked, and returns the result to
     write, so a command recording into the same run beside this one loses nothing.
     """
+    if (result is None) == (update is None):
+        raise TypeError(f"record({name!r}): give the run's `result` or an `update` of the stored run, not "
+                        f"{'both' if update else 'neither'}")
     if run.endswith(PARTIAL):
         raise ValueError(f"run {run!r}: names ending in {PARTIAL!r} hold a run's progress; choose another --run")
     path = writable(name, out)

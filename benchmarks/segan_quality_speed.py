@@ -306,10 +306,18 @@ def main(argv=None):
         with open(args.row_out, "w") as f:
             json.dump(row, f)
         return
+    with _report.kept_on_interrupt(args.out or _report.path_of("segan_quality_speed"), args.run,
+                                   what="measurements") as finished:
+        measure(args, argv, finished)
+
+
+def measure(args, argv, finished):
+    """Trains and scores the models, then times them, recording the run; adds each part to `finished` once written."""
     rows, model_path, params = train_and_score(args, argv)
     # quality first, in case the speed run fails (a run without its speed: not complete)
     _report.record("segan_quality_speed", {"args": vars(args), "generator_params": params, "quality": rows},
                    run=args.run, out=args.out, complete=False)
+    finished.append("quality")
     proc = subprocess.run(
         [sys.executable, __file__, "--speed-only", model_path, "--rtf-seconds", str(args.rtf_seconds)],
         capture_output=True,

@@ -66,8 +66,11 @@ def cut_short_at(report, monkeypatch, at):
 
     def cut_short(obj, f, **kwargs):
         writes.append(f)
-        if at == "complete" and not any(run.get("complete") for run in obj["runs"]) or at not in ("complete",
-                                                                                                 len(writes)):
+        if at == "complete":
+            cut = any(run.get("complete") for run in obj["runs"])
+        else:
+            cut = len(writes) == at
+        if not cut:
             return dump(obj, f, **kwargs)
         text = json.dumps(obj, **kwargs)
         f.write(text[: len(text) // 2])
@@ -374,10 +377,25 @@ def _classifier_pooling(module, monkeypatch, tmp_path):
     return ["--scale", "0.001", "--poolings", "flatten", "--out"], "default", "rows"
 
 
+def _segan_quality_speed(module, monkeypatch, tmp_path):
+    import subprocess
+    from types import SimpleNamespace
+
+    row = {"snr": 1.0, "snr_improvement": 1.0, "segsnr": 1.0, "pesq": 1.0, "stoi": 0.5, "train_seconds": 1.0}
+    speed = {"rtf": 0.5, "rtf_cpu_time": 0.5, "max_abs_error_vs_enhance": 0.0, "size_bytes": 1024}
+    speeds = dict({name: speed for name in ("keras", "onnxruntime", "tflite_fp32", "tflite_fp16", "tflite_dynamic")},
+                  audio_seconds=1.0, window=16)
+    monkeypatch.setattr(module, "train_and_score", lambda args, argv: ({"noisy": row, "segan": row}, "m.keras", 10))
+    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: SimpleNamespace(
+        returncode=0, stdout="@@SPEED@@" + json.dumps(speeds), stderr=""))
+    return ["--out"], "default", "measurements"
+
+
 @pytest.mark.parametrize("name, setup", [
     ("stackgan", _stackgan), ("discriminator_designs", _discriminator_designs),
     ("condition_fidelity", _condition_fidelity), ("pix2pix_blur", _pix2pix_blur),
     ("caption_generalisation", _caption_generalisation), ("classifier_pooling", _classifier_pooling),
+    ("segan_quality_speed", _segan_quality_speed),
 ])
 def test_a_ctrl_c_in_a_benchmarks_last_write_ends_in_one_line_keeping_its_partial_run(name, setup, tmp_path,
                                                                                       monkeypatch, capsys):

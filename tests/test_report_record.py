@@ -1,4 +1,5 @@
-"""A results file's run names: `--run` is checked where the command line is read, before anything trains."""
+"""What `_report.record` takes: a `--run` checked as the command line is read (before anything trains), and a
+result or an update of the stored run."""
 
 import glob
 import os
@@ -29,3 +30,13 @@ def test_a_run_named_as_a_runs_progress_is_refused_as_the_command_line_is_read(n
     assert capsys.readouterr().err.strip().splitlines()[-1].endswith(
         "argument --run: 'sweep:partial': names ending in ':partial' hold a run's progress; "
         "choose a run name without it")
+
+
+@pytest.mark.parametrize("given, received", [({}, "neither"), ({"result": {}, "update": dict}, "both")])
+def test_record_takes_a_result_or_an_update(given, received, tmp_path):
+    # Was: with neither, the run was written with `"result": null`; with both, `result` was dropped unsaid.
+    out = tmp_path / "scaling.json"
+    with pytest.raises(TypeError, match=f"record\\('scaling'\\): give the run's `result` or an `update` of the "
+                                        f"stored run, not {received}"):
+        benchmark_module("_report").record("scaling", out=str(out), **given)
+    assert not out.exists()

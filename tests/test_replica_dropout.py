@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from keras_cgan.layers import ReplicaDropout
-from tests.test_case import assert_keras_roundtrip, run_isolated
+from tests.test_case import assert_keras_roundtrip
 
 
 def test_training_drops_about_rate_and_rescales():
@@ -52,53 +52,3 @@ def test_model_saves_and_loads(tmp_path):
     x = np.random.default_rng(0).normal(size=(4, 8)).astype("float32")
     loaded = assert_keras_roundtrip(model, x, tmp_path)
     assert type(loaded.get_layer("drop")) is ReplicaDropout
-
-
-# Masks of `LAYER` under two replicas, for global batches split unevenly, and
-# the masks one device draws on the whole global batch from the same seed.
-EQUALITY = """
-import keras, numpy as np, tensorflow as tf
-from keras_cgan.layers import ReplicaDropout
-LAYER = {layer}
-results = {{}}
-for sizes in ([2, 2], [2, 1], [1, 0]):
-    x = np.ones((sum(sizes), 3, 5), "float32")
-    single = LAYER(0.5, seed=11)  # outside the scope: the one-device path
-    with strategy.scope():
-        mirrored = LAYER(0.5, seed=11)
-    parts = np.split(x, np.cumsum(sizes)[:-1])
-    per_replica = strategy.experimental_distribute_values_from_function(
-        lambda ctx: tf.constant(parts[ctx.replica_id_in_sync_group])
-    )
-    step = tf.function(lambda t: strategy.run(lambda u: mirrored(u, training=True), args=(t,)))
-    calls = []
-    for _ in range(2):  # a second call must advance the seed the same way
-        replicas = [np.asarray(t) != 0 for t in strategy.experimental_local_results(step(per_replica))]
-        calls.append({{
-            "replicas": [r.tolist() for r in replicas],
-            "single": (np.asarray(single(x, training=True)) != 0).tolist(),
-        }})
-    results[str(sizes)] = calls
-outside = LAYER(0.5, seed=11)
-try:
-    strategy.run(tf.function(lambda: outside(tf.ones((2, 3)), training=True)))
-    results["outside"] = None
-except ValueError as e:
-    results["outside"] = str(e)
-emit(results)
-"""
-
-
-def test_two_replicas_draw_the_masks_of_one_device():
-    results = run_isolated(EQUALITY.format(layer="ReplicaDropout"), replicas=2)
-    outside = results.pop("outside")
-    for sizes, calls in results.items():
-        first, second = calls
-        for call in calls:
-            parts = [np.array(r, bool).reshape(-1, 3, 5) for r in call["replicas"]]
-            np.testing.assert_array_equal(np.concatenate(parts), np.array(call["single"]), err_msg=sizes)
-            if all(len(p) for p in parts):  # the replicas' own rows differ
-                assert not np.array_equal(parts[0][0], parts[1][0]), sizes
-        assert first["single"] != second["single"], sizes  # the seed advanced
-    # A layer made outside the strategy's scope would draw a seed per replica.
-    assert outside is not None and "strategy.scope()" in outside

@@ -19,10 +19,9 @@ from keras_cgan import checks
 from keras_cgan.cli import run_folder
 from keras_cgan.cli.files import check_output_folder
 from keras_cgan.cli.status import errors_to_status, seed
-from keras_cgan.data import digits
-from keras_cgan.models.conditional_gan import presets
 
-DIGITS = presets.PRESETS["digits"]  # the quickstart's model; --latent-dim, --filters, --mismatch-weight change it
+# The quickstart's model is the ConditionalGAN's "digits" preset; these flags change it (None: the preset's).
+PRESET_FLAGS = {"latent_dim": "latent_dim", "filters": "base_filters", "mismatch_weight": "mismatch_weight"}
 
 
 def build_parser(parser=None):
@@ -32,15 +31,10 @@ def build_parser(parser=None):
     )
     parser.add_argument("--epochs", type=int, default=100, help="training epochs (default 100)")
     parser.add_argument("--batch-size", type=int, default=64, help="global batch size (default 64)")
+    parser.add_argument("--latent-dim", type=int, help="noise size (default: the digits preset's)")
+    parser.add_argument("--filters", type=int, help="base filters of G and D (default: the digits preset's)")
     parser.add_argument(
-        "--latent-dim", type=int, default=DIGITS["latent_dim"], help="noise size (default %(default)s)"
-    )
-    parser.add_argument(
-        "--filters", type=int, default=DIGITS["base_filters"], help="base filters of G and D (default %(default)s)"
-    )
-    parser.add_argument(
-        "--mismatch-weight", type=float, default=DIGITS["mismatch_weight"],
-        help="weight of the real+wrong-label term (default %(default)s)",
+        "--mismatch-weight", type=float, help="weight of the real+wrong-label term (default: the digits preset's)"
     )
     parser.add_argument(
         "--samples-per-class", type=int, default=100, help="generated digits scored per class (default 100)"
@@ -53,10 +47,14 @@ def build_parser(parser=None):
 
 def _check(args):
     """Refuses bad option values before anything is trained (`ValueError` naming the option)."""
+    from keras_cgan.data import digits
+
     for name in ("epochs", "batch_size", "latent_dim", "filters", "samples_per_class"):
-        checks.integer("--" + name.replace("_", "-"), getattr(args, name), low=1)
+        if getattr(args, name) is not None or name not in PRESET_FLAGS:
+            checks.integer("--" + name.replace("_", "-"), getattr(args, name), low=1)
     checks.integer("--verbose", args.verbose, low=0, high=2)
-    checks.number("--mismatch-weight", args.mismatch_weight)
+    if args.mismatch_weight is not None:
+        checks.number("--mismatch-weight", args.mismatch_weight)
     train_digits = len(digits.load("train", seed=args.seed)[1])
     if args.batch_size > train_digits:
         raise ValueError(
@@ -91,15 +89,15 @@ def _train_and_score(args):
     import keras
 
     from keras_cgan.callbacks import SampleGrid
+    from keras_cgan.data import digits
     from keras_cgan.metrics import DigitsClassifier, condition_accuracy
+    from keras_cgan.models.conditional_gan import presets
 
     keras.utils.set_random_seed(args.seed)
     start = time.time()
 
-    gan = presets.build(
-        (8, 8, 1), 10, preset="digits", latent_dim=args.latent_dim, base_filters=args.filters,
-        mismatch_weight=args.mismatch_weight, seed=args.seed,
-    )
+    given = {key: getattr(args, flag) for flag, key in PRESET_FLAGS.items() if getattr(args, flag) is not None}
+    gan = presets.build((8, 8, 1), 10, preset="digits", seed=args.seed, **given)
     grid_path = os.path.join(args.out, "samples.png")
     gan.fit(
         digits.dataset(args.batch_size, "train", seed=args.seed),

@@ -1175,10 +1175,10 @@ class CollapseMonitor(keras.callbacks.Callback):
             "discriminator_wins",
             f"the discriminator wins outright {self._held(where)}: d_real "
             f"{d_real:.3g} and d_fake {d_fake:.3g} (it tells real from generated almost perfectly) while "
-            f"g_adv is {g_adv:.3g}, so the generator learns little from it. Try a lower discriminator "
-            "learning rate (e.g. `compile(discriminator_optimizer=keras.optimizers.Adam(5e-5, beta_1=0.5))`) "
-            "or a higher generator one, `compile(r1_weight=1.0)` (up to 10), `spectral_norm=True` in the "
-            "discriminator (where its builder takes it), or `adversarial_loss=\"lsgan\"` / `\"hinge\"`.",
+            f"g_adv is {g_adv:.3g}, so the generator learns little from it. Try `compile(r1_weight=1.0)` "
+            "(a higher weight, up to 10, if one is set), a lower discriminator learning rate (e.g. "
+            "`compile(discriminator_optimizer=keras.optimizers.Adam(5e-5, beta_1=0.5))`) or a higher generator "
+            "one, or `spectral_norm=True` in the discriminator (where its builder takes it).",
             failed=d_real < won[0] and d_fake < won[0] and g_adv > won[1], where=where,
         )
 

@@ -969,7 +969,7 @@ class GANModel(InputChecks, keras.Model):
     def predict_step(self, data):
         condition, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         with self._global_batch(self._shape_checked(checks.single(condition))[0]) as (condition, _):
-            condition = self.prepare_condition(condition)
+            condition, _ = self._checked_batch(condition, None)  # values (image, waveform conditions), as `fit`'s
             with tf.control_dependencies(tf.nest.flatten(condition)):  # no noise drawn on a batch that fails
                 samples = self.generate(condition, training=False)
                 self._count_step("predict")

@@ -253,11 +253,12 @@ class InputChecks:
         """The batch tensors the step checks in-graph, `{what: tensor}`: finite and in `[-1, 1]`.
 
         Targets always; families whose condition is itself a sample (an
-        image, a waveform, frames) add it.
+        image, a waveform, frames) add it. A `None` (the targets in
+        `predict`) is not checked.
 
         Args:
             condition: the batch's conditions, as the dataset yields them.
-            target: the batch's targets.
+            target: the batch's targets, or `None` in `predict`.
         """
         return {"targets": target}
 
@@ -501,6 +502,8 @@ class InputChecks:
             return []
         checks = []
         for what, tensor in self.checked_samples(condition, target).items():
+            if tensor is None:  # `predict`'s targets
+                continue
             values = tf.cast(tensor, "float32")
             ok = tf.reduce_all(tf.abs(values) <= SAMPLE_LIMIT)  # one pass; False for NaN and inf
 
@@ -516,7 +519,8 @@ class InputChecks:
         return checks
 
     def _checked_batch(self, condition, target):
-        """The batch (`_shape_checked` already) once its in-graph checks pass: values, then the condition's own.
+        """The batch (`_shape_checked` already; `target` `None` in `predict`) once its in-graph checks pass: values,
+        then the condition's own.
 
         The prepared condition comes out of an op that waits for every check,
         so a step that depends on it neither updates a weight nor counts a

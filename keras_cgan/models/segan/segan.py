@@ -208,8 +208,6 @@ class SEGAN(GANModel):
 
     def generate(self, condition, noise=None, training=False):
         if not self._prepared(condition):  # a user's lists, arrays or tensors: checked as `predict` checks them
-            if self._symbolic(condition):  # a `keras.Input`: the model's call makes its node
-                return self(condition, noise=noise, training=training)
             condition, noise = self._user_batch(condition, noise)
         condition = tf.cast(condition, "float32")
         emphasized = waveform_lib.tf_preemphasis(condition, self.preemphasis)

@@ -69,3 +69,35 @@ def test_a_subclass_generate_on_a_keras_input_does_its_work_once(family):
     expected = 0.5 * np.asarray(gan.generate(conditions, noise=given[1] if len(given) > 1 else None))
     np.testing.assert_allclose(np.asarray(wrapped(given)), expected, atol=1e-6)
 
+
+# ---------------------------------------- sizes a user's tf.function leaves unknown
+
+
+@pytest.mark.parametrize("family", ["conditional", "pix2pix", "segan", "next_frame"])
+def test_a_condition_of_the_wrong_size_in_a_tf_function_is_named(family):
+    # With sizes left unknown (`TensorSpec([None, None, None, 1])`) a wrong size met TensorFlow's own error deep in
+    # the generator (a concat, a TypeError in SEGAN's de-emphasis) or, in Pix2Pix and ConditionalGAN, made
+    # samples of another shape, or twice as many, without a word.
+    gan = families.build(family)
+    conditions, _ = families.data(family, 4)
+    if conditions.ndim == 1:  # class ids: `[batch]` or `[batch, 1]`
+        conditions, wrong = conditions[:, None], np.stack([conditions] * 2, 1)
+    else:
+        wrong = conditions[:, : conditions.shape[1] // 2]
+    expected = " or ".join(str(shape) for shape in gan.sample_shapes()["conditions"])
+
+    @tf.function(input_signature=[tf.TensorSpec([None] * wrong.ndim, conditions.dtype)])
+    def generate(condition):
+        return gan.generate(condition)
+
+    assert generate(conditions).shape == (4, *families.SHAPES[family][1])
+    said = f"condition: conditions must have shape {expected} per sample, as the model takes them"
+    with pytest.raises(tf.errors.InvalidArgumentError, match=re.escape(said)):
+        generate(wrong)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, *wrong.shape[1:]], conditions.dtype)])
+    def generate_static(condition):
+        return gan.generate(condition)
+
+    with pytest.raises(ValueError, match=r"ValueError: condition: .* shape"):  # known as it traces: the library's
+        generate_static(wrong)

@@ -333,15 +333,16 @@ class InputChecks:
             self.check_condition(spec, "dataset condition")
         else:
             _check_one_batch(condition, where)
-            if tf.is_tensor(condition) and condition.shape.rank is None:
-                # A graph tensor of unknown rank (`tf.TensorSpec(None)` in a `tf.function`'s signature): checked
-                # and shaped in-graph, as the step checks a dataset's sizes.
-                condition = self._shape_checked(condition)[0]
             shape = getattr(condition, "shape", None)  # a `tf.Variable` has no `ndim`
             if shape is not None and tf.TensorShape(shape).rank and shape[0] == 0:
                 raise ValueError(f"`{where}` holds no conditions (an empty batch): nothing to generate.")
             if hasattr(condition, "shape") and hasattr(condition, "dtype"):
-                self.check_condition(condition, where)
+                self.check_condition(condition, where)  # the sizes known as a `tf.function` traces
+            if tf.is_tensor(condition) and not condition.shape[1:].is_fully_defined():
+                # A graph tensor of sizes unknown until it runs (`tf.TensorSpec([None, None, None, 1])` or
+                # `tf.TensorSpec(None)` in a `tf.function`'s signature): checked and shaped in-graph, as the step
+                # checks a dataset's sizes.
+                condition = self._shape_checked(condition, where=where)[0]
         return condition
 
     def _check_fit_data(self, x, y, kwargs, method="fit"):
@@ -443,14 +444,15 @@ class InputChecks:
 
     # ---------------------------- in the step: what a dataset leaves unknown
 
-    def _shape_checked(self, condition, target=None):
+    def _shape_checked(self, condition, target=None, where=None):
         """`condition` and `target` (`None` in `predict`) once the step checked their per-sample sizes and rows.
 
         Sizes and row counts the static shapes state are checked as the step
         traces (no cost per step); the step asserts those they leave unknown
         (`from_generator`, `tf.py_function`), unless `compile(check_data=False)`.
         A tensor of one possible shape gets it (an unknown rank too), as the
-        networks need it.
+        networks need it. `where` names a user's argument (a graph tensor
+        given to `generate`): its failed assertion says what to do itself.
         """
         checking = getattr(self, "check_data", True)
         batch = {"conditions": condition} if target is None else {"conditions": condition, "targets": target}
@@ -470,7 +472,11 @@ class InputChecks:
                 got = tf.shape(tensor)  # [rank], known at run time only
                 ok = tf.reduce_any([self._fits_shape(got, shape) for shape in shapes])
                 # int data: `Assert` needs no guard; `_data_error` writes the sizes as a tuple
-                checks.append(tf.debugging.Assert(ok, [_SHAPE_MARK + what, expected, got], summarize=-1))
+                said = [] if where is None else [
+                    f"{where}: {what} must have shape {expected} per sample, as the model takes them; the shape "
+                    f"of this batch follows (batch first). Resize or reshape them."
+                ]
+                checks.append(tf.debugging.Assert(ok, said + [_SHAPE_MARK + what, expected, got], summarize=-1))
             with tf.control_dependencies(checks):
                 batch[what] = (
                     tf.ensure_shape(tensor, (None, *shapes[0]), name=f"keras_cgan_{what}_shape")  # named for its error

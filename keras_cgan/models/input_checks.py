@@ -37,8 +37,14 @@ SAMPLE_WEIGHT_MESSAGE = (
 )
 
 
-# Per thread, `{id(model): [[use], ...]}`: the `_checked_for` blocks open on each model, the innermost last.
-_USES = threading.local()
+class _Uses(threading.local):
+    """Per thread, `{id(model): {block: use}}`: the `_checked_for` blocks open on each model, the innermost last."""
+
+    def __init__(self):
+        self.by_model = {}
+
+
+_USES = _Uses()
 
 
 class NonFiniteDataError(ValueError, FloatingPointError):
@@ -279,8 +285,8 @@ class InputChecks:
 
         The samples are for generation, unless checked within `_checked_for` (on this thread).
         """
-        open_blocks = getattr(_USES, "by_model", {}).get(id(self))
-        use = open_blocks[-1][0] if open_blocks else "generate"
+        open_blocks = _USES.by_model.get(id(self))
+        use = next(reversed(open_blocks.values())) if open_blocks else "generate"
         if getattr(self, "check_data", True) or not (isinstance(samples, np.ndarray) or hasattr(samples, "numpy")):
             check_samples(samples, where, what, self.sample_kind, use)
         else:
@@ -290,16 +296,15 @@ class InputChecks:
     def _checked_for(self, use):
         """Within it, `_check_values` checks samples for `use` (`"train"` or `"evaluate"`), which its NaN message
         names: on this thread only, and on no other once it ends, in whatever order blocks end."""
-        by_model = _USES.__dict__.setdefault("by_model", {})
-        block = [use]  # this block's own entry, removed by identity
-        by_model.setdefault(id(self), []).append(block)
+        by_model = _USES.by_model
+        open_blocks = by_model.setdefault(id(self), {})
+        block = object()  # this block's own key: blocks of the same use end apart
+        open_blocks[block] = use
         try:
             yield
         finally:
-            open_blocks = [other for other in by_model.get(id(self), []) if other is not block]
-            if open_blocks:
-                by_model[id(self)] = open_blocks
-            else:
+            del open_blocks[block]
+            if not open_blocks:  # no block left on the model: no entry kept for its id
                 by_model.pop(id(self), None)
 
     def _scalar_condition(self):

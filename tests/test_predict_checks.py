@@ -45,7 +45,7 @@ def test_predict_on_a_dataset_checks_the_values_its_arrays_would_be_checked_for(
 # ------------------------------------------------- a subclass's generate on a keras.Input
 
 
-@pytest.mark.parametrize("family", ["conditional", "pix2pix", "segan", "stackgan"])
+@pytest.mark.parametrize("family", ["conditional", "pix2pix", "segan"])  # StackGAN's node: test_api_edges.py
 def test_a_subclass_generate_on_a_keras_input_does_its_work_once(family):
     # `halved.generate(keras.Input(...))` reached the model's call through `super().generate(...)`; the call ran
     # the subclass's `generate` inside the node, and the subclass halved the node's output again: a quarter.

@@ -32,6 +32,7 @@ import collections
 import contextlib
 import copy
 import functools
+import inspect
 import os
 import threading
 import types
@@ -83,6 +84,27 @@ def _squashed_outputs(network):
             tensor = layer._inbound_nodes[history.node_index].input_tensors[0]
     return found
 
+
+
+def _through_call(generate):
+    """A subclass's `generate` that hands a `keras.Input` to the model's call before its own work runs.
+
+    The call makes the functional node and runs `self.generate` (this one) on
+    the batch it prepared, so the subclass's work runs once, inside the node:
+    reached through `super().generate(...)`, the node's output got it again.
+    """
+    signature = inspect.signature(generate)
+
+    @functools.wraps(generate)
+    def generate_or_call(self, condition, *args, **kwargs):
+        if self._prepared(condition) or not self._symbolic(condition):
+            return generate(self, condition, *args, **kwargs)
+        arguments = signature.bind(self, condition, *args, **kwargs)
+        arguments.apply_defaults()
+        noise, training = arguments.arguments.get("noise"), arguments.arguments.get("training", False)
+        return self(condition, noise=noise, training=training)
+
+    return generate_or_call
 
 
 def _user_callbacks(callbacks):
@@ -160,8 +182,6 @@ def batch_norm_layers(network):
 
 def _outside_library_stacklevel():
     """The `stacklevel` of the first frame outside keras_cgan and Keras: the user's line."""
-    import inspect
-
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # keras_cgan/
     roots = (package + os.sep, os.path.dirname(os.path.abspath(keras.__file__)) + os.sep)
     level, frame = 1, inspect.currentframe().f_back
@@ -307,6 +327,12 @@ class GANModel(InputChecks, keras.Model):
     _discriminator_argument = "discriminator"  # the constructor argument that holds `self.discriminator`
     varied_per_condition = False  # True where one condition has many right samples (CollapseMonitor checks it)
 
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's own `generate` gives a `keras.Input` to the model's call first (`_through_call`)."""
+        super().__init_subclass__(**kwargs)
+        if "generate" in vars(cls):
+            cls.generate = _through_call(vars(cls)["generate"])
+
     def __init__(self, generator, discriminator, adversarial_weight=1.0, seed=None, ema_decay=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(generator, keras.Model):
@@ -424,7 +450,8 @@ class GANModel(InputChecks, keras.Model):
         `gan(condition, noise=...)`, take them. Within a step or the model's
         call the batch is the one the model prepared, taken as it is. A
         subclass may override it and call `super().generate(...)`: its own
-        work then runs once in `generate`, the model's call and `predict`.
+        work then runs once in `generate` (on a `keras.Input` too, whose
+        node the model's call makes), the model's call and `predict`.
         """
         if not self._prepared(condition):
             if self._symbolic(condition):  # a `keras.Input`: the model's call makes its node in a functional model
@@ -969,7 +996,7 @@ class GANModel(InputChecks, keras.Model):
     def predict_step(self, data):
         condition, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         with self._global_batch(self._shape_checked(checks.single(condition))[0]) as (condition, _):
-            condition = self.prepare_condition(condition)
+            condition, _ = self._checked_batch(condition, None)  # values (image, waveform conditions), as `fit`'s
             with tf.control_dependencies(tf.nest.flatten(condition)):  # no noise drawn on a batch that fails
                 samples = self.generate(condition, training=False)
                 self._count_step("predict")

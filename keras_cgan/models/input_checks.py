@@ -39,8 +39,14 @@ SAMPLE_WEIGHT_MESSAGE = (
 )
 
 
-# Per thread, `{id(model): [[use], ...]}`: the `_checked_for` blocks open on each model, the innermost last.
-_USES = threading.local()
+class _Uses(threading.local):
+    """Per thread, `{id(model): {block: use}}`: the `_checked_for` blocks open on each model, the innermost last."""
+
+    def __init__(self):
+        self.by_model = {}
+
+
+_USES = _Uses()
 
 
 def as_batch(values, scalar_condition):
@@ -183,11 +189,12 @@ class InputChecks:
         """The batch tensors the step checks in-graph, `{what: tensor}`: finite and in `[-1, 1]`.
 
         Targets always; families whose condition is itself a sample (an
-        image, a waveform, frames) add it.
+        image, a waveform, frames) add it. A `None` (the targets in
+        `predict`) is not checked.
 
         Args:
             condition: the batch's conditions, as the dataset yields them.
-            target: the batch's targets.
+            target: the batch's targets, or `None` in `predict`.
         """
         return {"targets": target}
 
@@ -208,8 +215,8 @@ class InputChecks:
 
         The samples are for generation, unless checked within `_checked_for` (on this thread).
         """
-        open_blocks = getattr(_USES, "by_model", {}).get(id(self))
-        use = open_blocks[-1][0] if open_blocks else "generate"
+        open_blocks = _USES.by_model.get(id(self))
+        use = next(reversed(open_blocks.values())) if open_blocks else "generate"
         if getattr(self, "check_data", True) or not (isinstance(samples, np.ndarray) or hasattr(samples, "numpy")):
             check_samples(samples, where, what, self.sample_kind, use)
         else:
@@ -219,16 +226,15 @@ class InputChecks:
     def _checked_for(self, use):
         """Within it, `_check_values` checks samples for `use` (`"train"` or `"evaluate"`), which its NaN message
         names: on this thread only, and on no other once it ends, in whatever order blocks end."""
-        by_model = _USES.__dict__.setdefault("by_model", {})
-        block = [use]  # this block's own entry, removed by identity
-        by_model.setdefault(id(self), []).append(block)
+        by_model = _USES.by_model
+        open_blocks = by_model.setdefault(id(self), {})
+        block = object()  # this block's own key: blocks of the same use end apart
+        open_blocks[block] = use
         try:
             yield
         finally:
-            open_blocks = [other for other in by_model.get(id(self), []) if other is not block]
-            if open_blocks:
-                by_model[id(self)] = open_blocks
-            else:
+            del open_blocks[block]
+            if not open_blocks:  # no block left on the model: no entry kept for its id
                 by_model.pop(id(self), None)
 
     def _scalar_condition(self):
@@ -262,15 +268,16 @@ class InputChecks:
             self.check_condition(spec, "dataset condition")
         else:
             _check_one_batch(condition, where)
-            if tf.is_tensor(condition) and condition.shape.rank is None:
-                # A graph tensor of unknown rank (`tf.TensorSpec(None)` in a `tf.function`'s signature): checked
-                # and shaped in-graph, as the step checks a dataset's sizes.
-                condition = self._shape_checked(condition)[0]
             shape = getattr(condition, "shape", None)  # a `tf.Variable` has no `ndim`
             if shape is not None and tf.TensorShape(shape).rank and shape[0] == 0:
                 raise ValueError(f"`{where}` holds no conditions (an empty batch): nothing to generate.")
             if hasattr(condition, "shape") and hasattr(condition, "dtype"):
-                self.check_condition(condition, where)
+                self.check_condition(condition, where)  # the sizes known as a `tf.function` traces
+            if tf.is_tensor(condition) and not condition.shape[1:].is_fully_defined():
+                # A graph tensor of sizes unknown until it runs (`tf.TensorSpec([None, None, None, 1])` or
+                # `tf.TensorSpec(None)` in a `tf.function`'s signature): checked and shaped in-graph, as the step
+                # checks a dataset's sizes.
+                condition = self._shape_checked(condition, where=where)[0]
         return condition
 
     def _check_fit_data(self, x, y, kwargs, method="fit"):
@@ -372,14 +379,15 @@ class InputChecks:
 
     # ---------------------------- in the step: what a dataset leaves unknown
 
-    def _shape_checked(self, condition, target=None):
+    def _shape_checked(self, condition, target=None, where=None):
         """`condition` and `target` (`None` in `predict`) once the step checked their per-sample sizes and rows.
 
         Sizes and row counts the static shapes state are checked as the step
         traces (no cost per step); the step asserts those they leave unknown
         (`from_generator`, `tf.py_function`), unless `compile(check_data=False)`.
         A tensor of one possible shape gets it (an unknown rank too), as the
-        networks need it.
+        networks need it. `where` names a user's argument (a graph tensor
+        given to `generate`): its failed assertion says what to do itself.
         """
         checking = getattr(self, "check_data", True)
         batch = {"conditions": condition} if target is None else {"conditions": condition, "targets": target}
@@ -399,7 +407,11 @@ class InputChecks:
                 got = tf.shape(tensor)  # [rank], known at run time only
                 ok = tf.reduce_any([self._fits_shape(got, shape) for shape in shapes])
                 # int data: `Assert` needs no guard; `_data_error` writes the sizes as a tuple
-                checks.append(tf.debugging.Assert(ok, [_SHAPE_MARK + what, expected, got], summarize=-1))
+                said = [] if where is None else [
+                    f"{where}: {what} must have shape {expected} per sample, as the model takes them; the shape "
+                    f"of this batch follows (batch first). Resize or reshape them."
+                ]
+                checks.append(tf.debugging.Assert(ok, said + [_SHAPE_MARK + what, expected, got], summarize=-1))
             with tf.control_dependencies(checks):
                 batch[what] = (
                     tf.ensure_shape(tensor, (None, *shapes[0]), name=f"keras_cgan_{what}_shape")  # named for its error
@@ -431,6 +443,8 @@ class InputChecks:
             return []
         checks = []
         for what, tensor in self.checked_samples(condition, target).items():
+            if tensor is None:  # `predict`'s targets
+                continue
             values = tf.cast(tensor, "float32")
             ok = tf.reduce_all(tf.abs(values) <= SAMPLE_LIMIT)  # one pass; False for NaN and inf
 
@@ -446,7 +460,8 @@ class InputChecks:
         return checks
 
     def _checked_batch(self, condition, target):
-        """The batch (`_shape_checked` already) once its in-graph checks pass: values, then the condition's own.
+        """The batch (`_shape_checked` already; `target` `None` in `predict`) once its in-graph checks pass: values,
+        then the condition's own.
 
         The prepared condition comes out of an op that waits for every check,
         so a step that depends on it neither updates a weight nor counts a

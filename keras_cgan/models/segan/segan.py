@@ -203,23 +203,11 @@ class SEGAN(GANModel):
         return {**super().sample_shapes(), "conditions": [(self.window, 1)]}
 
     def checked_samples(self, condition, target):
-        """Clean and noisy windows (noisy alone in `predict`, `target=None`): finite and in `[-1, 1]`."""
-        return {"conditions": condition} if target is None else {"targets": target, "conditions": condition}
-
-    def predict_step(self, data):
-        """`GANModel.predict_step` once the noisy windows pass `fit`'s in-graph value check.
-
-        Arrays are checked before `predict` starts; a dataset's values only
-        here (int16 PCM, NaN), each batch in the traced step (no retracing).
-        """
-        condition, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        with tf.control_dependencies(self._batch_checks(checks.single(condition), None)):
-            return super().predict_step(data)
+        """Clean and noisy windows: both must be finite and in `[-1, 1]`."""
+        return {"targets": target, "conditions": condition}
 
     def generate(self, condition, noise=None, training=False):
         if not self._prepared(condition):  # a user's lists, arrays or tensors: checked as `predict` checks them
-            if self._symbolic(condition):  # a `keras.Input`: the model's call makes its node
-                return self(condition, noise=noise, training=training)
             condition, noise = self._user_batch(condition, noise)
         condition = tf.cast(condition, "float32")
         emphasized = waveform_lib.tf_preemphasis(condition, self.preemphasis)

@@ -250,8 +250,6 @@ class StackGAN(ConditionalGAN):
 
     def generate(self, condition, noise=None, training=False):
         # A user's ids, lists, arrays or tensors are checked as `predict` checks them (in `generate_stages`).
-        if not self._prepared(condition) and self._symbolic(condition):  # a `keras.Input`: the model's call's node
-            return self(condition, noise=noise, training=training)
         return self.generate_stages(condition, noise, training)[0][-1]
 
     def call(self, condition, training=False, noise=None, all_stages=False):

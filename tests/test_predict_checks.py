@@ -1,0 +1,103 @@
+"""`predict` and `generate` check a user's conditions alike whatever way they come: arrays, a `tf.data` dataset,
+a `keras.Input`, or a graph tensor in a user's `tf.function`.
+
+Each test failed before its fix.
+"""
+
+import re
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_cgan.models.input_checks import NonFiniteDataError
+from tests import families
+
+
+def _dataset(conditions):
+    return tf.data.Dataset.from_tensor_slices(conditions).batch(2)
+
+
+# ------------------------------------------------------ a dataset's values
+
+
+@pytest.mark.parametrize("family", families.FAMILIES)
+def test_predict_on_a_dataset_checks_the_values_its_arrays_would_be_checked_for(family):
+    # Only SEGAN checked a dataset's batches in `predict`: Pix2Pix and NextFrameGAN generated from condition
+    # images out of [-1, 1], or holding NaN, which `predict` refuses as arrays.
+    gan = families.build(family)
+    conditions, _ = families.data(family, 4)
+    if conditions.dtype.kind == "i":  # class ids: the condition's own in-graph check
+        bad, message = conditions + 4, "The dataset's conditions are not valid at batch 0: class ids must be <"
+    else:
+        bad, message = conditions * 3, "The dataset's conditions must be in [-1, 1] (the targets' range); at batch 0"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        gan.predict(_dataset(bad), verbose=0)
+    if conditions.dtype.kind == "f":
+        bad = conditions.copy()
+        bad[3].flat[0] = np.nan
+        with pytest.raises(NonFiniteDataError, match=re.escape("hold NaN or inf at batch 1; prediction stopped.")):
+            gan.predict(_dataset(bad), verbose=0)
+    samples = gan.predict(_dataset(conditions), verbose=0)  # good batches predict as before
+    assert samples.shape == (4, *families.SHAPES[family][1]) and np.isfinite(samples).all()
+
+
+# ------------------------------------------------- a subclass's generate on a keras.Input
+
+
+@pytest.mark.parametrize("family", ["conditional", "pix2pix", "segan"])  # StackGAN's node: test_api_edges.py
+def test_a_subclass_generate_on_a_keras_input_does_its_work_once(family):
+    # `halved.generate(keras.Input(...))` reached the model's call through `super().generate(...)`; the call ran
+    # the subclass's `generate` inside the node, and the subclass halved the node's output again: a quarter.
+    import keras
+
+    gan = families.build(family)
+
+    class Halved(type(gan)):
+        def generate(self, condition, noise=None, training=False):
+            return super().generate(condition, noise=noise, training=training) * 0.5
+
+    halved = Halved.from_config(gan.get_config())
+    halved.set_weights(gan.get_weights())
+    conditions, _ = families.data(family, 4)
+    inputs = [keras.Input(conditions.shape[1:], dtype=str(conditions.dtype))]
+    given = [conditions]
+    if gan.noise_shape is not None:
+        inputs.append(keras.Input(gan.noise_shape))
+        given.append(np.random.default_rng(1).normal(size=(4, *gan.noise_shape)).astype("float32"))
+    wrapped = keras.Model(inputs, halved.generate(inputs[0], noise=inputs[1] if len(inputs) > 1 else None))
+    expected = 0.5 * np.asarray(gan.generate(conditions, noise=given[1] if len(given) > 1 else None))
+    np.testing.assert_allclose(np.asarray(wrapped(given)), expected, atol=1e-6)
+
+
+# ---------------------------------------- sizes a user's tf.function leaves unknown
+
+
+@pytest.mark.parametrize("family", ["conditional", "pix2pix", "segan", "next_frame"])
+def test_a_condition_of_the_wrong_size_in_a_tf_function_is_named(family):
+    # With sizes left unknown (`TensorSpec([None, None, None, 1])`) a wrong size met TensorFlow's own error deep in
+    # the generator (a concat, a TypeError in SEGAN's de-emphasis) or, in Pix2Pix and ConditionalGAN, made
+    # samples of another shape, or twice as many, without a word.
+    gan = families.build(family)
+    conditions, _ = families.data(family, 4)
+    if conditions.ndim == 1:  # class ids: `[batch]` or `[batch, 1]`
+        conditions, wrong = conditions[:, None], np.stack([conditions] * 2, 1)
+    else:
+        wrong = conditions[:, : conditions.shape[1] // 2]
+    expected = " or ".join(str(shape) for shape in gan.sample_shapes()["conditions"])
+
+    @tf.function(input_signature=[tf.TensorSpec([None] * wrong.ndim, conditions.dtype)])
+    def generate(condition):
+        return gan.generate(condition)
+
+    assert generate(conditions).shape == (4, *families.SHAPES[family][1])
+    said = f"condition: conditions must have shape {expected} per sample, as the model takes them"
+    with pytest.raises(tf.errors.InvalidArgumentError, match=re.escape(said)):
+        generate(wrong)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, *wrong.shape[1:]], conditions.dtype)])
+    def generate_static(condition):
+        return gan.generate(condition)
+
+    with pytest.raises(ValueError, match=r"ValueError: condition: .* shape"):  # known as it traces: the library's
+        generate_static(wrong)

@@ -77,6 +77,9 @@ def test_enhance_reads_model_endings_as_export_does_and_names_the_rename(tmp_pat
     with pytest.raises(ValueError, match="holds a TFLite model, not an ONNX model"):  # was onnxruntime's error
         streaming.stream_enhance(str(tmp_path / "segan.onnx"), np.zeros(800, "float32"))
     assert files.model_format(tmp_path / "g.keras.bak") is None  # not there: told by its ending only
+    backup = keras_archive(tmp_path / "g.KERAS.bak")  # renamed g.keras, not g.KERAS.keras
+    with pytest.raises(ValueError, match=re.escape(f"rename it to {str(tmp_path / 'g.keras')!r}.")):
+        files.model_format(backup)
     assert files.model_format(tmp_path / "G.TFLITE") == "tflite"
 
 

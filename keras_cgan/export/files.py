@@ -126,7 +126,8 @@ def model_format(path, label=None):
         return "saved_model"
     if held and held != named:
         was = f", not {_KINDS[named][0]}," if named else ""
-        renamed = stem if stem.endswith(_KINDS[held][1]) else stem + _KINDS[held][1]  # `g.keras.bak`: `g.keras`
+        wanted = _KINDS[held][1]
+        renamed = (stem[: -len(wanted)] if stem.lower().endswith(wanted) else stem) + wanted  # `g.KERAS.bak`: `g.keras`
         raise ValueError(f"{label}: holds {_KINDS[held][0]}{was} by its content; rename it to {renamed!r}.")
     if named == "keras" and ending != ending.lower():
         raise ValueError(f"{label}: Keras reads model files ending in lower case only; rename it to "

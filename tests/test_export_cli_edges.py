@@ -103,7 +103,8 @@ def test_calibration_data_is_checked_once_in_the_flags_words(tmp_path):
     noise = np.zeros((4, 4), "float32")
     for data, message in (
         ({"noise": noise}, r"^representative_data: holds the arrays \['noise'\]; the generator's inputs are "
-                           r"\['noise', 'condition'\]\. Save one array"),  # was: "must have the keys"
+                           r"\['noise', 'condition'\]\. Give one array of typical inputs per input, under its name "
+                           r"\(noise=\.\.\., condition=\.\.\.\)\.$"),  # no numpy.savez(FILE: a dict was given
         ({"noise": noise, "condition": np.zeros(3)}, "^representative_data: its arrays hold different numbers of "
                                                      r"samples \{'noise': 4, 'condition': 3\}"),
         ({"noise": noise[:0], "condition": np.zeros(0)}, "^representative_data: its arrays hold no samples"),

@@ -1,5 +1,8 @@
 """Where exports are written: targets checked before converting, and atomic writes (whole, or not at all).
 
+Also which format a model path holds (`model_format`): a folder holding `saved_model.pb` is a SavedModel, a
+file is told by its ending, and by its content where the two disagree.
+
 Example:
 
 >>> import os, tempfile

@@ -821,7 +821,7 @@ def test_int8_calibration_errors_of_the_cli_name_the_flag_and_the_file(tmp_path,
     ids = np.arange(8) % 10
     files = {  # name: (arrays, what the error says after "--representative-data FILE")
         "missing": ({"noise": noise}, ": holds the arrays ['noise']; the generator's inputs are ['noise', "
-                                      "'condition']. Save one array of typical inputs per input, under its name"),
+                                      "'condition']. Give one array of typical inputs per input, under its name"),
         "batches": ({"noise": noise, "condition": ids[:4]}, ": its arrays hold different numbers of samples"),
         "empty": ({"noise": noise[:0], "condition": ids[:0]}, ": its arrays hold no samples"),
         "shape": ({"noise": noise[:, :3], "condition": ids}, "['noise'] must have shape (batch,) + (4,)"),

@@ -69,10 +69,17 @@ def test_enhance_reads_model_endings_as_export_does_and_names_the_rename(tmp_pat
                 runtimes.load_runtime(model)  # as `export parity` and `stream_enhance` read it
             else:
                 generator_lib.load_model(model)  # as `export onnx|tflite|savedmodel` reads it
+    h5 = tmp_path / "segan.h5"  # an HDF5 file: a SEGAN does not save to `.h5`
+    h5.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(8))
+    assert main(command + [str(h5)]) == 2  # was: "not a readable .keras file (... cut short, empty ...)"
+    assert capsys.readouterr().err.endswith(f"--model {h5}: expected a run folder, a .keras or a .tflite file.\n")
     assert not (tmp_path / "b.wav").exists()
     with pytest.raises(ValueError, match="holds a TFLite model, not an ONNX model"):  # was onnxruntime's error
         streaming.stream_enhance(str(tmp_path / "segan.onnx"), np.zeros(800, "float32"))
     assert files.model_format(tmp_path / "g.keras.bak") is None  # not there: told by its ending only
+    backup = keras_archive(tmp_path / "g.KERAS.bak")  # renamed g.keras, not g.KERAS.keras
+    with pytest.raises(ValueError, match=re.escape(f"rename it to {str(tmp_path / 'g.keras')!r}.")):
+        files.model_format(backup)
     assert files.model_format(tmp_path / "G.TFLITE") == "tflite"
 
 
@@ -96,7 +103,8 @@ def test_calibration_data_is_checked_once_in_the_flags_words(tmp_path):
     noise = np.zeros((4, 4), "float32")
     for data, message in (
         ({"noise": noise}, r"^representative_data: holds the arrays \['noise'\]; the generator's inputs are "
-                           r"\['noise', 'condition'\]\. Save one array"),  # was: "must have the keys"
+                           r"\['noise', 'condition'\]\. Give one array of typical inputs per input, under its name "
+                           r"\(noise=\.\.\., condition=\.\.\.\)\.$"),  # no numpy.savez(FILE: a dict was given
         ({"noise": noise, "condition": np.zeros(3)}, "^representative_data: its arrays hold different numbers of "
                                                      r"samples \{'noise': 4, 'condition': 3\}"),
         ({"noise": noise[:0], "condition": np.zeros(0)}, "^representative_data: its arrays hold no samples"),

@@ -129,7 +129,7 @@ def _enhancer(args):
         if family != "segan":  # before its model is loaded
             raise ValueError(f"--model {path}: a {family} run; enhance takes a segan run.")
         _, _, model = load_run(os.path.abspath(path), flag="--model")
-    elif kind == "keras":
+    elif kind == "keras" and path.endswith(".keras"):  # a SEGAN saves to `.keras` only, not to `.h5`
         import keras
 
         from keras_cgan.cli.run_folder import check_keras_file

@@ -1,5 +1,8 @@
 """Where exports are written: targets checked before converting, and atomic writes (whole, or not at all).
 
+Also which format a model path holds (`model_format`): a folder holding `saved_model.pb` is a SavedModel, a
+file is told by its ending, and by its content where the two disagree.
+
 Example:
 
 >>> import os, tempfile
@@ -126,7 +129,8 @@ def model_format(path, label=None):
         return "saved_model"
     if held and held != named:
         was = f", not {_KINDS[named][0]}," if named else ""
-        renamed = stem if stem.endswith(_KINDS[held][1]) else stem + _KINDS[held][1]  # `g.keras.bak`: `g.keras`
+        wanted = _KINDS[held][1]
+        renamed = (stem[: -len(wanted)] if stem.lower().endswith(wanted) else stem) + wanted  # `g.KERAS.bak`: `g.keras`
         raise ValueError(f"{label}: holds {_KINDS[held][0]}{was} by its content; rename it to {renamed!r}.")
     if named == "keras" and ending != ending.lower():
         raise ValueError(f"{label}: Keras reads model files ending in lower case only; rename it to "

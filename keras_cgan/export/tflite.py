@@ -67,8 +67,8 @@ def representative_samples(generator, data, what="representative_data"):
         if sorted(data) != sorted(names):
             example = ", ".join(f"{name}=..." for name in names)
             raise ValueError(
-                f"{what}: holds the arrays {sorted(data)}; the generator's inputs are {names}. Save one array of "
-                f"typical inputs per input, under its name (numpy.savez(FILE, {example}))."
+                f"{what}: holds the arrays {sorted(data)}; the generator's inputs are {names}. Give one array of "
+                f"typical inputs per input, under its name ({example})."  # a dict's keys, an .npz file's names
             )
         counts = {name: len(data[name]) for name in names if np.ndim(data[name])}  # a single value: its shape is named
         if len(set(counts.values())) > 1:

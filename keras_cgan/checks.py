@@ -156,8 +156,8 @@ def scaling_hint(low, high, kind="image", stream=False, samples=None):
     `stream`: the samples are one chunk of a stream, to be scaled as the rest
     of it (one fixed gain, not each chunk by its own peak). `samples`: the
     samples themselves, when known, which tell 8-bit PCM from float audio
-    (`_looks_8_bit`); with their bounds alone, the 8-bit hint is a guess, said
-    as one.
+    (`_looks_8_bit`); with their bounds alone, or whole samples at a few
+    levels, the 8-bit hint is a guess, said as one.
 
     >>> scaling_hint(0, 255)
     ' Images in [0, 255]: use `x / 127.5 - 1`; in [0, 1]: `2 * x - 1`.'
@@ -196,7 +196,7 @@ def scaling_hint(low, high, kind="image", stream=False, samples=None):
     return " Scale the data to [-1, 1], e.g. `x / np.abs(x).max()`."
 
 
-# Distinct levels an 8-bit recording uses at the least (speech spans dozens); float audio of whole numbers seldom does.
+# Distinct levels at which whole samples around 128 are 8-bit PCM outright (speech spans dozens, room tone a few).
 EIGHT_BIT_LEVELS = 16
 
 
@@ -204,11 +204,12 @@ def _looks_8_bit(low, high, samples=None):
     """Whether samples spanning `[low, high]` look like unsigned 8-bit PCM read as floats; `None`: maybe.
 
     Its silence is 128, so any recording spans it, in whole numbers of
-    `[0, 255]`, at `EIGHT_BIT_LEVELS` levels or more. Float audio scaled by
+    `[0, 255]`; speech at `EIGHT_BIT_LEVELS` levels or more. Float audio scaled by
     mistake (peaking at 3) does not reach 128, and a float clip normalized
     to `[0, 1]` then scaled (`x * 200`) has whole extremes but no whole
-    samples between. `samples` None: the bounds alone can rule 8-bit out,
-    not in (`None`).
+    samples between. Whole samples at fewer levels (a quiet or short
+    recording, or not audio at all) are `None`, as are the bounds alone
+    (`samples` None): they can rule 8-bit out, not in.
 
     >>> _looks_8_bit(0.0, 200.0, np.linspace(0.0, 200.0, 999)), _looks_8_bit(0.0, 200.0, np.arange(201.0))
     (False, True)
@@ -218,7 +219,9 @@ def _looks_8_bit(low, high, samples=None):
     if samples is None:
         return None
     values = np.asarray(samples).reshape(-1)
-    return bool(np.all(values == np.round(values))) and np.unique(values).size >= EIGHT_BIT_LEVELS
+    if not np.all(values == np.round(values)):
+        return False
+    return True if np.unique(values).size >= EIGHT_BIT_LEVELS else None
 
 
 def cast_hint(dtype, kind="image"):

@@ -239,6 +239,23 @@ def _every_part(callback, action, errors=(ValueError, OSError)):
         action()
 
 
+@contextlib.contextmanager
+def _loadable_copy(path):
+    """A copy of the weights file `path` (a path or a `tf.io.gfile` URL) under a name Keras loads, for the block.
+
+    A backup's previous copy (`latest.weights.h5.bkp`) is read so: Keras
+    loads weights from a file named `*.weights.h5` only.
+    """
+    import tempfile
+
+    import tensorflow as tf
+
+    with tempfile.TemporaryDirectory() as folder:
+        copy = os.path.join(folder, "previous.weights.h5")
+        tf.io.gfile.copy(path, copy, overwrite=True)
+        yield copy
+
+
 class _UnreadableEpochFile(ValueError):
     """A backup's epoch file (`training_metadata.json`) that cannot be read; the message names it."""
 
@@ -302,8 +319,6 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
 
     def restore(self):
         """Loads the latest backup into the model, or the previous copy where the latest cannot be read."""
-        import tempfile
-
         import tensorflow as tf
 
         self._reading = self._weights_path  # the weights file an `OSError` is about
@@ -315,9 +330,7 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
             self._latest_unreadable = True
             paths = self._weights_path, self._training_metadata_path
             try:
-                with tempfile.TemporaryDirectory() as folder:  # under a name Keras loads (`*.weights.h5`)
-                    self._weights_path = os.path.join(folder, "previous.weights.h5")
-                    tf.io.gfile.copy(self._prev_weights_path, self._weights_path, overwrite=True)
+                with _loadable_copy(self._prev_weights_path) as self._weights_path:
                     self._training_metadata_path = self._prev_training_metadata_path
                     self._reading = self._prev_weights_path
                     self._load_model()

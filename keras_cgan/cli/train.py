@@ -271,15 +271,6 @@ def _refuse_changes(saved, config, out, sections, ignore_absent=False):
         )
 
 
-@contextlib.contextmanager
-def _loadable_copy(path):
-    """A backup's previous copy (`latest.weights.h5.bkp`) under a name Keras loads (`*.weights.h5`), for the block."""
-    with tempfile.TemporaryDirectory() as folder:
-        copy = os.path.join(folder, "previous.weights.h5")
-        shutil.copyfile(path, copy)
-        yield copy
-
-
 def _backup(backup_dir):
     """`callbacks.SharedBackup` for the run folder, on every worker (the chief alone writes it).
 
@@ -661,8 +652,6 @@ def _tensorboard(family, preview, seed, log_dir):
 
     class RunSamples(SampleWriter):
         def write(self, epoch):
-            import tempfile
-
             with tempfile.TemporaryDirectory() as folder:
                 path = family.write_samples(
                     self.model, *preview, os.path.join(folder, "samples" + family.sample_extension), seed
@@ -765,6 +754,8 @@ def load_run(run, whole=True, flag="--run"):
     except OSError as error:  # killed while the backup was written: the previous epoch's copy
         if not os.path.isfile(weights + ".bkp"):
             raise ValueError(f"{flag} {run}: the backup {weights} cannot be read ({error}).") from error
+        from keras_cgan.callbacks import _loadable_copy
+
         with _loadable_copy(weights + ".bkp") as previous:
             try:
                 gan.load_weights(previous)

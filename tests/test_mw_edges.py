@@ -266,15 +266,22 @@ def test_the_history_written_by_the_chief_stops_every_worker_when_it_fails(tmp_p
     assert path.read_text().splitlines() == ["epoch,d_loss", "0,1.0"]  # once: the chief's
 
 
-def test_data_files_list_only_what_a_loader_reads(tmp_path):
-    from keras_cgan.cli import run_folder, train
+@pytest.mark.parametrize("family, read", [  # was: every family's endings for each (a pix2pix run's wav, a segan's png)
+    ("pix2pix", ["A/0.png", "B/0.JPG", "clips/a.gif"]),
+    ("segan", ["clean_trainset_wav/a.wav"]),
+    ("conditional_gan", ["A/0.png", "B/0.JPG", "clips/a.gif", "tags.csv"]),
+    ("stack_gan", ["A/0.png", "B/0.JPG", "clips/a.gif", "tags.csv"]),
+    ("next_frame_gan", ["A/0.png", "B/0.JPG", "clips/a.gif", "clips/b.mp4"]),
+])
+def test_data_files_list_only_what_the_familys_loader_reads(tmp_path, family, read):
+    from keras_cgan.cli import run_folder
+    from keras_cgan.cli.recipes import FAMILIES
 
-    for name in ("A/0.png", "B/0.JPG", "clean_trainset_wav/a.wav", "tags.csv", "clips/a.gif", "README.md",
-                 "notes.txt", "A/.DS_Store", "A/Thumbs.db"):
+    for name in ("A/0.png", "B/0.JPG", "clean_trainset_wav/a.wav", "tags.csv", "clips/a.gif", "clips/b.mp4",
+                 "README.md", "notes.txt", "A/.DS_Store", "A/Thumbs.db"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"123")
-    listing = run_folder.data_files(str(tmp_path), endings=train._data_endings())
-    assert sorted(listing) == ["A/0.png", "B/0.JPG", "clean_trainset_wav/a.wav", "clips/a.gif", "tags.csv"]
+    assert sorted(run_folder.data_files(str(tmp_path), endings=FAMILIES[family].data_endings)) == read
 
 
 TINY = ["--size", "16", "--filters", "4", "--batch-size", "2", "--set", "receptive_field=16", "--verbose", "0"]
@@ -306,7 +313,7 @@ def test_resume_keeps_the_runs_preview_unless_the_data_changed(tmp_path, capsys,
     with np.load(preview) as saved:
         conditions, targets = saved["conditions"], saved["targets"]
     np.savez(preview, conditions=conditions[::-1], targets=targets[::-1])  # the run's own, unlike the data's
-    for name in ("README.md", "notes.txt", ".DS_Store"):
+    for name in ("README.md", "notes.txt", ".DS_Store", "voice.wav"):  # a wav is no pix2pix data (was: a warning)
         (data / name).write_text("not data")
     capsys.readouterr()
 

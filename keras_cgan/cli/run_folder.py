@@ -11,8 +11,9 @@
     <run>/diagnostics.txt  only when training went wrong: one line per failure
                            CollapseMonitor saw (NaN, constant or saturated
                            output, a discriminator winning outright), kind first
-    <run>/data_files.json  with --data: the name and size of every data file
-                           (image, video, wav, tags.csv) of the data folder,
+    <run>/data_files.json  with --data: the name and size of every file of the
+                           data folder the family's loader reads (its images,
+                           videos, wavs or tags.csv: `Family.data_endings`),
                            which --resume compares with its --data
 
 `sample --run` and `export --run` read nothing else. The sections `family`,

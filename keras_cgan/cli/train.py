@@ -316,13 +316,6 @@ def _versions():
     return {"keras_cgan": __version__, "keras": keras.__version__, "tensorflow": tf.__version__}
 
 
-def _data_endings():
-    """The endings of the files the families' loaders read (images, videos, wav, `tags.csv`), lower case."""
-    from keras_cgan.data import paired_images, video
-
-    return tuple(dict.fromkeys(paired_images.IMAGE_EXTENSIONS + video.VIDEO_EXTENSIONS + (".wav", "tags.csv")))
-
-
 def _resumed_preview(out, preview):
     """The run's `preview.npz` (conditions, targets) when it holds arrays like `preview`'s; else None (made again)."""
     try:
@@ -363,14 +356,15 @@ def _plan(args, family, out, saved, strategy, chief):
         problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
         raise wrong_layout(data_path, family, problem)
     moved = saved_path and data_path != saved_path and not os.path.isdir(saved_path)
-    endings = _data_endings()  # the files a loader reads: a README or notes beside them change nothing
+    endings = family.data_endings  # the files its loader reads: a README, or a pix2pix folder's wav, changes nothing
     files = run_folder.data_files(data_path, exclude=out, endings=endings) if data_path and chief else None
     # Another --data than the run's (still there) is refused below, not compared.
     same = data_path == saved_path or moved
     recorded = run_folder.read_data_files(out) if saved and files is not None and same else None
     renew_preview = False
     if recorded is not None:
-        recorded = {name: size for name, size in recorded.items() if name.lower().endswith(endings)}  # older runs'
+        if endings is not None:  # older runs recorded other files too
+            recorded = {name: size for name, size in recorded.items() if name.lower().endswith(endings)}
         differ = run_folder.data_files_differences(recorded, files)
         renew_preview = bool(differ)
         if differ:

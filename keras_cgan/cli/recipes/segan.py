@@ -158,6 +158,7 @@ FAMILY = register(
         epochs=5,
         batch_size=8,
         load_data=load_data,
+        data_endings=(".wav",),
         build=build,
         write_samples=write_samples,
         sample_extension=".wav",

@@ -240,6 +240,20 @@ def _every_part(callback, action, errors=(ValueError, OSError)):
 
 
 @contextlib.contextmanager
+def _naming(path):
+    """Names `path` in an `OSError` of the block that names no file (a full disk: `[Errno 28] No space left ...`)."""
+    try:
+        yield
+    except OSError as error:
+        if error.filename is not None or os.fspath(path) in str(error):
+            raise
+        if error.errno is not None:  # the same error, read `[Errno 28] No space left on device: 'PATH'`
+            error.filename = os.fspath(path)
+            raise
+        raise OSError(f"{path}: {error}") from error
+
+
+@contextlib.contextmanager
 def _loadable_copy(path):
     """A copy of the weights file `path` (a path or a `tf.io.gfile` URL) under a name Keras loads, for the block.
 
@@ -338,7 +352,11 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
                 self._weights_path, self._training_metadata_path = paths  # where the chief writes
 
     def _save_model(self):  # at the same epoch end (or step) on every worker
-        _chief_part(self, super()._save_model, errors=(Exception,))
+        def save():
+            with _naming(self.backup_dir):
+                super(SharedBackup, self)._save_model()
+
+        _chief_part(self, save, errors=(Exception,))
 
     def on_train_end(self, logs=None):  # Keras' deletes the folder when `delete_checkpoint`
         if self.delete_checkpoint:

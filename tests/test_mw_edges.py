@@ -141,9 +141,9 @@ def test_the_backup_written_by_the_chief_stops_every_worker_when_it_fails(tmp_pa
     full = OSError(28, "No space left on device")
     chief, other = _on_both(lambda strategy: backup_and_restore(folder, strategy), lambda c: c.on_epoch_end(0),
                             models={0: {"save_error": full}})
-    assert chief is full
+    assert chief is full and full.filename == folder  # the backup named (was: no file)
     assert str(other) == "The chief worker stopped, so this worker stops too. On the chief: " \
-        "OSError: [Errno 28] No space left on device"
+        f"OSError: [Errno 28] No space left on device: '{folder}'"
 
     # Written: by the chief alone (the other worker's save would raise); both restore it.
     chief, other = _on_both(lambda strategy: backup_and_restore(folder, strategy), lambda c: c.on_epoch_end(0),

@@ -514,6 +514,12 @@ def run_train(args):
                 # A loader's own error raised inside tf.data: its message without TF's prefix.
                 first = re.sub(r"^\{\{function_node [^}]*\}\}.*?: (ValueError|OSError): ", "", first)
                 raise ValueError(f"training stopped: {first}") from error
+            if isinstance(error, OSError):  # a write of the chief's, e.g. the disk filled up: one error line
+                said = f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)
+                then = (f"{backup} keeps the last finished epoch: make room or fix the folder, then run the same "
+                        "command with --resume to continue from it." if trained else
+                        "Nothing had trained: make room or fix the folder, then run the same command again.")
+                raise ValueError(f"training stopped: {said}. {then}") from error
             if isinstance(error, FloatingPointError):  # StopOnNaN: one error line; what was trained is kept
                 kept = f" {diagnostics} and the last finished epoch's backup are kept." if os.path.isdir(out) else ""
                 raise ValueError(
@@ -608,13 +614,17 @@ def _history_logger(path):
     """
     import keras
 
-    from keras_cgan.callbacks import on_chief
+    from keras_cgan.callbacks import _naming, on_chief
 
     class HistoryCSV(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):  # on every worker: the chief's failure stops each alike
             on_chief(self.model, lambda: self.append(epoch, logs), errors=(Exception,))
 
         def append(self, epoch, logs):
+            with _naming(path):
+                self._append(epoch, logs)
+
+        def _append(self, epoch, logs):
             logs = {k: float(v) for k, v in (logs or {}).items()}
             text = ""
             if os.path.isfile(path):

@@ -280,9 +280,10 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
     `backup_and_restore` gives it to every worker of a multi-worker run. Where
     the latest copy cannot be read (cut short by a kill: its weights or its
     epoch file), it reads the previous one (`double_checkpoint`) where it
-    lies; the chief copies it over the latest once every worker has read it
-    (with `agree_across_workers`; Keras' fallback copies it on every worker,
-    before reading).
+    lies; the chief copies it over the latest when it next writes the
+    backup, every worker having read it (Keras' fallback copies it on every
+    worker, before reading). That write first copies the latest over the
+    previous one: a readable previous copy is kept.
 
     `agree_across_workers`: set it on every worker's copy alike (`keras-cgan
     train` does): a restore that fails on any worker, or a write that fails
@@ -303,11 +304,11 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
     """
 
     agree_across_workers = False  # see the class docstring
+    _latest_unreadable = False  # the previous copy was read: the chief's next write first puts it back as the latest
 
     def on_train_begin(self, logs=None):
         self._latest_unreadable = False
         _every_part(self, self.restore, errors=(Exception,))  # an OSError, or the storage's (`tf.errors`)
-        _chief_part(self, self._replace_latest, errors=(Exception,))  # on every worker alike: one agreement each
 
     def _replace_latest(self):
         """Copies the previous copy over the latest one read, as Keras does once read: the next write keeps it."""
@@ -320,6 +321,7 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
             tf.io.gfile.copy(self._prev_training_metadata_path, self._training_metadata_path, overwrite=True)
         elif tf.io.gfile.exists(self._training_metadata_path):
             tf.io.gfile.remove(self._training_metadata_path)
+        self._latest_unreadable = False  # once: a later write's latest is a newer epoch
 
     def _load_model(self):
         """Keras' `_load_model`; an epoch file it cannot read raises a `ValueError` that names it."""
@@ -353,6 +355,8 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
 
     def _save_model(self):  # at the same epoch end (or step) on every worker
         def save():
+            # In this agreement, not one of its own when training begins: every worker has read the backup since.
+            self._replace_latest()
             with _naming(self.backup_dir):
                 super(SharedBackup, self)._save_model()
 

@@ -111,7 +111,7 @@ class Model:
     def save_weights(self, filepath, overwrite=True):
         if self.save_error:
             raise self.save_error
-        with open(filepath, "w") as f:
+        with tf.io.gfile.GFile(filepath, "w") as f:  # as Keras writes: a remote backup too
             f.write("weights")
 
     def load_weights(self, filepath):
@@ -187,8 +187,10 @@ def _broken_backup(folder):
             f.write(text)
 
 
-def _restore_on_both(folder, slow=None):
-    """`on_train_begin` of a `backup_and_restore(folder)` on a chief and a worker; `slow`: the worker that reads late."""
+def _restore_on_both(folder, slow=None, collective=None):
+    """`on_train_begin` of a `backup_and_restore(folder)` on a chief and a worker, then the backup of the epoch
+    they resumed at; `slow`: the worker that reads late. `collective`: a list the chief's all-reduces are appended to,
+    by where (`"begin"`, `"save"`)."""
     from keras_cgan.callbacks import backup_and_restore
 
     def action(strategy):
@@ -196,7 +198,13 @@ def _restore_on_both(folder, slow=None):
         callback.agree_across_workers = True
         callback.set_model(Cut(strategy))
         callback.model.delay = 0.5 if strategy.index == slow else 0.0
+        if collective is not None and strategy.index == 0:
+            reduce = strategy.reduce
+            strategy.reduce = lambda *args, **kwargs: collective.append(place) or reduce(*args, **kwargs)
+        place = "begin"
         callback.on_train_begin()
+        place = "save"
+        callback.on_epoch_end(callback.model._initial_epoch)
         return callback
 
     return on_workers(2, action)
@@ -205,15 +213,23 @@ def _restore_on_both(folder, slow=None):
 def test_a_broken_latest_backup_is_replaced_by_the_previous_copy_once_every_worker_read_it(tmp_path):
     folder = tmp_path / "backup"
     _broken_backup(str(folder))
-    chief, other = _restore_on_both(str(folder), slow=1)
+    reduced = []
+    chief, other = _restore_on_both(str(folder), slow=1, collective=reduced)
     assert chief.model._initial_epoch == other.model._initial_epoch == 2  # both read the previous copy
     assert other.model.loaded[-1].endswith("previous.weights.h5")  # not the latest, replaced before it read
-    # The chief copied it over the latest (as Keras does): the next write keeps a readable previous copy.
-    assert (folder / "latest.weights.h5").read_text() == "weights"
-    assert (folder / "training_metadata.json").read_text() == '{"epoch": 2, "batch": 0}'
+    # The chief copied it over the latest (as Keras does) before its next write, which copied the latest over the
+    # previous copy: that one is readable still (was "cut" without the copy).
+    assert (folder / "latest.weights.h5.bkp").read_text() == "weights"
+    assert (folder / "training_metadata.json.bkp").read_text() == '{"epoch": 2, "batch": 0}'
+    assert (folder / "training_metadata.json").read_text() == '{"epoch": 3, "batch": 0}'
+    # One agreement when training begins (every worker's restore), one per write: the copy rides in the first
+    # write's (was: an agreement of its own when training began, in every fit).
+    assert reduced == ["begin", "save"]
 
 
 def test_a_backup_on_remote_storage_falls_back_to_its_previous_copy(monkeypatch):
+    import keras
+
     # Was: its previous copy looked for with os.path: never found at a gs:// (here ram://) URL.
     folder = f"ram://backup-{uuid.uuid4().hex}"
     _broken_backup(folder)
@@ -221,6 +237,8 @@ def test_a_backup_on_remote_storage_falls_back_to_its_previous_copy(monkeypatch)
     copied, copy = [], gfile.copy
     monkeypatch.setattr(gfile, "copy", lambda source, target, overwrite=False: copied.append(
         (source, target, overwrite)) or copy(source, target, overwrite))  # ram:// appends to a file it overwrites
+    # Keras' own write of the backup left out: its copies fail on ram:// (NotFoundError), not on gs://.
+    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "_save_model", lambda self: None)
     chief, other = _restore_on_both(folder)
     assert chief.model._initial_epoch == other.model._initial_epoch == 2
     assert copied.count((f"{folder}/latest.weights.h5.bkp", f"{folder}/latest.weights.h5", True)) == 1  # the chief's

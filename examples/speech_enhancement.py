@@ -20,7 +20,6 @@ enhanced). `--model` enhances at the model's own sample rate.
 import argparse
 import json
 import os
-import re
 import shutil
 import warnings
 
@@ -56,17 +55,13 @@ def make_folder(root, num_train, num_test, seconds, sample_rate, use_espeak, see
 def held_out_split(data):
     """The split whose first pair is enhanced: the test set when `data` has both its folders (it is optional),
     else train, with a warning when a test folder is there without its pair (as `keras-cgan train segan`)."""
-    from keras_cgan.data import audio, files
+    from keras_cgan.data import audio
 
-    names = files.entries(data) if os.path.isdir(data) else []
-    if not any(re.fullmatch(r"(clean|noisy)_testset(_\w+?)?_wav", n) for n in names):
-        return "train"
     try:
-        audio.voicebank_dirs(data, "test")
+        return "test" if audio.voicebank_dirs(data, "test", missing_ok=True) else "train"
     except ValueError as error:
         warnings.warn(f"--data {data}: enhancing a training file, not a test file: {error}", stacklevel=2)
         return "train"
-    return "test"
 
 
 def check_folder(p, data, train):

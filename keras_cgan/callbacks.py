@@ -243,6 +243,37 @@ def _every_part(callback, action, errors=(ValueError, OSError)):
         action()
 
 
+@contextlib.contextmanager
+def _naming(path):
+    """Names `path` in an `OSError` of the block that names no file (a full disk: `[Errno 28] No space left ...`)."""
+    try:
+        yield
+    except OSError as error:
+        if error.filename is not None or os.fspath(path) in str(error):
+            raise
+        if error.errno is not None:  # the same error, read `[Errno 28] No space left on device: 'PATH'`
+            error.filename = os.fspath(path)
+            raise
+        raise OSError(f"{path}: {error}") from error
+
+
+@contextlib.contextmanager
+def _loadable_copy(path):
+    """A copy of the weights file `path` (a path or a `tf.io.gfile` URL) under a name Keras loads, for the block.
+
+    A backup's previous copy (`latest.weights.h5.bkp`) is read so: Keras
+    loads weights from a file named `*.weights.h5` only.
+    """
+    import tempfile
+
+    import tensorflow as tf
+
+    with tempfile.TemporaryDirectory() as folder:
+        copy = os.path.join(folder, "previous.weights.h5")
+        tf.io.gfile.copy(path, copy, overwrite=True)
+        yield copy
+
+
 class _UnreadableEpochFile(ValueError):
     """A backup's epoch file (`training_metadata.json`) that cannot be read; the message names it."""
 
@@ -253,9 +284,10 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
     `backup_and_restore` gives it to every worker of a multi-worker run. Where
     the latest copy cannot be read (cut short by a kill: its weights or its
     epoch file), it reads the previous one (`double_checkpoint`) where it
-    lies; the chief copies it over the latest once every worker has read it
-    (with `agree_across_workers`; Keras' fallback copies it on every worker,
-    before reading).
+    lies; the chief copies it over the latest when it next writes the
+    backup, every worker having read it (Keras' fallback copies it on every
+    worker, before reading). That write first copies the latest over the
+    previous one: a readable previous copy is kept.
 
     `agree_across_workers`: set it on every worker's copy alike (`keras-cgan
     train` does): a restore that fails on any worker, or a write that fails
@@ -276,11 +308,11 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
     """
 
     agree_across_workers = False  # see the class docstring
+    _latest_unreadable = False  # the previous copy was read: the chief's next write first puts it back as the latest
 
     def on_train_begin(self, logs=None):
         self._latest_unreadable = False
         _every_part(self, self.restore, errors=(Exception,))  # an OSError, or the storage's (`tf.errors`)
-        _chief_part(self, self._replace_latest, errors=(Exception,))  # on every worker alike: one agreement each
 
     def _replace_latest(self):
         """Copies the previous copy over the latest one read, as Keras does once read: the next write keeps it."""
@@ -293,6 +325,7 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
             tf.io.gfile.copy(self._prev_training_metadata_path, self._training_metadata_path, overwrite=True)
         elif tf.io.gfile.exists(self._training_metadata_path):
             tf.io.gfile.remove(self._training_metadata_path)
+        self._latest_unreadable = False  # once: a later write's latest is a newer epoch
 
     def _load_model(self):
         """Keras' `_load_model`; an epoch file it cannot read raises a `ValueError` that names it."""
@@ -306,8 +339,6 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
 
     def restore(self):
         """Loads the latest backup into the model, or the previous copy where the latest cannot be read."""
-        import tempfile
-
         import tensorflow as tf
 
         self._reading = self._weights_path  # the weights file an `OSError` is about
@@ -319,9 +350,7 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
             self._latest_unreadable = True
             paths = self._weights_path, self._training_metadata_path
             try:
-                with tempfile.TemporaryDirectory() as folder:  # under a name Keras loads (`*.weights.h5`)
-                    self._weights_path = os.path.join(folder, "previous.weights.h5")
-                    tf.io.gfile.copy(self._prev_weights_path, self._weights_path, overwrite=True)
+                with _loadable_copy(self._prev_weights_path) as self._weights_path:
                     self._training_metadata_path = self._prev_training_metadata_path
                     self._reading = self._prev_weights_path
                     self._load_model()
@@ -329,7 +358,13 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
                 self._weights_path, self._training_metadata_path = paths  # where the chief writes
 
     def _save_model(self):  # at the same epoch end (or step) on every worker
-        _chief_part(self, super()._save_model, errors=(Exception,))
+        def save():
+            # In this agreement, not one of its own when training begins: every worker has read the backup since.
+            self._replace_latest()
+            with _naming(self.backup_dir):
+                super(SharedBackup, self)._save_model()
+
+        _chief_part(self, save, errors=(Exception,))
 
     def on_train_end(self, logs=None):  # Keras' deletes the folder when `delete_checkpoint`
         if self.delete_checkpoint:

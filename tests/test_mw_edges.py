@@ -111,7 +111,7 @@ class Model:
     def save_weights(self, filepath, overwrite=True):
         if self.save_error:
             raise self.save_error
-        with open(filepath, "w") as f:
+        with tf.io.gfile.GFile(filepath, "w") as f:  # as Keras writes: a remote backup too
             f.write("weights")
 
     def load_weights(self, filepath):
@@ -141,9 +141,9 @@ def test_the_backup_written_by_the_chief_stops_every_worker_when_it_fails(tmp_pa
     full = OSError(28, "No space left on device")
     chief, other = _on_both(lambda strategy: backup_and_restore(folder, strategy), lambda c: c.on_epoch_end(0),
                             models={0: {"save_error": full}})
-    assert chief is full
+    assert chief is full and full.filename == folder  # the backup named (was: no file)
     assert str(other) == "The chief worker stopped, so this worker stops too. On the chief: " \
-        "OSError: [Errno 28] No space left on device"
+        f"OSError: [Errno 28] No space left on device: '{folder}'"
 
     # Written: by the chief alone (the other worker's save would raise); both restore it.
     chief, other = _on_both(lambda strategy: backup_and_restore(folder, strategy), lambda c: c.on_epoch_end(0),
@@ -187,8 +187,10 @@ def _broken_backup(folder):
             f.write(text)
 
 
-def _restore_on_both(folder, slow=None):
-    """`on_train_begin` of a `backup_and_restore(folder)` on a chief and a worker; `slow`: the worker that reads late."""
+def _restore_on_both(folder, slow=None, collective=None):
+    """`on_train_begin` of a `backup_and_restore(folder)` on a chief and a worker, then the backup of the epoch
+    they resumed at; `slow`: the worker that reads late. `collective`: a list the chief's all-reduces are appended to,
+    by where (`"begin"`, `"save"`)."""
     from keras_cgan.callbacks import backup_and_restore
 
     def action(strategy):
@@ -196,7 +198,13 @@ def _restore_on_both(folder, slow=None):
         callback.agree_across_workers = True
         callback.set_model(Cut(strategy))
         callback.model.delay = 0.5 if strategy.index == slow else 0.0
+        if collective is not None and strategy.index == 0:
+            reduce = strategy.reduce
+            strategy.reduce = lambda *args, **kwargs: collective.append(place) or reduce(*args, **kwargs)
+        place = "begin"
         callback.on_train_begin()
+        place = "save"
+        callback.on_epoch_end(callback.model._initial_epoch)
         return callback
 
     return on_workers(2, action)
@@ -205,15 +213,23 @@ def _restore_on_both(folder, slow=None):
 def test_a_broken_latest_backup_is_replaced_by_the_previous_copy_once_every_worker_read_it(tmp_path):
     folder = tmp_path / "backup"
     _broken_backup(str(folder))
-    chief, other = _restore_on_both(str(folder), slow=1)
+    reduced = []
+    chief, other = _restore_on_both(str(folder), slow=1, collective=reduced)
     assert chief.model._initial_epoch == other.model._initial_epoch == 2  # both read the previous copy
     assert other.model.loaded[-1].endswith("previous.weights.h5")  # not the latest, replaced before it read
-    # The chief copied it over the latest (as Keras does): the next write keeps a readable previous copy.
-    assert (folder / "latest.weights.h5").read_text() == "weights"
-    assert (folder / "training_metadata.json").read_text() == '{"epoch": 2, "batch": 0}'
+    # The chief copied it over the latest (as Keras does) before its next write, which copied the latest over the
+    # previous copy: that one is readable still (was "cut" without the copy).
+    assert (folder / "latest.weights.h5.bkp").read_text() == "weights"
+    assert (folder / "training_metadata.json.bkp").read_text() == '{"epoch": 2, "batch": 0}'
+    assert (folder / "training_metadata.json").read_text() == '{"epoch": 3, "batch": 0}'
+    # One agreement when training begins (every worker's restore), one per write: the copy rides in the first
+    # write's (was: an agreement of its own when training began, in every fit).
+    assert reduced == ["begin", "save"]
 
 
 def test_a_backup_on_remote_storage_falls_back_to_its_previous_copy(monkeypatch):
+    import keras
+
     # Was: its previous copy looked for with os.path: never found at a gs:// (here ram://) URL.
     folder = f"ram://backup-{uuid.uuid4().hex}"
     _broken_backup(folder)
@@ -221,6 +237,8 @@ def test_a_backup_on_remote_storage_falls_back_to_its_previous_copy(monkeypatch)
     copied, copy = [], gfile.copy
     monkeypatch.setattr(gfile, "copy", lambda source, target, overwrite=False: copied.append(
         (source, target, overwrite)) or copy(source, target, overwrite))  # ram:// appends to a file it overwrites
+    # Keras' own write of the backup left out: its copies fail on ram:// (NotFoundError), not on gs://.
+    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "_save_model", lambda self: None)
     chief, other = _restore_on_both(folder)
     assert chief.model._initial_epoch == other.model._initial_epoch == 2
     assert copied.count((f"{folder}/latest.weights.h5.bkp", f"{folder}/latest.weights.h5", True)) == 1  # the chief's
@@ -266,15 +284,22 @@ def test_the_history_written_by_the_chief_stops_every_worker_when_it_fails(tmp_p
     assert path.read_text().splitlines() == ["epoch,d_loss", "0,1.0"]  # once: the chief's
 
 
-def test_data_files_list_only_what_a_loader_reads(tmp_path):
-    from keras_cgan.cli import run_folder, train
+@pytest.mark.parametrize("family, read", [  # was: every family's endings for each (a pix2pix run's wav, a segan's png)
+    ("pix2pix", ["A/0.png", "B/0.JPG", "clips/a.gif"]),
+    ("segan", ["clean_trainset_wav/a.wav"]),
+    ("conditional_gan", ["A/0.png", "B/0.JPG", "clips/a.gif", "tags.csv"]),
+    ("stack_gan", ["A/0.png", "B/0.JPG", "clips/a.gif", "tags.csv"]),
+    ("next_frame_gan", ["A/0.png", "B/0.JPG", "clips/a.gif", "clips/b.mp4"]),
+])
+def test_data_files_list_only_what_the_familys_loader_reads(tmp_path, family, read):
+    from keras_cgan.cli import run_folder
+    from keras_cgan.cli.recipes import FAMILIES
 
-    for name in ("A/0.png", "B/0.JPG", "clean_trainset_wav/a.wav", "tags.csv", "clips/a.gif", "README.md",
-                 "notes.txt", "A/.DS_Store", "A/Thumbs.db"):
+    for name in ("A/0.png", "B/0.JPG", "clean_trainset_wav/a.wav", "tags.csv", "clips/a.gif", "clips/b.mp4",
+                 "README.md", "notes.txt", "A/.DS_Store", "A/Thumbs.db"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"123")
-    listing = run_folder.data_files(str(tmp_path), endings=train._data_endings())
-    assert sorted(listing) == ["A/0.png", "B/0.JPG", "clean_trainset_wav/a.wav", "clips/a.gif", "tags.csv"]
+    assert sorted(run_folder.data_files(str(tmp_path), endings=FAMILIES[family].data_endings)) == read
 
 
 TINY = ["--size", "16", "--filters", "4", "--batch-size", "2", "--set", "receptive_field=16", "--verbose", "0"]
@@ -306,7 +331,7 @@ def test_resume_keeps_the_runs_preview_unless_the_data_changed(tmp_path, capsys,
     with np.load(preview) as saved:
         conditions, targets = saved["conditions"], saved["targets"]
     np.savez(preview, conditions=conditions[::-1], targets=targets[::-1])  # the run's own, unlike the data's
-    for name in ("README.md", "notes.txt", ".DS_Store"):
+    for name in ("README.md", "notes.txt", ".DS_Store", "voice.wav"):  # a wav is no pix2pix data (was: a warning)
         (data / name).write_text("not data")
     capsys.readouterr()
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from tests import families
 from tests.test_case import REPO, run_isolated, write_pix2pix_pairs
@@ -247,3 +248,38 @@ def test_resume_compares_the_data_files_of_the_runs_own_data_only(tmp_path, caps
                  "--verbose", "0"]) == 2
     err = capsys.readouterr().err
     assert "holds other files" not in err and "Training goes on" not in err and str(other) in err
+
+
+@pytest.mark.parametrize("saved", [1, 0])
+def test_a_backup_that_cannot_be_written_mid_training_is_an_error_of_one_line(tmp_path, capsys, monkeypatch, saved):
+    # Was: the OSError's traceback, on one machine and on the chief of several (the other workers: one line).
+    from keras_cgan.callbacks import SharedBackup
+    from keras_cgan.cli import main
+    from keras_cgan.models.gan_model import GANModel
+
+    def full(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    def fit(self, *args, callbacks=(), **kwargs):  # the backups of `saved` epochs, then one onto a full disk
+        backup = next(c for c in callbacks if isinstance(c, SharedBackup))
+        backup.set_model(self)
+        for epoch in range(saved):
+            backup.on_epoch_end(epoch)
+        monkeypatch.setattr(GANModel, "save_weights", full)
+        backup.on_epoch_end(saved)
+
+    monkeypatch.setattr(GANModel, "fit", fit)
+    out = tmp_path / "run"
+    assert main(["train", "conditional_gan", "--out", str(out), "--epochs", "3", "--verbose", "0", "--filters", "4",
+                 "--set", "latent_dim=4", "--batch-size", "8"]) == 2
+    backup = out / "backup"
+    then = (f"{backup} keeps the last finished epoch: make room or fix the folder, then run the same command with "
+            "--resume to continue from it." if saved else
+            "Nothing had trained: make room or fix the folder, then run the same command again.")
+    assert capsys.readouterr().err == \
+        f"keras-cgan train: error: training stopped: {backup}: No space left on device. {then}\n"
+    if saved:  # the last finished epoch's backup is kept
+        assert json.loads((backup / "training_metadata.json").read_text()) == {"epoch": 1, "batch": 0}
+        assert (backup / "latest.weights.h5").is_file()
+    else:  # nothing trained: the run folder is gone, as after any failure before the first epoch
+        assert not out.exists()

@@ -11,8 +11,9 @@
     <run>/diagnostics.txt  only when training went wrong: one line per failure
                            CollapseMonitor saw (NaN, constant or saturated
                            output, a discriminator winning outright), kind first
-    <run>/data_files.json  with --data: the name and size of every data file
-                           (image, video, wav, tags.csv) of the data folder,
+    <run>/data_files.json  with --data: the name and size of every file of the
+                           data folder the family's loader reads (its images,
+                           videos, wavs or tags.csv: `Family.data_endings`),
                            which --resume compares with its --data
 
 `sample --run` and `export --run` read nothing else. The sections `family`,
@@ -192,14 +193,16 @@ def free_name(run, stem, extension):
 def data_files(folder, exclude=None, endings=None):
     """`{path under folder: size in bytes}` of the data files in `folder` and its subfolders: a cheap fingerprint.
 
-    Names and sizes only, no content is read. Hidden and system files are
-    left out, as the loaders leave them out, and so are files whose name
-    does not end (in any case) with one of `endings` (a tuple: the files a
-    loader reads; None keeps every file), the folder `exclude` (the run
-    folder, when it lies in the data folder) and entries that cannot be read
-    (`lost+found`); linked folders are followed once.
+    Names and sizes only, no content is read. What `files.entries` leaves
+    out (hidden and system files, as the loaders do) is left out, and so are
+    files whose name does not end (in any case) with one of `endings` (a
+    tuple: the files a loader reads; None keeps every file), the folder
+    `exclude` (the run folder, when it lies in the data folder) and entries
+    that cannot be read (`lost+found`); linked folders are followed once.
     """
-    from keras_cgan.data.files import SYSTEM_NAMES  # here: `keras_cgan.data` imports TensorFlow
+    import stat
+
+    from keras_cgan.data.files import entries  # here: `keras_cgan.data` imports TensorFlow
 
     listing, seen = {}, set()
     if exclude is not None:
@@ -211,20 +214,18 @@ def data_files(folder, exclude=None, endings=None):
             return
         seen.add(real)
         try:
-            with os.scandir(where) as found:
-                found = list(found)
+            names = entries(where)
         except OSError:  # no permission to list it
             return
-        for entry in found:
-            if entry.name.startswith(".") or entry.name.lower() in SYSTEM_NAMES:
-                continue
+        for name in names:
             try:
-                if entry.is_dir():
-                    walk(entry.path, prefix + entry.name + "/")
-                elif entry.is_file() and (endings is None or entry.name.lower().endswith(endings)):
-                    listing[prefix + entry.name] = entry.stat().st_size
+                status = os.stat(os.path.join(where, name))
             except OSError:  # a broken link, or gone since it was listed
                 continue
+            if stat.S_ISDIR(status.st_mode):
+                walk(os.path.join(where, name), prefix + name + "/")
+            elif stat.S_ISREG(status.st_mode) and (endings is None or name.lower().endswith(endings)):
+                listing[prefix + name] = status.st_size
 
     walk(folder, "")
     return listing

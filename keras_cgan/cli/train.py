@@ -271,15 +271,6 @@ def _refuse_changes(saved, config, out, sections, ignore_absent=False):
         )
 
 
-@contextlib.contextmanager
-def _loadable_copy(path):
-    """A backup's previous copy (`latest.weights.h5.bkp`) under a name Keras loads (`*.weights.h5`), for the block."""
-    with tempfile.TemporaryDirectory() as folder:
-        copy = os.path.join(folder, "previous.weights.h5")
-        shutil.copyfile(path, copy)
-        yield copy
-
-
 def _backup(backup_dir):
     """`callbacks.SharedBackup` for the run folder, on every worker (the chief alone writes it).
 
@@ -325,13 +316,6 @@ def _versions():
     return {"keras_cgan": __version__, "keras": keras.__version__, "tensorflow": tf.__version__}
 
 
-def _data_endings():
-    """The endings of the files the families' loaders read (images, videos, wav, `tags.csv`), lower case."""
-    from keras_cgan.data import paired_images, video
-
-    return tuple(dict.fromkeys(paired_images.IMAGE_EXTENSIONS + video.VIDEO_EXTENSIONS + (".wav", "tags.csv")))
-
-
 def _resumed_preview(out, preview):
     """The run's `preview.npz` (conditions, targets) when it holds arrays like `preview`'s; else None (made again)."""
     try:
@@ -372,14 +356,15 @@ def _plan(args, family, out, saved, strategy, chief):
         problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
         raise wrong_layout(data_path, family, problem)
     moved = saved_path and data_path != saved_path and not os.path.isdir(saved_path)
-    endings = _data_endings()  # the files a loader reads: a README or notes beside them change nothing
+    endings = family.data_endings  # the files its loader reads: a README, or a pix2pix folder's wav, changes nothing
     files = run_folder.data_files(data_path, exclude=out, endings=endings) if data_path and chief else None
     # Another --data than the run's (still there) is refused below, not compared.
     same = data_path == saved_path or moved
     recorded = run_folder.read_data_files(out) if saved and files is not None and same else None
     renew_preview = False
     if recorded is not None:
-        recorded = {name: size for name, size in recorded.items() if name.lower().endswith(endings)}  # older runs'
+        if endings is not None:  # older runs recorded other files too
+            recorded = {name: size for name, size in recorded.items() if name.lower().endswith(endings)}
         differ = run_folder.data_files_differences(recorded, files)
         renew_preview = bool(differ)
         if differ:
@@ -529,6 +514,12 @@ def run_train(args):
                 # A loader's own error raised inside tf.data: its message without TF's prefix.
                 first = re.sub(r"^\{\{function_node [^}]*\}\}.*?: (ValueError|OSError): ", "", first)
                 raise ValueError(f"training stopped: {first}") from error
+            if isinstance(error, OSError):  # a write of the chief's, e.g. the disk filled up: one error line
+                said = f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)
+                then = (f"{backup} keeps the last finished epoch: make room or fix the folder, then run the same "
+                        "command with --resume to continue from it." if trained else
+                        "Nothing had trained: make room or fix the folder, then run the same command again.")
+                raise ValueError(f"training stopped: {said}. {then}") from error
             if isinstance(error, FloatingPointError):  # StopOnNaN: one error line; what was trained is kept
                 kept = f" {diagnostics} and the last finished epoch's backup are kept." if os.path.isdir(out) else ""
                 raise ValueError(
@@ -623,13 +614,17 @@ def _history_logger(path):
     """
     import keras
 
-    from keras_cgan.callbacks import on_chief
+    from keras_cgan.callbacks import _naming, on_chief
 
     class HistoryCSV(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):  # on every worker: the chief's failure stops each alike
             on_chief(self.model, lambda: self.append(epoch, logs), errors=(Exception,))
 
         def append(self, epoch, logs):
+            with _naming(path):
+                self._append(epoch, logs)
+
+        def _append(self, epoch, logs):
             logs = {k: float(v) for k, v in (logs or {}).items()}
             text = ""
             if os.path.isfile(path):
@@ -661,8 +656,6 @@ def _tensorboard(family, preview, seed, log_dir):
 
     class RunSamples(SampleWriter):
         def write(self, epoch):
-            import tempfile
-
             with tempfile.TemporaryDirectory() as folder:
                 path = family.write_samples(
                     self.model, *preview, os.path.join(folder, "samples" + family.sample_extension), seed
@@ -765,6 +758,8 @@ def load_run(run, whole=True, flag="--run"):
     except OSError as error:  # killed while the backup was written: the previous epoch's copy
         if not os.path.isfile(weights + ".bkp"):
             raise ValueError(f"{flag} {run}: the backup {weights} cannot be read ({error}).") from error
+        from keras_cgan.callbacks import _loadable_copy
+
         with _loadable_copy(weights + ".bkp") as previous:
             try:
                 gan.load_weights(previous)

@@ -150,10 +150,11 @@ class _SeveralPairs(ValueError):
     """A VoiceBank-style folder holding several pairs of folders of one split."""
 
 
-def voicebank_dirs(root, split="train"):
+def voicebank_dirs(root, split="train", missing_ok=False):
     """`(clean_dir, noisy_dir)` of a VoiceBank-DEMAND style folder: `clean_<split>set_wav/` and
     `noisy_<split>set_wav/`, or named as the corpus ships them, with the speakers (`clean_trainset_28spk_wav/`).
 
+    With `missing_ok`, None when `root` holds no folder of `split` at all (an optional test set left out).
     Raises `ValueError` naming a missing folder, or the folders when there are several pairs to pick from.
     """
     found = {}
@@ -162,6 +163,8 @@ def voicebank_dirs(root, split="train"):
             match = re.fullmatch(rf"(clean|noisy)_{re.escape(split)}set(_\w+?)?_wav", name)
             if match and os.path.isdir(os.path.join(root, name)):
                 found.setdefault(match.group(2) or "", set()).add(match.group(1))
+    if missing_ok and not found:
+        return None
     both = sorted(middle for middle, kinds in found.items() if len(kinds) == 2)
     if len(both) > 1 and "" not in both:
         raise _SeveralPairs(

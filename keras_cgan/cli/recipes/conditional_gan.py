@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
+from keras_cgan.data.image_folder import EXTENSIONS
 from keras_cgan.models.conditional_gan import presets
 from keras_cgan.models.conditional_gan.conditional_gan import AUXILIARY_ON_FAKE
 
@@ -140,6 +141,7 @@ FAMILY = register(
         epochs=100,
         batch_size=64,
         load_data=load_data,
+        data_endings=EXTENSIONS + ("tags.csv",),
         build=build,
         write_samples=write_samples,
     )

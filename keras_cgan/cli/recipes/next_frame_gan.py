@@ -10,6 +10,7 @@ Samples: one row per window, context frames | prediction | truth.
 import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
+from keras_cgan.data.video import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from keras_cgan.models.next_frame_gan import presets
 
 DEFAULT = presets.PRESETS["default"]
@@ -126,6 +127,7 @@ FAMILY = register(
         batch_size=32,
         steps_per_epoch=500,
         load_data=load_data,
+        data_endings=tuple(dict.fromkeys(IMAGE_EXTENSIONS + VIDEO_EXTENSIONS)),  # frames, and video files
         build=build,
         write_samples=write_samples,
     )

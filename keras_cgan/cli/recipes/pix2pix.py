@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, to_rgb, wrong_layout
-from keras_cgan.data.paired_images import DIRECTIONS
+from keras_cgan.data.paired_images import DIRECTIONS, IMAGE_EXTENSIONS
 from keras_cgan.models.pix2pix import patchgan, presets, unet
 
 DEFAULT = presets.PRESETS["default"]
@@ -149,6 +149,7 @@ FAMILY = register(
         epochs=6,
         batch_size=8,
         load_data=load_data,
+        data_endings=IMAGE_EXTENSIONS,
         build=build,
         write_samples=write_samples,
     )

@@ -11,7 +11,6 @@ separated by a short silence.
 
 import math
 import os
-import re
 import warnings
 
 import numpy as np
@@ -59,13 +58,10 @@ def _window(options):
 def _preview_dirs(path, clean_dir, noisy_dir):
     """`(clean_dir, noisy_dir)` of the samples: the test pairs when `path` holds both test folders, else the
     training pairs given, with a warning when one test folder is there without its pair (the run trains)."""
-    from keras_cgan.data import audio, files
+    from keras_cgan.data import audio
 
-    test = [n for n in files.entries(path) if re.fullmatch(r"(clean|noisy)_testset(_\w+?)?_wav", n)]
-    if not test:
-        return clean_dir, noisy_dir
     try:
-        return audio.voicebank_dirs(path, "test")
+        return audio.voicebank_dirs(path, "test", missing_ok=True) or (clean_dir, noisy_dir)
     except ValueError as error:
         warnings.warn(f"--data {path}: the samples are made of the first training pairs, not the test pairs: "
                       f"{error}", stacklevel=2)
@@ -162,6 +158,7 @@ FAMILY = register(
         epochs=5,
         batch_size=8,
         load_data=load_data,
+        data_endings=(".wav",),
         build=build,
         write_samples=write_samples,
         sample_extension=".wav",

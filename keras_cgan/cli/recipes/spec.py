@@ -56,6 +56,10 @@ class Family:
             default is one pass over the folder.
         load_data: `(path or None, options, data_options, batch_size, seed)
             -> Data`.
+        data_endings: tuple of str or None. The endings (lower case) of
+            the files `load_data` reads in a `--data` folder: `--resume`
+            compares those (by name and size) with the files the run
+            trained on, and nothing else in the folder. None: every file.
         build: `(options) -> compiled GANModel`; called inside the strategy
             scope; `options` includes `seed` and the `derived` values.
         write_samples: `(gan, conditions, targets, path, seed) -> path`.
@@ -94,6 +98,7 @@ class Family:
     steps_per_epoch: Optional[int] = None
     sample_extension: str = ".png"
     callbacks: Optional[Callable] = None
+    data_endings: Optional[tuple] = None
     synthetic_options: tuple = ()
     option_types: dict = dataclasses.field(default_factory=dict)
     option_choices: dict = dataclasses.field(default_factory=dict)

@@ -126,6 +126,7 @@ FAMILY = register(
         batch_size=32,
         steps_per_epoch=40,
         load_data=load_data,
+        data_endings=cgan.FAMILY.data_endings,  # the same folders
         build=build,
         write_samples=write_samples,
         callbacks=callbacks,

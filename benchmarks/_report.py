@@ -231,10 +231,11 @@ def writable(name, path=None):
 def check_out(parser, name, out=None, option="--out"):
     """Exits with `parser`'s one-line error unless `out` can take a run of `name` (`writable`).
 
-    Every benchmark calls it before it trains, so a bad `--out` costs nothing.
+    Every benchmark calls it before it trains, so a bad `--out` costs nothing. Returns the results file's path
+    (`out`, or `name`'s own file).
     """
     try:
-        writable(name, out)
+        return writable(name, out)
     except ValueError as e:
         parser.error(f"{option} {e}" if out else str(e))
 

@@ -29,6 +29,8 @@ import subprocess
 import sys
 import time
 
+import _report  # the script's own folder is on the path
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
@@ -137,13 +139,11 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=2, help="runs per setup; the fastest counts")
     parser.add_argument("--size", type=int, default=None, help="image side (default 16 cgan, 32 pix2pix)")
     parser.add_argument("--filters", type=int, default=16)
-    parser.add_argument("--out", default=None)
+    _report.output_options(parser, "scaling")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child(json.loads(args.child))
-
-    import _report  # the script's own folder is on the path
 
     _report.check_out(parser, "scaling", args.out)
     for flag in ("warmup", "steps", "repeats", "per_replica_batch", "filters", "size"):
@@ -171,7 +171,7 @@ def main(argv=None):
             rows.append(row)
             print(row, flush=True)
     columns = ["model", "setup", "replicas", "global batch", "steps/s", "examples/s", "examples/s vs 1"]
-    _report.write("scaling", {"args": vars(args)}, rows, columns, out=args.out)
+    _report.write("scaling", {"args": vars(args)}, rows, columns, out=args.out, run=args.run)
 
 
 if __name__ == "__main__":

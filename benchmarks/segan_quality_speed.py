@@ -51,8 +51,7 @@ def parse_args(argv=None):
     p.add_argument("--l1-domain", default="waveform", choices=("waveform", "emphasized"))
     p.add_argument("--rtf-seconds", type=_report.real(0.0, above=True), default=10.0, help="Audio length for the speed runs.")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default=None, help="JSON path (default benchmarks/results/segan_quality_speed.json)")
-    p.add_argument("--run", type=_report.run_name, default="default", help="run name inside the results file")
+    _report.output_options(p, "segan_quality_speed")
     p.add_argument("--save-model", default=None, help="Also keep the trained SEGAN here (.keras).")
     p.add_argument("--speed-only", default=None, help=argparse.SUPPRESS)  # internal: a .keras path
     p.add_argument("--train-only", default=None, help=argparse.SUPPRESS)  # internal: l1_only | segan
@@ -306,7 +305,7 @@ def main(argv=None):
         with open(args.row_out, "w") as f:
             json.dump(row, f)
         return
-    with _report.kept_on_interrupt(args.out or _report.path_of("segan_quality_speed"), args.run,
+    with _report.kept_on_interrupt(_report.writable("segan_quality_speed", args.out), args.run,
                                    what="measurements") as finished:
         measure(args, argv, finished)
 

@@ -40,3 +40,48 @@ def test_record_takes_a_result_or_an_update(given, received, tmp_path):
                                         f"stored run, not {received}"):
         benchmark_module("_report").record("scaling", out=str(out), **given)
     assert not out.exists()
+
+
+BENCHMARKS = sorted(
+    os.path.basename(path)[:-3] for path in glob.glob(os.path.join(REPO, "benchmarks", "*.py"))
+    if not os.path.basename(path).startswith("_") and os.path.basename(path) != "tables.py"
+)
+OWN_OUTPUT = {"stackgan"}  # --out and --run are the example's; results go to --json, the run is named by --variants
+
+
+class Parsed(Exception):
+    pass
+
+
+def parser_of(module, monkeypatch):
+    """The `argparse` parser `module.main` builds, stopped as it reads its command line."""
+    import argparse
+
+    def stop(parser, *args, **kwargs):
+        raise Parsed(parser)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", stop)
+    with pytest.raises(Parsed) as parsed:
+        module.main([])
+    return parsed.value.args[0]
+
+
+@pytest.mark.parametrize("name", [n for n in BENCHMARKS if n not in OWN_OUTPUT])
+def test_every_benchmark_takes_the_shared_run_and_out(name, monkeypatch):
+    # Was: ten benchmarks added --run/--out by hand: two had no --run, some no help, one another help.
+    import argparse
+
+    module = benchmark_module(name)
+    actions = {a.dest: a for a in parser_of(module, monkeypatch)._actions}
+    shared = argparse.ArgumentParser()
+    module._report.output_options(shared, name, run=actions["run"].default if "run" in actions else "default")
+    for dest in ("out", "run"):
+        want = next(a for a in shared._actions if a.dest == dest)
+        assert dest in actions, f"{name}: no --{dest}"
+        got = actions[dest]
+        assert (got.option_strings, got.type, got.default, got.help) == (
+            want.option_strings, want.type, want.default, want.help), name
+
+
+def test_the_benchmarks_are_found():
+    assert {"video_split", "scaling", "train_step_speed", "stackgan", "generalisation"} <= set(BENCHMARKS)

@@ -101,7 +101,7 @@ def main(argv=None):
         f"{k} " + ", ".join(f"{a} {v[a]:.3f}" for a in ATTRIBUTES) for k, v in reader.items()), flush=True)
 
     rows, runs = [], {}
-    payload = {"reader_on_real_images": reader, "runs": runs, "bar": "unseen colour, shape, position each >= 0.8",
+    payload = {"reader_on_real_images": reader, "runs": runs, "criteria": "unseen colour, shape, position each >= 0.8",
                "note": "2 CPU cores shared with other jobs: seconds are under contention"}
     # each row is recorded as it finishes, in the run's partial entry until the last
     with _report.kept_on_interrupt(out, args.run, what="rows") as finished:

@@ -322,7 +322,19 @@ def test_caption_generalisation_keeps_each_row_finished_before_a_ctrl_c(tmp_path
     assert err == f"interrupted: run 'default:partial' of {out} keeps the 1 finished rows ('--epochs 1'), marked incomplete"
     run = runs_of(out)["default:partial"]
     assert run["complete"] is False and list(run["result"]["runs"]) == ["--epochs 1"]
+    assert run["result"]["criteria"] == "unseen colour, shape, position each >= 0.8"  # (was "bar")
     partial_run_refused("caption_generalisation", out, "default", monkeypatch)
+
+
+def test_stored_runs_name_their_pass_line_criteria():
+    # Was: caption_generalisation's runs held theirs as "bar", the other benchmarks' as "criteria".
+    import glob
+    import os
+
+    for path in glob.glob(os.path.join(tables.RESULTS, "*.json")):
+        with open(path) as f:
+            runs = json.load(f)["runs"]
+        assert not [r["name"] for r in runs if isinstance(r["result"], dict) and "bar" in r["result"]], path
 
 
 def test_stackgan_keeps_each_variant_finished_before_a_ctrl_c(tmp_path, monkeypatch, capsys):

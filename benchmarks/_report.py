@@ -372,6 +372,28 @@ def kept_on_interrupt(path, run, what="models", incomplete=True):
         raise SystemExit(130) from None
 
 
+@contextlib.contextmanager
+def stopped_on_exit(procs, grace=10.0):
+    """Stops the child processes of `procs` (a list or dict of `subprocess.Popen`, filled inside) still running
+    when the block is left: a Ctrl-C, an error, or a child that failed before the others.
+
+    A child in a session of its own does not get the terminal's Ctrl-C, and a worker whose peer failed waits for
+    it: without this they would go on after the benchmark ended. Terminated, then killed after `grace` seconds.
+    """
+    try:
+        yield procs
+    finally:
+        running = [p for p in (procs.values() if isinstance(procs, dict) else procs) if p.poll() is None]
+        for proc in running:
+            proc.terminate()
+        for proc in running:
+            try:
+                proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 def table(rows, columns):
     """Formats `rows` (dicts) as a Markdown table of `columns`."""
     def cell(value):

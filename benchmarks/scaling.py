@@ -107,24 +107,24 @@ def free_port():
 def launch(config, processes):
     """Starts `processes` children (a worker cluster when `multiworker`); returns the chief's result."""
     cluster = {"worker": [f"127.0.0.1:{free_port()}" for _ in range(processes)]}
-    procs = []
-    for index in range(processes):
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-        env.pop("TF_CONFIG", None)
-        if config["strategy"] == "multiworker":
-            env["TF_CONFIG"] = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, os.path.abspath(__file__), "--child", json.dumps(config)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
-            )
-        )
     results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=3600)
-        if proc.returncode != 0:
-            raise RuntimeError(f"{config} failed:\n{err[-3000:]}")
-        results.append(json.loads([l for l in out.splitlines() if l.startswith("@@RESULT@@")][-1][10:]))
+    with _report.stopped_on_exit([]) as procs:  # a failed worker's peer would wait for it
+        for index in range(processes):
+            env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+            env.pop("TF_CONFIG", None)
+            if config["strategy"] == "multiworker":
+                env["TF_CONFIG"] = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, os.path.abspath(__file__), "--child", json.dumps(config)],
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+                )
+            )
+        for proc in procs:
+            out, err = proc.communicate(timeout=3600)
+            if proc.returncode != 0:
+                raise RuntimeError(f"{config} failed:\n{err[-3000:]}")
+            results.append(json.loads([l for l in out.splitlines() if l.startswith("@@RESULT@@")][-1][10:]))
     # Workers finish the same steps in lock step; the slowest one sets the pace.
     return max(results, key=lambda r: r["seconds"])
 

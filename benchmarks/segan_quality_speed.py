@@ -205,22 +205,23 @@ def train_and_score(args, argv):
                 gan.save(model_path)
                 params = gan.generator.count_params()
     else:  # one process per model; on a shared machine this halves the wall time
-        procs = {}
-        for name, _ in MODELS:
-            cmd = [sys.executable, __file__, *argv, "--train-only", name,
-                   "--row-out", os.path.join(tmp, f"{name}.json")]
-            if name == "segan":
-                cmd += ["--save-model", model_path]
-            # Each in its own session: with Linux autogroup scheduling the two
-            # models then get a CPU share each, like two jobs started from two shells.
-            procs[name] = subprocess.Popen(
-                cmd, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"), start_new_session=True
-            )
-        for name, proc in procs.items():
-            if proc.wait() != 0:
-                raise RuntimeError(f"training {name} failed (exit {proc.returncode})")
-            with open(os.path.join(tmp, f"{name}.json")) as f:
-                rows[name] = json.load(f)
+        # (in their own sessions a Ctrl-C does not reach them: stopped here on any exit, a failed model's included)
+        with _report.stopped_on_exit({}) as procs:
+            for name, _ in MODELS:
+                cmd = [sys.executable, __file__, *argv, "--train-only", name,
+                       "--row-out", os.path.join(tmp, f"{name}.json")]
+                if name == "segan":
+                    cmd += ["--save-model", model_path]
+                # Each in its own session: with Linux autogroup scheduling the two
+                # models then get a CPU share each, like two jobs started from two shells.
+                procs[name] = subprocess.Popen(
+                    cmd, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"), start_new_session=True
+                )
+            for name, proc in procs.items():
+                if proc.wait() != 0:
+                    raise RuntimeError(f"training {name} failed (exit {proc.returncode})")
+                with open(os.path.join(tmp, f"{name}.json")) as f:
+                    rows[name] = json.load(f)
         params = rows["segan"].pop("generator_params")
     for row in rows.values():
         row["snr_improvement"] = row["snr"] - rows["noisy"]["snr"]

@@ -344,11 +344,15 @@ def main(argv=None):
             ).frames[idx, test.junction_frame]
             for b in (0, 1)
         ], axis=1)  # [N, 2, H, W, 1]
+        def record(write, complete=True):  # --merge: beside the run's other commands; else the whole run is this one's
+            given = {"update": write} if args.merge else {"result": write(None)}
+            _report.record("video_split", run=args.run, out=args.out, complete=complete, **given)
+
         for name in names:
             train_model(name, args, train, test, val, futures, sprite_pixels, results)
-            _report.record("video_split", run=args.run, out=args.out, complete=False, update=merged)
+            record(merged, complete=False)
             finished.append(name)
-        _report.record("video_split", run=args.run, out=args.out, update=whole)  # (a Ctrl-C here keeps the partial run)
+        record(whole)  # (a Ctrl-C here keeps the partial run)
     print(_report.table(written["rows"], cols))
     print(f"\nwritten: {out} (run {args.run!r})")
     print("\ncriteria: GAN one sprite >= 0.90, L2 one sprite <= 0.20, GAN rollouts intact >= 0.80")

@@ -108,6 +108,7 @@ def test_video_split_keeps_the_model_finished_before_a_ctrl_c(tmp_path, monkeypa
     partial_run_refused("video_split", out, "default", monkeypatch)
 
     monkeypatch.setattr(video_split, "train_model", video_model)  # the same run again, to its end
+    monkeypatch.setattr(video_split._report, "COMMAND", "the next command")  # (not the stopped one)
     video_split.main(VIDEO + ["--out", str(out)])
     run = runs_of(out)["default"]
     assert run["complete"] is True and list(run["result"]["models"]) == ["l2", "gan"]

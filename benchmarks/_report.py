@@ -29,8 +29,13 @@ A benchmark that trains several models records each as it finishes
 drops the partial entry. A run stopped on the way keeps what it finished in
 `<run>:partial`, and an earlier complete `<run>` stays as it was; `tables.py`
 shows no entry that is not complete (runs written before this field are
-complete). A file is written whole or not at all (a temporary file renamed
-over it), so a Ctrl-C while it is written leaves the file as it was.
+complete). Commands recording into one run side by side (`record(update=...)`,
+as `video_split.py --merge`) share its partial entry: it lists the commands
+whose progress it holds (`"commands"`), and stays until the last of them
+completes, so a command stopped after another completed still finds its
+finished models there. A file is written whole or not at all (a temporary
+file renamed over it), so a Ctrl-C while it is written leaves the file as it
+was.
 
 Record the result file of an example (for instance the StackGAN example's
 `runs/stackgan/result.json`) as a run of a results file::
@@ -59,6 +64,7 @@ RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCHEMA = 1
 PARTIAL = ":partial"
+COMMAND = f"{platform.node()}:{os.getpid()}:{time.time_ns()}"  # this command, in the partial entries it writes
 
 
 def partial_name(run):
@@ -231,10 +237,11 @@ def writable(name, path=None):
 def check_out(parser, name, out=None, option="--out"):
     """Exits with `parser`'s one-line error unless `out` can take a run of `name` (`writable`).
 
-    Every benchmark calls it before it trains, so a bad `--out` costs nothing.
+    Every benchmark calls it before it trains, so a bad `--out` costs nothing. Returns the results file's path
+    (`out`, or `name`'s own file).
     """
     try:
-        writable(name, out)
+        return writable(name, out)
     except ValueError as e:
         parser.error(f"{option} {e}" if out else str(e))
 
@@ -274,6 +281,10 @@ def record(name, result=None, run="default", out=None, argv=None, note=None, com
     run `run` as the file holds it: it is called with that run's result (None
     when there is none) while the file is locked, and returns the result to
     write, so a command recording into the same run beside this one loses nothing.
+    Its partial writes merge with `<run>:partial` instead while that holds another
+    command's progress, and its complete write leaves that entry to them (a
+    `result` claims the whole run: its partial entry replaces, its complete run
+    drops `<run>:partial`).
     """
     if (result is None) == (update is None):
         raise TypeError(f"record({name!r}): give the run's `result` or an `update` of the stored run, not "
@@ -297,9 +308,17 @@ def record(name, result=None, run="default", out=None, argv=None, note=None, com
         if os.path.exists(path):
             with open(path) as f:
                 runs = json.load(f)["runs"]
+        partial = next((r for r in runs if r["name"] == partial_name(run)), None)
+        # the commands recording into the run beside this one whose finished parts the partial entry holds
+        others = [c for c in (partial or {}).get("commands", []) if c != COMMAND] if update is not None else []
         if update is not None:
-            entry["result"] = update(next((r["result"] for r in runs if r["name"] == run), None))
-        if complete:  # the run's progress is now in the run itself
+            stored = partial if others and not complete else next((r for r in runs if r["name"] == run), None)
+            entry["result"] = update(stored["result"] if stored else None)
+        if not complete:
+            entry["commands"] = others + [COMMAND]
+        elif others:  # this command's progress is now in the run; theirs stays until they complete
+            partial["commands"] = others
+        else:  # the run's progress is now in the run itself
             runs = [r for r in runs if r["name"] != partial_name(run)]
         names = [r["name"] for r in runs]
         if entry["name"] in names:
@@ -361,14 +380,42 @@ def kept_on_interrupt(path, run, what="models", incomplete=True):
                     f"({'; '.join(finished)}), marked incomplete")
             try:
                 with open(path) as f:
-                    if run in [r["name"] for r in json.load(f)["runs"]]:
-                        kept += f"; the earlier run {run!r} stays as it was until a run of it completes"
+                    runs = {r["name"]: r for r in json.load(f)["runs"]}
+                progress = runs.get(partial_name(run))
+                if progress is None or COMMAND not in progress.get("commands", [COMMAND]):
+                    kept = (f"the {len(finished)} finished {what} ({'; '.join(finished)}) were recorded in run "
+                            f"{partial_name(run)!r} of {path}; another command recording the whole run {run!r} "
+                            "has since replaced it")
+                elif run in runs:
+                    kept += f"; the earlier run {run!r} stays as it was until a run of it completes"
             except (OSError, ValueError, KeyError, TypeError):
                 pass
         else:
             kept = f"run {run!r} of {path} keeps the {len(finished)} finished {what} ({'; '.join(finished)})"
         print(f"\ninterrupted: {kept}", file=sys.stderr, flush=True)
         raise SystemExit(130) from None
+
+
+@contextlib.contextmanager
+def stopped_on_exit(procs, grace=10.0):
+    """Stops the child processes of `procs` (a list or dict of `subprocess.Popen`, filled inside) still running
+    when the block is left: a Ctrl-C, an error, or a child that failed before the others.
+
+    A child in a session of its own does not get the terminal's Ctrl-C, and a worker whose peer failed waits for
+    it: without this they would go on after the benchmark ended. Terminated, then killed after `grace` seconds.
+    """
+    try:
+        yield procs
+    finally:
+        running = [p for p in (procs.values() if isinstance(procs, dict) else procs) if p.poll() is None]
+        for proc in running:
+            proc.terminate()
+        for proc in running:
+            try:
+                proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def table(rows, columns):

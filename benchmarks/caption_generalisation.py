@@ -85,7 +85,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.run.startswith("-"):
         parser.error(f"--run {args.run!r}: a run name; the example's flags go to --flags")
-    _report.check_out(parser, "caption_generalisation", args.out)
+    out = _report.check_out(parser, "caption_generalisation", args.out)
     runs_flags = args.flags or [""]
     # Every row's flags checked before the first one trains.
     parsed = [example_settings(parser, flags, os.path.join(args.runs_dir, str(i)))
@@ -101,9 +101,8 @@ def main(argv=None):
         f"{k} " + ", ".join(f"{a} {v[a]:.3f}" for a in ATTRIBUTES) for k, v in reader.items()), flush=True)
 
     rows, runs = [], {}
-    payload = {"reader_on_real_images": reader, "runs": runs, "bar": "unseen colour, shape, position each >= 0.8",
+    payload = {"reader_on_real_images": reader, "runs": runs, "criteria": "unseen colour, shape, position each >= 0.8",
                "note": "2 CPU cores shared with other jobs: seconds are under contention"}
-    out = args.out or _report.path_of("caption_generalisation")
     # each row is recorded as it finishes, in the run's partial entry until the last
     with _report.kept_on_interrupt(out, args.run, what="rows") as finished:
         for flags, settings in zip(runs_flags, parsed):

@@ -71,10 +71,9 @@ def main(argv=None):
     parser.add_argument("--poolings", nargs="+", default=list(networks.CLASSIFIER_POOLINGS),
                         choices=networks.CLASSIFIER_POOLINGS)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--run", type=_report.run_name, default="default")
-    parser.add_argument("--out", default=None)
+    _report.output_options(parser, "classifier_pooling")
     args = parser.parse_args(argv)
-    _report.check_out(parser, "classifier_pooling", args.out)
+    out = _report.check_out(parser, "classifier_pooling", args.out)
     if round(1000 * args.scale) < 1:  # the fewest steps of a read (stage 2's 1,000) must stay at least one
         # round() takes 0.5 to 0 (to even), as the step counts below are rounded: 0.0005 itself leaves none.
         parser.error(f"--scale {args.scale}: leaves no training step; give more than 0.0005")
@@ -85,7 +84,7 @@ def main(argv=None):
         return {"scale": args.scale, "filters": args.filters, "seed": args.seed, "seconds": round(time.time() - start, 1)}
 
     # each row is recorded as it finishes, in the run's partial entry until the last
-    with _report.kept_on_interrupt(args.out or _report.path_of("classifier_pooling"), args.run, what="rows") as finished:
+    with _report.kept_on_interrupt(out, args.run, what="rows") as finished:
         def keep(row):
             rows.append(row)
             _report.record("classifier_pooling", dict(payload(), rows=rows), run=args.run, out=args.out, complete=False)

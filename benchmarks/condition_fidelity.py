@@ -89,7 +89,7 @@ def main(argv=None):
                         help="the matching-aware term's weight where it is on (default: the preset's)")
     _report.output_options(parser, "condition_fidelity")
     args = parser.parse_args(argv)
-    _report.check_out(parser, "condition_fidelity", args.out)
+    out = _report.check_out(parser, "condition_fidelity", args.out)
     if args.seeds < 1:
         parser.error(f"--seeds {args.seeds}: must be at least 1")
     if not 1 <= args.eval_every <= args.epochs:
@@ -112,7 +112,6 @@ def main(argv=None):
         except ValueError as e:
             parser.error(f"--set, for the discriminator {name!r}: {e}")
 
-    out = args.out or _report.path_of("condition_fidelity")
     # each discriminator is recorded as it finishes, in the run's partial entry until the last
     with _report.kept_on_interrupt(out, args.run, what="discriminators") as finished:
         judge = DigitsClassifier().fit(*digits.load("holdout"))

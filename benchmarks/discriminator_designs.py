@@ -84,7 +84,7 @@ def main(argv=None):
                         help="a preset override for every design, e.g. condition_at=every_block (repeatable)")
     _report.output_options(parser, "discriminator_designs")
     args = parser.parse_args(argv)
-    _report.check_out(parser, "discriminator_designs", args.out)
+    out = _report.check_out(parser, "discriminator_designs", args.out)
     example = example_settings(parser, args)
     if args.seeds < 1:
         parser.error(f"--seeds {args.seeds}: must be at least 1")
@@ -116,7 +116,6 @@ def main(argv=None):
         real = runs[next(iter(runs))]["real_diversity"]
         return {"args": vars(args), "steps": steps, "runs": runs, "real_diversity": real}
 
-    out = args.out or _report.path_of("discriminator_designs")
     with _report.kept_on_interrupt(out, args.run, what="designs") as finished:
         for design in designs:
             for mismatch in (args.mismatch_on, 0.0):

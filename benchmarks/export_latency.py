@@ -351,7 +351,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.families:
         args.families = list(dict.fromkeys(args.families))  # a family named twice is measured once
-    _report.check_out(parser, "export_latency", args.out)
+    out = _report.check_out(parser, "export_latency", args.out)
     _report.check_picture(parser, args.figure, "--figure")
     generator = None
     if args.generator:
@@ -373,7 +373,6 @@ def main(argv=None):
         "LiteRT runs with 1 thread, onnxruntime and TF with their defaults"
     )
     results = {}
-    out = args.out or _report.path_of("export_latency")
     with _report.kept_on_interrupt(out, args.run, what="families") as finished, \
             tempfile.TemporaryDirectory() as workdir:
         for family in args.families:

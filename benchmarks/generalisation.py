@@ -1239,10 +1239,9 @@ def main(argv=None):
     parser.add_argument("--other-judges", type=int, default=0, metavar="N",
                         help="conditional_gan, stack_gan: also read the final samples with N judges trained from "
                              "other seeds on other real images (results `*_other_judges`)")
-    parser.add_argument("--run", type=_report.run_name, default="defaults", help="run name inside the results file")
-    parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/generalisation.json)")
+    _report.output_options(parser, NAME, run="defaults")
     args = parser.parse_args(argv)
-    _report.check_out(parser, NAME, args.out)
+    out = _report.check_out(parser, NAME, args.out)
     started = time.time()
 
     tasks, runner, columns = FAMILIES[args.family]
@@ -1291,7 +1290,6 @@ def main(argv=None):
             MODELS[args.family](task, args, sets)
         except (TypeError, ValueError) as e:
             parser.error(f"--set (the {args.family} model of task {task}): {e}")
-    out = args.out or _report.path_of(NAME)
     done = {}  # this command's finished tasks
 
     now = {}  # this family's entry, as last written

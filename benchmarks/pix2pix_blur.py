@@ -219,10 +219,9 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--grid", default=None, help="PNG path for input | L1 | L1+cGAN | target")
     parser.add_argument("--grid-rows", type=_report.at_least(1), default=4)
-    parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_blur.json)")
-    parser.add_argument("--run", type=_report.run_name, default="default", help="run name inside the results file")
+    _report.output_options(parser, "pix2pix_blur")
     args = parser.parse_args(argv)
-    _report.check_out(parser, "pix2pix_blur", args.out)
+    out = _report.check_out(parser, "pix2pix_blur", args.out)
     _report.check_picture(parser, args.grid, "--grid")
     if "l1" in args.variants and args.l1_weight[0] == 0:  # Pix2Pix's own error, once the data was made
         parser.error(f"--l1-weight {args.l1_weight[0]:g}: the first weight is also the L1-only run's, which would "
@@ -251,7 +250,6 @@ def main(argv=None):
         _report.record("pix2pix_blur", result, run=args.run, out=args.out, complete=complete)
         return result
 
-    out = args.out or _report.path_of("pix2pix_blur")
     with _report.kept_on_interrupt(out, args.run) as finished:
         for task in args.tasks:
             train = synthetic_images.make_task(task, args.train, args.size, seed=args.seed)

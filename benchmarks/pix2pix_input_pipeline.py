@@ -65,8 +65,7 @@ def main(argv=None):
     parser.add_argument("--base-filters", type=_report.at_least(1), default=16)
     parser.add_argument("--steps", type=_report.at_least(1), default=48, help="steps per timed round")
     parser.add_argument("--rounds", type=_report.at_least(1), default=3)
-    parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_input_pipeline.json)")
-    parser.add_argument("--run", type=_report.run_name, default="default", help="run name inside the results file")
+    _report.output_options(parser, "pix2pix_input_pipeline")
     args = parser.parse_args(argv)
     _report.check_out(parser, "pix2pix_input_pipeline", args.out)
 

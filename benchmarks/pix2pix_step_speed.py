@@ -93,8 +93,7 @@ def main(argv=None):
                         help="Keras `steps_per_execution` of the Pix2Pix runs (the reference loops in Python)")
     parser.add_argument("--r1-weight", type=_report.real(0.0), default=0.0,
                         help="also time the alternating step with an R1 penalty of this weight on real pairs")
-    parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/pix2pix_step_speed.json)")
-    parser.add_argument("--run", type=_report.run_name, default="default", help="run name inside the results file")
+    _report.output_options(parser, "pix2pix_step_speed")
     args = parser.parse_args(argv)
     _report.check_out(parser, "pix2pix_step_speed", args.out)
     spe = args.steps_per_execution

@@ -29,6 +29,8 @@ import subprocess
 import sys
 import time
 
+import _report  # the script's own folder is on the path
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
@@ -105,24 +107,24 @@ def free_port():
 def launch(config, processes):
     """Starts `processes` children (a worker cluster when `multiworker`); returns the chief's result."""
     cluster = {"worker": [f"127.0.0.1:{free_port()}" for _ in range(processes)]}
-    procs = []
-    for index in range(processes):
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-        env.pop("TF_CONFIG", None)
-        if config["strategy"] == "multiworker":
-            env["TF_CONFIG"] = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, os.path.abspath(__file__), "--child", json.dumps(config)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
-            )
-        )
     results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=3600)
-        if proc.returncode != 0:
-            raise RuntimeError(f"{config} failed:\n{err[-3000:]}")
-        results.append(json.loads([l for l in out.splitlines() if l.startswith("@@RESULT@@")][-1][10:]))
+    with _report.stopped_on_exit([]) as procs:  # a failed worker's peer would wait for it
+        for index in range(processes):
+            env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+            env.pop("TF_CONFIG", None)
+            if config["strategy"] == "multiworker":
+                env["TF_CONFIG"] = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, os.path.abspath(__file__), "--child", json.dumps(config)],
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+                )
+            )
+        for proc in procs:
+            out, err = proc.communicate(timeout=3600)
+            if proc.returncode != 0:
+                raise RuntimeError(f"{config} failed:\n{err[-3000:]}")
+            results.append(json.loads([l for l in out.splitlines() if l.startswith("@@RESULT@@")][-1][10:]))
     # Workers finish the same steps in lock step; the slowest one sets the pace.
     return max(results, key=lambda r: r["seconds"])
 
@@ -137,13 +139,11 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=2, help="runs per setup; the fastest counts")
     parser.add_argument("--size", type=int, default=None, help="image side (default 16 cgan, 32 pix2pix)")
     parser.add_argument("--filters", type=int, default=16)
-    parser.add_argument("--out", default=None)
+    _report.output_options(parser, "scaling")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child(json.loads(args.child))
-
-    import _report  # the script's own folder is on the path
 
     _report.check_out(parser, "scaling", args.out)
     for flag in ("warmup", "steps", "repeats", "per_replica_batch", "filters", "size"):
@@ -171,7 +171,7 @@ def main(argv=None):
             rows.append(row)
             print(row, flush=True)
     columns = ["model", "setup", "replicas", "global batch", "steps/s", "examples/s", "examples/s vs 1"]
-    _report.write("scaling", {"args": vars(args)}, rows, columns, out=args.out)
+    _report.write("scaling", {"args": vars(args)}, rows, columns, out=args.out, run=args.run)
 
 
 if __name__ == "__main__":

@@ -51,8 +51,7 @@ def parse_args(argv=None):
     p.add_argument("--l1-domain", default="waveform", choices=("waveform", "emphasized"))
     p.add_argument("--rtf-seconds", type=_report.real(0.0, above=True), default=10.0, help="Audio length for the speed runs.")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default=None, help="JSON path (default benchmarks/results/segan_quality_speed.json)")
-    p.add_argument("--run", type=_report.run_name, default="default", help="run name inside the results file")
+    _report.output_options(p, "segan_quality_speed")
     p.add_argument("--save-model", default=None, help="Also keep the trained SEGAN here (.keras).")
     p.add_argument("--speed-only", default=None, help=argparse.SUPPRESS)  # internal: a .keras path
     p.add_argument("--train-only", default=None, help=argparse.SUPPRESS)  # internal: l1_only | segan
@@ -206,22 +205,23 @@ def train_and_score(args, argv):
                 gan.save(model_path)
                 params = gan.generator.count_params()
     else:  # one process per model; on a shared machine this halves the wall time
-        procs = {}
-        for name, _ in MODELS:
-            cmd = [sys.executable, __file__, *argv, "--train-only", name,
-                   "--row-out", os.path.join(tmp, f"{name}.json")]
-            if name == "segan":
-                cmd += ["--save-model", model_path]
-            # Each in its own session: with Linux autogroup scheduling the two
-            # models then get a CPU share each, like two jobs started from two shells.
-            procs[name] = subprocess.Popen(
-                cmd, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"), start_new_session=True
-            )
-        for name, proc in procs.items():
-            if proc.wait() != 0:
-                raise RuntimeError(f"training {name} failed (exit {proc.returncode})")
-            with open(os.path.join(tmp, f"{name}.json")) as f:
-                rows[name] = json.load(f)
+        # (in their own sessions a Ctrl-C does not reach them: stopped here on any exit, a failed model's included)
+        with _report.stopped_on_exit({}) as procs:
+            for name, _ in MODELS:
+                cmd = [sys.executable, __file__, *argv, "--train-only", name,
+                       "--row-out", os.path.join(tmp, f"{name}.json")]
+                if name == "segan":
+                    cmd += ["--save-model", model_path]
+                # Each in its own session: with Linux autogroup scheduling the two
+                # models then get a CPU share each, like two jobs started from two shells.
+                procs[name] = subprocess.Popen(
+                    cmd, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"), start_new_session=True
+                )
+            for name, proc in procs.items():
+                if proc.wait() != 0:
+                    raise RuntimeError(f"training {name} failed (exit {proc.returncode})")
+                with open(os.path.join(tmp, f"{name}.json")) as f:
+                    rows[name] = json.load(f)
         params = rows["segan"].pop("generator_params")
     for row in rows.values():
         row["snr_improvement"] = row["snr"] - rows["noisy"]["snr"]
@@ -306,7 +306,7 @@ def main(argv=None):
         with open(args.row_out, "w") as f:
             json.dump(row, f)
         return
-    with _report.kept_on_interrupt(args.out or _report.path_of("segan_quality_speed"), args.run,
+    with _report.kept_on_interrupt(_report.writable("segan_quality_speed", args.out), args.run,
                                    what="measurements") as finished:
         measure(args, argv, finished)
 

@@ -134,7 +134,7 @@ def main(argv=None):
                      "(its results go to --json; it trains each variant or reads --stackgan-result)")
     example.check_sizes(parser, args.sizes, "--sizes")  # as the example checks them, before training
     example.check_growth(parser, args)
-    _report.check_out(parser, "stackgan", args.json, option="--json")
+    out = _report.check_out(parser, "stackgan", args.json, option="--json")
     given = None  # the StackGAN row of --stackgan-result, read and checked before any variant trains
     if args.stackgan_result:
         if "stackgan" not in args.variants:
@@ -157,7 +157,7 @@ def main(argv=None):
     }
     name = "+".join(args.variants)
     # each variant is recorded as it finishes, in the run's partial entry until the last
-    with _report.kept_on_interrupt(args.json or _report.path_of("stackgan"), name, what="variants") as finished:
+    with _report.kept_on_interrupt(out, name, what="variants") as finished:
         for variant in args.variants:
             if variant == "stackgan" and given:
                 row, detail = given

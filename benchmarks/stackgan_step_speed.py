@@ -45,8 +45,7 @@ def main(argv=None):
     parser.add_argument("--rounds", type=_report.at_least(1), default=5)
     parser.add_argument("--batch-size", type=_report.at_least(1), default=32)
     parser.add_argument("--steps-per-execution", type=_report.at_least(1), default=9)
-    parser.add_argument("--run", type=_report.run_name, default="default")
-    parser.add_argument("--out", default=None)
+    _report.output_options(parser, "stackgan_step_speed")
     args = parser.parse_args(argv)
     _report.check_out(parser, "stackgan_step_speed", args.out)
 

@@ -111,7 +111,7 @@ def main(argv=None):
     parser.add_argument("--rounds", type=_report.at_least(1), default=15)
     parser.add_argument("--steps-per-execution", type=_report.at_least(1), default=10,
                         help="steps per tf.function call, the same for both (amortises Python overhead)")
-    parser.add_argument("--out", default=None)
+    _report.output_options(parser, "train_step_speed")
     args = parser.parse_args(argv)
     _report.check_out(parser, "train_step_speed", args.out)
 
@@ -142,7 +142,8 @@ def main(argv=None):
             "vs reference (median rounds)": round(median[kind] / median["reference"], 3),
         })
     _report.write("train_step_speed", {"args": vars(args), "seconds_per_round": seconds},
-                  rows, ["train step", "examples/s", "vs reference", "vs reference (median rounds)"], args.out)
+                  rows, ["train step", "examples/s", "vs reference", "vs reference (median rounds)"], args.out,
+                  run=args.run)
 
 
 if __name__ == "__main__":

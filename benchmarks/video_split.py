@@ -282,13 +282,11 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", choices=["l2", "gan"], default=None, help="train one model only")
     parser.add_argument("--gif-dir", default=None, help="write rollout GIFs of 4 test clips here")
-    parser.add_argument("--out", default=None, help="JSON path (default benchmarks/results/video_split.json)")
-    parser.add_argument("--run", type=_report.run_name, default="default",
-                        help="run name inside the results file (a sweep: one run each)")
+    _report.output_options(parser, "video_split")
     parser.add_argument("--merge", action="store_true",
                         help="keep the other models' rows already in --out (to run --only l2 and --only gan in parallel)")
     args = parser.parse_args(argv)
-    _report.check_out(parser, "video_split", args.out)
+    out = _report.check_out(parser, "video_split", args.out)
     if args.size < 16 or args.size % 4:  # the junction clips' smallest frames; the networks halve them twice
         parser.error(f"--size {args.size}: junction frames are a multiple of 4 pixels, at least 16 (e.g. 16, 20, 24)")
     flags = {"size": "--size", "context_frames": "--context", "length": "--length"}
@@ -307,7 +305,6 @@ def main(argv=None):
         except ValueError as e:
             parser.error(str(e))
 
-    out = args.out or _report.path_of("video_split")
     results = {"config": vars(args), "models": {}}
 
     def merged(stored):
@@ -347,11 +344,15 @@ def main(argv=None):
             ).frames[idx, test.junction_frame]
             for b in (0, 1)
         ], axis=1)  # [N, 2, H, W, 1]
+        def record(write, complete=True):  # --merge: beside the run's other commands; else the whole run is this one's
+            given = {"update": write} if args.merge else {"result": write(None)}
+            _report.record("video_split", run=args.run, out=args.out, complete=complete, **given)
+
         for name in names:
             train_model(name, args, train, test, val, futures, sprite_pixels, results)
-            _report.record("video_split", run=args.run, out=args.out, complete=False, update=merged)
+            record(merged, complete=False)
             finished.append(name)
-        _report.record("video_split", run=args.run, out=args.out, update=whole)  # (a Ctrl-C here keeps the partial run)
+        record(whole)  # (a Ctrl-C here keeps the partial run)
     print(_report.table(written["rows"], cols))
     print(f"\nwritten: {out} (run {args.run!r})")
     print("\ncriteria: GAN one sprite >= 0.90, L2 one sprite <= 0.20, GAN rollouts intact >= 0.80")

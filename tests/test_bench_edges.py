@@ -108,6 +108,7 @@ def test_video_split_keeps_the_model_finished_before_a_ctrl_c(tmp_path, monkeypa
     partial_run_refused("video_split", out, "default", monkeypatch)
 
     monkeypatch.setattr(video_split, "train_model", video_model)  # the same run again, to its end
+    monkeypatch.setattr(video_split._report, "COMMAND", "the next command")  # (not the stopped one)
     video_split.main(VIDEO + ["--out", str(out)])
     run = runs_of(out)["default"]
     assert run["complete"] is True and list(run["result"]["models"]) == ["l2", "gan"]
@@ -322,7 +323,19 @@ def test_caption_generalisation_keeps_each_row_finished_before_a_ctrl_c(tmp_path
     assert err == f"interrupted: run 'default:partial' of {out} keeps the 1 finished rows ('--epochs 1'), marked incomplete"
     run = runs_of(out)["default:partial"]
     assert run["complete"] is False and list(run["result"]["runs"]) == ["--epochs 1"]
+    assert run["result"]["criteria"] == "unseen colour, shape, position each >= 0.8"  # (was "bar")
     partial_run_refused("caption_generalisation", out, "default", monkeypatch)
+
+
+def test_stored_runs_name_their_pass_line_criteria():
+    # Was: caption_generalisation's runs held theirs as "bar", the other benchmarks' as "criteria".
+    import glob
+    import os
+
+    for path in glob.glob(os.path.join(tables.RESULTS, "*.json")):
+        with open(path) as f:
+            runs = json.load(f)["runs"]
+        assert not [r["name"] for r in runs if isinstance(r["result"], dict) and "bar" in r["result"]], path
 
 
 def test_stackgan_keeps_each_variant_finished_before_a_ctrl_c(tmp_path, monkeypatch, capsys):
@@ -425,6 +438,63 @@ def test_segan_quality_speed_marks_its_quality_without_speed_incomplete(tmp_path
     run = runs_of(out)["default:partial"]
     assert run["complete"] is False and run["result"]["quality"] == {"segan": {"snr": 1.0}}
     partial_run_refused("segan_quality_speed", out, "default", monkeypatch)
+
+
+def test_segan_quality_speed_jobs_2_stops_its_children_on_ctrl_c(tmp_path, monkeypatch, capsys):
+    # Was: the two training children ran in sessions of their own: a Ctrl-C ended the benchmark, not them.
+    import subprocess
+
+    module = benchmark_module("segan_quality_speed")
+    monkeypatch.setattr(module, "test_data", lambda args: ([], []))
+    monkeypatch.setattr("keras_cgan.metrics.audio.evaluate", lambda clean, estimates, **kwargs: {"snr": 0.0})
+    popen, children = subprocess.Popen, []
+
+    class Child(popen):  # a stub child: sleeps instead of training; the Ctrl-C comes as the first one is waited for
+        def wait(self, timeout=None):
+            if timeout is None and self is children[0]:
+                raise KeyboardInterrupt
+            return super().wait(timeout)
+
+    def start(cmd, **kwargs):
+        assert "--train-only" in cmd and kwargs.get("start_new_session")
+        children.append(Child(["sleep", "60"], **kwargs))
+        return children[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", start)
+    out = tmp_path / "segan_quality_speed.json"
+    try:
+        err = interrupted(module.main, ["--jobs", "2", "--out", str(out)], capsys)
+        assert err == f"interrupted: none of the measurements had finished; {out} is unchanged"
+        assert len(children) == 2 and [c.poll() for c in children] == [-15, -15]  # (SIGTERM)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                popen.wait(child)
+
+
+def test_scaling_stops_the_other_worker_when_one_fails(monkeypatch):
+    # Was: the failed worker's error ended the benchmark; its peer went on waiting for it.
+    import subprocess
+
+    module = benchmark_module("scaling")
+    popen, children = subprocess.Popen, []
+
+    def start(cmd, **kwargs):  # stub workers: the first fails at once, the second would wait a minute
+        assert "--child" in cmd
+        children.append(popen(["sh", "-c", "exit 3"] if not children else ["sleep", "60"], **kwargs))
+        return children[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", start)
+    try:
+        with pytest.raises(RuntimeError, match="failed"):
+            module.launch({"strategy": "multiworker"}, 2)
+        assert [c.poll() for c in children] == [3, -15]  # (the second: SIGTERM)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
 
 
 def test_classifier_pooling_keeps_each_row_finished_before_a_ctrl_c(tmp_path, monkeypatch, capsys):

@@ -40,3 +40,106 @@ def test_record_takes_a_result_or_an_update(given, received, tmp_path):
                                         f"stored run, not {received}"):
         benchmark_module("_report").record("scaling", out=str(out), **given)
     assert not out.exists()
+
+
+BENCHMARKS = sorted(
+    os.path.basename(path)[:-3] for path in glob.glob(os.path.join(REPO, "benchmarks", "*.py"))
+    if not os.path.basename(path).startswith("_") and os.path.basename(path) != "tables.py"
+)
+OWN_OUTPUT = {"stackgan"}  # --out and --run are the example's; results go to --json, the run is named by --variants
+
+
+class Parsed(Exception):
+    pass
+
+
+def parser_of(module, monkeypatch):
+    """The `argparse` parser `module.main` builds, stopped as it reads its command line."""
+    import argparse
+
+    def stop(parser, *args, **kwargs):
+        raise Parsed(parser)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", stop)
+    with pytest.raises(Parsed) as parsed:
+        module.main([])
+    return parsed.value.args[0]
+
+
+@pytest.mark.parametrize("name", [n for n in BENCHMARKS if n not in OWN_OUTPUT])
+def test_every_benchmark_takes_the_shared_run_and_out(name, monkeypatch):
+    # Was: ten benchmarks added --run/--out by hand: two had no --run, some no help, one another help.
+    import argparse
+
+    module = benchmark_module(name)
+    actions = {a.dest: a for a in parser_of(module, monkeypatch)._actions}
+    shared = argparse.ArgumentParser()
+    module._report.output_options(shared, name, run=actions["run"].default if "run" in actions else "default")
+    for dest in ("out", "run"):
+        want = next(a for a in shared._actions if a.dest == dest)
+        assert dest in actions, f"{name}: no --{dest}"
+        got = actions[dest]
+        assert (got.option_strings, got.type, got.default, got.help) == (
+            want.option_strings, want.type, want.default, want.help), name
+
+
+def test_the_benchmarks_are_found():
+    assert {"video_split", "scaling", "train_step_speed", "stackgan", "generalisation"} <= set(BENCHMARKS)
+
+
+@pytest.mark.parametrize("order", [["a", "b", "a done"], ["b", "a", "a done"]])
+def test_a_command_completing_beside_another_leaves_it_its_partial_entry(order, tmp_path, monkeypatch, capsys):
+    # Was: the first complete write dropped `default:partial` with the other command's finished model in it;
+    # that command, stopped next, named a partial entry that was gone.
+    import json
+
+    report = benchmark_module("_report")
+    monkeypatch.setattr(report, "commit", lambda: None)  # (no git)
+    out = str(tmp_path / "scaling.json")
+    models = {"a": ["l2"], "b": ["gan"]}
+
+    def write(step):  # as `video_split.py --merge`: the stored models and this command's, under its own name
+        command, complete = step.split()[0], step.endswith("done")
+        monkeypatch.setattr(report, "COMMAND", command)
+        report.record("scaling", out=out, complete=complete, update=lambda stored: {
+            "models": sorted({*(stored or {"models": []})["models"], *models[command]})})
+
+    def runs():
+        with open(out) as f:
+            return {r["name"]: r for r in json.load(f)["runs"]}
+
+    for step in order:
+        write(step)
+    assert runs()["default"]["result"] == {"models": ["l2"]}
+    assert runs()["default:partial"]["result"]["models"] == ["gan", "l2"]
+    assert runs()["default:partial"]["commands"] == ["b"]
+    monkeypatch.setattr(report, "COMMAND", "b")
+    with pytest.raises(SystemExit):  # b stopped before it completes
+        with report.kept_on_interrupt(out, "default") as finished:
+            finished.append("gan")
+            raise KeyboardInterrupt
+    assert capsys.readouterr().err.strip() == (
+        f"interrupted: run 'default:partial' of {out} keeps the 1 finished models (gan), marked incomplete; "
+        "the earlier run 'default' stays as it was until a run of it completes")
+    models["b"].append("gan 2")
+    write("b done")  # b again, to its end: the run holds both commands' models, and no command's progress is left
+    assert list(runs()) == ["default"] and runs()["default"]["result"] == {"models": ["gan", "gan 2", "l2"]}
+
+
+def test_a_command_stopped_after_another_took_the_whole_run_says_so(tmp_path, monkeypatch, capsys):
+    # Was: it named `default:partial` as keeping its finished model, which the other command's run had dropped.
+    report = benchmark_module("_report")
+    monkeypatch.setattr(report, "commit", lambda: None)  # (no git)
+    out = str(tmp_path / "scaling.json")
+    monkeypatch.setattr(report, "COMMAND", "b")
+    report.record("scaling", out=out, complete=False, update=lambda stored: {"models": ["gan"]})
+    monkeypatch.setattr(report, "COMMAND", "a")
+    report.record("scaling", {"models": ["l2"]}, out=out)  # the whole run, as a command without --merge writes it
+    monkeypatch.setattr(report, "COMMAND", "b")
+    with pytest.raises(SystemExit):
+        with report.kept_on_interrupt(out, "default") as finished:
+            finished.append("gan")
+            raise KeyboardInterrupt
+    assert capsys.readouterr().err.strip() == (
+        f"interrupted: the 1 finished models (gan) were recorded in run 'default:partial' of {out}; another command "
+        "recording the whole run 'default' has since replaced it")

@@ -310,9 +310,9 @@ def record(name, result=None, run="default", out=None, argv=None, note=None, com
             with open(path) as f:
                 runs = json.load(f)["runs"]
         partial = next((r for r in runs if r["name"] == partial_name(run)), None)
-        # the commands recording into the run beside this one whose finished parts the partial entry holds
-        others = [c for c in (partial or {}).get("commands", []) if c != COMMAND] if update is not None else []
+        others = []  # the commands recording into the run beside this one whose finished parts `partial` holds
         if update is not None:
+            others = [c for c in (partial or {}).get("commands", []) if c != COMMAND]
             stored = partial if others and not complete else next((r for r in runs if r["name"] == run), None)
             entry["result"] = update(stored["result"] if stored else None)
         if not complete:

@@ -31,11 +31,12 @@ drops the partial entry. A run stopped on the way keeps what it finished in
 shows no entry that is not complete (runs written before this field are
 complete). Commands recording into one run side by side (`record(update=...)`,
 as `video_split.py --merge`) share its partial entry: it lists the commands
-whose progress it holds (`"commands"`), and stays until the last of them
-completes, so a command stopped after another completed still finds its
-finished models there. A file is written whole or not at all (a temporary
-file renamed over it), so a Ctrl-C while it is written leaves the file as it
-was.
+still running whose progress it holds (`"commands"`), and stays until the
+last of them completes, so a command stopped after another completed still
+finds its finished models there; a command stopped or failed leaves the list,
+so the next complete run drops the entry, as it drops one command's. A file
+is written whole or not at all (a temporary file renamed over it), so a
+Ctrl-C while it is written leaves the file as it was.
 
 Record the result file of an example (for instance the StackGAN example's
 `runs/stackgan/result.json`) as a run of a results file::
@@ -309,9 +310,9 @@ def record(name, result=None, run="default", out=None, argv=None, note=None, com
             with open(path) as f:
                 runs = json.load(f)["runs"]
         partial = next((r for r in runs if r["name"] == partial_name(run)), None)
-        # the commands recording into the run beside this one whose finished parts the partial entry holds
-        others = [c for c in (partial or {}).get("commands", []) if c != COMMAND] if update is not None else []
+        others = []  # the commands recording into the run beside this one whose finished parts `partial` holds
         if update is not None:
+            others = [c for c in (partial or {}).get("commands", []) if c != COMMAND]
             stored = partial if others and not complete else next((r for r in runs if r["name"] == run), None)
             entry["result"] = update(stored["result"] if stored else None)
         if not complete:
@@ -367,20 +368,25 @@ def kept_on_interrupt(path, run, what="models", incomplete=True):
     """Ends a Ctrl-C inside with one line naming what run `run` of `path` kept, and exit status 130 (no traceback).
 
     Yields a list for the names of the `what` recorded so far: the caller adds each once `record` has returned.
-    `incomplete`: they were recorded with `complete=False`, in `<run>:partial` (False: each is whole in itself).
+    `incomplete`: they were recorded with `complete=False`, in `<run>:partial` (False: each is whole in itself);
+    stopped by any exception, this command then leaves that entry's commands (`_withdraw`).
     """
     finished = []
     try:
         yield finished
-    except KeyboardInterrupt:
+    except BaseException as stop:
+        runs = None
+        if finished and incomplete:
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                runs = _withdraw(path, run)
+        if not isinstance(stop, KeyboardInterrupt):
+            raise
         if not finished:
             kept = f"none of the {what} had finished; {path} is unchanged"
         elif incomplete:
             kept = (f"run {partial_name(run)!r} of {path} keeps the {len(finished)} finished {what} "
                     f"({'; '.join(finished)}), marked incomplete")
-            try:
-                with open(path) as f:
-                    runs = {r["name"]: r for r in json.load(f)["runs"]}
+            if runs is not None:
                 progress = runs.get(partial_name(run))
                 if progress is None or COMMAND not in progress.get("commands", [COMMAND]):
                     kept = (f"the {len(finished)} finished {what} ({'; '.join(finished)}) were recorded in run "
@@ -388,12 +394,24 @@ def kept_on_interrupt(path, run, what="models", incomplete=True):
                             "has since replaced it")
                 elif run in runs:
                     kept += f"; the earlier run {run!r} stays as it was until a run of it completes"
-            except (OSError, ValueError, KeyError, TypeError):
-                pass
         else:
             kept = f"run {run!r} of {path} keeps the {len(finished)} finished {what} ({'; '.join(finished)})"
         print(f"\ninterrupted: {kept}", file=sys.stderr, flush=True)
         raise SystemExit(130) from None
+
+
+def _withdraw(path, run):
+    """Takes this command, stopped, off the commands `<run>:partial` of `path` holds the progress of: it completes
+    no run, so the next complete run drops the entry. Returns the file's runs by name, as they were."""
+    with _locked(path):
+        with open(path) as f:
+            results = json.load(f)
+        runs = {r["name"]: r for r in results["runs"]}
+        progress = runs.get(partial_name(run))
+        if progress and COMMAND in progress.get("commands", []):
+            progress = dict(progress, commands=[c for c in progress["commands"] if c != COMMAND])
+            dump(path, dict(results, runs=[progress if r["name"] == progress["name"] else r for r in results["runs"]]))
+        return runs
 
 
 @contextlib.contextmanager

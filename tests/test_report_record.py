@@ -143,3 +143,24 @@ def test_a_command_stopped_after_another_took_the_whole_run_says_so(tmp_path, mo
     assert capsys.readouterr().err.strip() == (
         f"interrupted: the 1 finished models (gan) were recorded in run 'default:partial' of {out}; another command "
         "recording the whole run 'default' has since replaced it")
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, MemoryError])
+def test_a_command_stopped_leaves_the_partial_entry_to_the_next_complete_run(stop, tmp_path, monkeypatch):
+    # Was: a stopped (or failed) command stayed listed in `default:partial`: every later run completed beside it
+    # (`--merge`) kept that entry, waiting for a command that would never complete.
+    import json
+
+    report = benchmark_module("_report")
+    monkeypatch.setattr(report, "commit", lambda: None)  # (no git)
+    out = str(tmp_path / "scaling.json")
+    monkeypatch.setattr(report, "COMMAND", "x")
+    with pytest.raises(SystemExit if stop is KeyboardInterrupt else stop):
+        with report.kept_on_interrupt(out, "default") as finished:
+            report.record("scaling", out=out, complete=False, update=lambda stored: {"models": ["l2"]})
+            finished.append("l2")
+            raise stop
+    monkeypatch.setattr(report, "COMMAND", "y")  # the same run, later, to its end
+    report.record("scaling", out=out, update=lambda stored: {"models": ["l2", "gan"]})
+    with open(out) as f:
+        assert [r["name"] for r in json.load(f)["runs"]] == ["default"]

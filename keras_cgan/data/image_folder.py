@@ -333,11 +333,14 @@ def write_image(picture, path):
     without chroma subsampling (an RGBA image laid on white, as inputs are read). Pillow's defaults would
     write a JPEG at quality 75 and a lossy WebP. Returns `path`.
     """
+    from PIL import Image
+
+    fmt = Image.registered_extensions().get(os.path.splitext(path)[1].lower())  # as `save` picks it (`.jfif`)
     options = {}
-    if path.lower().endswith((".jpg", ".jpeg")):
+    if fmt == "JPEG":
         picture = rgb(picture) if picture.mode not in ("L", "RGB") else picture
         options = {"quality": 95, "subsampling": 0}
-    elif path.lower().endswith(".webp"):
+    elif fmt == "WEBP":
         options = {"lossless": True}
     picture.save(path, **options)
     return path

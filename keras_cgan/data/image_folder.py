@@ -346,15 +346,25 @@ def write_image(picture, path):
     return path
 
 
+def open_image(path):
+    """The image file `path` opened with Pillow, as the loaders open it: `OSError` for a JPEG cut short
+    (`jpeg_complete`), whose missing end Pillow would read as gray pixels."""
+    from PIL import Image
+
+    image = Image.open(path)
+    if image.format == "JPEG" and not jpeg_complete(path):
+        image.close()
+        raise OSError(CUT_SHORT)
+    return image
+
+
 def read_image(path, size):
     """Reads an image as RGB `float32` `[size, size, 3]` in `[-1, 1]` by the loaders' rule (`pixels`: upright,
     transparent pixels as white)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            if image.format == "JPEG" and not jpeg_complete(path):  # Pillow would read its zeros as gray pixels
-                raise OSError(CUT_SHORT)
+        with open_image(path) as image:
             image = rgb(image)
             if image.size != (size, size):
                 image = image.resize((size, size), Image.BILINEAR)

@@ -111,8 +111,9 @@ def _header(path):
         with Image.open(path) as image:
             fmt, mode, size = image.format, image.mode, image.size
             turned, transparent = image_folder.orientation(image), image_folder.has_transparency(image)
-            complete = _complete(path, fmt)
-            if not complete and fmt != "JPEG":  # cut short, or a TIFF
+            if not _complete(path, fmt):  # cut short, or a TIFF
+                if fmt == "JPEG":  # Pillow would decode one whose end is zeros without a word
+                    raise OSError(image_folder.CUT_SHORT)
                 image.load()  # raises for a truncated file; a file with trailing bytes passes
             if mode in ("I", "F"):
                 image_folder.eight_bit(image)  # pixels beyond 16 bits, or float, refused here with what to do
@@ -120,8 +121,6 @@ def _header(path):
         raise files.FileContentError(f"{path}: not a readable image file, or cut short ({error}).") from None
     except ValueError as error:
         raise files.FileContentError(f"{path}: cannot read the image ({error}).") from None
-    if not complete and fmt == "JPEG":
-        raise files.FileContentError(f"{path}: not a readable image file, or cut short ({image_folder.CUT_SHORT}).")
     if turned in (5, 6, 7, 8) and fmt != "TIFF":  # turned a quarter (Pillow opens a TIFF upright already)
         size = size[::-1]
     if fmt not in FORMATS:

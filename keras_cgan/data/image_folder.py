@@ -217,14 +217,15 @@ def jpeg_complete(path):
     False for a file cut short, also one whose end is zeros (a download or copy that stopped in a file made at
     its full size): Pillow decodes such a file without a word, TensorFlow refuses it mid-training. Bytes after
     the end marker (a phone's motion-photo video, another program's trailer) are allowed, as both decoders
-    ignore them. Reads the headers and the last KiB (the whole file only when bytes follow the end marker);
-    decodes nothing.
+    ignore them. Reads the first 64 KiB and the last KiB (more only when the headers or bytes after the end
+    marker are longer); decodes nothing.
     """
     with open(path, "rb") as f:
         data = f.read(_HEAD)
-        if len(data) == _HEAD and _scan_start(data) is None:  # headers beyond the first 64 KiB (ICC profiles)
-            data += f.read()
         start = _scan_start(data)
+        if start is None and len(data) == _HEAD:  # headers beyond the first 64 KiB (ICC profiles)
+            data += f.read()
+            start = _scan_start(data)
         if start is None:
             return False
         size = f.seek(0, os.SEEK_END)

@@ -10,8 +10,8 @@ Two folder layouts are read, as the pix2pix datasets ship them:
 
 `direction="AtoB"` makes A the condition and B the target; `"BtoA"` swaps
 them. Every file is checked before any training starts (image header read
-with Pillow, and the end of the file: a JPEG's segments are walked to its end
-marker, a file of another format that does not end as its format's must is
+with Pillow, and the end of the file: a JPEG's headers are walked to its
+first scan and its end marker looked for after it, a file of another format that does not end as its format's must is
 decoded to make sure, as is every TIFF): names present in one folder only raise `ValueError` naming the
 file; a file that is not an image, a truncated image, an A|B image of odd
 width or an image whose channels differ from the rest raise
@@ -73,7 +73,7 @@ def _complete(path, fmt):
     (`image_folder.jpeg_complete`), a PNG's end chunk is in its last bytes, a
     GIF's last block and trailer (`00 3B`), a BMP's or WebP's size field equal to the file's size. False when
     it does not (cut short, or a writer's slip) or for a TIFF (its end is not told without decoding).
-    Reads only the file's head and tail (a JPEG: its bytes).
+    Reads only the file's head and tail (a JPEG: its headers too).
     """
     if fmt == "JPEG":
         return image_folder.jpeg_complete(path)

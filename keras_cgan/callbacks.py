@@ -135,14 +135,15 @@ def save_image_grid(images, path, rows, scale=1, row_labels=None, col_labels=Non
 
 
 def save_spectrograms(path, rows, sample_rate=16000, width=900, height=160):
-    """Writes labelled log-magnitude spectrograms, one panel per row, as a PNG; returns `path`.
+    """Writes labelled log-magnitude spectrograms, one panel per row, as an image; returns `path`.
 
     Time runs across, frequency up (low at the bottom), 80 dB of range shared
     by all panels so their levels compare; each panel's label is drawn on it.
 
     Args:
         rows: list of `(label, waveform)`, waveforms 1D at `sample_rate`.
-        path: str. The PNG to write (folders are made).
+        path: str. The image to write (folders are made), in the format its
+            extension names (as `save_image_grid`).
         sample_rate: int. Defaults to `16000`.
         width, height: ints. Size of each panel in pixels.
 
@@ -587,15 +588,16 @@ class SampleGrid(SampleWriter):
     Args:
         conditions: array. One condition per sample, e.g.
             `np.repeat(np.arange(10), 8)` for one row of 8 per class.
-        path: str. PNG path; `{epoch}` in it is filled in.
+        path: str. The image path (`.png`; any format `save_image_grid`
+            writes); `{epoch}` in it is filled in.
         rows: int. Rows of the grid, filled row by row (`ceil(N / rows)`
             conditions a row); every row must get at least one condition.
         every: int. Write every `every` epochs (and after the last).
             Defaults to `10`.
         seed: int. Seed of the fixed noise. Defaults to `0`.
-        scale: int. Nearest-neighbour upscaling of the PNG. Defaults to `1`.
+        scale: int. Nearest-neighbour upscaling of the grid. Defaults to `1`.
         row_labels, col_labels: lists of str or None. Written beside the
-            rows and above the columns of the PNG (see `save_image_grid`).
+            rows and above the columns of the grid (see `save_image_grid`).
         log_dir, log_losses, ema: see `SampleWriter`; the grid goes to
             TensorBoard as the image `samples`.
 

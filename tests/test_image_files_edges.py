@@ -24,12 +24,12 @@ def _spectrograms(path):
     return save_spectrograms(path, [("tone", np.sin(2 * np.pi * 440 * t))], width=64, height=24)
 
 
-@pytest.mark.parametrize("write", [_grid, _spectrograms])
-def test_sample_images_are_written_without_loss_where_the_format_allows(tmp_path, write):
+@pytest.mark.parametrize("write, jpeg_name", [(_grid, "s.jpg"), (_spectrograms, "s.jpg"), (_grid, "s.JFIF")])
+def test_sample_images_are_written_without_loss_where_the_format_allows(tmp_path, write, jpeg_name):
     png = np.asarray(Image.open(write(str(tmp_path / "s.png"))).convert("RGB"))
     webp = np.asarray(Image.open(write(str(tmp_path / "s.webp"))).convert("RGB"))
     np.testing.assert_array_equal(webp, png)  # lossless WebP, not Pillow's lossy default
-    with Image.open(write(str(tmp_path / "s.jpg"))) as jpeg:  # quality 95 without chroma subsampling, not 75
+    with Image.open(write(str(tmp_path / jpeg_name))) as jpeg:  # quality 95 without chroma subsampling, not 75
         reference = tmp_path / "reference.jpg"
         Image.fromarray(png).save(reference, quality=95, subsampling=0)
         with Image.open(reference) as wanted:

@@ -217,14 +217,15 @@ def jpeg_complete(path):
     False for a file cut short, also one whose end is zeros (a download or copy that stopped in a file made at
     its full size): Pillow decodes such a file without a word, TensorFlow refuses it mid-training. Bytes after
     the end marker (a phone's motion-photo video, another program's trailer) are allowed, as both decoders
-    ignore them. Reads the headers and the last KiB (the whole file only when bytes follow the end marker);
-    decodes nothing.
+    ignore them. Reads the first 64 KiB and the last KiB (more only when the headers or bytes after the end
+    marker are longer); decodes nothing.
     """
     with open(path, "rb") as f:
         data = f.read(_HEAD)
-        if len(data) == _HEAD and _scan_start(data) is None:  # headers beyond the first 64 KiB (ICC profiles)
-            data += f.read()
         start = _scan_start(data)
+        if start is None and len(data) == _HEAD:  # headers beyond the first 64 KiB (ICC profiles)
+            data += f.read()
+            start = _scan_start(data)
         if start is None:
             return False
         size = f.seek(0, os.SEEK_END)
@@ -333,14 +334,29 @@ def write_image(picture, path):
     without chroma subsampling (an RGBA image laid on white, as inputs are read). Pillow's defaults would
     write a JPEG at quality 75 and a lossy WebP. Returns `path`.
     """
+    from PIL import Image
+
+    fmt = Image.registered_extensions().get(os.path.splitext(path)[1].lower())  # as `save` picks it (`.jfif`)
     options = {}
-    if path.lower().endswith((".jpg", ".jpeg")):
+    if fmt == "JPEG":
         picture = rgb(picture) if picture.mode not in ("L", "RGB") else picture
         options = {"quality": 95, "subsampling": 0}
-    elif path.lower().endswith(".webp"):
+    elif fmt == "WEBP":
         options = {"lossless": True}
     picture.save(path, **options)
     return path
+
+
+def open_image(path):
+    """The image file `path` opened with Pillow, as the loaders open it: `OSError` for a JPEG cut short
+    (`jpeg_complete`), whose missing end Pillow would read as gray pixels."""
+    from PIL import Image
+
+    image = Image.open(path)
+    if image.format == "JPEG" and not jpeg_complete(path):
+        image.close()
+        raise OSError(CUT_SHORT)
+    return image
 
 
 def read_image(path, size):
@@ -349,9 +365,7 @@ def read_image(path, size):
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            if image.format == "JPEG" and not jpeg_complete(path):  # Pillow would read its zeros as gray pixels
-                raise OSError(CUT_SHORT)
+        with open_image(path) as image:
             image = rgb(image)
             if image.size != (size, size):
                 image = image.resize((size, size), Image.BILINEAR)

@@ -10,8 +10,8 @@ Two folder layouts are read, as the pix2pix datasets ship them:
 
 `direction="AtoB"` makes A the condition and B the target; `"BtoA"` swaps
 them. Every file is checked before any training starts (image header read
-with Pillow, and the end of the file: a JPEG's segments are walked to its end
-marker, a file of another format that does not end as its format's must is
+with Pillow, and the end of the file: a JPEG's headers are walked to its
+first scan and its end marker looked for after it, a file of another format that does not end as its format's must is
 decoded to make sure, as is every TIFF): names present in one folder only raise `ValueError` naming the
 file; a file that is not an image, a truncated image, an A|B image of odd
 width or an image whose channels differ from the rest raise
@@ -73,7 +73,7 @@ def _complete(path, fmt):
     (`image_folder.jpeg_complete`), a PNG's end chunk is in its last bytes, a
     GIF's last block and trailer (`00 3B`), a BMP's or WebP's size field equal to the file's size. False when
     it does not (cut short, or a writer's slip) or for a TIFF (its end is not told without decoding).
-    Reads only the file's head and tail (a JPEG: its bytes).
+    Reads only the file's head and tail (a JPEG: its headers too).
     """
     if fmt == "JPEG":
         return image_folder.jpeg_complete(path)
@@ -111,8 +111,9 @@ def _header(path):
         with Image.open(path) as image:
             fmt, mode, size = image.format, image.mode, image.size
             turned, transparent = image_folder.orientation(image), image_folder.has_transparency(image)
-            complete = _complete(path, fmt)
-            if not complete and fmt != "JPEG":  # cut short, or a TIFF
+            if not _complete(path, fmt):  # cut short, or a TIFF
+                if fmt == "JPEG":  # Pillow would decode one whose end is zeros without a word
+                    raise OSError(image_folder.CUT_SHORT)
                 image.load()  # raises for a truncated file; a file with trailing bytes passes
             if mode in ("I", "F"):
                 image_folder.eight_bit(image)  # pixels beyond 16 bits, or float, refused here with what to do
@@ -120,8 +121,6 @@ def _header(path):
         raise files.FileContentError(f"{path}: not a readable image file, or cut short ({error}).") from None
     except ValueError as error:
         raise files.FileContentError(f"{path}: cannot read the image ({error}).") from None
-    if not complete and fmt == "JPEG":
-        raise files.FileContentError(f"{path}: not a readable image file, or cut short ({image_folder.CUT_SHORT}).")
     if turned in (5, 6, 7, 8) and fmt != "TIFF":  # turned a quarter (Pillow opens a TIFF upright already)
         size = size[::-1]
     if fmt not in FORMATS:

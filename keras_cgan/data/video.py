@@ -93,7 +93,7 @@ def load_frame_folder(path, channels=None):
     Returns:
         float32 `[T, H, W, C]` in `[-1, 1]`.
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
 
     if not os.path.isdir(path):
         raise ValueError(f"Clip {path!r}: not a folder.")
@@ -103,9 +103,7 @@ def load_frame_folder(path, channels=None):
     frames, first = [], None
     for name in names:
         try:
-            with Image.open(os.path.join(path, name)) as image:  # each mode in the channels pix2pix reads it in
-                if image.format == "JPEG" and not image_folder.jpeg_complete(os.path.join(path, name)):
-                    raise OSError(image_folder.CUT_SHORT)  # Pillow would read its zeros as gray pixels
+            with image_folder.open_image(os.path.join(path, name)) as image:  # as pix2pix reads it, channels too
                 channels_read = image_folder.MODE_CHANNELS.get(image.mode, 3)
                 array = np.asarray(image_folder.pixels(image, {1: "L", 4: "RGBA"}.get(channels_read, "RGB")))
         except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as error:  # truncated, not an image, float

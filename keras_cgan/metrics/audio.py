@@ -9,7 +9,8 @@ Clean and estimate are scored on whatever scale they share: samples beyond
 de-emphasis can pass 1; the models' `[-1, 1]` check is for what they take).
 Two scales are refused: PCM (integer samples, or floats beyond 255, where no
 float audio peaks) against float audio (up to 255: full scale, or beyond it
-by a gain), the bound `checks.scaling_hint` draws between a gain and PCM.
+by a gain), the bound `checks.scaling_hint` draws between a gain and PCM
+(`checks.FLOAT_AUDIO_PEAK`).
 
 Example:
 
@@ -34,16 +35,9 @@ def _utterance(x, name):
             f"{name} must be one mono utterance, 1-D. Received shape: {x.shape}; score a batch with "
             "`evaluate(clean, estimates)`, and mix channels down first."
         )
-    squeezed = squeezed.reshape(-1)
-    finite = np.isfinite(squeezed)
-    if not finite.all():  # was a NaN score (SNR), a made-up one (STOI's 1e-05) or PESQ's "cannot convert float NaN"
-        index = int(np.argmin(finite))
-        raise ValueError(f"{name} must be finite; sample {index} is {squeezed[index]}: repair or drop the utterance.")
-    return squeezed
-
-
-# The highest peak of float audio (on the float scale, perhaps beyond full scale by a gain); PCM read as floats passes it.
-FLOAT_PEAK = 255.0
+    # NaN was a NaN score (SNR), a made-up one (STOI's 1e-05) or PESQ's "cannot convert float NaN"
+    checks.check_finite(x, name, "samples", use="score")
+    return squeezed.reshape(-1)
 
 
 def _pair(clean, estimate, names=("clean", "estimate")):
@@ -54,7 +48,7 @@ def _pair(clean, estimate, names=("clean", "estimate")):
     if clean.size == 0:
         raise ValueError(f"{names[0]} and {names[1]} are empty.")
     peaks = {name: float(np.abs(x).max()) for name, x in zip(names, (clean, estimate))}
-    floats = {name: given[name].dtype.kind == "f" and peaks[name] <= FLOAT_PEAK for name in names}
+    floats = {name: given[name].dtype.kind == "f" and peaks[name] <= checks.FLOAT_AUDIO_PEAK for name in names}
     for name, other in (names, names[::-1]):  # int16 PCM against float samples: every score was wrong
         if not floats[other]:
             continue
@@ -63,7 +57,7 @@ def _pair(clean, estimate, names=("clean", "estimate")):
                 f"{name} holds integer samples ({given[name].dtype}, up to {peaks[name]:g}) but {other} floats "
                 f"(up to {peaks[other]:g}): score them on one scale.{checks.cast_hint(given[name].dtype, 'audio')}"
             )
-        if given[name].dtype.kind == "f" and peaks[name] > FLOAT_PEAK:
+        if given[name].dtype.kind == "f" and peaks[name] > checks.FLOAT_AUDIO_PEAK:
             # PCM read as floats (`x.astype(float)`), the same mistake
             low, high = float(given[name].min()), float(given[name].max())
             raise ValueError(

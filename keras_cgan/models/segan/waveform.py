@@ -127,11 +127,7 @@ def overlap_add(fn, x, window, hop=None, batch_size=16):
     """
     hop = check_hop(window, hop)
     batch_size = checks.integer("batch_size", batch_size, low=1)
-    x = np.asarray(x, "float32")
-    if x.ndim > 1 and sorted(x.shape)[-2] > 1:  # [T, 2] was read as 2T interleaved samples
-        raise ValueError(f"`x` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape {x.shape}; "
-                         "mix channels down first, or call it once per signal.")
-    x = x.reshape(-1)
+    x = checks.mono(np.asarray(x, "float32"), "x")
     if x.size == 0:
         raise ValueError("Cannot enhance an empty signal (0 samples).")
     count = num_frames(x.size, window, hop)

@@ -93,3 +93,27 @@ def test_int8_calibration_speaks_of_pre_emphasis_only_with_a_coefficient(gan, co
     if not coefficient:
         assert said.startswith("`representative_data`: noisy windows must be in [-1, 1] (the targets' range); got "
                                "values from 0 to 2.5. Audio must be float samples in [-1, 1]")
+
+
+SPEECH = 0.5 * np.sin(np.arange(4000) * 0.05)
+
+
+@pytest.mark.parametrize("clean, estimate, scored", [
+    # near-silent estimates on the PCM scale were refused with "score them on one scale": they are scored
+    (SPEECH * 32767, SPEECH * 164, True),
+    ((SPEECH * 32767).astype("int16"), SPEECH * 164, True),
+    (SPEECH * 32767, np.zeros(4000), True),  # silence is on any scale
+    (SPEECH * 164, SPEECH * 32767, True),
+    # float audio against PCM is still refused: at 1.3 beyond full scale, against quiet PCM, 60 dB below
+    (SPEECH * 32767, np.where(np.arange(4000) == 5, 1.3, SPEECH), False),
+    ((SPEECH * 2000).astype("int16"), np.where(np.arange(4000) == 5, 1.0000001, SPEECH), False),
+    (SPEECH * 32767, SPEECH * 10, False),
+    (SPEECH, SPEECH * 32767, False),
+], ids=["pcm-floats", "int16", "silence", "quiet-clean", "float-1.3", "quiet-int16", "float-x10", "pcm-estimate"])
+def test_the_metrics_refuse_only_an_utterance_clearly_on_the_other_scale(clean, estimate, scored):
+    if scored:
+        expected = audio_metrics.snr(np.asarray(clean, "float64") / 32768, estimate / 32768)
+        np.testing.assert_allclose(audio_metrics.snr(clean, estimate), expected, rtol=1e-6)
+    else:
+        with pytest.raises(ValueError, match="score them on one scale"):
+            audio_metrics.snr(clean, estimate)

@@ -8,9 +8,11 @@ Clean and estimate are scored on whatever scale they share: samples beyond
 `[-1, 1]` are not refused (a model's output is not clipped, and SEGAN's
 de-emphasis can pass 1; the models' `[-1, 1]` check is for what they take).
 Two scales are refused: PCM (integer samples, or floats beyond 255, where no
-float audio peaks) against float audio (up to 255: full scale, or beyond it
-by a gain), the bound `checks.scaling_hint` draws between a gain and PCM
-(`checks.FLOAT_AUDIO_PEAK`).
+float audio peaks: `checks.FLOAT_AUDIO_PEAK`, the bound `checks.scaling_hint`
+draws between a gain and PCM) against float audio, which peaks within 2
+(full scale, and a model's overshoot) or 60 dB below the PCM (`_float_scale`).
+Floats above both are near-silent samples on the PCM scale (an estimate
+peaking at 82 against clean int16 speech at 16383), and are scored.
 
 Example:
 
@@ -40,6 +42,23 @@ def _utterance(x, name):
     return squeezed.reshape(-1)
 
 
+# Float audio peaks within FLOAT_REACH (full scale, and the overshoot of a model's unclipped output), or at least
+# SCALE_GAP below PCM: against int16 PCM at full scale it sits 90 dB below (1 / 32768).
+FLOAT_REACH = 2.0
+SCALE_GAP = 1e-3  # 60 dB
+
+
+def _float_scale(peak, pcm_peak):
+    """Whether float samples peaking at `peak`, scored against PCM peaking at `pcm_peak`, are on the float scale.
+
+    Within `FLOAT_REACH`, or `SCALE_GAP` below the PCM, they are (an
+    estimate at 1.3 against 16383): scored as PCM, every score would be
+    wrong. Above both they are near-silent samples on the PCM scale (82
+    against 16383), scored as they are; silence (a peak of 0) is on any scale.
+    """
+    return 0 < peak and (peak <= FLOAT_REACH or peak < SCALE_GAP * pcm_peak)
+
+
 def _pair(clean, estimate, names=("clean", "estimate")):
     given = {name: np.asarray(x) for name, x in zip(names, (clean, estimate))}
     clean, estimate = (_utterance(x, name) for name, x in given.items())
@@ -50,7 +69,7 @@ def _pair(clean, estimate, names=("clean", "estimate")):
     peaks = {name: float(np.abs(x).max()) for name, x in zip(names, (clean, estimate))}
     floats = {name: given[name].dtype.kind == "f" and peaks[name] <= checks.FLOAT_AUDIO_PEAK for name in names}
     for name, other in (names, names[::-1]):  # int16 PCM against float samples: every score was wrong
-        if not floats[other]:
+        if not floats[other] or not _float_scale(peaks[other], peaks[name]):
             continue
         if given[name].dtype.kind in "iu" and peaks[name] > 1:
             raise ValueError(

@@ -348,7 +348,7 @@ def mono(samples, name, where=""):
     if sum(size > 1 for size in samples.shape) > 1:
         raise ValueError(
             f"`{name}` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape {samples.shape}{where}; "
-            "mix channels down first (to mono, as `data.audio.read_wav` does), or enhance one signal at a time."
+            "mix channels down first (to mono, as `data.audio.read_wav` does), or pass one signal at a time."
         )
     return samples.reshape(-1)
 

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from keras_cgan import checks
+from keras_cgan.data import audio as audio_data
 from keras_cgan.metrics import audio as audio_metrics
 from keras_cgan.models.segan import streaming
 from keras_cgan.models.segan import waveform as waveform_lib
@@ -49,7 +50,7 @@ def test_every_enhance_path_refuses_stereo_with_one_message(gan):
         said[name] = str(refused.value).replace(f"`{name.strip()}`", "`x`").replace(" for chunk 1", "")
     assert len(set(said.values())) == 1, said
     assert said["x"] == ("`x` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape (300, 2); mix "
-                         "channels down first (to mono, as `data.audio.read_wav` does), or enhance one signal at a time.")
+                         "channels down first (to mono, as `data.audio.read_wav` does), or pass one signal at a time.")
     x = np.random.default_rng(0).uniform(-0.5, 0.5, 300).astype("float32")
     np.testing.assert_array_equal(gan.enhance(x[None, :, None]), gan.enhance(x))
 
@@ -117,3 +118,16 @@ def test_the_metrics_refuse_only_an_utterance_clearly_on_the_other_scale(clean, 
     else:
         with pytest.raises(ValueError, match="score them on one scale"):
             audio_metrics.snr(clean, estimate)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda stereo, path: audio_data.write_wav(path, stereo, 16000), "x"),
+    (lambda stereo, path: audio_data.frame_pairs([stereo], [stereo], 64, 32), "noisy[0]"),
+    (lambda stereo, path: next(iter(audio_data.noisy_mixtures([stereo], [np.ones(300)], window=64))), "clean[0]"),
+], ids=["write_wav", "frame_pairs", "noisy_mixtures"])
+def test_the_audio_data_functions_refuse_stereo_as_enhance_does(call, name, tmp_path):
+    # Each read a [T, 2] signal as 2T interleaved samples, without a word.
+    with pytest.raises(ValueError, match=re.escape(f"`{name}` must be one signal, of shape (T,), (T, 1) or (1, T). "
+                                                   "Received shape (300, 2); mix channels down first")):
+        call(np.zeros((300, 2), "float32"), str(tmp_path / "out.wav"))
+    assert not (tmp_path / "out.wav").exists()

@@ -148,6 +148,11 @@ def _sample_kind(kind):
     return kind
 
 
+# The highest peak of float audio (full scale, or beyond it by a gain); PCM read as floats (int16 and wider) passes
+# it. `scaling_hint` parts a gain from PCM there, and the speech metrics tell the scale of an utterance by it.
+FLOAT_AUDIO_PEAK = 255.0
+
+
 def scaling_hint(low, high, kind="image", stream=False, samples=None):
     """How to bring samples spanning `[low, high]` into `[-1, 1]`: a sentence, led by a space.
 
@@ -178,20 +183,20 @@ def scaling_hint(low, high, kind="image", stream=False, samples=None):
         elif eight_bit is None:
             how = (f"8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128` if its samples are whole "
                    f"numbers; if float audio peaking at {high:g}, {down}")
-        elif low >= 0 and high >= 2 and peak <= 255:  # not 8-bit PCM: a gain
+        elif low >= 0 and high >= 2 and peak <= FLOAT_AUDIO_PEAK:  # not 8-bit PCM: a gain
             how = f"it peaks at {high:g}: {down}"
         elif 2**24 < peak <= 2**31:
             how = "int32 PCM: divide by 2147483648"
         elif 32768 < peak <= 2**24:
             how = f"int16 PCM beyond full scale (a gain, a sum): divide by 32768, then {down}"
-        elif 255 < peak <= 32768:
+        elif FLOAT_AUDIO_PEAK < peak <= 32768:
             how = "int16 PCM: divide by 32768"
         else:  # a gain, or a sum of signals, beyond full scale
             how = down
         return f" Audio must be float samples in [-1, 1] (`data.audio.read_wav` reads any wav so); {how}."
     if low >= 0 and high <= 255:
         return " Images in [0, 255]: use `x / 127.5 - 1`; in [0, 1]: `2 * x - 1`."
-    if -32768 <= low and high <= 32767 and max(-low, high) > 255:
+    if -32768 <= low and high <= 32767 and max(-low, high) > FLOAT_AUDIO_PEAK:
         return " int16 PCM audio: divide by 32768."
     return " Scale the data to [-1, 1], e.g. `x / np.abs(x).max()`."
 
@@ -262,7 +267,23 @@ NAN_EFFECTS = {
     "train": "which would make `d_loss`, `g_loss` and then every weight NaN",
     "evaluate": "which would make `d_loss` and `g_loss` NaN",
     "generate": "which would make the output NaN: repair or drop those samples",
+    "score": "which would make the scores NaN or made up: repair or drop the utterance",
 }
+
+
+def check_finite(values, where, what="targets", use="generate"):
+    """Raises `NonFiniteDataError` naming `where` and the first NaN or inf of the array `values`, and what it would do.
+
+    `what` and `use` are as for `check_samples`, which calls it; the speech
+    metrics call it with `use="score"`.
+    """
+    finite = np.isfinite(values)
+    if not finite.all():
+        index = np.unravel_index(int(np.argmin(finite)), values.shape)
+        raise NonFiniteDataError(
+            f"{where}: {what} must be finite; {where}[{index[0]}] holds {values[index]} (at index "
+            f"{tuple(int(i) for i in index)}), {NAN_EFFECTS[use]}."
+        )
 
 
 def check_samples(samples, where, what="targets", kind="image", use="generate", why=None, stream=False):
@@ -298,13 +319,7 @@ def check_samples(samples, where, what="targets", kind="image", use="generate", 
     values = np.asarray(samples)
     if not values.size:
         return
-    finite = np.isfinite(values)
-    if not finite.all():
-        index = np.unravel_index(int(np.argmin(finite)), values.shape)
-        raise NonFiniteDataError(
-            f"{where}: {what} must be finite; {where}[{index[0]}] holds {values[index]} (at index "
-            f"{tuple(int(i) for i in index)}), {NAN_EFFECTS[use]}."
-        )
+    check_finite(values, where, what, use)
     low, high = float(values.min()), float(values.max())
     if low < -SAMPLE_LIMIT or high > SAMPLE_LIMIT:
         why = range_of(what) if why is None else why
@@ -312,6 +327,30 @@ def check_samples(samples, where, what="targets", kind="image", use="generate", 
             f"{where}: {what} must be in [-1, 1]{f' ({why})' if why else ''}; got values from {low:g} "
             f"to {high:g}.{scaling_hint(low, high, kind, stream, values)}"
         )
+
+
+def mono(samples, name, where=""):
+    """`samples` (an array) as one signal, 1-D, when at most one of their axes is longer than 1; else a `ValueError`.
+
+    `[T]`, `[T, 1]` and `[1, T]` are one signal; `[T, 2]` (stereo) or
+    `[B, T]` (a batch) are not: flattened, they were read as `2T`
+    interleaved samples. The message names `name`, then `where` (said
+    after the shape, e.g. `" for chunk 3"`).
+
+    >>> mono(np.zeros((1, 3)), "waveform").shape
+    (3,)
+    >>> mono(np.zeros((3, 2)), "waveform")
+    Traceback (most recent call last):
+    ...
+    ValueError: `waveform` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape (3, 2); mix ...
+    """
+    samples = np.asarray(samples)
+    if sum(size > 1 for size in samples.shape) > 1:
+        raise ValueError(
+            f"`{name}` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape {samples.shape}{where}; "
+            "mix channels down first (to mono, as `data.audio.read_wav` does), or pass one signal at a time."
+        )
+    return samples.reshape(-1)
 
 
 def single(values):

@@ -451,7 +451,7 @@ def test_streamer_checks_each_chunk_as_enhance_checks_its_audio():
         ([0.0, 1.5], "chunk: the samples of chunk 2 (from sample 1000 of the stream) must be in [-1, 1]"),
         (np.full(10, 1000, "int16"), "got dtype int16. int16 PCM audio: use `x.astype('float32') / 32768`"),
         (np.zeros((10, 2), "float32"),
-         "`chunk` must be one signal, of shape (n,), (n, 1) or (1, n). Received shape (10, 2) for chunk 2"),
+         "`chunk` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape (10, 2) for chunk 2"),
     ]
     for chunk, match in cases:
         with pytest.raises(ValueError, match=re.escape(match)):
@@ -702,10 +702,11 @@ def test_metrics_refuse_nan_and_pcm_against_float_naming_the_utterance():
     broken[7] = np.nan
     pcm = (clean * 32767).astype("int16")
     cases = [  # NaN scored nan (SNR), 1e-05 (STOI) or failed in PESQ; int16 against floats scored ~0 dB
-        (lambda: audio_metrics.snr(clean, broken), "estimate must be finite; sample 7 is nan"),
-        (lambda: audio_metrics.stoi(broken, clean), "clean must be finite; sample 7 is nan"),
+        (lambda: audio_metrics.snr(clean, broken),
+         "estimate: samples must be finite; estimate[7] holds nan (at index (7,)), which would make the scores NaN"),
+        (lambda: audio_metrics.stoi(broken, clean), "clean: samples must be finite; clean[7] holds nan"),
         (lambda: audio_metrics.evaluate([clean, clean], [clean, broken], metrics="snr"),
-         "estimates[1] must be finite; sample 7 is nan"),
+         "estimates[1]: samples must be finite; estimates[1][7] holds nan"),
         (lambda: audio_metrics.snr(pcm, clean), "clean holds integer samples (int16, up to 16383) but estimate floats "
                                                 "(up to 0.5): score them on one scale. int16 PCM audio: use"),
     ]
@@ -1026,5 +1027,5 @@ def test_metrics_of_one_utterance_name_its_arguments_not_a_first_row():
     broken[7] = np.nan
     with pytest.raises(ValueError, match=r"^clean holds integer samples \(int16, up to 16383\) but estimates floats"):
         audio_metrics.evaluate((clean * 32767).astype("int16"), clean, metrics="snr")
-    with pytest.raises(ValueError, match=r"^estimates must be finite; sample 7 is nan"):
+    with pytest.raises(ValueError, match=r"^estimates: samples must be finite; estimates\[7\] holds nan"):
         audio_metrics.evaluate(clean[:, None], broken, metrics="snr")

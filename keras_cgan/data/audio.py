@@ -139,7 +139,7 @@ def _check_peak(path, data):
 def write_wav(path, x, sample_rate, subtype="PCM_16"):
     """Writes mono float audio (clipped to `[-1, 1]`) as a wav; an `OSError` naming `path` if it cannot."""
     sf = _soundfile()
-    x = np.clip(np.asarray(x, "float32").reshape(-1), -1.0, 1.0)
+    x = np.clip(checks.mono(np.asarray(x, "float32"), "x"), -1.0, 1.0)  # [T, 2] was written as 2T samples
     try:
         sf.write(path, x, int(sample_rate), subtype=subtype)
     except sf.SoundFileError as error:  # libsndfile's "System error": a folder, no permission, a full disk
@@ -267,6 +267,7 @@ def frame_pairs(noisy, clean, window, hop):
     if len(noisy) != len(clean):
         raise ValueError(f"`noisy` and `clean` must pair up: {len(noisy)} noisy and {len(clean)} clean signals.")
     for i, (x, y) in enumerate(zip(noisy, clean)):
+        checks.mono(x, f"noisy[{i}]"), checks.mono(y, f"clean[{i}]")  # [T, 2] was framed as 2T interleaved samples
         if np.size(x) != np.size(y):
             raise ValueError(f"`noisy[{i}]` has {np.size(x)} samples but `clean[{i}]` {np.size(y)}; a pair must be "
                              "the same length.")
@@ -481,8 +482,8 @@ def noisy_mixtures(
     ((4, 1024, 1), (4, 1024, 1))
     """
     window, _ = _check_window(window, None)
-    clean = [np.asarray(c, "float32").reshape(-1) for c in clean]
-    noises = [np.asarray(n, "float32").reshape(-1) for n in noises]
+    clean = [checks.mono(np.asarray(c, "float32"), f"clean[{i}]") for i, c in enumerate(clean)]  # not 2T of [T, 2]
+    noises = [checks.mono(np.asarray(n, "float32"), f"noises[{i}]") for i, n in enumerate(noises)]
     for name, arrays in (("clean", clean), ("noises", noises)):
         if not arrays or any(a.size == 0 for a in arrays):
             raise ValueError(f"`{name}` must be a non-empty list of non-empty 1-D arrays.")

@@ -8,8 +8,11 @@ Clean and estimate are scored on whatever scale they share: samples beyond
 `[-1, 1]` are not refused (a model's output is not clipped, and SEGAN's
 de-emphasis can pass 1; the models' `[-1, 1]` check is for what they take).
 Two scales are refused: PCM (integer samples, or floats beyond 255, where no
-float audio peaks) against float audio (up to 255: full scale, or beyond it
-by a gain), the bound `checks.scaling_hint` draws between a gain and PCM.
+float audio peaks: `checks.FLOAT_AUDIO_PEAK`, the bound `checks.scaling_hint`
+draws between a gain and PCM) against float audio, which peaks within 2
+(full scale, and a model's overshoot) or 60 dB below the PCM (`_float_scale`).
+Floats above both are near-silent samples on the PCM scale (an estimate
+peaking at 82 against clean int16 speech at 16383), and are scored.
 
 Example:
 
@@ -34,16 +37,26 @@ def _utterance(x, name):
             f"{name} must be one mono utterance, 1-D. Received shape: {x.shape}; score a batch with "
             "`evaluate(clean, estimates)`, and mix channels down first."
         )
-    squeezed = squeezed.reshape(-1)
-    finite = np.isfinite(squeezed)
-    if not finite.all():  # was a NaN score (SNR), a made-up one (STOI's 1e-05) or PESQ's "cannot convert float NaN"
-        index = int(np.argmin(finite))
-        raise ValueError(f"{name} must be finite; sample {index} is {squeezed[index]}: repair or drop the utterance.")
-    return squeezed
+    # NaN was a NaN score (SNR), a made-up one (STOI's 1e-05) or PESQ's "cannot convert float NaN"
+    checks.check_finite(x, name, "samples", use="score")
+    return squeezed.reshape(-1)
 
 
-# The highest peak of float audio (on the float scale, perhaps beyond full scale by a gain); PCM read as floats passes it.
-FLOAT_PEAK = 255.0
+# Float audio peaks within FLOAT_REACH (full scale, and the overshoot of a model's unclipped output), or at least
+# SCALE_GAP below PCM: against int16 PCM at full scale it sits 90 dB below (1 / 32768).
+FLOAT_REACH = 2.0
+SCALE_GAP = 1e-3  # 60 dB
+
+
+def _float_scale(peak, pcm_peak):
+    """Whether float samples peaking at `peak`, scored against PCM peaking at `pcm_peak`, are on the float scale.
+
+    Within `FLOAT_REACH`, or `SCALE_GAP` below the PCM, they are (an
+    estimate at 1.3 against 16383): scored as PCM, every score would be
+    wrong. Above both they are near-silent samples on the PCM scale (82
+    against 16383), scored as they are; silence (a peak of 0) is on any scale.
+    """
+    return 0 < peak and (peak <= FLOAT_REACH or peak < SCALE_GAP * pcm_peak)
 
 
 def _pair(clean, estimate, names=("clean", "estimate")):
@@ -54,16 +67,16 @@ def _pair(clean, estimate, names=("clean", "estimate")):
     if clean.size == 0:
         raise ValueError(f"{names[0]} and {names[1]} are empty.")
     peaks = {name: float(np.abs(x).max()) for name, x in zip(names, (clean, estimate))}
-    floats = {name: given[name].dtype.kind == "f" and peaks[name] <= FLOAT_PEAK for name in names}
+    floats = {name: given[name].dtype.kind == "f" and peaks[name] <= checks.FLOAT_AUDIO_PEAK for name in names}
     for name, other in (names, names[::-1]):  # int16 PCM against float samples: every score was wrong
-        if not floats[other]:
+        if not floats[other] or not _float_scale(peaks[other], peaks[name]):
             continue
         if given[name].dtype.kind in "iu" and peaks[name] > 1:
             raise ValueError(
                 f"{name} holds integer samples ({given[name].dtype}, up to {peaks[name]:g}) but {other} floats "
                 f"(up to {peaks[other]:g}): score them on one scale.{checks.cast_hint(given[name].dtype, 'audio')}"
             )
-        if given[name].dtype.kind == "f" and peaks[name] > FLOAT_PEAK:
+        if given[name].dtype.kind == "f" and peaks[name] > checks.FLOAT_AUDIO_PEAK:
             # PCM read as floats (`x.astype(float)`), the same mistake
             low, high = float(given[name].min()), float(given[name].max())
             raise ValueError(

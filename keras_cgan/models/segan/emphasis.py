@@ -3,8 +3,8 @@
 `PreEmphasis`: `y[n] = x[n] - a x[n-1]`. `DeEmphasis`, its inverse:
 `y[n] = x[n] + a y[n-1]`, run as one causal convolution with the impulse
 response `a**k`, cut where it falls below `1e-8` (361 taps for `a = 0.95`).
-Both start each window from a zero state, like `waveform.tf_preemphasis` and
-`waveform.tf_deemphasis`.
+Both start each window from a zero state: they run `waveform.tf_preemphasis`
+and `waveform.tf_deemphasis`, as `SEGAN` does around its generator.
 
 Example:
 
@@ -17,11 +17,7 @@ Example:
 [1.0, 0.5, 0.25]
 """
 
-import math
-
 import keras
-import numpy as np
-from keras import ops
 
 from keras_cgan.models.segan import waveform
 
@@ -32,9 +28,6 @@ class _EmphasisFilter(keras.layers.Layer):
     def __init__(self, coefficient, **kwargs):
         super().__init__(**kwargs)
         self.coefficient = waveform.check_coefficient(coefficient, "coefficient")
-
-    def call(self, x):
-        return x if self.coefficient == 0.0 else self._filter(x)  # a coefficient of 0 passes x through
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -53,8 +46,8 @@ class PreEmphasis(_EmphasisFilter):
         coefficient: float in `[0, 1)`. `0` passes the input through.
     """
 
-    def _filter(self, x):
-        return ops.concatenate([x[:, :1], x[:, 1:] - self.coefficient * x[:, :-1]], axis=1)  # [B, T, C]
+    def call(self, x):
+        return waveform.tf_preemphasis(x, self.coefficient)  # [B, T, C]
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
@@ -72,9 +65,5 @@ class DeEmphasis(_EmphasisFilter):
                 "De-emphasize each channel apart."
             )
 
-    def _filter(self, x):
-        length = int(x.shape[1])
-        taps = min(length, int(math.ceil(math.log(1e-8) / math.log(self.coefficient))) + 1)
-        kernel = ops.cast(np.reshape(self.coefficient ** np.arange(taps)[::-1], (taps, 1, 1)), x.dtype)
-        padded = ops.pad(x, [[0, 0], [taps - 1, 0], [0, 0]])  # [B, T + taps - 1, 1]
-        return ops.conv(padded, kernel, strides=1, padding="valid")  # [B, T, 1]
+    def call(self, x):
+        return waveform.tf_deemphasis(x, self.coefficient)  # [B, T, 1]

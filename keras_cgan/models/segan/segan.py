@@ -306,14 +306,7 @@ class SEGAN(GANModel):
         """
         x = np.asarray(waveform)
         check_samples(x, "waveform", "`enhance` samples", self.sample_kind, use="generate", why="")
-        x = x.astype("float32")
-        if x.ndim == 2 and 1 in x.shape:  # (T, 1) or (1, T), as `overlap_add` and `stream_enhance` take
-            x = x.reshape(-1)
-        if x.ndim != 1:
-            raise ValueError(
-                f"`enhance` takes mono audio of shape (T,), (T, 1) or (1, T). Received shape {x.shape}; "
-                "mix channels down first (e.g. `data.audio.read_wav` does)."
-            )
+        x = checks.mono(x, "waveform").astype("float32")
         if x.size == 0:
             raise ValueError("`enhance` received empty audio (0 samples).")
         fn = self.window_function()

@@ -134,13 +134,20 @@ def export_tflite(model, path, quantization=None, **kwargs):
 def _calibration_frames(on_device, data, model):
     """`representative_data` as `to_tflite` takes it, once its frames are pre-emphasized audio of `[-1, 1]`.
 
+    With a coefficient of 0 they are the audio itself, checked as a served
+    `condition` is (`check_samples`), the message saying nothing of pre-emphasis.
+
     int16-scaled frames calibrated every activation range 32768 times too
     wide: the int8 model's outputs were all 0 and its parity check blamed
     too few samples.
     """
     samples = representative_samples(on_device, data)  # shapes, NaN; a generator of samples read once
     frames = np.concatenate([sample[INPUT_NAME] for sample in samples])  # [n, window, 1]
-    check_emphasized(frames, getattr(model, "preemphasis", None), "`representative_data`")
+    coefficient = getattr(model, "preemphasis", None)
+    if coefficient == 0.0:  # no pre-emphasis: plain noisy windows, told as the served ones are
+        check_samples(frames, "`representative_data`", "noisy windows", "audio")
+    else:
+        check_emphasized(frames, coefficient, "`representative_data`")
     return samples
 
 
@@ -285,16 +292,12 @@ class StreamingEnhancer:
         number = self._chunks + 1  # counted once it passes: a refused chunk leaves the stream as it was
         x = np.asarray(chunk)
         what = f"the samples of chunk {number} (from sample {self._seen} of the stream)"
-        if x.ndim > 1 and sorted(x.shape)[-2] > 1:  # [n, 2] was read as 2n interleaved samples
-            raise ValueError(
-                f"`chunk` must be one signal, of shape (n,), (n, 1) or (1, n). Received shape {x.shape} for chunk "
-                f"{number}; mix channels down first."
-            )
+        x = checks.mono(x, "chunk", f" for chunk {number}")
         if x.dtype.kind != "f" or not (x.size == 0 or -checks.SAMPLE_LIMIT <= x.min() <= x.max() <= checks.SAMPLE_LIMIT):
             # Only a refused chunk (or a non-float one) pays for the message's search; NaN fails the comparison.
             check_samples(x, "chunk", what, "audio", use="generate", why="", stream=True)
         self._chunks = number
-        return x.astype("float32", copy=False).reshape(-1)
+        return x.astype("float32", copy=False)
 
     def _run_ready(self):
         ready = []
@@ -353,11 +356,7 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
     chunk_size = checks.integer("chunk_size", chunk_size, low=1)  # 0 was range()'s error, 2.5 a TypeError
     x = np.asarray(waveform)
     check_samples(x, "waveform", "`stream_enhance` samples", "audio", use="generate", why="")  # int16 PCM, NaN, 1.5 went through
-    if x.ndim > 1 and sorted(x.shape)[-2] > 1:  # [T, 2] was read as 2T interleaved samples
-        raise ValueError(
-            f"`waveform` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape {x.shape}; "
-            "mix channels down first, or call it once per signal."
-        )
+    x = checks.mono(x, "waveform")
     runner = path_or_runner
     if isinstance(runner, (str, os.PathLike)) and export.runtimes.detect_format(runner) == "tflite":  # `.TFLITE` too
         stored = (read_metadata(runner) or {}).get("preemphasis")
@@ -381,7 +380,7 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
         )
     window = runner.window if window is None else window
     streamer = StreamingEnhancer(runner, window, hop, preemphasis)
-    x = x.astype("float32").reshape(-1)
+    x = x.astype("float32")
     parts = [streamer.process(x[i : i + chunk_size]) for i in range(0, x.size, chunk_size)]
     parts.append(streamer.flush())
     return np.concatenate(parts)

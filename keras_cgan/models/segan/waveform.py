@@ -3,7 +3,8 @@
 Pre-emphasis `y[n] = x[n] - a x[n-1]` boosts high frequencies before the
 network; de-emphasis is its inverse, the IIR filter `x[n] = y[n] + a x[n-1]`.
 Both come in two forms: NumPy (exact, stateful, for `enhance` and streaming)
-and TensorFlow (inside the model, on windows that start from zero state).
+and Keras ops (inside the model and its `PreEmphasis` / `DeEmphasis` layers,
+on windows that start from zero state).
 
 `overlap_add` enhances audio of any length with a fixed-window function:
 frames of `window` samples every `hop` samples, each output weighted by a
@@ -23,7 +24,7 @@ True
 import math
 
 import numpy as np
-import tensorflow as tf
+from keras import ops
 from scipy import signal
 
 from keras_cgan import checks
@@ -64,14 +65,14 @@ def deemphasis(y, coefficient=0.95, state=0.0):
 
 
 def tf_preemphasis(x, coefficient):
-    """Pre-emphasis of `[B, T, 1]` windows, zero state before each window."""
+    """Pre-emphasis of `[B, T, C]` windows, zero state before each window (`PreEmphasis` runs it)."""
     if coefficient == 0.0:
         return x
-    return tf.concat([x[:, :1], x[:, 1:] - coefficient * x[:, :-1]], axis=1)
+    return ops.concatenate([x[:, :1], x[:, 1:] - coefficient * x[:, :-1]], axis=1)  # [B, T, C]
 
 
 def tf_deemphasis(y, coefficient, tolerance=1e-8):
-    """De-emphasis of `[B, T, 1]` windows as a causal FIR convolution.
+    """De-emphasis of `[B, T, 1]` windows as a causal FIR convolution (`DeEmphasis` runs it).
 
     The IIR impulse response `a**k` is cut where it falls below `tolerance`
     (361 taps for `a = 0.95`), which keeps it one fast convolution.
@@ -80,10 +81,9 @@ def tf_deemphasis(y, coefficient, tolerance=1e-8):
         return y
     length = int(y.shape[1])
     taps = min(length, int(math.ceil(math.log(tolerance) / math.log(coefficient))) + 1)
-    kernel = tf.constant(coefficient ** np.arange(taps)[::-1], dtype=y.dtype)
-    kernel = tf.reshape(kernel, [taps, 1, 1])
-    padded = tf.pad(y, [[0, 0], [taps - 1, 0], [0, 0]])  # [B, T + taps - 1, 1]
-    return tf.nn.conv1d(padded, kernel, stride=1, padding="VALID")
+    kernel = ops.cast(np.reshape(coefficient ** np.arange(taps)[::-1], (taps, 1, 1)), y.dtype)
+    padded = ops.pad(y, [[0, 0], [taps - 1, 0], [0, 0]])  # [B, T + taps - 1, 1]
+    return ops.conv(padded, kernel, strides=1, padding="valid")  # [B, T, 1]
 
 
 def hann(window):
@@ -127,11 +127,7 @@ def overlap_add(fn, x, window, hop=None, batch_size=16):
     """
     hop = check_hop(window, hop)
     batch_size = checks.integer("batch_size", batch_size, low=1)
-    x = np.asarray(x, "float32")
-    if x.ndim > 1 and sorted(x.shape)[-2] > 1:  # [T, 2] was read as 2T interleaved samples
-        raise ValueError(f"`x` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape {x.shape}; "
-                         "mix channels down first, or call it once per signal.")
-    x = x.reshape(-1)
+    x = checks.mono(np.asarray(x, "float32"), "x")
     if x.size == 0:
         raise ValueError("Cannot enhance an empty signal (0 samples).")
     count = num_frames(x.size, window, hop)

@@ -150,9 +150,10 @@ def _enhancer(args):
 
 
 def _tflite_runtime(path):
-    from keras_cgan import export
+    """The LiteRT runtime `export.load_runtime` gives a `.tflite` file, its format read once (by `_enhancer`)."""
+    from keras_cgan.export import runtimes
 
-    return export.load_runtime(path)
+    return runtimes.TFLiteRuntime(path, num_threads=1)
 
 
 @errors_to_status((ValueError, OSError), command="enhance")

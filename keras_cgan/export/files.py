@@ -29,8 +29,18 @@ _KINDS = {"keras": ("a Keras model", ".keras"), "saved_model": ("a SavedModel", 
           "onnx": ("an ONNX model", ".onnx"), "tflite": ("a TFLite model", ".tflite")}
 
 
+def is_path(value):
+    """Whether `value` is a path as Python's file functions take one: a str, bytes or `os.PathLike`."""
+    return isinstance(value, (str, bytes, os.PathLike))
+
+
 def as_path(path, what="path"):
-    """`path` (a str or `os.PathLike`) as a str; else a `ValueError` naming `what` (`checks.path`)."""
+    """`path` (a str, bytes or `os.PathLike`) as a str; else a `ValueError` naming `what` (`checks.path`)."""
+    given = path
+    if isinstance(path, (bytes, os.PathLike)):
+        path = os.fsdecode(path)  # a file name in the file system's encoding, as `open` takes it
+    if not path and isinstance(path, str):
+        path = given  # refused as given: `b''`
     return checks.path(what, path)
 
 
@@ -91,10 +101,13 @@ def held_format(path):
 
     `"saved_model"` (a folder, `saved_model_folder`), `"tflite"` (a file
     with the TFLite identifier) or `"keras"` (a `.keras` archive); ONNX
-    files and anything else: None.
+    files and anything else: None. Only a regular file is opened (a pipe
+    would wait for a writer); a `PermissionError` is raised as it comes.
     """
     if os.path.isdir(path):
         return "saved_model" if saved_model_folder(path) else None
+    if not os.path.isfile(path):
+        return None
     try:
         with open(path, "rb") as f:
             if f.read(8)[4:] == b"TFL3":  # the FlatBuffers file identifier of a TFLite model
@@ -103,39 +116,81 @@ def held_format(path):
             with zipfile.ZipFile(path) as archive:
                 if {"config.json", "metadata.json"} <= set(archive.namelist()):
                     return "keras"
-    except (OSError, zipfile.BadZipFile):  # not there, not readable: the loader names it
+    except PermissionError:
+        raise
+    except (OSError, zipfile.BadZipFile):  # gone meanwhile, cut short: the loader names it
         pass
     return None
 
 
-def model_format(path, label=None):
+def check_readable(path, label, refused=False):
+    """A `ValueError` naming `label` when what is at `path` cannot be read as a model; nothing is opened.
+
+    Neither a file nor a folder (a pipe or a device: reading it could wait
+    forever), or a file or folder this process has no permission to read
+    (`refused`: the system said so already).
+    """
+    if not os.path.exists(path):
+        return
+    folder = os.path.isdir(path)
+    if not (folder or os.path.isfile(path)):
+        raise ValueError(f"{label}: neither a file nor a folder (a pipe, a socket or a device); give the model's "
+                         "file or folder.")
+    if refused or not os.access(path, os.R_OK | (os.X_OK if folder else 0)):
+        what, mode = ("folder", "u+rx") if folder else ("file", "u+r")
+        raise ValueError(f"{label}: no permission to read this {what}; make it readable (chmod {mode}) or give "
+                         "a copy you can read.")
+
+
+def model_format(path, label=None, wanted=None):
     """The format of the model at `path`: `"keras"`, `"saved_model"`, `"onnx"`, `"tflite"`, or None.
 
     A folder is a SavedModel whatever its name; a file (or a path that does
     not exist) is what its ending says (`ENDINGS`), None for another ending.
-    A `ValueError` names `label` (default: the path) and says what to do when
-    the name and the content disagree (a TFLite model or a Keras archive
-    under another ending, a folder named as a file holding no SavedModel),
-    and for a Keras ending in upper case, which Keras does not read.
+    `path` is a str, bytes or `os.PathLike`. A `ValueError` names `label`
+    (default: the path) and says what to do when the name and the content
+    disagree (a TFLite model or a Keras archive under another ending, a
+    folder named as a file holding no SavedModel), for a Keras ending in
+    upper case, which Keras does not read, and where `check_readable`
+    refuses it (a pipe, a file or folder that cannot be read).
+
+    `wanted`: the formats the caller takes (default: all). A file holding
+    or named as a format not among them is not told to be renamed: its
+    format is returned, for the caller to say what it expected instead.
     """
-    path = os.fspath(path)
+    path = as_path(path)
     label = repr(path) if label is None else label
+    wanted = ENDINGS.values() if wanted is None else wanted
     stem, ending = os.path.splitext(path)
-    named, held = ENDINGS.get(ending.lower()), held_format(path)
-    if os.path.isdir(path):
+    named = ENDINGS.get(ending.lower())
+    check_readable(path, label)
+    folder = os.path.isdir(path)
+    try:
+        held = held_format(path)
+    except PermissionError:  # where `os.access` says yes and the system no (root, ACLs)
+        held = None
+        check_readable(path, label, refused=True)
+    if folder:
         if named and not held:
             raise ValueError(f"{label}: a folder named as {_KINDS[named][0]} file, holding no SavedModel "
                              f"(saved_model.pb); give the {ending} file, or a SavedModel folder.")
         return "saved_model"
     if held and held != named:
+        if held not in wanted:
+            return held
         was = f", not {_KINDS[named][0]}," if named else ""
-        wanted = _KINDS[held][1]
-        renamed = (stem[: -len(wanted)] if stem.lower().endswith(wanted) else stem) + wanted  # `g.KERAS.bak`: `g.keras`
+        right = _KINDS[held][1]
+        renamed = (stem[: -len(right)] if stem.lower().endswith(right) else stem) + right  # `g.KERAS.bak`: `g.keras`
         raise ValueError(f"{label}: holds {_KINDS[held][0]}{was} by its content; rename it to {renamed!r}.")
-    if named == "keras" and ending != ending.lower():
+    if named == "keras" and ending != ending.lower() and "keras" in wanted:
         raise ValueError(f"{label}: Keras reads model files ending in lower case only; rename it to "
                          f"{stem + ending.lower()!r}.")
     return named
+
+
+def describe(kind):
+    """`kind` (a `model_format` result) in words: `"a TFLite model"`."""
+    return _KINDS[kind][0]
 
 
 def _outermost_missing(folder):

@@ -35,15 +35,16 @@ _HALF_DTYPES = ("float16", "bfloat16", "mixed_float16", "mixed_bfloat16")
 
 
 def load_model(model):
-    """`model`, or the GAN or generator a `.keras` file holds when `model` is a path to one."""
-    if isinstance(model, (str, os.PathLike)):
-        path = os.fspath(model)
-        if not os.path.isfile(path):
+    """`model`, or the GAN or generator a `.keras` file holds when `model` is a path (str, bytes, PathLike) to one."""
+    if files.is_path(model):
+        path = files.as_path(model, "model")
+        if not os.path.exists(path):
             raise ValueError(f"Model file not found: {path!r}")
-        if files.model_format(path) != "keras":  # a rename named when the ending or its case is wrong
+        kind = files.model_format(path, wanted=("keras",))  # a rename named when the ending or its case is wrong
+        if kind != "keras":
+            held = "a folder" if os.path.isdir(path) else files.describe(kind) if kind else "not a Keras model file"
             raise ValueError(
-                f"{path!r} is not a Keras model file: expected a `.keras` (or `.h5`) file "
-                "saved with `model.save(...)`."
+                f"{path!r} is {held}: expected a `.keras` (or `.h5`) file saved with `model.save(...)`."
             )
         try:
             model = keras.models.load_model(path, compile=False)
@@ -103,7 +104,7 @@ def load_generator(model):
 
     Args:
         model: a GAN model with a `.generator`, a generator `keras.Model`, or
-            a path (str or `os.PathLike`) to a `.keras` file of either.
+            a path (str, bytes or `os.PathLike`) to a `.keras` file of either.
     """
     model = load_model(model)
     generator = getattr(model, "generator", model)

@@ -35,8 +35,9 @@ def needs(module, what):
 
 def resolve_saved_model(path):
     """Returns the SavedModel folder at `path` or its highest numbered version."""
-    path = os.fspath(path)
-    folder = files.saved_model_folder(path)
+    path = files.as_path(path)
+    files.model_format(path, wanted=("saved_model",))  # a folder that cannot be read, a pipe: named
+    folder = files.saved_model_folder(path) if os.path.isdir(path) else None
     if folder is None:
         raise ValueError(
             f"No SavedModel at {path!r}: expected `saved_model.pb` in it or in a numbered "
@@ -55,15 +56,19 @@ def detect_format(path):
 
     A folder is a SavedModel whatever its name, a file is told by its ending
     in any case (`files.model_format`: a `ValueError` names the path when
-    its name and content disagree).
+    its name and content disagree, or it cannot be read). A path is a str,
+    bytes or `os.PathLike`.
     """
-    path = os.fspath(path)
-    kind = files.model_format(path)
+    path = files.as_path(path)
+    kind = files.model_format(path, wanted=FORMATS)  # `G.KERAS` is told apart from an export, not renamed
     if kind in FORMATS:
         return kind
-    what = "Cannot tell the export format of" if kind is None else "A Keras model file, not an export, at"
-    what = "No export at" if not os.path.lexists(path) else what
-    raise ValueError(f"{what} {path!r}: expected a SavedModel folder, a `.onnx` or a `.tflite` file.")
+    what, hint = "Cannot tell the export format of", ""
+    if not os.path.lexists(path):
+        what = "No export at"
+    elif kind == "keras":
+        what, hint = "A Keras model file, not an export, at", " (export the model with keras_cgan.export first)"
+    raise ValueError(f"{what} {path!r}: expected a SavedModel folder, a `.onnx` or a `.tflite` file{hint}.")
 
 
 class SavedModelRuntime:
@@ -115,7 +120,7 @@ class OnnxRuntime:
     """An onnxruntime session on the CPU.
 
     Args:
-        path: str. A `.onnx` file.
+        path: str (bytes, `os.PathLike`). A `.onnx` file.
         num_threads: int or None. Intra- and inter-op threads; `None` lets
             onnxruntime choose. Defaults to `None`.
     """
@@ -130,7 +135,8 @@ class OnnxRuntime:
         if num_threads is not None:
             options.intra_op_num_threads = int(num_threads)
             options.inter_op_num_threads = int(num_threads)
-        self.path = os.fspath(path)
+        self.path = files.as_path(path)
+        files.check_readable(self.path, repr(self.path))  # onnxruntime would wait on a pipe
         try:
             self._session = onnxruntime.InferenceSession(self.path, options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime's own types (InvalidProtobuf, Fail...), not ValueError
@@ -167,8 +173,8 @@ class TFLiteRuntime:
     """A LiteRT (`ai_edge_litert`) signature runner.
 
     Args:
-        path: str. A `.tflite` file with a named signature (as
-            `keras_cgan.export.to_tflite` writes).
+        path: str (bytes, `os.PathLike`). A `.tflite` file with a named
+            signature (as `keras_cgan.export.to_tflite` writes).
         signature_name: str. Defaults to `"serving_default"`.
         num_threads: int. Interpreter threads. Defaults to `1`.
     """
@@ -177,7 +183,8 @@ class TFLiteRuntime:
 
     def __init__(self, path, signature_name="serving_default", num_threads=1):
         interpreter = needs("ai_edge_litert.interpreter", "Running a TFLite export")
-        self.path = os.fspath(path)
+        self.path = files.as_path(path)
+        files.check_readable(self.path, repr(self.path))  # LiteRT would wait on a pipe
         try:
             self._interpreter = interpreter.Interpreter(model_path=self.path, num_threads=num_threads)
         except ValueError as error:  # which names no file
@@ -207,16 +214,18 @@ def load_runtime(path, num_threads=None):
     """Loads the export at `path` in its runtime (format from the path).
 
     Args:
-        path: str. A SavedModel folder (or its versioned parent), a `.onnx`
-            or a `.tflite` file.
+        path: str (bytes, `os.PathLike`). A SavedModel folder (or its
+            versioned parent), a `.onnx` or a `.tflite` file.
         num_threads: int or None. Threads of the onnxruntime session or the
             LiteRT interpreter (`None`: onnxruntime chooses, LiteRT uses 1).
             A reloaded SavedModel runs on TensorFlow's process-wide threads
             (`tf.config.threading`). Defaults to `None`.
     """
+    path = files.as_path(path)
     kind = detect_format(path)
     if kind != "saved_model" and not os.path.isfile(path):
-        raise ValueError(f"No `.{kind}` file at {os.fspath(path)!r}.")
+        raise ValueError(f"No `.{kind}` file at {path!r}: give the path of an existing export (keras_cgan.export "
+                         f"writes one with to_{kind}).")
     if kind == "onnx":
         return OnnxRuntime(path, num_threads=num_threads)
     if kind == "tflite":

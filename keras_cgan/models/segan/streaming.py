@@ -44,6 +44,7 @@ import keras
 import numpy as np
 
 from keras_cgan import checks, export
+from keras_cgan.export.files import as_path, check_readable, is_path
 from keras_cgan.export.generator import check_emphasized
 from keras_cgan.export.tflite import representative_samples
 from keras_cgan.models.input_checks import check_samples
@@ -184,6 +185,10 @@ def read_metadata(path):
     """The dict `write_metadata` stored in a `.tflite` file (`sample_rate`, `preemphasis`), or None."""
     from tensorflow.lite.python import schema_py_generated as schema
 
+    path = as_path(path)
+    check_readable(path, repr(path))  # a pipe would wait forever
+    if not os.path.isfile(path):
+        raise ValueError(f"No `.tflite` file at {path!r}: give the path of one (`export_tflite` writes it).")
     with open(path, "rb") as f:
         data = f.read()
     try:
@@ -339,10 +344,11 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
     """Enhances a long signal through `StreamingEnhancer`, `chunk_size` samples at a time.
 
     Args:
-        path_or_runner: an export of `on_device_generator` (a `.tflite` or `.onnx`
-            file or a SavedModel folder, run by `export.load_runtime`: one
-            LiteRT thread for `.tflite`), a runtime from `load_runtime`, or
-            a callable on one `[window]` frame.
+        path_or_runner: an export of `on_device_generator` (the path, a str,
+            bytes or `os.PathLike`, of a `.tflite` or `.onnx` file or a
+            SavedModel folder, run by `export.load_runtime`: one LiteRT
+            thread for `.tflite`), a runtime from `load_runtime`, or a
+            callable on one `[window]` frame.
         waveform: 1D array (or `(T, 1)`, `(1, T)`) of float samples in
             `[-1, 1]`, as `SEGAN.enhance` takes.
         window: int. Defaults to the export's window (a plain callable
@@ -358,17 +364,17 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
     check_samples(x, "waveform", "`stream_enhance` samples", "audio", use="generate", why="")  # int16 PCM, NaN, 1.5 went through
     x = checks.mono(x, "waveform")
     runner = path_or_runner
-    if isinstance(runner, (str, os.PathLike)) and export.runtimes.detect_format(runner) == "tflite":  # `.TFLITE` too
-        stored = (read_metadata(runner) or {}).get("preemphasis")
-        if stored is not None and preemphasis is not None and abs(float(preemphasis) - stored) > 1e-6:
-            raise ValueError(
-                f"preemphasis={preemphasis} contradicts the {stored} stored in {os.fspath(runner)!r} "
-                "(the coefficient the model was trained with)."
-            )
-        preemphasis = stored if preemphasis is None else preemphasis
-    preemphasis = 0.95 if preemphasis is None else preemphasis
-    if isinstance(runner, (str, os.PathLike)):
+    if is_path(runner):  # a missing or unreadable file named before its metadata is read
         runner = export.load_runtime(runner)
+        if runner.format == "tflite":  # `.TFLITE` too
+            stored = (read_metadata(runner.path) or {}).get("preemphasis")
+            if stored is not None and preemphasis is not None and abs(float(preemphasis) - stored) > 1e-6:
+                raise ValueError(
+                    f"preemphasis={preemphasis} contradicts the {stored} stored in {runner.path!r} "
+                    "(the coefficient the model was trained with)."
+                )
+            preemphasis = stored if preemphasis is None else preemphasis
+    preemphasis = 0.95 if preemphasis is None else preemphasis
     if hasattr(runner, "input_names"):  # an export runtime: dicts of named tensors
         runner = window_runner(runner)
     if window is None and not hasattr(runner, "window"):

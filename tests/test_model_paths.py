@@ -1,0 +1,203 @@
+"""Model paths as the export functions, `stream_enhance`, `keras-cgan export` and `keras-cgan enhance` take them.
+
+A missing export, a bytes path, a file or folder that cannot be read, a
+pipe, a Keras model where an export is expected: each is named with what
+to do, before anything loads. The files are written by hand (a `.keras`
+zip's entry names, a TFLite file's identifier); one tiny generator is built
+and saved once.
+"""
+
+import contextlib
+import os
+import pathlib
+import re
+import signal
+import zipfile
+
+import keras
+import numpy as np
+import pytest
+
+from keras_cgan import networks
+from keras_cgan.cli import main
+from keras_cgan.export import files, runtimes
+from keras_cgan.export import generator as generator_lib
+from keras_cgan.models.segan import streaming
+
+TFLITE = b"\x1c\x00\x00\x00TFL3" + bytes(24)  # the FlatBuffers header of a TFLite model
+WAVE = np.zeros(800, "float32")
+
+
+class Blocked(Exception):
+    """Not an `OSError`: nothing on the way catches it."""
+
+
+@contextlib.contextmanager
+def within(seconds):
+    """Raises `Blocked` when the block runs longer than `seconds` (opening a pipe waits for a writer)."""
+    def stop(*_):
+        raise Blocked(f"still waiting after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def keras_archive(path):
+    with zipfile.ZipFile(path, "w") as archive:  # the entries a `.keras` file holds
+        for name in ("metadata.json", "config.json", "model.weights.h5"):
+            archive.writestr(name, "{}")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A tiny built (untrained) generator saved as `.keras`, and a noisy wav for `enhance`."""
+    import soundfile
+
+    root = tmp_path_factory.mktemp("model_paths")
+    generator = networks.conditional_generator((4, 4, 1), num_classes=2, latent_dim=2, base_filters=2)
+    generator.save(str(root / "g.keras"))
+    soundfile.write(str(root / "a.wav"), np.zeros(800), 16000)
+    return root
+
+
+def enhance(saved, model):
+    return main(["enhance", str(saved / "a.wav"), "-o", str(saved / "out.wav"), "--model", str(model)])
+
+
+def test_a_missing_export_is_named_with_what_to_give(saved, tmp_path, capsys):
+    missing = str(tmp_path / "x.tflite")
+    said = f"No `.tflite` file at {missing!r}: give the path of an existing export"
+    with pytest.raises(ValueError, match="^" + re.escape(said)):  # was a raw FileNotFoundError
+        streaming.stream_enhance(missing, WAVE)
+    with pytest.raises(ValueError, match="^" + re.escape(said)):
+        runtimes.load_runtime(missing)
+    with pytest.raises(ValueError, match="^" + re.escape(f"No `.tflite` file at {missing!r}: give the path of one")):
+        streaming.read_metadata(missing)  # was a raw FileNotFoundError
+    assert enhance(saved, missing) == 2  # the command's way to stream a .tflite
+    assert capsys.readouterr().err == f"keras-cgan enhance: error: --model {missing}: no such file or folder.\n"
+
+
+def test_a_model_path_may_be_bytes_as_open_takes_it(saved, tmp_path):
+    class BytesPath:  # an os.PathLike whose path is bytes
+        def __init__(self, path):
+            self.path = os.fsencode(path)
+
+        def __fspath__(self):
+            return self.path
+
+    model = saved / "g.keras"
+    for given in (os.fsencode(model), BytesPath(model), pathlib.Path(model)):  # bytes was taken for a model
+        assert isinstance(generator_lib.load_model(given), keras.Model)
+    assert runtimes.detect_format(os.fsencode(tmp_path / "g.ONNX")) == "onnx"  # was a TypeError
+    assert files.model_format(BytesPath(tmp_path / "g.tflite")) == "tflite"
+    missing = str(tmp_path / "x.tflite")
+    with pytest.raises(ValueError, match="^" + re.escape(f"No `.tflite` file at {missing!r}")):
+        streaming.stream_enhance(os.fsencode(missing), WAVE)  # was "Pass `window=`": taken for a callable
+
+
+def _refuse(monkeypatch, path, function):
+    """Makes `function` (`open`, `os.listdir`) refuse `path` as the system refuses a user without permission."""
+    def refused(target, *args, **kwargs):
+        if os.fspath(target) == str(path):
+            raise PermissionError(13, "Permission denied", os.fspath(target))
+        return function(target, *args, **kwargs)
+
+    if function is open:
+        monkeypatch.setattr(files, "open", refused, raising=False)  # the module's `open`: not pytest's
+    else:
+        monkeypatch.setattr(os, "listdir", refused)
+
+
+def test_a_file_or_folder_that_cannot_be_read_is_named_with_what_to_do(saved, tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "serving"
+    folder.mkdir()
+    _refuse(monkeypatch, folder, os.listdir)
+    said = f"{str(folder)!r}: no permission to read this folder; make it readable (chmod u+rx) or give a copy"
+    for read in (runtimes.detect_format, runtimes.load_runtime, runtimes.resolve_saved_model):
+        with pytest.raises(ValueError, match="^" + re.escape(said)):  # was a raw PermissionError
+            read(folder)
+    with pytest.raises(ValueError, match="^" + re.escape(said)):
+        streaming.stream_enhance(folder, WAVE)
+    assert main(["export", "parity", str(saved / "g.keras"), str(folder)]) == 2
+    assert capsys.readouterr().err.startswith(f"keras-cgan export: error: {said}")
+    for name, content in (("x.tflite", TFLITE), ("x.keras", None)):
+        path = tmp_path / name
+        keras_archive(path) if content is None else path.write_bytes(content)
+        _refuse(monkeypatch, path, open)
+        said = f"{str(path)!r}: no permission to read this file; make it readable (chmod u+r)"
+        read = generator_lib.load_model if name.endswith(".keras") else streaming.stream_enhance
+        with pytest.raises(ValueError, match="^" + re.escape(said)):  # was a raw PermissionError, or "not found"
+            read(path, WAVE) if read is streaming.stream_enhance else read(path)
+        assert enhance(saved, path) == 2
+        assert capsys.readouterr().err.startswith(f"keras-cgan enhance: error: --model {path}: no permission")
+
+
+def test_a_pipe_or_a_device_is_refused_without_waiting(saved, tmp_path, capsys):
+    pipes = []
+    for name in ("x.tflite", "x.keras", "x"):
+        os.mkfifo(tmp_path / name)
+        pipes.append(str(tmp_path / name))
+    said = "neither a file nor a folder (a pipe, a socket or a device); give the model's file or folder."
+    with within(5):  # each waited forever for a writer
+        for pipe in pipes + [os.devnull]:
+            for read in (runtimes.detect_format, generator_lib.load_model):
+                with pytest.raises(ValueError, match=re.escape(f"{pipe!r}: {said}")):
+                    read(pipe)
+        for read in (streaming.stream_enhance, streaming.read_metadata, runtimes.TFLiteRuntime, runtimes.OnnxRuntime):
+            with pytest.raises(ValueError, match=re.escape(f"{pipes[0]!r}: {said}")):
+                read(pipes[0], WAVE) if read is streaming.stream_enhance else read(pipes[0])
+        assert enhance(saved, pipes[0]) == 2
+        assert capsys.readouterr().err == f"keras-cgan enhance: error: --model {pipes[0]}: {said}\n"
+        assert main(["export", "parity", str(saved / "g.keras"), pipes[0]]) == 2
+        assert capsys.readouterr().err == f"keras-cgan export: error: {pipes[0]!r}: {said}\n"
+
+
+def test_the_first_message_fits_what_the_command_expects(saved, tmp_path, capsys):
+    missing, upper = str(tmp_path / "G.KERAS"), keras_archive(tmp_path / "H.KERAS")
+    export = "expected a SavedModel folder, a `.onnx` or a `.tflite` file"
+    with pytest.raises(ValueError, match="^" + re.escape(f"No export at {missing!r}: {export}.")):  # was: rename it
+        runtimes.detect_format(missing)
+    for given in (upper, keras_archive(tmp_path / "h.onnx"), keras_archive(tmp_path / "h.bak")):
+        said = f"A Keras model file, not an export, at {given!r}: {export} (export the model with keras_cgan.export"
+        with pytest.raises(ValueError, match="^" + re.escape(said)):  # was: rename it to H.keras, h.keras
+            streaming.stream_enhance(given, WAVE)
+        assert main(["export", "parity", str(saved / "g.keras"), given]) == 2
+        assert capsys.readouterr().err.startswith(f"keras-cgan export: error: {said}")
+    assert enhance(saved, upper) == 2  # a model is expected there: the rename
+    assert capsys.readouterr().err.endswith(f"rename it to {str(tmp_path / 'H.keras')!r}.\n")
+    (tmp_path / "g.bak").write_bytes(TFLITE)  # a TFLite model where a Keras model is to be exported
+    said = f"{str(tmp_path / 'g.bak')!r} is a TFLite model: expected a `.keras` (or `.h5`) file"
+    assert main(["export", "onnx", str(tmp_path / "g.bak"), "-o", str(tmp_path / "g.onnx")]) == 2
+    assert capsys.readouterr().err.startswith(f"keras-cgan export: error: {said}")  # was: rename it to g.tflite
+    assert enhance(saved, tmp_path / "g.bak") == 2  # enhance takes a .tflite: the rename
+    assert capsys.readouterr().err.endswith(f"rename it to {str(tmp_path / 'g.tflite')!r}.\n")
+
+
+def test_enhance_and_stream_enhance_read_a_model_s_format_once(saved, tmp_path, monkeypatch):
+    class Loaded(Exception):
+        pass
+
+    class Runtime:  # where LiteRT would load the file
+        def __init__(self, path, **kwargs):
+            raise Loaded(path)
+
+    reads = []
+    held_format = files.held_format
+    monkeypatch.setattr(files, "held_format", lambda path: reads.append(path) or held_format(path))
+    monkeypatch.setattr(runtimes, "TFLiteRuntime", Runtime)
+    monkeypatch.setattr(streaming, "read_metadata", lambda path: None)
+    model = tmp_path / "m.tflite"
+    model.write_bytes(TFLITE)
+    with pytest.raises(Loaded):
+        streaming.stream_enhance(model, WAVE)
+    assert reads == [str(model)]  # was read twice: by detect_format, then by load_runtime
+    reads.clear()
+    with pytest.raises(Loaded):
+        enhance(saved, model)
+    assert reads == [str(model)]

@@ -87,11 +87,11 @@ def _squashed_outputs(network):
 
 
 def _through_call(generate):
-    """A subclass's `generate` that hands a `keras.Input` to the model's call before its own work runs.
+    """`generate` (the model's, or a subclass's own) that hands a `keras.Input` to the model's call first.
 
-    The call makes the functional node and runs `self.generate` (this one) on
-    the batch it prepared, so the subclass's work runs once, inside the node:
-    reached through `super().generate(...)`, the node's output got it again.
+    The call makes the functional node and runs `self.generate` on the batch
+    it prepared, so a subclass's work runs once, inside the node: reached
+    through `super().generate(...)`, the node's output got it again.
     """
     signature = inspect.signature(generate)
 
@@ -442,6 +442,7 @@ class GANModel(InputChecks, keras.Model):
         """Standard normal noise `[batch_size, *noise_shape]`, drawn for the global batch by position."""
         return self.replica_draw(tf.random.stateless_normal, batch_size, self.noise_shape)
 
+    @_through_call  # a `keras.Input`: the model's call makes its node in a functional model
     def generate(self, condition, noise=None, training=False):
         """The generator's output for a batch `condition`.
 
@@ -454,8 +455,6 @@ class GANModel(InputChecks, keras.Model):
         node the model's call makes), the model's call and `predict`.
         """
         if not self._prepared(condition):
-            if self._symbolic(condition):  # a `keras.Input`: the model's call makes its node in a functional model
-                return self(condition, noise=noise, training=training)
             # Prepared here, not by the model's call: that runs `self.generate`, which may be a subclass's
             # whose `super().generate(...)` led here (its own work would then be done twice).
             condition, noise = self._user_batch(condition, noise)

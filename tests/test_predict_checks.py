@@ -84,6 +84,28 @@ def test_a_subclass_generate_on_a_keras_input_does_its_work_once(family, built):
     np.testing.assert_allclose(np.asarray(wrapped(given)), expected, atol=1e-6)
 
 
+def test_a_subclass_generate_on_a_keras_input_passes_its_noise_and_refuses_arguments_the_node_drops(built):
+    # The node runs `self.generate(condition, noise=..., training=...)`: `noise` given through a subclass's
+    # `**kwargs` was dropped (samples from fresh noise), and another argument (`scale`) silently took its default.
+    import keras
+
+    gan = built("conditional")
+
+    class Scaled(type(gan)):
+        def generate(self, condition, scale=0.5, **kwargs):
+            return super().generate(condition, **kwargs) * scale
+
+    scaled = Scaled.from_config(gan.get_config())
+    scaled.set_weights(gan.get_weights())
+    conditions, noise = np.arange(4) % 4, np.random.default_rng(1).normal(size=(4, *gan.noise_shape))
+    inputs = [keras.Input((), dtype="int32"), keras.Input(gan.noise_shape)]
+    wrapped = keras.Model(inputs, scaled.generate(inputs[0], noise=inputs[1]))
+    expected = 0.5 * np.asarray(gan.generate(conditions, noise=noise.astype("float32")))
+    np.testing.assert_allclose(np.asarray(wrapped([conditions, noise])), expected, atol=1e-6)
+    with pytest.raises(ValueError, match=re.escape("passes on `noise` and `training` only: 'scale' would not")):
+        scaled.generate(inputs[0], scale=0.25)
+
+
 # ---------------------------------------- sizes a user's tf.function leaves unknown
 
 

@@ -99,9 +99,16 @@ def _through_call(generate):
     def generate_or_call(self, condition, *args, **kwargs):
         if self._prepared(condition) or not self._symbolic(condition):
             return generate(self, condition, *args, **kwargs)
-        arguments = signature.bind(self, condition, *args, **kwargs)
-        arguments.apply_defaults()
-        noise, training = arguments.arguments.get("noise"), arguments.arguments.get("training", False)
+        given = {}  # the arguments given after `condition`, a `**kwargs`' own included
+        for name, value in list(signature.bind(self, condition, *args, **kwargs).arguments.items())[2:]:
+            given.update(value if signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD else {name: value})
+        noise, training = given.pop("noise", None), given.pop("training", False)
+        if given:  # the node runs `self.generate(condition, noise=..., training=...)`: these would be dropped
+            raise ValueError(
+                f"`{type(self).__name__}.generate` on a `keras.Input` makes its node through the model's call, "
+                f"which passes on `noise` and `training` only: {', '.join(map(repr, given))} would not reach it. "
+                "Set those as attributes of the model, or call `generate` on tensors."
+            )
         return self(condition, noise=noise, training=training)
 
     return generate_or_call

@@ -1317,8 +1317,8 @@ class GANModel(InputChecks, keras.Model):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """As `keras.Model.predict`, with the condition checks of `fit`; Python ints and lists are accepted.
 
-        A dataset's conditions of sizes its spec leaves unknown are checked
-        batch by batch, as `fit` checks them.
+        A dataset's conditions are checked batch by batch in the step (their
+        values, and the sizes its spec leaves unknown), as `fit` checks them.
         """
         x = self._condition_batch(x, "x")
         position = Position()

@@ -14,6 +14,19 @@ from keras_cgan.models.input_checks import NonFiniteDataError
 from tests import families
 
 
+@pytest.fixture(scope="module")
+def built():
+    """`built(family)`: the family's tiny untrained GAN, built once for the module's tests."""
+    gans = {}
+
+    def gan(family):
+        if family not in gans:
+            gans[family] = families.build(family)
+        return gans[family]
+
+    return gan
+
+
 def _dataset(conditions):
     return tf.data.Dataset.from_tensor_slices(conditions).batch(2)
 
@@ -21,11 +34,12 @@ def _dataset(conditions):
 # ------------------------------------------------------ a dataset's values
 
 
-@pytest.mark.parametrize("family", families.FAMILIES)
-def test_predict_on_a_dataset_checks_the_values_its_arrays_would_be_checked_for(family):
+# StackGAN's class ids: ConditionalGAN's `prepare_condition`, which "conditional" runs.
+@pytest.mark.parametrize("family", ["conditional", "pix2pix", "segan", "next_frame"])
+def test_predict_on_a_dataset_checks_the_values_its_arrays_would_be_checked_for(family, built):
     # Only SEGAN checked a dataset's batches in `predict`: Pix2Pix and NextFrameGAN generated from condition
     # images out of [-1, 1], or holding NaN, which `predict` refuses as arrays.
-    gan = families.build(family)
+    gan = built(family)
     conditions, _ = families.data(family, 4)
     if conditions.dtype.kind == "i":  # class ids: the condition's own in-graph check
         bad, message = conditions + 4, "The dataset's conditions are not valid at batch 0: class ids must be <"
@@ -46,12 +60,12 @@ def test_predict_on_a_dataset_checks_the_values_its_arrays_would_be_checked_for(
 
 
 @pytest.mark.parametrize("family", ["conditional", "pix2pix", "segan"])  # StackGAN's node: test_api_edges.py
-def test_a_subclass_generate_on_a_keras_input_does_its_work_once(family):
+def test_a_subclass_generate_on_a_keras_input_does_its_work_once(family, built):
     # `halved.generate(keras.Input(...))` reached the model's call through `super().generate(...)`; the call ran
     # the subclass's `generate` inside the node, and the subclass halved the node's output again: a quarter.
     import keras
 
-    gan = families.build(family)
+    gan = built(family)
 
     class Halved(type(gan)):
         def generate(self, condition, noise=None, training=False):
@@ -70,15 +84,39 @@ def test_a_subclass_generate_on_a_keras_input_does_its_work_once(family):
     np.testing.assert_allclose(np.asarray(wrapped(given)), expected, atol=1e-6)
 
 
+def test_a_subclass_generate_on_a_keras_input_passes_its_noise_and_refuses_arguments_the_node_drops(built):
+    # The node runs `self.generate(condition, noise=..., training=...)`: `noise` given through a subclass's
+    # `**kwargs` was dropped (samples from fresh noise), and another argument (`scale`) silently took its default.
+    import keras
+
+    gan = built("conditional")
+
+    class Scaled(type(gan)):
+        def generate(self, condition, scale=0.5, **kwargs):
+            return super().generate(condition, **kwargs) * scale
+
+    scaled = Scaled.from_config(gan.get_config())
+    scaled.set_weights(gan.get_weights())
+    conditions, noise = np.arange(4) % 4, np.random.default_rng(1).normal(size=(4, *gan.noise_shape))
+    inputs = [keras.Input((), dtype="int32"), keras.Input(gan.noise_shape)]
+    wrapped = keras.Model(inputs, scaled.generate(inputs[0], noise=inputs[1]))
+    expected = 0.5 * np.asarray(gan.generate(conditions, noise=noise.astype("float32")))
+    np.testing.assert_allclose(np.asarray(wrapped([conditions, noise])), expected, atol=1e-6)
+    with pytest.raises(ValueError, match=re.escape("passes on `noise` and `training` only: 'scale' would not")):
+        scaled.generate(inputs[0], scale=0.25)
+
+
 # ---------------------------------------- sizes a user's tf.function leaves unknown
 
 
-@pytest.mark.parametrize("family", ["conditional", "pix2pix", "segan", "next_frame"])
-def test_a_condition_of_the_wrong_size_in_a_tf_function_is_named(family):
+# Class ids (two shapes: asserted) and images (one shape: asserted, then set); SEGAN's and NextFrameGAN's sizes are
+# checked by the same code.
+@pytest.mark.parametrize("family", ["conditional", "pix2pix"])
+def test_a_condition_of_the_wrong_size_in_a_tf_function_is_named(family, built):
     # With sizes left unknown (`TensorSpec([None, None, None, 1])`) a wrong size met TensorFlow's own error deep in
     # the generator (a concat, a TypeError in SEGAN's de-emphasis) or, in Pix2Pix and ConditionalGAN, made
     # samples of another shape, or twice as many, without a word.
-    gan = families.build(family)
+    gan = built(family)
     conditions, _ = families.data(family, 4)
     if conditions.ndim == 1:  # class ids: `[batch]` or `[batch, 1]`
         conditions, wrong = conditions[:, None], np.stack([conditions] * 2, 1)

@@ -87,11 +87,11 @@ def _squashed_outputs(network):
 
 
 def _through_call(generate):
-    """A subclass's `generate` that hands a `keras.Input` to the model's call before its own work runs.
+    """`generate` (the model's, or a subclass's own) that hands a `keras.Input` to the model's call first.
 
-    The call makes the functional node and runs `self.generate` (this one) on
-    the batch it prepared, so the subclass's work runs once, inside the node:
-    reached through `super().generate(...)`, the node's output got it again.
+    The call makes the functional node and runs `self.generate` on the batch
+    it prepared, so a subclass's work runs once, inside the node: reached
+    through `super().generate(...)`, the node's output got it again.
     """
     signature = inspect.signature(generate)
 
@@ -99,9 +99,16 @@ def _through_call(generate):
     def generate_or_call(self, condition, *args, **kwargs):
         if self._prepared(condition) or not self._symbolic(condition):
             return generate(self, condition, *args, **kwargs)
-        arguments = signature.bind(self, condition, *args, **kwargs)
-        arguments.apply_defaults()
-        noise, training = arguments.arguments.get("noise"), arguments.arguments.get("training", False)
+        given = {}  # the arguments given after `condition`, a `**kwargs`' own included
+        for name, value in list(signature.bind(self, condition, *args, **kwargs).arguments.items())[2:]:
+            given.update(value if signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD else {name: value})
+        noise, training = given.pop("noise", None), given.pop("training", False)
+        if given:  # the node runs `self.generate(condition, noise=..., training=...)`: these would be dropped
+            raise ValueError(
+                f"`{type(self).__name__}.generate` on a `keras.Input` makes its node through the model's call, "
+                f"which passes on `noise` and `training` only: {', '.join(map(repr, given))} would not reach it. "
+                "Set those as attributes of the model, or call `generate` on tensors."
+            )
         return self(condition, noise=noise, training=training)
 
     return generate_or_call
@@ -442,6 +449,7 @@ class GANModel(InputChecks, keras.Model):
         """Standard normal noise `[batch_size, *noise_shape]`, drawn for the global batch by position."""
         return self.replica_draw(tf.random.stateless_normal, batch_size, self.noise_shape)
 
+    @_through_call  # a `keras.Input`: the model's call makes its node in a functional model
     def generate(self, condition, noise=None, training=False):
         """The generator's output for a batch `condition`.
 
@@ -454,8 +462,6 @@ class GANModel(InputChecks, keras.Model):
         node the model's call makes), the model's call and `predict`.
         """
         if not self._prepared(condition):
-            if self._symbolic(condition):  # a `keras.Input`: the model's call makes its node in a functional model
-                return self(condition, noise=noise, training=training)
             # Prepared here, not by the model's call: that runs `self.generate`, which may be a subclass's
             # whose `super().generate(...)` led here (its own work would then be done twice).
             condition, noise = self._user_batch(condition, noise)
@@ -1311,8 +1317,8 @@ class GANModel(InputChecks, keras.Model):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """As `keras.Model.predict`, with the condition checks of `fit`; Python ints and lists are accepted.
 
-        A dataset's conditions of sizes its spec leaves unknown are checked
-        batch by batch, as `fit` checks them.
+        A dataset's conditions are checked batch by batch in the step (their
+        values, and the sizes its spec leaves unknown), as `fit` checks them.
         """
         x = self._condition_batch(x, "x")
         position = Position()

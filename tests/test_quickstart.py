@@ -70,7 +70,9 @@ def test_command_line_lists_enhance():
     assert "--model" in proc.stdout
 
 
-@pytest.mark.parametrize("command", [[], ["enhance"], ["translate"], ["rollout"], ["export"], ["quickstart"]])
+@pytest.mark.parametrize(
+    "command", [[], ["enhance"], ["translate"], ["rollout"], ["export"], ["quickstart"], ["sample"]]
+)
 def test_help_imports_no_tensorflow(command):
     # `keras-cgan --help` must answer at once: TensorFlow and Keras are imported only by a command that runs.
     code = (

@@ -29,7 +29,6 @@ from keras_cgan import checks, distribute
 from keras_cgan.cli import run_folder
 from keras_cgan.cli.files import check_output_file, check_output_folder
 from keras_cgan.cli.status import errors_to_status, seed
-from keras_cgan.cli.recipes.spec import FAMILIES, get, wrong_layout
 
 PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16")
 EXPORT_FORMATS = ("onnx", "tflite", "savedmodel")
@@ -143,6 +142,8 @@ def _common_train_arguments(p):
 
 def add_train_subcommand(subparsers, help=None):
     """Adds `train FAMILY ...` to a `keras-cgan` parser (one sub-parser per family, for its `--help`)."""
+    from keras_cgan.cli.recipes import FAMILIES  # here: the family modules import TensorFlow
+
     p = subparsers.add_parser(
         "train",
         help=help,
@@ -353,6 +354,8 @@ def _plan(args, family, out, saved, strategy, chief):
             )
         saved["data"]["path"] = data_path  # not a change of data
     if data_path and not os.path.isdir(data_path):  # every family reads a folder
+        from keras_cgan.cli.recipes.spec import wrong_layout
+
         problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
         raise wrong_layout(data_path, family, problem)
     moved = saved_path and data_path != saved_path and not os.path.isdir(saved_path)
@@ -429,6 +432,8 @@ def _plan(args, family, out, saved, strategy, chief):
 @errors_to_status()
 def run_train(args):
     """Runs `keras-cgan train`; returns the exit status (2 for bad input)."""
+    from keras_cgan.cli.recipes import get  # here: the family modules import TensorFlow
+
     family = get(args.family)
     out = os.path.abspath(args.out or os.path.join("runs", family.name))
     for flag in ("epochs", "batch_size", "per_replica_batch_size", "steps_per_epoch"):
@@ -737,6 +742,8 @@ def load_run(run, whole=True, flag="--run"):
     """
     import keras
 
+    from keras_cgan.cli.recipes import get
+
     config = run_folder.read_config(run, flag)
     family = get(config["family"])
     saved = run_folder.path(run, run_folder.GAN if whole else run_folder.GENERATOR)
@@ -821,6 +828,8 @@ def run_sample(args):
         conditions, targets = parse_condition(config, args.condition, args.n or 8), None
     else:
         conditions, targets = run_folder.read_preview(run, args.n)
+    from keras_cgan.cli.recipes import get  # here, not at the top: `sample --help` imports no TensorFlow
+
     extension = get(config["family"]).sample_extension
     out = args.out or run_folder.free_name(run, "sample", extension)
     endings = (".wav",) if extension == ".wav" else paired_images.IMAGE_EXTENSIONS  # as `translate` writes

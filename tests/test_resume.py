@@ -283,3 +283,34 @@ def test_a_backup_that_cannot_be_written_mid_training_is_an_error_of_one_line(tm
         assert (backup / "latest.weights.h5").is_file()
     else:  # nothing trained: the run folder is gone, as after any failure before the first epoch
         assert not out.exists()
+
+
+@pytest.mark.parametrize("how", ["python", "tensorflow"])
+def test_a_data_file_unreadable_mid_training_is_an_error_of_one_line_naming_it(tmp_path, capsys, monkeypatch, how):
+    # Was: "training stopped: Graph execution error:", the file nowhere; not a backup problem either way.
+    import tensorflow as tf
+
+    from keras_cgan.cli import main
+    from keras_cgan.models.gan_model import GANModel
+
+    (tmp_path / "1.png").write_bytes(b"read")
+    gone = tmp_path / "0.png"
+
+    def denied(path):  # a loader's read inside tf.data (`audio.paired_dataset`)
+        if path.decode() == str(gone):
+            raise PermissionError(13, "Permission denied", str(gone))
+        return path
+
+    def fit(self, *args, **kwargs):  # the first step reads a file, the second one it cannot
+        read = tf.io.read_file if how == "tensorflow" else lambda path: tf.numpy_function(denied, [path], tf.string)
+        iterator = iter(tf.data.Dataset.from_tensor_slices([str(tmp_path / "1.png"), str(gone)]).map(read))
+        step = tf.function(lambda iterator: next(iterator))  # as `fit` steps
+        step(iterator)
+        step(iterator)
+
+    monkeypatch.setattr(GANModel, "fit", fit)
+    assert main(["train", "conditional_gan", "--out", str(tmp_path / "run"), "--epochs", "1", "--verbose", "0",
+                 "--filters", "4", "--set", "latent_dim=4", "--batch-size", "8"]) == 2
+    said = f"{gone}; No such file or directory" if how == "tensorflow" else f"[Errno 13] Permission denied: '{gone}'"
+    assert capsys.readouterr().err == f"keras-cgan train: error: training stopped: {said}. Nothing had trained: " \
+        "fix it, then run the same command again.\n"

@@ -514,17 +514,18 @@ def run_train(args):
             trained = any(files for _, _, files in os.walk(backup))
             if created and not trained:  # nothing trained: the same command can run again
                 _remove_run_files(out, keep_folder=existed)
-            if type(error).__module__.startswith("tensorflow"):
-                first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-                # A loader's own error raised inside tf.data: its message without TF's prefix.
-                first = re.sub(r"^\{\{function_node [^}]*\}\}.*?: (ValueError|OSError): ", "", first)
-                raise ValueError(f"training stopped: {first}") from error
+
+            def then(fix):  # what to do, and what is kept
+                if trained:
+                    return (f"{backup} keeps the last finished epoch: {fix}, then run the same command with --resume "
+                            "to continue from it.")
+                return f"Nothing had trained: {fix}, then run the same command again."
+
+            if type(error).__module__.startswith("tensorflow"):  # raised in a step: a data file unreadable, ...
+                raise ValueError(f"training stopped: {_tf_error_line(error).rstrip('.')}. {then('fix it')}") from error
             if isinstance(error, OSError):  # a write of the chief's, e.g. the disk filled up: one error line
                 said = f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)
-                then = (f"{backup} keeps the last finished epoch: make room or fix the folder, then run the same "
-                        "command with --resume to continue from it." if trained else
-                        "Nothing had trained: make room or fix the folder, then run the same command again.")
-                raise ValueError(f"training stopped: {said}. {then}") from error
+                raise ValueError(f"training stopped: {said}. {then('make room or fix the folder')}") from error
             if isinstance(error, FloatingPointError):  # StopOnNaN: one error line; what was trained is kept
                 kept = f" {diagnostics} and the last finished epoch's backup are kept." if os.path.isdir(out) else ""
                 raise ValueError(
@@ -561,6 +562,26 @@ def run_train(args):
     finally:
         keras.config.set_dtype_policy(previous_policy)
     return 0
+
+
+def _tf_error_line(error):
+    """The line of a TensorFlow error raised in `fit` that says what went wrong (a data file unreadable, ...).
+
+    In a traced step the message starts "Graph execution error:"; the line
+    naming the failure is the last before the failing node (`[[{{node ...}}]]`),
+    without TF's prefix; a loader's own error raised inside tf.data: its
+    message without its type.
+    """
+    lines = str(error).strip().splitlines()
+    if not lines:
+        return type(error).__name__
+    line = lines[0]
+    at = next((i for i, text in enumerate(lines) if text.strip().startswith("[[{{node")), None)
+    if line.startswith("Graph execution error") and at:
+        line = next((text for text in reversed(lines[:at]) if text.strip()), line).strip()
+    line = re.sub(r"^\{\{function_node [^}]*\}\}\s*", "", line)
+    line = re.sub(r"^Error in user-defined function passed to .*? transformation with iterator: \S+: ", "", line)
+    return re.sub(r"^(\w+\.)*\w*(Error|Exception): ", "", line)  # `PermissionError: [Errno 13] ...`
 
 
 def _remove_run_files(out, keep_folder):

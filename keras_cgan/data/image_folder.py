@@ -10,7 +10,7 @@ import numpy as np
 
 from keras_cgan.data import files
 
-EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff")
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff")  # read by every image loader
 # A first row whose first or second cell is one of these names is a header.
 # The channels an image of each Pillow mode is read in, by every loader: gray + alpha as gray, a palette image as
 # RGB (transparent pixels on white: `pixels`), 16- and 32-bit gray (I;16, I) scaled to 8 bits, CMYK and YCbCr as RGB.

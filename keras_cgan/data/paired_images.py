@@ -56,7 +56,7 @@ from keras_cgan import checks
 from keras_cgan.data import files, image_folder
 
 DIRECTIONS = ("AtoB", "BtoA")
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")  # every format read (FORMATS)
+IMAGE_EXTENSIONS = image_folder.EXTENSIONS  # every format read (FORMATS)
 _MODE_CHANNELS = image_folder.MODE_CHANNELS  # as every loader reads each mode
 # What `tf.io.decode_image` reads in any channels; every other file is decoded by Pillow.
 _TF_READS = {"PNG": tuple(_MODE_CHANNELS), "JPEG": ("L", "RGB")}

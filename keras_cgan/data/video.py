@@ -30,7 +30,7 @@ import tensorflow as tf
 from keras_cgan import checks
 from keras_cgan.data import files, image_folder
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+IMAGE_EXTENSIONS = image_folder.EXTENSIONS  # the frames of a clip folder
 VIDEO_EXTENSIONS = (".gif", ".mp4", ".avi", ".mov", ".mkv", ".webm")
 
 

@@ -110,7 +110,9 @@ SPEECH = 0.5 * np.sin(np.arange(4000) * 0.05)
     ((SPEECH * 2000).astype("int16"), np.where(np.arange(4000) == 5, 1.0000001, SPEECH), False),
     (SPEECH * 32767, SPEECH * 10, False),
     (SPEECH, SPEECH * 32767, False),
-], ids=["pcm-floats", "int16", "silence", "quiet-clean", "float-1.3", "quiet-int16", "float-x10", "pcm-estimate"])
+    ((SPEECH * 2**31).astype("int32"), SPEECH * 32767, False),  # int16 PCM read as floats against int32: was 0 dB
+], ids=["pcm-floats", "int16", "silence", "quiet-clean", "float-1.3", "quiet-int16", "float-x10", "pcm-estimate",
+        "int32-int16"])
 def test_the_metrics_refuse_only_an_utterance_clearly_on_the_other_scale(clean, estimate, scored):
     if scored:
         expected = audio_metrics.snr(np.asarray(clean, "float64") / 32768, estimate / 32768)

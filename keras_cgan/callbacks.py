@@ -678,11 +678,10 @@ class AudioSamples(SampleWriter):
             raise ValueError(f"`clips` must be a list of waveforms; pass one waveform as `[clip]`. Received shape "
                              f"{np.shape(clips)}.")
         for i, clip in enumerate(self.clips):
-            if np.squeeze(clip).ndim != 1 and clip.size > 1:
-                raise ValueError(f"`clips[{i}]` must be mono, 1D. Received shape {clip.shape}; mix it down first.")
-            # what `model.enhance` refuses, refused before training with its messages (int16 PCM, NaN, ...)
+            # what `model.enhance` refuses, refused before training with its messages (stereo, int16 PCM, NaN, ...)
+            self.clips[i] = checks.mono(clip, f"clips[{i}]")
             checks.check_samples(clip, f"clips[{i}]", "noisy clips", "audio", use="generate", why="")
-        self.clips = [np.asarray(c, "float32").reshape(-1) for c in self.clips]
+        self.clips = [c.astype("float32") for c in self.clips]
         self.directory = checks.path("directory", directory)
         self._logged_noisy = False
 

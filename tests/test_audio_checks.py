@@ -57,7 +57,8 @@ def test_the_calibration_of_a_generator_alone_allows_any_coefficient_below_one(g
     np.array([0.0, 0.1, np.nan, 0.2]),
     np.linspace(-1.0, 1.5, 50),  # a gain beyond full scale
     np.arange(100.0, 150.0),  # 8-bit PCM read as floats
-], ids=["int16", "pcm-floats", "nan", "gain", "8-bit"])
+    np.zeros((50, 2)),  # stereo: "`clips[1]` must be mono, 1D ... mix it down first"
+], ids=["int16", "pcm-floats", "nan", "gain", "8-bit", "stereo"])
 def test_audio_samples_refuses_a_clip_as_enhance_refuses_it(gan, clip, tmp_path):
     # The callback wrote its own check: "must be finite and in [-1, 1]; sample 2 is nan", "Received dtype int16".
     from keras_cgan import callbacks

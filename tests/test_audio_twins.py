@@ -110,7 +110,9 @@ SPEECH = 0.5 * np.sin(np.arange(4000) * 0.05)
     ((SPEECH * 2000).astype("int16"), np.where(np.arange(4000) == 5, 1.0000001, SPEECH), False),
     (SPEECH * 32767, SPEECH * 10, False),
     (SPEECH, SPEECH * 32767, False),
-], ids=["pcm-floats", "int16", "silence", "quiet-clean", "float-1.3", "quiet-int16", "float-x10", "pcm-estimate"])
+    ((SPEECH * 2**31).astype("int32"), SPEECH * 32767, False),  # int16 PCM read as floats against int32: was 0 dB
+], ids=["pcm-floats", "int16", "silence", "quiet-clean", "float-1.3", "quiet-int16", "float-x10", "pcm-estimate",
+        "int32-int16"])
 def test_the_metrics_refuse_only_an_utterance_clearly_on_the_other_scale(clean, estimate, scored):
     if scored:
         expected = audio_metrics.snr(np.asarray(clean, "float64") / 32768, estimate / 32768)
@@ -124,7 +126,8 @@ def test_the_metrics_refuse_only_an_utterance_clearly_on_the_other_scale(clean, 
     (lambda stereo, path: audio_data.write_wav(path, stereo, 16000), "x"),
     (lambda stereo, path: audio_data.frame_pairs([stereo], [stereo], 64, 32), "noisy[0]"),
     (lambda stereo, path: next(iter(audio_data.noisy_mixtures([stereo], [np.ones(300)], window=64))), "clean[0]"),
-], ids=["write_wav", "frame_pairs", "noisy_mixtures"])
+    (lambda stereo, path: audio_data.frame(stereo, 64, 32), "x"),
+], ids=["write_wav", "frame_pairs", "noisy_mixtures", "frame"])
 def test_the_audio_data_functions_refuse_stereo_as_enhance_does(call, name, tmp_path):
     # Each read a [T, 2] signal as 2T interleaved samples, without a word.
     with pytest.raises(ValueError, match=re.escape(f"`{name}` must be one signal, of shape (T,), (T, 1) or (1, T). "

@@ -163,7 +163,7 @@ def test_sample_writers_start_afresh_each_fit_and_refuse_the_wrong_family(tmp_pa
     other = presets.build((8, 8, 1), 4, preset="tiny", latent_dim=6)  # another model, another noise size
     other.fit(labels, images, batch_size=8, epochs=1, verbose=0, callbacks=[grid])
     assert os.path.isfile(tmp_path / "grid.png")  # the second fit wrote its own grid
-    with pytest.raises(ValueError, match=r"`clips\[0\]` must be mono"):
+    with pytest.raises(ValueError, match=r"`clips\[0\]` must be one signal"):
         AudioSamples([np.zeros((100, 2), "float32")], str(tmp_path / "audio"))
     with pytest.raises(ValueError, match="AudioSamples enhances speech \\(SEGAN\\); the model is a ConditionalGAN"):
         other.fit(labels, images, batch_size=8, epochs=1, verbose=0,

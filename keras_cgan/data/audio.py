@@ -250,7 +250,7 @@ def read_pair(noisy_path, clean_path, sample_rate):
 
 def frame(x, window, hop):
     """Cuts a 1D signal into `[n, window]` frames every `hop`, zero-padding the end."""
-    x = np.asarray(x, "float32").reshape(-1)
+    x = checks.mono(np.asarray(x, "float32"), "x")  # [T, 2] was framed as 2T interleaved samples
     count = 1 if x.size <= window else int(math.ceil((x.size - window) / hop)) + 1
     padded = np.zeros((count - 1) * hop + window, "float32")
     padded[: x.size] = x

@@ -7,12 +7,13 @@ extra, imported only when asked for.
 Clean and estimate are scored on whatever scale they share: samples beyond
 `[-1, 1]` are not refused (a model's output is not clipped, and SEGAN's
 de-emphasis can pass 1; the models' `[-1, 1]` check is for what they take).
-Two scales are refused: PCM (integer samples, or floats beyond 255, where no
-float audio peaks: `checks.FLOAT_AUDIO_PEAK`, the bound `checks.scaling_hint`
-draws between a gain and PCM) against float audio, which peaks within 2
-(full scale, and a model's overshoot) or 60 dB below the PCM (`_float_scale`).
-Floats above both are near-silent samples on the PCM scale (an estimate
-peaking at 82 against clean int16 speech at 16383), and are scored.
+PCM against float audio is refused, as every score would be wrong. PCM is
+integer samples, or floats beyond 255 (`checks.FLOAT_AUDIO_PEAK`: float
+audio never peaks there, PCM read as floats does). Against PCM, float
+samples are float audio when they peak at 2 or less (full scale, and a
+model's overshoot), or 60 dB below the PCM (a gain): an estimate at 1.3, or
+at 5, against clean int16 speech peaking at 16383. Above both they are quiet
+PCM, and are scored (an estimate peaking at 82 against 16383), as silence is.
 
 Example:
 
@@ -42,21 +43,24 @@ def _utterance(x, name):
     return squeezed.reshape(-1)
 
 
-# Float audio peaks within FLOAT_REACH (full scale, and the overshoot of a model's unclipped output), or at least
-# SCALE_GAP below PCM: against int16 PCM at full scale it sits 90 dB below (1 / 32768).
-FLOAT_REACH = 2.0
-SCALE_GAP = 1e-3  # 60 dB
+# Against PCM, float samples peaking at FLOAT_REACH or below, or SCALE_GAP below the PCM's peak, are float audio.
+FLOAT_REACH = 2.0  # full scale, and the overshoot of a model's unclipped output
+SCALE_GAP = 1e-3  # 60 dB; full-scale float audio sits 90 dB below full-scale int16 PCM
 
 
-def _float_scale(peak, pcm_peak):
-    """Whether float samples peaking at `peak`, scored against PCM peaking at `pcm_peak`, are on the float scale.
+def _pcm(x, peak):
+    """Whether `x` (peaking at `peak`) is PCM: integer samples beyond 1, or floats beyond `checks.FLOAT_AUDIO_PEAK`."""
+    return peak > (1 if x.dtype.kind in "iu" else checks.FLOAT_AUDIO_PEAK)
 
-    Within `FLOAT_REACH`, or `SCALE_GAP` below the PCM, they are (an
-    estimate at 1.3 against 16383): scored as PCM, every score would be
-    wrong. Above both they are near-silent samples on the PCM scale (82
-    against 16383), scored as they are; silence (a peak of 0) is on any scale.
+
+def _float_audio(x, peak, pcm_peak):
+    """Whether `x` (peaking at `peak`) is float audio against PCM peaking at `pcm_peak`.
+
+    It is when its samples are floats, not silent, peaking at `FLOAT_REACH`
+    or below (1.3 against 16383) or `SCALE_GAP` below the PCM (5 against
+    16383); above both they are quiet PCM (82 against 16383).
     """
-    return 0 < peak and (peak <= FLOAT_REACH or peak < SCALE_GAP * pcm_peak)
+    return x.dtype.kind == "f" and 0 < peak and (peak <= FLOAT_REACH or peak < SCALE_GAP * pcm_peak)
 
 
 def _pair(clean, estimate, names=("clean", "estimate")):
@@ -67,22 +71,19 @@ def _pair(clean, estimate, names=("clean", "estimate")):
     if clean.size == 0:
         raise ValueError(f"{names[0]} and {names[1]} are empty.")
     peaks = {name: float(np.abs(x).max()) for name, x in zip(names, (clean, estimate))}
-    floats = {name: given[name].dtype.kind == "f" and peaks[name] <= checks.FLOAT_AUDIO_PEAK for name in names}
-    for name, other in (names, names[::-1]):  # int16 PCM against float samples: every score was wrong
-        if not floats[other] or not _float_scale(peaks[other], peaks[name]):
+    for name, other in (names, names[::-1]):  # PCM against float audio: every score was wrong
+        if not (_pcm(given[name], peaks[name]) and _float_audio(given[other], peaks[other], peaks[name])):
             continue
-        if given[name].dtype.kind in "iu" and peaks[name] > 1:
+        if given[name].dtype.kind in "iu":
             raise ValueError(
                 f"{name} holds integer samples ({given[name].dtype}, up to {peaks[name]:g}) but {other} floats "
                 f"(up to {peaks[other]:g}): score them on one scale.{checks.cast_hint(given[name].dtype, 'audio')}"
             )
-        if given[name].dtype.kind == "f" and peaks[name] > checks.FLOAT_AUDIO_PEAK:
-            # PCM read as floats (`x.astype(float)`), the same mistake
-            low, high = float(given[name].min()), float(given[name].max())
-            raise ValueError(
-                f"{name} holds float samples up to {peaks[name]:g} but {other} up to {peaks[other]:g}: score them "
-                f"on one scale.{checks.scaling_hint(low, high, 'audio')}"
-            )
+        low, high = float(given[name].min()), float(given[name].max())  # PCM read as floats (`x.astype(float)`)
+        raise ValueError(
+            f"{name} holds float samples up to {peaks[name]:g} but {other} up to {peaks[other]:g}: score them "
+            f"on one scale.{checks.scaling_hint(low, high, 'audio')}"
+        )
     return clean, estimate
 
 

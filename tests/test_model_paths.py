@@ -177,6 +177,13 @@ def test_the_first_message_fits_what_the_command_expects(saved, tmp_path, capsys
     assert capsys.readouterr().err.startswith(f"keras-cgan export: error: {said}")  # was: rename it to g.tflite
     assert enhance(saved, tmp_path / "g.bak") == 2  # enhance takes a .tflite: the rename
     assert capsys.readouterr().err.endswith(f"rename it to {str(tmp_path / 'g.tflite')!r}.\n")
+    folder = tmp_path / "f.keras"  # a folder named as a Keras model: neither an export nor a model to export
+    folder.mkdir()
+    with pytest.raises(ValueError, match="^" + re.escape(f"{str(folder)!r} is a folder: expected a `.keras`")):
+        generator_lib.load_model(folder)  # was: give the .keras file, or a SavedModel folder
+    for read in (runtimes.load_runtime, runtimes.resolve_saved_model):
+        with pytest.raises(ValueError, match="^" + re.escape(f"No SavedModel at {str(folder)!r}: expected")):
+            read(folder)  # was: give the .keras file
 
 
 def test_enhance_and_stream_enhance_read_a_model_s_format_once(saved, tmp_path, monkeypatch):

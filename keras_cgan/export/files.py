@@ -155,8 +155,9 @@ def model_format(path, label=None, wanted=None):
     refuses it (a pipe, a file or folder that cannot be read).
 
     `wanted`: the formats the caller takes (default: all). A file holding
-    or named as a format not among them is not told to be renamed: its
-    format is returned, for the caller to say what it expected instead.
+    or named as a format not among them is not told to be renamed, nor a
+    folder to be given as that file: its format is returned, for the caller
+    to say what it expected instead.
     """
     path = as_path(path)
     label = repr(path) if label is None else label
@@ -171,7 +172,7 @@ def model_format(path, label=None, wanted=None):
         held = None
         check_readable(path, label, refused=True)
     if folder:
-        if named and not held:
+        if named in wanted and "saved_model" in wanted and not held:  # else the caller says what it takes
             raise ValueError(f"{label}: a folder named as {_KINDS[named][0]} file, holding no SavedModel "
                              f"(saved_model.pb); give the {ending} file, or a SavedModel folder.")
         return "saved_model"

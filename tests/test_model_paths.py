@@ -136,6 +136,11 @@ def test_a_file_or_folder_that_cannot_be_read_is_named_with_what_to_do(saved, tm
             read(path, WAVE) if read is streaming.stream_enhance else read(path)
         assert enhance(saved, path) == 2
         assert capsys.readouterr().err.startswith(f"keras-cgan enhance: error: --model {path}: no permission")
+    access = os.access  # as the system answers a user without permission (root reads any file)
+    monkeypatch.setattr(os, "access", lambda target, mode: os.fspath(target) != str(path) and access(target, mode))
+    for read in (runtimes.TFLiteRuntime, runtimes.OnnxRuntime, streaming.read_metadata):  # nothing opened first
+        with pytest.raises(ValueError, match="^" + re.escape(f"{str(path)!r}: no permission to read this file")):
+            read(path)
 
 
 def test_a_pipe_or_a_device_is_refused_without_waiting(saved, tmp_path, capsys):

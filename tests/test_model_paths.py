@@ -95,6 +95,8 @@ def test_a_model_path_may_be_bytes_as_open_takes_it(saved, tmp_path):
     for given in (os.fsencode(model), BytesPath(model), pathlib.Path(model)):  # bytes was taken for a model
         assert isinstance(generator_lib.load_model(given), keras.Model)
     assert runtimes.detect_format(os.fsencode(tmp_path / "g.ONNX")) == "onnx"  # was a TypeError
+    with pytest.raises(ValueError, match=re.escape("Received: path=b''")):  # refused as given, not as ''
+        runtimes.detect_format(b"")
     assert files.model_format(BytesPath(tmp_path / "g.tflite")) == "tflite"
     missing = str(tmp_path / "x.tflite")
     with pytest.raises(ValueError, match="^" + re.escape(f"No `.tflite` file at {missing!r}")):

@@ -36,12 +36,8 @@ def is_path(value):
 
 def as_path(path, what="path"):
     """`path` (a str, bytes or `os.PathLike`) as a str; else a `ValueError` naming `what` (`checks.path`)."""
-    given = path
-    if isinstance(path, (bytes, os.PathLike)):
-        path = os.fsdecode(path)  # a file name in the file system's encoding, as `open` takes it
-    if not path and isinstance(path, str):
-        path = given  # refused as given: `b''`
-    return checks.path(what, path)
+    decoded = os.fsdecode(path) if is_path(path) else path  # bytes in the file system's encoding, as `open` takes them
+    return checks.path(what, decoded or path)  # an empty one refused as given: `b''`
 
 
 def check_writable(folder, what="path", given=None):

@@ -95,6 +95,8 @@ def test_a_model_path_may_be_bytes_as_open_takes_it(saved, tmp_path):
     for given in (os.fsencode(model), BytesPath(model), pathlib.Path(model)):  # bytes was taken for a model
         assert isinstance(generator_lib.load_model(given), keras.Model)
     assert runtimes.detect_format(os.fsencode(tmp_path / "g.ONNX")) == "onnx"  # was a TypeError
+    with pytest.raises(ValueError, match=re.escape("Received: path=b''")):  # refused as given, not as ''
+        runtimes.detect_format(b"")
     assert files.model_format(BytesPath(tmp_path / "g.tflite")) == "tflite"
     missing = str(tmp_path / "x.tflite")
     with pytest.raises(ValueError, match="^" + re.escape(f"No `.tflite` file at {missing!r}")):
@@ -136,6 +138,11 @@ def test_a_file_or_folder_that_cannot_be_read_is_named_with_what_to_do(saved, tm
             read(path, WAVE) if read is streaming.stream_enhance else read(path)
         assert enhance(saved, path) == 2
         assert capsys.readouterr().err.startswith(f"keras-cgan enhance: error: --model {path}: no permission")
+    access = os.access  # as the system answers a user without permission (root reads any file)
+    monkeypatch.setattr(os, "access", lambda target, mode: os.fspath(target) != str(path) and access(target, mode))
+    for read in (runtimes.TFLiteRuntime, runtimes.OnnxRuntime, streaming.read_metadata):  # nothing opened first
+        with pytest.raises(ValueError, match="^" + re.escape(f"{str(path)!r}: no permission to read this file")):
+            read(path)
 
 
 def test_a_pipe_or_a_device_is_refused_without_waiting(saved, tmp_path, capsys):
@@ -177,6 +184,13 @@ def test_the_first_message_fits_what_the_command_expects(saved, tmp_path, capsys
     assert capsys.readouterr().err.startswith(f"keras-cgan export: error: {said}")  # was: rename it to g.tflite
     assert enhance(saved, tmp_path / "g.bak") == 2  # enhance takes a .tflite: the rename
     assert capsys.readouterr().err.endswith(f"rename it to {str(tmp_path / 'g.tflite')!r}.\n")
+    folder = tmp_path / "f.keras"  # a folder named as a Keras model: neither an export nor a model to export
+    folder.mkdir()
+    with pytest.raises(ValueError, match="^" + re.escape(f"{str(folder)!r} is a folder: expected a `.keras`")):
+        generator_lib.load_model(folder)  # was: give the .keras file, or a SavedModel folder
+    for read in (runtimes.load_runtime, runtimes.resolve_saved_model):
+        with pytest.raises(ValueError, match="^" + re.escape(f"No SavedModel at {str(folder)!r}: expected")):
+            read(folder)  # was: give the .keras file
 
 
 def test_enhance_and_stream_enhance_read_a_model_s_format_once(saved, tmp_path, monkeypatch):

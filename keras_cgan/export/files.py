@@ -36,12 +36,8 @@ def is_path(value):
 
 def as_path(path, what="path"):
     """`path` (a str, bytes or `os.PathLike`) as a str; else a `ValueError` naming `what` (`checks.path`)."""
-    given = path
-    if isinstance(path, (bytes, os.PathLike)):
-        path = os.fsdecode(path)  # a file name in the file system's encoding, as `open` takes it
-    if not path and isinstance(path, str):
-        path = given  # refused as given: `b''`
-    return checks.path(what, path)
+    decoded = os.fsdecode(path) if is_path(path) else path  # bytes in the file system's encoding, as `open` takes them
+    return checks.path(what, decoded or path)  # an empty one refused as given: `b''`
 
 
 def check_writable(folder, what="path", given=None):
@@ -123,12 +119,11 @@ def held_format(path):
     return None
 
 
-def check_readable(path, label, refused=False):
+def check_readable(path, label):
     """A `ValueError` naming `label` when what is at `path` cannot be read as a model; nothing is opened.
 
     Neither a file nor a folder (a pipe or a device: reading it could wait
-    forever), or a file or folder this process has no permission to read
-    (`refused`: the system said so already).
+    forever), or a file or folder this process has no permission to read.
     """
     if not os.path.exists(path):
         return
@@ -136,10 +131,15 @@ def check_readable(path, label, refused=False):
     if not (folder or os.path.isfile(path)):
         raise ValueError(f"{label}: neither a file nor a folder (a pipe, a socket or a device); give the model's "
                          "file or folder.")
-    if refused or not os.access(path, os.R_OK | (os.X_OK if folder else 0)):
-        what, mode = ("folder", "u+rx") if folder else ("file", "u+r")
-        raise ValueError(f"{label}: no permission to read this {what}; make it readable (chmod {mode}) or give "
-                         "a copy you can read.")
+    if not os.access(path, os.R_OK | (os.X_OK if folder else 0)):
+        raise _unreadable(label, folder)
+
+
+def _unreadable(label, folder):
+    """The `ValueError` for a file (or `folder`) named by `label` that this process has no permission to read."""
+    what, mode = ("folder", "u+rx") if folder else ("file", "u+r")
+    return ValueError(f"{label}: no permission to read this {what}; make it readable (chmod {mode}) or give a "
+                      "copy you can read.")
 
 
 def model_format(path, label=None, wanted=None):
@@ -155,8 +155,9 @@ def model_format(path, label=None, wanted=None):
     refuses it (a pipe, a file or folder that cannot be read).
 
     `wanted`: the formats the caller takes (default: all). A file holding
-    or named as a format not among them is not told to be renamed: its
-    format is returned, for the caller to say what it expected instead.
+    or named as a format not among them is not told to be renamed, nor a
+    folder to be given as that file: its format is returned, for the caller
+    to say what it expected instead.
     """
     path = as_path(path)
     label = repr(path) if label is None else label
@@ -168,10 +169,9 @@ def model_format(path, label=None, wanted=None):
     try:
         held = held_format(path)
     except PermissionError:  # where `os.access` says yes and the system no (root, ACLs)
-        held = None
-        check_readable(path, label, refused=True)
+        raise _unreadable(label, folder) from None
     if folder:
-        if named and not held:
+        if named in wanted and "saved_model" in wanted and not held:  # else the caller says what it takes
             raise ValueError(f"{label}: a folder named as {_KINDS[named][0]} file, holding no SavedModel "
                              f"(saved_model.pb); give the {ending} file, or a SavedModel folder.")
         return "saved_model"

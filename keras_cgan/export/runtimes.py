@@ -37,7 +37,7 @@ def resolve_saved_model(path):
     """Returns the SavedModel folder at `path` or its highest numbered version."""
     path = files.as_path(path)
     files.model_format(path, wanted=("saved_model",))  # a folder that cannot be read, a pipe: named
-    folder = files.saved_model_folder(path) if os.path.isdir(path) else None
+    folder = files.saved_model_folder(path)
     if folder is None:
         raise ValueError(
             f"No SavedModel at {path!r}: expected `saved_model.pb` in it or in a numbered "

@@ -66,6 +66,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCHEMA = 1
 PARTIAL = ":partial"
 COMMAND = f"{platform.node()}:{os.getpid()}:{time.time_ns()}"  # this command, in the partial entries it writes
+_COMPLETED = []  # (results file, run) of each complete run this command has written, in order
 
 
 def partial_name(run):
@@ -327,6 +328,8 @@ def record(name, result=None, run="default", out=None, argv=None, note=None, com
         else:
             runs.append(entry)
         dump(path, dict(benchmark=name, schema=SCHEMA, **facts, runs=runs))
+    if complete:
+        _COMPLETED.append((os.path.realpath(path), run))
     return path
 
 
@@ -368,20 +371,24 @@ def kept_on_interrupt(path, run, what="models", incomplete=True):
     """Ends a Ctrl-C inside with one line naming what run `run` of `path` kept, and exit status 130 (no traceback).
 
     Yields a list for the names of the `what` recorded so far: the caller adds each once `record` has returned.
+    Once this command has recorded the whole run `run` (a Ctrl-C while its table prints), the line says so.
     `incomplete`: they were recorded with `complete=False`, in `<run>:partial` (False: each is whole in itself);
     stopped by any exception, this command then leaves that entry's commands (`_withdraw`).
     """
-    finished = []
+    finished, written = [], len(_COMPLETED)
     try:
         yield finished
     except BaseException as stop:
         runs = None
-        if finished and incomplete:
+        whole = incomplete and (os.path.realpath(path), run) in _COMPLETED[written:]  # this command's whole run is in
+        if finished and incomplete and not whole:
             with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
                 runs = _withdraw(path, run)
         if not isinstance(stop, KeyboardInterrupt):
             raise
-        if not finished:
+        if whole:
+            kept = f"run {run!r} of {path} was recorded whole before the stop"
+        elif not finished:
             kept = f"none of the {what} had finished; {path} is unchanged"
         elif incomplete:
             kept = (f"run {partial_name(run)!r} of {path} keeps the {len(finished)} finished {what} "

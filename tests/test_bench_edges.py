@@ -423,6 +423,26 @@ def test_a_ctrl_c_in_a_benchmarks_last_write_ends_in_one_line_keeping_its_partia
     assert list(runs_of(out)) == [f"{run}:partial"]
 
 
+@pytest.mark.parametrize("name, setup", [
+    ("stackgan", _stackgan), ("condition_fidelity", _condition_fidelity),
+    ("caption_generalisation", _caption_generalisation),
+])
+def test_a_ctrl_c_while_the_complete_run_prints_names_it_recorded(name, setup, tmp_path, monkeypatch, capsys):
+    # Was: "... were recorded in run 'default:partial'; another command recording the whole run 'default' has
+    # since replaced it", though this command had recorded the whole run itself.
+    module = benchmark_module(name)
+    argv, run, what = setup(module, monkeypatch, tmp_path)
+    out = tmp_path / f"{name}.json"
+
+    def table(rows, columns):  # a Ctrl-C while the table prints, after the complete run is recorded
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module._report, "table", table)
+    err = interrupted(module.main, argv + [str(out)], capsys)
+    assert err == f"interrupted: run '{run}' of {out} was recorded whole before the stop"
+    assert list(runs_of(out)) == [run] and runs_of(out)[run]["complete"] is True
+
+
 def test_segan_quality_speed_marks_its_quality_without_speed_incomplete(tmp_path, monkeypatch):
     # Was: recorded as a whole run; tables.py's segan_speed table then failed on it with a KeyError.
     import subprocess

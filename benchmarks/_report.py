@@ -476,10 +476,7 @@ def main(argv=None):
             result = json.load(f)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         parser.error(f"{args.result}: cannot read it as JSON ({getattr(e, 'strerror', None) or e})")
-    try:
-        writable(args.name)
-    except ValueError as e:
-        parser.error(str(e))
+    check_out(rec, args.name)
     path = record(args.name, result, run=args.run, argv=shlex.split(args.argv) if args.argv else None,
                   note=args.note)
     print(f"written: {path} (run {args.run!r})")

@@ -74,6 +74,11 @@ def partial_name(run):
     return run + PARTIAL
 
 
+def partial_refused(run):
+    """Why run name `run`, ending in `:partial`, is refused: one text for `run_name` and `record`."""
+    return f"run {run!r}: names ending in {PARTIAL!r} hold a run's progress; choose another run name"
+
+
 def run_name(text):
     """`argparse` type of a benchmark's `--run`: a name ending in `:partial` (a run's progress) is refused.
 
@@ -81,8 +86,7 @@ def run_name(text):
     'sweep:ema'
     """
     if text.endswith(PARTIAL):
-        raise argparse.ArgumentTypeError(f"{text!r}: names ending in {PARTIAL!r} hold a run's progress; "
-                                         "choose a run name without it")
+        raise argparse.ArgumentTypeError(partial_refused(text))
     return text
 
 
@@ -292,7 +296,7 @@ def record(name, result=None, run="default", out=None, argv=None, note=None, com
         raise TypeError(f"record({name!r}): give the run's `result` or an `update` of the stored run, not "
                         f"{'both' if update else 'neither'}")
     if run.endswith(PARTIAL):
-        raise ValueError(f"run {run!r}: names ending in {PARTIAL!r} hold a run's progress; choose another --run")
+        raise ValueError(partial_refused(run))
     path = writable(name, out)
     facts = {
         "commit": commit(),

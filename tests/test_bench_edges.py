@@ -170,13 +170,7 @@ def test_a_ctrl_c_while_the_file_is_written_leaves_it_whole(tmp_path, monkeypatc
     video_split.main(VIDEO + ["--out", str(out), "--run", "earlier"])
     before = out.read_text()
     dump = json.dump
-
-    def cut_short(obj, f, **kwargs):  # a Ctrl-C arriving halfway through the write
-        text = json.dumps(obj, **kwargs)
-        f.write(text[: len(text) // 2])
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(report.json, "dump", cut_short)
+    cut_short_at(report, monkeypatch, 1)  # a Ctrl-C arriving halfway through the first write
     err = interrupted(video_split.main, VIDEO + ["--out", str(out)], capsys)
     assert err == f"interrupted: none of the models had finished; {out} is unchanged"
     assert out.read_text() == before and [p.name for p in tmp_path.iterdir()] == ["video_split.json"]

@@ -1,5 +1,8 @@
 """Shared output of the benchmarks: one results file per benchmark, and a table.
 
+`kept_on_interrupt` ends a Ctrl-C in one line naming what a run kept, and `stopped_on_exit` stops the child
+processes a benchmark started (its workers) when it ends, however it ends.
+
 Every benchmark writes `benchmarks/results/<name>.json` with this schema::
 
     {
@@ -275,7 +278,7 @@ def run_of(results, name="default"):
 
 
 def record(name, result=None, run="default", out=None, argv=None, note=None, complete=True, update=None):
-    """Writes `result` as the run `run` of `benchmarks/results/<name>.json`.
+    """Writes `result` (or `update`'s merge of the stored run) as the run `run` of `benchmarks/results/<name>.json`.
 
     The file's top-level commit, version, argv and machine become this write's;
     a run of the same name is replaced in place, other runs are kept. A path

@@ -328,7 +328,7 @@ def main(argv=None):
                            for name, m in written["models"].items()]
         return written
 
-    # each model is recorded as it finishes, in the run's partial entry until the last
+    # each model is recorded as it finishes in the run's partial entry (the last too), then the whole run replaces it
     with _report.kept_on_interrupt(out, args.run) as finished:
         shape = (args.size, args.length, args.context)
         train = synthetic_video.junction_clips(args.train_clips, *shape, seed=args.seed)

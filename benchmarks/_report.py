@@ -1,5 +1,8 @@
 """Shared output of the benchmarks: one results file per benchmark, and a table.
 
+`kept_on_interrupt` ends a Ctrl-C in one line naming what a run kept, and `stopped_on_exit` stops the child
+processes a benchmark started (its workers) when it ends, however it ends.
+
 Every benchmark writes `benchmarks/results/<name>.json` with this schema::
 
     {
@@ -66,11 +69,17 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCHEMA = 1
 PARTIAL = ":partial"
 COMMAND = f"{platform.node()}:{os.getpid()}:{time.time_ns()}"  # this command, in the partial entries it writes
+_COMPLETED = []  # (results file, run) of each complete run this command has written, in order
 
 
 def partial_name(run):
     """The entry holding run `run`'s finished parts until the run completes: `<run>:partial`."""
     return run + PARTIAL
+
+
+def partial_refused(run):
+    """Why run name `run`, ending in `:partial`, is refused: one text for `run_name` and `record`."""
+    return f"run {run!r}: names ending in {PARTIAL!r} hold a run's progress; choose another run name"
 
 
 def run_name(text):
@@ -80,8 +89,7 @@ def run_name(text):
     'sweep:ema'
     """
     if text.endswith(PARTIAL):
-        raise argparse.ArgumentTypeError(f"{text!r}: names ending in {PARTIAL!r} hold a run's progress; "
-                                         "choose a run name without it")
+        raise argparse.ArgumentTypeError(partial_refused(text))
     return text
 
 
@@ -270,7 +278,7 @@ def run_of(results, name="default"):
 
 
 def record(name, result=None, run="default", out=None, argv=None, note=None, complete=True, update=None):
-    """Writes `result` as the run `run` of `benchmarks/results/<name>.json`.
+    """Writes `result` (or `update`'s merge of the stored run) as the run `run` of `benchmarks/results/<name>.json`.
 
     The file's top-level commit, version, argv and machine become this write's;
     a run of the same name is replaced in place, other runs are kept. A path
@@ -291,7 +299,7 @@ def record(name, result=None, run="default", out=None, argv=None, note=None, com
         raise TypeError(f"record({name!r}): give the run's `result` or an `update` of the stored run, not "
                         f"{'both' if update else 'neither'}")
     if run.endswith(PARTIAL):
-        raise ValueError(f"run {run!r}: names ending in {PARTIAL!r} hold a run's progress; choose another --run")
+        raise ValueError(partial_refused(run))
     path = writable(name, out)
     facts = {
         "commit": commit(),
@@ -327,6 +335,8 @@ def record(name, result=None, run="default", out=None, argv=None, note=None, com
         else:
             runs.append(entry)
         dump(path, dict(benchmark=name, schema=SCHEMA, **facts, runs=runs))
+    if complete:
+        _COMPLETED.append((os.path.realpath(path), run))
     return path
 
 
@@ -368,20 +378,24 @@ def kept_on_interrupt(path, run, what="models", incomplete=True):
     """Ends a Ctrl-C inside with one line naming what run `run` of `path` kept, and exit status 130 (no traceback).
 
     Yields a list for the names of the `what` recorded so far: the caller adds each once `record` has returned.
+    Once this command has recorded the whole run `run` (a Ctrl-C while its table prints), the line says so.
     `incomplete`: they were recorded with `complete=False`, in `<run>:partial` (False: each is whole in itself);
     stopped by any exception, this command then leaves that entry's commands (`_withdraw`).
     """
-    finished = []
+    finished, written = [], len(_COMPLETED)
     try:
         yield finished
     except BaseException as stop:
         runs = None
-        if finished and incomplete:
+        whole = incomplete and (os.path.realpath(path), run) in _COMPLETED[written:]  # this command's whole run is in
+        if finished and incomplete and not whole:
             with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
                 runs = _withdraw(path, run)
         if not isinstance(stop, KeyboardInterrupt):
             raise
-        if not finished:
+        if whole:
+            kept = f"run {run!r} of {path} was recorded whole before the stop"
+        elif not finished:
             kept = f"none of the {what} had finished; {path} is unchanged"
         elif incomplete:
             kept = (f"run {partial_name(run)!r} of {path} keeps the {len(finished)} finished {what} "
@@ -469,10 +483,7 @@ def main(argv=None):
             result = json.load(f)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         parser.error(f"{args.result}: cannot read it as JSON ({getattr(e, 'strerror', None) or e})")
-    try:
-        writable(args.name)
-    except ValueError as e:
-        parser.error(str(e))
+    check_out(rec, args.name)
     path = record(args.name, result, run=args.run, argv=shlex.split(args.argv) if args.argv else None,
                   note=args.note)
     print(f"written: {path} (run {args.run!r})")

@@ -103,7 +103,7 @@ def main(argv=None):
     rows, runs = [], {}
     payload = {"reader_on_real_images": reader, "runs": runs, "criteria": "unseen colour, shape, position each >= 0.8",
                "note": "2 CPU cores shared with other jobs: seconds are under contention"}
-    # each row is recorded as it finishes, in the run's partial entry until the last
+    # each row is recorded as it finishes in the run's partial entry (the last too), then the whole run replaces it
     with _report.kept_on_interrupt(out, args.run, what="rows") as finished:
         for flags, settings in zip(runs_flags, parsed):
             result = text_to_image.run(settings)

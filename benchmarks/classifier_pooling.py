@@ -83,7 +83,7 @@ def main(argv=None):
     def payload():
         return {"scale": args.scale, "filters": args.filters, "seed": args.seed, "seconds": round(time.time() - start, 1)}
 
-    # each row is recorded as it finishes, in the run's partial entry until the last
+    # each row is recorded as it finishes in the run's partial entry (the last too), then the whole run replaces it
     with _report.kept_on_interrupt(out, args.run, what="rows") as finished:
         def keep(row):
             rows.append(row)

@@ -112,7 +112,8 @@ def main(argv=None):
         except ValueError as e:
             parser.error(f"--set, for the discriminator {name!r}: {e}")
 
-    # each discriminator is recorded as it finishes, in the run's partial entry until the last
+    # each discriminator is recorded as it finishes in the run's partial entry (the last too),
+    # then the whole run replaces it
     with _report.kept_on_interrupt(out, args.run, what="discriminators") as finished:
         judge = DigitsClassifier().fit(*digits.load("holdout"))
         real_images, real_labels = digits.load("train")

@@ -31,6 +31,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def parse_args(argv=None):
+    """The parsed arguments, and the results file the run goes to (`_report.check_out`; None for the internal
+    --speed-only and --train-only children, which write none)."""
+    out = None
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--train-utterances", type=_report.at_least(1), default=64)
     p.add_argument("--test-utterances", type=_report.at_least(1), default=12)
@@ -58,7 +61,7 @@ def parse_args(argv=None):
     p.add_argument("--row-out", default=None, help=argparse.SUPPRESS)  # internal: where --train-only writes
     args = p.parse_args(argv)
     if not (args.speed_only or args.train_only):
-        _report.check_out(p, "segan_quality_speed", args.out)
+        out = _report.check_out(p, "segan_quality_speed", args.out)
         folder = os.path.dirname(os.path.abspath(args.save_model or "."))
         if args.save_model and not (args.save_model.endswith(".keras") and os.path.isdir(folder)):
             p.error(f"--save-model {args.save_model}: give a .keras file name in a folder that exists")
@@ -66,7 +69,7 @@ def parse_args(argv=None):
         if args.window % 2**layers:  # the model's own check, before the data is made
             p.error(f"--window {args.window}: must be a multiple of 2**{layers} = {2**layers} (one halving per "
                     f"encoder layer of --filters {args.filters})")
-    return args
+    return args, out
 
 
 def filters_option(text):
@@ -293,7 +296,7 @@ def speed(model_path, rtf_seconds, seed):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = parse_args(argv)
+    args, out = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if args.speed_only:
         print("@@SPEED@@" + json.dumps(speed(args.speed_only, args.rtf_seconds, args.seed)))
@@ -306,8 +309,7 @@ def main(argv=None):
         with open(args.row_out, "w") as f:
             json.dump(row, f)
         return
-    with _report.kept_on_interrupt(_report.writable("segan_quality_speed", args.out), args.run,
-                                   what="measurements") as finished:
+    with _report.kept_on_interrupt(out, args.run, what="measurements") as finished:
         measure(args, argv, finished)
 
 

@@ -156,7 +156,7 @@ def main(argv=None):
         "note": "2 CPU cores shared with other jobs while measured; seconds are wall time under load.",
     }
     name = "+".join(args.variants)
-    # each variant is recorded as it finishes, in the run's partial entry until the last
+    # each variant is recorded as it finishes in the run's partial entry (the last too), then the whole run replaces it
     with _report.kept_on_interrupt(out, name, what="variants") as finished:
         for variant in args.variants:
             if variant == "stackgan" and given:

@@ -313,7 +313,7 @@ def main(argv=None):
         `record` reads it under the file's lock at each write: a command running beside this one (`--only l2`
         and `--only gan`) may have recorded its own model since this one started.
         """
-        earlier = stored["models"] if args.merge and stored else {}
+        earlier = (stored or {}).get("models", {})  # (None without --merge: `record` passes it only then)
         models = {**{k: v for k, v in earlier.items() if k not in results["models"]}, **results["models"]}
         return dict(results, models=dict(sorted(models.items(), key=lambda item: item[0] != "l2")))
 
@@ -328,7 +328,7 @@ def main(argv=None):
                            for name, m in written["models"].items()]
         return written
 
-    # each model is recorded as it finishes, in the run's partial entry until the last
+    # each model is recorded as it finishes in the run's partial entry (the last too), then the whole run replaces it
     with _report.kept_on_interrupt(out, args.run) as finished:
         shape = (args.size, args.length, args.context)
         train = synthetic_video.junction_clips(args.train_clips, *shape, seed=args.seed)

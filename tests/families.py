@@ -138,6 +138,18 @@ def conditions_of(condition, n, seed=0):
     return rng.integers(2, 9, (n, 3)).astype("int32")
 
 
+def halved(gan):
+    """A copy of `gan` (same weights) whose subclass `generate` halves what `super().generate` gives."""
+
+    class Halved(type(gan)):
+        def generate(self, condition, noise=None, training=False):
+            return super().generate(condition, noise=noise, training=training) * 0.5
+
+    copy = Halved.from_config(gan.get_config())
+    copy.set_weights(gan.get_weights())
+    return copy
+
+
 def regularize(gan, factor=1e-2):
     """Puts an L2 regularizer on the first kernel of every generator and discriminator network."""
     for network in gan.generator_networks() + gan.discriminator_networks():

@@ -527,10 +527,10 @@ def run_train(args):
                 said = f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)
                 raise ValueError(f"training stopped: {said}. {then('make room or fix the folder')}") from error
             if isinstance(error, FloatingPointError):  # StopOnNaN: one error line; what was trained is kept
-                kept = f" {diagnostics} and the last finished epoch's backup are kept." if os.path.isdir(out) else ""
+                kept = f" {diagnostics} is kept." if os.path.isfile(diagnostics) else ""
+                fix = "check the data and the loss weights among the --set options (`train FAMILY --help`)"
                 raise ValueError(
-                    f"training stopped: {str(error).split('; training stopped')[0]}.{kept} Check the data and the loss "
-                    "weights among the --set options (`train FAMILY --help`)."
+                    f"training stopped: {str(error).split('; training stopped')[0]}.{kept} {then(fix)}"
                 ) from error
             if isinstance(error, KeyboardInterrupt) and chief:  # `keras-cgan` prints this as one line
                 raise KeyboardInterrupt(

@@ -50,7 +50,7 @@ def _check(args):
     from keras_cgan.data import digits
 
     for name in ("epochs", "batch_size", "latent_dim", "filters", "samples_per_class"):
-        if getattr(args, name) is not None or name not in PRESET_FLAGS:
+        if getattr(args, name) is not None:
             checks.integer("--" + name.replace("_", "-"), getattr(args, name), low=1)
     checks.integer("--verbose", args.verbose, low=0, high=2)
     if args.mismatch_weight is not None:

@@ -118,6 +118,8 @@ def _header(path):
             if mode in ("I", "F"):
                 image_folder.eight_bit(image)  # pixels beyond 16 bits, or float, refused here with what to do
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        if str(error) == image_folder.CUT_SHORT:  # worded as the other loaders word it
+            raise files.FileContentError(f"{path}: {error}.") from None
         raise files.FileContentError(f"{path}: not a readable image file, or cut short ({error}).") from None
     except ValueError as error:
         raise files.FileContentError(f"{path}: cannot read the image ({error}).") from None

@@ -69,14 +69,14 @@ def _image_files(folder):
 
 
 def _complete(path, fmt):
-    """True when the file ends as its format's files must: a JPEG's segments reach its end marker
-    (`image_folder.jpeg_complete`), a PNG's end chunk is in its last bytes, a
+    """True when the file ends as its format's files must: a JPEG (`image_folder.open_image` refuses one cut
+    short), a PNG's end chunk is in its last bytes, a
     GIF's last block and trailer (`00 3B`), a BMP's or WebP's size field equal to the file's size. False when
     it does not (cut short, or a writer's slip) or for a TIFF (its end is not told without decoding).
-    Reads only the file's head and tail (a JPEG: its headers too).
+    Reads only the file's head and tail.
     """
     if fmt == "JPEG":
-        return image_folder.jpeg_complete(path)
+        return True
     size = os.path.getsize(path)
     with open(path, "rb") as f:
         head = f.read(12)
@@ -105,15 +105,13 @@ def _header(path):
     turned by its EXIF orientation or one holding transparency, but an RGBA PNG only when read as gray or RGB
     (its transparent pixels laid on white; TensorFlow reads it right as RGBA).
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with image_folder.open_image(path) as image:  # a JPEG cut short refused
             fmt, mode, size = image.format, image.mode, image.size
             turned, transparent = image_folder.orientation(image), image_folder.has_transparency(image)
             if not _complete(path, fmt):  # cut short, or a TIFF
-                if fmt == "JPEG":  # Pillow would decode one whose end is zeros without a word
-                    raise OSError(image_folder.CUT_SHORT)
                 image.load()  # raises for a truncated file; a file with trailing bytes passes
             if mode in ("I", "F"):
                 image_folder.eight_bit(image)  # pixels beyond 16 bits, or float, refused here with what to do

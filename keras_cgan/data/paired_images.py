@@ -165,17 +165,13 @@ def _side_folders(path):
 
     Raises `ValueError` naming both folders of one side (`A/` and `a/`, on a case-sensitive file system).
     """
-    found = {"a": [], "b": []}
-    for name in files.entries(path):
-        if name.lower() in found and os.path.isdir(os.path.join(path, name)):
-            found[name.lower()].append(os.path.join(path, name))
-    for side, folders in found.items():
-        if len(folders) > 1:
-            raise ValueError(
-                f"{folders[0]} and {folders[1]} both name side {side.upper()} of the pairs (folder names are read "
-                "in either case); merge them into one folder, or move one away."
-            )
-    return tuple(folders[0] if folders else None for folders in found.values())
+    try:
+        return tuple(files.entry_any_case(path, side, os.path.isdir) for side in "ab")
+    except files.CaseClash as clash:
+        raise ValueError(
+            f"{clash.first} and {clash.second} both name side {os.path.basename(clash.first).upper()} of the pairs "
+            "(folder names are read in either case); merge them into one folder, or move one away."
+        ) from None
 
 
 def _common_channels(paths_and_channels, channels, what):

@@ -114,6 +114,17 @@ def test_quickstart_refuses_a_batch_larger_than_the_digits_and_leaves_no_folder(
     assert "Traceback" not in error and not os.path.exists(tmp_path / "q")
 
 
+def test_the_command_checks_its_options_once(tmp_path, monkeypatch):
+    from keras_cgan.cli.main import main
+
+    checked, trained = [], []
+    check = quickstart._check
+    monkeypatch.setattr(quickstart, "_check", lambda args: checked.append(args) or check(args))
+    monkeypatch.setattr(quickstart, "_train_and_score", trained.append)  # no training: only the checks count
+    assert main(["quickstart", "--epochs", "1", "--out", str(tmp_path / "q")]) == 0
+    assert len(checked) == 1 and len(trained) == 1
+
+
 def test_a_quickstart_folder_given_as_a_run_is_named(tmp_path, capsys):
     from keras_cgan.cli.main import main
 

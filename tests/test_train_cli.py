@@ -799,24 +799,31 @@ def test_an_option_of_the_built_in_data_with_a_data_folder_is_an_error(tmp_path,
     assert not os.path.exists(tmp_path / "run")
 
 
-def test_a_nan_loss_is_one_error_line_and_keeps_what_was_trained(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("nan_epoch", [1, 0])
+def test_a_nan_loss_is_one_error_line_and_keeps_what_was_trained(tmp_path, monkeypatch, capsys, nan_epoch):
     from keras_cgan.callbacks import StopOnNaN
     from keras_cgan.cli import train as train_cli
 
-    class NaNInSecondEpoch(StopOnNaN):  # the guard sees a NaN loss once the first epoch is backed up
+    class NaNInEpoch(StopOnNaN):  # the guard sees a NaN loss in epoch `nan_epoch`
         epoch = 0
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
 
         def on_train_batch_end(self, batch, logs=None):
-            super().on_train_batch_end(batch, {"g_loss": float("nan")} if self.epoch >= 1 else logs)
+            super().on_train_batch_end(batch, {"g_loss": float("nan")} if self.epoch >= nan_epoch else logs)
 
-    monkeypatch.setattr(train_cli, "_stop_on_nan", NaNInSecondEpoch)
+    monkeypatch.setattr(train_cli, "_stop_on_nan", NaNInEpoch)
+    os.makedirs(tmp_path / "run")  # the user's empty folder
     assert train("conditional_gan", tmp_path / "run", "--epochs", "2") == 2
     error = capsys.readouterr().err
     assert "error: training stopped: `g_loss` became nan at batch 0. " in error and "Traceback" not in error
-    assert "diagnostics.txt" in error and os.path.isfile(tmp_path / "run" / "diagnostics.txt")
+    if nan_epoch:
+        assert "diagnostics.txt is kept" in error and os.path.isfile(tmp_path / "run" / "diagnostics.txt")
+        assert "--resume" in error
+    else:  # nothing trained: the folder is emptied again, and nothing is said to be kept
+        assert os.listdir(tmp_path / "run") == []
+        assert "kept" not in error and "Nothing had trained: check the data" in error, error
 
 
 def test_size_hint_names_a_settable_option(tmp_path, capsys):

@@ -50,7 +50,7 @@ def _check(args):
     from keras_cgan.data import digits
 
     for name in ("epochs", "batch_size", "latent_dim", "filters", "samples_per_class"):
-        if getattr(args, name) is not None or name not in PRESET_FLAGS:
+        if getattr(args, name) is not None:
             checks.integer("--" + name.replace("_", "-"), getattr(args, name), low=1)
     checks.integer("--verbose", args.verbose, low=0, high=2)
     if args.mismatch_weight is not None:
@@ -76,6 +76,11 @@ def _check(args):
 def run(args):
     """Trains the digits cGAN, writes samples and the generator, prints condition accuracy."""
     _check(args)
+    return _run_checked(args)
+
+
+def _run_checked(args):
+    """`run` once `_check` has passed."""
     created = not os.path.isdir(args.out)
     os.makedirs(args.out, exist_ok=True)
     try:
@@ -147,7 +152,7 @@ def _command(args):
     """`run` as a command: 0 when done, 2 (and one `error:` line) for a bad option."""
     if errors_to_status(command="quickstart")(_check)(args) == 2:
         return 2
-    run(args)
+    _run_checked(args)
     return 0
 
 

@@ -35,6 +35,14 @@ EXPORT_FORMATS = ("onnx", "tflite", "savedmodel")
 _TYPE_NAMES = {bool: "bool", int: "int", float: "float", str: "str", list: "list"}
 
 
+def _recipes():
+    """The family registry, imported where used rather than at the top: its family modules import TensorFlow,
+    which `keras-cgan --help` must not import."""
+    from keras_cgan.cli import recipes
+
+    return recipes
+
+
 def _key_value(text):
     if "=" not in text:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
@@ -142,8 +150,6 @@ def _common_train_arguments(p):
 
 def add_train_subcommand(subparsers, help=None):
     """Adds `train FAMILY ...` to a `keras-cgan` parser (one sub-parser per family, for its `--help`)."""
-    from keras_cgan.cli.recipes import FAMILIES  # here: the family modules import TensorFlow
-
     p = subparsers.add_parser(
         "train",
         help=help,
@@ -152,7 +158,7 @@ def add_train_subcommand(subparsers, help=None):
         "options and its --data layout.",
     )
     families = p.add_subparsers(dest="family", required=True, metavar="FAMILY")
-    for name, family in sorted(FAMILIES.items()):
+    for name, family in sorted(_recipes().FAMILIES.items()):
         sub = families.add_parser(
             name,
             help=family.summary,
@@ -354,10 +360,8 @@ def _plan(args, family, out, saved, strategy, chief):
             )
         saved["data"]["path"] = data_path  # not a change of data
     if data_path and not os.path.isdir(data_path):  # every family reads a folder
-        from keras_cgan.cli.recipes.spec import wrong_layout
-
         problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
-        raise wrong_layout(data_path, family, problem)
+        raise _recipes().spec.wrong_layout(data_path, family, problem)
     moved = saved_path and data_path != saved_path and not os.path.isdir(saved_path)
     endings = family.data_endings  # the files its loader reads: a README, or a pix2pix folder's wav, changes nothing
     files = run_folder.data_files(data_path, exclude=out, endings=endings) if data_path and chief else None
@@ -432,9 +436,7 @@ def _plan(args, family, out, saved, strategy, chief):
 @errors_to_status()
 def run_train(args):
     """Runs `keras-cgan train`; returns the exit status (2 for bad input)."""
-    from keras_cgan.cli.recipes import get  # here: the family modules import TensorFlow
-
-    family = get(args.family)
+    family = _recipes().get(args.family)
     out = os.path.abspath(args.out or os.path.join("runs", family.name))
     for flag in ("epochs", "batch_size", "per_replica_batch_size", "steps_per_epoch"):
         value = getattr(args, flag)
@@ -527,10 +529,10 @@ def run_train(args):
                 said = f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)
                 raise ValueError(f"training stopped: {said}. {then('make room or fix the folder')}") from error
             if isinstance(error, FloatingPointError):  # StopOnNaN: one error line; what was trained is kept
-                kept = f" {diagnostics} and the last finished epoch's backup are kept." if os.path.isdir(out) else ""
+                kept = f" {diagnostics} is kept." if os.path.isfile(diagnostics) else ""
+                fix = "check the data and the loss weights among the --set options (`train FAMILY --help`)"
                 raise ValueError(
-                    f"training stopped: {str(error).split('; training stopped')[0]}.{kept} Check the data and the loss "
-                    "weights among the --set options (`train FAMILY --help`)."
+                    f"training stopped: {str(error).split('; training stopped')[0]}.{kept} {then(fix)}"
                 ) from error
             if isinstance(error, KeyboardInterrupt) and chief:  # `keras-cgan` prints this as one line
                 raise KeyboardInterrupt(
@@ -763,10 +765,8 @@ def load_run(run, whole=True, flag="--run"):
     """
     import keras
 
-    from keras_cgan.cli.recipes import get
-
     config = run_folder.read_config(run, flag)
-    family = get(config["family"])
+    family = _recipes().get(config["family"])
     saved = run_folder.path(run, run_folder.GAN if whole else run_folder.GENERATOR)
     if os.path.isfile(saved):
         run_folder.check_keras_file(saved, f"{flag} {run}: {os.path.basename(saved)}")
@@ -849,9 +849,7 @@ def run_sample(args):
         conditions, targets = parse_condition(config, args.condition, args.n or 8), None
     else:
         conditions, targets = run_folder.read_preview(run, args.n)
-    from keras_cgan.cli.recipes import get  # here, not at the top: `sample --help` imports no TensorFlow
-
-    extension = get(config["family"]).sample_extension
+    extension = _recipes().get(config["family"]).sample_extension
     out = args.out or run_folder.free_name(run, "sample", extension)
     endings = (".wav",) if extension == ".wav" else paired_images.IMAGE_EXTENSIONS  # as `translate` writes
     if not out.lower().endswith(endings):

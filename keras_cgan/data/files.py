@@ -26,3 +26,22 @@ def entries(folder):
     ['a.png', 'b.png']
     """
     return sorted(n for n in os.listdir(folder) if not n.startswith(".") and n.lower() not in SYSTEM_NAMES)
+
+
+class CaseClash(ValueError):
+    """Two entries of one folder whose names differ only in case (`first`, `second`: their paths)."""
+
+    def __init__(self, first, second):
+        super().__init__(f"{first} and {second} differ only in case")
+        self.first, self.second = first, second
+
+
+def entry_any_case(folder, name, kind):
+    """`folder/name` as `folder` spells it in any case (`Images/` for `images`; `kind`: `os.path.isfile` or
+    `os.path.isdir`), as a case-insensitive file system finds it; None when there is none. `CaseClash` naming
+    the first two when there are several (`images/` and `Images/`, on a case-sensitive file system)."""
+    found = [os.path.join(folder, n) for n in entries(folder) if n.lower() == name.lower()]
+    found = [path for path in found if kind(path)]
+    if len(found) > 1:
+        raise CaseClash(*found[:2])
+    return found[0] if found else None

@@ -69,14 +69,14 @@ def _image_files(folder):
 
 
 def _complete(path, fmt):
-    """True when the file ends as its format's files must: a JPEG's segments reach its end marker
-    (`image_folder.jpeg_complete`), a PNG's end chunk is in its last bytes, a
+    """True when the file ends as its format's files must: a JPEG (`image_folder.open_image` refuses one cut
+    short), a PNG's end chunk is in its last bytes, a
     GIF's last block and trailer (`00 3B`), a BMP's or WebP's size field equal to the file's size. False when
     it does not (cut short, or a writer's slip) or for a TIFF (its end is not told without decoding).
-    Reads only the file's head and tail (a JPEG: its headers too).
+    Reads only the file's head and tail.
     """
     if fmt == "JPEG":
-        return image_folder.jpeg_complete(path)
+        return True
     size = os.path.getsize(path)
     with open(path, "rb") as f:
         head = f.read(12)
@@ -105,19 +105,19 @@ def _header(path):
     turned by its EXIF orientation or one holding transparency, but an RGBA PNG only when read as gray or RGB
     (its transparent pixels laid on white; TensorFlow reads it right as RGBA).
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with image_folder.open_image(path) as image:  # a JPEG cut short refused
             fmt, mode, size = image.format, image.mode, image.size
             turned, transparent = image_folder.orientation(image), image_folder.has_transparency(image)
             if not _complete(path, fmt):  # cut short, or a TIFF
-                if fmt == "JPEG":  # Pillow would decode one whose end is zeros without a word
-                    raise OSError(image_folder.CUT_SHORT)
                 image.load()  # raises for a truncated file; a file with trailing bytes passes
             if mode in ("I", "F"):
                 image_folder.eight_bit(image)  # pixels beyond 16 bits, or float, refused here with what to do
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        if str(error) == image_folder.CUT_SHORT:  # worded as the other loaders word it
+            raise files.FileContentError(f"{path}: {error}.") from None
         raise files.FileContentError(f"{path}: not a readable image file, or cut short ({error}).") from None
     except ValueError as error:
         raise files.FileContentError(f"{path}: cannot read the image ({error}).") from None
@@ -165,17 +165,13 @@ def _side_folders(path):
 
     Raises `ValueError` naming both folders of one side (`A/` and `a/`, on a case-sensitive file system).
     """
-    found = {"a": [], "b": []}
-    for name in files.entries(path):
-        if name.lower() in found and os.path.isdir(os.path.join(path, name)):
-            found[name.lower()].append(os.path.join(path, name))
-    for side, folders in found.items():
-        if len(folders) > 1:
-            raise ValueError(
-                f"{folders[0]} and {folders[1]} both name side {side.upper()} of the pairs (folder names are read "
-                "in either case); merge them into one folder, or move one away."
-            )
-    return tuple(folders[0] if folders else None for folders in found.values())
+    try:
+        return tuple(files.entry_any_case(path, side, os.path.isdir) for side in "ab")
+    except files.CaseClash as clash:
+        raise ValueError(
+            f"{clash.first} and {clash.second} both name side {os.path.basename(clash.first).upper()} of the pairs "
+            "(folder names are read in either case); merge them into one folder, or move one away."
+        ) from None
 
 
 def _common_channels(paths_and_channels, channels, what):

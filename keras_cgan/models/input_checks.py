@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_cgan.checks import (
-    SAMPLE_KINDS, SAMPLE_LIMIT, NonFiniteDataError, check_samples, range_of, scaling_hint, single,
+    NAN_EFFECTS, SAMPLE_KINDS, SAMPLE_LIMIT, NonFiniteDataError, check_samples, range_of, scaling_hint, single,
 )
 from keras_cgan.conditions import base as conditions_base
 from keras_cgan.conditions.base import fits_per_sample
@@ -545,10 +545,10 @@ class InputChecks:
             return ValueError(f"{source} conditions are not valid at {at}: {condition.group(1)}; {stopped}")
         what, finite, low, high = found.groups()
         if finite == "0":
-            made = "`d_loss`, `g_loss` and then every weight" if training else "`d_loss` and `g_loss`"
-            made = "the output" if method == "predict" else made
+            use = "generate" if method == "predict" else "train" if training else "evaluate"
+            made = NAN_EFFECTS[use].split(":")[0].removeprefix("which ")  # "would make ... NaN"
             return NonFiniteDataError(
-                f"{source} {what} hold NaN or inf at {at}; {stopped} NaN {what} would make {made} NaN. Drop or "
+                f"{source} {what} hold NaN or inf at {at}; {stopped} NaN {what} {made}. Drop or "
                 "repair the bad samples (`compile(check_data=False)` turns this check off)."
             )
         low, high = float(low), float(high)

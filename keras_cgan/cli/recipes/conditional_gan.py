@@ -42,14 +42,15 @@ def _entry(path, name, kind, family):
     and `Images/`, on a case-sensitive file system) are refused, naming both."""
     from keras_cgan.data import files
 
-    found = [n for n in files.entries(path) if n.lower() == name and kind(os.path.join(path, n))]
-    if len(found) > 1:
+    try:
+        return files.entry_any_case(path, name, kind)
+    except files.CaseClash as clash:
         slash = "/" if kind is os.path.isdir else ""
+        first, second = (os.path.basename(clashing) + slash for clashing in (clash.first, clash.second))
         raise wrong_layout(
-            path, family, f"{found[0]}{slash} and {found[1]}{slash} differ only in case, and these names are read "
-            "in either case (as a case-insensitive file system reads them); merge them into one, or move one away."
-        )
-    return os.path.join(path, found[0]) if found else None
+            path, family, f"{first} and {second} differ only in case, and these names are read in either case (as "
+            "a case-insensitive file system reads them); merge them into one, or move one away."
+        ) from None
 
 
 def load_data(path, options, data_options, batch_size, seed, family=None):

@@ -21,7 +21,7 @@ import numpy as np
 
 from keras_cgan import checks
 from keras_cgan.callbacks import SampleWriter, check_writable
-from keras_cgan.models.input_checks import check_samples
+from keras_cgan.checks import check_samples
 
 _GAP = 2  # pixels between panels and rows (at output scale)
 

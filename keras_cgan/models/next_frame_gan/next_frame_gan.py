@@ -5,9 +5,9 @@ import numpy as np
 import tensorflow as tf
 
 from keras_cgan import checks, losses
+from keras_cgan.checks import check_samples
 from keras_cgan.conditions.base import fits_per_sample
 from keras_cgan.models.gan_model import GANModel
-from keras_cgan.models.input_checks import check_samples
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")

@@ -7,11 +7,11 @@ import tensorflow as tf
 
 from keras_cgan import checks
 from keras_cgan import losses as losses_lib
+from keras_cgan.checks import check_samples
 from keras_cgan.conditions.base import fits_per_sample
 from keras_cgan.models.segan import waveform as waveform_lib
 from keras_cgan.models.segan.emphasis import DeEmphasis, PreEmphasis
 from keras_cgan.models.gan_model import GANModel
-from keras_cgan.models.input_checks import check_samples
 
 L1_DOMAINS = ("waveform", "emphasized")
 

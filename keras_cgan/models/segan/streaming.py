@@ -44,10 +44,10 @@ import keras
 import numpy as np
 
 from keras_cgan import checks, export
+from keras_cgan.checks import check_samples
 from keras_cgan.export.files import as_path, check_readable, is_path
 from keras_cgan.export.generator import check_emphasized
 from keras_cgan.export.tflite import representative_samples
-from keras_cgan.models.input_checks import check_samples
 from keras_cgan.models.segan import waveform as waveform_lib
 
 INPUT_NAME = "condition"

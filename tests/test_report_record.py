@@ -89,6 +89,16 @@ def test_the_benchmarks_are_found():
     assert {"video_split", "scaling", "train_step_speed", "stackgan", "generalisation"} <= set(BENCHMARKS)
 
 
+def _b_stopped_with_gan(report, monkeypatch, capsys, out):
+    """Command `b` stopped by Ctrl-C with its model `gan` finished; returns the line it printed."""
+    monkeypatch.setattr(report, "COMMAND", "b")
+    with pytest.raises(SystemExit):
+        with report.kept_on_interrupt(out, "default") as finished:
+            finished.append("gan")
+            raise KeyboardInterrupt
+    return capsys.readouterr().err.strip()
+
+
 @pytest.mark.parametrize("order", [["a", "b", "a done"], ["b", "a", "a done"]])
 def test_a_command_completing_beside_another_leaves_it_its_partial_entry(order, tmp_path, monkeypatch, capsys):
     # Was: the first complete write dropped `default:partial` with the other command's finished model in it;
@@ -115,12 +125,7 @@ def test_a_command_completing_beside_another_leaves_it_its_partial_entry(order, 
     assert runs()["default"]["result"] == {"models": ["l2"]}
     assert runs()["default:partial"]["result"]["models"] == ["gan", "l2"]
     assert runs()["default:partial"]["commands"] == ["b"]
-    monkeypatch.setattr(report, "COMMAND", "b")
-    with pytest.raises(SystemExit):  # b stopped before it completes
-        with report.kept_on_interrupt(out, "default") as finished:
-            finished.append("gan")
-            raise KeyboardInterrupt
-    assert capsys.readouterr().err.strip() == (
+    assert _b_stopped_with_gan(report, monkeypatch, capsys, out) == (  # b stopped before it completes
         f"interrupted: run 'default:partial' of {out} keeps the 1 finished models (gan), marked incomplete; "
         "the earlier run 'default' stays as it was until a run of it completes")
     models["b"].append("gan 2")
@@ -137,12 +142,7 @@ def test_a_command_stopped_after_another_took_the_whole_run_says_so(tmp_path, mo
     report.record("scaling", out=out, complete=False, update=lambda stored: {"models": ["gan"]})
     monkeypatch.setattr(report, "COMMAND", "a")
     report.record("scaling", {"models": ["l2"]}, out=out)  # the whole run, as a command without --merge writes it
-    monkeypatch.setattr(report, "COMMAND", "b")
-    with pytest.raises(SystemExit):
-        with report.kept_on_interrupt(out, "default") as finished:
-            finished.append("gan")
-            raise KeyboardInterrupt
-    assert capsys.readouterr().err.strip() == (
+    assert _b_stopped_with_gan(report, monkeypatch, capsys, out) == (
         f"interrupted: the 1 finished models (gan) were recorded in run 'default:partial' of {out}; another command "
         "recording the whole run 'default' has since replaced it")
 

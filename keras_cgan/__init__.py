@@ -91,10 +91,11 @@ def import_api():
     Done on `import keras_cgan`, so that `keras.saving.load_model` finds the
     library's classes by name; only the command line defers it.
     """
-    from keras_cgan import callbacks, conditions, data, export, layers, losses, metrics, networks
+    from keras_cgan import _lazy, callbacks, conditions, data, export, layers, losses, metrics, networks
     from keras_cgan.conditions import ClassCondition, EmbeddingCondition, TagsCondition, TextCondition
     from keras_cgan.models import SEGAN, ConditionalGAN, GANModel, GrowStages, NextFrameGAN, Pix2Pix, StackGAN
 
+    _lazy.load("keras_cgan.data", "keras_cgan.models")  # their `__init__`s import a module when first used
     FAMILIES = {cls.__name__: cls for cls in (ConditionalGAN, StackGAN, Pix2Pix, SEGAN, NextFrameGAN)}
     globals().update({name: value for name, value in locals().items()})
 

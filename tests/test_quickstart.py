@@ -71,7 +71,9 @@ def test_command_line_lists_enhance():
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["enhance"], ["translate"], ["rollout"], ["export"], ["quickstart"], ["sample"]]
+    "command",
+    [[], ["enhance"], ["translate"], ["rollout"], ["export"], ["quickstart"], ["sample"], ["train"],
+     ["train", "pix2pix"]],  # a family's help reads its defaults (every family's: one mechanism)
 )
 def test_help_imports_no_tensorflow(command):
     # `keras-cgan --help` must answer at once: TensorFlow and Keras are imported only by a command that runs.

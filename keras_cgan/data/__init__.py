@@ -5,19 +5,16 @@ Images with class, tag or text conditions: `digits`, `tags`, `captions`,
 `synthetic_images`. Speech: `audio`, `synthetic_speech`. Video: `video`,
 `synthetic_video`. A loader's `FileContentError` (a `ValueError`) names a file whose content is at fault, where the
 folder's layout is right.
+
+Each module and name is imported when first used: `keras-cgan train --help` reads `image_folder` and `layouts`
+without TensorFlow.
 """
 
-from keras_cgan.data import (
-    audio,
-    captions,
-    digits,
-    synthetic_faces,
-    synthetic_images,
-    synthetic_shapes,
-    synthetic_speech,
-    synthetic_video,
-    tags,
-    video,
-)
-from keras_cgan.data.files import FileContentError
-from keras_cgan.data.paired_images import paired_array_dataset, paired_image_dataset, scan_paired_folder
+from keras_cgan import _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach(__name__, {
+    "FileContentError": "files",
+    "paired_array_dataset": "paired_images",
+    "paired_image_dataset": "paired_images",
+    "scan_paired_folder": "paired_images",
+})

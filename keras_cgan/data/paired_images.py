@@ -54,8 +54,8 @@ import tensorflow as tf
 
 from keras_cgan import checks
 from keras_cgan.data import files, image_folder
+from keras_cgan.data.layouts import DIRECTIONS
 
-DIRECTIONS = ("AtoB", "BtoA")
 IMAGE_EXTENSIONS = image_folder.EXTENSIONS  # every format read (FORMATS)
 _MODE_CHANNELS = image_folder.MODE_CHANNELS  # as every loader reads each mode
 # What `tf.io.decode_image` reads in any channels; every other file is decoded by Pillow.

@@ -29,9 +29,9 @@ import tensorflow as tf
 
 from keras_cgan import checks
 from keras_cgan.data import files, image_folder
+from keras_cgan.data.layouts import VIDEO_EXTENSIONS
 
 IMAGE_EXTENSIONS = image_folder.EXTENSIONS  # the frames of a clip folder
-VIDEO_EXTENSIONS = (".gif", ".mp4", ".avi", ".mov", ".mkv", ".webm")
 
 
 def _to_unit_range(frames, name):

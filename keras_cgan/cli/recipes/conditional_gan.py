@@ -14,10 +14,7 @@ import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
 from keras_cgan.data.image_folder import EXTENSIONS
-from keras_cgan.models.conditional_gan import presets
-from keras_cgan.models.conditional_gan.conditional_gan import AUXILIARY_ON_FAKE
-
-DEFAULT = presets.PRESETS["default"]
+from keras_cgan.models.conditional_gan.defaults import AUXILIARY_ON_FAKE, DEFAULT
 
 LAYOUT = """  DIR/tags.csv           one `id,tags` row per image, e.g. `0,blue hair red eyes`
   DIR/images/<id>.png    (or DIR/faces/<id>.jpg, or DIR/<id>.png) RGB images"""
@@ -90,6 +87,7 @@ def load_data(path, options, data_options, batch_size, seed, family=None):
 def build(options):
     """The `"default"` preset, with the options as overrides (`--filters` is `base_filters`)."""
     from keras_cgan.conditions import TagsCondition
+    from keras_cgan.models.conditional_gan import presets
 
     condition = TagsCondition(options["vocabulary"]) if options["vocabulary"] else options["num_classes"]
     shape = (options["size"], options["size"], options["channels"])

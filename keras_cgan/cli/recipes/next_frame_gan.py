@@ -10,10 +10,9 @@ Samples: one row per window, context frames | prediction | truth.
 import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
-from keras_cgan.data.video import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
-from keras_cgan.models.next_frame_gan import presets
-
-DEFAULT = presets.PRESETS["default"]
+from keras_cgan.data.image_folder import EXTENSIONS
+from keras_cgan.data.layouts import VIDEO_EXTENSIONS
+from keras_cgan.models.next_frame_gan.defaults import DEFAULT
 
 LAYOUT = """  DIR/<clip>/<frame>.png  one folder of frames per clip (in name order), and/or
   DIR/<clip>.gif          video files; every clip longer than the context"""
@@ -80,6 +79,8 @@ def load_data(path, options, data_options, batch_size, seed):
 
 def build(options):
     """The `"default"` preset, with the options as overrides (`--filters` is `base_filters`)."""
+    from keras_cgan.models.next_frame_gan import presets
+
     return presets.build(
         (options["size"], options["size"], options["channels"]), options["context"],
         base_filters=options["filters"], latent_dim=options["latent_dim"], scales=tuple(options["scales"]),
@@ -127,7 +128,7 @@ FAMILY = register(
         batch_size=32,
         steps_per_epoch=500,
         load_data=load_data,
-        data_endings=tuple(dict.fromkeys(IMAGE_EXTENSIONS + VIDEO_EXTENSIONS)),  # frames, and video files
+        data_endings=tuple(dict.fromkeys(EXTENSIONS + VIDEO_EXTENSIONS)),  # frames, and video files
         build=build,
         write_samples=write_samples,
     )

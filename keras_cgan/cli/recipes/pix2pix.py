@@ -13,10 +13,9 @@ import warnings
 import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, to_rgb, wrong_layout
-from keras_cgan.data.paired_images import DIRECTIONS, IMAGE_EXTENSIONS
-from keras_cgan.models.pix2pix import patchgan, presets, unet
-
-DEFAULT = presets.PRESETS["default"]
+from keras_cgan.data.image_folder import EXTENSIONS
+from keras_cgan.data.layouts import DIRECTIONS
+from keras_cgan.models.pix2pix.defaults import DEFAULT, NORMS, RECEPTIVE_FIELDS, UPSAMPLES
 
 LAYOUT = """  DIR/<name>.jpg         A|B pairs: condition left, target right, one file per pair
   or DIR/A/<name>.png and DIR/B/<name>.png, matched by file name
@@ -96,6 +95,8 @@ def scan_error_names_a_file(message, path):
 
 def build(options):
     """The `"default"` preset, with the options as overrides (`--filters` is `base_filters`)."""
+    from keras_cgan.models.pix2pix import presets
+
     size = options["size"]
     try:
         return presets.build(
@@ -142,14 +143,14 @@ FAMILY = register(
         counts=("receptive_field", "num_downs", "examples", "channels"),
         data_options={"task": "labels2facade", "examples": 800, "direction": "AtoB", "channels": None, "strict": False},
         option_types={"receptive_field": (int, str)},  # a size in pixels, "auto" or "image"
-        option_choices={"receptive_field": patchgan.RECEPTIVE_FIELDS, "norm": unet.NORMS, "upsample": unet.UPSAMPLES,
+        option_choices={"receptive_field": RECEPTIVE_FIELDS, "norm": NORMS, "upsample": UPSAMPLES,
                         "direction": DIRECTIONS},
         absent_means={"r1_weight": 0.0},  # runs made before the option existed
         synthetic_options=("task", "examples"),
         epochs=6,
         batch_size=8,
         load_data=load_data,
-        data_endings=IMAGE_EXTENSIONS,
+        data_endings=EXTENSIONS,
         build=build,
         write_samples=write_samples,
     )

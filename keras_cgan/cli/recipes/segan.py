@@ -16,9 +16,8 @@ import warnings
 import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
-from keras_cgan.models.segan import presets
+from keras_cgan.models.segan.defaults import DEFAULT
 
-DEFAULT = presets.PRESETS["default"]
 LAYOUT = """  DIR/clean_trainset_wav/<name>.wav and DIR/noisy_trainset_wav/<name>.wav, matched by name
   (or one pair named as the corpus ships them: DIR/clean_trainset_28spk_wav/ and DIR/noisy_trainset_28spk_wav/,
   or _56spk_)
@@ -113,6 +112,8 @@ def load_data(path, options, data_options, batch_size, seed):
 
 def build(options):
     """The `"default"` preset, with the options as overrides (`--size` is the window)."""
+    from keras_cgan.models.segan import presets
+
     return presets.build(
         options["size"], filters=tuple(options["filters"] * m for m in FILTER_MULTIPLES),
         adversarial_weight=options["adversarial_weight"], sample_rate=options["sample_rate"], seed=options["seed"],

@@ -13,15 +13,14 @@ import numpy as np
 
 from keras_cgan.cli.recipes import conditional_gan as cgan
 from keras_cgan.cli.recipes.spec import Data, Family, register, size_option
-from keras_cgan.models.conditional_gan.conditional_gan import AUXILIARY_ON_FAKE
-from keras_cgan.models.conditional_gan.networks import CLASSIFIER_POOLINGS
-from keras_cgan.models.stack_gan import networks, presets
-
-DEFAULT = presets.PRESETS["default"]
+from keras_cgan.models.conditional_gan.defaults import AUXILIARY_ON_FAKE, CLASSIFIER_POOLINGS
+from keras_cgan.models.stack_gan.defaults import DEFAULT
 
 
 def _sizes(options):
     """The stage sizes: `--size` halved at each earlier stage, as `networks.check_network_sizes` takes them."""
+    from keras_cgan.models.stack_gan import networks
+
     size, stages = size_option(options, "the largest stage's side"), options["stages"]
     count = min(stages, 4)  # 4 or more are refused alike (and --set stages=10**9 makes no billion sizes)
     try:
@@ -57,6 +56,7 @@ def load_data(path, options, data_options, batch_size, seed):
 def build(options):
     """The `"default"` preset, with the options as overrides (`--filters` is `base_filters`)."""
     from keras_cgan.conditions import TagsCondition
+    from keras_cgan.models.stack_gan import presets
 
     # The classifier's settings default to the preset's choice (None), which
     # depends on the design (`presets.negative_or_real_only`); what was

@@ -1,5 +1,10 @@
 """Conditional GAN: class labels, tags or text in, an image out (Mirza & Osindero 2014)."""
 
-from keras_cgan.models.conditional_gan.conditional_gan import ConditionalGAN
-from keras_cgan.models.conditional_gan.networks import condition_encoder, conditional_discriminator, conditional_generator
-from keras_cgan.models.conditional_gan import presets
+from keras_cgan import _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach(__name__, {
+    "ConditionalGAN": "conditional_gan",
+    "condition_encoder": "networks",
+    "conditional_discriminator": "networks",
+    "conditional_generator": "networks",
+})

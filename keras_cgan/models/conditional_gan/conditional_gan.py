@@ -7,10 +7,8 @@ import tensorflow as tf
 from keras_cgan import checks
 from keras_cgan import conditions as conditions_lib
 from keras_cgan import distribute
+from keras_cgan.models.conditional_gan.defaults import AUXILIARY_ON_FAKE
 from keras_cgan.models.gan_model import GANModel
-
-# What D's classifier learns from generated images: nothing, their condition, or no label at all.
-AUXILIARY_ON_FAKE = (False, True, "negative")
 
 
 def translate(images, shifts):

@@ -1,6 +1,12 @@
 """NextFrameGAN: past frames in, the next frame out; L2 averages futures, the GAN picks one."""
 
-from keras_cgan.models.next_frame_gan.callbacks import RolloutGIF, junction_score, write_rollout_gif
-from keras_cgan.models.next_frame_gan.networks import next_frame_discriminator, next_frame_generator
-from keras_cgan.models.next_frame_gan.next_frame_gan import NextFrameGAN
-from keras_cgan.models.next_frame_gan import presets
+from keras_cgan import _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach(__name__, {
+    "RolloutGIF": "callbacks",
+    "junction_score": "callbacks",
+    "write_rollout_gif": "callbacks",
+    "next_frame_discriminator": "networks",
+    "next_frame_generator": "networks",
+    "NextFrameGAN": "next_frame_gan",
+})

@@ -13,6 +13,8 @@ values:
   5e-4 for D).
 - `"tiny"`: the tests' (4 base filters, 2 noise dims, one scale).
 
+`DEFAULT` is kept in `defaults.py`, which imports without TensorFlow.
+
 Example:
 
 >>> from keras_cgan.models.next_frame_gan import presets
@@ -23,18 +25,9 @@ Example:
 
 from keras_cgan.models import presets as presets_lib
 from keras_cgan.models.presets import pick
+from keras_cgan.models.next_frame_gan.defaults import DEFAULT
 from keras_cgan.models.next_frame_gan.networks import next_frame_discriminator, next_frame_generator
 from keras_cgan.models.next_frame_gan.next_frame_gan import NextFrameGAN
-
-DEFAULT = {
-    "latent_dim": 8,
-    "base_filters": 32,
-    "scales": (1, 2),
-    "adversarial_weight": 0.25,
-    "adversarial_warmup": 500,
-    "spectral_norm": False,
-    "r1_weight": 0.0,
-}
 
 PRESETS = {
     "default": DEFAULT,

@@ -29,9 +29,9 @@ import keras
 from keras import layers
 
 from keras_cgan import checks
+from keras_cgan.models.pix2pix.defaults import RECEPTIVE_FIELDS
 from keras_cgan.models.pix2pix.unet import check_image_shape, normalization
 
-RECEPTIVE_FIELDS = (1, 16, 34, 70, 142, 286, "image", "auto")
 # Receptive field -> number of stride-2 blocks of the N-layer PatchGAN.
 _STRIDED_BLOCKS = {16: 1, 34: 2, 70: 3, 142: 4, 286: 5}
 

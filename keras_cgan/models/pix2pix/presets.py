@@ -12,6 +12,8 @@ arguments, compile arguments) and keyword overrides change single values:
 - `"tiny"`: the tests' (2 down-sampling blocks, at most 8 filters, batch
   norm, no dropout: replica-invariant).
 
+`DEFAULT` is kept in `defaults.py`, which imports without TensorFlow.
+
 Example:
 
 >>> from keras_cgan.models.pix2pix import presets
@@ -22,21 +24,10 @@ Example:
 
 from keras_cgan.models import presets as presets_lib
 from keras_cgan.models.presets import pick
+from keras_cgan.models.pix2pix.defaults import DEFAULT
 from keras_cgan.models.pix2pix.patchgan import patch_discriminator
 from keras_cgan.models.pix2pix.pix2pix import Pix2Pix
 from keras_cgan.models.pix2pix.unet import check_image_shape, unet_generator
-
-DEFAULT = {
-    "base_filters": 32,
-    "norm": "instance",
-    "upsample": "transpose",
-    "receptive_field": "auto",  # the largest PatchGAN field at most half the image: 16 at 32 px, 34 at 64
-    "l1_weight": 100.0,
-    "l1_lowpass": 0.0,
-    "adversarial_weight": 1.0,
-    "spectral_norm": False,
-    "r1_weight": 0.3,  # keeps D from winning outright on data the defaults were not tuned on
-}
 
 PRESETS = {
     "default": DEFAULT,

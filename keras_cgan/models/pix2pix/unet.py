@@ -21,9 +21,7 @@ from keras import layers
 from keras_cgan import checks
 from keras_cgan.layers.nearest_upsampling import NearestUpsampling
 from keras_cgan.layers.replica_dropout import ReplicaDropout
-
-NORMS = ("batch", "instance", "none")
-UPSAMPLES = ("transpose", "resize")
+from keras_cgan.models.pix2pix.defaults import NORMS, UPSAMPLES
 
 
 def normalization(norm, name):

@@ -1,8 +1,13 @@
 """SEGAN: noisy speech in, clean speech out; D judges the (noisy, clean) pair (Pascual et al. 2017)."""
 
-from keras_cgan.models.segan import streaming, waveform
-from keras_cgan.models.segan.emphasis import DeEmphasis, PreEmphasis
-from keras_cgan.models.segan.networks import segan_discriminator, segan_generator
-from keras_cgan.models.segan.segan import SEGAN
-from keras_cgan.models.segan.streaming import StreamingEnhancer, stream_enhance
-from keras_cgan.models.segan import presets
+from keras_cgan import _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach(__name__, {
+    "DeEmphasis": "emphasis",
+    "PreEmphasis": "emphasis",
+    "segan_discriminator": "networks",
+    "segan_generator": "networks",
+    "SEGAN": "segan",
+    "StreamingEnhancer": "streaming",
+    "stream_enhance": "streaming",
+})

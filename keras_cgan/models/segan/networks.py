@@ -24,9 +24,9 @@ from keras import layers
 
 from keras_cgan import checks
 from keras_cgan.models.segan import waveform as waveform_lib
+from keras_cgan.models.segan.defaults import SMALL_FILTERS
 from keras_cgan.models.segan.emphasis import DeEmphasis, PreEmphasis
 
-SMALL_FILTERS = (16, 32, 32, 64, 64, 128)
 PAPER_FILTERS = (16, 32, 32, 64, 64, 128, 128, 256, 256, 512, 1024)
 
 

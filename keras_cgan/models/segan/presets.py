@@ -14,6 +14,8 @@ arguments, compile arguments) and keyword overrides change single values:
   power iteration, make SGD steps depend on summation order, which the
   tests that compare 1 and 2 replicas cannot tell from a bug).
 
+`DEFAULT` is kept in `defaults.py`, which imports without TensorFlow.
+
 Example:
 
 >>> from keras_cgan.models.segan import presets
@@ -24,23 +26,9 @@ Example:
 
 from keras_cgan.models import presets as presets_lib
 from keras_cgan.models.presets import pick
-from keras_cgan.models.segan.networks import SMALL_FILTERS, segan_discriminator, segan_generator
+from keras_cgan.models.segan.defaults import DEFAULT
+from keras_cgan.models.segan.networks import segan_discriminator, segan_generator
 from keras_cgan.models.segan.segan import SEGAN
-
-DEFAULT = {
-    "filters": SMALL_FILTERS,
-    # Kernel 11 and a 32-channel z (generator and discriminator): a TFLite
-    # RTF of 0.042 on one core where kernel 15 and z = 128 took 0.061
-    # (benchmarks/speech_peers.py, runs quiet and "kernel 15 model, same day as quiet").
-    "kernel_size": 11,
-    "latent_channels": 32,
-    "sample_rate": 16000,
-    "adversarial_weight": 1.0,
-    "stft_weight": 3.0,  # +0.12 PESQ-WB at 1,500 steps (benchmarks/speech_peers.py, runs stft_weight=*)
-    # Spectral normalization in D, as every SEGAN figure on the docs pages was measured.
-    "spectral_norm": True,
-    "r1_weight": 0.0,
-}
 
 PRESETS = {
     "default": DEFAULT,

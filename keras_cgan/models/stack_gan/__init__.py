@@ -1,7 +1,12 @@
 """StackGAN: a small image first, then larger ones conditioned on it (Zhang et al. 2017)."""
 
-from keras_cgan.models.stack_gan.conditioning_augmentation import ConditioningAugmentation
-from keras_cgan.models.stack_gan.networks import build_networks, stack_generator
-from keras_cgan.models.stack_gan.stack_gan import GrowStages, StackGAN
-from keras_cgan.models.stack_gan import presets
-from keras_cgan.models.stack_gan.presets import build_default
+from keras_cgan import _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach(__name__, {
+    "ConditioningAugmentation": "conditioning_augmentation",
+    "build_networks": "networks",
+    "stack_generator": "networks",
+    "GrowStages": "stack_gan",
+    "StackGAN": "stack_gan",
+    "build_default": "presets",
+})

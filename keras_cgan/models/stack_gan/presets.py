@@ -21,6 +21,8 @@ arguments, compile arguments) and keyword overrides change single values:
 - `"tiny"`: the tests' (`"augmented"` with 4 filters, 4 noise dims, a
   2-dim code).
 
+`DEFAULT` and `AUGMENTED` are kept in `defaults.py`, which imports without TensorFlow.
+
 Example:
 
 >>> from keras_cgan.models.stack_gan import presets
@@ -34,49 +36,9 @@ from keras_cgan.models import presets as presets_lib
 from keras_cgan.models.presets import pick
 from keras_cgan.models.conditional_gan import networks as conditional_networks
 from keras_cgan.models.conditional_gan import presets as conditional_presets
+from keras_cgan.models.stack_gan.defaults import AUGMENTED, DEFAULT
 from keras_cgan.models.stack_gan.networks import build_networks
 from keras_cgan.models.stack_gan.stack_gan import StackGAN
-
-AUGMENTED = {
-    "latent_dim": 32,
-    "code_dim": 16,
-    "base_filters": 32,
-    "conditioning": "two_head",
-    "kl_weight": 0.1,
-    "logvar_init": -2.0,
-    "r1_weight": 0.0,
-}
-
-# Chosen on benchmarks/generalisation.py (docs/generalisation.md): with these
-# discriminators the augmentation cost letters, and without it the stripes'
-# phase collapsed unless the mode-seeking term was at 8 from the first step.
-DEFAULT = {
-    **AUGMENTED,
-    "code_dim": 32,
-    "discriminator_filters": 32,
-    "conditioning": "concat_acgan",
-    # The classifier also learns generated images as holding no tag: learning
-    # real images only, it read the asked letter on 0.96-1.00 of G's samples
-    # where the judge read 0.32-0.70 (G had found cues real letters lack).
-    # With it, at weight 3, the held-out letters and sizes at six seeds
-    # average 0.906 (0.852 real-only at 6); at 6 the letters' variety fell.
-    # Class ids have no "none": there, `REAL_ONLY` (`negative_or_real_only`).
-    "auxiliary_on_fake": "negative",
-    # A flattened classifier must learn each form at every place: trained
-    # alone on real 16-pixel letters (benchmarks/classifier_pooling.py) it
-    # read fewer than a pooled one, and stage 1 drew them no better.
-    "classifier_pooling": "max_avg",
-    "auxiliary_weight": 3.0,
-    "kl_weight": 0.0,
-    "diversity_weight": 8.0,
-    "diversity_warmup": 0,
-    # On every example: on every second (`diversity_stride=2`) the steps take
-    # 16% less time, but the held-out letters and sizes at six seeds drew a
-    # little fewer (0.833 against 0.852, on the preset before "negative";
-    # docs/stack_gan.md).
-    "diversity_stride": 1,
-    "translation": 0.0,
-}
 
 # Where "negative" cannot act (class ids, other designs): real images only;
 # with another `auxiliary_on_fake` named, that one. At 6 rather than 3 G

@@ -28,8 +28,9 @@ schema carry `"commit": null` and a note saying so).
 
 A benchmark that trains several models records each as it finishes
 (`record(..., complete=False)`) in an entry of its own, `<run>:partial` with
-`"complete": false`, and the whole run last, which replaces the run `<run>` and
-drops the partial entry. A run stopped on the way keeps what it finished in
+`"complete": false`, and with the last the whole run, which replaces the run
+`<run>` and drops the partial entry (each part is written once). A run
+stopped on the way keeps what it finished in
 `<run>:partial`, and an earlier complete `<run>` stays as it was; `tables.py`
 shows no entry that is not complete (runs written before this field are
 complete). Commands recording into one run side by side (`record(update=...)`,
@@ -38,8 +39,9 @@ still running whose progress it holds (`"commands"`), and stays until the
 last of them completes, so a command stopped after another completed still
 finds its finished models there; a command stopped or failed leaves the list,
 so the next complete run drops the entry, as it drops one command's. A file
-is written whole or not at all (a temporary file renamed over it), so a
-Ctrl-C while it is written leaves the file as it was.
+is written whole or not at all (a temporary file renamed over it), and a
+Ctrl-C while `record` writes it takes effect once the write is done: what a
+command measured is in the file, or the command was stopped before it.
 
 Record the result file of an example (for instance the StackGAN example's
 `runs/stackgan/result.json`) as a run of a results file::
@@ -55,8 +57,10 @@ import json
 import os
 import platform
 import shlex
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 try:
@@ -294,7 +298,15 @@ def record(name, result=None, run="default", out=None, argv=None, note=None, com
     command's progress, and its complete write leaves that entry to them (a
     `result` claims the whole run: its partial entry replaces, its complete run
     drops `<run>:partial`).
+
+    A Ctrl-C while it writes takes effect once the file is written (`held_ctrl_c`).
     """
+    with held_ctrl_c():
+        return _record(name, result, run, out, argv, note, complete, update)[0]
+
+
+def _record(name, result=None, run="default", out=None, argv=None, note=None, complete=True, update=None):
+    """`record`: returns the path written and the run's result as written."""
     if (result is None) == (update is None):
         raise TypeError(f"record({name!r}): give the run's `result` or an `update` of the stored run, not "
                         f"{'both' if update else 'neither'}")
@@ -337,7 +349,43 @@ def record(name, result=None, run="default", out=None, argv=None, note=None, com
         dump(path, dict(benchmark=name, schema=SCHEMA, **facts, runs=runs))
     if complete:
         _COMPLETED.append((os.path.realpath(path), run))
-    return path
+    return path, entry["result"]
+
+
+@contextlib.contextmanager
+def held_ctrl_c():
+    """Holds a Ctrl-C (SIGINT) back until the block is done, then raises it: a write and what names it go together.
+
+    Only in the main thread, and only over Python's own handler (in a block already holding one, it waits for that).
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    caught = []
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if caught:
+        raise KeyboardInterrupt
+
+
+class Finished(list):
+    """The names of the parts of a run recorded so far, as `kept_on_interrupt` yields them."""
+
+    result = None  # the run's result as this command last wrote it (`record` merges with the file's)
+
+    def record(self, part, name, result=None, **kwargs):
+        """`record(name, result, **kwargs)` of part `part`, added once the file holds it; returns the path written.
+
+        A Ctrl-C on the way (`held_ctrl_c`) leaves the file and the list agreeing.
+        """
+        with held_ctrl_c():
+            path, self.result = _record(name, result, **kwargs)
+            self.append(part)
+        return path
 
 
 @contextlib.contextmanager
@@ -377,12 +425,12 @@ def dump(path, payload):
 def kept_on_interrupt(path, run, what="models", incomplete=True):
     """Ends a Ctrl-C inside with one line naming what run `run` of `path` kept, and exit status 130 (no traceback).
 
-    Yields a list for the names of the `what` recorded so far: the caller adds each once `record` has returned.
-    Once this command has recorded the whole run `run` (a Ctrl-C while its table prints), the line says so.
-    `incomplete`: they were recorded with `complete=False`, in `<run>:partial` (False: each is whole in itself);
-    stopped by any exception, this command then leaves that entry's commands (`_withdraw`).
+    Yields a `Finished` list for the names of the `what` recorded so far: `finished.record(part, ...)` records
+    each and adds its name. Once this command has recorded the whole run `run` (a Ctrl-C while its table prints),
+    the line says so. `incomplete`: they were recorded with `complete=False`, in `<run>:partial` (False: each is
+    whole in itself); stopped by any exception, this command then leaves that entry's commands (`_withdraw`).
     """
-    finished, written = [], len(_COMPLETED)
+    finished, written = Finished(), len(_COMPLETED)
     try:
         yield finished
     except BaseException as stop:
@@ -463,9 +511,14 @@ def table(rows, columns):
 def write(name, payload, rows, columns, out=None, run="default", complete=True):
     """Records `payload` (plus its table rows) as run `run` of `<name>.json` and prints the table."""
     path = record(name, dict(payload, rows=rows), run=run, out=out, complete=complete)
+    show(path, run, rows, columns)
+    return path
+
+
+def show(path, run, rows, columns):
+    """Prints the table of `rows` (`columns`) recorded as run `run` of `path`, and where it was written."""
     print(table(rows, columns))
     print(f"\nwritten: {path} (run {run!r})")
-    return path
 
 
 def main(argv=None):

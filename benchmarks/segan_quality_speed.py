@@ -314,12 +314,11 @@ def main(argv=None):
 
 
 def measure(args, argv, finished):
-    """Trains and scores the models, then times them, recording the run; adds each part to `finished` once written."""
+    """Trains and scores the models, then times them, recording each part of the run with `finished`."""
     rows, model_path, params = train_and_score(args, argv)
     # quality first, in case the speed run fails (a run without its speed: not complete)
-    _report.record("segan_quality_speed", {"args": vars(args), "generator_params": params, "quality": rows},
-                   run=args.run, out=args.out, complete=False)
-    finished.append("quality")
+    finished.record("quality", "segan_quality_speed", {"args": vars(args), "generator_params": params,
+                                                       "quality": rows}, run=args.run, out=args.out, complete=False)
     proc = subprocess.run(
         [sys.executable, __file__, "--speed-only", model_path, "--rtf-seconds", str(args.rtf_seconds)],
         capture_output=True,
@@ -364,7 +363,7 @@ def measure(args, argv, finished):
         "criteria": criteria,
         "note": "CPU shared with other jobs while measuring; times are upper bounds.",
     }
-    print("wrote", _report.record("segan_quality_speed", result, run=args.run, out=args.out))
+    print("wrote", finished.record("speed", "segan_quality_speed", result, run=args.run, out=args.out))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Shared output of the benchmarks: one results file per benchmark, and a table.
 
 `kept_on_interrupt` ends a Ctrl-C in one line naming what a run kept, and `stopped_on_exit` stops the child
-processes a benchmark started (its workers) when it ends, however it ends.
+processes a benchmark started (its workers) when it ends, however it ends: a SIGTERM included, and a child
+started with `child_env` that calls `exit_with_parent` ends itself when its parent is killed outright.
 
 Every benchmark writes `benchmarks/results/<name>.json` with this schema::
 
@@ -429,10 +430,12 @@ def kept_on_interrupt(path, run, what="models", incomplete=True):
     each and adds its name. Once this command has recorded the whole run `run` (a Ctrl-C while its table prints),
     the line says so. `incomplete`: they were recorded with `complete=False`, in `<run>:partial` (False: each is
     whole in itself); stopped by any exception, this command then leaves that entry's commands (`_withdraw`).
+    A SIGTERM inside ends the command as `SystemExit(143)` (`ended_by_sigterm`), so it leaves them too.
     """
     finished, written = Finished(), len(_COMPLETED)
     try:
-        yield finished
+        with ended_by_sigterm():
+            yield finished
     except BaseException as stop:
         runs = None
         whole = incomplete and (os.path.realpath(path), run) in _COMPLETED[written:]  # this command's whole run is in
@@ -477,15 +480,65 @@ def _withdraw(path, run):
 
 
 @contextlib.contextmanager
+def ended_by_sigterm():
+    """Inside, a SIGTERM raises `SystemExit(143)` (the status its default action gives) instead of ending the
+    process at once, so the `finally` blocks run: `stopped_on_exit` stops its children, `subprocess.run` kills its
+    own. Only in the main thread, and only over the default action (in a block already inside one, that one's)."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
+        yield
+        return
+
+    def ended(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, ended)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+PARENT = "KERAS_CGAN_BENCHMARK_PARENT"  # the environment variable `child_env` gives a child: its parent's pid
+
+
+def child_env(**variables):
+    """The environment of a child process a benchmark starts: its own, `variables`, and this process's pid, by
+    which the child's `exit_with_parent` sees this process end."""
+    return dict(os.environ, **variables, **{PARENT: str(os.getpid())})
+
+
+def exit_with_parent(every=1.0, stop=None):
+    """Ends this child process (SIGTERM to itself; `stop()` instead if given) once its parent, named by `child_env`,
+    has ended: killed outright (SIGKILL), a parent can stop no child, and a child in a session of its own gets no
+    Ctrl-C. A thread looks every `every` seconds; started by hand (no `PARENT`), nothing is watched."""
+    parent = os.environ.pop(PARENT, None)  # (not passed on to this process's own children)
+    if parent is None:
+        return None
+
+    def watch():
+        while os.getppid() == int(parent):  # an orphan's parent becomes init (or a subreaper)
+            time.sleep(every)
+        (stop or (lambda: os.kill(os.getpid(), signal.SIGTERM)))()
+
+    watcher = threading.Thread(target=watch, name="exit_with_parent", daemon=True)
+    watcher.start()
+    return watcher
+
+
+@contextlib.contextmanager
 def stopped_on_exit(procs, grace=10.0):
     """Stops the child processes of `procs` (a list or dict of `subprocess.Popen`, filled inside) still running
-    when the block is left: a Ctrl-C, an error, or a child that failed before the others.
+    when the block is left: a Ctrl-C, a SIGTERM (`ended_by_sigterm`), an error, or a child that failed before the
+    others.
 
     A child in a session of its own does not get the terminal's Ctrl-C, and a worker whose peer failed waits for
     it: without this they would go on after the benchmark ended. Terminated, then killed after `grace` seconds.
+    Start them with `env=child_env(...)` and have them call `exit_with_parent`: a SIGKILL runs no `finally`.
     """
     try:
-        yield procs
+        with ended_by_sigterm():
+            yield procs
     finally:
         running = [p for p in (procs.values() if isinstance(procs, dict) else procs) if p.poll() is None]
         for proc in running:

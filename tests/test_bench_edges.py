@@ -490,8 +490,10 @@ def test_segan_quality_speed_marks_its_quality_without_speed_incomplete(tmp_path
     partial_run_refused("segan_quality_speed", out, "default", monkeypatch)
 
 
-def test_segan_quality_speed_jobs_2_stops_its_children_on_ctrl_c(tmp_path, monkeypatch, capsys):
-    # Was: the two training children ran in sessions of their own: a Ctrl-C ended the benchmark, not them.
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def test_segan_quality_speed_jobs_2_stops_its_children(stop, tmp_path, monkeypatch, capsys):
+    # Was: the two training children ran in sessions of their own: a Ctrl-C ended the benchmark, not them;
+    # a SIGTERM ended it at once, with no `finally`, so it still did.
     import subprocess
 
     module = benchmark_module("segan_quality_speed")
@@ -499,28 +501,58 @@ def test_segan_quality_speed_jobs_2_stops_its_children_on_ctrl_c(tmp_path, monke
     monkeypatch.setattr("keras_cgan.metrics.audio.evaluate", lambda clean, estimates, **kwargs: {"snr": 0.0})
     popen, children = subprocess.Popen, []
 
-    class Child(popen):  # a stub child: sleeps instead of training; the Ctrl-C comes as the first one is waited for
+    class Child(popen):  # a stub child: sleeps instead of training; the stop comes as the first one is waited for
         def wait(self, timeout=None):
             if timeout is None and self is children[0]:
-                raise KeyboardInterrupt
+                if stop == "ctrl-c":
+                    raise KeyboardInterrupt
+                if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # (it would end the tests)
+                    pytest.fail("a SIGTERM here ends the benchmark at once, its children left running")
+                os.kill(os.getpid(), signal.SIGTERM)
             return super().wait(timeout)
 
     def start(cmd, **kwargs):
         assert "--train-only" in cmd and kwargs.get("start_new_session")
+        assert kwargs["env"][module._report.PARENT] == str(os.getpid())  # (killed outright, it is watched for)
         children.append(Child(["sleep", "60"], **kwargs))
         return children[-1]
 
     monkeypatch.setattr(subprocess, "Popen", start)
     out = tmp_path / "segan_quality_speed.json"
     try:
-        err = interrupted(module.main, ["--jobs", "2", "--out", str(out)], capsys)
-        assert err == f"interrupted: none of the measurements had finished; {out} is unchanged"
+        if stop == "ctrl-c":
+            err = interrupted(module.main, ["--jobs", "2", "--out", str(out)], capsys)
+            assert err == f"interrupted: none of the measurements had finished; {out} is unchanged"
+        else:
+            with pytest.raises(SystemExit) as exit:
+                module.main(["--jobs", "2", "--out", str(out)])
+            assert exit.value.code == 143 and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # (put back)
         assert len(children) == 2 and [c.poll() for c in children] == [-15, -15]  # (SIGTERM)
     finally:
         for child in children:
             if child.poll() is None:
                 child.kill()
                 popen.wait(child)
+
+
+def test_a_child_ends_itself_once_its_benchmark_is_gone(monkeypatch):
+    # Was: a benchmark killed outright (SIGKILL) stopped none of its children: they trained on, to their end.
+    import threading
+
+    report = benchmark_module("_report")
+    parent, stopped = [os.getppid()], threading.Event()
+    env = report.child_env(TF_CPP_MIN_LOG_LEVEL="2")  # as the benchmark starts it, with this process as its parent
+    monkeypatch.setenv(report.PARENT, env[report.PARENT])
+    monkeypatch.setattr(report.os, "getppid", lambda: parent[0])
+    parent[0] = os.getpid()
+    watcher = report.exit_with_parent(every=0.01, stop=stopped.set)
+    assert report.PARENT not in os.environ  # (not passed on to its own children)
+    assert not stopped.wait(0.1)  # its benchmark runs
+    parent[0] = 1  # killed: the child is now init's (or a subreaper's)
+    assert stopped.wait(5)
+    watcher.join(5)
+    monkeypatch.delenv(report.PARENT, raising=False)
+    assert report.exit_with_parent(stop=stopped.set) is None  # started by hand: nothing to watch
 
 
 def test_scaling_stops_the_other_worker_when_one_fails(monkeypatch):
@@ -531,7 +563,7 @@ def test_scaling_stops_the_other_worker_when_one_fails(monkeypatch):
     popen, children = subprocess.Popen, []
 
     def start(cmd, **kwargs):  # stub workers: the first fails at once, the second would wait a minute
-        assert "--child" in cmd
+        assert "--child" in cmd and kwargs["env"][module._report.PARENT] == str(os.getpid())
         children.append(popen(["sh", "-c", "exit 3"] if not children else ["sleep", "60"], **kwargs))
         return children[-1]
 

@@ -1,7 +1,8 @@
 """Shared output of the benchmarks: one results file per benchmark, and a table.
 
 `kept_on_interrupt` ends a Ctrl-C in one line naming what a run kept, and `stopped_on_exit` stops the child
-processes a benchmark started (its workers) when it ends, however it ends.
+processes a benchmark started (its workers) when it ends, however it ends: a SIGTERM included, and a child
+started with `child_env` that calls `exit_with_parent` ends itself when its parent is killed outright.
 
 Every benchmark writes `benchmarks/results/<name>.json` with this schema::
 
@@ -28,8 +29,9 @@ schema carry `"commit": null` and a note saying so).
 
 A benchmark that trains several models records each as it finishes
 (`record(..., complete=False)`) in an entry of its own, `<run>:partial` with
-`"complete": false`, and the whole run last, which replaces the run `<run>` and
-drops the partial entry. A run stopped on the way keeps what it finished in
+`"complete": false`, and with the last the whole run, which replaces the run
+`<run>` and drops the partial entry (each part is written once). A run
+stopped on the way keeps what it finished in
 `<run>:partial`, and an earlier complete `<run>` stays as it was; `tables.py`
 shows no entry that is not complete (runs written before this field are
 complete). Commands recording into one run side by side (`record(update=...)`,
@@ -38,8 +40,9 @@ still running whose progress it holds (`"commands"`), and stays until the
 last of them completes, so a command stopped after another completed still
 finds its finished models there; a command stopped or failed leaves the list,
 so the next complete run drops the entry, as it drops one command's. A file
-is written whole or not at all (a temporary file renamed over it), so a
-Ctrl-C while it is written leaves the file as it was.
+is written whole or not at all (a temporary file renamed over it), and a
+Ctrl-C while `record` writes it takes effect once the write is done: what a
+command measured is in the file, or the command was stopped before it.
 
 Record the result file of an example (for instance the StackGAN example's
 `runs/stackgan/result.json`) as a run of a results file::
@@ -55,8 +58,10 @@ import json
 import os
 import platform
 import shlex
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 try:
@@ -294,7 +299,15 @@ def record(name, result=None, run="default", out=None, argv=None, note=None, com
     command's progress, and its complete write leaves that entry to them (a
     `result` claims the whole run: its partial entry replaces, its complete run
     drops `<run>:partial`).
+
+    A Ctrl-C while it writes takes effect once the file is written (`held_ctrl_c`).
     """
+    with held_ctrl_c():
+        return _record(name, result, run, out, argv, note, complete, update)[0]
+
+
+def _record(name, result=None, run="default", out=None, argv=None, note=None, complete=True, update=None):
+    """`record`: returns the path written and the run's result as written."""
     if (result is None) == (update is None):
         raise TypeError(f"record({name!r}): give the run's `result` or an `update` of the stored run, not "
                         f"{'both' if update else 'neither'}")
@@ -337,7 +350,43 @@ def record(name, result=None, run="default", out=None, argv=None, note=None, com
         dump(path, dict(benchmark=name, schema=SCHEMA, **facts, runs=runs))
     if complete:
         _COMPLETED.append((os.path.realpath(path), run))
-    return path
+    return path, entry["result"]
+
+
+@contextlib.contextmanager
+def held_ctrl_c():
+    """Holds a Ctrl-C (SIGINT) back until the block is done, then raises it: a write and what names it go together.
+
+    Only in the main thread, and only over Python's own handler (in a block already holding one, it waits for that).
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    caught = []
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if caught:
+        raise KeyboardInterrupt
+
+
+class Finished(list):
+    """The names of the parts of a run recorded so far, as `kept_on_interrupt` yields them."""
+
+    result = None  # the run's result as this command last wrote it (`record` merges with the file's)
+
+    def record(self, part, name, result=None, **kwargs):
+        """`record(name, result, **kwargs)` of part `part`, added once the file holds it; returns the path written.
+
+        A Ctrl-C on the way (`held_ctrl_c`) leaves the file and the list agreeing.
+        """
+        with held_ctrl_c():
+            path, self.result = _record(name, result, **kwargs)
+            self.append(part)
+        return path
 
 
 @contextlib.contextmanager
@@ -377,14 +426,16 @@ def dump(path, payload):
 def kept_on_interrupt(path, run, what="models", incomplete=True):
     """Ends a Ctrl-C inside with one line naming what run `run` of `path` kept, and exit status 130 (no traceback).
 
-    Yields a list for the names of the `what` recorded so far: the caller adds each once `record` has returned.
-    Once this command has recorded the whole run `run` (a Ctrl-C while its table prints), the line says so.
-    `incomplete`: they were recorded with `complete=False`, in `<run>:partial` (False: each is whole in itself);
-    stopped by any exception, this command then leaves that entry's commands (`_withdraw`).
+    Yields a `Finished` list for the names of the `what` recorded so far: `finished.record(part, ...)` records
+    each and adds its name. Once this command has recorded the whole run `run` (a Ctrl-C while its table prints),
+    the line says so. `incomplete`: they were recorded with `complete=False`, in `<run>:partial` (False: each is
+    whole in itself); stopped by any exception, this command then leaves that entry's commands (`_withdraw`).
+    A SIGTERM inside ends the command as `SystemExit(143)` (`ended_by_sigterm`), so it leaves them too.
     """
-    finished, written = [], len(_COMPLETED)
+    finished, written = Finished(), len(_COMPLETED)
     try:
-        yield finished
+        with ended_by_sigterm():
+            yield finished
     except BaseException as stop:
         runs = None
         whole = incomplete and (os.path.realpath(path), run) in _COMPLETED[written:]  # this command's whole run is in
@@ -429,15 +480,65 @@ def _withdraw(path, run):
 
 
 @contextlib.contextmanager
+def ended_by_sigterm():
+    """Inside, a SIGTERM raises `SystemExit(143)` (the status its default action gives) instead of ending the
+    process at once, so the `finally` blocks run: `stopped_on_exit` stops its children, `subprocess.run` kills its
+    own. Only in the main thread, and only over the default action (in a block already inside one, that one's)."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
+        yield
+        return
+
+    def ended(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, ended)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+PARENT = "KERAS_CGAN_BENCHMARK_PARENT"  # the environment variable `child_env` gives a child: its parent's pid
+
+
+def child_env(**variables):
+    """The environment of a child process a benchmark starts: its own, `variables`, and this process's pid, by
+    which the child's `exit_with_parent` sees this process end."""
+    return dict(os.environ, **variables, **{PARENT: str(os.getpid())})
+
+
+def exit_with_parent(every=1.0, stop=None):
+    """Ends this child process (SIGTERM to itself; `stop()` instead if given) once its parent, named by `child_env`,
+    has ended: killed outright (SIGKILL), a parent can stop no child, and a child in a session of its own gets no
+    Ctrl-C. A thread looks every `every` seconds; started by hand (no `PARENT`), nothing is watched."""
+    parent = os.environ.pop(PARENT, None)  # (not passed on to this process's own children)
+    if parent is None:
+        return None
+
+    def watch():
+        while os.getppid() == int(parent):  # an orphan's parent becomes init (or a subreaper)
+            time.sleep(every)
+        (stop or (lambda: os.kill(os.getpid(), signal.SIGTERM)))()
+
+    watcher = threading.Thread(target=watch, name="exit_with_parent", daemon=True)
+    watcher.start()
+    return watcher
+
+
+@contextlib.contextmanager
 def stopped_on_exit(procs, grace=10.0):
     """Stops the child processes of `procs` (a list or dict of `subprocess.Popen`, filled inside) still running
-    when the block is left: a Ctrl-C, an error, or a child that failed before the others.
+    when the block is left: a Ctrl-C, a SIGTERM (`ended_by_sigterm`), an error, or a child that failed before the
+    others.
 
     A child in a session of its own does not get the terminal's Ctrl-C, and a worker whose peer failed waits for
     it: without this they would go on after the benchmark ended. Terminated, then killed after `grace` seconds.
+    Start them with `env=child_env(...)` and have them call `exit_with_parent`: a SIGKILL runs no `finally`.
     """
     try:
-        yield procs
+        with ended_by_sigterm():
+            yield procs
     finally:
         running = [p for p in (procs.values() if isinstance(procs, dict) else procs) if p.poll() is None]
         for proc in running:
@@ -463,9 +564,14 @@ def table(rows, columns):
 def write(name, payload, rows, columns, out=None, run="default", complete=True):
     """Records `payload` (plus its table rows) as run `run` of `<name>.json` and prints the table."""
     path = record(name, dict(payload, rows=rows), run=run, out=out, complete=complete)
+    show(path, run, rows, columns)
+    return path
+
+
+def show(path, run, rows, columns):
+    """Prints the table of `rows` (`columns`) recorded as run `run` of `path`, and where it was written."""
     print(table(rows, columns))
     print(f"\nwritten: {path} (run {run!r})")
-    return path
 
 
 def main(argv=None):

@@ -103,17 +103,16 @@ def main(argv=None):
     rows, runs = [], {}
     payload = {"reader_on_real_images": reader, "runs": runs, "criteria": "unseen colour, shape, position each >= 0.8",
                "note": "2 CPU cores shared with other jobs: seconds are under contention"}
-    # each row is recorded as it finishes in the run's partial entry (the last too), then the whole run replaces it
+    # each row is recorded as it finishes in the run's partial entry; the last one's write is the whole run
     with _report.kept_on_interrupt(out, args.run, what="rows") as finished:
         for flags, settings in zip(runs_flags, parsed):
             result = text_to_image.run(settings)
             label = flags or "defaults"
             runs[label] = result
             rows.append(row(label, settings, result))
-            _report.record("caption_generalisation", dict(payload, rows=rows), run=args.run, out=args.out,
-                           complete=False)
-            finished.append(repr(label))
-        _report.write("caption_generalisation", payload, rows, COLUMNS, args.out, run=args.run)
+            finished.record(repr(label), "caption_generalisation", dict(payload, rows=rows), run=args.run,
+                            out=args.out, complete=len(rows) == len(parsed))
+        _report.show(out, args.run, rows, COLUMNS)
 
 
 if __name__ == "__main__":

@@ -83,12 +83,13 @@ def main(argv=None):
     def payload():
         return {"scale": args.scale, "filters": args.filters, "seed": args.seed, "seconds": round(time.time() - start, 1)}
 
-    # each row is recorded as it finishes in the run's partial entry (the last too), then the whole run replaces it
+    count = 2 * len(STACK_TASKS) + len(CONDITIONAL_TASKS)  # the rows below
+    # each row is recorded as it finishes in the run's partial entry; the last one's write is the whole run
     with _report.kept_on_interrupt(out, args.run, what="rows") as finished:
         def keep(row):
             rows.append(row)
-            _report.record("classifier_pooling", dict(payload(), rows=rows), run=args.run, out=args.out, complete=False)
-            finished.append(f"{row['family']} {row['task']} at {row['pixels']} pixels")
+            finished.record(f"{row['family']} {row['task']} at {row['pixels']} pixels", "classifier_pooling",
+                            dict(payload(), rows=rows), run=args.run, out=args.out, complete=len(rows) == count)
 
         for task in STACK_TASKS:
             _, _, first, second = suite.STACK_TASKS[task]
@@ -115,8 +116,7 @@ def main(argv=None):
                     lambda logits, y: float(np.mean(logits.argmax(1) == y)),
                 )
             keep(row)
-        _report.write("classifier_pooling", payload(), rows,
-                      ["family", "task", "pixels", "read", "steps"] + args.poolings, out=args.out, run=args.run)
+        _report.show(out, args.run, rows, ["family", "task", "pixels", "read", "steps"] + args.poolings)
 
 
 if __name__ == "__main__":

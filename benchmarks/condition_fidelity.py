@@ -112,8 +112,7 @@ def main(argv=None):
         except ValueError as e:
             parser.error(f"--set, for the discriminator {name!r}: {e}")
 
-    # each discriminator is recorded as it finishes in the run's partial entry (the last too),
-    # then the whole run replaces it
+    # each discriminator is recorded as it finishes in the run's partial entry; the last one's write is the whole run
     with _report.kept_on_interrupt(out, args.run, what="discriminators") as finished:
         judge = DigitsClassifier().fit(*digits.load("holdout"))
         real_images, real_labels = digits.load("train")
@@ -130,17 +129,15 @@ def main(argv=None):
             rows.append({"discriminator": name, **{f"epoch {e}": value for e, value in mean.items()},
                          "diversity": float(np.mean(spread))})
             print(f"{name}: {mean}, diversity {np.mean(spread):.3f}", flush=True)
-            _report.record("condition_fidelity", {"args": vars(args), "runs": runs, **real, "rows": rows},
-                           run=args.run, out=args.out, complete=False)
-            finished.append(name)
+            finished.record(name, "condition_fidelity", {"args": vars(args), "runs": runs, **real, "rows": rows},
+                            run=args.run, out=args.out, complete=len(runs) == len(chosen))
         steps_per_epoch = len(real_labels) // args.batch_size
         columns = ["discriminator"] + [f"epoch {e}" for e in sorted(runs[next(iter(runs))]["accuracy_by_epoch"])]
         columns.append("diversity")
         print(f"\ncondition accuracy of generated digits ({steps_per_epoch} steps/epoch, "
               f"batch {args.batch_size}; judge on real digits: {real['real_digit_accuracy']:.3f}; chance 0.1), and "
               f"their diversity at the last scored epoch (real digits: {real['real_diversity']:.3f})\n")
-        _report.write("condition_fidelity", {"args": vars(args), "runs": runs, **real}, rows, columns, args.out,
-                      run=args.run)
+        _report.show(out, args.run, rows, columns)
 
 
 if __name__ == "__main__":

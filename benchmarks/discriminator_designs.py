@@ -116,6 +116,7 @@ def main(argv=None):
         real = runs[next(iter(runs))]["real_diversity"]
         return {"args": vars(args), "steps": steps, "runs": runs, "real_diversity": real}
 
+    # each design is recorded as it finishes in the run's partial entry; the last one's write is the whole run
     with _report.kept_on_interrupt(out, args.run, what="designs") as finished:
         for design in designs:
             for mismatch in (args.mismatch_on, 0.0):
@@ -127,12 +128,11 @@ def main(argv=None):
                              **{m: mean[m] for m in METRICS}, "seconds": round(mean["seconds"])})
                 print(f"{name}: " + ", ".join(f"{m} {mean[m]:.3f}" for m in METRICS)
                       + f" (both eyes by seed {[round(r['both_eyes'], 3) for r in per_seed]})", flush=True)
-                _report.record("discriminator_designs", dict(payload(), rows=rows), run=args.run, out=args.out,
-                               complete=False)
-                finished.append(name)
+                finished.record(name, "discriminator_designs", dict(payload(), rows=rows), run=args.run,
+                                out=args.out, complete=len(runs) == 2 * len(designs))
         print(f"\ntag faces {args.size}x{args.size}, {steps} steps of batch {args.batch_size} per run; "
               f"diversity of real faces {payload()['real_diversity']:.3f}, of a collapsed generator 0.000\n")
-        _report.write("discriminator_designs", payload(), rows, columns, args.out, run=args.run)
+        _report.show(out, args.run, rows, columns)
 
 
 if __name__ == "__main__":

@@ -21,8 +21,6 @@ the one family it belongs to with `--families`. Writes run --run (default
 """
 
 import argparse
-import contextlib
-import io
 import os
 import tempfile
 import time
@@ -380,14 +378,11 @@ def main(argv=None):
             print(f"{family}: done", flush=True)
             if args.figure and family == "conditional":
                 save_figure(reports, figure_inputs(measured, args.seed), args.figure)
-            complete = len(results) == len(args.families)
-            with contextlib.redirect_stdout(io.StringIO()) if not complete else contextlib.nullcontext():
-                # Written after every family, so a run cut short keeps what it finished (marked incomplete).
-                _report.write(
-                    "export_latency", {"note": note, "args": vars(args), "families": results},
-                    table_rows(results), COLUMNS, args.out, run=args.run, complete=complete,
-                )
-            finished.append(family)
+            # Written after every family, so a run cut short keeps what it finished (marked incomplete).
+            finished.record(family, "export_latency", {"note": note, "args": vars(args), "families": results,
+                                                       "rows": table_rows(results)},
+                            run=args.run, out=args.out, complete=len(results) == len(args.families))
+        _report.show(out, args.run, table_rows(results), COLUMNS)
     for family, result in results.items():
         print(f"\n{family} ({result['generator']}, {result['parameters']} parameters), criteria:")
         for name, ok in result["criteria"].items():

@@ -1292,18 +1292,16 @@ def main(argv=None):
             parser.error(f"--set (the {args.family} model of task {task}): {e}")
     done = {}  # this command's finished tasks
 
-    now = {}  # this family's entry, as last written
-
-    def run_now(stored, last_command=None):
+    def run_now(stored):
         """The run as the file holds it (`stored`: `record` reads it under the file's lock, and a command beside
-        this one may have recorded its tasks), with this command's tasks and, at its end, `last_command`."""
+        this one may have recorded its tasks), with this command's tasks and, with its last, the command."""
         payload = stored or {"families": {}}
         payload.pop("rows", None)
-        family = now["family"] = payload["families"].setdefault(args.family, {"tasks": {}})
-        family.pop("last_command", None)  # an earlier command's; this one's is written when it ends
+        family = payload["families"].setdefault(args.family, {"tasks": {}})
+        family.pop("last_command", None)  # an earlier command's; this one's is written with its last task
         family["tasks"].update(done)
-        if last_command:
-            family["last_command"] = last_command
+        if len(done) == len(chosen):  # the whole command after its imports, data and judges: what a family's set costs
+            family["last_command"] = {"tasks": chosen, "seconds": round(time.time() - started, 1)}
         return payload
 
     with _report.kept_on_interrupt(out, args.run, what="tasks", incomplete=False) as finished:
@@ -1323,13 +1321,9 @@ def main(argv=None):
             }
             print(f"  {task}: " + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
                                               for k, v in result.items() if not isinstance(v, dict)), flush=True)
-            _report.record(NAME, run=args.run, out=args.out, update=run_now)  # a stopped run keeps its finished tasks
-            finished.append(task)
-        # the whole command after its imports, data and judges included: what a family's set costs
-        last_command = {"tasks": chosen, "seconds": round(time.time() - started, 1)}
-        _report.record(NAME, run=args.run, out=args.out, update=lambda stored: run_now(stored, last_command))
+            finished.record(task, NAME, run=args.run, out=args.out, update=run_now)  # a stopped run keeps them
     rows = []
-    for name, entry in now["family"]["tasks"].items():
+    for name, entry in finished.result["families"][args.family]["tasks"].items():
         rows.append(row_of(args.family, name, entry, columns))
     cols = ["task", "half"] + columns + ["collapsed", "seconds"]
     for half in (TUNE, HELD_OUT, "control"):

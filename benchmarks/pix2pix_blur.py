@@ -235,9 +235,8 @@ def main(argv=None):
 
     results, grids, row_labels, col_labels = {}, [], [], None
 
-    def write(complete):
-        # Rewritten after every run, so a run cut short keeps what it finished (marked incomplete).
-        result = {
+    def payload():
+        return {
             "config": vars(args),
             "results": results,
             "criteria": {
@@ -247,11 +246,10 @@ def main(argv=None):
             },
             "note": "2 CPU cores shared with other jobs while measured; train_seconds are wall time under load.",
         }
-        _report.record("pix2pix_blur", result, run=args.run, out=args.out, complete=complete)
-        return result
 
+    # each model is recorded as it finishes in the run's partial entry; the last one's write is the whole run
     with _report.kept_on_interrupt(out, args.run) as finished:
-        for task in args.tasks:
+        for t, task in enumerate(args.tasks):
             train = synthetic_images.make_task(task, args.train, args.size, seed=args.seed)
             test_c, test_x = synthetic_images.make_task(task, args.test, args.size, seed=args.seed + 1000)
             keras.utils.set_random_seed(args.seed)
@@ -262,7 +260,7 @@ def main(argv=None):
             runs = [("l1", args.l1_weight[0], 0.0)] if "l1" in args.variants else []
             if "l1+cgan" in args.variants:
                 runs += [("l1+cgan", w, s) for w in args.l1_weight for s in args.l1_lowpass]
-            for variant, l1_weight, lowpass in runs:
+            for r, (variant, l1_weight, lowpass) in enumerate(runs):
                 name = run_name(variant, l1_weight, lowpass, args.l1_weight)
                 model, logs, seconds = train_variant(
                     task, variant, l1_weight, lowpass, train, init, args, (test_c, test_x)
@@ -282,15 +280,14 @@ def main(argv=None):
                       f"sharpness ratio {cell(report['sharpness_ratio'])}  flat error {cell(report['flat_error'], 4)}  "
                       f"edge similarity {cell(report['edge_similarity'])}  "
                       f"spectral match {cell(report['spectral_match'])}  ({seconds:.0f} s)", flush=True)
-                write(complete=False)
-                finished.append(f"{task} {name}")
+                finished.record(f"{task} {name}", "pix2pix_blur", payload(), run=args.run, out=args.out,
+                                complete=(t, r) == (len(args.tasks) - 1, len(runs) - 1))
             if outputs:
                 ordered = {k: outputs[k] for k in sorted(outputs, key=lambda name: name != "l1")}  # L1 first
                 count = min(args.grid_rows, args.test)  # was: an IndexError after training for --test below 4
                 grids.append(grid_rows(test_c, ordered, test_x, count))
                 row_labels += [task] * count
                 col_labels = ["input"] + [column_label(name) for name in ordered] + ["target"]
-        result = write(complete=True)
     print("\n| task | variant | PSNR (dB) | SSIM | sharpness / real | flat error | edge similarity | spectral match |"
           "\n|---|---|---|---|---|---|---|---|")
     for task, by_variant in results.items():
@@ -301,7 +298,7 @@ def main(argv=None):
         save_image_grid(np.concatenate(grids), args.grid, rows=len(row_labels), row_labels=row_labels,
                         col_labels=col_labels)
         print(f"grid: {args.grid}")
-    return result
+    return finished.result
 
 
 if __name__ == "__main__":

@@ -110,7 +110,7 @@ def launch(config, processes):
     results = []
     with _report.stopped_on_exit([]) as procs:  # a failed worker's peer would wait for it
         for index in range(processes):
-            env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+            env = _report.child_env(TF_CPP_MIN_LOG_LEVEL="2")
             env.pop("TF_CONFIG", None)
             if config["strategy"] == "multiworker":
                 env["TF_CONFIG"] = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
@@ -143,6 +143,7 @@ def main(argv=None):
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
+        _report.exit_with_parent()  # ends with the benchmark, even one killed outright (a peer would wait for it)
         return child(json.loads(args.child))
 
     _report.check_out(parser, "scaling", args.out)

@@ -218,7 +218,7 @@ def train_and_score(args, argv):
                 # Each in its own session: with Linux autogroup scheduling the two
                 # models then get a CPU share each, like two jobs started from two shells.
                 procs[name] = subprocess.Popen(
-                    cmd, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"), start_new_session=True
+                    cmd, env=_report.child_env(TF_CPP_MIN_LOG_LEVEL="2"), start_new_session=True
                 )
             for name, proc in procs.items():
                 if proc.wait() != 0:
@@ -295,6 +295,7 @@ def speed(model_path, rtf_seconds, seed):
 
 
 def main(argv=None):
+    _report.exit_with_parent()  # as a child (--train-only, --speed-only): ends with the benchmark, even one killed
     argv = sys.argv[1:] if argv is None else list(argv)
     args, out = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -314,17 +315,16 @@ def main(argv=None):
 
 
 def measure(args, argv, finished):
-    """Trains and scores the models, then times them, recording the run; adds each part to `finished` once written."""
+    """Trains and scores the models, then times them, recording each part of the run with `finished`."""
     rows, model_path, params = train_and_score(args, argv)
     # quality first, in case the speed run fails (a run without its speed: not complete)
-    _report.record("segan_quality_speed", {"args": vars(args), "generator_params": params, "quality": rows},
-                   run=args.run, out=args.out, complete=False)
-    finished.append("quality")
-    proc = subprocess.run(
+    finished.record("quality", "segan_quality_speed", {"args": vars(args), "generator_params": params,
+                                                       "quality": rows}, run=args.run, out=args.out, complete=False)
+    proc = subprocess.run(  # (stopped by a Ctrl-C or SIGTERM here: `run` kills it)
         [sys.executable, __file__, "--speed-only", model_path, "--rtf-seconds", str(args.rtf_seconds)],
         capture_output=True,
         text=True,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+        env=_report.child_env(TF_CPP_MIN_LOG_LEVEL="2"),
     )
     lines = [l for l in proc.stdout.splitlines() if l.startswith("@@SPEED@@")]
     if proc.returncode != 0 or not lines:
@@ -364,7 +364,7 @@ def measure(args, argv, finished):
         "criteria": criteria,
         "note": "CPU shared with other jobs while measuring; times are upper bounds.",
     }
-    print("wrote", _report.record("segan_quality_speed", result, run=args.run, out=args.out))
+    print("wrote", finished.record("speed", "segan_quality_speed", result, run=args.run, out=args.out))
 
 
 if __name__ == "__main__":

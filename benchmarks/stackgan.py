@@ -156,7 +156,7 @@ def main(argv=None):
         "note": "2 CPU cores shared with other jobs while measured; seconds are wall time under load.",
     }
     name = "+".join(args.variants)
-    # each variant is recorded as it finishes in the run's partial entry (the last too), then the whole run replaces it
+    # each variant is recorded as it finishes in the run's partial entry; the last one's write is the whole run
     with _report.kept_on_interrupt(out, name, what="variants") as finished:
         for variant in args.variants:
             if variant == "stackgan" and given:
@@ -166,11 +166,11 @@ def main(argv=None):
             rows.append(row)
             details[variant] = detail
             print(row, flush=True)
-            _report.record("stackgan", dict(payload, rows=rows), run=name, out=args.json, complete=False)
-            finished.append(variant)
+            finished.record(variant, "stackgan", dict(payload, rows=rows), run=name, out=args.json,
+                            complete=len(rows) == len(args.variants))
         columns = ["model", "hair", "both eyes", "all", "sharpness / real", "sharpness / stage 1 bilinear",
                    "diversity", "G params", "steps", "seconds"]
-        _report.write("stackgan", payload, rows, columns, out=args.json, run=name)
+        _report.show(out, name, rows, columns)
 
 
 if __name__ == "__main__":

@@ -319,16 +319,14 @@ def main(argv=None):
 
     cols = ["model", "junction_one_sprite", "junction_split", "junction_faded", "junction_valid_future",
             "rollout_intact", "psnr", "sharpness", "sharpness_difference", "selected_step", "train_seconds"]
-    written = {}
 
     def whole(stored):
-        """The complete run: the models merged as at each write, and their table rows."""
-        written.update(merged(stored))
-        written["rows"] = [dict(model=name, **{c: m.get(c, "") for c in cols[1:]})
-                           for name, m in written["models"].items()]
-        return written
+        """The run: the models merged as at each write, and their table rows."""
+        run = merged(stored)
+        run["rows"] = [dict(model=name, **{c: m.get(c, "") for c in cols[1:]}) for name, m in run["models"].items()]
+        return run
 
-    # each model is recorded as it finishes in the run's partial entry (the last too), then the whole run replaces it
+    # each model is recorded as it finishes in the run's partial entry; the last one's write is the whole run
     with _report.kept_on_interrupt(out, args.run) as finished:
         shape = (args.size, args.length, args.context)
         train = synthetic_video.junction_clips(args.train_clips, *shape, seed=args.seed)
@@ -344,19 +342,14 @@ def main(argv=None):
             ).frames[idx, test.junction_frame]
             for b in (0, 1)
         ], axis=1)  # [N, 2, H, W, 1]
-        def record(write, complete=True):  # --merge: beside the run's other commands; else the whole run is this one's
-            given = {"update": write} if args.merge else {"result": write(None)}
-            _report.record("video_split", run=args.run, out=args.out, complete=complete, **given)
-
         for name in names:
             train_model(name, args, train, test, val, futures, sprite_pixels, results)
-            record(merged, complete=False)
-            finished.append(name)
-        record(whole)  # (a Ctrl-C here keeps the partial run)
-    print(_report.table(written["rows"], cols))
-    print(f"\nwritten: {out} (run {args.run!r})")
+            # --merge: beside the run's other commands; else the whole run is this one's
+            given = {"update": whole} if args.merge else {"result": whole(None)}
+            finished.record(name, "video_split", run=args.run, out=args.out, complete=name == names[-1], **given)
+    _report.show(out, args.run, finished.result["rows"], cols)
     print("\ncriteria: GAN one sprite >= 0.90, L2 one sprite <= 0.20, GAN rollouts intact >= 0.80")
-    return written
+    return finished.result
 
 
 if __name__ == "__main__":

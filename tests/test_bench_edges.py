@@ -2,6 +2,8 @@
 
 import contextlib
 import json
+import os
+import signal
 
 import pytest
 
@@ -59,9 +61,10 @@ def another_command_writes_first(report, monkeypatch, at, command):
     monkeypatch.setattr(report, "_locked", lock)
 
 
-def cut_short_at(report, monkeypatch, at):
-    """A Ctrl-C halfway through the results file's write number `at` (its `json.dump`); "complete": the first
-    write holding a complete run (in a new file, a run's last write)."""
+def ctrl_c_at(report, monkeypatch, at, stop=None):
+    """A Ctrl-C (SIGINT, as the terminal sends it) halfway through the results file's write number `at` (its
+    `json.dump`); "complete": the first write holding a complete run (in a new file, a run's last write).
+    `stop`: an error raised there instead (the write cut short)."""
     dump, writes = json.dump, []
 
     def cut_short(obj, f, **kwargs):
@@ -74,7 +77,10 @@ def cut_short_at(report, monkeypatch, at):
             return dump(obj, f, **kwargs)
         text = json.dumps(obj, **kwargs)
         f.write(text[: len(text) // 2])
-        raise KeyboardInterrupt
+        if stop:
+            raise stop
+        os.kill(os.getpid(), signal.SIGINT)  # (a KeyboardInterrupt here unless `record` holds it off)
+        f.write(text[len(text) // 2:])
 
     monkeypatch.setattr(report.json, "dump", cut_short)
 
@@ -162,7 +168,7 @@ def test_a_run_stopped_again_keeps_its_earlier_complete_run(tmp_path, monkeypatc
 
 def test_a_ctrl_c_while_the_file_is_written_leaves_it_whole(tmp_path, monkeypatch, capsys):
     # Was: the file rewritten in place: a Ctrl-C during json.dump left it cut short, every run in it lost,
-    # and the message named the model as kept.
+    # and the message named the model as kept. Then: left as it was, the model just measured lost.
     video_split = benchmark_module("video_split")
     report = video_split._report
     out = tmp_path / "video_split.json"
@@ -170,10 +176,17 @@ def test_a_ctrl_c_while_the_file_is_written_leaves_it_whole(tmp_path, monkeypatc
     video_split.main(VIDEO + ["--out", str(out), "--run", "earlier"])
     before = out.read_text()
     dump = json.dump
-    cut_short_at(report, monkeypatch, 1)  # a Ctrl-C arriving halfway through the first write
+    ctrl_c_at(report, monkeypatch, 1)  # a Ctrl-C arriving halfway through the first write: it is written first
     err = interrupted(video_split.main, VIDEO + ["--out", str(out)], capsys)
-    assert err == f"interrupted: none of the models had finished; {out} is unchanged"
-    assert out.read_text() == before and [p.name for p in tmp_path.iterdir()] == ["video_split.json"]
+    assert err == f"interrupted: run 'default:partial' of {out} keeps the 1 finished models (l2), marked incomplete"
+    assert list(runs_of(out)) == ["earlier", "default:partial"] and [p.name for p in tmp_path.iterdir()] == [
+        "video_split.json"]
+    assert runs_of(out)["earlier"] == json.loads(before)["runs"][0]
+    after = out.read_text()
+    ctrl_c_at(report, monkeypatch, 1, stop=OSError(28, "No space left on device"))  # a write that fails halfway
+    with pytest.raises(OSError):
+        video_split.main(VIDEO + ["--out", str(out)])
+    assert out.read_text() == after and [p.name for p in tmp_path.iterdir()] == ["video_split.json"]
     monkeypatch.setattr(report.json, "dump", dump)
     video_split.main(VIDEO + ["--out", str(out)])  # the file still takes runs
     assert list(runs_of(out)) == ["earlier", "default"]
@@ -185,8 +198,8 @@ def test_video_split_merge_keeps_the_model_recorded_while_it_waited_for_the_lock
     out = tmp_path / "video_split.json"
     argv = VIDEO + ["--out", str(out), "--merge"]
     monkeypatch.setattr(video_split, "train_model", video_model)
-    # --only gan writes twice (its partial entry, then the run); the L2 command records between its read and write
-    another_command_writes_first(video_split._report, monkeypatch, 2, lambda: video_split.main(argv + ["--only", "l2"]))
+    # --only gan writes once (its model is the run); the L2 command records between its read and write
+    another_command_writes_first(video_split._report, monkeypatch, 1, lambda: video_split.main(argv + ["--only", "l2"]))
     video_split.main(argv + ["--only", "gan"])
     run = runs_of(out)["default"]
     assert list(run["result"]["models"]) == ["l2", "gan"] and [r["model"] for r in run["result"]["rows"]] == ["l2", "gan"]
@@ -197,11 +210,11 @@ def test_video_split_ends_a_ctrl_c_in_its_last_write_in_one_line(tmp_path, monke
     video_split = benchmark_module("video_split")
     out = tmp_path / "video_split.json"
     monkeypatch.setattr(video_split, "train_model", video_model)
-    cut_short_at(video_split._report, monkeypatch, 3)  # after both models' partial writes
+    ctrl_c_at(video_split._report, monkeypatch, 2)  # the run's, after the L2 model's partial write
     err = interrupted(video_split.main, VIDEO + ["--out", str(out)], capsys)
-    assert err == f"interrupted: run 'default:partial' of {out} keeps the 2 finished models (l2; gan), marked incomplete"
-    assert list(runs_of(out)) == ["default:partial"]
-    assert list(runs_of(out)["default:partial"]["result"]["models"]) == ["l2", "gan"]
+    assert err == f"interrupted: run 'default' of {out} was recorded whole before the stop"
+    assert list(runs_of(out)) == ["default"]
+    assert list(runs_of(out)["default"]["result"]["models"]) == ["l2", "gan"]
 
 
 def test_video_split_merge_keeps_the_earlier_rows_in_a_run_cut_short(tmp_path, monkeypatch, capsys):
@@ -405,17 +418,39 @@ def _segan_quality_speed(module, monkeypatch, tmp_path):
     ("caption_generalisation", _caption_generalisation), ("classifier_pooling", _classifier_pooling),
     ("segan_quality_speed", _segan_quality_speed),
 ])
-def test_a_ctrl_c_in_a_benchmarks_last_write_ends_in_one_line_keeping_its_partial_run(name, setup, tmp_path,
-                                                                                      monkeypatch, capsys):
+def test_a_ctrl_c_in_a_benchmarks_last_write_ends_in_one_line_with_the_run_recorded(name, setup, tmp_path,
+                                                                                   monkeypatch, capsys):
     # Was: the last write (the complete run) came after the Ctrl-C handling: a Ctrl-C during it was a traceback.
+    # Then (each part written once, the last only in the whole run): the write left the file as it was, and the
+    # last part, measured, was lost; the write now ends first.
     module = benchmark_module(name)
     argv, run, what = setup(module, monkeypatch, tmp_path)
     out = tmp_path / f"{name}.json"
-    cut_short_at(module._report, monkeypatch, "complete")
+    ctrl_c_at(module._report, monkeypatch, "complete")
     err = interrupted(module.main, argv + [str(out)], capsys)
-    assert err.startswith(f"interrupted: run '{run}:partial' of {out} keeps the ") and err.endswith(
-        "marked incomplete") and f" finished {what} (" in err
-    assert list(runs_of(out)) == [f"{run}:partial"]
+    assert err == f"interrupted: run '{run}' of {out} was recorded whole before the stop"
+    assert list(runs_of(out)) == [run] and runs_of(out)[run]["complete"] is True
+
+
+@pytest.mark.parametrize("name, setup, parts", [
+    ("stackgan", _stackgan, lambda module: len(module.VARIANTS)),
+    ("discriminator_designs", _discriminator_designs, lambda module: 2),  # (mismatch on and off)
+    ("condition_fidelity", _condition_fidelity, lambda module: 1),
+    ("pix2pix_blur", _pix2pix_blur, lambda module: 1),
+    ("caption_generalisation", _caption_generalisation, lambda module: 1),
+    ("classifier_pooling", _classifier_pooling,
+     lambda module: 2 * len(module.STACK_TASKS) + len(module.CONDITIONAL_TASKS)),  # (two sizes per StackGAN task)
+    ("segan_quality_speed", _segan_quality_speed, lambda module: 2),  # (quality, then speed)
+])
+def test_a_benchmark_writes_each_part_once(name, setup, parts, tmp_path, monkeypatch):
+    # Was: the last part was written twice: into the run's partial entry, then in the whole run.
+    module = benchmark_module(name)
+    argv, run, what = setup(module, monkeypatch, tmp_path)
+    dump, writes = json.dump, []
+    monkeypatch.setattr(module._report.json, "dump", lambda obj, f, **kwargs: writes.append(
+        [r["name"] for r in obj["runs"]]) or dump(obj, f, **kwargs))
+    module.main(argv + [str(tmp_path / f"{name}.json")])
+    assert writes == [[f"{run}:partial"]] * (parts(module) - 1) + [[run]]
 
 
 @pytest.mark.parametrize("name, setup", [
@@ -455,8 +490,10 @@ def test_segan_quality_speed_marks_its_quality_without_speed_incomplete(tmp_path
     partial_run_refused("segan_quality_speed", out, "default", monkeypatch)
 
 
-def test_segan_quality_speed_jobs_2_stops_its_children_on_ctrl_c(tmp_path, monkeypatch, capsys):
-    # Was: the two training children ran in sessions of their own: a Ctrl-C ended the benchmark, not them.
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def test_segan_quality_speed_jobs_2_stops_its_children(stop, tmp_path, monkeypatch, capsys):
+    # Was: the two training children ran in sessions of their own: a Ctrl-C ended the benchmark, not them;
+    # a SIGTERM ended it at once, with no `finally`, so it still did.
     import subprocess
 
     module = benchmark_module("segan_quality_speed")
@@ -464,28 +501,58 @@ def test_segan_quality_speed_jobs_2_stops_its_children_on_ctrl_c(tmp_path, monke
     monkeypatch.setattr("keras_cgan.metrics.audio.evaluate", lambda clean, estimates, **kwargs: {"snr": 0.0})
     popen, children = subprocess.Popen, []
 
-    class Child(popen):  # a stub child: sleeps instead of training; the Ctrl-C comes as the first one is waited for
+    class Child(popen):  # a stub child: sleeps instead of training; the stop comes as the first one is waited for
         def wait(self, timeout=None):
             if timeout is None and self is children[0]:
-                raise KeyboardInterrupt
+                if stop == "ctrl-c":
+                    raise KeyboardInterrupt
+                if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # (it would end the tests)
+                    pytest.fail("a SIGTERM here ends the benchmark at once, its children left running")
+                os.kill(os.getpid(), signal.SIGTERM)
             return super().wait(timeout)
 
     def start(cmd, **kwargs):
         assert "--train-only" in cmd and kwargs.get("start_new_session")
+        assert kwargs["env"][module._report.PARENT] == str(os.getpid())  # (killed outright, it is watched for)
         children.append(Child(["sleep", "60"], **kwargs))
         return children[-1]
 
     monkeypatch.setattr(subprocess, "Popen", start)
     out = tmp_path / "segan_quality_speed.json"
     try:
-        err = interrupted(module.main, ["--jobs", "2", "--out", str(out)], capsys)
-        assert err == f"interrupted: none of the measurements had finished; {out} is unchanged"
+        if stop == "ctrl-c":
+            err = interrupted(module.main, ["--jobs", "2", "--out", str(out)], capsys)
+            assert err == f"interrupted: none of the measurements had finished; {out} is unchanged"
+        else:
+            with pytest.raises(SystemExit) as exit:
+                module.main(["--jobs", "2", "--out", str(out)])
+            assert exit.value.code == 143 and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # (put back)
         assert len(children) == 2 and [c.poll() for c in children] == [-15, -15]  # (SIGTERM)
     finally:
         for child in children:
             if child.poll() is None:
                 child.kill()
                 popen.wait(child)
+
+
+def test_a_child_ends_itself_once_its_benchmark_is_gone(monkeypatch):
+    # Was: a benchmark killed outright (SIGKILL) stopped none of its children: they trained on, to their end.
+    import threading
+
+    report = benchmark_module("_report")
+    parent, stopped = [os.getppid()], threading.Event()
+    env = report.child_env(TF_CPP_MIN_LOG_LEVEL="2")  # as the benchmark starts it, with this process as its parent
+    monkeypatch.setenv(report.PARENT, env[report.PARENT])
+    monkeypatch.setattr(report.os, "getppid", lambda: parent[0])
+    parent[0] = os.getpid()
+    watcher = report.exit_with_parent(every=0.01, stop=stopped.set)
+    assert report.PARENT not in os.environ  # (not passed on to its own children)
+    assert not stopped.wait(0.1)  # its benchmark runs
+    parent[0] = 1  # killed: the child is now init's (or a subreaper's)
+    assert stopped.wait(5)
+    watcher.join(5)
+    monkeypatch.delenv(report.PARENT, raising=False)
+    assert report.exit_with_parent(stop=stopped.set) is None  # started by hand: nothing to watch
 
 
 def test_scaling_stops_the_other_worker_when_one_fails(monkeypatch):
@@ -496,7 +563,7 @@ def test_scaling_stops_the_other_worker_when_one_fails(monkeypatch):
     popen, children = subprocess.Popen, []
 
     def start(cmd, **kwargs):  # stub workers: the first fails at once, the second would wait a minute
-        assert "--child" in cmd
+        assert "--child" in cmd and kwargs["env"][module._report.PARENT] == str(os.getpid())
         children.append(popen(["sh", "-c", "exit 3"] if not children else ["sleep", "60"], **kwargs))
         return children[-1]
 
@@ -637,11 +704,11 @@ def test_generalisation_keeps_the_tasks_recorded_while_it_waited_for_the_lock(tm
     monkeypatch.setitem(module.MODELS, "next_frame_gan", lambda *args: None)
     out = tmp_path / "g.json"
     argv = ["--family", "next_frame_gan", "--out", str(out)]
-    # --task fork writes twice (the task, then its command); bouncing_ball's command records between its read and write
-    another_command_writes_first(module._report, monkeypatch, 2, lambda: module.main(argv + ["--task", "bouncing_ball"]))
+    # --task fork writes once (the task and its command); bouncing_ball's command records between its read and write
+    another_command_writes_first(module._report, monkeypatch, 1, lambda: module.main(argv + ["--task", "bouncing_ball"]))
     module.main(argv + ["--task", "fork"])
     family = runs_of(out)["defaults"]["result"]["families"]["next_frame_gan"]
-    assert list(family["tasks"]) == ["fork", "bouncing_ball"] and family["last_command"]["tasks"] == ["fork"]
+    assert list(family["tasks"]) == ["bouncing_ball", "fork"] and family["last_command"]["tasks"] == ["fork"]
 
 
 def test_generalisation_ends_a_ctrl_c_in_its_last_write_in_one_line(tmp_path, monkeypatch, capsys):
@@ -650,10 +717,11 @@ def test_generalisation_ends_a_ctrl_c_in_its_last_write_in_one_line(tmp_path, mo
     monkeypatch.setitem(module.FAMILIES, "next_frame_gan", (tasks, lambda *args: ({}, 0.0, None), columns))
     monkeypatch.setitem(module.MODELS, "next_frame_gan", lambda *args: None)
     out = tmp_path / "g.json"
-    cut_short_at(module._report, monkeypatch, 2)  # the command's own write, after its task's
+    ctrl_c_at(module._report, monkeypatch, 1)  # its one write: the task and the command
     err = interrupted(module.main, ["--family", "next_frame_gan", "--task", "fork", "--out", str(out)], capsys)
     assert err == f"interrupted: run 'defaults' of {out} keeps the 1 finished tasks (fork)"
-    assert list(runs_of(out)["defaults"]["result"]["families"]["next_frame_gan"]["tasks"]) == ["fork"]
+    family = runs_of(out)["defaults"]["result"]["families"]["next_frame_gan"]
+    assert list(family["tasks"]) == ["fork"] and family["last_command"]["tasks"] == ["fork"]
 
 
 def test_export_latency_measures_a_family_named_twice_once(tmp_path, monkeypatch):

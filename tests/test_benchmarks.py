@@ -200,7 +200,7 @@ def test_caption_generalisation_recorded_commands_remake_their_runs(tmp_path, mo
     monkeypatch.setattr(module.text_to_image, "run", lambda settings: {})
     monkeypatch.setattr(module, "row", lambda label, settings, result: {"run": label})
     written = []
-    monkeypatch.setattr(module._report, "write", lambda name, payload, rows, columns, out, run: written.append(
+    monkeypatch.setattr(module._report, "show", lambda path, run, rows, columns: written.append(
         (run, [r["run"] for r in rows])))
     with open(_report.path_of("caption_generalisation")) as f:
         recorded = [r for r in json.load(f)["runs"] if r["argv"]]

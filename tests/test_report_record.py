@@ -147,21 +147,28 @@ def test_a_command_stopped_after_another_took_the_whole_run_says_so(tmp_path, mo
         "recording the whole run 'default' has since replaced it")
 
 
-@pytest.mark.parametrize("stop", [KeyboardInterrupt, MemoryError])
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, MemoryError, "SIGTERM"])
 def test_a_command_stopped_leaves_the_partial_entry_to_the_next_complete_run(stop, tmp_path, monkeypatch):
     # Was: a stopped (or failed) command stayed listed in `default:partial`: every later run completed beside it
-    # (`--merge`) kept that entry, waiting for a command that would never complete.
+    # (`--merge`) kept that entry, waiting for a command that would never complete. A SIGTERM ended the command
+    # at once, and so left it listed.
     import json
+    import signal
 
     report = benchmark_module("_report")
     monkeypatch.setattr(report, "commit", lambda: None)  # (no git)
     out = str(tmp_path / "scaling.json")
     monkeypatch.setattr(report, "COMMAND", "x")
-    with pytest.raises(SystemExit if stop is KeyboardInterrupt else stop):
+    with pytest.raises(stop if stop is MemoryError else SystemExit) as stopped:
         with report.kept_on_interrupt(out, "default") as finished:
             report.record("scaling", out=out, complete=False, update=lambda stored: {"models": ["l2"]})
             finished.append("l2")
-            raise stop
+            if stop != "SIGTERM":
+                raise stop
+            if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # (it would end the tests)
+                pytest.fail("a SIGTERM here ends the command at once, listed in default:partial")
+            os.kill(os.getpid(), signal.SIGTERM)
+    assert stop != "SIGTERM" or stopped.value.code == 143
     monkeypatch.setattr(report, "COMMAND", "y")  # the same run, later, to its end
     report.record("scaling", out=out, update=lambda stored: {"models": ["l2", "gan"]})
     with open(out) as f:

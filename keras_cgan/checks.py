@@ -329,13 +329,14 @@ def check_samples(samples, where, what="targets", kind="image", use="generate", 
         )
 
 
-def mono(samples, name, where=""):
+def mono(samples, name, where="", batch="pass one signal at a time"):
     """`samples` (an array) as one signal, 1-D, when at most one of their axes is longer than 1; else a `ValueError`.
 
     `[T]`, `[T, 1]` and `[1, T]` are one signal; `[T, 2]` (stereo) or
     `[B, T]` (a batch) are not: flattened, they were read as `2T`
     interleaved samples. The message names `name`, then `where` (said
-    after the shape, e.g. `" for chunk 3"`).
+    after the shape, e.g. `" for chunk 3"`), then what to do: mix channels
+    down, or `batch` (what the caller takes a batch with).
 
     >>> mono(np.zeros((1, 3)), "waveform").shape
     (3,)
@@ -348,7 +349,7 @@ def mono(samples, name, where=""):
     if sum(size > 1 for size in samples.shape) > 1:
         raise ValueError(
             f"`{name}` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape {samples.shape}{where}; "
-            "mix channels down first (to mono, as `data.audio.read_wav` does), or pass one signal at a time."
+            f"mix channels down first (to mono, as `data.audio.read_wav` does), or {batch}."
         )
     return samples.reshape(-1)
 

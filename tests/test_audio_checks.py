@@ -5,7 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from keras_cgan import export
+from keras_cgan import checks, export
+from keras_cgan.metrics import audio as audio_metrics
 from keras_cgan.models.segan import streaming
 from tests.test_segan_edges import WINDOW, tiny_segan
 
@@ -104,8 +105,6 @@ def test_the_8_bit_hint_is_given_for_8_bit_samples_only(gan, clip, eight_bit):
 def test_metrics_take_an_estimate_beyond_full_scale_and_refuse_pcm_against_it(peak):
     # int16 against an estimate at 1.0000001 (a model's output: not clipped) scored ~0 dB, as did any estimate
     # beyond 1.001 against PCM read as floats; the estimate on its own was scored, and still is.
-    from keras_cgan.metrics import audio as audio_metrics
-
     clean = 0.5 * np.sin(np.arange(2000) * 0.05)
     estimate = clean.copy()
     estimate[5] = peak
@@ -114,3 +113,19 @@ def test_metrics_take_an_estimate_beyond_full_scale_and_refuse_pcm_against_it(pe
         with pytest.raises(ValueError, match=rf"^clean holds {re.escape(said)}.* but estimate .*up to "
                                              rf"{re.escape(f'{peak:g}')}\)?: score them on one scale"):
             audio_metrics.snr(pcm, estimate)
+
+
+@pytest.mark.parametrize("call, name, batch", [
+    (lambda x: audio_metrics.snr(x, x), "clean",
+     "score a batch with `evaluate(clean, estimates)`"),
+    (lambda x: audio_metrics.evaluate([x], [x], metrics="snr"), "clean[0]",
+     "pass one utterance per item"),
+], ids=["snr", "evaluate"])
+def test_the_metrics_refuse_stereo_with_the_mono_rule_of_enhance(call, name, batch):
+    # The metrics had their own rule and words: "clean must be one mono utterance, 1-D. Received shape: (300, 2)".
+    stereo = np.zeros((300, 2))
+    with pytest.raises(ValueError) as scored:
+        call(stereo)
+    with pytest.raises(ValueError) as checked:
+        checks.mono(stereo, name)
+    assert str(scored.value) == str(checked.value).replace("pass one signal at a time", batch)

@@ -29,18 +29,16 @@ import numpy as np
 from keras_cgan import checks
 
 
-def _utterance(x, name):
-    """One mono utterance as a 1-D array (`[T]`, `[T, 1]`, `[1, T]`) of finite samples; a batch or several channels refused."""
+def _utterance(x, name, batch):
+    """One mono utterance as a 1-D array (`[T]`, `[T, 1]`, `[1, T]`) of finite samples; a batch or several channels refused.
+
+    `batch` says how to score a batch instead, as `checks.mono` takes it.
+    """
     x = np.asarray(x, "float64")
-    squeezed = np.squeeze(x)
-    if squeezed.ndim > 1:
-        raise ValueError(
-            f"{name} must be one mono utterance, 1-D. Received shape: {x.shape}; score a batch with "
-            "`evaluate(clean, estimates)`, and mix channels down first."
-        )
+    one = checks.mono(x, name, batch=batch)
     # NaN was a NaN score (SNR), a made-up one (STOI's 1e-05) or PESQ's "cannot convert float NaN"
     checks.check_finite(x, name, "samples", use="score")
-    return squeezed.reshape(-1)
+    return one
 
 
 # Against PCM, float samples peaking at FLOAT_REACH or below, or SCALE_GAP below the PCM's peak, are float audio.
@@ -65,7 +63,10 @@ def _float_audio(x, peak, pcm_peak):
 
 def _pair(clean, estimate, names=("clean", "estimate")):
     given = {name: np.asarray(x) for name, x in zip(names, (clean, estimate))}
-    clean, estimate = (_utterance(x, name) for name, x in given.items())
+    # a metric called on a batch is told of `evaluate`; an item of `evaluate`'s lists, to pass one utterance per item
+    batch = "score a batch with `evaluate(clean, estimates)`" if names == ("clean", "estimate") else \
+        "pass one utterance per item"
+    clean, estimate = (_utterance(x, name, batch) for name, x in given.items())
     if clean.shape != estimate.shape:
         raise ValueError(f"{names[0]} and {names[1]} must have the same length; got {clean.size} and {estimate.size}.")
     if clean.size == 0:

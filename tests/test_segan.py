@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 import tensorflow as tf
 
-from keras_cgan import SEGAN, export, losses, networks
+from keras_cgan import SEGAN, checks, export, losses, networks
 from keras_cgan.cli import enhance as enhance_cli
 from keras_cgan.models.segan import streaming
 from keras_cgan.models.segan import waveform as wf
@@ -414,6 +414,17 @@ def test_stream_enhance_checks_the_signal_and_its_settings_as_enhance_does():
             streaming.stream_enhance(identity, **{"waveform": x, "window": WINDOW, **kwargs})
     with pytest.raises(ValueError, match=re.escape("`run_window` must be a callable")):
         streaming.StreamingEnhancer(None, WINDOW)  # failed at the first full window
+
+
+def test_stream_enhance_checks_the_signal_once_not_each_chunk_again(monkeypatch):
+    # It checked the whole waveform, then each chunk of it again (its shape and range, 100 times for 10 s of audio).
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, 3 * WINDOW).astype("float32")
+    expected = streaming.stream_enhance(lambda frame: frame, x, window=WINDOW, chunk_size=100)
+    checked, mono = [], checks.mono
+    monkeypatch.setattr(checks, "mono", lambda samples, name, *args: checked.append(name) or mono(samples, name, *args))
+    y = streaming.stream_enhance(lambda frame: frame, x, window=WINDOW, chunk_size=100)
+    assert checked == ["waveform"]
+    np.testing.assert_array_equal(y, expected)
 
 
 def test_audio_checks_give_hints_for_waveforms_not_images():

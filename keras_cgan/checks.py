@@ -161,7 +161,7 @@ def scaling_hint(low, high, kind="image", stream=False, samples=None):
     `stream`: the samples are one chunk of a stream, to be scaled as the rest
     of it (one fixed gain, not each chunk by its own peak). `samples`: the
     samples themselves, when known, which tell 8-bit PCM from float audio
-    (`_looks_8_bit`); with their bounds alone, or whole samples at a few
+    (`looks_8_bit`); with their bounds alone, or whole samples at a few
     levels, the 8-bit hint is a guess, said as one.
 
     >>> scaling_hint(0, 255)
@@ -177,7 +177,7 @@ def scaling_hint(low, high, kind="image", stream=False, samples=None):
                 "the stream's loudest peak), not each chunk by its own peak: its level would jump from chunk to "
                 "chunk") if stream else \
             "scale louder audio down, e.g. `x / np.abs(x).max()`"
-        eight_bit = _looks_8_bit(low, high, samples)
+        eight_bit = looks_8_bit(low, high, samples)
         if eight_bit:
             how = "8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128`"
         elif eight_bit is None:
@@ -205,7 +205,7 @@ def scaling_hint(low, high, kind="image", stream=False, samples=None):
 EIGHT_BIT_LEVELS = 16
 
 
-def _looks_8_bit(low, high, samples=None):
+def looks_8_bit(low, high, samples=None):
     """Whether samples spanning `[low, high]` look like unsigned 8-bit PCM read as floats; `None`: maybe.
 
     Its silence is 128, so any recording spans it, in whole numbers of
@@ -216,7 +216,7 @@ def _looks_8_bit(low, high, samples=None):
     recording, or not audio at all) are `None`, as are the bounds alone
     (`samples` None): they can rule 8-bit out, not in.
 
-    >>> _looks_8_bit(0.0, 200.0, np.linspace(0.0, 200.0, 999)), _looks_8_bit(0.0, 200.0, np.arange(201.0))
+    >>> looks_8_bit(0.0, 200.0, np.linspace(0.0, 200.0, 999)), looks_8_bit(0.0, 200.0, np.arange(201.0))
     (False, True)
     """
     if not (0 <= low <= 128 <= high <= 255 and float(low).is_integer() and float(high).is_integer()):

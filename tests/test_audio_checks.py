@@ -129,3 +129,30 @@ def test_the_metrics_refuse_stereo_with_the_mono_rule_of_enhance(call, name, bat
     with pytest.raises(ValueError) as checked:
         checks.mono(stereo, name)
     assert str(scored.value) == str(checked.value).replace("pass one signal at a time", batch)
+
+
+_SPEECH = 0.5 * np.sin(np.arange(4000) * 0.05) + 0.1 * np.sin(np.arange(4000) * 0.31)
+_NOISY = _SPEECH + 0.1 * np.random.default_rng(0).standard_normal(4000)
+_U8 = np.round(128 + 128 * _SPEECH)  # unsigned 8-bit PCM, as whole floats
+
+
+@pytest.mark.parametrize("clean, estimate, name, hint", [
+    # each was scored with its silence, 128, counted as signal: SNR 9 dB too high, against 8-bit PCM too
+    (_U8.astype("uint8"), np.round(128 + 128 * _NOISY).astype("uint8"), "clean", "(x.astype('float32') - 128) / 128"),
+    (_U8, np.round(128 + 128 * _NOISY), "clean", "(x - 128) / 128"),
+    (_SPEECH, _U8, "estimate", "(x - 128) / 128"),
+    ([_SPEECH, _SPEECH], [_NOISY, _U8], "estimates[1]", "(x - 128) / 128"),
+], ids=["uint8", "floats", "float-estimate", "evaluate"])
+def test_the_metrics_refuse_unsigned_8_bit_pcm_naming_it(clean, estimate, name, hint):
+    score = audio_metrics.evaluate if isinstance(clean, list) else audio_metrics.snr
+    with pytest.raises(ValueError, match=rf"^{re.escape(name)} holds unsigned 8-bit PCM .*silent at 128.*"
+                                         rf"{re.escape(hint)}"):
+        score(clean, estimate)
+
+
+@pytest.mark.parametrize("step", [1 / 128, 1 / 127])
+def test_the_metrics_score_8_bit_audio_scaled_to_float_as_float(step):
+    clean = np.round(_SPEECH / step) * step
+    by_hand = 10 * np.log10(np.sum(clean**2) / np.sum((clean - _NOISY) ** 2))
+    np.testing.assert_allclose(audio_metrics.snr(clean, _NOISY), by_hand, rtol=1e-9)
+

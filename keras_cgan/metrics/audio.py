@@ -14,6 +14,11 @@ samples are float audio when they peak at 2 or less (full scale, and a
 model's overshoot), or 60 dB below the PCM (a gain): an estimate at 1.3, or
 at 5, against clean int16 speech peaking at 16383. Above both they are quiet
 PCM, and are scored (an estimate peaking at 82 against 16383), as silence is.
+Unsigned 8-bit PCM (uint8, or its whole numbers read as floats, as
+`checks.looks_8_bit` tells them) is refused: its silence is 128, an offset
+every score would count as signal. 8-bit audio scaled to `[-1, 1]`
+(multiples of 1/128 or 1/127) is float audio, and is scored as it is: its
+quantization noise is part of the recording.
 
 Example:
 
@@ -61,6 +66,27 @@ def _float_audio(x, peak, pcm_peak):
     return x.dtype.kind == "f" and 0 < peak and (peak <= FLOAT_REACH or peak < SCALE_GAP * pcm_peak)
 
 
+def _refuse_unsigned_8_bit(x, name, dtype):
+    """A `ValueError` naming `name` when `x` (1-D float64, given as `dtype`) is unsigned 8-bit PCM.
+
+    It is when given as uint8, or as whole floats `checks.looks_8_bit` takes
+    for it: its silence is 128, an offset every score counted as signal
+    (SNR 9 dB too high for speech at 11 dB). 8-bit audio scaled to
+    `[-1, 1]` (multiples of 1/128 or 1/127) is float audio, and is scored.
+    """
+    low, high = float(x.min()), float(x.max())
+    if dtype == np.uint8:
+        what, hint = "uint8", checks.cast_hint("uint8", "audio")
+    elif dtype.kind == "f" and checks.looks_8_bit(low, high, x):
+        what, hint = "read as floats, whole numbers", checks.scaling_hint(low, high, "audio", samples=x)
+    else:
+        return
+    raise ValueError(
+        f"{name} holds unsigned 8-bit PCM ({what} from {low:g} to {high:g}), silent at 128: every score would "
+        f"count that offset as signal.{hint}"
+    )
+
+
 def _pair(clean, estimate, names=("clean", "estimate")):
     given = {name: np.asarray(x) for name, x in zip(names, (clean, estimate))}
     # a metric called on a batch is told of `evaluate`; an item of `evaluate`'s lists, to pass one utterance per item
@@ -71,6 +97,8 @@ def _pair(clean, estimate, names=("clean", "estimate")):
         raise ValueError(f"{names[0]} and {names[1]} must have the same length; got {clean.size} and {estimate.size}.")
     if clean.size == 0:
         raise ValueError(f"{names[0]} and {names[1]} are empty.")
+    for name, x in zip(names, (clean, estimate)):  # unsigned 8-bit: its silence, 128, was scored as signal
+        _refuse_unsigned_8_bit(x, name, given[name].dtype)
     peaks = {name: float(np.abs(x).max()) for name, x in zip(names, (clean, estimate))}
     for name, other in (names, names[::-1]):  # PCM against float audio: every score was wrong
         if not (_pcm(given[name], peaks[name]) and _float_audio(given[other], peaks[other], peaks[name])):

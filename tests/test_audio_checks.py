@@ -156,3 +156,13 @@ def test_the_metrics_score_8_bit_audio_scaled_to_float_as_float(step):
     by_hand = 10 * np.log10(np.sum(clean**2) / np.sum((clean - _NOISY) ** 2))
     np.testing.assert_allclose(audio_metrics.snr(clean, _NOISY), by_hand, rtol=1e-9)
 
+
+def test_evaluate_checks_each_utterance_once(monkeypatch):
+    # It checked every utterance, then each metric checked it again: 3 times for two metrics.
+    expected = audio_metrics.evaluate([_SPEECH, _SPEECH[:3000]], [_NOISY, _NOISY[:3000]], metrics=("snr", "segsnr"))
+    checked, check_finite = [], checks.check_finite
+    monkeypatch.setattr(checks, "check_finite", lambda x, where, *args, **kwargs: checked.append(where)
+                        or check_finite(x, where, *args, **kwargs))
+    scored = audio_metrics.evaluate([_SPEECH, _SPEECH[:3000]], [_NOISY, _NOISY[:3000]], metrics=("snr", "segsnr"))
+    assert checked == ["clean[0]", "estimates[0]", "clean[1]", "estimates[1]"]
+    assert scored == expected

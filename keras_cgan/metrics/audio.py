@@ -118,7 +118,10 @@ def _pair(clean, estimate, names=("clean", "estimate")):
 
 def snr(clean, estimate, eps=1e-12):
     """Signal-to-noise ratio in dB of `estimate` against `clean`."""
-    clean, estimate = _pair(clean, estimate)
+    return _snr(*_pair(clean, estimate), eps)
+
+
+def _snr(clean, estimate, eps=1e-12):
     return float(10 * np.log10((np.sum(clean**2) + eps) / (np.sum((clean - estimate) ** 2) + eps)))
 
 
@@ -134,7 +137,10 @@ def segmental_snr(clean, estimate, frame_length=512, hop=256, low=-10.0, high=35
     frame_length, hop = checks.integer("frame_length", frame_length, low=1), checks.integer("hop", hop, low=1)
     if not low < high:
         raise ValueError(f"`low` must be below `high`. Received: low={low}, high={high}")
-    clean, estimate = _pair(clean, estimate)
+    return _segmental_snr(*_pair(clean, estimate), frame_length, hop, low, high, eps)
+
+
+def _segmental_snr(clean, estimate, frame_length=512, hop=256, low=-10.0, high=35.0, eps=1e-12):
     count = max(1, 1 + (clean.size - frame_length) // hop)
     values = []
     for i in range(count):
@@ -146,26 +152,34 @@ def segmental_snr(clean, estimate, frame_length=512, hop=256, low=-10.0, high=35
 
 def pesq(clean, estimate, sample_rate=16000, mode=None):
     """PESQ MOS-LQO (wide band at 16 kHz, narrow band at 8 kHz)."""
+    return _pesq_at(sample_rate, mode)(*_pair(clean, estimate))
+
+
+def _pesq_at(sample_rate, mode=None):
+    """PESQ at `sample_rate` as a function of two checked utterances, once the package and the rate are there."""
     try:
         from pesq import pesq as _pesq
     except ImportError as e:
         raise ImportError("PESQ needs the `pesq` package: pip install 'keras-cgan[audio]'.") from e
     if sample_rate not in (8000, 16000):
         raise ValueError(f"PESQ is defined at 8000 or 16000 Hz. Received: sample_rate={sample_rate}")
-    clean, estimate = _pair(clean, estimate)
     mode = mode or ("wb" if sample_rate == 16000 else "nb")
-    return float(_pesq(sample_rate, clean, estimate, mode))
+    return lambda clean, estimate: float(_pesq(sample_rate, clean, estimate, mode))
 
 
 def stoi(clean, estimate, sample_rate=16000, extended=False):
     """Short-time objective intelligibility in `[0, 1]`."""
+    return _stoi_at(sample_rate, extended)(*_pair(clean, estimate))
+
+
+def _stoi_at(sample_rate, extended=False):
+    """STOI at `sample_rate` as a function of two checked utterances, once the package and the rate are there."""
     try:
         from pystoi import stoi as _stoi
     except ImportError as e:
         raise ImportError("STOI needs the `pystoi` package: pip install 'keras-cgan[audio]'.") from e
     checks.number("sample_rate", sample_rate, low=0, low_open=True)
-    clean, estimate = _pair(clean, estimate)
-    return float(_stoi(clean, estimate, sample_rate, extended=extended))
+    return lambda clean, estimate: float(_stoi(clean, estimate, sample_rate, extended=extended))
 
 
 def _single(x):
@@ -177,6 +191,8 @@ def _single(x):
 
 
 METRICS = {"snr": snr, "segsnr": segmental_snr, "pesq": pesq, "stoi": stoi}
+# Each metric at a sample rate, as a function of two utterances `_pair` has checked (`evaluate` checks each once).
+_SCORES = {"snr": lambda rate: _snr, "segsnr": lambda rate: _segmental_snr, "pesq": _pesq_at, "stoi": _stoi_at}
 
 
 def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pesq", "stoi")):
@@ -203,11 +219,12 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
         raise ValueError(f"{len(clean)} clean utterances but {len(estimates)} estimates.")
     if not len(clean):  # was: NaN for every metric, with RuntimeWarnings
         raise ValueError("`clean` and `estimates` hold no utterance: nothing to score.")
+    scores = {name: _SCORES[name](sample_rate) for name in metrics}  # a missing package, a rate: before the data
     for i, (c, e) in enumerate(zip(clean, estimates)):  # before any score, each utterance named
         _pair(c, e, ("clean", "estimates") if single else (f"clean[{i}]", f"estimates[{i}]"))
-    out = {}
-    for name in metrics:
-        fn = METRICS[name]
-        kwargs = {"sample_rate": sample_rate} if name in ("pesq", "stoi") else {}
-        out[name] = float(np.mean([fn(c, e, **kwargs) for c, e in zip(clean, estimates)]))
-    return out
+    values = {name: [] for name in scores}
+    for pair in zip(clean, estimates):  # checked above, not again by each metric: only read here
+        c, e = (np.asarray(x, "float64").reshape(-1) for x in pair)
+        for name, score in scores.items():
+            values[name].append(score(c, e))
+    return {name: float(np.mean(v)) for name, v in values.items()}

@@ -35,9 +35,10 @@ from keras_cgan import checks
 
 
 def _utterance(x, name, batch):
-    """One mono utterance as a 1-D array (`[T]`, `[T, 1]`, `[1, T]`) of finite samples; a batch or several channels refused.
+    """One mono utterance as a 1-D array (`[T]`, `[T, 1]`, `[1, T]`) of finite samples.
 
-    `batch` says how to score a batch instead, as `checks.mono` takes it.
+    A batch or several channels are refused by `checks.mono`, whose message
+    ends with `batch`: how to score a batch instead.
     """
     x = np.asarray(x, "float64")
     one = checks.mono(x, name, batch=batch)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from keras_cgan import checks, export
+from keras_cgan.data import audio as audio_data
 from keras_cgan.metrics import audio as audio_metrics
 from keras_cgan.models.segan import streaming
 from tests.test_segan_edges import WINDOW, tiny_segan
@@ -166,3 +167,19 @@ def test_evaluate_checks_each_utterance_once(monkeypatch):
     scored = audio_metrics.evaluate([_SPEECH, _SPEECH[:3000]], [_NOISY, _NOISY[:3000]], metrics=("snr", "segsnr"))
     assert checked == ["clean[0]", "estimates[0]", "clean[1]", "estimates[1]"]
     assert scored == expected
+
+
+@pytest.mark.parametrize("kwargs, said", [
+    # each was an error of tf.data at the first batch, or went through (True as a fraction)
+    (dict(reshape_noise="0.5"), "`reshape_noise` must be a finite number >= 0 and <= 1. Received: reshape_noise='0.5'"),
+    (dict(reshape_noise=True), "`reshape_noise` must be a finite number >= 0 and <= 1. Received: reshape_noise=True"),
+    (dict(seed=2.5), "`seed` must be an int >= 0. Received: seed=2.5"),
+    (dict(snr_db=(10, 0)), "`snr_db` must be an SNR in dB, or a range (low, high) with low <= high. Received: "
+                           "snr_db=(10, 0)"),
+    (dict(snr_db=float("nan")), "`snr_db` must be a finite number. Received: snr_db=nan"),
+    (dict(batch_size=2.5), "`batch_size` must be an int >= 1. Received: batch_size=2.5"),
+    (dict(sample_rate=0), "`sample_rate` must be an int >= 1. Received: sample_rate=0"),
+], ids=["reshape-str", "reshape-bool", "seed", "snr-reversed", "snr-nan", "batch-size", "sample-rate"])
+def test_noisy_mixtures_checks_its_numbers_as_the_library_does(kwargs, said):
+    with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
+        audio_data.noisy_mixtures([_SPEECH], [_NOISY], window=256, **kwargs)

@@ -440,6 +440,17 @@ def reshape_noise_window(noise, rng, sample_rate=16000):
     return y.astype("float32")
 
 
+def _snr_range(snr_db):
+    """`(low, high)` in dB of `snr_db`, one number or a pair; else a `ValueError` naming `snr_db`."""
+    pair = (snr_db, snr_db) if np.ndim(snr_db) == 0 else tuple(snr_db) if np.ndim(snr_db) == 1 else ()
+    if len(pair) == 2:
+        low, high = (checks.number("snr_db", value, low=None) for value in pair)
+        if low <= high:
+            return low, high
+    raise ValueError(f"`snr_db` must be an SNR in dB, or a range (low, high) with low <= high. Received: "
+                     f"snr_db={snr_db!r}")
+
+
 def noisy_mixtures(
     clean, noises, window=16384, batch_size=16, snr_db=(0.0, 10.0), seed=0, reshape_noise=0.5, sample_rate=16000
 ):
@@ -482,14 +493,17 @@ def noisy_mixtures(
     ((4, 1024, 1), (4, 1024, 1))
     """
     window, _ = _check_window(window, None)
+    # each was an error of tf.data at the first batch ("SeedSequence expects int", "high - low < 0"), or none (True)
+    batch_size = checks.integer("batch_size", batch_size, low=1)
+    sample_rate = checks.integer("sample_rate", sample_rate, low=1)
+    seed = None if seed is None else checks.integer("seed", seed, low=0)
+    reshape_noise = checks.number("reshape_noise", reshape_noise, high=1.0)
+    low, high = _snr_range(snr_db)
     clean = [checks.mono(np.asarray(c, "float32"), f"clean[{i}]") for i, c in enumerate(clean)]  # not 2T of [T, 2]
     noises = [checks.mono(np.asarray(n, "float32"), f"noises[{i}]") for i, n in enumerate(noises)]
     for name, arrays in (("clean", clean), ("noises", noises)):
         if not arrays or any(a.size == 0 for a in arrays):
             raise ValueError(f"`{name}` must be a non-empty list of non-empty 1-D arrays.")
-    if not 0.0 <= float(reshape_noise) <= 1.0:
-        raise ValueError(f"`reshape_noise` must be a fraction in [0, 1], got {reshape_noise}.")
-    low, high = (snr_db, snr_db) if np.isscalar(snr_db) else snr_db
     power = [float(np.mean(np.square(c, dtype="float64"))) for c in clean]
 
     def examples():

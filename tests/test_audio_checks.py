@@ -183,3 +183,25 @@ def test_evaluate_checks_each_utterance_once(monkeypatch):
 def test_noisy_mixtures_checks_its_numbers_as_the_library_does(kwargs, said):
     with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
         audio_data.noisy_mixtures([_SPEECH], [_NOISY], window=256, **kwargs)
+
+
+@pytest.mark.parametrize("window, hop, said", [
+    (0, 0, "`window` must be an int >= 1. Received: window=0"),  # was a ZeroDivisionError
+    (64, 100, "Need window >= 1 and 1 <= hop <= window. Received: window=64, hop=100"),  # skipped samples
+], ids=["zero", "hop-over-window"])
+def test_frame_checks_its_window_as_frame_pairs_does(window, hop, said):
+    for call in (lambda: audio_data.frame(_SPEECH, window, hop),
+                 lambda: audio_data.frame_pairs([_NOISY], [_SPEECH], window, hop)):
+        with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
+            call()
+
+
+def test_frame_pairs_checks_each_signal_once(monkeypatch):
+    # It checked each signal's shape, then `frame` checked it again.
+    expected = audio_data.frame_pairs([_NOISY, _NOISY[:500]], [_SPEECH, _SPEECH[:500]], 256, 128)
+    checked, mono = [], checks.mono
+    monkeypatch.setattr(checks, "mono", lambda samples, name, *args: checked.append(name) or mono(samples, name, *args))
+    framed = audio_data.frame_pairs([_NOISY, _NOISY[:500]], [_SPEECH, _SPEECH[:500]], 256, 128)
+    assert checked == ["noisy[0]", "clean[0]", "noisy[1]", "clean[1]"]
+    for got, want in zip(framed, expected):
+        np.testing.assert_array_equal(got, want)

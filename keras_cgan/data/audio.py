@@ -249,8 +249,17 @@ def read_pair(noisy_path, clean_path, sample_rate):
 
 
 def frame(x, window, hop):
-    """Cuts a 1D signal into `[n, window]` frames every `hop`, zero-padding the end."""
-    x = checks.mono(np.asarray(x, "float32"), "x")  # [T, 2] was framed as 2T interleaved samples
+    """Cuts a 1D signal into `[n, window]` frames every `hop`, zero-padding the end.
+
+    Raises `ValueError` naming `x` unless it is one signal, or `window` or
+    `hop` unless ints with `1 <= hop <= window` (as `frame_pairs`).
+    """
+    window, hop = _check_window(window, hop)  # 0 was a ZeroDivisionError; a hop over the window skipped samples
+    return _frame(checks.mono(np.asarray(x, "float32"), "x"), window, hop)  # [T, 2] was framed as 2T samples
+
+
+def _frame(x, window, hop):
+    """`frame` of a checked 1-D float32 signal."""
     count = 1 if x.size <= window else int(math.ceil((x.size - window) / hop)) + 1
     padded = np.zeros((count - 1) * hop + window, "float32")
     padded[: x.size] = x
@@ -266,13 +275,15 @@ def frame_pairs(noisy, clean, window, hop):
     window, hop = _check_window(window, hop)
     if len(noisy) != len(clean):
         raise ValueError(f"`noisy` and `clean` must pair up: {len(noisy)} noisy and {len(clean)} clean signals.")
-    for i, (x, y) in enumerate(zip(noisy, clean)):
-        checks.mono(x, f"noisy[{i}]"), checks.mono(y, f"clean[{i}]")  # [T, 2] was framed as 2T interleaved samples
-        if np.size(x) != np.size(y):
-            raise ValueError(f"`noisy[{i}]` has {np.size(x)} samples but `clean[{i}]` {np.size(y)}; a pair must be "
+    pairs = []
+    for i, (x, y) in enumerate(zip(noisy, clean)):  # [T, 2] was framed as 2T interleaved samples
+        x, y = (checks.mono(np.asarray(v, "float32"), f"{name}[{i}]") for name, v in (("noisy", x), ("clean", y)))
+        if x.size != y.size:
+            raise ValueError(f"`noisy[{i}]` has {x.size} samples but `clean[{i}]` {y.size}; a pair must be "
                              "the same length.")
-    n = np.concatenate([frame(x, window, hop) for x in noisy])
-    c = np.concatenate([frame(x, window, hop) for x in clean])
+        pairs.append((x, y))
+    n = np.concatenate([_frame(x, window, hop) for x, _ in pairs])  # checked above, not again signal by signal
+    c = np.concatenate([_frame(y, window, hop) for _, y in pairs])
     return n[..., None], c[..., None]
 
 
@@ -352,7 +363,7 @@ def paired_dataset(
 
     def windows(index):
         noisy, clean = read_pair(*pairs[int(index)], sample_rate)
-        return frame(noisy, window, hop), frame(clean, window, hop)
+        return _frame(noisy, window, hop), _frame(clean, window, hop)  # mono float32, window and hop checked
 
     def read(index):
         noisy, clean = tf.numpy_function(windows, [index], (tf.float32, tf.float32))

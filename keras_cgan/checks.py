@@ -161,7 +161,7 @@ def scaling_hint(low, high, kind="image", stream=False, samples=None):
     `stream`: the samples are one chunk of a stream, to be scaled as the rest
     of it (one fixed gain, not each chunk by its own peak). `samples`: the
     samples themselves, when known, which tell 8-bit PCM from float audio
-    (`_looks_8_bit`); with their bounds alone, or whole samples at a few
+    (`looks_8_bit`); with their bounds alone, or whole samples at a few
     levels, the 8-bit hint is a guess, said as one.
 
     >>> scaling_hint(0, 255)
@@ -177,7 +177,7 @@ def scaling_hint(low, high, kind="image", stream=False, samples=None):
                 "the stream's loudest peak), not each chunk by its own peak: its level would jump from chunk to "
                 "chunk") if stream else \
             "scale louder audio down, e.g. `x / np.abs(x).max()`"
-        eight_bit = _looks_8_bit(low, high, samples)
+        eight_bit = looks_8_bit(low, high, samples)
         if eight_bit:
             how = "8-bit PCM (unsigned, silence at 128): use `(x - 128) / 128`"
         elif eight_bit is None:
@@ -205,7 +205,7 @@ def scaling_hint(low, high, kind="image", stream=False, samples=None):
 EIGHT_BIT_LEVELS = 16
 
 
-def _looks_8_bit(low, high, samples=None):
+def looks_8_bit(low, high, samples=None):
     """Whether samples spanning `[low, high]` look like unsigned 8-bit PCM read as floats; `None`: maybe.
 
     Its silence is 128, so any recording spans it, in whole numbers of
@@ -216,7 +216,7 @@ def _looks_8_bit(low, high, samples=None):
     recording, or not audio at all) are `None`, as are the bounds alone
     (`samples` None): they can rule 8-bit out, not in.
 
-    >>> _looks_8_bit(0.0, 200.0, np.linspace(0.0, 200.0, 999)), _looks_8_bit(0.0, 200.0, np.arange(201.0))
+    >>> looks_8_bit(0.0, 200.0, np.linspace(0.0, 200.0, 999)), looks_8_bit(0.0, 200.0, np.arange(201.0))
     (False, True)
     """
     if not (0 <= low <= 128 <= high <= 255 and float(low).is_integer() and float(high).is_integer()):
@@ -329,13 +329,14 @@ def check_samples(samples, where, what="targets", kind="image", use="generate", 
         )
 
 
-def mono(samples, name, where=""):
+def mono(samples, name, where="", batch="pass one signal at a time"):
     """`samples` (an array) as one signal, 1-D, when at most one of their axes is longer than 1; else a `ValueError`.
 
     `[T]`, `[T, 1]` and `[1, T]` are one signal; `[T, 2]` (stereo) or
     `[B, T]` (a batch) are not: flattened, they were read as `2T`
     interleaved samples. The message names `name`, then `where` (said
-    after the shape, e.g. `" for chunk 3"`).
+    after the shape, e.g. `" for chunk 3"`), then what to do: mix channels
+    down, or `batch` (what the caller takes a batch with).
 
     >>> mono(np.zeros((1, 3)), "waveform").shape
     (3,)
@@ -348,7 +349,7 @@ def mono(samples, name, where=""):
     if sum(size > 1 for size in samples.shape) > 1:
         raise ValueError(
             f"`{name}` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape {samples.shape}{where}; "
-            "mix channels down first (to mono, as `data.audio.read_wav` does), or pass one signal at a time."
+            f"mix channels down first (to mono, as `data.audio.read_wav` does), or {batch}."
         )
     return samples.reshape(-1)
 

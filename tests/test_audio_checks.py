@@ -5,7 +5,9 @@ import re
 import numpy as np
 import pytest
 
-from keras_cgan import export
+from keras_cgan import checks, export
+from keras_cgan.data import audio as audio_data
+from keras_cgan.metrics import audio as audio_metrics
 from keras_cgan.models.segan import streaming
 from tests.test_segan_edges import WINDOW, tiny_segan
 
@@ -104,8 +106,6 @@ def test_the_8_bit_hint_is_given_for_8_bit_samples_only(gan, clip, eight_bit):
 def test_metrics_take_an_estimate_beyond_full_scale_and_refuse_pcm_against_it(peak):
     # int16 against an estimate at 1.0000001 (a model's output: not clipped) scored ~0 dB, as did any estimate
     # beyond 1.001 against PCM read as floats; the estimate on its own was scored, and still is.
-    from keras_cgan.metrics import audio as audio_metrics
-
     clean = 0.5 * np.sin(np.arange(2000) * 0.05)
     estimate = clean.copy()
     estimate[5] = peak
@@ -114,3 +114,94 @@ def test_metrics_take_an_estimate_beyond_full_scale_and_refuse_pcm_against_it(pe
         with pytest.raises(ValueError, match=rf"^clean holds {re.escape(said)}.* but estimate .*up to "
                                              rf"{re.escape(f'{peak:g}')}\)?: score them on one scale"):
             audio_metrics.snr(pcm, estimate)
+
+
+@pytest.mark.parametrize("call, name, batch", [
+    (lambda x: audio_metrics.snr(x, x), "clean",
+     "score a batch with `evaluate(clean, estimates)`"),
+    (lambda x: audio_metrics.evaluate([x], [x], metrics="snr"), "clean[0]",
+     "pass one utterance per item"),
+], ids=["snr", "evaluate"])
+def test_the_metrics_refuse_stereo_with_the_mono_rule_of_enhance(call, name, batch):
+    # The metrics had their own rule and words: "clean must be one mono utterance, 1-D. Received shape: (300, 2)".
+    stereo = np.zeros((300, 2))
+    with pytest.raises(ValueError) as scored:
+        call(stereo)
+    with pytest.raises(ValueError) as checked:
+        checks.mono(stereo, name)
+    assert str(scored.value) == str(checked.value).replace("pass one signal at a time", batch)
+
+
+_SPEECH = 0.5 * np.sin(np.arange(4000) * 0.05) + 0.1 * np.sin(np.arange(4000) * 0.31)
+_NOISY = _SPEECH + 0.1 * np.random.default_rng(0).standard_normal(4000)
+_U8 = np.round(128 + 128 * _SPEECH)  # unsigned 8-bit PCM, as whole floats
+
+
+@pytest.mark.parametrize("clean, estimate, name, hint", [
+    # each was scored with its silence, 128, counted as signal: SNR 9 dB too high, against 8-bit PCM too
+    (_U8.astype("uint8"), np.round(128 + 128 * _NOISY).astype("uint8"), "clean", "(x.astype('float32') - 128) / 128"),
+    (_U8, np.round(128 + 128 * _NOISY), "clean", "(x - 128) / 128"),
+    (_SPEECH, _U8, "estimate", "(x - 128) / 128"),
+    ([_SPEECH, _SPEECH], [_NOISY, _U8], "estimates[1]", "(x - 128) / 128"),
+], ids=["uint8", "floats", "float-estimate", "evaluate"])
+def test_the_metrics_refuse_unsigned_8_bit_pcm_naming_it(clean, estimate, name, hint):
+    score = audio_metrics.evaluate if isinstance(clean, list) else audio_metrics.snr
+    with pytest.raises(ValueError, match=rf"^{re.escape(name)} holds unsigned 8-bit PCM .*silent at 128.*"
+                                         rf"{re.escape(hint)}"):
+        score(clean, estimate)
+
+
+@pytest.mark.parametrize("step", [1 / 128, 1 / 127])
+def test_the_metrics_score_8_bit_audio_scaled_to_float_as_float(step):
+    clean = np.round(_SPEECH / step) * step
+    by_hand = 10 * np.log10(np.sum(clean**2) / np.sum((clean - _NOISY) ** 2))
+    np.testing.assert_allclose(audio_metrics.snr(clean, _NOISY), by_hand, rtol=1e-9)
+
+
+def test_evaluate_checks_each_utterance_once(monkeypatch):
+    # It checked every utterance, then each metric checked it again: 3 times for two metrics.
+    expected = audio_metrics.evaluate([_SPEECH, _SPEECH[:3000]], [_NOISY, _NOISY[:3000]], metrics=("snr", "segsnr"))
+    checked, check_finite = [], checks.check_finite
+    monkeypatch.setattr(checks, "check_finite", lambda x, where, *args, **kwargs: checked.append(where)
+                        or check_finite(x, where, *args, **kwargs))
+    scored = audio_metrics.evaluate([_SPEECH, _SPEECH[:3000]], [_NOISY, _NOISY[:3000]], metrics=("snr", "segsnr"))
+    assert checked == ["clean[0]", "estimates[0]", "clean[1]", "estimates[1]"]
+    assert scored == expected
+
+
+@pytest.mark.parametrize("kwargs, said", [
+    # each was an error of tf.data at the first batch, or went through (True as a fraction)
+    (dict(reshape_noise="0.5"), "`reshape_noise` must be a finite number >= 0 and <= 1. Received: reshape_noise='0.5'"),
+    (dict(reshape_noise=True), "`reshape_noise` must be a finite number >= 0 and <= 1. Received: reshape_noise=True"),
+    (dict(seed=2.5), "`seed` must be an int >= 0. Received: seed=2.5"),
+    (dict(snr_db=(10, 0)), "`snr_db` must be an SNR in dB, or a range (low, high) with low <= high. Received: "
+                           "snr_db=(10, 0)"),
+    (dict(snr_db=float("nan")), "`snr_db` must be a finite number. Received: snr_db=nan"),
+    (dict(batch_size=2.5), "`batch_size` must be an int >= 1. Received: batch_size=2.5"),
+    (dict(sample_rate=0), "`sample_rate` must be an int >= 1. Received: sample_rate=0"),
+], ids=["reshape-str", "reshape-bool", "seed", "snr-reversed", "snr-nan", "batch-size", "sample-rate"])
+def test_noisy_mixtures_checks_its_numbers_as_the_library_does(kwargs, said):
+    with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
+        audio_data.noisy_mixtures([_SPEECH], [_NOISY], window=256, **kwargs)
+
+
+@pytest.mark.parametrize("window, hop, said", [
+    (0, 0, "`window` must be an int >= 1. Received: window=0"),  # was a ZeroDivisionError
+    (64, 100, "Need window >= 1 and 1 <= hop <= window. Received: window=64, hop=100"),  # skipped samples
+], ids=["zero", "hop-over-window"])
+def test_frame_checks_its_window_as_frame_pairs_does(window, hop, said):
+    for call in (lambda: audio_data.frame(_SPEECH, window, hop),
+                 lambda: audio_data.frame_pairs([_NOISY], [_SPEECH], window, hop)):
+        with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
+            call()
+
+
+def test_frame_pairs_checks_each_signal_once(monkeypatch):
+    # It checked each signal's shape, then `frame` checked it again.
+    expected = audio_data.frame_pairs([_NOISY, _NOISY[:500]], [_SPEECH, _SPEECH[:500]], 256, 128)
+    checked, mono = [], checks.mono
+    monkeypatch.setattr(checks, "mono", lambda samples, name, *args: checked.append(name) or mono(samples, name, *args))
+    framed = audio_data.frame_pairs([_NOISY, _NOISY[:500]], [_SPEECH, _SPEECH[:500]], 256, 128)
+    assert checked == ["noisy[0]", "clean[0]", "noisy[1]", "clean[1]"]
+    for got, want in zip(framed, expected):
+        np.testing.assert_array_equal(got, want)

@@ -22,9 +22,9 @@ def gan():
 
 @pytest.mark.parametrize("coefficient", [0.0, 0.5, 0.95])
 def test_the_emphasis_layers_run_the_waveform_functions(coefficient, monkeypatch):
-    # The layers had their own copy of tf_preemphasis / tf_deemphasis; now they run them, bit for bit.
+    # The layers had their own copy of preemphasize_windows / deemphasize_windows; now they run them, bit for bit.
     x = np.random.default_rng(0).uniform(-1, 1, (2, 600, 1)).astype("float32")
-    pairs = ((PreEmphasis, waveform_lib.tf_preemphasis), (DeEmphasis, waveform_lib.tf_deemphasis))
+    pairs = ((PreEmphasis, waveform_lib.preemphasize_windows), (DeEmphasis, waveform_lib.deemphasize_windows))
     for layer, function in pairs:
         assert np.asarray(layer(coefficient)(x)).tobytes() == np.asarray(function(tf.constant(x), coefficient)).tobytes()
         calls = []

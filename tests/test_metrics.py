@@ -219,7 +219,7 @@ def test_metrics_score_what_they_are_given_or_say_why_not():
     assert audio.evaluate(clean, estimate[:, None], metrics=("snr",))["snr"] == pytest.approx(audio.snr(clean, estimate))
     ragged = audio.evaluate([clean, clean[:5000]], [estimate, estimate[:5000]], metrics=("snr",))["snr"]
     assert ragged == pytest.approx((audio.snr(clean, estimate) + audio.snr(clean[:5000], estimate[:5000])) / 2)
-    with pytest.raises(ValueError, match=r"clean must be one mono utterance.*\(2, 8000\).*evaluate"):
+    with pytest.raises(ValueError, match=r"`clean` must be one signal.*\(2, 8000\).*evaluate"):
         audio.snr(np.stack([clean, clean]), np.stack([estimate, estimate]))
     # frames or clips of the same frames: one figure
     truth = rng.uniform(-1, 1, (2, 3, 8, 8, 1))

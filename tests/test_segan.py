@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 import tensorflow as tf
 
-from keras_cgan import SEGAN, export, losses, networks
+from keras_cgan import SEGAN, checks, export, losses, networks
 from keras_cgan.cli import enhance as enhance_cli
 from keras_cgan.models.segan import streaming
 from keras_cgan.models.segan import waveform as wf
@@ -88,7 +88,7 @@ def test_residual_output_is_input_minus_waveform_estimate(coefficient):
     last.bias.assign([0.1])  # a constant estimate: de-emphasized it would ramp up to 20x
     x = np.clip(rng.normal(0, 0.3, (2, WINDOW, 1)), -1, 1).astype("float32")  # generate checks arrays as predict does
     z = tf.zeros((2, WINDOW // 4, 8))
-    estimate = keras.Model(g.inputs, last.output)([z, wf.tf_preemphasis(tf.constant(x), coefficient)])
+    estimate = keras.Model(g.inputs, last.output)([z, wf.preemphasize_windows(tf.constant(x), coefficient)])
     np.testing.assert_allclose(np.asarray(gan.generate(x, noise=z)), x - np.asarray(estimate), atol=1e-5)
 
 
@@ -112,7 +112,7 @@ def test_generator_sees_the_input_in_both_domains():
     assert tuple(g.get_layer("enc_0").input.shape[1:]) == (WINDOW, 2)
     x = np.random.default_rng(5).normal(0, 0.3, (1, WINDOW, 1)).astype("float32")
     both = keras.Model(g.inputs, g.get_layer("both_domains").output)
-    views = np.asarray(both([tf.zeros((1, WINDOW // 4, 8)), wf.tf_preemphasis(tf.constant(x), 0.95)]))
+    views = np.asarray(both([tf.zeros((1, WINDOW // 4, 8)), wf.preemphasize_windows(tf.constant(x), 0.95)]))
     np.testing.assert_allclose(views[..., 1:], x, atol=1e-4)  # the plain waveform
     assert tuple(networks.segan_generator(**TINY, preemphasis=0.0).get_layer("enc_0").input.shape[1:]) == (WINDOW, 1)
 
@@ -143,10 +143,10 @@ def test_preemphasis_by_hand_and_inverse():
     x = np.random.default_rng(0).normal(size=(2, 500)).astype("float32")
     np.testing.assert_allclose(wf.deemphasis(wf.preemphasis(x, 0.95), 0.95), x, atol=1e-5)
     tx = tf.constant(x[..., None])
-    back = wf.tf_deemphasis(wf.tf_preemphasis(tx, 0.95), 0.95)
+    back = wf.deemphasize_windows(wf.preemphasize_windows(tx, 0.95), 0.95)
     np.testing.assert_allclose(back.numpy(), x[..., None], atol=1e-5)
-    # the TF windows agree with NumPy (zero state)
-    np.testing.assert_allclose(wf.tf_deemphasis(tx, 0.95).numpy()[..., 0], wf.deemphasis(x, 0.95), atol=1e-4)
+    # the Keras-ops windows agree with NumPy (zero state)
+    np.testing.assert_allclose(wf.deemphasize_windows(tx, 0.95).numpy()[..., 0], wf.deemphasis(x, 0.95), atol=1e-4)
 
 
 def test_emphasis_filters_windows_with_a_channel_axis_along_their_samples():
@@ -414,6 +414,17 @@ def test_stream_enhance_checks_the_signal_and_its_settings_as_enhance_does():
             streaming.stream_enhance(identity, **{"waveform": x, "window": WINDOW, **kwargs})
     with pytest.raises(ValueError, match=re.escape("`run_window` must be a callable")):
         streaming.StreamingEnhancer(None, WINDOW)  # failed at the first full window
+
+
+def test_stream_enhance_checks_the_signal_once_not_each_chunk_again(monkeypatch):
+    # It checked the whole waveform, then each chunk of it again (its shape and range, 100 times for 10 s of audio).
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, 3 * WINDOW).astype("float32")
+    expected = streaming.stream_enhance(lambda frame: frame, x, window=WINDOW, chunk_size=100)
+    checked, mono = [], checks.mono
+    monkeypatch.setattr(checks, "mono", lambda samples, name, *args: checked.append(name) or mono(samples, name, *args))
+    y = streaming.stream_enhance(lambda frame: frame, x, window=WINDOW, chunk_size=100)
+    assert checked == ["waveform"]
+    np.testing.assert_array_equal(y, expected)
 
 
 def test_audio_checks_give_hints_for_waveforms_not_images():

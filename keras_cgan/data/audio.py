@@ -249,8 +249,17 @@ def read_pair(noisy_path, clean_path, sample_rate):
 
 
 def frame(x, window, hop):
-    """Cuts a 1D signal into `[n, window]` frames every `hop`, zero-padding the end."""
-    x = checks.mono(np.asarray(x, "float32"), "x")  # [T, 2] was framed as 2T interleaved samples
+    """Cuts a 1D signal into `[n, window]` frames every `hop`, zero-padding the end.
+
+    Raises `ValueError` naming `x` unless it is one signal, or `window` or
+    `hop` unless ints with `1 <= hop <= window` (as `frame_pairs`).
+    """
+    window, hop = _check_window(window, hop)  # 0 was a ZeroDivisionError; a hop over the window skipped samples
+    return _frame(checks.mono(np.asarray(x, "float32"), "x"), window, hop)  # [T, 2] was framed as 2T samples
+
+
+def _frame(x, window, hop):
+    """`frame` of a checked 1-D float32 signal."""
     count = 1 if x.size <= window else int(math.ceil((x.size - window) / hop)) + 1
     padded = np.zeros((count - 1) * hop + window, "float32")
     padded[: x.size] = x
@@ -266,13 +275,15 @@ def frame_pairs(noisy, clean, window, hop):
     window, hop = _check_window(window, hop)
     if len(noisy) != len(clean):
         raise ValueError(f"`noisy` and `clean` must pair up: {len(noisy)} noisy and {len(clean)} clean signals.")
-    for i, (x, y) in enumerate(zip(noisy, clean)):
-        checks.mono(x, f"noisy[{i}]"), checks.mono(y, f"clean[{i}]")  # [T, 2] was framed as 2T interleaved samples
-        if np.size(x) != np.size(y):
-            raise ValueError(f"`noisy[{i}]` has {np.size(x)} samples but `clean[{i}]` {np.size(y)}; a pair must be "
+    pairs = []
+    for i, (x, y) in enumerate(zip(noisy, clean)):  # [T, 2] was framed as 2T interleaved samples
+        x, y = (checks.mono(np.asarray(v, "float32"), f"{name}[{i}]") for name, v in (("noisy", x), ("clean", y)))
+        if x.size != y.size:
+            raise ValueError(f"`noisy[{i}]` has {x.size} samples but `clean[{i}]` {y.size}; a pair must be "
                              "the same length.")
-    n = np.concatenate([frame(x, window, hop) for x in noisy])
-    c = np.concatenate([frame(x, window, hop) for x in clean])
+        pairs.append((x, y))
+    n = np.concatenate([_frame(x, window, hop) for x, _ in pairs])  # checked above, not again signal by signal
+    c = np.concatenate([_frame(y, window, hop) for _, y in pairs])
     return n[..., None], c[..., None]
 
 
@@ -352,7 +363,7 @@ def paired_dataset(
 
     def windows(index):
         noisy, clean = read_pair(*pairs[int(index)], sample_rate)
-        return frame(noisy, window, hop), frame(clean, window, hop)
+        return _frame(noisy, window, hop), _frame(clean, window, hop)  # mono float32, window and hop checked
 
     def read(index):
         noisy, clean = tf.numpy_function(windows, [index], (tf.float32, tf.float32))
@@ -440,6 +451,17 @@ def reshape_noise_window(noise, rng, sample_rate=16000):
     return y.astype("float32")
 
 
+def _snr_range(snr_db):
+    """`(low, high)` in dB of `snr_db`, one number or a pair; else a `ValueError` naming `snr_db`."""
+    pair = (snr_db, snr_db) if np.ndim(snr_db) == 0 else tuple(snr_db) if np.ndim(snr_db) == 1 else ()
+    if len(pair) == 2:
+        low, high = (checks.number("snr_db", value, low=None) for value in pair)
+        if low <= high:
+            return low, high
+    raise ValueError(f"`snr_db` must be an SNR in dB, or a range (low, high) with low <= high. Received: "
+                     f"snr_db={snr_db!r}")
+
+
 def noisy_mixtures(
     clean, noises, window=16384, batch_size=16, snr_db=(0.0, 10.0), seed=0, reshape_noise=0.5, sample_rate=16000
 ):
@@ -482,14 +504,17 @@ def noisy_mixtures(
     ((4, 1024, 1), (4, 1024, 1))
     """
     window, _ = _check_window(window, None)
+    # each was an error of tf.data at the first batch ("SeedSequence expects int", "high - low < 0"), or none (True)
+    batch_size = checks.integer("batch_size", batch_size, low=1)
+    sample_rate = checks.integer("sample_rate", sample_rate, low=1)
+    seed = None if seed is None else checks.integer("seed", seed, low=0)
+    reshape_noise = checks.number("reshape_noise", reshape_noise, high=1.0)
+    low, high = _snr_range(snr_db)
     clean = [checks.mono(np.asarray(c, "float32"), f"clean[{i}]") for i, c in enumerate(clean)]  # not 2T of [T, 2]
     noises = [checks.mono(np.asarray(n, "float32"), f"noises[{i}]") for i, n in enumerate(noises)]
     for name, arrays in (("clean", clean), ("noises", noises)):
         if not arrays or any(a.size == 0 for a in arrays):
             raise ValueError(f"`{name}` must be a non-empty list of non-empty 1-D arrays.")
-    if not 0.0 <= float(reshape_noise) <= 1.0:
-        raise ValueError(f"`reshape_noise` must be a fraction in [0, 1], got {reshape_noise}.")
-    low, high = (snr_db, snr_db) if np.isscalar(snr_db) else snr_db
     power = [float(np.mean(np.square(c, dtype="float64"))) for c in clean]
 
     def examples():

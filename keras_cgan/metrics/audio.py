@@ -14,6 +14,11 @@ samples are float audio when they peak at 2 or less (full scale, and a
 model's overshoot), or 60 dB below the PCM (a gain): an estimate at 1.3, or
 at 5, against clean int16 speech peaking at 16383. Above both they are quiet
 PCM, and are scored (an estimate peaking at 82 against 16383), as silence is.
+Unsigned 8-bit PCM (uint8, or its whole numbers read as floats, as
+`checks.looks_8_bit` tells them) is refused: its silence is 128, an offset
+every score would count as signal. 8-bit audio scaled to `[-1, 1]`
+(multiples of 1/128 or 1/127) is float audio, and is scored as it is: its
+quantization noise is part of the recording.
 
 Example:
 
@@ -29,18 +34,17 @@ import numpy as np
 from keras_cgan import checks
 
 
-def _utterance(x, name):
-    """One mono utterance as a 1-D array (`[T]`, `[T, 1]`, `[1, T]`) of finite samples; a batch or several channels refused."""
+def _utterance(x, name, batch):
+    """One mono utterance as a 1-D array (`[T]`, `[T, 1]`, `[1, T]`) of finite samples.
+
+    A batch or several channels are refused by `checks.mono`, whose message
+    ends with `batch`: how to score a batch instead.
+    """
     x = np.asarray(x, "float64")
-    squeezed = np.squeeze(x)
-    if squeezed.ndim > 1:
-        raise ValueError(
-            f"{name} must be one mono utterance, 1-D. Received shape: {x.shape}; score a batch with "
-            "`evaluate(clean, estimates)`, and mix channels down first."
-        )
+    one = checks.mono(x, name, batch=batch)
     # NaN was a NaN score (SNR), a made-up one (STOI's 1e-05) or PESQ's "cannot convert float NaN"
     checks.check_finite(x, name, "samples", use="score")
-    return squeezed.reshape(-1)
+    return one
 
 
 # Against PCM, float samples peaking at FLOAT_REACH or below, or SCALE_GAP below the PCM's peak, are float audio.
@@ -63,13 +67,39 @@ def _float_audio(x, peak, pcm_peak):
     return x.dtype.kind == "f" and 0 < peak and (peak <= FLOAT_REACH or peak < SCALE_GAP * pcm_peak)
 
 
+def _refuse_unsigned_8_bit(x, name, dtype):
+    """A `ValueError` naming `name` when `x` (1-D float64, given as `dtype`) is unsigned 8-bit PCM.
+
+    It is when given as uint8, or as whole floats `checks.looks_8_bit` takes
+    for it: its silence is 128, an offset every score counted as signal
+    (SNR 9 dB too high for speech at 11 dB). 8-bit audio scaled to
+    `[-1, 1]` (multiples of 1/128 or 1/127) is float audio, and is scored.
+    """
+    low, high = float(x.min()), float(x.max())
+    if dtype == np.uint8:
+        what, hint = "uint8", checks.cast_hint("uint8", "audio")
+    elif dtype.kind == "f" and checks.looks_8_bit(low, high, x):
+        what, hint = "read as floats, whole numbers", checks.scaling_hint(low, high, "audio", samples=x)
+    else:
+        return
+    raise ValueError(
+        f"{name} holds unsigned 8-bit PCM ({what} from {low:g} to {high:g}), silent at 128: every score would "
+        f"count that offset as signal.{hint}"
+    )
+
+
 def _pair(clean, estimate, names=("clean", "estimate")):
     given = {name: np.asarray(x) for name, x in zip(names, (clean, estimate))}
-    clean, estimate = (_utterance(x, name) for name, x in given.items())
+    # a metric called on a batch is told of `evaluate`; an item of `evaluate`'s lists, to pass one utterance per item
+    batch = "score a batch with `evaluate(clean, estimates)`" if names == ("clean", "estimate") else \
+        "pass one utterance per item"
+    clean, estimate = (_utterance(x, name, batch) for name, x in given.items())
     if clean.shape != estimate.shape:
         raise ValueError(f"{names[0]} and {names[1]} must have the same length; got {clean.size} and {estimate.size}.")
     if clean.size == 0:
         raise ValueError(f"{names[0]} and {names[1]} are empty.")
+    for name, x in zip(names, (clean, estimate)):  # unsigned 8-bit: its silence, 128, was scored as signal
+        _refuse_unsigned_8_bit(x, name, given[name].dtype)
     peaks = {name: float(np.abs(x).max()) for name, x in zip(names, (clean, estimate))}
     for name, other in (names, names[::-1]):  # PCM against float audio: every score was wrong
         if not (_pcm(given[name], peaks[name]) and _float_audio(given[other], peaks[other], peaks[name])):
@@ -89,7 +119,10 @@ def _pair(clean, estimate, names=("clean", "estimate")):
 
 def snr(clean, estimate, eps=1e-12):
     """Signal-to-noise ratio in dB of `estimate` against `clean`."""
-    clean, estimate = _pair(clean, estimate)
+    return _snr(*_pair(clean, estimate), eps)
+
+
+def _snr(clean, estimate, eps=1e-12):
     return float(10 * np.log10((np.sum(clean**2) + eps) / (np.sum((clean - estimate) ** 2) + eps)))
 
 
@@ -105,7 +138,10 @@ def segmental_snr(clean, estimate, frame_length=512, hop=256, low=-10.0, high=35
     frame_length, hop = checks.integer("frame_length", frame_length, low=1), checks.integer("hop", hop, low=1)
     if not low < high:
         raise ValueError(f"`low` must be below `high`. Received: low={low}, high={high}")
-    clean, estimate = _pair(clean, estimate)
+    return _segmental_snr(*_pair(clean, estimate), frame_length, hop, low, high, eps)
+
+
+def _segmental_snr(clean, estimate, frame_length=512, hop=256, low=-10.0, high=35.0, eps=1e-12):
     count = max(1, 1 + (clean.size - frame_length) // hop)
     values = []
     for i in range(count):
@@ -117,26 +153,34 @@ def segmental_snr(clean, estimate, frame_length=512, hop=256, low=-10.0, high=35
 
 def pesq(clean, estimate, sample_rate=16000, mode=None):
     """PESQ MOS-LQO (wide band at 16 kHz, narrow band at 8 kHz)."""
+    return _pesq_at(sample_rate, mode)(*_pair(clean, estimate))
+
+
+def _pesq_at(sample_rate, mode=None):
+    """PESQ at `sample_rate` as a function of two checked utterances, once the package and the rate are there."""
     try:
         from pesq import pesq as _pesq
     except ImportError as e:
         raise ImportError("PESQ needs the `pesq` package: pip install 'keras-cgan[audio]'.") from e
     if sample_rate not in (8000, 16000):
         raise ValueError(f"PESQ is defined at 8000 or 16000 Hz. Received: sample_rate={sample_rate}")
-    clean, estimate = _pair(clean, estimate)
     mode = mode or ("wb" if sample_rate == 16000 else "nb")
-    return float(_pesq(sample_rate, clean, estimate, mode))
+    return lambda clean, estimate: float(_pesq(sample_rate, clean, estimate, mode))
 
 
 def stoi(clean, estimate, sample_rate=16000, extended=False):
     """Short-time objective intelligibility in `[0, 1]`."""
+    return _stoi_at(sample_rate, extended)(*_pair(clean, estimate))
+
+
+def _stoi_at(sample_rate, extended=False):
+    """STOI at `sample_rate` as a function of two checked utterances, once the package and the rate are there."""
     try:
         from pystoi import stoi as _stoi
     except ImportError as e:
         raise ImportError("STOI needs the `pystoi` package: pip install 'keras-cgan[audio]'.") from e
     checks.number("sample_rate", sample_rate, low=0, low_open=True)
-    clean, estimate = _pair(clean, estimate)
-    return float(_stoi(clean, estimate, sample_rate, extended=extended))
+    return lambda clean, estimate: float(_stoi(clean, estimate, sample_rate, extended=extended))
 
 
 def _single(x):
@@ -148,6 +192,8 @@ def _single(x):
 
 
 METRICS = {"snr": snr, "segsnr": segmental_snr, "pesq": pesq, "stoi": stoi}
+# Each metric at a sample rate, as a function of two utterances `_pair` has checked (`evaluate` checks each once).
+_SCORES = {"snr": lambda rate: _snr, "segsnr": lambda rate: _segmental_snr, "pesq": _pesq_at, "stoi": _stoi_at}
 
 
 def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pesq", "stoi")):
@@ -174,11 +220,12 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
         raise ValueError(f"{len(clean)} clean utterances but {len(estimates)} estimates.")
     if not len(clean):  # was: NaN for every metric, with RuntimeWarnings
         raise ValueError("`clean` and `estimates` hold no utterance: nothing to score.")
+    scores = {name: _SCORES[name](sample_rate) for name in metrics}  # a missing package, a rate: before the data
     for i, (c, e) in enumerate(zip(clean, estimates)):  # before any score, each utterance named
         _pair(c, e, ("clean", "estimates") if single else (f"clean[{i}]", f"estimates[{i}]"))
-    out = {}
-    for name in metrics:
-        fn = METRICS[name]
-        kwargs = {"sample_rate": sample_rate} if name in ("pesq", "stoi") else {}
-        out[name] = float(np.mean([fn(c, e, **kwargs) for c, e in zip(clean, estimates)]))
-    return out
+    values = {name: [] for name in scores}
+    for pair in zip(clean, estimates):  # checked above, not again by each metric: only read here
+        c, e = (np.asarray(x, "float64").reshape(-1) for x in pair)
+        for name, score in scores.items():
+            values[name].append(score(c, e))
+    return {name: float(np.mean(v)) for name, v in values.items()}

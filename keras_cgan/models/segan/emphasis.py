@@ -3,8 +3,9 @@
 `PreEmphasis`: `y[n] = x[n] - a x[n-1]`. `DeEmphasis`, its inverse:
 `y[n] = x[n] + a y[n-1]`, run as one causal convolution with the impulse
 response `a**k`, cut where it falls below `1e-8` (361 taps for `a = 0.95`).
-Both start each window from a zero state: they run `waveform.tf_preemphasis`
-and `waveform.tf_deemphasis`, as `SEGAN` does around its generator.
+Both start each window from a zero state: they run
+`waveform.preemphasize_windows` and `waveform.deemphasize_windows`, as
+`SEGAN` does around its generator.
 
 Example:
 
@@ -47,7 +48,7 @@ class PreEmphasis(_EmphasisFilter):
     """
 
     def call(self, x):
-        return waveform.tf_preemphasis(x, self.coefficient)  # [B, T, C]
+        return waveform.preemphasize_windows(x, self.coefficient)  # [B, T, C]
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
@@ -66,4 +67,4 @@ class DeEmphasis(_EmphasisFilter):
             )
 
     def call(self, x):
-        return waveform.tf_deemphasis(x, self.coefficient)  # [B, T, 1]
+        return waveform.deemphasize_windows(x, self.coefficient)  # [B, T, 1]

@@ -210,19 +210,19 @@ class SEGAN(GANModel):
         if not self._prepared(condition):  # a user's lists, arrays or tensors: checked as `predict` checks them
             condition, noise = self._user_batch(condition, noise)
         condition = tf.cast(condition, "float32")
-        emphasized = waveform_lib.tf_preemphasis(condition, self.preemphasis)
+        emphasized = waveform_lib.preemphasize_windows(condition, self.preemphasis)
         with self._own_batch():
             out = super().generate(emphasized, noise=noise, training=training)
-        return waveform_lib.tf_deemphasis(tf.cast(out, "float32"), self.preemphasis)
+        return waveform_lib.deemphasize_windows(tf.cast(out, "float32"), self.preemphasis)
 
     def _score(self, waveform, condition, training):
         return tf.reshape(tf.cast(self.discriminator([waveform, condition], training=training), "float32"), [-1])
 
     def _emphasized(self, condition, target, fake):
         coef = self.preemphasis
-        condition = waveform_lib.tf_preemphasis(tf.cast(condition, "float32"), coef)
-        target = waveform_lib.tf_preemphasis(tf.cast(target, "float32"), coef)
-        fake = waveform_lib.tf_preemphasis(tf.cast(fake, "float32"), coef)
+        condition = waveform_lib.preemphasize_windows(tf.cast(condition, "float32"), coef)
+        target = waveform_lib.preemphasize_windows(tf.cast(target, "float32"), coef)
+        fake = waveform_lib.preemphasize_windows(tf.cast(fake, "float32"), coef)
         return condition, target, fake
 
     def discriminator_objective(self, condition, target, fake, training):

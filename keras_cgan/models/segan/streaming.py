@@ -283,7 +283,10 @@ class StreamingEnhancer:
                 floats in `[-1, 1]`, checked as `SEGAN.enhance` checks its
                 audio (a refused chunk leaves the stream as it was).
         """
-        chunk = self._checked(chunk)
+        return self._feed(self._checked(chunk))
+
+    def _feed(self, chunk):
+        """Feeds checked float32 samples `[n]` (`stream_enhance` checks its whole signal once, not chunk by chunk)."""
         if chunk.size == 0:
             return np.zeros(0, "float32")
         self._seen += chunk.size
@@ -387,6 +390,6 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
     window = runner.window if window is None else window
     streamer = StreamingEnhancer(runner, window, hop, preemphasis)
     x = x.astype("float32")
-    parts = [streamer.process(x[i : i + chunk_size]) for i in range(0, x.size, chunk_size)]
+    parts = [streamer._feed(x[i : i + chunk_size]) for i in range(0, x.size, chunk_size)]  # checked above
     parts.append(streamer.flush())
     return np.concatenate(parts)

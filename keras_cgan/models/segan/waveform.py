@@ -2,9 +2,11 @@
 
 Pre-emphasis `y[n] = x[n] - a x[n-1]` boosts high frequencies before the
 network; de-emphasis is its inverse, the IIR filter `x[n] = y[n] + a x[n-1]`.
-Both come in two forms: NumPy (exact, stateful, for `enhance` and streaming)
-and Keras ops (inside the model and its `PreEmphasis` / `DeEmphasis` layers,
-on windows that start from zero state).
+Both come in two forms: `preemphasis` / `deemphasis` in NumPy (exact,
+stateful, on a signal: for `enhance` and streaming), and
+`preemphasize_windows` / `deemphasize_windows` in Keras ops (on a batch of
+windows, each from zero state: inside the model and its `PreEmphasis` /
+`DeEmphasis` layers).
 
 `overlap_add` enhances audio of any length with a fixed-window function:
 frames of `window` samples every `hop` samples, each output weighted by a
@@ -64,14 +66,14 @@ def deemphasis(y, coefficient=0.95, state=0.0):
     return layout(out).astype("float32")
 
 
-def tf_preemphasis(x, coefficient):
+def preemphasize_windows(x, coefficient):
     """Pre-emphasis of `[B, T, C]` windows, zero state before each window (`PreEmphasis` runs it)."""
     if coefficient == 0.0:
         return x
     return ops.concatenate([x[:, :1], x[:, 1:] - coefficient * x[:, :-1]], axis=1)  # [B, T, C]
 
 
-def tf_deemphasis(y, coefficient, tolerance=1e-8):
+def deemphasize_windows(y, coefficient, tolerance=1e-8):
     """De-emphasis of `[B, T, 1]` windows as a causal FIR convolution (`DeEmphasis` runs it).
 
     The IIR impulse response `a**k` is cut where it falls below `tolerance`

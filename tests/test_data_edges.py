@@ -244,3 +244,31 @@ def test_an_image_added_or_renamed_is_found_though_its_folder_keeps_its_mtime(tm
     Image.new("RGB", (4, 4)).save(folder / "1.Jpg", "JPEG")
     os.utime(folder, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the folder's mtime as before the file came
     assert image_folder.image_path(str(folder), "1", "where") == str(folder / "1.Jpg")
+
+
+def test_a_webp_whose_end_is_zeros_or_missing_is_named_by_every_loader(tmp_path):
+    # Was: read without a word by the pix2pix scan and the tags loader alike (Pillow decodes the zeros as a
+    # smear of the rows above), where a JPEG cut so is refused.
+    noise = np.random.default_rng(0).integers(0, 256, (32, 64, 3), dtype="uint8")
+    faces = tmp_path / "faces"
+    os.makedirs(faces)
+    (tmp_path / "tags.csv").write_text("0,blue hair\n1,red eyes\n")
+    Image.new("RGB", (64, 32), "white").save(faces / "1.png")
+    for options in ({}, {"lossless": True}):
+        Image.fromarray(noise).save(faces / "0.webp", **options)
+        whole = (faces / "0.webp").read_bytes()
+        zeros = whole[: len(whole) // 2] + bytes(len(whole) - len(whole) // 2)
+        for broken in (zeros, whole[:-100]):  # the second was "cannot read the image (could not create decoder ...)"
+            (faces / "0.webp").write_bytes(broken)
+            said = (r"0\.webp: (cannot read the image \()?cut short: the WebP's chunks run past the end of the file, "
+                    r"or its image data ends in zeros")
+            with pytest.raises(FileContentError, match=said):
+                paired_images.scan_paired_folder(str(faces))
+            with pytest.raises(FileContentError, match=said):
+                tags.read(str(faces), str(tmp_path / "tags.csv"), image_size=8)
+        (faces / "0.webp").write_bytes(whole + bytes(10))  # bytes after the RIFF's end are ignored, as decoders do
+        assert paired_images.scan_paired_folder(str(faces))["channels"] == (3, 3)
+    # A black lossy image's data ends in zeros of its own (28 here): under the bound, read.
+    Image.new("RGB", (512, 512)).save(faces / "0.webp")
+    assert image_folder.webp_complete(str(faces / "0.webp"))
+    assert tags.read(str(faces), str(tmp_path / "tags.csv"), image_size=8)[0].shape == (2, 8, 8, 3)

@@ -188,6 +188,10 @@ CUT_SHORT = (
     "cut short: the JPEG's data stops before its end marker (a download or copy that did not finish, or its end "
     "overwritten with zeros); copy the file again, or remove it"
 )
+WEBP_CUT_SHORT = (
+    "cut short: the WebP's chunks run past the end of the file, or its image data ends in zeros (a download or "
+    "copy that did not finish, or its end overwritten with zeros); copy the file again, or remove it"
+)
 _HEAD = 1 << 16  # bytes read for a JPEG's headers (an EXIF block with its thumbnail fits)
 
 
@@ -236,6 +240,49 @@ def jpeg_complete(path):
             f.seek(start)
             data, start = f.read(), 0
         return data.find(b"\xff\xd9", start) >= 0
+
+
+def _webp_pixels(tag, head):
+    """The width x height a WebP image chunk (`VP8 ` or `VP8L`) gives in its first bytes `head`; 0 if unknown."""
+    if tag == b"VP8 " and len(head) >= 10:  # the frame tag (3 bytes), the start code (3), 14-bit width and height
+        return (int.from_bytes(head[6:8], "little") & 0x3FFF) * (int.from_bytes(head[8:10], "little") & 0x3FFF)
+    if tag == b"VP8L" and len(head) >= 5:  # the signature byte, then 14-bit width - 1 and height - 1
+        bits = int.from_bytes(head[1:5], "little")
+        return ((bits & 0x3FFF) + 1) * ((bits >> 14 & 0x3FFF) + 1)
+    return 0
+
+
+def webp_complete(path):
+    """Whether the WebP file `path` holds all its chunks, and its image data does not end in more zero bytes than
+    one per four 16 x 16 blocks of its pixels (16 at least).
+
+    False for a file cut short, also one whose end is zeros (a download or copy that stopped in a file made at
+    its full size): Pillow decodes such a file without a word, its lost part as a smear of the rows above.
+    (libwebp writes a zero byte per 25 to 40 flat blocks at the end of a lossy image: a black one's data ends
+    so; a zeroed end shorter than the bound passes.) Bytes after the RIFF's end are allowed, as decoders ignore
+    them. Reads the chunk headers and the image data's last bytes; decodes nothing.
+    """
+    with open(path, "rb") as f:
+        head = f.read(12)
+        size = f.seek(0, os.SEEK_END)
+        end = 8 + int.from_bytes(head[4:8], "little")
+        if head[:4] != b"RIFF" or head[8:12] != b"WEBP" or end > size:
+            return False
+        position = 12
+        while position < end:  # each chunk: a four-letter name, its size, its data (padded to an even size)
+            f.seek(position)
+            header = f.read(18)
+            tag, length = header[:4], int.from_bytes(header[4:8], "little")
+            if len(header) < 8 or not re.fullmatch(rb"[A-Za-z0-9 ]{4}", tag) or position + 8 + length > end:
+                return False  # a name overwritten with zeros, or data past the end
+            if tag in (b"VP8 ", b"VP8L"):
+                allowed = max(16, _webp_pixels(tag, header[8:]) // 1024)
+                f.seek(position + 8 + max(0, length - allowed - 1))
+                tail = f.read(min(length, allowed + 1))
+                if len(tail) > allowed and not tail.strip(b"\0"):
+                    return False
+            position += 8 + length + (length & 1)
+    return True
 
 
 def orientation(image):
@@ -348,14 +395,22 @@ def write_image(picture, path):
 
 
 def open_image(path):
-    """The image file `path` opened with Pillow, as the loaders open it: `OSError` for a JPEG cut short
-    (`jpeg_complete`), whose missing end Pillow would read as gray pixels."""
+    """The image file `path` opened with Pillow, as the loaders open it: `OSError` for a JPEG or WebP cut short
+    (`jpeg_complete`, `webp_complete`), whose missing end Pillow would read as gray pixels or a smear."""
     from PIL import Image
 
-    image = Image.open(path)
-    if image.format == "JPEG" and not jpeg_complete(path):
-        image.close()
-        raise OSError(CUT_SHORT)
+    try:
+        image = Image.open(path)
+    except OSError:  # Pillow's own word for a WebP cut short: "could not create decoder object"
+        with open(path, "rb") as f:
+            head = f.read(12)
+        if head[:4] == b"RIFF" and head[8:12] == b"WEBP" and not webp_complete(path):
+            raise OSError(WEBP_CUT_SHORT) from None
+        raise
+    for fmt, complete, said in (("JPEG", jpeg_complete, CUT_SHORT), ("WEBP", webp_complete, WEBP_CUT_SHORT)):
+        if image.format == fmt and not complete(path):
+            image.close()
+            raise OSError(said)
     return image
 
 

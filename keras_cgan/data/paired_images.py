@@ -11,7 +11,8 @@ Two folder layouts are read, as the pix2pix datasets ship them:
 `direction="AtoB"` makes A the condition and B the target; `"BtoA"` swaps
 them. Every file is checked before any training starts (image header read
 with Pillow, and the end of the file: a JPEG's headers are walked to its
-first scan and its end marker looked for after it, a file of another format that does not end as its format's must is
+first scan and its end marker looked for after it, a WebP's chunks are walked and its image data's end looked at
+for zeros, a file of another format that does not end as its format's must is
 decoded to make sure, as is every TIFF): names present in one folder only raise `ValueError` naming the
 file; a file that is not an image, a truncated image, an A|B image of odd
 width or an image whose channels differ from the rest raise
@@ -70,7 +71,7 @@ def _image_files(folder):
 
 def _complete(path, fmt):
     """True when the file ends as its format's files must: a JPEG (`image_folder.open_image` refuses one cut
-    short), a PNG's end chunk is in its last bytes, a
+    short, as it does a WebP whose end is missing or zeros), a PNG's end chunk is in its last bytes, a
     GIF's last block and trailer (`00 3B`), a BMP's or WebP's size field equal to the file's size. False when
     it does not (cut short, or a writer's slip) or for a TIFF (its end is not told without decoding).
     Reads only the file's head and tail.
@@ -96,10 +97,11 @@ def _complete(path, fmt):
 def _header(path):
     """`(width, height, channels, by_pillow)` from the image header; `ValueError` naming `path` otherwise.
 
-    A JPEG that does not reach its end marker is refused as cut short (Pillow would decode one whose end is
-    zeros); a file of another format whose end is not as its format's must be (see `_complete`), or a TIFF, is
-    decoded in full, so a file cut short is refused here rather than mid-training. The width and height are the
-    upright image's: swapped for an EXIF orientation of 5 to 8, as Pillow turns it, without decoding it.
+    A JPEG that does not reach its end marker, or a WebP whose chunks or image data are cut short or end in
+    zeros, is refused as cut short (Pillow would decode one whose end is zeros); a file of another format whose
+    end is not as its format's must be (see `_complete`), or a TIFF, is decoded in full, so a file cut short is
+    refused here rather than mid-training. The width and height are the upright image's: swapped for an EXIF
+    orientation of 5 to 8, as Pillow turns it, without decoding it.
     `by_pillow`: the file is decoded by Pillow when read with fewer channels than this (0: never, 5: always),
     as TensorFlow's decoders refuse it or get it wrong: always a BMP, GIF, TIFF, WebP, CMYK JPEG, an image
     turned by its EXIF orientation or one holding transparency, but an RGBA PNG only when read as gray or RGB
@@ -108,7 +110,7 @@ def _header(path):
     from PIL import UnidentifiedImageError
 
     try:
-        with image_folder.open_image(path) as image:  # a JPEG cut short refused
+        with image_folder.open_image(path) as image:  # a JPEG or WebP cut short refused
             fmt, mode, size = image.format, image.mode, image.size
             turned, transparent = image_folder.orientation(image), image_folder.has_transparency(image)
             if not _complete(path, fmt):  # cut short, or a TIFF
@@ -116,7 +118,7 @@ def _header(path):
             if mode in ("I", "F"):
                 image_folder.eight_bit(image)  # pixels beyond 16 bits, or float, refused here with what to do
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        if str(error) == image_folder.CUT_SHORT:  # worded as the other loaders word it
+        if str(error) in (image_folder.CUT_SHORT, image_folder.WEBP_CUT_SHORT):  # as the other loaders word it
             raise files.FileContentError(f"{path}: {error}.") from None
         raise files.FileContentError(f"{path}: not a readable image file, or cut short ({error}).") from None
     except ValueError as error:

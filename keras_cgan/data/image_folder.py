@@ -35,7 +35,7 @@ def _is_header(row, folder):
     both_named = any(n in ID_COLUMNS for n in names) and any(n in TEXT_COLUMNS for n in names)
     if not (names[0] in ID_COLUMNS or text_named or both_named):
         return False
-    return folder is None or text_named or _image_file(folder, row[0].strip()) is None
+    return folder is None or text_named or not _has_image(folder, row[0].strip())
 
 
 def _columns(header, wanted):
@@ -106,8 +106,8 @@ def read_rows(path, cells=False, folder=None, wanted=TEXT_COLUMNS):
                 f"{columns[2]} are left out.",
                 stacklevel=3,
             )
-    elif folder is not None and len(rows) > 1 and not _image_file(folder, rows[0][1][0].strip()) \
-            and _image_file(folder, rows[1][1][0].strip()):  # a header of other names, or a missing image
+    elif folder is not None and len(rows) > 1 and not _has_image(folder, rows[0][1][0].strip()) \
+            and _has_image(folder, rows[1][1][0].strip()):  # a header of other names, or a missing image
         number, row = rows[0]
         raise ValueError(
             f"{path}, line {number}: image {row[0].strip()!r} not found in {folder}, though line "
@@ -142,40 +142,82 @@ def _candidates(folder, image_id):
 
 @functools.lru_cache(maxsize=8)
 def _by_extension(directory, modified):
-    """`{(stem, lower-case extension): name}` of the image files in `directory` (`modified`: its mtime, so a
-    changed folder is listed again)."""
+    """`{(lower-case stem, lower-case extension): [names]}` of the image files in `directory` (`modified`: its
+    mtime, so a changed folder is listed again)."""
     table = {}
     for name in sorted(os.listdir(directory)):
         stem, extension = os.path.splitext(name)
         if extension.lower() in EXTENSIONS:
-            table.setdefault((stem, extension.lower()), name)
+            table.setdefault((stem.lower(), extension.lower()), []).append(name)
     return table
 
 
+def _folder_any_case(folder, relative):
+    """`folder/relative` (a folder) as spelled in any case (`images/` for `Images/`), or None; `files.CaseClash`
+    naming two folders of one name but for the case."""
+    for part in os.path.normpath(relative).split(os.sep):
+        folder = os.path.join(folder, part) if part in (os.curdir, os.pardir) or os.path.isdir(os.path.join(
+            folder, part)) else files.entry_any_case(folder, part, os.path.isdir)
+        if folder is None:
+            return None
+    return folder
+
+
 def _image_file(folder, image_id):
-    """The file of `image_id` in `folder`, its extension in any case (`0.Jpg`), or None."""
+    """The file of `image_id` in `folder`, its name in any case (`0.Jpg`, `IMG_1.png` for `img_1`, `Images/0.png`
+    for `images/0.png`), as a case-insensitive file system finds it; None when there is none. `files.CaseClash`
+    naming two files whose names differ only in case (`a.png` and `A.png`, on a case-sensitive file system)."""
     path = next((path for path in _candidates(folder, image_id) if os.path.isfile(path)), None)
-    if path is not None or not image_id:
+    if not image_id:
         return path
     directory, name = os.path.split(os.path.join(folder, image_id))
     stem, extension = os.path.splitext(name)
-    keys = [(stem, extension.lower())] if extension else []
+    keys = [(stem.lower(), extension.lower())] if extension else []
+    keys += [(name.lower(), e) for e in EXTENSIONS]
     try:  # the cached listing, then a fresh one: a folder's mtime may not change (a file system counting seconds)
+        if not os.path.isdir(directory):
+            inside = os.path.isdir(folder) and not os.path.isabs(image_id)
+            directory = _folder_any_case(folder, os.path.dirname(image_id)) if inside else None
+            if directory is None:
+                return None
         cached = _by_extension(directory, os.stat(directory).st_mtime_ns)
-        for table in (cached, _by_extension.__wrapped__(directory, None)):
-            for key in keys + [(name, e) for e in EXTENSIONS]:
-                if key in table and os.path.isfile(os.path.join(directory, table[key])):
-                    return os.path.join(directory, table[key])
+        if path is not None:  # found as spelled: refused only beside another spelling of its name
+            base, ext = os.path.splitext(os.path.basename(path))
+            keys = [(base.lower(), ext.lower())]
+        for table in (cached,) if path else (cached, _by_extension.__wrapped__(directory, None)):
+            for key in keys:
+                found = [os.path.join(directory, n) for n in table.get(key, ())]
+                found = [p for p in found if os.path.isfile(p)]
+                if len(found) > 1:
+                    raise files.CaseClash(*found[:2])
+                if found:
+                    return found[0]
     except OSError:  # no such folder
         return None
-    return None
+    return path
+
+
+def _has_image(folder, image_id):
+    """Whether `image_id` names a file in `folder` (one of two whose names differ only in case counts)."""
+    try:
+        return _image_file(folder, image_id) is not None
+    except files.CaseClash:
+        return True
 
 
 def image_path(folder, image_id, where, annotations=None):
     """The file of `image_id` in `folder` (`<id>` with or without an image extension), else in the folder of
-    the annotation file `annotations` (which ids such as `images/0.png` start from)."""
+    the annotation file `annotations` (which ids such as `images/0.png` start from); its name in any case.
+    `ValueError` naming two files whose names differ only in case."""
     base = os.path.dirname(os.path.abspath(annotations)) if annotations else None
-    path = _image_file(folder, image_id) or (_image_file(base, image_id) if base and image_id else None)
+    try:
+        path = _image_file(folder, image_id) or (_image_file(base, image_id) if base and image_id else None)
+    except files.CaseClash as clash:
+        raise ValueError(
+            f"{where}: image {image_id!r} names both {clash.first} and {clash.second}, whose names differ only in "
+            "case (image names are read in any case, as a case-insensitive file system reads them); rename or "
+            "remove one of them."
+        ) from None
     if path is None:
         tried = _candidates(folder, image_id)[0]
         also = f", nor in the annotation file's folder {base}" if base and base != os.path.abspath(folder) else ""

@@ -419,17 +419,22 @@ def rgb(image):
 
 def write_image(picture, path):
     """Writes the PIL image `picture` to `path` in the format its extension names, as every writer does:
-    without loss where the format allows it (WebP lossless; PNG, BMP and TIFF are), a JPEG at quality 95
-    without chroma subsampling (an RGBA image laid on white, as inputs are read). Pillow's defaults would
-    write a JPEG at quality 75 and a lossy WebP. Returns `path`.
+    without loss where the format allows it (WebP lossless; PNG, BMP and TIFF are), else at quality 95 without
+    chroma subsampling: a JPEG (an RGBA image laid on white, as inputs are read; an `.mpo` too, and the JPEG a
+    PDF holds of an RGB or gray image) and an AVIF (Pillow's AVIF has no lossless mode). Pillow's defaults
+    would write a JPEG and an AVIF at quality 75 with half the colour resolution (an AVIF grid of small tiles
+    loses most of its colour), and a lossy WebP. Returns `path`.
     """
     from PIL import Image
 
     fmt = Image.registered_extensions().get(os.path.splitext(path)[1].lower())  # as `save` picks it (`.jfif`)
     options = {}
-    if fmt == "JPEG":
-        picture = rgb(picture) if picture.mode not in ("L", "RGB") else picture
+    if fmt in ("JPEG", "MPO", "PDF"):
+        if fmt != "PDF":  # (a PDF holds an image with transparency without loss)
+            picture = rgb(picture) if picture.mode not in ("L", "RGB") else picture
         options = {"quality": 95, "subsampling": 0}
+    elif fmt == "AVIF":  # (a gray image is written without colour, as Pillow writes it)
+        options = {"quality": 95, **({} if picture.mode in ("1", "L") else {"subsampling": "4:4:4"})}
     elif fmt == "WEBP":
         options = {"lossless": True}
     picture.save(path, **options)

@@ -291,3 +291,18 @@ def test_a_webp_whose_end_is_zeros_or_missing_is_named_by_every_loader(tmp_path)
     Image.new("RGB", (512, 512)).save(faces / "0.webp")
     assert image_folder.webp_complete(str(faces / "0.webp"))
     assert tags.read(str(faces), str(tmp_path / "tags.csv"), image_size=8)[0].shape == (2, 8, 8, 3)
+
+
+def test_a_b_pairs_match_their_names_in_any_case(tmp_path):
+    # Was: "A/Img1.png: no file named 'Img1' in B to pair it with" beside B/img1.png, though the folders' own
+    # names (a/, b/) are read in any case.
+    for side, name in (("A", "Img1.png"), ("b", "IMG1.jpg")):
+        os.makedirs(tmp_path / side)
+        Image.new("RGB", (8, 8)).save(tmp_path / side / name)
+    scan = paired_images.scan_paired_folder(str(tmp_path))
+    assert scan["a_files"] == [str(tmp_path / "A" / "Img1.png")]
+    assert scan["b_files"] == [str(tmp_path / "b" / "IMG1.jpg")]
+    Image.new("RGB", (8, 8)).save(tmp_path / "A" / "img1.png")
+    with pytest.raises(ValueError, match=r"A/Img1\.png and .*A/img1\.png have one name: pairs are matched by name in "
+                                         r"any case"):
+        paired_images.scan_paired_folder(str(tmp_path))

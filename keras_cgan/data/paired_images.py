@@ -5,8 +5,8 @@ Two folder layouts are read, as the pix2pix datasets ship them:
 * **A|B**: each file holds the two images side by side; it is split at the
   middle of its width (e.g. the facades, maps and edges2shoes sets).
 * **A/ and B/**: two folders of separate images matched by file name
-  (extensions may differ: `A/0001.png` pairs with `B/0001.jpg`); the
-  folders' names may be lower case (`a/`, `b/`).
+  in any case (extensions may differ: `A/0001.png` pairs with `B/0001.jpg`,
+  `A/Img1.png` with `B/img1.png`); the folders' names may be lower case (`a/`, `b/`).
 
 `direction="AtoB"` makes A the condition and B the target; `"BtoA"` swaps
 them. Every file is checked before any training starts (image header read
@@ -222,18 +222,19 @@ def scan_paired_folder(path, channels=None):
     folder_a, folder_b = _side_folders(path)
     if folder_a and folder_b:
         a_files, b_files = _image_files(folder_a), _image_files(folder_b)
-        stem = lambda p: os.path.splitext(os.path.basename(p))[0]
-        a_by, b_by = {stem(p): p for p in a_files}, {stem(p): p for p in b_files}
+        name = lambda p: os.path.splitext(os.path.basename(p))[0]
+        stem = lambda p: name(p).lower()  # as a case-insensitive file system reads names: `Img1.png` is `img1.png`
+        a_by, b_by = {stem(p): p for p in reversed(a_files)}, {stem(p): p for p in reversed(b_files)}
         for side, by in ((a_files, a_by), (b_files, b_by)):
             for p in side:
                 if by[stem(p)] != p:
                     raise ValueError(
-                        f"{p} and {by[stem(p)]} have one name: pairs are matched by name without its extension, "
-                        "so each name may occur once in A/ and once in B/."
+                        f"{by[stem(p)]} and {p} have one name: pairs are matched by name in any case without its "
+                        "extension, so each name may occur once in A/ and once in B/."
                     )
         for here, there, other in ((a_by, b_by, folder_b), (b_by, a_by, folder_a)):
-            for name in sorted(set(here) - set(there)):
-                raise ValueError(f"{here[name]}: no file named {name!r} in {other} to pair it with.")
+            for key in sorted(set(here) - set(there)):
+                raise ValueError(f"{here[key]}: no file named {name(here[key])!r} in {other} to pair it with.")
         if not a_by:
             raise ValueError(
                 f"{path}: folders {os.path.basename(folder_a)}/ and {os.path.basename(folder_b)}/ hold no images."

@@ -306,3 +306,16 @@ def test_a_b_pairs_match_their_names_in_any_case(tmp_path):
     with pytest.raises(ValueError, match=r"A/Img1\.png and .*A/img1\.png have one name: pairs are matched by name in "
                                          r"any case"):
         paired_images.scan_paired_folder(str(tmp_path))
+
+
+def test_a_gif_clip_whose_end_is_zeros_is_named_not_read_shorter(tmp_path):
+    # Was: read as the frames before the zeros (3 of these 6) without a word, as the trailer is looked for nowhere.
+    rng = np.random.default_rng(0)
+    frames = [Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype="uint8")) for _ in range(6)]
+    frames[0].save(tmp_path / "c.gif", save_all=True, append_images=frames[1:])
+    whole = (tmp_path / "c.gif").read_bytes()
+    (tmp_path / "c.gif").write_bytes(whole[: len(whole) // 2] + bytes(len(whole) - len(whole) // 2))
+    with pytest.raises(FileContentError, match=r"c\.gif': cut short: the GIF does not end with its trailer"):
+        video.load_video_file(str(tmp_path / "c.gif"))
+    (tmp_path / "c.gif").write_bytes(whole + bytes(10))  # zeros after the trailer are no loss
+    assert video.load_video_file(str(tmp_path / "c.gif")).shape == (6, 8, 8, 3)

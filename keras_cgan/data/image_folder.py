@@ -154,10 +154,11 @@ def _by_extension(directory, modified):
 
 def _folder_any_case(folder, relative):
     """`folder/relative` (a folder) as spelled in any case (`images/` for `Images/`), or None; `files.CaseClash`
-    naming two folders of one name but for the case."""
+    naming two folders of one name but for the case, neither spelled as `relative` spells it."""
     for part in os.path.normpath(relative).split(os.sep):
-        folder = os.path.join(folder, part) if part in (os.curdir, os.pardir) or os.path.isdir(os.path.join(
-            folder, part)) else files.entry_any_case(folder, part, os.path.isdir)
+        spelled = os.path.join(folder, part)
+        folder = spelled if part in (os.curdir, os.pardir) or os.path.isdir(spelled) else \
+            files.entry_any_case(folder, part, os.path.isdir)
         if folder is None:
             return None
     return folder
@@ -168,12 +169,23 @@ def _image_file(folder, image_id):
     for `images/0.png`), as a case-insensitive file system finds it; None when there is none. `files.CaseClash`
     naming two files whose names differ only in case (`a.png` and `A.png`, on a case-sensitive file system)."""
     path = next((path for path in _candidates(folder, image_id) if os.path.isfile(path)), None)
-    if not image_id:
+    if path is not None:  # found as spelled: refused only beside another spelling of its name
+        directory, name = os.path.split(path)
+        try:
+            table = _by_extension(directory, os.stat(directory).st_mtime_ns)
+        except OSError:  # gone meanwhile
+            return path
+        stem, extension = os.path.splitext(name)
+        names = table.get((stem.lower(), extension.lower()), [name])
+        other = next((n for n in names if n != name and os.path.isfile(os.path.join(directory, n))), None)
+        if other is not None:
+            raise files.CaseClash(*(os.path.join(directory, n) for n in sorted((name, other))))
         return path
+    if not image_id:
+        return None
     directory, name = os.path.split(os.path.join(folder, image_id))
     stem, extension = os.path.splitext(name)
     keys = [(stem.lower(), extension.lower())] if extension else []
-    keys += [(name.lower(), e) for e in EXTENSIONS]
     try:  # the cached listing, then a fresh one: a folder's mtime may not change (a file system counting seconds)
         if not os.path.isdir(directory):
             inside = os.path.isdir(folder) and not os.path.isabs(image_id)
@@ -181,11 +193,8 @@ def _image_file(folder, image_id):
             if directory is None:
                 return None
         cached = _by_extension(directory, os.stat(directory).st_mtime_ns)
-        if path is not None:  # found as spelled: refused only beside another spelling of its name
-            base, ext = os.path.splitext(os.path.basename(path))
-            keys = [(base.lower(), ext.lower())]
-        for table in (cached,) if path else (cached, _by_extension.__wrapped__(directory, None)):
-            for key in keys:
+        for table in (cached, _by_extension.__wrapped__(directory, None)):
+            for key in keys + [(name.lower(), e) for e in EXTENSIONS]:
                 found = [os.path.join(directory, n) for n in table.get(key, ())]
                 found = [p for p in found if os.path.isfile(p)]
                 if len(found) > 1:
@@ -194,7 +203,7 @@ def _image_file(folder, image_id):
                     return found[0]
     except OSError:  # no such folder
         return None
-    return path
+    return None
 
 
 def _has_image(folder, image_id):

@@ -2,12 +2,13 @@
 TIFFs, extensions in mixed case, a header with an unnamed column, what `translate` writes, a VoiceBank folder
 with a test set on one side only."""
 
+import io
 import os
 import warnings
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, features
 
 from keras_cgan.data import FileContentError, audio, captions, image_folder, paired_images, tags, video
 
@@ -213,6 +214,24 @@ def test_translate_writes_webp_without_loss_and_jpeg_at_high_quality(tmp_path):
         assert np.asarray(image).min() > 250
 
 
+@pytest.mark.parametrize("name", [
+    pytest.param("grid.avif", marks=pytest.mark.skipif(not features.check("avif"), reason="Pillow without AVIF")),
+    "grid.mpo", "grid.pdf",
+])
+def test_a_sample_grid_in_a_lossy_format_is_written_at_high_quality(tmp_path, name):
+    # Was: Pillow's defaults, quality 75 with half the colour resolution (a mean error of 37-39 on these tiles).
+    from keras_cgan.callbacks import save_image_grid
+
+    tiles = np.random.default_rng(0).uniform(-1, 1, (16, 8, 8, 3)).astype("float32")
+    with Image.open(save_image_grid(tiles, str(tmp_path / "grid.png"), rows=4)) as image:
+        lossless = np.asarray(image.convert("RGB"), "float32")
+    data = open(save_image_grid(tiles, str(tmp_path / name), rows=4), "rb").read()
+    if name.endswith(".pdf"):  # the JPEG it holds
+        data = data[data.index(b"\xff\xd8") : data.rindex(b"\xff\xd9") + 2]
+    with Image.open(io.BytesIO(data)) as image:
+        assert np.abs(np.asarray(image.convert("RGB"), "float32") - lossless).mean() < 4.0
+
+
 def test_segan_trains_on_a_folder_with_a_test_set_on_one_side_only(tmp_path):
     # Was: "noisy_testset_wav: folder not found" and no training, for the samples alone.
     from keras_cgan.cli.recipes import segan
@@ -244,3 +263,59 @@ def test_an_image_added_or_renamed_is_found_though_its_folder_keeps_its_mtime(tm
     Image.new("RGB", (4, 4)).save(folder / "1.Jpg", "JPEG")
     os.utime(folder, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the folder's mtime as before the file came
     assert image_folder.image_path(str(folder), "1", "where") == str(folder / "1.Jpg")
+
+
+def test_a_webp_whose_end_is_zeros_or_missing_is_named_by_every_loader(tmp_path):
+    # Was: read without a word by the pix2pix scan and the tags loader alike (Pillow decodes the zeros as a
+    # smear of the rows above), where a JPEG cut so is refused.
+    noise = np.random.default_rng(0).integers(0, 256, (32, 64, 3), dtype="uint8")
+    faces = tmp_path / "faces"
+    os.makedirs(faces)
+    (tmp_path / "tags.csv").write_text("0,blue hair\n1,red eyes\n")
+    Image.new("RGB", (64, 32), "white").save(faces / "1.png")
+    for options in ({}, {"lossless": True}):
+        Image.fromarray(noise).save(faces / "0.webp", **options)
+        whole = (faces / "0.webp").read_bytes()
+        zeros = whole[: len(whole) // 2] + bytes(len(whole) - len(whole) // 2)
+        for broken in (zeros, whole[:-100]):  # the second was "cannot read the image (could not create decoder ...)"
+            (faces / "0.webp").write_bytes(broken)
+            said = (r"0\.webp: (cannot read the image \()?cut short: the WebP's chunks run past the end of the file, "
+                    r"or its image data ends in zeros")
+            with pytest.raises(FileContentError, match=said):
+                paired_images.scan_paired_folder(str(faces))
+            with pytest.raises(FileContentError, match=said):
+                tags.read(str(faces), str(tmp_path / "tags.csv"), image_size=8)
+        (faces / "0.webp").write_bytes(whole + bytes(10))  # bytes after the RIFF's end are ignored, as decoders do
+        assert paired_images.scan_paired_folder(str(faces))["channels"] == (3, 3)
+    # A black lossy image's data ends in zeros of its own (28 here): under the bound, read.
+    Image.new("RGB", (512, 512)).save(faces / "0.webp")
+    assert image_folder.webp_complete(str(faces / "0.webp"))
+    assert tags.read(str(faces), str(tmp_path / "tags.csv"), image_size=8)[0].shape == (2, 8, 8, 3)
+
+
+def test_a_b_pairs_match_their_names_in_any_case(tmp_path):
+    # Was: "A/Img1.png: no file named 'Img1' in B to pair it with" beside B/img1.png, though the folders' own
+    # names (a/, b/) are read in any case.
+    for side, name in (("A", "Img1.png"), ("b", "IMG1.jpg")):
+        os.makedirs(tmp_path / side)
+        Image.new("RGB", (8, 8)).save(tmp_path / side / name)
+    scan = paired_images.scan_paired_folder(str(tmp_path))
+    assert scan["a_files"] == [str(tmp_path / "A" / "Img1.png")]
+    assert scan["b_files"] == [str(tmp_path / "b" / "IMG1.jpg")]
+    Image.new("RGB", (8, 8)).save(tmp_path / "A" / "img1.png")
+    with pytest.raises(ValueError, match=r"A/Img1\.png and .*A/img1\.png have one name: pairs are matched by name in "
+                                         r"any case"):
+        paired_images.scan_paired_folder(str(tmp_path))
+
+
+def test_a_gif_clip_whose_end_is_zeros_is_named_not_read_shorter(tmp_path):
+    # Was: read as the frames before the zeros (3 of these 6) without a word, as the trailer is looked for nowhere.
+    rng = np.random.default_rng(0)
+    frames = [Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype="uint8")) for _ in range(6)]
+    frames[0].save(tmp_path / "c.gif", save_all=True, append_images=frames[1:])
+    whole = (tmp_path / "c.gif").read_bytes()
+    (tmp_path / "c.gif").write_bytes(whole[: len(whole) // 2] + bytes(len(whole) - len(whole) // 2))
+    with pytest.raises(FileContentError, match=r"c\.gif': cut short: the GIF does not end with its trailer"):
+        video.load_video_file(str(tmp_path / "c.gif"))
+    (tmp_path / "c.gif").write_bytes(whole + bytes(10))  # zeros after the trailer are no loss
+    assert video.load_video_file(str(tmp_path / "c.gif")).shape == (6, 8, 8, 3)

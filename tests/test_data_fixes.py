@@ -410,3 +410,35 @@ def test_a_header_naming_the_text_column_before_the_image_column_is_read_by_its_
     folder, path = _faces(tmp_path, ["caption,source,image", "a cat,web,0.png"])
     with pytest.warns(UserWarning, match=r"only 'caption' is read, the columns \['source'\] are left out"):
         assert captions.read(folder, path, image_size=4)[1] == ["a cat"]
+
+
+def test_tags_ids_name_their_images_in_any_case_and_two_spellings_are_named(tmp_path):
+    # Was: "image 'img_0' not found" for IMG_0.png (and sub/X.png for Sub/x.PNG), though the tags folder's own
+    # name is read in any case; IMG_0.png beside img_0.png was read as whichever matched the id's spelling.
+    folder, path = _faces(tmp_path, ["img_0,blue hair", "sub/X.png,red eyes"])
+    os.rename(os.path.join(folder, "0.png"), os.path.join(folder, "IMG_0.png"))
+    os.makedirs(os.path.join(folder, "Sub"))
+    os.rename(os.path.join(folder, "1.png"), os.path.join(folder, "Sub", "x.PNG"))
+    assert tags.read(folder, path, image_size=4)[1] == [["blue hair"], ["red eyes"]]
+    Image.new("RGB", (4, 4)).save(os.path.join(folder, "img_0.png"))
+    with pytest.raises(ValueError, match=r"tags\.csv, line 1: image 'img_0' names both .*faces/IMG_0\.png and "
+                                         r".*faces/img_0\.png, whose names differ only in case .*rename or remove"):
+        tags.read(folder, path, image_size=4)
+
+
+def test_voicebank_folders_and_files_are_read_in_any_case_and_two_spellings_are_named(tmp_path):
+    # Was: "clean_trainset_wav: folder not found" for Clean_TrainSet_wav/, and "Unmatched file names" for
+    # P1.wav paired with p1.wav, where an image folder's name is read in any case.
+    for folder, name in (("Clean_TrainSet_28spk_wav", "P1.wav"), ("NOISY_trainset_28SPK_wav", "p1.WAV")):
+        os.makedirs(tmp_path / folder)
+        audio.write_wav(str(tmp_path / folder / name), np.zeros(100), 16000)
+    clean, noisy = audio.voicebank_dirs(str(tmp_path))
+    assert (clean, noisy) == (str(tmp_path / "Clean_TrainSet_28spk_wav"), str(tmp_path / "NOISY_trainset_28SPK_wav"))
+    assert audio.paired_files(clean, noisy) == [(os.path.join(noisy, "p1.WAV"), os.path.join(clean, "P1.wav"))]
+    audio.write_wav(os.path.join(clean, "p1.wav"), np.zeros(100), 16000)
+    with pytest.raises(ValueError, match=r"Clean_TrainSet_28spk_wav/P1\.wav and .*/p1\.wav differ only in case"):
+        audio.paired_files(clean, noisy)
+    os.makedirs(tmp_path / "clean_trainset_28spk_wav")
+    with pytest.raises(ValueError, match=r"Clean_TrainSet_28spk_wav and .*/clean_trainset_28spk_wav differ only in "
+                                         r"case.*merge them into one, or move one away"):
+        audio.voicebank_dirs(str(tmp_path))

@@ -219,7 +219,7 @@ def test_bmp_gif_and_webp_files_are_checked_whole_by_their_ends_without_decoding
     monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: loads.append(image) or load(image))
     assert scan_paired_folder(str(tmp_path))["channels"] == (3, 3) and not loads
     (tmp_path / name).write_bytes(whole[: len(whole) // 2])  # the header survives
-    with pytest.raises(FileContentError, match=rf"{name}: not a readable image file, or cut short"):
+    with pytest.raises(FileContentError, match=rf"{name}: (not a readable image file, or )?cut short"):
         scan_paired_folder(str(tmp_path))
     (tmp_path / name).write_bytes(whole + b"\0" * 10)  # trailing bytes: decoded to make sure, and read
     assert scan_paired_folder(str(tmp_path))["channels"] == (3, 3) and loads

@@ -152,29 +152,40 @@ class _SeveralPairs(ValueError):
 
 def voicebank_dirs(root, split="train", missing_ok=False):
     """`(clean_dir, noisy_dir)` of a VoiceBank-DEMAND style folder: `clean_<split>set_wav/` and
-    `noisy_<split>set_wav/`, or named as the corpus ships them, with the speakers (`clean_trainset_28spk_wav/`).
+    `noisy_<split>set_wav/`, or named as the corpus ships them, with the speakers (`clean_trainset_28spk_wav/`);
+    the names in any case (`Clean_TrainSet_wav/`), as a case-insensitive file system reads them.
 
     With `missing_ok`, None when `root` holds no folder of `split` at all (an optional test set left out).
-    Raises `ValueError` naming a missing folder, or the folders when there are several pairs to pick from.
+    Raises `ValueError` naming a missing folder, the folders when there are several pairs to pick from, or two
+    folders whose names differ only in case.
     """
-    found = {}
+    found = {}  # {lower-case middle: {"clean" or "noisy": [names]}}
     if os.path.isdir(root):
         for name in files.entries(root):
-            match = re.fullmatch(rf"(clean|noisy)_{re.escape(split)}set(_\w+?)?_wav", name)
+            match = re.fullmatch(rf"(clean|noisy)_{re.escape(split)}set(_\w+?)?_wav", name, re.IGNORECASE)
             if match and os.path.isdir(os.path.join(root, name)):
-                found.setdefault(match.group(2) or "", set()).add(match.group(1))
+                kinds = found.setdefault((match.group(2) or "").lower(), {})
+                kinds.setdefault(match.group(1).lower(), []).append(name)
+    for kinds in found.values():
+        for names in kinds.values():
+            if len(names) > 1:
+                first, second = (os.path.join(root, n) for n in names[:2])
+                raise ValueError(
+                    f"{first} and {second} differ only in case, and these folder names are read in any case (as a "
+                    "case-insensitive file system reads them); merge them into one, or move one away."
+                )
     if missing_ok and not found:
         return None
     both = sorted(middle for middle, kinds in found.items() if len(kinds) == 2)
     if len(both) > 1 and "" not in both:
         raise _SeveralPairs(
-            f"{root}: several pairs of {split} folders ({', '.join(f'clean_{split}set{m}_wav' for m in both)} and "
+            f"{root}: several pairs of {split} folders ({', '.join(found[m]['clean'][0] for m in both)} and "
             f"their noisy_ folders); keep one pair there (move the others out), or rename the pair to read "
             f"clean_{split}set_wav and noisy_{split}set_wav (those names are read first)."
         )
-    middle = both[0] if len(both) == 1 else ""
-    clean = os.path.join(root, f"clean_{split}set{middle}_wav")
-    noisy = os.path.join(root, f"noisy_{split}set{middle}_wav")
+    kinds = found.get(both[0] if len(both) == 1 else "", {})
+    clean, noisy = (os.path.join(root, kinds[kind][0] if kind in kinds else f"{kind}_{split}set_wav")
+                    for kind in ("clean", "noisy"))
     for d in (clean, noisy):
         if not os.path.isdir(d):
             raise ValueError(f"{d}: folder not found (expected the VoiceBank-DEMAND layout under {root}).")
@@ -182,19 +193,20 @@ def voicebank_dirs(root, split="train", missing_ok=False):
 
 
 def paired_files(clean_dir, noisy_dir):
-    """Sorted `(noisy_path, clean_path)` pairs matched by file name, the `.wav` extension in any case
-    (`p232_001.WAV` pairs with `p232_001.wav`).
+    """Sorted `(noisy_path, clean_path)` pairs matched by file name in any case, as a case-insensitive file
+    system reads names (`P232_001.WAV` pairs with `p232_001.wav`).
 
-    Raises `ValueError` listing the names found on one side only.
+    Raises `ValueError` listing the names found on one side only, or naming two files of one folder whose
+    names differ only in case.
     """
     names, by_key = {}, {}
     for side, d in (("clean", clean_dir), ("noisy", noisy_dir)):
         wavs = [f for f in files.entries(d) if f.lower().endswith(".wav")]
-        by_key[side] = {f[:-4] + ".wav": f for f in wavs}
+        by_key[side] = {f.lower(): f for f in reversed(wavs)}  # the first of each name
         if len(by_key[side]) < len(wavs):
-            twins = [f for f in wavs if by_key[side][f[:-4] + ".wav"] != f]
-            raise ValueError(f"{os.path.join(d, twins[0])}: another file of {d} has this name but for the case of "
-                             "its .wav extension; keep one of them.")
+            twin = next(f for f in wavs if by_key[side][f.lower()] != f)
+            raise ValueError(f"{os.path.join(d, by_key[side][twin.lower()])} and {os.path.join(d, twin)} differ "
+                             "only in case, and pairs are matched by name in any case; keep one of them.")
         names[side] = set(by_key[side])
     only_clean = sorted(by_key["clean"][k] for k in names["clean"] - names["noisy"])
     only_noisy = sorted(by_key["noisy"][k] for k in names["noisy"] - names["clean"])

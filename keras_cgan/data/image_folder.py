@@ -35,7 +35,7 @@ def _is_header(row, folder):
     both_named = any(n in ID_COLUMNS for n in names) and any(n in TEXT_COLUMNS for n in names)
     if not (names[0] in ID_COLUMNS or text_named or both_named):
         return False
-    return folder is None or text_named or _image_file(folder, row[0].strip()) is None
+    return folder is None or text_named or not _has_image(folder, row[0].strip())
 
 
 def _columns(header, wanted):
@@ -106,8 +106,8 @@ def read_rows(path, cells=False, folder=None, wanted=TEXT_COLUMNS):
                 f"{columns[2]} are left out.",
                 stacklevel=3,
             )
-    elif folder is not None and len(rows) > 1 and not _image_file(folder, rows[0][1][0].strip()) \
-            and _image_file(folder, rows[1][1][0].strip()):  # a header of other names, or a missing image
+    elif folder is not None and len(rows) > 1 and not _has_image(folder, rows[0][1][0].strip()) \
+            and _has_image(folder, rows[1][1][0].strip()):  # a header of other names, or a missing image
         number, row = rows[0]
         raise ValueError(
             f"{path}, line {number}: image {row[0].strip()!r} not found in {folder}, though line "
@@ -142,40 +142,91 @@ def _candidates(folder, image_id):
 
 @functools.lru_cache(maxsize=8)
 def _by_extension(directory, modified):
-    """`{(stem, lower-case extension): name}` of the image files in `directory` (`modified`: its mtime, so a
-    changed folder is listed again)."""
+    """`{(lower-case stem, lower-case extension): [names]}` of the image files in `directory` (`modified`: its
+    mtime, so a changed folder is listed again)."""
     table = {}
     for name in sorted(os.listdir(directory)):
         stem, extension = os.path.splitext(name)
         if extension.lower() in EXTENSIONS:
-            table.setdefault((stem, extension.lower()), name)
+            table.setdefault((stem.lower(), extension.lower()), []).append(name)
     return table
 
 
+def _folder_any_case(folder, relative):
+    """`folder/relative` (a folder) as spelled in any case (`images/` for `Images/`), or None; `files.CaseClash`
+    naming two folders of one name but for the case, neither spelled as `relative` spells it."""
+    for part in os.path.normpath(relative).split(os.sep):
+        spelled = os.path.join(folder, part)
+        folder = spelled if part in (os.curdir, os.pardir) or os.path.isdir(spelled) else \
+            files.entry_any_case(folder, part, os.path.isdir)
+        if folder is None:
+            return None
+    return folder
+
+
 def _image_file(folder, image_id):
-    """The file of `image_id` in `folder`, its extension in any case (`0.Jpg`), or None."""
+    """The file of `image_id` in `folder`, its name in any case (`0.Jpg`, `IMG_1.png` for `img_1`, `Images/0.png`
+    for `images/0.png`), as a case-insensitive file system finds it; None when there is none. `files.CaseClash`
+    naming two files whose names differ only in case (`a.png` and `A.png`, on a case-sensitive file system)."""
     path = next((path for path in _candidates(folder, image_id) if os.path.isfile(path)), None)
-    if path is not None or not image_id:
+    if path is not None:  # found as spelled: refused only beside another spelling of its name
+        directory, name = os.path.split(path)
+        try:
+            table = _by_extension(directory, os.stat(directory).st_mtime_ns)
+        except OSError:  # gone meanwhile
+            return path
+        stem, extension = os.path.splitext(name)
+        names = table.get((stem.lower(), extension.lower()), [name])
+        other = next((n for n in names if n != name and os.path.isfile(os.path.join(directory, n))), None)
+        if other is not None:
+            raise files.CaseClash(*(os.path.join(directory, n) for n in sorted((name, other))))
         return path
+    if not image_id:
+        return None
     directory, name = os.path.split(os.path.join(folder, image_id))
     stem, extension = os.path.splitext(name)
-    keys = [(stem, extension.lower())] if extension else []
+    keys = [(stem.lower(), extension.lower())] if extension else []
     try:  # the cached listing, then a fresh one: a folder's mtime may not change (a file system counting seconds)
+        if not os.path.isdir(directory):
+            inside = os.path.isdir(folder) and not os.path.isabs(image_id)
+            directory = _folder_any_case(folder, os.path.dirname(image_id)) if inside else None
+            if directory is None:
+                return None
         cached = _by_extension(directory, os.stat(directory).st_mtime_ns)
         for table in (cached, _by_extension.__wrapped__(directory, None)):
-            for key in keys + [(name, e) for e in EXTENSIONS]:
-                if key in table and os.path.isfile(os.path.join(directory, table[key])):
-                    return os.path.join(directory, table[key])
+            for key in keys + [(name.lower(), e) for e in EXTENSIONS]:
+                found = [os.path.join(directory, n) for n in table.get(key, ())]
+                found = [p for p in found if os.path.isfile(p)]
+                if len(found) > 1:
+                    raise files.CaseClash(*found[:2])
+                if found:
+                    return found[0]
     except OSError:  # no such folder
         return None
     return None
 
 
+def _has_image(folder, image_id):
+    """Whether `image_id` names a file in `folder` (one of two whose names differ only in case counts)."""
+    try:
+        return _image_file(folder, image_id) is not None
+    except files.CaseClash:
+        return True
+
+
 def image_path(folder, image_id, where, annotations=None):
     """The file of `image_id` in `folder` (`<id>` with or without an image extension), else in the folder of
-    the annotation file `annotations` (which ids such as `images/0.png` start from)."""
+    the annotation file `annotations` (which ids such as `images/0.png` start from); its name in any case.
+    `ValueError` naming two files whose names differ only in case."""
     base = os.path.dirname(os.path.abspath(annotations)) if annotations else None
-    path = _image_file(folder, image_id) or (_image_file(base, image_id) if base and image_id else None)
+    try:
+        path = _image_file(folder, image_id) or (_image_file(base, image_id) if base and image_id else None)
+    except files.CaseClash as clash:
+        raise ValueError(
+            f"{where}: image {image_id!r} names both {clash.first} and {clash.second}, whose names differ only in "
+            "case (image names are read in any case, as a case-insensitive file system reads them); rename or "
+            "remove one of them."
+        ) from None
     if path is None:
         tried = _candidates(folder, image_id)[0]
         also = f", nor in the annotation file's folder {base}" if base and base != os.path.abspath(folder) else ""
@@ -187,6 +238,10 @@ ORIENTATION = 0x0112  # the EXIF tag a camera turns its pictures by
 CUT_SHORT = (
     "cut short: the JPEG's data stops before its end marker (a download or copy that did not finish, or its end "
     "overwritten with zeros); copy the file again, or remove it"
+)
+WEBP_CUT_SHORT = (
+    "cut short: the WebP's chunks run past the end of the file, or its image data ends in zeros (a download or "
+    "copy that did not finish, or its end overwritten with zeros); copy the file again, or remove it"
 )
 _HEAD = 1 << 16  # bytes read for a JPEG's headers (an EXIF block with its thumbnail fits)
 
@@ -236,6 +291,49 @@ def jpeg_complete(path):
             f.seek(start)
             data, start = f.read(), 0
         return data.find(b"\xff\xd9", start) >= 0
+
+
+def _webp_pixels(tag, head):
+    """The width x height a WebP image chunk (`VP8 ` or `VP8L`) gives in its first bytes `head`; 0 if unknown."""
+    if tag == b"VP8 " and len(head) >= 10:  # the frame tag (3 bytes), the start code (3), 14-bit width and height
+        return (int.from_bytes(head[6:8], "little") & 0x3FFF) * (int.from_bytes(head[8:10], "little") & 0x3FFF)
+    if tag == b"VP8L" and len(head) >= 5:  # the signature byte, then 14-bit width - 1 and height - 1
+        bits = int.from_bytes(head[1:5], "little")
+        return ((bits & 0x3FFF) + 1) * ((bits >> 14 & 0x3FFF) + 1)
+    return 0
+
+
+def webp_complete(path):
+    """Whether the WebP file `path` holds all its chunks, and its image data does not end in more zero bytes than
+    one per four 16 x 16 blocks of its pixels (16 at least).
+
+    False for a file cut short, also one whose end is zeros (a download or copy that stopped in a file made at
+    its full size): Pillow decodes such a file without a word, its lost part as a smear of the rows above.
+    (libwebp writes a zero byte per 25 to 40 flat blocks at the end of a lossy image: a black one's data ends
+    so; a zeroed end shorter than the bound passes.) Bytes after the RIFF's end are allowed, as decoders ignore
+    them. Reads the chunk headers and the image data's last bytes; decodes nothing.
+    """
+    with open(path, "rb") as f:
+        head = f.read(12)
+        size = f.seek(0, os.SEEK_END)
+        end = 8 + int.from_bytes(head[4:8], "little")
+        if head[:4] != b"RIFF" or head[8:12] != b"WEBP" or end > size:
+            return False
+        position = 12
+        while position < end:  # each chunk: a four-letter name, its size, its data (padded to an even size)
+            f.seek(position)
+            header = f.read(18)
+            tag, length = header[:4], int.from_bytes(header[4:8], "little")
+            if len(header) < 8 or not re.fullmatch(rb"[A-Za-z0-9 ]{4}", tag) or position + 8 + length > end:
+                return False  # a name overwritten with zeros, or data past the end
+            if tag in (b"VP8 ", b"VP8L"):
+                allowed = max(16, _webp_pixels(tag, header[8:]) // 1024)
+                f.seek(position + 8 + max(0, length - allowed - 1))
+                tail = f.read(min(length, allowed + 1))
+                if len(tail) > allowed and not tail.strip(b"\0"):
+                    return False
+            position += 8 + length + (length & 1)
+    return True
 
 
 def orientation(image):
@@ -330,17 +428,22 @@ def rgb(image):
 
 def write_image(picture, path):
     """Writes the PIL image `picture` to `path` in the format its extension names, as every writer does:
-    without loss where the format allows it (WebP lossless; PNG, BMP and TIFF are), a JPEG at quality 95
-    without chroma subsampling (an RGBA image laid on white, as inputs are read). Pillow's defaults would
-    write a JPEG at quality 75 and a lossy WebP. Returns `path`.
+    without loss where the format allows it (WebP lossless; PNG, BMP and TIFF are), else at quality 95 without
+    chroma subsampling: a JPEG (an RGBA image laid on white, as inputs are read; an `.mpo` too, and the JPEG a
+    PDF holds of an RGB or gray image) and an AVIF (Pillow's AVIF has no lossless mode). Pillow's defaults
+    would write a JPEG and an AVIF at quality 75 with half the colour resolution (an AVIF grid of small tiles
+    loses most of its colour), and a lossy WebP. Returns `path`.
     """
     from PIL import Image
 
     fmt = Image.registered_extensions().get(os.path.splitext(path)[1].lower())  # as `save` picks it (`.jfif`)
     options = {}
-    if fmt == "JPEG":
-        picture = rgb(picture) if picture.mode not in ("L", "RGB") else picture
+    if fmt in ("JPEG", "MPO", "PDF"):
+        if fmt != "PDF":  # (a PDF holds an image with transparency without loss)
+            picture = rgb(picture) if picture.mode not in ("L", "RGB") else picture
         options = {"quality": 95, "subsampling": 0}
+    elif fmt == "AVIF":  # (a gray image is written without colour, as Pillow writes it)
+        options = {"quality": 95, **({} if picture.mode in ("1", "L") else {"subsampling": "4:4:4"})}
     elif fmt == "WEBP":
         options = {"lossless": True}
     picture.save(path, **options)
@@ -348,14 +451,22 @@ def write_image(picture, path):
 
 
 def open_image(path):
-    """The image file `path` opened with Pillow, as the loaders open it: `OSError` for a JPEG cut short
-    (`jpeg_complete`), whose missing end Pillow would read as gray pixels."""
+    """The image file `path` opened with Pillow, as the loaders open it: `OSError` for a JPEG or WebP cut short
+    (`jpeg_complete`, `webp_complete`), whose missing end Pillow would read as gray pixels or a smear."""
     from PIL import Image
 
-    image = Image.open(path)
-    if image.format == "JPEG" and not jpeg_complete(path):
-        image.close()
-        raise OSError(CUT_SHORT)
+    try:
+        image = Image.open(path)
+    except OSError:  # Pillow's own word for a WebP cut short: "could not create decoder object"
+        with open(path, "rb") as f:
+            head = f.read(12)
+        if head[:4] == b"RIFF" and head[8:12] == b"WEBP" and not webp_complete(path):
+            raise OSError(WEBP_CUT_SHORT) from None
+        raise
+    for fmt, complete, said in (("JPEG", jpeg_complete, CUT_SHORT), ("WEBP", webp_complete, WEBP_CUT_SHORT)):
+        if image.format == fmt and not complete(path):
+            image.close()
+            raise OSError(said)
     return image
 
 

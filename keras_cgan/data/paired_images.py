@@ -5,13 +5,14 @@ Two folder layouts are read, as the pix2pix datasets ship them:
 * **A|B**: each file holds the two images side by side; it is split at the
   middle of its width (e.g. the facades, maps and edges2shoes sets).
 * **A/ and B/**: two folders of separate images matched by file name
-  (extensions may differ: `A/0001.png` pairs with `B/0001.jpg`); the
-  folders' names may be lower case (`a/`, `b/`).
+  in any case (extensions may differ: `A/0001.png` pairs with `B/0001.jpg`,
+  `A/Img1.png` with `B/img1.png`); the folders' names may be lower case (`a/`, `b/`).
 
 `direction="AtoB"` makes A the condition and B the target; `"BtoA"` swaps
 them. Every file is checked before any training starts (image header read
 with Pillow, and the end of the file: a JPEG's headers are walked to its
-first scan and its end marker looked for after it, a file of another format that does not end as its format's must is
+first scan and its end marker looked for after it, a WebP's chunks are walked and its image data's end looked at
+for zeros, a file of another format that does not end as its format's must is
 decoded to make sure, as is every TIFF): names present in one folder only raise `ValueError` naming the
 file; a file that is not an image, a truncated image, an A|B image of odd
 width or an image whose channels differ from the rest raise
@@ -70,7 +71,7 @@ def _image_files(folder):
 
 def _complete(path, fmt):
     """True when the file ends as its format's files must: a JPEG (`image_folder.open_image` refuses one cut
-    short), a PNG's end chunk is in its last bytes, a
+    short, as it does a WebP whose end is missing or zeros), a PNG's end chunk is in its last bytes, a
     GIF's last block and trailer (`00 3B`), a BMP's or WebP's size field equal to the file's size. False when
     it does not (cut short, or a writer's slip) or for a TIFF (its end is not told without decoding).
     Reads only the file's head and tail.
@@ -96,10 +97,11 @@ def _complete(path, fmt):
 def _header(path):
     """`(width, height, channels, by_pillow)` from the image header; `ValueError` naming `path` otherwise.
 
-    A JPEG that does not reach its end marker is refused as cut short (Pillow would decode one whose end is
-    zeros); a file of another format whose end is not as its format's must be (see `_complete`), or a TIFF, is
-    decoded in full, so a file cut short is refused here rather than mid-training. The width and height are the
-    upright image's: swapped for an EXIF orientation of 5 to 8, as Pillow turns it, without decoding it.
+    A JPEG that does not reach its end marker, or a WebP whose chunks or image data are cut short or end in
+    zeros, is refused as cut short (Pillow would decode one whose end is zeros); a file of another format whose
+    end is not as its format's must be (see `_complete`), or a TIFF, is decoded in full, so a file cut short is
+    refused here rather than mid-training. The width and height are the upright image's: swapped for an EXIF
+    orientation of 5 to 8, as Pillow turns it, without decoding it.
     `by_pillow`: the file is decoded by Pillow when read with fewer channels than this (0: never, 5: always),
     as TensorFlow's decoders refuse it or get it wrong: always a BMP, GIF, TIFF, WebP, CMYK JPEG, an image
     turned by its EXIF orientation or one holding transparency, but an RGBA PNG only when read as gray or RGB
@@ -108,7 +110,7 @@ def _header(path):
     from PIL import UnidentifiedImageError
 
     try:
-        with image_folder.open_image(path) as image:  # a JPEG cut short refused
+        with image_folder.open_image(path) as image:  # a JPEG or WebP cut short refused
             fmt, mode, size = image.format, image.mode, image.size
             turned, transparent = image_folder.orientation(image), image_folder.has_transparency(image)
             if not _complete(path, fmt):  # cut short, or a TIFF
@@ -116,7 +118,7 @@ def _header(path):
             if mode in ("I", "F"):
                 image_folder.eight_bit(image)  # pixels beyond 16 bits, or float, refused here with what to do
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        if str(error) == image_folder.CUT_SHORT:  # worded as the other loaders word it
+        if str(error) in (image_folder.CUT_SHORT, image_folder.WEBP_CUT_SHORT):  # as the other loaders word it
             raise files.FileContentError(f"{path}: {error}.") from None
         raise files.FileContentError(f"{path}: not a readable image file, or cut short ({error}).") from None
     except ValueError as error:
@@ -220,18 +222,19 @@ def scan_paired_folder(path, channels=None):
     folder_a, folder_b = _side_folders(path)
     if folder_a and folder_b:
         a_files, b_files = _image_files(folder_a), _image_files(folder_b)
-        stem = lambda p: os.path.splitext(os.path.basename(p))[0]
-        a_by, b_by = {stem(p): p for p in a_files}, {stem(p): p for p in b_files}
+        name = lambda p: os.path.splitext(os.path.basename(p))[0]
+        stem = lambda p: name(p).lower()  # as a case-insensitive file system reads names: `Img1.png` is `img1.png`
+        a_by, b_by = {stem(p): p for p in reversed(a_files)}, {stem(p): p for p in reversed(b_files)}
         for side, by in ((a_files, a_by), (b_files, b_by)):
             for p in side:
                 if by[stem(p)] != p:
                     raise ValueError(
-                        f"{p} and {by[stem(p)]} have one name: pairs are matched by name without its extension, "
-                        "so each name may occur once in A/ and once in B/."
+                        f"{by[stem(p)]} and {p} have one name: pairs are matched by name in any case without its "
+                        "extension, so each name may occur once in A/ and once in B/."
                     )
         for here, there, other in ((a_by, b_by, folder_b), (b_by, a_by, folder_a)):
-            for name in sorted(set(here) - set(there)):
-                raise ValueError(f"{here[name]}: no file named {name!r} in {other} to pair it with.")
+            for key in sorted(set(here) - set(there)):
+                raise ValueError(f"{here[key]}: no file named {name(here[key])!r} in {other} to pair it with.")
         if not a_by:
             raise ValueError(
                 f"{path}: folders {os.path.basename(folder_a)}/ and {os.path.basename(folder_b)}/ hold no images."

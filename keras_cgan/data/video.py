@@ -136,6 +136,16 @@ def _gif_frames(path):
         return [np.asarray(image_folder.pixels(frame, "RGB")) for frame in ImageSequence.Iterator(image)]
 
 
+def _gif_complete(path):
+    """Whether a GIF file ends with its last block's terminator and its trailer (`00 3B`), zero bytes after it
+    allowed: False for one cut short, also at a frame's end, or whose end is zeros (a download or copy that
+    stopped in a file made at its full size), of which Pillow reads the frames before the cut without a word.
+    Reads the last KiB."""
+    with open(path, "rb") as f:
+        f.seek(max(0, f.seek(0, os.SEEK_END) - 1024))
+        return f.read().rstrip(b"\0").endswith(b"\x00\x3b")
+
+
 def load_video_file(path, channels=None):
     """Loads one clip from a video file: a GIF with Pillow, any other through `imageio`.
 
@@ -152,6 +162,12 @@ def load_video_file(path, channels=None):
             frames = _gif_frames(path)
         except (OSError, SyntaxError, ValueError) as error:  # truncated, not a GIF
             raise files.FileContentError(f"Clip {path!r}: cannot read the GIF ({error}).") from error
+        if not _gif_complete(path):
+            raise files.FileContentError(
+                f"Clip {path!r}: cut short: the GIF does not end with its trailer (a download or copy that did not "
+                "finish, or its end overwritten with zeros), so frames may be missing; copy the file again, or "
+                "remove it."
+            )
     else:
         try:
             import imageio.v3 as iio

@@ -2,18 +2,21 @@
 
 A missing export or model, a bytes path, a file or folder that cannot be
 read, a pipe, a Keras model where an export is expected, a run folder that
-cannot be read: each is named with what to do, before anything loads. The
-files are written by hand (a `.keras` zip's entry names, a TFLite file's
-identifier, a run's `config.json`); one tiny generator is built and saved
-once.
+cannot be read or whose backup's previous copy cannot be made loadable:
+each is named with what to do, before anything loads. The files are
+written by hand (a `.keras` zip's entry names, a TFLite file's identifier,
+a run's `config.json`); one tiny generator is built and saved once (whole,
+and its weights).
 """
 
 import contextlib
+import errno
 import json
 import os
 import pathlib
 import re
 import signal
+import types
 import zipfile
 
 import keras
@@ -22,6 +25,7 @@ import pytest
 
 from keras_cgan import checks, networks
 from keras_cgan.cli import main
+from keras_cgan.cli import train as train_cli
 from keras_cgan.export import files, runtimes
 from keras_cgan.export import generator as generator_lib
 from keras_cgan.models.segan import streaming
@@ -64,6 +68,7 @@ def saved(tmp_path_factory):
     root = tmp_path_factory.mktemp("model_paths")
     generator = tiny_generator()
     generator.save(str(root / "g.keras"))
+    generator.save_weights(str(root / "g.weights.h5"))  # a run's backup of it
     soundfile.write(str(root / "a.wav"), np.zeros(800), 16000)
     return root
 
@@ -323,3 +328,38 @@ def test_enhance_names_a_run_folder_or_a_file_in_it_that_cannot_be_read(saved, t
         f"keras-cgan enhance: error: --model {run}: no permission to read {config}; make it readable (chmod u+r) or "
         "give a copy you can read.\n"
     )
+
+
+def test_a_backup_s_previous_copy_loads_without_room_to_copy_it_else_says_what_to_do(saved, tmp_path, monkeypatch,
+                                                                                      capsys):
+    import tensorflow as tf
+
+    family = types.SimpleNamespace(build=lambda options: tiny_generator(), saved_options=dict)
+    monkeypatch.setattr(train_cli, "_recipes", lambda: types.SimpleNamespace(get=lambda name: family))
+    run = a_run(tmp_path / "run", saved, broken_latest=True)
+    previous = str(run / "backup" / "latest.weights.h5.bkp")
+
+    def full(*args, **kwargs):  # the temporary folder's disk is full
+        raise tf.errors.ResourceExhaustedError(None, None, f"{args[1]}; No space left on device")
+
+    monkeypatch.setattr(tf.io.gfile, "copy", full)
+    gan = train_cli.load_run(str(run))[2]  # was the ResourceExhaustedError, uncaught: linked, not copied
+    expected = keras.models.load_model(saved / "g.keras", compile=False)
+    for loaded, kept in zip(gan.get_weights(), expected.get_weights()):
+        np.testing.assert_array_equal(loaded, kept)
+
+    def no_link(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "symlink", no_link)  # no links there either
+    said = (f"--model {run}: the backup {run / 'backup' / 'latest.weights.h5'} cannot be read (", "), and its "
+            f"previous copy {previous} could not be linked nor copied to a name Keras reads in ", "; No space left on "
+            "device); free space there, or set TMPDIR to a folder you can write to with room for the file, and run "
+            "again.\n")
+    assert enhance(saved, run) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"keras-cgan enhance: error: {said[0]}") and said[1] in error and error.endswith(said[2])
+    refuse_access(monkeypatch, previous)
+    assert enhance(saved, run) == 2  # was a raw PermissionDeniedError from the copy
+    assert capsys.readouterr().err.endswith(f", and there is no permission to read its previous copy {previous}; "
+                                            "make it readable (chmod u+r) and run again.\n")

@@ -260,18 +260,26 @@ def _naming(path):
 
 @contextlib.contextmanager
 def _loadable_copy(path):
-    """A copy of the weights file `path` (a path or a `tf.io.gfile` URL) under a name Keras loads, for the block.
+    """The weights file `path` (a path or a `tf.io.gfile` URL) under a name Keras loads, for the block.
 
     A backup's previous copy (`latest.weights.h5.bkp`) is read so: Keras
-    loads weights from a file named `*.weights.h5` only.
+    loads weights from a file named `*.weights.h5` only. A local file is
+    linked from a temporary folder (no bytes copied: a full disk does not
+    stop it); a URL, or a file where links cannot be made, is copied there.
+    The link or copy failing raises an `OSError` or a `tf.errors.OpError`.
     """
     import tempfile
 
     import tensorflow as tf
 
-    with tempfile.TemporaryDirectory() as folder:
+    path = os.fspath(path)
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as folder:
         copy = os.path.join(folder, "previous.weights.h5")
-        tf.io.gfile.copy(path, copy, overwrite=True)
+        if "://" not in path:  # gs://...: copied
+            with contextlib.suppress(OSError):  # no links here (Windows without the privilege): copied
+                os.symlink(os.path.abspath(path), copy)
+        if not os.path.lexists(copy):
+            tf.io.gfile.copy(path, copy, overwrite=True)
         yield copy
 
 

@@ -373,14 +373,22 @@ def flag(name, value):
 
 
 def path(name, value, optional=False):
-    """`value` (a str or `os.PathLike`) as a str (`None` too if `optional`); else a `ValueError` naming `name`."""
+    """`value` as a str (`None` too if `optional`); else a `ValueError` naming `name` and the types taken.
+
+    A path is what Python's file functions take: a str, bytes (in the file
+    system's encoding) or an `os.PathLike` giving either.
+    """
     if value is None and optional:
         return None
-    given = value
-    value = os.fspath(value) if isinstance(value, os.PathLike) else value
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"`{name}` must be a path (a non-empty str or os.PathLike). Received: {name}={given!r}")
-    return value
+    try:
+        text = os.fsdecode(value) if isinstance(value, (str, bytes, os.PathLike)) else None
+    except TypeError:  # an `__fspath__` giving neither str nor bytes
+        text = None
+    if not text:
+        raise ValueError(
+            f"`{name}` must be a path (a non-empty str, bytes or os.PathLike). Received: {name}={value!r}"
+        )
+    return text
 
 
 def refuse_existing(path, overwrite, message):

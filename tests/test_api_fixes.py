@@ -48,7 +48,7 @@ def test_export_paths_that_cannot_be_written_are_named_before_converting(tmp_pat
     for call, name in ((export.to_onnx, "g.onnx"), (export.to_tflite, "g.tflite"), (export.to_saved_model, "serving")):
         with pytest.raises(ValueError, match=below_a_file):  # was FileExistsError / NotADirectoryError
             call(generator, a_file / "deeper" / name)
-        with pytest.raises(ValueError, match=r"`path` must be a path \(a non-empty str or os.PathLike\). Received: path=None"):
+        with pytest.raises(ValueError, match=r"`path` must be a path \(a non-empty str, bytes or os.PathLike\). Received: path=None"):
             call(generator, None)  # was a TypeError naming no argument
     (tmp_path / "dangling").symlink_to(tmp_path / "gone")
     with pytest.raises(ValueError, match=re.escape(f"`path`: {tmp_path / 'dangling'} is a link to nothing")):

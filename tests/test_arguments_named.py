@@ -152,7 +152,7 @@ def test_callback_paths_that_can_be_written_pass(tmp_path, monkeypatch):
     (lambda value: RolloutGIF(np.zeros((1, 4, 8, 8, 1)), value), "directory"),
 ])
 def test_callback_paths_must_be_paths(make, name):
-    message = rf"`{name}` must be a path \(a non-empty str or os.PathLike\). Received: {name}=5"
+    message = rf"`{name}` must be a path \(a non-empty str, bytes or os.PathLike\). Received: {name}=5"
     with pytest.raises(ValueError, match=message):
         make(5)
 

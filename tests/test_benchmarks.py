@@ -235,7 +235,7 @@ def test_export_latency_generator_needs_its_one_family(tmp_path, monkeypatch, ca
     assert line.endswith("--generator g.keras: name the one family it is for, e.g. --families conditional")
     missing = str(tmp_path / "missing.keras")
     line = error_of(module.main, ["--generator", missing, "--families", "conditional"], capsys)
-    assert line.endswith(f"--generator: Model file not found: {missing!r}")
+    assert f"--generator: No model file at {missing!r}: give a `.keras` (or `.h5`) file" in line
 
 
 def test_export_latency_figure_draws_noise_as_wide_as_the_generator(tmp_path, monkeypatch, capsys):

@@ -72,7 +72,8 @@ def test_enhance_reads_model_endings_as_export_does_and_names_the_rename(tmp_pat
     h5 = tmp_path / "segan.h5"  # an HDF5 file: a SEGAN does not save to `.h5`
     h5.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(8))
     assert main(command + [str(h5)]) == 2  # was: "not a readable .keras file (... cut short, empty ...)"
-    assert capsys.readouterr().err.endswith(f"--model {h5}: expected a run folder, a .keras or a .tflite file.\n")
+    assert capsys.readouterr().err.endswith(f"--model {h5}: expected a run folder of `keras-cgan train segan`, a "
+                                            "saved SEGAN (.keras) or its .tflite.\n")
     assert not (tmp_path / "b.wav").exists()
     with pytest.raises(ValueError, match="holds a TFLite model, not an ONNX model"):  # was onnxruntime's error
         streaming.stream_enhance(str(tmp_path / "segan.onnx"), np.zeros(800, "float32"))

@@ -5,6 +5,7 @@ replace the export function with one that records how it was called.
 """
 
 import os
+import re
 import runpy
 import sys
 import types
@@ -127,6 +128,44 @@ def test_an_upper_case_ending_is_taken_where_the_ending_is_checked(tmp_path, mod
     upper.write_bytes(b"")
     with pytest.raises(ValueError, match=r"Keras reads model files ending in lower case only; rename it to .*G\.keras"):
         generator_lib.load_model(str(upper))
+
+
+def test_a_savedmodel_base_folder_is_listed_once_and_one_that_cannot_be_is_named(tmp_path, model, calls, monkeypatch,
+                                                                                    capsys):
+    from keras_cgan.export import saved_model
+
+    class Loaded(Exception):
+        pass
+
+    serving = tmp_path / "serving"
+    (serving / "1").mkdir(parents=True)
+    listed = []
+    listdir = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda path=".": listed.append(os.fspath(path)) or listdir(path))
+    monkeypatch.setattr(generator_lib, "load_model", lambda model: (_ for _ in ()).throw(Loaded()))
+    with pytest.raises(Loaded):
+        saved_model.to_saved_model(model, serving)
+    assert listed == [str(serving)]  # was listed twice: for the version, then for a message not shown
+
+    def refused(path="."):  # a folder one may write in but not list (chmod 300)
+        if os.fspath(path) == str(serving):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return listdir(path)
+
+    monkeypatch.setattr(os, "listdir", refused)
+    said = f"`path`: no permission to list the folder {str(serving)!r}, to find its next free version; make it"
+    with pytest.raises(ValueError, match="^" + re.escape(said)):  # was a raw PermissionError
+        saved_model.to_saved_model(model, serving)
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: not (os.fspath(path) == str(serving) and mode & os.R_OK)
+                        and access(path, mode, **kw))
+    assert main(["export", "savedmodel", model, "-o", str(serving)]) == 2
+    assert capsys.readouterr().err == (  # before the model loads
+        f"keras-cgan export: error: -o {serving}: no permission to list this folder, to find its next free version; "
+        "make it readable (chmod u+rx), or give --version N.\n"
+    )
+    assert main(["export", "savedmodel", model, "-o", str(serving), "--version", "2"]) == 0  # was "[Errno 13] ..."
+    assert [name for name, _, _ in calls] == ["to_saved_model"]
 
 
 def test_a_ctrl_c_is_one_line_status_130_and_names_what_is_left(tmp_path, saved, monkeypatch, capsys):

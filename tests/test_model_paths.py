@@ -1,25 +1,31 @@
 """Model paths as the export functions, `stream_enhance`, `keras-cgan export` and `keras-cgan enhance` take them.
 
-A missing export, a bytes path, a file or folder that cannot be read, a
-pipe, a Keras model where an export is expected: each is named with what
-to do, before anything loads. The files are written by hand (a `.keras`
-zip's entry names, a TFLite file's identifier); one tiny generator is built
-and saved once.
+A missing export or model, a bytes path, a file or folder that cannot be
+read, a pipe, a Keras model where an export is expected, a run folder that
+cannot be read or whose backup's previous copy cannot be made loadable:
+each is named with what to do, before anything loads. The files are
+written by hand (a `.keras` zip's entry names, a TFLite file's identifier,
+a run's `config.json`); one tiny generator is built and saved once (whole,
+and its weights).
 """
 
 import contextlib
+import errno
+import json
 import os
 import pathlib
 import re
 import signal
+import types
 import zipfile
 
 import keras
 import numpy as np
 import pytest
 
-from keras_cgan import networks
+from keras_cgan import checks, networks
 from keras_cgan.cli import main
+from keras_cgan.cli import train as train_cli
 from keras_cgan.export import files, runtimes
 from keras_cgan.export import generator as generator_lib
 from keras_cgan.models.segan import streaming
@@ -60,10 +66,15 @@ def saved(tmp_path_factory):
     import soundfile
 
     root = tmp_path_factory.mktemp("model_paths")
-    generator = networks.conditional_generator((4, 4, 1), num_classes=2, latent_dim=2, base_filters=2)
+    generator = tiny_generator()
     generator.save(str(root / "g.keras"))
+    generator.save_weights(str(root / "g.weights.h5"))  # a run's backup of it
     soundfile.write(str(root / "a.wav"), np.zeros(800), 16000)
     return root
+
+
+def tiny_generator():
+    return networks.conditional_generator((4, 4, 1), num_classes=2, latent_dim=2, base_filters=2)
 
 
 def enhance(saved, model):
@@ -80,7 +91,22 @@ def test_a_missing_export_is_named_with_what_to_give(saved, tmp_path, capsys):
     with pytest.raises(ValueError, match="^" + re.escape(f"No `.tflite` file at {missing!r}: give the path of one")):
         streaming.read_metadata(missing)  # was a raw FileNotFoundError
     assert enhance(saved, missing) == 2  # the command's way to stream a .tflite
-    assert capsys.readouterr().err == f"keras-cgan enhance: error: --model {missing}: no such file or folder.\n"
+    assert capsys.readouterr().err == (  # was "no such file or folder." and no more
+        f"keras-cgan enhance: error: --model {missing}: no such file or folder; give a run folder of `keras-cgan "
+        "train segan`, a saved SEGAN (.keras) or its .tflite.\n"
+    )
+    model = str(tmp_path / "g.keras")
+    said = f"No model file at {model!r}: give a `.keras` (or `.h5`) file saved with `model.save(...)` (a `keras-cgan"
+    with pytest.raises(ValueError, match="^" + re.escape(said)):  # was "Model file not found", and no more
+        generator_lib.load_model(model)
+    for command, run in (("onnx", "; or export a run folder with `keras-cgan export --run RUN --format onnx`"),
+                         ("parity", "")):
+        given = [str(saved / "x.onnx")] if command == "parity" else ["-o", str(tmp_path / "x.onnx")]
+        assert main(["export", command, model] + given) == 2
+        assert capsys.readouterr().err == (
+            f"keras-cgan export: error: {model}: no such file; give the generator's (or the whole GAN's) .keras "
+            f"file, e.g. RUN/generator.keras of a `keras-cgan train` run{run}.\n"
+        )
 
 
 def test_a_model_path_may_be_bytes_as_open_takes_it(saved, tmp_path):
@@ -98,6 +124,11 @@ def test_a_model_path_may_be_bytes_as_open_takes_it(saved, tmp_path):
     with pytest.raises(ValueError, match=re.escape("Received: path=b''")):  # refused as given, not as ''
         runtimes.detect_format(b"")
     assert files.model_format(BytesPath(tmp_path / "g.tflite")) == "tflite"
+    for given in (os.fsencode(tmp_path), BytesPath(tmp_path)):  # a callback's folder: was refused
+        assert checks.path("log_dir", given) == str(tmp_path)
+    with pytest.raises(ValueError, match=re.escape("`log_dir` must be a path (a non-empty str, bytes or os.PathLike). "
+                                                   "Received: log_dir=5")):  # bytes was taken, and not said
+        checks.path("log_dir", 5)
     missing = str(tmp_path / "x.tflite")
     with pytest.raises(ValueError, match="^" + re.escape(f"No `.tflite` file at {missing!r}")):
         streaming.stream_enhance(os.fsencode(missing), WAVE)  # was "Pass `window=`": taken for a callable
@@ -215,3 +246,120 @@ def test_enhance_and_stream_enhance_read_a_model_s_format_once(saved, tmp_path, 
     with pytest.raises(Loaded):
         enhance(saved, model)
     assert reads == [str(model)]
+
+
+def test_a_saved_model_folder_is_listed_once(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    class Loaded(Exception):
+        pass
+
+    serving, empty = tmp_path / "serving", tmp_path / "empty"
+    (serving / "2").mkdir(parents=True)
+    (serving / "2" / "saved_model.pb").write_bytes(b"")
+    empty.mkdir()
+    listed = []
+    listdir = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda path=".": listed.append(str(path)) or listdir(path))
+    monkeypatch.setattr(tf.saved_model, "load", lambda path: (_ for _ in ()).throw(Loaded(path)))  # where TF loads
+    assert runtimes.resolve_saved_model(serving) == str(serving / "2")
+    assert listed == [str(serving)]  # was listed twice
+    for folder in (serving, empty):
+        listed.clear()
+        with pytest.raises((Loaded, ValueError)):
+            runtimes.load_runtime(folder)
+        assert listed == [str(folder)]  # were listed three times: to tell the format, then twice to find the version
+    with pytest.raises(ValueError, match="^" + re.escape(f"No SavedModel at {str(empty)!r}: expected `saved_model.pb`")):
+        runtimes.resolve_saved_model(empty)
+    (tmp_path / "named.tflite").mkdir()
+    for read in (runtimes.load_runtime, runtimes.resolve_saved_model):  # as `detect_format` names it
+        with pytest.raises(ValueError, match=re.escape("named.tflite': a folder named as a TFLite model file, "
+                                                       "holding no SavedModel (saved_model.pb); give the .tflite")):
+            read(tmp_path / "named.tflite")
+
+
+def a_run(folder, saved, broken_latest=False):
+    """A segan run folder written by hand: its config, and a backup of the saved generator's weights, or none."""
+    os.makedirs(folder / "backup")
+    (folder / "config.json").write_text(json.dumps({"family": "segan", "model": {}, "compile": {}, "data": {}}))
+    if broken_latest:  # killed while the latest copy was written: the previous one is read
+        (folder / "backup" / "latest.weights.h5").write_bytes(b"\x89HDF\r\n" + bytes(100))
+        (folder / "backup" / "latest.weights.h5.bkp").write_bytes((saved / "g.weights.h5").read_bytes())
+    return folder
+
+
+def refuse_access(monkeypatch, *paths):
+    """`os.access` answers no for `paths`, as the system does to a user without permission (root reads any file)."""
+    access = os.access
+    refused = {str(p) for p in paths}
+    monkeypatch.setattr(os, "access", lambda target, mode, **kw: os.fspath(target) not in refused
+                        and access(target, mode, **kw))
+
+
+def test_enhance_names_a_run_folder_or_a_file_in_it_that_cannot_be_read(saved, tmp_path, monkeypatch, capsys):
+    from keras_cgan.cli import run_folder
+
+    run = a_run(tmp_path / "run", saved)
+    for refused, what in ((run, "this folder; make it readable (chmod u+rx)"),
+                          (run / "config.json", "this file; make it readable (chmod u+r)"),
+                          (run / "backup", "this folder; make it readable (chmod u+rx)")):
+        with monkeypatch.context() as patch:
+            refuse_access(patch, refused)
+            assert enhance(saved, run) == 2  # was "not a run folder (no config.json)", or a raw PermissionError
+        name = "" if refused == run else f"{refused.name}: "
+        assert capsys.readouterr().err == (
+            f"keras-cgan enhance: error: --model {run}: {name}no permission to read {what} or give a copy you can "
+            "read.\n"
+        )
+    (run / "gan.keras").write_bytes(b"")
+    with monkeypatch.context() as patch:
+        refuse_access(patch, run / "gan.keras")
+        assert enhance(saved, run) == 2  # was "not a readable .keras file (... cut short, empty ...)"
+    assert capsys.readouterr().err.endswith(f"--model {run}: gan.keras: no permission to read this file; make it "
+                                            "readable (chmod u+r) or give a copy you can read.\n")
+    config = str(run / "config.json")
+
+    def refused(path, *args, **kwargs):  # where `os.access` says yes and the system no (ACLs)
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(run_folder, "open", refused, raising=False)
+    assert enhance(saved, run) == 2
+    assert capsys.readouterr().err == (  # was "[Errno 13] Permission denied: '.../config.json'"
+        f"keras-cgan enhance: error: --model {run}: no permission to read {config}; make it readable (chmod u+r) or "
+        "give a copy you can read.\n"
+    )
+
+
+def test_a_backup_s_previous_copy_loads_without_room_to_copy_it_else_says_what_to_do(saved, tmp_path, monkeypatch,
+                                                                                      capsys):
+    import tensorflow as tf
+
+    family = types.SimpleNamespace(build=lambda options: tiny_generator(), saved_options=dict)
+    monkeypatch.setattr(train_cli, "_recipes", lambda: types.SimpleNamespace(get=lambda name: family))
+    run = a_run(tmp_path / "run", saved, broken_latest=True)
+    previous = str(run / "backup" / "latest.weights.h5.bkp")
+
+    def full(*args, **kwargs):  # the temporary folder's disk is full
+        raise tf.errors.ResourceExhaustedError(None, None, f"{args[1]}; No space left on device")
+
+    monkeypatch.setattr(tf.io.gfile, "copy", full)
+    gan = train_cli.load_run(str(run))[2]  # was the ResourceExhaustedError, uncaught: linked, not copied
+    expected = keras.models.load_model(saved / "g.keras", compile=False)
+    for loaded, kept in zip(gan.get_weights(), expected.get_weights()):
+        np.testing.assert_array_equal(loaded, kept)
+
+    def no_link(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "symlink", no_link)  # no links there either
+    said = (f"--model {run}: the backup {run / 'backup' / 'latest.weights.h5'} cannot be read (", "), and its "
+            f"previous copy {previous} could not be linked nor copied to a name Keras reads in ", "; No space left on "
+            "device); free space there, or set TMPDIR to a folder you can write to with room for the file, and run "
+            "again.\n")
+    assert enhance(saved, run) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"keras-cgan enhance: error: {said[0]}") and said[1] in error and error.endswith(said[2])
+    refuse_access(monkeypatch, previous)
+    assert enhance(saved, run) == 2  # was a raw PermissionDeniedError from the copy
+    assert capsys.readouterr().err.endswith(f", and there is no permission to read its previous copy {previous}; "
+                                            "make it readable (chmod u+r) and run again.\n")

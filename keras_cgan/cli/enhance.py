@@ -70,6 +70,9 @@ def _pairs(args):
     return pairs
 
 
+_MODELS = "a run folder of `keras-cgan train segan`, a saved SEGAN (.keras) or its .tflite"
+
+
 def _check_setting(flag, given, model_value, where):
     if given is not None and abs(float(given) - float(model_value)) > 1e-6:
         raise ValueError(
@@ -97,7 +100,7 @@ def _enhancer(args):
 
     path = args.model
     if not os.path.exists(path):
-        raise ValueError(f"--model {path}: no such file or folder.")
+        raise ValueError(f"--model {path}: no such file or folder; give {_MODELS}.")
     # As the export commands read a file: `.TFLITE` too, a rename named for `.KERAS` or a model under another ending.
     kind = None if os.path.isdir(path) else files.model_format(path, f"--model {path}")
     if kind == "tflite":
@@ -122,13 +125,7 @@ def _enhancer(args):
     from keras_cgan.models.segan import SEGAN
 
     if os.path.isdir(path):
-        from keras_cgan.cli.run_folder import read_config
-        from keras_cgan.cli.train import load_run
-
-        family = read_config(os.path.abspath(path), "--model")["family"]
-        if family != "segan":  # before its model is loaded
-            raise ValueError(f"--model {path}: a {family} run; enhance takes a segan run.")
-        _, _, model = load_run(os.path.abspath(path), flag="--model")
+        model = _run_model(path)
     elif kind == "keras" and path.endswith(".keras"):  # a SEGAN saves to `.keras` only, not to `.h5`
         import keras
 
@@ -137,7 +134,7 @@ def _enhancer(args):
         check_keras_file(path, f"--model {path}")
         model = keras.models.load_model(path)
     else:
-        raise ValueError(f"--model {path}: expected a run folder, a .keras or a .tflite file.")
+        raise ValueError(f"--model {path}: expected {_MODELS}.")
     if not isinstance(model, SEGAN):
         raise ValueError(
             f"--model {path}: expected a saved SEGAN, found {type(model).__name__} (a segan run folder's "
@@ -147,6 +144,27 @@ def _enhancer(args):
     _check_setting("--preemphasis", args.preemphasis, model.preemphasis, path)
     _check_hop(args.hop, model.window, path)
     return (lambda x: model.enhance(x, hop=args.hop, batch_size=args.batch_size)), int(model.sample_rate)
+
+
+def _run_model(path):
+    """The model of the run folder `path`; one that cannot be read, or a file in it, is named with what to do."""
+    from keras_cgan.cli import run_folder
+    from keras_cgan.cli.train import load_run
+    from keras_cgan.export import files
+
+    label = f"--model {path}"
+    files.check_readable(path, label)  # was "not a run folder (no config.json)": none could be seen
+    saved = run_folder.path(path, run_folder.GAN)
+    for name in (run_folder.CONFIG, run_folder.GAN if os.path.lexists(saved) else run_folder.BACKUP):
+        files.check_readable(run_folder.path(path, name), f"{label}: {name}")  # gan.keras: "not a zip archive"
+    try:
+        family = run_folder.read_config(os.path.abspath(path), "--model")["family"]
+        if family != "segan":  # before its model is loaded
+            raise ValueError(f"{label}: a {family} run; enhance takes a segan run.")
+        return load_run(os.path.abspath(path), flag="--model")[2]
+    except PermissionError as error:  # where `os.access` says yes and the system no (root, ACLs)
+        raise ValueError(f"{label}: no permission to read {error.filename}; make it readable (chmod u+r) or give "
+                         "a copy you can read.") from None
 
 
 def _tflite_runtime(path):

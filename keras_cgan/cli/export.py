@@ -233,8 +233,11 @@ def check_output(output, fmt, overwrite, version=None):
                 f"folders TF Serving reads; give -o {base or '.'}, or another folder."
             )
         check_output_folder(output, label)
-        if version is not None:
-            target = os.path.join(output, str(version))
+        if version is None and os.path.isdir(output) and not os.access(output, os.R_OK | os.X_OK):
+            raise ValueError(f"{label}: no permission to list this folder, to find its next free version; make it "
+                             "readable (chmod u+rx), or give --version N.")
+        target = None if version is None else os.path.join(output, str(version))
+        if target and os.path.lexists(target):  # the folder listed only to name the next free version
             checks.refuse_existing(target, overwrite, (
                 f"--version {version}: {target} exists; pass --overwrite to replace it, or leave --version "
                 f"out for the next ({next_version(output)})."
@@ -244,6 +247,18 @@ def check_output(output, fmt, overwrite, version=None):
     if not output.lower().endswith(ending):  # as the export functions check it
         raise ValueError(f"{label}: the {fmt} export is a file ending in {ending}; give such a name.")
     check_output_file(output, label, overwrite, folder_made=True)
+
+
+def check_model(model, command):
+    """A `ValueError` saying what to give when the model file `model` does not exist; after the flags, before loading.
+
+    The exporters' own message offers "the model itself", which a command cannot take.
+    """
+    if not os.path.exists(model):
+        run = "" if command == "parity" else (
+            f"; or export a run folder with `keras-cgan export --run RUN --format {command}`")
+        raise ValueError(f"{model}: no such file; give the generator's (or the whole GAN's) .keras file, e.g. "
+                         f"RUN/generator.keras of a `keras-cgan train` run{run}.")
 
 
 def representative_data(args):
@@ -332,6 +347,7 @@ def _export(args):
     check_flags(command, args)  # those given before the format too
     representative = representative_data(args)  # refused without --quantization int8 (was ignored by onnx)
     if command == "parity":
+        check_model(args.model, command)
         return export.check_parity(
             args.model,
             args.exported,
@@ -342,6 +358,7 @@ def _export(args):
     check = not args.no_check
     args.output = output_of(args, command)
     check_output(args.output, command, args.overwrite, version=getattr(args, "version", None))
+    check_model(args.model, command)
     if command == "savedmodel":  # without --version, a new version folder
         return export.to_saved_model(
             args.model, args.output, version=args.version, check=check, overwrite=args.overwrite

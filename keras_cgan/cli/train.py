@@ -786,17 +786,43 @@ def load_run(run, whole=True, flag="--run"):
     except OSError as error:  # killed while the backup was written: the previous epoch's copy
         if not os.path.isfile(weights + ".bkp"):
             raise ValueError(f"{flag} {run}: the backup {weights} cannot be read ({error}).") from error
-        from keras_cgan.callbacks import _loadable_copy
+        _load_previous_copy(gan, weights, error, f"{flag} {run}")
+    return config, family, gan if whole else gan.generator
 
-        with _loadable_copy(weights + ".bkp") as previous:
+
+def _load_previous_copy(gan, weights, error, label):
+    """Loads the backup's previous copy `WEIGHTS.bkp` into `gan`, the latest copy `weights` failing with `error`.
+
+    Keras reads it under a `*.weights.h5` name only (`callbacks._loadable_copy`
+    links or copies it in the temporary folder). A `ValueError` starting
+    with `label` names the file and says what to do when it cannot be read,
+    or the link and the copy both fail (a full or read-only temporary folder).
+    """
+    import tensorflow as tf
+
+    from keras_cgan.callbacks import _loadable_copy
+
+    previous = weights + ".bkp"
+    latest = f"{label}: the backup {weights} cannot be read ({error}), and"
+    if not os.access(previous, os.R_OK):
+        raise ValueError(f"{latest} there is no permission to read its previous copy {previous}; make it readable "
+                         "(chmod u+r) and run again.")
+    try:
+        with _loadable_copy(previous) as loadable:
             try:
-                gan.load_weights(previous)
+                gan.load_weights(loadable)
             except OSError as second:
                 raise ValueError(
-                    f"{flag} {run}: neither the backup {weights} ({error}) nor its previous copy {weights}.bkp "
+                    f"{label}: neither the backup {weights} ({error}) nor its previous copy {previous} "
                     f"({second}) can be read."
                 ) from second
-    return config, family, gan if whole else gan.generator
+    except (OSError, tf.errors.OpError) as failed:  # no room, or no permission, in the temporary folder
+        where = tempfile.tempdir or "the temporary folder"
+        raise ValueError(
+            f"{latest} its previous copy {previous} could not be linked nor copied to a name Keras reads in {where} "
+            f"({failed}); free space there, or set TMPDIR to a folder you can write to with room for the file, and "
+            "run again."
+        ) from failed
 
 
 def parse_condition(config, text, count):

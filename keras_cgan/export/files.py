@@ -36,8 +36,7 @@ def is_path(value):
 
 def as_path(path, what="path"):
     """`path` (a str, bytes or `os.PathLike`) as a str; else a `ValueError` naming `what` (`checks.path`)."""
-    decoded = os.fsdecode(path) if is_path(path) else path  # bytes in the file system's encoding, as `open` takes them
-    return checks.path(what, decoded or path)  # an empty one refused as given: `b''`
+    return checks.path(what, path)
 
 
 def check_writable(folder, what="path", given=None):
@@ -132,10 +131,10 @@ def check_readable(path, label):
         raise ValueError(f"{label}: neither a file nor a folder (a pipe, a socket or a device); give the model's "
                          "file or folder.")
     if not os.access(path, os.R_OK | (os.X_OK if folder else 0)):
-        raise _unreadable(label, folder)
+        raise unreadable(label, folder)
 
 
-def _unreadable(label, folder):
+def unreadable(label, folder):
     """The `ValueError` for a file (or `folder`) named by `label` that this process has no permission to read."""
     what, mode = ("folder", "u+rx") if folder else ("file", "u+r")
     return ValueError(f"{label}: no permission to read this {what}; make it readable (chmod {mode}) or give a "
@@ -169,11 +168,10 @@ def model_format(path, label=None, wanted=None):
     try:
         held = held_format(path)
     except PermissionError:  # where `os.access` says yes and the system no (root, ACLs)
-        raise _unreadable(label, folder) from None
+        raise unreadable(label, folder) from None
     if folder:
         if named in wanted and "saved_model" in wanted and not held:  # else the caller says what it takes
-            raise ValueError(f"{label}: a folder named as {_KINDS[named][0]} file, holding no SavedModel "
-                             f"(saved_model.pb); give the {ending} file, or a SavedModel folder.")
+            raise ValueError(named_folder(label, ending))
         return "saved_model"
     if held and held != named:
         if held not in wanted:
@@ -186,6 +184,12 @@ def model_format(path, label=None, wanted=None):
         raise ValueError(f"{label}: Keras reads model files ending in lower case only; rename it to "
                          f"{stem + ending.lower()!r}.")
     return named
+
+
+def named_folder(label, ending):
+    """The message for a folder (named by `label`) whose name ends as a model file (`ending`) but holds no SavedModel."""
+    return (f"{label}: a folder named as {_KINDS[ENDINGS[ending.lower()]][0]} file, holding no SavedModel "
+            f"(saved_model.pb); give the {ending} file, or a SavedModel folder.")
 
 
 def describe(kind):

@@ -39,7 +39,10 @@ def load_model(model):
     if files.is_path(model):
         path = files.as_path(model, "model")
         if not os.path.exists(path):
-            raise ValueError(f"Model file not found: {path!r}")
+            raise ValueError(
+                f"No model file at {path!r}: give a `.keras` (or `.h5`) file saved with `model.save(...)` (a "
+                "`keras-cgan train` run folder holds its generator as RUN/generator.keras), or the model itself."
+            )
         kind = files.model_format(path, wanted=("keras",))  # a rename named when the ending or its case is wrong
         if kind != "keras":
             held = "a folder" if os.path.isdir(path) else files.describe(kind) if kind else "not a Keras model file"

@@ -34,16 +34,28 @@ def needs(module, what):
 
 
 def resolve_saved_model(path):
-    """Returns the SavedModel folder at `path` or its highest numbered version."""
+    """Returns the SavedModel folder at `path` or its highest numbered version; the folder is listed once.
+
+    A `ValueError` names `path` when it cannot be read (no permission, a
+    pipe), or holds no SavedModel (a folder named `*.onnx` or `*.tflite`:
+    give that file instead).
+    """
     path = files.as_path(path)
-    files.model_format(path, wanted=("saved_model",))  # a folder that cannot be read, a pipe: named
-    folder = files.saved_model_folder(path)
-    if folder is None:
-        raise ValueError(
-            f"No SavedModel at {path!r}: expected `saved_model.pb` in it or in a numbered "
-            "version folder `<path>/<version>/`."
-        )
-    return folder
+    label = repr(path)
+    files.check_readable(path, label)  # a pipe: named, not opened
+    try:
+        folder = files.saved_model_folder(path)
+    except PermissionError:  # where `os.access` says yes and the system no (root, ACLs)
+        raise files.unreadable(label, True) from None
+    if folder is not None:
+        return folder
+    ending = os.path.splitext(path)[1]
+    if os.path.isdir(path) and files.ENDINGS.get(ending.lower()) in FORMATS:
+        raise ValueError(files.named_folder(label, ending))
+    raise ValueError(
+        f"No SavedModel at {path!r}: expected `saved_model.pb` in it or in a numbered "
+        "version folder `<path>/<version>/`."
+    )
 
 
 def _dimension(size):
@@ -222,6 +234,8 @@ def load_runtime(path, num_threads=None):
             (`tf.config.threading`). Defaults to `None`.
     """
     path = files.as_path(path)
+    if os.path.isdir(path):  # a SavedModel whatever its name, its folder listed once (`resolve_saved_model`)
+        return SavedModelRuntime(path)
     kind = detect_format(path)
     if kind != "saved_model" and not os.path.isfile(path):
         raise ValueError(f"No `.{kind}` file at {path!r}: give the path of an existing export (keras_cgan.export "

@@ -56,11 +56,17 @@ def write_saved_model(generator, path):
 
 
 def next_version(path):
-    """1 + the highest numbered version folder under `path` (1 if none)."""
+    """1 + the highest numbered version folder under `path` (1 if none); a `ValueError` if it cannot be listed."""
     if not os.path.isdir(path):
         return 1
-    versions = [int(name) for name in os.listdir(path) if name.isdigit()]
-    return max(versions, default=0) + 1
+    try:
+        names = os.listdir(path)
+    except PermissionError:  # a folder one may write in but not list (chmod 300)
+        raise ValueError(
+            f"`path`: no permission to list the folder {path!r}, to find its next free version; make it readable "
+            "(chmod u+rx), or give `version=`."
+        ) from None
+    return max((int(name) for name in names if name.isdigit()), default=0) + 1
 
 
 def is_saved_model(path):
@@ -120,10 +126,11 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
         )
     version = next_version(path) if version is None else checks.integer("version", version, low=0)
     target = os.path.join(path, str(version))
-    checks.refuse_existing(target, overwrite, (
-        f"`version`: {target!r} exists; pass `overwrite=True` to replace it, or `version=None` for the "
-        f"next free one ({next_version(path)}). Received: version={version}"
-    ))
+    if os.path.lexists(target):  # the folder listed again only to name the next free version
+        checks.refuse_existing(target, overwrite, (
+            f"`version`: {target!r} exists; pass `overwrite=True` to replace it, or `version=None` for the "
+            f"next free one ({next_version(path)}). Received: version={version}"
+        ))
     model = generator_lib.load_model(model)
     generator = generator_lib.inference_generator(model)
     return parity.write_checked(  # a new model base path is removed again if the export fails

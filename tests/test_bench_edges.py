@@ -61,10 +61,19 @@ def another_command_writes_first(report, monkeypatch, at, command):
     monkeypatch.setattr(report, "_locked", lock)
 
 
+@pytest.fixture
+def terminal_ctrl_c():
+    """Python's own Ctrl-C handler, as a command started from a terminal has it: a pytest started in the
+    background (`pytest ... &` in a script) ignores SIGINT, and `ctrl_c_at`'s Ctrl-C would then reach nothing."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def ctrl_c_at(report, monkeypatch, at, stop=None):
     """A Ctrl-C (SIGINT, as the terminal sends it) halfway through the results file's write number `at` (its
     `json.dump`); "complete": the first write holding a complete run (in a new file, a run's last write).
-    `stop`: an error raised there instead (the write cut short)."""
+    `stop`: an error raised there instead (the write cut short). Tests using it take `terminal_ctrl_c`."""
     dump, writes = json.dump, []
 
     def cut_short(obj, f, **kwargs):
@@ -166,6 +175,7 @@ def test_a_run_stopped_again_keeps_its_earlier_complete_run(tmp_path, monkeypatc
     assert tables.run(tables.load("video_split"), "default") == before
 
 
+@pytest.mark.usefixtures("terminal_ctrl_c")
 def test_a_ctrl_c_while_the_file_is_written_leaves_it_whole(tmp_path, monkeypatch, capsys):
     # Was: the file rewritten in place: a Ctrl-C during json.dump left it cut short, every run in it lost,
     # and the message named the model as kept. Then: left as it was, the model just measured lost.
@@ -205,6 +215,7 @@ def test_video_split_merge_keeps_the_model_recorded_while_it_waited_for_the_lock
     assert list(run["result"]["models"]) == ["l2", "gan"] and [r["model"] for r in run["result"]["rows"]] == ["l2", "gan"]
 
 
+@pytest.mark.usefixtures("terminal_ctrl_c")
 def test_video_split_ends_a_ctrl_c_in_its_last_write_in_one_line(tmp_path, monkeypatch, capsys):
     # Was: the run's last write came after the Ctrl-C handling: a Ctrl-C during it was a traceback.
     video_split = benchmark_module("video_split")
@@ -412,6 +423,7 @@ def _segan_quality_speed(module, monkeypatch, tmp_path):
     return ["--out"], "default", "measurements"
 
 
+@pytest.mark.usefixtures("terminal_ctrl_c")
 @pytest.mark.parametrize("name, setup", [
     ("stackgan", _stackgan), ("discriminator_designs", _discriminator_designs),
     ("condition_fidelity", _condition_fidelity), ("pix2pix_blur", _pix2pix_blur),
@@ -711,6 +723,7 @@ def test_generalisation_keeps_the_tasks_recorded_while_it_waited_for_the_lock(tm
     assert list(family["tasks"]) == ["bouncing_ball", "fork"] and family["last_command"]["tasks"] == ["fork"]
 
 
+@pytest.mark.usefixtures("terminal_ctrl_c")
 def test_generalisation_ends_a_ctrl_c_in_its_last_write_in_one_line(tmp_path, monkeypatch, capsys):
     module = benchmark_module("generalisation")
     tasks, _, columns = module.FAMILIES["next_frame_gan"]

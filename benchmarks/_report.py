@@ -42,7 +42,8 @@ finds its finished models there; a command stopped or failed leaves the list,
 so the next complete run drops the entry, as it drops one command's. A file
 is written whole or not at all (a temporary file renamed over it), and a
 Ctrl-C while `record` writes it takes effect once the write is done: what a
-command measured is in the file, or the command was stopped before it.
+command measured is in the file, or the command was stopped before it (a
+second Ctrl-C stops it at once, the file whole as it was or as written).
 
 Record the result file of an example (for instance the StackGAN example's
 `runs/stackgan/result.json`) as a run of a results file::
@@ -357,6 +358,7 @@ def _record(name, result=None, run="default", out=None, argv=None, note=None, co
 def held_ctrl_c():
     """Holds a Ctrl-C (SIGINT) back until the block is done, then raises it: a write and what names it go together.
 
+    A second Ctrl-C raises at once (a write waiting for another command's lock, say, is not waited for).
     Only in the main thread, and only over Python's own handler (in a block already holding one, it waits for that).
     """
     if (threading.current_thread() is not threading.main_thread()
@@ -364,7 +366,13 @@ def held_ctrl_c():
         yield
         return
     caught = []
-    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+
+    def held(signum, frame):
+        if caught:
+            raise KeyboardInterrupt
+        caught.append(signum)
+
+    signal.signal(signal.SIGINT, held)
     try:
         yield
     finally:
@@ -381,7 +389,7 @@ class Finished(list):
     def record(self, part, name, result=None, **kwargs):
         """`record(name, result, **kwargs)` of part `part`, added once the file holds it; returns the path written.
 
-        A Ctrl-C on the way (`held_ctrl_c`) leaves the file and the list agreeing.
+        A Ctrl-C on the way (`held_ctrl_c`) leaves the file and the list agreeing; a second stops at once.
         """
         with held_ctrl_c():
             path, self.result = _record(name, result, **kwargs)

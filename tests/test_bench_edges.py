@@ -70,10 +70,11 @@ def terminal_ctrl_c():
     signal.signal(signal.SIGINT, previous)
 
 
-def ctrl_c_at(report, monkeypatch, at, stop=None):
+def ctrl_c_at(report, monkeypatch, at, stop=None, times=1):
     """A Ctrl-C (SIGINT, as the terminal sends it) halfway through the results file's write number `at` (its
     `json.dump`); "complete": the first write holding a complete run (in a new file, a run's last write).
-    `stop`: an error raised there instead (the write cut short). Tests using it take `terminal_ctrl_c`."""
+    `stop`: an error raised there instead (the write cut short); `times`: Ctrl-Cs in a row.
+    Tests using it take `terminal_ctrl_c`."""
     dump, writes = json.dump, []
 
     def cut_short(obj, f, **kwargs):
@@ -88,7 +89,8 @@ def ctrl_c_at(report, monkeypatch, at, stop=None):
         f.write(text[: len(text) // 2])
         if stop:
             raise stop
-        os.kill(os.getpid(), signal.SIGINT)  # (a KeyboardInterrupt here unless `record` holds it off)
+        for _ in range(times):
+            os.kill(os.getpid(), signal.SIGINT)  # (a KeyboardInterrupt here unless `record` holds it off)
         f.write(text[len(text) // 2:])
 
     monkeypatch.setattr(report.json, "dump", cut_short)
@@ -193,6 +195,10 @@ def test_a_ctrl_c_while_the_file_is_written_leaves_it_whole(tmp_path, monkeypatc
         "video_split.json"]
     assert runs_of(out)["earlier"] == json.loads(before)["runs"][0]
     after = out.read_text()
+    ctrl_c_at(report, monkeypatch, 1, times=2)  # a second Ctrl-C is not held off: the write is left undone
+    err = interrupted(video_split.main, VIDEO + ["--out", str(out)], capsys)
+    assert err == f"interrupted: none of the models had finished; {out} is unchanged"
+    assert out.read_text() == after and [p.name for p in tmp_path.iterdir()] == ["video_split.json"]
     ctrl_c_at(report, monkeypatch, 1, stop=OSError(28, "No space left on device"))  # a write that fails halfway
     with pytest.raises(OSError):
         video_split.main(VIDEO + ["--out", str(out)])

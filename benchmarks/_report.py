@@ -359,12 +359,8 @@ def held_ctrl_c():
     """Holds a Ctrl-C (SIGINT) back until the block is done, then raises it: a write and what names it go together.
 
     A second Ctrl-C raises at once (a write waiting for another command's lock, say, is not waited for).
-    Only in the main thread, and only over Python's own handler (in a block already holding one, it waits for that).
+    Only over Python's own handler (`_handled`; in a block already holding one, it waits for that).
     """
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
-        yield
-        return
     caught = []
 
     def held(signum, frame):
@@ -372,13 +368,25 @@ def held_ctrl_c():
             raise KeyboardInterrupt
         caught.append(signum)
 
-    signal.signal(signal.SIGINT, held)
+    with _handled(signal.SIGINT, signal.default_int_handler, held):
+        yield
+    if caught:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _handled(signum, default, handler):
+    """Inside, `handler` takes signal `signum` if its handler is `default`, and `default` takes it again after.
+
+    Only in the main thread (elsewhere `signal.signal` raises `ValueError`): in another, nothing changes."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signum) is not default:
+        yield
+        return
+    signal.signal(signum, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    if caught:
-        raise KeyboardInterrupt
+        signal.signal(signum, default)
 
 
 class Finished(list):
@@ -491,20 +499,12 @@ def _withdraw(path, run):
 def ended_by_sigterm():
     """Inside, a SIGTERM raises `SystemExit(143)` (the status its default action gives) instead of ending the
     process at once, so the `finally` blocks run: `stopped_on_exit` stops its children, `subprocess.run` kills its
-    own. Only in the main thread, and only over the default action (in a block already inside one, that one's)."""
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
-        yield
-        return
-
+    own. Only over the default action (`_handled`; in a block already inside one, that one's)."""
     def ended(signum, frame):
         raise SystemExit(128 + signum)
 
-    signal.signal(signal.SIGTERM, ended)
-    try:
+    with _handled(signal.SIGTERM, signal.SIG_DFL, ended):
         yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 PARENT = "KERAS_CGAN_BENCHMARK_PARENT"  # the environment variable `child_env` gives a child: its parent's pid

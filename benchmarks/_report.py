@@ -42,7 +42,8 @@ finds its finished models there; a command stopped or failed leaves the list,
 so the next complete run drops the entry, as it drops one command's. A file
 is written whole or not at all (a temporary file renamed over it), and a
 Ctrl-C while `record` writes it takes effect once the write is done: what a
-command measured is in the file, or the command was stopped before it.
+command measured is in the file, or the command was stopped before it (a
+second Ctrl-C stops it at once, the file whole as it was or as written).
 
 Record the result file of an example (for instance the StackGAN example's
 `runs/stackgan/result.json`) as a run of a results file::
@@ -357,20 +358,35 @@ def _record(name, result=None, run="default", out=None, argv=None, note=None, co
 def held_ctrl_c():
     """Holds a Ctrl-C (SIGINT) back until the block is done, then raises it: a write and what names it go together.
 
-    Only in the main thread, and only over Python's own handler (in a block already holding one, it waits for that).
+    A second Ctrl-C raises at once (a write waiting for another command's lock, say, is not waited for).
+    Only over Python's own handler (`_handled`; in a block already holding one, it waits for that).
     """
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+    caught = []
+
+    def held(signum, frame):
+        if caught:
+            raise KeyboardInterrupt
+        caught.append(signum)
+
+    with _handled(signal.SIGINT, signal.default_int_handler, held):
+        yield
+    if caught:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _handled(signum, default, handler):
+    """Inside, `handler` takes signal `signum` if its handler is `default`, and `default` takes it again after.
+
+    Only in the main thread (elsewhere `signal.signal` raises `ValueError`): in another, nothing changes."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signum) is not default:
         yield
         return
-    caught = []
-    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    signal.signal(signum, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    if caught:
-        raise KeyboardInterrupt
+        signal.signal(signum, default)
 
 
 class Finished(list):
@@ -381,7 +397,7 @@ class Finished(list):
     def record(self, part, name, result=None, **kwargs):
         """`record(name, result, **kwargs)` of part `part`, added once the file holds it; returns the path written.
 
-        A Ctrl-C on the way (`held_ctrl_c`) leaves the file and the list agreeing.
+        A Ctrl-C on the way (`held_ctrl_c`) leaves the file and the list agreeing; a second stops at once.
         """
         with held_ctrl_c():
             path, self.result = _record(name, result, **kwargs)
@@ -483,20 +499,12 @@ def _withdraw(path, run):
 def ended_by_sigterm():
     """Inside, a SIGTERM raises `SystemExit(143)` (the status its default action gives) instead of ending the
     process at once, so the `finally` blocks run: `stopped_on_exit` stops its children, `subprocess.run` kills its
-    own. Only in the main thread, and only over the default action (in a block already inside one, that one's)."""
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
-        yield
-        return
-
+    own. Only over the default action (`_handled`; in a block already inside one, that one's)."""
     def ended(signum, frame):
         raise SystemExit(128 + signum)
 
-    signal.signal(signal.SIGTERM, ended)
-    try:
+    with _handled(signal.SIGTERM, signal.SIG_DFL, ended):
         yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 PARENT = "KERAS_CGAN_BENCHMARK_PARENT"  # the environment variable `child_env` gives a child: its parent's pid

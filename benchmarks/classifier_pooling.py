@@ -83,7 +83,8 @@ def main(argv=None):
     def payload():
         return {"scale": args.scale, "filters": args.filters, "seed": args.seed, "seconds": round(time.time() - start, 1)}
 
-    count = 2 * len(STACK_TASKS) + len(CONDITIONAL_TASKS)  # the rows below
+    sizes = ((16, 2000), (suite.ST, 1000))  # (pixels, steps) of each StackGAN task's two reads
+    count = len(sizes) * len(STACK_TASKS) + len(CONDITIONAL_TASKS)  # the rows below
     # each row is recorded as it finishes in the run's partial entry; the last one's write is the whole run
     with _report.kept_on_interrupt(out, args.run, what="rows") as finished:
         def keep(row):
@@ -97,7 +98,7 @@ def main(argv=None):
             tags, images, _, _ = suite.tag_images(task, 3000, args.seed)
             _, test_images, test_first, _ = suite.tag_images(task, 1000, args.seed + 5)
             first_tag = lambda logits, labels, k=len(first): float(np.mean(logits[:, :k].argmax(1) == labels))
-            for size, steps in ((16, 2000), (suite.ST, 1000)):
+            for size, steps in sizes:
                 steps = round(steps * args.scale)
                 row = {"family": "stack_gan", "task": task, "pixels": size, "read": "first tag", "steps": steps}
                 train, test = (pooled(images, size), tags), (pooled(test_images, size), test_first)

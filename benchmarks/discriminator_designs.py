@@ -116,10 +116,11 @@ def main(argv=None):
         real = runs[next(iter(runs))]["real_diversity"]
         return {"args": vars(args), "steps": steps, "runs": runs, "real_diversity": real}
 
+    mismatches = (args.mismatch_on, 0.0)  # each design with its mismatch loss, and without
     # each design is recorded as it finishes in the run's partial entry; the last one's write is the whole run
     with _report.kept_on_interrupt(out, args.run, what="designs") as finished:
         for design in designs:
-            for mismatch in (args.mismatch_on, 0.0):
+            for mismatch in mismatches:
                 per_seed = [train(design, mismatch, args, example, seed) for seed in range(args.seeds)]
                 mean = {k: float(np.mean([r[k] for r in per_seed])) for k in per_seed[0]}
                 name = f"{design}, mismatch {'on' if mismatch else 'off'}"
@@ -129,7 +130,7 @@ def main(argv=None):
                 print(f"{name}: " + ", ".join(f"{m} {mean[m]:.3f}" for m in METRICS)
                       + f" (both eyes by seed {[round(r['both_eyes'], 3) for r in per_seed]})", flush=True)
                 finished.record(name, "discriminator_designs", dict(payload(), rows=rows), run=args.run,
-                                out=args.out, complete=len(runs) == 2 * len(designs))
+                                out=args.out, complete=len(runs) == len(mismatches) * len(designs))
         print(f"\ntag faces {args.size}x{args.size}, {steps} steps of batch {args.batch_size} per run; "
               f"diversity of real faces {payload()['real_diversity']:.3f}, of a collapsed generator 0.000\n")
         _report.show(out, args.run, rows, columns)

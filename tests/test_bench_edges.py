@@ -61,10 +61,20 @@ def another_command_writes_first(report, monkeypatch, at, command):
     monkeypatch.setattr(report, "_locked", lock)
 
 
-def ctrl_c_at(report, monkeypatch, at, stop=None):
+@pytest.fixture
+def terminal_ctrl_c():
+    """Python's own Ctrl-C handler, as a command started from a terminal has it: a pytest started in the
+    background (`pytest ... &` in a script) ignores SIGINT, and `ctrl_c_at`'s Ctrl-C would then reach nothing."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def ctrl_c_at(report, monkeypatch, at, stop=None, times=1):
     """A Ctrl-C (SIGINT, as the terminal sends it) halfway through the results file's write number `at` (its
     `json.dump`); "complete": the first write holding a complete run (in a new file, a run's last write).
-    `stop`: an error raised there instead (the write cut short)."""
+    `stop`: an error raised there instead (the write cut short); `times`: Ctrl-Cs in a row.
+    Tests using it take `terminal_ctrl_c`."""
     dump, writes = json.dump, []
 
     def cut_short(obj, f, **kwargs):
@@ -79,7 +89,8 @@ def ctrl_c_at(report, monkeypatch, at, stop=None):
         f.write(text[: len(text) // 2])
         if stop:
             raise stop
-        os.kill(os.getpid(), signal.SIGINT)  # (a KeyboardInterrupt here unless `record` holds it off)
+        for _ in range(times):
+            os.kill(os.getpid(), signal.SIGINT)  # (a KeyboardInterrupt here unless `record` holds it off)
         f.write(text[len(text) // 2:])
 
     monkeypatch.setattr(report.json, "dump", cut_short)
@@ -166,6 +177,7 @@ def test_a_run_stopped_again_keeps_its_earlier_complete_run(tmp_path, monkeypatc
     assert tables.run(tables.load("video_split"), "default") == before
 
 
+@pytest.mark.usefixtures("terminal_ctrl_c")
 def test_a_ctrl_c_while_the_file_is_written_leaves_it_whole(tmp_path, monkeypatch, capsys):
     # Was: the file rewritten in place: a Ctrl-C during json.dump left it cut short, every run in it lost,
     # and the message named the model as kept. Then: left as it was, the model just measured lost.
@@ -183,6 +195,10 @@ def test_a_ctrl_c_while_the_file_is_written_leaves_it_whole(tmp_path, monkeypatc
         "video_split.json"]
     assert runs_of(out)["earlier"] == json.loads(before)["runs"][0]
     after = out.read_text()
+    ctrl_c_at(report, monkeypatch, 1, times=2)  # a second Ctrl-C is not held off: the write is left undone
+    err = interrupted(video_split.main, VIDEO + ["--out", str(out)], capsys)
+    assert err == f"interrupted: none of the models had finished; {out} is unchanged"
+    assert out.read_text() == after and [p.name for p in tmp_path.iterdir()] == ["video_split.json"]
     ctrl_c_at(report, monkeypatch, 1, stop=OSError(28, "No space left on device"))  # a write that fails halfway
     with pytest.raises(OSError):
         video_split.main(VIDEO + ["--out", str(out)])
@@ -205,6 +221,7 @@ def test_video_split_merge_keeps_the_model_recorded_while_it_waited_for_the_lock
     assert list(run["result"]["models"]) == ["l2", "gan"] and [r["model"] for r in run["result"]["rows"]] == ["l2", "gan"]
 
 
+@pytest.mark.usefixtures("terminal_ctrl_c")
 def test_video_split_ends_a_ctrl_c_in_its_last_write_in_one_line(tmp_path, monkeypatch, capsys):
     # Was: the run's last write came after the Ctrl-C handling: a Ctrl-C during it was a traceback.
     video_split = benchmark_module("video_split")
@@ -412,6 +429,7 @@ def _segan_quality_speed(module, monkeypatch, tmp_path):
     return ["--out"], "default", "measurements"
 
 
+@pytest.mark.usefixtures("terminal_ctrl_c")
 @pytest.mark.parametrize("name, setup", [
     ("stackgan", _stackgan), ("discriminator_designs", _discriminator_designs),
     ("condition_fidelity", _condition_fidelity), ("pix2pix_blur", _pix2pix_blur),
@@ -711,6 +729,7 @@ def test_generalisation_keeps_the_tasks_recorded_while_it_waited_for_the_lock(tm
     assert list(family["tasks"]) == ["bouncing_ball", "fork"] and family["last_command"]["tasks"] == ["fork"]
 
 
+@pytest.mark.usefixtures("terminal_ctrl_c")
 def test_generalisation_ends_a_ctrl_c_in_its_last_write_in_one_line(tmp_path, monkeypatch, capsys):
     module = benchmark_module("generalisation")
     tasks, _, columns = module.FAMILIES["next_frame_gan"]

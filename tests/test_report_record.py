@@ -173,3 +173,32 @@ def test_a_command_stopped_leaves_the_partial_entry_to_the_next_complete_run(sto
     report.record("scaling", out=out, update=lambda stored: {"models": ["l2", "gan"]})
     with open(out) as f:
         assert [r["name"] for r in json.load(f)["runs"]] == ["default"]
+
+
+def test_a_benchmark_records_from_a_thread_other_than_the_main_one(tmp_path, monkeypatch):
+    # `signal.signal` raises ValueError outside the main thread: there a Ctrl-C is not held off while `record`
+    # writes, nor a SIGTERM made a SystemExit, and the main thread's handlers stay as they were.
+    import json
+    import signal
+    import threading
+
+    report = benchmark_module("_report")
+    monkeypatch.setattr(report, "commit", lambda: None)  # (no git)
+    monkeypatch.setattr(report, "machine", lambda: {})
+    out = str(tmp_path / "scaling.json")
+    handlers, errors = [signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)], []
+
+    def command():
+        try:
+            with report.kept_on_interrupt(out, "default") as finished, report.stopped_on_exit([]):
+                finished.record("l2", "scaling", {"models": ["l2"]}, out=out, complete=False)
+                report.record("scaling", {"models": ["l2", "gan"]}, out=out)
+        except BaseException as e:  # (in the thread, it would be only printed)
+            errors.append(e)
+
+    thread = threading.Thread(target=command)
+    thread.start()
+    thread.join()
+    assert errors == [] and [signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)] == handlers
+    with open(out) as f:
+        assert [(r["name"], r["result"]) for r in json.load(f)["runs"]] == [("default", {"models": ["l2", "gan"]})]

@@ -101,6 +101,34 @@ def test_a_subclass_generate_on_a_keras_input_passes_its_noise_and_refuses_argum
         scaled.generate(inputs[0], scale=0.25)
 
 
+def test_a_subclass_generate_takes_its_condition_by_its_own_name_or_through_args(built):
+    # The wrapper that sends a `keras.Input` to the model's call took the condition as `condition`: a subclass's
+    # `generate(self, labels, ...)` called with `labels=...` met a TypeError ("missing ... 'condition'"), on arrays
+    # and on a `keras.Input` alike.
+    import keras
+
+    gan = built("conditional")
+
+    class Named(type(gan)):
+        def generate(self, labels, noise=None, training=False):
+            return super().generate(labels, noise=noise, training=training) * 0.5
+
+    class Passed(type(gan)):  # all passed on: the node gets `noise` given after the condition, by position too
+        def generate(self, *args, **kwargs):
+            return super().generate(*args, **kwargs) * 0.5
+
+    conditions, noise = np.arange(4) % 4, np.random.default_rng(1).normal(size=(4, *gan.noise_shape)).astype("float32")
+    expected = 0.5 * np.asarray(gan.generate(conditions, noise=noise))
+    for subclass, name in ((Named, "labels"), (Passed, "condition")):
+        model = subclass.from_config(gan.get_config())
+        model.set_weights(gan.get_weights())
+        np.testing.assert_allclose(np.asarray(model.generate(**{name: conditions}, noise=noise)), expected, atol=1e-6)
+        inputs = [keras.Input((), dtype="int32"), keras.Input(gan.noise_shape)]
+        for outputs in (model.generate(**{name: inputs[0]}, noise=inputs[1]), model.generate(*inputs)):
+            wrapped = keras.Model(inputs, outputs)
+            np.testing.assert_allclose(np.asarray(wrapped([conditions, noise])), expected, atol=1e-6)
+
+
 # ---------------------------------------- sizes a user's tf.function leaves unknown
 
 

@@ -94,14 +94,25 @@ def _through_call(generate):
     through `super().generate(...)`, the node's output got it again.
     """
     signature = inspect.signature(generate)
+    if len(signature.parameters) < 2:  # no condition to look at
+        return generate
+    first = list(signature.parameters.values())[1]  # after `self`: the condition, whatever its name (`labels`...)
 
     @functools.wraps(generate)
-    def generate_or_call(self, condition, *args, **kwargs):
-        if self._prepared(condition) or not self._symbolic(condition):
-            return generate(self, condition, *args, **kwargs)
-        given = {}  # the arguments given after `condition`, a `**kwargs`' own included
-        for name, value in list(signature.bind(self, condition, *args, **kwargs).arguments.items())[2:]:
-            given.update(value if signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD else {name: value})
+    def generate_or_call(self, *args, **kwargs):
+        try:
+            given = dict(list(signature.bind(self, *args, **kwargs).arguments.items())[1:])
+        except TypeError:  # arguments `generate` does not take: its own error
+            return generate(self, *args, **kwargs)
+        for name in [n for n in given if signature.parameters[n].kind is inspect.Parameter.VAR_KEYWORD]:
+            given.update(given.pop(name))  # the arguments given after the condition, a `**kwargs`' own included
+        condition = given.pop(first.name, None)
+        if first.kind is inspect.Parameter.VAR_POSITIONAL:  # `generate(self, *args, **kwargs)`, passed on as they came:
+            condition, rest = (condition[0], condition[1:]) if condition else (given.pop("condition", None), ())
+            given.update(zip(("noise", "training"), rest))  # the order of `GANModel.generate`
+            given.update({f"{first.name}[{i}]": value for i, value in enumerate(rest[2:], start=3)})
+        if condition is None or self._prepared(condition) or not self._symbolic(condition):
+            return generate(self, *args, **kwargs)
         noise, training = given.pop("noise", None), given.pop("training", False)
         if given:  # the node runs `self.generate(condition, noise=..., training=...)`: these would be dropped
             raise ValueError(

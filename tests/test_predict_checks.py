@@ -129,6 +129,27 @@ def test_a_subclass_generate_takes_its_condition_by_its_own_name_or_through_args
             np.testing.assert_allclose(np.asarray(wrapped([conditions, noise])), expected, atol=1e-6)
 
 
+def test_stackgan_generate_stages_on_a_keras_input_makes_a_node_as_generate_does():
+    # `generate` on a `keras.Input` went through the model's call; `generate_stages` prepared the `keras.Input` with
+    # TensorFlow ops and failed in Keras' "A KerasTensor cannot be used as input to a TensorFlow function".
+    import keras
+
+    from keras_cgan.models.stack_gan import build_default
+
+    gan = build_default((4, 8), 4, latent_dim=4, code_dim=2, base_filters=4, active_stages=2, seed=0)  # not compiled
+    conditions, noise = np.arange(4) % 4, np.random.default_rng(1).normal(size=(4, *gan.noise_shape)).astype("float32")
+    inputs = [keras.Input((), dtype="int32"), keras.Input(gan.noise_shape)]
+    for stages in (None, 1):
+        images, stats = gan.generate_stages(inputs[0], noise=inputs[1], stages=stages)
+        wrapped = keras.Model(inputs, [*images, stats])
+        want_images, want_stats = gan.generate_stages(conditions, noise=noise, stages=stages)
+        assert len(images) == (stages or gan.stages())
+        for got, want in zip(wrapped([conditions, noise]), [*want_images, want_stats]):
+            np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=1e-6)
+    with pytest.raises(ValueError, match=re.escape("`noise` has width 3; this StackGAN takes noise of width 6")):
+        gan.generate_stages(inputs[0], noise=keras.Input((3,)))
+
+
 # ---------------------------------------- sizes a user's tf.function leaves unknown
 
 

@@ -171,6 +171,25 @@ def test_stackgan_generate_stages_on_a_keras_input_makes_a_node_as_generate_does
         gan.generate_stages(inputs[0], noise=keras.Input((3,)))
 
 
+def test_the_methods_that_run_on_values_refuse_a_keras_input_by_name(built):
+    # `predict(keras.Input(...))` met "int() argument must be ... not 'NoneType'", `predict_on_batch` "You cannot
+    # convert it to a NumPy array", `fit` "object of type 'KerasTensor' has no len()".
+    import keras
+
+    gan = built("conditional")
+    conditions, targets = families.data("conditional", 4)
+    labels, images = keras.Input((), dtype="int32"), keras.Input(targets.shape[1:])
+    for run, name in (
+        (lambda: gan.predict(labels, verbose=0), "x"),
+        (lambda: gan.predict_on_batch(labels), "x"),
+        (lambda: gan.fit(labels, targets, verbose=0), "x"),
+        (lambda: gan.evaluate(conditions, images, verbose=0), "y"),
+        (lambda: gan.fit(conditions, targets, validation_data=(labels, targets), verbose=0), "validation_data[0]"),
+    ):
+        with pytest.raises(ValueError, match=re.escape(f"`{name}` is a `keras.Input` (symbolic") + ".* `gan.generate"):
+            run()
+
+
 # ---------------------------------------- sizes a user's tf.function leaves unknown
 
 

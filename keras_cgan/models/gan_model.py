@@ -45,7 +45,7 @@ import tensorflow as tf
 from keras_cgan import checks, distribute
 from keras_cgan import losses as losses_lib
 from keras_cgan.callbacks import steps_per_execution
-from keras_cgan.models.input_checks import DATASETS, InputChecks, Position, batches_of_pairs
+from keras_cgan.models.input_checks import DATASETS, InputChecks, Position, batches_of_pairs, refuse_symbolic
 
 UPDATES = ("alternating", "simultaneous")
 STEP_KINDS = ("train", "test", "predict")
@@ -1331,6 +1331,7 @@ class GANModel(InputChecks, keras.Model):
         A dataset's conditions are checked batch by batch in the step (their
         values, and the sizes its spec leaves unknown), as `fit` checks them.
         """
+        refuse_symbolic(x, "x", "predict")
         with self._values_checked() as checked:
             x = self._condition_batch(x, "x")
         position = Position()
@@ -1358,6 +1359,7 @@ class GANModel(InputChecks, keras.Model):
         On several replicas the batch is split over them, as `predict` splits
         it: one sample per condition.
         """
+        refuse_symbolic(x, "x", "predict_on_batch")
         if self.distribute_strategy.num_replicas_in_sync > 1:
             # Keras gives every replica the whole batch (N times the rows); `predict` splits it over them.
             x = self._as_batch(x, "x")

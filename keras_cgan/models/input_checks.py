@@ -84,6 +84,16 @@ def _check_one_batch(values, where, what="condition"):
     )
 
 
+def refuse_symbolic(values, where, method):
+    """Raises `ValueError` naming `where` when `values` hold a `keras.Input` (symbolic), which `method` cannot run on."""
+    if any(keras.backend.is_keras_tensor(t) for t in tf.nest.flatten(values)):
+        raise ValueError(
+            f"`{where}` is a `keras.Input` (symbolic: a shape and dtype, no values); `{method}` runs on values "
+            "(arrays, tensors, a dataset). To build a functional model, call the model on it instead: "
+            "`gan(inputs)` or `gan.generate(inputs)`."
+        )
+
+
 def _failed_check(*data):
     """The error of an in-graph check whose static shapes fail it as the step traces: the text of its `Assert`."""
     return tf.errors.InvalidArgumentError(None, None, "".join(f"[{item}] " for item in data).strip())
@@ -342,6 +352,8 @@ class InputChecks:
         `use` is what they are for (`"train"`, `"evaluate"`); defaults to what `method` does with them.
         """
         x_name, y_name = names
+        refuse_symbolic(x, x_name, method)
+        refuse_symbolic(y, y_name, method)
         if y is None:
             raise ValueError(f"`{method}(x, y)` needs targets `y` beside the conditions `x`.")
         x = self._as_batch(x, x_name)

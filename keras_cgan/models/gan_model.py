@@ -45,7 +45,7 @@ import tensorflow as tf
 from keras_cgan import checks, distribute
 from keras_cgan import losses as losses_lib
 from keras_cgan.callbacks import steps_per_execution
-from keras_cgan.models.input_checks import DATASETS, InputChecks, Position, batches_of_pairs
+from keras_cgan.models.input_checks import DATASETS, InputChecks, Position, batches_of_pairs, refuse_symbolic
 
 UPDATES = ("alternating", "simultaneous")
 STEP_KINDS = ("train", "test", "predict")
@@ -94,14 +94,25 @@ def _through_call(generate):
     through `super().generate(...)`, the node's output got it again.
     """
     signature = inspect.signature(generate)
+    if len(signature.parameters) < 2:  # no condition to look at
+        return generate
+    first = list(signature.parameters.values())[1]  # after `self`: the condition, whatever its name (`labels`...)
 
     @functools.wraps(generate)
-    def generate_or_call(self, condition, *args, **kwargs):
-        if self._prepared(condition) or not self._symbolic(condition):
-            return generate(self, condition, *args, **kwargs)
-        given = {}  # the arguments given after `condition`, a `**kwargs`' own included
-        for name, value in list(signature.bind(self, condition, *args, **kwargs).arguments.items())[2:]:
-            given.update(value if signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD else {name: value})
+    def generate_or_call(self, *args, **kwargs):
+        try:
+            given = dict(list(signature.bind(self, *args, **kwargs).arguments.items())[1:])
+        except TypeError:  # arguments `generate` does not take: its own error
+            return generate(self, *args, **kwargs)
+        for name in [n for n in given if signature.parameters[n].kind is inspect.Parameter.VAR_KEYWORD]:
+            given.update(given.pop(name))  # the arguments given after the condition, a `**kwargs`' own included
+        condition = given.pop(first.name, None)
+        if first.kind is inspect.Parameter.VAR_POSITIONAL:  # `generate(self, *args, **kwargs)`, passed on as they came:
+            condition, rest = (condition[0], condition[1:]) if condition else (given.pop("condition", None), ())
+            given.update(zip(("noise", "training"), rest))  # the order of `GANModel.generate`
+            given.update({f"{first.name}[{i}]": value for i, value in enumerate(rest[2:], start=3)})
+        if condition is None or self._prepared(condition) or not self._symbolic(condition):
+            return generate(self, *args, **kwargs)
         noise, training = given.pop("noise", None), given.pop("training", False)
         if given:  # the node runs `self.generate(condition, noise=..., training=...)`: these would be dropped
             raise ValueError(
@@ -927,7 +938,7 @@ class GANModel(InputChecks, keras.Model):
         functions = {}
 
         def function(*args, **kwargs):
-            key = self.trace_key()
+            key = (self.trace_key(), self._host_checked)  # a step of `predict` on checked arrays checks them no more
             if key not in functions:
                 make(force=True)  # Keras' builder sets `self.<attr>`; keep it, restore the dispatcher.
                 functions[key] = getattr(self, attr)
@@ -1320,12 +1331,27 @@ class GANModel(InputChecks, keras.Model):
         A dataset's conditions are checked batch by batch in the step (their
         values, and the sizes its spec leaves unknown), as `fit` checks them.
         """
-        x = self._condition_batch(x, "x")
+        refuse_symbolic(x, "x", "predict")
+        with self._values_checked() as checked:
+            x = self._condition_batch(x, "x")
         position = Position()
         callbacks = _with_step_bar(_user_callbacks(callbacks), verbose) + [position]
         run = lambda: super(GANModel, self).predict(x, batch_size, verbose, steps, callbacks)  # noqa: E731
         source = "The dataset's" if isinstance(x, DATASETS) else "The"
-        return self._run_checked(run, position, source, "predict", training=False)
+        with self._checked_on_host(bool(checked)):
+            return self._run_checked(run, position, source, "predict", training=False)
+
+    @contextlib.contextmanager
+    def _checked_on_host(self, checked):
+        """Context in which `predict`'s step checks no more the condition values `checked` on the host already.
+
+        Their message names the argument and the row; the step would pass over every batch again.
+        """
+        saved, self._host_checked = self._host_checked, checked
+        try:
+            yield
+        finally:
+            self._host_checked = saved
 
     def predict_on_batch(self, x):
         """As `keras.Model.predict_on_batch`, with the condition checks of `predict`; Python ints and lists too.
@@ -1333,11 +1359,15 @@ class GANModel(InputChecks, keras.Model):
         On several replicas the batch is split over them, as `predict` splits
         it: one sample per condition.
         """
+        refuse_symbolic(x, "x", "predict_on_batch")
         if self.distribute_strategy.num_replicas_in_sync > 1:
             # Keras gives every replica the whole batch (N times the rows); `predict` splits it over them.
             x = self._as_batch(x, "x")
             return self.predict(x, batch_size=len(tf.nest.flatten(x)[0]), verbose=0)
-        return super().predict_on_batch(self._condition_batch(x, "x"))
+        with self._values_checked() as checked:
+            x = self._condition_batch(x, "x")
+        with self._checked_on_host(bool(checked)):
+            return super().predict_on_batch(x)
 
     def __call__(self, *args, **kwargs):
         if not args and "condition" in kwargs:  # `gan(condition=...)`, checked as `gan(...)` is

@@ -225,22 +225,23 @@ class StackGAN(ConditionalGAN):
 
         `stages` may exceed the active count (to look at stages not yet
         trained), up to `num_stages`. A user's conditions are checked and
-        prepared as `generate` takes them.
+        prepared as `generate` takes them; on a `keras.Input`, as for
+        `generate`, the model's call makes the node of a functional model
+        (of the stages active now, when `stages` is not given).
         """
-        if not self._prepared(condition):  # a user's ids, lists, arrays or tensors
-            condition, noise = self._user_batch(condition, noise)
         # Not `stages or ...`: 0 gave the active stages, -1 all but the last, 4 the 3 there are, silently.
         stages = self.stages() if stages is None else checks.integer("stages", stages, low=1, high=self.num_stages)
+        if not self._prepared(condition):  # a user's ids, lists, arrays or tensors
+            if self._symbolic(condition):  # a `keras.Input`: only the model's call takes it
+                if noise is not None:
+                    self._check_noise_width(noise)  # before Keras wraps the error in its own
+                return self(condition, noise=noise, training=training, stages=stages)
+            condition, noise = self._user_batch(condition, noise)
         if noise is None:
             noise = self.sample_noise(tf.shape(tf.nest.flatten(condition)[0])[0])
         noise = tf.convert_to_tensor(noise)  # a NumPy array met the code tensor in Keras' "cannot mix" error
-        latent, width = int(self.generators[0].inputs[0].shape[-1]), self.noise_shape[0]
-        if noise.shape[-1] is not None and noise.shape[-1] != width:
-            raise ValueError(
-                f"`noise` has width {noise.shape[-1]}; this StackGAN takes noise of width {width} "
-                f"(latent {latent} + code {width - latent}: the stage-1 noise, then the augmentation sample)."
-            )
-        z, eps = stackgan_networks.split_noise(noise, latent)
+        self._check_noise_width(noise)
+        z, eps = stackgan_networks.split_noise(noise, int(self.generators[0].inputs[0].shape[-1]))
         stats = self.condition_encoder(condition, training=training)
         code = self.augmentation([stats, eps])
         images = [self.generators[0]([z, code], training=training)]
@@ -248,13 +249,30 @@ class StackGAN(ConditionalGAN):
             images.append(refiner([images[-1], code], training=training))
         return images, stats
 
+    def _check_noise_width(self, noise):
+        """Raises `ValueError` naming `noise` unless its last axis (when known) is the width the model takes."""
+        latent, width = int(self.generators[0].inputs[0].shape[-1]), self.noise_shape[0]
+        shape = tf.TensorShape(noise.shape)
+        if shape.rank and shape[-1] is not None and shape[-1] != width:
+            raise ValueError(
+                f"`noise` has width {shape[-1]}; this StackGAN takes noise of width {width} "
+                f"(latent {latent} + code {width - latent}: the stage-1 noise, then the augmentation sample)."
+            )
+
     def generate(self, condition, noise=None, training=False):
         # A user's ids, lists, arrays or tensors are checked as `predict` checks them (in `generate_stages`).
         return self.generate_stages(condition, noise, training)[0][-1]
 
-    def call(self, condition, training=False, noise=None, all_stages=False):
+    def call(self, condition, training=False, noise=None, all_stages=False, stages=None):
+        """The largest active stage's images; every active stage's with `all_stages=True`.
+
+        `stages` (an int) returns `generate_stages(condition, noise, training,
+        stages)`, `(images, stats)`: its node in a functional model.
+        """
         condition = self.prepare_condition(condition)
         with self._own_batch():
+            if stages is not None:
+                return self.generate_stages(condition, noise, training, stages)
             if not all_stages:  # a subclass's `generate` makes the model's output, as it does `predict`'s
                 return self.generate(condition, noise, training)
             return self.generate_stages(condition, noise, training)[0]

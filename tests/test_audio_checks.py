@@ -141,9 +141,10 @@ _U8 = np.round(128 + 128 * _SPEECH)  # unsigned 8-bit PCM, as whole floats
     # each was scored with its silence, 128, counted as signal: SNR 9 dB too high, against 8-bit PCM too
     (_U8.astype("uint8"), np.round(128 + 128 * _NOISY).astype("uint8"), "clean", "(x.astype('float32') - 128) / 128"),
     (_U8, np.round(128 + 128 * _NOISY), "clean", "(x - 128) / 128"),
+    (_U8.astype("int16"), np.round(128 + 128 * _NOISY).astype("int16"), "clean", "(x - 128) / 128"),  # was scored
     (_SPEECH, _U8, "estimate", "(x - 128) / 128"),
     ([_SPEECH, _SPEECH], [_NOISY, _U8], "estimates[1]", "(x - 128) / 128"),
-], ids=["uint8", "floats", "float-estimate", "evaluate"])
+], ids=["uint8", "floats", "int16", "float-estimate", "evaluate"])
 def test_the_metrics_refuse_unsigned_8_bit_pcm_naming_it(clean, estimate, name, hint):
     score = audio_metrics.evaluate if isinstance(clean, list) else audio_metrics.snr
     with pytest.raises(ValueError, match=rf"^{re.escape(name)} holds unsigned 8-bit PCM .*silent at 128.*"

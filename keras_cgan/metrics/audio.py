@@ -14,8 +14,8 @@ samples are float audio when they peak at 2 or less (full scale, and a
 model's overshoot), or 60 dB below the PCM (a gain): an estimate at 1.3, or
 at 5, against clean int16 speech peaking at 16383. Above both they are quiet
 PCM, and are scored (an estimate peaking at 82 against 16383), as silence is.
-Unsigned 8-bit PCM (uint8, or its whole numbers read as floats, as
-`checks.looks_8_bit` tells them) is refused: its silence is 128, an offset
+Unsigned 8-bit PCM (uint8, or its whole numbers read as floats or wider
+ints, as `checks.looks_8_bit` tells them) is refused: its silence is 128, an offset
 every score would count as signal. 8-bit audio scaled to `[-1, 1]`
 (multiples of 1/128 or 1/127) is float audio, and is scored as it is: its
 quantization noise is part of the recording.
@@ -70,18 +70,20 @@ def _float_audio(x, peak, pcm_peak):
 def _refuse_unsigned_8_bit(x, name, dtype):
     """A `ValueError` naming `name` when `x` (1-D float64, given as `dtype`) is unsigned 8-bit PCM.
 
-    It is when given as uint8, or as whole floats `checks.looks_8_bit` takes
-    for it: its silence is 128, an offset every score counted as signal
-    (SNR 9 dB too high for speech at 11 dB). 8-bit audio scaled to
-    `[-1, 1]` (multiples of 1/128 or 1/127) is float audio, and is scored.
+    It is when given as uint8, or as whole numbers (floats, or wider ints)
+    `checks.looks_8_bit` takes for it: its silence is 128, an offset every
+    score counted as signal (SNR 9 dB too high for speech at 11 dB). 8-bit
+    audio scaled to `[-1, 1]` (multiples of 1/128 or 1/127) is float audio,
+    and is scored.
     """
     low, high = float(x.min()), float(x.max())
     if dtype == np.uint8:
-        what, hint = "uint8", checks.cast_hint("uint8", "audio")
-    elif dtype.kind == "f" and checks.looks_8_bit(low, high, x):
-        what, hint = "read as floats, whole numbers", checks.scaling_hint(low, high, "audio", samples=x)
+        hint = checks.cast_hint("uint8", "audio")
+    elif dtype.kind in "fiu" and checks.looks_8_bit(low, high, x):  # int16 of 8-bit samples was scored
+        hint = checks.scaling_hint(low, high, "audio", samples=x)
     else:
         return
+    what = "read as floats, whole numbers" if dtype.kind == "f" else str(dtype)
     raise ValueError(
         f"{name} holds unsigned 8-bit PCM ({what} from {low:g} to {high:g}), silent at 128: every score would "
         f"count that offset as signal.{hint}"

@@ -7,6 +7,7 @@ import pytest
 
 from keras_cgan import checks, export
 from keras_cgan.data import audio as audio_data
+from keras_cgan.data import synthetic_speech
 from keras_cgan.metrics import audio as audio_metrics
 from keras_cgan.models.segan import streaming
 from tests.test_segan_edges import WINDOW, tiny_segan
@@ -184,6 +185,16 @@ def test_evaluate_checks_each_utterance_once(monkeypatch):
 def test_noisy_mixtures_checks_its_numbers_as_the_library_does(kwargs, said):
     with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
         audio_data.noisy_mixtures([_SPEECH], [_NOISY], window=256, **kwargs)
+
+
+@pytest.mark.parametrize("snr_db", [(10, 0), float("nan"), (0, 5, 10)], ids=["reversed", "nan", "three"])
+def test_make_pairs_reads_snr_db_as_noisy_mixtures_does(snr_db):
+    # make_pairs read it on its own: numpy's "high - low < 0", "range exceeds valid bounds", "too many values to unpack"
+    with pytest.raises(ValueError) as mixed:
+        audio_data.noisy_mixtures([_SPEECH], [_NOISY], window=256, snr_db=snr_db)
+    with pytest.raises(ValueError) as made:
+        synthetic_speech.make_pairs(1, seconds=0.01, snr_db=snr_db)
+    assert str(made.value) == str(mixed.value)
 
 
 @pytest.mark.parametrize("window, hop, said", [

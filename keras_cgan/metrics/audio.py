@@ -90,11 +90,9 @@ def _refuse_unsigned_8_bit(x, name, dtype):
     )
 
 
-def _pair(clean, estimate, names=("clean", "estimate")):
+def _pair(clean, estimate, names=("clean", "estimate"), batch="score a batch with `evaluate(clean, estimates)`"):
+    """`clean` and `estimate` checked, as 1-D float64; `batch` ends the message for a batch given as one utterance."""
     given = {name: np.asarray(x) for name, x in zip(names, (clean, estimate))}
-    # a metric called on a batch is told of `evaluate`; an item of `evaluate`'s lists, to pass one utterance per item
-    batch = "score a batch with `evaluate(clean, estimates)`" if names == ("clean", "estimate") else \
-        "pass one utterance per item"
     clean, estimate = (_utterance(x, name, batch) for name, x in given.items())
     if clean.shape != estimate.shape:
         raise ValueError(f"{names[0]} and {names[1]} must have the same length; got {clean.size} and {estimate.size}.")
@@ -224,7 +222,8 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
         raise ValueError("`clean` and `estimates` hold no utterance: nothing to score.")
     scores = {name: _SCORES[name](sample_rate) for name in metrics}  # a missing package, a rate: before the data
     for i, (c, e) in enumerate(zip(clean, estimates)):  # before any score, each utterance named
-        _pair(c, e, ("clean", "estimates") if single else (f"clean[{i}]", f"estimates[{i}]"))
+        names = ("clean", "estimates") if single else (f"clean[{i}]", f"estimates[{i}]")
+        _pair(c, e, names, batch="pass one utterance per item")
     values = {name: [] for name in scores}
     for pair in zip(clean, estimates):  # checked above, not again by each metric: only read here
         c, e = (np.asarray(x, "float64").reshape(-1) for x in pair)

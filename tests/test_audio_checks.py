@@ -7,6 +7,7 @@ import pytest
 
 from keras_cgan import checks, export
 from keras_cgan.data import audio as audio_data
+from keras_cgan.data import synthetic_speech
 from keras_cgan.metrics import audio as audio_metrics
 from keras_cgan.models.segan import streaming
 from tests.test_segan_edges import WINDOW, tiny_segan
@@ -141,9 +142,10 @@ _U8 = np.round(128 + 128 * _SPEECH)  # unsigned 8-bit PCM, as whole floats
     # each was scored with its silence, 128, counted as signal: SNR 9 dB too high, against 8-bit PCM too
     (_U8.astype("uint8"), np.round(128 + 128 * _NOISY).astype("uint8"), "clean", "(x.astype('float32') - 128) / 128"),
     (_U8, np.round(128 + 128 * _NOISY), "clean", "(x - 128) / 128"),
+    (_U8.astype("int16"), np.round(128 + 128 * _NOISY).astype("int16"), "clean", "(x - 128) / 128"),  # was scored
     (_SPEECH, _U8, "estimate", "(x - 128) / 128"),
     ([_SPEECH, _SPEECH], [_NOISY, _U8], "estimates[1]", "(x - 128) / 128"),
-], ids=["uint8", "floats", "float-estimate", "evaluate"])
+], ids=["uint8", "floats", "int16", "float-estimate", "evaluate"])
 def test_the_metrics_refuse_unsigned_8_bit_pcm_naming_it(clean, estimate, name, hint):
     score = audio_metrics.evaluate if isinstance(clean, list) else audio_metrics.snr
     with pytest.raises(ValueError, match=rf"^{re.escape(name)} holds unsigned 8-bit PCM .*silent at 128.*"
@@ -183,6 +185,16 @@ def test_evaluate_checks_each_utterance_once(monkeypatch):
 def test_noisy_mixtures_checks_its_numbers_as_the_library_does(kwargs, said):
     with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
         audio_data.noisy_mixtures([_SPEECH], [_NOISY], window=256, **kwargs)
+
+
+@pytest.mark.parametrize("snr_db", [(10, 0), float("nan"), (0, 5, 10)], ids=["reversed", "nan", "three"])
+def test_make_pairs_reads_snr_db_as_noisy_mixtures_does(snr_db):
+    # make_pairs read it on its own: numpy's "high - low < 0", "range exceeds valid bounds", "too many values to unpack"
+    with pytest.raises(ValueError) as mixed:
+        audio_data.noisy_mixtures([_SPEECH], [_NOISY], window=256, snr_db=snr_db)
+    with pytest.raises(ValueError) as made:
+        synthetic_speech.make_pairs(1, seconds=0.01, snr_db=snr_db)
+    assert str(made.value) == str(mixed.value)
 
 
 @pytest.mark.parametrize("window, hop, said", [

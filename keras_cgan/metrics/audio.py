@@ -14,8 +14,8 @@ samples are float audio when they peak at 2 or less (full scale, and a
 model's overshoot), or 60 dB below the PCM (a gain): an estimate at 1.3, or
 at 5, against clean int16 speech peaking at 16383. Above both they are quiet
 PCM, and are scored (an estimate peaking at 82 against 16383), as silence is.
-Unsigned 8-bit PCM (uint8, or its whole numbers read as floats, as
-`checks.looks_8_bit` tells them) is refused: its silence is 128, an offset
+Unsigned 8-bit PCM (uint8, or its whole numbers read as floats or wider
+ints, as `checks.looks_8_bit` tells them) is refused: its silence is 128, an offset
 every score would count as signal. 8-bit audio scaled to `[-1, 1]`
 (multiples of 1/128 or 1/127) is float audio, and is scored as it is: its
 quantization noise is part of the recording.
@@ -70,29 +70,29 @@ def _float_audio(x, peak, pcm_peak):
 def _refuse_unsigned_8_bit(x, name, dtype):
     """A `ValueError` naming `name` when `x` (1-D float64, given as `dtype`) is unsigned 8-bit PCM.
 
-    It is when given as uint8, or as whole floats `checks.looks_8_bit` takes
-    for it: its silence is 128, an offset every score counted as signal
-    (SNR 9 dB too high for speech at 11 dB). 8-bit audio scaled to
-    `[-1, 1]` (multiples of 1/128 or 1/127) is float audio, and is scored.
+    It is when given as uint8, or as whole numbers (floats, or wider ints)
+    `checks.looks_8_bit` takes for it: its silence is 128, an offset every
+    score counted as signal (SNR 9 dB too high for speech at 11 dB). 8-bit
+    audio scaled to `[-1, 1]` (multiples of 1/128 or 1/127) is float audio,
+    and is scored.
     """
     low, high = float(x.min()), float(x.max())
     if dtype == np.uint8:
-        what, hint = "uint8", checks.cast_hint("uint8", "audio")
-    elif dtype.kind == "f" and checks.looks_8_bit(low, high, x):
-        what, hint = "read as floats, whole numbers", checks.scaling_hint(low, high, "audio", samples=x)
+        hint = checks.cast_hint("uint8", "audio")
+    elif dtype.kind in "fiu" and checks.looks_8_bit(low, high, x):  # int16 of 8-bit samples was scored
+        hint = checks.scaling_hint(low, high, "audio", samples=x)
     else:
         return
+    what = "read as floats, whole numbers" if dtype.kind == "f" else str(dtype)
     raise ValueError(
         f"{name} holds unsigned 8-bit PCM ({what} from {low:g} to {high:g}), silent at 128: every score would "
         f"count that offset as signal.{hint}"
     )
 
 
-def _pair(clean, estimate, names=("clean", "estimate")):
+def _pair(clean, estimate, names=("clean", "estimate"), batch="score a batch with `evaluate(clean, estimates)`"):
+    """`clean` and `estimate` checked, as 1-D float64; `batch` ends the message for a batch given as one utterance."""
     given = {name: np.asarray(x) for name, x in zip(names, (clean, estimate))}
-    # a metric called on a batch is told of `evaluate`; an item of `evaluate`'s lists, to pass one utterance per item
-    batch = "score a batch with `evaluate(clean, estimates)`" if names == ("clean", "estimate") else \
-        "pass one utterance per item"
     clean, estimate = (_utterance(x, name, batch) for name, x in given.items())
     if clean.shape != estimate.shape:
         raise ValueError(f"{names[0]} and {names[1]} must have the same length; got {clean.size} and {estimate.size}.")
@@ -222,7 +222,8 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
         raise ValueError("`clean` and `estimates` hold no utterance: nothing to score.")
     scores = {name: _SCORES[name](sample_rate) for name in metrics}  # a missing package, a rate: before the data
     for i, (c, e) in enumerate(zip(clean, estimates)):  # before any score, each utterance named
-        _pair(c, e, ("clean", "estimates") if single else (f"clean[{i}]", f"estimates[{i}]"))
+        names = ("clean", "estimates") if single else (f"clean[{i}]", f"estimates[{i}]")
+        _pair(c, e, names, batch="pass one utterance per item")
     values = {name: [] for name in scores}
     for pair in zip(clean, estimates):  # checked above, not again by each metric: only read here
         c, e = (np.asarray(x, "float64").reshape(-1) for x in pair)

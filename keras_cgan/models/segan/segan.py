@@ -294,8 +294,8 @@ class SEGAN(GANModel):
         overlap-added with a Hann cross-fade and de-emphasized.
 
         Args:
-            waveform: 1D array (or `(T, 1)`, `(1, T)`) of float samples in `[-1, 1]`.
-                Integer PCM (int16) is refused, not converted: divide it
+            waveform: 1D array (or `(T, 1)`, `(1, T)`) of float samples in `[-1, 1]`,
+                at least one. Integer PCM (int16) is refused, not converted: divide it
                 by 32768 first (`data.audio.read_wav` does).
             hop: int. Window step; must divide the window. Defaults to half
                 the window.
@@ -306,9 +306,7 @@ class SEGAN(GANModel):
         """
         x = np.asarray(waveform)
         check_samples(x, "waveform", "`enhance` samples", self.sample_kind, use="generate", why="")
-        x = checks.mono(x, "waveform").astype("float32")
-        if x.size == 0:
-            raise ValueError("`enhance` received empty audio (0 samples).")
+        x = waveform_lib.refuse_empty(checks.mono(x, "waveform"), "waveform").astype("float32")
         fn = self.window_function()
         emphasized = waveform_lib.preemphasis(x, self.preemphasis)
         out = waveform_lib.overlap_add(

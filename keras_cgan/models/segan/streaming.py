@@ -353,7 +353,7 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
             thread for `.tflite`), a runtime from `load_runtime`, or a
             callable on one `[window]` frame.
         waveform: 1D array (or `(T, 1)`, `(1, T)`) of float samples in
-            `[-1, 1]`, as `SEGAN.enhance` takes.
+            `[-1, 1]`, at least one, as `SEGAN.enhance` takes.
         window: int. Defaults to the export's window (a plain callable
             needs it, unless it has a `window` attribute).
         hop: int. Defaults to `window // 2`.
@@ -365,7 +365,8 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
     chunk_size = checks.integer("chunk_size", chunk_size, low=1)  # 0 was range()'s error, 2.5 a TypeError
     x = np.asarray(waveform)
     check_samples(x, "waveform", "`stream_enhance` samples", "audio", use="generate", why="")  # int16 PCM, NaN, 1.5 went through
-    x = checks.mono(x, "waveform")
+    # empty: refused as `enhance` refuses it (it was an empty output)
+    x = waveform_lib.refuse_empty(checks.mono(x, "waveform"), "waveform")
     runner = path_or_runner
     if is_path(runner):  # a missing or unreadable file named before its metadata is read
         runner = export.load_runtime(runner)

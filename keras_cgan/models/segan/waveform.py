@@ -108,6 +108,17 @@ def overlap_norm(window, hop):
     return hann(window).reshape(window // hop, hop).sum(axis=0)
 
 
+def refuse_empty(x, name):
+    """`x`, one signal, unless it holds no sample: then a `ValueError` naming `name`.
+
+    `SEGAN.enhance`, `streaming.stream_enhance` and `overlap_add` say it in
+    the same words.
+    """
+    if x.size == 0:
+        raise ValueError(f"`{name}` is empty (0 samples): there is nothing to enhance; pass at least one sample.")
+    return x
+
+
 def num_frames(length, window, hop):
     """Frames that cover `length` samples after `window - hop` leading zeros."""
     return (window - hop + length - 1) // hop + 1
@@ -129,9 +140,7 @@ def overlap_add(fn, x, window, hop=None, batch_size=16):
     """
     hop = check_hop(window, hop)
     batch_size = checks.integer("batch_size", batch_size, low=1)
-    x = checks.mono(np.asarray(x, "float32"), "x")
-    if x.size == 0:
-        raise ValueError("Cannot enhance an empty signal (0 samples).")
+    x = refuse_empty(checks.mono(np.asarray(x, "float32"), "x"), "x")
     count = num_frames(x.size, window, hop)
     lead = window - hop
     padded = np.zeros((count - 1) * hop + window, "float32")

@@ -376,12 +376,12 @@ def test_translation_shifts_each_image_d_sees_by_at_most_its_share():
     gan = make_gan(translation=0.25)  # 8-pixel images: up to 2 pixels each way
     image = tf.random.stateless_uniform((1,) + SHAPE, seed=(0, 1))
     moved = np.asarray(gan._translated(tf.tile(image, [64, 1, 1, 1]), blocks=2))  # two blocks of 32 rows
+    # The image under every shift from -3 to 3 on both axes, in one call of `translate` (one row per shift).
+    candidates = [(dy, dx) for dy in range(-3, 4) for dx in range(-3, 4)]
+    shifted = np.asarray(translate(tf.tile(image, [len(candidates), 1, 1, 1]), tf.constant(candidates)))
     shifts = []
     for out in moved:
-        fits = [
-            (dy, dx) for dy in range(-3, 4) for dx in range(-3, 4)
-            if np.array_equal(np.asarray(translate(image, tf.constant([[dy, dx]])))[0], out)
-        ]
+        fits = [shift for shift, candidate in zip(candidates, shifted) if np.array_equal(candidate, out)]
         assert len(fits) == 1, fits
         shifts.append(fits[0])
     shifts = np.array(shifts)

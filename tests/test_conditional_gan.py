@@ -359,16 +359,18 @@ def test_diversity_settings_survive_config_and_keras_file(tmp_path):
 
 
 def test_diversity_arguments_name_themselves():
+    gan = make_gan(diversity_weight=0.25, diversity_limit=2.0)
+    # The refusals, on the same networks (built once).
+    refused = lambda **kwargs: ConditionalGAN(gan.generator, gan.discriminator, condition=CLASSES, **kwargs)  # noqa: E731
     with pytest.raises(ValueError, match="diversity_weight"):
-        make_gan(diversity_weight=-1.0)
+        refused(diversity_weight=-1.0)
     with pytest.raises(ValueError, match="diversity_limit"):
-        make_gan(diversity_weight=1.0, diversity_limit=0.0)
+        refused(diversity_weight=1.0, diversity_limit=0.0)
     with pytest.raises(ValueError, match="diversity_warmup"):
-        make_gan(diversity_weight=1.0, diversity_warmup=-1)
+        refused(diversity_weight=1.0, diversity_warmup=-1)
     for stride in (0, 1.5, True):
         with pytest.raises(ValueError, match="diversity_stride"):
-            make_gan(diversity_weight=1.0, diversity_stride=stride)
-    gan = make_gan(diversity_weight=0.25, diversity_limit=2.0)
+            refused(diversity_weight=1.0, diversity_stride=stride)
     assert (gan.get_config()["diversity_weight"], gan.get_config()["diversity_limit"]) == (0.25, 2.0)
 
 
@@ -376,12 +378,12 @@ def test_translation_shifts_each_image_d_sees_by_at_most_its_share():
     gan = make_gan(translation=0.25)  # 8-pixel images: up to 2 pixels each way
     image = tf.random.stateless_uniform((1,) + SHAPE, seed=(0, 1))
     moved = np.asarray(gan._translated(tf.tile(image, [64, 1, 1, 1]), blocks=2))  # two blocks of 32 rows
+    # The image under every shift from -3 to 3 on both axes, in one call of `translate` (one row per shift).
+    candidates = [(dy, dx) for dy in range(-3, 4) for dx in range(-3, 4)]
+    shifted = np.asarray(translate(tf.tile(image, [len(candidates), 1, 1, 1]), tf.constant(candidates)))
     shifts = []
     for out in moved:
-        fits = [
-            (dy, dx) for dy in range(-3, 4) for dx in range(-3, 4)
-            if np.array_equal(np.asarray(translate(image, tf.constant([[dy, dx]])))[0], out)
-        ]
+        fits = [shift for shift, candidate in zip(candidates, shifted) if np.array_equal(candidate, out)]
         assert len(fits) == 1, fits
         shifts.append(fits[0])
     shifts = np.array(shifts)

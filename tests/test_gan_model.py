@@ -56,12 +56,21 @@ def test_stackgan_float16_uses_one_loss_scale_for_its_one_generator_loss(float16
     # Stage 2's optimizer has its own dynamic scale: once it differs from
     # stage 1's (after overflows of stage 1), the update must not change.
     labels, images = (np.arange(8) % 4).astype("int32"), np.random.default_rng(0).uniform(-1, 1, (8, 8, 8, 3))
+    keras.utils.set_random_seed(0)
+    gan = build_default((4, 8), 4, latent_dim=4, code_dim=2, base_filters=4, active_stages=2, seed=0)
+    gan.compile(generator_optimizer=keras.optimizers.SGD(1e-3), discriminator_optimizer=keras.optimizers.SGD(1e-3))
+    optimizers = gan.generator_optimizers + gan.discriminator_optimizers
+    start, initial_scale = gan.get_weights(), float(optimizers[0].dynamic_scale.numpy())
     weights = {}
     for stage2_scale in (2.0**15, 2.0**9):
-        keras.utils.set_random_seed(0)
-        gan = build_default((4, 8), 4, latent_dim=4, code_dim=2, base_filters=4, active_stages=2, seed=0)
-        gan.compile(generator_optimizer=keras.optimizers.SGD(1e-3), discriminator_optimizer=keras.optimizers.SGD(1e-3))
+        # The second fit starts where the first did (weights, seed state, optimizer counts) and reuses its traced step.
+        gan.set_weights(start)
+        for optimizer in optimizers:
+            optimizer.iterations.assign(0)
+            optimizer.step_counter.assign(0)
+            optimizer.dynamic_scale.assign(initial_scale)
         gan.generator_optimizers[1].dynamic_scale.assign(stage2_scale)
+        keras.utils.set_random_seed(0)
         gan.fit(labels, images.astype("float32"), batch_size=8, epochs=1, verbose=0)
         assert [int(o.iterations.numpy()) for o in gan.generator_optimizers] == [1, 1]
         weights[stage2_scale] = flat_weights(gan.generators[1])

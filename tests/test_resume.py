@@ -4,7 +4,8 @@ ConditionalGAN: a real subprocess is killed with SIGKILL and started again
 with the same command. The other families: one subprocess per test run
 interrupts `fit` with an exception at a given batch (what `BackupAndRestore`
 sees of a crash is the same: nothing after its last save), fits again, and
-compares with an uninterrupted fit. Both with op determinism on and fixed
+compares with an uninterrupted fit. That one process also makes the
+uninterrupted ConditionalGAN run the killed one is compared with. Both with op determinism on and fixed
 seeds, so resumed and uninterrupted runs must agree to float rounding.
 """
 
@@ -66,7 +67,7 @@ def run_job(tmp_path, name, backup, kill_at):
     return proc, out
 
 
-def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
+def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path, interrupted):
     # 4 batches per epoch; step 10 is in the middle of the third epoch (epoch index 2).
     killed, out = run_job(tmp_path, "resumed", tmp_path / "backup", kill_at=10)
     assert killed.returncode == -9, killed.stderr[-2000:]
@@ -79,8 +80,7 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     # in 2 at step 10). Second run: the lost epoch 2 again from the state saved
     # after epoch 1 (step 8, so no completed epoch is retrained), then 3.
     assert epochs == [(0, 0), (1, 4), (2, 8), (2, 8), (3, 12)]
-    straight, straight_out = run_job(tmp_path, "straight", tmp_path / "backup2", kill_at=-1)
-    assert straight.returncode == 0, straight.stderr[-3000:]
+    straight_out = str(interrupted[0] / "straight")  # JOB run to the end in the `interrupted` process
     with open(out + ".json") as f, open(straight_out + ".json") as g:
         resumed_state, straight_state = json.load(f), json.load(g)
     assert resumed_state["steps"] == straight_state["steps"] == 16
@@ -95,7 +95,7 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
 
 
 INTERRUPTED = """
-import os, shutil
+import os, shutil, sys
 import keras, numpy as np, tensorflow as tf
 tf.config.experimental.enable_op_determinism()
 from tests import families
@@ -124,6 +124,10 @@ def run(family, backup, interrupt_at=None):
         return None, epochs
     return families.flat(gan.weights), epochs
 
+# the uninterrupted run of JOB (ConditionalGAN), for the SIGKILL test: JOB as its own process runs it
+sys.argv = ["job", os.path.join({out!r}, "straight_backup"), os.path.join({out!r}, "straight"), "-1"]
+exec(compile({job!r}, "job", "exec"), {{"__name__": "__main__"}})
+
 result = {{}}
 for family in {families}:
     base = os.path.join({out!r}, family)
@@ -135,10 +139,19 @@ emit(result)
 """
 
 
-def test_interrupted_fit_resumes_like_an_uninterrupted_one_for_every_family(tmp_path):
-    others = [f for f in families.FAMILIES if f != "conditional"]
-    result = run_isolated(INTERRUPTED.format(families=others, out=str(tmp_path)))
-    for family in others:
+OTHERS = [f for f in families.FAMILIES if f != "conditional"]
+
+
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory):
+    """(its folder, its result): one process for INTERRUPTED and the uninterrupted JOB."""
+    out = tmp_path_factory.mktemp("interrupted")
+    return out, run_isolated(INTERRUPTED.format(families=OTHERS, out=str(out), job=JOB))
+
+
+def test_interrupted_fit_resumes_like_an_uninterrupted_one_for_every_family(interrupted):
+    result = interrupted[1]
+    for family in OTHERS:
         assert result[family]["epochs"] == [0, 1, 1, 2], family  # epoch 0 is not trained again
         np.testing.assert_allclose(
             np.array(result[family]["resumed"]), np.array(result[family]["straight"]), atol=1e-6, err_msg=family

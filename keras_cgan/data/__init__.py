@@ -10,11 +10,14 @@ Each module and name is imported when first used: `keras-cgan train --help` read
 without TensorFlow.
 """
 
-from keras_cgan import _lazy
+import lazy_loader
 
-__getattr__, __dir__, __all__ = _lazy.attach(__name__, {
-    "FileContentError": "files",
-    "paired_array_dataset": "paired_images",
-    "paired_image_dataset": "paired_images",
-    "scan_paired_folder": "paired_images",
-})
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submodules=["audio", "captions", "digits", "paired_images", "synthetic_faces", "synthetic_images",
+                "synthetic_shapes", "synthetic_speech", "synthetic_video", "tags", "video"],
+    submod_attrs={
+        "files": ["FileContentError"],
+        "paired_images": ["paired_array_dataset", "paired_image_dataset", "scan_paired_folder"],
+    },
+)

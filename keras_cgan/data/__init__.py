@@ -6,8 +6,8 @@ Images with class, tag or text conditions: `digits`, `tags`, `captions`,
 `synthetic_video`. A loader's `FileContentError` (a `ValueError`) names a file whose content is at fault, where the
 folder's layout is right.
 
-Each module and name is imported when first used: `keras-cgan train --help` reads `image_folder` and `layouts`
-without TensorFlow.
+This `__init__` imports a module when it or one of its names is first used, so that `keras-cgan train --help` reads
+`image_folder` and `layouts` without TensorFlow; `import keras_cgan` imports them all.
 """
 
 import lazy_loader

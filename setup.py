@@ -47,6 +47,7 @@ setup(
     python_requires=">=3.10,<3.14",
     install_requires=[
         "keras>=3.15,<3.16",
+        "lazy-loader>=0.4,<1",
         "numpy>=1.26,<3",
         "pillow>=10,<14",
         "scikit-learn>=1.4,<2",

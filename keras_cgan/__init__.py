@@ -85,17 +85,27 @@ def _quiet_tensorflow_start():
             _sys.stderr.flush()
 
 
+def _import_every_module(*packages):
+    """Imports every module of `packages`, as eager `__init__`s would: every serializable class registered."""
+    import importlib
+    import pkgutil
+
+    for package in packages:
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            importlib.import_module(info.name)
+
+
 def import_api():
     """Imports the public API into `keras_cgan`, registering every serializable class.
 
     Done on `import keras_cgan`, so that `keras.saving.load_model` finds the
     library's classes by name; only the command line defers it.
     """
-    from keras_cgan import _lazy, callbacks, conditions, data, export, layers, losses, metrics, networks
+    from keras_cgan import callbacks, conditions, data, export, layers, losses, metrics, models, networks
     from keras_cgan.conditions import ClassCondition, EmbeddingCondition, TagsCondition, TextCondition
     from keras_cgan.models import SEGAN, ConditionalGAN, GANModel, GrowStages, NextFrameGAN, Pix2Pix, StackGAN
 
-    _lazy.load("keras_cgan.data", "keras_cgan.models")  # their `__init__`s import a module when first used
+    _import_every_module(data, models)  # their `__init__`s import a module when first used
     FAMILIES = {cls.__name__: cls for cls in (ConditionalGAN, StackGAN, Pix2Pix, SEGAN, NextFrameGAN)}
     globals().update({name: value for name, value in locals().items()})
 

@@ -1,6 +1,6 @@
 """The package is layered: no module imports from a layer above its own.
 
-Layers, lowest first: the core (argument checks, losses, distribute, version, imports on first use), conditions and
+Layers, lowest first: the core (argument checks, losses, distribute, version), conditions and
 shared layers, data, metrics, export, callbacks, the shared `GANModel` (with its input checks) and
 presets machinery, the
 family folders, the catalogs (`models`, `networks`, the top-level package),
@@ -17,7 +17,6 @@ ROOT = os.path.dirname(keras_cgan.__file__)
 
 LAYERS = [  # (module prefix, rank); the longest matching prefix wins
     ("keras_cgan.version", 0), ("keras_cgan.checks", 0), ("keras_cgan.distribute", 0), ("keras_cgan.losses", 0),
-    ("keras_cgan._lazy", 0),  # the packages' imports on first use
     ("keras_cgan.conditions", 1), ("keras_cgan.layers", 1),
     ("keras_cgan.data", 2),
     ("keras_cgan.metrics", 3),

@@ -282,14 +282,21 @@ def test_save_to_h5_is_refused_before_writing(gan, tmp_path):
 
 
 def test_loading_a_segan_generator_names_the_missing_class(tmp_path):
-    generator = families.build("segan").generator
-    path = str(tmp_path / "g.keras")
+    from keras_cgan.models.segan import streaming
+
+    gan = families.build("segan")
+    generator = gan.generator
+    path, on_device = str(tmp_path / "g.keras"), str(tmp_path / "on_device.keras")
     generator.save(path)
+    streaming.on_device_generator(gan).save(on_device)  # its `ZeroNoise`: registered by `streaming` alone
     # Keras imports only its own packages while loading, never keras_cgan: a
-    # plain load without `import keras_cgan` names the class (not first).
-    script = f"import keras\ntry:\n    keras.models.load_model({path!r})\nexcept Exception as e:\n    print(e)"
+    # plain load without `import keras_cgan` names the class (not first);
+    # after it, every class the library registers is found.
+    script = (f"import keras\ntry:\n    keras.models.load_model({path!r})\nexcept Exception as e:\n    print(e)\n"
+              f"import keras_cgan\nprint('loaded', keras.models.load_model({on_device!r}).name)")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120).stdout
     assert "Could not locate class 'DeEmphasis'" in out and "keras_cgan.models.segan.emphasis" in out
+    assert "loaded segan_on_device" in out
     # keras_cgan's loader puts the missing class first and says what to import.
     registry = keras.saving.get_custom_objects()
     kept = {name: registry.pop(name) for name in list(registry) if name.endswith("Emphasis")}

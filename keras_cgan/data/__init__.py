@@ -6,15 +6,18 @@ Images with class, tag or text conditions: `digits`, `tags`, `captions`,
 `synthetic_video`. A loader's `FileContentError` (a `ValueError`) names a file whose content is at fault, where the
 folder's layout is right.
 
-Each module and name is imported when first used: `keras-cgan train --help` reads `image_folder` and `layouts`
-without TensorFlow.
+This `__init__` imports a module when it or one of its names is first used, so that `keras-cgan train --help` reads
+`image_folder` and `layouts` without TensorFlow; `import keras_cgan` imports them all.
 """
 
-from keras_cgan import _lazy
+import lazy_loader
 
-__getattr__, __dir__, __all__ = _lazy.attach(__name__, {
-    "FileContentError": "files",
-    "paired_array_dataset": "paired_images",
-    "paired_image_dataset": "paired_images",
-    "scan_paired_folder": "paired_images",
-})
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submodules=["audio", "captions", "digits", "paired_images", "synthetic_faces", "synthetic_images",
+                "synthetic_shapes", "synthetic_speech", "synthetic_video", "tags", "video"],
+    submod_attrs={
+        "files": ["FileContentError"],
+        "paired_images": ["paired_array_dataset", "paired_image_dataset", "scan_paired_folder"],
+    },
+)

@@ -1,17 +1,21 @@
 """The five families, one folder each, built on the shared `GANModel` step.
 
-Each name is imported when first used: a family's `defaults` (its preset values, which `keras-cgan train --help`
-shows) imports without TensorFlow.
+This `__init__` (and each family's) imports a module when it or one of its names is first used, so that a family's
+`defaults` (its preset values, which `keras-cgan train --help` shows) imports without TensorFlow; `import keras_cgan`
+imports them all.
 """
 
-from keras_cgan import _lazy
+import lazy_loader
 
-__getattr__, __dir__, __all__ = _lazy.attach(__name__, {
-    "GANModel": "gan_model",
-    "ConditionalGAN": "conditional_gan",
-    "NextFrameGAN": "next_frame_gan",
-    "Pix2Pix": "pix2pix",
-    "SEGAN": "segan",
-    "GrowStages": "stack_gan",
-    "StackGAN": "stack_gan",
-})
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submodules=["conditional_gan", "next_frame_gan", "pix2pix", "segan", "stack_gan"],
+    submod_attrs={
+        "gan_model": ["GANModel"],
+        "conditional_gan": ["ConditionalGAN"],
+        "next_frame_gan": ["NextFrameGAN"],
+        "pix2pix": ["Pix2Pix"],
+        "segan": ["SEGAN"],
+        "stack_gan": ["GrowStages", "StackGAN"],
+    },
+)

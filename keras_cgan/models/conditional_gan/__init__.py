@@ -1,10 +1,12 @@
 """Conditional GAN: class labels, tags or text in, an image out (Mirza & Osindero 2014)."""
 
-from keras_cgan import _lazy
+import lazy_loader
 
-__getattr__, __dir__, __all__ = _lazy.attach(__name__, {
-    "ConditionalGAN": "conditional_gan",
-    "condition_encoder": "networks",
-    "conditional_discriminator": "networks",
-    "conditional_generator": "networks",
-})
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submodules=["presets"],
+    submod_attrs={
+        "conditional_gan": ["ConditionalGAN"],
+        "networks": ["condition_encoder", "conditional_discriminator", "conditional_generator"],
+    },
+)

@@ -1,9 +1,13 @@
 """Pix2Pix: image-to-image translation with L1 + a PatchGAN discriminator (Isola et al. 2017)."""
 
-from keras_cgan import _lazy
+import lazy_loader
 
-__getattr__, __dir__, __all__ = _lazy.attach(__name__, {
-    "patch_discriminator": "patchgan",
-    "Pix2Pix": "pix2pix",
-    "unet_generator": "unet",
-})
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submodules=["presets"],
+    submod_attrs={
+        "patchgan": ["patch_discriminator"],
+        "pix2pix": ["Pix2Pix"],
+        "unet": ["unet_generator"],
+    },
+)

@@ -1,13 +1,14 @@
 """SEGAN: noisy speech in, clean speech out; D judges the (noisy, clean) pair (Pascual et al. 2017)."""
 
-from keras_cgan import _lazy
+import lazy_loader
 
-__getattr__, __dir__, __all__ = _lazy.attach(__name__, {
-    "DeEmphasis": "emphasis",
-    "PreEmphasis": "emphasis",
-    "segan_discriminator": "networks",
-    "segan_generator": "networks",
-    "SEGAN": "segan",
-    "StreamingEnhancer": "streaming",
-    "stream_enhance": "streaming",
-})
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submodules=["presets", "streaming", "waveform"],
+    submod_attrs={
+        "emphasis": ["DeEmphasis", "PreEmphasis"],
+        "networks": ["segan_discriminator", "segan_generator"],
+        "segan": ["SEGAN"],
+        "streaming": ["StreamingEnhancer", "stream_enhance"],
+    },
+)

@@ -1,12 +1,14 @@
 """StackGAN: a small image first, then larger ones conditioned on it (Zhang et al. 2017)."""
 
-from keras_cgan import _lazy
+import lazy_loader
 
-__getattr__, __dir__, __all__ = _lazy.attach(__name__, {
-    "ConditioningAugmentation": "conditioning_augmentation",
-    "build_networks": "networks",
-    "stack_generator": "networks",
-    "GrowStages": "stack_gan",
-    "StackGAN": "stack_gan",
-    "build_default": "presets",
-})
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submodules=["presets"],
+    submod_attrs={
+        "conditioning_augmentation": ["ConditioningAugmentation"],
+        "networks": ["build_networks", "stack_generator"],
+        "stack_gan": ["GrowStages", "StackGAN"],
+        "presets": ["build_default"],
+    },
+)

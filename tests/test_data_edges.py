@@ -276,9 +276,11 @@ def test_a_webp_whose_end_is_zeros_or_missing_is_named_by_every_loader(tmp_path)
     for options in ({}, {"lossless": True}):
         Image.fromarray(noise).save(faces / "0.webp", **options)
         whole = (faces / "0.webp").read_bytes()
-        zeros = whole[: len(whole) // 2] + bytes(len(whole) - len(whole) // 2)
-        for broken in (zeros, whole[:-100]):  # the second was "cannot read the image (could not create decoder ...)"
-            (faces / "0.webp").write_bytes(broken)
+        broken = [whole[:-100]]  # was "cannot read the image (could not create decoder ...)"
+        if not options:  # zeros from within the first partition (232 bytes from byte 30 here) on
+            broken.append(whole[:130] + bytes(len(whole) - 130))
+        for data in broken:
+            (faces / "0.webp").write_bytes(data)
             said = (r"0\.webp: (cannot read the image \()?cut short: the WebP's chunks run past the end of the file, "
                     r"or its image data ends in zeros")
             with pytest.raises(FileContentError, match=said):
@@ -287,9 +289,11 @@ def test_a_webp_whose_end_is_zeros_or_missing_is_named_by_every_loader(tmp_path)
                 tags.read(str(faces), str(tmp_path / "tags.csv"), image_size=8)
         (faces / "0.webp").write_bytes(whole + bytes(10))  # bytes after the RIFF's end are ignored, as decoders do
         assert paired_images.scan_paired_folder(str(faces))["channels"] == (3, 3)
-    # A black lossy image's data ends in zeros of its own (28 here): under the bound, read.
-    Image.new("RGB", (512, 512)).save(faces / "0.webp")
-    assert image_folder.webp_complete(str(faces / "0.webp"))
+    # A black lossy image's data ends in zeros of its own: 29 at 512 x 512, 38 of 170 bytes at quality 100 and
+    # method 0 on 100 x 100, 28 on 16000 x 1 (the last two were refused, as more than one per four 16 x 16 blocks).
+    for size, options in (((512, 512), {}), ((100, 100), {"quality": 100, "method": 0}), ((16000, 1), {})):
+        Image.new("RGB", size).save(faces / "0.webp", **options)
+        assert image_folder.webp_complete(str(faces / "0.webp")), (size, options)
     assert tags.read(str(faces), str(tmp_path / "tags.csv"), image_size=8)[0].shape == (2, 8, 8, 3)
 
 

@@ -223,15 +223,13 @@ def scan_paired_folder(path, channels=None):
     if folder_a and folder_b:
         a_files, b_files = _image_files(folder_a), _image_files(folder_b)
         name = lambda p: os.path.splitext(os.path.basename(p))[0]
-        stem = lambda p: name(p).lower()  # as a case-insensitive file system reads names: `Img1.png` is `img1.png`
-        a_by, b_by = {stem(p): p for p in reversed(a_files)}, {stem(p): p for p in reversed(b_files)}
-        for side, by in ((a_files, a_by), (b_files, b_by)):
-            for p in side:
-                if by[stem(p)] != p:
-                    raise ValueError(
-                        f"{by[stem(p)]} and {p} have one name: pairs are matched by name in any case without its "
-                        "extension, so each name may occur once in A/ and once in B/."
-                    )
+        try:  # as a case-insensitive file system reads names: `Img1.png` is `img1.png`
+            a_by, b_by = files.by_name_any_case(a_files, name), files.by_name_any_case(b_files, name)
+        except files.CaseClash as clash:
+            raise ValueError(
+                f"{clash.first} and {clash.second} have one name: pairs are matched by name in any case without its "
+                "extension, so each name may occur once in A/ and once in B/."
+            ) from None
         for here, there, other in ((a_by, b_by, folder_b), (b_by, a_by, folder_a)):
             for key in sorted(set(here) - set(there)):
                 raise ValueError(f"{here[key]}: no file named {name(here[key])!r} in {other} to pair it with.")

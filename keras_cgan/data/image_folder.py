@@ -152,6 +152,13 @@ def _by_extension(directory, modified):
     return table
 
 
+@functools.lru_cache(maxsize=4096)
+def _twins(directory, modified):
+    """The entries of `_by_extension(directory, modified)` of two names or more (`a.png` and `A.png`): few or
+    none, so kept for many folders, and a file found as spelled is checked without listing its folder again."""
+    return {key: names for key, names in _by_extension.__wrapped__(directory, modified).items() if len(names) > 1}
+
+
 def _folder_any_case(folder, relative):
     """`folder/relative` (a folder) as spelled in any case (`images/` for `Images/`), or None; `files.CaseClash`
     naming two folders of one name but for the case, neither spelled as `relative` spells it."""
@@ -172,7 +179,7 @@ def _image_file(folder, image_id):
     if path is not None:  # found as spelled: refused only beside another spelling of its name
         directory, name = os.path.split(path)
         try:
-            table = _by_extension(directory, os.stat(directory).st_mtime_ns)
+            table = _twins(directory, os.stat(directory).st_mtime_ns)
         except OSError:  # gone meanwhile
             return path
         stem, extension = os.path.splitext(name)

@@ -159,32 +159,31 @@ def voicebank_dirs(root, split="train", missing_ok=False):
     Raises `ValueError` naming a missing folder, the folders when there are several pairs to pick from, or two
     folders whose names differ only in case.
     """
-    found = {}  # {lower-case middle: {"clean" or "noisy": [names]}}
-    if os.path.isdir(root):
-        for name in files.entries(root):
-            match = re.fullmatch(rf"(clean|noisy)_{re.escape(split)}set(_\w+?)?_wav", name, re.IGNORECASE)
-            if match and os.path.isdir(os.path.join(root, name)):
-                kinds = found.setdefault((match.group(2) or "").lower(), {})
-                kinds.setdefault(match.group(1).lower(), []).append(name)
-    for kinds in found.values():
-        for names in kinds.values():
-            if len(names) > 1:
-                first, second = (os.path.join(root, n) for n in names[:2])
-                raise ValueError(
-                    f"{first} and {second} differ only in case, and these folder names are read in any case (as a "
-                    "case-insensitive file system reads them); merge them into one, or move one away."
-                )
+    pattern = re.compile(rf"(clean|noisy)_{re.escape(split)}set(_\w+?)?_wav", re.IGNORECASE)
+    listed = files.entries(root) if os.path.isdir(root) else []
+    try:
+        names = files.by_name_any_case(n for n in listed if pattern.fullmatch(n) and os.path.isdir(f"{root}/{n}"))
+    except files.CaseClash as clash:
+        raise ValueError(
+            f"{os.path.join(root, clash.first)} and {os.path.join(root, clash.second)} differ only in case, and these "
+            "folder names are read in any case (as a case-insensitive file system reads them); merge them into one, "
+            "or move one away."
+        ) from None
+    found = {}  # {lower-case middle: {"clean" or "noisy": name}}
+    for name in names.values():
+        match = pattern.fullmatch(name)
+        found.setdefault((match.group(2) or "").lower(), {})[match.group(1).lower()] = name
     if missing_ok and not found:
         return None
     both = sorted(middle for middle, kinds in found.items() if len(kinds) == 2)
     if len(both) > 1 and "" not in both:
         raise _SeveralPairs(
-            f"{root}: several pairs of {split} folders ({', '.join(found[m]['clean'][0] for m in both)} and "
+            f"{root}: several pairs of {split} folders ({', '.join(found[m]['clean'] for m in both)} and "
             f"their noisy_ folders); keep one pair there (move the others out), or rename the pair to read "
             f"clean_{split}set_wav and noisy_{split}set_wav (those names are read first)."
         )
     kinds = found.get(both[0] if len(both) == 1 else "", {})
-    clean, noisy = (os.path.join(root, kinds[kind][0] if kind in kinds else f"{kind}_{split}set_wav")
+    clean, noisy = (os.path.join(root, kinds[kind] if kind in kinds else f"{kind}_{split}set_wav")
                     for kind in ("clean", "noisy"))
     for d in (clean, noisy):
         if not os.path.isdir(d):
@@ -202,11 +201,11 @@ def paired_files(clean_dir, noisy_dir):
     names, by_key = {}, {}
     for side, d in (("clean", clean_dir), ("noisy", noisy_dir)):
         wavs = [f for f in files.entries(d) if f.lower().endswith(".wav")]
-        by_key[side] = {f.lower(): f for f in reversed(wavs)}  # the first of each name
-        if len(by_key[side]) < len(wavs):
-            twin = next(f for f in wavs if by_key[side][f.lower()] != f)
-            raise ValueError(f"{os.path.join(d, by_key[side][twin.lower()])} and {os.path.join(d, twin)} differ "
-                             "only in case, and pairs are matched by name in any case; keep one of them.")
+        try:
+            by_key[side] = files.by_name_any_case(wavs)
+        except files.CaseClash as clash:
+            raise ValueError(f"{os.path.join(d, clash.first)} and {os.path.join(d, clash.second)} differ only in "
+                             "case, and pairs are matched by name in any case; keep one of them.") from None
         names[side] = set(by_key[side])
     only_clean = sorted(by_key["clean"][k] for k in names["clean"] - names["noisy"])
     only_noisy = sorted(by_key["noisy"][k] for k in names["noisy"] - names["clean"])

@@ -36,12 +36,21 @@ class CaseClash(ValueError):
         self.first, self.second = first, second
 
 
+def by_name_any_case(items, name=lambda item: item):
+    """`{lower-case name: item}` of `items` by their names `name(item)` read in any case, as a case-insensitive
+    file system reads them; `CaseClash` naming the first two items of one name (`a.wav` and `A.wav`)."""
+    table = {}
+    for item in items:
+        key = name(item).lower()
+        if key in table:
+            raise CaseClash(table[key], item)
+        table[key] = item
+    return table
+
+
 def entry_any_case(folder, name, kind):
     """`folder/name` as `folder` spells it in any case (`Images/` for `images`; `kind`: `os.path.isfile` or
     `os.path.isdir`), as a case-insensitive file system finds it; None when there is none. `CaseClash` naming
     the first two when there are several (`images/` and `Images/`, on a case-sensitive file system)."""
-    found = [os.path.join(folder, n) for n in entries(folder) if n.lower() == name.lower()]
-    found = [path for path in found if kind(path)]
-    if len(found) > 1:
-        raise CaseClash(*found[:2])
-    return found[0] if found else None
+    found = (os.path.join(folder, n) for n in entries(folder) if n.lower() == name.lower())
+    return next(iter(by_name_any_case(path for path in found if kind(path)).values()), None)

@@ -152,6 +152,13 @@ def _by_extension(directory, modified):
     return table
 
 
+@functools.lru_cache(maxsize=4096)
+def _twins(directory, modified):
+    """The entries of `_by_extension(directory, modified)` of two names or more (`a.png` and `A.png`): few or
+    none, so kept for many folders, and a file found as spelled is checked without listing its folder again."""
+    return {key: names for key, names in _by_extension.__wrapped__(directory, modified).items() if len(names) > 1}
+
+
 def _folder_any_case(folder, relative):
     """`folder/relative` (a folder) as spelled in any case (`images/` for `Images/`), or None; `files.CaseClash`
     naming two folders of one name but for the case, neither spelled as `relative` spells it."""
@@ -172,7 +179,7 @@ def _image_file(folder, image_id):
     if path is not None:  # found as spelled: refused only beside another spelling of its name
         directory, name = os.path.split(path)
         try:
-            table = _by_extension(directory, os.stat(directory).st_mtime_ns)
+            table = _twins(directory, os.stat(directory).st_mtime_ns)
         except OSError:  # gone meanwhile
             return path
         stem, extension = os.path.splitext(name)
@@ -293,25 +300,28 @@ def jpeg_complete(path):
         return data.find(b"\xff\xd9", start) >= 0
 
 
-def _webp_pixels(tag, head):
-    """The width x height a WebP image chunk (`VP8 ` or `VP8L`) gives in its first bytes `head`; 0 if unknown."""
-    if tag == b"VP8 " and len(head) >= 10:  # the frame tag (3 bytes), the start code (3), 14-bit width and height
-        return (int.from_bytes(head[6:8], "little") & 0x3FFF) * (int.from_bytes(head[8:10], "little") & 0x3FFF)
-    if tag == b"VP8L" and len(head) >= 5:  # the signature byte, then 14-bit width - 1 and height - 1
-        bits = int.from_bytes(head[1:5], "little")
-        return ((bits & 0x3FFF) + 1) * ((bits >> 14 & 0x3FFF) + 1)
-    return 0
+def _zeros_from(f, start, end):
+    """Whether the bytes of the open file `f` from `start` to `end` are all zeros; read from the end back, so a
+    run of zeros costs only its own length."""
+    while end > start:
+        f.seek(max(start, end - _HEAD))
+        block = f.read(end - max(start, end - _HEAD))
+        if block.strip(b"\0") or not block:
+            return False
+        end -= len(block)
+    return True
 
 
 def webp_complete(path):
-    """Whether the WebP file `path` holds all its chunks, and its image data does not end in more zero bytes than
-    one per four 16 x 16 blocks of its pixels (16 at least).
+    """Whether the WebP file `path` holds all its chunks, and a lossy image's data past its first partition (the
+    modes, whose size its frame header gives) is not all zeros from 16 bytes before that partition's end.
 
-    False for a file cut short, also one whose end is zeros (a download or copy that stopped in a file made at
-    its full size): Pillow decodes such a file without a word, its lost part as a smear of the rows above.
-    (libwebp writes a zero byte per 25 to 40 flat blocks at the end of a lossy image: a black one's data ends
-    so; a zeroed end shorter than the bound passes.) Bytes after the RIFF's end are allowed, as decoders ignore
-    them. Reads the chunk headers and the image data's last bytes; decodes nothing.
+    False for a file cut short, also one whose end is zeros from within the first partition on (a download or
+    copy that stopped there in a file made at its full size): Pillow decodes such a file without a word, its lost
+    part as a smear. A zeroed end past the first partition, or in a lossless image, passes: a valid image's data
+    may end in long runs of zeros (libwebp ends a flat image at quality 100 in about one zero byte per 16 x 16
+    block, a quarter of its data). Bytes after the RIFF's end are allowed, as decoders ignore them. Reads the
+    chunk headers and the image data's zeroed end; decodes nothing.
     """
     with open(path, "rb") as f:
         head = f.read(12)
@@ -322,15 +332,15 @@ def webp_complete(path):
         position = 12
         while position < end:  # each chunk: a four-letter name, its size, its data (padded to an even size)
             f.seek(position)
-            header = f.read(18)
+            header = f.read(11)
             tag, length = header[:4], int.from_bytes(header[4:8], "little")
             if len(header) < 8 or not re.fullmatch(rb"[A-Za-z0-9 ]{4}", tag) or position + 8 + length > end:
                 return False  # a name overwritten with zeros, or data past the end
-            if tag in (b"VP8 ", b"VP8L"):
-                allowed = max(16, _webp_pixels(tag, header[8:]) // 1024)
-                f.seek(position + 8 + max(0, length - allowed - 1))
-                tail = f.read(min(length, allowed + 1))
-                if len(tail) > allowed and not tail.strip(b"\0"):
+            if tag == b"VP8 " and len(header) == 11:  # the frame tag: 19 bits of the first partition's size
+                data, first = position + 8, int.from_bytes(header[8:11], "little") >> 5
+                if 10 + first > length:  # (the frame tag, start code, width and height: 10 bytes)
+                    return False
+                if first > 16 and _zeros_from(f, data + 10 + first - 16, data + length):
                     return False
             position += 8 + length + (length & 1)
     return True

@@ -11,8 +11,8 @@ Two folder layouts are read, as the pix2pix datasets ship them:
 `direction="AtoB"` makes A the condition and B the target; `"BtoA"` swaps
 them. Every file is checked before any training starts (image header read
 with Pillow, and the end of the file: a JPEG's headers are walked to its
-first scan and its end marker looked for after it, a WebP's chunks are walked and its image data's end looked at
-for zeros, a file of another format that does not end as its format's must is
+first scan and its end marker looked for after it, a WebP's chunks are walked and a lossy one's data looked at
+for zeros from its first partition on, a file of another format that does not end as its format's must is
 decoded to make sure, as is every TIFF): names present in one folder only raise `ValueError` naming the
 file; a file that is not an image, a truncated image, an A|B image of odd
 width or an image whose channels differ from the rest raise
@@ -97,11 +97,12 @@ def _complete(path, fmt):
 def _header(path):
     """`(width, height, channels, by_pillow)` from the image header; `ValueError` naming `path` otherwise.
 
-    A JPEG that does not reach its end marker, or a WebP whose chunks or image data are cut short or end in
-    zeros, is refused as cut short (Pillow would decode one whose end is zeros); a file of another format whose
-    end is not as its format's must be (see `_complete`), or a TIFF, is decoded in full, so a file cut short is
-    refused here rather than mid-training. The width and height are the upright image's: swapped for an EXIF
-    orientation of 5 to 8, as Pillow turns it, without decoding it.
+    A JPEG that does not reach its end marker, or a WebP whose chunks are cut short or whose lossy data is zeros
+    from its first partition on (`image_folder.webp_complete`), is refused as cut short (Pillow would decode one
+    whose end is zeros); a file of another format whose end is not as its format's must be (see `_complete`), or
+    a TIFF, is decoded in full, so a file cut short is refused here rather than mid-training. The width and
+    height are the upright image's: swapped for an EXIF orientation of 5 to 8, as Pillow turns it, without
+    decoding it.
     `by_pillow`: the file is decoded by Pillow when read with fewer channels than this (0: never, 5: always),
     as TensorFlow's decoders refuse it or get it wrong: always a BMP, GIF, TIFF, WebP, CMYK JPEG, an image
     turned by its EXIF orientation or one holding transparency, but an RGBA PNG only when read as gray or RGB
@@ -223,15 +224,13 @@ def scan_paired_folder(path, channels=None):
     if folder_a and folder_b:
         a_files, b_files = _image_files(folder_a), _image_files(folder_b)
         name = lambda p: os.path.splitext(os.path.basename(p))[0]
-        stem = lambda p: name(p).lower()  # as a case-insensitive file system reads names: `Img1.png` is `img1.png`
-        a_by, b_by = {stem(p): p for p in reversed(a_files)}, {stem(p): p for p in reversed(b_files)}
-        for side, by in ((a_files, a_by), (b_files, b_by)):
-            for p in side:
-                if by[stem(p)] != p:
-                    raise ValueError(
-                        f"{by[stem(p)]} and {p} have one name: pairs are matched by name in any case without its "
-                        "extension, so each name may occur once in A/ and once in B/."
-                    )
+        try:  # as a case-insensitive file system reads names: `Img1.png` is `img1.png`
+            a_by, b_by = files.by_name_any_case(a_files, name), files.by_name_any_case(b_files, name)
+        except files.CaseClash as clash:
+            raise ValueError(
+                f"{clash.first} and {clash.second} have one name: pairs are matched by name in any case without its "
+                "extension, so each name may occur once in A/ and once in B/."
+            ) from None
         for here, there, other in ((a_by, b_by, folder_b), (b_by, a_by, folder_a)):
             for key in sorted(set(here) - set(there)):
                 raise ValueError(f"{here[key]}: no file named {name(here[key])!r} in {other} to pair it with.")

@@ -137,13 +137,30 @@ def _gif_frames(path):
 
 
 def _gif_complete(path):
-    """Whether a GIF file ends with its last block's terminator and its trailer (`00 3B`), zero bytes after it
-    allowed: False for one cut short, also at a frame's end, or whose end is zeros (a download or copy that
-    stopped in a file made at its full size), of which Pillow reads the frames before the cut without a word.
-    Reads the last KiB."""
+    """Whether a GIF file's blocks (extensions and images, each a chain of sub-blocks) run whole to its trailer
+    (`3B`), or to the file's end: many writers leave the trailer out, and Pillow reads such a file. False for one
+    cut within a block, or whose last block is followed by bytes Pillow skips (zeros: a download or copy that
+    stopped in a file made at its full size) up to the end, of which Pillow reads the frames before the cut
+    without a word. Bytes after the trailer, or skipped between blocks (Pillow writes a frame's header so), are
+    allowed. Walks the blocks' sizes; decodes nothing."""
     with open(path, "rb") as f:
-        f.seek(max(0, f.seek(0, os.SEEK_END) - 1024))
-        return f.read().rstrip(b"\0").endswith(b"\x00\x3b")
+        data = f.read()
+    table = lambda flags: 3 << (flags & 7) + 1 if flags & 0x80 else 0  # a colour table's size, by its flags
+    position = 13 + table(data[10]) if len(data) > 10 else len(data) + 1  # the header, screen, global table
+    skipped = False
+    while position < len(data) and data[position] != 0x3B:
+        kind, skipped = data[position], False
+        if kind == 0x21:  # an extension: its label, then its sub-blocks
+            position += 2
+        elif kind == 0x2C:  # an image: its descriptor, its local colour table, its LZW code size, its sub-blocks
+            position += 11 + (table(data[position + 9]) if position + 9 < len(data) else 0)
+        else:  # a byte where a block must start, skipped as Pillow skips it
+            position, skipped = position + 1, True
+            continue
+        while position < len(data) and data[position]:
+            position += data[position] + 1
+        position += 1  # the sub-blocks' terminator
+    return position < len(data) or position == len(data) and not skipped
 
 
 def load_video_file(path, channels=None):
@@ -164,9 +181,9 @@ def load_video_file(path, channels=None):
             raise files.FileContentError(f"Clip {path!r}: cannot read the GIF ({error}).") from error
         if not _gif_complete(path):
             raise files.FileContentError(
-                f"Clip {path!r}: cut short: the GIF does not end with its trailer (a download or copy that did not "
-                "finish, or its end overwritten with zeros), so frames may be missing; copy the file again, or "
-                "remove it."
+                f"Clip {path!r}: cut short: the GIF stops within a block, or ends in zeros after its last block (a "
+                "download or copy that did not finish, or its end overwritten with zeros), so frames may be missing; "
+                "copy the file again, or remove it."
             )
     else:
         try:

@@ -304,7 +304,7 @@ def test_a_b_pairs_match_their_names_in_any_case(tmp_path):
     assert scan["b_files"] == [str(tmp_path / "b" / "IMG1.jpg")]
     Image.new("RGB", (8, 8)).save(tmp_path / "A" / "img1.png")
     with pytest.raises(ValueError, match=r"A/Img1\.png and .*A/img1\.png have one name: pairs are matched by name in "
-                                         r"any case"):
+                                         r"any case.*rename or remove one of them"):
         paired_images.scan_paired_folder(str(tmp_path))
 
 

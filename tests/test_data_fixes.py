@@ -426,6 +426,28 @@ def test_tags_ids_name_their_images_in_any_case_and_two_spellings_are_named(tmp_
         tags.read(folder, path, image_size=4)
 
 
+def test_an_id_without_its_extension_found_with_two_extensions_is_refused_naming_both(tmp_path):
+    # Was: id `0` beside 0.jpg and 0.png read as 0.jpg without a word (the first extension tried), in any case.
+    folder, path = _faces(tmp_path, ["0,blue hair", "sub/1,red eyes"])
+    Image.new("RGB", (4, 4)).save(os.path.join(folder, "0.JPG"))
+    with pytest.raises(ValueError, match=r"tags\.csv, line 1: image '0' names both .*faces/0\.JPG and .*faces/0\.png, "
+                                         r"whose names differ only in extension .*rename or remove one of them"):
+        tags.read(folder, path, image_size=4)
+    with pytest.raises(ValueError, match=r"image '0' names both .*0\.JPG and .*0\.png.*differ only in extension"):
+        captions.read(folder, path, image_size=4)
+    os.remove(os.path.join(folder, "0.png"))
+    os.makedirs(os.path.join(folder, "Sub"))
+    for name in ("1.png", "1.webp"):  # not found as spelled: looked up in any case
+        Image.new("RGB", (4, 4)).save(os.path.join(folder, "Sub", name))
+    with pytest.raises(ValueError, match=r"image 'sub/1' names both .*Sub/1\.png and .*Sub/1\.webp"):
+        tags.read(folder, path, image_size=4)
+    os.remove(os.path.join(folder, "Sub", "1.webp"))
+    assert len(tags.read(folder, path, image_size=4)[0]) == 2  # one file each; an id with its extension as before
+    Image.new("RGB", (4, 4)).save(os.path.join(folder, "1.jpg"))
+    folder, path = _faces(tmp_path, ["0.JPG,blue hair", "1.png,red eyes"])
+    assert len(tags.read(folder, path, image_size=4)[0]) == 2
+
+
 def test_voicebank_folders_and_files_are_read_in_any_case_and_two_spellings_are_named(tmp_path):
     # Was: "clean_trainset_wav: folder not found" for Clean_TrainSet_wav/, and "Unmatched file names" for
     # P1.wav paired with p1.wav, where an image folder's name is read in any case.

@@ -166,9 +166,12 @@ def _folder_any_case(folder, relative):
 
 def _image_file(folder, image_id):
     """The file of `image_id` in `folder`, its name in any case (`0.Jpg`, `IMG_1.png` for `img_1`, `Images/0.png`
-    for `images/0.png`), as a case-insensitive file system finds it; None when there is none. `files.CaseClash`
-    naming two files whose names differ only in case (`a.png` and `A.png`, on a case-sensitive file system)."""
-    path = next((path for path in _candidates(folder, image_id) if os.path.isfile(path)), None)
+    for `images/0.png`), as a case-insensitive file system finds it; None when there is none. `files.NameClash`
+    naming two files it finds: a `CaseClash` for names that differ only in case (`a.png` and `A.png`, on a
+    case-sensitive file system), an `ExtensionClash` for an id without its extension found with two (`0` as
+    `0.jpg` and `0.png`)."""
+    candidates = _candidates(folder, image_id)
+    path = next((path for path in candidates if os.path.isfile(path)), None)
     if path is not None:  # found as spelled: refused only beside another spelling of its name
         directory, name = os.path.split(path)
         try:
@@ -176,10 +179,12 @@ def _image_file(folder, image_id):
         except OSError:  # gone meanwhile
             return path
         stem, extension = os.path.splitext(name)
-        names = table.get((stem.lower(), extension.lower()), [name])
+        named = path == candidates[0] and os.path.splitext(image_id)[1]  # the id names the file with its extension
+        keys = [(stem.lower(), extension.lower())] if named else [(stem.lower(), e) for e in EXTENSIONS]
+        names = [n for key in keys for n in table.get(key, ())]
         other = next((n for n in names if n != name and os.path.isfile(os.path.join(directory, n))), None)
         if other is not None:
-            raise files.CaseClash(*(os.path.join(directory, n) for n in sorted((name, other))))
+            raise files.clash(*(os.path.join(directory, n) for n in sorted((name, other))))
         return path
     if not image_id:
         return None
@@ -194,11 +199,11 @@ def _image_file(folder, image_id):
                 return None
         cached = _by_extension(directory, os.stat(directory).st_mtime_ns)
         for table in (cached, _by_extension.__wrapped__(directory, None)):
-            for key in keys + [(name.lower(), e) for e in EXTENSIONS]:
-                found = [os.path.join(directory, n) for n in table.get(key, ())]
+            for group in ([keys] if keys else []) + [[(name.lower(), e) for e in EXTENSIONS]]:
+                found = [os.path.join(directory, n) for key in group for n in table.get(key, ())]
                 found = [p for p in found if os.path.isfile(p)]
                 if len(found) > 1:
-                    raise files.CaseClash(*found[:2])
+                    raise files.clash(*found[:2])
                 if found:
                     return found[0]
     except OSError:  # no such folder
@@ -207,25 +212,28 @@ def _image_file(folder, image_id):
 
 
 def _has_image(folder, image_id):
-    """Whether `image_id` names a file in `folder` (one of two whose names differ only in case counts)."""
+    """Whether `image_id` names a file in `folder` (one of two it names counts)."""
     try:
         return _image_file(folder, image_id) is not None
-    except files.CaseClash:
+    except files.NameClash:
         return True
 
 
 def image_path(folder, image_id, where, annotations=None):
     """The file of `image_id` in `folder` (`<id>` with or without an image extension), else in the folder of
     the annotation file `annotations` (which ids such as `images/0.png` start from); its name in any case.
-    `ValueError` naming two files whose names differ only in case."""
+    `ValueError` naming two files it names: whose names differ only in case, or an id without its extension
+    found with two."""
     base = os.path.dirname(os.path.abspath(annotations)) if annotations else None
     try:
         path = _image_file(folder, image_id) or (_image_file(base, image_id) if base and image_id else None)
-    except files.CaseClash as clash:
+    except files.NameClash as clash:
+        why = ("case (image names are read in any case, as a case-insensitive file system reads them)"
+               if isinstance(clash, files.CaseClash) else
+               "extension (an id without its extension is read with any image extension)")
         raise ValueError(
             f"{where}: image {image_id!r} names both {clash.first} and {clash.second}, whose names differ only in "
-            "case (image names are read in any case, as a case-insensitive file system reads them); rename or "
-            "remove one of them."
+            f"{why}; rename or remove one of them."
         ) from None
     if path is None:
         tried = _candidates(folder, image_id)[0]

@@ -208,7 +208,7 @@ def scan_paired_folder(path, channels=None):
 
     Raises:
         ValueError: naming the folder or file when the layout is at fault
-            (no images, a name in only one of A/ and B/), or
+            (no images, a name in only one of A/ and B/ or twice in one), or
             `files.FileContentError` (a `ValueError`) naming the file when
             its content is (not an image, cut short, odd width, channels).
     """
@@ -230,7 +230,7 @@ def scan_paired_folder(path, channels=None):
                 if by[stem(p)] != p:
                     raise ValueError(
                         f"{by[stem(p)]} and {p} have one name: pairs are matched by name in any case without its "
-                        "extension, so each name may occur once in A/ and once in B/."
+                        "extension, so each name may occur once in A/ and once in B/; rename or remove one of them."
                     )
         for here, there, other in ((a_by, b_by, folder_b), (b_by, a_by, folder_a)):
             for key in sorted(set(here) - set(there)):

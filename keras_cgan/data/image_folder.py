@@ -10,7 +10,8 @@ import numpy as np
 
 from keras_cgan.data import files
 
-EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff")  # read by every image loader
+# Read by every image loader (an AVIF where Pillow reads it: `avif_readable`).
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff", ".avif")
 # A first row whose first or second cell is one of these names is a header.
 # The channels an image of each Pillow mode is read in, by every loader: gray + alpha as gray, a palette image as
 # RGB (transparent pixels on white: `pixels`), 16- and 32-bit gray (I;16, I) scaled to 8 bits, CMYK and YCbCr as RGB.
@@ -251,6 +252,10 @@ WEBP_CUT_SHORT = (
     "cut short: the WebP's chunks run past the end of the file, or its image data ends in zeros (a download or "
     "copy that did not finish, or its end overwritten with zeros); copy the file again, or remove it"
 )
+AVIF_UNREADABLE = (
+    "an AVIF image, which this Pillow does not read (built without libavif, or older than 11.2); install a "
+    "Pillow that does (`pip install -U \"pillow>=11.2\"`: its wheels read AVIF), or convert the file to PNG"
+)
 _HEAD = 1 << 16  # bytes read for a JPEG's headers (an EXIF block with its thumbnail fits)
 
 
@@ -458,18 +463,28 @@ def write_image(picture, path):
     return path
 
 
+def avif_readable():
+    """Whether this Pillow reads AVIF images: 11.2 and later, built with libavif (its wheels are)."""
+    from PIL import features
+
+    return "avif" in features.modules and features.check_module("avif")
+
+
 def open_image(path):
     """The image file `path` opened with Pillow, as the loaders open it: `OSError` for a JPEG or WebP cut short
-    (`jpeg_complete`, `webp_complete`), whose missing end Pillow would read as gray pixels or a smear."""
+    (`jpeg_complete`, `webp_complete`), whose missing end Pillow would read as gray pixels or a smear, and for an
+    AVIF where Pillow reads none (`AVIF_UNREADABLE`: what to do)."""
     from PIL import Image
 
     try:
         image = Image.open(path)
     except OSError:  # Pillow's own word for a WebP cut short: "could not create decoder object"
         with open(path, "rb") as f:
-            head = f.read(12)
+            head = f.read(32)
         if head[:4] == b"RIFF" and head[8:12] == b"WEBP" and not webp_complete(path):
             raise OSError(WEBP_CUT_SHORT) from None
+        if head[4:8] == b"ftyp" and (b"avif" in head or b"avis" in head) and not avif_readable():
+            raise OSError(AVIF_UNREADABLE) from None
         raise
     for fmt, complete, said in (("JPEG", jpeg_complete, CUT_SHORT), ("WEBP", webp_complete, WEBP_CUT_SHORT)):
         if image.format == fmt and not complete(path):

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from keras_cgan.data import (
-    FileContentError, audio, captions, digits, paired_images, synthetic_faces, synthetic_shapes, synthetic_speech, tags, video,
+    FileContentError, audio, captions, digits, paired_images, synthetic_faces, synthetic_images, synthetic_shapes,
+    synthetic_speech, synthetic_video, tags, video,
 )
 
 
@@ -187,6 +188,36 @@ def test_made_data_and_windows_name_the_argument_that_leaves_nothing():
     # batch_size 0 was TensorFlow's 'Batch size must be greater than zero', after every wav was checked
     with pytest.raises(ValueError, match=re.escape("`batch_size` must be an int >= 1. Received: batch_size=0")):
         audio.paired_dataset("no such folder", batch_size=0)
+
+
+_SEEDED = {  # each takes `seed`; numpy's generators take no negative seed, TensorFlow's shuffles do
+    "make_pairs": (lambda seed: synthetic_speech.make_pairs(1, seconds=0.01, seed=seed), 0),
+    "junction_clips": (lambda seed: synthetic_video.junction_clips(1, seed=seed), 0),
+    "bouncing_digits": (lambda seed: synthetic_video.bouncing_digits(1, seed=seed), 0),
+    "synthetic_faces": (lambda seed: synthetic_faces.load(1, seed=seed), 0),
+    "synthetic_shapes": (lambda seed: synthetic_shapes.load(1, seed=seed), 0),
+    "labels2facade": (lambda seed: synthetic_images.make_task("labels2facade", 1, size=8, seed=seed), 0),
+    "digits": (lambda seed: digits.load(seed=seed), 0),
+    "digits_shuffle": (lambda seed: digits.dataset(8, shuffle_seed=seed), None),
+    "captions": (lambda seed: captions.dataset(
+        ["a b", "b a"], np.zeros((2, 4, 4, 3)), captions.vectorizer(["a b", "b a"]), 1, seed=seed), None),
+    "tags": (lambda seed: tags.dataset(np.zeros((2, 3)), np.zeros((2, 4, 4, 3)), 1, seed=seed), None),
+    "window_dataset": (lambda seed: video.window_dataset(np.zeros((1, 4, 4, 4, 1)), 2, shuffle=True, seed=seed), None),
+    "paired": (lambda seed: paired_images.paired_array_dataset(
+        np.zeros((2, 8, 8, 3), "uint8"), np.zeros((2, 8, 8, 3), "uint8"), image_size=8, batch_size=1, seed=seed), None),
+}
+
+
+@pytest.mark.parametrize("name, seed", [(name, seed) for name, (_, low) in sorted(_SEEDED.items())
+                                        for seed in [1.5, True, "3"] + ([-1] if low == 0 else [])])
+def test_a_seed_that_is_not_an_int_is_named(name, seed):
+    # make_pairs(seed=1.5) was numpy's "SeedSequence expects int" (seed=-1 "expected non-negative integer"), a
+    # shuffle's TensorFlow's "Cannot convert 1.5 to EagerTensor of dtype int64", and seed=True was read as 1.
+    make, low = _SEEDED[name]
+    argument = "shuffle_seed" if name == "digits_shuffle" else "seed"
+    bound = "" if low is None else f" >= {low}"
+    with pytest.raises(ValueError, match=re.escape(f"`{argument}` must be an int{bound}. Received: {argument}={seed!r}")):
+        make(seed)
 
 
 def test_one_clip_given_without_the_clip_axis_is_named():

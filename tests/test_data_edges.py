@@ -4,6 +4,7 @@ with a test set on one side only."""
 
 import io
 import os
+import re
 import warnings
 
 import numpy as np
@@ -232,6 +233,45 @@ def test_a_sample_grid_in_a_lossy_format_is_written_at_high_quality(tmp_path, na
         assert np.abs(np.asarray(image.convert("RGB"), "float32") - lossless).mean() < 4.0
 
 
+@pytest.mark.skipif(not image_folder.avif_readable(), reason="Pillow without AVIF")
+def test_avif_images_are_read_by_every_image_loader(tmp_path):
+    # Was: left out ("image '0' not found", "no file named 'a' in B", "no frame images"), though the sample grids
+    # are written as AVIF and Pillow reads them.
+    picture = Image.fromarray(np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype="uint8"))
+    for folder in ("faces", "A", "B", "clip"):
+        os.makedirs(tmp_path / folder)
+    for path in ("faces/0.avif", "A/a.avif", "clip/0.avif", "clip/1.avif"):
+        image_folder.write_image(picture, str(tmp_path / path))
+    for path in ("faces/1.png", "B/a.png"):
+        picture.save(tmp_path / path)
+    (tmp_path / "tags.csv").write_text("0,blue hair\n1,red eyes\n")
+    images = tags.read(str(tmp_path / "faces"), str(tmp_path / "tags.csv"), image_size=8)[0]
+    assert np.abs(images[0] - images[1]).mean() < 0.05
+    scan = paired_images.scan_paired_folder(str(tmp_path))
+    assert scan["a_files"] == [str(tmp_path / "A" / "a.avif")] and scan["channels"] == (3, 3)
+    a, b = next(iter(paired_images.paired_image_dataset(str(tmp_path), image_size=8, batch_size=1, jitter=False)))
+    assert np.abs(np.asarray(a) - np.asarray(b)).mean() < 0.05
+    assert video.load_frame_folder(str(tmp_path / "clip")).shape == (2, 8, 8, 3)
+
+
+def test_an_avif_where_pillow_reads_none_is_refused_saying_what_to_do(tmp_path, monkeypatch):
+    # A Pillow older than 11.2, or built without libavif: the file is named with what to install, not "cannot
+    # identify image file".
+    monkeypatch.setattr(Image, "ID", [name for name in Image.ID if name != "AVIF"])
+    monkeypatch.setattr(image_folder, "avif_readable", lambda: False)
+    (tmp_path / "A").mkdir()
+    path = tmp_path / "A" / "0.avif"  # the header of an AVIF file
+    path.write_bytes(b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf" + bytes(64))
+    (tmp_path / "tags.csv").write_text("0,blue hair\n")
+    said = r"an AVIF image, which this Pillow does not read .*pillow>=11\.2.*or convert the file to PNG"
+    with pytest.raises(FileContentError, match=re.escape(str(path)) + ": " + said):
+        paired_images.image_header(str(path))
+    with pytest.raises(FileContentError, match=re.escape(str(path)) + ": cannot read the image \\(" + said):
+        tags.read(str(tmp_path / "A"), str(tmp_path / "tags.csv"), image_size=8)
+    with pytest.raises(FileContentError, match="cannot read frame '0.avif' \\(" + said):
+        video.load_frame_folder(str(tmp_path / "A"))
+
+
 def test_segan_trains_on_a_folder_with_a_test_set_on_one_side_only(tmp_path):
     # Was: "noisy_testset_wav: folder not found" and no training, for the samples alone.
     from keras_cgan.cli.recipes import segan
@@ -323,7 +363,7 @@ def test_a_b_pairs_match_their_names_in_any_case(tmp_path):
     assert scan["b_files"] == [str(tmp_path / "b" / "IMG1.jpg")]
     Image.new("RGB", (8, 8)).save(tmp_path / "A" / "img1.png")
     with pytest.raises(ValueError, match=r"A/Img1\.png and .*A/img1\.png have one name: pairs are matched by name in "
-                                         r"any case"):
+                                         r"any case.*rename or remove one of them"):
         paired_images.scan_paired_folder(str(tmp_path))
 
 

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from keras_cgan.data import (
-    FileContentError, audio, captions, digits, paired_images, synthetic_faces, synthetic_shapes, synthetic_speech, tags, video,
+    FileContentError, audio, captions, digits, paired_images, synthetic_faces, synthetic_images, synthetic_shapes,
+    synthetic_speech, synthetic_video, tags, video,
 )
 
 
@@ -187,6 +188,36 @@ def test_made_data_and_windows_name_the_argument_that_leaves_nothing():
     # batch_size 0 was TensorFlow's 'Batch size must be greater than zero', after every wav was checked
     with pytest.raises(ValueError, match=re.escape("`batch_size` must be an int >= 1. Received: batch_size=0")):
         audio.paired_dataset("no such folder", batch_size=0)
+
+
+_SEEDED = {  # each takes `seed`; numpy's generators take no negative seed, TensorFlow's shuffles do
+    "make_pairs": (lambda seed: synthetic_speech.make_pairs(1, seconds=0.01, seed=seed), 0),
+    "junction_clips": (lambda seed: synthetic_video.junction_clips(1, seed=seed), 0),
+    "bouncing_digits": (lambda seed: synthetic_video.bouncing_digits(1, seed=seed), 0),
+    "synthetic_faces": (lambda seed: synthetic_faces.load(1, seed=seed), 0),
+    "synthetic_shapes": (lambda seed: synthetic_shapes.load(1, seed=seed), 0),
+    "labels2facade": (lambda seed: synthetic_images.make_task("labels2facade", 1, size=8, seed=seed), 0),
+    "digits": (lambda seed: digits.load(seed=seed), 0),
+    "digits_shuffle": (lambda seed: digits.dataset(8, shuffle_seed=seed), None),
+    "captions": (lambda seed: captions.dataset(
+        ["a b", "b a"], np.zeros((2, 4, 4, 3)), captions.vectorizer(["a b", "b a"]), 1, seed=seed), None),
+    "tags": (lambda seed: tags.dataset(np.zeros((2, 3)), np.zeros((2, 4, 4, 3)), 1, seed=seed), None),
+    "window_dataset": (lambda seed: video.window_dataset(np.zeros((1, 4, 4, 4, 1)), 2, shuffle=True, seed=seed), None),
+    "paired": (lambda seed: paired_images.paired_array_dataset(
+        np.zeros((2, 8, 8, 3), "uint8"), np.zeros((2, 8, 8, 3), "uint8"), image_size=8, batch_size=1, seed=seed), None),
+}
+
+
+@pytest.mark.parametrize("name, seed", [(name, seed) for name, (_, low) in sorted(_SEEDED.items())
+                                        for seed in [1.5, True, "3"] + ([-1] if low == 0 else [])])
+def test_a_seed_that_is_not_an_int_is_named(name, seed):
+    # make_pairs(seed=1.5) was numpy's "SeedSequence expects int" (seed=-1 "expected non-negative integer"), a
+    # shuffle's TensorFlow's "Cannot convert 1.5 to EagerTensor of dtype int64", and seed=True was read as 1.
+    make, low = _SEEDED[name]
+    argument = "shuffle_seed" if name == "digits_shuffle" else "seed"
+    bound = "" if low is None else f" >= {low}"
+    with pytest.raises(ValueError, match=re.escape(f"`{argument}` must be an int{bound}. Received: {argument}={seed!r}")):
+        make(seed)
 
 
 def test_one_clip_given_without_the_clip_axis_is_named():
@@ -424,6 +455,28 @@ def test_tags_ids_name_their_images_in_any_case_and_two_spellings_are_named(tmp_
     with pytest.raises(ValueError, match=r"tags\.csv, line 1: image 'img_0' names both .*faces/IMG_0\.png and "
                                          r".*faces/img_0\.png, whose names differ only in case .*rename or remove"):
         tags.read(folder, path, image_size=4)
+
+
+def test_an_id_without_its_extension_found_with_two_extensions_is_refused_naming_both(tmp_path):
+    # Was: id `0` beside 0.jpg and 0.png read as 0.jpg without a word (the first extension tried), in any case.
+    folder, path = _faces(tmp_path, ["0,blue hair", "sub/1,red eyes"])
+    Image.new("RGB", (4, 4)).save(os.path.join(folder, "0.JPG"))
+    with pytest.raises(ValueError, match=r"tags\.csv, line 1: image '0' names both .*faces/0\.JPG and .*faces/0\.png, "
+                                         r"whose names differ only in extension .*rename or remove one of them"):
+        tags.read(folder, path, image_size=4)
+    with pytest.raises(ValueError, match=r"image '0' names both .*0\.JPG and .*0\.png.*differ only in extension"):
+        captions.read(folder, path, image_size=4)
+    os.remove(os.path.join(folder, "0.png"))
+    os.makedirs(os.path.join(folder, "Sub"))
+    for name in ("1.png", "1.webp"):  # not found as spelled: looked up in any case
+        Image.new("RGB", (4, 4)).save(os.path.join(folder, "Sub", name))
+    with pytest.raises(ValueError, match=r"image 'sub/1' names both .*Sub/1\.png and .*Sub/1\.webp"):
+        tags.read(folder, path, image_size=4)
+    os.remove(os.path.join(folder, "Sub", "1.webp"))
+    assert len(tags.read(folder, path, image_size=4)[0]) == 2  # one file each; an id with its extension as before
+    Image.new("RGB", (4, 4)).save(os.path.join(folder, "1.jpg"))
+    folder, path = _faces(tmp_path, ["0.JPG,blue hair", "1.png,red eyes"])
+    assert len(tags.read(folder, path, image_size=4)[0]) == 2
 
 
 def test_voicebank_folders_and_files_are_read_in_any_case_and_two_spellings_are_named(tmp_path):

@@ -344,6 +344,7 @@ def paired_dataset(
     sample_rate = checks.integer("sample_rate", sample_rate, low=1)
     batch_size = checks.integer("batch_size", batch_size, low=1)
     shuffle_buffer = checks.integer("shuffle_buffer", shuffle_buffer, low=1)
+    seed = None if seed is None else checks.integer("seed", seed)
     missing = [name for name, value in (("clean_dir", clean_dir), ("noisy_dir", noisy_dir)) if value is None]
     if root is not None and len(missing) < 2:
         problem = "not both"

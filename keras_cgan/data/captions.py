@@ -148,6 +148,7 @@ def dataset(texts, images, vec, batch_size=64, seed=0):
     if len(images) != len(texts):
         raise ValueError(f"`texts` and `images` must pair up: {len(texts)} caption(s), {len(images)} image(s).")
     batch_size = checks.integer("batch_size", batch_size, low=1, high=len(texts))  # whole batches only
+    seed = checks.integer("seed", seed)
     ids = _vectorized(vec, texts)
     ds = tf.data.Dataset.from_tensor_slices((ids, images)).cache()
     ds = ds.shuffle(len(texts), seed=seed).batch(batch_size, drop_remainder=True)

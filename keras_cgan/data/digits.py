@@ -32,6 +32,7 @@ def load(split="train", seed=0):
 
     if split not in SPLITS:
         raise ValueError(f"`split` must be one of {SPLITS}. Received: split={split!r}")
+    seed = checks.integer("seed", seed, low=0)
     data = load_digits()
     images = (data.images[..., None] / 8.0 - 1.0).astype("float32")  # 0..16 -> [-1, 1]
     labels = data.target.astype("int32")
@@ -52,6 +53,8 @@ def dataset(batch_size=64, split="train", seed=0, repeat=False, shuffle_seed=Non
     `shuffle_seed`.
     """
     images, labels = load(split, seed)
+    if shuffle_seed is not None:
+        shuffle_seed = checks.integer("shuffle_seed", shuffle_seed)
     # Whole batches only: without `repeat`, a batch larger than the split would leave nothing.
     batch_size = checks.integer("batch_size", batch_size, low=1, high=None if repeat else len(labels))
     ds = tf.data.Dataset.from_tensor_slices((labels, images)).cache()

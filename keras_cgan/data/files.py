@@ -28,12 +28,34 @@ def entries(folder):
     return sorted(n for n in os.listdir(folder) if not n.startswith(".") and n.lower() not in SYSTEM_NAMES)
 
 
-class CaseClash(ValueError):
-    """Two entries of one folder whose names differ only in case (`first`, `second`: their paths)."""
+class NameClash(ValueError):
+    """Two entries of one folder that one name finds (`first`, `second`: their paths); `how` they differ."""
+
+    how = "differ only in case or extension"
 
     def __init__(self, first, second):
-        super().__init__(f"{first} and {second} differ only in case")
+        super().__init__(f"{first} and {second} {self.how}")
         self.first, self.second = first, second
+
+
+class CaseClash(NameClash):
+    """Two entries of one folder whose names differ only in case (`images/` and `Images/`)."""
+
+    how = "differ only in case"
+
+
+class ExtensionClash(NameClash):
+    """Two files of one folder whose names differ in their extension (`0.jpg` and `0.png`), which a name
+    without its extension finds both."""
+
+    how = "differ only in extension"
+
+
+def clash(first, second):
+    """The `NameClash` of two paths one name finds: a `CaseClash` when they differ only in case, else an
+    `ExtensionClash`."""
+    same = os.path.basename(first).lower() == os.path.basename(second).lower()
+    return (CaseClash if same else ExtensionClash)(first, second)
 
 
 def by_name_any_case(items, name=lambda item: item):

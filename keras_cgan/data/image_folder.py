@@ -1,5 +1,6 @@
 """Reading the images an annotation file names, as arrays in `[-1, 1]`."""
 
+import collections
 import csv
 import functools
 import os
@@ -10,7 +11,8 @@ import numpy as np
 
 from keras_cgan.data import files
 
-EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff")  # read by every image loader
+# Read by every image loader (an AVIF where Pillow reads it: `avif_readable`).
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff", ".avif")
 # A first row whose first or second cell is one of these names is a header.
 # The channels an image of each Pillow mode is read in, by every loader: gray + alpha as gray, a palette image as
 # RGB (transparent pixels on white: `pixels`), 16- and 32-bit gray (I;16, I) scaled to 8 bits, CMYK and YCbCr as RGB.
@@ -154,9 +156,14 @@ def _by_extension(directory, modified):
 
 @functools.lru_cache(maxsize=4096)
 def _twins(directory, modified):
-    """The entries of `_by_extension(directory, modified)` of two names or more (`a.png` and `A.png`): few or
-    none, so kept for many folders, and a file found as spelled is checked without listing its folder again."""
-    return {key: names for key, names in _by_extension.__wrapped__(directory, modified).items() if len(names) > 1}
+    """The entries of `_by_extension(directory, modified)` whose name (in any case, without its extension) two
+    files or more share (`a.png` and `A.png`, `0.jpg` and `0.png`): few or none, so kept for many folders, and a
+    file found as spelled is checked without listing its folder again."""
+    table = _by_extension.__wrapped__(directory, modified)
+    files_of = collections.Counter()
+    for (stem, _), names in table.items():
+        files_of[stem] += len(names)
+    return {key: names for key, names in table.items() if files_of[key[0]] > 1}
 
 
 def _folder_any_case(folder, relative):
@@ -173,9 +180,12 @@ def _folder_any_case(folder, relative):
 
 def _image_file(folder, image_id):
     """The file of `image_id` in `folder`, its name in any case (`0.Jpg`, `IMG_1.png` for `img_1`, `Images/0.png`
-    for `images/0.png`), as a case-insensitive file system finds it; None when there is none. `files.CaseClash`
-    naming two files whose names differ only in case (`a.png` and `A.png`, on a case-sensitive file system)."""
-    path = next((path for path in _candidates(folder, image_id) if os.path.isfile(path)), None)
+    for `images/0.png`), as a case-insensitive file system finds it; None when there is none. `files.NameClash`
+    naming two files it finds: a `CaseClash` for names that differ only in case (`a.png` and `A.png`, on a
+    case-sensitive file system), an `ExtensionClash` for an id without its extension found with two (`0` as
+    `0.jpg` and `0.png`)."""
+    candidates = _candidates(folder, image_id)
+    path = next((path for path in candidates if os.path.isfile(path)), None)
     if path is not None:  # found as spelled: refused only beside another spelling of its name
         directory, name = os.path.split(path)
         try:
@@ -183,10 +193,12 @@ def _image_file(folder, image_id):
         except OSError:  # gone meanwhile
             return path
         stem, extension = os.path.splitext(name)
-        names = table.get((stem.lower(), extension.lower()), [name])
+        named = path == candidates[0] and os.path.splitext(image_id)[1]  # the id names the file with its extension
+        keys = [(stem.lower(), extension.lower())] if named else [(stem.lower(), e) for e in EXTENSIONS]
+        names = [n for key in keys for n in table.get(key, ())]
         other = next((n for n in names if n != name and os.path.isfile(os.path.join(directory, n))), None)
         if other is not None:
-            raise files.CaseClash(*(os.path.join(directory, n) for n in sorted((name, other))))
+            raise files.clash(*(os.path.join(directory, n) for n in sorted((name, other))))
         return path
     if not image_id:
         return None
@@ -201,11 +213,11 @@ def _image_file(folder, image_id):
                 return None
         cached = _by_extension(directory, os.stat(directory).st_mtime_ns)
         for table in (cached, _by_extension.__wrapped__(directory, None)):
-            for key in keys + [(name.lower(), e) for e in EXTENSIONS]:
-                found = [os.path.join(directory, n) for n in table.get(key, ())]
+            for group in ([keys] if keys else []) + [[(name.lower(), e) for e in EXTENSIONS]]:
+                found = [os.path.join(directory, n) for key in group for n in table.get(key, ())]
                 found = [p for p in found if os.path.isfile(p)]
                 if len(found) > 1:
-                    raise files.CaseClash(*found[:2])
+                    raise files.clash(*found[:2])
                 if found:
                     return found[0]
     except OSError:  # no such folder
@@ -214,25 +226,28 @@ def _image_file(folder, image_id):
 
 
 def _has_image(folder, image_id):
-    """Whether `image_id` names a file in `folder` (one of two whose names differ only in case counts)."""
+    """Whether `image_id` names a file in `folder` (one of two it names counts)."""
     try:
         return _image_file(folder, image_id) is not None
-    except files.CaseClash:
+    except files.NameClash:
         return True
 
 
 def image_path(folder, image_id, where, annotations=None):
     """The file of `image_id` in `folder` (`<id>` with or without an image extension), else in the folder of
     the annotation file `annotations` (which ids such as `images/0.png` start from); its name in any case.
-    `ValueError` naming two files whose names differ only in case."""
+    `ValueError` naming two files it names: whose names differ only in case, or an id without its extension
+    found with two."""
     base = os.path.dirname(os.path.abspath(annotations)) if annotations else None
     try:
         path = _image_file(folder, image_id) or (_image_file(base, image_id) if base and image_id else None)
-    except files.CaseClash as clash:
+    except files.NameClash as clash:
+        why = ("case (image names are read in any case, as a case-insensitive file system reads them)"
+               if isinstance(clash, files.CaseClash) else
+               "extension (an id without its extension is read with any image extension)")
         raise ValueError(
             f"{where}: image {image_id!r} names both {clash.first} and {clash.second}, whose names differ only in "
-            "case (image names are read in any case, as a case-insensitive file system reads them); rename or "
-            "remove one of them."
+            f"{why}; rename or remove one of them."
         ) from None
     if path is None:
         tried = _candidates(folder, image_id)[0]
@@ -249,6 +264,10 @@ CUT_SHORT = (
 WEBP_CUT_SHORT = (
     "cut short: the WebP's chunks run past the end of the file, or its image data ends in zeros (a download or "
     "copy that did not finish, or its end overwritten with zeros); copy the file again, or remove it"
+)
+AVIF_UNREADABLE = (
+    "an AVIF image, which this Pillow does not read (built without libavif, or older than 11.2); install a "
+    "Pillow that does (`pip install -U \"pillow>=11.2\"`: its wheels read AVIF), or convert the file to PNG"
 )
 _HEAD = 1 << 16  # bytes read for a JPEG's headers (an EXIF block with its thumbnail fits)
 
@@ -460,18 +479,28 @@ def write_image(picture, path):
     return path
 
 
+def avif_readable():
+    """Whether this Pillow reads AVIF images: 11.2 and later, built with libavif (its wheels are)."""
+    from PIL import features
+
+    return "avif" in features.modules and features.check_module("avif")
+
+
 def open_image(path):
     """The image file `path` opened with Pillow, as the loaders open it: `OSError` for a JPEG or WebP cut short
-    (`jpeg_complete`, `webp_complete`), whose missing end Pillow would read as gray pixels or a smear."""
+    (`jpeg_complete`, `webp_complete`), whose missing end Pillow would read as gray pixels or a smear, and for an
+    AVIF where Pillow reads none (`AVIF_UNREADABLE`: what to do)."""
     from PIL import Image
 
     try:
         image = Image.open(path)
     except OSError:  # Pillow's own word for a WebP cut short: "could not create decoder object"
         with open(path, "rb") as f:
-            head = f.read(12)
+            head = f.read(32)
         if head[:4] == b"RIFF" and head[8:12] == b"WEBP" and not webp_complete(path):
             raise OSError(WEBP_CUT_SHORT) from None
+        if head[4:8] == b"ftyp" and (b"avif" in head or b"avis" in head) and not avif_readable():
+            raise OSError(AVIF_UNREADABLE) from None
         raise
     for fmt, complete, said in (("JPEG", jpeg_complete, CUT_SHORT), ("WEBP", webp_complete, WEBP_CUT_SHORT)):
         if image.format == fmt and not complete(path):

@@ -13,7 +13,7 @@ them. Every file is checked before any training starts (image header read
 with Pillow, and the end of the file: a JPEG's headers are walked to its
 first scan and its end marker looked for after it, a WebP's chunks are walked and a lossy one's data looked at
 for zeros from its first partition on, a file of another format that does not end as its format's must is
-decoded to make sure, as is every TIFF): names present in one folder only raise `ValueError` naming the
+decoded to make sure, as is every TIFF and AVIF): names present in one folder only raise `ValueError` naming the
 file; a file that is not an image, a truncated image, an A|B image of odd
 width or an image whose channels differ from the rest raise
 `files.FileContentError` (a `ValueError`: the layout is right, that file is
@@ -21,7 +21,7 @@ not) naming the file. A/ B/ pairs whose two images differ in size are resized
 to one size with one warning giving their count (`strict=True` refuses them).
 
 The pipeline decodes in parallel (JPEG and PNG with TensorFlow; BMP, GIF,
-TIFF, WebP, CMYK JPEGs, a JPEG asked for four channels, images turned by
+TIFF, WebP, AVIF, CMYK JPEGs, a JPEG asked for four channels, images turned by
 their EXIF orientation and images holding transparency with Pillow, as
 TensorFlow reads a palette BMP's indices as gray, refuses some formats and
 channel counts, ignores EXIF and shows the colour under transparent pixels;
@@ -61,7 +61,7 @@ IMAGE_EXTENSIONS = image_folder.EXTENSIONS  # every format read (FORMATS)
 _MODE_CHANNELS = image_folder.MODE_CHANNELS  # as every loader reads each mode
 # What `tf.io.decode_image` reads in any channels; every other file is decoded by Pillow.
 _TF_READS = {"PNG": tuple(_MODE_CHANNELS), "JPEG": ("L", "RGB")}
-FORMATS = ("JPEG", "PNG", "BMP", "GIF", "TIFF", "WEBP")
+FORMATS = ("JPEG", "PNG", "BMP", "GIF", "TIFF", "WEBP", "AVIF")
 
 
 def _image_files(folder):
@@ -73,7 +73,7 @@ def _complete(path, fmt):
     """True when the file ends as its format's files must: a JPEG (`image_folder.open_image` refuses one cut
     short, as it does a WebP whose end is missing or zeros), a PNG's end chunk is in its last bytes, a
     GIF's last block and trailer (`00 3B`), a BMP's or WebP's size field equal to the file's size. False when
-    it does not (cut short, or a writer's slip) or for a TIFF (its end is not told without decoding).
+    it does not (cut short, or a writer's slip) or for a TIFF or AVIF (its end is not told without decoding).
     Reads only the file's head and tail.
     """
     if fmt == "JPEG":
@@ -100,11 +100,11 @@ def _header(path):
     A JPEG that does not reach its end marker, or a WebP whose chunks are cut short or whose lossy data is zeros
     from its first partition on (`image_folder.webp_complete`), is refused as cut short (Pillow would decode one
     whose end is zeros); a file of another format whose end is not as its format's must be (see `_complete`), or
-    a TIFF, is decoded in full, so a file cut short is refused here rather than mid-training. The width and
+    a TIFF or AVIF, is decoded in full, so a file cut short is refused here rather than mid-training. The width and
     height are the upright image's: swapped for an EXIF orientation of 5 to 8, as Pillow turns it, without
     decoding it.
     `by_pillow`: the file is decoded by Pillow when read with fewer channels than this (0: never, 5: always),
-    as TensorFlow's decoders refuse it or get it wrong: always a BMP, GIF, TIFF, WebP, CMYK JPEG, an image
+    as TensorFlow's decoders refuse it or get it wrong: always a BMP, GIF, TIFF, WebP, AVIF, CMYK JPEG, an image
     turned by its EXIF orientation or one holding transparency, but an RGBA PNG only when read as gray or RGB
     (its transparent pixels laid on white; TensorFlow reads it right as RGBA).
     """
@@ -114,12 +114,12 @@ def _header(path):
         with image_folder.open_image(path) as image:  # a JPEG or WebP cut short refused
             fmt, mode, size = image.format, image.mode, image.size
             turned, transparent = image_folder.orientation(image), image_folder.has_transparency(image)
-            if not _complete(path, fmt):  # cut short, or a TIFF
+            if not _complete(path, fmt):  # cut short, or a TIFF or AVIF
                 image.load()  # raises for a truncated file; a file with trailing bytes passes
             if mode in ("I", "F"):
                 image_folder.eight_bit(image)  # pixels beyond 16 bits, or float, refused here with what to do
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        if str(error) in (image_folder.CUT_SHORT, image_folder.WEBP_CUT_SHORT):  # as the other loaders word it
+        if str(error) in (image_folder.CUT_SHORT, image_folder.WEBP_CUT_SHORT, image_folder.AVIF_UNREADABLE):
             raise files.FileContentError(f"{path}: {error}.") from None
         raise files.FileContentError(f"{path}: not a readable image file, or cut short ({error}).") from None
     except ValueError as error:
@@ -141,7 +141,7 @@ def image_header(path):
     """`(width, height, channels)` of an image file, checked as the loaders check it.
 
     Raises `ValueError` naming `path` for a file that is not a JPEG, PNG, BMP,
-    GIF, TIFF or WebP image, is cut short, or has an unsupported mode.
+    GIF, TIFF, WebP or AVIF image (AVIF where Pillow reads it), is cut short, or has an unsupported mode.
     """
     return _header(path)[:3]
 
@@ -151,7 +151,7 @@ def _decode_with_pillow(contents, channels):
 
     For the files TensorFlow's decoders get wrong or refuse: a BMP (a
     palette's indices are read as gray, 1-bit files fail), a GIF (3
-    channels only), a TIFF or WebP, a CMYK JPEG (1 channel fails), a
+    channels only), a TIFF, WebP or AVIF, a CMYK JPEG (1 channel fails), a
     JPEG asked for 4 channels, an image turned by its EXIF orientation and
     one holding transparency (TensorFlow shows the colour under it), read by
     `image_folder.pixels`.
@@ -209,7 +209,7 @@ def scan_paired_folder(path, channels=None):
 
     Raises:
         ValueError: naming the folder or file when the layout is at fault
-            (no images, a name in only one of A/ and B/), or
+            (no images, a name in only one of A/ and B/ or twice in one), or
             `files.FileContentError` (a `ValueError`) naming the file when
             its content is (not an image, cut short, odd width, channels).
     """
@@ -229,7 +229,7 @@ def scan_paired_folder(path, channels=None):
         except files.CaseClash as clash:
             raise ValueError(
                 f"{clash.first} and {clash.second} have one name: pairs are matched by name in any case without its "
-                "extension, so each name may occur once in A/ and once in B/."
+                "extension, so each name may occur once in A/ and once in B/; rename or remove one of them."
             ) from None
         for here, there, other in ((a_by, b_by, folder_b), (b_by, a_by, folder_a)):
             for key in sorted(set(here) - set(there)):
@@ -303,6 +303,7 @@ def _jitter_pairs(ds, image_size, jitter, seed):
 def _finish(ds, num, image_size, load_size, jitter, batch_size, shuffle, cache, seed, direction, drop_remainder):
     if direction not in DIRECTIONS:
         raise ValueError(f"`direction` must be one of {DIRECTIONS}. Received: direction={direction!r}")
+    seed = None if seed is None else checks.integer("seed", seed)
     if cache:
         ds = ds.cache()
     if shuffle:

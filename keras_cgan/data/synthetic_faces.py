@@ -106,7 +106,7 @@ def load(n=4096, seed=0, size=16, pairs=None):
         size: int. Image size, a multiple of 16. Defaults to `16`.
         pairs: optional `(hair, eyes)` index arrays to draw instead.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checks.integer("seed", seed, low=0))
     if pairs is None:
         hair = rng.integers(0, len(COLOUR_NAMES), n)
         eyes = rng.integers(0, len(COLOUR_NAMES), n)

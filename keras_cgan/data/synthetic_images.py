@@ -57,7 +57,7 @@ def photo_crops(num, size=64, seed=0, photos=PHOTOS):
     from skimage.transform import resize
 
     _check(num, size)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checks.integer("seed", seed, low=0))
     images = []
     for name in photos:
         if name not in PHOTOS:
@@ -152,7 +152,7 @@ def _facade(size, rng):
 def labels2facade(num, size=64, seed=0):
     """Label maps `[N, size, size, 3]` -> rendered facades `[N, size, size, 3]`."""
     _check(num, size)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checks.integer("seed", seed, low=0))
     pairs = [_facade(int(size), rng) for _ in range(int(num))]
     return _to_signed(np.stack([p[0] for p in pairs])), _to_signed(np.stack([p[1] for p in pairs]))
 

@@ -81,7 +81,7 @@ def load(n=4096, seed=0, size=24, combinations=None):
     if size < 8 or size % 2:
         raise ValueError(f"`size` must be an even number >= 8. Received: size={size}")
     n = checks.integer("n", n, low=1)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checks.integer("seed", seed, low=0))
     combinations = np.asarray(combinations if combinations is not None else TRAIN_COMBINATIONS)
     attributes = combinations[rng.integers(0, len(combinations), n)].astype("int32")
     templates = rng.integers(0, len(TEMPLATES), n)

@@ -207,6 +207,7 @@ def make_pairs(
             PATH). Defaults to `False`.
     """
     offset = _check_split(split)
+    seed = checks.integer("seed", seed, low=0)  # was numpy's "SeedSequence expects int" deep inside
     num_utterances = checks.integer("num_utterances", num_utterances, low=1)
     sample_rate = checks.integer("sample_rate", sample_rate, low=1)
     seconds = checks.number("seconds", seconds, low=1 / sample_rate)  # at least one sample

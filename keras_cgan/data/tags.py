@@ -126,5 +126,6 @@ def dataset(multi_hot, images, batch_size=64, seed=0):
     if len(multi_hot) != len(images):
         raise ValueError(f"`multi_hot` and `images` must pair up: {len(multi_hot)} tag row(s), {len(images)} image(s).")
     batch_size = checks.integer("batch_size", batch_size, low=1, high=len(images))
+    seed = checks.integer("seed", seed)
     ds = tf.data.Dataset.from_tensor_slices((multi_hot, images)).cache()
     return ds.shuffle(len(images), seed=seed).batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

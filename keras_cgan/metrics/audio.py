@@ -231,7 +231,10 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
         names = ("clean", "estimates") if single else (f"clean[{i}]", f"estimates[{i}]")
         _pair(c, e, names, batch="pass one utterance per item")
     values = {name: [] for name in scores}
-    for pair in zip(clean, estimates):  # checked above, not again by each metric: only read here
+    # Every utterance is checked above before any is scored (a bad one is told at once, not after minutes of PESQ
+    # on those before it), and `_pair`'s float64 copies are not kept meanwhile (a large set held twice): each
+    # utterance is read again here, already known mono and finite, so only flattened, and not checked again.
+    for pair in zip(clean, estimates):
         c, e = (np.asarray(x, "float64").reshape(-1) for x in pair)
         for name, score in scores.items():
             values[name].append(score(c, e))

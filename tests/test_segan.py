@@ -425,6 +425,22 @@ def test_stream_enhance_checks_the_signal_once_not_each_chunk_again(monkeypatch)
     np.testing.assert_array_equal(y, expected)
 
 
+def test_enhance_checks_the_signal_once_and_its_hop_before_filtering(monkeypatch):
+    # overlap_add checked the waveform's shape again, and a hop not dividing the window was told after pre-emphasis.
+    model = gain_segan()
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, 3 * WINDOW).astype("float32")
+    expected = model.enhance(x)
+    checked, mono, preemphasis = [], checks.mono, wf.preemphasis
+    monkeypatch.setattr(checks, "mono", lambda samples, name, *args: checked.append(name) or mono(samples, name, *args))
+    monkeypatch.setattr(wf, "preemphasis", lambda *args: checked.append("preemphasis") or preemphasis(*args))
+    np.testing.assert_array_equal(model.enhance(x), expected)
+    assert checked == ["waveform", "preemphasis"]
+    for kwargs in (dict(hop=3), dict(batch_size=0)):
+        with pytest.raises(ValueError, match=f"`{next(iter(kwargs))}` must"):
+            model.enhance(x, **kwargs)
+    assert checked == ["waveform", "preemphasis"]  # neither the audio read nor filtered
+
+
 def test_audio_checks_give_hints_for_waveforms_not_images():
     gan = tiny_segan()
     gan.compile()

@@ -14,8 +14,8 @@ import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["audio", "captions", "digits", "paired_images", "synthetic_faces", "synthetic_images",
-                "synthetic_shapes", "synthetic_speech", "synthetic_video", "tags", "video"],
+    submodules=["audio", "captions", "digits", "files", "image_folder", "layouts", "paired_images", "synthetic_faces",
+                "synthetic_images", "synthetic_shapes", "synthetic_speech", "synthetic_video", "tags", "video"],
     submod_attrs={
         "files": ["FileContentError"],
         "paired_images": ["paired_array_dataset", "paired_image_dataset", "scan_paired_folder"],

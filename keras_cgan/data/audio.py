@@ -463,8 +463,15 @@ def reshape_noise_window(noise, rng, sample_rate=16000):
     return y.astype("float32")
 
 
-def _snr_range(snr_db):
-    """`(low, high)` in dB of `snr_db`, one number or a pair; else a `ValueError` naming `snr_db`."""
+def snr_range(snr_db):
+    """`(low, high)` in dB of `snr_db`, one number or a pair; else a `ValueError` naming `snr_db`.
+
+    The rule `noisy_mixtures` and `synthetic_speech.make_pairs` read their
+    `snr_db` by.
+
+    >>> snr_range(5), snr_range((0, 10))
+    ((5.0, 5.0), (0.0, 10.0))
+    """
     pair = (snr_db, snr_db) if np.ndim(snr_db) == 0 else tuple(snr_db) if np.ndim(snr_db) == 1 else ()
     if len(pair) == 2:
         low, high = (checks.number("snr_db", value, low=None) for value in pair)
@@ -521,7 +528,7 @@ def noisy_mixtures(
     sample_rate = checks.integer("sample_rate", sample_rate, low=1)
     seed = None if seed is None else checks.integer("seed", seed, low=0)
     reshape_noise = checks.number("reshape_noise", reshape_noise, high=1.0)
-    low, high = _snr_range(snr_db)
+    low, high = snr_range(snr_db)
     clean = [checks.mono(np.asarray(c, "float32"), f"clean[{i}]") for i, c in enumerate(clean)]  # not 2T of [T, 2]
     noises = [checks.mono(np.asarray(n, "float32"), f"noises[{i}]") for i, n in enumerate(noises)]
     for name, arrays in (("clean", clean), ("noises", noises)):

@@ -216,7 +216,7 @@ def make_pairs(
             raise ValueError(f"`noise_types` entries must be in {NOISE_TYPES}. Received: {kind!r}")
     if use_espeak and not espeak_available():
         raise ValueError("`use_espeak=True` but `espeak-ng` is not on PATH (apt-get install espeak-ng).")
-    low, high = audio._snr_range(snr_db)  # (10, 0) was numpy's "high - low < 0", as in `noisy_mixtures`
+    low, high = audio.snr_range(snr_db)  # (10, 0) was numpy's "high - low < 0", as in `noisy_mixtures`
     rng = np.random.default_rng(offset + seed)
     num_samples = int(round(seconds * sample_rate))
     noisy, clean = [], []

@@ -191,9 +191,15 @@ def _single(x):
     return isinstance(x, (list, tuple)) and all(np.ndim(v) == 0 for v in x)
 
 
-METRICS = {"snr": snr, "segsnr": segmental_snr, "pesq": pesq, "stoi": stoi}
-# Each metric at a sample rate, as a function of two utterances `_pair` has checked (`evaluate` checks each once).
-_SCORES = {"snr": lambda rate: _snr, "segsnr": lambda rate: _segmental_snr, "pesq": _pesq_at, "stoi": _stoi_at}
+# Each metric by name: its function, and the same metric at a sample rate as a function of two utterances
+# `_pair` has checked (`evaluate` checks each once). The one table `METRICS` and `evaluate` read.
+_TABLE = {
+    "snr": (snr, lambda rate: _snr),
+    "segsnr": (segmental_snr, lambda rate: _segmental_snr),
+    "pesq": (pesq, _pesq_at),
+    "stoi": (stoi, _stoi_at),
+}
+METRICS = {name: metric for name, (metric, _) in _TABLE.items()}
 
 
 def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pesq", "stoi")):
@@ -211,8 +217,8 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
     """
     metrics = (metrics,) if isinstance(metrics, str) else metrics  # not one metric per letter
     for name in metrics:
-        if name not in METRICS:
-            raise ValueError(f"Unknown metric {name!r}; choose from {tuple(METRICS)}.")
+        if name not in _TABLE:
+            raise ValueError(f"Unknown metric {name!r}; choose from {tuple(_TABLE)}.")
     single = _single(clean) and _single(estimates)
     if single:  # one utterance, not T one-sample ones
         clean, estimates = [clean], [estimates]
@@ -220,12 +226,15 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
         raise ValueError(f"{len(clean)} clean utterances but {len(estimates)} estimates.")
     if not len(clean):  # was: NaN for every metric, with RuntimeWarnings
         raise ValueError("`clean` and `estimates` hold no utterance: nothing to score.")
-    scores = {name: _SCORES[name](sample_rate) for name in metrics}  # a missing package, a rate: before the data
+    scores = {name: _TABLE[name][1](sample_rate) for name in metrics}  # a missing package, a rate: before the data
     for i, (c, e) in enumerate(zip(clean, estimates)):  # before any score, each utterance named
         names = ("clean", "estimates") if single else (f"clean[{i}]", f"estimates[{i}]")
         _pair(c, e, names, batch="pass one utterance per item")
     values = {name: [] for name in scores}
-    for pair in zip(clean, estimates):  # checked above, not again by each metric: only read here
+    # Every utterance is checked above before any is scored (a bad one is told at once, not after minutes of PESQ
+    # on those before it), and `_pair`'s float64 copies are not kept meanwhile (a large set held twice): each
+    # utterance is read again here, already known mono and finite, so only flattened, and not checked again.
+    for pair in zip(clean, estimates):
         c, e = (np.asarray(x, "float64").reshape(-1) for x in pair)
         for name, score in scores.items():
             values[name].append(score(c, e))

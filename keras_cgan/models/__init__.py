@@ -9,7 +9,8 @@ import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["conditional_gan", "next_frame_gan", "pix2pix", "segan", "stack_gan"],
+    submodules=["conditional_gan", "gan_model", "input_checks", "next_frame_gan", "pix2pix", "presets", "segan",
+                "stack_gan"],
     submod_attrs={
         "gan_model": ["GANModel"],
         "conditional_gan": ["ConditionalGAN"],

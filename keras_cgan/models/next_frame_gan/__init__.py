@@ -4,7 +4,7 @@ import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["presets"],
+    submodules=["callbacks", "defaults", "networks", "next_frame_gan", "presets"],
     submod_attrs={
         "callbacks": ["RolloutGIF", "junction_score", "write_rollout_gif"],
         "networks": ["next_frame_discriminator", "next_frame_generator"],

@@ -4,7 +4,7 @@ import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["presets"],
+    submodules=["defaults", "patchgan", "pix2pix", "presets", "unet"],
     submod_attrs={
         "patchgan": ["patch_discriminator"],
         "pix2pix": ["Pix2Pix"],

@@ -4,7 +4,7 @@ import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["presets", "streaming", "waveform"],
+    submodules=["defaults", "emphasis", "networks", "presets", "segan", "streaming", "waveform"],
     submod_attrs={
         "emphasis": ["DeEmphasis", "PreEmphasis"],
         "networks": ["segan_discriminator", "segan_generator"],

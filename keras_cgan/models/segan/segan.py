@@ -2,12 +2,10 @@
 
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from keras_cgan import checks
 from keras_cgan import losses as losses_lib
-from keras_cgan.checks import check_samples
 from keras_cgan.conditions.base import fits_per_sample
 from keras_cgan.models.segan import waveform as waveform_lib
 from keras_cgan.models.segan.emphasis import DeEmphasis, PreEmphasis
@@ -304,12 +302,12 @@ class SEGAN(GANModel):
         Returns:
             float32 array of shape `(T,)`.
         """
-        x = np.asarray(waveform)
-        check_samples(x, "waveform", "`enhance` samples", self.sample_kind, use="generate", why="")
-        x = waveform_lib.refuse_empty(checks.mono(x, "waveform"), "waveform").astype("float32")
+        hop = waveform_lib.check_hop(self.window, hop)  # before the audio is filtered
+        batch_size = checks.integer("batch_size", batch_size, low=1)
+        x = waveform_lib.checked_signal(waveform, "waveform", "`enhance` samples", self.sample_kind).astype("float32")
         fn = self.window_function()
         emphasized = waveform_lib.preemphasis(x, self.preemphasis)
-        out = waveform_lib.overlap_add(
+        out = waveform_lib._overlap_add(  # checked above, not again
             lambda frames: fn(tf.constant(frames)).numpy(), emphasized, self.window, hop, batch_size
         )
         return waveform_lib.deemphasis(out, self.preemphasis)

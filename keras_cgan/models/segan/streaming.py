@@ -363,10 +363,8 @@ def stream_enhance(path_or_runner, waveform, window=None, hop=None, preemphasis=
         chunk_size: int. Samples per `process` call (100 ms at 16 kHz).
     """
     chunk_size = checks.integer("chunk_size", chunk_size, low=1)  # 0 was range()'s error, 2.5 a TypeError
-    x = np.asarray(waveform)
-    check_samples(x, "waveform", "`stream_enhance` samples", "audio", use="generate", why="")  # int16 PCM, NaN, 1.5 went through
-    # empty: refused as `enhance` refuses it (it was an empty output)
-    x = waveform_lib.refuse_empty(checks.mono(x, "waveform"), "waveform")
+    # as `enhance` checks it: int16 PCM, NaN, 1.5 went through; empty was an empty output
+    x = waveform_lib.checked_signal(waveform, "waveform", "`stream_enhance` samples")
     runner = path_or_runner
     if is_path(runner):  # a missing or unreadable file named before its metadata is read
         runner = export.load_runtime(runner)

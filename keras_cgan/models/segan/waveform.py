@@ -119,6 +119,19 @@ def refuse_empty(x, name):
     return x
 
 
+def checked_signal(waveform, name, what, kind="audio"):
+    """`waveform`, the one signal `SEGAN.enhance` or `streaming.stream_enhance` takes, checked: as a 1-D array.
+
+    Its samples are checked by `checks.check_samples` (`what` names them in
+    the message; `kind` is the model's sample kind), then it must be one
+    signal (`checks.mono`) of at least one sample (`refuse_empty`), each
+    error naming `name`.
+    """
+    x = np.asarray(waveform)
+    checks.check_samples(x, name, what, kind, use="generate", why="")
+    return refuse_empty(checks.mono(x, name), name)
+
+
 def num_frames(length, window, hop):
     """Frames that cover `length` samples after `window - hop` leading zeros."""
     return (window - hop + length - 1) // hop + 1
@@ -140,7 +153,11 @@ def overlap_add(fn, x, window, hop=None, batch_size=16):
     """
     hop = check_hop(window, hop)
     batch_size = checks.integer("batch_size", batch_size, low=1)
-    x = refuse_empty(checks.mono(np.asarray(x, "float32"), "x"), "x")
+    return _overlap_add(fn, refuse_empty(checks.mono(np.asarray(x, "float32"), "x"), "x"), window, hop, batch_size)
+
+
+def _overlap_add(fn, x, window, hop, batch_size):
+    """`overlap_add` of a 1-D float32 signal of at least one sample, `hop` and `batch_size` checked ints."""
     count = num_frames(x.size, window, hop)
     lead = window - hop
     padded = np.zeros((count - 1) * hop + window, "float32")

@@ -4,7 +4,7 @@ import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["presets"],
+    submodules=["conditioning_augmentation", "defaults", "networks", "presets", "stack_gan"],
     submod_attrs={
         "conditioning_augmentation": ["ConditioningAugmentation"],
         "networks": ["build_networks", "stack_generator"],

@@ -771,7 +771,11 @@ def load_run(run, whole=True, flag="--run"):
     if os.path.isfile(saved):
         run_folder.check_keras_file(saved, f"{flag} {run}: {os.path.basename(saved)}")
         return config, family, keras.models.load_model(saved, compile=False)
-    weights = os.path.join(run, run_folder.BACKUP, "latest.weights.h5")
+    from keras_cgan.export import files
+
+    backup = run_folder.path(run, run_folder.BACKUP)
+    files.check_readable(backup, f"{flag} {run}: {run_folder.BACKUP}")  # else taken for "no backup yet"
+    weights = os.path.join(backup, "latest.weights.h5")
     if not os.path.isfile(weights):
         raise ValueError(f"{flag} {run}: no {os.path.basename(saved)} and no backup yet (no epoch finished).")
     previous_policy = keras.config.dtype_policy()

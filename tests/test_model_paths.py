@@ -357,10 +357,19 @@ def test_a_backup_s_previous_copy_loads_without_room_to_copy_it_else_says_what_t
         raise tf.errors.ResourceExhaustedError(None, None, f"{args[1]}; No space left on device")
 
     monkeypatch.setattr(tf.io.gfile, "copy", full)
-    gan = train_cli.load_run(str(run))[2]  # was the ResourceExhaustedError, uncaught: linked, not copied
+    gan = train_cli.load_run(str(run), command="sample")[2]  # was the ResourceExhaustedError, uncaught: linked
     expected = keras.models.load_model(saved / "g.keras", compile=False)
     for loaded, kept in zip(gan.get_weights(), expected.get_weights()):
         np.testing.assert_array_equal(loaded, kept)
+    latest = run / "backup" / "latest.weights.h5"
+    warning = capsys.readouterr().err  # was silent: an epoch older than the user thought
+    assert warning.startswith(f"keras-cgan sample: warning: --run {run}: the backup {latest} cannot be read (")
+    assert warning.endswith(f"); its previous copy {previous}, one save older, was loaded instead.\n")
+    with monkeypatch.context() as patch:
+        refuse_access(patch, latest)
+        with pytest.raises(ValueError, match="^" + re.escape(  # was the previous copy, loaded in silence
+                f"--run {run}: backup/latest.weights.h5: no permission to read this file; make it readable")):
+            train_cli.load_run(str(run))
 
     def no_link(*args, **kwargs):
         raise OSError(errno.EPERM, "Operation not permitted")

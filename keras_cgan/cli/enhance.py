@@ -154,7 +154,7 @@ def _run_model(path):
     family = run_folder.read_config(os.path.abspath(path), "--model")["family"]
     if family != "segan":  # before its model is loaded
         raise ValueError(f"--model {path}: a {family} run; enhance takes a segan run.")
-    return load_run(os.path.abspath(path), flag="--model")[2]
+    return load_run(os.path.abspath(path), flag="--model", command="enhance")[2]
 
 
 def _tflite_runtime(path):

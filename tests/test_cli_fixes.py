@@ -138,7 +138,8 @@ def test_translate_and_enhance_refuse_an_output_a_folder_holds_before_loading(ru
 def test_translate_refuses_an_output_folder_it_may_not_write_in(run, pairs, tmp_path, capsys, monkeypatch):
     (tmp_path / "locked").mkdir()
     access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode: access(path, mode) and "locked" not in str(path))
+    monkeypatch.setattr(os, "access", lambda path, mode: access(path, mode) and not (  # readable, not writable
+        "locked" in str(path) and mode & os.W_OK))
     assert main(["translate", "--run", run, os.path.join(pairs, "B"), str(tmp_path / "locked" / "out")]) == 2
     assert f"no permission to write in {tmp_path / 'locked'}" in capsys.readouterr().err
 
@@ -251,7 +252,8 @@ def test_sample_names_an_output_folder_it_may_not_write_in(tmp_path, capsys, mon
     cgan = _fake_run(tmp_path / "cgan", "conditional_gan", {"num_classes": 10})
     (tmp_path / "locked").mkdir()
     access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode: access(path, mode) and "locked" not in str(path))
+    monkeypatch.setattr(os, "access", lambda path, mode: access(path, mode) and not (  # readable, not writable
+        "locked" in str(path) and mode & os.W_OK))
     assert main(["sample", "--run", cgan, "--out", str(tmp_path / "locked" / "s.png")]) == 2
     assert f"--out {tmp_path / 'locked' / 's.png'}: no permission to write in {tmp_path / 'locked'}" in \
         capsys.readouterr().err
@@ -383,7 +385,8 @@ def test_export_names_a_folder_given_as_the_model_and_checks_its_numbers_as_flag
 def test_export_run_without_output_names_a_run_folder_it_may_not_write_in(tmp_path, capsys, monkeypatch):
     run = _fake_run(tmp_path / "locked", "conditional_gan")  # no generator.keras: loading it is another error
     access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode: access(path, mode) and "locked" not in str(path))
+    monkeypatch.setattr(os, "access", lambda path, mode: access(path, mode) and not (  # readable, not writable
+        "locked" in str(path) and mode & os.W_OK))
     assert main(["export", "--run", run, "--format", "onnx"]) == 2  # was: Permission denied, after loading
     assert f"error: --run {run}: no permission to write in {run}; without -o the export goes in its export/ " \
         "folder: give -o." in capsys.readouterr().err

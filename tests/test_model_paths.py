@@ -296,38 +296,52 @@ def refuse_access(monkeypatch, *paths):
                         and access(target, mode, **kw))
 
 
-def test_enhance_names_a_run_folder_or_a_file_in_it_that_cannot_be_read(saved, tmp_path, monkeypatch, capsys):
+def refuse_open(monkeypatch, *paths):
+    """`open` in `run_folder` raises a `PermissionError` for `paths`, as it does for a user without permission."""
     from keras_cgan.cli import run_folder
 
+    refused = {str(p) for p in paths}
+
+    def opened(path, *args, **kwargs):
+        if os.fspath(path) in refused:
+            raise PermissionError(13, "Permission denied", path)
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(run_folder, "open", opened, raising=False)
+
+
+def test_every_command_names_a_run_folder_or_a_file_in_it_that_cannot_be_read(saved, tmp_path, monkeypatch,
+                                                                                capsys):
     run = a_run(tmp_path / "run", saved)
-    for refused, what in ((run, "this folder; make it readable (chmod u+rx)"),
-                          (run / "config.json", "this file; make it readable (chmod u+r)"),
-                          (run / "backup", "this folder; make it readable (chmod u+rx)")):
-        with monkeypatch.context() as patch:
-            refuse_access(patch, refused)
-            assert enhance(saved, run) == 2  # was "not a run folder (no config.json)", or a raw PermissionError
-        name = "" if refused == run else f"{refused.name}: "
-        assert capsys.readouterr().err == (
-            f"keras-cgan enhance: error: --model {run}: {name}no permission to read {what} or give a copy you can "
-            "read.\n"
-        )
+    commands = {  # each reads the run folder before anything else it is given
+        "sample": ["sample", "--run", str(run), "--out", str(tmp_path / "s.png")],
+        "export": ["export", "--run", str(run), "--format", "onnx", "-o", str(tmp_path / "g.onnx")],
+        "translate": ["translate", "--run", str(run), str(tmp_path / "a.png"), str(tmp_path / "b.png")],
+        "rollout": ["rollout", "--run", str(run), str(tmp_path), "-o", str(tmp_path / "r.gif")],
+        "enhance": ["enhance", str(saved / "a.wav"), "-o", str(tmp_path / "e.wav"), "--model", str(run)],
+    }
     (run / "gan.keras").write_bytes(b"")
-    with monkeypatch.context() as patch:
-        refuse_access(patch, run / "gan.keras")
-        assert enhance(saved, run) == 2  # was "not a readable .keras file (... cut short, empty ...)"
-    assert capsys.readouterr().err.endswith(f"--model {run}: gan.keras: no permission to read this file; make it "
-                                            "readable (chmod u+r) or give a copy you can read.\n")
-    config = str(run / "config.json")
-
-    def refused(path, *args, **kwargs):  # where `os.access` says yes and the system no (ACLs)
-        raise PermissionError(13, "Permission denied", path)
-
-    monkeypatch.setattr(run_folder, "open", refused, raising=False)
-    assert enhance(saved, run) == 2
-    assert capsys.readouterr().err == (  # was "[Errno 13] Permission denied: '.../config.json'"
-        f"keras-cgan enhance: error: --model {run}: no permission to read {config}; make it readable (chmod u+r) or "
-        "give a copy you can read.\n"
-    )
+    for refused, name, what, read_by in (
+        (run, "", "folder; make it readable (chmod u+rx)", commands),  # was "not a keras-cgan run folder"
+        (run / "config.json", "config.json: ", "file; make it readable (chmod u+r)", commands),  # was "[Errno 13] ..."
+        (run / "gan.keras", "gan.keras: ", "file; make it readable (chmod u+r)", ("export", "enhance")),  # "cut short"
+    ):
+        for command in read_by:
+            with monkeypatch.context() as patch:
+                (refuse_access if refused == run else refuse_open)(patch, refused)
+                assert main(commands[command]) == 2
+            flag = "--model" if command == "enhance" else "--run"
+            assert capsys.readouterr().err == (
+                f"keras-cgan {command}: error: {flag} {run}: {name}no permission to read this {what} or give a copy "
+                "you can read.\n"
+            )
+    (run / "gan.keras").unlink()
+    for command in ("export", "enhance"):
+        with monkeypatch.context() as patch:
+            refuse_access(patch, run / "backup")
+            assert main(commands[command]) == 2  # was "no backup yet (no epoch finished)"
+        assert capsys.readouterr().err.endswith(f"{run}: backup: no permission to read this folder; make it readable "
+                                                "(chmod u+rx) or give a copy you can read.\n")
 
 
 def test_a_backup_s_previous_copy_loads_without_room_to_copy_it_else_says_what_to_do(saved, tmp_path, monkeypatch,
@@ -343,10 +357,19 @@ def test_a_backup_s_previous_copy_loads_without_room_to_copy_it_else_says_what_t
         raise tf.errors.ResourceExhaustedError(None, None, f"{args[1]}; No space left on device")
 
     monkeypatch.setattr(tf.io.gfile, "copy", full)
-    gan = train_cli.load_run(str(run))[2]  # was the ResourceExhaustedError, uncaught: linked, not copied
+    gan = train_cli.load_run(str(run), command="sample")[2]  # was the ResourceExhaustedError, uncaught: linked
     expected = keras.models.load_model(saved / "g.keras", compile=False)
     for loaded, kept in zip(gan.get_weights(), expected.get_weights()):
         np.testing.assert_array_equal(loaded, kept)
+    latest = run / "backup" / "latest.weights.h5"
+    warning = capsys.readouterr().err  # was silent: an epoch older than the user thought
+    assert warning.startswith(f"keras-cgan sample: warning: --run {run}: the backup {latest} cannot be read (")
+    assert warning.endswith(f"); its previous copy {previous}, one save older, was loaded instead.\n")
+    with monkeypatch.context() as patch:
+        refuse_access(patch, latest)
+        with pytest.raises(ValueError, match="^" + re.escape(  # was the previous copy, loaded in silence
+                f"--run {run}: backup/latest.weights.h5: no permission to read this file; make it readable")):
+            train_cli.load_run(str(run))
 
     def no_link(*args, **kwargs):
         raise OSError(errno.EPERM, "Operation not permitted")

@@ -147,24 +147,14 @@ def _enhancer(args):
 
 
 def _run_model(path):
-    """The model of the run folder `path`; one that cannot be read, or a file in it, is named with what to do."""
+    """The model of the segan run folder `path` (`load_run`: one that cannot be read is named with what to do)."""
     from keras_cgan.cli import run_folder
     from keras_cgan.cli.train import load_run
-    from keras_cgan.export import files
 
-    label = f"--model {path}"
-    files.check_readable(path, label)  # was "not a run folder (no config.json)": none could be seen
-    saved = run_folder.path(path, run_folder.GAN)
-    for name in (run_folder.CONFIG, run_folder.GAN if os.path.lexists(saved) else run_folder.BACKUP):
-        files.check_readable(run_folder.path(path, name), f"{label}: {name}")  # gan.keras: "not a zip archive"
-    try:
-        family = run_folder.read_config(os.path.abspath(path), "--model")["family"]
-        if family != "segan":  # before its model is loaded
-            raise ValueError(f"{label}: a {family} run; enhance takes a segan run.")
-        return load_run(os.path.abspath(path), flag="--model")[2]
-    except PermissionError as error:  # where `os.access` says yes and the system no (root, ACLs)
-        raise ValueError(f"{label}: no permission to read {error.filename}; make it readable (chmod u+r) or give "
-                         "a copy you can read.") from None
+    family = run_folder.read_config(os.path.abspath(path), "--model")["family"]
+    if family != "segan":  # before its model is loaded
+        raise ValueError(f"--model {path}: a {family} run; enhance takes a segan run.")
+    return load_run(os.path.abspath(path), flag="--model", command="enhance")[2]
 
 
 def _tflite_runtime(path):

@@ -82,7 +82,7 @@ def run_rollout(args):
     from keras_cgan.cli.train import load_run
     from keras_cgan.models.next_frame_gan.callbacks import write_rollout_gif
 
-    _, _, gan = load_run(run)
+    _, _, gan = load_run(run, command="rollout")
     seen = frames[args.start : args.start + context][None]  # [1, k, H, W, C]
     noise = None
     if gan.noise_shape is not None:

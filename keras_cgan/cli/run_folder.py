@@ -53,7 +53,11 @@ def path(run, name):
 
 
 def read_config(run, flag="--run"):
-    """The `config.json` of run folder `run`; `ValueError` naming the folder (as `flag`) if it is not one."""
+    """The `config.json` of run folder `run`; `ValueError` naming the folder (as `flag`) if it is not one.
+
+    A folder, or its `config.json`, that cannot be read is named as such
+    (`export.files.unreadable`), not as a folder that is no run.
+    """
     if os.path.isfile(run):
         folder = os.path.dirname(os.path.abspath(run))
         in_a_run = os.path.isfile(path(folder, CONFIG))
@@ -61,6 +65,9 @@ def read_config(run, flag="--run"):
         raise ValueError(f"{flag} {run}: a file, not a run folder; give {hint}.")
     if not os.path.isdir(run):
         raise ValueError(f"{flag} {run}: no such folder.")
+    from keras_cgan.export import files  # here: the package imports TensorFlow
+
+    files.check_readable(run, f"{flag} {run}")  # one that cannot be listed would seem to have no config.json
     file = path(run, CONFIG)
     if not os.path.isfile(file):
         if os.path.isfile(path(run, "result.json")) and os.path.isfile(path(run, GENERATOR)):
@@ -73,6 +80,8 @@ def read_config(run, flag="--run"):
     try:
         with open(file, encoding="utf-8") as f:
             config = json.load(f)
+    except PermissionError:
+        raise files.unreadable(f"{flag} {run}: {CONFIG}", False) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"{file}: not valid JSON ({error}).") from None
     if not isinstance(config, dict):
@@ -97,9 +106,17 @@ def read_config(run, flag="--run"):
 def check_keras_file(file, label, hint=""):
     """A `ValueError` (`LABEL: ...`, then `hint`) when `file` is not a `.keras` archive Keras can open.
 
-    Keras' own error for a cut short or foreign file says the file is not found.
+    Keras' own error for a cut short or foreign file says the file is not
+    found; one that cannot be read is named as such (`export.files.unreadable`).
     """
-    if not zipfile.is_zipfile(file):
+    try:
+        with open(file, "rb") as f:
+            archive = zipfile.is_zipfile(f)
+    except PermissionError:
+        from keras_cgan.export import files
+
+        raise files.unreadable(label, False) from None
+    if not archive:
         raise ValueError(
             f"{label}: not a readable .keras file (Keras saves a zip archive; this one is cut short, empty or another "
             f"kind of file).{hint}"

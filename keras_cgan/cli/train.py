@@ -755,13 +755,19 @@ def served_generator(gan, warn=None):
     return generator
 
 
-def load_run(run, whole=True, flag="--run"):
+def load_run(run, whole=True, flag="--run", command=None):
     """The GAN of a run folder: `gan.keras`, or (for an interrupted run) rebuilt from its backup.
+
+    A backup whose latest copy is cut short (the job was killed while it
+    wrote it) loads its previous copy, one save older, with a warning line
+    naming both files; one that cannot be read for want of permission is
+    refused by name.
 
     Args:
         run: str. A run folder made by `keras-cgan train`.
         whole: bool. Return the GAN (`True`) or its generator.
         flag: str. The option that gave `run`, for the messages.
+        command: str. The command that reads it (`"sample"`), named in the warning.
     """
     import keras
 
@@ -771,9 +777,14 @@ def load_run(run, whole=True, flag="--run"):
     if os.path.isfile(saved):
         run_folder.check_keras_file(saved, f"{flag} {run}: {os.path.basename(saved)}")
         return config, family, keras.models.load_model(saved, compile=False)
-    weights = os.path.join(run, run_folder.BACKUP, "latest.weights.h5")
+    from keras_cgan.export import files
+
+    backup = run_folder.path(run, run_folder.BACKUP)
+    files.check_readable(backup, f"{flag} {run}: {run_folder.BACKUP}")  # else taken for "no backup yet"
+    weights = os.path.join(backup, "latest.weights.h5")
     if not os.path.isfile(weights):
         raise ValueError(f"{flag} {run}: no {os.path.basename(saved)} and no backup yet (no epoch finished).")
+    files.check_readable(weights, f"{flag} {run}: {run_folder.BACKUP}/latest.weights.h5")  # not taken as cut short
     previous_policy = keras.config.dtype_policy()
     precision = config["model"].get("mixed_precision", "none")
     keras.config.set_dtype_policy("float32" if precision == "none" else precision)
@@ -787,6 +798,9 @@ def load_run(run, whole=True, flag="--run"):
         if not os.path.isfile(weights + ".bkp"):
             raise ValueError(f"{flag} {run}: the backup {weights} cannot be read ({error}).") from error
         _load_previous_copy(gan, weights, error, f"{flag} {run}")
+        named = f"keras-cgan {command}" if command else "keras-cgan"
+        print(f"{named}: warning: {flag} {run}: the backup {weights} cannot be read "
+              f"({error}); its previous copy {weights}.bkp, one save older, was loaded instead.", file=sys.stderr)
     return config, family, gan if whole else gan.generator
 
 
@@ -884,7 +898,7 @@ def run_sample(args):
         check_output_file(out, f"--out {out}", args.overwrite)
     elif problem := checks.folder_problem(run):  # a free name in the run folder
         raise ValueError(f"--run {run}: {problem}; without --out the sample goes there: give --out.")
-    config, family, gan = load_run(run)
+    config, family, gan = load_run(run, command="sample")
     family.write_samples(gan, conditions, targets, out, args.seed)
     print(f"wrote {out} ({len(conditions)} samples of the {config['family']} run {run})")
     return 0
@@ -915,7 +929,7 @@ def export_run(args):
     elif args.format == "savedmodel":
         out = os.path.join(run, "export", "saved_model")  # versioned sub-folders: never overwritten unasked
         check_output(out, args.format, args.overwrite, version=version)  # an existing --version
-    generator = served_generator(load_run(run)[2], f"keras-cgan export: warning: --run {run}")
+    generator = served_generator(load_run(run, command="export")[2], f"keras-cgan export: warning: --run {run}")
     if representative is not None:
         representative = calibration(generator, representative, args.representative_data)
     if out is None:

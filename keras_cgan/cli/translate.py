@@ -108,7 +108,7 @@ def run_translate(args):
         sizes[source] = (height, width)
     from keras_cgan.cli.train import load_run
 
-    _, _, generator = load_run(run, whole=False)
+    _, _, generator = load_run(run, whole=False, command="translate")
     trained = tuple(generator.inputs[0].shape[1:3])
     from keras_cgan.models.pix2pix.unet import default_num_downs
 

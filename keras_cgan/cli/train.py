@@ -821,22 +821,22 @@ def _load_previous_copy(gan, weights, error, label):
     if not os.access(previous, os.R_OK):
         raise ValueError(f"{latest} there is no permission to read its previous copy {previous}; make it readable "
                          "(chmod u+r) and run again.")
-    try:
-        with _loadable_copy(previous) as loadable:
-            try:
-                gan.load_weights(loadable)
-            except OSError as second:
-                raise ValueError(
-                    f"{label}: neither the backup {weights} ({error}) nor its previous copy {previous} "
-                    f"({second}) can be read."
-                ) from second
-    except (OSError, tf.errors.OpError) as failed:  # no room, or no permission, in the temporary folder
-        where = tempfile.tempdir or "the temporary folder"
-        raise ValueError(
-            f"{latest} its previous copy {previous} could not be linked nor copied to a name Keras reads in {where} "
-            f"({failed}); free space there, or set TMPDIR to a folder you can write to with room for the file, and "
-            "run again."
-        ) from failed
+    with contextlib.ExitStack() as stack:
+        try:
+            loadable = stack.enter_context(_loadable_copy(previous))
+        except (OSError, tf.errors.OpError) as failed:  # no room, or no permission, in the temporary folder
+            raise ValueError(
+                f"{latest} its previous copy {previous} could not be linked nor copied to a name Keras reads in "
+                f"{tempfile.gettempdir()} ({failed}); free space there, or set TMPDIR to a folder you can write to "
+                "with room for the file, and run again."
+            ) from failed
+        try:
+            gan.load_weights(loadable)
+        except OSError as second:
+            raise ValueError(
+                f"{label}: neither the backup {weights} ({error}) nor its previous copy {previous} "
+                f"({second}) can be read."
+            ) from second
 
 
 def parse_condition(config, text, count):

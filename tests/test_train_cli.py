@@ -845,6 +845,9 @@ def test_size_hint_names_a_settable_option(tmp_path, capsys):
     ("conditional_gan", "auxiliary_on_fake=1", "a bool or str"),
     ("pix2pix", "norm=batchy", "one of batch, instance, none"), ("pix2pix", "upsample=bilinear", "one of transpose"),
     ("pix2pix", "direction=sideways", "one of AtoB, BtoA"),
+    # Refused by the networks once the data had loaded, naming `conditioning` but not --set.
+    ("conditional_gan", "conditioning=projektion", "one of concat, projection, acgan, concat_acgan, tacgan, two_head"),
+    ("stack_gan", "conditioning=projektion", "one of concat, projection, acgan, concat_acgan, tacgan, two_head"),
 ])
 def test_set_value_of_the_wrong_type_is_an_error(tmp_path, capsys, family, value, expected):
     assert train(family, tmp_path / "run", "--set", value) == 2

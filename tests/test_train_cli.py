@@ -856,6 +856,23 @@ def test_set_value_of_the_wrong_type_is_an_error(tmp_path, capsys, family, value
     assert not os.path.exists(tmp_path / "run")
 
 
+@pytest.mark.parametrize("command, expected", [
+    (["train", "pix2pix", "--set", "norm=x"], "train: error: --set norm: expected one of batch, instance, none"),
+    (["train", "pix2pix", "--set", "colour=blue"], "train: error: --set colour: pix2pix has no option 'colour'"),
+    (["train", "stack_gan", "--set", "conditioning=x"], "train: error: --set conditioning: expected one of concat"),
+    (["train", "segan", "--steps-per-epoch", "0"], "train: error: --steps-per-epoch must be >= 1. Received: 0"),
+    (["quickstart", "--epochs", "0"], "quickstart: error: `--epochs` must be an int >= 1"),
+])
+def test_a_bad_option_is_refused_before_tensorflow_is_imported(command, expected, tmp_path, capsys, monkeypatch):
+    import keras_cgan
+
+    # The error came once TensorFlow had loaded, 5-8 s after the command started.
+    monkeypatch.setattr(keras_cgan, "import_api", lambda: pytest.fail("imported the API (TensorFlow) first"))
+    assert main(command + ["--out", str(tmp_path / "run")]) == 2
+    assert f"keras-cgan {expected}" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "run")
+
+
 def test_a_non_positive_size_or_filter_count_is_an_error_before_training(tmp_path, capsys):
     for flag in ("--filters", "--size"):
         assert train("pix2pix", tmp_path / "run", flag, "0") == 2

@@ -186,7 +186,7 @@ def add_sample_subcommand(subparsers, help=None):
     )
     p.add_argument("--seed", type=seed, default=0, help="seed of the noise (default 0)")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
-    p.set_defaults(func=run_sample)
+    p.set_defaults(func=run_sample, check=check_sample)
     return p
 
 
@@ -873,15 +873,20 @@ def parse_condition(config, text, count):
     )
 
 
+def check_sample(args):
+    """`-n` of `keras-cgan sample` (`ValueError`); `keras-cgan` checks it before it imports TensorFlow."""
+    if args.n is not None and args.n < 1:
+        raise ValueError(f"-n must be >= 1. Received: {args.n}")
+
+
 @errors_to_status((ValueError, OSError))
 def run_sample(args):
     """Runs `keras-cgan sample`; returns the exit status."""
     from keras_cgan.data import paired_images
 
+    check_sample(args)
     run = os.path.abspath(args.run)
     config = run_folder.read_config(run)
-    if args.n is not None and args.n < 1:
-        raise ValueError(f"-n must be >= 1. Received: {args.n}")
     if args.condition is not None:
         conditions, targets = parse_condition(config, args.condition, args.n or 8), None
     else:

@@ -22,13 +22,14 @@ from keras_cgan import checks  # noqa: E402
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.models.conditional_gan import presets  # noqa: E402
+from keras_cgan.models.conditional_gan.defaults import CONDITIONINGS  # noqa: E402
 
 DEFAULT = presets.PRESETS["default"]
 
 
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
-    parser.add_argument("--design", default="acgan", choices=["concat", "projection", "acgan", "concat_acgan", "tacgan", "two_head", "none"])
+    parser.add_argument("--design", default="acgan", choices=CONDITIONINGS)
     parser.add_argument("--mismatch-weight", type=checks.between(0.0), default=DEFAULT["mismatch_weight"])
     parser.add_argument("--epochs", type=checks.at_least(1), default=30)
     parser.add_argument("--steps", type=checks.at_least(0), default=0, help="stop after this many steps (0: all epochs)")

@@ -22,7 +22,7 @@ from keras_cgan import checks  # noqa: E402
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.conditions.tags_condition import MISMATCHES  # noqa: E402
-from keras_cgan.models.conditional_gan.networks import CLASSIFIER_POOLINGS, CONDITIONINGS  # noqa: E402
+from keras_cgan.models.conditional_gan.defaults import CLASSIFIER_POOLINGS, CONDITIONINGS  # noqa: E402
 from keras_cgan.models.stack_gan import networks, presets  # noqa: E402
 
 DEFAULT = presets.PRESETS["default"]

@@ -85,8 +85,9 @@ def save_image_grid(images, path, rows, scale=1, row_labels=None, col_labels=Non
     Args:
         images: array `[N, H, W, C]` in `[-1, 1]`, row by row.
         path: str. The image to write (folders are made), in the format its
-            extension names: a PNG, a lossless WebP, a JPEG at quality 95
-            (`keras_cgan.data.image_folder.write_image`).
+            extension names (`keras_cgan.data.image_folder.write_image`):
+            PNG, BMP and TIFF as they are, WebP lossless, JPEG, MPO, PDF and
+            AVIF at quality 95, GIF in 256 colours.
         rows: int. Number of rows, filled row by row (`ceil(N / rows)` a
             row); every row must get at least one image.
         scale: int. Each pixel becomes `scale x scale` pixels. Defaults to `1`.

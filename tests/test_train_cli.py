@@ -845,12 +845,38 @@ def test_size_hint_names_a_settable_option(tmp_path, capsys):
     ("conditional_gan", "auxiliary_on_fake=1", "a bool or str"),
     ("pix2pix", "norm=batchy", "one of batch, instance, none"), ("pix2pix", "upsample=bilinear", "one of transpose"),
     ("pix2pix", "direction=sideways", "one of AtoB, BtoA"),
+    # Refused by the networks once the data had loaded, naming `conditioning` but not --set.
+    ("conditional_gan", "conditioning=projektion", "one of concat, projection, acgan, concat_acgan, tacgan, two_head"),
+    ("stack_gan", "conditioning=projektion", "one of concat, projection, acgan, concat_acgan, tacgan, two_head"),
 ])
 def test_set_value_of_the_wrong_type_is_an_error(tmp_path, capsys, family, value, expected):
     assert train(family, tmp_path / "run", "--set", value) == 2
     error = capsys.readouterr().err
     assert f"--set {value.split('=')[0]}: expected {expected}" in error and "Traceback" not in error
     assert not os.path.exists(tmp_path / "run")
+
+
+@pytest.mark.parametrize("command, expected", [
+    (["train", "pix2pix", "--set", "norm=x"], "train: error: --set norm: expected one of batch, instance, none"),
+    (["train", "pix2pix", "--set", "colour=blue"], "train: error: --set colour: pix2pix has no option 'colour'"),
+    (["train", "stack_gan", "--set", "conditioning=x"], "train: error: --set conditioning: expected one of concat"),
+    (["train", "segan", "--steps-per-epoch", "0"], "train: error: --steps-per-epoch must be >= 1. Received: 0"),
+    (["quickstart", "--epochs", "0"], "quickstart: error: `--epochs` must be an int >= 1"),
+    (["sample", "--run", "RUN", "-n", "0"], "sample: error: -n must be >= 1. Received: 0"),
+    (["enhance", "in.wav", "-o", "RUN/o.wav", "--model", "RUN", "--hop", "0"],
+     "enhance: error: --hop must be >= 1"),
+    (["rollout", "--run", "RUN", "clip", "-o", "RUN/r.gif", "--steps", "0"], "rollout: error: --steps must be >= 1"),
+])
+def test_a_bad_option_is_refused_before_tensorflow_is_imported(command, expected, tmp_path, capsys, monkeypatch):
+    import keras_cgan
+
+    # The error came once TensorFlow had loaded, 5-8 s after the command started.
+    monkeypatch.setattr(keras_cgan, "import_api", lambda: pytest.fail("imported the API (TensorFlow) first"))
+    run = str(tmp_path / "run")
+    command = [a.replace("RUN", run) for a in command]
+    assert main(command + (["--out", run] if command[0] in ("train", "quickstart") else [])) == 2
+    assert f"keras-cgan {expected}" in capsys.readouterr().err
+    assert not os.path.exists(run)
 
 
 def test_a_non_positive_size_or_filter_count_is_an_error_before_training(tmp_path, capsys):

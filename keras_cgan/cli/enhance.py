@@ -54,7 +54,7 @@ def add_enhance_subcommand(subparsers, help=None):
         help="The model's pre-emphasis: read from the model, as --sample-rate (0.95 if not stored).",
     )
     parser.add_argument("--overwrite", action="store_true", help="Replace output files that exist.")
-    parser.set_defaults(func=run_enhance)
+    parser.set_defaults(func=run_enhance, check=_check_numbers)
     return parser
 
 
@@ -164,12 +164,8 @@ def _tflite_runtime(path):
     return runtimes.TFLiteRuntime(path, num_threads=1)
 
 
-@errors_to_status((ValueError, OSError), command="enhance")
-def run_enhance(args):
-    """Runs `enhance` for parsed arguments; returns the exit status (2 for bad input, with an `error:` line)."""
-    from keras_cgan.cli.files import make_output_folder
-    from keras_cgan.data import audio
-
+def _check_numbers(args):
+    """The numbers of `enhance` (`ValueError`); `keras-cgan` checks them before it imports TensorFlow."""
     if args.hop is not None and args.hop < 1:
         raise ValueError(f"--hop must be >= 1. Received: {args.hop}")
     if args.batch_size < 1:
@@ -178,6 +174,15 @@ def run_enhance(args):
         raise ValueError(f"--sample-rate must be >= 1. Received: {args.sample_rate}")
     if args.preemphasis is not None and not 0 <= args.preemphasis < 1:  # nan matched any model's
         raise ValueError(f"--preemphasis must be a number >= 0 and < 1. Received: {args.preemphasis}")
+
+
+@errors_to_status((ValueError, OSError), command="enhance")
+def run_enhance(args):
+    """Runs `enhance` for parsed arguments; returns the exit status (2 for bad input, with an `error:` line)."""
+    from keras_cgan.cli.files import make_output_folder
+    from keras_cgan.data import audio
+
+    _check_numbers(args)
     pairs = _pairs(args)
     enhance, rate = _enhancer(args)
     make_output_folder(os.path.dirname(pairs[0][1]), f"--output {args.output}")  # an output folder given, new or not

@@ -7,6 +7,7 @@ import os
 import sys
 
 import keras_cgan
+from keras_cgan.cli.status import errors_to_status
 
 # TensorFlow's C++ info lines and grappler notes (`remapper failed`) are not for users; set
 # TF_CPP_MIN_LOG_LEVEL=0 to see them. Takes effect when TensorFlow is first imported after this.
@@ -79,6 +80,9 @@ def main(argv=None):
             parser = build_parser([command] if command in COMMANDS else [])
         args = parser.parse_args(argv)
         command = args.command
+        # What a command checks without TensorFlow (its sub-parser's `check`), so a bad option is refused at once.
+        if getattr(args, "check", None) and errors_to_status()(args.check)(args) == 2:
+            return 2
         with keras_cgan._quiet_tensorflow_start():
             keras_cgan.import_api()  # every serializable class registered before a command loads a model
         return args.func(args) or 0

@@ -49,18 +49,23 @@ def _check(args):
     """Refuses bad option values before anything is trained (`ValueError` naming the option)."""
     from keras_cgan.data import digits
 
-    for name in ("epochs", "batch_size", "latent_dim", "filters", "samples_per_class"):
-        if getattr(args, name) is not None:
-            checks.integer("--" + name.replace("_", "-"), getattr(args, name), low=1)
-    checks.integer("--verbose", args.verbose, low=0, high=2)
-    if args.mismatch_weight is not None:
-        checks.number("--mismatch-weight", args.mismatch_weight)
+    _check_options(args)
     train_digits = len(digits.load("train", seed=args.seed)[1])
     if args.batch_size > train_digits:
         raise ValueError(
             f"--batch-size {args.batch_size}: the training half of the digits holds {train_digits} images; "
             f"give at most {train_digits}."
         )
+
+
+def _check_options(args):
+    """The checks of `_check` that need no TensorFlow: `keras-cgan` makes them before it imports it."""
+    for name in ("epochs", "batch_size", "latent_dim", "filters", "samples_per_class"):
+        if getattr(args, name) is not None:
+            checks.integer("--" + name.replace("_", "-"), getattr(args, name), low=1)
+    checks.integer("--verbose", args.verbose, low=0, high=2)
+    if args.mismatch_weight is not None:
+        checks.number("--mismatch-weight", args.mismatch_weight)
     # quickstart rewrites the four files of its own folder, never another run's.
     check_output_folder(args.out, f"--out {args.out}")
     if os.path.isfile(os.path.join(args.out, run_folder.CONFIG)):  # what `keras-cgan train` writes first
@@ -144,7 +149,7 @@ def _train_and_score(args):
 def add_quickstart_subcommand(subparsers, help=None):
     """Adds `quickstart` to a `keras-cgan` parser."""
     parser = build_parser(subparsers.add_parser("quickstart", help=help))
-    parser.set_defaults(func=_command)
+    parser.set_defaults(func=_command, check=_check_options)
     return parser
 
 

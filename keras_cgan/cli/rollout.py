@@ -34,7 +34,7 @@ def add_rollout_subcommand(subparsers, help=None):
     p.add_argument("--start", type=int, default=0, help="first context frame of the clip (default 0)")
     p.add_argument("--seed", type=seed, default=0, help="seed of the noise (default 0)")
     p.add_argument("--overwrite", action="store_true", help="replace the GIF if it exists")
-    p.set_defaults(func=run_rollout)
+    p.set_defaults(func=run_rollout, check=_check_numbers)
     return p
 
 
@@ -54,6 +54,12 @@ def _clip(path, channels, size):
     return frames
 
 
+def _check_numbers(args):
+    """`--steps` and `--start` (`ValueError`); `keras-cgan` checks them before it imports TensorFlow."""
+    if args.steps < 1 or args.start < 0:
+        raise ValueError(f"--steps must be >= 1 and --start >= 0. Received: --steps {args.steps} --start {args.start}")
+
+
 @errors_to_status((ValueError, OSError), command="rollout")
 def run_rollout(args):
     """Runs `keras-cgan rollout`; returns the exit status (2 with an `error:` line for bad input)."""
@@ -63,8 +69,7 @@ def run_rollout(args):
     config = run_folder.read_config(run)
     if config["family"] != "next_frame_gan":
         raise ValueError(f"--run {args.run}: a {config['family']} run; rollout takes a next_frame_gan run.")
-    if args.steps < 1 or args.start < 0:
-        raise ValueError(f"--steps must be >= 1 and --start >= 0. Received: --steps {args.steps} --start {args.start}")
+    _check_numbers(args)
     out = os.path.abspath(args.output)
     if not out.lower().endswith(".gif"):
         raise ValueError(f"--output {args.output}: give a .gif file name.")

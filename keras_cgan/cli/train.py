@@ -169,7 +169,7 @@ def add_train_subcommand(subparsers, help=None):
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         _common_train_arguments(sub)
-        sub.set_defaults(func=run_train)
+        sub.set_defaults(func=run_train, check=check_train)
     return p
 
 
@@ -186,7 +186,7 @@ def add_sample_subcommand(subparsers, help=None):
     )
     p.add_argument("--seed", type=seed, default=0, help="seed of the noise (default 0)")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
-    p.set_defaults(func=run_sample)
+    p.set_defaults(func=run_sample, check=check_sample)
     return p
 
 
@@ -433,15 +433,26 @@ def _plan(args, family, out, saved, strategy, chief):
     return options, data_section, epochs, steps, data, files, renew_preview
 
 
+def check_train(args):
+    """The checks of `keras-cgan train` that need neither TensorFlow nor the run and data folders (`ValueError`).
+
+    The counts (`--epochs`, ...) and every `--size`, `--filters` and `--set`
+    option: name, type, range, allowed values. `keras-cgan` runs it before
+    it imports TensorFlow, so a bad option is refused in about a second.
+    """
+    for flag in ("epochs", "batch_size", "per_replica_batch_size", "steps_per_epoch"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise ValueError(f"--{flag.replace('_', '-')} must be >= 1. Received: {value}")
+    _options(args, _recipes().get(args.family), None)  # `_plan` checks them again, with a resumed run's values
+
+
 @errors_to_status()
 def run_train(args):
     """Runs `keras-cgan train`; returns the exit status (2 for bad input)."""
     family = _recipes().get(args.family)
     out = os.path.abspath(args.out or os.path.join("runs", family.name))
-    for flag in ("epochs", "batch_size", "per_replica_batch_size", "steps_per_epoch"):
-        value = getattr(args, flag)
-        if value is not None and value < 1:
-            raise ValueError(f"--{flag.replace('_', '-')} must be >= 1. Received: {value}")
+    check_train(args)
     saved_strategy = None
     if args.resume and os.path.isfile(run_folder.path(out, run_folder.CONFIG)):
         saved_strategy = run_folder.read_config(out, "--out").get("train", {}).get("strategy")
@@ -876,15 +887,20 @@ def parse_condition(config, text, count):
     )
 
 
+def check_sample(args):
+    """`-n` of `keras-cgan sample` (`ValueError`); `keras-cgan` checks it before it imports TensorFlow."""
+    if args.n is not None and args.n < 1:
+        raise ValueError(f"-n must be >= 1. Received: {args.n}")
+
+
 @errors_to_status((ValueError, OSError))
 def run_sample(args):
     """Runs `keras-cgan sample`; returns the exit status."""
     from keras_cgan.data import paired_images
 
+    check_sample(args)
     run = os.path.abspath(args.run)
     config = run_folder.read_config(run)
-    if args.n is not None and args.n < 1:
-        raise ValueError(f"-n must be >= 1. Received: {args.n}")
     if args.condition is not None:
         conditions, targets = parse_condition(config, args.condition, args.n or 8), None
     else:

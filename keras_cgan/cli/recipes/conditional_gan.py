@@ -14,7 +14,7 @@ import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
 from keras_cgan.data.image_folder import EXTENSIONS
-from keras_cgan.models.conditional_gan.defaults import AUXILIARY_ON_FAKE, DEFAULT
+from keras_cgan.models.conditional_gan.defaults import AUXILIARY_ON_FAKE, CONDITIONINGS, DEFAULT
 
 LAYOUT = """  DIR/tags.csv           one `id,tags` row per image, e.g. `0,blue hair red eyes`
   DIR/images/<id>.png    (or DIR/faces/<id>.jpg, or DIR/<id>.png) RGB images"""
@@ -134,7 +134,8 @@ FAMILY = register(
         absent_means={"diversity_weight": 0.0, "diversity_warmup": 0, "diversity_stride": 1, "auxiliary_on_fake": True,
                       "translation": 0.0},  # runs made before the options existed
         option_types={"auxiliary_on_fake": (bool, str)},
-        option_choices={"auxiliary_on_fake": AUXILIARY_ON_FAKE},  # "negative": tags only
+        # auxiliary_on_fake "negative": tags only
+        option_choices={"conditioning": CONDITIONINGS, "auxiliary_on_fake": AUXILIARY_ON_FAKE},
         counts=("latent_dim", "diversity_stride"),
         data_options={},
         epochs=100,

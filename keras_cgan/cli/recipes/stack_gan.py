@@ -13,7 +13,7 @@ import numpy as np
 
 from keras_cgan.cli.recipes import conditional_gan as cgan
 from keras_cgan.cli.recipes.spec import Data, Family, register, size_option
-from keras_cgan.models.conditional_gan.defaults import AUXILIARY_ON_FAKE, CLASSIFIER_POOLINGS
+from keras_cgan.models.conditional_gan.defaults import AUXILIARY_ON_FAKE, CLASSIFIER_POOLINGS, CONDITIONINGS
 from keras_cgan.models.stack_gan.defaults import DEFAULT
 
 
@@ -118,7 +118,8 @@ FAMILY = register(
         option_types={"auxiliary_on_fake": (bool, str), "auxiliary_weight": float},
         option_notes={"auxiliary_on_fake": 'null: "negative", or false where that cannot act',
                       "auxiliary_weight": 'null: 3 with "negative", else 6'},
-        option_choices={"classifier_pooling": CLASSIFIER_POOLINGS, "auxiliary_on_fake": AUXILIARY_ON_FAKE},
+        option_choices={"conditioning": CONDITIONINGS, "classifier_pooling": CLASSIFIER_POOLINGS,
+                        "auxiliary_on_fake": AUXILIARY_ON_FAKE},
         counts=("stages", "latent_dim", "code_dim", "discriminator_filters", "diversity_stride", "faces"),
         data_options={"faces": 2048},
         synthetic_options=("faces",),

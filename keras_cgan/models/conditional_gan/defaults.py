@@ -1,4 +1,4 @@
-"""The ConditionalGAN's default settings and the choices of two of its arguments, without TensorFlow.
+"""The ConditionalGAN's default settings and the choices of three of its arguments, without TensorFlow.
 
 `presets.py` builds from `DEFAULT`; `keras-cgan train conditional_gan --help`
 shows it before TensorFlow is imported.
@@ -10,6 +10,8 @@ Example:
 ('concat_acgan', (False, True, 'negative'))
 """
 
+# The discriminator designs of `networks.conditional_discriminator` (`conditioning`).
+CONDITIONINGS = ("concat", "projection", "acgan", "concat_acgan", "tacgan", "two_head", "none")
 # What D's classifier learns from generated images: nothing, their condition, or no label at all.
 AUXILIARY_ON_FAKE = (False, True, "negative")
 CLASSIFIER_POOLINGS = ("flatten", "max_avg")  # of `networks.conditional_discriminator`

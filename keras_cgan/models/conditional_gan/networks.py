@@ -24,9 +24,8 @@ from keras import layers
 from keras_cgan import checks
 from keras_cgan import conditions as conditions_lib
 from keras_cgan.layers import check_output_activation, image_output
-from keras_cgan.models.conditional_gan.defaults import CLASSIFIER_POOLINGS
+from keras_cgan.models.conditional_gan.defaults import CLASSIFIER_POOLINGS, CONDITIONINGS
 
-CONDITIONINGS = ("concat", "projection", "acgan", "concat_acgan", "tacgan", "two_head", "none")
 LABELLED = ("acgan", "concat_acgan", "tacgan")  # designs whose classifier predicts the condition's labels
 ACGAN = ("acgan", "concat_acgan")  # those that build the `acgan` design, whose classifier `"negative"` trains
 CONDITION_AT = ("input", "every_block")

@@ -938,7 +938,7 @@ class GANModel(InputChecks, keras.Model):
         functions = {}
 
         def function(*args, **kwargs):
-            key = (self.trace_key(), self._host_checked)  # a step of `predict` on checked arrays checks them no more
+            key = self.trace_key()
             if key not in functions:
                 make(force=True)  # Keras' builder sets `self.<attr>`; keep it, restore the dispatcher.
                 functions[key] = getattr(self, attr)
@@ -1332,26 +1332,12 @@ class GANModel(InputChecks, keras.Model):
         values, and the sizes its spec leaves unknown), as `fit` checks them.
         """
         refuse_symbolic(x, "x", "predict")
-        with self._values_checked() as checked:
-            x = self._condition_batch(x, "x")
+        x = self._condition_batch(x, "x")
         position = Position()
         callbacks = _with_step_bar(_user_callbacks(callbacks), verbose) + [position]
         run = lambda: super(GANModel, self).predict(x, batch_size, verbose, steps, callbacks)  # noqa: E731
         source = "The dataset's" if isinstance(x, DATASETS) else "The"
-        with self._checked_on_host(bool(checked)):
-            return self._run_checked(run, position, source, "predict", training=False)
-
-    @contextlib.contextmanager
-    def _checked_on_host(self, checked):
-        """Context in which `predict`'s step checks no more the condition values `checked` on the host already.
-
-        Their message names the argument and the row; the step would pass over every batch again.
-        """
-        saved, self._host_checked = self._host_checked, checked
-        try:
-            yield
-        finally:
-            self._host_checked = saved
+        return self._run_checked(run, position, source, "predict", training=False)
 
     def predict_on_batch(self, x):
         """As `keras.Model.predict_on_batch`, with the condition checks of `predict`; Python ints and lists too.
@@ -1364,10 +1350,7 @@ class GANModel(InputChecks, keras.Model):
             # Keras gives every replica the whole batch (N times the rows); `predict` splits it over them.
             x = self._as_batch(x, "x")
             return self.predict(x, batch_size=len(tf.nest.flatten(x)[0]), verbose=0)
-        with self._values_checked() as checked:
-            x = self._condition_batch(x, "x")
-        with self._checked_on_host(bool(checked)):
-            return super().predict_on_batch(x)
+        return super().predict_on_batch(self._condition_batch(x, "x"))
 
     def __call__(self, *args, **kwargs):
         if not args and "condition" in kwargs:  # `gan(condition=...)`, checked as `gan(...)` is

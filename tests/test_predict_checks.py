@@ -136,15 +136,14 @@ def test_a_subclass_generate_takes_its_condition_by_its_own_name_or_through_args
             return super().generate(*args, **kwargs) * 0.5
 
     conditions, noise = np.arange(4) % 4, np.random.default_rng(1).normal(size=(4, *gan.noise_shape)).astype("float32")
-    expected = 0.5 * np.asarray(gan.generate(conditions, noise=noise))
+    inputs = [keras.Input((), dtype="int32"), keras.Input(gan.noise_shape)]
     for subclass, name in ((Named, "labels"), (Passed, "condition")):
         model = subclass.from_config(gan.get_config())
-        model.set_weights(gan.get_weights())
+        expected = 0.5 * np.asarray(type(gan).generate(model, conditions, noise=noise))  # the model's own weights
         np.testing.assert_allclose(np.asarray(model.generate(**{name: conditions}, noise=noise)), expected, atol=1e-6)
-        inputs = [keras.Input((), dtype="int32"), keras.Input(gan.noise_shape)]
-        for outputs in (model.generate(**{name: inputs[0]}, noise=inputs[1]), model.generate(*inputs)):
-            wrapped = keras.Model(inputs, outputs)
-            np.testing.assert_allclose(np.asarray(wrapped([conditions, noise])), expected, atol=1e-6)
+        # `Named` on a `keras.Input` given by its own name; `Passed` through `*args`, the noise by position.
+        outputs = model.generate(labels=inputs[0], noise=inputs[1]) if subclass is Named else model.generate(*inputs)
+        np.testing.assert_allclose(np.asarray(keras.Model(inputs, outputs)([conditions, noise])), expected, atol=1e-6)
 
 
 def test_stackgan_generate_stages_on_a_keras_input_makes_a_node_as_generate_does():
@@ -157,13 +156,12 @@ def test_stackgan_generate_stages_on_a_keras_input_makes_a_node_as_generate_does
     gan = build_default((4, 8), 4, latent_dim=4, code_dim=2, base_filters=4, active_stages=2, seed=0)  # not compiled
     conditions, noise = np.arange(4) % 4, np.random.default_rng(1).normal(size=(4, *gan.noise_shape)).astype("float32")
     inputs = [keras.Input((), dtype="int32"), keras.Input(gan.noise_shape)]
-    for stages in (None, 1):
+    for stages in (None, 1):  # the active stages (2); fewer
         images, stats = gan.generate_stages(inputs[0], noise=inputs[1], stages=stages)
-        wrapped = keras.Model(inputs, [*images, stats])
-        want_images, want_stats = gan.generate_stages(conditions, noise=noise, stages=stages)
         assert len(images) == (stages or gan.stages())
-        for got, want in zip(wrapped([conditions, noise]), [*want_images, want_stats]):
-            np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=1e-6)
+    want_images, want_stats = gan.generate_stages(conditions, noise=noise, stages=1)
+    for got, want in zip(keras.Model(inputs, [*images, stats])([conditions, noise]), [*want_images, want_stats]):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), atol=1e-6)
     with pytest.raises(ValueError, match=re.escape("`noise` has width 3; this StackGAN takes noise of width 6")):
         gan.generate_stages(inputs[0], noise=keras.Input((3,)))
 

@@ -168,7 +168,8 @@ def test_stackgan_generate_stages_on_a_keras_input_makes_a_node_as_generate_does
 
 def test_the_methods_that_run_on_values_refuse_a_keras_input_by_name(built):
     # `predict(keras.Input(...))` met "int() argument must be ... not 'NoneType'", `predict_on_batch` "You cannot
-    # convert it to a NumPy array", `fit` "object of type 'KerasTensor' has no len()".
+    # convert it to a NumPy array" (as did `NextFrameGAN.rollout` and `SEGAN.enhance`), `fit` "object of type
+    # 'KerasTensor' has no len()".
     import keras
 
     gan = built("conditional")
@@ -180,6 +181,8 @@ def test_the_methods_that_run_on_values_refuse_a_keras_input_by_name(built):
         (lambda: gan.fit(labels, targets, verbose=0), "x"),
         (lambda: gan.evaluate(conditions, images, verbose=0), "y"),
         (lambda: gan.fit(conditions, targets, validation_data=(labels, targets), verbose=0), "validation_data[0]"),
+        (lambda: built("next_frame").rollout(keras.Input((2, 8, 8, 1)), 2), "context"),
+        (lambda: built("segan").enhance(keras.Input((families.WINDOW,))), "waveform"),
     ):
         with pytest.raises(ValueError, match=re.escape(f"`{name}` is a `keras.Input` (symbolic") + ".* `gan.generate"):
             run()

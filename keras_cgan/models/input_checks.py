@@ -82,12 +82,13 @@ def _check_one_batch(values, where, what="condition"):
     )
 
 
-def refuse_symbolic(values, where, method):
-    """Raises `ValueError` naming `where` when `values` hold a `keras.Input` (symbolic), which `method` cannot run on."""
+def refuse_symbolic(values, where, method, takes="arrays, tensors, a dataset"):
+    """Raises `ValueError` naming `where` when `values` hold a `keras.Input` (symbolic), which `method` cannot run on;
+    `takes` says what it runs on."""
     if any(keras.backend.is_keras_tensor(t) for t in tf.nest.flatten(values)):
         raise ValueError(
             f"`{where}` is a `keras.Input` (symbolic: a shape and dtype, no values); `{method}` runs on values "
-            "(arrays, tensors, a dataset). To build a functional model, call the model on it instead: "
+            f"({takes}). To build a functional model, call the model on it instead: "
             "`gan(inputs)` or `gan.generate(inputs)`."
         )
 

@@ -12,6 +12,7 @@ from keras_cgan.conditions.base import fits_per_sample
 from keras_cgan.models.segan import waveform as waveform_lib
 from keras_cgan.models.segan.emphasis import DeEmphasis, PreEmphasis
 from keras_cgan.models.gan_model import GANModel
+from keras_cgan.models.input_checks import refuse_symbolic
 
 L1_DOMAINS = ("waveform", "emphasized")
 
@@ -304,6 +305,7 @@ class SEGAN(GANModel):
         Returns:
             float32 array of shape `(T,)`.
         """
+        refuse_symbolic(waveform, "waveform", "enhance", takes="an array or tensor of samples")
         x = np.asarray(waveform)
         check_samples(x, "waveform", "`enhance` samples", self.sample_kind, use="generate", why="")
         x = checks.mono(x, "waveform").astype("float32")

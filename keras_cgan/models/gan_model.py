@@ -45,7 +45,9 @@ import tensorflow as tf
 from keras_cgan import checks, distribute
 from keras_cgan import losses as losses_lib
 from keras_cgan.callbacks import steps_per_execution
-from keras_cgan.models.input_checks import DATASETS, InputChecks, Position, batches_of_pairs, refuse_symbolic
+from keras_cgan.models.input_checks import (
+    DATASETS, InputChecks, Position, batches_of_pairs, refuse_symbolic, symbolic,
+)
 
 UPDATES = ("alternating", "simultaneous")
 STEP_KINDS = ("train", "test", "predict")
@@ -492,10 +494,7 @@ class GANModel(InputChecks, keras.Model):
         condition = self.prepare_condition(tf.nest.map_structure(convert, condition))
         return condition, None if noise is None else convert(noise)
 
-    @staticmethod
-    def _symbolic(condition):
-        """Whether `condition` is symbolic (`keras.Input`), which only the model's call takes."""
-        return any(keras.backend.is_keras_tensor(t) for t in tf.nest.flatten(condition))
+    _symbolic = staticmethod(symbolic)  # whether a condition is a `keras.Input`, which only the model's call takes
 
     def _prepared(self, condition):
         """Whether `condition` is a batch the model prepared: within a step or `_own_batch()`, not a user's."""

@@ -82,10 +82,15 @@ def _check_one_batch(values, where, what="condition"):
     )
 
 
+def symbolic(values):
+    """Whether `values` hold a `keras.Input` (symbolic), which only a model's call takes."""
+    return any(keras.backend.is_keras_tensor(t) for t in tf.nest.flatten(values))
+
+
 def refuse_symbolic(values, where, method, takes="arrays, tensors, a dataset"):
     """Raises `ValueError` naming `where` when `values` hold a `keras.Input` (symbolic), which `method` cannot run on;
     `takes` says what it runs on."""
-    if any(keras.backend.is_keras_tensor(t) for t in tf.nest.flatten(values)):
+    if symbolic(values):
         raise ValueError(
             f"`{where}` is a `keras.Input` (symbolic: a shape and dtype, no values); `{method}` runs on values "
             f"({takes}). To build a functional model, call the model on it instead: "

@@ -45,7 +45,9 @@ import tensorflow as tf
 from keras_cgan import checks, distribute
 from keras_cgan import losses as losses_lib
 from keras_cgan.callbacks import steps_per_execution
-from keras_cgan.models.input_checks import DATASETS, InputChecks, Position, batches_of_pairs, refuse_symbolic
+from keras_cgan.models.input_checks import (
+    DATASETS, InputChecks, Position, batches_of_pairs, refuse_symbolic, symbolic,
+)
 
 UPDATES = ("alternating", "simultaneous")
 STEP_KINDS = ("train", "test", "predict")
@@ -492,10 +494,7 @@ class GANModel(InputChecks, keras.Model):
         condition = self.prepare_condition(tf.nest.map_structure(convert, condition))
         return condition, None if noise is None else convert(noise)
 
-    @staticmethod
-    def _symbolic(condition):
-        """Whether `condition` is symbolic (`keras.Input`), which only the model's call takes."""
-        return any(keras.backend.is_keras_tensor(t) for t in tf.nest.flatten(condition))
+    _symbolic = staticmethod(symbolic)  # whether a condition is a `keras.Input`, which only the model's call takes
 
     def _prepared(self, condition):
         """Whether `condition` is a batch the model prepared: within a step or `_own_batch()`, not a user's."""
@@ -938,7 +937,7 @@ class GANModel(InputChecks, keras.Model):
         functions = {}
 
         def function(*args, **kwargs):
-            key = (self.trace_key(), self._host_checked)  # a step of `predict` on checked arrays checks them no more
+            key = self.trace_key()
             if key not in functions:
                 make(force=True)  # Keras' builder sets `self.<attr>`; keep it, restore the dispatcher.
                 functions[key] = getattr(self, attr)
@@ -1332,26 +1331,12 @@ class GANModel(InputChecks, keras.Model):
         values, and the sizes its spec leaves unknown), as `fit` checks them.
         """
         refuse_symbolic(x, "x", "predict")
-        with self._values_checked() as checked:
-            x = self._condition_batch(x, "x")
+        x = self._condition_batch(x, "x")
         position = Position()
         callbacks = _with_step_bar(_user_callbacks(callbacks), verbose) + [position]
         run = lambda: super(GANModel, self).predict(x, batch_size, verbose, steps, callbacks)  # noqa: E731
         source = "The dataset's" if isinstance(x, DATASETS) else "The"
-        with self._checked_on_host(bool(checked)):
-            return self._run_checked(run, position, source, "predict", training=False)
-
-    @contextlib.contextmanager
-    def _checked_on_host(self, checked):
-        """Context in which `predict`'s step checks no more the condition values `checked` on the host already.
-
-        Their message names the argument and the row; the step would pass over every batch again.
-        """
-        saved, self._host_checked = self._host_checked, checked
-        try:
-            yield
-        finally:
-            self._host_checked = saved
+        return self._run_checked(run, position, source, "predict", training=False)
 
     def predict_on_batch(self, x):
         """As `keras.Model.predict_on_batch`, with the condition checks of `predict`; Python ints and lists too.
@@ -1364,10 +1349,7 @@ class GANModel(InputChecks, keras.Model):
             # Keras gives every replica the whole batch (N times the rows); `predict` splits it over them.
             x = self._as_batch(x, "x")
             return self.predict(x, batch_size=len(tf.nest.flatten(x)[0]), verbose=0)
-        with self._values_checked() as checked:
-            x = self._condition_batch(x, "x")
-        with self._checked_on_host(bool(checked)):
-            return super().predict_on_batch(x)
+        return super().predict_on_batch(self._condition_batch(x, "x"))
 
     def __call__(self, *args, **kwargs):
         if not args and "condition" in kwargs:  # `gan(condition=...)`, checked as `gan(...)` is

@@ -40,12 +40,10 @@ SAMPLE_WEIGHT_MESSAGE = (
 
 
 class _Uses(threading.local):
-    """Per thread, `{id(model): {block: use}}`: the `_checked_for` blocks open on each model, the innermost last;
-    and `values`, the `where` of each batch whose values `_check_values` checked within `_values_checked()`."""
+    """Per thread, `{id(model): {block: use}}`: the `_checked_for` blocks open on each model, the innermost last."""
 
     def __init__(self):
         self.by_model = {}
-        self.values = None
 
 
 _USES = _Uses()
@@ -84,12 +82,18 @@ def _check_one_batch(values, where, what="condition"):
     )
 
 
-def refuse_symbolic(values, where, method):
-    """Raises `ValueError` naming `where` when `values` hold a `keras.Input` (symbolic), which `method` cannot run on."""
-    if any(keras.backend.is_keras_tensor(t) for t in tf.nest.flatten(values)):
+def symbolic(values):
+    """Whether `values` hold a `keras.Input` (symbolic), which only a model's call takes."""
+    return any(keras.backend.is_keras_tensor(t) for t in tf.nest.flatten(values))
+
+
+def refuse_symbolic(values, where, method, takes="arrays, tensors, a dataset"):
+    """Raises `ValueError` naming `where` when `values` hold a `keras.Input` (symbolic), which `method` cannot run on;
+    `takes` says what it runs on."""
+    if symbolic(values):
         raise ValueError(
             f"`{where}` is a `keras.Input` (symbolic: a shape and dtype, no values); `{method}` runs on values "
-            "(arrays, tensors, a dataset). To build a functional model, call the model on it instead: "
+            f"({takes}). To build a functional model, call the model on it instead: "
             "`gan(inputs)` or `gan.generate(inputs)`."
         )
 
@@ -171,9 +175,6 @@ class InputChecks:
 
     # What the samples are, for the hints on scaling them (`checks.SAMPLE_KINDS`); a family of waveforms says "audio".
     sample_kind = "image"
-    # True while `predict` runs on conditions whose values it checked on the host; its step then checks them no more.
-    # A plain attribute, not per thread: a strategy traces each replica's step in a thread of its own.
-    _host_checked = False
 
     def __init_subclass__(cls, **kwargs):
         """A subclass's `sample_kind` is checked as the class is defined, not when a message first needs it."""
@@ -232,23 +233,10 @@ class InputChecks:
         """
         open_blocks = _USES.by_model.get(id(self))
         use = next(reversed(open_blocks.values())) if open_blocks else "generate"
-        concrete = isinstance(samples, np.ndarray) or hasattr(samples, "numpy")
-        if getattr(self, "check_data", True) or not concrete:
+        if getattr(self, "check_data", True) or not (isinstance(samples, np.ndarray) or hasattr(samples, "numpy")):
             check_samples(samples, where, what, self.sample_kind, use)
-            if concrete and _USES.values is not None:
-                _USES.values.append(where)
         else:
             check_samples(tf.TensorSpec(samples.shape, samples.dtype), where, what, self.sample_kind, use)
-
-    @staticmethod
-    @contextlib.contextmanager
-    def _values_checked():
-        """Yields a list of the `where` of each batch whose values `_check_values` checked within it (this thread)."""
-        saved, _USES.values = _USES.values, []
-        try:
-            yield _USES.values
-        finally:
-            _USES.values = saved
 
     @contextlib.contextmanager
     def _checked_for(self, use):
@@ -468,16 +456,12 @@ class InputChecks:
         return tf.logical_and(tf.size(got) == len(shape) + 1, tf.reduce_all((padded == want) | (want < 0)))
 
     def _batch_checks(self, condition, target):
-        """In-graph asserts on this replica's batch (no host sync); the step's updates wait for them.
-
-        None on conditions whose values `predict` checked on the host (`_host_checked`): that message names
-        the argument and the row.
-        """
+        """In-graph asserts on this replica's batch (no host sync); the step's updates wait for them."""
         if not getattr(self, "check_data", True):
             return []
         checks = []
         for what, tensor in self.checked_samples(condition, target).items():
-            if tensor is None or (what == "conditions" and self._host_checked):  # `predict`'s targets; arrays
+            if tensor is None:  # `predict`'s targets
                 continue
             values = tf.cast(tensor, "float32")
             ok = tf.reduce_all(tf.abs(values) <= SAMPLE_LIMIT)  # one pass; False for NaN and inf

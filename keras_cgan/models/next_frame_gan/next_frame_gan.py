@@ -8,6 +8,7 @@ from keras_cgan import checks, losses
 from keras_cgan.checks import check_samples
 from keras_cgan.conditions.base import fits_per_sample
 from keras_cgan.models.gan_model import GANModel
+from keras_cgan.models.input_checks import refuse_symbolic
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
@@ -268,6 +269,7 @@ class NextFrameGAN(GANModel):
         Returns:
             float32 numpy `[B, steps, H, W, C]`.
         """
+        refuse_symbolic(context, "context", "rollout", takes="arrays or tensors")
         check_samples(np.asarray(context), "context", "context frames", use="generate")
         context = np.asarray(context, np.float32)
         k = self.context_frames

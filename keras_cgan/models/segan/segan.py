@@ -10,6 +10,7 @@ from keras_cgan.conditions.base import fits_per_sample
 from keras_cgan.models.segan import waveform as waveform_lib
 from keras_cgan.models.segan.emphasis import DeEmphasis, PreEmphasis
 from keras_cgan.models.gan_model import GANModel
+from keras_cgan.models.input_checks import refuse_symbolic
 
 L1_DOMAINS = ("waveform", "emphasized")
 
@@ -302,6 +303,7 @@ class SEGAN(GANModel):
         Returns:
             float32 array of shape `(T,)`.
         """
+        refuse_symbolic(waveform, "waveform", "enhance", takes="an array or tensor of samples")
         hop = waveform_lib.check_hop(self.window, hop)  # before the audio is filtered
         batch_size = checks.integer("batch_size", batch_size, low=1)
         x = waveform_lib.checked_signal(waveform, "waveform", "`enhance` samples", self.sample_kind).astype("float32")

@@ -137,6 +137,14 @@ def test_two_files_of_one_name_in_a_side_are_refused_naming_both(tmp_path):
     # Was refused without saying what to do.
     with pytest.raises(ValueError, match=r"A/x\.jpg and .*A/x\.png have one name: .*rename or remove one of them"):
         scan_paired_folder(str(tmp_path))
+    # The clash of two names without their extension was a `CaseClash` ("differ only in case").
+    from keras_cgan.data import files
+
+    stem = lambda path: os.path.splitext(path)[0]
+    with pytest.raises(files.ExtensionClash, match=r"^x\.jpg and X\.png differ in extension$"):
+        files.by_name_any_case(["x.jpg", "y.png", "X.png"], stem)
+    with pytest.raises(files.CaseClash, match=r"^x\.png and X\.png differ only in case$"):
+        files.by_name_any_case(["x.png", "X.png"], stem)
 
 
 def test_gray_with_alpha_reads_as_gray(tmp_path):

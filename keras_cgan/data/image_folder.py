@@ -242,12 +242,12 @@ def image_path(folder, image_id, where, annotations=None):
     try:
         path = _image_file(folder, image_id) or (_image_file(base, image_id) if base and image_id else None)
     except files.NameClash as clash:
-        why = ("case (image names are read in any case, as a case-insensitive file system reads them)"
+        why = ("only in case (image names are read in any case, as a case-insensitive file system reads them)"
                if isinstance(clash, files.CaseClash) else
-               "extension (an id without its extension is read with any image extension)")
+               "in extension (an id without its extension is read with any image extension, in any case)")
         raise ValueError(
-            f"{where}: image {image_id!r} names both {clash.first} and {clash.second}, whose names differ only in "
-            f"{why}; rename or remove one of them."
+            f"{where}: image {image_id!r} names both {clash.first} and {clash.second}, whose names differ {why}; "
+            "rename or remove one of them."
         ) from None
     if path is None:
         tried = _candidates(folder, image_id)[0]

@@ -1,6 +1,7 @@
 """Paired image folders, synthetic pix2pix tasks and image quality metrics."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -410,7 +411,7 @@ def test_metrics_by_hand():
         image_quality.psnr(real, real[:, :8])
 
 
-def test_translate_takes_the_tiff_and_webp_files_training_reads(tmp_path):
+def test_translate_takes_the_tiff_and_webp_files_training_reads(tmp_path, monkeypatch):
     # `keras-cgan translate in/ out/` skipped them ("the folder holds no images (.jpg, ..., .gif)") and refused
     # an output named `.tif`, though `train pix2pix` reads both formats.
     import argparse
@@ -424,6 +425,14 @@ def test_translate_takes_the_tiff_and_webp_files_training_reads(tmp_path):
     assert sorted(os.path.basename(target) for _, target in pairs) == ["0.tif", "1.tiff", "2.webp"]
     one = argparse.Namespace(input=str(tmp_path / "0.tif"), output=str(tmp_path / "o.webp"), overwrite=False)
     assert translate._pairs(one) == [(str(tmp_path / "0.tif"), str(tmp_path / "o.webp"))]
+    # An AVIF output where Pillow writes none was "unknown file extension: .avif" once the image was translated.
+    from keras_cgan.data import image_folder
+
+    monkeypatch.setattr(image_folder, "avif_readable", lambda: False)
+    one.output = str(tmp_path / "o.avif")
+    with pytest.raises(ValueError, match=re.escape(f"{one.output}: an AVIF image, which this Pillow does not write (")
+                       + r".*pillow>=11\.2.*or give a name ending in \.png\.$"):
+        translate._pairs(one)
 
 
 def test_an_rgba_png_is_decoded_by_pillow_only_when_read_without_its_alpha(tmp_path, monkeypatch):

@@ -1,6 +1,7 @@
 """Paired image folders, synthetic pix2pix tasks and image quality metrics."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -137,6 +138,14 @@ def test_two_files_of_one_name_in_a_side_are_refused_naming_both(tmp_path):
     # Was refused without saying what to do.
     with pytest.raises(ValueError, match=r"A/x\.jpg and .*A/x\.png have one name: .*rename or remove one of them"):
         scan_paired_folder(str(tmp_path))
+    # The clash of two names without their extension was a `CaseClash` ("differ only in case").
+    from keras_cgan.data import files
+
+    stem = lambda path: os.path.splitext(path)[0]
+    with pytest.raises(files.ExtensionClash, match=r"^x\.jpg and X\.png differ in extension$"):
+        files.by_name_any_case(["x.jpg", "y.png", "X.png"], stem)
+    with pytest.raises(files.CaseClash, match=r"^x\.png and X\.png differ only in case$"):
+        files.by_name_any_case(["x.png", "X.png"], stem)
 
 
 def test_gray_with_alpha_reads_as_gray(tmp_path):
@@ -402,7 +411,7 @@ def test_metrics_by_hand():
         image_quality.psnr(real, real[:, :8])
 
 
-def test_translate_takes_the_tiff_and_webp_files_training_reads(tmp_path):
+def test_translate_takes_the_tiff_and_webp_files_training_reads(tmp_path, monkeypatch):
     # `keras-cgan translate in/ out/` skipped them ("the folder holds no images (.jpg, ..., .gif)") and refused
     # an output named `.tif`, though `train pix2pix` reads both formats.
     import argparse
@@ -416,6 +425,14 @@ def test_translate_takes_the_tiff_and_webp_files_training_reads(tmp_path):
     assert sorted(os.path.basename(target) for _, target in pairs) == ["0.tif", "1.tiff", "2.webp"]
     one = argparse.Namespace(input=str(tmp_path / "0.tif"), output=str(tmp_path / "o.webp"), overwrite=False)
     assert translate._pairs(one) == [(str(tmp_path / "0.tif"), str(tmp_path / "o.webp"))]
+    # An AVIF output where Pillow writes none was "unknown file extension: .avif" once the image was translated.
+    from keras_cgan.data import image_folder
+
+    monkeypatch.setattr(image_folder, "avif_readable", lambda: False)
+    one.output = str(tmp_path / "o.avif")
+    with pytest.raises(ValueError, match=re.escape(f"{one.output}: an AVIF image, which this Pillow does not write (")
+                       + r".*pillow>=11\.2.*or give a name ending in \.png\.$"):
+        translate._pairs(one)
 
 
 def test_an_rgba_png_is_decoded_by_pillow_only_when_read_without_its_alpha(tmp_path, monkeypatch):

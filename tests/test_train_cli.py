@@ -306,14 +306,20 @@ def test_export_tflite_refuses_calibration_data_without_int8(runs, tmp_path, cap
     assert "used by --quantization int8 only" in capsys.readouterr().err and not os.path.exists(tmp_path / "g.tflite")
 
 
-@pytest.mark.parametrize("family, name", [("conditional_gan", "samples.txt"), ("segan", "samples.png")])
+@pytest.mark.parametrize("family, name", [("conditional_gan", "samples.txt"), ("segan", "samples.png"),
+                                          ("conditional_gan", "samples.avif")])
 def test_sample_refuses_an_out_it_cannot_write_before_the_model_loads(runs, tmp_path, monkeypatch, capsys, family, name):
     from keras_cgan.cli import train as train_cli
+    from keras_cgan.data import image_folder
 
     monkeypatch.setattr(train_cli, "load_run", None)
+    monkeypatch.setattr(image_folder, "avif_readable", lambda: False)  # was "unknown file extension" at the end
     assert main(["sample", "--run", runs[family], "--out", str(tmp_path / name)]) == 2
     error = capsys.readouterr().err
-    assert f"--out {tmp_path / name}: give a name ending in one of " in error and "Traceback" not in error
+    said = "give a name ending in one of "
+    if name.endswith(".avif"):
+        said = "an AVIF image, which this Pillow does not write (built without libavif, or older than 11.2); install"
+    assert f"--out {tmp_path / name}: {said}" in error and "Traceback" not in error
     assert (".wav" in error) == (family == "segan")
 
 

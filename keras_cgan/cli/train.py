@@ -896,7 +896,7 @@ def check_sample(args):
 @errors_to_status((ValueError, OSError))
 def run_sample(args):
     """Runs `keras-cgan sample`; returns the exit status."""
-    from keras_cgan.data import paired_images
+    from keras_cgan.data import image_folder, paired_images
 
     check_sample(args)
     run = os.path.abspath(args.run)
@@ -910,6 +910,7 @@ def run_sample(args):
     endings = (".wav",) if extension == ".wav" else paired_images.IMAGE_EXTENSIONS  # as `translate` writes
     if not out.lower().endswith(endings):
         raise ValueError(f"--out {out}: give a name ending in one of {', '.join(endings)}.")
+    image_folder.check_writable(out, f"--out {out}")
     if args.out:
         check_output_file(out, f"--out {out}", args.overwrite)
     elif problem := checks.folder_problem(run):  # a free name in the run folder

@@ -41,10 +41,13 @@ def add_translate_subcommand(subparsers, help=None):
 
 def _pairs(args):
     from keras_cgan.cli.files import input_output_pairs
-    from keras_cgan.data import paired_images
+    from keras_cgan.data import image_folder, paired_images
 
-    return input_output_pairs(args.input, args.output, paired_images.IMAGE_EXTENSIONS, "images", args.output,
-                              overwrite=args.overwrite, output_extensions=paired_images.IMAGE_EXTENSIONS)
+    pairs = input_output_pairs(args.input, args.output, paired_images.IMAGE_EXTENSIONS, "images", args.output,
+                               overwrite=args.overwrite, output_extensions=paired_images.IMAGE_EXTENSIONS)
+    if not os.path.isdir(args.input):  # (a folder's outputs keep their inputs' names: an AVIF input is refused)
+        image_folder.check_writable(pairs[0][1], args.output)
+    return pairs
 
 
 def generator_for(generator, height, width):

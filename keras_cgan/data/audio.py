@@ -205,7 +205,7 @@ def paired_files(clean_dir, noisy_dir):
             by_key[side] = files.by_name_any_case(wavs)
         except files.CaseClash as clash:
             raise ValueError(f"{os.path.join(d, clash.first)} and {os.path.join(d, clash.second)} differ only in "
-                             "case, and pairs are matched by name in any case; keep one of them.") from None
+                             "case, and pairs are matched by name in any case; rename or remove one of them.") from None
         names[side] = set(by_key[side])
     only_clean = sorted(by_key["clean"][k] for k in names["clean"] - names["noisy"])
     only_noisy = sorted(by_key["noisy"][k] for k in names["noisy"] - names["clean"])

@@ -45,10 +45,10 @@ class CaseClash(NameClash):
 
 
 class ExtensionClash(NameClash):
-    """Two files of one folder whose names differ in their extension (`0.jpg` and `0.png`), which a name
-    without its extension finds both."""
+    """Two files of one folder whose names differ in their extension (`0.jpg` and `0.png`, `a.png` and `A.jpg`),
+    which a name without its extension finds both."""
 
-    how = "differ only in extension"
+    how = "differ in extension"
 
 
 def clash(first, second):
@@ -60,12 +60,13 @@ def clash(first, second):
 
 def by_name_any_case(items, name=lambda item: item):
     """`{lower-case name: item}` of `items` by their names `name(item)` read in any case, as a case-insensitive
-    file system reads them; `CaseClash` naming the first two items of one name (`a.wav` and `A.wav`)."""
+    file system reads them; the `clash` of the first two items of one name: a `CaseClash` (`a.wav` and `A.wav`),
+    or an `ExtensionClash` where `name` leaves the extension out (`a.png` and `a.jpg`)."""
     table = {}
     for item in items:
         key = name(item).lower()
         if key in table:
-            raise CaseClash(table[key], item)
+            raise clash(table[key], item)
         table[key] = item
     return table
 

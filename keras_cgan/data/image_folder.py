@@ -242,12 +242,12 @@ def image_path(folder, image_id, where, annotations=None):
     try:
         path = _image_file(folder, image_id) or (_image_file(base, image_id) if base and image_id else None)
     except files.NameClash as clash:
-        why = ("case (image names are read in any case, as a case-insensitive file system reads them)"
+        why = ("only in case (image names are read in any case, as a case-insensitive file system reads them)"
                if isinstance(clash, files.CaseClash) else
-               "extension (an id without its extension is read with any image extension)")
+               "in extension (an id without its extension is read with any image extension, in any case)")
         raise ValueError(
-            f"{where}: image {image_id!r} names both {clash.first} and {clash.second}, whose names differ only in "
-            f"{why}; rename or remove one of them."
+            f"{where}: image {image_id!r} names both {clash.first} and {clash.second}, whose names differ {why}; "
+            "rename or remove one of them."
         ) from None
     if path is None:
         tried = _candidates(folder, image_id)[0]
@@ -268,6 +268,10 @@ WEBP_CUT_SHORT = (
 AVIF_UNREADABLE = (
     "an AVIF image, which this Pillow does not read (built without libavif, or older than 11.2); install a "
     "Pillow that does (`pip install -U \"pillow>=11.2\"`: its wheels read AVIF), or convert the file to PNG"
+)
+AVIF_UNWRITABLE = (
+    "an AVIF image, which this Pillow does not write (built without libavif, or older than 11.2); install a "
+    "Pillow that does (`pip install -U \"pillow>=11.2\"`: its wheels write AVIF), or give a name ending in .png"
 )
 _HEAD = 1 << 16  # bytes read for a JPEG's headers (an EXIF block with its thumbnail fits)
 
@@ -480,10 +484,17 @@ def write_image(picture, path):
 
 
 def avif_readable():
-    """Whether this Pillow reads AVIF images: 11.2 and later, built with libavif (its wheels are)."""
+    """Whether this Pillow reads and writes AVIF images: 11.2 and later, built with libavif (its wheels are)."""
     from PIL import features
 
     return "avif" in features.modules and features.check_module("avif")
+
+
+def check_writable(path, label):
+    """A `ValueError` (`LABEL: ...`, what to do) when `path` is an AVIF where this Pillow writes none: refused
+    before any model is loaded, where `write_image` would fail at the end ("unknown file extension: .avif")."""
+    if os.fspath(path).lower().endswith(".avif") and not avif_readable():
+        raise ValueError(f"{label}: {AVIF_UNWRITABLE}.")
 
 
 def open_image(path):

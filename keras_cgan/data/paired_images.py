@@ -226,7 +226,7 @@ def scan_paired_folder(path, channels=None):
         name = lambda p: os.path.splitext(os.path.basename(p))[0]
         try:  # as a case-insensitive file system reads names: `Img1.png` is `img1.png`
             a_by, b_by = files.by_name_any_case(a_files, name), files.by_name_any_case(b_files, name)
-        except files.CaseClash as clash:
+        except files.NameClash as clash:  # of case (`a.png`, `A.png`) or extension (`a.png`, `a.jpg`)
             raise ValueError(
                 f"{clash.first} and {clash.second} have one name: pairs are matched by name in any case without its "
                 "extension, so each name may occur once in A/ and once in B/; rename or remove one of them."

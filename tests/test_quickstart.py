@@ -119,12 +119,16 @@ def test_quickstart_refuses_a_batch_larger_than_the_digits_and_leaves_no_folder(
 def test_the_command_checks_its_options_once(tmp_path, monkeypatch):
     from keras_cgan.cli.main import main
 
-    checked, trained = [], []
-    check = quickstart._check
-    monkeypatch.setattr(quickstart, "_check", lambda args: checked.append(args) or check(args))
+    checked, trained = {"_check_options": [], "_check_batch_size": []}, []
+    for name, calls in checked.items():
+        check = getattr(quickstart, name)
+        monkeypatch.setattr(quickstart, name, lambda args, check=check, calls=calls: calls.append(args) or check(args))
     monkeypatch.setattr(quickstart, "_train_and_score", trained.append)  # no training: only the checks count
+    # `keras-cgan` makes the options' checks (and --out's) before it imports TensorFlow, and the command made
+    # them again.
     assert main(["quickstart", "--epochs", "1", "--out", str(tmp_path / "q")]) == 0
-    assert len(checked) == 1 and len(trained) == 1
+    assert {name: len(calls) for name, calls in checked.items()} == {"_check_options": 1, "_check_batch_size": 1}
+    assert len(trained) == 1
 
 
 def test_a_quickstart_folder_given_as_a_run_is_named(tmp_path, capsys):

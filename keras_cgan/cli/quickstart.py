@@ -47,9 +47,14 @@ def build_parser(parser=None):
 
 def _check(args):
     """Refuses bad option values before anything is trained (`ValueError` naming the option)."""
+    _check_options(args)
+    _check_batch_size(args)
+
+
+def _check_batch_size(args):
+    """`--batch-size` against the digits it trains on (`ValueError`): the check of `_check` that loads them."""
     from keras_cgan.data import digits
 
-    _check_options(args)
     train_digits = len(digits.load("train", seed=args.seed)[1])
     if args.batch_size > train_digits:
         raise ValueError(
@@ -154,8 +159,11 @@ def add_quickstart_subcommand(subparsers, help=None):
 
 
 def _command(args):
-    """`run` as a command: 0 when done, 2 (and one `error:` line) for a bad option."""
-    if errors_to_status(command="quickstart")(_check)(args) == 2:
+    """`run` as a command, once `_check_options` has passed (`keras-cgan` makes it before it imports TensorFlow).
+
+    Returns 0 when done, 2 (and one `error:` line) for a bad option.
+    """
+    if errors_to_status(command="quickstart")(_check_batch_size)(args) == 2:
         return 2
     _run_checked(args)
     return 0
@@ -167,4 +175,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    raise SystemExit(_command(build_parser().parse_args()))
+    _args = build_parser().parse_args()
+    raise SystemExit(errors_to_status(command="quickstart")(_check_options)(_args) or _command(_args))

@@ -444,7 +444,7 @@ def check_train(args):
         value = getattr(args, flag)
         if value is not None and value < 1:
             raise ValueError(f"--{flag.replace('_', '-')} must be >= 1. Received: {value}")
-    _options(args, _recipes().get(args.family), None)  # `_plan` checks them again, with a resumed run's values
+    _options(args, _recipes().get(args.family), None)  # `_plan` takes them again, over a resumed run's values
 
 
 @errors_to_status()

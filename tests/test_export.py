@@ -300,7 +300,7 @@ def test_bad_model_paths_raise(tmp_path):
     other.write_text("x")
     with pytest.raises(ValueError, match="not a Keras model file"):
         export.to_onnx(str(other), tmp_path / "g.onnx")
-    with pytest.raises(ValueError, match="not found"):
+    with pytest.raises(ValueError, match="^No model file at .*missing.keras.: give a `.keras`"):
         export.to_onnx(str(tmp_path / "missing.keras"), tmp_path / "g.onnx")
     assert not (tmp_path / "g.onnx").exists()
 

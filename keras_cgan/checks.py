@@ -362,12 +362,11 @@ def one_signal_per_row(shape, name, batch, minimum=1, takes=None):
 
     soundfile reads stereo as `(T, 2)`: as a batch it is T utterances of 2
     samples. A batch is refused so when its rows are shorter than `minimum`
-    samples (`takes` says whose, e.g. "the model's 1024-sample windows")
-    or are `CHANNELS` samples or fewer, and it
-    holds more rows than that (an unknown row count, a dataset's, counts as
-    more). The message names `name` and the shape, says to mix to mono, or
-    `batch` (how the caller takes a batch). Other shapes are left to the
-    caller's own checks.
+    samples (`takes` says whose, e.g. "the model's 1024-sample windows") or
+    are `CHANNELS` samples or fewer, and it holds more rows than that (an
+    unknown row count, a dataset's, counts as more). The message names
+    `name` and the shape, says to mix to mono, or `batch` (how the caller
+    takes a batch). Other shapes are left to the caller's own checks.
 
     >>> one_signal_per_row((4, 1024), "x", "pass (N, T)")
     >>> one_signal_per_row((16000, 2), "clean", "pass (N, T)")

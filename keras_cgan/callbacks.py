@@ -287,6 +287,10 @@ def _loadable_copy(path):
 class _UnreadableEpochFile(ValueError):
     """A backup's epoch file (`training_metadata.json`) that cannot be read; the message names it."""
 
+    def __init__(self, path, detail):
+        super().__init__(f"{path}: {detail}")
+        self.path, self.detail = path, detail
+
 
 class SharedBackup(keras.callbacks.BackupAndRestore):
     """Keras' `BackupAndRestore` over a backup every worker reads: the chief alone writes it, every worker restores.
@@ -297,7 +301,9 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
     lies; the chief copies it over the latest when it next writes the
     backup, every worker having read it (Keras' fallback copies it on every
     worker, before reading). That write first copies the latest over the
-    previous one: a readable previous copy is kept.
+    previous one: a readable previous copy is kept. `unreadable` then holds
+    the latest copy's file that could not be read and its error, `(path,
+    error)` (`None` when the latest was read).
 
     `agree_across_workers`: set it on every worker's copy alike (`keras-cgan
     train` does): a restore that fails on any worker, or a write that fails
@@ -319,9 +325,10 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
 
     agree_across_workers = False  # see the class docstring
     _latest_unreadable = False  # the previous copy was read: the chief's next write first puts it back as the latest
+    unreadable = None  # (path, error) of the latest copy's file that could not be read, when the previous one was
 
     def on_train_begin(self, logs=None):
-        self._latest_unreadable = False
+        self._latest_unreadable, self.unreadable = False, None
         _every_part(self, self.restore, errors=(Exception,))  # an OSError, or the storage's (`tf.errors`)
 
     def _replace_latest(self):
@@ -345,7 +352,7 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
             super()._load_model()
         except (json.JSONDecodeError, KeyError, TypeError) as error:  # cut short; `{}`, `[]`: no "epoch" in it
             detail = error if isinstance(error, json.JSONDecodeError) else f"no epoch in it ({type(error).__name__}: {error})"
-            raise _UnreadableEpochFile(f"{self._training_metadata_path}: {detail}") from error
+            raise _UnreadableEpochFile(self._training_metadata_path, detail) from error
 
     def restore(self):
         """Loads the latest backup into the model, or the previous copy where the latest cannot be read."""
@@ -354,10 +361,12 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
         self._reading = self._weights_path  # the weights file an `OSError` is about
         try:
             self._load_model()
-        except (OSError, _UnreadableEpochFile):
+        except (OSError, _UnreadableEpochFile) as error:
             if not tf.io.gfile.exists(self._prev_weights_path):
                 raise
             self._latest_unreadable = True
+            self.unreadable = (error.path, error.detail) if isinstance(error, _UnreadableEpochFile) else (
+                self._weights_path, error)
             paths = self._weights_path, self._training_metadata_path
             try:
                 with _loadable_copy(self._prev_weights_path) as self._weights_path:

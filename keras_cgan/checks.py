@@ -349,9 +349,46 @@ def mono(samples, name, where="", batch="pass one signal at a time"):
     if sum(size > 1 for size in samples.shape) > 1:
         raise ValueError(
             f"`{name}` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape {samples.shape}{where}; "
-            f"mix channels down first (to mono, as `data.audio.read_wav` does), or {batch}."
+            f"mix channels down first (to mono: `x.mean(axis=-1)`, as `data.audio.read_wav` does), or {batch}."
         )
     return samples.reshape(-1)
+
+
+CHANNELS = 8  # audio of up to 7.1 channels: soundfile reads it as (T, C)
+
+
+def one_signal_per_row(shape, name, batch, minimum=1, takes=None):
+    """Raises `ValueError` when a batch of signals of `shape` (`[N, T]` or `[N, T, 1]`) is one signal of channels.
+
+    soundfile reads stereo as `(T, 2)`: as a batch it is T utterances of 2
+    samples. A batch is refused so when its rows are shorter than `minimum`
+    samples (`takes` says whose, e.g. "the model's 1024-sample windows") or
+    are `CHANNELS` samples or fewer, and it holds more rows than that (an
+    unknown row count, a dataset's, counts as more). The message names
+    `name` and the shape, says to mix to mono, or `batch` (how the caller
+    takes a batch). Other shapes are left to the caller's own checks.
+
+    >>> one_signal_per_row((4, 1024), "x", "pass (N, T)")
+    >>> one_signal_per_row((16000, 2), "clean", "pass (N, T)")
+    Traceback (most recent call last):
+    ...
+    ValueError: `clean` has shape (16000, 2): read as 16000 utterances of 2 samples each. ...
+    """
+    if getattr(shape, "rank", 0) is None:  # a `tf.TensorShape(None)`: nothing to tell yet
+        return
+    shape = tuple(None if size is None else int(size) for size in shape)
+    if len(shape) not in (2, 3) or shape[2:] not in ((), (1,)):
+        return
+    rows, length = shape[:2]
+    if length is None or not (length < minimum or length <= CHANNELS) or (rows is not None and rows <= length):
+        return
+    short = f", shorter than {takes or f'{minimum} samples'}" if length < minimum else ""
+    count = "utterances" if rows is None else f"{rows} utterances"
+    raise ValueError(
+        f"`{name}` has shape {shape}: read as {count} of {length} samples each{short}. One signal of "
+        f"several channels, as soundfile reads it ((T, 2) for stereo), is not a batch: mix it to mono first "
+        f"(`x.mean(axis=-1)`), or {batch}."
+    )
 
 
 def single(values):

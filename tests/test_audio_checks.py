@@ -133,6 +133,31 @@ def test_the_metrics_refuse_stereo_with_the_mono_rule_of_enhance(call, name, bat
     assert str(scored.value) == str(checked.value).replace("pass one signal at a time", batch)
 
 
+def test_stereo_as_soundfile_reads_it_is_not_taken_for_a_batch_of_two_sample_utterances():
+    # `metrics.evaluate` scored (T, 2) as T utterances of 2 samples (SNR a mean of them; PESQ "Buffer needs to be
+    # at least 1/4 of a second long", STOI an AxisError); the model's methods said "noisy windows have shape (2,)
+    # per sample; ... Use `enhance()`", not what the array was.
+    gan = tiny_segan()
+    gan.compile()
+    stereo = np.random.default_rng(0).uniform(-0.5, 0.5, (3000, 2)).astype("float32")
+    said = ("has shape {}: read as 3000 utterances of 2 samples each{}. One signal of several channels, as soundfile "
+            "reads it ((T, 2) for stereo), is not a batch: mix it to mono first (`x.mean(axis=-1)`), or {}.")
+    windows = f"pass windows as (N, {WINDOW}, 1); `enhance()` takes mono audio of any length"
+    for call, name, shape, short, batch in [
+        (lambda: audio_metrics.evaluate(stereo, stereo, metrics="snr"), "clean", (3000, 2), "",
+         "pass utterances as (N, T) or as a list of 1-D arrays"),
+        (lambda: gan.evaluate(stereo, stereo, verbose=0), "x", (3000, 2), "", windows),
+        (lambda: gan.predict(stereo[..., None], verbose=0), "x", (3000, 2, 1), "", windows),
+        (lambda: gan(stereo), "condition", (3000, 2), "", windows),
+    ]:
+        short = f", shorter than the model's {WINDOW}-sample windows" if batch == windows else short
+        with pytest.raises(ValueError, match="^" + re.escape(f"`{name}` " + said.format(shape, short, batch)) + "$"):
+            call()
+    with pytest.raises(ValueError, match=re.escape("(3000, 2); mix channels down first (to mono: `x.mean(axis=-1)`")):
+        gan.enhance(stereo)
+    assert audio_metrics.evaluate(stereo.T, stereo.T, metrics="snr")["snr"] > 100  # (N, T): two utterances
+
+
 _SPEECH = 0.5 * np.sin(np.arange(4000) * 0.05) + 0.1 * np.sin(np.arange(4000) * 0.31)
 _NOISY = _SPEECH + 0.1 * np.random.default_rng(0).standard_normal(4000)
 _U8 = np.round(128 + 128 * _SPEECH)  # unsigned 8-bit PCM, as whole floats

@@ -50,7 +50,8 @@ def test_every_enhance_path_refuses_stereo_with_one_message(gan):
         said[name] = str(refused.value).replace(f"`{name.strip()}`", "`x`").replace(" for chunk 1", "")
     assert len(set(said.values())) == 1, said
     assert said["x"] == ("`x` must be one signal, of shape (T,), (T, 1) or (1, T). Received shape (300, 2); mix "
-                         "channels down first (to mono, as `data.audio.read_wav` does), or pass one signal at a time.")
+                         "channels down first (to mono: `x.mean(axis=-1)`, as `data.audio.read_wav` does), or pass "
+                         "one signal at a time.")
     x = np.random.default_rng(0).uniform(-0.5, 0.5, 300).astype("float32")
     np.testing.assert_array_equal(gan.enhance(x[None, :, None]), gan.enhance(x))
 

@@ -37,6 +37,12 @@ def test_call_returns_largest_active_stage_and_all_stages_on_request():
     np.testing.assert_allclose(
         np.asarray(gan.generator_chain(2)([noise, labels])), np.asarray(gan(labels, noise=noise)), atol=1e-6
     )
+    for args, kwargs in (((labels,), dict(all_stages=True, stages=1)), ((labels, False, None, True, 1), {})):
+        with pytest.raises(ValueError, match=re.escape(  # was `stages`' `(images, stats)`, `all_stages` unheard
+                "`all_stages=True` and `stages=1` were both given: `all_stages=True` returns every active stage's "
+                "images, `stages` returns `(images, stats)` through that stage. Give one of them; for the images "
+                "through stage 1, call `generate_stages(condition, stages=1)[0]`.")):
+            gan(*args, **kwargs)
     with pytest.raises(ValueError, match="stages"):
         gan.grow(1)  # never shrinks
     gan.grow(3)

@@ -143,7 +143,8 @@ def test_sample_of_an_interrupted_run_uses_the_backup(cgan_copy, tmp_path):
 
 
 @pytest.mark.parametrize("cut_short", ["latest.weights.h5", "training_metadata.json"])
-def test_a_backup_half_written_when_the_job_was_killed_falls_back_to_the_previous_epoch(cgan_copy, cut_short):
+def test_a_backup_half_written_when_the_job_was_killed_falls_back_to_the_previous_epoch(cgan_copy, cut_short,
+                                                                                        capsys):
     backup = cgan_copy / "backup"
     os.makedirs(backup)  # a run killed while it wrote epoch 1's backup, epoch 0's copy kept beside it
     keras.models.load_model(cgan_copy / "gan.keras").save_weights(backup / "latest.weights.h5")
@@ -153,7 +154,11 @@ def test_a_backup_half_written_when_the_job_was_killed_falls_back_to_the_previou
     (backup / cut_short).write_bytes((backup / cut_short).read_bytes()[:3000 if cut_short.endswith("h5") else 5])
     os.remove(cgan_copy / "gan.keras")
     assert main(["sample", "--run", str(cgan_copy), "-n", "4"]) == 0
+    capsys.readouterr()
     assert main(["train", "conditional_gan", "--out", str(cgan_copy), "--resume", "--epochs", "2", "--verbose", "0"]) == 0
+    (said,) = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]  # was silent
+    assert said.startswith(f"keras-cgan train: warning: --resume: the backup {backup / cut_short} cannot be read (")
+    assert said.endswith(f"); its previous copy {backup / cut_short}.bkp, one save older, was loaded instead.")
     assert [row["epoch"] for row in history(cgan_copy)] == ["0", "1"]  # epoch 1 trained from epoch 0's copy
     gan = keras.models.load_model(cgan_copy / "gan.keras")
     assert int(gan.generator_optimizer.iterations.numpy()) == 4

@@ -282,8 +282,9 @@ def _backup(backup_dir):
     """`callbacks.SharedBackup` for the run folder, on every worker (the chief alone writes it).
 
     It keeps the previous epoch's copy (`double_checkpoint`) and falls back
-    to it when the job was killed while it wrote either file of the backup
-    (Keras falls back for the weights only).
+    to it, with a warning line naming both files (`_say_previous_copy`),
+    when the job was killed while it wrote either file of the backup (Keras
+    falls back for the weights only).
     """
     from keras_cgan.callbacks import SharedBackup, _UnreadableEpochFile
 
@@ -299,6 +300,8 @@ def _backup(backup_dir):
                 raise ValueError(
                     f"--resume: the backup in {backup_dir} cannot be read{previous} ({detail}); train into a new --out."
                 ) from error
+            if self.unreadable:
+                _say_previous_copy("train", "--resume", *self.unreadable)
 
         def _replace_latest(self):
             import tensorflow as tf
@@ -809,10 +812,19 @@ def load_run(run, whole=True, flag="--run", command=None):
         if not os.path.isfile(weights + ".bkp"):
             raise ValueError(f"{flag} {run}: the backup {weights} cannot be read ({error}).") from error
         _load_previous_copy(gan, weights, error, f"{flag} {run}")
-        named = f"keras-cgan {command}" if command else "keras-cgan"
-        print(f"{named}: warning: {flag} {run}: the backup {weights} cannot be read "
-              f"({error}); its previous copy {weights}.bkp, one save older, was loaded instead.", file=sys.stderr)
+        _say_previous_copy(command, f"{flag} {run}", weights, error)
     return config, family, gan if whole else gan.generator
+
+
+def _say_previous_copy(command, label, unreadable, error):
+    """Prints that a backup was read from its previous copy: its latest file `unreadable` failed with `error`.
+
+    `keras-cgan COMMAND: warning: LABEL: the backup FILE cannot be read (ERROR);
+    its previous copy FILE.bkp, one save older, was loaded instead.`
+    """
+    named = f"keras-cgan {command}" if command else "keras-cgan"
+    print(f"{named}: warning: {label}: the backup {unreadable} cannot be read ({error}); its previous copy "
+          f"{unreadable}.bkp, one save older, was loaded instead.", file=sys.stderr)
 
 
 def _load_previous_copy(gan, weights, error, label):

@@ -192,11 +192,24 @@ class SEGAN(GANModel):
     def check_condition(self, condition, where):
         (want,) = self.sample_shapes()["conditions"]
         if not fits_per_sample(condition, want):
+            self._refuse_channels(condition, where)
             raise ValueError(
                 f"{where}: noisy windows have shape {tuple(condition.shape[1:])} per sample; the model takes "
                 f"{want}. Use `enhance()` for audio of any length."
             )
         self._check_values(condition, where, "noisy windows")
+
+    def check_target(self, target, where):
+        if not fits_per_sample(target, (self.window, 1)):
+            self._refuse_channels(target, where)
+        super().check_target(target, where)
+
+    def _refuse_channels(self, samples, where):
+        """A `ValueError` naming `where` when `samples` are one signal of channels (stereo `(T, 2)`), not windows."""
+        checks.one_signal_per_row(
+            samples.shape, where, f"pass windows as (N, {self.window}, 1); `enhance()` takes mono audio of any length",
+            minimum=self.window, takes=f"the model's {self.window}-sample windows",
+        )
 
     def sample_shapes(self):
         return {**super().sample_shapes(), "conditions": [(self.window, 1)]}

@@ -263,11 +263,24 @@ class StackGAN(ConditionalGAN):
         # A user's ids, lists, arrays or tensors are checked as `predict` checks them (in `generate_stages`).
         return self.generate_stages(condition, noise, training)[0][-1]
 
+    def __call__(self, *args, **kwargs):
+        # Checked before Keras wraps the error in its own; by name or by place in `call`'s signature.
+        given = {**dict(zip(("condition", "training", "noise", "all_stages", "stages"), args)), **kwargs}
+        all_stages, stages = given.get("all_stages"), given.get("stages")
+        if all_stages and stages is not None:  # was: `stages` won in silence, `(images, stats)` returned
+            raise ValueError(
+                f"`all_stages=True` and `stages={stages!r}` were both given: `all_stages=True` returns every active "
+                "stage's images, `stages` returns `(images, stats)` through that stage. Give one of them; for the "
+                f"images through stage {stages!r}, call `generate_stages(condition, stages={stages!r})[0]`."
+            )
+        return super().__call__(*args, **kwargs)
+
     def call(self, condition, training=False, noise=None, all_stages=False, stages=None):
         """The largest active stage's images; every active stage's with `all_stages=True`.
 
         `stages` (an int) returns `generate_stages(condition, noise, training,
-        stages)`, `(images, stats)`: its node in a functional model.
+        stages)`, `(images, stats)`: its node in a functional model. It is
+        refused together with `all_stages=True` (they ask for other things).
         """
         condition = self.prepare_condition(condition)
         with self._own_batch():

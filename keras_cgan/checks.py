@@ -49,10 +49,14 @@ def is_integer(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
-def integer(name, value, low=None, high=None):
-    """`value` as an `int` when it is an int (not a bool) in `[low, high]` (both inclusive); else a `ValueError`."""
+def integer(name, value, low=None, high=None, optional=False):
+    """`value` as an `int` when it is an int (not a bool) in `[low, high]` (both inclusive), `None` too if
+    `optional`; else a `ValueError`."""
+    if value is None and optional:
+        return None
     if not is_integer(value) or (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(f"`{name}` must be an int{_bounds(low, high)}. Received: {name}={value!r}")
+        raise ValueError(f"`{name}` must be an int{_bounds(low, high)}{' or None' if optional else ''}. "
+                         f"Received: {name}={value!r}")
     return int(value)
 
 
@@ -115,12 +119,15 @@ def between(low=0.0, high=None, low_open=False, high_open=False):
     return parse
 
 
-def number(name, value, low=0.0, high=None, low_open=False, high_open=False):
-    """`value` as a `float` when it is a finite real number (not a bool) within the bounds.
+def number(name, value, low=0.0, high=None, low_open=False, high_open=False, optional=False):
+    """`value` as a `float` when it is a finite real number (not a bool) within the bounds, `None` too if
+    `optional`.
 
     `low` (default 0) and `high` are inclusive unless `low_open` / `high_open`;
     `None` leaves a side open.
     """
+    if value is None and optional:
+        return None
     ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
     if ok and low is not None:
         ok = value > low if low_open else value >= low
@@ -128,7 +135,8 @@ def number(name, value, low=0.0, high=None, low_open=False, high_open=False):
         ok = value < high if high_open else value <= high
     if not ok:
         raise ValueError(
-            f"`{name}` must be a finite number{_bounds(low, high, high_open, low_open)}. Received: {name}={value!r}"
+            f"`{name}` must be a finite number{_bounds(low, high, high_open, low_open)}"
+            f"{' or None' if optional else ''}. Received: {name}={value!r}"
         )
     return float(value)
 
@@ -386,7 +394,8 @@ def path(name, value, optional=False):
         text = None
     if not text:
         raise ValueError(
-            f"`{name}` must be a path (a non-empty str, bytes or os.PathLike). Received: {name}={value!r}"
+            f"`{name}` must be a path (a non-empty str, bytes or os.PathLike){' or None' if optional else ''}. "
+            f"Received: {name}={value!r}"
         )
     return text
 

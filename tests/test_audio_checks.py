@@ -175,7 +175,7 @@ def test_evaluate_checks_each_utterance_once(monkeypatch):
     # each was an error of tf.data at the first batch, or went through (True as a fraction)
     (dict(reshape_noise="0.5"), "`reshape_noise` must be a finite number >= 0 and <= 1. Received: reshape_noise='0.5'"),
     (dict(reshape_noise=True), "`reshape_noise` must be a finite number >= 0 and <= 1. Received: reshape_noise=True"),
-    (dict(seed=2.5), "`seed` must be an int >= 0. Received: seed=2.5"),
+    (dict(seed=2.5), "`seed` must be an int >= 0 or None. Received: seed=2.5"),
     (dict(snr_db=(10, 0)), "`snr_db` must be an SNR in dB, or a range (low, high) with low <= high. Received: "
                            "snr_db=(10, 0)"),
     (dict(snr_db=float("nan")), "`snr_db` must be a finite number. Received: snr_db=nan"),

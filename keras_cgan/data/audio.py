@@ -344,7 +344,7 @@ def paired_dataset(
     sample_rate = checks.integer("sample_rate", sample_rate, low=1)
     batch_size = checks.integer("batch_size", batch_size, low=1)
     shuffle_buffer = checks.integer("shuffle_buffer", shuffle_buffer, low=1)
-    seed = None if seed is None else checks.integer("seed", seed)
+    seed = checks.integer("seed", seed, optional=True)
     missing = [name for name, value in (("clean_dir", clean_dir), ("noisy_dir", noisy_dir)) if value is None]
     if root is not None and len(missing) < 2:
         problem = "not both"
@@ -526,7 +526,7 @@ def noisy_mixtures(
     # each was an error of tf.data at the first batch ("SeedSequence expects int", "high - low < 0"), or none (True)
     batch_size = checks.integer("batch_size", batch_size, low=1)
     sample_rate = checks.integer("sample_rate", sample_rate, low=1)
-    seed = None if seed is None else checks.integer("seed", seed, low=0)
+    seed = checks.integer("seed", seed, low=0, optional=True)
     reshape_noise = checks.number("reshape_noise", reshape_noise, high=1.0)
     low, high = snr_range(snr_db)
     clean = [checks.mono(np.asarray(c, "float32"), f"clean[{i}]") for i, c in enumerate(clean)]  # not 2T of [T, 2]

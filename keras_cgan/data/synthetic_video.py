@@ -145,7 +145,7 @@ def junction_clips(
     problem = junction_problem(size, context_frames, length, speeds, sprites)
     if problem:
         raise ValueError(f"{problem}.")
-    seed = None if seed is None else checks.integer("seed", seed, low=0)
+    seed = checks.integer("seed", seed, low=0, optional=True)
     rng = np.random.default_rng(seed)
     frames = np.empty((num_clips, length, size, size, 1), np.float32)
     positions = np.empty((num_clips, length, 2), np.int64)
@@ -289,7 +289,7 @@ def bouncing_digits(num_clips, size=24, length=12, speed=(1, 3), seed=None):
 
     if size < 10:
         raise ValueError(f"`size` must be at least 10. Received: size={size}")
-    seed = None if seed is None else checks.integer("seed", seed, low=0)
+    seed = checks.integer("seed", seed, low=0, optional=True)
     digits = load_digits().images.astype(np.float32) / 16.0  # [1797, 8, 8] in [0, 1]
     rng = np.random.default_rng(seed)
     clips = np.full((num_clips, length, size, size, 1), -1.0, np.float32)

@@ -344,8 +344,8 @@ def _checked_numbers(inputs, batch_sizes, tolerance, min_snr_db, latency_runs, s
     """`check_parity`'s numeric options, checked: a `ValueError` names the one at fault."""
     if inputs is None:
         batch_sizes = checks.integers("batch_sizes", batch_sizes, low=1)
-    tolerance = None if tolerance is None else checks.number("tolerance", tolerance, low=None)
-    min_snr_db = None if min_snr_db is None else checks.number("min_snr_db", min_snr_db, low=None)
+    tolerance = checks.number("tolerance", tolerance, low=None, optional=True)
+    min_snr_db = checks.number("min_snr_db", min_snr_db, low=None, optional=True)
     latency_runs, seed = checks.integer("latency_runs", latency_runs, low=1), checks.integer("seed", seed, low=0)
     return batch_sizes, tolerance, min_snr_db, latency_runs, seed
 

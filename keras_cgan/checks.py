@@ -60,6 +60,37 @@ def integer(name, value, low=None, high=None, optional=False):
     return int(value)
 
 
+def hop(value, window, name="hop", overlap_add=False):
+    """The step between windows of `window` samples (an int >= 1): `value` as an `int`, `window // 2` when None.
+
+    It is at most the window (a longer step skips samples); with
+    `overlap_add`, shorter than the window and dividing it, so the
+    overlapping Hann windows sum to a constant. Else a `ValueError` naming
+    `name` and the window.
+
+    >>> hop(None, 512), hop(128, 512, overlap_add=True)
+    (256, 128)
+    >>> hop(100, 64)
+    Traceback (most recent call last):
+    ...
+    ValueError: `hop` must be an int >= 1 and <= the window (64): a longer hop skips samples. Received: hop=100
+    """
+    if value is None:
+        if window < 2:
+            raise ValueError(f"`{name}` defaults to half the window, which is 0 for window={window}: give "
+                             f"{name}=1, or a window of 2 samples or more.")
+        return window // 2
+    if not is_integer(value) or value < 1:
+        raise ValueError(f"`{name}` must be an int >= 1. Received: {name}={value!r}")
+    if overlap_add and (window % value or value == window):
+        raise ValueError(f"`{name}` must divide the window ({window}) and be shorter than it, for the windows to "
+                         f"overlap-add. Received: {name}={value!r}")
+    if value > window:
+        raise ValueError(f"`{name}` must be an int >= 1 and <= the window ({window}): a longer {name} skips samples. "
+                         f"Received: {name}={value!r}")
+    return int(value)
+
+
 def integers(name, values, low=None):
     """`values` as a non-empty list of `int`, each an int (not a bool) >= `low`; else a `ValueError`.
 

@@ -199,8 +199,11 @@ def test_make_pairs_reads_snr_db_as_noisy_mixtures_does(snr_db):
 
 @pytest.mark.parametrize("window, hop, said", [
     (0, 0, "`window` must be an int >= 1. Received: window=0"),  # was a ZeroDivisionError
-    (64, 100, "Need window >= 1 and 1 <= hop <= window. Received: window=64, hop=100"),  # skipped samples
-], ids=["zero", "hop-over-window"])
+    (64, 100, "`hop` must be an int >= 1 and <= the window (64): a longer hop skips samples. Received: hop=100"),
+    (1, None, "`hop` defaults to half the window, which is 0 for window=1: give hop=1, or a window of 2 samples or "
+              "more."),  # was "Need ... hop=0", a hop not given
+
+], ids=["zero", "hop-over-window", "no-default-hop"])
 def test_frame_checks_its_window_as_frame_pairs_does(window, hop, said):
     for call in (lambda: audio_data.frame(_SPEECH, window, hop),
                  lambda: audio_data.frame_pairs([_NOISY], [_SPEECH], window, hop)):

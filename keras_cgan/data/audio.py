@@ -300,10 +300,7 @@ def frame_pairs(noisy, clean, window, hop):
 
 def _check_window(window, hop):
     window = checks.integer("window", window, low=1)
-    hop = window // 2 if hop is None else checks.integer("hop", hop, low=1)
-    if not 1 <= hop <= window:
-        raise ValueError(f"Need window >= 1 and 1 <= hop <= window. Received: window={window}, hop={hop}")
-    return window, hop
+    return window, checks.hop(hop, window)
 
 
 def paired_dataset(
@@ -522,7 +519,7 @@ def noisy_mixtures(
     >>> tuple(noisy.shape), tuple(clean.shape)
     ((4, 1024, 1), (4, 1024, 1))
     """
-    window, _ = _check_window(window, None)
+    window = checks.integer("window", window, low=2)
     # each was an error of tf.data at the first batch ("SeedSequence expects int", "high - low < 0"), or none (True)
     batch_size = checks.integer("batch_size", batch_size, low=1)
     sample_rate = checks.integer("sample_rate", sample_rate, low=1)

@@ -241,7 +241,8 @@ class StreamingEnhancer:
         run_window: callable mapping one pre-emphasized `[window]` frame to
             its output, e.g. `window_runner(export.load_runtime(path))`.
         window: int. Window length.
-        hop: int. Window step; must divide `window`. Defaults to `window // 2`.
+        hop: int. Window step; must divide `window` and be shorter. Defaults
+            to `window // 2`.
         preemphasis: float. The model's coefficient. Defaults to `0.95`.
     """
 

@@ -37,7 +37,7 @@ _HALF_DTYPES = ("float16", "bfloat16", "mixed_float16", "mixed_bfloat16")
 def load_model(model):
     """`model`, or the GAN or generator a `.keras` file holds when `model` is a path (str, bytes, PathLike) to one."""
     if files.is_path(model):
-        path = files.as_path(model, "model")
+        path = checks.path("model", model)
         if not os.path.exists(path):
             raise ValueError(
                 f"No model file at {path!r}: give a `.keras` (or `.h5`) file saved with `model.save(...)` (a "

@@ -503,7 +503,8 @@ def noisy_mixtures(
         window: int. Samples per window. Defaults to `16384`.
         batch_size: int. Defaults to `16`.
         snr_db: float or `(low, high)` in dB. Defaults to `(0, 10)`.
-        seed: int. Defaults to `0`.
+        seed: int >= 0 or None. Seed of the draws (None: a fresh one).
+            Defaults to `0`.
         reshape_noise: float in `[0, 1]`. The fraction of noise windows passed
             through `reshape_noise_window`; `0` mixes the recordings as they
             are. Defaults to `0.5`.

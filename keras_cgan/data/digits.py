@@ -26,7 +26,7 @@ def load(split="train", seed=0):
     Args:
         split: str. `"train"` (half of the digits), `"holdout"` (the other
             half) or `"all"`. Defaults to `"train"`.
-        seed: int. Seed of the split. Defaults to `0`.
+        seed: int >= 0. Seed of the split. Defaults to `0`.
     """
     from sklearn.datasets import load_digits
 

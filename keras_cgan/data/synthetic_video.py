@@ -131,7 +131,8 @@ def junction_clips(
             of each clip is as without it, so the same seed with `branch=0`
             and `branch=1` gives both futures of the same clips. Defaults to
             `None` (a fair coin per clip).
-        seed: int. Random seed. Defaults to `None`.
+        seed: int >= 0 or None. Random seed (None: a fresh one). Defaults to
+            `None`.
 
     Returns:
         `JunctionClips`.
@@ -280,7 +281,8 @@ def bouncing_digits(num_clips, size=24, length=12, speed=(1, 3), seed=None):
         length: int. Frames per clip. Defaults to `12`.
         speed: tuple. `(min, max)` pixels per frame along each axis.
             Defaults to `(1, 3)`.
-        seed: int. Random seed. Defaults to `None`.
+        seed: int >= 0 or None. Random seed (None: a fresh one). Defaults to
+            `None`.
 
     Returns:
         float32 `[num_clips, length, size, size, 1]` in `[-1, 1]`.

@@ -299,11 +299,11 @@ def example_inputs(generator, batch_size, seed=0, model=None):
     Args:
         generator: `keras.Model`.
         batch_size: int. Leading dimension of every array.
-        seed: int. Seed of the draws. Defaults to `0`.
+        seed: int >= 0. Seed of the draws. Defaults to `0`.
         model: the GAN model the generator comes from, or None (then float
             conditions are drawn as other float inputs). Defaults to `None`.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checks.integer("seed", seed, low=0))  # was numpy's "expected non-negative integer"
     limits = id_limits(generator)
     inputs = {}
     for tensor in generator.inputs:

@@ -223,7 +223,7 @@ def check_parity(
         quantization: str or None. TFLite quantization; `"auto"` reads it
             from the model's ops. Defaults to `"auto"`.
         latency_runs: int. Timed calls per batch size. Defaults to `10`.
-        seed: int. Seed of the random inputs. Defaults to `0`.
+        seed: int >= 0. Seed of the random inputs. Defaults to `0`.
         raise_on_failure: bool. Raise `ParityError` on a failure. Defaults
             to `True`.
         gan: the GAN `model` is the generator of, or None. Its conditions

@@ -181,10 +181,11 @@ def test_evaluate_checks_each_utterance_once(monkeypatch):
     (dict(snr_db=float("nan")), "`snr_db` must be a finite number. Received: snr_db=nan"),
     (dict(batch_size=2.5), "`batch_size` must be an int >= 1. Received: batch_size=2.5"),
     (dict(sample_rate=0), "`sample_rate` must be an int >= 1. Received: sample_rate=0"),
-], ids=["reshape-str", "reshape-bool", "seed", "snr-reversed", "snr-nan", "batch-size", "sample-rate"])
+    (dict(window=1), "`window` must be an int >= 2. Received: window=1"),  # was "Need ... hop=0", no hop taken
+], ids=["reshape-str", "reshape-bool", "seed", "snr-reversed", "snr-nan", "batch-size", "sample-rate", "window"])
 def test_noisy_mixtures_checks_its_numbers_as_the_library_does(kwargs, said):
     with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
-        audio_data.noisy_mixtures([_SPEECH], [_NOISY], window=256, **kwargs)
+        audio_data.noisy_mixtures([_SPEECH], [_NOISY], **{"window": 256, **kwargs})
 
 
 @pytest.mark.parametrize("snr_db", [(10, 0), float("nan"), (0, 5, 10)], ids=["reversed", "nan", "three"])

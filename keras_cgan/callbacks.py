@@ -612,7 +612,7 @@ class SampleGrid(SampleWriter):
             conditions a row); every row must get at least one condition.
         every: int. Write every `every` epochs (and after the last).
             Defaults to `10`.
-        seed: int. Seed of the fixed noise. Defaults to `0`.
+        seed: int >= 0. Seed of the fixed noise. Defaults to `0`.
         scale: int. Nearest-neighbour upscaling of the grid. Defaults to `1`.
         row_labels, col_labels: lists of str or None. Written beside the
             rows and above the columns of the grid (see `save_image_grid`).

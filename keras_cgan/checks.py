@@ -49,10 +49,45 @@ def is_integer(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
-def integer(name, value, low=None, high=None):
-    """`value` as an `int` when it is an int (not a bool) in `[low, high]` (both inclusive); else a `ValueError`."""
+def integer(name, value, low=None, high=None, optional=False):
+    """`value` as an `int` when it is an int (not a bool) in `[low, high]` (both inclusive), `None` too if
+    `optional`; else a `ValueError`."""
+    if value is None and optional:
+        return None
     if not is_integer(value) or (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(f"`{name}` must be an int{_bounds(low, high)}. Received: {name}={value!r}")
+        raise ValueError(f"`{name}` must be an int{_bounds(low, high)}{' or None' if optional else ''}. "
+                         f"Received: {name}={value!r}")
+    return int(value)
+
+
+def hop(value, window, name="hop", overlap_add=False):
+    """The step between windows of `window` samples (an int >= 1): `value` as an `int`, `window // 2` when None.
+
+    It is at most the window (a longer step skips samples); with
+    `overlap_add`, shorter than the window and dividing it, so the
+    overlapping Hann windows sum to a constant. Else a `ValueError` naming
+    `name` and the window.
+
+    >>> hop(None, 512), hop(128, 512, overlap_add=True)
+    (256, 128)
+    >>> hop(100, 64)
+    Traceback (most recent call last):
+    ...
+    ValueError: `hop` must be an int >= 1 and <= the window (64): a longer hop skips samples. Received: hop=100
+    """
+    if value is None:
+        if window < 2:
+            raise ValueError(f"`{name}` defaults to half the window, which is 0 for window={window}: give "
+                             f"{name}=1, or a window of 2 samples or more.")
+        return window // 2
+    if not is_integer(value) or value < 1:
+        raise ValueError(f"`{name}` must be an int >= 1. Received: {name}={value!r}")
+    if overlap_add and (window % value or value == window):
+        raise ValueError(f"`{name}` must divide the window ({window}) and be shorter than it, for the windows to "
+                         f"overlap-add. Received: {name}={value!r}")
+    if value > window:
+        raise ValueError(f"`{name}` must be an int >= 1 and <= the window ({window}): a longer {name} skips samples. "
+                         f"Received: {name}={value!r}")
     return int(value)
 
 
@@ -115,12 +150,15 @@ def between(low=0.0, high=None, low_open=False, high_open=False):
     return parse
 
 
-def number(name, value, low=0.0, high=None, low_open=False, high_open=False):
-    """`value` as a `float` when it is a finite real number (not a bool) within the bounds.
+def number(name, value, low=0.0, high=None, low_open=False, high_open=False, optional=False):
+    """`value` as a `float` when it is a finite real number (not a bool) within the bounds, `None` too if
+    `optional`.
 
     `low` (default 0) and `high` are inclusive unless `low_open` / `high_open`;
     `None` leaves a side open.
     """
+    if value is None and optional:
+        return None
     ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
     if ok and low is not None:
         ok = value > low if low_open else value >= low
@@ -128,7 +166,8 @@ def number(name, value, low=0.0, high=None, low_open=False, high_open=False):
         ok = value < high if high_open else value <= high
     if not ok:
         raise ValueError(
-            f"`{name}` must be a finite number{_bounds(low, high, high_open, low_open)}. Received: {name}={value!r}"
+            f"`{name}` must be a finite number{_bounds(low, high, high_open, low_open)}"
+            f"{' or None' if optional else ''}. Received: {name}={value!r}"
         )
     return float(value)
 
@@ -423,7 +462,8 @@ def path(name, value, optional=False):
         text = None
     if not text:
         raise ValueError(
-            f"`{name}` must be a path (a non-empty str, bytes or os.PathLike). Received: {name}={value!r}"
+            f"`{name}` must be a path (a non-empty str, bytes or os.PathLike){' or None' if optional else ''}. "
+            f"Received: {name}={value!r}"
         )
     return text
 

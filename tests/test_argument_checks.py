@@ -4,6 +4,7 @@ number, a flag a bool; each wrong value gets a `ValueError` naming the argument 
 """
 
 import math
+import re
 
 import keras
 import numpy as np
@@ -75,6 +76,21 @@ def test_whole_numbers_from_numpy_are_accepted_and_stored_as_python_ints():
     assert _conditional(seed=-3).seed == -3  # stateless seeds are int64: negative ones are seeds too
     assert type(gan.get_config()["seed"]) is int  # the config stays JSON
     assert checks.number("weight", np.float32(0.5)) == 0.5 and checks.flag("check", np.bool_(True)) is True
+
+
+@pytest.mark.parametrize("check, given", [
+    (lambda value, optional: checks.integer("seed", value, low=0, optional=optional), "`seed` must be an int >= 0"),
+    (lambda value, optional: checks.number("tolerance", value, low=None, optional=optional),
+     "`tolerance` must be a finite number"),
+    (lambda value, optional: checks.path("log_dir", value, optional=optional),
+     "`log_dir` must be a path (a non-empty str, bytes or os.PathLike)"),
+], ids=["integer", "number", "path"])
+def test_an_optional_argument_takes_none_and_its_message_says_so(check, given):
+    # Each caller wrote `None if x is None else checks.integer(...)`; the message did not say None is taken.
+    assert check(None, True) is None
+    for optional, taken in ((True, " or None"), (False, "")):
+        with pytest.raises(ValueError, match=f"^{re.escape(f'{given}{taken}. Received: ')}"):
+            check(None if not optional else [], optional)
 
 
 def test_compile_refuses_negative_or_nan_penalties_and_a_string_flag():

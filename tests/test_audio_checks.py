@@ -200,16 +200,17 @@ def test_evaluate_checks_each_utterance_once(monkeypatch):
     # each was an error of tf.data at the first batch, or went through (True as a fraction)
     (dict(reshape_noise="0.5"), "`reshape_noise` must be a finite number >= 0 and <= 1. Received: reshape_noise='0.5'"),
     (dict(reshape_noise=True), "`reshape_noise` must be a finite number >= 0 and <= 1. Received: reshape_noise=True"),
-    (dict(seed=2.5), "`seed` must be an int >= 0. Received: seed=2.5"),
+    (dict(seed=2.5), "`seed` must be an int >= 0 or None. Received: seed=2.5"),
     (dict(snr_db=(10, 0)), "`snr_db` must be an SNR in dB, or a range (low, high) with low <= high. Received: "
                            "snr_db=(10, 0)"),
     (dict(snr_db=float("nan")), "`snr_db` must be a finite number. Received: snr_db=nan"),
     (dict(batch_size=2.5), "`batch_size` must be an int >= 1. Received: batch_size=2.5"),
     (dict(sample_rate=0), "`sample_rate` must be an int >= 1. Received: sample_rate=0"),
-], ids=["reshape-str", "reshape-bool", "seed", "snr-reversed", "snr-nan", "batch-size", "sample-rate"])
+    (dict(window=1), "`window` must be an int >= 2. Received: window=1"),  # was "Need ... hop=0", no hop taken
+], ids=["reshape-str", "reshape-bool", "seed", "snr-reversed", "snr-nan", "batch-size", "sample-rate", "window"])
 def test_noisy_mixtures_checks_its_numbers_as_the_library_does(kwargs, said):
     with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
-        audio_data.noisy_mixtures([_SPEECH], [_NOISY], window=256, **kwargs)
+        audio_data.noisy_mixtures([_SPEECH], [_NOISY], **{"window": 256, **kwargs})
 
 
 @pytest.mark.parametrize("snr_db", [(10, 0), float("nan"), (0, 5, 10)], ids=["reversed", "nan", "three"])
@@ -224,8 +225,11 @@ def test_make_pairs_reads_snr_db_as_noisy_mixtures_does(snr_db):
 
 @pytest.mark.parametrize("window, hop, said", [
     (0, 0, "`window` must be an int >= 1. Received: window=0"),  # was a ZeroDivisionError
-    (64, 100, "Need window >= 1 and 1 <= hop <= window. Received: window=64, hop=100"),  # skipped samples
-], ids=["zero", "hop-over-window"])
+    (64, 100, "`hop` must be an int >= 1 and <= the window (64): a longer hop skips samples. Received: hop=100"),
+    (1, None, "`hop` defaults to half the window, which is 0 for window=1: give hop=1, or a window of 2 samples or "
+              "more."),  # was "Need ... hop=0", a hop not given
+
+], ids=["zero", "hop-over-window", "no-default-hop"])
 def test_frame_checks_its_window_as_frame_pairs_does(window, hop, said):
     for call in (lambda: audio_data.frame(_SPEECH, window, hop),
                  lambda: audio_data.frame_pairs([_NOISY], [_SPEECH], window, hop)):

@@ -135,3 +135,40 @@ def test_the_audio_data_functions_refuse_stereo_as_enhance_does(call, name, tmp_
                                                    "Received shape (300, 2); mix channels down first")):
         call(np.zeros((300, 2), "float32"), str(tmp_path / "out.wav"))
     assert not (tmp_path / "out.wav").exists()
+
+
+_SIGNAL = np.zeros(300, "float32")
+
+
+@pytest.mark.parametrize("hop, said", [
+    (2.5, "`hop` must be an int >= 1. Received: hop=2.5"),
+    (True, "`hop` must be an int >= 1. Received: hop=True"),
+    (WINDOW + 1, f"`hop` must be an int >= 1 and <= the window ({WINDOW}): a longer hop skips samples. Received: "
+                 f"hop={WINDOW + 1}"),  # was "Need window >= 1 and 1 <= hop <= window. Received: ..."
+], ids=["float", "bool", "over-window"])
+def test_the_framing_functions_check_a_hop_by_one_rule(hop, said):
+    # frame, frame_pairs and paired_dataset had their own copy of the hop's default and check (with the models').
+    for call in (lambda: audio_data.frame(_SIGNAL, WINDOW, hop),
+                 lambda: audio_data.frame_pairs([_SIGNAL], [_SIGNAL], WINDOW, hop),
+                 lambda: audio_data.paired_dataset("no such folder", window=WINDOW, hop=hop)):
+        with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
+            call()
+
+
+@pytest.mark.parametrize("hop", [WINDOW, 3 * WINDOW // 4, 2 * WINDOW], ids=["window", "not-dividing", "over-window"])
+def test_the_overlap_add_paths_check_a_hop_by_one_rule(gan, hop):
+    said = (f"`hop` must divide the window ({WINDOW}) and be shorter than it, for the windows to overlap-add. "
+            f"Received: hop={hop}")
+    for call in (lambda: waveform_lib.overlap_add(lambda frames: frames, _SIGNAL, WINDOW, hop),
+                 lambda: gan.enhance(_SIGNAL, hop=hop),
+                 lambda: streaming.StreamingEnhancer(lambda frame: frame, WINDOW, hop=hop)):
+        with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
+            call()
+
+
+@pytest.mark.parametrize("window", [0, 1, 2.5])
+def test_overlap_add_names_a_window_too_short_for_a_hop(window):
+    # 0 and 1 were a ZeroDivisionError; 2.5 "`hop` must divide the window (2.5). Received: hop=1.0".
+    with pytest.raises(ValueError, match=f"^{re.escape(f'`window` must be an int >= 2. Received: window={window}')}$"):
+        waveform_lib.overlap_add(lambda frames: frames, _SIGNAL, window)
+    assert waveform_lib.overlap_add(lambda frames: 2 * frames, np.ones(5, "float32"), 2).shape == (5,)

@@ -14,6 +14,7 @@ from keras_cgan.data import (
     FileContentError, audio, captions, digits, paired_images, synthetic_faces, synthetic_images, synthetic_shapes,
     synthetic_speech, synthetic_video, tags, video,
 )
+from keras_cgan.export import generator as generator_lib
 
 
 def _faces(tmp_path, rows):
@@ -205,7 +206,10 @@ _SEEDED = {  # each takes `seed`; numpy's generators take no negative seed, Tens
     "window_dataset": (lambda seed: video.window_dataset(np.zeros((1, 4, 4, 4, 1)), 2, shuffle=True, seed=seed), None),
     "paired": (lambda seed: paired_images.paired_array_dataset(
         np.zeros((2, 8, 8, 3), "uint8"), np.zeros((2, 8, 8, 3), "uint8"), image_size=8, batch_size=1, seed=seed), None),
+    "example_inputs": (lambda seed: generator_lib.example_inputs(  # a serving request's, a parity check's inputs
+        keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]), 1, seed=seed), 0),
 }
+_SEED_OR_NONE = {"junction_clips", "bouncing_digits", "digits_shuffle", "window_dataset", "paired"}  # None: unseeded
 
 
 @pytest.mark.parametrize("name, seed", [(name, seed) for name, (_, low) in sorted(_SEEDED.items())
@@ -215,7 +219,7 @@ def test_a_seed_that_is_not_an_int_is_named(name, seed):
     # shuffle's TensorFlow's "Cannot convert 1.5 to EagerTensor of dtype int64", and seed=True was read as 1.
     make, low = _SEEDED[name]
     argument = "shuffle_seed" if name == "digits_shuffle" else "seed"
-    bound = "" if low is None else f" >= {low}"
+    bound = ("" if low is None else f" >= {low}") + (" or None" if name in _SEED_OR_NONE else "")
     with pytest.raises(ValueError, match=re.escape(f"`{argument}` must be an int{bound}. Received: {argument}={seed!r}")):
         make(seed)
 

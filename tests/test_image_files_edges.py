@@ -133,3 +133,14 @@ def test_two_names_of_a_tags_folder_differing_in_case_are_refused_naming_both(tm
         (tmp_path / second).mkdir()
     with pytest.raises(ValueError, match=f"--data {re.escape(folder)}: {named} differ only in case.*move one away"):
         conditional_gan.load_data(folder, {"size": 8}, {}, 2, 0)
+
+
+def test_an_id_found_as_spelled_or_in_another_case_names_the_same_two_files(tmp_path):
+    # Two rules found two names: `a` (found as spelled) named "a.PNG and a.jpg", `A` (not) "a.jpg and a.PNG".
+    for name in ("a.jpg", "a.PNG"):
+        (tmp_path / name).touch()
+    said = [f"image {image_id!r} names both {tmp_path / 'a.jpg'} and {tmp_path / 'a.PNG'}, whose names differ in "
+            "extension" for image_id in ("a", "A")]
+    for image_id, message in zip(("a", "A"), said):
+        with pytest.raises(ValueError, match=f"^line 1: {re.escape(message)}"):
+            image_folder.image_path(str(tmp_path), image_id, "line 1")

@@ -300,10 +300,7 @@ def frame_pairs(noisy, clean, window, hop):
 
 def _check_window(window, hop):
     window = checks.integer("window", window, low=1)
-    hop = window // 2 if hop is None else checks.integer("hop", hop, low=1)
-    if not 1 <= hop <= window:
-        raise ValueError(f"Need window >= 1 and 1 <= hop <= window. Received: window={window}, hop={hop}")
-    return window, hop
+    return window, checks.hop(hop, window)
 
 
 def paired_dataset(
@@ -344,7 +341,7 @@ def paired_dataset(
     sample_rate = checks.integer("sample_rate", sample_rate, low=1)
     batch_size = checks.integer("batch_size", batch_size, low=1)
     shuffle_buffer = checks.integer("shuffle_buffer", shuffle_buffer, low=1)
-    seed = None if seed is None else checks.integer("seed", seed)
+    seed = checks.integer("seed", seed, optional=True)
     missing = [name for name, value in (("clean_dir", clean_dir), ("noisy_dir", noisy_dir)) if value is None]
     if root is not None and len(missing) < 2:
         problem = "not both"
@@ -506,7 +503,8 @@ def noisy_mixtures(
         window: int. Samples per window. Defaults to `16384`.
         batch_size: int. Defaults to `16`.
         snr_db: float or `(low, high)` in dB. Defaults to `(0, 10)`.
-        seed: int. Defaults to `0`.
+        seed: int >= 0 or None. Seed of the draws (None: a fresh one).
+            Defaults to `0`.
         reshape_noise: float in `[0, 1]`. The fraction of noise windows passed
             through `reshape_noise_window`; `0` mixes the recordings as they
             are. Defaults to `0.5`.
@@ -522,11 +520,11 @@ def noisy_mixtures(
     >>> tuple(noisy.shape), tuple(clean.shape)
     ((4, 1024, 1), (4, 1024, 1))
     """
-    window, _ = _check_window(window, None)
+    window = checks.integer("window", window, low=2)
     # each was an error of tf.data at the first batch ("SeedSequence expects int", "high - low < 0"), or none (True)
     batch_size = checks.integer("batch_size", batch_size, low=1)
     sample_rate = checks.integer("sample_rate", sample_rate, low=1)
-    seed = None if seed is None else checks.integer("seed", seed, low=0)
+    seed = checks.integer("seed", seed, low=0, optional=True)
     reshape_noise = checks.number("reshape_noise", reshape_noise, high=1.0)
     low, high = snr_range(snr_db)
     clean = [checks.mono(np.asarray(c, "float32"), f"clean[{i}]") for i, c in enumerate(clean)]  # not 2T of [T, 2]

@@ -26,7 +26,7 @@ def load(split="train", seed=0):
     Args:
         split: str. `"train"` (half of the digits), `"holdout"` (the other
             half) or `"all"`. Defaults to `"train"`.
-        seed: int. Seed of the split. Defaults to `0`.
+        seed: int >= 0. Seed of the split. Defaults to `0`.
     """
     from sklearn.datasets import load_digits
 
@@ -53,8 +53,7 @@ def dataset(batch_size=64, split="train", seed=0, repeat=False, shuffle_seed=Non
     `shuffle_seed`.
     """
     images, labels = load(split, seed)
-    if shuffle_seed is not None:
-        shuffle_seed = checks.integer("shuffle_seed", shuffle_seed)
+    shuffle_seed = checks.integer("shuffle_seed", shuffle_seed, optional=True)
     # Whole batches only: without `repeat`, a batch larger than the split would leave nothing.
     batch_size = checks.integer("batch_size", batch_size, low=1, high=None if repeat else len(labels))
     ds = tf.data.Dataset.from_tensor_slices((labels, images)).cache()

@@ -178,6 +178,16 @@ def _folder_any_case(folder, relative):
     return folder
 
 
+def _one_file(directory, table, keys):
+    """The file of `directory` named in `table` (of `_by_extension`) under `keys`, or None; the `files.clash` of
+    the first two when several are: the one rule of a name that finds two files."""
+    found = [os.path.join(directory, n) for key in keys for n in table.get(key, ())]
+    found = [path for path in found if os.path.isfile(path)]
+    if len(found) > 1:
+        raise files.clash(*found[:2])
+    return found[0] if found else None
+
+
 def _image_file(folder, image_id):
     """The file of `image_id` in `folder`, its name in any case (`0.Jpg`, `IMG_1.png` for `img_1`, `Images/0.png`
     for `images/0.png`), as a case-insensitive file system finds it; None when there is none. `files.NameClash`
@@ -195,10 +205,7 @@ def _image_file(folder, image_id):
         stem, extension = os.path.splitext(name)
         named = path == candidates[0] and os.path.splitext(image_id)[1]  # the id names the file with its extension
         keys = [(stem.lower(), extension.lower())] if named else [(stem.lower(), e) for e in EXTENSIONS]
-        names = [n for key in keys for n in table.get(key, ())]
-        other = next((n for n in names if n != name and os.path.isfile(os.path.join(directory, n))), None)
-        if other is not None:
-            raise files.clash(*(os.path.join(directory, n) for n in sorted((name, other))))
+        _one_file(directory, table, keys)  # a clash raised
         return path
     if not image_id:
         return None
@@ -214,12 +221,9 @@ def _image_file(folder, image_id):
         cached = _by_extension(directory, os.stat(directory).st_mtime_ns)
         for table in (cached, _by_extension.__wrapped__(directory, None)):
             for group in ([keys] if keys else []) + [[(name.lower(), e) for e in EXTENSIONS]]:
-                found = [os.path.join(directory, n) for key in group for n in table.get(key, ())]
-                found = [p for p in found if os.path.isfile(p)]
-                if len(found) > 1:
-                    raise files.clash(*found[:2])
+                found = _one_file(directory, table, group)
                 if found:
-                    return found[0]
+                    return found
     except OSError:  # no such folder
         return None
     return None

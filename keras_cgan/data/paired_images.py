@@ -303,7 +303,7 @@ def _jitter_pairs(ds, image_size, jitter, seed):
 def _finish(ds, num, image_size, load_size, jitter, batch_size, shuffle, cache, seed, direction, drop_remainder):
     if direction not in DIRECTIONS:
         raise ValueError(f"`direction` must be one of {DIRECTIONS}. Received: direction={direction!r}")
-    seed = None if seed is None else checks.integer("seed", seed)
+    seed = checks.integer("seed", seed, optional=True)
     if cache:
         ds = ds.cache()
     if shuffle:

@@ -102,7 +102,7 @@ def load(n=4096, seed=0, size=16, pairs=None):
 
     Args:
         n: int. Number of faces; hair and eye colours are drawn uniformly.
-        seed: int. Seed. Defaults to `0`.
+        seed: int >= 0. Seed. Defaults to `0`.
         size: int. Image size, a multiple of 16. Defaults to `16`.
         pairs: optional `(hair, eyes)` index arrays to draw instead.
     """

@@ -73,7 +73,7 @@ def load(n=4096, seed=0, size=24, combinations=None):
 
     Args:
         n: int. Number of images.
-        seed: int. Seed. Defaults to `0`.
+        seed: int >= 0. Seed. Defaults to `0`.
         size: int. Image size (even). Defaults to `24`.
         combinations: `(colour, shape, position)` triples to draw from.
             Defaults to `TRAIN_COMBINATIONS` (held-out triples excluded).

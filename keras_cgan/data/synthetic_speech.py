@@ -202,7 +202,7 @@ def make_pairs(
             range. Defaults to `(0, 10)`.
         noise_types: list of `NOISE_TYPES`, cycled over the utterances.
         split: `"train"` or `"test"` (held-out voices and noises).
-        seed: int. Defaults to `0`.
+        seed: int >= 0. Defaults to `0`.
         use_espeak: bool. Use `espeak-ng` speech (raises if it is not on
             PATH). Defaults to `False`.
     """

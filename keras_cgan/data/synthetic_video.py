@@ -131,7 +131,8 @@ def junction_clips(
             of each clip is as without it, so the same seed with `branch=0`
             and `branch=1` gives both futures of the same clips. Defaults to
             `None` (a fair coin per clip).
-        seed: int. Random seed. Defaults to `None`.
+        seed: int >= 0 or None. Random seed (None: a fresh one). Defaults to
+            `None`.
 
     Returns:
         `JunctionClips`.
@@ -145,7 +146,7 @@ def junction_clips(
     problem = junction_problem(size, context_frames, length, speeds, sprites)
     if problem:
         raise ValueError(f"{problem}.")
-    seed = None if seed is None else checks.integer("seed", seed, low=0)
+    seed = checks.integer("seed", seed, low=0, optional=True)
     rng = np.random.default_rng(seed)
     frames = np.empty((num_clips, length, size, size, 1), np.float32)
     positions = np.empty((num_clips, length, 2), np.int64)
@@ -280,7 +281,8 @@ def bouncing_digits(num_clips, size=24, length=12, speed=(1, 3), seed=None):
         length: int. Frames per clip. Defaults to `12`.
         speed: tuple. `(min, max)` pixels per frame along each axis.
             Defaults to `(1, 3)`.
-        seed: int. Random seed. Defaults to `None`.
+        seed: int >= 0 or None. Random seed (None: a fresh one). Defaults to
+            `None`.
 
     Returns:
         float32 `[num_clips, length, size, size, 1]` in `[-1, 1]`.
@@ -289,7 +291,7 @@ def bouncing_digits(num_clips, size=24, length=12, speed=(1, 3), seed=None):
 
     if size < 10:
         raise ValueError(f"`size` must be at least 10. Received: size={size}")
-    seed = None if seed is None else checks.integer("seed", seed, low=0)
+    seed = checks.integer("seed", seed, low=0, optional=True)
     digits = load_digits().images.astype(np.float32) / 16.0  # [1797, 8, 8] in [0, 1]
     rng = np.random.default_rng(seed)
     clips = np.full((num_clips, length, size, size, 1), -1.0, np.float32)

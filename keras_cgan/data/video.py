@@ -321,9 +321,8 @@ def window_dataset(clips, context_frames=4, batch_size=32, stride=1, shuffle=Fal
     """
     named = check_clips(clips, context_frames)
     checks.integer("stride", stride, low=1)
-    if batch_size is not None:
-        checks.integer("batch_size", batch_size, low=1)
-    seed = None if seed is None else checks.integer("seed", seed)
+    checks.integer("batch_size", batch_size, low=1, optional=True)
+    seed = checks.integer("seed", seed, optional=True)
     frames = np.concatenate([clip for _, clip in named])  # [sum T, H, W, C]
     starts, offset = [], 0
     for _, clip in named:

@@ -34,11 +34,6 @@ def is_path(value):
     return isinstance(value, (str, bytes, os.PathLike))
 
 
-def as_path(path, what="path"):
-    """`path` (a str, bytes or `os.PathLike`) as a str; else a `ValueError` naming `what` (`checks.path`)."""
-    return checks.path(what, path)
-
-
 def check_writable(folder, what="path", given=None):
     """Raises `ValueError` naming `what` unless `folder` is, or can be made as, a folder this process can write in."""
     problem = checks.folder_problem(folder)
@@ -52,7 +47,7 @@ def check_file_target(path, what="path"):
 
     Not a path, an existing folder, below a file, in a folder that cannot be written to.
     """
-    path = as_path(path, what)
+    path = checks.path(what, path)
     if os.path.isdir(path):
         raise ValueError(f"`{what}` is a folder; give the path of the file to write in it. Received: {what}={path!r}")
     check_writable(os.path.dirname(os.path.abspath(path)), what, given=path)
@@ -158,7 +153,7 @@ def model_format(path, label=None, wanted=None):
     folder to be given as that file: its format is returned, for the caller
     to say what it expected instead.
     """
-    path = as_path(path)
+    path = checks.path("path", path)
     label = repr(path) if label is None else label
     wanted = ENDINGS.values() if wanted is None else wanted
     stem, ending = os.path.splitext(path)

@@ -37,7 +37,7 @@ _HALF_DTYPES = ("float16", "bfloat16", "mixed_float16", "mixed_bfloat16")
 def load_model(model):
     """`model`, or the GAN or generator a `.keras` file holds when `model` is a path (str, bytes, PathLike) to one."""
     if files.is_path(model):
-        path = files.as_path(model, "model")
+        path = checks.path("model", model)
         if not os.path.exists(path):
             raise ValueError(
                 f"No model file at {path!r}: give a `.keras` (or `.h5`) file saved with `model.save(...)` (a "
@@ -299,11 +299,11 @@ def example_inputs(generator, batch_size, seed=0, model=None):
     Args:
         generator: `keras.Model`.
         batch_size: int. Leading dimension of every array.
-        seed: int. Seed of the draws. Defaults to `0`.
+        seed: int >= 0. Seed of the draws. Defaults to `0`.
         model: the GAN model the generator comes from, or None (then float
             conditions are drawn as other float inputs). Defaults to `None`.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checks.integer("seed", seed, low=0))  # was numpy's "expected non-negative integer"
     limits = id_limits(generator)
     inputs = {}
     for tensor in generator.inputs:

@@ -223,7 +223,7 @@ def check_parity(
         quantization: str or None. TFLite quantization; `"auto"` reads it
             from the model's ops. Defaults to `"auto"`.
         latency_runs: int. Timed calls per batch size. Defaults to `10`.
-        seed: int. Seed of the random inputs. Defaults to `0`.
+        seed: int >= 0. Seed of the random inputs. Defaults to `0`.
         raise_on_failure: bool. Raise `ParityError` on a failure. Defaults
             to `True`.
         gan: the GAN `model` is the generator of, or None. Its conditions
@@ -344,8 +344,8 @@ def _checked_numbers(inputs, batch_sizes, tolerance, min_snr_db, latency_runs, s
     """`check_parity`'s numeric options, checked: a `ValueError` names the one at fault."""
     if inputs is None:
         batch_sizes = checks.integers("batch_sizes", batch_sizes, low=1)
-    tolerance = None if tolerance is None else checks.number("tolerance", tolerance, low=None)
-    min_snr_db = None if min_snr_db is None else checks.number("min_snr_db", min_snr_db, low=None)
+    tolerance = checks.number("tolerance", tolerance, low=None, optional=True)
+    min_snr_db = checks.number("min_snr_db", min_snr_db, low=None, optional=True)
     latency_runs, seed = checks.integer("latency_runs", latency_runs, low=1), checks.integer("seed", seed, low=0)
     return batch_sizes, tolerance, min_snr_db, latency_runs, seed
 

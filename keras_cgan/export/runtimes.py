@@ -20,6 +20,7 @@ import os
 
 import numpy as np
 
+from keras_cgan import checks
 from keras_cgan.export import files
 
 FORMATS = ("saved_model", "onnx", "tflite")
@@ -40,7 +41,7 @@ def resolve_saved_model(path):
     pipe), or holds no SavedModel (a folder named `*.onnx` or `*.tflite`:
     give that file instead).
     """
-    path = files.as_path(path)
+    path = checks.path("path", path)
     label = repr(path)
     files.check_readable(path, label)  # a pipe: named, not opened
     try:
@@ -71,7 +72,7 @@ def detect_format(path):
     its name and content disagree, or it cannot be read). A path is a str,
     bytes or `os.PathLike`.
     """
-    path = files.as_path(path)
+    path = checks.path("path", path)
     kind = files.model_format(path, wanted=FORMATS)  # `G.KERAS` is told apart from an export, not renamed
     if kind in FORMATS:
         return kind
@@ -147,7 +148,7 @@ class OnnxRuntime:
         if num_threads is not None:
             options.intra_op_num_threads = int(num_threads)
             options.inter_op_num_threads = int(num_threads)
-        self.path = files.as_path(path)
+        self.path = checks.path("path", path)
         files.check_readable(self.path, repr(self.path))  # onnxruntime would wait on a pipe
         try:
             self._session = onnxruntime.InferenceSession(self.path, options, providers=["CPUExecutionProvider"])
@@ -195,7 +196,7 @@ class TFLiteRuntime:
 
     def __init__(self, path, signature_name="serving_default", num_threads=1):
         interpreter = needs("ai_edge_litert.interpreter", "Running a TFLite export")
-        self.path = files.as_path(path)
+        self.path = checks.path("path", path)
         files.check_readable(self.path, repr(self.path))  # LiteRT would wait on a pipe
         try:
             self._interpreter = interpreter.Interpreter(model_path=self.path, num_threads=num_threads)
@@ -233,7 +234,7 @@ def load_runtime(path, num_threads=None):
             A reloaded SavedModel runs on TensorFlow's process-wide threads
             (`tf.config.threading`). Defaults to `None`.
     """
-    path = files.as_path(path)
+    path = checks.path("path", path)
     if os.path.isdir(path):  # a SavedModel whatever its name, its folder listed once (`resolve_saved_model`)
         return SavedModelRuntime(path)
     kind = detect_format(path)

@@ -105,7 +105,7 @@ def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite
         version folder if `check=False`.
     """
     parity.check_options(to_saved_model, parity_kwargs, inputs, check)  # before converting, not after
-    path = os.path.abspath(files.as_path(path))
+    path = os.path.abspath(checks.path("path", path))
     if os.path.exists(path) and not os.path.isdir(path):
         raise ValueError(f"`path` must be a folder (the model base path), not a file. Received: path={path!r}")
     files.check_writable(path)

@@ -40,7 +40,7 @@ def serving_request(model, inputs=None, batch_size=1, request_format="instances"
         batch_size: int. Batch size of the random inputs. Defaults to `1`.
         request_format: `"instances"` (row format) or `"inputs"` (columnar).
             Defaults to `"instances"`.
-        seed: int. Seed of the random inputs. Defaults to `0`.
+        seed: int >= 0. Seed of the random inputs. Defaults to `0`.
 
     Returns:
         dict, ready for `json.dumps`.

@@ -365,7 +365,7 @@ class GANModel(InputChecks, keras.Model):
         self.discriminator = discriminator
         self._warn_batch_norm(discriminator, self._discriminator_argument)
         self.adversarial_weight = checks.number("adversarial_weight", adversarial_weight)
-        self.seed = None if seed is None else checks.integer("seed", seed, low=-(2**63), high=2**63 - 1)
+        self.seed = checks.integer("seed", seed, low=-(2**63), high=2**63 - 1, optional=True)
         # The seed state is a weight (unlike a keras.random.SeedGenerator's), so
         # checkpoints carry it and a resumed run draws the noise it would have.
         initial = self.seed if self.seed is not None else int(np.random.randint(1, 2**31 - 1))
@@ -376,7 +376,7 @@ class GANModel(InputChecks, keras.Model):
             trainable=False,
             name="seed_state",
         )
-        self.ema_decay = None if ema_decay is None else checks.number("ema_decay", ema_decay, high=1.0, high_open=True)
+        self.ema_decay = checks.number("ema_decay", ema_decay, high=1.0, high_open=True, optional=True)
         self.ema_variables = []
         if self.ema_decay is not None:
             for i, weight in enumerate(self._ema_sources()):

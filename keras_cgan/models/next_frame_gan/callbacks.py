@@ -119,7 +119,7 @@ class RolloutGIF(SampleWriter):
             raise ValueError(f"`clips` must be [batch, T, H, W, C], at least one clip. Received shape {clips.shape}.")
         super().__init__(every=every, log_dir=log_dir, log_losses=log_losses, ema=ema)
         self.clips, self.directory = clips, checks.path("directory", directory)
-        self.steps = None if steps is None else checks.integer("steps", steps, low=1)
+        self.steps = checks.integer("steps", steps, low=1, optional=True)
         self.scale = checks.integer("scale", scale, low=1)
 
     def on_train_begin(self, logs=None):

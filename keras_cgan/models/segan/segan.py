@@ -309,8 +309,8 @@ class SEGAN(GANModel):
             waveform: 1D array (or `(T, 1)`, `(1, T)`) of float samples in `[-1, 1]`,
                 at least one. Integer PCM (int16) is refused, not converted: divide it
                 by 32768 first (`data.audio.read_wav` does).
-            hop: int. Window step; must divide the window. Defaults to half
-                the window.
+            hop: int. Window step; must divide the window and be shorter.
+                Defaults to half the window.
             batch_size: int. Windows per generator call. Defaults to `16`.
 
         Returns:

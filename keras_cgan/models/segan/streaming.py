@@ -45,7 +45,7 @@ import numpy as np
 
 from keras_cgan import checks, export
 from keras_cgan.checks import check_samples
-from keras_cgan.export.files import as_path, check_readable, is_path
+from keras_cgan.export.files import check_readable, is_path
 from keras_cgan.export.generator import check_emphasized
 from keras_cgan.export.tflite import representative_samples
 from keras_cgan.models.segan import waveform as waveform_lib
@@ -185,7 +185,7 @@ def read_metadata(path):
     """The dict `write_metadata` stored in a `.tflite` file (`sample_rate`, `preemphasis`), or None."""
     from tensorflow.lite.python import schema_py_generated as schema
 
-    path = as_path(path)
+    path = checks.path("path", path)
     check_readable(path, repr(path))  # a pipe would wait forever
     if not os.path.isfile(path):
         raise ValueError(f"No `.tflite` file at {path!r}: give the path of one (`export_tflite` writes it).")
@@ -241,7 +241,8 @@ class StreamingEnhancer:
         run_window: callable mapping one pre-emphasized `[window]` frame to
             its output, e.g. `window_runner(export.load_runtime(path))`.
         window: int. Window length.
-        hop: int. Window step; must divide `window`. Defaults to `window // 2`.
+        hop: int. Window step; must divide `window` and be shorter. Defaults
+            to `window // 2`.
         preemphasis: float. The model's coefficient. Defaults to `0.95`.
     """
 

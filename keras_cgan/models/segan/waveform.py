@@ -94,13 +94,9 @@ def hann(window):
 
 
 def check_hop(window, hop):
-    """The hop (default `window // 2`); raises `ValueError` unless it divides `window`."""
-    hop = window // 2 if hop is None else checks.integer("hop", hop, low=1)
-    if window % hop:
-        raise ValueError(f"`hop` must divide the window ({window}). Received: hop={hop}")
-    if hop == window:
-        raise ValueError(f"`hop` must be shorter than the window ({window}) to overlap-add.")
-    return hop
+    """The hop (default `window // 2`); raises `ValueError` unless it divides `window` and is shorter
+    (`checks.hop`)."""
+    return checks.hop(hop, window, overlap_add=True)
 
 
 def overlap_norm(window, hop):
@@ -144,13 +140,15 @@ def overlap_add(fn, x, window, hop=None, batch_size=16):
         fn: callable. Maps `[b, window, 1]` float32 frames to outputs of the
             same shape.
         x: 1D array, `[T, 1]` or `[1, T]`. The signal (at least one sample).
-        window: int. Frame length.
-        hop: int. Frame step; must divide `window`. Defaults to `window // 2`.
+        window: int. Frame length, at least 2.
+        hop: int. Frame step; must divide `window` and be shorter. Defaults
+            to `window // 2`.
         batch_size: int. Frames per call of `fn`. Defaults to `16`.
 
     Returns:
         float32 array of `len(x)` samples.
     """
+    window = checks.integer("window", window, low=2)
     hop = check_hop(window, hop)
     batch_size = checks.integer("batch_size", batch_size, low=1)
     return _overlap_add(fn, refuse_empty(checks.mono(np.asarray(x, "float32"), "x"), "x"), window, hop, batch_size)

@@ -26,7 +26,8 @@ from keras_cgan.version import __version__
 # (`keras.models.load_model`), so that `python examples/pix2pix.py --help` answers at once.
 _API = ("ClassCondition", "EmbeddingCondition", "TagsCondition", "TextCondition", "SEGAN", "ConditionalGAN",
         "GANModel", "GrowStages", "NextFrameGAN", "Pix2Pix", "StackGAN", "FAMILIES")
-_SUBPACKAGES = ("callbacks", "conditions", "data", "export", "layers", "losses", "metrics", "models", "networks")
+_SUBMODULES = ("callbacks", "checks", "conditions", "data", "distribute", "export", "layers", "losses", "metrics", "models",
+               "networks")
 
 # Run as the `keras-cgan` command, the package hides TensorFlow's C++ log lines (grappler's `remapper failed` and
 # the like) unless TF_CPP_MIN_LOG_LEVEL is set: `keras_cgan.cli.main` imports the API under `_quiet_tensorflow_start`.
@@ -120,7 +121,7 @@ def import_api():
 
 
 def __getattr__(name):
-    if name in _SUBPACKAGES:  # `keras_cgan.data.audio`: the subpackage alone (its classes register as it imports)
+    if name in _SUBMODULES:  # `keras_cgan.data.audio`: that module alone (its classes register as it imports)
         return _importlib.import_module(f"{__name__}.{name}")
     if name in _API:
         import_api()
@@ -129,7 +130,7 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted({*globals(), *_API, *_SUBPACKAGES})
+    return sorted({*globals(), *_API, *_SUBMODULES})
 
 
 _REGISTRY = "keras.src.saving.object_registration"  # where Keras looks up a class by its registered name

@@ -136,9 +136,10 @@ def test_a_package_that_imports_on_first_use_lists_every_module(name):
 
 def test_a_public_name_imports_the_api_on_first_use(monkeypatch):
     # `import keras_cgan` imports no TensorFlow: the families, conditions and FAMILIES come with their first use.
-    for name in ("Pix2Pix", "FAMILIES"):
+    for name in ("Pix2Pix", "FAMILIES", "distribute"):
         monkeypatch.delattr(keras_cgan, name)  # as after `import keras_cgan`
-    assert {"Pix2Pix", "FAMILIES", "data"} <= set(dir(keras_cgan))
+    assert {"Pix2Pix", "FAMILIES", "data", "distribute"} <= set(dir(keras_cgan))
+    assert keras_cgan.distribute.__name__ == "keras_cgan.distribute"  # a module, imported alone
     from keras_cgan import Pix2Pix
 
     assert keras_cgan.FAMILIES["Pix2Pix"] is Pix2Pix is keras_cgan.models.Pix2Pix

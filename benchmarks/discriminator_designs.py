@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 import _examples  # noqa: E402  (the script's own folder is on the path)
 import _report  # noqa: E402
 from keras_cgan.data import synthetic_faces  # noqa: E402
+from keras_cgan.models.conditional_gan import presets  # noqa: E402
 
 
 anime_tags = _examples.load("anime_tags")
@@ -99,7 +100,7 @@ def main(argv=None):
     if clash:
         parser.error(f"--set {clash[0]}: the benchmark sets it (use --designs or its own flags)")
     try:
-        anime_tags.presets.settings(**dict(args.set))
+        presets.settings(**dict(args.set))
     except ValueError as e:  # an unknown key
         parser.error(f"--set: {e}")
     for design in designs:  # each design built once, untrained: a setting one of them refuses is named first

@@ -21,10 +21,7 @@ import numpy as np  # noqa: E402
 from keras_cgan import checks  # noqa: E402
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
-from keras_cgan.models.conditional_gan import presets  # noqa: E402
-from keras_cgan.models.conditional_gan.defaults import CONDITIONINGS  # noqa: E402
-
-DEFAULT = presets.PRESETS["default"]
+from keras_cgan.models.conditional_gan.defaults import CONDITIONINGS, DEFAULT  # noqa: E402
 
 
 def build_parser():
@@ -48,6 +45,7 @@ def build_parser():
 def build(args, **overrides):
     """The ConditionalGAN's `"default"` preset with the example's flags and `overrides`, compiled (8 steps per execution)."""
     from keras_cgan.data import synthetic_faces
+    from keras_cgan.models.conditional_gan import presets
 
     return presets.build(
         (args.size, args.size, 3), synthetic_faces.condition(), conditioning=args.design,

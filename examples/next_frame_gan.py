@@ -19,16 +19,10 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from keras_cgan import checks  # noqa: E402
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
-from keras_cgan.data import synthetic_video, video  # noqa: E402
-from keras_cgan.metrics import video as video_metrics  # noqa: E402
-from keras_cgan.models.next_frame_gan import presets  # noqa: E402
-from keras_cgan.callbacks import KeepBestGenerator  # noqa: E402
-from keras_cgan.models.next_frame_gan import RolloutGIF, junction_score, write_rollout_gif  # noqa: E402
+from keras_cgan.data import synthetic_video  # noqa: E402
+from keras_cgan.models.next_frame_gan.defaults import DEFAULT  # noqa: E402
 
 MIN_SIZE = {"junction": 16, "digits": 12}  # the smallest frames each clip maker draws (and a multiple of 4)
 
@@ -45,7 +39,7 @@ def main(argv=None):
     parser.add_argument("--steps-per-epoch", type=checks.at_least(1), default=500)
     parser.add_argument("--batch-size", type=checks.at_least(1), default=32)
     parser.add_argument("--adversarial-weight", type=checks.between(0.0),
-                        default=presets.PRESETS["default"]["adversarial_weight"],
+                        default=DEFAULT["adversarial_weight"],
                         help="0 trains the L2 baseline (default %(default)s)")
     parser.add_argument("--out", default="runs/next_frame")
     parser.add_argument("--seed", type=int, default=0)
@@ -66,6 +60,14 @@ def main(argv=None):
         check_output_folder(args.out, f"--out {args.out}")
     except ValueError as e:
         parser.error(str(e))
+    import keras
+    import tensorflow as tf
+
+    from keras_cgan.callbacks import KeepBestGenerator
+    from keras_cgan.data import video
+    from keras_cgan.metrics import video as video_metrics
+    from keras_cgan.models.next_frame_gan import RolloutGIF, junction_score, presets, write_rollout_gif
+
     keras.utils.set_random_seed(args.seed)
 
     if args.dataset == "junction":

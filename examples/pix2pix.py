@@ -22,23 +22,21 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from keras_cgan import checks  # noqa: E402
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
+from keras_cgan import checks  # noqa: E402
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
-from keras_cgan.callbacks import save_image_grid  # noqa: E402
-from keras_cgan.data import paired_image_dataset, synthetic_images  # noqa: E402
-from keras_cgan.metrics import quality_report  # noqa: E402
-from keras_cgan.models.pix2pix import patchgan, presets  # noqa: E402
-
-DEFAULT = presets.PRESETS["default"]
+from keras_cgan.data import synthetic_images  # noqa: E402
+from keras_cgan.models.pix2pix.defaults import DEFAULT, NORMS, RECEPTIVE_FIELDS  # noqa: E402
 
 
 def datasets(args):
     """Training dataset and a held-out batch `(conditions, targets)`."""
+    import tensorflow as tf
+
+    from keras_cgan.data import paired_image_dataset
+
     if args.data:
         train = paired_image_dataset(
             args.data, direction=args.direction, image_size=args.size, batch_size=args.batch_size,
@@ -64,6 +62,10 @@ def datasets(args):
 
 def make_model(condition_shape, target_shape, adversarial_weight, args):
     """Pix2Pix's `"default"` preset with the example's flags, compiled."""
+    import keras
+
+    from keras_cgan.models.pix2pix import presets
+
     keras.utils.set_random_seed(args.seed)  # both variants start from the same weights
     # The L1-only baseline keeps the paper's per-pixel L1; --l1-lowpass applies to L1+cGAN.
     return presets.build(
@@ -89,10 +91,10 @@ def build_parser():
     parser.add_argument("--steps", type=checks.at_least(1), default=600)
     parser.add_argument("--batch-size", type=checks.at_least(1), default=8)
     parser.add_argument("--base-filters", type=checks.at_least(1), default=DEFAULT["base_filters"])
-    parser.add_argument("--receptive-field", type=_field, choices=patchgan.RECEPTIVE_FIELDS,
+    parser.add_argument("--receptive-field", type=_field, choices=RECEPTIVE_FIELDS,
                         default=DEFAULT["receptive_field"],
                         help="PatchGAN field in pixels, 'auto' (at most half the image) or 'image'")
-    parser.add_argument("--norm", default=DEFAULT["norm"], choices=["batch", "instance", "none"])
+    parser.add_argument("--norm", default=DEFAULT["norm"], choices=NORMS)
     parser.add_argument("--l1-weight", type=checks.between(0.0), default=DEFAULT["l1_weight"])
     parser.add_argument("--l1-lowpass", type=checks.between(0.0), default=None,
                         help="Gaussian sigma (pixels) before the L1 term of L1+cGAN (Pix2Pix(l1_lowpass=)); "
@@ -135,6 +137,9 @@ def main(argv=None):
     except ValueError as e:
         parser.error(str(e))
     args.l1_lowpass = default_lowpass(args)
+
+    from keras_cgan.callbacks import save_image_grid
+    from keras_cgan.metrics import quality_report
 
     train, (conditions, targets) = datasets(args)
     columns = [np.repeat(conditions, 3, -1) if conditions.shape[-1] == 1 else conditions]

@@ -30,10 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from keras_cgan import checks  # noqa: E402
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
-from keras_cgan.callbacks import save_spectrograms  # noqa: E402
-from keras_cgan.models.segan import presets  # noqa: E402
-
-DEFAULT = presets.PRESETS["default"]
+from keras_cgan.models.segan.defaults import DEFAULT  # noqa: E402
 
 
 def make_folder(root, num_train, num_test, seconds, sample_rate, use_espeak, seed):
@@ -119,8 +116,10 @@ def main(argv=None):
 
     import keras
 
+    from keras_cgan.callbacks import save_spectrograms
     from keras_cgan.data import audio
     from keras_cgan.metrics import audio as audio_metrics
+    from keras_cgan.models.segan import presets
     from keras_cgan.models.segan import streaming as audio_tflite
 
     gan = load_model(p, args) if args.model else None

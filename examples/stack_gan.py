@@ -21,11 +21,10 @@ import numpy as np  # noqa: E402
 from keras_cgan import checks  # noqa: E402
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
-from keras_cgan.conditions.tags_condition import MISMATCHES  # noqa: E402
 from keras_cgan.models.conditional_gan.defaults import CLASSIFIER_POOLINGS, CONDITIONINGS  # noqa: E402
-from keras_cgan.models.stack_gan import networks, presets  # noqa: E402
+from keras_cgan.models.stack_gan.defaults import DEFAULT, check_network_sizes  # noqa: E402
 
-DEFAULT = presets.PRESETS["default"]
+MISMATCHES = ("other", "closest")  # TagsCondition's `mismatch` values (`--help` imports no TensorFlow)
 FAKE_FLAG = {"0": False, "1": True, "negative": "negative"}  # --auxiliary-on-fake
 SIZES = (16, 32, 64)  # --sizes when training
 
@@ -84,6 +83,7 @@ def build_parser():
 def build(args):
     """StackGAN's `"default"` preset with the example's flags, compiled."""
     from keras_cgan.data import synthetic_faces
+    from keras_cgan.models.stack_gan import presets
 
     return presets.build(
         tuple(args.sizes), synthetic_faces.condition(args.tag_mismatch), base_filters=args.filters,
@@ -154,11 +154,11 @@ def write_grid(images_by_stage, path, col_labels):
 
 
 def check_sizes(parser, sizes, flag):
-    """Sizes the networks take (`networks.check_network_sizes`) from 16 on (tag faces are scored at multiples of 16)."""
+    """Sizes the networks take (`check_network_sizes`) from 16 on (tag faces are scored at multiples of 16)."""
     if not 2 <= len(sizes) <= 3:
         parser.error(f"{flag}: give two or three stage sizes, received {' '.join(map(str, sizes))}")
     try:
-        drawn = networks.check_network_sizes(sizes)[0] >= 16
+        drawn = check_network_sizes(sizes)[0] >= 16
     except ValueError:
         drawn = False
     if not drawn:

@@ -35,9 +35,8 @@ import numpy as np  # noqa: E402
 from keras_cgan import checks  # noqa: E402
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
-from keras_cgan.models.conditional_gan import presets  # noqa: E402
+from keras_cgan.models.conditional_gan.defaults import DEFAULT  # noqa: E402
 
-DEFAULT = presets.PRESETS["default"]
 FAKE_FLAG = {"0": False, "1": True, "negative": "negative"}  # --auxiliary-on-fake
 
 
@@ -88,6 +87,7 @@ def run(args):
     from keras_cgan.callbacks import save_image_grid
     from keras_cgan.data import captions, synthetic_shapes
     from keras_cgan.metrics import caption_accuracy, diversity
+    from keras_cgan.models.conditional_gan import presets
 
     os.makedirs(args.out, exist_ok=True)
     keras.utils.set_random_seed(args.seed)

@@ -12,6 +12,8 @@ Example:
 """
 
 import contextlib as _contextlib
+import functools as _functools
+import importlib as _importlib
 import os as _os
 import re as _re
 import sys as _sys
@@ -19,11 +21,18 @@ import tempfile as _tempfile
 
 from keras_cgan.version import __version__
 
-# Run as the `keras-cgan` command, the package imports TensorFlow only once a command needs it (so
-# `keras-cgan --help` is fast; `keras_cgan.cli.main` calls `import_api`), and hides TensorFlow's C++
-# log lines (grappler's `remapper failed` and the like) unless TF_CPP_MIN_LOG_LEVEL is set. Under
-# `python -m keras_cgan.cli` the package is imported while sys.argv[0] is still "-m": the command
-# line it runs is in sys.orig_argv.
+# `import keras_cgan` imports no TensorFlow: the public API is imported on first use of one of its names
+# (`keras_cgan.Pix2Pix`, `from keras_cgan import FAMILIES`), and when Keras looks up a `keras_cgan>` class
+# (`keras.models.load_model`), so that `python examples/pix2pix.py --help` answers at once.
+_API = ("ClassCondition", "EmbeddingCondition", "TagsCondition", "TextCondition", "SEGAN", "ConditionalGAN",
+        "GANModel", "GrowStages", "NextFrameGAN", "Pix2Pix", "StackGAN", "FAMILIES")
+_SUBMODULES = ("callbacks", "checks", "conditions", "data", "distribute", "export", "layers", "losses", "metrics", "models",
+               "networks")
+
+# Run as the `keras-cgan` command, the package hides TensorFlow's C++ log lines (grappler's `remapper failed` and
+# the like) unless TF_CPP_MIN_LOG_LEVEL is set: `keras_cgan.cli.main` imports the API under `_quiet_tensorflow_start`.
+# Under `python -m keras_cgan.cli` the package is imported while sys.argv[0] is still "-m": the command line it runs
+# is in sys.orig_argv.
 _COMMAND_LINE = bool(_sys.argv) and (
     _os.path.basename(_sys.argv[0]) == "keras-cgan"
     or _sys.argv[0].endswith(_os.path.join("keras_cgan", "cli", "__main__.py"))
@@ -98,8 +107,9 @@ def _import_every_module(*packages):
 def import_api():
     """Imports the public API into `keras_cgan`, registering every serializable class.
 
-    Done on `import keras_cgan`, so that `keras.saving.load_model` finds the
-    library's classes by name; only the command line defers it.
+    Done on first use of a public name of `keras_cgan` and when Keras looks
+    up a `keras_cgan>` class by name (`keras.saving.load_model`);
+    `keras_cgan.cli.main` calls it before a command runs.
     """
     from keras_cgan import callbacks, conditions, data, export, layers, losses, metrics, models, networks
     from keras_cgan.conditions import ClassCondition, EmbeddingCondition, TagsCondition, TextCondition
@@ -110,7 +120,67 @@ def import_api():
     globals().update({name: value for name, value in locals().items()})
 
 
+def __getattr__(name):
+    if name in _SUBMODULES:  # `keras_cgan.data.audio`: that module alone (its classes register as it imports)
+        return _importlib.import_module(f"{__name__}.{name}")
+    if name in _API:
+        import_api()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_API, *_SUBMODULES})
+
+
+_REGISTRY = "keras.src.saving.object_registration"  # where Keras looks up a class by its registered name
+
+
+def _hook_registry(registry):
+    """Makes `registry.get_registered_object` import the API before it answers None for a `keras_cgan>` name."""
+    lookup = registry.get_registered_object
+    if getattr(lookup, "_imports_keras_cgan", False):
+        return
+
+    @_functools.wraps(lookup)
+    def get_registered_object(name, *args, **kwargs):
+        found = lookup(name, *args, **kwargs)
+        if found is None and isinstance(name, str) and name.startswith("keras_cgan>") and "FAMILIES" not in globals():
+            import_api()
+            found = lookup(name, *args, **kwargs)
+        return found
+
+    get_registered_object._imports_keras_cgan = True
+    registry.get_registered_object = get_registered_object
+
+
+class _HookRegistryOnImport:
+    """A `sys.meta_path` finder that hooks Keras' registry (`_hook_registry`) once Keras imports it."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != _REGISTRY or self not in _sys.meta_path:
+            return None
+        _sys.meta_path.remove(self)  # once: the finders after it find the module
+        for finder in _sys.meta_path:
+            spec = finder.find_spec(name, path, target) if hasattr(finder, "find_spec") else None
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            exec_module = spec.loader.exec_module
+
+            def exec_and_hook(module):
+                exec_module(module)
+                _hook_registry(module)
+
+            spec.loader.exec_module = exec_and_hook
+        return spec
+
+
+if _REGISTRY in _sys.modules:
+    _hook_registry(_sys.modules[_REGISTRY])
+elif not any(isinstance(finder, _HookRegistryOnImport) for finder in _sys.meta_path):
+    _sys.meta_path.insert(0, _HookRegistryOnImport())
 if _COMMAND_LINE:
     _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-else:
-    import_api()

@@ -132,3 +132,34 @@ def test_a_package_that_imports_on_first_use_lists_every_module(name):
     modules = [m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_")]
     missing = [module for module in modules if module not in dir(package) or module not in package.__all__]
     assert not missing, f"{name}: dir() and __all__ lack {missing}"
+
+
+def test_a_public_name_imports_the_api_on_first_use(monkeypatch):
+    # `import keras_cgan` imports no TensorFlow: the families, conditions and FAMILIES come with their first use.
+    for name in ("Pix2Pix", "FAMILIES", "distribute"):
+        monkeypatch.delattr(keras_cgan, name)  # as after `import keras_cgan`
+    assert {"Pix2Pix", "FAMILIES", "data", "distribute"} <= set(dir(keras_cgan))
+    assert keras_cgan.distribute.__name__ == "keras_cgan.distribute"  # a module, imported alone
+    from keras_cgan import Pix2Pix
+
+    assert keras_cgan.FAMILIES["Pix2Pix"] is Pix2Pix is keras_cgan.models.Pix2Pix
+    with pytest.raises(AttributeError, match="module 'keras_cgan' has no attribute 'Pix2Pixx'"):
+        keras_cgan.Pix2Pixx
+
+
+def test_keras_finds_a_class_of_the_package_before_the_api_is_imported(monkeypatch):
+    # `import keras_cgan` before `keras.models.load_model` registers the classes (README): Keras' lookup of a
+    # `keras_cgan>` name imports the API.
+    import keras
+
+    from keras_cgan.layers import NearestUpsampling
+
+    config = keras.saving.serialize_keras_object(NearestUpsampling(2))
+    registered = keras.saving.get_custom_objects()
+    monkeypatch.delitem(registered, config["registered_name"])  # as before the API is imported
+    monkeypatch.delattr(keras_cgan, "FAMILIES")
+    imports = []
+    monkeypatch.setattr(keras_cgan, "import_api",
+                        lambda: imports.append(1) or registered.update({config["registered_name"]: NearestUpsampling}))
+    assert type(keras.saving.deserialize_keras_object(config)) is NearestUpsampling
+    assert imports == [1]

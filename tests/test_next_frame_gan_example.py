@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from examples import next_frame_gan
+from keras_cgan.models.next_frame_gan import presets
 
 
 @pytest.mark.parametrize("flags, error", [
@@ -22,7 +23,7 @@ from examples import next_frame_gan
      "--context 14: digits clips have 14 frames; use 1 to 13"),
 ])
 def test_flags_that_cannot_work_are_refused_before_training(flags, error, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(next_frame_gan.presets, "build", lambda *a, **k: pytest.fail("trained"))
+    monkeypatch.setattr(presets, "build", lambda *a, **k: pytest.fail("trained"))
     monkeypatch.setattr(next_frame_gan.synthetic_video, "junction_clips", lambda *a, **k: pytest.fail("made clips"))
     with pytest.raises(SystemExit) as exit_:
         next_frame_gan.main(flags + ["--out", str(tmp_path / "run")])
@@ -60,7 +61,7 @@ class StandIn:
 
 def test_the_last_gif_shows_the_generator_that_is_scored_and_saved(tmp_path, monkeypatch):
     gan = StandIn()
-    monkeypatch.setattr(next_frame_gan.presets, "build", lambda *a, **k: gan)
+    monkeypatch.setattr(presets, "build", lambda *a, **k: gan)
     next_frame_gan.main(["--clips", "8", "--epochs", "1", "--out", str(tmp_path)])
     assert gan.sampled[0] == ("GIF", 0) and set(gan.sampled[1:]) == {("scores", 1), ("GIF", 1), ("saved", 1)}
     assert (tmp_path / "rollout.gif").exists() and (tmp_path / "gifs" / "rollout_epoch_001.gif").exists()

@@ -90,6 +90,39 @@ def test_help_imports_no_tensorflow(command):
     assert proc.stdout.strip().endswith("[]"), proc.stdout[-300:]
 
 
+REFUSED = {  # a flag each example refuses before it imports TensorFlow
+    "anime_tags": ["--size", "20"], "next_frame_gan": ["--size", "10"], "pix2pix": ["--size", "20"],
+    "speech_enhancement": ["--window", "1000"], "stack_gan": ["--sizes", "16", "24"],
+    "text_to_image": ["--images", "1"],
+}
+
+
+def test_the_examples_help_and_option_errors_import_no_tensorflow():
+    # `python examples/pix2pix.py --help` took 15-20 s: `import keras_cgan` imported the whole API, TensorFlow too.
+    code = (
+        "import contextlib, io, json, runpy, sys\n"
+        f"for name, refused in {sorted(REFUSED.items())!r}:\n"
+        "    for argv in (['--help'], refused):\n"
+        "        sys.argv, status = [f'examples/{name}.py', *argv], None\n"
+        "        with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(out):\n"
+        "            try:\n"
+        "                runpy.run_path(sys.argv[0], run_name='__main__')\n"
+        "            except SystemExit as exit_:\n"
+        "                status = exit_.code\n"
+        "        imported = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
+        "        print(json.dumps([name, argv[0], status, out.getvalue(), imported]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    runs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [(name, flag) for name, flag, *_ in runs] == [
+        (name, flag) for name in sorted(REFUSED) for flag in ("--help", REFUSED[name][0])
+    ]
+    for name, flag, status, output, imported in runs:
+        expected = (0, f"usage: {name}.py") if flag == "--help" else (2, f"{name}.py: error: {flag}")
+        assert (status, imported) == (expected[0], []) and expected[1] in output, (name, flag, output[-500:])
+
+
 def test_quickstart_refuses_a_train_run_folder_or_a_file_as_out(tmp_path, capsys):
     from keras_cgan.cli.main import main
 

@@ -33,11 +33,17 @@ def test_discriminator_classifier_and_mode_seeking_flags_reach_the_model():
     assert pooled(gan) == [False, False]
     assert [d.get_layer("down_0").filters for d in gan.discriminators] == [6, 6]
     default = stackgan.build(parser.parse_args(tiny))  # unset flags leave the preset's values
-    preset = stackgan.presets.PRESETS["default"]
+    preset = stackgan.DEFAULT  # the preset's
     assert (default.diversity_weight, default.diversity_warmup) == (preset["diversity_weight"], preset["diversity_warmup"])
     assert [d.get_layer("down_0").filters for d in default.discriminators] == [preset["discriminator_filters"]] * 2
     assert default.auxiliary_weight == preset["auxiliary_weight"]
     assert pooled(default) == [preset["classifier_pooling"] == "max_avg"] * 2
+
+
+def test_tag_mismatch_offers_the_values_tags_conditions_take():
+    from keras_cgan.conditions.tags_condition import MISMATCHES
+
+    assert stackgan.MISMATCHES == MISMATCHES  # written in the example so that --help imports no TensorFlow
 
 
 @pytest.mark.parametrize("flags, error", [

@@ -7,6 +7,7 @@ import keras
 import pytest
 
 from examples import text_to_image
+from keras_cgan.models.conditional_gan import presets
 
 
 def test_example_defaults_feed_the_caption_at_every_block_and_sample_the_averaged_generator(tmp_path):
@@ -34,7 +35,7 @@ def test_auxiliary_on_fake_flag_reaches_the_preset(monkeypatch, tmp_path):
     def build(*args, **kwargs):
         raise Built(kwargs)
 
-    monkeypatch.setattr(text_to_image.presets, "build", build)
+    monkeypatch.setattr(presets, "build", build)
     for flag, value in (("negative", "negative"), ("1", True), ("0", False)):
         args = text_to_image.build_parser().parse_args(
             ["--auxiliary-on-fake", flag, "--images", "32", "--size", "24", "--out", str(tmp_path)])

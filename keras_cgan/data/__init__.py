@@ -7,7 +7,8 @@ Images with class, tag or text conditions: `digits`, `tags`, `captions`,
 folder's layout is right.
 
 This `__init__` imports a module when it or one of its names is first used, so that `keras-cgan train --help` reads
-`image_folder` and `layouts` without TensorFlow; `import keras_cgan` imports them all.
+`image_folder` and `layouts` without TensorFlow; `keras_cgan.import_api` (on first use of the package's API) imports
+them all.
 """
 
 import lazy_loader

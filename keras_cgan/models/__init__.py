@@ -1,8 +1,8 @@
 """The five families, one folder each, built on the shared `GANModel` step.
 
 This `__init__` (and each family's) imports a module when it or one of its names is first used, so that a family's
-`defaults` (its preset values, which `keras-cgan train --help` shows) imports without TensorFlow; `import keras_cgan`
-imports them all.
+`defaults` (its preset values, which `keras-cgan train --help` shows) imports without TensorFlow;
+`keras_cgan.import_api` (on first use of the package's API) imports them all.
 """
 
 import lazy_loader

@@ -1,7 +1,8 @@
-"""StackGAN's default settings (`DEFAULT`, and `AUGMENTED`: the papers'), without TensorFlow.
+"""StackGAN's default settings (`DEFAULT`, `AUGMENTED`: the papers') and stage sizes, without TensorFlow.
 
 `presets.py` builds from them; `keras-cgan train stack_gan --help` shows
-`DEFAULT` before TensorFlow is imported.
+`DEFAULT` before TensorFlow is imported; `check_network_sizes` is the rule
+the networks hold stage sizes to, there and in `examples/stack_gan.py`.
 
 Example:
 
@@ -9,6 +10,8 @@ Example:
 >>> defaults.DEFAULT["conditioning"], defaults.AUGMENTED["conditioning"]
 ('concat_acgan', 'two_head')
 """
+
+from keras_cgan import checks
 
 AUGMENTED = {
     "latent_dim": 32,
@@ -50,3 +53,33 @@ DEFAULT = {
     "diversity_stride": 1,
     "translation": 0.0,
 }
+
+
+def check_sizes(sizes):
+    """`sizes` as a tuple of ints; `ValueError` unless 2 or 3 int stages, >= 4, each doubling the one before."""
+    given = sizes
+    try:
+        sizes = tuple(checks.integers("sizes", sizes, low=4))  # not `int()`: 8.5 was cut to 8, "816" split
+    except ValueError:
+        sizes = ()
+    if not 2 <= len(sizes) <= 3 or any(b != 2 * a for a, b in zip(sizes, sizes[1:])):
+        raise ValueError(
+            "`sizes` must be 2 or 3 stages that start at >= 4 and double at every stage (ints, e.g. (16, 32, 64)). "
+            f"Received: sizes={given!r}"
+        )
+    return sizes
+
+
+def check_network_sizes(sizes):
+    """`sizes` as `build_networks` takes them: `check_sizes`'s stages, the first 4 times a power of two.
+
+    The stage-1 generator doubles a 4x4 start. A `ValueError` names `sizes`
+    otherwise.
+
+    >>> check_network_sizes([16, 32, 64])
+    (16, 32, 64)
+    """
+    sizes = check_sizes(sizes)
+    if sizes[0] & (sizes[0] - 1):
+        raise ValueError(f"`sizes` must start at 4 times a power of two (4, 8, 16, 32...). Received: sizes={sizes}")
+    return sizes

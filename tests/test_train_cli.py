@@ -997,6 +997,14 @@ def test_train_family_help_lists_its_options(capsys):
     assert "DIR/A/<name>.png" in text
 
 
+def test_train_help_does_not_call_the_digits_synthetic(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "conditional_gan", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    # the built-in digits are scikit-learn's real digits; was: "(default: built-in synthetic data)"
+    assert "--data DATA a folder in the family's layout (default: the family's built-in data)" in text
+
+
 # ---------------------------------------------- use a trained model on new files
 
 

@@ -123,7 +123,7 @@ def option_table(family):
 
 
 def _common_train_arguments(p):
-    p.add_argument("--data", default=None, help="a folder in the family's layout (default: built-in synthetic data)")
+    p.add_argument("--data", default=None, help="a folder in the family's layout (default: the family's built-in data)")
     p.add_argument("--epochs", type=int, default=None, help="total epochs; with --resume, more epochs continue")
     batch = p.add_mutually_exclusive_group()
     batch.add_argument("--batch-size", type=int, default=None, help="global batch size (all replicas)")

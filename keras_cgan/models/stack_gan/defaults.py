@@ -1,14 +1,21 @@
-"""StackGAN's default settings (`DEFAULT`, and `AUGMENTED`: the papers'), without TensorFlow.
+"""StackGAN's default settings (`DEFAULT`; `AUGMENTED`: the papers') and the stage sizes it takes, without TensorFlow.
 
 `presets.py` builds from them; `keras-cgan train stack_gan --help` shows
-`DEFAULT` before TensorFlow is imported.
+`DEFAULT` before TensorFlow is imported, and checks `--size` and `--set
+stages` with `check_network_sizes`, as `networks` builds.
 
 Example:
 
 >>> from keras_cgan.models.stack_gan import defaults
 >>> defaults.DEFAULT["conditioning"], defaults.AUGMENTED["conditioning"]
 ('concat_acgan', 'two_head')
+>>> defaults.check_network_sizes([16, 32, 64])
+(16, 32, 64)
 """
+
+from keras_cgan import checks
+
+STAGES = (2, 3)  # the stage counts a StackGAN takes
 
 AUGMENTED = {
     "latent_dim": 32,
@@ -50,3 +57,31 @@ DEFAULT = {
     "diversity_stride": 1,
     "translation": 0.0,
 }
+
+
+def check_sizes(sizes):
+    """`sizes` as a tuple of ints; `ValueError` unless `STAGES` int stages, >= 4, each doubling the one before."""
+    given = sizes
+    try:
+        sizes = tuple(checks.integers("sizes", sizes, low=4))  # not `int()`: 8.5 was cut to 8, "816" split
+    except ValueError:
+        sizes = ()
+    if len(sizes) not in STAGES or any(b != 2 * a for a, b in zip(sizes, sizes[1:])):
+        raise ValueError(
+            f"`sizes` must be {' or '.join(map(str, STAGES))} stages that start at >= 4 and double at every stage "
+            "(ints, e.g. (16, 32, 64)). "
+            f"Received: sizes={given!r}"
+        )
+    return sizes
+
+
+def check_network_sizes(sizes):
+    """`sizes` as `build_networks` takes them: `check_sizes`'s stages, the first 4 times a power of two.
+
+    The stage-1 generator doubles a 4x4 start. A `ValueError` names `sizes`
+    otherwise.
+    """
+    sizes = check_sizes(sizes)
+    if sizes[0] & (sizes[0] - 1):
+        raise ValueError(f"`sizes` must start at 4 times a power of two (4, 8, 16, 32...). Received: sizes={sizes}")
+    return sizes

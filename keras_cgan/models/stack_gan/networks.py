@@ -29,37 +29,11 @@ from keras_cgan import checks
 from keras_cgan import conditions as conditions_lib
 from keras_cgan.layers import NearestUpsampling
 from keras_cgan.models.stack_gan.conditioning_augmentation import ConditioningAugmentation
+from keras_cgan.models.stack_gan import defaults
 from keras_cgan.models.conditional_gan import networks as dcgan
 
-
-def check_sizes(sizes):
-    """`sizes` as a tuple of ints; `ValueError` unless 2 or 3 int stages, >= 4, each doubling the one before."""
-    given = sizes
-    try:
-        sizes = tuple(checks.integers("sizes", sizes, low=4))  # not `int()`: 8.5 was cut to 8, "816" split
-    except ValueError:
-        sizes = ()
-    if not 2 <= len(sizes) <= 3 or any(b != 2 * a for a, b in zip(sizes, sizes[1:])):
-        raise ValueError(
-            "`sizes` must be 2 or 3 stages that start at >= 4 and double at every stage (ints, e.g. (16, 32, 64)). "
-            f"Received: sizes={given!r}"
-        )
-    return sizes
-
-
-def check_network_sizes(sizes):
-    """`sizes` as `build_networks` takes them: `check_sizes`'s stages, the first 4 times a power of two.
-
-    The stage-1 generator doubles a 4x4 start. A `ValueError` names `sizes`
-    otherwise.
-
-    >>> check_network_sizes([16, 32, 64])
-    (16, 32, 64)
-    """
-    sizes = check_sizes(sizes)
-    if sizes[0] & (sizes[0] - 1):
-        raise ValueError(f"`sizes` must start at 4 times a power of two (4, 8, 16, 32...). Received: sizes={sizes}")
-    return sizes
+# The stage sizes a StackGAN takes: rules kept with the defaults, which `keras-cgan train` reads without TensorFlow.
+check_sizes, check_network_sizes = defaults.check_sizes, defaults.check_network_sizes
 
 
 def _widths(**values):

@@ -16,12 +16,24 @@ from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_o
 from keras_cgan.data.image_folder import EXTENSIONS
 from keras_cgan.data.layouts import DIRECTIONS
 from keras_cgan.data.synthetic_images import TASKS
-from keras_cgan.models.pix2pix.defaults import DEFAULT, NORMS, RECEPTIVE_FIELDS, UPSAMPLES
+from keras_cgan.models.pix2pix.defaults import (
+    DEFAULT, NORMS, RECEPTIVE_FIELDS, UPSAMPLES, default_num_downs, num_downs_problem,
+)
 
 LAYOUT = """  DIR/<name>.jpg         A|B pairs: condition left, target right, one file per pair
   or DIR/A/<name>.png and DIR/B/<name>.png, matched by file name
   (the pix2pix datasets: pass facades/train, not facades/)"""
 PREVIEW = 6
+
+
+def check(options, data_options, built_in):
+    """`--size` against the U-Net's halvings, `--set num_downs` (`Family.check`)."""
+    size = size_option(options, "image side")
+    downs = default_num_downs(size, size) if options["num_downs"] is None else options["num_downs"]
+    problem = num_downs_problem(size, size, downs)
+    if problem:
+        fix = "pass a smaller --set num_downs=N or another --size" if downs > 1 else "give an even --size"
+        raise ValueError(f"--size {size}: {problem}; {fix}.")
 
 
 def load_data(path, options, data_options, batch_size, seed):
@@ -152,5 +164,6 @@ FAMILY = register(
         data_endings=EXTENSIONS,
         build=build,
         write_samples=write_samples,
+        check=check,
     )
 )

@@ -837,16 +837,6 @@ def test_a_nan_loss_is_one_error_line_and_keeps_what_was_trained(tmp_path, monke
         assert "kept" not in error and "Nothing had trained: check the data" in error, error
 
 
-def test_size_hint_names_a_settable_option(tmp_path, capsys):
-    assert train("pix2pix", tmp_path / "run", "--size", "24", "--set", "num_downs=4") == 2  # 24 takes 3 halvings
-    error = capsys.readouterr().err
-    assert "--size 24" in error and "--set num_downs=N" in error and "`num_downs`" not in error
-    assert not os.path.exists(tmp_path / "run")
-    assert train("pix2pix", tmp_path / "run", "--size", "25") == 2  # odd: no depth fits, so none is suggested
-    error = capsys.readouterr().err
-    assert "divisible by 2**num_downs = 2; resize the images." in error and "num_downs=N" not in error, error
-
-
 @pytest.mark.parametrize("family, value, expected", [
     ("pix2pix", "l1_weight=abc", "a float"), ("pix2pix", "num_downs=1.5", "an int"),
     ("pix2pix", "receptive_field=1.5", "an int or str"),
@@ -867,7 +857,8 @@ def test_set_value_of_the_wrong_type_is_an_error(tmp_path, capsys, family, value
     assert not os.path.exists(tmp_path / "run")
 
 
-@pytest.mark.parametrize("command, expected", [
+# Bad values and the error line each gets before TensorFlow is imported.
+BEFORE_TENSORFLOW = [
     (["train", "pix2pix", "--set", "norm=x"], "train: error: --set norm: expected one of batch, instance, none"),
     (["train", "pix2pix", "--set", "colour=blue"], "train: error: --set colour: pix2pix has no option 'colour'"),
     (["train", "stack_gan", "--set", "conditioning=x"], "train: error: --set conditioning: expected one of concat"),
@@ -877,7 +868,27 @@ def test_set_value_of_the_wrong_type_is_an_error(tmp_path, capsys, family, value
     (["enhance", "in.wav", "-o", "RUN/o.wav", "--model", "RUN", "--hop", "0"],
      "enhance: error: --hop must be >= 1"),
     (["rollout", "--run", "RUN", "clip", "-o", "RUN/r.gif", "--steps", "0"], "rollout: error: --steps must be >= 1"),
-])
+    # Each family's values checked together (`Family.check`) were refused once TensorFlow and the data had loaded.
+    # The U-Net's halvings, named as options (24 takes 3; 25 none, so no depth is suggested).
+    (["train", "pix2pix", "--size", "24", "--set", "num_downs=4"], "train: error: --size 24: height and width must be "
+     "divisible by 2**num_downs = 16; pass a smaller --set num_downs=N or another --size."),
+    (["train", "pix2pix", "--size", "25"],
+     "train: error: --size 25: height and width must be divisible by 2**num_downs = 2; give an even --size."),
+    (["train", "pix2pix", "--set", "task=nope"],
+     "train: error: --set task: expected one of edges2photo, gray2color, labels2facade, received 'nope'."),
+    (["train", "segan", "--size", "100"], "train: error: --size (the window in samples) must be a multiple of "
+     "2**6 = 64 (one halving per encoder layer). Received: 100"),
+    (["train", "segan", "--set", "seconds=0.00001"], "train: error: --set seconds: expected a number > 0"),
+    (["train", "next_frame_gan", "--size", "18"], "train: error: --size 18 (the frame side): height and width must "
+     "be multiples of 4 (the networks halve the frame twice); give --size 20."),
+    (["train", "next_frame_gan", "--set", "length=6"], "train: error: --set length=6: junction clips with "),
+    (["train", "stack_gan", "--size", "100"], "train: error: --size 100 with --set stages=3: stages must be 2 or 3"),
+    (["train", "stack_gan", "--set", "stages=4"], "train: error: --set stages: expected one of 2, 3, received 4."),
+    (["train", "conditional_gan", "--size", "16"], "train: error: --size 16: the built-in digits are 8x8"),
+]
+
+
+@pytest.mark.parametrize("command, expected", BEFORE_TENSORFLOW)
 def test_a_bad_option_is_refused_before_tensorflow_is_imported(command, expected, tmp_path, capsys, monkeypatch):
     import keras_cgan
 
@@ -888,6 +899,37 @@ def test_a_bad_option_is_refused_before_tensorflow_is_imported(command, expected
     assert main(command + (["--out", run] if command[0] in ("train", "quickstart") else [])) == 2
     assert f"keras-cgan {expected}" in capsys.readouterr().err
     assert not os.path.exists(run)
+
+
+def test_the_bad_options_are_refused_in_a_process_without_tensorflow(tmp_path):
+    # The checks import nothing that imports TensorFlow: all of BEFORE_TENSORFLOW in one fresh `keras-cgan`.
+    run = str(tmp_path / "run")
+    commands = [[a.replace("RUN", run) for a in c] + (["--out", run] if c[0] in ("train", "quickstart") else [])
+                for c, _ in BEFORE_TENSORFLOW]
+    code = (
+        "import sys\n"
+        "sys.argv = ['keras-cgan']\n"
+        "from keras_cgan.cli.main import main\n"
+        f"print([main(command) for command in {commands!r}])\n"
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.stdout.splitlines() == [str([2] * len(BEFORE_TENSORFLOW)), "[]"], (proc.stdout, proc.stderr[-2000:])
+    for _, expected in BEFORE_TENSORFLOW:
+        assert f"keras-cgan {expected}" in proc.stderr
+
+
+def test_a_resumed_run_checks_the_family_options_with_its_own(tmp_path):
+    from keras_cgan.cli.main import build_parser
+    from keras_cgan.cli.train import check_train
+
+    run = tmp_path / "run"
+    args = build_parser(["train"]).parse_args(["train", "stack_gan", "--size", "8", "--out", str(run), "--resume"])
+    with pytest.raises(ValueError, match=r"--size 8 with --set stages=3: stages must be 2 or 3"):
+        check_train(args)  # nothing to resume: the defaults' 3 stages
+    run.mkdir()
+    (run / "config.json").write_text("{}")
+    check_train(args)  # its own stages, 2 perhaps: `train` checks them with the run's config.json
 
 
 def test_a_non_positive_size_or_filter_count_is_an_error_before_training(tmp_path, capsys):
@@ -923,7 +965,7 @@ def test_an_option_out_of_its_range_is_named_before_training(tmp_path, capsys, f
     # The library's error named `context_frames` and `size`, not the options.
     (["--set", "context=5"], "--set context=5: junction clips of --size 16 have room for 1 to 4 context frames"),
     (["--size", "12"], "--size 12: junction clips are at least 16 pixels a side; give --size 16 or more."),
-    (["--size", "18"], "--size 18: the frame side must be a multiple of 4 (e.g. 20)."),  # frame_shape's error before
+    (["--size", "18"], "--size 18 (the frame side): height and width must be multiples of 4"),  # frame_shape's before
 ])
 def test_next_frame_gan_junction_options_are_checked_before_any_clip(tmp_path, capsys, monkeypatch, flags, expected):
     from keras_cgan.data import synthetic_video
@@ -935,11 +977,6 @@ def test_next_frame_gan_junction_options_are_checked_before_any_clip(tmp_path, c
     assert train("next_frame_gan", tmp_path / "run", *flags) == 2
     assert f"keras-cgan train: error: {expected}" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "run")
-
-
-def test_a_speech_window_the_encoder_cannot_halve_names_the_size_option(tmp_path, capsys):
-    assert train("segan", tmp_path / "run", "--size", "100") == 2
-    assert "--size must be a multiple of 64 (the window in samples). Received: 100" in capsys.readouterr().err
 
 
 def test_pix2pix_built_in_data_follows_the_direction(tmp_path):
@@ -993,8 +1030,16 @@ def test_train_family_help_lists_its_options(capsys):
     assert exit_.value.code == 0
     text = capsys.readouterr().out
     assert "l1_weight=100.0" in text and "float" in text and "task=labels2facade" in text
-    assert re.search(r"receptive_field=auto +int or str", text)
     assert "DIR/A/<name>.png" in text
+    # A closed choice lists its values (from the constants the checks use), in lines of at most 79 characters.
+    from keras_cgan.data.synthetic_images import TASKS
+    from keras_cgan.models.pix2pix.defaults import NORMS
+
+    table = text.split("--set options")[1].split("--data layout")[0]
+    assert re.search(r"receptive_field=auto +one of 1, 16, 34, 70, 142, 286, image, auto\n", table)
+    assert f"norm=instance {' ' * 19}one of {', '.join(NORMS)}\n" in table
+    assert f"task=labels2facade one of {', '.join(TASKS)} (built-in data only)" in re.sub(r"\s+", " ", table)
+    assert max(len(line) for line in table.splitlines()) <= 79
 
 
 def test_train_help_does_not_call_the_digits_synthetic(capsys):

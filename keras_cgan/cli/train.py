@@ -21,6 +21,7 @@ import re
 import shutil
 import sys
 import tempfile
+import textwrap
 import warnings
 
 import numpy as np
@@ -103,22 +104,33 @@ def check_option(family, key, value):
             raise ValueError(f"{flag}: expected {'a positive int' if low else 'a number >= 0'}, received {value!r}.")
     choices = family.option_choices.get(key)
     if choices is not None and value not in choices:
-        raise ValueError(
-            f"--set {key}: expected one of {', '.join(c if isinstance(c, str) else json.dumps(c) for c in choices)}, "
-            f"received {value!r}."
-        )
+        flag = f"--{key}" if key in ("size", "filters") else f"--set {key}"
+        raise ValueError(f"{flag}: expected {_one_of(choices)}, received {value!r}.")
     return float(value) if kinds == (float,) else value
 
 
+def _one_of(choices):
+    """`one of a, b, c`: the values of an option's `option_choices`, as `--set` takes them."""
+    return "one of " + ", ".join(c if isinstance(c, str) else json.dumps(c) for c in choices)
+
+
 def option_table(family):
-    """The lines `KEY=DEFAULT  TYPE` of every `--set` option of `family`, for `--help`."""
+    """The lines `KEY=DEFAULT  TYPE` of every `--set` option of `family`, for `--help`.
+
+    An option of `option_choices` shows them in place of its type; a line
+    longer than 79 characters goes on below the type column.
+    """
     lines = []
     for key, default in {**family.options, **family.data_options}.items():
-        kind = _type_name(option_type(family, key))
+        choices = family.option_choices.get(key)
+        kind = _type_name(option_type(family, key)) if choices is None else _one_of(choices)
         note = "  (built-in data only)" if key in family.synthetic_options else ""
         note += f"  ({family.option_notes[key]})" if key in family.option_notes else ""
         shown = default if isinstance(default, str) else json.dumps(default)
-        lines.append(f"  {key}={shown}".ljust(34) + f" {kind}{note}")
+        lines += textwrap.wrap(
+            f"{kind}{note}", 79, initial_indent=f"  {key}={shown}".ljust(34) + " ", subsequent_indent=" " * 37,
+            break_on_hyphens=False,
+        )
     return "\n".join(lines)
 
 
@@ -193,8 +205,12 @@ def add_sample_subcommand(subparsers, help=None):
 # ------------------------------------------------------------------- train
 
 
-def _options(args, family, saved):
-    """Model and data options: the family's defaults, the run folder's (resume), the command line's."""
+def _options(args, family, saved, built_in=None):
+    """Model and data options: the family's defaults, the run folder's (resume), the command line's.
+
+    Each is checked alone (`check_option`), then together by `family.check`
+    unless `built_in` (whether the built-in data is used) is None.
+    """
     options, data_options = dict(family.options), dict(family.data_options)
     if saved:
         options.update({k: v for k, v in saved["model"].items() if k in options})
@@ -221,6 +237,8 @@ def _options(args, family, saved):
     saved_model = saved["model"] if saved else {}
     options["seed"] = args.seed if args.seed is not None else saved_model.get("seed", 0)
     options["mixed_precision"] = args.mixed_precision or saved_model.get("mixed_precision", "none")
+    if family.check and built_in is not None:
+        family.check(options, data_options, built_in)
     return options, data_options
 
 
@@ -352,7 +370,6 @@ def _plan(args, family, out, saved, strategy, chief):
         saved["model"] = family.saved_options(saved.get("model", {}))
         for key, value in (("steps_per_execution", 1), ("run_eagerly", False)):  # the command line's only values
             saved.setdefault("compile", {}).setdefault(key, value)
-    options, data_options = _options(args, family, saved)
     saved_path = _pick(None, saved, "data", "path", None)
     data_path = os.path.abspath(args.data) if args.data else saved_path
     if saved_path and not os.path.isdir(saved_path):  # the run's data folder moved: --data says where to
@@ -365,6 +382,7 @@ def _plan(args, family, out, saved, strategy, chief):
     if data_path and not os.path.isdir(data_path):  # every family reads a folder
         problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
         raise _recipes().spec.wrong_layout(data_path, family, problem)
+    options, data_options = _options(args, family, saved, built_in=data_path is None)
     moved = saved_path and data_path != saved_path and not os.path.isdir(saved_path)
     endings = family.data_endings  # the files its loader reads: a README, or a pix2pix folder's wav, changes nothing
     files = run_folder.data_files(data_path, exclude=out, endings=endings) if data_path and chief else None
@@ -436,25 +454,35 @@ def _plan(args, family, out, saved, strategy, chief):
     return options, data_section, epochs, steps, data, files, renew_preview
 
 
+def _out(args, family):
+    """The run folder of `keras-cgan train`: `--out`, or runs/FAMILY."""
+    return os.path.abspath(args.out or os.path.join("runs", family.name))
+
+
 def check_train(args):
     """The checks of `keras-cgan train` that need neither TensorFlow nor the run and data folders (`ValueError`).
 
     The counts (`--epochs`, ...) and every `--size`, `--filters` and `--set`
-    option: name, type, range, allowed values. `keras-cgan` runs it before
-    it imports TensorFlow, so a bad option is refused in about a second.
+    option: name, type, range, allowed values, and the family's `check` of
+    them together (unless a run is resumed: its config.json holds the
+    others). `keras-cgan` runs it before it imports TensorFlow, so a bad
+    option is refused in about a second.
     """
     for flag in ("epochs", "batch_size", "per_replica_batch_size", "steps_per_epoch"):
         value = getattr(args, flag)
         if value is not None and value < 1:
             raise ValueError(f"--{flag.replace('_', '-')} must be >= 1. Received: {value}")
-    _options(args, _recipes().get(args.family), None)  # `_plan` takes them again, over a resumed run's values
+    family = _recipes().get(args.family)
+    resumed = args.resume and os.path.isfile(run_folder.path(_out(args, family), run_folder.CONFIG))
+    # `_plan` takes them again, over a resumed run's values.
+    _options(args, family, None, built_in=None if resumed else args.data is None)
 
 
 @errors_to_status()
 def run_train(args):
     """Runs `keras-cgan train`; returns the exit status (2 for bad input)."""
     family = _recipes().get(args.family)
-    out = os.path.abspath(args.out or os.path.join("runs", family.name))
+    out = _out(args, family)
     check_train(args)
     saved_strategy = None
     if args.resume and os.path.isfile(run_folder.path(out, run_folder.CONFIG)):

@@ -113,7 +113,7 @@ def run_translate(args):
 
     _, _, generator = load_run(run, whole=False, command="translate")
     trained = tuple(generator.inputs[0].shape[1:3])
-    from keras_cgan.models.pix2pix.unet import default_num_downs
+    from keras_cgan.models.pix2pix.defaults import default_num_downs
 
     downs = config["model"].get("num_downs") or default_num_downs(*trained)
     channels = int(generator.inputs[0].shape[-1])

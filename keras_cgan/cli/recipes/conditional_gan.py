@@ -50,13 +50,17 @@ def _entry(path, name, kind, family):
         ) from None
 
 
+def check(options, data_options, built_in):
+    """`--size` with the built-in digits (`Family.check`)."""
+    if built_in and options.get("size") not in (None, 8):
+        raise ValueError(f"--size {options['size']}: the built-in digits are 8x8; --size applies to --data.")
+
+
 def load_data(path, options, data_options, batch_size, seed, family=None):
     """`family`: the `Family` named in layout errors (StackGAN reads the same folders)."""
     from keras_cgan.data import digits, tags
 
-    if path is None:
-        if options.get("size") not in (None, 8):
-            raise ValueError(f"--size {options['size']}: the built-in digits are 8x8; --size applies to --data.")
+    if path is None:  # --size None or 8 (`check`)
         images, labels = digits.load("train", seed=seed)
         _check_batch(len(labels), batch_size, "the digits training split")
         preview = np.repeat(np.arange(10), 10).astype("int32")  # one row per class
@@ -144,5 +148,6 @@ FAMILY = register(
         data_endings=EXTENSIONS + ("tags.csv",),
         build=build,
         write_samples=write_samples,
+        check=check,
     )
 )

@@ -12,7 +12,8 @@ import numpy as np
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
 from keras_cgan.data.image_folder import EXTENSIONS
 from keras_cgan.data.layouts import VIDEO_EXTENSIONS
-from keras_cgan.models.next_frame_gan.defaults import DEFAULT
+from keras_cgan.data.synthetic_video import junction_problem
+from keras_cgan.models.next_frame_gan.defaults import DEFAULT, FRAME_STEP, frame_problem
 
 LAYOUT = """  DIR/<clip>/<frame>.png  one folder of frames per clip (in name order), and/or
   DIR/<clip>.gif          video files; every clip longer than the context"""
@@ -38,20 +39,27 @@ def _resized(clips, size):
     }
 
 
+def check(options, data_options, built_in):
+    """The frame side the networks take, and the built-in clips' junction options (`Family.check`)."""
+    size = size_option(options, "frame side")
+    problem = frame_problem(size, size)
+    if problem:
+        larger = size - size % FRAME_STEP + FRAME_STEP
+        raise ValueError(f"--size {size} (the frame side): {problem}; give --size {larger}.")
+    problem = built_in and junction_problem(size, options["context"], data_options["length"], names=JUNCTION_FLAGS)
+    if problem:
+        raise ValueError(f"{problem}.")
+
+
 def load_data(path, options, data_options, batch_size, seed):
     """Windows of clips from `path` (folders of frames or video files), or junction clips made in code."""
     import tensorflow as tf
 
     from keras_cgan.data import synthetic_video, video
 
-    size, context = size_option(options, "frame side"), options["context"]
-    if size % 4:  # the networks halve the frame twice
-        raise ValueError(f"--size {size}: the frame side must be a multiple of 4 (e.g. {size - size % 4 + 4}).")
+    size, context = options["size"], options["context"]  # checked (`check`)
     if path is None:
         length = int(data_options["length"])
-        problem = synthetic_video.junction_problem(size, context, length, names=JUNCTION_FLAGS)
-        if problem:
-            raise ValueError(f"{problem}.")
         clips = synthetic_video.junction_clips(int(data_options["clips"]), size, length, context, seed=seed)
         windows = video.window_dataset(clips.frames, context, None, shuffle=True, seed=seed, repeat=True)
         at_junction = tf.data.Dataset.from_tensor_slices(_junction_windows(clips, context))
@@ -131,5 +139,6 @@ FAMILY = register(
         data_endings=tuple(dict.fromkeys(EXTENSIONS + VIDEO_EXTENSIONS)),  # frames, and video files
         build=build,
         write_samples=write_samples,
+        check=check,
     )
 )

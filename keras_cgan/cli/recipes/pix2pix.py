@@ -15,12 +15,25 @@ import numpy as np
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, to_rgb, wrong_layout
 from keras_cgan.data.image_folder import EXTENSIONS
 from keras_cgan.data.layouts import DIRECTIONS
-from keras_cgan.models.pix2pix.defaults import DEFAULT, NORMS, RECEPTIVE_FIELDS, UPSAMPLES
+from keras_cgan.data.synthetic_images import TASKS
+from keras_cgan.models.pix2pix.defaults import (
+    DEFAULT, NORMS, RECEPTIVE_FIELDS, UPSAMPLES, default_num_downs, num_downs_problem,
+)
 
 LAYOUT = """  DIR/<name>.jpg         A|B pairs: condition left, target right, one file per pair
   or DIR/A/<name>.png and DIR/B/<name>.png, matched by file name
   (the pix2pix datasets: pass facades/train, not facades/)"""
 PREVIEW = 6
+
+
+def check(options, data_options, built_in):
+    """`--size` against the U-Net's halvings, `--set num_downs` (`Family.check`)."""
+    size = size_option(options, "image side")
+    downs = default_num_downs(size, size) if options["num_downs"] is None else options["num_downs"]
+    problem = num_downs_problem(size, size, downs)
+    if problem:
+        fix = "pass a smaller --set num_downs=N or another --size" if downs > 1 else "give an even --size"
+        raise ValueError(f"--size {size}: {problem}; {fix}.")
 
 
 def load_data(path, options, data_options, batch_size, seed):
@@ -32,9 +45,7 @@ def load_data(path, options, data_options, batch_size, seed):
     size = size_option(options, "image side")
     direction = data_options["direction"]
     if path is None:
-        task = data_options["task"]
-        if task not in synthetic_images.TASKS:
-            raise ValueError(f"--set task={task!r}: expected one of {synthetic_images.TASKS}.")
+        task = data_options["task"]  # one of TASKS (`option_choices`)
         count = int(data_options["examples"])
         if count < batch_size:
             raise ValueError(f"--set examples={count} is fewer than one batch of {batch_size}.")
@@ -144,7 +155,7 @@ FAMILY = register(
         data_options={"task": "labels2facade", "examples": 800, "direction": "AtoB", "channels": None, "strict": False},
         option_types={"receptive_field": (int, str)},  # a size in pixels, "auto" or "image"
         option_choices={"receptive_field": RECEPTIVE_FIELDS, "norm": NORMS, "upsample": UPSAMPLES,
-                        "direction": DIRECTIONS},
+                        "direction": DIRECTIONS, "task": TASKS},
         absent_means={"r1_weight": 0.0},  # runs made before the option existed
         synthetic_options=("task", "examples"),
         epochs=6,
@@ -153,5 +164,6 @@ FAMILY = register(
         data_endings=EXTENSIONS,
         build=build,
         write_samples=write_samples,
+        check=check,
     )
 )

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
-from keras_cgan.models.segan.defaults import DEFAULT
+from keras_cgan.models.segan.defaults import DEFAULT, check_window
 
 LAYOUT = """  DIR/clean_trainset_wav/<name>.wav and DIR/noisy_trainset_wav/<name>.wav, matched by name
   (or one pair named as the corpus ships them: DIR/clean_trainset_28spk_wav/ and DIR/noisy_trainset_28spk_wav/,
@@ -48,10 +48,16 @@ def _folder_steps(pairs, sample_rate, window, batch_size):
 
 def _window(options):
     """`--size`, the window in samples: a multiple of 64, one halving per encoder layer."""
-    window, step = size_option(options, "window in samples"), 2 ** len(FILTER_MULTIPLES)
-    if window % step:
-        raise ValueError(f"--size must be a multiple of {step} (the window in samples). Received: {window}")
-    return window
+    window = size_option(options, "window in samples")
+    return check_window(window, len(FILTER_MULTIPLES), "--size (the window in samples)")
+
+
+def check(options, data_options, built_in):
+    """The window the networks take, and the built-in utterances' length (`Family.check`)."""
+    _window(options)
+    seconds = float(data_options["seconds"])
+    if built_in and seconds * options["sample_rate"] < 1:
+        raise ValueError(f"--set seconds: expected a number > 0 (a length of speech), received {seconds!r}.")
 
 
 def _preview_dirs(path, clean_dir, noisy_dir):
@@ -75,9 +81,7 @@ def load_data(path, options, data_options, batch_size, seed):
 
     window, rate = _window(options), options["sample_rate"]
     if path is None:
-        seconds = float(data_options["seconds"])
-        if seconds * rate < 1:
-            raise ValueError(f"--set seconds: expected a number > 0 (a length of speech), received {seconds!r}.")
+        seconds = float(data_options["seconds"])  # at least one sample (`check`)
         noisy, clean = synthetic_speech.make_pairs(int(data_options["utterances"]), seconds, rate, seed=seed)
         train_n, train_c = audio.frame_pairs(noisy, clean, window, window // 2)
         if len(train_n) < batch_size:
@@ -163,5 +167,6 @@ FAMILY = register(
         build=build,
         write_samples=write_samples,
         sample_extension=".wav",
+        check=check,
     )
 )

@@ -83,6 +83,13 @@ class Family:
             value a run folder without the option was trained with, so
             `--resume` and a rebuild from a backup make that model
             (`saved_options`).
+        check: `(options, data_options, built_in) -> None`, or None. The
+            checks of option values that the types and `option_choices`
+            do not make (a size the networks halve, options that must fit
+            together; `built_in`: whether the built-in data is used), with
+            no TensorFlow: a `ValueError` naming the options as the command
+            line spells them. Run before TensorFlow is imported, and again
+            on a resumed run's values.
     """
 
     name: str
@@ -105,6 +112,7 @@ class Family:
     counts: tuple = ()
     option_notes: dict = dataclasses.field(default_factory=dict)
     absent_means: dict = dataclasses.field(default_factory=dict)
+    check: Optional[Callable] = None
 
     def saved_options(self, model):
         """The model options a run folder trained with: its `model` section, completed by `absent_means`."""

@@ -14,30 +14,33 @@ import numpy as np
 from keras_cgan.cli.recipes import conditional_gan as cgan
 from keras_cgan.cli.recipes.spec import Data, Family, register, size_option
 from keras_cgan.models.conditional_gan.defaults import AUXILIARY_ON_FAKE, CLASSIFIER_POOLINGS, CONDITIONINGS
-from keras_cgan.models.stack_gan.defaults import DEFAULT
+from keras_cgan.models.stack_gan.defaults import DEFAULT, STAGES, check_network_sizes
 
 
 def _sizes(options):
-    """The stage sizes: `--size` halved at each earlier stage, as `networks.check_network_sizes` takes them."""
-    from keras_cgan.models.stack_gan import networks
-
+    """The stage sizes: `--size` halved at each earlier stage, as `defaults.check_network_sizes` takes them."""
     size, stages = size_option(options, "the largest stage's side"), options["stages"]
     count = min(stages, 4)  # 4 or more are refused alike (and --set stages=10**9 makes no billion sizes)
     try:
-        return list(networks.check_network_sizes([size // 2 ** (count - 1 - i) for i in range(count)]))
+        return list(check_network_sizes([size // 2 ** (count - 1 - i) for i in range(count)]))
     except ValueError:
-        sides = ", ".join(str(4 * 2 ** (stages - 1 + k)) for k in range(4)) if stages in (2, 3) else ""
+        sides = ", ".join(str(4 * 2 ** (stages - 1 + k)) for k in range(4)) if stages in STAGES else ""
         raise ValueError(
-            f"--size {size} with --set stages={stages}: stages must be 2 or 3, and the first stage's side (the "
-            f"size halved at each stage) 4 times a power of two" + (f": give --size {sides}..." if sides else ".")
+            f"--size {size} with --set stages={stages}: stages must be {' or '.join(map(str, STAGES))}, and the first "
+            "stage's side (the size halved at each stage) 4 times a power of two"
+            + (f": give --size {sides}..." if sides else ".")
         ) from None
+
+
+def check(options, data_options, built_in):
+    """The stage sizes (`Family.check`)."""
+    _sizes(options)
 
 
 def load_data(path, options, data_options, batch_size, seed):
     """Tag faces made in code, or an image+tags folder at `path`, at the last stage's size."""
     from keras_cgan.data import synthetic_faces
 
-    _sizes(options)
     if path is not None:
         data = cgan.load_data(path, options, data_options, batch_size, seed, family=FAMILY)
         return Data(data.train, data.steps, data.preview, dict(data.derived, num_classes=None), data.info)
@@ -118,7 +121,7 @@ FAMILY = register(
         option_types={"auxiliary_on_fake": (bool, str), "auxiliary_weight": float},
         option_notes={"auxiliary_on_fake": 'null: "negative", or false where that cannot act',
                       "auxiliary_weight": 'null: 3 with "negative", else 6'},
-        option_choices={"conditioning": CONDITIONINGS, "classifier_pooling": CLASSIFIER_POOLINGS,
+        option_choices={"stages": STAGES, "conditioning": CONDITIONINGS, "classifier_pooling": CLASSIFIER_POOLINGS,
                         "auxiliary_on_fake": AUXILIARY_ON_FAKE},
         counts=("stages", "latent_dim", "code_dim", "discriminator_filters", "diversity_stride", "faces"),
         data_options={"faces": 2048},
@@ -131,5 +134,6 @@ FAMILY = register(
         build=build,
         write_samples=write_samples,
         callbacks=callbacks,
+        check=check,
     )
 )

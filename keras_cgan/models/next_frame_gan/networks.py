@@ -25,6 +25,7 @@ from keras import layers
 
 from keras_cgan import checks
 from keras_cgan.layers import check_output_activation, image_output
+from keras_cgan.models.next_frame_gan.defaults import frame_problem
 
 
 def _check(frame_shape, context_frames, base_filters):
@@ -33,8 +34,9 @@ def _check(frame_shape, context_frames, base_filters):
         checks.is_integer(d) and d >= 1 for d in frame_shape
     ):
         raise ValueError(f"`frame_shape` must be (height, width, channels), 3 ints >= 1. Received: {frame_shape!r}")
-    if frame_shape[0] % 4 or frame_shape[1] % 4:
-        raise ValueError(f"`frame_shape` height and width must be multiples of 4. Received: {frame_shape}")
+    problem = frame_problem(*frame_shape[:2])
+    if problem:
+        raise ValueError(f"`frame_shape` {problem}. Received: {frame_shape}")
     checks.integer("context_frames", context_frames, low=1)
     checks.integer("base_filters", base_filters, low=1)
     return tuple(int(d) for d in frame_shape)  # numpy ints too: Keras layers take Python ints only

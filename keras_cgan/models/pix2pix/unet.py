@@ -21,7 +21,7 @@ from keras import layers
 from keras_cgan import checks
 from keras_cgan.layers.nearest_upsampling import NearestUpsampling
 from keras_cgan.layers.replica_dropout import ReplicaDropout
-from keras_cgan.models.pix2pix.defaults import NORMS, UPSAMPLES
+from keras_cgan.models.pix2pix.defaults import NORMS, UPSAMPLES, default_num_downs, num_downs_problem
 
 
 def normalization(norm, name):
@@ -44,21 +44,6 @@ def check_image_shape(image_shape, argument="image_shape"):
     # Ints only: `int()` cut 16.5 to 16 and read "16" and True (as 1) silently.
     if not sized or len(image_shape) != 3 or not all(checks.is_integer(d) and d >= 1 for d in image_shape):
         raise ValueError(f"`{argument}` must be (height, width, channels), 3 ints >= 1. Received: {image_shape}")
-
-
-def default_num_downs(height, width):
-    """The most halvings that divide both sides, at most `log2` of the shorter one (1 at least).
-
-    `log2(side)` on square power-of-two images (a 1x1 bottleneck); other
-    sizes stop where a side turns odd.
-
-    >>> default_num_downs(256, 256), default_num_downs(48, 48), default_num_downs(12, 20)
-    (8, 4, 2)
-    """
-    downs = 1
-    while 2 ** (downs + 1) <= min(height, width) and not height % 2 ** (downs + 1) and not width % 2 ** (downs + 1):
-        downs += 1
-    return downs
 
 
 def unet_generator(
@@ -116,10 +101,10 @@ def unet_generator(
     if num_downs is None:
         num_downs = default_num_downs(height, width)
     num_downs = checks.integer("num_downs", num_downs, low=1)
-    if height % 2**num_downs or width % 2**num_downs:
+    problem = num_downs_problem(height, width, num_downs)
+    if problem:
         raise ValueError(
-            f"`image_shape` {tuple(image_shape)}: height and width must be divisible by "
-            f"2**num_downs = {2**num_downs}; "
+            f"`image_shape` {tuple(image_shape)}: {problem}; "
             + ("pass a smaller `num_downs` or resize the images." if num_downs > 1 else "resize the images.")
         )
     dropout = checks.number("dropout", dropout, high=1, high_open=True)

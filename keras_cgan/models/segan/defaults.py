@@ -1,4 +1,4 @@
-"""SEGAN's default settings, without TensorFlow.
+"""SEGAN's default settings and the windows its networks take, without TensorFlow.
 
 `presets.py` builds from `DEFAULT`; `keras-cgan train segan --help` shows it
 before TensorFlow is imported.
@@ -8,6 +8,8 @@ Example:
 >>> from keras_cgan.models.segan import defaults
 >>> defaults.DEFAULT["filters"] == defaults.SMALL_FILTERS, defaults.DEFAULT["sample_rate"]
 (True, 16000)
+>>> defaults.check_window(16384, len(defaults.SMALL_FILTERS))
+16384
 """
 
 SMALL_FILTERS = (16, 32, 32, 64, 64, 128)  # on-device sized; `networks.PAPER_FILTERS` is the paper's
@@ -26,3 +28,17 @@ DEFAULT = {
     "spectral_norm": True,
     "r1_weight": 0.0,
 }
+
+
+def check_window(window, layers, name="`window`"):
+    """`window` (samples) if the encoder's `layers` stride-2 layers halve it evenly; a `ValueError` naming `name`.
+
+    `networks` builds with it, and `keras-cgan train segan` checks `--size`
+    with it before TensorFlow is imported.
+    """
+    step = 2**layers
+    if window < step or window % step:
+        raise ValueError(
+            f"{name} must be a multiple of 2**{layers} = {step} (one halving per encoder layer). Received: {window}"
+        )
+    return window

@@ -24,7 +24,7 @@ from keras import layers
 
 from keras_cgan import checks
 from keras_cgan.models.segan import waveform as waveform_lib
-from keras_cgan.models.segan.defaults import SMALL_FILTERS
+from keras_cgan.models.segan.defaults import SMALL_FILTERS, check_window
 from keras_cgan.models.segan.emphasis import DeEmphasis, PreEmphasis
 
 PAPER_FILTERS = (16, 32, 32, 64, 64, 128, 128, 256, 256, 512, 1024)
@@ -33,13 +33,7 @@ PAPER_FILTERS = (16, 32, 32, 64, 64, 128, 128, 256, 256, 512, 1024)
 def _check(window, filters, kernel_size):
     filters = tuple(checks.integers("filters", filters, low=1))
     kernel_size = checks.integer("kernel_size", kernel_size, low=1)
-    window = checks.integer("window", window, low=1)
-    step = 2 ** len(filters)
-    if window < step or window % step:
-        raise ValueError(
-            f"`window` must be a multiple of 2**len(filters) = {step} (one halving per encoder "
-            f"layer). Received: window={window}"
-        )
+    window = check_window(checks.integer("window", window, low=1), len(filters))
     return window, filters, kernel_size
 
 

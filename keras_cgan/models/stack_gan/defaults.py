@@ -1,17 +1,22 @@
-"""StackGAN's default settings (`DEFAULT`, `AUGMENTED`: the papers') and stage sizes, without TensorFlow.
+"""StackGAN's default settings (`DEFAULT`; `AUGMENTED`: the papers') and the stage sizes it takes, without TensorFlow.
 
 `presets.py` builds from them; `keras-cgan train stack_gan --help` shows
-`DEFAULT` before TensorFlow is imported; `check_network_sizes` is the rule
-the networks hold stage sizes to, there and in `examples/stack_gan.py`.
+`DEFAULT` before TensorFlow is imported, and `check_network_sizes` is the
+rule the networks hold stage sizes to, there, for `--size` and `--set
+stages`, and in `examples/stack_gan.py`.
 
 Example:
 
 >>> from keras_cgan.models.stack_gan import defaults
 >>> defaults.DEFAULT["conditioning"], defaults.AUGMENTED["conditioning"]
 ('concat_acgan', 'two_head')
+>>> defaults.check_network_sizes([16, 32, 64])
+(16, 32, 64)
 """
 
 from keras_cgan import checks
+
+STAGES = (2, 3)  # the stage counts a StackGAN takes
 
 AUGMENTED = {
     "latent_dim": 32,
@@ -56,15 +61,16 @@ DEFAULT = {
 
 
 def check_sizes(sizes):
-    """`sizes` as a tuple of ints; `ValueError` unless 2 or 3 int stages, >= 4, each doubling the one before."""
+    """`sizes` as a tuple of ints; `ValueError` unless `STAGES` int stages, >= 4, each doubling the one before."""
     given = sizes
     try:
         sizes = tuple(checks.integers("sizes", sizes, low=4))  # not `int()`: 8.5 was cut to 8, "816" split
     except ValueError:
         sizes = ()
-    if not 2 <= len(sizes) <= 3 or any(b != 2 * a for a, b in zip(sizes, sizes[1:])):
+    if len(sizes) not in STAGES or any(b != 2 * a for a, b in zip(sizes, sizes[1:])):
         raise ValueError(
-            "`sizes` must be 2 or 3 stages that start at >= 4 and double at every stage (ints, e.g. (16, 32, 64)). "
+            f"`sizes` must be {' or '.join(map(str, STAGES))} stages that start at >= 4 and double at every stage "
+            "(ints, e.g. (16, 32, 64)). "
             f"Received: sizes={given!r}"
         )
     return sizes
@@ -75,9 +81,6 @@ def check_network_sizes(sizes):
 
     The stage-1 generator doubles a 4x4 start. A `ValueError` names `sizes`
     otherwise.
-
-    >>> check_network_sizes([16, 32, 64])
-    (16, 32, 64)
     """
     sizes = check_sizes(sizes)
     if sizes[0] & (sizes[0] - 1):

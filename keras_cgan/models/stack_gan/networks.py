@@ -32,7 +32,7 @@ from keras_cgan.models.stack_gan.conditioning_augmentation import ConditioningAu
 from keras_cgan.models.stack_gan import defaults
 from keras_cgan.models.conditional_gan import networks as dcgan
 
-# The stage sizes the networks take, checked without TensorFlow (the example's and the command line's flags).
+# The stage sizes a StackGAN takes: rules kept with the defaults, which `keras-cgan train` reads without TensorFlow.
 check_sizes, check_network_sizes = defaults.check_sizes, defaults.check_network_sizes
 
 

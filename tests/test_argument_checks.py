@@ -50,7 +50,6 @@ WRONG = [
     (lambda **o: segan.presets.build(families.WINDOW, preset="tiny", **o), "preemphasis", "0.95"),
     (lambda **o: pix2pix.presets.build((16, 16, 1), (16, 16, 3), preset="tiny", **o), "l1_weight", NAN),
     (lambda **o: pix2pix.presets.build((16, 16, 1), (16, 16, 3), preset="tiny", **o), "adaptive_adversarial", "no"),
-    (lambda **o: pix2pix.presets.build((16, 16, 1), (16, 16, 3), preset="tiny", **o), "feature_matching_weight", -1.0),
     (lambda **o: stack_gan.presets.build((8, 16), 4, preset="tiny", **o), "kl_weight", NAN),
     (lambda **o: stack_gan.presets.build((8, 16), 4, preset="tiny", **o), "active_stages", 1.0),
     (lambda **o: callbacks.SampleGrid(np.arange(4), "grid.png", rows=2, **o), "every", 2.5),

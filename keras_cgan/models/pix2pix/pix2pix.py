@@ -1,7 +1,5 @@
 """`Pix2Pix`: image-to-image translation with a conditional PatchGAN and L1."""
 
-import types
-
 import keras
 import tensorflow as tf
 
@@ -9,9 +7,6 @@ from keras_cgan import checks
 from keras_cgan import losses as losses_lib
 from keras_cgan.conditions.base import fits_per_sample
 from keras_cgan.models.gan_model import GANModel, batch_norm_layers
-
-
-_ACTIVATIONS = (keras.layers.LeakyReLU, keras.layers.ReLU, keras.layers.Activation)  # feature matching reads these
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
@@ -73,12 +68,6 @@ class Pix2Pix(GANModel):
             L1 term's, times `adversarial_weight` (VQGAN's adaptive weight,
             `GANModel.balanced_weight`; logged as `g_adaptive`); no effect
             without both terms. Defaults to `False`: a fixed weight.
-        feature_matching_weight: float. Weight of a feature-matching term
-            (pix2pixHD, Wang et al. 2018): the mean over the discriminator's
-            activation layers (`LeakyReLU`, `ReLU`, `Activation`) of the mean
-            absolute difference between their outputs on the real and the
-            generated pair (logged as `g_fm`); no effect without the
-            adversarial term. Defaults to `0.0`: no such term.
         seed: int. Seed of the training step's random choices. Defaults to
             `None`.
         ema_decay: float or None. As for `GANModel`: keeps an average of the
@@ -104,12 +93,12 @@ class Pix2Pix(GANModel):
         Conditional Adversarial Networks", arXiv 1611.07004.
     """
 
-    loss_names = ("d_loss", "d_real", "d_fake", "d_penalty", "g_loss", "g_adv", "g_l1", "g_adaptive", "g_fm")
+    loss_names = ("d_loss", "d_real", "d_fake", "d_penalty", "g_loss", "g_adv", "g_l1", "g_adaptive")
     scores_in_one_call = False  # real and fake pairs go in separate calls under batch norm
 
     def __init__(
         self, generator, discriminator, l1_weight=100.0, discriminator_scale=0.5, l1_lowpass=0.0,
-        adaptive_adversarial=False, feature_matching_weight=0.0, **kwargs
+        adaptive_adversarial=False, **kwargs
     ):
         super().__init__(generator, discriminator, **kwargs)
         self.l1_weight = checks.number("l1_weight", l1_weight)
@@ -122,10 +111,7 @@ class Pix2Pix(GANModel):
         self.discriminator_scale = checks.number("discriminator_scale", discriminator_scale, low_open=True)
         self.l1_lowpass = checks.number("l1_lowpass", l1_lowpass)
         self.adaptive_adversarial = checks.flag("adaptive_adversarial", adaptive_adversarial)
-        self.feature_matching_weight = checks.number("feature_matching_weight", feature_matching_weight)
         self._check_networks()
-        # Not an attribute Keras tracks: its layers are the discriminator's, saved with it.
-        self._features = types.SimpleNamespace(model=self._feature_model() if self.feature_matching_weight else None)
         side, radius = min(self.generator.outputs[0].shape[1:3]), losses_lib.lowpass_radius(l1_lowpass)
         if l1_lowpass > 0 and radius >= side:
             raise ValueError(
@@ -161,28 +147,6 @@ class Pix2Pix(GANModel):
                     f"The discriminator's {what} input has shape {got} per sample; the generator's "
                     f"{what} has shape {want}."
                 )
-
-    def _feature_model(self):
-        d = self.discriminator
-        found = [layer for layer in d.layers if isinstance(layer, _ACTIVATIONS)]
-        if not found:
-            raise ValueError(
-                f"`feature_matching_weight`={self.feature_matching_weight:g} matches the discriminator's "
-                f"activation layers, and the discriminator {d.name!r} has none at its top level "
-                "(LeakyReLU, ReLU or Activation): build it with `networks.patch_discriminator`, or set "
-                "`feature_matching_weight=0`."
-            )
-        return keras.Model(d.inputs, [layer.output for layer in found], name=f"{d.name}_features")
-
-    def _feature_matching(self, condition, target, fake, training):
-        """Mean over D's activation layers of the mean `|features(real pair) - features(fake pair)|`."""
-        model = self._features.model
-        real = model([tf.cast(target, fake.dtype), condition], training=training)
-        generated = model([fake, condition], training=training)
-        return tf.add_n([
-            tf.reduce_mean(tf.abs(tf.cast(tf.stop_gradient(r), "float32") - tf.cast(g, "float32")))
-            for r, g in zip(real, generated)
-        ]) / len(real)
 
     def check_condition(self, condition, where):
         """Raises `ValueError` unless conditions are images of the generator's input shape, floats in `[-1, 1]`.
@@ -297,9 +261,6 @@ class Pix2Pix(GANModel):
                 )
                 weight = weight * parts["g_adaptive"]
             loss += weight * parts["g_adv"]
-            if self.feature_matching_weight > 0:
-                parts["g_fm"] = self._feature_matching(tf.cast(condition, fake.dtype), target, fake, training)
-                loss += self.feature_matching_weight * parts["g_fm"]
         if self.l1_weight > 0:
             parts["g_l1"] = losses_lib.lowpass_l1_loss(target, fake, self.l1_lowpass)
             loss += self.l1_weight * parts["g_l1"]
@@ -310,6 +271,5 @@ class Pix2Pix(GANModel):
         config.update(
             l1_weight=self.l1_weight, discriminator_scale=self.discriminator_scale,
             l1_lowpass=self.l1_lowpass, adaptive_adversarial=self.adaptive_adversarial,
-            feature_matching_weight=self.feature_matching_weight,
         )
         return config

@@ -44,7 +44,7 @@ PRESETS = {
 GENERATOR = ("base_filters", "max_filters", "num_downs", "dropout", "dropout_blocks", "norm", "upsample")
 DISCRIMINATOR = ("receptive_field", "base_filters", "max_filters", "norm", "spectral_norm")
 MODEL = (
-    "l1_weight", "discriminator_scale", "l1_lowpass", "adaptive_adversarial", "feature_matching_weight",  # Pix2Pix
+    "l1_weight", "discriminator_scale", "l1_lowpass", "adaptive_adversarial",  # Pix2Pix
 ) + presets_lib.GAN_MODEL
 COMPILE = presets_lib.COMPILE
 

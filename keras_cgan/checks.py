@@ -76,6 +76,10 @@ def hop(value, window, name="hop", overlap_add=False):
     ValueError: `hop` must be an int >= 1 and <= the window (64): a longer hop skips samples. Received: hop=100
     """
     if value is None:
+        if overlap_add and (window < 2 or window % (window // 2)):  # an odd window: was numpy's "cannot reshape"
+            raise ValueError(f"`{name}` defaults to half the window, {window // 2} for window={window}, which does "
+                             f"not divide it for the windows to overlap-add: give a {name} that divides the window "
+                             "and is shorter than it, or an even window.")
         if window < 2:
             raise ValueError(f"`{name}` defaults to half the window, which is 0 for window={window}: give "
                              f"{name}=1, or a window of 2 samples or more.")

@@ -172,3 +172,16 @@ def test_overlap_add_names_a_window_too_short_for_a_hop(window):
     with pytest.raises(ValueError, match=f"^{re.escape(f'`window` must be an int >= 2. Received: window={window}')}$"):
         waveform_lib.overlap_add(lambda frames: frames, _SIGNAL, window)
     assert waveform_lib.overlap_add(lambda frames: 2 * frames, np.ones(5, "float32"), 2).shape == (5,)
+
+
+@pytest.mark.parametrize("window", [5, 9])
+def test_an_odd_window_without_a_hop_is_named_where_its_default_hop_cannot_overlap_add(window):
+    # Its default hop (window // 2) does not divide it: was numpy's "cannot reshape array of size 5 into shape (2,2)".
+    said = (f"`hop` defaults to half the window, {window // 2} for window={window}, which does not divide it for the "
+            "windows to overlap-add: give a hop that divides the window and is shorter than it, or an even window.")
+    for call in (lambda: waveform_lib.overlap_add(lambda frames: frames, _SIGNAL, window),
+                 lambda: streaming.StreamingEnhancer(lambda frame: frame, window)):
+        with pytest.raises(ValueError, match=f"^{re.escape(said)}$"):
+            call()
+    assert waveform_lib.overlap_add(lambda frames: frames, _SIGNAL, window, hop=1).shape == _SIGNAL.shape
+    assert audio_data.frame(_SIGNAL, window, None).shape[1] == window  # framing takes any hop up to the window

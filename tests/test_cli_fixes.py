@@ -375,11 +375,16 @@ def test_export_names_a_folder_given_as_the_model_and_checks_its_numbers_as_flag
     assert main(["export", "parity", run, out]) == 2
     generator = os.path.join(run, "generator.keras")
     assert f"{run}: a folder, not a .keras file; give {generator}." in capsys.readouterr().err
-    for command, value, low in [(["savedmodel", "g.keras", "-o", "sm", "--version"], "-1", 0),  # was: "`version`
-                                (["parity", "g.keras", "g.onnx", "--batch-sizes"], "0", 1)]:  # or "`batch_sizes`"
+    # each was the library's message, naming `version`, `batch_sizes`, or `tolerance` "or None" (not a flag's value)
+    for arguments, flag, said in [
+        (["savedmodel", "g.keras", "-o", "sm", "--version", "-1"], "--version", "an int >= 0, received -1"),
+        (["parity", "g.keras", "g.onnx", "--batch-sizes", "0"], "--batch-sizes", "an int >= 1, received 0"),
+        (["parity", "g.keras", "g.onnx", "--tolerance", "nan"], "--tolerance", "a number, received 'nan'"),
+        (["--tolerance", "inf", "parity", "g.keras", "g.onnx"], "--tolerance", "a number, received 'inf'"),
+    ]:
         with pytest.raises(SystemExit):
-            main(["export"] + command + [value])
-        assert f"error: argument {command[-1]}: expected an int >= {low}, received {value}" in capsys.readouterr().err
+            main(["export"] + arguments)
+        assert f"error: argument {flag}: expected {said}" in capsys.readouterr().err
 
 
 def test_export_run_without_output_names_a_run_folder_it_may_not_write_in(tmp_path, capsys, monkeypatch):

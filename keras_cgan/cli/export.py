@@ -73,7 +73,7 @@ def add_arguments(parser, command, nested=False):
     if command == "parity":
         parser.add_argument("exported", help="SavedModel folder, `.onnx` or `.tflite` file.")
         parser.add_argument(
-            "--tolerance", type=float, help="Max abs error allowed (default: the format's own, see "
+            "--tolerance", type=checks.between(low=None), help="Max abs error allowed (default: the format's own, see "
             "keras_cgan.export.check_parity).", **default(None),
         )
         parser.add_argument(
@@ -139,7 +139,7 @@ def add_export_subcommand(subparsers, help=None):
     hidden = {"help": argparse.SUPPRESS, "default": None}
     parser.add_argument("--no-check", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--opset", type=int, **hidden)
-    parser.add_argument("--tolerance", type=float, **hidden)
+    parser.add_argument("--tolerance", type=checks.between(low=None), **hidden)
     parser.add_argument("--batch-sizes", type=_batch_size, nargs="+", **hidden)
     formats = parser.add_subparsers(dest="export_command", required=False, prog="keras-cgan export")
     for command, description in COMMANDS.items():

@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_cgan import checks, export
 from keras_cgan.data import audio as audio_data
@@ -156,6 +157,19 @@ def test_stereo_as_soundfile_reads_it_is_not_taken_for_a_batch_of_two_sample_utt
     with pytest.raises(ValueError, match=re.escape("(3000, 2); mix channels down first (to mono: `x.mean(axis=-1)`")):
         gan.enhance(stereo)
     assert audio_metrics.evaluate(stereo.T, stereo.T, metrics="snr")["snr"] > 100  # (N, T): two utterances
+    # Rows longer than a signal has channels, or of one sample (mono), are not channels: each call's own message.
+    # Was: more windows of another size than samples in each (a dataset's unknown count too), or mono (T, 1),
+    # were called "one signal of several channels", and mono (T, 1) clean named `clean` for stereo estimates.
+    short = np.zeros((40, 16, 1), "float32")
+    for call, said in [
+        (lambda: gan.predict(short, verbose=0), "x: noisy windows have shape (16, 1) per sample"),
+        (lambda: gan.evaluate(tf.data.Dataset.from_tensor_slices((short, short)).batch(4), verbose=0),
+         "dataset condition: noisy windows have shape (16, 1) per sample"),
+        (lambda: gan.predict(stereo[:, :1], verbose=0), "x: noisy windows have shape (1,) per sample"),
+        (lambda: audio_metrics.evaluate(stereo[:, :1], stereo, metrics="snr"), "`estimates` has shape (3000, 2)"),
+    ]:
+        with pytest.raises(ValueError, match="^" + re.escape(said)):
+            call()
 
 
 _SPEECH = 0.5 * np.sin(np.arange(4000) * 0.05) + 0.1 * np.sin(np.arange(4000) * 0.31)

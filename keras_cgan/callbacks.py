@@ -328,7 +328,6 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
     unreadable = None  # (path, error) of the latest copy's file that could not be read, when the previous one was
 
     def on_train_begin(self, logs=None):
-        self._latest_unreadable, self.unreadable = False, None
         _every_part(self, self.restore, errors=(Exception,))  # an OSError, or the storage's (`tf.errors`)
 
     def _replace_latest(self):
@@ -359,6 +358,7 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
         import tensorflow as tf
 
         self._reading = self._weights_path  # the weights file an `OSError` is about
+        self._latest_unreadable, self.unreadable = False, None  # this read's, not an earlier one's
         try:
             self._load_model()
         except (OSError, _UnreadableEpochFile) as error:

@@ -404,12 +404,14 @@ def one_signal_per_row(shape, name, batch, minimum=1, takes=None):
     """Raises `ValueError` when a batch of signals of `shape` (`[N, T]` or `[N, T, 1]`) is one signal of channels.
 
     soundfile reads stereo as `(T, 2)`: as a batch it is T utterances of 2
-    samples. A batch is refused so when its rows are shorter than `minimum`
-    samples (`takes` says whose, e.g. "the model's 1024-sample windows") or
-    are `CHANNELS` samples or fewer, and it holds more rows than that (an
-    unknown row count, a dataset's, counts as more). The message names
-    `name` and the shape, says to mix to mono, or `batch` (how the caller
-    takes a batch). Other shapes are left to the caller's own checks.
+    samples. A batch is refused so when its rows hold 2 to `CHANNELS`
+    samples, as many as a signal has channels, and it holds more rows than
+    that (an unknown row count, a dataset's, counts as more). Longer rows,
+    and rows of one sample (`(T, 1)` is mono), are left to the caller's own
+    checks, as are other shapes. The message names `name` and the shape,
+    says the rows are shorter than `minimum` samples (`takes` says whose,
+    e.g. "the model's 1024-sample windows") when they are, and says to mix
+    to mono, or `batch` (how the caller takes a batch).
 
     >>> one_signal_per_row((4, 1024), "x", "pass (N, T)")
     >>> one_signal_per_row((16000, 2), "clean", "pass (N, T)")
@@ -423,7 +425,7 @@ def one_signal_per_row(shape, name, batch, minimum=1, takes=None):
     if len(shape) not in (2, 3) or shape[2:] not in ((), (1,)):
         return
     rows, length = shape[:2]
-    if length is None or not (length < minimum or length <= CHANNELS) or (rows is not None and rows <= length):
+    if length is None or not 2 <= length <= CHANNELS or (rows is not None and rows <= length):
         return
     short = f", shorter than {takes or f'{minimum} samples'}" if length < minimum else ""
     count = "utterances" if rows is None else f"{rows} utterances"

@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_cgan import checks, export
 from keras_cgan.data import audio as audio_data
@@ -145,7 +146,8 @@ def test_stereo_as_soundfile_reads_it_is_not_taken_for_a_batch_of_two_sample_utt
     windows = f"pass windows as (N, {WINDOW}, 1); `enhance()` takes mono audio of any length"
     for call, name, shape, short, batch in [
         (lambda: audio_metrics.evaluate(stereo, stereo, metrics="snr"), "clean", (3000, 2), "",
-         "pass utterances as (N, T) or as a list of 1-D arrays"),
+         "pass utterances as (N, T) or as a list of 1-D arrays (a list when there are more utterances than samples "
+         "in each)"),
         (lambda: gan.evaluate(stereo, stereo, verbose=0), "x", (3000, 2), "", windows),
         (lambda: gan.predict(stereo[..., None], verbose=0), "x", (3000, 2, 1), "", windows),
         (lambda: gan(stereo), "condition", (3000, 2), "", windows),
@@ -156,6 +158,21 @@ def test_stereo_as_soundfile_reads_it_is_not_taken_for_a_batch_of_two_sample_utt
     with pytest.raises(ValueError, match=re.escape("(3000, 2); mix channels down first (to mono: `x.mean(axis=-1)`")):
         gan.enhance(stereo)
     assert audio_metrics.evaluate(stereo.T, stereo.T, metrics="snr")["snr"] > 100  # (N, T): two utterances
+    # More utterances than samples in each are scored as a list, as the message says (was: "pass (N, T)" alone).
+    assert audio_metrics.evaluate(list(stereo[:3]), list(stereo[:3]), metrics="snr")["snr"] > 100
+    # Rows longer than a signal has channels, or of one sample (mono), are not channels: each call's own message.
+    # Was: more windows of another size than samples in each (a dataset's unknown count too), or mono (T, 1),
+    # were called "one signal of several channels", and mono (T, 1) clean named `clean` for stereo estimates.
+    short = np.zeros((40, 16, 1), "float32")
+    for call, said in [
+        (lambda: gan.predict(short, verbose=0), "x: noisy windows have shape (16, 1) per sample"),
+        (lambda: gan.evaluate(tf.data.Dataset.from_tensor_slices((short, short)).batch(4), verbose=0),
+         "dataset condition: noisy windows have shape (16, 1) per sample"),
+        (lambda: gan.predict(stereo[:, :1], verbose=0), "x: noisy windows have shape (1,) per sample"),
+        (lambda: audio_metrics.evaluate(stereo[:, :1], stereo, metrics="snr"), "`estimates` has shape (3000, 2)"),
+    ]:
+        with pytest.raises(ValueError, match="^" + re.escape(said)):
+            call()
 
 
 _SPEECH = 0.5 * np.sin(np.arange(4000) * 0.05) + 0.1 * np.sin(np.arange(4000) * 0.31)

@@ -227,6 +227,34 @@ def test_a_broken_latest_backup_is_replaced_by_the_previous_copy_once_every_work
     assert reduced == ["begin", "save"]
 
 
+def test_resume_from_the_previous_copy_is_said_by_the_chief_and_a_later_read_forgets_it(tmp_path, capsys):
+    from keras_cgan.cli import train
+
+    folder = tmp_path / "backup"
+    _broken_backup(str(folder))
+
+    def action(strategy):
+        callback = train._backup(str(folder))
+        callback.agree_across_workers = True
+        callback.set_model(Cut(strategy))
+        callback.on_train_begin()
+        return callback
+
+    chief, other = on_workers(2, action)
+    latest = os.path.join(str(folder), "latest.weights.h5")
+    assert chief.unreadable[0] == other.unreadable[0] == latest
+    warned = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warned == [f"keras-cgan train: warning: --resume: the backup {latest} cannot be read (unable to open file "
+                      f"(truncated file)); its previous copy {latest}.bkp, one save older, was loaded instead."]  # was twice
+    # Read again, the latest readable: neither said nor put back by the next write (was: the first read's kept).
+    (folder / "latest.weights.h5").write_text("weights of epoch 3")
+    chief.agree_across_workers = False  # the chief alone from here
+    chief.restore()
+    assert chief.unreadable is None and not capsys.readouterr().err
+    chief.on_epoch_end(3)
+    assert (folder / "latest.weights.h5.bkp").read_text() == "weights of epoch 3"
+
+
 def test_a_backup_on_remote_storage_falls_back_to_its_previous_copy(monkeypatch):
     import keras
 

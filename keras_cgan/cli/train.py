@@ -300,11 +300,12 @@ def _backup(backup_dir):
     """`callbacks.SharedBackup` for the run folder, on every worker (the chief alone writes it).
 
     It keeps the previous epoch's copy (`double_checkpoint`) and falls back
-    to it, with a warning line naming both files (`_say_previous_copy`),
-    when the job was killed while it wrote either file of the backup (Keras
-    falls back for the weights only).
+    to it, with a warning line naming both files (`_say_previous_copy`, on
+    the chief: every worker reads the backup), when the job was killed while
+    it wrote either file of the backup (Keras falls back for the weights
+    only).
     """
-    from keras_cgan.callbacks import SharedBackup, _UnreadableEpochFile
+    from keras_cgan.callbacks import SharedBackup, _UnreadableEpochFile, is_chief
 
     class Backup(SharedBackup):
         def restore(self):
@@ -318,7 +319,7 @@ def _backup(backup_dir):
                 raise ValueError(
                     f"--resume: the backup in {backup_dir} cannot be read{previous} ({detail}); train into a new --out."
                 ) from error
-            if self.unreadable:
+            if self.unreadable and is_chief(self.model):  # every worker reads it; one says so
                 _say_previous_copy("train", "--resume", *self.unreadable)
 
         def _replace_latest(self):

@@ -224,7 +224,8 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
         clean, estimates = [clean], [estimates]
     for name, batch in (("clean", clean), ("estimates", estimates)):  # stereo (T, 2): not T 2-sample utterances
         if hasattr(batch, "shape"):
-            checks.one_signal_per_row(batch.shape, name, "pass utterances as (N, T) or as a list of 1-D arrays")
+            checks.one_signal_per_row(batch.shape, name, "pass utterances as (N, T) or as a list of 1-D arrays (a "
+                                      "list when there are more utterances than samples in each)")
     if len(clean) != len(estimates):
         raise ValueError(f"{len(clean)} clean utterances but {len(estimates)} estimates.")
     if not len(clean):  # was: NaN for every metric, with RuntimeWarnings

@@ -53,7 +53,8 @@ Pix2Pix balances its adversarial term by gradient norms over the global
 batch (`adaptive_adversarial=True`) in the `uneven` and `float16` cases.
 
 The MirroredStrategy process then runs `MIRRORED_PARTS`, read by the tests
-at the end of this file: every ConditionalGAN design, NextFrameGAN on
+at the end of this file: every ConditionalGAN design (`concat`: the
+`tags` and `text` cases), NextFrameGAN on
 junction data and StackGAN growing from one stage to three inside one fit
 train under the strategy, and `ReplicaDropout` draws the masks one device
 draws (compared with a layer outside the scope, in the same process). To
@@ -164,8 +165,9 @@ for family in ("conditional", "stackgan"):
                 **families.CLASSIFIED.get(family, {}))
         x = families.conditions_of(kind, 8)
         _, y = families.data(family, 8)
+        before = trainable(gan)
         logs = fit_logs(gan.fit(x, y, batch_size=2, epochs=1, verbose=0, shuffle=False))
-        results[f"{family}/{kind}"] = {"weights": snapshot(gan), "logs": logs}
+        results[f"{family}/{kind}"] = {"weights": snapshot(gan), "logs": logs, "changed": trainable(gan) != before}
 
 # Keras' multi-step loop fails on several replicas: fit and evaluate refuse it there; compile, predict and
 # one device run.
@@ -253,9 +255,10 @@ for family in ("conditional",):
     results[f"{family}/on_batch"] = {"weights": snapshot(gan), "logs": logs}
     results[f"{family}/predict_on_batch"] = gan.predict_on_batch(x).tolist()
 
-# A dataset the user distributed trains as the plain dataset does (19 pairs: a last batch split 2/1).
+# A dataset the user distributed trains as the plain dataset does (19 pairs: a last batch split 2/1). The
+# default strategy distributes a dataset as the dataset itself: one device runs the plain one for both.
 dataset_runs = []
-for distributed in (False, True):
+for distributed in (False, True) if strategy.num_replicas_in_sync > 1 else (False,):
     with strategy.scope():
         gan = families.build("conditional", optimizer="sgd", **families.RANDOMISED["conditional"])
     x, y = families.data("conditional", 19)
@@ -267,7 +270,7 @@ for distributed in (False, True):
         evaluated = gan.evaluate(dataset, verbose=0, return_dict=True)
     logs.update({"eval_" + k: v for k, v in evaluated.items()})
     dataset_runs.append({"weights": snapshot(gan), "logs": logs, "warnings": [str(w.message) for w in caught]})
-results["conditional/distributed_dataset"], results["conditional/plain_dataset"] = dataset_runs[1], dataset_runs[0]
+results["conditional/distributed_dataset"], results["conditional/plain_dataset"] = dataset_runs[-1], dataset_runs[0]
 
 # Networks built outside the strategy's scope of the model: compile failed in TensorFlow (`colocate_vars_with`).
 from keras_cgan import ConditionalGAN, networks
@@ -283,8 +286,8 @@ emit(results)
 """
 
 # The MirroredStrategy process alone runs these after `CASES`: each family trains under the strategy (every
-# ConditionalGAN design, NextFrameGAN on junction data, StackGAN growing inside one fit), and dropout draws
-# the masks of one device.
+# ConditionalGAN design but the battery's `concat`, NextFrameGAN on junction data, StackGAN growing inside one
+# fit), and dropout draws the masks of one device.
 CONDITION_DESIGNS = """
 import numpy as np, tensorflow as tf
 from keras_cgan import ConditionalGAN, TagsCondition, TextCondition, networks
@@ -294,8 +297,8 @@ rng = np.random.default_rng(0)
 data = {"tags": (tags, np.eye(3, dtype="float32")[np.arange(16) % 3]),
         "text": (text, rng.integers(1, 9, (16, 4)).astype("int32"))}
 out = {}
-for kind, design in [("tags", "concat"), ("tags", "projection"), ("tags", "acgan"), ("text", "two_head"),
-                     ("text", "acgan")]:
+# `concat` on tags and on text is the battery's `conditional/tags` and `conditional/text`, compared with one device.
+for kind, design in [("tags", "projection"), ("tags", "acgan"), ("text", "two_head"), ("text", "acgan")]:
     condition, c = data[kind]
     with strategy.scope():
         g = networks.conditional_generator((8, 8, 3), condition=condition, latent_dim=4, base_filters=4)
@@ -564,11 +567,21 @@ def test_networks_built_outside_the_scope_are_named_at_compile(runs):
 def test_every_design_trains_one_step_under_mirrored_strategy(mirrored):
     got = result(mirrored, "condition_designs")
     assert got["replicas"] == 2
-    assert set(got["runs"]) == {"concat", "projection", "acgan", "two_head", "text_acgan"}
+    assert set(got["runs"]) == {"projection", "acgan", "two_head", "text_acgan"}  # concat: the tags and text cases
     for design, run in got["runs"].items():
         assert run["finite"] and run["changed"], design
     assert "d_aux" in got["runs"]["acgan"]["parts"] and "d_match" in got["runs"]["two_head"]["parts"]
     assert "g_aux" in got["runs"]["text_acgan"]["parts"]
+
+
+def test_the_tags_and_text_cases_train_on_every_replica_count(runs):
+    # With the comparison with one device, what `test_every_design_trains_one_step_under_mirrored_strategy` proves
+    # of the other designs: ConditionalGAN's cases are its `concat` design.
+    for run in runs:
+        for family in ("conditional", "stackgan"):
+            for kind in ("tags", "text"):
+                got = run[f"{family}/{kind}"]
+                assert got["changed"] and all(np.isfinite(v) for v in got["logs"].values()), (family, kind, got["logs"])
 
 
 def test_junction_data_trains_one_step_under_mirrored_strategy(mirrored):

@@ -1,4 +1,4 @@
-"""Tests of StackGAN: growth inside one fit (under MirroredStrategy in test_mirrored.py), frozen inactive stages,
+"""Tests of StackGAN: growth inside one fit (under MirroredStrategy in test_replicas.py), frozen inactive stages,
 save/load after growth, config, conditioning augmentation and input errors."""
 
 import re

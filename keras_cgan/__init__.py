@@ -172,7 +172,8 @@ class _HookRegistryOnImport:
 
             def exec_and_hook(module):
                 exec_module(module)
-                _hook_registry(module)
+                if module.__name__ == _REGISTRY:  # one loader may run many modules (a zip's, a bundle's)
+                    _hook_registry(module)
 
             spec.loader.exec_module = exec_and_hook
         return spec

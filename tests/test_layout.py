@@ -147,6 +147,15 @@ def test_a_public_name_imports_the_api_on_first_use(monkeypatch):
         keras_cgan.Pix2Pixx
 
 
+def test_import_star_imports_the_api(monkeypatch):
+    # It imported `import_api` and `version` alone once the API was imported on first use.
+    for name in ("Pix2Pix", "FAMILIES", "distribute"):
+        monkeypatch.delattr(keras_cgan, name)  # as after `import keras_cgan`
+    names = {}
+    exec("from keras_cgan import *", names)
+    assert set(keras_cgan.import_api.__code__.co_varnames) | {"Pix2Pix", "FAMILIES", "distribute"} <= set(names)
+
+
 def test_keras_finds_a_class_of_the_package_before_the_api_is_imported(monkeypatch):
     # `import keras_cgan` before `keras.models.load_model` registers the classes (README): Keras' lookup of a
     # `keras_cgan>` name imports the API.

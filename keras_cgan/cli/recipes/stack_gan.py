@@ -14,17 +14,15 @@ import numpy as np
 from keras_cgan.cli.recipes import conditional_gan as cgan
 from keras_cgan.cli.recipes.spec import Data, Family, register, size_option
 from keras_cgan.models.conditional_gan.defaults import AUXILIARY_ON_FAKE, CLASSIFIER_POOLINGS, CONDITIONINGS
-from keras_cgan.models.stack_gan.defaults import DEFAULT
+from keras_cgan.models.stack_gan.defaults import DEFAULT, check_network_sizes
 
 
 def _sizes(options):
-    """The stage sizes: `--size` halved at each earlier stage, as `networks.check_network_sizes` takes them."""
-    from keras_cgan.models.stack_gan import networks
-
+    """The stage sizes: `--size` halved at each earlier stage, as `check_network_sizes` takes them."""
     size, stages = size_option(options, "the largest stage's side"), options["stages"]
     count = min(stages, 4)  # 4 or more are refused alike (and --set stages=10**9 makes no billion sizes)
     try:
-        return list(networks.check_network_sizes([size // 2 ** (count - 1 - i) for i in range(count)]))
+        return list(check_network_sizes([size // 2 ** (count - 1 - i) for i in range(count)]))
     except ValueError:
         sides = ", ".join(str(4 * 2 ** (stages - 1 + k)) for k in range(4)) if stages in (2, 3) else ""
         raise ValueError(

@@ -28,6 +28,7 @@ _API = ("ClassCondition", "EmbeddingCondition", "TagsCondition", "TextCondition"
         "GANModel", "GrowStages", "NextFrameGAN", "Pix2Pix", "StackGAN", "FAMILIES")
 _SUBMODULES = ("callbacks", "checks", "conditions", "data", "distribute", "export", "layers", "losses", "metrics", "models",
                "networks")
+__all__ = [*_API, *_SUBMODULES, "import_api"]  # `from keras_cgan import *` imports the API too
 
 # Run as the `keras-cgan` command, the package hides TensorFlow's C++ log lines (grappler's `remapper failed` and
 # the like) unless TF_CPP_MIN_LOG_LEVEL is set: `keras_cgan.cli.main` imports the API under `_quiet_tensorflow_start`.
@@ -172,7 +173,8 @@ class _HookRegistryOnImport:
 
             def exec_and_hook(module):
                 exec_module(module)
-                _hook_registry(module)
+                if module.__name__ == _REGISTRY:  # one loader may run many modules (a zip's, a bundle's)
+                    _hook_registry(module)
 
             spec.loader.exec_module = exec_and_hook
         return spec

@@ -147,6 +147,15 @@ def test_a_public_name_imports_the_api_on_first_use(monkeypatch):
         keras_cgan.Pix2Pixx
 
 
+def test_import_star_imports_the_api(monkeypatch):
+    # It imported `import_api` and `version` alone once the API was imported on first use.
+    for name in ("Pix2Pix", "FAMILIES", "distribute"):
+        monkeypatch.delattr(keras_cgan, name)  # as after `import keras_cgan`
+    names = {}
+    exec("from keras_cgan import *", names)
+    assert set(keras_cgan.import_api.__code__.co_varnames) | {"Pix2Pix", "FAMILIES", "distribute"} <= set(names)
+
+
 def test_keras_finds_a_class_of_the_package_before_the_api_is_imported(monkeypatch):
     # `import keras_cgan` before `keras.models.load_model` registers the classes (README): Keras' lookup of a
     # `keras_cgan>` name imports the API.
@@ -163,3 +172,29 @@ def test_keras_finds_a_class_of_the_package_before_the_api_is_imported(monkeypat
                         lambda: imports.append(1) or registered.update({config["registered_name"]: NearestUpsampling}))
     assert type(keras.saving.deserialize_keras_object(config)) is NearestUpsampling
     assert imports == [1]
+
+
+def test_the_registry_hook_leaves_the_other_modules_of_a_shared_loader_alone(tmp_path, monkeypatch):
+    # One loader runs every module of a zip or of a PyInstaller bundle: the hook set on it for Keras' registry
+    # ran on each module it loaded next, and `import keras` from there failed (AttributeError: no
+    # `get_registered_object`).
+    import sys
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "bundle.zip", "w") as bundle:
+        bundle.writestr("stub_registry.py", "REGISTERED = {}\n\n\ndef get_registered_object(name):\n"
+                                            "    return REGISTERED.get(name)\n")
+        bundle.writestr("stub_next.py", "")
+    monkeypatch.syspath_prepend(str(tmp_path / "bundle.zip"))
+    for name in ("stub_registry", "stub_next"):  # absent again after the test
+        monkeypatch.setitem(sys.modules, name, None)
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(keras_cgan, "_REGISTRY", "stub_registry")
+    monkeypatch.setattr(sys, "meta_path", [keras_cgan._HookRegistryOnImport(), *sys.meta_path])
+    import stub_registry
+    import stub_next  # was: the AttributeError
+
+    assert stub_next.__spec__.loader is stub_registry.__spec__.loader  # one loader
+    monkeypatch.delattr(keras_cgan, "FAMILIES", raising=False)  # as before the API is imported
+    monkeypatch.setattr(keras_cgan, "import_api", lambda: stub_registry.REGISTERED.update({"keras_cgan>Stub": int}))
+    assert stub_registry.get_registered_object("keras_cgan>Stub") is int

@@ -658,16 +658,19 @@ def test_stack_gan_sizes_whose_first_stage_is_not_4_times_a_power_of_two_name_si
     assert not (tmp_path / "run").exists()
 
 
-def test_stack_gan_sizes_the_recipe_takes_are_those_the_network_builder_takes():
-    # One rule (stack_gan.networks.check_network_sizes): the recipe restated it for --size and --set stages.
+def test_stack_gan_sizes_the_recipe_takes_are_those_the_network_builder_takes(monkeypatch):
+    # One rule (stack_gan.defaults.check_network_sizes): the recipe restated it for --size and --set stages.
     from keras_cgan.cli.recipes import stack_gan as recipe
-    from keras_cgan.models.stack_gan import networks
+    from keras_cgan.models.stack_gan import defaults, networks
 
+    assert networks.check_network_sizes is defaults.check_network_sizes
+    # Taken without TensorFlow: the recipe imported the networks for it.
+    monkeypatch.setattr(networks, "check_network_sizes", lambda sizes: pytest.fail("imported the networks"))
     for stages in (1, 2, 3, 4):
         for size in range(1, 260):
             sizes = [size // 2 ** (stages - 1 - i) for i in range(stages)]
             try:
-                expected = list(networks.check_network_sizes(sizes))
+                expected = list(defaults.check_network_sizes(sizes))
             except ValueError:
                 expected = None
             try:

@@ -143,7 +143,7 @@ def _load_error(path, error):
     if missing:
         return (
             f"{path!r} uses the class {missing.group(1)!r}, which is not registered: import the module that "
-            "defines it before loading (keras-cgan's own layers register on `import keras_cgan`). Keras "
+            "defines it before loading (Keras finds keras-cgan's own classes after `import keras_cgan`). Keras "
             f"said: {error}"
         )
     return f"{path!r} is not a loadable Keras model: {error}"

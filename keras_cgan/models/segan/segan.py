@@ -37,8 +37,8 @@ class SEGAN(GANModel):
     dataset's in the step (`compile(check_data=True)`).
 
     Loading: the generator holds keras-cgan layers (`PreEmphasis`,
-    `DeEmphasis`), registered when `keras_cgan` is imported. Keras imports
-    only its own packages while it loads a file, so run `import keras_cgan`
+    `DeEmphasis`), which Keras finds once `keras_cgan` is imported. Keras
+    imports only its own packages while it loads a file, so run `import keras_cgan`
     before `keras.models.load_model("segan_generator.keras")` (or load with
     `keras_cgan.export.load_generator`, which names a missing class first).
 

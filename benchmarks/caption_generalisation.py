@@ -26,7 +26,6 @@ import _examples  # noqa: E402  (the script's own folder is on the path)
 import _report  # noqa: E402
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.data import synthetic_shapes  # noqa: E402
-from keras_cgan.metrics import caption_accuracy  # noqa: E402
 
 
 text_to_image = _examples.load("text_to_image")
@@ -38,6 +37,8 @@ COLUMNS = (["run", "design", "condition_at", "ema_decay", "steps"] + [f"unseen {
 
 def reader_accuracy(n, size, seed=1):
     """Accuracy of the pixel reader on real images of unseen and seen combinations."""
+    from keras_cgan.metrics import caption_accuracy
+
     out = {}
     for name, combinations in (("unseen", synthetic_shapes.HELD_OUT), ("seen", synthetic_shapes.TRAIN_COMBINATIONS)):
         _, images, attributes = synthetic_shapes.load(n, seed=seed, size=size, combinations=combinations)

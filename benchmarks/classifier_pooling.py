@@ -24,14 +24,11 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
 import generalisation as suite  # noqa: E402
-from keras_cgan.conditions import ClassCondition, TagsCondition  # noqa: E402
-from keras_cgan.models.conditional_gan import networks  # noqa: E402
+from keras_cgan.models.conditional_gan import defaults  # noqa: E402  (no TensorFlow: --help answers at once)
 
 STACK_TASKS = ["shape_colour", "letter_colour", "size_colour", "quadrant_colour"]
 CONDITIONAL_TASKS = ["shapes", "glyphs", "counts", "arrows"]
@@ -46,6 +43,10 @@ def pooled(images, size):
 
 def classifier(shape, condition, pooling, filters):
     """The `concat_acgan` discriminator's classifier path: `image -> label logits`."""
+    import keras
+
+    from keras_cgan.models.conditional_gan import networks
+
     d = networks.conditional_discriminator(
         shape, condition=condition, conditioning="concat_acgan", base_filters=filters, classifier_pooling=pooling
     )
@@ -54,6 +55,9 @@ def classifier(shape, condition, pooling, filters):
 
 def read_share(train, test, condition, pooling, steps, batch_size, args, score):
     """Trains the classifier on `train = (images, labels)` for `steps`; `score(logits, test labels)` on `test`."""
+    import keras
+    import tensorflow as tf
+
     keras.utils.set_random_seed(args.seed)
     model = classifier(train[0].shape[1:], condition, pooling, args.filters)
     optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
@@ -68,8 +72,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=_report.real(0.0, above=True), default=1.0, help="multiplies every step count (e.g. 0.01 to try)")
     parser.add_argument("--filters", type=_report.at_least(1), default=32, help="the discriminator's base filters (the presets')")
-    parser.add_argument("--poolings", nargs="+", default=list(networks.CLASSIFIER_POOLINGS),
-                        choices=networks.CLASSIFIER_POOLINGS)
+    parser.add_argument("--poolings", nargs="+", default=list(defaults.CLASSIFIER_POOLINGS),
+                        choices=defaults.CLASSIFIER_POOLINGS)
     parser.add_argument("--seed", type=int, default=0)
     _report.output_options(parser, "classifier_pooling")
     args = parser.parse_args(argv)
@@ -77,6 +81,7 @@ def main(argv=None):
     if round(1000 * args.scale) < 1:  # the fewest steps of a read (stage 2's 1,000) must stay at least one
         # round() takes 0.5 to 0 (to even), as the step counts below are rounded: 0.0005 itself leaves none.
         parser.error(f"--scale {args.scale}: leaves no training step; give more than 0.0005")
+    from keras_cgan.conditions import ClassCondition, TagsCondition
 
     rows, start = [], time.time()
 

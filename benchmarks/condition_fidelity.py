@@ -30,13 +30,10 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
-from keras_cgan.data import digits  # noqa: E402
-from keras_cgan.metrics import DigitsClassifier, condition_accuracy, diversity  # noqa: E402
-from keras_cgan.models.conditional_gan import presets  # noqa: E402
+from keras_cgan.models.conditional_gan import defaults  # noqa: E402  (no TensorFlow: --help answers at once)
 
 VARIANTS = {
     "the preset's D (concat + classifier + wrong labels)": {},
@@ -48,6 +45,8 @@ VARIANTS = {
 
 def build(variant, args, seed):
     """The quickstart's model and compile settings, with the variant's discriminator and the `--set` overrides."""
+    from keras_cgan.models.conditional_gan import presets
+
     if variant.get("mismatch_weight", 1.0) > 0:  # the matching-aware term, where it is on, at --mismatch-weight
         variant = {**variant, "mismatch_weight": args.mismatch_weight}
     return presets.build((8, 8, 1), 10, preset="digits", base_filters=args.filters, seed=seed,
@@ -55,6 +54,11 @@ def build(variant, args, seed):
 
 
 def train(variant, args, judge, seed):
+    import keras
+
+    from keras_cgan.data import digits
+    from keras_cgan.metrics import condition_accuracy, diversity
+
     keras.utils.set_random_seed(seed)
     gan = build(variant, args, seed)
     labels = np.repeat(np.arange(10), 100)
@@ -85,7 +89,7 @@ def main(argv=None):
                         help="run only the discriminators whose name contains TEXT (repeatable; default: all)")
     parser.add_argument("--set", action="append", default=[], type=_report.key_value, metavar="KEY=VALUE",
                         help="a preset override for every discriminator, e.g. condition_at=every_block (repeatable)")
-    parser.add_argument("--mismatch-weight", type=_report.real(0.0), default=presets.PRESETS["digits"]["mismatch_weight"],
+    parser.add_argument("--mismatch-weight", type=_report.real(0.0), default=defaults.DEFAULT["mismatch_weight"],
                         help="the matching-aware term's weight where it is on (default: the preset's)")
     _report.output_options(parser, "condition_fidelity")
     args = parser.parse_args(argv)
@@ -99,6 +103,8 @@ def main(argv=None):
     clash = sorted(owned & set(dict(args.set)))
     if clash:
         parser.error(f"--set {clash[0]}: the benchmark sets it (its flags or its discriminator variants)")
+    from keras_cgan.models.conditional_gan import presets
+
     try:
         presets.settings("digits", **dict(args.set))
     except ValueError as e:  # an unknown key: named before the judge and the first model train
@@ -111,6 +117,9 @@ def main(argv=None):
             build(variant, args, seed=0)
         except ValueError as e:
             parser.error(f"--set, for the discriminator {name!r}: {e}")
+
+    from keras_cgan.data import digits
+    from keras_cgan.metrics import DigitsClassifier, condition_accuracy, diversity
 
     # each discriminator is recorded as it finishes in the run's partial entry; the last one's write is the whole run
     with _report.kept_on_interrupt(out, args.run, what="discriminators") as finished:

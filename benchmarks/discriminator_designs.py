@@ -22,13 +22,10 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import _examples  # noqa: E402  (the script's own folder is on the path)
 import _report  # noqa: E402
-from keras_cgan.data import synthetic_faces  # noqa: E402
-from keras_cgan.models.conditional_gan import presets  # noqa: E402
 
 
 anime_tags = _examples.load("anime_tags")
@@ -56,6 +53,10 @@ def example_settings(parser, args):
 
 def train(design, mismatch_weight, args, example, seed):
     """One run of the example's model (`example`: its settings from `example_settings`)."""
+    import keras
+
+    from keras_cgan.data import synthetic_faces
+
     keras.utils.set_random_seed(seed)
     settings = argparse.Namespace(**vars(example))
     settings.design, settings.mismatch_weight, settings.seed = design, mismatch_weight, seed
@@ -99,6 +100,8 @@ def main(argv=None):
     clash = sorted({"conditioning", "mismatch_weight", "base_filters", "latent_dim", "seed"} & set(dict(args.set)))
     if clash:
         parser.error(f"--set {clash[0]}: the benchmark sets it (use --designs or its own flags)")
+    from keras_cgan.models.conditional_gan import presets
+
     try:
         presets.settings(**dict(args.set))
     except ValueError as e:  # an unknown key

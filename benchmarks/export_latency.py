@@ -27,7 +27,6 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
@@ -35,6 +34,8 @@ import _report  # noqa: E402  (the script's own folder is on the path)
 
 def train_conditional(steps, seed):
     """The quickstart generator, trained `steps` steps on the digits."""
+    import keras
+
     from keras_cgan.data import digits
     from keras_cgan.models.conditional_gan import presets
 
@@ -67,6 +68,8 @@ def conditional_data(generator, count, seed):
 
 def train_pix2pix(steps, seed):
     """The pix2pix example's default U-Net (64 px labels -> facade)."""
+    import keras
+
     from keras_cgan import Pix2Pix, networks
     from keras_cgan.data import synthetic_images
 
@@ -88,6 +91,8 @@ def pix2pix_data(generator, count, seed):
 
 def train_segan(steps, seed):
     """The default on-device SEGAN generator (16384-sample windows)."""
+    import keras
+
     from keras_cgan.models.segan import presets
 
     keras.utils.set_random_seed(seed)
@@ -116,6 +121,8 @@ def segan_data(generator, count, seed):
 
 def train_next_frame(steps, seed):
     """The next-frame example's generator (16 px frames, 4 context frames)."""
+    import keras
+
     from keras_cgan.data import video
     from keras_cgan.models.next_frame_gan import presets
 
@@ -144,6 +151,8 @@ def next_frame_data(generator, count, seed):
 
 def train_stackgan(steps, seed):
     """The StackGAN example's generator chain (tag faces, stages 16, 32, 64 px), all stages trained."""
+    import keras
+
     from keras_cgan.data import synthetic_faces
     from keras_cgan.models.stack_gan import presets
 

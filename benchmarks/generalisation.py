@@ -59,18 +59,11 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
 from keras_cgan import checks  # noqa: E402
-from keras_cgan.callbacks import CollapseMonitor, is_saturated, limit_shares, probe_batch  # noqa: E402
-from keras_cgan.metrics import condition_accuracy, image_quality  # noqa: E402
-from keras_cgan.metrics import audio as audio_metrics  # noqa: E402
-from keras_cgan.metrics import video as video_metrics  # noqa: E402
-from keras_cgan.metrics.attributes import diversity  # noqa: E402
 
 NAME = "generalisation"
 TUNE, HELD_OUT = "tune", "held-out"
@@ -139,6 +132,8 @@ class CNNJudge:
     """A small CNN trained on real images of a task; `judge(images)` -> class ids."""
 
     def __init__(self, images, labels, num_classes, seed=0, epochs=6):
+        import keras
+
         keras.utils.set_random_seed(seed)
         shape = images.shape[1:]
         inputs = keras.Input(shape)
@@ -166,6 +161,8 @@ def output_collapse(outputs, targets=None, min_std=1e-3, saturation=0.9):
     Saturated as `CollapseMonitor` says it: more than `saturation` of the values at the limits, and more at
     one limit than targets near it.
     """
+    from keras_cgan.callbacks import is_saturated, limit_shares
+
     out = np.asarray(outputs, "float32").reshape(len(outputs), -1)
     kinds = []
     if out.std(axis=0).mean() < min_std:
@@ -193,6 +190,8 @@ CHUNKS = 6  # a run is fit as CHUNKS epochs of steps / CHUNKS, so the logs show 
 
 def batches(pairs, batch_size, args):
     """Shuffled `(condition, target)` batches, the same for every model of a task."""
+    import tensorflow as tf
+
     ds = tf.data.Dataset.from_tensor_slices(pairs).shuffle(len(pairs[0]), seed=args.seed).repeat()
     return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
@@ -202,6 +201,8 @@ def train(gan, pairs, batch_size, args, callbacks=()):
 
     Returns `(history, seconds, monitor)`, the monitor a `CollapseMonitor` passed beside `callbacks`.
     """
+    from keras_cgan.callbacks import CollapseMonitor
+
     monitor = CollapseMonitor()
     start = time.time()
     history = gan.fit(batches(pairs, batch_size, args), steps_per_epoch=chunk_steps(args), epochs=CHUNKS, verbose=0,
@@ -392,6 +393,8 @@ def next_frame_examples(task, n, seed):
 
 def branch_of(frame, pair, threshold=0.5, min_overlap=0.5):
     """0 or 1: the future whose sprite the predicted frame's sprite overlaps (IoU), else None."""
+    from keras_cgan.metrics import video as video_metrics
+
     pred = video_metrics.sprite_mask(frame, threshold)
     best, best_iou = None, min_overlap
     for b, option in enumerate(pair):
@@ -410,6 +413,8 @@ def next_frame_gan_model(task, args, sets):
 
 
 def run_next_frame_gan(task, args, sets):
+    from keras_cgan.metrics import video as video_metrics
+
     cond, target, _, _ = next_frame_examples(task, 4000, args.seed)
     test_cond, test_target, test_futures, moment = next_frame_examples(task, 600, args.seed + 1)
     gan = next_frame_gan_model(task, args, sets)
@@ -564,12 +569,16 @@ def flat_error(y_true, y_pred, where=None):
     The metric works on the [0, 1] scale (and refuses [-1, 1] images read as
     [0, 1]): twice its error, half the tolerance, is the same number.
     """
+    from keras_cgan.metrics import image_quality
+
     error = image_quality.flat_error(y_true, y_pred, value_range=(-1.0, 1.0), tolerance=5e-7, where=where)
     return None if error is None else 2 * error
 
 
 def sharpness_ratio(generated, real):
     """`image_quality.sharpness_ratio` as a float, or None when every `real` image is flat (no detail to compare)."""
+    from keras_cgan.metrics import image_quality
+
     if not np.ptp(real, axis=(1, 2)).any():  # was: its ValueError, ending the run
         return None
     return float(image_quality.sharpness_ratio(generated, real))
@@ -586,6 +595,8 @@ def pix2pix_model(task, args, sets, variant):
 
 
 def run_pix2pix(task, args, sets):
+    from keras_cgan.metrics import image_quality
+
     cond, target, _ = pix2pix_pairs(task, 2000, args.seed)
     test_cond, test_target, infos = pix2pix_pairs(task, 200, args.seed + 1)
     kind = {"texture": "grating", "texture_dots": "dots"}.get(task)  # None: not a texture task
@@ -652,6 +663,8 @@ def supervised_l1(gan, pairs, batch_size, args):
     suite's four tasks came out equal) but also trains its discriminator beside it, which the suite does not
     read. A model that keeps a generator average is trained as `Pix2Pix` (the average is its own).
     """
+    from keras_cgan.callbacks import probe_batch
+
     optimizer = gan.generator_optimizer
     gan.generator.compile(
         optimizer=optimizer.__class__.from_config(optimizer.get_config()),
@@ -769,6 +782,11 @@ def conditional_gan_model(task, args, sets):
 
 
 def run_conditional_gan(task, args, sets):
+    import tensorflow as tf
+
+    from keras_cgan.metrics import condition_accuracy
+    from keras_cgan.metrics.attributes import diversity
+
     images, labels, classes = class_images(task, 3000, args.seed)
     check_images, check_labels, _ = class_images(task, 500, args.seed + 11)
     judge = class_judge(task, classes, args.seed)
@@ -895,43 +913,50 @@ def _upsampled(images, scale):
     return np.repeat(np.repeat(images, scale, 1), scale, 2)
 
 
-class TagProbe(keras.callbacks.Callback):
-    """At the first execution past every `every` steps: the last active stage's samples for `asked` (the
-    trained weights, not an `ema_decay` average), read by the judges and by that stage's discriminator's
-    classifier (where it has one), with fixed noise and without touching the model's random state, so
-    the training is the one without probes.
+def tag_probe(judges, asked, a, b, first_tags, every):
+    """A `TagProbe` callback; its class is made once Keras is imported."""
+    import keras
+    import tensorflow as tf
 
-    `rows`: `[step, active stages, both tags (judges), first tag (judges), first tag (D's classifier)]`.
-    """
+    class TagProbe(keras.callbacks.Callback):
+        """At the first execution past every `every` steps: the last active stage's samples for `asked` (the
+        trained weights, not an `ema_decay` average), read by the judges and by that stage's discriminator's
+        classifier (where it has one), with fixed noise and without touching the model's random state, so
+        the training is the one without probes.
 
-    def __init__(self, judges, asked, a, b, first_tags, every):
-        super().__init__()
-        self.judges, self.asked, self.a, self.b, self.first_tags, self.every = judges, asked, a, b, first_tags, every
-        self.rows, self.epoch, self.last = [], 0, 0
+        `rows`: `[step, active stages, both tags (judges), first tag (judges), first tag (D's classifier)]`.
+        """
 
-    def on_train_begin(self, logs=None):
-        shape = (len(self.asked),) + self.model.noise_shape
-        self.noise = tf.constant(np.random.default_rng(123).standard_normal(shape).astype("float32"))
-        self.conditions = tf.constant(self.asked)
+        def __init__(self, judges, asked, a, b, first_tags, every):
+            super().__init__()
+            self.judges, self.asked, self.a, self.b, self.first_tags, self.every = judges, asked, a, b, first_tags, every
+            self.rows, self.epoch, self.last = [], 0, 0
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
+        def on_train_begin(self, logs=None):
+            shape = (len(self.asked),) + self.model.noise_shape
+            self.noise = tf.constant(np.random.default_rng(123).standard_normal(shape).astype("float32"))
+            self.conditions = tf.constant(self.asked)
 
-    def on_train_batch_end(self, batch, logs=None):
-        step = self.epoch * self.params["steps"] + batch + 1
-        if step // self.every == self.last // self.every:
-            return
-        self.last = step
-        gan, stage = self.model, self.model.stages()
-        fake = np.asarray(gan(self.conditions, noise=self.noise))
-        outputs = gan.discriminators[stage - 1]([tf.constant(fake), self.conditions], training=False)
-        read_by_d = None
-        if isinstance(outputs, (list, tuple)) and outputs[1].shape[-1] == self.asked.shape[-1]:  # a tag classifier
-            read_by_d = float(np.mean(np.asarray(outputs[1])[:, : self.first_tags].argmax(-1) == self.a))
-        fake = _upsampled(fake, ST // fake.shape[1])
-        ok_a, ok_b = self.judges[0](fake) == self.a, self.judges[1](fake) == self.b
-        self.rows.append([step, stage, round(float(np.mean(ok_a & ok_b)), 3), round(float(ok_a.mean()), 3),
-                          None if read_by_d is None else round(read_by_d, 3)])
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            step = self.epoch * self.params["steps"] + batch + 1
+            if step // self.every == self.last // self.every:
+                return
+            self.last = step
+            gan, stage = self.model, self.model.stages()
+            fake = np.asarray(gan(self.conditions, noise=self.noise))
+            outputs = gan.discriminators[stage - 1]([tf.constant(fake), self.conditions], training=False)
+            read_by_d = None
+            if isinstance(outputs, (list, tuple)) and outputs[1].shape[-1] == self.asked.shape[-1]:  # a tag classifier
+                read_by_d = float(np.mean(np.asarray(outputs[1])[:, : self.first_tags].argmax(-1) == self.a))
+            fake = _upsampled(fake, ST // fake.shape[1])
+            ok_a, ok_b = self.judges[0](fake) == self.a, self.judges[1](fake) == self.b
+            self.rows.append([step, stage, round(float(np.mean(ok_a & ok_b)), 3), round(float(ok_a.mean()), 3),
+                              None if read_by_d is None else round(read_by_d, 3)])
+
+    return TagProbe(judges, asked, a, b, first_tags, every)
 
 
 def tag_judges(task, seed):
@@ -959,6 +984,8 @@ def stack_gan_model(task, args, sets):
 
 
 def run_stack_gan(task, args, sets):
+    from keras_cgan.metrics.attributes import diversity
+
     _, _, first, second = STACK_TASKS[task]
     vocabulary = list(first) + [f"{c} object" for c in second]
     tags, images, _, _ = tag_images(task, 3000, args.seed)
@@ -970,7 +997,7 @@ def run_stack_gan(task, args, sets):
     asked = np.zeros((len(a), len(vocabulary)), np.float32)
     asked[np.arange(len(a)), a] = 1.0
     asked[np.arange(len(a)), len(first) + b] = 1.0
-    probe = [TagProbe(judges, asked, a, b, len(first), args.probe_every)] if args.probe_every else []
+    probe = [tag_probe(judges, asked, a, b, len(first), args.probe_every)] if args.probe_every else []
     history, seconds, monitor = train(gan, (tags, images), 32, args, [grow] + probe)
     with gan.sampling_weights():
         fake = np.asarray(gan.predict(asked, batch_size=128, verbose=0))  # the last stage
@@ -1081,6 +1108,7 @@ def segan_model(task, args, sets):
 
 def run_segan(task, args, sets):
     from keras_cgan.data import audio
+    from keras_cgan.metrics import audio as audio_metrics
 
     noisy, clean = speech_pairs(task, 120, 1.0, args.seed)
     test_noisy, test_clean = speech_pairs(task, 20, 1.0, args.seed + 1000)
@@ -1169,6 +1197,8 @@ def build(presets, *inputs, args, sets, **extra):
 
     The global seed is set first, so every model of a task starts from the same weights and batches.
     """
+    import keras
+
     keras.utils.set_random_seed(args.seed)
     execution = {"steps_per_execution": per_execution(args, sets)}
     gan = presets.build(*inputs, seed=args.seed, **{**overrides_from(sets), **execution, **extra})
@@ -1178,6 +1208,8 @@ def build(presets, *inputs, args, sets, **extra):
 
 def overrides_from(values):
     """Fresh override dict (new optimizer objects for every model); `lr_decay` is `decayed`'s."""
+    import keras
+
     out = {k: v for k, v in values.items() if k not in ("generator_lr", "discriminator_lr", "lr_decay")}
     if "generator_lr" in values:
         out["generator_optimizer"] = keras.optimizers.Adam(float(values["generator_lr"]), beta_1=0.5)
@@ -1189,6 +1221,8 @@ def overrides_from(values):
 def decayed(gan, values, steps):
     """Under `lr_decay=True`, recompiles `gan` so that each optimizer keeps its rate for the first half
     of `steps` and follows a cosine to 0 over the second half; otherwise leaves it as built."""
+    import keras
+
     if not values.get("lr_decay"):
         return
     config = gan.get_compile_config()

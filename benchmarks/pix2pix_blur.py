@@ -47,15 +47,10 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
-from keras_cgan import Pix2Pix, losses, networks  # noqa: E402
-from keras_cgan.callbacks import save_image_grid  # noqa: E402
 from keras_cgan.data import synthetic_images  # noqa: E402
-from keras_cgan.metrics import quality_report  # noqa: E402
-from keras_cgan.models.pix2pix import patchgan, presets, unet  # noqa: E402
+from keras_cgan.models.pix2pix import defaults  # noqa: E402  (no TensorFlow: --help answers at once)
 import _report  # noqa: E402  (the script's own folder is on the path)
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -63,6 +58,8 @@ VARIANTS = {"l1": dict(adversarial_weight=0.0), "l1+cgan": dict(adversarial_weig
 
 
 def build(condition_shape, target_shape, args):
+    from keras_cgan import networks
+
     g = networks.unet_generator(
         condition_shape, target_shape[-1], base_filters=args.base_filters, norm=args.norm,
         upsample=args.upsample,
@@ -74,24 +71,42 @@ def build(condition_shape, target_shape, args):
     return g, d
 
 
-class Trajectory(keras.callbacks.Callback):
-    """Scores the held-out pairs after every epoch of `every` steps."""
+def quality_report(targets, outputs):
+    """`keras_cgan.metrics.quality_report`, imported on first use (with TensorFlow)."""
+    from keras_cgan.metrics import quality_report as report
 
-    def __init__(self, test, every, task):
-        super().__init__()
-        self.test, self.every, self.task, self.points = test, every, task, []
+    return report(targets, outputs)
 
-    def on_epoch_end(self, epoch, logs=None):
-        outputs = predict(self.model, self.test[0])
-        point = dict(step=(epoch + 1) * self.every, **quality_report(self.test[1], outputs))
-        if self.task == "labels2facade":
-            point["region_sharpness"] = region_sharpness(self.test[0], outputs)
-        self.points.append(point)
-        print(f"  step {point['step']:>6}  psnr {point['psnr']:6.2f}  ssim {point['ssim']:.3f}  "
-              f"sharpness ratio {cell(point['sharpness_ratio'])}", flush=True)
+
+def trajectory(test, every, task):
+    """A `Trajectory` callback; its class is made once Keras is imported."""
+    import keras
+
+    class Trajectory(keras.callbacks.Callback):
+        """Scores the held-out pairs after every epoch of `every` steps."""
+
+        def __init__(self, test, every, task):
+            super().__init__()
+            self.test, self.every, self.task, self.points = test, every, task, []
+
+        def on_epoch_end(self, epoch, logs=None):
+            outputs = predict(self.model, self.test[0])
+            point = dict(step=(epoch + 1) * self.every, **quality_report(self.test[1], outputs))
+            if self.task == "labels2facade":
+                point["region_sharpness"] = region_sharpness(self.test[0], outputs)
+            self.points.append(point)
+            print(f"  step {point['step']:>6}  psnr {point['psnr']:6.2f}  ssim {point['ssim']:.3f}  "
+                  f"sharpness ratio {cell(point['sharpness_ratio'])}", flush=True)
+
+    return Trajectory(test, every, task)
 
 
 def train_variant(task, variant, l1_weight, lowpass, train, init_weights, args, test=None):
+    import keras
+    import tensorflow as tf
+
+    from keras_cgan import Pix2Pix
+
     conditions, targets = train
     keras.utils.set_random_seed(args.seed)
     g, d = build(conditions.shape[1:], targets.shape[1:], args)
@@ -114,14 +129,14 @@ def train_variant(task, variant, l1_weight, lowpass, train, init_weights, args, 
     )
     # With --eval-every, the same batches in the same order, scored along the way.
     every = args.eval_every or args.steps
-    trajectory = Trajectory(test, every, task) if args.eval_every else None
+    scores = trajectory(test, every, task) if args.eval_every else None
     start = time.perf_counter()
     history = model.fit(ds, steps_per_epoch=every, epochs=args.steps // every, verbose=0,
-                        callbacks=[trajectory] if trajectory else [])
+                        callbacks=[scores] if scores else [])
     seconds = time.perf_counter() - start
     logs = {k: float(v[-1]) for k, v in history.history.items()}
-    if trajectory:
-        logs["trajectory"] = trajectory.points
+    if scores:
+        logs["trajectory"] = scores.points
     return model, logs, seconds
 
 
@@ -198,17 +213,17 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=_report.at_least(1), default=8)
     parser.add_argument("--base-filters", type=_report.at_least(1), default=32)
     parser.add_argument("--receptive-field", type=_report.receptive_field, default=34,
-                        choices=patchgan.RECEPTIVE_FIELDS)
-    parser.add_argument("--norm", default="instance", choices=["batch", "instance", "none"])
-    parser.add_argument("--upsample", default="transpose", choices=list(unet.UPSAMPLES),
+                        choices=defaults.RECEPTIVE_FIELDS)
+    parser.add_argument("--norm", default="instance", choices=defaults.NORMS)
+    parser.add_argument("--upsample", default="transpose", choices=list(defaults.UPSAMPLES),
                         help="U-Net decoder: transposed convolutions (the paper) or resize-convolutions")
     parser.add_argument("--l1-weight", type=_report.real(0.0), nargs="+", default=[100.0],
                         help="L1+cGAN runs once per weight; the first is also the L1-only run's")
     parser.add_argument("--l1-lowpass", type=_report.real(0.0), nargs="+", default=[0.0, 1.0],
                         help="L1+cGAN runs once per sigma (pixels) of the blur before its L1 term "
                              "(Pix2Pix(l1_lowpass=)); the L1-only run keeps the per-pixel L1")
-    parser.add_argument("--adversarial-loss", default="bce", choices=losses.ADVERSARIAL_LOSSES)
-    parser.add_argument("--r1-weight", type=_report.real(0.0), default=presets.DEFAULT["r1_weight"],
+    parser.add_argument("--adversarial-loss", default="bce", help="a name of keras_cgan.losses.ADVERSARIAL_LOSSES")
+    parser.add_argument("--r1-weight", type=_report.real(0.0), default=defaults.DEFAULT["r1_weight"],
                         help="R1 penalty on real pairs (compile(r1_weight=)); default: the preset's")
     parser.add_argument("--learning-rate", type=_report.real(0.0, above=True), default=2e-4)
     parser.add_argument("--ema-decay", type=_report.real(0.0, 1.0, below=True), default=None,
@@ -223,6 +238,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     out = _report.check_out(parser, "pix2pix_blur", args.out)
     _report.check_picture(parser, args.grid, "--grid")
+    import keras
+
+    from keras_cgan import losses
+    from keras_cgan.callbacks import save_image_grid
+
+    if args.adversarial_loss not in losses.ADVERSARIAL_LOSSES:  # checked once TensorFlow is imported
+        parser.error(f"argument --adversarial-loss: invalid choice: {args.adversarial_loss!r} "
+                     f"(choose from {', '.join(losses.ADVERSARIAL_LOSSES)})")
     if "l1" in args.variants and args.l1_weight[0] == 0:  # Pix2Pix's own error, once the data was made
         parser.error(f"--l1-weight {args.l1_weight[0]:g}: the first weight is also the L1-only run's, which would "
                      "have no loss; give a weight above 0 first (or --variants l1+cgan for the cGAN alone)")

@@ -25,13 +25,10 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from keras_cgan import Pix2Pix, networks  # noqa: E402
-from keras_cgan.data import paired_array_dataset, paired_image_dataset, synthetic_images  # noqa: E402
+from keras_cgan.data import synthetic_images  # noqa: E402
 import _report  # noqa: E402  (the script's own folder is on the path)
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -47,6 +44,8 @@ def write_jpegs(folder, count, size=256, seed=0):
 
 def load_in_memory(folder, load_size):
     """The folder decoded and resized once, as the loader would: uint8 [N, L, L, 3] x 2."""
+    import tensorflow as tf
+
     a, b = [], []
     for name in sorted(os.listdir(folder)):
         image = tf.io.decode_jpeg(tf.io.read_file(os.path.join(folder, name)), channels=3)
@@ -68,6 +67,10 @@ def main(argv=None):
     _report.output_options(parser, "pix2pix_input_pipeline")
     args = parser.parse_args(argv)
     _report.check_out(parser, "pix2pix_input_pipeline", args.out)
+    import keras
+
+    from keras_cgan import Pix2Pix, networks
+    from keras_cgan.data import paired_array_dataset, paired_image_dataset
 
     size, load_size = args.image_size, args.image_size * 286 // 256
     keras.utils.set_random_seed(0)

@@ -32,19 +32,19 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
-from keras_cgan import Pix2Pix, networks  # noqa: E402
-from keras_cgan.models.pix2pix import patchgan  # noqa: E402
+from keras_cgan.models.pix2pix import defaults  # noqa: E402  (no TensorFlow: --help answers at once)
 
 RESULTS = _report.RESULTS
 
 
 def tutorial_step(generator, discriminator, l1_weight=100.0):
     """The TensorFlow pix2pix tutorial's `train_step`, on given networks."""
+    import keras
+    import tensorflow as tf
+
     bce = keras.losses.BinaryCrossentropy(from_logits=True)
     g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
     d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
@@ -71,6 +71,8 @@ def tutorial_step(generator, discriminator, l1_weight=100.0):
 
 
 def build(args):
+    from keras_cgan import networks
+
     shape = (args.image_size, args.image_size, 3)
     generator = networks.unet_generator(shape, 3, base_filters=args.base_filters, norm=args.norm)
     discriminator = networks.patch_discriminator(
@@ -85,8 +87,8 @@ def main(argv=None):
     parser.add_argument("--base-filters", type=_report.at_least(1), default=32)
     parser.add_argument("--batch-size", type=_report.at_least(1), default=4)
     parser.add_argument("--receptive-field", type=_report.receptive_field, default=70,
-                        choices=patchgan.RECEPTIVE_FIELDS)
-    parser.add_argument("--norm", default="batch", choices=["batch", "instance", "none"])
+                        choices=defaults.RECEPTIVE_FIELDS)
+    parser.add_argument("--norm", default="batch", choices=defaults.NORMS)
     parser.add_argument("--steps", type=int, default=20, help="steps per timed round")
     parser.add_argument("--rounds", type=_report.at_least(1), default=10, help="interleaved timed rounds per step kind")
     parser.add_argument("--steps-per-execution", type=_report.at_least(1), default=1,
@@ -96,6 +98,10 @@ def main(argv=None):
     _report.output_options(parser, "pix2pix_step_speed")
     args = parser.parse_args(argv)
     _report.check_out(parser, "pix2pix_step_speed", args.out)
+    import keras
+    import tensorflow as tf
+
+    from keras_cgan import Pix2Pix
     spe = args.steps_per_execution
     if spe < 1 or args.steps % spe or args.steps // spe < 2:
         # Each round times the steps after its first mark, one mark per execution.

@@ -23,20 +23,21 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
-from keras_cgan.conditions import TagsCondition  # noqa: E402
-from keras_cgan.models.stack_gan import presets  # noqa: E402
 
-FORMS = {  # name -> preset overrides
-    "term on every example (default)": {},
-    "term on every second example (diversity_stride=2)": {"diversity_stride": 2},
-    "no term (diversity_weight=0)": {"diversity_weight": 0.0},
-    "classifier on real images only (REAL_ONLY)": presets.REAL_ONLY,
-}
+
+def forms():
+    """Name -> preset overrides of each form measured."""
+    from keras_cgan.models.stack_gan import presets
+
+    return {
+        "term on every example (default)": {},
+        "term on every second example (diversity_stride=2)": {"diversity_stride": 2},
+        "no term (diversity_weight=0)": {"diversity_weight": 0.0},
+        "classifier on real images only (REAL_ONLY)": presets.REAL_ONLY,
+    }
 
 
 def main(argv=None):
@@ -48,6 +49,11 @@ def main(argv=None):
     _report.output_options(parser, "stackgan_step_speed")
     args = parser.parse_args(argv)
     _report.check_out(parser, "stackgan_step_speed", args.out)
+    import keras
+    import tensorflow as tf
+
+    from keras_cgan.conditions import TagsCondition
+    from keras_cgan.models.stack_gan import presets
 
     vocabulary = [f"shape {i}" for i in range(4)] + [f"colour {i}" for i in range(4)]
     rng = np.random.default_rng(0)
@@ -58,9 +64,9 @@ def main(argv=None):
     images = rng.uniform(-1, 1, (n, 32, 32, 3)).astype("float32")
     data = tf.data.Dataset.from_tensor_slices((tags, images)).repeat().batch(args.batch_size, drop_remainder=True)
 
-    models = {}
+    models, measured = {}, forms()
     for stages in (1, 2):
-        for form, overrides in FORMS.items():
+        for form, overrides in measured.items():
             keras.utils.set_random_seed(0)
             models[(form, stages)] = presets.build(
                 (16, 32), TagsCondition(vocabulary), seed=0, active_stages=stages,
@@ -81,7 +87,7 @@ def main(argv=None):
 
     rows = []
     for form, stages in keys:
-        base = (next(iter(FORMS)), stages)
+        base = (next(iter(measured)), stages)
         rows.append({
             "form": form,
             "stages": stages,

@@ -18,73 +18,82 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 import _report  # noqa: E402  (the script's own folder is on the path)
-from keras_cgan import ConditionalGAN, networks  # noqa: E402
-from keras_cgan.data import digits  # noqa: E402
 
 
-class KerasIOStyleCGAN(keras.Model):
-    """The keras.io "Conditional GAN" train_step, on our networks."""
+def keras_io_style_cgan(generator, discriminator, latent_dim):
+    """The keras.io "Conditional GAN" model, on our networks; its class is made once Keras is imported."""
+    import keras
+    import tensorflow as tf
 
-    def __init__(self, generator, discriminator, latent_dim):
-        super().__init__()
-        self.generator, self.discriminator, self.latent_dim = generator, discriminator, latent_dim
-        self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
-        self.g_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_tracker = keras.metrics.Mean(name="d_loss")
+    class KerasIOStyleCGAN(keras.Model):
+        """The keras.io "Conditional GAN" train_step."""
 
-    @property
-    def metrics(self):
-        return [self.g_tracker, self.d_tracker]
+        def __init__(self, generator, discriminator, latent_dim):
+            super().__init__()
+            self.generator, self.discriminator, self.latent_dim = generator, discriminator, latent_dim
+            self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+            self.g_tracker = keras.metrics.Mean(name="g_loss")
+            self.d_tracker = keras.metrics.Mean(name="d_loss")
 
-    def compile(self, d_optimizer, g_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+        @property
+        def metrics(self):
+            return [self.g_tracker, self.d_tracker]
 
-    def call(self, labels):
-        noise = tf.random.normal((tf.shape(labels)[0], self.latent_dim))
-        return self.generator([noise, labels])
+        def compile(self, d_optimizer, g_optimizer, **kwargs):
+            super().compile(**kwargs)
+            self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
 
-    def train_step(self, data):
-        labels, real_images = data
-        batch_size = tf.shape(real_images)[0]
-        noise = tf.random.normal((batch_size, self.latent_dim))
-        generated = self.generator([noise, labels], training=True)
-        combined = tf.concat([generated, real_images], axis=0)
-        combined_labels = tf.concat([labels, labels], axis=0)
-        targets = tf.concat([tf.zeros((batch_size, 1)), tf.ones((batch_size, 1))], axis=0)
-        with tf.GradientTape() as tape:
-            predictions = self.discriminator([combined, combined_labels], training=True)
-            d_loss = self.loss_fn(targets, predictions)
-        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+        def call(self, labels):
+            noise = tf.random.normal((tf.shape(labels)[0], self.latent_dim))
+            return self.generator([noise, labels])
 
-        noise = tf.random.normal((batch_size, self.latent_dim))
-        with tf.GradientTape() as tape:
-            fake = self.generator([noise, labels], training=True)
-            predictions = self.discriminator([fake, labels], training=True)
-            g_loss = self.loss_fn(tf.ones((batch_size, 1)), predictions)
-        grads = tape.gradient(g_loss, self.generator.trainable_weights)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
-        self.g_tracker.update_state(g_loss)
-        self.d_tracker.update_state(d_loss)
-        return {"g_loss": self.g_tracker.result(), "d_loss": self.d_tracker.result()}
+        def train_step(self, data):
+            labels, real_images = data
+            batch_size = tf.shape(real_images)[0]
+            noise = tf.random.normal((batch_size, self.latent_dim))
+            generated = self.generator([noise, labels], training=True)
+            combined = tf.concat([generated, real_images], axis=0)
+            combined_labels = tf.concat([labels, labels], axis=0)
+            targets = tf.concat([tf.zeros((batch_size, 1)), tf.ones((batch_size, 1))], axis=0)
+            with tf.GradientTape() as tape:
+                predictions = self.discriminator([combined, combined_labels], training=True)
+                d_loss = self.loss_fn(targets, predictions)
+            grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+
+            noise = tf.random.normal((batch_size, self.latent_dim))
+            with tf.GradientTape() as tape:
+                fake = self.generator([noise, labels], training=True)
+                predictions = self.discriminator([fake, labels], training=True)
+                g_loss = self.loss_fn(tf.ones((batch_size, 1)), predictions)
+            grads = tape.gradient(g_loss, self.generator.trainable_weights)
+            self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+            self.g_tracker.update_state(g_loss)
+            self.d_tracker.update_state(d_loss)
+            return {"g_loss": self.g_tracker.result(), "d_loss": self.d_tracker.result()}
+
+    return KerasIOStyleCGAN(generator, discriminator, latent_dim)
 
 
 def adam():
+    import keras
+
     return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
 
 def build(kind, args):
+    import keras
+
+    from keras_cgan import ConditionalGAN, networks
+
     keras.utils.set_random_seed(0)
     g = networks.conditional_generator((8, 8, 1), 10, latent_dim=args.latent_dim, base_filters=args.filters)
     d = networks.conditional_discriminator((8, 8, 1), 10, base_filters=args.filters)
     if kind == "reference":
-        model = KerasIOStyleCGAN(g, d, args.latent_dim)
+        model = keras_io_style_cgan(g, d, args.latent_dim)
         model.compile(d_optimizer=adam(), g_optimizer=adam(), jit_compile=False,
                       steps_per_execution=args.steps_per_execution)
     else:
@@ -92,14 +101,6 @@ def build(kind, args):
         model.compile(generator_optimizer=adam(), discriminator_optimizer=adam(),
                       steps_per_execution=args.steps_per_execution)
     return model
-
-
-class StepTimer(keras.callbacks.Callback):
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds = time.perf_counter() - self.start
 
 
 def main(argv=None):
@@ -114,6 +115,18 @@ def main(argv=None):
     _report.output_options(parser, "train_step_speed")
     args = parser.parse_args(argv)
     _report.check_out(parser, "train_step_speed", args.out)
+
+    import keras
+    import tensorflow as tf
+
+    from keras_cgan.data import digits
+
+    class StepTimer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds = time.perf_counter() - self.start
 
     images, labels = digits.load("all")
     ds = tf.data.Dataset.from_tensor_slices((labels, images)).repeat().batch(args.batch_size, drop_remainder=True)

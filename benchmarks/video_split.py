@@ -37,15 +37,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-
 import _report  # noqa: E402  (the script's own folder is on the path)
-from keras_cgan import NextFrameGAN, losses, networks  # noqa: E402
-from keras_cgan.data import synthetic_video, video  # noqa: E402
-from keras_cgan.metrics import video as video_metrics  # noqa: E402
-from keras_cgan.callbacks import KeepBestGenerator  # noqa: E402
-from keras_cgan.models.next_frame_gan import junction_score  # noqa: E402
-from keras_cgan.models.next_frame_gan.callbacks import rollout_panels  # noqa: E402
+from keras_cgan.data import synthetic_video  # noqa: E402
 
 GIF_CAPTIONS = {"l2": "L2: average of two futures", "gan": "GAN: picks one"}
 
@@ -57,6 +50,10 @@ def _given(**kwargs):
 
 def build(args, baseline):
     """NextFrameGAN with the library's defaults, except for flags given on the command line."""
+    import keras
+
+    from keras_cgan import NextFrameGAN, networks
+
     keras.utils.set_random_seed(args.seed)
     shape = (args.size, args.size, 1)
     g = networks.next_frame_generator(shape, args.context, **_given(latent_dim=args.latent_dim, base_filters=args.filters))
@@ -87,6 +84,8 @@ def model_problem(args, names):
 
     Checked before any clip is made: each would otherwise be the library's ValueError once the clips are made.
     """
+    from keras_cgan import NextFrameGAN
+
     def weight(name):  # the flag's value, or the library's default where it is unset
         given = getattr(args, name)
         return inspect.signature(NextFrameGAN.__init__).parameters[name].default if given is None else given
@@ -125,6 +124,8 @@ def settings(gan):
 
 
 def junction_windows(clips, k):
+    from keras_cgan.data import video
+
     idx = np.arange(len(clips.frames))
     j = clips.junction_frame
     context = np.stack([clips.frames[idx, j - k + i] for i in range(k)], axis=1)  # [N, k, H, W, 1]
@@ -140,6 +141,8 @@ def training_data(train, args):
     """
     import tensorflow as tf
 
+    from keras_cgan.data import video
+
     windows = video.window_dataset(train.frames, args.context, None, shuffle=True, seed=args.seed, repeat=True)
     if args.junction_fraction > 0:
         cond, target = junction_windows(train, args.context)
@@ -151,6 +154,9 @@ def training_data(train, args):
 
 
 def evaluate(gan, test, futures, args):
+    from keras_cgan.data import video
+    from keras_cgan.metrics import video as video_metrics
+
     k = args.context
     cond, target = junction_windows(test, k)
     at_junction = gan.predict(cond, batch_size=256, verbose=0)
@@ -204,6 +210,10 @@ def write_captioned_gif(path, frames, caption, context, duration_ms=250):
 
 def train_model(name, args, train, test, val, futures, sprite_pixels, results):
     """Trains and scores model `name` ("l2" or "gan"), adding its rows to `results["models"]`."""
+    from keras_cgan.callbacks import KeepBestGenerator
+    from keras_cgan.models.next_frame_gan import junction_score
+    from keras_cgan.models.next_frame_gan.callbacks import rollout_panels
+
     gan = build(args, baseline=name == "l2")
     weight = gan.adversarial_weight
     ds = training_data(train, args)
@@ -270,7 +280,7 @@ def main(argv=None):
     lib.add_argument("--l2-weight", type=_report.real(0.0), default=None)
     lib.add_argument("--l1-weight", type=_report.real(0.0), default=None)
     lib.add_argument("--gdl-weight", type=_report.real(0.0), default=None)
-    lib.add_argument("--loss", default=None, choices=losses.ADVERSARIAL_LOSSES, help="adversarial loss")
+    lib.add_argument("--loss", default=None, help="adversarial loss, a name of keras_cgan.losses.ADVERSARIAL_LOSSES")
     lib.add_argument("--r1-weight", type=_report.real(0.0), default=None, help="R1 penalty on real frames")
     lib.add_argument("--lr", type=_report.real(0.0, above=True), default=None, help="generator learning rate (Adam, beta_1=0.5)")
     lib.add_argument("--d-lr", type=_report.real(0.0, above=True), default=None, help="discriminator learning rate (Adam, beta_1=0.5)")
@@ -294,6 +304,10 @@ def main(argv=None):
     if problem:
         parser.error(problem)
     names = [name for name in ("l2", "gan") if args.only in (None, name)]
+    from keras_cgan import losses
+
+    if args.loss is not None and args.loss not in losses.ADVERSARIAL_LOSSES:  # checked once TensorFlow is imported
+        parser.error(f"argument --loss: invalid choice: {args.loss!r} (choose from {', '.join(losses.ADVERSARIAL_LOSSES)})")
     problem = model_problem(args, names)
     if problem:
         parser.error(problem)

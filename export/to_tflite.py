@@ -11,7 +11,7 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-try:  # TensorFlow loads here, which takes a while: a Ctrl-C meanwhile is one line, as later
+try:  # TensorFlow loads once the options are read: a Ctrl-C before then is one line too, as later
     from keras_cgan.cli.export import script_main
 except KeyboardInterrupt:
     print(f"{os.path.basename(sys.argv[0])}: interrupted; nothing written.", file=sys.stderr)

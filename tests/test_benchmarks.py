@@ -390,7 +390,7 @@ def test_pix2pix_blur_reports_a_flat_truth_without_sharpness(tmp_path, monkeypat
     assert os.path.exists(tmp_path / "grid.png")
     assert result["criteria"] and not any(result["criteria"].values())  # was: a TypeError comparing None
     assert "| labels2facade | l1 | 30.00 | 0.900 | - | 0.0000 | - | - |" in capsys.readouterr().out
-    trajectory = module.Trajectory(([0.0], [0.0]), 10, "edges2photo")
+    trajectory = module.trajectory(([0.0], [0.0]), 10, "edges2photo")
     trajectory.on_epoch_end(0)
     assert "sharpness ratio -" in capsys.readouterr().out
 
@@ -508,3 +508,39 @@ def test_tables_list_into_a_closed_pipe_ends_without_a_traceback():
     finally:
         os.close(write)
     assert done.stderr == "" and done.returncode == 1
+
+
+def test_the_scripts_help_and_option_errors_import_no_tensorflow():
+    # `python benchmarks/train_step_speed.py --help` took ~20 s: most scripts imported TensorFlow before parsing.
+    import glob
+    import subprocess
+    import sys
+
+    scripts = sorted(
+        os.path.relpath(path, REPO) for folder in ("benchmarks", "export")
+        for path in glob.glob(os.path.join(REPO, folder, "[a-z]*.py"))
+    )
+    code = (
+        "import contextlib, io, json, os, runpy, sys\n"
+        f"for script in {scripts!r}:\n"
+        "    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))  # as `python SCRIPT` puts it first\n"
+        "    for flag in ('--help', '--no-such-flag'):\n"
+        "        sys.argv, status = [script, flag], None\n"
+        "        with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(out):\n"
+        "            try:\n"
+        "                runpy.run_path(script, run_name='__main__')\n"
+        "            except SystemExit as exit_:\n"
+        "                status = exit_.code\n"
+        "        imported = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
+        "        print(json.dumps([script, flag, status, out.getvalue(), imported]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    runs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [(script, flag) for script, flag, *_ in runs] == [
+        (script, flag) for script in scripts for flag in ("--help", "--no-such-flag")
+    ]
+    for script, flag, status, output, imported in runs:
+        name = os.path.basename(script)
+        expected = (0, f"usage: {name}") if flag == "--help" else (2, f"{name}: error: ")
+        assert (status, imported) == (expected[0], []) and expected[1] in output, (script, flag, output[-500:])

@@ -264,3 +264,26 @@ def test_examples_name_a_model_setting_out_of_range(name, argv, error, tmp_path,
     out = str(tmp_path / ("grid.png" if name == "pix2pix" else "out"))
     example = benchmark_module("_examples").load(name)
     assert error_of(example.main, argv + ["--out", out], capsys).endswith(error)
+
+
+def test_export_scripts_import_tensorflow_under_the_quiet_start(monkeypatch):
+    # `python export/to_onnx.py ...` printed TensorFlow's start-up lines (absl's notice, oneDNN) although it sets
+    # TF_CPP_MIN_LOG_LEVEL=2: it imports the API under `_quiet_tensorflow_start`, as the `keras-cgan` command does.
+    import contextlib
+
+    import keras_cgan
+    from keras_cgan.cli import export as export_cli
+
+    events = []
+
+    @contextlib.contextmanager
+    def quiet():
+        events.append("quiet")
+        yield
+        events.append("loud")
+
+    monkeypatch.setattr(keras_cgan, "_quiet_tensorflow_start", quiet)
+    monkeypatch.setattr(keras_cgan, "import_api", lambda: events.append("api"))
+    monkeypatch.setattr(export_cli, "run_export", lambda args: events.append(args.export_command) or 0)
+    assert export_cli.script_main("onnx", ["g.keras", "-o", "g.onnx"]) == 0
+    assert events == ["quiet", "api", "loud", "onnx"]

@@ -21,6 +21,7 @@ import zlib
 
 import numpy as np
 
+import keras_cgan
 from keras_cgan import checks
 from keras_cgan.cli.files import check_output_file, check_output_folder
 from keras_cgan.cli.main import HelpFormatter
@@ -432,4 +433,9 @@ def script_main(command, argv=None):
     add_arguments(parser, command)
     args = parser.parse_args(argv)
     args.export_command = command
+    try:  # TensorFlow loads here, its start-up lines kept back as by the `keras-cgan` command
+        with keras_cgan._quiet_tensorflow_start():
+            keras_cgan.import_api()
+    except KeyboardInterrupt as interrupt:
+        return interrupted(os.path.basename(sys.argv[0]), interrupt)
     return run_export(args)

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from keras_cgan import ClassCondition, ConditionalGAN, networks
 from keras_cgan.models.conditional_gan.conditional_gan import translate
+from keras_cgan.models.conditional_gan.networks import conditioning_of
 from tests.test_case import assert_config_roundtrip, assert_keras_roundtrip, weights_changed
 
 SHAPE, CLASSES, LATENT = (8, 8, 1), 4, 6
@@ -470,19 +471,37 @@ def test_noise_of_another_width_is_named_and_lists_are_taken():
         gan.generate([1, 2], noise=np.zeros((2, 5), "float32"))  # was Keras' "Input 0 ... is incompatible"
 
 
-@pytest.mark.parametrize("conditioning", ["concat", "two_head", "acgan"])
-def test_a_weight_that_leaves_the_generator_no_loss_is_refused(conditioning):
+@pytest.mark.parametrize("conditioning, named", [
+    ("concat", "with a `conditioning='concat'` discriminator (one logit)"),  # was: a 'single' discriminator
+    ("two_head", "with a 'two_head' discriminator"),
+    ("acgan", "and `auxiliary_weight=0`"),
+])
+def test_a_weight_that_leaves_the_generator_no_loss_is_refused(conditioning, named):
     # `fit` trained D alone and left G as initialised, silently.
     weights = {"auxiliary_weight": 0.0} if conditioning == "acgan" else {}
     labels, images = data(8)
     gan = make_gan(conditioning, adversarial_weight=0.0, **weights)
     gan.compile()
-    with pytest.raises(ValueError, match=r"`adversarial_weight=0` .*leaves? the generator no loss term: `fit` would "
-                                         r"train the discriminator alone.*`diversity_weight > 0`"):
+    with pytest.raises(ValueError, match=r"`adversarial_weight=0` " + re.escape(named) + r" leaves? the generator no "
+                                         r"loss term: `fit` would train the discriminator alone.*`diversity_weight > 0`"):
         gan.fit(labels, images, batch_size=4, epochs=1, verbose=0)
     # It is refused at `fit`, not when built: a model saved so (the supervised baseline once documented) loads.
     again = ConditionalGAN.from_config(gan.get_config())
     assert again.adversarial_weight == 0.0
+
+
+def test_the_conditioning_of_a_built_discriminator_is_read_off_its_layers():
+    # Errors name the `conditioning` the user built D with, not the internal design 'single'.
+    for conditioning, read in [("concat", "concat"), ("projection", "projection"), ("none", "none"), ("acgan", None)]:
+        d = networks.conditional_discriminator(SHAPE, CLASSES, conditioning=conditioning, base_filters=8,
+                                               spectral_norm=conditioning == "none")
+        assert conditioning_of(d) == read
+    image, condition = keras.Input(SHAPE), keras.Input(())
+    own = keras.Model([image, condition], keras.layers.Dense(1)(keras.layers.Flatten()(image)))
+    assert conditioning_of(own) is None
+    assert "with a one-logit discriminator leaves" in str(pytest.raises(
+        ValueError, ConditionalGAN(networks.conditional_generator(SHAPE, CLASSES, latent_dim=LATENT, base_filters=8),
+                                   own, condition=CLASSES, adversarial_weight=0.0)._check_generator_loss).value)
 
 
 def test_without_the_adversarial_term_a_classifier_or_the_mode_seeking_term_trains_the_generator():

@@ -264,6 +264,9 @@ def test_negative_on_fake_needs_independent_labels_and_other_strings_are_refused
     two_head = networks.conditional_discriminator(SHAPE, condition=TAGS, conditioning="two_head", base_filters=8)
     with pytest.raises(ValueError, match="auxiliary_on_fake='negative'.*'two_head'"):  # no classifier to teach
         ConditionalGAN(tags_g, two_head, condition=TAGS, auxiliary_on_fake="negative")
+    concat = networks.conditional_discriminator(SHAPE, condition=TAGS, conditioning="concat", base_filters=8)
+    with pytest.raises(ValueError, match=r"auxiliary_on_fake='negative'.*this is a `conditioning='concat'` "):
+        ConditionalGAN(tags_g, concat, condition=TAGS, auxiliary_on_fake="negative")  # was: design is 'single'
 
 
 def test_tacgan_trains_its_twin_on_fakes_and_the_generator_against_it():

@@ -4,6 +4,7 @@ import argparse
 import os
 import re
 import shutil
+import warnings
 
 import keras
 import numpy as np
@@ -740,10 +741,24 @@ def test_metrics_refuse_nan_and_pcm_against_float_naming_the_utterance():
         (lambda: audio_metrics.snr(pcm, clean), "clean holds integer samples (int16, up to 16383) but estimate floats "
                                                 "(up to 0.5): score them on one scale. int16 PCM audio: use"),
     ]
+    cases += [  # too short: PESQ's BufferTooShortError, STOI's AxisError (under ~410 samples) or a made-up 1e-05
+        (lambda: audio_metrics.pesq(clean[:3000], clean[:3000]), "clean and estimate hold 3000 samples (0.188 s at "
+                                                                  "16000 Hz); PESQ needs at least 4000 (0.25 s): pass"),
+        (lambda: audio_metrics.stoi(clean, clean), "clean and estimate hold 4000 samples (0.25 s at 16000 Hz); STOI "
+                                                   "needs at least 6554 (0.41 s): pass a longer utterance."),
+        (lambda: audio_metrics.evaluate([clean, clean[:300]], [clean, clean[:300]], 8000, ("pesq", "stoi")),
+         "clean[1] and estimates[1] hold 300 samples (0.0375 s at 8000 Hz); STOI needs at least 3277 (0.41 s): score "
+         "longer utterances, or leave 'stoi' out of `metrics`."),
+    ]
     for call, said in cases:
         with pytest.raises(ValueError, match=re.escape(said)):
             call()
     assert audio_metrics.snr(pcm, pcm) > 100 and audio_metrics.snr(pcm / 32767, clean) > 40  # one scale is fine
+    # The fewest samples are scored: PESQ's 1/4 s, and STOI's 4097 samples at 10 kHz (no 1e-05, no warning).
+    noise = 0.3 * np.random.default_rng(0).standard_normal(4097)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert audio_metrics.pesq(noise[:4000], noise[:4000]) > 4 and audio_metrics.stoi(noise, noise, 10000) > 0.99
 
 
 # ---------------------------------------------------------------------- CLI

@@ -223,8 +223,9 @@ def test_grow_stages_warns_when_the_fit_ends_before_a_growth():
     labels, images = _data(8, size=8)
     gan = build_default((4, 8), 4, **TINY, seed=0)
     gan.compile()
-    with pytest.warns(UserWarning, match=r"before the growth at epoch\(s\) \[3\].*ends with 1 of its 2 stages.*initial_epoch="):
+    with pytest.warns(UserWarning, match=r"before the growth at epoch\(s\) \[3\].*ends with 1 of its 2 stages.*initial_epoch=") as caught:
         gan.fit(labels, images, batch_size=8, epochs=2, callbacks=[GrowStages([3])], verbose=0)
+    assert caught[0].filename == __file__  # the `fit` line (was: Keras' callback_list.py)
     assert gan.stages() == 1
     gan.fit(labels, images, batch_size=8, initial_epoch=2, epochs=4, callbacks=[GrowStages([3, 9])], verbose=0)
     assert gan.stages() == 2  # the schedule's epochs are fit's; 9 is beyond a two-stage model and ignored
@@ -255,6 +256,21 @@ def test_grow_stages_does_not_warn_about_growths_the_model_already_has():
 def test_grow_stages_warns_on_the_chief_only(monkeypatch):
     monkeypatch.setattr("keras_cgan.callbacks.is_chief", lambda model: False)  # a worker other than the chief
     assert _grow_warnings(build_default((4, 8), 4, **TINY, seed=0), [1], epochs=1) == []
+
+
+def test_the_command_line_prints_the_growth_warning_as_its_own_warning_lines(capsys):
+    from keras_cgan.cli import train as train_cli
+
+    callback = GrowStages([1])
+    callback.set_model(build_default((4, 8), 4, **TINY, seed=0))
+    callback.set_params({"epochs": 1})
+    with pytest.warns(UserWarning, match="not the library's") as caught:
+        with train_cli._warning_lines():  # what `keras-cgan train` wraps `fit` in
+            callback.on_train_begin()
+            warnings.warn("not the library's", UserWarning)  # Keras' or another's: shown as usual
+    assert len(caught) == 1
+    # was: `.../keras/src/callbacks/callback_list.py:237: UserWarning: GrowStages: ...` and the source line
+    assert capsys.readouterr().err.startswith("keras-cgan train: warning: GrowStages: this `fit` ends after epoch 0, ")
 
 
 def test_generate_takes_ids_as_predict_does():

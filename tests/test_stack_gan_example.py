@@ -8,6 +8,13 @@ import pytest
 from examples import stack_gan as stackgan
 
 
+def undocumented(folder):
+    """The files of a run's `folder` that docs/stack_gan.md's list of what a run writes leaves out."""
+    with open(os.path.join(os.path.dirname(__file__), "..", "docs", "stack_gan.md")) as f:
+        said = f.read().split("Each example run writes", 1)[1].split("Record each", 1)[0]
+    return [name for name in sorted(os.listdir(folder)) if f"`{name}`" not in said]
+
+
 def test_example_grows_every_stage_and_scores_each(tmp_path):
     result = stackgan.main(
         ["--sizes", "16", "32", "--epochs", "2", "--steps-per-epoch", "2", "--grow-at", "1", "--batch-size", "8",
@@ -20,6 +27,7 @@ def test_example_grows_every_stage_and_scores_each(tmp_path):
     with open(os.path.join(tmp_path, "result.json")) as f:
         assert json.load(f)["stage2"] == result["stage2"]
     assert os.path.exists(os.path.join(tmp_path, "stages.png"))
+    assert undocumented(tmp_path) == []  # the docs left out stages.png
 
 
 def test_discriminator_classifier_and_mode_seeking_flags_reach_the_model():
@@ -87,3 +95,4 @@ def test_a_loaded_model_is_scored_at_its_own_sizes(tmp_path, capsys, monkeypatch
     assert "has grown one stage of 2; the stages are compared once a second one has grown" in capsys.readouterr().err
     result = stackgan.main(["--load", path, "--samples", "2", "--out", str(tmp_path / "run")])
     assert result["args"]["sizes"] == [16, 32] and result["stages"] == 2
+    assert undocumented(tmp_path / "run") == []

@@ -756,9 +756,20 @@ def _collapse_monitor(preview, path):
     )
 
 
+def _raised_in_library():
+    """Whether the warning being shown was raised by keras_cgan's code (`GrowStages`, not Keras or TensorFlow)."""
+    frame = sys._getframe(2)  # the caller of `show`: the `warnings` module, then the code that warned
+    while frame is not None and frame.f_globals.get("__name__") == "warnings":
+        frame = frame.f_back
+    return frame is not None and frame.f_globals.get("__name__", "").startswith("keras_cgan.")
+
+
 @contextlib.contextmanager
 def _warning_lines():
-    """Prints each `CollapseWarning` at once as a `keras-cgan train: warning:` line (others as usual)."""
+    """Prints each `CollapseWarning`, and keras_cgan's other `UserWarning`s, as `keras-cgan train: warning:` lines.
+
+    Warnings of Keras, TensorFlow and others are shown as usual.
+    """
     from keras_cgan.callbacks import CollapseWarning
 
     with warnings.catch_warnings():
@@ -766,7 +777,7 @@ def _warning_lines():
         shown = warnings.showwarning
 
         def show(message, category, *args, **kwargs):
-            if issubclass(category, CollapseWarning):
+            if issubclass(category, CollapseWarning) or (issubclass(category, UserWarning) and _raised_in_library()):
                 print(f"keras-cgan train: warning: {message}", file=sys.stderr, flush=True)
             else:
                 shown(message, category, *args, **kwargs)

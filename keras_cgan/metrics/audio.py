@@ -2,7 +2,9 @@
 
 SNR and segmental SNR are plain NumPy. PESQ (ITU-T P.862, wide band at
 16 kHz) and STOI come from the `pesq` and `pystoi` packages of the audio
-extra, imported only when asked for.
+extra, imported only when asked for. PESQ scores utterances of 1/4 s or
+more, STOI of 0.41 s or more (30 frames at its 10 kHz); shorter ones are
+refused, naming the fewest samples at the given rate.
 
 Clean and estimate are scored on whatever scale they share: samples beyond
 `[-1, 1]` are not refused (a model's output is not clipped, and SEGAN's
@@ -28,6 +30,8 @@ Example:
 >>> round(audio.snr(clean, clean + 0.1 * clean), 2)
 20.0
 """
+
+import math
 
 import numpy as np
 
@@ -90,14 +94,24 @@ def _refuse_unsigned_8_bit(x, name, dtype):
     )
 
 
-def _pair(clean, estimate, names=("clean", "estimate"), batch="score a batch with `evaluate(clean, estimates)`"):
-    """`clean` and `estimate` checked, as 1-D float64; `batch` ends the message for a batch given as one utterance."""
+def _pair(clean, estimate, names=("clean", "estimate"), batch="score a batch with `evaluate(clean, estimates)`",
+          shortest=None):
+    """`clean` and `estimate` checked, as 1-D float64; `batch` ends the message for a batch given as one utterance.
+
+    `shortest`, from `_shortest`, refuses utterances too short for a metric (`fix` says what to do instead).
+    """
     given = {name: np.asarray(x) for name, x in zip(names, (clean, estimate))}
     clean, estimate = (_utterance(x, name, batch) for name, x in given.items())
     if clean.shape != estimate.shape:
         raise ValueError(f"{names[0]} and {names[1]} must have the same length; got {clean.size} and {estimate.size}.")
     if clean.size == 0:
         raise ValueError(f"{names[0]} and {names[1]} are empty.")
+    if shortest is not None and clean.size < shortest[0]:  # was PESQ's BufferTooShortError, STOI's AxisError or 1e-05
+        samples, metric, rate, fix = shortest
+        raise ValueError(
+            f"{names[0]} and {names[1]} hold {clean.size} samples ({clean.size / rate:.3g} s at {rate:g} Hz); "
+            f"{metric.upper()} needs at least {samples} ({samples / rate:.3g} s): {fix.format(metric=metric)}."
+        )
     for name, x in zip(names, (clean, estimate)):  # unsigned 8-bit: its silence, 128, was scored as signal
         _refuse_unsigned_8_bit(x, name, given[name].dtype)
     peaks = {name: float(np.abs(x).max()) for name, x in zip(names, (clean, estimate))}
@@ -152,8 +166,14 @@ def _segmental_snr(clean, estimate, frame_length=512, hop=256, low=-10.0, high=3
 
 
 def pesq(clean, estimate, sample_rate=16000, mode=None):
-    """PESQ MOS-LQO (wide band at 16 kHz, narrow band at 8 kHz)."""
-    return _pesq_at(sample_rate, mode)(*_pair(clean, estimate))
+    """PESQ MOS-LQO (wide band at 16 kHz, narrow band at 8 kHz) of utterances of at least 1/4 s."""
+    score = _pesq_at(sample_rate, mode)
+    return score(*_pair(clean, estimate, shortest=_shortest(["pesq"], sample_rate, "pass a longer utterance")))
+
+
+def _pesq_samples(sample_rate):
+    """The fewest samples PESQ scores: 1/4 s (P.862 refuses less)."""
+    return sample_rate // 4
 
 
 def _pesq_at(sample_rate, mode=None):
@@ -169,8 +189,19 @@ def _pesq_at(sample_rate, mode=None):
 
 
 def stoi(clean, estimate, sample_rate=16000, extended=False):
-    """Short-time objective intelligibility in `[0, 1]`."""
-    return _stoi_at(sample_rate, extended)(*_pair(clean, estimate))
+    """Short-time objective intelligibility in `[0, 1]`, of utterances of at least 0.41 s."""
+    score = _stoi_at(sample_rate, extended)
+    return score(*_pair(clean, estimate, shortest=_shortest(["stoi"], sample_rate, "pass a longer utterance")))
+
+
+# pystoi resamples to 10 kHz, frames that (256 samples, hop 128) and needs 30 STFT frames, one fewer than it has frames
+# before dropping silent ones: more than 30 * 128 + 256 samples at 10 kHz. Fewer failed (AxisError) or scored 1e-05.
+STOI_RATE, STOI_SAMPLES = 10000, 30 * 128 + 256
+
+
+def _stoi_samples(sample_rate):
+    """The fewest samples at `sample_rate` that give STOI enough frames (0.41 s)."""
+    return math.floor(STOI_SAMPLES * sample_rate / STOI_RATE) + 1  # resampled to ceil(n * 10000 / rate) samples
 
 
 def _stoi_at(sample_rate, extended=False):
@@ -200,6 +231,13 @@ _TABLE = {
     "stoi": (stoi, _stoi_at),
 }
 METRICS = {name: metric for name, (metric, _) in _TABLE.items()}
+_SHORTEST = {"pesq": _pesq_samples, "stoi": _stoi_samples}  # the fewest samples a metric scores, at a rate
+
+
+def _shortest(metrics, sample_rate, fix):
+    """`_pair`'s `shortest`: (samples, metric, rate, `fix`) of the metric among `metrics` needing the most, or None."""
+    needs = [(_SHORTEST[name](sample_rate), name) for name in metrics if name in _SHORTEST]
+    return max(needs) + (sample_rate, fix) if needs else None
 
 
 def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pesq", "stoi")):
@@ -231,9 +269,10 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
     if not len(clean):  # was: NaN for every metric, with RuntimeWarnings
         raise ValueError("`clean` and `estimates` hold no utterance: nothing to score.")
     scores = {name: _TABLE[name][1](sample_rate) for name in metrics}  # a missing package, a rate: before the data
+    shortest = _shortest(metrics, sample_rate, "score longer utterances, or leave {metric!r} out of `metrics`")
     for i, (c, e) in enumerate(zip(clean, estimates)):  # before any score, each utterance named
         names = ("clean", "estimates") if single else (f"clean[{i}]", f"estimates[{i}]")
-        _pair(c, e, names, batch="pass one utterance per item")
+        _pair(c, e, names, batch="pass one utterance per item", shortest=shortest)
     values = {name: [] for name in scores}
     # Every utterance is checked above before any is scored (a bad one is told at once, not after minutes of PESQ
     # on those before it), and `_pair`'s float64 copies are not kept meanwhile (a large set held twice): each

@@ -7,6 +7,7 @@ import tensorflow as tf
 from keras_cgan import checks
 from keras_cgan import conditions as conditions_lib
 from keras_cgan import distribute
+from keras_cgan.models.conditional_gan import networks
 from keras_cgan.models.conditional_gan.defaults import AUXILIARY_ON_FAKE
 from keras_cgan.models.gan_model import GANModel
 
@@ -201,8 +202,8 @@ class ConditionalGAN(GANModel):
         self.design = design or self._detect_design()
         if self.auxiliary_on_fake == "negative" and self.design != "acgan":
             raise ValueError(
-                f"`auxiliary_on_fake='negative'` acts on an `acgan` discriminator's classifier; this discriminator's "
-                f"design is {self.design!r}."
+                f"`auxiliary_on_fake='negative'` acts on an `acgan` discriminator's classifier (`conditioning='acgan'` "
+                f"or 'concat_acgan'); this is {self._described_discriminator()}."
             )
         self._check_heads()
 
@@ -219,9 +220,9 @@ class ConditionalGAN(GANModel):
         if self.design in ("acgan", "tacgan"):
             problem, fix = "`adversarial_weight=0` and `auxiliary_weight=0` leave", "Set either above 0, or `diversity_weight > 0`."
         else:
-            problem = f"`adversarial_weight=0` with a {self.design!r} discriminator leaves"
+            problem = f"`adversarial_weight=0` with {self._described_discriminator()} leaves"
             fix = (
-                "0 needs another term to train the generator: an `acgan` or `tacgan` discriminator with "
+                "Another term must train the generator: an `acgan` or `tacgan` discriminator with "
                 "`auxiliary_weight > 0` (the presets' `conditioning='acgan'`, 'concat_acgan' or 'tacgan'), or "
                 "`diversity_weight > 0`; otherwise keep `adversarial_weight` above 0 (the default 1.0)."
             )
@@ -229,6 +230,15 @@ class ConditionalGAN(GANModel):
             f"{problem} the generator no loss term: `fit` would train the discriminator alone and leave the "
             f"generator as initialised. {fix}"
         )
+
+    def _described_discriminator(self):
+        """The discriminator named as the user built it: by its `conditioning`, not the internal design 'single'."""
+        if self.design != "single":
+            return f"a {self.design!r} discriminator"
+        conditioning = networks.conditioning_of(self.discriminator)
+        if conditioning is None:
+            return "a one-logit discriminator"
+        return f"a `conditioning={conditioning!r}` discriminator (one logit)"
 
     def _check_networks(self):
         g, d = self.generator, self.discriminator

@@ -316,6 +316,23 @@ def conditional_discriminator(
     return keras.Model([image, condition_in], logit, name=name)
 
 
+def conditioning_of(discriminator):
+    """The `conditioning` a one-logit `conditional_discriminator` was built with, or None.
+
+    Read off the layer names the builder gives (`"concat"`, `"projection"`
+    or `"none"`), so it holds for a loaded model too; None for a
+    discriminator built another way or with several outputs.
+    """
+    if len(discriminator.outputs) != 1:
+        return None
+    names = {layer.name for layer in discriminator._flatten_layers(include_self=False)}
+    if "image_and_class" in names:
+        return "concat"
+    if "class_match" in names:
+        return "projection"
+    return "none" if "realism" in names else None
+
+
 def condition_encoder(condition, units=64, text_encoder="mean", name="condition_encoder"):
     """Builds a `condition -> [B, units]` model to share between G and D.
 

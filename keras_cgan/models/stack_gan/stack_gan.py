@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from keras_cgan import checks
 from keras_cgan.models.conditional_gan import ConditionalGAN
+from keras_cgan.models.gan_model import _outside_library_stacklevel
 from keras_cgan.models.stack_gan import networks as stackgan_networks
 
 MAX_STAGES = 3
@@ -484,7 +485,7 @@ class GrowStages(keras.callbacks.Callback):
                 f"(0-based); the model ends with {grown} of its {self.model.num_stages} stages. "
                 "Fit for more epochs, or go on in a later `fit` with `initial_epoch=` (GrowStages reads `fit`'s "
                 "epochs, which start there).",
-                stacklevel=2,
+                stacklevel=_outside_library_stacklevel(),  # the `fit` call, not Keras' callback list
             )
 
     def on_epoch_begin(self, epoch, logs=None):

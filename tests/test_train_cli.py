@@ -469,7 +469,8 @@ def test_resume_continues_the_epoch_count(cgan_copy):
     "flags, key",
     [(["--filters", "16"], "model.filters"), (["--set", "mismatch_weight=0"], "model.mismatch_weight"),
      (["--set", "diversity_weight=0.5"], "model.diversity_weight"), (["--mixed-precision", "mixed_bfloat16"], "model.mixed_precision"), (["--batch-size", "32"], "data.batch_size"),
-     (["--filters", "16", "--steps-per-epoch", "5"], "model.filters: 8 in the run folder, 16 now\n  data.steps_per_epoch")],
+     (["--filters", "16", "--steps-per-epoch", "5"], "model.filters: 8 in the run folder, 16 now\n  data.steps_per_epoch"),
+     (["--size", "16"], "model.size: 8 in the run folder, 16 now")],  # a change, not a size the digits lack
 )
 def test_resume_with_a_different_config_is_an_error(cgan_copy, capsys, flags, key):
     before = (cgan_copy / "config.json").read_text()

@@ -65,10 +65,12 @@ def parse_args(argv=None):
         folder = os.path.dirname(os.path.abspath(args.save_model or "."))
         if args.save_model and not (args.save_model.endswith(".keras") and os.path.isdir(folder)):
             p.error(f"--save-model {args.save_model}: give a .keras file name in a folder that exists")
-        layers = len(filters_from(args.filters))
-        if args.window % 2**layers:  # the model's own check, before the data is made
-            p.error(f"--window {args.window}: must be a multiple of 2**{layers} = {2**layers} (one halving per "
-                    f"encoder layer of --filters {args.filters})")
+        from keras_cgan.models.segan.defaults import check_window
+
+        try:  # the model's own rule, before the data is made
+            check_window(args.window, len(filters_from(args.filters)), f"--window (with --filters {args.filters})")
+        except ValueError as e:
+            p.error(str(e))
     return args, out
 
 

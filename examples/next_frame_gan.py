@@ -22,7 +22,7 @@ from keras_cgan import checks  # noqa: E402
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.data import synthetic_video  # noqa: E402
-from keras_cgan.models.next_frame_gan.defaults import DEFAULT  # noqa: E402
+from keras_cgan.models.next_frame_gan.defaults import DEFAULT, FRAME_STEP, frame_problem  # noqa: E402
 
 MIN_SIZE = {"junction": 16, "digits": 12}  # the smallest frames each clip maker draws (and a multiple of 4)
 
@@ -45,9 +45,10 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     smallest = MIN_SIZE[args.dataset]
-    if args.size < smallest or args.size % 4:  # the networks halve the frames twice
-        parser.error(f"--size {args.size}: {args.dataset} frames are a multiple of 4 pixels, at least {smallest} "
-                     f"(e.g. {', '.join(str(s) for s in range(smallest, smallest + 12, 4))})")
+    if args.size < smallest or frame_problem(args.size, args.size):  # the networks' rule
+        sizes = ", ".join(str(s) for s in range(smallest, smallest + 3 * FRAME_STEP, FRAME_STEP))
+        parser.error(f"--size {args.size}: {args.dataset} frames are a multiple of {FRAME_STEP} pixels, at least "
+                     f"{smallest} (e.g. {sizes})")
     length = 14
     if args.dataset == "junction":  # the context ends before each clip's junction frame, a training target
         flags = {"size": "--size", "context_frames": "--context", "length": None}  # no flag: every clip has 14 frames

@@ -30,7 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from keras_cgan import checks  # noqa: E402
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
-from keras_cgan.models.segan.defaults import DEFAULT  # noqa: E402
+from keras_cgan.models.segan.defaults import DEFAULT, check_window  # noqa: E402
 
 
 def make_folder(root, num_train, num_test, seconds, sample_rate, use_espeak, seed):
@@ -103,8 +103,10 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", default=None, help="Skip training: use this saved SEGAN (.keras).")
     args = p.parse_args(argv)
-    if args.window % 64:  # the encoder halves the window six times
-        p.error(f"--window {args.window}: a multiple of 64 samples, e.g. {args.window // 64 * 64 or 64}")
+    try:  # the networks' rule: the encoder (the preset's filters) halves the window six times
+        check_window(args.window, len(DEFAULT["filters"]), "--window")
+    except ValueError as e:
+        p.error(f"{e}; e.g. {args.window // 64 * 64 or 64}")
     if args.model and not os.path.isfile(args.model):
         p.error(f"--model {args.model}: no such file")
     if args.data is not None:

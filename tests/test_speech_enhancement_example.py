@@ -35,7 +35,8 @@ def test_a_sample_rate_the_model_was_not_trained_at_is_refused(tmp_path, capsys,
 
 
 def test_a_window_the_encoder_cannot_halve_and_a_zero_batch_are_refused(capsys, monkeypatch):
-    assert "--window 1000: a multiple of 64 samples, e.g. 960" in _refused(["--window", "1000"], capsys, monkeypatch)
+    assert "--window must be a multiple of 2**6 = 64 (one halving per encoder layer). Received: 1000; e.g. 960" in \
+        _refused(["--window", "1000"], capsys, monkeypatch)
     assert "--batch-size" in _refused(["--batch-size", "0"], capsys, monkeypatch)
 
 

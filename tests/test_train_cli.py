@@ -469,7 +469,8 @@ def test_resume_continues_the_epoch_count(cgan_copy):
     "flags, key",
     [(["--filters", "16"], "model.filters"), (["--set", "mismatch_weight=0"], "model.mismatch_weight"),
      (["--set", "diversity_weight=0.5"], "model.diversity_weight"), (["--mixed-precision", "mixed_bfloat16"], "model.mixed_precision"), (["--batch-size", "32"], "data.batch_size"),
-     (["--filters", "16", "--steps-per-epoch", "5"], "model.filters: 8 in the run folder, 16 now\n  data.steps_per_epoch")],
+     (["--filters", "16", "--steps-per-epoch", "5"], "model.filters: 8 in the run folder, 16 now\n  data.steps_per_epoch"),
+     (["--size", "16"], "model.size: 8 in the run folder, 16 now")],  # a change, not a size the digits lack
 )
 def test_resume_with_a_different_config_is_an_error(cgan_copy, capsys, flags, key):
     before = (cgan_copy / "config.json").read_text()
@@ -877,6 +878,8 @@ BEFORE_TENSORFLOW = [
      "divisible by 2**num_downs = 16; pass a smaller --set num_downs=N or another --size."),
     (["train", "pix2pix", "--size", "25"],
      "train: error: --size 25: height and width must be divisible by 2**num_downs = 2; give an even --size."),
+    (["train", "pix2pix", "--set", "num_downs=1000000000"],  # was: 17 s and 450 MB to write out 2**num_downs
+     "train: error: --size 64: height and width must be divisible by 2**num_downs = 2**1000000000; pass a smaller"),
     (["train", "pix2pix", "--set", "task=nope"],
      "train: error: --set task: expected one of edges2photo, gray2color, labels2facade, received 'nope'."),
     (["train", "segan", "--size", "100"], "train: error: --size (the window in samples) must be a multiple of "

@@ -205,11 +205,11 @@ def add_sample_subcommand(subparsers, help=None):
 # ------------------------------------------------------------------- train
 
 
-def _options(args, family, saved, built_in=None):
+def _options(args, family, saved):
     """Model and data options: the family's defaults, the run folder's (resume), the command line's.
 
-    Each is checked alone (`check_option`), then together by `family.check`
-    unless `built_in` (whether the built-in data is used) is None.
+    Each is checked alone (`check_option`); `family.check` takes them
+    together (`check_train`, and `_plan` for a resumed run).
     """
     options, data_options = dict(family.options), dict(family.data_options)
     if saved:
@@ -237,8 +237,6 @@ def _options(args, family, saved, built_in=None):
     saved_model = saved["model"] if saved else {}
     options["seed"] = args.seed if args.seed is not None else saved_model.get("seed", 0)
     options["mixed_precision"] = args.mixed_precision or saved_model.get("mixed_precision", "none")
-    if family.check and built_in is not None:
-        family.check(options, data_options, built_in)
     return options, data_options
 
 
@@ -383,7 +381,7 @@ def _plan(args, family, out, saved, strategy, chief):
     if data_path and not os.path.isdir(data_path):  # every family reads a folder
         problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
         raise _recipes().spec.wrong_layout(data_path, family, problem)
-    options, data_options = _options(args, family, saved, built_in=data_path is None)
+    options, data_options = _options(args, family, saved)
     moved = saved_path and data_path != saved_path and not os.path.isdir(saved_path)
     endings = family.data_endings  # the files its loader reads: a README, or a pix2pix folder's wav, changes nothing
     files = run_folder.data_files(data_path, exclude=out, endings=endings) if data_path and chief else None
@@ -437,6 +435,8 @@ def _plan(args, family, out, saved, strategy, chief):
     if args.steps_per_epoch is not None:  # given: compared with the others, before the data tells its own
         early["data"]["steps_per_epoch"] = args.steps_per_epoch
     _refuse_changes(saved, early, out, ("model", "data"), ignore_absent=True)  # before loading any data
+    if saved and family.check:  # a new run's were checked by `check_train`; a resumed run's change is named above
+        family.check(options, {**family.data_options, **data_options}, data_path is None)
     _check_split(batch_size, strategy.num_replicas_in_sync, args.batch_size, saved, family)  # a resumed run's own
 
     import keras
@@ -475,8 +475,9 @@ def check_train(args):
             raise ValueError(f"--{flag.replace('_', '-')} must be >= 1. Received: {value}")
     family = _recipes().get(args.family)
     resumed = args.resume and os.path.isfile(run_folder.path(_out(args, family), run_folder.CONFIG))
-    # `_plan` takes them again, over a resumed run's values.
-    _options(args, family, None, built_in=None if resumed else args.data is None)
+    options, data_options = _options(args, family, None)  # `_plan` takes them again, over a resumed run's values
+    if family.check and not resumed:
+        family.check(options, data_options, args.data is None)
 
 
 @errors_to_status()

@@ -50,6 +50,8 @@ def num_downs_problem(height, width, num_downs):
     `unet` builds with it, and `keras-cgan train pix2pix` checks `--size`
     and `--set num_downs` with it before TensorFlow is imported.
     """
-    if height % 2**num_downs or width % 2**num_downs:
-        return f"height and width must be divisible by 2**num_downs = {2**num_downs}"
+    step = 2 ** min(num_downs, 64)  # no image is 2**64 pixels a side: a larger power (10**9 halvings) is not made
+    if height % step or width % step:
+        shown = step if num_downs <= 64 else f"2**{num_downs}"
+        return f"height and width must be divisible by 2**num_downs = {shown}"
     return None

@@ -10,8 +10,7 @@ from keras_cgan import checks
 from keras_cgan.models.conditional_gan import ConditionalGAN
 from keras_cgan.models.gan_model import _outside_library_stacklevel
 from keras_cgan.models.stack_gan import networks as stackgan_networks
-
-MAX_STAGES = 3
+from keras_cgan.models.stack_gan.defaults import STAGES
 
 
 @keras.saving.register_keras_serializable(package="keras_cgan")
@@ -97,16 +96,16 @@ class StackGAN(ConditionalGAN):
     _discriminator_argument = "discriminators[-1]"
     loss_names = ConditionalGAN.loss_names + (
         "g_kl", "active_stages",
-        *(f"d_stage{k}" for k in range(1, MAX_STAGES + 1)),
-        *(f"g_stage{k}" for k in range(1, MAX_STAGES + 1)),
+        *(f"d_stage{k}" for k in range(1, max(STAGES) + 1)),
+        *(f"g_stage{k}" for k in range(1, max(STAGES) + 1)),
     )
 
     def __init__(
         self, generators, discriminators, condition_encoder, condition, kl_weight=1.0, active_stages=1, **kwargs
     ):
         generators, discriminators = list(generators), list(discriminators)
-        if not 2 <= len(generators) <= MAX_STAGES:
-            raise ValueError(f"`generators` must hold 2 or 3 stages. Received {len(generators)}.")
+        if len(generators) not in STAGES:
+            raise ValueError(f"`generators` must hold {' or '.join(map(str, STAGES))} stages. Received {len(generators)}.")
         if len(discriminators) != len(generators):
             raise ValueError(
                 f"One discriminator per stage: got {len(generators)} generators and {len(discriminators)} discriminators."

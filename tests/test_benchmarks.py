@@ -511,8 +511,12 @@ def test_tables_list_into_a_closed_pipe_ends_without_a_traceback():
     assert done.stderr == "" and done.returncode == 1
 
 
-# Values refused by the option's own check: each imported TensorFlow first (the loss names in `losses`).
-BAD_VALUES_WITHOUT_TENSORFLOW = {"video_split.py": ["--loss nope"], "pix2pix_blur.py": ["--adversarial-loss nope"]}
+# Values refused by the option's own check: each imported TensorFlow first (the loss names in `losses`, the paper's
+# filters in the SEGAN networks).
+BAD_VALUES_WITHOUT_TENSORFLOW = {
+    "video_split.py": ["--loss nope"], "pix2pix_blur.py": ["--adversarial-loss nope"],
+    "segan_quality_speed.py": ["--window 1000 --filters paper"],
+}
 
 
 def test_the_scripts_help_and_option_errors_import_no_tensorflow():

@@ -49,6 +49,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
+from keras_cgan import checks  # noqa: E402
 from keras_cgan.data import synthetic_images  # noqa: E402
 from keras_cgan.models.pix2pix import defaults  # noqa: E402  (no TensorFlow: --help answers at once)
 import _report  # noqa: E402  (the script's own folder is on the path)
@@ -222,7 +223,7 @@ def main(argv=None):
     parser.add_argument("--l1-lowpass", type=_report.real(0.0), nargs="+", default=[0.0, 1.0],
                         help="L1+cGAN runs once per sigma (pixels) of the blur before its L1 term "
                              "(Pix2Pix(l1_lowpass=)); the L1-only run keeps the per-pixel L1")
-    parser.add_argument("--adversarial-loss", default="bce", help="a name of keras_cgan.losses.ADVERSARIAL_LOSSES")
+    parser.add_argument("--adversarial-loss", default="bce", choices=checks.ADVERSARIAL_LOSSES)
     parser.add_argument("--r1-weight", type=_report.real(0.0), default=defaults.DEFAULT["r1_weight"],
                         help="R1 penalty on real pairs (compile(r1_weight=)); default: the preset's")
     parser.add_argument("--learning-rate", type=_report.real(0.0, above=True), default=2e-4)
@@ -240,12 +241,8 @@ def main(argv=None):
     _report.check_picture(parser, args.grid, "--grid")
     import keras
 
-    from keras_cgan import losses
     from keras_cgan.callbacks import save_image_grid
 
-    if args.adversarial_loss not in losses.ADVERSARIAL_LOSSES:  # checked once TensorFlow is imported
-        parser.error(f"argument --adversarial-loss: invalid choice: {args.adversarial_loss!r} "
-                     f"(choose from {', '.join(losses.ADVERSARIAL_LOSSES)})")
     if "l1" in args.variants and args.l1_weight[0] == 0:  # Pix2Pix's own error, once the data was made
         parser.error(f"--l1-weight {args.l1_weight[0]:g}: the first weight is also the L1-only run's, which would "
                      "have no loss; give a weight above 0 first (or --variants l1+cgan for the cGAN alone)")

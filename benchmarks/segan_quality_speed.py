@@ -86,12 +86,12 @@ def filters_option(text):
 
 
 def filters_from(arg):
-    from keras_cgan.models.segan import networks as segan
+    from keras_cgan.models.segan import defaults
 
     if arg == "small":
-        return segan.SMALL_FILTERS
+        return defaults.SMALL_FILTERS
     if arg == "paper":
-        return segan.PAPER_FILTERS
+        return defaults.PAPER_FILTERS
     return tuple(int(f) for f in arg.split(","))
 
 

@@ -38,6 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import _report  # noqa: E402  (the script's own folder is on the path)
+from keras_cgan import checks  # noqa: E402
 from keras_cgan.data import synthetic_video  # noqa: E402
 
 GIF_CAPTIONS = {"l2": "L2: average of two futures", "gan": "GAN: picks one"}
@@ -280,7 +281,7 @@ def main(argv=None):
     lib.add_argument("--l2-weight", type=_report.real(0.0), default=None)
     lib.add_argument("--l1-weight", type=_report.real(0.0), default=None)
     lib.add_argument("--gdl-weight", type=_report.real(0.0), default=None)
-    lib.add_argument("--loss", default=None, help="adversarial loss, a name of keras_cgan.losses.ADVERSARIAL_LOSSES")
+    lib.add_argument("--loss", default=None, choices=checks.ADVERSARIAL_LOSSES, help="adversarial loss")
     lib.add_argument("--r1-weight", type=_report.real(0.0), default=None, help="R1 penalty on real frames")
     lib.add_argument("--lr", type=_report.real(0.0, above=True), default=None, help="generator learning rate (Adam, beta_1=0.5)")
     lib.add_argument("--d-lr", type=_report.real(0.0, above=True), default=None, help="discriminator learning rate (Adam, beta_1=0.5)")
@@ -304,10 +305,6 @@ def main(argv=None):
     if problem:
         parser.error(problem)
     names = [name for name in ("l2", "gan") if args.only in (None, name)]
-    from keras_cgan import losses
-
-    if args.loss is not None and args.loss not in losses.ADVERSARIAL_LOSSES:  # checked once TensorFlow is imported
-        parser.error(f"argument --loss: invalid choice: {args.loss!r} (choose from {', '.join(losses.ADVERSARIAL_LOSSES)})")
     problem = model_problem(args, names)
     if problem:
         parser.error(problem)

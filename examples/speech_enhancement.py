@@ -94,7 +94,8 @@ def main(argv=None):
     p.add_argument("--out", default="segan_example")
     p.add_argument("--steps", type=checks.at_least(1), default=300)
     p.add_argument("--batch-size", type=checks.at_least(1), default=8)
-    p.add_argument("--window", type=checks.at_least(64), default=16384, help="samples, a multiple of 64")
+    step = 2 ** len(DEFAULT["filters"])  # check_window's rule: the encoder halves the window once per layer
+    p.add_argument("--window", type=checks.at_least(step), default=16384, help=f"samples, a multiple of {step}")
     p.add_argument("--sample-rate", type=checks.at_least(1), default=None,
                    help=f"Hz (default: {DEFAULT['sample_rate']}, or --model's own)")
     p.add_argument("--adversarial-weight", type=checks.between(0.0), default=DEFAULT["adversarial_weight"],
@@ -103,10 +104,10 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", default=None, help="Skip training: use this saved SEGAN (.keras).")
     args = p.parse_args(argv)
-    try:  # the networks' rule: the encoder (the preset's filters) halves the window six times
+    try:  # the networks' rule, for the preset's filters
         check_window(args.window, len(DEFAULT["filters"]), "--window")
     except ValueError as e:
-        p.error(f"{e}; e.g. {args.window // 64 * 64 or 64}")
+        p.error(f"{e}; e.g. {args.window // step * step}")
     if args.model and not os.path.isfile(args.model):
         p.error(f"--model {args.model}: no such file")
     if args.data is not None:

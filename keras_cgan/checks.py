@@ -181,6 +181,11 @@ def number(name, value, low=0.0, high=None, low_open=False, high_open=False, opt
 SAMPLE_LIMIT = 1.0 + 1e-3
 
 
+# The adversarial losses by name (`keras_cgan.losses` holds their terms): here, without TensorFlow, so a command
+# line refuses another name, or lists them in its --help, before TensorFlow loads.
+ADVERSARIAL_LOSSES = ("bce", "hinge", "lsgan", "wgan-gp")
+
+
 # What samples are, for the hints on scaling them: images (video frames and other samples too) or audio waveforms.
 SAMPLE_KINDS = ("image", "audio")
 

@@ -90,7 +90,8 @@ _ADVERSARIAL_LOSSES = {
         needs_gradient_penalty=True,
     ),
 }
-ADVERSARIAL_LOSSES = tuple(_ADVERSARIAL_LOSSES)
+ADVERSARIAL_LOSSES = checks.ADVERSARIAL_LOSSES
+assert tuple(_ADVERSARIAL_LOSSES) == ADVERSARIAL_LOSSES, "name each loss in checks.ADVERSARIAL_LOSSES too"
 
 
 def get(name):

@@ -220,6 +220,18 @@ def test_example_help_shows_the_defaults(name, shown, capsys):
 
 
 
+def test_speech_enhancement_help_states_the_window_rule_of_the_preset(capsys, monkeypatch):
+    import importlib
+
+    from keras_cgan.models.segan.defaults import DEFAULT
+
+    module = importlib.import_module("examples.speech_enhancement")
+    monkeypatch.setitem(DEFAULT, "filters", (8, 16, 16))  # was: "a multiple of 64" whatever the filters
+    with pytest.raises(SystemExit):
+        module.main(["--help"])
+    assert "samples, a multiple of 8 " in " ".join(capsys.readouterr().out.split())
+
+
 @pytest.mark.parametrize("name, flag, below", [
     ("anime_tags", "--out", ""), ("text_to_image", "--out", ""), ("next_frame_gan", "--out", ""),
     ("speech_enhancement", "--out", ""), ("stack_gan", "--out", ""), ("stack_gan", "--grid", "/stages.png"),

@@ -866,6 +866,8 @@ BEFORE_TENSORFLOW = [
     (["train", "pix2pix", "--set", "norm=x"], "train: error: --set norm: expected one of batch, instance, none"),
     (["train", "pix2pix", "--set", "colour=blue"], "train: error: --set colour: pix2pix has no option 'colour'"),
     (["train", "stack_gan", "--set", "conditioning=x"], "train: error: --set conditioning: expected one of concat"),
+    (["train", "conditional_gan", "--set", "adversarial_loss=x"],
+     "train: error: --set adversarial_loss: expected one of bce, hinge, lsgan, wgan-gp, received 'x'."),
     (["train", "segan", "--steps-per-epoch", "0"], "train: error: --steps-per-epoch must be >= 1. Received: 0"),
     (["quickstart", "--epochs", "0"], "quickstart: error: `--epochs` must be an int >= 1"),
     (["sample", "--run", "RUN", "-n", "0"], "sample: error: -n must be >= 1. Received: 0"),

@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 
+from keras_cgan.checks import ADVERSARIAL_LOSSES
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
 from keras_cgan.data.image_folder import EXTENSIONS
 from keras_cgan.models.conditional_gan.defaults import AUXILIARY_ON_FAKE, CONDITIONINGS, DEFAULT
@@ -139,7 +140,8 @@ FAMILY = register(
                       "translation": 0.0},  # runs made before the options existed
         option_types={"auxiliary_on_fake": (bool, str)},
         # auxiliary_on_fake "negative": tags only
-        option_choices={"conditioning": CONDITIONINGS, "auxiliary_on_fake": AUXILIARY_ON_FAKE},
+        option_choices={"conditioning": CONDITIONINGS, "auxiliary_on_fake": AUXILIARY_ON_FAKE,
+                        "adversarial_loss": ADVERSARIAL_LOSSES},
         counts=("latent_dim", "diversity_stride"),
         data_options={},
         epochs=100,

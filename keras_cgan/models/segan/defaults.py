@@ -12,7 +12,8 @@ Example:
 16384
 """
 
-SMALL_FILTERS = (16, 32, 32, 64, 64, 128)  # on-device sized; `networks.PAPER_FILTERS` is the paper's
+SMALL_FILTERS = (16, 32, 32, 64, 64, 128)  # on-device sized
+PAPER_FILTERS = (16, 32, 32, 64, 64, 128, 128, 256, 256, 512, 1024)  # the paper's (with `kernel_size=31`)
 
 DEFAULT = {
     "filters": SMALL_FILTERS,

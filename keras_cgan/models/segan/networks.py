@@ -24,10 +24,11 @@ from keras import layers
 
 from keras_cgan import checks
 from keras_cgan.models.segan import waveform as waveform_lib
+from keras_cgan.models.segan import defaults
 from keras_cgan.models.segan.defaults import SMALL_FILTERS, check_window
 from keras_cgan.models.segan.emphasis import DeEmphasis, PreEmphasis
 
-PAPER_FILTERS = (16, 32, 32, 64, 64, 128, 128, 256, 256, 512, 1024)
+PAPER_FILTERS = defaults.PAPER_FILTERS  # defined beside SMALL_FILTERS, so scripts read it without TensorFlow
 
 
 def _check(window, filters, kernel_size):

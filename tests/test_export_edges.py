@@ -194,7 +194,7 @@ def test_a_ctrl_c_is_one_line_status_130_and_names_what_is_left(tmp_path, saved,
 
 
 def test_a_ctrl_c_while_a_script_loads_is_one_line(monkeypatch, capsys):
-    class Loading(types.ModuleType):  # the Ctrl-C comes while the script imports it (TensorFlow loads)
+    class Loading(types.ModuleType):  # the Ctrl-C comes while the script imports it (numpy and the parsers load)
         def __getattr__(self, name):
             if name == "script_main":
                 raise KeyboardInterrupt

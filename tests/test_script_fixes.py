@@ -3,6 +3,7 @@
 import glob
 import io
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -278,7 +279,7 @@ def test_examples_name_a_model_setting_out_of_range(name, argv, error, tmp_path,
     assert error_of(example.main, argv + ["--out", out], capsys).endswith(error)
 
 
-def test_export_scripts_import_tensorflow_under_the_quiet_start(monkeypatch):
+def test_export_scripts_import_tensorflow_under_the_quiet_start(monkeypatch, capsys):
     # `python export/to_onnx.py ...` printed TensorFlow's start-up lines (absl's notice, oneDNN) although it sets
     # TF_CPP_MIN_LOG_LEVEL=2: it imports the API under `_quiet_tensorflow_start`, as the `keras-cgan` command does.
     import contextlib
@@ -291,11 +292,26 @@ def test_export_scripts_import_tensorflow_under_the_quiet_start(monkeypatch):
     @contextlib.contextmanager
     def quiet():
         events.append("quiet")
-        yield
-        events.append("loud")
+        try:
+            yield
+        finally:
+            events.append("loud")
 
     monkeypatch.setattr(keras_cgan, "_quiet_tensorflow_start", quiet)
     monkeypatch.setattr(keras_cgan, "import_api", lambda: events.append("api"))
     monkeypatch.setattr(export_cli, "run_export", lambda args: events.append(args.export_command) or 0)
     assert export_cli.script_main("onnx", ["g.keras", "-o", "g.onnx"]) == 0
     assert events == ["quiet", "api", "loud", "onnx"]
+
+    def stopped():  # a Ctrl-C while TensorFlow loads: one line and status 130, the held lines given back
+        raise KeyboardInterrupt
+
+    events.clear()
+    monkeypatch.setattr(keras_cgan, "import_api", stopped)
+    monkeypatch.setattr(sys, "argv", ["to_onnx.py"])
+    try:
+        status = export_cli.script_main("onnx", ["g.keras", "-o", "g.onnx"])
+    except KeyboardInterrupt:
+        pytest.fail("the Ctrl-C left the script as a traceback")
+    assert status == 130
+    assert events == ["quiet", "loud"] and capsys.readouterr().err == "to_onnx.py: interrupted; nothing written.\n"

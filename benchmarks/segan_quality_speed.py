@@ -37,7 +37,8 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--train-utterances", type=_report.at_least(1), default=64)
     p.add_argument("--test-utterances", type=_report.at_least(1), default=12)
-    p.add_argument("--seconds", type=_report.real(0.0, above=True), default=4.0, help="Length of each utterance.")
+    p.add_argument("--seconds", type=_report.real(0.41), default=4.0,
+                   help="Length of each utterance (STOI scores 0.41 s or more).")
     p.add_argument("--steps", type=_report.at_least(1), default=300, help="Training steps per model.")
     p.add_argument("--batch-size", type=_report.at_least(1), default=8)
     p.add_argument("--learning-rate", type=_report.real(0.0, above=True), default=None, help="Generator Adam rate (default: SEGAN.compile's).")

@@ -497,8 +497,8 @@ def test_the_conditioning_of_a_built_discriminator_is_read_off_its_layers():
                                                spectral_norm=conditioning == "none")
         assert conditioning_of(d) == read
     image, condition = keras.Input(SHAPE), keras.Input(())
-    own = keras.Model([image, condition], keras.layers.Dense(1)(keras.layers.Flatten()(image)))
-    assert conditioning_of(own) is None
+    own = keras.Model([image, condition], keras.layers.Dense(1, name="realism")(keras.layers.Flatten()(image)))
+    assert conditioning_of(own) is None  # was 'none': the builder's layer name, on another's model
     assert "with a one-logit discriminator leaves" in str(pytest.raises(
         ValueError, ConditionalGAN(networks.conditional_generator(SHAPE, CLASSES, latent_dim=LATENT, base_filters=8),
                                    own, condition=CLASSES, adversarial_weight=0.0)._check_generator_loss).value)

@@ -1,6 +1,7 @@
 """Tests of StackGAN: growth inside one fit (under MirroredStrategy in test_replicas.py), frozen inactive stages,
 save/load after growth, config, conditioning augmentation and input errors."""
 
+import pickle
 import re
 import warnings
 
@@ -226,6 +227,7 @@ def test_grow_stages_warns_when_the_fit_ends_before_a_growth():
     with pytest.warns(UserWarning, match=r"before the growth at epoch\(s\) \[3\].*ends with 1 of its 2 stages.*initial_epoch=") as caught:
         gan.fit(labels, images, batch_size=8, epochs=2, callbacks=[GrowStages([3])], verbose=0)
     assert caught[0].filename == __file__  # the `fit` line (was: Keras' callback_list.py)
+    assert str(pickle.loads(pickle.dumps(caught[0].message))) == str(caught[0].message)
     assert gan.stages() == 1
     gan.fit(labels, images, batch_size=8, initial_epoch=2, epochs=4, callbacks=[GrowStages([3, 9])], verbose=0)
     assert gan.stages() == 2  # the schedule's epochs are fit's; 9 is beyond a two-stage model and ignored
@@ -270,7 +272,10 @@ def test_the_command_line_prints_the_growth_warning_as_its_own_warning_lines(cap
             warnings.warn("not the library's", UserWarning)  # Keras' or another's: shown as usual
     assert len(caught) == 1
     # was: `.../keras/src/callbacks/callback_list.py:237: UserWarning: GrowStages: ...` and the source line
-    assert capsys.readouterr().err.startswith("keras-cgan train: warning: GrowStages: this `fit` ends after epoch 0, ")
+    err = capsys.readouterr().err
+    assert err.startswith("keras-cgan train: warning: GrowStages: this `fit` ends after epoch 0, ")
+    # the command line's advice (was `fit`'s `initial_epoch=`, which a command-line user has not)
+    assert err.endswith("2 stages. Run the same command with --resume and --epochs 2 or more for those growths.\n")
 
 
 def test_generate_takes_ids_as_predict_does():

@@ -772,6 +772,7 @@ def _warning_lines():
     Warnings of Keras, TensorFlow and others are shown as usual.
     """
     from keras_cgan.callbacks import CollapseWarning
+    from keras_cgan.models.stack_gan.stack_gan import MissedGrowthWarning
 
     with warnings.catch_warnings():
         warnings.simplefilter("always", CollapseWarning)
@@ -779,6 +780,9 @@ def _warning_lines():
 
         def show(message, category, *args, **kwargs):
             if issubclass(category, CollapseWarning) or (issubclass(category, UserWarning) and _raised_in_library()):
+                if isinstance(message, MissedGrowthWarning):  # the command line's advice, not `fit`'s
+                    message = (f"{message.fact} Run the same command with --resume and --epochs "
+                               f"{max(message.missed) + 1} or more for those growths.")
                 print(f"keras-cgan train: warning: {message}", file=sys.stderr, flush=True)
             else:
                 shown(message, category, *args, **kwargs)

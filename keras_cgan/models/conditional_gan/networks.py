@@ -319,13 +319,16 @@ def conditional_discriminator(
 def conditioning_of(discriminator):
     """The `conditioning` a one-logit `conditional_discriminator` was built with, or None.
 
-    Read off the layer names the builder gives (`"concat"`, `"projection"`
-    or `"none"`), so it holds for a loaded model too; None for a
-    discriminator built another way or with several outputs.
+    Read off the layer names the builder gives (its `image` input, and the
+    layers of `"concat"`, `"projection"` or `"none"`), so it holds for a
+    loaded model too; None for a discriminator built another way or with
+    several outputs.
     """
     if len(discriminator.outputs) != 1:
         return None
     names = {layer.name for layer in discriminator._flatten_layers(include_self=False)}
+    if "image" not in names:  # the builder's image input; a user's own "realism" layer alone is not enough
+        return None
     if "image_and_class" in names:
         return "concat"
     if "class_match" in names:

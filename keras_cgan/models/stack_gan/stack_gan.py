@@ -425,6 +425,17 @@ class StackGAN(ConditionalGAN):
         return cls(**config)
 
 
+class MissedGrowthWarning(UserWarning):
+    """`GrowStages`' warning that a `fit` ends before growths: `fact` says so, `missed` lists their epochs."""
+
+    def __init__(self, fact, missed, advice):
+        super().__init__(f"{fact} {advice}")
+        self.fact, self.missed, self.advice = fact, missed, advice
+
+    def __reduce__(self):  # copied and pickled whole (a warning's `args` hold the message alone)
+        return type(self), (self.fact, self.missed, self.advice)
+
+
 class GrowStages(keras.callbacks.Callback):
     """Grows a `StackGAN` at the start of given epochs.
 
@@ -479,11 +490,11 @@ class GrowStages(keras.callbacks.Callback):
                   if e >= ends and i + 2 > self.model.stages()]
         if missed:
             grown = max(self.model.stages(), self.stages_at(ends - 1))
+            fact = (f"GrowStages: this `fit` ends after epoch {ends - 1}, before the growth at epoch(s) {missed} "
+                    f"(0-based); the model ends with {grown} of its {self.model.num_stages} stages.")
             warnings.warn(
-                f"GrowStages: this `fit` ends after epoch {ends - 1}, before the growth at epoch(s) {missed} "
-                f"(0-based); the model ends with {grown} of its {self.model.num_stages} stages. "
-                "Fit for more epochs, or go on in a later `fit` with `initial_epoch=` (GrowStages reads `fit`'s "
-                "epochs, which start there).",
+                MissedGrowthWarning(fact, missed, "Fit for more epochs, or go on in a later `fit` with "
+                                    "`initial_epoch=` (GrowStages reads `fit`'s epochs, which start there)."),
                 stacklevel=_outside_library_stacklevel(),  # the `fit` call, not Keras' callback list
             )
 

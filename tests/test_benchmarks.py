@@ -7,7 +7,7 @@ import shlex
 
 import pytest
 
-from tests.test_case import REPO, benchmark_module
+from tests.test_case import REPO, benchmark_module, run_scripts
 
 _report = benchmark_module("_report")
 
@@ -523,36 +523,16 @@ BAD_VALUES_WITHOUT_TENSORFLOW = {
 def test_the_scripts_help_and_option_errors_import_no_tensorflow():
     # `python benchmarks/train_step_speed.py --help` took ~20 s: most scripts imported TensorFlow before parsing.
     import glob
-    import subprocess
-    import sys
 
     scripts = sorted(
         os.path.relpath(path, REPO) for folder in ("benchmarks", "export")
         for path in glob.glob(os.path.join(REPO, folder, "[a-z]*.py"))
     )
-    code = (
-        "import contextlib, io, json, os, runpy, sys\n"
-        f"for script in {scripts!r}:\n"
-        "    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))  # as `python SCRIPT` puts it first\n"
-        f"    bad = {BAD_VALUES_WITHOUT_TENSORFLOW!r}.get(os.path.basename(script), [])\n"
-        "    for flag in ('--help', '--no-such-flag', *bad):\n"
-        "        sys.argv, status = [script, *flag.split()], None\n"
-        "        with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(out):\n"
-        "            try:\n"
-        "                runpy.run_path(script, run_name='__main__')\n"
-        "            except SystemExit as exit_:\n"
-        "                status = exit_.code\n"
-        "        imported = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
-        "        print(json.dumps([script, flag, status, out.getvalue(), imported]))\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    runs = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [(script, flag) for script, flag, *_ in runs] == [
-        (script, flag) for script in scripts
+    runs = [
+        (script, flag.split()) for script in scripts
         for flag in ("--help", "--no-such-flag", *BAD_VALUES_WITHOUT_TENSORFLOW.get(os.path.basename(script), []))
     ]
-    for script, flag, status, output, imported in runs:
+    for (script, argv), (status, output, imported) in zip(runs, run_scripts(runs)):
         name = os.path.basename(script)
-        expected = (0, f"usage: {name}") if flag == "--help" else (2, f"{name}: error: ")
-        assert (status, imported) == (expected[0], []) and expected[1] in output, (script, flag, output[-500:])
+        expected = (0, f"usage: {name}") if argv == ["--help"] else (2, f"{name}: error: ")
+        assert (status, imported) == (expected[0], []) and expected[1] in output, (script, argv, output[-500:])

@@ -171,6 +171,33 @@ def run_workers(code, workers=2, timeout=600, seed=0):
             stop_isolated(proc)
 
 
+def run_scripts(runs, timeout=120):
+    """Runs each `(script, argv)` of `runs` in one fresh Python, as `python SCRIPT ARGV...` would.
+
+    Returns `(exit status, stdout and stderr, which of tensorflow / keras were
+    imported by then)` for each, in order: one process for many scripts'
+    `--help` and option errors.
+    """
+    code = (
+        "import contextlib, io, json, os, runpy, sys\n"
+        f"for script, argv in {[(script, list(argv)) for script, argv in runs]!r}:\n"
+        "    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))  # as `python SCRIPT` puts it first\n"
+        "    sys.argv, status = [script, *argv], None\n"
+        "    with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(out):\n"
+        "        try:\n"
+        "            runpy.run_path(script, run_name='__main__')\n"
+        "        except SystemExit as exit_:\n"
+        "            status = exit_.code\n"
+        "    imported = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
+        "    print(json.dumps([status, out.getvalue(), imported]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = [tuple(json.loads(line)) for line in proc.stdout.splitlines()]
+    assert len(results) == len(runs), proc.stdout[-2000:]
+    return results
+
+
 def write_pix2pix_pairs(data):
     """Four random 16x16 pix2pix pairs (A/ colour, B/ gray) in `data` (a `pathlib.Path`); returns it."""
     from PIL import Image

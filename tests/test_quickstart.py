@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from keras_cgan.cli import quickstart
-from tests.test_case import REPO
+from tests.test_case import REPO, run_scripts
 
 
 def test_quickstart_writes_grid_generator_and_score(tmp_path, monkeypatch):
@@ -99,28 +99,11 @@ REFUSED = {  # a flag each example refuses before it imports TensorFlow
 
 def test_the_examples_help_and_option_errors_import_no_tensorflow():
     # `python examples/pix2pix.py --help` took 15-20 s: `import keras_cgan` imported the whole API, TensorFlow too.
-    code = (
-        "import contextlib, io, json, runpy, sys\n"
-        f"for name, refused in {sorted(REFUSED.items())!r}:\n"
-        "    for argv in (['--help'], refused):\n"
-        "        sys.argv, status = [f'examples/{name}.py', *argv], None\n"
-        "        with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(out):\n"
-        "            try:\n"
-        "                runpy.run_path(sys.argv[0], run_name='__main__')\n"
-        "            except SystemExit as exit_:\n"
-        "                status = exit_.code\n"
-        "        imported = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
-        "        print(json.dumps([name, argv[0], status, out.getvalue(), imported]))\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    runs = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [(name, flag) for name, flag, *_ in runs] == [
-        (name, flag) for name in sorted(REFUSED) for flag in ("--help", REFUSED[name][0])
-    ]
-    for name, flag, status, output, imported in runs:
-        expected = (0, f"usage: {name}.py") if flag == "--help" else (2, f"{name}.py: error: {flag}")
-        assert (status, imported) == (expected[0], []) and expected[1] in output, (name, flag, output[-500:])
+    runs = [(f"examples/{name}.py", argv) for name, refused in sorted(REFUSED.items()) for argv in (["--help"], refused)]
+    for (script, argv), (status, output, imported) in zip(runs, run_scripts(runs)):
+        name = os.path.basename(script)
+        expected = (0, f"usage: {name}") if argv == ["--help"] else (2, f"{name}: error: {argv[0]}")
+        assert (status, imported) == (expected[0], []) and expected[1] in output, (script, argv, output[-500:])
 
 
 def test_quickstart_refuses_a_train_run_folder_or_a_file_as_out(tmp_path, capsys):

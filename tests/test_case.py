@@ -230,22 +230,3 @@ def test_isolated_snippets_start_seeded_unless_told_not_to():
     expected = [float(np.random.rand())] + np.asarray(layer.kernel).ravel().tolist()
     np.testing.assert_allclose(seeded, expected, rtol=1e-6)
     assert not np.allclose(unseeded, expected)
-
-
-def test_the_files_the_suite_starts_first_exist_and_start_first():
-    # Renamed, a file would fall back to the end of the queue, where it leaves one worker running it alone.
-    import collections
-    import pathlib
-
-    from tests import conftest
-
-    for name in conftest.FIRST:
-        assert os.path.exists(os.path.join(REPO, "tests", name)), f"tests/conftest.py FIRST: no file tests/{name}"
-    item = collections.namedtuple("Item", "path test")
-    files = ["test_a.py", "test_resume.py", "test_b.py", "test_b.py", "test_replicas.py", "test_b.py"]
-    items = [item(pathlib.Path("tests", name), i) for i, name in enumerate(files)]
-    conftest.pytest_collection_modifyitems(items)
-    assert [(i.path.name, i.test) for i in items] == [
-        ("test_replicas.py", 4), ("test_resume.py", 1), ("test_b.py", 2), ("test_b.py", 3), ("test_b.py", 5),
-        ("test_a.py", 0),
-    ]

@@ -24,7 +24,6 @@ from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.models.conditional_gan.defaults import CLASSIFIER_POOLINGS, CONDITIONINGS  # noqa: E402
 from keras_cgan.models.stack_gan.defaults import DEFAULT, check_network_sizes  # noqa: E402
 
-MISMATCHES = ("other", "closest")  # TagsCondition's `mismatch` values (`--help` imports no TensorFlow)
 FAKE_FLAG = {"0": False, "1": True, "negative": "negative"}  # --auxiliary-on-fake
 SIZES = (16, 32, 64)  # --sizes when training
 
@@ -68,7 +67,7 @@ def build_parser():
                         help="largest shift of the images D sees while training, as a share of their side "
                         f"(default: {DEFAULT['translation']})")
     parser.add_argument(
-        "--tag-mismatch", default="other", choices=MISMATCHES,
+        "--tag-mismatch", default="other", choices=checks.TAG_MISMATCHES,
         help="wrong tag sets of the mismatch term: any other set of the batch, or one differing in the fewest tags",
     )
     parser.add_argument("--samples", type=checks.at_least(2), default=8, help="generated faces scored per tag set (>= 2)")

@@ -63,7 +63,7 @@ def build_parser():
                         help="generator: feed the text code at the input only or before every block")
     parser.add_argument("--ema-decay", type=checks.between(0.0, 1.0, high_open=True), default=0.995,
                         help="keep an average of the generator's weights and sample from it (0: off)")
-    parser.add_argument("--adversarial-loss", default=DEFAULT["adversarial_loss"], choices=["bce", "hinge", "lsgan"])
+    parser.add_argument("--adversarial-loss", default=DEFAULT["adversarial_loss"], choices=checks.ADVERSARIAL_LOSSES)
     parser.add_argument("--diversity-weight", type=checks.between(0.0), default=0.0,
                         help="mode-seeking term (the preset's is 4.0; this example's results were measured without it)")
     parser.add_argument("--epochs", type=checks.at_least(1), default=45)

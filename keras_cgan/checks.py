@@ -187,6 +187,8 @@ ADVERSARIAL_LOSSES = ("bce", "hinge", "lsgan", "wgan-gp")
 
 # How `TagsCondition` draws a wrong tag set (its `mismatch`): here, without TensorFlow, for a command line's choices.
 TAG_MISMATCHES = ("other", "closest")
+# How a `TextCondition` codes a caption (`text_encoder`): the mean of its word embeddings, or a GRU over them.
+TEXT_ENCODERS = ("mean", "gru")
 
 
 # What samples are, for the hints on scaling them: images (video frames and other samples too) or audio waveforms.

@@ -28,7 +28,7 @@ def test_example_defaults_feed_the_caption_at_every_block_and_sample_the_average
     assert os.path.exists(os.path.join(tmp_path, "unseen_captions.png"))
 
 
-def test_auxiliary_on_fake_and_adversarial_loss_flags_reach_the_preset(monkeypatch, tmp_path):
+def test_auxiliary_on_fake_flag_reaches_the_preset(monkeypatch, tmp_path):
     class Built(Exception):
         pass
 
@@ -43,15 +43,18 @@ def test_auxiliary_on_fake_and_adversarial_loss_flags_reach_the_preset(monkeypat
             text_to_image.run(args)
         got = built.value.args[0]["auxiliary_on_fake"]
         assert got == value and type(got) is type(value), (flag, got)
-    # --adversarial-loss listed three of the losses by hand, not wgan-gp: it offers each the library has.
-    from keras_cgan import checks
 
-    for loss in checks.ADVERSARIAL_LOSSES:
-        args = text_to_image.build_parser().parse_args(
-            ["--adversarial-loss", loss, "--images", "32", "--size", "24", "--out", str(tmp_path)])
-        with pytest.raises(Built) as built:
-            text_to_image.run(args)
-        assert built.value.args[0]["adversarial_loss"] == loss
+
+def test_choice_flags_offer_every_value_the_library_takes():
+    # They were listed by hand: --adversarial-loss without wgan-gp, --design without concat_acgan and tacgan.
+    from keras_cgan import checks
+    from keras_cgan.models.conditional_gan import defaults
+
+    parser = text_to_image.build_parser()
+    for flag, values in (("--adversarial-loss", checks.ADVERSARIAL_LOSSES), ("--design", defaults.CONDITIONINGS),
+                         ("--text-encoder", checks.TEXT_ENCODERS), ("--condition-at", defaults.CONDITION_AT)):
+        dest = flag[2:].replace("-", "_")
+        assert [getattr(parser.parse_args([flag, value]), dest) for value in values] == list(values), flag
 
 
 @pytest.mark.parametrize("flags, error", [

@@ -1224,13 +1224,14 @@ class CollapseMonitor(keras.callbacks.Callback):
     def _check_discriminator(self, logs, where):
         model = self.model
         won = _WON.get(getattr(model, "adversarial_loss", "bce"))
-        needed = all(name in logs for name in ("d_real", "d_fake", "g_adv"))
+        names = ("d_real", "d_fake", "g_adv")
+        needed = all(name in logs for name in names)
         if won is None or not needed or getattr(model, "adversarial_weight", 1.0) == 0:
             return
         warmup = getattr(model, "adversarial_warmup", 0)  # NextFrameGAN: G does not fight D yet
         if warmup and int(keras.ops.convert_to_numpy(model.generator_optimizer.iterations)) < warmup:
             return
-        d_real, d_fake, g_adv = (float(np.ravel(logs[name])[0]) for name in ("d_real", "d_fake", "g_adv"))
+        d_real, d_fake, g_adv = (float(np.ravel(logs[name])[0]) for name in names)
         self._report(
             "discriminator_wins",
             f"the discriminator wins outright {self._held(where)}: d_real "

@@ -28,6 +28,7 @@ from keras_cgan import checks  # noqa: E402
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.data import synthetic_images  # noqa: E402
+from keras_cgan.data.layouts import DIRECTIONS  # noqa: E402
 from keras_cgan.models.pix2pix.defaults import DEFAULT, NORMS, RECEPTIVE_FIELDS  # noqa: E402
 
 
@@ -85,7 +86,7 @@ def build_parser():
     parser.add_argument("--task", default="labels2facade", choices=synthetic_images.TASKS)
     parser.add_argument("--data", default=None, help="folder of A|B images or with A/ and B/")
     parser.add_argument("--val", default=None, help="held-out folder for the grid (default: --data)")
-    parser.add_argument("--direction", default="AtoB", choices=["AtoB", "BtoA"])
+    parser.add_argument("--direction", default="AtoB", choices=DIRECTIONS)
     parser.add_argument("--size", type=checks.at_least(8), default=64, help="image side, a power of two (8, 16, 32, ...)")
     parser.add_argument("--train", type=checks.at_least(1), default=800, help="synthetic training pairs")
     parser.add_argument("--steps", type=checks.at_least(1), default=600)

@@ -21,11 +21,11 @@ import numpy as np  # noqa: E402
 from keras_cgan import checks  # noqa: E402
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
-from keras_cgan.models.conditional_gan.defaults import CLASSIFIER_POOLINGS, CONDITIONINGS  # noqa: E402
+from keras_cgan.models.conditional_gan.defaults import (  # noqa: E402
+    AUXILIARY_ON_FAKE_FLAGS, CLASSIFIER_POOLINGS, CONDITIONINGS,
+)
 from keras_cgan.models.stack_gan.defaults import DEFAULT, check_network_sizes  # noqa: E402
 
-MISMATCHES = ("other", "closest")  # TagsCondition's `mismatch` values (`--help` imports no TensorFlow)
-FAKE_FLAG = {"0": False, "1": True, "negative": "negative"}  # --auxiliary-on-fake
 SIZES = (16, 32, 64)  # --sizes when training
 
 
@@ -47,7 +47,7 @@ def build_parser():
         "--design", default=DEFAULT["conditioning"], choices=[c for c in CONDITIONINGS if c != "none"]
     )
     parser.add_argument(
-        "--auxiliary-on-fake", default=None, choices=["0", "1", "negative"],
+        "--auxiliary-on-fake", default=None, choices=list(AUXILIARY_ON_FAKE_FLAGS),
         help="acgan and concat_acgan: 1 trains D's tag classifier on generated faces too (their tags), negative "
         "as faces of no tag, 0 on real faces only (default: the preset's, negative on acgan and concat_acgan, "
         "else 0)",
@@ -68,7 +68,7 @@ def build_parser():
                         help="largest shift of the images D sees while training, as a share of their side "
                         f"(default: {DEFAULT['translation']})")
     parser.add_argument(
-        "--tag-mismatch", default="other", choices=MISMATCHES,
+        "--tag-mismatch", default="other", choices=checks.TAG_MISMATCHES,
         help="wrong tag sets of the mismatch term: any other set of the batch, or one differing in the fewest tags",
     )
     parser.add_argument("--samples", type=checks.at_least(2), default=8, help="generated faces scored per tag set (>= 2)")
@@ -89,7 +89,8 @@ def build(args):
         tuple(args.sizes), synthetic_faces.condition(args.tag_mismatch), base_filters=args.filters,
         latent_dim=args.latent_dim, code_dim=args.code_dim, conditioning=args.design, kl_weight=args.kl_weight,
         seed=args.seed,
-        **({} if args.auxiliary_on_fake is None else {"auxiliary_on_fake": FAKE_FLAG[args.auxiliary_on_fake]}),
+        **({} if args.auxiliary_on_fake is None else
+           {"auxiliary_on_fake": AUXILIARY_ON_FAKE_FLAGS[args.auxiliary_on_fake]}),
         **{k: v for k in ("discriminator_filters", "diversity_weight", "diversity_warmup", "auxiliary_weight",
                           "classifier_pooling", "translation")
            if (v := getattr(args, k)) is not None},

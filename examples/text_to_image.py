@@ -35,20 +35,21 @@ import numpy as np  # noqa: E402
 from keras_cgan import checks  # noqa: E402
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
-from keras_cgan.models.conditional_gan.defaults import DEFAULT  # noqa: E402
+from keras_cgan.models.conditional_gan.defaults import (  # noqa: E402
+    AUXILIARY_ON_FAKE_FLAGS, CONDITION_AT, CONDITIONINGS, DEFAULT,
+)
 
-FAKE_FLAG = {"0": False, "1": True, "negative": "negative"}  # --auxiliary-on-fake
 
 
 def build_parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
-    parser.add_argument("--design", default="acgan", choices=["concat", "projection", "acgan", "two_head", "none"])
-    parser.add_argument("--text-encoder", default="mean", choices=["mean", "gru"])
+    parser.add_argument("--design", default="acgan", choices=CONDITIONINGS)
+    parser.add_argument("--text-encoder", default="mean", choices=checks.TEXT_ENCODERS)
     parser.add_argument("--mismatch-weight", type=checks.between(0.0), default=2.0,
                         help="weight of the real+wrong-caption term")
     parser.add_argument("--auxiliary-weight", type=checks.between(0.0), default=5.0,
                         help="acgan: weight of the per-word loss")
-    parser.add_argument("--auxiliary-on-fake", default="0", choices=list(FAKE_FLAG),
+    parser.add_argument("--auxiliary-on-fake", default="0", choices=list(AUXILIARY_ON_FAKE_FLAGS),
                         help="acgan: 1 trains D's word classifier on fakes too (their words), negative as "
                         "images of no word, 0 on real images only")
     parser.add_argument(
@@ -59,11 +60,11 @@ def build_parser():
         "--swap-from", default="groups", choices=["groups", "partner"],
         help="swapped word: another word of its group (captions.word_groups) or the other caption's word",
     )
-    parser.add_argument("--condition-at", default="every_block", choices=["input", "every_block"],
+    parser.add_argument("--condition-at", default="every_block", choices=CONDITION_AT,
                         help="generator: feed the text code at the input only or before every block")
     parser.add_argument("--ema-decay", type=checks.between(0.0, 1.0, high_open=True), default=0.995,
                         help="keep an average of the generator's weights and sample from it (0: off)")
-    parser.add_argument("--adversarial-loss", default=DEFAULT["adversarial_loss"], choices=["bce", "hinge", "lsgan"])
+    parser.add_argument("--adversarial-loss", default=DEFAULT["adversarial_loss"], choices=checks.ADVERSARIAL_LOSSES)
     parser.add_argument("--diversity-weight", type=checks.between(0.0), default=0.0,
                         help="mode-seeking term (the preset's is 4.0; this example's results were measured without it)")
     parser.add_argument("--epochs", type=checks.at_least(1), default=45)
@@ -99,7 +100,8 @@ def run(args):
         (args.size, args.size, 3), condition, conditioning=args.design, base_filters=args.filters,
         latent_dim=args.latent_dim, text_encoder=args.text_encoder, condition_at=args.condition_at,
         mismatch_weight=args.mismatch_weight, auxiliary_weight=args.auxiliary_weight,
-        auxiliary_on_fake=FAKE_FLAG[args.auxiliary_on_fake], seed=args.seed, ema_decay=args.ema_decay or None,
+        auxiliary_on_fake=AUXILIARY_ON_FAKE_FLAGS[args.auxiliary_on_fake], seed=args.seed,
+        ema_decay=args.ema_decay or None,
         adversarial_loss=args.adversarial_loss, diversity_weight=args.diversity_weight, steps_per_execution=8,
     )
     ds = captions.dataset(texts, images, vec, args.batch_size, seed=args.seed)

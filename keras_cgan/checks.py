@@ -60,13 +60,13 @@ def integer(name, value, low=None, high=None, optional=False):
     return int(value)
 
 
-def hop(value, window, name="hop", overlap_add=False):
+def hop(value, window, overlap_add=False):
     """The step between windows of `window` samples (an int >= 1): `value` as an `int`, `window // 2` when None.
 
     It is at most the window (a longer step skips samples); with
     `overlap_add`, shorter than the window and dividing it, so the
     overlapping Hann windows sum to a constant. Else a `ValueError` naming
-    `name` and the window.
+    `hop` and the window.
 
     >>> hop(None, 512), hop(128, 512, overlap_add=True)
     (256, 128)
@@ -77,21 +77,21 @@ def hop(value, window, name="hop", overlap_add=False):
     """
     if value is None:
         if overlap_add and (window < 2 or window % (window // 2)):  # an odd window: was numpy's "cannot reshape"
-            raise ValueError(f"`{name}` defaults to half the window, {window // 2} for window={window}, which does "
-                             f"not divide it for the windows to overlap-add: give a {name} that divides the window "
+            raise ValueError(f"`hop` defaults to half the window, {window // 2} for window={window}, which does "
+                             "not divide it for the windows to overlap-add: give a hop that divides the window "
                              "and is shorter than it, or an even window.")
         if window < 2:
-            raise ValueError(f"`{name}` defaults to half the window, which is 0 for window={window}: give "
-                             f"{name}=1, or a window of 2 samples or more.")
+            raise ValueError(f"`hop` defaults to half the window, which is 0 for window={window}: give "
+                             "hop=1, or a window of 2 samples or more.")
         return window // 2
     if not is_integer(value) or value < 1:
-        raise ValueError(f"`{name}` must be an int >= 1. Received: {name}={value!r}")
+        raise ValueError(f"`hop` must be an int >= 1. Received: hop={value!r}")
     if overlap_add and (window % value or value == window):
-        raise ValueError(f"`{name}` must divide the window ({window}) and be shorter than it, for the windows to "
-                         f"overlap-add. Received: {name}={value!r}")
+        raise ValueError(f"`hop` must divide the window ({window}) and be shorter than it, for the windows to "
+                         f"overlap-add. Received: hop={value!r}")
     if value > window:
-        raise ValueError(f"`{name}` must be an int >= 1 and <= the window ({window}): a longer {name} skips samples. "
-                         f"Received: {name}={value!r}")
+        raise ValueError(f"`hop` must be an int >= 1 and <= the window ({window}): a longer hop skips samples. "
+                         f"Received: hop={value!r}")
     return int(value)
 
 
@@ -184,6 +184,11 @@ SAMPLE_LIMIT = 1.0 + 1e-3
 # The adversarial losses by name (`keras_cgan.losses` holds their terms): here, without TensorFlow, so a command
 # line refuses another name, or lists them in its --help, before TensorFlow loads.
 ADVERSARIAL_LOSSES = ("bce", "hinge", "lsgan", "wgan-gp")
+
+# How `TagsCondition` draws a wrong tag set (its `mismatch`): here, without TensorFlow, for a command line's choices.
+TAG_MISMATCHES = ("other", "closest")
+# How a `TextCondition` codes a caption (`text_encoder`): the mean of its word embeddings, or a GRU over them.
+TEXT_ENCODERS = ("mean", "gru")
 
 
 # What samples are, for the hints on scaling them: images (video frames and other samples too) or audio waveforms.

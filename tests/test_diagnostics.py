@@ -188,6 +188,23 @@ def test_discriminator_winning_is_named_after_patience_checks(tmp_path):
     assert path.read_text().startswith("discriminator_wins: the discriminator wins outright")
 
 
+def test_each_adversarial_loss_says_whether_the_discriminator_can_win_outright():
+    # wgan-gp had no entry, and the check passed over it without a word: it does not apply to a critic.
+    import types
+
+    from keras_cgan import callbacks, checks
+
+    assert list(callbacks._WON) == list(checks.ADVERSARIAL_LOSSES)
+    for loss in checks.ADVERSARIAL_LOSSES:
+        monitor = CollapseMonitor(patience=1)
+        monitor.set_model(types.SimpleNamespace(adversarial_loss=loss))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for logs in (WON, dict(d_real=-40.0, d_fake=-40.0, g_adv=40.0)):  # a critic far ahead, too
+                monitor.check(logs)
+        assert list(monitor.seen) == ([] if loss == "wgan-gp" else ["discriminator_wins"]), (loss, caught)
+
+
 def test_a_failure_too_late_for_patience_is_named_when_training_ends(tmp_path):
     path = tmp_path / "diagnostics.txt"
     monitor = CollapseMonitor(patience=3, path=str(path))

@@ -121,3 +121,12 @@ def test_losses_refuse_shapes_that_would_broadcast_and_name_both():
 def test_unknown_adversarial_loss_names_the_argument():
     with pytest.raises(ValueError, match="adversarial_loss"):
         losses.get("mse")
+
+
+def test_the_names_a_command_line_offers_are_the_losses():
+    # `checks.ADVERSARIAL_LOSSES` names the losses without TensorFlow, for a command line's choices: each has its
+    # loss here, and no loss goes unoffered (once an import-time assert).
+    from keras_cgan import checks
+
+    assert tuple(losses._ADVERSARIAL_LOSSES) == checks.ADVERSARIAL_LOSSES == losses.ADVERSARIAL_LOSSES
+    assert [losses.get(name).name for name in checks.ADVERSARIAL_LOSSES] == list(checks.ADVERSARIAL_LOSSES)

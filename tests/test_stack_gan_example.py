@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 
 import pytest
 
@@ -49,9 +50,13 @@ def test_discriminator_classifier_and_mode_seeking_flags_reach_the_model():
 
 
 def test_tag_mismatch_offers_the_values_tags_conditions_take():
-    from keras_cgan.conditions.tags_condition import MISMATCHES
+    # The example kept its own copy of them, so that --help imports no TensorFlow; both read `checks` now.
+    from keras_cgan.conditions import TagsCondition
 
-    assert stackgan.MISMATCHES == MISMATCHES  # written in the example so that --help imports no TensorFlow
+    choices = next(a.choices for a in stackgan.build_parser()._actions if a.dest == "tag_mismatch")
+    assert [TagsCondition(["a", "b"], mismatch=choice).mismatch for choice in choices] == list(choices)
+    with pytest.raises(ValueError, match=re.escape(f"`mismatch` must be one of {tuple(choices)}")):
+        TagsCondition(["a", "b"], mismatch="nearest")
 
 
 @pytest.mark.parametrize("flags, error", [

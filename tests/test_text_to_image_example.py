@@ -45,6 +45,18 @@ def test_auxiliary_on_fake_flag_reaches_the_preset(monkeypatch, tmp_path):
         assert got == value and type(got) is type(value), (flag, got)
 
 
+def test_choice_flags_offer_every_value_the_library_takes():
+    # They were listed by hand: --adversarial-loss without wgan-gp, --design without concat_acgan and tacgan.
+    from keras_cgan import checks
+    from keras_cgan.models.conditional_gan import defaults
+
+    parser = text_to_image.build_parser()
+    for flag, values in (("--adversarial-loss", checks.ADVERSARIAL_LOSSES), ("--design", defaults.CONDITIONINGS),
+                         ("--text-encoder", checks.TEXT_ENCODERS), ("--condition-at", defaults.CONDITION_AT)):
+        dest = flag[2:].replace("-", "_")
+        assert [getattr(parser.parse_args([flag, value]), dest) for value in values] == list(values), flag
+
+
 @pytest.mark.parametrize("flags, error", [
     (["--images", "10", "--batch-size", "16"], "--images 10: fewer than one batch of --batch-size 16"),
     (["--images", "0"], "argument --images: expected an int >= 1, received 0"),

@@ -18,9 +18,6 @@ from keras_cgan.conditions.base import (
 )
 
 
-MISMATCHES = ("other", "closest")
-
-
 def _text(value):
     """A tag as a plain `str` (bytes decoded, numpy's `str_` unwrapped), for lookups and messages."""
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
@@ -58,8 +55,8 @@ class TagsCondition(Condition):
     multi_hot = True
 
     def __init__(self, vocabulary, mismatch="other"):
-        if mismatch not in MISMATCHES:
-            raise ValueError(f"`mismatch` must be one of {MISMATCHES}. Received: mismatch={mismatch!r}")
+        if mismatch not in checks.TAG_MISMATCHES:
+            raise ValueError(f"`mismatch` must be one of {checks.TAG_MISMATCHES}. Received: mismatch={mismatch!r}")
         self.mismatch = mismatch
         if isinstance(vocabulary, (set, frozenset)):  # no order: the columns would differ between runs
             raise ValueError(

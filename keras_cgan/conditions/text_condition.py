@@ -21,7 +21,6 @@ from keras_cgan.conditions.base import (
     CHECK_MARK, Condition, check_ids, fits_per_sample, is_concrete, one_sample_hint, other_sample,
 )
 
-TEXT_ENCODERS = ("mean", "gru")
 TEXT_OPTIONS = ("standardize", "split", "ngrams")  # the vectorizer's settings a TextCondition keeps
 
 
@@ -248,8 +247,8 @@ class TextCondition(Condition):
             prefix: str. Prefix of the layer names.
             text_encoder: str. `"mean"` or `"gru"`. Defaults to `"mean"`.
         """
-        if text_encoder not in TEXT_ENCODERS:
-            raise ValueError(f"`text_encoder` must be one of {TEXT_ENCODERS}. Received: {text_encoder!r}")
+        if text_encoder not in checks.TEXT_ENCODERS:
+            raise ValueError(f"`text_encoder` must be one of {checks.TEXT_ENCODERS}. Received: {text_encoder!r}")
         words = layers.Embedding(self.vocabulary_size, units, mask_zero=True, name=f"{prefix}_words")(inputs)
         # words: [B, L, units]
         if text_encoder == "gru":

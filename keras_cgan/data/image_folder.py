@@ -218,8 +218,9 @@ def _image_file(folder, image_id):
             directory = _folder_any_case(folder, os.path.dirname(image_id)) if inside else None
             if directory is None:
                 return None
-        cached = _by_extension(directory, os.stat(directory).st_mtime_ns)
-        for table in (cached, _by_extension.__wrapped__(directory, None)):
+        for fresh in (False, True):  # the listing afresh only when the cached one misses
+            table = _by_extension.__wrapped__(directory, None) if fresh else \
+                _by_extension(directory, os.stat(directory).st_mtime_ns)
             for group in ([keys] if keys else []) + [[(name.lower(), e) for e in EXTENSIONS]]:
                 found = _one_file(directory, table, group)
                 if found:

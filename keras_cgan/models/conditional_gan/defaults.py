@@ -1,4 +1,4 @@
-"""The ConditionalGAN's default settings and the choices of three of its arguments, without TensorFlow.
+"""The ConditionalGAN's default settings and the choices of its arguments, without TensorFlow.
 
 `presets.py` builds from `DEFAULT`; `keras-cgan train conditional_gan --help`
 shows it before TensorFlow is imported.
@@ -14,7 +14,9 @@ Example:
 CONDITIONINGS = ("concat", "projection", "acgan", "concat_acgan", "tacgan", "two_head", "none")
 # What D's classifier learns from generated images: nothing, their condition, or no label at all.
 AUXILIARY_ON_FAKE = (False, True, "negative")
+AUXILIARY_ON_FAKE_FLAGS = {"0": False, "1": True, "negative": "negative"}  # the examples' --auxiliary-on-fake
 CLASSIFIER_POOLINGS = ("flatten", "max_avg")  # of `networks.conditional_discriminator`
+CONDITION_AT = ("input", "every_block")  # where `networks.conditional_generator` feeds the condition's code
 
 DEFAULT = {
     "latent_dim": 32,

@@ -24,11 +24,10 @@ from keras import layers
 from keras_cgan import checks
 from keras_cgan import conditions as conditions_lib
 from keras_cgan.layers import check_output_activation, image_output
-from keras_cgan.models.conditional_gan.defaults import CLASSIFIER_POOLINGS, CONDITIONINGS
+from keras_cgan.models.conditional_gan.defaults import CLASSIFIER_POOLINGS, CONDITION_AT, CONDITIONINGS
 
 LABELLED = ("acgan", "concat_acgan", "tacgan")  # designs whose classifier predicts the condition's labels
 ACGAN = ("acgan", "concat_acgan")  # those that build the `acgan` design, whose classifier `"negative"` trains
-CONDITION_AT = ("input", "every_block")
 
 
 def _tile(code, height, width, names=(None, None)):
@@ -84,9 +83,9 @@ def condition_code(condition, inputs, units, prefix, text_encoder="mean", encode
             used instead (pass the same one to both builders to share it);
             a dense layer maps its output to `units` if the sizes differ.
     """
-    if text_encoder not in conditions_lib.text_condition.TEXT_ENCODERS:  # named for every condition, used by text
+    if text_encoder not in checks.TEXT_ENCODERS:  # named for every condition, used by text
         raise ValueError(
-            f"`text_encoder` must be one of {conditions_lib.text_condition.TEXT_ENCODERS}. Received: {text_encoder!r}"
+            f"`text_encoder` must be one of {checks.TEXT_ENCODERS}. Received: {text_encoder!r}"
         )
     if encoder is not None:
         code = encoder(inputs)

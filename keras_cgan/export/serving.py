@@ -98,6 +98,7 @@ def _column(runtime, name, values):
     except ValueError:  # numpy's 'inhomogeneous shape'
         raise ValueError(f"`body`: the instances' {name!r} differ in shape; each must be of shape {shape[1:]}.") from None
     if array.ndim != len(shape) or any(want not in (None, got) for want, got in zip(shape[1:], array.shape[1:])):
+        generator_lib.refuse_channels(shape[1:], array.shape, f"body[{name!r}]")
         raise ValueError(
             f"`body`: {name!r} must be a batch of instances of shape {shape[1:]} (the signature takes {shape}). "
             f"Received: a batch of shape {array.shape}"

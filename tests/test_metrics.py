@@ -217,6 +217,10 @@ def test_metrics_score_what_they_are_given_or_say_why_not():
     assert audio.evaluate(clean, estimate, metrics=("snr",))["snr"] == pytest.approx(audio.snr(clean, estimate))
     assert audio.snr(clean[:, None], estimate[None, :]) == pytest.approx(audio.snr(clean, estimate))
     assert audio.evaluate(clean, estimate[:, None], metrics=("snr",))["snr"] == pytest.approx(audio.snr(clean, estimate))
+    # (T, 1, 1) too, as `snr` and `enhance` read it (was: T one-sample utterances, a mean of made-up SNRs)
+    for shape in [(-1, 1, 1), (1, -1, 1)]:
+        assert audio.evaluate(clean.reshape(shape), estimate.reshape(shape), metrics=("snr", "segsnr")) == \
+            pytest.approx(audio.evaluate(clean, estimate, metrics=("snr", "segsnr")))
     ragged = audio.evaluate([clean, clean[:5000]], [estimate, estimate[:5000]], metrics=("snr",))["snr"]
     assert ragged == pytest.approx((audio.snr(clean, estimate) + audio.snr(clean[:5000], estimate[:5000])) / 2)
     with pytest.raises(ValueError, match=r"`clean` must be one signal.*\(2, 8000\).*evaluate"):

@@ -215,10 +215,14 @@ def _stoi_at(sample_rate, extended=False):
 
 
 def _single(x):
-    """Whether `x` is one utterance (`[T]`, `[T, 1]`, a list of numbers) rather than a list or batch of them."""
+    """Whether `x` is one utterance rather than a list or batch of them.
+
+    It is when one axis alone is longer than 1 (`[T]`, `[T, 1]`, `[T, 1, 1]`,
+    as `checks.mono` reads one signal, and `snr` and `enhance` with it), or a
+    list of numbers: `[T, 1, 1]` was T utterances of one sample.
+    """
     if hasattr(x, "shape"):
-        x = np.asarray(x)
-        return x.ndim <= 2 and np.squeeze(x).ndim == 1
+        return np.squeeze(np.asarray(x)).ndim == 1
     return isinstance(x, (list, tuple)) and all(np.ndim(v) == 0 for v in x)
 
 
@@ -244,7 +248,8 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
     """Mean of each metric over utterances.
 
     Args:
-        clean: list of 1D arrays (or `[N, T]`, `[N, T, 1]`); one 1D array is
+        clean: list of 1D arrays (or `[N, T]`, `[N, T, 1]`); an array with
+            one axis alone longer than 1 (`[T]`, `[T, 1]`, `[T, 1, 1]`) is
             one utterance.
         estimates: as `clean`, of the same lengths.
         sample_rate: int. Defaults to `16000`.

@@ -95,7 +95,7 @@ def test_a_check_that_fails_on_one_worker_stops_every_worker_with_its_message():
                               "OSError: [Errno 28] No space left on device")
 
     # Nobody fails: no error anywhere; the chief's message alone still reaches everyone.
-    assert on_workers(2, lambda strategy: distribute.stop_alike(strategy, None)) == [None, None]
+    assert on_workers(2, lambda strategy: distribute.stop_alike(strategy, None)) == [[], []]  # no notes either
     sent = {0: "café " + "x" * distribute.MESSAGE_BYTES, 1: None}
     heard = on_workers(2, lambda strategy: distribute.worker_messages(strategy, sent[strategy.index]))
     # Cut to MESSAGE_BYTES bytes (é is two); the worker without a message is left out.

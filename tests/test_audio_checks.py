@@ -274,3 +274,25 @@ def test_frame_pairs_checks_each_signal_once(monkeypatch):
     assert checked == ["noisy[0]", "clean[0]", "noisy[1]", "clean[1]"]
     for got, want in zip(framed, expected):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("shape", [(3000,), (3000, 1, 1), (1, 3000)])
+def test_one_signal_given_for_served_or_calibration_windows_is_told_to_be_framed(gan, shape):
+    # Was "must have shape (batch,) + (1024, 1). Received: (3000, 1, 1)": not that it is one signal, nor what to do.
+    signal = np.zeros(shape, "float32")
+    said = (f"has shape {shape}: one signal, not a batch of windows. Cut it into windows of shape (N, {WINDOW}, 1) "
+            f"first (`keras_cgan.data.audio.frame(x, {WINDOW}, hop)[..., None]`).")
+    for call, name in [
+        (lambda: export.serving_request(gan, {"condition": signal}), "inputs['condition']"),
+        (lambda: streaming._calibration_frames(streaming.on_device_generator(gan), signal, gan),
+         "representative_data['condition']"),
+    ]:
+        with pytest.raises(ValueError, match="^" + re.escape(f"`{name}` {said}") + "$"):
+            call()
+
+
+def test_serving_request_refuses_a_batch_of_no_windows(gan):
+    # Was a body of no instances, which `answer_request` refuses ("must be a non-empty list of instances").
+    with pytest.raises(ValueError, match=re.escape("`inputs` hold no rows (a batch of 0): give at least one. Received "
+                                                   f"shapes {{'condition': (0, {WINDOW}, 1)}}")):
+        export.serving_request(gan, {"condition": np.zeros((0, WINDOW, 1), "float32")})

@@ -376,16 +376,22 @@ def check_condition(model, condition, where):
 
 
 def refuse_channels(window, shape, where):
-    """A `ValueError` naming `where` when `shape` is one signal of channels (stereo `(T, 2)`) given for windows.
+    """A `ValueError` naming `where` when `shape` is one signal (mono, or of channels) given for windows.
 
     `window` is the input's shape per sample: a SEGAN's `condition` takes
-    windows `(L, 1)`; other inputs are left alone. The rule is
-    `checks.one_signal_per_row`, as `SEGAN.predict` and the metrics apply it.
+    windows `(L, 1)`; other inputs are left alone. Channels (stereo `(T, 2)`)
+    are told by `checks.one_signal_per_row`, as `SEGAN.predict` and the
+    metrics tell them.
     """
     window = tuple(window)
     if len(window) != 2 or window[1] != 1:
         return
     length = window[0]
+    if length and sum(size > 1 for size in shape) == 1:  # (T,), (T, 1, 1): one signal, as `enhance` reads it
+        raise ValueError(
+            f"`{where}` has shape {tuple(shape)}: one signal, not a batch of windows. Cut it into windows of shape "
+            f"(N, {length}, 1) first (`keras_cgan.data.audio.frame(x, {length}, hop)[..., None]`)."
+        )
     checks.one_signal_per_row(
         shape, where, f"pass windows as (N, {length}, 1) (`keras_cgan.data.audio.frame` cuts a signal into them)",
         minimum=length or 1, takes=f"the model's {length}-sample windows" if length else None,

@@ -237,14 +237,6 @@ def _chief_part(callback, action, errors=(ValueError,)):
         action()
 
 
-def _every_part(callback, action, errors=(ValueError, OSError)):
-    """Runs `action()` on every worker; with `callback.agree_across_workers`, one's failure stops every worker."""
-    if callback.agree_across_workers:
-        distribute.agreed(getattr(callback.model, "distribute_strategy", None), action, errors)
-    else:
-        action()
-
-
 @contextlib.contextmanager
 def _naming(path):
     """Names `path` in an `OSError` of the block that names no file (a full disk: `[Errno 28] No space left ...`)."""
@@ -328,7 +320,40 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
     unreadable = None  # (path, error) of the latest copy's file that could not be read, when the previous one was
 
     def on_train_begin(self, logs=None):
-        _every_part(self, self.restore, errors=(Exception,))  # an OSError, or the storage's (`tf.errors`)
+        if not self.agree_across_workers:
+            self.restore()
+            if self.unreadable and not is_chief(self.model):  # no word from the others: this worker says it
+                warnings.warn(
+                    f"This worker (not the chief): {self._read_copy()}. The chief may have read the latest copy, "
+                    "and the workers' weights then differ: set `agree_across_workers` on every worker's copy of "
+                    "the callback for them to agree on the copy read.",
+                    UserWarning,
+                )
+            return
+        error = None
+        try:
+            self.restore()
+        except Exception as caught:  # an OSError, or the storage's (`tf.errors`)
+            error = caught
+        read = distribute.stop_alike(getattr(self.model, "distribute_strategy", None), error, note=self._read_copy())
+        # A worker alone falling back (its read of the latest failed, the others' did not) trained from other
+        # weights, at another epoch, in silence.
+        previous = [(who, said) for who, said in read if said != "latest"]
+        if previous and len(previous) < len(read):
+            who, said = previous[0]
+            latest = ", ".join(w for w, s in read if s == "latest")
+            raise ValueError(
+                f"The workers read different copies of the backup in {self.backup_dir}: on {who}, {said}; "
+                f"{latest} read the latest. Their weights and epochs would differ: check that every worker sees "
+                "the same files there, then run again."
+            )
+
+    def _read_copy(self):
+        """`"latest"`, or what this worker's `restore` read instead: the previous copy, and why."""
+        if not self.unreadable:
+            return "latest"
+        path, error = self.unreadable
+        return f"the backup {path} cannot be read ({error}); its previous copy, one save older, was loaded instead"
 
     def _replace_latest(self):
         """Copies the previous copy over the latest one read, as Keras does once read: the next write keeps it."""

@@ -243,7 +243,7 @@ def worker_messages(strategy, message):
     return _decode(_gather_slots(strategy, _encode(strategy, message)))
 
 
-def stop_alike(strategy, error):
+def stop_alike(strategy, error, note=None):
     """Raises `error` (this worker's, or None) and, when another worker has one, a `ValueError` on every worker.
 
     Every worker of a multi-worker `strategy` must call it at the same
@@ -253,15 +253,23 @@ def stop_alike(strategy, error):
     message of the worker that failed (the chief's first), instead of
     leaving the others waiting for it in the next collective. Elsewhere it
     raises `error`, if any.
+
+    `note` (a str, or None) is this worker's word when it has no error,
+    carried in the same all-reduce: when no worker stopped, every worker
+    gets `[(who, note)]` of the workers that gave one (the chief's first).
     """
     told = None if error is None else str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
-    sent = worker_messages(strategy, told) if strategy is not None else []
+    # One mark ahead of each: "!" an error, "." a note.
+    message = "!" + told if told is not None else None if note is None else "." + note
+    sent = worker_messages(strategy, message) if strategy is not None else []
     if error is not None:
         raise error
-    if sent:
-        who, message = sent[0]
+    stops = [(who, text[1:]) for who, text in sent if text.startswith("!")]
+    if stops:
+        who, message = stops[0]
         stopped = "The chief worker" if who == "the chief" else who.capitalize()
         raise ValueError(f"{stopped} stopped, so this worker stops too. On {who}: {message}")
+    return [(who, text[1:]) for who, text in sent]
 
 
 def agreed(strategy, action, errors=(ValueError, OSError)):

@@ -1,6 +1,7 @@
 """SEGAN's audio checks: one rule for each kind of value, the same verdict on every path."""
 
 import re
+import types
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ import tensorflow as tf
 from keras_cgan import checks, export
 from keras_cgan.data import audio as audio_data
 from keras_cgan.data import synthetic_speech
+from keras_cgan.export import serving
 from keras_cgan.metrics import audio as audio_metrics
 from keras_cgan.models.segan import streaming
 from tests.test_segan_edges import WINDOW, tiny_segan
@@ -144,6 +146,9 @@ def test_stereo_as_soundfile_reads_it_is_not_taken_for_a_batch_of_two_sample_utt
     said = ("has shape {}: read as 3000 utterances of 2 samples each{}. One signal of several channels, as soundfile "
             "reads it ((T, 2) for stereo), is not a batch: mix it to mono first (`x.mean(axis=-1)`), or {}.")
     windows = f"pass windows as (N, {WINDOW}, 1); `enhance()` takes mono audio of any length"
+    served = f"pass windows as (N, {WINDOW}, 1) (`keras_cgan.data.audio.frame` cuts a signal into them)"
+    runtime = types.SimpleNamespace(input_shapes={"condition": (None, WINDOW, 1)},
+                                    input_specs={"condition": tf.TensorSpec((None, WINDOW, 1))})
     for call, name, shape, short, batch in [
         (lambda: audio_metrics.evaluate(stereo, stereo, metrics="snr"), "clean", (3000, 2), "",
          "pass utterances as (N, T) or as a list of 1-D arrays (a list when there are more utterances than samples "
@@ -151,8 +156,13 @@ def test_stereo_as_soundfile_reads_it_is_not_taken_for_a_batch_of_two_sample_utt
         (lambda: gan.evaluate(stereo, stereo, verbose=0), "x", (3000, 2), "", windows),
         (lambda: gan.predict(stereo[..., None], verbose=0), "x", (3000, 2, 1), "", windows),
         (lambda: gan(stereo), "condition", (3000, 2), "", windows),
+        # Were "inputs['condition'] must have shape (batch,) + (1024, 1). Received: (3000, 2)", no word of channels.
+        (lambda: export.serving_request(gan, {"condition": stereo}), "inputs['condition']", (3000, 2), "", served),
+        (lambda: streaming._calibration_frames(streaming.on_device_generator(gan), stereo[..., None], gan),
+         "representative_data['condition']", (3000, 2, 1), "", served),
+        (lambda: serving._column(runtime, "condition", stereo.tolist()), "body['condition']", (3000, 2), "", served),
     ]:
-        short = f", shorter than the model's {WINDOW}-sample windows" if batch == windows else short
+        short = f", shorter than the model's {WINDOW}-sample windows" if batch in (windows, served) else short
         with pytest.raises(ValueError, match="^" + re.escape(f"`{name}` " + said.format(shape, short, batch)) + "$"):
             call()
     with pytest.raises(ValueError, match=re.escape("(3000, 2); mix channels down first (to mono: `x.mean(axis=-1)`")):
@@ -264,3 +274,25 @@ def test_frame_pairs_checks_each_signal_once(monkeypatch):
     assert checked == ["noisy[0]", "clean[0]", "noisy[1]", "clean[1]"]
     for got, want in zip(framed, expected):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("shape", [(3000,), (3000, 1, 1), (1, 3000)])
+def test_one_signal_given_for_served_or_calibration_windows_is_told_to_be_framed(gan, shape):
+    # Was "must have shape (batch,) + (1024, 1). Received: (3000, 1, 1)": not that it is one signal, nor what to do.
+    signal = np.zeros(shape, "float32")
+    said = (f"has shape {shape}: one signal, not a batch of windows. Cut it into windows of shape (N, {WINDOW}, 1) "
+            f"first (`keras_cgan.data.audio.frame(x, {WINDOW}, hop)[..., None]`).")
+    for call, name in [
+        (lambda: export.serving_request(gan, {"condition": signal}), "inputs['condition']"),
+        (lambda: streaming._calibration_frames(streaming.on_device_generator(gan), signal, gan),
+         "representative_data['condition']"),
+    ]:
+        with pytest.raises(ValueError, match="^" + re.escape(f"`{name}` {said}") + "$"):
+            call()
+
+
+def test_serving_request_refuses_a_batch_of_no_windows(gan):
+    # Was a body of no instances, which `answer_request` refuses ("must be a non-empty list of instances").
+    with pytest.raises(ValueError, match=re.escape("`inputs` hold no rows (a batch of 0): give at least one. Received "
+                                                   f"shapes {{'condition': (0, {WINDOW}, 1)}}")):
+        export.serving_request(gan, {"condition": np.zeros((0, WINDOW, 1), "float32")})

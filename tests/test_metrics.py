@@ -217,6 +217,10 @@ def test_metrics_score_what_they_are_given_or_say_why_not():
     assert audio.evaluate(clean, estimate, metrics=("snr",))["snr"] == pytest.approx(audio.snr(clean, estimate))
     assert audio.snr(clean[:, None], estimate[None, :]) == pytest.approx(audio.snr(clean, estimate))
     assert audio.evaluate(clean, estimate[:, None], metrics=("snr",))["snr"] == pytest.approx(audio.snr(clean, estimate))
+    # (T, 1, 1) too, as `snr` and `enhance` read it (was: T one-sample utterances, a mean of made-up SNRs)
+    for shape in [(-1, 1, 1), (1, -1, 1)]:
+        assert audio.evaluate(clean.reshape(shape), estimate.reshape(shape), metrics=("snr", "segsnr")) == \
+            pytest.approx(audio.evaluate(clean, estimate, metrics=("snr", "segsnr")))
     ragged = audio.evaluate([clean, clean[:5000]], [estimate, estimate[:5000]], metrics=("snr",))["snr"]
     assert ragged == pytest.approx((audio.snr(clean, estimate) + audio.snr(clean[:5000], estimate[:5000])) / 2)
     with pytest.raises(ValueError, match=r"`clean` must be one signal.*\(2, 8000\).*evaluate"):
@@ -341,6 +345,39 @@ def test_evaluate_takes_one_metric_name():
         audio.stoi(clean, clean, sample_rate=0)
     with pytest.raises(ValueError, match="Received: sample_rate=True"):  # was: taken as 1 Hz
         audio.stoi(clean, clean, sample_rate=True)
+
+
+def test_stoi_and_pesq_are_nan_with_a_warning_where_they_cannot_score_an_utterance():
+    from keras_cgan.metrics import audio
+
+    rng = np.random.default_rng(0)
+    speech = 0.5 * np.sin(np.arange(8000) * 0.05) * np.sin(np.arange(8000) * 0.002)
+    click = np.zeros(8000)  # 25 ms of sound in 0.5 s: pystoi keeps 4 frames and scored a made-up 1e-05
+    click[4000:4200] = 0.5 * np.sin(np.arange(200) * 0.1)
+    noise = 0.01 * rng.standard_normal(8000)
+    for call, said in [
+        (lambda: audio.stoi(click, click + noise), "STOI is NaN: less than 0.41 s of clean is speech"),
+        (lambda: audio.stoi(np.zeros(8000), noise), "STOI is NaN: clean is silent"),  # was 0
+        (lambda: audio.pesq(np.zeros(8000), noise), "PESQ is NaN: PESQ detects no speech in clean"),  # was raised
+        (lambda: audio.pesq(speech, np.zeros(8000)), "PESQ is NaN: estimate is silent"),  # was "cannot convert NaN"
+    ]:
+        with pytest.warns(UserWarning, match=re.escape(said)):
+            assert np.isnan(call())
+    # In a set: the mean over the utterances scored, the others named (was 1e-05 in the mean, or PESQ's error).
+    clean, estimates = [speech, click, np.zeros(8000)], [speech + noise, click + noise, noise]
+    with pytest.warns(UserWarning) as told:
+        scores = audio.evaluate(clean, estimates, metrics=("stoi", "pesq", "snr"))
+    assert scores["snr"] < 0  # every utterance scored
+    assert scores["stoi"] == pytest.approx(audio.stoi(speech, speech + noise))
+    assert scores["pesq"] == pytest.approx(audio.pesq(speech, speech + noise))
+    said = sorted(str(w.message) for w in told)
+    assert said[0].startswith("PESQ leaves out 2 of 3 utterances, which it cannot score (PESQ detects no speech in "
+                              "clean[1]")
+    assert said[0].endswith("): the mean is over the other 1.")
+    assert said[1].startswith("STOI leaves out 2 of 3 utterances, which it cannot score (less than 0.41 s of clean[1] "
+                              "is speech") and "; clean[2] is silent (all zeros)" in said[1]
+    with pytest.warns(UserWarning, match="none is left: NaN"):
+        assert np.isnan(audio.evaluate([click], [click], metrics="stoi")["stoi"])
 
 
 def test_sprite_metrics_refuse_8_bit_frames_and_unmatched_shapes():

@@ -375,6 +375,29 @@ def check_condition(model, condition, where):
         check_emphasized(condition, coefficient, where)
 
 
+def refuse_channels(window, shape, where):
+    """A `ValueError` naming `where` when `shape` is one signal (mono, or of channels) given for windows.
+
+    `window` is the input's shape per sample: a SEGAN's `condition` takes
+    windows `(L, 1)`; other inputs are left alone. Channels (stereo `(T, 2)`)
+    are told by `checks.one_signal_per_row`, as `SEGAN.predict` and the
+    metrics tell them.
+    """
+    window = tuple(window)
+    if len(window) != 2 or window[1] != 1:
+        return
+    length = window[0]
+    if length and sum(size > 1 for size in shape) == 1:  # (T,), (T, 1, 1): one signal, as `enhance` reads it
+        raise ValueError(
+            f"`{where}` has shape {tuple(shape)}: one signal, not a batch of windows. Cut it into windows of shape "
+            f"(N, {length}, 1) first (`keras_cgan.data.audio.frame(x, {length}, hop)[..., None]`)."
+        )
+    checks.one_signal_per_row(
+        shape, where, f"pass windows as (N, {length}, 1) (`keras_cgan.data.audio.frame` cuts a signal into them)",
+        minimum=length or 1, takes=f"the model's {length}-sample windows" if length else None,
+    )
+
+
 def check_inputs(generator, inputs, model=None, what="inputs", limits=None):
     """Checks a dict of named numpy inputs against the generator's inputs; returns them in its dtypes.
 
@@ -408,6 +431,7 @@ def check_inputs(generator, inputs, model=None, what="inputs", limits=None):
         if value.dtype.kind not in "biuf":  # strings, Python objects: no input takes them
             raise ValueError(f"{what}[{tensor.name!r}] must hold numbers. Received: an array of {value.dtype}")
         if value.ndim == 0 or tuple(value.shape[1:]) != tuple(tensor.shape[1:]):
+            refuse_channels(tensor.shape[1:], value.shape, f"{what}[{tensor.name!r}]")
             raise ValueError(
                 f"{what}[{tensor.name!r}] must have shape (batch,) + {tuple(tensor.shape[1:])}. "
                 f"Received: {value.shape}"

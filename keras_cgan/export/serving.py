@@ -58,6 +58,9 @@ def serving_request(model, inputs=None, batch_size=1, request_format="instances"
     # In the inputs' dtypes; ids whole numbers; a GAN's conditions as `fit` checks them.
     inputs = generator_lib.check_inputs(generator, inputs, model=model)
     names = generator_lib.input_names(generator)
+    if not len(inputs[names[0]]):  # was a body of no instances, which `answer_request` (and TF Serving) refuse
+        raise ValueError(f"`inputs` hold no rows (a batch of 0): give at least one. Received shapes "
+                         f"{ {name: inputs[name].shape for name in names} }")
     # Shortest decimal that reads back to the same float32 ("0.1", not "0.10000000149").
     inputs = {
         name: value.astype(str).astype("float64") if value.dtype.kind == "f" else value
@@ -98,6 +101,7 @@ def _column(runtime, name, values):
     except ValueError:  # numpy's 'inhomogeneous shape'
         raise ValueError(f"`body`: the instances' {name!r} differ in shape; each must be of shape {shape[1:]}.") from None
     if array.ndim != len(shape) or any(want not in (None, got) for want, got in zip(shape[1:], array.shape[1:])):
+        generator_lib.refuse_channels(shape[1:], array.shape, f"body[{name!r}]")
         raise ValueError(
             f"`body`: {name!r} must be a batch of instances of shape {shape[1:]} (the signature takes {shape}). "
             f"Received: a batch of shape {array.shape}"

@@ -32,6 +32,7 @@ Example:
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -165,10 +166,34 @@ def _segmental_snr(clean, estimate, frame_length=512, hop=256, low=-10.0, high=3
     return float(np.mean(np.clip(values, low, high)))
 
 
+class _Unscorable(Exception):
+    """A metric cannot score an utterance (no speech in it, a silent estimate); the message says why.
+
+    The message names the utterances `{clean}` and `{estimate}`, filled in
+    by the caller.
+    """
+
+
+def _or_nan(name, score, clean, estimate, names=("clean", "estimate")):
+    """`score(clean, estimate)`, or NaN with a `UserWarning` saying why when it cannot score them."""
+    try:
+        return score(clean, estimate)
+    except _Unscorable as why:
+        warnings.warn(f"{name.upper()} is NaN: {str(why).format(clean=names[0], estimate=names[1])}.", UserWarning,
+                      stacklevel=3)
+        return float("nan")
+
+
 def pesq(clean, estimate, sample_rate=16000, mode=None):
-    """PESQ MOS-LQO (wide band at 16 kHz, narrow band at 8 kHz) of utterances of at least 1/4 s."""
+    """PESQ MOS-LQO (wide band at 16 kHz, narrow band at 8 kHz) of utterances of at least 1/4 s.
+
+    NaN, with a `UserWarning`, where PESQ detects no speech in them or the
+    estimate is all zeros (the `pesq` package raised "No utterances
+    detected", or "cannot convert float NaN to integer").
+    """
     score = _pesq_at(sample_rate, mode)
-    return score(*_pair(clean, estimate, shortest=_shortest(["pesq"], sample_rate, "pass a longer utterance")))
+    return _or_nan("pesq", score, *_pair(clean, estimate, shortest=_shortest(["pesq"], sample_rate,
+                                                                               "pass a longer utterance")))
 
 
 def _pesq_samples(sample_rate):
@@ -184,19 +209,37 @@ def _pesq_at(sample_rate, mode=None):
         raise ImportError("PESQ needs the `pesq` package: pip install 'keras-cgan[audio]'.") from e
     if sample_rate not in (8000, 16000):
         raise ValueError(f"PESQ is defined at 8000 or 16000 Hz. Received: sample_rate={sample_rate}")
+    from pesq import NoUtterancesError
+
     mode = mode or ("wb" if sample_rate == 16000 else "nb")
-    return lambda clean, estimate: float(_pesq(sample_rate, clean, estimate, mode))
+
+    def score(clean, estimate):
+        if not estimate.any():  # the package's own error: "cannot convert float NaN to integer"
+            raise _Unscorable("{estimate} is silent (all zeros), which PESQ cannot level-align")
+        try:
+            return float(_pesq(sample_rate, clean, estimate, mode))
+        except NoUtterancesError:
+            raise _Unscorable("PESQ detects no speech in {clean} (the pesq package: no utterances detected)") from None
+
+    return score
 
 
 def stoi(clean, estimate, sample_rate=16000, extended=False):
-    """Short-time objective intelligibility in `[0, 1]`, of utterances of at least 0.41 s."""
+    """Short-time objective intelligibility in `[0, 1]`, of utterances of at least 0.41 s.
+
+    NaN, with a `UserWarning`, where less than 0.41 s of `clean` is speech:
+    pystoi drops the frames more than 40 dB below the loudest one, and
+    scored 1e-05 for too few left (or 0 for a silent `clean`).
+    """
     score = _stoi_at(sample_rate, extended)
-    return score(*_pair(clean, estimate, shortest=_shortest(["stoi"], sample_rate, "pass a longer utterance")))
+    return _or_nan("stoi", score, *_pair(clean, estimate, shortest=_shortest(["stoi"], sample_rate,
+                                                                             "pass a longer utterance")))
 
 
 # pystoi resamples to 10 kHz, frames that (256 samples, hop 128) and needs 30 STFT frames, one fewer than it has frames
 # before dropping silent ones: more than 30 * 128 + 256 samples at 10 kHz. Fewer failed (AxisError) or scored 1e-05.
 STOI_RATE, STOI_SAMPLES = 10000, 30 * 128 + 256
+STOI_RANGE = 40  # dB: pystoi drops the frames of the clean signal further below its loudest frame
 
 
 def _stoi_samples(sample_rate):
@@ -211,14 +254,34 @@ def _stoi_at(sample_rate, extended=False):
     except ImportError as e:
         raise ImportError("STOI needs the `pystoi` package: pip install 'keras-cgan[audio]'.") from e
     checks.number("sample_rate", sample_rate, low=0, low_open=True)
-    return lambda clean, estimate: float(_stoi(clean, estimate, sample_rate, extended=extended))
+
+    def score(clean, estimate):
+        if not clean.any():  # every frame as loud as the loudest: none dropped, a score of 0
+            raise _Unscorable("{clean} is silent (all zeros): STOI needs speech in it")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value = float(_stoi(clean, estimate, sample_rate, extended=extended))
+        for warning in caught:
+            if "Not enough STFT frames" in str(warning.message):  # its 1e-05: too few frames of speech
+                raise _Unscorable(
+                    f"less than 0.41 s of {{clean}} is speech: STOI scores the frames within {STOI_RANGE} dB of its "
+                    "loudest one, and needs 30 (pystoi drops the others, and gave a made-up 1e-05)"
+                )
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        return value
+
+    return score
 
 
 def _single(x):
-    """Whether `x` is one utterance (`[T]`, `[T, 1]`, a list of numbers) rather than a list or batch of them."""
+    """Whether `x` is one utterance rather than a list or batch of them.
+
+    It is when one axis alone is longer than 1 (`[T]`, `[T, 1]`, `[T, 1, 1]`,
+    as `checks.mono` reads one signal, and `snr` and `enhance` with it), or a
+    list of numbers: `[T, 1, 1]` was T utterances of one sample.
+    """
     if hasattr(x, "shape"):
-        x = np.asarray(x)
-        return x.ndim <= 2 and np.squeeze(x).ndim == 1
+        return np.squeeze(np.asarray(x)).ndim == 1
     return isinstance(x, (list, tuple)) and all(np.ndim(v) == 0 for v in x)
 
 
@@ -244,7 +307,8 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
     """Mean of each metric over utterances.
 
     Args:
-        clean: list of 1D arrays (or `[N, T]`, `[N, T, 1]`); one 1D array is
+        clean: list of 1D arrays (or `[N, T]`, `[N, T, 1]`); an array with
+            one axis alone longer than 1 (`[T]`, `[T, 1]`, `[T, 1, 1]`) is
             one utterance.
         estimates: as `clean`, of the same lengths.
         sample_rate: int. Defaults to `16000`.
@@ -274,11 +338,23 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
         names = ("clean", "estimates") if single else (f"clean[{i}]", f"estimates[{i}]")
         _pair(c, e, names, batch="pass one utterance per item", shortest=shortest)
     values = {name: [] for name in scores}
+    unscored = {name: [] for name in scores}  # (index, why) of the utterances a metric cannot score
     # Every utterance is checked above before any is scored (a bad one is told at once, not after minutes of PESQ
     # on those before it), and `_pair`'s float64 copies are not kept meanwhile (a large set held twice): each
     # utterance is read again here, already known mono and finite, so only flattened, and not checked again.
-    for pair in zip(clean, estimates):
+    for i, pair in enumerate(zip(clean, estimates)):
         c, e = (np.asarray(x, "float64").reshape(-1) for x in pair)
+        names = ("clean", "estimates") if single else (f"clean[{i}]", f"estimates[{i}]")
         for name, score in scores.items():
-            values[name].append(score(c, e))
-    return {name: float(np.mean(v)) for name, v in values.items()}
+            try:
+                values[name].append(score(c, e))
+            except _Unscorable as why:
+                unscored[name].append(str(why).format(clean=names[0], estimate=names[1]))
+    for name, whys in unscored.items():
+        if whys:  # was pystoi's 1e-05 (a mean pulled down), or the pesq package's error for the whole set
+            left = len(clean) - len(whys)
+            mean = f"the mean is over the other {left}" if left else "none is left: NaN"
+            warnings.warn(f"{name.upper()} leaves out {len(whys)} of {len(clean)} utterances, which it cannot score "
+                          f"({'; '.join(whys[:3])}{'; ...' if len(whys) > 3 else ''}): {mean}.", UserWarning,
+                          stacklevel=2)
+    return {name: float(np.mean(v)) if v else float("nan") for name, v in values.items()}

@@ -294,9 +294,12 @@ def test_keep_best_generator_says_when_it_has_no_best_to_put_back():
     labels, images = data()
     keep = KeepBestGenerator(lambda model: float("nan"), every=1)
     with pytest.warns(UserWarning, match=r"KeepBestGenerator: no score was finite in this fit \(the "
-                                         r"last: nan\), so there is no best to put back: the generator keeps its final"):
+                                         r"last: nan\), so there is no best to put back: the generator keeps its final"
+                      ) as caught:
         gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, callbacks=[keep])
     assert keep.best_weights is None and len(keep.history) == 2
+    (warned,) = [w for w in caught if "KeepBestGenerator" in str(w.message)]
+    assert warned.filename == __file__  # the `fit` line (was: Keras' callback_list.py)
 
 
 def test_collapse_monitor_warns_when_its_file_cannot_be_appended_to(tmp_path):
@@ -310,6 +313,7 @@ def test_collapse_monitor_warns_when_its_file_cannot_be_appended_to(tmp_path):
         monitor.check({"d_loss": float("nan")})
     assert str(caught[0].message).startswith("CollapseMonitor: `d_loss` became nan at epoch 1.")
     assert str(caught[0].message).endswith(f" (not appended to `path` {str(path)!r}: Is a directory)")
+    assert caught[0].filename == __file__  # the caller's line (was: keras_cgan/callbacks.py)
 
 
 def test_sample_writers_make_collectives_only_when_every_worker_agrees_to(tmp_path, monkeypatch):

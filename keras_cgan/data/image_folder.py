@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from keras_cgan import checks
 from keras_cgan.data import files
 
 # Read by every image loader (an AVIF where Pillow reads it: `avif_readable`).
@@ -106,7 +107,7 @@ def read_rows(path, cells=False, folder=None, wanted=TEXT_COLUMNS):
                 f"{path}, line {number}: the header names the columns {header}; only "
                 f"{' and '.join(map(repr, named))} {'are' if len(named) > 1 else 'is'} read, the columns "
                 f"{columns[2]} are left out.",
-                stacklevel=3,
+                stacklevel=checks.user_stacklevel(),
             )
     elif folder is not None and len(rows) > 1 and not _has_image(folder, rows[0][1][0].strip()) \
             and _has_image(folder, rows[1][1][0].strip()):  # a header of other names, or a missing image

@@ -175,3 +175,12 @@ def test_an_id_whose_folders_are_one_folder_by_two_names_is_read(tmp_path):
     for image_id in ("images/0.png", "IMAGES/0"):
         found = image_folder.image_path(str(tmp_path), image_id, "where")
         assert os.path.samefile(found, tmp_path / "images" / "0.png")
+
+
+def test_an_id_with_windows_backslashes_is_told_to_use_slashes(tmp_path):
+    # Was: "not found (tried .../images\0.png, ...)" alone, for a tags file written on Windows.
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "0.png").touch()
+    with pytest.raises(ValueError, match=re.escape(r"not found in ") + ".*" + re.escape(
+            r"write it 'images/0.png': folders in ids are separated by `/` here, not Windows' `\`")):
+        image_folder.image_path(str(tmp_path), "images\\0.png", "tags.csv, line 1")

@@ -970,7 +970,7 @@ class KeepBestGenerator(keras.callbacks.Callback):
                 f"KeepBestGenerator: no score was finite in this fit{grown} (the last: {self.history[-1][1]}), so "
                 "there is no best to put back: the generator keeps its final weights. Check that `score` "
                 "returns a finite number for a working generator.",
-                stacklevel=2,
+                stacklevel=checks.user_stacklevel(),  # the `fit` call, not Keras' callback list
             )
 
 
@@ -1353,7 +1353,8 @@ class CollapseMonitor(keras.callbacks.Callback):
                     f.write(f"{kind}: {message}\n")
             except OSError as error:  # the warning says it; raising would stop the chief alone, mid-run
                 unwritten = f" (not appended to `path` {self.path!r}: {error.strerror or error})"
-        warnings.warn(f"CollapseMonitor: {message}{unwritten}", CollapseWarning, stacklevel=2)
+        warnings.warn(f"CollapseMonitor: {message}{unwritten}", CollapseWarning,
+                      stacklevel=checks.user_stacklevel())
 
 
 def _flat(structure):

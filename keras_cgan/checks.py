@@ -4,7 +4,8 @@ One rule everywhere: an int argument takes a whole number (numpy's too) but
 not a bool or a float (`int()` would silently cut `2.7` to `2`); a number
 argument takes a finite real number but not a bool; a flag takes a bool.
 Each check returns the value as a plain Python `int`, `float` or `bool`, so
-configs stay JSON.
+configs stay JSON. `user_stacklevel` points the library's warnings at the
+user's line.
 
 Example:
 
@@ -25,6 +26,7 @@ import argparse
 import math
 import numbers
 import os
+import sys
 
 import numpy as np
 
@@ -520,3 +522,21 @@ def folder_problem(folder):
     if not os.access(existing, os.W_OK | os.X_OK):
         return f"no permission to write in {existing}"
     return None
+
+
+def user_stacklevel():
+    """The `stacklevel` for `warnings.warn` of the first frame outside keras_cgan, Keras and TensorFlow: the user's line.
+
+    A warning a callback gives points at the user's `fit` call, not at
+    Keras' callback list; one given at construction, at the user's
+    constructor call. The frameworks are looked up only when imported.
+    """
+    roots = tuple(
+        os.path.dirname(os.path.abspath(module.__file__)) + os.sep
+        for module in (sys.modules.get(name) for name in ("keras_cgan", "keras", "tensorflow"))
+        if getattr(module, "__file__", None)
+    )
+    level, frame = 1, sys._getframe(1)  # the frame that calls `warnings.warn`
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(roots):
+        level, frame = level + 1, frame.f_back
+    return level

@@ -294,9 +294,32 @@ def test_keep_best_generator_says_when_it_has_no_best_to_put_back():
     labels, images = data()
     keep = KeepBestGenerator(lambda model: float("nan"), every=1)
     with pytest.warns(UserWarning, match=r"KeepBestGenerator: no score was finite in this fit \(the "
-                                         r"last: nan\), so there is no best to put back: the generator keeps its final"):
+                                         r"last: nan\), so there is no best to put back: the generator keeps its final"
+                      ) as caught:
         gan.fit(labels, images, batch_size=8, epochs=1, verbose=0, callbacks=[keep])
     assert keep.best_weights is None and len(keep.history) == 2
+    (warned,) = [w for w in caught if "KeepBestGenerator" in str(w.message)]
+    assert warned.filename == __file__  # the `fit` line (was: Keras' callback_list.py)
+
+
+def test_the_command_line_prints_library_warnings_as_its_own_lines_whatever_module_shows_them(capsys, monkeypatch):
+    # Python 3.14 shows warnings from `_py_warnings`, not `warnings`: the library's were shown as anyone's.
+    import types
+    import warnings
+
+    from keras_cgan.cli import train as train_cli
+
+    keep = KeepBestGenerator(lambda model: float("nan"), every=1)
+    keep.set_model(make_gan())
+    keep.on_train_begin()
+    with train_cli._warning_lines():  # what `keras-cgan train` wraps `fit` in
+        shown = warnings._showwarnmsg  # as 3.14 has it: the same code, another module's
+        monkeypatch.setattr(warnings, "_showwarnmsg", types.FunctionType(
+            shown.__code__, dict(vars(warnings), __name__="_py_warnings"), shown.__name__))
+        keep.on_train_end()
+        with pytest.warns(UserWarning, match="not the library's"):
+            warnings.warn("not the library's", UserWarning)  # Keras' or another's: shown as usual
+    assert capsys.readouterr().err.startswith("keras-cgan train: warning: KeepBestGenerator: no score was finite")
 
 
 def test_collapse_monitor_warns_when_its_file_cannot_be_appended_to(tmp_path):
@@ -310,6 +333,7 @@ def test_collapse_monitor_warns_when_its_file_cannot_be_appended_to(tmp_path):
         monitor.check({"d_loss": float("nan")})
     assert str(caught[0].message).startswith("CollapseMonitor: `d_loss` became nan at epoch 1.")
     assert str(caught[0].message).endswith(f" (not appended to `path` {str(path)!r}: Is a directory)")
+    assert caught[0].filename == __file__  # the caller's line (was: keras_cgan/callbacks.py)
 
 
 def test_sample_writers_make_collectives_only_when_every_worker_agrees_to(tmp_path, monkeypatch):

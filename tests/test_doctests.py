@@ -9,7 +9,7 @@ import pytest
 
 import keras_cgan
 
-MODULES = sorted(
+MODULES = ["keras_cgan"] + sorted(  # walk_packages yields the modules below the package, not the package itself
     m.name for m in pkgutil.walk_packages(keras_cgan.__path__, "keras_cgan.") if not m.name.endswith("__main__")
 )
 
@@ -21,4 +21,5 @@ def test_docstring_examples_run(name, tmp_path, monkeypatch):
     module = importlib.import_module(name)
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     result = doctest.testmod(module, optionflags=flags, verbose=False, report=True)
+    assert result.attempted or name != "keras_cgan", "the package docstring's example was not found"
     assert result.failed == 0, f"{result.failed} of {result.attempted} docstring examples failed in {name}"

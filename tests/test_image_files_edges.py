@@ -144,3 +144,43 @@ def test_an_id_found_as_spelled_or_in_another_case_names_the_same_two_files(tmp_
     for image_id, message in zip(("a", "A"), said):
         with pytest.raises(ValueError, match=f"^line 1: {re.escape(message)}"):
             image_folder.image_path(str(tmp_path), image_id, "line 1")
+
+
+@pytest.mark.parametrize("image_id, names, named", [
+    ("images/0.png", ("images/0.png", "Images/0.png"), ("Images/0.png", "images/0.png", "only in case")),
+    ("Images/0.png", ("images/0.png", "Images/0.png"), ("Images/0.png", "images/0.png", "only in case")),
+    ("IMAGES/0.png", ("images/0.png", "Images/0.png"), ("Images/0.png", "images/0.png", "only in case")),
+    ("images/0", ("images/0.png", "Images/0.jpg"), ("Images/0.jpg", "images/0.png", "in extension")),
+    ("a/b/0.png", ("a/b/0.png", "a/B/0.png", "A/b/1.png"), ("a/B/0.png", "a/b/0.png", "only in case")),
+])
+def test_an_id_whose_folders_are_spelled_two_ways_holding_its_file_is_refused_naming_both_files(
+        tmp_path, image_id, names, named):
+    # Was: read as whichever folder matched the id's spelling (`IMAGES/0.png`: refused naming the two folders),
+    # though folder names are read in any case, as a case-insensitive file system (which holds one of them) reads them.
+    for name in names:
+        os.makedirs(tmp_path / os.path.dirname(name), exist_ok=True)
+        (tmp_path / name).touch()
+    first, second, how = named
+    message = f"image {image_id!r} names both {tmp_path / first} and {tmp_path / second}, whose names differ {how}"
+    with pytest.raises(ValueError, match=f"^tags.csv, line 1: {re.escape(message)}"):
+        image_folder.image_path(str(tmp_path), image_id, "tags.csv, line 1")
+    os.remove(tmp_path / first)  # one file left: found, in whichever folder
+    assert image_folder.image_path(str(tmp_path), image_id, "where") == str(tmp_path / second)
+
+
+def test_an_id_whose_folders_are_one_folder_by_two_names_is_read(tmp_path):
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "0.png").touch()
+    os.symlink("images", tmp_path / "Images")  # a link, as a case-insensitive file system shows one folder
+    for image_id in ("images/0.png", "IMAGES/0"):
+        found = image_folder.image_path(str(tmp_path), image_id, "where")
+        assert os.path.samefile(found, tmp_path / "images" / "0.png")
+
+
+def test_an_id_with_windows_backslashes_is_told_to_use_slashes(tmp_path):
+    # Was: "not found (tried .../images\0.png, ...)" alone, for a tags file written on Windows.
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "0.png").touch()
+    with pytest.raises(ValueError, match=re.escape(r"not found in ") + ".*" + re.escape(
+            r"write it 'images/0.png': folders in ids are separated by `/` here, not Windows' `\`")):
+        image_folder.image_path(str(tmp_path), "images\\0.png", "tags.csv, line 1")

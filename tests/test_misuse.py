@@ -409,6 +409,15 @@ def test_jit_compile_with_the_data_checks_is_refused_and_runs_without_them(pairs
     assert np.isfinite(gan.fit(labels[:8], images[:8], batch_size=4, verbose=0).history["g_loss"][0])
 
 
+def test_a_saved_jit_compile_with_the_data_checks_warns_at_the_load_line(gan):
+    config = keras.saving.serialize_keras_object(gan)
+    config["compile_config"]["jit_compile"] = True  # saved before `compile` refused it
+    with pytest.warns(UserWarning, match="asks for jit_compile=True with check_data=True") as caught:
+        loaded = keras.saving.deserialize_keras_object(config)
+    assert caught[0].filename == __file__  # the user's line (was: Keras' serialization_lib.py)
+    assert loaded.jit_compile is False
+
+
 def test_python_generators_and_py_datasets_of_pairs_train(gan, pairs):
     labels, images = pairs
 

@@ -759,8 +759,10 @@ def _collapse_monitor(preview, path):
 
 def _raised_in_library():
     """Whether the warning being shown was raised by keras_cgan's code (`GrowStages`, not Keras or TensorFlow)."""
-    frame = sys._getframe(2)  # the caller of `show`: the `warnings` module, then the code that warned
-    while frame is not None and frame.f_globals.get("__name__") == "warnings":
+    # The caller of `show` is the warnings machinery, whatever its module's name (`_py_warnings` on Python 3.14):
+    # the first frame above it of another module is the code that warned.
+    machinery = frame = sys._getframe(2)
+    while frame is not None and frame.f_globals is machinery.f_globals:
         frame = frame.f_back
     return frame is not None and frame.f_globals.get("__name__", "").startswith("keras_cgan.")
 

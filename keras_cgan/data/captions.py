@@ -114,7 +114,7 @@ def vectorize(vec, texts):
         if not np.any(ids[i] > 1):
             raise ValueError(f"{message}, and no other word: it carries no condition.")
         warnings.warn(f"{message}; each is read as the unknown-word id ({unknown.size} caption(s) hold such words).",
-                      stacklevel=2)
+                      stacklevel=checks.user_stacklevel())
     return ids
 
 

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from keras_cgan import checks
 from keras_cgan.data import files
 
 # Read by every image loader (an AVIF where Pillow reads it: `avif_readable`).
@@ -106,7 +107,7 @@ def read_rows(path, cells=False, folder=None, wanted=TEXT_COLUMNS):
                 f"{path}, line {number}: the header names the columns {header}; only "
                 f"{' and '.join(map(repr, named))} {'are' if len(named) > 1 else 'is'} read, the columns "
                 f"{columns[2]} are left out.",
-                stacklevel=3,
+                stacklevel=checks.user_stacklevel(),
             )
     elif folder is not None and len(rows) > 1 and not _has_image(folder, rows[0][1][0].strip()) \
             and _has_image(folder, rows[1][1][0].strip()):  # a header of other names, or a missing image
@@ -166,37 +167,82 @@ def _twins(directory, modified):
     return {key: names for key, names in table.items() if files_of[key[0]] > 1}
 
 
-def _folder_any_case(folder, relative):
-    """`folder/relative` (a folder) as spelled in any case (`images/` for `Images/`), or None; `files.CaseClash`
-    naming two folders of one name but for the case, neither spelled as `relative` spells it."""
-    for part in os.path.normpath(relative).split(os.sep):
-        spelled = os.path.join(folder, part)
-        folder = spelled if part in (os.curdir, os.pardir) or os.path.isdir(spelled) else \
-            files.entry_any_case(folder, part, os.path.isdir)
-        if folder is None:
-            return None
-    return folder
+@functools.lru_cache(maxsize=256)
+def _folders_by_name(directory, modified):
+    """`{lower-case name: [names]}` of the folders in `directory` (`files.entries`; `modified`: its mtime)."""
+    table = {}
+    for name in files.entries(directory):
+        if os.path.isdir(os.path.join(directory, name)):
+            table.setdefault(name.lower(), []).append(name)
+    return table
 
 
-def _one_file(directory, table, keys):
-    """The file of `directory` named in `table` (of `_by_extension`) under `keys`, or None; the `files.clash` of
-    the first two when several are: the one rule of a name that finds two files."""
+def _distinct(paths):
+    """`paths` without those naming an entry named before (a link, or another case on a case-insensitive file
+    system: `Images/` and `images/` on a Mac are one folder)."""
+    seen, kept = set(), []
+    for path in paths:
+        try:
+            status = os.stat(path)
+            key = (status.st_dev, status.st_ino) if status.st_ino else os.path.normcase(os.path.realpath(path))
+        except OSError:  # gone meanwhile
+            continue
+        if key not in seen:
+            seen.add(key)
+            kept.append(path)
+    return kept
+
+
+def _folder_spellings(folder, relative):
+    """Every folder `folder/relative` names with its parts read in any case (`Images/` and `images/` for
+    `images`, on a case-sensitive file system), in the order of their names; `[]` when there is none."""
+    found = [folder]
+    for part in os.path.normpath(relative).split(os.sep) if relative else []:
+        if part in (os.curdir, os.pardir):
+            found = [os.path.join(directory, part) for directory in found]
+            continue
+        spellings = []
+        for directory in found:
+            spelled = os.path.join(directory, part)
+            try:  # the cached listing, then a fresh one when it has none (a folder's mtime may not change)
+                names = _folders_by_name(directory, os.stat(directory).st_mtime_ns).get(part.lower(), [])
+                if not names and not os.path.isdir(spelled):
+                    names = _folders_by_name.__wrapped__(directory, None).get(part.lower(), [])
+            except OSError:  # not a folder that can be listed
+                names = []
+            names = sorted({*names, *([part] if os.path.isdir(spelled) else [])})
+            spellings += [os.path.join(directory, name) for name in names]
+        found = _distinct(spellings)
+    return found
+
+
+def _files_named(directory, table, keys):
+    """The files of `directory` named in `table` (of `_by_extension`) under `keys`."""
     found = [os.path.join(directory, n) for key in keys for n in table.get(key, ())]
-    found = [path for path in found if os.path.isfile(path)]
+    return [path for path in found if os.path.isfile(path)]
+
+
+def _one_file(found):
+    """The one file of `found`, or None; the `files.clash` of the first two when several are: the one rule of
+    a name that finds two files."""
+    found = _distinct(found) if len(found) > 1 else found
     if len(found) > 1:
         raise files.clash(*found[:2])
     return found[0] if found else None
 
 
 def _image_file(folder, image_id):
-    """The file of `image_id` in `folder`, its name in any case (`0.Jpg`, `IMG_1.png` for `img_1`, `Images/0.png`
-    for `images/0.png`), as a case-insensitive file system finds it; None when there is none. `files.NameClash`
-    naming two files it finds: a `CaseClash` for names that differ only in case (`a.png` and `A.png`, on a
-    case-sensitive file system), an `ExtensionClash` for an id without its extension found with two (`0` as
-    `0.jpg` and `0.png`)."""
+    """The file of `image_id` in `folder`, its name and its folders' names in any case (`0.Jpg`, `IMG_1.png` for
+    `img_1`, `Images/0.png` for `images/0.png`), as a case-insensitive file system finds it; None when there is
+    none. `files.NameClash` naming two files it finds: a `CaseClash` for names that differ only in case
+    (`a.png` and `A.png`, `images/a.png` and `Images/a.png`, on a case-sensitive file system), an
+    `ExtensionClash` for an id without its extension found with two (`0` as `0.jpg` and `0.png`)."""
     candidates = _candidates(folder, image_id)
     path = next((path for path in candidates if os.path.isfile(path)), None)
-    if path is not None:  # found as spelled: refused only beside another spelling of its name
+    if path is None and not image_id:
+        return None
+    inside = not os.path.isabs(image_id)
+    if path is not None:  # found as spelled: refused only beside another spelling of its name or its folders'
         directory, name = os.path.split(path)
         try:
             table = _twins(directory, os.stat(directory).st_mtime_ns)
@@ -205,28 +251,36 @@ def _image_file(folder, image_id):
         stem, extension = os.path.splitext(name)
         named = path == candidates[0] and os.path.splitext(image_id)[1]  # the id names the file with its extension
         keys = [(stem.lower(), extension.lower())] if named else [(stem.lower(), e) for e in EXTENSIONS]
-        _one_file(directory, table, keys)  # a clash raised
+        found = []
+        for other in _folder_spellings(folder, os.path.dirname(image_id)) if inside else [directory]:
+            if os.path.normpath(other) == os.path.normpath(directory):
+                found += _files_named(directory, table, keys) or [path]
+                continue
+            try:  # the id's other spellings of its folders (`Images/` beside `images/`)
+                found += _files_named(other, _by_extension(other, os.stat(other).st_mtime_ns), keys)
+            except OSError:  # gone meanwhile
+                continue
+        _one_file(found)  # a clash raised
         return path
-    if not image_id:
-        return None
-    directory, name = os.path.split(os.path.join(folder, image_id))
+    name = os.path.basename(image_id)
     stem, extension = os.path.splitext(name)
     keys = [(stem.lower(), extension.lower())] if extension else []
-    try:  # the cached listing, then a fresh one: a folder's mtime may not change (a file system counting seconds)
-        if not os.path.isdir(directory):
-            inside = os.path.isdir(folder) and not os.path.isabs(image_id)
-            directory = _folder_any_case(folder, os.path.dirname(image_id)) if inside else None
-            if directory is None:
-                return None
-        for fresh in (False, True):  # the listing afresh only when the cached one misses
-            table = _by_extension.__wrapped__(directory, None) if fresh else \
-                _by_extension(directory, os.stat(directory).st_mtime_ns)
-            for group in ([keys] if keys else []) + [[(name.lower(), e) for e in EXTENSIONS]]:
-                found = _one_file(directory, table, group)
-                if found:
-                    return found
-    except OSError:  # no such folder
-        return None
+    directory = os.path.dirname(os.path.join(folder, image_id))
+    directories = _folder_spellings(folder, os.path.dirname(image_id)) if inside else \
+        [directory] if os.path.isdir(directory) else []
+    tables = []
+    for directory in directories:
+        try:  # the cached listing, then a fresh one: a folder's mtime may not change (a file system counting seconds)
+            tables.append((directory, _by_extension(directory, os.stat(directory).st_mtime_ns)))
+        except OSError:  # gone meanwhile
+            continue
+    for fresh in (False, True):  # the listings afresh only when the cached ones miss
+        if fresh:
+            tables = [(directory, _by_extension.__wrapped__(directory, None)) for directory, _ in tables]
+        for group in ([keys] if keys else []) + [[(name.lower(), e) for e in EXTENSIONS]]:
+            found = [path for directory, table in tables for path in _files_named(directory, table, group)]
+            if found:
+                return _one_file(found)
     return None
 
 
@@ -257,6 +311,9 @@ def image_path(folder, image_id, where, annotations=None):
     if path is None:
         tried = _candidates(folder, image_id)[0]
         also = f", nor in the annotation file's folder {base}" if base and base != os.path.abspath(folder) else ""
+        slashed = image_id.replace("\\", "/")
+        if os.sep == "/" and slashed != image_id and any(_has_image(f, slashed) for f in (folder, base) if f):
+            also += f"; write it {slashed!r}: folders in ids are separated by `/` here, not Windows' `\\`"
         raise ValueError(f"{where}: image {image_id!r} not found in {folder} (tried {tried}, ...){also}")
     return path
 

@@ -270,7 +270,7 @@ def scan_paired_folder(path, channels=None):
             f"{path}: A|B images hold both sides side by side, about twice as wide as tall; {len(narrow)} of "
             f"{len(image_files)} are not (e.g. {narrow[0]}): is this one side of the pairs? Pairs in two folders go "
             "in subfolders A/ and B/, matched by file name.",
-            stacklevel=3,
+            stacklevel=checks.user_stacklevel(),
         )
     c = _common_channels(info, forced[0], "A|B")
     return {
@@ -388,7 +388,7 @@ def paired_image_dataset(
             f"{mismatched[0]}); both images are resized to {load_size}x{load_size}"
             + (f", then cropped{' at random' if jitter else ''} to {image_size}x{image_size}, as every pair is."
                if load_size > image_size else ", as every pair is."),
-            stacklevel=2,
+            stacklevel=checks.user_stacklevel(),
         )
     channels_a, channels_b = scan["channels"]
     side_by_side = scan["layout"] == "side_by_side"

@@ -200,16 +200,6 @@ def batch_norm_layers(network):
     ]
 
 
-def _outside_library_stacklevel():
-    """The `stacklevel` of the first frame outside keras_cgan and Keras: the user's line."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # keras_cgan/
-    roots = (package + os.sep, os.path.dirname(os.path.abspath(keras.__file__)) + os.sep)
-    level, frame = 1, inspect.currentframe().f_back
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(roots):
-        level, frame = level + 1, frame.f_back
-    return level
-
-
 def _nonfinite_anywhere(grads):
     """A bool tensor, the same on every replica: some replica has a non-finite gradient (any group's).
 
@@ -804,7 +794,7 @@ class GANModel(InputChecks, keras.Model):
         if config.get("jit_compile") and config.get("check_data", True):
             warnings.warn(  # saved before `compile` refused the pair; its steps failed on any data
                 "The saved compile config asks for jit_compile=True with check_data=True, which cannot train; "
-                "loaded with jit_compile=False.", stacklevel=2,
+                "loaded with jit_compile=False.", stacklevel=checks.user_stacklevel(),  # `load_model`, not Keras
             )
             config["jit_compile"] = False
         self.compile(**config)
@@ -1151,7 +1141,7 @@ class GANModel(InputChecks, keras.Model):
                 f"`{where}` holds batch normalization (layer {found[0].name!r}): {type(self).__name__} scores "
                 "real and generated samples in one call, so their batch statistics mix and D can tell them "
                 "apart by the batch. Use a discriminator without it (spectral, layer or group normalization).",
-                stacklevel=_outside_library_stacklevel(),
+                stacklevel=checks.user_stacklevel(),
             )
 
     def _check_replicated_execution(self, method):

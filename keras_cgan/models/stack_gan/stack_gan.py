@@ -8,7 +8,6 @@ import tensorflow as tf
 
 from keras_cgan import checks
 from keras_cgan.models.conditional_gan import ConditionalGAN
-from keras_cgan.models.gan_model import _outside_library_stacklevel
 from keras_cgan.models.stack_gan import networks as stackgan_networks
 from keras_cgan.models.stack_gan.defaults import STAGES
 
@@ -495,7 +494,7 @@ class GrowStages(keras.callbacks.Callback):
             warnings.warn(
                 MissedGrowthWarning(fact, missed, "Fit for more epochs, or go on in a later `fit` with "
                                     "`initial_epoch=` (GrowStages reads `fit`'s epochs, which start there)."),
-                stacklevel=_outside_library_stacklevel(),  # the `fit` call, not Keras' callback list
+                stacklevel=checks.user_stacklevel(),  # the `fit` call, not Keras' callback list
             )
 
     def on_epoch_begin(self, epoch, logs=None):

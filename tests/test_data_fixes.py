@@ -406,6 +406,20 @@ def test_a_tags_file_of_one_tag_is_named(tmp_path):
         tags.load(folder, path, image_size=4)
 
 
+def test_an_image_on_two_rows_is_read_once_or_named_when_its_tags_differ(tmp_path):
+    # Were two examples: a repeated row trained its image twice as often, and one tag per row (`0,blue hair` then
+    # `0,red eyes`) taught the image under each tag alone.
+    folder, path = _faces(tmp_path, ["0,blue hair red eyes", "1,red eyes", "0.png,Red Eyes, blue hair", "1,red eyes"])
+    with pytest.warns(UserWarning, match=r"tags\.csv: 2 row\(s\) repeat an earlier row's image and tags \(first: "
+                                         r"line 3\); each image is read once"):
+        images, tag_lists, _ = tags.read(folder, path, image_size=4)
+    assert len(images) == 2 and tag_lists == [["blue hair", "red eyes"], ["red eyes"]]
+    folder, path = _faces(tmp_path, ["id,tag", "0,blue hair", "1,red eyes", "0,red eyes"])
+    with pytest.raises(ValueError, match=r"tags\.csv, line 4: image '0' \(.*0\.png\) has other tags \['red eyes'\] "
+                                         r"than on line 2 \(\['blue hair'\]\); .*merge its rows into one"):
+        tags.read(folder, path, image_size=4)
+
+
 def test_image_paths_from_an_annotation_file_in_the_working_folder_are_found(tmp_path, monkeypatch):
     # `tags.read("faces", "tags.csv")` run beside the file: its folder was "" and went unsearched.
     _faces(tmp_path, ["path,tags", "faces/0.png,blue hair", "faces/1.png,red hair"])

@@ -428,7 +428,8 @@ def test_image_paths_from_an_annotation_file_in_the_working_folder_are_found(tmp
     assert captions.read("faces", "tags.csv", image_size=4)[1] == ["blue hair", "red hair"]
     _faces(tmp_path, ["path,tags", "faces/7.png,blue hair"])
     with pytest.raises(ValueError, match=r"image 'faces/7\.png' not found in faces \(tried faces/faces/7\.png, "
-                                         rf"\.\.\.\), nor in the annotation file's folder {re.escape(str(tmp_path))}$"):
+                                         rf"\.\.\.\), nor in the annotation file's folder {re.escape(str(tmp_path))}; "
+                                         r"add the image, or remove its row\.$"):
         tags.read("faces", "tags.csv", image_size=4)
 
 
@@ -515,3 +516,53 @@ def test_voicebank_folders_and_files_are_read_in_any_case_and_two_spellings_are_
     with pytest.raises(ValueError, match=r"Clean_TrainSet_28spk_wav and .*/clean_trainset_28spk_wav differ only in "
                                          r"case.*merge them into one, or move one away"):
         audio.voicebank_dirs(str(tmp_path))
+
+
+def _say_what_to_do_cases(tmp_path):
+    """`(call, message)` of each loader error that named the file but not what to do with it."""
+    def odd():
+        Image.fromarray(np.zeros((4, 7, 3), "uint8")).save(tmp_path / "odd.png")
+        return lambda: paired_images.scan_paired_folder(str(tmp_path))
+
+    def not_an_image():
+        (tmp_path / "notes.jpg").write_text("hello")
+        return lambda: paired_images.scan_paired_folder(str(tmp_path))
+
+    def wav_folders():
+        for kind in ("clean", "noisy"):
+            (tmp_path / f"{kind}_trainset_wav").mkdir()
+        audio.write_wav(str(tmp_path / "clean_trainset_wav" / "a.wav"), np.zeros(100), 16000)
+        audio.write_wav(str(tmp_path / "noisy_trainset_wav" / "a.wav"), np.zeros(100), 16000)
+        audio.write_wav(str(tmp_path / "clean_trainset_wav" / "b.wav"), np.zeros(100), 16000)
+        return lambda: audio.paired_dataset(str(tmp_path), window=64)
+
+    def tags_rows(rows):
+        folder, path = _faces(tmp_path, rows)
+        return lambda: tags.read(folder, path, image_size=4)
+
+    return {
+        "odd width": (odd, r"odd\.png: width 7 is odd, .*; crop it to an even width .*, or remove it\.$"),
+        "not an image": (not_an_image, r"notes\.jpg: not a readable image .*; replace it with a whole image, or move "
+                                       r"it out of the folder\.$"),
+        "unpaired wav": (wav_folders, r"b\.wav only in .*clean_trainset_wav; each file needs its pair .*: "
+                                                   r"add it, or move the file out\.$"),
+        "no tags": (lambda: tags_rows(["0,red eyes", "1,"]), r"line 2: image '1' has no tags; write its tags, or "
+                                                            r"remove the row\.$"),
+    }
+
+
+@pytest.mark.parametrize("case", ["odd width", "not an image", "unpaired wav", "no tags"])
+def test_a_loader_error_about_one_file_says_what_to_do(tmp_path, case):
+    # Each named the file and what was wrong, and stopped there.
+    make, message = _say_what_to_do_cases(tmp_path)[case]
+    with pytest.raises(ValueError, match=message):
+        make()()
+
+
+def test_a_wav_pair_of_two_lengths_says_what_to_do(tmp_path):
+    for kind, length in (("clean", 100), ("noisy", 90)):
+        (tmp_path / f"{kind}_trainset_wav").mkdir()
+        audio.write_wav(str(tmp_path / f"{kind}_trainset_wav" / "a.wav"), np.zeros(length), 16000)
+    with pytest.raises(FileContentError, match=r"a\.wav: 90 samples .* has 100 .*; a pair must be the same length: "
+                                               r"copy the shorter file again, or move the pair out of the folders\.$"):
+        audio.paired_dataset(str(tmp_path), window=64)

@@ -217,6 +217,7 @@ def paired_files(clean_dir, noisy_dir):
                 for v, d in ((only_clean, clean_dir), (only_noisy, noisy_dir))
                 if v
             )
+            + "; each file needs its pair of the same name in the other folder: add it, or move the file out."
         )
     if not names["clean"]:
         raise ValueError(f"No .wav files in {clean_dir}.")
@@ -367,7 +368,7 @@ def paired_dataset(
             raise files.FileContentError(
                 f"{noisy_path}: {noisy_frames} samples at {noisy_rate} Hz but its clean pair "
                 f"{clean_path} has {clean_frames} at {clean_rate} Hz (truncated?); a pair must "
-                "be the same length."
+                "be the same length: copy the shorter file again, or move the pair out of the folders."
             )
 
     def windows(index):

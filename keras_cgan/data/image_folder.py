@@ -256,7 +256,10 @@ def image_path(folder, image_id, where, annotations=None):
     if path is None:
         tried = _candidates(folder, image_id)[0]
         also = f", nor in the annotation file's folder {base}" if base and base != os.path.abspath(folder) else ""
-        raise ValueError(f"{where}: image {image_id!r} not found in {folder} (tried {tried}, ...){also}")
+        raise ValueError(
+            f"{where}: image {image_id!r} not found in {folder} (tried {tried}, ...){also}; add the image, or "
+            "remove its row."
+        )
     return path
 
 

@@ -121,7 +121,10 @@ def _header(path):
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         if str(error) in (image_folder.CUT_SHORT, image_folder.WEBP_CUT_SHORT, image_folder.AVIF_UNREADABLE):
             raise files.FileContentError(f"{path}: {error}.") from None
-        raise files.FileContentError(f"{path}: not a readable image file, or cut short ({error}).") from None
+        raise files.FileContentError(
+            f"{path}: not a readable image file, or cut short ({error}); replace it with a whole image, or move it "
+            "out of the folder."
+        ) from None
     except ValueError as error:
         raise files.FileContentError(f"{path}: cannot read the image ({error}).") from None
     if turned in (5, 6, 7, 8) and fmt != "TIFF":  # turned a quarter (Pillow opens a TIFF upright already)
@@ -260,7 +263,8 @@ def scan_paired_folder(path, channels=None):
             by_pillow[p] = pillow
         if width % 2:
             raise files.FileContentError(
-                f"{p}: width {width} is odd, so the image cannot be split into equal A|B halves."
+                f"{p}: width {width} is odd, so the image cannot be split into equal A|B halves; crop it to an even "
+                "width (condition left, target right), or remove it."
             )
         if width < 1.5 * height:
             narrow.append(p)

@@ -95,7 +95,7 @@ def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
         text = ",".join(cells).strip()
         found = split_tags(text, vocabulary, tag_ends, where)
         if not found:  # an empty cell, or separators only
-            raise ValueError(f"{where}: image {image_id!r} has no tags")
+            raise ValueError(f"{where}: image {image_id!r} has no tags; write its tags, or remove the row.")
         if not cells[0].strip():  # `0,,note`: another column's text, not tags
             raise ValueError(
                 f"{where}: the tags cell of image {image_id!r} is empty but the row goes on ({text!r}); a tags file "

@@ -566,3 +566,17 @@ def test_a_wav_pair_of_two_lengths_says_what_to_do(tmp_path):
     with pytest.raises(FileContentError, match=r"a\.wav: 90 samples .* has 100 .*; a pair must be the same length: "
                                                r"copy the shorter file again, or move the pair out of the folders\.$"):
         audio.paired_dataset(str(tmp_path), window=64)
+
+
+def test_a_b_images_in_a_subfolder_of_a_side_by_side_folder_are_said_to_be_left_out(tmp_path):
+    # They were left out without a word (a user's `more/` or `2024/` of pairs).
+    for folder in (tmp_path, tmp_path / "more"):
+        folder.mkdir(exist_ok=True)
+        Image.fromarray(np.zeros((8, 16, 3), "uint8")).save(folder / "0.png")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "run").mkdir()  # a run folder of this data: its samples are not data
+    Image.fromarray(np.zeros((8, 16, 3), "uint8")).save(tmp_path / "run" / "samples.png")
+    (tmp_path / "run" / "config.json").write_text("{}")
+    with pytest.warns(UserWarning, match=r"the subfolder\(s\) \['more'\] hold images, which are not read"):
+        scan = paired_images.scan_paired_folder(str(tmp_path))
+    assert scan["a_files"] == [str(tmp_path / "0.png")]

@@ -19,6 +19,8 @@ width or an image whose channels differ from the rest raise
 `files.FileContentError` (a `ValueError`: the layout is right, that file is
 not) naming the file. A/ B/ pairs whose two images differ in size are resized
 to one size with one warning giving their count (`strict=True` refuses them).
+A|B images are read from the folder itself; subfolders holding images are
+named in a warning, as they are not read.
 
 The pipeline decodes in parallel (JPEG and PNG with TensorFlow; BMP, GIF,
 TIFF, WebP, AVIF, CMYK JPEGs, a JPEG asked for four channels, images turned by
@@ -269,6 +271,15 @@ def scan_paired_folder(path, channels=None):
         if width < 1.5 * height:
             narrow.append(p)
         info.append((p, c))
+    nested = [n for n in files.entries(path) if os.path.isdir(os.path.join(path, n))  # not a run folder's samples
+              and any(f.lower().endswith(IMAGE_EXTENSIONS) for f in files.entries(os.path.join(path, n)))
+              and not os.path.isfile(os.path.join(path, n, "config.json"))]
+    if nested:
+        warnings.warn(
+            f"{path}: the subfolder(s) {nested} hold images, which are not read: A|B images are read from {path} "
+            "itself. Move them into it to train on them, or pass each folder as its own dataset.",
+            stacklevel=3,
+        )
     if narrow:
         warnings.warn(
             f"{path}: A|B images hold both sides side by side, about twice as wide as tall; {len(narrow)} of "

@@ -580,3 +580,12 @@ def test_a_b_images_in_a_subfolder_of_a_side_by_side_folder_are_said_to_be_left_
     with pytest.warns(UserWarning, match=r"the subfolder\(s\) \['more'\] hold images, which are not read"):
         scan = paired_images.scan_paired_folder(str(tmp_path))
     assert scan["a_files"] == [str(tmp_path / "0.png")]
+
+
+def test_clean_and_noisy_folders_are_named_with_the_names_to_give_them(tmp_path):
+    # Was "clean_trainset_wav: folder not found", though the pairs were there under plainer names.
+    for kind in ("Clean", "noisy"):
+        (tmp_path / kind).mkdir()
+    with pytest.raises(ValueError, match=r"folder not found .*\. .* holds Clean/ and noisy/: rename them "
+                                         r"clean_trainset_wav/ and noisy_trainset_wav/\.$"):
+        audio.voicebank_dirs(str(tmp_path))

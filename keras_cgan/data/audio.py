@@ -187,7 +187,10 @@ def voicebank_dirs(root, split="train", missing_ok=False):
                     for kind in ("clean", "noisy"))
     for d in (clean, noisy):
         if not os.path.isdir(d):
-            raise ValueError(f"{d}: folder not found (expected the VoiceBank-DEMAND layout under {root}).")
+            plain = [n for n in listed if n.lower() in ("clean", "noisy") and os.path.isdir(os.path.join(root, n))]
+            hint = (f" {root} holds {' and '.join(n + '/' for n in plain)}: rename them clean_{split}set_wav/ and "
+                    f"noisy_{split}set_wav/." if len(plain) == 2 else "")
+            raise ValueError(f"{d}: folder not found (expected the VoiceBank-DEMAND layout under {root}).{hint}")
     return clean, noisy
 
 

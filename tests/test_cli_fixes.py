@@ -460,3 +460,14 @@ def test_help_fits_in_80_columns(command, capsys, monkeypatch):
         main(command + ["--help"])
     lines = capsys.readouterr().out.splitlines()
     assert max(map(len, lines)) <= 80, [line for line in lines if len(line) > 80]  # was: enhance's description
+
+
+def test_a_data_folder_smaller_than_one_batch_says_to_lower_the_batch_size(tmp_path):
+    # Was "--data DIR holds 2 pairs, fewer than one batch of 8.", and no word of what to do.
+    from keras_cgan.cli.recipes import pix2pix
+
+    for i in range(2):
+        Image.fromarray(np.zeros((8, 16, 3), "uint8")).save(tmp_path / f"{i}.png")
+    data_options = {"direction": "AtoB", "channels": None, "strict": False}
+    with pytest.raises(ValueError, match=r"holds 2 pairs, fewer than one batch of 8; lower --batch-size \(at most 2\)"):
+        pix2pix.load_data(str(tmp_path), {"size": 8}, data_options, 8, 0)

@@ -406,6 +406,20 @@ def test_a_tags_file_of_one_tag_is_named(tmp_path):
         tags.load(folder, path, image_size=4)
 
 
+def test_an_image_on_two_rows_is_read_once_or_named_when_its_tags_differ(tmp_path):
+    # Were two examples: a repeated row trained its image twice as often, and one tag per row (`0,blue hair` then
+    # `0,red eyes`) taught the image under each tag alone.
+    folder, path = _faces(tmp_path, ["0,blue hair red eyes", "1,red eyes", "0.png,Red Eyes, blue hair", "1,red eyes"])
+    with pytest.warns(UserWarning, match=r"tags\.csv: 2 row\(s\) repeat an earlier row's image and tags \(first: "
+                                         r"line 3\); each image is read once"):
+        images, tag_lists, _ = tags.read(folder, path, image_size=4)
+    assert len(images) == 2 and tag_lists == [["blue hair", "red eyes"], ["red eyes"]]
+    folder, path = _faces(tmp_path, ["id,tag", "0,blue hair", "1,red eyes", "0,red eyes"])
+    with pytest.raises(ValueError, match=r"tags\.csv, line 4: image '0' \(.*0\.png\) has other tags \['red eyes'\] "
+                                         r"than on line 2 \(\['blue hair'\]\); .*merge its rows into one"):
+        tags.read(folder, path, image_size=4)
+
+
 def test_image_paths_from_an_annotation_file_in_the_working_folder_are_found(tmp_path, monkeypatch):
     # `tags.read("faces", "tags.csv")` run beside the file: its folder was "" and went unsearched.
     _faces(tmp_path, ["path,tags", "faces/0.png,blue hair", "faces/1.png,red hair"])
@@ -414,7 +428,8 @@ def test_image_paths_from_an_annotation_file_in_the_working_folder_are_found(tmp
     assert captions.read("faces", "tags.csv", image_size=4)[1] == ["blue hair", "red hair"]
     _faces(tmp_path, ["path,tags", "faces/7.png,blue hair"])
     with pytest.raises(ValueError, match=r"image 'faces/7\.png' not found in faces \(tried faces/faces/7\.png, "
-                                         rf"\.\.\.\), nor in the annotation file's folder {re.escape(str(tmp_path))}$"):
+                                         rf"\.\.\.\), nor in the annotation file's folder {re.escape(str(tmp_path))}; "
+                                         r"add the image, or remove its row\.$"):
         tags.read("faces", "tags.csv", image_size=4)
 
 
@@ -510,4 +525,77 @@ def test_voicebank_folders_and_files_are_read_in_any_case_and_two_spellings_are_
     os.makedirs(tmp_path / "clean_trainset_28spk_wav")
     with pytest.raises(ValueError, match=r"Clean_TrainSet_28spk_wav and .*/clean_trainset_28spk_wav differ only in "
                                          r"case.*merge them into one, or move one away"):
+        audio.voicebank_dirs(str(tmp_path))
+
+
+def _say_what_to_do_cases(tmp_path):
+    """`(call, message)` of each loader error that named the file but not what to do with it."""
+    def odd():
+        Image.fromarray(np.zeros((4, 7, 3), "uint8")).save(tmp_path / "odd.png")
+        return lambda: paired_images.scan_paired_folder(str(tmp_path))
+
+    def not_an_image():
+        (tmp_path / "notes.jpg").write_text("hello")
+        return lambda: paired_images.scan_paired_folder(str(tmp_path))
+
+    def wav_folders():
+        for kind in ("clean", "noisy"):
+            (tmp_path / f"{kind}_trainset_wav").mkdir()
+        audio.write_wav(str(tmp_path / "clean_trainset_wav" / "a.wav"), np.zeros(100), 16000)
+        audio.write_wav(str(tmp_path / "noisy_trainset_wav" / "a.wav"), np.zeros(100), 16000)
+        audio.write_wav(str(tmp_path / "clean_trainset_wav" / "b.wav"), np.zeros(100), 16000)
+        return lambda: audio.paired_dataset(str(tmp_path), window=64)
+
+    def tags_rows(rows):
+        folder, path = _faces(tmp_path, rows)
+        return lambda: tags.read(folder, path, image_size=4)
+
+    return {
+        "odd width": (odd, r"odd\.png: width 7 is odd, .*; crop it to an even width .*, or remove it\.$"),
+        "not an image": (not_an_image, r"notes\.jpg: not a readable image .*; replace it with a whole image, or move "
+                                       r"it out of the folder\.$"),
+        "unpaired wav": (wav_folders, r"b\.wav only in .*clean_trainset_wav; each file needs its pair .*: "
+                                                   r"add it, or move the file out\.$"),
+        "no tags": (lambda: tags_rows(["0,red eyes", "1,"]), r"line 2: image '1' has no tags; write its tags, or "
+                                                            r"remove the row\.$"),
+    }
+
+
+@pytest.mark.parametrize("case", ["odd width", "not an image", "unpaired wav", "no tags"])
+def test_a_loader_error_about_one_file_says_what_to_do(tmp_path, case):
+    # Each named the file and what was wrong, and stopped there.
+    make, message = _say_what_to_do_cases(tmp_path)[case]
+    with pytest.raises(ValueError, match=message):
+        make()()
+
+
+def test_a_wav_pair_of_two_lengths_says_what_to_do(tmp_path):
+    for kind, length in (("clean", 100), ("noisy", 90)):
+        (tmp_path / f"{kind}_trainset_wav").mkdir()
+        audio.write_wav(str(tmp_path / f"{kind}_trainset_wav" / "a.wav"), np.zeros(length), 16000)
+    with pytest.raises(FileContentError, match=r"a\.wav: 90 samples .* has 100 .*; a pair must be the same length: "
+                                               r"copy the shorter file again, or move the pair out of the folders\.$"):
+        audio.paired_dataset(str(tmp_path), window=64)
+
+
+def test_a_b_images_in_a_subfolder_of_a_side_by_side_folder_are_said_to_be_left_out(tmp_path):
+    # They were left out without a word (a user's `more/` or `2024/` of pairs).
+    for folder in (tmp_path, tmp_path / "more"):
+        folder.mkdir(exist_ok=True)
+        Image.fromarray(np.zeros((8, 16, 3), "uint8")).save(folder / "0.png")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "run").mkdir()  # a run folder of this data: its samples are not data
+    Image.fromarray(np.zeros((8, 16, 3), "uint8")).save(tmp_path / "run" / "samples.png")
+    (tmp_path / "run" / "config.json").write_text("{}")
+    with pytest.warns(UserWarning, match=r"the subfolder\(s\) \['more'\] hold images, which are not read"):
+        scan = paired_images.scan_paired_folder(str(tmp_path))
+    assert scan["a_files"] == [str(tmp_path / "0.png")]
+
+
+def test_clean_and_noisy_folders_are_named_with_the_names_to_give_them(tmp_path):
+    # Was "clean_trainset_wav: folder not found", though the pairs were there under plainer names.
+    for kind in ("Clean", "noisy"):
+        (tmp_path / kind).mkdir()
+    with pytest.raises(ValueError, match=r"folder not found .*\. .* holds Clean/ and noisy/: rename them "
+                                         r"clean_trainset_wav/ and noisy_trainset_wav/\.$"):
         audio.voicebank_dirs(str(tmp_path))

@@ -187,7 +187,10 @@ def voicebank_dirs(root, split="train", missing_ok=False):
                     for kind in ("clean", "noisy"))
     for d in (clean, noisy):
         if not os.path.isdir(d):
-            raise ValueError(f"{d}: folder not found (expected the VoiceBank-DEMAND layout under {root}).")
+            plain = [n for n in listed if n.lower() in ("clean", "noisy") and os.path.isdir(os.path.join(root, n))]
+            hint = (f" {root} holds {' and '.join(n + '/' for n in plain)}: rename them clean_{split}set_wav/ and "
+                    f"noisy_{split}set_wav/." if len(plain) == 2 else "")
+            raise ValueError(f"{d}: folder not found (expected the VoiceBank-DEMAND layout under {root}).{hint}")
     return clean, noisy
 
 
@@ -217,6 +220,7 @@ def paired_files(clean_dir, noisy_dir):
                 for v, d in ((only_clean, clean_dir), (only_noisy, noisy_dir))
                 if v
             )
+            + "; each file needs its pair of the same name in the other folder: add it, or move the file out."
         )
     if not names["clean"]:
         raise ValueError(f"No .wav files in {clean_dir}.")
@@ -367,7 +371,7 @@ def paired_dataset(
             raise files.FileContentError(
                 f"{noisy_path}: {noisy_frames} samples at {noisy_rate} Hz but its clean pair "
                 f"{clean_path} has {clean_frames} at {clean_rate} Hz (truncated?); a pair must "
-                "be the same length."
+                "be the same length: copy the shorter file again, or move the pair out of the folders."
             )
 
     def windows(index):

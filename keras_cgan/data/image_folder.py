@@ -314,7 +314,9 @@ def image_path(folder, image_id, where, annotations=None):
         slashed = image_id.replace("\\", "/")
         if os.sep == "/" and slashed != image_id and any(_has_image(f, slashed) for f in (folder, base) if f):
             also += f"; write it {slashed!r}: folders in ids are separated by `/` here, not Windows' `\\`"
-        raise ValueError(f"{where}: image {image_id!r} not found in {folder} (tried {tried}, ...){also}")
+        else:
+            also += "; add the image, or remove its row"
+        raise ValueError(f"{where}: image {image_id!r} not found in {folder} (tried {tried}, ...){also}.")
     return path
 
 

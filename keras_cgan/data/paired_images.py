@@ -19,6 +19,8 @@ width or an image whose channels differ from the rest raise
 `files.FileContentError` (a `ValueError`: the layout is right, that file is
 not) naming the file. A/ B/ pairs whose two images differ in size are resized
 to one size with one warning giving their count (`strict=True` refuses them).
+A|B images are read from the folder itself; subfolders holding images are
+named in a warning, as they are not read.
 
 The pipeline decodes in parallel (JPEG and PNG with TensorFlow; BMP, GIF,
 TIFF, WebP, AVIF, CMYK JPEGs, a JPEG asked for four channels, images turned by
@@ -121,7 +123,10 @@ def _header(path):
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         if str(error) in (image_folder.CUT_SHORT, image_folder.WEBP_CUT_SHORT, image_folder.AVIF_UNREADABLE):
             raise files.FileContentError(f"{path}: {error}.") from None
-        raise files.FileContentError(f"{path}: not a readable image file, or cut short ({error}).") from None
+        raise files.FileContentError(
+            f"{path}: not a readable image file, or cut short ({error}); replace it with a whole image, or move it "
+            "out of the folder."
+        ) from None
     except ValueError as error:
         raise files.FileContentError(f"{path}: cannot read the image ({error}).") from None
     if turned in (5, 6, 7, 8) and fmt != "TIFF":  # turned a quarter (Pillow opens a TIFF upright already)
@@ -260,11 +265,21 @@ def scan_paired_folder(path, channels=None):
             by_pillow[p] = pillow
         if width % 2:
             raise files.FileContentError(
-                f"{p}: width {width} is odd, so the image cannot be split into equal A|B halves."
+                f"{p}: width {width} is odd, so the image cannot be split into equal A|B halves; crop it to an even "
+                "width (condition left, target right), or remove it."
             )
         if width < 1.5 * height:
             narrow.append(p)
         info.append((p, c))
+    nested = [n for n in files.entries(path) if os.path.isdir(os.path.join(path, n))  # not a run folder's samples
+              and any(f.lower().endswith(IMAGE_EXTENSIONS) for f in files.entries(os.path.join(path, n)))
+              and not os.path.isfile(os.path.join(path, n, "config.json"))]
+    if nested:
+        warnings.warn(
+            f"{path}: the subfolder(s) {nested} hold images, which are not read: A|B images are read from {path} "
+            "itself. Move them into it to train on them, or pass each folder as its own dataset.",
+            stacklevel=3,
+        )
     if narrow:
         warnings.warn(
             f"{path}: A|B images hold both sides side by side, about twice as wide as tall; {len(narrow)} of "

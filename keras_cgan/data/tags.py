@@ -23,6 +23,9 @@ Example:
 """
 
 
+import os
+import warnings
+
 import numpy as np
 import tensorflow as tf
 
@@ -79,29 +82,49 @@ def split_tags(text, vocabulary=None, tag_ends=TAG_ENDS, where="tags"):
 def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_ENDS):
     """Returns `(images [N, S, S, 3], tag_lists, vocabulary)`.
 
-    Raises `ValueError` naming the CSV line of an image that is missing, of a
-    row without tags (or with an empty tags cell and more cells after it), or
-    of a tag not in a given vocabulary.
+    A row repeating an earlier row's image and tags is read once, with one
+    warning. Raises `ValueError` naming the CSV line of an image that is
+    missing, of a row without tags (or with an empty tags cell and more cells
+    after it), of a tag not in a given vocabulary, or of an image an earlier
+    row gave other tags.
     """
-    images, tag_lists = [], []
+    images, tag_lists, seen, repeated = [], [], {}, []
     for line, image_id, cells in image_folder.read_rows(tags_file, cells=True, folder=images_dir,
                                                    wanted=image_folder.TAG_COLUMNS):
         where = f"{tags_file}, line {line}"
         text = ",".join(cells).strip()
         found = split_tags(text, vocabulary, tag_ends, where)
         if not found:  # an empty cell, or separators only
-            raise ValueError(f"{where}: image {image_id!r} has no tags")
+            raise ValueError(f"{where}: image {image_id!r} has no tags; write its tags, or remove the row.")
         if not cells[0].strip():  # `0,,note`: another column's text, not tags
             raise ValueError(
                 f"{where}: the tags cell of image {image_id!r} is empty but the row goes on ({text!r}); a tags file "
                 f"holds `id,tags` rows (`{image_id},blue hair red eyes`): write the tags in the second cell, or "
                 "remove the other columns."
             )
-        tag_lists.append(found)
         path = image_folder.image_path(images_dir, image_id, where, tags_file)
+        key = os.path.normcase(os.path.realpath(path))  # `0`, `0.png` and `images/0.png` name one file
+        if key in seen:  # a row read twice would train its image twice as often, or under two tag sets
+            first_line, first_tags = seen[key]
+            if sorted(found) != sorted(first_tags):
+                raise ValueError(
+                    f"{where}: image {image_id!r} ({path}) has other tags {found} than on line {first_line} "
+                    f"({first_tags}); each image takes one row with all its tags (`{image_id},\"blue hair, red "
+                    "eyes\"`): merge its rows into one, or correct the id."
+                )
+            repeated.append(line)
+            continue
+        seen[key] = (line, found)
+        tag_lists.append(found)
         images.append(image_folder.read_image(path, image_size))
     if not images:
         raise ValueError(f"{tags_file}: no rows")
+    if repeated:
+        warnings.warn(
+            f"{tags_file}: {len(repeated)} row(s) repeat an earlier row's image and tags (first: line "
+            f"{repeated[0]}); each image is read once.",
+            stacklevel=2,
+        )
     if vocabulary is None:
         vocabulary = sorted({t for tags in tag_lists for t in tags})
     return np.stack(images), tag_lists, list(vocabulary)

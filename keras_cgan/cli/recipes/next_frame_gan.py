@@ -76,7 +76,9 @@ def load_data(path, options, data_options, batch_size, seed):
         message = str(error).replace("pass `channels=` to convert on load", "save the frames all gray or all in colour")
         raise wrong_layout(path, FAMILY, error, message) from None
     if len(targets) < batch_size:
-        raise ValueError(f"--data {path} makes {len(targets)} windows, fewer than one batch of {batch_size}.")
+        raise ValueError(
+            f"--data {path} makes {len(targets)} windows, fewer than one batch of {batch_size}; lower --batch-size "
+            f"(at most {len(targets)}).")
     train = video.window_dataset(clips, context, batch_size, shuffle=True, seed=seed)
     train = train.unbatch().batch(batch_size, drop_remainder=True)
     pick = np.linspace(0, len(targets) - 1, PREVIEW).round().astype(int)  # spread over the clips

@@ -48,7 +48,7 @@ def load_data(path, options, data_options, batch_size, seed):
         task = data_options["task"]  # one of TASKS (`option_choices`)
         count = int(data_options["examples"])
         if count < batch_size:
-            raise ValueError(f"--set examples={count} is fewer than one batch of {batch_size}.")
+            raise ValueError(f"--set examples={count} is fewer than one batch of {batch_size}; lower --batch-size.")
         conditions, targets = synthetic_images.make_task(task, count, size, seed=seed)
         preview = synthetic_images.make_task(task, PREVIEW, size, seed=seed + 1000)
         if direction == "BtoA":  # the task's target becomes the condition, as for a folder of pairs
@@ -77,7 +77,9 @@ def load_data(path, options, data_options, batch_size, seed):
                     message += f" It holds the folders {subfolders}: " + _folders_hint(subfolders)
             raise wrong_layout(path, FAMILY, error, message) from None
         if len(scan["a_files"]) < batch_size:
-            raise ValueError(f"--data {path} holds {len(scan['a_files'])} pairs, fewer than one batch of {batch_size}.")
+            raise ValueError(
+                f"--data {path} holds {len(scan['a_files'])} pairs, fewer than one batch of {batch_size}; "
+                f"lower --batch-size (at most {len(scan['a_files'])}).")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the size warning was given once, for the training set
             held_out = paired_images.paired_image_dataset(

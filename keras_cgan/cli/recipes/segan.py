@@ -85,7 +85,9 @@ def load_data(path, options, data_options, batch_size, seed):
         noisy, clean = synthetic_speech.make_pairs(int(data_options["utterances"]), seconds, rate, seed=seed)
         train_n, train_c = audio.frame_pairs(noisy, clean, window, window // 2)
         if len(train_n) < batch_size:
-            raise ValueError(f"The synthetic set makes {len(train_n)} windows, fewer than one batch of {batch_size}.")
+            raise ValueError(
+                f"The synthetic set makes {len(train_n)} windows, fewer than one batch of {batch_size}; lower "
+                "--batch-size, or raise --set utterances or --set seconds.")
         test_noisy, test_clean = synthetic_speech.make_pairs(PREVIEW, seconds, rate, split="test", seed=seed)
         preview = _windows(test_noisy, test_clean, window, PREVIEW)
         train = (
@@ -110,7 +112,9 @@ def load_data(path, options, data_options, batch_size, seed):
         raise wrong_layout(path, FAMILY, error) from None
     steps = _folder_steps(pairs, rate, window, batch_size)
     if steps < 1:
-        raise ValueError(f"--data {path} holds fewer windows than one batch of {batch_size}.")
+        raise ValueError(
+            f"--data {path} holds fewer windows than one batch of {batch_size} (windows of {window} samples); "
+            "lower --batch-size or --size.")
     return Data(train, steps, _windows(noisy, clean, window, PREVIEW), {}, {"pairs": len(pairs)})
 
 

@@ -896,10 +896,10 @@ BEFORE_TENSORFLOW = [
     # Trained on weights [-1, 2] in silence; the scales refused once the data had loaded.
     (["train", "next_frame_gan", "--set", "junction_fraction=2"],
      "train: error: --set junction_fraction=2.0: the share of each batch drawn at the junction must be in [0, 1]"),
-    (["train", "next_frame_gan", "--set", "scales=[]"], "train: error: --set scales=[]: the scales must be distinct"),
+    (["train", "next_frame_gan", "--set", "scales=[]"], "train: error: --set scales=[]: the scales must be int factors"),
     (["train", "next_frame_gan", "--set", "scales=[1,1]"], "train: error: --set scales=[1, 1]: the scales must be"),
-    (["train", "next_frame_gan", "--set", "scales=[8]"], "train: error: --set scales=[8]: the scales must be distinct "
-     "int factors >= 1, a list or tuple, leaving frames of at least 4x4 (frames of 16x16 take factors up to 4)"),
+    (["train", "next_frame_gan", "--set", "scales=[8]"], "train: error: --set scales=[8]: the scales must be int "
+     "factors >= 1, a list or tuple without repeats, leaving frames of at least 4x4 (frames of 16x16 take factors up to 4)"),
     # Extra epochs were ignored, too few left the last stages untrained, in silence.
     (["train", "stack_gan", "--set", "grow_at=[1,2,3]"], "train: error: --set grow_at=[1, 2, 3]: 3 stages (--set "
      "stages=3) need 2 epochs >= 0 in increasing order, the (0-based) epoch each later stage starts at, e.g. [8, 14]."),

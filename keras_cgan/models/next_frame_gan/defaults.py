@@ -10,8 +10,10 @@ Example:
 (1, 2)
 >>> defaults.frame_problem(18, 16)
 'height and width must be multiples of 4 (the networks halve the frame twice)'
->>> defaults.scales_problem(16, 16, (1, 8))
-'must be distinct int factors >= 1, a list or tuple, leaving frames of at least 4x4 (frames of 16x16 take factors up to 4)'
+>>> defaults.scales_problem(16, 16, (1, 2)) is None
+True
+>>> print(defaults.scales_problem(16, 16, (1, 8)))
+must be int factors >= 1, a list or tuple without repeats, leaving frames of at least 4x4 (frames of 16x16 ...
 """
 
 from keras_cgan import checks
@@ -45,8 +47,7 @@ def scales_problem(height, width, scales):
 
     `scales` must be a non-empty list or tuple of distinct int factors (not
     bools), each leaving a pooled frame of at least 4x4 for the two stride-2
-    blocks.
-    The text follows the argument's name; `networks` builds with it, and
+    blocks. The text follows the argument's name; `networks` builds with it, and
     `keras-cgan train next_frame_gan` checks `--set scales` with it before
     TensorFlow is imported.
     """
@@ -55,5 +56,5 @@ def scales_problem(height, width, scales):
     )
     if ok and len(set(scales)) == len(scales):
         return None
-    return (f"must be distinct int factors >= 1, a list or tuple, leaving frames of at least {FRAME_STEP}x{FRAME_STEP} "
-            f"(frames of {height}x{width} take factors up to {max(1, min(height, width) // FRAME_STEP)})")
+    return (f"must be int factors >= 1, a list or tuple without repeats, leaving frames of at least "
+            f"{FRAME_STEP}x{FRAME_STEP} (frames of {height}x{width} take factors up to {max(1, min(height, width) // FRAME_STEP)})")

@@ -67,6 +67,7 @@ WRONG = [
     (lambda **o: conditional_gan.networks.condition_encoder(4, **o), "units", 0),
     (lambda **o: segan.presets.build(families.WINDOW, preset="tiny", **o), "kernel_size", 2 * families.WINDOW),
     (lambda **o: next_frame_gan.networks.next_frame_discriminator((8, 8, 1), 2, base_filters=4, **o), "scales", (1, 1)),
+    (lambda **o: stack_gan.networks.condition_augmentation_encoder(4, **o), "logvar_init", 1e9),  # an inf code
 ]
 
 

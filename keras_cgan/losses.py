@@ -98,7 +98,7 @@ def get(name):
     """Returns the `AdversarialLoss` called `name` (one of `ADVERSARIAL_LOSSES`)."""
     if isinstance(name, AdversarialLoss):
         return name
-    if name not in _ADVERSARIAL_LOSSES:
+    if not isinstance(name, str) or name not in _ADVERSARIAL_LOSSES:  # a list was Python's "unhashable type"
         raise ValueError(
             f"`adversarial_loss` must be one of {ADVERSARIAL_LOSSES}. "
             f"Received: adversarial_loss={name!r}"

@@ -893,6 +893,24 @@ BEFORE_TENSORFLOW = [
     (["train", "stack_gan", "--size", "100"], "train: error: --size 100 with --set stages=3: stages must be 2 or 3"),
     (["train", "stack_gan", "--set", "stages=4"], "train: error: --set stages: expected one of 2, 3, received 4."),
     (["train", "conditional_gan", "--size", "16"], "train: error: --size 16: the built-in digits are 8x8"),
+    # Trained on weights [-1, 2] in silence; the scales refused once the data had loaded.
+    (["train", "next_frame_gan", "--set", "junction_fraction=2"],
+     "train: error: --set junction_fraction=2.0: the share of each batch drawn at the junction must be in [0, 1]"),
+    (["train", "next_frame_gan", "--set", "scales=[]"], "train: error: --set scales=[]: the scales must be int factors"),
+    (["train", "next_frame_gan", "--set", "scales=[1,1]"], "train: error: --set scales=[1, 1]: the scales must be"),
+    (["train", "next_frame_gan", "--set", "scales=[8]"], "train: error: --set scales=[8]: the scales must be int "
+     "factors >= 1, a list or tuple without repeats, leaving frames of at least 4x4 (frames of 16x16 take factors up to 4)"),
+    # Extra epochs were ignored, too few left the last stages untrained, in silence.
+    (["train", "stack_gan", "--set", "grow_at=[1,2,3]"], "train: error: --set grow_at=[1, 2, 3]: 3 stages (--set "
+     "stages=3) need 2 epochs >= 0 in increasing order, the (0-based) epoch each later stage starts at, e.g. [8, 14]."),
+    (["train", "stack_gan", "--set", "grow_at=[]"], "train: error: --set grow_at=[]: 3 stages"),
+    (["train", "stack_gan", "--set", "grow_at=[-1,2]"], "train: error: --set grow_at=[-1, 2]: 3 stages"),
+    (["train", "stack_gan", "--set", "stages=2", "--size", "32", "--set", "grow_at=[8,14]"],
+     "train: error: --set grow_at=[8, 14]: 2 stages (--set stages=2) need 1 epoch >= 0 in increasing order"),
+    # Ignored with the built-in tasks; with --data refused once TensorFlow had loaded.
+    (["train", "pix2pix", "--set", "channels=2"], "train: error: --set channels=2: the channels a --data folder's "
+     "images are read with, 1, 3 or 4; the built-in tasks make their own: leave it out."),
+    (["train", "pix2pix", "--set", "channels=2", "--data", "RUN"], "train: error: --set channels=2: the channels"),
 ]
 
 

@@ -7,13 +7,15 @@ each batch drawn at the junction, the defaults of `examples/next_frame_gan.py`.
 Samples: one row per window, context frames | prediction | truth.
 """
 
+import json
+
 import numpy as np
 
 from keras_cgan.cli.recipes.spec import Data, Family, generate, register, size_option, wrong_layout
 from keras_cgan.data.image_folder import EXTENSIONS
 from keras_cgan.data.layouts import VIDEO_EXTENSIONS
 from keras_cgan.data.synthetic_video import junction_problem
-from keras_cgan.models.next_frame_gan.defaults import DEFAULT, FRAME_STEP, frame_problem
+from keras_cgan.models.next_frame_gan.defaults import DEFAULT, FRAME_STEP, frame_problem, scales_problem
 
 LAYOUT = """  DIR/<clip>/<frame>.png  one folder of frames per clip (in name order), and/or
   DIR/<clip>.gif          video files; every clip longer than the context"""
@@ -40,12 +42,19 @@ def _resized(clips, size):
 
 
 def check(options, data_options, built_in):
-    """The frame side the networks take, and the built-in clips' junction options (`Family.check`)."""
+    """The frame side and scales the networks take, and the built-in clips' junction options (`Family.check`)."""
     size = size_option(options, "frame side")
     problem = frame_problem(size, size)
     if problem:
         larger = size - size % FRAME_STEP + FRAME_STEP
         raise ValueError(f"--size {size} (the frame side): {problem}; give --size {larger}.")
+    problem = scales_problem(size, size, options["scales"])
+    if problem:
+        raise ValueError(f"--set scales={json.dumps(options['scales'])}: the scales {problem}, e.g. [1,2].")
+    fraction = data_options.get("junction_fraction")
+    if built_in and not 0 <= fraction <= 1:  # a weight of sample_from_datasets: 2 drew from weights [-1, 2]
+        raise ValueError(f"--set junction_fraction={fraction}: the share of each batch drawn at the junction must be "
+                         "in [0, 1], e.g. 0.15.")
     problem = built_in and junction_problem(size, options["context"], data_options["length"], names=JUNCTION_FLAGS)
     if problem:
         raise ValueError(f"{problem}.")

@@ -34,6 +34,12 @@ def check(options, data_options, built_in):
     if problem:
         fix = "pass a smaller --set num_downs=N or another --size" if downs > 1 else "give an even --size"
         raise ValueError(f"--size {size}: {problem}; {fix}.")
+    channels = data_options.get("channels")
+    if channels is not None and (built_in or channels not in (1, 3, 4)):  # was: ignored, or refused after TensorFlow
+        raise ValueError(
+            f"--set channels={channels}: the channels a --data folder's images are read with, 1, 3 or 4"
+            + ("; the built-in tasks make their own: leave it out." if built_in else ".")
+        )
 
 
 def load_data(path, options, data_options, batch_size, seed):

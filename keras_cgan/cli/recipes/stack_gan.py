@@ -9,6 +9,8 @@ epoch 14. `--data DIR` reads the same tags folder as `conditional_gan`.
 The growth stage is a model weight, so `--resume` continues at the same stage.
 """
 
+import json
+
 import numpy as np
 
 from keras_cgan.cli.recipes import conditional_gan as cgan
@@ -33,8 +35,16 @@ def _sizes(options):
 
 
 def check(options, data_options, built_in):
-    """The stage sizes (`Family.check`)."""
+    """The stage sizes, and one growth epoch per later stage (`Family.check`)."""
     _sizes(options)
+    later, grow_at = options["stages"] - 1, options["grow_at"]
+    # Was: extra epochs ignored, too few left the last stages untrained, a decreasing list refused after TensorFlow.
+    if len(grow_at) != later or grow_at != sorted(grow_at) or min(grow_at, default=0) < 0:
+        raise ValueError(
+            f"--set grow_at={json.dumps(grow_at)}: {later + 1} stages (--set stages={later + 1}) need {later} "
+            f"epoch{'s' * (later > 1)} >= 0 in increasing order, the (0-based) epoch each later stage starts at, "
+            f"e.g. {json.dumps(FAMILY.options['grow_at'][:later])}."
+        )
 
 
 def load_data(path, options, data_options, batch_size, seed):

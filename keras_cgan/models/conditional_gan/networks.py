@@ -351,5 +351,6 @@ def condition_encoder(condition, units=64, text_encoder="mean", name="condition_
     (None, 16)
     """
     condition = conditions_lib.get(condition)
+    units = checks.integer("units", units, low=1)  # was Keras' "`output_dim` must be a positive integer"
     inputs = condition_input(condition)
     return keras.Model(inputs, condition_code(condition, inputs, units, "shared", text_encoder), name=name)

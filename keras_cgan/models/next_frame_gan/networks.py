@@ -25,7 +25,7 @@ from keras import layers
 
 from keras_cgan import checks
 from keras_cgan.layers import check_output_activation, image_output
-from keras_cgan.models.next_frame_gan.defaults import frame_problem
+from keras_cgan.models.next_frame_gan.defaults import frame_problem, scales_problem
 
 
 def _check(frame_shape, context_frames, base_filters):
@@ -120,13 +120,9 @@ def next_frame_discriminator(
     height, width, channels = frame_shape
     if isinstance(scales, (list, tuple, range, np.ndarray)):  # any one-axis sequence; its items checked below
         scales = tuple(scales.tolist() if isinstance(scales, np.ndarray) else scales)
-    if not isinstance(scales, tuple) or not scales or any(
-        not checks.is_integer(s) or s < 1 or height // s < 4 or width // s < 4 for s in scales
-    ):
-        raise ValueError(
-            f"`scales` must be int factors >= 1, a list or tuple, leaving frames of at least 4x4 (frames of {height}x{width} "
-            f"take factors up to {max(1, min(height, width) // 4)}). Received: scales={scales!r}"
-        )
+    problem = scales_problem(height, width, scales)
+    if problem:
+        raise ValueError(f"`scales` {problem}. Received: scales={scales!r}")
     scales = tuple(int(s) for s in scales)
     patch = checks.flag("patch", patch)
     sn = layers.SpectralNormalization if checks.flag("spectral_norm", spectral_norm) else (lambda layer: layer)

@@ -33,8 +33,9 @@ PAPER_FILTERS = defaults.PAPER_FILTERS  # defined beside SMALL_FILTERS, so scrip
 
 def _check(window, filters, kernel_size):
     filters = tuple(checks.integers("filters", filters, low=1))
-    kernel_size = checks.integer("kernel_size", kernel_size, low=1)
     window = check_window(checks.integer("window", window, low=1), len(filters))
+    # At most the window: kernel_size=10**9 was an out-of-memory error 10 s into building.
+    kernel_size = checks.integer("kernel_size", kernel_size, low=1, high=window)
     return window, filters, kernel_size
 
 

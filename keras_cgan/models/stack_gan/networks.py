@@ -41,6 +41,9 @@ def _widths(**values):
     return [checks.integer(name, value, low=1) for name, value in values.items()]
 
 
+LOGVAR_LIMIT = 20.0  # of `logvar_init`: a standard deviation from e**-10 to e**10
+
+
 def condition_augmentation_encoder(
     condition, code_dim=16, units=64, text_encoder="mean", logvar_init=0.0, name="condition_encoder"
 ):
@@ -53,10 +56,12 @@ def condition_augmentation_encoder(
         text_encoder: str. `"mean"` or `"gru"`, for captions.
         logvar_init: float. Initial bias of the log-variance half of the
             stats: `0` starts the augmentation at unit variance (the paper),
-            `-2` at a standard deviation of about 0.37. Defaults to `0.0`.
+            `-2` at a standard deviation of about 0.37; within `[-20, 20]`.
+            Defaults to `0.0`.
     """
     code_dim, units = _widths(code_dim=code_dim, units=units)
-    logvar_init = checks.number("logvar_init", logvar_init, low=None)
+    # A standard deviation of e**10 at most: logvar_init=1e9 built, and its first sample was inf.
+    logvar_init = checks.number("logvar_init", logvar_init, low=-LOGVAR_LIMIT, high=LOGVAR_LIMIT)
     condition = conditions_lib.get(condition)
     inputs = dcgan.condition_input(condition)
     h = dcgan.condition_code(condition, inputs, units, "ca", text_encoder)

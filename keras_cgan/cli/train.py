@@ -424,11 +424,7 @@ def _plan(args, family, out, saved, strategy, chief):
     if epochs < trained:
         raise ValueError(f"--epochs {epochs}: the run in {out} has trained {trained} epochs; give more to train on.")
     if data_path:  # the built-in set's options do not describe a folder
-        unused = [key for key, _ in args.overrides if key in family.synthetic_options]
-        if unused:
-            raise ValueError(
-                f"--set {unused[0]}: an option of the built-in data, unused with --data {data_path}; leave it out."
-            )
+        _refuse_built_in_options(args, family, data_path)  # a resumed run's folder: --data was checked early
         data_options = {k: v for k, v in data_options.items() if k not in family.synthetic_options}
     data_section = {"path": data_path, "batch_size": batch_size, **data_options}
     early = {"family": family.name, "model": dict(options), "data": dict(data_section)}
@@ -460,13 +456,22 @@ def _out(args, family):
     return os.path.abspath(args.out or os.path.join("runs", family.name))
 
 
+def _refuse_built_in_options(args, family, data_path):
+    """A `ValueError` naming the first `--set` option of the built-in data given to train on the folder `data_path`."""
+    unused = [key for key, _ in args.overrides if key in family.synthetic_options]
+    if unused:
+        raise ValueError(
+            f"--set {unused[0]}: an option of the built-in data, unused with --data {data_path}; leave it out."
+        )
+
+
 def check_train(args):
     """The checks of `keras-cgan train` that need neither TensorFlow nor the run and data folders (`ValueError`).
 
     The counts (`--epochs`, ...) and every `--size`, `--filters` and `--set`
-    option: name, type, range, allowed values, and the family's `check` of
-    them together (unless a run is resumed: its config.json holds the
-    others). `keras-cgan` runs it before it imports TensorFlow, so a bad
+    option: name, type, range, allowed values, no option of the built-in
+    data with `--data`, and the family's `check` of them together (unless a
+    run is resumed: its config.json holds the others). `keras-cgan` runs it before it imports TensorFlow, so a bad
     option is refused in about a second.
     """
     for flag in ("epochs", "batch_size", "per_replica_batch_size", "steps_per_epoch"):
@@ -476,6 +481,8 @@ def check_train(args):
     family = _recipes().get(args.family)
     resumed = args.resume and os.path.isfile(run_folder.path(_out(args, family), run_folder.CONFIG))
     options, data_options = _options(args, family, None)  # `_plan` takes them again, over a resumed run's values
+    if args.data:
+        _refuse_built_in_options(args, family, os.path.abspath(args.data))
     if family.check and not resumed:
         family.check(options, data_options, args.data is None)
 

@@ -33,8 +33,13 @@ def _sizes(options):
 
 
 def check(options, data_options, built_in):
-    """The stage sizes (`Family.check`)."""
+    """The stage sizes, and the side the built-in tag faces are drawn at (`Family.check`)."""
+    from keras_cgan.data import synthetic_faces
+
     _sizes(options)
+    problem = built_in and synthetic_faces.size_problem(options["size"])
+    if problem:
+        raise ValueError(f"--size {options['size']}: the built-in tag {problem}; give --size 16, 32, 64...")
 
 
 def load_data(path, options, data_options, batch_size, seed):
@@ -44,10 +49,7 @@ def load_data(path, options, data_options, batch_size, seed):
     if path is not None:
         data = cgan.load_data(path, options, data_options, batch_size, seed, family=FAMILY)
         return Data(data.train, data.steps, data.preview, dict(data.derived, num_classes=None), data.info)
-    size = options["size"]
-    if size % 16:
-        raise ValueError(f"--size {size}: the built-in tag faces are drawn at multiples of 16.")
-    tags, images, _, _ = synthetic_faces.load(data_options["faces"], seed, size)
+    tags, images, _, _ = synthetic_faces.load(data_options["faces"], seed, options["size"])  # checked (`check`)
     cgan._check_batch(len(tags), batch_size, "the built-in tag faces")
     vocabulary = list(synthetic_faces.condition().vocabulary)
     preview = synthetic_faces.tags_of(*synthetic_faces.grid_pairs())  # 36 tag sets, hair by row

@@ -952,9 +952,13 @@ def parse_condition(config, text, count):
 
 
 def check_sample(args):
-    """`-n` of `keras-cgan sample` (`ValueError`); `keras-cgan` checks it before it imports TensorFlow."""
+    """`-n` and `--run` of `keras-cgan sample` (`ValueError`); `keras-cgan` checks them before it imports TensorFlow.
+
+    Returns the run's config.
+    """
     if args.n is not None and args.n < 1:
         raise ValueError(f"-n must be >= 1. Received: {args.n}")
+    return run_folder.read_config(os.path.abspath(args.run))
 
 
 @errors_to_status((ValueError, OSError))
@@ -962,9 +966,8 @@ def run_sample(args):
     """Runs `keras-cgan sample`; returns the exit status."""
     from keras_cgan.data import image_folder, paired_images
 
-    check_sample(args)
+    config = check_sample(args)
     run = os.path.abspath(args.run)
-    config = run_folder.read_config(run)
     if args.condition is not None:
         conditions, targets = parse_condition(config, args.condition, args.n or 8), None
     else:
@@ -985,24 +988,24 @@ def run_sample(args):
     return 0
 
 
-def export_run(args):
-    """`keras-cgan export --run DIR --format F [-o OUT] [--version N] [--quantization Q]`: exports its generator."""
-    from keras_cgan import export
+def check_export_run(args):
+    """The checks of `export --run` before its run loads (`ValueError`); returns `(run, out, representative_data)`.
 
+    `out` is `-o` (or the export/ folder's SavedModel base folder), or
+    `None` for a free name in the run's export/ folder.
+    """
     if args.export_command is not None:
         raise ValueError("give either --run DIR --format F, or an export subcommand with a model file, not both.")
     if args.format is None:
         raise ValueError(f"--run needs --format, one of {EXPORT_FORMATS}.")
-    from keras_cgan.cli.export import ENDINGS, calibration, check_flags, check_output, representative_data
+    from keras_cgan.cli.export import check_flags, check_output, representative_data
 
     check_flags(args.format, args)
-    quantization = getattr(args, "quantization", None) or "none"
     version = getattr(args, "version", None)
     representative = representative_data(args)
     run = os.path.abspath(args.run)
     run_folder.read_config(run)  # a --run that is no run folder is named first
     out = args.run_output
-    extension = ENDINGS.get(args.format)
     if out is not None:  # checked before the model is loaded
         check_output(out, args.format, args.overwrite, version=version)
     elif problem := checks.folder_problem(os.path.join(run, "export")):
@@ -1010,10 +1013,22 @@ def export_run(args):
     elif args.format == "savedmodel":
         out = os.path.join(run, "export", "saved_model")  # versioned sub-folders: never overwritten unasked
         check_output(out, args.format, args.overwrite, version=version)  # an existing --version
+    return run, out, representative
+
+
+def export_run(args):
+    """`keras-cgan export --run DIR --format F [-o OUT] [--version N] [--quantization Q]`: exports its generator."""
+    from keras_cgan import export
+    from keras_cgan.cli.export import ENDINGS, calibration
+
+    run, out, representative = check_export_run(args)
+    quantization = getattr(args, "quantization", None) or "none"
+    version = getattr(args, "version", None)
     generator = served_generator(load_run(run, command="export")[2], f"keras-cgan export: warning: --run {run}")
     if representative is not None:
         representative = calibration(generator, representative, args.representative_data)
     if out is None:
+        extension = ENDINGS[args.format]
         out = os.path.join(run, "export", "generator" + extension)
         if os.path.exists(out):
             out = run_folder.free_name(os.path.dirname(out), "generator", extension)

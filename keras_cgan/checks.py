@@ -540,3 +540,31 @@ def user_stacklevel():
     while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(roots):
         level, frame = level + 1, frame.f_back
     return level
+
+
+# The layout of TF Serving's model base path: numbered version folders, each a SavedModel. Here, without
+# TensorFlow, for `export.to_saved_model` and the `-o` checks of `keras-cgan export` made before it loads.
+
+
+def next_version(path):
+    """1 + the highest numbered version folder under `path` (1 if none); a `ValueError` if it cannot be listed."""
+    if not os.path.isdir(path):
+        return 1
+    try:
+        names = os.listdir(path)
+    except PermissionError:  # a folder one may write in but not list (chmod 300)
+        raise ValueError(
+            f"`path`: no permission to list the folder {path!r}, to find its next free version; make it readable "
+            "(chmod u+rx), or give `version=`."
+        ) from None
+    return max((int(name) for name in names if name.isdigit()), default=0) + 1
+
+
+def is_saved_model(path):
+    """Whether `path` is itself a SavedModel (a version folder), not the base folder of version folders."""
+    return os.path.isfile(os.path.join(path, "saved_model.pb"))
+
+
+def named_as_version(path, version=None):
+    """Whether `path`, given as a base folder without a `version`, is a new folder named as a version (`serving/1`)."""
+    return version is None and os.path.basename(os.path.normpath(path)).isdigit() and next_version(path) == 1

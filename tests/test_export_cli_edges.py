@@ -123,3 +123,12 @@ def test_json_with_no_check_says_why_and_what_to_give(tmp_path, capsys):
         "report, which --no-check skips); leave out --no-check to check the export and print its report as JSON, "
         "or --json to write it unchecked.\n"
     )
+
+
+def test_the_early_checks_keep_the_exporters_values():
+    # `keras-cgan export` checks --opset and --quantization before TensorFlow loads, with copies of these.
+    from keras_cgan import export
+    from keras_cgan.cli import export as export_cli
+
+    assert export_cli.OPSETS == export.SUPPORTED_OPSETS
+    assert export_cli.QUANTIZATIONS == ("none",) + export.QUANTIZATIONS[1:]

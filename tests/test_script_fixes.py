@@ -279,10 +279,13 @@ def test_examples_name_a_model_setting_out_of_range(name, argv, error, tmp_path,
     assert error_of(example.main, argv + ["--out", out], capsys).endswith(error)
 
 
-def test_export_scripts_import_tensorflow_under_the_quiet_start(monkeypatch, capsys):
+def test_export_scripts_import_tensorflow_under_the_quiet_start(monkeypatch, capsys, tmp_path):
     # `python export/to_onnx.py ...` printed TensorFlow's start-up lines (absl's notice, oneDNN) although it sets
     # TF_CPP_MIN_LOG_LEVEL=2: it imports the API under `_quiet_tensorflow_start`, as the `keras-cgan` command does.
     import contextlib
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "g.keras").write_bytes(b"")  # the options are checked first: a model file that exists
 
     import keras_cgan
     from keras_cgan.cli import export as export_cli

@@ -905,13 +905,51 @@ BEFORE_TENSORFLOW = [
      "stages=3) need 2 epochs >= 0 in increasing order, the (0-based) epoch each later stage starts at, e.g. [8, 14]."),
     (["train", "stack_gan", "--set", "grow_at=[]"], "train: error: --set grow_at=[]: 3 stages"),
     (["train", "stack_gan", "--set", "grow_at=[-1,2]"], "train: error: --set grow_at=[-1, 2]: 3 stages"),
-    (["train", "stack_gan", "--set", "stages=2", "--size", "32", "--set", "grow_at=[8,14]"],
-     "train: error: --set grow_at=[8, 14]: 2 stages (--set stages=2) need 1 epoch >= 0 in increasing order"),
+    (["train", "stack_gan", "--set", "stages=2", "--size", "32", "--set", "grow_at=[3,5]"],
+     "train: error: --set grow_at=[3, 5]: 2 stages (--set stages=2) need 1 epoch >= 0 in increasing order"),
     # Ignored with the built-in tasks; with --data refused once TensorFlow had loaded.
     (["train", "pix2pix", "--set", "channels=2"], "train: error: --set channels=2: the channels a --data folder's "
      "images are read with, 1, 3 or 4; the built-in tasks make their own: leave it out."),
     (["train", "pix2pix", "--set", "channels=2", "--data", "RUN"], "train: error: --set channels=2: the channels"),
+    # Refused once TensorFlow had loaded (the built-in data's options with --data, in `_plan`; the faces' side in
+    # `synthetic_faces`; the export checks in `_export`), or the data or model had loaded (the paths).
+    (["train", "next_frame_gan", "--data", "RUN/clips", "--set", "length=6"],
+     "train: error: --set length: an option of the built-in data, unused with --data RUN/clips; leave it out."),
+    (["train", "stack_gan", "--size", "8", "--set", "stages=2"], "train: error: --size 8: the built-in tag faces are "
+     "drawn on a 16x16 grid scaled up by whole pixels, at multiples of 16; give --size 16, 32, 64..."),
+    (["export", "onnx", "missing.keras", "-o", "RUN/g.onnx"], "export: error: missing.keras: no such file; give"),
+    (["export", "onnx", "missing.keras", "-o", "RUN/g.onnx", "--no-check", "--json"],
+     "export: error: --json: with --no-check there is no report to print"),
+    (["export", "onnx", "missing.keras", "-o", "RUN/g.onnx", "--opset", "99"],
+     "export: error: --opset 99: give one of 17, 18."),
+    (["export", "savedmodel", "missing.keras", "-o", "RUN/1"], "export: error: -o RUN/1 looks like a version folder"),
+    (["export", "--run", "RUN", "--format", "onnx"], "export: error: --run RUN: no such folder."),
+    (["to_onnx.py", "missing.keras", "-o", "RUN/g.onnx"], "to_onnx.py: error: missing.keras: no such file; give"),
+    (["to_tflite.py", "missing.keras", "-o", "RUN/g.tflite", "--no-check", "--json"],
+     "to_tflite.py: error: --json: with --no-check there is no report to print"),
+    (["check_parity.py", "missing.keras", "RUN/g.onnx"], "check_parity.py: error: missing.keras: no such file; give"),
+    (["sample", "--run", "RUN"], "sample: error: --run RUN: no such folder."),
+    (["translate", "--run", "RUN", "in.png", "RUN/out.png"], "translate: error: --run RUN: no such folder."),
+    (["rollout", "--run", "RUN", "clip", "-o", "RUN/r.gif"], "rollout: error: --run RUN: no such folder."),
+    (["enhance", "missing.wav", "-o", "RUN/o.wav", "--model", "RUN"], "enhance: error: missing.wav: no such file"),
 ]
+# The export/*.py scripts (`script_main`) in the list above, by name.
+SCRIPTS = {"to_onnx.py": "onnx", "to_tflite.py": "tflite", "to_savedmodel.py": "savedmodel", "check_parity.py": "parity"}
+
+
+def run_command(command):
+    """`keras-cgan COMMAND...`, or the export/*.py script `command[0]`; returns the exit status."""
+    if command[0] not in SCRIPTS:
+        return main(command)
+    from keras_cgan.cli.export import script_main
+
+    sys.argv[0] = command[0]  # the name its error lines start with
+    return script_main(SCRIPTS[command[0]], command[1:])
+
+
+def said(expected, run):
+    """The error line `expected` (a script's, or `keras-cgan`'s without its name) with RUN the run folder."""
+    return (expected if expected.split(":")[0] in SCRIPTS else f"keras-cgan {expected}").replace("RUN", run)
 
 
 @pytest.mark.parametrize("command, expected", BEFORE_TENSORFLOW)
@@ -920,10 +958,11 @@ def test_a_bad_option_is_refused_before_tensorflow_is_imported(command, expected
 
     # The error came once TensorFlow had loaded, 5-8 s after the command started.
     monkeypatch.setattr(keras_cgan, "import_api", lambda: pytest.fail("imported the API (TensorFlow) first"))
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
     run = str(tmp_path / "run")
     command = [a.replace("RUN", run) for a in command]
-    assert main(command + (["--out", run] if command[0] in ("train", "quickstart") else [])) == 2
-    assert f"keras-cgan {expected}" in capsys.readouterr().err
+    assert run_command(command + (["--out", run] if command[0] in ("train", "quickstart") else [])) == 2
+    assert said(expected, run) in capsys.readouterr().err
     assert not os.path.exists(run)
 
 
@@ -935,14 +974,19 @@ def test_the_bad_options_are_refused_in_a_process_without_tensorflow(tmp_path):
     code = (
         "import sys\n"
         "sys.argv = ['keras-cgan']\n"
+        "from keras_cgan.cli.export import script_main\n"
         "from keras_cgan.cli.main import main\n"
-        f"print([main(command) for command in {commands!r}])\n"
+        f"scripts = {SCRIPTS!r}\n"
+        "def run(c):  # as run_command\n"
+        "    sys.argv[0] = c[0]\n"
+        "    return script_main(scripts[c[0]], c[1:]) if c[0] in scripts else main(c)\n"
+        f"print([run(command) for command in {commands!r}])\n"
         "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.stdout.splitlines() == [str([2] * len(BEFORE_TENSORFLOW)), "[]"], (proc.stdout, proc.stderr[-2000:])
     for _, expected in BEFORE_TENSORFLOW:
-        assert f"keras-cgan {expected}" in proc.stderr
+        assert said(expected, run) in proc.stderr
 
 
 def test_a_resumed_run_checks_the_family_options_with_its_own(tmp_path):

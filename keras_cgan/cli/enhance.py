@@ -54,17 +54,23 @@ def add_enhance_subcommand(subparsers, help=None):
         help="The model's pre-emphasis: read from the model, as --sample-rate (0.95 if not stored).",
     )
     parser.add_argument("--overwrite", action="store_true", help="Replace output files that exist.")
-    parser.set_defaults(func=run_enhance, check=_check_numbers)
+    parser.set_defaults(func=run_enhance, check=_check)
     return parser
+
+
+def _paths(args):
+    """`[(input wav, output wav)]` by their names (`ValueError`); without TensorFlow."""
+    from keras_cgan.cli.files import input_output_pairs
+
+    return input_output_pairs(args.input, args.output, (".wav",), "wav files", f"--output {args.output}",
+                              overwrite=args.overwrite, output_extensions=(".wav",), exists_label="--output: ")
 
 
 def _pairs(args):
     """`[(input wav, output wav)]`, checked before the model is loaded."""
-    from keras_cgan.cli.files import input_output_pairs
     from keras_cgan.data import audio
 
-    pairs = input_output_pairs(args.input, args.output, (".wav",), "wav files", f"--output {args.output}",
-                               overwrite=args.overwrite, output_extensions=(".wav",), exists_label="--output: ")
+    pairs = _paths(args)
     for noisy, _ in pairs:
         audio.check_wav(noisy)  # a bad file is named before any work
     return pairs
@@ -164,8 +170,9 @@ def _tflite_runtime(path):
     return runtimes.TFLiteRuntime(path, num_threads=1)
 
 
-def _check_numbers(args):
-    """The numbers of `enhance` (`ValueError`); `keras-cgan` checks them before it imports TensorFlow."""
+def _check(args):
+    """The numbers of `enhance`, the paths and `--model`'s (`ValueError`); `keras-cgan` checks them before it imports
+    TensorFlow."""
     if args.hop is not None and args.hop < 1:
         raise ValueError(f"--hop must be >= 1. Received: {args.hop}")
     if args.batch_size < 1:
@@ -174,6 +181,9 @@ def _check_numbers(args):
         raise ValueError(f"--sample-rate must be >= 1. Received: {args.sample_rate}")
     if args.preemphasis is not None and not 0 <= args.preemphasis < 1:  # nan matched any model's
         raise ValueError(f"--preemphasis must be a number >= 0 and < 1. Received: {args.preemphasis}")
+    _paths(args)
+    if not os.path.exists(args.model):  # as `_enhancer` says it
+        raise ValueError(f"--model {args.model}: no such file or folder; give {_MODELS}.")
 
 
 @errors_to_status((ValueError, OSError), command="enhance")
@@ -182,7 +192,7 @@ def run_enhance(args):
     from keras_cgan.cli.files import make_output_folder
     from keras_cgan.data import audio
 
-    _check_numbers(args)
+    _check(args)
     pairs = _pairs(args)
     enhance, rate = _enhancer(args)
     make_output_folder(os.path.dirname(pairs[0][1]), f"--output {args.output}")  # an output folder given, new or not

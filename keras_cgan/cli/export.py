@@ -34,6 +34,7 @@ COMMANDS = {
 }
 ENDINGS = {"onnx": ".onnx", "tflite": ".tflite"}  # in any case: `-o G.ONNX` too
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+OPSETS = (17, 18)  # `export.SUPPORTED_OPSETS`, here without TensorFlow
 _MODEL_HELP = "A generator (or whole GAN) `.keras` file."
 
 
@@ -146,7 +147,7 @@ def add_export_subcommand(subparsers, help=None):
     for command, description in COMMANDS.items():
         sub = formats.add_parser(command, help=description, description=description, formatter_class=HelpFormatter)
         add_arguments(sub, command, nested=True)
-    parser.set_defaults(func=run_export)
+    parser.set_defaults(func=run_export, check=check_export)
     return parser
 
 
@@ -220,7 +221,7 @@ def check_output(output, fmt, overwrite, version=None):
     """
     label = f"-o {output}"
     if fmt == "savedmodel":
-        from keras_cgan.export.saved_model import is_saved_model, named_as_version, next_version
+        from keras_cgan.checks import is_saved_model, named_as_version, next_version
 
         base, name = os.path.split(os.path.normpath(output))
         if named_as_version(output, version):  # to_saved_model's warning, in the flags' words
@@ -321,16 +322,21 @@ def calibration(model, data, file):
     return tflite.representative_samples(generator, data, what=label)
 
 
-def _export(args):
-    from keras_cgan import export
+def check_export(args):
+    """The checks of an export that need no TensorFlow (`ValueError`): its flags, `-o`, the model file, and more.
 
+    `keras-cgan export` and the `export/*.py` scripts run it before they
+    import TensorFlow, so a bad option is refused at once; `_export` runs it
+    again before it loads the model. Returns the arrays of
+    `--representative-data` (or `None`).
+    """
     command = args.export_command
     if getattr(args, "run", None) or command is None:
-        from keras_cgan.cli.train import export_run
+        from keras_cgan.cli.train import check_export_run
 
         if not getattr(args, "run", None):
             raise ValueError("give an export subcommand (savedmodel, onnx, tflite, parity) or --run DIR --format F.")
-        return export_run(args)
+        return check_export_run(args)[2]
     if os.path.isdir(args.model):  # the exporters said "Model file not found"
         from keras_cgan.cli import run_folder
 
@@ -346,9 +352,28 @@ def _export(args):
         raise ValueError(f"--format {given} and the {command} subcommand name two formats; give one "
                          f"(--format goes with --run).")
     check_flags(command, args)  # those given before the format too
+    if command == "onnx" and getattr(args, "opset", None) not in (None, *OPSETS):  # to_onnx's check, as a flag
+        raise ValueError(f"--opset {args.opset}: give one of {', '.join(map(str, OPSETS))}.")
     representative = representative_data(args)  # refused without --quantization int8 (was ignored by onnx)
     if command == "parity":
         check_model(args.model, command)
+        return representative
+    args.output = output_of(args, command)
+    check_output(args.output, command, args.overwrite, version=getattr(args, "version", None))
+    check_model(args.model, command)
+    return representative
+
+
+def _export(args):
+    from keras_cgan import export
+
+    command = args.export_command
+    representative = check_export(args)
+    if getattr(args, "run", None):
+        from keras_cgan.cli.train import export_run
+
+        return export_run(args)
+    if command == "parity":
         return export.check_parity(
             args.model,
             args.exported,
@@ -357,17 +382,12 @@ def _export(args):
             raise_on_failure=False,
         )
     check = not args.no_check
-    args.output = output_of(args, command)
-    check_output(args.output, command, args.overwrite, version=getattr(args, "version", None))
-    check_model(args.model, command)
     if command == "savedmodel":  # without --version, a new version folder
         return export.to_saved_model(
             args.model, args.output, version=args.version, check=check, overwrite=args.overwrite
         )
     if command == "onnx":
         args.opset = 17 if args.opset is None else args.opset  # given before `onnx` or not at all
-        if args.opset not in export.SUPPORTED_OPSETS:  # to_onnx's check, in the flag's words
-            raise ValueError(f"--opset {args.opset}: give one of {', '.join(map(str, export.SUPPORTED_OPSETS))}.")
         return export.to_onnx(args.model, args.output, opset=args.opset, check=check, overwrite=args.overwrite)
     quantization = None if args.quantization == "none" else args.quantization
     model = args.model
@@ -433,6 +453,11 @@ def script_main(command, argv=None):
     add_arguments(parser, command)
     args = parser.parse_args(argv)
     args.export_command = command
+    try:  # a bad option is refused at once, as by the `keras-cgan` command
+        check_export(args)
+    except (ValueError, OSError) as error:
+        print(f"{os.path.basename(sys.argv[0])}: error: {error}", file=sys.stderr)
+        return 2
     try:  # TensorFlow loads here, its start-up lines kept back as by the `keras-cgan` command
         with keras_cgan._quiet_tensorflow_start():
             keras_cgan.import_api()

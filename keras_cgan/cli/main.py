@@ -81,7 +81,7 @@ def main(argv=None):
         args = parser.parse_args(argv)
         command = args.command
         # What a command checks without TensorFlow (its sub-parser's `check`), so a bad option is refused at once.
-        if getattr(args, "check", None) and errors_to_status()(args.check)(args) == 2:
+        if getattr(args, "check", None) and errors_to_status((ValueError, OSError))(args.check)(args) == 2:
             return 2
         with keras_cgan._quiet_tensorflow_start():
             keras_cgan.import_api()  # every serializable class registered before a command loads a model

@@ -34,7 +34,7 @@ def add_rollout_subcommand(subparsers, help=None):
     p.add_argument("--start", type=int, default=0, help="first context frame of the clip (default 0)")
     p.add_argument("--seed", type=seed, default=0, help="seed of the noise (default 0)")
     p.add_argument("--overwrite", action="store_true", help="replace the GIF if it exists")
-    p.set_defaults(func=run_rollout, check=_check_numbers)
+    p.set_defaults(func=run_rollout, check=_check)
     return p
 
 
@@ -54,28 +54,32 @@ def _clip(path, channels, size):
     return frames
 
 
-def _check_numbers(args):
-    """`--steps` and `--start` (`ValueError`); `keras-cgan` checks them before it imports TensorFlow."""
+def _check(args):
+    """What `rollout` checks before the clip and the model load (`ValueError`); returns the run's config.
+
+    `keras-cgan` runs it before it imports TensorFlow: the numbers, the run
+    folder, the output and the clip's path.
+    """
+    from keras_cgan.cli import run_folder
+
     if args.steps < 1 or args.start < 0:
         raise ValueError(f"--steps must be >= 1 and --start >= 0. Received: --steps {args.steps} --start {args.start}")
+    config = run_folder.read_config(os.path.abspath(args.run))
+    if config["family"] != "next_frame_gan":
+        raise ValueError(f"--run {args.run}: a {config['family']} run; rollout takes a next_frame_gan run.")
+    if not args.output.lower().endswith(".gif"):
+        raise ValueError(f"--output {args.output}: give a .gif file name.")
+    check_output_file(os.path.abspath(args.output), f"--output {args.output}", args.overwrite, "a .gif file name")
+    if not os.path.exists(args.clip):
+        raise ValueError(f"{args.clip}: no such file or folder.")
+    return config
 
 
 @errors_to_status((ValueError, OSError), command="rollout")
 def run_rollout(args):
     """Runs `keras-cgan rollout`; returns the exit status (2 with an `error:` line for bad input)."""
-    from keras_cgan.cli import run_folder
-
-    run = os.path.abspath(args.run)
-    config = run_folder.read_config(run)
-    if config["family"] != "next_frame_gan":
-        raise ValueError(f"--run {args.run}: a {config['family']} run; rollout takes a next_frame_gan run.")
-    _check_numbers(args)
-    out = os.path.abspath(args.output)
-    if not out.lower().endswith(".gif"):
-        raise ValueError(f"--output {args.output}: give a .gif file name.")
-    check_output_file(out, f"--output {args.output}", args.overwrite, "a .gif file name")
-    if not os.path.exists(args.clip):
-        raise ValueError(f"{args.clip}: no such file or folder.")
+    config = _check(args)
+    run, out = os.path.abspath(args.run), os.path.abspath(args.output)
     model = config["model"]
     context, size = int(model["context"]), int(model["size"])
     frames = _clip(args.clip, int(model["channels"]), size)

@@ -65,7 +65,7 @@ def read_config(run, flag="--run"):
         raise ValueError(f"{flag} {run}: a file, not a run folder; give {hint}.")
     if not os.path.isdir(run):
         raise ValueError(f"{flag} {run}: no such folder.")
-    from keras_cgan.export import files  # here: the package imports TensorFlow
+    from keras_cgan.export import files
 
     files.check_readable(run, f"{flag} {run}")  # one that cannot be listed would seem to have no config.json
     file = path(run, CONFIG)

@@ -424,11 +424,7 @@ def _plan(args, family, out, saved, strategy, chief):
     if epochs < trained:
         raise ValueError(f"--epochs {epochs}: the run in {out} has trained {trained} epochs; give more to train on.")
     if data_path:  # the built-in set's options do not describe a folder
-        unused = [key for key, _ in args.overrides if key in family.synthetic_options]
-        if unused:
-            raise ValueError(
-                f"--set {unused[0]}: an option of the built-in data, unused with --data {data_path}; leave it out."
-            )
+        _refuse_built_in_options(args, family, data_path)  # a resumed run's folder: --data was checked early
         data_options = {k: v for k, v in data_options.items() if k not in family.synthetic_options}
     data_section = {"path": data_path, "batch_size": batch_size, **data_options}
     early = {"family": family.name, "model": dict(options), "data": dict(data_section)}
@@ -460,13 +456,22 @@ def _out(args, family):
     return os.path.abspath(args.out or os.path.join("runs", family.name))
 
 
+def _refuse_built_in_options(args, family, data_path):
+    """A `ValueError` naming the first `--set` option of the built-in data given to train on the folder `data_path`."""
+    unused = [key for key, _ in args.overrides if key in family.synthetic_options]
+    if unused:
+        raise ValueError(
+            f"--set {unused[0]}: an option of the built-in data, unused with --data {data_path}; leave it out."
+        )
+
+
 def check_train(args):
     """The checks of `keras-cgan train` that need neither TensorFlow nor the run and data folders (`ValueError`).
 
     The counts (`--epochs`, ...) and every `--size`, `--filters` and `--set`
-    option: name, type, range, allowed values, and the family's `check` of
-    them together (unless a run is resumed: its config.json holds the
-    others). `keras-cgan` runs it before it imports TensorFlow, so a bad
+    option: name, type, range, allowed values, no option of the built-in
+    data with `--data`, and the family's `check` of them together (unless a
+    run is resumed: its config.json holds the others). `keras-cgan` runs it before it imports TensorFlow, so a bad
     option is refused in about a second.
     """
     for flag in ("epochs", "batch_size", "per_replica_batch_size", "steps_per_epoch"):
@@ -476,6 +481,8 @@ def check_train(args):
     family = _recipes().get(args.family)
     resumed = args.resume and os.path.isfile(run_folder.path(_out(args, family), run_folder.CONFIG))
     options, data_options = _options(args, family, None)  # `_plan` takes them again, over a resumed run's values
+    if args.data:
+        _refuse_built_in_options(args, family, os.path.abspath(args.data))
     if family.check and not resumed:
         family.check(options, data_options, args.data is None)
 
@@ -947,9 +954,13 @@ def parse_condition(config, text, count):
 
 
 def check_sample(args):
-    """`-n` of `keras-cgan sample` (`ValueError`); `keras-cgan` checks it before it imports TensorFlow."""
+    """`-n` and `--run` of `keras-cgan sample` (`ValueError`); `keras-cgan` checks them before it imports TensorFlow.
+
+    Returns the run's config.
+    """
     if args.n is not None and args.n < 1:
         raise ValueError(f"-n must be >= 1. Received: {args.n}")
+    return run_folder.read_config(os.path.abspath(args.run))
 
 
 @errors_to_status((ValueError, OSError))
@@ -957,9 +968,8 @@ def run_sample(args):
     """Runs `keras-cgan sample`; returns the exit status."""
     from keras_cgan.data import image_folder, paired_images
 
-    check_sample(args)
+    config = check_sample(args)
     run = os.path.abspath(args.run)
-    config = run_folder.read_config(run)
     if args.condition is not None:
         conditions, targets = parse_condition(config, args.condition, args.n or 8), None
     else:
@@ -980,24 +990,24 @@ def run_sample(args):
     return 0
 
 
-def export_run(args):
-    """`keras-cgan export --run DIR --format F [-o OUT] [--version N] [--quantization Q]`: exports its generator."""
-    from keras_cgan import export
+def check_export_run(args):
+    """The checks of `export --run` before its run loads (`ValueError`); returns `(run, out, representative_data)`.
 
+    `out` is `-o` (or the export/ folder's SavedModel base folder), or
+    `None` for a free name in the run's export/ folder.
+    """
     if args.export_command is not None:
         raise ValueError("give either --run DIR --format F, or an export subcommand with a model file, not both.")
     if args.format is None:
         raise ValueError(f"--run needs --format, one of {EXPORT_FORMATS}.")
-    from keras_cgan.cli.export import ENDINGS, calibration, check_flags, check_output, representative_data
+    from keras_cgan.cli.export import check_flags, check_output, representative_data
 
     check_flags(args.format, args)
-    quantization = getattr(args, "quantization", None) or "none"
     version = getattr(args, "version", None)
     representative = representative_data(args)
     run = os.path.abspath(args.run)
     run_folder.read_config(run)  # a --run that is no run folder is named first
     out = args.run_output
-    extension = ENDINGS.get(args.format)
     if out is not None:  # checked before the model is loaded
         check_output(out, args.format, args.overwrite, version=version)
     elif problem := checks.folder_problem(os.path.join(run, "export")):
@@ -1005,10 +1015,22 @@ def export_run(args):
     elif args.format == "savedmodel":
         out = os.path.join(run, "export", "saved_model")  # versioned sub-folders: never overwritten unasked
         check_output(out, args.format, args.overwrite, version=version)  # an existing --version
+    return run, out, representative
+
+
+def export_run(args):
+    """`keras-cgan export --run DIR --format F [-o OUT] [--version N] [--quantization Q]`: exports its generator."""
+    from keras_cgan import export
+    from keras_cgan.cli.export import ENDINGS, calibration
+
+    run, out, representative = check_export_run(args)
+    quantization = getattr(args, "quantization", None) or "none"
+    version = getattr(args, "version", None)
     generator = served_generator(load_run(run, command="export")[2], f"keras-cgan export: warning: --run {run}")
     if representative is not None:
         representative = calibration(generator, representative, args.representative_data)
     if out is None:
+        extension = ENDINGS[args.format]
         out = os.path.join(run, "export", "generator" + extension)
         if os.path.exists(out):
             out = run_folder.free_name(os.path.dirname(out), "generator", extension)

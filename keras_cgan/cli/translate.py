@@ -35,7 +35,7 @@ def add_translate_subcommand(subparsers, help=None):
         help="translate at the run's image size and resize the result back (default: the image's own size)",
     )
     p.add_argument("--overwrite", action="store_true", help="replace output files that exist")
-    p.set_defaults(func=run_translate)
+    p.set_defaults(func=run_translate, check=_check)
     return p
 
 
@@ -93,17 +93,29 @@ def _write(path, image):
     image_folder.write_image(Image.fromarray(array), path)
 
 
+def _check(args):
+    """The run folder and the input's path (`ValueError`); `keras-cgan` checks them before it imports TensorFlow.
+
+    Returns the run's config.
+    """
+    from keras_cgan.cli import run_folder
+
+    config = run_folder.read_config(os.path.abspath(args.run))
+    if config["family"] != "pix2pix":
+        raise ValueError(f"--run {args.run}: a {config['family']} run; translate takes a pix2pix run.")
+    if not os.path.exists(args.input):  # as `_pairs` says it, once the image reader has loaded
+        raise ValueError(f"{args.input}: no such file or folder.")
+    return config
+
+
 @errors_to_status((ValueError, OSError), command="translate")
 def run_translate(args):
     """Runs `keras-cgan translate`; returns the exit status (2 with an `error:` line for bad input)."""
-    from keras_cgan.cli import run_folder
     from keras_cgan.cli.files import make_output_folder
     from keras_cgan.data import paired_images
 
+    config = _check(args)
     run = os.path.abspath(args.run)
-    config = run_folder.read_config(run)
-    if config["family"] != "pix2pix":
-        raise ValueError(f"--run {args.run}: a {config['family']} run; translate takes a pix2pix run.")
     pairs = _pairs(args)
     sizes = {}
     for source, _ in pairs:

@@ -17,10 +17,10 @@ Example:
 """
 
 import numpy as np
-import tensorflow as tf
 
 from keras_cgan import checks
-from keras_cgan.conditions import TagsCondition
+
+GRID = 16  # the side every face is drawn on, scaled up by whole pixels
 
 COLOURS = {
     "black": (25, 25, 25),
@@ -48,7 +48,26 @@ RIGHT_EYE = (8, 10, 10, 12)
 
 def condition(mismatch="other"):
     """The `TagsCondition` over the 12 tags (6 hair then 6 eye colours); `mismatch` as `TagsCondition`'s."""
+    from keras_cgan.conditions import TagsCondition
+
     return TagsCondition(list(VOCABULARY), mismatch=mismatch)
+
+
+def size_problem(size):
+    """Why faces cannot be drawn `size` pixels a side, as text; `None` if they can (a multiple of `GRID`).
+
+    The rule `render` holds `size` to, without TensorFlow: `keras-cgan
+    train stack_gan` checks its `--size` with it before TensorFlow is
+    imported.
+
+    >>> size_problem(32) is None
+    True
+    >>> print(size_problem(24))
+    faces are drawn on a 16x16 grid scaled up by whole pixels, at multiples of 16
+    """
+    if checks.is_integer(size) and size >= GRID and size % GRID == 0:
+        return None
+    return f"faces are drawn on a {GRID}x{GRID} grid scaled up by whole pixels, at multiples of {GRID}"
 
 
 def tags_of(hair, eyes):
@@ -90,10 +109,11 @@ def render(hair, eyes, rng, size=16):
     width = rng.integers(1, 3)
     canvas[12 + rng.integers(0, 2), 8 - width : 8 + width] = (170, 50, 60)
     image = canvas / 127.5 - 1.0
-    if size != 16:
-        if size % 16:
-            raise ValueError(f"`size` must be a multiple of 16. Received: size={size}")
-        image = np.repeat(np.repeat(image, size // 16, 0), size // 16, 1)
+    if size != GRID:
+        problem = size_problem(size)
+        if problem:
+            raise ValueError(f"`size`: {problem}; give one (16, 32, ...). Received: size={size!r}")
+        image = np.repeat(np.repeat(image, size // GRID, 0), size // GRID, 1)
     return image.clip(-1.0, 1.0).astype("float32")
 
 
@@ -118,6 +138,8 @@ def load(n=4096, seed=0, size=16, pairs=None):
 
 def dataset(batch_size=64, n=4096, seed=0, size=16):
     """A shuffled `tf.data.Dataset` of `(tags, image)` batches for `fit` (whole batches: `batch_size <= n`)."""
+    import tensorflow as tf
+
     n = checks.integer("n", n, low=1)
     batch_size = checks.integer("batch_size", batch_size, low=1, high=n)
     tags, images, _, _ = load(n, seed, size)

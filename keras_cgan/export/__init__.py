@@ -17,10 +17,20 @@ Example:
 True
 """
 
-from keras_cgan.export.generator import example_inputs, inference_generator, load_generator
-from keras_cgan.export.onnx import SUPPORTED_OPSETS, to_onnx
-from keras_cgan.export.parity import TOLERANCES, ParityError, ParityReport, check_parity
-from keras_cgan.export.runtimes import load_runtime
-from keras_cgan.export.saved_model import to_saved_model
-from keras_cgan.export.serving import answer_request, serving_request
-from keras_cgan.export.tflite import QUANTIZATIONS, to_tflite
+import lazy_loader
+
+# A module is imported when it or one of its names is first used: `keras-cgan export` checks its options with
+# `files` (and `keras-cgan` reads a run folder's config.json with it) before TensorFlow is imported.
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submodules=["files", "generator", "onnx", "parity", "runtimes", "saved_model", "serving", "tflite"],
+    submod_attrs={
+        "generator": ["example_inputs", "inference_generator", "load_generator"],
+        "onnx": ["SUPPORTED_OPSETS", "to_onnx"],
+        "parity": ["TOLERANCES", "ParityError", "ParityReport", "check_parity"],
+        "runtimes": ["load_runtime"],
+        "saved_model": ["to_saved_model"],
+        "serving": ["answer_request", "serving_request"],
+        "tflite": ["QUANTIZATIONS", "to_tflite"],
+    },
+)

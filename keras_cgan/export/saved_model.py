@@ -23,6 +23,7 @@ import warnings
 import keras
 
 from keras_cgan import checks
+from keras_cgan.checks import is_saved_model, named_as_version, next_version  # TF-free: `keras-cgan export` checks -o early
 from keras_cgan.export import files
 from keras_cgan.export import generator as generator_lib
 from keras_cgan.export import parity
@@ -53,30 +54,6 @@ def write_saved_model(generator, path):
         input_signature=[specs],
     )
     archive.write_out(path, verbose=False)
-
-
-def next_version(path):
-    """1 + the highest numbered version folder under `path` (1 if none); a `ValueError` if it cannot be listed."""
-    if not os.path.isdir(path):
-        return 1
-    try:
-        names = os.listdir(path)
-    except PermissionError:  # a folder one may write in but not list (chmod 300)
-        raise ValueError(
-            f"`path`: no permission to list the folder {path!r}, to find its next free version; make it readable "
-            "(chmod u+rx), or give `version=`."
-        ) from None
-    return max((int(name) for name in names if name.isdigit()), default=0) + 1
-
-
-def is_saved_model(path):
-    """Whether `path` is itself a SavedModel (a version folder), not the base folder of version folders."""
-    return os.path.isfile(os.path.join(path, "saved_model.pb"))
-
-
-def named_as_version(path, version=None):
-    """Whether `path`, given as a base folder without a `version`, is a new folder named as a version (`serving/1`)."""
-    return version is None and os.path.basename(os.path.normpath(path)).isdigit() and next_version(path) == 1
 
 
 def to_saved_model(model, path, version=None, check=True, inputs=None, overwrite=False, **parity_kwargs):

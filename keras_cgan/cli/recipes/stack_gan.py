@@ -34,17 +34,28 @@ def _sizes(options):
         ) from None
 
 
+def _grow_at(options):
+    """`--set grow_at`; left at its default, the default's first epochs for fewer stages (`--set stages=2`)."""
+    grow_at, default = list(options["grow_at"]), FAMILY.options["grow_at"]
+    return default[:options["stages"] - 1] if grow_at == default else grow_at
+
+
 def check(options, data_options, built_in):
-    """The stage sizes, and one growth epoch per later stage (`Family.check`)."""
+    """The stage sizes, one growth epoch per later stage, and the side the built-in tag faces are drawn at
+    (`Family.check`)."""
+    from keras_cgan.data import synthetic_faces
+
     _sizes(options)
-    later, grow_at = options["stages"] - 1, options["grow_at"]
-    # Was: extra epochs ignored, too few left the last stages untrained, a decreasing list refused after TensorFlow.
+    later, grow_at = options["stages"] - 1, _grow_at(options)
     if len(grow_at) != later or grow_at != sorted(grow_at) or min(grow_at, default=0) < 0:
         raise ValueError(
             f"--set grow_at={json.dumps(grow_at)}: {later + 1} stages (--set stages={later + 1}) need {later} "
             f"epoch{'s' * (later > 1)} >= 0 in increasing order, the (0-based) epoch each later stage starts at, "
             f"e.g. {json.dumps(FAMILY.options['grow_at'][:later])}."
         )
+    problem = built_in and synthetic_faces.size_problem(options["size"])
+    if problem:
+        raise ValueError(f"--size {options['size']}: the built-in tag {problem}; give --size 16, 32, 64...")
 
 
 def load_data(path, options, data_options, batch_size, seed):
@@ -54,10 +65,7 @@ def load_data(path, options, data_options, batch_size, seed):
     if path is not None:
         data = cgan.load_data(path, options, data_options, batch_size, seed, family=FAMILY)
         return Data(data.train, data.steps, data.preview, dict(data.derived, num_classes=None), data.info)
-    size = options["size"]
-    if size % 16:
-        raise ValueError(f"--size {size}: the built-in tag faces are drawn at multiples of 16.")
-    tags, images, _, _ = synthetic_faces.load(data_options["faces"], seed, size)
+    tags, images, _, _ = synthetic_faces.load(data_options["faces"], seed, options["size"])  # checked (`check`)
     cgan._check_batch(len(tags), batch_size, "the built-in tag faces")
     vocabulary = list(synthetic_faces.condition().vocabulary)
     preview = synthetic_faces.tags_of(*synthetic_faces.grid_pairs())  # 36 tag sets, hair by row
@@ -92,7 +100,7 @@ def callbacks(options):
     """`GrowStages` at the epochs the options name."""
     from keras_cgan.models.stack_gan import GrowStages
 
-    return [GrowStages(list(options["grow_at"]))]
+    return [GrowStages(_grow_at(options))]
 
 
 def write_samples(gan, conditions, targets, path, seed):

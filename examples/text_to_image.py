@@ -48,10 +48,10 @@ def build_parser():
     parser.add_argument("--mismatch-weight", type=checks.between(0.0), default=2.0,
                         help="weight of the real+wrong-caption term")
     parser.add_argument("--auxiliary-weight", type=checks.between(0.0), default=5.0,
-                        help="acgan: weight of the per-word loss")
+                        help="acgan, concat_acgan and tacgan: weight of the per-word loss")
     parser.add_argument("--auxiliary-on-fake", default="0", choices=list(AUXILIARY_ON_FAKE_FLAGS),
-                        help="acgan: 1 trains D's word classifier on fakes too (their words), negative as "
-                        "images of no word, 0 on real images only")
+                        help="acgan and concat_acgan: 1 trains D's word classifier on fakes too (their words), "
+                        "negative as images of no word, 0 on real images only")
     parser.add_argument(
         "--word-swap", type=checks.between(0.0, 1.0), default=0.5,
         help="share of wrong captions that differ in one word"

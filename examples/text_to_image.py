@@ -36,7 +36,7 @@ from keras_cgan import checks  # noqa: E402
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.models.conditional_gan.defaults import (  # noqa: E402
-    AUXILIARY_ON_FAKE_FLAGS, CONDITION_AT, CONDITIONINGS, DEFAULT,
+    ACGAN, AUXILIARY_ON_FAKE_FLAGS, CONDITION_AT, CONDITIONINGS, DEFAULT,
 )
 
 
@@ -161,6 +161,10 @@ def parse(argv=None, parser=None):
     args = parser.parse_args(argv)
     if args.images < args.batch_size:
         parser.error(f"--images {args.images}: fewer than one batch of --batch-size {args.batch_size}")
+    if args.auxiliary_on_fake == "negative" and args.design not in ACGAN:
+        parser.error(f"--auxiliary-on-fake negative acts on an acgan discriminator's classifier (--design "
+                     f"{' or '.join(ACGAN)}), not --design {args.design}: give --auxiliary-on-fake 0 or 1, or one "
+                     "of those designs")
     return args
 
 

@@ -36,7 +36,7 @@ from keras_cgan import checks  # noqa: E402
 from keras_cgan.cli.files import check_output_folder  # noqa: E402
 from keras_cgan.cli.main import HelpFormatter  # noqa: E402
 from keras_cgan.models.conditional_gan.defaults import (  # noqa: E402
-    AUXILIARY_ON_FAKE_FLAGS, CONDITION_AT, CONDITIONINGS, DEFAULT,
+    ACGAN, AUXILIARY_ON_FAKE_FLAGS, CONDITION_AT, CONDITIONINGS, DEFAULT,
 )
 
 
@@ -48,10 +48,10 @@ def build_parser():
     parser.add_argument("--mismatch-weight", type=checks.between(0.0), default=2.0,
                         help="weight of the real+wrong-caption term")
     parser.add_argument("--auxiliary-weight", type=checks.between(0.0), default=5.0,
-                        help="acgan: weight of the per-word loss")
+                        help="acgan, concat_acgan and tacgan: weight of the per-word loss")
     parser.add_argument("--auxiliary-on-fake", default="0", choices=list(AUXILIARY_ON_FAKE_FLAGS),
-                        help="acgan: 1 trains D's word classifier on fakes too (their words), negative as "
-                        "images of no word, 0 on real images only")
+                        help="acgan and concat_acgan: 1 trains D's word classifier on fakes too (their words), "
+                        "negative as images of no word, 0 on real images only")
     parser.add_argument(
         "--word-swap", type=checks.between(0.0, 1.0), default=0.5,
         help="share of wrong captions that differ in one word"
@@ -161,6 +161,10 @@ def parse(argv=None, parser=None):
     args = parser.parse_args(argv)
     if args.images < args.batch_size:
         parser.error(f"--images {args.images}: fewer than one batch of --batch-size {args.batch_size}")
+    if args.auxiliary_on_fake == "negative" and args.design not in ACGAN:
+        parser.error(f"--auxiliary-on-fake negative acts on an acgan discriminator's classifier (--design "
+                     f"{' or '.join(ACGAN)}), not --design {args.design}: give --auxiliary-on-fake 0 or 1, or one "
+                     "of those designs")
     return args
 
 

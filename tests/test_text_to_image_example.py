@@ -66,3 +66,13 @@ def test_flags_that_leave_no_batch_are_refused_before_training(flags, error, cap
     with pytest.raises(SystemExit):
         text_to_image.parse(flags)
     assert error in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("design", ["tacgan", "two_head"])
+def test_a_negative_classifier_on_a_design_without_one_is_refused_before_training(design, capsys):
+    # Was: refused by the model once the data were made, in a traceback naming `auxiliary_on_fake='negative'`.
+    with pytest.raises(SystemExit):
+        text_to_image.parse(["--design", design, "--auxiliary-on-fake", "negative"])
+    assert (f"--auxiliary-on-fake negative acts on an acgan discriminator's classifier (--design acgan or "
+            f"concat_acgan), not --design {design}") in capsys.readouterr().err
+    assert text_to_image.parse(["--design", "concat_acgan", "--auxiliary-on-fake", "negative"]).design == "concat_acgan"

@@ -12,6 +12,7 @@ Example:
 
 # The discriminator designs of `networks.conditional_discriminator` (`conditioning`).
 CONDITIONINGS = ("concat", "projection", "acgan", "concat_acgan", "tacgan", "two_head", "none")
+ACGAN = ("acgan", "concat_acgan")  # those that build the `acgan` design, whose classifier `"negative"` trains
 # What D's classifier learns from generated images: nothing, their condition, or no label at all.
 AUXILIARY_ON_FAKE = (False, True, "negative")
 AUXILIARY_ON_FAKE_FLAGS = {"0": False, "1": True, "negative": "negative"}  # the examples' --auxiliary-on-fake

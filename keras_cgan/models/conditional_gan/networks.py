@@ -27,7 +27,6 @@ from keras_cgan.layers import check_output_activation, image_output
 from keras_cgan.models.conditional_gan.defaults import CLASSIFIER_POOLINGS, CONDITION_AT, CONDITIONINGS
 
 LABELLED = ("acgan", "concat_acgan", "tacgan")  # designs whose classifier predicts the condition's labels
-ACGAN = ("acgan", "concat_acgan")  # those that build the `acgan` design, whose classifier `"negative"` trains
 
 
 def _tile(code, height, width, names=(None, None)):

@@ -34,8 +34,8 @@ Example:
 from keras_cgan import conditions as conditions_lib
 from keras_cgan.models import presets as presets_lib
 from keras_cgan.models.presets import pick
-from keras_cgan.models.conditional_gan import networks as conditional_networks
 from keras_cgan.models.conditional_gan import presets as conditional_presets
+from keras_cgan.models.conditional_gan.defaults import ACGAN
 from keras_cgan.models.stack_gan.defaults import AUGMENTED, DEFAULT
 from keras_cgan.models.stack_gan.networks import build_networks
 from keras_cgan.models.stack_gan.stack_gan import StackGAN
@@ -82,7 +82,7 @@ def negative_or_real_only(values, preset_values, condition, overrides):
     if preset_values.get("auxiliary_on_fake") != "negative":
         return values
     independent = getattr(conditions_lib.get(condition), "independent_labels", False)
-    acts = independent and values.get("conditioning") in conditional_networks.ACGAN
+    acts = independent and values.get("conditioning") in ACGAN
     if values.get("auxiliary_on_fake") == "negative" and (acts or "auxiliary_on_fake" in overrides):
         return values
     return {**values, **{k: v for k, v in REAL_ONLY.items() if k not in overrides}}

@@ -454,13 +454,19 @@ def test_a_captions_header_of_several_text_columns_is_refused_naming_them(tmp_pa
 
 
 def test_the_loaders_warnings_point_at_the_users_line(tmp_path):
-    # Was: tags.load's at keras_cgan/data/tags.py (its call of `read`), scan_paired_folder's at "sys", line 1.
-    folder, path = _faces(tmp_path, ["id,tags,source", "0,blue hair,web", "1,red hair,web"])
-    with pytest.warns(UserWarning, match=r"\['source'\] are left out") as caught:
+    # Was: tags.load's at keras_cgan/data/tags.py (its call of `read`), scan_paired_folder's at "sys", line 1; so
+    # were those of a repeated tags row and of A|B images in a subfolder.
+    folder, path = _faces(tmp_path, ["id,tags,source", "0,blue hair,web", "1,red hair,web", "0,blue hair,web"])
+    with pytest.warns(UserWarning) as caught:
         tags.load(folder, path, image_size=4)
-    with pytest.warns(UserWarning, match=r"A\|B images hold both sides side by side") as scanned:
+    assert [re.search(r"are left out|repeat an earlier row", str(w.message)) is not None for w in caught] == [True] * 2
+    os.mkdir(os.path.join(folder, "more"))
+    Image.fromarray(np.zeros((4, 4, 3), "uint8")).save(os.path.join(folder, "more", "0.png"))
+    with pytest.warns(UserWarning) as scanned:
         paired_images.scan_paired_folder(folder)  # square images: one side of the pairs?
-    assert [w.filename for w in [*caught, *scanned]] == [__file__] * 2
+    assert [re.search(r"A\|B images hold both sides side by side|subfolder\(s\) \['more'\]", str(w.message)) is not None
+            for w in scanned] == [True] * 2
+    assert [w.filename for w in [*caught, *scanned]] == [__file__] * 4
 
 
 def test_a_header_naming_the_text_column_before_the_image_column_is_read_by_its_names(tmp_path):

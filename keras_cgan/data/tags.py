@@ -123,7 +123,7 @@ def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
         warnings.warn(
             f"{tags_file}: {len(repeated)} row(s) repeat an earlier row's image and tags (first: line "
             f"{repeated[0]}); each image is read once.",
-            stacklevel=2,
+            stacklevel=checks.user_stacklevel(),
         )
     if vocabulary is None:
         vocabulary = sorted({t for tags in tag_lists for t in tags})

@@ -414,6 +414,9 @@ def test_an_image_on_two_rows_is_read_once_or_named_when_its_tags_differ(tmp_pat
                                          r"line 3\); each image is read once"):
         images, tag_lists, _ = tags.read(folder, path, image_size=4)
     assert len(images) == 2 and tag_lists == [["blue hair", "red eyes"], ["red eyes"]]
+    folder, path = _faces(tmp_path, ["0,red eyes, red eyes", "0,red eyes", "1,blue hair"])  # a tag twice: the same tags
+    with pytest.warns(UserWarning, match=r"1 row\(s\) repeat an earlier row's image and tags \(first: line 2\)"):
+        assert tags.read(folder, path, image_size=4)[1] == [["red eyes", "red eyes"], ["blue hair"]]
     folder, path = _faces(tmp_path, ["id,tag", "0,blue hair", "1,red eyes", "0,red eyes"])
     with pytest.raises(ValueError, match=r"tags\.csv, line 4: image '0' \(.*0\.png\) has other tags \['red eyes'\] "
                                          r"than on line 2 \(\['blue hair'\]\); .*merge its rows into one"):

@@ -106,7 +106,7 @@ def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
         key = os.path.normcase(os.path.realpath(path))  # `0`, `0.png` and `images/0.png` name one file
         if key in seen:  # a row read twice would train its image twice as often, or under two tag sets
             first_line, first_tags = seen[key]
-            if sorted(found) != sorted(first_tags):
+            if set(found) != set(first_tags):  # `red eyes, red eyes` is the tag once, as encoded
                 raise ValueError(
                     f"{where}: image {image_id!r} ({path}) has other tags {found} than on line {first_line} "
                     f"({first_tags}); each image takes one row with all its tags (`{image_id},\"blue hair, red "

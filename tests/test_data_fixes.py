@@ -421,6 +421,11 @@ def test_an_image_on_two_rows_is_read_once_or_named_when_its_tags_differ(tmp_pat
     with pytest.raises(ValueError, match=r"tags\.csv, line 4: image '0' \(.*0\.png\) has other tags \['red eyes'\] "
                                          r"than on line 2 \(\['blue hair'\]\); .*merge its rows into one"):
         tags.read(folder, path, image_size=4)
+    folder, path = _faces(tmp_path, ["0,red eyes", "1,red eyes", "2,blue hair"])
+    os.remove(os.path.join(folder, "1.png"))
+    os.link(os.path.join(folder, "0.png"), os.path.join(folder, "1.png"))  # one file under two names (a Mac's `0.PNG`)
+    with pytest.warns(UserWarning, match=r"1 row\(s\) repeat an earlier row's image and tags \(first: line 2\)"):
+        assert tags.read(folder, path, image_size=4)[1] == [["red eyes"], ["blue hair"]]
 
 
 def test_image_paths_from_an_annotation_file_in_the_working_folder_are_found(tmp_path, monkeypatch):

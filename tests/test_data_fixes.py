@@ -613,3 +613,10 @@ def test_clean_and_noisy_folders_are_named_with_the_names_to_give_them(tmp_path)
     with pytest.raises(ValueError, match=r"folder not found .*\. .* holds Clean/ and noisy/: rename them "
                                          r"clean_trainset_wav/ and noisy_trainset_wav/\.$"):
         audio.voicebank_dirs(str(tmp_path))
+    # Noisy/ sorts before clean/: they were named in that order, Noisy/ to be renamed clean_trainset_wav/.
+    os.rename(tmp_path / "Clean", tmp_path / "clean"), os.rename(tmp_path / "noisy", tmp_path / "Noisy")
+    with pytest.raises(ValueError, match=r" holds clean/ and Noisy/: rename them clean_trainset_wav/ and noisy_"):
+        audio.voicebank_dirs(str(tmp_path))
+    os.rename(tmp_path / "Noisy", tmp_path / "Clean")  # two clean folders: no names to give them (were both named)
+    with pytest.raises(ValueError, match=r"folder not found \(expected the VoiceBank-DEMAND layout under [^)]*\)\.$"):
+        audio.voicebank_dirs(str(tmp_path))

@@ -414,10 +414,18 @@ def test_an_image_on_two_rows_is_read_once_or_named_when_its_tags_differ(tmp_pat
                                          r"line 3\); each image is read once"):
         images, tag_lists, _ = tags.read(folder, path, image_size=4)
     assert len(images) == 2 and tag_lists == [["blue hair", "red eyes"], ["red eyes"]]
+    folder, path = _faces(tmp_path, ["0,red eyes, red eyes", "0,red eyes", "1,blue hair"])  # a tag twice: the same tags
+    with pytest.warns(UserWarning, match=r"1 row\(s\) repeat an earlier row's image and tags \(first: line 2\)"):
+        assert tags.read(folder, path, image_size=4)[1] == [["red eyes", "red eyes"], ["blue hair"]]
     folder, path = _faces(tmp_path, ["id,tag", "0,blue hair", "1,red eyes", "0,red eyes"])
     with pytest.raises(ValueError, match=r"tags\.csv, line 4: image '0' \(.*0\.png\) has other tags \['red eyes'\] "
                                          r"than on line 2 \(\['blue hair'\]\); .*merge its rows into one"):
         tags.read(folder, path, image_size=4)
+    folder, path = _faces(tmp_path, ["0,red eyes", "1,red eyes", "2,blue hair"])
+    os.remove(os.path.join(folder, "1.png"))
+    os.link(os.path.join(folder, "0.png"), os.path.join(folder, "1.png"))  # one file under two names (a Mac's `0.PNG`)
+    with pytest.warns(UserWarning, match=r"1 row\(s\) repeat an earlier row's image and tags \(first: line 2\)"):
+        assert tags.read(folder, path, image_size=4)[1] == [["red eyes"], ["blue hair"]]
 
 
 def test_image_paths_from_an_annotation_file_in_the_working_folder_are_found(tmp_path, monkeypatch):
@@ -454,13 +462,19 @@ def test_a_captions_header_of_several_text_columns_is_refused_naming_them(tmp_pa
 
 
 def test_the_loaders_warnings_point_at_the_users_line(tmp_path):
-    # Was: tags.load's at keras_cgan/data/tags.py (its call of `read`), scan_paired_folder's at "sys", line 1.
-    folder, path = _faces(tmp_path, ["id,tags,source", "0,blue hair,web", "1,red hair,web"])
-    with pytest.warns(UserWarning, match=r"\['source'\] are left out") as caught:
+    # Was: tags.load's at keras_cgan/data/tags.py (its call of `read`), scan_paired_folder's at "sys", line 1; so
+    # were those of a repeated tags row and of A|B images in a subfolder.
+    folder, path = _faces(tmp_path, ["id,tags,source", "0,blue hair,web", "1,red hair,web", "0,blue hair,web"])
+    with pytest.warns(UserWarning) as caught:
         tags.load(folder, path, image_size=4)
-    with pytest.warns(UserWarning, match=r"A\|B images hold both sides side by side") as scanned:
+    assert [re.search(r"are left out|repeat an earlier row", str(w.message)) is not None for w in caught] == [True] * 2
+    os.mkdir(os.path.join(folder, "more"))
+    Image.fromarray(np.zeros((4, 4, 3), "uint8")).save(os.path.join(folder, "more", "0.png"))
+    with pytest.warns(UserWarning) as scanned:
         paired_images.scan_paired_folder(folder)  # square images: one side of the pairs?
-    assert [w.filename for w in [*caught, *scanned]] == [__file__] * 2
+    assert [re.search(r"A\|B images hold both sides side by side|subfolder\(s\) \['more'\]", str(w.message)) is not None
+            for w in scanned] == [True] * 2
+    assert [w.filename for w in [*caught, *scanned]] == [__file__] * 4
 
 
 def test_a_header_naming_the_text_column_before_the_image_column_is_read_by_its_names(tmp_path):
@@ -598,4 +612,11 @@ def test_clean_and_noisy_folders_are_named_with_the_names_to_give_them(tmp_path)
         (tmp_path / kind).mkdir()
     with pytest.raises(ValueError, match=r"folder not found .*\. .* holds Clean/ and noisy/: rename them "
                                          r"clean_trainset_wav/ and noisy_trainset_wav/\.$"):
+        audio.voicebank_dirs(str(tmp_path))
+    # Noisy/ sorts before clean/: they were named in that order, Noisy/ to be renamed clean_trainset_wav/.
+    os.rename(tmp_path / "Clean", tmp_path / "clean"), os.rename(tmp_path / "noisy", tmp_path / "Noisy")
+    with pytest.raises(ValueError, match=r" holds clean/ and Noisy/: rename them clean_trainset_wav/ and noisy_"):
+        audio.voicebank_dirs(str(tmp_path))
+    os.rename(tmp_path / "Noisy", tmp_path / "Clean")  # two clean folders: no names to give them (were both named)
+    with pytest.raises(ValueError, match=r"folder not found \(expected the VoiceBank-DEMAND layout under [^)]*\)\.$"):
         audio.voicebank_dirs(str(tmp_path))

@@ -187,9 +187,10 @@ def voicebank_dirs(root, split="train", missing_ok=False):
                     for kind in ("clean", "noisy"))
     for d in (clean, noisy):
         if not os.path.isdir(d):
-            plain = [n for n in listed if n.lower() in ("clean", "noisy") and os.path.isdir(os.path.join(root, n))]
+            plain = sorted((n for n in listed if n.lower() in ("clean", "noisy") and os.path.isdir(f"{root}/{n}")),
+                           key=str.lower)  # clean/ first, as the names to give them
             hint = (f" {root} holds {' and '.join(n + '/' for n in plain)}: rename them clean_{split}set_wav/ and "
-                    f"noisy_{split}set_wav/." if len(plain) == 2 else "")
+                    f"noisy_{split}set_wav/." if [n.lower() for n in plain] == ["clean", "noisy"] else "")
             raise ValueError(f"{d}: folder not found (expected the VoiceBank-DEMAND layout under {root}).{hint}")
     return clean, noisy
 

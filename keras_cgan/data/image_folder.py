@@ -177,14 +177,19 @@ def _folders_by_name(directory, modified):
     return table
 
 
+def file_key(path):
+    """A key one entry has under each of its names: a link, or another case on a case-insensitive file system
+    (`Images/` and `images/` on a Mac are one folder). `OSError` when `path` is gone."""
+    status = os.stat(path)
+    return (status.st_dev, status.st_ino) if status.st_ino else os.path.normcase(os.path.realpath(path))
+
+
 def _distinct(paths):
-    """`paths` without those naming an entry named before (a link, or another case on a case-insensitive file
-    system: `Images/` and `images/` on a Mac are one folder)."""
+    """`paths` without those naming an entry named before (`file_key`)."""
     seen, kept = set(), []
     for path in paths:
         try:
-            status = os.stat(path)
-            key = (status.st_dev, status.st_ino) if status.st_ino else os.path.normcase(os.path.realpath(path))
+            key = file_key(path)
         except OSError:  # gone meanwhile
             continue
         if key not in seen:

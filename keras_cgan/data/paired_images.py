@@ -278,7 +278,7 @@ def scan_paired_folder(path, channels=None):
         warnings.warn(
             f"{path}: the subfolder(s) {nested} hold images, which are not read: A|B images are read from {path} "
             "itself. Move them into it to train on them, or pass each folder as its own dataset.",
-            stacklevel=3,
+            stacklevel=checks.user_stacklevel(),
         )
     if narrow:
         warnings.warn(

@@ -23,7 +23,6 @@ Example:
 """
 
 
-import os
 import warnings
 
 import numpy as np
@@ -103,10 +102,10 @@ def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
                 "remove the other columns."
             )
         path = image_folder.image_path(images_dir, image_id, where, tags_file)
-        key = os.path.normcase(os.path.realpath(path))  # `0`, `0.png` and `images/0.png` name one file
+        key = image_folder.file_key(path)  # `0`, `0.png`, `images/0.png` and a link to it name one file
         if key in seen:  # a row read twice would train its image twice as often, or under two tag sets
             first_line, first_tags = seen[key]
-            if sorted(found) != sorted(first_tags):
+            if set(found) != set(first_tags):  # `red eyes, red eyes` is the tag once, as encoded
                 raise ValueError(
                     f"{where}: image {image_id!r} ({path}) has other tags {found} than on line {first_line} "
                     f"({first_tags}); each image takes one row with all its tags (`{image_id},\"blue hair, red "
@@ -123,7 +122,7 @@ def read(images_dir, tags_file, image_size=64, vocabulary=None, tag_ends=TAG_END
         warnings.warn(
             f"{tags_file}: {len(repeated)} row(s) repeat an earlier row's image and tags (first: line "
             f"{repeated[0]}); each image is read once.",
-            stacklevel=2,
+            stacklevel=checks.user_stacklevel(),
         )
     if vocabulary is None:
         vocabulary = sorted({t for tags in tag_lists for t in tags})

@@ -38,8 +38,10 @@ def check(options, data_options, built_in):
     """The stage sizes, and one growth epoch per later stage (`Family.check`)."""
     _sizes(options)
     later, grow_at = options["stages"] - 1, options["grow_at"]
+    # The default schedule serves 2 and 3 stages alike: a 2-stage model grows at its first epoch (`GrowStages`).
+    used = grow_at[:later] if grow_at == FAMILY.options["grow_at"] else grow_at
     # Was: extra epochs ignored, too few left the last stages untrained, a decreasing list refused after TensorFlow.
-    if len(grow_at) != later or grow_at != sorted(grow_at) or min(grow_at, default=0) < 0:
+    if len(used) != later or grow_at != sorted(grow_at) or min(grow_at, default=0) < 0:
         raise ValueError(
             f"--set grow_at={json.dumps(grow_at)}: {later + 1} stages (--set stages={later + 1}) need {later} "
             f"epoch{'s' * (later > 1)} >= 0 in increasing order, the (0-based) epoch each later stage starts at, "

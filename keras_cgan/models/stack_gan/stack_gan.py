@@ -12,6 +12,17 @@ from keras_cgan.models.stack_gan import networks as stackgan_networks
 from keras_cgan.models.stack_gan.defaults import STAGES
 
 
+def _stage_list(name, models):
+    """`models` (one per stage) as a list; a `ValueError` naming `name` for one model, a string or a non-sequence."""
+    if not isinstance(models, (str, bytes, keras.Model)):
+        try:
+            return list(models)
+        except TypeError:  # was Python's "'int' object is not iterable"
+            pass
+    raise ValueError(f"`{name}` must be a list of {' or '.join(map(str, STAGES))} keras.Models, one per stage. "
+                     f"Received: {name}={models!r}")
+
+
 @keras.saving.register_keras_serializable(package="keras_cgan")
 class StackGAN(ConditionalGAN):
     """Stacked conditional GAN: stage 1 draws a small image, refiners double it.
@@ -102,7 +113,7 @@ class StackGAN(ConditionalGAN):
     def __init__(
         self, generators, discriminators, condition_encoder, condition, kl_weight=1.0, active_stages=1, **kwargs
     ):
-        generators, discriminators = list(generators), list(discriminators)
+        generators, discriminators = _stage_list("generators", generators), _stage_list("discriminators", discriminators)
         if len(generators) not in STAGES:
             raise ValueError(f"`generators` must hold {' or '.join(map(str, STAGES))} stages. Received {len(generators)}.")
         if len(discriminators) != len(generators):

@@ -907,6 +907,9 @@ BEFORE_TENSORFLOW = [
     (["train", "stack_gan", "--set", "grow_at=[-1,2]"], "train: error: --set grow_at=[-1, 2]: 3 stages"),
     (["train", "stack_gan", "--set", "stages=2", "--size", "32", "--set", "grow_at=[4,8]"],
      "train: error: --set grow_at=[4, 8]: 2 stages (--set stages=2) need 1 epoch >= 0 in increasing order"),
+    # The networks' "`kernel_size` must be an int >= 1 and <= 1024", once TensorFlow and the data had loaded.
+    (["train", "segan", "--size", "1024", "--set", "kernel_size=2000"], "train: error: --set kernel_size=2000: the "
+     "kernel must be at most the window (--size 1024); give a smaller kernel_size (the default is 11)."),
     # Ignored with the built-in tasks; with --data refused once TensorFlow had loaded.
     (["train", "pix2pix", "--set", "channels=2"], "train: error: --set channels=2: the channels a --data folder's "
      "images are read with, 1, 3 or 4; the built-in tasks make their own: leave it out."),

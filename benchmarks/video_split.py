@@ -40,6 +40,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import _report  # noqa: E402  (the script's own folder is on the path)
 from keras_cgan import checks  # noqa: E402
 from keras_cgan.data import synthetic_video  # noqa: E402
+from keras_cgan.models.next_frame_gan.defaults import scales_problem  # noqa: E402
 
 GIF_CAPTIONS = {"l2": "L2: average of two futures", "gan": "GAN: picks one"}
 
@@ -106,10 +107,9 @@ def model_problem(args, names):
                 f"no loss; {gan}set one of them above 0")
     if (args.variety or 1) > 1 and args.latent_dim == 0 and "gan" in names:
         return f"--variety {args.variety}: draws noise, which --latent-dim 0 leaves out; give --latent-dim 1 or more"
-    too_large = [s for s in args.scales or () if args.size // s < 4]
-    if too_large:
-        return (f"--scales {too_large[0]}: frames of --size {args.size} take factors up to {args.size // 4} "
-                "(the discriminator needs 4x4 pixels at every scale)")
+    problem = args.scales and scales_problem(args.size, args.size, args.scales)  # the discriminator's own rule
+    if problem:  # a repeat was refused once the clips were made
+        return f"--scales {' '.join(map(str, args.scales))}: the scales {problem}"
     return None
 
 

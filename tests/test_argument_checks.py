@@ -68,6 +68,11 @@ WRONG = [
     (lambda **o: segan.presets.build(families.WINDOW, preset="tiny", **o), "kernel_size", 2 * families.WINDOW),
     (lambda **o: next_frame_gan.networks.next_frame_discriminator((8, 8, 1), 2, base_filters=4, **o), "scales", (1, 1)),
     (lambda **o: stack_gan.networks.condition_augmentation_encoder(4, **o), "logvar_init", 1e9),  # an inf code
+    # Python's "'int' object is not iterable"; one model was Keras' "object is not iterable" too.
+    (lambda **o: stack_gan.StackGAN(**{"generators": [], "discriminators": [], "condition_encoder": None, "condition": 4, **o}),
+     "generators", 0),
+    (lambda **o: stack_gan.StackGAN(**{"generators": [], "discriminators": [], "condition_encoder": None, "condition": 4, **o}),
+     "discriminators", None),
 ]
 
 

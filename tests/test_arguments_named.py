@@ -194,9 +194,9 @@ def test_stackgan_builders_name_their_own_arguments():
         (lambda: stack_gan.networks.refiner_generator(8, residual_blocks=1.5), "`residual_blocks` must be an int >= 0"),
         (lambda: stack_gan.networks.condition_augmentation_encoder(4, units=0), "`units` must be an int >= 1"),
         (lambda: stack_gan.presets.build((8, 16), 4, preset="tiny", logvar_init="x"),
-         "`logvar_init` must be a finite number. Received: logvar_init='x'"),
+         "`logvar_init` must be a finite number >= -20 and <= 20. Received: logvar_init='x'"),
         (lambda: stack_gan.presets.build((8, 16), 4, preset="tiny", logvar_init=float("nan")),
-         "`logvar_init` must be a finite number. Received: logvar_init=nan"),
+         "`logvar_init` must be a finite number >= -20 and <= 20. Received: logvar_init=nan"),
     ]
     for build, message in wrong:
         with pytest.raises(ValueError, match=re.escape(message)):

@@ -115,7 +115,9 @@ def test_video_split_checks_context_length_and_size_before_any_clip(argv, expect
      "--l2-weight, --l1-weight and --gdl-weight are all 0: the L2 baseline (no adversarial term) would have no loss; "
      "set one of them above 0"),
     (["--variety", "2", "--latent-dim", "0"], "--variety 2: draws noise, which --latent-dim 0 leaves out"),
-    (["--scales", "1", "8"], "--scales 8: frames of --size 16 take factors up to 4"),
+    (["--scales", "1", "8"], "--scales 1 8: the scales must be int factors >= 1, a list or tuple without repeats, "
+     "leaving frames of at least 4x4 (frames of 16x16 take factors up to 4)"),
+    (["--scales", "1", "1"], "--scales 1 1: the scales must be int factors >= 1, a list or tuple without repeats"),
     (["--scales", "0"], "argument --scales: expected an int >= 1, received 0"),
     (["--l2-weight", "-1"], "argument --l2-weight: expected a number >= 0, received '-1'"),
     (["--r1-weight", "-1"], "argument --r1-weight: expected a number >= 0, received '-1'"),

@@ -255,6 +255,15 @@ def test_grow_stages_does_not_warn_about_growths_the_model_already_has():
     assert _grow_warnings(build_default((4, 8), 4, **TINY, seed=0), [1], epochs=1) != []  # still warns when due
 
 
+def test_grow_stages_warns_when_the_schedule_never_grows_the_last_stages():
+    gan = build_default((4, 8), 4, **TINY, seed=0)
+    (message,) = _grow_warnings(gan, [], epochs=5)  # was silent: stage 2 stayed as initialised
+    assert "GrowStages([]) has no epoch for stage(s) [2] of the model's 2: they never grow" in message
+    assert _grow_warnings(gan, [1], epochs=5) == []
+    gan.grow(2)
+    assert _grow_warnings(gan, [], epochs=5) == []  # grown by an earlier fit: nothing left to grow
+
+
 def test_grow_stages_warns_on_the_chief_only(monkeypatch):
     monkeypatch.setattr("keras_cgan.callbacks.is_chief", lambda model: False)  # a worker other than the chief
     assert _grow_warnings(build_default((4, 8), 4, **TINY, seed=0), [1], epochs=1) == []

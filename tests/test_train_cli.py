@@ -905,8 +905,11 @@ BEFORE_TENSORFLOW = [
      "stages=3) need 2 epochs >= 0 in increasing order, the (0-based) epoch each later stage starts at, e.g. [8, 14]."),
     (["train", "stack_gan", "--set", "grow_at=[]"], "train: error: --set grow_at=[]: 3 stages"),
     (["train", "stack_gan", "--set", "grow_at=[-1,2]"], "train: error: --set grow_at=[-1, 2]: 3 stages"),
-    (["train", "stack_gan", "--set", "stages=2", "--size", "32", "--set", "grow_at=[3,5]"],
-     "train: error: --set grow_at=[3, 5]: 2 stages (--set stages=2) need 1 epoch >= 0 in increasing order"),
+    (["train", "stack_gan", "--set", "stages=2", "--size", "32", "--set", "grow_at=[4,8]"],
+     "train: error: --set grow_at=[4, 8]: 2 stages (--set stages=2) need 1 epoch >= 0 in increasing order"),
+    # The networks' "`kernel_size` must be an int >= 1 and <= 1024", once TensorFlow and the data had loaded.
+    (["train", "segan", "--size", "1024", "--set", "kernel_size=2000"], "train: error: --set kernel_size=2000: the "
+     "kernel must be at most the window (--size 1024); give a smaller kernel_size (the default is 11)."),
     # Ignored with the built-in tasks; with --data refused once TensorFlow had loaded.
     (["train", "pix2pix", "--set", "channels=2"], "train: error: --set channels=2: the channels a --data folder's "
      "images are read with, 1, 3 or 4; the built-in tasks make their own: leave it out."),
@@ -1000,6 +1003,15 @@ def test_a_resumed_run_checks_the_family_options_with_its_own(tmp_path):
     run.mkdir()
     (run / "config.json").write_text("{}")
     check_train(args)  # its own stages, 2 perhaps: `train` checks them with the run's config.json
+
+
+def test_two_stack_gan_stages_take_the_default_growth_schedule(tmp_path):
+    from keras_cgan.cli.main import build_parser
+    from keras_cgan.cli.train import check_train
+
+    # Was "--set grow_at=[8, 14]: 2 stages (--set stages=2) need 1 epoch": the default, which nobody had given.
+    for sizes in (["--set", "stages=2", "--size", "32"], ["--set", "stages=2", "--size", "32", "--set", "grow_at=[3]"]):
+        check_train(build_parser(["train"]).parse_args(["train", "stack_gan", *sizes, "--out", str(tmp_path / "run")]))
 
 
 def test_a_non_positive_size_or_filter_count_is_an_error_before_training(tmp_path, capsys):

@@ -53,8 +53,11 @@ def _window(options):
 
 
 def check(options, data_options, built_in):
-    """The window the networks take, and the built-in utterances' length (`Family.check`)."""
-    _window(options)
+    """The window the networks take, a kernel within it, and the built-in utterances' length (`Family.check`)."""
+    window = _window(options)
+    if options["kernel_size"] > window:  # was the networks' error, once TensorFlow and the data had loaded
+        raise ValueError(f"--set kernel_size={options['kernel_size']}: the kernel must be at most the window "
+                         f"(--size {window}); give a smaller kernel_size (the default is {DEFAULT['kernel_size']}).")
     seconds = float(data_options["seconds"])
     if built_in and seconds * options["sample_rate"] < 1:
         raise ValueError(f"--set seconds: expected a number > 0 (a length of speech), received {seconds!r}.")

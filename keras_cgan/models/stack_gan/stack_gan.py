@@ -12,6 +12,17 @@ from keras_cgan.models.stack_gan import networks as stackgan_networks
 from keras_cgan.models.stack_gan.defaults import STAGES
 
 
+def _stage_list(name, models):
+    """`models` (one per stage) as a list; a `ValueError` naming `name` for one model, a string or a non-sequence."""
+    if not isinstance(models, (str, bytes, keras.Model)):
+        try:
+            return list(models)
+        except TypeError:  # was Python's "'int' object is not iterable"
+            pass
+    raise ValueError(f"`{name}` must be a list of {' or '.join(map(str, STAGES))} keras.Models, one per stage. "
+                     f"Received: {name}={models!r}")
+
+
 @keras.saving.register_keras_serializable(package="keras_cgan")
 class StackGAN(ConditionalGAN):
     """Stacked conditional GAN: stage 1 draws a small image, refiners double it.
@@ -102,7 +113,7 @@ class StackGAN(ConditionalGAN):
     def __init__(
         self, generators, discriminators, condition_encoder, condition, kl_weight=1.0, active_stages=1, **kwargs
     ):
-        generators, discriminators = list(generators), list(discriminators)
+        generators, discriminators = _stage_list("generators", generators), _stage_list("discriminators", discriminators)
         if len(generators) not in STAGES:
             raise ValueError(f"`generators` must hold {' or '.join(map(str, STAGES))} stages. Received {len(generators)}.")
         if len(discriminators) != len(generators):
@@ -446,7 +457,8 @@ class GrowStages(keras.callbacks.Callback):
     past the last growth train all stages; a model never shrinks; epochs
     beyond the model's later stages are ignored (one schedule serves two-
     and three-stage models). A `fit` that ends before a growth to a stage
-    the model lacks warns (on the chief).
+    the model lacks warns (on the chief), as does a schedule that never
+    grows the model's last stages (too few epochs).
 
     Args:
         epochs: list of int. Epoch (0-based) at which each later stage starts.
@@ -481,8 +493,19 @@ class GrowStages(keras.callbacks.Callback):
             raise ValueError(f"GrowStages needs a StackGAN model; got {type(self.model).__name__}.")
         from keras_cgan.callbacks import is_chief
 
+        if not is_chief(self.model):  # every worker runs callbacks; one warns
+            return
+        stages = self.model.num_stages
+        reached = max(1 + len(self.epochs), self.model.stages())
+        if reached < stages:  # was: the later stages stayed as initialised, in silence
+            warnings.warn(
+                f"GrowStages({self.epochs}) has no epoch for stage(s) {list(range(reached + 1, stages + 1))} of "
+                f"the model's {stages}: they never grow, and stay as initialised. Give one epoch (0-based) per later "
+                f"stage, {stages - 1} in increasing order.",
+                stacklevel=checks.user_stacklevel(),  # the `fit` call, not Keras' callback list
+            )
         ends = (self.params or {}).get("epochs")
-        if ends is None or not is_chief(self.model):  # every worker runs callbacks; one warns
+        if ends is None:
             return
         # Growth `i` (0-based) brings stage `i + 2`; a model that has it already misses nothing.
         missed = [e for i, e in enumerate(self.epochs[: self.model.num_stages - 1])

@@ -4,7 +4,11 @@ SNR and segmental SNR are plain NumPy. PESQ (ITU-T P.862, wide band at
 16 kHz) and STOI come from the `pesq` and `pystoi` packages of the audio
 extra, imported only when asked for. PESQ scores utterances of 1/4 s or
 more, STOI of 0.41 s or more (30 frames at its 10 kHz); shorter ones are
-refused, naming the fewest samples at the given rate.
+refused, naming the fewest samples at the given rate. Where they cannot score
+an utterance (PESQ finds no speech in it, or the estimate is silent; less than
+0.41 s of the clean one is within 40 dB of its loudest frame, what STOI
+scores) they give NaN with a `UserWarning` saying why, and `evaluate`
+averages over the others, naming those it left out.
 
 Clean and estimate are scored on whatever scale they share: samples beyond
 `[-1, 1]` are not refused (a model's output is not clipped, and SEGAN's
@@ -315,7 +319,9 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
         metrics: names from `METRICS` (or one name).
 
     Returns:
-        dict `{name: mean value}`.
+        dict `{name: mean value}`. PESQ's and STOI's are means over the
+        utterances they can score (a `UserWarning` names the others), NaN
+        when they can score none.
     """
     metrics = (metrics,) if isinstance(metrics, str) else metrics  # not one metric per letter
     for name in metrics:

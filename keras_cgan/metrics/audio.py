@@ -171,20 +171,22 @@ def _segmental_snr(clean, estimate, frame_length=512, hop=256, low=-10.0, high=3
 
 
 class _Unscorable(Exception):
-    """A metric cannot score an utterance (no speech in it, a silent estimate); the message says why.
+    """A metric cannot score an utterance (no speech in it, a silent estimate); `said` tells why.
 
     The message names the utterances `{clean}` and `{estimate}`, filled in
-    by the caller.
+    by `said`.
     """
 
+    def said(self, clean="clean", estimate="estimate"):
+        return str(self).format(clean=clean, estimate=estimate)
 
-def _or_nan(name, score, clean, estimate, names=("clean", "estimate")):
+
+def _or_nan(name, score, clean, estimate):
     """`score(clean, estimate)`, or NaN with a `UserWarning` saying why when it cannot score them."""
     try:
         return score(clean, estimate)
     except _Unscorable as why:
-        warnings.warn(f"{name.upper()} is NaN: {str(why).format(clean=names[0], estimate=names[1])}.", UserWarning,
-                      stacklevel=3)
+        warnings.warn(f"{name.upper()} is NaN: {why.said()}.", UserWarning, stacklevel=3)
         return float("nan")
 
 
@@ -355,7 +357,7 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
             try:
                 values[name].append(score(c, e))
             except _Unscorable as why:
-                unscored[name].append(str(why).format(clean=names[0], estimate=names[1]))
+                unscored[name].append(why.said(*names))
     for name, whys in unscored.items():
         if whys:  # was pystoi's 1e-05 (a mean pulled down), or the pesq package's error for the whole set
             left = len(clean) - len(whys)

@@ -438,8 +438,9 @@ def score(pairs, outputs):
         for m in METRICS:
             try:
                 row[m] = audio_metrics.METRICS[m](clean, y, **({"sample_rate": RATE} if m in ("pesq", "stoi") else {}))
-            except Exception:  # PESQ refuses an output it finds no speech in
-                row[m], failures = float("nan"), failures + 1
+            except Exception:  # an output the metrics refuse
+                row[m] = float("nan")
+            failures += bool(np.isnan(row[m]))  # PESQ and STOI are NaN (with a warning) where they find no speech
         per.append(row)
 
     def means(rows):

@@ -300,7 +300,10 @@ class SharedBackup(keras.callbacks.BackupAndRestore):
     `agree_across_workers`: set it on every worker's copy alike (`keras-cgan
     train` does): a restore that fails on any worker, or a write that fails
     on the chief, then stops every worker with that worker's message instead
-    of leaving the others waiting for it in the next collective.
+    of leaving the others waiting for it in the next collective; so do
+    workers that read different copies (one read the previous copy, another
+    the latest). Without it, a worker other than the chief that read the
+    previous copy warns.
 
     Args:
         backup_dir: str. The backup folder (a path or a `gs://` URL), on

@@ -296,3 +296,6 @@ def test_serving_request_refuses_a_batch_of_no_windows(gan):
     with pytest.raises(ValueError, match=re.escape("`inputs` hold no rows (a batch of 0): give at least one. Received "
                                                    f"shapes {{'condition': (0, {WINDOW}, 1)}}")):
         export.serving_request(gan, {"condition": np.zeros((0, WINDOW, 1), "float32")})
+    # Without the channel axis it is an empty batch of the wrong shape (was: "(0, 1024): one signal").
+    with pytest.raises(ValueError, match=re.escape(f"must have shape (batch,) + ({WINDOW}, 1). Received: (0, {WINDOW})")):
+        export.serving_request(gan, {"condition": np.zeros((0, WINDOW), "float32")})

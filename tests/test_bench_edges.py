@@ -657,6 +657,24 @@ def test_speech_peers_checks_its_model_paths_before_the_corpus(argv, error, tmp_
     assert error in capsys.readouterr().err.strip().splitlines()[-1]
 
 
+def test_speech_peers_counts_the_scores_pesq_and_stoi_could_not_make():
+    # PESQ and STOI give NaN (with a warning) where they find no speech; `metric_failures` counted raised errors
+    # only, so was 0 while the means left those utterances out.
+    import numpy as np
+
+    from keras_cgan.metrics import audio
+
+    module = benchmark_module("speech_peers")
+    speech = 0.5 * np.sin(np.arange(8000) * 0.05) * np.sin(np.arange(8000) * 0.002)
+    click = np.zeros(8000)  # 12 ms of sound: nothing PESQ or STOI can score
+    click[4000:4200] = 0.5 * np.sin(np.arange(200) * 0.1)
+    noise = 0.01 * np.random.default_rng(0).standard_normal(8000)
+    with pytest.warns(UserWarning):
+        scores = module.score([(None, speech, "white", 0), (None, click, "white", 0)], [speech + noise, click + noise])
+    assert scores["metric_failures"] == 2
+    assert scores["overall"]["pesq"] == pytest.approx(audio.pesq(speech, speech + noise))
+
+
 # ---------------------------------------------------------------- generalisation
 
 @pytest.mark.parametrize("argv, error", [

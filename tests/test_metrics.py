@@ -352,7 +352,7 @@ def test_stoi_and_pesq_are_nan_with_a_warning_where_they_cannot_score_an_utteran
 
     rng = np.random.default_rng(0)
     speech = 0.5 * np.sin(np.arange(8000) * 0.05) * np.sin(np.arange(8000) * 0.002)
-    click = np.zeros(8000)  # 25 ms of sound in 0.5 s: pystoi keeps 4 frames and scored a made-up 1e-05
+    click = np.zeros(8000)  # 12.5 ms of sound in 0.5 s: pystoi keeps 4 frames and scored a made-up 1e-05
     click[4000:4200] = 0.5 * np.sin(np.arange(200) * 0.1)
     noise = 0.01 * rng.standard_normal(8000)
     for call, said in [

@@ -387,7 +387,8 @@ def refuse_channels(window, shape, where):
     if len(window) != 2 or window[1] != 1:
         return
     length = window[0]
-    if length and sum(size > 1 for size in shape) == 1:  # (T,), (T, 1, 1): one signal, as `enhance` reads it
+    # (T,), (T, 1, 1): one signal, as `enhance` reads it; (0, T) is an empty batch
+    if length and all(shape) and sum(size > 1 for size in shape) == 1:
         raise ValueError(
             f"`{where}` has shape {tuple(shape)}: one signal, not a batch of windows. Cut it into windows of shape "
             f"(N, {length}, 1) first (`keras_cgan.data.audio.frame(x, {length}, hop)[..., None]`)."

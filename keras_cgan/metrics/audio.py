@@ -4,7 +4,11 @@ SNR and segmental SNR are plain NumPy. PESQ (ITU-T P.862, wide band at
 16 kHz) and STOI come from the `pesq` and `pystoi` packages of the audio
 extra, imported only when asked for. PESQ scores utterances of 1/4 s or
 more, STOI of 0.41 s or more (30 frames at its 10 kHz); shorter ones are
-refused, naming the fewest samples at the given rate.
+refused, naming the fewest samples at the given rate. Where they cannot score
+an utterance (PESQ finds no speech in it, or the estimate is silent; less than
+0.41 s of the clean one is within 40 dB of its loudest frame, what STOI
+scores) they give NaN with a `UserWarning` saying why, and `evaluate`
+averages over the others, naming those it left out.
 
 Clean and estimate are scored on whatever scale they share: samples beyond
 `[-1, 1]` are not refused (a model's output is not clipped, and SEGAN's
@@ -167,20 +171,22 @@ def _segmental_snr(clean, estimate, frame_length=512, hop=256, low=-10.0, high=3
 
 
 class _Unscorable(Exception):
-    """A metric cannot score an utterance (no speech in it, a silent estimate); the message says why.
+    """A metric cannot score an utterance (no speech in it, a silent estimate); `said` tells why.
 
     The message names the utterances `{clean}` and `{estimate}`, filled in
-    by the caller.
+    by `said`.
     """
 
+    def said(self, clean="clean", estimate="estimate"):
+        return str(self).format(clean=clean, estimate=estimate)
 
-def _or_nan(name, score, clean, estimate, names=("clean", "estimate")):
+
+def _or_nan(name, score, clean, estimate):
     """`score(clean, estimate)`, or NaN with a `UserWarning` saying why when it cannot score them."""
     try:
         return score(clean, estimate)
     except _Unscorable as why:
-        warnings.warn(f"{name.upper()} is NaN: {str(why).format(clean=names[0], estimate=names[1])}.", UserWarning,
-                      stacklevel=3)
+        warnings.warn(f"{name.upper()} is NaN: {why.said()}.", UserWarning, stacklevel=3)
         return float("nan")
 
 
@@ -315,7 +321,9 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
         metrics: names from `METRICS` (or one name).
 
     Returns:
-        dict `{name: mean value}`.
+        dict `{name: mean value}`. PESQ's and STOI's are means over the
+        utterances they can score (a `UserWarning` names the others), NaN
+        when they can score none.
     """
     metrics = (metrics,) if isinstance(metrics, str) else metrics  # not one metric per letter
     for name in metrics:
@@ -349,7 +357,7 @@ def evaluate(clean, estimates, sample_rate=16000, metrics=("snr", "segsnr", "pes
             try:
                 values[name].append(score(c, e))
             except _Unscorable as why:
-                unscored[name].append(str(why).format(clean=names[0], estimate=names[1]))
+                unscored[name].append(why.said(*names))
     for name, whys in unscored.items():
         if whys:  # was pystoi's 1e-05 (a mean pulled down), or the pesq package's error for the whole set
             left = len(clean) - len(whys)

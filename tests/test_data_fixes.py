@@ -462,8 +462,9 @@ def test_a_captions_header_of_several_text_columns_is_refused_naming_them(tmp_pa
 
 
 def test_the_loaders_warnings_point_at_the_users_line(tmp_path):
-    # Was: tags.load's at keras_cgan/data/tags.py (its call of `read`), scan_paired_folder's at "sys", line 1; so
-    # were those of a repeated tags row and of A|B images in a subfolder.
+    # Was: tags.load's at keras_cgan/data/tags.py (its call of `read`), scan_paired_folder's at "sys", line 1,
+    # word_groups' at keras_cgan/data/captions.py (its call of `vectorize`); so were those of a repeated tags row
+    # and of A|B images in a subfolder.
     folder, path = _faces(tmp_path, ["id,tags,source", "0,blue hair,web", "1,red hair,web", "0,blue hair,web"])
     with pytest.warns(UserWarning) as caught:
         tags.load(folder, path, image_size=4)
@@ -474,7 +475,10 @@ def test_the_loaders_warnings_point_at_the_users_line(tmp_path):
         paired_images.scan_paired_folder(folder)  # square images: one side of the pairs?
     assert [re.search(r"A\|B images hold both sides side by side|subfolder\(s\) \['more'\]", str(w.message)) is not None
             for w in scanned] == [True] * 2
-    assert [w.filename for w in [*caught, *scanned]] == [__file__] * 4
+    vec = captions.vectorizer(["a red circle", "a blue circle"], sequence_length=3)
+    with pytest.warns(UserWarning, match=r"words the vectorizer does not know: \['green'\]") as grouped:
+        captions.word_groups(vec, ["a green circle", "a red circle"])
+    assert [w.filename for w in [*caught, *scanned, *grouped]] == [__file__] * 5
 
 
 def test_a_header_naming_the_text_column_before_the_image_column_is_read_by_its_names(tmp_path):

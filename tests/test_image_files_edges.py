@@ -184,3 +184,16 @@ def test_an_id_with_windows_backslashes_is_told_to_use_slashes(tmp_path):
     with pytest.raises(ValueError, match=re.escape(r"not found in ") + ".*" + re.escape(
             r"write it 'images/0.png': folders in ids are separated by `/` here, not Windows' `\`")):
         image_folder.image_path(str(tmp_path), "images\\0.png", "tags.csv, line 1")
+
+
+def test_an_id_missed_by_the_cached_listing_of_a_folder_gone_meanwhile_is_not_found(tmp_path, monkeypatch):
+    # Was: FileNotFoundError out of `image_path` when the folder went between its cached and its fresh listing.
+    (tmp_path / "Img_0.png").touch()
+    assert image_folder.image_path(str(tmp_path), "img_0", "where") == str(tmp_path / "Img_0.png")  # listed, cached
+
+    def gone(path="."):
+        raise FileNotFoundError(2, "No such file or directory", path)
+
+    monkeypatch.setattr(os, "listdir", gone)
+    with pytest.raises(ValueError, match=r"^tags.csv, line 2: image '1' not found in "):
+        image_folder.image_path(str(tmp_path), "1", "tags.csv, line 2")

@@ -119,3 +119,13 @@ def test_metrics_refuse_pcm_scaled_floats_against_floats_as_they_refuse_int16():
         audio_metrics.snr(clean, pcm)
     assert audio_metrics.snr(pcm, pcm.astype("int16")) > 40  # one scale: scored
     assert audio_metrics.snr(clean, 1.5 * clean) == pytest.approx(6.02, abs=0.01)  # a gain beyond full scale: scored
+
+
+def test_the_streaming_exports_warnings_point_at_the_users_line(tmp_path):
+    # Was: at keras_cgan/models/segan/streaming.py, its call of `to_tflite`.
+    (tmp_path / "g.tflite").touch()  # an existing file: refused after the warnings, before converting
+    with pytest.warns(UserWarning) as caught, pytest.raises(ValueError, match="g.tflite.* exists; pass `overwrite=True`"):
+        streaming.export_tflite(tiny_segan(), str(tmp_path / "g.tflite"), representative_data=speech(1), check=False,
+                                tolerance=0.1)
+    assert [str(w.message).split(" ")[0] for w in caught] == ["`representative_data`", "`tolerance`"]
+    assert [w.filename for w in caught] == [__file__] * 2

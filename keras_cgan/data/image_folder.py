@@ -273,15 +273,14 @@ def _image_file(folder, image_id):
     directory = os.path.dirname(os.path.join(folder, image_id))
     directories = _folder_spellings(folder, os.path.dirname(image_id)) if inside else \
         [directory] if os.path.isdir(directory) else []
-    tables = []
-    for directory in directories:
-        try:  # the cached listing, then a fresh one: a folder's mtime may not change (a file system counting seconds)
-            tables.append((directory, _by_extension(directory, os.stat(directory).st_mtime_ns)))
-        except OSError:  # gone meanwhile
-            continue
-    for fresh in (False, True):  # the listings afresh only when the cached ones miss
-        if fresh:
-            tables = [(directory, _by_extension.__wrapped__(directory, None)) for directory, _ in tables]
+    for fresh in (False, True):  # the cached listings, then fresh ones only when they miss (an mtime may not change)
+        tables = []
+        for directory in directories:
+            try:
+                tables.append((directory, _by_extension.__wrapped__(directory, None) if fresh else
+                               _by_extension(directory, os.stat(directory).st_mtime_ns)))
+            except OSError:  # gone meanwhile
+                continue
         for group in ([keys] if keys else []) + [[(name.lower(), e) for e in EXTENSIONS]]:
             found = [path for directory, table in tables for path in _files_named(directory, table, group)]
             if found:

@@ -419,7 +419,7 @@ def check_options(export, options, inputs=None, check=True):
             f"{', '.join(f'`{name}`' for name in unused)} {'is' if len(unused) == 1 else 'are'} unused with "
             f"check=False: only the parity check reads {them}; pass check=True, or leave {them} out.",
             UserWarning,
-            stacklevel=3,  # the caller of the `to_*` function
+            stacklevel=checks.user_stacklevel(),  # the user's line, through `streaming.export_tflite` too
         )
 
 

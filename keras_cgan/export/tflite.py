@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
+from keras_cgan import checks
 from keras_cgan.export import files
 from keras_cgan.export import generator as generator_lib
 from keras_cgan.export import parity
@@ -162,7 +163,7 @@ def to_tflite(
             f"`representative_data` is unused with quantization={quantization!r}: only quantization='int8' "
             "calibrates on it; pass quantization='int8', or leave `representative_data` out.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=checks.user_stacklevel(),  # the user's line, through `streaming.export_tflite` too
         )
     parity.check_options(to_tflite, parity_kwargs, inputs, check)  # before converting, not after
     path = files.file_target(path, ".tflite", overwrite)

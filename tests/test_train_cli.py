@@ -686,6 +686,17 @@ def test_stack_gan_sizes_the_recipe_takes_are_those_the_network_builder_takes(mo
         recipe._sizes({"size": 64, "stages": 10 ** 9})
 
 
+def test_stack_gan_with_fewer_stages_grows_at_the_default_first_epochs():
+    # `--set stages=2` alone was refused: the default grow_at names two epochs, one per later stage of three.
+    from keras_cgan.cli.recipes import stack_gan as recipe
+
+    two = dict(recipe.FAMILY.options, stages=2, size=32)
+    recipe.check(two, {}, True)
+    assert [callback.epochs for callback in recipe.callbacks(two)] == [[8]]
+    assert [callback.epochs for callback in recipe.callbacks(dict(two, stages=3))] == [[8, 14]]
+    assert [callback.epochs for callback in recipe.callbacks(dict(two, grow_at=[3]))] == [[3]]  # one given is kept
+
+
 def test_mirrored_on_two_logical_cpus_logs_what_one_device_logs(runs, tmp_path):
     out = tmp_path / "mirrored"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO, KERAS_CGAN_LOGICAL_CPUS="2")
@@ -1239,8 +1250,12 @@ def test_export_subcommands_name_an_output_below_a_file(runs, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("family", sorted(TINY))
-def test_a_data_path_that_is_a_file_or_missing_is_named_so(family, tmp_path, capsys):
+def test_a_data_path_that_is_a_file_or_missing_is_named_so(family, tmp_path, capsys, monkeypatch):
+    import keras_cgan
+
     (tmp_path / "notes.txt").write_text("mine")
+    # Named before TensorFlow is imported (was: once it had loaded, 44 s in with pix2pix).
+    monkeypatch.setattr(keras_cgan, "import_api", lambda: pytest.fail("imported the API (TensorFlow) first"))
     # Was: "no such folder" for a file (conditional_gan, stack_gan, pix2pix), "clean_trainset_wav: folder not
     # found" (segan), "`root` must be a folder of clips" (next_frame_gan).
     for path, problem in ((tmp_path / "notes.txt", "a file, not a folder."), (tmp_path / "nowhere", "no such folder.")):

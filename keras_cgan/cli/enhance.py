@@ -66,16 +66,6 @@ def _paths(args):
                               overwrite=args.overwrite, output_extensions=(".wav",), exists_label="--output: ")
 
 
-def _pairs(args):
-    """`[(input wav, output wav)]`, checked before the model is loaded."""
-    from keras_cgan.data import audio
-
-    pairs = _paths(args)
-    for noisy, _ in pairs:
-        audio.check_wav(noisy)  # a bad file is named before any work
-    return pairs
-
-
 _MODELS = "a run folder of `keras-cgan train segan`, a saved SEGAN (.keras) or its .tflite"
 
 
@@ -172,7 +162,7 @@ def _tflite_runtime(path):
 
 def _check(args):
     """The numbers of `enhance`, the paths and `--model`'s (`ValueError`); `keras-cgan` checks them before it imports
-    TensorFlow."""
+    TensorFlow. Returns `[(input wav, output wav)]`."""
     if args.hop is not None and args.hop < 1:
         raise ValueError(f"--hop must be >= 1. Received: {args.hop}")
     if args.batch_size < 1:
@@ -181,9 +171,10 @@ def _check(args):
         raise ValueError(f"--sample-rate must be >= 1. Received: {args.sample_rate}")
     if args.preemphasis is not None and not 0 <= args.preemphasis < 1:  # nan matched any model's
         raise ValueError(f"--preemphasis must be a number >= 0 and < 1. Received: {args.preemphasis}")
-    _paths(args)
+    pairs = _paths(args)
     if not os.path.exists(args.model):  # as `_enhancer` says it
         raise ValueError(f"--model {args.model}: no such file or folder; give {_MODELS}.")
+    return pairs
 
 
 @errors_to_status((ValueError, OSError), command="enhance")
@@ -192,8 +183,9 @@ def run_enhance(args):
     from keras_cgan.cli.files import make_output_folder
     from keras_cgan.data import audio
 
-    _check(args)
-    pairs = _pairs(args)
+    pairs = _check(args)
+    for noisy, _ in pairs:
+        audio.check_wav(noisy)  # a bad file is named before the model loads
     enhance, rate = _enhancer(args)
     make_output_folder(os.path.dirname(pairs[0][1]), f"--output {args.output}")  # an output folder given, new or not
     seconds = 0.0

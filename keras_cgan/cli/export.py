@@ -327,7 +327,8 @@ def check_export(args):
 
     `keras-cgan export` and the `export/*.py` scripts run it before they
     import TensorFlow, so a bad option is refused at once; `_export` runs it
-    again before it loads the model. Returns the arrays of
+    again before it loads the model (with `--run`, `export_run` runs its
+    part, `check_export_run`). Returns the arrays of
     `--representative-data` (or `None`).
     """
     command = args.export_command
@@ -367,12 +368,12 @@ def check_export(args):
 def _export(args):
     from keras_cgan import export
 
-    command = args.export_command
-    representative = check_export(args)
-    if getattr(args, "run", None):
+    if getattr(args, "run", None):  # `export_run` checks it (`check_export_run`) before the run loads
         from keras_cgan.cli.train import export_run
 
         return export_run(args)
+    command = args.export_command
+    representative = check_export(args)
     if command == "parity":
         return export.check_parity(
             args.model,

@@ -3,6 +3,7 @@
 import os
 
 from keras_cgan import checks
+from keras_cgan.data.files import entries
 
 
 def refuse_existing(path, overwrite, label):
@@ -79,8 +80,6 @@ def input_output_pairs(given_input, given_output, extensions, what, output_label
     if not os.path.exists(source):
         raise ValueError(f"{given_input}: no such file or folder.")
     if os.path.isdir(source):
-        from keras_cgan.data.files import entries  # here: `keras_cgan.data` imports TensorFlow
-
         names = [n for n in entries(source) if n.lower().endswith(extensions)]
         if not names:
             raise ValueError(f"{given_input}: the folder holds no {what} ({', '.join(extensions)}).")

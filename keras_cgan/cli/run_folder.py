@@ -34,6 +34,9 @@ import zipfile
 
 import numpy as np
 
+from keras_cgan.data.files import entries
+from keras_cgan.export import files
+
 CONFIG = "config.json"
 BACKUP = "backup"
 PREVIEW = "preview.npz"
@@ -65,8 +68,6 @@ def read_config(run, flag="--run"):
         raise ValueError(f"{flag} {run}: a file, not a run folder; give {hint}.")
     if not os.path.isdir(run):
         raise ValueError(f"{flag} {run}: no such folder.")
-    from keras_cgan.export import files
-
     files.check_readable(run, f"{flag} {run}")  # one that cannot be listed would seem to have no config.json
     file = path(run, CONFIG)
     if not os.path.isfile(file):
@@ -113,8 +114,6 @@ def check_keras_file(file, label, hint=""):
         with open(file, "rb") as f:
             archive = zipfile.is_zipfile(f)
     except PermissionError:
-        from keras_cgan.export import files
-
         raise files.unreadable(label, False) from None
     if not archive:
         raise ValueError(
@@ -218,8 +217,6 @@ def data_files(folder, exclude=None, endings=None):
     that cannot be read (`lost+found`); linked folders are followed once.
     """
     import stat
-
-    from keras_cgan.data.files import entries  # here: `keras_cgan.data` imports TensorFlow
 
     listing, seen = {}, set()
     if exclude is not None:

@@ -378,9 +378,8 @@ def _plan(args, family, out, saved, strategy, chief):
                 "no longer exists; give --data DIR, where its data is now."
             )
         saved["data"]["path"] = data_path  # not a change of data
-    if data_path and not os.path.isdir(data_path):  # every family reads a folder
-        problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
-        raise _recipes().spec.wrong_layout(data_path, family, problem)
+    if data_path:  # a resumed run's folder: --data was checked early
+        _check_data_folder(data_path, family)
     options, data_options = _options(args, family, saved)
     moved = saved_path and data_path != saved_path and not os.path.isdir(saved_path)
     endings = family.data_endings  # the files its loader reads: a README, or a pix2pix folder's wav, changes nothing
@@ -456,6 +455,13 @@ def _out(args, family):
     return os.path.abspath(args.out or os.path.join("runs", family.name))
 
 
+def _check_data_folder(data_path, family):
+    """A `ValueError` naming `--data data_path` and the family's layout if it is no folder (every family reads one)."""
+    if not os.path.isdir(data_path):
+        problem = "a file, not a folder." if os.path.isfile(data_path) else "no such folder."
+        raise _recipes().spec.wrong_layout(data_path, family, problem)
+
+
 def _refuse_built_in_options(args, family, data_path):
     """A `ValueError` naming the first `--set` option of the built-in data given to train on the folder `data_path`."""
     unused = [key for key, _ in args.overrides if key in family.synthetic_options]
@@ -466,12 +472,13 @@ def _refuse_built_in_options(args, family, data_path):
 
 
 def check_train(args):
-    """The checks of `keras-cgan train` that need neither TensorFlow nor the run and data folders (`ValueError`).
+    """The checks of `keras-cgan train` that need neither TensorFlow nor the run folder and the data (`ValueError`).
 
     The counts (`--epochs`, ...) and every `--size`, `--filters` and `--set`
     option: name, type, range, allowed values, no option of the built-in
     data with `--data`, and the family's `check` of them together (unless a
-    run is resumed: its config.json holds the others). `keras-cgan` runs it before it imports TensorFlow, so a bad
+    run is resumed: its config.json holds the others); then that `--data` is
+    a folder. `keras-cgan` runs it before it imports TensorFlow, so a bad
     option is refused in about a second.
     """
     for flag in ("epochs", "batch_size", "per_replica_batch_size", "steps_per_epoch"):
@@ -485,6 +492,8 @@ def check_train(args):
         _refuse_built_in_options(args, family, os.path.abspath(args.data))
     if family.check and not resumed:
         family.check(options, data_options, args.data is None)
+    if args.data:  # last: a bad option is named whatever the folder holds
+        _check_data_folder(os.path.abspath(args.data), family)
 
 
 @errors_to_status()

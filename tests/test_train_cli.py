@@ -1265,6 +1265,21 @@ def test_a_data_path_that_is_a_file_or_missing_is_named_so(family, tmp_path, cap
         assert not (tmp_path / "run").exists()
 
 
+def test_a_worker_of_a_cluster_leaves_its_data_folder_to_the_agreed_check(tmp_path, monkeypatch):
+    # A worker refusing its own missing copy before the others left them waiting in their first collective
+    # (`_plan` checks it under `distribute.agreed`, where every worker stops with its message).
+    from keras_cgan.cli.main import build_parser
+    from keras_cgan.cli.train import check_train
+
+    args = build_parser(["train"]).parse_args(["train", "pix2pix", "--out", str(tmp_path / "run"), "--data", str(tmp_path / "no")])
+    with pytest.raises(ValueError, match="no such folder"):
+        check_train(args)
+    for strategy, tf_config in (("multiworker", ""), (None, '{"cluster": {}}')):
+        args.strategy = strategy
+        monkeypatch.setenv("TF_CONFIG", tf_config)
+        check_train(args)
+
+
 def _folder_with_a_bad_file(family, folder):
     """A folder in the family's layout whose one file is not what its name says; returns that file, relative."""
     if family in ("conditional_gan", "pix2pix"):

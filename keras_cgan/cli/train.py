@@ -378,7 +378,7 @@ def _plan(args, family, out, saved, strategy, chief):
                 "no longer exists; give --data DIR, where its data is now."
             )
         saved["data"]["path"] = data_path  # not a change of data
-    if data_path:  # a resumed run's folder: --data was checked early
+    if data_path:  # again here for a resumed run's folder, and for each worker of a cluster
         _check_data_folder(data_path, family)
     options, data_options = _options(args, family, saved)
     moved = saved_path and data_path != saved_path and not os.path.isdir(saved_path)
@@ -478,7 +478,8 @@ def check_train(args):
     option: name, type, range, allowed values, no option of the built-in
     data with `--data`, and the family's `check` of them together (unless a
     run is resumed: its config.json holds the others); then that `--data` is
-    a folder. `keras-cgan` runs it before it imports TensorFlow, so a bad
+    a folder (for one worker of several, `_plan` checks it under agreement).
+    `keras-cgan` runs it before it imports TensorFlow, so a bad
     option is refused in about a second.
     """
     for flag in ("epochs", "batch_size", "per_replica_batch_size", "steps_per_epoch"):
@@ -492,8 +493,15 @@ def check_train(args):
         _refuse_built_in_options(args, family, os.path.abspath(args.data))
     if family.check and not resumed:
         family.check(options, data_options, args.data is None)
-    if args.data:  # last: a bad option is named whatever the folder holds
+    # Last: a bad option is named whatever the folder holds. Each worker of a cluster reads its own copy, checked
+    # in `_plan`, where a worker without it stops every worker alike instead of leaving them waiting.
+    if args.data and not _in_a_cluster(args):
         _check_data_folder(os.path.abspath(args.data), family)
+
+
+def _in_a_cluster(args):
+    """Whether this process may be one worker of several (`--strategy multiworker`, or `TF_CONFIG` set)."""
+    return args.strategy == "multiworker" or bool(os.environ.get("TF_CONFIG"))
 
 
 @errors_to_status()
